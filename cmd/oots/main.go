@@ -1,0 +1,81 @@
+// Command oots is the single binary of the oots project: a Member State's OOTS
+// node (AS4 access point and OOTS connector), the Common Services, and the tools
+// to validate messages and test conformance.
+//
+// Each subcommand lives in its own file of this package and is listed in
+// commands below.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+)
+
+// command is one subcommand: run gets the arguments after the command name
+// and returns the process exit code.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *Env, args []string) int
+}
+
+// Env is what a subcommand may touch of the process: its streams and
+// working directory. Tests pass their own.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+// commands lists every subcommand. Keep it sorted by name.
+var commands = map[string]command{
+	"version": {"print the version", runVersion},
+}
+
+// Version is set at build time with -ldflags "-X main.Version=…".
+var Version = "dev"
+
+func runVersion(_ context.Context, env *Env, _ []string) int {
+	fmt.Fprintln(env.Stdout, "oots", Version)
+	return 0
+}
+
+// Main runs the CLI with the given arguments (without the program name) and
+// returns the exit code: 0 success, 1 a negative result (invalid message,
+// failed check), 2 usage or I/O error.
+func Main(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "oots: unknown command %q\n\n", args[0])
+		usage(env.Stderr)
+		return 2
+	}
+	return c.run(ctx, env, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: oots <command> [arguments]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'oots <command> -h' for a command's options.")
+}
+
+func main() {
+	env := &Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	os.Exit(Main(context.Background(), env, os.Args[1:]))
+}

@@ -1,0 +1,3 @@
+module github.com/oots-go/oots
+
+go 1.26
