@@ -1,0 +1,218 @@
+// Package trust validates the certificates of AS4 peers: path validation of a
+// sender's signing certificate (the X.509 BinarySecurityToken of WS-Security,
+// eDelivery AS4 profile §"Message Signing") and of a recipient's encryption
+// certificate against a configured trust store, with key usage and validity
+// checked at a given time (RFC 5280 §6; key usage §4.2.1.3).
+//
+// A Store holds trust anchors (self-signed roots, or directly trusted
+// end-entity certificates as eDelivery deployments often configure them in a
+// truststore) and intermediates. It is safe for concurrent use once loaded.
+package trust
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+)
+
+// Errors returned (wrapped) by Store.Verify. Callers branch with errors.Is.
+var (
+	// ErrUntrusted: no chain from the certificate to a trust anchor of the store.
+	ErrUntrusted = errors.New("certificate not trusted")
+	// ErrExpired: the certificate (or one in its chain) is not valid at the
+	// time of verification.
+	ErrExpired = errors.New("certificate not valid at this time")
+	// ErrKeyUsage: the certificate's key usage does not allow the purpose.
+	ErrKeyUsage = errors.New("certificate key usage does not allow this purpose")
+	// ErrNoCertificates: a PEM bundle held no certificate.
+	ErrNoCertificates = errors.New("no certificate in PEM input")
+)
+
+// Purpose is what a certificate is validated for; it selects the key usage
+// bits that must be present (RFC 5280 §4.2.1.3).
+type Purpose int
+
+// Purposes.
+const (
+	// AnyPurpose checks the path and validity only.
+	AnyPurpose Purpose = iota
+	// Signing requires digitalSignature or nonRepudiation (contentCommitment).
+	Signing
+	// KeyTransport requires keyEncipherment (RSA-OAEP key transport).
+	KeyTransport
+	// KeyAgreement requires keyAgreement (X25519 key agreement).
+	KeyAgreement
+)
+
+func (p Purpose) String() string {
+	switch p {
+	case Signing:
+		return "signing"
+	case KeyTransport:
+		return "key transport"
+	case KeyAgreement:
+		return "key agreement"
+	}
+	return "any purpose"
+}
+
+// Store is a set of trust anchors and intermediate certificates.
+// The zero value is an empty store that trusts nothing.
+type Store struct {
+	anchors       []*x509.Certificate
+	intermediates []*x509.Certificate
+}
+
+// NewStore returns a store trusting the given anchors.
+func NewStore(anchors ...*x509.Certificate) *Store {
+	s := &Store{}
+	for _, c := range anchors {
+		s.AddAnchor(c)
+	}
+	return s
+}
+
+// AddAnchor trusts c: a root CA, or an end-entity certificate trusted as such.
+func (s *Store) AddAnchor(c *x509.Certificate) {
+	s.anchors = append(s.anchors, c)
+}
+
+// AddIntermediate adds a certificate that may complete a path but is not
+// trusted by itself.
+func (s *Store) AddIntermediate(c *x509.Certificate) {
+	s.intermediates = append(s.intermediates, c)
+}
+
+// Anchors returns the trust anchors of the store.
+func (s *Store) Anchors() []*x509.Certificate { return append([]*x509.Certificate(nil), s.anchors...) }
+
+// ParsePEM parses every CERTIFICATE block of a PEM bundle. Other block types
+// are skipped. It returns ErrNoCertificates when there is none.
+func ParsePEM(data []byte) ([]*x509.Certificate, error) {
+	var certs []*x509.Certificate
+	rest := bytes.TrimSpace(data)
+	for len(rest) > 0 {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			if len(certs) == 0 {
+				return nil, fmt.Errorf("trust: not PEM data")
+			}
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("trust: certificate %d: %w", len(certs)+1, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, ErrNoCertificates
+	}
+	return certs, nil
+}
+
+// AddPEM adds every certificate of a PEM bundle as a trust anchor.
+func (s *Store) AddPEM(data []byte) error {
+	certs, err := ParsePEM(data)
+	if err != nil {
+		return err
+	}
+	for _, c := range certs {
+		s.AddAnchor(c)
+	}
+	return nil
+}
+
+// LoadFiles returns a store whose anchors are the certificates of the given
+// PEM files.
+func LoadFiles(paths ...string) (*Store, error) {
+	s := &Store{}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("trust: %w", err)
+		}
+		if err := s.AddPEM(b); err != nil {
+			return nil, fmt.Errorf("trust: %s: %w", p, err)
+		}
+	}
+	return s, nil
+}
+
+// Verify validates cert for purpose at time at: a chain to an anchor of the
+// store (using the store's intermediates and the extra ones given, e.g. from
+// the message), every certificate of the chain valid at at, and the key usage
+// of cert allowing purpose. It returns the chain, leaf first.
+//
+// An anchor equal to cert is accepted without a chain (directly trusted
+// peer certificate), still subject to validity and key usage.
+// Errors wrap ErrUntrusted, ErrExpired or ErrKeyUsage.
+func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, extra ...*x509.Certificate) ([]*x509.Certificate, error) {
+	if s == nil || cert == nil {
+		return nil, fmt.Errorf("trust: %w: no store or no certificate", ErrUntrusted)
+	}
+	if at.Before(cert.NotBefore) || at.After(cert.NotAfter) {
+		return nil, fmt.Errorf("trust: %w: %q valid %s to %s, checked at %s", ErrExpired,
+			cert.Subject.String(), cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339), at.UTC().Format(time.RFC3339))
+	}
+	if err := checkUsage(cert, purpose); err != nil {
+		return nil, err
+	}
+	for _, a := range s.anchors {
+		if a.Equal(cert) {
+			return []*x509.Certificate{cert}, nil
+		}
+	}
+	roots := x509.NewCertPool()
+	for _, a := range s.anchors {
+		roots.AddCert(a)
+	}
+	inter := x509.NewCertPool()
+	for _, c := range s.intermediates {
+		inter.AddCert(c)
+	}
+	for _, c := range extra {
+		inter.AddCert(c)
+	}
+	chains, err := cert.Verify(x509.VerifyOptions{
+		Roots:         roots,
+		Intermediates: inter,
+		CurrentTime:   at,
+		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	if err != nil {
+		var inv x509.CertificateInvalidError
+		if errors.As(err, &inv) && inv.Reason == x509.Expired {
+			return nil, fmt.Errorf("trust: %w: %v", ErrExpired, err)
+		}
+		return nil, fmt.Errorf("trust: %w: %q: %v", ErrUntrusted, cert.Subject.String(), err)
+	}
+	return chains[0], nil
+}
+
+func checkUsage(c *x509.Certificate, p Purpose) error {
+	var need x509.KeyUsage
+	switch p {
+	case AnyPurpose:
+		return nil
+	case Signing:
+		need = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+	case KeyTransport:
+		need = x509.KeyUsageKeyEncipherment
+	case KeyAgreement:
+		need = x509.KeyUsageKeyAgreement
+	}
+	// RFC 5280 §4.2.1.3: without the extension, the key may serve any purpose.
+	if c.KeyUsage == 0 || c.KeyUsage&need != 0 {
+		return nil
+	}
+	return fmt.Errorf("trust: %w: %q is not for %s", ErrKeyUsage, c.Subject.String(), p)
+}
