@@ -123,7 +123,7 @@ func ParseBytes(b []byte, lim *Limits) (*Document, error) {
 func Parse(r io.Reader, lim *Limits) (*Document, error) {
 	l := lim.withDefaults()
 	lr := &limitedReader{r: r, limit: l.MaxBytes}
-	d := xml.NewDecoder(lr)
+	d := xml.NewDecoder(newAttrNormalizer(lr))
 	d.Strict = true
 	d.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
 		switch strings.ToLower(label) {

@@ -1,0 +1,319 @@
+package xmltree
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/oots-go/oots/internal/testenv"
+)
+
+// sampleFiles lists every XML file of the shared specification artifacts.
+func sampleFiles(tb testing.TB) []string {
+	tb.Helper()
+	var files []string
+	err := filepath.WalkDir(testenv.SpecDir(tb), func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".xml") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if len(files) < 50 {
+		tb.Fatalf("found only %d sample files", len(files))
+	}
+	return files
+}
+
+// TestCanonicalAgainstLibxml2 compares our exclusive c14n of every sample's
+// root element with lxml's (libxml2), byte for byte.
+func TestCanonicalAgainstLibxml2(t *testing.T) {
+	files := sampleFiles(t)
+	py := testenv.Python(t, "lxml")
+	out := t.TempDir()
+	cmd := exec.Command(py, append([]string{"testdata/c14n.py", out}, files...)...)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("lxml c14n: %v\n%s", err, b)
+	}
+	for i, f := range files {
+		want, err := os.ReadFile(filepath.Join(out, strconv.Itoa(i)+".c14n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := ParseBytes(src, nil)
+		if err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		if got := doc.Root.Canonical(); !bytes.Equal(got, want) {
+			t.Errorf("%s: canonical form differs from libxml2's\n got: %.300s\nwant: %.300s", filepath.Base(f), got, want)
+		}
+	}
+}
+
+// TestWriteRoundTrip: writing a parsed sample and parsing it again gives the
+// same canonical form, with and without re-indentation of element content.
+func TestWriteRoundTrip(t *testing.T) {
+	for _, f := range sampleFiles(t) {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := ParseBytes(src, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		want := doc.Root.Canonical()
+		var b bytes.Buffer
+		if err := Write(&b, doc, WriteOptions{Declaration: true}); err != nil {
+			t.Fatal(err)
+		}
+		doc2, err := ParseBytes(b.Bytes(), nil)
+		if err != nil {
+			t.Fatalf("%s: reparse: %v", filepath.Base(f), err)
+		}
+		if got := doc2.Root.Canonical(); !bytes.Equal(got, want) {
+			t.Errorf("%s: round trip changed the document", filepath.Base(f))
+		}
+		// Indented output differs only in whitespace between elements.
+		b.Reset()
+		Write(&b, doc, WriteOptions{Indent: "  "})
+		doc3, err := ParseBytes(b.Bytes(), nil)
+		if err != nil {
+			t.Fatalf("%s: reparse indented: %v", filepath.Base(f), err)
+		}
+		doc.Root.StripInsignificant()
+		doc3.Root.StripInsignificant()
+		if !bytes.Equal(doc.Root.Canonical(), doc3.Root.Canonical()) {
+			t.Errorf("%s: indentation changed content", filepath.Base(f))
+		}
+	}
+}
+
+func TestCanonicalExclusiveNamespaces(t *testing.T) {
+	src := `<a:root xmlns:a="urn:a" xmlns:b="urn:b" xmlns:unused="urn:u" xmlns="urn:d">` +
+		`<b:child b:x="1" y="2" a:z="3"><plain>t&amp;&lt;&gt;&#13;</plain><a:leaf xmlns:a="urn:a"/></b:child></a:root>`
+	doc, err := ParseBytes([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	child := doc.Root.Elements()[0]
+	tests := []struct {
+		incl []string
+		want string
+	}{
+		{nil, `<b:child xmlns:a="urn:a" xmlns:b="urn:b" y="2" a:z="3" b:x="1"><plain xmlns="urn:d">t&amp;&lt;&gt;&#xD;</plain><a:leaf></a:leaf></b:child>`},
+		{[]string{"unused"}, `<b:child xmlns:a="urn:a" xmlns:b="urn:b" xmlns:unused="urn:u" y="2" a:z="3" b:x="1"><plain xmlns="urn:d">t&amp;&lt;&gt;&#xD;</plain><a:leaf></a:leaf></b:child>`},
+		{[]string{"#default"}, `<b:child xmlns="urn:d" xmlns:a="urn:a" xmlns:b="urn:b" y="2" a:z="3" b:x="1"><plain>t&amp;&lt;&gt;&#xD;</plain><a:leaf></a:leaf></b:child>`},
+	}
+	for _, tt := range tests {
+		if got := string(child.Canonical(tt.incl...)); got != tt.want {
+			t.Errorf("inclusive %v:\n got %s\nwant %s", tt.incl, got, tt.want)
+		}
+	}
+}
+
+func TestCanonicalBuiltTree(t *testing.T) {
+	// A tree built in code, without declarations, canonicalizes with the
+	// namespaces its names use.
+	root := NewElement("urn:x", "x", "Root")
+	c := root.AddElement("", "", "NoNS")
+	c.SetAttr(NamespaceXML, "xml", "lang", "en")
+	c.AddText("v")
+	d := root.AddElement("urn:y", "", "Default")
+	d.AddElement("", "", "Empty")
+	want := `<x:Root xmlns:x="urn:x"><NoNS xml:lang="en">v</NoNS><Default xmlns="urn:y"><Empty xmlns=""></Empty></Default></x:Root>`
+	if got := string(root.Canonical()); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	var b bytes.Buffer
+	WriteElement(&b, root, WriteOptions{})
+	doc, err := ParseBytes(b.Bytes(), nil)
+	if err != nil {
+		t.Fatalf("written tree does not parse: %v\n%s", err, b.String())
+	}
+	if got := string(doc.Root.Canonical()); got != want {
+		t.Errorf("after write: got %s", got)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	deep := strings.Repeat("<a>", 1000) + strings.Repeat("</a>", 1000)
+	tests := []struct {
+		name string
+		src  string
+		lim  *Limits
+		want error
+	}{
+		{"dtd", `<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>`, nil, ErrDTD},
+		{"external entity", `<!DOCTYPE a SYSTEM "file:///etc/passwd"><a/>`, nil, ErrDTD},
+		{"undefined entity", `<a>&x;</a>`, nil, ErrSyntax},
+		{"deep", deep, nil, ErrTooDeep},
+		{"too many elements", "<a>" + strings.Repeat("<b/>", 20) + "</a>", &Limits{MaxElements: 10}, ErrTooManyElements},
+		{"too many attributes", `<a x="1" y="2" z="3"/>`, &Limits{MaxAttrs: 2}, ErrTooManyAttrs},
+		{"too large", "<a>" + strings.Repeat("x", 2000) + "</a>", &Limits{MaxBytes: 1000}, ErrTooLarge},
+		{"undeclared element prefix", `<p:a/>`, nil, ErrNamespace},
+		{"undeclared attribute prefix", `<a p:x="1"/>`, nil, ErrNamespace},
+		{"mismatched tags", `<a></b>`, nil, ErrSyntax},
+		{"unclosed", `<a><b></b>`, nil, ErrSyntax},
+		{"two roots", `<a/><b/>`, nil, ErrSyntax},
+		{"text after root", `<a/>x`, nil, ErrSyntax},
+		{"empty", ``, nil, ErrNoRoot},
+		{"duplicate attribute", `<a xmlns:p="u" xmlns:q="u" p:x="1" q:x="2"/>`, nil, ErrSyntax},
+		{"latin1", `<?xml version="1.0" encoding="ISO-8859-1"?><a/>`, nil, ErrSyntax},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseBytes([]byte(tt.src), tt.lim)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %T is not a *SyntaxError", err)
+			}
+		})
+	}
+}
+
+// hugeText streams a document whose one text node is n bytes long, without
+// allocating it.
+type hugeText struct {
+	head, tail string
+	n, off     int64
+}
+
+func (h *hugeText) Read(p []byte) (int, error) {
+	total := int64(len(h.head)) + h.n + int64(len(h.tail))
+	if h.off >= total {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(p) && h.off < total {
+		switch {
+		case h.off < int64(len(h.head)):
+			p[k] = h.head[h.off]
+		case h.off < int64(len(h.head))+h.n:
+			p[k] = 'x'
+		default:
+			p[k] = h.tail[h.off-int64(len(h.head))-h.n]
+		}
+		k++
+		h.off++
+	}
+	return k, nil
+}
+
+func TestParseHugeTextNode(t *testing.T) {
+	r := &hugeText{head: "<a>", tail: "</a>", n: 200 << 20}
+	_, err := Parse(r, nil)
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("200 MB text node: got %v, want ErrTooLarge", err)
+	}
+	if r.off > DefaultMaxBytes+1<<20 {
+		t.Errorf("parser read %d bytes, past the limit", r.off)
+	}
+}
+
+func TestPathAndLookup(t *testing.T) {
+	doc, err := ParseBytes([]byte(`<r:a xmlns:r="urn:r"><r:b/><r:b><c xml:lang="en"/></r:b></r:a>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := doc.Root.ChildrenNamed("urn:r", "b")[1].Elements()[0]
+	if got := c.Path(); got != "/r:a/r:b[2]/c" {
+		t.Errorf("Path = %q", got)
+	}
+	if v, _ := c.AttrValue(NamespaceXML, "lang"); v != "en" {
+		t.Errorf("xml:lang = %q", v)
+	}
+	if u, ok := c.LookupPrefix("r"); !ok || u != "urn:r" {
+		t.Errorf("LookupPrefix(r) = %q, %v", u, ok)
+	}
+	cp := c.Parent().Copy()
+	if cp.Parent() != nil || len(cp.NS) != 1 || cp.NS[0].URI != "urn:r" {
+		t.Errorf("Copy did not carry the in-scope declaration: %+v", cp.NS)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	if dir := filepath.Join(testenv.RepoRoot(f), "..", "shared", "oots-spec"); dirExists(dir) {
+		filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(p, ".xml") {
+				if b, err := os.ReadFile(p); err == nil && len(b) < 64<<10 {
+					f.Add(b)
+				}
+			}
+			return nil
+		})
+	}
+	f.Add([]byte(`<a xmlns="urn:x" xmlns:p="urn:p" p:q="&amp;"><![CDATA[<x>]]><!--c--><?pi x?></a>`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		doc, err := ParseBytes(b, &Limits{MaxBytes: 1 << 20, MaxDepth: 64})
+		if err != nil {
+			var se *SyntaxError
+			if !errors.As(err, &se) {
+				t.Fatalf("error %T is not a *SyntaxError: %v", err, err)
+			}
+			return
+		}
+		c1 := doc.Root.Canonical()
+		var buf bytes.Buffer
+		Write(&buf, doc, WriteOptions{})
+		doc2, err := ParseBytes(buf.Bytes(), nil)
+		if err != nil {
+			t.Fatalf("our output does not parse: %v\n%s", err, buf.Bytes())
+		}
+		if c2 := doc2.Root.Canonical(); !bytes.Equal(c1, c2) {
+			t.Fatalf("round trip changed canonical form:\n%s\n%s", c1, c2)
+		}
+	})
+}
+
+func dirExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func BenchmarkParseCanonical(b *testing.B) {
+	src, err := os.ReadFile(testenv.Spec(b, "tdd-1.0/xml/edm/birth-1-evidence-request.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(src)))
+	b.ReportAllocs()
+	for b.Loop() {
+		doc, err := ParseBytes(src, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		doc.Root.Canonical()
+	}
+}
+
+func TestAttributeValueNormalization(t *testing.T) {
+	src := "<a x=\"a&#10;b\" y=\"a\r\nb\tc\" z='q\"&#9;'><!-- \"x\n --><![CDATA[ y=\"\n\" ]]><?p a=\"\n\"?>t\nu</a>"
+	doc, err := ParseBytes([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "<a x=\"a&#xA;b\" y=\"a b c\" z=\"q&quot;&#x9;\"> y=\"\n\" <?p a=\"\n\"?>t\nu</a>"
+	if got := string(doc.Root.Canonical()); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
