@@ -1,0 +1,424 @@
+// Package swa reads and writes SOAP 1.2 messages with attachments in a MIME
+// multipart/related package (SOAP Messages with Attachments; RFC 2387
+// multipart/related; ebMS3 Core §5.1 packaging; SOAP 1.2 media type
+// application/soap+xml, RFC 3902), as AS4 sends them: the root part is the
+// SOAP envelope, each payload is one attachment with a Content-ID.
+//
+// Both directions stream. Write copies each attachment from its Open
+// function to the output; Read keeps the envelope in memory (it is bounded by
+// Limits.MaxEnvelopeBytes) and spills every attachment larger than
+// Limits.MemoryThreshold to a temporary file, so memory does not grow with
+// the payload size. Malformed or oversized input is an *Error whose Code is
+// the ebMS error code a receiver reports (EBMS:0007 MimeInconsistency).
+package swa
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/textproto"
+	"os"
+	"strings"
+)
+
+// Media types of AS4 packaging.
+const (
+	// SOAP12 is the SOAP 1.2 media type (RFC 3902).
+	SOAP12 = "application/soap+xml"
+	// MultipartRelated is the media type of a SOAP-with-attachments package.
+	MultipartRelated = "multipart/related"
+)
+
+// Part is one attachment. Its fields are those of wssec.Part, so that the
+// two convert into each other.
+type Part struct {
+	// ContentID is the Content-ID without "cid:" and without angle brackets.
+	ContentID string
+	// Header holds the MIME headers of the part (at least Content-Type).
+	Header textproto.MIMEHeader
+	// Open returns the content; it may be called more than once.
+	Open func() (io.ReadCloser, error)
+}
+
+// Error is a packaging failure, with the ebMS error code a receiver reports.
+type Error struct {
+	Code   string // "EBMS:0007" MimeInconsistency
+	Detail string
+	Err    error
+}
+
+// CodeMimeInconsistency is the ebMS error code of every Read failure.
+const CodeMimeInconsistency = "EBMS:0007"
+
+func (e *Error) Error() string {
+	s := "swa: " + e.Code + ": " + e.Detail
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errors that Read wraps in *Error, for callers that branch on them.
+var (
+	ErrTooLarge  = errors.New("message too large")
+	ErrTooMany   = errors.New("too many MIME parts")
+	ErrMalformed = errors.New("malformed MIME")
+)
+
+func mimeErr(err error, format string, args ...any) *Error {
+	return &Error{Code: CodeMimeInconsistency, Detail: fmt.Sprintf(format, args...), Err: err}
+}
+
+// Message is a SOAP message with its attachments.
+type Message struct {
+	// Envelope is the serialized SOAP 1.2 envelope (the root part).
+	Envelope []byte
+	// EnvelopeHeader holds the MIME headers of the root part.
+	EnvelopeHeader textproto.MIMEHeader
+	// Parts are the attachments in the order of the package.
+	Parts []Part
+
+	files []string
+}
+
+// Close removes the temporary files backing attachments read by Read.
+func (m *Message) Close() error {
+	var first error
+	for _, f := range m.files {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) && first == nil {
+			first = err
+		}
+	}
+	m.files = nil
+	return first
+}
+
+// Writer writes one multipart/related package.
+type Writer struct {
+	boundary string
+	rootID   string
+}
+
+// NewWriter returns a Writer with a random boundary and root Content-ID
+// drawn from rand (crypto/rand.Reader when nil).
+func NewWriter(rnd io.Reader) (*Writer, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	b := make([]byte, 24)
+	if _, err := io.ReadFull(rnd, b); err != nil {
+		return nil, fmt.Errorf("swa: drawing boundary: %w", err)
+	}
+	return &Writer{
+		boundary: "MIMEBoundary_" + hex.EncodeToString(b[:16]),
+		rootID:   "root." + hex.EncodeToString(b[16:]) + "@oots",
+	}, nil
+}
+
+// ContentType returns the Content-Type of the package, with the boundary,
+// the root part's media type and Content-ID (RFC 2387 §3: type, start).
+func (w *Writer) ContentType() string {
+	return mime.FormatMediaType(MultipartRelated, map[string]string{
+		"boundary": w.boundary,
+		"type":     SOAP12,
+		"start":    "<" + w.rootID + ">",
+	})
+}
+
+// Write writes the package: the envelope as root part, then each attachment,
+// copied from its Open function (streaming; nothing is buffered whole).
+func (w *Writer) Write(out io.Writer, envelope []byte, parts []Part) error {
+	mw := multipart.NewWriter(out)
+	if err := mw.SetBoundary(w.boundary); err != nil {
+		return fmt.Errorf("swa: %w", err)
+	}
+	root := textproto.MIMEHeader{}
+	root["Content-Type"] = []string{SOAP12 + "; charset=UTF-8"}
+	root["Content-Transfer-Encoding"] = []string{"binary"}
+	root["Content-ID"] = []string{"<" + w.rootID + ">"}
+	pw, err := mw.CreatePart(root)
+	if err != nil {
+		return fmt.Errorf("swa: writing root part: %w", err)
+	}
+	if _, err := pw.Write(envelope); err != nil {
+		return fmt.Errorf("swa: writing root part: %w", err)
+	}
+	seen := map[string]bool{w.rootID: true}
+	for i, p := range parts {
+		if p.ContentID == "" || seen[p.ContentID] {
+			return fmt.Errorf("swa: part %d: empty or duplicate Content-ID %q", i, p.ContentID)
+		}
+		seen[p.ContentID] = true
+		h := textproto.MIMEHeader{}
+		ct := p.Header.Get("Content-Type")
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		h["Content-Type"] = []string{ct}
+		h["Content-Transfer-Encoding"] = []string{"binary"}
+		h["Content-ID"] = []string{"<" + p.ContentID + ">"}
+		for k, v := range p.Header {
+			switch textproto.CanonicalMIMEHeaderKey(k) {
+			case "Content-Type", "Content-Id", "Content-Transfer-Encoding":
+			default:
+				h[k] = v
+			}
+		}
+		pw, err := mw.CreatePart(h)
+		if err != nil {
+			return fmt.Errorf("swa: part %s: %w", p.ContentID, err)
+		}
+		if err := copyPart(pw, p); err != nil {
+			return fmt.Errorf("swa: part %s: %w", p.ContentID, err)
+		}
+	}
+	return mw.Close()
+}
+
+func copyPart(w io.Writer, p Part) error {
+	rc, err := p.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = io.Copy(w, rc)
+	return err
+}
+
+// Limits bound what Read accepts. A zero field takes the default.
+type Limits struct {
+	MaxParts         int   // attachments; default 100
+	MaxHeaderBytes   int   // MIME header block of one part; default 16 KiB (the standard library reads at most 10 MiB before this check)
+	MaxEnvelopeBytes int64 // the root part; default 4 MiB
+	MaxTotalBytes    int64 // the whole package; default 8 GiB
+	MemoryThreshold  int64 // attachments up to this size stay in memory; default 1 MiB
+	TempDir          string
+}
+
+func (l *Limits) withDefaults() Limits {
+	var o Limits
+	if l != nil {
+		o = *l
+	}
+	if o.MaxParts == 0 {
+		o.MaxParts = 100
+	}
+	if o.MaxHeaderBytes == 0 {
+		o.MaxHeaderBytes = 16 << 10
+	}
+	if o.MaxEnvelopeBytes == 0 {
+		o.MaxEnvelopeBytes = 4 << 20
+	}
+	if o.MaxTotalBytes == 0 {
+		o.MaxTotalBytes = 8 << 30
+	}
+	if o.MemoryThreshold == 0 {
+		o.MemoryThreshold = 1 << 20
+	}
+	return o
+}
+
+// Read reads a message given the Content-Type of its transport. A plain
+// application/soap+xml message has no attachments. A multipart/related one
+// must name type="application/soap+xml", start with its root part (the part
+// named by the start parameter, or the first), and give every attachment a
+// unique Content-ID. The caller must Close the message to remove spilled
+// files, also after an error in later processing.
+func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
+	l := lim.withDefaults()
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return nil, mimeErr(ErrMalformed, "Content-Type %q: %v", contentType, err)
+	}
+	cr := &countingReader{r: r, max: l.MaxTotalBytes}
+	switch mt {
+	case SOAP12:
+		env, err := readAll(cr, l.MaxEnvelopeBytes)
+		if err != nil {
+			return nil, mimeErr(err, "SOAP envelope")
+		}
+		return &Message{Envelope: env, EnvelopeHeader: textproto.MIMEHeader{"Content-Type": {contentType}}}, nil
+	case MultipartRelated:
+	default:
+		return nil, mimeErr(ErrMalformed, "media type %q is neither %s nor %s", mt, SOAP12, MultipartRelated)
+	}
+	if t := params["type"]; t != SOAP12 {
+		return nil, mimeErr(ErrMalformed, "multipart/related type parameter is %q, want %q", t, SOAP12)
+	}
+	boundary := params["boundary"]
+	if boundary == "" || len(boundary) > 70 {
+		return nil, mimeErr(ErrMalformed, "multipart/related without a valid boundary")
+	}
+	start := strings.Trim(params["start"], "<>")
+	mr := multipart.NewReader(bufio.NewReaderSize(cr, 64<<10), boundary)
+	msg := &Message{}
+	ok := false
+	defer func() {
+		if !ok {
+			msg.Close()
+		}
+	}()
+	seen := map[string]bool{}
+	for i := 0; ; i++ {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if cr.exceeded {
+				err = fmt.Errorf("%w: package larger than %d bytes", ErrTooLarge, cr.max)
+			}
+			return nil, mimeErr(classify(err), "part %d", i)
+		}
+		h := p.Header
+		if hs := headerSize(h); hs > l.MaxHeaderBytes {
+			return nil, mimeErr(ErrTooLarge, "part %d: MIME header of %d bytes, limit %d", i, hs, l.MaxHeaderBytes)
+		}
+		id := strings.TrimSpace(h.Get("Content-Id"))
+		id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+		if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); cte != "" && cte != "binary" && cte != "8bit" && cte != "7bit" {
+			return nil, mimeErr(ErrMalformed, "part %d: Content-Transfer-Encoding %q not supported (binary only)", i, cte)
+		}
+		if i == 0 {
+			if start != "" && id != start {
+				return nil, mimeErr(ErrMalformed, "the root part %q named by start must be the first part, found %q", start, id)
+			}
+			pmt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+			if err != nil || pmt != SOAP12 {
+				return nil, mimeErr(ErrMalformed, "root part Content-Type %q is not %s", h.Get("Content-Type"), SOAP12)
+			}
+			if msg.Envelope, err = readAll(p, l.MaxEnvelopeBytes); err != nil {
+				return nil, mimeErr(err, "SOAP envelope part")
+			}
+			msg.EnvelopeHeader = h
+			seen[id] = true
+			continue
+		}
+		if len(msg.Parts) == l.MaxParts {
+			return nil, mimeErr(ErrTooMany, "more than %d attachments", l.MaxParts)
+		}
+		if id == "" {
+			return nil, mimeErr(ErrMalformed, "attachment %d has no Content-ID", i)
+		}
+		if seen[id] {
+			return nil, mimeErr(ErrMalformed, "duplicate Content-ID %q", id)
+		}
+		seen[id] = true
+		if _, _, err := mime.ParseMediaType(h.Get("Content-Type")); err != nil {
+			return nil, mimeErr(ErrMalformed, "attachment %q: Content-Type %q: %v", id, h.Get("Content-Type"), err)
+		}
+		part, err := msg.store(p, id, h, l)
+		if err != nil {
+			if cr.exceeded {
+				err = fmt.Errorf("%w: package larger than %d bytes", ErrTooLarge, cr.max)
+			}
+			return nil, mimeErr(classify(err), "attachment %q", id)
+		}
+		msg.Parts = append(msg.Parts, part)
+	}
+	if msg.Envelope == nil {
+		return nil, mimeErr(ErrMalformed, "no root part")
+	}
+	ok = true
+	return msg, nil
+}
+
+// store keeps a part in memory up to the threshold, then spills the rest to
+// a temporary file.
+func (m *Message) store(r io.Reader, id string, h textproto.MIMEHeader, l Limits) (Part, error) {
+	var buf bytes.Buffer
+	n, err := io.CopyN(&buf, r, l.MemoryThreshold+1)
+	if err != nil && err != io.EOF {
+		return Part{}, err
+	}
+	if n <= l.MemoryThreshold {
+		b := buf.Bytes()
+		return Part{ContentID: id, Header: h, Open: func() (io.ReadCloser, error) {
+			return io.NopCloser(bytes.NewReader(b)), nil
+		}}, nil
+	}
+	f, err := os.CreateTemp(l.TempDir, "oots-swa-*")
+	if err != nil {
+		return Part{}, err
+	}
+	name := f.Name()
+	m.files = append(m.files, name)
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return Part{}, err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return Part{}, err
+	}
+	if err := f.Close(); err != nil {
+		return Part{}, err
+	}
+	return Part{ContentID: id, Header: h, Open: func() (io.ReadCloser, error) { return os.Open(name) }}, nil
+}
+
+func readAll(r io.Reader, max int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, classify(err)
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+	}
+	return b, nil
+}
+
+func classify(err error) error {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrTooMany) || errors.Is(err, ErrMalformed) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%w: truncated (%v)", ErrMalformed, err)
+	}
+	return fmt.Errorf("%w: %v", ErrMalformed, err)
+}
+
+// countingReader fails with ErrTooLarge once more than max bytes are read.
+type countingReader struct {
+	r   io.Reader
+	n        int64
+	max      int64
+	exceeded bool
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.n >= c.max {
+		// One byte more tells whether the package ends exactly at the limit.
+		var one [1]byte
+		if n, _ := c.r.Read(one[:]); n == 0 {
+			return 0, io.EOF
+		}
+		c.exceeded = true
+		return 0, fmt.Errorf("%w: package larger than %d bytes", ErrTooLarge, c.max)
+	}
+	if rem := c.max - c.n; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func headerSize(h textproto.MIMEHeader) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
