@@ -39,7 +39,7 @@ var AgentClassifications = &List{
 //
 // The list holds both ISO 3166-1 alpha-2 and alpha-3 codes (column "ref" gives the other form of
 // each); OOTS addresses and jurisdictions (AdminUnitLevel1) use alpha-2 codes, so a caller checking
-// those also checks the length.
+// those also checks the length. Greece is "EL" (the EU usage), not "GR".
 var Countries = &List{
 	ShortName:           "CountryIdentificationCode",
 	LongName:            "Country Identification Code",

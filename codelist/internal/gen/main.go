@@ -35,7 +35,7 @@ type list struct {
 
 var lists = []list{
 	{"External/CountryIdentificationCode-2.3.gc", "Countries",
-		"The list holds both ISO 3166-1 alpha-2 and alpha-3 codes (column \"ref\" gives the other form of each); OOTS addresses and jurisdictions (AdminUnitLevel1) use alpha-2 codes, so a caller checking those also checks the length."},
+		"The list holds both ISO 3166-1 alpha-2 and alpha-3 codes (column \"ref\" gives the other form of each); OOTS addresses and jurisdictions (AdminUnitLevel1) use alpha-2 codes, so a caller checking those also checks the length. Greece is \"EL\" (the EU usage), not \"GR\"."},
 	{"External/EAS.gc", "EAS",
 		"EAS codes are the schemes of eDelivery party identifiers (\"0088\", \"9930\"...)."},
 	{"External/LanguageCode-2.3.gc", "Languages",
