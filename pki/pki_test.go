@@ -1,0 +1,80 @@
+package pki
+
+import (
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/xmlenc"
+)
+
+func TestIssueProfiles(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, p := range []Profile{RSA, EdDSA} {
+		t.Run(string(p), func(t *testing.T) {
+			ca, err := NewCA("oots test CA", p, &Options{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			party, err := Issue(ca, "AP_FR_01", p, &Options{Now: now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			store := trust.NewStore(ca.Cert)
+			if _, err := store.Verify(party.Sign.Cert, trust.Signing, now.Add(time.Hour)); err != nil {
+				t.Fatalf("signing cert: %v", err)
+			}
+			purpose := trust.KeyTransport
+			if p == EdDSA {
+				purpose = trust.KeyAgreement
+			}
+			if _, err := store.Verify(party.Encrypt.Cert, purpose, now.Add(time.Hour)); err != nil {
+				t.Fatalf("encryption cert: %v", err)
+			}
+			switch p {
+			case RSA:
+				if _, ok := party.Sign.Cert.PublicKey.(*rsa.PublicKey); !ok {
+					t.Fatalf("sign key %T", party.Sign.Cert.PublicKey)
+				}
+			case EdDSA:
+				if _, ok := party.Sign.Cert.PublicKey.(ed25519.PublicKey); !ok {
+					t.Fatalf("sign key %T", party.Sign.Cert.PublicKey)
+				}
+				k, err := xmlenc.CertificateKey(party.Encrypt.Cert)
+				if err != nil {
+					t.Fatal(err)
+				}
+				xp, ok := k.(*ecdh.PublicKey)
+				if !ok || !xp.Equal(party.Encrypt.Key.(*ecdh.PrivateKey).PublicKey()) {
+					t.Fatalf("encryption cert key %T does not match the X25519 key", k)
+				}
+				if _, err := store.Verify(party.Encrypt.Cert, trust.Signing, now.Add(time.Hour)); err == nil {
+					t.Fatal("an X25519 key agreement certificate was accepted for signing")
+				}
+			}
+			// PEM round trip.
+			kp, err := KeyPEM(party.Encrypt.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ParseKeyPEM(kp); err != nil {
+				t.Fatal(err)
+			}
+			c, err := ParseCertPEM(CertPEM(party.Encrypt.Cert))
+			if err != nil || !c.Equal(party.Encrypt.Cert) {
+				t.Fatalf("cert PEM round trip: %v", err)
+			}
+			if _, err := store.Verify(party.Sign.Cert, trust.Signing, now.Add(3*365*24*time.Hour)); err == nil {
+				t.Fatal("expired certificate accepted")
+			}
+			if _, err := trust.NewStore().Verify(party.Sign.Cert, trust.Signing, now.Add(time.Hour)); err == nil {
+				t.Fatal("empty store trusted a certificate")
+			}
+			_ = x509.KeyUsageCertSign
+		})
+	}
+}

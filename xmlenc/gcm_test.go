@@ -1,0 +1,47 @@
+package xmlenc
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"testing"
+	"testing/iotest"
+)
+
+// The standard library's one-shot GCM is the oracle for the streaming one.
+func TestGCMMatchesStdlib(t *testing.T) {
+	key := make([]byte, 16)
+	rand.Read(key)
+	blk, _ := aes.NewCipher(key)
+	aead, _ := cipher.NewGCM(blk)
+	for _, n := range []int{0, 1, 15, 16, 17, 31, 32, 33, 1000, 65536 + 7, 300000} {
+		pt := make([]byte, n)
+		rand.Read(pt)
+		iv := make([]byte, 12)
+		rand.Read(iv)
+		want := append(append([]byte{}, iv...), aead.Seal(nil, iv, pt, nil)...)
+		var got bytes.Buffer
+		if _, err := EncryptGCM(&got, iotest.HalfReader(bytes.NewReader(pt)), key, iv); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Bytes(), want) {
+			t.Fatalf("len %d: streaming GCM differs from crypto/cipher", n)
+		}
+		var dec bytes.Buffer
+		if _, err := DecryptGCM(&dec, iotest.OneByteReader(bytes.NewReader(want)), key); err != nil {
+			t.Fatalf("len %d: %v", n, err)
+		}
+		if !bytes.Equal(dec.Bytes(), pt) {
+			t.Fatalf("len %d: decryption differs", n)
+		}
+		if n > 0 {
+			bad := bytes.Clone(want)
+			bad[12+n/2] ^= 1
+			if _, err := DecryptGCM(&bytes.Buffer{}, bytes.NewReader(bad), key); !errors.Is(err, ErrAuthentication) {
+				t.Fatalf("len %d: tampered ciphertext: %v", n, err)
+			}
+		}
+	}
+}
