@@ -389,7 +389,7 @@ func classify(err error) error {
 
 // countingReader fails with ErrTooLarge once more than max bytes are read.
 type countingReader struct {
-	r   io.Reader
+	r        io.Reader
 	n        int64
 	max      int64
 	exceeded bool

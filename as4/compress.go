@@ -1,0 +1,63 @@
+package as4
+
+import (
+	"compress/gzip"
+	"errors"
+	"io"
+)
+
+// Compress returns a reader of the gzip compression (RFC 1952) of r, as the
+// AS4 compression feature sends a payload (AS4 profile §3.1). It streams: a
+// goroutine compresses into a pipe as the result is read. Closing the result
+// stops the goroutine and closes r if it is an io.Closer.
+func Compress(r io.Reader) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() {
+		zw := gzip.NewWriter(pw)
+		_, err := io.Copy(zw, r)
+		if err == nil {
+			err = zw.Close()
+		}
+		if c, ok := r.(io.Closer); ok {
+			c.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	return pr
+}
+
+// ErrDecompressedTooLarge is wrapped by the reader of Decompress when the
+// payload grows beyond its limit (a compression bomb).
+var ErrDecompressedTooLarge = errors.New("decompressed payload too large")
+
+// Decompress returns a reader of the gunzipped content of r, which fails
+// with an *Error EBMS:0303 DecompressionFailure when r is not gzip, is
+// corrupt, or decompresses to more than max bytes (0: no limit).
+func Decompress(r io.Reader, max int64) (io.ReadCloser, error) {
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, wrapErr(DecompressionFailure, err, "payload is not gzip")
+	}
+	zr.Multistream(false)
+	return &gunzipReader{zr: zr, max: max}, nil
+}
+
+type gunzipReader struct {
+	zr  *gzip.Reader
+	n   int64
+	max int64
+}
+
+func (g *gunzipReader) Read(p []byte) (int, error) {
+	n, err := g.zr.Read(p)
+	g.n += int64(n)
+	if g.max > 0 && g.n > g.max {
+		return n, wrapErr(DecompressionFailure, ErrDecompressedTooLarge, "more than %d bytes", g.max)
+	}
+	if err != nil && err != io.EOF {
+		return n, wrapErr(DecompressionFailure, err, "corrupt gzip payload")
+	}
+	return n, err
+}
+
+func (g *gunzipReader) Close() error { return g.zr.Close() }
