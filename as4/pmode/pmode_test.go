@@ -131,7 +131,7 @@ func TestImportDomibus(t *testing.T) {
 		Security:  Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true},
 		Reliability: Reliability{Receipt: ReceiptResponse, NonRepudiation: true, DuplicateDetection: true,
 			Retry: &Retry{Timeout: 12 * time.Minute, Count: 4, Strategy: RetryConstant}},
-		Properties: []PropertyDef{{"originalSender", true}, {"finalRecipient", true}, {"ExchangeId", false}, {"SpecificationId", false}},
+		Properties:    []PropertyDef{{"originalSender", true}, {"finalRecipient", true}, {"ExchangeId", false}, {"SpecificationId", false}},
 		Payload:       PayloadProfile{Compress: true},
 		ErrorHandling: ErrorHandling{AsResponse: true},
 	}
