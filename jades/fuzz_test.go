@@ -1,0 +1,129 @@
+package jades
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/trust"
+)
+
+// captureSeeds returns the signature and digest headers and bodies of the
+// captured answers, or nothing when the shared folder is absent.
+func captureSeeds(tb testing.TB) (sigs, digests []string, bodies [][]byte) {
+	tb.Helper()
+	if _, err := os.Stat(filepath.Join(testenv.RepoRoot(tb), "..", "shared", "oots-spec")); err != nil {
+		return nil, nil, nil
+	}
+	dir := testenv.Spec(tb, "edm-2.0-oots-france/common_services")
+	for _, name := range []string{"eb_requirements_fr", "dsd_data_services_fi"} {
+		raw, err := os.ReadFile(filepath.Join(dir, name+".headers"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		body, err := os.ReadFile(filepath.Join(dir, name+".xml"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(raw))
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			k, v, _ := strings.Cut(sc.Text(), ": ")
+			switch k {
+			case HeaderSignature:
+				sigs = append(sigs, v)
+			case HeaderDigest:
+				digests = append(digests, v)
+			}
+		}
+		bodies = append(bodies, body)
+	}
+	return sigs, digests, bodies
+}
+
+// FuzzParseCompact checks that the JWS header parser never panics, that
+// what it accepts has a protected part that round-trips through base64url,
+// and that the profile checks do not panic on it either.
+func FuzzParseCompact(f *testing.F) {
+	sigs, _, _ := captureSeeds(f)
+	for _, s := range sigs {
+		f.Add(s)
+	}
+	f.Add("eyJhbGciOiJFUzI1NiJ9..AAAA")
+	f.Add("..")
+	f.Add(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","b64":false,"crit":["b64","sigD"],"sigD":{"mId":"http://uri.etsi.org/19182/HttpHeaders","pars":["digest"]},"x5c":[]}`)) + ".." + strings.Repeat("A", 86))
+	f.Fuzz(func(t *testing.T, s string) {
+		jws, err := parseCompact(s)
+		if err != nil {
+			var je *Error
+			if !errors.As(err, &je) {
+				t.Fatalf("error is not a *jades.Error: %v", err)
+			}
+			return
+		}
+		js, _ := base64.RawURLEncoding.DecodeString(jws.protected)
+		if base64.RawURLEncoding.EncodeToString(js) != jws.protected {
+			t.Fatalf("protected part %q does not round-trip", jws.protected)
+		}
+		if len(jws.signature) != 64 {
+			t.Fatalf("accepted a %d-byte signature", len(jws.signature))
+		}
+		if err := checkProfile(jws.header, jws.members); err == nil {
+			if _, err := parseChain(jws.header.X5c); err == nil && len(jws.header.X5c) == 0 {
+				t.Fatal("accepted an empty x5c")
+			}
+		}
+	})
+}
+
+// FuzzVerify runs the whole verification on arbitrary headers and bodies:
+// it must return an error or a result, never panic, and never accept
+// anything but the captured answers themselves.
+func FuzzVerify(f *testing.F) {
+	sigs, digests, bodies := captureSeeds(f)
+	for i := range sigs {
+		f.Add(sigs[i], digests[i], bodies[i])
+	}
+	f.Add("..", "SHA-256=", []byte(nil))
+	var store *trust.Store
+	if len(sigs) > 0 {
+		jws, err := parseCompact(sigs[0])
+		if err != nil {
+			f.Fatal(err)
+		}
+		chain, err := parseChain(jws.header.X5c)
+		if err != nil {
+			f.Fatal(err)
+		}
+		store = trust.NewStore(chain[len(chain)-1])
+	} else {
+		store = trust.NewStore()
+	}
+	at := time.Unix(1785315710, 0)
+	f.Fuzz(func(t *testing.T, sig, digest string, body []byte) {
+		h := http.Header{}
+		h.Set(HeaderSignature, sig)
+		h.Set(HeaderDigest, digest)
+		v, err := Verify(h, body, VerifyOptions{Trust: store, Now: at})
+		if err != nil {
+			return
+		}
+		for i := range sigs {
+			if sig == sigs[i] && bytes.Equal(body, bodies[i]) {
+				if len(v.Chain) == 0 {
+					t.Fatal("verified without a chain")
+				}
+				return
+			}
+		}
+		t.Fatalf("accepted a signature that is not one of the captures: %q", sig)
+	})
+}
