@@ -29,7 +29,6 @@ package wssec
 import (
 	"crypto"
 	"crypto/x509"
-	"errors"
 	"io"
 	"net/textproto"
 	"time"
@@ -49,6 +48,10 @@ type Part struct {
 	// Open returns the content. It may be called more than once, so parts
 	// are file-backed or in memory, never a one-shot stream.
 	Open func() (io.ReadCloser, error)
+	// Remove, when set, deletes the temporary file backing a part that
+	// Secure (encrypted content) or Process (decrypted content) created.
+	// Parts given by the caller have no Remove.
+	Remove func() error
 }
 
 // Profile names the eDelivery AS4 security profile.
@@ -178,33 +181,3 @@ func (e *Error) Error() string {
 
 // Unwrap returns the underlying cause.
 func (e *Error) Unwrap() error { return e.Err }
-
-// ErrNotImplemented is returned by parts of the package not implemented yet.
-var ErrNotImplemented = errors.New("not implemented")
-
-// Secure adds the wsse:Security header to env (a SOAP 1.2 envelope whose
-// eb:Messaging and Body carry wsu:Id attributes, or Secure adds them), signs
-// eb:Messaging, the Body and every part, then encrypts every part when
-// cfg.RecipientCert is set. It returns the parts to send: encrypted ones are
-// new file-backed parts with Content-Type application/octet-stream.
-func Secure(env *xmltree.Document, parts []Part, cfg *SignConfig) ([]Part, error) {
-	return nil, ErrNotImplemented
-}
-
-// Process verifies and decrypts the WS-Security header of env and its parts
-// under cfg's policy and returns only what was verified. Failures are *Error.
-func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, error) {
-	return nil, &Error{Code: CodePolicyNoncompliance, Detail: "not implemented", Err: ErrNotImplemented}
-}
-
-// SignSignal signs a signal message (Receipt or Error): a Security header with
-// BST, Timestamp and a signature over eb:Messaging and the Body; no
-// attachments, no encryption. cfg.RecipientCert is ignored.
-func SignSignal(env *xmltree.Document, cfg *SignConfig) error {
-	return ErrNotImplemented
-}
-
-// VerifySignal verifies a signed signal message; the Result has no Parts.
-func VerifySignal(env *xmltree.Document, cfg *VerifyConfig) (*Result, error) {
-	return nil, &Error{Code: CodePolicyNoncompliance, Detail: "not implemented", Err: ErrNotImplemented}
-}

@@ -493,3 +493,16 @@ func CertificateKey(c *x509.Certificate) (crypto.PublicKey, error) {
 	}
 	return k, nil
 }
+
+// EncryptKeyFor chooses the key method from the recipient's public key:
+// EncryptKeyRSA for an *rsa.PublicKey, EncryptKeyX25519 for an X25519
+// *ecdh.PublicKey.
+func EncryptKeyFor(rand io.Reader, pub crypto.PublicKey, cek []byte) (*EncryptedKey, error) {
+	switch k := pub.(type) {
+	case *rsa.PublicKey:
+		return EncryptKeyRSA(rand, k, cek)
+	case *ecdh.PublicKey:
+		return EncryptKeyX25519(rand, k, cek)
+	}
+	return nil, fmt.Errorf("xmlenc: %w: recipient key %T", ErrKey, pub)
+}

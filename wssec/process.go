@@ -1,0 +1,512 @@
+package wssec
+
+import (
+	"crypto"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/textproto"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmlenc"
+)
+
+func failAuth(detail string, err error) *Error {
+	return &Error{Code: CodeFailedAuthentication, Detail: detail, Err: err}
+}
+func failDecrypt(detail string, err error) *Error {
+	return &Error{Code: CodeFailedDecryption, Detail: detail, Err: err}
+}
+func failPolicy(detail string, err error) *Error {
+	return &Error{Code: CodePolicyNoncompliance, Detail: detail, Err: err}
+}
+
+// Validate reports a misconfiguration, naming the field.
+func (c *VerifyConfig) Validate() error {
+	alg, err := c.Profile.algorithms()
+	if err != nil {
+		return fmt.Errorf("wssec: Profile: %w", err)
+	}
+	if c.RequireSignature && c.Trust == nil {
+		return errors.New("wssec: Trust is required when RequireSignature is set")
+	}
+	if c.DecryptionKey != nil {
+		switch alg.keyMethod {
+		case xmlenc.RSAOAEP:
+			if _, ok := c.DecryptionKey.(*rsa.PrivateKey); !ok {
+				return fmt.Errorf("wssec: DecryptionKey: %T, profile %s needs *rsa.PrivateKey", c.DecryptionKey, c.Profile)
+			}
+		case xmlenc.KWAES128:
+			if k, ok := c.DecryptionKey.(*ecdh.PrivateKey); !ok || k.Curve() != ecdh.X25519() {
+				return fmt.Errorf("wssec: DecryptionKey: %T, profile %s needs an X25519 *ecdh.PrivateKey", c.DecryptionKey, c.Profile)
+			}
+		}
+	} else if c.RequireEncryption {
+		return errors.New("wssec: DecryptionKey is required when RequireEncryption is set")
+	}
+	return nil
+}
+
+func (c *VerifyConfig) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Process verifies, then decrypts, the WS-Security header of env and its
+// parts under cfg's policy, and returns only what was verified.
+//
+// The steps (WS-Security 1.1.1 §8-9, SwA profile §5, eDelivery AS4 profile):
+//
+//  1. structure: one Envelope/Header/Body, one eb:Messaging (a Header
+//     child), one wsse:Security, one ds:Signature (in it), no duplicate Ids;
+//  2. signature: algorithms of the profile only; the key from the
+//     BinarySecurityToken the KeyInfo names, validated against cfg.Trust;
+//     the SignatureValue;
+//  3. references: eb:Messaging, the Body and the Timestamp must be signed
+//     (by Id, at their place), every part by cid:, nothing else;
+//  4. Timestamp: Created not in the future, Expires not past (with
+//     MaxClockSkew);
+//  5. decryption of every encrypted part (AES-128-GCM, tag verified before
+//     any plaintext is returned), then the attachment digests.
+//
+// Failures are *Error with the ebMS3 code: EBMS:0101 for a signature, key,
+// certificate, timestamp or wrapping failure; EBMS:0102 when a part cannot
+// be decrypted; EBMS:0103 when the message does not meet the policy (missing
+// signature or encryption, an algorithm the profile does not use, unsigned
+// parts). Parts given to Process must give the same bytes on every Open.
+//
+// A message without wsse:Security is accepted only when cfg requires neither
+// signature nor encryption; its Result then holds the message as received,
+// unverified, with no SignerCert.
+func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	alg, _ := cfg.Profile.algorithms()
+	ev, err := locate(env)
+	if err != nil {
+		return nil, failAuth("message structure", err)
+	}
+	secs := ev.header.ChildrenNamed(NamespaceWSSE, "Security")
+	var others int
+	env.Root.Walk(func(x *xmltree.Element) bool {
+		if x.Is(NamespaceWSSE, "Security") {
+			others++
+		}
+		return true
+	})
+	if others != len(secs) || len(secs) > 1 {
+		return nil, failAuth("more than one wsse:Security header, or one outside the SOAP Header", nil)
+	}
+	if len(secs) == 0 {
+		if cfg.RequireSignature || cfg.RequireEncryption {
+			return nil, failPolicy("the message has no wsse:Security header", nil)
+		}
+		return &Result{Messaging: ev.messaging.Copy(), Body: ev.body.Copy(), Parts: parts}, nil
+	}
+	sec := secs[0]
+	ids := idIndex(env.Root)
+	for id, els := range ids {
+		if len(els) > 1 {
+			return nil, failAuth(fmt.Sprintf("the Id %q is carried by %d elements", id, len(els)), nil)
+		}
+	}
+	sigs := 0
+	env.Root.Walk(func(x *xmltree.Element) bool {
+		if x.Is(xmldsig.Namespace, "Signature") {
+			sigs++
+		}
+		return true
+	})
+	sigEls := sec.ChildrenNamed(xmldsig.Namespace, "Signature")
+	if sigs > 1 || sigs != len(sigEls) {
+		return nil, failAuth(fmt.Sprintf("%d ds:Signature elements (at most one, in wsse:Security)", sigs), nil)
+	}
+	if len(sigEls) == 0 {
+		if cfg.RequireSignature {
+			return nil, failPolicy("the message is not signed", nil)
+		}
+		return nil, failPolicy("a wsse:Security header without signature is not supported", nil)
+	}
+	if cfg.Trust == nil {
+		return nil, failAuth("no trust store configured to validate the signer", nil)
+	}
+
+	// 2. Signature.
+	pol := &xmldsig.Policy{
+		SignatureMethods: []xmldsig.SignatureMethod{alg.signature},
+		DigestMethods:    []xmldsig.DigestMethod{xmldsig.SHA256},
+		Transforms:       []xmldsig.Transform{xmldsig.ExcC14N, xmldsig.AttachmentContent},
+	}
+	sig, err := xmldsig.Parse(sigEls[0], pol)
+	if err != nil {
+		if errors.Is(err, xmldsig.ErrAlgorithm) {
+			return nil, failPolicy("signature algorithms", err)
+		}
+		return nil, failAuth("signature structure", err)
+	}
+	now := cfg.now()
+	cert, err := signerCert(sig, sec, ids)
+	if err != nil {
+		return nil, err
+	}
+	if err := keyFits(cert.PublicKey, alg); err != nil {
+		return nil, failPolicy("signing certificate", err)
+	}
+	if _, err := cfg.Trust.Verify(cert, trust.Signing, now); err != nil {
+		return nil, failAuth("signing certificate", err)
+	}
+	if err := sig.VerifySignedInfo(cert.PublicKey); err != nil {
+		return nil, failAuth("signature value", err)
+	}
+
+	// 3. Element references: exactly the Messaging, Body and Timestamp.
+	tss := sec.ChildrenNamed(NamespaceWSU, "Timestamp")
+	if len(tss) != 1 {
+		return nil, failPolicy(fmt.Sprintf("%d wsu:Timestamp in wsse:Security (one required)", len(tss)), nil)
+	}
+	want := map[*xmltree.Element]string{ev.messaging: "eb:Messaging", ev.body: "the SOAP Body", tss[0]: "the Timestamp"}
+	signed := map[*xmltree.Element]bool{}
+	cidRefs := map[string]*xmldsig.Reference{}
+	var cidOrder []string
+	for i := range sig.References {
+		r := &sig.References[i]
+		switch {
+		case strings.HasPrefix(r.URI, "#"):
+			els := ids[r.URI[1:]]
+			if len(els) != 1 {
+				return nil, failAuth("reference "+r.URI+" does not name exactly one element", nil)
+			}
+			el := els[0]
+			if _, ok := want[el]; !ok {
+				return nil, failPolicy("reference "+r.URI+" names "+el.Path()+", which the profile does not sign", nil)
+			}
+			if signed[el] {
+				return nil, failAuth("two references to "+r.URI, nil)
+			}
+			d, err := xmldsig.DigestElement(el, r)
+			if err != nil {
+				return nil, failPolicy("reference "+r.URI, err)
+			}
+			if err := r.CheckDigest(d); err != nil {
+				return nil, failAuth("reference "+r.URI, err)
+			}
+			signed[el] = true
+		case strings.HasPrefix(r.URI, "cid:"):
+			id := r.URI[4:]
+			if cidRefs[id] != nil {
+				return nil, failAuth("two references to "+r.URI, nil)
+			}
+			cidRefs[id] = r
+			cidOrder = append(cidOrder, id)
+		default:
+			return nil, failPolicy("reference "+r.URI+" is neither #id nor cid:", nil)
+		}
+	}
+	for el, what := range want {
+		if !signed[el] {
+			return nil, failPolicy(what+" is not signed", nil)
+		}
+	}
+	byCID := map[string]*Part{}
+	for i := range parts {
+		p := &parts[i]
+		if byCID[p.ContentID] != nil {
+			return nil, failAuth("two parts with Content-ID "+p.ContentID, nil)
+		}
+		byCID[p.ContentID] = p
+		if cidRefs[p.ContentID] == nil {
+			return nil, failPolicy("part "+p.ContentID+" is not signed", nil)
+		}
+	}
+	for _, id := range cidOrder {
+		if byCID[id] == nil {
+			return nil, failAuth("signed part cid:"+id+" is missing from the message", nil)
+		}
+	}
+
+	// 4. Timestamp.
+	if err := checkTimestamp(tss[0], now, cfg.MaxClockSkew); err != nil {
+		return nil, err
+	}
+
+	// 5. Decrypt, then check attachment digests.
+	res := &Result{
+		Messaging: ev.messaging.Copy(), Body: ev.body.Copy(), SignerCert: cert,
+		Signature: sig.Element.Copy(),
+	}
+	for _, r := range sig.References {
+		ref := Reference{URI: r.URI, DigestMethod: string(r.DigestMethod), DigestValue: r.DigestValue}
+		for _, t := range r.Transforms {
+			ref.Transforms = append(ref.Transforms, string(t))
+		}
+		res.SignedInfoReferences = append(res.SignedInfoReferences, ref)
+	}
+	encrypted, err := decryptionPlan(sec, ids, byCID, cfg, alg)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.RequireEncryption {
+		for _, p := range parts {
+			if encrypted[p.ContentID] == nil {
+				return nil, failPolicy("part "+p.ContentID+" is not encrypted", nil)
+			}
+		}
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			res.Close()
+		}
+	}()
+	for _, id := range cidOrder {
+		p, ref := byCID[id], cidRefs[id]
+		var out Part
+		var digest []byte
+		if e := encrypted[id]; e != nil {
+			out, digest, err = decryptPart(p, e, cfg.TempDir)
+			if err != nil {
+				return nil, err
+			}
+			name := out.Remove
+			res.cleanup = append(res.cleanup, func() { name() })
+			if len(ref.Transforms) != 1 || ref.Transforms[0] != xmldsig.AttachmentContent {
+				return nil, failPolicy("reference "+ref.URI+" needs exactly the Attachment-Content-Signature-Transform", nil)
+			}
+		} else {
+			rc, err := p.Open()
+			if err != nil {
+				return nil, failAuth("reading part "+id, err)
+			}
+			digest, err = xmldsig.DigestContent(rc, ref)
+			rc.Close()
+			if err != nil {
+				return nil, failPolicy("reference "+ref.URI, err)
+			}
+			out = *p
+		}
+		if err := ref.CheckDigest(digest); err != nil {
+			return nil, failAuth("attachment "+id, err)
+		}
+		res.Parts = append(res.Parts, out)
+	}
+	ok = true
+	return res, nil
+}
+
+func keyFits(pub crypto.PublicKey, alg algorithms) error {
+	switch alg.signature {
+	case xmldsig.RSASHA256:
+		k, ok := pub.(*rsa.PublicKey)
+		if !ok {
+			return fmt.Errorf("key %T, the profile signs with RSA", pub)
+		}
+		if k.N.BitLen() < 2048 {
+			return fmt.Errorf("RSA key of %d bits (2048 at least)", k.N.BitLen())
+		}
+	case xmldsig.Ed25519:
+		if _, ok := pub.(ed25519.PublicKey); !ok {
+			return fmt.Errorf("key %T, the profile signs with Ed25519", pub)
+		}
+	}
+	return nil
+}
+
+// signerCert follows ds:KeyInfo/wsse:SecurityTokenReference/wsse:Reference to
+// a BinarySecurityToken of the same Security header.
+func signerCert(sig *xmldsig.Signature, sec *xmltree.Element, ids map[string][]*xmltree.Element) (*x509.Certificate, error) {
+	if sig.KeyInfo == nil {
+		return nil, failAuth("the signature has no KeyInfo", nil)
+	}
+	kis := sig.KeyInfo.Elements()
+	if len(kis) != 1 || !kis[0].Is(NamespaceWSSE, "SecurityTokenReference") {
+		return nil, failAuth("the signature's KeyInfo must be one wsse:SecurityTokenReference", nil)
+	}
+	refs := kis[0].Elements()
+	if len(refs) != 1 || !refs[0].Is(NamespaceWSSE, "Reference") {
+		return nil, failAuth("the SecurityTokenReference must hold one direct wsse:Reference to the BinarySecurityToken", nil)
+	}
+	uri := refs[0].SelectAttr("", "URI")
+	if !strings.HasPrefix(uri, "#") || len(ids[uri[1:]]) != 1 {
+		return nil, failAuth("the SecurityTokenReference "+uri+" names no single element", nil)
+	}
+	bst := ids[uri[1:]][0]
+	if !bst.Is(NamespaceWSSE, "BinarySecurityToken") || bst.Parent() != sec {
+		return nil, failAuth("the SecurityTokenReference "+uri+" does not name a BinarySecurityToken of this header", nil)
+	}
+	if bst.SelectAttr("", "ValueType") != ValueTypeX509v3 {
+		return nil, failPolicy("BinarySecurityToken ValueType "+bst.SelectAttr("", "ValueType"), nil)
+	}
+	if et := bst.SelectAttr("", "EncodingType"); et != "" && et != EncodingBase64 {
+		return nil, failPolicy("BinarySecurityToken EncodingType "+et, nil)
+	}
+	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(bst.Text()), ""))
+	if err != nil {
+		return nil, failAuth("BinarySecurityToken is not base64", err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, failAuth("BinarySecurityToken certificate", err)
+	}
+	return cert, nil
+}
+
+func parseTime(e *xmltree.Element) (time.Time, error) {
+	return time.Parse(time.RFC3339Nano, strings.TrimSpace(e.Text()))
+}
+
+func checkTimestamp(ts *xmltree.Element, now time.Time, skew time.Duration) error {
+	if skew == 0 {
+		skew = 2 * time.Minute
+	}
+	cs := ts.ChildrenNamed(NamespaceWSU, "Created")
+	es := ts.ChildrenNamed(NamespaceWSU, "Expires")
+	if len(cs) != 1 || len(es) > 1 {
+		return failAuth("the Timestamp needs one Created and at most one Expires", nil)
+	}
+	created, err := parseTime(cs[0])
+	if err != nil {
+		return failAuth("Timestamp/Created", err)
+	}
+	if created.After(now.Add(skew)) {
+		return failAuth("Timestamp/Created "+created.UTC().Format(time.RFC3339)+" is in the future", nil)
+	}
+	if len(es) == 1 {
+		expires, err := parseTime(es[0])
+		if err != nil {
+			return failAuth("Timestamp/Expires", err)
+		}
+		if now.Add(-skew).After(expires) {
+			return failAuth("the message expired at "+expires.UTC().Format(time.RFC3339)+" (replayed or delayed)", nil)
+		}
+	}
+	return nil
+}
+
+type encryptedPart struct {
+	data *xmlenc.EncryptedData
+	key  []byte
+}
+
+// decryptionPlan parses the EncryptedKey and EncryptedData elements of the
+// header, recovers the content key and maps each encrypted Content-ID to it.
+func decryptionPlan(sec *xmltree.Element, ids map[string][]*xmltree.Element, byCID map[string]*Part, cfg *VerifyConfig, alg algorithms) (map[string]*encryptedPart, error) {
+	out := map[string]*encryptedPart{}
+	eks := sec.ChildrenNamed(xmlenc.Namespace, "EncryptedKey")
+	eds := sec.ChildrenNamed(xmlenc.Namespace, "EncryptedData")
+	var total int
+	sec.Root().Walk(func(x *xmltree.Element) bool {
+		if x.Space == xmlenc.Namespace && (x.Local == "EncryptedKey" || x.Local == "EncryptedData") {
+			total++
+		}
+		return true
+	})
+	if total != len(eks)+len(eds) {
+		return nil, failPolicy("encrypted elements outside wsse:Security (only attachments are encrypted)", nil)
+	}
+	if len(eks) == 0 && len(eds) == 0 {
+		return out, nil
+	}
+	if len(eks) != 1 {
+		return nil, failPolicy(fmt.Sprintf("%d xenc:EncryptedKey (one required)", len(eks)), nil)
+	}
+	if cfg.DecryptionKey == nil {
+		return nil, failDecrypt("the message is encrypted and no DecryptionKey is configured", nil)
+	}
+	ek, err := xmlenc.ParseEncryptedKey(eks[0], &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{alg.keyMethod}})
+	if err != nil {
+		if errors.Is(err, xmlenc.ErrAlgorithm) {
+			return nil, failPolicy("key encryption algorithms", err)
+		}
+		return nil, failDecrypt("EncryptedKey", err)
+	}
+	cek, err := ek.Decrypt(cfg.DecryptionKey)
+	if err != nil {
+		return nil, failDecrypt("content key", err)
+	}
+	listed := map[string]bool{}
+	for _, u := range ek.DataReferences {
+		listed[u] = true
+	}
+	for _, e := range eds {
+		d, err := xmlenc.ParseEncryptedData(e)
+		if err != nil {
+			if errors.Is(err, xmlenc.ErrAlgorithm) {
+				return nil, failPolicy("data encryption", err)
+			}
+			return nil, failDecrypt("EncryptedData", err)
+		}
+		if !listed["#"+d.ID] {
+			return nil, failDecrypt("EncryptedData "+d.ID+" is not in the EncryptedKey's ReferenceList", nil)
+		}
+		id := strings.TrimPrefix(d.CipherReference, "cid:")
+		if byCID[id] == nil {
+			return nil, failDecrypt("EncryptedData "+d.ID+" names a missing part "+d.CipherReference, nil)
+		}
+		if out[id] != nil {
+			return nil, failDecrypt("two EncryptedData for "+d.CipherReference, nil)
+		}
+		out[id] = &encryptedPart{data: d, key: cek}
+	}
+	return out, nil
+}
+
+// decryptPart decrypts p into a temporary file, hashing the plaintext as it
+// goes; the file is kept only when the GCM tag verifies.
+func decryptPart(p *Part, e *encryptedPart, dir string) (Part, []byte, error) {
+	rc, err := p.Open()
+	if err != nil {
+		return Part{}, nil, failDecrypt("reading part "+p.ContentID, err)
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(dir, "oots-dec-*")
+	if err != nil {
+		return Part{}, nil, failDecrypt("temporary file", err)
+	}
+	name := f.Name()
+	h := sha256.New()
+	_, err = xmlenc.DecryptGCM(io.MultiWriter(f, h), rc, e.key)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return Part{}, nil, failDecrypt("part "+p.ContentID, err)
+	}
+	hd := textproto.MIMEHeader{}
+	for k, v := range p.Header {
+		hd[k] = append([]string(nil), v...)
+	}
+	if e.data.MimeType != "" {
+		hd.Set("Content-Type", e.data.MimeType)
+	} else {
+		hd.Del("Content-Type")
+	}
+	return Part{
+		ContentID: p.ContentID, Header: hd,
+		Open:   func() (io.ReadCloser, error) { return os.Open(name) },
+		Remove: func() error { return os.Remove(name) },
+	}, h.Sum(nil), nil
+}
+
+// VerifySignal verifies a signed signal message (Receipt or Error); the
+// Result has no Parts. The signature is required whatever cfg says.
+func VerifySignal(env *xmltree.Document, cfg *VerifyConfig) (*Result, error) {
+	c := *cfg
+	c.RequireSignature = true
+	c.RequireEncryption = false
+	return Process(env, nil, &c)
+}
