@@ -1,0 +1,89 @@
+package wssec_test
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmldsig"
+)
+
+var profiles = []wssec.Profile{wssec.AS4v115, wssec.AS4v20}
+
+func TestRoundTrip(t *testing.T) {
+	for _, p := range profiles {
+		for _, encrypt := range []bool{true, false} {
+			name := string(p) + "/plain"
+			if encrypt {
+				name = string(p) + "/encrypted"
+			}
+			t.Run(name, func(t *testing.T) {
+				f := getFixture(t, p)
+				s := secure(t, f, encrypt)
+				want := payloads()
+				for _, part := range s.parts {
+					got := readAll(t, part)
+					if encrypt == bytes.Equal(got, want[part.ContentID]) {
+						t.Fatalf("part %s: encrypted=%v but content equal to plaintext=%v", part.ContentID, encrypt, !encrypt)
+					}
+					if encrypt && part.Header.Get("Content-Type") != "application/octet-stream" {
+						t.Fatalf("encrypted part Content-Type %q", part.Header.Get("Content-Type"))
+					}
+				}
+				res, err := process(t, s, f.verifyConfig(t, encrypt))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Close()
+				if len(res.Parts) != 2 || res.Parts[0].ContentID != "request@oots.example" {
+					t.Fatalf("parts %+v", res.Parts)
+				}
+				for _, part := range res.Parts {
+					if !bytes.Equal(readAll(t, part), want[part.ContentID]) {
+						t.Fatalf("part %s differs after Process", part.ContentID)
+					}
+				}
+				if ct := res.Parts[1].Header.Get("Content-Type"); ct != "application/pdf" {
+					t.Fatalf("Content-Type restored as %q", ct)
+				}
+				if len(res.SignedInfoReferences) != 5 {
+					t.Fatalf("%d references", len(res.SignedInfoReferences))
+				}
+				for _, r := range res.SignedInfoReferences {
+					if r.DigestMethod != string(xmldsig.SHA256) || len(r.DigestValue) != 32 {
+						t.Fatalf("reference %+v", r)
+					}
+				}
+				if res.SignerCert == nil || !res.SignerCert.Equal(f.sender.Sign.Cert) {
+					t.Fatal("signer certificate not returned")
+				}
+				if res.Messaging == nil || res.Body == nil || res.Signature == nil {
+					t.Fatal("verified elements missing")
+				}
+			})
+		}
+	}
+}
+
+func TestSignal(t *testing.T) {
+	for _, p := range profiles {
+		t.Run(string(p), func(t *testing.T) {
+			f := getFixture(t, p)
+			doc := loadDoc(t, "signal.xml")
+			if err := wssec.SignSignal(doc, f.signConfig(t, true)); err != nil {
+				t.Fatal(err)
+			}
+			res, err := process(t, sent{env: doc.Bytes()}, f.verifyConfig(t, false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.SignedInfoReferences) != 3 || len(res.Parts) != 0 {
+				t.Fatalf("refs %d parts %d", len(res.SignedInfoReferences), len(res.Parts))
+			}
+			unsigned := loadDoc(t, "signal.xml")
+			if _, err := wssec.VerifySignal(unsigned, f.verifyConfig(t, false)); code(err) != wssec.CodePolicyNoncompliance {
+				t.Fatalf("unsigned signal: %v", err)
+			}
+		})
+	}
+}
