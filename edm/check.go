@@ -1,0 +1,377 @@
+package edm
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/codelist"
+)
+
+// Check runs the content checks of the model on a message: identifiers,
+// the 2.0 deltas in both directions, and every code against its code list
+// (package codelist). Parse calls it; builders' output can be checked with
+// it too. Locations of SDG content are given as element paths below the
+// slot (e.g. "EvidenceRequester/Agent/Address/AdminUnitLevel1").
+func Check(m Message) []check.Finding {
+	c := &checker{v: m.Version()}
+	switch m := m.(type) {
+	case *QueryRequest:
+		c.request(m)
+	case *QueryResponse:
+		c.response(m)
+	case *ErrorResponse:
+		c.errorResponse(m)
+	case *ServiceResponse:
+		c.versionCS(m.Specification)
+		for _, o := range m.Objects {
+			c.walk(o.PayloadSlot, o.Payload)
+		}
+	case *SubmitObjectsRequest:
+		for _, o := range m.Objects {
+			c.walk(o.PayloadSlot, o.Payload)
+		}
+	case *RegistryResponse:
+		for _, x := range m.Exceptions {
+			c.exception(x, KindLCMError)
+		}
+	}
+	return c.findings
+}
+
+type checker struct {
+	v        Version
+	findings []check.Finding
+}
+
+func (c *checker) add(rule, loc, format string, args ...any) {
+	c.findings = append(c.findings, check.Finding{Rule: rule, Flag: check.Error, Location: loc, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) warn(rule, loc, format string, args ...any) {
+	c.findings = append(c.findings, check.Finding{Rule: rule, Flag: check.Warning, Location: loc, Message: fmt.Sprintf(format, args...)})
+}
+
+func (c *checker) versionEDM() {
+	switch c.v {
+	case V1_0, V1_1, V1_2, V2_0:
+	default:
+		c.add(RuleVersion, "SpecificationIdentifier", "specification identifier %q is not an EDM version (oots-edm:v1.0, v1.1, v1.2, v2.0)", c.v)
+	}
+}
+
+func (c *checker) versionCS(v Version) {
+	if v != CSv1 && v != CSv20 {
+		c.add(RuleVersion, "SpecificationIdentifier", "specification identifier %q is not a Common Services version (oots-cs:v2.0)", v)
+	}
+}
+
+func (c *checker) uuidURN(loc, what, s string) {
+	if s != "" && !isUUIDURN(s) {
+		c.add(RuleUUID, loc, "%s %q is not urn:uuid: followed by an RFC 4122 UUID", what, s)
+	}
+}
+
+func (c *checker) https(loc, what, s string) {
+	if s != "" && !strings.HasPrefix(s, "https://") {
+		c.add(RuleURL, loc, "%s %q must be an https:// URL", what, s)
+	}
+}
+
+func (c *checker) request(q *QueryRequest) {
+	c.versionEDM()
+	c.uuidURN("/query:QueryRequest/@id", "request id", q.ID)
+	if q.Procedure != "" && !codelist.KnownProcedure(q.Procedure, string(c.v)) {
+		c.add(RuleCode, "Procedure", "procedure %q is not in code list Procedures", q.Procedure)
+	}
+	if c.v == V2_0 {
+		if q.Lang != "" {
+			c.add(RuleVersion, "/query:QueryRequest/@xml:lang", "xml:lang is not allowed on an oots-edm:v2.0 request (languages go to DistributedAs/Language)")
+		}
+		if (q.PreviewLocation == "") != (q.ReturnLocation == "") {
+			c.add(RuleVersion, "ReturnLocation", "in oots-edm:v2.0, slots PreviewLocation and ReturnLocation are present together or not at all")
+		}
+	} else {
+		if q.ReturnLocation != "" {
+			c.add(RuleVersion, "ReturnLocation", "slot ReturnLocation exists only in oots-edm:v2.0")
+		}
+		if q.Lang != "" && !codelist.Languages.Contains(q.Lang) {
+			c.add(RuleCode, "/query:QueryRequest/@xml:lang", "language %q is not in code list LanguageCode", q.Lang)
+		}
+	}
+	c.https("PreviewLocation", "PreviewLocation", q.PreviewLocation)
+	c.https("ReturnLocation", "ReturnLocation", q.ReturnLocation)
+	if (q.NaturalPerson == nil) == (q.LegalPerson == nil) {
+		c.add(RuleContent, "/query:QueryRequest/query:Query", "exactly one of the slots NaturalPerson and LegalPerson is required")
+	}
+	hasER := false
+	for i, a := range q.EvidenceRequester {
+		switch a.Classification {
+		case "ER":
+			hasER = true
+		case "IP", "":
+		default:
+			c.add(RuleContent, fmt.Sprintf("EvidenceRequester[%d]/Agent/Classification", i+1), "an evidence requester agent is classified ER or IP, not %q", a.Classification)
+		}
+	}
+	if len(q.EvidenceRequester) > 0 && !hasER {
+		c.add(RuleContent, "EvidenceRequester", "no agent of slot EvidenceRequester is classified ER")
+	}
+	for i := range q.Requirements {
+		c.walk(fmt.Sprintf("Requirements[%d]/Requirement", i+1), &q.Requirements[i])
+	}
+	for i := range q.EvidenceRequester {
+		c.walk(fmt.Sprintf("EvidenceRequester[%d]/Agent", i+1), &q.EvidenceRequester[i])
+	}
+	c.walk("EvidenceProvider/Agent", q.EvidenceProvider)
+	for i := range q.EvidenceProviderClassification {
+		c.walk(fmt.Sprintf("EvidenceProviderClassification[%d]", i+1), &q.EvidenceProviderClassification[i])
+	}
+	c.walk("NaturalPerson/Person", q.NaturalPerson)
+	c.walk("LegalPerson/LegalPerson", q.LegalPerson)
+	c.walk("AuthorizedRepresentative/Person", q.AuthorizedRepresentative)
+	c.walk("EvidenceRequest/DataServiceEvidenceType", q.EvidenceRequest)
+	if er := q.EvidenceRequest; er != nil {
+		for i, d := range er.DistributedAs {
+			loc := fmt.Sprintf("EvidenceRequest/DataServiceEvidenceType/DistributedAs[%d]", i+1)
+			if c.v != V2_0 && (len(d.Language) > 0 || len(d.AssociatedDocumentRequest) > 0) {
+				c.add(RuleVersion, loc, "DistributedAs/Language and AssociatedDocumentRequest exist only in oots-edm:v2.0")
+			}
+			for _, a := range d.AssociatedDocumentRequest {
+				switch a {
+				case RoleAnnex, RoleHumanReadableVersion, RoleTranslation:
+				default:
+					c.add(RuleCode, loc+"/AssociatedDocumentRequest", "associated document request %q is not Annex, HumanReadableVersion or Translation", a)
+				}
+			}
+		}
+	}
+}
+
+func (c *checker) response(r *QueryResponse) {
+	c.versionEDM()
+	c.uuidURN("/query:QueryResponse/@requestId", "requestId", r.RequestID)
+	for i := range r.EvidenceProvider {
+		c.walk(fmt.Sprintf("EvidenceProvider[%d]/Agent", i+1), &r.EvidenceProvider[i])
+	}
+	c.walk("EvidenceRequester/Agent", r.EvidenceRequester)
+	if c.v == V2_0 {
+		if len(r.Evidence) > 0 {
+			c.add(RuleVersion, "/query:QueryResponse/rim:RegistryObjectList", "oots-edm:v2.0 puts evidence objects in a rim:RegistryPackage")
+		}
+	} else if len(r.Packages) > 0 {
+		c.add(RuleVersion, "/query:QueryResponse/rim:RegistryObjectList", "registry packages of evidence exist only in oots-edm:v2.0")
+	}
+	for _, e := range r.Evidence {
+		c.evidence(e, true)
+	}
+	for _, p := range r.Packages {
+		c.uuidURN(p.Path, "package id", p.ID)
+		mains := 0
+		for _, e := range p.Evidence {
+			switch e.Role() {
+			case RoleMainEvidence:
+				mains++
+			case RoleAnnex, RoleHumanReadableVersion, RoleTranslation:
+			default:
+				c.add(RuleCode, e.Path, "evidence object %s has no classification of scheme %s with node MainEvidence, Annex, HumanReadableVersion or Translation", e.ID, ClassificationSchemeEDM)
+			}
+			c.evidence(e, e.Role() == RoleMainEvidence)
+		}
+		if mains != 1 {
+			c.add(RuleContent, p.Path, "a registry package holds exactly one MainEvidence, not %d", mains)
+		}
+	}
+}
+
+func (c *checker) evidence(e *EvidenceObject, main bool) {
+	c.uuidURN(e.Path, "evidence object id", e.ID)
+	md := &e.Metadata
+	if main {
+		for name, missing := range map[string]bool{"IsAbout": md.IsAbout == nil, "IssuingAuthority": md.IssuingAuthority == nil, "IsConformantTo": md.IsConformantTo == nil, "IssuingDate": md.IssuingDate == ""} {
+			if missing {
+				c.add(RuleContent, e.Path+"/EvidenceMetadata/Evidence", "element sdg:%s is required on the (main) evidence", name)
+			}
+		}
+	}
+	if e.RepositoryItemRef != nil && !strings.HasPrefix(e.RepositoryItemRef.Href, "cid:") {
+		c.warn(RuleURL, e.Path+"/rim:RepositoryItemRef", "repository item reference %q does not name a payload part (cid:)", e.RepositoryItemRef.Href)
+	}
+	c.walk(e.Path+"/EvidenceMetadata/Evidence", md)
+}
+
+func (c *checker) errorResponse(r *ErrorResponse) {
+	if r.kind == KindEvidenceError {
+		c.versionEDM()
+		c.uuidURN("/query:QueryResponse/@requestId", "requestId", r.RequestID)
+		c.walk("ErrorProvider/Agent", r.ErrorProvider)
+		c.walk("EvidenceRequester/Agent", r.EvidenceRequester)
+	} else {
+		c.versionCS(r.Specification)
+	}
+	if len(r.Exceptions) > 1 && r.kind == KindEvidenceError {
+		c.add(RuleContent, "/query:QueryResponse", "an EDM error response holds exactly one rs:Exception, not %d", len(r.Exceptions))
+	}
+	for _, x := range r.Exceptions {
+		c.exception(x, r.kind)
+	}
+}
+
+func (c *checker) exception(x *Exception, k Kind) {
+	loc := "/rs:Exception"
+	if x.base != nil {
+		loc = x.base.Path
+	}
+	lists := map[Kind]*codelist.List{KindEvidenceError: codelist.EDMErrorCodes, KindEBError: codelist.EBErrorCodes, KindDSDError: codelist.DSDErrorCodes, KindLCMError: codelist.LCMErrorCodes}
+	if l := lists[k]; l != nil && !l.Contains(x.Code) {
+		c.add(RuleCode, loc+"/@code", "error code %q is not in code list %s", x.Code, l.ShortName)
+	} else if e, ok := LookupError(x.Code); ok && e.Type != x.Type {
+		c.add(RuleCode, loc+"/@xsi:type", "error %s is sent with xsi:type %s, not %s", x.Code, e.Type.Local, x.Type.Local)
+	}
+	if x.Severity != "" && !codelist.ErrorSeverities.Contains(x.Severity) {
+		c.add(RuleCode, loc+"/@severity", "severity %q is not in code list ErrorSeverity", x.Severity)
+	}
+	switch {
+	case x.Severity == SeverityPreviewRequired && (k != KindEvidenceError || x.Code != "EDM:ERR:0002"):
+		c.add(RuleContent, loc+"/@severity", "severity PreviewRequired goes only with EDM:ERR:0002")
+	case x.Severity == SeverityAdditionalInput && (k != KindDSDError || x.Code != "DSD:ERR:0005"):
+		c.add(RuleContent, loc+"/@severity", "severity AdditionalInput goes only with DSD:ERR:0005")
+	}
+	if x.PreviewLocation != "" && x.Severity != SeverityPreviewRequired {
+		c.add(RuleContent, loc, "slot PreviewLocation needs severity PreviewRequired")
+	}
+	if x.Severity == SeverityPreviewRequired && x.PreviewLocation == "" {
+		c.add(RuleSlotMissing, loc, "a preview request needs slot PreviewLocation")
+	}
+	c.https(loc+"/PreviewLocation", "PreviewLocation", x.PreviewLocation)
+	if x.PreviewMethod != "" {
+		if c.v == V2_0 {
+			c.add(RuleVersion, loc+"/PreviewMethod", "slot PreviewMethod does not exist in oots-edm:v2.0 (GET only)")
+		} else if x.PreviewMethod != "GET" && x.PreviewMethod != "POST" {
+			c.add(RuleCode, loc+"/PreviewMethod", "preview method %q is not GET or POST", x.PreviewMethod)
+		}
+	}
+	for _, ls := range x.PreviewDescription {
+		c.lang(loc+"/PreviewDescription", ls.Lang)
+	}
+	if x.Code == "DSD:ERR:0005" && x.DataServiceEvidenceType == nil {
+		c.add(RuleSlotMissing, loc, "DSD:ERR:0005 needs slot DataServiceEvidenceType")
+	}
+	c.walk(loc+"/DataServiceEvidenceType", x.DataServiceEvidenceType)
+	c.walk(loc+"/JurisdictionDetermination", x.JurisdictionDetermination)
+	for i := range x.UserRequestedClassificationConcepts {
+		c.walk(fmt.Sprintf("%s/UserRequestedClassificationConcepts[%d]", loc, i+1), &x.UserRequestedClassificationConcepts[i])
+	}
+}
+
+func (c *checker) lang(loc, l string) {
+	if l != "" && !codelist.Languages.Contains(l) {
+		c.add(RuleCode, loc+"/@lang", "language %q is not in code list LanguageCode", l)
+	}
+}
+
+// walk checks the codes of an SDG value and everything below it.
+func (c *checker) walk(loc string, v any) {
+	if v == nil {
+		return
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return
+		}
+		rv = rv.Elem()
+	}
+	c.walkValue(loc, rv)
+}
+
+func (c *checker) walkValue(loc string, rv reflect.Value) {
+	switch x := rv.Addr().Interface().(type) {
+	case *Text:
+		c.lang(loc, x.Lang)
+		return
+	case *Identifier:
+		if scheme, ok := strings.CutPrefix(x.SchemeID, "urn:cef.eu:names:identifier:EAS:"); ok && !codelist.EAS.Contains(scheme) {
+			c.add(RuleCode, loc+"/@schemeID", "EAS code %q is not in code list EAS", scheme)
+		}
+		return
+	case *Address:
+		if x.AdminUnitLevel1 != "" && !codelist.Countries.Contains(x.AdminUnitLevel1) {
+			c.add(RuleCode, loc+"/AdminUnitLevel1", "country %q is not in code list CountryIdentificationCode", x.AdminUnitLevel1)
+		}
+		if x.AdminUnitLevel2 != "" && !codelist.NUTS.Contains(x.AdminUnitLevel2) {
+			c.add(RuleCode, loc+"/AdminUnitLevel2", "NUTS code %q is not in code list NutsCodes", x.AdminUnitLevel2)
+		}
+	case *Jurisdiction:
+		if x.AdminUnitLevel1 != "" && !codelist.Countries.Contains(x.AdminUnitLevel1) {
+			c.add(RuleCode, loc+"/AdminUnitLevel1", "country %q is not in code list CountryIdentificationCode", x.AdminUnitLevel1)
+		}
+		if c.v.Is2() && (x.AdminUnitLevel2 != "" || x.AdminUnitLevel3 != "") {
+			c.add(RuleVersion, loc, "jurisdiction admin levels 2 and 3 are removed in version 2.0")
+		}
+	case *Agent:
+		if x.Classification != "" && !codelist.AgentClassifications.Contains(x.Classification) {
+			c.add(RuleCode, loc+"/Classification", "agent classification %q is not in code list AgentClassification", x.Classification)
+		}
+	case *Person:
+		c.loa(loc+"/LevelOfAssurance", x.LevelOfAssurance)
+	case *LegalPerson:
+		c.loa(loc+"/LevelOfAssurance", x.LevelOfAssurance)
+		for i, id := range x.Identifier {
+			if id.SchemeID != "" && !codelist.IdentifierSchemes.Contains(id.SchemeID) {
+				c.add(RuleCode, fmt.Sprintf("%s/Identifier[%d]/@schemeID", loc, i+1), "identifier scheme %q is not in code list IdentifierSchemes", id.SchemeID)
+			}
+		}
+	case *DataServiceEvidenceType:
+		c.loa(loc+"/AuthenticationLevelOfAssurance", x.AuthenticationLevelOfAssurance)
+	case *Distribution:
+		if x.Format != "" && !codelist.MediaTypes.Contains(x.Format) {
+			c.add(RuleCode, loc+"/Format", "format %q is not in code list OOTSMediaTypes", x.Format)
+		}
+		for _, l := range x.Language {
+			if !codelist.Languages.Contains(l) {
+				c.add(RuleCode, loc+"/Language", "language %q is not in code list LanguageCode", l)
+			}
+		}
+		if c.v.Is2() && x.Transformation != "" {
+			c.add(RuleVersion, loc+"/Transformation", "Transformation is removed in version 2.0")
+		}
+	case *AccessService:
+		for _, v := range x.ConformsTo {
+			if !strings.HasPrefix(v, "oots-edm:") || !Version(v).Known() {
+				c.warn(RuleVersion, loc+"/ConformsTo", "access service conforms to %q, not a known EDM version", v)
+			}
+		}
+	}
+	t := rv.Type()
+	for _, f := range fieldsOf(t) {
+		if f.attr || f.chardata || f.any || f.anyattr {
+			continue
+		}
+		fv := rv.Field(f.index)
+		sub := loc + "/" + f.name
+		switch fv.Kind() {
+		case reflect.Struct:
+			if !fv.IsZero() {
+				c.walkValue(sub, fv)
+			}
+		case reflect.Pointer:
+			if !fv.IsNil() {
+				c.walkValue(sub, fv.Elem())
+			}
+		case reflect.Slice:
+			if fv.Type().Elem().Kind() == reflect.Struct {
+				for i := range fv.Len() {
+					c.walkValue(fmt.Sprintf("%s[%d]", sub, i+1), fv.Index(i))
+				}
+			}
+		}
+	}
+}
+
+func (c *checker) loa(loc, v string) {
+	if v != "" && !codelist.LevelsOfAssurance.Contains(v) {
+		c.add(RuleCode, loc, "level of assurance %q is not in code list LevelsOfAssurance", v)
+	}
+}
