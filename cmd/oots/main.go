@@ -31,7 +31,8 @@ type Env struct {
 
 // commands lists every subcommand. Keep it sorted by name.
 var commands = map[string]command{
-	"version": {"print the version", runVersion},
+	"codelist": {"list the OOTS code lists, or check codes against one", runCodelist},
+	"version":  {"print the version", runVersion},
 }
 
 // Version is set at build time with -ldflags "-X main.Version=…".
