@@ -3,6 +3,9 @@ package as4
 import (
 	"errors"
 	"fmt"
+
+	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/wssec"
 )
 
 // Code is an ebMS error code, "EBMS:" followed by four digits.
@@ -136,9 +139,10 @@ func (e *Error) Kind() ErrorKind {
 	return k
 }
 
-// AsError returns err as an *Error: the *Error in its chain, an *Error with
-// the code of any error in the chain that has a Code() method returning an
-// EBMS code (as wssec errors do), or else EBMS:0004 Other wrapping err.
+// AsError returns err as an *Error: the *Error in its chain; for a
+// WS-Security failure (*wssec.Error) an *Error with its code; for a MIME
+// failure (*swa.Error) EBMS:0007 MimeInconsistency; else EBMS:0004 Other
+// wrapping err.
 func AsError(err error) *Error {
 	if err == nil {
 		return nil
@@ -147,12 +151,13 @@ func AsError(err error) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
-	var c interface{ EBMSCode() string }
-	if errors.As(err, &c) {
-		code := Code(c.EBMSCode())
-		if _, ok := Catalogue[code]; ok {
-			return &Error{Code: code, Detail: err.Error(), Err: err}
-		}
+	var we *wssec.Error
+	if errors.As(err, &we) {
+		return securityError(err)
+	}
+	var se *swa.Error
+	if errors.As(err, &se) {
+		return &Error{Code: MimeInconsistency, Detail: se.Detail, Err: err}
 	}
 	return &Error{Code: Other, Detail: err.Error(), Err: err}
 }

@@ -1,0 +1,565 @@
+package as4_test
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
+)
+
+// testNow is the clock of every test: certificates and timestamps agree.
+var testNow = time.Date(2026, 1, 15, 9, 8, 0, 0, time.UTC)
+
+func clock() time.Time { return testNow }
+
+const (
+	gatewayRole = "http://sdg.europa.eu/edelivery/gateway"
+	ootsIDType  = "urn:oasis:names:tc:ebcore:partyid-type:unregistered:oots"
+	ebrsType    = "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"
+)
+
+// config returns the P-Modes of the tests: a request leg under the given
+// security profile (compressed) and a response leg without security.
+func config(profile string) *pmode.Config {
+	party := func(n string) pmode.Party {
+		return pmode.Party{Name: n, IDs: []pmode.PartyID{{Type: ootsIDType, Value: n}}, Endpoint: "https://" + strings.ToLower(n) + ".example/as4/msh"}
+	}
+	leg := func(name, action, profile string, compress bool) pmode.Leg {
+		l := pmode.Leg{
+			Name: name, MEP: pmode.MEPOneWay, Binding: pmode.BindingPush,
+			Initiator: pmode.PartyRole{Parties: []string{"AP_FR_01", "AP_DE_01"}, Role: gatewayRole},
+			Responder: pmode.PartyRole{Parties: []string{"AP_FR_01", "AP_DE_01"}, Role: gatewayRole},
+			Service:   pmode.Service{Value: "QueryManager", Type: ebrsType},
+			Action:    action,
+			Security:  pmode.Security{Profile: profile, Sign: profile != pmode.ProfileNone, Encrypt: profile != pmode.ProfileNone},
+			Reliability: pmode.Reliability{Receipt: pmode.ReceiptResponse, NonRepudiation: profile != pmode.ProfileNone,
+				Retry: &pmode.Retry{Timeout: 12 * time.Minute, Count: 4, Strategy: pmode.RetryConstant}, DuplicateDetection: true},
+			Properties: []pmode.PropertyDef{{Name: "originalSender", Required: true}, {Name: "finalRecipient", Required: true},
+				{Name: "ExchangeId"}, {Name: "SpecificationId"}},
+			Payload:       pmode.PayloadProfile{Compress: compress},
+			ErrorHandling: pmode.ErrorHandling{AsResponse: true},
+		}
+		return l
+	}
+	return &pmode.Config{
+		Parties: []pmode.Party{party("AP_FR_01"), party("AP_DE_01")},
+		Legs: []pmode.Leg{
+			leg("ootsRequestLeg", "ExecuteQueryRequest", profile, true),
+			leg("ootsResponseLeg", "ExecuteQueryResponse", pmode.ProfileNone, false),
+		},
+	}
+}
+
+type fixture struct {
+	profile          string
+	ca               *pki.Credential
+	sender, receiver *pki.Party
+	store            *trust.Store
+}
+
+var (
+	fixMu    sync.Mutex
+	fixtures = map[string]*fixture{}
+)
+
+// getFixture makes (once per test binary) a CA and two access points.
+func getFixture(tb testing.TB, profile string) *fixture {
+	tb.Helper()
+	fixMu.Lock()
+	defer fixMu.Unlock()
+	if f := fixtures[profile]; f != nil {
+		return f
+	}
+	kind := pki.RSA
+	if profile == pmode.ProfileAS4v20 {
+		kind = pki.EdDSA
+	}
+	opt := &pki.Options{Now: testNow.Add(-24 * time.Hour)}
+	ca, err := pki.NewCA("oots test CA", kind, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fr, err := pki.Issue(ca, "AP_FR_01", kind, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	de, err := pki.Issue(ca, "AP_DE_01", kind, opt)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	f := &fixture{profile: profile, ca: ca, sender: fr, receiver: de, store: trust.NewStore(ca.Cert)}
+	fixtures[profile] = f
+	return f
+}
+
+func (f *fixture) senderOf(tb testing.TB, c *pmode.Config) *as4.Sender {
+	return &as4.Sender{PMode: c, SigningKey: f.sender.Sign.Signer(), SigningCert: f.sender.Sign.Cert,
+		PeerCert: f.receiver.Encrypt.Cert, Now: clock, TempDir: tb.TempDir()}
+}
+
+func (f *fixture) receiverOf(tb testing.TB, c *pmode.Config) *as4.Receiver {
+	return &as4.Receiver{PMode: c, DecryptionKey: f.receiver.Encrypt.Key, Trust: f.store, Now: clock, TempDir: tb.TempDir()}
+}
+
+func memPayload(id, mime, content string) as4.Payload {
+	return as4.Payload{ContentID: id, MimeType: mime, Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader(content)), nil
+	}}
+}
+
+func request() *as4.Outbound {
+	return &as4.Outbound{
+		Leg: "ootsRequestLeg", From: "AP_FR_01", To: "AP_DE_01",
+		Properties: []as4.Property{
+			{Name: "originalSender", Type: "urn:cef.eu:names:identifier:EAS:0009", Value: "00000000000002"},
+			{Name: "finalRecipient", Type: "urn:cef.eu:names:identifier:EAS:9930", Value: "DE73524311"},
+			{Name: "SpecificationId", Value: "oots-edm:v2.0"},
+		},
+		Payloads: []as4.Payload{
+			memPayload("request@oots.eu", "application/x-ebrs+xml", `<query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"/>`),
+			memPayload("", "application/pdf", strings.Repeat("%PDF-1.7 binary\x00\xff", 1000)),
+		},
+	}
+}
+
+// wire writes p as the HTTP request an access point posts and reads it back
+// as the receiving server does.
+func wire(tb testing.TB, p *as4.Packed) *http.Request {
+	tb.Helper()
+	var buf bytes.Buffer
+	if err := p.WriteRequest(&buf, ""); err != nil {
+		tb.Fatal(err)
+	}
+	req, err := http.ReadRequest(bufio.NewReader(&buf))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return req
+}
+
+func readAll(tb testing.TB, pl as4.Payload) string {
+	tb.Helper()
+	rc, err := pl.Open()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+var profiles = []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20, pmode.ProfileNone}
+
+func TestRoundTrip(t *testing.T) {
+	for _, profile := range profiles {
+		t.Run(profile, func(t *testing.T) {
+			f := getFixture(t, profile)
+			c := config(profile)
+			out := request()
+			p, err := f.senderOf(t, c).Pack(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			req := wire(t, p)
+			if req.URL.Path != "/as4/msh" || req.Host != "ap_de_01.example" || req.ContentLength <= 0 {
+				t.Errorf("request line/host: %s %s %s, length %d", req.Method, req.Host, req.URL, req.ContentLength)
+			}
+			r := f.receiverOf(t, c)
+			in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			um := in.UserMessage
+			if um.MessageInfo.MessageID != p.UserMessage.MessageInfo.MessageID || um.CollaborationInfo.Action != "ExecuteQueryRequest" ||
+				um.PartyInfo.From.PartyIDs[0].Value != "AP_FR_01" || um.PartyInfo.To.PartyIDs[0].Value != "AP_DE_01" {
+				t.Errorf("header = %+v", um)
+			}
+			if v, _ := um.Property("originalSender"); v != "00000000000002" {
+				t.Errorf("originalSender = %q", v)
+			}
+			if len(in.Payloads) != 2 {
+				t.Fatalf("%d payloads", len(in.Payloads))
+			}
+			for i, pl := range in.Payloads {
+				want := readAll(t, out.Payloads[i])
+				if got := readAll(t, pl); got != want {
+					t.Errorf("payload %d: got %d bytes, want %d", i, len(got), len(want))
+				}
+				if pl.MimeType != out.Payloads[i].MimeType {
+					t.Errorf("payload %d MimeType %q", i, pl.MimeType)
+				}
+				if ct, _ := um.PayloadInfo[i].Property(as4.PropCompressionType); ct != as4.GzipMediaType {
+					t.Errorf("payload %d not compressed: %q", i, ct)
+				}
+			}
+			if in.Payloads[0].ContentID != "request@oots.eu" || !strings.HasSuffix(in.Payloads[1].ContentID, "@oots") {
+				t.Errorf("content ids %q %q", in.Payloads[0].ContentID, in.Payloads[1].ContentID)
+			}
+
+			// The receipt, signed by the receiver, verified by the sender.
+			rc, err := r.Receipt(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			nrr := rc.SignalMessages[0].Receipt.NonRepudiation
+			if profile != pmode.ProfileNone && len(nrr) != 5 { // Messaging, Body, Timestamp, two attachments
+				t.Errorf("receipt has %d NRR references, want 5", len(nrr))
+			}
+			var signCfg *wssec.SignConfig
+			var verifyCfg *wssec.VerifyConfig
+			if profile != pmode.ProfileNone {
+				signCfg = &wssec.SignConfig{Profile: wssec.Profile(profile), SigningKey: f.receiver.Sign.Signer(), SigningCert: f.receiver.Sign.Cert, Now: clock}
+				verifyCfg = &wssec.VerifyConfig{Profile: wssec.Profile(profile), RequireSignature: true, Trust: f.store, Now: clock}
+			}
+			env, err := as4.SignSignal(rc, signCfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig, err := as4.ReadSignal("application/soap+xml", bytes.NewReader(env), verifyCfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := as4.CheckReceipt(p, sig); err != nil {
+				t.Fatalf("receipt rejected: %v", err)
+			}
+			if profile != pmode.ProfileNone {
+				// A receipt whose NRR digest differs is invalid.
+				sig.Receipt.NonRepudiation[2].DigestValue[0] ^= 1
+				var e *as4.Error
+				if err := as4.CheckReceipt(p, sig); !errors.As(err, &e) || e.Code != as4.InvalidReceipt {
+					t.Errorf("tampered NRR: err = %v, want EBMS:0302", err)
+				}
+				// A tampered signed receipt fails verification.
+				bad := bytes.Replace(env, []byte(p.UserMessage.MessageInfo.MessageID), []byte("other@oots"), 1)
+				if _, err := as4.ReadSignal("application/soap+xml", bytes.NewReader(bad), verifyCfg); !errors.As(err, &e) || e.Code != as4.FailedAuthentication {
+					t.Errorf("tampered receipt: err = %v, want EBMS:0101", err)
+				}
+			}
+		})
+	}
+}
+
+func TestErrorSignalSigned(t *testing.T) {
+	for _, profile := range profiles[:2] {
+		t.Run(profile, func(t *testing.T) {
+			f := getFixture(t, profile)
+			r := f.receiverOf(t, config(profile))
+			m, err := r.ErrorSignal(as4.Errorf(as4.ValueInconsistent, "required property %q missing", "finalRecipient"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.SignalMessages[0].Errors[0].RefToMessageInError = "m1@oots"
+			signCfg := &wssec.SignConfig{Profile: wssec.Profile(profile), SigningKey: f.receiver.Sign.Signer(), SigningCert: f.receiver.Sign.Cert, Now: clock}
+			env, err := as4.SignSignal(m, signCfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig, err := as4.ReadSignal("application/soap+xml", bytes.NewReader(env), &wssec.VerifyConfig{Profile: wssec.Profile(profile), RequireSignature: true, Trust: f.store, Now: clock})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(sig.Errors) != 1 {
+				t.Fatalf("%d errors", len(sig.Errors))
+			}
+			e := sig.Errors[0]
+			if e.Code != as4.ValueInconsistent || e.Severity != "failure" || e.Category != "Content" ||
+				e.ShortDescription != "ValueInconsistent" || e.RefToMessageInError != "m1@oots" || !strings.Contains(e.Detail, "finalRecipient") {
+				t.Errorf("error = %+v", e)
+			}
+		})
+	}
+}
+
+// rawMessage packs an envelope and parts as they are, without any check.
+func rawMessage(tb testing.TB, env string, parts ...swa.Part) (string, []byte) {
+	tb.Helper()
+	w, err := swa.NewWriter(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := w.Write(&buf, []byte(env), parts); err != nil {
+		tb.Fatal(err)
+	}
+	return w.ContentType(), buf.Bytes()
+}
+
+// unsignedEnvelope packs an unsecured request and returns its envelope and parts.
+func unsignedMessage(tb testing.TB, edit func(*as4.Outbound)) *as4.Packed {
+	tb.Helper()
+	c := config(pmode.ProfileNone)
+	out := request()
+	if edit != nil {
+		edit(out)
+	}
+	s := &as4.Sender{PMode: c, Now: clock, TempDir: tb.TempDir()}
+	p, err := s.Pack(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+func TestUnpackRejects(t *testing.T) {
+	plain := unsignedMessage(t, nil)
+	env := string(plain.Envelope)
+	cases := []struct {
+		name    string
+		profile string // the receiver's leg
+		ct      string
+		body    func() []byte
+		want    as4.Code
+	}{
+		{"malformed MIME", pmode.ProfileNone, "", func() []byte { return []byte("garbage") }, as4.MimeInconsistency},
+		{"wrong content type", pmode.ProfileNone, "text/plain", func() []byte { return []byte("x") }, as4.MimeInconsistency},
+		{"missing start part", pmode.ProfileNone, "multipart/related; type=\"application/soap+xml\"; boundary=b; start=\"<x>\"",
+			func() []byte {
+				return []byte("--b\r\nContent-Type: application/soap+xml\r\nContent-ID: <y>\r\n\r\n<e/>\r\n--b--\r\n")
+			}, as4.MimeInconsistency},
+		{"XML bomb", pmode.ProfileNone, "application/soap+xml", func() []byte {
+			return []byte(`<!DOCTYPE e [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><e>&b;</e>`)
+		}, as4.InvalidHeader},
+		{"deep nesting", pmode.ProfileNone, "application/soap+xml", func() []byte {
+			return []byte(strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100))
+		}, as4.InvalidHeader},
+		{"SOAP 1.1", pmode.ProfileNone, "application/soap+xml", func() []byte {
+			return []byte(`<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Header/><s:Body/></s:Envelope>`)
+		}, as4.FeatureNotSupportedPackaging},
+		{"missing eb:Messaging", pmode.ProfileNone, "application/soap+xml", func() []byte {
+			return []byte(`<S12:Envelope xmlns:S12="http://www.w3.org/2003/05/soap-envelope"><S12:Header/><S12:Body/></S12:Envelope>`)
+		}, as4.InvalidHeader},
+		{"unknown PartInfo href", pmode.ProfileNone, "", func() []byte {
+			_, b := rawMessage(t, strings.Replace(env, "cid:request@oots.eu", "cid:elsewhere@oots.eu", 1), plain.Parts...)
+			return b
+		}, as4.ExternalPayloadError},
+		{"attachment without PartInfo", pmode.ProfileNone, "", func() []byte {
+			extra := append(append([]swa.Part(nil), plain.Parts...), swa.Part{ContentID: "extra@oots", Header: map[string][]string{"Content-Type": {"text/plain"}},
+				Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("x")), nil }})
+			_, b := rawMessage(t, env, extra...)
+			return b
+		}, as4.ValueInconsistent},
+		{"body payload", pmode.ProfileNone, "", func() []byte {
+			_, b := rawMessage(t, strings.Replace(env, "<S12:Body/>", "<S12:Body><x/></S12:Body>", 1), plain.Parts...)
+			return b
+		}, as4.ValueInconsistent},
+		{"unknown action", pmode.ProfileNone, "", func() []byte {
+			_, b := rawMessage(t, strings.Replace(env, "ExecuteQueryRequest", "Other", 1), plain.Parts...)
+			return b
+		}, as4.ProcessingModeMismatch},
+		{"unknown party", pmode.ProfileNone, "", func() []byte {
+			_, b := rawMessage(t, strings.Replace(env, ">AP_FR_01<", ">AP_XX_01<", 1), plain.Parts...)
+			return b
+		}, as4.ValueNotRecognized},
+		{"wrong role", pmode.ProfileNone, "", func() []byte {
+			_, b := rawMessage(t, strings.Replace(env, gatewayRole, "urn:other", 1), plain.Parts...)
+			return b
+		}, as4.ProcessingModeMismatch},
+		{"missing required property", pmode.ProfileNone, "", func() []byte {
+			_, b := rawMessage(t, strings.Replace(env, `name="finalRecipient"`, `name="ExchangeId"`, 1), plain.Parts...)
+			return b
+		}, as4.ValueInconsistent},
+		{"property outside the set", pmode.ProfileNone, "", func() []byte {
+			_, b := rawMessage(t, strings.Replace(env, `name="SpecificationId"`, `name="Unknown"`, 1), plain.Parts...)
+			return b
+		}, as4.ValueNotRecognized},
+		{"duplicate Content-ID", pmode.ProfileNone, "", func() []byte {
+			two := []swa.Part{plain.Parts[0], plain.Parts[0]}
+			two[1].ContentID = plain.Parts[1].ContentID
+			ct, b := rawMessage(t, env, two...)
+			_ = ct
+			return bytes.Replace(b, []byte("<"+plain.Parts[1].ContentID+">"), []byte("<"+plain.Parts[0].ContentID+">"), 1)
+		}, as4.MimeInconsistency},
+		{"unsigned message on a signed leg", pmode.ProfileAS4v115, "", func() []byte {
+			_, b := rawMessage(t, env, plain.Parts...)
+			return b
+		}, as4.PolicyNoncompliance},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			body := c.body()
+			ct := c.ct
+			if ct == "" {
+				// Find the boundary written into the body.
+				line, _, _ := bytes.Cut(body, []byte("\r\n"))
+				ct = `multipart/related; type="application/soap+xml"; boundary="` + string(bytes.TrimPrefix(line, []byte("--"))) + `"`
+			}
+			f := getFixture(t, pmode.ProfileAS4v115)
+			r := f.receiverOf(t, config(c.profile))
+			in, err := r.Unpack(ct, bytes.NewReader(body))
+			if err == nil {
+				in.Close()
+				t.Fatal("accepted")
+			}
+			var e *as4.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, not an *as4.Error", err)
+			}
+			if e.Code != c.want {
+				t.Errorf("code = %s (%v), want %s", e.Code, err, c.want)
+			}
+		})
+	}
+}
+
+func TestUnpackSecurityFailures(t *testing.T) {
+	for _, profile := range profiles[:2] {
+		f := getFixture(t, profile)
+		c := config(profile)
+		p, err := f.senderOf(t, c).Pack(request())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		var body bytes.Buffer
+		if err := p.WriteBody(&body); err != nil {
+			t.Fatal(err)
+		}
+		ct := p.ContentType()
+		cases := []struct {
+			name string
+			edit func([]byte) []byte
+			r    func(*as4.Receiver)
+			want as4.Code
+		}{
+			{"tampered header", func(b []byte) []byte { return bytes.Replace(b, []byte("00000000000002"), []byte("00000000000003"), 1) }, nil, as4.FailedAuthentication},
+			{"tampered attachment", func(b []byte) []byte {
+				i := bytes.LastIndex(b, []byte("\r\n\r\n")) + 10
+				b = bytes.Clone(b)
+				b[i] ^= 1
+				return b
+			}, nil, as4.FailedDecryption},
+			{"untrusted sender", nil, func(r *as4.Receiver) { r.Trust = trust.NewStore() }, as4.FailedAuthentication},
+			{"expired timestamp", nil, func(r *as4.Receiver) { r.Now = func() time.Time { return testNow.Add(time.Hour) } }, as4.FailedAuthentication},
+		}
+		for _, tc := range cases {
+			t.Run(profile+"/"+tc.name, func(t *testing.T) {
+				b := body.Bytes()
+				if tc.edit != nil {
+					b = tc.edit(b)
+				}
+				r := f.receiverOf(t, c)
+				if tc.r != nil {
+					tc.r(r)
+				}
+				in, err := r.Unpack(ct, bytes.NewReader(b))
+				if err == nil {
+					in.Close()
+					t.Fatal("accepted")
+				}
+				var e *as4.Error
+				if !errors.As(err, &e) {
+					t.Fatalf("err = %v", err)
+				}
+				if e.Code != tc.want && !(tc.want == as4.FailedAuthentication && e.Code == as4.PolicyNoncompliance) {
+					t.Errorf("code = %s (%v), want %s", e.Code, err, tc.want)
+				}
+				if e.RefToMessageInError != p.UserMessage.MessageInfo.MessageID {
+					t.Errorf("RefToMessageInError = %q", e.RefToMessageInError)
+				}
+			})
+		}
+	}
+}
+
+func TestDecompressionFailure(t *testing.T) {
+	plain := unsignedMessage(t, nil)
+	parts := append([]swa.Part(nil), plain.Parts...)
+	parts[0].Open = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("not gzip")), nil }
+	ct, b := rawMessage(t, string(plain.Envelope), parts...)
+	f := getFixture(t, pmode.ProfileAS4v115)
+	in, err := f.receiverOf(t, config(pmode.ProfileNone)).Unpack(ct, bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	_, err = in.Payloads[0].Open()
+	var e *as4.Error
+	if !errors.As(err, &e) || e.Code != as4.DecompressionFailure {
+		t.Fatalf("err = %v, want EBMS:0303", err)
+	}
+}
+
+func TestPackChecksItsOwnMessage(t *testing.T) {
+	c := config(pmode.ProfileNone)
+	s := &as4.Sender{PMode: c, Now: clock}
+	cases := []struct {
+		name string
+		edit func(*as4.Outbound)
+		want as4.Code
+	}{
+		{"unknown leg", func(o *as4.Outbound) { o.Leg = "nope" }, as4.ProcessingModeMismatch},
+		{"party not on the leg", func(o *as4.Outbound) { o.To = "AP_XX_01" }, as4.ProcessingModeMismatch},
+		{"missing required property", func(o *as4.Outbound) { o.Properties = o.Properties[:1] }, as4.ValueInconsistent},
+		{"payload without MimeType", func(o *as4.Outbound) { o.Payloads[0].MimeType = "" }, as4.ValueInconsistent},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := request()
+			tc.edit(o)
+			_, err := s.Pack(o)
+			var e *as4.Error
+			if !errors.As(err, &e) || e.Code != tc.want {
+				t.Fatalf("err = %v, want %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func ExampleSender_Pack() {
+	c := config(pmode.ProfileNone) // see TestRoundTrip for the signed and encrypted profiles
+	s := &as4.Sender{PMode: c, Now: clock}
+	p, err := s.Pack(&as4.Outbound{
+		Leg: "ootsRequestLeg", From: "AP_FR_01", To: "AP_DE_01", MessageID: "m1@oots.example",
+		Properties: []as4.Property{{Name: "originalSender", Value: "FR/123"}, {Name: "finalRecipient", Value: "DE/456"}},
+		Payloads:   []as4.Payload{memPayload("query@oots.example", "application/x-ebrs+xml", "<QueryRequest/>")},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer p.Close()
+	var req bytes.Buffer
+	if err := p.WriteRequest(&req, ""); err != nil {
+		fmt.Println(err)
+		return
+	}
+	hr, _ := http.ReadRequest(bufio.NewReader(&req))
+	fmt.Println(hr.Method, hr.Host, hr.URL.Path)
+
+	r := &as4.Receiver{PMode: c, Now: clock}
+	in, err := r.Unpack(hr.Header.Get("Content-Type"), hr.Body)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer in.Close()
+	um := in.UserMessage
+	fmt.Println(um.MessageInfo.MessageID, um.CollaborationInfo.Action)
+	rc, _ := in.Payloads[0].Open()
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	fmt.Println(in.Payloads[0].MimeType, string(b))
+	// Output:
+	// POST ap_de_01.example /as4/msh
+	// m1@oots.example ExecuteQueryRequest
+	// application/x-ebrs+xml <QueryRequest/>
+}

@@ -1,0 +1,482 @@
+package as4
+
+import (
+	"bufio"
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/wssec"
+)
+
+// Payload is one payload of a user message. On the wire it is one MIME
+// attachment described by one eb:PartInfo.
+type Payload struct {
+	// ContentID is the Content-ID, without "cid:" or angle brackets. Pack
+	// generates one ("<uuid>@<domain>") when it is empty.
+	ContentID string
+	// MimeType is the media type of the (uncompressed) content, sent as the
+	// MimeType part property (AS4 profile §3.1), e.g. application/x-ebrs+xml.
+	MimeType string
+	// CharacterSet is the optional CharacterSet part property.
+	CharacterSet string
+	// Properties are further part properties; MimeType, CharacterSet and
+	// CompressionType are set from the fields above.
+	Properties []Property
+	// Open returns the content. Pack calls it once; Unpack's payloads may be
+	// opened several times.
+	Open func() (io.ReadCloser, error)
+}
+
+// Outbound is a user message to send over a P-Mode leg.
+type Outbound struct {
+	Leg string
+	// From and To name the parties (pmode.Config.Parties). Default: From is
+	// the configuration's Self when it may initiate the leg, else the leg's
+	// first initiator; To is the leg's first responder other than From (or
+	// the first responder).
+	From, To string
+	// MessageID, ConversationID: generated ("<uuid>@<domain>", "<uuid>")
+	// when empty.
+	MessageID      string
+	ConversationID string
+	RefToMessageID string
+	// Properties are the eb:MessageProperties; they must fit the leg's
+	// property set.
+	Properties []Property
+	Payloads   []Payload
+}
+
+// Sender packs user messages and checks their receipts. Its fields are the
+// sender's configuration; Now, Rand and TempDir have defaults.
+type Sender struct {
+	PMode *pmode.Config
+	// SigningKey and SigningCert sign messages (required unless the leg's
+	// security profile is none).
+	SigningKey  crypto.Signer
+	SigningCert *x509.Certificate
+	// PeerCert is the receiver's encryption certificate (RSA for 1.15,
+	// X25519 for 2.0), required when the leg encrypts.
+	PeerCert *x509.Certificate
+	// Domain is the right-hand side of generated message ids; default "oots".
+	Domain string
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+	// Rand is the source of identifiers, boundaries and keys; default
+	// crypto/rand.Reader.
+	Rand io.Reader
+	// TempDir holds compressed and encrypted payloads; default os.TempDir().
+	TempDir string
+}
+
+func (s *Sender) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Sender) rand() io.Reader {
+	if s.Rand != nil {
+		return s.Rand
+	}
+	return rand.Reader
+}
+
+func (s *Sender) domain() string {
+	if s.Domain != "" {
+		return s.Domain
+	}
+	return "oots"
+}
+
+// Packed is a packed user message: the secured SOAP envelope and the
+// attachments as they go on the wire, ready to be written as the body of an
+// HTTP POST. Close removes its temporary files.
+type Packed struct {
+	// UserMessage is the header that was sent.
+	UserMessage *UserMessage
+	// Leg is the P-Mode leg used.
+	Leg *pmode.Leg
+	// Endpoint is the receiving party's URL from the P-Mode ("" if none).
+	Endpoint string
+	// Envelope is the SOAP envelope as sent (signed when the leg signs).
+	Envelope []byte
+	// Parts are the attachments as sent (compressed, encrypted).
+	Parts []swa.Part
+
+	mw    *swa.Writer
+	clean []func()
+}
+
+// ContentType returns the Content-Type header of the HTTP request.
+func (p *Packed) ContentType() string { return p.mw.ContentType() }
+
+// WriteBody writes the MIME package (streaming the attachments).
+func (p *Packed) WriteBody(w io.Writer) error { return p.mw.Write(w, p.Envelope, p.Parts) }
+
+// Close removes the temporary files of p.
+func (p *Packed) Close() error {
+	for _, f := range p.clean {
+		f()
+	}
+	p.clean = nil
+	return nil
+}
+
+// BodySize returns the length of the MIME package, by writing it to a
+// counter (the attachments are read once more).
+func (p *Packed) BodySize() (int64, error) {
+	var c countWriter
+	err := p.WriteBody(&c)
+	return int64(c), err
+}
+
+type countWriter int64
+
+func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); return len(b), nil }
+
+// WriteRequest writes the exact HTTP/1.1 request an access point POSTs to
+// the receiving party's endpoint (or to endpoint when not empty): request
+// line, Host, Content-Type, Content-Length, MIME-Version, then the MIME body.
+func (p *Packed) WriteRequest(w io.Writer, endpoint string) error {
+	if endpoint == "" {
+		endpoint = p.Endpoint
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("as4: endpoint %q is not an absolute URL", endpoint)
+	}
+	n, err := p.BodySize()
+	if err != nil {
+		return fmt.Errorf("as4: sizing the message: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	fmt.Fprintf(bw, "POST %s HTTP/1.1\r\n", u.RequestURI())
+	fmt.Fprintf(bw, "Host: %s\r\n", u.Host)
+	fmt.Fprintf(bw, "Content-Type: %s\r\n", p.ContentType())
+	fmt.Fprintf(bw, "Content-Length: %d\r\n", n)
+	fmt.Fprintf(bw, "MIME-Version: 1.0\r\n")
+	fmt.Fprintf(bw, "User-Agent: oots-as4\r\n\r\n")
+	if err := p.WriteBody(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Request returns an HTTP request that streams the package to endpoint (or
+// the P-Mode endpoint when empty).
+func (p *Packed) Request(endpoint string) (*http.Request, error) {
+	if endpoint == "" {
+		endpoint = p.Endpoint
+	}
+	n, err := p.BodySize()
+	if err != nil {
+		return nil, err
+	}
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(p.WriteBody(pw)) }()
+	req, err := http.NewRequest(http.MethodPost, endpoint, pr)
+	if err != nil {
+		pr.Close()
+		return nil, fmt.Errorf("as4: %w", err)
+	}
+	req.ContentLength = n
+	req.Header.Set("Content-Type", p.ContentType())
+	req.Header.Set("MIME-Version", "1.0")
+	return req, nil
+}
+
+// Pack runs the AS4 send steps for msg, in the order of the specifications:
+//
+//  1. resolve the P-Mode leg and the parties (ebMS3 Core §4, Appendix D);
+//  2. build the eb:UserMessage (ebMS3 Core §5.2.2) and check it against the
+//     leg, as the receiver will (CheckUserMessage);
+//  3. compress every payload with gzip (AS4 profile §3.1);
+//  4. sign eb:Messaging, the Body and every attachment, then encrypt the
+//     attachments (WS-Security via wssec.Secure; eDelivery AS4 profile);
+//  5. package the envelope and the attachments as MIME multipart/related
+//     (ebMS3 Core §5.1, SOAP with Attachments) — Packed.WriteRequest and
+//     Packed.Request then give the HTTP POST.
+//
+// Errors are *Error (configuration errors of the sender use EBMS:0004 Other
+// or EBMS:0010 ProcessingModeMismatch and name the field).
+func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
+	p := &Packed{}
+	ok := false
+	defer func() {
+		if !ok {
+			p.Close()
+		}
+	}()
+
+	// 1. P-Mode leg and parties.
+	if s.PMode == nil {
+		return nil, Errorf(ProcessingModeMismatch, "no P-Mode configuration")
+	}
+	leg, err := s.PMode.Leg(msg.Leg)
+	if err != nil {
+		return nil, wrapErr(ProcessingModeMismatch, err, "resolving the leg")
+	}
+	p.Leg = leg
+	from, to, err := resolveParties(s.PMode, leg, msg.From, msg.To)
+	if err != nil {
+		return nil, err
+	}
+	p.Endpoint = to.Endpoint
+
+	// 2. The user message.
+	um := &UserMessage{
+		MPC: leg.MPC,
+		MessageInfo: MessageInfo{
+			Timestamp:      s.now().UTC().Truncate(time.Millisecond),
+			MessageID:      msg.MessageID,
+			RefToMessageID: msg.RefToMessageID,
+		},
+		PartyInfo: PartyInfo{
+			From: Party{PartyIDs: partyIDs(from), Role: leg.Initiator.Role},
+			To:   Party{PartyIDs: partyIDs(to), Role: leg.Responder.Role},
+		},
+		CollaborationInfo: CollaborationInfo{
+			Service:        Service{Value: leg.Service.Value, Type: leg.Service.Type},
+			Action:         leg.Action,
+			ConversationID: msg.ConversationID,
+		},
+		MessageProperties: append([]Property(nil), msg.Properties...),
+	}
+	if leg.Agreement != nil {
+		um.CollaborationInfo.AgreementRef = &AgreementRef{Value: leg.Agreement.Value, Type: leg.Agreement.Type}
+	}
+	if um.MessageInfo.MessageID == "" {
+		if um.MessageInfo.MessageID, err = newUUID(s.rand()); err != nil {
+			return nil, err
+		}
+		um.MessageInfo.MessageID += "@" + s.domain()
+	}
+	if um.CollaborationInfo.ConversationID == "" {
+		if um.CollaborationInfo.ConversationID, err = newUUID(s.rand()); err != nil {
+			return nil, err
+		}
+	}
+	if len(um.MessageProperties) == 0 {
+		um.MessageProperties = nil
+	}
+
+	// 3. Payloads, compressed when the leg says so.
+	var parts []wssec.Part
+	for i, pl := range msg.Payloads {
+		if pl.Open == nil || pl.MimeType == "" {
+			return nil, Errorf(ValueInconsistent, "payload %d: content and MimeType are required", i)
+		}
+		id := pl.ContentID
+		if id == "" {
+			u, err := newUUID(s.rand())
+			if err != nil {
+				return nil, err
+			}
+			id = u + "@" + s.domain()
+		}
+		props := []Property{{Name: PropMimeType, Value: pl.MimeType}}
+		if pl.CharacterSet != "" {
+			props = append(props, Property{Name: PropCharacterSet, Value: pl.CharacterSet})
+		}
+		ct, open := pl.MimeType, pl.Open
+		if leg.Payload.Compress {
+			props = append(props, Property{Name: PropCompressionType, Value: GzipMediaType})
+			ct = GzipMediaType
+			f, cleanup, err := spool(compressed(pl.Open), s.TempDir)
+			if err != nil {
+				return nil, wrapErr(Other, err, "compressing payload %s", id)
+			}
+			p.clean = append(p.clean, cleanup)
+			open = f
+		}
+		for _, pp := range pl.Properties {
+			switch pp.Name {
+			case PropMimeType, PropCharacterSet, PropCompressionType:
+			default:
+				props = append(props, pp)
+			}
+		}
+		um.PayloadInfo = append(um.PayloadInfo, PartInfo{Href: "cid:" + id, Properties: props})
+		parts = append(parts, wssec.Part{ContentID: id, Header: textproto.MIMEHeader{"Content-Type": {ct}}, Open: open})
+	}
+	if err := CheckUserMessage(um, s.PMode, leg); err != nil {
+		return nil, err
+	}
+	p.UserMessage = um
+	env := NewEnvelope(&Messaging{UserMessage: um})
+
+	// 4. WS-Security: sign, then encrypt.
+	if leg.Security.Profile != pmode.ProfileNone {
+		cfg := &wssec.SignConfig{
+			Profile:     wssec.Profile(leg.Security.Profile),
+			SigningKey:  s.SigningKey,
+			SigningCert: s.SigningCert,
+			Now:         s.Now,
+			Rand:        s.Rand,
+			TempDir:     s.TempDir,
+		}
+		if s.SigningKey == nil || s.SigningCert == nil {
+			return nil, Errorf(Other, "leg %s signs: the sender needs a signing key and certificate", leg.Name)
+		}
+		if leg.Security.Encrypt {
+			if s.PeerCert == nil {
+				return nil, Errorf(Other, "leg %s encrypts: the sender needs the receiver's encryption certificate", leg.Name)
+			}
+			cfg.RecipientCert = s.PeerCert
+		}
+		secured, err := wssec.Secure(env, parts, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("as4: securing the message: %w", err)
+		}
+		parts = secured
+	}
+
+	// 5. MIME package.
+	var buf bytes.Buffer
+	if err := xmltree.Write(&buf, env, xmltree.WriteOptions{Declaration: true}); err != nil {
+		return nil, fmt.Errorf("as4: writing the envelope: %w", err)
+	}
+	p.Envelope = buf.Bytes()
+	for _, wp := range parts {
+		if wp.Remove != nil {
+			remove := wp.Remove
+			p.clean = append(p.clean, func() { remove() })
+		}
+		p.Parts = append(p.Parts, swa.Part{ContentID: wp.ContentID, Header: wp.Header, Open: wp.Open})
+	}
+	if p.mw, err = swa.NewWriter(s.rand()); err != nil {
+		return nil, err
+	}
+	ok = true
+	return p, nil
+}
+
+func resolveParties(c *pmode.Config, leg *pmode.Leg, fromName, toName string) (from, to *pmode.Party, err error) {
+	has := func(list []string, n string) bool {
+		for _, x := range list {
+			if x == n {
+				return true
+			}
+		}
+		return false
+	}
+	if fromName == "" {
+		if c.Self != "" && has(leg.Initiator.Parties, c.Self) {
+			fromName = c.Self
+		} else if len(leg.Initiator.Parties) > 0 {
+			fromName = leg.Initiator.Parties[0]
+		}
+	}
+	if !has(leg.Initiator.Parties, fromName) {
+		return nil, nil, Errorf(ProcessingModeMismatch, "party %q is not an initiator of leg %s", fromName, leg.Name)
+	}
+	if toName == "" {
+		for _, n := range leg.Responder.Parties {
+			if n != fromName {
+				toName = n
+				break
+			}
+		}
+		if toName == "" && len(leg.Responder.Parties) > 0 {
+			toName = leg.Responder.Parties[0]
+		}
+	}
+	if !has(leg.Responder.Parties, toName) {
+		return nil, nil, Errorf(ProcessingModeMismatch, "party %q is not a responder of leg %s", toName, leg.Name)
+	}
+	if from, err = c.Party(fromName); err != nil {
+		return nil, nil, wrapErr(ProcessingModeMismatch, err, "eb:From")
+	}
+	if to, err = c.Party(toName); err != nil {
+		return nil, nil, wrapErr(ProcessingModeMismatch, err, "eb:To")
+	}
+	return from, to, nil
+}
+
+func partyIDs(p *pmode.Party) []PartyID {
+	out := make([]PartyID, len(p.IDs))
+	for i, id := range p.IDs {
+		out[i] = PartyID{Type: id.Type, Value: id.Value}
+	}
+	return out
+}
+
+// compressed returns a reader of the gzip of the content of open.
+func compressed(open func() (io.ReadCloser, error)) io.Reader {
+	rc, err := open()
+	if err != nil {
+		return errReader{err}
+	}
+	return Compress(rc)
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+// spoolThreshold is the size up to which spooled content stays in memory.
+const spoolThreshold = 1 << 20
+
+// spool copies r to memory, or to a temporary file past spoolThreshold, and
+// returns a function that opens the copy as often as needed.
+func spool(r io.Reader, dir string) (open func() (io.ReadCloser, error), cleanup func(), err error) {
+	var buf bytes.Buffer
+	n, err := io.CopyN(&buf, r, spoolThreshold+1)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, func() {}, err
+	}
+	if n <= spoolThreshold {
+		b := buf.Bytes()
+		return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, func() {}, nil
+	}
+	f, err := os.CreateTemp(dir, "oots-as4-*")
+	if err != nil {
+		return nil, func() {}, err
+	}
+	name := f.Name()
+	cleanup = func() { os.Remove(name) }
+	if _, err = f.Write(buf.Bytes()); err == nil {
+		_, err = io.Copy(f, r)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cleanup()
+		return nil, func() {}, err
+	}
+	return func() (io.ReadCloser, error) { return os.Open(name) }, cleanup, nil
+}
+
+// newUUID returns a random (version 4) UUID drawn from r.
+func newUUID(r io.Reader) (string, error) {
+	var b [16]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return "", fmt.Errorf("as4: drawing a UUID: %w", err)
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	const hex = "0123456789abcdef"
+	out := make([]byte, 0, 36)
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out = append(out, '-')
+		}
+		out = append(out, hex[c>>4], hex[c&15])
+	}
+	return string(out), nil
+}

@@ -1,0 +1,302 @@
+package as4
+
+import (
+	"bytes"
+	"crypto"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
+)
+
+// Receiver unpacks incoming AS4 messages. Its fields are the receiver's
+// configuration.
+type Receiver struct {
+	PMode *pmode.Config
+	// DecryptionKey is the receiver's *rsa.PrivateKey (1.15) or X25519
+	// *ecdh.PrivateKey (2.0).
+	DecryptionKey crypto.PrivateKey
+	// Trust validates the senders' signing certificates.
+	Trust *trust.Store
+	// Now returns the current time; default time.Now.
+	Now func() time.Time
+	// MaxClockSkew is the tolerance on the WS-Security Timestamp; default
+	// that of wssec.
+	MaxClockSkew time.Duration
+	// TempDir holds spilled attachments and decrypted content.
+	TempDir string
+	// Limits bound the MIME package; nil takes the defaults of swa.
+	Limits *swa.Limits
+	// Rand and Domain generate the MessageIds of receipts and errors;
+	// defaults crypto/rand.Reader and "oots".
+	Rand   io.Reader
+	Domain string
+}
+
+// Inbound is a received user message after verification: everything in it
+// was verified (when the leg signs) and checked against the P-Mode.
+type Inbound struct {
+	// UserMessage is the verified header.
+	UserMessage *UserMessage
+	// Leg is the P-Mode leg the message was checked against.
+	Leg *pmode.Leg
+	// Payloads are the verified, decrypted payloads in eb:PayloadInfo order.
+	// Open returns the decompressed content; a decompression failure
+	// surfaces from Read as an *Error EBMS:0303 DecompressionFailure.
+	Payloads []Payload
+	// Security is the result of WS-Security processing; nil for a leg
+	// without security. Its SignedInfoReferences feed the receipt.
+	Security *wssec.Result
+
+	msg *swa.Message
+}
+
+// Close removes the temporary files of the message.
+func (in *Inbound) Close() error {
+	if in == nil {
+		return nil
+	}
+	if in.Security != nil {
+		in.Security.Close()
+	}
+	if in.msg != nil {
+		return in.msg.Close()
+	}
+	return nil
+}
+
+// Unpack runs the AS4 receive steps on the body of an HTTP POST with the
+// given Content-Type, in the order of the specifications:
+//
+//  1. read the MIME package (ebMS3 Core §5.1; EBMS:0007 on failure);
+//  2. parse the SOAP 1.2 envelope and find eb:Messaging (EBMS:0009);
+//  3. find the P-Mode leg from the (not yet verified) service and action,
+//     for its security policy (ebMS3 Core §4; EBMS:0010);
+//  4. verify the signature and decrypt the attachments (WS-Security via
+//     wssec.Process; EBMS:0101, 0102, 0103) — from here on, only the verified
+//     eb:Messaging and the verified parts are used;
+//  5. parse the verified eb:UserMessage (EBMS:0009) and check it against the
+//     leg (CheckUserMessage);
+//  6. match every eb:PartInfo with one verified attachment (EBMS:0011 for a
+//     reference to a part that is not there, EBMS:0003 for an attachment no
+//     PartInfo describes), and decompress per the AS4 compression feature
+//     (AS4 profile §3.1; EBMS:0303).
+//
+// Every error is an *Error; when the message header could be read,
+// Error.RefToMessageInError is its MessageId. Duplicate detection (which
+// needs a message store) is not done here. The caller must Close the result.
+func (r *Receiver) Unpack(contentType string, body io.Reader) (*Inbound, error) {
+	in, err := r.unpack(contentType, body)
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) {
+	in := &Inbound{}
+	if r.PMode == nil {
+		return in, Errorf(ProcessingModeMismatch, "no P-Mode configuration")
+	}
+
+	// 1. MIME package.
+	lim := swa.Limits{}
+	if r.Limits != nil {
+		lim = *r.Limits
+	}
+	if lim.TempDir == "" {
+		lim.TempDir = r.TempDir
+	}
+	msg, err := swa.Read(body, contentType, &lim)
+	if err != nil {
+		return in, wrapErr(MimeInconsistency, err, "reading the MIME package")
+	}
+	in.msg = msg
+
+	// 2. SOAP envelope.
+	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope))
+	if err != nil {
+		return in, err
+	}
+
+	// 3. The leg, from the unverified header: it only selects the policy;
+	// the verified header is checked against it in step 5.
+	claimed, err := ParseMessaging(env.Messaging)
+	if err != nil {
+		return in, err
+	}
+	if claimed.UserMessage == nil {
+		return in, Errorf(InvalidHeader, "eb:Messaging has no eb:UserMessage (signals are read with ReadSignal)")
+	}
+	ref := claimed.UserMessage.MessageInfo.MessageID
+	leg, err := r.findLeg(claimed.UserMessage)
+	if err != nil {
+		return in, withRef(err, ref)
+	}
+	in.Leg = leg
+
+	// 4. WS-Security: verify, then decrypt; keep only what was verified.
+	parts := make([]wssec.Part, len(msg.Parts))
+	for i, p := range msg.Parts {
+		parts[i] = wssec.Part{ContentID: p.ContentID, Header: p.Header, Open: p.Open}
+	}
+	messaging, body12 := env.Messaging, env.Body
+	if leg.Security.Profile != pmode.ProfileNone {
+		res, err := wssec.Process(env.Doc, parts, &wssec.VerifyConfig{
+			Profile:           wssec.Profile(leg.Security.Profile),
+			RequireSignature:  leg.Security.Sign,
+			RequireEncryption: leg.Security.Encrypt,
+			Trust:             r.Trust,
+			DecryptionKey:     r.DecryptionKey,
+			Now:               r.Now,
+			MaxClockSkew:      r.MaxClockSkew,
+			TempDir:           r.TempDir,
+		})
+		if err != nil {
+			return in, withRef(securityError(err), ref)
+		}
+		in.Security = res
+		messaging, body12, parts = res.Messaging, res.Body, res.Parts
+	} else if hasSecurityHeader(env.Header) {
+		return in, withRef(Errorf(PolicyNoncompliance, "leg %s has no security, but the message carries a wsse:Security header", leg.Name), ref)
+	}
+
+	// 5. The verified user message, against the leg.
+	m, err := ParseMessaging(messaging)
+	if err != nil {
+		return in, withRef(err, ref)
+	}
+	um := m.UserMessage
+	if um == nil {
+		return in, withRef(Errorf(InvalidHeader, "verified eb:Messaging has no eb:UserMessage"), ref)
+	}
+	ref = um.MessageInfo.MessageID
+	if err := CheckUserMessage(um, r.PMode, leg); err != nil {
+		return in, withRef(err, ref)
+	}
+	if r.PMode.Self != "" {
+		to, _ := r.PMode.PartyByID(pmode.PartyID{Type: um.PartyInfo.To.PartyIDs[0].Type, Value: um.PartyInfo.To.PartyIDs[0].Value})
+		if to == nil || to.Name != r.PMode.Self {
+			return in, withRef(Errorf(ProcessingModeMismatch, "eb:To names another party than this access point (%s)", r.PMode.Self), ref)
+		}
+	}
+	if body12 != nil && len(body12.Elements()) > 0 {
+		return in, withRef(Errorf(ValueInconsistent, "the SOAP Body is not empty: AS4 payloads travel only as attachments"), ref)
+	}
+	in.UserMessage = um
+
+	// 6. Payloads: one verified attachment per PartInfo, decompressed.
+	byID := map[string]wssec.Part{}
+	for _, p := range parts {
+		byID[p.ContentID] = p
+	}
+	used := map[string]bool{}
+	for _, pi := range um.PayloadInfo {
+		id := pi.ContentID()
+		p, ok := byID[id]
+		if !ok {
+			return in, withRef(Errorf(ExternalPayloadError, "eb:PartInfo %s: no such attachment", pi.Href), ref)
+		}
+		used[id] = true
+		pl := Payload{ContentID: id, Properties: pi.Properties}
+		pl.MimeType, _ = pi.Property(PropMimeType)
+		pl.CharacterSet, _ = pi.Property(PropCharacterSet)
+		pl.Open = p.Open
+		if ct, ok := pi.Property(PropCompressionType); ok && ct == GzipMediaType {
+			open, max := p.Open, leg.Payload.MaxSize
+			pl.Open = func() (io.ReadCloser, error) {
+				rc, err := open()
+				if err != nil {
+					return nil, err
+				}
+				zr, err := Decompress(rc, max)
+				if err != nil {
+					rc.Close()
+					return nil, withRef(err, ref)
+				}
+				return closeBoth{zr, rc}, nil
+			}
+		}
+		in.Payloads = append(in.Payloads, pl)
+	}
+	for _, p := range parts {
+		if !used[p.ContentID] {
+			return in, withRef(Errorf(ValueInconsistent, "attachment %q is not described by any eb:PartInfo", p.ContentID), ref)
+		}
+	}
+	return in, nil
+}
+
+// findLeg returns the one leg for the message's service and action.
+func (r *Receiver) findLeg(um *UserMessage) (*pmode.Leg, error) {
+	ci := um.CollaborationInfo
+	legs := r.PMode.LegsFor(pmode.Service{Value: ci.Service.Value, Type: ci.Service.Type}, ci.Action)
+	switch len(legs) {
+	case 0:
+		return nil, Errorf(ProcessingModeMismatch, "no P-Mode leg for eb:Service %q (type %q) and eb:Action %q", ci.Service.Value, ci.Service.Type, ci.Action)
+	case 1:
+		return legs[0], nil
+	}
+	// Several legs share service and action: the parties decide.
+	for _, l := range legs {
+		if CheckUserMessage(um, r.PMode, l) == nil {
+			return l, nil
+		}
+	}
+	return legs[0], nil
+}
+
+func hasSecurityHeader(h *xmltree.Element) bool {
+	for _, e := range h.Elements() {
+		if e.Local == "Security" && (e.Space == "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" ||
+			e.Space == "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd") {
+			return true
+		}
+	}
+	return false
+}
+
+// securityError maps a wssec failure to the EBMS error it carries.
+func securityError(err error) *Error {
+	var we *wssec.Error
+	if errors.As(err, &we) {
+		code := Code(we.Code)
+		if _, ok := Catalogue[code]; !ok {
+			code = PolicyNoncompliance
+		}
+		return &Error{Code: code, Detail: we.Detail, Err: err}
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return wrapErr(PolicyNoncompliance, err, "WS-Security processing")
+}
+
+// withRef sets RefToMessageInError on an *Error (or wraps err as EBMS:0004).
+func withRef(err error, ref string) error {
+	e := AsError(err)
+	if e.RefToMessageInError == "" {
+		e.RefToMessageInError = ref
+	}
+	return e
+}
+
+type closeBoth struct {
+	io.ReadCloser
+	inner io.Closer
+}
+
+func (c closeBoth) Close() error {
+	err := c.ReadCloser.Close()
+	if err2 := c.inner.Close(); err == nil {
+		err = err2
+	}
+	return err
+}
