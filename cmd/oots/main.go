@@ -32,6 +32,8 @@ type Env struct {
 // commands lists every subcommand. Keep it sorted by name.
 var commands = map[string]command{
 	"codelist": {"list the OOTS code lists, or check codes against one", runCodelist},
+	"fmt":      {"re-emit an OOTS message through the message model", runFmt},
+	"validate": {"check OOTS messages: kind, version, structure, code lists", runValidate},
 	"version":  {"print the version", runVersion},
 }
 

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/internal/xmltree"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	code := Main(context.Background(), env, args)
+	return code, out.String(), errOut.String()
+}
+
+func TestValidateCommand(t *testing.T) {
+	req := testenv.Spec(t, "tdd-1.0/xml/edm/birth-1-evidence-request.xml")
+	v2 := testenv.Spec(t, "edm-2.0-oots-france/messages/reponse.xml")
+	dir := t.TempDir()
+	dtd := filepath.Join(dir, "dtd.xml")
+	os.WriteFile(dtd, []byte(`<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>`), 0o644)
+	badCode := filepath.Join(dir, "bad-code.xml")
+	b, err := os.ReadFile(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(badCode, bytes.Replace(b, []byte(`value="R1"`), []byte(`value="ZZ9"`), 1), 0o644)
+
+	tests := []struct {
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{[]string{"validate", req}, 0, []string{"EDM-REQ oots-edm:v1.0 valid (0 findings)"}, ""},
+		{[]string{"validate", req, v2}, 0, []string{"EDM-RESP oots-edm:v2.0 valid"}, ""},
+		{[]string{"validate", badCode}, 1, []string{"INVALID", `OOTS-CODELIST Procedure: procedure "ZZ9" is not in code list Procedures`}, ""},
+		{[]string{"validate", dtd}, 1, []string{"fatal OOTS-XML", "DTD"}, ""},
+		{[]string{"validate", filepath.Join(dir, "none.xml")}, 2, nil, "none.xml"},
+		{[]string{"validate"}, 2, nil, "usage: oots validate"},
+		{[]string{"validate", "--format", "yaml", req}, 2, nil, "usage: oots validate"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLI(t, tt.args...)
+		ok := code == tt.code && strings.Contains(errOut, tt.stderr)
+		for _, s := range tt.stdout {
+			ok = ok && strings.Contains(out, s)
+		}
+		if !ok {
+			t.Errorf("oots %q = %d\nstdout: %s\nstderr: %s", tt.args, code, out, errOut)
+		}
+	}
+}
+
+func TestValidateJSON(t *testing.T) {
+	req := testenv.Spec(t, "tdd-1.0/xml/edm/birth-1-evidence-request.xml")
+	errResp := testenv.Spec(t, "tdd-1.0/xml/edm/education-2-error-response-preview-required.xml")
+	code, out, errOut := runCLI(t, "validate", "--format", "json", req, errResp)
+	if code != 1 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want one line per file, got %q", out)
+	}
+	var got []map[string]any
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("%q: %v", l, err)
+		}
+		got = append(got, m)
+	}
+	if got[0]["file"] != req || got[0]["kind"] != "EDM-REQ" || got[0]["specification"] != "oots-edm:v1.0" || got[0]["valid"] != true {
+		t.Errorf("first line %v", got[0])
+	}
+	if fs, ok := got[0]["findings"].([]any); !ok || len(fs) != 0 {
+		t.Errorf("findings of a valid file must be an empty list: %v", got[0]["findings"])
+	}
+	fs, _ := got[1]["findings"].([]any)
+	if got[1]["kind"] != "EDM-ERR" || got[1]["valid"] != false || len(fs) == 0 {
+		t.Fatalf("second line %v", got[1])
+	}
+	f := fs[0].(map[string]any)
+	for _, k := range []string{"rule", "flag", "location", "message"} {
+		if _, ok := f[k]; !ok {
+			t.Errorf("finding without %q: %v", k, f)
+		}
+	}
+}
+
+func TestFmtCommand(t *testing.T) {
+	for _, rel := range []string{
+		"tdd-1.0/xml/edm/birth-1-evidence-request.xml",
+		"edm-2.0-oots-france/messages/reponse.xml",
+		"tdd-1.0/xml/dsd/4-4-3-Query-Error-Response-of-the-DSD-requesting-additional-User-Provided-Attributes-Birth-Certificate-DSD-ERR005.xml",
+		"tdd-1.0/xml/edm/birth-1-evidence-request.ebms-header.xml",
+	} {
+		path := testenv.Spec(t, rel)
+		code, out, errOut := runCLI(t, "fmt", path)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", rel, code, errOut)
+		}
+		in, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c1, c2 := canon(t, in), canon(t, []byte(out)); !bytes.Equal(c1, c2) {
+			t.Errorf("%s: fmt changed the document:\n%s\n%s", rel, c1, c2)
+		}
+	}
+	dir := t.TempDir()
+	notOOTS := filepath.Join(dir, "x.xml")
+	os.WriteFile(notOOTS, []byte(`<x/>`), 0o644)
+	if code, _, errOut := runCLI(t, "fmt", notOOTS); code != 1 || !strings.Contains(errOut, "not an OOTS message") {
+		t.Errorf("fmt on a non-message: %d %s", code, errOut)
+	}
+	if code, _, _ := runCLI(t, "fmt"); code != 2 {
+		t.Errorf("fmt without file: %d", code)
+	}
+	if code, _, _ := runCLI(t, "fmt", filepath.Join(dir, "none.xml")); code != 2 {
+		t.Errorf("fmt on a missing file: %d", code)
+	}
+}
+
+// canon is exclusive c14n without comments and insignificant whitespace.
+func canon(t *testing.T, b []byte) []byte {
+	t.Helper()
+	doc, err := xmltree.ParseBytes(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Root.StripInsignificant()
+	return doc.Root.Canonical()
+}
