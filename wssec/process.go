@@ -132,8 +132,11 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 		return true
 	})
 	sigEls := sec.ChildrenNamed(xmldsig.Namespace, "Signature")
-	if sigs > 1 || sigs != len(sigEls) {
-		return nil, failAuth(fmt.Sprintf("%d ds:Signature elements (at most one, in wsse:Security)", sigs), nil)
+	if sigs > 1 {
+		return nil, failAuth(fmt.Sprintf("%d ds:Signature elements (at most one)", sigs), nil)
+	}
+	if sigs != len(sigEls) {
+		return nil, failAuth("the ds:Signature is not a child of wsse:Security", nil)
 	}
 	if len(sigEls) == 0 {
 		if cfg.RequireSignature {

@@ -1,0 +1,289 @@
+package wssec_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmlenc"
+)
+
+const (
+	nsEB   = wssec.NamespaceEBMS
+	nsS12  = wssec.NamespaceSOAP12
+	nsWSSE = wssec.NamespaceWSSE
+	nsWSU  = wssec.NamespaceWSU
+	nsDS   = xmldsig.Namespace
+)
+
+func find(doc *xmltree.Document, space, local string) *xmltree.Element {
+	var found *xmltree.Element
+	doc.Root.Walk(func(e *xmltree.Element) bool {
+		if found == nil && e.Is(space, local) {
+			found = e
+		}
+		return found == nil
+	})
+	return found
+}
+
+func setAlg(doc *xmltree.Document, space, local, alg string) {
+	find(doc, space, local).SetAttr("", "", "Algorithm", alg)
+}
+
+type mutation struct {
+	name  string
+	tree  func(doc *xmltree.Document) // changes the envelope
+	parts func(ps []wssec.Part) []wssec.Part
+	cfg   func(c *wssec.VerifyConfig)
+	want  string
+}
+
+// TestNegative: each attack or policy violation is refused with the EBMS
+// code a receiving MSH reports, and never panics.
+func TestNegative(t *testing.T) {
+	forged := func(doc *xmltree.Document) *xmltree.Element {
+		m := find(doc, nsEB, "Messaging").Copy()
+		m.Walk(func(e *xmltree.Element) bool {
+			if e.Is(nsEB, "PartyId") && e.Text() == "AP_DE_01" {
+				e.SetText("AP_EVIL_01")
+			}
+			return true
+		})
+		return m
+	}
+	cases := []mutation{
+		{name: "no security header", tree: func(d *xmltree.Document) {
+			h := find(d, nsS12, "Header")
+			h.RemoveChild(find(d, nsWSSE, "Security"))
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "signature removed", tree: func(d *xmltree.Document) {
+			find(d, nsWSSE, "Security").RemoveChild(find(d, nsDS, "Signature"))
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "wrapping: signed Messaging moved into Security, forged one in its place", tree: func(d *xmltree.Document) {
+			orig := find(d, nsEB, "Messaging")
+			h := orig.Parent()
+			fake := forged(d)
+			h.RemoveChild(orig)
+			h.InsertChild(0, fake)
+			w := find(d, nsWSSE, "Security").AddElement("urn:x", "x", "Wrapper")
+			w.AddChild(orig)
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "wrapping: signed Messaging moved into Body, forged one without Id", tree: func(d *xmltree.Document) {
+			orig := find(d, nsEB, "Messaging")
+			h := orig.Parent()
+			fake := forged(d)
+			fake.RemoveAttr(nsWSU, "Id")
+			h.RemoveChild(orig)
+			h.InsertChild(0, fake)
+			find(d, nsS12, "Body").AddChild(orig)
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "wrapping: duplicated Id on a second Body", tree: func(d *xmltree.Document) {
+			b := find(d, nsS12, "Body").Copy()
+			find(d, nsWSSE, "Security").AddChild(b)
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "wrapping: re-identified Messaging", tree: func(d *xmltree.Document) {
+			m := find(d, nsEB, "Messaging")
+			old := m.SelectAttr(nsWSU, "Id")
+			m.SetAttr(nsWSU, "wsu", "Id", "_fresh")
+			fake := forged(d)
+			fake.SetAttr(nsWSU, "wsu", "Id", old)
+			find(d, nsWSSE, "Security").AddChild(fake)
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "wrapping: Ids of Messaging and Body swapped", tree: func(d *xmltree.Document) {
+			m, b := find(d, nsEB, "Messaging"), find(d, nsS12, "Body")
+			mi, bi := m.SelectAttr(nsWSU, "Id"), b.SelectAttr(nsWSU, "Id")
+			m.SetAttr(nsWSU, "wsu", "Id", bi)
+			b.SetAttr(nsWSU, "wsu", "Id", mi)
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "downgrade: reference digest", tree: func(d *xmltree.Document) {
+			find(d, nsDS, "SignedInfo").Child(nsDS, "Reference").Child(nsDS, "DigestMethod").SetAttr("", "", "Algorithm", "http://www.w3.org/2000/09/xmldsig#sha1")
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "forged Messaging content", tree: func(d *xmltree.Document) {
+			find(d, nsEB, "ConversationId").SetText("forged")
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "signature moved into Body", tree: func(d *xmltree.Document) {
+			s := find(d, nsDS, "Signature")
+			find(d, nsWSSE, "Security").RemoveChild(s)
+			find(d, nsS12, "Body").AddChild(s)
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "second Security header", tree: func(d *xmltree.Document) {
+			find(d, nsS12, "Header").AddElement(nsWSSE, "wsse", "Security")
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "KeyInfo names a token outside the header", tree: func(d *xmltree.Document) {
+			bst := find(d, nsWSSE, "BinarySecurityToken")
+			bst.Parent().RemoveChild(bst)
+			find(d, nsS12, "Body").AddChild(bst)
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "replay: expired timestamp", cfg: func(c *wssec.VerifyConfig) {
+			c.Now = func() time.Time { return testNow.Add(time.Hour) }
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "timestamp from the future", cfg: func(c *wssec.VerifyConfig) {
+			c.Now = func() time.Time { return testNow.Add(-time.Hour) }
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "timestamp changed", tree: func(d *xmltree.Document) {
+			find(d, nsWSU, "Expires").SetText("2036-01-01T00:00:00Z")
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "downgrade: signature method", tree: func(d *xmltree.Document) {
+			setAlg(d, nsDS, "SignatureMethod", "http://www.w3.org/2000/09/xmldsig#rsa-sha1")
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "downgrade: digest method", tree: func(d *xmltree.Document) {
+			setAlg(d, nsDS, "DigestMethod", "http://www.w3.org/2000/09/xmldsig#sha1")
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "downgrade: canonicalization", tree: func(d *xmltree.Document) {
+			setAlg(d, nsDS, "CanonicalizationMethod", "http://www.w3.org/TR/2001/REC-xml-c14n-20010315")
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "downgrade: content encryption aes128-cbc", tree: func(d *xmltree.Document) {
+			find(d, xmlenc.Namespace, "EncryptedData").Child(xmlenc.Namespace, "EncryptionMethod").SetAttr("", "", "Algorithm", "http://www.w3.org/2001/04/xmlenc#aes128-cbc")
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "downgrade: key transport", tree: func(d *xmltree.Document) {
+			find(d, xmlenc.Namespace, "EncryptedKey").Child(xmlenc.Namespace, "EncryptionMethod").SetAttr("", "", "Algorithm", "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p")
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "untrusted signer", cfg: func(c *wssec.VerifyConfig) {
+			other, err := pki.NewCA("other CA", pki.EdDSA, nil)
+			if err != nil {
+				panic(err)
+			}
+			c.Trust = trust.NewStore(other.Cert)
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "wrong decryption key", cfg: func(c *wssec.VerifyConfig) {
+			c.DecryptionKey = otherDecryptionKey(c.Profile)
+		}, want: wssec.CodeFailedDecryption},
+		{name: "attachment ciphertext changed", parts: func(ps []wssec.Part) []wssec.Part {
+			ps[1] = flipByte(ps[1], 100)
+			return ps
+		}, want: wssec.CodeFailedDecryption},
+		{name: "attachment IV changed", parts: func(ps []wssec.Part) []wssec.Part {
+			ps[0] = flipByte(ps[0], 0)
+			return ps
+		}, want: wssec.CodeFailedDecryption},
+		{name: "attachment truncated", parts: func(ps []wssec.Part) []wssec.Part {
+			ps[0] = memPart(ps[0].ContentID, "application/octet-stream", []byte("short"))
+			return ps
+		}, want: wssec.CodeFailedDecryption},
+		{name: "unsigned extra part", parts: func(ps []wssec.Part) []wssec.Part {
+			return append(ps, memPart("extra@evil", "text/plain", []byte("hello")))
+		}, want: wssec.CodePolicyNoncompliance},
+		{name: "signed part missing", parts: func(ps []wssec.Part) []wssec.Part {
+			return ps[:1]
+		}, want: wssec.CodeFailedAuthentication},
+		{name: "bomb: ten thousand references", tree: func(d *xmltree.Document) {
+			si := find(d, nsDS, "SignedInfo")
+			r := si.Child(nsDS, "Reference")
+			for range 10000 {
+				si.AddChild(r.Copy())
+			}
+		}, want: wssec.CodeFailedAuthentication},
+	}
+	for _, p := range profiles {
+		f := getFixture(t, p)
+		base := secure(t, f, true)
+		for _, tc := range cases {
+			t.Run(string(p)+"/"+tc.name, func(t *testing.T) {
+				doc, err := xmltree.ParseBytes(base.env, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.tree != nil {
+					tc.tree(doc)
+				}
+				parts := append([]wssec.Part(nil), base.parts...)
+				if tc.parts != nil {
+					parts = tc.parts(parts)
+				}
+				cfg := f.verifyConfig(t, true)
+				if tc.cfg != nil {
+					tc.cfg(cfg)
+				}
+				// Round-trip through bytes, as a receiver sees it.
+				doc2, err := xmltree.ParseBytes(doc.Bytes(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, err := wssec.Process(doc2, parts, cfg)
+				if err == nil {
+					res.Close()
+					t.Fatal("accepted")
+				}
+				t.Log(err)
+				if got := code(err); got != tc.want {
+					t.Fatalf("code %q, want %q: %v", got, tc.want, err)
+				}
+			})
+		}
+	}
+}
+
+// A message secured under one profile is refused under the other
+// (algorithm downgrade or mismatch → EBMS:0103).
+func TestProfileMismatch(t *testing.T) {
+	rsa := getFixture(t, wssec.AS4v115)
+	ed := getFixture(t, wssec.AS4v20)
+	s := secure(t, rsa, false)
+	cfg := ed.verifyConfig(t, false)
+	cfg.Trust = trust.NewStore(rsa.ca.Cert, ed.ca.Cert)
+	if _, err := process(t, s, cfg); code(err) != wssec.CodePolicyNoncompliance {
+		t.Fatalf("RSA message under the 2.0 profile: %v", err)
+	}
+	s = secure(t, ed, false)
+	cfg = rsa.verifyConfig(t, false)
+	cfg.Trust = trust.NewStore(rsa.ca.Cert, ed.ca.Cert)
+	if _, err := process(t, s, cfg); code(err) != wssec.CodePolicyNoncompliance {
+		t.Fatalf("Ed25519 message under the 1.15 profile: %v", err)
+	}
+	// Unencrypted message where encryption is required.
+	s = secure(t, rsa, false)
+	if _, err := process(t, s, rsa.verifyConfig(t, true)); code(err) != wssec.CodePolicyNoncompliance {
+		t.Fatalf("unencrypted message with RequireEncryption: %v", err)
+	}
+	// A plaintext attachment changed after signing.
+	s.parts[1] = flipByte(s.parts[1], 10)
+	if _, err := process(t, s, rsa.verifyConfig(t, false)); code(err) != wssec.CodeFailedAuthentication {
+		t.Fatalf("changed signed attachment: %v", err)
+	}
+}
+
+// XML bombs never reach WS-Security: the screened parser refuses DTDs and
+// entity declarations outright, and limits depth.
+func TestXMLBombsRefusedBeforeProcessing(t *testing.T) {
+	bomb := `<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><S12:Envelope xmlns:S12="http://www.w3.org/2003/05/soap-envelope"><S12:Header/><S12:Body>&b;</S12:Body></S12:Envelope>`
+	if _, err := xmltree.ParseBytes([]byte(bomb), nil); err == nil || !strings.Contains(err.Error(), "DTD") {
+		t.Fatalf("entity bomb: %v", err)
+	}
+	deep := strings.Repeat("<a>", 10000) + strings.Repeat("</a>", 10000)
+	if _, err := xmltree.ParseBytes([]byte(deep), nil); err == nil {
+		t.Fatal("deep nesting accepted")
+	}
+}
+
+func otherDecryptionKey(p wssec.Profile) any {
+	ca, err := pki.NewCA("x", pkiProfile(p), nil)
+	if err != nil {
+		panic(err)
+	}
+	pt, err := pki.Issue(ca, "AP_XX_01", pkiProfile(p), nil)
+	if err != nil {
+		panic(err)
+	}
+	return pt.Encrypt.Key
+}
+
+func flipByte(p wssec.Part, at int) wssec.Part {
+	rc, _ := p.Open()
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	b = bytes.Clone(b)
+	b[at%len(b)] ^= 0x20
+	q := memPart(p.ContentID, p.Header.Get("Content-Type"), b)
+	return q
+}
+
+var _ = rand.Reader
