@@ -1,0 +1,305 @@
+package schematron
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/internal/xmltree"
+)
+
+// saxon runs Saxon-HE and the ISO Schematron skeleton the way the shared
+// verifier schematron.sh does, but in batches: the three compile steps for a
+// whole directory of .sch files in three JVM runs, then one JVM run per
+// compiled rule file over a whole directory of documents.
+type saxon struct {
+	java, jar, skel string
+}
+
+// newSaxon finds the tools through the verifier script, so that the jar and
+// skeleton locations have one source of truth (../shared/verifiers).
+func newSaxon(t testing.TB) *saxon {
+	t.Helper()
+	script := testenv.Verifier(t, "schematron.sh")
+	java := testenv.Tool(t, "java")
+	b, err := os.ReadFile(script)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(name string) string {
+		m := regexp.MustCompile(`(?m)^` + name + `=(\S+)$`).FindSubmatch(b)
+		if m == nil {
+			t.Fatalf("%s: no %s= line", script, name)
+		}
+		return string(m[1])
+	}
+	return &saxon{java: java, jar: get("jar"), skel: get("skel")}
+}
+
+func (s *saxon) transform(args ...string) (string, error) {
+	cmd := exec.Command(s.java, append([]string{"-cp", s.jar, "net.sf.saxon.Transform"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	return stderr.String(), err
+}
+
+// compile turns every .sch file of schs into an XSLT 2.0 stylesheet in dir
+// and returns the stylesheet paths by .sch base name.
+func (s *saxon) compile(t testing.TB, dir string, schs []string) map[string]string {
+	t.Helper()
+	var steps [5]string
+	for i := range steps {
+		steps[i] = filepath.Join(dir, fmt.Sprintf("step%d", i))
+		if err := os.MkdirAll(steps[i], 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, f := range schs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The xslt1 skeleton refuses queryBinding="xslt2": relabel it, as schematron.sh does.
+		b = bytes.Replace(b, []byte(`queryBinding="xslt2"`), []byte(`queryBinding="xslt"`), 1)
+		// Saxon names the outputs of a directory run after the inputs, adding
+		// ".xml" to other extensions: give the inputs that extension already.
+		if err := os.WriteFile(filepath.Join(steps[0], filepath.Base(f)+".xml"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, xsl := range []string{"iso_dsdl_include.xsl", "iso_abstract_expand.xsl", "iso_svrl_for_xslt1.xsl"} {
+		if out, err := s.transform("-s:"+steps[i], "-xsl:"+filepath.Join(s.skel, xsl), "-o:"+steps[i+1]); err != nil {
+			t.Fatalf("saxon %s: %v\n%s", xsl, err, out)
+		}
+	}
+	res := map[string]string{}
+	for _, f := range schs {
+		base := filepath.Base(f)
+		b, err := os.ReadFile(filepath.Join(steps[3], base+".xml"))
+		if err != nil {
+			t.Fatalf("compiled %s: %v", base, err)
+		}
+		// Run the generated stylesheet as XSLT 2.0, as schematron.sh does.
+		b = bytes.Replace(b, []byte(`version="1.0">`), []byte(`version="2.0">`), 1)
+		p := filepath.Join(steps[4], strings.TrimSuffix(base, ".sch")+".xsl")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		res[base] = p
+	}
+	return res
+}
+
+// saxonOutcome is what Saxon reported for one document: the ids of the fired
+// assertions, or that the transformation failed.
+type saxonOutcome struct {
+	ids    []string
+	failed bool
+}
+
+// run applies one compiled stylesheet to every file of docDir and returns the
+// outcome per file name.
+func (s *saxon) run(xsl, docDir, outDir string, names []string) (map[string]saxonOutcome, error) {
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return nil, err
+	}
+	stderr, err := s.transform("-s:"+docDir, "-xsl:"+xsl, "-o:"+outDir)
+	res := make(map[string]saxonOutcome, len(names))
+	for _, n := range names {
+		b, rerr := os.ReadFile(filepath.Join(outDir, n))
+		if rerr != nil {
+			if err == nil {
+				return nil, fmt.Errorf("saxon wrote no output for %s and reported no failure", n)
+			}
+			res[n] = saxonOutcome{failed: true}
+			continue
+		}
+		ids, perr := svrlIDs(b)
+		if perr != nil {
+			return nil, fmt.Errorf("SVRL of %s for %s: %v", filepath.Base(xsl), n, perr)
+		}
+		res[n] = saxonOutcome{ids: ids}
+	}
+	if err != nil && !strings.Contains(stderr, "transformation") {
+		return nil, fmt.Errorf("saxon %s: %v\n%s", filepath.Base(xsl), err, stderr)
+	}
+	return res, nil
+}
+
+// svrlIDs returns the sorted, de-duplicated ids of the failed-assert and
+// successful-report elements of an SVRL document ("" for an assertion
+// without id).
+func svrlIDs(b []byte) ([]string, error) {
+	doc, err := xmltree.ParseBytes(b, nil)
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	doc.Root.Walk(func(e *xmltree.Element) bool {
+		if e.Is(NamespaceSVRL, "failed-assert") || e.Is(NamespaceSVRL, "successful-report") {
+			set[e.SelectAttr("", "id")] = true
+		}
+		return true
+	})
+	return sortedKeys(set), nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ourIDs runs one schema and returns the sorted de-duplicated fired ids, or
+// the evaluation error.
+func ourIDs(s *Schema, doc *xmltree.Document) ([]string, error) {
+	rep, err := s.Run(doc, nil)
+	if err != nil {
+		return nil, err
+	}
+	set := map[string]bool{}
+	for _, r := range rep.Results {
+		set[r.ID] = true
+	}
+	return sortedKeys(set), nil
+}
+
+// corpusDoc is one document of a differential run.
+type corpusDoc struct {
+	file string // file name in the corpus directory
+	desc string // where it comes from (sample path, mutation)
+	doc  *xmltree.Document
+}
+
+// writeCorpus writes the documents into dir under their file names.
+func writeCorpus(t testing.TB, dir string, docs []corpusDoc) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		var buf bytes.Buffer
+		if err := xmltree.Write(&buf, d.doc, xmltree.WriteOptions{Declaration: true}); err != nil {
+			t.Fatalf("%s: %v", d.desc, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, d.file), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// differential compares our engine with Saxon for every schema on every
+// document, reporting each disagreement with document, rule file and ids.
+// Saxon runs two rule files at a time.
+func differential(t *testing.T, sx *saxon, tmp string, schFiles []string, ours map[string]*Schema, docs []corpusDoc) {
+	t.Helper()
+	docDir := filepath.Join(tmp, "docs")
+	writeCorpus(t, docDir, docs)
+	names := make([]string, len(docs))
+	for i, d := range docs {
+		names[i] = d.file
+	}
+	xsls := sx.compile(t, filepath.Join(tmp, "compiled"), schFiles)
+
+	results := make(map[string]map[string]saxonOutcome, len(schFiles))
+	var errs []error
+	var mu sync.Mutex
+	jobs := make(chan string)
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for base := range jobs {
+				out, err := sx.run(xsls[base], docDir, filepath.Join(tmp, "svrl", base), names)
+				mu.Lock()
+				results[base] = out
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, f := range schFiles {
+		jobs <- filepath.Base(f)
+	}
+	close(jobs)
+	wg.Wait()
+	for _, err := range errs {
+		t.Fatal(err)
+	}
+
+	// Re-read each document as Saxon did (from the written bytes).
+	parsed := make([]*xmltree.Document, len(docs))
+	for i, d := range docs {
+		b, err := os.ReadFile(filepath.Join(docDir, d.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if parsed[i], err = xmltree.ParseBytes(b, nil); err != nil {
+			t.Fatalf("%s: re-parse: %v", d.desc, err)
+		}
+	}
+	fired, disagreements := 0, 0
+	for _, f := range schFiles {
+		base := filepath.Base(f)
+		s := ours[base]
+		for i, d := range docs {
+			want := results[base][d.file]
+			got, err := ourIDs(s, parsed[i])
+			switch {
+			case want.failed && err == nil:
+				t.Errorf("%s (%s) × %s: Saxon failed to evaluate, our engine fired %v", d.file, d.desc, base, got)
+			case !want.failed && err != nil:
+				t.Errorf("%s (%s) × %s: Saxon fired %v, our engine failed: %v", d.file, d.desc, base, want.ids, err)
+			case !want.failed && !equalStrings(got, want.ids):
+				t.Errorf("%s (%s) × %s: rule ids differ\n  saxon: %v\n  ours:  %v\n  only saxon: %v\n  only ours:  %v",
+					d.file, d.desc, base, want.ids, got, minus(want.ids, got), minus(got, want.ids))
+			default:
+				fired += len(got)
+				continue
+			}
+			disagreements++
+		}
+	}
+	t.Logf("%d documents × %d rule files compared; %d fired rule ids agreed; %d disagreements", len(docs), len(schFiles), fired, disagreements)
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func minus(a, b []string) []string {
+	in := map[string]bool{}
+	for _, x := range b {
+		in[x] = true
+	}
+	var out []string
+	for _, x := range a {
+		if !in[x] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
