@@ -31,6 +31,7 @@ type Env struct {
 
 // commands lists every subcommand. Keep it sorted by name.
 var commands = map[string]command{
+	"as4":      {"pack or unpack an AS4 message (ebMS3, WS-Security, MIME) as an HTTP request", runAS4},
 	"codelist": {"list the OOTS code lists, or check codes against one", runCodelist},
 	"fmt":      {"re-emit an OOTS message through the message model", runFmt},
 	"validate": {"check OOTS messages: kind, version, structure, code lists", runValidate},

@@ -1,0 +1,427 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/trust"
+)
+
+// runAS4 dispatches "oots as4 pack" and "oots as4 unpack".
+func runAS4(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, "usage: oots as4 pack|unpack [options]  (oots as4 pack -h for the options)")
+		return 2
+	}
+	switch args[0] {
+	case "pack":
+		return runAS4Pack(ctx, env, args[1:])
+	case "unpack":
+		return runAS4Unpack(ctx, env, args[1:])
+	}
+	fmt.Fprintf(env.Stderr, "oots as4: unknown subcommand %q (pack or unpack)\n", args[0])
+	return 2
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func runAS4Pack(_ context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("oots as4 pack", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	pmodeFile := fs.String("pmode", "", "P-Mode configuration: YAML (as4/pmode) or Domibus PMode XML")
+	leg := fs.String("leg", "", "leg of the P-Mode to send on")
+	from := fs.String("from", "", "sending party (default: the P-Mode's self, or the leg's first initiator)")
+	to := fs.String("to", "", "receiving party (default: the leg's first responder other than the sender)")
+	keyFile := fs.String("key", "", "signing private key (PEM: RSA for 1.15, Ed25519 for 2.0)")
+	certFile := fs.String("cert", "", "signing certificate (PEM)")
+	peerFile := fs.String("peer-cert", "", "receiver's encryption certificate (PEM: RSA for 1.15, X25519 for 2.0)")
+	endpoint := fs.String("endpoint", "", "URL to POST to (default: the receiving party's endpoint in the P-Mode)")
+	out := fs.String("o", "", "file to write the HTTP request to (required)")
+	messageID := fs.String("message-id", "", "eb:MessageId (default: generated)")
+	conversationID := fs.String("conversation-id", "", "eb:ConversationId (default: generated)")
+	refTo := fs.String("ref-to", "", "eb:RefToMessageId")
+	var payloads, props multiFlag
+	fs.Var(&payloads, "payload", "payload `ID=FILE;type=MIME[;charset=CS]` (repeatable; ID may be empty: FILE;type=…)")
+	fs.Var(&props, "property", "message property `NAME=VALUE[;type=TYPE]` (repeatable)")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: oots as4 pack --pmode FILE --leg NAME --key K.pem --cert C.pem --peer-cert P.pem --payload ID=FILE;type=MIME… -o request.http")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *pmodeFile == "" || *leg == "" || *out == "" || fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "oots as4 pack: "+format+"\n", a...)
+		return 2
+	}
+	cfg, err := loadPMode(*pmodeFile)
+	if err != nil {
+		return fail("%v", err)
+	}
+	s := &as4.Sender{PMode: cfg}
+	if *keyFile != "" || *certFile != "" {
+		k, err := loadKey(*keyFile)
+		if err != nil {
+			return fail("%v", err)
+		}
+		signer, ok := k.(crypto.Signer)
+		if !ok {
+			return fail("--key %s is not a signing key", *keyFile)
+		}
+		s.SigningKey = signer
+		if s.SigningCert, err = loadCert(*certFile); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if *peerFile != "" {
+		if s.PeerCert, err = loadCert(*peerFile); err != nil {
+			return fail("%v", err)
+		}
+	}
+	msg := &as4.Outbound{Leg: *leg, From: *from, To: *to, MessageID: *messageID, ConversationID: *conversationID, RefToMessageID: *refTo}
+	for _, p := range props {
+		prop, err := parseProperty(p)
+		if err != nil {
+			return fail("%v", err)
+		}
+		msg.Properties = append(msg.Properties, prop)
+	}
+	for _, p := range payloads {
+		pl, err := parsePayload(p)
+		if err != nil {
+			return fail("%v", err)
+		}
+		msg.Payloads = append(msg.Payloads, pl)
+	}
+	packed, err := s.Pack(msg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer packed.Close()
+	if err := writeFileAtomic(*out, func(w io.Writer) error { return packed.WriteRequest(w, *endpoint) }); err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintf(env.Stdout, "%s: %s (leg %s, %d payloads)\n", *out, packed.UserMessage.MessageInfo.MessageID, packed.Leg.Name, len(msg.Payloads))
+	return 0
+}
+
+func runAS4Unpack(_ context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("oots as4 unpack", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	pmodeFile := fs.String("pmode", "", "P-Mode configuration: YAML (as4/pmode) or Domibus PMode XML")
+	keyFile := fs.String("key", "", "decryption private key (PEM: RSA for 1.15, X25519 for 2.0)")
+	trustFile := fs.String("trust", "", "trusted certificates (PEM bundle) for the sender's signing certificate")
+	dir := fs.String("d", "", "directory to write the payloads and header.json to (required)")
+	now := fs.String("now", "", "verify as of this time (RFC 3339), e.g. to replay a recorded message; default: now")
+	self := fs.String("self", "", "this access point's party (overrides the P-Mode's self)")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: oots as4 unpack --pmode FILE --key K.pem --trust CA.pem request.http -d OUTDIR")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *pmodeFile == "" || *dir == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: "+format+"\n", a...)
+		return 2
+	}
+	cfg, err := loadPMode(*pmodeFile)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if *self != "" {
+		cfg.Self = *self
+		if err := cfg.Validate(); err != nil {
+			return fail("--self: %v", err)
+		}
+	}
+	r := &as4.Receiver{PMode: cfg, TempDir: *dir}
+	if *keyFile != "" {
+		if r.DecryptionKey, err = loadKey(*keyFile); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if *trustFile != "" {
+		if r.Trust, err = trust.LoadFiles(*trustFile); err != nil {
+			return fail("--trust: %v", err)
+		}
+	}
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return fail("--now: %v", err)
+		}
+		r.Now = func() time.Time { return t }
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer f.Close()
+	req, err := http.ReadRequest(bufio.NewReaderSize(f, 64<<10))
+	if err != nil {
+		return fail("%s is not an HTTP request: %v", fs.Arg(0), err)
+	}
+	if err := os.MkdirAll(*dir, 0o755); err != nil {
+		return fail("%v", err)
+	}
+	in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+	if err != nil {
+		e := as4.AsError(err)
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: rejected: %v\n", e)
+		return 1
+	}
+	defer in.Close()
+	desc, err := describe(in, *dir)
+	if err != nil {
+		var e *as4.Error
+		if errors.As(err, &e) {
+			fmt.Fprintf(env.Stderr, "oots as4 unpack: rejected: %v\n", e)
+			return 1
+		}
+		return fail("%v", err)
+	}
+	b, _ := json.MarshalIndent(desc, "", "  ")
+	if err := os.WriteFile(filepath.Join(*dir, "header.json"), append(b, '\n'), 0o644); err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintf(env.Stdout, "%s: verified, %d payloads written to %s\n", desc.MessageID, len(desc.Payloads), *dir)
+	return 0
+}
+
+// headerJSON is the JSON description of a received message.
+type headerJSON struct {
+	MessageID      string              `json:"messageId"`
+	Timestamp      time.Time           `json:"timestamp"`
+	RefToMessageID string              `json:"refToMessageId,omitempty"`
+	Leg            string              `json:"leg"`
+	Security       string              `json:"security"`
+	Signer         string              `json:"signer,omitempty"`
+	From           partyJSON           `json:"from"`
+	To             partyJSON           `json:"to"`
+	Service        as4.Service         `json:"service"`
+	Action         string              `json:"action"`
+	ConversationID string              `json:"conversationId"`
+	AgreementRef   *as4.AgreementRef   `json:"agreementRef,omitempty"`
+	MPC            string              `json:"mpc,omitempty"`
+	Properties     []propertyJSON      `json:"properties"`
+	Payloads       []payloadJSON       `json:"payloads"`
+	NRR            []map[string]string `json:"nonRepudiation,omitempty"`
+}
+
+type partyJSON struct {
+	PartyIDs []as4.PartyID `json:"partyIds"`
+	Role     string        `json:"role"`
+}
+
+type propertyJSON struct {
+	Name  string `json:"name"`
+	Type  string `json:"type,omitempty"`
+	Value string `json:"value"`
+}
+
+type payloadJSON struct {
+	ContentID  string         `json:"contentId"`
+	MimeType   string         `json:"mimeType"`
+	File       string         `json:"file"`
+	Size       int64          `json:"size"`
+	SHA256     string         `json:"sha256"`
+	Properties []propertyJSON `json:"partProperties"`
+}
+
+// describe writes the payloads into dir and returns the header description.
+func describe(in *as4.Inbound, dir string) (*headerJSON, error) {
+	um := in.UserMessage
+	props := func(ps []as4.Property) []propertyJSON {
+		out := []propertyJSON{}
+		for _, p := range ps {
+			out = append(out, propertyJSON{p.Name, p.Type, p.Value})
+		}
+		return out
+	}
+	h := &headerJSON{
+		MessageID: um.MessageInfo.MessageID, Timestamp: um.MessageInfo.Timestamp, RefToMessageID: um.MessageInfo.RefToMessageID,
+		Leg: in.Leg.Name, Security: in.Leg.Security.Profile,
+		From:    partyJSON{um.PartyInfo.From.PartyIDs, um.PartyInfo.From.Role},
+		To:      partyJSON{um.PartyInfo.To.PartyIDs, um.PartyInfo.To.Role},
+		Service: um.CollaborationInfo.Service, Action: um.CollaborationInfo.Action,
+		ConversationID: um.CollaborationInfo.ConversationID, AgreementRef: um.CollaborationInfo.AgreementRef,
+		MPC: um.MPC, Properties: props(um.MessageProperties), Payloads: []payloadJSON{},
+	}
+	if in.Security != nil {
+		if in.Security.SignerCert != nil {
+			h.Signer = in.Security.SignerCert.Subject.String()
+		}
+		for _, r := range in.Security.SignedInfoReferences {
+			h.NRR = append(h.NRR, map[string]string{"uri": r.URI, "digestMethod": r.DigestMethod, "digestValue": hex.EncodeToString(r.DigestValue)})
+		}
+	}
+	for i, p := range in.Payloads {
+		name := fmt.Sprintf("payload-%d%s", i+1, extension(p.MimeType))
+		rc, err := p.Open()
+		if err != nil {
+			return nil, err
+		}
+		hash := sha256.New()
+		var n int64
+		err = writeFileAtomic(filepath.Join(dir, name), func(w io.Writer) error {
+			var err error
+			n, err = io.Copy(io.MultiWriter(w, hash), rc)
+			return err
+		})
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		h.Payloads = append(h.Payloads, payloadJSON{ContentID: p.ContentID, MimeType: p.MimeType, File: name, Size: n,
+			SHA256: hex.EncodeToString(hash.Sum(nil)), Properties: props(p.Properties)})
+	}
+	return h, nil
+}
+
+func extension(mimeType string) string {
+	switch mt, _, _ := mime.ParseMediaType(mimeType); {
+	case mt == "application/x-ebrs+xml" || strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml"):
+		return ".xml"
+	case mt == "application/pdf":
+		return ".pdf"
+	case mt == "application/json":
+		return ".json"
+	}
+	return ".bin"
+}
+
+// loadPMode reads a YAML P-Mode file or imports a Domibus PMode XML file.
+func loadPMode(path string) (*pmode.Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "<") {
+		return pmode.ImportDomibus(b)
+	}
+	return pmode.Parse(b)
+}
+
+func loadKey(path string) (crypto.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := pki.ParseKeyPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
+}
+
+func loadCert(path string) (*x509.Certificate, error) {
+	if path == "" {
+		return nil, errors.New("a certificate file is required with --key")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c, err := pki.ParseCertPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// parsePayload reads "ID=FILE;type=MIME[;charset=CS]".
+func parsePayload(s string) (as4.Payload, error) {
+	fields := strings.Split(s, ";")
+	var pl as4.Payload
+	file := fields[0]
+	if id, f, ok := strings.Cut(fields[0], "="); ok {
+		pl.ContentID, file = strings.TrimSpace(id), f
+	}
+	for _, f := range fields[1:] {
+		k, v, _ := strings.Cut(f, "=")
+		switch strings.TrimSpace(k) {
+		case "type":
+			pl.MimeType = strings.TrimSpace(v)
+		case "charset":
+			pl.CharacterSet = strings.TrimSpace(v)
+		default:
+			return pl, fmt.Errorf("--payload %q: unknown parameter %q (type, charset)", s, k)
+		}
+	}
+	if file == "" || pl.MimeType == "" {
+		return pl, fmt.Errorf("--payload %q: want ID=FILE;type=MIME", s)
+	}
+	if _, err := os.Stat(file); err != nil {
+		return pl, fmt.Errorf("--payload: %w", err)
+	}
+	pl.Open = func() (io.ReadCloser, error) { return os.Open(file) }
+	return pl, nil
+}
+
+// parseProperty reads "NAME=VALUE[;type=TYPE]".
+func parseProperty(s string) (as4.Property, error) {
+	main, typ, _ := strings.Cut(s, ";type=")
+	name, value, ok := strings.Cut(main, "=")
+	if !ok || name == "" {
+		return as4.Property{}, fmt.Errorf("--property %q: want NAME=VALUE[;type=TYPE]", s)
+	}
+	return as4.Property{Name: name, Value: value, Type: typ}, nil
+}
+
+// writeFileAtomic writes a file through a temporary file, synced and renamed
+// into place, so that a failed write leaves no partial file.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(tmp, 64<<10)
+	err = write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/pki"
+)
+
+func runAS4CLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	code := Main(context.Background(), env, append([]string{"as4"}, args...))
+	return code, out.String(), errOut.String()
+}
+
+// writeCredentials writes a CA and the credentials of two access points.
+func writeCredentials(t *testing.T, dir string, kind pki.Profile) {
+	t.Helper()
+	ca, err := pki.NewCA("oots test CA", kind, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name string, b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("ca.pem", pki.CertPEM(ca.Cert))
+	for _, ap := range []string{"fr", "de"} {
+		p, err := pki.Issue(ca, "AP_"+strings.ToUpper(ap)+"_01", kind, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for role, c := range map[string]*pki.Credential{"sign": p.Sign, "enc": p.Encrypt} {
+			k, err := pki.KeyPEM(c.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			write(ap+"-"+role+"-key.pem", k)
+			write(ap+"-"+role+".pem", pki.CertPEM(c.Cert))
+		}
+	}
+}
+
+func TestAS4PackUnpack(t *testing.T) {
+	for _, tc := range []struct {
+		profile string
+		kind    pki.Profile
+	}{{pmode.ProfileAS4v115, pki.RSA}, {pmode.ProfileAS4v20, pki.EdDSA}} {
+		t.Run(tc.profile, func(t *testing.T) {
+			dir := t.TempDir()
+			writeCredentials(t, dir, tc.kind)
+			b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "as4/pmode/testdata/example.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			y := strings.Replace(string(b), "profile: eDelivery-AS4-1.15", "profile: "+tc.profile, 1)
+			pm := filepath.Join(dir, "pmode.yaml")
+			os.WriteFile(pm, []byte(y), 0o644)
+			payload := filepath.Join(dir, "query.xml")
+			content := `<query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0" id="q1"/>`
+			os.WriteFile(payload, []byte(content), 0o644)
+			req := filepath.Join(dir, "request.http")
+			p := func(n string) string { return filepath.Join(dir, n) }
+
+			code, stdout, stderr := runAS4CLI(t, "pack", "--pmode", pm, "--leg", "ootsRequestLeg", "--to", "AP_DE_01",
+				"--key", p("fr-sign-key.pem"), "--cert", p("fr-sign.pem"), "--peer-cert", p("de-enc.pem"),
+				"--payload", "q1@oots.eu="+payload+";type=application/x-ebrs+xml",
+				"--property", "originalSender=00000000000002;type=urn:cef.eu:names:identifier:EAS:0009",
+				"--property", "finalRecipient=DE73524311;type=urn:cef.eu:names:identifier:EAS:9930",
+				"-o", req)
+			if code != 0 {
+				t.Fatalf("pack: exit %d: %s", code, stderr)
+			}
+			if !strings.Contains(stdout, "ootsRequestLeg") {
+				t.Errorf("pack stdout: %s", stdout)
+			}
+			raw, _ := os.ReadFile(req)
+			if !bytes.HasPrefix(raw, []byte("POST /as4 HTTP/1.1\r\nHost: ap.de.example\r\nContent-Type: multipart/related;")) {
+				t.Errorf("request starts %q", raw[:min(len(raw), 120)])
+			}
+			if bytes.Contains(raw, []byte("xsd:query:4.0")) {
+				t.Error("the payload travels in clear")
+			}
+
+			out := filepath.Join(dir, "out")
+			unpack := []string{"unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de-enc-key.pem"), "--trust", p("ca.pem"), "-d", out}
+			code, stdout, stderr = runAS4CLI(t, append(unpack, req)...)
+			if code != 0 {
+				t.Fatalf("unpack: exit %d: %s", code, stderr)
+			}
+			var h headerJSON
+			hb, err := os.ReadFile(filepath.Join(out, "header.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(hb, &h); err != nil {
+				t.Fatal(err)
+			}
+			if h.Action != "ExecuteQueryRequest" || h.Leg != "ootsRequestLeg" || h.Security != tc.profile ||
+				len(h.Payloads) != 1 || h.Payloads[0].ContentID != "q1@oots.eu" || !strings.Contains(h.Signer, "AP_FR_01") ||
+				len(h.NRR) != 4 || h.Properties[0].Type != "urn:cef.eu:names:identifier:EAS:0009" {
+				t.Errorf("header.json:\n%s", hb)
+			}
+			got, _ := os.ReadFile(filepath.Join(out, h.Payloads[0].File))
+			if string(got) != content {
+				t.Errorf("payload = %q", got)
+			}
+
+			// A message for another access point, a tampered message and a stale one are rejected with exit 1.
+			code, _, stderr = runAS4CLI(t, append([]string{"unpack", "--pmode", pm, "--self", "AP_FR_01", "--key", p("de-enc-key.pem"), "--trust", p("ca.pem"), "-d", out}, req)...)
+			if code != 1 || !strings.Contains(stderr, "EBMS:0010") {
+				t.Errorf("wrong recipient: exit %d, %s", code, stderr)
+			}
+			tampered := filepath.Join(dir, "tampered.http")
+			os.WriteFile(tampered, bytes.Replace(raw, []byte("DE73524311"), []byte("DE73524312"), 1), 0o644)
+			code, _, stderr = runAS4CLI(t, append(unpack, tampered)...)
+			if code != 1 || !strings.Contains(stderr, "EBMS:0101") {
+				t.Errorf("tampered: exit %d, %s", code, stderr)
+			}
+			code, _, stderr = runAS4CLI(t, append(unpack[:len(unpack)-2], "--now", time.Now().Add(time.Hour).Format(time.RFC3339), "-d", out, req)...)
+			if code != 1 || !strings.Contains(stderr, "EBMS:01") {
+				t.Errorf("stale: exit %d, %s", code, stderr)
+			}
+		})
+	}
+}
+
+func TestAS4PackDomibusPMode(t *testing.T) {
+	dir := t.TempDir()
+	writeCredentials(t, dir, pki.RSA)
+	p := func(n string) string { return filepath.Join(dir, n) }
+	os.WriteFile(p("q.xml"), []byte("<q/>"), 0o644)
+	pm := testenv.Spec(t, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml")
+	code, _, stderr := runAS4CLI(t, "pack", "--pmode", pm, "--leg", "ootsRequestLeg",
+		"--key", p("fr-sign-key.pem"), "--cert", p("fr-sign.pem"), "--peer-cert", p("de-enc.pem"),
+		"--payload", "="+p("q.xml")+";type=application/x-ebrs+xml",
+		"--property", "originalSender=a", "--property", "finalRecipient=b", "-o", p("r.http"))
+	if code != 0 {
+		t.Fatalf("pack: exit %d: %s", code, stderr)
+	}
+	raw, _ := os.ReadFile(p("r.http"))
+	if !bytes.HasPrefix(raw, []byte("POST /domibus/services/msh HTTP/1.1\r\nHost: localhost:8080\r\n")) {
+		t.Errorf("request starts %q", raw[:80])
+	}
+	code, _, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--key", p("de-enc-key.pem"), "--trust", p("ca.pem"), "-d", p("out"), p("r.http"))
+	if code != 0 {
+		t.Fatalf("unpack: exit %d: %s", code, stderr)
+	}
+}
+
+func TestAS4Usage(t *testing.T) {
+	for _, args := range [][]string{{}, {"frob"}, {"pack"}, {"unpack", "--pmode", "x"}, {"pack", "--pmode", "/nonexistent", "--leg", "l", "-o", "x"}} {
+		if code, _, _ := runAS4CLI(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
