@@ -1669,7 +1669,10 @@ var LevelsOfAssurance = &List{
 // MediaTypes is the code list OOTSMediaTypes (OOTS Binary Object Mime Code),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:ootsmediatypes-2022-12: 7 rows, generated from OOTS/OOTSMediaTypes-CodeList.gc.
 //
-// image/jpeg is given twice (.jpeg and .jpg): Lookup returns the first row, LookupAll both.
+// image/jpeg is given twice (.jpeg and .jpg): Lookup returns the first row, LookupAll both. The
+// copies of this list in the official TDD 1.0 Schematron keep the tab of "\timage/svg+xml", so
+// those rules (R-EDM-RESP-C023, R-EDM-REQ-C033, R-DSD-RESP-C009, R-DSD-SUB-C007) reject
+// image/svg+xml; this list accepts it.
 //
 // Notes on the source file:
 //   - whitespace removed around 1 code value(s): "\timage/svg+xml"

@@ -1,7 +1,9 @@
 package codelist
 
 import (
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -129,4 +131,41 @@ func compareEmbedded(t *testing.T, where string, l *List, s string) (wholeKey bo
 	}
 	t.Errorf("%s: the values %.300q are no column of %s", where, got, l.ShortName)
 	return false
+}
+
+// TestSchematronRejectsSVG asks the official Schematron engine about what the
+// MediaTypes documentation states: because its copy of the list keeps the
+// tab of "\timage/svg+xml", rule R-EDM-RESP-C023 rejects the format
+// image/svg+xml, which MediaTypes accepts, and accepts image/png.
+func TestSchematronRejectsSVG(t *testing.T) {
+	sch := testenv.Verifier(t, "schematron.sh")
+	rules := testenv.Spec(t, "tdd-1.0/sch/EDM-RESP-C.sch")
+	sample, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/edm/birth-2-evidence-response.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	format := regexp.MustCompile(`<sdg:Format>[^<]*</sdg:Format>`)
+	if !format.Match(sample) {
+		t.Fatal("the sample has no sdg:Format")
+	}
+	for _, tt := range []struct {
+		mediaType string
+		fires     bool
+	}{{"image/svg+xml", true}, {"image/png", false}} {
+		if !MediaTypes.Contains(tt.mediaType) {
+			t.Errorf("MediaTypes does not contain %s", tt.mediaType)
+		}
+		doc := filepath.Join(t.TempDir(), "response.xml")
+		if err := os.WriteFile(doc, format.ReplaceAll(sample, []byte("<sdg:Format>"+tt.mediaType+"</sdg:Format>")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(sch, rules, doc).Output()
+		var exit *exec.ExitError
+		if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+			t.Fatalf("schematron.sh: %v\n%s", err, out)
+		}
+		if fired := strings.Contains(string(out), "R-EDM-RESP-C023 "); fired != tt.fires {
+			t.Errorf("%s: R-EDM-RESP-C023 fired = %v, want %v\n%s", tt.mediaType, fired, tt.fires, out)
+		}
+	}
 }

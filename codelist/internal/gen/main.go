@@ -59,7 +59,7 @@ var lists = []list{
 	{"OOTS/LevelsOfAssurance-CodeList.gc", "LevelsOfAssurance",
 		"ColumnURI gives the eIDAS URI of each level, as the file spells it (\"http://eidas.europa.eu/LoA/Substiantial\")."},
 	{"OOTS/OOTSMediaTypes-CodeList.gc", "MediaTypes",
-		"image/jpeg is given twice (.jpeg and .jpg): Lookup returns the first row, LookupAll both."},
+		"image/jpeg is given twice (.jpeg and .jpg): Lookup returns the first row, LookupAll both. The copies of this list in the official TDD 1.0 Schematron keep the tab of \"\\timage/svg+xml\", so those rules (R-EDM-RESP-C023, R-EDM-REQ-C033, R-DSD-RESP-C009, R-DSD-SUB-C007) reject image/svg+xml; this list accepts it."},
 	{"OOTS/Procedures-CodeList.gc", "Procedures",
 		"The 2022-12 list: SDGR Annex II procedures R1 to X6. The codes added by later versions are in ProceduresSupplement."},
 }
