@@ -303,3 +303,42 @@ func (r *RegistryResponse) Element() (*xmltree.Element, error) {
 
 // Marshal writes the response as an indented document.
 func (r *RegistryResponse) Marshal() ([]byte, error) { return marshal(r) }
+
+// Classification schemes of the LCM submissions (SPEC.md §3.5).
+const (
+	ClassificationSchemeEB  = "urn:fdc:oots:classification:eb"
+	ClassificationSchemeDSD = "urn:fdc:oots:classification:dsd"
+)
+
+// Association types of the LCM submissions (SPEC.md §3.5).
+const (
+	AssociationContainsEvidence              = regrep.AssociationTypePrefix + "ContainsEvidence"
+	AssociationFulfillsRequirement           = regrep.AssociationTypePrefix + "FulfillsRequirement"
+	AssociationDerivesFromReferenceFramework = regrep.AssociationTypePrefix + "DerivesFromReferenceFramework"
+	AssociationServesEvidenceType            = regrep.AssociationTypePrefix + "ServesEvidenceType"
+)
+
+// NewLCMObject returns an object of an LCM submission: payload in slot,
+// classified by node (e.g. "Requirement", "DataServiceEvidenceType") in
+// scheme (ClassificationSchemeEB or ClassificationSchemeDSD).
+func NewLCMObject(id, slot string, payload any, scheme, node, classificationID string) *Object {
+	o := NewObject(id, slot, payload)
+	o.payloadIndex = 0
+	o.Classifications = []*regrep.RegistryObject{{ID: classificationID, ClassificationScheme: scheme, ClassificationNode: node}}
+	return o
+}
+
+// NewAssociation returns an association object (rim:AssociationType) of the
+// given type from source to target.
+func NewAssociation(id, assocType, source, target string) *Object {
+	o := &Object{}
+	o.Type = regrep.AssociationType
+	o.ID, o.AssociationType, o.SourceObject, o.TargetObject = id, assocType, source, target
+	return o
+}
+
+// NewRegistryResponse returns an LCM answer to the request: a success, or a
+// failure when exceptions are given.
+func NewRegistryResponse(requestID string, exceptions ...*Exception) *RegistryResponse {
+	return &RegistryResponse{RequestID: requestID, Exceptions: exceptions}
+}
