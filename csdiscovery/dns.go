@@ -161,10 +161,7 @@ func (c *Client) tryUDP(ctx context.Context, id uint16, query []byte) (*response
 	for {
 		n, err := conn.Read(buf)
 		if err != nil {
-			if cerr := ctx.Err(); cerr != nil {
-				return nil, fmt.Errorf("no answer within %s: %w", c.timeout(), cerr)
-			}
-			return nil, err
+			return nil, c.ioError(ctx, err)
 		}
 		if n > c.maxResponse() {
 			return nil, fail(ErrBadRecord, "UDP response of %d bytes, more than the limit of %d", n, c.maxResponse())
@@ -203,7 +200,7 @@ func (c *Client) exchangeTCP(ctx context.Context, id uint16, query []byte) (*res
 	}
 	var lb [2]byte
 	if _, err := io.ReadFull(conn, lb[:]); err != nil {
-		return nil, err
+		return nil, c.ioError(ctx, err)
 	}
 	n := int(binary.BigEndian.Uint16(lb[:]))
 	if n > c.maxResponse() {
@@ -211,7 +208,7 @@ func (c *Client) exchangeTCP(ctx context.Context, id uint16, query []byte) (*res
 	}
 	buf := make([]byte, n)
 	if _, err := io.ReadFull(conn, buf); err != nil {
-		return nil, err
+		return nil, c.ioError(ctx, err)
 	}
 	resp, err := parseResponse(buf)
 	if resp != nil && (resp.id != id || !sameQuestion(resp, query)) {
@@ -224,6 +221,19 @@ func (c *Client) exchangeTCP(ctx context.Context, id uint16, query []byte) (*res
 		return nil, fail(ErrBadRecord, "TCP response is truncated")
 	}
 	return resp, nil
+}
+
+// ioError explains a read error: the context's end (cancellation, or the
+// attempt's timeout), or the network error itself.
+func (c *Client) ioError(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return fmt.Errorf("no answer within %s: %w", c.timeout(), cerr)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("no answer within %s: %w", c.timeout(), err)
+	}
+	return err
 }
 
 // buildQuery encodes a query with recursion desired and one question.

@@ -67,12 +67,12 @@ var (
 // startDNSMasq runs dnsmasq (Debian dnsmasq-base) on a loopback port for
 // the whole test binary, serving dnsmasqRecords authoritatively for zone
 // (--local: other names in the zone are NXDOMAIN), with a TTL of 300s.
-func startDNSMasq(t *testing.T) string {
-	t.Helper()
-	bin := testenv.Sbin(t, "dnsmasq", "dnsmasq-base")
+func startDNSMasq(tb testing.TB) string {
+	tb.Helper()
+	bin := testenv.Sbin(tb, "dnsmasq", "dnsmasq-base")
 	dnsmasqOnce.Do(func() { dnsmasqAddr, dnsmasqErr = launchDNSMasq(bin) })
 	if dnsmasqErr != nil {
-		t.Fatal(dnsmasqErr)
+		tb.Fatal(dnsmasqErr)
 	}
 	return dnsmasqAddr
 }
@@ -315,5 +315,35 @@ func TestStaticOverride(t *testing.T) {
 	_, err = r.Lookup(ctx, csdiscovery.Query{Country: "se", Service: csdiscovery.DataServiceDirectory, Major: 2, Environment: csdiscovery.Acceptance})
 	if !errors.Is(err, csdiscovery.ErrUnreachable) {
 		t.Errorf("dsd without override: got %v, want ErrUnreachable", err)
+	}
+}
+
+// BenchmarkLookupNAPTRDNSMasq measures one NAPTR query and answer over UDP
+// against dnsmasq on loopback.
+func BenchmarkLookupNAPTRDNSMasq(b *testing.B) {
+	c := &csdiscovery.Client{Server: startDNSMasq(b)}
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := c.LookupNAPTR(ctx, "fr.eb.v2.cs.acc."+zone); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkLookupCached measures a lookup answered from the cache.
+func BenchmarkLookupCached(b *testing.B) {
+	r, err := csdiscovery.New(csdiscovery.Config{Server: startDNSMasq(b)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := csdiscovery.Query{Country: "fr", Service: csdiscovery.EvidenceBroker, Major: 2, Environment: csdiscovery.Acceptance}
+	ctx := context.Background()
+	if _, err := r.Lookup(ctx, q); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if res, err := r.Lookup(ctx, q); err != nil || res.Source != "cache" {
+			b.Fatal(res, err)
+		}
 	}
 }
