@@ -31,11 +31,13 @@ type Env struct {
 
 // commands lists every subcommand. Keep it sorted by name.
 var commands = map[string]command{
-	"as4":      {"pack or unpack an AS4 message (ebMS3, WS-Security, MIME) as an HTTP request", runAS4},
-	"codelist": {"list the OOTS code lists, or check codes against one", runCodelist},
-	"fmt":      {"re-emit an OOTS message through the message model", runFmt},
-	"validate": {"check OOTS messages: kind, version, structure, code lists", runValidate},
-	"version":  {"print the version", runVersion},
+	"as4":         {"pack or unpack an AS4 message (ebMS3, WS-Security, MIME) as an HTTP request", runAS4},
+	"codelist":    {"list the OOTS code lists, or check codes against one", runCodelist},
+	"cs-discover": {"find a Common Services instance by DNS NAPTR", runCSDiscover},
+	"cs-verify":   {"verify the response signature of a Common Services answer", runCSVerify},
+	"fmt":         {"re-emit an OOTS message through the message model", runFmt},
+	"validate":    {"check OOTS messages: kind, version, structure, code lists", runValidate},
+	"version":     {"print the version", runVersion},
 }
 
 // Version is set at build time with -ldflags "-X main.Version=…".
