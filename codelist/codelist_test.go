@@ -365,3 +365,18 @@ func TestParseErrors(t *testing.T) {
 		}
 	}
 }
+
+// The lists are shared by every goroutine of the process; their index is
+// built on first use.
+func TestConcurrentFirstUse(t *testing.T) {
+	l := &List{fields: NUTS.fields, rows: NUTS.rows}
+	done := make(chan bool)
+	for range 8 {
+		go func() { done <- l.Contains("SE224") && !l.Contains("SE999") }()
+	}
+	for range 8 {
+		if !<-done {
+			t.Error("wrong answer during concurrent first use")
+		}
+	}
+}
