@@ -3,6 +3,7 @@ package wssec_test
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"io"
 	"net/textproto"
 	"os"
@@ -39,7 +40,12 @@ func pkiProfile(p wssec.Profile) pki.Profile {
 	return pki.RSA
 }
 
-// getFixture makes (once per test binary) a CA and two access points.
+var updatePKI = flag.Bool("update-pki", false, "regenerate the test credentials in testdata/pki")
+
+// getFixture loads a CA and two access points from testdata/pki/PROFILE
+// (made with package pki; regenerate with -update-pki). Loading rather than
+// generating keeps fuzz workers fast: RSA key generation under coverage
+// instrumentation takes minutes.
 func getFixture(tb testing.TB, p wssec.Profile) *fixture {
 	tb.Helper()
 	fixMu.Lock()
@@ -47,16 +53,36 @@ func getFixture(tb testing.TB, p wssec.Profile) *fixture {
 	if f := fixtures[p]; f != nil {
 		return f
 	}
-	opt := &pki.Options{Now: testNow.Add(-24 * time.Hour)}
-	ca, err := pki.NewCA("oots test CA", pkiProfile(p), opt)
+	dir := filepath.Join("testdata", "pki", string(pkiProfile(p)))
+	if *updatePKI {
+		opt := &pki.Options{Now: testNow.Add(-24 * time.Hour), Validity: 20 * 365 * 24 * time.Hour}
+		ca, err := pki.NewCA("oots test CA", pkiProfile(p), opt)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		os.MkdirAll(dir, 0o755)
+		if err := ca.WriteFiles(dir, "ca"); err != nil {
+			tb.Fatal(err)
+		}
+		for _, name := range []string{"AP_FR_01", "AP_DE_01"} {
+			pt, err := pki.Issue(ca, name, pkiProfile(p), opt)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if err := pt.WriteFiles(dir, name); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	ca, err := pki.LoadCredential(dir, "ca")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s, err := pki.Issue(ca, "AP_FR_01", pkiProfile(p), opt)
+	s, err := pki.LoadParty(dir, "AP_FR_01")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r, err := pki.Issue(ca, "AP_DE_01", pkiProfile(p), opt)
+	r, err := pki.LoadParty(dir, "AP_DE_01")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -170,4 +196,12 @@ func code(err error) string {
 		return e.Code
 	}
 	return ""
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if jdkDir != "" {
+		os.RemoveAll(jdkDir)
+	}
+	os.Exit(code)
 }

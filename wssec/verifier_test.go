@@ -2,10 +2,12 @@ package wssec_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
@@ -35,11 +37,38 @@ func writeSent(t *testing.T, s sent) (string, []string) {
 	return env, args
 }
 
+var (
+	jdkOnce sync.Once
+	jdkDir  string
+	jdkErr  error
+)
+
+// jdkClasses compiles the verifier once per test binary (the single-file
+// launcher would compile it on every run).
+func jdkClasses(t *testing.T) string {
+	t.Helper()
+	javac := testenv.Tool(t, "javac")
+	v := testenv.Verifier(t, "VerifyWSSignature.java")
+	jdkOnce.Do(func() {
+		jdkDir, jdkErr = os.MkdirTemp("", "oots-jdk-*")
+		if jdkErr == nil {
+			var out []byte
+			out, jdkErr = exec.Command(javac, "-d", jdkDir, v).CombinedOutput()
+			if jdkErr != nil {
+				jdkErr = fmt.Errorf("%v: %s", jdkErr, out)
+			}
+		}
+	})
+	if jdkErr != nil {
+		t.Fatalf("compiling the JDK verifier: %v", jdkErr)
+	}
+	return jdkDir
+}
+
 func runJDK(t *testing.T, env string, cids []string) (bool, string) {
 	t.Helper()
 	java := testenv.Tool(t, "java")
-	v := testenv.Verifier(t, "VerifyWSSignature.java")
-	cmd := exec.Command(java, append([]string{v, env}, cids...)...)
+	cmd := exec.Command(java, append([]string{"-cp", jdkClasses(t), "VerifyWSSignature", env}, cids...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if _, ok := err.(*exec.ExitError); !ok {
