@@ -11,7 +11,7 @@ func (e *Expr) Evaluate(ctx *Context) (res Sequence, err error) {
 	if ctx == nil {
 		ctx = &Context{}
 	}
-	c := &evalCtx{item: ctx.Item, pos: ctx.Position, size: ctx.Size, nowFn: ctx.Now, cancel: ctx.Cancel}
+	c := &evalCtx{item: ctx.Item, current: ctx.Item, pos: ctx.Position, size: ctx.Size, nowFn: ctx.Now, cancel: ctx.Cancel}
 	if c.pos == 0 {
 		c.pos = 1
 	}

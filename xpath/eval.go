@@ -13,6 +13,7 @@ const MaxWork = 50_000_000
 type evalCtx struct {
 	item      Item
 	pos, size int
+	current   Item       // the context item of the whole expression (XSLT current())
 	vars      []Sequence // range variables of for/some/every
 	ext       []Sequence // external variables, by Expr.extVars index
 	nowFn     func() time.Time

@@ -778,6 +778,24 @@ func init() {
 			}
 			return one(Boolean(false)), nil
 		}},
+		// current() is XSLT's (XSLT 2.0 §16.6.1), available to Schematron
+		// rules with the xslt2 query binding: the context item of the whole
+		// expression being evaluated (the rule's context node).
+		"current": {fn: func(c *evalCtx, _ *funcCall, _ []Sequence) (Sequence, error) {
+			if c.current == nil {
+				return nil, dynErr(codeCtxAbsent, "current(): the context item is absent")
+			}
+			return one(c.current), nil
+		}},
+		// generate-id() is XSLT's (XSLT 2.0 §16.6.4): a name-start string
+		// unique to the node within the process.
+		"generate-id": {min: 0, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
+			n, ok, err := argNode(c, args, "generate-id")
+			if err != nil || !ok {
+				return one(String("")), err
+			}
+			return one(String(fmt.Sprintf("d%dn%d", n.r.d.id, n.r.idx))), nil
+		}},
 		"error": {min: 0, max: 3, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			code, msg := codeError, "fn:error() called"
 			if len(args) > 0 && len(args[0]) > 0 {

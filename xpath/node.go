@@ -315,16 +315,19 @@ func (n Node) String() string {
 
 // Path returns the location of the node as the SVRL of the official rule
 // pipeline prints it (Saxon running the ISO Schematron skeleton for XSLT 1,
-// mode schematron-select-full-path, full-path-notation 1):
+// mode schematron-get-full-path):
 //
 //   - an element in a namespace is /*[local-name()='L' and namespace-uri()='U'],
 //     followed by [n] when it has a preceding or following sibling element
-//     with the same local name (the skeleton compares local names only);
+//     with the same local name (the skeleton compares local names only),
+//     after the path of its parent element;
 //   - an element in no namespace is /name, with [n] likewise;
+//   - an attribute is /@name, or /@*[local-name()='L' and namespace-uri()='U']
+//     in a namespace, without the path of its element (the skeleton's
+//     attribute template does not recurse to the parent);
 //   - the document node gives the path of its document element;
-//   - an attribute, text node, comment or processing instruction gives what
-//     XSLT's built-in template rules print for it in that mode: the string
-//     value of an attribute or text node, nothing for the others.
+//   - a text node gives its text, a comment or processing instruction
+//     nothing (XSLT's built-in template rules).
 func (n Node) Path() string {
 	r := n.r
 	if r == nil {
@@ -343,7 +346,12 @@ func (n Node) Path() string {
 		var b strings.Builder
 		n.writePath(&b)
 		return b.String()
-	case AttributeNode, TextNode:
+	case AttributeNode:
+		if r.space == "" {
+			return "/@" + n.QName()
+		}
+		return "/@*[local-name()='" + r.local + "' and namespace-uri()='" + r.space + "']"
+	case TextNode:
 		return r.value
 	}
 	return ""
