@@ -563,3 +563,40 @@ func ExampleSender_Pack() {
 	// m1@oots.example ExecuteQueryRequest
 	// application/x-ebrs+xml <QueryRequest/>
 }
+
+// FuzzUnpack feeds arbitrary HTTP bodies to a receiver whose legs are the
+// unsecured and the RSA-secured one: whatever comes in, the answer is a
+// result or an *as4.Error, never a panic.
+func FuzzUnpack(f *testing.F) {
+	plain := unsignedMessage(f, nil)
+	var body bytes.Buffer
+	if err := plain.WriteBody(&body); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(plain.ContentType(), body.Bytes())
+	f.Add("application/soap+xml", plain.Envelope)
+	fx := getFixture(f, pmode.ProfileAS4v115)
+	c := config(pmode.ProfileAS4v115)
+	c.Legs[1].Security = pmode.Security{Profile: pmode.ProfileNone}
+	f.Fuzz(func(t *testing.T, ct string, b []byte) {
+		r := fx.receiverOf(t, c)
+		in, err := r.Unpack(ct, bytes.NewReader(b))
+		if err != nil {
+			var e *as4.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("not an *as4.Error: %v", err)
+			}
+			if _, ok := as4.Catalogue[e.Code]; !ok {
+				t.Fatalf("code %q outside the catalogue", e.Code)
+			}
+			return
+		}
+		for _, pl := range in.Payloads {
+			if rc, err := pl.Open(); err == nil {
+				io.Copy(io.Discard, rc)
+				rc.Close()
+			}
+		}
+		in.Close()
+	})
+}

@@ -136,17 +136,9 @@ func (p *Packed) Close() error {
 	return nil
 }
 
-// BodySize returns the length of the MIME package, by writing it to a
-// counter (the attachments are read once more).
-func (p *Packed) BodySize() (int64, error) {
-	var c countWriter
-	err := p.WriteBody(&c)
-	return int64(c), err
-}
-
-type countWriter int64
-
-func (c *countWriter) Write(b []byte) (int, error) { *c += countWriter(len(b)); return len(b), nil }
+// BodySize returns the length of the MIME package (file-backed
+// attachments are not read for it).
+func (p *Packed) BodySize() (int64, error) { return p.mw.Size(p.Envelope, p.Parts) }
 
 // WriteRequest writes the exact HTTP/1.1 request an access point POSTs to
 // the receiving party's endpoint (or to endpoint when not empty): request

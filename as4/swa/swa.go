@@ -184,6 +184,48 @@ func (w *Writer) Write(out io.Writer, envelope []byte, parts []Part) error {
 	return mw.Close()
 }
 
+// Size returns the number of bytes Write writes for the same envelope and
+// parts. Attachments backed by files (or by anything with a Stat or Size
+// method) are not read; others are read once to count them.
+func (w *Writer) Size(envelope []byte, parts []Part) (int64, error) {
+	var c counter
+	sized := make([]Part, len(parts))
+	var extra int64
+	for i, p := range parts {
+		sized[i] = p
+		rc, err := p.Open()
+		if err != nil {
+			return 0, err
+		}
+		n, ok := knownSize(rc)
+		rc.Close()
+		if ok {
+			extra += n
+			sized[i].Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(nil)), nil }
+		}
+	}
+	if err := w.Write(&c, envelope, sized); err != nil {
+		return 0, err
+	}
+	return int64(c) + extra, nil
+}
+
+func knownSize(r io.Reader) (int64, bool) {
+	switch v := r.(type) {
+	case interface{ Stat() (os.FileInfo, error) }:
+		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() {
+			return fi.Size(), true
+		}
+	case interface{ Size() int64 }:
+		return v.Size(), true
+	}
+	return 0, false
+}
+
+type counter int64
+
+func (c *counter) Write(b []byte) (int, error) { *c += counter(len(b)); return len(b), nil }
+
 func copyPart(w io.Writer, p Part) error {
 	rc, err := p.Open()
 	if err != nil {

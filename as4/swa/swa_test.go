@@ -179,3 +179,23 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+func TestSize(t *testing.T) {
+	dir := t.TempDir()
+	file := dir + "/part"
+	os.WriteFile(file, bytes.Repeat([]byte("f"), 12345), 0o600)
+	parts := []Part{
+		memPart("a@oots", "text/plain", []byte("in memory")),
+		{ContentID: "b@oots", Header: textproto.MIMEHeader{"Content-Type": {"application/octet-stream"}}, Open: func() (io.ReadCloser, error) { return os.Open(file) }},
+		{ContentID: "c@oots", Header: textproto.MIMEHeader{"Content-Type": {"text/plain"}}, Open: func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("stream")), nil }},
+	}
+	w, _ := NewWriter(nil)
+	var buf bytes.Buffer
+	if err := w.Write(&buf, []byte("<e/>"), parts); err != nil {
+		t.Fatal(err)
+	}
+	n, err := w.Size([]byte("<e/>"), parts)
+	if err != nil || n != int64(buf.Len()) {
+		t.Fatalf("Size = %d, %v; Write wrote %d", n, err, buf.Len())
+	}
+}

@@ -1,0 +1,183 @@
+package as4_test
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
+	"net/http"
+)
+
+// BenchmarkPackUnpack measures a signed and encrypted request with a small
+// payload through Pack, the HTTP request bytes and Unpack, per profile.
+func BenchmarkPackUnpack(b *testing.B) {
+	for _, profile := range profiles[:2] {
+		b.Run(profile, func(b *testing.B) {
+			f := getFixture(b, profile)
+			c := config(profile)
+			s, r := f.senderOf(b, c), f.receiverOf(b, c)
+			var buf []byte
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := s.Pack(request())
+				if err != nil {
+					b.Fatal(err)
+				}
+				req := wire(b, p)
+				in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, pl := range in.Payloads {
+					rc, err := pl.Open()
+					if err != nil {
+						b.Fatal(err)
+					}
+					buf, _ = io.ReadAll(rc)
+					rc.Close()
+				}
+				in.Close()
+				p.Close()
+			}
+			_ = buf
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
+// patternReader yields n pseudo-random (incompressible) bytes.
+type patternReader struct {
+	n, x uint64
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.n == 0 {
+		return 0, io.EOF
+	}
+	if uint64(len(b)) > p.n {
+		b = b[:p.n]
+	}
+	for i := range b {
+		p.x ^= p.x << 13
+		p.x ^= p.x >> 7
+		p.x ^= p.x << 17
+		b[i] = byte(p.x)
+	}
+	p.n -= uint64(len(b))
+	return len(b), nil
+}
+
+func (p *patternReader) Close() error { return nil }
+
+// peakHeap samples the heap in use until stop is called and returns the
+// largest value seen.
+func peakHeap() (stop func() uint64) {
+	var peak atomic.Uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&m)
+			if v := m.HeapInuse + m.StackInuse; v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 { close(done); wg.Wait(); return peak.Load() }
+}
+
+// BenchmarkLargePayload sends one 1 GiB payload (OOTS_AS4_BENCH_SIZE
+// overrides the size in bytes) through Pack, a request file on disk and
+// Unpack, signed and encrypted, and reports the peak heap in use. Run it
+// alone: go test ./as4 -run '^$' -bench LargePayload -benchtime 1x
+func BenchmarkLargePayload(b *testing.B) {
+	size := uint64(1 << 30)
+	if s := os.Getenv("OOTS_AS4_BENCH_SIZE"); s != "" {
+		var n uint64
+		for _, c := range s {
+			n = n*10 + uint64(c-'0')
+		}
+		size = n
+	}
+	for _, profile := range profiles[:2] {
+		b.Run(profile, func(b *testing.B) {
+			f := getFixture(b, profile)
+			c := config(profile)
+			c.Legs[0].Payload.Compress = false // measures the crypto and MIME path; gzip adds CPU, not memory
+			dir := b.TempDir()
+			s, r := f.senderOf(b, c), f.receiverOf(b, c)
+			s.TempDir, r.TempDir = dir, dir
+			runtime.GC()
+			stop := peakHeap()
+			for b.Loop() {
+				out := request()
+				out.Payloads = []as4.Payload{{ContentID: "big@oots", MimeType: "application/octet-stream",
+					Open: func() (io.ReadCloser, error) { return &patternReader{n: size, x: 88172645463325252}, nil }}}
+				p, err := s.Pack(out)
+				if err != nil {
+					b.Fatal(err)
+				}
+				reqFile := filepath.Join(dir, "request.http")
+				fw, err := os.Create(reqFile)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := p.WriteRequest(fw, ""); err != nil {
+					b.Fatal(err)
+				}
+				fw.Close()
+				p.Close()
+
+				fr, err := os.Open(reqFile)
+				if err != nil {
+					b.Fatal(err)
+				}
+				req, err := http.ReadRequest(bufio.NewReaderSize(fr, 64<<10))
+				if err != nil {
+					b.Fatal(err)
+				}
+				in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+				if err != nil {
+					b.Fatal(err)
+				}
+				fr.Close()
+				os.Remove(reqFile)
+				rc, err := in.Payloads[0].Open()
+				if err != nil {
+					b.Fatal(err)
+				}
+				h := sha256.New()
+				n, err := io.Copy(h, rc)
+				rc.Close()
+				in.Close()
+				if err != nil || uint64(n) != size {
+					b.Fatalf("payload: %d bytes, %v", n, err)
+				}
+			}
+			peak := stop()
+			b.SetBytes(int64(size))
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+		})
+	}
+}
+
+var _ = pmode.ProfileNone
