@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"errors"
 	"io"
+	"sync"
 )
 
 // Compress returns a reader of the gzip compression (RFC 1952) of r, as the
@@ -13,11 +14,13 @@ import (
 func Compress(r io.Reader) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		zw := gzip.NewWriter(pw)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(pw)
 		_, err := io.Copy(zw, r)
 		if err == nil {
 			err = zw.Close()
 		}
+		gzipWriters.Put(zw)
 		if c, ok := r.(io.Closer); ok {
 			c.Close()
 		}
@@ -25,6 +28,10 @@ func Compress(r io.Reader) io.ReadCloser {
 	}()
 	return pr
 }
+
+// gzipWriters recycles compressors: a flate writer holds about 1 MiB of
+// state, which would otherwise dominate the allocations of a small message.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
 
 // ErrDecompressedTooLarge is wrapped by the reader of Decompress when the
 // payload grows beyond its limit (a compression bomb).
