@@ -124,6 +124,7 @@ type Error struct {
 	Err    error
 }
 
+// Error returns "csdiscovery: <kind> for <name> (server <server>): <detail>: <cause>".
 func (e *Error) Error() string {
 	s := "csdiscovery: " + e.Kind.Error()
 	if e.Name != "" {

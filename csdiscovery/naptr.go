@@ -38,6 +38,7 @@ type NAPTR struct {
 	Replacement string
 }
 
+// String returns the record in zone-file presentation form.
 func (n NAPTR) String() string {
 	repl := n.Replacement
 	if repl == "" {

@@ -124,6 +124,7 @@ type Error struct {
 	Err    error  // underlying error, if any
 }
 
+// Error returns "jades: <kind>: <field>: <detail>: <cause>".
 func (e *Error) Error() string {
 	s := "jades: " + e.Kind.Error()
 	if e.Field != "" {

@@ -179,7 +179,11 @@ func TestVerifyCaptureRejectsChangedHeaders(t *testing.T) {
 		}
 		for _, hd := range headers {
 			orig := h.Get(hd.name)
-			for pos := 0; pos < len(orig); pos++ {
+			step := 1
+			if testing.Short() && hd.name == jades.HeaderSignature {
+				step = 7 // -short (e.g. under -race): a sample of the 8 KB JWS
+			}
+			for pos := 0; pos < len(orig); pos += step {
 				changed := []byte(orig)
 				changed[pos] = mutate(changed[pos], hd.alphabet)
 				h2 := h.Clone()
@@ -464,7 +468,7 @@ func TestSignVerifiedByPythonCryptography(t *testing.T) {
 
 	chain, key, _ := newChain(t, "oots test root")
 	body := mustBody(t, "eb_evidence_types_fr")
-	for i := 0; i < 5; i++ { // several signatures: r and s of varying length
+	for i := 0; i < 3; i++ { // several signatures: r and s of varying length
 		h := http.Header{}
 		if err := jades.Sign(h, body, key, chain, time.Now()); err != nil {
 			t.Fatal(err)
