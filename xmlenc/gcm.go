@@ -88,26 +88,23 @@ func newGHASH(h []byte) *ghash {
 	return g
 }
 
-// mul sets y = y · H, Horner over the octets from last to first:
-// X·H = Σ (B_k·H)·x^(8k).
+// mulH returns x · H, Horner over the octets from last to first:
+// X·H = Σ (B_k·H)·x^(8k). Octets 15..8 are lo from its low end, 7..0 hi.
 func (g *ghash) mulH(x gf128) gf128 {
-	var z gf128
-	for k := 15; k >= 0; k-- {
-		var b byte
-		if k < 8 {
-			b = byte(x.hi >> (56 - 8*k))
-		} else {
-			b = byte(x.lo >> (56 - 8*(k-8)))
+	var zhi, zlo uint64
+	for _, w := range [2]uint64{x.lo, x.hi} {
+		for range 8 {
+			// z = z·x^8 ^ table[b]
+			fold := reduce8[byte(zlo)]
+			zlo = zlo>>8 | zhi<<56
+			zhi = zhi>>8 ^ fold
+			t := &g.table[byte(w)]
+			zhi ^= t.hi
+			zlo ^= t.lo
+			w >>= 8
 		}
-		// z = z·x^8 ^ table[b]
-		fold := reduce8[byte(z.lo)]
-		z.lo = z.lo>>8 | z.hi<<56
-		z.hi = z.hi>>8 ^ fold
-		t := &g.table[b]
-		z.hi ^= t.hi
-		z.lo ^= t.lo
 	}
-	return z
+	return gf128{zhi, zlo}
 }
 
 func (g *ghash) block(b []byte) {
