@@ -223,7 +223,7 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		return nil, wrapErr(ProcessingModeMismatch, err, "resolving the leg")
 	}
 	p.Leg = leg
-	from, to, err := resolveParties(s.PMode, leg, msg.From, msg.To)
+	from, to, err := ResolveParties(s.PMode, leg, msg.From, msg.To)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +357,10 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	return p, nil
 }
 
-func resolveParties(c *pmode.Config, leg *pmode.Leg, fromName, toName string) (from, to *pmode.Party, err error) {
+// ResolveParties returns the sending and receiving parties of a message on
+// leg, with the defaults of Outbound.From and Outbound.To for empty names.
+// A party that may not take its side of the leg is EBMS:0010.
+func ResolveParties(c *pmode.Config, leg *pmode.Leg, fromName, toName string) (from, to *pmode.Party, err error) {
 	has := func(list []string, n string) bool {
 		for _, x := range list {
 			if x == n {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -23,6 +24,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // runAS4 dispatches "oots as4 pack" and "oots as4 unpack".
@@ -56,7 +58,7 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 	to := fs.String("to", "", "receiving party (default: the leg's first responder other than the sender)")
 	keyFile := fs.String("key", "", "signing private key (PEM: RSA for 1.15, Ed25519 for 2.0)")
 	certFile := fs.String("cert", "", "signing certificate (PEM)")
-	peerFile := fs.String("peer-cert", "", "receiver's encryption certificate (PEM: RSA for 1.15, X25519 for 2.0)")
+	peerFile := fs.String("peer-cert", "", "receiver's encryption certificate (PEM: RSA for 1.15, X25519 for 2.0; default: the P-Mode party's encryptionCertificate)")
 	endpoint := fs.String("endpoint", "", "URL to POST to (default: the receiving party's endpoint in the P-Mode)")
 	out := fs.String("o", "", "file to write the HTTP request to (required)")
 	messageID := fs.String("message-id", "", "eb:MessageId (default: generated)")
@@ -97,6 +99,14 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 		s.SigningKey = signer
 		if s.SigningCert, err = loadCert(*certFile); err != nil {
 			return fail("%v", err)
+		}
+	}
+	if *peerFile == "" {
+		// The receiver's encryption certificate from the P-Mode, if it names one.
+		if l, err := cfg.Leg(*leg); err == nil {
+			if _, toParty, err := as4.ResolveParties(cfg, l, *from, *to); err == nil && toParty.EncryptionCertificate != "" {
+				*peerFile = relativeTo(*pmodeFile, toParty.EncryptionCertificate)
+			}
 		}
 	}
 	if *peerFile != "" {
@@ -140,8 +150,11 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 	dir := fs.String("d", "", "directory to write the payloads and header.json to (required)")
 	now := fs.String("now", "", "verify as of this time (RFC 3339), e.g. to replay a recorded message; default: now")
 	self := fs.String("self", "", "this access point's party (overrides the P-Mode's self)")
+	response := fs.String("response", "", "write the HTTP response this access point answers with (signed receipt, or signed error signal) to this file")
+	signKeyFile := fs.String("sign-key", "", "key signing the --response (PEM: RSA for 1.15, Ed25519 for 2.0)")
+	signCertFile := fs.String("sign-cert", "", "certificate of --sign-key (PEM)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots as4 unpack --pmode FILE --key K.pem --trust CA.pem request.http -d OUTDIR")
+		fmt.Fprintln(env.Stderr, "usage: oots as4 unpack --pmode FILE --key K.pem --trust CA.pem [--response R.http --sign-key S.pem --sign-cert C.pem] request.http -d OUTDIR")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -175,6 +188,53 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 		if r.Trust, err = trust.LoadFiles(*trustFile); err != nil {
 			return fail("--trust: %v", err)
 		}
+	} else {
+		// The parties' signing certificates of the P-Mode, trusted directly.
+		var files []string
+		for _, p := range cfg.Parties {
+			if p.SigningCertificate != "" {
+				files = append(files, relativeTo(*pmodeFile, p.SigningCertificate))
+			}
+		}
+		if len(files) > 0 {
+			if r.Trust, err = trust.LoadFiles(files...); err != nil {
+				return fail("P-Mode signing certificates: %v", err)
+			}
+		}
+	}
+	var signCfg *wssec.SignConfig
+	if *response != "" && *signKeyFile != "" {
+		k, err := loadKey(*signKeyFile)
+		if err != nil {
+			return fail("%v", err)
+		}
+		signer, ok := k.(crypto.Signer)
+		if !ok {
+			return fail("--sign-key %s is not a signing key", *signKeyFile)
+		}
+		cert, err := loadCert(*signCertFile)
+		if err != nil {
+			return fail("--sign-cert: %v", err)
+		}
+		signCfg = &wssec.SignConfig{Profile: wssec.AS4v115, SigningKey: signer, SigningCert: cert, Now: r.Now}
+		if _, ok := signer.Public().(ed25519.PublicKey); ok {
+			signCfg.Profile = wssec.AS4v20
+		}
+	}
+	// writeResponse writes the HTTP response carrying the signal m.
+	writeResponse := func(m *as4.Messaging) error {
+		if *response == "" {
+			return nil
+		}
+		body, err := as4.SignSignal(m, signCfg)
+		if err != nil {
+			return err
+		}
+		return writeFileAtomic(*response, func(w io.Writer) error {
+			fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml; charset=UTF-8\r\nContent-Length: %d\r\n\r\n", len(body))
+			_, err := w.Write(body)
+			return err
+		})
 	}
 	if *now != "" {
 		t, err := time.Parse(time.RFC3339, *now)
@@ -195,21 +255,41 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fail("%v", err)
 	}
-	in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
-	if err != nil {
+	rejected := func(err error) int {
 		e := as4.AsError(err)
 		fmt.Fprintf(env.Stderr, "oots as4 unpack: rejected: %v\n", e)
+		if m, err := r.ErrorSignal(e); err == nil {
+			if err := writeResponse(m); err != nil {
+				fmt.Fprintf(env.Stderr, "oots as4 unpack: writing the error signal: %v\n", err)
+				return 2
+			}
+		}
 		return 1
 	}
+	in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+	if err != nil {
+		return rejected(err)
+	}
 	defer in.Close()
+	if *response != "" && signCfg == nil && in.Leg.Reliability.NonRepudiation {
+		return fail("leg %s signs its receipts: --response needs --sign-key and --sign-cert", in.Leg.Name)
+	}
 	desc, err := describe(in, *dir)
 	if err != nil {
 		var e *as4.Error
 		if errors.As(err, &e) {
-			fmt.Fprintf(env.Stderr, "oots as4 unpack: rejected: %v\n", e)
-			return 1
+			return rejected(e)
 		}
 		return fail("%v", err)
+	}
+	if in.Leg.Reliability.Receipt == pmode.ReceiptResponse {
+		m, err := r.Receipt(in)
+		if err == nil {
+			err = writeResponse(m)
+		}
+		if err != nil {
+			return fail("writing the receipt: %v", err)
+		}
 	}
 	b, _ := json.MarshalIndent(desc, "", "  ")
 	if err := os.WriteFile(filepath.Join(*dir, "header.json"), append(b, '\n'), 0o644); err != nil {
@@ -319,6 +399,14 @@ func extension(mimeType string) string {
 		return ".json"
 	}
 	return ".bin"
+}
+
+// relativeTo resolves a file named in the P-Mode relative to its directory.
+func relativeTo(pmodeFile, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(filepath.Dir(pmodeFile), name)
 }
 
 // loadPMode reads a YAML P-Mode file or imports a Domibus PMode XML file.

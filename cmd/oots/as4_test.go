@@ -1,18 +1,23 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 func runAS4CLI(t *testing.T, args ...string) (int, string, string) {
@@ -95,9 +100,19 @@ func TestAS4PackUnpack(t *testing.T) {
 
 			out := filepath.Join(dir, "out")
 			unpack := []string{"unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de-enc-key.pem"), "--trust", p("ca.pem"), "-d", out}
-			code, stdout, stderr = runAS4CLI(t, append(unpack, req)...)
+			resp := p("response.http")
+			code, stdout, stderr = runAS4CLI(t, append(unpack, "--response", resp, "--sign-key", p("de-sign-key.pem"), "--sign-cert", p("de-sign.pem"), req)...)
 			if code != 0 {
 				t.Fatalf("unpack: exit %d: %s", code, stderr)
+			}
+			store, err := trust.LoadFiles(p("ca.pem"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			verify := &wssec.VerifyConfig{Profile: wssec.Profile(tc.profile), RequireSignature: true, Trust: store}
+			receipt := readResponse(t, resp, verify)
+			if receipt.Receipt == nil || len(receipt.Receipt.NonRepudiation) != 4 {
+				t.Errorf("response is not a receipt with 4 NRR references: %+v", receipt)
 			}
 			var h headerJSON
 			hb, err := os.ReadFile(filepath.Join(out, "header.json"))
@@ -106,6 +121,9 @@ func TestAS4PackUnpack(t *testing.T) {
 			}
 			if err := json.Unmarshal(hb, &h); err != nil {
 				t.Fatal(err)
+			}
+			if receipt.MessageInfo.RefToMessageID != h.MessageID {
+				t.Errorf("receipt refers to %q, message is %q", receipt.MessageInfo.RefToMessageID, h.MessageID)
 			}
 			if h.Action != "ExecuteQueryRequest" || h.Leg != "ootsRequestLeg" || h.Security != tc.profile ||
 				len(h.Payloads) != 1 || h.Payloads[0].ContentID != "q1@oots.eu" || !strings.Contains(h.Signer, "AP_FR_01") ||
@@ -124,16 +142,52 @@ func TestAS4PackUnpack(t *testing.T) {
 			}
 			tampered := filepath.Join(dir, "tampered.http")
 			os.WriteFile(tampered, bytes.Replace(raw, []byte("DE73524311"), []byte("DE73524312"), 1), 0o644)
-			code, _, stderr = runAS4CLI(t, append(unpack, tampered)...)
+			code, _, stderr = runAS4CLI(t, append(unpack, "--response", resp, "--sign-key", p("de-sign-key.pem"), "--sign-cert", p("de-sign.pem"), tampered)...)
 			if code != 1 || !strings.Contains(stderr, "EBMS:0101") {
 				t.Errorf("tampered: exit %d, %s", code, stderr)
 			}
+			if sig := readResponse(t, resp, verify); len(sig.Errors) != 1 || sig.Errors[0].Code != as4.FailedAuthentication || sig.Errors[0].RefToMessageInError != h.MessageID {
+				t.Errorf("response to a tampered message: %+v", sig)
+			}
+			// Certificates from the P-Mode: the receiver's encryption certificate
+			// for pack, the parties' signing certificates as the trust store.
+			req2 := p("request2.http")
+			code, _, stderr = runAS4CLI(t, "pack", "--pmode", pm, "--leg", "ootsRequestLeg", "--to", "AP_DE_01",
+				"--key", p("fr-sign-key.pem"), "--cert", p("fr-sign.pem"),
+				"--payload", "="+payload+";type=application/x-ebrs+xml", "--property", "originalSender=a", "--property", "finalRecipient=b", "-o", req2)
+			if code != 0 {
+				t.Fatalf("pack with P-Mode certificates: exit %d: %s", code, stderr)
+			}
+			code, _, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de-enc-key.pem"), "-d", p("out2"), req2)
+			if code != 0 {
+				t.Fatalf("unpack with P-Mode certificates: exit %d: %s", code, stderr)
+			}
+
 			code, _, stderr = runAS4CLI(t, append(unpack[:len(unpack)-2], "--now", time.Now().Add(time.Hour).Format(time.RFC3339), "-d", out, req)...)
 			if code != 1 || !strings.Contains(stderr, "EBMS:01") {
 				t.Errorf("stale: exit %d, %s", code, stderr)
 			}
 		})
 	}
+}
+
+// readResponse reads an HTTP response file holding a signal and verifies it.
+func readResponse(t *testing.T, path string, cfg *wssec.VerifyConfig) *as4.SignalMessage {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	resp, err := http.ReadResponse(bufio.NewReader(f), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := as4.ReadSignal(resp.Header.Get("Content-Type"), resp.Body, cfg)
+	if err != nil {
+		t.Fatalf("response: %v", err)
+	}
+	return sig
 }
 
 func TestAS4PackDomibusPMode(t *testing.T) {
