@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"cs-discover": {"find a Common Services instance by DNS NAPTR", runCSDiscover},
 	"cs-verify":   {"verify the response signature of a Common Services answer", runCSVerify},
 	"fmt":         {"re-emit an OOTS message through the message model", runFmt},
+	"pki":         {"make test keys and certificates (CA, RSA or Ed25519/X25519 access points)", runPKI},
 	"validate":    {"check OOTS messages: kind, version, structure, code lists", runValidate},
 	"version":     {"print the version", runVersion},
 }
