@@ -318,10 +318,11 @@ func (r *Resolver) Lookup(ctx context.Context, q Query) (*Result, error) {
 // LookupName resolves a discovery name through the cache and the DNS,
 // without the static override.
 func (r *Resolver) LookupName(ctx context.Context, name string) (*Result, error) {
-	name, err := canonicalName(name)
+	canon, err := canonicalName(name)
 	if err != nil {
 		return nil, &Error{Kind: ErrBadRecord, Name: name, Detail: "invalid name", Err: err}
 	}
+	name = canon
 	now := r.cfg.Now()
 	r.mu.Lock()
 	e, ok := r.cache[name]
