@@ -77,6 +77,5 @@ func (e *Expr) Nodes(ctx *Context) ([]Node, error) {
 		}
 		out = append(out, n)
 	}
-	sortNodes(out)
-	return out, nil
+	return sortNodes(out), nil
 }

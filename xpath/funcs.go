@@ -869,7 +869,7 @@ func init() {
 			}
 			return String(normalizeSpace(s))
 		})},
-		"upper-case": {min: 1, max: 1, fn: str(func(s string) Item { return String(strings.ToUpper(s)) })},
+		"upper-case": {min: 1, max: 1, fn: str(func(s string) Item { return String(upperFull.Replace(strings.ToUpper(s))) })},
 		"lower-case": {min: 1, max: 1, fn: str(func(s string) Item { return String(strings.ToLower(s)) })},
 		"normalize-unicode": {min: 1, max: 2, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			s, err := argString(args[0], "normalize-unicode")
@@ -923,7 +923,13 @@ func init() {
 		"contains":         {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.Contains(a, b)) })},
 		"starts-with":      {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.HasPrefix(a, b)) })},
 		"ends-with":        {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.HasSuffix(a, b)) })},
-		"substring-before": {min: 2, max: 3, fn: str2(func(a, b string) Item { x, _, _ := strings.Cut(a, b); return String(x) })},
+		"substring-before": {min: 2, max: 3, fn: str2(func(a, b string) Item {
+			x, _, found := strings.Cut(a, b)
+			if !found {
+				return String("")
+			}
+			return String(x)
+		})},
 		"substring-after": {min: 2, max: 3, fn: str2(func(a, b string) Item {
 			_, x, found := strings.Cut(a, b)
 			if !found {
@@ -1432,6 +1438,11 @@ func init() {
 		return Decimal{new(big.Rat).SetFrac64(d.Nanos%int64(time.Minute), int64(time.Second))}
 	})
 }
+
+// upperFull applies the full (one-to-many) upper-case mappings of Unicode
+// SpecialCasing.txt that strings.ToUpper, which maps one rune to one rune,
+// leaves unchanged.
+var upperFull = strings.NewReplacer("ß", "SS", "ﬀ", "FF", "ﬁ", "FI", "ﬂ", "FL", "ﬃ", "FFI", "ﬄ", "FFL", "ﬅ", "ST", "ﬆ", "ST", "ŉ", "ʼN")
 
 func isASCII(s string) bool {
 	for i := 0; i < len(s); i++ {

@@ -14,7 +14,7 @@ import (
 
 // Regular expressions of XPath 2.0 (F&O §7.6.1) are XML Schema regular
 // expressions (XML Schema Part 2, Appendix F) plus ^ and $ anchors,
-// reluctant quantifiers and the flags s, m, i, x. Go's regexp is RE2 with
+// reluctant quantifiers and the flags s, m, i, x (and q of XPath 3.0). Go's regexp is RE2 with
 // Perl syntax, so patterns are translated: every character class and
 // class escape (\d, \w, \i, \c, \p{…}, ., [a-z-[aeiou]]…) becomes an
 // explicit set of code points computed here with XML Schema's meaning
@@ -53,9 +53,13 @@ var (
 
 // translateRegex turns an XPath regular expression into Go syntax.
 func translateRegex(pattern, flags string) (string, error) {
-	var dotAll, multi, fold, extended bool
+	var dotAll, multi, fold, extended, literal bool
 	for _, f := range flags {
 		switch f {
+		case 'q':
+			// XPath 3.0 (F&O 3.0 §5.6.1): the pattern is a literal string.
+			// Saxon, which runs the official rules, accepts it.
+			literal = true
 		case 's':
 			dotAll = true
 		case 'm':
@@ -75,6 +79,10 @@ func translateRegex(pattern, flags string) (string, error) {
 	}
 	if multi {
 		b.WriteString("(?m)")
+	}
+	if literal {
+		b.WriteString(regexp.QuoteMeta(pattern))
+		return b.String(), nil
 	}
 	if err := t.translate(&b); err != nil {
 		return "", err
