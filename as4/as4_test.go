@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/internal/xmltree"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
@@ -599,4 +600,74 @@ func FuzzUnpack(f *testing.F) {
 		}
 		in.Close()
 	})
+}
+
+// Signature wrapping at the ebMS layer: a forged eb:Messaging takes the place
+// of the signed one, which is moved (wrapped), duplicated, or re-identified.
+// Unpack either rejects the message or goes on with the signed header only;
+// the forged values never come out.
+func TestSignatureWrapping(t *testing.T) {
+	f := getFixture(t, pmode.ProfileAS4v115)
+	c := config(pmode.ProfileAS4v115)
+	p, err := f.senderOf(t, c).Pack(request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	const forged = "66666666666666"
+	variants := map[string]func(hdr, signed, fake *xmltree.Element){
+		"moved into a wrapper": func(hdr, signed, fake *xmltree.Element) {
+			hdr.RemoveChild(signed)
+			w := hdr.AddElement("urn:attacker", "x", "Wrapper")
+			w.AddChild(signed)
+			hdr.InsertChild(0, fake)
+		},
+		"duplicated": func(hdr, signed, fake *xmltree.Element) {
+			hdr.InsertChild(0, fake)
+		},
+		"re-identified": func(hdr, signed, fake *xmltree.Element) {
+			id := signed.SelectAttr(as4.NamespaceWSU, "Id")
+			signed.SetAttr(as4.NamespaceWSU, "wsu", "Id", "moved-"+id)
+			hdr.RemoveChild(signed)
+			hdr.AddElement("urn:attacker", "x", "Wrapper").AddChild(signed)
+			hdr.InsertChild(0, fake)
+		},
+		"in the body": func(hdr, signed, fake *xmltree.Element) {
+			hdr.RemoveChild(signed)
+			hdr.Parent().Elements()[1].AddChild(signed)
+			hdr.InsertChild(0, fake)
+		},
+	}
+	for name, wrap := range variants {
+		t.Run(name, func(t *testing.T) {
+			doc, err := xmltree.ParseBytes(p.Envelope, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			hdr := doc.Root.Child(as4.NamespaceSOAP12, "Header")
+			signed := hdr.Child(as4.NamespaceEB, "Messaging")
+			fake := signed.Copy()
+			fake.Walk(func(e *xmltree.Element) bool {
+				if e.Is(as4.NamespaceEB, "Property") && e.SelectAttr("", "name") == "originalSender" {
+					e.SetText(forged)
+				}
+				return true
+			})
+			wrap(hdr, signed, fake)
+			ct, body := rawMessage(t, string(doc.Bytes()), p.Parts...)
+			in, err := f.receiverOf(t, c).Unpack(ct, bytes.NewReader(body))
+			if err != nil {
+				var e *as4.Error
+				if !errors.As(err, &e) {
+					t.Fatalf("err = %v", err)
+				}
+				t.Logf("rejected: %v", e)
+				return // rejected: fine
+			}
+			defer in.Close()
+			if v, _ := in.UserMessage.Property("originalSender"); v == forged {
+				t.Fatal("the forged header came out of Unpack")
+			}
+		})
+	}
 }

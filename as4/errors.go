@@ -3,6 +3,7 @@ package as4
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/wssec"
@@ -102,7 +103,7 @@ func wrapErr(code Code, err error, format string, args ...any) *Error {
 
 func (e *Error) Error() string {
 	s := string(e.Code) + " " + e.Kind().ShortDescription
-	if e.Detail != "" {
+	if e.Detail != "" && (e.Err == nil || !strings.Contains(e.Err.Error(), e.Detail)) {
 		s += ": " + e.Detail
 	}
 	if e.Err != nil {
