@@ -232,3 +232,39 @@ var (
 	// (ColumnSetRef, ComplexValue, multi-column keys).
 	ErrUnsupported = genericode.ErrUnsupported
 )
+
+// MarshalGenericode writes the list as a Genericode 1.0 document, with the
+// corrections of Notes applied and the rows sorted by code: for tools that
+// read code lists from files (EDMErrorCodes as published is not
+// well-formed XML). A list without the identification Genericode requires
+// (ProceduresSupplement has no canonical URI) gives an error wrapping
+// ErrInvalid.
+func (l *List) MarshalGenericode() ([]byte, error) {
+	cl := &genericode.CodeList{
+		ShortName:           l.ShortName,
+		LongName:            l.LongName,
+		Version:             l.Version,
+		CanonicalURI:        l.CanonicalURI,
+		CanonicalVersionURI: l.CanonicalVersionURI,
+		LocationURI:         l.LocationURI,
+		AgencyName:          l.Agency,
+		Key:                 l.Key,
+	}
+	for _, c := range l.Columns {
+		use := "optional"
+		if c.Required {
+			use = "required"
+		}
+		cl.Columns = append(cl.Columns, genericode.Column{ID: c.ID, ShortName: c.ShortName, Use: use, Type: c.Type, Lang: c.Lang})
+	}
+	for _, r := range l.rows {
+		row := genericode.Row{Values: make(map[string]string, len(r))}
+		for j, v := range r {
+			if v != "" || j == 0 {
+				row.Values[l.fields[j]] = v
+			}
+		}
+		cl.Rows = append(cl.Rows, row)
+	}
+	return cl.Marshal()
+}

@@ -380,3 +380,30 @@ func TestConcurrentFirstUse(t *testing.T) {
 		}
 	}
 }
+
+// Every list written as Genericode reads back to the same list; the
+// exported EDMErrorCodes is well-formed.
+func TestMarshalGenericode(t *testing.T) {
+	if _, err := ProceduresSupplement.MarshalGenericode(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("ProceduresSupplement (no canonical URI): err = %v, want ErrInvalid", err)
+	}
+	for _, l := range All() {
+		b, err := l.MarshalGenericode()
+		if err != nil {
+			t.Fatalf("%s: %v", l.ShortName, err)
+		}
+		got, err := Parse(b, l.ShortName+".gc")
+		if err != nil {
+			t.Fatalf("%s: %v", l.ShortName, err)
+		}
+		if diff := cmp.Diff(l.Codes(), got.Codes()); diff != "" {
+			t.Errorf("%s: codes differ (-list +exported):\n%s", l.ShortName, diff)
+		}
+		if diff := cmp.Diff(l.Columns, got.Columns); diff != "" {
+			t.Errorf("%s: columns differ (-list +exported):\n%s", l.ShortName, diff)
+		}
+		if got.CanonicalVersionURI != l.CanonicalVersionURI || got.Version != l.Version || got.Key != l.Key {
+			t.Errorf("%s: identification differs: %v", l.ShortName, got)
+		}
+	}
+}

@@ -55,3 +55,18 @@ func TestLibxml2Agrees(t *testing.T) {
 		})
 	}
 }
+
+// The exported EDMErrorCodes (the published file is not well-formed) is
+// well-formed for libxml2 too.
+func TestExportWellFormed(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	b, err := EDMErrorCodes.MarshalGenericode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(xmllint, "--noout", "--nonet", "-")
+	cmd.Stdin = bytes.NewReader(b)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("xmllint: %v\n%s", err, out)
+	}
+}

@@ -17,6 +17,7 @@ import (
 //	oots codelist LIST                     the codes of LIST with their names
 //	oots codelist LIST CODE...             check codes (exit 1 if one is unknown)
 //	oots codelist -file F.gc [CODE...]     the same with a Genericode file
+//	oots codelist -export LIST             LIST as a Genericode document
 //
 // LIST is a ShortName (any case) or a canonical URI. With -spec, the
 // Procedures list also accepts the later codes of that EDM version
@@ -26,8 +27,9 @@ func runCodelist(_ context.Context, env *Env, args []string) int {
 	fs.SetOutput(env.Stderr)
 	file := fs.String("file", "", "read the list from this Genericode 1.0 `file` instead of the built-in lists")
 	spec := fs.String("spec", "", "EDM specification `version` for Procedures checks, e.g. oots-edm:v2.0")
+	export := fs.Bool("export", false, "write the list as a Genericode 1.0 document (with the corrections of its notes)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots codelist [-spec version] [LIST [CODE...]]\n       oots codelist -file F.gc [CODE...]")
+		fmt.Fprintln(env.Stderr, "usage: oots codelist [-spec version] [LIST [CODE...]]\n       oots codelist -file F.gc [CODE...]\n       oots codelist -export LIST")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -58,6 +60,22 @@ func runCodelist(_ context.Context, env *Env, args []string) int {
 			return 2
 		}
 		rest = rest[1:]
+	}
+	if *export {
+		if len(rest) > 0 {
+			fs.Usage()
+			return 2
+		}
+		b, err := l.MarshalGenericode()
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "oots codelist:", err)
+			return 2
+		}
+		if _, err := env.Stdout.Write(b); err != nil {
+			fmt.Fprintln(env.Stderr, "oots codelist:", err)
+			return 2
+		}
+		return 0
 	}
 	if len(rest) == 0 {
 		for _, n := range l.Notes {

@@ -49,6 +49,8 @@ func TestCodelistCommand(t *testing.T) {
 		{[]string{"-file", filepath.Join(t.TempDir(), "none.gc")}, 2, "", "none.gc", ""},
 		{[]string{"Gender"}, 2, "", `no code list "Gender"`, ""},
 		{[]string{"-nope"}, 2, "", "usage: oots codelist", ""},
+		{[]string{"-export", "EDMErrorCodes"}, 0, "<SimpleValue>Problem during the processing of a QueryRequest</SimpleValue>", "", ""},
+		{[]string{"-export", "EDMErrorCodes", "EDM:ERR:0001"}, 2, "", "usage: oots codelist", ""},
 	}
 	for _, tt := range tests {
 		code, out, errOut := codelistCLI(t, tt.args...)

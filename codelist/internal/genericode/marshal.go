@@ -11,8 +11,17 @@ import (
 // ColumnSet order. What Parse does not keep (annotations, alternate
 // locations, further LongNames and Keys) is not written. A Column without
 // ShortName or Data type gets its Id and "string", as the Genericode schema
-// requires both.
+// requires both. A list without ShortName, Version, canonical URIs, Key or
+// columns is refused with ErrInvalid.
 func (cl *CodeList) Marshal() ([]byte, error) {
+	for _, f := range []struct{ name, v string }{
+		{"ShortName", cl.ShortName}, {"Version", cl.Version}, {"CanonicalUri", cl.CanonicalURI},
+		{"CanonicalVersionUri", cl.CanonicalVersionURI}, {"Key", cl.Key},
+	} {
+		if f.v == "" {
+			return nil, &Error{Err: ErrInvalid, Msg: "cannot write a code list without " + f.name}
+		}
+	}
 	root := xmltree.NewElement(Namespace, "gc", "CodeList")
 	root.DeclareNS("gc", Namespace)
 	text := func(parent *xmltree.Element, local, s string) {
