@@ -78,3 +78,16 @@ func TestIssueProfiles(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseKeyPEM: private key and certificate PEM input of any shape never
+// panics.
+func FuzzParseKeyPEM(f *testing.F) {
+	_, k, _ := ed25519.GenerateKey(nil)
+	b, _ := KeyPEM(k)
+	f.Add(b)
+	f.Add([]byte("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		ParseKeyPEM(in)
+		ParseCertPEM(in)
+	})
+}
