@@ -101,6 +101,7 @@ func wrapErr(code Code, err error, format string, args ...any) *Error {
 	return &Error{Code: code, Detail: fmt.Sprintf(format, args...), Err: err}
 }
 
+// Error implements error: code, short description, detail and cause.
 func (e *Error) Error() string {
 	s := string(e.Code) + " " + e.Kind().ShortDescription
 	if e.Detail != "" && (e.Err == nil || !strings.Contains(e.Err.Error(), e.Detail)) {

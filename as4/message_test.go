@@ -3,6 +3,7 @@ package as4
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,4 +165,24 @@ func FuzzParseMessaging(f *testing.F) {
 			t.Fatalf("marshal→parse→marshal not stable")
 		}
 	})
+}
+
+func ExampleParseMessaging() {
+	doc, err := xmltree.ParseBytes([]byte(`<eb:Messaging xmlns:eb="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/">
+  <eb:SignalMessage>
+    <eb:MessageInfo><eb:Timestamp>2026-08-06T10:00:01.000Z</eb:Timestamp><eb:MessageId>e1@oots.eu</eb:MessageId><eb:RefToMessageId>m1@oots.eu</eb:RefToMessageId></eb:MessageInfo>
+    <eb:Error errorCode="EBMS:0303" severity="failure" category="Communication" origin="ebMS" shortDescription="DecompressionFailure" refToMessageInError="m1@oots.eu"/>
+  </eb:SignalMessage>
+</eb:Messaging>`), nil)
+	if err != nil {
+		panic(err)
+	}
+	m, err := ParseMessaging(doc.Root)
+	if err != nil {
+		panic(err)
+	}
+	e := m.SignalMessages[0].Errors[0]
+	fmt.Println(e.Code, e.Kind().ShortDescription, e.RefToMessageInError)
+	// Output:
+	// EBMS:0303 DecompressionFailure m1@oots.eu
 }

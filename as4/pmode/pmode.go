@@ -167,6 +167,7 @@ type FieldError struct {
 	Problem string
 }
 
+// Error implements error.
 func (e *FieldError) Error() string { return "pmode: " + e.Field + ": " + e.Problem }
 
 // Parse decodes a YAML P-Mode configuration and validates it. Unknown fields

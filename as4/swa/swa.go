@@ -56,6 +56,7 @@ type Error struct {
 // CodeMimeInconsistency is the ebMS error code of every Read failure.
 const CodeMimeInconsistency = "EBMS:0007"
 
+// Error implements error: code, short description, detail and cause.
 func (e *Error) Error() string {
 	s := "swa: " + e.Code + ": " + e.Detail
 	if e.Err != nil {
