@@ -109,6 +109,7 @@ func tryDNSMasq(bin string) (addr string, retry bool, err error) {
 		args = append(args, "--naptr-record="+r)
 	}
 	cmd := exec.Command(bin, args...)
+	killWithParent(cmd)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
