@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"go/format"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,5 +98,21 @@ func TestErratumMustMatch(t *testing.T) {
 func TestUsage(t *testing.T) {
 	if err := run(nil); !errors.Is(err, errUsage) {
 		t.Errorf("run without -src: err = %v, want errUsage", err)
+	}
+}
+
+// The checked-in file is gofmt'd (the generator formats its output; this
+// catches a hand edit too).
+func TestGeneratedFormatted(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "lists_gen.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := format.Source(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(f, b) {
+		t.Error("codelist/lists_gen.go is not gofmt'd")
 	}
 }
