@@ -75,7 +75,7 @@ const (
 	TypeJOSE = "jose"
 )
 
-// Thumbprint algorithms of x5t#o (ETSI TS 119 182-1 §5.2.2.2), named as in
+// Thumbprint algorithms of x5t#o (ETSI TS 119 182-1, "x5t#o" header parameter), named as in
 // the captures.
 const (
 	digestS256 = "S256"
@@ -180,7 +180,7 @@ type sigD struct {
 }
 
 // issuerSerial is the ASN.1 IssuerSerial of RFC 5035 that the services put,
-// DER-encoded and base64, in kid (ETSI TS 119 182-1 §5.1.4 "kid").
+// DER-encoded and base64, in kid (ETSI TS 119 182-1, use of "kid").
 type issuerSerial struct {
 	Issuer []asn1.RawValue `asn1:""` // GeneralNames with one directoryName
 	Serial *big.Int

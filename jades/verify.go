@@ -79,7 +79,7 @@ type Verified struct {
 //     sigD uses the HttpHeaders mechanism over at least the digest header
 //     (ETSI TS 119 182-1 §5.2.8);
 //  4. x5c decodes; kid, x5t#o and x5t#S256, when present, identify x5c[0]
-//     (ETSI TS 119 182-1 §5.1.4, §5.2.2);
+//     (ETSI TS 119 182-1, kid and x5t#o);
 //  5. the ES256 signature over BASE64URL(protected) "." and the signed
 //     header lines verifies with x5c[0]'s key;
 //  6. x5c[0] chains to an anchor of opts.Trust at opts.Now, with the other
