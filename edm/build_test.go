@@ -82,7 +82,8 @@ func buildResponse() *QueryResponse {
 		IssuingAuthority: &ia,
 		IsConformantTo:   &EvidenceType{EvidenceTypeClassification: testETC, Title: []Text{Lang("EN", "Certificate of Birth")}},
 		IssuingDate:      "1970-03-03",
-		Distribution:     []Distribution{{Format: "application/xml", Language: []string{"DE"}}},
+		Distribution: []Distribution{{Format: "application/xml", Language: []string{"DE"},
+			ConformsTo: "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0"}},
 	}, "cid:attachment100001@example.oots.eu", "BirthCertificate", "", "")}
 	return r
 }
@@ -152,7 +153,6 @@ func buildDSDResponse() *ServiceResponse {
 
 func buildDSDError() *ErrorResponse {
 	exc := NewException("DSD:ERR:0005", "UserRequestedClassificationConcepts")
-	exc.Timestamp = regrep.FormatDateTime(testTime)
 	exc.DataServiceEvidenceType = testEvidenceType()
 	exc.UserRequestedClassificationConcepts = []InformationConcept{{Identifier: ID("b07146b6-1468-41a7-a10f-ee2a61429dbc"),
 		Type: "Codelist", ValueExpression: "https://sr.oots.tech.europa.eu/ep-classification/de/countryresidence",

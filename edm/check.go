@@ -255,8 +255,13 @@ func (c *checker) exception(x *Exception, k Kind) {
 	for _, ls := range x.PreviewDescription {
 		c.lang(loc+"/PreviewDescription", ls.Lang)
 	}
-	if x.Code == "DSD:ERR:0005" && x.DataServiceEvidenceType == nil {
-		c.add(RuleSlotMissing, loc, "DSD:ERR:0005 needs slot DataServiceEvidenceType")
+	if x.Code == "DSD:ERR:0005" {
+		if x.DataServiceEvidenceType == nil {
+			c.add(RuleSlotMissing, loc, "DSD:ERR:0005 needs slot DataServiceEvidenceType")
+		}
+		if x.Timestamp != "" || x.PreviewLocation != "" || len(x.PreviewDescription) > 0 || x.PreviewMethod != "" || len(x.OtherSlots) > 0 {
+			c.add(RuleContent, loc, "DSD:ERR:0005 carries only the slots DataServiceEvidenceType, JurisdictionDetermination and UserRequestedClassificationConcepts")
+		}
 	}
 	c.walk(loc+"/DataServiceEvidenceType", x.DataServiceEvidenceType)
 	c.walk(loc+"/JurisdictionDetermination", x.JurisdictionDetermination)
