@@ -27,7 +27,7 @@ func Example() {
 
 	raw, _ := os.ReadFile("testdata/envelope.xml")
 	env, _ := xmltree.ParseBytes(raw, nil)
-	payload := []byte("<query:QueryRequest/>")
+	payload := []byte(`<query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"/>`)
 	h := textproto.MIMEHeader{}
 	h.Set("Content-Type", "application/x-ebrs+xml")
 	parts := []wssec.Part{{ContentID: "request@oots.example", Header: h,
@@ -83,6 +83,6 @@ func Example() {
 	// Output:
 	// signer: AP_FR_01
 	// references: 4
-	// application/x-ebrs+xml <query:QueryRequest/>
+	// application/x-ebrs+xml <query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"/>
 	// EBMS:0101
 }

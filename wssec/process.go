@@ -5,7 +5,6 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -280,24 +279,30 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 		var out Part
 		var digest []byte
 		if e := encrypted[id]; e != nil {
-			out, digest, err = decryptPart(p, e, cfg.TempDir)
+			cd, err := xmldsig.NewContentDigest(e.data.MimeType, ref)
+			if err != nil {
+				return nil, failPolicy("reference "+ref.URI, err)
+			}
+			out, err = decryptPart(p, e, cfg.TempDir, cd)
 			if err != nil {
 				return nil, err
 			}
 			name := out.Remove
 			res.cleanup = append(res.cleanup, func() { name() })
-			if len(ref.Transforms) != 1 || ref.Transforms[0] != xmldsig.AttachmentContent {
-				return nil, failPolicy("reference "+ref.URI+" needs exactly the Attachment-Content-Signature-Transform", nil)
+			if digest, err = cd.Sum(); err != nil {
+				return nil, failAuth("attachment "+id, err)
 			}
 		} else {
 			rc, err := p.Open()
 			if err != nil {
 				return nil, failAuth("reading part "+id, err)
 			}
-			digest, err = xmldsig.DigestContent(rc, ref)
+			digest, err = xmldsig.DigestContent(p.Header.Get("Content-Type"), rc, ref)
 			rc.Close()
-			if err != nil {
+			if errors.Is(err, xmldsig.ErrAlgorithm) {
 				return nil, failPolicy("reference "+ref.URI, err)
+			} else if err != nil {
+				return nil, failAuth("attachment "+id, err)
 			}
 			out = *p
 		}
@@ -467,27 +472,27 @@ func decryptionPlan(sec *xmltree.Element, ids map[string][]*xmltree.Element, byC
 	return out, nil
 }
 
-// decryptPart decrypts p into a temporary file, hashing the plaintext as it
-// goes; the file is kept only when the GCM tag verifies.
-func decryptPart(p *Part, e *encryptedPart, dir string) (Part, []byte, error) {
+// decryptPart decrypts p into a temporary file, feeding the plaintext to the
+// attachment digest as it goes; the file is kept only when the GCM tag
+// verifies.
+func decryptPart(p *Part, e *encryptedPart, dir string, digest io.Writer) (Part, error) {
 	rc, err := p.Open()
 	if err != nil {
-		return Part{}, nil, failDecrypt("reading part "+p.ContentID, err)
+		return Part{}, failDecrypt("reading part "+p.ContentID, err)
 	}
 	defer rc.Close()
 	f, err := os.CreateTemp(dir, "oots-dec-*")
 	if err != nil {
-		return Part{}, nil, failDecrypt("temporary file", err)
+		return Part{}, failDecrypt("temporary file", err)
 	}
 	name := f.Name()
-	h := sha256.New()
-	_, err = xmlenc.DecryptGCM(io.MultiWriter(f, h), rc, e.key)
+	_, err = xmlenc.DecryptGCM(io.MultiWriter(f, digest), rc, e.key)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
 		os.Remove(name)
-		return Part{}, nil, failDecrypt("part "+p.ContentID, err)
+		return Part{}, failDecrypt("part "+p.ContentID, err)
 	}
 	hd := textproto.MIMEHeader{}
 	for k, v := range p.Header {
@@ -502,7 +507,7 @@ func decryptPart(p *Part, e *encryptedPart, dir string) (Part, []byte, error) {
 		ContentID: p.ContentID, Header: hd,
 		Open:   func() (io.ReadCloser, error) { return os.Open(name) },
 		Remove: func() error { return os.Remove(name) },
-	}, h.Sum(nil), nil
+	}, nil
 }
 
 // VerifySignal verifies a signed signal message (Receipt or Error); the

@@ -192,7 +192,7 @@ func Secure(env *xmltree.Document, parts []Part, cfg *SignConfig) ([]Part, error
 		if err != nil {
 			return nil, fmt.Errorf("wssec: part %s: %w", p.ContentID, err)
 		}
-		r.DigestValue, err = xmldsig.DigestContent(rc, &r)
+		r.DigestValue, err = xmldsig.DigestContent(p.Header.Get("Content-Type"), rc, &r)
 		rc.Close()
 		if err != nil {
 			return nil, fmt.Errorf("wssec: %w", err)

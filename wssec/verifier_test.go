@@ -15,8 +15,28 @@ import (
 	"github.com/oots-go/oots/wssec"
 )
 
-// writeSent writes the envelope and the plaintext attachments (as the
-// signature covers them) and returns the envelope path and cid:ID=FILE args.
+// canonicalXML returns the exclusive canonical form of an XML document as
+// libxml2 (python3-lxml) computes it: the content the SwA
+// Attachment-Content-Signature-Transform digests for an XML attachment.
+// The JDK verifier hashes the file it is given, so XML attachments are given
+// to it in this independently computed form.
+func canonicalXML(t *testing.T, data []byte) []byte {
+	t.Helper()
+	py := testenv.Python(t, "lxml")
+	cmd := exec.Command(py, "-c", `import sys
+from lxml import etree
+sys.stdout.buffer.write(etree.tostring(etree.fromstring(sys.stdin.buffer.read()), method="c14n", exclusive=True, with_comments=False))`)
+	cmd.Stdin = bytes.NewReader(data)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("lxml c14n: %v", err)
+	}
+	return out
+}
+
+// writeSent writes the envelope and the attachments as the signature covers
+// them (plaintext; XML in canonical form) and returns the envelope path and
+// cid:ID=FILE args.
 func writeSent(t *testing.T, s sent) (string, []string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -29,6 +49,9 @@ func writeSent(t *testing.T, s sent) (string, []string) {
 	for id, data := range payloads() {
 		i++
 		name := filepath.Join(dir, "part"+string(rune('0'+i)))
+		if strings.HasPrefix(id, "request@") { // application/x-ebrs+xml
+			data = canonicalXML(t, data)
+		}
 		if err := os.WriteFile(name, data, 0o600); err != nil {
 			t.Fatal(err)
 		}

@@ -63,8 +63,9 @@ const (
 	// ExcC14N is Exclusive XML Canonicalization 1.0 without comments.
 	ExcC14N Transform = xmltree.ExcC14N
 	// AttachmentContent is the SwA Profile 1.1 Attachment-Content-Signature-
-	// Transform: the digest covers the attachment's content octets (after
-	// any Content-Transfer-Encoding is removed), not its MIME headers.
+	// Transform: the digest covers the attachment's content (after any
+	// Content-Transfer-Encoding is removed, canonicalized by MIME type as
+	// ContentDigest describes), not its MIME headers.
 	AttachmentContent Transform = "http://docs.oasis-open.org/wss/oasis-wss-SwAProfile-1.1#Attachment-Content-Signature-Transform"
 )
 
@@ -332,22 +333,6 @@ func DigestElement(el *xmltree.Element, ref *Reference) ([]byte, error) {
 	h := sha256.New()
 	if err := xmltree.Canonicalize(h, el, ref.InclusivePrefixes); err != nil {
 		return nil, err
-	}
-	return h.Sum(nil), nil
-}
-
-// DigestContent returns the digest of an attachment's content octets under
-// a reference whose only transform is AttachmentContent. It streams.
-func DigestContent(r io.Reader, ref *Reference) ([]byte, error) {
-	if len(ref.Transforms) != 1 || ref.Transforms[0] != AttachmentContent {
-		return nil, fmt.Errorf("xmldsig: %w: a cid: reference needs exactly the Attachment-Content-Signature-Transform", ErrAlgorithm)
-	}
-	if ref.DigestMethod != SHA256 {
-		return nil, fmt.Errorf("xmldsig: %w: digest %q", ErrAlgorithm, ref.DigestMethod)
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		return nil, fmt.Errorf("xmldsig: reading %s: %w", ref.URI, err)
 	}
 	return h.Sum(nil), nil
 }

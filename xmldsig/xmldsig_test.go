@@ -33,7 +33,7 @@ func sign(tb testing.TB, signer *xmldsig.Signer) []byte {
 		tb.Fatal(err)
 	}
 	att := xmldsig.Reference{URI: "cid:att", Transforms: []xmldsig.Transform{xmldsig.AttachmentContent}, DigestMethod: xmldsig.SHA256}
-	if att.DigestValue, err = xmldsig.DigestContent(strings.NewReader("attachment"), &att); err != nil {
+	if att.DigestValue, err = xmldsig.DigestContent("application/pdf", strings.NewReader("attachment"), &att); err != nil {
 		tb.Fatal(err)
 	}
 	sig, err := signer.Sign([]xmldsig.Reference{ref, att})
@@ -64,7 +64,7 @@ func verify(b []byte, pub any) error {
 		if r.URI == "#d1" {
 			got, err = xmldsig.DigestElement(d.Root.Elements()[0], r)
 		} else {
-			got, err = xmldsig.DigestContent(strings.NewReader("attachment"), r)
+			got, err = xmldsig.DigestContent("application/pdf", strings.NewReader("attachment"), r)
 		}
 		if err != nil {
 			return err
@@ -141,7 +141,7 @@ func FuzzParse(f *testing.F) {
 		for i := range sig.References {
 			r := &sig.References[i]
 			if strings.HasPrefix(r.URI, "cid:") {
-				xmldsig.DigestContent(strings.NewReader("x"), r)
+				xmldsig.DigestContent("text/plain", strings.NewReader("x\r"), r)
 			} else {
 				xmldsig.DigestElement(d.Root, r)
 			}
@@ -156,7 +156,7 @@ func Example() {
 	ref := xmldsig.Reference{URI: "#d1", Transforms: []xmldsig.Transform{xmldsig.ExcC14N}, DigestMethod: xmldsig.SHA256}
 	ref.DigestValue, _ = xmldsig.DigestElement(data, &ref)
 	att := xmldsig.Reference{URI: "cid:payload@example", Transforms: []xmldsig.Transform{xmldsig.AttachmentContent}, DigestMethod: xmldsig.SHA256}
-	att.DigestValue, _ = xmldsig.DigestContent(strings.NewReader("payload bytes"), &att)
+	att.DigestValue, _ = xmldsig.DigestContent("application/octet-stream", strings.NewReader("payload bytes"), &att)
 
 	pub, key, _ := ed25519.GenerateKey(rand.Reader)
 	sigEl, err := (&xmldsig.Signer{Key: key, Method: xmldsig.Ed25519}).Sign([]xmldsig.Reference{ref, att})
@@ -178,7 +178,7 @@ func Example() {
 	fmt.Println("signature value:", sig.VerifySignedInfo(pub))
 	got, _ := xmldsig.DigestElement(data, &sig.References[0])
 	fmt.Println(sig.References[0].URI, sig.References[0].CheckDigest(got))
-	got, _ = xmldsig.DigestContent(strings.NewReader("tampered bytes"), &sig.References[1])
+	got, _ = xmldsig.DigestContent("application/octet-stream", strings.NewReader("tampered bytes"), &sig.References[1])
 	fmt.Println(sig.References[1].URI, sig.References[1].CheckDigest(got))
 	// Output:
 	// signature value: <nil>
