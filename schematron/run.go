@@ -17,6 +17,10 @@ import (
 // that case; so do we, and the report says which assertion failed to run.
 var ErrEvaluation = errors.New("schematron rule could not be evaluated")
 
+// ErrCancelled is the cause of the *EvalError returned when Options.Cancel
+// fires during a validation.
+var ErrCancelled = errors.New("validation cancelled")
+
 // EvalError names the schema, the rule context or assertion, and the node at
 // which evaluation failed.
 type EvalError struct {
@@ -40,6 +44,9 @@ type Options struct {
 	// FiredRules records, in the report, every rule applied to a node (for
 	// SVRL svrl:fired-rule); off by default as it costs an allocation per node.
 	FiredRules bool
+	// Cancel, when not nil, ends the validation with an *EvalError when it
+	// receives (or is closed): a bound on time for untrusted rule files.
+	Cancel <-chan struct{}
 }
 
 // Result is one fired assertion: a failed sch:assert or a successful
@@ -129,8 +136,9 @@ func (s *Schema) Run(doc *xmltree.Document, opt *Options) (*Report, error) {
 func (s *Schema) run(d *xpath.Document, opt *Options) (*Report, error) {
 	var now func() time.Time
 	fired := false
+	var cancel <-chan struct{}
 	if opt != nil {
-		now, fired = opt.Now, opt.FiredRules
+		now, fired, cancel = opt.Now, opt.FiredRules, opt.Cancel
 	}
 	if now == nil {
 		now = time.Now
@@ -138,7 +146,7 @@ func (s *Schema) run(d *xpath.Document, opt *Options) (*Report, error) {
 	root := d.Root()
 	rep := &Report{Schema: s}
 	globals := make(map[string]xpath.Sequence, len(s.lets))
-	top := &xpath.Context{Item: root, Position: 1, Size: 1, Variables: globals, Now: now}
+	top := &xpath.Context{Item: root, Position: 1, Size: 1, Variables: globals, Now: now, Cancel: cancel}
 	for _, l := range s.lets {
 		v, err := l.expr.Evaluate(top)
 		if err != nil {
@@ -147,14 +155,14 @@ func (s *Schema) run(d *xpath.Document, opt *Options) (*Report, error) {
 		globals[l.name] = v
 	}
 	for pi, p := range s.patterns {
-		if err := s.runPattern(rep, pi, p, top, now, fired); err != nil {
+		if err := s.runPattern(rep, pi, p, top, fired); err != nil {
 			return nil, err
 		}
 	}
 	return rep, nil
 }
 
-func (s *Schema) runPattern(rep *Report, pi int, p *pattern, top *xpath.Context, now func() time.Time, fired bool) error {
+func (s *Schema) runPattern(rep *Report, pi int, p *pattern, top *xpath.Context, fired bool) error {
 	if len(p.rules) == 1 {
 		r := p.rules[0]
 		nodes, err := r.match.Nodes(top)
@@ -165,7 +173,7 @@ func (s *Schema) runPattern(rep *Report, pi int, p *pattern, top *xpath.Context,
 			if !s.visits(n) {
 				continue
 			}
-			if err := s.apply(rep, pi, p, r, n, top.Variables, now, fired); err != nil {
+			if err := s.apply(rep, pi, p, r, n, top, fired); err != nil {
 				return err
 			}
 		}
@@ -194,7 +202,7 @@ func (s *Schema) runPattern(rep *Report, pi int, p *pattern, top *xpath.Context,
 		}
 		for i, r := range p.rules {
 			if _, ok := sets[i][n]; ok {
-				if err := s.apply(rep, pi, p, r, n, top.Variables, now, fired); err != nil {
+				if err := s.apply(rep, pi, p, r, n, top, fired); err != nil {
 					return err
 				}
 				break
@@ -217,7 +225,15 @@ func (s *Schema) visits(n xpath.Node) bool {
 	return false
 }
 
-func (s *Schema) apply(rep *Report, pi int, p *pattern, r *rule, n xpath.Node, globals map[string]xpath.Sequence, now func() time.Time, fired bool) error {
+func (s *Schema) apply(rep *Report, pi int, p *pattern, r *rule, n xpath.Node, top *xpath.Context, fired bool) error {
+	globals, now, cancel := top.Variables, top.Now, top.Cancel
+	if cancel != nil {
+		select {
+		case <-cancel:
+			return &EvalError{Schema: s.Name, Where: fmt.Sprintf("rule context %q", r.context), Location: readablePath(n), Err: ErrCancelled}
+		default:
+		}
+	}
 	vars := globals
 	if len(r.lets) > 0 {
 		vars = make(map[string]xpath.Sequence, len(globals)+len(r.lets))
@@ -225,7 +241,7 @@ func (s *Schema) apply(rep *Report, pi int, p *pattern, r *rule, n xpath.Node, g
 			vars[k] = v
 		}
 	}
-	ctx := &xpath.Context{Item: n, Position: 1, Size: 1, Variables: vars, Now: now}
+	ctx := &xpath.Context{Item: n, Position: 1, Size: 1, Variables: vars, Now: now, Cancel: cancel}
 	for _, l := range r.lets {
 		v, err := l.expr.Evaluate(ctx)
 		if err != nil {
