@@ -671,3 +671,44 @@ func TestSignatureWrapping(t *testing.T) {
 		})
 	}
 }
+
+func TestReadSignalEmptyResponse(t *testing.T) {
+	_, err := as4.ReadSignal("application/soap+xml", strings.NewReader(""), nil)
+	var e *as4.Error
+	if !errors.As(err, &e) || e.Code != as4.MissingReceipt {
+		t.Fatalf("err = %v, want EBMS:0301", err)
+	}
+}
+
+func TestPayloadMaxSize(t *testing.T) {
+	for _, compress := range []bool{true, false} {
+		c := config(pmode.ProfileNone)
+		c.Legs[0].Payload.Compress = compress
+		p, err := (&as4.Sender{PMode: c, Now: clock}).Pack(request())
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := wire(t, p)
+		c.Legs[0].Payload.MaxSize = 1000 // the second payload has 16000 bytes
+		in, err := (&as4.Receiver{PMode: c, Now: clock}).Unpack(req.Header.Get("Content-Type"), req.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readAll(t, in.Payloads[0])
+		rc, err := in.Payloads[1].Open()
+		if err == nil {
+			_, err = io.ReadAll(rc)
+			rc.Close()
+		}
+		want := as4.ProcessingModeMismatch
+		if compress {
+			want = as4.DecompressionFailure
+		}
+		var e *as4.Error
+		if !errors.As(err, &e) || e.Code != want {
+			t.Errorf("compress %v: err = %v, want %s", compress, err, want)
+		}
+		in.Close()
+		p.Close()
+	}
+}

@@ -121,13 +121,17 @@ func SignSignal(m *Messaging, cfg *wssec.SignConfig) ([]byte, error) {
 // ReadSignal reads a signal message (the HTTP response to a user message).
 // With cfg, the signature is verified (wssec.VerifySignal) and only the
 // verified eb:Messaging is used; cfg nil accepts an unsigned signal. It
-// returns the signal, or an *Error.
+// returns the signal, or an *Error (EBMS:0301 MissingReceipt for an empty
+// response).
 func ReadSignal(contentType string, body io.Reader, cfg *wssec.VerifyConfig) (*SignalMessage, error) {
 	msg, err := swa.Read(body, contentType, nil)
 	if err != nil {
 		return nil, AsError(err)
 	}
 	defer msg.Close()
+	if len(bytes.TrimSpace(msg.Envelope)) == 0 {
+		return nil, Errorf(MissingReceipt, "the response carries no signal")
+	}
 	if len(msg.Parts) > 0 {
 		return nil, Errorf(MimeInconsistency, "a signal message has no attachments")
 	}

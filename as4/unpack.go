@@ -47,7 +47,9 @@ type Inbound struct {
 	Leg *pmode.Leg
 	// Payloads are the verified, decrypted payloads in eb:PayloadInfo order.
 	// Open returns the decompressed content; a decompression failure
-	// surfaces from Read as an *Error EBMS:0303 DecompressionFailure.
+	// surfaces from Read as an *Error EBMS:0303 DecompressionFailure, and
+	// content beyond the leg's payload.maxSize as EBMS:0303 (decompressed)
+	// or EBMS:0010 (as received).
 	Payloads []Payload
 	// Security is the result of WS-Security processing; nil for a leg
 	// without security. Its SignedInfoReferences feed the receipt.
@@ -208,6 +210,16 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 		pl.MimeType, _ = pi.Property(PropMimeType)
 		pl.CharacterSet, _ = pi.Property(PropCharacterSet)
 		pl.Open = p.Open
+		if max := leg.Payload.MaxSize; max > 0 {
+			open := p.Open
+			pl.Open = func() (io.ReadCloser, error) {
+				rc, err := open()
+				if err != nil {
+					return nil, err
+				}
+				return &limitedPart{ReadCloser: rc, max: max, ref: ref, id: id}, nil
+			}
+		}
 		if ct, ok := pi.Property(PropCompressionType); ok && ct == GzipMediaType {
 			open, max := p.Open, leg.Payload.MaxSize
 			pl.Open = func() (io.ReadCloser, error) {
@@ -286,6 +298,23 @@ func withRef(err error, ref string) error {
 		e.RefToMessageInError = ref
 	}
 	return e
+}
+
+// limitedPart fails with EBMS:0010 once a payload exceeds the leg's
+// payload.maxSize.
+type limitedPart struct {
+	io.ReadCloser
+	n, max  int64
+	ref, id string
+}
+
+func (l *limitedPart) Read(p []byte) (int, error) {
+	n, err := l.ReadCloser.Read(p)
+	l.n += int64(n)
+	if l.n > l.max {
+		return n, withRef(Errorf(ProcessingModeMismatch, "payload %s is larger than the %d bytes the leg allows", l.id, l.max), l.ref)
+	}
+	return n, err
 }
 
 type closeBoth struct {
