@@ -191,7 +191,7 @@ func All() []*List { return slices.Clone(all) }
 //
 // The errors are those of the genericode reader: an *xmltree.SyntaxError for
 // input that is not well-formed or is refused by the screening parser (DTDs,
-// limits), or an error wrapping genericode.ErrNotCodeList, ErrInvalid or
+// limits), or an error wrapping this package's ErrNotCodeList, ErrInvalid or
 // ErrUnsupported — all prefixed "codelist:" and naming what is wrong.
 func Parse(b []byte, source string) (*List, error) {
 	cl, err := genericode.Parse(b)
