@@ -2,8 +2,8 @@
 // message (OASIS WSS SOAP Message Security 1.1.1, X.509 Token Profile 1.1.1,
 // SwA Profile 1.1) as the eDelivery AS4 profiles 1.15 and 2.0 configure it:
 // an X.509 BinarySecurityToken, a Timestamp, one ds:Signature over
-// eb:Messaging, the SOAP Body and every attachment, and attachments encrypted
-// after signing (sign then encrypt).
+// eb:Messaging, the SOAP Body, the Timestamp and every attachment, and
+// attachments encrypted after signing (sign then encrypt).
 //
 // The sender calls Secure; the receiver calls Process, which verifies, then
 // decrypts, then checks the attachment digests, under a strict policy, and
@@ -11,19 +11,71 @@
 // signature wrapping: callers use nothing else of the message). Receipts and
 // Error signals are signed with SignSignal and checked with VerifySignal.
 //
-// Profiles and algorithms (every URI is a typed constant of xmldsig or xmlenc;
-// anything else is refused with EBMS:0103):
+// # Profiles and algorithms
+//
+// Every URI is a typed constant of package xmldsig or xmlenc; anything else is
+// refused with EBMS:0103.
 //
 //	eDelivery-AS4-1.15: rsa-sha256 (PKCS#1 v1.5), sha256, exc-c14n;
 //	                    aes128-gcm; key transport xmlenc11#rsa-oaep with
 //	                    mgf1sha256 and sha256
 //	eDelivery-AS4-2.0:  eddsa-ed25519 (RFC 9231), sha256, exc-c14n;
 //	                    aes128-gcm; key agreement x25519 (RFC 9231) with
-//	                    HKDF-SHA256 and kw-aes128
+//	                    HKDF-SHA256 and kw-aes128 (XML form: package xmlenc)
+//
+// # The header Secure writes
+//
+//	wsse:Security (S12:mustUnderstand="true")
+//	  wsu:Timestamp wsu:Id=TS-…      Created, Expires (SignConfig.TimestampTTL)
+//	  wsse:BinarySecurityToken wsu:Id=X509-…   X509v3, Base64Binary
+//	  xenc:EncryptedKey Id=EK-…      KeyInfo names the recipient certificate
+//	                                 by X509IssuerSerial; ReferenceList
+//	  xenc:EncryptedData Id=ED-…     one per attachment: Attachment-Content-Only,
+//	                                 MimeType = original Content-Type,
+//	                                 CipherReference cid:… with the
+//	                                 Attachment-Ciphertext-Transform
+//	  ds:Signature                   references #Messaging, #Body, #Timestamp
+//	                                 (exc-c14n) and cid:… per attachment
+//	                                 (Attachment-Content-Signature-Transform);
+//	                                 KeyInfo: SecurityTokenReference → BST
+//
+// eb:Messaging and the Body get a wsu:Id when they have none. Attachment
+// content is canonicalized by MIME type before its digest (SwA Profile §5.4:
+// XML by exclusive c14n, text/* to CRLF; see xmldsig.ContentDigest).
+//
+// # Errors
 //
 // Errors are *Error values whose Code is the ebMS3 error code a receiving
-// MSH reports (ebMS3 Core §6.7.2): EBMS:0101 FailedAuthentication,
-// EBMS:0102 FailedDecryption, EBMS:0103 PolicyNoncompliance.
+// MSH reports (ebMS3 Core §6.7.2, "Security Processing Errors"):
+//
+//	EBMS:0101 FailedAuthentication  bad signature value or digest, untrusted,
+//	          expired or unusable signing certificate, wrapping (duplicate
+//	          Ids, moved or duplicated eb:Messaging/Body/Signature/Security),
+//	          expired or future Timestamp (replay)
+//	EBMS:0102 FailedDecryption      wrong key, key unwrap or GCM tag failure,
+//	          EncryptedData not matching a part
+//	EBMS:0103 PolicyNoncompliance   missing signature, Timestamp or
+//	          encryption the policy requires, an algorithm the profile does
+//	          not use (downgrade), an unsigned part or element reference
+//
+// Misconfiguration (SignConfig.Validate, VerifyConfig.Validate) returns a
+// plain error naming the field, not an *Error.
+//
+// # Additions to the agreed API
+//
+// Part.Remove and Result.Close release the temporary files behind encrypted
+// (Secure) and decrypted (Process) parts; SignConfig.TempDir; Validate
+// methods; the Profile constants AS4v115 and AS4v20; the namespace and token
+// URI constants.
+//
+// # Not implemented
+//
+// One EncryptedKey per message (one recipient); encryption of XML elements
+// (the profiles encrypt attachments only); security tokens other than a
+// direct reference to an X.509 BinarySecurityToken for the signature;
+// detection of replayed MessageIds (the Timestamp bounds the window; the
+// duplicate check belongs to the AS4 reception). XML attachments that are
+// not compressed are canonicalized in memory up to 32 MiB.
 package wssec
 
 import (
