@@ -14,15 +14,26 @@
 //     (xmlenc#kw-aes128, RFC 3394) of the content key.
 //
 // The XML of the key agreement follows XML Encryption 1.1 §5.6
-// (xenc:AgreementMethod with xenc11:KeyDerivationMethod, OriginatorKeyInfo,
-// RecipientKeyInfo). The HKDF parameters use the element
-// dsig-more:HKDFParams of the xmldsig-more 2021/04 namespace with PRF
-// (Algorithm = xmldsig-more#hmac-sha256), Salt and Info (base64) and
-// KeyLength in bits, as published for XML Security HKDF; the originator's
-// X25519 public key travels as dsig11:DEREncodedKeyValue
-// (SubjectPublicKeyInfo, RFC 8410). Where the eDelivery AS4 2.0 text pins a
-// different form, this is the place to change it: EncryptedKey and
-// ParseEncryptedKey are the only writer and reader.
+// (xenc:AgreementMethod carrying xenc11:KeyDerivationMethod,
+// xenc:OriginatorKeyInfo and xenc:RecipientKeyInfo, inside the
+// EncryptedKey's ds:KeyInfo). The texts available to us name the algorithms
+// of the eDelivery AS4 2.0 profile (X25519, HKDF with HMAC-SHA256, AES-128
+// key wrap) but do not pin every element, so the form is a documented choice
+// built from the published identifiers:
+//
+//   - key agreement Algorithm xmldsig-more#x25519 and key derivation
+//     xmldsig-more#hkdf (the 2021/04 xmldsig-more namespace of RFC 9231);
+//   - HKDF parameters in dsig-more:HKDFParams: PRF (Algorithm
+//     xmldsig-more#hmac-sha256 of RFC 6931), Salt and Info (base64), and
+//     KeyLength in bits (128);
+//   - the originator's ephemeral X25519 key as
+//     ds:KeyValue/dsig11:DEREncodedKeyValue (a SubjectPublicKeyInfo, RFC
+//     8410), the XML Signature 1.1 form for keys without a dedicated element.
+//
+// The tests check this form both ways against an independent helper built on
+// python-cryptography (testdata/swa_crypto.py). Should the profile's
+// published examples differ, EncryptedKey.Element and ParseEncryptedKey are
+// the only writer and reader to change.
 package xmlenc
 
 import (
