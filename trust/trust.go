@@ -48,6 +48,7 @@ const (
 	KeyAgreement
 )
 
+// String names the purpose in error messages.
 func (p Purpose) String() string {
 	switch p {
 	case Signing:

@@ -223,6 +223,7 @@ type Error struct {
 	Err    error
 }
 
+// Error returns the code, the detail and the cause.
 func (e *Error) Error() string {
 	s := "wssec: " + e.Code + ": " + e.Detail
 	if e.Err != nil {
