@@ -7,7 +7,7 @@ import (
 // MaxWork bounds the work of one evaluation, counted in visited nodes,
 // loop iterations and predicate evaluations. Exceeding it is the dynamic
 // error XPDY0130; no rule of the official files comes near it.
-const MaxWork = 50_000_000
+const MaxWork = 10_000_000
 
 // evalCtx is the dynamic state of one evaluation.
 type evalCtx struct {

@@ -920,9 +920,9 @@ func init() {
 			}
 			return one(String(b.String())), nil
 		}},
-		"contains":         {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.Contains(a, b)) })},
-		"starts-with":      {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.HasPrefix(a, b)) })},
-		"ends-with":        {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.HasSuffix(a, b)) })},
+		"contains":    {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.Contains(a, b)) })},
+		"starts-with": {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.HasPrefix(a, b)) })},
+		"ends-with":   {min: 2, max: 3, fn: str2(func(a, b string) Item { return Boolean(strings.HasSuffix(a, b)) })},
 		"substring-before": {min: 2, max: 3, fn: str2(func(a, b string) Item {
 			x, _, found := strings.Cut(a, b)
 			if !found {
