@@ -43,11 +43,11 @@ func runAS4(ctx context.Context, env *Env, args []string) int {
 	return 2
 }
 
-// multiFlag collects a repeatable string flag.
-type multiFlag []string
+// as4MultiFlag collects a repeatable string flag.
+type as4MultiFlag []string
 
-func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+func (m *as4MultiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *as4MultiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func runAS4Pack(_ context.Context, env *Env, args []string) int {
 	fs := flag.NewFlagSet("oots as4 pack", flag.ContinueOnError)
@@ -64,7 +64,7 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 	messageID := fs.String("message-id", "", "eb:MessageId (default: generated)")
 	conversationID := fs.String("conversation-id", "", "eb:ConversationId (default: generated)")
 	refTo := fs.String("ref-to", "", "eb:RefToMessageId")
-	var payloads, props multiFlag
+	var payloads, props as4MultiFlag
 	fs.Var(&payloads, "payload", "payload `ID=FILE;type=MIME[;charset=CS]` (repeatable; ID may be empty: FILE;type=…)")
 	fs.Var(&props, "property", "message property `NAME=VALUE[;type=TYPE]` (repeatable)")
 	fs.Usage = func() {
@@ -82,13 +82,13 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "oots as4 pack: "+format+"\n", a...)
 		return 2
 	}
-	cfg, err := loadPMode(*pmodeFile)
+	cfg, err := as4LoadPMode(*pmodeFile)
 	if err != nil {
 		return fail("%v", err)
 	}
 	s := &as4.Sender{PMode: cfg}
 	if *keyFile != "" || *certFile != "" {
-		k, err := loadKey(*keyFile)
+		k, err := as4LoadKey(*keyFile)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -97,7 +97,7 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 			return fail("--key %s is not a signing key", *keyFile)
 		}
 		s.SigningKey = signer
-		if s.SigningCert, err = loadCert(*certFile); err != nil {
+		if s.SigningCert, err = as4LoadCert(*certFile); err != nil {
 			return fail("%v", err)
 		}
 	}
@@ -105,25 +105,25 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 		// The receiver's encryption certificate from the P-Mode, if it names one.
 		if l, err := cfg.Leg(*leg); err == nil {
 			if _, toParty, err := as4.ResolveParties(cfg, l, *from, *to); err == nil && toParty.EncryptionCertificate != "" {
-				*peerFile = relativeTo(*pmodeFile, toParty.EncryptionCertificate)
+				*peerFile = as4RelativeTo(*pmodeFile, toParty.EncryptionCertificate)
 			}
 		}
 	}
 	if *peerFile != "" {
-		if s.PeerCert, err = loadCert(*peerFile); err != nil {
+		if s.PeerCert, err = as4LoadCert(*peerFile); err != nil {
 			return fail("%v", err)
 		}
 	}
 	msg := &as4.Outbound{Leg: *leg, From: *from, To: *to, MessageID: *messageID, ConversationID: *conversationID, RefToMessageID: *refTo}
 	for _, p := range props {
-		prop, err := parseProperty(p)
+		prop, err := as4ParseProperty(p)
 		if err != nil {
 			return fail("%v", err)
 		}
 		msg.Properties = append(msg.Properties, prop)
 	}
 	for _, p := range payloads {
-		pl, err := parsePayload(p)
+		pl, err := as4ParsePayload(p)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -134,7 +134,7 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 		return fail("%v", err)
 	}
 	defer packed.Close()
-	if err := writeFileAtomic(*out, func(w io.Writer) error { return packed.WriteRequest(w, *endpoint) }); err != nil {
+	if err := as4WriteFile(*out, func(w io.Writer) error { return packed.WriteRequest(w, *endpoint) }); err != nil {
 		return fail("%v", err)
 	}
 	fmt.Fprintf(env.Stdout, "%s: %s (leg %s, %d payloads)\n", *out, packed.UserMessage.MessageInfo.MessageID, packed.Leg.Name, len(msg.Payloads))
@@ -168,7 +168,7 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "oots as4 unpack: "+format+"\n", a...)
 		return 2
 	}
-	cfg, err := loadPMode(*pmodeFile)
+	cfg, err := as4LoadPMode(*pmodeFile)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -180,7 +180,7 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 	}
 	r := &as4.Receiver{PMode: cfg, TempDir: *dir}
 	if *keyFile != "" {
-		if r.DecryptionKey, err = loadKey(*keyFile); err != nil {
+		if r.DecryptionKey, err = as4LoadKey(*keyFile); err != nil {
 			return fail("%v", err)
 		}
 	}
@@ -193,7 +193,7 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 		var files []string
 		for _, p := range cfg.Parties {
 			if p.SigningCertificate != "" {
-				files = append(files, relativeTo(*pmodeFile, p.SigningCertificate))
+				files = append(files, as4RelativeTo(*pmodeFile, p.SigningCertificate))
 			}
 		}
 		if len(files) > 0 {
@@ -204,7 +204,7 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 	}
 	var signCfg *wssec.SignConfig
 	if *response != "" && *signKeyFile != "" {
-		k, err := loadKey(*signKeyFile)
+		k, err := as4LoadKey(*signKeyFile)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -212,7 +212,7 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 		if !ok {
 			return fail("--sign-key %s is not a signing key", *signKeyFile)
 		}
-		cert, err := loadCert(*signCertFile)
+		cert, err := as4LoadCert(*signCertFile)
 		if err != nil {
 			return fail("--sign-cert: %v", err)
 		}
@@ -230,7 +230,7 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 		if err != nil {
 			return err
 		}
-		return writeFileAtomic(*response, func(w io.Writer) error {
+		return as4WriteFile(*response, func(w io.Writer) error {
 			fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml; charset=UTF-8\r\nContent-Length: %d\r\n\r\n", len(body))
 			_, err := w.Write(body)
 			return err
@@ -274,7 +274,7 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 	if *response != "" && signCfg == nil && in.Leg.Reliability.NonRepudiation {
 		return fail("leg %s signs its receipts: --response needs --sign-key and --sign-cert", in.Leg.Name)
 	}
-	desc, err := describe(in, *dir)
+	desc, err := as4Describe(in, *dir)
 	if err != nil {
 		var e *as4.Error
 		if errors.As(err, &e) {
@@ -299,64 +299,64 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 	return 0
 }
 
-// headerJSON is the JSON description of a received message.
-type headerJSON struct {
+// as4HeaderJSON is the JSON description of a received message.
+type as4HeaderJSON struct {
 	MessageID      string              `json:"messageId"`
 	Timestamp      time.Time           `json:"timestamp"`
 	RefToMessageID string              `json:"refToMessageId,omitempty"`
 	Leg            string              `json:"leg"`
 	Security       string              `json:"security"`
 	Signer         string              `json:"signer,omitempty"`
-	From           partyJSON           `json:"from"`
-	To             partyJSON           `json:"to"`
+	From           as4PartyJSON        `json:"from"`
+	To             as4PartyJSON        `json:"to"`
 	Service        as4.Service         `json:"service"`
 	Action         string              `json:"action"`
 	ConversationID string              `json:"conversationId"`
 	AgreementRef   *as4.AgreementRef   `json:"agreementRef,omitempty"`
 	MPC            string              `json:"mpc,omitempty"`
-	Properties     []propertyJSON      `json:"properties"`
-	Payloads       []payloadJSON       `json:"payloads"`
+	Properties     []as4PropertyJSON   `json:"properties"`
+	Payloads       []as4PayloadJSON    `json:"payloads"`
 	NRR            []map[string]string `json:"nonRepudiation,omitempty"`
 }
 
-type partyJSON struct {
+type as4PartyJSON struct {
 	PartyIDs []as4.PartyID `json:"partyIds"`
 	Role     string        `json:"role"`
 }
 
-type propertyJSON struct {
+type as4PropertyJSON struct {
 	Name  string `json:"name"`
 	Type  string `json:"type,omitempty"`
 	Value string `json:"value"`
 }
 
-type payloadJSON struct {
-	ContentID  string         `json:"contentId"`
-	MimeType   string         `json:"mimeType"`
-	File       string         `json:"file"`
-	Size       int64          `json:"size"`
-	SHA256     string         `json:"sha256"`
-	Properties []propertyJSON `json:"partProperties"`
+type as4PayloadJSON struct {
+	ContentID  string            `json:"contentId"`
+	MimeType   string            `json:"mimeType"`
+	File       string            `json:"file"`
+	Size       int64             `json:"size"`
+	SHA256     string            `json:"sha256"`
+	Properties []as4PropertyJSON `json:"partProperties"`
 }
 
-// describe writes the payloads into dir and returns the header description.
-func describe(in *as4.Inbound, dir string) (*headerJSON, error) {
+// as4Describe writes the payloads into dir and returns the header description.
+func as4Describe(in *as4.Inbound, dir string) (*as4HeaderJSON, error) {
 	um := in.UserMessage
-	props := func(ps []as4.Property) []propertyJSON {
-		out := []propertyJSON{}
+	props := func(ps []as4.Property) []as4PropertyJSON {
+		out := []as4PropertyJSON{}
 		for _, p := range ps {
-			out = append(out, propertyJSON{p.Name, p.Type, p.Value})
+			out = append(out, as4PropertyJSON{p.Name, p.Type, p.Value})
 		}
 		return out
 	}
-	h := &headerJSON{
+	h := &as4HeaderJSON{
 		MessageID: um.MessageInfo.MessageID, Timestamp: um.MessageInfo.Timestamp, RefToMessageID: um.MessageInfo.RefToMessageID,
 		Leg: in.Leg.Name, Security: in.Leg.Security.Profile,
-		From:    partyJSON{um.PartyInfo.From.PartyIDs, um.PartyInfo.From.Role},
-		To:      partyJSON{um.PartyInfo.To.PartyIDs, um.PartyInfo.To.Role},
+		From:    as4PartyJSON{um.PartyInfo.From.PartyIDs, um.PartyInfo.From.Role},
+		To:      as4PartyJSON{um.PartyInfo.To.PartyIDs, um.PartyInfo.To.Role},
 		Service: um.CollaborationInfo.Service, Action: um.CollaborationInfo.Action,
 		ConversationID: um.CollaborationInfo.ConversationID, AgreementRef: um.CollaborationInfo.AgreementRef,
-		MPC: um.MPC, Properties: props(um.MessageProperties), Payloads: []payloadJSON{},
+		MPC: um.MPC, Properties: props(um.MessageProperties), Payloads: []as4PayloadJSON{},
 	}
 	if in.Security != nil {
 		if in.Security.SignerCert != nil {
@@ -367,14 +367,14 @@ func describe(in *as4.Inbound, dir string) (*headerJSON, error) {
 		}
 	}
 	for i, p := range in.Payloads {
-		name := fmt.Sprintf("payload-%d%s", i+1, extension(p.MimeType))
+		name := fmt.Sprintf("payload-%d%s", i+1, as4Extension(p.MimeType))
 		rc, err := p.Open()
 		if err != nil {
 			return nil, err
 		}
 		hash := sha256.New()
 		var n int64
-		err = writeFileAtomic(filepath.Join(dir, name), func(w io.Writer) error {
+		err = as4WriteFile(filepath.Join(dir, name), func(w io.Writer) error {
 			var err error
 			n, err = io.Copy(io.MultiWriter(w, hash), rc)
 			return err
@@ -383,13 +383,13 @@ func describe(in *as4.Inbound, dir string) (*headerJSON, error) {
 		if err != nil {
 			return nil, err
 		}
-		h.Payloads = append(h.Payloads, payloadJSON{ContentID: p.ContentID, MimeType: p.MimeType, File: name, Size: n,
+		h.Payloads = append(h.Payloads, as4PayloadJSON{ContentID: p.ContentID, MimeType: p.MimeType, File: name, Size: n,
 			SHA256: hex.EncodeToString(hash.Sum(nil)), Properties: props(p.Properties)})
 	}
 	return h, nil
 }
 
-func extension(mimeType string) string {
+func as4Extension(mimeType string) string {
 	switch mt, _, _ := mime.ParseMediaType(mimeType); {
 	case mt == "application/x-ebrs+xml" || strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml"):
 		return ".xml"
@@ -401,16 +401,16 @@ func extension(mimeType string) string {
 	return ".bin"
 }
 
-// relativeTo resolves a file named in the P-Mode relative to its directory.
-func relativeTo(pmodeFile, name string) string {
+// as4RelativeTo resolves a file named in the P-Mode relative to its directory.
+func as4RelativeTo(pmodeFile, name string) string {
 	if filepath.IsAbs(name) {
 		return name
 	}
 	return filepath.Join(filepath.Dir(pmodeFile), name)
 }
 
-// loadPMode reads a YAML P-Mode file or imports a Domibus PMode XML file.
-func loadPMode(path string) (*pmode.Config, error) {
+// as4LoadPMode reads a YAML P-Mode file or imports a Domibus PMode XML file.
+func as4LoadPMode(path string) (*pmode.Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -421,7 +421,7 @@ func loadPMode(path string) (*pmode.Config, error) {
 	return pmode.Parse(b)
 }
 
-func loadKey(path string) (crypto.PrivateKey, error) {
+func as4LoadKey(path string) (crypto.PrivateKey, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -433,7 +433,7 @@ func loadKey(path string) (crypto.PrivateKey, error) {
 	return k, nil
 }
 
-func loadCert(path string) (*x509.Certificate, error) {
+func as4LoadCert(path string) (*x509.Certificate, error) {
 	if path == "" {
 		return nil, errors.New("a certificate file is required with --key")
 	}
@@ -448,8 +448,8 @@ func loadCert(path string) (*x509.Certificate, error) {
 	return c, nil
 }
 
-// parsePayload reads "ID=FILE;type=MIME[;charset=CS]".
-func parsePayload(s string) (as4.Payload, error) {
+// as4ParsePayload reads "ID=FILE;type=MIME[;charset=CS]".
+func as4ParsePayload(s string) (as4.Payload, error) {
 	fields := strings.Split(s, ";")
 	var pl as4.Payload
 	file := fields[0]
@@ -477,8 +477,8 @@ func parsePayload(s string) (as4.Payload, error) {
 	return pl, nil
 }
 
-// parseProperty reads "NAME=VALUE[;type=TYPE]".
-func parseProperty(s string) (as4.Property, error) {
+// as4ParseProperty reads "NAME=VALUE[;type=TYPE]".
+func as4ParseProperty(s string) (as4.Property, error) {
 	main, typ, _ := strings.Cut(s, ";type=")
 	name, value, ok := strings.Cut(main, "=")
 	if !ok || name == "" {
@@ -487,9 +487,9 @@ func parseProperty(s string) (as4.Property, error) {
 	return as4.Property{Name: name, Value: value, Type: typ}, nil
 }
 
-// writeFileAtomic writes a file through a temporary file, synced and renamed
+// as4WriteFile writes a file through a temporary file, synced and renamed
 // into place, so that a failed write leaves no partial file.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
+func as4WriteFile(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err

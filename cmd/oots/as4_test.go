@@ -28,8 +28,8 @@ func runAS4CLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-// writeCredentials writes a CA and the credentials of two access points.
-func writeCredentials(t *testing.T, dir string, kind pki.Profile) {
+// as4WriteCredentials writes a CA and the credentials of two access points.
+func as4WriteCredentials(t *testing.T, dir string, kind pki.Profile) {
 	t.Helper()
 	ca, err := pki.NewCA("oots test CA", kind, nil)
 	if err != nil {
@@ -64,7 +64,7 @@ func TestAS4PackUnpack(t *testing.T) {
 	}{{pmode.ProfileAS4v115, pki.RSA}, {pmode.ProfileAS4v20, pki.EdDSA}} {
 		t.Run(tc.profile, func(t *testing.T) {
 			dir := t.TempDir()
-			writeCredentials(t, dir, tc.kind)
+			as4WriteCredentials(t, dir, tc.kind)
 			b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "as4/pmode/testdata/example.yaml"))
 			if err != nil {
 				t.Fatal(err)
@@ -110,11 +110,11 @@ func TestAS4PackUnpack(t *testing.T) {
 				t.Fatal(err)
 			}
 			verify := &wssec.VerifyConfig{Profile: wssec.Profile(tc.profile), RequireSignature: true, Trust: store}
-			receipt := readResponse(t, resp, verify)
+			receipt := as4ReadResponse(t, resp, verify)
 			if receipt.Receipt == nil || len(receipt.Receipt.NonRepudiation) != 4 {
 				t.Errorf("response is not a receipt with 4 NRR references: %+v", receipt)
 			}
-			var h headerJSON
+			var h as4HeaderJSON
 			hb, err := os.ReadFile(filepath.Join(out, "header.json"))
 			if err != nil {
 				t.Fatal(err)
@@ -146,7 +146,7 @@ func TestAS4PackUnpack(t *testing.T) {
 			if code != 1 || !strings.Contains(stderr, "EBMS:0101") {
 				t.Errorf("tampered: exit %d, %s", code, stderr)
 			}
-			if sig := readResponse(t, resp, verify); len(sig.Errors) != 1 || sig.Errors[0].Code != as4.FailedAuthentication || sig.Errors[0].RefToMessageInError != h.MessageID {
+			if sig := as4ReadResponse(t, resp, verify); len(sig.Errors) != 1 || sig.Errors[0].Code != as4.FailedAuthentication || sig.Errors[0].RefToMessageInError != h.MessageID {
 				t.Errorf("response to a tampered message: %+v", sig)
 			}
 			// Certificates from the P-Mode: the receiver's encryption certificate
@@ -171,8 +171,8 @@ func TestAS4PackUnpack(t *testing.T) {
 	}
 }
 
-// readResponse reads an HTTP response file holding a signal and verifies it.
-func readResponse(t *testing.T, path string, cfg *wssec.VerifyConfig) *as4.SignalMessage {
+// as4ReadResponse reads an HTTP response file holding a signal and verifies it.
+func as4ReadResponse(t *testing.T, path string, cfg *wssec.VerifyConfig) *as4.SignalMessage {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -192,7 +192,7 @@ func readResponse(t *testing.T, path string, cfg *wssec.VerifyConfig) *as4.Signa
 
 func TestAS4PackDomibusPMode(t *testing.T) {
 	dir := t.TempDir()
-	writeCredentials(t, dir, pki.RSA)
+	as4WriteCredentials(t, dir, pki.RSA)
 	p := func(n string) string { return filepath.Join(dir, n) }
 	os.WriteFile(p("q.xml"), []byte("<q/>"), 0o644)
 	pm := testenv.Spec(t, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml")
