@@ -33,6 +33,9 @@ func failPolicy(detail string, err error) *Error {
 
 // Validate reports a misconfiguration, naming the field.
 func (c *VerifyConfig) Validate() error {
+	if c == nil {
+		return errors.New("wssec: no VerifyConfig")
+	}
 	alg, err := c.Profile.algorithms()
 	if err != nil {
 		return fmt.Errorf("wssec: Profile: %w", err)
@@ -226,6 +229,9 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 	byCID := map[string]*Part{}
 	for i := range parts {
 		p := &parts[i]
+		if p.Open == nil {
+			return nil, fmt.Errorf("wssec: part %q has no content (Open is nil)", p.ContentID)
+		}
 		if byCID[p.ContentID] != nil {
 			return nil, failAuth("two parts with Content-ID "+p.ContentID, nil)
 		}
@@ -513,6 +519,9 @@ func decryptPart(p *Part, e *encryptedPart, dir string, digest io.Writer) (Part,
 // VerifySignal verifies a signed signal message (Receipt or Error); the
 // Result has no Parts. The signature is required whatever cfg says.
 func VerifySignal(env *xmltree.Document, cfg *VerifyConfig) (*Result, error) {
+	if cfg == nil {
+		return nil, errors.New("wssec: no VerifyConfig")
+	}
 	c := *cfg
 	c.RequireSignature = true
 	c.RequireEncryption = false

@@ -38,6 +38,9 @@ func (p Profile) algorithms() (algorithms, error) {
 
 // Validate reports a misconfiguration, naming the field.
 func (c *SignConfig) Validate() error {
+	if c == nil {
+		return errors.New("wssec: no SignConfig")
+	}
 	alg, err := c.Profile.algorithms()
 	if err != nil {
 		return fmt.Errorf("wssec: Profile: %w", err)
@@ -182,11 +185,16 @@ func Secure(env *xmltree.Document, parts []Part, cfg *SignConfig) ([]Part, error
 		}
 		refs = append(refs, r)
 	}
+	seen := map[string]bool{}
 	for i := range parts {
 		p := &parts[i]
 		if p.ContentID == "" || p.Open == nil {
 			return nil, fmt.Errorf("wssec: part %d has no Content-ID or no content", i+1)
 		}
+		if seen[p.ContentID] {
+			return nil, fmt.Errorf("wssec: two parts with Content-ID %q", p.ContentID)
+		}
+		seen[p.ContentID] = true
 		r := xmldsig.Reference{URI: "cid:" + p.ContentID, Transforms: []xmldsig.Transform{xmldsig.AttachmentContent}, DigestMethod: xmldsig.SHA256}
 		rc, err := p.Open()
 		if err != nil {
@@ -339,6 +347,9 @@ func encryptParts(parts []Part, cfg *SignConfig, alg algorithms, rnd io.Reader) 
 // and the Timestamp; no attachments, no encryption (cfg.RecipientCert is
 // ignored).
 func SignSignal(env *xmltree.Document, cfg *SignConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
 	c := *cfg
 	c.RecipientCert = nil
 	_, err := Secure(env, nil, &c)

@@ -87,3 +87,30 @@ func TestSignal(t *testing.T) {
 		})
 	}
 }
+
+func TestConfigErrors(t *testing.T) {
+	rsaF, edF := getFixture(t, wssec.AS4v115), getFixture(t, wssec.AS4v20)
+	doc := loadDoc(t, "envelope.xml")
+	for name, cfg := range map[string]*wssec.SignConfig{
+		"nil":            nil,
+		"no profile":     {SigningKey: rsaF.sender.Sign.Signer(), SigningCert: rsaF.sender.Sign.Cert},
+		"key/profile":    {Profile: wssec.AS4v20, SigningKey: rsaF.sender.Sign.Signer(), SigningCert: rsaF.sender.Sign.Cert},
+		"cert/key":       {Profile: wssec.AS4v115, SigningKey: rsaF.sender.Sign.Signer(), SigningCert: rsaF.receiver.Sign.Cert},
+		"recipient/prof": {Profile: wssec.AS4v115, SigningKey: rsaF.sender.Sign.Signer(), SigningCert: rsaF.sender.Sign.Cert, RecipientCert: edF.receiver.Encrypt.Cert},
+	} {
+		if _, err := wssec.Secure(doc, nil, cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if _, err := wssec.Process(doc, nil, nil); err == nil {
+		t.Error("nil VerifyConfig accepted")
+	}
+	if _, err := wssec.VerifySignal(doc, nil); err == nil {
+		t.Error("nil VerifyConfig accepted")
+	}
+	bad := edF.verifyConfig(t, true)
+	bad.DecryptionKey = rsaF.receiver.Encrypt.Key
+	if _, err := wssec.Process(doc, nil, bad); err == nil || code(err) != "" {
+		t.Errorf("RSA decryption key under the 2.0 profile: %v", err)
+	}
+}
