@@ -50,8 +50,8 @@ type Party struct {
 
 // PartyID is eb:PartyId with its optional @type.
 type PartyID struct {
-	Type  string
-	Value string
+	Type  string `json:"type,omitempty"`
+	Value string `json:"value"`
 }
 
 // CollaborationInfo is eb:CollaborationInfo (ebMS3 Core §5.2.2.6–5.2.2.11).
@@ -64,19 +64,24 @@ type CollaborationInfo struct {
 
 // AgreementRef is eb:AgreementRef with its optional @type and @pmode.
 type AgreementRef struct {
-	Value, Type, PMode string
+	Value string `json:"value"`
+	Type  string `json:"type,omitempty"`
+	PMode string `json:"pmode,omitempty"`
 }
 
 // Service is eb:Service with its optional @type.
 type Service struct {
-	Value, Type string
+	Value string `json:"value"`
+	Type  string `json:"type,omitempty"`
 }
 
 // Property is eb:Property of MessageProperties or PartProperties, with the
 // optional @type of the "ebms-header-3_0-200704 with property type attribute"
 // schema that OOTS uses.
 type Property struct {
-	Name, Type, Value string
+	Name  string `json:"name"`
+	Type  string `json:"type,omitempty"`
+	Value string `json:"value"`
 }
 
 // PartInfo is eb:PartInfo (ebMS3 Core §5.2.2.13). Properties nil means no
