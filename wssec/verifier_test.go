@@ -122,6 +122,7 @@ func TestJDKVerifiesSignature(t *testing.T) {
 			for _, tc := range []struct{ old, new string }{
 				{"AP_DE_01", "AP_DE_02"},
 				{"<wsu:Created>2026", "<wsu:Created>2027"},
+				{"<S12:Body", `<S12:Body xml:lang="en"`},
 			} {
 				bad := s
 				bad.env = bytes.Replace(s.env, []byte(tc.old), []byte(tc.new), 1)
