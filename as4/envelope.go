@@ -18,7 +18,6 @@ var EnvelopeLimits = xmltree.Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxElements
 func NewEnvelope(m *Messaging) *xmltree.Document {
 	env := xmltree.NewElement(NamespaceSOAP12, "S12", "Envelope")
 	env.DeclareNS("S12", NamespaceSOAP12)
-	env.DeclareNS("eb", NamespaceEB)
 	hdr := env.AddElement(NamespaceSOAP12, "S12", "Header")
 	me := m.Element()
 	if _, ok := me.AttrValue(NamespaceSOAP12, "mustUnderstand"); !ok {

@@ -28,31 +28,20 @@ func runAS4CLI(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
-// as4WriteCredentials writes a CA and the credentials of two access points.
+// as4WriteCredentials makes, with "oots pki", a CA and the credentials of
+// AP_FR_01 and AP_DE_01 in dir (ca/, fr/, de/), the layout the example
+// P-Mode names.
 func as4WriteCredentials(t *testing.T, dir string, kind pki.Profile) {
 	t.Helper()
-	ca, err := pki.NewCA("oots test CA", kind, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write := func(name string, b []byte) {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	write("ca.pem", pki.CertPEM(ca.Cert))
-	for _, ap := range []string{"fr", "de"} {
-		p, err := pki.Issue(ca, "AP_"+strings.ToUpper(ap)+"_01", kind, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for role, c := range map[string]*pki.Credential{"sign": p.Sign, "enc": p.Encrypt} {
-			k, err := pki.KeyPEM(c.Key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			write(ap+"-"+role+"-key.pem", k)
-			write(ap+"-"+role+".pem", pki.CertPEM(c.Cert))
+	for _, args := range [][]string{
+		{"pki", "ca", "-profile", string(kind), "-out", filepath.Join(dir, "ca")},
+		{"pki", "issue", "-profile", string(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_FR_01", "-out", filepath.Join(dir, "fr")},
+		{"pki", "issue", "-profile", string(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_DE_01", "-out", filepath.Join(dir, "de")},
+	} {
+		var out, errOut bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		if code := Main(context.Background(), env, args); code != 0 {
+			t.Fatalf("oots %s: exit %d: %s", strings.Join(args, " "), code, errOut.String())
 		}
 	}
 }
@@ -79,7 +68,7 @@ func TestAS4PackUnpack(t *testing.T) {
 			p := func(n string) string { return filepath.Join(dir, n) }
 
 			code, stdout, stderr := runAS4CLI(t, "pack", "--pmode", pm, "--leg", "ootsRequestLeg", "--to", "AP_DE_01",
-				"--key", p("fr-sign-key.pem"), "--cert", p("fr-sign.pem"), "--peer-cert", p("de-enc.pem"),
+				"--key", p("fr/AP_FR_01.sign.key.pem"), "--cert", p("fr/AP_FR_01.sign.cert.pem"), "--peer-cert", p("de/AP_DE_01.enc.cert.pem"),
 				"--payload", "q1@oots.eu="+payload+";type=application/x-ebrs+xml",
 				"--property", "originalSender=00000000000002;type=urn:cef.eu:names:identifier:EAS:0009",
 				"--property", "finalRecipient=DE73524311;type=urn:cef.eu:names:identifier:EAS:9930",
@@ -99,13 +88,13 @@ func TestAS4PackUnpack(t *testing.T) {
 			}
 
 			out := filepath.Join(dir, "out")
-			unpack := []string{"unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de-enc-key.pem"), "--trust", p("ca.pem"), "-d", out}
+			unpack := []string{"unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de/AP_DE_01.enc.key.pem"), "--trust", p("ca/ca.cert.pem"), "-d", out}
 			resp := p("response.http")
-			code, stdout, stderr = runAS4CLI(t, append(unpack, "--response", resp, "--sign-key", p("de-sign-key.pem"), "--sign-cert", p("de-sign.pem"), req)...)
+			code, stdout, stderr = runAS4CLI(t, append(unpack, "--response", resp, "--sign-key", p("de/AP_DE_01.sign.key.pem"), "--sign-cert", p("de/AP_DE_01.sign.cert.pem"), req)...)
 			if code != 0 {
 				t.Fatalf("unpack: exit %d: %s", code, stderr)
 			}
-			store, err := trust.LoadFiles(p("ca.pem"))
+			store, err := trust.LoadFiles(p("ca/ca.cert.pem"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,13 +125,13 @@ func TestAS4PackUnpack(t *testing.T) {
 			}
 
 			// A message for another access point, a tampered message and a stale one are rejected with exit 1.
-			code, _, stderr = runAS4CLI(t, append([]string{"unpack", "--pmode", pm, "--self", "AP_FR_01", "--key", p("de-enc-key.pem"), "--trust", p("ca.pem"), "-d", out}, req)...)
+			code, _, stderr = runAS4CLI(t, append([]string{"unpack", "--pmode", pm, "--self", "AP_FR_01", "--key", p("de/AP_DE_01.enc.key.pem"), "--trust", p("ca/ca.cert.pem"), "-d", out}, req)...)
 			if code != 1 || !strings.Contains(stderr, "EBMS:0010") {
 				t.Errorf("wrong recipient: exit %d, %s", code, stderr)
 			}
 			tampered := filepath.Join(dir, "tampered.http")
 			os.WriteFile(tampered, bytes.Replace(raw, []byte("DE73524311"), []byte("DE73524312"), 1), 0o644)
-			code, _, stderr = runAS4CLI(t, append(unpack, "--response", resp, "--sign-key", p("de-sign-key.pem"), "--sign-cert", p("de-sign.pem"), tampered)...)
+			code, _, stderr = runAS4CLI(t, append(unpack, "--response", resp, "--sign-key", p("de/AP_DE_01.sign.key.pem"), "--sign-cert", p("de/AP_DE_01.sign.cert.pem"), tampered)...)
 			if code != 1 || !strings.Contains(stderr, "EBMS:0101") {
 				t.Errorf("tampered: exit %d, %s", code, stderr)
 			}
@@ -153,12 +142,12 @@ func TestAS4PackUnpack(t *testing.T) {
 			// for pack, the parties' signing certificates as the trust store.
 			req2 := p("request2.http")
 			code, _, stderr = runAS4CLI(t, "pack", "--pmode", pm, "--leg", "ootsRequestLeg", "--to", "AP_DE_01",
-				"--key", p("fr-sign-key.pem"), "--cert", p("fr-sign.pem"),
+				"--key", p("fr/AP_FR_01.sign.key.pem"), "--cert", p("fr/AP_FR_01.sign.cert.pem"),
 				"--payload", "="+payload+";type=application/x-ebrs+xml", "--property", "originalSender=a", "--property", "finalRecipient=b", "-o", req2)
 			if code != 0 {
 				t.Fatalf("pack with P-Mode certificates: exit %d: %s", code, stderr)
 			}
-			code, _, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de-enc-key.pem"), "-d", p("out2"), req2)
+			code, _, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de/AP_DE_01.enc.key.pem"), "-d", p("out2"), req2)
 			if code != 0 {
 				t.Fatalf("unpack with P-Mode certificates: exit %d: %s", code, stderr)
 			}
@@ -197,7 +186,7 @@ func TestAS4PackDomibusPMode(t *testing.T) {
 	os.WriteFile(p("q.xml"), []byte("<q/>"), 0o644)
 	pm := testenv.Spec(t, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml")
 	code, _, stderr := runAS4CLI(t, "pack", "--pmode", pm, "--leg", "ootsRequestLeg",
-		"--key", p("fr-sign-key.pem"), "--cert", p("fr-sign.pem"), "--peer-cert", p("de-enc.pem"),
+		"--key", p("fr/AP_FR_01.sign.key.pem"), "--cert", p("fr/AP_FR_01.sign.cert.pem"), "--peer-cert", p("de/AP_DE_01.enc.cert.pem"),
 		"--payload", "="+p("q.xml")+";type=application/x-ebrs+xml",
 		"--property", "originalSender=a", "--property", "finalRecipient=b", "-o", p("r.http"))
 	if code != 0 {
@@ -207,7 +196,7 @@ func TestAS4PackDomibusPMode(t *testing.T) {
 	if !bytes.HasPrefix(raw, []byte("POST /domibus/services/msh HTTP/1.1\r\nHost: localhost:8080\r\n")) {
 		t.Errorf("request starts %q", raw[:80])
 	}
-	code, _, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--key", p("de-enc-key.pem"), "--trust", p("ca.pem"), "-d", p("out"), p("r.http"))
+	code, _, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--key", p("de/AP_DE_01.enc.key.pem"), "--trust", p("ca/ca.cert.pem"), "-d", p("out"), p("r.http"))
 	if code != 0 {
 		t.Fatalf("unpack: exit %d: %s", code, stderr)
 	}
