@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -710,5 +711,59 @@ func TestPayloadMaxSize(t *testing.T) {
 		}
 		in.Close()
 		p.Close()
+	}
+}
+
+// Temporary files (compressed and encrypted parts on the sending side,
+// spilled and decrypted parts on the receiving side) are removed by Close,
+// and by Unpack itself when it rejects a message.
+func TestTemporaryFilesRemoved(t *testing.T) {
+	f := getFixture(t, pmode.ProfileAS4v20)
+	c := config(pmode.ProfileAS4v20)
+	s, r := f.senderOf(t, c), f.receiverOf(t, c)
+	big := strings.Repeat("0123456789abcdef", 1<<17) // 2 MiB: past every in-memory threshold
+	out := request()
+	out.Payloads = append(out.Payloads, memPayload("big@oots", "text/plain", big))
+	c.Legs[0].Payload.Compress = false
+	p, err := s.Pack(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(dir string) int {
+		es, _ := os.ReadDir(dir)
+		return len(es)
+	}
+	if count(s.TempDir) == 0 {
+		t.Fatal("expected the encrypted 2 MiB part in a file")
+	}
+	var body bytes.Buffer
+	if err := p.WriteBody(&body); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if n := count(s.TempDir); n != 0 {
+		t.Errorf("Packed.Close left %d files", n)
+	}
+	in, err := r.Unpack(p.ContentType(), bytes.NewReader(body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readAll(t, in.Payloads[2]); got != big {
+		t.Error("big payload changed")
+	}
+	if count(r.TempDir) == 0 {
+		t.Error("expected spilled files while the message is open")
+	}
+	in.Close()
+	if n := count(r.TempDir); n != 0 {
+		t.Errorf("Inbound.Close left %d files", n)
+	}
+	// Rejected after spilling: nothing left behind.
+	bad := bytes.Replace(body.Bytes(), []byte("DE73524311"), []byte("DE73524312"), 1)
+	if _, err := r.Unpack(p.ContentType(), bytes.NewReader(bad)); err == nil {
+		t.Fatal("tampered message accepted")
+	}
+	if n := count(r.TempDir); n != 0 {
+		t.Errorf("rejected Unpack left %d files", n)
 	}
 }

@@ -35,8 +35,10 @@ type Payload struct {
 	// Properties are further part properties; MimeType, CharacterSet and
 	// CompressionType are set from the fields above.
 	Properties []Property
-	// Open returns the content. Pack calls it once; Unpack's payloads may be
-	// opened several times.
+	// Open returns the content. It may be called more than once (signing
+	// and encryption read an uncompressed payload separately; compression
+	// reads it once), and must give the same bytes each time. Unpack's
+	// payloads may be opened as often as needed until Inbound.Close.
 	Open func() (io.ReadCloser, error)
 }
 
