@@ -7,6 +7,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/codelist"
+	"github.com/oots-go/oots/regrep"
 )
 
 // Check runs the content checks of the model on a message: identifiers,
@@ -46,11 +47,16 @@ type checker struct {
 }
 
 func (c *checker) add(rule, loc, format string, args ...any) {
-	c.findings = append(c.findings, check.Finding{Rule: rule, Flag: check.Error, Location: loc, Message: fmt.Sprintf(format, args...)})
+	c.findings = regrep.AppendFinding(c.findings, check.Finding{Rule: rule, Flag: check.Error, Location: loc, Message: fmt.Sprintf(format, args...)})
 }
 
 func (c *checker) warn(rule, loc, format string, args ...any) {
-	c.findings = append(c.findings, check.Finding{Rule: rule, Flag: check.Warning, Location: loc, Message: fmt.Sprintf(format, args...)})
+	c.findings = regrep.AppendFinding(c.findings, check.Finding{Rule: rule, Flag: check.Warning, Location: loc, Message: fmt.Sprintf(format, args...)})
+}
+
+// objectLoc names a registry object by its id: cheap, unlike a path.
+func objectLoc(o *regrep.RegistryObject) string {
+	return fmt.Sprintf("rim:RegistryObject[@id='%s']", o.ID)
 }
 
 func (c *checker) versionEDM() {
@@ -167,7 +173,7 @@ func (c *checker) response(r *QueryResponse) {
 		c.evidence(e, true)
 	}
 	for _, p := range r.Packages {
-		c.uuidURN(p.Path, "package id", p.ID)
+		c.uuidURN(objectLoc(&p.RegistryObject), "package id", p.ID)
 		mains := 0
 		for _, e := range p.Evidence {
 			switch e.Role() {
@@ -175,30 +181,31 @@ func (c *checker) response(r *QueryResponse) {
 				mains++
 			case RoleAnnex, RoleHumanReadableVersion, RoleTranslation:
 			default:
-				c.add(RuleCode, e.Path, "evidence object %s has no classification of scheme %s with node MainEvidence, Annex, HumanReadableVersion or Translation", e.ID, ClassificationSchemeEDM)
+				c.add(RuleCode, objectLoc(&e.RegistryObject), "evidence object %s has no classification of scheme %s with node MainEvidence, Annex, HumanReadableVersion or Translation", e.ID, ClassificationSchemeEDM)
 			}
 			c.evidence(e, e.Role() == RoleMainEvidence)
 		}
 		if mains != 1 {
-			c.add(RuleContent, p.Path, "a registry package holds exactly one MainEvidence, not %d", mains)
+			c.add(RuleContent, objectLoc(&p.RegistryObject), "a registry package holds exactly one MainEvidence, not %d", mains)
 		}
 	}
 }
 
 func (c *checker) evidence(e *EvidenceObject, main bool) {
-	c.uuidURN(e.Path, "evidence object id", e.ID)
+	loc := objectLoc(&e.RegistryObject)
+	c.uuidURN(loc, "evidence object id", e.ID)
 	md := &e.Metadata
 	if main {
 		for name, missing := range map[string]bool{"IsAbout": md.IsAbout == nil, "IssuingAuthority": md.IssuingAuthority == nil, "IsConformantTo": md.IsConformantTo == nil, "IssuingDate": md.IssuingDate == ""} {
 			if missing {
-				c.add(RuleContent, e.Path+"/EvidenceMetadata/Evidence", "element sdg:%s is required on the (main) evidence", name)
+				c.add(RuleContent, loc+"/EvidenceMetadata/Evidence", "element sdg:%s is required on the (main) evidence", name)
 			}
 		}
 	}
 	if e.RepositoryItemRef != nil && !strings.HasPrefix(e.RepositoryItemRef.Href, "cid:") {
-		c.warn(RuleURL, e.Path+"/rim:RepositoryItemRef", "repository item reference %q does not name a payload part (cid:)", e.RepositoryItemRef.Href)
+		c.warn(RuleURL, loc+"/rim:RepositoryItemRef", "repository item reference %q does not name a payload part (cid:)", e.RepositoryItemRef.Href)
 	}
-	c.walk(e.Path+"/EvidenceMetadata/Evidence", md)
+	c.walk(loc+"/EvidenceMetadata/Evidence", md)
 }
 
 func (c *checker) errorResponse(r *ErrorResponse) {
@@ -219,10 +226,7 @@ func (c *checker) errorResponse(r *ErrorResponse) {
 }
 
 func (c *checker) exception(x *Exception, k Kind) {
-	loc := "/rs:Exception"
-	if x.base != nil {
-		loc = x.base.Path
-	}
+	loc := fmt.Sprintf("rs:Exception[@code='%s']", x.Code)
 	lists := map[Kind]*codelist.List{KindEvidenceError: codelist.EDMErrorCodes, KindEBError: codelist.EBErrorCodes, KindDSDError: codelist.DSDErrorCodes, KindLCMError: codelist.LCMErrorCodes}
 	if l := lists[k]; l != nil && !l.Contains(x.Code) {
 		c.add(RuleCode, loc+"/@code", "error code %q is not in code list %s", x.Code, l.ShortName)

@@ -75,7 +75,10 @@ type sdgDecoder struct {
 }
 
 func (d *sdgDecoder) add(rule string, flag check.Flag, el *xmltree.Element, format string, args ...any) {
-	d.findings = append(d.findings, check.Finding{Rule: rule, Flag: flag, Location: el.Path(), Message: fmt.Sprintf(format, args...)})
+	if len(d.findings) >= regrep.MaxFindings {
+		return // do not even compute the location
+	}
+	d.findings = regrep.AppendFinding(d.findings, check.Finding{Rule: rule, Flag: flag, Location: el.Path(), Message: fmt.Sprintf(format, args...)})
 }
 
 // decode fills the struct pointed to by v from el.

@@ -215,7 +215,7 @@ func (x *Exception) exception() *regrep.Exception {
 
 func decodeErrorResponse(d *sdgDecoder, r *regrep.QueryResponse, k Kind, v Version) *ErrorResponse {
 	e := &ErrorResponse{kind: k, Specification: v, RequestID: r.RequestID, base: r}
-	s := newSlotSet(d, "/query:QueryResponse", r.Slots)
+	s := newSlotSet(d, at("/query:QueryResponse"), r.Slots)
 	s.str("SpecificationIdentifier", k == KindEvidenceError)
 	if k == KindEvidenceError {
 		e.EvidenceResponseIdentifier = s.str("EvidenceResponseIdentifier", true)
@@ -233,7 +233,7 @@ func decodeErrorResponse(d *sdgDecoder, r *regrep.QueryResponse, k Kind, v Versi
 		e.Exceptions = append(e.Exceptions, decodeException(d, x))
 	}
 	if len(r.Exceptions) == 0 {
-		s.finding(regrep.RuleMissing, "/query:QueryResponse", "error response without rs:Exception")
+		s.finding(regrep.RuleMissing, at("/query:QueryResponse"), "error response without rs:Exception")
 	}
 	return e
 }

@@ -99,7 +99,7 @@ func NewQueryRequest(v Version, id string, issued time.Time) *QueryRequest {
 
 func decodeQueryRequest(d *sdgDecoder, r *regrep.QueryRequest, v Version) *QueryRequest {
 	q := &QueryRequest{Specification: v, ID: r.ID, Lang: r.Lang, ResponseOption: r.ResponseOption, QueryDefinition: r.Query.Definition, base: r}
-	top := newSlotSet(d, "/query:QueryRequest", r.Slots)
+	top := newSlotSet(d, at("/query:QueryRequest"), r.Slots)
 	top.str("SpecificationIdentifier", true)
 	q.IssueDateTime = top.dateTime("IssueDateTime", true)
 	if sl := top.take("Procedure", true, regrep.InternationalStringValueType, regrep.StringValueType); sl != nil {
@@ -129,7 +129,7 @@ func decodeQueryRequest(d *sdgDecoder, r *regrep.QueryRequest, v Version) *Query
 	q.OtherSlots = top.rest()
 	q.origTop = top.orig
 
-	qs := newSlotSet(d, "/query:QueryRequest/query:Query", r.Query.Slots)
+	qs := newSlotSet(d, at("/query:QueryRequest/query:Query"), r.Query.Slots)
 	var np, ar Person
 	var lp LegalPerson
 	var er DataServiceEvidenceType

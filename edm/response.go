@@ -119,7 +119,7 @@ func decodeEvidenceObject(d *sdgDecoder, o *regrep.RegistryObject) *EvidenceObje
 
 func decodeQueryResponse(d *sdgDecoder, r *regrep.QueryResponse, v Version) *QueryResponse {
 	q := &QueryResponse{Specification: v, RequestID: r.RequestID, base: r}
-	s := newSlotSet(d, "/query:QueryResponse", r.Slots)
+	s := newSlotSet(d, at("/query:QueryResponse"), r.Slots)
 	s.str("SpecificationIdentifier", true)
 	q.EvidenceResponseIdentifier = s.str("EvidenceResponseIdentifier", true)
 	q.IssueDateTime = s.dateTime("IssueDateTime", true)

@@ -1,6 +1,8 @@
 package edm
 
 import (
+	"fmt"
+
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/xmltree"
 	"github.com/oots-go/oots/regrep"
@@ -72,8 +74,10 @@ func decodeObject(d *sdgDecoder, o *regrep.RegistryObject) *Object {
 		el := sl.Value.Any[0]
 		mk, ok := payloads[el.Local]
 		if !ok || el.Space != NamespaceSDG {
-			d.add(regrep.RuleUnknownElement, check.Error, el, "element %s is not a known registry object payload; kept as is", el.Name)
-			d.findings[len(d.findings)-1].Location = sl.Value.Path + d.findings[len(d.findings)-1].Location
+			if len(d.findings) < regrep.MaxFindings {
+				d.findings = regrep.AppendFinding(d.findings, check.Finding{Rule: regrep.RuleUnknownElement, Flag: check.Error,
+					Location: sl.Value.Path() + "/" + el.QName(), Message: fmt.Sprintf("element %s is not a known registry object payload; kept as is", el.Name)})
+			}
 			continue
 		}
 		p := mk()
@@ -152,7 +156,7 @@ func (r *ServiceResponse) DataServices() []*DataServiceEvidenceType {
 
 func decodeServiceResponse(d *sdgDecoder, r *regrep.QueryResponse, k Kind, v Version) *ServiceResponse {
 	s := &ServiceResponse{kind: k, Specification: v, RequestID: r.RequestID, StartIndex: r.StartIndex, TotalResultCount: r.TotalResultCount, base: r}
-	set := newSlotSet(d, "/query:QueryResponse", r.Slots)
+	set := newSlotSet(d, at("/query:QueryResponse"), r.Slots)
 	set.str("SpecificationIdentifier", false)
 	s.OtherSlots = set.rest()
 	s.orig = set.orig
@@ -217,7 +221,7 @@ func (s *SubmitObjectsRequest) Version() Version { return CSv1 }
 
 func decodeSubmit(d *sdgDecoder, r *regrep.SubmitObjectsRequest, k Kind, _ Version) *SubmitObjectsRequest {
 	s := &SubmitObjectsRequest{kind: k, ID: r.ID, base: r}
-	set := newSlotSet(d, "/lcm:SubmitObjectsRequest", r.Slots)
+	set := newSlotSet(d, at("/lcm:SubmitObjectsRequest"), r.Slots)
 	r2 := *r
 	r2.Slots = set.rest()
 	s.base = &r2

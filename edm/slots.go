@@ -29,19 +29,25 @@ const (
 // taken once by name; what is left is unknown.
 type slotSet struct {
 	d     *sdgDecoder
-	owner string // path of the owning element, for findings
+	owner func() string // path of the owning element, for findings
 	slots []*regrep.Slot
 	taken map[*regrep.Slot]bool
 	order []string // names in the order they were asked for
 	orig  map[string]*regrep.Slot
 }
 
-func newSlotSet(d *sdgDecoder, owner string, slots []*regrep.Slot) *slotSet {
+// at returns a constant location.
+func at(loc string) func() string { return func() string { return loc } }
+
+func newSlotSet(d *sdgDecoder, owner func() string, slots []*regrep.Slot) *slotSet {
 	return &slotSet{d: d, owner: owner, slots: slots, taken: map[*regrep.Slot]bool{}, orig: map[string]*regrep.Slot{}}
 }
 
-func (s *slotSet) finding(rule, loc, format string, args ...any) {
-	s.d.findings = append(s.d.findings, check.Finding{Rule: rule, Flag: check.Error, Location: loc, Message: fmt.Sprintf(format, args...)})
+func (s *slotSet) finding(rule string, loc func() string, format string, args ...any) {
+	if len(s.d.findings) >= regrep.MaxFindings {
+		return
+	}
+	s.d.findings = regrep.AppendFinding(s.d.findings, check.Finding{Rule: rule, Flag: check.Error, Location: loc(), Message: fmt.Sprintf(format, args...)})
 }
 
 // take returns the slot with the given name and the wanted value type, or
@@ -179,11 +185,14 @@ func (s *slotSet) rest() []*regrep.Slot {
 
 // decodeAt decodes el (a copy whose paths start at itself) reporting
 // locations under base.
-func (d *sdgDecoder) decodeAt(base string, el *xmltree.Element, v any) {
+func (d *sdgDecoder) decodeAt(base func() string, el *xmltree.Element, v any) {
 	n := len(d.findings)
 	d.decode(el, v)
-	for i := n; i < len(d.findings); i++ {
-		d.findings[i].Location = base + d.findings[i].Location
+	if len(d.findings) > n {
+		b := base()
+		for i := n; i < len(d.findings); i++ {
+			d.findings[i].Location = b + d.findings[i].Location
+		}
 	}
 }
 

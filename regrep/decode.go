@@ -8,17 +8,43 @@ import (
 	"github.com/oots-go/oots/internal/xmltree"
 )
 
+// MaxFindings bounds the findings of one parse: beyond it a document is
+// hopeless, and computing more locations would only cost time.
+const MaxFindings = 200
+
+// RuleTooMany is the rule of the last finding when MaxFindings is reached.
+const RuleTooMany = "OOTS-TOO-MANY-FINDINGS"
+
 // decoder collects the findings of one parse.
 type decoder struct {
 	findings []check.Finding
 }
 
 func (d *decoder) add(rule string, flag check.Flag, el *xmltree.Element, format string, args ...any) {
-	loc := ""
-	if el != nil {
-		loc = el.Path()
+	if len(d.findings) >= MaxFindings {
+		return // do not even compute the location
 	}
-	d.findings = append(d.findings, check.Finding{Rule: rule, Flag: flag, Location: loc, Message: fmt.Sprintf(format, args...)})
+	d.findings = AppendFinding(d.findings, check.Finding{Rule: rule, Flag: flag, Location: pathOf(el), Message: fmt.Sprintf(format, args...)})
+}
+
+// AppendFinding appends f unless fs already holds MaxFindings findings; the
+// finding that reaches the bound is replaced by one saying so.
+func AppendFinding(fs []check.Finding, f check.Finding) []check.Finding {
+	switch {
+	case len(fs) < MaxFindings-1:
+		return append(fs, f)
+	case len(fs) == MaxFindings-1:
+		return append(fs, check.Finding{Rule: RuleTooMany, Flag: check.Error, Location: f.Location,
+			Message: fmt.Sprintf("more than %d findings; the rest are not reported", MaxFindings-1)})
+	}
+	return fs
+}
+
+func pathOf(el *xmltree.Element) string {
+	if el == nil {
+		return ""
+	}
+	return el.Path()
 }
 
 // unknown records a child element the model does not know; it is kept.

@@ -80,9 +80,12 @@ type Exception struct {
 	Slots                           []*Slot
 	OtherAttrs                      []xmltree.Attr
 	Extras                          []*xmltree.Element
-	// Path is the location of the parsed element (not written back).
-	Path string
+
+	src *xmltree.Element // the parsed element, for Path
 }
+
+// Path returns the location of the parsed exception, or "" for a built one.
+func (e *Exception) Path() string { return pathOf(e.src) }
 
 // Slot returns the exception's slot with the given name, or nil.
 func (e *Exception) Slot(name string) *Slot { return Find(e.Slots, name) }
@@ -199,7 +202,7 @@ func (d *decoder) registryResponse(el *xmltree.Element, r *RegistryResponse, ext
 }
 
 func (d *decoder) exception(el *xmltree.Element) *Exception {
-	e := &Exception{Path: el.Path()}
+	e := &Exception{src: el}
 	if t, ok := xsiType(el); ok {
 		e.Type = t
 	}

@@ -52,9 +52,13 @@ type RegistryObject struct {
 
 	OtherAttrs []xmltree.Attr
 	Extras     []*xmltree.Element
-	// Path is the location of the parsed element (not written back).
-	Path string
+
+	src *xmltree.Element // the parsed element, for Path
 }
+
+// Path returns the location of the parsed object, or "" for a built one.
+// It costs a walk to the root: call it when reporting, not for every object.
+func (o *RegistryObject) Path() string { return pathOf(o.src) }
 
 // VersionInfo is a rim:VersionInfoType.
 type VersionInfo struct {
@@ -73,7 +77,7 @@ type SimpleLink struct {
 func (o *RegistryObject) Slot(name string) *Slot { return Find(o.Slots, name) }
 
 func (d *decoder) object(el *xmltree.Element) *RegistryObject {
-	o := &RegistryObject{Path: el.Path()}
+	o := &RegistryObject{src: el}
 	if t, ok := xsiType(el); ok {
 		if t.Space != NamespaceRIM {
 			d.add(RuleValueType, check.Error, el, "%s has an unknown xsi:type %s", el.QName(), t)

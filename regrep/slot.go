@@ -55,9 +55,12 @@ type Slot struct {
 	Value      *SlotValue // rim:SlotValue, nil when absent
 	OtherAttrs []xmltree.Attr
 	Extras     []*xmltree.Element
-	// Path is the location of the parsed element (not written back).
-	Path string
+
+	src *xmltree.Element // the parsed element, for Path
 }
+
+// Path returns the location of the parsed slot, or "" for a built one.
+func (s *Slot) Path() string { return pathOf(s.src) }
 
 // SlotValue is a rim:SlotValue (or a rim:Element of a collection): a value
 // of one of the ValueType kinds. Which fields are used depends on Type.
@@ -79,9 +82,12 @@ type SlotValue struct {
 	Slots      []*Slot // rim:Slot inside the value (ValueType is extensible)
 	OtherAttrs []xmltree.Attr
 	Extras     []*xmltree.Element // rim:Map of a MapValueType, unknown elements
-	// Path is the location of the parsed element (not written back).
-	Path string
+
+	src *xmltree.Element // the parsed element, for Path
 }
+
+// Path returns the location of the parsed value, or "" for a built one.
+func (v *SlotValue) Path() string { return pathOf(v.src) }
 
 // InternationalString is a rim:InternationalStringType: localized strings.
 type InternationalString struct {
@@ -189,7 +195,7 @@ func (d *decoder) slots(el *xmltree.Element) []*Slot {
 }
 
 func (d *decoder) slot(el *xmltree.Element) *Slot {
-	s := &Slot{Path: el.Path()}
+	s := &Slot{src: el}
 	s.OtherAttrs = d.attrs(el, map[xmltree.Name]*string{{Local: "name"}: &s.Name, {Local: "type"}: &s.Type})
 	d.require(el, "name", s.Name)
 	d.text(el)
@@ -210,7 +216,7 @@ func (d *decoder) slot(el *xmltree.Element) *Slot {
 }
 
 func (d *decoder) value(el *xmltree.Element) *SlotValue {
-	v := &SlotValue{Path: el.Path()}
+	v := &SlotValue{src: el}
 	t, ok := xsiType(el)
 	switch {
 	case !ok:
