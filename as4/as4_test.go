@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -765,5 +766,61 @@ func TestTemporaryFilesRemoved(t *testing.T) {
 	}
 	if n := count(r.TempDir); n != 0 {
 		t.Errorf("rejected Unpack left %d files", n)
+	}
+}
+
+// One exchange over real HTTP: the sender posts with Packed.Request, the
+// receiving handler unpacks and answers with a signed receipt on the same
+// connection, and the sender checks it (AS4 one-way/push, synchronous receipt).
+func TestExchangeOverHTTP(t *testing.T) {
+	f := getFixture(t, pmode.ProfileAS4v20)
+	c := config(pmode.ProfileAS4v20)
+	r := f.receiverOf(t, c)
+	signCfg := &wssec.SignConfig{Profile: wssec.AS4v20, SigningKey: f.receiver.Sign.Signer(), SigningCert: f.receiver.Sign.Cert, Now: clock}
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var signal *as4.Messaging
+		in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+		if err != nil {
+			signal, _ = r.ErrorSignal(err)
+		} else {
+			defer in.Close()
+			got = readAll(t, in.Payloads[0])
+			signal, _ = r.Receipt(in)
+		}
+		body, err := as4.SignSignal(signal, signCfg)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
+		w.Write(body)
+	}))
+	defer srv.Close()
+
+	p, err := f.senderOf(t, c).Pack(request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	req, err := p.Request(srv.URL + "/as4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sig, err := as4.ReadSignal(resp.Header.Get("Content-Type"), resp.Body,
+		&wssec.VerifyConfig{Profile: wssec.AS4v20, RequireSignature: true, Trust: f.store, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := as4.CheckReceipt(p, sig); err != nil {
+		t.Fatal(err)
+	}
+	if want := readAll(t, request().Payloads[0]); got != want {
+		t.Errorf("server got %q", got)
 	}
 }

@@ -171,7 +171,8 @@ func (p *Packed) WriteRequest(w io.Writer, endpoint string) error {
 }
 
 // Request returns an HTTP request that streams the package to endpoint (or
-// the P-Mode endpoint when empty).
+// the P-Mode endpoint when empty). A goroutine writes the body as it is
+// read: send the request or close its Body.
 func (p *Packed) Request(endpoint string) (*http.Request, error) {
 	if endpoint == "" {
 		endpoint = p.Endpoint
