@@ -1,5 +1,11 @@
 package xpath
 
+import "sync"
+
+// ctxPool recycles evaluation states: a rule engine evaluates many small
+// expressions per document.
+var ctxPool = sync.Pool{New: func() any { return new(evalCtx) }}
+
 // expr is a node of a compiled expression tree.
 type expr interface {
 	eval(c *evalCtx) (Sequence, error)
@@ -11,7 +17,12 @@ func (e *Expr) Evaluate(ctx *Context) (res Sequence, err error) {
 	if ctx == nil {
 		ctx = &Context{}
 	}
-	c := &evalCtx{item: ctx.Item, current: ctx.Item, pos: ctx.Position, size: ctx.Size, nowFn: ctx.Now, cancel: ctx.Cancel}
+	c := ctxPool.Get().(*evalCtx)
+	*c = evalCtx{item: ctx.Item, current: ctx.Item, pos: ctx.Position, size: ctx.Size, nowFn: ctx.Now, cancel: ctx.Cancel}
+	defer func() {
+		*c = evalCtx{}
+		ctxPool.Put(c)
+	}()
 	if c.pos == 0 {
 		c.pos = 1
 	}

@@ -1,6 +1,8 @@
 package xpath
 
 import (
+	"sort"
+	"strings"
 	"time"
 )
 
@@ -185,10 +187,10 @@ func (e *quantExpr) eval(c *evalCtx) (Sequence, error) {
 			return nil, err
 		}
 		if b != e.every {
-			return Sequence{Boolean(b)}, nil
+			return boolSeq(b), nil
 		}
 	}
-	return Sequence{Boolean(e.every)}, nil
+	return boolSeq(e.every), nil
 }
 
 type logicExpr struct {
@@ -206,7 +208,7 @@ func (e *logicExpr) eval(c *evalCtx) (Sequence, error) {
 		return nil, err
 	}
 	if b == e.or {
-		return Sequence{Boolean(b)}, nil
+		return boolSeq(b), nil
 	}
 	v, err = e.r.eval(c)
 	if err != nil {
@@ -216,7 +218,7 @@ func (e *logicExpr) eval(c *evalCtx) (Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Sequence{Boolean(b)}, nil
+	return boolSeq(b), nil
 }
 
 // --- comparisons ---
@@ -232,14 +234,35 @@ func (e *generalCmp) eval(c *evalCtx) (Sequence, error) {
 		return nil, err
 	}
 	if len(l) == 0 {
-		return Sequence{Boolean(false)}, nil
+		return boolSeq(false), nil
 	}
 	r, err := e.r.eval(c)
 	if err != nil {
 		return nil, err
 	}
 	if len(r) == 0 {
-		return Sequence{Boolean(false)}, nil
+		return boolSeq(false), nil
+	}
+	if len(r) == 1 {
+		if str, ok := r[0].(String); ok {
+			// Untyped (node) values compare with a string as strings.
+			for _, x := range l {
+				if n, ok := x.(Node); ok {
+					if e.op.holds(strings.Compare(n.StringValue(), string(str))) {
+						return seqTrue, nil
+					}
+					continue
+				}
+				ok, err := compareGeneral(e.op, x, str)
+				if err != nil {
+					return nil, err
+				}
+				if ok {
+					return seqTrue, nil
+				}
+			}
+			return seqFalse, nil
+		}
 	}
 	if len(l) > 1 {
 		r = atomizeSeq(r)
@@ -255,11 +278,11 @@ func (e *generalCmp) eval(c *evalCtx) (Sequence, error) {
 				return nil, err
 			}
 			if ok {
-				return Sequence{Boolean(true)}, nil
+				return boolSeq(true), nil
 			}
 		}
 	}
-	return Sequence{Boolean(false)}, nil
+	return boolSeq(false), nil
 }
 
 type valueCmp struct {
@@ -306,7 +329,7 @@ func (e *valueCmp) eval(c *evalCtx) (Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Sequence{Boolean(b)}, nil
+	return boolSeq(b), nil
 }
 
 type nodeCmp struct {
@@ -340,11 +363,11 @@ func (e *nodeCmp) eval(c *evalCtx) (Sequence, error) {
 	}
 	switch e.op {
 	case "is":
-		return Sequence{Boolean(a == b)}, nil
+		return boolSeq(a == b), nil
 	case "<<":
-		return Sequence{Boolean(a != b && before(a, b))}, nil
+		return boolSeq(a != b && before(a, b)), nil
 	}
-	return Sequence{Boolean(a != b && before(b, a))}, nil
+	return boolSeq(a != b && before(b, a)), nil
 }
 
 // --- arithmetic, ranges, sets ---
@@ -519,6 +542,7 @@ func (e *setExpr) eval(c *evalCtx) (Sequence, error) {
 	case "union":
 		return nodeSeq(sortNodes(append(l, r...))), nil
 	}
+	// intersect, except
 	in := make(map[Node]bool, len(r))
 	for _, n := range r {
 		in[n] = true
@@ -544,7 +568,7 @@ func (e *instanceExpr) eval(c *evalCtx) (Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Sequence{Boolean(e.st.matches(s))}, nil
+	return boolSeq(e.st.matches(s)), nil
 }
 
 type treatExpr struct {
@@ -587,13 +611,13 @@ func (e *castExpr) eval(c *evalCtx) (Sequence, error) {
 	}
 	if e.castable {
 		if err != nil {
-			return Sequence{Boolean(false)}, nil
+			return boolSeq(false), nil
 		}
 		if !ok {
-			return Sequence{Boolean(true)}, nil
+			return boolSeq(true), nil
 		}
 		_, cerr := castAtomic(x, e.to)
-		return Sequence{Boolean(cerr == nil)}, nil
+		return boolSeq(cerr == nil), nil
 	}
 	if err != nil || !ok {
 		return nil, err
@@ -686,16 +710,18 @@ func (s *axisStep) eval(c *evalCtx) (Sequence, error) {
 	if err != nil {
 		return nil, err
 	}
-	ns, err := s.apply(c, r, nil)
-	if err != nil {
-		return nil, err
-	}
-	return nodeSeq(ns), nil
+	return s.apply(c, r, nil)
+}
+
+// byName reports whether the test selects elements by one expanded name,
+// so that the document's name index can answer a descendant axis.
+func (t *nodeTest) byName() bool {
+	return t.kind == ElementNode && !t.anyName && !t.anyLocal && !t.anySpace && t.typed == ""
 }
 
 // apply appends to out the nodes selected by the step from context node r,
 // in document order.
-func (s *axisStep) apply(c *evalCtx, r *nodeRec, out []Node) ([]Node, error) {
+func (s *axisStep) apply(c *evalCtx, r *nodeRec, out Sequence) (Sequence, error) {
 	start := len(out)
 	nodes := r.d.nodes
 	t := s.test
@@ -718,6 +744,21 @@ func (s *axisStep) apply(c *evalCtx, r *nodeRec, out []Node) ([]Node, error) {
 			}
 		}
 	case axisDescendant, axisDescendantOrSelf:
+		if t.byName() {
+			// The name index lists the elements of each name in document
+			// order; the subtree of r is the index range (r.idx, r.end).
+			list := r.d.names[nameKey{t.space, t.local}]
+			from := r.idx + 1
+			if s.axis == axisDescendantOrSelf {
+				from = r.idx
+			}
+			i := sort.Search(len(list), func(k int) bool { return list[k] >= from })
+			for ; i < len(list) && list[i] < r.end; i++ {
+				visited++
+				out = append(out, Node{&nodes[list[i]]})
+			}
+			break
+		}
 		if s.axis == axisDescendantOrSelf && t.match(r) {
 			out = append(out, Node{r})
 		}
@@ -794,11 +835,11 @@ func (s *axisStep) apply(c *evalCtx, r *nodeRec, out []Node) ([]Node, error) {
 		return nil, err
 	}
 	if len(s.preds) > 0 && len(out) > start {
-		sel, err := filterNodes(c, out[start:], s.preds)
+		sel, err := filterItems(c, out[start:], s.preds)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out[:start], sel...)
+		out = out[:start+len(sel)]
 	}
 	if s.axis.reverse() {
 		sel := out[start:]
@@ -809,41 +850,44 @@ func (s *axisStep) apply(c *evalCtx, r *nodeRec, out []Node) ([]Node, error) {
 	return out, nil
 }
 
-// filterNodes applies predicates to nodes in axis order (XPath 2.0 §3.2.2):
-// a numeric predicate value selects by position, any other by its effective
-// boolean value. It may reuse nodes' storage.
-func filterNodes(c *evalCtx, nodes []Node, preds []expr) ([]Node, error) {
+// filterItems applies predicates to a sequence in its order (for a step,
+// the axis order; XPath 2.0 §3.2.2): a numeric predicate value selects by
+// position, any other by its effective boolean value. The result reuses
+// the storage of items (it is a prefix of it).
+func filterItems(c *evalCtx, items Sequence, preds []expr) (Sequence, error) {
 	saveItem, savePos, saveSize := c.item, c.pos, c.size
 	defer func() { c.item, c.pos, c.size = saveItem, savePos, saveSize }()
 	for _, p := range preds {
 		if lit, ok := p.(*literal); ok && len(lit.v) == 1 && isNumeric(lit.v[0]) {
 			k := toFloat(lit.v[0])
-			if k >= 1 && k <= float64(len(nodes)) && k == float64(int(k)) {
-				nodes = nodes[int(k)-1 : int(k)]
+			if k >= 1 && k <= float64(len(items)) && k == float64(int(k)) {
+				items[0] = items[int(k)-1]
+				items = items[:1]
 			} else {
-				nodes = nodes[:0]
+				items = items[:0]
 			}
 			continue
 		}
-		out := nodes[:0]
-		size := len(nodes)
+		size := len(items)
 		if err := c.tick(size); err != nil {
 			return nil, err
 		}
+		n := 0
 		for i := 0; i < size; i++ {
-			n := nodes[i]
-			c.item, c.pos, c.size = n, i+1, size
+			it := items[i]
+			c.item, c.pos, c.size = it, i+1, size
 			keep, err := predicateTrue(c, p)
 			if err != nil {
 				return nil, err
 			}
 			if keep {
-				out = append(out, n)
+				items[n] = it
+				n++
 			}
 		}
-		nodes = out
+		items = items[:n]
 	}
-	return nodes, nil
+	return items, nil
 }
 
 func predicateTrue(c *evalCtx, p expr) (bool, error) {
@@ -870,26 +914,8 @@ func (e *filterExpr) eval(c *evalCtx) (Sequence, error) {
 	if len(e.preds) == 0 {
 		return s, nil
 	}
-	saveItem, savePos, saveSize := c.item, c.pos, c.size
-	defer func() { c.item, c.pos, c.size = saveItem, savePos, saveSize }()
-	for _, p := range e.preds {
-		var out Sequence
-		if err := c.tick(len(s)); err != nil {
-			return nil, err
-		}
-		for i, it := range s {
-			c.item, c.pos, c.size = it, i+1, len(s)
-			keep, err := predicateTrue(c, p)
-			if err != nil {
-				return nil, err
-			}
-			if keep {
-				out = append(out, it)
-			}
-		}
-		s = out
-	}
-	return s, nil
+	// Filter a copy: the primary's value may be shared (a variable, a literal).
+	return filterItems(c, append(Sequence(nil), s...), e.preds)
 }
 
 type pathExpr struct {
@@ -898,15 +924,14 @@ type pathExpr struct {
 }
 
 func (e *pathExpr) eval(c *evalCtx) (Sequence, error) {
-	var cur []Node
+	var cur Sequence
 	steps := e.steps
 	if e.absolute {
 		r, err := c.contextNode()
 		if err != nil {
 			return nil, err
 		}
-		root := &r.d.nodes[0]
-		cur = []Node{{root}}
+		cur = Sequence{Node{&r.d.nodes[0]}}
 	} else {
 		switch s := steps[0].(type) {
 		case *axisStep:
@@ -926,15 +951,12 @@ func (e *pathExpr) eval(c *evalCtx) (Sequence, error) {
 			if len(steps) == 1 {
 				return v, nil
 			}
-			cur = make([]Node, 0, len(v))
 			for _, it := range v {
-				n, ok := it.(Node)
-				if !ok {
+				if _, ok := it.(Node); !ok {
 					return nil, dynErr(codePathNotNode, "a path step is applied to the atomic value %s", describe(it))
 				}
-				cur = append(cur, n)
 			}
-			cur = sortNodes(cur)
+			cur = sortItems(append(Sequence(nil), v...))
 		}
 		steps = steps[1:]
 	}
@@ -944,18 +966,22 @@ func (e *pathExpr) eval(c *evalCtx) (Sequence, error) {
 		}
 		switch s := s.(type) {
 		case *axisStep:
-			var out []Node
+			if len(cur) == 1 {
+				var err error
+				if cur, err = s.apply(c, cur[0].(Node).r, nil); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			var out Sequence
 			var err error
 			for _, n := range cur {
-				out, err = s.apply(c, n.r, out)
+				out, err = s.apply(c, n.(Node).r, out)
 				if err != nil {
 					return nil, err
 				}
 			}
-			if len(cur) > 1 {
-				out = sortNodes(out)
-			}
-			cur = out
+			cur = sortItems(out)
 		default:
 			var seq Sequence
 			saveItem, savePos, saveSize := c.item, c.pos, c.size
@@ -989,28 +1015,38 @@ func (e *pathExpr) eval(c *evalCtx) (Sequence, error) {
 				}
 				return seq, nil
 			}
-			cur = cur[:0:0]
-			for _, it := range seq {
-				cur = append(cur, it.(Node))
-			}
-			cur = sortNodes(cur)
+			cur = sortItems(seq)
 		}
 	}
-	return nodeSeq(cur), nil
+	return cur, nil
 }
 
 // optimize rewrites the tree where the result cannot change:
-// descendant-or-self::node()/child::T becomes descendant::T when the second
-// step has no predicates (positional predicates would count differently).
+//   - A/(B/C) with a relative path in parentheses becomes A/B/C (the path
+//     operator is associative on nodes), so the //(…) an engine wraps
+//     around a rule context is an ordinary path;
+//   - descendant-or-self::node()/child::T[P] becomes descendant::T[P] when
+//     no predicate P can depend on the position (a numeric value or
+//     position()/last() would count per parent, not per document).
 func optimize(e expr) expr {
 	switch x := e.(type) {
 	case *pathExpr:
+		var flat []expr
+		for _, s := range x.steps {
+			if f, ok := s.(*filterExpr); ok && len(f.preds) == 0 {
+				if p, ok := f.primary.(*pathExpr); ok && !p.absolute {
+					flat = append(flat, p.steps...)
+					continue
+				}
+			}
+			flat = append(flat, s)
+		}
 		var steps []expr
-		for i := 0; i < len(x.steps); i++ {
-			s := x.steps[i]
-			if a, ok := s.(*axisStep); ok && a.axis == axisDescendantOrSelf && a.test.kind == 0 && a.test.anyName && len(a.preds) == 0 && i+1 < len(x.steps) {
-				if b, ok := x.steps[i+1].(*axisStep); ok && b.axis == axisChild && len(b.preds) == 0 {
-					steps = append(steps, &axisStep{axis: axisDescendant, test: b.test})
+		for i := 0; i < len(flat); i++ {
+			s := flat[i]
+			if a, ok := s.(*axisStep); ok && a.axis == axisDescendantOrSelf && a.test.kind == 0 && a.test.anyName && len(a.preds) == 0 && i+1 < len(flat) {
+				if b, ok := flat[i+1].(*axisStep); ok && b.axis == axisChild && positionFree(b.preds) {
+					steps = append(steps, optimize(&axisStep{axis: axisDescendant, test: b.test, preds: b.preds}))
 					i++
 					continue
 				}
@@ -1039,6 +1075,9 @@ func optimize(e expr) expr {
 		x.l, x.r = optimize(x.l), optimize(x.r)
 	case *generalCmp:
 		x.l, x.r = optimize(x.l), optimize(x.r)
+		if a := attrCompare(x); a != nil {
+			return a
+		}
 	case *valueCmp:
 		x.l, x.r = optimize(x.l), optimize(x.r)
 	case *arithExpr:
@@ -1051,4 +1090,201 @@ func optimize(e expr) expr {
 		x.in, x.sat = optimize(x.in), optimize(x.sat)
 	}
 	return e
+}
+
+// positionFree reports whether predicates certainly select the same nodes
+// whatever the context position and size: each is of a type that is never
+// numeric (a comparison, a logical or boolean-valued expression, a path of
+// axis steps) and calls neither position() nor last() anywhere.
+func positionFree(preds []expr) bool {
+	for _, p := range preds {
+		if !neverNumeric(p) || usesFocusPosition(p) {
+			return false
+		}
+	}
+	return true
+}
+
+var booleanFunctions = map[string]bool{
+	"not": true, "boolean": true, "true": true, "false": true, "contains": true, "starts-with": true,
+	"ends-with": true, "matches": true, "exists": true, "empty": true, "lang": true, "deep-equal": true,
+}
+
+func neverNumeric(e expr) bool {
+	switch x := e.(type) {
+	case *generalCmp, *valueCmp, *nodeCmp, *logicExpr, *quantExpr, *instanceExpr:
+		return true
+	case *castExpr:
+		return x.castable
+	case *funcCall:
+		return booleanFunctions[x.name]
+	case *axisStep:
+		return true
+	case *pathExpr:
+		if len(x.steps) == 0 {
+			return true
+		}
+		_, ok := x.steps[len(x.steps)-1].(*axisStep)
+		return ok
+	}
+	return false
+}
+
+// usesFocusPosition reports whether position() or last() occurs anywhere
+// in e (conservatively, also inside nested predicates).
+func usesFocusPosition(e expr) bool {
+	found := false
+	walk(e, func(x expr) {
+		if f, ok := x.(*funcCall); ok && (f.name == "position" || f.name == "last") {
+			found = true
+		}
+	})
+	return found
+}
+
+// walk calls fn for e and every expression inside it.
+func walk(e expr, fn func(expr)) {
+	if e == nil {
+		return
+	}
+	fn(e)
+	switch x := e.(type) {
+	case *pathExpr:
+		for _, s := range x.steps {
+			walk(s, fn)
+		}
+	case *axisStep:
+		for _, p := range x.preds {
+			walk(p, fn)
+		}
+	case *filterExpr:
+		walk(x.primary, fn)
+		for _, p := range x.preds {
+			walk(p, fn)
+		}
+	case *seqExpr:
+		for _, p := range x.items {
+			walk(p, fn)
+		}
+	case *funcCall:
+		for _, p := range x.args {
+			walk(p, fn)
+		}
+	case *logicExpr:
+		walk(x.l, fn)
+		walk(x.r, fn)
+	case *generalCmp:
+		walk(x.l, fn)
+		walk(x.r, fn)
+	case *valueCmp:
+		walk(x.l, fn)
+		walk(x.r, fn)
+	case *nodeCmp:
+		walk(x.l, fn)
+		walk(x.r, fn)
+	case *arithExpr:
+		walk(x.l, fn)
+		walk(x.r, fn)
+	case *rangeExpr:
+		walk(x.l, fn)
+		walk(x.r, fn)
+	case *setExpr:
+		walk(x.l, fn)
+		walk(x.r, fn)
+	case *unaryExpr:
+		walk(x.e, fn)
+	case *ifExpr:
+		walk(x.cond, fn)
+		walk(x.then, fn)
+		walk(x.els, fn)
+	case *forExpr:
+		walk(x.in, fn)
+		walk(x.ret, fn)
+	case *quantExpr:
+		walk(x.in, fn)
+		walk(x.sat, fn)
+	case *instanceExpr:
+		walk(x.e, fn)
+	case *treatExpr:
+		walk(x.e, fn)
+	case *castExpr:
+		walk(x.e, fn)
+	}
+}
+
+var (
+	seqTrue  = Sequence{Boolean(true)}
+	seqFalse = Sequence{Boolean(false)}
+)
+
+// boolSeq returns a shared one-item sequence; sequences returned by
+// expressions are never modified in place.
+func boolSeq(b bool) Sequence {
+	if b {
+		return seqTrue
+	}
+	return seqFalse
+}
+
+// attrCmp is @name op 'literal' (or 'literal' op @name) for = and !=: the
+// most frequent predicate of the rule files, evaluated on the attribute
+// records directly. The attribute's untyped value compares with the string
+// as a string (XPath 2.0 §3.5.2), so this is exactly the general comparison.
+type attrCmp struct {
+	test  *nodeTest
+	op    cmpOp
+	value string
+}
+
+func attrCompare(g *generalCmp) expr {
+	if g.op != opEq && g.op != opNe {
+		return nil
+	}
+	step := func(e expr) *axisStep {
+		switch x := e.(type) {
+		case *axisStep:
+			return x
+		case *pathExpr:
+			if !x.absolute && len(x.steps) == 1 {
+				a, _ := x.steps[0].(*axisStep)
+				return a
+			}
+		}
+		return nil
+	}
+	lit := func(e expr) (string, bool) {
+		if l, ok := e.(*literal); ok && len(l.v) == 1 {
+			if s, ok := l.v[0].(String); ok {
+				return string(s), true
+			}
+		}
+		return "", false
+	}
+	a, v, ok := step(g.l), "", false
+	if a != nil {
+		v, ok = lit(g.r)
+	} else if a = step(g.r); a != nil {
+		v, ok = lit(g.l)
+	}
+	if !ok || a == nil || a.axis != axisAttribute || len(a.preds) > 0 {
+		return nil
+	}
+	return &attrCmp{test: a.test, op: g.op, value: v}
+}
+
+func (e *attrCmp) eval(c *evalCtx) (Sequence, error) {
+	r, err := c.contextNode()
+	if err != nil {
+		return nil, err
+	}
+	if r.kind != ElementNode {
+		return seqFalse, nil
+	}
+	nodes := r.d.nodes
+	for i := r.idx + 1; i <= r.idx+r.nattr; i++ {
+		if e.test.match(&nodes[i]) && (nodes[i].value == e.value) == (e.op == opEq) {
+			return seqTrue, nil
+		}
+	}
+	return seqFalse, nil
 }

@@ -56,7 +56,12 @@ func Functions() []string {
 
 const codepointCollation = "http://www.w3.org/2005/xpath-functions/collation/codepoint"
 
-func one(v Item) Sequence { return Sequence{v} }
+func one(v Item) Sequence {
+	if b, ok := v.(Boolean); ok {
+		return boolSeq(bool(b))
+	}
+	return Sequence{v}
+}
 
 // --- argument conversion (function conversion rules, XPath 2.0 §3.1.5) ---
 
@@ -695,14 +700,14 @@ func init() {
 		}},
 		"boolean": {min: 1, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			b, err := ebv(args[0])
-			return one(Boolean(b)), err
+			return boolSeq(b), err
 		}},
 		"not": {min: 1, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			b, err := ebv(args[0])
-			return one(Boolean(!b)), err
+			return boolSeq(!b), err
 		}},
-		"true":  {fn: func(*evalCtx, *funcCall, []Sequence) (Sequence, error) { return one(Boolean(true)), nil }},
-		"false": {fn: func(*evalCtx, *funcCall, []Sequence) (Sequence, error) { return one(Boolean(false)), nil }},
+		"true":  {fn: func(*evalCtx, *funcCall, []Sequence) (Sequence, error) { return boolSeq(true), nil }},
+		"false": {fn: func(*evalCtx, *funcCall, []Sequence) (Sequence, error) { return boolSeq(false), nil }},
 		"position": {fn: func(c *evalCtx, _ *funcCall, _ []Sequence) (Sequence, error) {
 			if c.item == nil {
 				return nil, dynErr(codeCtxAbsent, "position(): the context item is absent")
@@ -758,7 +763,7 @@ func init() {
 			}
 			n, ok, err := argNode(c, args[1:], "lang")
 			if err != nil || !ok {
-				return one(Boolean(false)), err
+				return boolSeq(false), err
 			}
 			for r := n.r; r != nil; {
 				if r.kind == ElementNode {
@@ -767,7 +772,7 @@ func init() {
 						if a.space == nsXML && a.local == "lang" {
 							l := strings.ToLower(a.value)
 							w := strings.ToLower(want)
-							return one(Boolean(l == w || strings.HasPrefix(l, w+"-"))), nil
+							return boolSeq(l == w || strings.HasPrefix(l, w+"-")), nil
 						}
 					}
 				}
@@ -776,7 +781,7 @@ func init() {
 				}
 				r = &r.d.nodes[r.parent]
 			}
-			return one(Boolean(false)), nil
+			return boolSeq(false), nil
 		}},
 		// current() is XSLT's (XSLT 2.0 §16.6.1), available to Schematron
 		// rules with the xslt2 query binding: the context item of the whole
@@ -966,7 +971,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return one(Boolean(a == b)), nil
+			return boolSeq(a == b), nil
 		}},
 		"codepoints-to-string": {min: 1, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			var b strings.Builder
@@ -1006,7 +1011,7 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return one(Boolean(re.MatchString(s))), nil
+			return boolSeq(re.MatchString(s)), nil
 		}},
 		"replace": {min: 3, max: 4, prepare: prepareRegex(1, 3), fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			s, err := argString(args[0], "replace")
@@ -1194,10 +1199,10 @@ func init() {
 
 		// --- sequences (F&O §15) ---
 		"empty": {min: 1, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
-			return one(Boolean(len(args[0]) == 0)), nil
+			return boolSeq(len(args[0]) == 0), nil
 		}},
 		"exists": {min: 1, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
-			return one(Boolean(len(args[0]) > 0)), nil
+			return boolSeq(len(args[0]) > 0), nil
 		}},
 		"distinct-values": {min: 1, max: 2, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			if err := checkCollation(args, 1, "distinct-values"); err != nil {
@@ -1323,7 +1328,7 @@ func init() {
 			if err := checkCollation(args, 2, "deep-equal"); err != nil {
 				return nil, err
 			}
-			return one(Boolean(deepEqual(args[0], args[1]))), nil
+			return boolSeq(deepEqual(args[0], args[1])), nil
 		}},
 
 		// --- dates, times and durations (F&O §10) ---

@@ -55,7 +55,10 @@ type Document struct {
 	nodes []nodeRec
 	id    uint64 // orders nodes of different documents stably
 	elems map[*xmltree.Element]int32
+	names map[nameKey][]int32 // elements by expanded name, in document order
 }
+
+type nameKey struct{ space, local string }
 
 var docCounter atomic.Uint64
 
@@ -106,6 +109,7 @@ func NewDocument(d *xmltree.Document) *Document {
 	count(top)
 	doc.nodes = make([]nodeRec, 0, n)
 	doc.elems = make(map[*xmltree.Element]int32, n/4+1)
+	doc.names = make(map[nameKey][]int32)
 	doc.nodes = append(doc.nodes, nodeRec{kind: DocumentNode, parent: -1, first: -1, next: -1, prev: -1})
 	doc.addChildren(0, top)
 	doc.nodes[0].end = int32(len(doc.nodes))
@@ -135,6 +139,8 @@ func (doc *Document) addChildren(parent int32, children []xmltree.Node) {
 			doc.nodes = append(doc.nodes, nodeRec{kind: ElementNode, parent: parent, first: -1, next: -1, prev: -1,
 				space: c.Space, local: c.Local, prefix: c.Prefix, elem: c, nattr: int32(len(c.Attr))})
 			doc.elems[c] = i
+			k := nameKey{c.Space, c.Local}
+			doc.names[k] = append(doc.names[k], i)
 			link(i)
 			for a := range c.Attr {
 				at := &c.Attr[a]

@@ -276,6 +276,32 @@ func toFloat(it Item) float64 {
 	return math.NaN()
 }
 
+// sortItems sorts a sequence of nodes in document order and removes
+// duplicates in place.
+func sortItems(s Sequence) Sequence {
+	sorted := true
+	for i := 1; i < len(s); i++ {
+		if !before(s[i-1].(Node), s[i].(Node)) {
+			sorted = false
+			break
+		}
+	}
+	if sorted {
+		return s
+	}
+	slices.SortFunc(s, func(a, b Item) int {
+		x, y := a.(Node), b.(Node)
+		if x == y {
+			return 0
+		}
+		if before(x, y) {
+			return -1
+		}
+		return 1
+	})
+	return slices.Compact(s)
+}
+
 // sortNodes sorts nodes in document order and removes duplicates in place.
 func sortNodes(ns []Node) []Node {
 	sorted := true
