@@ -3,6 +3,7 @@ package schematron
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -179,37 +180,85 @@ func (s *Schema) runPattern(rep *Report, pi int, p *pattern, top *xpath.Context,
 		}
 		return nil
 	}
-	// Several rules: the first rule (in schema order) that matches a node wins.
-	sets := make([]map[xpath.Node]struct{}, len(p.rules))
-	for i, r := range p.rules {
+	// Several rules: the first rule (in schema order) that matches a node
+	// wins; the nodes are then handled in document order.
+	type hit struct {
+		n    xpath.Node
+		rule *rule
+	}
+	var hits []hit
+	var seen map[xpath.Node]struct{}
+	for _, r := range p.rules {
 		nodes, err := r.match.Nodes(top)
 		if err != nil {
 			return &EvalError{Schema: s.Name, Where: fmt.Sprintf("rule context %q", r.context), Location: "/", Err: err}
 		}
-		set := make(map[xpath.Node]struct{}, len(nodes))
 		for _, n := range nodes {
-			set[n] = struct{}{}
-		}
-		sets[i] = set
-	}
-	order, err := p.order.Nodes(top)
-	if err != nil {
-		return &EvalError{Schema: s.Name, Where: "pattern contexts", Location: "/", Err: err}
-	}
-	for _, n := range order {
-		if !s.visits(n) {
-			continue
-		}
-		for i, r := range p.rules {
-			if _, ok := sets[i][n]; ok {
-				if err := s.apply(rep, pi, p, r, n, top, fired); err != nil {
-					return err
-				}
-				break
+			if !s.visits(n) {
+				continue
 			}
+			if seen == nil {
+				seen = make(map[xpath.Node]struct{})
+			}
+			if _, dup := seen[n]; dup {
+				continue
+			}
+			seen[n] = struct{}{}
+			hits = append(hits, hit{n, r})
+		}
+	}
+	if len(hits) > 1 {
+		order := documentOrder(top.Item.(xpath.Node))
+		sort.SliceStable(hits, func(i, j int) bool { return order.less(hits[i].n, hits[j].n) })
+	}
+	for _, h := range hits {
+		if err := s.apply(rep, pi, p, h.rule, h.n, top, fired); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// docOrder ranks the nodes of a document: elements by their position in a
+// walk of the tree, an attribute right after its element, the document node
+// first.
+type docOrder map[*xmltree.Element]int
+
+func documentOrder(root xpath.Node) docOrder {
+	o := docOrder{}
+	src := root.Document().Source()
+	if src == nil || src.Root == nil {
+		return o
+	}
+	i := 0
+	src.Root.Walk(func(e *xmltree.Element) bool {
+		o[e] = i
+		i++
+		return true
+	})
+	return o
+}
+
+func (o docOrder) key(n xpath.Node) (int, int) {
+	switch n.Kind() {
+	case xpath.DocumentNode:
+		return -1, 0
+	case xpath.AttributeNode:
+		return o[n.Element()], 1
+	}
+	if e := n.Element(); e != nil {
+		return o[e], 0
+	}
+	return o[n.Parent().Element()], 2
+}
+
+func (o docOrder) less(a, b xpath.Node) bool {
+	ka, sa := o.key(a)
+	kb, sb := o.key(b)
+	if ka != kb {
+		return ka < kb
+	}
+	return sa < sb
 }
 
 // visits reports whether the skeleton's traversal reaches n at all.

@@ -82,7 +82,6 @@ type Schema struct {
 type pattern struct {
 	id    string
 	rules []*rule
-	order *xpath.Expr // union of the rule contexts, for document order; nil for one rule
 }
 
 type rule struct {
@@ -388,7 +387,6 @@ func (c *compiler) let(e *xmltree.Element, params map[string]string) (*let, erro
 
 func (c *compiler) pattern(s *Schema, e *xmltree.Element, params map[string]string) (*pattern, error) {
 	p := &pattern{id: e.SelectAttr("", "id")}
-	var union []string
 	for _, k := range e.Elements() {
 		switch {
 		case isSch(k, "let"):
@@ -404,15 +402,7 @@ func (c *compiler) pattern(s *Schema, e *xmltree.Element, params map[string]stri
 				return nil, err
 			}
 			p.rules = append(p.rules, r)
-			union = append(union, "("+anchor(r.context)+")")
 		}
-	}
-	if len(p.rules) > 1 {
-		x, err := c.compile(e, "pattern contexts", strings.Join(union, " | "), c.sc.Variables)
-		if err != nil {
-			return nil, err
-		}
-		p.order = x
 	}
 	return p, nil
 }
