@@ -35,6 +35,10 @@ type MessageInfo struct {
 	Timestamp      time.Time
 	MessageID      string
 	RefToMessageID string
+
+	// timestampText is the eb:Timestamp as parsed, written back while it
+	// still denotes Timestamp (so that parse→marshal is lossless).
+	timestampText string
 }
 
 // PartyInfo is eb:PartyInfo (ebMS3 Core §5.2.2.2–5.2.2.5).
@@ -158,7 +162,10 @@ const timestampLayout = "2006-01-02T15:04:05.000Z"
 
 // ParseMessaging reads an eb:Messaging element. Anything that does not fit
 // the ebMS3 header schema is an *Error with code EBMS:0009 InvalidHeader
-// naming the element.
+// naming the element. Marshalling the result (Messaging.Element) gives the
+// same exclusive canonical form, up to insignificant whitespace, except for
+// eb:PartInfo/eb:Schema and eb:PartInfo/eb:Description, which are accepted
+// and dropped (OOTS uses neither).
 func ParseMessaging(el *xmltree.Element) (*Messaging, error) {
 	if el == nil || !el.Is(NamespaceEB, "Messaging") {
 		return nil, Errorf(InvalidHeader, "no eb:Messaging header")
@@ -333,6 +340,7 @@ func parseMessageInfo(el *xmltree.Element) (MessageInfo, error) {
 		return mi, Errorf(InvalidHeader, "%s: %v", ts.Path(), err)
 	}
 	mi.Timestamp = t
+	mi.timestampText = text(ts)
 	mi.MessageID = text(id)
 	if mi.MessageID == "" {
 		return mi, Errorf(InvalidHeader, "%s: empty eb:MessageId", id.Path())
@@ -564,7 +572,11 @@ func (m *Messaging) Element() *xmltree.Element {
 
 func addMessageInfo(parent *xmltree.Element, mi MessageInfo) {
 	e := parent.AddElement(NamespaceEB, "eb", "MessageInfo")
-	addText(e, "Timestamp", mi.Timestamp.UTC().Format(timestampLayout))
+	ts := mi.Timestamp.UTC().Format(timestampLayout)
+	if t, err := parseTimestamp(mi.timestampText); err == nil && t.Equal(mi.Timestamp) {
+		ts = mi.timestampText
+	}
+	addText(e, "Timestamp", ts)
 	addText(e, "MessageId", mi.MessageID)
 	if mi.RefToMessageID != "" {
 		addText(e, "RefToMessageId", mi.RefToMessageID)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/internal/xmltree"
@@ -185,4 +186,27 @@ func ExampleParseMessaging() {
 	fmt.Println(e.Code, e.Kind().ShortDescription, e.RefToMessageInError)
 	// Output:
 	// EBMS:0303 DecompressionFailure m1@oots.eu
+}
+
+func TestTimestampLexicalForm(t *testing.T) {
+	for _, ts := range []string{"2026-08-06T10:00:00Z", "2026-08-06T12:00:00.5+02:00", "2026-08-06T10:00:00"} {
+		xml := `<eb:Messaging xmlns:eb="` + NamespaceEB + `"><eb:SignalMessage><eb:MessageInfo><eb:Timestamp>` + ts +
+			`</eb:Timestamp><eb:MessageId>m</eb:MessageId></eb:MessageInfo><eb:Receipt/></eb:SignalMessage></eb:Messaging>`
+		doc, err := xmltree.ParseBytes([]byte(xml), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := ParseMessaging(doc.Root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Element().Canonical(); !bytes.Equal(got, doc.Root.Canonical()) {
+			t.Errorf("%s: marshal gives %s", ts, got)
+		}
+		// A changed time is written in the normal form.
+		m.SignalMessages[0].MessageInfo.Timestamp = m.SignalMessages[0].MessageInfo.Timestamp.Add(time.Second)
+		if got := string(m.Element().Canonical()); strings.Contains(got, ">"+ts+"<") {
+			t.Errorf("%s: stale lexical form kept after a change", ts)
+		}
+	}
 }
