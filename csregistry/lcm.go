@@ -1,0 +1,303 @@
+package csregistry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/schematron"
+)
+
+// NamespaceLCM is the RegRep LCM namespace (lcm.xsd).
+const NamespaceLCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:4.0"
+
+// LCMError is the rejection of an LCM request: the LCM:ERR code the requester
+// gets (LCMErrorCodes, SPEC.md §3.5), the object concerned and the precise
+// cause.
+type LCMError struct {
+	Code   string // LCM:ERR:0001, 0002 or 0003
+	Object string // id of the registry object concerned, if any
+	Detail string
+	Err    error // underlying error, if any
+}
+
+func lcmErr(_ edm.Kind, code, object, detail string) *LCMError {
+	return &LCMError{Code: code, Object: object, Detail: detail}
+}
+
+// Error returns "csregistry: LCM:ERR:000n: object: detail".
+func (e *LCMError) Error() string {
+	s := "csregistry: " + e.Code + ": "
+	if e.Object != "" {
+		s += e.Object + ": "
+	}
+	s += e.Detail
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error.
+func (e *LCMError) Unwrap() error { return e.Err }
+
+// Exception returns the rs:Exception the requester gets.
+func (e *LCMError) Exception() *edm.Exception {
+	detail := e.Detail
+	if e.Object != "" {
+		detail = e.Object + ": " + detail
+	}
+	return edm.NewException(e.Code, detail)
+}
+
+// ErrStore wraps a failure of the Store during an LCM request; nothing was
+// published.
+var ErrStore = errors.New("csregistry: store write failed")
+
+// Submit applies an LCM submission (EB-SUB or DSD-SUB): every object is added
+// or, when its id exists, replaced. The request is checked with the official
+// rule files (unless Config.SkipRules), then the resulting data set is
+// checked for integrity, written to the store and published. Either all of
+// it is applied or nothing.
+//
+// Errors: *LCMError for a request that does not comply (the requester's
+// error); an error wrapping ErrStore when the store fails.
+func (r *Registry) Submit(ctx context.Context, req *edm.SubmitObjectsRequest) error {
+	svc, ok := serviceOf(req.Kind())
+	if !ok {
+		return lcmErr(edm.KindLCMError, "LCM:ERR:0001", "", "not a submission to the Evidence Broker or the DSD")
+	}
+	el, err := req.Element()
+	if err != nil {
+		return &LCMError{Code: "LCM:ERR:0001", Detail: "the submission is incomplete", Err: err}
+	}
+	if err := r.checkRules(req.Kind(), &xmltree.Document{Root: el}); err != nil {
+		return err
+	}
+	put := make([]StoredObject, 0, len(req.Objects))
+	for _, o := range req.Objects {
+		b, err := encodeObject(req.Kind(), o)
+		if err != nil {
+			return &LCMError{Code: "LCM:ERR:0001", Object: o.ID, Detail: "cannot be written", Err: err}
+		}
+		put = append(put, StoredObject{Service: svc, ID: o.ID, XML: b})
+	}
+	return r.apply(ctx, svc, req.Objects, put, nil)
+}
+
+// SubmitXML reads an LCM request document — lcm:SubmitObjectsRequest or
+// lcm:RemoveObjectsRequest — applies it and returns the RegistryResponse to
+// send back (LCM-SUC, or LCM-ERR with the code). The error is non-nil for a
+// rejected request too, with the precise cause for the operator's log.
+func (r *Registry) SubmitXML(ctx context.Context, body []byte) (*edm.RegistryResponse, error) {
+	doc, err := xmltree.ParseBytes(body, &edm.Limits)
+	if err != nil {
+		e := &LCMError{Code: "LCM:ERR:0001", Detail: "the request is not well-formed XML within the limits", Err: err}
+		return edm.NewRegistryResponse("", e.Exception()), e
+	}
+	reqID, _ := doc.Root.AttrValue("", "id")
+	if doc.Root.Is(NamespaceLCM, "RemoveObjectsRequest") {
+		err := r.removeDoc(ctx, doc.Root)
+		return response(reqID, err), err
+	}
+	m, findings, err := edm.ParseDocument(doc)
+	if err != nil {
+		e := &LCMError{Code: "LCM:ERR:0001", Detail: "not an LCM request", Err: err}
+		return edm.NewRegistryResponse(reqID, e.Exception()), e
+	}
+	sub, ok := m.(*edm.SubmitObjectsRequest)
+	if !ok {
+		e := lcmErr(edm.KindLCMError, "LCM:ERR:0001", "", "a "+string(m.Kind())+" message is not an LCM request")
+		return edm.NewRegistryResponse(reqID, e.Exception()), e
+	}
+	if f := firstError(findings, nil); f != nil {
+		e := lcmErr(edm.KindLCMError, codeFor(f.Location), "", f.Rule+" at "+f.Location+": "+f.Message)
+		return edm.NewRegistryResponse(reqID, e.Exception()), e
+	}
+	err = r.Submit(ctx, sub)
+	return response(sub.ID, err), err
+}
+
+func response(reqID string, err error) *edm.RegistryResponse {
+	if err == nil {
+		return edm.NewRegistryResponse(reqID)
+	}
+	var le *LCMError
+	if !errors.As(err, &le) {
+		// A store failure: the request could not be applied; the requester
+		// learns that the data set was not stored, the operator the cause.
+		le = &LCMError{Code: "LCM:ERR:0003", Detail: "the data set could not be stored"}
+	}
+	return edm.NewRegistryResponse(reqID, le.Exception())
+}
+
+// codeFor tells whether a finding concerns an association (LCM:ERR:0002) or
+// another registry object (LCM:ERR:0001).
+func codeFor(location string) string {
+	if strings.Contains(location, "AssociationType") || strings.Contains(location, "sourceObject") || strings.Contains(location, "targetObject") {
+		return "LCM:ERR:0002"
+	}
+	return "LCM:ERR:0001"
+}
+
+func firstError(fs []check.Finding, tolerate []string) *check.Finding {
+	for i, f := range fs {
+		if (f.Flag == check.Fatal || f.Flag == check.Error) && !slices.Contains(tolerate, f.Rule) {
+			return &fs[i]
+		}
+	}
+	return nil
+}
+
+// checkRules runs the official rule files of the submission's kind.
+func (r *Registry) checkRules(k edm.Kind, doc *xmltree.Document) error {
+	if r.cfg.SkipRules {
+		return nil
+	}
+	rs, err := schematron.ForKind(string(k), string(edm.CSv1))
+	if err != nil {
+		return fmt.Errorf("csregistry: rules of %s: %w", k, err)
+	}
+	if f := firstError(rs.Validate(doc), r.cfg.TolerateRules); f != nil {
+		return lcmErr(edm.KindLCMError, codeFor(f.Location), "", f.Rule+" at "+f.Location+": "+f.Message)
+	}
+	return nil
+}
+
+// RemoveObjects removes registry objects by id from the registry that holds
+// them (lcm:RemoveObjectsRequest, RegRep 4 Part 2 §5.3). Removing an object
+// that an association still joins, or an id that does not exist, is
+// rejected with LCM:ERR:0003 and changes nothing.
+func (r *Registry) RemoveObjects(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return lcmErr(edm.KindLCMError, "LCM:ERR:0001", "", "no object to remove")
+	}
+	snap := r.Snapshot()
+	var svc Service
+	for i, id := range ids {
+		var s Service
+		switch {
+		case snap.eb[id] != nil:
+			s = EvidenceBroker
+		case snap.dsd[id] != nil:
+			s = DataServiceDirectory
+		default:
+			return lcmErr(edm.KindLCMError, "LCM:ERR:0003", id, "no such registry object")
+		}
+		if i > 0 && s != svc {
+			return lcmErr(edm.KindLCMError, "LCM:ERR:0003", id, "one request removes objects of one registry")
+		}
+		svc = s
+	}
+	remove := make([]StoredObject, len(ids))
+	for i, id := range ids {
+		remove[i] = StoredObject{Service: svc, ID: id}
+	}
+	return r.apply(ctx, svc, nil, nil, remove)
+}
+
+func (r *Registry) removeDoc(ctx context.Context, root *xmltree.Element) error {
+	var ids []string
+	for _, l := range root.ChildrenNamed(regrep.NamespaceRIM, "ObjectRefList") {
+		for _, ref := range l.ChildrenNamed(regrep.NamespaceRIM, "ObjectRef") {
+			id, _ := ref.AttrValue("", "id")
+			ids = append(ids, id)
+		}
+	}
+	return r.RemoveObjects(ctx, ids...)
+}
+
+// apply computes the new data set of svc, checks it, stores and publishes it.
+func (r *Registry) apply(ctx context.Context, svc Service, objs []*edm.Object, put, remove []StoredObject) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	old := r.Snapshot()
+	cur := old.eb
+	if svc == DataServiceDirectory {
+		cur = old.dsd
+	}
+	next := make(map[string]*entry, len(cur)+len(objs))
+	for id, e := range cur {
+		next[id] = &entry{obj: e.obj, seq: e.seq}
+	}
+	for _, o := range remove {
+		delete(next, o.ID)
+	}
+	seq := r.seq
+	seen := make(map[string]bool, len(objs))
+	for i, o := range objs {
+		if seen[o.ID] {
+			return lcmErr(edm.KindLCMError, "LCM:ERR:0001", o.ID, "the id is used twice in the request")
+		}
+		seen[o.ID] = true
+		s := seq + 1
+		if e, ok := next[o.ID]; ok {
+			s = e.seq // a replaced object keeps its place
+		} else {
+			seq++
+		}
+		next[o.ID] = &entry{obj: o, seq: s}
+		put[i].Seq = s
+	}
+	es := make([]*entry, 0, len(next))
+	for _, e := range next {
+		es = append(es, e)
+	}
+	other := old.dsd
+	if svc == DataServiceDirectory {
+		other = old.eb
+	}
+	os := make([]*entry, 0, len(other))
+	for _, e := range other {
+		os = append(os, &entry{obj: e.obj, seq: e.seq})
+	}
+	var snap *Snapshot
+	var err error
+	if svc == EvidenceBroker {
+		snap, err = build(es, os)
+	} else {
+		snap, err = build(os, es)
+	}
+	if err != nil {
+		r.log.Warn("LCM request rejected", "service", string(svc), "error", err)
+		return err
+	}
+	if err := r.cfg.Store.Apply(ctx, put, remove); err != nil {
+		r.log.Error("LCM request not stored", "service", string(svc), "error", err)
+		return fmt.Errorf("%w: %w", ErrStore, err)
+	}
+	r.seq = seq
+	r.snap.Store(snap)
+	return nil
+}
+
+// encodeObject writes one object as a submission of one object, the form the
+// store keeps.
+func encodeObject(k edm.Kind, o *edm.Object) ([]byte, error) {
+	s := edm.NewSubmitObjectsRequest(k, "urn:uuid:00000000-0000-0000-0000-000000000000")
+	s.Objects = []*edm.Object{o}
+	return s.Marshal()
+}
+
+func decodeObject(b []byte) (*edm.Object, error) {
+	m, _, err := edm.ParseBytes(b)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := m.(*edm.SubmitObjectsRequest)
+	if !ok || len(s.Objects) != 1 {
+		return nil, fmt.Errorf("not a stored registry object")
+	}
+	return s.Objects[0], nil
+}
+
+func sortStored(s []StoredObject) {
+	sort.SliceStable(s, func(i, j int) bool { return s[i].Seq < s[j].Seq })
+}

@@ -1,0 +1,222 @@
+// Package csrest is the RegRep 4 REST binding as the OOTS Common Services
+// use it (SPEC.md §3.1), shared by the Evidence Broker and DSD servers (eb,
+// dsd): reading the query parameters of «base»/rest/search strictly (each at
+// most once, bounded sizes, no control characters), the Accept-Version
+// negotiation (oots-cs:v2.0 or the 1.x form), paging parameters, and writing
+// an answer with HTTP 200, Content-Type application/x-ebrs+xml and the
+// response signature (package jades: digest header and detached JAdES JWS).
+package csrest
+
+import (
+	"crypto"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/jades"
+)
+
+// ContentType is the media type of RegRep answers.
+const ContentType = "application/x-ebrs+xml"
+
+// HeaderAcceptVersion is the request header that selects the interface
+// version (TDD 3.6.2).
+const HeaderAcceptVersion = "Accept-Version"
+
+// Parameter names of the REST binding common to every query.
+const (
+	ParamQueryID    = "queryId"
+	ParamStartIndex = "startIndex"
+	ParamMaxResults = "maxResults"
+)
+
+// Limits on a query string.
+const (
+	MaxQuery  = 8 << 10 // bytes of the raw query string
+	MaxValue  = 1 << 10 // bytes of one decoded value
+	MaxParams = 32
+)
+
+// ParamError says why a query string was refused: the parameter concerned
+// (the detail of the EB:ERR:0003 / DSD:ERR:0003 answer) and the cause.
+type ParamError struct {
+	Param string
+	Cause string
+}
+
+// Error returns "parameter <name>: <cause>".
+func (e *ParamError) Error() string { return "parameter " + e.Param + ": " + e.Cause }
+
+// Params reads a raw query string: name=value pairs separated by "&",
+// percent-decoded. A repeated name, an empty name, a value that is not UTF-8
+// or holds control characters, and anything beyond the limits are refused.
+// The names are returned in order of appearance.
+func Params(raw string) (map[string]string, []string, error) {
+	if len(raw) > MaxQuery {
+		return nil, nil, &ParamError{Param: "query", Cause: fmt.Sprintf("longer than %d bytes", MaxQuery)}
+	}
+	m := map[string]string{}
+	var order []string
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil || name == "" || !clean(name) {
+			return nil, nil, &ParamError{Param: printable(k), Cause: "malformed parameter name"}
+		}
+		val, err := url.QueryUnescape(v)
+		if err != nil {
+			return nil, nil, &ParamError{Param: name, Cause: "malformed percent-encoding"}
+		}
+		if len(val) > MaxValue {
+			return nil, nil, &ParamError{Param: name, Cause: fmt.Sprintf("value longer than %d bytes", MaxValue)}
+		}
+		if !clean(val) {
+			return nil, nil, &ParamError{Param: name, Cause: "value is not UTF-8 text without control characters"}
+		}
+		if _, dup := m[name]; dup {
+			return nil, nil, &ParamError{Param: name, Cause: "given more than once"}
+		}
+		if len(m) == MaxParams {
+			return nil, nil, &ParamError{Param: name, Cause: fmt.Sprintf("more than %d parameters", MaxParams)}
+		}
+		m[name] = val
+		order = append(order, name)
+	}
+	return m, order, nil
+}
+
+func clean(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return false
+		}
+	}
+	return true
+}
+
+func printable(s string) string {
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	return strconv.QuoteToASCII(s)
+}
+
+// ErrVersion: the Accept-Version header names no version this server speaks.
+var ErrVersion = errors.New("unsupported Accept-Version")
+
+// Version reads the Accept-Version header: oots-cs:v2.0 selects the 2.0 form;
+// no header, oots-cs:v1 or oots-cs:v1.0, v1.1, v1.2 the 1.x form. Several
+// comma-separated values are allowed; the first supported one wins.
+func Version(h http.Header) (edm.Version, error) {
+	vals := h.Values(HeaderAcceptVersion)
+	if len(vals) == 0 {
+		return edm.CSv1, nil
+	}
+	for _, line := range vals {
+		for _, v := range strings.Split(line, ",") {
+			switch strings.TrimSpace(v) {
+			case string(edm.CSv20), "oots-cs:v2", "oots-cs:v2.0.0", "oots-cs:v2.0.1":
+				return edm.CSv20, nil
+			case string(edm.CSv1), "oots-cs:v1.0", "oots-cs:v1.1", "oots-cs:v1.2":
+				return edm.CSv1, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%w: %q", ErrVersion, strings.Join(vals, ","))
+}
+
+// Page is the paging of a query (RegRep 4 Part 2, REST binding canonical
+// parameters startIndex and maxResults).
+type Page struct {
+	Start, Max int  // Max 0: no limit
+	Asked      bool // a paging parameter was given
+}
+
+// ReadPage reads startIndex and maxResults from params and deletes them.
+func ReadPage(params map[string]string) (Page, error) {
+	var p Page
+	for _, name := range []string{ParamStartIndex, ParamMaxResults} {
+		v, ok := params[name]
+		if !ok {
+			continue
+		}
+		delete(params, name)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			return p, &ParamError{Param: name, Cause: "not an integer between 0 and 1000000"}
+		}
+		p.Asked = true
+		if name == ParamStartIndex {
+			p.Start = n
+		} else {
+			p.Max = n
+		}
+	}
+	return p, nil
+}
+
+// Bounds returns the slice bounds of the page over total results.
+func (p Page) Bounds(total int) (int, int) {
+	lo := min(p.Start, total)
+	hi := total
+	if p.Max > 0 {
+		hi = min(lo+p.Max, total)
+	}
+	return lo, hi
+}
+
+// Signer signs answers: an ECDSA P-256 key and its chain (signing
+// certificate first), as jades.Sign wants them.
+type Signer struct {
+	Key   crypto.Signer
+	Chain []*x509.Certificate
+}
+
+// Write sends an answer: HTTP 200 (the binding reports failures in the RegRep
+// status, SPEC.md §3.1), the content type, and the signature headers when
+// signer is not nil.
+func Write(w http.ResponseWriter, body []byte, signer *Signer, now time.Time) error {
+	h := w.Header()
+	h.Set("Content-Type", ContentType)
+	if signer != nil {
+		if err := jades.Sign(h, body, signer.Key, signer.Chain, now); err != nil {
+			return err
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(body)
+	return err
+}
+
+// NewID returns "urn:uuid:" and a random (version 4) UUID read from rnd
+// (crypto/rand when nil).
+func NewID(rnd io.Reader) (string, error) {
+	if rnd == nil {
+		rnd = rand.Reader
+	}
+	var u [16]byte
+	if _, err := io.ReadFull(rnd, u[:]); err != nil {
+		return "", err
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16]), nil
+}
