@@ -291,7 +291,11 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		if leg.Payload.Compress {
 			props = append(props, Property{Name: PropCompressionType, Value: GzipMediaType})
 			ct = GzipMediaType
-			f, cleanup, err := spool(compressed(pl.Open), s.TempDir)
+			zr := compressed(pl.Open)
+			f, cleanup, err := spool(zr, s.TempDir)
+			if c, ok := zr.(io.Closer); ok {
+				c.Close() // stops the compressing goroutine if spooling failed
+			}
 			if err != nil {
 				return nil, wrapErr(Other, err, "compressing payload %s", id)
 			}
