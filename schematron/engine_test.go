@@ -296,3 +296,41 @@ func TestSVRL(t *testing.T) {
 		t.Errorf("SVRL location not Saxon style:\n%s", b.String())
 	}
 }
+
+// TestConcurrentValidate: the cached rule sets are shared by goroutines
+// validating different documents (run with -race).
+func TestConcurrentValidate(t *testing.T) {
+	docs := edm20Docs(t)
+	done := make(chan []string)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			var got []string
+			for i := range edm20Cases {
+				c := edm20Cases[(i+g)%len(edm20Cases)]
+				doc, err := xmltree.ParseBytes(docs[(i+g)%len(edm20Cases)], nil)
+				if err != nil {
+					got = append(got, err.Error())
+					continue
+				}
+				rs, err := ForKind(c.kind, "oots-edm:v2.0")
+				if err != nil {
+					got = append(got, err.Error())
+					continue
+				}
+				set := map[string]bool{}
+				for _, f := range rs.Validate(doc) {
+					set[f.Rule] = true
+				}
+				if ids := sortedKeys(set); !equalStrings(ids, c.want) {
+					got = append(got, c.name+": "+strings.Join(ids, " "))
+				}
+			}
+			done <- got
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if bad := <-done; len(bad) > 0 {
+			t.Error(bad)
+		}
+	}
+}

@@ -31,6 +31,7 @@ type EvalError struct {
 	Err      error
 }
 
+// Error names the schema, the expression, the node and the XPath error.
 func (e *EvalError) Error() string {
 	return fmt.Sprintf("schematron %s: %s at %s: %v", e.Schema, e.Where, e.Location, e.Err)
 }

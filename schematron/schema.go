@@ -32,6 +32,7 @@ type SchemaError struct {
 	Err    error // underlying error (an XPath or XML error), may be nil
 }
 
+// Error returns "schematron NAME:LINE: what: cause".
 func (e *SchemaError) Error() string {
 	var b strings.Builder
 	b.WriteString("schematron")
