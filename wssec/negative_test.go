@@ -2,7 +2,8 @@ package wssec_test
 
 import (
 	"bytes"
-	"crypto/rand"
+	"crypto/ed25519"
+	"encoding/base64"
 	"io"
 	"strings"
 	"testing"
@@ -286,4 +287,47 @@ func flipByte(p wssec.Part, at int) wssec.Part {
 	return q
 }
 
-var _ = rand.Reader
+// Without a signed Timestamp a message is refused unless the policy allows
+// it (and then the rest must still verify).
+func TestMissingTimestamp(t *testing.T) {
+	f := getFixture(t, wssec.AS4v20)
+	doc := loadDoc(t, "envelope.xml")
+	cfg := f.signConfig(t, false)
+	if _, err := wssec.Secure(doc, nil, cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Rebuild the signature without the Timestamp reference: drop both.
+	sec := find(doc, nsWSSE, "Security")
+	sec.RemoveChild(find(doc, nsWSU, "Timestamp"))
+	s := sent{env: doc.Bytes()}
+	if _, err := process(t, s, f.verifyConfig(t, false)); code(err) != wssec.CodePolicyNoncompliance {
+		t.Fatalf("no Timestamp: %v", err)
+	}
+	vc := f.verifyConfig(t, false)
+	vc.AllowMissingTimestamp = true
+	// The signature still references the removed Timestamp: refused.
+	if _, err := process(t, s, vc); code(err) != wssec.CodeFailedAuthentication {
+		t.Fatalf("dangling Timestamp reference: %v", err)
+	}
+	// Drop the reference too and sign SignedInfo again, as a sender without
+	// Timestamps would have.
+	si := find(doc, nsDS, "SignedInfo")
+	for _, r := range si.ChildrenNamed(nsDS, "Reference") {
+		if strings.HasPrefix(r.SelectAttr("", "URI"), "#TS-") {
+			si.RemoveChild(r)
+		}
+	}
+	sv := ed25519.Sign(f.sender.Sign.Key.(ed25519.PrivateKey), si.Canonical())
+	find(doc, nsDS, "SignatureValue").SetText(base64.StdEncoding.EncodeToString(sv))
+	s = sent{env: doc.Bytes()}
+	if _, err := process(t, s, f.verifyConfig(t, false)); code(err) != wssec.CodePolicyNoncompliance {
+		t.Fatalf("no Timestamp, strict policy: %v", err)
+	}
+	res, err := process(t, s, vc)
+	if err != nil {
+		t.Fatalf("no Timestamp, AllowMissingTimestamp: %v", err)
+	}
+	if len(res.SignedInfoReferences) != 2 {
+		t.Fatalf("%d references", len(res.SignedInfoReferences))
+	}
+}

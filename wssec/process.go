@@ -78,6 +78,7 @@ func (c *VerifyConfig) now() time.Time {
 //     BinarySecurityToken the KeyInfo names, validated against cfg.Trust;
 //     the SignatureValue;
 //  3. references: eb:Messaging, the Body and the Timestamp must be signed
+//     (the Timestamp may be absent only with AllowMissingTimestamp)
 //     (by Id, at their place), every part by cid:, nothing else;
 //  4. Timestamp: Created not in the future, Expires not past (with
 //     MaxClockSkew);
@@ -180,10 +181,15 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 
 	// 3. Element references: exactly the Messaging, Body and Timestamp.
 	tss := sec.ChildrenNamed(NamespaceWSU, "Timestamp")
-	if len(tss) != 1 {
+	if len(tss) > 1 || (len(tss) == 0 && !cfg.AllowMissingTimestamp) {
 		return nil, failPolicy(fmt.Sprintf("%d wsu:Timestamp in wsse:Security (one required)", len(tss)), nil)
 	}
-	want := map[*xmltree.Element]string{ev.messaging: "eb:Messaging", ev.body: "the SOAP Body", tss[0]: "the Timestamp"}
+	want := map[*xmltree.Element]string{ev.messaging: "eb:Messaging", ev.body: "the SOAP Body"}
+	var ts *xmltree.Element
+	if len(tss) == 1 {
+		ts = tss[0]
+		want[ts] = "the Timestamp"
+	}
 	signed := map[*xmltree.Element]bool{}
 	cidRefs := map[string]*xmldsig.Reference{}
 	var cidOrder []string
@@ -221,6 +227,11 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 			return nil, failPolicy("reference "+r.URI+" is neither #id nor cid:", nil)
 		}
 	}
+	if ts != nil && !signed[ts] && cfg.AllowMissingTimestamp {
+		// An unsigned Timestamp proves nothing: treated as absent.
+		delete(want, ts)
+		ts = nil
+	}
 	for el, what := range want {
 		if !signed[el] {
 			return nil, failPolicy(what+" is not signed", nil)
@@ -247,8 +258,10 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 	}
 
 	// 4. Timestamp.
-	if err := checkTimestamp(tss[0], now, cfg.MaxClockSkew); err != nil {
-		return nil, err
+	if ts != nil {
+		if err := checkTimestamp(ts, now, cfg.MaxClockSkew); err != nil {
+			return nil, err
+		}
 	}
 
 	// 5. Decrypt, then check attachment digests.

@@ -159,6 +159,11 @@ type VerifyConfig struct {
 	DecryptionKey crypto.PrivateKey
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
+	// AllowMissingTimestamp accepts a signed message without a signed
+	// wsu:Timestamp (some deployments do not send one). The default refuses
+	// it with EBMS:0103: without a signed Timestamp, a captured message can
+	// be replayed for ever as far as WS-Security can tell.
+	AllowMissingTimestamp bool
 	// MaxClockSkew is the tolerance on Timestamp/Created and Expires.
 	// Default 2 minutes.
 	MaxClockSkew time.Duration
