@@ -8,7 +8,7 @@ import (
 )
 
 // Compress returns a reader of the gzip compression (RFC 1952) of r, as the
-// AS4 compression feature sends a payload (AS4 profile §3.1). It streams: a
+// AS4 compression feature sends a payload (AS4 profile, "AS4 Compression" feature). It streams: a
 // goroutine compresses into a pipe as the result is read. Closing the result
 // stops the goroutine and closes r if it is an io.Closer.
 func Compress(r io.Reader) io.ReadCloser {

@@ -10,9 +10,10 @@
 //   - OASIS ebXML Messaging Services 3.0 Part 1, Core Features (ebMS3 Core):
 //     §5.2 the eb:Messaging header, §5.2.2 UserMessage, §5.2.3 SignalMessage,
 //     §6 error handling and the error catalogue (§6.7.1), §5.1 packaging.
-//   - AS4 Profile of ebMS 3.0 v1.0: §3.1 compression feature (PartProperties
-//     CompressionType and MimeType), §3.2 reception awareness errors
-//     EBMS:0301–0303, §5.1.8 receipts with ebbp:NonRepudiationInformation.
+//   - AS4 Profile of ebMS 3.0 v1.0 (sections named, not numbered, here):
+//     the "AS4 Compression" feature (PartProperties CompressionType and
+//     MimeType), "Reception Awareness" and its errors EBMS:0301–0303, and
+//     receipts carrying ebbp:NonRepudiationInformation (ebBP signals 2.0).
 //   - eDelivery AS4 1.15 and 2.0 profiles (security algorithms are applied by
 //     package wssec), OOTS TDD ebMS usage (SPEC.md §4).
 //

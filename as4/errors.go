@@ -12,7 +12,7 @@ import (
 // Code is an ebMS error code, "EBMS:" followed by four digits.
 type Code string
 
-// The EBMS error codes of ebMS3 Core §6.7.1 and the AS4 profile §3.2 (with
+// The EBMS error codes of ebMS3 Core §6.7.1 and of the AS4 profile (with
 // the AS4 additions EBMS:0301–0303).
 const (
 	ValueNotRecognized           Code = "EBMS:0001"
@@ -52,8 +52,9 @@ type ErrorKind struct {
 }
 
 // Catalogue is the EBMS error catalogue: ebMS3 Core §6.7.1 (EBMS:0001–0011,
-// security EBMS:0101–0103, reliability EBMS:0201–0202) and AS4 profile §3.2
-// and §3.1 (EBMS:0301–0303). It is the one place where codes map to the wire.
+// security EBMS:0101–0103, reliability EBMS:0201–0202) and the AS4 profile's
+// reception awareness and compression errors (EBMS:0301–0303). It is the one
+// place where codes map to the wire.
 var Catalogue = map[Code]ErrorKind{
 	ValueNotRecognized:           {"ValueNotRecognized", "Content", SeverityFailure, "ebMS", "Although the message document is well formed and schema valid, some element/attribute contains a value that could not be recognized and therefore could not be used by the MSH."},
 	FeatureNotSupported:          {"FeatureNotSupported", "Content", SeverityWarning, "ebMS", "Although the message document is well formed and schema valid, some element/attribute value cannot be processed as expected because the related feature is not supported by the MSH."},

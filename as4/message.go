@@ -10,7 +10,7 @@ import (
 )
 
 // Messaging is the eb:Messaging SOAP header block (ebMS3 Core §5.2.1). AS4
-// carries at most one UserMessage per message (AS4 profile §2.1.3.1).
+// carries at most one UserMessage per message (AS4 profile, ebHandler conformance profile).
 type Messaging struct {
 	// Attr holds the attributes of eb:Messaging other than namespace
 	// declarations (S12:mustUnderstand, wsu:Id, xsi:schemaLocation …), in
@@ -95,7 +95,7 @@ type PartInfo struct {
 	Properties []Property
 }
 
-// Part properties of the AS4 compression feature (AS4 profile §3.1).
+// Part properties of the AS4 compression feature (AS4 profile, "AS4 Compression").
 const (
 	PropMimeType        = "MimeType"
 	PropCharacterSet    = "CharacterSet"
@@ -140,7 +140,7 @@ type SignalMessage struct {
 
 // Receipt is eb:Receipt. AS4 receipts with non-repudiation carry an
 // ebbp:NonRepudiationInformation with one MessagePartNRInformation per
-// reference signed in the acknowledged message (AS4 profile §5.1.8).
+// reference signed in the acknowledged message (AS4 profile, receipts; ebBP signals 2.0).
 type Receipt struct {
 	NonRepudiation []Reference
 	// Other holds any other content (for example the copy of eb:UserMessage

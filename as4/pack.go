@@ -28,7 +28,7 @@ type Payload struct {
 	// generates one ("<uuid>@<domain>") when it is empty.
 	ContentID string
 	// MimeType is the media type of the (uncompressed) content, sent as the
-	// MimeType part property (AS4 profile §3.1), e.g. application/x-ebrs+xml.
+	// MimeType part property (AS4 profile, "AS4 Compression"), e.g. application/x-ebrs+xml.
 	MimeType string
 	// CharacterSet is the optional CharacterSet part property.
 	CharacterSet string
@@ -199,7 +199,7 @@ func (p *Packed) Request(endpoint string) (*http.Request, error) {
 //  1. resolve the P-Mode leg and the parties (ebMS3 Core §4, Appendix D);
 //  2. build the eb:UserMessage (ebMS3 Core §5.2.2) and check it against the
 //     leg, as the receiver will (CheckUserMessage);
-//  3. compress every payload with gzip (AS4 profile §3.1);
+//  3. compress every payload with gzip (AS4 profile, "AS4 Compression");
 //  4. sign eb:Messaging, the Body and every attachment, then encrypt the
 //     attachments (WS-Security via wssec.Secure; eDelivery AS4 profile);
 //  5. package the envelope and the attachments as MIME multipart/related

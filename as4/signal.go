@@ -13,7 +13,7 @@ import (
 )
 
 // NewReceipt returns the eb:Messaging of an AS4 receipt for um (AS4 profile
-// §5.1.8, ebMS3 Core §5.2.3.3): a SignalMessage whose RefToMessageId is um's
+// receipts, ebMS3 Core §5.2.3.3): a SignalMessage whose RefToMessageId is um's
 // MessageId and whose eb:Receipt carries ebbp:NonRepudiationInformation with
 // one MessagePartNRInformation per reference of the verified signature
 // (wssec.Result.SignedInfoReferences). With no references (an unsigned leg)
@@ -101,7 +101,7 @@ func (r *Receiver) domain() string {
 
 // SignSignal puts a signal in a SOAP envelope and signs it (wssec.SignSignal:
 // BinarySecurityToken, Timestamp, signature over eb:Messaging and the Body;
-// AS4 profile §5.1.8, receipts and errors are signed when non-repudiation is
+// AS4 profile, receipts and errors are signed when non-repudiation is
 // on). cfg nil leaves the envelope unsigned. It returns the envelope bytes,
 // sent as application/soap+xml.
 func SignSignal(m *Messaging, cfg *wssec.SignConfig) ([]byte, error) {
@@ -158,7 +158,7 @@ func ReadSignal(contentType string, body io.Reader, cfg *wssec.VerifyConfig) (*S
 }
 
 // CheckReceipt checks that sig is a valid receipt for the packed message p
-// (AS4 profile §5.1.8, reception awareness): an Error signal is returned as
+// (AS4 profile, reception awareness): an Error signal is returned as
 // its first *Error; a receipt must refer to p's MessageId and, when p was
 // signed, carry exactly the references of p's signature with the same
 // digests (non-repudiation of receipt). Failures are EBMS:0302

@@ -87,7 +87,7 @@ func (in *Inbound) Close() error {
 //  6. match every eb:PartInfo with one verified attachment (EBMS:0011 for a
 //     reference to a part that is not there, EBMS:0003 for an attachment no
 //     PartInfo describes), and decompress per the AS4 compression feature
-//     (AS4 profile §3.1; EBMS:0303).
+//     (AS4 profile, "AS4 Compression"; EBMS:0303).
 //
 // Every error is an *Error; when the message header could be read,
 // Error.RefToMessageInError is its MessageId. Duplicate detection (which

@@ -1,5 +1,5 @@
 // Package pmode holds AS4 processing modes (P-Modes, ebMS3 Core §4 and
-// Appendix D; AS4 profile §5.1 for the AS4 parameters) as a documented YAML
+// Appendix D; the AS4 profile's P-Mode parameters) as a documented YAML
 // configuration, validates them (Validate names the wrong field), and imports
 // the P-Mode XML of a Domibus access point (ImportDomibus), so that an
 // existing Domibus deployment can move over.
