@@ -1,6 +1,13 @@
 package xpath
 
-import "sync"
+import (
+	"errors"
+	"fmt"
+	"sync"
+)
+
+// errInternal marks a recovered panic: a bug of the engine, never expected.
+var errInternal = errors.New("internal error")
 
 // ctxPool recycles evaluation states: a rule engine evaluates many small
 // expressions per document.
@@ -46,7 +53,7 @@ func (e *Expr) Evaluate(ctx *Context) (res Sequence, err error) {
 		// A safety net: no input may crash the caller. Reaching it is a bug
 		// of the engine, reported as such.
 		if r := recover(); r != nil {
-			res, err = nil, dynErr(codeLimit, "internal error evaluating %q: %v", e.src, r)
+			res, err = nil, &Error{Code: codeLimit, Pos: -1, Message: fmt.Sprintf("internal error evaluating %q: %v", e.src, r), Err: errInternal}
 		}
 	}()
 	return e.root.eval(c)
