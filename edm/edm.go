@@ -92,6 +92,15 @@ const (
 // Is2 reports whether v is a 2.0 version (EDM or Common Services).
 func (v Version) Is2() bool { return v == V2_0 || v == CSv20 }
 
+// IsEDM reports whether v is an EDM version (oots-edm:v1.0 … v2.0).
+func (v Version) IsEDM() bool {
+	switch v {
+	case V1_0, V1_1, V1_2, V2_0:
+		return true
+	}
+	return false
+}
+
 // Known reports whether v is one of the versions above.
 func (v Version) Known() bool {
 	switch v {

@@ -241,8 +241,10 @@ func decodeErrorResponse(d *sdgDecoder, r *regrep.QueryResponse, k Kind, v Versi
 func (r *ErrorResponse) validate() error {
 	k := r.kind
 	switch {
-	case !r.Specification.Known():
-		return incomplete(k, "specification version %q is not known", r.Specification)
+	case k == KindEvidenceError && !r.Specification.IsEDM():
+		return incomplete(k, "specification version %q is not an EDM version", r.Specification)
+	case k != KindEvidenceError && r.Specification != CSv1 && r.Specification != CSv20:
+		return incomplete(k, "specification version %q is not a Common Services version", r.Specification)
 	case len(r.Exceptions) == 0:
 		return incomplete(k, "rs:Exception is missing")
 	}

@@ -154,8 +154,8 @@ func decodeQueryRequest(d *sdgDecoder, r *regrep.QueryRequest, v Version) *Query
 func (q *QueryRequest) validate() error {
 	k := KindEvidenceRequest
 	switch {
-	case !q.Specification.Known():
-		return incomplete(k, "specification version %q is not known", q.Specification)
+	case !q.Specification.IsEDM():
+		return incomplete(k, "specification version %q is not an EDM version", q.Specification)
 	case q.ID == "":
 		return incomplete(k, "id is missing")
 	case q.IssueDateTime == "":

@@ -157,8 +157,8 @@ func decodeQueryResponse(d *sdgDecoder, r *regrep.QueryResponse, v Version) *Que
 func (r *QueryResponse) validate() error {
 	k := KindEvidenceResponse
 	switch {
-	case !r.Specification.Known():
-		return incomplete(k, "specification version %q is not known", r.Specification)
+	case !r.Specification.IsEDM():
+		return incomplete(k, "specification version %q is not an EDM version", r.Specification)
 	case r.RequestID == "":
 		return incomplete(k, "requestId is missing")
 	case r.EvidenceResponseIdentifier == "":

@@ -168,8 +168,8 @@ func decodeServiceResponse(d *sdgDecoder, r *regrep.QueryResponse, k Kind, v Ver
 
 // Element writes the answer.
 func (r *ServiceResponse) Element() (*xmltree.Element, error) {
-	if !r.Specification.Known() {
-		return nil, incomplete(r.kind, "specification version %q is not known", r.Specification)
+	if r.Specification != CSv1 && r.Specification != CSv20 {
+		return nil, incomplete(r.kind, "specification version %q is not a Common Services version", r.Specification)
 	}
 	out := regrep.QueryResponse{}
 	if r.base != nil {

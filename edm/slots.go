@@ -208,7 +208,7 @@ func (w *slotWriter) add(name string, v *regrep.SlotValue) {
 	if o := w.orig[name]; o != nil {
 		s.Type, s.OtherAttrs, s.Extras, s.Slots = o.Type, o.OtherAttrs, o.Extras, o.Slots
 		if o.Value != nil && o.Value.Type == v.Type {
-			v.OtherAttrs, v.Extras, v.Slots = o.Value.OtherAttrs, o.Value.Extras, o.Value.Slots
+			v.OtherAttrs, v.Extras = o.Value.OtherAttrs, o.Value.Extras
 			if v.Type == regrep.CollectionValueType {
 				v.CollectionType = o.Value.CollectionType
 			}

@@ -72,11 +72,15 @@ func TestVersionDeltasRefused(t *testing.T) {
 		{"no subject", func() Message { q := buildRequest(); q.NaturalPerson = nil; return q }, "NaturalPerson or LegalPerson"},
 		{"no requirement", func() Message { q := buildRequest(); q.Requirements = nil; return q }, "Requirements"},
 		{"unknown version", func() Message { q := buildRequest(); q.Specification = "oots-edm:v3"; return q }, "oots-edm:v3"},
+		{"Common Services version on a request", func() Message { q := buildRequest(); q.Specification = CSv20; return q }, "not an EDM version"},
+		{"EDM version on a DSD answer", func() Message { r := buildDSDResponse(); r.Specification = V1_0; return r }, "not a Common Services version"},
 		{"1.x evidence list in 2.0", func() Message { r := buildResponse(); r.Specification = V2_0; return r }, "registry packages"},
 		{"PreviewMethod in 2.0", func() Message { r := buildErrorResponse(); r.Specification = V2_0; return r }, "PreviewMethod"},
 		{"preview without location", func() Message { r := buildErrorResponse(); r.Exceptions[0].PreviewLocation = ""; return r }, "PreviewLocation"},
 		{"error without exception", func() Message { r := buildErrorResponse(); r.Exceptions = nil; return r }, "rs:Exception"},
-		{"empty submission", func() Message { return NewSubmitObjectsRequest(KindEBSubmission, "urn:uuid:6d51920f-04a7-4482-be34-153e01b0b7a3") }, "no registry object"},
+		{"empty submission", func() Message {
+			return NewSubmitObjectsRequest(KindEBSubmission, "urn:uuid:6d51920f-04a7-4482-be34-153e01b0b7a3")
+		}, "no registry object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

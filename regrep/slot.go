@@ -79,7 +79,6 @@ type SlotValue struct {
 	CollectionType string               // CollectionValueType: @collectionType
 	Elements       []*SlotValue         // CollectionValueType: rim:Element children
 
-	Slots      []*Slot // rim:Slot inside the value (ValueType is extensible)
 	OtherAttrs []xmltree.Attr
 	Extras     []*xmltree.Element // rim:Map of a MapValueType, unknown elements
 
@@ -236,11 +235,6 @@ func (d *decoder) value(el *xmltree.Element) *SlotValue {
 	}
 	o := order{d: d}
 	for _, c := range el.Elements() {
-		if c.Is(NamespaceRIM, "Slot") {
-			o.at(c, 0)
-			v.Slots = append(v.Slots, d.slot(c))
-			continue
-		}
 		switch {
 		case v.Type.simple() && c.Is(NamespaceRIM, "Value") && !v.HasValue:
 			o.at(c, 1)
@@ -256,7 +250,8 @@ func (d *decoder) value(el *xmltree.Element) *SlotValue {
 			o.at(c, 1)
 			v.Term = &VocabularyTerm{}
 			d.attrs(c, map[xmltree.Name]*string{{Local: "vocabulary"}: &v.Term.Vocabulary, {Local: "term"}: &v.Term.Term})
-		case v.Type == SlotValueType && c.Is(NamespaceRIM, "Slot"):
+		case v.Type == SlotValueType && c.Is(NamespaceRIM, "Slot") && v.Slot == nil:
+			o.at(c, 1)
 			v.Slot = d.slot(c)
 		case v.Type == CollectionValueType && c.Is(NamespaceRIM, "Element"):
 			o.at(c, 1)
@@ -316,9 +311,6 @@ func (v *SlotValue) element(local string) *xmltree.Element {
 	}
 	setAttr(el, "collectionType", v.CollectionType)
 	putAttrs(el, v.OtherAttrs)
-	for _, c := range v.Slots {
-		addChild(el, c.Element())
-	}
 	switch {
 	case v.Type.simple():
 		if v.HasValue {
