@@ -1,0 +1,214 @@
+package dsd_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/dsd"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/cstest"
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/jades"
+	"github.com/oots-go/oots/regrep"
+)
+
+const (
+	fiClassification = "https://sr.acc.oots.tech.ec.europa.eu/evidencetypeclassifications/FI/19f0783e-7cdc-4146-9ff9-e331514ffb74"
+	deClassification = "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/ca8afed6-2dc0-422a-a931-d21c3d8d370e"
+	residenceConcept = "b07146b6-1468-41a7-a10f-ee2a61429dbc"
+)
+
+func q(kv ...string) string {
+	v := url.Values{}
+	v.Set("queryId", dsd.QueryDataServices)
+	for i := 0; i < len(kv); i += 2 {
+		v.Set(kv[i], kv[i+1])
+	}
+	return v.Encode()
+}
+
+func get(tb testing.TB, h http.Handler, query, version string) (*http.Response, []byte) {
+	tb.Helper()
+	req := httptest.NewRequest(http.MethodGet, "/dsd/rest/search?"+query, nil)
+	if version != "" {
+		req.Header.Set("Accept-Version", version)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	resp := rec.Result()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("HTTP status %d, want 200", resp.StatusCode)
+	}
+	return resp, b
+}
+
+func TestCapturedContent(t *testing.T) {
+	signer, roots := cstest.Signer(t)
+	h, err := dsd.NewHandler(dsd.Config{Registry: cstest.CaptureRegistry(t), Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, b := get(t, h, q("evidence-type-classification", fiClassification, "country-code", "FI"), "oots-cs:v2.0")
+	if _, err := jades.Verify(resp.Header, b, jades.VerifyOptions{Trust: roots}); err != nil {
+		t.Fatalf("signature: %v", err)
+	}
+	want := cstest.Content(t, cstest.Capture(t, "dsd_data_services_fi.xml"))
+	if diff := cmp.Diff(want, cstest.Content(t, b)); diff != "" {
+		t.Errorf("registry content differs from the capture (-capture +ours):\n%s", diff)
+	}
+}
+
+// tddRegistry loads the TDD 1.0 DSD submission: one data service (birth
+// certificate, DE) served by two providers that differ by a classification
+// concept (residence in Germany).
+func tddRegistry(tb testing.TB) *csregistry.Registry {
+	tb.Helper()
+	r, err := csregistry.Open(context.Background(), csregistry.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := os.ReadFile(testenv.Spec(tb, "tdd-1.0/xml/lcm/5-5-LCM-Submit-Objects-to-the-DSD-Birth-Certificate.xml"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := r.LoadFile(context.Background(), b); err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
+func exception(tb testing.TB, b []byte) *edm.Exception {
+	tb.Helper()
+	m, _, err := edm.ParseBytes(b)
+	if err != nil {
+		tb.Fatalf("answer does not parse: %v", err)
+	}
+	e, ok := m.(*edm.ErrorResponse)
+	if !ok {
+		return nil
+	}
+	return e.Exceptions[0]
+}
+
+// TestAdditionalInput runs the DSD:ERR:0005 dialogue of TDD 3.5.2 on the TDD
+// data: without the concept the answer asks for it, with the same slots as
+// the TDD sample; with it, one provider is chosen.
+func TestAdditionalInput(t *testing.T) {
+	h, err := dsd.NewHandler(dsd.Config{Registry: tddRegistry(t), Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b := get(t, h, q("evidence-type-classification", deClassification, "country-code", "DE"), "")
+	exc := exception(t, b)
+	if exc == nil || exc.Code != "DSD:ERR:0005" {
+		t.Fatalf("want DSD:ERR:0005, got %s", b)
+	}
+	sample, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/dsd/4-4-3-Query-Error-Response-of-the-DSD-requesting-additional-User-Provided-Attributes-Birth-Certificate-DSD-ERR005.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(exceptionSlots(t, sample), exceptionSlots(t, b)); diff != "" {
+		t.Errorf("DSD:ERR:0005 slots differ from the TDD sample (-sample +ours):\n%s", diff)
+	}
+	want := exception(t, sample)
+	if exc.Severity != want.Severity || exc.Type != want.Type || exc.Detail != want.Detail {
+		t.Errorf("exception %s %s %q, want %s %s %q", exc.Type.Local, exc.Severity, exc.Detail, want.Type.Local, want.Severity, want.Detail)
+	}
+
+	// The user's answer: never resident in Germany → Berlin only.
+	_, b = get(t, h, q("evidence-type-classification", deClassification, "country-code", "DE", residenceConcept, "ApplicantHasNeverBeenResidentInGermany", "jurisdiction-context-id", "5ce148b9-5578-4049-aecf-af7bb55714b5"), "")
+	m, _, err := edm.ParseBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, ok := m.(*edm.ServiceResponse)
+	if !ok {
+		t.Fatalf("want a DSD answer, got %s", b)
+	}
+	ds := r.DataServices()
+	if len(ds) != 1 || len(ds[0].AccessService) != 1 || ds[0].AccessService[0].Publisher.Identifier.Value != "DE73524311" {
+		t.Errorf("want the Berlin office only, got %s", b)
+	}
+	// Resident → both offices support it → 0005 again for the jurisdiction.
+	_, b = get(t, h, q("evidence-type-classification", deClassification, "country-code", "DE", residenceConcept, "ApplicantHasBeenResidentInGermany"), "")
+	if exc := exception(t, b); exc == nil || exc.Code != "DSD:ERR:0005" || exc.Detail != "JurisdictionDetermination" {
+		t.Errorf("want DSD:ERR:0005 for the jurisdiction, got %s", b)
+	}
+	_, b = get(t, h, q("evidence-type-classification", deClassification, "country-code", "DE", residenceConcept, "ApplicantHasBeenResidentInGermany", "jurisdiction-admin-l3", "02000000", "jurisdiction-context-id", "5ce148b9-5578-4049-aecf-af7bb55714b5"), "")
+	if m, _, _ := edm.ParseBytes(b); m == nil || m.Kind() != edm.KindDSDResponse || len(m.(*edm.ServiceResponse).DataServices()[0].AccessService) != 1 {
+		t.Errorf("want Hamburg only, got %s", b)
+	}
+}
+
+// exceptionSlots returns the canonical form of each slot of the exception.
+func exceptionSlots(tb testing.TB, b []byte) []string {
+	tb.Helper()
+	doc, err := xmltree.ParseBytes(b, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []string
+	for _, e := range doc.Root.ChildrenNamed(regrep.NamespaceRS, "Exception") {
+		for _, s := range e.ChildrenNamed(regrep.NamespaceRIM, "Slot") {
+			if n, _ := s.AttrValue("", "name"); n == "Timestamp" {
+				continue
+			}
+			c := s.Copy()
+			c.StripInsignificant()
+			out = append(out, strings.Join(strings.Fields(string(c.Canonical())), " "))
+		}
+	}
+	return out
+}
+
+func TestErrors(t *testing.T) {
+	h, err := dsd.NewHandler(dsd.Config{Registry: tddRegistry(t), Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, query, version string
+		code, detail         string
+	}{
+		{"no queryId", "country-code=DE", "", "DSD:ERR:0003", "queryId"},
+		{"unknown query", "queryId=urn:x", "", "DSD:ERR:0004", "urn:x"},
+		{"missing classification", q("country-code", "DE"), "", "DSD:ERR:0003", "evidence-type-classification"},
+		{"missing country", q("evidence-type-classification", deClassification), "", "DSD:ERR:0003", "country-code"},
+		{"repeated", q("evidence-type-classification", deClassification) + "&country-code=DE&country-code=DE", "", "DSD:ERR:0003", "country-code"},
+		{"unknown classification", q("evidence-type-classification", "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/00000000-0000-4000-8000-000000000000", "country-code", "DE"), "", "DSD:ERR:0002", "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/00000000-0000-4000-8000-000000000000"},
+		{"no provider in country", q("evidence-type-classification", deClassification, "country-code", "FR"), "", "DSD:ERR:0001", ""},
+		{"bad country", q("evidence-type-classification", deClassification, "country-code", "D'E"), "", "DSD:ERR:0006", "country-code"},
+		{"unknown concept", q("evidence-type-classification", deClassification, "country-code", "DE", "TypeOfInsurance", "public"), "", "DSD:ERR:0003", "TypeOfInsurance"},
+		{"unsupported concept value", q("evidence-type-classification", deClassification, "country-code", "DE", residenceConcept, "Mars"), "", "DSD:ERR:0006", residenceConcept},
+		{"bad specification", q("evidence-type-classification", deClassification, "country-code", "DE", "specification", "oots-edm:v9"), "", "DSD:ERR:0006", "specification"},
+		{"no provider of the version", q("evidence-type-classification", deClassification, "country-code", "DE", "specification", "oots-edm:v2.0"), "", "DSD:ERR:0001", ""},
+		{"1.x parameter in 2.0", q("evidence-type-classification", deClassification, "country-code", "DE", "jurisdiction-admin-l3", "02000000"), "oots-cs:v2.0", "DSD:ERR:0003", "jurisdiction-admin-l3"},
+		{"injection", q("evidence-type-classification", deClassification+"' OR 1=1 --", "country-code", "DE"), "", "DSD:ERR:0006", "evidence-type-classification"},
+		{"huge value", q("evidence-type-classification", strings.Repeat("x", 5000), "country-code", "DE"), "", "DSD:ERR:0003", "evidence-type-classification"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, b := get(t, h, c.query, c.version)
+			exc := exception(t, b)
+			if exc == nil {
+				t.Fatalf("want %s, got a success", c.code)
+			}
+			want, _ := edm.LookupError(c.code)
+			if exc.Code != c.code || exc.Detail != c.detail || exc.Type != want.Type {
+				t.Errorf("got %s %q %s, want %s %q %s", exc.Code, exc.Detail, exc.Type.Local, c.code, c.detail, want.Type.Local)
+			}
+		})
+	}
+}
