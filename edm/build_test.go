@@ -210,6 +210,19 @@ func buildLCMError() *RegistryResponse {
 		NewException("LCM:ERR:0001", "A registry object in the Request does not comply with the specification"))
 }
 
+// buildLegalRequest is a request about a legal person, made by its
+// authorised representative.
+func buildLegalRequest() *QueryRequest {
+	q := buildRequest()
+	q.NaturalPerson = nil
+	q.LegalPerson = &LegalPerson{LevelOfAssurance: "Substantial",
+		LegalPersonIdentifier: &Identifier{SchemeID: "eidas", Value: "DK/DE/123456789"},
+		LegalName:             "Smith Holding A/S",
+		RegisteredAddress:     testAddress()}
+	q.AuthorizedRepresentative = testPerson()
+	return q
+}
+
 // built lists one built message per kind.
 func built() map[Kind]Message {
 	return map[Kind]Message{

@@ -33,7 +33,9 @@ var ruleFiles = map[Kind][]string{
 func writeBuilt(t *testing.T, dir string) map[Kind]string {
 	t.Helper()
 	paths := map[Kind]string{}
-	for kind, m := range built() {
+	all := built()
+	all[KindEvidenceRequest+"-legal"] = buildLegalRequest()
+	for kind, m := range all {
 		out, err := m.Marshal()
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
@@ -102,7 +104,7 @@ func TestBuiltMessagesSchematron(t *testing.T) {
 	schDir := testenv.Spec(t, "tdd-1.0/sch")
 	paths := writeBuilt(t, t.TempDir())
 	for kind, p := range paths {
-		for _, rules := range ruleFiles[kind] {
+		for _, rules := range ruleFiles[Kind(strings.TrimSuffix(string(kind), "-legal"))] {
 			t.Run(string(kind)+"/"+rules, func(t *testing.T) {
 				t.Parallel()
 				sev := severities(t, filepath.Join(schDir, rules))

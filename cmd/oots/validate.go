@@ -101,7 +101,7 @@ func validateDocument(path string) (edm.Kind, edm.Version, []check.Finding, erro
 	if st, err := f.Stat(); err == nil && st.IsDir() {
 		return "", "", nil, &fs.PathError{Op: "read", Path: path, Err: errors.New("is a directory")}
 	}
-	lim := edm.Limits
+	lim := edm.Limits()
 	doc, err := xmltree.Parse(f, &lim)
 	if err != nil {
 		var se *xmltree.SyntaxError
