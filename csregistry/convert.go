@@ -138,7 +138,7 @@ func dsdSubmission(dss []*edm.DataServiceEvidenceType) *edm.SubmitObjectsRequest
 // Errors: *LCMError for content the registry rejects, the parser's error for
 // a document that is not an OOTS message, ErrStore.
 func (r *Registry) LoadFile(ctx context.Context, body []byte) error {
-	doc, err := xmltree.ParseBytes(body, &edm.Limits)
+	doc, err := xmltree.ParseBytes(body, ptr(edm.Limits()))
 	if err != nil {
 		return err
 	}

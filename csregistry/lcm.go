@@ -97,7 +97,7 @@ func (r *Registry) Submit(ctx context.Context, req *edm.SubmitObjectsRequest) er
 // send back (LCM-SUC, or LCM-ERR with the code). The error is non-nil for a
 // rejected request too, with the precise cause for the operator's log.
 func (r *Registry) SubmitXML(ctx context.Context, body []byte) (*edm.RegistryResponse, error) {
-	doc, err := xmltree.ParseBytes(body, &edm.Limits)
+	doc, err := xmltree.ParseBytes(body, ptr(edm.Limits()))
 	if err != nil {
 		e := &LCMError{Code: "LCM:ERR:0001", Detail: "the request is not well-formed XML within the limits", Err: err}
 		return edm.NewRegistryResponse("", e.Exception()), e
@@ -301,3 +301,5 @@ func decodeObject(b []byte) (*edm.Object, error) {
 func sortStored(s []StoredObject) {
 	sort.SliceStable(s, func(i, j int) bool { return s[i].Seq < s[j].Seq })
 }
+
+func ptr[T any](v T) *T { return &v }

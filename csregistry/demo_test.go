@@ -1,0 +1,190 @@
+package csregistry
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oots-go/oots/edm"
+)
+
+var update = flag.Bool("update", false, "rewrite the demo data set")
+
+func uuid(parts ...string) string { return strings.TrimPrefix(nameUUID(parts...), "urn:uuid:") }
+
+type demoCountry struct {
+	cc, lang, nuts        string
+	scheme, capitalOffice string
+	city, postCode        string
+}
+
+var demoCountries = []demoCountry{
+	{"DE", "DE", "DE3", "9930", "Standesamt Berlin I", "Berlin", "13357"},
+	{"FR", "FR", "FR1", "0009", "Service central d'état civil", "Nantes", "44035"},
+	{"FI", "FI", "FI1B", "0037", "Digi- ja väestötietovirasto", "Helsinki", "00520"},
+	{"SE", "SV", "SE11", "0007", "Skatteverket", "Stockholm", "17194"},
+}
+
+type demoProcedure struct {
+	code, requirement, rfTitle string
+	evidence                   map[string][2]string // country → local title, English title
+	xml                        string               // SR data model of a structured distribution, or ""
+}
+
+var demoProcedures = []demoProcedure{
+	{"R1", "Proof of birth", "Requesting proof of registration of birth", map[string][2]string{
+		"DE": {"Geburtsurkunde", "Certificate of birth"},
+		"FR": {"Extrait d'acte de naissance", "Extract of birth certificate"},
+		"FI": {"Syntymätodistus", "Birth certificate"},
+		"SE": {"Personbevis om födelse", "Personal certificate of birth"},
+	}, "certificate-of-birth-1.0.0"},
+	{"S1", "Proof of residence", "Requesting proof of residence", map[string][2]string{
+		"DE": {"Meldebescheinigung", "Certificate of registration of residence"},
+		"FR": {"Attestation de domicile", "Certificate of residence"},
+		"FI": {"Asuinpaikkatodistus", "Certificate of residence"},
+		"SE": {"Personbevis med adress", "Personal certificate with address"},
+	}, ""},
+	{"T2", "Proof of secondary education completion", "Submitting an initial application for admission to public tertiary education institution", map[string][2]string{
+		"DE": {"Zeugnis der allgemeinen Hochschulreife", "Higher education entrance qualification certificate"},
+		"FR": {"Diplôme du baccalauréat", "Baccalaureate diploma"},
+		"FI": {"Ylioppilastutkintotodistus", "Matriculation examination certificate"},
+		"SE": {"Gymnasieexamen", "Upper secondary school diploma"},
+	}, ""},
+}
+
+func demoRequirements() []*edm.Requirement {
+	var out []*edm.Requirement
+	for _, p := range demoProcedures {
+		r := &edm.Requirement{
+			Identifier: edm.ID("https://sr.oots.tech.europa.eu/requirements/" + uuid("demo requirement", p.code)),
+			Name:       []edm.Text{edm.Lang("EN", p.requirement)},
+		}
+		for _, c := range demoCountries {
+			ev := p.evidence[c.cc]
+			r.ReferenceFramework = append(r.ReferenceFramework, edm.ReferenceFramework{
+				Identifier:   edm.ID(uuid("demo procedure", p.code, c.cc)),
+				Title:        []edm.Text{edm.Lang("EN", p.rfTitle)},
+				Description:  []edm.Text{edm.Lang("EN", "Procedure "+p.code+" of Annex II of Regulation (EU) 2018/1724 as implemented in "+c.cc+".")},
+				RelatedTo:    []edm.ReferenceFramework{{Identifier: edm.ID(p.code)}},
+				Jurisdiction: &edm.Jurisdiction{AdminUnitLevel1: c.cc},
+			})
+			r.EvidenceTypeList = append(r.EvidenceTypeList, edm.EvidenceTypeList{
+				Identifier: edm.ID(uuid("demo list", p.code, c.cc)),
+				Name:       []edm.Text{edm.Lang("EN", p.requirement+" in "+c.cc)},
+				EvidenceType: []edm.EvidenceType{{
+					EvidenceTypeClassification: demoClassification(p.code, c.cc),
+					Title:                      []edm.Text{edm.Lang("EN", ev[1]), edm.Lang(c.lang, ev[0])},
+					Description:                []edm.Text{edm.Lang("EN", ev[1]+" issued by the competent authority of "+c.cc+".")},
+					Jurisdiction:               []edm.Jurisdiction{{AdminUnitLevel1: c.cc}},
+				}},
+			})
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func demoClassification(code, cc string) string {
+	return "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + cc + "/" + uuid("demo evidence type", code, cc)
+}
+
+// residence is the classification concept of the German registry offices
+// (the TDD's example).
+var residence = edm.InformationConcept{
+	Identifier:      edm.ID("b07146b6-1468-41a7-a10f-ee2a61429dbc"),
+	Type:            "Codelist",
+	ValueExpression: "https://sr.oots.tech.europa.eu/ep-classification/de/countryresidence",
+	Description:     []edm.Text{edm.Lang("EN", "Rules of responsibility for German citizens without residence information"), edm.Lang("DE", "Zuständigkeitsregelungen für deutsche Staatsangehörige ohne Wohnsitzinformation")},
+}
+
+func demoProvider(c demoCountry, name, city, postCode, id string, concept ...edm.InformationConcept) edm.AccessService {
+	return edm.AccessService{
+		Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:"+c.scheme, "AP-"+c.cc+"-"+id),
+		ConformsTo: []string{"oots-edm:v1.0"},
+		Publisher: edm.Publisher{
+			Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:"+c.scheme, c.cc+"-EP-"+id),
+			Name:       []edm.Text{edm.Lang("EN", name)},
+			Address: &edm.Address{FullAddress: postCode + " " + city, PostCode: postCode, PostCityName: city,
+				AdminUnitLevel1: c.cc, AdminUnitLevel2: c.nuts},
+			Jurisdiction:          &edm.Jurisdiction{AdminUnitLevel1: c.cc},
+			ClassificationConcept: concept,
+		},
+	}
+}
+
+func demoDataServices() []*edm.DataServiceEvidenceType {
+	var out []*edm.DataServiceEvidenceType
+	for _, p := range demoProcedures {
+		for _, c := range demoCountries {
+			ev := p.evidence[c.cc]
+			ds := &edm.DataServiceEvidenceType{
+				Identifier:                     edm.ID(uuid("demo data service", p.code, c.cc)),
+				EvidenceTypeClassification:     demoClassification(p.code, c.cc),
+				Title:                          []edm.Text{edm.Lang("EN", ev[1]), edm.Lang(c.lang, ev[0])},
+				Description:                    []edm.Text{edm.Lang("EN", ev[1]+" issued by the competent authority of "+c.cc+".")},
+				DistributedAs:                  []edm.Distribution{{Format: "application/pdf"}},
+				AuthenticationLevelOfAssurance: "Substantial",
+			}
+			if p.xml != "" {
+				ds.DistributedAs = append(ds.DistributedAs, edm.Distribution{Format: "application/xml", ConformsTo: "https://sr.oots.tech.europa.eu/distributions/" + p.xml})
+			}
+			switch {
+			case p.code == "R1" && c.cc == "DE":
+				berlin, hamburg := residence, residence
+				berlin.SupportedValue = &edm.SupportedValue{StringValue: []string{"ApplicantHasNeverBeenResidentInGermany", "ApplicantHasBeenResidentInGermany"}}
+				hamburg.SupportedValue = &edm.SupportedValue{StringValue: []string{"ApplicantHasBeenResidentInGermany"}}
+				ds.AccessService = []edm.AccessService{
+					demoProvider(c, "Standesamt Berlin I", "Berlin", "13357", "BERLIN1", berlin),
+					demoProvider(c, "Standesamt Hamburg-Nord", "Hamburg", "22083", "HAMBURG", hamburg),
+				}
+				ds.EvidenceProviderClassification = []edm.InformationConcept{residence}
+			default:
+				ds.AccessService = []edm.AccessService{demoProvider(c, c.capitalOffice, c.city, c.postCode, p.code)}
+			}
+			out = append(out, ds)
+		}
+	}
+	return out
+}
+
+// TestDemoData checks the committed demo data set against its definition
+// above (rewritten with -update) and loads it with the official rules.
+func TestDemoData(t *testing.T) {
+	for name, sub := range map[string]*edm.SubmitObjectsRequest{
+		"eb.xml":  ebSubmission(demoRequirements()),
+		"dsd.xml": dsdSubmission(demoDataServices()),
+	} {
+		b, err := sub.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("demodata", name)
+		if *update {
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, b) {
+			t.Errorf("%s is not what the definition gives; run go test -run DemoData -update", path)
+		}
+	}
+	r, err := Open(context.Background(), Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.LoadDemo(context.Background()); err != nil {
+		t.Fatalf("the demo data set does not load with the official rules: %v", err)
+	}
+	s := r.Snapshot()
+	if len(s.Requirements()) != 3 || len(s.AllDataServices()) != 12 {
+		t.Errorf("%d requirements, %d data services; want 3 and 12", len(s.Requirements()), len(s.AllDataServices()))
+	}
+}
