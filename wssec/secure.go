@@ -112,7 +112,9 @@ func (c *SignConfig) now() time.Time {
 // the BinarySecurityToken), then encrypt each attachment with a fresh
 // AES-128-GCM content key transported (RSA-OAEP) or agreed (X25519) for the
 // recipient.
-func Secure(env *xmltree.Document, parts []Part, cfg *SignConfig) ([]Part, error) {
+//
+// On error no temporary file is left behind and env has no Security header.
+func Secure(env *xmltree.Document, parts []Part, cfg *SignConfig) (_ []Part, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -141,6 +143,11 @@ func Secure(env *xmltree.Document, parts []Part, cfg *SignConfig) ([]Part, error
 	}
 
 	sec := ev.header.AddElement(NamespaceWSSE, "wsse", "Security")
+	defer func() {
+		if err != nil {
+			ev.header.RemoveChild(sec)
+		}
+	}()
 	sec.DeclareNS("wsse", NamespaceWSSE)
 	sec.DeclareNS("wsu", NamespaceWSU)
 	sec.SetAttr(NamespaceSOAP12, soapPrefix, "mustUnderstand", "true")

@@ -2,6 +2,9 @@ package wssec_test
 
 import (
 	"bytes"
+	"errors"
+	"io"
+	"os"
 	"testing"
 
 	"github.com/oots-go/oots/wssec"
@@ -112,5 +115,32 @@ func TestConfigErrors(t *testing.T) {
 	bad.DecryptionKey = rsaF.receiver.Encrypt.Key
 	if _, err := wssec.Process(doc, nil, bad); err == nil || code(err) != "" {
 		t.Errorf("RSA decryption key under the 2.0 profile: %v", err)
+	}
+}
+
+// A failing part leaves the envelope without a Security header and no
+// temporary files.
+func TestSecureRollsBack(t *testing.T) {
+	f := getFixture(t, wssec.AS4v20)
+	doc := loadDoc(t, "envelope.xml")
+	cfg := f.signConfig(t, true)
+	parts := testParts()
+	opened := 0
+	parts = append(parts, wssec.Part{ContentID: "broken@x", Open: func() (io.ReadCloser, error) {
+		// Readable for the digest, gone when it is to be encrypted (after
+		// the other parts were).
+		if opened++; opened > 1 {
+			return nil, errors.New("disk gone")
+		}
+		return io.NopCloser(bytes.NewReader([]byte("x"))), nil
+	}})
+	if _, err := wssec.Secure(doc, parts, cfg); err == nil {
+		t.Fatal("accepted a part that cannot be read")
+	}
+	if find(doc, wssec.NamespaceWSSE, "Security") != nil {
+		t.Fatal("a partial Security header was left in the envelope")
+	}
+	if left, _ := os.ReadDir(cfg.TempDir); len(left) != 0 {
+		t.Fatalf("temporary files left: %v", left)
 	}
 }
