@@ -168,6 +168,9 @@ func decodeServiceResponse(d *sdgDecoder, r *regrep.QueryResponse, k Kind, v Ver
 
 // Element writes the answer.
 func (r *ServiceResponse) Element() (*xmltree.Element, error) {
+	if r.kind != KindEBRequirements && r.kind != KindEBEvidenceTypes && r.kind != KindDSDResponse {
+		return nil, incomplete(r.kind, "a service response is of kind EB-REQ, EB-EVI or DSD-RESP")
+	}
 	if r.Specification != CSv1 && r.Specification != CSv20 {
 		return nil, incomplete(r.kind, "specification version %q is not a Common Services version", r.Specification)
 	}
@@ -233,6 +236,9 @@ func decodeSubmit(d *sdgDecoder, r *regrep.SubmitObjectsRequest, k Kind, _ Versi
 
 // Element writes the submission.
 func (s *SubmitObjectsRequest) Element() (*xmltree.Element, error) {
+	if s.kind != KindEBSubmission && s.kind != KindDSDSubmission {
+		return nil, incomplete(s.kind, "a submission is of kind EB-SUB or DSD-SUB")
+	}
 	if s.ID == "" {
 		return nil, incomplete(s.kind, "id is missing")
 	}

@@ -78,6 +78,8 @@ func TestVersionDeltasRefused(t *testing.T) {
 		{"PreviewMethod in 2.0", func() Message { r := buildErrorResponse(); r.Specification = V2_0; return r }, "PreviewMethod"},
 		{"preview without location", func() Message { r := buildErrorResponse(); r.Exceptions[0].PreviewLocation = ""; return r }, "PreviewLocation"},
 		{"error without exception", func() Message { r := buildErrorResponse(); r.Exceptions = nil; return r }, "rs:Exception"},
+		{"submission of a wrong kind", func() Message { s := buildEBSubmission(); s.kind = KindDSDResponse; return s }, "EB-SUB or DSD-SUB"},
+		{"service response of a wrong kind", func() Message { return NewServiceResponse(KindEvidenceRequest, CSv1) }, "EB-REQ, EB-EVI or DSD-RESP"},
 		{"empty submission", func() Message {
 			return NewSubmitObjectsRequest(KindEBSubmission, "urn:uuid:6d51920f-04a7-4482-be34-153e01b0b7a3")
 		}, "no registry object"},
