@@ -83,8 +83,6 @@ const (
 	codeCodepoint    = "FOCH0001" // invalid codepoint
 	codeError        = "FOER0000" // fn:error
 	codeLimit        = "XPDY0130" // implementation limit exceeded (sequence too large, recursion too deep)
-	codeNotImpl      = "XPST0017" // not implemented function (reported as unknown)
-	codeNotImplExpr  = "XQST0000" // placeholder for unimplemented construct
 )
 
 func staticErr(code string, pos int, format string, args ...any) *Error {

@@ -1303,6 +1303,19 @@ func init() {
 			}
 			return out, nil
 		}},
+		// head() and tail() are XPath 3.0, supported by Saxon.
+		"head": {min: 1, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
+			if len(args[0]) == 0 {
+				return nil, nil
+			}
+			return args[0][:1:1], nil
+		}},
+		"tail": {min: 1, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
+			if len(args[0]) <= 1 {
+				return nil, nil
+			}
+			return args[0][1:], nil
+		}},
 		"unordered": {min: 1, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			return args[0], nil
 		}},

@@ -29,16 +29,35 @@
 //     included), numbers, booleans, sequences, aggregates, node names, dates
 //     and durations.
 //
-// Not implemented (a compile error, XPST0017 or XPST0003, names them): the
-// namespace axis, schema-element()/schema-attribute() tests, xs:QName and
-// xs:NOTATION values, collations other than the Unicode codepoint collation,
-// back-references in regular expressions, fn:doc/collection, and typed
-// (schema-validated) nodes: every node is untyped, as in a Schematron run
-// without a schema-aware processor.
+// Beyond XPath 2.0, because Schematron's xslt2 binding and Saxon, which runs
+// the official rules, provide them: the XSLT functions current() and
+// generate-id(), the regex flag q, the one-argument tokenize() and
+// string-join() of XPath 3.0.
 //
-// Evaluation is bounded: expressions nest at most MaxDepth levels, a range
-// or any intermediate sequence holds at most MaxSequence items, and an
-// evaluation may be cancelled through Context.Cancel.
+// Implementation choices (XPath 2.0 leaves them to the implementation):
+// xs:integer is 64-bit (overflow is FOAR0002; Saxon's integers are
+// unbounded); xs:decimal division keeps 18 fractional digits (as Saxon);
+// the implicit timezone is UTC; the default collation is the Unicode
+// codepoint collation; nodes are untyped (no schema-aware processing), so
+// their typed value is xs:untypedAtomic.
+//
+// Not implemented (a compile error names them, XPST0017, XPST0010,
+// XPST0051 or FORX0002, except normalize-unicode, a dynamic FOCH0003): the
+// namespace axis, schema-element() and
+// schema-attribute() tests, xs:QName and xs:NOTATION values and the
+// functions on them, other collations, back-references in regular
+// expressions (RE2 has none), Unicode blocks other than those listed in
+// regex.go, normalize-unicode() of non-ASCII text in forms other than "",
+// fn:doc, fn:collection, fn:id, fn:idref, fn:base-uri, fn:document-uri,
+// fn:static-base-uri, fn:resolve-uri, fn:in-scope-prefixes,
+// fn:namespace-uri-for-prefix and the adjust-*-to-timezone functions.
+// A value is never an instance of a derived type such as xs:int (values
+// carry their primitive type, and xs:integer).
+//
+// Evaluation is bounded: expressions nest at most MaxDepth grammar levels
+// and are at most MaxLength bytes; a range or any intermediate sequence holds
+// at most MaxSequence items; one evaluation does at most MaxWork steps; and
+// an evaluation may be cancelled through Context.Cancel.
 package xpath
 
 import (
