@@ -1,0 +1,449 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// States of an outbound message.
+const (
+	OutQueued    = "queued"    // waiting for its (next) attempt
+	OutDelivered = "delivered" // a valid receipt came back
+	OutFailed    = "failed"    // a final error, or retries exhausted
+)
+
+// Delivery states of an inbound message towards the backend webhook.
+const (
+	DeliveryPending   = "pending"   // to be pushed to the webhook
+	DeliveryDelivered = "delivered" // the webhook answered 2xx
+	DeliveryNone      = "none"      // no webhook: the backend pulls
+)
+
+// Outbound is a message submitted for sending.
+type Outbound struct {
+	ID        string // eb:MessageId, the same for every attempt
+	ClientKey string // the backend's idempotency key; "" for none
+	Leg       string
+	Partner   string // receiving party
+	Body      []byte // the submission, opaque; nil once purged
+	State     string // OutQueued, OutDelivered or OutFailed
+	Attempts  int    // sending attempts started so far
+	NextAt    time.Time
+	LastError string
+	Receipt   []byte // the receipt signal, once delivered
+	Created   time.Time
+	Updated   time.Time
+}
+
+// Result is how a sending attempt ended.
+type Result struct {
+	State     string    // OutDelivered, OutFailed, or OutQueued for a retry
+	NextAt    time.Time // OutQueued: when to retry
+	Error     string    // why the attempt failed
+	Receipt   []byte    // OutDelivered: the receipt
+	Timestamp time.Time // now
+}
+
+// Inbound is a received user message.
+type Inbound struct {
+	Seq       int64 // order of reception in this database
+	MessageID string
+	Partner   string // sending party
+	Leg       string
+	Header    []byte // the message header, opaque
+	Body      []byte // the payloads, opaque; nil once purged or in lists
+	Received  time.Time
+	Acked     time.Time // zero until the backend acknowledged it
+	Delivery  string    // DeliveryPending, DeliveryDelivered or DeliveryNone
+	Attempts  int       // webhook attempts started
+	LastError string
+	NextAt    time.Time
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+const outCols = "id, COALESCE(client_key, ''), leg, partner, body, state, attempts, next_at, last_error, receipt, created_at, updated_at"
+
+type scanner interface{ Scan(...any) error }
+
+func scanOutbound(r scanner) (*Outbound, error) {
+	var o Outbound
+	var next, created, updated int64
+	if err := r.Scan(&o.ID, &o.ClientKey, &o.Leg, &o.Partner, &o.Body, &o.State, &o.Attempts, &next, &o.LastError, &o.Receipt, &created, &updated); err != nil {
+		return nil, err
+	}
+	o.NextAt, o.Created, o.Updated = fromMS(next), fromMS(created), fromMS(updated)
+	return &o, nil
+}
+
+// Enqueue stores a new outbound message, due at m.NextAt (or at once).
+// When a message with the same ClientKey (or the same ID) exists already,
+// nothing is stored and that message is returned with created false: a
+// submission retried by the backend is sent once.
+func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, created bool, err error) {
+	if m.ID == "" || m.Leg == "" {
+		return nil, false, errors.New("store: enqueue: message id and leg are required")
+	}
+	now := m.Created
+	if now.IsZero() {
+		now = time.Now()
+	}
+	next := m.NextAt
+	if next.IsZero() {
+		next = now
+	}
+	res, err := d.db.ExecContext(ctx, d.Rebind(`INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now))
+	if err != nil {
+		return nil, false, fmt.Errorf("store: enqueue: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return nil, false, fmt.Errorf("store: enqueue: %w", err)
+	}
+	var o *Outbound
+	if n == 0 && m.ClientKey != "" {
+		o, err = d.OutboundByClientKey(ctx, m.ClientKey)
+		if errors.Is(err, ErrNotFound) {
+			o, err = d.Outbound(ctx, m.ID)
+		}
+	} else {
+		o, err = d.Outbound(ctx, m.ID)
+	}
+	return o, n == 1, err
+}
+
+// Outbound returns the outbound message with the given id, or ErrNotFound.
+func (d *DB) Outbound(ctx context.Context, id string) (*Outbound, error) {
+	o, err := scanOutbound(d.db.QueryRowContext(ctx, d.Rebind("SELECT "+outCols+" FROM ap_outbound WHERE id = ?"), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("outbound message %q: %w", id, ErrNotFound)
+	}
+	return o, err
+}
+
+// OutboundByClientKey returns the outbound message submitted with the given
+// client key, or ErrNotFound.
+func (d *DB) OutboundByClientKey(ctx context.Context, key string) (*Outbound, error) {
+	o, err := scanOutbound(d.db.QueryRowContext(ctx, d.Rebind("SELECT "+outCols+" FROM ap_outbound WHERE client_key = ?"), key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("outbound message with client key %q: %w", key, ErrNotFound)
+	}
+	return o, err
+}
+
+// skipLocked is the row-locking clause of the claim subqueries: on
+// PostgreSQL a row another transaction is claiming is skipped, not waited
+// for; SQLite runs one writing statement at a time, so it needs none.
+func (d *DB) skipLocked() string {
+	if d.dialect == PostgreSQL {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
+// ClaimOutbound leases up to limit queued messages that are due at now and
+// not leased by a live worker, for owner until now+lease, and counts an
+// attempt for each. The claimed messages are returned oldest due first.
+func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Outbound, error) {
+	q := `UPDATE ap_outbound SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
+		WHERE id IN (SELECT id FROM ap_outbound WHERE state = ? AND next_at <= ? AND lease_until <= ?
+			ORDER BY next_at LIMIT ?` + d.skipLocked() + `)
+		RETURNING ` + outCols
+	rows, err := d.db.QueryContext(ctx, d.Rebind(q), owner, ms(now.Add(lease)), ms(now), OutQueued, ms(now), ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim outbound: %w", err)
+	}
+	defer rows.Close()
+	var out []*Outbound
+	for rows.Next() {
+		o, err := scanOutbound(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: claim outbound: %w", err)
+		}
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: claim outbound: %w", err)
+	}
+	sortByNext(out)
+	return out, nil
+}
+
+func sortByNext(out []*Outbound) {
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].NextAt.Before(out[j-1].NextAt); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+}
+
+// FinishOutbound records the result of an attempt on a message that owner
+// claimed, and releases the lease. It returns ErrLeaseLost when owner no
+// longer holds the lease.
+func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r Result) error {
+	now := r.Timestamp
+	if now.IsZero() {
+		now = time.Now()
+	}
+	switch r.State {
+	case OutQueued, OutDelivered, OutFailed:
+	default:
+		return fmt.Errorf("store: finish outbound: unknown state %q", r.State)
+	}
+	res, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
+		lease_owner = '', lease_until = 0, updated_at = ?
+		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?`),
+		r.State, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), OutQueued)
+	if err != nil {
+		return fmt.Errorf("store: finish outbound %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("store: finish outbound %s: %w", id, ErrLeaseLost)
+	}
+	return nil
+}
+
+const inCols = "seq, message_id, partner, leg, header, received_at, acked_at, delivery, attempts, next_at, last_error"
+
+func scanInbound(r scanner, withBody bool) (*Inbound, error) {
+	var m Inbound
+	var recv, acked, next int64
+	dest := []any{&m.Seq, &m.MessageID, &m.Partner, &m.Leg, &m.Header, &recv, &acked, &m.Delivery, &m.Attempts, &next, &m.LastError}
+	if withBody {
+		dest = append(dest, &m.Body)
+	}
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	m.Received, m.Acked, m.NextAt = fromMS(recv), fromMS(acked), fromMS(next)
+	return &m, nil
+}
+
+// Receive stores a received message unless a message with the same
+// MessageID was received before (duplicate elimination): it reports whether
+// m is a duplicate. m.Delivery says whether the webhook should push it
+// (DeliveryPending) or the backend pulls it (DeliveryNone).
+func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error) {
+	if m.MessageID == "" {
+		return false, errors.New("store: receive: empty message id")
+	}
+	now := m.Received
+	if now.IsZero() {
+		now = time.Now()
+	}
+	delivery := m.Delivery
+	if delivery == "" {
+		delivery = DeliveryNone
+	}
+	res, err := d.db.ExecContext(ctx, d.Rebind(`INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+		m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now))
+	if err != nil {
+		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+	}
+	return n == 0, nil
+}
+
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+// Inbound returns a received message with its body, or ErrNotFound.
+func (d *DB) Inbound(ctx context.Context, id string) (*Inbound, error) {
+	m, err := scanInbound(d.db.QueryRowContext(ctx, d.Rebind("SELECT "+inCols+", body FROM ap_inbound WHERE message_id = ?"), id), true)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("inbound message %q: %w", id, ErrNotFound)
+	}
+	return m, err
+}
+
+// InboundFilter selects received messages for ListInbound.
+type InboundFilter struct {
+	AfterSeq     int64 // only messages with a greater Seq
+	IncludeAcked bool  // also acknowledged messages
+	Limit        int   // default 100
+}
+
+// ListInbound returns received messages in reception order, without their
+// bodies. By default only messages the backend has not acknowledged are
+// listed, so a backend that acknowledges what it processed misses nothing
+// even when sequence numbers commit out of order (PostgreSQL identities).
+func (d *DB) ListInbound(ctx context.Context, f InboundFilter) ([]*Inbound, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	q := "SELECT " + inCols + " FROM ap_inbound WHERE seq > ?"
+	if !f.IncludeAcked {
+		q += " AND acked_at = 0"
+	}
+	q += " ORDER BY seq LIMIT ?"
+	rows, err := d.db.QueryContext(ctx, d.Rebind(q), f.AfterSeq, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: list inbound: %w", err)
+	}
+	defer rows.Close()
+	var out []*Inbound
+	for rows.Next() {
+		m, err := scanInbound(rows, false)
+		if err != nil {
+			return nil, fmt.Errorf("store: list inbound: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Ack records that the backend has processed a received message. Acking
+// twice is not an error; the first time is kept. An acknowledged message
+// is no longer pushed to the webhook.
+func (d *DB) Ack(ctx context.Context, id string, now time.Time) error {
+	res, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_inbound SET acked_at = CASE WHEN acked_at = 0 THEN ? ELSE acked_at END,
+		delivery = CASE WHEN delivery = ? THEN ? ELSE delivery END WHERE message_id = ?`),
+		ms(now), DeliveryPending, DeliveryDelivered, id)
+	if err != nil {
+		return fmt.Errorf("store: ack %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("inbound message %q: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// ClaimDeliveries leases up to limit received messages due for a webhook
+// push, with their bodies, as ClaimOutbound does for sending.
+func (d *DB) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Inbound, error) {
+	q := `UPDATE ap_inbound SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
+		WHERE seq IN (SELECT seq FROM ap_inbound WHERE delivery = ? AND next_at <= ? AND lease_until <= ?
+			ORDER BY seq LIMIT ?` + d.skipLocked() + `)
+		RETURNING ` + inCols + ", body"
+	rows, err := d.db.QueryContext(ctx, d.Rebind(q), owner, ms(now.Add(lease)), DeliveryPending, ms(now), ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim deliveries: %w", err)
+	}
+	defer rows.Close()
+	var out []*Inbound
+	for rows.Next() {
+		m, err := scanInbound(rows, true)
+		if err != nil {
+			return nil, fmt.Errorf("store: claim deliveries: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: claim deliveries: %w", err)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && out[j].Seq < out[j-1].Seq; j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out, nil
+}
+
+// FinishDelivery records the result of a webhook push of a message owner
+// claimed: delivered, or to be retried at next with the error. It returns
+// ErrLeaseLost when owner no longer holds the lease.
+func (d *DB) FinishDelivery(ctx context.Context, id, owner string, delivered bool, next time.Time, errText string, now time.Time) error {
+	state := DeliveryPending
+	if delivered {
+		state = DeliveryDelivered
+	}
+	res, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_inbound SET delivery = ?, next_at = ?, last_error = ?, lease_owner = '', lease_until = 0
+		WHERE message_id = ? AND lease_owner = ? AND lease_until > ?`),
+		state, ms(next), errText, id, owner, ms(now))
+	if err != nil {
+		return fmt.Errorf("store: finish delivery %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("store: finish delivery %s: %w", id, ErrLeaseLost)
+	}
+	return nil
+}
+
+// Purge removes the payloads (bodies) of messages that are done and older
+// than before: outbound messages delivered or failed, inbound messages
+// acknowledged or pushed to the webhook. The rows stay, so that duplicate
+// elimination and status queries keep working; it returns how many bodies
+// were removed.
+func (d *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
+	r1, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_outbound SET body = NULL WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?`),
+		OutDelivered, OutFailed, ms(before))
+	if err != nil {
+		return 0, fmt.Errorf("store: purge: %w", err)
+	}
+	r2, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_inbound SET body = NULL WHERE body IS NOT NULL AND received_at < ?
+		AND (acked_at <> 0 OR delivery = ?)`), ms(before), DeliveryDelivered)
+	if err != nil {
+		return 0, fmt.Errorf("store: purge: %w", err)
+	}
+	n1, _ := r1.RowsAffected()
+	n2, _ := r2.RowsAffected()
+	return n1 + n2, nil
+}
+
+// Counts is the number of messages per state, for metrics.
+type Counts struct {
+	Outbound map[string]int64 // by state (OutQueued …), key "partner|leg|state"
+	Inbound  map[string]int64 // by delivery state and acknowledgement, key "delivery|acked"
+}
+
+// Count returns the numbers of messages per partner, leg and state.
+func (d *DB) Count(ctx context.Context) (*Counts, error) {
+	c := &Counts{Outbound: map[string]int64{}, Inbound: map[string]int64{}}
+	rows, err := d.db.QueryContext(ctx, "SELECT partner, leg, state, COUNT(*) FROM ap_outbound GROUP BY partner, leg, state")
+	if err != nil {
+		return nil, fmt.Errorf("store: count: %w", err)
+	}
+	for rows.Next() {
+		var p, l, s string
+		var n int64
+		if err := rows.Scan(&p, &l, &s, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: count: %w", err)
+		}
+		c.Outbound[strings.Join([]string{p, l, s}, "|")] = n
+	}
+	rows.Close()
+	rows, err = d.db.QueryContext(ctx, "SELECT delivery, CASE WHEN acked_at = 0 THEN 'no' ELSE 'yes' END, COUNT(*) FROM ap_inbound GROUP BY 1, 2")
+	if err != nil {
+		return nil, fmt.Errorf("store: count: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s, a string
+		var n int64
+		if err := rows.Scan(&s, &a, &n); err != nil {
+			return nil, fmt.Errorf("store: count: %w", err)
+		}
+		c.Inbound[s+"|"+a] = n
+	}
+	return c, rows.Err()
+}

@@ -1,0 +1,37 @@
+-- Access point messages: the outbound queue and the inbox (SQLite).
+CREATE TABLE ap_outbound (
+    id          TEXT PRIMARY KEY,          -- eb:MessageId, stable across retries
+    client_key  TEXT UNIQUE,               -- backend idempotency key; NULL when none
+    leg         TEXT NOT NULL,
+    partner     TEXT NOT NULL,
+    body        BLOB,                      -- the submission, opaque to the store; NULL once purged
+    state       TEXT NOT NULL,             -- queued | delivered | failed
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_at     INTEGER NOT NULL,          -- unix ms of the next attempt
+    lease_owner TEXT NOT NULL DEFAULT '',
+    lease_until INTEGER NOT NULL DEFAULT 0,
+    last_error  TEXT NOT NULL DEFAULT '',
+    receipt     BLOB,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+);
+CREATE INDEX ap_outbound_due ON ap_outbound (state, next_at);
+
+CREATE TABLE ap_inbound (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id     TEXT NOT NULL UNIQUE,    -- duplicate elimination
+    partner        TEXT NOT NULL,
+    leg            TEXT NOT NULL,
+    header         BLOB NOT NULL,
+    body           BLOB,                    -- NULL once purged
+    received_at    INTEGER NOT NULL,
+    acked_at       INTEGER NOT NULL DEFAULT 0,
+    delivery       TEXT NOT NULL,           -- pending | delivered | none
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    next_at        INTEGER NOT NULL DEFAULT 0,
+    lease_owner    TEXT NOT NULL DEFAULT '',
+    lease_until    INTEGER NOT NULL DEFAULT 0,
+    last_error     TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX ap_inbound_delivery ON ap_inbound (delivery, next_at);
+CREATE INDEX ap_inbound_acked ON ap_inbound (acked_at, seq);

@@ -1,0 +1,291 @@
+// Package store is the persistence of an oots node: one SQL database, SQLite by
+// default (modernc.org/sqlite, pure Go, a file in the data directory in WAL
+// mode) or PostgreSQL for a cluster of nodes (github.com/jackc/pgx/v5 through
+// database/sql).
+//
+// # Components and migrations
+//
+// The database is shared by the components of a node. Each component owns
+// its tables (named with its prefix, for example ap_ for the access point)
+// and its list of migrations; Migrate applies a component's pending
+// migrations in version order and records them in the table oots_migrations
+// under the component's name, so a later component (Common Services registry
+// data, connector conversations, the audit journal) adds its own tables by
+// calling Migrate with its own name and its own embedded SQL files, without
+// touching another component's. On PostgreSQL concurrent nodes serialise
+// their migrations with an advisory lock per component; on SQLite the
+// migration runs in one IMMEDIATE transaction. Open applies the migrations of
+// the access point component ("ap", files migrations/<dialect>/ap/NNNN_name.sql).
+//
+// # The access point's data
+//
+// The access point (package ap) declares the interfaces it needs; *DB
+// implements them:
+//   - the outbound queue (Enqueue, ClaimOutbound, FinishOutbound, Outbound):
+//     submissions idempotent on a client key, claimed by a node with a lease
+//     (PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED; SQLite: one UPDATE …
+//     RETURNING statement, which SQLite serialises), so that several nodes
+//     share the work and a message claimed by a node that died is claimed
+//     again when its lease expires. Finishing needs the lease (fencing): a node
+//     whose lease expired cannot overwrite another node's result;
+//   - the inbox (Receive, Inbound, ListInbound, Ack): duplicate elimination on
+//     eb:MessageId (AS4 profile §3.2, ebMS3 Core §8), and the delivery queue
+//     of the backend webhook (ClaimDeliveries, FinishDelivery), leased like
+//     the outbound queue;
+//   - retention (Purge) and counts for metrics (Counts).
+//
+// Times are stored as Unix milliseconds; payloads are opaque byte strings
+// (the access point encodes them).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
+	_ "modernc.org/sqlite"             // database/sql driver "sqlite"
+)
+
+// Dialect is the SQL dialect of a database.
+type Dialect string
+
+// The supported databases.
+const (
+	SQLite     Dialect = "sqlite"
+	PostgreSQL Dialect = "postgres"
+)
+
+// Errors callers branch on.
+var (
+	// ErrNotFound: no message with that id.
+	ErrNotFound = errors.New("store: not found")
+	// ErrLeaseLost: the caller's lease on a message expired and the message
+	// was claimed by another worker (or finished) in the meantime.
+	ErrLeaseLost = errors.New("store: lease lost")
+)
+
+// DB is an open database of a node.
+type DB struct {
+	db      *sql.DB
+	dialect Dialect
+}
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Open opens the database named by dsn and applies the access point's
+// migrations. A dsn beginning with postgres:// or postgresql:// is a
+// PostgreSQL connection URL; anything else is an SQLite database file
+// (optionally prefixed with sqlite:), opened in WAL mode with a busy timeout.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var d *DB
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		db.SetMaxOpenConns(16)
+		db.SetMaxIdleConns(16)
+		d = &DB{db: db, dialect: PostgreSQL}
+	default:
+		file := strings.TrimPrefix(dsn, "sqlite:")
+		if file == "" {
+			return nil, errors.New("store: empty database file name")
+		}
+		// WAL: readers do not block the writer; synchronous=NORMAL in WAL
+		// mode loses no committed transaction when the process dies (only on
+		// power loss); IMMEDIATE transactions take the write lock at BEGIN,
+		// so two transactions never deadlock upgrading a read lock.
+		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		db, err := sql.Open("sqlite", "file:"+file+q)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		// One connection: SQLite has one writer at a time anyway, and a
+		// single connection never meets SQLITE_BUSY inside the process.
+		db.SetMaxOpenConns(1)
+		d = &DB{db: db, dialect: SQLite}
+	}
+	if err := d.db.PingContext(ctx); err != nil {
+		d.db.Close()
+		return nil, fmt.Errorf("store: connecting: %w", err)
+	}
+	migs, err := LoadMigrations(migrationFS, path.Join("migrations", string(d.dialect), "ap"))
+	if err == nil {
+		err = d.Migrate(ctx, "ap", migs)
+	}
+	if err != nil {
+		d.db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// SQL returns the underlying database handle, for components that keep
+// their own tables in the same database.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+// Dialect returns the SQL dialect of the database.
+func (d *DB) Dialect() Dialect { return d.dialect }
+
+// Rebind rewrites the ? placeholders of q into the dialect's ($1, $2 … on
+// PostgreSQL). q must not contain ? elsewhere.
+func (d *DB) Rebind(q string) string {
+	if d.dialect != PostgreSQL {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Ping checks that the database answers (readiness).
+func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// Migration is one schema change of a component.
+type Migration struct {
+	Version int    // > 0, increasing
+	Name    string // for the record
+	SQL     string // one or more statements separated by ";" at line ends
+}
+
+// LoadMigrations reads the files NNNN_name.sql of dir in fsys (typically an
+// embed.FS) as migrations, in version order.
+func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {
+	ents, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return nil, fmt.Errorf("store: migrations: %w", err)
+	}
+	var migs []Migration
+	for _, e := range ents {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, rest, ok := strings.Cut(strings.TrimSuffix(name, ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || v <= 0 {
+			return nil, fmt.Errorf("store: migration file %s: name is not NNNN_name.sql", name)
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		migs = append(migs, Migration{Version: v, Name: rest, SQL: string(b)})
+	}
+	sort.Slice(migs, func(i, j int) bool { return migs[i].Version < migs[j].Version })
+	for i := 1; i < len(migs); i++ {
+		if migs[i].Version == migs[i-1].Version {
+			return nil, fmt.Errorf("store: two migrations with version %d in %s", migs[i].Version, dir)
+		}
+	}
+	return migs, nil
+}
+
+// Migrate applies the migrations of component that are not yet applied, each
+// in its own transaction with its record in oots_migrations. It is safe to
+// call from several nodes at once.
+func (d *DB) Migrate(ctx context.Context, component string, migs []Migration) error {
+	if component == "" {
+		return errors.New("store: migrate: empty component name")
+	}
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS oots_migrations (
+		component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at BIGINT NOT NULL,
+		PRIMARY KEY (component, version))`); err != nil {
+		// Two PostgreSQL nodes creating the table at once: one fails on the
+		// catalogue's unique index; the table exists then.
+		if d.dialect != PostgreSQL {
+			return fmt.Errorf("store: migrations table: %w", err)
+		}
+	}
+	for _, m := range migs {
+		if err := d.migrateOne(ctx, component, m); err != nil {
+			return fmt.Errorf("store: migration %s %04d_%s: %w", component, m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+func (d *DB) migrateOne(ctx context.Context, component string, m Migration) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if d.dialect == PostgreSQL {
+		h := fnv.New64a()
+		h.Write([]byte("oots_migrations/" + component))
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+			return err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, d.Rebind("SELECT COUNT(*) FROM oots_migrations WHERE component = ? AND version = ?"), component, m.Version).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return nil
+	}
+	for _, stmt := range splitStatements(m.SQL) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, d.Rebind("INSERT INTO oots_migrations (component, version, name, applied_at) VALUES (?, ?, ?, ?)"),
+		component, m.Version, m.Name, time.Now().UnixMilli()); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// splitStatements splits SQL at semicolons that end a line, dropping
+// comments-only and empty statements.
+func splitStatements(s string) []string {
+	var out []string
+	var cur strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "--") {
+			continue
+		}
+		if i := strings.Index(line, "--"); i >= 0 {
+			line = line[:i]
+			t = strings.TrimSpace(line)
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			if st := strings.TrimSpace(cur.String()); st != ";" {
+				out = append(out, st)
+			}
+			cur.Reset()
+		}
+	}
+	if st := strings.TrimSpace(cur.String()); st != "" {
+		out = append(out, st)
+	}
+	return out
+}

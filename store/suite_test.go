@@ -1,0 +1,394 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/oots-go/oots/internal/pgtest"
+	"github.com/oots-go/oots/store"
+)
+
+// opener opens a fresh, empty database of one implementation.
+type opener func(t *testing.T) (dsn string)
+
+func sqliteDSN(t *testing.T) string { return filepath.Join(t.TempDir(), "oots.db") }
+
+// TestSQLite and TestPostgreSQL run the one behavioural suite against both
+// implementations.
+func TestSQLite(t *testing.T) { runSuite(t, sqliteDSN) }
+
+func TestPostgreSQL(t *testing.T) {
+	srv := pgtest.Start(t)
+	runSuite(t, func(t *testing.T) string { return srv.NewDatabase(t) })
+}
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func open(t *testing.T, dsn string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func runSuite(t *testing.T, newDSN opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, dsn string)
+	}{
+		{"Migrations", testMigrations},
+		{"EnqueueIdempotent", testEnqueueIdempotent},
+		{"ClaimAndFinish", testClaimAndFinish},
+		{"LeaseExpiry", testLeaseExpiry},
+		{"ConcurrentClaims", testConcurrentClaims},
+		{"InboundDuplicates", testInboundDuplicates},
+		{"Deliveries", testDeliveries},
+		{"Purge", testPurge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newDSN(t)) })
+	}
+}
+
+func testMigrations(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	// Reopening applies nothing twice.
+	db2 := open(t, dsn)
+	// Another component adds its own table, under its own name.
+	fsys := fstest.MapFS{
+		"m/0001_first.sql":  {Data: []byte("-- a comment\nCREATE TABLE other_things (id TEXT PRIMARY KEY);\n")},
+		"m/0002_second.sql": {Data: []byte("ALTER TABLE other_things ADD COLUMN n INTEGER NOT NULL DEFAULT 0;\nCREATE INDEX other_things_n ON other_things (n);\n")},
+	}
+	migs, err := store.LoadMigrations(fsys, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(migs) != 2 || migs[0].Version != 1 || migs[1].Name != "second" {
+		t.Fatalf("LoadMigrations = %+v", migs)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, d := range []*store.DB{db, db2} {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = d.Migrate(ctx, "other", migs) }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.SQL().ExecContext(ctx, db.Rebind("INSERT INTO other_things (id, n) VALUES (?, ?)"), "x", 1); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM oots_migrations").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 3 { // ap 0001, other 0001 and 0002
+		t.Errorf("oots_migrations has %d rows, want 3", n)
+	}
+	bad := fstest.MapFS{"m/x_first.sql": {Data: []byte("SELECT 1;")}}
+	if _, err := store.LoadMigrations(bad, "m"); err == nil {
+		t.Error("LoadMigrations accepted a file without a version number")
+	}
+	broken := []store.Migration{{Version: 1, Name: "broken", SQL: "CREATE TABLE broken_t (id TEXT);\nTHIS IS NOT SQL;"}}
+	if err := db.Migrate(ctx, "broken", broken); err == nil {
+		t.Fatal("a failing migration was accepted")
+	}
+	// Nothing of the failed migration stays.
+	if _, err := db.SQL().ExecContext(ctx, "INSERT INTO broken_t (id) VALUES ('a')"); err == nil {
+		t.Error("the failed migration's first statement was kept")
+	}
+}
+
+func testEnqueueIdempotent(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	m, created, err := db.Enqueue(ctx, &store.Outbound{ID: "m1@x", ClientKey: "k1", Leg: "leg", Partner: "P", Body: []byte("one"), Created: t0})
+	if err != nil || !created {
+		t.Fatalf("Enqueue = %v, %v", created, err)
+	}
+	if m.State != store.OutQueued || string(m.Body) != "one" || !m.NextAt.Equal(t0) || m.ClientKey != "k1" {
+		t.Errorf("stored %+v", m)
+	}
+	// The same client key with another id: the first message comes back.
+	m2, created, err := db.Enqueue(ctx, &store.Outbound{ID: "m2@x", ClientKey: "k1", Leg: "leg", Partner: "P", Body: []byte("two"), Created: t0})
+	if err != nil || created || m2.ID != "m1@x" || string(m2.Body) != "one" {
+		t.Fatalf("second Enqueue = %+v, %v, %v", m2, created, err)
+	}
+	// No client key: each message is its own.
+	for _, id := range []string{"a@x", "b@x"} {
+		if _, created, err := db.Enqueue(ctx, &store.Outbound{ID: id, Leg: "leg", Partner: "P", Created: t0}); err != nil || !created {
+			t.Fatalf("Enqueue %s = %v, %v", id, created, err)
+		}
+	}
+	if _, created, _ := db.Enqueue(ctx, &store.Outbound{ID: "a@x", Leg: "leg", Partner: "P", Created: t0}); created {
+		t.Error("the same message id was stored twice")
+	}
+	if _, err := db.Outbound(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Outbound(nope) = %v, want ErrNotFound", err)
+	}
+	if got, err := db.OutboundByClientKey(ctx, "k1"); err != nil || got.ID != "m1@x" {
+		t.Errorf("OutboundByClientKey = %v, %v", got, err)
+	}
+}
+
+func testClaimAndFinish(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	for i := range 3 {
+		db.Enqueue(ctx, &store.Outbound{ID: fmt.Sprint("m", i), Leg: "l", Partner: "P", Created: t0, NextAt: t0.Add(time.Duration(2-i) * time.Second)})
+	}
+	got, err := db.ClaimOutbound(ctx, "node1", t0.Add(time.Second), time.Minute, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// m0 is due only at t0+2s.
+	if len(got) != 2 || got[0].ID != "m2" || got[1].ID != "m1" || got[0].Attempts != 1 {
+		t.Fatalf("claimed %v", ids(got))
+	}
+	// Claimed messages are not claimed again while leased.
+	if again, _ := db.ClaimOutbound(ctx, "node2", t0.Add(time.Second), time.Minute, 10); len(again) != 0 {
+		t.Fatalf("claimed again: %v", ids(again))
+	}
+	now := t0.Add(2 * time.Second)
+	if err := db.FinishOutbound(ctx, "m2", "node1", store.Result{State: store.OutDelivered, Receipt: []byte("<receipt/>"), Timestamp: now}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishOutbound(ctx, "m1", "node1", store.Result{State: store.OutQueued, NextAt: now.Add(time.Minute), Error: "EBMS:0005 connection refused", Timestamp: now}); err != nil {
+		t.Fatal(err)
+	}
+	// Finishing twice: the lease is gone.
+	if err := db.FinishOutbound(ctx, "m2", "node1", store.Result{State: store.OutFailed, Timestamp: now}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("second finish = %v, want ErrLeaseLost", err)
+	}
+	m2, _ := db.Outbound(ctx, "m2")
+	if m2.State != store.OutDelivered || string(m2.Receipt) != "<receipt/>" {
+		t.Errorf("m2 = %+v", m2)
+	}
+	m1, _ := db.Outbound(ctx, "m1")
+	if m1.State != store.OutQueued || m1.LastError == "" || !m1.NextAt.Equal(now.Add(time.Minute)) || m1.Attempts != 1 {
+		t.Errorf("m1 = %+v", m1)
+	}
+	// The retry is claimed when due, with the attempt counted.
+	got, _ = db.ClaimOutbound(ctx, "node2", now.Add(time.Minute), time.Minute, 10)
+	if len(got) != 2 || got[1].ID != "m1" || got[1].Attempts != 2 {
+		t.Fatalf("claimed %v", ids(got))
+	}
+	if err := db.FinishOutbound(ctx, "m1", "node2", store.Result{State: "bogus"}); err == nil {
+		t.Error("unknown state accepted")
+	}
+}
+
+func testLeaseExpiry(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	db.Enqueue(ctx, &store.Outbound{ID: "m", Leg: "l", Partner: "P", Created: t0})
+	if got, _ := db.ClaimOutbound(ctx, "dead", t0, 30*time.Second, 1); len(got) != 1 {
+		t.Fatal("not claimed")
+	}
+	if got, _ := db.ClaimOutbound(ctx, "alive", t0.Add(29*time.Second), 30*time.Second, 1); len(got) != 0 {
+		t.Fatal("claimed under a live lease")
+	}
+	// The node died: its lease expires and another node takes the message.
+	got, _ := db.ClaimOutbound(ctx, "alive", t0.Add(31*time.Second), 30*time.Second, 1)
+	if len(got) != 1 || got[0].Attempts != 2 {
+		t.Fatalf("after expiry: %v", ids(got))
+	}
+	// The dead node comes back: its result is refused (fencing).
+	if err := db.FinishOutbound(ctx, "m", "dead", store.Result{State: store.OutDelivered, Timestamp: t0.Add(32 * time.Second)}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("finish by the old owner = %v, want ErrLeaseLost", err)
+	}
+	// A live owner whose lease ran out is refused too.
+	if err := db.FinishOutbound(ctx, "m", "alive", store.Result{State: store.OutDelivered, Timestamp: t0.Add(62 * time.Second)}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("finish after the lease = %v, want ErrLeaseLost", err)
+	}
+	if err := db.FinishOutbound(ctx, "m", "alive", store.Result{State: store.OutDelivered, Timestamp: t0.Add(40 * time.Second)}); err != nil {
+		t.Error(err)
+	}
+}
+
+// testConcurrentClaims: several workers on separate connections claim a
+// queue concurrently; every message is claimed exactly once.
+func testConcurrentClaims(t *testing.T, dsn string) {
+	ctx := context.Background()
+	const n = 200
+	db := open(t, dsn)
+	for i := range n {
+		if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: fmt.Sprint("m", i), Leg: "l", Partner: "P", Created: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	seen := map[string]string{}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wdb := open(t, dsn)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := fmt.Sprint("w", w)
+			for {
+				got, err := wdb.ClaimOutbound(ctx, owner, t0, time.Minute, 7)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				for _, m := range got {
+					mu.Lock()
+					if prev, ok := seen[m.ID]; ok {
+						t.Errorf("%s claimed by %s and %s", m.ID, prev, owner)
+					}
+					seen[m.ID] = owner
+					mu.Unlock()
+					if err := wdb.FinishOutbound(ctx, m.ID, owner, store.Result{State: store.OutDelivered, Timestamp: t0}); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("%d messages claimed, want %d", len(seen), n)
+	}
+}
+
+func testInboundDuplicates(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	in := &store.Inbound{MessageID: "u1@p", Partner: "P", Leg: "l", Header: []byte(`{"h":1}`), Body: []byte("payload"), Received: t0}
+	if dup, err := db.Receive(ctx, in); err != nil || dup {
+		t.Fatalf("Receive = %v, %v", dup, err)
+	}
+	if dup, err := db.Receive(ctx, &store.Inbound{MessageID: "u1@p", Partner: "P", Leg: "l", Body: []byte("other"), Received: t0}); err != nil || !dup {
+		t.Fatalf("second Receive = %v, %v; want duplicate", dup, err)
+	}
+	db.Receive(ctx, &store.Inbound{MessageID: "u2@p", Partner: "P", Leg: "l", Received: t0.Add(time.Second)})
+	got, err := db.Inbound(ctx, "u1@p")
+	if err != nil || string(got.Body) != "payload" || string(got.Header) != `{"h":1}` || got.Delivery != store.DeliveryNone || !got.Received.Equal(t0) {
+		t.Fatalf("Inbound = %+v, %v", got, err)
+	}
+	list, err := db.ListInbound(ctx, store.InboundFilter{})
+	if err != nil || len(list) != 2 || list[0].MessageID != "u1@p" || list[0].Body != nil {
+		t.Fatalf("ListInbound = %v, %v", list, err)
+	}
+	if err := db.Ack(ctx, "u1@p", t0.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Ack(ctx, "u1@p", t0.Add(2*time.Minute)); err != nil {
+		t.Fatal("second ack:", err)
+	}
+	if err := db.Ack(ctx, "nope", t0); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("Ack(nope) = %v", err)
+	}
+	list, _ = db.ListInbound(ctx, store.InboundFilter{})
+	if len(list) != 1 || list[0].MessageID != "u2@p" {
+		t.Errorf("unacknowledged = %v", list)
+	}
+	all, _ := db.ListInbound(ctx, store.InboundFilter{IncludeAcked: true, AfterSeq: 0, Limit: 1})
+	if len(all) != 1 || all[0].MessageID != "u1@p" || !all[0].Acked.Equal(t0.Add(time.Minute)) {
+		t.Errorf("with acked, limit 1 = %+v", all)
+	}
+	rest, _ := db.ListInbound(ctx, store.InboundFilter{IncludeAcked: true, AfterSeq: all[0].Seq})
+	if len(rest) != 1 || rest[0].MessageID != "u2@p" {
+		t.Errorf("after seq = %+v", rest)
+	}
+}
+
+func testDeliveries(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	for i := range 3 {
+		db.Receive(ctx, &store.Inbound{MessageID: fmt.Sprint("u", i), Partner: "P", Leg: "l", Body: []byte{byte(i)}, Received: t0, Delivery: store.DeliveryPending})
+	}
+	db.Receive(ctx, &store.Inbound{MessageID: "pulled", Partner: "P", Leg: "l", Received: t0})
+	got, err := db.ClaimDeliveries(ctx, "n1", t0, time.Minute, 10)
+	if err != nil || len(got) != 3 || got[0].MessageID != "u0" || got[2].Body[0] != 2 || got[0].Attempts != 1 {
+		t.Fatalf("ClaimDeliveries = %v, %v", got, err)
+	}
+	if again, _ := db.ClaimDeliveries(ctx, "n2", t0, time.Minute, 10); len(again) != 0 {
+		t.Fatal("claimed twice")
+	}
+	db.FinishDelivery(ctx, "u0", "n1", true, time.Time{}, "", t0)
+	db.FinishDelivery(ctx, "u1", "n1", false, t0.Add(time.Minute), "HTTP 503", t0)
+	// u2: the node died holding it.
+	later := t0.Add(2 * time.Minute)
+	got, _ = db.ClaimDeliveries(ctx, "n2", later, time.Minute, 10)
+	if len(got) != 2 || got[0].MessageID != "u1" || got[0].LastError != "HTTP 503" || got[1].MessageID != "u2" || got[1].Attempts != 2 {
+		t.Fatalf("after retry and expiry: %+v", got)
+	}
+	if err := db.FinishDelivery(ctx, "u2", "n1", true, time.Time{}, "", later); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("finish by the old owner = %v", err)
+	}
+	// Acknowledging by the pull API ends the pushing.
+	db.FinishDelivery(ctx, "u1", "n2", false, later, "HTTP 500", later)
+	db.Ack(ctx, "u1", later)
+	if got, _ := db.ClaimDeliveries(ctx, "n3", later.Add(time.Hour), time.Minute, 10); len(got) != 1 || got[0].MessageID != "u2" {
+		t.Errorf("after ack: %v", got)
+	}
+	c, err := db.Count(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Inbound["delivered|no"] != 1 || c.Inbound["delivered|yes"] != 1 || c.Inbound["none|no"] != 1 {
+		t.Errorf("Count = %+v", c.Inbound)
+	}
+}
+
+func testPurge(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	db.Enqueue(ctx, &store.Outbound{ID: "done", Leg: "l", Partner: "P", Body: []byte("x"), Created: t0})
+	db.Enqueue(ctx, &store.Outbound{ID: "waiting", Leg: "l", Partner: "P", Body: []byte("x"), Created: t0})
+	db.ClaimOutbound(ctx, "n", t0, time.Minute, 1) // "done" or "waiting": take both
+	got, _ := db.ClaimOutbound(ctx, "n", t0, time.Minute, 1)
+	_ = got
+	db.FinishOutbound(ctx, "done", "n", store.Result{State: store.OutDelivered, Timestamp: t0})
+	db.FinishOutbound(ctx, "waiting", "n", store.Result{State: store.OutQueued, NextAt: t0.Add(time.Hour), Timestamp: t0})
+	db.Receive(ctx, &store.Inbound{MessageID: "acked", Partner: "P", Leg: "l", Body: []byte("x"), Received: t0})
+	db.Receive(ctx, &store.Inbound{MessageID: "unread", Partner: "P", Leg: "l", Body: []byte("x"), Received: t0})
+	db.Ack(ctx, "acked", t0)
+	n, err := db.Purge(ctx, t0.Add(time.Second))
+	if err != nil || n != 2 {
+		t.Fatalf("Purge = %d, %v; want 2", n, err)
+	}
+	if m, _ := db.Outbound(ctx, "done"); m.Body != nil || m.State != store.OutDelivered {
+		t.Errorf("done = %+v", m)
+	}
+	if m, _ := db.Outbound(ctx, "waiting"); string(m.Body) != "x" {
+		t.Errorf("waiting lost its body")
+	}
+	if m, _ := db.Inbound(ctx, "acked"); m.Body != nil {
+		t.Errorf("acked kept its body")
+	}
+	if m, _ := db.Inbound(ctx, "unread"); string(m.Body) != "x" {
+		t.Errorf("unread lost its body")
+	}
+	// Duplicate elimination survives the purge.
+	if dup, _ := db.Receive(ctx, &store.Inbound{MessageID: "acked", Partner: "P", Leg: "l"}); !dup {
+		t.Error("a purged message was received again")
+	}
+}
+
+func ids(ms []*store.Outbound) []string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, m.ID)
+	}
+	return s
+}
