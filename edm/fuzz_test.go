@@ -13,7 +13,7 @@ import (
 func FuzzParse(f *testing.F) {
 	if dir, files := sampleFiles(f); len(files) > 0 {
 		for _, name := range files {
-			if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(b) < 64<<10 {
+			if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(b) < 16<<10 {
 				f.Add(b)
 			}
 		}
