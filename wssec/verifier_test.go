@@ -177,3 +177,21 @@ func TestXmlsec1VerifiesRSASignal(t *testing.T) {
 		t.Fatalf("xmlsec1 accepted a tampered signal:\n%s", out)
 	}
 }
+
+// Signed signals (receipts, errors) verify in the JDK too, per profile.
+func TestJDKVerifiesSignal(t *testing.T) {
+	for _, p := range profiles {
+		t.Run(string(p), func(t *testing.T) {
+			f := getFixture(t, p)
+			doc := loadDoc(t, "signal.xml")
+			if err := wssec.SignSignal(doc, f.signConfig(t, false)); err != nil {
+				t.Fatal(err)
+			}
+			env := filepath.Join(t.TempDir(), "signal.xml")
+			os.WriteFile(env, doc.Bytes(), 0o600)
+			if ok, out := runJDK(t, env, nil); !ok || strings.Count(out, "ok   ") != 4 {
+				t.Fatalf("JDK on a signed receipt:\n%s", out)
+			}
+		})
+	}
+}
