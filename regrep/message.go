@@ -61,9 +61,11 @@ type RegistryResponse struct {
 	// one.
 	RegistryObjects []*RegistryObject
 	HasList         bool
-	ObjectRefList   *xmltree.Element
-	OtherAttrs      []xmltree.Attr
-	Extras          []*xmltree.Element
+	// ListExtras are unknown elements inside the rim:RegistryObjectList.
+	ListExtras    []*xmltree.Element
+	ObjectRefList *xmltree.Element
+	OtherAttrs    []xmltree.Attr
+	Extras        []*xmltree.Element
 }
 
 // QueryResponse is a query:QueryResponse: a RegistryResponse with paging
@@ -96,6 +98,7 @@ type SubmitObjectsRequest struct {
 	Slots                              []*Slot
 	RegistryObjects                    []*RegistryObject
 	HasList                            bool
+	ListExtras                         []*xmltree.Element // unknown elements in the list
 	OtherAttrs                         []xmltree.Attr
 	Extras                             []*xmltree.Element
 }
@@ -191,7 +194,7 @@ func (d *decoder) registryResponse(el *xmltree.Element, r *RegistryResponse, ext
 		case c.Is(NamespaceRIM, "RegistryObjectList") && !r.HasList:
 			o.at(c, 2)
 			r.HasList = true
-			r.RegistryObjects = d.objectList(c)
+			r.RegistryObjects = d.objectList(c, &r.ListExtras)
 		case c.Is(NamespaceRIM, "ObjectRefList") && r.ObjectRefList == nil:
 			o.at(c, 3)
 			r.ObjectRefList = c.Copy()
@@ -234,7 +237,7 @@ func (d *decoder) submit(el *xmltree.Element) *SubmitObjectsRequest {
 		case c.Is(NamespaceRIM, "RegistryObjectList") && !s.HasList:
 			o.at(c, 1)
 			s.HasList = true
-			s.RegistryObjects = d.objectList(c)
+			s.RegistryObjects = d.objectList(c, &s.ListExtras)
 		default:
 			d.unknown(el, c, &s.Extras)
 		}
@@ -280,7 +283,7 @@ func (r *RegistryResponse) fill(el *xmltree.Element) {
 		addChild(el, e.Element())
 	}
 	if r.HasList || len(r.RegistryObjects) > 0 {
-		addChild(el, objectListElement(r.RegistryObjects))
+		addChild(el, objectListElement(r.RegistryObjects, r.ListExtras))
 	}
 	if r.ObjectRefList != nil {
 		addChild(el, r.ObjectRefList.Copy())
@@ -335,7 +338,7 @@ func (s *SubmitObjectsRequest) Element() *xmltree.Element {
 		addChild(el, sl.Element())
 	}
 	if s.HasList || len(s.RegistryObjects) > 0 {
-		addChild(el, objectListElement(s.RegistryObjects))
+		addChild(el, objectListElement(s.RegistryObjects, s.ListExtras))
 	}
 	putExtras(el, s.Extras)
 	return el

@@ -49,6 +49,8 @@ type RegistryObject struct {
 	// RegistryPackage content; HasList keeps an empty rim:RegistryObjectList.
 	RegistryObjects []*RegistryObject
 	HasList         bool
+	// ListExtras are unknown elements inside the rim:RegistryObjectList.
+	ListExtras []*xmltree.Element
 
 	OtherAttrs []xmltree.Attr
 	Extras     []*xmltree.Element
@@ -149,7 +151,7 @@ func (d *decoder) object(el *xmltree.Element) *RegistryObject {
 		case o.Type == RegistryPackageType && c.Local == "RegistryObjectList" && !o.HasList:
 			ord.at(c, 7)
 			o.HasList = true
-			o.RegistryObjects = d.objectList(c)
+			o.RegistryObjects = d.objectList(c, &o.ListExtras)
 		default:
 			d.unknown(el, c, &o.Extras)
 		}
@@ -178,16 +180,18 @@ func (d *decoder) link(el *xmltree.Element) *SimpleLink {
 	return l
 }
 
-func (d *decoder) objectList(el *xmltree.Element) []*RegistryObject {
+// objectList reads a rim:RegistryObjectList; elements other than
+// rim:RegistryObject are kept in extras (written back at the end of the
+// list).
+func (d *decoder) objectList(el *xmltree.Element, extras *[]*xmltree.Element) []*RegistryObject {
 	var out []*RegistryObject
 	d.text(el)
-	var extras []*xmltree.Element
 	for _, c := range el.Elements() {
 		if c.Is(NamespaceRIM, "RegistryObject") {
 			out = append(out, d.object(c))
 			continue
 		}
-		d.unknown(el, c, &extras) // dropped from the list: RegistryObjectList allows nothing else
+		d.unknown(el, c, extras)
 	}
 	return out
 }
@@ -243,7 +247,7 @@ func (o *RegistryObject) element(local string) *xmltree.Element {
 		addChild(el, o.RepositoryItemRef.element("RepositoryItemRef"))
 	}
 	if o.HasList || len(o.RegistryObjects) > 0 {
-		addChild(el, objectListElement(o.RegistryObjects))
+		addChild(el, objectListElement(o.RegistryObjects, o.ListExtras))
 	}
 	putExtras(el, o.Extras)
 	return el
@@ -268,10 +272,11 @@ func (l *SimpleLink) element(local string) *xmltree.Element {
 	return el
 }
 
-func objectListElement(objs []*RegistryObject) *xmltree.Element {
+func objectListElement(objs []*RegistryObject, extras []*xmltree.Element) *xmltree.Element {
 	el := newElement(NamespaceRIM, "RegistryObjectList")
 	for _, o := range objs {
 		addChild(el, o.Element())
 	}
+	putExtras(el, extras)
 	return el
 }

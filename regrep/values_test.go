@@ -78,3 +78,23 @@ func TestBuiltValues(t *testing.T) {
 		t.Errorf("boolean %q", v.Text)
 	}
 }
+
+// TestUnknownInList: an unknown element inside a rim:RegistryObjectList is
+// reported and kept in the list.
+func TestUnknownInList(t *testing.T) {
+	src := `<rs:RegistryResponse xmlns:rs="urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"><rim:RegistryObjectList><rim:RegistryObject id="urn:uuid:1"/><x:y xmlns:x="urn:x"/></rim:RegistryObjectList></rs:RegistryResponse>`
+	doc, err := xmltree.ParseBytes([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, findings, err := Parse(doc.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(findings) != 1 || findings[0].Rule != RuleUnknownElement || findings[0].Location != "/rs:RegistryResponse/rim:RegistryObjectList/x:y" {
+		t.Errorf("findings %v", findings)
+	}
+	if got, want := canonical(t, m.Element()), canonical(t, doc.Root); !bytes.Equal(got, want) {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
