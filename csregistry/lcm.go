@@ -1,6 +1,7 @@
 package csregistry
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -118,7 +119,7 @@ func (r *Registry) SubmitXML(ctx context.Context, body []byte) (*edm.RegistryRes
 		return edm.NewRegistryResponse(reqID, e.Exception()), e
 	}
 	if f := firstError(findings, nil); f != nil {
-		e := lcmErr(edm.KindLCMError, codeFor(f.Location), "", f.Rule+" at "+f.Location+": "+f.Message)
+		e := lcmErr(edm.KindLCMError, codeFor(f.Location, f.Message), "", f.Rule+" at "+f.Location+": "+f.Message)
 		return edm.NewRegistryResponse(reqID, e.Exception()), e
 	}
 	err = r.Submit(ctx, sub)
@@ -139,9 +140,11 @@ func response(reqID string, err error) *edm.RegistryResponse {
 }
 
 // codeFor tells whether a finding concerns an association (LCM:ERR:0002) or
-// another registry object (LCM:ERR:0001).
-func codeFor(location string) string {
-	if strings.Contains(location, "AssociationType") || strings.Contains(location, "sourceObject") || strings.Contains(location, "targetObject") {
+// another registry object (LCM:ERR:0001), from its location or the rule's
+// message.
+func codeFor(location, message string) string {
+	if strings.Contains(location, "AssociationType") || strings.Contains(location, "sourceObject") || strings.Contains(location, "targetObject") ||
+		strings.Contains(strings.ToLower(message), "association") {
 		return "LCM:ERR:0002"
 	}
 	return "LCM:ERR:0001"
@@ -166,7 +169,7 @@ func (r *Registry) checkRules(k edm.Kind, doc *xmltree.Document) error {
 		return fmt.Errorf("csregistry: rules of %s: %w", k, err)
 	}
 	if f := firstError(rs.Validate(doc), r.cfg.TolerateRules); f != nil {
-		return lcmErr(edm.KindLCMError, codeFor(f.Location), "", f.Rule+" at "+f.Location+": "+f.Message)
+		return lcmErr(edm.KindLCMError, codeFor(f.Location, f.Message), "", f.Rule+" at "+f.Location+": "+f.Message)
 	}
 	return nil
 }
@@ -200,7 +203,13 @@ func (r *Registry) RemoveObjects(ctx context.Context, ids ...string) error {
 	for i, id := range ids {
 		remove[i] = StoredObject{Service: svc, ID: id}
 	}
-	return r.apply(ctx, svc, nil, nil, remove)
+	err := r.apply(ctx, svc, nil, nil, remove)
+	var le *LCMError
+	if errors.As(err, &le) && le.Code == "LCM:ERR:0002" {
+		// The removal leaves an association dangling.
+		return &LCMError{Code: "LCM:ERR:0003", Object: le.Object, Detail: "still joined by an association: " + le.Detail}
+	}
+	return err
 }
 
 func (r *Registry) removeDoc(ctx context.Context, root *xmltree.Element) error {
@@ -278,24 +287,47 @@ func (r *Registry) apply(ctx context.Context, svc Service, objs []*edm.Object, p
 	return nil
 }
 
-// encodeObject writes one object as a submission of one object, the form the
-// store keeps.
+// encodeObject writes one object as its rim:RegistryObject element, with the
+// namespace declarations it uses: the form the store keeps.
 func encodeObject(k edm.Kind, o *edm.Object) ([]byte, error) {
-	s := edm.NewSubmitObjectsRequest(k, "urn:uuid:00000000-0000-0000-0000-000000000000")
+	s := edm.NewSubmitObjectsRequest(k, "urn:uuid:00000000-0000-4000-8000-000000000000")
 	s.Objects = []*edm.Object{o}
-	return s.Marshal()
+	el, err := s.Element()
+	if err != nil {
+		return nil, err
+	}
+	list := el.Child(regrep.NamespaceRIM, "RegistryObjectList")
+	if list == nil || len(list.Elements()) != 1 {
+		return nil, errors.New("no registry object written")
+	}
+	var b bytes.Buffer
+	if err := xmltree.WriteElement(&b, list.Elements()[0], xmltree.WriteOptions{}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
-func decodeObject(b []byte) (*edm.Object, error) {
-	m, _, err := edm.ParseBytes(b)
+// decodeObjects reads stored objects of one service back, as one submission
+// (an association alone is not a message the model can tell the kind of).
+func decodeObjects(objs []StoredObject) ([]*edm.Object, error) {
+	if len(objs) == 0 {
+		return nil, nil
+	}
+	var b bytes.Buffer
+	b.WriteString(`<lcm:SubmitObjectsRequest xmlns:lcm="` + NamespaceLCM + `" xmlns:rim="` + regrep.NamespaceRIM + `" id="urn:uuid:00000000-0000-4000-8000-000000000000"><rim:RegistryObjectList>`)
+	for _, o := range objs {
+		b.Write(o.XML)
+	}
+	b.WriteString(`</rim:RegistryObjectList></lcm:SubmitObjectsRequest>`)
+	m, _, err := edm.ParseBytes(b.Bytes())
 	if err != nil {
 		return nil, err
 	}
 	s, ok := m.(*edm.SubmitObjectsRequest)
-	if !ok || len(s.Objects) != 1 {
-		return nil, fmt.Errorf("not a stored registry object")
+	if !ok || len(s.Objects) != len(objs) {
+		return nil, fmt.Errorf("stored objects read back as %s", m.Kind())
 	}
-	return s.Objects[0], nil
+	return s.Objects, nil
 }
 
 func sortStored(s []StoredObject) {

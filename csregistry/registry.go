@@ -115,14 +115,20 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("csregistry: loading the store: %w", err)
 	}
-	objs := make(map[Service][]*entry, 2)
+	byService := map[Service][]StoredObject{}
 	for _, s := range stored {
-		o, err := decodeObject(s.XML)
-		if err != nil {
-			return nil, fmt.Errorf("%w: object %s: %v", ErrCorrupt, s.ID, err)
-		}
-		objs[s.Service] = append(objs[s.Service], &entry{obj: o, seq: s.Seq})
+		byService[s.Service] = append(byService[s.Service], s)
 		r.seq = max(r.seq, s.Seq)
+	}
+	objs := make(map[Service][]*entry, 2)
+	for svc, ss := range byService {
+		os, err := decodeObjects(ss)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s objects: %v", ErrCorrupt, svc, err)
+		}
+		for i, o := range os {
+			objs[svc] = append(objs[svc], &entry{obj: o, seq: ss[i].Seq})
+		}
 	}
 	snap, err := build(objs[EvidenceBroker], objs[DataServiceDirectory])
 	if err != nil {
