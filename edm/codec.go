@@ -134,7 +134,7 @@ func (d *sdgDecoder) decodeValue(el *xmltree.Element, sv reflect.Value) {
 		d.add(regrep.RuleUnknownElement, check.Error, c, "%s; kept as is", why)
 		if anyF != nil {
 			fv := sv.Field(anyF.index)
-			fv.Set(reflect.Append(fv, reflect.ValueOf(c.Copy())))
+			fv.Set(reflect.Append(fv, reflect.ValueOf(c)))
 		}
 	}
 	for _, c := range el.Elements() {

@@ -76,7 +76,7 @@ func decodeObject(d *sdgDecoder, o *regrep.RegistryObject) *Object {
 		if !ok || el.Space != NamespaceSDG {
 			if len(d.findings) < regrep.MaxFindings {
 				d.findings = regrep.AppendFinding(d.findings, check.Finding{Rule: regrep.RuleUnknownElement, Flag: check.Error,
-					Location: sl.Value.Path() + "/" + el.QName(), Message: fmt.Sprintf("element %s is not a known registry object payload; kept as is", el.Name)})
+					Location: el.Path(), Message: fmt.Sprintf("element %s is not a known registry object payload; kept as is", el.Name)})
 			}
 			continue
 		}

@@ -183,12 +183,13 @@ func (s *slotSet) rest() []*regrep.Slot {
 	return out
 }
 
-// decodeAt decodes el (a copy whose paths start at itself) reporting
-// locations under base.
+// decodeAt decodes el, an element of the parsed tree (so that locations
+// of findings are its paths). base is the location of the value holding el,
+// used when el is detached.
 func (d *sdgDecoder) decodeAt(base func() string, el *xmltree.Element, v any) {
 	n := len(d.findings)
 	d.decode(el, v)
-	if len(d.findings) > n {
+	if len(d.findings) > n && el.Parent() == nil {
 		b := base()
 		for i := n; i < len(d.findings); i++ {
 			d.findings[i].Location = b + d.findings[i].Location

@@ -50,7 +50,7 @@ func pathOf(el *xmltree.Element) string {
 // unknown records a child element the model does not know; it is kept.
 func (d *decoder) unknown(parent, el *xmltree.Element, extras *[]*xmltree.Element) {
 	d.add(RuleUnknownElement, check.Error, el, "element %s is not allowed in %s; kept as is", el.Name, parent.QName())
-	*extras = append(*extras, el.Copy())
+	*extras = append(*extras, el)
 }
 
 // text reports non-whitespace character data directly inside an element that

@@ -15,7 +15,9 @@
 // valid against the schemas: an element or attribute the model does not know
 // is kept (in Extras / OtherAttrs fields) and reported as a [check.Finding],
 // so that it is written back where the schema allows extensions (at the end of
-// its parent).
+// its parent). Elements kept as they are (unknown parts, AnyValue content)
+// are shared with the parsed tree, which must not be changed afterwards;
+// writing copies them.
 //
 // The OOTS profile on top of RegRep (the meaning of each slot) lives in
 // package edm.

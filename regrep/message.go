@@ -197,7 +197,7 @@ func (d *decoder) registryResponse(el *xmltree.Element, r *RegistryResponse, ext
 			r.RegistryObjects = d.objectList(c, &r.ListExtras)
 		case c.Is(NamespaceRIM, "ObjectRefList") && r.ObjectRefList == nil:
 			o.at(c, 3)
-			r.ObjectRefList = c.Copy()
+			r.ObjectRefList = c
 		default:
 			d.unknown(el, c, &r.Extras)
 		}

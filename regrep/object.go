@@ -138,10 +138,10 @@ func (d *decoder) object(el *xmltree.Element) *RegistryObject {
 			o.Classifications = append(o.Classifications, d.object(c))
 		case c.Local == "ExternalIdentifier":
 			ord.at(c, 5)
-			o.ExternalIdentifiers = append(o.ExternalIdentifiers, c.Copy())
+			o.ExternalIdentifiers = append(o.ExternalIdentifiers, c)
 		case c.Local == "ExternalLink":
 			ord.at(c, 6)
-			o.ExternalLinks = append(o.ExternalLinks, c.Copy())
+			o.ExternalLinks = append(o.ExternalLinks, c)
 		case o.Type == ExtrinsicObjectType && c.Local == "ContentVersionInfo" && o.ContentVersionInfo == nil:
 			ord.at(c, 7)
 			o.ContentVersionInfo = d.versionInfo(c)

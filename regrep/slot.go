@@ -258,10 +258,10 @@ func (d *decoder) value(el *xmltree.Element) *SlotValue {
 			v.Elements = append(v.Elements, d.value(c))
 		case v.Type == MapValueType && c.Is(NamespaceRIM, "Map"):
 			o.at(c, 1)
-			v.Extras = append(v.Extras, c.Copy())
+			v.Extras = append(v.Extras, c)
 		case v.Type == AnyValueType:
 			o.at(c, 1)
-			v.Any = append(v.Any, c.Copy())
+			v.Any = append(v.Any, c)
 		default:
 			d.unknown(el, c, &v.Extras)
 		}
