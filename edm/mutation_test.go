@@ -63,6 +63,10 @@ func TestMutations(t *testing.T) {
 		{"unknown slot", func(s string) string {
 			return strings.Replace(s, "<query:ResponseOption", `<rim:Slot name="Colour"><rim:SlotValue xsi:type="rim:StringValueType"><rim:Value>blue</rim:Value></rim:SlotValue></rim:Slot><query:ResponseOption`, 1)
 		}, RuleSlotUnknown, "/query:QueryRequest/rim:Slot[", "Colour"},
+		{"rim:Slot in a wrong namespace (prefix rebound)", func(s string) string {
+			old := slot("PossibilityForPreview")
+			return strings.Replace(s, old, strings.Replace(old, `<rim:Slot name=`, `<rim:Slot xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0" name=`, 1), 1)
+		}, "OOTS-STRUCT-UNKNOWN-ELEMENT", "/query:QueryRequest/rim:Slot", "{urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0}Slot"},
 		{"xml:lang on a 2.0 request", func(s string) string { return strings.Replace(s, "oots-edm:v1.0", "oots-edm:v2.0", 1) },
 			RuleVersion, "@xml:lang", "xml:lang"},
 		{"unknown specification version", func(s string) string { return strings.Replace(s, "oots-edm:v1.0", "oots-edm:v9.9", 1) },
@@ -109,6 +113,7 @@ func TestHostileDocuments(t *testing.T) {
 			io.LimitReader(repeatReader('a'), 200<<20),
 			strings.NewReader(`</x></query:QueryRequest>`)), xmltree.ErrTooLarge},
 		{"not OOTS", strings.NewReader(`<html/>`), ErrNotOOTS},
+		{"query:QueryRequest in a wrong namespace", strings.NewReader(`<query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:3.0" id="x"/>`), ErrNotOOTS},
 		{"success response without objects", strings.NewReader(`<query:QueryResponse xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0" status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"/>`), ErrUnknownKind},
 	}
 	for _, tt := range tests {
