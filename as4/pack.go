@@ -81,6 +81,9 @@ type Sender struct {
 	Rand io.Reader
 	// TempDir holds compressed and encrypted payloads; default os.TempDir().
 	TempDir string
+	// TimestampTTL is the lifetime of the WS-Security Timestamp; zero takes
+	// the default of wssec.
+	TimestampTTL time.Duration
 }
 
 func (s *Sender) now() time.Time {
@@ -321,12 +324,13 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	// 4. WS-Security: sign, then encrypt.
 	if leg.Security.Profile != pmode.ProfileNone {
 		cfg := &wssec.SignConfig{
-			Profile:     wssec.Profile(leg.Security.Profile),
-			SigningKey:  s.SigningKey,
-			SigningCert: s.SigningCert,
-			Now:         s.Now,
-			Rand:        s.Rand,
-			TempDir:     s.TempDir,
+			Profile:      wssec.Profile(leg.Security.Profile),
+			SigningKey:   s.SigningKey,
+			SigningCert:  s.SigningCert,
+			Now:          s.Now,
+			Rand:         s.Rand,
+			TempDir:      s.TempDir,
+			TimestampTTL: s.TimestampTTL,
 		}
 		if s.SigningKey == nil || s.SigningCert == nil {
 			return nil, Errorf(Other, "leg %s signs: the sender needs a signing key and certificate", leg.Name)
