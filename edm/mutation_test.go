@@ -67,6 +67,12 @@ func TestMutations(t *testing.T) {
 			old := slot("PossibilityForPreview")
 			return strings.Replace(s, old, strings.Replace(old, `<rim:Slot name=`, `<rim:Slot xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0" name=`, 1), 1)
 		}, "OOTS-STRUCT-UNKNOWN-ELEMENT", "/query:QueryRequest/rim:Slot", "{urn:oasis:names:tc:ebxml-regrep:xsd:rim:3.0}Slot"},
+		{"slots out of order", func(s string) string {
+			a, b := slot("SpecificationIdentifier"), slot("IssueDateTime")
+			s = strings.Replace(s, a, "@@A@@", 1)
+			s = strings.Replace(s, b, a, 1)
+			return strings.Replace(s, "@@A@@", b, 1)
+		}, RuleSlotOrder, "/query:QueryRequest/rim:Slot[2]", "SpecificationIdentifier"},
 		{"xml:lang on a 2.0 request", func(s string) string { return strings.Replace(s, "oots-edm:v1.0", "oots-edm:v2.0", 1) },
 			RuleVersion, "@xml:lang", "xml:lang"},
 		{"unknown specification version", func(s string) string { return strings.Replace(s, "oots-edm:v1.0", "oots-edm:v9.9", 1) },
