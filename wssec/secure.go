@@ -114,7 +114,11 @@ func (c *SignConfig) now() time.Time {
 // recipient.
 //
 // On error no temporary file is left behind and env has no Security header.
-func Secure(env *xmltree.Document, parts []Part, cfg *SignConfig) (_ []Part, err error) {
+func Secure(env *xmltree.Document, parts []Part, cfg *SignConfig) ([]Part, error) {
+	return secure(env, parts, cfg)
+}
+
+func secure(env *xmltree.Document, parts []Part, cfg *SignConfig) (_ []Part, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -64,8 +64,8 @@
 // # Additions to the agreed API
 //
 // Part.Remove and Result.Close release the temporary files behind encrypted
-// (Secure) and decrypted (Process) parts; SignConfig.TempDir; Validate
-// methods; the Profile constants AS4v115 and AS4v20; the namespace and token
+// (Secure) and decrypted (Process) parts; SignConfig.TempDir;
+// VerifyConfig.AllowMissingTimestamp; Validate methods; the Profile constants AS4v115 and AS4v20; the namespace and token
 // URI constants.
 //
 // # Not implemented
