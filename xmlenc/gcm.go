@@ -64,6 +64,9 @@ var reduce8 = func() (t [256]uint64) {
 	return t
 }()
 
+// ghash is GHASH with an 8-bit table per key (Shoup's method): it
+// multiplies by H for chunkedGHASH, and its block-by-block GHASH is the
+// reference the tests compare chunkedGHASH with.
 type ghash struct {
 	table [256]gf128 // table[b] = (b as octet 0, rest zero) · H; table[0x80] = H
 	y     gf128
