@@ -1,0 +1,203 @@
+package ap
+
+import (
+	"crypto/subtle"
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/oots-go/oots/store"
+)
+
+//go:embed openapi.json
+var openAPI []byte
+
+// OpenAPI returns the OpenAPI 3.0 document of the backend API.
+func OpenAPI() []byte { return append([]byte(nil), openAPI...) }
+
+// apiError is the JSON body of an API error.
+type apiError struct {
+	Error string `json:"error"`
+}
+
+// maxSubmission bounds a submission's JSON body.
+const maxSubmission = 64 << 20
+
+func (n *Node) apiRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+	})
+	mux.HandleFunc("POST /api/v1/messages", n.auth(n.apiSubmit))
+	mux.HandleFunc("GET /api/v1/messages/{id}", n.auth(n.apiStatus))
+	mux.HandleFunc("GET /api/v1/inbox", n.auth(n.apiList))
+	mux.HandleFunc("GET /api/v1/inbox/{id}", n.auth(n.apiFetch))
+	mux.HandleFunc("POST /api/v1/inbox/{id}/ack", n.auth(n.apiAck))
+}
+
+func (n *Node) auth(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if n.cfg.APIToken != "" {
+			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(n.cfg.APIToken)) != 1 {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="oots"`)
+				writeJSON(w, http.StatusUnauthorized, apiError{"missing or wrong bearer token"})
+				return
+			}
+		}
+		h(w, r)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+func (n *Node) apiSubmit(w http.ResponseWriter, r *http.Request) {
+	var s Submission
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSubmission))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		writeJSON(w, http.StatusBadRequest, apiError{"submission: " + err.Error()})
+		return
+	}
+	if s.MessageID != "" {
+		writeJSON(w, http.StatusBadRequest, apiError{"submission: messageId is assigned by the access point"})
+		return
+	}
+	if k := r.Header.Get("Idempotency-Key"); k != "" && s.ClientKey == "" {
+		s.ClientKey = k
+	}
+	st, created, err := n.Submit(r.Context(), &s)
+	switch {
+	case errors.Is(err, ErrInvalidSubmission):
+		writeJSON(w, http.StatusUnprocessableEntity, apiError{err.Error()})
+	case err != nil:
+		n.log.Error("submission failed", slog.String(logError, err.Error()))
+		writeJSON(w, http.StatusServiceUnavailable, apiError{"the access point cannot queue the message now: " + err.Error()})
+	case created:
+		w.Header().Set("Location", "/api/v1/messages/"+st.MessageID)
+		writeJSON(w, http.StatusAccepted, st)
+	default:
+		w.Header().Set("Location", "/api/v1/messages/"+st.MessageID)
+		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+func (n *Node) apiStatus(w http.ResponseWriter, r *http.Request) {
+	st, err := n.Status(r.Context(), r.PathValue("id"))
+	if n.storeError(w, err) {
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (n *Node) storeError(w http.ResponseWriter, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, store.ErrNotFound):
+		writeJSON(w, http.StatusNotFound, apiError{err.Error()})
+	default:
+		n.log.Error("store failed", slog.String(logError, err.Error()))
+		writeJSON(w, http.StatusServiceUnavailable, apiError{"store unavailable"})
+	}
+	return true
+}
+
+// inboxList is the answer of GET /api/v1/inbox.
+type inboxList struct {
+	Messages []inboxEntry `json:"messages"`
+	// Next is the cursor (after=) of the next page; 0 at the end.
+	Next int64 `json:"next,omitempty"`
+}
+
+type inboxEntry struct {
+	Seq int64 `json:"seq"`
+	Header
+	Received string `json:"received"`
+	Acked    bool   `json:"acknowledged"`
+}
+
+func (n *Node) apiList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	var f store.InboundFilter
+	var err error
+	if v := q.Get("after"); v != "" {
+		if f.AfterSeq, err = strconv.ParseInt(v, 10, 64); err != nil {
+			writeJSON(w, http.StatusBadRequest, apiError{"after: not an integer"})
+			return
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if f.Limit, err = strconv.Atoi(v); err != nil || f.Limit < 1 || f.Limit > 1000 {
+			writeJSON(w, http.StatusBadRequest, apiError{"limit: an integer from 1 to 1000"})
+			return
+		}
+	}
+	f.IncludeAcked = q.Get("all") == "true"
+	list, err := n.cfg.Store.ListInbound(r.Context(), f)
+	if n.storeError(w, err) {
+		return
+	}
+	out := inboxList{Messages: []inboxEntry{}}
+	for _, m := range list {
+		var h Header
+		json.Unmarshal(m.Header, &h)
+		out.Messages = append(out.Messages, inboxEntry{Seq: m.Seq, Header: h, Received: m.Received.Format("2006-01-02T15:04:05.000Z07:00"), Acked: !m.Acked.IsZero()})
+	}
+	limit := f.Limit
+	if limit == 0 {
+		limit = 100
+	}
+	if len(list) == limit {
+		out.Next = list[len(list)-1].Seq
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// receivedMessage decodes a stored inbound message.
+func receivedMessage(m *store.Inbound) (*ReceivedMessage, error) {
+	rm := &ReceivedMessage{Received: m.Received, Payloads: []Payload{}}
+	if err := json.Unmarshal(m.Header, &rm.Header); err != nil {
+		return nil, err
+	}
+	if !m.Acked.IsZero() {
+		t := m.Acked
+		rm.Acked = &t
+	}
+	if m.Body == nil {
+		rm.Purged = true
+	} else if err := json.Unmarshal(m.Body, &rm.Payloads); err != nil {
+		return nil, err
+	}
+	return rm, nil
+}
+
+func (n *Node) apiFetch(w http.ResponseWriter, r *http.Request) {
+	m, err := n.cfg.Store.Inbound(r.Context(), r.PathValue("id"))
+	if n.storeError(w, err) {
+		return
+	}
+	rm, err := receivedMessage(m)
+	if err != nil {
+		n.storeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rm)
+}
+
+func (n *Node) apiAck(w http.ResponseWriter, r *http.Request) {
+	io.Copy(io.Discard, io.LimitReader(r.Body, 1<<10))
+	if n.storeError(w, n.cfg.Store.Ack(r.Context(), r.PathValue("id"), n.cfg.Now())) {
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,50 @@
+// Package ap is the access point runtime of an oots node: it turns the AS4
+// core (package as4) into an access point that a Member State can run instead
+// of Domibus, in one process and without a message broker.
+//
+// How a message goes through a node:
+//
+//   - Receiving (Node.ServeAS4, POST /as4): the HTTP body is bounded
+//     (Config.MaxBodySize), unpacked and verified by as4.Receiver.Unpack
+//     (MIME, envelope, P-Mode leg, WS-Security, header against the leg,
+//     payloads), checked to be addressed to this access point, its payloads
+//     read, and stored in the inbox; a message whose eb:MessageId was received
+//     before is not stored again (duplicate elimination, AS4 profile §3.2), but
+//     answered with a receipt all the same. The answer is a receipt (AS4
+//     profile §5.1.8, signed with non-repudiation information when the leg
+//     says so) or an ebMS Error signal with the code of the as4 catalogue
+//     (ebMS3 Core §6). Nothing is stored for a refused message. When the store
+//     fails the answer is HTTP 503 without a signal, so that the sender retries.
+//   - Sending (Node.Submit, POST /api/v1/messages): a submission is checked
+//     against the P-Mode, given its eb:MessageId, and queued in the store,
+//     idempotently on the backend's client key. Workers claim due messages
+//     with a lease (several nodes on one PostgreSQL database share the
+//     queue), pack them (as4.Sender.Pack: compress, sign, encrypt), post them
+//     to the partner's endpoint and check the receipt (as4.CheckReceipt, with
+//     the receipt's signature verified). A transport failure, an HTTP error
+//     without a signal, or a missing or invalid receipt is retried per the
+//     leg's reception awareness policy (pmode.Retry: CONSTANT intervals of
+//     Timeout/Count, or PROGRESSIVE doubling intervals summing to Timeout);
+//     an ebMS Error signal, or the end of the retries (EBMS:0202
+//     DeliveryFailure), is final. Every attempt carries the same eb:MessageId,
+//     so the partner's duplicate elimination keeps delivery exactly-once.
+//   - The backend (api.go, described by the OpenAPI document served at
+//     /openapi.json): submit, follow the status of a submission, list and
+//     fetch received messages, acknowledge them; and, when a webhook is
+//     configured, received messages are pushed to it as JSON, signed with
+//     HMAC-SHA256 (header X-OOTS-Signature), and retried with backoff until
+//     it answers 2xx. Each message carries its stable eb:MessageId
+//     (X-OOTS-Message-Id), so a backend that records the ids it processed sees
+//     every message exactly once even when a push is repeated after a crash.
+//   - Operations: /metrics (Prometheus text format, per partner, leg and
+//     state, latency histograms), /healthz (the process runs), /readyz (the
+//     store answers), structured logs (log/slog) that name messages by id and
+//     never log payload content, and retention (Config.Retention) that purges
+//     the payloads of finished messages.
+//
+// One node uses one signing credential, hence one eDelivery AS4 security
+// profile for the receipts and errors it signs (RSA: 1.15, Ed25519: 2.0);
+// the legs of its P-Mode must use that profile or none. Pull, two-way
+// exchanges and asynchronous receipts are not implemented (OOTS uses one-way
+// push with synchronous receipts).
+package ap

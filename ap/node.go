@@ -1,0 +1,372 @@
+package ap
+
+import (
+	"context"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
+)
+
+// Outbox is the queue of messages to send (implemented by *store.DB).
+type Outbox interface {
+	Enqueue(ctx context.Context, m *store.Outbound) (*store.Outbound, bool, error)
+	Outbound(ctx context.Context, id string) (*store.Outbound, error)
+	OutboundByClientKey(ctx context.Context, key string) (*store.Outbound, error)
+	ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*store.Outbound, error)
+	FinishOutbound(ctx context.Context, id, owner string, r store.Result) error
+}
+
+// Inbox holds received messages and their delivery to the backend
+// (implemented by *store.DB).
+type Inbox interface {
+	Receive(ctx context.Context, m *store.Inbound) (duplicate bool, err error)
+	Inbound(ctx context.Context, id string) (*store.Inbound, error)
+	ListInbound(ctx context.Context, f store.InboundFilter) ([]*store.Inbound, error)
+	Ack(ctx context.Context, id string, now time.Time) error
+	ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*store.Inbound, error)
+	FinishDelivery(ctx context.Context, id, owner string, delivered bool, next time.Time, errText string, now time.Time) error
+}
+
+// Store is everything the node keeps: the two queues, retention, counts
+// for the metrics and a readiness check.
+type Store interface {
+	Outbox
+	Inbox
+	Purge(ctx context.Context, before time.Time) (int64, error)
+	Count(ctx context.Context) (*store.Counts, error)
+	Ping(ctx context.Context) error
+}
+
+var _ Store = (*store.DB)(nil)
+
+// Webhook is where received messages are pushed.
+type Webhook struct {
+	// URL receives a POST per message (JSON, see ReceivedMessage).
+	URL string
+	// Secret is the HMAC-SHA256 key of the X-OOTS-Signature header.
+	Secret []byte
+}
+
+// Config is the configuration of a node. Zero fields take the documented
+// defaults; Validate names the first wrong field.
+type Config struct {
+	// PMode holds the parties and legs; PMode.Self names this access point.
+	PMode *pmode.Config
+	// SigningKey and SigningCert sign messages, receipts and errors: RSA
+	// (eDelivery AS4 1.15) or Ed25519 (2.0).
+	SigningKey  crypto.Signer
+	SigningCert *x509.Certificate
+	// DecryptionKey decrypts received payloads: *rsa.PrivateKey (1.15) or
+	// X25519 *ecdh.PrivateKey (2.0).
+	DecryptionKey crypto.PrivateKey
+	// Trust validates the partners' signing certificates.
+	Trust *trust.Store
+	// EncryptionCerts are the partners' encryption certificates, by party
+	// name (pmode.Party.EncryptionCertificate, read by the caller).
+	EncryptionCerts map[string]*x509.Certificate
+	// Store keeps the messages.
+	Store Store
+	// Webhook, when set, receives every received message.
+	Webhook *Webhook
+	// APIToken, when set, is the bearer token the backend API requires.
+	APIToken string
+	// NodeID identifies this process as the owner of leases; default a
+	// random id.
+	NodeID string
+	// Logger receives the structured log; default slog.Default().
+	Logger *slog.Logger
+	// Client posts messages and webhook calls; default an http.Client with
+	// a 30 s timeout.
+	Client *http.Client
+	// MaxBodySize bounds a received HTTP body; default 64 MiB.
+	MaxBodySize int64
+	// Workers is the number of concurrent sending workers; default 8.
+	Workers int
+	// Lease is how long a claimed message stays with this node before
+	// another may take it; default 1 minute. It must exceed the time an
+	// attempt takes (Client's timeout).
+	Lease time.Duration
+	// PollInterval is how often the queues are polled when idle; default
+	// 500 ms. A submission to this node wakes the senders at once.
+	PollInterval time.Duration
+	// Retention: payloads of finished messages older than this are purged;
+	// 0 keeps them.
+	Retention time.Duration
+	// TempDir holds spilled attachments; default os.TempDir().
+	TempDir string
+	// Domain is the right-hand side of generated message ids; default "oots".
+	Domain string
+	// Now and Rand: default time.Now and crypto/rand.Reader.
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+// FieldError is a configuration field with a wrong value.
+type FieldError struct {
+	Field, Problem string
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
+
+// Validate checks the configuration and returns a *FieldError naming the
+// first wrong field.
+func (c *Config) Validate() error {
+	bad := func(f, format string, a ...any) error { return &FieldError{f, fmt.Sprintf(format, a...)} }
+	if c.PMode == nil {
+		return bad("PMode", "required")
+	}
+	if err := c.PMode.Validate(); err != nil {
+		return bad("PMode", "%v", err)
+	}
+	if c.PMode.Self == "" {
+		return bad("PMode.Self", "must name this access point's party")
+	}
+	if _, err := c.PMode.Party(c.PMode.Self); err != nil {
+		return bad("PMode.Self", "%v", err)
+	}
+	if c.Store == nil {
+		return bad("Store", "required")
+	}
+	profile := c.profile()
+	for i, l := range c.PMode.Legs {
+		if l.Security.Profile == pmode.ProfileNone {
+			continue
+		}
+		if c.SigningKey == nil || c.SigningCert == nil {
+			return bad("SigningKey", "leg %s is signed (%s): a signing key and certificate are required", l.Name, l.Security.Profile)
+		}
+		if string(profile) != l.Security.Profile {
+			return bad(fmt.Sprintf("PMode.legs[%d].security.profile", i), "%s, but the signing key is for %s", l.Security.Profile, profile)
+		}
+		if l.Security.Encrypt && c.DecryptionKey == nil {
+			return bad("DecryptionKey", "leg %s is encrypted: a decryption key is required", l.Name)
+		}
+		if c.Trust == nil {
+			return bad("Trust", "leg %s is signed: a trust store for the partners' certificates is required", l.Name)
+		}
+	}
+	if c.SigningKey != nil && c.SigningCert != nil {
+		if !publicKeysEqual(c.SigningKey.Public(), c.SigningCert.PublicKey) {
+			return bad("SigningCert", "does not match the signing key")
+		}
+	}
+	if c.Webhook != nil {
+		if c.Webhook.URL == "" {
+			return bad("Webhook.URL", "required")
+		}
+		if len(c.Webhook.Secret) < 16 {
+			return bad("Webhook.Secret", "at least 16 bytes")
+		}
+	}
+	if c.MaxBodySize < 0 || c.Workers < 0 || c.Lease < 0 || c.PollInterval < 0 || c.Retention < 0 {
+		return bad("Config", "negative size, count or duration")
+	}
+	return nil
+}
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	if e, ok := a.(equaler); ok {
+		return e.Equal(b)
+	}
+	return false
+}
+
+// profile returns the WS-Security profile of the signing key.
+func (c *Config) profile() wssec.Profile {
+	if c.SigningKey == nil {
+		return ""
+	}
+	if _, ok := c.SigningKey.Public().(ed25519.PublicKey); ok {
+		return wssec.AS4v20
+	}
+	return wssec.AS4v115
+}
+
+// Node is a running access point. Create it with New, serve its Handler,
+// and run its workers with Run.
+type Node struct {
+	cfg      Config
+	log      *slog.Logger
+	receiver *as4.Receiver
+	metrics  *metrics
+	wake     chan struct{}
+
+	mu      sync.Mutex
+	senders map[string]*as4.Sender // by receiving party
+}
+
+// New checks cfg and returns a node.
+func New(cfg Config) (*Node, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Client == nil {
+		cfg.Client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+			MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true}}
+	}
+	if cfg.MaxBodySize == 0 {
+		cfg.MaxBodySize = 64 << 20
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 8
+	}
+	if cfg.Lease == 0 {
+		cfg.Lease = time.Minute
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = 500 * time.Millisecond
+	}
+	if cfg.TempDir == "" {
+		cfg.TempDir = os.TempDir()
+	}
+	if cfg.Domain == "" {
+		cfg.Domain = "oots"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.NodeID == "" {
+		b := make([]byte, 6)
+		if _, err := io.ReadFull(cfg.Rand, b); err != nil {
+			return nil, err
+		}
+		host, _ := os.Hostname()
+		cfg.NodeID = host + "-" + hex.EncodeToString(b)
+	}
+	n := &Node{
+		cfg: cfg,
+		log: cfg.Logger.With(slog.String(logNode, cfg.NodeID)),
+		receiver: &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: cfg.Trust,
+			Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain},
+		metrics: newMetrics(),
+		wake:    make(chan struct{}, 1),
+		senders: map[string]*as4.Sender{},
+	}
+	return n, nil
+}
+
+// Keys of log attributes.
+const (
+	logNode      = "node"
+	logMessageID = "message_id"
+	logPartner   = "partner"
+	logLeg       = "leg"
+	logCode      = "ebms_code"
+	logError     = "error"
+	logAttempt   = "attempt"
+	logState     = "state"
+	logDuration  = "duration"
+	logRemote    = "remote"
+	logCount     = "count"
+)
+
+// Handler returns the node's HTTP handler: the AS4 endpoint (POST /as4),
+// the backend API (/api/v1/…), the OpenAPI document (/openapi.json),
+// /metrics, /healthz and /readyz.
+func (n *Node) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /as4", n.ServeAS4)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := n.cfg.Store.Ping(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "store: %v\n", err)
+			return
+		}
+		io.WriteString(w, "ready\n")
+	})
+	mux.HandleFunc("GET /metrics", n.serveMetrics)
+	n.apiRoutes(mux)
+	return mux
+}
+
+// Run runs the sending workers, the webhook pusher and the retention purge
+// until ctx is cancelled.
+func (n *Node) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for i := 0; i < n.cfg.Workers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.sendLoop(ctx) }()
+	}
+	if n.cfg.Webhook != nil {
+		for i := 0; i < 2; i++ {
+			wg.Add(1)
+			go func() { defer wg.Done(); n.webhookLoop(ctx) }()
+		}
+	}
+	if n.cfg.Retention > 0 {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.purgeLoop(ctx) }()
+	}
+	wg.Wait()
+	return ctx.Err()
+}
+
+func (n *Node) purgeLoop(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if c, err := n.cfg.Store.Purge(ctx, n.cfg.Now().Add(-n.cfg.Retention)); err != nil {
+			n.log.Error("purge failed", slog.String(logError, err.Error()))
+		} else if c > 0 {
+			n.log.Info("purged payloads", slog.Int64(logCount, c))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// sleep waits d, a wake-up, or the end of ctx; it reports false at the end.
+func (n *Node) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-n.wake:
+		return true
+	case <-t.C:
+		return true
+	}
+}
+
+func (n *Node) wakeUp() {
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+}
+
+var errNotSelf = errors.New("not addressed to this access point")

@@ -1,0 +1,366 @@
+package ap
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"mime"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
+)
+
+// Submission is a message the backend asks the node to send.
+type Submission struct {
+	// ClientKey makes the submission idempotent: a second submission with
+	// the same key returns the first message. Optional.
+	ClientKey string `json:"clientKey,omitempty"`
+	// Leg names the P-Mode leg; To the receiving party (default: the leg's
+	// first responder other than this access point).
+	Leg string `json:"leg"`
+	To  string `json:"to,omitempty"`
+	// ConversationID and RefToMessageID: eb:ConversationId (generated when
+	// empty) and eb:RefToMessageId.
+	ConversationID string     `json:"conversationId,omitempty"`
+	RefToMessageID string     `json:"refToMessageId,omitempty"`
+	Properties     []Property `json:"properties,omitempty"`
+	Payloads       []Payload  `json:"payloads"`
+
+	// MessageID is assigned by the node (eb:MessageId); it is stored with
+	// the submission so that every attempt sends the same id.
+	MessageID string `json:"messageId,omitempty"`
+}
+
+// Status is the state of a submitted message.
+type Status struct {
+	MessageID   string    `json:"messageId"`
+	ClientKey   string    `json:"clientKey,omitempty"`
+	Leg         string    `json:"leg"`
+	To          string    `json:"to"`
+	State       string    `json:"state"` // queued, delivered, failed
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"nextAttempt,omitzero"`
+	LastError   string    `json:"lastError,omitempty"`
+	Created     time.Time `json:"created"`
+	Updated     time.Time `json:"updated"`
+}
+
+func statusOf(o *store.Outbound) *Status {
+	s := &Status{MessageID: o.ID, ClientKey: o.ClientKey, Leg: o.Leg, To: o.Partner, State: o.State, Attempts: o.Attempts,
+		LastError: o.LastError, Created: o.Created, Updated: o.Updated}
+	if o.State == store.OutQueued {
+		s.NextAttempt = o.NextAt
+	}
+	return s
+}
+
+// ErrInvalidSubmission is wrapped by Submit's errors for a submission that
+// does not fit the P-Mode.
+var ErrInvalidSubmission = errors.New("invalid submission")
+
+// Submit checks a submission against the P-Mode, gives it its eb:MessageId
+// and queues it. created is false when a message with the same ClientKey
+// was submitted before; its status is returned.
+func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created bool, err error) {
+	if s.ClientKey != "" {
+		if o, err := n.cfg.Store.OutboundByClientKey(ctx, s.ClientKey); err == nil {
+			return statusOf(o), false, nil
+		}
+	}
+	leg, err := n.cfg.PMode.Leg(s.Leg)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: leg: %v", ErrInvalidSubmission, err)
+	}
+	_, to, err := as4.ResolveParties(n.cfg.PMode, leg, n.cfg.PMode.Self, s.To)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %v", ErrInvalidSubmission, err)
+	}
+	if to.Endpoint == "" {
+		return nil, false, fmt.Errorf("%w: party %s has no endpoint in the P-Mode", ErrInvalidSubmission, to.Name)
+	}
+	if len(s.Payloads) == 0 {
+		return nil, false, fmt.Errorf("%w: no payload", ErrInvalidSubmission)
+	}
+	for i, p := range s.Payloads {
+		if _, _, err := mime.ParseMediaType(p.MimeType); err != nil {
+			return nil, false, fmt.Errorf("%w: payloads[%d].mimeType %q: %v", ErrInvalidSubmission, i, p.MimeType, err)
+		}
+	}
+	sub := *s
+	sub.To = to.Name
+	if sub.MessageID, err = n.newID(); err != nil {
+		return nil, false, err
+	}
+	sub.MessageID += "@" + n.cfg.Domain
+	if sub.ConversationID == "" {
+		if sub.ConversationID, err = n.newID(); err != nil {
+			return nil, false, err
+		}
+	}
+	// The message is checked as the receiver will check it: pack it once
+	// without keys (CheckUserMessage on the header it would send).
+	um := n.outbound(&sub)
+	if err := checkOutbound(n.cfg.PMode, leg, um); err != nil {
+		return nil, false, fmt.Errorf("%w: %v", ErrInvalidSubmission, err)
+	}
+	body, err := json.Marshal(&sub)
+	if err != nil {
+		return nil, false, err
+	}
+	o, created, err := n.cfg.Store.Enqueue(ctx, &store.Outbound{ID: sub.MessageID, ClientKey: sub.ClientKey, Leg: leg.Name,
+		Partner: to.Name, Body: body, Created: n.cfg.Now()})
+	if err != nil {
+		return nil, false, err
+	}
+	if created {
+		n.metrics.submitted.inc(to.Name, leg.Name)
+		n.log.Info("message submitted", slog.String(logMessageID, o.ID), slog.String(logPartner, to.Name), slog.String(logLeg, leg.Name))
+		n.wakeUp()
+	}
+	return statusOf(o), created, nil
+}
+
+// Status returns the status of a submitted message (store.ErrNotFound if
+// there is none).
+func (n *Node) Status(ctx context.Context, id string) (*Status, error) {
+	o, err := n.cfg.Store.Outbound(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return statusOf(o), nil
+}
+
+// checkOutbound checks the user message a submission becomes against its
+// leg, with the rules the receiver applies (as4.CheckUserMessage).
+func checkOutbound(c *pmode.Config, leg *pmode.Leg, out *as4.Outbound) error {
+	from, to, err := as4.ResolveParties(c, leg, out.From, out.To)
+	if err != nil {
+		return err
+	}
+	um := &as4.UserMessage{
+		MessageInfo: as4.MessageInfo{MessageID: out.MessageID},
+		PartyInfo: as4.PartyInfo{
+			From: as4.Party{Role: leg.Initiator.Role}, To: as4.Party{Role: leg.Responder.Role}},
+		CollaborationInfo: as4.CollaborationInfo{Service: as4.Service{Value: leg.Service.Value, Type: leg.Service.Type}, Action: leg.Action,
+			ConversationID: out.ConversationID},
+		MPC:               leg.MPC,
+		MessageProperties: out.Properties,
+	}
+	if leg.Agreement != nil {
+		um.CollaborationInfo.AgreementRef = &as4.AgreementRef{Value: leg.Agreement.Value, Type: leg.Agreement.Type}
+	}
+	for _, id := range from.IDs {
+		um.PartyInfo.From.PartyIDs = append(um.PartyInfo.From.PartyIDs, as4.PartyID{Type: id.Type, Value: id.Value})
+	}
+	for _, id := range to.IDs {
+		um.PartyInfo.To.PartyIDs = append(um.PartyInfo.To.PartyIDs, as4.PartyID{Type: id.Type, Value: id.Value})
+	}
+	for i, p := range out.Payloads {
+		pi := as4.PartInfo{Href: fmt.Sprintf("cid:check-%d", i), Properties: []as4.Property{{Name: as4.PropMimeType, Value: p.MimeType}}}
+		if leg.Payload.Compress {
+			pi.Properties = append(pi.Properties, as4.Property{Name: as4.PropCompressionType, Value: as4.GzipMediaType})
+		}
+		um.PayloadInfo = append(um.PayloadInfo, pi)
+	}
+	return as4.CheckUserMessage(um, c, leg)
+}
+
+func (n *Node) newID() (string, error) {
+	b := make([]byte, 16)
+	if _, err := io.ReadFull(n.cfg.Rand, b); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
+
+// outbound returns the as4 message of a stored submission.
+func (n *Node) outbound(s *Submission) *as4.Outbound {
+	out := &as4.Outbound{Leg: s.Leg, From: n.cfg.PMode.Self, To: s.To, MessageID: s.MessageID,
+		ConversationID: s.ConversationID, RefToMessageID: s.RefToMessageID}
+	for _, p := range s.Properties {
+		out.Properties = append(out.Properties, as4.Property{Name: p.Name, Type: p.Type, Value: p.Value})
+	}
+	for _, p := range s.Payloads {
+		data := p.Data
+		pl := as4.Payload{ContentID: p.ContentID, MimeType: p.MimeType, CharacterSet: p.CharacterSet,
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+		for _, pp := range p.Properties {
+			pl.Properties = append(pl.Properties, as4.Property{Name: pp.Name, Type: pp.Type, Value: pp.Value})
+		}
+		out.Payloads = append(out.Payloads, pl)
+	}
+	return out
+}
+
+// sender returns the as4.Sender towards a party.
+func (n *Node) sender(party string) *as4.Sender {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if s := n.senders[party]; s != nil {
+		return s
+	}
+	s := &as4.Sender{PMode: n.cfg.PMode, SigningKey: n.cfg.SigningKey, SigningCert: n.cfg.SigningCert,
+		PeerCert: n.cfg.EncryptionCerts[party], Domain: n.cfg.Domain, Now: n.cfg.Now, Rand: n.cfg.Rand, TempDir: n.cfg.TempDir}
+	n.senders[party] = s
+	return s
+}
+
+func (n *Node) sendLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		msgs, err := n.cfg.Store.ClaimOutbound(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Error("claiming messages failed", slog.String(logError, err.Error()))
+			}
+			n.sleep(ctx, n.cfg.PollInterval)
+			continue
+		}
+		if len(msgs) == 0 {
+			n.sleep(ctx, n.cfg.PollInterval)
+			continue
+		}
+		for _, m := range msgs {
+			n.attempt(ctx, m)
+		}
+	}
+}
+
+// attempt sends a claimed message once and records the result.
+func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
+	start := time.Now()
+	log := n.log.With(slog.String(logMessageID, m.ID), slog.String(logPartner, m.Partner), slog.String(logLeg, m.Leg), slog.Int(logAttempt, m.Attempts))
+	var res store.Result
+	receipt, err := n.send(ctx, m)
+	now := n.cfg.Now()
+	switch {
+	case err == nil:
+		res = store.Result{State: store.OutDelivered, Receipt: receipt}
+		n.metrics.sendSeconds.observe(time.Since(start).Seconds(), m.Partner, m.Leg)
+	case ctx.Err() != nil:
+		return // shutting down: the lease expires and the message is sent again
+	default:
+		var final *finalError
+		if errors.As(err, &final) {
+			res = store.Result{State: store.OutFailed, Error: err.Error()}
+		} else if next, ok := n.nextAttempt(m, now); ok {
+			res = store.Result{State: store.OutQueued, NextAt: next, Error: err.Error()}
+		} else {
+			res = store.Result{State: store.OutFailed, Error: fmt.Sprintf("%s DeliveryFailure: no receipt after %d attempts; last: %v", as4.DeliveryFailure, m.Attempts, err)}
+		}
+	}
+	res.Timestamp = now
+	if err := n.cfg.Store.FinishOutbound(context.WithoutCancel(ctx), m.ID, n.cfg.NodeID, res); err != nil {
+		log.Error("recording the result failed", slog.String(logError, err.Error()))
+		return
+	}
+	n.metrics.sent.inc(m.Partner, m.Leg, res.State)
+	switch res.State {
+	case store.OutDelivered:
+		log.Info("message delivered", slog.Duration(logDuration, time.Since(start)))
+	case store.OutQueued:
+		log.Warn("sending failed, will retry", slog.Time("next", res.NextAt), slog.String(logError, res.Error))
+	default:
+		log.Error("sending failed", slog.String(logError, res.Error))
+	}
+}
+
+// finalError is a failure that retrying cannot cure: the partner answered
+// with an ebMS error, or the message cannot be packed.
+type finalError struct{ err error }
+
+func (e *finalError) Error() string { return e.err.Error() }
+func (e *finalError) Unwrap() error { return e.err }
+
+// send runs the AS4 send steps for a stored message and returns the receipt.
+func (n *Node) send(ctx context.Context, m *store.Outbound) ([]byte, error) {
+	if m.Body == nil {
+		return nil, &finalError{errors.New("the submission was purged before it could be sent")}
+	}
+	var sub Submission
+	if err := json.Unmarshal(m.Body, &sub); err != nil {
+		return nil, &finalError{fmt.Errorf("stored submission: %w", err)}
+	}
+	// 1–5. Resolve the P-Mode, compress, sign, encrypt, package (as4.Pack).
+	packed, err := n.sender(m.Partner).Pack(n.outbound(&sub))
+	if err != nil {
+		return nil, &finalError{err}
+	}
+	defer packed.Close()
+	// 6. Post to the partner's endpoint.
+	req, err := packed.Request("")
+	if err != nil {
+		return nil, &finalError{err}
+	}
+	req = req.WithContext(ctx)
+	resp, err := n.cfg.Client.Do(req)
+	if err != nil {
+		return nil, as4.Errorf(as4.ConnectionFailure, "posting to %s: %v", packed.Endpoint, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, as4.Errorf(as4.ConnectionFailure, "reading the response of %s: %v", packed.Endpoint, err)
+	}
+	ct := resp.Header.Get("Content-Type")
+	if !strings.Contains(ct, "soap+xml") && !strings.HasPrefix(ct, "multipart/related") {
+		if packed.Leg.Reliability.Receipt == pmode.ReceiptNone && resp.StatusCode/100 == 2 {
+			return nil, nil
+		}
+		return nil, as4.Errorf(as4.MissingReceipt, "%s answered HTTP %d without a signal", packed.Endpoint, resp.StatusCode)
+	}
+	// 7. Read and verify the signal; an error signal is final, a receipt
+	// must acknowledge exactly what was signed (AS4 profile §5.1.8).
+	var vcfg *wssec.VerifyConfig
+	if packed.Leg.Reliability.NonRepudiation && packed.Leg.Security.Profile != pmode.ProfileNone {
+		vcfg = &wssec.VerifyConfig{Profile: wssec.Profile(packed.Leg.Security.Profile), RequireSignature: true, Trust: n.cfg.Trust, Now: n.cfg.Now}
+	}
+	sig, err := as4.ReadSignal(ct, bytes.NewReader(body), vcfg)
+	if err != nil {
+		return nil, err // unreadable or unverifiable signal: retried
+	}
+	if len(sig.Errors) > 0 {
+		return nil, &finalError{sig.Errors[0]}
+	}
+	if err := as4.CheckReceipt(packed, sig); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// nextAttempt returns when to retry m after a failed attempt, per the leg's
+// reception awareness policy, or false when the retries are exhausted.
+func (n *Node) nextAttempt(m *store.Outbound, now time.Time) (time.Time, bool) {
+	leg, err := n.cfg.PMode.Leg(m.Leg)
+	if err != nil || leg.Reliability.Retry == nil || leg.Reliability.Retry.Count <= 0 {
+		return time.Time{}, false
+	}
+	r := leg.Reliability.Retry
+	if m.Attempts > r.Count {
+		return time.Time{}, false
+	}
+	return now.Add(retryDelay(r, m.Attempts)), true
+}
+
+// retryDelay is the wait before retry number k (1 … Count): CONSTANT spaces
+// the retries evenly over Timeout; PROGRESSIVE doubles the wait each time,
+// the waits summing to Timeout.
+func retryDelay(r *pmode.Retry, k int) time.Duration {
+	if r.Strategy == pmode.RetryProgressive {
+		base := float64(r.Timeout) / (math.Pow(2, float64(r.Count)) - 1)
+		return time.Duration(base * math.Pow(2, float64(k-1)))
+	}
+	return r.Timeout / time.Duration(r.Count)
+}

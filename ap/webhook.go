@@ -1,0 +1,139 @@
+package ap
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/oots-go/oots/store"
+)
+
+// Headers of a webhook push.
+const (
+	// HeaderMessageID carries the eb:MessageId: the stable id a backend
+	// records to process every message once.
+	HeaderMessageID = "X-OOTS-Message-Id"
+	// HeaderTimestamp is the Unix time (seconds) of the push, covered by
+	// the signature so that an old push cannot be replayed as new.
+	HeaderTimestamp = "X-OOTS-Timestamp"
+	// HeaderSignature is "sha256=" and the hex HMAC-SHA256, keyed with the
+	// webhook secret, of the timestamp, a full stop, and the body.
+	HeaderSignature = "X-OOTS-Signature"
+)
+
+// SignWebhook returns the HeaderSignature value of a push.
+func SignWebhook(secret []byte, timestamp string, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	io.WriteString(mac, timestamp)
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// VerifyWebhook checks the signature of a push received by a backend and
+// that its timestamp is within maxAge of now.
+func VerifyWebhook(secret []byte, h http.Header, body []byte, now time.Time, maxAge time.Duration) error {
+	ts := h.Get(HeaderTimestamp)
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return fmt.Errorf("webhook: %s %q is not a Unix time", HeaderTimestamp, ts)
+	}
+	if d := now.Sub(time.Unix(sec, 0)); d > maxAge || d < -maxAge {
+		return fmt.Errorf("webhook: timestamp %s is %v away from now", ts, d)
+	}
+	want := SignWebhook(secret, ts, body)
+	if !hmac.Equal([]byte(want), []byte(h.Get(HeaderSignature))) {
+		return fmt.Errorf("webhook: %s does not match", HeaderSignature)
+	}
+	return nil
+}
+
+func (n *Node) webhookLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		msgs, err := n.cfg.Store.ClaimDeliveries(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
+		if err != nil {
+			if ctx.Err() == nil {
+				n.log.Error("claiming deliveries failed", slog.String(logError, err.Error()))
+			}
+			n.sleep(ctx, n.cfg.PollInterval)
+			continue
+		}
+		if len(msgs) == 0 {
+			n.sleep(ctx, n.cfg.PollInterval)
+			continue
+		}
+		for _, m := range msgs {
+			n.push(ctx, m)
+		}
+	}
+}
+
+// webhookDelay is the wait before push attempt k+1: 1 s doubling up to
+// 5 minutes. Pushes never give up: a message is not lost because the
+// backend was away.
+func webhookDelay(k int) time.Duration {
+	d := time.Second << min(k-1, 9)
+	return min(d, 5*time.Minute)
+}
+
+func (n *Node) push(ctx context.Context, m *store.Inbound) {
+	start := time.Now()
+	err := n.pushOnce(ctx, m)
+	if ctx.Err() != nil {
+		return
+	}
+	now := n.cfg.Now()
+	var next time.Time
+	errText := ""
+	result := "delivered"
+	if err != nil {
+		next = now.Add(webhookDelay(m.Attempts))
+		errText = err.Error()
+		result = "failed"
+		n.log.Warn("webhook push failed, will retry", slog.String(logMessageID, m.MessageID), slog.Int(logAttempt, m.Attempts), slog.String(logError, errText))
+	}
+	n.metrics.webhook.inc(result)
+	n.metrics.webhookSeconds.observe(time.Since(start).Seconds())
+	if ferr := n.cfg.Store.FinishDelivery(context.WithoutCancel(ctx), m.MessageID, n.cfg.NodeID, err == nil, next, errText, now); ferr != nil {
+		n.log.Error("recording a webhook push failed", slog.String(logMessageID, m.MessageID), slog.String(logError, ferr.Error()))
+	}
+}
+
+func (n *Node) pushOnce(ctx context.Context, m *store.Inbound) error {
+	rm, err := receivedMessage(m)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(rm)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.Webhook.URL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	ts := strconv.FormatInt(n.cfg.Now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(HeaderMessageID, m.MessageID)
+	req.Header.Set(HeaderTimestamp, ts)
+	req.Header.Set(HeaderSignature, SignWebhook(n.cfg.Webhook.Secret, ts, body))
+	resp, err := n.cfg.Client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("webhook answered HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
