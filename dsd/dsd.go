@@ -155,7 +155,10 @@ func (h *Handler) write(w http.ResponseWriter, body []byte) {
 }
 
 func (h *Handler) fail(w http.ResponseWriter, v edm.Version, exc *edm.Exception, cause string) {
-	exc.Timestamp = h.cfg.Now().UTC().Format(time.RFC3339)
+	if exc.Code != "DSD:ERR:0005" {
+		// DSD:ERR:0005 carries its three slots only (R-DSD-RESP-S010).
+		exc.Timestamp = h.cfg.Now().UTC().Format(time.RFC3339)
+	}
 	b, err := edm.NewServiceError(v, exc).Marshal()
 	if err != nil {
 		h.log.Error("error answer not written", logCause, err, "refused because", cause)

@@ -212,3 +212,37 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestOfficialRules: the answers of the server, on the demo data set, pass
+// the official DSD rule files (our engine and schematron.sh).
+func TestOfficialRules(t *testing.T) {
+	reg := cstest.DemoRegistry(t)
+	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	birthDE := reg.Snapshot().AllDataServices()[0].Type.EvidenceTypeClassification
+	residenceFR := ""
+	for _, ds := range reg.Snapshot().AllDataServices() {
+		if strings.Contains(ds.Type.EvidenceTypeClassification, "/FR/") && ds.Type.Title[0].Value == "Certificate of residence" {
+			residenceFR = ds.Type.EvidenceTypeClassification
+		}
+	}
+	var answers []cstest.Answer
+	for _, c := range []struct{ name, query string }{
+		{"data services FR", q("evidence-type-classification", residenceFR, "country-code", "FR")},
+		{"DSD:ERR:0005", q("evidence-type-classification", birthDE, "country-code", "DE")},
+		{"data services DE after 0005", q("evidence-type-classification", birthDE, "country-code", "DE", residenceConcept, "ApplicantHasNeverBeenResidentInGermany")},
+		{"DSD:ERR:0001", q("evidence-type-classification", birthDE, "country-code", "FR")},
+	} {
+		_, b := get(t, h, c.query, "")
+		answers = append(answers, cstest.Answer{Name: c.name, Body: b})
+	}
+	if exc := exception(t, answers[0].Body); exc != nil {
+		t.Fatalf("data services query failed: %s", exc.Code)
+	}
+	if exc := exception(t, answers[1].Body); exc == nil || exc.Code != "DSD:ERR:0005" {
+		t.Fatalf("want DSD:ERR:0005")
+	}
+	cstest.CheckRules(t, answers)
+}

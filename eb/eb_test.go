@@ -226,3 +226,33 @@ func TestMethodAndPath(t *testing.T) {
 		t.Errorf("other path: %d", rec.Code)
 	}
 }
+
+// TestOfficialRules: the answers of the server, on the demo data set, pass
+// the official EB rule files (our engine and schematron.sh).
+func TestOfficialRules(t *testing.T) {
+	reg := cstest.DemoRegistry(t)
+	h, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var birth string
+	for _, r := range reg.Snapshot().Requirements() {
+		if r.Requirement.Name[0].Value == "Proof of birth" {
+			birth = r.Requirement.Identifier.Value
+		}
+	}
+	var answers []cstest.Answer
+	for _, c := range []struct{ name, query string }{
+		{"requirements R1 DE", q("queryId", eb.QueryRequirements, "procedure-id", "R1", "country-code", "DE")},
+		{"whole catalogue", q("queryId", eb.QueryRequirements)},
+		{"evidence types FI", q("queryId", eb.QueryEvidenceTypes, "requirement-id", birth, "country-code", "FI")},
+		{"EB:ERR:0002", q("queryId", eb.QueryEvidenceTypes, "requirement-id", birth+"0")},
+		{"EB:ERR:0007", q("queryId", "urn:x")},
+	} {
+		answers = append(answers, cstest.Answer{Name: c.name, Body: body(t, get(t, h, c.query, ""))})
+	}
+	if code, _, _ := exception(t, answers[2].Body); code != "" {
+		t.Fatalf("evidence types query failed: %s", code)
+	}
+	cstest.CheckRules(t, answers)
+}

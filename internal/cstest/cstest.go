@@ -10,10 +10,19 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"os"
+	"os/exec"
+	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/schematron"
 
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/internal/csrest"
@@ -131,4 +140,102 @@ func Content(tb testing.TB, body []byte) []string {
 		}
 	}
 	return out
+}
+
+// Answer is a Common Services answer to check with the official rules.
+type Answer struct {
+	Name string
+	Body []byte
+}
+
+// CheckRules runs the official TDD 1.0 rule files of each answer's kind on
+// it, through our engine (package schematron) and through the independent
+// verifier schematron.sh (Saxon-HE), and fails the test on any error or
+// fatal finding of either. The verifier runs once per rule file and answer,
+// two at a time.
+func CheckRules(t *testing.T, answers []Answer) {
+	t.Helper()
+	type job struct {
+		name, sch, doc string
+		flags          map[string]check.Flag // our engine's flag per rule id
+	}
+	var jobs []job
+	dir := t.TempDir()
+	for i, a := range answers {
+		m, _, err := edm.ParseBytes(a.Body)
+		if err != nil {
+			t.Fatalf("%s: %v", a.Name, err)
+		}
+		rs, err := schematron.ForKind(string(m.Kind()), string(edm.CSv1))
+		if err != nil {
+			t.Fatalf("%s: %v", a.Name, err)
+		}
+		doc, err := xmltree.ParseBytes(a.Body, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flags := map[string]check.Flag{}
+		for _, f := range rs.Validate(doc) {
+			flags[f.Rule] = f.Flag
+			if f.Flag == check.Error || f.Flag == check.Fatal {
+				t.Errorf("%s (%s): our engine: %s %s %s: %s", a.Name, m.Kind(), f.Rule, f.Flag, f.Location, f.Message)
+			}
+		}
+		files, err := schematron.Files(string(m.Kind()), string(edm.CSv1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%02d.xml", i))
+		if err := os.WriteFile(p, a.Body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			jobs = append(jobs, job{a.Name, testenv.Spec(t, "tdd-1.0/sch/"+path.Base(f)), p, flags})
+		}
+	}
+	script := testenv.Verifier(t, "schematron.sh")
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 2)
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out, err := exec.Command(script, j.sch, j.doc).CombinedOutput()
+			var ee *exec.ExitError
+			switch {
+			case err == nil:
+			case errors.As(err, &ee) && ee.ExitCode() == 1:
+				for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+					f := strings.Fields(line)
+					if len(f) < 2 {
+						continue
+					}
+					// An assertion without a flag: its role (which the
+					// script does not print) decides, as our engine read it.
+					ours, seen := j.flags[f[0]]
+					if f[1] == "error" || f[1] == "fatal" || f[1] == "-" && (!seen || ours == check.Error || ours == check.Fatal) {
+						t.Errorf("%s: schematron.sh %s: %s", j.name, path.Base(j.sch), line)
+					}
+				}
+			default:
+				t.Errorf("%s: schematron.sh %s: %v\n%s", j.name, path.Base(j.sch), err, out)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// DemoRegistry returns a registry loaded with the demo data set.
+func DemoRegistry(tb testing.TB) *csregistry.Registry {
+	tb.Helper()
+	r, err := csregistry.Open(context.Background(), csregistry.Config{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := r.LoadDemo(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return r
 }
