@@ -325,6 +325,19 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 		}
 	case *Person:
 		c.loa(loc+"/LevelOfAssurance", x.LevelOfAssurance)
+		if id := x.Identifier; id != nil {
+			switch id.SchemeID {
+			case "eidas":
+				if !eidasID(id.Value) {
+					c.add(RuleContent, loc+"/Identifier", "eIDAS identifier %q is not of the form XX/YY/identifier (nationality of the identifier, destination country, identifier)", id.Value)
+				}
+			case "eidas2":
+				// EDM 2.0 EUDI profile (SPEC.md §6): the level of assurance is High.
+				if x.LevelOfAssurance != "" && x.LevelOfAssurance != "High" {
+					c.add(RuleContent, loc+"/LevelOfAssurance", "an eidas2 identity has level of assurance High, not %q", x.LevelOfAssurance)
+				}
+			}
+		}
 	case *LegalPerson:
 		c.loa(loc+"/LevelOfAssurance", x.LevelOfAssurance)
 		for i, id := range x.Identifier {
@@ -377,6 +390,14 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 			}
 		}
 	}
+}
+
+// eidasID reports whether s has the form of an eIDAS unique identifier:
+// two letters, "/", two letters, "/", the identifier.
+func eidasID(s string) bool {
+	s = strings.TrimSpace(s)
+	letter := func(b byte) bool { return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') }
+	return len(s) > 6 && letter(s[0]) && letter(s[1]) && s[2] == '/' && letter(s[3]) && letter(s[4]) && s[5] == '/'
 }
 
 func (c *checker) loa(loc, v string) {

@@ -73,6 +73,9 @@ func TestMutations(t *testing.T) {
 			s = strings.Replace(s, b, a, 1)
 			return strings.Replace(s, "@@A@@", b, 1)
 		}, RuleSlotOrder, "/query:QueryRequest/rim:Slot[2]", "SpecificationIdentifier"},
+		{"malformed eIDAS identifier", func(s string) string {
+			return strings.Replace(s, ">DK/DE/123123123<", ">DKDE123123123<", 1)
+		}, RuleContent, "NaturalPerson/Person/Identifier", "DKDE123123123"},
 		{"xml:lang on a 2.0 request", func(s string) string { return strings.Replace(s, "oots-edm:v1.0", "oots-edm:v2.0", 1) },
 			RuleVersion, "@xml:lang", "xml:lang"},
 		{"unknown specification version", func(s string) string { return strings.Replace(s, "oots-edm:v1.0", "oots-edm:v9.9", 1) },
