@@ -1,0 +1,187 @@
+package ap_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/store"
+)
+
+func TestBackendAPI(t *testing.T) {
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) { c.APIToken = "s3cret-token" }})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	auth := []string{"Authorization", "Bearer s3cret-token"}
+
+	var e struct{ Error string }
+	if code := api(t, fr, "POST", "/api/v1/messages", submission("", "x"), &e); code != http.StatusUnauthorized {
+		t.Errorf("without the token: HTTP %d", code)
+	}
+	// Submit twice with one client key: one message.
+	var st1, st2 ap.Status
+	if code := api(t, fr, "POST", "/api/v1/messages", submission("order-1", "a"), &st1, auth...); code != http.StatusAccepted {
+		t.Fatalf("submit: HTTP %d", code)
+	}
+	if code := api(t, fr, "POST", "/api/v1/messages", submission("", "a"), &st2, append(auth, "Idempotency-Key", "order-1")...); code != http.StatusOK || st2.MessageID != st1.MessageID {
+		t.Fatalf("second submit: HTTP %d %+v", code, st2)
+	}
+	if code := api(t, fr, "POST", "/api/v1/messages", map[string]any{"leg": "ootsRequestLeg", "bogus": 1}, &e, auth...); code != http.StatusBadRequest {
+		t.Errorf("unknown field: HTTP %d", code)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for st1.State != store.OutDelivered && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		api(t, fr, "GET", "/api/v1/messages/"+st1.MessageID, nil, &st1, auth...)
+	}
+	if st1.State != store.OutDelivered || st1.Attempts != 1 {
+		t.Fatalf("status %+v", st1)
+	}
+	if code := api(t, fr, "GET", "/api/v1/messages/nope", nil, &e, auth...); code != http.StatusNotFound {
+		t.Errorf("unknown message: HTTP %d", code)
+	}
+	// DE's backend lists, fetches and acknowledges.
+	var list struct {
+		Messages []struct {
+			Seq       int64
+			MessageID string
+			From      string
+		}
+		Next int64
+	}
+	if code := api(t, de, "GET", "/api/v1/inbox", nil, &list, auth...); code != 200 || len(list.Messages) != 1 || list.Messages[0].MessageID != st1.MessageID || list.Messages[0].From != "AP_FR_01" {
+		t.Fatalf("inbox: HTTP %d %+v", code, list)
+	}
+	var rm ap.ReceivedMessage
+	if code := api(t, de, "GET", "/api/v1/inbox/"+st1.MessageID, nil, &rm, auth...); code != 200 || len(rm.Payloads) != 1 || rm.Signer == "" || rm.Acked != nil {
+		t.Fatalf("fetch: HTTP %d %+v", code, rm)
+	}
+	for range 2 {
+		if code := api(t, de, "POST", "/api/v1/inbox/"+st1.MessageID+"/ack", nil, nil, auth...); code != http.StatusNoContent {
+			t.Errorf("ack: HTTP %d", code)
+		}
+	}
+	if code := api(t, de, "POST", "/api/v1/inbox/nope/ack", nil, nil, auth...); code != http.StatusNotFound {
+		t.Errorf("ack of an unknown message: HTTP %d", code)
+	}
+	list.Messages = nil
+	api(t, de, "GET", "/api/v1/inbox", nil, &list, auth...)
+	if len(list.Messages) != 0 {
+		t.Errorf("acknowledged message still listed")
+	}
+	api(t, de, "GET", "/api/v1/inbox?all=true&limit=1", nil, &list, auth...)
+	if len(list.Messages) != 1 || list.Next == 0 {
+		t.Errorf("all=true: %+v", list)
+	}
+	if code := api(t, de, "GET", "/api/v1/inbox?limit=0", nil, &e, auth...); code != http.StatusBadRequest {
+		t.Errorf("limit=0: HTTP %d", code)
+	}
+	// The OpenAPI document is served and lists every route.
+	var doc struct {
+		OpenAPI string
+		Paths   map[string]map[string]any
+	}
+	if code := api(t, de, "GET", "/openapi.json", nil, &doc); code != 200 || doc.OpenAPI == "" {
+		t.Fatalf("openapi: HTTP %d", code)
+	}
+	for path, method := range map[string]string{"/api/v1/messages": "post", "/api/v1/messages/{id}": "get", "/api/v1/inbox": "get",
+		"/api/v1/inbox/{id}": "get", "/api/v1/inbox/{id}/ack": "post", "/healthz": "get", "/readyz": "get", "/metrics": "get"} {
+		if doc.Paths[path][method] == nil {
+			t.Errorf("openapi.json lacks %s %s", method, path)
+		}
+	}
+}
+
+// backend is a test backend behind a webhook: it verifies signatures and
+// records every push by message id.
+type backend struct {
+	secret []byte
+	fail   atomic.Int32 // answer 500 to this many more pushes
+	mu     sync.Mutex
+	pushes map[string]int
+	bad    int
+}
+
+func newBackend(t testing.TB, secret string) (*backend, *httptest.Server) {
+	b := &backend{secret: []byte(secret), pushes: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := ap.VerifyWebhook(b.secret, r.Header, body, time.Now(), time.Minute); err != nil {
+			b.mu.Lock()
+			b.bad++
+			b.mu.Unlock()
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		if b.fail.Add(-1) >= 0 {
+			http.Error(w, "busy", http.StatusInternalServerError)
+			return
+		}
+		var m ap.ReceivedMessage
+		if err := json.Unmarshal(body, &m); err != nil || m.MessageID != r.Header.Get(ap.HeaderMessageID) || len(m.Payloads) == 0 {
+			http.Error(w, "bad message", http.StatusBadRequest)
+			return
+		}
+		b.mu.Lock()
+		b.pushes[m.MessageID]++
+		b.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(srv.Close)
+	return b, srv
+}
+
+func (b *backend) count() (unique, total int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, n := range b.pushes {
+		unique++
+		total += n
+	}
+	return
+}
+
+func TestWebhook(t *testing.T) {
+	const secret = "0123456789abcdef-webhook"
+	b, srv := newBackend(t, secret)
+	b.fail.Store(2) // the backend is busy for the first two pushes
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20,
+		webhook: map[string]*ap.Webhook{"AP_DE_01": {URL: srv.URL, Secret: []byte(secret)}}})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	const n = 20
+	for i := range n {
+		if _, _, err := fr.Submit(context.Background(), submission(fmt.Sprint("w", i), fmt.Sprint("w", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if u, _ := b.count(); u == n {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	unique, total := b.count()
+	if unique != n || total != n || b.bad != 0 {
+		t.Errorf("backend saw %d messages in %d pushes (%d badly signed), want %d", unique, total, b.bad, n)
+	}
+	c, _ := de.db.Count(context.Background())
+	if c.Inbound["delivered|no"] != n {
+		t.Errorf("DE delivery states: %v", c.Inbound)
+	}
+	// A push signed with another secret is refused by VerifyWebhook.
+	h := http.Header{}
+	h.Set(ap.HeaderTimestamp, fmt.Sprint(time.Now().Unix()))
+	h.Set(ap.HeaderSignature, ap.SignWebhook([]byte("another secret"), h.Get(ap.HeaderTimestamp), []byte("{}")))
+	if err := ap.VerifyWebhook([]byte(secret), h, []byte("{}"), time.Now(), time.Minute); err == nil {
+		t.Error("a push with a wrong signature was accepted")
+	}
+}
