@@ -25,7 +25,7 @@ type Agreement struct {
 	KDF        Algorithm // HKDF
 	PRF        Algorithm // HMACSHA256
 	Salt, Info []byte
-	KeyBits    int // length of the derived key-encryption key in bits (128)
+	KeyLength  int // length of the derived key-encryption key in octets (16)
 	// Originator is the sender's ephemeral public key.
 	Originator *ecdh.PublicKey
 	// RecipientKeyInfo are the children of xenc:RecipientKeyInfo (e.g. a
@@ -86,7 +86,7 @@ func EncryptKeyX25519(rand io.Reader, pub *ecdh.PublicKey, cek []byte) (*Encrypt
 	if _, err := io.ReadFull(rand, salt); err != nil {
 		return nil, fmt.Errorf("xmlenc: %w", err)
 	}
-	ag := &Agreement{Method: X25519, KDF: HKDF, PRF: HMACSHA256, Salt: salt, Info: []byte(KWAES128), KeyBits: 128, Originator: eph.PublicKey()}
+	ag := &Agreement{Method: X25519, KDF: HKDF, PRF: HMACSHA256, Salt: salt, Info: []byte(KWAES128), KeyLength: 16, Originator: eph.PublicKey()}
 	kek, err := ag.kek(eph, pub)
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (ag *Agreement) kek(priv *ecdh.PrivateKey, pub *ecdh.PublicKey) ([]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("xmlenc: %w: x25519: %v", ErrKey, err)
 	}
-	k, err := hkdf.Key(sha256.New, z, ag.Salt, string(ag.Info), ag.KeyBits/8)
+	k, err := hkdf.Key(sha256.New, z, ag.Salt, string(ag.Info), ag.KeyLength)
 	if err != nil {
 		return nil, fmt.Errorf("xmlenc: hkdf: %w", err)
 	}
@@ -193,10 +193,9 @@ func (k *EncryptedKey) Element() (*xmltree.Element, error) {
 		p.AddElement(NamespaceDSigMore, PrefixDSigMore, "PRF").SetAttr("", "", "Algorithm", string(ag.PRF))
 		p.AddElement(NamespaceDSigMore, PrefixDSigMore, "Salt").SetText(b64(ag.Salt))
 		p.AddElement(NamespaceDSigMore, PrefixDSigMore, "Info").SetText(b64(ag.Info))
-		p.AddElement(NamespaceDSigMore, PrefixDSigMore, "KeyLength").SetText(strconv.Itoa(ag.KeyBits))
+		p.AddElement(NamespaceDSigMore, PrefixDSigMore, "KeyLength").SetText(strconv.Itoa(ag.KeyLength))
 		oki := am.AddElement(Namespace, Prefix, "OriginatorKeyInfo")
-		kv := oki.AddElement(dsNS, dsPrefix, "KeyValue")
-		kv.AddElement(NamespaceDSig11, "dsig11", "DEREncodedKeyValue").SetText(b64(spki))
+		oki.AddElement(NamespaceDSig11, "dsig11", "DEREncodedKeyValue").SetText(b64(spki))
 		rki := am.AddElement(Namespace, Prefix, "RecipientKeyInfo")
 		for _, c := range ag.RecipientKeyInfo {
 			rki.AddChild(c)
@@ -360,25 +359,29 @@ func parseAgreement(am *xmltree.Element) (*Agreement, error) {
 			return nil, malformed("HKDF Info is not base64")
 		}
 	}
-	kl, err := one(p, NamespaceDSigMore, "KeyLength")
-	if err != nil {
-		return nil, err
-	}
-	if ag.KeyBits, err = strconv.Atoi(strings.TrimSpace(kl.Text())); err != nil || ag.KeyBits != 128 {
-		return nil, fmt.Errorf("xmlenc: %w: HKDF KeyLength %q (128 bits for kw-aes128)", ErrAlgorithm, kl.Text())
+	// KeyLength is in octets; absent, it is that of the key wrap key.
+	ag.KeyLength = 16
+	if kls := p.ChildrenNamed(NamespaceDSigMore, "KeyLength"); len(kls) > 1 {
+		return nil, malformed("more than one HKDF KeyLength")
+	} else if len(kls) == 1 {
+		if ag.KeyLength, err = strconv.Atoi(strings.TrimSpace(kls[0].Text())); err != nil || ag.KeyLength != 16 {
+			return nil, fmt.Errorf("xmlenc: %w: HKDF KeyLength %q (16 octets for kw-aes128)", ErrAlgorithm, kls[0].Text())
+		}
 	}
 	oki, err := one(am, Namespace, "OriginatorKeyInfo")
 	if err != nil {
 		return nil, err
 	}
-	kv, err := one(oki, dsNS, "KeyValue")
-	if err != nil {
-		return nil, err
+	// dsig11:DEREncodedKeyValue is a KeyInfo child (XML Signature 1.1
+	// §4.5.4); it is also accepted inside ds:KeyValue.
+	ders := oki.ChildrenNamed(NamespaceDSig11, "DEREncodedKeyValue")
+	for _, kv := range oki.ChildrenNamed(dsNS, "KeyValue") {
+		ders = append(ders, kv.ChildrenNamed(NamespaceDSig11, "DEREncodedKeyValue")...)
 	}
-	der, err := one(kv, NamespaceDSig11, "DEREncodedKeyValue")
-	if err != nil {
-		return nil, err
+	if len(ders) != 1 {
+		return nil, malformed("OriginatorKeyInfo must hold one dsig11:DEREncodedKeyValue (X25519), found %d", len(ders))
 	}
+	der := ders[0]
 	raw, err := unb64(der.Text())
 	if err != nil {
 		return nil, malformed("DEREncodedKeyValue is not base64")

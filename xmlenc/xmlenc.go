@@ -25,10 +25,12 @@
 //     xmldsig-more#hkdf (the 2021/04 xmldsig-more namespace of RFC 9231);
 //   - HKDF parameters in dsig-more:HKDFParams: PRF (Algorithm
 //     xmldsig-more#hmac-sha256 of RFC 6931), Salt and Info (base64), and
-//     KeyLength in bits (128);
-//   - the originator's ephemeral X25519 key as
-//     ds:KeyValue/dsig11:DEREncodedKeyValue (a SubjectPublicKeyInfo, RFC
-//     8410), the XML Signature 1.1 form for keys without a dedicated element.
+//     KeyLength in octets (16), as Apache Santuario (inside WSS4J, hence
+//     Domibus and phase4) writes them;
+//   - the originator's ephemeral X25519 key as a dsig11:DEREncodedKeyValue
+//     child of OriginatorKeyInfo (a SubjectPublicKeyInfo, RFC 8410; XML
+//     Signature 1.1 §4.5.4); inside ds:KeyValue it is accepted too.
+//   - Info is the key wrap algorithm URI, Salt 32 random octets.
 //
 // The tests check this form both ways against an independent helper built on
 // python-cryptography (testdata/swa_crypto.py). Should the profile's

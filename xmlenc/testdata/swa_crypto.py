@@ -81,11 +81,11 @@ def decrypt(key_xml, key_pem, cipher_file, out_file):
             raise SystemExit("hkdf prf is not hmac-sha256")
         salt = b64(one(p, MORE, "Salt"))
         info = b64(one(p, MORE, "Info"))
-        bits = int(one(p, MORE, "KeyLength").text)
-        spki = b64(one(one(one(am, XENC, "OriginatorKeyInfo"), DS, "KeyValue"), DS11, "DEREncodedKeyValue"))
+        length = int(one(p, MORE, "KeyLength").text)  # octets
+        spki = b64(one(one(am, XENC, "OriginatorKeyInfo"), DS11, "DEREncodedKeyValue"))
         originator = serialization.load_der_public_key(spki)
         shared = priv.exchange(originator)
-        kek = HKDF(algorithm=hashes.SHA256(), length=bits // 8, salt=salt, info=info).derive(shared)
+        kek = HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(shared)
         cek = aes_key_unwrap(kek, wrapped)
     else:
         raise SystemExit("unknown key method " + str(alg))
@@ -122,11 +122,10 @@ def encrypt(cert_pem, plain_file, out_key, out_cipher):
         ET.SubElement(p, q(MORE, "PRF"), {"Algorithm": HMAC_SHA256})
         ET.SubElement(p, q(MORE, "Salt")).text = base64.b64encode(salt).decode()
         ET.SubElement(p, q(MORE, "Info")).text = base64.b64encode(info).decode()
-        ET.SubElement(p, q(MORE, "KeyLength")).text = "128"
+        ET.SubElement(p, q(MORE, "KeyLength")).text = "16"
         oki = ET.SubElement(am, q(XENC, "OriginatorKeyInfo"))
-        kv = ET.SubElement(oki, q(DS, "KeyValue"))
         spki = eph.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        ET.SubElement(kv, q(DS11, "DEREncodedKeyValue")).text = base64.b64encode(spki).decode()
+        ET.SubElement(oki, q(DS11, "DEREncodedKeyValue")).text = base64.b64encode(spki).decode()
         ET.SubElement(am, q(XENC, "RecipientKeyInfo"))
     else:
         raise SystemExit("unsupported recipient key")
