@@ -24,6 +24,10 @@ import (
 // difference. Back-references are not supported by RE2 and are reported as
 // FORX0002.
 
+// maxRegexSource bounds the translated pattern (character classes expand
+// to explicit ranges), so that a short pattern cannot make a huge program.
+const maxRegexSource = 1 << 20
+
 // compileRegex translates and compiles pattern with flags.
 func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
 	key := flags + "\x00" + pattern
@@ -36,7 +40,7 @@ func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
 	}
 	re, err := regexp.Compile(src)
 	if err != nil {
-		return nil, &Error{Code: codeRegex, Pos: -1, Message: fmt.Sprintf("invalid regular expression %q: %v", pattern, err), Err: err}
+		return nil, &Error{Code: codeRegex, Pos: -1, Message: fmt.Sprintf("invalid regular expression %q: %v", clip(pattern), err), Err: err}
 	}
 	if regexCacheSize.Add(1) < 512 {
 		regexCache.Store(key, re)
@@ -100,7 +104,7 @@ type reTranslator struct {
 }
 
 func (t *reTranslator) errorf(format string, args ...any) error {
-	return &Error{Code: codeRegex, Pos: -1, Message: fmt.Sprintf("invalid regular expression %q at offset %d: %s", t.src, t.i, fmt.Sprintf(format, args...))}
+	return &Error{Code: codeRegex, Pos: -1, Message: fmt.Sprintf("invalid regular expression %q at offset %d: %s", clip(t.src), t.i, fmt.Sprintf(format, args...))}
 }
 
 func isXMLSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r == '\r' }
@@ -108,6 +112,9 @@ func isXMLSpace(r rune) bool { return r == ' ' || r == '\t' || r == '\n' || r ==
 func (t *reTranslator) translate(b *strings.Builder) error {
 	atom := false // whether a quantifier may follow
 	for t.i < len(t.src) {
+		if b.Len() > maxRegexSource {
+			return t.errorf("the pattern translates to more than %d bytes", maxRegexSource)
+		}
 		r, n := utf8.DecodeRuneInString(t.src[t.i:])
 		if t.extended && isXMLSpace(r) {
 			t.i += n
@@ -270,7 +277,7 @@ func (t *reTranslator) escape(inClass bool) (*runeSet, rune, error) {
 		return s, 0, nil
 	}
 	if c >= '1' && c <= '9' && !inClass {
-		return nil, 0, &Error{Code: codeRegex, Pos: -1, Message: fmt.Sprintf("regular expression %q: back-references are not supported (RE2): %v", t.src, ErrNotImplemented)}
+		return nil, 0, &Error{Code: codeRegex, Pos: -1, Message: fmt.Sprintf("regular expression %q: back-references are not supported (RE2): %v", clip(t.src), ErrNotImplemented), Err: ErrNotImplemented}
 	}
 	return nil, 0, t.errorf(`invalid escape \%c`, c)
 }
@@ -526,6 +533,21 @@ var blocks = map[string][2]rune{
 // propertySet returns the set of \p{name}: a general category (one or two
 // letters) or IsBlock.
 func propertySet(name string) (*runeSet, error) {
+	if v, ok := propertySets.Load(name); ok {
+		return v.(*runeSet), nil
+	}
+	s, err := computePropertySet(name)
+	if err == nil {
+		propertySets.Store(name, s)
+	}
+	return s, err
+}
+
+// propertySets memoizes the sets of \p{…} by name (a bounded set of names:
+// only valid ones are stored).
+var propertySets sync.Map
+
+func computePropertySet(name string) (*runeSet, error) {
 	initSets()
 	if strings.HasPrefix(name, "Is") {
 		b, ok := blocks[name[2:]]
@@ -544,4 +566,12 @@ func propertySet(name string) (*runeSet, error) {
 		return tableSet(t), nil
 	}
 	return nil, fmt.Errorf("unknown character property %q", name)
+}
+
+// clip shortens a pattern for an error message.
+func clip(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "…"
+	}
+	return s
 }
