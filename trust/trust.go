@@ -6,7 +6,9 @@
 //
 // A Store holds trust anchors (self-signed roots, or directly trusted
 // end-entity certificates as eDelivery deployments often configure them in a
-// truststore) and intermediates. It is safe for concurrent use once loaded.
+// truststore), intermediates and certificate revocation lists (RFC 5280 §5,
+// configured offline; OCSP and CRL distribution points are not fetched). It
+// is safe for concurrent use once loaded.
 package trust
 
 import (
@@ -30,6 +32,8 @@ var (
 	ErrKeyUsage = errors.New("certificate key usage does not allow this purpose")
 	// ErrNoCertificates: a PEM bundle held no certificate.
 	ErrNoCertificates = errors.New("no certificate in PEM input")
+	// ErrRevoked: a certificate of the chain is listed in a CRL of the store.
+	ErrRevoked = errors.New("certificate revoked")
 )
 
 // Purpose is what a certificate is validated for; it selects the key usage
@@ -66,6 +70,7 @@ func (p Purpose) String() string {
 type Store struct {
 	anchors       []*x509.Certificate
 	intermediates []*x509.Certificate
+	crls          []*x509.RevocationList
 }
 
 // NewStore returns a store trusting the given anchors.
@@ -86,6 +91,53 @@ func (s *Store) AddAnchor(c *x509.Certificate) {
 // trusted by itself.
 func (s *Store) AddIntermediate(c *x509.Certificate) {
 	s.intermediates = append(s.intermediates, c)
+}
+
+// AddCRL adds a certificate revocation list (DER or PEM "X509 CRL"). Its
+// signature is checked against the store's anchors and intermediates when a
+// chain is validated: a CRL whose issuer is not in the chain is ignored, one
+// whose signature does not verify is an error then.
+func (s *Store) AddCRL(data []byte) error {
+	if b, _ := pem.Decode(data); b != nil {
+		if b.Type != "X509 CRL" {
+			return fmt.Errorf("trust: PEM block %q is not an X509 CRL", b.Type)
+		}
+		data = b.Bytes
+	}
+	crl, err := x509.ParseRevocationList(data)
+	if err != nil {
+		return fmt.Errorf("trust: %w", err)
+	}
+	s.crls = append(s.crls, crl)
+	return nil
+}
+
+// checkRevocation looks up every certificate of chain (leaf first) in the
+// CRLs issued by the next certificate of the chain (RFC 5280 §6.3, without
+// delta CRLs or distribution points: the store's CRLs are configured
+// offline). A CRL past its NextUpdate still counts: a stale list is better
+// evidence than none, and refreshing it is the operator's job.
+func (s *Store) checkRevocation(chain []*x509.Certificate) error {
+	for i, c := range chain {
+		issuer := c
+		if i+1 < len(chain) {
+			issuer = chain[i+1]
+		}
+		for _, crl := range s.crls {
+			if !bytes.Equal(crl.RawIssuer, issuer.RawSubject) {
+				continue
+			}
+			if err := crl.CheckSignatureFrom(issuer); err != nil {
+				return fmt.Errorf("trust: CRL of %q: %w", issuer.Subject.String(), err)
+			}
+			for _, e := range crl.RevokedCertificateEntries {
+				if e.SerialNumber.Cmp(c.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, crl.RawIssuer) {
+					return fmt.Errorf("trust: %w: %q (serial %s) since %s", ErrRevoked, c.Subject.String(), c.SerialNumber, e.RevocationTime.UTC().Format(time.RFC3339))
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // Anchors returns the trust anchors of the store.
@@ -120,20 +172,41 @@ func ParsePEM(data []byte) ([]*x509.Certificate, error) {
 	return certs, nil
 }
 
-// AddPEM adds every certificate of a PEM bundle as a trust anchor.
+// AddPEM adds every certificate of a PEM bundle as a trust anchor and every
+// "X509 CRL" block as a revocation list. Input with neither returns
+// ErrNoCertificates.
 func (s *Store) AddPEM(data []byte) error {
-	certs, err := ParsePEM(data)
-	if err != nil {
-		return err
+	found := false
+	rest := data
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		switch b.Type {
+		case "CERTIFICATE":
+			c, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				return fmt.Errorf("trust: %w", err)
+			}
+			s.AddAnchor(c)
+			found = true
+		case "X509 CRL":
+			if err := s.AddCRL(b.Bytes); err != nil {
+				return err
+			}
+			found = true
+		}
 	}
-	for _, c := range certs {
-		s.AddAnchor(c)
+	if !found {
+		return ErrNoCertificates
 	}
 	return nil
 }
 
-// LoadFiles returns a store whose anchors are the certificates of the given
-// PEM files.
+// LoadFiles returns a store whose anchors are the certificates (and whose
+// revocation lists are the CRLs) of the given PEM files.
 func LoadFiles(paths ...string) (*Store, error) {
 	s := &Store{}
 	for _, p := range paths {
@@ -150,12 +223,13 @@ func LoadFiles(paths ...string) (*Store, error) {
 
 // Verify validates cert for purpose at time at: a chain to an anchor of the
 // store (using the store's intermediates and the extra ones given, e.g. from
-// the message), every certificate of the chain valid at at, and the key usage
-// of cert allowing purpose. It returns the chain, leaf first.
+// the message), every certificate of the chain valid at at, none of them
+// revoked by a CRL of the store, and the key usage of cert allowing purpose.
+// It returns the chain, leaf first.
 //
 // An anchor equal to cert is accepted without a chain (directly trusted
 // peer certificate), still subject to validity and key usage.
-// Errors wrap ErrUntrusted, ErrExpired or ErrKeyUsage.
+// Errors wrap ErrUntrusted, ErrExpired, ErrKeyUsage or ErrRevoked.
 func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, extra ...*x509.Certificate) ([]*x509.Certificate, error) {
 	if s == nil || cert == nil {
 		return nil, fmt.Errorf("trust: %w: no store or no certificate", ErrUntrusted)
@@ -169,7 +243,11 @@ func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, ex
 	}
 	for _, a := range s.anchors {
 		if a.Equal(cert) {
-			return []*x509.Certificate{cert}, nil
+			chain := []*x509.Certificate{cert}
+			if err := s.checkRevocation(chain); err != nil {
+				return nil, err
+			}
+			return chain, nil
 		}
 	}
 	roots := x509.NewCertPool()
@@ -196,7 +274,14 @@ func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, ex
 		}
 		return nil, fmt.Errorf("trust: %w: %q: %v", ErrUntrusted, cert.Subject.String(), err)
 	}
-	return chains[0], nil
+	// Any chain that is not revoked will do.
+	var rerr error
+	for _, chain := range chains {
+		if rerr = s.checkRevocation(chain); rerr == nil {
+			return chain, nil
+		}
+	}
+	return nil, rerr
 }
 
 func checkUsage(c *x509.Certificate, p Purpose) error {

@@ -106,3 +106,43 @@ func FuzzParsePEM(f *testing.F) {
 		}
 	})
 }
+
+func TestCRL(t *testing.T) {
+	root, rk := mk(t, "root", nil, nil, true, x509.KeyUsageCertSign|x509.KeyUsageCRLSign)
+	leaf, _ := mk(t, "AP_FR_01", root, rk, false, x509.KeyUsageDigitalSignature)
+	other, _ := mk(t, "AP_DE_01", root, rk, false, x509.KeyUsageDigitalSignature)
+	at := t0.Add(time.Hour)
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: t0, NextUpdate: t0.Add(24 * time.Hour),
+		RevokedCertificateEntries: []x509.RevocationListEntry{{SerialNumber: leaf.SerialNumber, RevocationTime: t0}},
+	}, root, rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := trust.NewStore(root)
+	if err := s.AddCRL(pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(leaf, trust.Signing, at); !errors.Is(err, trust.ErrRevoked) {
+		t.Fatalf("revoked leaf: %v", err)
+	}
+	if _, err := s.Verify(other, trust.Signing, at); err != nil {
+		t.Fatalf("not revoked: %v", err)
+	}
+	// A CRL signed by someone else for the same issuer name is refused.
+	fake, fk := mk(t, "root", nil, nil, true, x509.KeyUsageCertSign|x509.KeyUsageCRLSign)
+	forged, _ := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(2), ThisUpdate: t0, NextUpdate: t0.Add(24 * time.Hour),
+		RevokedCertificateEntries: []x509.RevocationListEntry{{SerialNumber: other.SerialNumber, RevocationTime: t0}},
+	}, fake, fk)
+	s2 := trust.NewStore(root)
+	if err := s2.AddCRL(forged); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.Verify(other, trust.Signing, at); err == nil || errors.Is(err, trust.ErrRevoked) {
+		t.Fatalf("forged CRL: %v", err)
+	}
+	if err := s.AddCRL([]byte("junk")); err == nil {
+		t.Fatal("junk CRL accepted")
+	}
+}
