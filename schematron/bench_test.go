@@ -164,7 +164,7 @@ func TestSaxonThroughput(t *testing.T) {
 	}
 	jvm := time.Since(startup)
 
-	start := time.Now()
+	start, saxonCPU0 := time.Now(), sx.cpu
 	runs := 0
 	for _, kind := range []string{KindEDMRequest, KindEDMResponse} {
 		files, _ := Files(kind, "oots-edm:v1.0")
@@ -176,12 +176,12 @@ func TestSaxonThroughput(t *testing.T) {
 			runs++
 		}
 	}
-	saxon := time.Since(start)
+	saxon, saxonCPU := time.Since(start), sx.cpu-saxonCPU0
 
 	validateBatch(t, batch[:2])
-	ours := time.Now()
+	ours, ourCPU0 := time.Now(), cpuTime()
 	validateBatch(t, batch)
-	goTime := time.Since(ours)
+	goTime, goCPU := time.Since(ours), cpuTime()-ourCPU0
 
 	saxonRate := batchSize / saxon.Seconds()
 	saxonWarm := batchSize / (saxon - time.Duration(runs)*jvm).Seconds()
@@ -189,4 +189,8 @@ func TestSaxonThroughput(t *testing.T) {
 	t.Logf("batch of %d evidence requests and responses, EDM-REQ/RESP S+C (TDD 1.0)", batchSize)
 	t.Logf("Saxon-HE (%d JVM runs, -s:DIR): %v → %.0f docs/s (%.0f docs/s without %d × %v JVM start-up)", runs, saxon.Round(time.Millisecond), saxonRate, saxonWarm, runs, jvm.Round(time.Millisecond))
 	t.Logf("oots schematron (one goroutine): %v → %.0f docs/s; ×%.1f Saxon (×%.1f without JVM start-up)", goTime.Round(time.Millisecond), goRate, goRate/saxonRate, goRate/saxonWarm)
+	if goCPU > 0 && saxonCPU > 0 {
+		t.Logf("CPU time: Saxon %v (%.0f docs per CPU-second), oots %v (%.0f docs per CPU-second): ×%.1f",
+			saxonCPU.Round(time.Millisecond), batchSize/saxonCPU.Seconds(), goCPU.Round(time.Millisecond), batchSize/goCPU.Seconds(), saxonCPU.Seconds()/goCPU.Seconds())
+	}
 }

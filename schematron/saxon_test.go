@@ -24,6 +24,9 @@ import (
 // compiled rule file over a whole directory of documents.
 type saxon struct {
 	java, jar, skel string
+
+	mu  sync.Mutex
+	cpu time.Duration // user + system CPU time of the JVM runs so far
 }
 
 // newSaxon finds the tools through the verifier script, so that the jar and
@@ -51,6 +54,11 @@ func (s *saxon) transform(args ...string) (string, error) {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	err := cmd.Run()
+	if cmd.ProcessState != nil {
+		s.mu.Lock()
+		s.cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		s.mu.Unlock()
+	}
 	return stderr.String(), err
 }
 
