@@ -272,8 +272,6 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		um.MessageProperties = nil
 	}
 
-	// 3. Payloads, compressed when the leg says so.
-	var parts []wssec.Part
 	for i, pl := range msg.Payloads {
 		if pl.Open == nil || pl.MimeType == "" {
 			return nil, Errorf(ValueInconsistent, "payload %d: content and MimeType are required", i)
@@ -290,9 +288,29 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		if pl.CharacterSet != "" {
 			props = append(props, Property{Name: PropCharacterSet, Value: pl.CharacterSet})
 		}
-		ct, open := pl.MimeType, pl.Open
 		if leg.Payload.Compress {
 			props = append(props, Property{Name: PropCompressionType, Value: GzipMediaType})
+		}
+		for _, pp := range pl.Properties {
+			switch pp.Name {
+			case PropMimeType, PropCharacterSet, PropCompressionType:
+			default:
+				props = append(props, pp)
+			}
+		}
+		um.PayloadInfo = append(um.PayloadInfo, PartInfo{Href: "cid:" + id, Properties: props})
+	}
+	if err := CheckUserMessage(um, s.PMode, leg); err != nil {
+		return nil, err
+	}
+
+	// 3. Payloads, compressed when the leg says so (the compressed form is
+	// spooled: signing and encryption each read it).
+	var parts []wssec.Part
+	for i, pl := range msg.Payloads {
+		id := um.PayloadInfo[i].ContentID()
+		ct, open := pl.MimeType, pl.Open
+		if leg.Payload.Compress {
 			ct = GzipMediaType
 			zr := compressed(pl.Open)
 			f, cleanup, err := spool(zr, s.TempDir)
@@ -305,18 +323,7 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 			p.clean = append(p.clean, cleanup)
 			open = f
 		}
-		for _, pp := range pl.Properties {
-			switch pp.Name {
-			case PropMimeType, PropCharacterSet, PropCompressionType:
-			default:
-				props = append(props, pp)
-			}
-		}
-		um.PayloadInfo = append(um.PayloadInfo, PartInfo{Href: "cid:" + id, Properties: props})
 		parts = append(parts, wssec.Part{ContentID: id, Header: textproto.MIMEHeader{"Content-Type": {ct}}, Open: open})
-	}
-	if err := CheckUserMessage(um, s.PMode, leg); err != nil {
-		return nil, err
 	}
 	p.UserMessage = um
 	env := NewEnvelope(&Messaging{UserMessage: um})
