@@ -300,9 +300,11 @@ func (r *RegistryResponse) Element() (*xmltree.Element, error) {
 		out = *r.base
 	}
 	out.RequestID = r.RequestID
-	out.Status = regrep.StatusSuccess
-	if r.Kind() == KindLCMError {
+	switch {
+	case r.Kind() == KindLCMError:
 		out.Status = regrep.StatusFailure
+	case out.Status != regrep.StatusPartialSuccess:
+		out.Status = regrep.StatusSuccess
 	}
 	out.Exceptions = nil
 	for _, x := range r.Exceptions {
