@@ -322,3 +322,32 @@ func ParseCertPEM(data []byte) (*x509.Certificate, error) {
 		}
 	}
 }
+
+// CRL returns a PEM "X509 CRL" signed by ca revoking the given certificates
+// (RFC 5280 §5), valid from now for validity (default 7 days). Loaded into
+// a trust.Store, it makes those certificates fail validation.
+func CRL(ca *Credential, revoked []*x509.Certificate, number int64, opt *Options) ([]byte, error) {
+	o := opt.defaults(false)
+	if opt == nil || opt.Validity == 0 {
+		o.Validity = 7 * 24 * time.Hour
+	}
+	key, ok := ca.Key.(crypto.Signer)
+	if !ok {
+		return nil, errors.New("pki: the CA key cannot sign")
+	}
+	var entries []x509.RevocationListEntry
+	for _, c := range revoked {
+		if !bytes.Equal(c.RawIssuer, ca.Cert.RawSubject) {
+			return nil, fmt.Errorf("pki: %q was not issued by %q", c.Subject.String(), ca.Cert.Subject.String())
+		}
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: o.Now})
+	}
+	der, err := x509.CreateRevocationList(o.Rand, &x509.RevocationList{
+		Number: big.NewInt(number), ThisUpdate: o.Now, NextUpdate: o.Now.Add(o.Validity),
+		RevokedCertificateEntries: entries,
+	}, ca.Cert, key)
+	if err != nil {
+		return nil, fmt.Errorf("pki: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), nil
+}

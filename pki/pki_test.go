@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
+	"errors"
 	"testing"
 	"time"
 
@@ -90,4 +91,31 @@ func FuzzParseKeyPEM(f *testing.F) {
 		ParseKeyPEM(in)
 		ParseCertPEM(in)
 	})
+}
+
+func TestCRL(t *testing.T) {
+	ca, err := NewCA("test CA", EdDSA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := Issue(ca, "AP_A", EdDSA, nil)
+	b, _ := Issue(ca, "AP_B", EdDSA, nil)
+	crl, err := CRL(ca, []*x509.Certificate{a.Sign.Cert}, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := trust.NewStore(ca.Cert)
+	if err := s.AddPEM(crl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(a.Sign.Cert, trust.Signing, time.Now()); !errors.Is(err, trust.ErrRevoked) {
+		t.Fatalf("revoked: %v", err)
+	}
+	if _, err := s.Verify(b.Sign.Cert, trust.Signing, time.Now()); err != nil {
+		t.Fatalf("not revoked: %v", err)
+	}
+	other, _ := NewCA("other CA", EdDSA, nil)
+	if _, err := CRL(other, []*x509.Certificate{a.Sign.Cert}, 1, nil); err == nil {
+		t.Fatal("a CA revoked a certificate it did not issue")
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"flag"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 //
 //	oots pki ca    -profile rsa|eddsa [-name CN] -out DIR
 //	oots pki issue -profile rsa|eddsa -ca DIR -name AP_FR_01 -out DIR
+//	oots pki crl   -ca DIR [-number N] -out FILE CERT.pem...
 //
 // ca writes DIR/ca.key.pem and DIR/ca.cert.pem; issue writes
 // NAME.sign.{key,cert}.pem and NAME.enc.{key,cert}.pem (for rsa the same key
@@ -23,6 +25,7 @@ func runPKI(_ context.Context, env *Env, args []string) int {
 	usage := func() {
 		fmt.Fprintln(env.Stderr, "usage: oots pki ca    -profile rsa|eddsa [-name CN] [-days N] -out DIR")
 		fmt.Fprintln(env.Stderr, "       oots pki issue -profile rsa|eddsa -ca DIR -name AP_FR_01 [-days N] -out DIR")
+		fmt.Fprintln(env.Stderr, "       oots pki crl   -ca DIR [-number N] [-days N] -out FILE CERT.pem...")
 	}
 	if len(args) == 0 {
 		usage()
@@ -41,6 +44,8 @@ func runPKI(_ context.Context, env *Env, args []string) int {
 	case "issue":
 		name = fs.String("name", "", "access point name, e.g. AP_FR_01 (required)")
 		caDir = fs.String("ca", "", "directory holding ca.key.pem and ca.cert.pem (required)")
+	case "crl":
+		return runPKICRL(env, args[1:])
 	case "-h", "-help", "--help", "help":
 		usage()
 		return 0
@@ -96,5 +101,52 @@ func runPKI(_ context.Context, env *Env, args []string) int {
 			fmt.Fprintf(env.Stdout, "wrote %s/%s.%s.pem\n", *out, *name, f)
 		}
 	}
+	return 0
+}
+
+// runPKICRL writes a CRL revoking the given certificates (trust.Store loads
+// it from a PEM bundle).
+func runPKICRL(env *Env, args []string) int {
+	fs := flag.NewFlagSet("pki crl", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	caDir := fs.String("ca", "", "directory holding ca.key.pem and ca.cert.pem (required)")
+	out := fs.String("out", "", "file to write the PEM CRL to (required)")
+	number := fs.Int64("number", 1, "CRL number")
+	days := fs.Int("days", 7, "validity of the CRL in days")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *caDir == "" || *out == "" {
+		fmt.Fprintln(env.Stderr, "oots pki crl: -ca and -out are required")
+		return 2
+	}
+	ca, err := pki.LoadCredential(*caDir, "ca")
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "oots pki crl:", err)
+		return 2
+	}
+	var revoked []*x509.Certificate
+	for _, f := range fs.Args() {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			var c *x509.Certificate
+			if c, err = pki.ParseCertPEM(b); err == nil {
+				revoked = append(revoked, c)
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "oots pki crl: %s: %v\n", f, err)
+			return 2
+		}
+	}
+	crl, err := pki.CRL(ca, revoked, *number, &pki.Options{Validity: time.Duration(*days) * 24 * time.Hour})
+	if err == nil {
+		err = os.WriteFile(*out, crl, 0o644)
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "oots pki crl:", err)
+		return 2
+	}
+	fmt.Fprintf(env.Stdout, "wrote %s revoking %d certificate(s)\n", *out, len(revoked))
 	return 0
 }

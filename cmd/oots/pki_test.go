@@ -6,6 +6,7 @@ import (
 	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/rsa"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,6 +70,22 @@ func TestPKICommand(t *testing.T) {
 				}
 			}
 		})
+	}
+	// Revocation: a CRL from the CLI makes the store refuse the certificate.
+	dir := t.TempDir()
+	runPKICLI(t, "ca", "-profile", "eddsa", "-out", dir)
+	runPKICLI(t, "issue", "-profile", "eddsa", "-ca", dir, "-name", "AP_X", "-out", dir)
+	crl := filepath.Join(dir, "crl.pem")
+	if code, out := runPKICLI(t, "crl", "-ca", dir, "-out", crl, filepath.Join(dir, "AP_X.sign.cert.pem")); code != 0 {
+		t.Fatalf("crl: %d %s", code, out)
+	}
+	store, err := trust.LoadFiles(filepath.Join(dir, "ca.cert.pem"), crl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	party, _ := pki.LoadParty(dir, "AP_X")
+	if _, err := store.Verify(party.Sign.Cert, trust.Signing, time.Now()); !errors.Is(err, trust.ErrRevoked) {
+		t.Fatalf("revoked by the CLI's CRL: %v", err)
 	}
 	if code, _ := runPKICLI(t, "issue", "-profile", "dsa", "-ca", "x", "-name", "y", "-out", t.TempDir()); code != 2 {
 		t.Fatalf("bad profile: exit %d", code)
