@@ -1,7 +1,12 @@
 package schematron
 
 import (
+	"bytes"
 	"errors"
+	"github.com/oots-go/oots/internal/testenv"
+	"io/fs"
+	"os"
+	"path"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -266,6 +271,22 @@ func TestEmbeddedRulesCompile(t *testing.T) {
 			t.Fatalf("%s: %v", set, err)
 		}
 		t.Logf("%s: %d files", set, len(rs.Schemas))
+	}
+	for _, set := range []string{SetTDD10, SetLegacy099} {
+		entries, err := fs.ReadDir(Rules(), set)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			ours, _ := fs.ReadFile(Rules(), path.Join(set, e.Name()))
+			official, err := os.ReadFile(testenv.Spec(t, set+"/sch/"+e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(ours, official) {
+				t.Errorf("embedded %s/%s differs from the official file", set, e.Name())
+			}
+		}
 	}
 }
 
