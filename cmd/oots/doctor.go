@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdh"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/trust"
+)
+
+// Rules of "oots doctor" findings.
+const (
+	ruleConfig    = "DOCTOR-CONFIG"
+	ruleKey       = "DOCTOR-KEY"
+	ruleCert      = "DOCTOR-CERT"
+	ruleAlgorithm = "DOCTOR-ALGORITHM"
+	rulePMode     = "DOCTOR-PMODE"
+	rulePartner   = "DOCTOR-PARTNER"
+	ruleReach     = "DOCTOR-REACH"
+	ruleDatabase  = "DOCTOR-DATABASE"
+)
+
+// doctor collects findings.
+type doctor struct {
+	findings []check.Finding
+	now      time.Time
+}
+
+func (d *doctor) add(rule string, flag check.Flag, loc, format string, a ...any) {
+	d.findings = append(d.findings, check.Finding{Rule: rule, Flag: flag, Location: loc, Message: fmt.Sprintf(format, a...)})
+}
+
+// runDoctor checks a node configuration before start: the file, keys and
+// certificates (usage, expiry, chain to the trust store, algorithm against
+// the P-Mode's profile), the P-Modes against the parties, the database, and
+// that the partners' endpoints answer.
+func runDoctor(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("oots doctor", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfgFile := fs.String("config", "oots.yaml", "configuration file of oots serve")
+	offline := fs.Bool("offline", false, "do not contact the partners' endpoints")
+	noDB := fs.Bool("no-database", false, "do not open the database (opening applies pending migrations)")
+	asJSON := fs.Bool("json", false, "print the findings as JSON")
+	timeout := fs.Duration("timeout", 5*time.Second, "timeout of each endpoint check")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: oots doctor -config oots.yaml [-offline] [-no-database] [-json]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	d := &doctor{now: time.Now()}
+	d.run(ctx, *cfgFile, env, !*offline, !*noDB, *timeout)
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(d.findings)
+	} else {
+		for _, f := range d.findings {
+			fmt.Fprintf(env.Stdout, "%-7s %-17s %s: %s\n", f.Flag, f.Rule, f.Location, f.Message)
+		}
+	}
+	if !check.Valid(d.findings) {
+		fmt.Fprintln(env.Stderr, "oots doctor: the configuration has errors")
+		return 1
+	}
+	return 0
+}
+
+func (d *doctor) run(ctx context.Context, file string, env *Env, network, database bool, timeout time.Duration) {
+	c, err := loadServeConfig(file, env.Getenv)
+	if err != nil {
+		d.add(ruleConfig, check.Fatal, file, "%v", err)
+		return
+	}
+	d.add(ruleConfig, check.Info, file, "configuration read")
+	ncfg, err := c.nodeConfig(nil)
+	if err != nil {
+		d.add(ruleConfig, check.Fatal, file, "%v", err)
+		return
+	}
+	pm := ncfg.PMode
+	d.keys(ncfg, pm)
+	d.partners(ncfg, pm, c)
+	if database {
+		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		db, err := store.Open(dctx, c.dsn())
+		cancel()
+		if err != nil {
+			d.add(ruleDatabase, check.Error, "database", "%v", err)
+		} else {
+			d.add(ruleDatabase, check.Info, "database", "%s database opened, migrations applied", db.Dialect())
+			db.Close()
+		}
+	}
+	// The access point's own checks (the same as at start).
+	ncfg.Store = (*store.DB)(nil)
+	if err := ncfg.Validate(); err != nil {
+		var fe *ap.FieldError
+		loc := "node"
+		if errors.As(err, &fe) {
+			loc = fe.Field
+		}
+		d.add(ruleConfig, check.Error, loc, "%v", err)
+	}
+	if network {
+		d.reach(ctx, pm, ncfg, timeout)
+	}
+}
+
+// profileOf returns the eDelivery AS4 profile a signing key belongs to.
+func profileOf(k crypto.PublicKey) string {
+	switch k := k.(type) {
+	case ed25519.PublicKey:
+		return pmode.ProfileAS4v20
+	case *rsa.PublicKey:
+		_ = k
+		return pmode.ProfileAS4v115
+	}
+	return ""
+}
+
+func (d *doctor) keys(c *ap.Config, pm *pmode.Config) {
+	loc := "keys.signingCertificate"
+	if c.SigningCert == nil {
+		for _, l := range pm.Legs {
+			if l.Security.Profile != pmode.ProfileNone {
+				d.add(ruleKey, check.Error, "keys.signingKey", "leg %s is signed (%s) and no signing key is configured", l.Name, l.Security.Profile)
+				return
+			}
+		}
+		d.add(ruleKey, check.Warning, "keys.signingKey", "no signing key: only legs without security can be used")
+		return
+	}
+	d.cert(loc, c.SigningCert, c.Trust, trust.Signing)
+	if c.SigningCert.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
+		d.add(ruleCert, check.Error, loc, "key usage lacks digitalSignature")
+	}
+	if !publicEqual(c.SigningKey.Public(), c.SigningCert.PublicKey) {
+		d.add(ruleKey, check.Error, "keys.signingKey", "does not match keys.signingCertificate")
+	}
+	profile := profileOf(c.SigningCert.PublicKey)
+	if rk, ok := c.SigningCert.PublicKey.(*rsa.PublicKey); ok && rk.N.BitLen() < 2048 {
+		d.add(ruleAlgorithm, check.Error, loc, "RSA key of %d bits: eDelivery AS4 1.15 needs at least 2048", rk.N.BitLen())
+	}
+	for i, l := range pm.Legs {
+		if l.Security.Profile == pmode.ProfileNone {
+			continue
+		}
+		if l.Security.Profile != profile {
+			d.add(ruleAlgorithm, check.Error, fmt.Sprintf("pmode legs[%d].security.profile", i), "leg %s uses %s, and the signing key is for %q", l.Name, l.Security.Profile, profile)
+		}
+	}
+	// The decryption key must suit the profile and match this party's
+	// encryption certificate, when the P-Mode names one.
+	if c.DecryptionKey != nil {
+		switch k := c.DecryptionKey.(type) {
+		case *rsa.PrivateKey:
+			if profile != pmode.ProfileAS4v115 {
+				d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "an RSA key, and the signing key is for %s (X25519 expected)", profile)
+			}
+		case *ecdh.PrivateKey:
+			if k.Curve() != ecdh.X25519() || profile != pmode.ProfileAS4v20 {
+				d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "an ECDH key, and the signing key is for %s", profile)
+			}
+		default:
+			d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "a %T cannot decrypt under eDelivery AS4", c.DecryptionKey)
+		}
+	}
+	d.add(ruleKey, check.Info, loc, "%s, profile %s, subject %s", keyKind(c.SigningCert.PublicKey), profile, c.SigningCert.Subject)
+}
+
+func keyKind(k crypto.PublicKey) string {
+	switch k := k.(type) {
+	case *rsa.PublicKey:
+		return fmt.Sprintf("RSA-%d", k.N.BitLen())
+	case ed25519.PublicKey:
+		return "Ed25519"
+	case *ecdh.PublicKey:
+		return "X25519"
+	}
+	return fmt.Sprintf("%T", k)
+}
+
+func publicEqual(a, b crypto.PublicKey) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	e, ok := a.(equaler)
+	return ok && e.Equal(b)
+}
+
+// cert checks a certificate's validity period and its chain to the trust
+// store for a purpose.
+func (d *doctor) cert(loc string, cert *x509.Certificate, ts *trust.Store, purpose trust.Purpose) {
+	switch {
+	case d.now.Before(cert.NotBefore):
+		d.add(ruleCert, check.Error, loc, "not valid before %s", cert.NotBefore.Format(time.RFC3339))
+	case d.now.After(cert.NotAfter):
+		d.add(ruleCert, check.Error, loc, "expired on %s", cert.NotAfter.Format(time.RFC3339))
+	case cert.NotAfter.Sub(d.now) < 30*24*time.Hour:
+		d.add(ruleCert, check.Warning, loc, "expires in less than 30 days (%s)", cert.NotAfter.Format(time.RFC3339))
+	}
+	if ts == nil {
+		d.add(ruleCert, check.Warning, loc, "no trust store (keys.trust): the chain is not checked")
+		return
+	}
+	if _, err := ts.Verify(cert, purpose, d.now); err != nil {
+		d.add(ruleCert, check.Error, loc, "%v", err)
+	}
+}
+
+// partners checks the P-Mode's parties against the legs: the partners this
+// node sends to need an endpoint and, on encrypted legs, an encryption
+// certificate that chains to the trust store.
+func (d *doctor) partners(c *ap.Config, pm *pmode.Config, sc *serveConfig) {
+	if _, err := pm.Party(pm.Self); err != nil {
+		d.add(rulePMode, check.Error, "self", "%v", err)
+		return
+	}
+	for li, l := range pm.Legs {
+		loc := fmt.Sprintf("pmode legs[%d]", li)
+		initiates := contains(l.Initiator.Parties, pm.Self)
+		responds := contains(l.Responder.Parties, pm.Self)
+		if !initiates && !responds {
+			d.add(rulePMode, check.Info, loc, "leg %s does not involve %s", l.Name, pm.Self)
+			continue
+		}
+		if !initiates {
+			continue
+		}
+		for _, name := range l.Responder.Parties {
+			if name == pm.Self {
+				continue
+			}
+			p, err := pm.Party(name)
+			if err != nil {
+				d.add(rulePMode, check.Error, loc, "%v", err)
+				continue
+			}
+			if p.Endpoint == "" {
+				d.add(rulePartner, check.Error, loc, "leg %s sends to %s, which has no endpoint", l.Name, name)
+			}
+			if l.Security.Encrypt {
+				cert := c.EncryptionCerts[name]
+				if cert == nil {
+					d.add(rulePartner, check.Error, loc, "leg %s encrypts for %s, which has no encryptionCertificate", l.Name, name)
+					continue
+				}
+				purpose := trust.KeyTransport
+				if l.Security.Profile == pmode.ProfileAS4v20 {
+					purpose = trust.KeyAgreement
+				}
+				d.cert("party "+name+" encryptionCertificate", cert, c.Trust, purpose)
+			}
+		}
+	}
+	for _, p := range pm.Parties {
+		if p.Name == pm.Self || p.SigningCertificate == "" {
+			continue
+		}
+		cert, err := serveReadCert("party "+p.Name+" signingCertificate", relativeToFile(sc.path(sc.PMode), p.SigningCertificate))
+		if err != nil {
+			d.add(rulePartner, check.Error, "party "+p.Name, "%v", err)
+			continue
+		}
+		d.cert("party "+p.Name+" signingCertificate", cert, c.Trust, trust.Signing)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// reach checks that every partner endpoint answers HTTP (any status: an
+// AS4 endpoint answers a GET with an error, but it answers).
+func (d *doctor) reach(ctx context.Context, pm *pmode.Config, c *ap.Config, timeout time.Duration) {
+	client := &http.Client{Timeout: timeout, Transport: c.Client.Transport}
+	for _, p := range pm.Parties {
+		if p.Name == pm.Self || p.Endpoint == "" {
+			continue
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodHead, p.Endpoint, nil)
+		if err != nil {
+			d.add(ruleReach, check.Error, "party "+p.Name, "endpoint %q: %v", p.Endpoint, err)
+			continue
+		}
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			d.add(ruleReach, check.Error, "party "+p.Name, "endpoint %s unreachable: %v", p.Endpoint, err)
+			continue
+		}
+		resp.Body.Close()
+		d.add(ruleReach, check.Info, "party "+p.Name, "endpoint %s answered HTTP %d in %v", p.Endpoint, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	}
+}

@@ -1,0 +1,420 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/trust"
+)
+
+// serveConfig is the configuration file of "oots serve" (YAML). Relative
+// paths are relative to the file. Every field, with its default:
+//
+//	listen: 127.0.0.1:8080         # address of the HTTP(S) server
+//	tls:                           # omitted: plain HTTP (behind a TLS proxy)
+//	  certificate: tls.cert.pem
+//	  key: tls.key.pem
+//	dataDir: data                  # SQLite database (oots.db) and spilled attachments
+//	database: ""                   # postgres://user@host/db for PostgreSQL; "" is SQLite in dataDir
+//	pmode: pmode.yaml              # YAML P-Modes (as4/pmode) or a Domibus PMode XML file
+//	self: AP_FR_01                 # this access point's party (default: the P-Mode's self)
+//	keys:
+//	  signingKey: fr.sign.key.pem          # RSA (eDelivery AS4 1.15) or Ed25519 (2.0), PEM
+//	  signingCertificate: fr.sign.cert.pem
+//	  decryptionKey: fr.enc.key.pem        # RSA or X25519, PEM
+//	  trust: [ca.cert.pem]                 # anchors for the partners' certificates
+//	api:
+//	  token: ""                    # bearer token of the backend API; "" leaves it open
+//	webhook:                       # omitted: the backend pulls (GET /api/v1/inbox)
+//	  url: https://backend.example/oots
+//	  secret: "…"                  # HMAC key, at least 16 bytes (or secretFile)
+//	  secretFile: ""
+//	workers: 8                     # concurrent sending workers
+//	lease: 1m                      # how long a claimed message stays with this node
+//	pollInterval: 500ms            # queue polling when idle
+//	retention: 0s                  # purge payloads of finished messages older than this; 0 keeps them
+//	maxBodySize: 67108864          # largest AS4 request accepted, bytes
+//	clientTimeout: 30s             # timeout of a post to a partner or the webhook
+//	nodeId: ""                     # lease owner name; default hostname and a random suffix
+//	log: {level: info, format: json}   # debug|info|warn|error; json|text
+//
+// The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
+// override api.token and webhook.secret (secrets out of the file).
+type serveConfig struct {
+	Listen  string `yaml:"listen"`
+	TLS     *struct {
+		Certificate string `yaml:"certificate"`
+		Key         string `yaml:"key"`
+	} `yaml:"tls"`
+	DataDir  string `yaml:"dataDir"`
+	Database string `yaml:"database"`
+	PMode    string `yaml:"pmode"`
+	Self     string `yaml:"self"`
+	Keys     struct {
+		SigningKey         string   `yaml:"signingKey"`
+		SigningCertificate string   `yaml:"signingCertificate"`
+		DecryptionKey      string   `yaml:"decryptionKey"`
+		Trust              []string `yaml:"trust"`
+	} `yaml:"keys"`
+	API struct {
+		Token string `yaml:"token"`
+	} `yaml:"api"`
+	Webhook *struct {
+		URL        string `yaml:"url"`
+		Secret     string `yaml:"secret"`
+		SecretFile string `yaml:"secretFile"`
+	} `yaml:"webhook"`
+	Workers       int           `yaml:"workers"`
+	Lease         time.Duration `yaml:"lease"`
+	PollInterval  time.Duration `yaml:"pollInterval"`
+	Retention     time.Duration `yaml:"retention"`
+	MaxBodySize   int64         `yaml:"maxBodySize"`
+	ClientTimeout time.Duration `yaml:"clientTimeout"`
+	NodeID        string        `yaml:"nodeId"`
+	Log           struct {
+		Level  string `yaml:"level"`
+		Format string `yaml:"format"`
+	} `yaml:"log"`
+
+	dir string // directory of the file, for relative paths
+}
+
+// loadServeConfig reads and checks a configuration file; unknown fields are
+// errors (a misspelt field must not silently take its default).
+func loadServeConfig(path string, getenv func(string) string) (*serveConfig, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	c := &serveConfig{}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	c.dir = filepath.Dir(path)
+	if getenv != nil {
+		if v := getenv("OOTS_API_TOKEN"); v != "" {
+			c.API.Token = v
+		}
+		if v := getenv("OOTS_WEBHOOK_SECRET"); v != "" && c.Webhook != nil {
+			c.Webhook.Secret = v
+		}
+	}
+	c.defaults()
+	if err := c.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *serveConfig) defaults() {
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "data"
+	}
+	if c.Log.Level == "" {
+		c.Log.Level = "info"
+	}
+	if c.Log.Format == "" {
+		c.Log.Format = "json"
+	}
+	if c.ClientTimeout == 0 {
+		c.ClientTimeout = 30 * time.Second
+	}
+}
+
+// path resolves a path of the file relative to its directory.
+func (c *serveConfig) path(p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+// Validate checks the fields that can be checked without reading files and
+// names the first wrong one.
+func (c *serveConfig) Validate() error {
+	bad := func(field, format string, a ...any) error {
+		return fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		return bad("listen", "%q is not host:port", c.Listen)
+	}
+	if c.TLS != nil && (c.TLS.Certificate == "" || c.TLS.Key == "") {
+		return bad("tls", "certificate and key are both required")
+	}
+	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") && !strings.HasPrefix(c.Database, "sqlite:") {
+		return bad("database", "a postgres:// URL, sqlite:FILE, or empty for SQLite in dataDir")
+	}
+	if c.PMode == "" {
+		return bad("pmode", "required: the P-Mode file")
+	}
+	if (c.Keys.SigningKey == "") != (c.Keys.SigningCertificate == "") {
+		return bad("keys.signingCertificate", "signingKey and signingCertificate go together")
+	}
+	if c.Webhook != nil {
+		if !strings.HasPrefix(c.Webhook.URL, "http://") && !strings.HasPrefix(c.Webhook.URL, "https://") {
+			return bad("webhook.url", "%q is not an http(s) URL", c.Webhook.URL)
+		}
+		if c.Webhook.Secret == "" && c.Webhook.SecretFile == "" {
+			return bad("webhook.secret", "required (or webhook.secretFile, or OOTS_WEBHOOK_SECRET)")
+		}
+		if c.Webhook.Secret != "" && len(c.Webhook.Secret) < 16 {
+			return bad("webhook.secret", "at least 16 characters")
+		}
+	}
+	if c.Workers < 0 || c.Workers > 1024 {
+		return bad("workers", "%d is not between 0 (default) and 1024", c.Workers)
+	}
+	if c.Lease < 0 || (c.Lease > 0 && c.Lease < 2*time.Second) {
+		return bad("lease", "%v is shorter than 2s", c.Lease)
+	}
+	if c.Lease > 0 && c.Lease <= c.ClientTimeout {
+		return bad("lease", "%v must exceed clientTimeout (%v): a lease must outlive an attempt", c.Lease, c.ClientTimeout)
+	}
+	if c.PollInterval < 0 || c.Retention < 0 || c.MaxBodySize < 0 || c.ClientTimeout < 0 {
+		return bad("pollInterval/retention/maxBodySize/clientTimeout", "negative")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		return bad("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if c.Log.Format != "json" && c.Log.Format != "text" {
+		return bad("log.format", "%q is not json or text", c.Log.Format)
+	}
+	return nil
+}
+
+func (c *serveConfig) dsn() string {
+	if c.Database != "" {
+		return c.Database
+	}
+	return filepath.Join(c.path(c.DataDir), "oots.db")
+}
+
+func (c *serveConfig) logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(c.Log.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Log.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// serveLoadPMode reads a YAML P-Mode or a Domibus PMode XML file.
+func serveLoadPMode(path string) (*pmode.Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "<") {
+		return pmode.ImportDomibus(b)
+	}
+	return pmode.Parse(b)
+}
+
+func serveReadKey(field, path string) (crypto.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	k, err := pki.ParseKeyPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", field, path, err)
+	}
+	return k, nil
+}
+
+func serveReadCert(field, path string) (*x509.Certificate, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", field, err)
+	}
+	c, err := pki.ParseCertPEM(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", field, path, err)
+	}
+	return c, nil
+}
+
+// nodeConfig reads the files the configuration names and returns the
+// access point's configuration (without its Store).
+func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
+	pmPath := c.path(c.PMode)
+	pm, err := serveLoadPMode(pmPath)
+	if err != nil {
+		return nil, fmt.Errorf("pmode: %w", err)
+	}
+	if c.Self != "" {
+		pm.Self = c.Self
+	}
+	cfg := &ap.Config{PMode: pm, Logger: logger, APIToken: c.API.Token, NodeID: c.NodeID, MaxBodySize: c.MaxBodySize,
+		Workers: c.Workers, Lease: c.Lease, PollInterval: c.PollInterval, Retention: c.Retention,
+		TempDir:         filepath.Join(c.path(c.DataDir), "tmp"),
+		EncryptionCerts: map[string]*x509.Certificate{}}
+	if c.Keys.SigningKey != "" {
+		k, err := serveReadKey("keys.signingKey", c.path(c.Keys.SigningKey))
+		if err != nil {
+			return nil, err
+		}
+		signer, ok := k.(crypto.Signer)
+		if !ok {
+			return nil, fmt.Errorf("keys.signingKey: %s is not a signing key", c.Keys.SigningKey)
+		}
+		cfg.SigningKey = signer
+		if cfg.SigningCert, err = serveReadCert("keys.signingCertificate", c.path(c.Keys.SigningCertificate)); err != nil {
+			return nil, err
+		}
+	}
+	if c.Keys.DecryptionKey != "" {
+		if cfg.DecryptionKey, err = serveReadKey("keys.decryptionKey", c.path(c.Keys.DecryptionKey)); err != nil {
+			return nil, err
+		}
+	}
+	if len(c.Keys.Trust) > 0 {
+		var files []string
+		for _, f := range c.Keys.Trust {
+			files = append(files, c.path(f))
+		}
+		if cfg.Trust, err = trust.LoadFiles(files...); err != nil {
+			return nil, fmt.Errorf("keys.trust: %w", err)
+		}
+	}
+	for i, p := range pm.Parties {
+		if p.Name == pm.Self || p.EncryptionCertificate == "" {
+			continue
+		}
+		cert, err := serveReadCert(fmt.Sprintf("pmode parties[%d].encryptionCertificate", i), relativeToFile(pmPath, p.EncryptionCertificate))
+		if err != nil {
+			return nil, err
+		}
+		cfg.EncryptionCerts[p.Name] = cert
+	}
+	if c.Webhook != nil {
+		secret := c.Webhook.Secret
+		if secret == "" {
+			b, err := os.ReadFile(c.path(c.Webhook.SecretFile))
+			if err != nil {
+				return nil, fmt.Errorf("webhook.secretFile: %w", err)
+			}
+			secret = strings.TrimSpace(string(b))
+		}
+		cfg.Webhook = &ap.Webhook{URL: c.Webhook.URL, Secret: []byte(secret)}
+	}
+	cfg.Client = &http.Client{Timeout: c.ClientTimeout, Transport: &http.Transport{
+		Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
+		TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12}}}
+	return cfg, nil
+}
+
+func relativeToFile(file, name string) string {
+	if filepath.IsAbs(name) {
+		return name
+	}
+	return filepath.Join(filepath.Dir(file), name)
+}
+
+// runServe runs a node until SIGINT or SIGTERM.
+func runServe(ctx context.Context, env *Env, args []string) int {
+	fs := flag.NewFlagSet("oots serve", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfgFile := fs.String("config", "oots.yaml", "configuration file (YAML; see the documentation of oots serve)")
+	fs.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: oots serve -config oots.yaml\n\nRuns an AS4 access point node: the AS4 endpoint (POST /as4), the backend API (/api/v1, /openapi.json), /metrics, /healthz, /readyz.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "oots serve: "+format+"\n", a...)
+		return 2
+	}
+	c, err := loadServeConfig(*cfgFile, env.Getenv)
+	if err != nil {
+		return fail("%v", err)
+	}
+	logger := c.logger(env.Stderr)
+	if err := os.MkdirAll(filepath.Join(c.path(c.DataDir), "tmp"), 0o700); err != nil {
+		return fail("dataDir: %v", err)
+	}
+	ncfg, err := c.nodeConfig(logger)
+	if err != nil {
+		return fail("%v", err)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	db, err := store.Open(ctx, c.dsn())
+	if err != nil {
+		return fail("database: %v", err)
+	}
+	defer db.Close()
+	ncfg.Store = db
+	node, err := ap.New(*ncfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fail("listen: %v", err)
+	}
+	srv := &http.Server{Handler: node.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	if c.TLS != nil {
+		cert, err := tls.LoadX509KeyPair(c.path(c.TLS.Certificate), c.path(c.TLS.Key))
+		if err != nil {
+			return fail("tls: %v", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	logger.Info("oots serve started", slog.String("listen", ln.Addr().String()), slog.String("self", ncfg.PMode.Self),
+		slog.String("store", string(db.Dialect())), slog.Bool("tls", c.TLS != nil), slog.String("version", Version))
+	errc := make(chan error, 2)
+	go func() { errc <- srv.Serve(ln) }()
+	runCtx, cancelRun := context.WithCancel(ctx)
+	runDone := make(chan struct{})
+	go func() { node.Run(runCtx); close(runDone) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		logger.Error("server failed", slog.String("error", err.Error()))
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdown)
+	cancelRun()
+	<-runDone
+	logger.Info("oots serve stopped")
+	return 0
+}

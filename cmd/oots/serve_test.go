@@ -1,0 +1,319 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/pki"
+)
+
+// serveNet is a two-node network written to disk: credentials, P-Modes
+// and one configuration file per node.
+type serveNet struct {
+	dir     string
+	ports   map[string]int
+	configs map[string]string
+}
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+var serveParties = []string{"AP_FR_01", "AP_DE_01"}
+
+// writeServeNet writes the files of a network under profile; extra is
+// appended to every node's configuration; database returns the
+// configuration's database value for a node ("" for SQLite).
+func writeServeNet(t testing.TB, profile string, retry string, database func(name string) string, extra string) *serveNet {
+	t.Helper()
+	dir := t.TempDir()
+	kind := pki.RSA
+	if profile == pmode.ProfileAS4v20 {
+		kind = pki.EdDSA
+	}
+	opt := &pki.Options{Now: time.Now().Add(-time.Hour)}
+	ca, err := pki.NewCA("oots serve test CA", kind, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.WriteFiles(dir, "ca"); err != nil {
+		t.Fatal(err)
+	}
+	n := &serveNet{dir: dir, ports: map[string]int{}, configs: map[string]string{}}
+	var parties strings.Builder
+	for _, name := range serveParties {
+		p, err := pki.Issue(ca, name, kind, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.WriteFiles(dir, name); err != nil {
+			t.Fatal(err)
+		}
+		n.ports[name] = freePort(t)
+		fmt.Fprintf(&parties, "  - name: %s\n    ids: [{type: \"urn:oasis:names:tc:ebcore:partyid-type:unregistered:oots\", value: %s}]\n    endpoint: http://127.0.0.1:%d/as4\n    signingCertificate: %s.sign.cert.pem\n    encryptionCertificate: %s.enc.cert.pem\n",
+			name, name, n.ports[name], name, name)
+	}
+	sec := fmt.Sprintf("{profile: %s, sign: true, encrypt: true}", profile)
+	nrr := "true"
+	if profile == pmode.ProfileNone {
+		sec, nrr = "{profile: none, sign: false, encrypt: false}", "false"
+	}
+	if retry == "" {
+		retry = "{timeout: 1m, count: 30, strategy: CONSTANT}"
+	}
+	leg := func(name, action string) string {
+		return fmt.Sprintf(`  - name: %s
+    mep: one-way
+    binding: push
+    initiator: {parties: [AP_FR_01, AP_DE_01], role: "http://sdg.europa.eu/edelivery/gateway"}
+    responder: {parties: [AP_FR_01, AP_DE_01], role: "http://sdg.europa.eu/edelivery/gateway"}
+    service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}
+    action: %s
+    security: %s
+    reliability: {receipt: response, nonRepudiation: %s, duplicateDetection: true, retry: %s}
+    properties: [{name: originalSender, required: true}, {name: finalRecipient, required: true}]
+    payload: {compress: true}
+    errorHandling: {asResponse: true}
+`, name, action, sec, nrr, retry)
+	}
+	pm := "parties:\n" + parties.String() + "legs:\n" + leg("ootsRequestLeg", "ExecuteQueryRequest") + leg("ootsResponseLeg", "ExecuteQueryResponse")
+	if err := os.WriteFile(filepath.Join(dir, "pmode.yaml"), []byte(pm), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range serveParties {
+		db := ""
+		if database != nil {
+			db = database(name)
+		}
+		keys := fmt.Sprintf("keys:\n  signingKey: %s.sign.key.pem\n  signingCertificate: %s.sign.cert.pem\n  decryptionKey: %s.enc.key.pem\n  trust: [ca.cert.pem]\n", name, name, name)
+		if profile == pmode.ProfileNone {
+			keys = ""
+		}
+		cfg := fmt.Sprintf(`listen: 127.0.0.1:%d
+dataDir: data-%s
+database: %q
+pmode: pmode.yaml
+self: %s
+%slease: 6s
+clientTimeout: 5s
+pollInterval: 100ms
+log: {level: warn, format: json}
+%s`, n.ports[name], name, db, name, keys, extra)
+		n.configs[name] = filepath.Join(dir, strings.ToLower(name)+".yaml")
+		if err := os.WriteFile(n.configs[name], []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
+}
+
+func (n *serveNet) url(name, path string) string {
+	return fmt.Sprintf("http://127.0.0.1:%d%s", n.ports[name], path)
+}
+
+// startInProcess runs "oots serve" in this process until the test ends.
+func (n *serveNet) startInProcess(t *testing.T, name string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	go func() {
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &stderr, Stderr: &stderr, Getenv: func(string) string { return "" }}
+		done <- Main(ctx, env, []string{"serve", "-config", n.configs[name]})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("oots serve %s: exit %d\n%s", name, code, stderr.String())
+		}
+	})
+	waitReady(t, n.url(name, "/readyz"), &stderr)
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func waitReady(t testing.TB, url string, log interface{ String() string }) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not ready: %v\n%s", url, err, log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// submitJSON posts a submission to a node's backend API and returns the
+// message id and the HTTP status (0 when the node did not answer).
+func submitJSON(t testing.TB, url, key, content string) (string, int) {
+	t.Helper()
+	req, _ := json.Marshal(map[string]any{"clientKey": key, "leg": "ootsRequestLeg", "to": "AP_DE_01",
+		"properties": []map[string]string{{"name": "originalSender", "value": "FR-1"}, {"name": "finalRecipient", "value": "DE-1"}},
+		"payloads":   []map[string]any{{"mimeType": "application/xml", "data": []byte("<q>" + content + "</q>")}}})
+	resp, err := http.Post(url+"/api/v1/messages", "application/json", bytes.NewReader(req))
+	if err != nil {
+		return "", 0
+	}
+	defer resp.Body.Close()
+	var st struct{ MessageID string }
+	json.NewDecoder(resp.Body).Decode(&st)
+	return st.MessageID, resp.StatusCode
+}
+
+func getStatus(t testing.TB, url, id string) (state string, attempts int) {
+	resp, err := http.Get(url + "/api/v1/messages/" + id)
+	if err != nil {
+		return "", 0
+	}
+	defer resp.Body.Close()
+	var st struct {
+		State    string
+		Attempts int
+	}
+	json.NewDecoder(resp.Body).Decode(&st)
+	return st.State, st.Attempts
+}
+
+func TestServeTwoNodes(t *testing.T) {
+	for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
+		t.Run(profile, func(t *testing.T) {
+			n := writeServeNet(t, profile, "", nil, "")
+			for _, name := range serveParties {
+				n.startInProcess(t, name)
+			}
+			id, code := submitJSON(t, n.url("AP_FR_01", ""), "k1", "hello")
+			if code != http.StatusAccepted {
+				t.Fatalf("submit: HTTP %d", code)
+			}
+			deadline := time.Now().Add(20 * time.Second)
+			state := ""
+			for time.Now().Before(deadline) {
+				if state, _ = getStatus(t, n.url("AP_FR_01", ""), id); state == "delivered" {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if state != "delivered" {
+				t.Fatalf("state %q", state)
+			}
+			resp, err := http.Get(n.url("AP_DE_01", "/api/v1/inbox/"+id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var m struct {
+				From     string
+				Payloads []struct{ Data []byte }
+			}
+			json.NewDecoder(resp.Body).Decode(&m)
+			resp.Body.Close()
+			if m.From != "AP_FR_01" || len(m.Payloads) != 1 || string(m.Payloads[0].Data) != "<q>hello</q>" {
+				t.Errorf("DE received %+v", m)
+			}
+			// doctor on the running network: all well, partner reachable.
+			var out, errOut bytes.Buffer
+			env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+			if code := Main(context.Background(), env, []string{"doctor", "-config", n.configs["AP_FR_01"], "-no-database"}); code != 0 {
+				t.Errorf("doctor: exit %d\n%s%s", code, out.String(), errOut.String())
+			}
+			if !strings.Contains(out.String(), "endpoint "+n.url("AP_DE_01", "/as4")+" answered HTTP") {
+				t.Errorf("doctor did not reach DE:\n%s", out.String())
+			}
+		})
+	}
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	good, err := os.ReadFile(n.configs["AP_FR_01"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		edit func(string) string
+		want string
+	}{
+		{func(s string) string { return strings.Replace(s, "listen: ", "listen: nonsense", 1) }, "listen"},
+		{func(s string) string { return strings.Replace(s, "pmode: pmode.yaml", "pmode: \"\"", 1) }, "pmode: required"},
+		{func(s string) string { return s + "workerz: 3\n" }, "workerz"},
+		{func(s string) string { return s + "webhook: {url: ftp://x, secret: 0123456789abcdef}\n" }, "webhook.url"},
+		{func(s string) string { return s + "webhook: {url: http://x, secret: short}\n" }, "webhook.secret"},
+		{func(s string) string { return strings.Replace(s, "lease: 6s", "lease: 3s", 1) }, "lease"},
+		{func(s string) string { return strings.Replace(s, "level: warn", "level: loud", 1) }, "log.level"},
+		{func(s string) string { return strings.Replace(s, "database: \"\"", "database: mysql://x", 1) }, "database"},
+		{func(s string) string { return strings.Replace(s, "AP_FR_01.sign.key.pem", "missing.pem", 1) }, "keys.signingKey"},
+		{func(s string) string {
+			return strings.Replace(s, "AP_FR_01.sign.cert.pem", "AP_DE_01.sign.cert.pem", 1)
+		}, "SigningCert: does not match"},
+		{func(s string) string { return strings.Replace(s, "self: AP_FR_01", "self: AP_XX_01", 1) }, "AP_XX_01"},
+	} {
+		file := filepath.Join(n.dir, "bad.yaml")
+		os.WriteFile(file, []byte(tc.edit(string(good))), 0o644)
+		var out, errOut bytes.Buffer
+		env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+		code := Main(context.Background(), env, []string{"serve", "-config", file})
+		if code != 2 || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("want exit 2 naming %q; got %d: %s", tc.want, code, errOut.String())
+		}
+	}
+}
+
+func TestDoctorFindsProblems(t *testing.T) {
+	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	// An RSA network's credentials in an Ed25519 network's configuration:
+	// wrong algorithm for the profile, and a chain to another CA.
+	other := writeServeNet(t, pmode.ProfileAS4v115, "", nil, "")
+	cfg, _ := os.ReadFile(n.configs["AP_FR_01"])
+	bad := strings.ReplaceAll(string(cfg), "AP_FR_01.sign.", other.dir+"/AP_FR_01.sign.")
+	file := filepath.Join(n.dir, "doctor.yaml")
+	os.WriteFile(file, []byte(bad), 0o644)
+	var out, errOut bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	code := Main(context.Background(), env, []string{"doctor", "-config", file, "-no-database"})
+	if code != 1 {
+		t.Fatalf("doctor: exit %d\n%s", code, out.String())
+	}
+	for _, want := range []string{
+		"DOCTOR-ALGORITHM",        // RSA key under eDelivery-AS4-2.0 legs
+		"certificate not trusted", // chain to another CA
+		"DOCTOR-REACH",            // DE is not running
+		"unreachable",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
