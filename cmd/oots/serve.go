@@ -62,8 +62,8 @@ import (
 // The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
 // override api.token and webhook.secret (secrets out of the file).
 type serveConfig struct {
-	Listen  string `yaml:"listen"`
-	TLS     *struct {
+	Listen string `yaml:"listen"`
+	TLS    *struct {
 		Certificate string `yaml:"certificate"`
 		Key         string `yaml:"key"`
 	} `yaml:"tls"`
