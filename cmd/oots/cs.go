@@ -1,0 +1,206 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/dsd"
+	"github.com/oots-go/oots/eb"
+	"github.com/oots-go/oots/internal/csrest"
+	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/semrepo"
+	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/trust"
+)
+
+// runCS implements "oots cs serve": the Common Services of one instance —
+// Evidence Broker (/eb/rest/search), Data Service Directory
+// (/dsd/rest/search), Semantic Repository (/sr/…) and, with -lcm, the LCM
+// binding (/lcm, POST) — from a registry in memory or in the node database
+// (-db, SQLite file or postgres:// URL), loaded from a folder of LCM
+// submissions and Common Services answers (-data) or with the demo data set
+// (-demo, the default for an empty registry without -data). Answers are
+// signed with -key/-cert (ES256 key and PEM chain); without them a test CA
+// and signing certificate are made at start-up and the CA certificate is
+// written to -trust-out for clients. The listening address is printed on
+// stdout. Exit 0 after a clean shutdown, 2 on usage or start-up errors.
+func runCS(ctx context.Context, env *Env, args []string) int {
+	if len(args) == 0 || args[0] != "serve" {
+		fmt.Fprintln(env.Stderr, "usage: oots cs serve [options]")
+		return 2
+	}
+	fl := flag.NewFlagSet("cs serve", flag.ContinueOnError)
+	fl.SetOutput(env.Stderr)
+	addr := fl.String("addr", "127.0.0.1:8080", "listen address")
+	data := fl.String("data", "", "folder of LCM submissions and Common Services answers to load (*.xml)")
+	demo := fl.Bool("demo", false, "load the demo data set (default when the registry is empty and -data is not given)")
+	dsn := fl.String("db", "", "node database: SQLite file or postgres:// URL (default: in memory)")
+	keyFile := fl.String("key", "", "PEM ES256 signing key")
+	certFile := fl.String("cert", "", "PEM certificate chain of the signing key, signing certificate first")
+	trustOut := fl.String("trust-out", "", "without -key: write the generated test CA certificate to this file")
+	lcm := fl.Bool("lcm", false, "serve the LCM binding at /lcm (unauthenticated: for test set-ups)")
+	tolerate := fl.Bool("tolerate-2.0-content", false, "accept the content of Commission 2.0 answers that the TDD 1.0 rules refuse (procedure codes, acceptance SR URIs)")
+	fl.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: oots cs serve [-addr HOST:PORT] [-data DIR] [-demo] [-db DSN] [-key K.pem -cert C.pem | -trust-out CA.pem] [-lcm]")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if fl.NArg() != 0 || (*keyFile == "") != (*certFile == "") {
+		fl.Usage()
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "oots cs serve: "+format+"\n", a...)
+		return 2
+	}
+
+	cfg := csregistry.Config{Logger: log}
+	if *tolerate {
+		cfg.TolerateRules = commission20Rules
+	}
+	if *dsn != "" {
+		db, err := store.Open(ctx, *dsn)
+		if err != nil {
+			return fail("-db: %v", err)
+		}
+		defer db.Close()
+		st, err := csregistry.NewSQLStore(ctx, db)
+		if err != nil {
+			return fail("-db: %v", err)
+		}
+		cfg.Store = st
+	}
+	reg, err := csregistry.Open(ctx, cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if *data != "" {
+		n, err := reg.LoadDir(ctx, os.DirFS(*data), ".")
+		if err != nil {
+			return fail("-data: %v", err)
+		}
+		log.Info("data loaded", "files", n)
+	}
+	empty := reg.Snapshot().Objects(csregistry.EvidenceBroker)+reg.Snapshot().Objects(csregistry.DataServiceDirectory) == 0
+	if *demo || (empty && *data == "") {
+		if err := reg.LoadDemo(ctx); err != nil {
+			return fail("demo data: %v", err)
+		}
+		log.Info("demo data set loaded")
+	}
+
+	signer, err := loadSigner(*keyFile, *certFile, *trustOut)
+	if err != nil {
+		return fail("%v", err)
+	}
+	mux, err := csMux(reg, signer, log, *lcm)
+	if err != nil {
+		return fail("%v", err)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail("-addr: %v", err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelError)}
+	fmt.Fprintf(env.Stdout, "listening on http://%s\n", ln.Addr())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fail("%v", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fail("shutdown: %v", err)
+	}
+	return 0
+}
+
+// commission20Rules are the TDD 1.0 rules that the content of the
+// Commission's 2.0 answers fails (see csregistry.Config.TolerateRules).
+var commission20Rules = []string{
+	"R-EB-SUB-C001", "R-EB-SUB-C012", "R-EB-SUB-C023", "R-EDM-REQ-S044", "R-EDM-REQ-S045",
+	"R-DSD-SUB-C002", "R-DSD-SUB-C023",
+}
+
+// csMux routes the Common Services of one instance.
+func csMux(reg *csregistry.Registry, signer *csrest.Signer, log *slog.Logger, lcm bool) (*http.ServeMux, error) {
+	ebh, err := eb.NewHandler(eb.Config{Registry: reg, Signer: signer, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	dsdh, err := dsd.NewHandler(dsd.Config{Registry: reg, Signer: signer, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	srh, err := semrepo.NewHandler(semrepo.Config{Registry: reg})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/eb/", ebh)
+	mux.Handle("/dsd/", dsdh)
+	mux.Handle("/sr/", http.StripPrefix("/sr", srh))
+	if lcm {
+		mux.Handle("/lcm", csregistry.LCMHandler(reg, log))
+	}
+	return mux, nil
+}
+
+// loadSigner reads the signing key and chain, or makes a test chain and
+// writes its CA certificate to trustOut.
+func loadSigner(keyFile, certFile, trustOut string) (*csrest.Signer, error) {
+	if keyFile != "" {
+		kb, err := os.ReadFile(keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("-key: %w", err)
+		}
+		k, err := pki.ParseKeyPEM(kb)
+		if err != nil {
+			return nil, fmt.Errorf("-key: %w", err)
+		}
+		ek, ok := k.(*ecdsa.PrivateKey)
+		if !ok {
+			return nil, errors.New("-key: not an ECDSA P-256 key (ES256)")
+		}
+		cb, err := os.ReadFile(certFile)
+		if err != nil {
+			return nil, fmt.Errorf("-cert: %w", err)
+		}
+		chain, err := trust.ParsePEM(cb)
+		if err != nil || len(chain) == 0 {
+			return nil, fmt.Errorf("-cert: no certificate: %v", err)
+		}
+		return &csrest.Signer{Key: crypto.Signer(ek), Chain: chain}, nil
+	}
+	ca, err := pki.NewCA("oots Common Services test CA", pki.EdDSA, nil)
+	if err != nil {
+		return nil, err
+	}
+	c, err := pki.IssueES256(ca, "oots Common Services test signer", nil)
+	if err != nil {
+		return nil, err
+	}
+	if trustOut != "" {
+		if err := os.WriteFile(trustOut, pki.CertPEM(ca.Cert), 0o644); err != nil {
+			return nil, fmt.Errorf("-trust-out: %w", err)
+		}
+	}
+	return &csrest.Signer{Key: c.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{c.Cert, ca.Cert}}, nil
+}

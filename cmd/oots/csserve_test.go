@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/csclient"
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/trust"
+)
+
+// lineWriter hands the first line written to it to a channel.
+type lineWriter struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	line chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if i := bytes.IndexByte(w.buf.Bytes(), '\n'); i >= 0 && w.line != nil {
+		w.line <- string(w.buf.Bytes()[:i])
+		w.line = nil
+	}
+	return len(p), nil
+}
+
+// startCS runs "oots cs serve" with args on a free port and returns its base
+// URL and the trust store of its signatures.
+func startCS(t *testing.T, args ...string) (string, *trust.Store) {
+	t.Helper()
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lineWriter{line: make(chan string, 1)}
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, &Env{Stdout: out, Stderr: &stderr, Getenv: os.Getenv}, append([]string{"cs", "serve", "-addr", "127.0.0.1:0", "-trust-out", ca}, args...))
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("exit %d: %s", code, stderr.String())
+		}
+	})
+	var line string
+	select {
+	case line = <-out.line:
+	case code := <-done:
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("no address printed: %s", stderr.String())
+	}
+	base := strings.TrimPrefix(line, "listening on ")
+	roots, err := trust.LoadFiles(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return base, roots
+}
+
+func TestCSServeDemo(t *testing.T) {
+	base, roots := startCS(t, "-lcm", "-db", filepath.Join(t.TempDir(), "oots.db"))
+	c, err := csclient.New(csclient.Config{EBURL: base, DSDURL: base, Trust: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	reqs, err := c.Requirements(ctx, "S1", "SE")
+	if err != nil || len(reqs) != 1 {
+		t.Fatalf("requirements: %v", err)
+	}
+	rq, err := c.EvidenceTypes(ctx, reqs[0].Identifier.Value, "SE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	classification := rq.EvidenceTypeList[0].EvidenceType[0].EvidenceTypeClassification
+	ds, err := c.DataServices(ctx, classification, "SE", nil)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("data services: %v", err)
+	}
+	// The Semantic Repository resolves the classification URI.
+	resp, err := http.Get(base + "/sr" + strings.TrimPrefix(classification, "https://sr.oots.tech.europa.eu"))
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("semantic repository: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	// LCM: the TDD submission, then its requirement is answered.
+	b, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/lcm/5-4-LCM-Submit-Objects-to-the-Evidence-Broker-Birth-Certificate.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Post(base+"/lcm", "application/x-ebrs+xml", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "ResponseStatusType:Success") {
+		t.Fatalf("LCM: %s", body)
+	}
+	if _, err := c.EvidenceTypes(ctx, "https://sr.oots.tech.europa.eu/requirements/315cfd75-6605-49c4-b0fe-799833b41099", "DE"); err != nil {
+		t.Errorf("submitted requirement: %v", err)
+	}
+}
+
+func TestCSServeUsage(t *testing.T) {
+	var stderr bytes.Buffer
+	env := &Env{Stdout: io.Discard, Stderr: &stderr, Getenv: os.Getenv}
+	for _, args := range [][]string{{"cs"}, {"cs", "serve", "-key", "k.pem"}, {"cs", "serve", "-data", "/nonexistent", "-addr", "127.0.0.1:0"}} {
+		if code := Main(context.Background(), env, args); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
