@@ -1,6 +1,7 @@
 package wssec_test
 
 import (
+	"bytes"
 	"errors"
 	"testing"
 
@@ -47,6 +48,36 @@ func FuzzProcess(f *testing.F) {
 		defer res.Close()
 		if res.Messaging == nil || res.Body == nil || res.SignerCert == nil {
 			t.Fatal("accepted without verified elements")
+		}
+	})
+}
+
+// FuzzProcessAttachment replaces the first encrypted attachment with
+// arbitrary bytes: anything but the original is refused (EBMS:0102), never a
+// panic.
+func FuzzProcessAttachment(f *testing.F) {
+	fx := getFixture(f, wssec.AS4v20)
+	s := secure(f, fx, true)
+	orig := readAll(f, s.parts[0])
+	f.Add(orig)
+	f.Add(orig[:20])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		parts := append([]wssec.Part(nil), s.parts...)
+		parts[0] = memPart(parts[0].ContentID, "application/octet-stream", data)
+		doc, err := xmltree.ParseBytes(s.env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := wssec.Process(doc, parts, fx.verifyConfig(t, true))
+		if err == nil {
+			res.Close()
+			if !bytes.Equal(data, orig) {
+				t.Fatal("a changed ciphertext was accepted")
+			}
+			return
+		}
+		if code(err) != wssec.CodeFailedDecryption {
+			t.Fatalf("code %q: %v", code(err), err)
 		}
 	})
 }
