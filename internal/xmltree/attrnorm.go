@@ -30,8 +30,8 @@ const (
 	stSkip   // inside a comment, CDATA section or PI until match
 )
 
-func newAttrNormalizer(r io.Reader) *attrNormalizer {
-	return &attrNormalizer{r: bufio.NewReaderSize(r, 64<<10)}
+func newAttrNormalizer(r io.Reader, size int) *attrNormalizer {
+	return &attrNormalizer{r: bufio.NewReaderSize(r, size)}
 }
 
 func (a *attrNormalizer) Read(p []byte) (int, error) {

@@ -114,16 +114,23 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 
 // ParseBytes parses a document held in memory.
 func ParseBytes(b []byte, lim *Limits) (*Document, error) {
-	return Parse(bytes.NewReader(b), lim)
+	return parse(bytes.NewReader(b), lim, len(b)+1)
 }
 
 // Parse reads one XML document, screening it as it goes: a DTD, an undeclared
 // prefix, or a document beyond the limits stops it with a *SyntaxError.
 // Only UTF-8 (and its US-ASCII subset) is accepted.
 func Parse(r io.Reader, lim *Limits) (*Document, error) {
+	return parse(r, lim, readBuffer)
+}
+
+// readBuffer is the read-ahead of Parse on a stream.
+const readBuffer = 64 << 10
+
+func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 	l := lim.withDefaults()
 	lr := &limitedReader{r: r, limit: l.MaxBytes}
-	d := xml.NewDecoder(newAttrNormalizer(lr))
+	d := xml.NewDecoder(newAttrNormalizer(lr, min(bufSize, readBuffer)))
 	d.Strict = true
 	d.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
 		switch strings.ToLower(label) {
