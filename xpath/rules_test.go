@@ -1,0 +1,337 @@
+package xpath
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/internal/xmltree"
+)
+
+// A minimal Schematron runner over this package, enough to run the official
+// rule files the way the ISO skeleton does (patterns in order; within a
+// pattern the first rule whose context matches a node wins; elements and
+// attributes are visited) and to compare what fires with Saxon. The real
+// engine is package schematron; this one tests the XPath layer.
+
+type schRule struct {
+	match   *Expr
+	lets    []schLet
+	asserts []schAssert
+}
+
+type schLet struct {
+	name string
+	e    *Expr
+}
+
+type schAssert struct {
+	e        *Expr
+	report   bool // sch:report: fires when true
+	id, flag string
+}
+
+// loadRules compiles the rules of a Schematron file.
+func loadRules(tb testing.TB, path string) [][]schRule {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	d, err := xmltree.ParseBytes(b, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ns := map[string]string{}
+	for _, n := range d.Root.ChildrenNamed(nsSch, "ns") {
+		ns[n.SelectAttr("", "prefix")] = n.SelectAttr("", "uri")
+	}
+	compile := func(src string, vars []string) *Expr {
+		e, err := Compile(src, &StaticContext{Namespaces: ns, Variables: vars})
+		if err != nil {
+			tb.Fatalf("%s: %v", filepath.Base(path), err)
+		}
+		return e
+	}
+	or := func(s, def string) string {
+		if s == "" {
+			return def
+		}
+		return s
+	}
+	var patterns [][]schRule
+	for _, p := range d.Root.ChildrenNamed(nsSch, "pattern") {
+		var rules []schRule
+		for _, r := range p.ChildrenNamed(nsSch, "rule") {
+			var vars []string
+			rule := schRule{}
+			for _, l := range r.ChildrenNamed(nsSch, "let") {
+				rule.lets = append(rule.lets, schLet{l.SelectAttr("", "name"), compile(l.SelectAttr("", "value"), vars)})
+				vars = append(vars, l.SelectAttr("", "name"))
+			}
+			// An XSLT pattern matches the nodes of root(.)//(P); a branch
+			// starting with / is already anchored (XSLT 2.0 §5.5.3).
+			var branches []string
+			for _, br := range strings.Split(r.SelectAttr("", "context"), "|") {
+				if br = strings.TrimSpace(br); !strings.HasPrefix(br, "/") {
+					br = "//" + br
+				}
+				branches = append(branches, br)
+			}
+			rule.match = compile(strings.Join(branches, " | "), nil)
+			for _, a := range r.Elements() {
+				if a.Space == nsSch && (a.Local == "assert" || a.Local == "report") {
+					rule.asserts = append(rule.asserts, schAssert{
+						e: compile(a.SelectAttr("", "test"), vars), report: a.Local == "report",
+						id: or(a.SelectAttr("", "id"), "-"), flag: or(a.SelectAttr("", "flag"), "-"),
+					})
+				}
+			}
+			rules = append(rules, rule)
+		}
+		patterns = append(patterns, rules)
+	}
+	return patterns
+}
+
+// validate runs the rules over doc and returns what fired, one
+// "id flag location" line each, sorted.
+func validate(tb testing.TB, patterns [][]schRule, doc *Document) []string {
+	var fired []string
+	root := &Context{Item: doc.Root()}
+	for _, rules := range patterns {
+		done := map[Node]bool{}
+		for _, r := range rules {
+			nodes, err := r.match.Nodes(root)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			for _, n := range nodes {
+				if k := n.Kind(); done[n] || k != ElementNode && k != AttributeNode && k != DocumentNode {
+					continue
+				}
+				done[n] = true
+				ctx := &Context{Item: n}
+				if len(r.lets) > 0 {
+					ctx.Variables = make(map[string]Sequence, len(r.lets))
+					for _, l := range r.lets {
+						v, err := l.e.Evaluate(ctx)
+						if err != nil {
+							tb.Fatal(err)
+						}
+						ctx.Variables[l.name] = v
+					}
+				}
+				for _, a := range r.asserts {
+					ok, err := a.e.EvaluateBoolean(ctx)
+					if err != nil {
+						tb.Fatal(err)
+					}
+					if ok == a.report {
+						fired = append(fired, a.id+" "+a.flag+" "+n.Path())
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(fired)
+	return fired
+}
+
+// sampleName flattens a sample's path under the specification folder.
+func sampleName(rel string) string { return strings.ReplaceAll(filepath.ToSlash(rel), "/", "__") }
+
+// officialRuns runs every TDD 1.0 rule file over every XML sample of the
+// specification folder and returns "rule sample id flag location" lines.
+func officialRuns(t *testing.T) (lines []string, schs []string, samples map[string]string) {
+	spec := testenv.SpecDir(t)
+	schs, _ = filepath.Glob(filepath.Join(spec, "tdd-1.0", "sch", "*.sch"))
+	samples = map[string]string{}
+	filepath.WalkDir(spec, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".xml") {
+			rel, _ := filepath.Rel(spec, p)
+			samples[sampleName(rel)] = p
+		}
+		return nil
+	})
+	docs := map[string]*Document{}
+	for name, p := range samples {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d, err := xmltree.ParseBytes(b, nil); err == nil {
+			docs[name] = NewDocument(d)
+		}
+	}
+	for _, s := range schs {
+		rule := strings.TrimSuffix(filepath.Base(s), ".sch")
+		pats := loadRules(t, s)
+		for name, doc := range docs {
+			for _, f := range validate(t, pats, doc) {
+				lines = append(lines, rule+" "+name+" "+f)
+			}
+		}
+	}
+	sort.Strings(lines)
+	return lines, schs, samples
+}
+
+const saxonGolden = "testdata/saxon-tdd-1.0.txt.gz"
+
+// TestOfficialRulesAgainstSaxon runs the 21 official TDD 1.0 rule files over
+// every sample of the specification and compares every fired assert and
+// report (id, flag and SVRL location) with what Saxon-HE and the ISO
+// skeleton fired, recorded in testdata/saxon-tdd-1.0.txt.gz. Re-record with
+// -update (runs Saxon once per rule file over all samples).
+func TestOfficialRulesAgainstSaxon(t *testing.T) {
+	ours, schs, samples := officialRuns(t)
+	if *update {
+		recordSaxon(t, schs, samples)
+	}
+	f, err := os.Open(saxonGolden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[string]int{}
+	sc := bufio.NewScanner(zr)
+	sc.Buffer(nil, 1<<20)
+	want := 0
+	for sc.Scan() {
+		count[sc.Text()]++
+		want++
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range ours {
+		count[l]--
+	}
+	bad := 0
+	for l, n := range count {
+		if n != 0 && bad < 20 {
+			who := "only Saxon"
+			if n < 0 {
+				who = "only ours"
+			}
+			t.Errorf("%s: %s", who, l)
+			bad++
+		}
+	}
+	if want < 1000 {
+		t.Errorf("only %d fired asserts recorded", want)
+	}
+	t.Logf("%d fired asserts and reports agree with Saxon over %d samples and %d rule files", len(ours), len(samples), len(schs))
+}
+
+// recordSaxon compiles each rule file with the shared verifier (which
+// caches the generated XSLT) and runs it with Saxon over a folder holding
+// all samples, then writes the golden file.
+func recordSaxon(t *testing.T, schs []string, samples map[string]string) {
+	sh := testenv.Verifier(t, "schematron.sh")
+	py := testenv.Python(t, "lxml")
+	jar := testenv.File(t, "/usr/share/java/Saxon-HE.jar")
+	dir := t.TempDir()
+	cache := filepath.Join(dir, "cache")
+	in := filepath.Join(dir, "samples")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var any string
+	for name, p := range samples {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(in, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		any = p
+	}
+	var all []string
+	for _, s := range schs {
+		rule := strings.TrimSuffix(filepath.Base(s), ".sch")
+		cmd := exec.Command(sh, s, any)
+		cmd.Env = append(os.Environ(), "SCHEMATRON_CACHE="+cache)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			// Exit status 1 means that something fired; 2 is a tool error.
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+				t.Fatalf("schematron.sh %s: %v\n%s", rule, err, out)
+			}
+		}
+		xsls, _ := filepath.Glob(filepath.Join(cache, "*.xsl"))
+		if len(xsls) != 1 {
+			t.Fatalf("expected one compiled stylesheet in the cache, found %d", len(xsls))
+		}
+		out := filepath.Join(dir, "out", rule)
+		if b, err := exec.Command("java", "-cp", jar, "net.sf.saxon.Transform", "-s:"+in, "-xsl:"+xsls[0], "-o:"+out+"/").CombinedOutput(); err != nil {
+			t.Fatalf("saxon %s: %v\n%s", rule, err, b)
+		}
+		os.Remove(xsls[0])
+		b, err := exec.Command(py, "-c", `
+import os, sys
+from lxml import etree
+S = "{http://purl.oclc.org/dsdl/svrl}"
+d = sys.argv[1]
+for f in sorted(os.listdir(d)):
+    for e in etree.parse(os.path.join(d, f)).getroot().iter(S + "failed-assert", S + "successful-report"):
+        print(f, e.get("id") or "-", e.get("flag") or "-", e.get("location") or "-")
+`, out).Output()
+		if err != nil {
+			t.Fatalf("reading SVRL of %s: %v", rule, err)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l != "" {
+				all = append(all, rule+" "+l)
+			}
+		}
+	}
+	sort.Strings(all)
+	f, err := os.Create(saxonGolden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := gzip.NewWriter(f)
+	for _, l := range all {
+		fmt.Fprintln(zw, l)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestValidateSamples: the request sample fails R-EDM-REQ-S008 and one
+// assert without an id of EDM-REQ-S, as it does with Saxon; the other
+// official files accept the request and response samples.
+func TestValidateSamples(t *testing.T) {
+	dir := testenv.Spec(t, "tdd-1.0/sch")
+	for _, c := range []struct {
+		doc, rules string
+		fired      int
+	}{
+		{"testdata/evidence-request.xml", "EDM-REQ-S.sch", 2},
+		{"testdata/evidence-request.xml", "EDM-REQ-C.sch", 0},
+		{"testdata/evidence-response.xml", "EDM-RESP-S.sch", 0},
+		{"testdata/evidence-response.xml", "EDM-RESP-C.sch", 0},
+	} {
+		d := loadDoc(t, c.doc)
+		if got := validate(t, loadRules(t, filepath.Join(dir, c.rules)), d); len(got) != c.fired {
+			t.Errorf("%s with %s: fired %q, Saxon fires %d", c.doc, c.rules, got, c.fired)
+		}
+	}
+}
