@@ -97,4 +97,3 @@ func BenchmarkValidateEvidenceRequest(b *testing.B) {
 		validate(b, c, doc)
 	}
 }
-
