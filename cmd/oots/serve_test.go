@@ -179,8 +179,7 @@ func waitReady(t testing.TB, url string, log interface{ String() string }) {
 
 // submitJSON posts a submission to a node's backend API and returns the
 // message id and the HTTP status (0 when the node did not answer).
-func submitJSON(t testing.TB, url, key, content string) (string, int) {
-	t.Helper()
+func submitJSON(_ testing.TB, url, key, content string) (string, int) {
 	req, _ := json.Marshal(map[string]any{"clientKey": key, "leg": "ootsRequestLeg", "to": "AP_DE_01",
 		"properties": []map[string]string{{"name": "originalSender", "value": "FR-1"}, {"name": "finalRecipient", "value": "DE-1"}},
 		"payloads":   []map[string]any{{"mimeType": "application/xml", "data": []byte("<q>" + content + "</q>")}}})
