@@ -1112,7 +1112,7 @@ var booleanFunctions = map[string]bool{
 
 func neverNumeric(e expr) bool {
 	switch x := e.(type) {
-	case *generalCmp, *valueCmp, *nodeCmp, *logicExpr, *quantExpr, *instanceExpr:
+	case *generalCmp, *valueCmp, *nodeCmp, *logicExpr, *quantExpr, *instanceExpr, *attrCmp:
 		return true
 	case *castExpr:
 		return x.castable

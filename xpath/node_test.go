@@ -76,3 +76,24 @@ func TestTwoDocuments(t *testing.T) {
 		t.Errorf("union of two documents: %v, %v", ns, err)
 	}
 }
+
+// An Expr and a Document are shared by concurrent evaluations.
+func TestConcurrentEvaluation(t *testing.T) {
+	doc := testDoc(t)
+	e := MustCompile("count(//r:item[matches(., '^[a-z]+$')]) + sum(for $i in //@n return $i)", &StaticContext{Namespaces: testNS})
+	done := make(chan string)
+	for i := 0; i < 4; i++ {
+		go func() {
+			s := ""
+			for j := 0; j < 50; j++ {
+				s, _ = e.EvaluateString(&Context{Item: doc.Root()})
+			}
+			done <- s
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if s := <-done; s != "19" {
+			t.Errorf("got %q, want 19", s)
+		}
+	}
+}
