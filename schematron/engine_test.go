@@ -155,7 +155,8 @@ func TestFindingsCarryFlagsAndDiagnostics(t *testing.T) {
 			<sch:assert test="false()" id="F3" role="info">third</sch:assert>
 		</sch:rule></sch:pattern>
 		<sch:pattern><sch:rule context="a"><sch:assert test="false()" id="F4">fourth</sch:assert></sch:rule></sch:pattern>
-		<sch:diagnostics><sch:diagnostic id="d">v=<sch:value-of select="@v"/></sch:diagnostic></sch:diagnostics>`)
+		<sch:pattern><sch:rule context="a"><sch:let name="w" value="@v * 10"/><sch:assert test="false()" id="F5" diagnostics="d w">fifth</sch:assert></sch:rule></sch:pattern>
+		<sch:diagnostics><sch:diagnostic id="d">v=<sch:value-of select="@v"/></sch:diagnostic><sch:diagnostic id="w">w=<sch:value-of select="$w"/></sch:diagnostic></sch:diagnostics>`)
 	rep, err := s.Run(mustParse(t, `<a v="1"/>`), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -165,6 +166,7 @@ func TestFindingsCarryFlagsAndDiagnostics(t *testing.T) {
 		{Rule: "F2", Flag: check.Fatal, Location: "/a", Message: "second"},
 		{Rule: "F3", Flag: check.Warning, Location: "/a", Message: "third"},
 		{Rule: "F4", Flag: check.Error, Location: "/a", Message: "fourth"},
+		{Rule: "F5", Flag: check.Error, Location: "/a", Message: "fifth [v=1] [w=10]"},
 	}
 	if diff := cmp.Diff(want, rep.Findings()); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
@@ -182,6 +184,7 @@ func TestSchemaErrors(t *testing.T) {
 		{"unknown abstract pattern", `<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron"><sch:pattern is-a="nope"/></sch:schema>`, "is-a"},
 		{"include without file system", `<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron"><sch:include href="x.sch"/></sch:schema>`, "include"},
 		{"not well-formed", `<sch:schema`, "not well-formed"},
+		{"unknown diagnostic", `<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron"><sch:pattern><sch:rule context="a"><sch:assert test="1" id="X" diagnostics="nope"/></sch:rule></sch:pattern></sch:schema>`, "diagnostic"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -319,12 +319,12 @@ func (s *Schema) apply(rep *Report, pi int, p *pattern, r *rule, n xpath.Node, t
 			Context: r.context, Pattern: p.id, Location: n.Path(), Path: readablePath(n), Text: text,
 			patternIndex: pi,
 		}
-		for _, id := range a.diagnostics {
-			t, err := s.text(s.diags[id], ctx)
+		for _, d := range a.diagnostics {
+			t, err := s.text(d.msg, ctx)
 			if err != nil {
-				return &EvalError{Schema: s.Name, Where: "diagnostic " + id, Location: readablePath(n), Err: err}
+				return &EvalError{Schema: s.Name, Where: "diagnostic " + d.id, Location: readablePath(n), Err: err}
 			}
-			res.Diagnostics = append(res.Diagnostics, Diagnostic{ID: id, Text: t})
+			res.Diagnostics = append(res.Diagnostics, Diagnostic{ID: d.id, Text: t})
 		}
 		rep.Results = append(rep.Results, res)
 	}

@@ -72,7 +72,6 @@ type Schema struct {
 	ns       map[string]string
 	lets     []*let // schema-level and pattern-level lets: global, evaluated once per document
 	patterns []*pattern
-	diags    map[string]message
 	// Which nodes the ISO skeleton visits (iso_schematron_skeleton_for_xslt1
 	// $attributes and $only-child-elements): attributes only when some
 	// context mentions "@" or "attribute"; comments and processing
@@ -109,8 +108,15 @@ type assertion struct {
 	test        string
 	expr        *xpath.Expr
 	msg         message
-	diagnostics []string
+	diagnostics []diagnostic
 	line        int
+}
+
+// diagnostic is an sch:diagnostic an assertion refers to, compiled in the
+// scope of the assertion's rule (its lets are visible, as in the skeleton).
+type diagnostic struct {
+	id  string
+	msg message
 }
 
 // message is the content of an assertion or diagnostic: text with
@@ -170,6 +176,7 @@ type compiler struct {
 	sc       *xpath.StaticContext
 	abstract map[string]*xmltree.Element // abstract patterns by id
 	absRules map[string]*xmltree.Element // abstract rules by id
+	diags    map[string]*xmltree.Element // sch:diagnostic by id
 	depth    int
 }
 
@@ -182,7 +189,7 @@ func (c *compiler) errf(e *xmltree.Element, err error, format string, args ...an
 }
 
 func compileDoc(name string, doc *xmltree.Document, include func(string) (*xmltree.Element, error)) (*Schema, error) {
-	c := &compiler{name: name, include: include, abstract: map[string]*xmltree.Element{}, absRules: map[string]*xmltree.Element{}}
+	c := &compiler{name: name, include: include, abstract: map[string]*xmltree.Element{}, absRules: map[string]*xmltree.Element{}, diags: map[string]*xmltree.Element{}}
 	root := doc.Root
 	if !isSch(root, "schema") {
 		return nil, c.errf(root, nil, "root element is {%s}%s, not sch:schema", root.Space, root.Local)
@@ -194,7 +201,7 @@ func compileDoc(name string, doc *xmltree.Document, include func(string) (*xmltr
 	if err != nil {
 		return nil, err
 	}
-	s := &Schema{Name: name, ns: map[string]string{"xml": xmltree.NamespaceXML}, diags: map[string]message{}}
+	s := &Schema{Name: name, ns: map[string]string{"xml": xmltree.NamespaceXML}}
 	// Namespaces first: the ISO skeleton declares them all on the stylesheet.
 	for _, e := range children {
 		if isSch(e, "ns") {
@@ -253,11 +260,7 @@ func compileDoc(name string, doc *xmltree.Document, include func(string) (*xmltr
 		}
 		for _, d := range e.Elements() {
 			if isSch(d, "diagnostic") {
-				m, err := c.message(d, nil)
-				if err != nil {
-					return nil, err
-				}
-				s.diags[d.SelectAttr("", "id")] = m
+				c.diags[d.SelectAttr("", "id")] = d
 			}
 		}
 	}
@@ -515,12 +518,25 @@ func (c *compiler) ruleBody(r *rule, e *xmltree.Element, params map[string]strin
 			saved := c.sc.Variables
 			c.sc.Variables = *vars
 			m, err := c.message(k, params)
-			c.sc.Variables = saved
 			if err != nil {
+				c.sc.Variables = saved
 				return err
 			}
 			a.msg = m
-			a.diagnostics = strings.Fields(k.SelectAttr("", "diagnostics"))
+			for _, id := range strings.Fields(k.SelectAttr("", "diagnostics")) {
+				d, ok := c.diags[id]
+				if !ok {
+					c.sc.Variables = saved
+					return c.errf(k, nil, "assertion %s refers to diagnostic %q, which does not exist", a.id, id)
+				}
+				dm, err := c.message(d, params)
+				if err != nil {
+					c.sc.Variables = saved
+					return err
+				}
+				a.diagnostics = append(a.diagnostics, diagnostic{id: id, msg: dm})
+			}
+			c.sc.Variables = saved
 			r.checks = append(r.checks, a)
 		case isSch(k, "extends"):
 			id := k.SelectAttr("", "rule")
