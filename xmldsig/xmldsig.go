@@ -236,7 +236,7 @@ func parseReference(r *xmltree.Element, pol *Policy) (Reference, error) {
 		return ref, err
 	}
 	uri, ok := r.AttrValue("", "URI")
-	if !ok || uri == "" {
+	if !ok || (uri == "" && !slices.Contains(pol.Transforms, EnvelopedSignature)) {
 		return ref, malformed("a Reference without URI (only #id and cid: references are accepted)")
 	}
 	ref.URI = uri
