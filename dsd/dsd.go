@@ -69,6 +69,12 @@ type Config struct {
 	Unsigned bool
 	// MaxResults bounds the objects of one answer; 0: no bound.
 	MaxResults int
+	// CacheFor is how long a signed answer is reused for the same query
+	// string, Accept-Version and registry content (the repeated answer
+	// keeps its object ids and signing time); default one minute, negative
+	// turns the cache off. CacheEntries bounds the cache; default 4096.
+	CacheFor     time.Duration
+	CacheEntries int
 	// Now is the clock of the signatures; default time.Now.
 	Now func() time.Time
 	// Rand is the source of the answers' object ids; default crypto/rand.
@@ -92,8 +98,9 @@ func (c Config) Validate() error {
 
 // Handler answers the DSD query on any path ending in /rest/search.
 type Handler struct {
-	cfg Config
-	log *slog.Logger
+	cfg   Config
+	log   *slog.Logger
+	cache *csrest.Cache
 }
 
 // NewHandler returns the DSD handler.
@@ -104,7 +111,13 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger}
+	if cfg.CacheFor == 0 {
+		cfg.CacheFor = time.Minute
+	}
+	if cfg.CacheEntries == 0 {
+		cfg.CacheEntries = 4096
+	}
+	h := &Handler{cfg: cfg, log: cfg.Logger, cache: csrest.NewCache(cfg.CacheFor, cfg.CacheEntries)}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -129,43 +142,56 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	now := h.cfg.Now()
 	v, err := csrest.Version(r.Header)
 	if err != nil {
-		h.fail(w, edm.CSv1, edm.NewException("DSD:ERR:0003", csrest.HeaderAcceptVersion), err.Error())
+		h.fail(w, edm.CSv1, edm.NewException("DSD:ERR:0003", csrest.HeaderAcceptVersion), "", nil, now)
 		return
 	}
-	body, exc, cause := h.answer(r.URL.RawQuery, v)
+	snap := h.cfg.Registry.Snapshot()
+	key := string(v) + "?" + r.URL.RawQuery
+	if a := h.cache.Get(key, snap, now); a != nil {
+		a.Send(w)
+		return
+	}
+	body, exc, cause := h.answer(snap, r.URL.RawQuery, v)
 	if exc != nil {
 		h.log.Info("query refused", logQuery, r.URL.RawQuery, logCode, exc.Code, logCause, cause)
-		h.fail(w, v, exc, cause)
+		h.fail(w, v, exc, key, snap, now)
 		return
 	}
-	h.write(w, body)
+	h.write(w, body, key, snap, now)
 }
 
-func (h *Handler) write(w http.ResponseWriter, body []byte) {
+func (h *Handler) write(w http.ResponseWriter, body []byte, key string, gen any, now time.Time) {
 	var s *csrest.Signer
 	if !h.cfg.Unsigned {
 		s = h.cfg.Signer
 	}
-	if err := csrest.Write(w, body, s, h.cfg.Now()); err != nil {
-		h.log.Error("answer not sent", logCause, err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-	}
-}
-
-func (h *Handler) fail(w http.ResponseWriter, v edm.Version, exc *edm.Exception, cause string) {
-	if exc.Code != "DSD:ERR:0005" {
-		// DSD:ERR:0005 carries its three slots only (R-DSD-RESP-S010).
-		exc.Timestamp = h.cfg.Now().UTC().Format(time.RFC3339)
-	}
-	b, err := edm.NewServiceError(v, exc).Marshal()
+	a, err := csrest.NewAnswer(body, s, now)
 	if err != nil {
-		h.log.Error("error answer not written", logCause, err, "refused because", cause)
+		h.log.Error("answer not signed", logCause, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	h.write(w, b)
+	if key != "" {
+		h.cache.Put(key, gen, now, a)
+	}
+	a.Send(w)
+}
+
+func (h *Handler) fail(w http.ResponseWriter, v edm.Version, exc *edm.Exception, key string, gen any, now time.Time) {
+	if exc.Code != "DSD:ERR:0005" {
+		// DSD:ERR:0005 carries its three slots only (R-DSD-RESP-S010).
+		exc.Timestamp = now.UTC().Format(time.RFC3339)
+	}
+	b, err := edm.NewServiceError(v, exc).Marshal()
+	if err != nil {
+		h.log.Error("error answer not written", logCause, err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h.write(w, b, key, gen, now)
 }
 
 func errp(code, detail string) *edm.Exception { return edm.NewException(code, detail) }
@@ -185,7 +211,7 @@ type query struct {
 
 // answer returns the answer to a raw query string, or the exception and the
 // precise cause.
-func (h *Handler) answer(raw string, v edm.Version) ([]byte, *edm.Exception, string) {
+func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) ([]byte, *edm.Exception, string) {
 	params, order, err := csrest.Params(raw)
 	if err != nil {
 		var pe *csrest.ParamError
@@ -244,7 +270,6 @@ func (h *Handler) answer(raw string, v edm.Version) ([]byte, *edm.Exception, str
 			return nil, errp("DSD:ERR:0006", name), "malformed value"
 		}
 	}
-	snap := h.cfg.Registry.Snapshot()
 	all := snap.DataServices(q.classification)
 	if len(all) == 0 {
 		return nil, errp("DSD:ERR:0002", q.classification), "no such evidence type classification"

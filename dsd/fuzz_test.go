@@ -29,7 +29,7 @@ func FuzzQuery(f *testing.F) {
 		if v2 {
 			v = edm.CSv20
 		}
-		body, exc, _ := h.answer(raw, v)
+		body, exc, _ := h.answer(h.cfg.Registry.Snapshot(), raw, v)
 		if exc != nil {
 			c, ok := edm.LookupError(exc.Code)
 			if !ok || c.Kind != edm.KindDSDError {

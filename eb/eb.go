@@ -72,6 +72,12 @@ type Config struct {
 	// MaxResults bounds the objects of one answer when the query does not
 	// ask for fewer; 0: no bound.
 	MaxResults int
+	// CacheFor is how long a signed answer is reused for the same query
+	// string, Accept-Version and registry content (the repeated answer
+	// keeps its object ids and signing time); default one minute, negative
+	// turns the cache off. CacheEntries bounds the cache; default 4096.
+	CacheFor     time.Duration
+	CacheEntries int
 	// Now is the clock of the signatures; default time.Now.
 	Now func() time.Time
 	// Rand is the source of the answers' object ids; default crypto/rand.
@@ -96,8 +102,9 @@ func (c Config) Validate() error {
 // Handler answers the Evidence Broker queries. It serves GET (and HEAD) on
 // any path ending in /rest/search, so that it can be mounted under «base»/eb/.
 type Handler struct {
-	cfg Config
-	log *slog.Logger
+	cfg   Config
+	log   *slog.Logger
+	cache *csrest.Cache
 }
 
 // NewHandler returns the Evidence Broker handler.
@@ -108,7 +115,13 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger}
+	if cfg.CacheFor == 0 {
+		cfg.CacheFor = time.Minute
+	}
+	if cfg.CacheEntries == 0 {
+		cfg.CacheEntries = 4096
+	}
+	h := &Handler{cfg: cfg, log: cfg.Logger, cache: csrest.NewCache(cfg.CacheFor, cfg.CacheEntries)}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
@@ -133,46 +146,59 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	now := h.cfg.Now()
 	v, err := csrest.Version(r.Header)
 	if err != nil {
-		h.fail(w, edm.CSv1, "EB:ERR:0003", csrest.HeaderAcceptVersion, err.Error())
+		h.fail(w, edm.CSv1, "EB:ERR:0003", csrest.HeaderAcceptVersion, "", nil, now)
 		return
 	}
-	body, code, detail, cause := h.answer(r.URL.RawQuery, v)
+	snap := h.cfg.Registry.Snapshot()
+	key := string(v) + "?" + r.URL.RawQuery
+	if a := h.cache.Get(key, snap, now); a != nil {
+		a.Send(w)
+		return
+	}
+	body, code, detail, cause := h.answer(snap, r.URL.RawQuery, v)
 	if code != "" {
 		h.log.Info("query refused", logQuery, r.URL.RawQuery, logCode, code, logCause, cause)
-		h.fail(w, v, code, detail, cause)
+		h.fail(w, v, code, detail, key, snap, now)
 		return
 	}
-	h.write(w, body)
+	h.write(w, body, key, snap, now)
 }
 
-func (h *Handler) write(w http.ResponseWriter, body []byte) {
+func (h *Handler) write(w http.ResponseWriter, body []byte, key string, gen any, now time.Time) {
 	var s *csrest.Signer
 	if !h.cfg.Unsigned {
 		s = h.cfg.Signer
 	}
-	if err := csrest.Write(w, body, s, h.cfg.Now()); err != nil {
-		h.log.Error("answer not sent", logCause, err)
+	a, err := csrest.NewAnswer(body, s, now)
+	if err != nil {
+		h.log.Error("answer not signed", logCause, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
 	}
+	if key != "" {
+		h.cache.Put(key, gen, now, a)
+	}
+	a.Send(w)
 }
 
-func (h *Handler) fail(w http.ResponseWriter, v edm.Version, code, detail, cause string) {
+func (h *Handler) fail(w http.ResponseWriter, v edm.Version, code, detail, key string, gen any, now time.Time) {
 	exc := edm.NewException(code, detail)
-	exc.Timestamp = h.cfg.Now().UTC().Format(time.RFC3339)
+	exc.Timestamp = now.UTC().Format(time.RFC3339)
 	b, err := edm.NewServiceError(v, exc).Marshal()
 	if err != nil {
 		h.log.Error("error answer not written", logCause, err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	h.write(w, b)
+	h.write(w, b, key, gen, now)
 }
 
 // Answer returns the answer document to a raw query string in version v, or
 // the EB:ERR code, the detail the requester gets and the precise cause.
-func (h *Handler) answer(raw string, v edm.Version) (body []byte, code, detail, cause string) {
+func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (body []byte, code, detail, cause string) {
 	params, _, err := csrest.Params(raw)
 	if err != nil {
 		var pe *csrest.ParamError
@@ -192,7 +218,6 @@ func (h *Handler) answer(raw string, v edm.Version) (body []byte, code, detail, 
 		return nil, "EB:ERR:0003", csrest.ParamQueryID, "no queryId"
 	}
 	delete(params, csrest.ParamQueryID)
-	snap := h.cfg.Registry.Snapshot()
 	var q *query
 	switch qid {
 	case QueryRequirements:

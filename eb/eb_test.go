@@ -1,7 +1,9 @@
 package eb_test
 
 import (
+	"context"
 	"io"
+	"os"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -13,6 +15,7 @@ import (
 	"github.com/oots-go/oots/eb"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/jades"
 	"github.com/oots-go/oots/regrep"
 )
@@ -255,4 +258,30 @@ func TestOfficialRules(t *testing.T) {
 		t.Fatalf("evidence types query failed: %s", code)
 	}
 	cstest.CheckRules(t, answers)
+}
+
+// TestCacheFollowsRegistry: a cached answer is reused while the registry is
+// unchanged and dropped when an LCM request changes it.
+func TestCacheFollowsRegistry(t *testing.T) {
+	reg := cstest.DemoRegistry(t)
+	h, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := q("queryId", eb.QueryRequirements, "procedure-id", "R1", "country-code", "DE")
+	first, again := body(t, get(t, h, query, "")), body(t, get(t, h, query, ""))
+	if string(first) != string(again) {
+		t.Error("repeated query not answered from the cache")
+	}
+	sub, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/lcm/5-4-LCM-Submit-Objects-to-the-Evidence-Broker-Birth-Certificate.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := reg.SubmitXML(context.Background(), sub); err != nil {
+		t.Fatal(err)
+	}
+	after := body(t, get(t, h, query, ""))
+	if n := len(cstest.Content(t, after)); n != 2 {
+		t.Errorf("after the LCM request: %d requirements, want 2 (demo and TDD)", n)
+	}
 }

@@ -28,7 +28,7 @@ func FuzzQuery(f *testing.F) {
 		if v2 {
 			v = edm.CSv20
 		}
-		body, code, _, _ := h.answer(raw, v)
+		body, code, _, _ := h.answer(h.cfg.Registry.Snapshot(), raw, v)
 		if code != "" {
 			c, ok := edm.LookupError(code)
 			if !ok || c.Kind != edm.KindEBError {

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -219,4 +220,83 @@ func NewID(rnd io.Reader) (string, error) {
 	u[6] = u[6]&0x0f | 0x40
 	u[8] = u[8]&0x3f | 0x80
 	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16]), nil
+}
+
+// Answer is a signed answer ready to send: its headers and body.
+type Answer struct {
+	Header  http.Header
+	Body    []byte
+	expires time.Time
+	gen     any
+}
+
+// NewAnswer signs body (when signer is not nil) and returns the answer.
+func NewAnswer(body []byte, signer *Signer, now time.Time) (*Answer, error) {
+	h := http.Header{}
+	h.Set("Content-Type", ContentType)
+	if signer != nil {
+		if err := jades.Sign(h, body, signer.Key, signer.Chain, now); err != nil {
+			return nil, err
+		}
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	return &Answer{Header: h, Body: body}, nil
+}
+
+// Send writes the answer with HTTP 200.
+func (a *Answer) Send(w http.ResponseWriter) error {
+	h := w.Header()
+	for k, v := range a.Header {
+		h[k] = v
+	}
+	w.WriteHeader(http.StatusOK)
+	_, err := w.Write(a.Body)
+	return err
+}
+
+// Cache keeps signed answers by query for a while, so that a repeated query
+// costs neither the answer's construction nor an ES256 signature. An entry
+// is valid for one registry generation (the snapshot it was computed from)
+// and until it expires; a repeated answer carries the same object ids and
+// signing time as the first. It is safe for concurrent use.
+type Cache struct {
+	mu      sync.RWMutex
+	entries map[string]*Answer
+	ttl     time.Duration
+	max     int
+}
+
+// NewCache returns a cache of at most max answers, each kept for ttl. A zero
+// ttl or max gives a cache that keeps nothing.
+func NewCache(ttl time.Duration, max int) *Cache {
+	return &Cache{entries: map[string]*Answer{}, ttl: ttl, max: max}
+}
+
+// Get returns the answer to key computed for generation gen, if still
+// fresh at now.
+func (c *Cache) Get(key string, gen any, now time.Time) *Answer {
+	if c == nil || c.max == 0 {
+		return nil
+	}
+	c.mu.RLock()
+	a := c.entries[key]
+	c.mu.RUnlock()
+	if a == nil || a.gen != gen || !now.Before(a.expires) {
+		return nil
+	}
+	return a
+}
+
+// Put keeps the answer to key for generation gen.
+func (c *Cache) Put(key string, gen any, now time.Time, a *Answer) {
+	if c == nil || c.max == 0 || c.ttl <= 0 {
+		return
+	}
+	a.gen, a.expires = gen, now.Add(c.ttl)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.max {
+		clear(c.entries) // simple and bounded: the working set refills
+	}
+	c.entries[key] = a
 }
