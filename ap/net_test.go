@@ -127,7 +127,7 @@ func sqliteDSN(tb testing.TB, name string) string {
 
 // pgDSN starts one PostgreSQL server for the test and gives each node its
 // own database.
-func pgDSN(t *testing.T) func(tb testing.TB, name string) string {
+func pgDSN(t testing.TB) func(tb testing.TB, name string) string {
 	srv := pgtest.Start(t)
 	return func(tb testing.TB, name string) string { return srv.NewDatabase(tb) }
 }
@@ -205,7 +205,7 @@ func submission(key, content string) *ap.Submission {
 }
 
 // waitState polls a message's status until it is not queued.
-func waitState(t *testing.T, n *testNode, id string, timeout time.Duration) *ap.Status {
+func waitState(t testing.TB, n *testNode, id string, timeout time.Duration) *ap.Status {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {

@@ -112,6 +112,11 @@ type Config struct {
 	TempDir string
 	// Domain is the right-hand side of generated message ids; default "oots".
 	Domain string
+	// OnSent, when set, is called after each sending attempt is recorded,
+	// with the message id, its new state (store.OutDelivered, OutQueued for
+	// a retry, OutFailed) and the duration of the attempt; for benchmarks
+	// and exporters of per-message events. It must not block.
+	OnSent func(messageID, state string, attempt time.Duration)
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time
 	Rand io.Reader
@@ -206,7 +211,8 @@ type Node struct {
 	log      *slog.Logger
 	receiver *as4.Receiver
 	metrics  *metrics
-	wake     chan struct{}
+	wake     chan struct{} // a submission is queued
+	pushWake chan struct{} // a received message awaits the webhook
 
 	mu      sync.Mutex
 	senders map[string]*as4.Sender // by receiving party
@@ -261,9 +267,10 @@ func New(cfg Config) (*Node, error) {
 		log: cfg.Logger.With(slog.String(logNode, cfg.NodeID)),
 		receiver: &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: cfg.Trust,
 			Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain},
-		metrics: newMetrics(),
-		wake:    make(chan struct{}, 1),
-		senders: map[string]*as4.Sender{},
+		metrics:  newMetrics(),
+		wake:     make(chan struct{}, 1),
+		pushWake: make(chan struct{}, 1),
+		senders:  map[string]*as4.Sender{},
 	}
 	return n, nil
 }
@@ -348,23 +355,24 @@ func (n *Node) purgeLoop(ctx context.Context) {
 	}
 }
 
-// sleep waits d, a wake-up, or the end of ctx; it reports false at the end.
-func (n *Node) sleep(ctx context.Context, d time.Duration) bool {
+// sleep waits d, a wake-up on wake, or the end of ctx; it reports false at
+// the end.
+func sleep(ctx context.Context, wake <-chan struct{}, d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
-	case <-n.wake:
+	case <-wake:
 		return true
 	case <-t.C:
 		return true
 	}
 }
 
-func (n *Node) wakeUp() {
+func signal(c chan struct{}) {
 	select {
-	case n.wake <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }

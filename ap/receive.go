@@ -115,6 +115,8 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	result := "accepted"
 	if duplicate {
 		result = "duplicate"
+	} else if n.cfg.Webhook != nil {
+		signal(n.pushWake)
 	}
 	n.metrics.received.inc(from, in.Leg.Name, result)
 	n.metrics.receiveSeconds.observe(time.Since(start).Seconds(), from, in.Leg.Name)

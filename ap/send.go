@@ -125,7 +125,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	if created {
 		n.metrics.submitted.inc(to.Name, leg.Name)
 		n.log.Info("message submitted", slog.String(logMessageID, o.ID), slog.String(logPartner, to.Name), slog.String(logLeg, leg.Name))
-		n.wakeUp()
+		signal(n.wake)
 	}
 	return statusOf(o), created, nil
 }
@@ -225,11 +225,11 @@ func (n *Node) sendLoop(ctx context.Context) {
 			if ctx.Err() == nil {
 				n.log.Error("claiming messages failed", slog.String(logError, err.Error()))
 			}
-			n.sleep(ctx, n.cfg.PollInterval)
+			sleep(ctx, n.wake, n.cfg.PollInterval)
 			continue
 		}
 		if len(msgs) == 0 {
-			n.sleep(ctx, n.cfg.PollInterval)
+			sleep(ctx, n.wake, n.cfg.PollInterval)
 			continue
 		}
 		for _, m := range msgs {
@@ -267,6 +267,9 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 		return
 	}
 	n.metrics.sent.inc(m.Partner, m.Leg, res.State)
+	if n.cfg.OnSent != nil {
+		n.cfg.OnSent(m.ID, res.State, time.Since(start))
+	}
 	switch res.State {
 	case store.OutDelivered:
 		log.Info("message delivered", slog.Duration(logDuration, time.Since(start)))

@@ -64,11 +64,11 @@ func (n *Node) webhookLoop(ctx context.Context) {
 			if ctx.Err() == nil {
 				n.log.Error("claiming deliveries failed", slog.String(logError, err.Error()))
 			}
-			n.sleep(ctx, n.cfg.PollInterval)
+			sleep(ctx, n.pushWake, n.cfg.PollInterval)
 			continue
 		}
 		if len(msgs) == 0 {
-			n.sleep(ctx, n.cfg.PollInterval)
+			sleep(ctx, n.pushWake, n.cfg.PollInterval)
 			continue
 		}
 		for _, m := range msgs {
