@@ -108,8 +108,8 @@ func VerifyEnveloped(root *xmltree.Element, pol *Policy, key func(*Signature) (c
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := ref.CheckDigest(got); err != nil {
-		return nil, nil, err
+	if ref.CheckDigest(got) != nil {
+		return nil, nil, fmt.Errorf("xmldsig: %w: the signed document (reference URI \"\") has changed", ErrDigest)
 	}
 	return content, s, nil
 }

@@ -1,0 +1,393 @@
+package smp
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oots-go/oots/bdxl"
+	"github.com/oots-go/oots/trust"
+)
+
+// Errors of a lookup, wrapped in a *LookupError; callers branch with
+// errors.Is. ErrSignature, ErrUntrusted and ErrBadDocument (sign.go) may
+// accompany ErrBadAnswer.
+var (
+	// ErrParticipantUnknown: the participant has no BDXL record, or its SMP
+	// does not know it.
+	ErrParticipantUnknown = errors.New("participant unknown")
+	// ErrDocumentNotRegistered: the participant is known but does not
+	// receive the document type, or not in the process asked, or not over
+	// an accepted transport profile.
+	ErrDocumentNotRegistered = errors.New("document type not registered for the participant")
+	// ErrUnreachable: the DNS or the SMP did not answer, or answered with a
+	// server error.
+	ErrUnreachable = errors.New("SMP unreachable")
+	// ErrBadAnswer: the answer is refused: malformed, oversized, about
+	// another participant or document type, badly signed, signed by an
+	// untrusted certificate, a redirect, or with an endpoint certificate
+	// that is not acceptable.
+	ErrBadAnswer = errors.New("bad SMP answer")
+)
+
+// LookupError is a failed lookup: its kind, what was asked, where, and why.
+type LookupError struct {
+	Kind         error
+	Participant  ID
+	DocumentType ID
+	// URL is the SMP URL asked, when the lookup got that far.
+	URL    string
+	Detail string
+	Err    error
+}
+
+// Error returns "smp: <kind> (<participant>, <document type>) at <URL>:
+// <detail>: <cause>".
+func (e *LookupError) Error() string {
+	s := fmt.Sprintf("smp: %v (participant %s, document type %s)", e.Kind, e.Participant, e.DocumentType)
+	if e.URL != "" {
+		s += " at " + e.URL
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the kind and the cause.
+func (e *LookupError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.Kind}
+	}
+	return []error{e.Kind, e.Err}
+}
+
+// Target is where to send a document: the result of Client.Resolve.
+type Target struct {
+	// URL of the receiving access point.
+	URL string
+	// Certificate of the receiving access point (for encryption and to
+	// check its receipts' signatures).
+	Certificate *x509.Certificate
+	// TransportProfile of the endpoint, e.g. TransportEBMS3AS4.
+	TransportProfile string
+	// SMP is the SMP URL the answer came from and Signer its signing
+	// certificate.
+	SMP    string
+	Signer *x509.Certificate
+}
+
+// Client looks endpoints up: BDXL (or a fixed SMP), then the SMP, with
+// signature and certificate checks and a cache. It is safe for concurrent
+// use; the zero value of each optional field means its documented default.
+type Client struct {
+	// BDXL finds the SMP of a participant. Either BDXL or SMP is required.
+	BDXL *bdxl.Resolver
+	// SMP is a fixed SMP base URL used instead of BDXL.
+	SMP string
+	// Flavour of the SMP: OASIS1 (default), OASIS2 or Peppol. It selects
+	// the paths asked.
+	Flavour Flavour
+	// Trust validates the SMP's signing certificate. Required.
+	Trust *trust.Store
+	// EndpointTrust, if set, validates the endpoint certificates (path,
+	// validity); without it they are only checked to parse and to be valid
+	// at the time of the lookup.
+	EndpointTrust *trust.Store
+	// TransportProfiles lists the accepted transport profiles, preferred
+	// first; default any.
+	TransportProfiles []string
+	// HTTP is the HTTP client; default one with a 10s timeout.
+	HTTP *http.Client
+	// MaxBytes bounds an SMP answer; default MaxDocument (1 MiB).
+	MaxBytes int64
+	// CacheTTL is how long a resolved target is reused; default 10 minutes,
+	// negative disables the cache.
+	CacheTTL time.Duration
+	// Now is the clock of certificate checks and the cache; default
+	// time.Now.
+	Now func() time.Time
+
+	mu    sync.Mutex
+	cache map[string]cached
+}
+
+type cached struct {
+	t       Target
+	expires time.Time
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// Validate reports the first configuration error, naming the field.
+func (c *Client) Validate() error {
+	switch {
+	case c.BDXL == nil && c.SMP == "":
+		return errors.New("smp: Client.BDXL or Client.SMP is required")
+	case c.Trust == nil:
+		return errors.New("smp: Client.Trust (the SMP signing certificate trust store) is required")
+	case c.Flavour != "" && !c.Flavour.Valid():
+		return fmt.Errorf("smp: Client.Flavour %q is not %s, %s or %s", c.Flavour, OASIS1, OASIS2, Peppol)
+	}
+	if c.SMP != "" {
+		if u, err := url.Parse(c.SMP); err != nil || u.Scheme == "" || u.Host == "" {
+			return fmt.Errorf("smp: Client.SMP %q is not an absolute URL", c.SMP)
+		}
+	}
+	return nil
+}
+
+// Resolve returns where to send documentType to participant in process:
+// the SMP located by BDXL (step 1, BDXL 1.0 §3), its signed service
+// metadata (step 2, SMP 1.0 §3.3.2 / SMP 2.0 §3.5.2), the signature and
+// the SMP's certificate checked (step 3, SMP 1.0 §3.6), the answer checked
+// to be about what was asked (step 4), the process and an endpoint with an
+// accepted transport profile, in service now, selected (step 5) and its
+// certificate checked (step 6). The result is cached.
+//
+// Errors are *LookupError with kind ErrParticipantUnknown,
+// ErrDocumentNotRegistered, ErrUnreachable or ErrBadAnswer.
+func (c *Client) Resolve(ctx context.Context, participant, documentType, process ID) (Target, error) {
+	if err := c.Validate(); err != nil {
+		return Target{}, err
+	}
+	key := participantKey(participant) + "\x00" + documentType.String() + "\x00" + process.String()
+	now := c.now()
+	if t, ok := c.fromCache(key, now); ok {
+		return t, nil
+	}
+	fail := func(kind error, u string, cause error, format string, a ...any) error {
+		return &LookupError{Kind: kind, Participant: participant, DocumentType: documentType, URL: u, Detail: fmt.Sprintf(format, a...), Err: cause}
+	}
+
+	// 1. The SMP.
+	base, err := c.locate(ctx, participant)
+	if err != nil {
+		switch {
+		case errors.Is(err, bdxl.ErrNotRegistered):
+			return Target{}, fail(ErrParticipantUnknown, "", err, "")
+		case errors.Is(err, bdxl.ErrUnreachable):
+			return Target{}, fail(ErrUnreachable, "", err, "")
+		default:
+			return Target{}, fail(ErrBadAnswer, "", err, "")
+		}
+	}
+
+	// 2. The signed service metadata.
+	u := c.metadataURL(base, participant, documentType)
+	body, status, err := c.get(ctx, u)
+	if err != nil {
+		if errors.Is(err, errTooLarge) {
+			return Target{}, fail(ErrBadAnswer, u, err, "")
+		}
+		return Target{}, fail(ErrUnreachable, u, err, "")
+	}
+	switch {
+	case status == http.StatusNotFound:
+		// Unknown participant or unregistered document type: the service
+		// group tells which.
+		gu := c.groupURL(base, participant)
+		_, gstatus, gerr := c.get(ctx, gu)
+		if gerr == nil && gstatus == http.StatusNotFound {
+			return Target{}, fail(ErrParticipantUnknown, gu, nil, "the SMP does not know the participant")
+		}
+		return Target{}, fail(ErrDocumentNotRegistered, u, nil, "the SMP has no metadata for the document type")
+	case status >= 500:
+		return Target{}, fail(ErrUnreachable, u, nil, "HTTP status %d", status)
+	case status != http.StatusOK:
+		return Target{}, fail(ErrBadAnswer, u, nil, "HTTP status %d", status)
+	}
+
+	// 3. Signature and signing certificate.
+	m, _, signer, err := VerifyServiceMetadata(body, c.Trust, now)
+	if err != nil {
+		return Target{}, fail(ErrBadAnswer, u, err, "")
+	}
+
+	// 4. About what was asked.
+	if m.Redirect != nil {
+		return Target{}, fail(ErrBadAnswer, u, nil, "the SMP redirects to %s (redirects are not followed)", m.Redirect.URL)
+	}
+	if participantKey(m.Participant) != participantKey(participant) {
+		return Target{}, fail(ErrBadAnswer, u, nil, "the answer is about participant %s", m.Participant)
+	}
+	if m.DocumentType != documentType {
+		return Target{}, fail(ErrBadAnswer, u, nil, "the answer is about document type %s", m.DocumentType)
+	}
+
+	// 5. Process and endpoint.
+	var eps []Endpoint
+	for _, p := range m.Processes {
+		if p.ID == process || p.ID.Value == "" {
+			eps = append(eps, p.Endpoints...)
+		}
+	}
+	if len(eps) == 0 {
+		return Target{}, fail(ErrDocumentNotRegistered, u, nil, "no endpoint for process %s", process)
+	}
+	e, ok := c.pick(eps, now)
+	if !ok {
+		return Target{}, fail(ErrDocumentNotRegistered, u, nil, "no endpoint for process %s with an accepted transport profile (%s) in service now", process, strings.Join(c.TransportProfiles, ", "))
+	}
+
+	// 6. The endpoint's certificate.
+	cert, err := x509.ParseCertificate(e.Certificate)
+	if err != nil {
+		return Target{}, fail(ErrBadAnswer, u, fmt.Errorf("%w: %w", ErrUntrusted, err), "the certificate of endpoint %s", e.URL)
+	}
+	if c.EndpointTrust != nil {
+		if _, err := c.EndpointTrust.Verify(cert, trust.AnyPurpose, now); err != nil {
+			return Target{}, fail(ErrBadAnswer, u, fmt.Errorf("%w: %w", ErrUntrusted, err), "the certificate of endpoint %s", e.URL)
+		}
+	} else if now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
+		return Target{}, fail(ErrBadAnswer, u, ErrUntrusted, "the certificate of endpoint %s is not valid now (%s to %s)", e.URL, cert.NotBefore.Format(time.RFC3339), cert.NotAfter.Format(time.RFC3339))
+	}
+	t := Target{URL: e.URL, Certificate: cert, TransportProfile: e.TransportProfile, SMP: u, Signer: signer}
+	c.toCache(key, t, now, e, cert)
+	return t, nil
+}
+
+func (c *Client) fromCache(key string, now time.Time) (Target, bool) {
+	if c.CacheTTL < 0 {
+		return Target{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.cache[key]
+	if !ok || !now.Before(e.expires) {
+		return Target{}, false
+	}
+	return e.t, true
+}
+
+func (c *Client) toCache(key string, t Target, now time.Time, e Endpoint, cert *x509.Certificate) {
+	if c.CacheTTL < 0 {
+		return
+	}
+	ttl := c.CacheTTL
+	if ttl == 0 {
+		ttl = 10 * time.Minute
+	}
+	exp := now.Add(ttl)
+	for _, limit := range []time.Time{e.Expiration, cert.NotAfter} {
+		if !limit.IsZero() && limit.Before(exp) {
+			exp = limit
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cache == nil {
+		c.cache = map[string]cached{}
+	}
+	c.cache[key] = cached{t: t, expires: exp}
+}
+
+// Forget empties the cache.
+func (c *Client) Forget() {
+	c.mu.Lock()
+	c.cache = nil
+	c.mu.Unlock()
+}
+
+// pick returns the endpoint in service at now with the most preferred
+// accepted transport profile.
+func (c *Client) pick(eps []Endpoint, now time.Time) (Endpoint, bool) {
+	best, rank := Endpoint{}, -1
+	for _, e := range eps {
+		if !e.Activation.IsZero() && now.Before(e.Activation) || !e.Expiration.IsZero() && now.After(e.Expiration) {
+			continue
+		}
+		r := 0
+		if len(c.TransportProfiles) > 0 {
+			i := slices.Index(c.TransportProfiles, e.TransportProfile)
+			if i < 0 {
+				continue
+			}
+			r = len(c.TransportProfiles) - i
+		}
+		if r > rank {
+			best, rank = e, r
+		}
+	}
+	return best, rank >= 0
+}
+
+func (c *Client) locate(ctx context.Context, p ID) (string, error) {
+	if c.SMP != "" {
+		return strings.TrimSuffix(c.SMP, "/"), nil
+	}
+	u, err := c.BDXL.Lookup(ctx, bdxl.Participant{Scheme: p.Scheme, Value: p.Value})
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+func (c *Client) prefix(base string) string {
+	if c.Flavour == OASIS2 {
+		return base + strings.TrimSuffix(PathSMP2, "/")
+	}
+	return base
+}
+
+func (c *Client) groupURL(base string, p ID) string {
+	return c.prefix(base) + "/" + p.PathSegment()
+}
+
+func (c *Client) metadataURL(base string, p, d ID) string {
+	return c.groupURL(base, p) + "/services/" + d.PathSegment()
+}
+
+var errTooLarge = errors.New("answer larger than the limit")
+
+// get fetches u, reading at most MaxBytes of a 200 answer.
+func (c *Client) get(ctx context.Context, u string) ([]byte, int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil, resp.StatusCode, nil
+	}
+	max := c.MaxBytes
+	if max <= 0 {
+		max = MaxDocument
+	}
+	if resp.ContentLength > max {
+		return nil, resp.StatusCode, fmt.Errorf("%w: Content-Length %d, limit %d bytes", errTooLarge, resp.ContentLength, max)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	if err != nil {
+		return nil, resp.StatusCode, err
+	}
+	if int64(len(b)) > max {
+		return nil, resp.StatusCode, fmt.Errorf("%w: more than %d bytes", errTooLarge, max)
+	}
+	return b, resp.StatusCode, nil
+}

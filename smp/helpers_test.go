@@ -1,0 +1,11 @@
+package smp_test
+
+import (
+	"io"
+
+	"github.com/oots-go/oots/internal/xmltree"
+)
+
+func writeXML(w io.Writer, e *xmltree.Element) error {
+	return xmltree.WriteElement(w, e, xmltree.WriteOptions{})
+}

@@ -1,0 +1,209 @@
+// Package smp implements Service Metadata Publishing, the second step of
+// eDelivery dynamic discovery (the first is BDXL, package bdxl): a server
+// that publishes which document types a participant receives, through which
+// processes and at which access point endpoint with which certificate, and a
+// client that looks this up and checks the answer.
+//
+// Three flavours of the same model are served and read:
+//
+//   - OASIS BDXR SMP 1.0 (namespace http://docs.oasis-open.org/bdxr/ns/SMP/2016/05):
+//     ServiceGroup, SignedServiceMetadata with an enveloped XML signature
+//     (SMP 1.0 §3.3, §3.6), REST paths /{participant} and
+//     /{participant}/services/{documentType} (§4);
+//   - OASIS BDXR SMP 2.0 (namespaces http://docs.oasis-open.org/bdxr/ns/SMP/2/…):
+//     ServiceGroup and ServiceMetadata with the ds:Signature as its last child
+//     (SMP 2.0 §3.5, §3.6), REST paths under /bdxr-smp-2/ (§5);
+//   - the Peppol SMP 1.x flavour (namespaces http://busdox.org/…): the SMP 1.0
+//     structure with busdox identifiers and a WS-Addressing endpoint
+//     reference (Peppol SMP specification 1.x §3).
+//
+// Identifiers travel as "scheme::value", percent-encoded in URL paths
+// (Peppol Policy for use of identifiers §3, SMP 1.0 §4.1). Participant
+// identifiers are compared without regard to case; document type and process
+// identifiers exactly.
+//
+// # How it fits together
+//
+// Server serves a Store (MemoryStore, or SQLStore in the node's database:
+// SQLite or PostgreSQL through package store, component "smp") over HTTP:
+// the SMP read interface, signed with the SMP's key, and a JSON management
+// API under /api/smp/v1/ guarded by a bearer token. Client finds the SMP of a
+// participant by BDXL (or uses a fixed SMP URL), fetches the service
+// metadata, verifies the enveloped signature with the certificate in
+// ds:KeyInfo after validating that certificate against a trust store, checks
+// that the answer is about the participant and document type asked, and
+// returns the endpoint (Client.Resolve). Answers are cached.
+//
+// Not implemented: following SMP Redirect answers (the client refuses them
+// with ErrBadAnswer; the server can publish them), SMP 2.0 signatures of
+// ServiceGroup documents, signatures canonicalized with inclusive C14N (some
+// Peppol SMPs sign that way; such answers are refused with ErrSignature and
+// can still be read unverified with ParseServiceMetadata), and the Peppol SMP
+// client-certificate and SML registration (the SML's own interface).
+package smp
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Flavour is one of the SMP document formats.
+type Flavour string
+
+// The flavours.
+const (
+	OASIS1 Flavour = "oasis-smp-1"
+	OASIS2 Flavour = "oasis-smp-2"
+	Peppol Flavour = "peppol"
+)
+
+// Valid reports whether f is a known flavour.
+func (f Flavour) Valid() bool { return f == OASIS1 || f == OASIS2 || f == Peppol }
+
+// Transport profiles of endpoints (OASIS BDXR, eDelivery AS4, Peppol AS4).
+const (
+	TransportEBMS3AS4 = "bdxr-transport-ebms3-as4-v1p0"
+	TransportPeppolAS4 = "peppol-transport-as4-v2_0"
+)
+
+// Identifier schemes of the Peppol Policy for use of identifiers.
+const (
+	SchemeParticipantISO6523 = "iso6523-actorid-upis"
+	SchemeDocumentBusdox     = "busdox-docid-qns"
+	SchemeProcessCENBII      = "cenbii-procid-ubl"
+)
+
+// ID is an identifier with its scheme: participant, document type or
+// process.
+type ID struct {
+	Scheme string `json:"scheme,omitempty"`
+	Value  string `json:"value"`
+}
+
+// String returns "scheme::value", or the value alone without a scheme.
+func (id ID) String() string {
+	if id.Scheme == "" {
+		return id.Value
+	}
+	return id.Scheme + "::" + id.Value
+}
+
+// ErrIdentifier: an identifier that is empty or cannot be parsed.
+var ErrIdentifier = errors.New("smp: bad identifier")
+
+// ParseID reads "scheme::value" (the first "::" separates them; a string
+// without "::" is a value without scheme).
+func ParseID(s string) (ID, error) {
+	var id ID
+	if scheme, value, ok := strings.Cut(s, "::"); ok {
+		id = ID{Scheme: scheme, Value: value}
+	} else {
+		id = ID{Value: s}
+	}
+	if strings.TrimSpace(id.Value) == "" {
+		return id, fmt.Errorf("%w: %q has an empty value", ErrIdentifier, s)
+	}
+	return id, nil
+}
+
+// participantKey is the identity of a participant: scheme and value without
+// regard to case (Peppol Policy for use of identifiers POLICY 1).
+func participantKey(id ID) string { return strings.ToLower(id.String()) }
+
+// PathSegment returns the identifier percent-encoded for an SMP URL path
+// (SMP 1.0 §4.1: "::" and "#" and "/" encoded).
+func (id ID) PathSegment() string {
+	return strings.ReplaceAll(url.PathEscape(id.String()), ":", "%3A")
+}
+
+// ServiceGroup is the list of document types a participant receives (SMP
+// 1.0 §3.3.1, SMP 2.0 §3.5.1).
+type ServiceGroup struct {
+	Participant   ID   `json:"participant"`
+	DocumentTypes []ID `json:"documentTypes,omitempty"`
+}
+
+// ServiceMetadata is what a participant receives of one document type: the
+// processes and their endpoints, or a redirection to another SMP.
+type ServiceMetadata struct {
+	Participant  ID        `json:"participant"`
+	DocumentType ID        `json:"documentType"`
+	Processes    []Process `json:"processes,omitempty"`
+	Redirect     *Redirect `json:"redirect,omitempty"`
+}
+
+// Process is one process (business collaboration) in which the document
+// type is received, with its endpoints.
+type Process struct {
+	ID        ID         `json:"id"`
+	Endpoints []Endpoint `json:"endpoints"`
+}
+
+// Endpoint is an access point endpoint of a process.
+type Endpoint struct {
+	// TransportProfile is e.g. TransportEBMS3AS4.
+	TransportProfile string `json:"transportProfile"`
+	// URL is where the access point receives messages.
+	URL string `json:"url"`
+	// Certificate is the DER certificate of the receiving access point.
+	Certificate []byte `json:"certificate"`
+	// Description and Contact (SMP 1.0 ServiceDescription and
+	// TechnicalContactUrl; SMP 2.0 Description and Contact).
+	Description string `json:"description,omitempty"`
+	Contact     string `json:"contact,omitempty"`
+	// Activation and Expiration bound when the endpoint is in service;
+	// zero when not given.
+	Activation time.Time `json:"activation,omitzero"`
+	Expiration time.Time `json:"expiration,omitzero"`
+}
+
+// Redirect sends the client to another SMP (SMP 1.0 §3.3.3, SMP 2.0
+// §3.5.2.3).
+type Redirect struct {
+	URL string `json:"url"`
+	// CertificateUID is the SMP 1.0 and Peppol unique identifier of the
+	// other SMP's signing certificate.
+	CertificateUID string `json:"certificateUID,omitempty"`
+}
+
+// Validate checks what the server needs to publish m.
+func (m *ServiceMetadata) Validate() error {
+	if m.Participant.Value == "" || m.DocumentType.Value == "" {
+		return fmt.Errorf("%w: participant and document type are required", ErrIdentifier)
+	}
+	if m.Redirect != nil {
+		if len(m.Processes) != 0 {
+			return errors.New("smp: service metadata has both processes and a redirect")
+		}
+		if _, err := url.Parse(m.Redirect.URL); err != nil || m.Redirect.URL == "" {
+			return fmt.Errorf("smp: redirect URL %q is not a URL", m.Redirect.URL)
+		}
+		return nil
+	}
+	if len(m.Processes) == 0 {
+		return errors.New("smp: service metadata without a process")
+	}
+	for i, p := range m.Processes {
+		if p.ID.Value == "" {
+			return fmt.Errorf("%w: process %d has no identifier", ErrIdentifier, i+1)
+		}
+		if len(p.Endpoints) == 0 {
+			return fmt.Errorf("smp: process %s has no endpoint", p.ID)
+		}
+		for _, e := range p.Endpoints {
+			if e.TransportProfile == "" {
+				return fmt.Errorf("smp: an endpoint of process %s has no transport profile", p.ID)
+			}
+			if u, err := url.Parse(e.URL); err != nil || u.Scheme == "" || u.Host == "" {
+				return fmt.Errorf("smp: endpoint URL %q of process %s is not an absolute URL", e.URL, p.ID)
+			}
+			if len(e.Certificate) == 0 {
+				return fmt.Errorf("smp: the %s endpoint of process %s has no certificate", e.TransportProfile, p.ID)
+			}
+		}
+	}
+	return nil
+}

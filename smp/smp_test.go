@@ -1,0 +1,278 @@
+package smp_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/bdxl"
+	"github.com/oots-go/oots/bdxl/bdxltest"
+	"github.com/oots-go/oots/csdiscovery"
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/smp"
+	"github.com/oots-go/oots/trust"
+)
+
+func get(tb testing.TB, u string) []byte {
+	tb.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		tb.Fatalf("GET %s: %d %s", u, resp.StatusCode, b)
+	}
+	return b
+}
+
+// TestSchemaSMP1 asks xmllint whether our SMP 1.0 documents are valid
+// against the OASIS SMP 1.0 schema (with the W3C XML Signature schema).
+func TestSchemaSMP1(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	f := getFixture(t)
+	hs := f.server(t, f.populated(t, smp.NewMemoryStore()), smp.OASIS1, f.smpCred)
+	dir := t.TempDir()
+	docs := map[string][]byte{
+		"group.xml":    get(t, hs.URL+"/"+participant.PathSegment()),
+		"metadata.xml": get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+docType.PathSegment()),
+	}
+	schema, _ := filepath.Abs("testdata/xsd/smp1/bdx-smp-201605.xsd")
+	for name, b := range docs {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, b, 0o600)
+		out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput()
+		if err != nil {
+			t.Errorf("%s is not valid SMP 1.0: %v\n%s\n%s", name, err, out, b)
+		}
+	}
+	// The schema is not a rubber stamp: an endpoint without a certificate
+	// is refused.
+	bad := bytes.Replace(docs["metadata.xml"], []byte("<Certificate>"), []byte("<Certificat>"), 1)
+	p := filepath.Join(dir, "bad.xml")
+	os.WriteFile(p, bad, 0o600)
+	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err == nil {
+		t.Errorf("xmllint accepted a broken document:\n%s", out)
+	}
+}
+
+// TestForeignPeppol reads service metadata published by another SMP
+// implementation (a Peppol production SMP's answer, kept as test data).
+func TestForeignPeppol(t *testing.T) {
+	b, err := os.ReadFile("testdata/foreign/peppol-netedi-signed-service-metadata.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, fl, err := smp.ParseServiceMetadata(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fl != smp.Peppol || m.Participant.String() != "iso6523-actorid-upis::0088:5026744000002" ||
+		!strings.HasPrefix(m.DocumentType.Value, "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2::CreditNote##") ||
+		len(m.Processes) != 1 || m.Processes[0].ID.String() != "cenbii-procid-ubl::urn:www.cenbii.eu:profile:bii05:ver2.0" {
+		t.Fatalf("got %s %+v", fl, m)
+	}
+	e := m.Processes[0].Endpoints[0]
+	if e.URL != "https://peppol.netedi.com/receive.aspx" || e.TransportProfile != "busdox-transport-as2-ver1p0" ||
+		!e.Expiration.Equal(time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)) || e.Contact != "support@netedi.co.uk" {
+		t.Fatalf("endpoint %+v", e)
+	}
+	// Its signature (RSA-SHA1, SHA-1 digest, no explicit c14n transform) is
+	// not one a client of ours accepts: refused with a reason.
+	_, _, _, err = smp.VerifyServiceMetadata(b, trust.NewStore(), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
+	if !errors.Is(err, smp.ErrSignature) || !strings.Contains(err.Error(), "rsa-sha1") {
+		t.Fatalf("verify: %v", err)
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	f := getFixture(t)
+	for _, fl := range []smp.Flavour{smp.OASIS1, smp.OASIS2, smp.Peppol} {
+		t.Run(string(fl), func(t *testing.T) {
+			m := f.metadata()
+			m.Processes[0].Endpoints[0].Expiration = time.Date(2030, 1, 2, 0, 0, 0, 0, time.UTC)
+			var b bytes.Buffer
+			root := smp.ServiceMetadataElement(m, fl)
+			if err := writeXML(&b, root); err != nil {
+				t.Fatal(err)
+			}
+			got, gf, err := smp.ParseServiceMetadata(b.Bytes())
+			if err != nil || gf != fl {
+				t.Fatalf("%s %v\n%s", gf, err, b.Bytes())
+			}
+			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", m) {
+				t.Errorf("round trip:\n got %+v\nwant %+v", got, m)
+			}
+			g := &smp.ServiceGroup{Participant: participant, DocumentTypes: []smp.ID{docType}}
+			b.Reset()
+			writeXML(&b, smp.ServiceGroupElement(g, fl, func(d smp.ID) string {
+				return "http://smp.example.eu/" + participant.PathSegment() + "/services/" + d.PathSegment()
+			}))
+			gg, gf, err := smp.ParseServiceGroup(b.Bytes())
+			if err != nil || gf != fl || fmt.Sprint(gg) != fmt.Sprint(g) {
+				t.Fatalf("group %s %+v %v\n%s", gf, gg, err, b.Bytes())
+			}
+		})
+	}
+}
+
+const zone = "sml.smp.test.example"
+
+// discoveryNet is the acceptance set-up: a real DNS server (dnsmasq)
+// publishing BDXL records that point at our SMP server over HTTP.
+type discoveryNet struct {
+	dns       string
+	good, bad *httptest.Server // our SMP; one signing with an untrusted key
+}
+
+func name(tb testing.TB, value string) string {
+	tb.Helper()
+	n, err := bdxl.Name(bdxl.Participant{Scheme: smp.SchemeParticipantISO6523, Value: value}, zone)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
+
+func startNet(t *testing.T) (*fixture, *discoveryNet) {
+	f := getFixture(t)
+	store := f.populated(t, smp.NewMemoryStore())
+	// Another registered participant without the document type.
+	other := smp.ID{Scheme: smp.SchemeParticipantISO6523, Value: "0088:other"}
+	store.PutParticipant(context.Background(), other)
+	n := &discoveryNet{
+		good: f.server(t, store, smp.OASIS1, f.smpCred),
+		bad:  f.server(t, f.populated(t, smp.NewMemoryStore()), smp.OASIS1, f.rogue),
+	}
+	down := httptest.NewServer(http.NotFoundHandler())
+	downURL := down.URL
+	down.Close()
+	tamper := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		resp, err := http.Get(n.good.URL + r.URL.EscapedPath())
+		if err != nil {
+			http.Error(w, err.Error(), 502)
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		w.WriteHeader(resp.StatusCode)
+		w.Write(bytes.Replace(b, []byte("https://ap.example.eu/as4"), []byte("https://attacker.example.eu/as4"), 1))
+	}))
+	t.Cleanup(tamper.Close)
+	huge := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<SignedServiceMetadata>"))
+		w.Write(bytes.Repeat([]byte("<x/>"), 1<<19))
+	}))
+	t.Cleanup(huge.Close)
+	rec := func(value, u string) bdxltest.Record {
+		return bdxltest.Record{Name: name(t, value), Order: 100, Preference: 10, Flags: "U", Service: "Meta:SMP", Regexp: "!^.*$!" + u + "!"}
+	}
+	n.dns = bdxltest.Start(t, zone, []bdxltest.Record{
+		rec("0088:5798000000001", n.good.URL),
+		rec("0088:other", n.good.URL),
+		rec("0088:notinsmp", n.good.URL),
+		rec("0088:rogue", n.bad.URL),
+		rec("0088:down", downURL),
+		rec("0088:tampered", tamper.URL),
+		rec("0088:huge", huge.URL),
+		{Name: name(t, "0088:loop"), Order: 100, Preference: 10, Service: "Meta:SMP", Replacement: "l1." + zone},
+		{Name: "l1." + zone, Order: 100, Preference: 10, Service: "Meta:SMP", Replacement: name(t, "0088:loop")},
+	})
+	return f, n
+}
+
+func (n *discoveryNet) client(f *fixture, fl smp.Flavour) *smp.Client {
+	return &smp.Client{
+		BDXL:    &bdxl.Resolver{DNS: &csdiscovery.Client{Server: n.dns}, Zone: zone, AllowHTTP: true},
+		Flavour: fl,
+		Trust:   f.trust,
+		HTTP:    &http.Client{Timeout: 5 * time.Second},
+	}
+}
+
+// TestDiscovery: BDXL in a real DNS server, then our SMP over HTTP, for
+// both OASIS SMP versions and the Peppol flavour.
+func TestDiscovery(t *testing.T) {
+	f, n := startNet(t)
+	ctx := context.Background()
+	for _, fl := range []smp.Flavour{smp.OASIS1, smp.OASIS2} {
+		t.Run(string(fl), func(t *testing.T) {
+			c := n.client(f, fl)
+			tg, err := c.Resolve(ctx, participant, docType, process)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tg.URL != "https://ap.example.eu/as4" || !tg.Certificate.Equal(f.ap.Sign.Cert) || tg.TransportProfile != smp.TransportEBMS3AS4 || !tg.Signer.Equal(f.smpCred.Sign.Cert) {
+				t.Fatalf("target %+v", tg)
+			}
+			if fl == smp.OASIS2 && !strings.Contains(tg.SMP, smp.PathSMP2) {
+				t.Errorf("SMP 2.0 answer from %s", tg.SMP)
+			}
+			// Participant identifiers are case-insensitive.
+			if _, err := c.Resolve(ctx, smp.ID{Scheme: "ISO6523-ACTORID-UPIS", Value: "0088:5798000000001"}, docType, process); err != nil {
+				t.Errorf("upper case: %v", err)
+			}
+			for _, tc := range []struct {
+				value   string
+				doc     smp.ID
+				process smp.ID
+				kind    error
+				also    error
+			}{
+				{"0088:unregistered", docType, process, smp.ErrParticipantUnknown, bdxl.ErrNotRegistered},
+				{"0088:notinsmp", docType, process, smp.ErrParticipantUnknown, nil},
+				{"0088:other", docType, process, smp.ErrDocumentNotRegistered, nil},
+				{"0088:5798000000001", smp.ID{Scheme: "oots-docid-qns", Value: "urn:unknown"}, process, smp.ErrDocumentNotRegistered, nil},
+				{"0088:5798000000001", docType, smp.ID{Scheme: "oots-procid", Value: "urn:other"}, smp.ErrDocumentNotRegistered, nil},
+				{"0088:down", docType, process, smp.ErrUnreachable, nil},
+				{"0088:rogue", docType, process, smp.ErrBadAnswer, smp.ErrUntrusted},
+				{"0088:tampered", docType, process, smp.ErrBadAnswer, smp.ErrSignature},
+				{"0088:huge", docType, process, smp.ErrBadAnswer, nil},
+				{"0088:loop", docType, process, smp.ErrBadAnswer, bdxl.ErrBadRecord},
+			} {
+				p := smp.ID{Scheme: smp.SchemeParticipantISO6523, Value: tc.value}
+				if tc.value == "0088:rogue" || tc.value == "0088:tampered" || tc.value == "0088:huge" {
+					// These SMPs know the fixture's participant only.
+					p = participant
+				}
+				cl := c
+				if p == participant {
+					cl = n.clientFor(t, f, fl, tc.value)
+				}
+				_, err := cl.Resolve(ctx, p, tc.doc, tc.process)
+				if !errors.Is(err, tc.kind) || tc.also != nil && !errors.Is(err, tc.also) {
+					t.Errorf("%s: got %v, want %v / %v", tc.value, err, tc.kind, tc.also)
+					continue
+				}
+				t.Logf("%s: %v", tc.value, err)
+			}
+		})
+	}
+}
+
+// clientFor returns a client whose fixed SMP is the one the BDXL record of
+// value points at, so that the fixture's participant is asked of it.
+func (n *discoveryNet) clientFor(t *testing.T, f *fixture, fl smp.Flavour, value string) *smp.Client {
+	t.Helper()
+	u, err := (&bdxl.Resolver{DNS: &csdiscovery.Client{Server: n.dns}, Zone: zone, AllowHTTP: true}).Lookup(context.Background(), bdxl.Participant{Scheme: smp.SchemeParticipantISO6523, Value: value})
+	if err != nil {
+		if value == "0088:5798000000001" {
+			t.Fatal(err)
+		}
+		return n.client(f, fl)
+	}
+	c := n.client(f, fl)
+	c.BDXL, c.SMP = nil, u.String()
+	return c
+}

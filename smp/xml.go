@@ -1,0 +1,478 @@
+package smp
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/internal/xmltree"
+)
+
+// Namespaces of the three flavours.
+const (
+	NamespaceSMP1 = "http://docs.oasis-open.org/bdxr/ns/SMP/2016/05"
+
+	NamespaceSMP2ServiceGroup    = "http://docs.oasis-open.org/bdxr/ns/SMP/2/ServiceGroup"
+	NamespaceSMP2ServiceMetadata = "http://docs.oasis-open.org/bdxr/ns/SMP/2/ServiceMetadata"
+	NamespaceSMP2Basic           = "http://docs.oasis-open.org/bdxr/ns/SMP/2/BasicComponents"
+	NamespaceSMP2Aggregate       = "http://docs.oasis-open.org/bdxr/ns/SMP/2/AggregateComponents"
+
+	NamespacePeppol            = "http://busdox.org/serviceMetadata/publishing/1.0/"
+	NamespacePeppolIdentifiers = "http://busdox.org/transport/identifiers/1.0/"
+	NamespaceWSAddressing      = "http://www.w3.org/2005/08/addressing"
+)
+
+// ErrBadDocument: an SMP document that does not have the structure of its
+// flavour. Decoding errors wrap it.
+var ErrBadDocument = errors.New("smp: malformed SMP document")
+
+func bad(format string, a ...any) error {
+	return fmt.Errorf("%w: %s", ErrBadDocument, fmt.Sprintf(format, a...))
+}
+
+// ---- encoding ----
+
+// ServiceGroupElement returns the ServiceGroup document of g in flavour f.
+// metadataURL gives the URL of each document type's service metadata (SMP
+// 1.0 and Peppol ServiceMetadataReference href; not used by SMP 2.0).
+func ServiceGroupElement(g *ServiceGroup, f Flavour, metadataURL func(ID) string) *xmltree.Element {
+	switch f {
+	case OASIS2:
+		root := xmltree.NewElement(NamespaceSMP2ServiceGroup, "", "ServiceGroup")
+		root.DeclareNS("", NamespaceSMP2ServiceGroup)
+		root.DeclareNS("cbc", NamespaceSMP2Basic)
+		root.DeclareNS("cac", NamespaceSMP2Aggregate)
+		root.AddElement(NamespaceSMP2Basic, "cbc", "SMPVersionID").SetText("2.0")
+		id2(root, "ParticipantID", g.Participant)
+		for _, d := range g.DocumentTypes {
+			ref := root.AddElement(NamespaceSMP2Aggregate, "cac", "ServiceReference")
+			id2(ref, "ID", d)
+		}
+		return root
+	default:
+		ns, idns, idp := names(f)
+		root := xmltree.NewElement(ns, "", "ServiceGroup")
+		root.DeclareNS("", ns)
+		if idns != ns {
+			root.DeclareNS(idp, idns)
+		}
+		id1(root.AddElement(idns, idp, "ParticipantIdentifier"), g.Participant)
+		coll := root.AddElement(ns, "", "ServiceMetadataReferenceCollection")
+		for _, d := range g.DocumentTypes {
+			coll.AddElement(ns, "", "ServiceMetadataReference").SetAttr("", "", "href", metadataURL(d))
+		}
+		return root
+	}
+}
+
+// names returns the main namespace, the identifier namespace and its prefix
+// of an SMP 1.0-structured flavour.
+func names(f Flavour) (ns, idns, idPrefix string) {
+	if f == Peppol {
+		return NamespacePeppol, NamespacePeppolIdentifiers, "ids"
+	}
+	return NamespaceSMP1, NamespaceSMP1, ""
+}
+
+func id1(e *xmltree.Element, id ID) {
+	if id.Scheme != "" {
+		e.SetAttr("", "", "scheme", id.Scheme)
+	}
+	e.SetText(id.Value)
+}
+
+func id2(parent *xmltree.Element, local string, id ID) {
+	e := parent.AddElement(NamespaceSMP2Basic, "cbc", local)
+	if id.Scheme != "" {
+		e.SetAttr("", "", "schemeID", id.Scheme)
+	}
+	e.SetText(id.Value)
+}
+
+const dateTime = "2006-01-02T15:04:05Z07:00"
+
+// ServiceMetadataElement returns the unsigned service metadata document of
+// m in flavour f: for SMP 1.0 and Peppol a SignedServiceMetadata element
+// holding the ServiceMetadata (the signature is to be appended to it), for
+// SMP 2.0 the ServiceMetadata element itself.
+func ServiceMetadataElement(m *ServiceMetadata, f Flavour) *xmltree.Element {
+	if f == OASIS2 {
+		return serviceMetadata2(m)
+	}
+	ns, idns, idp := names(f)
+	root := xmltree.NewElement(ns, "", "SignedServiceMetadata")
+	root.DeclareNS("", ns)
+	if idns != ns {
+		root.DeclareNS(idp, idns)
+	}
+	if f == Peppol {
+		root.DeclareNS("wsa", NamespaceWSAddressing)
+	}
+	sm := root.AddElement(ns, "", "ServiceMetadata")
+	if m.Redirect != nil {
+		r := sm.AddElement(ns, "", "Redirect")
+		r.SetAttr("", "", "href", m.Redirect.URL)
+		r.AddElement(ns, "", "CertificateUID").SetText(m.Redirect.CertificateUID)
+		return root
+	}
+	si := sm.AddElement(ns, "", "ServiceInformation")
+	id1(si.AddElement(idns, idp, "ParticipantIdentifier"), m.Participant)
+	id1(si.AddElement(idns, idp, "DocumentIdentifier"), m.DocumentType)
+	pl := si.AddElement(ns, "", "ProcessList")
+	for _, p := range m.Processes {
+		pe := pl.AddElement(ns, "", "Process")
+		id1(pe.AddElement(idns, idp, "ProcessIdentifier"), p.ID)
+		el := pe.AddElement(ns, "", "ServiceEndpointList")
+		for _, e := range p.Endpoints {
+			ee := el.AddElement(ns, "", "Endpoint")
+			ee.SetAttr("", "", "transportProfile", e.TransportProfile)
+			if f == Peppol {
+				ee.AddElement(NamespaceWSAddressing, "wsa", "EndpointReference").AddElement(NamespaceWSAddressing, "wsa", "Address").SetText(e.URL)
+				ee.AddElement(ns, "", "RequireBusinessLevelSignature").SetText("false")
+			} else {
+				ee.AddElement(ns, "", "EndpointURI").SetText(e.URL)
+			}
+			if !e.Activation.IsZero() {
+				ee.AddElement(ns, "", "ServiceActivationDate").SetText(e.Activation.UTC().Format(dateTime))
+			}
+			if !e.Expiration.IsZero() {
+				ee.AddElement(ns, "", "ServiceExpirationDate").SetText(e.Expiration.UTC().Format(dateTime))
+			}
+			ee.AddElement(ns, "", "Certificate").SetText(base64.StdEncoding.EncodeToString(e.Certificate))
+			ee.AddElement(ns, "", "ServiceDescription").SetText(e.Description)
+			ee.AddElement(ns, "", "TechnicalContactUrl").SetText(e.Contact)
+		}
+	}
+	return root
+}
+
+func serviceMetadata2(m *ServiceMetadata) *xmltree.Element {
+	root := xmltree.NewElement(NamespaceSMP2ServiceMetadata, "", "ServiceMetadata")
+	root.DeclareNS("", NamespaceSMP2ServiceMetadata)
+	root.DeclareNS("cbc", NamespaceSMP2Basic)
+	root.DeclareNS("cac", NamespaceSMP2Aggregate)
+	root.AddElement(NamespaceSMP2Basic, "cbc", "SMPVersionID").SetText("2.0")
+	id2(root, "ID", m.DocumentType)
+	id2(root, "ParticipantID", m.Participant)
+	if m.Redirect != nil {
+		pm := root.AddElement(NamespaceSMP2Aggregate, "cac", "ProcessMetadata")
+		pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect").AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(m.Redirect.URL)
+		return root
+	}
+	for _, p := range m.Processes {
+		pm := root.AddElement(NamespaceSMP2Aggregate, "cac", "ProcessMetadata")
+		id2(pm.AddElement(NamespaceSMP2Aggregate, "cac", "Process"), "ID", p.ID)
+		for _, e := range p.Endpoints {
+			ee := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Endpoint")
+			ee.AddElement(NamespaceSMP2Basic, "cbc", "TransportProfileID").SetText(e.TransportProfile)
+			if e.Description != "" {
+				ee.AddElement(NamespaceSMP2Basic, "cbc", "Description").SetText(e.Description)
+			}
+			if e.Contact != "" {
+				ee.AddElement(NamespaceSMP2Basic, "cbc", "Contact").SetText(e.Contact)
+			}
+			ee.AddElement(NamespaceSMP2Basic, "cbc", "AddressURI").SetText(e.URL)
+			if !e.Activation.IsZero() {
+				ee.AddElement(NamespaceSMP2Basic, "cbc", "ActivationDate").SetText(e.Activation.UTC().Format(time.DateOnly))
+			}
+			if !e.Expiration.IsZero() {
+				ee.AddElement(NamespaceSMP2Basic, "cbc", "ExpirationDate").SetText(e.Expiration.UTC().Format(time.DateOnly))
+			}
+			c := ee.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
+			c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("encryption")
+			b := c.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
+			b.SetAttr("", "", "mimeCode", "application/base64")
+			b.SetText(base64.StdEncoding.EncodeToString(e.Certificate))
+		}
+	}
+	return root
+}
+
+// ---- decoding ----
+
+// decodeServiceGroup reads a ServiceGroup element of any flavour.
+func decodeServiceGroup(root *xmltree.Element) (*ServiceGroup, Flavour, error) {
+	g := &ServiceGroup{}
+	switch {
+	case root.Is(NamespaceSMP2ServiceGroup, "ServiceGroup"):
+		if err := version2(root); err != nil {
+			return nil, "", err
+		}
+		var err error
+		if g.Participant, err = one2(root, "ParticipantID"); err != nil {
+			return nil, "", err
+		}
+		for _, ref := range root.ChildrenNamed(NamespaceSMP2Aggregate, "ServiceReference") {
+			d, err := one2(ref, "ID")
+			if err != nil {
+				return nil, "", err
+			}
+			g.DocumentTypes = append(g.DocumentTypes, d)
+		}
+		return g, OASIS2, nil
+	case root.Is(NamespaceSMP1, "ServiceGroup"), root.Is(NamespacePeppol, "ServiceGroup"):
+		f := flavourOf(root.Space)
+		ns, idns, _ := names(f)
+		var err error
+		if g.Participant, err = one1(root, idns, "ParticipantIdentifier"); err != nil {
+			return nil, "", err
+		}
+		coll := root.Child(ns, "ServiceMetadataReferenceCollection")
+		if coll == nil {
+			return nil, "", bad("ServiceGroup without ServiceMetadataReferenceCollection")
+		}
+		for _, ref := range coll.ChildrenNamed(ns, "ServiceMetadataReference") {
+			d, err := docFromHref(ref.SelectAttr("", "href"))
+			if err != nil {
+				return nil, "", err
+			}
+			g.DocumentTypes = append(g.DocumentTypes, d)
+		}
+		return g, f, nil
+	}
+	return nil, "", bad("the document element is %s, not an SMP ServiceGroup", root.Name)
+}
+
+func flavourOf(space string) Flavour {
+	if space == NamespacePeppol {
+		return Peppol
+	}
+	return OASIS1
+}
+
+// docFromHref takes the document type identifier from the last path
+// segment of a ServiceMetadataReference href (…/services/{documentType}).
+func docFromHref(href string) (ID, error) {
+	i := strings.LastIndex(href, "/services/")
+	if i < 0 {
+		return ID{}, bad("ServiceMetadataReference href %q has no /services/ segment", href)
+	}
+	seg := href[i+len("/services/"):]
+	s, err := unescapeSegment(seg)
+	if err != nil {
+		return ID{}, bad("ServiceMetadataReference href %q: %v", href, err)
+	}
+	id, err := ParseID(s)
+	if err != nil {
+		return ID{}, bad("ServiceMetadataReference href %q: %v", href, err)
+	}
+	return id, nil
+}
+
+func version2(root *xmltree.Element) error {
+	v := root.Child(NamespaceSMP2Basic, "SMPVersionID")
+	if v == nil || strings.TrimSpace(v.Text()) != "2.0" {
+		return bad("%s without SMPVersionID 2.0", root.Local)
+	}
+	return nil
+}
+
+// one1 reads the single identifier element local (SMP 1.0 form: a scheme
+// attribute and the value as text).
+func one1(parent *xmltree.Element, ns, local string) (ID, error) {
+	es := parent.ChildrenNamed(ns, local)
+	if len(es) != 1 {
+		return ID{}, bad("%s has %d %s elements (one expected)", parent.Local, len(es), local)
+	}
+	id := ID{Scheme: strings.TrimSpace(es[0].SelectAttr("", "scheme")), Value: strings.TrimSpace(es[0].Text())}
+	if id.Value == "" {
+		return ID{}, bad("%s is empty", local)
+	}
+	return id, nil
+}
+
+// one2 reads the single cbc identifier element local (schemeID attribute).
+func one2(parent *xmltree.Element, local string) (ID, error) {
+	es := parent.ChildrenNamed(NamespaceSMP2Basic, local)
+	if len(es) != 1 {
+		return ID{}, bad("%s has %d cbc:%s elements (one expected)", parent.Local, len(es), local)
+	}
+	id := ID{Scheme: strings.TrimSpace(es[0].SelectAttr("", "schemeID")), Value: strings.TrimSpace(es[0].Text())}
+	if id.Value == "" {
+		return ID{}, bad("cbc:%s is empty", local)
+	}
+	return id, nil
+}
+
+func text(parent *xmltree.Element, ns, local string) string {
+	if e := parent.Child(ns, local); e != nil {
+		return strings.TrimSpace(e.Text())
+	}
+	return ""
+}
+
+func decodeCert(s string) ([]byte, error) {
+	s = strings.Join(strings.Fields(s), "")
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) == 0 {
+		return nil, bad("certificate is not base64")
+	}
+	return b, nil
+}
+
+func decodeTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", time.DateOnly, "2006-01-02Z07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, bad("date %q is not an xs:dateTime or xs:date", s)
+}
+
+// decodeServiceMetadata reads service metadata of any flavour: an SMP 1.0
+// or Peppol SignedServiceMetadata or ServiceMetadata element, or an SMP 2.0
+// ServiceMetadata element. Signatures are ignored: the caller verifies
+// first and passes the verified element.
+func decodeServiceMetadata(root *xmltree.Element) (*ServiceMetadata, Flavour, error) {
+	if root.Is(NamespaceSMP2ServiceMetadata, "ServiceMetadata") {
+		m, err := decodeServiceMetadata2(root)
+		return m, OASIS2, err
+	}
+	var sm *xmltree.Element
+	switch {
+	case root.Is(NamespaceSMP1, "SignedServiceMetadata"), root.Is(NamespacePeppol, "SignedServiceMetadata"):
+		if sm = root.Child(root.Space, "ServiceMetadata"); sm == nil {
+			return nil, "", bad("SignedServiceMetadata without ServiceMetadata")
+		}
+	case root.Is(NamespaceSMP1, "ServiceMetadata"), root.Is(NamespacePeppol, "ServiceMetadata"):
+		sm = root
+	default:
+		return nil, "", bad("the document element is %s, not SMP service metadata", root.Name)
+	}
+	f := flavourOf(root.Space)
+	ns, idns, _ := names(f)
+	m := &ServiceMetadata{}
+	if r := sm.Child(ns, "Redirect"); r != nil {
+		m.Redirect = &Redirect{URL: r.SelectAttr("", "href"), CertificateUID: text(r, ns, "CertificateUID")}
+		return m, f, nil
+	}
+	si := sm.Child(ns, "ServiceInformation")
+	if si == nil {
+		return nil, "", bad("ServiceMetadata has neither ServiceInformation nor Redirect")
+	}
+	var err error
+	if m.Participant, err = one1(si, idns, "ParticipantIdentifier"); err != nil {
+		return nil, "", err
+	}
+	if m.DocumentType, err = one1(si, idns, "DocumentIdentifier"); err != nil {
+		return nil, "", err
+	}
+	pl := si.Child(ns, "ProcessList")
+	if pl == nil {
+		return nil, "", bad("ServiceInformation without ProcessList")
+	}
+	for _, pe := range pl.ChildrenNamed(ns, "Process") {
+		var p Process
+		if p.ID, err = one1(pe, idns, "ProcessIdentifier"); err != nil {
+			return nil, "", err
+		}
+		el := pe.Child(ns, "ServiceEndpointList")
+		if el == nil {
+			return nil, "", bad("process %s without ServiceEndpointList", p.ID)
+		}
+		for _, ee := range el.ChildrenNamed(ns, "Endpoint") {
+			e := Endpoint{TransportProfile: strings.TrimSpace(ee.SelectAttr("", "transportProfile"))}
+			if f == Peppol {
+				if er := ee.Child(NamespaceWSAddressing, "EndpointReference"); er != nil {
+					e.URL = text(er, NamespaceWSAddressing, "Address")
+				}
+			} else {
+				e.URL = text(ee, ns, "EndpointURI")
+			}
+			if e.URL == "" {
+				return nil, "", bad("an endpoint of process %s has no address", p.ID)
+			}
+			if e.Certificate, err = decodeCert(text(ee, ns, "Certificate")); err != nil {
+				return nil, "", fmt.Errorf("endpoint %s: %w", e.URL, err)
+			}
+			if e.Activation, err = decodeTime(text(ee, ns, "ServiceActivationDate")); err != nil {
+				return nil, "", err
+			}
+			if e.Expiration, err = decodeTime(text(ee, ns, "ServiceExpirationDate")); err != nil {
+				return nil, "", err
+			}
+			e.Description = text(ee, ns, "ServiceDescription")
+			e.Contact = text(ee, ns, "TechnicalContactUrl")
+			p.Endpoints = append(p.Endpoints, e)
+		}
+		m.Processes = append(m.Processes, p)
+	}
+	return m, f, nil
+}
+
+func decodeServiceMetadata2(root *xmltree.Element) (*ServiceMetadata, error) {
+	if err := version2(root); err != nil {
+		return nil, err
+	}
+	m := &ServiceMetadata{}
+	var err error
+	if m.DocumentType, err = one2(root, "ID"); err != nil {
+		return nil, err
+	}
+	if m.Participant, err = one2(root, "ParticipantID"); err != nil {
+		return nil, err
+	}
+	pms := root.ChildrenNamed(NamespaceSMP2Aggregate, "ProcessMetadata")
+	if len(pms) == 0 {
+		return nil, bad("ServiceMetadata without ProcessMetadata")
+	}
+	for _, pm := range pms {
+		if r := pm.Child(NamespaceSMP2Aggregate, "Redirect"); r != nil {
+			m.Redirect = &Redirect{URL: text(r, NamespaceSMP2Basic, "PublisherURI")}
+			continue
+		}
+		var eps []Endpoint
+		for _, ee := range pm.ChildrenNamed(NamespaceSMP2Aggregate, "Endpoint") {
+			e := Endpoint{
+				TransportProfile: text(ee, NamespaceSMP2Basic, "TransportProfileID"),
+				URL:              text(ee, NamespaceSMP2Basic, "AddressURI"),
+				Description:      text(ee, NamespaceSMP2Basic, "Description"),
+				Contact:          text(ee, NamespaceSMP2Basic, "Contact"),
+			}
+			if e.URL == "" {
+				return nil, bad("an endpoint (%s) has no cbc:AddressURI", e.TransportProfile)
+			}
+			if e.Activation, err = decodeTime(text(ee, NamespaceSMP2Basic, "ActivationDate")); err != nil {
+				return nil, err
+			}
+			if e.Expiration, err = decodeTime(text(ee, NamespaceSMP2Basic, "ExpirationDate")); err != nil {
+				return nil, err
+			}
+			// The first certificate for encryption, else the first one.
+			certs := ee.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate")
+			if len(certs) == 0 {
+				return nil, bad("endpoint %s has no cac:Certificate", e.URL)
+			}
+			pick := certs[0]
+			for _, c := range certs {
+				if strings.EqualFold(text(c, NamespaceSMP2Basic, "TypeCode"), "encryption") {
+					pick = c
+					break
+				}
+			}
+			if e.Certificate, err = decodeCert(text(pick, NamespaceSMP2Basic, "ContentBinaryObject")); err != nil {
+				return nil, fmt.Errorf("endpoint %s: %w", e.URL, err)
+			}
+			eps = append(eps, e)
+		}
+		procs := pm.ChildrenNamed(NamespaceSMP2Aggregate, "Process")
+		if len(procs) == 0 {
+			// No process: the endpoints serve any process of the
+			// document type (SMP 2.0 §3.5.2.1, Process 0..n).
+			m.Processes = append(m.Processes, Process{Endpoints: eps})
+		}
+		for _, pe := range procs {
+			id, err := one2(pe, "ID")
+			if err != nil {
+				return nil, err
+			}
+			m.Processes = append(m.Processes, Process{ID: id, Endpoints: eps})
+		}
+	}
+	return m, nil
+}
