@@ -107,7 +107,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// mode loses no committed transaction when the process dies (only on
 		// power loss); IMMEDIATE transactions take the write lock at BEGIN,
 		// so two transactions never deadlock upgrading a read lock.
-		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
 		db, err := sql.Open("sqlite", "file:"+file+q)
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)

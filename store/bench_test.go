@@ -1,0 +1,72 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/internal/pgtest"
+	"github.com/oots-go/oots/store"
+)
+
+// BenchmarkMessageCycle measures the store's share of one message: enqueue,
+// claim, finish with a receipt (sender) and receive (receiver), by 8
+// concurrent workers.
+//
+//	go test ./store -run '^$' -bench MessageCycle -benchtime 5000x
+func BenchmarkMessageCycle(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchCycle(b, b.TempDir()+"/oots.db") })
+	b.Run("postgres", func(b *testing.B) { benchCycle(b, pgtest.Start(b).NewDatabase(b)) })
+}
+
+func benchCycle(b *testing.B, dsn string) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	body := make([]byte, 2048)
+	receipt := make([]byte, 4096)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := fmt.Sprint("w", w)
+			for {
+				i := next.Add(1)
+				if i > int64(b.N) {
+					return
+				}
+				id := fmt.Sprint("m", i)
+				now := time.Now()
+				if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: id, ClientKey: "k" + id, Leg: "l", Partner: "P", Body: body, Created: now}); err != nil {
+					b.Error(err)
+					return
+				}
+				got, err := db.ClaimOutbound(ctx, owner, now, time.Minute, 1)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				for _, m := range got {
+					if err := db.FinishOutbound(ctx, m.ID, owner, store.Result{State: store.OutDelivered, Receipt: receipt, Timestamp: now}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+				if _, err := db.Receive(ctx, &store.Inbound{MessageID: "in-" + id, Partner: "P", Leg: "l", Header: body[:512], Body: body, Received: now}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
