@@ -65,7 +65,7 @@ func (f Flavour) Valid() bool { return f == OASIS1 || f == OASIS2 || f == Peppol
 
 // Transport profiles of endpoints (OASIS BDXR, eDelivery AS4, Peppol AS4).
 const (
-	TransportEBMS3AS4 = "bdxr-transport-ebms3-as4-v1p0"
+	TransportEBMS3AS4  = "bdxr-transport-ebms3-as4-v1p0"
 	TransportPeppolAS4 = "peppol-transport-as4-v2_0"
 )
 
