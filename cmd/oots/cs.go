@@ -50,6 +50,7 @@ func runCS(ctx context.Context, env *Env, args []string) int {
 	certFile := fl.String("cert", "", "PEM certificate chain of the signing key, signing certificate first")
 	trustOut := fl.String("trust-out", "", "without -key: write the generated test CA certificate to this file")
 	lcm := fl.Bool("lcm", false, "serve the LCM binding at /lcm (unauthenticated: for test set-ups)")
+	cacheFor := fl.Duration("answer-cache", time.Minute, "how long a signed answer is reused for the same query and registry content (negative: off)")
 	tolerate := fl.Bool("tolerate-2.0-content", false, "accept the content of Commission 2.0 answers that the TDD 1.0 rules refuse (procedure codes, acceptance SR URIs)")
 	fl.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: oots cs serve [-addr HOST:PORT] [-data DIR] [-demo] [-db DSN] [-key K.pem -cert C.pem | -trust-out CA.pem] [-lcm]")
@@ -107,7 +108,7 @@ func runCS(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	mux, err := csMux(reg, signer, log, *lcm)
+	mux, err := csMux(reg, signer, log, *lcm, *cacheFor)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -140,12 +141,12 @@ var commission20Rules = []string{
 }
 
 // csMux routes the Common Services of one instance.
-func csMux(reg *csregistry.Registry, signer *csrest.Signer, log *slog.Logger, lcm bool) (*http.ServeMux, error) {
-	ebh, err := eb.NewHandler(eb.Config{Registry: reg, Signer: signer, Logger: log})
+func csMux(reg *csregistry.Registry, signer *csrest.Signer, log *slog.Logger, lcm bool, cacheFor time.Duration) (*http.ServeMux, error) {
+	ebh, err := eb.NewHandler(eb.Config{Registry: reg, Signer: signer, Logger: log, CacheFor: cacheFor})
 	if err != nil {
 		return nil, err
 	}
-	dsdh, err := dsd.NewHandler(dsd.Config{Registry: reg, Signer: signer, Logger: log})
+	dsdh, err := dsd.NewHandler(dsd.Config{Registry: reg, Signer: signer, Logger: log, CacheFor: cacheFor})
 	if err != nil {
 		return nil, err
 	}

@@ -22,21 +22,26 @@ import (
 // queries per second and p99 latency of an Evidence Broker query and a DSD
 // query on the demo data set, with the registry in SQLite and in PostgreSQL,
 // beside a bare net/http handler that writes the same EB answer as the
-// ceiling. Run: go test ./cmd/oots -run XXX -bench CSLoad -benchtime 1x
+// ceiling; with the answer cache (repeated identical queries, the default)
+// and without it (every answer built and signed). Run: go test ./cmd/oots -run XXX -bench CSLoad -benchtime 1x
 func BenchmarkCSLoad(b *testing.B) {
 	wrk := testenv.Tool(b, "wrk")
+	sqlite := func(b *testing.B) string { return filepath.Join(b.TempDir(), "oots.db") }
+	postgres := func(b *testing.B) string { return pgtest.Start(b).NewDatabase(b) }
 	backends := []struct {
-		name string
-		dsn  func(b *testing.B) string
+		name, cache string
+		dsn         func(b *testing.B) string
 	}{
-		{"sqlite", func(b *testing.B) string { return filepath.Join(b.TempDir(), "oots.db") }},
-		{"postgres", func(b *testing.B) string { return pgtest.Start(b).NewDatabase(b) }},
+		{"sqlite", "1m", sqlite},
+		{"postgres", "1m", postgres},
+		{"sqlite-uncached", "-1s", sqlite},
+		{"postgres-uncached", "-1s", postgres},
 	}
 	ebQuery := "/eb/rest/search?" + url.Values{"queryId": {"urn:fdc:oots:eb:ebxml-regrep:queries:requirements-by-procedure-and-jurisdiction"}, "procedure-id": {"R1"}, "country-code": {"DE"}}.Encode()
 	var ebAnswer []byte
 	for _, be := range backends {
 		b.Run(be.name, func(b *testing.B) {
-			base, _ := startCSB(b, "-db", be.dsn(b))
+			base, _ := startCSB(b, "-db", be.dsn(b), "-answer-cache", be.cache)
 			dsdQuery := "/dsd/rest/search?" + url.Values{"queryId": {"urn:fdc:oots:dsd:ebxml-regrep:queries:dataservices-by-evidencetype-and-jurisdiction"},
 				"evidence-type-classification": {demoClassification(b, base)}, "country-code": {"FR"}}.Encode()
 			if ebAnswer == nil {

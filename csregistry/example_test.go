@@ -1,0 +1,28 @@
+package csregistry_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/oots-go/oots/csregistry"
+)
+
+// Example loads the demo data set into a registry kept in memory and looks a
+// requirement up.
+func Example() {
+	ctx := context.Background()
+	r, err := csregistry.Open(ctx, csregistry.Config{})
+	if err != nil {
+		panic(err)
+	}
+	if err := r.LoadDemo(ctx); err != nil {
+		panic(err)
+	}
+	s := r.Snapshot()
+	fmt.Println(len(s.Requirements()), "requirements,", len(s.AllDataServices()), "data services")
+	rq := s.Requirements()[0]
+	fmt.Println(rq.Requirement.Name[0].Value, "in", len(rq.Frameworks), "jurisdictions")
+	// Output:
+	// 3 requirements, 12 data services
+	// Proof of birth in 4 jurisdictions
+}

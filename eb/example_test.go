@@ -1,0 +1,47 @@
+package eb_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+
+	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/eb"
+	"github.com/oots-go/oots/edm"
+)
+
+// Example serves the demo data set and asks for the requirements of
+// procedure R1 in Finland, in the 2.0 form. (A real deployment signs every
+// answer: set Config.Signer.)
+func Example() {
+	reg, err := csregistry.Open(context.Background(), csregistry.Config{})
+	if err != nil {
+		panic(err)
+	}
+	if err := reg.LoadDemo(context.Background()); err != nil {
+		panic(err)
+	}
+	h, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true})
+	if err != nil {
+		panic(err)
+	}
+	q := url.Values{"queryId": {eb.QueryRequirements}, "procedure-id": {"R1"}, "country-code": {"FI"}}
+	req := httptest.NewRequest(http.MethodGet, "/eb/rest/search?"+q.Encode(), nil)
+	req.Header.Set("Accept-Version", "oots-cs:v2.0")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+
+	m, _, err := edm.ParseBytes(rec.Body.Bytes())
+	if err != nil {
+		panic(err)
+	}
+	answer := m.(*edm.ServiceResponse)
+	r := answer.Requirements()[0]
+	fmt.Println(rec.Code, answer.Kind(), answer.Version())
+	fmt.Println(r.Name[0].Value, "-", r.ReferenceFramework[0].Jurisdiction.AdminUnitLevel1)
+	// Output:
+	// 200 EB-REQ oots-cs:v2.0
+	// Proof of birth - FI
+}
