@@ -69,6 +69,9 @@ func TestCapturedContent(t *testing.T) {
 	if diff := cmp.Diff(want, cstest.Content(t, b)); diff != "" {
 		t.Errorf("registry content differs from the capture (-capture +ours):\n%s", diff)
 	}
+	if diff := cmp.Diff(cstest.RuleCounts(t, cstest.Capture(t, "dsd_data_services_fi.xml")), cstest.RuleCounts(t, b)); diff != "" {
+		t.Errorf("the 1.0 rules judge our 2.0 answer differently from the capture (-capture +ours):\n%s", diff)
+	}
 }
 
 // tddRegistry loads the TDD 1.0 DSD submission: one data service (birth

@@ -83,6 +83,9 @@ func TestCapturedContent(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("registry content differs from the capture (-capture +ours):\n%.3000s", diff)
 			}
+			if diff := cmp.Diff(cstest.RuleCounts(t, cstest.Capture(t, c.capture)), cstest.RuleCounts(t, b)); diff != "" {
+				t.Errorf("the 1.0 rules judge our 2.0 answer differently from the capture (-capture +ours):\n%s", diff)
+			}
 			m, _, err := edm.ParseBytes(b)
 			if err != nil {
 				t.Fatal(err)

@@ -239,3 +239,31 @@ func DemoRegistry(tb testing.TB) *csregistry.Registry {
 	}
 	return r
 }
+
+// RuleCounts runs the official TDD 1.0 rules of the answer's kind through our
+// engine and counts the error and fatal findings per rule id. The 2.0
+// answers of the Commission's services fail some 1.0 rules; ours must fail
+// the same ones, the same number of times (the captured answers are the
+// reference shape of 2.0 answers).
+func RuleCounts(tb testing.TB, body []byte) map[string]int {
+	tb.Helper()
+	m, _, err := edm.ParseBytes(body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rs, err := schematron.ForKind(string(m.Kind()), string(edm.CSv1))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	doc, err := xmltree.ParseBytes(body, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	counts := map[string]int{}
+	for _, f := range rs.Validate(doc) {
+		if f.Flag == check.Error || f.Flag == check.Fatal {
+			counts[f.Rule]++
+		}
+	}
+	return counts
+}
