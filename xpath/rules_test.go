@@ -276,6 +276,9 @@ func recordSaxon(t *testing.T, schs []string, samples map[string]string) {
 			t.Fatalf("expected one compiled stylesheet in the cache, found %d", len(xsls))
 		}
 		out := filepath.Join(dir, "out", rule)
+		if err := os.MkdirAll(out, 0o755); err != nil {
+			t.Fatal(err)
+		}
 		if b, err := exec.Command("java", "-cp", jar, "net.sf.saxon.Transform", "-s:"+in, "-xsl:"+xsls[0], "-o:"+out+"/").CombinedOutput(); err != nil {
 			t.Fatalf("saxon %s: %v\n%s", rule, err, b)
 		}
