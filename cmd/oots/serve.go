@@ -32,9 +32,10 @@ import (
 // paths are relative to the file. Every field, with its default:
 //
 //	listen: 127.0.0.1:8080         # address of the HTTP(S) server
-//	tls:                           # omitted: plain HTTP (behind a TLS proxy)
-//	  certificate: tls.cert.pem
+//	tls:                           # omitted: plain HTTP (behind a TLS proxy) and system roots
+//	  certificate: tls.cert.pem    # server certificate and key of the listener; omitted: plain HTTP
 //	  key: tls.key.pem
+//	  partnerCAs: [ca.pem]         # roots for the partners' https endpoints and the webhook; default: system roots
 //	dataDir: data                  # SQLite database (oots.db) and spilled attachments
 //	database: ""                   # postgres://user@host/db for PostgreSQL; "" is SQLite in dataDir
 //	pmode: pmode.yaml              # YAML P-Modes (as4/pmode) or a Domibus PMode XML file
@@ -64,8 +65,9 @@ import (
 type serveConfig struct {
 	Listen string `yaml:"listen"`
 	TLS    *struct {
-		Certificate string `yaml:"certificate"`
-		Key         string `yaml:"key"`
+		Certificate string   `yaml:"certificate"`
+		Key         string   `yaml:"key"`
+		PartnerCAs  []string `yaml:"partnerCAs"`
 	} `yaml:"tls"`
 	DataDir  string `yaml:"dataDir"`
 	Database string `yaml:"database"`
@@ -164,8 +166,8 @@ func (c *serveConfig) Validate() error {
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		return bad("listen", "%q is not host:port", c.Listen)
 	}
-	if c.TLS != nil && (c.TLS.Certificate == "" || c.TLS.Key == "") {
-		return bad("tls", "certificate and key are both required")
+	if c.TLS != nil && (c.TLS.Certificate == "") != (c.TLS.Key == "") {
+		return bad("tls.key", "tls.certificate and tls.key go together")
 	}
 	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") && !strings.HasPrefix(c.Database, "sqlite:") {
 		return bad("database", "a postgres:// URL, sqlite:FILE, or empty for SQLite in dataDir")
@@ -327,9 +329,22 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 		}
 		cfg.Webhook = &ap.Webhook{URL: c.Webhook.URL, Secret: []byte(secret)}
 	}
+	tlsClient := &tls.Config{MinVersion: tls.VersionTLS12}
+	if c.TLS != nil && len(c.TLS.PartnerCAs) > 0 {
+		tlsClient.RootCAs = x509.NewCertPool()
+		for i, f := range c.TLS.PartnerCAs {
+			b, err := os.ReadFile(c.path(f))
+			if err != nil {
+				return nil, fmt.Errorf("tls.partnerCAs[%d]: %w", i, err)
+			}
+			if !tlsClient.RootCAs.AppendCertsFromPEM(b) {
+				return nil, fmt.Errorf("tls.partnerCAs[%d]: %s holds no PEM certificate", i, f)
+			}
+		}
+	}
 	cfg.Client = &http.Client{Timeout: c.ClientTimeout, Transport: &http.Transport{
 		Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
-		TLSClientConfig: &tls.Config{MinVersion: tls.VersionTLS12}}}
+		TLSClientConfig: tlsClient}}
 	return cfg, nil
 }
 
@@ -390,7 +405,8 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	srv := &http.Server{Handler: node.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-	if c.TLS != nil {
+	serveTLS := c.TLS != nil && c.TLS.Certificate != ""
+	if serveTLS {
 		cert, err := tls.LoadX509KeyPair(c.path(c.TLS.Certificate), c.path(c.TLS.Key))
 		if err != nil {
 			return fail("tls: %v", err)
@@ -399,7 +415,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	logger.Info("oots serve started", slog.String("listen", ln.Addr().String()), slog.String("self", ncfg.PMode.Self),
-		slog.String("store", string(db.Dialect())), slog.Bool("tls", c.TLS != nil), slog.String("version", Version))
+		slog.String("store", string(db.Dialect())), slog.Bool("tls", serveTLS), slog.String("version", Version))
 	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
 	runCtx, cancelRun := context.WithCancel(ctx)
