@@ -124,3 +124,33 @@ func TestCSServeUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestCSServeAnswersValidate: the answers of "oots cs serve" (1.x form, demo
+// data) pass "oots validate" (structure, code lists and the official rule
+// files).
+func TestCSServeAnswersValidate(t *testing.T) {
+	base, _ := startCS(t)
+	dir := t.TempDir()
+	get := func(name, query string) string {
+		resp, err := http.Get(base + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	files := []string{
+		get("eb-req.xml", "/eb/rest/search?queryId=urn:fdc:oots:eb:ebxml-regrep:queries:requirements-by-procedure-and-jurisdiction&procedure-id=T2&country-code=FI"),
+		get("eb-err.xml", "/eb/rest/search?queryId=urn:fdc:oots:eb:ebxml-regrep:queries:requirements-by-procedure-and-jurisdiction&procedure-id=T2&country-code=IS"),
+		get("dsd-err.xml", "/dsd/rest/search?queryId=urn:fdc:oots:dsd:ebxml-regrep:queries:dataservices-by-evidencetype-and-jurisdiction&evidence-type-classification=https://sr.oots.tech.europa.eu/evidencetypeclassifications/FI/00000000-0000-4000-8000-000000000000&country-code=FI"),
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main(context.Background(), &Env{Stdout: &stdout, Stderr: &stderr, Getenv: os.Getenv}, append([]string{"validate"}, files...)); code != 0 {
+		t.Errorf("oots validate: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
