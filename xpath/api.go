@@ -44,7 +44,14 @@ func (e *Expr) Evaluate(ctx *Context) (res Sequence, err error) {
 		for i, name := range e.extVars {
 			v, ok := ctx.Variables[name]
 			if !ok {
-				return nil, dynErr(codeCtxAbsent, "variable $%s has no value", name)
+				if ctx.Lookup == nil {
+					return nil, dynErr(codeCtxAbsent, "variable $%s has no value", name)
+				}
+				if c.pending == nil {
+					c.pending = make([]bool, len(e.extVars))
+				}
+				c.pending[i] = true
+				c.lookup = ctx.Lookup
 			}
 			c.ext[i] = v
 		}

@@ -1,6 +1,8 @@
 package xpath
 
 import (
+	"errors"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -18,6 +20,8 @@ type evalCtx struct {
 	current   Item       // the context item of the whole expression (XSLT current())
 	vars      []Sequence // range variables of for/some/every
 	ext       []Sequence // external variables, by Expr.extVars index
+	pending   []bool     // ext[i] is still to be obtained from lookup
+	lookup    func(name string) (Sequence, error)
 	nowFn     func() time.Time
 	now       time.Time
 	hasNow    bool
@@ -89,6 +93,17 @@ type varRef struct {
 
 func (e *varRef) eval(c *evalCtx) (Sequence, error) {
 	if e.external {
+		if c.pending != nil && c.pending[e.slot] {
+			v, err := c.lookup(e.name)
+			if err != nil {
+				var xe *Error
+				if errors.As(err, &xe) {
+					return nil, err
+				}
+				return nil, &Error{Code: codeCtxAbsent, Pos: -1, Message: fmt.Sprintf("variable $%s: %v", e.name, err), Err: err}
+			}
+			c.ext[e.slot], c.pending[e.slot] = v, false
+		}
 		return c.ext[e.slot], nil
 	}
 	return c.vars[e.slot], nil

@@ -599,9 +599,28 @@ func TestEvaluateHelpers(t *testing.T) {
 	if !errors.Is(err, ErrDynamic) {
 		t.Errorf("missing variable: %v", err)
 	}
+	var xe *Error
+	// Lookup supplies missing variables lazily, once, and only when used.
+	lookups := 0
+	lazy := MustCompile("if (true()) then $a else $b", &StaticContext{Variables: []string{"a", "b"}})
+	s, err = lazy.EvaluateString(&Context{Lookup: func(name string) (Sequence, error) {
+		lookups++
+		if name == "b" {
+			return nil, errors.New("b fails")
+		}
+		return Sequence{String(name)}, nil
+	}})
+	if err != nil || s != "a" || lookups != 1 {
+		t.Errorf("lazy variables: %q, %v, %d lookups", s, err, lookups)
+	}
+	_, err = MustCompile("$b", &StaticContext{Variables: []string{"b"}}).Evaluate(&Context{Lookup: func(string) (Sequence, error) {
+		return nil, dynErr(codeType, "b fails")
+	}})
+	if !errors.As(err, &xe) || xe.Code != codeType {
+		t.Errorf("failing lookup: %v", err)
+	}
 	// An absent context item.
 	_, err = MustCompile("a", sc).Evaluate(nil)
-	var xe *Error
 	if !errors.As(err, &xe) || xe.Code != "XPDY0002" {
 		t.Errorf("absent context: %v", err)
 	}

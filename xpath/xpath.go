@@ -104,8 +104,14 @@ type Context struct {
 	// Position and Size are the context position and size, 1-based; 0 means 1.
 	Position, Size int
 	// Variables holds the values of the variables named in the
-	// StaticContext. A variable missing here is the dynamic error XPDY0002.
+	// StaticContext.
 	Variables map[string]Sequence
+	// Lookup, when not nil, is called the first time the evaluation uses a
+	// variable of the StaticContext that Variables does not hold, so that
+	// an engine can evaluate sch:let lazily, as XSLT does: a let whose
+	// value is never used raises no error. Without Lookup (or when Lookup
+	// fails) a missing variable is the dynamic error XPDY0002.
+	Lookup func(name string) (Sequence, error)
 	// Now returns the current dateTime for current-dateTime(),
 	// current-date() and current-time(); nil means time.Now. It is called
 	// at most once per evaluation, so the value is stable within it (F&O §16.3).
