@@ -406,6 +406,24 @@ func (n Node) writePath(b *strings.Builder) {
 	}
 }
 
+// Compare orders nodes in document order (XDM §2.4): -1 when n comes
+// before m, 0 when they are the same node, 1 when n comes after m. An
+// element precedes its attributes, which precede its children. Nodes of
+// different documents are ordered by the creation of their Documents.
+func (n Node) Compare(m Node) int {
+	switch {
+	case n == m:
+		return 0
+	case n.r == nil:
+		return -1
+	case m.r == nil:
+		return 1
+	case before(n, m):
+		return -1
+	}
+	return 1
+}
+
 // before reports whether a precedes b in document order (documents ordered by
 // creation).
 func before(a, b Node) bool {

@@ -34,6 +34,9 @@ func TestDocumentModel(t *testing.T) {
 		attrs[1].Name().Space != "urn:s" || attrs[0].StringValue() != "1" || attrs[0].Parent() != n || attrs[0].Element() != n.Element() {
 		t.Errorf("attributes: %v", attrs)
 	}
+	if root.Compare(n) != -1 || n.Compare(attrs[0]) != -1 || attrs[1].Compare(attrs[0]) != 1 || n.Compare(n) != 0 {
+		t.Error("Compare does not follow document order")
+	}
 	pi, _ := MustCompile("//processing-instruction()", sc).Nodes(&Context{Item: root})
 	if len(pi) != 1 || pi[0].Name().Local != "app" || pi[0].StringValue() != "data" || pi[0].QName() != "app" {
 		t.Errorf("processing instruction: %v", pi)
