@@ -1,0 +1,277 @@
+package smp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/smp"
+)
+
+func call(tb testing.TB, method, u, token string, body any) (int, string) {
+	tb.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, u, r)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestManagementAPI publishes through the REST API and reads the result
+// through the SMP interface with our client.
+func TestManagementAPI(t *testing.T) {
+	f := getFixture(t)
+	hs := f.server(t, smp.NewMemoryStore(), smp.OASIS1, f.smpCred)
+	api := hs.URL + smp.PathAPI + "participants"
+	pu := api + "/" + participant.PathSegment()
+	mu := pu + "/services/" + docType.PathSegment()
+	if st, _ := call(t, "PUT", pu, "", nil); st != http.StatusUnauthorized {
+		t.Fatalf("without token: %d", st)
+	}
+	if st, _ := call(t, "PUT", pu, "wrong", nil); st != http.StatusUnauthorized {
+		t.Fatalf("wrong token: %d", st)
+	}
+	if st, body := call(t, "PUT", mu, "secret", f.metadata()); st != http.StatusNotFound || !strings.Contains(body, "create it first") {
+		t.Fatalf("metadata before participant: %d %s", st, body)
+	}
+	if st, body := call(t, "PUT", pu, "secret", nil); st != http.StatusNoContent {
+		t.Fatalf("put participant: %d %s", st, body)
+	}
+	bad := f.metadata()
+	bad.Processes[0].Endpoints[0].Certificate = []byte("not a certificate")
+	if st, body := call(t, "PUT", mu, "secret", bad); st != http.StatusBadRequest || !strings.Contains(body, "certificate") {
+		t.Fatalf("bad certificate: %d %s", st, body)
+	}
+	noURL := f.metadata()
+	noURL.Processes[0].Endpoints[0].URL = "relative/path"
+	if st, body := call(t, "PUT", mu, "secret", noURL); st != http.StatusBadRequest || !strings.Contains(body, "absolute URL") {
+		t.Fatalf("relative URL: %d %s", st, body)
+	}
+	if st, body := call(t, "PUT", mu, "secret", f.metadata()); st != http.StatusNoContent {
+		t.Fatalf("put metadata: %d %s", st, body)
+	}
+	if st, body := call(t, "GET", api, "secret", nil); st != 200 || !strings.Contains(body, participant.String()) {
+		t.Fatalf("list: %d %s", st, body)
+	}
+	c := &smp.Client{SMP: hs.URL, Trust: f.trust}
+	tg, err := c.Resolve(context.Background(), participant, docType, process)
+	if err != nil || tg.URL != "https://ap.example.eu/as4" {
+		t.Fatalf("resolve: %+v %v", tg, err)
+	}
+	// The read interface is read-only.
+	if st, _ := call(t, "PUT", hs.URL+"/"+participant.PathSegment(), "secret", nil); st != http.StatusMethodNotAllowed {
+		t.Fatalf("PUT on the read interface: %d", st)
+	}
+	if st, _ := call(t, "DELETE", mu, "secret", nil); st != http.StatusNoContent {
+		t.Fatalf("delete metadata: %d", st)
+	}
+	c.Forget()
+	if _, err := c.Resolve(context.Background(), participant, docType, process); !errors.Is(err, smp.ErrDocumentNotRegistered) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if st, _ := call(t, "DELETE", pu, "secret", nil); st != http.StatusNoContent {
+		t.Fatalf("delete participant: %d", st)
+	}
+	if _, err := c.Resolve(context.Background(), participant, docType, process); !errors.Is(err, smp.ErrParticipantUnknown) {
+		t.Fatalf("after delete: %v", err)
+	}
+}
+
+// TestPeppolFlavour serves and reads the Peppol SMP flavour.
+func TestPeppolFlavour(t *testing.T) {
+	f := getFixture(t)
+	hs := f.server(t, f.populated(t, smp.NewMemoryStore()), smp.Peppol, f.smpCred)
+	b := get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+docType.PathSegment())
+	if !bytes.Contains(b, []byte(smp.NamespacePeppol)) || !bytes.Contains(b, []byte("<wsa:Address>https://ap.example.eu/as4</wsa:Address>")) {
+		t.Fatalf("not a Peppol document:\n%s", b)
+	}
+	c := &smp.Client{SMP: hs.URL, Flavour: smp.Peppol, Trust: f.trust, TransportProfiles: []string{smp.TransportPeppolAS4, smp.TransportEBMS3AS4}}
+	tg, err := c.Resolve(context.Background(), participant, docType, process)
+	if err != nil || tg.TransportProfile != smp.TransportEBMS3AS4 {
+		t.Fatalf("%+v %v", tg, err)
+	}
+	c2 := &smp.Client{SMP: hs.URL, Flavour: smp.Peppol, Trust: f.trust, TransportProfiles: []string{smp.TransportPeppolAS4}}
+	if _, err := c2.Resolve(context.Background(), participant, docType, process); !errors.Is(err, smp.ErrDocumentNotRegistered) {
+		t.Fatalf("unaccepted transport profile: %v", err)
+	}
+}
+
+// TestCache: a second lookup is answered from the cache until the TTL
+// passes.
+func TestCache(t *testing.T) {
+	f := getFixture(t)
+	srv, _ := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: f.smpCred.Sign.Signer(), Certificate: f.smpCred.Sign.Cert})
+	var hits atomic.Int32
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	now := time.Now()
+	c := &smp.Client{SMP: hs.URL, Trust: f.trust, CacheTTL: time.Minute, Now: func() time.Time { return now }}
+	for i := 0; i < 3; i++ {
+		if _, err := c.Resolve(context.Background(), participant, docType, process); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if hits.Load() != 1 {
+		t.Fatalf("%d requests for 3 lookups within the TTL", hits.Load())
+	}
+	now = now.Add(2 * time.Minute)
+	c.Resolve(context.Background(), participant, docType, process)
+	if hits.Load() != 2 {
+		t.Fatalf("%d requests after the TTL", hits.Load())
+	}
+}
+
+// TestAnswerChecks: a correctly signed answer about something else, an
+// expired endpoint certificate, a redirect.
+func TestAnswerChecks(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	s := f.populated(t, smp.NewMemoryStore())
+	hs := f.server(t, s, smp.OASIS1, f.smpCred)
+	// A proxy that answers every metadata question with the fixture's
+	// (validly signed) document: a substitution.
+	swap := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+docType.PathSegment()))
+	}))
+	defer swap.Close()
+	c := &smp.Client{SMP: swap.URL, Trust: f.trust}
+	other := smp.ID{Scheme: "oots-docid-qns", Value: "urn:other"}
+	if _, err := c.Resolve(ctx, participant, other, process); !errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), "about document type") {
+		t.Fatalf("substituted document type: %v", err)
+	}
+	if _, err := c.Resolve(ctx, smp.ID{Scheme: smp.SchemeParticipantISO6523, Value: "0088:x"}, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), "about participant") {
+		t.Fatalf("substituted participant: %v", err)
+	}
+	// The endpoint certificate is not valid at the time of the lookup.
+	late := &smp.Client{SMP: hs.URL, Trust: f.trust, Now: func() time.Time { return f.ap.Sign.Cert.NotAfter.Add(time.Hour) }}
+	if _, err := late.Resolve(ctx, participant, docType, process); err == nil {
+		t.Fatal("accepted after the certificates expired")
+	} else {
+		t.Log(err)
+	}
+	// Redirects are refused.
+	r := &smp.ServiceMetadata{Participant: participant, DocumentType: other, Redirect: &smp.Redirect{URL: "https://other-smp.example.eu/", CertificateUID: "CN=other"}}
+	if err := s.PutServiceMetadata(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	c = &smp.Client{SMP: hs.URL, Trust: f.trust}
+	if _, err := c.Resolve(ctx, participant, other, process); !errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), "redirect") {
+		t.Fatalf("redirect: %v", err)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	f := getFixture(t)
+	for _, c := range []struct {
+		cfg  smp.Config
+		want string
+	}{
+		{smp.Config{}, "Config.Store"},
+		{smp.Config{Store: smp.NewMemoryStore()}, "Config.Key"},
+		{smp.Config{Store: smp.NewMemoryStore(), Key: f.smpCred.Sign.Signer(), Certificate: f.smpCred.Sign.Cert, Flavour: smp.OASIS2}, "Config.Flavour"},
+		{smp.Config{Store: smp.NewMemoryStore(), Key: f.smpCred.Sign.Signer(), Certificate: f.smpCred.Sign.Cert, BaseURL: "x"}, "Config.BaseURL"},
+	} {
+		if _, err := smp.NewServer(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: %v", c.cfg, err)
+		}
+	}
+	for _, c := range []struct {
+		cl   *smp.Client
+		want string
+	}{
+		{&smp.Client{}, "Client.BDXL or Client.SMP"},
+		{&smp.Client{SMP: "http://x"}, "Client.Trust"},
+		{&smp.Client{SMP: "x", Trust: f.trust}, "Client.SMP"},
+	} {
+		if _, err := c.cl.Resolve(context.Background(), participant, docType, process); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v", c.want, err)
+		}
+	}
+}
+
+func fuzzSeeds(f *testing.F) {
+	fx := getFixture(f)
+	for _, fl := range []smp.Flavour{smp.OASIS1, smp.OASIS2, smp.Peppol} {
+		var b bytes.Buffer
+		writeXML(&b, smp.ServiceMetadataElement(fx.metadata(), fl))
+		f.Add(b.Bytes())
+		b.Reset()
+		writeXML(&b, smp.ServiceGroupElement(&smp.ServiceGroup{Participant: participant, DocumentTypes: []smp.ID{docType}}, fl, func(d smp.ID) string { return "http://x/p/services/" + d.PathSegment() }))
+		f.Add(b.Bytes())
+	}
+	if b, err := os.ReadFile("testdata/foreign/peppol-netedi-signed-service-metadata.xml"); err == nil {
+		f.Add(b)
+	}
+}
+
+func FuzzParseServiceMetadata(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, fl, err := smp.ParseServiceMetadata(b)
+		if err != nil {
+			return
+		}
+		// What we read, we can write and read again to the same model.
+		if m.Redirect == nil && len(m.Processes) > 0 && fl != smp.OASIS2 {
+			var out bytes.Buffer
+			writeXML(&out, smp.ServiceMetadataElement(m, fl))
+			m2, _, err := smp.ParseServiceMetadata(out.Bytes())
+			if err != nil {
+				t.Fatalf("re-reading our own output: %v\n%s", err, out.Bytes())
+			}
+			if m2.Participant != m.Participant || m2.DocumentType != m.DocumentType || len(m2.Processes) != len(m.Processes) {
+				t.Fatalf("round trip changed the model: %+v / %+v", m, m2)
+			}
+		}
+	})
+}
+
+func FuzzParseServiceGroup(f *testing.F) {
+	fuzzSeeds(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		smp.ParseServiceGroup(b)
+	})
+}
+
+// FuzzVerifyServiceMetadata: whatever the bytes, verification refuses
+// without panicking unless the document is the signed original.
+func FuzzVerifyServiceMetadata(f *testing.F) {
+	fx := getFixture(f)
+	srv, _ := smp.NewServer(smp.Config{Store: fx.populated(f, smp.NewMemoryStore()), Key: fx.smpCred.Sign.Signer(), Certificate: fx.smpCred.Sign.Cert})
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/"+participant.PathSegment()+"/services/"+docType.PathSegment(), nil))
+	signed := rec.Body.Bytes()
+	f.Add(signed)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _, _, err := smp.VerifyServiceMetadata(b, fx.trust, time.Now())
+		if err == nil && !bytes.Equal(b, signed) {
+			// Only insignificant changes may keep a valid signature.
+			if _, _, err := smp.ParseServiceMetadata(b); err != nil {
+				t.Fatalf("verified but does not parse: %v", err)
+			}
+		}
+	})
+}
