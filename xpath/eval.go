@@ -741,6 +741,9 @@ func (s *axisStep) apply(c *evalCtx, r *nodeRec, out Sequence) (Sequence, error)
 	nodes := r.d.nodes
 	t := s.test
 	visited := 0
+	if out == nil && (s.axis == axisChild || s.axis == axisDescendant) {
+		out = make(Sequence, 0, 8)
+	}
 	switch s.axis {
 	case axisChild:
 		for i := r.first; i >= 0; i = nodes[i].next {
