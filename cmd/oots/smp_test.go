@@ -1,0 +1,134 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/bdxl"
+	"github.com/oots-go/oots/bdxl/bdxltest"
+	"github.com/oots-go/oots/pki"
+)
+
+// smpFirstLine hands the first line written to it to a channel.
+type smpFirstLine struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	line chan string
+}
+
+func (w *smpFirstLine) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if i := bytes.IndexByte(w.buf.Bytes(), '\n'); i >= 0 && w.line != nil {
+		w.line <- string(w.buf.Bytes()[:i])
+		w.line = nil
+	}
+	return len(p), nil
+}
+
+func runOots(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := Main(context.Background(), &Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}, args)
+	return code, out.String(), errb.String()
+}
+
+// TestSMPCommand: publish with "oots smp add", serve the database with
+// "oots smp serve", find the endpoint with "oots smp lookup" through a
+// fixed SMP and through BDXL in a real DNS server, for SMP 1.0 and 2.0.
+func TestSMPCommand(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := pki.NewCA("smp command CA", pki.RSA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	smpCred, _ := pki.Issue(ca, "smp", pki.RSA, nil)
+	ap, _ := pki.Issue(ca, "ap", pki.RSA, nil)
+	ca.WriteFiles(dir, "ca")
+	smpCred.Sign.WriteFiles(dir, "smp")
+	ap.Sign.WriteFiles(dir, "ap")
+	db := filepath.Join(dir, "oots.db")
+	const (
+		part = "iso6523-actorid-upis::0088:123456789"
+		doc  = "oots-docid-qns::urn:oots:QueryRequest"
+		proc = "oots-procid::urn:oots:evidence-exchange"
+	)
+	code, out, errs := runOots(t, "smp", "add", "-db", db, "-participant", part, "-doc", doc, "-process", proc,
+		"-url", "https://ap.example.eu/as4", "-cert", filepath.Join(dir, "ap.cert.pem"))
+	if code != 0 {
+		t.Fatalf("add: %d %s", code, errs)
+	}
+	if code, out, _ = runOots(t, "smp", "list", "-db", db); code != 0 || !strings.Contains(out, "https://ap.example.eu/as4") {
+		t.Fatalf("list: %d %s", code, out)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	first := &smpFirstLine{line: make(chan string, 1)}
+	var stderr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, &Env{Stdout: first, Stderr: &stderr, Getenv: os.Getenv}, []string{"smp", "serve", "-addr", "127.0.0.1:0", "-db", db,
+			"-key", filepath.Join(dir, "smp.key.pem"), "-cert", filepath.Join(dir, "smp.cert.pem")})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exit %d: %s", code, stderr.String())
+		}
+	})
+	var line string
+	select {
+	case line = <-first.line:
+	case code := <-done:
+		t.Fatalf("serve exit %d: %s", code, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve printed no address")
+	}
+	base := strings.TrimPrefix(line, "listening on ")
+
+	p, _ := bdxl.ParseParticipant(part)
+	name, _ := bdxl.Name(p, "sml.cmd.test")
+	dns := bdxltest.Start(t, "sml.cmd.test", []bdxltest.Record{{Name: name, Order: 10, Preference: 10, Flags: "U", Service: bdxl.Service, Regexp: "!^.*$!" + base + "!"}})
+	trustPEM := filepath.Join(dir, "ca.cert.pem")
+	for _, fl := range []string{"oasis-smp-1", "oasis-smp-2"} {
+		for _, where := range [][]string{{"-smp", base}, {"-dns", dns, "-zone", "sml.cmd.test", "-allow-http"}} {
+			args := append(append([]string{"smp", "lookup", "-trust", trustPEM, "-flavour", fl}, where...), part, doc, proc)
+			code, out, errs := runOots(t, args...)
+			if code != 0 || !strings.Contains(out, "endpoint:          https://ap.example.eu/as4") || !strings.Contains(out, "CN=ap") {
+				t.Errorf("%s %v: %d %s %s", fl, where, code, out, errs)
+			}
+		}
+	}
+	// A document type that is not registered: exit 1 with the reason.
+	code, _, errs = runOots(t, "smp", "lookup", "-trust", trustPEM, "-smp", base, part, "oots-docid-qns::urn:none", proc)
+	if code != 1 || !strings.Contains(errs, "document type not registered") {
+		t.Errorf("unregistered: %d %s", code, errs)
+	}
+	// An SMP signing with a key the trust store does not know: exit 1.
+	other, _ := pki.NewCA("other CA", pki.RSA, nil)
+	other.WriteFiles(dir, "other")
+	code, _, errs = runOots(t, "smp", "lookup", "-trust", filepath.Join(dir, "other.cert.pem"), "-smp", base, part, doc, proc)
+	if code != 1 || !strings.Contains(errs, "not trusted") {
+		t.Errorf("untrusted: %d %s", code, errs)
+	}
+	if code, _, errs = runOots(t, "smp", "remove", "-db", db, "-participant", part); code != 0 {
+		t.Fatalf("remove: %d %s", code, errs)
+	}
+	code, _, errs = runOots(t, "smp", "lookup", "-trust", trustPEM, "-smp", base, part, doc, proc)
+	if code != 1 || !strings.Contains(errs, "participant unknown") {
+		t.Errorf("after remove: %d %s", code, errs)
+	}
+	if code, out, _ = runOots(t, "smp", "hash", part); code != 0 || !strings.HasPrefix(out, bdxl.Hash("0088:123456789")+".iso6523-actorid-upis.edelivery.tech.ec.europa.eu\nB-") {
+		t.Errorf("hash: %d %s", code, out)
+	}
+	if code, _, _ = runOots(t, "smp", "lookup", part, doc, proc); code != 2 {
+		t.Errorf("usage: %d", code)
+	}
+}
