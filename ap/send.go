@@ -232,6 +232,9 @@ func (n *Node) sendLoop(ctx context.Context) {
 			sleep(ctx, n.wake, n.cfg.PollInterval)
 			continue
 		}
+		// There may be more: wake another worker (a cascade, so that a
+		// burst of submissions does not wait for the poll interval).
+		signal(n.wake)
 		for _, m := range msgs {
 			n.attempt(ctx, m)
 		}

@@ -71,6 +71,9 @@ func (n *Node) webhookLoop(ctx context.Context) {
 			sleep(ctx, n.pushWake, n.cfg.PollInterval)
 			continue
 		}
+		// There may be more: wake another worker (a cascade, so that a
+		// burst of submissions does not wait for the poll interval).
+		signal(n.pushWake)
 		for _, m := range msgs {
 			n.push(ctx, m)
 		}

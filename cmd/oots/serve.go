@@ -195,8 +195,11 @@ func (c *serveConfig) Validate() error {
 	if c.Lease < 0 || (c.Lease > 0 && c.Lease < 2*time.Second) {
 		return bad("lease", "%v is shorter than 2s", c.Lease)
 	}
-	if c.Lease > 0 && c.Lease <= c.ClientTimeout {
-		return bad("lease", "%v must exceed clientTimeout (%v): a lease must outlive an attempt", c.Lease, c.ClientTimeout)
+	if lease := c.Lease; lease <= c.ClientTimeout && (lease > 0 || c.ClientTimeout >= time.Minute) {
+		if lease == 0 {
+			lease = time.Minute // the default of ap.Config.Lease
+		}
+		return bad("lease", "%v must exceed clientTimeout (%v): a lease must outlive an attempt", lease, c.ClientTimeout)
 	}
 	if c.PollInterval < 0 || c.Retention < 0 || c.MaxBodySize < 0 || c.ClientTimeout < 0 {
 		return bad("pollInterval/retention/maxBodySize/clientTimeout", "negative")
