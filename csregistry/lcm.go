@@ -29,7 +29,7 @@ type LCMError struct {
 	Err    error // underlying error, if any
 }
 
-func lcmErr(_ edm.Kind, code, object, detail string) *LCMError {
+func lcmErr(code, object, detail string) *LCMError {
 	return &LCMError{Code: code, Object: object, Detail: detail}
 }
 
@@ -73,7 +73,7 @@ var ErrStore = errors.New("csregistry: store write failed")
 func (r *Registry) Submit(ctx context.Context, req *edm.SubmitObjectsRequest) error {
 	svc, ok := serviceOf(req.Kind())
 	if !ok {
-		return lcmErr(edm.KindLCMError, "LCM:ERR:0001", "", "not a submission to the Evidence Broker or the DSD")
+		return lcmErr("LCM:ERR:0001", "", "not a submission to the Evidence Broker or the DSD")
 	}
 	el, err := req.Element()
 	if err != nil {
@@ -115,11 +115,11 @@ func (r *Registry) SubmitXML(ctx context.Context, body []byte) (*edm.RegistryRes
 	}
 	sub, ok := m.(*edm.SubmitObjectsRequest)
 	if !ok {
-		e := lcmErr(edm.KindLCMError, "LCM:ERR:0001", "", "a "+string(m.Kind())+" message is not an LCM request")
+		e := lcmErr("LCM:ERR:0001", "", "a "+string(m.Kind())+" message is not an LCM request")
 		return edm.NewRegistryResponse(reqID, e.Exception()), e
 	}
 	if f := firstError(findings, nil); f != nil {
-		e := lcmErr(edm.KindLCMError, codeFor(f.Location, f.Message), "", f.Rule+" at "+f.Location+": "+f.Message)
+		e := lcmErr(codeFor(f.Location, f.Message), "", f.Rule+" at "+f.Location+": "+f.Message)
 		return edm.NewRegistryResponse(reqID, e.Exception()), e
 	}
 	err = r.Submit(ctx, sub)
@@ -169,7 +169,7 @@ func (r *Registry) checkRules(k edm.Kind, doc *xmltree.Document) error {
 		return fmt.Errorf("csregistry: rules of %s: %w", k, err)
 	}
 	if f := firstError(rs.Validate(doc), r.cfg.TolerateRules); f != nil {
-		return lcmErr(edm.KindLCMError, codeFor(f.Location, f.Message), "", f.Rule+" at "+f.Location+": "+f.Message)
+		return lcmErr(codeFor(f.Location, f.Message), "", f.Rule+" at "+f.Location+": "+f.Message)
 	}
 	return nil
 }
@@ -180,7 +180,7 @@ func (r *Registry) checkRules(k edm.Kind, doc *xmltree.Document) error {
 // rejected with LCM:ERR:0003 and changes nothing.
 func (r *Registry) RemoveObjects(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
-		return lcmErr(edm.KindLCMError, "LCM:ERR:0001", "", "no object to remove")
+		return lcmErr("LCM:ERR:0001", "", "no object to remove")
 	}
 	snap := r.Snapshot()
 	var svc Service
@@ -192,10 +192,10 @@ func (r *Registry) RemoveObjects(ctx context.Context, ids ...string) error {
 		case snap.dsd[id] != nil:
 			s = DataServiceDirectory
 		default:
-			return lcmErr(edm.KindLCMError, "LCM:ERR:0003", id, "no such registry object")
+			return lcmErr("LCM:ERR:0003", id, "no such registry object")
 		}
 		if i > 0 && s != svc {
-			return lcmErr(edm.KindLCMError, "LCM:ERR:0003", id, "one request removes objects of one registry")
+			return lcmErr("LCM:ERR:0003", id, "one request removes objects of one registry")
 		}
 		svc = s
 	}
@@ -243,7 +243,7 @@ func (r *Registry) apply(ctx context.Context, svc Service, objs []*edm.Object, p
 	seen := make(map[string]bool, len(objs))
 	for i, o := range objs {
 		if seen[o.ID] {
-			return lcmErr(edm.KindLCMError, "LCM:ERR:0001", o.ID, "the id is used twice in the request")
+			return lcmErr("LCM:ERR:0001", o.ID, "the id is used twice in the request")
 		}
 		seen[o.ID] = true
 		s := seq + 1

@@ -17,8 +17,12 @@
 // integrity of the data set).
 //
 // The Store is the durable record; queries are answered from the snapshot,
-// which is rebuilt from the store at start-up (Open). MemoryStore keeps the
-// objects in memory only (tests, demos).
+// which is rebuilt from the store at start-up (Open). SQLStore keeps the
+// objects in the node's database (package store: SQLite or PostgreSQL, table
+// cs_objects, migrations of component "cs"); MemoryStore in memory only
+// (tests, demos). A node that shares a PostgreSQL database with others sees
+// their LCM changes after a restart (Open): the snapshot is not refreshed
+// from the database while running.
 //
 // FromAnswer turns a Common Services answer (EB-REQ, EB-EVI, DSD-RESP) back
 // into submissions, so that the content of a captured answer of the

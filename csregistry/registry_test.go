@@ -284,3 +284,23 @@ func newIDs(b []byte) []byte {
 		return out
 	})
 }
+
+// TestLCMResponsesOfficialRules: the RegistryResponse of an accepted and of
+// a rejected request pass the official LCM rule files.
+func TestLCMResponsesOfficialRules(t *testing.T) {
+	r, _ := newDemo(t, csregistry.Config{})
+	ok, err := r.SubmitXML(context.Background(), tddSubmission(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, _ := r.SubmitXML(context.Background(), tddSubmission(t, "AssociationType:ContainsEvidence", "AssociationType:Likes"))
+	var answers []cstest.Answer
+	for name, resp := range map[string]*edm.RegistryResponse{"LCM-SUC": ok, "LCM-ERR": bad} {
+		b, err := resp.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers = append(answers, cstest.Answer{Name: name, Body: b})
+	}
+	cstest.CheckRules(t, answers)
+}

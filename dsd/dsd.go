@@ -16,7 +16,9 @@
 // UserRequestedClassificationConcepts, asking the requester for the missing
 // input (TDD 3.5.2). Every other failure is a DSD:ERR answer with its
 // exception type; HTTP status 200 always; Accept-Version selects oots-cs:v2.0 or
-// the 1.x form; paging with startIndex and maxResults; every answer signed.
+// the 1.x form; paging with startIndex and maxResults; every answer signed,
+// and reused for the same query, version and registry content for
+// Config.CacheFor.
 //
 // Our reading where the sources are silent: a provider matches a country when
 // its Publisher's Jurisdiction (or, without one, its Address) has that

@@ -15,6 +15,8 @@
 // SpecificationIdentifier slot, Jurisdiction on the EvidenceTypeList; 1.x:
 // no slot, Jurisdiction on each EvidenceType, no 2.0-only elements); paging
 // uses startIndex and maxResults; every answer is signed (package jades).
+// A signed answer is reused for the same query string, version and registry
+// content for Config.CacheFor (an answer costs an ES256 signature).
 //
 // Our reading where the sources are silent: return-incomplete=false leaves
 // out the requirements that have no evidence type list for the country

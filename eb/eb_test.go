@@ -3,10 +3,10 @@ package eb_test
 import (
 	"context"
 	"io"
-	"os"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"

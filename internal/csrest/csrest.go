@@ -190,23 +190,6 @@ type Signer struct {
 	Chain []*x509.Certificate
 }
 
-// Write sends an answer: HTTP 200 (the binding reports failures in the RegRep
-// status, SPEC.md §3.1), the content type, and the signature headers when
-// signer is not nil.
-func Write(w http.ResponseWriter, body []byte, signer *Signer, now time.Time) error {
-	h := w.Header()
-	h.Set("Content-Type", ContentType)
-	if signer != nil {
-		if err := jades.Sign(h, body, signer.Key, signer.Chain, now); err != nil {
-			return err
-		}
-	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(body)
-	return err
-}
-
 // NewID returns "urn:uuid:" and a random (version 4) UUID read from rnd
 // (crypto/rand when nil).
 func NewID(rnd io.Reader) (string, error) {
@@ -222,7 +205,9 @@ func NewID(rnd io.Reader) (string, error) {
 	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16]), nil
 }
 
-// Answer is a signed answer ready to send: its headers and body.
+// Answer is a signed answer ready to send: its headers and body. Send
+// writes it with HTTP 200 — the binding reports failures in the RegRep
+// status, SPEC.md §3.1.
 type Answer struct {
 	Header  http.Header
 	Body    []byte
