@@ -46,7 +46,7 @@ import (
 	"github.com/oots-go/oots/csdiscovery"
 )
 
-// Service is the NAPTR service field of an SMP record (BDXL 1.0 §3.2,
+// Service is the NAPTR service field of an SMP record (BDXL 1.0,
 // eDelivery BDXL profile).
 const Service = "Meta:SMP"
 

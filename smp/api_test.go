@@ -275,3 +275,35 @@ func FuzzVerifyServiceMetadata(f *testing.F) {
 		}
 	})
 }
+
+// FuzzServerPath: any request path gets an HTTP answer (200, 400, 404 or
+// 405), never a panic or a server error.
+func FuzzServerPath(f *testing.F) {
+	fx := getFixture(f)
+	srv, err := smp.NewServer(smp.Config{Store: fx.populated(f, smp.NewMemoryStore()), Key: fx.smpCred.Sign.Signer(), Certificate: fx.smpCred.Sign.Cert, AdminToken: "t"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, p := range []string{"/" + participant.PathSegment(), "/" + participant.PathSegment() + "/services/" + docType.PathSegment(),
+		smp.PathSMP2 + participant.PathSegment(), smp.PathAPI + "participants/" + participant.PathSegment(), "/%zz", "/a/b/c/d", "/::"} {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, path string) {
+		req, err := http.NewRequest("GET", "http://smp.test/", nil)
+		if err != nil {
+			return
+		}
+		req.URL.Path, req.URL.RawPath = "", ""
+		u, err := req.URL.Parse(path)
+		if err != nil || u.Host != "smp.test" && u.Host != "" {
+			return
+		}
+		req.URL = u
+		req.Header.Set("Authorization", "Bearer t")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%q: %d %s", path, rec.Code, rec.Body)
+		}
+	})
+}

@@ -88,6 +88,16 @@ type Target struct {
 	Signer *x509.Certificate
 }
 
+// Resolver finds where to send a document type to a participant in a
+// process. *Client implements it; an access point that resolves some
+// partners by discovery depends on this interface (or declares its own with
+// the same method).
+type Resolver interface {
+	Resolve(ctx context.Context, participant, documentType, process ID) (Target, error)
+}
+
+var _ Resolver = (*Client)(nil)
+
 // Client looks endpoints up: BDXL (or a fixed SMP), then the SMP, with
 // signature and certificate checks and a cache. It is safe for concurrent
 // use; the zero value of each optional field means its documented default.
@@ -154,9 +164,8 @@ func (c *Client) Validate() error {
 }
 
 // Resolve returns where to send documentType to participant in process:
-// the SMP located by BDXL (step 1, BDXL 1.0 §3), its signed service
-// metadata (step 2, SMP 1.0 §3.3.2 / SMP 2.0 §3.5.2), the signature and
-// the SMP's certificate checked (step 3, SMP 1.0 §3.6), the answer checked
+// the SMP located by BDXL (step 1), its signed service metadata (step 2),
+// the signature and the SMP's certificate checked (step 3), the answer checked
 // to be about what was asked (step 4), the process and an endpoint with an
 // accepted transport profile, in service now, selected (step 5) and its
 // certificate checked (step 6). The result is cached.

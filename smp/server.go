@@ -17,7 +17,7 @@ import (
 	"github.com/oots-go/oots/internal/xmltree"
 )
 
-// PathSMP2 is the path prefix of the SMP 2.0 REST binding (SMP 2.0 §5.2).
+// PathSMP2 is the path prefix of the SMP 2.0 REST binding (SMP 2.0 REST binding).
 const PathSMP2 = "/bdxr-smp-2/"
 
 // PathAPI is the path prefix of the JSON management API.

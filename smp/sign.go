@@ -27,7 +27,7 @@ func limits(max int64) *xmltree.Limits {
 }
 
 // policy lists the algorithms accepted in SMP signatures: RSA-SHA256 (SMP
-// 1.0 §3.6.2, Peppol SMP 1.x since 2020) and Ed25519, SHA-256, enveloped
+// 1.0, Peppol SMP 1.x since 2020) and Ed25519, SHA-256, enveloped
 // signature with exclusive c14n.
 var policy = &xmldsig.Policy{
 	SignatureMethods: []xmldsig.SignatureMethod{xmldsig.RSASHA256, xmldsig.Ed25519},
@@ -37,8 +37,8 @@ var policy = &xmldsig.Policy{
 }
 
 // signDocument appends an enveloped signature by key to root, with the
-// signing certificate in ds:KeyInfo/ds:X509Data (SMP 1.0 §3.6.2: X509Data
-// with X509SubjectName and X509Certificate).
+// signing certificate in ds:KeyInfo/ds:X509Data (X509Data with
+// X509SubjectName and X509Certificate, as SMP 1.0 asks).
 func signDocument(root *xmltree.Element, key crypto.Signer, cert *x509.Certificate) error {
 	method := xmldsig.RSASHA256
 	if _, ok := key.Public().(ed25519.PublicKey); ok {

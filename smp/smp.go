@@ -8,17 +8,17 @@
 //
 //   - OASIS BDXR SMP 1.0 (namespace http://docs.oasis-open.org/bdxr/ns/SMP/2016/05):
 //     ServiceGroup, SignedServiceMetadata with an enveloped XML signature
-//     (SMP 1.0 §3.3, §3.6), REST paths /{participant} and
-//     /{participant}/services/{documentType} (§4);
+//     REST paths /{participant} and
+//     /{participant}/services/{documentType};
 //   - OASIS BDXR SMP 2.0 (namespaces http://docs.oasis-open.org/bdxr/ns/SMP/2/…):
 //     ServiceGroup and ServiceMetadata with the ds:Signature as its last child
-//     (SMP 2.0 §3.5, §3.6), REST paths under /bdxr-smp-2/ (§5);
+//     REST paths under /bdxr-smp-2/;
 //   - the Peppol SMP 1.x flavour (namespaces http://busdox.org/…): the SMP 1.0
 //     structure with busdox identifiers and a WS-Addressing endpoint
-//     reference (Peppol SMP specification 1.x §3).
+//     reference (Peppol SMP specification 1.x).
 //
 // Identifiers travel as "scheme::value", percent-encoded in URL paths
-// (Peppol Policy for use of identifiers §3, SMP 1.0 §4.1). Participant
+// (Peppol Policy for use of identifiers, SMP 1.0 REST binding). Participant
 // identifiers are compared without regard to case; document type and process
 // identifiers exactly.
 //
@@ -114,13 +114,13 @@ func ParseID(s string) (ID, error) {
 func participantKey(id ID) string { return strings.ToLower(id.String()) }
 
 // PathSegment returns the identifier percent-encoded for an SMP URL path
-// (SMP 1.0 §4.1: "::" and "#" and "/" encoded).
+// ("::", "#" and "/" encoded).
 func (id ID) PathSegment() string {
 	return strings.ReplaceAll(url.PathEscape(id.String()), ":", "%3A")
 }
 
 // ServiceGroup is the list of document types a participant receives (SMP
-// 1.0 §3.3.1, SMP 2.0 §3.5.1).
+// 1.0 and 2.0 ServiceGroup).
 type ServiceGroup struct {
 	Participant   ID   `json:"participant"`
 	DocumentTypes []ID `json:"documentTypes,omitempty"`
@@ -160,8 +160,8 @@ type Endpoint struct {
 	Expiration time.Time `json:"expiration,omitzero"`
 }
 
-// Redirect sends the client to another SMP (SMP 1.0 §3.3.3, SMP 2.0
-// §3.5.2.3).
+// Redirect sends the client to another SMP (SMP 1.0 and
+// 2.0 Redirect).
 type Redirect struct {
 	URL string `json:"url"`
 	// CertificateUID is the SMP 1.0 and Peppol unique identifier of the

@@ -463,7 +463,7 @@ func decodeServiceMetadata2(root *xmltree.Element) (*ServiceMetadata, error) {
 		procs := pm.ChildrenNamed(NamespaceSMP2Aggregate, "Process")
 		if len(procs) == 0 {
 			// No process: the endpoints serve any process of the
-			// document type (SMP 2.0 §3.5.2.1, Process 0..n).
+			// document type (SMP 2.0 ProcessMetadata: Process 0..n).
 			m.Processes = append(m.Processes, Process{Endpoints: eps})
 		}
 		for _, pe := range procs {

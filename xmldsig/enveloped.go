@@ -10,7 +10,7 @@ import (
 // EnvelopedSignature is the enveloped-signature transform (XML Signature 1.1
 // §6.6.4): the digest covers the document without the ds:Signature element
 // that contains the transform. SMP responses are signed this way (OASIS SMP
-// 1.0 §3.6.2, SMP 2.0 §3.6, Peppol SMP 1.x §3.5.1).
+// 1.0 and 2.0, Peppol SMP 1.x).
 const EnvelopedSignature Transform = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
 // envelopedTransforms are the transforms of an enveloped reference, in
