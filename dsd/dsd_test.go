@@ -249,3 +249,45 @@ func TestOfficialRules(t *testing.T) {
 	}
 	cstest.CheckRules(t, answers)
 }
+
+// TestVersions: the 1.x form leaves out the 2.0-only elements of the access
+// service (Name, Publisher Description) and DistributedAs Language.
+func TestVersions(t *testing.T) {
+	h, err := dsd.NewHandler(dsd.Config{Registry: cstest.CaptureRegistry(t), Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := q("evidence-type-classification", fiClassification, "country-code", "FI")
+	_, b2 := get(t, h, query, "oots-cs:v2.0")
+	_, b1 := get(t, h, query, "")
+	m2, _, err2 := edm.ParseBytes(b2)
+	m1, _, err1 := edm.ParseBytes(b1)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	ds2, ds1 := m2.(*edm.ServiceResponse).DataServices()[0], m1.(*edm.ServiceResponse).DataServices()[0]
+	if m1.Version() != edm.CSv1 || m2.Version() != edm.CSv20 {
+		t.Errorf("versions %s %s", m1.Version(), m2.Version())
+	}
+	if len(ds2.AccessService[0].Name) == 0 || len(ds2.AccessService[0].Publisher.Description) == 0 || len(ds2.DistributedAs[0].Language) == 0 {
+		t.Error("2.0 answer lacks the 2.0 elements of the capture")
+	}
+	if len(ds1.AccessService[0].Name) != 0 || len(ds1.AccessService[0].Publisher.Description) != 0 || len(ds1.DistributedAs[0].Language) != 0 {
+		t.Error("1.x answer has 2.0-only elements")
+	}
+}
+
+func TestConfig(t *testing.T) {
+	for _, c := range []struct {
+		cfg  dsd.Config
+		want string
+	}{
+		{dsd.Config{}, "Config.Registry"},
+		{dsd.Config{Registry: cstest.DemoRegistry(t)}, "Config.Signer"},
+		{dsd.Config{Registry: cstest.DemoRegistry(t), Unsigned: true, MaxResults: -1}, "Config.MaxResults"},
+	} {
+		if _, err := dsd.NewHandler(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v, want an error naming %s", err, c.want)
+		}
+	}
+}

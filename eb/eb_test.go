@@ -288,3 +288,18 @@ func TestCacheFollowsRegistry(t *testing.T) {
 		t.Errorf("after the LCM request: %d requirements, want 2 (demo and TDD)", n)
 	}
 }
+
+func TestConfig(t *testing.T) {
+	for _, c := range []struct {
+		cfg  eb.Config
+		want string
+	}{
+		{eb.Config{}, "Config.Registry"},
+		{eb.Config{Registry: cstest.DemoRegistry(t)}, "Config.Signer"},
+		{eb.Config{Registry: cstest.DemoRegistry(t), Unsigned: true, MaxResults: -1}, "Config.MaxResults"},
+	} {
+		if _, err := eb.NewHandler(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v, want an error naming %s", err, c.want)
+		}
+	}
+}
