@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/smp"
 )
 
@@ -202,7 +204,7 @@ func TestConfigValidate(t *testing.T) {
 		cl   *smp.Client
 		want string
 	}{
-		{&smp.Client{}, "Client.BDXL or Client.SMP"},
+		{&smp.Client{}, "Client.BDXL, Client.SMP or Client.LegacyZone"},
 		{&smp.Client{SMP: "http://x"}, "Client.Trust"},
 		{&smp.Client{SMP: "x", Trust: f.trust}, "Client.SMP"},
 	} {
@@ -306,4 +308,26 @@ func FuzzServerPath(f *testing.F) {
 			t.Fatalf("%q: %d %s", path, rec.Code, rec.Body)
 		}
 	})
+}
+
+// TestLegacyZone: the legacy Peppol form asks http://B-<md5>.<scheme>.<zone>/
+// (here the host is mapped to our server by the test's dialer, standing in
+// for the system resolver's CNAME answer).
+func TestLegacyZone(t *testing.T) {
+	f := getFixture(t)
+	hs := f.server(t, f.populated(t, smp.NewMemoryStore()), smp.Peppol, f.smpCred)
+	var asked atomic.Value
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		asked.Store(addr)
+		return (&net.Dialer{}).DialContext(ctx, network, strings.TrimPrefix(hs.URL, "http://"))
+	}}
+	c := &smp.Client{LegacyZone: "sml.example.eu", Flavour: smp.Peppol, Trust: f.trust, HTTP: &http.Client{Transport: tr}}
+	tg, err := c.Resolve(context.Background(), participant, docType, process)
+	if err != nil || tg.URL != "https://ap.example.eu/as4" {
+		t.Fatalf("%+v %v", tg, err)
+	}
+	want, _ := bdxl.LegacyName(bdxl.Participant{Scheme: participant.Scheme, Value: participant.Value}, "sml.example.eu")
+	if asked.Load() != want+":80" {
+		t.Fatalf("dialled %v, want %s:80", asked.Load(), want)
+	}
 }

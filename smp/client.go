@@ -106,6 +106,10 @@ type Client struct {
 	BDXL *bdxl.Resolver
 	// SMP is a fixed SMP base URL used instead of BDXL.
 	SMP string
+	// LegacyZone, if set instead of BDXL and SMP, locates the SMP the
+	// legacy Peppol way: http://<bdxl.LegacyName(participant, LegacyZone)>,
+	// the host name resolved by the system resolver (CNAME/A records).
+	LegacyZone string
 	// Flavour of the SMP: OASIS1 (default), OASIS2 or Peppol. It selects
 	// the paths asked.
 	Flavour Flavour
@@ -148,8 +152,8 @@ func (c *Client) now() time.Time {
 // Validate reports the first configuration error, naming the field.
 func (c *Client) Validate() error {
 	switch {
-	case c.BDXL == nil && c.SMP == "":
-		return errors.New("smp: Client.BDXL or Client.SMP is required")
+	case c.BDXL == nil && c.SMP == "" && c.LegacyZone == "":
+		return errors.New("smp: Client.BDXL, Client.SMP or Client.LegacyZone is required")
 	case c.Trust == nil:
 		return errors.New("smp: Client.Trust (the SMP signing certificate trust store) is required")
 	case c.Flavour != "" && !c.Flavour.Valid():
@@ -340,6 +344,13 @@ func (c *Client) pick(eps []Endpoint, now time.Time) (Endpoint, bool) {
 func (c *Client) locate(ctx context.Context, p ID) (string, error) {
 	if c.SMP != "" {
 		return strings.TrimSuffix(c.SMP, "/"), nil
+	}
+	if c.BDXL == nil {
+		name, err := bdxl.LegacyName(bdxl.Participant{Scheme: p.Scheme, Value: p.Value}, c.LegacyZone)
+		if err != nil {
+			return "", &bdxl.Error{Kind: bdxl.ErrBadRecord, Participant: bdxl.Participant{Scheme: p.Scheme, Value: p.Value}, Err: err}
+		}
+		return "http://" + name, nil
 	}
 	u, err := c.BDXL.Lookup(ctx, bdxl.Participant{Scheme: p.Scheme, Value: p.Value})
 	if err != nil {

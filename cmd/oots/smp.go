@@ -354,18 +354,25 @@ func smpLookup(ctx context.Context, env *Env, args []string) int {
 	dnsServer := fl.String("dns", "", "DNS server for the BDXL lookup, ip:port")
 	zone := fl.String("zone", bdxl.ZoneEDelivery, "BDXL (SML) zone")
 	fixed := fl.String("smp", "", "SMP base URL to ask instead of a BDXL lookup")
+	legacy := fl.String("legacy-zone", "", "locate the SMP the legacy Peppol way (http://B-<md5>.<scheme>.<zone>, system resolver) in this zone")
 	trustFile := fl.String("trust", "", "PEM trust anchors of SMP signing certificates (required)")
 	flavour := fl.String("flavour", string(smp.OASIS1), "SMP flavour: oasis-smp-1, oasis-smp-2 or peppol")
 	allowHTTP := fl.Bool("allow-http", false, "accept http SMP URLs from the DNS")
 	timeout := fl.Duration("timeout", 10*time.Second, "HTTP timeout")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots smp lookup (-dns IP:PORT [-zone Z] | -smp URL) -trust CA.pem [options] PARTICIPANT DOCTYPE PROCESS")
+		fmt.Fprintln(env.Stderr, "usage: oots smp lookup (-dns IP:PORT [-zone Z] | -smp URL | -legacy-zone Z) -trust CA.pem [options] PARTICIPANT DOCTYPE PROCESS")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if fl.NArg() != 3 || *trustFile == "" || (*dnsServer == "") == (*fixed == "") {
+	ways := 0
+	for _, w := range []string{*dnsServer, *fixed, *legacy} {
+		if w != "" {
+			ways++
+		}
+	}
+	if fl.NArg() != 3 || *trustFile == "" || ways != 1 {
 		fl.Usage()
 		return 2
 	}
@@ -381,7 +388,7 @@ func smpLookup(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return smpFail(env, "lookup", 2, "-trust: %v", err)
 	}
-	c := &smp.Client{SMP: *fixed, Flavour: smp.Flavour(*flavour), Trust: ts, HTTP: &http.Client{Timeout: *timeout}, CacheTTL: -1}
+	c := &smp.Client{SMP: *fixed, LegacyZone: *legacy, Flavour: smp.Flavour(*flavour), Trust: ts, HTTP: &http.Client{Timeout: *timeout}, CacheTTL: -1}
 	if *dnsServer != "" {
 		c.BDXL = &bdxl.Resolver{DNS: &csdiscovery.Client{Server: *dnsServer}, Zone: *zone, AllowHTTP: *allowHTTP}
 	}
