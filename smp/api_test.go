@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -224,8 +225,11 @@ func fuzzSeeds(f *testing.F) {
 		writeXML(&b, smp.ServiceGroupElement(&smp.ServiceGroup{Participant: participant, DocumentTypes: []smp.ID{docType}}, fl, func(d smp.ID) string { return "http://x/p/services/" + d.PathSegment() }))
 		f.Add(b.Bytes())
 	}
-	if b, err := os.ReadFile("testdata/foreign/peppol-netedi-signed-service-metadata.xml"); err == nil {
-		f.Add(b)
+	files, _ := filepath.Glob("testdata/foreign/*.xml")
+	for _, name := range files {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package smp_test
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -275,4 +276,50 @@ func (n *discoveryNet) clientFor(t *testing.T, f *fixture, fl smp.Flavour, value
 	c := n.client(f, fl)
 	c.BDXL, c.SMP = nil, u.String()
 	return c
+}
+
+// TestForeignHolodeck reads the SMP 1.0 and 2.0 sample documents of
+// another SMP client implementation (Holodeck B2B's), kept as test data.
+func TestForeignHolodeck(t *testing.T) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile("testdata/foreign/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	want := smp.ID{Scheme: "urn:oasis:tc:ebcore:partyid-type:unregistered", Value: "holodeckb2b-test"}
+	doc17 := smp.ID{Scheme: "bdx-docid-qns", Value: "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2::Invoice##urn:cen.eu:en16931:2017"}
+
+	m, fl, err := smp.ParseServiceMetadata(read("holodeck-smp2-servicemetadata-detailed.xml"))
+	if err != nil || fl != smp.OASIS2 {
+		t.Fatalf("SMP 2.0 metadata: %s %v", fl, err)
+	}
+	if m.Participant != want || m.DocumentType != doc17 || len(m.Processes) != 1 || m.Processes[0].ID != (smp.ID{Value: "urn:cen.eu:en16931:2017"}) {
+		t.Fatalf("SMP 2.0 metadata: %+v", m)
+	}
+	e := m.Processes[0].Endpoints[0]
+	cert, err := x509.ParseCertificate(e.Certificate)
+	if err != nil || cert.Subject.CommonName != "partya.examples.holodeck-b2b.com" {
+		t.Fatalf("certificate: %v %v", cert, err)
+	}
+	if e.URL != "https://ap.sample.holodeck-b2b.org/" || e.TransportProfile != smp.TransportEBMS3AS4 || e.Contact != "sander at holodeck-b2b.org" ||
+		!e.Activation.Equal(time.Date(2022, 2, 24, 0, 0, 0, 0, time.FixedZone("", 3600))) || !e.Expiration.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("", 3600))) {
+		t.Fatalf("endpoint %+v", e)
+	}
+
+	g, fl, err := smp.ParseServiceGroup(read("holodeck-smp2-servicegroup-detailed.xml"))
+	if err != nil || fl != smp.OASIS2 || g.Participant != want || len(g.DocumentTypes) != 2 || g.DocumentTypes[1] != doc17 {
+		t.Fatalf("SMP 2.0 group: %s %+v %v", fl, g, err)
+	}
+
+	m, fl, err = smp.ParseServiceMetadata(read("holodeck-smp1-unsigned-servicemetadata.xml"))
+	if err != nil || fl != smp.OASIS1 || m.Participant != want || m.DocumentType != doc17 ||
+		m.Processes[0].Endpoints[0].URL != "https://ap.sample.holodeck-b2b.org/" || len(m.Processes[0].Endpoints[0].Certificate) != 0 {
+		t.Fatalf("SMP 1.0 metadata: %s %+v %v", fl, m, err)
+	}
+	// Unsigned: a client refuses it.
+	if _, _, _, err := smp.VerifyServiceMetadata(read("holodeck-smp1-unsigned-servicemetadata.xml"), trust.NewStore(), time.Now()); !errors.Is(err, smp.ErrSignature) || !strings.Contains(err.Error(), "not signed") {
+		t.Fatalf("unsigned accepted or unclear: %v", err)
+	}
 }

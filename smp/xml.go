@@ -387,8 +387,12 @@ func decodeServiceMetadata(root *xmltree.Element) (*ServiceMetadata, Flavour, er
 			if e.URL == "" {
 				return nil, "", bad("an endpoint of process %s has no address", p.ID)
 			}
-			if e.Certificate, err = decodeCert(text(ee, ns, "Certificate")); err != nil {
-				return nil, "", fmt.Errorf("endpoint %s: %w", e.URL, err)
+			// An empty Certificate is valid xs:base64Binary; it is read
+			// as none, and a client refuses such an endpoint.
+			if c := text(ee, ns, "Certificate"); c != "" {
+				if e.Certificate, err = decodeCert(c); err != nil {
+					return nil, "", fmt.Errorf("endpoint %s: %w", e.URL, err)
+				}
 			}
 			if e.Activation, err = decodeTime(text(ee, ns, "ServiceActivationDate")); err != nil {
 				return nil, "", err
