@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -300,6 +301,50 @@ func TestConfig(t *testing.T) {
 	} {
 		if _, err := eb.NewHandler(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v, want an error naming %s", err, c.want)
+		}
+	}
+}
+
+// TestConcurrentQueriesAndLCM: queries run while LCM requests change the
+// registry; every answer is complete (run with -race).
+func TestConcurrentQueriesAndLCM(t *testing.T) {
+	reg := cstest.DemoRegistry(t)
+	h, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true, CacheFor: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/lcm/5-4-LCM-Submit-Objects-to-the-Evidence-Broker-Birth-Certificate.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := q("queryId", eb.QueryRequirements, "procedure-id", "R1", "country-code", "DE")
+	done := make(chan struct{})
+	errs := make(chan string, 100)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- ""
+					return
+				default:
+				}
+				n := len(cstest.Content(t, body(t, get(t, h, query, ""))))
+				if n != 1 && n != 2 {
+					errs <- "an answer with " + strconv.Itoa(n) + " requirements"
+				}
+			}
+		}()
+	}
+	for range 10 {
+		if _, err := reg.SubmitXML(context.Background(), sub); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(done)
+	for range 4 {
+		if e := <-errs; e != "" {
+			t.Fatal(e)
 		}
 	}
 }
