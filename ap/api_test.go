@@ -173,7 +173,14 @@ func TestWebhook(t *testing.T) {
 	if unique != n || total != n || b.bad != 0 {
 		t.Errorf("backend saw %d messages in %d pushes (%d badly signed), want %d", unique, total, b.bad, n)
 	}
-	c, _ := de.db.Count(context.Background())
+	// The node records the push after the backend answered it.
+	var c *store.Counts
+	for time.Now().Before(deadline) {
+		if c, _ = de.db.Count(context.Background()); c.Inbound["delivered|no"] == n {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if c.Inbound["delivered|no"] != n {
 		t.Errorf("DE delivery states: %v", c.Inbound)
 	}
