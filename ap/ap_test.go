@@ -258,3 +258,34 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestRetention: the payloads of finished messages are purged; their
+// status and duplicate elimination remain.
+func TestRetention(t *testing.T) {
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) { c.Retention = time.Millisecond }})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	ctx := context.Background()
+	st, _, _ := fr.Submit(ctx, submission("", "old"))
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+		t.Fatalf("%+v", got)
+	}
+	time.Sleep(10 * time.Millisecond)
+	// Not yet acknowledged: DE keeps the payload.
+	if n, err := de.Purge(ctx); err != nil || n != 0 {
+		t.Errorf("DE purged %d (%v) before the acknowledgement", n, err)
+	}
+	if n, err := fr.Purge(ctx); err != nil || n != 1 {
+		t.Errorf("FR purged %d (%v), want 1", n, err)
+	}
+	de.db.Ack(ctx, st.MessageID, time.Now())
+	if n, err := de.Purge(ctx); err != nil || n != 1 {
+		t.Errorf("DE purged %d (%v), want 1", n, err)
+	}
+	var rm ap.ReceivedMessage
+	if code := api(t, de, "GET", "/api/v1/inbox/"+st.MessageID, nil, &rm); code != 200 || !rm.Purged || len(rm.Payloads) != 0 {
+		t.Errorf("purged message: HTTP %d %+v", code, rm)
+	}
+	if s, _ := fr.Status(ctx, st.MessageID); s.State != store.OutDelivered {
+		t.Errorf("status after purge: %+v", s)
+	}
+}

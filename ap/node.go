@@ -338,11 +338,22 @@ func (n *Node) Run(ctx context.Context) error {
 	return ctx.Err()
 }
 
+// Purge removes the payloads of finished messages (sent and delivered or
+// failed; received and acknowledged or pushed to the webhook) older than
+// Config.Retention, and returns how many it removed. Run calls it hourly;
+// with no retention it does nothing.
+func (n *Node) Purge(ctx context.Context) (int64, error) {
+	if n.cfg.Retention <= 0 {
+		return 0, nil
+	}
+	return n.cfg.Store.Purge(ctx, n.cfg.Now().Add(-n.cfg.Retention))
+}
+
 func (n *Node) purgeLoop(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if c, err := n.cfg.Store.Purge(ctx, n.cfg.Now().Add(-n.cfg.Retention)); err != nil {
+		if c, err := n.Purge(ctx); err != nil {
 			n.log.Error("purge failed", slog.String(logError, err.Error()))
 		} else if c > 0 {
 			n.log.Info("purged payloads", slog.Int64(logCount, c))
