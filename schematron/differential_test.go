@@ -64,8 +64,9 @@ func sampleCorpus(t *testing.T) (samples, all []corpusDoc) {
 
 // TestDifferentialSaxon is the acceptance test of the engine: for every
 // sample under the shared specification folder and its generated mutants,
-// each of the 21 official TDD 1.0 rule files fires the same set of rule ids
-// in our engine as in Saxon-HE with the ISO skeleton.
+// each of the 21 official TDD 1.0 rule files (and each of our EDM v2.0
+// files) fires the same set of rule ids in our engine as in Saxon-HE with
+// the ISO skeleton.
 func TestDifferentialSaxon(t *testing.T) {
 	if testing.Short() {
 		t.Skip("differential test against Saxon skipped in -short mode")
@@ -77,36 +78,46 @@ func TestDifferentialSaxon(t *testing.T) {
 	}
 	t.Logf("%d samples, %d mutants", len(samples), len(docs)-len(samples))
 
-	rules := Rules()
-	entries, err := fs.ReadDir(rules, SetTDD10)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tmp := t.TempDir()
 	if d := os.Getenv("OOTS_DIFF_DIR"); d != "" {
 		// A debugging aid: keep the corpus, compiled rules and Saxon's SVRL in d,
 		// and reuse SVRL already there (delete d after changing the corpus).
 		tmp = d
 	}
+
+	// The 21 official files, and our EDM v2.0 files: Saxon judges those too.
+	rules := Rules()
 	var schFiles []string
 	ours := map[string]*Schema{}
-	for _, e := range entries {
-		p := path.Join(SetTDD10, e.Name())
-		s, err := Load(rules, p)
+	official := 0
+	for _, set := range []string{SetTDD10, SetEDM20} {
+		entries, err := fs.ReadDir(rules, set)
 		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		ours[e.Name()] = s
-		b, _ := fs.ReadFile(rules, p)
-		f := filepath.Join(tmp, "sch", e.Name())
-		os.MkdirAll(filepath.Dir(f), 0o755)
-		if err := os.WriteFile(f, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		schFiles = append(schFiles, f)
+		for _, e := range entries {
+			p := path.Join(set, e.Name())
+			s, err := Load(rules, p)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			ours[e.Name()] = s
+			b, _ := fs.ReadFile(rules, p)
+			f := filepath.Join(tmp, "sch", e.Name())
+			if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(f, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			schFiles = append(schFiles, f)
+			if set == SetTDD10 {
+				official++
+			}
+		}
 	}
-	if len(schFiles) != 21 {
-		t.Fatalf("%d TDD 1.0 rule files embedded, want 21", len(schFiles))
+	if official != 21 {
+		t.Fatalf("%d TDD 1.0 rule files embedded, want 21", official)
 	}
 	differential(t, sx, tmp, schFiles, ours, docs)
 }
