@@ -127,6 +127,7 @@ type FieldError struct {
 	Field, Problem string
 }
 
+// Error implements error: the field, then the problem.
 func (e *FieldError) Error() string { return e.Field + ": " + e.Problem }
 
 // Validate checks the configuration and returns a *FieldError naming the
