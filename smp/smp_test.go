@@ -43,11 +43,16 @@ func get(tb testing.TB, u string) []byte {
 func TestSchemaSMP1(t *testing.T) {
 	xmllint := testenv.Tool(t, "xmllint")
 	f := getFixture(t)
-	hs := f.server(t, f.populated(t, smp.NewMemoryStore()), smp.OASIS1, f.smpCred)
+	store := f.populated(t, smp.NewMemoryStore())
+	redirected := smp.ID{Scheme: "oots-docid-qns", Value: "urn:redirected"}
+	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected,
+		Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", CertificateUID: "CN=smp2,O=example,C=EU"}})
+	hs := f.server(t, store, smp.OASIS1, f.smpCred)
 	dir := t.TempDir()
 	docs := map[string][]byte{
 		"group.xml":    get(t, hs.URL+"/"+participant.PathSegment()),
 		"metadata.xml": get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+docType.PathSegment()),
+		"redirect.xml": get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+redirected.PathSegment()),
 	}
 	schema, _ := filepath.Abs("testdata/xsd/smp1/bdx-smp-201605.xsd")
 	for name, b := range docs {
@@ -65,6 +70,44 @@ func TestSchemaSMP1(t *testing.T) {
 	os.WriteFile(p, bad, 0o600)
 	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err == nil {
 		t.Errorf("xmllint accepted a broken document:\n%s", out)
+	}
+}
+
+// TestSchemaSMP2 asks xmllint whether our SMP 2.0 documents (signed
+// service metadata and service group) are valid against the OASIS SMP 2.0
+// schemas, and whether the other implementation's samples are too.
+func TestSchemaSMP2(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	f := getFixture(t)
+	m := f.metadata()
+	m.Processes[0].Endpoints[0].Activation = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m.Processes[0].Endpoints[0].Expiration = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	store := smp.NewMemoryStore()
+	store.PutParticipant(context.Background(), participant)
+	store.PutServiceMetadata(context.Background(), m)
+	redirected := smp.ID{Scheme: "oots-docid-qns", Value: "urn:redirected"}
+	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/"}})
+	hs := f.server(t, store, smp.OASIS1, f.smpCred)
+	dir := t.TempDir()
+	base := hs.URL + smp.PathSMP2 + participant.PathSegment()
+	for _, c := range []struct{ name, schema, url string }{
+		{"group.xml", "ServiceGroup-2.0.xsd", base},
+		{"metadata.xml", "ServiceMetadata-2.0.xsd", base + "/services/" + docType.PathSegment()},
+		{"redirect.xml", "ServiceMetadata-2.0.xsd", base + "/services/" + redirected.PathSegment()},
+		{"", "ServiceMetadata-2.0.xsd", "testdata/foreign/holodeck-smp2-servicemetadata-detailed.xml"},
+		{"", "ServiceGroup-2.0.xsd", "testdata/foreign/holodeck-smp2-servicegroup-detailed.xml"},
+	} {
+		p := c.url
+		if c.name != "" {
+			p = filepath.Join(dir, c.name)
+			os.WriteFile(p, get(t, c.url), 0o600)
+		}
+		schema, _ := filepath.Abs("testdata/xsd/smp2/" + c.schema)
+		out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput()
+		if err != nil {
+			b, _ := os.ReadFile(p)
+			t.Errorf("%s is not valid SMP 2.0: %v\n%s\n%s", p, err, out, b)
+		}
 	}
 }
 
