@@ -20,6 +20,7 @@ import (
 	"github.com/oots-go/oots/bdxl/bdxltest"
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/trust"
 )
@@ -364,5 +365,45 @@ func TestForeignHolodeck(t *testing.T) {
 	// Unsigned: a client refuses it.
 	if _, _, _, err := smp.VerifyServiceMetadata(read("holodeck-smp1-unsigned-servicemetadata.xml"), trust.NewStore(), time.Now()); !errors.Is(err, smp.ErrSignature) || !strings.Contains(err.Error(), "not signed") {
 		t.Fatalf("unsigned accepted or unclear: %v", err)
+	}
+}
+
+// TestSignatureXMLSec asks libxmlsec1 to verify the enveloped signatures of
+// our served SMP 1.0, 2.0 and Peppol documents, and to refuse a tampered
+// one.
+func TestSignatureXMLSec(t *testing.T) {
+	xmlsec := testenv.Tool(t, "xmlsec1")
+	f := getFixture(t)
+	store := f.populated(t, smp.NewMemoryStore())
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "smp.pem")
+	os.WriteFile(cert, pki.CertPEM(f.smpCred.Sign.Cert), 0o600)
+	check := func(name string, doc []byte) error {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, doc, 0o600)
+		out, err := exec.Command(xmlsec, "--verify", "--pubkey-cert-pem", cert, p).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, out)
+		}
+		return nil
+	}
+	path := "/" + participant.PathSegment() + "/services/" + docType.PathSegment()
+	for _, c := range []struct {
+		fl  smp.Flavour
+		url string
+	}{
+		{smp.OASIS1, path},
+		{smp.Peppol, path},
+		{smp.OASIS1, strings.TrimSuffix(smp.PathSMP2, "/") + path},
+	} {
+		hs := f.server(t, store, c.fl, f.smpCred)
+		doc := get(t, hs.URL+c.url)
+		if err := check("doc.xml", doc); err != nil {
+			t.Errorf("%s %s: xmlsec1 rejects our signature: %v\n%s", c.fl, c.url, err, doc)
+		}
+		bad := bytes.Replace(doc, []byte("https://ap.example.eu/as4"), []byte("https://evil.example.eu/as4"), 1)
+		if err := check("bad.xml", bad); err == nil {
+			t.Errorf("%s %s: xmlsec1 accepted a tampered document", c.fl, c.url)
+		}
 	}
 }
