@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -333,5 +334,30 @@ func TestLegacyZone(t *testing.T) {
 	want, _ := bdxl.LegacyName(bdxl.Participant{Scheme: participant.Scheme, Value: participant.Value}, "sml.example.eu")
 	if asked.Load() != want+":80" {
 		t.Fatalf("dialled %v, want %s:80", asked.Load(), want)
+	}
+}
+
+// TestConcurrentResolve: one client used from many goroutines (run with
+// -race), with and without the cache.
+func TestConcurrentResolve(t *testing.T) {
+	f := getFixture(t)
+	hs := f.server(t, f.populated(t, smp.NewMemoryStore()), smp.OASIS1, f.smpCred)
+	for _, ttl := range []time.Duration{0, -1} {
+		c := &smp.Client{SMP: hs.URL, Trust: f.trust, CacheTTL: ttl}
+		errs := make(chan error, 16)
+		for i := 0; i < cap(errs); i++ {
+			go func() {
+				tg, err := c.Resolve(context.Background(), participant, docType, process)
+				if err == nil && tg.URL != "https://ap.example.eu/as4" {
+					err = fmt.Errorf("target %+v", tg)
+				}
+				errs <- err
+			}()
+		}
+		for i := 0; i < cap(errs); i++ {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
