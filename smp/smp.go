@@ -28,7 +28,7 @@
 // SQLite or PostgreSQL through package store, component "smp") over HTTP:
 // the SMP read interface, signed with the SMP's key, and a JSON management
 // API under /api/smp/v1/ guarded by a bearer token. Client finds the SMP of a
-// participant by BDXL (or uses a fixed SMP URL), fetches the service
+// participant by BDXL (or uses a fixed SMP URL, or the legacy Peppol host name), fetches the service
 // metadata, verifies the enveloped signature with the certificate in
 // ds:KeyInfo after validating that certificate against a trust store, checks
 // that the answer is about the participant and document type asked, and
