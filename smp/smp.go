@@ -7,11 +7,11 @@
 // Three flavours of the same model are served and read:
 //
 //   - OASIS BDXR SMP 1.0 (namespace http://docs.oasis-open.org/bdxr/ns/SMP/2016/05):
-//     ServiceGroup, SignedServiceMetadata with an enveloped XML signature
+//     ServiceGroup, SignedServiceMetadata with an enveloped XML signature;
 //     REST paths /{participant} and
 //     /{participant}/services/{documentType};
 //   - OASIS BDXR SMP 2.0 (namespaces http://docs.oasis-open.org/bdxr/ns/SMP/2/…):
-//     ServiceGroup and ServiceMetadata with the ds:Signature as its last child
+//     ServiceGroup and ServiceMetadata with the ds:Signature as its last child;
 //     REST paths under /bdxr-smp-2/;
 //   - the Peppol SMP 1.x flavour (namespaces http://busdox.org/…): the SMP 1.0
 //     structure with busdox identifiers and a WS-Addressing endpoint
