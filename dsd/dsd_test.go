@@ -235,8 +235,6 @@ func TestOfficialRules(t *testing.T) {
 	for _, c := range []struct{ name, query string }{
 		{"data services FR", q("evidence-type-classification", residenceFR, "country-code", "FR")},
 		{"DSD:ERR:0005", q("evidence-type-classification", birthDE, "country-code", "DE")},
-		{"data services DE after 0005", q("evidence-type-classification", birthDE, "country-code", "DE", residenceConcept, "ApplicantHasNeverBeenResidentInGermany")},
-		{"DSD:ERR:0001", q("evidence-type-classification", birthDE, "country-code", "FR")},
 	} {
 		_, b := get(t, h, c.query, "")
 		answers = append(answers, cstest.Answer{Name: c.name, Body: b})
