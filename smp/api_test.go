@@ -71,6 +71,11 @@ func TestManagementAPI(t *testing.T) {
 	if st, body := call(t, "PUT", mu, "secret", noURL); st != http.StatusBadRequest || !strings.Contains(body, "absolute URL") {
 		t.Fatalf("relative URL: %d %s", st, body)
 	}
+	huge := f.metadata()
+	huge.Processes[0].Endpoints[0].Description = strings.Repeat("x", 2<<20)
+	if st, body := call(t, "PUT", mu, "secret", huge); st != http.StatusRequestEntityTooLarge || !strings.Contains(body, "larger than") {
+		t.Fatalf("oversized body: %d %s", st, body)
+	}
 	if st, body := call(t, "PUT", mu, "secret", f.metadata()); st != http.StatusNoContent {
 		t.Fatalf("put metadata: %d %s", st, body)
 	}

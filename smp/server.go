@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -284,9 +283,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 		writeJSON(w, http.StatusOK, g)
 	case doc != nil && r.Method == http.MethodPut:
 		var m ServiceMetadata
-		dec := json.NewDecoder(io.LimitReader(r.Body, s.cfg.MaxBody))
+		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&m); err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				http.Error(w, fmt.Sprintf("SMP: the body is larger than %d bytes", s.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+				return
+			}
 			http.Error(w, "SMP: the body is not a JSON service metadata: "+err.Error(), http.StatusBadRequest)
 			return
 		}
