@@ -57,7 +57,7 @@ func get(tb testing.TB, h http.Handler, query, version string) (*http.Response, 
 
 func TestCapturedContent(t *testing.T) {
 	signer, roots := cstest.Signer(t)
-	h, err := dsd.NewHandler(dsd.Config{Registry: cstest.CaptureRegistry(t), Signer: signer})
+	h, err := dsd.NewHandler(dsd.Config{Registry: cstest.LoadCaptures(t, "dsd_data_services_fi.xml"), Signer: signer})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +251,7 @@ func TestOfficialRules(t *testing.T) {
 // TestVersions: the 1.x form leaves out the 2.0-only elements of the access
 // service (Name, Publisher Description) and DistributedAs Language.
 func TestVersions(t *testing.T) {
-	h, err := dsd.NewHandler(dsd.Config{Registry: cstest.CaptureRegistry(t), Unsigned: true})
+	h, err := dsd.NewHandler(dsd.Config{Registry: cstest.LoadCaptures(t, "dsd_data_services_fi.xml"), Unsigned: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -267,3 +267,19 @@ func RuleCounts(tb testing.TB, body []byte) map[string]int {
 	}
 	return counts
 }
+
+// LoadCaptures returns a new registry into which the named captures were
+// loaded through LCM, for tests that do not need the whole catalogue.
+func LoadCaptures(tb testing.TB, names ...string) *csregistry.Registry {
+	tb.Helper()
+	r, err := csregistry.Open(context.Background(), csregistry.Config{TolerateRules: CaptureTolerance})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, n := range names {
+		if err := r.LoadFile(context.Background(), Capture(tb, n)); err != nil {
+			tb.Fatalf("loading %s: %v", n, err)
+		}
+	}
+	return r
+}
