@@ -181,6 +181,16 @@ func TestAnswerChecks(t *testing.T) {
 	} else {
 		t.Log(err)
 	}
+	// A document with a DTD (entity expansion, external entities) is
+	// refused before anything else.
+	bomb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><SignedServiceMetadata xmlns="http://docs.oasis-open.org/bdxr/ns/SMP/2016/05">&b;</SignedServiceMetadata>`))
+	}))
+	defer bomb.Close()
+	c = &smp.Client{SMP: bomb.URL, Trust: f.trust}
+	if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrBadDocument) || !strings.Contains(err.Error(), "DTD") {
+		t.Fatalf("DTD: %v", err)
+	}
 	// Redirects are refused.
 	r := &smp.ServiceMetadata{Participant: participant, DocumentType: other, Redirect: &smp.Redirect{URL: "https://other-smp.example.eu/", CertificateUID: "CN=other"}}
 	if err := s.PutServiceMetadata(ctx, r); err != nil {
