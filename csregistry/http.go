@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/csrest"
 )
 
 // MaxRequest bounds the body of an LCM request (the screening limit of the
@@ -19,9 +21,10 @@ const MaxRequest = 16 << 20
 // with the rs:RegistryResponse (LCM-SUC or LCM-ERR) and HTTP 200, as the
 // query interface reports failures in the RegRep status. The OOTS transport
 // of LCM requests is AS4 (Service LifecycleManager, SPEC.md §3.5); this
-// binding serves bulk loads and tests. The handler does not authenticate:
-// mount it only where the operator controls who may reach it.
-func LCMHandler(r *Registry, log *slog.Logger) http.Handler {
+// binding serves bulk loads and tests. Answers are signed like the query
+// answers when signer is not nil. The handler does not authenticate: mount
+// it only where the operator controls who may reach it.
+func LCMHandler(r *Registry, signer *csrest.Signer, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -57,8 +60,12 @@ func LCMHandler(r *Registry, log *slog.Logger) http.Handler {
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "application/x-ebrs+xml")
-		w.WriteHeader(http.StatusOK)
-		w.Write(out)
+		a, err := csrest.NewAnswer(out, signer, time.Now())
+		if err != nil {
+			log.Error("LCM answer not signed", "cause", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		a.Send(w)
 	})
 }

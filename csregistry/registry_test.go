@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/jades"
 )
 
 func stored(tb testing.TB, s csregistry.Store) []csregistry.StoredObject {
@@ -246,14 +248,22 @@ func TestCapturesLoad(t *testing.T) {
 
 func TestLCMHandler(t *testing.T) {
 	r, _ := newDemo(t, csregistry.Config{})
-	srv := httptest.NewServer(csregistry.LCMHandler(r, nil))
+	signer, roots := cstest.Signer(t)
+	srv := httptest.NewServer(csregistry.LCMHandler(r, signer, nil))
 	defer srv.Close()
 	resp, err := http.Post(srv.URL, "application/x-ebrs+xml", bytes.NewReader(tddSubmission(t)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	m, _, err := edm.Parse(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := jades.Verify(resp.Header, b, jades.VerifyOptions{Trust: roots}); err != nil {
+		t.Errorf("LCM answer signature: %v", err)
+	}
+	m, _, err := edm.ParseBytes(b)
 	if err != nil || resp.StatusCode != 200 || m.Kind() != edm.KindLCMSuccess {
 		t.Fatalf("status %d, %v %v", resp.StatusCode, m, err)
 	}

@@ -159,7 +159,7 @@ func csMux(reg *csregistry.Registry, signer *csrest.Signer, log *slog.Logger, lc
 	mux.Handle("/dsd/", dsdh)
 	mux.Handle("/sr/", http.StripPrefix("/sr", srh))
 	if lcm {
-		mux.Handle("/lcm", csregistry.LCMHandler(reg, log))
+		mux.Handle("/lcm", csregistry.LCMHandler(reg, signer, log))
 	}
 	return mux, nil
 }
