@@ -316,3 +316,30 @@ func TestDoctorFindsProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestServeConfigDocumented: the configuration shown in the documentation
+// of serveConfig decodes (every field name exists) and validates.
+func TestServeConfigDocumented(t *testing.T) {
+	src, err := os.ReadFile("serve.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(src)
+	start := strings.Index(s, "//\tlisten: ")
+	end := strings.Index(s, "// The environment variables OOTS_API_TOKEN")
+	if start < 0 || end < start {
+		t.Fatal("no configuration example in the documentation of serveConfig")
+	}
+	var yml strings.Builder
+	for _, line := range strings.Split(s[start:end], "\n") {
+		if l, ok := strings.CutPrefix(line, "//\t"); ok {
+			yml.WriteString(l + "\n")
+		}
+	}
+	doc := strings.Replace(yml.String(), `secret: "…"`, `secret: "0123456789abcdef"`, 1)
+	file := filepath.Join(t.TempDir(), "oots.yaml")
+	os.WriteFile(file, []byte(doc), 0o644)
+	if _, err := loadServeConfig(file, nil); err != nil {
+		t.Errorf("the documented configuration: %v\n%s", err, doc)
+	}
+}
