@@ -154,3 +154,35 @@ func TestCSServeAnswersValidate(t *testing.T) {
 		t.Errorf("oots validate: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestCSServeCaptures: "oots cs serve -data" bulk-loads captured answers of
+// the Commission's services, and answers the captured queries with the
+// same registry content.
+func TestCSServeCaptures(t *testing.T) {
+	data := t.TempDir()
+	for _, n := range []string{"eb_evidence_types_fr.xml", "dsd_data_services_fi.xml"} {
+		b, err := os.ReadFile(testenv.Spec(t, "edm-2.0-oots-france/common_services/"+n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(data, n), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base, roots := startCS(t, "-data", data, "-tolerate-2.0-content")
+	c, err := csclient.New(csclient.Config{EBURL: base, DSDURL: base, Trust: roots})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rq, err := c.EvidenceTypes(context.Background(), "https://sr.acc.oots.tech.ec.europa.eu/requirements/00000000-0000-0000-0000-000000000000", "FR")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rq.ReferenceFramework) != 41 || len(rq.EvidenceTypeList) != 1 || rq.EvidenceTypeList[0].Jurisdiction[0].AdminUnitLevel1 != "FR" {
+		t.Errorf("%d reference frameworks, %d lists; want the capture's 41 and 1 (FR)", len(rq.ReferenceFramework), len(rq.EvidenceTypeList))
+	}
+	ds, err := c.DataServices(context.Background(), "https://sr.acc.oots.tech.ec.europa.eu/evidencetypeclassifications/FI/19f0783e-7cdc-4146-9ff9-e331514ffb74", "FI", nil)
+	if err != nil || len(ds) != 1 || ds[0].AccessService[0].Identifier.Value != "AP_FI_03" {
+		t.Errorf("data services: %v", err)
+	}
+}
