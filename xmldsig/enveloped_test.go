@@ -133,3 +133,26 @@ func dropC14NTransform(tb testing.TB, signed []byte) string {
 	ts.RemoveChild(ts.Elements()[1])
 	return string(d.Bytes())
 }
+
+// FuzzVerifyEnveloped: whatever the document, VerifyEnveloped refuses it
+// without panicking, or returns content whose canonical form is the one that
+// was signed.
+func FuzzVerifyEnveloped(f *testing.F) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		f.Fatal(err)
+	}
+	signed := signEnveloped(f, key)
+	f.Add(signed)
+	f.Add([]byte(envelopedDoc))
+	want := `<m:Metadata xmlns:m="urn:test:smp"><m:Endpoint>https://ap.example.eu/as4</m:Endpoint><m:Note a="1">tiny</m:Note></m:Metadata>`
+	f.Fuzz(func(t *testing.T, b []byte) {
+		content, err := verifyEnveloped(b, &key.PublicKey)
+		if err != nil {
+			return
+		}
+		if got := string(content.Canonical()); got != want {
+			t.Fatalf("verified content differs from the signed one:\n%s", got)
+		}
+	})
+}
