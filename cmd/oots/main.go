@@ -41,7 +41,7 @@ var commands = map[string]command{
 	"pki":         {"make test keys and certificates (CA, RSA or Ed25519/X25519 access points)", runPKI},
 	"serve":       {"run an AS4 access point node from a configuration file", runServe},
 	"smp":         {"SMP server and client: serve, manage entries, look endpoints up by BDXL and SMP", runSMP},
-	"validate":    {"check OOTS messages: kind, version, structure, code lists", runValidate},
+	"validate":    {"check OOTS messages: kind, version, structure, code lists, business rules", runValidate},
 	"version":     {"print the version", runVersion},
 }
 
