@@ -343,3 +343,37 @@ func TestServeConfigDocumented(t *testing.T) {
 		t.Errorf("the documented configuration: %v\n%s", err, doc)
 	}
 }
+
+// TestDoctorExpired: an expired signing certificate and a partner's
+// certificate close to its end are reported.
+func TestDoctorExpired(t *testing.T) {
+	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	ca, err := pki.LoadCredential(n.dir, "ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := pki.Issue(ca, "AP_FR_01", pki.EdDSA, &pki.Options{Now: time.Now().Add(-48 * time.Hour), Validity: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.WriteFiles(n.dir, "AP_FR_01"); err != nil {
+		t.Fatal(err)
+	}
+	soon, err := pki.Issue(ca, "AP_DE_01", pki.EdDSA, &pki.Options{Now: time.Now().Add(-time.Hour), Validity: 10 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := soon.WriteFiles(n.dir, "AP_DE_01"); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
+	if code := Main(context.Background(), env, []string{"doctor", "-config", n.configs["AP_FR_01"], "-no-database", "-offline"}); code != 1 {
+		t.Fatalf("doctor: exit %d\n%s", code, out.String())
+	}
+	for _, want := range []string{"keys.signingCertificate: expired on", "party AP_DE_01 encryptionCertificate: expires in less than 30 days"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
