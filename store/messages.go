@@ -110,26 +110,24 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	if next.IsZero() {
 		next = now
 	}
-	res, err := d.db.ExecContext(ctx, d.Rebind(`INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now))
-	if err != nil {
+	o, err := scanOutbound(d.db.QueryRowContext(ctx, d.Rebind(`INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+outCols),
+		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now)))
+	if err == nil {
+		return o, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("store: enqueue: %w", err)
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return nil, false, fmt.Errorf("store: enqueue: %w", err)
-	}
-	var o *Outbound
-	if n == 0 && m.ClientKey != "" {
+	// A conflict: the client key (or the id) is taken; return that message.
+	if m.ClientKey != "" {
 		o, err = d.OutboundByClientKey(ctx, m.ClientKey)
-		if errors.Is(err, ErrNotFound) {
-			o, err = d.Outbound(ctx, m.ID)
+		if !errors.Is(err, ErrNotFound) {
+			return o, false, err
 		}
-	} else {
-		o, err = d.Outbound(ctx, m.ID)
 	}
-	return o, n == 1, err
+	o, err = d.Outbound(ctx, m.ID)
+	return o, false, err
 }
 
 // Outbound returns the outbound message with the given id, or ErrNotFound.
