@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/bdxl"
+	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 )
 
@@ -190,15 +191,6 @@ func TestAnswerChecks(t *testing.T) {
 	c = &smp.Client{SMP: bomb.URL, Trust: f.trust}
 	if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrBadDocument) || !strings.Contains(err.Error(), "DTD") {
 		t.Fatalf("DTD: %v", err)
-	}
-	// Redirects are refused.
-	r := &smp.ServiceMetadata{Participant: participant, DocumentType: other, Redirect: &smp.Redirect{URL: "https://other-smp.example.eu/", CertificateUID: "CN=other"}}
-	if err := s.PutServiceMetadata(ctx, r); err != nil {
-		t.Fatal(err)
-	}
-	c = &smp.Client{SMP: hs.URL, Trust: f.trust}
-	if _, err := c.Resolve(ctx, participant, other, process); !errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), "redirect") {
-		t.Fatalf("redirect: %v", err)
 	}
 }
 
@@ -373,6 +365,70 @@ func TestConcurrentResolve(t *testing.T) {
 			if err := <-errs; err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// TestRedirect: an SMP redirects a document type to another SMP; the client
+// follows once, checks the other SMP's signer against the CertificateUID,
+// and refuses a second redirect.
+func TestRedirect(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	other, err := pki.Issue(f.ca, "smp2.example.eu", pki.RSA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The SMP redirected to holds the metadata.
+	storeB := f.populated(t, smp.NewMemoryStore())
+	hsB := f.server(t, storeB, smp.OASIS1, other)
+	// The SMP that redirects, and one that redirects to a redirect.
+	storeA := smp.NewMemoryStore()
+	storeA.PutParticipant(ctx, participant)
+	hsA := f.server(t, storeA, smp.OASIS1, f.smpCred)
+	redirect := func(u, uid string) {
+		t.Helper()
+		if err := storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: &smp.Redirect{URL: u, CertificateUID: uid}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, fl := range []smp.Flavour{smp.OASIS1, smp.OASIS2} {
+		c := &smp.Client{SMP: hsA.URL, Flavour: fl, Trust: f.trust, CacheTTL: -1}
+		// To the other SMP's base URL (SMP 2.0 PublisherURI style) and to
+		// the metadata resource itself (SMP 1.0 href style).
+		for _, target := range []string{hsB.URL, hsB.URL + "/" + participant.PathSegment() + "/services/" + docType.PathSegment()} {
+			for _, uid := range []string{"", other.Sign.Cert.Subject.String(), "smp2.example.eu"} {
+				redirect(target, uid)
+				tg, err := c.Resolve(ctx, participant, docType, process)
+				if err != nil || tg.URL != "https://ap.example.eu/as4" || !tg.Signer.Equal(other.Sign.Cert) || !strings.HasPrefix(tg.SMP, hsB.URL) {
+					t.Fatalf("%s via %s (uid %q): %+v %v", fl, target, uid, tg, err)
+				}
+			}
+		}
+		// Signed by another certificate than the redirect names (SMP 1.0
+		// CertificateUID; SMP 2.0 has no such element).
+		if fl == smp.OASIS1 {
+			redirect(hsB.URL, "CN=someone-else")
+			if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) {
+				t.Fatalf("%s wrong certificate UID: %v", fl, err)
+			}
+		}
+		// A redirect to a redirect.
+		redirect(hsA.URL, "")
+		if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), "redirects again") {
+			t.Fatalf("%s second redirect: %v", fl, err)
+		}
+		// A redirect to an SMP without the document type.
+		storeB.DeleteServiceMetadata(ctx, participant, docType)
+		redirect(hsB.URL, "")
+		if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrDocumentNotRegistered) {
+			t.Fatalf("%s redirect to nothing: %v", fl, err)
+		}
+		storeB.PutServiceMetadata(ctx, f.metadata())
+		// A redirect that is not a URL.
+		redirect("mailto:smp@example.eu", "")
+		if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) {
+			t.Fatalf("%s redirect to mailto: %v", fl, err)
 		}
 	}
 }

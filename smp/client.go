@@ -33,8 +33,9 @@ var (
 	ErrUnreachable = errors.New("SMP unreachable")
 	// ErrBadAnswer: the answer is refused: malformed, oversized, about
 	// another participant or document type, badly signed, signed by an
-	// untrusted certificate, a redirect, or with an endpoint certificate
-	// that is not acceptable.
+	// untrusted certificate, a second redirect or one signed by another
+	// certificate than it names, or with an endpoint certificate that is
+	// not acceptable.
 	ErrBadAnswer = errors.New("bad SMP answer")
 )
 
@@ -169,7 +170,8 @@ func (c *Client) Validate() error {
 
 // Resolve returns where to send documentType to participant in process:
 // the SMP located by BDXL (step 1), its signed service metadata (step 2),
-// the signature and the SMP's certificate checked (step 3), the answer checked
+// the signature and the SMP's certificate checked (step 3), a redirect
+// followed once (step 3a), the answer checked
 // to be about what was asked (step 4), the process and an endpoint with an
 // accepted transport profile, in service now, selected (step 5) and its
 // certificate checked (step 6). The result is cached.
@@ -233,10 +235,42 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		return Target{}, fail(ErrBadAnswer, u, err, "")
 	}
 
-	// 4. About what was asked.
+	// 3a. A redirect to another SMP is followed once (SMP 1.0 and 2.0
+	// Redirect): that SMP's answer must verify against the same trust
+	// store, be signed by the certificate the redirect names (SMP 1.0 and
+	// Peppol CertificateUID), and not redirect again.
 	if m.Redirect != nil {
-		return Target{}, fail(ErrBadAnswer, u, nil, "the SMP redirects to %s (redirects are not followed)", m.Redirect.URL)
+		ru, err := c.redirectURL(m.Redirect.URL, participant, documentType)
+		if err != nil {
+			return Target{}, fail(ErrBadAnswer, u, err, "the redirect")
+		}
+		body, status, err := c.get(ctx, ru)
+		switch {
+		case errors.Is(err, errTooLarge):
+			return Target{}, fail(ErrBadAnswer, ru, err, "")
+		case err != nil:
+			return Target{}, fail(ErrUnreachable, ru, err, "")
+		case status == http.StatusNotFound:
+			return Target{}, fail(ErrDocumentNotRegistered, ru, nil, "the SMP redirected to (from %s) has no metadata for the document type", u)
+		case status >= 500:
+			return Target{}, fail(ErrUnreachable, ru, nil, "HTTP status %d", status)
+		case status != http.StatusOK:
+			return Target{}, fail(ErrBadAnswer, ru, nil, "HTTP status %d", status)
+		}
+		m2, _, signer2, err := VerifyServiceMetadata(body, c.Trust, now)
+		if err != nil {
+			return Target{}, fail(ErrBadAnswer, ru, err, "")
+		}
+		if m2.Redirect != nil {
+			return Target{}, fail(ErrBadAnswer, ru, nil, "the SMP redirected to (from %s) redirects again, to %s", u, m2.Redirect.URL)
+		}
+		if uid := m.Redirect.CertificateUID; uid != "" && !matchesUID(signer2, uid) {
+			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate %q the redirect from %s names", signer2.Subject, uid, u)
+		}
+		m, signer, u = m2, signer2, ru
 	}
+
+	// 4. About what was asked.
 	if participantKey(m.Participant) != participantKey(participant) {
 		return Target{}, fail(ErrBadAnswer, u, nil, "the answer is about participant %s", m.Participant)
 	}
@@ -274,6 +308,38 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	t := Target{URL: e.URL, Certificate: cert, TransportProfile: e.TransportProfile, SMP: u, Signer: signer}
 	c.toCache(key, t, now, e, cert)
 	return t, nil
+}
+
+// redirectURL is the URL of the metadata a redirect points to: the
+// redirect's URL itself when it is a service metadata resource (its path has
+// a /services/ segment), else that URL taken as the base URL of the other SMP.
+func (c *Client) redirectURL(target string, p, d ID) (string, error) {
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "", fmt.Errorf("redirect URL %q is not an absolute http(s) URL", target)
+	}
+	if strings.Contains(u.EscapedPath(), "/services/") {
+		return target, nil
+	}
+	return c.metadataURL(strings.TrimSuffix(target, "/"), p, d), nil
+}
+
+// matchesUID reports whether a certificate is the one a CertificateUID
+// names. SMP 1.0 calls it the certificate's "Subject Unique Identifier"
+// without fixing a form; implementations publish the subject distinguished
+// name, its common name or its serialNumber attribute, so each is accepted
+// (compared without regard to case and spaces after commas).
+func matchesUID(c *x509.Certificate, uid string) bool {
+	norm := func(s string) string {
+		return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ", ", ","))
+	}
+	want := norm(uid)
+	for _, got := range []string{c.Subject.String(), c.Subject.CommonName, c.Subject.SerialNumber} {
+		if got != "" && norm(got) == want {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Client) fromCache(key string, now time.Time) (Target, bool) {

@@ -34,8 +34,9 @@
 // that the answer is about the participant and document type asked, and
 // returns the endpoint (Client.Resolve). Answers are cached.
 //
-// Not implemented: following SMP Redirect answers (the client refuses them
-// with ErrBadAnswer; the server can publish them), SMP 2.0 signatures of
+// A Redirect answer is followed once (Client.Resolve step 3a). Not
+// implemented: the SMP 2.0 Redirect's certificates (the other SMP's answer
+// is checked against the client's trust store only), SMP 2.0 signatures of
 // ServiceGroup documents, signatures canonicalized with inclusive C14N (some
 // Peppol SMPs sign that way; such answers are refused with ErrSignature and
 // can still be read unverified with ParseServiceMetadata), and the Peppol SMP
@@ -161,7 +162,8 @@ type Endpoint struct {
 }
 
 // Redirect sends the client to another SMP (SMP 1.0 and
-// 2.0 Redirect).
+// 2.0 Redirect). URL is the other SMP's service metadata resource or base
+// URL (SMP 1.0 href, SMP 2.0 PublisherURI).
 type Redirect struct {
 	URL string `json:"url"`
 	// CertificateUID is the SMP 1.0 and Peppol unique identifier of the
