@@ -386,12 +386,13 @@ func TestRedirect(t *testing.T) {
 	storeA := smp.NewMemoryStore()
 	storeA.PutParticipant(ctx, participant)
 	hsA := f.server(t, storeA, smp.OASIS1, f.smpCred)
-	redirect := func(u, uid string) {
+	redirectCert := func(u, uid string, cert []byte) {
 		t.Helper()
-		if err := storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: &smp.Redirect{URL: u, CertificateUID: uid}}); err != nil {
+		if err := storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: &smp.Redirect{URL: u, CertificateUID: uid, Certificate: cert}}); err != nil {
 			t.Fatal(err)
 		}
 	}
+	redirect := func(u, uid string) { t.Helper(); redirectCert(u, uid, nil) }
 	for _, fl := range []smp.Flavour{smp.OASIS1, smp.OASIS2} {
 		c := &smp.Client{SMP: hsA.URL, Flavour: fl, Trust: f.trust, CacheTTL: -1}
 		// To the other SMP's base URL (SMP 2.0 PublisherURI style) and to
@@ -411,6 +412,17 @@ func TestRedirect(t *testing.T) {
 			redirect(hsB.URL, "CN=someone-else")
 			if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) {
 				t.Fatalf("%s wrong certificate UID: %v", fl, err)
+			}
+		}
+		// The certificate a redirect carries (SMP 2.0; SMP 1.0 has none).
+		redirectCert(hsB.URL, "", other.Sign.Cert.Raw)
+		if _, err := c.Resolve(ctx, participant, docType, process); err != nil {
+			t.Fatalf("%s redirect with the right certificate: %v", fl, err)
+		}
+		if fl == smp.OASIS2 {
+			redirectCert(hsB.URL, "", f.smpCred.Sign.Cert.Raw)
+			if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) {
+				t.Fatalf("%s redirect with another certificate: %v", fl, err)
 			}
 		}
 		// A redirect to a redirect.

@@ -1,6 +1,7 @@
 package smp
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -238,7 +239,8 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	// 3a. A redirect to another SMP is followed once (SMP 1.0 and 2.0
 	// Redirect): that SMP's answer must verify against the same trust
 	// store, be signed by the certificate the redirect names (SMP 1.0 and
-	// Peppol CertificateUID), and not redirect again.
+	// Peppol CertificateUID) or carries (SMP 2.0 Certificate), and not
+	// redirect again.
 	if m.Redirect != nil {
 		ru, err := c.redirectURL(m.Redirect.URL, participant, documentType)
 		if err != nil {
@@ -266,6 +268,9 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		}
 		if uid := m.Redirect.CertificateUID; uid != "" && !matchesUID(signer2, uid) {
 			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate %q the redirect from %s names", signer2.Subject, uid, u)
+		}
+		if rc := m.Redirect.Certificate; len(rc) > 0 && !bytes.Equal(rc, signer2.Raw) {
+			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate the redirect from %s carries", signer2.Subject, u)
 		}
 		m, signer, u = m2, signer2, ru
 	}

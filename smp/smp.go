@@ -35,8 +35,7 @@
 // returns the endpoint (Client.Resolve). Answers are cached.
 //
 // A Redirect answer is followed once (Client.Resolve step 3a). Not
-// implemented: the SMP 2.0 Redirect's certificates (the other SMP's answer
-// is checked against the client's trust store only), SMP 2.0 signatures of
+// implemented: SMP 2.0 signatures of
 // ServiceGroup documents, signatures canonicalized with inclusive C14N (some
 // Peppol SMPs sign that way; such answers are refused with ErrSignature and
 // can still be read unverified with ParseServiceMetadata), and the Peppol SMP
@@ -169,6 +168,9 @@ type Redirect struct {
 	// CertificateUID is the SMP 1.0 and Peppol unique identifier of the
 	// other SMP's signing certificate.
 	CertificateUID string `json:"certificateUID,omitempty"`
+	// Certificate is the DER signing certificate of the other SMP (SMP 2.0
+	// Redirect Certificate), if given.
+	Certificate []byte `json:"certificate,omitempty"`
 }
 
 // Validate checks what the server needs to publish m.

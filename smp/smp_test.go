@@ -87,7 +87,7 @@ func TestSchemaSMP2(t *testing.T) {
 	store.PutParticipant(context.Background(), participant)
 	store.PutServiceMetadata(context.Background(), m)
 	redirected := smp.ID{Scheme: "oots-docid-qns", Value: "urn:redirected"}
-	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/"}})
+	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificate: f.smpCred.Sign.Cert.Raw}})
 	hs := f.server(t, store, smp.OASIS1, f.smpCred)
 	dir := t.TempDir()
 	base := hs.URL + smp.PathSMP2 + participant.PathSegment()

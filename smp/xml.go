@@ -158,7 +158,15 @@ func serviceMetadata2(m *ServiceMetadata) *xmltree.Element {
 	id2(root, "ParticipantID", m.Participant)
 	if m.Redirect != nil {
 		pm := root.AddElement(NamespaceSMP2Aggregate, "cac", "ProcessMetadata")
-		pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect").AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(m.Redirect.URL)
+		r := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect")
+		r.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(m.Redirect.URL)
+		if len(m.Redirect.Certificate) > 0 {
+			c := r.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
+			c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("signing")
+			b := c.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
+			b.SetAttr("", "", "mimeCode", "application/base64")
+			b.SetText(base64.StdEncoding.EncodeToString(m.Redirect.Certificate))
+		}
 		return root
 	}
 	for _, p := range m.Processes {
@@ -428,6 +436,12 @@ func decodeServiceMetadata2(root *xmltree.Element) (*ServiceMetadata, error) {
 	for _, pm := range pms {
 		if r := pm.Child(NamespaceSMP2Aggregate, "Redirect"); r != nil {
 			m.Redirect = &Redirect{URL: text(r, NamespaceSMP2Basic, "PublisherURI")}
+			if c := r.Child(NamespaceSMP2Aggregate, "Certificate"); c != nil {
+				var err error
+				if m.Redirect.Certificate, err = decodeCert(text(c, NamespaceSMP2Basic, "ContentBinaryObject")); err != nil {
+					return nil, fmt.Errorf("redirect: %w", err)
+				}
+			}
 			continue
 		}
 		var eps []Endpoint
