@@ -20,6 +20,15 @@ func TestStores(t *testing.T) {
 			return s, func() smp.Store { return s }
 		})
 	})
+	t.Run("http", func(t *testing.T) {
+		// The management API over HTTP, in front of a memory store.
+		f := getFixture(t)
+		runStoreSuite(t, func(t *testing.T) (smp.Store, func() smp.Store) {
+			hs := f.server(t, smp.NewMemoryStore(), smp.OASIS1, f.smpCred)
+			s := &smp.RemoteStore{BaseURL: hs.URL, Token: "secret"}
+			return s, func() smp.Store { return s }
+		})
+	})
 	t.Run("sqlite", func(t *testing.T) {
 		runStoreSuite(t, func(t *testing.T) (smp.Store, func() smp.Store) {
 			dsn := filepath.Join(t.TempDir(), "oots.db")

@@ -34,9 +34,9 @@ func runSMP(ctx context.Context, env *Env, args []string) int {
 
 commands:
   serve    run an SMP server (OASIS SMP 1.0 or Peppol at /, SMP 2.0 at /bdxr-smp-2/, management API at /api/smp/v1/)
-  add      publish an endpoint of a participant for a document type and process (in the database)
-  remove   remove a participant, or one of its document types (in the database)
-  list     list the participants and their document types (in the database)
+  add      publish an endpoint of a participant for a document type and process (database or management API)
+  remove   remove a participant, or one of its document types (database or management API)
+  list     list the participants and their document types (database or management API)
   lookup   find the endpoint of a participant by BDXL (or a fixed SMP) and SMP, checking signatures
   hash     print the BDXL and legacy Peppol DNS names of a participant`)
 	}
@@ -69,6 +69,26 @@ commands:
 func smpFail(env *Env, cmd string, code int, format string, a ...any) int {
 	fmt.Fprintf(env.Stderr, "oots smp "+cmd+": "+format+"\n", a...)
 	return code
+}
+
+// openEntries opens where `oots smp add/remove/list` work: the node
+// database (dsn), or a running SMP's management API (api, with the bearer
+// token from smpTokenEnv). Exactly one is given.
+func openEntries(ctx context.Context, env *Env, dsn, api string) (smp.Store, func(), error) {
+	switch {
+	case (dsn == "") == (api == ""):
+		return nil, nil, errors.New("give either -db or -api")
+	case api != "":
+		token := ""
+		if env.Getenv != nil {
+			token = env.Getenv(smpTokenEnv)
+		}
+		if token == "" {
+			return nil, nil, fmt.Errorf("-api: the management API needs the bearer token in %s", smpTokenEnv)
+		}
+		return &smp.RemoteStore{BaseURL: api, Token: token}, func() {}, nil
+	}
+	return openSMPStore(ctx, dsn)
 }
 
 // openSMPStore opens the node database and the SMP's tables.
@@ -182,7 +202,8 @@ func idFlag(fl *flag.FlagSet, name, usage string) *string {
 func smpAdd(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("smp add", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	dsn := fl.String("db", "", "node database (required)")
+	dsn := fl.String("db", "", "node database (or -api)")
+	api := fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
 	part := idFlag(fl, "participant", "participant identifier (required)")
 	doc := idFlag(fl, "doc", "document type identifier (required)")
 	proc := idFlag(fl, "process", "process identifier (required)")
@@ -192,13 +213,13 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 	desc := fl.String("description", "", "service description")
 	contact := fl.String("contact", "", "technical contact")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots smp add -db DSN -participant ID -doc ID -process ID -url URL -cert AP.pem [options]")
+		fmt.Fprintln(env.Stderr, "usage: oots smp add (-db DSN | -api URL) -participant ID -doc ID -process ID -url URL -cert AP.pem [options]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if fl.NArg() != 0 || *dsn == "" || *part == "" || *doc == "" || *proc == "" || *endpoint == "" || *certFile == "" {
+	if fl.NArg() != 0 || *part == "" || *doc == "" || *proc == "" || *endpoint == "" || *certFile == "" {
 		fl.Usage()
 		return 2
 	}
@@ -218,9 +239,9 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return smpFail(env, "add", 2, "-cert %s: %v", *certFile, err)
 	}
-	st, closeDB, err := openSMPStore(ctx, *dsn)
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
 	if err != nil {
-		return smpFail(env, "add", 2, "-db: %v", err)
+		return smpFail(env, "add", 2, "%v", err)
 	}
 	defer closeDB()
 	if err := st.PutParticipant(ctx, ids[0]); err != nil {
@@ -267,23 +288,24 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 func smpRemove(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("smp remove", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	dsn := fl.String("db", "", "node database (required)")
+	dsn := fl.String("db", "", "node database (or -api)")
+	api := fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
 	part := idFlag(fl, "participant", "participant identifier (required)")
 	doc := idFlag(fl, "doc", "document type identifier (default: the whole participant)")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if fl.NArg() != 0 || *dsn == "" || *part == "" {
-		fmt.Fprintln(env.Stderr, "usage: oots smp remove -db DSN -participant ID [-doc ID]")
+	if fl.NArg() != 0 || *part == "" {
+		fmt.Fprintln(env.Stderr, "usage: oots smp remove (-db DSN | -api URL) -participant ID [-doc ID]")
 		return 2
 	}
 	p, err := smp.ParseID(*part)
 	if err != nil {
 		return smpFail(env, "remove", 2, "%v", err)
 	}
-	st, closeDB, err := openSMPStore(ctx, *dsn)
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
 	if err != nil {
-		return smpFail(env, "remove", 2, "-db: %v", err)
+		return smpFail(env, "remove", 2, "%v", err)
 	}
 	defer closeDB()
 	if *doc == "" {
@@ -307,17 +329,18 @@ func smpRemove(ctx context.Context, env *Env, args []string) int {
 func smpList(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("smp list", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	dsn := fl.String("db", "", "node database (required)")
+	dsn := fl.String("db", "", "node database (or -api)")
+	api := fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if fl.NArg() != 0 || *dsn == "" {
-		fmt.Fprintln(env.Stderr, "usage: oots smp list -db DSN")
+	if fl.NArg() != 0 {
+		fmt.Fprintln(env.Stderr, "usage: oots smp list (-db DSN | -api URL)")
 		return 2
 	}
-	st, closeDB, err := openSMPStore(ctx, *dsn)
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
 	if err != nil {
-		return smpFail(env, "list", 2, "-db: %v", err)
+		return smpFail(env, "list", 2, "%v", err)
 	}
 	defer closeDB()
 	ids, err := st.Participants(ctx)

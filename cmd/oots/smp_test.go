@@ -35,8 +35,13 @@ func (w *smpFirstLine) Write(p []byte) (int, error) {
 
 func runOots(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	return runOotsEnv(t, func(string) string { return "" }, args...)
+}
+
+func runOotsEnv(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code := Main(context.Background(), &Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}, args)
+	code := Main(context.Background(), &Env{Stdout: &out, Stderr: &errb, Getenv: getenv}, args)
 	return code, out.String(), errb.String()
 }
 
@@ -69,6 +74,7 @@ func TestSMPCommand(t *testing.T) {
 		t.Fatalf("list: %d %s", code, out)
 	}
 
+	t.Setenv(smpTokenEnv, "cmd-secret")
 	ctx, cancel := context.WithCancel(context.Background())
 	first := &smpFirstLine{line: make(chan string, 1)}
 	var stderr bytes.Buffer
@@ -105,6 +111,31 @@ func TestSMPCommand(t *testing.T) {
 				t.Errorf("%s %v: %d %s %s", fl, where, code, out, errs)
 			}
 		}
+	}
+	// Managing the running SMP over its API.
+	const part2 = "iso6523-actorid-upis::0088:987654321"
+	withToken := func(k string) string {
+		if k == smpTokenEnv {
+			return "cmd-secret"
+		}
+		return ""
+	}
+	if code, _, errs := runOots(t, "smp", "add", "-api", base, "-participant", part2, "-doc", doc, "-process", proc,
+		"-url", "https://ap2.example.eu/as4", "-cert", filepath.Join(dir, "ap.cert.pem")); code != 2 || !strings.Contains(errs, smpTokenEnv) {
+		t.Errorf("add -api without token: %d %s", code, errs)
+	}
+	if code, _, errs := runOotsEnv(t, withToken, "smp", "add", "-api", base, "-participant", part2, "-doc", doc, "-process", proc,
+		"-url", "https://ap2.example.eu/as4", "-cert", filepath.Join(dir, "ap.cert.pem")); code != 0 {
+		t.Fatalf("add -api: %d %s", code, errs)
+	}
+	if code, out, errs := runOotsEnv(t, withToken, "smp", "list", "-api", base); code != 0 || !strings.Contains(out, "0088:987654321") || !strings.Contains(out, "https://ap2.example.eu/as4") {
+		t.Errorf("list -api: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runOots(t, "smp", "lookup", "-trust", trustPEM, "-smp", base, part2, doc, proc); code != 0 || !strings.Contains(out, "https://ap2.example.eu/as4") {
+		t.Errorf("lookup after add -api: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := runOotsEnv(t, withToken, "smp", "remove", "-api", base, "-participant", part2); code != 0 {
+		t.Errorf("remove -api: %d %s", code, errs)
 	}
 	// A document type that is not registered: exit 1 with the reason.
 	code, _, errs = runOots(t, "smp", "lookup", "-trust", trustPEM, "-smp", base, part, "oots-docid-qns::urn:none", proc)
