@@ -27,7 +27,9 @@
 // Server serves a Store (MemoryStore, or SQLStore in the node's database:
 // SQLite or PostgreSQL through package store, component "smp") over HTTP:
 // the SMP read interface, signed with the SMP's key, and a JSON management
-// API under /api/smp/v1/ guarded by a bearer token. Client finds the SMP of a
+// API under /api/smp/v1/ guarded by a bearer token (RemoteStore is a Store
+// over that API, for tools that manage an SMP running elsewhere). Client
+// finds the SMP of a
 // participant by BDXL (or uses a fixed SMP URL, or the legacy Peppol host name), fetches the service
 // metadata, verifies the enveloped signature with the certificate in
 // ds:KeyInfo after validating that certificate against a trust store, checks
