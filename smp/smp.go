@@ -25,23 +25,22 @@
 // # How it fits together
 //
 // Server serves a Store (MemoryStore, or SQLStore in the node's database:
-// SQLite or PostgreSQL through package store, component "smp") over HTTP:
-// the SMP read interface, signed with the SMP's key, and a JSON management
-// API under /api/smp/v1/ guarded by a bearer token (RemoteStore is a Store
-// over that API, for tools that manage an SMP running elsewhere). Client
-// finds the SMP of a
-// participant by BDXL (or uses a fixed SMP URL, or the legacy Peppol host name), fetches the service
-// metadata, verifies the enveloped signature with the certificate in
-// ds:KeyInfo after validating that certificate against a trust store, checks
-// that the answer is about the participant and document type asked, and
-// returns the endpoint (Client.Resolve). Answers are cached.
+// SQLite or PostgreSQL through package store, component "smp") over HTTP: the
+// SMP read interface, signed with the SMP's key, and a JSON management API
+// under /api/smp/v1/ guarded by a bearer token (RemoteStore is a Store over
+// that API, for tools that manage an SMP running elsewhere). Client finds the
+// SMP of a participant by BDXL (or uses a fixed SMP URL, or the legacy Peppol
+// host name), fetches the service metadata, verifies the enveloped signature
+// with the certificate in ds:KeyInfo after validating that certificate against
+// a trust store, checks that the answer is about the participant and document
+// type asked, and returns the endpoint (Client.Resolve). Answers are cached.
 //
 // A Redirect answer is followed once (Client.Resolve step 3a). Not
-// implemented: SMP 2.0 signatures of
-// ServiceGroup documents, signatures canonicalized with inclusive C14N (some
-// Peppol SMPs sign that way; such answers are refused with ErrSignature and
-// can still be read unverified with ParseServiceMetadata), and the Peppol SMP
-// client-certificate and SML registration (the SML's own interface).
+// implemented: SMP 2.0 signatures of ServiceGroup documents, signatures
+// canonicalized with inclusive C14N (some Peppol SMPs sign that way; such
+// answers are refused with ErrSignature and can still be read unverified with
+// ParseServiceMetadata), and the Peppol SMP client-certificate and SML
+// registration (the SML's own interface).
 package smp
 
 import (
