@@ -44,7 +44,12 @@ func get(tb testing.TB, u string) []byte {
 func TestSchemaSMP1(t *testing.T) {
 	xmllint := testenv.Tool(t, "xmllint")
 	f := getFixture(t)
-	store := f.populated(t, smp.NewMemoryStore())
+	store := smp.NewMemoryStore()
+	store.PutParticipant(context.Background(), participant)
+	m := f.metadata()
+	m.Processes[0].Endpoints[0].Activation = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	m.Processes[0].Endpoints[0].Expiration = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	store.PutServiceMetadata(context.Background(), m)
 	redirected := smp.ID{Scheme: "oots-docid-qns", Value: "urn:redirected"}
 	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected,
 		Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", CertificateUID: "CN=smp2,O=example,C=EU"}})
