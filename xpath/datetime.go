@@ -43,8 +43,8 @@ const (
 // a signed number of months and a signed number of nanoseconds (both with
 // the same sign).
 type Duration struct {
-	Months int64
-	Nanos  int64
+	Months int64 // years and months, in months
+	Nanos  int64 // days, hours, minutes and seconds, in nanoseconds
 	kind   durKind
 }
 

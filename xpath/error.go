@@ -17,6 +17,8 @@ type Error struct {
 	Err     error // underlying cause, if any
 }
 
+// Error returns the message with the class of error, the code and, for a
+// static error, the offset in the expression.
 func (e *Error) Error() string {
 	kind := "dynamic"
 	if e.Static {

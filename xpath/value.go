@@ -69,15 +69,23 @@ func (d Decimal) Float64() float64 {
 	return f
 }
 
-func (s String) String() string  { return string(s) }
+// String returns the string itself.
+func (s String) String() string { return string(s) }
+
+// String returns the string itself.
 func (s Untyped) String() string { return string(s) }
-func (s AnyURI) String() string  { return string(s) }
+
+// String returns the URI as written.
+func (s AnyURI) String() string { return string(s) }
+
+// String returns "true" or "false".
 func (b Boolean) String() string {
 	if b {
 		return "true"
 	}
 	return "false"
 }
+// String returns the decimal digits of the integer.
 func (i Integer) String() string { return strconv.FormatInt(int64(i), 10) }
 
 // String returns the canonical form of F&O §17.1.2: integral values between
