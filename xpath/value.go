@@ -85,6 +85,7 @@ func (b Boolean) String() string {
 	}
 	return "false"
 }
+
 // String returns the decimal digits of the integer.
 func (i Integer) String() string { return strconv.FormatInt(int64(i), 10) }
 
