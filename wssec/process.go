@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"net/textproto"
-	"os"
 	"strings"
 	"time"
 
@@ -500,17 +499,16 @@ func decryptPart(p *Part, e *encryptedPart, dir string, digest io.Writer) (Part,
 		return Part{}, failDecrypt("reading part "+p.ContentID, err)
 	}
 	defer rc.Close()
-	f, err := os.CreateTemp(dir, "oots-dec-*")
-	if err != nil {
-		return Part{}, failDecrypt("temporary file", err)
+	sp := &spill{dir: dir, pattern: "oots-dec-*"}
+	_, err = xmlenc.DecryptGCM(io.MultiWriter(sp, digest), rc, e.key)
+	var open func() (io.ReadCloser, error)
+	var remove func() error
+	if err == nil {
+		open, remove, err = sp.finish()
+	} else {
+		sp.discard()
 	}
-	name := f.Name()
-	_, err = xmlenc.DecryptGCM(io.MultiWriter(f, digest), rc, e.key)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
-		os.Remove(name)
 		return Part{}, failDecrypt("part "+p.ContentID, err)
 	}
 	hd := textproto.MIMEHeader{}
@@ -524,8 +522,7 @@ func decryptPart(p *Part, e *encryptedPart, dir string, digest io.Writer) (Part,
 	}
 	return Part{
 		ContentID: p.ContentID, Header: hd,
-		Open:   func() (io.ReadCloser, error) { return os.Open(name) },
-		Remove: func() error { return os.Remove(name) },
+		Open: open, Remove: remove,
 	}, nil
 }
 

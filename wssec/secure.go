@@ -11,7 +11,6 @@ import (
 	"io"
 	"math/big"
 	"net/textproto"
-	"os"
 	"time"
 
 	"github.com/oots-go/oots/internal/xmltree"
@@ -308,21 +307,20 @@ func encryptParts(parts []Part, cfg *SignConfig, alg algorithms, rnd io.Reader) 
 		if _, err := io.ReadFull(rnd, iv); err != nil {
 			return fail(err)
 		}
-		f, err := os.CreateTemp(cfg.TempDir, "oots-enc-*")
-		if err != nil {
-			return fail(fmt.Errorf("wssec: %w", err))
-		}
-		name := f.Name()
+		sp := &spill{dir: cfg.TempDir, pattern: "oots-enc-*"}
 		rc, err := p.Open()
 		if err == nil {
-			_, err = xmlenc.EncryptGCM(f, rc, cek, iv)
+			_, err = xmlenc.EncryptGCM(sp, rc, cek, iv)
 			rc.Close()
 		}
-		if cerr := f.Close(); err == nil {
-			err = cerr
+		var open func() (io.ReadCloser, error)
+		var remove func() error
+		if err == nil {
+			open, remove, err = sp.finish()
+		} else {
+			sp.discard()
 		}
 		if err != nil {
-			os.Remove(name)
 			return fail(fmt.Errorf("wssec: encrypting part %s: %w", p.ContentID, err))
 		}
 		h := textproto.MIMEHeader{}
@@ -333,8 +331,7 @@ func encryptParts(parts []Part, cfg *SignConfig, alg algorithms, rnd io.Reader) 
 		h.Set("Content-ID", "<"+p.ContentID+">")
 		out = append(out, Part{
 			ContentID: p.ContentID, Header: h,
-			Open:   func() (io.ReadCloser, error) { return os.Open(name) },
-			Remove: func() error { return os.Remove(name) },
+			Open: open, Remove: remove,
 		})
 		ekRef := xmltree.NewElement(NamespaceWSSE, "wsse", "SecurityTokenReference")
 		ekRef.SetAttr(NamespaceWSSE11, "wsse11", "TokenType", TokenTypeEncryptedKey)
