@@ -110,8 +110,8 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	if next.IsZero() {
 		next = now
 	}
-	o, err := scanOutbound(d.db.QueryRowContext(ctx, d.Rebind(`INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+outCols),
+	o, err := scanOutbound(d.queryRow(ctx, `INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+outCols,
 		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now)))
 	if err == nil {
 		return o, true, nil
@@ -132,7 +132,7 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 
 // Outbound returns the outbound message with the given id, or ErrNotFound.
 func (d *DB) Outbound(ctx context.Context, id string) (*Outbound, error) {
-	o, err := scanOutbound(d.db.QueryRowContext(ctx, d.Rebind("SELECT "+outCols+" FROM ap_outbound WHERE id = ?"), id))
+	o, err := scanOutbound(d.queryRow(ctx, "SELECT "+outCols+" FROM ap_outbound WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("outbound message %q: %w", id, ErrNotFound)
 	}
@@ -142,7 +142,7 @@ func (d *DB) Outbound(ctx context.Context, id string) (*Outbound, error) {
 // OutboundByClientKey returns the outbound message submitted with the given
 // client key, or ErrNotFound.
 func (d *DB) OutboundByClientKey(ctx context.Context, key string) (*Outbound, error) {
-	o, err := scanOutbound(d.db.QueryRowContext(ctx, d.Rebind("SELECT "+outCols+" FROM ap_outbound WHERE client_key = ?"), key))
+	o, err := scanOutbound(d.queryRow(ctx, "SELECT "+outCols+" FROM ap_outbound WHERE client_key = ?", key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("outbound message with client key %q: %w", key, ErrNotFound)
 	}
@@ -167,7 +167,7 @@ func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lea
 		WHERE id IN (SELECT id FROM ap_outbound WHERE state = ? AND next_at <= ? AND lease_until <= ?
 			ORDER BY next_at LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + outCols
-	rows, err := d.db.QueryContext(ctx, d.Rebind(q), owner, ms(now.Add(lease)), ms(now), OutQueued, ms(now), ms(now), limit)
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), OutQueued, ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbound: %w", err)
 	}
@@ -208,9 +208,9 @@ func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r Result) err
 	default:
 		return fmt.Errorf("store: finish outbound: unknown state %q", r.State)
 	}
-	res, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
+	res, err := d.exec(ctx, `UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
 		lease_owner = '', lease_until = 0, updated_at = ?
-		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?`),
+		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?`,
 		r.State, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), OutQueued)
 	if err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)
@@ -253,8 +253,8 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 	if delivery == "" {
 		delivery = DeliveryNone
 	}
-	res, err := d.db.ExecContext(ctx, d.Rebind(`INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+	res, err := d.exec(ctx, `INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
@@ -275,7 +275,7 @@ func nonNil(b []byte) []byte {
 
 // Inbound returns a received message with its body, or ErrNotFound.
 func (d *DB) Inbound(ctx context.Context, id string) (*Inbound, error) {
-	m, err := scanInbound(d.db.QueryRowContext(ctx, d.Rebind("SELECT "+inCols+", body FROM ap_inbound WHERE message_id = ?"), id), true)
+	m, err := scanInbound(d.queryRow(ctx, "SELECT "+inCols+", body FROM ap_inbound WHERE message_id = ?", id), true)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("inbound message %q: %w", id, ErrNotFound)
 	}
@@ -303,7 +303,7 @@ func (d *DB) ListInbound(ctx context.Context, f InboundFilter) ([]*Inbound, erro
 		q += " AND acked_at = 0"
 	}
 	q += " ORDER BY seq LIMIT ?"
-	rows, err := d.db.QueryContext(ctx, d.Rebind(q), f.AfterSeq, limit)
+	rows, err := d.query(ctx, q, f.AfterSeq, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: list inbound: %w", err)
 	}
@@ -323,8 +323,8 @@ func (d *DB) ListInbound(ctx context.Context, f InboundFilter) ([]*Inbound, erro
 // twice is not an error; the first time is kept. An acknowledged message
 // is no longer pushed to the webhook.
 func (d *DB) Ack(ctx context.Context, id string, now time.Time) error {
-	res, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_inbound SET acked_at = CASE WHEN acked_at = 0 THEN ? ELSE acked_at END,
-		delivery = CASE WHEN delivery = ? THEN ? ELSE delivery END WHERE message_id = ?`),
+	res, err := d.exec(ctx, `UPDATE ap_inbound SET acked_at = CASE WHEN acked_at = 0 THEN ? ELSE acked_at END,
+		delivery = CASE WHEN delivery = ? THEN ? ELSE delivery END WHERE message_id = ?`,
 		ms(now), DeliveryPending, DeliveryDelivered, id)
 	if err != nil {
 		return fmt.Errorf("store: ack %s: %w", id, err)
@@ -342,7 +342,7 @@ func (d *DB) ClaimDeliveries(ctx context.Context, owner string, now time.Time, l
 		WHERE seq IN (SELECT seq FROM ap_inbound WHERE delivery = ? AND next_at <= ? AND lease_until <= ?
 			ORDER BY seq LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + inCols + ", body"
-	rows, err := d.db.QueryContext(ctx, d.Rebind(q), owner, ms(now.Add(lease)), DeliveryPending, ms(now), ms(now), limit)
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), DeliveryPending, ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
@@ -374,8 +374,8 @@ func (d *DB) FinishDelivery(ctx context.Context, id, owner string, delivered boo
 	if delivered {
 		state = DeliveryDelivered
 	}
-	res, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_inbound SET delivery = ?, next_at = ?, last_error = ?, lease_owner = '', lease_until = 0
-		WHERE message_id = ? AND lease_owner = ? AND lease_until > ?`),
+	res, err := d.exec(ctx, `UPDATE ap_inbound SET delivery = ?, next_at = ?, last_error = ?, lease_owner = '', lease_until = 0
+		WHERE message_id = ? AND lease_owner = ? AND lease_until > ?`,
 		state, ms(next), errText, id, owner, ms(now))
 	if err != nil {
 		return fmt.Errorf("store: finish delivery %s: %w", id, err)
@@ -392,13 +392,13 @@ func (d *DB) FinishDelivery(ctx context.Context, id, owner string, delivered boo
 // elimination and status queries keep working; it returns how many bodies
 // were removed.
 func (d *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
-	r1, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_outbound SET body = NULL WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?`),
+	r1, err := d.exec(ctx, `UPDATE ap_outbound SET body = NULL WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?`,
 		OutDelivered, OutFailed, ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}
-	r2, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_inbound SET body = NULL WHERE body IS NOT NULL AND received_at < ?
-		AND (acked_at <> 0 OR delivery = ?)`), ms(before), DeliveryDelivered)
+	r2, err := d.exec(ctx, `UPDATE ap_inbound SET body = NULL WHERE body IS NOT NULL AND received_at < ?
+		AND (acked_at <> 0 OR delivery = ?)`, ms(before), DeliveryDelivered)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}

@@ -50,6 +50,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
@@ -78,6 +79,7 @@ var (
 type DB struct {
 	db      *sql.DB
 	dialect Dialect
+	stmts   sync.Map // query text → *sql.Stmt, prepared once (see prepared)
 }
 
 //go:embed migrations
@@ -133,7 +135,64 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.stmts.Range(func(_, s any) bool {
+		s.(*sql.Stmt).Close()
+		return true
+	})
+	return d.db.Close()
+}
+
+// prepared returns the prepared statement of the query q (with ?
+// placeholders), preparing it on first use: the message statements run for
+// every message, and parsing their SQL each time costs more than running
+// them on SQLite.
+func (d *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	if s, ok := d.stmts.Load(q); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := d.db.PrepareContext(ctx, d.Rebind(q))
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := d.stmts.LoadOrStore(q, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// queryRow runs the prepared statement of q returning at most one row.
+func (d *DB) queryRow(ctx context.Context, q string, args ...any) scanner {
+	s, err := d.prepared(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// query runs the prepared statement of q returning rows.
+func (d *DB) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	s, err := d.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// exec runs the prepared statement of q.
+func (d *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	s, err := d.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// errRow is the row of a statement that could not be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // SQL returns the underlying database handle, for components that keep
 // their own tables in the same database.
