@@ -27,6 +27,7 @@ package dsd
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -298,8 +299,13 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 	if len(found) == 0 {
 		return nil, errp("DSD:ERR:0001", ""), "no data service for the parameters"
 	}
-	resp := edm.NewServiceResponse(edm.KindDSDResponse, v)
 	lo, hi := page.Bounds(len(found))
+	if lo == hi {
+		// A page past the end: an OOTS answer cannot be empty, so the
+		// paging parameter is refused.
+		return nil, errp("DSD:ERR:0003", csrest.ParamStartIndex), fmt.Sprintf("startIndex %d is past the %d results", page.Start, len(found))
+	}
+	resp := edm.NewServiceResponse(edm.KindDSDResponse, v)
 	for _, ds := range found[lo:hi] {
 		id, err := csrest.NewID(h.cfg.Rand)
 		if err != nil {

@@ -16,6 +16,7 @@ func FuzzQuery(f *testing.F) {
 		"queryId=" + QueryDataServices + "&evidence-type-classification=" + etc + "&country-code=DE",
 		"queryId=" + QueryDataServices + "&evidence-type-classification=" + etc + "&country-code=DE&b07146b6-1468-41a7-a10f-ee2a61429dbc=ApplicantHasBeenResidentInGermany",
 		"queryId=" + QueryDataServices + "&evidence-type-classification=" + etc + "&country-code=DE&jurisdiction-admin-l3=02000000&specification=oots-edm:v1.0",
+		"queryId=" + QueryDataServices + "&evidence-type-classification=" + etc + "&country-code=DE&startIndex=50", // a page past the end
 		"queryId=x", "",
 	} {
 		f.Add(s, false)

@@ -27,6 +27,7 @@ package eb
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -254,8 +255,14 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 	if len(reqs) == 0 {
 		return nil, "EB:ERR:0001", "", "no result"
 	}
-	resp := edm.NewServiceResponse(k, v)
 	lo, hi := page.Bounds(len(reqs))
+	if lo == hi {
+		// A page past the end: an OOTS answer cannot be empty (the kind of
+		// an empty success is undefined and the rules require objects), so
+		// the paging parameter is refused.
+		return nil, "EB:ERR:0003", csrest.ParamStartIndex, fmt.Sprintf("startIndex %d is past the %d results", page.Start, len(reqs))
+	}
+	resp := edm.NewServiceResponse(k, v)
 	for _, r := range reqs[lo:hi] {
 		id, err := csrest.NewID(h.cfg.Rand)
 		if err != nil {
