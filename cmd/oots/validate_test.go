@@ -123,7 +123,17 @@ func TestFmtCommand(t *testing.T) {
 		"tdd-1.0/xml/edm/birth-1-evidence-request.xml",
 		"edm-2.0-oots-france/messages/reponse.xml",
 		"tdd-1.0/xml/dsd/4-4-3-Query-Error-Response-of-the-DSD-requesting-additional-User-Provided-Attributes-Birth-Certificate-DSD-ERR005.xml",
+		// ebMS headers go through the as4 model.
 		"tdd-1.0/xml/edm/birth-1-evidence-request.ebms-header.xml",
+		"tdd-1.0/xml/edm/birth-2-evidence-response.ebms-header.xml",
+		"tdd-1.0/xml/edm/education-request.ebms-header.xml",
+		"tdd-1.0/xml/edm/education-response.ebms-header.xml",
+		"edm-2.0-oots-france/messages/requete.entete.xml",
+		"edm-2.0-oots-france/messages/reponse.entete.xml",
+		"edm-2.0-oots-france/messages/erreur.entete.xml",
+		// Incomplete headers (no eb:MessageInfo): a plain tree round trip.
+		"legacy-0.99/xml/edm/birth/oots_request_header.xml",
+		"legacy-0.99/xml/edm/birth/oots_response_header.xml",
 	} {
 		path := testenv.Spec(t, rel)
 		code, out, errOut := runCLI(t, "fmt", path)
