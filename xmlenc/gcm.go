@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 )
 
 // AES-GCM (NIST SP 800-38D) as a stream: the standard library's AEAD needs the
@@ -194,6 +195,25 @@ func newGCMState(key, iv []byte) (*gcmState, error) {
 	return s, nil
 }
 
+// release returns the state's buffer to the pool; s is not used after.
+func (s *gcmState) release() {
+	if s.gh.pooled != nil {
+		buffers.Put(s.gh.pooled)
+		s.gh.pooled, s.gh.buf = nil, nil
+	}
+}
+
+// buffers holds the 64 KiB (+ tag) working buffers of EncryptGCM,
+// DecryptGCM and the chunked GHASH, so that a message with small parts
+// does not allocate them anew for every part (they are larger than most
+// parts, and their garbage dominated the allocations of an AS4 exchange).
+var buffers = sync.Pool{New: func() any {
+	b := make([]byte, 64<<10+GCMTagSize)
+	return &b
+}}
+
+func getBuffer() *[]byte { return buffers.Get().(*[]byte) }
+
 func (s *gcmState) account(n int) error {
 	s.n += uint64(n)
 	if s.n > maxGCMBlocks*16 {
@@ -219,8 +239,11 @@ func EncryptGCM(dst io.Writer, src io.Reader, key, iv []byte) (int64, error) {
 	if _, err := dst.Write(iv); err != nil {
 		return 0, err
 	}
+	defer s.release()
 	written := int64(len(iv))
-	buf := make([]byte, 64<<10)
+	bp := getBuffer()
+	defer buffers.Put(bp)
+	buf := (*bp)[:64<<10]
 	for {
 		n, rerr := src.Read(buf)
 		if n > 0 {
@@ -261,8 +284,11 @@ func DecryptGCM(dst io.Writer, src io.Reader, key []byte) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	defer s.release()
 	// Hold back the last 16 octets read: they may be the tag.
-	buf := make([]byte, 64<<10+GCMTagSize)
+	bp := getBuffer()
+	defer buffers.Put(bp)
+	buf := *bp
 	held := 0
 	var written int64
 	for {

@@ -20,13 +20,14 @@ import (
 // which GCM pads with zeros exactly as it pads the ciphertext. The final
 // GHASH of the ciphertext is G(C)·H ⊕ [0]₆₄‖[8|C|]₆₄ · H.
 type chunkedGHASH struct {
-	aead  cipher.AEAD
-	ekJ0  [16]byte // E(K, 0⁹⁶ ‖ 0³¹1): the mask of the per-chunk tags
-	tab   *ghash   // table multiplication by H
-	hm    gf128    // H^(chunk/16)
-	acc   gf128    // G(all so far)·H
-	buf   []byte
-	nonce [GCMNonceSize]byte
+	aead   cipher.AEAD
+	ekJ0   [16]byte // E(K, 0⁹⁶ ‖ 0³¹1): the mask of the per-chunk tags
+	tab    *ghash   // table multiplication by H
+	hm     gf128    // H^(chunk/16)
+	acc    gf128    // G(all so far)·H
+	buf    []byte
+	pooled *[]byte // buf's pooled array (see gcmState.release)
+	nonce  [GCMNonceSize]byte
 }
 
 const ghashChunk = 64 << 10 // a multiple of 16
@@ -36,7 +37,8 @@ func newChunkedGHASH(blk cipher.Block, h []byte) (*chunkedGHASH, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &chunkedGHASH{aead: aead, tab: newGHASH(h), buf: make([]byte, 0, ghashChunk)}
+	bp := getBuffer()
+	g := &chunkedGHASH{aead: aead, tab: newGHASH(h), buf: (*bp)[:0:ghashChunk], pooled: bp}
 	var j0 [16]byte
 	j0[15] = 1
 	blk.Encrypt(g.ekJ0[:], j0[:])
