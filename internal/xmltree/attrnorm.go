@@ -3,6 +3,7 @@ package xmltree
 import (
 	"bufio"
 	"io"
+	"sync"
 )
 
 // attrNormalizer applies attribute-value normalization (XML 1.0 §3.3.3) to
@@ -31,7 +32,25 @@ const (
 )
 
 func newAttrNormalizer(r io.Reader, size int) *attrNormalizer {
+	if size == readBuffer {
+		br := readers.Get().(*bufio.Reader)
+		br.Reset(r)
+		return &attrNormalizer{r: br}
+	}
 	return &attrNormalizer{r: bufio.NewReaderSize(r, size)}
+}
+
+// readers holds the read-ahead buffers of Parse on a stream (64 KiB each,
+// more than most documents): one per parse was most of its garbage.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBuffer) }}
+
+// release returns a pooled read-ahead buffer; a is not used after.
+func (a *attrNormalizer) release() {
+	if a.r.Size() == readBuffer {
+		a.r.Reset(nil)
+		readers.Put(a.r)
+	}
+	a.r = nil
 }
 
 func (a *attrNormalizer) Read(p []byte) (int, error) {

@@ -130,7 +130,9 @@ const readBuffer = 64 << 10
 func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 	l := lim.withDefaults()
 	lr := &limitedReader{r: r, limit: l.MaxBytes}
-	d := xml.NewDecoder(newAttrNormalizer(lr, min(bufSize, readBuffer)))
+	an := newAttrNormalizer(lr, min(bufSize, readBuffer))
+	defer an.release()
+	d := xml.NewDecoder(an)
 	d.Strict = true
 	d.CharsetReader = func(label string, input io.Reader) (io.Reader, error) {
 		switch strings.ToLower(label) {
