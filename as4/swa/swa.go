@@ -25,6 +25,7 @@ import (
 	"net/textproto"
 	"os"
 	"strings"
+	"sync"
 )
 
 // Media types of AS4 packaging.
@@ -270,6 +271,11 @@ func (l *Limits) withDefaults() Limits {
 	return o
 }
 
+// readers holds the 64 KiB read-ahead buffers of Read; every part is read
+// to its end (into memory or a file) before Read returns, so a buffer is
+// free again then.
+var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
 // Read reads a message given the Content-Type of its transport. A plain
 // application/soap+xml message has no attachments. A multipart/related one
 // must name type="application/soap+xml", start with its root part (the part
@@ -302,7 +308,13 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 		return nil, mimeErr(ErrMalformed, "multipart/related without a valid boundary")
 	}
 	start := strings.Trim(params["start"], "<>")
-	mr := multipart.NewReader(bufio.NewReaderSize(cr, 64<<10), boundary)
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(cr)
+	defer func() {
+		br.Reset(nil)
+		readers.Put(br)
+	}()
+	mr := multipart.NewReader(br, boundary)
 	msg := &Message{}
 	ok := false
 	defer func() {
