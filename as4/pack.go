@@ -124,6 +124,7 @@ type Packed struct {
 
 	mw    *swa.Writer
 	clean []func()
+	sent  sentRefs // the signed references of Envelope, for CheckReceipt
 }
 
 // ContentType returns the Content-Type header of the HTTP request.
@@ -361,6 +362,10 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		return nil, fmt.Errorf("as4: writing the envelope: %w", err)
 	}
 	p.Envelope = buf.Bytes()
+	if len(p.Envelope) > 0 {
+		p.sent.env = p.Envelope
+		p.sent.refs, p.sent.err = signedReferences(env.Root)
+	}
 	for _, wp := range parts {
 		if wp.Remove != nil {
 			remove := wp.Remove

@@ -173,7 +173,7 @@ func CheckReceipt(p *Packed, sig *SignalMessage) error {
 	if sig.MessageInfo.RefToMessageID != p.UserMessage.MessageInfo.MessageID {
 		return Errorf(InvalidReceipt, "receipt refers to %q, not to %q", sig.MessageInfo.RefToMessageID, p.UserMessage.MessageInfo.MessageID)
 	}
-	sent, err := sentReferences(p.Envelope)
+	sent, err := p.sentReferences()
 	if err != nil {
 		return err
 	}
@@ -199,16 +199,35 @@ func CheckReceipt(p *Packed, sig *SignalMessage) error {
 	return nil
 }
 
-// sentReferences reads the ds:Reference elements of the signature of an
-// envelope we produced ourselves.
-func sentReferences(env []byte) ([]Reference, error) {
-	doc, err := xmltree.ParseBytes(env, &EnvelopeLimits)
+// sentReferences returns the ds:Reference elements of the signature of the
+// envelope p sent: those Pack read from the tree it serialized, as long as
+// p.Envelope is still that serialization, or else those of p.Envelope
+// parsed again.
+func (p *Packed) sentReferences() ([]Reference, error) {
+	if p.sent.env != nil && len(p.Envelope) == len(p.sent.env) && &p.Envelope[0] == &p.sent.env[0] {
+		return p.sent.refs, p.sent.err
+	}
+	doc, err := xmltree.ParseBytes(p.Envelope, &EnvelopeLimits)
 	if err != nil {
 		return nil, fmt.Errorf("as4: re-reading the sent envelope: %w", err)
 	}
+	return signedReferences(doc.Root)
+}
+
+// sentRefs are the signed references of a packed envelope, read from the
+// tree before it was serialized to env.
+type sentRefs struct {
+	env  []byte
+	refs []Reference
+	err  error
+}
+
+// signedReferences reads the ds:Reference elements of the signature in the
+// envelope root.
+func signedReferences(root *xmltree.Element) ([]Reference, error) {
 	var refs []Reference
 	var perr error
-	doc.Root.Walk(func(e *xmltree.Element) bool {
+	root.Walk(func(e *xmltree.Element) bool {
 		if e.Is(NamespaceDS, "SignedInfo") {
 			for _, r := range e.ChildrenNamed(NamespaceDS, "Reference") {
 				ref, err := parseDSReference(r)
