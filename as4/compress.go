@@ -41,7 +41,13 @@ var ErrDecompressedTooLarge = errors.New("decompressed payload too large")
 // with an *Error EBMS:0303 DecompressionFailure when r is not gzip, is
 // corrupt, or decompresses to more than max bytes (0: no limit).
 func Decompress(r io.Reader, max int64) (io.ReadCloser, error) {
-	zr, err := gzip.NewReader(r)
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	var err error
+	if zr == nil {
+		zr, err = gzip.NewReader(r)
+	} else {
+		err = zr.Reset(r)
+	}
 	if err != nil {
 		return nil, wrapErr(DecompressionFailure, err, "payload is not gzip")
 	}
@@ -56,6 +62,9 @@ type gunzipReader struct {
 }
 
 func (g *gunzipReader) Read(p []byte) (int, error) {
+	if g.zr == nil {
+		return 0, errors.New("as4: read of a closed decompressed payload")
+	}
 	n, err := g.zr.Read(p)
 	g.n += int64(n)
 	if g.max > 0 && g.n > g.max {
@@ -67,4 +76,17 @@ func (g *gunzipReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (g *gunzipReader) Close() error { return g.zr.Close() }
+// Close ends the reading and recycles the decompressor.
+func (g *gunzipReader) Close() error {
+	if g.zr == nil {
+		return nil
+	}
+	err := g.zr.Close()
+	gzipReaders.Put(g.zr)
+	g.zr = nil
+	return err
+}
+
+// gzipReaders recycles decompressors (a flate reader holds a 32 KiB window);
+// a reader goes back to the pool when the payload it read is closed.
+var gzipReaders sync.Pool
