@@ -53,20 +53,32 @@ func (a *attrNormalizer) release() {
 	a.r = nil
 }
 
+// Read fills p from ReadByte.
 func (a *attrNormalizer) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		if len(a.held) > 0 {
-			p[n] = a.held[0]
-			a.held = a.held[1:]
-			n++
-			continue
-		}
-		c, err := a.r.ReadByte()
+	for n := range p {
+		c, err := a.ReadByte()
 		if err != nil {
 			if n > 0 {
 				return n, nil
 			}
+			return 0, err
+		}
+		p[n] = c
+	}
+	return len(p), nil
+}
+
+// ReadByte returns the next byte of the normalized stream. encoding/xml
+// reads an io.ByteReader directly, without a buffer of its own.
+func (a *attrNormalizer) ReadByte() (byte, error) {
+	for {
+		if len(a.held) > 0 {
+			c := a.held[0]
+			a.held = a.held[1:]
+			return c, nil
+		}
+		c, err := a.r.ReadByte()
+		if err != nil {
 			return 0, err
 		}
 		switch a.state {
@@ -93,9 +105,7 @@ func (a *attrNormalizer) Read(p []byte) (int, error) {
 				c = ' '
 			case '\r':
 				a.lastCR = true
-				p[n] = ' '
-				n++
-				continue
+				return ' ', nil
 			}
 		case stSkip:
 			// Track the terminator with a sliding comparison.
@@ -109,10 +119,8 @@ func (a *attrNormalizer) Read(p []byte) (int, error) {
 			}
 		}
 		a.lastCR = false
-		p[n] = c
-		n++
+		return c, nil
 	}
-	return n, nil
 }
 
 // classify looks at what follows '<' and picks the state.
