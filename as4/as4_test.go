@@ -243,6 +243,14 @@ func TestRoundTrip(t *testing.T) {
 			if err := as4.CheckReceipt(p, sig); err != nil {
 				t.Fatalf("receipt rejected: %v", err)
 			}
+			// The same with the sent envelope read back from its bytes (an
+			// Envelope that is not the one Pack serialized).
+			packedEnv := p.Envelope
+			p.Envelope = bytes.Clone(packedEnv)
+			if err := as4.CheckReceipt(p, sig); err != nil {
+				t.Fatalf("receipt rejected against the re-read envelope: %v", err)
+			}
+			p.Envelope = packedEnv
 			if profile != pmode.ProfileNone {
 				// A receipt whose NRR digest differs is invalid.
 				sig.Receipt.NonRepudiation[2].DigestValue[0] ^= 1

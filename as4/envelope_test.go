@@ -116,6 +116,46 @@ func TestCompression(t *testing.T) {
 	}
 }
 
+// Decompressors are recycled when a payload is closed: a reader used after a
+// corrupt or oversized stream still decompresses the next payload right,
+// and a payload read after Close fails instead of sharing a recycled reader.
+func TestDecompressRecycles(t *testing.T) {
+	data := bytes.Repeat([]byte("<evidence>OOTS</evidence>\n"), 1000)
+	z, err := io.ReadAll(Compress(io.NopCloser(bytes.NewReader(data))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := bytes.Clone(z)
+	bad[len(bad)/2] ^= 0xff
+	for i := range 20 {
+		in, limit := z, int64(0)
+		switch i % 3 {
+		case 1:
+			in = bad
+		case 2:
+			limit = 100
+		}
+		r, err := Decompress(bytes.NewReader(in), limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := io.ReadAll(r)
+		if i%3 == 0 && (err != nil || !bytes.Equal(got, data)) {
+			t.Fatalf("round %d: err %v, data equal %v", i, err, bytes.Equal(got, data))
+		}
+		if i%3 != 0 && err == nil {
+			t.Fatalf("round %d: bad input accepted", i)
+		}
+		r.Close()
+		if _, err := r.Read(make([]byte, 10)); err == nil {
+			t.Fatalf("round %d: read after Close", i)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatalf("round %d: second Close: %v", i, err)
+		}
+	}
+}
+
 func FuzzParseEnvelope(f *testing.F) {
 	for _, s := range sampleHeaders(f) {
 		b, err := os.ReadFile(s)

@@ -101,7 +101,8 @@ type Part struct {
 	// are file-backed or in memory, never a one-shot stream.
 	Open func() (io.ReadCloser, error)
 	// Remove, when set, deletes the temporary file backing a part that
-	// Secure (encrypted content) or Process (decrypted content) created.
+	// Secure (encrypted content) or Process (decrypted content) created
+	// (content up to 1 MiB is in memory and Remove does nothing).
 	// Parts given by the caller have no Remove.
 	Remove func() error
 }
@@ -138,8 +139,8 @@ type SignConfig struct {
 	// TimestampTTL is the lifetime written in Timestamp/Expires. Default
 	// 5 minutes; negative: no Expires.
 	TimestampTTL time.Duration
-	// TempDir is where encrypted attachments are written. Default
-	// os.TempDir().
+	// TempDir is where encrypted attachments larger than 1 MiB are
+	// written (smaller ones stay in memory). Default os.TempDir().
 	TempDir string
 }
 
@@ -167,8 +168,8 @@ type VerifyConfig struct {
 	// MaxClockSkew is the tolerance on Timestamp/Created and Expires.
 	// Default 2 minutes.
 	MaxClockSkew time.Duration
-	// TempDir is where decrypted content spills until the GCM tag
-	// verifies. Default os.TempDir().
+	// TempDir is where decrypted content larger than 1 MiB spills (smaller
+	// content stays in memory). Default os.TempDir().
 	TempDir string
 }
 

@@ -144,3 +144,53 @@ func TestSecureRollsBack(t *testing.T) {
 		t.Fatalf("temporary files left: %v", left)
 	}
 }
+
+// Encrypted and decrypted parts up to 1 MiB stay in memory; a larger one
+// goes to a temporary file, which its Remove deletes.
+func TestPartsSpillPastThreshold(t *testing.T) {
+	f := getFixture(t, wssec.AS4v20)
+	count := func(dir string) int {
+		es, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<17) // 2 MiB
+	for _, tc := range []struct {
+		name  string
+		data  []byte
+		files int
+	}{{"small", []byte("<a>small</a>"), 0}, {"2MiB", big, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := loadDoc(t, "envelope.xml")
+			scfg := f.signConfig(t, true)
+			out, err := wssec.Secure(doc, []wssec.Part{memPart("p@oots.example", "application/octet-stream", tc.data)}, scfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := count(scfg.TempDir); n != tc.files {
+				t.Errorf("Secure: %d temporary files, want %d", n, tc.files)
+			}
+			vcfg := f.verifyConfig(t, true)
+			vcfg.TempDir = t.TempDir()
+			res, err := process(t, sent{env: doc.Bytes(), parts: out}, vcfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := count(vcfg.TempDir); n != tc.files {
+				t.Errorf("Process: %d temporary files, want %d", n, tc.files)
+			}
+			if got := readAll(t, res.Parts[0]); !bytes.Equal(got, tc.data) {
+				t.Error("content changed")
+			}
+			res.Close()
+			for _, p := range out {
+				p.Remove()
+			}
+			if n := count(scfg.TempDir) + count(vcfg.TempDir); n != 0 {
+				t.Errorf("%d temporary files left after Remove and Close", n)
+			}
+		})
+	}
+}
