@@ -101,9 +101,8 @@ func (c Config) Validate() error {
 
 // Handler answers the DSD query on any path ending in /rest/search.
 type Handler struct {
-	cfg   Config
-	log   *slog.Logger
-	cache *csrest.Cache
+	cfg Config
+	ep  *csrest.Endpoint[*csregistry.Snapshot]
 }
 
 // NewHandler returns the DSD handler.
@@ -120,82 +119,32 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.CacheEntries == 0 {
 		cfg.CacheEntries = 4096
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger, cache: csrest.NewCache(cfg.CacheFor, cfg.CacheEntries)}
-	if h.log == nil {
-		h.log = slog.New(slog.DiscardHandler)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{cfg: cfg}
+	var signer *csrest.Signer
+	if !cfg.Unsigned {
+		signer = cfg.Signer
+	}
+	h.ep = &csrest.Endpoint[*csregistry.Snapshot]{
+		Snapshot:   cfg.Registry.Snapshot,
+		Answer:     h.answer,
+		BadVersion: func() *edm.Exception { return edm.NewException("DSD:ERR:0003", csrest.HeaderAcceptVersion) },
+		Timestamp: func(exc *edm.Exception) bool {
+			return exc.Code != "DSD:ERR:0005" // DSD:ERR:0005 carries its three slots only (R-DSD-RESP-S010)
+		},
+		Signer: signer,
+		Cache:  csrest.NewCache(cfg.CacheFor, cfg.CacheEntries),
+		Now:    cfg.Now,
+		Log:    log,
 	}
 	return h, nil
 }
 
-// Log attribute keys.
-const (
-	logQuery = "query"
-	logCode  = "code"
-	logCause = "cause"
-)
-
-// ServeHTTP answers one query.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasSuffix(r.URL.Path, "/rest/search") {
-		http.NotFound(w, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	now := h.cfg.Now()
-	v, err := csrest.Version(r.Header)
-	if err != nil {
-		h.fail(w, edm.CSv1, edm.NewException("DSD:ERR:0003", csrest.HeaderAcceptVersion), "", nil, now)
-		return
-	}
-	snap := h.cfg.Registry.Snapshot()
-	key := string(v) + "?" + r.URL.RawQuery
-	if a := h.cache.Get(key, snap, now); a != nil {
-		a.Send(w)
-		return
-	}
-	body, exc, cause := h.answer(snap, r.URL.RawQuery, v)
-	if exc != nil {
-		h.log.Info("query refused", logQuery, r.URL.RawQuery, logCode, exc.Code, logCause, cause)
-		h.fail(w, v, exc, key, snap, now)
-		return
-	}
-	h.write(w, body, key, snap, now)
-}
-
-func (h *Handler) write(w http.ResponseWriter, body []byte, key string, gen any, now time.Time) {
-	var s *csrest.Signer
-	if !h.cfg.Unsigned {
-		s = h.cfg.Signer
-	}
-	a, err := csrest.NewAnswer(body, s, now)
-	if err != nil {
-		h.log.Error("answer not signed", logCause, err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if key != "" {
-		h.cache.Put(key, gen, now, a)
-	}
-	a.Send(w)
-}
-
-func (h *Handler) fail(w http.ResponseWriter, v edm.Version, exc *edm.Exception, key string, gen any, now time.Time) {
-	if exc.Code != "DSD:ERR:0005" {
-		// DSD:ERR:0005 carries its three slots only (R-DSD-RESP-S010).
-		exc.Timestamp = now.UTC().Format(time.RFC3339)
-	}
-	b, err := edm.NewServiceError(v, exc).Marshal()
-	if err != nil {
-		h.log.Error("error answer not written", logCause, err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	h.write(w, b, key, gen, now)
-}
+// ServeHTTP answers one query (see csrest.Endpoint).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.ep.ServeHTTP(w, r) }
 
 func errp(code, detail string) *edm.Exception { return edm.NewException(code, detail) }
 

@@ -33,7 +33,6 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/oots-go/oots/codelist"
@@ -105,9 +104,8 @@ func (c Config) Validate() error {
 // Handler answers the Evidence Broker queries. It serves GET (and HEAD) on
 // any path ending in /rest/search, so that it can be mounted under «base»/eb/.
 type Handler struct {
-	cfg   Config
-	log   *slog.Logger
-	cache *csrest.Cache
+	cfg Config
+	ep  *csrest.Endpoint[*csregistry.Snapshot]
 }
 
 // NewHandler returns the Evidence Broker handler.
@@ -124,80 +122,35 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.CacheEntries == 0 {
 		cfg.CacheEntries = 4096
 	}
-	h := &Handler{cfg: cfg, log: cfg.Logger, cache: csrest.NewCache(cfg.CacheFor, cfg.CacheEntries)}
-	if h.log == nil {
-		h.log = slog.New(slog.DiscardHandler)
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{cfg: cfg}
+	var signer *csrest.Signer
+	if !cfg.Unsigned {
+		signer = cfg.Signer
+	}
+	h.ep = &csrest.Endpoint[*csregistry.Snapshot]{
+		Snapshot: cfg.Registry.Snapshot,
+		Answer: func(snap *csregistry.Snapshot, raw string, v edm.Version) ([]byte, *edm.Exception, string) {
+			body, code, detail, cause := h.answer(snap, raw, v)
+			if code != "" {
+				return nil, edm.NewException(code, detail), cause
+			}
+			return body, nil, ""
+		},
+		BadVersion: func() *edm.Exception { return edm.NewException("EB:ERR:0003", csrest.HeaderAcceptVersion) },
+		Signer:     signer,
+		Cache:      csrest.NewCache(cfg.CacheFor, cfg.CacheEntries),
+		Now:        cfg.Now,
+		Log:        log,
 	}
 	return h, nil
 }
 
-// Log attribute keys.
-const (
-	logQuery = "query"
-	logCode  = "code"
-	logCause = "cause"
-)
-
-// ServeHTTP answers one query.
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasSuffix(r.URL.Path, "/rest/search") {
-		http.NotFound(w, r)
-		return
-	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		w.Header().Set("Allow", "GET, HEAD")
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	now := h.cfg.Now()
-	v, err := csrest.Version(r.Header)
-	if err != nil {
-		h.fail(w, edm.CSv1, "EB:ERR:0003", csrest.HeaderAcceptVersion, "", nil, now)
-		return
-	}
-	snap := h.cfg.Registry.Snapshot()
-	key := string(v) + "?" + r.URL.RawQuery
-	if a := h.cache.Get(key, snap, now); a != nil {
-		a.Send(w)
-		return
-	}
-	body, code, detail, cause := h.answer(snap, r.URL.RawQuery, v)
-	if code != "" {
-		h.log.Info("query refused", logQuery, r.URL.RawQuery, logCode, code, logCause, cause)
-		h.fail(w, v, code, detail, key, snap, now)
-		return
-	}
-	h.write(w, body, key, snap, now)
-}
-
-func (h *Handler) write(w http.ResponseWriter, body []byte, key string, gen any, now time.Time) {
-	var s *csrest.Signer
-	if !h.cfg.Unsigned {
-		s = h.cfg.Signer
-	}
-	a, err := csrest.NewAnswer(body, s, now)
-	if err != nil {
-		h.log.Error("answer not signed", logCause, err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	if key != "" {
-		h.cache.Put(key, gen, now, a)
-	}
-	a.Send(w)
-}
-
-func (h *Handler) fail(w http.ResponseWriter, v edm.Version, code, detail, key string, gen any, now time.Time) {
-	exc := edm.NewException(code, detail)
-	exc.Timestamp = now.UTC().Format(time.RFC3339)
-	b, err := edm.NewServiceError(v, exc).Marshal()
-	if err != nil {
-		h.log.Error("error answer not written", logCause, err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	h.write(w, b, key, gen, now)
-}
+// ServeHTTP answers one query (see csrest.Endpoint).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.ep.ServeHTTP(w, r) }
 
 // Answer returns the answer document to a raw query string in version v, or
 // the EB:ERR code, the detail the requester gets and the precise cause.
