@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/bdxl/bdxltest"
+	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/testenv"
 )
@@ -88,7 +88,7 @@ func name(t *testing.T, value string) string {
 // TestDNSMasq looks participants up in a real DNS server.
 func TestDNSMasq(t *testing.T) {
 	loopA, loopB := "loop-a."+zone, "loop-b."+zone
-	records := []bdxltest.Record{
+	records := []dnstest.Record{
 		{Name: name(t, "0088:ok"), Order: 100, Preference: 10, Flags: "U", Service: "Meta:SMP", Regexp: "!^.*$!https://smp.example.eu/!"},
 		{Name: name(t, "0088:ok"), Order: 100, Preference: 5, Flags: "U", Service: "Meta:OTHER", Regexp: "!^.*$!https://other.example.eu/!"},
 		{Name: name(t, "0088:pref"), Order: 100, Preference: 20, Flags: "U", Service: "meta:smp", Regexp: "!^.*$!https://second.example.eu/!"},
@@ -103,7 +103,7 @@ func TestDNSMasq(t *testing.T) {
 		{Name: name(t, "0088:otheronly"), Order: 100, Preference: 10, Flags: "U", Service: "Meta:OTHER", Regexp: "!^.*$!https://other.example.eu/!"},
 		{Name: name(t, "0088:dangling"), Order: 100, Preference: 10, Service: "Meta:SMP", Replacement: "nowhere." + zone},
 	}
-	server := bdxltest.Start(t, zone, records)
+	server := dnstest.Start(t, zone, records)
 	r := &bdxl.Resolver{DNS: &csdiscovery.Client{Server: server}, Zone: zone}
 	ctx := context.Background()
 	for _, c := range []struct {

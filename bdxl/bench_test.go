@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/bdxl/bdxltest"
+	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/csdiscovery"
 )
 
@@ -25,7 +25,7 @@ func BenchmarkName(b *testing.B) {
 func BenchmarkLookup(b *testing.B) {
 	p := bdxl.Participant{Scheme: "iso6523-actorid-upis", Value: "0088:bench"}
 	n, _ := bdxl.Name(p, zone)
-	server := bdxltest.Start(b, zone, []bdxltest.Record{{Name: n, Order: 100, Preference: 10, Flags: "U", Service: "Meta:SMP", Regexp: "!^.*$!https://smp.example.eu/!"}})
+	server := dnstest.Start(b, zone, []dnstest.Record{{Name: n, Order: 100, Preference: 10, Flags: "U", Service: "Meta:SMP", Regexp: "!^.*$!https://smp.example.eu/!"}})
 	r := &bdxl.Resolver{DNS: &csdiscovery.Client{Server: server}, Zone: zone}
 	ctx := context.Background()
 	b.ReportAllocs()

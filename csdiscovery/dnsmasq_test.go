@@ -1,21 +1,16 @@
 package csdiscovery_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/oots-go/oots/csdiscovery"
-	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/internal/dnstest"
 )
 
 // testService is the NAPTR service value of the test records. The value the
@@ -58,107 +53,25 @@ func bigRecords() []string {
 	return rs
 }
 
-var (
-	dnsmasqOnce sync.Once
-	dnsmasqAddr string
-	dnsmasqErr  error
-)
-
-// startDNSMasq runs dnsmasq (Debian dnsmasq-base) on a loopback port for
-// the whole test binary, serving dnsmasqRecords authoritatively for zone
-// (--local: other names in the zone are NXDOMAIN), with a TTL of 300s.
+// startDNSMasq runs dnsmasq (Debian dnsmasq-base) on a loopback port until
+// the test ends, serving dnsmasqRecords and bigRecords authoritatively for
+// zone (other names in the zone are NXDOMAIN), with a TTL of 300s.
 func startDNSMasq(tb testing.TB) string {
 	tb.Helper()
-	bin := testenv.Sbin(tb, "dnsmasq", "dnsmasq-base")
-	dnsmasqOnce.Do(func() { dnsmasqAddr, dnsmasqErr = launchDNSMasq(bin) })
-	if dnsmasqErr != nil {
-		tb.Fatal(dnsmasqErr)
-	}
-	return dnsmasqAddr
-}
-
-var dnsmasqCmd *exec.Cmd
-
-func launchDNSMasq(bin string) (string, error) {
-	var err error
-	for try := 0; try < 5; try++ {
-		var addr string
-		var retry bool
-		addr, retry, err = tryDNSMasq(bin)
-		if !retry {
-			return addr, err
-		}
-	}
-	return "", err
-}
-
-// tryDNSMasq starts dnsmasq on a free port; retry reports a start-up
-// failure worth another port (the port was taken meanwhile).
-func tryDNSMasq(bin string) (addr string, retry bool, err error) {
-	port, err := freePort()
-	if err != nil {
-		return "", false, err
-	}
-	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	args := []string{
-		"--keep-in-foreground", "--log-facility=-", "--conf-file=/dev/null", "--pid-file=",
-		"--no-resolv", "--no-hosts", "--listen-address=127.0.0.1", "--bind-interfaces",
-		"--port=" + strconv.Itoa(port), "--local=/" + zone + "/", "--local-ttl=300",
-	}
+	var records []dnstest.Record
 	for _, r := range append(append([]string{}, dnsmasqRecords...), bigRecords()...) {
-		args = append(args, "--naptr-record="+r)
-	}
-	cmd := exec.Command(bin, args...)
-	killWithParent(cmd)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return "", false, fmt.Errorf("starting dnsmasq: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	// Ready when it answers a query (NXDOMAIN is an answer).
-	c := &csdiscovery.Client{Server: addr, Timeout: 200 * time.Millisecond, Attempts: 1}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		select {
-		case err := <-exited:
-			return "", true, fmt.Errorf("dnsmasq exited: %v: %s", err, stderr.String())
-		default:
+		f := strings.Split(r, ",")
+		if len(f) == 6 {
+			f = append(f, "") // a terminal record: no replacement
 		}
-		if _, err := c.LookupNAPTR(context.Background(), "ready."+zone); errors.Is(err, csdiscovery.ErrNoRecord) {
-			dnsmasqCmd = cmd
-			return addr, false, nil
+		if len(f) != 7 {
+			tb.Fatalf("test record %q: want 6 or 7 fields", r)
 		}
+		order, _ := strconv.Atoi(f[1])
+		pref, _ := strconv.Atoi(f[2])
+		records = append(records, dnstest.Record{Name: f[0], Order: order, Preference: pref, Flags: f[3], Service: f[4], Regexp: f[5], Replacement: f[6]})
 	}
-	cmd.Process.Kill()
-	<-exited
-	return "", false, fmt.Errorf("dnsmasq did not answer on %s within 10s: %s", addr, stderr.String())
-}
-
-// freePort returns a port free for both UDP and TCP on 127.0.0.1.
-func freePort() (int, error) {
-	for i := 0; i < 20; i++ {
-		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		pc.Close()
-		if err == nil {
-			l.Close()
-			return port, nil
-		}
-	}
-	return 0, errors.New("no free port")
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if dnsmasqCmd != nil {
-		dnsmasqCmd.Process.Kill()
-	}
-	os.Exit(code)
+	return dnstest.Start(tb, zone, records)
 }
 
 func newResolver(t *testing.T, cfg csdiscovery.Config) *csdiscovery.Resolver {

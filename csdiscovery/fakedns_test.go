@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/csdiscovery"
+	"github.com/oots-go/oots/internal/dnstest"
 )
 
 // fakeDNS is an in-process test double of a DNS server, for the hostile
@@ -387,7 +388,7 @@ func TestFakeDNSHostileAnswers(t *testing.T) {
 
 // Nothing listens: the client says so quickly and precisely.
 func TestUnreachableServer(t *testing.T) {
-	port, err := freePort()
+	port, err := dnstest.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/bdxl/bdxltest"
+	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
@@ -225,10 +225,10 @@ func startNet(t *testing.T) (*fixture, *discoveryNet) {
 		w.Write(bytes.Repeat([]byte("<x/>"), 1<<19))
 	}))
 	t.Cleanup(huge.Close)
-	rec := func(value, u string) bdxltest.Record {
-		return bdxltest.Record{Name: name(t, value), Order: 100, Preference: 10, Flags: "U", Service: "Meta:SMP", Regexp: "!^.*$!" + u + "!"}
+	rec := func(value, u string) dnstest.Record {
+		return dnstest.Record{Name: name(t, value), Order: 100, Preference: 10, Flags: "U", Service: "Meta:SMP", Regexp: "!^.*$!" + u + "!"}
 	}
-	n.dns = bdxltest.Start(t, zone, []bdxltest.Record{
+	n.dns = dnstest.Start(t, zone, []dnstest.Record{
 		rec("0088:5798000000001", n.good.URL),
 		rec("0088:other", n.good.URL),
 		rec("0088:notinsmp", n.good.URL),

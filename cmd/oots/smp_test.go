@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/bdxl/bdxltest"
+	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/pki"
 )
 
@@ -101,7 +101,7 @@ func TestSMPCommand(t *testing.T) {
 
 	p, _ := bdxl.ParseParticipant(part)
 	name, _ := bdxl.Name(p, "sml.cmd.test")
-	dns := bdxltest.Start(t, "sml.cmd.test", []bdxltest.Record{{Name: name, Order: 10, Preference: 10, Flags: "U", Service: bdxl.Service, Regexp: "!^.*$!" + base + "!"}})
+	dns := dnstest.Start(t, "sml.cmd.test", []dnstest.Record{{Name: name, Order: 10, Preference: 10, Flags: "U", Service: bdxl.Service, Regexp: "!^.*$!" + base + "!"}})
 	trustPEM := filepath.Join(dir, "ca.cert.pem")
 	for _, fl := range []string{"oasis-smp-1", "oasis-smp-2"} {
 		for _, where := range [][]string{{"-smp", base}, {"-dns", dns, "-zone", "sml.cmd.test", "-allow-http"}} {

@@ -1,4 +1,4 @@
-package bdxltest
+package dnstest
 
 import (
 	"os/exec"

@@ -1,8 +1,9 @@
-// Package bdxltest starts a real DNS server for tests of BDXL lookups:
-// dnsmasq (Debian package dnsmasq-base) on a loopback port, serving given
-// NAPTR records authoritatively for a zone (other names in the zone are
+// Package dnstest starts a real DNS server for the tests of every lookup
+// that goes through DNS NAPTR (Common Services discovery, BDXL): dnsmasq
+// (Debian package dnsmasq-base) on a loopback port, serving given NAPTR
+// records authoritatively for a zone (other names in the zone are
 // NXDOMAIN). It is a test helper, not part of the library.
-package bdxltest
+package dnstest
 
 import (
 	"bytes"
@@ -56,7 +57,7 @@ func Start(tb testing.TB, zone string, records []Record) string {
 }
 
 func start(tb testing.TB, bin, zone string, records []Record) (addr string, retry bool, err error) {
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return "", false, err
 	}
@@ -98,8 +99,8 @@ func start(tb testing.TB, bin, zone string, records []Record) (addr string, retr
 	return "", false, fmt.Errorf("dnsmasq did not answer on %s within 10s: %s", addr, stderr.String())
 }
 
-// freePort returns a port free for both UDP and TCP on 127.0.0.1.
-func freePort() (int, error) {
+// FreePort returns a port free for both UDP and TCP on 127.0.0.1.
+func FreePort() (int, error) {
 	for i := 0; i < 20; i++ {
 		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 		if err != nil {

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package bdxltest
+package dnstest
 
 import "os/exec"
 
