@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/oots-go/oots/internal/testenv"
 )
@@ -264,7 +265,14 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`<a xmlns="urn:x" xmlns:p="urn:p" p:q="&amp;"><![CDATA[<x>]]><!--c--><?pi x?></a>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		doc, err := ParseBytes(b, &Limits{MaxBytes: 1 << 20, MaxDepth: 64})
+		lim := &Limits{MaxBytes: 1 << 20, MaxDepth: 64}
+		doc, err := ParseBytes(b, lim)
+		// A stream read a byte at a time (Parse's pooled read-ahead) gives
+		// the same answer as the document in memory.
+		sdoc, serr := Parse(iotest.OneByteReader(bytes.NewReader(b)), lim)
+		if (err == nil) != (serr == nil) {
+			t.Fatalf("ParseBytes: %v; Parse: %v", err, serr)
+		}
 		if err != nil {
 			var se *SyntaxError
 			if !errors.As(err, &se) {
@@ -273,6 +281,9 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		c1 := doc.Root.Canonical()
+		if cs := sdoc.Root.Canonical(); !bytes.Equal(c1, cs) {
+			t.Fatalf("Parse and ParseBytes differ:\n%s\n%s", c1, cs)
+		}
 		var buf bytes.Buffer
 		Write(&buf, doc, WriteOptions{})
 		doc2, err := ParseBytes(buf.Bytes(), nil)
