@@ -21,7 +21,8 @@ const ExcC14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 // or not it carries declarations; prefixes of the inclusive list are looked up
 // in the declarations in scope.
 func Canonicalize(w io.Writer, e *Element, inclusive []string) error {
-	bw := bufio.NewWriter(w)
+	bw := getWriter(w)
+	defer putWriter(bw, w)
 	incl := map[string]bool{}
 	for _, p := range inclusive {
 		if p == "#default" {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // WriteOptions control Write.
@@ -19,11 +20,36 @@ type WriteOptions struct {
 	Indent string
 }
 
+// writers recycles the 4 KiB output buffers of Write, WriteElement and
+// Canonicalize: a signed message is canonicalized a dozen times.
+var writers = sync.Pool{New: func() any { return bufio.NewWriter(nil) }}
+
+// getWriter returns a buffered writer on w: w itself when it is a large
+// enough *bufio.Writer (as bufio.NewWriter does), else a pooled one.
+func getWriter(w io.Writer) *bufio.Writer {
+	if bw, ok := w.(*bufio.Writer); ok && bw.Size() >= 4096 {
+		return bw
+	}
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	return bw
+}
+
+// putWriter returns bw to the pool unless it is the caller's w.
+func putWriter(bw *bufio.Writer, w io.Writer) {
+	if bw == w {
+		return
+	}
+	bw.Reset(nil)
+	writers.Put(bw)
+}
+
 // Write serializes doc. Namespace declarations are written where the tree has
 // them; a prefix used without a declaration in scope gets one on the element
 // that uses it, so any tree writes as well-formed, namespace-correct XML.
 func Write(w io.Writer, doc *Document, opt WriteOptions) error {
-	bw := bufio.NewWriter(w)
+	bw := getWriter(w)
+	defer putWriter(bw, w)
 	if opt.Declaration {
 		bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	}
@@ -40,7 +66,8 @@ func Write(w io.Writer, doc *Document, opt WriteOptions) error {
 // WriteElement serializes e as a standalone fragment: declarations in scope
 // at e that its subtree uses are written on it.
 func WriteElement(w io.Writer, e *Element, opt WriteOptions) error {
-	bw := bufio.NewWriter(w)
+	bw := getWriter(w)
+	defer putWriter(bw, w)
 	if opt.Declaration {
 		bw.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	}
