@@ -13,6 +13,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
@@ -161,7 +162,12 @@ func (p *Packed) WriteRequest(w io.Writer, endpoint string) error {
 	if err != nil {
 		return fmt.Errorf("as4: sizing the message: %w", err)
 	}
-	bw := bufio.NewWriterSize(w, 64<<10)
+	bw := requestWriters.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer func() {
+		bw.Reset(nil)
+		requestWriters.Put(bw)
+	}()
 	fmt.Fprintf(bw, "POST %s HTTP/1.1\r\n", u.RequestURI())
 	fmt.Fprintf(bw, "Host: %s\r\n", u.Host)
 	fmt.Fprintf(bw, "Content-Type: %s\r\n", p.ContentType())
@@ -173,6 +179,9 @@ func (p *Packed) WriteRequest(w io.Writer, endpoint string) error {
 	}
 	return bw.Flush()
 }
+
+// requestWriters recycles the 64 KiB output buffers of WriteRequest.
+var requestWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
 
 // Request returns an HTTP request that streams the package to endpoint (or
 // the P-Mode endpoint when empty). A goroutine writes the body as it is
