@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/csdiscovery"
+	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/internal/testenv"
 )
 

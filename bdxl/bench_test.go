@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/csdiscovery"
+	"github.com/oots-go/oots/internal/dnstest"
 )
 
 // BenchmarkName: hashing one participant identifier into its BDXL name.

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/csdiscovery"
+	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
