@@ -80,6 +80,14 @@ type Config struct {
 	// EncryptionCerts are the partners' encryption certificates, by party
 	// name (pmode.Party.EncryptionCertificate, read by the caller).
 	EncryptionCerts map[string]*x509.Certificate
+	// Discovered lists, by party name, the partners resolved by dynamic
+	// discovery: their endpoint URL and encryption certificate come from
+	// Discovery at send time, not from the P-Mode (see DiscoveredPartner).
+	// The other partners keep their P-Mode values.
+	Discovered map[string]DiscoveredPartner
+	// Discovery resolves the partners of Discovered, typically an
+	// *smp.Client with a BDXL resolver; required when Discovered is set.
+	Discovery PartnerResolver
 	// Store keeps the messages.
 	Store Store
 	// Webhook, when set, receives every received message.
@@ -170,6 +178,17 @@ func (c *Config) Validate() error {
 	if c.SigningKey != nil && c.SigningCert != nil {
 		if !publicKeysEqual(c.SigningKey.Public(), c.SigningCert.PublicKey) {
 			return bad("SigningCert", "does not match the signing key")
+		}
+	}
+	if len(c.Discovered) > 0 && c.Discovery == nil {
+		return bad("Discovery", "required: partners are resolved by discovery")
+	}
+	for name, d := range c.Discovered {
+		if _, err := c.PMode.Party(name); err != nil {
+			return bad("Discovered["+name+"]", "%v", err)
+		}
+		if f, p := d.validate(); f != "" {
+			return bad("Discovered["+name+"]."+f, "%s", p)
 		}
 	}
 	if c.Webhook != nil {

@@ -85,7 +85,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %v", ErrInvalidSubmission, err)
 	}
-	if to.Endpoint == "" {
+	if _, dynamic := n.cfg.Discovered[to.Name]; to.Endpoint == "" && !dynamic {
 		return nil, false, fmt.Errorf("%w: party %s has no endpoint in the P-Mode", ErrInvalidSubmission, to.Name)
 	}
 	if len(s.Payloads) == 0 {
@@ -300,13 +300,22 @@ func (n *Node) send(ctx context.Context, m *store.Outbound) ([]byte, error) {
 		return nil, &finalError{fmt.Errorf("stored submission: %w", err)}
 	}
 	// 1–5. Resolve the P-Mode, compress, sign, encrypt, package (as4.Pack).
-	packed, err := n.sender(m.Partner).Pack(n.outbound(&sub))
+	// 0. A partner resolved by discovery gets its endpoint and encryption
+	// certificate now (resolvePartner).
+	sender, endpoint, err := n.resolvePartner(ctx, m.Partner)
+	if err != nil {
+		return nil, err
+	}
+	packed, err := sender.Pack(n.outbound(&sub))
 	if err != nil {
 		return nil, &finalError{err}
 	}
 	defer packed.Close()
+	if endpoint != "" {
+		packed.Endpoint = endpoint
+	}
 	// 6. Post to the partner's endpoint.
-	req, err := packed.Request("")
+	req, err := packed.Request(endpoint)
 	if err != nil {
 		return nil, &finalError{err}
 	}
