@@ -12,11 +12,13 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
 )
@@ -31,6 +33,7 @@ const (
 	rulePartner   = "DOCTOR-PARTNER"
 	ruleReach     = "DOCTOR-REACH"
 	ruleDatabase  = "DOCTOR-DATABASE"
+	ruleDiscovery = "DOCTOR-DISCOVERY"
 )
 
 // doctor collects findings.
@@ -99,6 +102,7 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 	pm := ncfg.PMode
 	d.keys(ncfg, pm)
 	d.partners(ncfg, pm, c)
+	d.discovery(ncfg, c)
 	if database {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		db, err := store.Open(dctx, c.dsn())
@@ -253,6 +257,9 @@ func (d *doctor) partners(c *ap.Config, pm *pmode.Config, sc *serveConfig) {
 				d.add(rulePMode, check.Error, loc, "%v", err)
 				continue
 			}
+			if _, dynamic := c.Discovered[name]; dynamic {
+				continue // endpoint and certificate found at send time (discovery)
+			}
 			if p.Endpoint == "" {
 				d.add(rulePartner, check.Error, loc, "leg %s sends to %s, which has no endpoint", l.Name, name)
 			}
@@ -280,6 +287,39 @@ func (d *doctor) partners(c *ap.Config, pm *pmode.Config, sc *serveConfig) {
 			continue
 		}
 		d.cert("party "+p.Name+" signingCertificate", cert, c.Trust, trust.Signing)
+	}
+}
+
+// discovery reports the discovery settings and the partners resolved by
+// discovery.
+func (d *doctor) discovery(c *ap.Config, sc *serveConfig) {
+	if sc.Discovery == nil {
+		d.add(ruleDiscovery, check.Info, "discovery", "no discovery section: every partner's endpoint comes from the P-Mode")
+		return
+	}
+	sd := sc.Discovery
+	flavour := sd.Flavour
+	if flavour == "" {
+		flavour = smp.OASIS1
+	}
+	endpointTrust := "endpoint certificates only parsed and checked for validity (no endpointTrust)"
+	if len(sd.EndpointTrust) > 0 {
+		endpointTrust = fmt.Sprintf("endpoint certificates validated against %d file(s)", len(sd.EndpointTrust))
+	}
+	d.add(ruleDiscovery, check.Info, "discovery", "BDXL zone %s via DNS server %s, SMP flavour %s, SMP signatures validated against %d file(s), %s",
+		sd.Zone, sd.DNS, flavour, len(sd.SMPTrust), endpointTrust)
+	if sd.AllowHTTP {
+		d.add(ruleDiscovery, check.Warning, "discovery.allowHTTP", "http:// SMP URLs are accepted (the answers are still signature-checked)")
+	}
+	names := make([]string, 0, len(c.Discovered))
+	for name := range c.Discovered {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := c.Discovered[name]
+		d.add(ruleDiscovery, check.Info, "discovery.partners."+name, "resolved by discovery: participant %s, document type %s, process %s",
+			p.Participant, p.DocumentType, p.Process)
 	}
 }
 

@@ -23,7 +23,10 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/bdxl"
+	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
 )
@@ -59,6 +62,18 @@ import (
 //	clientTimeout: 30s             # timeout of a post to a partner or the webhook
 //	nodeId: ""                     # lease owner name; default hostname and a random suffix
 //	log: {level: info, format: json}   # debug|info|warn|error; json|text
+//	discovery:                     # omitted: every partner from the P-Mode
+//	  dns: 192.0.2.53:53           # DNS server (IP:port) asked for the BDXL NAPTR records
+//	  zone: edelivery.tech.ec.europa.eu   # SML/BDXL zone
+//	  flavour: oasis-smp-1         # oasis-smp-1 | oasis-smp-2 | peppol
+//	  allowHTTP: false             # accept http:// SMP URLs in the NAPTR records
+//	  smpTrust: [smp-ca.pem]       # anchors of the SMP signing certificates (required)
+//	  endpointTrust: [ap-ca.pem]   # anchors of the discovered AP certificates; omitted: only parsed and checked for validity
+//	  cacheTTL: 10m                # reuse of a resolved endpoint; negative disables the cache
+//	  documentType: "oots-docid-qns::urn:…"   # default document type identifier, scheme::value
+//	  process: "oots-procid::urn:…"           # default process identifier, scheme::value
+//	  partners:                    # the P-Mode parties resolved by discovery; the others keep the P-Mode's endpoint
+//	    AP_DE_01: {participant: "iso6523-actorid-upis::0088:…", documentType: "", process: ""}
 //
 // The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
 // override api.token and webhook.secret (secrets out of the file).
@@ -98,6 +113,7 @@ type serveConfig struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
+	Discovery *serveDiscovery `yaml:"discovery"`
 
 	dir string // directory of the file, for relative paths
 }
@@ -212,7 +228,123 @@ func (c *serveConfig) Validate() error {
 	if c.Log.Format != "json" && c.Log.Format != "text" {
 		return bad("log.format", "%q is not json or text", c.Log.Format)
 	}
+	if c.Discovery != nil {
+		if _, err := c.Discovery.partners(); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// serveDiscovery is the discovery section: dynamic discovery (BDXL in the
+// SML zone, then the SMP) of the partners it lists.
+type serveDiscovery struct {
+	DNS           string        `yaml:"dns"`
+	Zone          string        `yaml:"zone"`
+	Flavour       smp.Flavour   `yaml:"flavour"`
+	AllowHTTP     bool          `yaml:"allowHTTP"`
+	SMPTrust      []string      `yaml:"smpTrust"`
+	EndpointTrust []string      `yaml:"endpointTrust"`
+	CacheTTL      time.Duration `yaml:"cacheTTL"`
+	DocumentType  string        `yaml:"documentType"`
+	Process       string        `yaml:"process"`
+	Partners      map[string]struct {
+		Participant  string `yaml:"participant"`
+		DocumentType string `yaml:"documentType"`
+		Process      string `yaml:"process"`
+	} `yaml:"partners"`
+}
+
+// partners checks the section and returns the partners resolved by
+// discovery, with the section's document type and process where a partner
+// names none; errors name the field.
+func (d *serveDiscovery) partners() (map[string]ap.DiscoveredPartner, error) {
+	bad := func(field, format string, a ...any) error {
+		return fmt.Errorf("discovery.%s: %s", field, fmt.Sprintf(format, a...))
+	}
+	if host, _, err := net.SplitHostPort(d.DNS); err != nil || net.ParseIP(host) == nil {
+		return nil, bad("dns", "%q is not IP:port", d.DNS)
+	}
+	if d.Zone == "" {
+		return nil, bad("zone", "required: the SML/BDXL zone")
+	}
+	if d.Flavour != "" && !d.Flavour.Valid() {
+		return nil, bad("flavour", "%q is not %s, %s or %s", d.Flavour, smp.OASIS1, smp.OASIS2, smp.Peppol)
+	}
+	if len(d.SMPTrust) == 0 {
+		return nil, bad("smpTrust", "required: the anchors of the SMP signing certificates")
+	}
+	if len(d.Partners) == 0 {
+		return nil, bad("partners", "required: the P-Mode parties resolved by discovery")
+	}
+	id := func(field, v, def string) (smp.ID, error) {
+		if v == "" {
+			v = def
+		}
+		if v == "" {
+			return smp.ID{}, bad(field, "required (or the section's default)")
+		}
+		parsed, err := smp.ParseID(v)
+		if err != nil {
+			return smp.ID{}, bad(field, "%q: %v", v, err)
+		}
+		return parsed, nil
+	}
+	out := map[string]ap.DiscoveredPartner{}
+	for name, p := range d.Partners {
+		var dp ap.DiscoveredPartner
+		var err error
+		f := "partners." + name + "."
+		if p.Participant == "" {
+			return nil, bad(f+"participant", "required: scheme::value")
+		}
+		if dp.Participant, err = id(f+"participant", p.Participant, ""); err != nil {
+			return nil, err
+		}
+		if dp.DocumentType, err = id(f+"documentType", p.DocumentType, d.DocumentType); err != nil {
+			return nil, err
+		}
+		if dp.Process, err = id(f+"process", p.Process, d.Process); err != nil {
+			return nil, err
+		}
+		out[name] = dp
+	}
+	return out, nil
+}
+
+// client returns the SMP client of the section, its trust files read.
+func (d *serveDiscovery) client(c *serveConfig, httpClient *http.Client) (*smp.Client, error) {
+	load := func(field string, files []string) (*trust.Store, error) {
+		var paths []string
+		for _, f := range files {
+			paths = append(paths, c.path(f))
+		}
+		ts, err := trust.LoadFiles(paths...)
+		if err != nil {
+			return nil, fmt.Errorf("discovery.%s: %w", field, err)
+		}
+		return ts, nil
+	}
+	cl := &smp.Client{
+		BDXL:              &bdxl.Resolver{DNS: &csdiscovery.Client{Server: d.DNS}, Zone: d.Zone, AllowHTTP: d.AllowHTTP},
+		Flavour:           d.Flavour,
+		TransportProfiles: []string{smp.TransportEBMS3AS4},
+		HTTP:              httpClient,
+		CacheTTL:          d.CacheTTL,
+	}
+	var err error
+	if cl.Trust, err = load("smpTrust", d.SMPTrust); err != nil {
+		return nil, err
+	}
+	if len(d.EndpointTrust) > 0 {
+		if cl.EndpointTrust, err = load("endpointTrust", d.EndpointTrust); err != nil {
+			return nil, err
+		}
+	}
+	if err := cl.Validate(); err != nil {
+		return nil, fmt.Errorf("discovery: %w", err)
+	}
+	return cl, nil
 }
 
 func (c *serveConfig) dsn() string {
@@ -348,6 +480,14 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 	cfg.Client = &http.Client{Timeout: c.ClientTimeout, Transport: &http.Transport{
 		Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
 		TLSClientConfig: tlsClient}}
+	if c.Discovery != nil {
+		if cfg.Discovered, err = c.Discovery.partners(); err != nil {
+			return nil, err
+		}
+		if cfg.Discovery, err = c.Discovery.client(c, cfg.Client); err != nil {
+			return nil, err
+		}
+	}
 	return cfg, nil
 }
 
