@@ -28,6 +28,12 @@
 //     an ebMS Error signal, or the end of the retries (EBMS:0202
 //     DeliveryFailure), is final. Every attempt carries the same eb:MessageId,
 //     so the partner's duplicate elimination keeps delivery exactly-once.
+//   - Partners: each is static (endpoint and encryption certificate from the
+//     P-Mode) or resolved by dynamic discovery (Config.Discovered,
+//     Config.Discovery; eDelivery BDXL and SMP, packages bdxl and smp): its
+//     endpoint URL and certificate are looked up before each attempt. An
+//     unknown participant or document type and a bad SMP answer are final;
+//     an unreachable DNS server or SMP is retried like a transport failure.
 //   - The backend (api.go, described by the OpenAPI document served at
 //     /openapi.json): submit, follow the status of a submission, list and
 //     fetch received messages, acknowledge them; and, when a webhook is
