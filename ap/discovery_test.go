@@ -58,6 +58,31 @@ func newDiscoveryWorld(t *testing.T) *discoveryWorld {
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
 	w.smpURL = hs.URL
+	// A rogue SMP: it publishes 0088:rogue, signed by a CA not trusted.
+	rogueCA, err := pki.NewCA("rogue CA", pki.RSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogue, err := pki.Issue(rogueCA, "smp", pki.RSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rogueStore := smp.NewMemoryStore()
+	rp := participantID("0088:rogue")
+	if err := rogueStore.PutParticipant(context.Background(), rp); err != nil {
+		t.Fatal(err)
+	}
+	if err := rogueStore.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: rp, DocumentType: discDocType,
+		Processes: []smp.Process{{ID: discProcess, Endpoints: []smp.Endpoint{{
+			TransportProfile: smp.TransportEBMS3AS4, URL: "http://127.0.0.1:1/as4", Certificate: rogue.Sign.Cert.Raw}}}}}); err != nil {
+		t.Fatal(err)
+	}
+	rsrv, err := smp.NewServer(smp.Config{Store: rogueStore, Key: rogue.Sign.Signer(), Certificate: rogue.Sign.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rhs := httptest.NewServer(rsrv)
+	t.Cleanup(rhs.Close)
 	down := httptest.NewServer(http.NotFoundHandler())
 	downURL := down.URL
 	down.Close()
@@ -72,6 +97,7 @@ func newDiscoveryWorld(t *testing.T) *discoveryWorld {
 		rec("0088:de", hs.URL),
 		rec("0088:unknown", hs.URL),
 		rec("0088:smpdown", downURL),
+		rec("0088:rogue", rhs.URL),
 	})
 	return w
 }
@@ -104,7 +130,7 @@ func (w *discoveryWorld) client() *smp.Client {
 // discoveryNet starts two nodes where AP_FR_01 has no endpoint and no
 // encryption certificate for AP_DE_01 in its configuration and resolves it
 // as participant.
-func discoveryNet(t *testing.T, w *discoveryWorld, participant string) map[string]*testNode {
+func discoveryNet(t *testing.T, w *discoveryWorld, participant string, docType smp.ID) map[string]*testNode {
 	return newNet(t, netOptions{
 		retry: &pmode.Retry{Timeout: time.Minute, Count: 5, Strategy: pmode.RetryConstant},
 		edit: func(name string, c *ap.Config) {
@@ -119,7 +145,7 @@ func discoveryNet(t *testing.T, w *discoveryWorld, participant string) map[strin
 			delete(c.EncryptionCerts, "AP_DE_01")
 			c.Discovery = w.client()
 			c.Discovered = map[string]ap.DiscoveredPartner{"AP_DE_01": {
-				Participant: participantID(participant), DocumentType: discDocType, Process: discProcess}}
+				Participant: participantID(participant), DocumentType: docType, Process: discProcess}}
 		}})
 }
 
@@ -127,7 +153,7 @@ func discoveryNet(t *testing.T, w *discoveryWorld, participant string) map[strin
 // server and our SMP; the message is delivered with a signed receipt.
 func TestDiscoveredPartner(t *testing.T) {
 	w := newDiscoveryWorld(t)
-	nodes := discoveryNet(t, w, "0088:de")
+	nodes := discoveryNet(t, w, "0088:de", discDocType)
 	de := nodes["AP_DE_01"]
 	w.publish(t, de.url+"/as4", credentials(t, pmode.ProfileAS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
 	fr := nodes["AP_FR_01"]
@@ -150,19 +176,33 @@ func TestDiscoveredPartner(t *testing.T) {
 	}
 }
 
-// TestDiscoveryUnknownParticipant: the SMP does not know the participant;
-// the message fails for good with the cause.
-func TestDiscoveryUnknownParticipant(t *testing.T) {
+// TestDiscoveryFinalFailures: the SMP does not know the participant, or
+// not the document type for it, or its answer is signed by an untrusted
+// key; the message fails for good after one attempt, with the cause.
+func TestDiscoveryFinalFailures(t *testing.T) {
 	w := newDiscoveryWorld(t)
-	fr := discoveryNet(t, w, "0088:unknown")["AP_FR_01"]
-	st, _, err := fr.Submit(context.Background(), submission("disc-2", "q2"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st = waitState(t, fr, st.MessageID, 20*time.Second)
-	if st.State != store.OutFailed || st.Attempts != 1 || !strings.Contains(st.LastError, smp.ErrParticipantUnknown.Error()) ||
-		!strings.Contains(st.LastError, "0088:unknown") {
-		t.Fatalf("state %s after %d attempts: %s", st.State, st.Attempts, st.LastError)
+	w.publish(t, "http://127.0.0.1:1/as4", credentials(t, pmode.ProfileAS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
+	for _, c := range []struct {
+		participant string
+		docType     smp.ID
+		want        error
+	}{
+		{"0088:unknown", discDocType, smp.ErrParticipantUnknown},
+		{"0088:de", smp.ID{Scheme: "oots-docid-qns", Value: "urn:oots:other"}, smp.ErrDocumentNotRegistered},
+		{"0088:rogue", discDocType, smp.ErrBadAnswer},
+	} {
+		t.Run(c.participant, func(t *testing.T) {
+			fr := discoveryNet(t, w, c.participant, c.docType)["AP_FR_01"]
+			st, _, err := fr.Submit(context.Background(), submission("disc-2", "q2"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st = waitState(t, fr, st.MessageID, 20*time.Second)
+			if st.State != store.OutFailed || st.Attempts != 1 || !strings.Contains(st.LastError, c.want.Error()) ||
+				!strings.Contains(st.LastError, c.participant) || !strings.Contains(st.LastError, "EBMS:0202") {
+				t.Fatalf("state %s after %d attempts: %s", st.State, st.Attempts, st.LastError)
+			}
+		})
 	}
 }
 
@@ -170,7 +210,7 @@ func TestDiscoveryUnknownParticipant(t *testing.T) {
 // not answer; the message stays queued for a retry.
 func TestDiscoverySMPUnreachable(t *testing.T) {
 	w := newDiscoveryWorld(t)
-	fr := discoveryNet(t, w, "0088:smpdown")["AP_FR_01"]
+	fr := discoveryNet(t, w, "0088:smpdown", discDocType)["AP_FR_01"]
 	st, _, err := fr.Submit(context.Background(), submission("disc-3", "q3"))
 	if err != nil {
 		t.Fatal(err)
