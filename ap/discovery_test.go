@@ -3,6 +3,7 @@ package ap_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,7 +41,7 @@ type discoveryWorld struct {
 	store    *smp.MemoryStore
 }
 
-func newDiscoveryWorld(t *testing.T) *discoveryWorld {
+func newDiscoveryWorld(t testing.TB) *discoveryWorld {
 	t.Helper()
 	ca, err := pki.NewCA("SMP test CA", pki.RSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
 	if err != nil {
@@ -103,7 +104,7 @@ func newDiscoveryWorld(t *testing.T) *discoveryWorld {
 }
 
 // publish registers AP_DE_01's endpoint under 0088:de.
-func (w *discoveryWorld) publish(t *testing.T, url string, cert []byte) {
+func (w *discoveryWorld) publish(t testing.TB, url string, cert []byte) {
 	t.Helper()
 	ctx := context.Background()
 	p := participantID("0088:de")
@@ -130,7 +131,7 @@ func (w *discoveryWorld) client() *smp.Client {
 // discoveryNet starts two nodes where AP_FR_01 has no endpoint and no
 // encryption certificate for AP_DE_01 in its configuration and resolves it
 // as participant.
-func discoveryNet(t *testing.T, w *discoveryWorld, participant string, docType smp.ID) map[string]*testNode {
+func discoveryNet(t testing.TB, w *discoveryWorld, participant string, docType smp.ID, more ...func(*ap.Config)) map[string]*testNode {
 	return newNet(t, netOptions{
 		retry: &pmode.Retry{Timeout: time.Minute, Count: 5, Strategy: pmode.RetryConstant},
 		edit: func(name string, c *ap.Config) {
@@ -146,6 +147,9 @@ func discoveryNet(t *testing.T, w *discoveryWorld, participant string, docType s
 			c.Discovery = w.client()
 			c.Discovered = map[string]ap.DiscoveredPartner{"AP_DE_01": {
 				Participant: participantID(participant), DocumentType: docType, Process: discProcess}}
+			for _, f := range more {
+				f(c)
+			}
 		}})
 }
 
@@ -255,5 +259,54 @@ func TestDiscoveryConfig(t *testing.T) {
 		if err := cfg.Validate(); !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("got %v, want %q", err, c.want)
 		}
+	}
+}
+
+// BenchmarkDiscoveredSend: one message at a time from AP_FR_01 to AP_DE_01
+// found by discovery (real dnsmasq, our SMP over loopback HTTP), with the
+// SMP client's cache (a lookup per cache period) and without it (BDXL and
+// SMP asked before every attempt). It reports the mean duration of a
+// sending attempt (lookup, pack, post, receipt check) in ms.
+//
+//	go test ./ap -run '^$' -bench DiscoveredSend -benchtime 200x
+func BenchmarkDiscoveredSend(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		ttl  time.Duration
+	}{{"cached", 0}, {"uncached", -1}} {
+		b.Run(c.name, func(b *testing.B) {
+			w := newDiscoveryWorld(b)
+			done := make(chan time.Duration, 1)
+			nodes := discoveryNet(b, w, "0088:de", discDocType, func(cfg *ap.Config) {
+				cfg.Discovery.(*smp.Client).CacheTTL = c.ttl
+				cfg.OnSent = func(_, state string, d time.Duration) {
+					if state == store.OutDelivered {
+						done <- d
+					}
+				}
+			})
+			w.publish(b, nodes["AP_DE_01"].url+"/as4", credentials(b, pmode.ProfileAS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
+			fr := nodes["AP_FR_01"]
+			ctx := context.Background()
+			send := func(i int) time.Duration {
+				if _, _, err := fr.Submit(ctx, submission("", fmt.Sprint("b", i))); err != nil {
+					b.Fatal(err)
+				}
+				select {
+				case d := <-done:
+					return d
+				case <-time.After(20 * time.Second):
+					b.Fatal("no receipt within 20s")
+				}
+				return 0
+			}
+			send(-1) // warm up
+			var total time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				total += send(i)
+			}
+			b.ReportMetric(float64(total.Microseconds())/1000/float64(b.N), "ms/attempt")
+		})
 	}
 }
