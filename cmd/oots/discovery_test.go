@@ -139,7 +139,8 @@ func TestServeDiscovery(t *testing.T) {
 		t.Errorf("doctor: exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 	for _, want := range []string{"DOCTOR-DISCOVERY", "BDXL zone " + discoveryZone, "SMP flavour oasis-smp-1",
-		"resolved by discovery: participant iso6523-actorid-upis::0088:de"} {
+		"resolved by discovery: participant iso6523-actorid-upis::0088:de",
+		"discovered endpoint " + n.url("AP_DE_01", "/as4")} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
 		}

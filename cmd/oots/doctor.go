@@ -354,4 +354,23 @@ func (d *doctor) reach(ctx context.Context, pm *pmode.Config, c *ap.Config, time
 		resp.Body.Close()
 		d.add(ruleReach, check.Info, "party "+p.Name, "endpoint %s answered HTTP %d in %v", p.Endpoint, resp.StatusCode, time.Since(start).Round(time.Millisecond))
 	}
+	// Partners found by discovery: the lookup itself (BDXL, SMP, checks).
+	names := make([]string, 0, len(c.Discovered))
+	for name := range c.Discovered {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p := c.Discovered[name]
+		lctx, cancel := context.WithTimeout(ctx, timeout)
+		start := time.Now()
+		t, err := c.Discovery.Resolve(lctx, p.Participant, p.DocumentType, p.Process)
+		cancel()
+		if err != nil {
+			d.add(ruleReach, check.Error, "discovery.partners."+name, "lookup of %s: %v", p.Participant, err)
+			continue
+		}
+		d.add(ruleReach, check.Info, "discovery.partners."+name, "discovered endpoint %s (certificate %s, SMP %s) in %v",
+			t.URL, t.Certificate.Subject, t.SMP, time.Since(start).Round(time.Millisecond))
+	}
 }
