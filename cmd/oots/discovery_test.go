@@ -114,17 +114,7 @@ func TestServeDiscovery(t *testing.T) {
 	if code != http.StatusAccepted {
 		t.Fatalf("submit: HTTP %d", code)
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	state := ""
-	for time.Now().Before(deadline) {
-		if state, _ = getStatus(t, n.url("AP_FR_01", ""), id); state == "delivered" {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if state != "delivered" {
-		t.Fatalf("state %q", state)
-	}
+	waitDelivered(t, n.url("AP_FR_01", ""), id)
 	resp, err := http.Get(n.url("AP_DE_01", "/api/v1/inbox/"+id))
 	if err != nil {
 		t.Fatal(err)

@@ -218,17 +218,7 @@ func TestServeTwoNodes(t *testing.T) {
 			if code != http.StatusAccepted {
 				t.Fatalf("submit: HTTP %d", code)
 			}
-			deadline := time.Now().Add(20 * time.Second)
-			state := ""
-			for time.Now().Before(deadline) {
-				if state, _ = getStatus(t, n.url("AP_FR_01", ""), id); state == "delivered" {
-					break
-				}
-				time.Sleep(50 * time.Millisecond)
-			}
-			if state != "delivered" {
-				t.Fatalf("state %q", state)
-			}
+			waitDelivered(t, n.url("AP_FR_01", ""), id)
 			resp, err := http.Get(n.url("AP_DE_01", "/api/v1/inbox/"+id))
 			if err != nil {
 				t.Fatal(err)
@@ -376,4 +366,17 @@ func TestDoctorExpired(t *testing.T) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// waitDelivered waits up to 20 s for the sending node at api to report
+// message id delivered.
+func waitDelivered(t *testing.T, api, id string) {
+	t.Helper()
+	state := ""
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if state, _ = getStatus(t, api, id); state == "delivered" {
+			return
+		}
+	}
+	t.Fatalf("message %s: state %q, want delivered", id, state)
 }

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,24 +13,6 @@ import (
 	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/pki"
 )
-
-// smpFirstLine hands the first line written to it to a channel.
-type smpFirstLine struct {
-	mu   sync.Mutex
-	buf  bytes.Buffer
-	line chan string
-}
-
-func (w *smpFirstLine) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	if i := bytes.IndexByte(w.buf.Bytes(), '\n'); i >= 0 && w.line != nil {
-		w.line <- string(w.buf.Bytes()[:i])
-		w.line = nil
-	}
-	return len(p), nil
-}
 
 func runOots(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
@@ -76,7 +57,7 @@ func TestSMPCommand(t *testing.T) {
 
 	t.Setenv(smpTokenEnv, "cmd-secret")
 	ctx, cancel := context.WithCancel(context.Background())
-	first := &smpFirstLine{line: make(chan string, 1)}
+	first := &lineWriter{line: make(chan string, 1)}
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
