@@ -113,25 +113,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
-	if cfg.CacheFor == 0 {
-		cfg.CacheFor = time.Minute
-	}
-	if cfg.CacheEntries == 0 {
-		cfg.CacheEntries = 4096
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
 	h := &Handler{cfg: cfg}
-	var signer *csrest.Signer
-	if !cfg.Unsigned {
-		signer = cfg.Signer
-	}
-	h.ep = &csrest.Endpoint[*csregistry.Snapshot]{
+	h.ep = (&csrest.Endpoint[*csregistry.Snapshot]{
 		Snapshot: cfg.Registry.Snapshot,
 		Answer: func(snap *csregistry.Snapshot, raw string, v edm.Version) ([]byte, *edm.Exception, string) {
 			body, code, detail, cause := h.answer(snap, raw, v)
@@ -141,11 +124,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 			return body, nil, ""
 		},
 		BadVersion: func() *edm.Exception { return edm.NewException("EB:ERR:0003", csrest.HeaderAcceptVersion) },
-		Signer:     signer,
-		Cache:      csrest.NewCache(cfg.CacheFor, cfg.CacheEntries),
-		Now:        cfg.Now,
-		Log:        log,
-	}
+	}).Apply(csrest.Settings{Signer: cfg.Signer, Unsigned: cfg.Unsigned, CacheFor: cfg.CacheFor,
+		CacheEntries: cfg.CacheEntries, Now: cfg.Now, Logger: cfg.Logger})
 	return h, nil
 }
 

@@ -36,6 +36,38 @@ type Endpoint[S any] struct {
 	Log *slog.Logger
 }
 
+// Settings are what the Evidence Broker and DSD configurations share for
+// their endpoint; zero values take the documented defaults.
+type Settings struct {
+	Signer       *Signer // nil, or ignored when Unsigned: answers go unsigned
+	Unsigned     bool
+	CacheFor     time.Duration // default one minute; negative turns the cache off
+	CacheEntries int           // default 4096
+	Now          func() time.Time
+	Logger       *slog.Logger // nil discards
+}
+
+// Apply fills e's signer, cache, clock and logger from s, with the defaults.
+func (e *Endpoint[S]) Apply(s Settings) *Endpoint[S] {
+	if s.CacheFor == 0 {
+		s.CacheFor = time.Minute
+	}
+	if s.CacheEntries == 0 {
+		s.CacheEntries = 4096
+	}
+	e.Signer, e.Cache, e.Now, e.Log = nil, NewCache(s.CacheFor, s.CacheEntries), s.Now, s.Logger
+	if !s.Unsigned {
+		e.Signer = s.Signer
+	}
+	if e.Now == nil {
+		e.Now = time.Now
+	}
+	if e.Log == nil {
+		e.Log = slog.New(slog.DiscardHandler)
+	}
+	return e
+}
+
 // Log attribute keys.
 const (
 	logQuery = "query"
