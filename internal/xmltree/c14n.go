@@ -91,17 +91,7 @@ func c14nElement(w *bufio.Writer, e *Element, rendered *scope, incl map[string]b
 	})
 	w.WriteByte('<')
 	w.WriteString(e.QName())
-	for _, ns := range out {
-		if ns.Prefix == "" {
-			w.WriteString(` xmlns="`)
-		} else {
-			w.WriteString(" xmlns:")
-			w.WriteString(ns.Prefix)
-			w.WriteString(`="`)
-		}
-		escapeAttr(w, ns.URI)
-		w.WriteByte('"')
-	}
+	writeNSDecls(w, out)
 	for _, a := range attrs {
 		w.WriteByte(' ')
 		switch {
@@ -122,7 +112,7 @@ func c14nElement(w *bufio.Writer, e *Element, rendered *scope, incl map[string]b
 		case *Element:
 			c14nElement(w, t, rendered, incl)
 		case *CharData:
-			escapeText(w, t.Data, true)
+			escapeText(w, t.Data)
 		case *ProcInst:
 			w.WriteString("<?")
 			w.WriteString(t.Target)

@@ -123,7 +123,7 @@ func writeNode(w *bufio.Writer, n Node, sc *scope, indent string, depth int) {
 	case *Element:
 		writeElement(w, t, sc, indent, depth)
 	case *CharData:
-		escapeText(w, t.Data, false)
+		escapeText(w, t.Data)
 	case *Comment:
 		w.WriteString("<!--")
 		w.WriteString(t.Data)
@@ -189,17 +189,7 @@ func writeElement(w *bufio.Writer, e *Element, sc *scope, indent string, depth i
 	}
 	w.WriteByte('<')
 	w.WriteString(e.QName())
-	for _, ns := range decls {
-		if ns.Prefix == "" {
-			w.WriteString(` xmlns="`)
-		} else {
-			w.WriteString(" xmlns:")
-			w.WriteString(ns.Prefix)
-			w.WriteString(`="`)
-		}
-		escapeAttr(w, ns.URI)
-		w.WriteByte('"')
-	}
+	writeNSDecls(w, decls)
 	for _, a := range attrs {
 		w.WriteByte(' ')
 		if a.Prefix != "" {
@@ -252,7 +242,7 @@ func elementOnly(e *Element) bool {
 	return hasElem
 }
 
-func escapeText(w *bufio.Writer, s string, canonical bool) {
+func escapeText(w *bufio.Writer, s string) {
 	last := 0
 	for i := 0; i < len(s); i++ {
 		var esc string
@@ -300,6 +290,21 @@ func escapeAttr(w *bufio.Writer, s string) {
 		last = i + 1
 	}
 	w.WriteString(s[last:])
+}
+
+// writeNSDecls writes namespace declarations as attributes of a start tag.
+func writeNSDecls(w *bufio.Writer, decls []NS) {
+	for _, ns := range decls {
+		if ns.Prefix == "" {
+			w.WriteString(` xmlns="`)
+		} else {
+			w.WriteString(" xmlns:")
+			w.WriteString(ns.Prefix)
+			w.WriteString(`="`)
+		}
+		escapeAttr(w, ns.URI)
+		w.WriteByte('"')
+	}
 }
 
 func sortNS(ns []NS) {
