@@ -140,9 +140,15 @@ func writeNode(w *bufio.Writer, n Node, sc *scope, indent string, depth int) {
 }
 
 func writeElement(w *bufio.Writer, e *Element, sc *scope, indent string, depth int) {
-	// Declarations as written.
-	decls := append([]NS(nil), e.NS...)
+	// Declarations as written, less those that repeat a binding already in
+	// scope (a copied subtree carries its context's declarations; writing
+	// them again would make output depend on how often it was copied).
+	var decls []NS
 	for _, ns := range e.NS {
+		if u, ok := sc.lookup(ns.Prefix); ok && u == ns.URI && (ns.Prefix != "" || sc != nil) {
+			continue
+		}
+		decls = append(decls, ns)
 		sc = &scope{prefix: ns.Prefix, uri: ns.URI, next: sc}
 	}
 	declare := func(prefix, uri string) {
