@@ -1,12 +1,15 @@
 package ap_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -190,5 +193,59 @@ func TestWebhook(t *testing.T) {
 	h.Set(ap.HeaderSignature, ap.SignWebhook([]byte("another secret"), h.Get(ap.HeaderTimestamp), []byte("{}")))
 	if err := ap.VerifyWebhook([]byte(secret), h, []byte("{}"), time.Now(), time.Minute); err == nil {
 		t.Error("a push with a wrong signature was accepted")
+	}
+}
+
+// backendFunc is an in-process Backend that fails its first calls.
+type backendFunc func(ctx context.Context, m *ap.ReceivedMessage) error
+
+func (f backendFunc) Deliver(ctx context.Context, m *ap.ReceivedMessage) error { return f(ctx, m) }
+
+// TestBackend: a node with an in-process backend hands it every received
+// message, retries a delivery that failed, and never hands a message on
+// after it was delivered.
+func TestBackend(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	got := make(chan *ap.ReceivedMessage, 4)
+	be := backendFunc(func(ctx context.Context, m *ap.ReceivedMessage) error {
+		mu.Lock()
+		calls[m.MessageID]++
+		n := calls[m.MessageID]
+		mu.Unlock()
+		if n == 1 {
+			return errors.New("backend busy")
+		}
+		got <- m
+		return nil
+	})
+	nodes := newNet(t, netOptions{edit: func(name string, c *ap.Config) {
+		if name == "AP_DE_01" {
+			c.Backend = be
+		}
+	}})
+	st, _, err := nodes["AP_FR_01"].Submit(context.Background(), submission("backend-1", "urn:uuid:5d2f6e44-44b5-4b43-9f4c-8b1f1b0d6a11"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case m := <-got:
+		if m.MessageID != st.MessageID || len(m.Payloads) != 1 || !bytes.Contains(m.Payloads[0].Data, []byte("QueryRequest")) {
+			t.Fatalf("delivered %+v", m.Header)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("message not delivered to the backend")
+	}
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if calls[st.MessageID] != 2 {
+		t.Fatalf("Deliver called %d times, want 2 (one failure, one success)", calls[st.MessageID])
+	}
+
+	bad := nodes["AP_DE_01"].cfg
+	bad.Webhook = &ap.Webhook{URL: "http://x", Secret: []byte("0123456789abcdef")}
+	if _, err := ap.New(bad); err == nil || !strings.Contains(err.Error(), "Backend") {
+		t.Fatalf("webhook and backend together: %v", err)
 	}
 }

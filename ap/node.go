@@ -55,6 +55,15 @@ type Store interface {
 
 var _ Store = (*store.DB)(nil)
 
+// Backend receives the messages of a node in-process (Config.Backend).
+// Deliver is called at least once per received message, with the message's
+// stable eb:MessageId; an implementation that records the ids it processed
+// in its own transaction sees every message exactly once. An error is
+// retried with the webhook's backoff.
+type Backend interface {
+	Deliver(ctx context.Context, m *ReceivedMessage) error
+}
+
 // Webhook is where received messages are pushed.
 type Webhook struct {
 	// URL receives a POST per message (JSON, see ReceivedMessage).
@@ -92,6 +101,13 @@ type Config struct {
 	Store Store
 	// Webhook, when set, receives every received message.
 	Webhook *Webhook
+	// Backend, when set, receives every received message in-process: the
+	// OOTS connector of the same binary, with no HTTP between gateway and
+	// application. Deliveries are claimed, retried and recorded exactly as
+	// webhook pushes are (a returned error retries with backoff), so a
+	// message is not lost when the process stops before Deliver returns.
+	// Webhook and Backend are exclusive.
+	Backend Backend
 	// APIToken, when set, is the bearer token the backend API requires.
 	APIToken string
 	// NodeID identifies this process as the owner of leases; default a
@@ -190,6 +206,9 @@ func (c *Config) Validate() error {
 		if f, p := d.validate(); f != "" {
 			return bad("Discovered["+name+"]."+f, "%s", p)
 		}
+	}
+	if c.Webhook != nil && c.Backend != nil {
+		return bad("Backend", "a node delivers to a webhook or to an in-process backend, not both")
 	}
 	if c.Webhook != nil {
 		if c.Webhook.URL == "" {
@@ -344,7 +363,7 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.sendLoop(ctx) }()
 	}
-	if n.cfg.Webhook != nil {
+	if n.cfg.Webhook != nil || n.cfg.Backend != nil {
 		for i := 0; i < 2; i++ {
 			wg.Add(1)
 			go func() { defer wg.Done(); n.webhookLoop(ctx) }()

@@ -98,7 +98,7 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	header, _ := json.Marshal(msg.Header)
 	payloads, _ := json.Marshal(msg.Payloads)
 	delivery := store.DeliveryNone
-	if n.cfg.Webhook != nil {
+	if n.cfg.Webhook != nil || n.cfg.Backend != nil {
 		delivery = store.DeliveryPending
 	}
 	// Every message is stored under its id, so a repeated id is never
@@ -115,7 +115,7 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	result := "accepted"
 	if duplicate {
 		result = "duplicate"
-	} else if n.cfg.Webhook != nil {
+	} else if n.cfg.Webhook != nil || n.cfg.Backend != nil {
 		signal(n.pushWake)
 	}
 	n.metrics.received.inc(from, in.Leg.Name, result)

@@ -116,6 +116,9 @@ func (n *Node) pushOnce(ctx context.Context, m *store.Inbound) error {
 	if err != nil {
 		return err
 	}
+	if n.cfg.Backend != nil {
+		return n.cfg.Backend.Deliver(ctx, rm)
+	}
 	body, err := json.Marshal(rm)
 	if err != nil {
 		return err
