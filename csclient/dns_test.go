@@ -40,8 +40,8 @@ func TestNAPTRDiscovery(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if reqs != 1 {
-		t.Errorf("%d requirements, want 1", reqs)
+	if reqs != 2 {
+		t.Errorf("%d requirements, want 2 (a diploma and a proof of birth)", reqs)
 	}
 	// No record for another country: a discovery error.
 	c, _ = csclient.New(csclient.Config{Discovery: r, Country: "FR", Environment: csdiscovery.Acceptance, Trust: e.roots})

@@ -33,6 +33,12 @@ type demoProcedure struct {
 	code, requirement, rfTitle string
 	evidence                   map[string][2]string // country → local title, English title
 	xml                        string               // SR data model of a structured distribution, or ""
+	// also lists other procedures that need this requirement too, so that
+	// their answers hold several requirements (T2: a diploma and a proof of
+	// birth).
+	also []string
+	// company: the evidence is about a legal person.
+	company bool
 }
 
 var demoProcedures = []demoProcedure{
@@ -41,19 +47,25 @@ var demoProcedures = []demoProcedure{
 		"FR": {"Extrait d'acte de naissance", "Extract of birth certificate"},
 		"FI": {"Syntymätodistus", "Birth certificate"},
 		"SE": {"Personbevis om födelse", "Personal certificate of birth"},
-	}, "certificate-of-birth-1.0.0"},
+	}, "certificate-of-birth-1.0.0", []string{"T2"}, false},
 	{"S1", "Proof of residence", "Requesting proof of residence", map[string][2]string{
 		"DE": {"Meldebescheinigung", "Certificate of registration of residence"},
 		"FR": {"Attestation de domicile", "Certificate of residence"},
 		"FI": {"Asuinpaikkatodistus", "Certificate of residence"},
 		"SE": {"Personbevis med adress", "Personal certificate with address"},
-	}, ""},
+	}, "", nil, false},
 	{"T2", "Proof of secondary education completion", "Submitting an initial application for admission to public tertiary education institution", map[string][2]string{
 		"DE": {"Zeugnis der allgemeinen Hochschulreife", "Higher education entrance qualification certificate"},
 		"FR": {"Diplôme du baccalauréat", "Baccalaureate diploma"},
 		"FI": {"Ylioppilastutkintotodistus", "Matriculation examination certificate"},
 		"SE": {"Gymnasieexamen", "Upper secondary school diploma"},
-	}, ""},
+	}, "", nil, false},
+	{"X1", "Proof of registration of a business", "Notification of business activity, permission for exercising a business activity, changes of business activity and the termination of a business activity", map[string][2]string{
+		"DE": {"Handelsregisterauszug", "Extract from the commercial register"},
+		"FR": {"Extrait Kbis", "Extract of registration in the trade and companies register"},
+		"FI": {"Kaupparekisteriote", "Trade register extract"},
+		"SE": {"Registreringsbevis", "Certificate of registration"},
+	}, "", nil, true},
 }
 
 func demoRequirements() []*edm.Requirement {
@@ -65,13 +77,15 @@ func demoRequirements() []*edm.Requirement {
 		}
 		for _, c := range demoCountries {
 			ev := p.evidence[c.cc]
-			r.ReferenceFramework = append(r.ReferenceFramework, edm.ReferenceFramework{
-				Identifier:   edm.ID(uuid("demo procedure", p.code, c.cc)),
-				Title:        []edm.Text{edm.Lang("EN", p.rfTitle)},
-				Description:  []edm.Text{edm.Lang("EN", "Procedure "+p.code+" of Annex II of Regulation (EU) 2018/1724 as implemented in "+c.cc+".")},
-				RelatedTo:    []edm.ReferenceFramework{{Identifier: edm.ID(p.code)}},
-				Jurisdiction: &edm.Jurisdiction{AdminUnitLevel1: c.cc},
-			})
+			for _, code := range append([]string{p.code}, p.also...) {
+				r.ReferenceFramework = append(r.ReferenceFramework, edm.ReferenceFramework{
+					Identifier:   edm.ID(uuid("demo procedure", code, c.cc)),
+					Title:        []edm.Text{edm.Lang("EN", procedureTitle(code))},
+					Description:  []edm.Text{edm.Lang("EN", "Procedure "+code+" of Annex II of Regulation (EU) 2018/1724 as implemented in "+c.cc+".")},
+					RelatedTo:    []edm.ReferenceFramework{{Identifier: edm.ID(code)}},
+					Jurisdiction: &edm.Jurisdiction{AdminUnitLevel1: c.cc},
+				})
+			}
 			r.EvidenceTypeList = append(r.EvidenceTypeList, edm.EvidenceTypeList{
 				Identifier: edm.ID(uuid("demo list", p.code, c.cc)),
 				Name:       []edm.Text{edm.Lang("EN", p.requirement+" in "+c.cc)},
@@ -86,6 +100,15 @@ func demoRequirements() []*edm.Requirement {
 		out = append(out, r)
 	}
 	return out
+}
+
+func procedureTitle(code string) string {
+	for _, p := range demoProcedures {
+		if p.code == code {
+			return p.rfTitle
+		}
+	}
+	panic("no demo procedure " + code)
 }
 
 func demoClassification(code, cc string) string {
@@ -103,7 +126,7 @@ var residence = edm.InformationConcept{
 
 func demoProvider(c demoCountry, name, city, postCode, id string, concept ...edm.InformationConcept) edm.AccessService {
 	return edm.AccessService{
-		Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:"+c.scheme, "AP-"+c.cc+"-"+id),
+		Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:"+c.scheme, "AP-"+c.cc), // one access point (C3) per Member State
 		ConformsTo: []string{"oots-edm:v1.0"},
 		Publisher: edm.Publisher{
 			Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:"+c.scheme, c.cc+"-EP-"+id),
@@ -184,7 +207,7 @@ func TestDemoData(t *testing.T) {
 		t.Fatalf("the demo data set does not load with the official rules: %v", err)
 	}
 	s := r.Snapshot()
-	if len(s.Requirements()) != 3 || len(s.AllDataServices()) != 12 {
-		t.Errorf("%d requirements, %d data services; want 3 and 12", len(s.Requirements()), len(s.AllDataServices()))
+	if len(s.Requirements()) != 4 || len(s.AllDataServices()) != 16 {
+		t.Errorf("%d requirements, %d data services; want 4 and 16", len(s.Requirements()), len(s.AllDataServices()))
 	}
 }

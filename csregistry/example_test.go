@@ -21,8 +21,8 @@ func Example() {
 	s := r.Snapshot()
 	fmt.Println(len(s.Requirements()), "requirements,", len(s.AllDataServices()), "data services")
 	rq := s.Requirements()[0]
-	fmt.Println(rq.Requirement.Name[0].Value, "in", len(rq.Frameworks), "jurisdictions")
+	fmt.Println(rq.Requirement.Name[0].Value, "in", len(rq.Frameworks), "reference frameworks (R1 and T2 in four countries)")
 	// Output:
-	// 3 requirements, 12 data services
-	// Proof of birth in 4 jurisdictions
+	// 4 requirements, 16 data services
+	// Proof of birth in 8 reference frameworks (R1 and T2 in four countries)
 }

@@ -82,7 +82,7 @@ func TestSubmitAndQuery(t *testing.T) {
 		t.Errorf("%d objects stored, want %d", got, before+len(tddObjects))
 	}
 	rq, ok := r.Snapshot().Requirement(tddReqSDGID)
-	if !ok || len(rq.Lists) != 1 || len(r.Snapshot().Requirements()) != 4 {
+	if !ok || len(rq.Lists) != 1 || len(r.Snapshot().Requirements()) != 5 {
 		t.Fatalf("TDD requirement not indexed")
 	}
 	// Submitting it again replaces the objects: nothing added.
@@ -97,7 +97,7 @@ func TestSubmitAndQuery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a, b := r.Snapshot(), r2.Snapshot(); a.Objects(csregistry.EvidenceBroker) != b.Objects(csregistry.EvidenceBroker) || len(b.Requirements()) != 4 || len(b.AllDataServices()) != 12 {
+	if a, b := r.Snapshot(), r2.Snapshot(); a.Objects(csregistry.EvidenceBroker) != b.Objects(csregistry.EvidenceBroker) || len(b.Requirements()) != 5 || len(b.AllDataServices()) != 16 {
 		t.Errorf("reopened registry differs")
 	}
 }

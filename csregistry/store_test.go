@@ -106,7 +106,7 @@ func runStoreSuite(t *testing.T, newStore func(t *testing.T) (csregistry.Store, 
 			t.Fatal(err)
 		}
 		a, b := r.Snapshot(), r2.Snapshot()
-		if len(b.Requirements()) != 4 || len(b.AllDataServices()) != 12 || a.Objects(csregistry.EvidenceBroker) != b.Objects(csregistry.EvidenceBroker) {
+		if len(b.Requirements()) != 5 || len(b.AllDataServices()) != 16 || a.Objects(csregistry.EvidenceBroker) != b.Objects(csregistry.EvidenceBroker) {
 			t.Errorf("after restart: %d requirements, %d data services", len(b.Requirements()), len(b.AllDataServices()))
 		}
 		for i, rq := range a.Requirements() {
