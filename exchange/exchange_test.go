@@ -1,0 +1,129 @@
+package exchange_test
+
+import (
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/testenv"
+)
+
+func sample(t testing.TB, rel string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(testenv.Spec(t, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// received turns a submission into what the receiving access point hands
+// its backend.
+func received(s *ap.Submission, action string) *ap.ReceivedMessage {
+	return &ap.ReceivedMessage{Header: ap.Header{MessageID: "m1@oots", ConversationID: s.ConversationID, Action: action,
+		From: "AP_FR", Properties: s.Properties}, Payloads: s.Payloads}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, rel := range []string{"tdd-1.0/xml/edm/birth-1-evidence-request.xml", "edm-2.0-oots-france/messages/requete.xml"} {
+		doc, _, err := edm.ParseBytes(sample(t, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := doc.(*edm.QueryRequest)
+		m := &exchange.Message{To: "AP_DE", ConversationID: "c0a80121-7ac0-4e1c-8f6f-3b7f1f1c2a01", ExchangeID: "0b8e4a1c-5a4b-4c59-9b1e-0c9a3b5d7e11",
+			OriginalSender: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0009", "ER1"), FinalRecipient: edm.SchemeID("urn:cef.eu:names:identifier:EAS:9930", "EP1"),
+			Request: req}
+		s, err := m.Submission(exchange.DefaultLegs, "k1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Leg != exchange.DefaultLegs.Request || s.To != "AP_DE" || len(s.Payloads) != 1 {
+			t.Fatalf("%s: submission %+v", rel, s)
+		}
+		wantProps := 2
+		if req.Version() == edm.V2_0 {
+			wantProps = 4
+		}
+		if len(s.Properties) != wantProps {
+			t.Errorf("%s: %d properties, want %d", rel, len(s.Properties), wantProps)
+		}
+		got, err := exchange.Incoming(received(s, exchange.ActionRequest))
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		if got.Request == nil || got.Request.ID != req.ID || got.FinalRecipient.Value != "EP1" || got.OriginalSender.SchemeID != "urn:cef.eu:names:identifier:EAS:0009" {
+			t.Errorf("%s: incoming %+v", rel, got)
+		}
+
+		// The action must match the document.
+		var e *exchange.Error
+		if _, err := exchange.Incoming(received(s, exchange.ActionResponse)); !errors.As(err, &e) || e.Code != "EDM:ERR:0003" {
+			t.Errorf("%s: wrong action: %v", rel, err)
+		}
+		if req.Version() == edm.V2_0 {
+			s.Properties[2].Value = "oots-edm:v1.2"
+			if _, err := exchange.Incoming(received(s, exchange.ActionRequest)); !errors.As(err, &e) {
+				t.Errorf("%s: SpecificationId mismatch accepted: %v", rel, err)
+			}
+		}
+	}
+}
+
+func TestResponseAttachments(t *testing.T) {
+	doc, _, err := edm.ParseBytes(sample(t, "tdd-1.0/xml/edm/birth-2-evidence-response.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := doc.(*edm.QueryResponse)
+	href := resp.Evidence[0].RepositoryItemRef.Href
+	m := &exchange.Message{To: "AP_FR", ConversationID: "c", OriginalSender: edm.ID("a"), FinalRecipient: edm.ID("b"), Response: resp}
+	if _, err := m.Submission(exchange.DefaultLegs, ""); err != nil {
+		t.Fatal(err)
+	}
+	// Without the attachment the response is refused.
+	s, _ := m.Submission(exchange.DefaultLegs, "")
+	if _, err := exchange.Incoming(received(s, exchange.ActionResponse)); err == nil {
+		t.Fatal("a response whose evidence is missing was accepted")
+	}
+	m.Attachments = []exchange.Attachment{{ContentID: href[len("cid:"):], MimeType: "application/pdf", Data: []byte("%PDF-1.4")}}
+	s, _ = m.Submission(exchange.DefaultLegs, "")
+	got, err := exchange.Incoming(received(s, exchange.ActionResponse))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Attachments) != 1 || string(got.Attachments[0].Data) != "%PDF-1.4" {
+		t.Errorf("attachments %+v", got.Attachments)
+	}
+}
+
+func TestGarbage(t *testing.T) {
+	for _, body := range []string{"", "not xml", "<a/>", `<query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"/>`} {
+		rm := &ap.ReceivedMessage{Header: ap.Header{Action: exchange.ActionRequest}, Payloads: []ap.Payload{{Data: []byte(body)}}}
+		var e *exchange.Error
+		if _, err := exchange.Incoming(rm); !errors.As(err, &e) || e.Code != "EDM:ERR:0003" {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}
+
+func FuzzIncoming(f *testing.F) {
+	f.Add([]byte(`<query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"/>`), "ExecuteQueryRequest", "oots-edm:v2.0")
+	for _, rel := range []string{"tdd-1.0/xml/edm/birth-1-evidence-request.xml", "tdd-1.0/xml/edm/birth-2-evidence-response.xml", "tdd-1.0/xml/edm/education-2-error-response-preview-required.xml"} {
+		f.Add(sample(f, rel), "ExecuteQueryResponse", "")
+	}
+	f.Fuzz(func(t *testing.T, doc []byte, action, spec string) {
+		rm := &ap.ReceivedMessage{Header: ap.Header{Action: action, Properties: []ap.Property{{Name: exchange.PropSpecification, Value: spec}}},
+			Payloads: []ap.Payload{{Data: doc}, {ContentID: "x", Data: []byte("y")}}}
+		m, err := exchange.Incoming(rm)
+		if m == nil {
+			t.Fatal("no message returned")
+		}
+		if err == nil && m.Request == nil && m.Response == nil && m.Error == nil {
+			t.Fatal("accepted without a document")
+		}
+	})
+}
