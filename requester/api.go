@@ -1,0 +1,188 @@
+package requester
+
+import (
+	"context"
+	"time"
+
+	"github.com/oots-go/oots/eid"
+)
+
+// Service is what a procedure portal asks of the requester connector. The
+// connector implements it in-process (*Connector) and over its REST API
+// (*Client); the demo portal (package portal) uses either.
+//
+// A journey follows SPEC.md §1.2 steps 2–6: Start finds the requirements of
+// the procedure (Evidence Broker); Choose records the user's choices for a
+// requirement (evidence type, answers to the DSD's questions, provider) and
+// asks the DSD; Request, after the user's explicit request, sends the
+// evidence request; when the provider asks for a preview the requirement's
+// exchange carries the PreviewURL to send the user's browser to; the
+// evidence (or the reason for failure) arrives in the requirement's
+// exchange; Get reads the journey at any time.
+type Service interface {
+	Start(ctx context.Context, s StartRequest) (*Journey, error)
+	Get(ctx context.Context, journeyID string) (*Journey, error)
+	Choose(ctx context.Context, journeyID, requirementID string, c Choice) (*Journey, error)
+	Request(ctx context.Context, journeyID, requirementID string, r ExplicitRequest) (*Journey, error)
+	// Evidence returns one evidence file of a journey (content and MIME
+	// type); the caller must have checked that its user owns the journey.
+	Evidence(ctx context.Context, journeyID, evidenceID string) (*File, error)
+}
+
+// StartRequest begins a journey for an authenticated user.
+type StartRequest struct {
+	// Procedure is a code of the Procedures list (R1, T2, …); Country the
+	// Member State asked for evidence (ISO 3166-1 alpha-2).
+	Procedure string `json:"procedure"`
+	Country   string `json:"country"`
+	// Subject is the authenticated user (eIDAS minimum data set, LoA);
+	// with Subject.Company set the evidence is about the company and the
+	// person is its authorised representative.
+	Subject eid.Subject `json:"subject"`
+	// ReturnURL is where the provider's preview space sends the user back
+	// (https; the connector appends the journey and requirement).
+	ReturnURL string `json:"returnUrl"`
+	// Languages preferred for the evidence (ISO 639-1, optional).
+	Languages []string `json:"languages,omitempty"`
+	// ClientKey makes Start idempotent for a portal that retries.
+	ClientKey string `json:"clientKey,omitempty"`
+}
+
+// Journey is one user's journey through one procedure: eb:ConversationId.
+type Journey struct {
+	ID           string         `json:"id"` // a UUID, the eb:ConversationId
+	Procedure    string         `json:"procedure"`
+	Country      string         `json:"country"`
+	State        string         `json:"state"` // JourneyOpen, JourneyComplete, JourneyFailed
+	Requirements []*Requirement `json:"requirements"`
+	// Deadline is when the journey times out: (T1+T2+T3) × number of
+	// requirements after it started (SPEC.md §1.2).
+	Deadline time.Time `json:"deadline"`
+	Created  time.Time `json:"created"`
+	Updated  time.Time `json:"updated"`
+}
+
+// States of a journey.
+const (
+	JourneyOpen     = "open"     // some requirement is not yet answered
+	JourneyComplete = "complete" // every requirement has its evidence
+	JourneyFailed   = "failed"   // some requirement failed or timed out
+)
+
+// Requirement is one requirement of the procedure and where its evidence
+// stands. Step tells the portal what to show next.
+type Requirement struct {
+	ID   string `json:"id"` // the Semantic Repository URI of the requirement
+	Name string `json:"name"`
+	Step string `json:"step"` // one of the Step… constants
+	// EvidenceTypes are the evidence types that satisfy the requirement
+	// in the country (from the Evidence Broker); when there are several
+	// the user chooses one (Choice.EvidenceType).
+	EvidenceTypes []EvidenceTypeOption `json:"evidenceTypes"`
+	// Questions are the DSD's requests for additional input
+	// (DSD:ERR:0005): each to be answered in Choice.Answers.
+	Questions []Question `json:"questions,omitempty"`
+	// Providers are the data services the DSD found for the chosen
+	// evidence type; when there are several the user chooses one
+	// (Choice.Provider).
+	Providers []ProviderOption `json:"providers,omitempty"`
+	// Chosen is the evidence type and provider the request goes to.
+	ChosenEvidenceType string    `json:"chosenEvidenceType,omitempty"`
+	ChosenProvider     string    `json:"chosenProvider,omitempty"`
+	Exchange           *Exchange `json:"exchange,omitempty"`
+}
+
+// Steps of a requirement.
+const (
+	StepChooseEvidenceType = "choose-evidence-type"
+	StepAnswerQuestions    = "answer-questions"
+	StepChooseProvider     = "choose-provider"
+	StepExplicitRequest    = "explicit-request" // ready: ask the user's explicit request
+	StepWaiting            = "waiting"          // request sent, no answer yet
+	StepPreview            = "preview"          // send the user to Exchange.PreviewURL
+	StepDone               = "done"             // Exchange.Evidence holds the evidence
+	StepFailed             = "failed"           // Exchange.Error tells why
+)
+
+// EvidenceTypeOption is an evidence type that satisfies a requirement.
+type EvidenceTypeOption struct {
+	Classification string `json:"classification"` // EvidenceTypeClassification URI
+	Title          string `json:"title"`
+	Description    string `json:"description,omitempty"`
+	List           string `json:"list,omitempty"` // the evidence type list it belongs to
+}
+
+// Question is a classification concept the DSD asks the user to give
+// (DSD:ERR:0005).
+type Question struct {
+	ID          string   `json:"id"` // the concept's Identifier, the answer's key
+	Description string   `json:"description"`
+	Values      []string `json:"values,omitempty"` // the supported values, when the DSD lists them
+}
+
+// ProviderOption is a data service of an evidence provider.
+type ProviderOption struct {
+	ID      string   `json:"id"` // the Publisher's identifier value
+	Name    string   `json:"name"`
+	Formats []string `json:"formats"`
+}
+
+// Choice is the user's choice for a requirement; empty fields keep the
+// previous choice.
+type Choice struct {
+	EvidenceType string            `json:"evidenceType,omitempty"`
+	Answers      map[string]string `json:"answers,omitempty"`
+	Provider     string            `json:"provider,omitempty"`
+	Format       string            `json:"format,omitempty"`
+}
+
+// ExplicitRequest is the user's explicit request to fetch the evidence
+// (ExplicitRequestGiven, SPEC.md §2.2): Given must be true.
+type ExplicitRequest struct {
+	Given bool `json:"given"`
+	// Preview: the user can be redirected to a preview
+	// (PossibilityForPreview); default true for a user at a browser.
+	Preview *bool `json:"preview,omitempty"`
+}
+
+// Exchange is the evidence exchange of a requirement: ExchangeId (2.0) or
+// the first request's id.
+type Exchange struct {
+	ID         string     `json:"id"`
+	RequestID  string     `json:"requestId"`
+	Provider   string     `json:"provider"`
+	Version    string     `json:"version"` // EDM version, from the DSD's ConformsTo
+	PreviewURL string     `json:"previewUrl,omitempty"`
+	Evidence   []Evidence `json:"evidence,omitempty"`
+	Error      *Failure   `json:"error,omitempty"`
+	Sent       time.Time  `json:"sent"`
+	Deadline   time.Time  `json:"deadline"`
+}
+
+// Evidence is one received evidence: its metadata and a reference to its
+// file (Service.Evidence).
+type Evidence struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Format      string `json:"format"` // MIME type
+	Language    string `json:"language,omitempty"`
+	IssuingDate string `json:"issuingDate,omitempty"`
+	Issuer      string `json:"issuer,omitempty"`
+	Size        int64  `json:"size"`
+	Role        string `json:"role,omitempty"` // 2.0: MainEvidence, Annex, …
+}
+
+// Failure is why an exchange failed: the EDM error code and text from the
+// provider (EDM:ERR:…), or a connector condition (timeout, delivery failure).
+type Failure struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// File is an evidence file.
+type File struct {
+	Name     string
+	MimeType string
+	Data     []byte
+}
