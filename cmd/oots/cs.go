@@ -15,11 +15,9 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/csregistry"
-	"github.com/oots-go/oots/dsd"
-	"github.com/oots-go/oots/eb"
 	"github.com/oots-go/oots/internal/csrest"
+	"github.com/oots-go/oots/internal/csserver"
 	"github.com/oots-go/oots/pki"
-	"github.com/oots-go/oots/semrepo"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
 )
@@ -108,7 +106,7 @@ func runCS(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	mux, err := csMux(reg, signer, log, *lcm, *cacheFor)
+	mux, err := csserver.Mux(reg, signer, log, *lcm, *cacheFor)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -138,30 +136,6 @@ func runCS(ctx context.Context, env *Env, args []string) int {
 var commission20Rules = []string{
 	"R-EB-SUB-C001", "R-EB-SUB-C012", "R-EB-SUB-C023", "R-EDM-REQ-S044", "R-EDM-REQ-S045",
 	"R-DSD-SUB-C002", "R-DSD-SUB-C023",
-}
-
-// csMux routes the Common Services of one instance.
-func csMux(reg *csregistry.Registry, signer *csrest.Signer, log *slog.Logger, lcm bool, cacheFor time.Duration) (*http.ServeMux, error) {
-	ebh, err := eb.NewHandler(eb.Config{Registry: reg, Signer: signer, Logger: log, CacheFor: cacheFor})
-	if err != nil {
-		return nil, err
-	}
-	dsdh, err := dsd.NewHandler(dsd.Config{Registry: reg, Signer: signer, Logger: log, CacheFor: cacheFor})
-	if err != nil {
-		return nil, err
-	}
-	srh, err := semrepo.NewHandler(semrepo.Config{Registry: reg})
-	if err != nil {
-		return nil, err
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/eb/", ebh)
-	mux.Handle("/dsd/", dsdh)
-	mux.Handle("/sr/", http.StripPrefix("/sr", srh))
-	if lcm {
-		mux.Handle("/lcm", csregistry.LCMHandler(reg, signer, log))
-	}
-	return mux, nil
 }
 
 // loadSigner reads the signing key and chain, or makes a test chain and
