@@ -1,0 +1,276 @@
+package journal
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// hashDomain begins the hashed encoding of every entry.
+const hashDomain = "oots-journal/v1\x00"
+
+// ComputeHash returns the hash of e's stored fields and Prev as the package
+// documentation defines it (e.Hash is not an input).
+func (e *Entry) ComputeHash() Hash {
+	h := sha256.New()
+	var n [8]byte
+	h.Write([]byte(hashDomain))
+	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
+	h.Write(n[:])
+	binary.BigEndian.PutUint64(n[:], uint64(e.Time.UnixMilli()))
+	h.Write(n[:])
+	field := func(b []byte) {
+		binary.BigEndian.PutUint32(n[:4], uint32(len(b)))
+		h.Write(n[:4])
+		h.Write(b)
+	}
+	for _, s := range []string{e.Node, e.Event, e.Conversation, e.Exchange, e.MessageID, e.Procedure,
+		e.Requester, e.Provider, e.EvidenceType, e.Outcome} {
+		field([]byte(s))
+	}
+	field(e.Sealed)
+	h.Write(e.Prev[:])
+	var out Hash
+	h.Sum(out[:0])
+	return out
+}
+
+// chain checks entries in order, as Verify and VerifyExport do.
+type chain struct {
+	n    int64 // entries checked
+	last Hash
+}
+
+// next checks that e follows the entries checked so far.
+func (c *chain) next(e *Entry) error {
+	want := c.n + 1
+	switch {
+	case e.Seq < want:
+		return &TamperError{Seq: e.Seq, Reason: fmt.Sprintf("appears again after entry %d", c.n)}
+	case e.Seq > want:
+		return &TamperError{Seq: want, Reason: fmt.Sprintf("missing (the next entry is %d)", e.Seq)}
+	case e.Prev != c.last:
+		return &TamperError{Seq: e.Seq, Reason: "its link (prev) is not the hash of the previous entry"}
+	case e.ComputeHash() != e.Hash:
+		return &TamperError{Seq: e.Seq, Reason: "its hash does not match its content"}
+	}
+	c.n++
+	c.last = e.Hash
+	return nil
+}
+
+// end checks that the chain ends at the head (seq, hash).
+func (c *chain) end(seq int64, h Hash) error {
+	switch {
+	case seq > c.n:
+		return &TamperError{Seq: c.n + 1, Reason: fmt.Sprintf("missing (the head records %d entries)", seq)}
+	case seq < c.n:
+		return &TamperError{Seq: seq + 1, Reason: fmt.Sprintf("beyond the head (entry %d)", seq)}
+	case h != c.last:
+		return &TamperError{Seq: seq, Reason: "its hash is not the one the head records"}
+	}
+	return nil
+}
+
+const entryColumns = `seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, personal, prev, hash`
+
+// scanEntry reads a row of entryColumns. A stored hash that is not 64 hex
+// digits is reported as tampering with that entry.
+func scanEntry(rows *sql.Rows) (*Entry, error) {
+	var e Entry
+	var ms int64
+	var prev, hash string
+	if err := rows.Scan(&e.Seq, &ms, &e.Node, &e.Event, &e.Conversation, &e.Exchange, &e.MessageID, &e.Procedure,
+		&e.Requester, &e.Provider, &e.EvidenceType, &e.Outcome, &e.Sealed, &prev, &hash); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	e.Time = time.UnixMilli(ms).UTC()
+	if len(e.Sealed) == 0 {
+		e.Sealed = nil
+	}
+	if err := e.Prev.UnmarshalText([]byte(prev)); err != nil {
+		return nil, &TamperError{Seq: e.Seq, Reason: "stored prev is not a hash"}
+	}
+	if err := e.Hash.UnmarshalText([]byte(hash)); err != nil {
+		return nil, &TamperError{Seq: e.Seq, Reason: "stored hash is not a hash"}
+	}
+	return &e, nil
+}
+
+// Verify walks the chain from entry 1 to the head and returns the number of
+// entries that hold. At the first entry whose sequence number, link or hash
+// does not hold it returns a *TamperError naming that entry.
+func (j *Journal) Verify(ctx context.Context) (int, error) {
+	headSeq, headHash, err := j.Head(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// Entries beyond the head read are appended after it; they are checked
+	// by a later Verify.
+	rows, err := j.db.SQL().QueryContext(ctx, j.db.Rebind(`SELECT `+entryColumns+` FROM journal_entries WHERE seq <= ? ORDER BY seq`), headSeq)
+	if err != nil {
+		return 0, fmt.Errorf("journal: verify: %w", err)
+	}
+	defer rows.Close()
+	var c chain
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return int(c.n), err
+		}
+		if err := c.next(e); err != nil {
+			return int(c.n), err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return int(c.n), fmt.Errorf("journal: verify: %w", err)
+	}
+	if err := c.end(headSeq, headHash); err != nil {
+		if te := (*TamperError)(nil); errors.As(err, &te) && te.Seq <= c.n {
+			return int(te.Seq - 1), err
+		}
+		return int(c.n), err
+	}
+	return int(c.n), nil
+}
+
+// DefaultLimit is the number of entries List returns when Filter.Limit is 0.
+const DefaultLimit = 1000
+
+// Filter selects entries for List. Zero fields select everything.
+type Filter struct {
+	Conversation string    // only entries of this eb:ConversationId
+	Since        time.Time // only entries recorded at or after this time
+	After        int64     // only entries with a greater sequence number (paging)
+	Limit        int       // at most this many entries; DefaultLimit when 0
+}
+
+// List returns the entries that f selects in sequence order. It does not
+// verify the chain (Verify does).
+func (j *Journal) List(ctx context.Context, f Filter) ([]*Entry, error) {
+	if f.Limit < 0 {
+		return nil, fmt.Errorf("journal: list: negative Limit %d", f.Limit)
+	}
+	if f.Limit == 0 {
+		f.Limit = DefaultLimit
+	}
+	var where []string
+	var args []any
+	if f.Conversation != "" {
+		where = append(where, "conversation = ?")
+		args = append(args, f.Conversation)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "time_ms >= ?")
+		args = append(args, f.Since.UnixMilli())
+	}
+	if f.After > 0 {
+		where = append(where, "seq > ?")
+		args = append(args, f.After)
+	}
+	q := `SELECT ` + entryColumns + ` FROM journal_entries`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	q += ` ORDER BY seq LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := j.db.SQL().QueryContext(ctx, j.db.Rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal: list: %w", err)
+	}
+	defer rows.Close()
+	var out []*Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: list: %w", err)
+	}
+	return out, nil
+}
+
+// marshal returns the plaintext of p, or nil when p holds nothing.
+func (p *Personal) marshal() ([]byte, error) {
+	if p == nil || (p.GivenName == "" && p.FamilyName == "" && p.DateOfBirth == "" && p.Identifier == "" &&
+		p.LegalName == "" && p.LegalIdentifier == "" && len(p.Other) == 0) {
+		return nil, nil
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("journal: personal data: %w", err)
+	}
+	if len(b) > maxPersonal {
+		return nil, fmt.Errorf("%w: Personal is %d bytes as JSON, more than %d", ErrInvalidRecord, len(b), maxPersonal)
+	}
+	return b, nil
+}
+
+func seqAD(seq int64) []byte {
+	var ad [8]byte
+	binary.BigEndian.PutUint64(ad[:], uint64(seq))
+	return ad[:]
+}
+
+func newGCM(key []byte) (cipher.AEAD, error) {
+	if len(key) != 32 {
+		return nil, fmt.Errorf("journal: the key must be 32 bytes (AES-256), not %d", len(key))
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// seal encrypts plain for entry seq: nonce || ciphertext || tag.
+func seal(key []byte, rnd io.Reader, seq int64, plain []byte) ([]byte, error) {
+	aead, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plain)+aead.Overhead())
+	if _, err := io.ReadFull(rnd, nonce); err != nil {
+		return nil, fmt.Errorf("journal: nonce: %w", err)
+	}
+	return aead.Seal(nonce, nonce, plain, seqAD(seq)), nil
+}
+
+// Open decrypts the personal data of e with key. It returns nil and no
+// error when e has none, and an error wrapping ErrDecrypt when the data does
+// not open with key (a wrong key, or data altered or moved from another
+// entry).
+func (e *Entry) Open(key []byte) (*Personal, error) {
+	if len(e.Sealed) == 0 {
+		return nil, nil
+	}
+	aead, err := newGCM(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(e.Sealed) < aead.NonceSize()+aead.Overhead() {
+		return nil, fmt.Errorf("%w: entry %d: sealed data too short", ErrDecrypt, e.Seq)
+	}
+	ns := aead.NonceSize()
+	plain, err := aead.Open(nil, e.Sealed[:ns], e.Sealed[ns:], seqAD(e.Seq))
+	if err != nil {
+		return nil, fmt.Errorf("%w: entry %d", ErrDecrypt, e.Seq)
+	}
+	var p Personal
+	if err := json.Unmarshal(plain, &p); err != nil {
+		return nil, fmt.Errorf("journal: entry %d: personal data: %w", e.Seq, err)
+	}
+	return &p, nil
+}
