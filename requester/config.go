@@ -1,0 +1,172 @@
+package requester
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/store"
+)
+
+// Sender hands a message to the access point (*ap.Node).
+type Sender interface {
+	Submit(ctx context.Context, s *ap.Submission) (*ap.Status, bool, error)
+}
+
+// CommonServices is what the connector asks of the Evidence Broker and the
+// Data Service Directory (*csclient.Client). DataServices answers DSD:ERR:0005
+// with an error that errors.As gives as *csclient.ServiceError.
+type CommonServices interface {
+	Requirements(ctx context.Context, procedure, country string) ([]*edm.Requirement, error)
+	EvidenceTypes(ctx context.Context, requirement, country string) (*edm.Requirement, error)
+	DataServices(ctx context.Context, classification, country string, extra map[string]string) ([]*edm.DataServiceEvidenceType, error)
+}
+
+// Journal records the exchanges for audit (*journal.Journal): requests
+// sent, answers received, answers ignored, timeouts.
+type Journal interface {
+	Append(ctx context.Context, r journal.Record) (*journal.Entry, error)
+}
+
+// Events the connector journals besides those of package journal.
+const (
+	EventJourneyStarted   = "journey.started"
+	EventPreviewRequired  = "preview.required"
+	EventMessageIgnored   = "message.ignored" // malformed, uncorrelated or late
+	EventJourneyCompleted = "journey.completed"
+)
+
+// Default timeouts of the exchange (SPEC.md §1.2, TDD 4.4).
+const (
+	DefaultT1 = 5 * time.Minute  // first request → answer
+	DefaultT2 = 15 * time.Minute // the user follows the preview link
+	DefaultT3 = 40 * time.Minute // the user previews and decides
+	// Slack is what the requester waits beyond each of the provider's
+	// timeouts, so that the provider's EDM:ERR:0005 arrives first.
+	Slack = time.Minute
+)
+
+// DefaultVersions are the EDM versions the connector speaks by default.
+var DefaultVersions = []edm.Version{edm.V1_0, edm.V1_1, edm.V1_2, edm.V2_0}
+
+// Config configures a Connector.
+type Config struct {
+	// DB is the node database; the connector keeps its tables there
+	// (component "requester", tables requester_*). Required.
+	DB *store.DB
+	// Sender sends the evidence requests (*ap.Node). Required.
+	Sender Sender
+	// Legs are the P-Mode legs; default exchange.DefaultLegs.
+	Legs exchange.Legs
+	// Services are the Common Services (*csclient.Client). Required.
+	Services CommonServices
+	// Requester is the evidence requester (Classification ER is set);
+	// Intermediary, when its identifier is set, the intermediary platform
+	// (IP). Requester is required.
+	Requester    edm.Agent
+	Intermediary edm.Agent
+	// Route maps the DSD's AccessService identifier (the C3 party id) to
+	// the P-Mode party name of the access point. Required.
+	Route func(accessService edm.Identifier) (party string, err error)
+	// Versions are the EDM versions the connector speaks; default
+	// DefaultVersions. The request uses the highest one that the
+	// AccessService's ConformsTo lists.
+	Versions []edm.Version
+	// T1, T2, T3 are the provider's timeouts (SPEC.md §1.2); defaults
+	// DefaultT1, DefaultT2, DefaultT3. The connector waits Slack longer.
+	T1, T2, T3 time.Duration
+	// SweepEvery is how often Run looks for timed-out exchanges; default
+	// 15s.
+	SweepEvery time.Duration
+	// APIToken, when set, is the bearer token the REST API requires.
+	APIToken string
+	// Journal records events for audit; optional.
+	Journal Journal
+	// Logger; default slog.Default().
+	Logger *slog.Logger
+	// Now and Rand: clock and randomness; defaults time.Now and
+	// crypto/rand.Reader.
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+// Validate reports the first configuration error, naming the field.
+func (c *Config) Validate() error {
+	switch {
+	case c.DB == nil:
+		return errors.New("requester: Config.DB is required")
+	case c.Sender == nil:
+		return errors.New("requester: Config.Sender is required")
+	case c.Services == nil:
+		return errors.New("requester: Config.Services is required")
+	case c.Route == nil:
+		return errors.New("requester: Config.Route is required")
+	case c.Requester.Identifier.Value == "" || len(c.Requester.Name) == 0:
+		return errors.New("requester: Config.Requester needs an Identifier and a Name")
+	case c.Intermediary.Identifier.Value != "" && len(c.Intermediary.Name) == 0:
+		return errors.New("requester: Config.Intermediary needs a Name")
+	case c.T1 < 0 || c.T2 < 0 || c.T3 < 0:
+		return errors.New("requester: Config.T1, T2 and T3 must not be negative")
+	}
+	for _, v := range c.Versions {
+		if !v.IsEDM() {
+			return errors.New("requester: Config.Versions: " + string(v) + " is not an EDM version")
+		}
+	}
+	return nil
+}
+
+func (c *Config) defaults() {
+	if c.Legs == (exchange.Legs{}) {
+		c.Legs = exchange.DefaultLegs
+	}
+	if len(c.Versions) == 0 {
+		c.Versions = DefaultVersions
+	}
+	if c.T1 == 0 {
+		c.T1 = DefaultT1
+	}
+	if c.T2 == 0 {
+		c.T2 = DefaultT2
+	}
+	if c.T3 == 0 {
+		c.T3 = DefaultT3
+	}
+	if c.SweepEvery == 0 {
+		c.SweepEvery = 15 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
+	}
+}
+
+// version returns the highest EDM version of conformsTo that the connector
+// speaks.
+func (c *Config) version(conformsTo []string) (edm.Version, bool) {
+	best := -1
+	for _, s := range conformsTo {
+		if i := slices.Index(c.Versions, edm.Version(s)); i >= 0 && (best < 0 || versionRank(c.Versions[i]) > versionRank(c.Versions[best])) {
+			best = i
+		}
+	}
+	if best < 0 {
+		return "", false
+	}
+	return c.Versions[best], true
+}
+
+func versionRank(v edm.Version) int { return slices.Index(DefaultVersions, v) }

@@ -1,0 +1,333 @@
+package requester
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/journal"
+)
+
+// SeverityPreviewRequired is the severity of the EDM:ERR:0002 answer that
+// asks for a preview (SPEC.md §2.4).
+const SeverityPreviewRequired = "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:EDMErrorResponse:PreviewRequired"
+
+// CodeTimeout is the Failure code of an exchange that timed out
+// (EDM:ERR:0005, "Exceeding timeout period").
+const CodeTimeout = "EDM:ERR:0005"
+
+// CodeEmptyResponse is the Failure code of a success response without
+// evidence.
+const CodeEmptyResponse = "requester:empty-response"
+
+// errIgnore: the received message is recorded and journaled but changes no
+// journey.
+type errIgnore struct{ reason string }
+
+func (e *errIgnore) Error() string { return e.reason }
+
+var _ ap.Backend = (*Connector)(nil)
+
+// Deliver receives an answer of a provider from the access point (SPEC.md
+// §1.2 steps 4 and 6): it is processed exactly once per eb:MessageId (the id
+// is recorded in the same transaction as the change of the journey). It is
+// correlated with its request by requestId (or eb:RefToMessageId), and
+// must belong to the journey (eb:ConversationId) and, in EDM 2.0, to the
+// exchange (ExchangeId). An EDM:ERR:0002 preview request makes the
+// connector send the second request at once (§1.2 step 5) and gives the
+// portal the preview URL; an evidence response is stored; any other error
+// fails the requirement. A message that is malformed, does not correlate
+// or comes too late is logged and journaled and not retried (Deliver
+// returns nil); an error is returned only when it should be retried.
+func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
+	if rm == nil || rm.MessageID == "" {
+		return errors.New("requester: a received message needs its eb:MessageId")
+	}
+	if done, err := c.db.received(ctx, rm.MessageID); err != nil || done {
+		return err
+	}
+	m, err := exchange.Incoming(rm)
+	if err != nil {
+		return c.ignore(ctx, rm, "", "malformed: "+err.Error())
+	}
+	var requestID string
+	switch {
+	case m.Response != nil:
+		requestID = m.Response.RequestID
+	case m.Error != nil:
+		requestID = m.Error.RequestID
+	default:
+		return c.ignore(ctx, rm, "", "an evidence request sent to the requester")
+	}
+	jid, idx, err := c.db.correlate(ctx, requestID, rm.RefToMessageID)
+	if errors.Is(err, ErrNotFound) {
+		return c.ignore(ctx, rm, "", fmt.Sprintf("answer to an unknown request %q (eb:RefToMessageId %q)", requestID, rm.RefToMessageID))
+	}
+	if err != nil {
+		return err
+	}
+	var event, detail string
+	j, err := c.update(ctx, jid, func(j *journeyState) (change, error) {
+		ch := change{received: &receivedRow{MessageID: rm.MessageID, Journey: jid, Outcome: "processed", At: c.cfg.Now()}}
+		var err error
+		event, detail, err = c.answer(ctx, j, idx, m, &ch)
+		return ch, err
+	})
+	var ig *errIgnore
+	switch {
+	case errors.Is(err, errDuplicate):
+		return nil
+	case errors.As(err, &ig):
+		return c.ignore(ctx, rm, jid, ig.reason)
+	case err != nil:
+		c.log.Error("processing an answer", logJourney, jid, logMessage, rm.MessageID, logErr, err)
+		return err
+	}
+	c.log.Info("answer processed", logJourney, jid, logReq, idx, logMessage, rm.MessageID, "event", event)
+	c.journal(ctx, c.entry(j, idx, event, rm.MessageID, detail))
+	if j.Journey.State == JourneyComplete {
+		c.journal(ctx, c.entry(j, -1, EventJourneyCompleted, "", journal.OutcomeOK))
+	}
+	return nil
+}
+
+// ignore records a message that changes no journey, so that it is not
+// delivered again, and journals why.
+func (c *Connector) ignore(ctx context.Context, rm *ap.ReceivedMessage, journey, reason string) error {
+	err := c.db.save(ctx, nil, change{received: &receivedRow{MessageID: rm.MessageID, Journey: journey, Outcome: "ignored: " + reason, At: c.cfg.Now()}})
+	if errors.Is(err, errDuplicate) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c.log.Warn("received message ignored", logMessage, rm.MessageID, logJourney, journey, "from", rm.From, "reason", reason)
+	c.journal(ctx, journal.Record{Event: EventMessageIgnored, Conversation: journey, MessageID: rm.MessageID, Provider: rm.From, Outcome: reason})
+	return nil
+}
+
+// answer applies an answer to requirement i of j.
+func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *exchange.Message, ch *change) (event, detail string, err error) {
+	pub, st := j.Journey.Requirements[i], j.Reqs[i]
+	if m.ConversationID != j.Journey.ID {
+		return "", "", &errIgnore{fmt.Sprintf("eb:ConversationId %q is not the journey's", m.ConversationID)}
+	}
+	if pub.Step != StepWaiting && pub.Step != StepPreview || pub.Exchange == nil {
+		return "", "", &errIgnore{"late answer: the requirement is at step " + pub.Step}
+	}
+	reqID := ""
+	if m.Response != nil {
+		reqID = m.Response.RequestID
+	} else {
+		reqID = m.Error.RequestID
+	}
+	if (st.First == nil || reqID != st.First.ID) && (st.Second == nil || reqID != st.Second.ID) {
+		return "", "", &errIgnore{fmt.Sprintf("requestId %q is not a request of the exchange", reqID)}
+	}
+	if edm.Version(pub.Exchange.Version).Is2() && m.ExchangeID != pub.Exchange.ID {
+		return "", "", &errIgnore{fmt.Sprintf("ExchangeId %q is not the exchange's", m.ExchangeID)}
+	}
+	if m.Error != nil {
+		if len(m.Error.Exceptions) == 0 {
+			return "", "", &errIgnore{"error response without an exception"}
+		}
+		exc := m.Error.Exceptions[0]
+		if exc.Code == "EDM:ERR:0002" && exc.PreviewLocation != "" && st.Second == nil && st.Preview {
+			return c.preview(ctx, j, i, m, exc, ch)
+		}
+		f := &Failure{Code: exc.Code, Message: exc.Message, Detail: exc.Detail}
+		if exc.Code == "EDM:ERR:0002" && exc.PreviewLocation != "" {
+			f.Detail = strings.TrimSpace(f.Detail + " (a preview was asked for where none is possible)")
+		}
+		pub.Step, pub.Exchange.Error = StepFailed, f
+		j.settle()
+		return journal.EventError, exc.Code, nil
+	}
+	// §2.3: the evidence response; the files are the AS4 attachments.
+	parts := map[string]exchange.Attachment{}
+	for _, a := range m.Attachments {
+		parts[a.ContentID] = a
+	}
+	objs := m.Response.Evidence
+	for _, p := range m.Response.Packages {
+		objs = append(objs, p.Evidence...)
+	}
+	for _, o := range objs {
+		id, err := newUUID(c.cfg.Rand)
+		if err != nil {
+			return "", "", err
+		}
+		e := Evidence{ID: id, IssuingDate: o.Metadata.IssuingDate, Role: o.Role()}
+		var a exchange.Attachment
+		if ref := o.RepositoryItemRef; ref != nil {
+			a = parts[strings.TrimPrefix(ref.Href, "cid:")]
+			e.Title = ref.Title
+		}
+		if t := o.Metadata.IsConformantTo; t != nil && len(t.Title) > 0 && e.Title == "" {
+			e.Title = first(texts(t.Title))
+		}
+		if ia := o.Metadata.IssuingAuthority; ia != nil {
+			e.Issuer = first(texts(ia.Name))
+		}
+		e.Format = a.MimeType
+		if d := o.Metadata.Distribution; len(d) > 0 {
+			if e.Format == "" {
+				e.Format = d[0].Format
+			}
+			if len(d[0].Language) > 0 {
+				e.Language = d[0].Language[0]
+			}
+		}
+		e.Size = int64(len(a.Data))
+		name := e.Title
+		if name == "" {
+			name = "evidence"
+		}
+		pub.Exchange.Evidence = append(pub.Exchange.Evidence, e)
+		ch.evidence = append(ch.evidence, evidenceRow{ID: id, Name: name, MimeType: e.Format, Data: a.Data})
+	}
+	if len(objs) == 0 {
+		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: CodeEmptyResponse, Message: "The response holds no evidence"}
+		j.settle()
+		return journal.EventError, CodeEmptyResponse, nil
+	}
+	pub.Step = StepDone
+	pub.Exchange.PreviewURL = ""
+	j.settle()
+	return journal.EventResponseReceived, journal.OutcomeOK, nil
+}
+
+// preview handles EDM:ERR:0002 with a PreviewLocation (SPEC.md §1.2 steps
+// 4–5): the second request, with the same content, a new id, the
+// PreviewLocation copied and (2.0) the ReturnLocation, is sent at once, and
+// the portal gets the URL to send the user to (1.x: the PreviewLocation with
+// the return address as query parameter returnurl).
+func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exchange.Message, exc *edm.Exception, ch *change) (string, string, error) {
+	pub, st := j.Journey.Requirements[i], j.Reqs[i]
+	if u, err := url.Parse(exc.PreviewLocation); err != nil || u.Scheme != "https" || u.Host == "" {
+		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: exc.Code, Message: exc.Message,
+			Detail: fmt.Sprintf("the PreviewLocation %q is not an https URL", exc.PreviewLocation)}
+		j.settle()
+		return journal.EventError, exc.Code, nil
+	}
+	ret := j.returnURL(i)
+	exchangeID := ""
+	if edm.Version(pub.Exchange.Version).Is2() {
+		exchangeID = pub.Exchange.ID
+	}
+	// The id derives from the answer's eb:MessageId: processing it again
+	// (after a crash) rebuilds the same request, which the access point
+	// recognises by its client key.
+	reqID := nameUUID("second-request:" + m.MessageID)
+	out, err := c.build(j, i, reqID, exchangeID, exc.PreviewLocation, ret)
+	if err != nil {
+		return "", "", err
+	}
+	if pub.Exchange.Version != string(out.version) {
+		return "", "", &errIgnore{"the provider's EDM version changed during the exchange"}
+	}
+	key := "requester:" + out.msg.Request.ID
+	s, _, err := c.submit(ctx, out, key)
+	if err != nil {
+		return "", "", fmt.Errorf("%w: sending the request after preview: %w", ErrUnavailable, err)
+	}
+	now := c.cfg.Now().UTC()
+	st.Second = &sent{ID: out.msg.Request.ID, MessageID: s.MessageID, ClientKey: key, At: now}
+	st.PreviewLocation = exc.PreviewLocation
+	pub.Step = StepPreview
+	pub.Exchange.RequestID = out.msg.Request.ID
+	pub.Exchange.PreviewURL = exc.PreviewLocation
+	if !out.version.Is2() {
+		pub.Exchange.PreviewURL = withQuery(exc.PreviewLocation, url.Values{"returnurl": {ret}})
+	}
+	pub.Exchange.Deadline = now.Add(c.cfg.T2 + c.cfg.T3 + 2*Slack)
+	ch.requests = append(ch.requests, requestRow{RequestID: out.msg.Request.ID, MessageID: s.MessageID, Index: i})
+	return EventPreviewRequired, exc.Code, nil
+}
+
+// settle sets the journey's state from its requirements.
+func (j *journeyState) settle() {
+	done := 0
+	for _, r := range j.Journey.Requirements {
+		switch r.Step {
+		case StepFailed:
+			j.Journey.State = JourneyFailed
+			return
+		case StepDone:
+			done++
+		}
+	}
+	if done == len(j.Journey.Requirements) {
+		j.Journey.State = JourneyComplete
+	}
+}
+
+// Run applies the timeouts until ctx ends (SPEC.md §1.2): every
+// Config.SweepEvery it calls Sweep.
+func (c *Connector) Run(ctx context.Context) error {
+	t := time.NewTicker(c.cfg.SweepEvery)
+	defer t.Stop()
+	for {
+		if err := c.Sweep(ctx); err != nil && ctx.Err() == nil {
+			c.log.Error("timeout sweep", logErr, err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Sweep fails the exchanges without an answer in time: T1 (+1 min) after
+// the first request, T2+T3 (+2 min) after the preview redirect; and, past
+// the journey's deadline ((T1+T2+T3) × requirements), every requirement not
+// yet done. The Failure code is EDM:ERR:0005; answers arriving later are
+// ignored (journaled).
+func (c *Connector) Sweep(ctx context.Context) error {
+	now := c.cfg.Now()
+	ids, err := c.db.due(ctx, now)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		var timedOut []int
+		j, err := c.update(ctx, id, func(j *journeyState) (change, error) {
+			timedOut = nil
+			for i, r := range j.Journey.Requirements {
+				pending := (r.Step == StepWaiting || r.Step == StepPreview) && r.Exchange != nil
+				switch {
+				case pending && !now.Before(r.Exchange.Deadline):
+					r.Exchange.Error = &Failure{Code: CodeTimeout, Message: "timeout",
+						Detail: fmt.Sprintf("no answer from the provider by %s (step %s)", r.Exchange.Deadline.Format(time.RFC3339), r.Step)}
+				case j.Journey.State == JourneyOpen && !now.Before(j.Journey.Deadline) && r.Step != StepDone && r.Step != StepFailed:
+					if r.Exchange == nil {
+						r.Exchange = &Exchange{}
+					}
+					r.Exchange.Error = &Failure{Code: CodeTimeout, Message: "timeout",
+						Detail: "the journey's deadline " + j.Journey.Deadline.Format(time.RFC3339) + " passed"}
+				default:
+					continue
+				}
+				r.Step = StepFailed
+				timedOut = append(timedOut, i)
+			}
+			j.settle()
+			return change{}, nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, i := range timedOut {
+			c.log.Info("exchange timed out", logJourney, id, logReq, i)
+			c.journal(ctx, c.entry(j, i, journal.EventTimeout, "", CodeTimeout))
+		}
+	}
+	return nil
+}

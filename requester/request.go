@@ -1,0 +1,149 @@
+package requester
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/exchange"
+)
+
+// outgoing is an evidence request ready to be handed to the access point.
+type outgoing struct {
+	msg     *exchange.Message
+	version edm.Version
+}
+
+// build makes the evidence request of requirement i (SPEC.md §2.2): the
+// first one, or with previewLocation the second one after a preview
+// (§1.2 step 5), which carries the same content with a new id.
+func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, previewLocation, returnLocation string) (*outgoing, error) {
+	pub, st := j.Journey.Requirements[i], j.Reqs[i]
+	s := st.service(pub.ChosenProvider)
+	if s == nil {
+		return nil, fmt.Errorf("%w: no provider chosen", ErrState)
+	}
+	v, ok := c.cfg.version(s.ConformsTo)
+	if !ok {
+		return nil, fmt.Errorf("%w: the provider speaks %s, the connector none of them", ErrState, strings.Join(s.ConformsTo, ", "))
+	}
+	party, err := c.cfg.Route(edm.SchemeID(s.AccessScheme, s.AccessID))
+	if err != nil {
+		return nil, fmt.Errorf("%w: no route to access service %s: %w", ErrUnavailable, s.AccessID, err)
+	}
+	q := edm.NewQueryRequest(v, requestID, c.cfg.Now())
+	q.Procedure = j.Journey.Procedure
+	if !v.Is2() {
+		// 1.x: the preferred language is xml:lang; the procedure an
+		// InternationalString. 2.0 forbids xml:lang (languages go to
+		// DistributedAs/Language).
+		q.ProcedureLang, q.Lang = "EN", "EN"
+		if len(j.Languages) > 0 {
+			q.Lang = strings.ToUpper(j.Languages[0])
+		}
+	}
+	q.PreviewLocation = previewLocation
+	if v.Is2() {
+		q.ReturnLocation = returnLocation
+	}
+	q.PossibilityForPreview = st.Preview
+	q.ExplicitRequestGiven = true
+	q.Requirements = []edm.Requirement{{Identifier: st.Identifier, Name: edmTexts(st.Name)}}
+	er := c.cfg.Requester
+	er.Classification = "ER"
+	q.EvidenceRequester = []edm.Agent{er}
+	if c.cfg.Intermediary.Identifier.Value != "" {
+		ip := c.cfg.Intermediary
+		ip.Classification = "IP"
+		q.EvidenceRequester = append(q.EvidenceRequester, ip)
+	}
+	q.EvidenceProvider = &edm.Agent{Identifier: edm.SchemeID(s.PublisherScheme, s.PublisherID), Name: edmTexts(s.PublisherName)}
+	for _, k := range st.Concepts {
+		ic := edm.InformationConcept{Identifier: edm.SchemeID(k.Scheme, k.ID), Type: k.Type, ValueExpression: k.ValueExpression,
+			Description: edmTexts(k.Description), SupportedValue: &edm.SupportedValue{StringValue: []string{st.Answers[k.ID]}}}
+		q.EvidenceProviderClassification = append(q.EvidenceProviderClassification, ic)
+	}
+	sub := j.Subject
+	person := naturalPerson(sub)
+	if sub.Company != nil {
+		q.LegalPerson = legalPerson(sub)
+		q.AuthorizedRepresentative = person
+	} else {
+		q.NaturalPerson = person
+	}
+	et := &edm.DataServiceEvidenceType{Identifier: edm.SchemeID(s.TypeScheme, s.TypeID), EvidenceTypeClassification: s.Classification,
+		Title: edmTexts(s.Title), Description: edmTexts(s.Description)}
+	for _, d := range s.Distributions {
+		if d.Format != st.Format {
+			continue
+		}
+		da := edm.Distribution{Format: d.Format, ConformsTo: d.ConformsTo}
+		if v.Is2() {
+			for _, l := range j.Languages {
+				da.Language = append(da.Language, strings.ToUpper(l))
+			}
+		} else {
+			da.Transformation = d.Transformation
+		}
+		et.DistributedAs = []edm.Distribution{da}
+		break
+	}
+	q.EvidenceRequest = et
+	m := &exchange.Message{To: party, ConversationID: j.Journey.ID, ExchangeID: exchangeID, Request: q,
+		OriginalSender: c.cfg.Requester.Identifier, FinalRecipient: q.EvidenceProvider.Identifier}
+	return &outgoing{msg: m, version: v}, nil
+}
+
+// naturalPerson is the sdg:Person of the authenticated user (SPEC.md §2.2,
+// slot NaturalPerson): the eIDAS minimum data set with the level of
+// assurance. The current address is left out: the eIDAS attribute is free
+// text without the country the sdg:Address requires.
+func naturalPerson(s eid.Subject) *edm.Person {
+	p := s.Person
+	id := edm.SchemeID("eidas", p.Identifier)
+	return &edm.Person{LevelOfAssurance: s.LoA.Code(), Identifier: &id, FamilyName: p.FamilyName, GivenName: p.GivenName,
+		DateOfBirth: p.DateOfBirth, BirthName: p.BirthName, PlaceOfBirth: p.PlaceOfBirth, Gender: p.Gender}
+}
+
+// legalPerson is the sdg:LegalPerson of the company the user represents.
+func legalPerson(s eid.Subject) *edm.LegalPerson {
+	co := s.Company
+	id := edm.SchemeID("eidas", co.Identifier)
+	lp := &edm.LegalPerson{LevelOfAssurance: s.LoA.Code(), LegalPersonIdentifier: &id, LegalName: co.LegalName}
+	for _, x := range []struct{ scheme, value string }{{"VAT", co.VATRegistration}, {"TAX", co.TaxReference}, {"LEI", co.LEI}, {"EORI", co.EORI}} {
+		if x.value != "" {
+			lp.Identifier = append(lp.Identifier, edm.SchemeID(x.scheme, x.value))
+		}
+	}
+	return lp
+}
+
+// submit hands a request to the access point.
+func (c *Connector) submit(ctx context.Context, out *outgoing, clientKey string) (*ap.Status, bool, error) {
+	s, err := out.msg.Submission(c.cfg.Legs, clientKey)
+	if err != nil {
+		return nil, false, fmt.Errorf("requester: %w", err)
+	}
+	return c.cfg.Sender.Submit(ctx, s)
+}
+
+// returnURL is where the provider's preview space sends the user back: the
+// portal's ReturnURL with the query parameters journey (the journey id) and
+// requirement (the requirement's index in Journey.Requirements).
+func (j *journeyState) returnURL(i int) string {
+	return withQuery(j.ReturnURL, url.Values{"journey": {j.Journey.ID}, "requirement": {strconv.Itoa(i)}})
+}
+
+// withQuery appends parameters to a URL's query.
+func withQuery(u string, v url.Values) string {
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + v.Encode()
+}
