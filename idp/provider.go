@@ -402,7 +402,7 @@ func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, status in
 		name = req.clientID
 	}
 	pg := loginPage{
-		page: page{L: l, Title: l.T("title"), Site: p.site(l), Languages: languageLinks(self, string(l), p.langs)},
+		page:   page{L: l, Title: l.T("title"), Site: p.site(l), Languages: languageLinks(self, string(l), p.langs)},
 		Client: name, Action: PathAuthorize, CSRF: csrf,
 		ClientID: req.clientID, RedirectURI: req.redirectURI, State: req.state, Errors: errs,
 	}
