@@ -1,0 +1,737 @@
+package provider
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/store"
+)
+
+// Keys of log attributes.
+const (
+	logMsg      = "message"
+	logConv     = "conversation"
+	logCode     = "code"
+	logErr      = "error"
+	logKey      = "key"
+	logProvider = "provider"
+	logToken    = "session"
+)
+
+// Connector is the evidence provider's side of the exchange: it answers
+// evidence requests (ap.Backend) and serves the preview space (Handler).
+type Connector struct {
+	cfg  Config
+	log  *slog.Logger
+	db   *store.DB
+	byID map[string]*Authority
+}
+
+var _ ap.Backend = (*Connector)(nil)
+
+// New checks cfg, applies the connector's migrations to cfg.DB and returns
+// the connector. Errors: ErrConfig (wrapped, naming the field), or the
+// database's.
+func New(cfg Config) (*Connector, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := migrate(context.Background(), cfg.DB); err != nil {
+		return nil, err
+	}
+	c := &Connector{cfg: cfg, log: cfg.Logger, db: cfg.DB, byID: map[string]*Authority{}}
+	for i := range c.cfg.Providers {
+		p := &c.cfg.Providers[i]
+		c.byID[p.Agent.Identifier.Value] = p
+	}
+	return c, nil
+}
+
+// answer is an outgoing message decided while handling an event, with its
+// journal record.
+type answer struct {
+	msg   *exchange.Message
+	event string
+	code  string
+}
+
+// failure is a request refused with an EDM error: the code and a detail that
+// names the cause without personal data.
+type failure struct {
+	code, detail string
+	severity     string // "" means the code's default
+}
+
+func (f *failure) Error() string { return f.code + ": " + f.detail }
+
+func fail(code, format string, args ...any) *failure {
+	return &failure{code: code, detail: fmt.Sprintf(format, args...)}
+}
+
+// Deliver handles an evidence request (ebMS action ExecuteQueryRequest)
+// exactly once per eb:MessageId: the message id is recorded in the
+// transaction that changes the connector's state and queues the answer; the
+// answer is then handed to the access point. An error (database, access
+// point) asks the caller to deliver again; a repeated delivery only hands
+// over answers still queued.
+func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
+	if rm.Action != exchange.ActionRequest {
+		c.log.Warn("message not for the evidence provider ignored", logMsg, rm.MessageID, "action", rm.Action)
+		return nil
+	}
+	now := c.cfg.Now()
+	tx, err := c.db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("provider: %w", err)
+	}
+	defer tx.Rollback()
+	fresh, err := c.markProcessed(ctx, tx, rm.MessageID, now)
+	if err != nil {
+		return err
+	}
+	if !fresh {
+		tx.Rollback()
+		c.journal(ctx, AuditRecord{Event: EventDuplicate, ConversationID: rm.ConversationID, MessageID: rm.MessageID})
+		return c.flush(ctx)
+	}
+	ans, rec, err := c.handle(ctx, tx, rm, now)
+	if err != nil {
+		return err
+	}
+	if ans != nil {
+		if err := c.queue(ctx, tx, ans, now); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("provider: %w", err)
+	}
+	for _, r := range rec {
+		c.journal(ctx, r)
+	}
+	if ans != nil {
+		c.journal(ctx, AuditRecord{Event: ans.event, ConversationID: ans.msg.ConversationID, MessageID: ans.msg.RefToMessageID,
+			Provider: ans.msg.OriginalSender.Value, Code: ans.code})
+	}
+	return c.flush(ctx)
+}
+
+func (c *Connector) queue(ctx context.Context, q querier, a *answer, now time.Time) error {
+	sub, err := a.msg.Submission(c.cfg.Legs, "provider:"+a.msg.RefToMessageID)
+	if err != nil {
+		return fmt.Errorf("provider: building the answer to %s: %w", a.msg.RefToMessageID, err)
+	}
+	return c.enqueue(ctx, q, sub, now)
+}
+
+func (c *Connector) journal(ctx context.Context, r AuditRecord) {
+	if r.Time.IsZero() {
+		r.Time = c.cfg.Now()
+	}
+	if c.cfg.Journal == nil {
+		return
+	}
+	if err := c.cfg.Journal.Append(ctx, r); err != nil {
+		c.log.Error("journal", logErr, err, "event", r.Event, logMsg, r.MessageID)
+	}
+}
+
+// handle runs the steps of the provider on a request and returns the answer
+// to send (nil when the answer waits for the user). Errors are the
+// database's; every refusal of the request is an answer.
+func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessage, now time.Time) (*answer, []AuditRecord, error) {
+	rec := []AuditRecord{{Event: EventRequest, ConversationID: rm.ConversationID, MessageID: rm.MessageID}}
+	// Step 1 (SPEC.md §2.2, §6 item 5): a well-formed evidence request whose
+	// ebMS properties agree with it.
+	m, err := exchange.Incoming(rm)
+	req := m.Request
+	if err != nil {
+		if req == nil {
+			if d, _, perr := edm.ParseBytes(m.Document); perr == nil {
+				req, _ = d.(*edm.QueryRequest)
+			}
+		}
+		if req == nil || req.ID == "" {
+			c.log.Warn("request that cannot be answered dropped", logMsg, rm.MessageID, logErr, err)
+			rec = append(rec, AuditRecord{Event: EventUnanswered, ConversationID: rm.ConversationID, MessageID: rm.MessageID, Detail: err.Error()})
+			return nil, rec, nil
+		}
+		code := "EDM:ERR:0003"
+		if xe := (*exchange.Error)(nil); errors.As(err, &xe) && xe.Code != "" {
+			code = xe.Code
+		}
+		return c.refuse(m, req, nil, fail(code, "%s", strings.TrimPrefix(err.Error(), "exchange: "+code+": ")), now), rec, nil
+	}
+	auth := c.authority(m)
+	if f := c.checkRequest(m, auth, rm, now); f != nil {
+		return c.refuse(m, req, auth, f, now), rec, nil
+	}
+	rec[0].Provider = auth.Agent.Identifier.Value
+	if req.PreviewLocation == "" {
+		a, err := c.first(ctx, tx, m, auth, rm, now)
+		return a, rec, err
+	}
+	a, err := c.second(ctx, tx, m, auth, now)
+	return a, rec, err
+}
+
+// authority finds the provider a request is addressed to: the
+// finalRecipient property, which must agree with the EvidenceProvider slot.
+func (c *Connector) authority(m *exchange.Message) *Authority {
+	id := m.FinalRecipient.Value
+	if m.Request.EvidenceProvider != nil && m.Request.EvidenceProvider.Identifier.Value != id {
+		return nil
+	}
+	return c.byID[id]
+}
+
+// checkRequest runs the checks that need no data: the official business
+// rules, the explicit request, the provider, the evidence type, the format,
+// the level of assurance, the deadline.
+func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.ReceivedMessage, now time.Time) *failure {
+	req := m.Request
+	if f := officialRules(m.Document, req.Version()); f != nil {
+		return f
+	}
+	if !req.ExplicitRequestGiven {
+		return fail("EDM:ERR:0003", "ExplicitRequestGiven is false: the evidence is only exchanged at the user's explicit request")
+	}
+	if auth == nil {
+		slot := ""
+		if req.EvidenceProvider != nil {
+			slot = req.EvidenceProvider.Identifier.Value
+		}
+		return fail("EDM:ERR:0006", "the evidence provider %q (finalRecipient; EvidenceProvider slot %q) is not served here", m.FinalRecipient.Value, slot)
+	}
+	et := req.EvidenceRequest
+	served := auth.served(et.EvidenceTypeClassification)
+	if served == nil {
+		return fail("EDM:ERR:0004", "the evidence type %s is not provided by %s", et.EvidenceTypeClassification, auth.Agent.Identifier.Value)
+	}
+	for _, d := range et.DistributedAs {
+		if !slices.ContainsFunc(served.Formats, func(f Format) bool {
+			return strings.EqualFold(f.Format, d.Format) && (d.ConformsTo == "" || d.ConformsTo == f.ConformsTo)
+		}) {
+			what := d.Format
+			if d.ConformsTo != "" {
+				what += " conforming to " + d.ConformsTo
+			}
+			return fail("EDM:ERR:0007", "the distribution %s is not available for this evidence type", what)
+		}
+	}
+	if auth.MinLoA != "" {
+		loa := requestLoA(req)
+		if !loa.AtLeast(auth.MinLoA) {
+			got := loa.Code()
+			if got == "" {
+				got = "none"
+			}
+			return fail("EDM:ERR:0001", "the level of assurance of the authentication (%s) is below the %s this evidence needs", got, auth.MinLoA.Code())
+		}
+	}
+	if req.PreviewLocation == "" && !rm.Timestamp.IsZero() && now.After(rm.Timestamp.Add(c.cfg.Timeouts.T1)) {
+		return fail("EDM:ERR:0005", "the request arrived more than %s after it was sent", c.cfg.Timeouts.T1)
+	}
+	return nil
+}
+
+func (a *Authority) served(classification string) *ServedType {
+	for i := range a.EvidenceTypes {
+		if a.EvidenceTypes[i].Classification == classification {
+			return &a.EvidenceTypes[i]
+		}
+	}
+	return nil
+}
+
+func requestLoA(req *edm.QueryRequest) eid.LoA {
+	var code string
+	switch {
+	case req.NaturalPerson != nil:
+		code = req.NaturalPerson.LevelOfAssurance
+	case req.LegalPerson != nil:
+		code = req.LegalPerson.LevelOfAssurance
+	}
+	l, _ := eid.ParseLoA(code)
+	return l
+}
+
+// officialRules runs the official business rules of the request's version
+// (package schematron) and refuses a request with a fatal finding.
+func officialRules(doc []byte, v edm.Version) *failure {
+	rs, err := schematron.ForKind(string(edm.KindEvidenceRequest), string(v))
+	if err != nil {
+		return fail("EDM:ERR:0003", "no business rules for %s: %v", v, err)
+	}
+	tree, err := xmltree.ParseBytes(doc, nil)
+	if err != nil {
+		return fail("EDM:ERR:0003", "%v", err)
+	}
+	for _, f := range rs.Validate(tree) {
+		if f.Flag == check.Fatal {
+			return fail("EDM:ERR:0003", "%s: %s", f.Rule, f.Message)
+		}
+	}
+	return nil
+}
+
+// SubjectOf returns the subject of an evidence request as the data service
+// sees it.
+func SubjectOf(req *edm.QueryRequest) Subject {
+	s := Subject{LoA: requestLoA(req)}
+	if p := req.NaturalPerson; p != nil {
+		s.Person = naturalPerson(p)
+	}
+	if lp := req.LegalPerson; lp != nil {
+		c := &eid.LegalPerson{LegalName: lp.LegalName}
+		if lp.LegalPersonIdentifier != nil {
+			c.Identifier = lp.LegalPersonIdentifier.Value
+		}
+		for _, id := range lp.Identifier {
+			switch strings.ToUpper(id.SchemeID) {
+			case "VAT":
+				c.VATRegistration = id.Value
+			case "TAX":
+				c.TaxReference = id.Value
+			case "LEI":
+				c.LEI = id.Value
+			case "EORI":
+				c.EORI = id.Value
+			}
+		}
+		if lp.RegisteredAddress != nil {
+			c.RegisteredAddress = lp.RegisteredAddress.FullAddress
+		}
+		s.Company = c
+	}
+	if r := req.AuthorizedRepresentative; r != nil {
+		s.Representative = naturalPerson(r)
+	}
+	return s
+}
+
+func naturalPerson(p *edm.Person) *eid.NaturalPerson {
+	n := &eid.NaturalPerson{FamilyName: p.FamilyName, GivenName: p.GivenName, DateOfBirth: p.DateOfBirth,
+		BirthName: p.BirthName, PlaceOfBirth: p.PlaceOfBirth, Gender: p.Gender}
+	if p.Identifier != nil {
+		n.Identifier = p.Identifier.Value
+	}
+	return n
+}
+
+// query is the data service query of a request.
+func query(req *edm.QueryRequest) Query {
+	q := Query{EvidenceType: req.EvidenceRequest.EvidenceTypeClassification, Subject: SubjectOf(req)}
+	if req.EvidenceProvider != nil {
+		q.Provider = Identifier{req.EvidenceProvider.Identifier.SchemeID, req.EvidenceProvider.Identifier.Value}
+	}
+	for _, d := range req.EvidenceRequest.DistributedAs {
+		q.Formats = append(q.Formats, Format{Format: d.Format, ConformsTo: d.ConformsTo})
+		q.Languages = append(q.Languages, d.Language...)
+	}
+	if req.Lang != "" {
+		q.Languages = append(q.Languages, strings.ToUpper(req.Lang))
+	}
+	return q
+}
+
+// first handles a request without PreviewLocation (SPEC.md §1.2 steps 3–4):
+// find the evidence, then either answer it (no preview) or open a preview
+// session and answer EDM:ERR:0002 with its PreviewLocation.
+func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, auth *Authority, rm *ap.ReceivedMessage, now time.Time) (*answer, error) {
+	req := m.Request
+	res, err := auth.DataService.Find(ctx, query(req))
+	if err != nil {
+		c.log.Error("data service", logProvider, auth.Agent.Identifier.Value, logErr, err)
+		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not be queried"), now), nil
+	}
+	match, err := res.resolve()
+	switch {
+	case errors.Is(err, ErrAmbiguous):
+		c.log.Info("ambiguous subject", logMsg, m.MessageID, logErr, err)
+		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "the identifying attributes of the request designate more than one person or company in the register; no evidence can be attributed"), now), nil
+	case err != nil:
+		if !errors.Is(err, ErrNotFound) {
+			c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
+		}
+		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "no evidence of the requested type was found for the subject of the request"), now), nil
+	}
+	if auth.WithoutPreview {
+		return c.evidence(m, req, auth, match.Documents, now)
+	}
+	if !req.PossibilityForPreview {
+		return c.refuse(m, req, auth, &failure{code: "EDM:ERR:0002", severity: edm.SeverityError,
+			detail: "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"}, now), nil
+	}
+	token, err := c.token()
+	if err != nil {
+		return nil, err
+	}
+	ts := rm.Timestamp
+	if ts.IsZero() || ts.After(now) {
+		ts = now
+	}
+	t := c.cfg.Timeouts
+	s := &session{Token: token, State: stateWaiting, Provider: auth.Agent.Identifier.Value, Party: m.From,
+		ConversationID: m.ConversationID, ExchangeID: m.ExchangeID, Version: string(req.Version()),
+		C1Scheme: m.OriginalSender.SchemeID, C1Value: m.OriginalSender.Value, C4Scheme: m.FinalRecipient.SchemeID, C4Value: m.FinalRecipient.Value,
+		FirstMessageID: m.MessageID, FirstRequest: m.Document, Documents: match.Documents,
+		ArriveBy: ts.Add(t.T1 + t.T2), DecideBy: ts.Add(t.T1 + t.T2 + t.T3), Created: now, Updated: now}
+	if err := c.insertSession(ctx, tx, s); err != nil {
+		return nil, err
+	}
+	exc := edm.NewException("EDM:ERR:0002", "The evidence provider needs the user to preview the evidence before it is sent")
+	exc.PreviewLocation = c.PreviewLocation(token)
+	exc.PreviewDescription = []regrep.LocalizedString{
+		{Lang: "EN", Value: "Log in at the evidence provider to see the evidence and decide whether it is sent."},
+		{Lang: "DE", Value: "Melden Sie sich beim Nachweisanbieter an, um den Nachweis zu sehen und über die Übermittlung zu entscheiden."},
+		{Lang: "FR", Value: "Connectez-vous auprès du fournisseur de la preuve pour la consulter et décider de sa transmission."},
+	}
+	if !req.Version().Is2() {
+		exc.PreviewMethod = "GET"
+	}
+	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
+	a.event, a.code = EventPreview, exc.Code
+	return a, nil
+}
+
+// PreviewLocation returns the preview link of a session token.
+func (c *Connector) PreviewLocation(token string) string {
+	return c.cfg.PreviewBase + "/preview/" + token
+}
+
+// ErrBadPreviewLocation is returned by ParsePreviewLocation for a URL that
+// does not name a preview session of this preview space.
+var ErrBadPreviewLocation = errors.New("provider: not a preview location of this provider")
+
+// ParsePreviewLocation returns the session token of a preview link: base +
+// "/preview/" + token, with an optional query (the 1.x returnurl) that is
+// ignored. The token is 22 characters of unpadded base64url (128 bits).
+func ParsePreviewLocation(base, loc string) (string, error) {
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadPreviewLocation, err)
+	}
+	b, err := url.Parse(strings.TrimRight(base, "/"))
+	if err != nil {
+		return "", fmt.Errorf("%w: base: %v", ErrBadPreviewLocation, err)
+	}
+	if !strings.EqualFold(u.Scheme, b.Scheme) || !strings.EqualFold(u.Host, b.Host) || u.User != nil || u.Fragment != "" {
+		return "", fmt.Errorf("%w: %q is not under %s", ErrBadPreviewLocation, loc, base)
+	}
+	token, ok := strings.CutPrefix(u.EscapedPath(), b.EscapedPath()+"/preview/")
+	if !ok || !validToken(token) {
+		return "", fmt.Errorf("%w: %q has no session token", ErrBadPreviewLocation, loc)
+	}
+	return token, nil
+}
+
+func validToken(t string) bool {
+	if len(t) != 22 {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(t)
+	return err == nil && len(b) == 16 && base64.RawURLEncoding.EncodeToString(b) == t
+}
+
+// second handles the request after a preview (SPEC.md §1.2 step 5): it must
+// name a preview session of this provider and repeat the first request;
+// then it is answered when the user's decision is known.
+func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message, auth *Authority, now time.Time) (*answer, error) {
+	req := m.Request
+	token, err := ParsePreviewLocation(c.cfg.PreviewBase, req.PreviewLocation)
+	if err != nil {
+		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now), nil
+	}
+	s, err := c.loadSession(ctx, tx, token)
+	if errors.Is(err, errNoSession) {
+		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "PreviewLocation names no preview of this provider"), now), nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if f := c.sameExchange(s, m, auth); f != nil {
+		return c.refuse(m, req, auth, f, now), nil
+	}
+	if s.SecondMessageID != "" {
+		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "a request after this preview was already received (%s)", s.SecondMessageID), now), nil
+	}
+	from := s.State
+	if s.State == stateExpired || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
+		s.State, s.SecondMessageID, s.SecondRequest, s.Documents = stateExpired, m.MessageID, m.Document, nil
+		s.Updated = now
+		if _, err := c.updateSession(ctx, tx, s, from); err != nil {
+			return nil, err
+		}
+		return c.refuse(m, req, auth, fail("EDM:ERR:0005", "the user did not complete the preview in time"), now), nil
+	}
+	if s.State == stateAnswered {
+		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "this preview was already answered"), now), nil
+	}
+	s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.Updated = m.MessageID, m.Document, req.ReturnLocation, now
+	a, err := c.conclude(s, now)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := c.updateSession(ctx, tx, s, from)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("provider: preview session %s changed while the request was handled", logTokenID(token))
+	}
+	return a, nil
+}
+
+// logTokenID is a short form of a token for logs and errors (the token is a
+// capability: it is never logged in full).
+func logTokenID(t string) string {
+	if len(t) > 6 {
+		return t[:6] + "…"
+	}
+	return t
+}
+
+// sameExchange checks that the second request repeats the first: same
+// conversation, provider, evidence type, subject and version; for 2.0 the
+// same ExchangeId and an https ReturnLocation.
+func (c *Connector) sameExchange(s *session, m *exchange.Message, auth *Authority) *failure {
+	req := m.Request
+	d, _, err := edm.ParseBytes(s.FirstRequest)
+	first, ok := d.(*edm.QueryRequest)
+	if err != nil || !ok {
+		return fail("EDM:ERR:0003", "the first request of this preview cannot be read back")
+	}
+	switch {
+	case s.ConversationID != m.ConversationID:
+		return fail("EDM:ERR:0003", "the request is not in the conversation of the preview (ConversationId)")
+	case s.Provider != auth.Agent.Identifier.Value:
+		return fail("EDM:ERR:0003", "the preview belongs to another evidence provider")
+	case s.Version != string(req.Version()):
+		return fail("EDM:ERR:0003", "the request follows %s, the first request %s", req.Version(), s.Version)
+	case first.EvidenceRequest.EvidenceTypeClassification != req.EvidenceRequest.EvidenceTypeClassification:
+		return fail("EDM:ERR:0003", "the request asks for another evidence type than the previewed one")
+	case !sameSubject(SubjectOf(first), SubjectOf(req)):
+		return fail("EDM:ERR:0003", "the request is about another subject than the previewed evidence")
+	}
+	if req.Version().Is2() {
+		if s.ExchangeID != m.ExchangeID {
+			return fail("EDM:ERR:0003", "the request does not repeat the ExchangeId of the first request")
+		}
+		u, err := url.Parse(req.ReturnLocation)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return fail("EDM:ERR:0003", "ReturnLocation must be an https URL")
+		}
+	}
+	return nil
+}
+
+func sameSubject(a, b Subject) bool {
+	pa, pb := a.Person, b.Person
+	if (pa == nil) != (pb == nil) || (a.Company == nil) != (b.Company == nil) {
+		return false
+	}
+	if pa != nil && (pa.Identifier != pb.Identifier || pa.DateOfBirth != pb.DateOfBirth ||
+		Fold(pa.FamilyName) != Fold(pb.FamilyName) || Fold(pa.GivenName) != Fold(pb.GivenName)) {
+		return false
+	}
+	if a.Company != nil && (a.Company.Identifier != b.Company.Identifier || a.Company.VATRegistration != b.Company.VATRegistration) {
+		return false
+	}
+	return true
+}
+
+// conclude decides the answer of a session whose second request is there:
+// by the user's decision, or none yet. It sets the state; the evidence is
+// purged from the session once answered.
+func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
+	if s.SecondMessageID == "" {
+		return nil, nil
+	}
+	var f *failure
+	switch s.State {
+	case stateApproved:
+	case stateRefused:
+		f = &failure{code: "EDM:ERR:0002", severity: edm.SeverityError, detail: "the user did not approve the exchange of the evidence"}
+	case stateWrongUser:
+		f = fail("EDM:ERR:0001", "the person who logged in at the preview is not the subject of the request")
+	default:
+		return nil, nil
+	}
+	auth := c.byID[s.Provider]
+	if auth == nil {
+		return nil, fmt.Errorf("provider: preview session of provider %q, which is no longer configured", s.Provider)
+	}
+	d, _, err := edm.ParseBytes(s.SecondRequest)
+	req, ok := d.(*edm.QueryRequest)
+	if err != nil || !ok {
+		return nil, fmt.Errorf("provider: the stored request of preview session %s cannot be read back: %v", logTokenID(s.Token), err)
+	}
+	m := &exchange.Message{From: s.Party, ConversationID: s.ConversationID, ExchangeID: s.ExchangeID, MessageID: s.SecondMessageID,
+		OriginalSender: s.c1(), FinalRecipient: s.c4(), Request: req}
+	var a *answer
+	if f != nil {
+		a = c.refuse(m, req, auth, f, now)
+	} else if a, err = c.evidence(m, req, auth, s.Documents, now); err != nil {
+		return nil, err
+	}
+	s.State, s.Documents, s.Updated = stateAnswered, nil, now
+	return a, nil
+}
+
+// reply wraps an answer document in its ebMS context: to the sending access
+// point, in the request's conversation and exchange, referring to its
+// message, with originalSender and finalRecipient swapped.
+func (c *Connector) reply(m *exchange.Message, d edm.Message) *answer {
+	out := &exchange.Message{To: m.From, ConversationID: m.ConversationID, ExchangeID: m.ExchangeID, RefToMessageID: m.MessageID,
+		OriginalSender: m.FinalRecipient, FinalRecipient: m.OriginalSender}
+	switch d := d.(type) {
+	case *edm.QueryResponse:
+		out.Response = d
+	case *edm.ErrorResponse:
+		out.Error = d
+	}
+	return &answer{msg: out}
+}
+
+func (c *Connector) errorProvider(auth *Authority, m *exchange.Message) edm.Agent {
+	var a edm.Agent
+	if auth != nil {
+		a = auth.Agent
+	} else {
+		a = edm.Agent{Identifier: m.FinalRecipient, Name: []edm.Text{edm.Lang("EN", "Evidence provider connector")}}
+		if a.Identifier.Value == "" && len(c.cfg.Providers) > 0 {
+			a.Identifier = c.cfg.Providers[0].Agent.Identifier
+		}
+	}
+	a.Classification = "ERRP"
+	return a
+}
+
+// refuse answers a request with an EDM error.
+func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Authority, f *failure, now time.Time) *answer {
+	exc := edm.NewException(f.code, f.detail)
+	if f.severity != "" {
+		exc.Severity = f.severity
+	}
+	c.log.Info("request refused", logMsg, m.MessageID, logConv, m.ConversationID, logCode, f.code, "detail", f.detail)
+	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
+	a.event, a.code = EventError, f.code
+	return a
+}
+
+// evidence builds the evidence response (SPEC.md §2.3): for 1.x one
+// evidence object per document, for 2.0 one registry package per document
+// with the document as MainEvidence; each document is an attachment
+// referenced by cid:.
+func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *Authority, docs []Document, now time.Time) (*answer, error) {
+	resp := edm.NewQueryResponse(req, c.uuid(), now)
+	ep := auth.Agent
+	ep.Classification = "EP"
+	resp.EvidenceProvider = []edm.Agent{ep}
+	var about edm.IsAbout
+	switch {
+	case req.NaturalPerson != nil:
+		p := *req.NaturalPerson
+		about.NaturalPerson = &edm.Person{Identifier: p.Identifier, FamilyName: p.FamilyName, GivenName: p.GivenName, DateOfBirth: p.DateOfBirth}
+	case req.LegalPerson != nil:
+		lp := *req.LegalPerson
+		about.LegalPerson = &edm.LegalPerson{Identifier: lp.Identifier, LegalPersonIdentifier: lp.LegalPersonIdentifier, LegalName: lp.LegalName}
+	}
+	et := req.EvidenceRequest
+	var atts []exchange.Attachment
+	for i, d := range docs {
+		issuer := auth.Agent
+		issuer.Classification = ""
+		issuer.Address = nil
+		if d.IssuingAuthority != nil {
+			issuer = edm.Agent{Identifier: edm.SchemeID(d.IssuingAuthority.Identifier.Scheme, d.IssuingAuthority.Identifier.Value),
+				Name: []edm.Text{edm.Lang("EN", d.IssuingAuthority.Name)}}
+		}
+		ab := about
+		md := edm.Evidence{Identifier: edm.ID(d.ID), IsAbout: &ab, IssuingAuthority: &issuer,
+			IsConformantTo: &edm.EvidenceType{EvidenceTypeClassification: et.EvidenceTypeClassification, Title: et.Title, Description: et.Description},
+			IssuingDate:    d.IssuingDate,
+			Distribution:   []edm.Distribution{{Format: d.Format, ConformsTo: d.ConformsTo}}}
+		if d.Language != "" {
+			md.Distribution[0].Language = []string{strings.ToUpper(d.Language)}
+		}
+		if d.ValidFrom != "" && d.ValidTo != "" {
+			md.ValidityPeriod = &edm.Period{StartDate: d.ValidFrom, EndDate: d.ValidTo}
+		}
+		cid := fmt.Sprintf("evidence-%d-%s@oots", i+1, c.uuid()[:8])
+		title := d.Title
+		if title == "" {
+			title = "Evidence"
+		}
+		if req.Version().Is2() {
+			obj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, edm.RoleMainEvidence, "urn:uuid:"+c.uuid())
+			p := &edm.Package{Evidence: []*edm.EvidenceObject{obj}}
+			p.ID = "urn:uuid:" + c.uuid()
+			resp.Packages = append(resp.Packages, p)
+		} else {
+			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, "", ""))
+		}
+		atts = append(atts, exchange.Attachment{ContentID: cid, MimeType: d.Format, Data: d.Content})
+	}
+	a := c.reply(m, resp)
+	a.msg.Attachments = atts
+	a.event = EventAnswer
+	return a, nil
+}
+
+// uuid returns a random (version 4) UUID from Config.Rand.
+func (c *Connector) uuid() string {
+	var u [16]byte
+	if _, err := io.ReadFull(c.cfg.Rand, u[:]); err != nil {
+		// A broken random source is a defect of the platform; the
+		// identifiers must still differ.
+		c.log.Error("random source", logErr, err)
+		t := c.cfg.Now().UnixNano()
+		for i := range 8 {
+			u[i] = byte(t >> (8 * i))
+		}
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// token returns a fresh random 128-bit preview token.
+func (c *Connector) token() (string, error) {
+	var b [16]byte
+	if _, err := io.ReadFull(c.cfg.Rand, b[:]); err != nil {
+		return "", fmt.Errorf("provider: random source: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// storedRequest reads back a request kept in a preview session.
+func storedRequest(doc []byte) (*edm.QueryRequest, error) {
+	d, _, err := edm.ParseBytes(doc)
+	if err != nil {
+		return nil, fmt.Errorf("provider: stored request: %w", err)
+	}
+	req, ok := d.(*edm.QueryRequest)
+	if !ok {
+		return nil, errors.New("provider: stored document is not an evidence request")
+	}
+	return req, nil
+}

@@ -1,0 +1,282 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/xml"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/eid"
+)
+
+// DemoCountries are the countries of the demo data set (csregistry.Demo).
+var DemoCountries = []string{"DE", "FR", "FI", "SE"}
+
+type demoPerson struct {
+	local, family, given, birth, place, gender string
+}
+
+type demoCompany struct {
+	local, name, vat, address, rep string
+}
+
+// The demo people: per country two people with their own evidence, two
+// people with the same names and date of birth but different identifiers
+// (whom names alone cannot tell apart), and a company represented by the
+// first person.
+var (
+	demoPeople = map[string][]demoPerson{
+		"DE": {{"DE1001", "Mustermann", "Erika", "1964-08-12", "Berlin", "Female"}, {"DE1002", "Müller", "Jürgen", "1979-03-05", "Hamburg", "Male"},
+			{"DE1003", "Schmidt", "Anna", "1990-01-01", "Köln", "Female"}, {"DE1004", "Schmidt", "Anna", "1990-01-01", "München", "Female"}},
+		"FR": {{"FR1001", "Dupont", "Marianne", "1985-03-14", "Paris", "Female"}, {"FR1002", "Lefèvre", "Jérôme", "1972-11-30", "Lyon", "Male"},
+			{"FR1003", "Bernard", "Camille", "1992-07-21", "Nantes", "Female"}, {"FR1004", "Bernard", "Camille", "1992-07-21", "Lille", "Male"}},
+		"FI": {{"FI1001", "Meikäläinen", "Matti", "1980-06-15", "Helsinki", "Male"}, {"FI1002", "Virtanen", "Maija", "1995-02-28", "Tampere", "Female"},
+			{"FI1003", "Korhonen", "Aino", "1988-09-09", "Turku", "Female"}, {"FI1004", "Korhonen", "Aino", "1988-09-09", "Oulu", "Female"}},
+		"SE": {{"SE1001", "Svensson", "Sven", "1975-04-20", "Stockholm", "Male"}, {"SE1002", "Andersson", "Karin", "1983-12-01", "Göteborg", "Female"},
+			{"SE1003", "Lindberg", "Elsa", "1990-01-01", "Malmö", "Female"}, {"SE1004", "Lindberg", "Elsa", "1990-01-01", "Uppsala", "Female"}},
+	}
+	demoCompanies = map[string]demoCompany{
+		"DE": {"HRB123456", "Beispiel Handels GmbH", "DE123456789", "Friedrichstraße 1, 10117 Berlin", "DE1001"},
+		"FR": {"552100554", "Exemple Services SARL", "FR40552100554", "1 rue de Rivoli, 75001 Paris", "FR1001"},
+		"FI": {"1234567-8", "Esimerkki Oy", "FI12345678", "Mannerheimintie 1, 00100 Helsinki", "FI1001"},
+		"SE": {"5566778899", "Exempel AB", "SE556677889901", "Drottninggatan 1, 111 51 Stockholm", "SE1001"},
+	}
+)
+
+// DemoPeople returns the natural persons of the demo register of a country,
+// with eIDAS identifiers "CC/CC/local" (the relying-party part is the
+// register's country; matching ignores it). The third and fourth share
+// names and date of birth.
+func DemoPeople(country string) []eid.NaturalPerson {
+	var out []eid.NaturalPerson
+	for _, p := range demoPeople[country] {
+		out = append(out, eid.NaturalPerson{Identifier: country + "/" + country + "/" + p.local, FamilyName: p.family,
+			GivenName: p.given, DateOfBirth: p.birth, PlaceOfBirth: p.place, Gender: p.gender})
+	}
+	return out
+}
+
+// DemoCompany returns the company of the demo register of a country and the
+// eIDAS identifier of the person who represents it.
+func DemoCompany(country string) (eid.LegalPerson, string) {
+	c := demoCompanies[country]
+	return eid.LegalPerson{Identifier: country + "/" + country + "/" + c.local, LegalName: c.name,
+		RegisteredAddress: c.address, VATRegistration: c.vat}, country + "/" + country + "/" + c.rep
+}
+
+// demoType is an evidence type of the demo data set in one country.
+type demoType struct {
+	procedure, classification, title string
+}
+
+// demoTypes reads the evidence types of a country from the demo data set
+// of the Common Services, by the procedure their requirement serves first
+// (R1 birth, S1 residence, T2 diploma, X1 business registration).
+func demoTypes(ctx context.Context, country string) ([]demoType, error) {
+	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
+	if err != nil {
+		return nil, fmt.Errorf("provider: demo data: %w", err)
+	}
+	if err := reg.LoadDemo(ctx); err != nil {
+		return nil, fmt.Errorf("provider: demo data: %w", err)
+	}
+	var out []demoType
+	for _, r := range reg.Snapshot().Requirements() {
+		if len(r.Frameworks) == 0 || len(r.Frameworks[0].RelatedTo) == 0 {
+			continue
+		}
+		proc := r.Frameworks[0].RelatedTo[0].Identifier.Value
+		for _, l := range r.Lists {
+			if !slices.Contains(l.Countries(), country) {
+				continue
+			}
+			for _, t := range l.Types {
+				title := ""
+				if len(t.Title) > 0 {
+					title = t.Title[0].Value
+				}
+				out = append(out, demoType{proc, t.EvidenceTypeClassification, title})
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("provider: demo data: no evidence types for country %q", country)
+	}
+	return out, nil
+}
+
+// DemoRecords returns the demo register of a country (one of
+// DemoCountries): for every person of DemoPeople a birth certificate (PDF,
+// and XML following the Semantic Repository's certificate-of-birth model),
+// a certificate of residence and a school-leaving diploma (PDF), and for the
+// company of DemoCompany an extract of the business register (PDF), under
+// the evidence type classifications of the demo data set (csregistry.Demo).
+func DemoRecords(ctx context.Context, country string) (*Records, error) {
+	if _, ok := demoPeople[country]; !ok {
+		return nil, fmt.Errorf("provider: no demo register for country %q (have %v)", country, DemoCountries)
+	}
+	types, err := demoTypes(ctx, country)
+	if err != nil {
+		return nil, err
+	}
+	rs := &Records{}
+	for i, p := range DemoPeople(country) {
+		rec := PersonRecord{Key: fmt.Sprintf("person:%s", demoPeople[country][i].local), Person: p, Evidence: map[string][]Document{}}
+		for _, t := range types {
+			rec.Evidence[t.classification] = demoPersonEvidence(country, t, p)
+		}
+		rs.People = append(rs.People, rec)
+	}
+	c, rep := DemoCompany(country)
+	crec := CompanyRecord{Key: "company:" + demoCompanies[country].local, Company: c, Representatives: []string{rep}, Evidence: map[string][]Document{}}
+	for _, t := range types {
+		if t.procedure == "X1" {
+			crec.Evidence[t.classification] = []Document{demoCompanyEvidence(country, t, c)}
+		}
+	}
+	rs.Companies = append(rs.Companies, crec)
+	return rs, nil
+}
+
+func demoDocID(parts ...string) string {
+	h := sha1.Sum([]byte("oots provider demo\x00" + strings.Join(parts, "\x00")))
+	u := h[:16]
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []Document {
+	_, local, _ := eid.LocalID(p.Identifier)
+	fields := []Field{{"Family name", p.FamilyName}, {"Given name", p.GivenName}, {"Date of birth", p.DateOfBirth}}
+	var title, issued string
+	switch t.procedure {
+	case "R1":
+		title, issued = "Certificate of birth", p.DateOfBirth
+		fields = append(fields, Field{"Place of birth", p.PlaceOfBirth}, Field{"Sex", p.Gender}, Field{"Registration number", "G-" + local})
+		issued = "2024-01-15"
+	case "S1":
+		title, issued = "Certificate of residence", "2025-06-02"
+		fields = append(fields, Field{"Address", "Hauptstraße 5, " + p.PlaceOfBirth}, Field{"Resident since", "2015-04-01"})
+	case "T2":
+		title, issued = "Upper secondary school leaving certificate", "2008-06-30"
+		fields = append(fields, Field{"School", "Gymnasium " + p.PlaceOfBirth}, Field{"Final grade", "2.1"})
+	default:
+		return nil
+	}
+	if t.title != "" {
+		title = t.title
+	}
+	fields = append(fields, Field{"Issuing country", country}, Field{"Issued on", issued})
+	lines := []string{}
+	for _, f := range fields {
+		lines = append(lines, f.Label+": "+f.Value)
+	}
+	lines = append(lines, "", "This document was issued electronically through the Once-Only Technical System.")
+	docs := []Document{{
+		ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: issued, Language: "EN",
+		Format: "application/pdf", Content: PDF(title, lines), Fields: fields,
+	}}
+	if t.procedure == "R1" {
+		docs = append(docs, Document{
+			ID: demoDocID(country, local, t.classification, "xml"), Title: title + " (structured data)", IssuingDate: issued, Language: "EN",
+			Format: "application/xml", ConformsTo: "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0",
+			Content: birthXML(country, local, p), Fields: fields,
+		})
+	}
+	if t.procedure == "S1" {
+		docs[0].ValidFrom, docs[0].ValidTo = issued, "2026-06-02"
+	}
+	return docs
+}
+
+func demoCompanyEvidence(country string, t demoType, c eid.LegalPerson) Document {
+	_, local, _ := eid.LocalID(c.Identifier)
+	title := "Extract from the business register"
+	if t.title != "" {
+		title = t.title
+	}
+	fields := []Field{{"Legal name", c.LegalName}, {"Registration number", local}, {"VAT number", c.VATRegistration},
+		{"Registered address", c.RegisteredAddress}, {"Status", "Active"}, {"Issuing country", country}, {"Issued on", "2025-09-01"}}
+	var lines []string
+	for _, f := range fields {
+		lines = append(lines, f.Label+": "+f.Value)
+	}
+	return Document{ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: "2025-09-01", Language: "EN",
+		Format: "application/pdf", Content: PDF(title, lines), Fields: fields}
+}
+
+// birthXML is a birth certificate in XML, after the certificate-of-birth
+// data model of the Semantic Repository.
+func birthXML(country, local string, p eid.NaturalPerson) []byte {
+	type person struct {
+		Identifier   string `xml:"Identifier"`
+		FamilyName   string `xml:"FamilyName"`
+		GivenName    string `xml:"GivenName"`
+		DateOfBirth  string `xml:"DateOfBirth"`
+		PlaceOfBirth string `xml:"PlaceOfBirth"`
+		Gender       string `xml:"Gender"`
+	}
+	type cert struct {
+		XMLName            xml.Name `xml:"https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0 CertificateOfBirth"`
+		Identifier         string   `xml:"Identifier"`
+		IssuingCountry     string   `xml:"IssuingCountry"`
+		RegistrationNumber string   `xml:"RegistrationNumber"`
+		IssueDate          string   `xml:"IssueDate"`
+		Child              person   `xml:"Child"`
+	}
+	c := cert{Identifier: demoDocID(country, local, "birth"), IssuingCountry: country, RegistrationNumber: "G-" + local, IssueDate: "2024-01-15",
+		Child: person{p.Identifier, p.FamilyName, p.GivenName, p.DateOfBirth, p.PlaceOfBirth, p.Gender}}
+	b, err := xml.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return nil // plain strings always marshal
+	}
+	return append([]byte(xml.Header), append(b, '\n')...)
+}
+
+// DemoAuthorities returns the evidence providers of a country in the demo
+// data set (csregistry.Demo) with the evidence types and formats the DSD
+// says they serve, each backed by ds.
+func DemoAuthorities(ctx context.Context, country string, ds DataService) ([]Authority, error) {
+	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
+	if err != nil {
+		return nil, fmt.Errorf("provider: demo data: %w", err)
+	}
+	if err := reg.LoadDemo(ctx); err != nil {
+		return nil, fmt.Errorf("provider: demo data: %w", err)
+	}
+	byID := map[string]*Authority{}
+	var order []string
+	for _, s := range reg.Snapshot().AllDataServices() {
+		var formats []Format
+		for _, d := range s.Type.DistributedAs {
+			formats = append(formats, Format{Format: d.Format, ConformsTo: d.ConformsTo})
+		}
+		for _, acc := range s.Providers {
+			pub := acc.Publisher
+			if pub.Jurisdiction == nil || pub.Jurisdiction.AdminUnitLevel1 != country {
+				continue
+			}
+			a, ok := byID[pub.Identifier.Value]
+			if !ok {
+				a = &Authority{Agent: edm.Agent{Identifier: pub.Identifier, Name: pub.Name, Address: pub.Address}, DataService: ds,
+					MinLoA: eid.LoASubstantial}
+				byID[pub.Identifier.Value] = a
+				order = append(order, pub.Identifier.Value)
+			}
+			a.EvidenceTypes = append(a.EvidenceTypes, ServedType{Classification: s.Type.EvidenceTypeClassification, Formats: formats})
+		}
+	}
+	var out []Authority
+	for _, id := range order {
+		out = append(out, *byID[id])
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("provider: demo data: no evidence providers in %q", country)
+	}
+	return out, nil
+}

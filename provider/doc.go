@@ -1,0 +1,121 @@
+// Package provider is the evidence provider's side of the Once-Only
+// Technical System: the connector that answers evidence requests arriving
+// over the access point (SPEC.md §1.2 steps 3–6, §2.2–§2.5), the preview
+// space where the user sees the evidence and decides whether it is sent, and
+// the interface to the registers that hold the evidence (DataService, with
+// an HTTP adapter and an in-memory demo register).
+//
+// # Steps of a request (Connector.Deliver)
+//
+// Every request (ebMS action ExecuteQueryRequest) is processed exactly once
+// per eb:MessageId: the id is recorded in the transaction that changes the
+// state and queues the answer (table provider_outbox); the answer is handed
+// to the access point afterwards, with the client key "provider:" + the
+// request's message id, so a crash between the two only repeats a hand-over
+// that the access point deduplicates. Each answer refers to its request
+// (RefToMessageId), stays in its conversation and, for 2.0, its ExchangeId,
+// and swaps originalSender and finalRecipient. The steps, each refusal
+// answered with an EDM error response (SPEC.md §2.4):
+//
+//  1. the message is an evidence request whose ebMS properties agree with it
+//     (package exchange) and that has no fatal finding under the official
+//     business rules of its version (schematron.ForKind): else EDM:ERR:0003;
+//  2. ExplicitRequestGiven is true: else EDM:ERR:0003;
+//  3. the provider (finalRecipient, equal to the EvidenceProvider slot) is
+//     hosted here: else EDM:ERR:0006 — we read an unknown provider as a
+//     reference that cannot be resolved;
+//  4. it serves the EvidenceTypeClassification: else EDM:ERR:0004 (the
+//     object asked for does not exist here);
+//  5. every requested distribution (Format, ConformsTo) is served: else
+//     EDM:ERR:0007;
+//  6. the request's LevelOfAssurance reaches the provider's MinLoA: else
+//     EDM:ERR:0001 (the authentication does not suffice);
+//  7. a first request arrives within T1 of its ebMS Timestamp: else
+//     EDM:ERR:0005;
+//  8. the data service finds exactly one subject with evidence: none →
+//     EDM:ERR:0004; several → EDM:ERR:0004 with a detail that names no
+//     personal data; a failing data service → EDM:ERR:0008;
+//  9. first request (no PreviewLocation): without preview the evidence is
+//     answered at once; with a preview (the default) but
+//     PossibilityForPreview false → EDM:ERR:0002 with severity Error (the
+//     authorisation that only a preview can give is missing); otherwise a
+//     preview session is stored (random 128-bit token, the request, the
+//     matched evidence, deadlines) and the answer is EDM:ERR:0002 with
+//     severity PreviewRequired, PreviewLocation = PreviewBase + "/preview/" +
+//     token, a PreviewDescription in English, German and French and, in 1.x,
+//     PreviewMethod GET;
+//  10. second request (with PreviewLocation): the URL must name a session of
+//     this preview space, and the request must repeat the first one: same
+//     conversation, provider, evidence type, subject and version, for 2.0
+//     the same ExchangeId and an https ReturnLocation — else EDM:ERR:0003;
+//     past the deadlines → EDM:ERR:0005. The answer then waits for the
+//     user's decision: approved → the evidence response (1.x evidence
+//     objects, 2.0 one registry package per document with the document as
+//     MainEvidence; metadata IsAbout, IssuingAuthority, IsConformantTo,
+//     IssuingDate, Distribution with Format and Language, ValidityPeriod;
+//     each document an attachment referenced by cid:); refused →
+//     EDM:ERR:0002 with severity Error and the detail "the user did not
+//     approve the exchange of the evidence" (the user withheld the
+//     authorisation); someone else logged in → EDM:ERR:0001.
+//
+// Deadlines count from the first request's ebMS Timestamp: the user must
+// open the link within T1+T2 and decide within T3 of logging in, at the
+// latest T1+T2+T3 after the request. Run (Sweep) expires sessions past
+// their deadline and answers a waiting second request with EDM:ERR:0005.
+// All state is in the database (SQLite or PostgreSQL): a restarted
+// connector continues every exchange.
+//
+// # The preview space (Connector.Handler)
+//
+//   - The link is a capability: 128 random bits, never logged in full. An
+//     unknown token answers 404, a session that is finished (answered,
+//     decided, expired, or opened by the wrong person) 410; neither shows
+//     anything.
+//   - Seeing the evidence needs a fresh login through Config.Authenticator.
+//     The login state is random and bound to the browser by an HttpOnly,
+//     SameSite=Lax cookie (Secure over https) that also names the session;
+//     a callback without it is refused (CSRF, replay into another browser).
+//   - Only the subject sees the evidence: the eIDAS identifiers must have the
+//     same issuing country and local part; when the local parts differ
+//     but the identifiers were issued for different relying-party countries
+//     (countries that give each relying party its own identifier), family
+//     name, given name and date of birth decide (SamePerson). For a company
+//     the login must be on behalf of that company (SameCompany: eIDAS legal
+//     person identifier or VAT number). Anyone else gets the page "This
+//     evidence is not about you", sees nothing, the session ends, and the
+//     exchange is answered EDM:ERR:0001 (journalled). A login below the
+//     provider's MinLoA is refused without ending the session.
+//   - After the login a viewer cookie (random, stored hashed, path-scoped
+//     to the session) lets that browser see the page and the documents. PDF
+//     is embedded with <object> and a download link; structured content is
+//     an accessible table. Documents are served inline with nosniff and a
+//     sandboxing Content-Security-Policy.
+//   - Approve and Refuse are one POST form with a CSRF token. Afterwards the
+//     user is sent back: in 2.0 to the ReturnLocation of the second request;
+//     in 1.x to the returnurl query parameter of the first visit, only if
+//     it starts with one of Config.ReturnAllow — else a page says so and
+//     does not redirect (the decision counts). A decision taken before the
+//     second request arrives is recorded and answered when it arrives.
+//   - Every page carries Content-Security-Policy default-src 'self' (no
+//     script), frame-ancestors 'self', Referrer-Policy no-referrer,
+//     X-Content-Type-Options nosniff and Cache-Control no-store. Pages are
+//     server-rendered without JavaScript, in English, German and French
+//     (?lang= or Accept-Language, with a language switch).
+//
+// # Data at rest
+//
+// Sessions keep the requests and the evidence documents in plain in the
+// provider_ tables (acceptable for now, to be encrypted). The documents are
+// purged from a session as soon as it is answered, expired or opened by the
+// wrong person, and a queued answer (which carries the evidence) is deleted
+// once the access point has taken it; the requests stay for the record.
+//
+// # Not done
+//
+// The 2.0 AssociatedDocumentRequest (Annex, HumanReadableVersion,
+// Translation) is not produced: every document is a MainEvidence. Languages
+// are passed to the data service but not enforced (SPEC.md §2.3: a missing
+// language is no error). Deferred responses (ResponseAvailableDateTime) and
+// 1.x PreviewMethod POST are not offered. The journal is the small Audit
+// interface of this package.
+package provider

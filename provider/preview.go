@@ -1,0 +1,456 @@
+package provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/oots-go/oots/eid"
+)
+
+// Cookies of the preview space.
+const (
+	cookieLogin = "oots_preview_login" // login state + token, for the callback
+	cookieView  = "oots_preview_view"  // the viewer of one session
+)
+
+// Handler returns the preview space (SPEC.md §1.2 step 5), to be mounted at
+// "/" of the preview host (Config.PreviewBase):
+//
+//	GET  /preview/{token}              start page, or the evidence once logged in
+//	GET  /preview/{token}/login        starts the login (Config.Authenticator)
+//	GET  /preview/callback             end of the login
+//	POST /preview/{token}/decide       approve or refuse (CSRF token)
+//	GET  /preview/{token}/file/{n}     document n of the evidence
+//	GET  /preview.css                  the style sheet
+func (c *Connector) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /preview/callback", c.callback)
+	mux.HandleFunc("GET /preview/{token}", c.view)
+	mux.HandleFunc("GET /preview/{token}/login", c.login)
+	mux.HandleFunc("POST /preview/{token}/decide", c.decide)
+	mux.HandleFunc("GET /preview/{token}/file/{n}", c.file)
+	mux.HandleFunc("GET /preview.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Write([]byte(css))
+	})
+	return securityHeaders(mux)
+}
+
+// securityHeaders sets the headers every answer of the preview space
+// carries: no script, no framing by others, no referrer (the URL holds the
+// token), nothing cached.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hd := w.Header()
+		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; frame-ancestors 'self'; base-uri 'none'")
+		hd.Set("Referrer-Policy", "no-referrer")
+		hd.Set("X-Content-Type-Options", "nosniff")
+		hd.Set("X-Frame-Options", "SAMEORIGIN")
+		hd.Set("Cache-Control", "no-store")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// page is what the template renders.
+type page struct {
+	Lang    string
+	Key     string // which page
+	Status  int
+	Path    string // path for the language switch
+	Token   string
+	CSRF    string
+	Docs    []docView
+	Message string // extra message key
+	Choice  string // approved or refused
+	msgs    map[string]string
+}
+
+type docView struct {
+	N            int
+	Document     Document
+	Issuer, Href string
+	PDF          bool
+}
+
+// T returns the text of a key in the page's language.
+func (p *page) T(key string) string {
+	if s, ok := p.msgs[key]; ok {
+		return s
+	}
+	return messages["en"][key]
+}
+
+// Languages returns the language switch.
+func (p *page) Languages() []struct {
+	Code, Name, Href string
+	Current          bool
+} {
+	var out []struct {
+		Code, Name, Href string
+		Current          bool
+	}
+	for _, l := range languages {
+		out = append(out, struct {
+			Code, Name, Href string
+			Current          bool
+		}{l.Code, l.Name, p.Path + "?lang=" + l.Code, l.Code == p.Lang})
+	}
+	return out
+}
+
+func (c *Connector) render(w http.ResponseWriter, r *http.Request, p *page) {
+	p.Lang = language(r)
+	p.msgs = messages[p.Lang]
+	if p.Path == "" {
+		p.Path = r.URL.Path
+	}
+	if p.Status == 0 {
+		p.Status = http.StatusOK
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", p.Lang)
+	w.WriteHeader(p.Status)
+	if err := pageTemplate.Execute(w, p); err != nil {
+		c.log.Error("preview page", logErr, err)
+	}
+}
+
+func (c *Connector) simple(w http.ResponseWriter, r *http.Request, status int, key string) {
+	c.render(w, r, &page{Key: key, Status: status})
+}
+
+// secure reports whether cookies must be Secure: the request came over TLS
+// or the public base is https (behind a TLS-terminating proxy).
+func (c *Connector) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(c.cfg.PreviewBase, "https://")
+}
+
+func hash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// session of the request: the token must be well-formed and known, the
+// session not finished and not past its deadlines. It answers the browser
+// itself (404, 410) when not.
+func (c *Connector) usable(w http.ResponseWriter, r *http.Request) (*session, bool) {
+	token := r.PathValue("token")
+	if !validToken(token) {
+		c.simple(w, r, http.StatusNotFound, "unknown")
+		return nil, false
+	}
+	s, err := c.loadSession(r.Context(), c.db.SQL(), token)
+	if errors.Is(err, errNoSession) {
+		c.simple(w, r, http.StatusNotFound, "unknown")
+		return nil, false
+	}
+	if err != nil {
+		c.log.Error("preview session", logErr, err)
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return nil, false
+	}
+	now := c.cfg.Now()
+	if s.State != stateWaiting && s.State != stateOpen || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
+		c.simple(w, r, http.StatusGone, "gone")
+		return nil, false
+	}
+	return s, true
+}
+
+// viewer reports whether the browser is the one that logged in as the
+// subject of the session.
+func (c *Connector) viewer(r *http.Request, s *session) bool {
+	ck, err := r.Cookie(cookieView)
+	return err == nil && s.State == stateOpen && s.Viewer != "" && equal(hash(ck.Value), s.Viewer)
+}
+
+func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
+	s, ok := c.usable(w, r)
+	if !ok {
+		return
+	}
+	// EDM 1.x: the requester's return address comes with the first visit.
+	if ru := r.URL.Query().Get("returnurl"); ru != "" && s.ReturnURL == "" && !strings.HasPrefix(s.Version, "oots-edm:v2") {
+		from := s.State
+		s.ReturnURL, s.Updated = ru, c.cfg.Now()
+		if _, err := c.updateSession(r.Context(), c.db.SQL(), s, from); err != nil {
+			c.log.Error("preview session", logErr, err)
+		}
+	}
+	if !c.viewer(r, s) {
+		c.render(w, r, &page{Key: "start", Token: s.Token})
+		return
+	}
+	p := &page{Key: "preview", Token: s.Token, CSRF: s.CSRF}
+	auth := c.byID[s.Provider]
+	for i, d := range s.Documents {
+		issuer := ""
+		if d.IssuingAuthority != nil {
+			issuer = d.IssuingAuthority.Name
+		} else if auth != nil && len(auth.Agent.Name) > 0 {
+			issuer = auth.Agent.Name[0].Value
+		}
+		p.Docs = append(p.Docs, docView{N: i + 1, Document: d, Issuer: issuer,
+			Href: "/preview/" + s.Token + "/file/" + strconv.Itoa(i+1), PDF: d.Format == "application/pdf"})
+	}
+	c.render(w, r, p)
+}
+
+func (c *Connector) login(w http.ResponseWriter, r *http.Request) {
+	s, ok := c.usable(w, r)
+	if !ok {
+		return
+	}
+	state, err := c.token()
+	if err != nil {
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieLogin, Value: state + "." + s.Token, Path: "/preview", MaxAge: 900,
+		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	c.cfg.Authenticator.Begin(w, r, state, c.cfg.PreviewBase+"/preview/callback")
+}
+
+func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
+	subj, state, err := c.cfg.Authenticator.Finish(r)
+	if err != nil {
+		c.log.Info("preview login failed", logErr, err)
+		c.simple(w, r, http.StatusUnauthorized, "login")
+		return
+	}
+	ck, cerr := r.Cookie(cookieLogin)
+	var want, token string
+	if cerr == nil {
+		want, token, _ = strings.Cut(ck.Value, ".")
+	}
+	// The callback must come back to the browser that started the login.
+	if cerr != nil || state == "" || !equal(state, want) || !validToken(token) {
+		c.log.Info("preview login answer without its browser state")
+		c.simple(w, r, http.StatusBadRequest, "login")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieLogin, Value: "", Path: "/preview", MaxAge: -1, HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	r.SetPathValue("token", token)
+	s, ok := c.usable(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	now := c.cfg.Now()
+	auth := c.byID[s.Provider]
+	if auth != nil && auth.MinLoA != "" && !subj.LoA.AtLeast(auth.MinLoA) {
+		c.simple(w, r, http.StatusForbidden, "loa")
+		return
+	}
+	if !c.isSubject(s, subj.Person, subj.Company) {
+		from := s.State
+		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateWrongUser, nil, "", "", now
+		a, err := c.conclude(s, now)
+		if err == nil {
+			err = c.commit(ctx, s, from, a, AuditRecord{Event: EventWrongUser, ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider})
+		}
+		if err != nil {
+			c.log.Error("preview session", logErr, err)
+		}
+		c.simple(w, r, http.StatusForbidden, "notyou")
+		return
+	}
+	viewer, err1 := c.token()
+	csrf, err2 := c.token()
+	if err1 != nil || err2 != nil {
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return
+	}
+	from := s.State
+	s.State, s.Viewer, s.CSRF, s.Updated = stateOpen, hash(viewer), csrf, now
+	if d := now.Add(c.cfg.Timeouts.T3); d.Before(s.DecideBy) {
+		s.DecideBy = d
+	}
+	if err := c.commit(ctx, s, from, nil, AuditRecord{Event: EventLogin, ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider}); err != nil {
+		c.log.Error("preview session", logErr, err)
+		c.simple(w, r, http.StatusConflict, "gone")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieView, Value: viewer, Path: "/preview/" + s.Token, HttpOnly: true,
+		Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/preview/"+s.Token, http.StatusSeeOther)
+}
+
+// isSubject is the rule of the preview space: the logged-in person is the
+// natural person the request is about (SamePerson), or acts for the company
+// it is about (SameCompany with the company of the login).
+func (c *Connector) isSubject(s *session, person *eid.NaturalPerson, company *eid.LegalPerson) bool {
+	req, err := storedRequest(s.FirstRequest)
+	if err != nil {
+		return false
+	}
+	sub := SubjectOf(req)
+	switch {
+	case sub.Company != nil:
+		return company != nil && SameCompany(company, sub.Company)
+	case sub.Person != nil:
+		return SamePerson(person, sub.Person)
+	}
+	return false
+}
+
+// commit writes a session change and the answer it decides, in one
+// transaction, then journals and hands the answer over.
+func (c *Connector) commit(ctx context.Context, s *session, from string, a *answer, rec AuditRecord) error {
+	tx, err := c.db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	ok, err := c.updateSession(ctx, tx, s, from)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("provider: the preview session changed meanwhile")
+	}
+	if a != nil {
+		if err := c.queue(ctx, tx, a, s.Updated); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	c.journal(ctx, rec)
+	if a != nil {
+		c.journal(ctx, AuditRecord{Event: a.event, ConversationID: a.msg.ConversationID, MessageID: a.msg.RefToMessageID, Provider: s.Provider, Code: a.code})
+		if err := c.flush(ctx); err != nil {
+			c.log.Warn("answer queued, not yet accepted", logErr, err)
+		}
+	}
+	return nil
+}
+
+func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		c.simple(w, r, http.StatusBadRequest, "error")
+		return
+	}
+	s, ok := c.usable(w, r)
+	if !ok {
+		return
+	}
+	if !c.viewer(r, s) || !equal(r.PostFormValue("csrf"), s.CSRF) {
+		c.simple(w, r, http.StatusForbidden, "error")
+		return
+	}
+	now := c.cfg.Now()
+	from := s.State
+	rec := AuditRecord{ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider}
+	switch r.PostFormValue("decision") {
+	case "approve":
+		s.State, rec.Event = stateApproved, EventApproved
+	case "refuse":
+		s.State, rec.Event = stateRefused, EventRefused
+	default:
+		c.simple(w, r, http.StatusBadRequest, "error")
+		return
+	}
+	choice := s.State
+	s.Viewer, s.CSRF, s.Updated = "", "", now
+	a, err := c.conclude(s, now)
+	if err == nil {
+		err = c.commit(r.Context(), s, from, a, rec)
+	}
+	if err != nil {
+		c.log.Error("preview decision", logErr, err)
+		c.simple(w, r, http.StatusConflict, "gone")
+		return
+	}
+	// Back to the requester (SPEC.md §1.2 step 6).
+	p := &page{Key: "done", Choice: choice, Path: "/preview/" + s.Token}
+	switch {
+	case s.ReturnLocation != "":
+		if u, err := url.Parse(s.ReturnLocation); err == nil && u.Scheme == "https" {
+			http.Redirect(w, r, s.ReturnLocation, http.StatusSeeOther)
+			return
+		}
+		p.Message = "badreturn"
+	case s.ReturnURL != "" && !strings.HasPrefix(s.Version, "oots-edm:v2"):
+		if c.returnAllowed(s.ReturnURL) {
+			http.Redirect(w, r, s.ReturnURL, http.StatusSeeOther)
+			return
+		}
+		p.Message = "badreturn"
+		c.journal(r.Context(), AuditRecord{Event: EventBadReturn, ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider})
+	}
+	c.render(w, r, p)
+}
+
+// returnAllowed reports whether a 1.x return address starts with one of
+// Config.ReturnAllow, compared on the parsed URL (no user info, no
+// fragment tricks).
+func (c *Connector) returnAllowed(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.User != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return false
+	}
+	norm := u.Scheme + "://" + strings.ToLower(u.Host) + u.EscapedPath()
+	for _, p := range c.cfg.ReturnAllow {
+		if strings.HasPrefix(norm, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Connector) file(w http.ResponseWriter, r *http.Request) {
+	s, ok := c.usable(w, r)
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if !c.viewer(r, s) || err != nil || n < 1 || n > len(s.Documents) {
+		c.simple(w, r, http.StatusNotFound, "unknown")
+		return
+	}
+	d := s.Documents[n-1]
+	ext := ".bin"
+	if exts, _ := mime.ExtensionsByType(d.Format); len(exts) > 0 {
+		ext = exts[0]
+	}
+	if d.Format == "application/pdf" {
+		ext = ".pdf"
+	}
+	h := w.Header()
+	// A document is shown, never run: no script, no plugin but the
+	// viewer, embedded only by the preview page.
+	h.Set("Content-Security-Policy", "default-src 'none'; object-src 'self'; frame-ancestors 'self'; sandbox")
+	h.Set("Content-Type", d.Format)
+	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": "evidence-" + strconv.Itoa(n) + ext}))
+	h.Set("Content-Length", strconv.Itoa(len(d.Content)))
+	w.Write(d.Content)
+}
+
+// The style sheet: readable type, contrast above 4.5:1, a visible focus.
+const css = `body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fff;margin:0;line-height:1.5}
+header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}
+header{border-bottom:1px solid #595959}
+a{color:#0b4f9c}
+a:focus,button:focus,object:focus{outline:3px solid #b35900;outline-offset:2px}
+.skip{position:absolute;left:-10000px}.skip:focus{position:static}
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #595959;padding:.3rem .6rem;text-align:left}
+button{font-size:1rem;padding:.5rem 1rem;margin:.3rem;border:2px solid #1a1a1a;background:#f2f2f2;color:#1a1a1a;cursor:pointer}
+button.approve{background:#0b5c2e;color:#fff}button.refuse{background:#8a1c1c;color:#fff}
+object{width:100%;height:40rem;border:1px solid #595959}
+.notice{border-left:4px solid #8a1c1c;padding:.5rem 1rem;background:#fdf2f2}
+nav ul{list-style:none;padding:0;display:flex;gap:1rem}
+`

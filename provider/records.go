@@ -1,0 +1,201 @@
+package provider
+
+import (
+	"context"
+	"strings"
+	"unicode"
+
+	"github.com/oots-go/oots/eid"
+)
+
+// Records is an in-memory DataService: a register of people and companies
+// with their evidence documents, for the demo and for tests.
+//
+// Matching rules:
+//   - a person: when the request carries an eIDAS identifier and the record
+//     has one issued by the same country, the local parts must be equal
+//     (the identifiers' relying-party parts are ignored); otherwise (no
+//     identifier, or one issued by another country) family name, given
+//     name and date of birth must be equal, compared without case and
+//     diacritics;
+//   - a company: the eIDAS legal person identifier (issuing country and
+//     local part), or the VAT registration number.
+//
+// Every matching record with documents of the requested type is returned;
+// the connector refuses an answer that designates more than one subject.
+type Records struct {
+	People    []PersonRecord
+	Companies []CompanyRecord
+}
+
+var _ DataService = (*Records)(nil)
+
+// PersonRecord is a natural person of the register. Evidence maps an
+// evidence type classification URI to the person's documents of that type.
+type PersonRecord struct {
+	Key      string
+	Person   eid.NaturalPerson
+	Evidence map[string][]Document
+}
+
+// CompanyRecord is a company of the register. Representatives are the
+// eIDAS identifiers of the people who act for it.
+type CompanyRecord struct {
+	Key             string
+	Company         eid.LegalPerson
+	Representatives []string
+	Evidence        map[string][]Document
+}
+
+// Find returns the records matching q with their documents of the requested
+// evidence type and formats.
+func (rs *Records) Find(_ context.Context, q Query) (*Result, error) {
+	res := &Result{}
+	add := func(key string, ev map[string][]Document) {
+		var docs []Document
+		for _, d := range ev[q.EvidenceType] {
+			if formatWanted(q.Formats, d) {
+				docs = append(docs, d)
+			}
+		}
+		if len(docs) > 0 {
+			res.Matches = append(res.Matches, Match{Subject: key, Documents: docs})
+		}
+	}
+	switch s := q.Subject; {
+	case s.Company != nil:
+		for _, c := range rs.Companies {
+			if SameCompany(&c.Company, s.Company) {
+				add(c.Key, c.Evidence)
+			}
+		}
+	case s.Person != nil:
+		for _, p := range rs.People {
+			if recordMatches(&p.Person, s.Person) {
+				add(p.Key, p.Evidence)
+			}
+		}
+	}
+	return res, nil
+}
+
+func formatWanted(fs []Format, d Document) bool {
+	if len(fs) == 0 {
+		return true
+	}
+	for _, f := range fs {
+		if strings.EqualFold(f.Format, d.Format) && (f.ConformsTo == "" || f.ConformsTo == d.ConformsTo) {
+			return true
+		}
+	}
+	return false
+}
+
+// recordMatches is the register's rule: identifier when comparable, else
+// names and date of birth.
+func recordMatches(rec, q *eid.NaturalPerson) bool {
+	rc, rl, rok := eid.LocalID(rec.Identifier)
+	qc, ql, qok := eid.LocalID(q.Identifier)
+	if rok && qok && rc == qc {
+		return rl == ql
+	}
+	return sameNameAndBirth(rec, q)
+}
+
+func sameNameAndBirth(a, b *eid.NaturalPerson) bool {
+	return a.DateOfBirth != "" && a.DateOfBirth == b.DateOfBirth &&
+		Fold(a.FamilyName) == Fold(b.FamilyName) && Fold(a.GivenName) == Fold(b.GivenName)
+}
+
+// SamePerson is the preview space's rule for "the authenticated person is
+// the subject of the request": the eIDAS identifiers of both must have the
+// same issuing country and local part; when the local parts differ but the
+// identifiers were issued for different relying-party countries (countries
+// that give each relying party its own identifier), family name, given name
+// and date of birth decide. A request without an identifier is matched on
+// names and date of birth.
+func SamePerson(authenticated, subject *eid.NaturalPerson) bool {
+	if authenticated == nil || subject == nil {
+		return false
+	}
+	if subject.Identifier == "" {
+		return sameNameAndBirth(authenticated, subject)
+	}
+	ac, al, aok := eid.LocalID(authenticated.Identifier)
+	sc, sl, sok := eid.LocalID(subject.Identifier)
+	if !aok || !sok || ac != sc {
+		return false
+	}
+	if al == sl {
+		return true
+	}
+	arp := strings.SplitN(authenticated.Identifier, "/", 3)[1]
+	srp := strings.SplitN(subject.Identifier, "/", 3)[1]
+	return arp != srp && sameNameAndBirth(authenticated, subject)
+}
+
+// SameCompany reports whether two legal persons are the same company: equal
+// eIDAS legal person identifiers (issuing country and local part) or equal
+// VAT registration numbers.
+func SameCompany(a, b *eid.LegalPerson) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	ac, al, aok := eid.LocalID(a.Identifier)
+	bc, bl, bok := eid.LocalID(b.Identifier)
+	if aok && bok && ac == bc && al == bl {
+		return true
+	}
+	return a.VATRegistration != "" && normID(a.VATRegistration) == normID(b.VATRegistration)
+}
+
+func normID(s string) string {
+	return strings.ToUpper(strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '-' || r == '.' {
+			return -1
+		}
+		return r
+	}, s))
+}
+
+// Fold returns s in lower case without diacritics and with runs of spaces
+// and hyphens as one space, for comparing names ("Müller" = "MULLER",
+// "Jean-Luc" = "jean luc"). Letters that are not a base letter with a
+// diacritic are kept as they are, in lower case.
+func Fold(s string) string {
+	var b strings.Builder
+	space := false
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		if unicode.IsSpace(r) || r == '-' {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		if f, ok := foldTable[r]; ok {
+			b.WriteString(f)
+			continue
+		}
+		if unicode.Is(unicode.Mn, r) {
+			continue // a combining mark: the base letter was written
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var foldTable = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'đ': "d", 'ł': "l", 'þ': "th", 'ð': "d"}
+	for base, letters := range map[string]string{
+		"a": "àáâãäåāăą", "c": "çćĉċč", "e": "èéêëēĕėęě", "g": "ĝğġģ", "h": "ĥ",
+		"i": "ìíîïĩīĭįı", "j": "ĵ", "k": "ķ", "l": "ĺļľ", "n": "ñńņňŉ", "o": "òóôõöōŏő",
+		"r": "ŕŗř", "s": "śŝşšș", "t": "ţťț", "u": "ùúûüũūŭůűų", "w": "ŵ", "y": "ýÿŷ", "z": "źżž",
+	} {
+		for _, r := range letters {
+			m[r] = base
+		}
+	}
+	return m
+}()
