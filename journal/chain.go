@@ -108,7 +108,10 @@ func scanEntry(rows *sql.Rows) (*Entry, error) {
 
 // Verify walks the chain from entry 1 to the head and returns the number of
 // entries that hold. At the first entry whose sequence number, link or hash
-// does not hold it returns a *TamperError naming that entry.
+// does not hold it returns a *TamperError naming that entry. The head row
+// bounds the walk: entries after the last one missing are reported, and a
+// row added beyond the head makes the next Append fail (its sequence number
+// is taken) rather than fork the chain.
 func (j *Journal) Verify(ctx context.Context) (int, error) {
 	headSeq, headHash, err := j.Head(ctx)
 	if err != nil {

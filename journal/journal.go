@@ -2,8 +2,9 @@
 // every evidence exchange a node takes part in — who asked what of whom,
 // when, and the outcome — kept so that the exchanges of the 7-step journey
 // (OOTS specification §1.2: request, preview, response or error, timeout)
-// can be accounted for afterwards, as the OOTS Implementing Regulation
-// (EU) 2022/1463 asks of the parties that exchange evidence.
+// can be accounted for afterwards: the exchange logging that the OOTS
+// Technical Design Document (§4.8, logging and non-repudiation) expects of
+// the parties that exchange evidence.
 //
 // # Append-only and hash-chained
 //
