@@ -1,0 +1,31 @@
+// Package portal is a demo procedure portal: the web site of a competent
+// authority of one Member State where a citizen, or the representative of a
+// company, completes an administrative procedure with evidence fetched from
+// another Member State through the Once-Only Technical System.
+//
+// It walks the user through the journey of SPEC.md §1.2 on top of the
+// requester connector (requester.Service): log in with an eID (step 1,
+// through an eid.Authenticator), choose the procedure and the country of the
+// evidence, then for each requirement of the procedure choose the evidence
+// type, answer the questions of the Data Service Directory, choose the
+// evidence provider and give the explicit request (step 2), wait for the
+// exchange (step 3), follow the link to the provider's preview space and
+// come back (steps 4–6, the return page /journeys/{id}/return), and finally
+// see the evidence and submit the procedure (step 7), which is stored with a
+// reference number.
+//
+// The pages are server-rendered HTML without JavaScript, meant to meet
+// WCAG 2.1 AA, in English and in the language of the portal's country
+// (chosen by ?lang=, a cookie or Accept-Language, with a switch on every
+// page). Sessions, the ownership of journeys and the submitted procedures
+// live in the node's database (package store, component "portal"), so that
+// they survive a restart. Every form that changes state is a POST with a
+// CSRF token, followed by a redirect (POST-redirect-GET); a journey, its
+// evidence files and its submission are shown only to the user who started
+// it.
+//
+// What it is not: a real procedure. It has no forms of its own beyond the
+// evidence (no application data, no payment), no case handling behind the
+// submission, and no administration pages; submissions are kept, not
+// processed. It demonstrates how a portal uses the connector.
+package portal

@@ -1,0 +1,790 @@
+package portal
+
+import (
+	"crypto/subtle"
+	"encoding/base32"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/oots-go/oots/requester"
+)
+
+// Log attribute keys.
+const (
+	logJourney     = "journey"
+	logRequirement = "requirement"
+	logErr         = "err"
+)
+
+// timeLayout is how times are shown (in UTC, which every reader can place).
+const timeLayout = "2006-01-02 15:04 UTC"
+
+// ---- home and start ----
+
+type homeData struct {
+	Procedures []option
+	Countries  []option
+	Journeys   []journeyLink
+}
+
+type option struct {
+	ID, Value, Label, Description string
+	Checked                       bool
+	Company                       bool
+}
+
+type journeyLink struct {
+	URL, Title, Country, Created string
+}
+
+func (p *Portal) home(rq *request) error {
+	return p.renderHome(rq, http.StatusOK, "")
+}
+
+func (p *Portal) renderHome(rq *request, status int, errMsg string) error {
+	d := homeData{}
+	selP, selC := rq.r.FormValue("procedure"), rq.r.FormValue("country")
+	if selP == "" && rq.sess != nil {
+		selP, selC = rq.sess.PendingProcedure, rq.sess.PendingCountry
+	}
+	for _, pr := range p.cfg.Procedures {
+		d.Procedures = append(d.Procedures, option{Value: pr.Code, Label: pr.Title(rq.lang), Checked: pr.Code == selP, Company: pr.Company})
+	}
+	for _, c := range p.cfg.Countries {
+		d.Countries = append(d.Countries, option{Value: c, Label: countryName(rq.lang, c), Checked: c == selC})
+	}
+	if owner := rq.sess.owner(); owner != "" {
+		js, err := p.sessions.journeys(rq.r.Context(), owner, 20)
+		if err != nil {
+			return err
+		}
+		for _, j := range js {
+			d.Journeys = append(d.Journeys, journeyLink{
+				URL: "/journeys/" + url.PathEscape(j.ID), Title: p.procedureTitle(rq.lang, j.Procedure),
+				Country: countryName(rq.lang, j.Country), Created: j.Created.UTC().Format(timeLayout),
+			})
+		}
+	}
+	p.render(rq, status, "home", rq.t("homeTitle"), d, errMsg, false)
+	return nil
+}
+
+func (p *Portal) procedureTitle(lang, code string) string {
+	if pr, ok := p.procedures[code]; ok {
+		return pr.Title(lang)
+	}
+	return code
+}
+
+func (p *Portal) offersCountry(c string) bool {
+	for _, x := range p.cfg.Countries {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// start begins a journey for the chosen procedure and country, logging the
+// user in first when needed.
+func (p *Portal) start(rq *request) error {
+	proc, country := rq.r.PostForm.Get("procedure"), rq.r.PostForm.Get("country")
+	if _, ok := p.procedures[proc]; !ok {
+		return p.renderHome(rq, http.StatusUnprocessableEntity, rq.t("errProcedure"))
+	}
+	if !p.offersCountry(country) {
+		return p.renderHome(rq, http.StatusUnprocessableEntity, rq.t("errCountry"))
+	}
+	if rq.sess.owner() == "" {
+		rq.sess.PendingProcedure, rq.sess.PendingCountry, rq.sess.ReturnTo = proc, country, ""
+		return p.beginLogin(rq)
+	}
+	return p.startJourney(rq, proc, country)
+}
+
+// startJourney asks the connector for a new journey (SPEC.md §1.2 step 2)
+// and shows it.
+func (p *Portal) startJourney(rq *request, proc, country string) error {
+	pr := p.procedures[proc]
+	subj := rq.sess.Subject
+	if pr.Company && subj.Company == nil {
+		return &userError{status: http.StatusForbidden, key: "errCompany", login: true}
+	}
+	j, err := p.cfg.Service.Start(rq.r.Context(), requester.StartRequest{
+		Procedure: proc, Country: country, Subject: *subj,
+		ReturnURL: p.cfg.BaseURL + "/return",
+		Languages: []string{rq.lang},
+	})
+	if err != nil {
+		p.log.Error("portal: starting journey failed", "procedure", proc, "country", country, logErr, err)
+		return &userError{status: http.StatusBadGateway, key: "errStart"}
+	}
+	if err := p.sessions.addJourney(rq.r.Context(), journeyRecord{
+		ID: j.ID, Owner: rq.sess.owner(), Procedure: proc, Country: country, Created: p.now(),
+	}); err != nil {
+		return err
+	}
+	p.log.Info("portal: journey started", logJourney, j.ID, "procedure", proc, "country", country)
+	return rq.redirect("/journeys/" + url.PathEscape(j.ID))
+}
+
+// ---- login (SPEC.md §1.2 step 1) ----
+
+func (p *Portal) login(rq *request) error {
+	rq.sess.PendingProcedure, rq.sess.PendingCountry = "", ""
+	rq.sess.ReturnTo = localPath(rq.r.PostForm.Get("return"))
+	return p.beginLogin(rq)
+}
+
+// localPath returns s when it is a path of the portal, else "".
+func localPath(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.ContainsAny(s, "\\\r\n") {
+		return ""
+	}
+	return s
+}
+
+// beginLogin binds a new random state to the session and hands the browser
+// to the Authenticator.
+func (p *Portal) beginLogin(rq *request) error {
+	state, err := randomToken(p.rand, 24)
+	if err != nil {
+		return err
+	}
+	rq.sess.LoginState = state
+	if err := p.sessions.save(rq.r.Context(), rq.sess); err != nil {
+		return err
+	}
+	p.cfg.Authenticator.Begin(rq.w, rq.r, state, p.cfg.BaseURL+"/login/callback")
+	return nil
+}
+
+// callback ends a login: the state must be the one bound to this
+// browser's session. The session is replaced by a new one (new token, new
+// CSRF token), so that a token known before the login is worth nothing
+// after it.
+func (p *Portal) callback(rq *request) error {
+	ctx := rq.r.Context()
+	if rq.sess.LoginState == "" {
+		return &userError{status: http.StatusBadRequest, key: "errLoginState", login: true}
+	}
+	subj, state, err := p.cfg.Authenticator.Finish(rq.r)
+	if err != nil {
+		p.log.Warn("portal: login failed", logErr, err)
+		return &userError{status: http.StatusUnauthorized, key: "errLogin", login: true}
+	}
+	if subtle.ConstantTimeCompare([]byte(state), []byte(rq.sess.LoginState)) != 1 {
+		p.log.Warn("portal: login state does not match the session")
+		return &userError{status: http.StatusBadRequest, key: "errLoginState", login: true}
+	}
+	if subj == nil || subj.Person == nil || subj.Person.Identifier == "" {
+		p.log.Warn("portal: login without a natural person")
+		return &userError{status: http.StatusUnauthorized, key: "errLogin", login: true}
+	}
+	old := rq.sess
+	if err := p.sessions.remove(ctx, old); err != nil {
+		return err
+	}
+	sess, err := p.startSession(rq.w, rq.r)
+	if err != nil {
+		return err
+	}
+	sess.Subject = subj
+	if err := p.sessions.save(ctx, sess); err != nil {
+		return err
+	}
+	rq.sess = sess
+	p.log.Info("portal: user logged in", "issuer", subj.Issuer, "loa", string(subj.LoA), "company", subj.Company != nil)
+	if old.PendingProcedure != "" {
+		return p.startJourney(rq, old.PendingProcedure, old.PendingCountry)
+	}
+	if old.ReturnTo != "" {
+		return rq.redirect(old.ReturnTo)
+	}
+	return rq.redirect("/")
+}
+
+func (p *Portal) logout(rq *request) error {
+	if err := p.sessions.remove(rq.r.Context(), rq.sess); err != nil {
+		return err
+	}
+	http.SetCookie(rq.w, &http.Cookie{Name: p.cookieName(), Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.secure || rq.r.TLS != nil})
+	return rq.redirect("/")
+}
+
+// ---- the journey ----
+
+// ownJourney returns the journey of the path if the session's user started
+// it; errNotFound otherwise (another user's journey is not told apart from
+// one that does not exist). A user who is not logged in is asked to.
+func (p *Portal) ownJourney(rq *request) (*requester.Journey, error) {
+	id := rq.r.PathValue("id")
+	owner := rq.sess.owner()
+	if owner == "" {
+		return nil, &userError{status: http.StatusUnauthorized, key: "errLoginNeeded", login: true}
+	}
+	stored, err := p.sessions.journeyOwner(rq.r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	if stored == "" || subtle.ConstantTimeCompare([]byte(stored), []byte(owner)) != 1 {
+		return nil, errNotFound
+	}
+	j, err := p.cfg.Service.Get(rq.r.Context(), id)
+	if err != nil {
+		p.log.Error("portal: reading journey failed", logJourney, id, logErr, err)
+		return nil, &userError{status: http.StatusBadGateway, key: "errService"}
+	}
+	return j, nil
+}
+
+type journeyData struct {
+	ID             string
+	ProcedureTitle string
+	CountryName    string
+	State          string
+	Deadline       string
+	Returned       bool
+	Waiting        bool
+	SelfURL        string
+	ChooseURL      string
+	RequestURL     string
+	SkipURL        string
+	SubmitURL      string
+	Ready          bool
+	Reference      string
+	ReferenceURL   string
+	Requirements   []requirementView
+}
+
+type requirementView struct {
+	Index         int
+	ID            string
+	Name          string
+	Step          string
+	StepLabel     string
+	Error         string
+	EvidenceTypes []option
+	Questions     []questionView
+	Providers     []option
+	Consent       string
+	ConsentID     string
+	EvidenceTitle string
+	ProviderName  string
+	PreviewURL    string
+	Evidence      []evidenceView
+	FailureReason string
+	FailureCode   string
+	FailureDetail string
+	Skipped       bool
+}
+
+type questionView struct {
+	ID, Name, Label string
+	Values          []option
+}
+
+type evidenceView struct {
+	Title, Format, Issuer, Date, URL string
+}
+
+// back is the ReturnURL given to the connector, which appends the query
+// parameters journey and requirement: it sends the browser on to the
+// journey's return page.
+func (p *Portal) back(rq *request) error {
+	id := rq.r.URL.Query().Get("journey")
+	if id == "" || len(id) > 200 {
+		return errNotFound
+	}
+	path := "/journeys/" + url.PathEscape(id) + "/return"
+	if i, err := strconv.Atoi(rq.r.URL.Query().Get("requirement")); err == nil && i >= 0 {
+		path += "#req-" + strconv.Itoa(i)
+	}
+	http.Redirect(rq.w, rq.r, path, http.StatusSeeOther)
+	return nil
+}
+
+func (p *Portal) journey(rq *request) error { return p.showJourney(rq, false, "", "") }
+
+// journeyReturn is where the provider's preview space sends the user back
+// (SPEC.md §1.2 step 6): the journey, refreshed until the evidence arrives.
+func (p *Portal) journeyReturn(rq *request) error { return p.showJourney(rq, true, "", "") }
+
+// showJourney renders the journey; errReq and errMsg put a message on one
+// requirement's form.
+func (p *Portal) showJourney(rq *request, returned bool, errReq, errMsg string) error {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return err
+	}
+	d, err := p.journeyView(rq, j)
+	if err != nil {
+		return err
+	}
+	d.Returned = returned
+	status := http.StatusOK
+	for i := range d.Requirements {
+		if d.Requirements[i].ID == errReq {
+			d.Requirements[i].Error = errMsg
+			status = http.StatusUnprocessableEntity
+		}
+	}
+	if errReq != "" && status == http.StatusOK {
+		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
+	}
+	p.render(rq, status, "journey", d.ProcedureTitle, d, "", d.Waiting)
+	return nil
+}
+
+func (p *Portal) journeyView(rq *request, j *requester.Journey) (*journeyData, error) {
+	ctx := rq.r.Context()
+	base := "/journeys/" + url.PathEscape(j.ID)
+	d := &journeyData{
+		ID: j.ID, ProcedureTitle: p.procedureTitle(rq.lang, j.Procedure), CountryName: countryName(rq.lang, j.Country),
+		State: rq.t("state_" + j.State), SelfURL: rq.r.URL.Path,
+		ChooseURL: base + "/choose", RequestURL: base + "/request", SkipURL: base + "/skip", SubmitURL: base + "/submit",
+	}
+	if !j.Deadline.IsZero() {
+		d.Deadline = j.Deadline.UTC().Format(timeLayout)
+	}
+	skipped, err := p.sessions.skipped(ctx, j.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.Ready = len(j.Requirements) > 0
+	for i, r := range j.Requirements {
+		v := p.requirementView(rq, j, i, r, base)
+		v.Skipped = skipped[r.ID] && r.Step == requester.StepFailed
+		if r.Step == requester.StepWaiting {
+			d.Waiting = true
+		}
+		if r.Step != requester.StepDone && !v.Skipped {
+			d.Ready = false
+		}
+		d.Requirements = append(d.Requirements, v)
+	}
+	sub, _, err := p.sessions.submission(ctx, "journey_id", j.ID)
+	if err != nil {
+		return nil, err
+	}
+	if sub != nil {
+		d.Reference, d.ReferenceURL = sub.Reference, "/submissions/"+url.PathEscape(sub.Reference)
+	}
+	return d, nil
+}
+
+func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *requester.Requirement, base string) requirementView {
+	v := requirementView{Index: i, ID: r.ID, Name: r.Name, Step: r.Step, StepLabel: rq.t("step_" + r.Step)}
+	if v.Name == "" {
+		v.Name = r.ID
+	}
+	for k, et := range r.EvidenceTypes {
+		v.EvidenceTypes = append(v.EvidenceTypes, option{ID: fmt.Sprintf("r%d-et%d", i, k), Value: et.Classification,
+			Label: et.Title, Description: et.Description, Checked: et.Classification == r.ChosenEvidenceType})
+		if et.Classification == r.ChosenEvidenceType {
+			v.EvidenceTitle = et.Title
+		}
+	}
+	if v.EvidenceTitle == "" && len(r.EvidenceTypes) == 1 {
+		v.EvidenceTitle = r.EvidenceTypes[0].Title
+	}
+	for k, q := range r.Questions {
+		qv := questionView{ID: fmt.Sprintf("r%d-q%d", i, k), Name: fmt.Sprintf("q%d", k), Label: q.Description}
+		if qv.Label == "" {
+			qv.Label = q.ID
+		}
+		for _, val := range q.Values {
+			qv.Values = append(qv.Values, option{Value: val, Label: val})
+		}
+		v.Questions = append(v.Questions, qv)
+	}
+	for k, pv := range r.Providers {
+		label := pv.Name
+		if label == "" {
+			label = pv.ID
+		}
+		v.Providers = append(v.Providers, option{ID: fmt.Sprintf("r%d-p%d", i, k), Value: pv.ID, Label: label,
+			Description: strings.Join(pv.Formats, ", "), Checked: pv.ID == r.ChosenProvider})
+		if pv.ID == r.ChosenProvider {
+			v.ProviderName = label
+		}
+	}
+	if v.ProviderName == "" {
+		v.ProviderName = r.ChosenProvider
+		if v.ProviderName == "" && len(r.Providers) == 1 {
+			v.ProviderName = v.Providers[0].Label
+		}
+	}
+	if v.EvidenceTitle == "" {
+		v.EvidenceTitle = v.Name
+	}
+	v.ConsentID = fmt.Sprintf("r%d-consent", i)
+	v.Consent = rq.t("consent", v.EvidenceTitle, v.ProviderName, countryName(rq.lang, j.Country))
+	if x := r.Exchange; x != nil {
+		if r.Step == requester.StepPreview && isWebURL(x.PreviewURL) {
+			v.PreviewURL = x.PreviewURL
+		}
+		for _, e := range x.Evidence {
+			v.Evidence = append(v.Evidence, evidenceView{Title: e.Title, Format: e.Format, Issuer: e.Issuer, Date: e.IssuingDate,
+				URL: base + "/evidence/" + url.PathEscape(e.ID)})
+		}
+		if f := x.Error; f != nil {
+			v.FailureCode, v.FailureDetail = f.Code, f.Message
+			if f.Detail != "" {
+				v.FailureDetail = strings.TrimSpace(f.Message + " " + f.Detail)
+			}
+		}
+	}
+	if r.Step == requester.StepFailed {
+		v.FailureReason = rq.t(failureKey(v.FailureCode))
+	}
+	return v
+}
+
+// failureKey is the catalogue key of the plain-words reason of an EDM
+// error code (SPEC.md §2.4, edm.LookupError).
+func failureKey(code string) string {
+	switch code {
+	case "EDM:ERR:0001":
+		return "fail0001"
+	case "EDM:ERR:0002":
+		return "fail0002"
+	case "EDM:ERR:0003":
+		return "fail0003"
+	case "EDM:ERR:0004":
+		return "fail0004"
+	case "EDM:ERR:0005":
+		return "fail0005"
+	case "EDM:ERR:0006", "EDM:ERR:0007", "EDM:ERR:0008":
+		return "failProvider"
+	}
+	if strings.Contains(strings.ToLower(code), "timeout") {
+		return "fail0005"
+	}
+	return "failOther"
+}
+
+// isWebURL reports whether s is an absolute http(s) URL, the only kind of
+// preview link the portal shows.
+func isWebURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
+// findRequirement returns the requirement of the form's "requirement" field.
+func findRequirement(j *requester.Journey, id string) *requester.Requirement {
+	for _, r := range j.Requirements {
+		if r.ID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// choose records the user's choice for the requirement's current step:
+// evidence type, answers to the DSD's questions, or provider.
+func (p *Portal) choose(rq *request) error {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return err
+	}
+	rid := rq.r.PostForm.Get("requirement")
+	r := findRequirement(j, rid)
+	if r == nil {
+		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
+	}
+	var c requester.Choice
+	switch r.Step {
+	case requester.StepChooseEvidenceType:
+		v := rq.r.PostForm.Get("evidenceType")
+		ok := false
+		for _, et := range r.EvidenceTypes {
+			ok = ok || et.Classification == v
+		}
+		if !ok {
+			return p.showJourney(rq, false, rid, rq.t("errEvidenceType"))
+		}
+		c.EvidenceType = v
+	case requester.StepAnswerQuestions:
+		c.Answers = map[string]string{}
+		for k, q := range r.Questions {
+			v := strings.TrimSpace(rq.r.PostForm.Get("q" + strconv.Itoa(k)))
+			if v == "" || len(v) > 500 {
+				return p.showJourney(rq, false, rid, rq.t("errAnswer", q.Description))
+			}
+			if len(q.Values) > 0 {
+				ok := false
+				for _, s := range q.Values {
+					ok = ok || s == v
+				}
+				if !ok {
+					return p.showJourney(rq, false, rid, rq.t("errAnswer", q.Description))
+				}
+			}
+			c.Answers[q.ID] = v
+		}
+	case requester.StepChooseProvider:
+		v := rq.r.PostForm.Get("provider")
+		ok := false
+		for _, pv := range r.Providers {
+			ok = ok || pv.ID == v
+		}
+		if !ok {
+			return p.showJourney(rq, false, rid, rq.t("errProvider"))
+		}
+		c.Provider = v
+	default:
+		// The step moved on (another tab, a reload): show where it is.
+		return rq.redirect(p.anchor(j, r))
+	}
+	if _, err := p.cfg.Service.Choose(rq.r.Context(), j.ID, rid, c); err != nil {
+		p.log.Error("portal: choice refused", logJourney, j.ID, logRequirement, rid, logErr, err)
+		return p.showJourney(rq, false, rid, rq.t("errChoice"))
+	}
+	return rq.redirect(p.anchor(j, r))
+}
+
+func (p *Portal) anchor(j *requester.Journey, r *requester.Requirement) string {
+	for i, x := range j.Requirements {
+		if x == r {
+			return "/journeys/" + url.PathEscape(j.ID) + "#req-" + strconv.Itoa(i)
+		}
+	}
+	return "/journeys/" + url.PathEscape(j.ID)
+}
+
+// request sends the evidence request after the user's explicit request
+// (SPEC.md §1.2 step 2, ExplicitRequestGiven): without the ticked box
+// nothing is sent. A failed requirement can be requested again.
+func (p *Portal) request(rq *request) error {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return err
+	}
+	rid := rq.r.PostForm.Get("requirement")
+	r := findRequirement(j, rid)
+	if r == nil {
+		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
+	}
+	if r.Step != requester.StepExplicitRequest && r.Step != requester.StepFailed {
+		return rq.redirect(p.anchor(j, r))
+	}
+	if rq.r.PostForm.Get("explicit") != "yes" {
+		return p.showJourney(rq, false, rid, rq.t("errConsent"))
+	}
+	preview := true
+	if _, err := p.cfg.Service.Request(rq.r.Context(), j.ID, rid, requester.ExplicitRequest{Given: true, Preview: &preview}); err != nil {
+		p.log.Error("portal: evidence request refused", logJourney, j.ID, logRequirement, rid, logErr, err)
+		return p.showJourney(rq, false, rid, rq.t("errRequest"))
+	}
+	p.log.Info("portal: evidence requested", logJourney, j.ID, logRequirement, rid)
+	return rq.redirect(p.anchor(j, r))
+}
+
+// skip records that the user goes on without a failed requirement.
+func (p *Portal) skip(rq *request) error {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return err
+	}
+	rid := rq.r.PostForm.Get("requirement")
+	r := findRequirement(j, rid)
+	if r == nil {
+		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
+	}
+	if r.Step != requester.StepFailed {
+		return rq.redirect(p.anchor(j, r))
+	}
+	if err := p.sessions.skip(rq.r.Context(), j.ID, rid); err != nil {
+		return err
+	}
+	return rq.redirect(p.anchor(j, r))
+}
+
+// inlineTypes are the evidence formats a browser shows safely; any other
+// file is downloaded.
+var inlineTypes = map[string]bool{"application/pdf": true, "image/png": true, "image/jpeg": true, "text/plain": true}
+
+// evidence serves an evidence file of the user's journey.
+func (p *Portal) evidence(rq *request) error {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return err
+	}
+	eid := rq.r.PathValue("eid")
+	var meta *requester.Evidence
+	for _, r := range j.Requirements {
+		if r.Exchange == nil {
+			continue
+		}
+		for k := range r.Exchange.Evidence {
+			if r.Exchange.Evidence[k].ID == eid {
+				meta = &r.Exchange.Evidence[k]
+			}
+		}
+	}
+	if meta == nil {
+		return errNotFound
+	}
+	f, err := p.cfg.Service.Evidence(rq.r.Context(), j.ID, eid)
+	if err != nil {
+		p.log.Error("portal: reading evidence failed", logJourney, j.ID, "evidence", eid, logErr, err)
+		return &userError{status: http.StatusBadGateway, key: "errService"}
+	}
+	ctype := "application/octet-stream"
+	if mt, params, err := mime.ParseMediaType(f.MimeType); err == nil {
+		ctype = mime.FormatMediaType(mt, params)
+	}
+	mt, _, _ := mime.ParseMediaType(ctype)
+	name := f.Name
+	if name == "" {
+		name = "evidence"
+	}
+	disposition := "attachment"
+	if inlineTypes[mt] {
+		disposition = "inline"
+	}
+	h := rq.w.Header()
+	h.Set("Content-Type", ctype)
+	if cd := mime.FormatMediaType(disposition, map[string]string{"filename": name}); cd != "" {
+		h.Set("Content-Disposition", cd)
+	} else {
+		h.Set("Content-Disposition", disposition)
+	}
+	h.Set("Content-Length", strconv.Itoa(len(f.Data)))
+	h.Set("Cache-Control", "private, no-store")
+	if mt != "application/pdf" {
+		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'")
+	}
+	rq.w.WriteHeader(http.StatusOK)
+	_, err = rq.w.Write(f.Data)
+	if err != nil {
+		p.log.Warn("portal: sending evidence", logJourney, j.ID, logErr, err)
+	}
+	return nil
+}
+
+// ---- submission (SPEC.md §1.2 step 7) ----
+
+type summaryData struct {
+	Journey    *journeyData
+	Applicant  string
+	BirthDate  string
+	Company    string
+	SubmitURL  string
+	Submission *Submission
+}
+
+func (p *Portal) readyJourney(rq *request) (*requester.Journey, *journeyData, error) {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := p.journeyView(rq, j)
+	if err != nil {
+		return nil, nil, err
+	}
+	return j, d, nil
+}
+
+// summary shows what will be submitted, with the button to submit it.
+func (p *Portal) summary(rq *request) error {
+	_, d, err := p.readyJourney(rq)
+	if err != nil {
+		return err
+	}
+	if d.Reference != "" {
+		http.Redirect(rq.w, rq.r, d.ReferenceURL, http.StatusSeeOther)
+		return nil
+	}
+	if !d.Ready {
+		http.Redirect(rq.w, rq.r, "/journeys/"+url.PathEscape(d.ID), http.StatusSeeOther)
+		return nil
+	}
+	s := rq.sess.Subject
+	sd := summaryData{Journey: d, Applicant: s.Person.GivenName + " " + s.Person.FamilyName, BirthDate: s.Person.DateOfBirth, SubmitURL: d.SubmitURL}
+	if s.Company != nil {
+		sd.Company = s.Company.LegalName
+	}
+	p.render(rq, http.StatusOK, "summary", rq.t("summaryTitle"), sd, "", false)
+	return nil
+}
+
+// submit stores the procedure with a new reference number; submitting a
+// journey again gives the first reference.
+func (p *Portal) submit(rq *request) error {
+	j, d, err := p.readyJourney(rq)
+	if err != nil {
+		return err
+	}
+	if !d.Ready {
+		return &userError{status: http.StatusConflict, key: "errNotReady"}
+	}
+	ref, err := p.reference()
+	if err != nil {
+		return err
+	}
+	s := rq.sess.Subject
+	sub := &Submission{Reference: ref, JourneyID: j.ID, Procedure: j.Procedure, Country: j.Country,
+		Applicant: s.Person.GivenName + " " + s.Person.FamilyName, Created: p.now().UTC()}
+	if s.Company != nil {
+		sub.Company = s.Company.LegalName
+	}
+	for _, r := range d.Requirements {
+		it := Item{Requirement: r.Name, Without: r.Skipped}
+		for _, e := range r.Evidence {
+			it.Evidence = append(it.Evidence, e.Title)
+		}
+		sub.Items = append(sub.Items, it)
+	}
+	stored, err := p.sessions.addSubmission(rq.r.Context(), rq.sess.owner(), sub)
+	if err != nil {
+		return err
+	}
+	p.log.Info("portal: procedure submitted", logJourney, j.ID, "reference", stored.Reference)
+	return rq.redirect("/submissions/" + url.PathEscape(stored.Reference))
+}
+
+// reference returns a new reference number: the portal's country, the
+// year and ten random characters (50 bits) in Crockford's base32 alphabet.
+func (p *Portal) reference() (string, error) {
+	b := make([]byte, 7)
+	if _, err := io.ReadFull(p.rand, b); err != nil {
+		return "", fmt.Errorf("portal: reading randomness: %w", err)
+	}
+	s := base32.NewEncoding("0123456789ABCDEFGHJKMNPQRSTVWXYZ").WithPadding(base32.NoPadding).EncodeToString(b)
+	return fmt.Sprintf("%s-%d-%s-%s", p.cfg.Country, p.now().UTC().Year(), s[:5], s[5:10]), nil
+}
+
+// submission shows a submitted procedure to its owner.
+func (p *Portal) submission(rq *request) error {
+	owner := rq.sess.owner()
+	if owner == "" {
+		return &userError{status: http.StatusUnauthorized, key: "errLoginNeeded", login: true}
+	}
+	sub, stored, err := p.sessions.submission(rq.r.Context(), "reference", rq.r.PathValue("ref"))
+	if err != nil {
+		return err
+	}
+	if sub == nil || subtle.ConstantTimeCompare([]byte(stored), []byte(owner)) != 1 {
+		return errNotFound
+	}
+	type data struct {
+		Submission     *Submission
+		ProcedureTitle string
+		CountryName    string
+		Created        string
+		JourneyURL     string
+	}
+	p.render(rq, http.StatusOK, "submitted", rq.t("submittedTitle"), data{
+		Submission: sub, ProcedureTitle: p.procedureTitle(rq.lang, sub.Procedure), CountryName: countryName(rq.lang, sub.Country),
+		Created: sub.Created.UTC().Format(timeLayout), JourneyURL: "/journeys/" + url.PathEscape(sub.JourneyID),
+	}, "", false)
+	return nil
+}

@@ -1,0 +1,306 @@
+package portal
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/requester"
+	"github.com/oots-go/oots/store"
+)
+
+//go:embed migrations templates static
+var files embed.FS
+
+// Component is the name of the portal's migrations in the node's database
+// (package store): its tables are prefixed portal_.
+const Component = "portal"
+
+// DefaultSessionLifetime is how long a browser session lasts when
+// Config.SessionLifetime is zero: long enough for a journey with several
+// previews (SPEC.md §1.2 timeouts: (T1+T2+T3) per requirement).
+const DefaultSessionLifetime = 8 * time.Hour
+
+// Procedure is a procedure the portal offers.
+type Procedure struct {
+	// Code is the code of the OOTS Procedures code list (R1, S1, T2, X1…),
+	// as sent to the Evidence Broker.
+	Code string
+	// Titles is the title by language (ISO 639-1, lower case); "en" is
+	// required.
+	Titles map[string]string
+	// Company: the procedure is about a company, so the user must act for
+	// one (eid.Subject.Company).
+	Company bool
+}
+
+// Title returns the procedure's title in lang, else in English.
+func (p Procedure) Title(lang string) string {
+	if t := p.Titles[lang]; t != "" {
+		return t
+	}
+	return p.Titles["en"]
+}
+
+// DemoProcedures returns the procedures of the demo data set (package
+// csregistry): R1 birth certificate, S1 residence, T2 tertiary education
+// (two requirements) and X1 business registration (about a company).
+func DemoProcedures() []Procedure {
+	return []Procedure{
+		{Code: "R1", Titles: map[string]string{
+			"en": "Requesting proof of registration of birth",
+			"de": "Nachweis der Geburtsregistrierung beantragen",
+			"fr": "Demande de preuve de l'enregistrement d'une naissance",
+			"fi": "Syntymän rekisteröintiä koskevan todisteen pyytäminen",
+			"sv": "Begäran om bevis på registrering av födelse",
+		}},
+		{Code: "S1", Titles: map[string]string{
+			"en": "Requesting proof of residence",
+			"de": "Wohnsitznachweis beantragen",
+			"fr": "Demande de justificatif de résidence",
+			"fi": "Asuinpaikkaa koskevan todisteen pyytäminen",
+			"sv": "Begäran om bevis på bosättning",
+		}},
+		{Code: "T2", Titles: map[string]string{
+			"en": "Applying for tertiary education (admission)",
+			"de": "Antrag auf Zulassung zu einer Hochschule",
+			"fr": "Demande d'admission dans l'enseignement supérieur",
+			"fi": "Korkeakouluopintoihin hakeminen",
+			"sv": "Ansökan om antagning till högre utbildning",
+		}},
+		{Code: "X1", Titles: map[string]string{
+			"en": "Notification of business activity (company registration)",
+			"de": "Anmeldung einer Geschäftstätigkeit (Unternehmensregister)",
+			"fr": "Déclaration d'activité professionnelle (immatriculation de l'entreprise)",
+			"fi": "Liiketoiminnan ilmoittaminen (yrityksen rekisteröinti)",
+			"sv": "Anmälan om näringsverksamhet (registrering av företag)",
+		}, Company: true},
+	}
+}
+
+// Config configures a Portal. Country, Name, BaseURL, Service,
+// Authenticator, Countries and DB are required.
+type Config struct {
+	// Country is the Member State of the portal (ISO 3166-1 alpha-2); it
+	// chooses the second language of the pages (DE, AT: de; FR, BE, LU:
+	// fr; FI: fi; SE: sv).
+	Country string
+	// Name is the name of the competent authority, shown on every page.
+	Name string
+	// BaseURL is the public URL of the portal (https in production),
+	// without a trailing slash; it builds the ReturnURL of journeys
+	// (BaseURL/return, to which the connector appends the journey and
+	// requirement) and the eID callback (BaseURL/login/callback).
+	BaseURL string
+	// Service is the requester connector.
+	Service requester.Service
+	// Authenticator logs users in (SPEC.md §1.2 step 1).
+	Authenticator eid.Authenticator
+	// Procedures are the procedures offered; nil means DemoProcedures().
+	Procedures []Procedure
+	// Countries are the Member States whose evidence can be asked for
+	// (ISO 3166-1 alpha-2).
+	Countries []string
+	// DB keeps sessions, journeys and submissions (tables portal_*).
+	DB *store.DB
+	// SessionLifetime is how long a session lasts after it began;
+	// DefaultSessionLifetime when zero.
+	SessionLifetime time.Duration
+	// Logger receives the portal's log; slog.Default() when nil.
+	Logger *slog.Logger
+	// Now is the clock (time.Now when nil); Rand the source of session
+	// tokens, states and reference numbers (crypto/rand.Reader when nil).
+	Now  func() time.Time
+	Rand io.Reader
+}
+
+// Errors of Validate.
+var (
+	// ErrConfig is wrapped by every error of Config.Validate.
+	ErrConfig = errors.New("portal: invalid configuration")
+)
+
+// localLanguage is the language of the pages besides English, by country.
+var localLanguage = map[string]string{
+	"DE": "de", "AT": "de",
+	"FR": "fr", "BE": "fr", "LU": "fr",
+	"FI": "fi",
+	"SE": "sv",
+}
+
+// Validate checks the configuration and names the first wrong field.
+func (c *Config) Validate() error {
+	bad := func(format string, a ...any) error {
+		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, a...))
+	}
+	if _, ok := localLanguage[c.Country]; !ok {
+		return bad("Country %q is not a country the portal has pages for (DE, AT, FR, BE, LU, FI, SE)", c.Country)
+	}
+	if strings.TrimSpace(c.Name) == "" {
+		return bad("Name (the authority's name) is empty")
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return bad("BaseURL %q is not an absolute http(s) URL without query", c.BaseURL)
+	}
+	if strings.HasSuffix(c.BaseURL, "/") {
+		return bad("BaseURL %q ends with a slash", c.BaseURL)
+	}
+	if c.Service == nil {
+		return bad("Service (the requester connector) is nil")
+	}
+	if c.Authenticator == nil {
+		return bad("Authenticator is nil")
+	}
+	if c.DB == nil {
+		return bad("DB is nil")
+	}
+	if len(c.Countries) == 0 {
+		return bad("Countries (of the evidence) is empty")
+	}
+	for _, cc := range c.Countries {
+		if len(cc) != 2 || strings.ToUpper(cc) != cc {
+			return bad("Countries: %q is not an ISO 3166-1 alpha-2 code in upper case", cc)
+		}
+	}
+	seen := map[string]bool{}
+	for i, p := range c.Procedures {
+		if p.Code == "" {
+			return bad("Procedures[%d] has no Code", i)
+		}
+		if seen[p.Code] {
+			return bad("Procedures: code %s appears twice", p.Code)
+		}
+		seen[p.Code] = true
+		if p.Titles["en"] == "" {
+			return bad("Procedures[%d] (%s) has no English title", i, p.Code)
+		}
+	}
+	if c.SessionLifetime < 0 {
+		return bad("SessionLifetime is negative")
+	}
+	return nil
+}
+
+// Portal is the procedure portal. It is safe for concurrent use.
+type Portal struct {
+	cfg        Config
+	log        *slog.Logger
+	now        func() time.Time
+	rand       io.Reader
+	langs      []string // "en" and the local language
+	procedures map[string]Procedure
+	pages      map[string]map[string]*template.Template // lang → page → template
+	sessions   *sessionStore
+	secure     bool // BaseURL is https: cookies are Secure
+}
+
+// New checks cfg, applies the portal's migrations to cfg.DB and returns the
+// portal.
+func New(cfg Config) (*Portal, error) {
+	if cfg.Procedures == nil {
+		cfg.Procedures = DemoProcedures()
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	p := &Portal{
+		cfg:        cfg,
+		log:        cfg.Logger,
+		now:        cfg.Now,
+		rand:       cfg.Rand,
+		langs:      []string{"en", localLanguage[cfg.Country]},
+		procedures: map[string]Procedure{},
+		secure:     strings.HasPrefix(cfg.BaseURL, "https:"),
+	}
+	if p.log == nil {
+		p.log = slog.Default()
+	}
+	if p.now == nil {
+		p.now = time.Now
+	}
+	if p.rand == nil {
+		p.rand = rand.Reader
+	}
+	if p.cfg.SessionLifetime == 0 {
+		p.cfg.SessionLifetime = DefaultSessionLifetime
+	}
+	for _, pr := range cfg.Procedures {
+		p.procedures[pr.Code] = pr
+	}
+	if err := p.parseTemplates(); err != nil {
+		return nil, err
+	}
+	migs, err := store.LoadMigrations(files, "migrations/"+string(cfg.DB.Dialect()))
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	if err := cfg.DB.Migrate(context.Background(), Component, migs); err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	p.sessions = &sessionStore{db: cfg.DB}
+	return p, nil
+}
+
+// Handler returns the portal's web site:
+//
+//	GET  /                                 home: choose procedure and country
+//	POST /start                            start (logs in first when needed)
+//	POST /login, GET /login/callback       eID login (SPEC.md §1.2 step 1)
+//	POST /logout
+//	GET  /journeys/{id}                    the journey and the step of each requirement
+//	GET  /return?journey=…&requirement=…   the ReturnURL: on to the return page
+//	GET  /journeys/{id}/return             back from the provider's preview
+//	POST /journeys/{id}/choose             evidence type, answers, provider
+//	POST /journeys/{id}/request            the explicit request
+//	POST /journeys/{id}/skip               go on without a failed requirement
+//	GET  /journeys/{id}/evidence/{eid}     an evidence file
+//	GET, POST /journeys/{id}/submit        summary and submission (step 7)
+//	GET  /submissions/{ref}                confirmation with the reference number
+//	GET  /static/portal.css
+func (p *Portal) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(files, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /{$}", p.page(p.home))
+	mux.HandleFunc("POST /start", p.form(p.start))
+	mux.HandleFunc("POST /login", p.form(p.login))
+	mux.HandleFunc("GET /login/callback", p.page(p.callback))
+	mux.HandleFunc("POST /logout", p.form(p.logout))
+	mux.HandleFunc("GET /return", p.page(p.back))
+	mux.HandleFunc("GET /journeys/{id}", p.page(p.journey))
+	mux.HandleFunc("GET /journeys/{id}/return", p.page(p.journeyReturn))
+	mux.HandleFunc("POST /journeys/{id}/choose", p.form(p.choose))
+	mux.HandleFunc("POST /journeys/{id}/request", p.form(p.request))
+	mux.HandleFunc("POST /journeys/{id}/skip", p.form(p.skip))
+	mux.HandleFunc("GET /journeys/{id}/evidence/{eid}", p.page(p.evidence))
+	mux.HandleFunc("GET /journeys/{id}/submit", p.page(p.summary))
+	mux.HandleFunc("POST /journeys/{id}/submit", p.form(p.submit))
+	mux.HandleFunc("GET /submissions/{ref}", p.page(p.submission))
+	mux.HandleFunc("/", p.page(func(rq *request) error { return errNotFound }))
+	return securityHeaders(mux)
+}
+
+// securityHeaders sets the headers every answer carries: a content security
+// policy that allows only the portal's own resources and no scripts at all.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,643 @@
+package portal
+
+import (
+	"context"
+	"errors"
+	"html"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/requester"
+)
+
+// TestFullJourney walks a citizen through procedure T2 (two requirements)
+// with evidence from Germany: login, evidence type, provider, the DSD's
+// question, the explicit request (first without the box), waiting, preview
+// and return, evidence, a failure and continuing without it, submission.
+func TestFullJourney(t *testing.T) {
+	e := newEnv(t, "FR", nil)
+	e.auth.as(person("1234", "Max", "Mustermann"))
+	b := e.browser()
+
+	home := b.get("/")
+	wantStatus(t, home, http.StatusOK)
+	mustContain(t, home, `<html lang="en">`, "Complete a procedure online", "Log in and start", `href="/?lang=fr"`)
+
+	p := b.start("T2", "DE")
+	wantStatus(t, p, http.StatusOK)
+	jid := journeyID(t, p)
+	mustContain(t, p, "Applying for tertiary education", "Logged in as", "Max Mustermann", "Germany",
+		"Which evidence do you want to provide?", "Abitur certificate")
+
+	if len(e.svc.starts) != 1 {
+		t.Fatalf("%d starts", len(e.svc.starts))
+	}
+	st := e.svc.starts[0]
+	if st.ReturnURL != e.srv.URL+"/return" || st.Procedure != "T2" || st.Country != "DE" ||
+		st.Subject.Person.Identifier != "DE/FR/1234" || st.Subject.Company != nil {
+		t.Errorf("StartRequest = %+v", st)
+	}
+
+	// Requirement 0: evidence type, then provider (two of them).
+	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Choose one of the evidence types.")
+	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
+		"evidenceType": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/DE/abitur"}})
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Which authority should provide the evidence?", "Kultusministerium Hamburg", "application/pdf, application/xml")
+	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma}, "provider": {"DE-EP-T2"}})
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "I request the evidence “Abitur certificate” to be obtained from Kultusministerium Berlin in Germany.")
+
+	// Requirement 1: the DSD asks whether the user resided in Germany.
+	mustContain(t, p, "Have you ever resided in Germany?", `<option value="true">`)
+	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"maybe"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Answer the question: Have you ever resided in Germany?")
+	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"true"}})
+	wantStatus(t, p, http.StatusOK)
+	if got := e.svc.choices[len(e.svc.choices)-1].Answers["DE-RESIDED"]; got != "true" {
+		t.Errorf("answer sent = %q", got)
+	}
+	mustContain(t, p, "I request the evidence “Birth certificate” to be obtained from Registry office DE in Germany.")
+
+	// The explicit request: without the box nothing is sent.
+	p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqDiploma}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "tick the box", "Nothing has been sent", `role="alert"`)
+	if n := e.svc.requestCount(); n != 0 {
+		t.Fatalf("%d requests sent without the explicit request", n)
+	}
+	p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqDiploma}, "explicit": {"yes"}})
+	wantStatus(t, p, http.StatusOK)
+	if n := e.svc.requestCount(); n != 1 {
+		t.Fatalf("%d requests sent", n)
+	}
+	mustContain(t, p, `<meta http-equiv="refresh" content="2">`, "Waiting for the evidence", "Reload now")
+
+	// Preview: a plain link to the provider's preview space.
+	e.svc.preview(jid, 0, "https://preview.de.example/space?req=1&x=2")
+	p = b.get("/journeys/" + jid)
+	mustContain(t, p, `href="https://preview.de.example/space?req=1&amp;x=2"`, "Go to the preview at Kultusministerium Berlin")
+	mustNotContain(t, p, `http-equiv="refresh"`)
+
+	// Back from the preview through the ReturnURL the connector extended.
+	e.svc.returned(jid, 0)
+	p = b.get("/return?journey=" + url.QueryEscape(jid) + "&requirement=0")
+	wantStatus(t, p, http.StatusOK)
+	if p.url.Path != "/journeys/"+jid+"/return" {
+		t.Errorf("return went to %s", p.url)
+	}
+	mustContain(t, p, "Welcome back", `http-equiv="refresh"`)
+
+	// The evidence arrives.
+	pdf := []byte("%PDF-1.7 diploma")
+	evID := e.svc.deliver(jid, 0, "Abitur certificate of Max Mustermann", pdf)
+	p = b.get("/journeys/" + jid + "/return")
+	mustContain(t, p, "Evidence received", "Abitur certificate of Max Mustermann", "application/pdf", "Registry office", "2026-11-01",
+		`href="/journeys/`+jid+`/evidence/`+evID+`"`)
+	f := b.get("/journeys/" + jid + "/evidence/" + evID)
+	wantStatus(t, f, http.StatusOK)
+	if f.body != string(pdf) || f.header.Get("Content-Type") != "application/pdf" {
+		t.Errorf("evidence file: %q %q", f.header.Get("Content-Type"), f.body)
+	}
+	if cd := f.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "inline") {
+		t.Errorf("Content-Disposition = %q", cd)
+	}
+	wantStatus(t, b.get("/journeys/"+jid+"/evidence/nope"), http.StatusNotFound)
+
+	// Not ready to submit yet.
+	mustNotContain(t, p, "Check and submit the procedure")
+	b.get("/journeys/" + jid)
+	wantStatus(t, b.post("/journeys/"+jid+"/submit", nil), http.StatusConflict)
+
+	// Requirement 1 fails: no evidence found. Try again is offered, and
+	// going on without.
+	b.get("/journeys/" + jid)
+	b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
+	e.svc.fail(jid, 1, "EDM:ERR:0004", "No birth record for this person")
+	p = b.get("/journeys/" + jid)
+	mustContain(t, p, "The authority found no evidence about you.", "<code>EDM:ERR:0004</code>", "No birth record for this person",
+		"Try again", "Continue without this evidence")
+	// Try again: a new explicit request.
+	p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
+	if n := e.svc.requestCount(); n != 3 {
+		t.Fatalf("%d requests after trying again", n)
+	}
+	e.svc.fail(jid, 1, "EDM:ERR:0005", "")
+	p = b.get("/journeys/" + jid)
+	mustContain(t, p, "The time to complete the exchange ran out.", "EDM:ERR:0005")
+	p = b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}})
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "You continue without this evidence", "Check and submit the procedure")
+
+	// Summary and submission.
+	p = b.get("/journeys/" + jid + "/submit")
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Check your procedure", "Max Mustermann", "1990-04-12", "Abitur certificate of Max Mustermann",
+		"You continue without this evidence", "Submit the procedure")
+	p = b.post("/journeys/"+jid+"/submit", nil)
+	wantStatus(t, p, http.StatusOK)
+	m := regexp.MustCompile(`<strong class="ref">(FR-2026-[0-9A-Z]{5}-[0-9A-Z]{5})</strong>`).FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no reference number:\n%s", p.body)
+	}
+	ref := m[1]
+	mustContain(t, p, "Procedure submitted", "Proof of secondary education: Abitur certificate of Max Mustermann")
+
+	// Stored, once.
+	var n int
+	var owner string
+	if err := e.db.SQL().QueryRow(`SELECT count(*), max(owner) FROM portal_submissions WHERE journey_id = ?`, jid).Scan(&n, &owner); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || owner != "person:DE/FR/1234" {
+		t.Errorf("stored submissions: %d, owner %q", n, owner)
+	}
+	b.get("/journeys/" + jid)
+	p = b.post("/journeys/"+jid+"/submit", nil)
+	mustContain(t, p, ref)
+	p = b.get("/journeys/" + jid + "/submit")
+	if p.url.Path != "/submissions/"+ref {
+		t.Errorf("summary after submission went to %s", p.url)
+	}
+	p = b.get("/")
+	mustContain(t, p, "Your procedures", `href="/journeys/`+jid+`"`)
+}
+
+// TestOtherUsersJourney: a journey, its evidence and its submission are
+// shown only to the user who started it; to anyone else they do not exist.
+func TestOtherUsersJourney(t *testing.T) {
+	e := newEnv(t, "DE", nil)
+	e.auth.as(person("alice", "Alice", "A"))
+	alice := e.browser()
+	p := alice.start("R1", "FR")
+	jid := journeyID(t, p)
+	alice.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
+	ev := e.svc.deliver(jid, 0, "Acte de naissance", []byte("%PDF alice"))
+	alice.get("/journeys/" + jid)
+	p = alice.post("/journeys/"+jid+"/submit", nil)
+	ref := regexp.MustCompile(`DE-2026-[0-9A-Z]{5}-[0-9A-Z]{5}`).FindString(p.body)
+	if ref == "" {
+		t.Fatalf("no reference:\n%s", p.body)
+	}
+
+	e.auth.as(person("bob", "Bob", "B"))
+	bob := e.browser()
+	bob.start("S1", "FR")
+	for _, path := range []string{"/journeys/" + jid, "/journeys/" + jid + "/return", "/journeys/" + jid + "/evidence/" + ev,
+		"/journeys/" + jid + "/submit", "/submissions/" + ref, "/journeys/unknown"} {
+		p := bob.get(path)
+		wantStatus(t, p, http.StatusNotFound)
+		mustNotContain(t, p, "Acte de naissance", "Alice")
+	}
+	bob.get("/")
+	wantStatus(t, bob.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}}), http.StatusNotFound)
+	wantStatus(t, bob.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}}), http.StatusNotFound)
+
+	// The same person acting for a company is another user.
+	e.auth.as(representative("alice"))
+	rep := e.browser()
+	rep.start("X1", "FR")
+	wantStatus(t, rep.get("/journeys/"+jid), http.StatusNotFound)
+
+	// Someone not logged in is asked to log in.
+	anon := e.browser()
+	p = anon.get("/journeys/" + jid)
+	wantStatus(t, p, http.StatusUnauthorized)
+	mustContain(t, p, "Please log in", `action="/login"`)
+	mustNotContain(t, p, "Acte de naissance")
+
+	// Alice still sees hers.
+	wantStatus(t, alice.get("/journeys/"+jid), http.StatusOK)
+	wantStatus(t, alice.get("/submissions/"+ref), http.StatusOK)
+}
+
+// TestCSRF: a POST without the session's token is refused and changes
+// nothing.
+func TestCSRF(t *testing.T) {
+	e := newEnv(t, "FR", nil)
+	e.auth.as(person("1", "Max", "M"))
+	b := e.browser()
+	p := b.start("R1", "DE")
+	jid := journeyID(t, p)
+	b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"false"}})
+
+	for _, tc := range []struct {
+		name, path string
+		form       url.Values
+	}{
+		{"missing on request", "/journeys/" + jid + "/request", url.Values{"csrf": {""}, "requirement": {reqBirth}, "explicit": {"yes"}}},
+		{"wrong on request", "/journeys/" + jid + "/request", url.Values{"csrf": {"forged"}, "requirement": {reqBirth}, "explicit": {"yes"}}},
+		{"missing on start", "/start", url.Values{"csrf": {""}, "procedure": {"S1"}, "country": {"DE"}}},
+		{"missing on logout", "/logout", url.Values{"csrf": {""}}},
+		{"missing on submit", "/journeys/" + jid + "/submit", url.Values{"csrf": {""}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := b.post(tc.path, tc.form)
+			wantStatus(t, p, http.StatusForbidden)
+			mustContain(t, p, "This form has expired or did not come from this site.")
+		})
+	}
+	if n := e.svc.requestCount(); n != 0 {
+		t.Errorf("%d requests sent by forged forms", n)
+	}
+	if len(e.svc.starts) != 1 {
+		t.Errorf("%d journeys started", len(e.svc.starts))
+	}
+	// A fresh browser (no session at all) is refused too.
+	fresh := e.browser()
+	wantStatus(t, fresh.post("/start", url.Values{"csrf": {"x"}, "procedure": {"R1"}, "country": {"DE"}}), http.StatusForbidden)
+	// The session is still valid.
+	wantStatus(t, b.get("/journeys/"+jid), http.StatusOK)
+}
+
+// TestLanguages: English and the portal's language, chosen by
+// Accept-Language, by ?lang= (remembered), with a switch on every page.
+func TestLanguages(t *testing.T) {
+	for _, tc := range []struct {
+		country, lang, home, switchName string
+	}{
+		{"DE", "de", "Ein Verfahren online erledigen", "Deutsch"},
+		{"FR", "fr", "Effectuer une démarche en ligne", "Français"},
+		{"FI", "fi", "Hoida asia verkossa", "Suomi"},
+		{"SE", "sv", "Genomför ett förfarande på nätet", "Svenska"},
+	} {
+		t.Run(tc.country, func(t *testing.T) {
+			e := newEnv(t, tc.country, nil)
+			b := e.browser()
+			b.lang = tc.lang + "-" + tc.country + ",en;q=0.5"
+			p := b.get("/")
+			mustContain(t, p, `<html lang="`+tc.lang+`">`, tc.home, `href="/?lang=en"`, `lang="en" hreflang="en">English</a>`)
+			mustNotContain(t, p, "??")
+			if p.header.Get("Content-Language") != tc.lang {
+				t.Errorf("Content-Language = %q", p.header.Get("Content-Language"))
+			}
+			// Switch to English: remembered for the next pages.
+			p = b.get("/?lang=en")
+			mustContain(t, p, `<html lang="en">`, "Complete a procedure online", `href="/?lang=`+tc.lang+`"`, ">"+tc.switchName+"</a>")
+			p = b.get("/")
+			mustContain(t, p, `<html lang="en">`)
+
+			// A whole journey renders in the local language.
+			e.auth.as(person("7", "Max", "M"))
+			b.get("/?lang=" + tc.lang)
+			p = b.start("T2", "DE")
+			jid := journeyID(t, p)
+			mustContain(t, p, `<html lang="`+tc.lang+`">`, html.EscapeString(translate(tc.lang, "chooseEvidenceType")))
+			mustNotContain(t, p, "??")
+			b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"true"}})
+			p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}})
+			mustContain(t, p, html.EscapeString(translate(tc.lang, "errConsent")))
+			b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
+			e.svc.fail(jid, 1, "EDM:ERR:0001", "")
+			p = b.get("/journeys/" + jid)
+			mustContain(t, p, html.EscapeString(translate(tc.lang, "fail0001")))
+			mustNotContain(t, p, "??")
+		})
+	}
+	// An unsupported language falls back to English.
+	e := newEnv(t, "DE", nil)
+	b := e.browser()
+	b.lang = "it,es;q=0.8"
+	mustContain(t, b.get("/"), `<html lang="en">`)
+	mustContain(t, b.get("/?lang=fr"), `<html lang="en">`)
+}
+
+// TestCatalogueComplete: every text exists in every language and takes as
+// many arguments in each.
+func TestCatalogueComplete(t *testing.T) {
+	verbs := regexp.MustCompile(`%[sdv]`)
+	for key, e := range catalogue {
+		n := len(verbs.FindAllString(e["en"], -1))
+		for _, l := range catalogueLanguages {
+			if strings.TrimSpace(e[l]) == "" {
+				t.Errorf("%s: no %s text", key, l)
+			}
+			if got := len(verbs.FindAllString(e[l], -1)); got != n {
+				t.Errorf("%s/%s: %d arguments, English has %d", key, l, got, n)
+			}
+		}
+	}
+	for _, step := range []string{requester.StepChooseEvidenceType, requester.StepAnswerQuestions, requester.StepChooseProvider,
+		requester.StepExplicitRequest, requester.StepWaiting, requester.StepPreview, requester.StepDone, requester.StepFailed} {
+		if _, ok := catalogue["step_"+step]; !ok {
+			t.Errorf("no text for step %s", step)
+		}
+	}
+	for _, st := range []string{requester.JourneyOpen, requester.JourneyComplete, requester.JourneyFailed} {
+		if _, ok := catalogue["state_"+st]; !ok {
+			t.Errorf("no text for journey state %s", st)
+		}
+	}
+}
+
+// TestFailureReasons: each EDM error code has its own words.
+func TestFailureReasons(t *testing.T) {
+	for _, tc := range []struct{ code, want string }{
+		{"EDM:ERR:0001", "could not confirm your identity"},
+		{"EDM:ERR:0002", "not approved"},
+		{"EDM:ERR:0003", "could not process the request"},
+		{"EDM:ERR:0004", "found no evidence"},
+		{"EDM:ERR:0005", "time to complete the exchange ran out"},
+		{"EDM:ERR:0007", "could not answer the request"},
+		{"timeout", "time to complete the exchange ran out"},
+		{"delivery-failed", "The evidence could not be obtained."},
+	} {
+		if got := translate("en", failureKey(tc.code)); !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want %q in it", tc.code, got, tc.want)
+		}
+	}
+}
+
+// TestCompanyProcedure: X1 needs a user acting for a company.
+func TestCompanyProcedure(t *testing.T) {
+	e := newEnv(t, "SE", nil)
+	e.auth.as(person("p1", "Sven", "S"))
+	b := e.browser()
+	p := b.start("X1", "DE")
+	wantStatus(t, p, http.StatusForbidden)
+	mustContain(t, p, "This procedure is for companies. Log in as the representative of a company")
+	if len(e.svc.starts) != 0 {
+		t.Fatalf("journey started without a company")
+	}
+	// Log in again as a representative: the journey starts for the company.
+	e.auth.as(representative("p1"))
+	p = b.post("/login", nil)
+	wantStatus(t, p, http.StatusOK)
+	p = b.start("X1", "DE")
+	journeyID(t, p)
+	mustContain(t, p, "Muster GmbH", "Proof of company registration")
+	if st := e.svc.starts[0]; st.Subject.Company == nil || st.Subject.Company.LegalName != "Muster GmbH" {
+		t.Errorf("StartRequest subject = %+v", st.Subject)
+	}
+}
+
+// TestLogin: the state is bound to the browser that began the login, a
+// failed login says so, and logging in gives a new session.
+func TestLogin(t *testing.T) {
+	e := newEnv(t, "FR", nil)
+	e.auth.as(person("9", "Max", "M"))
+
+	// A callback carried into another browser is refused.
+	victim := e.browser()
+	victim.get("/")
+	victim.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	form := url.Values{"csrf": {csrfOf(t, victim.last)}}
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := victim.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	callback := resp.Header.Get("Location")
+	if !strings.HasPrefix(callback, e.srv.URL+"/login/callback?code=") {
+		t.Fatalf("login went to %q", callback)
+	}
+	attacker := e.browser()
+	attacker.get("/")
+	attacker.post("/login", nil) // the attacker's own login state
+	p := attacker.get(strings.TrimPrefix(callback, e.srv.URL))
+	wantStatus(t, p, http.StatusBadRequest)
+	mustContain(t, p, "This login was not started in this browser")
+
+	// A callback without a login begun.
+	wantStatus(t, e.browser().get("/login/callback?code=x"), http.StatusBadRequest)
+
+	// A cancelled login.
+	e.auth.as(nil)
+	b := e.browser()
+	p = b.start("R1", "DE")
+	wantStatus(t, p, http.StatusUnauthorized)
+	mustContain(t, p, "The login did not succeed.")
+
+	// The session token changes at login.
+	e.auth.as(person("9", "Max", "M"))
+	b = e.browser()
+	b.get("/")
+	before := sessionCookie(t, b)
+	b.post("/login", nil)
+	after := sessionCookie(t, b)
+	if before == "" || after == "" || before == after {
+		t.Errorf("session token before login %q, after %q", before, after)
+	}
+	// Logout ends the session.
+	p = b.post("/logout", nil)
+	mustNotContain(t, p, "Logged in as")
+}
+
+func sessionCookie(t *testing.T, b *browser) string {
+	t.Helper()
+	u, _ := url.Parse(b.e.srv.URL)
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == cookieSession {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// TestCookies: HttpOnly, SameSite=Lax, and Secure with the __Host- prefix
+// on https.
+func TestCookies(t *testing.T) {
+	e := newEnv(t, "FR", nil)
+	resp, err := http.Get(e.srv.URL + "/?lang=fr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	names := map[string]*http.Cookie{}
+	for _, c := range resp.Cookies() {
+		names[c.Name] = c
+	}
+	for _, n := range []string{cookieSession, cookieLang} {
+		c := names[n]
+		if c == nil {
+			t.Fatalf("no cookie %s", n)
+		}
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Secure || c.Path != "/" {
+			t.Errorf("cookie %s: %+v", n, c)
+		}
+	}
+
+	tls := newEnv(t, "FR", func(c *Config) { c.BaseURL = "https://portal.example" })
+	resp, err = http.Get(tls.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var found bool
+	for _, c := range resp.Cookies() {
+		if c.Name == cookieSessionSecure {
+			found = true
+			if !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+				t.Errorf("secure cookie: %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no %s cookie with an https BaseURL", cookieSessionSecure)
+	}
+}
+
+// TestRestart: sessions and journeys live in the database, so a new
+// portal on the same database knows the user and their journey.
+func TestRestart(t *testing.T) {
+	e := newEnv(t, "FR", nil)
+	e.auth.as(person("r", "Max", "M"))
+	b := e.browser()
+	jid := journeyID(t, b.start("R1", "DE"))
+
+	p2, err := New(e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.serve(p2.Handler())
+	p := b.get("/journeys/" + jid)
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, "Max M", "Have you ever resided in Germany?")
+}
+
+// TestStartErrors: wrong choices on the home page and a connector that
+// cannot start the journey.
+func TestStartErrors(t *testing.T) {
+	e := newEnv(t, "FR", func(c *Config) {
+		c.Procedures = append(DemoProcedures(), Procedure{Code: "Z9", Titles: map[string]string{"en": "Unknown to the Evidence Broker"}})
+	})
+	e.auth.as(person("s", "Max", "M"))
+	b := e.browser()
+	b.get("/")
+	p := b.post("/start", url.Values{"procedure": {"Q7"}, "country": {"DE"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Choose one of the procedures in the list.")
+	p = b.post("/start", url.Values{"procedure": {"R1"}, "country": {"IT"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "Choose one of the countries in the list.")
+	p = b.post("/start", url.Values{"procedure": {"Z9"}, "country": {"DE"}})
+	wantStatus(t, p, http.StatusBadGateway)
+	mustContain(t, p, "The procedure could not be started")
+}
+
+// TestStaticAndNotFound: the style sheet is served, unknown pages are 404.
+func TestStaticAndNotFound(t *testing.T) {
+	e := newEnv(t, "FR", nil)
+	resp, err := http.Get(e.srv.URL + "/static/portal.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Errorf("portal.css: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	b := e.browser()
+	wantStatus(t, b.get("/nowhere"), http.StatusNotFound)
+	wantStatus(t, b.get("/return?journey="), http.StatusNotFound)
+}
+
+// TestConfigValidate names the wrong field.
+func TestConfigValidate(t *testing.T) {
+	e := newEnv(t, "FR", nil)
+	good := e.cfg
+	for _, tc := range []struct {
+		name string
+		edit func(*Config)
+		want string
+	}{
+		{"country", func(c *Config) { c.Country = "XX" }, "Country"},
+		{"name", func(c *Config) { c.Name = " " }, "Name"},
+		{"base url", func(c *Config) { c.BaseURL = "portal.example" }, "BaseURL"},
+		{"base url slash", func(c *Config) { c.BaseURL = "https://portal.example/" }, "slash"},
+		{"service", func(c *Config) { c.Service = nil }, "Service"},
+		{"authenticator", func(c *Config) { c.Authenticator = nil }, "Authenticator"},
+		{"db", func(c *Config) { c.DB = nil }, "DB"},
+		{"countries", func(c *Config) { c.Countries = nil }, "Countries"},
+		{"country code", func(c *Config) { c.Countries = []string{"de"} }, "Countries"},
+		{"procedure title", func(c *Config) { c.Procedures = []Procedure{{Code: "R1"}} }, "English title"},
+		{"procedure twice", func(c *Config) { c.Procedures = append(DemoProcedures(), DemoProcedures()[0]) }, "twice"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := good
+			tc.edit(&c)
+			err := c.Validate()
+			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Validate() = %v, want ErrConfig naming %s", err, tc.want)
+			}
+			if _, err := New(c); err == nil {
+				t.Errorf("New accepted it")
+			}
+		})
+	}
+	if err := good.Validate(); err != nil {
+		t.Errorf("good config: %v", err)
+	}
+}
+
+// TestPageChecker: the checker used on every page finds what it should.
+func TestPageChecker(t *testing.T) {
+	ok := `<!DOCTYPE html><html lang="en"><body><a href="#main">skip</a><main id="main"><h1>T</h1>
+<form><label for="a">A</label><input id="a" name="a"><input type="hidden" name="h">
+<label>B <input name="b"></label><select aria-label="C"><option selected>x</option></select></form></main></body></html>`
+	if f := pageFindings(ok); len(f) != 0 {
+		t.Errorf("good page: %v", f)
+	}
+	for _, tc := range []struct{ name, body, want string }{
+		{"unlabelled", `<html lang="en"><a href="#main">s</a><main id="main"><h1>T</h1><input id="x" name="x"></main></html>`, "no label"},
+		{"no lang", `<html><a href="#main">s</a><main id="main"><h1>T</h1></main></html>`, "lang"},
+		{"heading skip", `<html lang="en"><a href="#main">s</a><main id="main"><h1>T</h1><h3>x</h3></main></html>`, "skips"},
+		{"script", `<html lang="en"><a href="#main">s</a><main id="main"><h1>T</h1><script>x()</script></main></html>`, "script"},
+		{"duplicate id", `<html lang="en"><a href="#main">s</a><main id="main"><h1 id="main">T</h1></main></html>`, "duplicate"},
+	} {
+		f := pageFindings(tc.body)
+		if !strings.Contains(strings.Join(f, ";"), tc.want) {
+			t.Errorf("%s: findings %v, want %q", tc.name, f, tc.want)
+		}
+	}
+}
+
+// TestSessionStoreExpiry: an expired session is not found.
+func TestSessionStoreExpiry(t *testing.T) {
+	e := newEnv(t, "FR", nil)
+	s := e.portal.sessions
+	ctx := context.Background()
+	now := testClock()()
+	sess, err := s.newSession(ctx, strings.NewReader(strings.Repeat("k", 64)), now, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.get(ctx, sess.token, now)
+	if err != nil || got == nil {
+		t.Fatalf("live session: %v %v", got, err)
+	}
+	got, err = s.get(ctx, sess.token, now.Add(time.Second))
+	if err != nil || got != nil {
+		t.Fatalf("expired session: %v %v", got, err)
+	}
+}
+
+// FuzzAcceptLanguage: the Accept-Language parser never fails and gives
+// only lower-case primary subtags.
+func FuzzAcceptLanguage(f *testing.F) {
+	for _, s := range []string{"de-DE,de;q=0.9,en;q=0.8", "fr", "*", "en;q=0", "sv;q=abc, fi ;q=0.5", ";;,,", "x-klingon;q=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		for _, l := range parseAcceptLanguage(h) {
+			if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz") != "" {
+				t.Fatalf("parseAcceptLanguage(%q) gave %q", h, l)
+			}
+		}
+	})
+}
+
+// FuzzPageChecker: the test's own HTML reader does not hang or panic on
+// any input (it reads every page of the tests).
+func FuzzPageChecker(f *testing.F) {
+	f.Add(`<html lang="en"><main id="main"><h1>x</h1></main></html>`)
+	f.Fuzz(func(t *testing.T, s string) { pageFindings(s) })
+}

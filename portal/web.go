@@ -1,0 +1,323 @@
+package portal
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Cookie names. With an https BaseURL the session cookie takes the
+// __Host- prefix, which browsers accept only Secure, for the whole host.
+const (
+	cookieSession       = "portal_session"
+	cookieSessionSecure = "__Host-portal_session"
+	cookieLang          = "portal_lang"
+)
+
+// maxForm limits the body of a POST.
+const maxForm = 64 << 10
+
+// errNotFound answers 404; it is also the answer to a journey of another
+// user, which must not be told apart from one that does not exist.
+var errNotFound = errors.New("portal: not found")
+
+// userError is an answer with a status and a message for the user (a
+// catalogue key); the page is the message page unless the handler renders
+// its own.
+type userError struct {
+	status int
+	key    string
+	args   []any
+	login  bool // offer to log in
+}
+
+func (e *userError) Error() string { return fmt.Sprintf("portal: %d %s", e.status, e.key) }
+
+// request is one HTTP request with the portal's view of it.
+type request struct {
+	p    *Portal
+	w    http.ResponseWriter
+	r    *http.Request
+	lang string
+	sess *session
+}
+
+func (rq *request) t(key string, args ...any) string { return translate(rq.lang, key, args...) }
+
+// page wraps a GET handler: language, session (created when missing, so
+// that its forms carry a CSRF token), errors.
+func (p *Portal) page(h func(*request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rq := &request{p: p, w: w, r: r}
+		rq.lang = p.language(w, r)
+		sess, err := p.loadSession(r)
+		if err == nil && sess == nil {
+			sess, err = p.startSession(w, r)
+		}
+		if err != nil {
+			p.fail(rq, err)
+			return
+		}
+		rq.sess = sess
+		if err := h(rq); err != nil {
+			p.fail(rq, err)
+		}
+	}
+}
+
+// form wraps a POST handler: the form is read (within maxForm) and its
+// CSRF token checked against the session's before the handler runs.
+func (p *Portal) form(h func(*request) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rq := &request{p: p, w: w, r: r}
+		rq.lang = p.language(w, r)
+		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		if err := r.ParseForm(); err != nil {
+			p.fail(rq, &userError{status: http.StatusBadRequest, key: "errForm"})
+			return
+		}
+		sess, err := p.loadSession(r)
+		if err != nil {
+			p.fail(rq, err)
+			return
+		}
+		rq.sess = sess
+		token := r.PostForm.Get("csrf")
+		if sess == nil || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) != 1 {
+			p.log.Warn("portal: form without a valid CSRF token", "path", r.URL.Path, "session", sess != nil)
+			p.fail(rq, &userError{status: http.StatusForbidden, key: "errCSRF"})
+			return
+		}
+		if err := h(rq); err != nil {
+			p.fail(rq, err)
+		}
+	}
+}
+
+func (p *Portal) cookieName() string {
+	if p.secure {
+		return cookieSessionSecure
+	}
+	return cookieSession
+}
+
+func (p *Portal) loadSession(r *http.Request) (*session, error) {
+	c, err := r.Cookie(p.cookieName())
+	if err != nil {
+		return nil, nil
+	}
+	return p.sessions.get(r.Context(), c.Value, p.now())
+}
+
+// startSession creates a session and sets its cookie.
+func (p *Portal) startSession(w http.ResponseWriter, r *http.Request) (*session, error) {
+	sess, err := p.sessions.newSession(r.Context(), p.rand, p.now(), p.cfg.SessionLifetime)
+	if err != nil {
+		return nil, err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: p.cookieName(), Value: sess.token, Path: "/", Expires: sess.Expires,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.secure || r.TLS != nil,
+	})
+	return sess, nil
+}
+
+// language chooses the language of the answer: ?lang= (remembered in a
+// cookie), the cookie, Accept-Language, English.
+func (p *Portal) language(w http.ResponseWriter, r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); p.supported(l) {
+		http.SetCookie(w, &http.Cookie{
+			Name: cookieLang, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.secure || r.TLS != nil,
+		})
+		return l
+	}
+	if c, err := r.Cookie(cookieLang); err == nil && p.supported(c.Value) {
+		return c.Value
+	}
+	for _, l := range parseAcceptLanguage(r.Header.Get("Accept-Language")) {
+		if p.supported(l) {
+			return l
+		}
+	}
+	return "en"
+}
+
+func (p *Portal) supported(l string) bool {
+	for _, s := range p.langs {
+		if s == l {
+			return true
+		}
+	}
+	return false
+}
+
+// parseAcceptLanguage returns the primary language subtags of an
+// Accept-Language header (RFC 9110 §12.5.4), lower case, best first; ranges
+// with q=0, "*" and malformed entries are left out.
+func parseAcceptLanguage(h string) []string {
+	type entry struct {
+		lang string
+		q    float64
+		pos  int
+	}
+	var es []entry
+	for i, part := range strings.Split(h, ",") {
+		if i >= 32 {
+			break
+		}
+		fields := strings.Split(part, ";")
+		tag := strings.ToLower(strings.TrimSpace(fields[0]))
+		if j := strings.IndexByte(tag, '-'); j >= 0 {
+			tag = tag[:j]
+		}
+		if len(tag) < 2 || len(tag) > 8 || strings.Trim(tag, "abcdefghijklmnopqrstuvwxyz") != "" {
+			continue
+		}
+		q := 1.0
+		for _, f := range fields[1:] {
+			k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
+			if !ok || strings.TrimSpace(k) != "q" {
+				continue
+			}
+			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil || x < 0 || x > 1 {
+				q = 0
+			} else {
+				q = x
+			}
+		}
+		if q > 0 {
+			es = append(es, entry{tag, q, i})
+		}
+	}
+	sort.SliceStable(es, func(a, b int) bool { return es[a].q > es[b].q })
+	out := make([]string, 0, len(es))
+	seen := map[string]bool{}
+	for _, e := range es {
+		if !seen[e.lang] {
+			seen[e.lang] = true
+			out = append(out, e.lang)
+		}
+	}
+	return out
+}
+
+// langLink is an entry of the language switch.
+type langLink struct {
+	Code, Name, URL string
+	Current         bool
+}
+
+// view is what every page template gets.
+type view struct {
+	Lang    string
+	Title   string
+	Portal  string
+	Langs   []langLink
+	User    string
+	Company string
+	CSRF    string
+	Error   string
+	Refresh bool
+	Data    any
+}
+
+// render writes page with status.
+func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, refresh bool) {
+	v := view{Lang: rq.lang, Title: title, Portal: p.cfg.Name, Error: errMsg, Refresh: refresh, Data: data}
+	for _, l := range p.langs {
+		q := rq.r.URL.Query()
+		q.Set("lang", l)
+		u := url.URL{Path: rq.r.URL.Path, RawQuery: q.Encode()}
+		if rq.r.Method != http.MethodGet {
+			u.Path = "/"
+			u.RawQuery = url.Values{"lang": {l}}.Encode()
+		}
+		v.Langs = append(v.Langs, langLink{Code: l, Name: languageNames[l], URL: u.String(), Current: l == rq.lang})
+	}
+	if s := rq.sess; s != nil {
+		v.CSRF = s.CSRF
+		if s.Subject != nil && s.Subject.Person != nil {
+			v.User = s.Subject.Person.GivenName + " " + s.Subject.Person.FamilyName
+			if s.Subject.Company != nil {
+				v.Company = s.Subject.Company.LegalName
+			}
+		}
+	}
+	t := p.pages[rq.lang][page]
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		p.log.Error("portal: rendering page", "page", page, "err", err)
+		http.Error(rq.w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	h := rq.w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Language", rq.lang)
+	rq.w.WriteHeader(status)
+	rq.w.Write(buf.Bytes())
+}
+
+// messageData is the content of the message page.
+type messageData struct {
+	Heading string
+	Text    string
+	Login   bool
+}
+
+// message renders the message page.
+func (p *Portal) message(rq *request, status int, heading, text string, login bool) {
+	p.render(rq, status, "message", heading, messageData{Heading: heading, Text: text, Login: login}, "", false)
+}
+
+// fail answers a handler's error: a userError with its message, errNotFound
+// with 404, anything else with 500 (the cause goes to the log only).
+func (p *Portal) fail(rq *request, err error) {
+	var ue *userError
+	switch {
+	case errors.As(err, &ue):
+		p.message(rq, ue.status, rq.t("errHeading"), rq.t(ue.key, ue.args...), ue.login)
+	case errors.Is(err, errNotFound):
+		p.message(rq, http.StatusNotFound, rq.t("notFoundHeading"), rq.t("notFoundText"), false)
+	default:
+		p.log.Error("portal: request failed", "path", rq.r.URL.Path, "err", err)
+		p.message(rq, http.StatusInternalServerError, rq.t("errHeading"), rq.t("errInternal"), false)
+	}
+}
+
+// redirect answers a POST with 303 See Other (POST-redirect-GET).
+func (rq *request) redirect(path string) error {
+	http.Redirect(rq.w, rq.r, path, http.StatusSeeOther)
+	return nil
+}
+
+// parseTemplates parses every page once per language, with the language's
+// translation functions.
+func (p *Portal) parseTemplates() error {
+	p.pages = map[string]map[string]*template.Template{}
+	for _, l := range p.langs {
+		l := l
+		funcs := template.FuncMap{
+			"t":    func(key string, args ...any) string { return translate(l, key, args...) },
+			"pair": func(a, b any) []any { return []any{a, b} },
+		}
+		p.pages[l] = map[string]*template.Template{}
+		for _, page := range []string{"home", "journey", "summary", "submitted", "message"} {
+			t, err := template.New(page).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
+			if err != nil {
+				return fmt.Errorf("portal: parsing template %s: %w", page, err)
+			}
+			p.pages[l][page] = t
+		}
+	}
+	return nil
+}
