@@ -78,6 +78,21 @@ type Browser struct {
 // the test ends.
 func Start(tb testing.TB) *Browser {
 	tb.Helper()
+	return StartWith(tb, Options{})
+}
+
+// Options change the session that StartWith creates.
+type Options struct {
+	// AcceptInsecureCerts accepts any server certificate (WebDriver §7.2
+	// acceptInsecureCerts), for servers with a test CA.
+	AcceptInsecureCerts bool
+	// Args are more Chromium command-line arguments.
+	Args []string
+}
+
+// StartWith is Start with options.
+func StartWith(tb testing.TB, o Options) *Browser {
+	tb.Helper()
 	driver := testenv.Sbin(tb, "chromedriver", "chromium-driver")
 	chromium := testenv.Sbin(tb, "chromium", "chromium")
 	// The profile directory is removed last, after the browser has exited.
@@ -103,10 +118,11 @@ func Start(tb testing.TB) *Browser {
 		"browserName": "chrome",
 		"goog:chromeOptions": map[string]any{
 			"binary": chromium,
-			"args": []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+			"args": append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 				"--disable-background-networking", "--disable-component-update", "--disable-sync",
-				"--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1280,1024"},
+				"--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1280,1024"}, o.Args...),
 		},
+		"acceptInsecureCerts": o.AcceptInsecureCerts,
 	}}}
 	var created struct {
 		SessionID string `json:"sessionId"`
