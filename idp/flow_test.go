@@ -53,6 +53,7 @@ type testNet struct {
 	idpClock  *clock // the providers' clock
 	appClock  *clock // the client's clock
 	idps      map[string]*httptest.Server
+	issuers   map[string]string
 	providers map[string]*Provider
 	app       *httptest.Server
 	client    *Client
@@ -64,6 +65,7 @@ type netOptions struct {
 	countries []string // identity providers; default DE
 	fetchKeys bool     // the client fetches the keys (JWKS)
 	clientKey *ecdsa.PublicKey
+	mounted   bool // the providers share one server, each under /idp/<cc>
 }
 
 const testClientID = "portal-fr"
@@ -75,18 +77,38 @@ func newNet(t testing.TB, o netOptions) *testNet {
 	}
 	start := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 	n := &testNet{t: t, idpClock: &clock{t: start}, appClock: &clock{t: start.Add(2 * time.Second)},
-		idps: map[string]*httptest.Server{}, providers: map[string]*Provider{}, state: "journey.42/ü ok"}
+		idps: map[string]*httptest.Server{}, issuers: map[string]string{}, providers: map[string]*Provider{}, state: "journey.42/ü ok"}
 
 	var appHandler http.Handler
 	n.app = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { appHandler.ServeHTTP(w, r) }))
 	t.Cleanup(n.app.Close)
 
 	trusted := map[string]Trusted{}
-	for _, cc := range o.countries {
+	shared := http.NewServeMux()
+	var sharedSrv *httptest.Server
+	if o.mounted {
+		sharedSrv = httptest.NewServer(shared)
+		t.Cleanup(sharedSrv.Close)
+	}
+	for i, cc := range o.countries {
 		var h http.Handler
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
-		t.Cleanup(srv.Close)
-		p, err := New(Config{Country: cc, Issuer: srv.URL, Key: newKey(t),
+		srv, issuer := sharedSrv, ""
+		if o.mounted {
+			// Mounted with and without http.StripPrefix.
+			prefix := "/idp/" + strings.ToLower(cc)
+			issuer = sharedSrv.URL + prefix
+			hf := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })
+			if i%2 == 0 {
+				shared.Handle(prefix+"/", http.StripPrefix(prefix, hf))
+			} else {
+				shared.Handle(prefix+"/", hf)
+			}
+		} else {
+			srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+			t.Cleanup(srv.Close)
+			issuer = srv.URL
+		}
+		p, err := New(Config{Country: cc, Issuer: issuer, Key: newKey(t),
 			Clients: map[string]Registration{
 				testClientID: {Name: "Portail des démarches", RedirectURIs: []string{n.app.URL + "/callback"}, Country: "FR"},
 				"other":      {RedirectURIs: []string{"https://other.example/cb"}, Country: "SE"},
@@ -96,8 +118,8 @@ func newNet(t testing.TB, o netOptions) *testNet {
 			t.Fatal(err)
 		}
 		h = p
-		n.idps[cc], n.providers[cc] = srv, p
-		tr := Trusted{Issuer: srv.URL, Key: p.PublicKey()}
+		n.idps[cc], n.issuers[cc], n.providers[cc] = srv, issuer, p
+		tr := Trusted{Issuer: issuer, Key: p.PublicKey()}
 		if o.fetchKeys {
 			tr.Key = nil
 		}
@@ -242,7 +264,7 @@ func TestLoginPerson(t *testing.T) {
 	want := eid.Subject{
 		Person: &eid.NaturalPerson{Identifier: "DE/FR/3f8a2c61d9", FamilyName: "Müller", GivenName: "Anna",
 			DateOfBirth: "1985-03-14", PlaceOfBirth: "München", CurrentAddress: "Lindenstraße 12, 10969 Berlin", Gender: "Female"},
-		LoA: eid.LoAHigh, Issuer: n.idps["DE"].URL, Country: "DE", AuthTime: n.idpClock.Now(),
+		LoA: eid.LoAHigh, Issuer: n.issuers["DE"], Country: "DE", AuthTime: n.idpClock.Now(),
 	}
 	got := *r.Subject
 	if *got.Person != *want.Person || got.Company != nil || got.LoA != want.LoA || got.Issuer != want.Issuer ||
@@ -368,13 +390,13 @@ func TestAuthorizeRefused(t *testing.T) {
 				var resp *http.Response
 				var err error
 				if method == http.MethodGet {
-					resp, err = noFollow.Get(n.idps["DE"].URL + PathAuthorize + "?" + tt.params.Encode())
+					resp, err = noFollow.Get(n.issuers["DE"] + PathAuthorize + "?" + tt.params.Encode())
 				} else {
 					v := url.Values{"account": {"3f8a2c61d9"}, "loa": {"Low"}, "pin": {"1234"}}
 					for k, x := range tt.params {
 						v[k] = x
 					}
-					resp, err = noFollow.PostForm(n.idps["DE"].URL+PathAuthorize, v)
+					resp, err = noFollow.PostForm(n.issuers["DE"]+PathAuthorize, v)
 				}
 				if err != nil {
 					t.Fatal(err)
@@ -400,7 +422,7 @@ func TestCSRF(t *testing.T) {
 	v.Set("account", "3f8a2c61d9")
 	v.Set("loa", "Low")
 	v.Set("pin", "1234")
-	target := n.idps["DE"].URL + PathAuthorize
+	target := n.issuers["DE"] + PathAuthorize
 	_ = resp
 
 	// Another browser (no cookie) posts the same form.
@@ -426,10 +448,10 @@ func TestCSRF(t *testing.T) {
 		t.Errorf("post with a wrong token: HTTP %d, want 403", r2.StatusCode)
 	}
 	// The cookie's attributes.
-	resp, _ = n.get(n.idps["DE"].URL + PathAuthorize + "?" + url.Values{"client_id": {testClientID},
+	resp, _ = n.get(n.issuers["DE"] + PathAuthorize + "?" + url.Values{"client_id": {testClientID},
 		"redirect_uri": {n.app.URL + "/callback"}, "state": {"s"}}.Encode())
 	_ = resp
-	fresh, err := http.Get(n.idps["DE"].URL + PathAuthorize + "?" + url.Values{"client_id": {testClientID},
+	fresh, err := http.Get(n.issuers["DE"] + PathAuthorize + "?" + url.Values{"client_id": {testClientID},
 		"redirect_uri": {n.app.URL + "/callback"}, "state": {"s"}}.Encode())
 	if err != nil {
 		t.Fatal(err)
@@ -483,11 +505,11 @@ func TestCodeReuse(t *testing.T) {
 	// second attempt.
 	u = n.codeURL(anna)
 	tok := url.Values{"client_id": {testClientID}, "code": {u.Query().Get("code")}, "redirect_uri": {n.app.URL + "/callback"}}
-	first := postToken(t, n.idps["DE"].URL, tok)
+	first := postToken(t, n.issuers["DE"], tok)
 	if first.status != http.StatusOK {
 		t.Fatalf("first exchange: HTTP %d %s", first.status, first.body)
 	}
-	second := postToken(t, n.idps["DE"].URL, tok)
+	second := postToken(t, n.issuers["DE"], tok)
 	if second.status != http.StatusBadRequest || !strings.Contains(second.body, `"invalid_grant"`) {
 		t.Errorf("second exchange: HTTP %d %s, want 400 invalid_grant", second.status, second.body)
 	}
@@ -497,7 +519,7 @@ func TestCodeReuse(t *testing.T) {
 }
 
 func (n *testNet) verifyOptions(cc string) verifyOptions {
-	return verifyOptions{Key: n.providers[cc].PublicKey(), Issuer: n.idps[cc].URL, Audience: testClientID, Country: cc, Now: n.appClock.Now()}
+	return verifyOptions{Key: n.providers[cc].PublicKey(), Issuer: n.issuers[cc], Audience: testClientID, Country: cc, Now: n.appClock.Now()}
 }
 
 type tokenResult struct {
@@ -553,7 +575,7 @@ func TestTokenRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code := n.codeURL(anna).Query().Get("code")
-			r := postToken(t, n.idps["DE"].URL, tt.params(code))
+			r := postToken(t, n.issuers["DE"], tt.params(code))
 			if r.status != tt.status || !strings.Contains(r.body, tt.want) {
 				t.Errorf("HTTP %d %s, want %d %q", r.status, r.body, tt.status, tt.want)
 			}
@@ -598,6 +620,19 @@ func TestJWKSFetched(t *testing.T) {
 		if r := n.login("", anna); r.Error != "" {
 			t.Fatalf("login %d: %s", i, r.Error)
 		}
+	}
+}
+
+// TestMounted: providers under a path of a shared server, with and without
+// http.StripPrefix.
+func TestMounted(t *testing.T) {
+	n := newNet(t, netOptions{countries: []string{"DE", "SE"}, mounted: true, fetchKeys: true})
+	r := n.login("?eid=SE", map[string]string{"account": "196507083910|559214-0635", "loa": "High", "pin": "4567"})
+	if r.Error != "" || r.Subject.Company.Identifier != "SE/FR/559214-0635" || r.Subject.Issuer != n.issuers["SE"] {
+		t.Fatalf("SE: %+v", r)
+	}
+	if r := n.login("?eid=DE", anna); r.Error != "" || r.Subject.Issuer != n.issuers["DE"] {
+		t.Fatalf("DE: %+v", r)
 	}
 }
 

@@ -192,6 +192,7 @@ type Provider struct {
 	order []*User
 	kid   string
 	langs []string
+	base  string // the path of Issuer, before the endpoints' paths
 
 	mu    sync.Mutex
 	codes map[string]*grant
@@ -225,6 +226,9 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p := &Provider{cfg: cfg, users: map[string]*User{}, codes: map[string]*grant{},
 		kid: keyID(&cfg.Key.PublicKey), langs: append([]string{"en"}, countryLanguages[cfg.Country]...)}
+	if u, err := url.Parse(cfg.Issuer); err == nil {
+		p.base = u.Path
+	}
 	for i := range cfg.Users {
 		u := &cfg.Users[i]
 		p.users[u.Local] = u
@@ -237,19 +241,24 @@ func New(cfg Config) (*Provider, error) {
 func (p *Provider) PublicKey() *ecdsa.PublicKey { return &p.cfg.Key.PublicKey }
 
 // ServeHTTP serves GET and POST PathAuthorize, POST PathToken and GET
-// PathJWKS.
+// PathJWKS below the path of the Issuer URL; the provider can be mounted
+// there with or without http.StripPrefix.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	path := r.URL.Path
+	if p.base != "" {
+		path = strings.TrimPrefix(path, p.base)
+	}
 	switch {
-	case r.URL.Path == PathAuthorize && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+	case path == PathAuthorize && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		p.authorizePage(w, r)
-	case r.URL.Path == PathAuthorize && r.Method == http.MethodPost:
+	case path == PathAuthorize && r.Method == http.MethodPost:
 		p.authorize(w, r)
-	case r.URL.Path == PathToken && r.Method == http.MethodPost:
+	case path == PathToken && r.Method == http.MethodPost:
 		p.token(w, r)
-	case r.URL.Path == PathJWKS && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+	case path == PathJWKS && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		p.jwks(w)
-	case r.URL.Path == PathAuthorize || r.URL.Path == PathToken || r.URL.Path == PathJWKS:
-		w.Header().Set("Allow", map[string]string{PathAuthorize: "GET, HEAD, POST", PathToken: "POST", PathJWKS: "GET, HEAD"}[r.URL.Path])
+	case path == PathAuthorize || path == PathToken || path == PathJWKS:
+		w.Header().Set("Allow", map[string]string{PathAuthorize: "GET, HEAD, POST", PathToken: "POST", PathJWKS: "GET, HEAD"}[path])
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	default:
 		http.NotFound(w, r)
@@ -340,11 +349,11 @@ func (p *Provider) site(l locale) string { return l.T("idpName", l.Country(p.cfg
 // never a redirect.
 func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int, l locale, key, reason string) {
 	p.cfg.Logger.Warn("idp: login refused", logClient, r.FormValue("client_id"), logReason, reason)
-	base := *r.URL
-	if r.Method != http.MethodGet {
-		base.RawQuery = ""
+	self := url.URL{Path: p.base + PathAuthorize}
+	if r.Method == http.MethodGet {
+		self.RawQuery = r.URL.RawQuery
 	}
-	pg := errorPage{page: page{L: l, Title: l.T("errTitle"), Site: p.site(l), Languages: languageLinks(base, string(l), p.langs)},
+	pg := errorPage{page: page{L: l, Title: l.T("errTitle"), Site: p.site(l), Languages: languageLinks(self, string(l), p.langs)},
 		Message: l.T(key)}
 	if err := writePage(w, status, "error", pg); err != nil {
 		p.cfg.Logger.Error("idp: write page", logError, err)
@@ -379,7 +388,7 @@ func (p *Provider) csrfToken(w http.ResponseWriter, r *http.Request) (string, er
 	if err != nil {
 		return "", err
 	}
-	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: t, Path: PathAuthorize, HttpOnly: true,
+	http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: t, Path: p.base + PathAuthorize, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	return t, nil
 }
@@ -395,7 +404,7 @@ func (p *Provider) random() (string, error) {
 // renderLogin writes the login page, with the user's previous choices and
 // errors when the form was refused.
 func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, status int, l locale, req *loginRequest, csrf string, form url.Values, errs []fieldError) {
-	self := url.URL{Path: r.URL.Path, RawQuery: url.Values{"client_id": {req.clientID},
+	self := url.URL{Path: p.base + PathAuthorize, RawQuery: url.Values{"client_id": {req.clientID},
 		"redirect_uri": {req.redirectURI}, "state": {req.state}}.Encode()}
 	name := req.reg.Name
 	if name == "" {
@@ -403,7 +412,7 @@ func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, status in
 	}
 	pg := loginPage{
 		page:   page{L: l, Title: l.T("title"), Site: p.site(l), Languages: languageLinks(self, string(l), p.langs)},
-		Client: name, Action: PathAuthorize, CSRF: csrf,
+		Client: name, Action: p.base + PathAuthorize, CSRF: csrf,
 		ClientID: req.clientID, RedirectURI: req.redirectURI, State: req.state, Errors: errs,
 	}
 	for _, e := range errs {
