@@ -14,10 +14,6 @@ import (
 	"github.com/oots-go/oots/journal"
 )
 
-// SeverityPreviewRequired is the severity of the EDM:ERR:0002 answer that
-// asks for a preview (SPEC.md §2.4).
-const SeverityPreviewRequired = "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:EDMErrorResponse:PreviewRequired"
-
 // CodeTimeout is the Failure code of an exchange that timed out
 // (EDM:ERR:0005, "Exceeding timeout period").
 const CodeTimeout = "EDM:ERR:0005"
@@ -138,11 +134,12 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 			return "", "", &errIgnore{"error response without an exception"}
 		}
 		exc := m.Error.Exceptions[0]
-		if exc.Code == "EDM:ERR:0002" && exc.PreviewLocation != "" && st.Second == nil && st.Preview {
+		previewRequired := exc.Code == "EDM:ERR:0002" && exc.Severity == edm.SeverityPreviewRequired && exc.PreviewLocation != ""
+		if previewRequired && st.Second == nil && st.Preview {
 			return c.preview(ctx, j, i, m, exc, ch)
 		}
 		f := &Failure{Code: exc.Code, Message: exc.Message, Detail: exc.Detail}
-		if exc.Code == "EDM:ERR:0002" && exc.PreviewLocation != "" {
+		if previewRequired {
 			f.Detail = strings.TrimSpace(f.Detail + " (a preview was asked for where none is possible)")
 		}
 		pub.Step, pub.Exchange.Error = StepFailed, f
@@ -287,8 +284,9 @@ func (c *Connector) Run(ctx context.Context) error {
 
 // Sweep fails the exchanges without an answer in time: T1 (+1 min) after
 // the first request, T2+T3 (+2 min) after the preview redirect; and, past
-// the journey's deadline ((T1+T2+T3) × requirements), every requirement not
-// yet done. The Failure code is EDM:ERR:0005; answers arriving later are
+// the journey's deadline ((T1+T2+T3) × requirements), every requirement
+// whose request was not sent yet (an exchange under way keeps its own
+// deadline, which may end a little later). The Failure code is EDM:ERR:0005; answers arriving later are
 // ignored (journaled).
 func (c *Connector) Sweep(ctx context.Context) error {
 	now := c.cfg.Now()
@@ -306,7 +304,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 				case pending && !now.Before(r.Exchange.Deadline):
 					r.Exchange.Error = &Failure{Code: CodeTimeout, Message: "timeout",
 						Detail: fmt.Sprintf("no answer from the provider by %s (step %s)", r.Exchange.Deadline.Format(time.RFC3339), r.Step)}
-				case j.Journey.State == JourneyOpen && !now.Before(j.Journey.Deadline) && r.Step != StepDone && r.Step != StepFailed:
+				case j.Journey.State == JourneyOpen && !now.Before(j.Journey.Deadline) && !pending && r.Step != StepDone && r.Step != StepFailed:
 					if r.Exchange == nil {
 						r.Exchange = &Exchange{}
 					}
