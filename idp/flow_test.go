@@ -4,6 +4,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"html"
@@ -757,5 +759,83 @@ func checkAccessible(t testing.TB, page string) {
 		if id == nil || !strings.Contains(page, `<label for="`+id[1]+`">`) {
 			t.Errorf("input without label: %s", m[0])
 		}
+	}
+}
+
+// TestCodeRace: of many simultaneous exchanges of one code, exactly one
+// gets an assertion.
+func TestCodeRace(t *testing.T) {
+	n := newNet(t, netOptions{})
+	code := n.codeURL(anna).Query().Get("code")
+	tok := url.Values{"client_id": {testClientID}, "code": {code}, "redirect_uri": {n.app.URL + "/callback"}}
+	var wg sync.WaitGroup
+	results := make([]int, 8)
+	for i := range results {
+		wg.Go(func() {
+			resp, err := http.PostForm(n.issuers["DE"]+PathToken, tok)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			results[i] = resp.StatusCode
+		})
+	}
+	wg.Wait()
+	ok := 0
+	for _, s := range results {
+		if s == http.StatusOK {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Errorf("statuses %v: %d successes, want 1", results, ok)
+	}
+}
+
+func TestEndpoints(t *testing.T) {
+	n := newNet(t, netOptions{})
+	base := n.issuers["DE"]
+	tests := []struct {
+		method, path string
+		status       int
+		allow        string
+	}{
+		{http.MethodGet, PathToken, http.StatusMethodNotAllowed, "POST"},
+		{http.MethodPut, PathAuthorize, http.StatusMethodNotAllowed, "GET, HEAD, POST"},
+		{http.MethodPost, PathJWKS, http.StatusMethodNotAllowed, "GET, HEAD"},
+		{http.MethodGet, "/other", http.StatusNotFound, ""},
+		{http.MethodGet, PathJWKS, http.StatusOK, ""},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest(tt.method, base+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || resp.Header.Get("Allow") != tt.allow {
+			t.Errorf("%s %s: HTTP %d Allow %q, want %d %q", tt.method, tt.path, resp.StatusCode, resp.Header.Get("Allow"), tt.status, tt.allow)
+		}
+		if tt.path == PathJWKS && tt.status == http.StatusOK {
+			k, err := parseJWKS(b, "")
+			if err != nil || !k.Equal(n.providers["DE"].PublicKey()) {
+				t.Errorf("JWKS %s: %v", b, err)
+			}
+		}
+	}
+	// Every page forbids scripts and framing.
+	resp, page := n.loginPage("")
+	csp := resp.Header.Get("Content-Security-Policy")
+	if !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+		t.Errorf("Content-Security-Policy %q", csp)
+	}
+	// The policy admits the page's own style sheet by its hash.
+	_, css, _ := strings.Cut(page, "<style>")
+	css, _, _ = strings.Cut(css, "</style>")
+	sum := sha256.Sum256([]byte(css))
+	if h := "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"; !strings.Contains(csp, "style-src "+h) {
+		t.Errorf("Content-Security-Policy %q does not admit the style sheet %s", csp, h)
 	}
 }
