@@ -27,16 +27,11 @@ type serviceDouble struct {
 	requests []string // journey/requirement of each explicit request
 	choices  []requester.Choice
 	seq      int
+	down     bool // the Common Services do not answer
 }
 
 var _ requester.Service = (*serviceDouble)(nil)
 
-// Errors of the service double.
-var (
-	errDoubleNotFound = errors.New("service double: not found")
-	errDoubleState    = errors.New("service double: step out of order")
-	errDoubleInvalid  = errors.New("service double: invalid input")
-)
 
 func newServiceDouble(now func() time.Time) *serviceDouble {
 	return &serviceDouble{now: now, journeys: map[string]*requester.Journey{}, files: map[string]*requester.File{}}
@@ -116,9 +111,12 @@ func advance(country string, r *requester.Requirement) {
 func (s *serviceDouble) Start(ctx context.Context, sr requester.StartRequest) (*requester.Journey, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.down {
+		return nil, fmt.Errorf("%w: Evidence Broker", requester.ErrUnavailable)
+	}
 	reqs := requirementsOf(sr.Procedure)
 	if reqs == nil {
-		return nil, fmt.Errorf("%w: procedure %s", errDoubleNotFound, sr.Procedure)
+		return nil, fmt.Errorf("%w: procedure %s", requester.ErrNotFound, sr.Procedure)
 	}
 	if sr.Subject.Person == nil {
 		return nil, errors.New("service double: no person")
@@ -151,14 +149,14 @@ func clone(j *requester.Journey) *requester.Journey {
 func (s *serviceDouble) find(journeyID, requirementID string) (*requester.Journey, *requester.Requirement, error) {
 	j, ok := s.journeys[journeyID]
 	if !ok {
-		return nil, nil, fmt.Errorf("%w: journey %s", errDoubleNotFound, journeyID)
+		return nil, nil, fmt.Errorf("%w: journey %s", requester.ErrNotFound, journeyID)
 	}
 	for _, r := range j.Requirements {
 		if r.ID == requirementID {
 			return j, r, nil
 		}
 	}
-	return nil, nil, fmt.Errorf("%w: requirement %s", errDoubleNotFound, requirementID)
+	return nil, nil, fmt.Errorf("%w: requirement %s", requester.ErrNotFound, requirementID)
 }
 
 func (s *serviceDouble) Get(ctx context.Context, id string) (*requester.Journey, error) {
@@ -166,7 +164,7 @@ func (s *serviceDouble) Get(ctx context.Context, id string) (*requester.Journey,
 	defer s.mu.Unlock()
 	j, ok := s.journeys[id]
 	if !ok {
-		return nil, fmt.Errorf("%w: journey %s", errDoubleNotFound, id)
+		return nil, fmt.Errorf("%w: journey %s", requester.ErrNotFound, id)
 	}
 	return clone(j), nil
 }
@@ -178,10 +176,13 @@ func (s *serviceDouble) Choose(ctx context.Context, jid, rid string, c requester
 	if err != nil {
 		return nil, err
 	}
+	if j.State != requester.JourneyOpen {
+		return nil, fmt.Errorf("%w: the journey is %s", requester.ErrState, j.State)
+	}
 	switch r.Step {
 	case requester.StepChooseEvidenceType, requester.StepAnswerQuestions, requester.StepChooseProvider, requester.StepExplicitRequest:
 	default:
-		return nil, fmt.Errorf("%w: choice in step %s", errDoubleState, r.Step)
+		return nil, fmt.Errorf("%w: choice in step %s", requester.ErrState, r.Step)
 	}
 	s.choices = append(s.choices, c)
 	if c.EvidenceType != "" {
@@ -190,14 +191,14 @@ func (s *serviceDouble) Choose(ctx context.Context, jid, rid string, c requester
 			ok = ok || et.Classification == c.EvidenceType
 		}
 		if !ok {
-			return nil, fmt.Errorf("%w: evidence type %s", errDoubleInvalid, c.EvidenceType)
+			return nil, fmt.Errorf("%w: evidence type %s", requester.ErrInvalid, c.EvidenceType)
 		}
 		r.ChosenEvidenceType = c.EvidenceType
 	}
 	if r.Step == requester.StepAnswerQuestions {
 		for _, q := range r.Questions {
 			if c.Answers[q.ID] == "" {
-				return nil, fmt.Errorf("%w: no answer to %s", errDoubleInvalid, q.ID)
+				return nil, fmt.Errorf("%w: no answer to %s", requester.ErrInvalid, q.ID)
 			}
 		}
 		r.Questions = []requester.Question{} // answered
@@ -208,7 +209,7 @@ func (s *serviceDouble) Choose(ctx context.Context, jid, rid string, c requester
 			ok = ok || p.ID == c.Provider
 		}
 		if !ok {
-			return nil, fmt.Errorf("%w: provider %s", errDoubleInvalid, c.Provider)
+			return nil, fmt.Errorf("%w: provider %s", requester.ErrInvalid, c.Provider)
 		}
 		r.ChosenProvider = c.Provider
 	}
@@ -225,17 +226,16 @@ func (s *serviceDouble) Request(ctx context.Context, jid, rid string, er request
 		return nil, err
 	}
 	if !er.Given {
-		return nil, fmt.Errorf("%w: explicit request not given", errDoubleInvalid)
+		return nil, fmt.Errorf("%w: explicit request not given", requester.ErrInvalid)
 	}
-	if r.Step != requester.StepExplicitRequest && r.Step != requester.StepFailed {
-		return nil, fmt.Errorf("%w: request in step %s", errDoubleState, r.Step)
+	if j.State != requester.JourneyOpen || r.Step != requester.StepExplicitRequest {
+		return nil, fmt.Errorf("%w: request in step %s", requester.ErrState, r.Step)
 	}
 	s.requests = append(s.requests, jid+"/"+rid)
 	now := s.now()
 	r.Exchange = &requester.Exchange{ID: fmt.Sprintf("x-%d", len(s.requests)), RequestID: fmt.Sprintf("urn:uuid:r-%d", len(s.requests)),
 		Provider: r.ChosenProvider, Version: "oots-edm:v1.0", Sent: now, Deadline: now.Add(6 * time.Minute)}
 	r.Step = requester.StepWaiting
-	j.State = requester.JourneyOpen
 	return clone(j), nil
 }
 
@@ -244,7 +244,7 @@ func (s *serviceDouble) Evidence(ctx context.Context, jid, evidenceID string) (*
 	defer s.mu.Unlock()
 	f, ok := s.files[jid+"/"+evidenceID]
 	if !ok {
-		return nil, fmt.Errorf("%w: evidence %s", errDoubleNotFound, evidenceID)
+		return nil, fmt.Errorf("%w: evidence %s", requester.ErrNotFound, evidenceID)
 	}
 	return f, nil
 }
@@ -298,17 +298,22 @@ func (s *serviceDouble) fail(jid string, i int, code, message string) {
 	s.updateState(j)
 }
 
+// updateState settles the journey as the connector does: failed at the
+// first failed requirement (for good), complete when every requirement
+// is done.
 func (s *serviceDouble) updateState(j *requester.Journey) {
-	j.State = requester.JourneyComplete
+	done := 0
 	for _, r := range j.Requirements {
 		switch r.Step {
 		case requester.StepFailed:
 			j.State = requester.JourneyFailed
 			return
 		case requester.StepDone:
-		default:
-			j.State = requester.JourneyOpen
+			done++
 		}
+	}
+	if done == len(j.Requirements) {
+		j.State = requester.JourneyComplete
 	}
 }
 

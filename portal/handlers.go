@@ -3,6 +3,7 @@ package portal
 import (
 	"crypto/subtle"
 	"encoding/base32"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -122,6 +123,9 @@ func (p *Portal) startJourney(rq *request, proc, country string) error {
 	})
 	if err != nil {
 		p.log.Error("portal: starting journey failed", "procedure", proc, "country", country, logErr, err)
+		if errors.Is(err, requester.ErrNotFound) {
+			return &userError{status: http.StatusNotFound, key: "errStartNotFound"}
+		}
 		return &userError{status: http.StatusBadGateway, key: "errStart"}
 	}
 	if err := p.sessions.addJourney(rq.r.Context(), journeyRecord{
@@ -237,6 +241,10 @@ func (p *Portal) ownJourney(rq *request) (*requester.Journey, error) {
 		return nil, errNotFound
 	}
 	j, err := p.cfg.Service.Get(rq.r.Context(), id)
+	if errors.Is(err, requester.ErrNotFound) {
+		p.log.Warn("portal: the connector does not know a journey of the portal", logJourney, id)
+		return nil, errNotFound
+	}
 	if err != nil {
 		p.log.Error("portal: reading journey failed", logJourney, id, logErr, err)
 		return nil, &userError{status: http.StatusBadGateway, key: "errService"}
@@ -256,6 +264,8 @@ type journeyData struct {
 	ChooseURL      string
 	RequestURL     string
 	SkipURL        string
+	RetryURL       string
+	Failed         bool
 	SubmitURL      string
 	Ready          bool
 	Reference      string
@@ -282,7 +292,13 @@ type requirementView struct {
 	FailureReason string
 	FailureCode   string
 	FailureDetail string
-	Skipped       bool
+	// Skipped: the user goes on without this requirement. Skippable: the
+	// journey failed and this requirement has no evidence, so the user
+	// may go on without it. Blocked: the journey failed before this
+	// requirement was requested; the connector takes no more choices.
+	Skipped   bool
+	Skippable bool
+	Blocked   bool
 }
 
 type questionView struct {
@@ -349,6 +365,7 @@ func (p *Portal) journeyView(rq *request, j *requester.Journey) (*journeyData, e
 		ID: j.ID, ProcedureTitle: p.procedureTitle(rq.lang, j.Procedure), CountryName: countryName(rq.lang, j.Country),
 		State: rq.t("state_" + j.State), SelfURL: rq.r.URL.Path,
 		ChooseURL: base + "/choose", RequestURL: base + "/request", SkipURL: base + "/skip", SubmitURL: base + "/submit",
+		RetryURL: base + "/retry", Failed: j.State == requester.JourneyFailed,
 	}
 	if !j.Deadline.IsZero() {
 		d.Deadline = j.Deadline.UTC().Format(timeLayout)
@@ -360,7 +377,9 @@ func (p *Portal) journeyView(rq *request, j *requester.Journey) (*journeyData, e
 	d.Ready = len(j.Requirements) > 0
 	for i, r := range j.Requirements {
 		v := p.requirementView(rq, j, i, r, base)
-		v.Skipped = skipped[r.ID] && r.Step == requester.StepFailed
+		v.Skippable = skippable(j, r)
+		v.Skipped = skipped[r.ID] && v.Skippable
+		v.Blocked = d.Failed && isChoiceStep(r.Step)
 		if r.Step == requester.StepWaiting {
 			d.Waiting = true
 		}
@@ -447,6 +466,36 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 	return v
 }
 
+// serviceErrorKey is the message for an error of the connector on a
+// step: the step moved on (ErrState), the service is unavailable, or else
+// fallback.
+func serviceErrorKey(err error, fallback string) string {
+	switch {
+	case errors.Is(err, requester.ErrState):
+		return "errStep"
+	case errors.Is(err, requester.ErrUnavailable):
+		return "errService"
+	}
+	return fallback
+}
+
+// isChoiceStep reports whether step is before the evidence request.
+func isChoiceStep(step string) bool {
+	switch step {
+	case requester.StepChooseEvidenceType, requester.StepAnswerQuestions, requester.StepChooseProvider, requester.StepExplicitRequest:
+		return true
+	}
+	return false
+}
+
+// skippable reports whether the user may go on without requirement r: it
+// failed, or the journey failed before r was requested. (The connector
+// ends a journey at the first failure; the other requirements can then
+// neither be chosen nor requested.)
+func skippable(j *requester.Journey, r *requester.Requirement) bool {
+	return r.Step == requester.StepFailed || (j.State == requester.JourneyFailed && isChoiceStep(r.Step))
+}
+
 // failureKey is the catalogue key of the plain-words reason of an EDM
 // error code (SPEC.md §2.4, edm.LookupError).
 func failureKey(code string) string {
@@ -463,6 +512,8 @@ func failureKey(code string) string {
 		return "fail0005"
 	case "EDM:ERR:0006", "EDM:ERR:0007", "EDM:ERR:0008":
 		return "failProvider"
+	case requester.CodeEmptyResponse:
+		return "failEmpty"
 	}
 	if strings.Contains(strings.ToLower(code), "timeout") {
 		return "fail0005"
@@ -545,7 +596,7 @@ func (p *Portal) choose(rq *request) error {
 	}
 	if _, err := p.cfg.Service.Choose(rq.r.Context(), j.ID, rid, c); err != nil {
 		p.log.Error("portal: choice refused", logJourney, j.ID, logRequirement, rid, logErr, err)
-		return p.showJourney(rq, false, rid, rq.t("errChoice"))
+		return p.showJourney(rq, false, rid, rq.t(serviceErrorKey(err, "errChoice")))
 	}
 	return rq.redirect(p.anchor(j, r))
 }
@@ -561,7 +612,7 @@ func (p *Portal) anchor(j *requester.Journey, r *requester.Requirement) string {
 
 // request sends the evidence request after the user's explicit request
 // (SPEC.md §1.2 step 2, ExplicitRequestGiven): without the ticked box
-// nothing is sent. A failed requirement can be requested again.
+// nothing is sent.
 func (p *Portal) request(rq *request) error {
 	j, err := p.ownJourney(rq)
 	if err != nil {
@@ -572,7 +623,7 @@ func (p *Portal) request(rq *request) error {
 	if r == nil {
 		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 	}
-	if r.Step != requester.StepExplicitRequest && r.Step != requester.StepFailed {
+	if r.Step != requester.StepExplicitRequest {
 		return rq.redirect(p.anchor(j, r))
 	}
 	if rq.r.PostForm.Get("explicit") != "yes" {
@@ -581,13 +632,28 @@ func (p *Portal) request(rq *request) error {
 	preview := true
 	if _, err := p.cfg.Service.Request(rq.r.Context(), j.ID, rid, requester.ExplicitRequest{Given: true, Preview: &preview}); err != nil {
 		p.log.Error("portal: evidence request refused", logJourney, j.ID, logRequirement, rid, logErr, err)
-		return p.showJourney(rq, false, rid, rq.t("errRequest"))
+		return p.showJourney(rq, false, rid, rq.t(serviceErrorKey(err, "errRequest")))
 	}
 	p.log.Info("portal: evidence requested", logJourney, j.ID, logRequirement, rid)
 	return rq.redirect(p.anchor(j, r))
 }
 
-// skip records that the user goes on without a failed requirement.
+// retry starts the procedure's evidence anew after a failure: a new journey
+// (a new conversation) for the same procedure and country, since the
+// connector ends a journey at its first failure.
+func (p *Portal) retry(rq *request) error {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return err
+	}
+	if j.State != requester.JourneyFailed {
+		return rq.redirect("/journeys/" + url.PathEscape(j.ID))
+	}
+	return p.startJourney(rq, j.Procedure, j.Country)
+}
+
+// skip records that the user goes on without a requirement that failed or
+// can no longer be requested.
 func (p *Portal) skip(rq *request) error {
 	j, err := p.ownJourney(rq)
 	if err != nil {
@@ -598,7 +664,7 @@ func (p *Portal) skip(rq *request) error {
 	if r == nil {
 		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 	}
-	if r.Step != requester.StepFailed {
+	if !skippable(j, r) {
 		return rq.redirect(p.anchor(j, r))
 	}
 	if err := p.sessions.skip(rq.r.Context(), j.ID, rid); err != nil {

@@ -265,6 +265,7 @@ func New(cfg Config) (*Portal, error) {
 //	POST /journeys/{id}/choose             evidence type, answers, provider
 //	POST /journeys/{id}/request            the explicit request
 //	POST /journeys/{id}/skip               go on without a failed requirement
+//	POST /journeys/{id}/retry              start anew after a failure (a new journey)
 //	GET  /journeys/{id}/evidence/{eid}     an evidence file
 //	GET, POST /journeys/{id}/submit        summary and submission (step 7)
 //	GET  /submissions/{ref}                confirmation with the reference number
@@ -284,6 +285,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("POST /journeys/{id}/choose", p.form(p.choose))
 	mux.HandleFunc("POST /journeys/{id}/request", p.form(p.request))
 	mux.HandleFunc("POST /journeys/{id}/skip", p.form(p.skip))
+	mux.HandleFunc("POST /journeys/{id}/retry", p.form(p.retry))
 	mux.HandleFunc("GET /journeys/{id}/evidence/{eid}", p.page(p.evidence))
 	mux.HandleFunc("GET /journeys/{id}/submit", p.page(p.summary))
 	mux.HandleFunc("POST /journeys/{id}/submit", p.form(p.submit))

@@ -116,22 +116,23 @@ func TestFullJourney(t *testing.T) {
 	b.get("/journeys/" + jid)
 	wantStatus(t, b.post("/journeys/"+jid+"/submit", nil), http.StatusConflict)
 
-	// Requirement 1 fails: no evidence found. Try again is offered, and
-	// going on without.
+	// Requirement 1 fails: no evidence found. The connector ends the
+	// journey there: trying again starts a new journey; or the user goes
+	// on without.
 	b.get("/journeys/" + jid)
 	b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
 	e.svc.fail(jid, 1, "EDM:ERR:0004", "No birth record for this person")
 	p = b.get("/journeys/" + jid)
 	mustContain(t, p, "The authority found no evidence about you.", "<code>EDM:ERR:0004</code>", "No birth record for this person",
-		"Try again", "Continue without this evidence")
-	// Try again: a new explicit request.
-	p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
-	if n := e.svc.requestCount(); n != 3 {
-		t.Fatalf("%d requests after trying again", n)
+		"Try again", "Continue without this evidence", "some evidence could not be obtained")
+	mustNotContain(t, p, "Check and submit the procedure")
+	p = b.post("/journeys/"+jid+"/retry", nil)
+	wantStatus(t, p, http.StatusOK)
+	if again := journeyID(t, p); again == jid || len(e.svc.starts) != 2 || e.svc.starts[1].Procedure != "T2" || e.svc.starts[1].Country != "DE" {
+		t.Fatalf("try again: journey %s, starts %+v", again, e.svc.starts)
 	}
-	e.svc.fail(jid, 1, "EDM:ERR:0005", "")
+	mustContain(t, p, "Which evidence do you want to provide?")
 	p = b.get("/journeys/" + jid)
-	mustContain(t, p, "The time to complete the exchange ran out.", "EDM:ERR:0005")
 	p = b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}})
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "You continue without this evidence", "Check and submit the procedure")
@@ -347,11 +348,44 @@ func TestFailureReasons(t *testing.T) {
 		{"EDM:ERR:0005", "time to complete the exchange ran out"},
 		{"EDM:ERR:0007", "could not answer the request"},
 		{"timeout", "time to complete the exchange ran out"},
+		{requester.CodeEmptyResponse, "without any evidence"},
 		{"delivery-failed", "The evidence could not be obtained."},
 	} {
 		if got := translate("en", failureKey(tc.code)); !strings.Contains(got, tc.want) {
 			t.Errorf("%s: %q, want %q in it", tc.code, got, tc.want)
 		}
+	}
+}
+
+// TestBlockedAfterFailure: when one requirement fails before another was
+// requested, the other can no longer be chosen (the connector ends the
+// journey); the user may go on without both and submit.
+func TestBlockedAfterFailure(t *testing.T) {
+	e := newEnv(t, "FI", nil)
+	e.auth.as(person("b", "Matti", "M"))
+	b := e.browser()
+	jid := journeyID(t, b.start("T2", "DE"))
+	b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"false"}})
+	b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
+	e.svc.fail(jid, 1, "EDM:ERR:0002", "The user refused the evidence")
+	p := b.get("/journeys/" + jid)
+	mustContain(t, p, "The evidence was not approved in the preview.", "can no longer be requested here")
+	mustNotContain(t, p, "Which evidence do you want to provide?")
+
+	// A choice posted anyway (an old tab) is refused by the connector.
+	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
+		"evidenceType": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/DE/abitur"}})
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	mustContain(t, p, "This step has changed in the meantime")
+
+	b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqDiploma}})
+	p = b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}})
+	mustContain(t, p, "Check and submit the procedure")
+	p = b.get("/journeys/" + jid + "/submit")
+	b.post("/journeys/"+jid+"/submit", nil)
+	var n int
+	if err := e.db.SQL().QueryRow(`SELECT count(*) FROM portal_submissions WHERE journey_id = ?`, jid).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("submissions: %d %v", n, err)
 	}
 }
 
@@ -520,6 +554,13 @@ func TestStartErrors(t *testing.T) {
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	mustContain(t, p, "Choose one of the countries in the list.")
 	p = b.post("/start", url.Values{"procedure": {"Z9"}, "country": {"DE"}})
+	wantStatus(t, p, http.StatusNotFound)
+	mustContain(t, p, "No evidence for this procedure can be obtained from the chosen country.")
+	e.svc.mu.Lock()
+	e.svc.down = true
+	e.svc.mu.Unlock()
+	b.get("/")
+	p = b.post("/start", url.Values{"procedure": {"R1"}, "country": {"DE"}})
 	wantStatus(t, p, http.StatusBadGateway)
 	mustContain(t, p, "The procedure could not be started")
 }

@@ -233,11 +233,13 @@ type view struct {
 // render writes page with status.
 func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, refresh bool) {
 	v := view{Lang: rq.lang, Title: title, Portal: p.cfg.Name, Error: errMsg, Refresh: refresh, Data: data}
+	// The switch keeps the page (a POST's answer, or the one-time login
+	// callback, switches on the home page).
 	for _, l := range p.langs {
 		q := rq.r.URL.Query()
 		q.Set("lang", l)
 		u := url.URL{Path: rq.r.URL.Path, RawQuery: q.Encode()}
-		if rq.r.Method != http.MethodGet {
+		if rq.r.Method != http.MethodGet || rq.r.URL.Path == "/login/callback" {
 			u.Path = "/"
 			u.RawQuery = url.Values{"lang": {l}}.Encode()
 		}
