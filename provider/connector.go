@@ -377,8 +377,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 		return c.evidence(m, req, auth, match.Documents, now)
 	}
 	if !req.PossibilityForPreview {
-		return c.refuse(m, req, auth, &failure{code: "EDM:ERR:0002", severity: edm.SeverityError,
-			detail: "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"}, now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0007", "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"), now), nil
 	}
 	token, err := c.token()
 	if err != nil {
@@ -392,7 +391,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	s := &session{Token: token, State: stateWaiting, Provider: auth.Agent.Identifier.Value, Party: m.From,
 		ConversationID: m.ConversationID, ExchangeID: m.ExchangeID, Version: string(req.Version()),
 		C1Scheme: m.OriginalSender.SchemeID, C1Value: m.OriginalSender.Value, C4Scheme: m.FinalRecipient.SchemeID, C4Value: m.FinalRecipient.Value,
-		FirstMessageID: m.MessageID, FirstRequest: m.Document, Documents: match.Documents,
+		FirstMessageID: m.MessageID, FirstRequest: m.Document, SubjectKey: match.Subject, Documents: match.Documents,
 		ArriveBy: ts.Add(t.T1 + t.T2), DecideBy: ts.Add(t.T1 + t.T2 + t.T3), Created: now, Updated: now}
 	if err := c.insertSession(ctx, tx, s); err != nil {
 		return nil, err
@@ -569,7 +568,7 @@ func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
 	switch s.State {
 	case stateApproved:
 	case stateRefused:
-		f = &failure{code: "EDM:ERR:0002", severity: edm.SeverityError, detail: "the user did not approve the exchange of the evidence"}
+		f = refusal(s.Version)
 	case stateWrongUser:
 		f = fail("EDM:ERR:0001", "the person who logged in at the preview is not the subject of the request")
 	default:
@@ -676,7 +675,8 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 		if d.ValidFrom != "" && d.ValidTo != "" {
 			md.ValidityPeriod = &edm.Period{StartDate: d.ValidFrom, EndDate: d.ValidTo}
 		}
-		cid := fmt.Sprintf("evidence-%d-%s@oots", i+1, c.uuid()[:8])
+		// R-EDM-RESP-C042: cid:[a-z0-9]*@…
+		cid := fmt.Sprintf("evidence%d%s@oots", i+1, c.uuid()[:8])
 		title := d.Title
 		if title == "" {
 			title = "Evidence"
@@ -734,4 +734,16 @@ func storedRequest(doc []byte) (*edm.QueryRequest, error) {
 		return nil, errors.New("provider: stored document is not an evidence request")
 	}
 	return req, nil
+}
+
+// refusal is the answer when the user refused: EDM:ERR:0002 with severity
+// Error in 2.0 (the authorisation was withheld); 1.x forbids that
+// combination (R-EDM-ERR-C015: an AuthorizationException is only a preview
+// request), so 1.x gets EDM:ERR:0008 with the same detail.
+func refusal(version string) *failure {
+	const detail = "the user did not approve the exchange of the evidence"
+	if edm.Version(version).Is2() {
+		return &failure{code: "EDM:ERR:0002", severity: edm.SeverityError, detail: detail}
+	}
+	return fail("EDM:ERR:0008", detail)
 }

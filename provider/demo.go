@@ -11,62 +11,12 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/idp"
 )
 
-// DemoCountries are the countries of the demo data set (csregistry.Demo).
+// DemoCountries are the countries of the demo data set (csregistry.Demo)
+// and of the demo identity providers (idp.DemoUsers).
 var DemoCountries = []string{"DE", "FR", "FI", "SE"}
-
-type demoPerson struct {
-	local, family, given, birth, place, gender string
-}
-
-type demoCompany struct {
-	local, name, vat, address, rep string
-}
-
-// The demo people: per country two people with their own evidence, two
-// people with the same names and date of birth but different identifiers
-// (whom names alone cannot tell apart), and a company represented by the
-// first person.
-var (
-	demoPeople = map[string][]demoPerson{
-		"DE": {{"DE1001", "Mustermann", "Erika", "1964-08-12", "Berlin", "Female"}, {"DE1002", "Müller", "Jürgen", "1979-03-05", "Hamburg", "Male"},
-			{"DE1003", "Schmidt", "Anna", "1990-01-01", "Köln", "Female"}, {"DE1004", "Schmidt", "Anna", "1990-01-01", "München", "Female"}},
-		"FR": {{"FR1001", "Dupont", "Marianne", "1985-03-14", "Paris", "Female"}, {"FR1002", "Lefèvre", "Jérôme", "1972-11-30", "Lyon", "Male"},
-			{"FR1003", "Bernard", "Camille", "1992-07-21", "Nantes", "Female"}, {"FR1004", "Bernard", "Camille", "1992-07-21", "Lille", "Male"}},
-		"FI": {{"FI1001", "Meikäläinen", "Matti", "1980-06-15", "Helsinki", "Male"}, {"FI1002", "Virtanen", "Maija", "1995-02-28", "Tampere", "Female"},
-			{"FI1003", "Korhonen", "Aino", "1988-09-09", "Turku", "Female"}, {"FI1004", "Korhonen", "Aino", "1988-09-09", "Oulu", "Female"}},
-		"SE": {{"SE1001", "Svensson", "Sven", "1975-04-20", "Stockholm", "Male"}, {"SE1002", "Andersson", "Karin", "1983-12-01", "Göteborg", "Female"},
-			{"SE1003", "Lindberg", "Elsa", "1990-01-01", "Malmö", "Female"}, {"SE1004", "Lindberg", "Elsa", "1990-01-01", "Uppsala", "Female"}},
-	}
-	demoCompanies = map[string]demoCompany{
-		"DE": {"HRB123456", "Beispiel Handels GmbH", "DE123456789", "Friedrichstraße 1, 10117 Berlin", "DE1001"},
-		"FR": {"552100554", "Exemple Services SARL", "FR40552100554", "1 rue de Rivoli, 75001 Paris", "FR1001"},
-		"FI": {"1234567-8", "Esimerkki Oy", "FI12345678", "Mannerheimintie 1, 00100 Helsinki", "FI1001"},
-		"SE": {"5566778899", "Exempel AB", "SE556677889901", "Drottninggatan 1, 111 51 Stockholm", "SE1001"},
-	}
-)
-
-// DemoPeople returns the natural persons of the demo register of a country,
-// with eIDAS identifiers "CC/CC/local" (the relying-party part is the
-// register's country; matching ignores it). The third and fourth share
-// names and date of birth.
-func DemoPeople(country string) []eid.NaturalPerson {
-	var out []eid.NaturalPerson
-	for _, p := range demoPeople[country] {
-		out = append(out, eid.NaturalPerson{Identifier: country + "/" + country + "/" + p.local, FamilyName: p.family,
-			GivenName: p.given, DateOfBirth: p.birth, PlaceOfBirth: p.place, Gender: p.gender})
-	}
-	return out
-}
-
-// DemoCompany returns the company of the demo register of a country and the
-// eIDAS identifier of the person who represents it.
-func DemoCompany(country string) (eid.LegalPerson, string) {
-	c := demoCompanies[country]
-	return eid.LegalPerson{Identifier: country + "/" + country + "/" + c.local, LegalName: c.name,
-		RegisteredAddress: c.address, VATRegistration: c.vat}, country + "/" + country + "/" + c.rep
-}
 
 // demoType is an evidence type of the demo data set in one country.
 type demoType struct {
@@ -110,13 +60,18 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 }
 
 // DemoRecords returns the demo register of a country (one of
-// DemoCountries): for every person of DemoPeople a birth certificate (PDF,
-// and XML following the Semantic Repository's certificate-of-birth model),
-// a certificate of residence and a school-leaving diploma (PDF), and for the
-// company of DemoCompany an extract of the business register (PDF), under
-// the evidence type classifications of the demo data set (csregistry.Demo).
+// DemoCountries): the test persons of idp.DemoUsers(country), keyed on their
+// eIDAS identifier "CC/CC/local" (the relying-party part is the register's
+// country; matching ignores it), each with a birth certificate (PDF, and XML
+// after the Semantic Repository's certificate-of-birth model), a
+// certificate of residence and a school-leaving diploma (PDF); and the
+// companies they represent, each with an extract of the business register
+// (PDF). The evidence types are those of the demo data set
+// (csregistry.Demo). Each country has two persons with the same names and
+// date of birth, whom names alone cannot tell apart.
 func DemoRecords(ctx context.Context, country string) (*Records, error) {
-	if _, ok := demoPeople[country]; !ok {
+	users := idp.DemoUsers(country)
+	if users == nil {
 		return nil, fmt.Errorf("provider: no demo register for country %q (have %v)", country, DemoCountries)
 	}
 	types, err := demoTypes(ctx, country)
@@ -124,21 +79,26 @@ func DemoRecords(ctx context.Context, country string) (*Records, error) {
 		return nil, err
 	}
 	rs := &Records{}
-	for i, p := range DemoPeople(country) {
-		rec := PersonRecord{Key: fmt.Sprintf("person:%s", demoPeople[country][i].local), Person: p, Evidence: map[string][]Document{}}
+	for _, u := range users {
+		p := u.Identified(country)
+		rec := PersonRecord{Key: "person:" + u.Local, Person: p, Evidence: map[string][]Document{}}
 		for _, t := range types {
-			rec.Evidence[t.classification] = demoPersonEvidence(country, t, p)
+			if docs := demoPersonEvidence(country, t, p); docs != nil {
+				rec.Evidence[t.classification] = docs
+			}
 		}
 		rs.People = append(rs.People, rec)
-	}
-	c, rep := DemoCompany(country)
-	crec := CompanyRecord{Key: "company:" + demoCompanies[country].local, Company: c, Representatives: []string{rep}, Evidence: map[string][]Document{}}
-	for _, t := range types {
-		if t.procedure == "X1" {
-			crec.Evidence[t.classification] = []Document{demoCompanyEvidence(country, t, c)}
+		for _, c := range u.Represents {
+			lp := c.Identified(country, country)
+			crec := CompanyRecord{Key: "company:" + c.Local, Company: lp, Representatives: []string{p.Identifier}, Evidence: map[string][]Document{}}
+			for _, t := range types {
+				if t.procedure == "X1" {
+					crec.Evidence[t.classification] = []Document{demoCompanyEvidence(country, t, lp)}
+				}
+			}
+			rs.Companies = append(rs.Companies, crec)
 		}
 	}
-	rs.Companies = append(rs.Companies, crec)
 	return rs, nil
 }
 
@@ -161,7 +121,11 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []Docum
 		issued = "2024-01-15"
 	case "S1":
 		title, issued = "Certificate of residence", "2025-06-02"
-		fields = append(fields, Field{"Address", "Hauptstraße 5, " + p.PlaceOfBirth}, Field{"Resident since", "2015-04-01"})
+		addr := p.CurrentAddress
+		if addr == "" {
+			addr = p.PlaceOfBirth
+		}
+		fields = append(fields, Field{"Address", addr}, Field{"Resident since", "2015-04-01"})
 	case "T2":
 		title, issued = "Upper secondary school leaving certificate", "2008-06-30"
 		fields = append(fields, Field{"School", "Gymnasium " + p.PlaceOfBirth}, Field{"Final grade", "2.1"})

@@ -37,8 +37,8 @@
 //     personal data; a failing data service → EDM:ERR:0008;
 //  9. first request (no PreviewLocation): without preview the evidence is
 //     answered at once; with a preview (the default) but
-//     PossibilityForPreview false → EDM:ERR:0002 with severity Error (the
-//     authorisation that only a preview can give is missing); otherwise a
+//     PossibilityForPreview false → EDM:ERR:0007 (the preview is a
+//     capability the provider needs and the requester lacks); otherwise a
 //     preview session is stored (random 128-bit token, the request, the
 //     matched evidence, deadlines) and the answer is EDM:ERR:0002 with
 //     severity PreviewRequired, PreviewLocation = PreviewBase + "/preview/" +
@@ -53,10 +53,12 @@
 //     objects, 2.0 one registry package per document with the document as
 //     MainEvidence; metadata IsAbout, IssuingAuthority, IsConformantTo,
 //     IssuingDate, Distribution with Format and Language, ValidityPeriod;
-//     each document an attachment referenced by cid:); refused →
+//     each document an attachment referenced by cid:); refused → in 2.0
 //     EDM:ERR:0002 with severity Error and the detail "the user did not
 //     approve the exchange of the evidence" (the user withheld the
-//     authorisation); someone else logged in → EDM:ERR:0001.
+//     authorisation), in 1.x EDM:ERR:0008 with that detail, because the
+//     official 1.x rule R-EDM-ERR-C015 allows an AuthorizationException
+//     only as a preview request; someone else logged in → EDM:ERR:0001.
 //
 // Deadlines count from the first request's ebMS Timestamp: the user must
 // open the link within T1+T2 and decide within T3 of logging in, at the
@@ -75,12 +77,14 @@
 //     The login state is random and bound to the browser by an HttpOnly,
 //     SameSite=Lax cookie (Secure over https) that also names the session;
 //     a callback without it is refused (CSRF, replay into another browser).
-//   - Only the subject sees the evidence: the eIDAS identifiers must have the
-//     same issuing country and local part; when the local parts differ
-//     but the identifiers were issued for different relying-party countries
-//     (countries that give each relying party its own identifier), family
-//     name, given name and date of birth decide (SamePerson). For a company
-//     the login must be on behalf of that company (SameCompany: eIDAS legal
+//   - Only the subject sees the evidence. A natural person: the eIDAS
+//     identifiers of the login and of the request have the same issuing
+//     country and local part (SamePerson); otherwise — identifiers that a
+//     country issues per relying party, or a request without identifier —
+//     the data service is asked with the logged-in person's data and must
+//     resolve them to the very record the request designated (so a namesake
+//     with the same names and date of birth is refused). A company: the
+//     login must be on behalf of that company (SameCompany: eIDAS legal
 //     person identifier or VAT number). Anyone else gets the page "This
 //     evidence is not about you", sees nothing, the session ends, and the
 //     exchange is answered EDM:ERR:0001 (journalled). A login below the

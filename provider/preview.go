@@ -253,7 +253,13 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 		c.simple(w, r, http.StatusForbidden, "loa")
 		return
 	}
-	if !c.isSubject(s, subj.Person, subj.Company) {
+	mine, err := c.isSubject(ctx, s, auth, subj.Person, subj.Company)
+	if err != nil {
+		c.log.Error("preview login: the register could not be asked", logErr, err)
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return
+	}
+	if !mine {
 		from := s.State
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateWrongUser, nil, "", "", now
 		a, err := c.conclude(s, now)
@@ -287,22 +293,36 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/preview/"+s.Token, http.StatusSeeOther)
 }
 
-// isSubject is the rule of the preview space: the logged-in person is the
-// natural person the request is about (SamePerson), or acts for the company
-// it is about (SameCompany with the company of the login).
-func (c *Connector) isSubject(s *session, person *eid.NaturalPerson, company *eid.LegalPerson) bool {
+// isSubject is the rule of the preview space: for a natural person, the
+// login and the request carry the same eIDAS identity (SamePerson), or the
+// register resolves the logged-in person to the very record the request
+// designated (identifiers that differ by relying party, or a request
+// without identifier); for a company, the login is on behalf of the
+// company the request is about (SameCompany).
+func (c *Connector) isSubject(ctx context.Context, s *session, auth *Authority, person *eid.NaturalPerson, company *eid.LegalPerson) (bool, error) {
 	req, err := storedRequest(s.FirstRequest)
 	if err != nil {
-		return false
+		return false, err
 	}
-	sub := SubjectOf(req)
-	switch {
+	q := query(req)
+	switch sub := q.Subject; {
 	case sub.Company != nil:
-		return company != nil && SameCompany(company, sub.Company)
-	case sub.Person != nil:
-		return SamePerson(person, sub.Person)
+		return company != nil && SameCompany(company, sub.Company), nil
+	case sub.Person == nil || person == nil:
+		return false, nil
+	case SamePerson(person, sub.Person):
+		return true, nil
 	}
-	return false
+	if auth == nil {
+		return false, nil
+	}
+	q.Subject = Subject{Person: person}
+	res, err := auth.DataService.Find(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	m, err := res.resolve()
+	return err == nil && m.Subject == s.SubjectKey, nil
 }
 
 // commit writes a session change and the answer it decides, in one

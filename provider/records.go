@@ -107,31 +107,18 @@ func sameNameAndBirth(a, b *eid.NaturalPerson) bool {
 		Fold(a.FamilyName) == Fold(b.FamilyName) && Fold(a.GivenName) == Fold(b.GivenName)
 }
 
-// SamePerson is the preview space's rule for "the authenticated person is
-// the subject of the request": the eIDAS identifiers of both must have the
-// same issuing country and local part; when the local parts differ but the
-// identifiers were issued for different relying-party countries (countries
-// that give each relying party its own identifier), family name, given name
-// and date of birth decide. A request without an identifier is matched on
-// names and date of birth.
-func SamePerson(authenticated, subject *eid.NaturalPerson) bool {
-	if authenticated == nil || subject == nil {
+// SamePerson reports whether two natural persons carry the same eIDAS
+// identity: identifiers issued by the same country with the same local part
+// (the relying-party part may differ). Persons without comparable
+// identifiers are not the same by this rule; the preview space then asks
+// the register (see the package documentation).
+func SamePerson(a, b *eid.NaturalPerson) bool {
+	if a == nil || b == nil {
 		return false
 	}
-	if subject.Identifier == "" {
-		return sameNameAndBirth(authenticated, subject)
-	}
-	ac, al, aok := eid.LocalID(authenticated.Identifier)
-	sc, sl, sok := eid.LocalID(subject.Identifier)
-	if !aok || !sok || ac != sc {
-		return false
-	}
-	if al == sl {
-		return true
-	}
-	arp := strings.SplitN(authenticated.Identifier, "/", 3)[1]
-	srp := strings.SplitN(subject.Identifier, "/", 3)[1]
-	return arp != srp && sameNameAndBirth(authenticated, subject)
+	ac, al, aok := eid.LocalID(a.Identifier)
+	bc, bl, bok := eid.LocalID(b.Identifier)
+	return aok && bok && ac == bc && al == bl
 }
 
 // SameCompany reports whether two legal persons are the same company: equal

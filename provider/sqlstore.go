@@ -43,6 +43,7 @@ type session struct {
 	C4Scheme, C4Value             string
 	FirstMessageID                string
 	FirstRequest                  []byte
+	SubjectKey                    string // the register's key of the subject
 	SecondMessageID               string
 	SecondRequest                 []byte
 	ReturnLocation, ReturnURL     string
@@ -71,7 +72,7 @@ func migrate(ctx context.Context, db *store.DB) error {
 }
 
 const sessionColumns = `token, state, provider, party, conversation_id, exchange_id, version, c1_scheme, c1_value, c4_scheme, c4_value,
-	first_message_id, first_request, second_message_id, second_request, return_location, return_url, documents,
+	first_message_id, first_request, subject_key, second_message_id, second_request, return_location, return_url, documents,
 	arrive_by, decide_by, viewer, csrf, created, updated`
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
@@ -82,9 +83,9 @@ func (c *Connector) insertSession(ctx context.Context, q querier, s *session) er
 		return fmt.Errorf("provider: %w", err)
 	}
 	_, err = q.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_sessions (`+sessionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		s.Token, s.State, s.Provider, s.Party, s.ConversationID, s.ExchangeID, s.Version, s.C1Scheme, s.C1Value, s.C4Scheme, s.C4Value,
-		s.FirstMessageID, s.FirstRequest, s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.ReturnURL, docs,
+		s.FirstMessageID, s.FirstRequest, s.SubjectKey, s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.ReturnURL, docs,
 		ms(s.ArriveBy), ms(s.DecideBy), s.Viewer, s.CSRF, ms(s.Created), ms(s.Updated))
 	if err != nil {
 		return fmt.Errorf("provider: storing the preview session: %w", err)
@@ -124,7 +125,7 @@ func scanSession(sc interface{ Scan(...any) error }) (*session, error) {
 	var docs []byte
 	var arrive, decide, created, updated int64
 	if err := sc.Scan(&s.Token, &s.State, &s.Provider, &s.Party, &s.ConversationID, &s.ExchangeID, &s.Version,
-		&s.C1Scheme, &s.C1Value, &s.C4Scheme, &s.C4Value, &s.FirstMessageID, &s.FirstRequest, &s.SecondMessageID, &s.SecondRequest,
+		&s.C1Scheme, &s.C1Value, &s.C4Scheme, &s.C4Value, &s.FirstMessageID, &s.FirstRequest, &s.SubjectKey, &s.SecondMessageID, &s.SecondRequest,
 		&s.ReturnLocation, &s.ReturnURL, &docs, &arrive, &decide, &s.Viewer, &s.CSRF, &created, &updated); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errNoSession

@@ -20,6 +20,7 @@ CREATE TABLE provider_sessions (
 	c4_value TEXT NOT NULL,
 	first_message_id TEXT NOT NULL,
 	first_request BYTEA NOT NULL,
+	subject_key TEXT NOT NULL,
 	second_message_id TEXT NOT NULL DEFAULT '',
 	second_request BYTEA,
 	return_location TEXT NOT NULL DEFAULT '',
