@@ -32,7 +32,6 @@ type serviceDouble struct {
 
 var _ requester.Service = (*serviceDouble)(nil)
 
-
 func newServiceDouble(now func() time.Time) *serviceDouble {
 	return &serviceDouble{now: now, journeys: map[string]*requester.Journey{}, files: map[string]*requester.File{}}
 }
