@@ -199,7 +199,7 @@ type choosePage struct {
 // that has no provider.
 func (c *Client) choosePage(w http.ResponseWriter, r *http.Request, status int, unknown string) {
 	l := locale(pickLanguage(r, r.URL.Query().Get("lang"), allLanguages))
-	self := *r.URL
+	self := browserURL(r)
 	q := self.Query()
 	q.Del(ParamCountry)
 	self.RawQuery = q.Encode()
@@ -249,7 +249,8 @@ func (c *Client) Finish(r *http.Request) (*eid.Subject, string, error) {
 	q.Del("code")
 	q.Del("state")
 	cb := *c.origin(r)
-	cb.Path, cb.RawPath, cb.RawQuery = r.URL.Path, r.URL.RawPath, q.Encode()
+	b := browserURL(r)
+	cb.Path, cb.RawPath, cb.RawQuery = b.Path, b.RawPath, q.Encode()
 
 	assertion, err := c.exchange(r, t, code, cb.String())
 	if err != nil {
@@ -264,6 +265,17 @@ func (c *Client) Finish(r *http.Request) (*eid.Subject, string, error) {
 		return nil, state, c.fail(err)
 	}
 	return s, state, nil
+}
+
+// browserURL returns the path and query of r as the browser sent them:
+// from the request line, which http.StripPrefix leaves alone.
+func browserURL(r *http.Request) url.URL {
+	if r.RequestURI != "" {
+		if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+			return url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}
+		}
+	}
+	return url.URL{Path: r.URL.Path, RawPath: r.URL.RawPath, RawQuery: r.URL.RawQuery}
 }
 
 func (c *Client) fail(err error) error {

@@ -61,6 +61,7 @@ type testNet struct {
 	client    *Client
 	browser   *http.Client
 	state     string // the application's state given to Begin
+	prefix    string // netOptions.appPrefix
 }
 
 type netOptions struct {
@@ -68,6 +69,7 @@ type netOptions struct {
 	fetchKeys bool     // the client fetches the keys (JWKS)
 	clientKey *ecdsa.PublicKey
 	mounted   bool // the providers share one server, each under /idp/<cc>
+	appPrefix string // the application is under this path, behind http.StripPrefix
 }
 
 const testClientID = "portal-fr"
@@ -79,7 +81,7 @@ func newNet(t testing.TB, o netOptions) *testNet {
 	}
 	start := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 	n := &testNet{t: t, idpClock: &clock{t: start}, appClock: &clock{t: start.Add(2 * time.Second)},
-		idps: map[string]*httptest.Server{}, issuers: map[string]string{}, providers: map[string]*Provider{}, state: "journey.42/ü ok"}
+		idps: map[string]*httptest.Server{}, issuers: map[string]string{}, providers: map[string]*Provider{}, state: "journey.42/ü ok", prefix: o.appPrefix}
 
 	var appHandler http.Handler
 	n.app = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { appHandler.ServeHTTP(w, r) }))
@@ -112,7 +114,7 @@ func newNet(t testing.TB, o netOptions) *testNet {
 		}
 		p, err := New(Config{Country: cc, Issuer: issuer, Key: newKey(t),
 			Clients: map[string]Registration{
-				testClientID: {Name: "Portail des démarches", RedirectURIs: []string{n.app.URL + "/callback"}, Country: "FR"},
+				testClientID: {Name: "Portail des démarches", RedirectURIs: []string{n.app.URL + o.appPrefix + "/callback"}, Country: "FR"},
 				"other":      {RedirectURIs: []string{"https://other.example/cb"}, Country: "SE"},
 			},
 			Now: n.idpClock.Now, Logger: quiet})
@@ -137,7 +139,7 @@ func newNet(t testing.TB, o netOptions) *testNet {
 	}
 	n.client = c
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { c.Begin(w, r, n.state, "/callback") })
+	mux.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { c.Begin(w, r, n.state, o.appPrefix+"/callback") })
 	mux.HandleFunc("GET /callback", func(w http.ResponseWriter, r *http.Request) {
 		s, st, err := c.Finish(r)
 		if err != nil {
@@ -148,6 +150,11 @@ func newNet(t testing.TB, o netOptions) *testNet {
 		_ = json.NewEncoder(w).Encode(map[string]any{"subject": s, "state": st})
 	})
 	appHandler = mux
+	if o.appPrefix != "" {
+		outer := http.NewServeMux()
+		outer.Handle(o.appPrefix+"/", http.StripPrefix(o.appPrefix, mux))
+		appHandler = outer
+	}
 
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -220,7 +227,7 @@ func (n *testNet) submit(pageURL *url.URL, page string, choices map[string]strin
 // login page.
 func (n *testNet) loginPage(query string) (*http.Response, string) {
 	n.t.Helper()
-	resp, body := n.get(n.app.URL + "/login" + query)
+	resp, body := n.get(n.app.URL + n.prefix + "/login" + query)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `name="pin"`) {
 		n.t.Fatalf("GET /login%s: HTTP %d, not the login page:\n%s", query, resp.StatusCode, body)
 	}
@@ -236,7 +243,7 @@ type callbackResult struct {
 
 func decodeCallback(t testing.TB, resp *http.Response, body string) callbackResult {
 	t.Helper()
-	if resp.Request.URL.Path != "/callback" {
+	if !strings.HasSuffix(resp.Request.URL.Path, "/callback") {
 		t.Fatalf("browser ended at %s (HTTP %d), not at the callback:\n%s", resp.Request.URL, resp.StatusCode, body)
 	}
 	var r callbackResult
@@ -471,7 +478,7 @@ func (n *testNet) codeURL(choices map[string]string) *url.URL {
 	n.t.Helper()
 	resp, page := n.loginPage("")
 	n.browser.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if req.URL.Path == "/callback" {
+		if strings.HasSuffix(req.URL.Path, "/callback") {
 			return http.ErrUseLastResponse
 		}
 		return nil
@@ -626,9 +633,14 @@ func TestJWKSFetched(t *testing.T) {
 }
 
 // TestMounted: providers under a path of a shared server, with and without
+// http.StripPrefix, and the application under a path behind
 // http.StripPrefix.
 func TestMounted(t *testing.T) {
-	n := newNet(t, netOptions{countries: []string{"DE", "SE"}, mounted: true, fetchKeys: true})
+	n := newNet(t, netOptions{countries: []string{"DE", "SE"}, mounted: true, fetchKeys: true, appPrefix: "/portal"})
+	_, body := n.get(n.app.URL + "/portal/login")
+	if !strings.Contains(body, `href="/portal/login?eid=SE"`) {
+		t.Errorf("the country links lose the application's path:\n%s", body)
+	}
 	r := n.login("?eid=SE", map[string]string{"account": "196507083910|559214-0635", "loa": "High", "pin": "4567"})
 	if r.Error != "" || r.Subject.Company.Identifier != "SE/FR/559214-0635" || r.Subject.Issuer != n.issuers["SE"] {
 		t.Fatalf("SE: %+v", r)
