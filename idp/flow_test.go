@@ -68,7 +68,7 @@ type netOptions struct {
 	countries []string // identity providers; default DE
 	fetchKeys bool     // the client fetches the keys (JWKS)
 	clientKey *ecdsa.PublicKey
-	mounted   bool // the providers share one server, each under /idp/<cc>
+	mounted   bool   // the providers share one server, each under /idp/<cc>
 	appPrefix string // the application is under this path, behind http.StripPrefix
 }
 
