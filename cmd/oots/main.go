@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"cs":          {"serve the Common Services: Evidence Broker, DSD, Semantic Repository, LCM", runCS},
 	"cs-discover": {"find a Common Services instance by DNS NAPTR", runCSDiscover},
 	"cs-verify":   {"verify the response signature of a Common Services answer", runCSVerify},
+	"demo":        {"run a whole OOTS network on this machine: Common Services and four Member State nodes", runDemo},
 	"doctor":      {"check a node configuration: keys, certificates, P-Modes, partner endpoints, database", runDoctor},
 	"fmt":         {"re-emit an OOTS message through the message model", runFmt},
 	"pki":         {"make test keys and certificates (CA, RSA or Ed25519/X25519 access points)", runPKI},

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/oots-go/oots/demonet"
+)
+
+// runDemo starts the demo network (package demonet) and prints where to
+// begin; it runs until interrupted.
+func runDemo(ctx context.Context, env *Env, args []string) int {
+	fl := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fl.SetOutput(env.Stderr)
+	dir := fl.String("dir", "oots-demo", "folder of all the network's data (SQLite databases, keys); reused by a later run")
+	port := fl.Int("port", 8400, "first port: Common Services on it, the nodes on port+10, +20, …; 0 takes free ports")
+	host := fl.String("host", "127.0.0.1", "listen address")
+	countries := fl.String("countries", strings.Join(demonet.Countries, ","), "the Member States that run a node (comma-separated)")
+	t1 := fl.Duration("t1", 0, "timeout T1, request to first answer (default 5m)")
+	t2 := fl.Duration("t2", 0, "timeout T2, for the user to reach the preview (default 15m)")
+	t3 := fl.Duration("t3", 0, "timeout T3, for the user to decide at the preview (default 40m)")
+	verbose := fl.Bool("v", false, "log every component's events to standard error")
+	fl.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-v]")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() != 0 {
+		fl.Usage()
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if *verbose {
+		log = slog.New(slog.NewTextHandler(env.Stderr, nil))
+	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "oots demo:", err)
+		return 2
+	}
+	net, err := demonet.Start(ctx, demonet.Config{Dir: abs, Port: *port, Host: *host, Countries: strings.Split(*countries, ","),
+		T1: *t1, T2: *t2, T3: *t3, Logger: log})
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "oots demo:", err)
+		return 2
+	}
+	defer net.Close()
+	printDemo(env, net, abs)
+	<-ctx.Done()
+	fmt.Fprintln(env.Stdout, "stopping; the data stays in", abs)
+	return 0
+}
+
+func printDemo(env *Env, net *demonet.Network, dir string) {
+	w := env.Stdout
+	fmt.Fprintln(w, "oots demo: the Common Services and", len(net.Nodes), "Member State nodes are running.")
+	fmt.Fprintln(w)
+	first := net.Nodes[0]
+	other := net.Nodes[1]
+	fmt.Fprintf(w, "Begin here: %s/  (the %s procedure portal)\n", first.PortalURL, first.Country)
+	fmt.Fprintf(w, "  choose a procedure (e.g. R1, proof of birth) and evidence from %s, log in with a test citizen of %s,\n", other.Country, other.Country)
+	fmt.Fprintln(w, "  give your explicit request, preview and approve the evidence, and submit.")
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "node\tportal\tpreview space\tidentity provider\taccess point + APIs")
+	for _, nd := range net.Nodes {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", nd.Country, nd.PortalURL, nd.PreviewURL, nd.IdPURL, nd.APURL)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "Common Services: %s/eb/rest/search, %s/dsd/rest/search, %s/sr/\n", net.CS, net.CS, net.CS)
+	fmt.Fprintf(w, "HTTPS certificates are issued by a demo CA: import %s into the browser, or accept its warning.\n", net.TLSCAFile)
+	fmt.Fprintf(w, "Data (SQLite) and keys: %s%c — Ctrl-C stops; running again continues with the same data.\n", dir, os.PathSeparator)
+}

@@ -1,0 +1,57 @@
+package demonet
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"path/filepath"
+	"time"
+
+	"github.com/oots-go/oots/csclient"
+	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/internal/csrest"
+	"github.com/oots-go/oots/internal/csserver"
+	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/trust"
+)
+
+// startCS starts the Common Services with the demo data set, kept in
+// Dir/cs/cs.db (loaded once; a restart reads it back).
+func (n *Network) startCS(ctx context.Context, ln *listener) error {
+	dir, err := mkdir(filepath.Join(n.cfg.Dir, "cs"))
+	if err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, filepath.Join(dir, "cs.db"))
+	if err != nil {
+		return err
+	}
+	n.closers = append(n.closers, db.Close)
+	st, err := csregistry.NewSQLStore(ctx, db)
+	if err != nil {
+		return err
+	}
+	reg, err := csregistry.Open(ctx, csregistry.Config{Store: st, Logger: n.cfg.Logger})
+	if err != nil {
+		return err
+	}
+	snap := reg.Snapshot()
+	if snap.Objects(csregistry.EvidenceBroker)+snap.Objects(csregistry.DataServiceDirectory) == 0 {
+		if err := reg.LoadDemo(ctx); err != nil {
+			return err
+		}
+	}
+	signer := &csrest.Signer{Key: n.keys.cs.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{n.keys.cs.Cert, n.keys.csCA.Cert}}
+	mux, err := csserver.Mux(reg, signer, n.cfg.Logger, false, time.Minute)
+	if err != nil {
+		return err
+	}
+	n.serve(ln, mux)
+	return nil
+}
+
+// csClient returns a client of the network's Common Services for a node.
+func (n *Network) csClient() (*csclient.Client, error) {
+	return csclient.New(csclient.Config{EBURL: n.CS + "/", DSDURL: n.CS + "/", Trust: trust.NewStore(n.keys.csCA.Cert),
+		HTTP: n.client, TTL: time.Minute})
+}

@@ -1,0 +1,252 @@
+// Package demonet starts a whole OOTS network on one machine: the Common
+// Services (Evidence Broker, Data Service Directory, Semantic Repository,
+// with the demo data set of package csregistry) and, for each demo Member
+// State, a national node — an eDelivery AS4 access point (package ap), the
+// requester connector with its REST API (package requester), the demo
+// procedure portal (package portal), the provider connector with its
+// preview space and a data source of test records (package provider), an
+// eIDAS-style identity provider with test citizens and companies (package
+// idp), and the audit journal (package journal). It is what `oots demo`
+// runs and what the end-to-end tests drive.
+//
+// Every web server speaks HTTPS with a certificate for 127.0.0.1 and
+// localhost issued by a demo CA (keys/tls-ca.cert.pem: import it into a
+// browser, or accept the warning); the preview space must be reached over
+// https (PreviewLocation, SPEC.md §2.4). Each node keeps its data in one
+// SQLite database under Config.Dir/<country>/, the Common Services theirs
+// under Config.Dir/cs/, the credentials under Config.Dir/keys/: a stopped
+// network started again on the same directory and ports continues where it
+// was.
+//
+// The access points reach each other through static P-Modes built here
+// (eDelivery AS4 2.0 profile). Inside a node the access point hands
+// received messages to the connectors in-process (ap.Config.Backend):
+// requests to the provider, responses and errors to the requester.
+package demonet
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Countries are the demo Member States (those of the demo data set).
+var Countries = []string{"DE", "FR", "FI", "SE"}
+
+// Config configures a demo network. Zero fields take the documented
+// defaults.
+type Config struct {
+	// Dir holds all data; required.
+	Dir string
+	// Countries run a node each; default Countries. At least two.
+	Countries []string
+	// Host is the address every server listens on; default 127.0.0.1.
+	Host string
+	// Port is the first port: the Common Services listen on Port, the
+	// node of the i-th country (from 0) on Port+10(i+1) (portal),
+	// +1 (preview space), +2 (identity provider), +3 (access point and
+	// APIs). 0 takes free ports (tests).
+	Port int
+	// T1, T2, T3 are the exchange timeouts of SPEC.md §1.2 (defaults 5,
+	// 15 and 40 minutes); the requester waits a minute longer on each.
+	T1, T2, T3 time.Duration
+	// PollInterval of the access points' queues; default 100 ms.
+	PollInterval time.Duration
+	// Logger receives every component's log; default discards.
+	Logger *slog.Logger
+}
+
+// Validate names the first wrong field.
+func (c *Config) Validate() error {
+	if c.Dir == "" {
+		return errors.New("demonet: Config.Dir is required")
+	}
+	if len(c.Countries) < 2 {
+		return errors.New("demonet: Config.Countries needs at least two countries")
+	}
+	for _, cc := range c.Countries {
+		if _, ok := schemes[cc]; !ok {
+			return fmt.Errorf("demonet: Config.Countries: %q is not a demo country (%v)", cc, Countries)
+		}
+	}
+	if c.Port < 0 || c.Port > 65535-10*(len(c.Countries)+1) {
+		return fmt.Errorf("demonet: Config.Port %d out of range", c.Port)
+	}
+	return nil
+}
+
+func (c *Config) defaults() {
+	if len(c.Countries) == 0 {
+		c.Countries = Countries
+	}
+	if c.Host == "" {
+		c.Host = "127.0.0.1"
+	}
+	if c.T1 == 0 {
+		c.T1 = 5 * time.Minute
+	}
+	if c.T2 == 0 {
+		c.T2 = 15 * time.Minute
+	}
+	if c.T3 == 0 {
+		c.T3 = 40 * time.Minute
+	}
+	if c.PollInterval == 0 {
+		c.PollInterval = 100 * time.Millisecond
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+}
+
+// Network is a running demo network.
+type Network struct {
+	// CS is the base URL of the Common Services.
+	CS string
+	// Nodes are the Member State nodes, in Config.Countries order.
+	Nodes []*Node
+	// TLSCA issued the certificate of every server; TLSCAFile is its PEM.
+	TLSCA     *x509.Certificate
+	TLSCAFile string
+
+	cfg     Config
+	keys    *keys
+	urls    map[int]string // by port offset
+	client  *http.Client
+	servers []*http.Server
+	closers []func() error
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+// Node returns the node of a country, or nil.
+func (n *Network) Node(cc string) *Node {
+	for _, nd := range n.Nodes {
+		if nd.Country == cc {
+			return nd
+		}
+	}
+	return nil
+}
+
+// Client returns an HTTP client that trusts the network's servers.
+func (n *Network) Client() *http.Client { return n.client }
+
+// listener is a port to serve on, opened before the configuration is built
+// (the configuration needs the URLs).
+type listener struct {
+	net.Listener
+	url string
+}
+
+func (n *Network) listen(offset int) (*listener, error) {
+	port := 0
+	if n.cfg.Port != 0 {
+		port = n.cfg.Port + offset
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(n.cfg.Host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("demonet: %w", err)
+	}
+	l := &listener{Listener: ln, url: "https://" + ln.Addr().String()}
+	n.urls[offset] = l.url
+	return l, nil
+}
+
+// serve serves h over TLS on ln until Close.
+func (n *Network) serve(ln *listener, h http.Handler) {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig: &tls.Config{Certificates: []tls.Certificate{n.keys.tlsCert}, MinVersion: tls.VersionTLS12},
+		ErrorLog:  slog.NewLogLogger(n.cfg.Logger.Handler(), slog.LevelDebug)}
+	n.servers = append(n.servers, srv)
+	go srv.ServeTLS(ln, "", "")
+}
+
+// Close stops every server and component and closes the databases.
+func (n *Network) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range n.servers {
+		s.Shutdown(ctx)
+	}
+	if n.cancel != nil {
+		n.cancel()
+	}
+	n.wg.Wait()
+	var errs []error
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		errs = append(errs, n.closers[i]())
+	}
+	return errors.Join(errs...)
+}
+
+// Start starts a network; Close stops it.
+func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
+	cfg.defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	n := &Network{cfg: cfg, urls: map[int]string{}}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if n.keys, err = loadKeys(filepath.Join(cfg.Dir, "keys"), cfg.Countries); err != nil {
+		return nil, err
+	}
+	n.TLSCA, n.TLSCAFile = n.keys.tlsCA, filepath.Join(cfg.Dir, "keys", "tls-ca.cert.pem")
+	roots := x509.NewCertPool()
+	roots.AddCert(n.keys.tlsCA)
+	n.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots},
+		MaxIdleConnsPerHost: 16, ForceAttemptHTTP2: true}}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	n.cancel = cancel
+
+	csLn, err := n.listen(0)
+	if err != nil {
+		return nil, err
+	}
+	n.CS = csLn.url
+	lns := map[string][4]*listener{}
+	for i, cc := range cfg.Countries {
+		var l [4]*listener
+		for j := range l {
+			if l[j], err = n.listen(10*(i+1) + j); err != nil {
+				return nil, err
+			}
+		}
+		lns[cc] = l
+	}
+	if err := n.startCS(ctx, csLn); err != nil {
+		return nil, err
+	}
+	endpoints := map[string]string{}
+	for cc, l := range lns {
+		endpoints[cc] = l[3].url + "/as4"
+	}
+	for _, cc := range cfg.Countries {
+		l := lns[cc]
+		nd, err := n.startNode(ctx, runCtx, cc, endpoints, l)
+		if err != nil {
+			return nil, fmt.Errorf("demonet: node %s: %w", cc, err)
+		}
+		n.Nodes = append(n.Nodes, nd)
+	}
+	return n, nil
+}
+
+func mkdir(path string) (string, error) {
+	return path, os.MkdirAll(path, 0o700)
+}

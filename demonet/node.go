@@ -1,0 +1,230 @@
+package demonet
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/portal"
+	"github.com/oots-go/oots/provider"
+	"github.com/oots-go/oots/requester"
+	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/trust"
+)
+
+// Node is the national node of one Member State.
+type Node struct {
+	Country string
+	// URLs of the node's servers: the demo procedure portal, the preview
+	// space, the identity provider, and the access point (POST /as4, the
+	// backend API /api/v1/…, the requester's REST API
+	// /api/requester/v1/…, /metrics).
+	PortalURL, PreviewURL, IdPURL, APURL string
+	// DB is the node's database (every component's tables).
+	DB        *store.DB
+	AP        *ap.Node
+	Requester *requester.Connector
+	Provider  *provider.Connector
+	Journal   *journal.Journal
+}
+
+// dispatch is the in-process backend of a node's access point: evidence
+// requests go to the provider connector, answers to the requester.
+type dispatch struct {
+	provider, requester ap.Backend
+}
+
+func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
+	if m.Action == exchange.ActionRequest {
+		return d.provider.Deliver(ctx, m)
+	}
+	return d.requester.Deliver(ctx, m)
+}
+
+func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend ap.Backend, dir string) (*ap.Node, error) {
+	me := n.keys.aps[cc]
+	enc := map[string]*x509.Certificate{}
+	for other, p := range n.keys.aps {
+		if other != cc {
+			enc[partyName(other)] = p.Encrypt.Cert
+		}
+	}
+	return ap.New(ap.Config{PMode: pmodes(n.cfg.Countries, endpoints, cc), Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
+		SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert, DecryptionKey: me.Encrypt.Key, EncryptionCerts: enc,
+		Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("node", cc, "component", "ap"), NodeID: partyName(cc),
+		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), Domain: "oots." + cc})
+}
+
+// countryNames are the demo countries' names in English.
+var countryNames = map[string]string{"DE": "Germany", "FR": "France", "FI": "Finland", "SE": "Sweden"}
+
+// startNode starts the national node of cc on its four listeners (portal,
+// preview space, identity provider, access point).
+func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints map[string]string, l [4]*listener) (*Node, error) {
+	dir, err := mkdir(filepath.Join(n.cfg.Dir, cc))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := mkdir(filepath.Join(dir, "tmp")); err != nil {
+		return nil, err
+	}
+	nd := &Node{Country: cc, PortalURL: l[0].url, PreviewURL: l[1].url, IdPURL: l[2].url, APURL: l[3].url}
+	log := n.cfg.Logger.With("node", cc)
+	if nd.DB, err = store.Open(ctx, filepath.Join(dir, "oots.db")); err != nil {
+		return nil, err
+	}
+	n.closers = append(n.closers, nd.DB.Close)
+
+	key, err := secretFile(filepath.Join(n.cfg.Dir, "keys", "journal-"+cc+".key"))
+	if err != nil {
+		return nil, err
+	}
+	if nd.Journal, err = journal.Open(ctx, nd.DB, journal.Config{Key: key, Node: partyName(cc)}); err != nil {
+		return nil, err
+	}
+
+	// The identity provider of cc, with every node's portal and preview
+	// space as relying parties.
+	clients := map[string]idp.Registration{}
+	for i, other := range n.cfg.Countries {
+		portal, preview := n.nodeURL(i, 0), n.nodeURL(i, 1)
+		clients["portal-"+other] = idp.Registration{Name: "Procedure portal of " + countryNames[other], RedirectURIs: []string{portal + "/"}, Country: other}
+		clients["preview-"+other] = idp.Registration{Name: "Preview space of " + countryNames[other], RedirectURIs: []string{preview + "/"}, Country: other}
+	}
+	idpSrv, err := idp.New(idp.Config{Country: cc, Issuer: nd.IdPURL, Key: n.keys.idp[cc], Clients: clients, Logger: log.With("component", "idp")})
+	if err != nil {
+		return nil, err
+	}
+	n.serve(l[2], idpSrv)
+	trusted := map[string]idp.Trusted{}
+	for i, other := range n.cfg.Countries {
+		trusted[other] = idp.Trusted{Issuer: n.nodeURL(i, 2), Key: &n.keys.idp[other].PublicKey}
+	}
+	login := func(client, base string) (*idp.Client, error) {
+		return idp.NewClient(idp.ClientConfig{ClientID: client + "-" + cc, Providers: trusted, BaseURL: base, HTTPClient: n.client,
+			Logger: log.With("component", client+" login")})
+	}
+
+	// The provider connector and its preview space.
+	records, err := provider.DemoRecords(ctx, cc)
+	if err != nil {
+		return nil, err
+	}
+	authorities, err := provider.DemoAuthorities(ctx, cc, records)
+	if err != nil {
+		return nil, err
+	}
+	previewLogin, err := login("preview", nd.PreviewURL)
+	if err != nil {
+		return nil, err
+	}
+	var returns []string
+	for i := range n.cfg.Countries {
+		returns = append(returns, n.nodeURL(i, 0)+"/")
+	}
+	be := &dispatch{}
+	if nd.AP, err = n.accessPoint(cc, nd.DB, endpoints, be, dir); err != nil {
+		return nil, err
+	}
+	nd.Provider, err = provider.New(provider.Config{DB: nd.DB, Sender: nd.AP, Providers: authorities, PreviewBase: nd.PreviewURL,
+		ReturnAllow: returns, Authenticator: previewLogin, Timeouts: provider.Timeouts{T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3},
+		Journal: providerAudit{nd.Journal}, Logger: log.With("component", "provider")})
+	if err != nil {
+		return nil, err
+	}
+	n.serve(l[1], nd.Provider.Handler())
+
+	// The requester connector and the portal.
+	cs, err := n.csClient()
+	if err != nil {
+		return nil, err
+	}
+	nd.Requester, err = requester.New(ctx, requester.Config{DB: nd.DB, Sender: nd.AP, Services: cs,
+		Requester: edm.Agent{Identifier: edm.SchemeID(Scheme(cc), cc+"-ER-PORTAL"), Name: []edm.Text{edm.Lang("EN", "Procedure portal of "+countryNames[cc])},
+			Address: &edm.Address{AdminUnitLevel1: cc}, Classification: "ER"},
+		Route: route, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester")})
+	if err != nil {
+		return nil, err
+	}
+	be.provider, be.requester = nd.Provider, nd.Requester
+	portalLogin, err := login("portal", nd.PortalURL)
+	if err != nil {
+		return nil, err
+	}
+	var others []string
+	for _, other := range n.cfg.Countries {
+		if other != cc {
+			others = append(others, other)
+		}
+	}
+	pt, err := portal.New(portal.Config{Country: cc, Name: "Procedure portal of " + countryNames[cc], BaseURL: nd.PortalURL, Service: nd.Requester,
+		Authenticator: portalLogin, Countries: others, DB: nd.DB, Logger: log.With("component", "portal")})
+	if err != nil {
+		return nil, err
+	}
+	n.serve(l[0], pt.Handler())
+
+	mux := http.NewServeMux()
+	mux.Handle(requester.APIPrefix+"/", nd.Requester.Handler())
+	mux.Handle("/", nd.AP.Handler())
+	n.serve(l[3], mux)
+
+	for _, run := range []func(context.Context) error{nd.AP.Run, nd.Provider.Run, nd.Requester.Run} {
+		n.wg.Add(1)
+		go func() { defer n.wg.Done(); run(runCtx) }()
+	}
+	return nd, nil
+}
+
+// nodeURL is the URL of listener j of the i-th node once the listeners are
+// open.
+func (n *Network) nodeURL(i, j int) string { return n.urls[10*(i+1)+j] }
+
+// route maps a DSD AccessService identifier to the P-Mode party of the demo
+// network: the party is named by its id.
+func route(id edm.Identifier) (string, error) {
+	for cc := range schemes {
+		if id.Value == partyName(cc) {
+			return id.Value, nil
+		}
+	}
+	return "", fmt.Errorf("demonet: no access point %q in the network", id.Value)
+}
+
+// providerAudit records the provider connector's events in the journal.
+type providerAudit struct{ j *journal.Journal }
+
+func (a providerAudit) Append(ctx context.Context, r provider.AuditRecord) error {
+	outcome := r.Code
+	if outcome == "" {
+		outcome = journal.OutcomeOK
+	}
+	_, err := a.j.Append(ctx, journal.Record{Event: "provider." + r.Event, Conversation: r.ConversationID, MessageID: r.MessageID,
+		Provider: r.Provider, Outcome: outcome})
+	return err
+}
+
+// secretFile reads a 32-byte key, making it on first use.
+func secretFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		b = make([]byte, 32)
+		rand.Read(b)
+		err = os.WriteFile(path, b, 0o600)
+	}
+	if err == nil && len(b) != 32 {
+		err = fmt.Errorf("demonet: %s does not hold a 32-byte key", path)
+	}
+	return b, err
+}

@@ -1,0 +1,40 @@
+package demonet_test
+
+import (
+	"context"
+	"io"
+	"testing"
+
+	"github.com/oots-go/oots/demonet"
+)
+
+func startNet(t testing.TB, cfg demonet.Config) *demonet.Network {
+	t.Helper()
+	if cfg.Dir == "" {
+		cfg.Dir = t.TempDir()
+	}
+	n, err := demonet.Start(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return n
+}
+
+// TestPagesAnswer: every server of every node answers over HTTPS.
+func TestPagesAnswer(t *testing.T) {
+	n := startNet(t, demonet.Config{})
+	for _, nd := range n.Nodes {
+		for _, u := range []string{nd.PortalURL + "/", nd.APURL + "/healthz", nd.IdPURL + "/.well-known/jwks.json"} {
+			resp, err := n.Client().Get(u)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Errorf("%s: HTTP %d %s", u, resp.StatusCode, b)
+			}
+		}
+	}
+}
