@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/store"
 )
 
@@ -50,6 +51,29 @@ func newEnv(t *testing.T, country string, edit func(*Config)) *env {
 	}
 	t.Cleanup(func() { db.Close() })
 	return newEnvDB(t, country, db, edit)
+}
+
+// forEachDB runs f on a SQLite database and on a PostgreSQL one (skipped
+// without PostgreSQL, see package pgtest).
+func forEachDB(t *testing.T, f func(t *testing.T, db *store.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "portal.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		f(t, db)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		dsn := pgtest.Start(t).NewDatabase(t)
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		f(t, db)
+	})
 }
 
 func newEnvDB(t *testing.T, country string, db *store.DB, edit func(*Config)) *env {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/requester"
+	"github.com/oots-go/oots/store"
 )
 
 // TestFullJourney walks a citizen through procedure T2 (two requirements)
@@ -19,204 +20,208 @@ import (
 // question, the explicit request (first without the box), waiting, preview
 // and return, evidence, a failure and continuing without it, submission.
 func TestFullJourney(t *testing.T) {
-	e := newEnv(t, "FR", nil)
-	e.auth.as(person("1234", "Max", "Mustermann"))
-	b := e.browser()
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		e := newEnvDB(t, "FR", db, nil)
+		e.auth.as(person("1234", "Max", "Mustermann"))
+		b := e.browser()
 
-	home := b.get("/")
-	wantStatus(t, home, http.StatusOK)
-	mustContain(t, home, `<html lang="en">`, "Complete a procedure online", "Log in and start", `href="/?lang=fr"`)
+		home := b.get("/")
+		wantStatus(t, home, http.StatusOK)
+		mustContain(t, home, `<html lang="en">`, "Complete a procedure online", "Log in and start", `href="/?lang=fr"`)
 
-	p := b.start("T2", "DE")
-	wantStatus(t, p, http.StatusOK)
-	jid := journeyID(t, p)
-	mustContain(t, p, "Applying for tertiary education", "Logged in as", "Max Mustermann", "Germany",
-		"Which evidence do you want to provide?", "Abitur certificate")
+		p := b.start("T2", "DE")
+		wantStatus(t, p, http.StatusOK)
+		jid := journeyID(t, p)
+		mustContain(t, p, "Applying for tertiary education", "Logged in as", "Max Mustermann", "Germany",
+			"Which evidence do you want to provide?", "Abitur certificate")
 
-	if len(e.svc.starts) != 1 {
-		t.Fatalf("%d starts", len(e.svc.starts))
-	}
-	st := e.svc.starts[0]
-	if st.ReturnURL != e.srv.URL+"/return" || st.Procedure != "T2" || st.Country != "DE" ||
-		st.Subject.Person.Identifier != "DE/FR/1234" || st.Subject.Company != nil {
-		t.Errorf("StartRequest = %+v", st)
-	}
+		if len(e.svc.starts) != 1 {
+			t.Fatalf("%d starts", len(e.svc.starts))
+		}
+		st := e.svc.starts[0]
+		if st.ReturnURL != e.srv.URL+"/return" || st.Procedure != "T2" || st.Country != "DE" ||
+			st.Subject.Person.Identifier != "DE/FR/1234" || st.Subject.Company != nil {
+			t.Errorf("StartRequest = %+v", st)
+		}
 
-	// Requirement 0: evidence type, then provider (two of them).
-	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma}})
-	wantStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, "Choose one of the evidence types.")
-	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
-		"evidenceType": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/DE/abitur"}})
-	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Which authority should provide the evidence?", "Kultusministerium Hamburg", "application/pdf, application/xml")
-	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma}, "provider": {"DE-EP-T2"}})
-	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "I request the evidence “Abitur certificate” to be obtained from Kultusministerium Berlin in Germany.")
+		// Requirement 0: evidence type, then provider (two of them).
+		p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		mustContain(t, p, "Choose one of the evidence types.")
+		p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
+			"evidenceType": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/DE/abitur"}})
+		wantStatus(t, p, http.StatusOK)
+		mustContain(t, p, "Which authority should provide the evidence?", "Kultusministerium Hamburg", "application/pdf, application/xml")
+		p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma}, "provider": {"DE-EP-T2"}})
+		wantStatus(t, p, http.StatusOK)
+		mustContain(t, p, "I request the evidence “Abitur certificate” to be obtained from Kultusministerium Berlin in Germany.")
 
-	// Requirement 1: the DSD asks whether the user resided in Germany.
-	mustContain(t, p, "Have you ever resided in Germany?", `<option value="true">`)
-	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"maybe"}})
-	wantStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, "Answer the question: Have you ever resided in Germany?")
-	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"true"}})
-	wantStatus(t, p, http.StatusOK)
-	if got := e.svc.choices[len(e.svc.choices)-1].Answers["DE-RESIDED"]; got != "true" {
-		t.Errorf("answer sent = %q", got)
-	}
-	mustContain(t, p, "I request the evidence “Birth certificate” to be obtained from Registry office DE in Germany.")
+		// Requirement 1: the DSD asks whether the user resided in Germany.
+		mustContain(t, p, "Have you ever resided in Germany?", `<option value="true">`)
+		p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"maybe"}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		mustContain(t, p, "Answer the question: Have you ever resided in Germany?")
+		p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"true"}})
+		wantStatus(t, p, http.StatusOK)
+		if got := e.svc.choices[len(e.svc.choices)-1].Answers["DE-RESIDED"]; got != "true" {
+			t.Errorf("answer sent = %q", got)
+		}
+		mustContain(t, p, "I request the evidence “Birth certificate” to be obtained from Registry office DE in Germany.")
 
-	// The explicit request: without the box nothing is sent.
-	p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqDiploma}})
-	wantStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, "tick the box", "Nothing has been sent", `role="alert"`)
-	if n := e.svc.requestCount(); n != 0 {
-		t.Fatalf("%d requests sent without the explicit request", n)
-	}
-	p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqDiploma}, "explicit": {"yes"}})
-	wantStatus(t, p, http.StatusOK)
-	if n := e.svc.requestCount(); n != 1 {
-		t.Fatalf("%d requests sent", n)
-	}
-	mustContain(t, p, `<meta http-equiv="refresh" content="2">`, "Waiting for the evidence", "Reload now")
+		// The explicit request: without the box nothing is sent.
+		p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqDiploma}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		mustContain(t, p, "tick the box", "Nothing has been sent", `role="alert"`)
+		if n := e.svc.requestCount(); n != 0 {
+			t.Fatalf("%d requests sent without the explicit request", n)
+		}
+		p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqDiploma}, "explicit": {"yes"}})
+		wantStatus(t, p, http.StatusOK)
+		if n := e.svc.requestCount(); n != 1 {
+			t.Fatalf("%d requests sent", n)
+		}
+		mustContain(t, p, `<meta http-equiv="refresh" content="2">`, "Waiting for the evidence", "Reload now")
 
-	// Preview: a plain link to the provider's preview space.
-	e.svc.preview(jid, 0, "https://preview.de.example/space?req=1&x=2")
-	p = b.get("/journeys/" + jid)
-	mustContain(t, p, `href="https://preview.de.example/space?req=1&amp;x=2"`, "Go to the preview at Kultusministerium Berlin")
-	mustNotContain(t, p, `http-equiv="refresh"`)
+		// Preview: a plain link to the provider's preview space.
+		e.svc.preview(jid, 0, "https://preview.de.example/space?req=1&x=2")
+		p = b.get("/journeys/" + jid)
+		mustContain(t, p, `href="https://preview.de.example/space?req=1&amp;x=2"`, "Go to the preview at Kultusministerium Berlin")
+		mustNotContain(t, p, `http-equiv="refresh"`)
 
-	// Back from the preview through the ReturnURL the connector extended.
-	e.svc.returned(jid, 0)
-	p = b.get("/return?journey=" + url.QueryEscape(jid) + "&requirement=0")
-	wantStatus(t, p, http.StatusOK)
-	if p.url.Path != "/journeys/"+jid+"/return" {
-		t.Errorf("return went to %s", p.url)
-	}
-	mustContain(t, p, "Welcome back", `http-equiv="refresh"`)
+		// Back from the preview through the ReturnURL the connector extended.
+		e.svc.returned(jid, 0)
+		p = b.get("/return?journey=" + url.QueryEscape(jid) + "&requirement=0")
+		wantStatus(t, p, http.StatusOK)
+		if p.url.Path != "/journeys/"+jid+"/return" {
+			t.Errorf("return went to %s", p.url)
+		}
+		mustContain(t, p, "Welcome back", `http-equiv="refresh"`)
 
-	// The evidence arrives.
-	pdf := []byte("%PDF-1.7 diploma")
-	evID := e.svc.deliver(jid, 0, "Abitur certificate of Max Mustermann", pdf)
-	p = b.get("/journeys/" + jid + "/return")
-	mustContain(t, p, "Evidence received", "Abitur certificate of Max Mustermann", "application/pdf", "Registry office", "2026-11-01",
-		`href="/journeys/`+jid+`/evidence/`+evID+`"`)
-	f := b.get("/journeys/" + jid + "/evidence/" + evID)
-	wantStatus(t, f, http.StatusOK)
-	if f.body != string(pdf) || f.header.Get("Content-Type") != "application/pdf" {
-		t.Errorf("evidence file: %q %q", f.header.Get("Content-Type"), f.body)
-	}
-	if cd := f.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "inline") {
-		t.Errorf("Content-Disposition = %q", cd)
-	}
-	wantStatus(t, b.get("/journeys/"+jid+"/evidence/nope"), http.StatusNotFound)
+		// The evidence arrives.
+		pdf := []byte("%PDF-1.7 diploma")
+		evID := e.svc.deliver(jid, 0, "Abitur certificate of Max Mustermann", pdf)
+		p = b.get("/journeys/" + jid + "/return")
+		mustContain(t, p, "Evidence received", "Abitur certificate of Max Mustermann", "application/pdf", "Registry office", "2026-11-01",
+			`href="/journeys/`+jid+`/evidence/`+evID+`"`)
+		f := b.get("/journeys/" + jid + "/evidence/" + evID)
+		wantStatus(t, f, http.StatusOK)
+		if f.body != string(pdf) || f.header.Get("Content-Type") != "application/pdf" {
+			t.Errorf("evidence file: %q %q", f.header.Get("Content-Type"), f.body)
+		}
+		if cd := f.header.Get("Content-Disposition"); !strings.HasPrefix(cd, "inline") {
+			t.Errorf("Content-Disposition = %q", cd)
+		}
+		wantStatus(t, b.get("/journeys/"+jid+"/evidence/nope"), http.StatusNotFound)
 
-	// Not ready to submit yet.
-	mustNotContain(t, p, "Check and submit the procedure")
-	b.get("/journeys/" + jid)
-	wantStatus(t, b.post("/journeys/"+jid+"/submit", nil), http.StatusConflict)
+		// Not ready to submit yet.
+		mustNotContain(t, p, "Check and submit the procedure")
+		b.get("/journeys/" + jid)
+		wantStatus(t, b.post("/journeys/"+jid+"/submit", nil), http.StatusConflict)
 
-	// Requirement 1 fails: no evidence found. The connector ends the
-	// journey there: trying again starts a new journey; or the user goes
-	// on without.
-	b.get("/journeys/" + jid)
-	b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
-	e.svc.fail(jid, 1, "EDM:ERR:0004", "No birth record for this person")
-	p = b.get("/journeys/" + jid)
-	mustContain(t, p, "The authority found no evidence about you.", "<code>EDM:ERR:0004</code>", "No birth record for this person",
-		"Try again", "Continue without this evidence", "some evidence could not be obtained")
-	mustNotContain(t, p, "Check and submit the procedure")
-	p = b.post("/journeys/"+jid+"/retry", nil)
-	wantStatus(t, p, http.StatusOK)
-	if again := journeyID(t, p); again == jid || len(e.svc.starts) != 2 || e.svc.starts[1].Procedure != "T2" || e.svc.starts[1].Country != "DE" {
-		t.Fatalf("try again: journey %s, starts %+v", again, e.svc.starts)
-	}
-	mustContain(t, p, "Which evidence do you want to provide?")
-	p = b.get("/journeys/" + jid)
-	p = b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}})
-	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "You continue without this evidence", "Check and submit the procedure")
+		// Requirement 1 fails: no evidence found. The connector ends the
+		// journey there: trying again starts a new journey; or the user goes
+		// on without.
+		b.get("/journeys/" + jid)
+		b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
+		e.svc.fail(jid, 1, "EDM:ERR:0004", "No birth record for this person")
+		p = b.get("/journeys/" + jid)
+		mustContain(t, p, "The authority found no evidence about you.", "<code>EDM:ERR:0004</code>", "No birth record for this person",
+			"Try again", "Continue without this evidence", "some evidence could not be obtained")
+		mustNotContain(t, p, "Check and submit the procedure")
+		p = b.post("/journeys/"+jid+"/retry", nil)
+		wantStatus(t, p, http.StatusOK)
+		if again := journeyID(t, p); again == jid || len(e.svc.starts) != 2 || e.svc.starts[1].Procedure != "T2" || e.svc.starts[1].Country != "DE" {
+			t.Fatalf("try again: journey %s, starts %+v", again, e.svc.starts)
+		}
+		mustContain(t, p, "Which evidence do you want to provide?")
+		p = b.get("/journeys/" + jid)
+		p = b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}})
+		wantStatus(t, p, http.StatusOK)
+		mustContain(t, p, "You continue without this evidence", "Check and submit the procedure")
 
-	// Summary and submission.
-	p = b.get("/journeys/" + jid + "/submit")
-	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Check your procedure", "Max Mustermann", "1990-04-12", "Abitur certificate of Max Mustermann",
-		"You continue without this evidence", "Submit the procedure")
-	p = b.post("/journeys/"+jid+"/submit", nil)
-	wantStatus(t, p, http.StatusOK)
-	m := regexp.MustCompile(`<strong class="ref">(FR-2026-[0-9A-Z]{5}-[0-9A-Z]{5})</strong>`).FindStringSubmatch(p.body)
-	if m == nil {
-		t.Fatalf("no reference number:\n%s", p.body)
-	}
-	ref := m[1]
-	mustContain(t, p, "Procedure submitted", "Proof of secondary education: Abitur certificate of Max Mustermann")
+		// Summary and submission.
+		p = b.get("/journeys/" + jid + "/submit")
+		wantStatus(t, p, http.StatusOK)
+		mustContain(t, p, "Check your procedure", "Max Mustermann", "1990-04-12", "Abitur certificate of Max Mustermann",
+			"You continue without this evidence", "Submit the procedure")
+		p = b.post("/journeys/"+jid+"/submit", nil)
+		wantStatus(t, p, http.StatusOK)
+		m := regexp.MustCompile(`<strong class="ref">(FR-2026-[0-9A-Z]{5}-[0-9A-Z]{5})</strong>`).FindStringSubmatch(p.body)
+		if m == nil {
+			t.Fatalf("no reference number:\n%s", p.body)
+		}
+		ref := m[1]
+		mustContain(t, p, "Procedure submitted", "Proof of secondary education: Abitur certificate of Max Mustermann")
 
-	// Stored, once.
-	var n int
-	var owner string
-	if err := e.db.SQL().QueryRow(`SELECT count(*), max(owner) FROM portal_submissions WHERE journey_id = ?`, jid).Scan(&n, &owner); err != nil {
-		t.Fatal(err)
-	}
-	if n != 1 || owner != "person:DE/FR/1234" {
-		t.Errorf("stored submissions: %d, owner %q", n, owner)
-	}
-	b.get("/journeys/" + jid)
-	p = b.post("/journeys/"+jid+"/submit", nil)
-	mustContain(t, p, ref)
-	p = b.get("/journeys/" + jid + "/submit")
-	if p.url.Path != "/submissions/"+ref {
-		t.Errorf("summary after submission went to %s", p.url)
-	}
-	p = b.get("/")
-	mustContain(t, p, "Your procedures", `href="/journeys/`+jid+`"`)
+		// Stored, once.
+		var n int
+		var owner string
+		if err := e.db.SQL().QueryRow(e.db.Rebind(`SELECT count(*), max(owner) FROM portal_submissions WHERE journey_id = ?`), jid).Scan(&n, &owner); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 || owner != "person:DE/FR/1234" {
+			t.Errorf("stored submissions: %d, owner %q", n, owner)
+		}
+		b.get("/journeys/" + jid)
+		p = b.post("/journeys/"+jid+"/submit", nil)
+		mustContain(t, p, ref)
+		p = b.get("/journeys/" + jid + "/submit")
+		if p.url.Path != "/submissions/"+ref {
+			t.Errorf("summary after submission went to %s", p.url)
+		}
+		p = b.get("/")
+		mustContain(t, p, "Your procedures", `href="/journeys/`+jid+`"`)
+	})
 }
 
 // TestOtherUsersJourney: a journey, its evidence and its submission are
 // shown only to the user who started it; to anyone else they do not exist.
 func TestOtherUsersJourney(t *testing.T) {
-	e := newEnv(t, "DE", nil)
-	e.auth.as(person("alice", "Alice", "A"))
-	alice := e.browser()
-	p := alice.start("R1", "FR")
-	jid := journeyID(t, p)
-	alice.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
-	ev := e.svc.deliver(jid, 0, "Acte de naissance", []byte("%PDF alice"))
-	alice.get("/journeys/" + jid)
-	p = alice.post("/journeys/"+jid+"/submit", nil)
-	ref := regexp.MustCompile(`DE-2026-[0-9A-Z]{5}-[0-9A-Z]{5}`).FindString(p.body)
-	if ref == "" {
-		t.Fatalf("no reference:\n%s", p.body)
-	}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		e := newEnvDB(t, "DE", db, nil)
+		e.auth.as(person("alice", "Alice", "A"))
+		alice := e.browser()
+		p := alice.start("R1", "FR")
+		jid := journeyID(t, p)
+		alice.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
+		ev := e.svc.deliver(jid, 0, "Acte de naissance", []byte("%PDF alice"))
+		alice.get("/journeys/" + jid)
+		p = alice.post("/journeys/"+jid+"/submit", nil)
+		ref := regexp.MustCompile(`DE-2026-[0-9A-Z]{5}-[0-9A-Z]{5}`).FindString(p.body)
+		if ref == "" {
+			t.Fatalf("no reference:\n%s", p.body)
+		}
 
-	e.auth.as(person("bob", "Bob", "B"))
-	bob := e.browser()
-	bob.start("S1", "FR")
-	for _, path := range []string{"/journeys/" + jid, "/journeys/" + jid + "/return", "/journeys/" + jid + "/evidence/" + ev,
-		"/journeys/" + jid + "/submit", "/submissions/" + ref, "/journeys/unknown"} {
-		p := bob.get(path)
-		wantStatus(t, p, http.StatusNotFound)
-		mustNotContain(t, p, "Acte de naissance", "Alice")
-	}
-	bob.get("/")
-	wantStatus(t, bob.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}}), http.StatusNotFound)
-	wantStatus(t, bob.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}}), http.StatusNotFound)
+		e.auth.as(person("bob", "Bob", "B"))
+		bob := e.browser()
+		bob.start("S1", "FR")
+		for _, path := range []string{"/journeys/" + jid, "/journeys/" + jid + "/return", "/journeys/" + jid + "/evidence/" + ev,
+			"/journeys/" + jid + "/submit", "/submissions/" + ref, "/journeys/unknown"} {
+			p := bob.get(path)
+			wantStatus(t, p, http.StatusNotFound)
+			mustNotContain(t, p, "Acte de naissance", "Alice")
+		}
+		bob.get("/")
+		wantStatus(t, bob.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}}), http.StatusNotFound)
+		wantStatus(t, bob.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}}), http.StatusNotFound)
 
-	// The same person acting for a company is another user.
-	e.auth.as(representative("alice"))
-	rep := e.browser()
-	rep.start("X1", "FR")
-	wantStatus(t, rep.get("/journeys/"+jid), http.StatusNotFound)
+		// The same person acting for a company is another user.
+		e.auth.as(representative("alice"))
+		rep := e.browser()
+		rep.start("X1", "FR")
+		wantStatus(t, rep.get("/journeys/"+jid), http.StatusNotFound)
 
-	// Someone not logged in is asked to log in.
-	anon := e.browser()
-	p = anon.get("/journeys/" + jid)
-	wantStatus(t, p, http.StatusUnauthorized)
-	mustContain(t, p, "Please log in", `action="/login"`)
-	mustNotContain(t, p, "Acte de naissance")
+		// Someone not logged in is asked to log in.
+		anon := e.browser()
+		p = anon.get("/journeys/" + jid)
+		wantStatus(t, p, http.StatusUnauthorized)
+		mustContain(t, p, "Please log in", `action="/login"`)
+		mustNotContain(t, p, "Acte de naissance")
 
-	// Alice still sees hers.
-	wantStatus(t, alice.get("/journeys/"+jid), http.StatusOK)
-	wantStatus(t, alice.get("/submissions/"+ref), http.StatusOK)
+		// Alice still sees hers.
+		wantStatus(t, alice.get("/journeys/"+jid), http.StatusOK)
+		wantStatus(t, alice.get("/submissions/"+ref), http.StatusOK)
+	})
 }
 
 // TestCSRF: a POST without the session's token is refused and changes
@@ -361,32 +366,34 @@ func TestFailureReasons(t *testing.T) {
 // requested, the other can no longer be chosen (the connector ends the
 // journey); the user may go on without both and submit.
 func TestBlockedAfterFailure(t *testing.T) {
-	e := newEnv(t, "FI", nil)
-	e.auth.as(person("b", "Matti", "M"))
-	b := e.browser()
-	jid := journeyID(t, b.start("T2", "DE"))
-	b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"false"}})
-	b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
-	e.svc.fail(jid, 1, "EDM:ERR:0002", "The user refused the evidence")
-	p := b.get("/journeys/" + jid)
-	mustContain(t, p, "The evidence was not approved in the preview.", "can no longer be requested here")
-	mustNotContain(t, p, "Which evidence do you want to provide?")
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		e := newEnvDB(t, "FI", db, nil)
+		e.auth.as(person("b", "Matti", "M"))
+		b := e.browser()
+		jid := journeyID(t, b.start("T2", "DE"))
+		b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"false"}})
+		b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
+		e.svc.fail(jid, 1, "EDM:ERR:0002", "The user refused the evidence")
+		p := b.get("/journeys/" + jid)
+		mustContain(t, p, "The evidence was not approved in the preview.", "can no longer be requested here")
+		mustNotContain(t, p, "Which evidence do you want to provide?")
 
-	// A choice posted anyway (an old tab) is refused by the connector.
-	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
-		"evidenceType": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/DE/abitur"}})
-	wantStatus(t, p, http.StatusUnprocessableEntity)
-	mustContain(t, p, "This step has changed in the meantime")
+		// A choice posted anyway (an old tab) is refused by the connector.
+		p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
+			"evidenceType": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/DE/abitur"}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		mustContain(t, p, "This step has changed in the meantime")
 
-	b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqDiploma}})
-	p = b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}})
-	mustContain(t, p, "Check and submit the procedure")
-	p = b.get("/journeys/" + jid + "/submit")
-	b.post("/journeys/"+jid+"/submit", nil)
-	var n int
-	if err := e.db.SQL().QueryRow(`SELECT count(*) FROM portal_submissions WHERE journey_id = ?`, jid).Scan(&n); err != nil || n != 1 {
-		t.Fatalf("submissions: %d %v", n, err)
-	}
+		b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqDiploma}})
+		p = b.post("/journeys/"+jid+"/skip", url.Values{"requirement": {reqBirth}})
+		mustContain(t, p, "Check and submit the procedure")
+		p = b.get("/journeys/" + jid + "/submit")
+		b.post("/journeys/"+jid+"/submit", nil)
+		var n int
+		if err := e.db.SQL().QueryRow(e.db.Rebind(`SELECT count(*) FROM portal_submissions WHERE journey_id = ?`), jid).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("submissions: %d %v", n, err)
+		}
+	})
 }
 
 // TestCompanyProcedure: X1 needs a user acting for a company.
@@ -523,19 +530,21 @@ func TestCookies(t *testing.T) {
 // TestRestart: sessions and journeys live in the database, so a new
 // portal on the same database knows the user and their journey.
 func TestRestart(t *testing.T) {
-	e := newEnv(t, "FR", nil)
-	e.auth.as(person("r", "Max", "M"))
-	b := e.browser()
-	jid := journeyID(t, b.start("R1", "DE"))
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		e := newEnvDB(t, "FR", db, nil)
+		e.auth.as(person("r", "Max", "M"))
+		b := e.browser()
+		jid := journeyID(t, b.start("R1", "DE"))
 
-	p2, err := New(e.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.serve(p2.Handler())
-	p := b.get("/journeys/" + jid)
-	wantStatus(t, p, http.StatusOK)
-	mustContain(t, p, "Max M", "Have you ever resided in Germany?")
+		p2, err := New(e.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.serve(p2.Handler())
+		p := b.get("/journeys/" + jid)
+		wantStatus(t, p, http.StatusOK)
+		mustContain(t, p, "Max M", "Have you ever resided in Germany?")
+	})
 }
 
 // TestStartErrors: wrong choices on the home page and a connector that
@@ -643,22 +652,24 @@ func TestPageChecker(t *testing.T) {
 
 // TestSessionStoreExpiry: an expired session is not found.
 func TestSessionStoreExpiry(t *testing.T) {
-	e := newEnv(t, "FR", nil)
-	s := e.portal.sessions
-	ctx := context.Background()
-	now := testClock()()
-	sess, err := s.newSession(ctx, strings.NewReader(strings.Repeat("k", 64)), now, time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.get(ctx, sess.token, now)
-	if err != nil || got == nil {
-		t.Fatalf("live session: %v %v", got, err)
-	}
-	got, err = s.get(ctx, sess.token, now.Add(time.Second))
-	if err != nil || got != nil {
-		t.Fatalf("expired session: %v %v", got, err)
-	}
+	forEachDB(t, func(t *testing.T, db *store.DB) {
+		e := newEnvDB(t, "FR", db, nil)
+		s := e.portal.sessions
+		ctx := context.Background()
+		now := testClock()()
+		sess, err := s.newSession(ctx, strings.NewReader(strings.Repeat("k", 64)), now, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.get(ctx, sess.token, now)
+		if err != nil || got == nil {
+			t.Fatalf("live session: %v %v", got, err)
+		}
+		got, err = s.get(ctx, sess.token, now.Add(time.Second))
+		if err != nil || got != nil {
+			t.Fatalf("expired session: %v %v", got, err)
+		}
+	})
 }
 
 // FuzzAcceptLanguage: the Accept-Language parser never fails and gives
