@@ -40,6 +40,7 @@ func TestConfigValidate(t *testing.T) {
 		{"client without country", func(c *Config) { c.Clients["p"] = Registration{RedirectURIs: []string{"https://x/cb"}} }, `Clients["p"].Country`},
 		{"client without redirect", func(c *Config) { c.Clients["p"] = Registration{Country: "FR"} }, "RedirectURIs is empty"},
 		{"relative redirect", func(c *Config) { c.Clients["p"] = Registration{Country: "FR", RedirectURIs: []string{"/cb"}} }, "RedirectURIs"},
+		{"no users", func(c *Config) { c.Users = []User{} }, "Users is empty"},
 		{"user of another country", func(c *Config) { c.Users = DemoUsers("FR") }, `of country "FR"`},
 		{"user twice", func(c *Config) { u := DemoUsers("DE"); c.Users = append(u, u[0]) }, "used twice"},
 		{"user without PIN", func(c *Config) { c.Users = DemoUsers("DE"); c.Users[1].PIN = "" }, "no PIN"},

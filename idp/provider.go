@@ -126,6 +126,9 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("idp: Users is empty and there are no demo users of %s", c.Country)
 		}
 	}
+	if len(users) == 0 {
+		return errors.New("idp: Users is empty (nil means the demo users)")
+	}
 	seen := map[string]bool{}
 	for _, u := range users {
 		switch {
