@@ -111,10 +111,24 @@ type Subject struct {
 // relying parties of different countries share both.
 func LocalID(id string) (country, local string, ok bool) {
 	parts := strings.SplitN(id, "/", 3)
-	if len(parts) != 3 || len(parts[0]) != 2 || len(parts[1]) != 2 || parts[2] == "" {
+	if len(parts) != 3 || !countryCode(parts[0]) || !countryCode(parts[1]) || parts[2] == "" {
 		return "", "", false
 	}
 	return parts[0], parts[2], true
+}
+
+// countryCode reports whether s is two ASCII letters (ISO 3166-1 alpha-2;
+// eIDAS writes them in upper case, some nodes do not).
+func countryCode(s string) bool {
+	if len(s) != 2 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // Authenticator logs users in for a web application (the requester's portal,
