@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/store"
 )
 
@@ -25,39 +26,24 @@ type Sender interface {
 	Submit(ctx context.Context, s *ap.Submission) (*ap.Status, bool, error)
 }
 
-// Audit receives the journal records of the connector: each request,
-// answer, preview login and decision. A failure to journal is logged and
-// does not stop the exchange.
+// Audit receives the journal records of the connector (*journal.Journal):
+// each request received, each answer sent (Outcome: journal.OutcomeOK or
+// the EDM error code), each preview shown, approved, refused or timed out.
+// Records carry identifiers, never personal data or evidence. A failure to
+// journal is logged and does not stop the exchange.
 type Audit interface {
-	Append(ctx context.Context, r AuditRecord) error
+	Append(ctx context.Context, r journal.Record) (*journal.Entry, error)
 }
 
-// AuditRecord is one event of the evidence exchange as the provider saw it.
-// It carries identifiers, never personal data or evidence.
-type AuditRecord struct {
-	Time           time.Time
-	Event          string // one of the Event… constants
-	ConversationID string
-	MessageID      string // the request concerned
-	Provider       string // the evidence provider (C4) identifier
-	Code           string // EDM error code of an error answer
-	Detail         string
-}
-
-// Events of the journal.
+// Events of the journal that package journal does not name.
 const (
-	EventRequest    = "request"
-	EventPreview    = "preview-required"
-	EventAnswer     = "evidence-sent"
-	EventError      = "error-sent"
-	EventLogin      = "preview-login"
-	EventWrongUser  = "preview-wrong-user"
-	EventApproved   = "preview-approved"
-	EventRefused    = "preview-refused"
-	EventExpired    = "preview-expired"
-	EventBadReturn  = "preview-return-refused"
-	EventDuplicate  = "duplicate-message"
-	EventUnanswered = "unanswerable-message"
+	// EventWrongUser: someone other than the subject logged in at the
+	// preview (Outcome EDM:ERR:0001).
+	EventWrongUser = "preview.wrong_user"
+	// EventReturnRefused: the 1.x return address was not allowed.
+	EventReturnRefused = "preview.return_refused"
+	// EventDuplicate: a request delivered again was not processed again.
+	EventDuplicate = "request.duplicate"
 )
 
 // ServedType is an evidence type a provider serves, with the distributions

@@ -19,6 +19,7 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/store"
@@ -67,9 +68,8 @@ func New(cfg Config) (*Connector, error) {
 // answer is an outgoing message decided while handling an event, with its
 // journal record.
 type answer struct {
-	msg   *exchange.Message
-	event string
-	code  string
+	msg *exchange.Message
+	rec journal.Record
 }
 
 // failure is a request refused with an EDM error: the code and a detail that
@@ -108,7 +108,7 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 	}
 	if !fresh {
 		tx.Rollback()
-		c.journal(ctx, AuditRecord{Event: EventDuplicate, ConversationID: rm.ConversationID, MessageID: rm.MessageID})
+		c.journal(ctx, journal.Record{Event: EventDuplicate, Conversation: rm.ConversationID, MessageID: rm.MessageID})
 		return c.flush(ctx)
 	}
 	ans, rec, err := c.handle(ctx, tx, rm, now)
@@ -127,8 +127,7 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		c.journal(ctx, r)
 	}
 	if ans != nil {
-		c.journal(ctx, AuditRecord{Event: ans.event, ConversationID: ans.msg.ConversationID, MessageID: ans.msg.RefToMessageID,
-			Provider: ans.msg.OriginalSender.Value, Code: ans.code})
+		c.journal(ctx, ans.rec)
 	}
 	return c.flush(ctx)
 }
@@ -141,14 +140,11 @@ func (c *Connector) queue(ctx context.Context, q querier, a *answer, now time.Ti
 	return c.enqueue(ctx, q, sub, now)
 }
 
-func (c *Connector) journal(ctx context.Context, r AuditRecord) {
-	if r.Time.IsZero() {
-		r.Time = c.cfg.Now()
-	}
+func (c *Connector) journal(ctx context.Context, r journal.Record) {
 	if c.cfg.Journal == nil {
 		return
 	}
-	if err := c.cfg.Journal.Append(ctx, r); err != nil {
+	if _, err := c.cfg.Journal.Append(ctx, r); err != nil {
 		c.log.Error("journal", logErr, err, "event", r.Event, logMsg, r.MessageID)
 	}
 }
@@ -156,8 +152,8 @@ func (c *Connector) journal(ctx context.Context, r AuditRecord) {
 // handle runs the steps of the provider on a request and returns the answer
 // to send (nil when the answer waits for the user). Errors are the
 // database's; every refusal of the request is an answer.
-func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessage, now time.Time) (*answer, []AuditRecord, error) {
-	rec := []AuditRecord{{Event: EventRequest, ConversationID: rm.ConversationID, MessageID: rm.MessageID}}
+func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessage, now time.Time) (*answer, []journal.Record, error) {
+	rec := []journal.Record{{Event: journal.EventRequestReceived, Conversation: rm.ConversationID, MessageID: rm.MessageID}}
 	// Step 1 (SPEC.md §2.2, §6 item 5): a well-formed evidence request whose
 	// ebMS properties agree with it.
 	m, err := exchange.Incoming(rm)
@@ -170,7 +166,8 @@ func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessa
 		}
 		if req == nil || req.ID == "" {
 			c.log.Warn("request that cannot be answered dropped", logMsg, rm.MessageID, logErr, err)
-			rec = append(rec, AuditRecord{Event: EventUnanswered, ConversationID: rm.ConversationID, MessageID: rm.MessageID, Detail: err.Error()})
+			rec = append(rec, journal.Record{Event: journal.EventError, Conversation: rm.ConversationID, MessageID: rm.MessageID,
+				Outcome: "unanswerable: " + err.Error()})
 			return nil, rec, nil
 		}
 		code := "EDM:ERR:0003"
@@ -183,7 +180,7 @@ func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessa
 	if f := c.checkRequest(m, auth, rm, now); f != nil {
 		return c.refuse(m, req, auth, f, now), rec, nil
 	}
-	rec[0].Provider = auth.Agent.Identifier.Value
+	rec[0] = recordOf(journal.EventRequestReceived, m)
 	if req.PreviewLocation == "" {
 		a, err := c.first(ctx, tx, m, auth, rm, now)
 		return a, rec, err
@@ -407,7 +404,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 		exc.PreviewMethod = "GET"
 	}
 	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
-	a.event, a.code = EventPreview, exc.Code
+	a.rec.Outcome = exc.Code
 	return a, nil
 }
 
@@ -607,7 +604,35 @@ func (c *Connector) reply(m *exchange.Message, d edm.Message) *answer {
 	case *edm.ErrorResponse:
 		out.Error = d
 	}
-	return &answer{msg: out}
+	return &answer{msg: out, rec: recordOf(journal.EventResponseSent, m)}
+}
+
+// recordOf is the journal record of an event about a request.
+func recordOf(event string, m *exchange.Message) journal.Record {
+	r := journal.Record{Event: event, Conversation: m.ConversationID, Exchange: m.ExchangeID, MessageID: m.MessageID,
+		Provider: m.FinalRecipient.Value}
+	if q := m.Request; q != nil {
+		if r.Exchange == "" {
+			r.Exchange = q.ID
+		}
+		r.Procedure = q.Procedure
+		if len(q.EvidenceRequester) > 0 {
+			r.Requester = q.EvidenceRequester[0].Identifier.Value
+		}
+		if q.EvidenceRequest != nil {
+			r.EvidenceType = q.EvidenceRequest.EvidenceTypeClassification
+		}
+	}
+	return r
+}
+
+// sessionRecord is the journal record of an event of a preview session.
+func (s *session) record(event string) journal.Record {
+	m := &exchange.Message{ConversationID: s.ConversationID, ExchangeID: s.ExchangeID, MessageID: s.FirstMessageID, FinalRecipient: s.c4()}
+	if req, err := storedRequest(s.FirstRequest); err == nil {
+		m.Request = req
+	}
+	return recordOf(event, m)
 }
 
 func (c *Connector) errorProvider(auth *Authority, m *exchange.Message) edm.Agent {
@@ -632,7 +657,7 @@ func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Aut
 	}
 	c.log.Info("request refused", logMsg, m.MessageID, logConv, m.ConversationID, logCode, f.code, "detail", f.detail)
 	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
-	a.event, a.code = EventError, f.code
+	a.rec.Outcome = f.code
 	return a
 }
 
@@ -693,7 +718,7 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 	}
 	a := c.reply(m, resp)
 	a.msg.Attachments = atts
-	a.event = EventAnswer
+	a.rec.Outcome = journal.OutcomeOK
 	return a, nil
 }
 

@@ -120,6 +120,6 @@
 // Translation) is not produced: every document is a MainEvidence. Languages
 // are passed to the data service but not enforced (SPEC.md §2.3: a missing
 // language is no error). Deferred responses (ResponseAvailableDateTime) and
-// 1.x PreviewMethod POST are not offered. The journal is the small Audit
-// interface of this package.
+// 1.x PreviewMethod POST are not offered. The journal (Config.Journal, a
+// *journal.Journal) gets identifiers and outcomes only, no personal data.
 package provider

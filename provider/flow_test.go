@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/internal/pgtest"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -155,9 +156,15 @@ func flowSuite(t *testing.T, dsn string) {
 		if again := b.get(link); again.status != http.StatusGone || strings.Contains(again.body, "application/pdf") {
 			t.Errorf("replayed link: %d", again.status)
 		}
-		for _, ev := range []string{provider.EventPreview, provider.EventLogin, provider.EventApproved, provider.EventAnswer} {
-			if !e.journal.has(ev) {
-				t.Errorf("journal has no %s", ev)
+		for _, ev := range [][2]string{{journal.EventRequestReceived, ""}, {journal.EventResponseSent, "EDM:ERR:0002"}, {journal.EventPreviewShown, ""},
+			{journal.EventPreviewApproved, ""}, {journal.EventResponseSent, journal.OutcomeOK}} {
+			if !e.journal.has(ev[0], ev[1:]...) {
+				t.Errorf("journal has no %s %s", ev[0], ev[1])
+			}
+		}
+		for _, r := range e.journal.recs {
+			if r.Conversation != "conv-1" || r.Provider != berlin || r.Procedure != "R1" || r.Requester != "FR-ER-1" || r.EvidenceType == "" {
+				t.Errorf("journal record %+v", r)
 			}
 		}
 	})
@@ -260,7 +267,7 @@ func TestWrongUser(t *testing.T) {
 	if len(as) != 1 || exceptionOf(t, as[0]).Code != "EDM:ERR:0001" {
 		t.Fatalf("answers %v", as)
 	}
-	if !e.journal.has(provider.EventWrongUser) {
+	if !e.journal.has(provider.EventWrongUser, "EDM:ERR:0001") {
 		t.Error("not journalled")
 	}
 	// The real subject cannot use the link any more either.
@@ -496,7 +503,7 @@ func TestMalformed(t *testing.T) {
 	if len(e.send.all()) != n+1 {
 		t.Error("junk was answered")
 	}
-	if !e.journal.has(provider.EventUnanswered) {
+	if !e.journal.has(journal.EventError) {
 		t.Error("junk not journalled")
 	}
 }
@@ -644,5 +651,40 @@ func TestPurged(t *testing.T) {
 	e.db.SQL().QueryRow(`SELECT COUNT(*) FROM provider_outbox`).Scan(&queued)
 	if queued != 0 {
 		t.Errorf("%d answers still queued", queued)
+	}
+}
+
+// TestJournal: the records the connector writes are accepted by the real
+// journal (package journal), chained in the node's database.
+func TestJournal(t *testing.T) {
+	var j *journal.Journal
+	e := newEnv(t, "", func(c *provider.Config) {
+		var err error
+		j, err = journal.Open(context.Background(), c.DB, journal.Config{Key: bytes.Repeat([]byte{7}, 32), Node: "de-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Journal = j
+	})
+	u := user(t, anna)
+	q := e.request(edm.V1_0, berlin, u)
+	link := e.first(q, "c", "")
+	b := e.browser()
+	b.decide(tokenOf(t, link), b.loginAndSee(e, link, subject(u, eid.LoAHigh)), "refuse")
+	e.deliver(e.message(second(q, link), "c", ""))
+	entries, err := j.List(context.Background(), journal.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []string
+	for _, en := range entries {
+		events = append(events, en.Event+"/"+en.Outcome)
+	}
+	want := "request.received/ response.sent/EDM:ERR:0002 preview.shown/ preview.refused/ request.received/ response.sent/EDM:ERR:0008"
+	if got := strings.Join(events, " "); got != want {
+		t.Errorf("journal:\n got %s\nwant %s", got, want)
+	}
+	if n, err := j.Verify(context.Background()); err != nil || n != len(entries) {
+		t.Errorf("verify: %d %v", n, err)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/store"
@@ -103,24 +104,26 @@ func (f *fakeIdP) Finish(r *http.Request) (*eid.Subject, string, error) {
 	return s, r.URL.Query().Get("state"), nil
 }
 
-// journal records the audit records.
-type journal struct {
+// recorder stands in for the journal: it keeps the records.
+type recorder struct {
 	mu   sync.Mutex
-	recs []provider.AuditRecord
+	recs []journal.Record
 }
 
-func (j *journal) Append(_ context.Context, r provider.AuditRecord) error {
+func (j *recorder) Append(_ context.Context, r journal.Record) (*journal.Entry, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.recs = append(j.recs, r)
-	return nil
+	return &journal.Entry{}, nil
 }
 
-func (j *journal) has(event string) bool {
+// has reports whether an event was journalled with the outcome (any
+// outcome when empty).
+func (j *recorder) has(event string, outcome ...string) bool {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	for _, r := range j.recs {
-		if r.Event == event {
+		if r.Event == event && (len(outcome) == 0 || r.Outcome == outcome[0]) {
 			return true
 		}
 	}
@@ -149,7 +152,7 @@ type env struct {
 	conn    *provider.Connector
 	send    *sender
 	idp     *fakeIdP
-	journal *journal
+	journal *recorder
 	clock   *clock
 	srv     *httptest.Server
 	handler http.Handler
@@ -182,7 +185,7 @@ func newEnv(t *testing.T, dsn string, mutate func(*provider.Config)) *env {
 		EvidenceTypes: []provider.ServedType{{Classification: v2Classification, Formats: birth.EvidenceTypes[0].Formats}}, MinLoA: eid.LoASubstantial}
 	v2.Agent.Identifier.Value = "DE-EP-V2"
 	auths = append(auths, v2)
-	e := &env{t: t, dsn: dsn, send: &sender{}, idp: &fakeIdP{}, journal: &journal{}, auths: auths, records: recs, mutate: mutate,
+	e := &env{t: t, dsn: dsn, send: &sender{}, idp: &fakeIdP{}, journal: &recorder{}, auths: auths, records: recs, mutate: mutate,
 		clock: &clock{t: time.Now().UTC().Truncate(time.Millisecond)}}
 	e.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.hmu.Lock()

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/journal"
 )
 
 // Cookies of the preview space.
@@ -264,7 +265,7 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateWrongUser, nil, "", "", now
 		a, err := c.conclude(s, now)
 		if err == nil {
-			err = c.commit(ctx, s, from, a, AuditRecord{Event: EventWrongUser, ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider})
+			err = c.commit(ctx, s, from, a, withOutcome(s.record(EventWrongUser), "EDM:ERR:0001"))
 		}
 		if err != nil {
 			c.log.Error("preview session", logErr, err)
@@ -283,7 +284,7 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 	if d := now.Add(c.cfg.Timeouts.T3); d.Before(s.DecideBy) {
 		s.DecideBy = d
 	}
-	if err := c.commit(ctx, s, from, nil, AuditRecord{Event: EventLogin, ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider}); err != nil {
+	if err := c.commit(ctx, s, from, nil, s.record(journal.EventPreviewShown)); err != nil {
 		c.log.Error("preview session", logErr, err)
 		c.simple(w, r, http.StatusConflict, "gone")
 		return
@@ -327,7 +328,7 @@ func (c *Connector) isSubject(ctx context.Context, s *session, auth *Authority, 
 
 // commit writes a session change and the answer it decides, in one
 // transaction, then journals and hands the answer over.
-func (c *Connector) commit(ctx context.Context, s *session, from string, a *answer, rec AuditRecord) error {
+func (c *Connector) commit(ctx context.Context, s *session, from string, a *answer, rec journal.Record) error {
 	tx, err := c.db.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -350,7 +351,7 @@ func (c *Connector) commit(ctx context.Context, s *session, from string, a *answ
 	}
 	c.journal(ctx, rec)
 	if a != nil {
-		c.journal(ctx, AuditRecord{Event: a.event, ConversationID: a.msg.ConversationID, MessageID: a.msg.RefToMessageID, Provider: s.Provider, Code: a.code})
+		c.journal(ctx, a.rec)
 		if err := c.flush(ctx); err != nil {
 			c.log.Warn("answer queued, not yet accepted", logErr, err)
 		}
@@ -374,12 +375,12 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	now := c.cfg.Now()
 	from := s.State
-	rec := AuditRecord{ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider}
+	var rec journal.Record
 	switch r.PostFormValue("decision") {
 	case "approve":
-		s.State, rec.Event = stateApproved, EventApproved
+		s.State, rec = stateApproved, s.record(journal.EventPreviewApproved)
 	case "refuse":
-		s.State, rec.Event = stateRefused, EventRefused
+		s.State, rec = stateRefused, s.record(journal.EventPreviewRefused)
 	default:
 		c.simple(w, r, http.StatusBadRequest, "error")
 		return
@@ -410,7 +411,7 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		p.Message = "badreturn"
-		c.journal(r.Context(), AuditRecord{Event: EventBadReturn, ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider})
+		c.journal(r.Context(), s.record(EventReturnRefused))
 	}
 	c.render(w, r, p)
 }
@@ -474,3 +475,8 @@ object{width:100%;height:40rem;border:1px solid #595959}
 .notice{border-left:4px solid #8a1c1c;padding:.5rem 1rem;background:#fdf2f2}
 nav ul{list-style:none;padding:0;display:flex;gap:1rem}
 `
+
+func withOutcome(r journal.Record, outcome string) journal.Record {
+	r.Outcome = outcome
+	return r
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/journal"
 )
 
 // Run sweeps until ctx ends: every Config.SweepEvery it expires the preview
@@ -47,7 +48,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 			}
 		}
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateExpired, nil, "", "", now
-		if err := c.commit(ctx, s, from, a, AuditRecord{Event: EventExpired, ConversationID: s.ConversationID, MessageID: s.FirstMessageID, Provider: s.Provider}); err != nil {
+		if err := c.commit(ctx, s, from, a, withOutcome(s.record(journal.EventTimeout), "EDM:ERR:0005")); err != nil {
 			c.log.Warn("expiring a preview session", logToken, logTokenID(s.Token), logErr, err)
 		}
 	}
