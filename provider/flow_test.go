@@ -688,3 +688,63 @@ func TestJournal(t *testing.T) {
 		t.Errorf("verify: %d %v", n, err)
 	}
 }
+
+// TestRun: the sweeper runs until its context ends and expires a preview
+// the user never opened.
+func TestRun(t *testing.T) {
+	e := newEnv(t, "", func(c *provider.Config) { c.SweepEvery = 10 * time.Millisecond })
+	q := e.request(edm.V1_0, berlin, user(t, anna))
+	link := e.first(q, "c", "")
+	e.deliver(e.message(second(q, link), "c", ""))
+	n := len(e.send.all())
+	e.clock.add(time.Hour)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.conn.Run(ctx) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(e.send.all()) == n && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run returned %v", err)
+	}
+	as := e.answers(n)
+	if len(as) != 1 || exceptionOf(t, as[0]).Code != "EDM:ERR:0005" {
+		t.Fatalf("%d answers after the sweep", len(as))
+	}
+	if !e.journal.has(journal.EventTimeout, "EDM:ERR:0005") {
+		t.Error("timeout not journalled")
+	}
+}
+
+// TestStructured: a request for the XML distribution of the birth
+// certificate: the preview shows its content as a table and links the
+// document (sandboxed); the response carries the XML.
+func TestStructured(t *testing.T) {
+	e := newEnv(t, "", nil)
+	u := user(t, anna)
+	q := e.request(edm.V1_0, berlin, u)
+	q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: "application/xml", ConformsTo: "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0"}}
+	link := e.first(q, "c", "")
+	b := e.browser()
+	p := b.loginAndSee(e, link, subject(u, eid.LoAHigh))
+	if strings.Contains(p.body, "<object") || !strings.Contains(p.body, `<th scope="row">Family name</th><td>Müller</td>`) {
+		t.Errorf("structured preview:\n%s", p.body)
+	}
+	f := b.get("/preview/" + tokenOf(t, link) + "/file/1")
+	if f.hdr.Get("Content-Type") != "application/xml" || !strings.Contains(f.hdr.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(f.body, "<CertificateOfBirth") {
+		t.Errorf("XML document: %v", f.hdr)
+	}
+	b.decide(tokenOf(t, link), p, "approve")
+	n := len(e.send.all())
+	q2 := second(q, link)
+	e.deliver(e.message(q2, "c", ""))
+	as := e.answers(n)
+	if len(as) != 1 || as[0].Response == nil || len(as[0].Attachments) != 1 || as[0].Attachments[0].MimeType != "application/xml" {
+		t.Fatalf("answers %+v", as)
+	}
+	if d := as[0].Response.Evidence[0].Metadata.Distribution[0]; d.ConformsTo != q.EvidenceRequest.DistributedAs[0].ConformsTo {
+		t.Errorf("distribution %+v", d)
+	}
+}

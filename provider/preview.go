@@ -452,9 +452,15 @@ func (c *Connector) file(w http.ResponseWriter, r *http.Request) {
 		ext = ".pdf"
 	}
 	h := w.Header()
-	// A document is shown, never run: no script, no plugin but the
-	// viewer, embedded only by the preview page.
-	h.Set("Content-Security-Policy", "default-src 'none'; object-src 'self'; frame-ancestors 'self'; sandbox")
+	// A document is shown, never run, and embedded only by the preview
+	// page. Browsers refuse to start their PDF viewer in a sandbox, so a
+	// PDF is only kept from other pages; any other format is sandboxed
+	// (an XML document could carry XHTML script).
+	if d.Format == "application/pdf" {
+		h.Set("Content-Security-Policy", "frame-ancestors 'self'")
+	} else {
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'; sandbox")
+	}
 	h.Set("Content-Type", d.Format)
 	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": "evidence-" + strconv.Itoa(n) + ext}))
 	h.Set("Content-Length", strconv.Itoa(len(d.Content)))
