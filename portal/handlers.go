@@ -71,7 +71,7 @@ func (p *Portal) renderHome(rq *request, status int, errMsg string) error {
 			})
 		}
 	}
-	p.render(rq, status, "home", rq.t("homeTitle"), d, errMsg, false)
+	p.render(rq, status, "home", rq.t("homeTitle"), d, errMsg, "")
 	return nil
 }
 
@@ -153,8 +153,8 @@ func localPath(s string) string {
 	return s
 }
 
-// beginLogin binds a new random state to the session and hands the browser
-// to the Authenticator.
+// beginLogin binds a new random state to the session and sends the
+// browser to GET /login, which hands it to the Authenticator.
 func (p *Portal) beginLogin(rq *request) error {
 	state, err := randomToken(p.rand, 24)
 	if err != nil {
@@ -164,7 +164,25 @@ func (p *Portal) beginLogin(rq *request) error {
 	if err := p.sessions.save(rq.r.Context(), rq.sess); err != nil {
 		return err
 	}
-	p.cfg.Authenticator.Begin(rq.w, rq.r, state, p.cfg.BaseURL+"/login/callback")
+	return rq.redirect("/login")
+}
+
+// loginPage hands the browser to the Authenticator with the session's
+// login state. It is a GET so that an Authenticator's own pages (such as
+// the choice of the eID's country) can come back to it with their
+// parameters; a browser without a login begun gets a new state.
+func (p *Portal) loginPage(rq *request) error {
+	if rq.sess.LoginState == "" {
+		state, err := randomToken(p.rand, 24)
+		if err != nil {
+			return err
+		}
+		rq.sess.LoginState = state
+		if err := p.sessions.save(rq.r.Context(), rq.sess); err != nil {
+			return err
+		}
+	}
+	p.cfg.Authenticator.Begin(rq.w, rq.r, rq.sess.LoginState, p.cfg.BaseURL+"/login/callback")
 	return nil
 }
 
@@ -354,7 +372,11 @@ func (p *Portal) showJourney(rq *request, returned bool, errReq, errMsg string) 
 	if errReq != "" && status == http.StatusOK {
 		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 	}
-	p.render(rq, status, "journey", d.ProcedureTitle, d, "", d.Waiting)
+	refresh := ""
+	if d.Waiting {
+		refresh = d.SelfURL
+	}
+	p.render(rq, status, "journey", d.ProcedureTitle, d, "", refresh)
 	return nil
 }
 
@@ -778,7 +800,7 @@ func (p *Portal) summary(rq *request) error {
 	if s.Company != nil {
 		sd.Company = s.Company.LegalName
 	}
-	p.render(rq, http.StatusOK, "summary", rq.t("summaryTitle"), sd, "", false)
+	p.render(rq, http.StatusOK, "summary", rq.t("summaryTitle"), sd, "", "")
 	return nil
 }
 
@@ -851,6 +873,6 @@ func (p *Portal) submission(rq *request) error {
 	p.render(rq, http.StatusOK, "submitted", rq.t("submittedTitle"), data{
 		Submission: sub, ProcedureTitle: p.procedureTitle(rq.lang, sub.Procedure), CountryName: countryName(rq.lang, sub.Country),
 		Created: sub.Created.UTC().Format(timeLayout), JourneyURL: "/journeys/" + url.PathEscape(sub.JourneyID),
-	}, "", false)
+	}, "", "")
 	return nil
 }

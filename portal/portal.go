@@ -257,7 +257,8 @@ func New(cfg Config) (*Portal, error) {
 //
 //	GET  /                                 home: choose procedure and country
 //	POST /start                            start (logs in first when needed)
-//	POST /login, GET /login/callback       eID login (SPEC.md §1.2 step 1)
+//	POST /login, GET /login                eID login (SPEC.md §1.2 step 1): Authenticator.Begin
+//	GET  /login/callback                   Authenticator.Finish
 //	POST /logout
 //	GET  /journeys/{id}                    the journey and the step of each requirement
 //	GET  /return?journey=…&requirement=…   the ReturnURL: on to the return page
@@ -277,6 +278,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", p.page(p.home))
 	mux.HandleFunc("POST /start", p.form(p.start))
 	mux.HandleFunc("POST /login", p.form(p.login))
+	mux.HandleFunc("GET /login", p.page(p.loginPage))
 	mux.HandleFunc("GET /login/callback", p.page(p.callback))
 	mux.HandleFunc("POST /logout", p.form(p.logout))
 	mux.HandleFunc("GET /return", p.page(p.back))

@@ -80,7 +80,7 @@ func TestFullJourney(t *testing.T) {
 		if n := e.svc.requestCount(); n != 1 {
 			t.Fatalf("%d requests sent", n)
 		}
-		mustContain(t, p, `<meta http-equiv="refresh" content="2">`, "Waiting for the evidence", "Reload now")
+		mustContain(t, p, `<meta http-equiv="refresh" content="2; url=/journeys/`+jid+`">`, "Waiting for the evidence", "Reload now")
 
 		// Preview: a plain link to the provider's preview space.
 		e.svc.preview(jid, 0, "https://preview.de.example/space?req=1&x=2")
@@ -433,6 +433,14 @@ func TestLogin(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := victim.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); loc != "/login" {
+		t.Fatalf("POST /login went to %q", loc)
+	}
+	resp, err = victim.c.Get(e.srv.URL + "/login")
 	if err != nil {
 		t.Fatal(err)
 	}

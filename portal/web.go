@@ -226,12 +226,15 @@ type view struct {
 	Company string
 	CSRF    string
 	Error   string
-	Refresh bool
+	// Refresh is the URL the page reloads itself from every 2 seconds
+	// (a meta refresh; no script). It names the page without a fragment:
+	// a refresh to the same URL with a fragment would only scroll.
+	Refresh string
 	Data    any
 }
 
 // render writes page with status.
-func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, refresh bool) {
+func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, refresh string) {
 	v := view{Lang: rq.lang, Title: title, Portal: p.cfg.Name, Error: errMsg, Refresh: refresh, Data: data}
 	// The switch keeps the page (a POST's answer, or the one-time login
 	// callback, switches on the home page).
@@ -278,7 +281,7 @@ type messageData struct {
 
 // message renders the message page.
 func (p *Portal) message(rq *request, status int, heading, text string, login bool) {
-	p.render(rq, status, "message", heading, messageData{Heading: heading, Text: text, Login: login}, "", false)
+	p.render(rq, status, "message", heading, messageData{Heading: heading, Text: text, Login: login}, "", "")
 }
 
 // fail answers a handler's error: a userError with its message, errNotFound
