@@ -469,11 +469,10 @@ func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message,
 	if s.SecondMessageID != "" {
 		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "a request after this preview was already received (%s)", s.SecondMessageID), now), nil
 	}
-	from := s.State
 	if s.State == stateExpired || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
 		s.State, s.SecondMessageID, s.SecondRequest, s.Documents = stateExpired, m.MessageID, m.Document, nil
 		s.Updated = now
-		if _, err := c.updateSession(ctx, tx, s, from); err != nil {
+		if _, err := c.updateSession(ctx, tx, s); err != nil {
 			return nil, err
 		}
 		return c.refuse(m, req, auth, fail("EDM:ERR:0005", "the user did not complete the preview in time"), now), nil
@@ -486,7 +485,7 @@ func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message,
 	if err != nil {
 		return nil, err
 	}
-	ok, err := c.updateSession(ctx, tx, s, from)
+	ok, err := c.updateSession(ctx, tx, s)
 	if err != nil {
 		return nil, err
 	}

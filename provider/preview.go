@@ -183,9 +183,8 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 	}
 	// EDM 1.x: the requester's return address comes with the first visit.
 	if ru := r.URL.Query().Get("returnurl"); ru != "" && s.ReturnURL == "" && !strings.HasPrefix(s.Version, "oots-edm:v2") {
-		from := s.State
 		s.ReturnURL, s.Updated = ru, c.cfg.Now()
-		if _, err := c.updateSession(r.Context(), c.db.SQL(), s, from); err != nil {
+		if _, err := c.updateSession(r.Context(), c.db.SQL(), s); err != nil {
 			c.log.Error("preview session", logErr, err)
 		}
 	}
@@ -261,11 +260,10 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !mine {
-		from := s.State
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateWrongUser, nil, "", "", now
 		a, err := c.conclude(s, now)
 		if err == nil {
-			err = c.commit(ctx, s, from, a, withOutcome(s.record(EventWrongUser), "EDM:ERR:0001"))
+			err = c.commit(ctx, s, a, withOutcome(s.record(EventWrongUser), "EDM:ERR:0001"))
 		}
 		if err != nil {
 			c.log.Error("preview session", logErr, err)
@@ -279,12 +277,11 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 		c.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
-	from := s.State
 	s.State, s.Viewer, s.CSRF, s.Updated = stateOpen, hash(viewer), csrf, now
 	if d := now.Add(c.cfg.Timeouts.T3); d.Before(s.DecideBy) {
 		s.DecideBy = d
 	}
-	if err := c.commit(ctx, s, from, nil, s.record(journal.EventPreviewShown)); err != nil {
+	if err := c.commit(ctx, s, nil, s.record(journal.EventPreviewShown)); err != nil {
 		c.log.Error("preview session", logErr, err)
 		c.simple(w, r, http.StatusConflict, "gone")
 		return
@@ -326,20 +323,23 @@ func (c *Connector) isSubject(ctx context.Context, s *session, auth *Authority, 
 	return err == nil && m.Subject == s.SubjectKey, nil
 }
 
+// errChanged: another writer changed the preview session first.
+var errChanged = errors.New("provider: the preview session changed meanwhile")
+
 // commit writes a session change and the answer it decides, in one
 // transaction, then journals and hands the answer over.
-func (c *Connector) commit(ctx context.Context, s *session, from string, a *answer, rec journal.Record) error {
+func (c *Connector) commit(ctx context.Context, s *session, a *answer, rec journal.Record) error {
 	tx, err := c.db.SQL().BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	ok, err := c.updateSession(ctx, tx, s, from)
+	ok, err := c.updateSession(ctx, tx, s)
 	if err != nil {
 		return err
 	}
 	if !ok {
-		return errors.New("provider: the preview session changed meanwhile")
+		return errChanged
 	}
 	if a != nil {
 		if err := c.queue(ctx, tx, a, s.Updated); err != nil {
@@ -365,36 +365,45 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 		c.simple(w, r, http.StatusBadRequest, "error")
 		return
 	}
-	s, ok := c.usable(w, r)
-	if !ok {
-		return
-	}
-	if !c.viewer(r, s) || !equal(r.PostFormValue("csrf"), s.CSRF) {
-		c.simple(w, r, http.StatusForbidden, "error")
-		return
-	}
-	now := c.cfg.Now()
-	from := s.State
-	var rec journal.Record
-	switch r.PostFormValue("decision") {
-	case "approve":
-		s.State, rec = stateApproved, s.record(journal.EventPreviewApproved)
-	case "refuse":
-		s.State, rec = stateRefused, s.record(journal.EventPreviewRefused)
-	default:
-		c.simple(w, r, http.StatusBadRequest, "error")
-		return
-	}
-	choice := s.State
-	s.Viewer, s.CSRF, s.Updated = "", "", now
-	a, err := c.conclude(s, now)
-	if err == nil {
-		err = c.commit(r.Context(), s, from, a, rec)
-	}
-	if err != nil {
-		c.log.Error("preview decision", logErr, err)
-		c.simple(w, r, http.StatusConflict, "gone")
-		return
+	var s *session
+	var choice string
+	// The second request may change the session at the same moment: read
+	// it again and retry.
+	for attempt := 0; ; attempt++ {
+		var ok bool
+		if s, ok = c.usable(w, r); !ok {
+			return
+		}
+		if !c.viewer(r, s) || !equal(r.PostFormValue("csrf"), s.CSRF) {
+			c.simple(w, r, http.StatusForbidden, "error")
+			return
+		}
+		now := c.cfg.Now()
+		var rec journal.Record
+		switch r.PostFormValue("decision") {
+		case "approve":
+			s.State, rec = stateApproved, s.record(journal.EventPreviewApproved)
+		case "refuse":
+			s.State, rec = stateRefused, s.record(journal.EventPreviewRefused)
+		default:
+			c.simple(w, r, http.StatusBadRequest, "error")
+			return
+		}
+		choice = s.State
+		s.Viewer, s.CSRF, s.Updated = "", "", now
+		a, err := c.conclude(s, now)
+		if err == nil {
+			err = c.commit(r.Context(), s, a, rec)
+		}
+		if errors.Is(err, errChanged) && attempt < 3 {
+			continue
+		}
+		if err != nil {
+			c.log.Error("preview decision", logErr, err)
+			c.simple(w, r, http.StatusConflict, "gone")
+			return
+		}
+		break
 	}
 	// Back to the requester (SPEC.md §1.2 step 6).
 	p := &page{Key: "done", Choice: choice, Path: "/preview/" + s.Token}

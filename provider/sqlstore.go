@@ -51,6 +51,7 @@ type session struct {
 	ArriveBy, DecideBy            time.Time
 	Viewer, CSRF                  string
 	Created, Updated              time.Time
+	Revision                      int64 // incremented by every update
 }
 
 // querier is a *sql.DB or a *sql.Tx.
@@ -73,7 +74,7 @@ func migrate(ctx context.Context, db *store.DB) error {
 
 const sessionColumns = `token, state, provider, party, conversation_id, exchange_id, version, c1_scheme, c1_value, c4_scheme, c4_value,
 	first_message_id, first_request, subject_key, second_message_id, second_request, return_location, return_url, documents,
-	arrive_by, decide_by, viewer, csrf, created, updated`
+	arrive_by, decide_by, viewer, csrf, created, updated, revision`
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -83,20 +84,21 @@ func (c *Connector) insertSession(ctx context.Context, q querier, s *session) er
 		return fmt.Errorf("provider: %w", err)
 	}
 	_, err = q.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_sessions (`+sessionColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		s.Token, s.State, s.Provider, s.Party, s.ConversationID, s.ExchangeID, s.Version, s.C1Scheme, s.C1Value, s.C4Scheme, s.C4Value,
 		s.FirstMessageID, s.FirstRequest, s.SubjectKey, s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.ReturnURL, docs,
-		ms(s.ArriveBy), ms(s.DecideBy), s.Viewer, s.CSRF, ms(s.Created), ms(s.Updated))
+		ms(s.ArriveBy), ms(s.DecideBy), s.Viewer, s.CSRF, ms(s.Created), ms(s.Updated), s.Revision)
 	if err != nil {
 		return fmt.Errorf("provider: storing the preview session: %w", err)
 	}
 	return nil
 }
 
-// updateSession writes the mutable columns of s, if the row is still in
-// state from (optimistic concurrency between the preview space, the
-// connector and the sweeper); ok is false when another writer came first.
-func (c *Connector) updateSession(ctx context.Context, q querier, s *session, from string) (ok bool, err error) {
+// updateSession writes the mutable columns of s if the row is still at the
+// revision s was read at (optimistic concurrency between the preview
+// space, the connector and the sweeper, across the nodes of a cluster); ok
+// is false when another writer came first.
+func (c *Connector) updateSession(ctx context.Context, q querier, s *session) (ok bool, err error) {
 	var docs []byte
 	if s.Documents != nil {
 		if docs, err = json.Marshal(s.Documents); err != nil {
@@ -104,16 +106,19 @@ func (c *Connector) updateSession(ctx context.Context, q querier, s *session, fr
 		}
 	}
 	res, err := q.ExecContext(ctx, c.db.Rebind(`UPDATE provider_sessions SET state = ?, second_message_id = ?, second_request = ?,
-		return_location = ?, return_url = ?, documents = ?, decide_by = ?, viewer = ?, csrf = ?, updated = ?
-		WHERE token = ? AND state = ?`),
+		return_location = ?, return_url = ?, documents = ?, decide_by = ?, viewer = ?, csrf = ?, updated = ?, revision = revision + 1
+		WHERE token = ? AND revision = ?`),
 		s.State, s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.ReturnURL, docs, ms(s.DecideBy), s.Viewer, s.CSRF, ms(s.Updated),
-		s.Token, from)
+		s.Token, s.Revision)
 	if err != nil {
 		return false, fmt.Errorf("provider: updating the preview session: %w", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
 		return false, fmt.Errorf("provider: %w", err)
+	}
+	if n == 1 {
+		s.Revision++
 	}
 	return n == 1, nil
 }
@@ -126,7 +131,7 @@ func scanSession(sc interface{ Scan(...any) error }) (*session, error) {
 	var arrive, decide, created, updated int64
 	if err := sc.Scan(&s.Token, &s.State, &s.Provider, &s.Party, &s.ConversationID, &s.ExchangeID, &s.Version,
 		&s.C1Scheme, &s.C1Value, &s.C4Scheme, &s.C4Value, &s.FirstMessageID, &s.FirstRequest, &s.SubjectKey, &s.SecondMessageID, &s.SecondRequest,
-		&s.ReturnLocation, &s.ReturnURL, &docs, &arrive, &decide, &s.Viewer, &s.CSRF, &created, &updated); err != nil {
+		&s.ReturnLocation, &s.ReturnURL, &docs, &arrive, &decide, &s.Viewer, &s.CSRF, &created, &updated, &s.Revision); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errNoSession
 		}

@@ -35,7 +35,6 @@ func (c *Connector) Sweep(ctx context.Context) error {
 		return err
 	}
 	for _, s := range due {
-		from := s.State
 		var a *answer
 		if s.SecondMessageID != "" && s.SecondRequest != nil {
 			req, err := storedRequest(s.SecondRequest)
@@ -48,7 +47,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 			}
 		}
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateExpired, nil, "", "", now
-		if err := c.commit(ctx, s, from, a, withOutcome(s.record(journal.EventTimeout), "EDM:ERR:0005")); err != nil {
+		if err := c.commit(ctx, s, a, withOutcome(s.record(journal.EventTimeout), "EDM:ERR:0005")); err != nil {
 			c.log.Warn("expiring a preview session", logToken, logTokenID(s.Token), logErr, err)
 		}
 	}

@@ -31,7 +31,8 @@ CREATE TABLE provider_sessions (
 	viewer TEXT NOT NULL DEFAULT '',
 	csrf TEXT NOT NULL DEFAULT '',
 	created BIGINT NOT NULL,
-	updated BIGINT NOT NULL
+	updated BIGINT NOT NULL,
+	revision BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX provider_sessions_state ON provider_sessions (state, decide_by);
 -- Answers to send: written in the transaction that decides them, deleted
