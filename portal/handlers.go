@@ -298,6 +298,7 @@ type requirementView struct {
 	Step          string
 	StepLabel     string
 	Error         string
+	ErrorID       string
 	EvidenceTypes []option
 	Questions     []questionView
 	Providers     []option
@@ -421,7 +422,7 @@ func (p *Portal) journeyView(rq *request, j *requester.Journey) (*journeyData, e
 }
 
 func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *requester.Requirement, base string) requirementView {
-	v := requirementView{Index: i, ID: r.ID, Name: r.Name, Step: r.Step, StepLabel: rq.t("step_" + r.Step)}
+	v := requirementView{Index: i, ID: r.ID, Name: r.Name, Step: r.Step, StepLabel: rq.t("step_" + r.Step), ErrorID: fmt.Sprintf("r%d-error", i)}
 	if v.Name == "" {
 		v.Name = r.ID
 	}

@@ -98,8 +98,9 @@ type Config struct {
 	Country string
 	// Name is the name of the competent authority, shown on every page.
 	Name string
-	// BaseURL is the public URL of the portal (https in production),
-	// without a trailing slash; it builds the ReturnURL of journeys
+	// BaseURL is the public URL of the portal, without a trailing slash
+	// (https outside tests: the requester connector accepts only an
+	// https ReturnURL; with https cookies are Secure); it builds the ReturnURL of journeys
 	// (BaseURL/return, to which the connector appends the journey and
 	// requirement) and the eID callback (BaseURL/login/callback).
 	BaseURL string
@@ -293,14 +294,37 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("POST /journeys/{id}/submit", p.form(p.submit))
 	mux.HandleFunc("GET /submissions/{ref}", p.page(p.submission))
 	mux.HandleFunc("/", p.page(func(rq *request) error { return errNotFound }))
-	return securityHeaders(mux)
+	return p.securityHeaders(mux)
+}
+
+// ErrNoSubmission is returned by Submission for an unknown reference.
+var ErrNoSubmission = errors.New("portal: no such submission")
+
+// Submission returns a submitted procedure by its reference number (for
+// the authority's back office and the tests; the pages show a submission
+// only to its user).
+func (p *Portal) Submission(ctx context.Context, reference string) (*Submission, error) {
+	sub, _, err := p.sessions.submission(ctx, "reference", reference)
+	if err != nil {
+		return nil, err
+	}
+	if sub == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNoSubmission, reference)
+	}
+	return sub, nil
 }
 
 // securityHeaders sets the headers every answer carries: a content security
-// policy that allows only the portal's own resources and no scripts at all.
-func securityHeaders(next http.Handler) http.Handler {
+// policy that allows only the portal's own resources and no scripts at all,
+// and HSTS when the portal is public on https. (No form-action: the login
+// form is answered with a redirect to the identity provider, which
+// form-action would block.)
+func (p *Portal) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if p.secure {
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")

@@ -3,6 +3,7 @@ package portal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -71,7 +72,8 @@ func TestFullJourney(t *testing.T) {
 		// The explicit request: without the box nothing is sent.
 		p = b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqDiploma}})
 		wantStatus(t, p, http.StatusUnprocessableEntity)
-		mustContain(t, p, "tick the box", "Nothing has been sent", `role="alert"`)
+		mustContain(t, p, "tick the box", "Nothing has been sent", `role="alert" id="r0-error"`,
+			`name="explicit" value="yes" aria-invalid="true" aria-describedby="r0-error"`)
 		if n := e.svc.requestCount(); n != 0 {
 			t.Fatalf("%d requests sent without the explicit request", n)
 		}
@@ -171,6 +173,20 @@ func TestFullJourney(t *testing.T) {
 		}
 		p = b.get("/")
 		mustContain(t, p, "Your procedures", `href="/journeys/`+jid+`"`)
+
+		sub, err := e.portal.Submission(context.Background(), ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []Item{{Requirement: "Proof of secondary education", Evidence: []string{"Abitur certificate of Max Mustermann"}},
+			{Requirement: "Proof of birth", Without: true}}
+		if sub.JourneyID != jid || sub.Procedure != "T2" || sub.Country != "DE" || sub.Applicant != "Max Mustermann" ||
+			fmt.Sprint(sub.Items) != fmt.Sprint(want) {
+			t.Errorf("stored submission %+v", sub)
+		}
+		if _, err := e.portal.Submission(context.Background(), "FR-2026-NOPE0-NOPE0"); !errors.Is(err, ErrNoSubmission) {
+			t.Errorf("unknown reference: %v", err)
+		}
 	})
 }
 
@@ -521,6 +537,9 @@ func TestCookies(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	if resp.Header.Get("Strict-Transport-Security") == "" {
+		t.Errorf("no HSTS with an https BaseURL")
+	}
 	var found bool
 	for _, c := range resp.Cookies() {
 		if c.Name == cookieSessionSecure {
