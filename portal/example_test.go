@@ -61,7 +61,7 @@ func ExampleNew() {
 	p.Handler().ServeHTTP(w, req)
 	body := w.Body.String()
 	fmt.Println(w.Code, w.Header().Get("Content-Language"))
-	fmt.Println(body[strings.Index(body, "<h1>"):strings.Index(body, "</h1>")+5])
+	fmt.Println(body[strings.Index(body, "<h1>") : strings.Index(body, "</h1>")+5])
 	// Output:
 	// 200 fr
 	// <h1>Effectuer une démarche en ligne</h1>
