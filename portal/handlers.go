@@ -20,6 +20,16 @@ const (
 	logJourney     = "journey"
 	logRequirement = "requirement"
 	logErr         = "err"
+	logProcedure   = "procedure"
+	logCountry     = "country"
+	logIssuer      = "issuer"
+	logLoA         = "loa"
+	logCompany     = "company"
+	logEvidence    = "evidence"
+	logReference   = "reference"
+	logPath        = "path"
+	logPage        = "page"
+	logSession     = "session"
 )
 
 // timeLayout is how times are shown (in UTC, which every reader can place).
@@ -114,7 +124,12 @@ func (p *Portal) startJourney(rq *request, proc, country string) error {
 	pr := p.procedures[proc]
 	subj := rq.sess.Subject
 	if pr.Company && subj.Company == nil {
-		return &userError{status: http.StatusForbidden, key: "errCompany", login: true}
+		// Kept, so that a login as a company's representative goes on.
+		rq.sess.PendingProcedure, rq.sess.PendingCountry = proc, country
+		if err := p.sessions.save(rq.r.Context(), rq.sess); err != nil {
+			return err
+		}
+		return &userError{status: http.StatusForbidden, key: "errCompany", login: true, resume: true}
 	}
 	j, err := p.cfg.Service.Start(rq.r.Context(), requester.StartRequest{
 		Procedure: proc, Country: country, Subject: *subj,
@@ -122,7 +137,7 @@ func (p *Portal) startJourney(rq *request, proc, country string) error {
 		Languages: []string{rq.lang},
 	})
 	if err != nil {
-		p.log.Error("portal: starting journey failed", "procedure", proc, "country", country, logErr, err)
+		p.log.Error("portal: starting journey failed", logProcedure, proc, logCountry, country, logErr, err)
 		if errors.Is(err, requester.ErrNotFound) {
 			return &userError{status: http.StatusNotFound, key: "errStartNotFound"}
 		}
@@ -133,14 +148,19 @@ func (p *Portal) startJourney(rq *request, proc, country string) error {
 	}); err != nil {
 		return err
 	}
-	p.log.Info("portal: journey started", logJourney, j.ID, "procedure", proc, "country", country)
+	p.log.Info("portal: journey started", logJourney, j.ID, logProcedure, proc, logCountry, country)
 	return rq.redirect("/journeys/" + url.PathEscape(j.ID))
 }
 
 // ---- login (SPEC.md §1.2 step 1) ----
 
+// login begins a login from a form: the plain one (resume unset) forgets
+// any procedure waiting for a login; the one after "this procedure is for
+// companies" (resume=1) goes on with it.
 func (p *Portal) login(rq *request) error {
-	rq.sess.PendingProcedure, rq.sess.PendingCountry = "", ""
+	if rq.r.PostForm.Get("resume") != "1" {
+		rq.sess.PendingProcedure, rq.sess.PendingCountry = "", ""
+	}
 	rq.sess.ReturnTo = localPath(rq.r.PostForm.Get("return"))
 	return p.beginLogin(rq)
 }
@@ -221,9 +241,11 @@ func (p *Portal) callback(rq *request) error {
 		return err
 	}
 	rq.sess = sess
-	p.log.Info("portal: user logged in", "issuer", subj.Issuer, "loa", string(subj.LoA), "company", subj.Company != nil)
+	p.log.Info("portal: user logged in", logIssuer, subj.Issuer, logLoA, string(subj.LoA), logCompany, subj.Company != nil)
 	if old.PendingProcedure != "" {
-		return p.startJourney(rq, old.PendingProcedure, old.PendingCountry)
+		if _, ok := p.procedures[old.PendingProcedure]; ok && p.offersCountry(old.PendingCountry) {
+			return p.startJourney(rq, old.PendingProcedure, old.PendingCountry)
+		}
 	}
 	if old.ReturnTo != "" {
 		return rq.redirect(old.ReturnTo)
@@ -723,7 +745,7 @@ func (p *Portal) evidence(rq *request) error {
 	}
 	f, err := p.cfg.Service.Evidence(rq.r.Context(), j.ID, eid)
 	if err != nil {
-		p.log.Error("portal: reading evidence failed", logJourney, j.ID, "evidence", eid, logErr, err)
+		p.log.Error("portal: reading evidence failed", logJourney, j.ID, logEvidence, eid, logErr, err)
 		return &userError{status: http.StatusBadGateway, key: "errService"}
 	}
 	ctype := "application/octet-stream"
@@ -836,7 +858,7 @@ func (p *Portal) submit(rq *request) error {
 	if err != nil {
 		return err
 	}
-	p.log.Info("portal: procedure submitted", logJourney, j.ID, "reference", stored.Reference)
+	p.log.Info("portal: procedure submitted", logJourney, j.ID, logReference, stored.Reference)
 	return rq.redirect("/submissions/" + url.PathEscape(stored.Reference))
 }
 

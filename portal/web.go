@@ -36,6 +36,7 @@ type userError struct {
 	key    string
 	args   []any
 	login  bool // offer to log in
+	resume bool // … and to go on with the pending procedure after it
 }
 
 func (e *userError) Error() string { return fmt.Sprintf("portal: %d %s", e.status, e.key) }
@@ -91,7 +92,7 @@ func (p *Portal) form(h func(*request) error) http.HandlerFunc {
 		rq.sess = sess
 		token := r.PostForm.Get("csrf")
 		if sess == nil || token == "" || subtle.ConstantTimeCompare([]byte(token), []byte(sess.CSRF)) != 1 {
-			p.log.Warn("portal: form without a valid CSRF token", "path", r.URL.Path, "session", sess != nil)
+			p.log.Warn("portal: form without a valid CSRF token", logPath, r.URL.Path, logSession, sess != nil)
 			p.fail(rq, &userError{status: http.StatusForbidden, key: "errCSRF"})
 			return
 		}
@@ -260,7 +261,7 @@ func (p *Portal) render(rq *request, status int, page, title string, data any, e
 	t := p.pages[rq.lang][page]
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		p.log.Error("portal: rendering page", "page", page, "err", err)
+		p.log.Error("portal: rendering page", logPage, page, logErr, err)
 		http.Error(rq.w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -277,11 +278,12 @@ type messageData struct {
 	Heading string
 	Text    string
 	Login   bool
+	Resume  bool
 }
 
 // message renders the message page.
-func (p *Portal) message(rq *request, status int, heading, text string, login bool) {
-	p.render(rq, status, "message", heading, messageData{Heading: heading, Text: text, Login: login}, "", "")
+func (p *Portal) message(rq *request, status int, heading, text string, login, resume bool) {
+	p.render(rq, status, "message", heading, messageData{Heading: heading, Text: text, Login: login, Resume: resume}, "", "")
 }
 
 // fail answers a handler's error: a userError with its message, errNotFound
@@ -290,12 +292,12 @@ func (p *Portal) fail(rq *request, err error) {
 	var ue *userError
 	switch {
 	case errors.As(err, &ue):
-		p.message(rq, ue.status, rq.t("errHeading"), rq.t(ue.key, ue.args...), ue.login)
+		p.message(rq, ue.status, rq.t("errHeading"), rq.t(ue.key, ue.args...), ue.login, ue.resume)
 	case errors.Is(err, errNotFound):
-		p.message(rq, http.StatusNotFound, rq.t("notFoundHeading"), rq.t("notFoundText"), false)
+		p.message(rq, http.StatusNotFound, rq.t("notFoundHeading"), rq.t("notFoundText"), false, false)
 	default:
-		p.log.Error("portal: request failed", "path", rq.r.URL.Path, "err", err)
-		p.message(rq, http.StatusInternalServerError, rq.t("errHeading"), rq.t("errInternal"), false)
+		p.log.Error("portal: request failed", logPath, rq.r.URL.Path, logErr, err)
+		p.message(rq, http.StatusInternalServerError, rq.t("errHeading"), rq.t("errInternal"), false, false)
 	}
 }
 
