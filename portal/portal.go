@@ -99,10 +99,11 @@ type Config struct {
 	// Name is the name of the competent authority, shown on every page.
 	Name string
 	// BaseURL is the public URL of the portal, without a trailing slash
-	// (https outside tests: the requester connector accepts only an
-	// https ReturnURL; with https cookies are Secure); it builds the ReturnURL of journeys
-	// (BaseURL/return, to which the connector appends the journey and
-	// requirement) and the eID callback (BaseURL/login/callback).
+	// (https outside tests: the requester connector accepts only an https
+	// ReturnURL, and with https the cookies are Secure). It builds the
+	// ReturnURL of journeys (BaseURL/return, to which the connector
+	// appends the journey and requirement) and the eID callback
+	// (BaseURL/login/callback).
 	BaseURL string
 	// Service is the requester connector.
 	Service requester.Service
@@ -204,6 +205,7 @@ type Portal struct {
 	procedures map[string]Procedure
 	pages      map[string]map[string]*template.Template // lang → page → template
 	sessions   *sessionStore
+	css        []byte
 	secure     bool // BaseURL is https: cookies are Secure
 }
 
@@ -243,6 +245,11 @@ func New(cfg Config) (*Portal, error) {
 	if err := p.parseTemplates(); err != nil {
 		return nil, err
 	}
+	css, err := fs.ReadFile(files, "static/portal.css")
+	if err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
+	p.css = css
 	migs, err := store.LoadMigrations(files, "migrations/"+string(cfg.DB.Dialect()))
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
@@ -274,8 +281,11 @@ func New(cfg Config) (*Portal, error) {
 //	GET  /static/portal.css
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
-	static, _ := fs.Sub(files, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /static/portal.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Write(p.css)
+	})
 	mux.HandleFunc("GET /{$}", p.page(p.home))
 	mux.HandleFunc("POST /start", p.form(p.start))
 	mux.HandleFunc("POST /login", p.form(p.login))

@@ -613,6 +613,7 @@ func TestStaticAndNotFound(t *testing.T) {
 		t.Errorf("portal.css: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	b := e.browser()
+	wantStatus(t, b.get("/static/"), http.StatusNotFound)
 	wantStatus(t, b.get("/nowhere"), http.StatusNotFound)
 	wantStatus(t, b.get("/return?journey="), http.StatusNotFound)
 }
