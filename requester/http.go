@@ -139,8 +139,10 @@ func decodeJSON(r io.Reader, v any) error {
 		var se *json.SyntaxError
 		var te *json.UnmarshalTypeError
 		switch {
-		case errors.As(err, &te):
+		case errors.As(err, &te) && te.Field != "":
 			return invalid(te.Field, "wrong JSON type: "+te.Value)
+		case errors.As(err, &te):
+			return invalid("body", "a JSON object is expected, not "+te.Value)
 		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 			return invalid("body", "not a JSON object: "+err.Error())
 		}

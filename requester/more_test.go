@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/requester"
@@ -365,4 +366,38 @@ func TestHTTP(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != e.Format || !bytes.Equal(body, []byte("%PDF-1.7 evidence")) {
 		t.Errorf("evidence: %d %s %q", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
+}
+
+// FuzzDeliver hands arbitrary documents to Deliver as the payload of an
+// answer to a real request: each is processed or ignored (recorded and
+// journaled), never retried (an error) and never a panic.
+func FuzzDeliver(f *testing.F) {
+	fx := newFixture(f, sqliteDSN(f), commonServices(f), nil)
+	j := must[*requester.Journey](f)(fx.conn.Start(ctx, start("R1", "FR", person())))
+	must[*requester.Journey](f)(fx.conn.Request(ctx, j.ID, "0", yes))
+	sub, req := fx.sender.last(f)
+	var p remoteProvider
+	pv := p.preview(f, sub, req, "https://preview.fr.example/p/f")
+	ev := p.evidence(f, sub, req, []byte("evidence"))
+	f.Add(pv.Payloads[0].Data, false)
+	f.Add(ev.Payloads[0].Data, true)
+	f.Add(p.refuse(f, sub, req).Payloads[0].Data, false)
+	f.Add([]byte("<query:QueryResponse xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0\"/>"), true)
+	n := 0
+	f.Fuzz(func(t *testing.T, doc []byte, evidence bool) {
+		n++
+		base := pv
+		if evidence {
+			base = ev
+		}
+		rm := *base
+		rm.MessageID = fmt.Sprintf("fuzz-%d@provider.test", n)
+		rm.Payloads = append([]ap.Payload{{ContentID: "regrep@oots", MimeType: base.Payloads[0].MimeType, Data: doc}}, base.Payloads[1:]...)
+		if err := fx.conn.Deliver(ctx, &rm); err != nil {
+			t.Fatalf("Deliver: %v", err)
+		}
+		if _, err := fx.conn.Get(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
