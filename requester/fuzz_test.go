@@ -19,7 +19,9 @@ func (s echoService) Start(ctx context.Context, r StartRequest) (*Journey, error
 	}
 	return &Journey{ID: "j", Procedure: r.Procedure, Country: r.Country}, nil
 }
-func (s echoService) Get(ctx context.Context, id string) (*Journey, error) { return &Journey{ID: id}, nil }
+func (s echoService) Get(ctx context.Context, id string) (*Journey, error) {
+	return &Journey{ID: id}, nil
+}
 func (s echoService) Choose(ctx context.Context, id, rid string, c Choice) (*Journey, error) {
 	return &Journey{ID: id}, nil
 }
