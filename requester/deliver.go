@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"mime"
 	"net/url"
 	"strings"
 	"time"
@@ -185,6 +186,9 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		name := e.Title
 		if name == "" {
 			name = "evidence"
+		}
+		if exts, _ := mime.ExtensionsByType(e.Format); len(exts) > 0 && !strings.Contains(name, ".") {
+			name += exts[0]
 		}
 		pub.Exchange.Evidence = append(pub.Exchange.Evidence, e)
 		ch.evidence = append(ch.evidence, evidenceRow{ID: id, Name: name, MimeType: e.Format, Data: a.Data})

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/edm"
@@ -400,4 +401,29 @@ func FuzzDeliver(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestRun: the sweep runs on its own until the context ends.
+func TestRun(t *testing.T) {
+	f := newFixture(t, sqliteDSN(t), commonServices(t), func(c *requester.Config) { c.SweepEvery = 5 * time.Millisecond })
+	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
+	must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, "0", yes))
+	f.clock.Add(time.Hour)
+	c, cancel := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- f.conn.Run(c) }()
+	for i := 0; ; i++ {
+		j = must[*requester.Journey](t)(f.conn.Get(ctx, j.ID))
+		if j.State == requester.JourneyFailed {
+			break
+		}
+		if i > 1000 {
+			t.Fatal("Run did not time the exchange out")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
 }
