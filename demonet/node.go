@@ -139,7 +139,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	}
 	nd.Provider, err = provider.New(provider.Config{DB: nd.DB, Sender: nd.AP, Providers: authorities, PreviewBase: nd.PreviewURL,
 		ReturnAllow: returns, Authenticator: previewLogin, Timeouts: provider.Timeouts{T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3},
-		Journal: providerAudit{nd.Journal}, Logger: log.With("component", "provider")})
+		Journal: nd.Journal, Logger: log.With("component", "provider")})
 	if err != nil {
 		return nil, err
 	}
@@ -200,19 +200,6 @@ func route(id edm.Identifier) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("demonet: no access point %q in the network", id.Value)
-}
-
-// providerAudit records the provider connector's events in the journal.
-type providerAudit struct{ j *journal.Journal }
-
-func (a providerAudit) Append(ctx context.Context, r provider.AuditRecord) error {
-	outcome := r.Code
-	if outcome == "" {
-		outcome = journal.OutcomeOK
-	}
-	_, err := a.j.Append(ctx, journal.Record{Event: "provider." + r.Event, Conversation: r.ConversationID, MessageID: r.MessageID,
-		Provider: r.Provider, Outcome: outcome})
-	return err
 }
 
 // secretFile reads a 32-byte key, making it on first use.
