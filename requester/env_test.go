@@ -21,7 +21,6 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/internal/cstest"
-	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/requester"
@@ -317,11 +316,4 @@ func company() eid.Subject {
 
 func start(procedure, country string, s eid.Subject) requester.StartRequest {
 	return requester.StartRequest{Procedure: procedure, Country: country, Subject: s, ReturnURL: "https://portal.example/return"}
-}
-
-// postgres returns the DSN of a new PostgreSQL database (skips without
-// PostgreSQL unless verifiers are required).
-func postgres(t testing.TB) string {
-	srv := pgtest.Start(t)
-	return srv.NewDatabase(t)
 }

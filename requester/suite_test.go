@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/requester"
 )
@@ -42,7 +43,8 @@ func TestServicePostgreSQL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("PostgreSQL suite skipped in -short mode")
 	}
-	runSuite(t, postgres)
+	srv := pgtest.Start(t)
+	runSuite(t, func(tb testing.TB) string { return srv.NewDatabase(tb) })
 }
 
 // suiteCase is one behaviour of the Service, checked against an
