@@ -113,6 +113,7 @@ func TestBrowser(t *testing.T) {
 	}
 	b.Find(`label[for="r0-consent"]`).Click()
 	b.Find(`#req-0 form[action$="/request"] button`).Click()
+	b.WaitFor(func() bool { return e.svc.requestCount() == 1 }, webdriver.DefaultTimeout)
 	b.Find(`meta[http-equiv="refresh"]`)
 	check("5-waiting")
 
@@ -131,6 +132,7 @@ func TestBrowser(t *testing.T) {
 
 	b.Find(`label[for="r1-consent"]`).Click()
 	b.Find(`#req-1 form[action$="/request"] button`).Click()
+	b.WaitFor(func() bool { return e.svc.requestCount() == 2 }, webdriver.DefaultTimeout)
 	e.svc.fail(jid, 1, "EDM:ERR:0004", "")
 	b.WaitFor(func() bool { _, err := b.Lookup(`#req-1 form[action$="/skip"]`); return err == nil }, webdriver.DefaultTimeout)
 	check("8-failed")

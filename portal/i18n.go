@@ -137,6 +137,7 @@ var catalogue = buildCatalogue([][6]string{
 		"Vous continuez sans ce justificatif ; vous devrez peut-être le fournir vous-même.",
 		"Jatkat ilman tätä todistetta; saatat joutua toimittamaan sen itse.",
 		"Du fortsätter utan detta bevis; du kan behöva lämna det själv."},
+	{"withoutEvidence", "not provided (you continued without it)", "nicht vorgelegt (Sie haben ohne ihn fortgefahren)", "non fourni (vous avez continué sans lui)", "ei toimitettu (jatkoit ilman sitä)", "inte lämnat (du fortsatte utan det)"},
 	{"reviewSubmit", "Check and submit the procedure", "Verfahren prüfen und absenden", "Vérifier et envoyer la démarche", "Tarkista ja lähetä", "Granska och skicka in"},
 	{"alreadySubmitted", "Submitted with the reference number", "Abgesendet mit dem Aktenzeichen", "Envoyée sous la référence", "Lähetetty viitenumerolla", "Inskickat med referensnumret"},
 

@@ -153,7 +153,8 @@ func TestFullJourney(t *testing.T) {
 			t.Fatalf("no reference number:\n%s", p.body)
 		}
 		ref := m[1]
-		mustContain(t, p, "Procedure submitted", "Proof of secondary education: Abitur certificate of Max Mustermann")
+		mustContain(t, p, "Procedure submitted", "Proof of secondary education: Abitur certificate of Max Mustermann",
+			"Proof of birth: not provided (you continued without it)")
 
 		// Stored, once.
 		var n int
