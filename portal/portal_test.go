@@ -722,3 +722,34 @@ func FuzzPageChecker(f *testing.F) {
 	f.Add(`<html lang="en"><main id="main"><h1>x</h1></main></html>`)
 	f.Fuzz(func(t *testing.T, s string) { pageFindings(s) })
 }
+
+// FuzzLocalPath: the page to go back to after a login is always a path of
+// the portal, never another site.
+func FuzzLocalPath(f *testing.F) {
+	for _, s := range []string{"/journeys/1", "//evil.example/x", "/\\evil.example", "https://evil.example", "/a?b=c#d", "", "/%2F%2Fevil"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p := localPath(s)
+		if p == "" {
+			return
+		}
+		u, err := url.Parse(p)
+		if err != nil || u.Scheme != "" || u.Host != "" || !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+			t.Fatalf("localPath(%q) = %q (%v)", s, p, err)
+		}
+	})
+}
+
+// TestLocalPath: the return path after a login (with the fuzzer's finding
+// "/0%", a path that does not parse, as a regression case).
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/journeys/1": "/journeys/1", "/a?b=c": "/a?b=c",
+		"//evil.example": "", "/\\evil.example": "", "https://evil.example/": "", "journeys": "", "": "", "/0%": "",
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
