@@ -116,7 +116,16 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		return err
 	}
 	if ans != nil {
-		if err := c.queue(ctx, tx, ans, now); err != nil {
+		err := c.queue(ctx, tx, ans, now)
+		if errors.Is(err, errUnbuildable) {
+			// A request so broken that no valid answer can name it
+			// (no requester to answer): dropped, like an unreadable one.
+			c.log.Warn("request that cannot be answered dropped", logMsg, rm.MessageID, logErr, err)
+			rec = append(rec, journal.Record{Event: journal.EventError, Conversation: rm.ConversationID, MessageID: rm.MessageID,
+				Outcome: "unanswerable: " + err.Error()})
+			ans, err = nil, nil
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -132,10 +141,14 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 	return c.flush(ctx)
 }
 
+// errUnbuildable: the answer cannot be written (the request lacks a part
+// the answer must repeat).
+var errUnbuildable = errors.New("provider: no valid answer can be built")
+
 func (c *Connector) queue(ctx context.Context, q querier, a *answer, now time.Time) error {
 	sub, err := a.msg.Submission(c.cfg.Legs, "provider:"+a.msg.RefToMessageID)
 	if err != nil {
-		return fmt.Errorf("provider: building the answer to %s: %w", a.msg.RefToMessageID, err)
+		return fmt.Errorf("%w to %s: %v", errUnbuildable, a.msg.RefToMessageID, err)
 	}
 	return c.enqueue(ctx, q, sub, now)
 }
@@ -206,6 +219,9 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 	req := m.Request
 	if f := officialRules(m.Document, req.Version()); f != nil {
 		return f
+	}
+	if req.EvidenceRequest == nil || req.NaturalPerson == nil && req.LegalPerson == nil {
+		return fail("EDM:ERR:0003", "the request names no evidence type or no subject")
 	}
 	if !req.ExplicitRequestGiven {
 		return fail("EDM:ERR:0003", "ExplicitRequestGiven is false: the evidence is only exchanged at the user's explicit request")

@@ -748,3 +748,27 @@ func TestStructured(t *testing.T) {
 		t.Errorf("distribution %+v", d)
 	}
 }
+
+// TestRequestWithoutRequester: a request without the EvidenceRequester slot
+// cannot be answered (an EDM error must repeat it): it is dropped and
+// journalled, not retried for ever (found by FuzzDeliver).
+func TestRequestWithoutRequester(t *testing.T) {
+	e := newEnv(t, "", nil)
+	rm := e.message(e.request(edm.V1_0, berlin, user(t, anna)), "c", "")
+	doc := string(rm.Payloads[0].Data)
+	start := strings.Index(doc, `<rim:Slot name="EvidenceRequester">`)
+	end := strings.Index(doc[start:], "</rim:Slot>") + start + len("</rim:Slot>")
+	if start < 0 || end < start {
+		t.Fatal("no EvidenceRequester slot")
+	}
+	rm.Payloads[0].Data = []byte(doc[:start] + doc[end:])
+	if err := e.conn.Deliver(context.Background(), rm); err != nil {
+		t.Fatalf("Deliver: %v", err)
+	}
+	if n := len(e.send.all()); n != 0 {
+		t.Errorf("%d answers", n)
+	}
+	if !e.journal.has(journal.EventError) {
+		t.Error("not journalled")
+	}
+}

@@ -1,8 +1,11 @@
 package provider_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -44,6 +47,34 @@ func FuzzParsePreviewLocation(f *testing.F) {
 		again, err := provider.ParsePreviewLocation(base, base+"/preview/"+tok)
 		if err != nil || again != tok {
 			t.Fatalf("token %q does not round-trip: %v", tok, err)
+		}
+	})
+}
+
+// FuzzDeliver: whatever document a request carries, the connector answers
+// it or drops it without panicking, and every answer refers to it. Seeded
+// with a first request and a request after a preview.
+func FuzzDeliver(f *testing.F) {
+	e := newEnv(f, "", nil)
+	q := e.request(edm.V1_0, berlin, user(f, anna))
+	first := e.message(q, "fuzz", "")
+	f.Add(first.Payloads[0].Data)
+	q2 := *q
+	q2.PreviewLocation = e.srv.URL + "/preview/AAAAAAAAAAAAAAAAAAAAAA"
+	f.Add(e.message(&q2, "fuzz", "").Payloads[0].Data)
+	f.Add([]byte("not xml"))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		rm := *first
+		rm.MessageID = newUUID() + "@fuzz"
+		rm.Payloads = []ap.Payload{{ContentID: "regrep@oots", MimeType: first.Payloads[0].MimeType, Data: doc}}
+		n := len(e.send.all())
+		if err := e.conn.Deliver(context.Background(), &rm); err != nil {
+			t.Fatalf("Deliver: %v", err)
+		}
+		for _, s := range e.send.all()[n:] {
+			if s.RefToMessageID != rm.MessageID {
+				t.Fatalf("answer to %s, not to %s", s.RefToMessageID, rm.MessageID)
+			}
 		}
 	})
 }

@@ -146,7 +146,7 @@ func (c *clock) add(d time.Duration) {
 // env is a provider connector of the demo country DE with a preview space
 // on a real TLS server.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	dsn     string
 	db      *store.DB
 	conn    *provider.Connector
@@ -164,7 +164,7 @@ type env struct {
 
 const country = "DE"
 
-func newEnv(t *testing.T, dsn string, mutate func(*provider.Config)) *env {
+func newEnv(t testing.TB, dsn string, mutate func(*provider.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	if dsn == "" {
@@ -260,7 +260,7 @@ func newUUID() string {
 }
 
 // user returns the demo user of DE with the given local identifier.
-func user(t *testing.T, local string) idp.User {
+func user(t testing.TB, local string) idp.User {
 	t.Helper()
 	for _, u := range idp.DemoUsers(country) {
 		if u.Local == local {
@@ -363,7 +363,7 @@ func (e *env) answers(from int) []*exchange.Message {
 // R-EDM-ERR-C022 compares the PreviewLocation slot with the number 1
 // ("count(rim:Slot[@name='PreviewLocation']=1)"), which raises a dynamic
 // error (FORG0001) on every preview request, in Saxon as in our engine.
-func checkRules(t *testing.T, doc []byte) {
+func checkRules(t testing.TB, doc []byte) {
 	t.Helper()
 	m, _, err := edm.ParseBytes(doc)
 	if err != nil {
@@ -426,7 +426,7 @@ func verify(t *testing.T, script string, doc []byte, skip map[string]string) {
 	}
 }
 
-func exceptionOf(t *testing.T, m *exchange.Message) *edm.Exception {
+func exceptionOf(t testing.TB, m *exchange.Message) *edm.Exception {
 	t.Helper()
 	if m.Error == nil || len(m.Error.Exceptions) != 1 {
 		t.Fatalf("not an error answer: %+v", m)
@@ -437,7 +437,7 @@ func exceptionOf(t *testing.T, m *exchange.Message) *edm.Exception {
 // browser is a user agent with cookies that does not follow redirects
 // away from the preview space.
 type browser struct {
-	t      *testing.T
+	t      testing.TB
 	c      *http.Client
 	origin string
 }
@@ -505,7 +505,7 @@ func (b *browser) loginAndSee(e *env, link string, s *eid.Subject) *page {
 	return b.get("/preview/" + token + "/login")
 }
 
-func tokenOf(t *testing.T, link string) string {
+func tokenOf(t testing.TB, link string) string {
 	t.Helper()
 	u, err := url.Parse(link)
 	if err != nil {
