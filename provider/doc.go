@@ -14,8 +14,11 @@
 // request's message id, so a crash between the two only repeats a hand-over
 // that the access point deduplicates. Each answer refers to its request
 // (RefToMessageId), stays in its conversation and, for 2.0, its ExchangeId,
-// and swaps originalSender and finalRecipient. The steps, each refusal
-// answered with an EDM error response (SPEC.md §2.4):
+// and swaps originalSender and finalRecipient. A message that is no
+// evidence request at all, or lacks what an answer must repeat (its id, the
+// evidence requester), cannot be answered: it is dropped and journalled.
+// The steps, each refusal answered with an EDM error response (SPEC.md
+// §2.4):
 //
 //  1. the message is an evidence request whose ebMS properties agree with it
 //     (package exchange) and that has no fatal finding under the official
@@ -92,8 +95,10 @@
 //   - After the login a viewer cookie (random, stored hashed, path-scoped
 //     to the session) lets that browser see the page and the documents. PDF
 //     is embedded with <object> and a download link; structured content is
-//     an accessible table. Documents are served inline with nosniff and a
-//     sandboxing Content-Security-Policy.
+//     an accessible table. Documents are served inline with nosniff, may
+//     only be framed by the preview page, and — except PDF, whose viewer
+//     browsers refuse to start in a sandbox — with a sandboxing
+//     Content-Security-Policy.
 //   - Approve and Refuse are one POST form with a CSRF token. Afterwards the
 //     user is sent back: in 2.0 to the ReturnLocation of the second request;
 //     in 1.x to the returnurl query parameter of the first visit, only if
