@@ -274,7 +274,11 @@ func (p *Portal) ownJourney(rq *request) (*requester.Journey, error) {
 	id := rq.r.PathValue("id")
 	owner := rq.sess.owner()
 	if owner == "" {
-		return nil, &userError{status: http.StatusUnauthorized, key: "errLoginNeeded", login: true}
+		ue := &userError{status: http.StatusUnauthorized, key: "errLoginNeeded", login: true}
+		if rq.r.Method == http.MethodGet {
+			ue.returnTo = rq.r.URL.Path
+		}
+		return nil, ue
 	}
 	stored, err := p.sessions.journeyOwner(rq.r.Context(), id)
 	if err != nil {
@@ -880,7 +884,7 @@ func (p *Portal) reference() (string, error) {
 func (p *Portal) submission(rq *request) error {
 	owner := rq.sess.owner()
 	if owner == "" {
-		return &userError{status: http.StatusUnauthorized, key: "errLoginNeeded", login: true}
+		return &userError{status: http.StatusUnauthorized, key: "errLoginNeeded", login: true, returnTo: rq.r.URL.Path}
 	}
 	sub, stored, err := p.sessions.submission(rq.r.Context(), "reference", rq.r.PathValue("ref"))
 	if err != nil {

@@ -232,8 +232,15 @@ func TestOtherUsersJourney(t *testing.T) {
 		anon := e.browser()
 		p = anon.get("/journeys/" + jid)
 		wantStatus(t, p, http.StatusUnauthorized)
-		mustContain(t, p, "Please log in", `action="/login"`)
+		mustContain(t, p, "Please log in", `action="/login"`, `name="return" value="/journeys/`+jid+`"`)
 		mustNotContain(t, p, "Acte de naissance")
+		// Logging in there as the owner comes back to the journey.
+		e.auth.as(person("alice", "Alice", "A"))
+		p = anon.post("/login", url.Values{"return": {"/journeys/" + jid}})
+		wantStatus(t, p, http.StatusOK)
+		if p.url.Path != "/journeys/"+jid {
+			t.Errorf("after login: %s", p.url)
+		}
 
 		// Alice still sees hers.
 		wantStatus(t, alice.get("/journeys/"+jid), http.StatusOK)

@@ -37,6 +37,8 @@ type userError struct {
 	args   []any
 	login  bool // offer to log in
 	resume bool // … and to go on with the pending procedure after it
+	// returnTo is the page to come back to after the login.
+	returnTo string
 }
 
 func (e *userError) Error() string { return fmt.Sprintf("portal: %d %s", e.status, e.key) }
@@ -275,15 +277,16 @@ func (p *Portal) render(rq *request, status int, page, title string, data any, e
 
 // messageData is the content of the message page.
 type messageData struct {
-	Heading string
-	Text    string
-	Login   bool
-	Resume  bool
+	Heading  string
+	Text     string
+	Login    bool
+	Resume   bool
+	ReturnTo string
 }
 
 // message renders the message page.
-func (p *Portal) message(rq *request, status int, heading, text string, login, resume bool) {
-	p.render(rq, status, "message", heading, messageData{Heading: heading, Text: text, Login: login, Resume: resume}, "", "")
+func (p *Portal) message(rq *request, status int, heading, text string, login, resume bool, returnTo string) {
+	p.render(rq, status, "message", heading, messageData{Heading: heading, Text: text, Login: login, Resume: resume, ReturnTo: returnTo}, "", "")
 }
 
 // fail answers a handler's error: a userError with its message, errNotFound
@@ -292,12 +295,12 @@ func (p *Portal) fail(rq *request, err error) {
 	var ue *userError
 	switch {
 	case errors.As(err, &ue):
-		p.message(rq, ue.status, rq.t("errHeading"), rq.t(ue.key, ue.args...), ue.login, ue.resume)
+		p.message(rq, ue.status, rq.t("errHeading"), rq.t(ue.key, ue.args...), ue.login, ue.resume, ue.returnTo)
 	case errors.Is(err, errNotFound):
-		p.message(rq, http.StatusNotFound, rq.t("notFoundHeading"), rq.t("notFoundText"), false, false)
+		p.message(rq, http.StatusNotFound, rq.t("notFoundHeading"), rq.t("notFoundText"), false, false, "")
 	default:
 		p.log.Error("portal: request failed", logPath, rq.r.URL.Path, logErr, err)
-		p.message(rq, http.StatusInternalServerError, rq.t("errHeading"), rq.t("errInternal"), false, false)
+		p.message(rq, http.StatusInternalServerError, rq.t("errHeading"), rq.t("errInternal"), false, false, "")
 	}
 }
 
