@@ -226,7 +226,15 @@ func (j *journeyState) index(requirementID string) (int, error) {
 // update loads a journey, applies fn and saves it, again when someone else
 // changed it meanwhile.
 func (c *Connector) update(ctx context.Context, journeyID string, fn func(j *journeyState) (change, error)) (*journeyState, error) {
-	for range 5 {
+	for attempt := range 10 {
+		if attempt > 0 {
+			// Another writer won: let it finish before reading again.
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 3 * time.Millisecond):
+			}
+		}
 		j, err := c.db.load(ctx, journeyID)
 		if err != nil {
 			return nil, err

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
+	"sync"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +67,7 @@ var suite = []suiteCase{
 	{"journey deadline", testJourneyDeadline},
 	{"restart mid-journey", testRestart},
 	{"duplicate delivery", testDuplicate},
+	{"concurrent duplicate delivery", testConcurrentDuplicate},
 	{"messages that do not correlate", testIgnored},
 	{"errors", testErrors},
 	{"access point down", testSendFailure},
@@ -597,5 +600,45 @@ func testIdempotentStart(t *testing.T, f *fixture, svc requester.Service) {
 	b := must[*requester.Journey](t)(svc.Start(ctx, s))
 	if a.ID != b.ID {
 		t.Errorf("two journeys %s and %s for one client key", a.ID, b.ID)
+	}
+}
+
+func testConcurrentDuplicate(t *testing.T, f *fixture, svc requester.Service) {
+	j := must[*requester.Journey](t)(svc.Start(ctx, start("T2", "FI", person())))
+	var p remoteProvider
+	var answers []*ap.ReceivedMessage
+	for i := range j.Requirements {
+		must[*requester.Journey](t)(svc.Request(ctx, j.ID, strconv.Itoa(i), yes))
+		sub, req := f.sender.last(t)
+		answers = append(answers, p.evidence(t, sub, req, []byte("evidence "+strconv.Itoa(i))))
+	}
+	// Both answers, each delivered four times at once: the two
+	// requirements of one journey change concurrently.
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 4 {
+		for _, a := range answers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs <- f.conn.Deliver(ctx, a)
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Errorf("Deliver: %v", err)
+		}
+	}
+	j = must[*requester.Journey](t)(svc.Get(ctx, j.ID))
+	for i, r := range j.Requirements {
+		if r.Step != requester.StepDone || len(r.Exchange.Evidence) != 1 {
+			t.Errorf("requirement %d: step %s, %d evidence", i, r.Step, len(r.Exchange.Evidence))
+		}
+	}
+	if j.State != requester.JourneyComplete {
+		t.Errorf("journey %s", j.State)
 	}
 }
