@@ -1,0 +1,57 @@
+package schematron_test
+
+import (
+	"bytes"
+	"os"
+	"testing"
+
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/schematron"
+)
+
+// TestKnownDefect: the official preview-required sample raises a dynamic
+// error in R-EDM-ERR-C022 (see Defects); the run reports that assertion as
+// a warning and still evaluates the rest of the file.
+func TestKnownDefect(t *testing.T) {
+	b, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/edm/education-2-error-response-preview-required.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The sample's severity ends in a stray DEL character (see
+	// edm/samples_test.go), so that no rule context matches it.
+	b = bytes.ReplaceAll(b, []byte("\x7f"), nil)
+	doc, err := xmltree.Parse(bytes.NewReader(b), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := schematron.ForKind("EDM-ERR", "oots-edm:v1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warned bool
+	for _, f := range rs.Validate(doc) {
+		switch {
+		case f.Rule == "R-EDM-ERR-C022" && f.Flag == check.Warning:
+			warned = true
+		case f.Invalidates():
+			t.Errorf("%s %s %s: %s", f.Rule, f.Flag, f.Location, f.Message)
+		}
+	}
+	if !warned {
+		t.Error("R-EDM-ERR-C022 not reported as a known defect")
+	}
+
+	// Without the erratum the whole file is refused, as Saxon refuses it.
+	saved := schematron.Defects
+	schematron.Defects = nil
+	defer func() { schematron.Defects = saved }()
+	var refused bool
+	for _, f := range rs.Validate(doc) {
+		refused = refused || f.Rule == schematron.RuleEvaluationError
+	}
+	if !refused {
+		t.Error("without the erratum the defect went unnoticed")
+	}
+}
