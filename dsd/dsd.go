@@ -273,6 +273,31 @@ func publisherConcept(p *edm.AccessService, id string) *edm.InformationConcept {
 	return nil
 }
 
+// supportedValues is the union of the string values the providers support
+// for concept id, in order of first appearance; nil when a provider has the
+// concept without values or with values of another type.
+func supportedValues(ps []*edm.AccessService, id string) *edm.SupportedValue {
+	var vals []string
+	for _, p := range ps {
+		c := publisherConcept(p, id)
+		if c == nil {
+			continue
+		}
+		if c.SupportedValue == nil || len(c.SupportedValue.StringValue) == 0 {
+			return nil
+		}
+		for _, v := range c.SupportedValue.StringValue {
+			if !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+	}
+	if len(vals) == 0 {
+		return nil
+	}
+	return &edm.SupportedValue{StringValue: vals}
+}
+
 func supports(c *edm.InformationConcept, value string) bool {
 	if c == nil {
 		return false
@@ -337,7 +362,7 @@ func match(ds *csregistry.DataService, q *query, v edm.Version) (*edm.DataServic
 	}
 	needJurisdiction := !v.Is2() && ds.Type.EvidenceProviderJurisdictionDetermination != nil && q.contextID == "" && q.l2 == "" && q.l3 == ""
 	if len(ps) > 1 && (len(missing) > 0 || needJurisdiction) {
-		return nil, additionalInput(ds, missing, needJurisdiction), "more than one provider; the user must choose"
+		return nil, additionalInput(ds, ps, missing, needJurisdiction), "more than one provider; the user must choose"
 	}
 	out := *ds.Type
 	out.AccessService = make([]edm.AccessService, len(ps))
@@ -369,8 +394,14 @@ func form(p edm.AccessService, v edm.Version) edm.AccessService {
 }
 
 // additionalInput is the DSD:ERR:0005 answer: the data service (its
-// mandatory elements), and what the user must provide.
-func additionalInput(ds *csregistry.DataService, missing []edm.InformationConcept, jurisdiction bool) *edm.Exception {
+// mandatory elements), and what the user must provide. Each concept asked
+// for carries, as SupportedValue, the string values that the candidate
+// providers ps support (our reading: the TDD sample leaves the values to the
+// code list its ValueExpression names in the Semantic Repository; listing
+// them lets a requester offer the choices without that lookup, and the
+// schema allows it). A concept that some provider accepts with any value,
+// or whose values are not strings, is sent without values.
+func additionalInput(ds *csregistry.DataService, ps []*edm.AccessService, missing []edm.InformationConcept, jurisdiction bool) *edm.Exception {
 	var parts []string
 	if jurisdiction {
 		parts = append(parts, "JurisdictionDetermination")
@@ -388,7 +419,7 @@ func additionalInput(ds *csregistry.DataService, missing []edm.InformationConcep
 		exc.JurisdictionDetermination = t.EvidenceProviderJurisdictionDetermination
 	}
 	for _, c := range missing {
-		c.SupportedValue = nil
+		c.SupportedValue = supportedValues(ps, c.Identifier.Value)
 		exc.UserRequestedClassificationConcepts = append(exc.UserRequestedClassificationConcepts, c)
 	}
 	return exc
