@@ -3,6 +3,8 @@ package demonet_test
 import (
 	"context"
 	"io"
+	"log/slog"
+	"os"
 	"testing"
 
 	"github.com/oots-go/oots/demonet"
@@ -12,6 +14,9 @@ func startNet(t testing.TB, cfg demonet.Config) *demonet.Network {
 	t.Helper()
 	if cfg.Dir == "" {
 		cfg.Dir = t.TempDir()
+	}
+	if os.Getenv("OOTS_E2E_LOG") != "" {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	n, err := demonet.Start(context.Background(), cfg)
 	if err != nil {

@@ -380,6 +380,16 @@ func (p *Portal) journey(rq *request) error { return p.showJourney(rq, false, ""
 // (SPEC.md §1.2 step 6): the journey, refreshed until the evidence arrives.
 func (p *Portal) journeyReturn(rq *request) error { return p.showJourney(rq, true, "", "") }
 
+// previewing reports whether a requirement of j waits at its preview.
+func previewing(j *requester.Journey) bool {
+	for _, r := range j.Requirements {
+		if r.Step == requester.StepPreview {
+			return true
+		}
+	}
+	return false
+}
+
 // showJourney renders the journey; errReq and errMsg put a message on one
 // requirement's form.
 func (p *Portal) showJourney(rq *request, returned bool, errReq, errMsg string) error {
@@ -403,7 +413,10 @@ func (p *Portal) showJourney(rq *request, returned bool, errReq, errMsg string) 
 		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 	}
 	refresh := ""
-	if d.Waiting {
+	if d.Waiting || returned && previewing(j) {
+		// Back from the preview space the requirement stays in its
+		// preview step until the provider's answer arrives: keep
+		// refreshing the return page until then.
 		refresh = d.SelfURL
 	}
 	p.render(rq, status, "journey", d.ProcedureTitle, d, "", refresh)

@@ -1,0 +1,190 @@
+package demonet_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/demonet"
+	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/webdriver"
+)
+
+// user is a person who goes through the journey in the browser.
+type user struct {
+	t    *testing.T
+	b    *webdriver.Browser
+	n    *demonet.Network
+	shot atomic.Int32
+	dir  string
+}
+
+func newUser(t *testing.T, n *demonet.Network) *user {
+	b := webdriver.StartWith(t, webdriver.Options{AcceptInsecureCerts: true})
+	b.Timeout = 15 * time.Second
+	dir := os.Getenv("OOTS_E2E_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	dir = filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return &user{t: t, b: b, n: n, dir: dir}
+}
+
+// page records the current page: a screenshot kept as a test artifact
+// (OOTS_E2E_SCREENSHOTS names the folder) and the accessibility check.
+func (u *user) page(name string) string {
+	u.t.Helper()
+	i := u.shot.Add(1)
+	u.b.Screenshot(filepath.Join(u.dir, fmt.Sprintf("%02d-%s.png", i, name)))
+	if problems := u.b.CheckA11y(); len(problems) > 0 {
+		u.t.Errorf("%s (%s): accessibility: %v", name, u.b.URL(), problems)
+	}
+	return u.text()
+}
+
+// text is the text of the page's main element, read in one script call so
+// that a page refreshing itself cannot make it stale.
+func (u *user) text() string {
+	var s string
+	u.b.Execute(`const m = document.querySelector("main"); return m ? m.innerText : ""`, &s)
+	return s
+}
+
+func (u *user) expect(name, want string) string {
+	u.t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if strings.Contains(u.text(), want) {
+			break
+		}
+	}
+	text := u.page(name)
+	if !strings.Contains(text, want) {
+		u.t.Fatalf("%s: page %s does not say %q:\n%s", name, u.b.URL(), want, text)
+	}
+	return text
+}
+
+// start opens the portal of node, chooses the procedure and the evidence
+// country, and logs in at the identity provider of the user's country.
+func (u *user) start(portal *demonet.Node, procedure, country string, who idp.User, company bool) {
+	u.t.Helper()
+	u.b.Get(portal.PortalURL + "/")
+	u.page("portal-home")
+	u.b.Execute(`document.getElementById("procedure").value=arguments[0]; document.getElementById("country").value=arguments[1];`, nil, procedure, country)
+	u.b.Find("form[action='/start'] button").Click()
+	u.login("portal", who, company)
+}
+
+// login answers the country choice and the identity provider's page.
+func (u *user) login(at string, who idp.User, company bool) {
+	u.t.Helper()
+	u.b.Find("a[href*='eid=" + who.Country + "']")
+	u.page(at + "-eid-country")
+	u.b.Find("a[href*='eid=" + who.Country + "']").Click()
+	u.b.Find("#pin")
+	companyName := ""
+	if company {
+		companyName = who.Represents[0].LegalPerson.LegalName
+	}
+	var ok bool
+	u.b.Execute(`for (const r of document.querySelectorAll("input[name=account]")) {
+		const label = document.querySelector("label[for='" + r.id + "']").textContent;
+		const details = document.getElementById(r.getAttribute("aria-describedby")).textContent;
+		if (details.includes(arguments[0]) && (arguments[1] === "" ? !label.includes("acting for") : label.includes(arguments[1]))) { r.checked = true; return true }
+	} return false`, &ok, who.Local, companyName)
+	if !ok {
+		u.t.Fatalf("no account %s (company %v) on the login page", who.Local, company)
+	}
+	u.b.Find("#pin").SendKeys(who.PIN)
+	u.page(at + "-eid-login")
+	u.b.Find("button[value=login]").Click()
+}
+
+var previewLink = regexp.MustCompile(`/preview/`)
+
+// request gives the explicit request for the requirement on the page.
+func (u *user) request() {
+	u.t.Helper()
+	u.expect("explicit-request", "I request the evidence")
+	u.b.Find("input[name=explicit]").Click()
+	u.b.Find("input[name=explicit]").Submit()
+}
+
+// preview follows the preview link, logs in at the provider, and approves
+// or refuses; it returns the text of the preview page.
+func (u *user) preview(who idp.User, company, approve bool) string {
+	u.t.Helper()
+	u.expect("portal-preview-link", "Go to the preview")
+	u.b.Find("a[href*='/preview/']").Click()
+	u.expect("preview-start", "Log in to see the evidence")
+	u.b.Find("a[href*='/login']").Click()
+	u.login("preview", who, company)
+	text := u.expect("preview-evidence", "Approve")
+	if approve {
+		u.b.Find("button[value=approve]").Click()
+	} else {
+		u.b.Find("button[value=refuse]").Click()
+	}
+	return text
+}
+
+// answer answers the DSD's question on the page with value.
+func (u *user) answer(value string) {
+	u.t.Helper()
+	u.expect("portal-dsd-question", "Continue")
+	var ok bool
+	u.b.Execute(`for (const s of document.querySelectorAll("main select")) {
+		for (const o of s.options) if (o.value === arguments[0]) { s.value = o.value; return true }
+	} return false`, &ok, value)
+	if !ok {
+		u.t.Fatalf("no question with the answer %q on %s:\n%s", value, u.b.URL(), u.b.PageSource())
+	}
+	u.page("portal-dsd-answered")
+	u.b.Find("main select").Submit()
+}
+
+// chooseProvider picks the provider whose label contains name.
+func (u *user) chooseProvider(name string) {
+	u.t.Helper()
+	u.expect("portal-choose-provider", name)
+	var ok bool
+	u.b.Execute(`for (const r of document.querySelectorAll("input[name=provider]")) {
+		if (document.querySelector("label[for='" + r.id + "']").textContent.includes(arguments[0])) { r.checked = true; return true }
+	} return false`, &ok, name)
+	if !ok {
+		u.t.Fatalf("no provider %q on %s", name, u.b.URL())
+	}
+	u.b.Find("input[name=provider]").Submit()
+}
+
+// submit submits the procedure and returns the confirmation page.
+func (u *user) submit() string {
+	u.t.Helper()
+	u.expect("portal-evidence", "Check and submit the procedure")
+	u.b.Find("a[href$='/submit']").Click()
+	u.expect("portal-summary", "Submit")
+	u.b.Find("main form button[type=submit]").Click()
+	return u.expect("portal-submitted", "reference")
+}
+
+// reloadUntil reloads the page until it says want (for a state change that
+// the page does not refresh itself for).
+func (u *user) reloadUntil(name, want string, within time.Duration) string {
+	u.t.Helper()
+	at := u.b.URL()
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(time.Second) {
+		u.b.Get(at)
+		if strings.Contains(u.text(), want) {
+			break
+		}
+	}
+	return u.expect(name, want)
+}
