@@ -61,6 +61,10 @@ type Config struct {
 	// T1, T2, T3 are the exchange timeouts of SPEC.md §1.2 (defaults 5,
 	// 15 and 40 minutes); the requester waits a minute longer on each.
 	T1, T2, T3 time.Duration
+	// WithoutPreview makes every evidence provider answer the first
+	// request with the evidence, without a preview (benchmarks of the
+	// machine part of the journey).
+	WithoutPreview bool
 	// PollInterval of the access points' queues; default 100 ms.
 	PollInterval time.Duration
 	// Logger receives every component's log; default discards.

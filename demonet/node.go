@@ -125,6 +125,9 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
+	for i := range authorities {
+		authorities[i].WithoutPreview = n.cfg.WithoutPreview
+	}
 	previewLogin, err := login("preview", nd.PreviewURL)
 	if err != nil {
 		return nil, err
