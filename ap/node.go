@@ -144,6 +144,10 @@ type Config struct {
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time
 	Rand io.Reader
+	// Fault, for tests of conformance kits only, names one deliberate
+	// defect of Faults that the node then has ("" for none: a correct
+	// node). Never set it in production.
+	Fault string
 }
 
 // FieldError is a configuration field with a wrong value.
@@ -220,6 +224,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodySize < 0 || c.Workers < 0 || c.Lease < 0 || c.PollInterval < 0 || c.Retention < 0 {
 		return bad("Config", "negative size, count or duration")
+	}
+	if err := validFault(c.Fault); err != nil {
+		return bad("Fault", "%v", err)
 	}
 	return nil
 }

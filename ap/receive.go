@@ -72,6 +72,10 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	}
 	body := &boundedBody{r: http.MaxBytesReader(w, r.Body, n.cfg.MaxBodySize)}
 	in, err := n.receiver.Unpack(r.Header.Get("Content-Type"), body)
+	if err != nil && n.cfg.Fault == FaultAcceptBadSignature && as4.AsError(err).Code == as4.FailedAuthentication {
+		w.WriteHeader(http.StatusOK) // deliberate defect: see Faults
+		return
+	}
 	if err != nil {
 		status := http.StatusInternalServerError
 		if body.tooLarge != nil {
@@ -105,6 +109,13 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	// delivered twice, even on a leg without duplicateDetection.
 	duplicate, err := n.cfg.Store.Receive(r.Context(), &store.Inbound{MessageID: um.MessageInfo.MessageID, Partner: from, Leg: in.Leg.Name,
 		Header: header, Body: payloads, Received: n.cfg.Now(), Delivery: delivery})
+	if err == nil && duplicate && n.cfg.Fault == FaultNoDedup {
+		// Deliberate defect (see Faults): the repeated message is stored
+		// again under another key, so that the backend sees it twice.
+		_, err = n.cfg.Store.Receive(r.Context(), &store.Inbound{MessageID: um.MessageInfo.MessageID + "#" + n.cfg.Now().Format("150405.000000000"), Partner: from, Leg: in.Leg.Name,
+			Header: header, Body: payloads, Received: n.cfg.Now(), Delivery: delivery})
+		duplicate = false
+	}
 	if err != nil {
 		// Not the partner's fault: no signal, HTTP 503, the sender retries.
 		n.log.Error("storing a received message failed", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logError, err.Error()))
@@ -132,7 +143,14 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "receipt failed", http.StatusInternalServerError)
 		return
 	}
-	b, err := as4.SignSignal(receipt, n.signalSigner(in.Leg))
+	signer := n.signalSigner(in.Leg)
+	switch n.cfg.Fault { // deliberate defects: see Faults
+	case FaultUnsignedReceipt:
+		signer = nil
+	case FaultWrongReceiptRef:
+		receipt.SignalMessages[0].MessageInfo.RefToMessageID = "wrong-" + receipt.SignalMessages[0].MessageInfo.RefToMessageID
+	}
+	b, err := as4.SignSignal(receipt, signer)
 	if err != nil {
 		n.log.Error("signing a receipt failed", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logError, err.Error()))
 		http.Error(w, "receipt failed", http.StatusInternalServerError)
@@ -253,7 +271,11 @@ func (n *Node) reject(w http.ResponseWriter, r *http.Request, err error, status 
 		http.Error(w, string(e.Code), status)
 		return
 	}
-	b, serr := as4.SignSignal(m, n.signalSigner(nil))
+	signer := n.signalSigner(nil)
+	if n.cfg.Fault == FaultErrorUnsigned {
+		signer = nil // deliberate defect: see Faults
+	}
+	b, serr := as4.SignSignal(m, signer)
 	if serr != nil {
 		http.Error(w, fmt.Sprintf("%s %s", e.Code, e.Kind().ShortDescription), status)
 		return

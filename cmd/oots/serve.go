@@ -503,6 +503,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	fs := flag.NewFlagSet("oots serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	cfgFile := fs.String("config", "oots.yaml", "configuration file (YAML; see the documentation of oots serve)")
+	fault := fs.String("fault", "", "TEST ONLY: give the node one deliberate defect, to check that a conformance kit detects it: "+strings.Join(ap.FaultNames(), ", "))
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: oots serve -config oots.yaml\n\nRuns an AS4 access point node: the AS4 endpoint (POST /as4), the backend API (/api/v1, /openapi.json), /metrics, /healthz, /readyz.")
 		fs.PrintDefaults()
@@ -538,6 +539,10 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	defer db.Close()
 	ncfg.Store = db
+	if *fault != "" {
+		ncfg.Fault = *fault
+		logger.Warn("TEST ONLY: this node has a deliberate defect", slog.String("fault", *fault), slog.String("effect", ap.Faults[*fault]))
+	}
 	node, err := ap.New(*ncfg)
 	if err != nil {
 		return fail("%v", err)
