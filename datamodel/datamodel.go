@@ -59,18 +59,36 @@ var (
 
 // FieldError is a document that does not conform to its model because of
 // one field (Path, "" for the document as a whole). It matches ErrInvalid.
+//
+// Reason names no value of the document, so that it may go into an EDM
+// error detail or a log without personal data; Value is the offending
+// value (shortened), if any.
 type FieldError struct {
 	Model  string // the model's URI
 	Path   string // e.g. "Child/DateOfBirth"
-	Reason string
+	Reason string // e.g. "is not a date (xsd:date YYYY-MM-DD)"
+	Value  string
 }
 
-// Error names the model, the field and the reason.
+// Error names the model, the field, the value and the reason.
 func (e *FieldError) Error() string {
-	if e.Path == "" {
-		return fmt.Sprintf("datamodel: %s: %s", e.Model, e.Reason)
+	what := "the document"
+	if e.Path != "" {
+		what = "field " + e.Path
 	}
-	return fmt.Sprintf("datamodel: %s: field %s: %s", e.Model, e.Path, e.Reason)
+	if e.Value != "" {
+		what += " " + quote(e.Value)
+	}
+	return fmt.Sprintf("datamodel: %s: %s %s", e.Model, what, e.Reason)
+}
+
+// Detail is the error without the value: model, field and reason.
+func (e *FieldError) Detail() string {
+	what := "the document"
+	if e.Path != "" {
+		what = "field " + e.Path
+	}
+	return fmt.Sprintf("%s %s (data model %s)", what, e.Reason, e.Model)
 }
 
 // Unwrap returns ErrInvalid.
@@ -306,8 +324,8 @@ func (m *Model) check(root *node) (map[string]string, error) {
 					return &FieldError{Model: m.URI, Path: p, Reason: "must be a value, not a group"}
 				}
 				v := strings.TrimSpace(c.value)
-				if err := f.check(v); err != nil {
-					return &FieldError{Model: m.URI, Path: p, Reason: err.Error()}
+				if reason := f.check(v); reason != "" {
+					return &FieldError{Model: m.URI, Path: p, Reason: reason, Value: v}
 				}
 				if v != "" {
 					out[p] = v
@@ -330,7 +348,7 @@ func (m *Model) check(root *node) (map[string]string, error) {
 	}
 	for _, f := range m.Fields {
 		if f.Required && out[f.Path] == "" {
-			return nil, &FieldError{Model: m.URI, Path: f.Path, Reason: "is required and missing or empty"}
+			return nil, &FieldError{Model: m.URI, Path: f.Path, Reason: "is missing or empty (required)"}
 		}
 	}
 	return out, nil
@@ -342,33 +360,30 @@ var (
 )
 
 // check checks a value of the field (v is trimmed; "" is an absent value,
-// which Required refuses elsewhere).
-func (f *Field) check(v string) error {
+// which Required refuses elsewhere) and returns why it is wrong, or "".
+func (f *Field) check(v string) string {
 	if v == "" {
-		return nil
+		return ""
 	}
 	switch f.Type {
 	case Date:
-		if len(v) != 10 {
-			return fmt.Errorf("%s is not a date (xsd:date YYYY-MM-DD)", quote(v))
-		}
-		if _, err := time.Parse(time.DateOnly, v); err != nil {
-			return fmt.Errorf("%s is not a date (xsd:date YYYY-MM-DD)", quote(v))
+		if _, err := time.Parse(time.DateOnly, v); err != nil || len(v) != 10 {
+			return "is not a date (xsd:date YYYY-MM-DD)"
 		}
 	case Country:
 		if !countryRe.MatchString(v) {
-			return fmt.Errorf("%s is not a country code (two upper-case letters)", quote(v))
+			return "is not a country code (two upper-case letters)"
 		}
 	case Decimal:
 		if !decimalRe.MatchString(v) {
-			return fmt.Errorf("%s is not a decimal number", quote(v))
+			return "is not a decimal number"
 		}
 	case Code:
 		if !slices.Contains(f.Codes, v) {
-			return fmt.Errorf("%s is not one of %s", quote(v), strings.Join(f.Codes, ", "))
+			return "is not one of " + strings.Join(f.Codes, ", ")
 		}
 	}
-	return nil
+	return ""
 }
 
 // quote is strconv.Quote of a value shortened for error messages.

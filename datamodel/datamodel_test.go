@@ -112,3 +112,28 @@ func TestDiploma(t *testing.T) {
 		t.Errorf("fallback label %q", l)
 	}
 }
+
+// TestDetail: the detail of a FieldError (for EDM error details and logs)
+// names the field and the reason but not the value.
+func TestDetail(t *testing.T) {
+	v := map[string]string{}
+	for k, x := range birth {
+		v[k] = x
+	}
+	v["Child/DateOfBirth"] = "14.03.1985"
+	b, err := datamodel.BirthRecord.Encode(datamodel.MimeJSON, nil)
+	if err == nil {
+		t.Fatalf("an empty document encoded: %s", b)
+	}
+	_, err = datamodel.BirthRecord.Encode(datamodel.MimeJSON, v)
+	var fe *datamodel.FieldError
+	if !errors.As(err, &fe) || fe.Path != "Child/DateOfBirth" || fe.Value != "14.03.1985" {
+		t.Fatalf("error %v", err)
+	}
+	if d := fe.Detail(); strings.Contains(d, "1985") || !strings.Contains(d, "Child/DateOfBirth") || !strings.Contains(d, "xsd:date") {
+		t.Errorf("detail %q", d)
+	}
+	if !strings.Contains(err.Error(), "14.03.1985") {
+		t.Errorf("error %q does not name the value", err)
+	}
+}
