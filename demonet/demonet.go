@@ -18,10 +18,24 @@
 // network started again on the same directory and ports continues where it
 // was.
 //
-// The access points reach each other through static P-Modes built here
-// (eDelivery AS4 2.0 profile). Inside a node the access point hands
-// received messages to the connectors in-process (ap.Config.Backend):
-// requests to the provider, responses and errors to the requester.
+// The access points reach each other through P-Modes built here (eDelivery
+// AS4 2.0 profile), with one exception: the access point of
+// DiscoveredCountry (SE) is reached only through eDelivery dynamic
+// discovery. The other access points' P-Modes name its party without an
+// endpoint, and they hold no encryption certificate for it
+// (ap.Config.Discovered); at send time they ask the network's DNS server
+// (package internal/dnsserver, authoritative for DNSZone, on Port+2) for
+// the U-NAPTR record of the BDXL name of its participant identifier
+// (Participant: iso6523-actorid-upis::0007:AP-SE), which points to the
+// network's SMP (package smp, on Port+1, entries in Config.Dir/smp/,
+// signing key keys/smp-signer.*, issued by keys/smp-ca.*), and read its
+// signed service metadata: the endpoint URL and the encryption certificate
+// (which must be issued by the AS4 CA). The SE access point itself sends
+// statically. Network.DNS and Network.SMP give the two addresses.
+//
+// Inside a node the access point hands received messages to the connectors
+// in-process (ap.Config.Backend): requests to the provider, responses and
+// errors to the requester.
 package demonet
 
 import (
@@ -54,9 +68,10 @@ type Config struct {
 	// Host is the address every server listens on; default 127.0.0.1.
 	Host string
 	// Port is the first port: the Common Services listen on Port, the
-	// node of the i-th country (from 0) on Port+10(i+1) (portal),
-	// +1 (preview space), +2 (identity provider), +3 (access point and
-	// APIs). 0 takes free ports (tests).
+	// SMP on Port+1, the DNS server on Port+2 (UDP and TCP), the node of
+	// the i-th country (from 0) on Port+10(i+1) (portal), +1 (preview
+	// space), +2 (identity provider), +3 (access point and APIs). 0 takes
+	// free ports (tests).
 	Port int
 	// T1, T2, T3 are the exchange timeouts of SPEC.md §1.2 (defaults 5,
 	// 15 and 40 minutes); the requester waits a minute longer on each.
@@ -123,9 +138,14 @@ type Network struct {
 	// TLSCA issued the certificate of every server; TLSCAFile is its PEM.
 	TLSCA     *x509.Certificate
 	TLSCAFile string
+	// DNS is the address ("host:port", UDP and TCP) of the DNS server of
+	// the BDXL zone DNSZone, and SMP the base URL of the SMP: the dynamic
+	// discovery of the access point of DiscoveredCountry.
+	DNS, SMP string
 
 	cfg     Config
 	keys    *keys
+	disc    *discovery
 	urls    map[int]string // by port offset
 	client  *http.Client
 	servers []*http.Server
@@ -239,6 +259,9 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 	endpoints := map[string]string{}
 	for cc, l := range lns {
 		endpoints[cc] = l[3].url + "/as4"
+	}
+	if err := n.startDiscovery(ctx, endpoints); err != nil {
+		return nil, err
 	}
 	for _, cc := range cfg.Countries {
 		l := lns[cc]

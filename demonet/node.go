@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
@@ -32,7 +33,10 @@ type Node struct {
 	// /api/requester/v1/…, /metrics).
 	PortalURL, PreviewURL, IdPURL, APURL string
 	// DB is the node's database (every component's tables).
-	DB        *store.DB
+	DB *store.DB
+	// PMode is the access point's P-Mode configuration; the party of a
+	// partner found by dynamic discovery has no endpoint in it.
+	PMode     *pmode.Config
 	AP        *ap.Node
 	Requester *requester.Connector
 	Provider  *provider.Connector
@@ -52,18 +56,30 @@ func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 	return d.requester.Deliver(ctx, m)
 }
 
-func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend ap.Backend, dir string) (*ap.Node, error) {
+func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend ap.Backend, dir string) (*ap.Node, *pmode.Config, error) {
 	me := n.keys.aps[cc]
+	discovered, resolver := n.discoveredPartners(cc)
 	enc := map[string]*x509.Certificate{}
+	static := map[string]string{}
 	for other, p := range n.keys.aps {
-		if other != cc {
+		if _, ok := discovered[partyName(other)]; other != cc && !ok {
 			enc[partyName(other)] = p.Encrypt.Cert
 		}
 	}
-	return ap.New(ap.Config{PMode: pmodes(n.cfg.Countries, endpoints, cc), Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
+	for other, ep := range endpoints {
+		if _, ok := discovered[partyName(other)]; !ok {
+			static[other] = ep
+		}
+	}
+	cfg := ap.Config{PMode: pmodes(n.cfg.Countries, static, cc), Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
 		SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert, DecryptionKey: me.Encrypt.Key, EncryptionCerts: enc,
-		Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("node", cc, "component", "ap"), NodeID: partyName(cc),
-		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), Domain: "oots." + cc})
+		Discovered: discovered, Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("node", cc, "component", "ap"), NodeID: partyName(cc),
+		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), Domain: "oots." + cc}
+	if resolver != nil {
+		cfg.Discovery = resolver
+	}
+	node, err := ap.New(cfg)
+	return node, cfg.PMode, err
 }
 
 // countryNames are the demo countries' names in English.
@@ -137,7 +153,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		returns = append(returns, n.nodeURL(i, 0)+"/")
 	}
 	be := &dispatch{}
-	if nd.AP, err = n.accessPoint(cc, nd.DB, endpoints, be, dir); err != nil {
+	if nd.AP, nd.PMode, err = n.accessPoint(cc, nd.DB, endpoints, be, dir); err != nil {
 		return nil, err
 	}
 	nd.Provider, err = provider.New(provider.Config{DB: nd.DB, Sender: nd.AP, Providers: authorities, PreviewBase: nd.PreviewURL,
