@@ -15,6 +15,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
@@ -240,7 +241,7 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 	}
 	for _, d := range et.DistributedAs {
 		if !slices.ContainsFunc(served.Formats, func(f Format) bool {
-			return strings.EqualFold(f.Format, d.Format) && (d.ConformsTo == "" || d.ConformsTo == f.ConformsTo)
+			return strings.EqualFold(f.Format, d.Format) && (d.ConformsTo == "" || sameModel(d.ConformsTo, f.ConformsTo))
 		}) {
 			what := d.Format
 			if d.ConformsTo != "" {
@@ -386,6 +387,10 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 		}
 		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "no evidence of the requested type was found for the subject of the request"), now), nil
 	}
+	if f := conforms(match.Documents); f != nil {
+		c.log.Error("structured evidence refused", logProvider, auth.Agent.Identifier.Value, logMsg, m.MessageID, logErr, f.detail)
+		return c.refuse(m, req, auth, f, now), nil
+	}
 	if auth.WithoutPreview {
 		return c.evidence(m, req, auth, match.Documents, now)
 	}
@@ -422,6 +427,31 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
 	a.rec.Outcome = exc.Code
 	return a, nil
+}
+
+// conforms checks the structured documents (XML or JSON with a ConformsTo
+// of package datamodel) against their data model before they are shown or
+// sent: a document that does not conform is the provider's own defect, not
+// the request's, so the answer is EDM:ERR:0008 ("Problem during the
+// processing of a QueryRequest") with a detail naming the field and the
+// reason but no value. Documents of models this connector does not know
+// are sent as they are.
+func conforms(docs []Document) *failure {
+	for _, d := range docs {
+		if !datamodel.Structured(d.Format) || d.ConformsTo == "" {
+			continue
+		}
+		err := datamodel.Validate(d.ConformsTo, d.Format, d.Content)
+		var fe *datamodel.FieldError
+		switch {
+		case err == nil, errors.Is(err, datamodel.ErrUnknownModel):
+		case errors.As(err, &fe):
+			return fail("EDM:ERR:0008", "the structured evidence (%s) does not conform to its data model: %s", d.Format, fe.Detail())
+		default:
+			return fail("EDM:ERR:0008", "the structured evidence (%s) cannot be checked against its data model %s", d.Format, d.ConformsTo)
+		}
+	}
+	return nil
 }
 
 // PreviewLocation returns the preview link of a session token.
@@ -708,7 +738,7 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 		md := edm.Evidence{Identifier: edm.ID(d.ID), IsAbout: &ab, IssuingAuthority: &issuer,
 			IsConformantTo: &edm.EvidenceType{EvidenceTypeClassification: et.EvidenceTypeClassification, Title: et.Title, Description: et.Description},
 			IssuingDate:    d.IssuingDate,
-			Distribution:   []edm.Distribution{{Format: d.Format, ConformsTo: d.ConformsTo}}}
+			Distribution:   []edm.Distribution{{Format: d.Format, ConformsTo: requestedModel(et, d)}}}
 		if d.Language != "" {
 			md.Distribution[0].Language = []string{strings.ToUpper(d.Language)}
 		}
@@ -725,6 +755,26 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			obj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, edm.RoleMainEvidence, "urn:uuid:"+c.uuid())
 			p := &edm.Package{Evidence: []*edm.EvidenceObject{obj}}
 			p.ID = "urn:uuid:" + c.uuid()
+			if h := d.HumanReadableVersion; h != nil && wantsHumanReadable(et, d) {
+				// The human-readable version: same metadata but
+				// its own identifier and distribution, linked to
+				// the main evidence by a rim:Association.
+				hmd := md
+				hmd.Identifier = edm.ID(h.ID)
+				hmd.Distribution = []edm.Distribution{{Format: h.Format}}
+				if h.Language != "" {
+					hmd.Distribution[0].Language = []string{strings.ToUpper(h.Language)}
+				}
+				hcid := fmt.Sprintf("evidence%dh%s@oots", i+1, c.uuid()[:8])
+				htitle := h.Title
+				if htitle == "" {
+					htitle = title
+				}
+				hobj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), hmd, "cid:"+hcid, htitle, edm.RoleHumanReadableVersion, "urn:uuid:"+c.uuid())
+				p.Evidence = append(p.Evidence, hobj)
+				p.Associations = append(p.Associations, &edm.NewAssociation("urn:uuid:"+c.uuid(), AssociationHumanReadableVersion, hobj.ID, obj.ID).RegistryObject)
+				atts = append(atts, exchange.Attachment{ContentID: hcid, MimeType: h.Format, Data: h.Content})
+			}
 			resp.Packages = append(resp.Packages, p)
 		} else {
 			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, "", ""))
@@ -735,6 +785,38 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 	a.msg.Attachments = atts
 	a.rec.Outcome = journal.OutcomeOK
 	return a, nil
+}
+
+// AssociationHumanReadableVersion is the type of the rim:Association from
+// the HumanReadableVersion of a 2.0 evidence package to its MainEvidence.
+// The EDM names the roles but no association type for them; this type, in
+// the RegRep association type namespace, says what the link is.
+const AssociationHumanReadableVersion = regrep.AssociationTypePrefix + "IsHumanReadableVersionOf"
+
+// requestedModel is the ConformsTo of a document as the request names its
+// data model (the 1.x distribution or the 2.0 data model URI of the same
+// model), or the document's own.
+func requestedModel(et *edm.DataServiceEvidenceType, d Document) string {
+	for _, da := range et.DistributedAs {
+		if d.ConformsTo != "" && da.ConformsTo != "" && strings.EqualFold(da.Format, d.Format) && sameModel(da.ConformsTo, d.ConformsTo) {
+			return da.ConformsTo
+		}
+	}
+	return d.ConformsTo
+}
+
+// wantsHumanReadable reports whether the request asks for the
+// human-readable version of the document: a DistributedAs of its format
+// (and data model) whose AssociatedDocumentRequest lists
+// HumanReadableVersion.
+func wantsHumanReadable(et *edm.DataServiceEvidenceType, d Document) bool {
+	for _, da := range et.DistributedAs {
+		if strings.EqualFold(da.Format, d.Format) && (da.ConformsTo == "" || sameModel(da.ConformsTo, d.ConformsTo)) &&
+			slices.Contains(da.AssociatedDocumentRequest, edm.RoleHumanReadableVersion) {
+			return true
+		}
+	}
+	return false
 }
 
 // uuid returns a random (version 4) UUID from Config.Rand.

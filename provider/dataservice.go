@@ -111,6 +111,11 @@ type Document struct {
 	// Fields is a readable form of structured content for the preview
 	// page, in document order.
 	Fields []Field `json:"fields,omitempty"`
+	// HumanReadableVersion is, for structured content, the same evidence
+	// for people (a PDF): in EDM 2.0 it is sent with the structured
+	// document as its HumanReadableVersion when the request asks for one
+	// (DistributedAs/AssociatedDocumentRequest).
+	HumanReadableVersion *Document `json:"humanReadableVersion,omitempty"`
 }
 
 // Issuer is an issuing authority: identifier and name.

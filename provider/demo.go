@@ -3,12 +3,12 @@ package provider
 import (
 	"context"
 	"crypto/sha1"
-	"encoding/xml"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
@@ -62,9 +62,10 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 // DemoRecords returns the demo register of a country (one of
 // DemoCountries): the test persons of idp.DemoUsers(country), keyed on their
 // eIDAS identifier "CC/CC/local" (the relying-party part is the register's
-// country; matching ignores it), each with a birth certificate (PDF, and XML
-// after the Semantic Repository's certificate-of-birth model), a
-// certificate of residence and a school-leaving diploma (PDF); and the
+// country; matching ignores it), each with a birth certificate and a school-leaving diploma (PDF, and
+// XML and JSON after the data models datamodel.BirthRecord and
+// datamodel.SecondaryDiploma, with the PDF as their human-readable
+// version) and a certificate of residence (PDF); and the
 // companies they represent, each with an extract of the business register
 // (PDF). The evidence types are those of the demo data set
 // (csregistry.Demo). Each country has two persons with the same names and
@@ -145,12 +146,18 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []Docum
 		ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: issued, Language: "EN",
 		Format: "application/pdf", Content: PDF(title, lines), Fields: fields,
 	}}
-	if t.procedure == "R1" {
-		docs = append(docs, Document{
-			ID: demoDocID(country, local, t.classification, "xml"), Title: title + " (structured data)", IssuingDate: issued, Language: "EN",
-			Format: "application/xml", ConformsTo: "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0",
-			Content: birthXML(country, local, p), Fields: fields,
-		})
+	switch t.procedure {
+	case "R1":
+		docs = append(docs, structured(datamodel.BirthRecord, docs[0], func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
+			"Identifier": demoDocID(country, local, "birth"), "IssuingCountry": country, "RegistrationNumber": "G-" + local, "IssueDate": issued,
+			"Child/Identifier": p.Identifier, "Child/FamilyName": p.FamilyName, "Child/GivenName": p.GivenName,
+			"Child/DateOfBirth": p.DateOfBirth, "Child/PlaceOfBirth": p.PlaceOfBirth, "Child/Gender": p.Gender})...)
+	case "T2":
+		docs = append(docs, structured(datamodel.SecondaryDiploma, docs[0], func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
+			"Identifier": demoDocID(country, local, "diploma"), "IssuingCountry": country, "IssueDate": issued,
+			"Holder/Identifier": p.Identifier, "Holder/FamilyName": p.FamilyName, "Holder/GivenName": p.GivenName,
+			"Holder/DateOfBirth": p.DateOfBirth, "School/Name": "Gymnasium " + p.PlaceOfBirth, "School/Country": country,
+			"Qualification": "Upper secondary school leaving certificate", "AwardDate": issued, "FinalGrade": "2.1"})...)
 	}
 	if t.procedure == "S1" {
 		docs[0].ValidFrom, docs[0].ValidTo = issued, "2026-06-02"
@@ -174,32 +181,42 @@ func demoCompanyEvidence(country string, t demoType, c eid.LegalPerson) Document
 		Format: "application/pdf", Content: PDF(title, lines), Fields: fields}
 }
 
-// birthXML is a birth certificate in XML, after the certificate-of-birth
-// data model of the Semantic Repository.
-func birthXML(country, local string, p eid.NaturalPerson) []byte {
-	type person struct {
-		Identifier   string `xml:"Identifier"`
-		FamilyName   string `xml:"FamilyName"`
-		GivenName    string `xml:"GivenName"`
-		DateOfBirth  string `xml:"DateOfBirth"`
-		PlaceOfBirth string `xml:"PlaceOfBirth"`
-		Gender       string `xml:"Gender"`
+// structured returns the structured versions of a demo document: XML and
+// JSON after the data model m (ConformsTo: the model's 1.x distribution
+// URI, as the demo data set of the DSD lists it), each with the PDF as its
+// human-readable version. Values that do not fit the model are left out
+// (a demo person without a sex code, say).
+func structured(m *datamodel.Model, pdf Document, id func(ext string) string, values map[string]string) []Document {
+	for k, v := range values {
+		if f := m.Field(k); f == nil || f.Type == datamodel.Code && !slices.Contains(f.Codes, v) {
+			delete(values, k)
+		}
 	}
-	type cert struct {
-		XMLName            xml.Name `xml:"https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0 CertificateOfBirth"`
-		Identifier         string   `xml:"Identifier"`
-		IssuingCountry     string   `xml:"IssuingCountry"`
-		RegistrationNumber string   `xml:"RegistrationNumber"`
-		IssueDate          string   `xml:"IssueDate"`
-		Child              person   `xml:"Child"`
+	var fields []Field
+	for _, f := range m.Fields {
+		if v := values[f.Path]; v != "" {
+			fields = append(fields, Field{f.LabelIn("en"), v})
+		}
 	}
-	c := cert{Identifier: demoDocID(country, local, "birth"), IssuingCountry: country, RegistrationNumber: "G-" + local, IssueDate: "2024-01-15",
-		Child: person{p.Identifier, p.FamilyName, p.GivenName, p.DateOfBirth, p.PlaceOfBirth, p.Gender}}
-	b, err := xml.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return nil // plain strings always marshal
+	uri := m.URI
+	if len(m.Aliases) > 0 {
+		uri = m.Aliases[0]
 	}
-	return append([]byte(xml.Header), append(b, '\n')...)
+	hr := pdf
+	var out []Document
+	for _, mime := range []string{datamodel.MimeXML, datamodel.MimeJSON} {
+		b, err := m.Encode(mime, values)
+		if err != nil {
+			continue // a demo value that does not fit: no structured version
+		}
+		ext := "xml"
+		if mime == datamodel.MimeJSON {
+			ext = "json"
+		}
+		out = append(out, Document{ID: id(ext), Title: pdf.Title + " (structured data)", IssuingDate: pdf.IssuingDate, Language: pdf.Language,
+			Format: mime, ConformsTo: uri, Content: b, Fields: fields, HumanReadableVersion: &hr})
+	}
+	return out
 }
 
 // DemoAuthorities returns the evidence providers of a country in the demo

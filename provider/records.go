@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/eid"
 )
 
@@ -84,11 +85,26 @@ func formatWanted(fs []Format, d Document) bool {
 		return true
 	}
 	for _, f := range fs {
-		if strings.EqualFold(f.Format, d.Format) && (f.ConformsTo == "" || f.ConformsTo == d.ConformsTo) {
+		if strings.EqualFold(f.Format, d.Format) && (f.ConformsTo == "" || sameModel(f.ConformsTo, d.ConformsTo)) {
 			return true
 		}
 	}
 	return false
+}
+
+// sameModel reports whether two ConformsTo URIs name the same data model:
+// equal, or the 1.x distribution and the 2.0 data model URI of a model of
+// package datamodel.
+func sameModel(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ma, err := datamodel.Lookup(a)
+	if err != nil {
+		return false
+	}
+	mb, err := datamodel.Lookup(b)
+	return err == nil && ma == mb
 }
 
 // recordMatches is the register's rule: identifier when comparable, else

@@ -187,7 +187,7 @@ func TestRecords(t *testing.T) {
 	if r := find(el, provider.Format{Format: "application/xml"}); len(r.Matches) != 1 || len(r.Matches[0].Documents) != 1 || r.Matches[0].Documents[0].Format != "application/xml" {
 		t.Errorf("format filter: %+v", r)
 	}
-	if r := find(el, provider.Format{Format: "application/json"}); len(r.Matches) != 0 {
+	if r := find(el, provider.Format{Format: "image/png"}); len(r.Matches) != 0 {
 		t.Error("a format not held matched")
 	}
 	// Companies: eIDAS identifier or VAT number.

@@ -1,0 +1,129 @@
+package provider_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/oots-go/oots/datamodel"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/provider"
+)
+
+func withoutPreview(c *provider.Config) {
+	for i := range c.Providers {
+		c.Providers[i].WithoutPreview = true
+	}
+}
+
+// TestStructuredPackage: an EDM 2.0 request for the XML of the birth
+// record's data model (2.0 URI) with AssociatedDocumentRequest
+// HumanReadableVersion gets one package: the XML as MainEvidence, the PDF as
+// HumanReadableVersion, an association between them; the official 2.0 rules
+// pass and the XML conforms to its model.
+func TestStructuredPackage(t *testing.T) {
+	for _, mime := range []string{datamodel.MimeXML, datamodel.MimeJSON} {
+		t.Run(mime, func(t *testing.T) {
+			e := newEnv(t, "", withoutPreview)
+			if mime == datamodel.MimeJSON {
+				// The demo DSD lists XML only; this provider serves JSON too.
+				for i := range e.auths {
+					for j := range e.auths[i].EvidenceTypes {
+						e.auths[i].EvidenceTypes[j].Formats = append(e.auths[i].EvidenceTypes[j].Formats, provider.Format{Format: mime, ConformsTo: datamodel.BirthRecord.URI})
+					}
+				}
+				e.restart()
+			}
+			q := e.request(edm.V2_0, berlin, user(t, anna))
+			q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: mime, ConformsTo: datamodel.BirthRecord.URI,
+				AssociatedDocumentRequest: []string{edm.RoleHumanReadableVersion}}}
+			e.deliver(e.message(q, "c", newUUID()))
+			as := e.answers(0)
+			if len(as) != 1 || as[0].Response == nil {
+				t.Fatalf("answers %+v", as)
+			}
+			a := as[0]
+			if len(a.Response.Packages) != 1 {
+				t.Fatalf("%d packages", len(a.Response.Packages))
+			}
+			p := a.Response.Packages[0]
+			if len(p.Evidence) != 2 || p.Evidence[0].Role() != edm.RoleMainEvidence || p.Evidence[1].Role() != edm.RoleHumanReadableVersion {
+				t.Fatalf("package evidence %+v", p.Evidence)
+			}
+			if len(p.Associations) != 1 || p.Associations[0].SourceObject != p.Evidence[1].ID || p.Associations[0].TargetObject != p.Evidence[0].ID ||
+				p.Associations[0].AssociationType != provider.AssociationHumanReadableVersion {
+				t.Errorf("association %+v", p.Associations)
+			}
+			if d := p.Evidence[0].Metadata.Distribution[0]; d.Format != mime || d.ConformsTo != datamodel.BirthRecord.URI {
+				t.Errorf("main distribution %+v", d)
+			}
+			if d := p.Evidence[1].Metadata.Distribution[0]; d.Format != "application/pdf" {
+				t.Errorf("human-readable distribution %+v", d)
+			}
+			parts := map[string][]byte{}
+			for _, at := range a.Attachments {
+				parts["cid:"+at.ContentID] = at.Data
+			}
+			main := parts[p.Evidence[0].RepositoryItemRef.Href]
+			got, err := datamodel.Fields(datamodel.BirthRecord.URI, mime, main)
+			if err != nil || got["Child/FamilyName"] != "Müller" {
+				t.Errorf("main evidence %v %v\n%s", got, err, main)
+			}
+			if pdf := parts[p.Evidence[1].RepositoryItemRef.Href]; !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+				t.Errorf("human-readable version is no PDF: %.20q", pdf)
+			}
+		})
+	}
+}
+
+// TestStructuredNoHumanReadable: without AssociatedDocumentRequest the
+// package holds the structured evidence alone.
+func TestStructuredNoHumanReadable(t *testing.T) {
+	e := newEnv(t, "", withoutPreview)
+	q := e.request(edm.V2_0, berlin, user(t, anna))
+	q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord.URI}}
+	e.deliver(e.message(q, "c", newUUID()))
+	a := e.answers(0)[0]
+	if a.Response == nil || len(a.Response.Packages) != 1 || len(a.Response.Packages[0].Evidence) != 1 || len(a.Response.Packages[0].Associations) != 0 {
+		t.Fatalf("answer %+v", a)
+	}
+}
+
+// TestStructuredInvalid: a register that produces a structured document
+// not conforming to its data model: the provider does not send it (nor
+// show it in a preview) and answers EDM:ERR:0008 with a detail naming the
+// field, not its value.
+func TestStructuredInvalid(t *testing.T) {
+	for _, preview := range []bool{false, true} {
+		mutate := withoutPreview
+		if preview {
+			mutate = nil
+		}
+		e := newEnv(t, "", mutate)
+		u := user(t, anna)
+		for i := range e.records.People {
+			for k, docs := range e.records.People[i].Evidence {
+				for j, d := range docs {
+					if d.Format == datamodel.MimeXML {
+						e.records.People[i].Evidence[k][j].Content = bytes.Replace(d.Content, []byte(">"+u.Person.DateOfBirth+"<"), []byte(">14.03.1985<"), 1)
+					}
+				}
+			}
+		}
+		q := e.request(edm.V1_0, berlin, u)
+		q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: "application/xml", ConformsTo: "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0"}}
+		e.deliver(e.message(q, "c", ""))
+		as := e.answers(0)
+		if len(as) != 1 {
+			t.Fatalf("%d answers", len(as))
+		}
+		exc := exceptionOf(t, as[0])
+		if exc.Code != "EDM:ERR:0008" || !strings.Contains(exc.Detail, "Child/DateOfBirth") || strings.Contains(exc.Detail, "14.03") || len(as[0].Attachments) != 0 {
+			t.Errorf("preview %v: %s %q", preview, exc.Code, exc.Detail)
+		}
+		if !e.journal.has(journal.EventResponseSent, "EDM:ERR:0008") {
+			t.Error("refusal not journalled")
+		}
+	}
+}
