@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/conformance"
+	"github.com/oots-go/oots/trust"
+)
+
+// runConformance implements "oots conformance run": the conformance kit
+// (package conformance) against a node and/or a Common Services instance,
+// over their public interfaces only. It writes DIR/junit.xml,
+// DIR/report.html (English) and DIR/report.fr.html (French), prints one line
+// per case and the readiness level, and exits 0 when no case failed, 1 when
+// one did, 2 on a usage or configuration error.
+func runConformance(ctx context.Context, env *Env, args []string) int {
+	usage := "usage: oots conformance run [-target-as4 URL] [-target-api URL -api-token T] -pmode FILE -keys DIR [-self KIT] [-node NODE] [-leg LEG] [-listen ADDR] [-cs URL -cs-trust CA.pem] -out DIR"
+	if len(args) == 0 || args[0] != "run" {
+		fmt.Fprintln(env.Stderr, usage)
+		return 2
+	}
+	fs := flag.NewFlagSet("conformance run", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	targetAS4 := fs.String("target-as4", "", "AS4 endpoint of the node under test (default: the P-Mode endpoint of -node)")
+	targetAPI := fs.String("target-api", "", "base URL of the node's backend API (e.g. http://127.0.0.1:8080); enables the delivery checks and the as4-send suite")
+	token := fs.String("api-token", "", "bearer token of the backend API (or OOTS_API_TOKEN)")
+	pmodeFile := fs.String("pmode", "", "the kit's P-Mode (YAML or Domibus XML) holding the kit's party and the node's party")
+	keys := fs.String("keys", "", "directory of the kit's credentials as 'oots pki issue' writes them: SELF.sign.key.pem, SELF.sign.cert.pem, SELF.enc.key.pem")
+	trustFile := fs.String("trust", "", "PEM anchors of the node's certificates (default: KEYS/ca.cert.pem)")
+	self := fs.String("self", "", "the kit's party in the P-Mode (default: the P-Mode's self)")
+	node := fs.String("node", "", "the node's party in the P-Mode (default: the first other party)")
+	leg := fs.String("leg", "", "the leg the kit sends on and asks the node to send on (default: the first leg)")
+	sendLeg := fs.String("send-leg", "", "the leg the node is asked to send on (default: -leg)")
+	listen := fs.String("listen", "", "address of the kit's AS4 endpoint (default: host:port of the kit's P-Mode endpoint); 'none' skips the as4-send suite")
+	maxBody := fs.Int64("max-body", 64<<20, "the node's limit on a received AS4 message, bytes")
+	wait := fs.Duration("timeout", 20*time.Second, "longest wait for the node to send or deliver one message")
+	csURL := fs.String("cs", "", "base URL of a Common Services instance (eb/rest/search and dsd/rest/search are added)")
+	csTrust := fs.String("cs-trust", "", "PEM anchors of the Common Services signatures")
+	procedure := fs.String("procedure", "R1", "procedure of the good Evidence Broker query")
+	country := fs.String("country", "DE", "country of the good Common Services queries")
+	out := fs.String("out", "", "directory of the reports (created if missing; required)")
+	verbose := fs.Bool("v", false, "log each case as it ends")
+	fs.Usage = func() { fmt.Fprintln(env.Stderr, usage); fs.PrintDefaults() }
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "oots conformance: "+format+"\n", a...)
+		return 2
+	}
+	if fs.NArg() != 0 || *out == "" {
+		fs.Usage()
+		return 2
+	}
+	if *token == "" && env.Getenv != nil {
+		*token = env.Getenv("OOTS_API_TOKEN")
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	cfg := conformance.Config{Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))}
+	if *pmodeFile != "" {
+		t, err := conformanceAS4(*pmodeFile, *keys, *trustFile, *self, *node, *leg, *listen)
+		if err != nil {
+			return fail("%v", err)
+		}
+		t.Endpoint, t.API, t.APIToken, t.SendLeg, t.MaxBodySize, t.DeliveryTimeout = *targetAS4, *targetAPI, *token, *sendLeg, *maxBody, *wait
+		cfg.AS4 = t
+	} else if *targetAS4 != "" || *targetAPI != "" {
+		return fail("-target-as4 and -target-api need -pmode and -keys (the kit's identity as the node's partner)")
+	}
+	if *csURL != "" {
+		if *csTrust == "" {
+			return fail("-cs needs -cs-trust (the anchors of the answers' signatures)")
+		}
+		st, err := trust.LoadFiles(*csTrust)
+		if err != nil {
+			return fail("-cs-trust: %v", err)
+		}
+		cfg.CS = &conformance.CSTarget{BaseURL: *csURL, Trust: st, Procedure: *procedure, Country: *country}
+	}
+	rep, err := conformance.Run(ctx, cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return fail("-out: %v", err)
+	}
+	write := func(name string, f func(*os.File) error) error {
+		fh, err := os.Create(filepath.Join(*out, name))
+		if err != nil {
+			return err
+		}
+		if err := f(fh); err != nil {
+			fh.Close()
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return fh.Close()
+	}
+	for _, err := range []error{
+		write("junit.xml", func(f *os.File) error { return rep.WriteJUnit(f) }),
+		write("report.html", func(f *os.File) error { return rep.WriteHTML(f, "en", "report.fr.html") }),
+		write("report.fr.html", func(f *os.File) error { return rep.WriteHTML(f, "fr", "report.html") }),
+	} {
+		if err != nil {
+			return fail("writing the reports: %v", err)
+		}
+	}
+	for _, c := range rep.Cases {
+		line := fmt.Sprintf("%-4s %-7s %s", c.Status, c.ID, c.Name)
+		if c.Reason != "" {
+			line += " — " + c.Reason
+		}
+		fmt.Fprintln(env.Stdout, line)
+	}
+	p, f, s := rep.Counts()
+	fmt.Fprintf(env.Stdout, "%d passed, %d failed, %d skipped in %.1fs; readiness level: %s\n", p, f, s, rep.Duration.Seconds(), rep.Level)
+	for _, m := range rep.Missing {
+		fmt.Fprintf(env.Stdout, "  missing for the next level: %s\n", m)
+	}
+	fmt.Fprintf(env.Stdout, "reports: %s\n", filepath.Join(*out, "report.html"))
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}
+
+// conformanceAS4 reads the kit's P-Mode and credentials.
+func conformanceAS4(pmodeFile, keys, trustFile, self, node, leg, listen string) (*conformance.AS4Target, error) {
+	pm, err := serveLoadPMode(pmodeFile)
+	if err != nil {
+		return nil, fmt.Errorf("-pmode: %w", err)
+	}
+	if self != "" {
+		pm.Self = self
+	}
+	if pm.Self == "" {
+		return nil, fmt.Errorf("-self: the P-Mode names no self; say which party the kit is")
+	}
+	var nodeParty, selfParty *pmode.Party
+	for i := range pm.Parties {
+		p := &pm.Parties[i]
+		switch {
+		case p.Name == pm.Self:
+			selfParty = p
+		case (node == "" && nodeParty == nil) || p.Name == node:
+			nodeParty = p
+		}
+	}
+	if selfParty == nil {
+		return nil, fmt.Errorf("-self: no party %q in %s", pm.Self, pmodeFile)
+	}
+	if nodeParty == nil {
+		return nil, fmt.Errorf("-node: no party %q in %s", node, pmodeFile)
+	}
+	if leg == "" {
+		if len(pm.Legs) == 0 {
+			return nil, fmt.Errorf("-pmode: %s has no leg", pmodeFile)
+		}
+		leg = pm.Legs[0].Name
+	}
+	if keys == "" {
+		return nil, fmt.Errorf("-keys is required with -pmode")
+	}
+	t := &conformance.AS4Target{PMode: pm, Node: nodeParty.Name, Leg: leg}
+	k, err := serveReadKey("-keys", filepath.Join(keys, pm.Self+".sign.key.pem"))
+	if err != nil {
+		return nil, err
+	}
+	signer, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("-keys: %s.sign.key.pem is not a signing key", pm.Self)
+	}
+	t.SigningKey = signer
+	if t.SigningCert, err = serveReadCert("-keys", filepath.Join(keys, pm.Self+".sign.cert.pem")); err != nil {
+		return nil, err
+	}
+	if t.DecryptionKey, err = serveReadKey("-keys", filepath.Join(keys, pm.Self+".enc.key.pem")); err != nil {
+		return nil, err
+	}
+	if trustFile == "" {
+		trustFile = filepath.Join(keys, "ca.cert.pem")
+	}
+	if t.Trust, err = trust.LoadFiles(trustFile); err != nil {
+		return nil, fmt.Errorf("-trust: %w", err)
+	}
+	if nodeParty.EncryptionCertificate == "" {
+		return nil, fmt.Errorf("-pmode: party %s has no encryptionCertificate", nodeParty.Name)
+	}
+	var cert *x509.Certificate
+	if cert, err = serveReadCert("-pmode party "+nodeParty.Name+" encryptionCertificate", relativeToFile(pmodeFile, nodeParty.EncryptionCertificate)); err != nil {
+		return nil, err
+	}
+	t.NodeEncryptionCert = cert
+	switch {
+	case listen == "none":
+	case listen != "":
+		t.Listen = listen
+	case selfParty.Endpoint != "":
+		u, err := url.Parse(selfParty.Endpoint)
+		if err != nil {
+			return nil, fmt.Errorf("-pmode: endpoint of %s: %w", pm.Self, err)
+		}
+		t.Listen = u.Host
+	}
+	return t, nil
+}

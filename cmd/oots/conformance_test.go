@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
+)
+
+// conformanceNet is a node under test (AP_FR_01, started with "oots serve")
+// and the files the kit needs to be its partner AP_DE_01: the same P-Mode
+// and AP_DE_01's credentials; the kit listens on AP_DE_01's port.
+func conformanceNet(t *testing.T, fault string) (*serveNet, []string) {
+	t.Helper()
+	n := writeServeNet(t, pmode.ProfileAS4v115, "{timeout: 20s, count: 20, strategy: CONSTANT}", nil,
+		"maxBodySize: 1048576\napi: {token: conformance-token}\n")
+	startServe(t, n, "AP_FR_01", fault)
+	args := []string{"conformance", "run",
+		"-target-as4", n.url("AP_FR_01", "/as4"), "-target-api", n.url("AP_FR_01", ""), "-api-token", "conformance-token",
+		"-pmode", filepath.Join(n.dir, "pmode.yaml"), "-self", "AP_DE_01", "-node", "AP_FR_01", "-leg", "ootsRequestLeg",
+		"-keys", n.dir, "-max-body", "1048576", "-timeout", "15s"}
+	return n, args
+}
+
+// startServe runs "oots serve" (optionally with -fault) in this process
+// until the test ends; the kit reaches it only over HTTP.
+func startServe(t *testing.T, n *serveNet, name, fault string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	var stderr syncBuffer
+	done := make(chan int)
+	args := []string{"serve", "-config", n.configs[name]}
+	if fault != "" {
+		args = append(args, "-fault", fault)
+	}
+	go func() {
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &stderr, Stderr: &stderr, Getenv: func(string) string { return "" }}
+		done <- Main(ctx, env, args)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("oots serve %s: exit %d\n%s", name, code, stderr.String())
+		}
+	})
+	waitReady(t, n.url(name, "/readyz"), &stderr)
+}
+
+// startCSFile runs "oots cs serve" with the demo data on a free port and
+// returns its base URL and the file of its signing CA.
+func startCSFile(t *testing.T) (string, string) {
+	t.Helper()
+	ca := filepath.Join(t.TempDir(), "cs-ca.pem")
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &lineWriter{line: make(chan string, 1)}
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, &Env{Stdout: out, Stderr: &stderr, Getenv: os.Getenv}, []string{"cs", "serve", "-addr", "127.0.0.1:0", "-trust-out", ca})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("oots cs serve: exit %d: %s", code, stderr.String())
+		}
+	})
+	select {
+	case line := <-out.line:
+		return strings.TrimPrefix(line, "listening on "), ca
+	case code := <-done:
+		t.Fatalf("oots cs serve: exit %d: %s", code, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatalf("oots cs serve printed no address: %s", stderr.String())
+	}
+	return "", ""
+}
+
+// junitResult reads the status and message of every case of a JUnit report.
+func junitResult(t *testing.T, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+				Skipped *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("junit.xml: %v\n%s", err, b)
+	}
+	out := map[string]string{}
+	for _, s := range doc.Suites {
+		for _, c := range s.Cases {
+			id, _, _ := strings.Cut(c.Name, " ")
+			switch {
+			case c.Failure != nil:
+				out[id] = "fail: " + c.Failure.Message
+			case c.Skipped != nil:
+				out[id] = "skip: " + c.Skipped.Message
+			default:
+				out[id] = "pass"
+			}
+		}
+	}
+	return out
+}
+
+func runKit(t *testing.T, args []string) (int, string, string) {
+	t.Helper()
+	out := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	start := time.Now()
+	code := Main(context.Background(), env, append(args, "-out", out))
+	t.Logf("conformance run: exit %d in %s\n%s%s", code, time.Since(start).Round(time.Millisecond), stdout.String(), stderr.String())
+	return code, out, stdout.String()
+}
+
+// TestConformanceHealthyNode: against a correct "oots serve" node and
+// "oots cs serve", every case passes and the level is intermediate (the
+// edm suite needs a whole OOTS node).
+func TestConformanceHealthyNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node")
+	}
+	_, args := conformanceNet(t, "")
+	base, caFile := startCSFile(t)
+	args = append(args, "-cs", base, "-cs-trust", caFile)
+	start := time.Now()
+	code, out, stdout := runKit(t, args)
+	if d := time.Since(start); d > 45*time.Second {
+		t.Errorf("the run took %s, more than 45 s", d)
+	}
+	if code != 0 {
+		t.Fatalf("exit %d, want 0", code)
+	}
+	res := junitResult(t, filepath.Join(out, "junit.xml"))
+	want := []string{"AS4-01", "AS4-02", "AS4-03", "AS4-04", "AS4-05", "AS4-06", "AS4-07", "AS4-08", "AS4-09",
+		"AS4-S1", "AS4-S2", "AS4-S3", "AS4-S4", "AS4-S5"}
+	for i := 1; i <= 13; i++ {
+		want = append(want, fmt.Sprintf("CS-%02d", i))
+	}
+	for _, id := range want {
+		if res[id] != "pass" {
+			t.Errorf("%s: %q, want pass", id, res[id])
+		}
+	}
+	if !strings.Contains(stdout, "readiness level: intermediate") {
+		t.Errorf("the level is not intermediate:\n%s", stdout)
+	}
+	for _, f := range []string{"report.html", "report.fr.html"} {
+		b, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{`<html lang="`, `class="skip" href="#cases"`, "AS4-S4", "intermediate"} {
+			if !bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s lacks %q", f, s)
+			}
+		}
+	}
+}
+
+// TestConformanceFaults: against each deliberate defect of "oots serve
+// -fault", the intended case fails with a precise reason, and the run exits 1.
+func TestConformanceFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts nodes")
+	}
+	cases := []struct {
+		fault, id, reason string
+	}{
+		{ap.FaultUnsignedReceipt, "AS4-01", "the receipt's signature does not verify"},
+		{ap.FaultWrongReceiptRef, "AS4-01", "the receipt does not match the message"},
+		{ap.FaultNoDedup, "AS4-02", "is delivered 2 times in the node's inbox, expected once"},
+		{ap.FaultErrorUnsigned, "AS4-09", "is not validly signed"},
+		{ap.FaultAcceptBadSignature, "AS4-03", "expected an ebMS Error signal EBMS:0101, got HTTP 200"},
+	}
+	if len(cases) != len(ap.Faults) {
+		t.Fatalf("%d faults tested, %d exist", len(cases), len(ap.Faults))
+	}
+	for _, tc := range cases {
+		t.Run(tc.fault, func(t *testing.T) {
+			_, args := conformanceNet(t, tc.fault)
+			code, out, _ := runKit(t, append(args, "-listen", "none"))
+			if code != 1 {
+				t.Errorf("exit %d, want 1", code)
+			}
+			res := junitResult(t, filepath.Join(out, "junit.xml"))
+			if !strings.HasPrefix(res[tc.id], "fail: ") || !strings.Contains(res[tc.id], tc.reason) {
+				t.Errorf("%s: %q, want a failure saying %q", tc.id, res[tc.id], tc.reason)
+			}
+		})
+	}
+}

@@ -1,0 +1,41 @@
+// Package conformance is the OOTS conformance kit: a Projectathon in a box.
+// It drives a system under test over its public interfaces only (HTTP on
+// loopback or remote; no shared database, no in-process hooks) and reports
+// each case with what was sent, what came back and why it failed, as JUnit
+// XML and as an accessible HTML page, with the readiness level the results
+// support (Level, Assess).
+//
+// Suites (SPEC.md §3, §4, §6):
+//
+//   - as4-receive (AS4-01…09): the kit is a partner access point with its own
+//     credentials and P-Mode and posts to the node's /as4 endpoint: a valid
+//     signed and encrypted message gets a signed receipt whose
+//     non-repudiation information matches it; a repeated eb:MessageId gets a
+//     receipt again and is delivered once (read through the backend API
+//     /api/v1/inbox); an altered signed header gives EBMS:0101, an unsigned
+//     message EBMS:0103, an unknown party EBMS:0001 or EBMS:0010, a
+//     certificate of an untrusted CA EBMS:0101; a compressed payload is
+//     delivered as sent; an oversized body is refused (HTTP 413 or
+//     EBMS:0007); every Error signal is signed (ebMS3 Core §6, AS4 profile,
+//     eDelivery AS4 1.15/2.0).
+//   - as4-send (AS4-S1…S5): the kit asks the node, through its backend API,
+//     to send a message to the kit's own AS4 endpoint and checks what
+//     arrives: signature, encryption, compression, header and properties,
+//     the retry after the kit's HTTP 503, and the delivered status after the
+//     kit's receipt.
+//   - common-services (CS-01…13): the Evidence Broker and DSD queries with
+//     good and bad parameters and the EB:ERR and DSD:ERR code each must give,
+//     the JAdES signature of every answer (package jades), Accept-Version 1.x
+//     and 2.0, paging (SPEC.md §3.1–§3.3).
+//   - edm (TC01…TC10): evidence exchange scenarios run against an EDMNode
+//     (the requests, preview flows with a PreviewUser, the expected answers;
+//     SPEC.md §2, §6).
+//
+// Every message received from the system under test is validated as
+// "oots validate" does (Validate: package edm, the ebMS header rules of
+// package as4, the business rules of package schematron) and the findings go
+// into the case; a finding that invalidates the message fails the case.
+//
+// The faults of ap.Faults ("oots serve -fault NAME", test only) each make one
+// case fail; the tests of cmd/oots show it.
+package conformance
