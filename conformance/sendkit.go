@@ -3,13 +3,10 @@ package conformance
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -336,9 +333,6 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 			c.fail("the kit's last answer was HTTP %d, so the node cannot have a receipt", a.answered)
 		}
 	})
-	_ = slices.Contains[[]string]
-	_ = strings.TrimSpace
-	_ = errors.New
 }
 
 func errText(err error) string {

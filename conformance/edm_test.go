@@ -1,0 +1,326 @@
+package conformance_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/conformance"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/provider"
+	"github.com/oots-go/oots/store"
+)
+
+// providerNode is an evidence provider's node composed for the test: the
+// real provider connector (package provider) with the demo registers of DE
+// and its preview space on a real TLS server. It implements
+// conformance.EDMNode by handing each request to the connector as its
+// access point would, and reading back each submitted answer as the
+// requester's access point would receive it.
+type providerNode struct {
+	conn *provider.Connector
+	srv  *httptest.Server
+	idp  *fakeIdP
+
+	mu      sync.Mutex
+	answers []*exchange.Message
+	keys    map[string]bool
+	wake    chan struct{}
+}
+
+// Submit is the access point of the node: each answer (once per client
+// key) goes to the kit.
+func (n *providerNode) Submit(_ context.Context, s *ap.Submission) (*ap.Status, bool, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.keys[s.ClientKey] {
+		return &ap.Status{ClientKey: s.ClientKey, State: "queued"}, false, nil
+	}
+	n.keys[s.ClientKey] = true
+	action := map[string]string{exchange.DefaultLegs.Response: exchange.ActionResponse, exchange.DefaultLegs.Error: exchange.ActionError}[s.Leg]
+	rm := &ap.ReceivedMessage{Header: ap.Header{MessageID: uuid() + "@de.example", RefToMessageID: s.RefToMessageID, ConversationID: s.ConversationID,
+		From: "AP-DE", To: s.To, Action: action, Properties: s.Properties}, Payloads: s.Payloads}
+	m, err := exchange.Incoming(rm)
+	if err != nil {
+		return nil, false, err
+	}
+	n.answers = append(n.answers, m)
+	select {
+	case n.wake <- struct{}{}:
+	default:
+	}
+	return &ap.Status{ClientKey: s.ClientKey, State: "queued"}, true, nil
+}
+
+func (n *providerNode) Send(ctx context.Context, m *exchange.Message) (string, error) {
+	s, err := m.Submission(exchange.DefaultLegs, "")
+	if err != nil {
+		return "", err
+	}
+	id := uuid() + "@fr.example"
+	rm := &ap.ReceivedMessage{Header: ap.Header{MessageID: id, Timestamp: time.Now(), ConversationID: m.ConversationID,
+		Leg: s.Leg, From: "AP-FR", To: "AP-DE", Action: exchange.ActionRequest, Properties: s.Properties}, Received: time.Now(), Payloads: s.Payloads}
+	return id, n.conn.Deliver(ctx, rm)
+}
+
+func (n *providerNode) Next(ctx context.Context, conversation string) (*exchange.Message, error) {
+	for {
+		n.mu.Lock()
+		for i, m := range n.answers {
+			if m.ConversationID == conversation {
+				n.answers = append(n.answers[:i], n.answers[i+1:]...)
+				n.mu.Unlock()
+				return m, nil
+			}
+		}
+		n.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-n.wake:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// fakeIdP logs the browser in as the subject the preview user names.
+type fakeIdP struct {
+	mu      sync.Mutex
+	subject *eid.Subject
+}
+
+func (f *fakeIdP) Begin(w http.ResponseWriter, r *http.Request, state, callback string) {
+	http.Redirect(w, r, callback+"?code=c&state="+url.QueryEscape(state), http.StatusFound)
+}
+
+func (f *fakeIdP) Finish(r *http.Request) (*eid.Subject, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.subject == nil {
+		return nil, "", errors.New("fake idp: nobody logs in")
+	}
+	return f.subject, r.URL.Query().Get("state"), nil
+}
+
+// browserUser is the user at the preview space: a browser with its own
+// cookies that logs in, reads the CSRF token of the preview page and posts
+// the decision.
+type browserUser struct {
+	node    *providerNode
+	subject *eid.Subject
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (u *browserUser) Decide(ctx context.Context, loc string, approve bool) error {
+	jar, _ := cookiejar.New(nil)
+	c := *u.node.srv.Client()
+	c.Jar = jar
+	get := func(link string) (int, string, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+		resp, err := c.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), err
+	}
+	if st, _, err := get(loc); err != nil || st != http.StatusOK {
+		return fmt.Errorf("the preview link answers %d: %v", st, err)
+	}
+	u.node.idp.mu.Lock()
+	u.node.idp.subject = u.subject
+	u.node.idp.mu.Unlock()
+	st, page, err := get(loc + "/login")
+	if err != nil || st != http.StatusOK {
+		return fmt.Errorf("the preview login answers %d: %v", st, err)
+	}
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		return errors.New("the preview page has no decision form")
+	}
+	decision := "refuse"
+	if approve {
+		decision = "approve"
+	}
+	form := url.Values{"csrf": {m[1]}, "decision": {decision}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, loc+"/decide", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		return fmt.Errorf("the decision was answered HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// failing is a register that cannot answer (TC03: base registry error).
+type failing struct{}
+
+func (failing) Find(context.Context, provider.Query) (*provider.Result, error) {
+	return nil, errors.New("the register is down")
+}
+
+func uuid() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// newProviderNode composes the node: the DE demo providers, plus one
+// without preview, one whose register fails, and a second provider of the
+// same evidence (for the cases with two providers).
+func newProviderNode(t *testing.T) (*providerNode, provider.Authority) {
+	t.Helper()
+	ctx := context.Background()
+	recs, err := provider.DemoRecords(ctx, "DE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auths, err := provider.DemoAuthorities(ctx, "DE", recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var birth provider.Authority
+	for _, a := range auths {
+		if a.Agent.Identifier.Value == "DE-EP-BERLIN1" {
+			birth = a
+		}
+	}
+	if birth.DataService == nil {
+		t.Fatal("no demo provider DE-EP-BERLIN1")
+	}
+	direct, broken, second := birth, birth, birth
+	direct.Agent.Identifier.Value, direct.WithoutPreview = "DE-EP-DIRECT", true
+	broken.Agent.Identifier.Value, broken.DataService, broken.WithoutPreview = "DE-EP-BROKEN", failing{}, true
+	second.Agent.Identifier.Value = "DE-EP-BERLIN2"
+	auths = append(auths, direct, broken, second)
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "provider.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	n := &providerNode{idp: &fakeIdP{}, keys: map[string]bool{}, wake: make(chan struct{}, 1)}
+	var h http.Handler = http.NotFoundHandler()
+	var hmu sync.Mutex
+	n.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hmu.Lock()
+		hh := h
+		hmu.Unlock()
+		hh.ServeHTTP(w, r)
+	}))
+	t.Cleanup(n.srv.Close)
+	n.conn, err = provider.New(provider.Config{DB: db, Sender: n, Providers: auths, PreviewBase: n.srv.URL,
+		ReturnAllow: []string{"https://portal.example.fr/"}, Authenticator: n.idp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hmu.Lock()
+	h = n.conn.Handler()
+	hmu.Unlock()
+	return n, birth
+}
+
+// request is an evidence request of a French requester to provider ep about
+// the demo user u.
+func request(v edm.Version, birth provider.Authority, ep string, u idp.User) *exchange.Message {
+	q := edm.NewQueryRequest(v, uuid(), time.Now())
+	q.Procedure = "R1"
+	if !v.Is2() {
+		q.ProcedureLang, q.Lang = "EN", "EN"
+	}
+	q.PossibilityForPreview, q.ExplicitRequestGiven = true, true
+	q.Requirements = []edm.Requirement{{Identifier: edm.ID("https://sr.oots.tech.europa.eu/requirements/" + uuid()), Name: []edm.Text{edm.Lang("EN", "Proof of birth")}}}
+	q.EvidenceRequester = []edm.Agent{{Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0009", "FR-ER-1"),
+		Name: []edm.Text{edm.Lang("FR", "Mairie de Paris")}, Classification: "ER"}}
+	agent := birth.Agent
+	agent.Identifier.Value = ep
+	q.EvidenceProvider = &edm.Agent{Identifier: agent.Identifier, Name: agent.Name}
+	p := u.Identified("FR")
+	q.NaturalPerson = &edm.Person{LevelOfAssurance: "High", Identifier: &edm.Identifier{SchemeID: "eidas", Value: p.Identifier},
+		FamilyName: p.FamilyName, GivenName: p.GivenName, DateOfBirth: p.DateOfBirth}
+	q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(uuid()), EvidenceTypeClassification: birth.EvidenceTypes[0].Classification,
+		Title: []edm.Text{edm.Lang("EN", "Certificate of birth")}, DistributedAs: []edm.Distribution{{Format: "application/pdf"}}}
+	return &exchange.Message{To: "AP-DE", OriginalSender: q.EvidenceRequester[0].Identifier, FinalRecipient: q.EvidenceProvider.Identifier, Request: q}
+}
+
+func demoUser(t *testing.T, local string) idp.User {
+	t.Helper()
+	for _, u := range idp.DemoUsers("DE") {
+		if u.Local == local {
+			return u
+		}
+	}
+	t.Fatalf("no demo user %s", local)
+	return idp.User{}
+}
+
+// TestEDMScenarios runs the Projectathon scenarios against the composed
+// provider node: every one passes; and the runner fails a scenario whose
+// expectation the node does not meet, with the reason.
+func TestEDMScenarios(t *testing.T) {
+	node, birth := newProviderNode(t)
+	anna := demoUser(t, "3f8a2c61d9")
+	unknown := anna
+	unknown.Local, unknown.Person.FamilyName = "0000000000", "Niemand"
+	p := anna.Identified("DE")
+	user := &browserUser{node: node, subject: &eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "fake", Country: "DE", AuthTime: time.Now()}}
+	req := func(ep string, u idp.User) *exchange.Message { return request(edm.V1_0, birth, ep, u) }
+	scenarios := []conformance.Scenario{
+		{ID: "TC01", Name: "basic request and response without preview", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Attachments: []string{"application/pdf"}}},
+		{ID: "TC03a", Name: "no evidence for the subject: EDM:ERR:0004", Requests: []*exchange.Message{req("DE-EP-DIRECT", unknown)}, Want: conformance.Expect{Code: "EDM:ERR:0004"}},
+		{ID: "TC03b", Name: "base registry error: EDM:ERR:0008", Requests: []*exchange.Message{req("DE-EP-BROKEN", anna)}, Want: conformance.Expect{Code: "EDM:ERR:0008"}},
+		{ID: "TC06", Name: "preview, approved: the evidence", Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna)}, Preview: true, Approve: true},
+		{ID: "TC07", Name: "preview, refused: EDM:ERR:0008 (1.x)", Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna)}, Preview: true, Want: conformance.Expect{Code: "EDM:ERR:0008"}},
+		{ID: "TC08", Name: "two evidence providers in one conversation, both previews approved",
+			Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna), req("DE-EP-BERLIN2", anna)}, Preview: true, Approve: true},
+		{ID: "TC10", Name: "human-readable version of the evidence (PDF)", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Attachments: []string{"application/pdf"}}},
+		// Deliberately wrong expectations: the runner must fail them.
+		{ID: "WRONG-1", Name: "expects an error where the node answers evidence", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Code: "EDM:ERR:0004"}},
+		{ID: "WRONG-2", Name: "expects a preview where there is none", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Preview: true, Approve: true},
+		{ID: "WRONG-3", Name: "expects an XML attachment", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Attachments: []string{"application/xml"}}},
+	}
+	rep, err := conformance.Run(context.Background(), conformance.Config{EDM: &conformance.EDMTarget{Name: "composed DE provider", Node: node, User: user, Scenarios: scenarios, Timeout: 5 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFail := map[string]string{"WRONG-1": "expected EDM:ERR:0004, got an evidence response", "WRONG-2": "expected EDM:ERR:0002 with a PreviewLocation, got an evidence response",
+		"WRONG-3": "carries no application/xml attachment"}
+	for _, c := range rep.Cases {
+		if want, ok := wantFail[c.ID]; ok {
+			if c.Status != conformance.Fail || !strings.Contains(c.Reason, want) {
+				t.Errorf("%s: %s %q, want a failure saying %q", c.ID, c.Status, c.Reason, want)
+			}
+			continue
+		}
+		if c.Status != conformance.Pass {
+			t.Errorf("%s %s: %s: %s", c.ID, c.Name, c.Status, c.Reason)
+		}
+		if len(c.Received) == 0 {
+			t.Errorf("%s: nothing received recorded", c.ID)
+		}
+	}
+}
