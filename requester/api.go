@@ -2,8 +2,10 @@ package requester
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/eid"
 )
 
@@ -170,6 +172,9 @@ type Evidence struct {
 	Issuer      string `json:"issuer,omitempty"`
 	Size        int64  `json:"size"`
 	Role        string `json:"role,omitempty"` // 2.0: MainEvidence, Annex, …
+	// ConformsTo is the data model of structured evidence (XML or JSON),
+	// checked on receipt when package datamodel knows it; see Structured.
+	ConformsTo string `json:"conformsTo,omitempty"`
 }
 
 // Failure is why an exchange failed: the EDM error code and text from the
@@ -185,4 +190,25 @@ type File struct {
 	Name     string
 	MimeType string
 	Data     []byte
+}
+
+// Structured returns the fields of a received structured evidence by data
+// model path ("Child/FamilyName"), read from its file (Service.Evidence):
+// the evidence must have a ConformsTo of package datamodel and a structured
+// format (XML or JSON). It is what a portal pre-fills its forms from (see
+// package datamodel for the paths and their labels). Errors:
+// datamodel.ErrUnknownModel, datamodel.ErrUnsupportedFormat, or a
+// *datamodel.FieldError.
+func Structured(e Evidence, f *File) (map[string]string, error) {
+	if f == nil {
+		return nil, fmt.Errorf("%w: no file", ErrInvalid)
+	}
+	if e.ConformsTo == "" {
+		return nil, fmt.Errorf("%w: evidence %s names no data model", datamodel.ErrUnknownModel, e.ID)
+	}
+	mt := f.MimeType
+	if mt == "" {
+		mt = e.Format
+	}
+	return datamodel.Fields(e.ConformsTo, mt, f.Data)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/journal"
@@ -22,6 +23,32 @@ const CodeTimeout = "EDM:ERR:0005"
 // CodeEmptyResponse is the Failure code of a success response without
 // evidence.
 const CodeEmptyResponse = "requester:empty-response"
+
+// CodeInvalidEvidence is the Failure code of an evidence response whose
+// structured evidence (XML or JSON with a ConformsTo of package datamodel)
+// does not conform to its data model: the evidence is not stored and the
+// requirement fails. The Detail names the field and the reason, not the
+// value.
+const CodeInvalidEvidence = "requester:invalid-evidence"
+
+// checkStructured validates a structured evidence of a known data model.
+// Evidence of other formats or of models the connector does not know is
+// accepted as it is.
+func checkStructured(e Evidence, data []byte) *Failure {
+	if e.ConformsTo == "" || !datamodel.Structured(e.Format) {
+		return nil
+	}
+	err := datamodel.Validate(e.ConformsTo, e.Format, data)
+	var fe *datamodel.FieldError
+	switch {
+	case err == nil, errors.Is(err, datamodel.ErrUnknownModel):
+		return nil
+	case errors.As(err, &fe):
+		return &Failure{Code: CodeInvalidEvidence, Message: "The evidence does not conform to its data model", Detail: fe.Detail()}
+	default:
+		return &Failure{Code: CodeInvalidEvidence, Message: "The evidence does not conform to its data model", Detail: err.Error()}
+	}
+}
 
 // errIgnore: the received message is recorded and journaled but changes no
 // journey.
@@ -181,6 +208,18 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 			if len(d[0].Language) > 0 {
 				e.Language = d[0].Language[0]
 			}
+		}
+		if d := o.Metadata.Distribution; len(d) > 0 && datamodel.Structured(e.Format) {
+			e.ConformsTo = d[0].ConformsTo
+		}
+		if f := checkStructured(e, a.Data); f != nil {
+			// Nothing of the answer is stored: evidence that does not
+			// conform to its data model cannot pre-fill anything.
+			ch.evidence = nil
+			pub.Exchange.Evidence = nil
+			pub.Step, pub.Exchange.Error = StepFailed, f
+			j.settle()
+			return journal.EventError, CodeInvalidEvidence, nil
 		}
 		e.Size = int64(len(a.Data))
 		name := e.Title

@@ -138,6 +138,8 @@ func received(sub *ap.Submission, from, action string) *ap.ReceivedMessage {
 type remoteProvider struct {
 	n   int
 	now time.Time
+	// conformsTo is the data model the evidence's distribution names.
+	conformsTo string
 }
 
 func (p *remoteProvider) agent(req *edm.QueryRequest, class string) edm.Agent {
@@ -216,7 +218,7 @@ func (p *remoteProvider) evidence(t testing.TB, sub *ap.Submission, req *exchang
 	md := edm.Evidence{Identifier: edm.ID(p.uuid()), IsAbout: about, IssuingAuthority: &ia,
 		IsConformantTo: &edm.EvidenceType{EvidenceTypeClassification: q.EvidenceRequest.EvidenceTypeClassification, Title: q.EvidenceRequest.Title},
 		IssuingDate:    "2024-01-15",
-		Distribution:   []edm.Distribution{{Format: q.EvidenceRequest.DistributedAs[0].Format, Language: []string{"EN"}}}}
+		Distribution:   []edm.Distribution{{Format: q.EvidenceRequest.DistributedAs[0].Format, Language: []string{"EN"}, ConformsTo: p.conformsTo}}}
 	cid := "evidence-1@provider.test"
 	role := ""
 	if q.Version().Is2() {

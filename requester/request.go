@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
@@ -86,6 +87,13 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 		if v.Is2() {
 			for _, l := range j.Languages {
 				da.Language = append(da.Language, strings.ToUpper(l))
+			}
+			// Structured evidence of a known data model: the 2.0 data
+			// model URI (R-EDM-REQ-C220), and its human-readable
+			// version with it (the user sees what was sent).
+			if m, err := datamodel.Lookup(d.ConformsTo); err == nil && datamodel.Structured(d.Format) {
+				da.ConformsTo = m.URI
+				da.AssociatedDocumentRequest = []string{edm.RoleHumanReadableVersion}
 			}
 		} else {
 			da.Transformation = d.Transformation

@@ -72,6 +72,8 @@ var suite = []suiteCase{
 	{"errors", testErrors},
 	{"access point down", testSendFailure},
 	{"idempotent start", testIdempotentStart},
+	{"structured evidence", testStructured},
+	{"structured evidence not conforming", testStructuredInvalid},
 }
 
 func runSuite(t *testing.T, dsn func(testing.TB) string) {
