@@ -122,7 +122,8 @@ func (f *fakeIdP) Finish(r *http.Request) (*eid.Subject, string, error) {
 // cookies that logs in, reads the CSRF token of the preview page and posts
 // the decision.
 type browserUser struct {
-	node    *providerNode
+	srv     *httptest.Server
+	idp     *fakeIdP
 	subject *eid.Subject
 }
 
@@ -130,7 +131,7 @@ var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (u *browserUser) Decide(ctx context.Context, loc string, approve bool) error {
 	jar, _ := cookiejar.New(nil)
-	c := *u.node.srv.Client()
+	c := *u.srv.Client()
 	c.Jar = jar
 	get := func(link string) (int, string, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
@@ -145,9 +146,9 @@ func (u *browserUser) Decide(ctx context.Context, loc string, approve bool) erro
 	if st, _, err := get(loc); err != nil || st != http.StatusOK {
 		return fmt.Errorf("the preview link answers %d: %v", st, err)
 	}
-	u.node.idp.mu.Lock()
-	u.node.idp.subject = u.subject
-	u.node.idp.mu.Unlock()
+	u.idp.mu.Lock()
+	u.idp.subject = u.subject
+	u.idp.mu.Unlock()
 	st, page, err := get(loc + "/login")
 	if err != nil || st != http.StatusOK {
 		return fmt.Errorf("the preview login answers %d: %v", st, err)
@@ -190,10 +191,11 @@ func uuid() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// newProviderNode composes the node: the DE demo providers, plus one
-// without preview, one whose register fails, and a second provider of the
-// same evidence (for the cases with two providers).
-func newProviderNode(t *testing.T) (*providerNode, provider.Authority) {
+// newConnector is the provider connector of the test nodes: the DE demo
+// providers, plus one without preview, one whose register fails, and a
+// second provider of the same evidence (for the cases with two providers),
+// with its preview space on a real TLS server.
+func newConnector(t *testing.T, sender provider.Sender) (*provider.Connector, *httptest.Server, *fakeIdP, provider.Authority) {
 	t.Helper()
 	ctx := context.Background()
 	recs, err := provider.DemoRecords(ctx, "DE")
@@ -223,24 +225,34 @@ func newProviderNode(t *testing.T) (*providerNode, provider.Authority) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	n := &providerNode{idp: &fakeIdP{}, keys: map[string]bool{}, wake: make(chan struct{}, 1)}
 	var h http.Handler = http.NotFoundHandler()
 	var hmu sync.Mutex
-	n.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hmu.Lock()
 		hh := h
 		hmu.Unlock()
 		hh.ServeHTTP(w, r)
 	}))
-	t.Cleanup(n.srv.Close)
-	n.conn, err = provider.New(provider.Config{DB: db, Sender: n, Providers: auths, PreviewBase: n.srv.URL,
-		ReturnAllow: []string{"https://portal.example.fr/"}, Authenticator: n.idp})
+	t.Cleanup(srv.Close)
+	idp := &fakeIdP{}
+	conn, err := provider.New(provider.Config{DB: db, Sender: sender, Providers: auths, PreviewBase: srv.URL,
+		ReturnAllow: []string{"https://portal.example.fr/"}, Authenticator: idp})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hmu.Lock()
-	h = n.conn.Handler()
+	h = conn.Handler()
 	hmu.Unlock()
+	return conn, srv, idp, birth
+}
+
+// newProviderNode composes a node of the connector alone: the test hands
+// it the requests as its access point would.
+func newProviderNode(t *testing.T) (*providerNode, provider.Authority) {
+	t.Helper()
+	n := &providerNode{keys: map[string]bool{}, wake: make(chan struct{}, 1)}
+	var birth provider.Authority
+	n.conn, n.srv, n.idp, birth = newConnector(t, n)
 	return n, birth
 }
 
@@ -278,16 +290,15 @@ func demoUser(t *testing.T, local string) idp.User {
 	return idp.User{}
 }
 
-// TestEDMScenarios runs the Projectathon scenarios against the composed
-// provider node: every one passes; and the runner fails a scenario whose
-// expectation the node does not meet, with the reason.
-func TestEDMScenarios(t *testing.T) {
-	node, birth := newProviderNode(t)
+// projectathon returns the scenarios TC01–TC10 that the composed nodes
+// can play (EDM 1.0), and three with deliberately wrong expectations that
+// the runner must fail, with the failure each must give.
+func projectathon(t *testing.T, birth provider.Authority) ([]conformance.Scenario, map[string]string, *eid.Subject) {
 	anna := demoUser(t, "3f8a2c61d9")
 	unknown := anna
 	unknown.Local, unknown.Person.FamilyName = "0000000000", "Niemand"
 	p := anna.Identified("DE")
-	user := &browserUser{node: node, subject: &eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "fake", Country: "DE", AuthTime: time.Now()}}
+	subject := &eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "fake", Country: "DE", AuthTime: time.Now()}
 	req := func(ep string, u idp.User) *exchange.Message { return request(edm.V1_0, birth, ep, u) }
 	scenarios := []conformance.Scenario{
 		{ID: "TC01", Name: "basic request and response without preview", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Attachments: []string{"application/pdf"}}},
@@ -303,12 +314,14 @@ func TestEDMScenarios(t *testing.T) {
 		{ID: "WRONG-2", Name: "expects a preview where there is none", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Preview: true, Approve: true},
 		{ID: "WRONG-3", Name: "expects an XML attachment", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Attachments: []string{"application/xml"}}},
 	}
-	rep, err := conformance.Run(context.Background(), conformance.Config{EDM: &conformance.EDMTarget{Name: "composed DE provider", Node: node, User: user, Scenarios: scenarios, Timeout: 5 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
 	wantFail := map[string]string{"WRONG-1": "expected EDM:ERR:0004, got an evidence response", "WRONG-2": "expected EDM:ERR:0002 with a PreviewLocation, got an evidence response",
 		"WRONG-3": "carries no application/xml attachment"}
+	return scenarios, wantFail, subject
+}
+
+// checkScenarios checks the report of the projectathon scenarios.
+func checkScenarios(t *testing.T, rep *conformance.Report, wantFail map[string]string) {
+	t.Helper()
 	for _, c := range rep.Cases {
 		if want, ok := wantFail[c.ID]; ok {
 			if c.Status != conformance.Fail || !strings.Contains(c.Reason, want) {
@@ -323,4 +336,18 @@ func TestEDMScenarios(t *testing.T) {
 			t.Errorf("%s: nothing received recorded", c.ID)
 		}
 	}
+}
+
+// TestEDMScenarios runs the Projectathon scenarios against the provider
+// connector alone: every one passes; and the runner fails a scenario whose
+// expectation the node does not meet, with the reason.
+func TestEDMScenarios(t *testing.T) {
+	node, birth := newProviderNode(t)
+	scenarios, wantFail, subject := projectathon(t, birth)
+	user := &browserUser{srv: node.srv, idp: node.idp, subject: subject}
+	rep, err := conformance.Run(context.Background(), conformance.Config{EDM: &conformance.EDMTarget{Name: "DE provider connector", Node: node, User: user, Scenarios: scenarios, Timeout: 5 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkScenarios(t, rep, wantFail)
 }

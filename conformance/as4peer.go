@@ -1,0 +1,235 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/wssec"
+)
+
+// AS4Peer is an EDMNode reached over AS4: the kit is the partner access
+// point of the AS4Target (its credentials and P-Mode), posts the evidence
+// requests to the node's AS4 endpoint and checks the receipts, and receives
+// the node's answers at its own AS4 endpoint (AS4Target.Listen), answering
+// them with signed receipts. The legs of the three actions are Legs.
+type AS4Peer struct {
+	t        *AS4Target
+	legs     exchange.Legs
+	client   *http.Client
+	now      func() time.Time
+	profile  wssec.Profile
+	receiver *as4.Receiver
+	ln       net.Listener
+	srv      *http.Server
+
+	mu       sync.Mutex
+	received []peerMessage
+	seen     map[string]bool // eb:MessageIds received, for duplicate elimination
+	wake     chan struct{}
+}
+
+type peerMessage struct {
+	m   *exchange.Message
+	err error
+}
+
+// NewAS4Peer starts the kit's AS4 endpoint on t.Listen. Close stops it.
+// legs zero means exchange.DefaultLegs; client nil a client with a 20 s
+// timeout.
+func NewAS4Peer(t *AS4Target, legs exchange.Legs, client *http.Client) (*AS4Peer, error) {
+	cfg := &Config{AS4: t}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if t.Listen == "" {
+		return nil, fmt.Errorf("%w: AS4.Listen is required to receive the answers", ErrConfig)
+	}
+	cfg.defaults()
+	if legs == (exchange.Legs{}) {
+		legs = exchange.DefaultLegs
+	}
+	if client == nil {
+		client = cfg.Client
+	}
+	p := &AS4Peer{t: t, legs: legs, client: client, now: cfg.Now, profile: wssec.AS4v115, wake: make(chan struct{}, 1), seen: map[string]bool{},
+		receiver: &as4.Receiver{PMode: t.PMode, DecryptionKey: t.DecryptionKey, Trust: t.Trust, Domain: "conformance.oots"}}
+	if _, ok := t.SigningKey.Public().(ed25519.PublicKey); ok {
+		p.profile = wssec.AS4v20
+	}
+	ln, err := net.Listen("tcp", t.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("conformance: the kit's AS4 endpoint: %w", err)
+	}
+	p.ln = ln
+	p.srv = &http.Server{Handler: http.HandlerFunc(p.serveAS4), ReadHeaderTimeout: 10 * time.Second}
+	go p.srv.Serve(ln)
+	return p, nil
+}
+
+// Addr is the address the kit's AS4 endpoint listens on.
+func (p *AS4Peer) Addr() string { return p.ln.Addr().String() }
+
+// Close stops the kit's AS4 endpoint.
+func (p *AS4Peer) Close() error { return p.srv.Close() }
+
+// Send packs m as the kit's access point would (the leg of its action,
+// the OOTS properties, the attachments), posts it to the node and checks
+// the node's receipt. It returns the eb:MessageId.
+func (p *AS4Peer) Send(ctx context.Context, m *exchange.Message) (string, error) {
+	sub, err := m.Submission(p.legs, "")
+	if err != nil {
+		return "", err
+	}
+	out := &as4.Outbound{Leg: sub.Leg, From: p.t.PMode.Self, To: p.t.Node, ConversationID: sub.ConversationID, RefToMessageID: sub.RefToMessageID}
+	for _, pr := range sub.Properties {
+		out.Properties = append(out.Properties, as4.Property{Name: pr.Name, Type: pr.Type, Value: pr.Value})
+	}
+	for _, pl := range sub.Payloads {
+		data := pl.Data
+		ap := as4.Payload{ContentID: pl.ContentID, MimeType: pl.MimeType, CharacterSet: pl.CharacterSet,
+			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+		for _, pp := range pl.Properties {
+			ap.Properties = append(ap.Properties, as4.Property{Name: pp.Name, Type: pp.Type, Value: pp.Value})
+		}
+		out.Payloads = append(out.Payloads, ap)
+	}
+	s := &as4.Sender{PMode: p.t.PMode, SigningKey: p.t.SigningKey, SigningCert: p.t.SigningCert, PeerCert: p.t.NodeEncryptionCert,
+		Now: p.now, Domain: "conformance.oots"}
+	packed, err := s.Pack(out)
+	if err != nil {
+		return "", err
+	}
+	defer packed.Close()
+	id := packed.UserMessage.MessageInfo.MessageID
+	req, err := packed.Request(p.t.Endpoint)
+	if err != nil {
+		return id, err
+	}
+	resp, err := p.client.Do(req.WithContext(ctx))
+	if err != nil {
+		return id, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+	if err != nil {
+		return id, err
+	}
+	vcfg := &wssec.VerifyConfig{Profile: p.profile, RequireSignature: true, Trust: p.t.Trust, Now: p.now}
+	sig, err := as4.ReadSignal(resp.Header.Get("Content-Type"), bytes.NewReader(body), vcfg)
+	if err != nil {
+		return id, fmt.Errorf("the node's answer to %s (HTTP %d) is no valid signal: %w", id, resp.StatusCode, err)
+	}
+	if len(sig.Errors) > 0 {
+		return id, fmt.Errorf("the node refused %s: %w", id, sig.Errors[0])
+	}
+	if err := as4.CheckReceipt(packed, sig); err != nil {
+		return id, fmt.Errorf("the node's receipt for %s: %w", id, err)
+	}
+	return id, nil
+}
+
+// Next returns the next message the node sent in the conversation.
+func (p *AS4Peer) Next(ctx context.Context, conversationID string) (*exchange.Message, error) {
+	for {
+		p.mu.Lock()
+		for i, r := range p.received {
+			if r.m != nil && r.m.ConversationID == conversationID {
+				p.received = append(p.received[:i], p.received[i+1:]...)
+				p.mu.Unlock()
+				return r.m, r.err
+			}
+		}
+		p.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-p.wake:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// serveAS4 receives the node's messages: verified and decrypted under the
+// kit's P-Mode, read as exchange messages, answered with a signed receipt.
+func (p *AS4Peer) serveAS4(w http.ResponseWriter, r *http.Request) {
+	in, err := p.receiver.Unpack(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, 64<<20))
+	if err != nil {
+		m, serr := p.receiver.ErrorSignal(err)
+		if serr == nil {
+			if b, serr := as4.SignSignal(m, p.signConfig()); serr == nil {
+				w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
+				w.WriteHeader(http.StatusInternalServerError)
+				w.Write(b)
+				return
+			}
+		}
+		http.Error(w, string(as4.AsError(err).Code), http.StatusInternalServerError)
+		return
+	}
+	defer in.Close()
+	um := in.UserMessage
+	rm := &ap.ReceivedMessage{Header: ap.Header{MessageID: um.MessageInfo.MessageID, Timestamp: um.MessageInfo.Timestamp,
+		RefToMessageID: um.MessageInfo.RefToMessageID, ConversationID: um.CollaborationInfo.ConversationID, Leg: in.Leg.Name,
+		From: p.t.Node, To: p.t.PMode.Self, Service: um.CollaborationInfo.Service, Action: um.CollaborationInfo.Action},
+		Received: p.now(), Payloads: []ap.Payload{}}
+	for _, pr := range um.MessageProperties {
+		rm.Properties = append(rm.Properties, ap.Property{Name: pr.Name, Type: pr.Type, Value: pr.Value})
+	}
+	for _, pl := range in.Payloads {
+		rc, err := pl.Open()
+		var data []byte
+		if err == nil {
+			data, err = io.ReadAll(rc)
+			rc.Close()
+		}
+		if err != nil {
+			http.Error(w, "payload unreadable", http.StatusInternalServerError)
+			return
+		}
+		rm.Payloads = append(rm.Payloads, ap.Payload{ContentID: pl.ContentID, MimeType: pl.MimeType, CharacterSet: pl.CharacterSet, Data: data})
+	}
+	receipt, err := p.receiver.Receipt(in)
+	var b []byte
+	if err == nil {
+		b, err = as4.SignSignal(receipt, p.signConfig())
+	}
+	if err != nil {
+		http.Error(w, "receipt failed", http.StatusInternalServerError)
+		return
+	}
+	m, err := exchange.Incoming(rm)
+	if m == nil && err != nil {
+		m = &exchange.Message{ConversationID: rm.ConversationID, MessageID: rm.MessageID}
+	}
+	if err != nil {
+		err = fmt.Errorf("the node's message %s is not a valid exchange message: %w", rm.MessageID, err)
+	}
+	p.mu.Lock()
+	if !p.seen[rm.MessageID] {
+		p.seen[rm.MessageID] = true
+		p.received = append(p.received, peerMessage{m, err})
+	}
+	p.mu.Unlock()
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+	w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
+	w.Write(b)
+}
+
+func (p *AS4Peer) signConfig() *wssec.SignConfig {
+	return &wssec.SignConfig{Profile: p.profile, SigningKey: p.t.SigningKey, SigningCert: p.t.SigningCert, Now: p.now}
+}
+
+var _ EDMNode = (*AS4Peer)(nil)
