@@ -810,6 +810,9 @@ type summaryData struct {
 	Company    string
 	SubmitURL  string
 	Submission *Submission
+	// FormURL is the procedure's application form pre-filled from the
+	// evidence, when it has one.
+	FormURL string
 }
 
 func (p *Portal) readyJourney(rq *request) (*requester.Journey, *journeyData, error) {
@@ -826,7 +829,7 @@ func (p *Portal) readyJourney(rq *request) (*requester.Journey, *journeyData, er
 
 // summary shows what will be submitted, with the button to submit it.
 func (p *Portal) summary(rq *request) error {
-	_, d, err := p.readyJourney(rq)
+	j, d, err := p.readyJourney(rq)
 	if err != nil {
 		return err
 	}
@@ -840,6 +843,9 @@ func (p *Portal) summary(rq *request) error {
 	}
 	s := rq.sess.Subject
 	sd := summaryData{Journey: d, Applicant: s.Person.GivenName + " " + s.Person.FamilyName, BirthDate: s.Person.DateOfBirth, SubmitURL: d.SubmitURL}
+	if pr, ok := p.procedures[j.Procedure]; ok && pr.Form != nil {
+		sd.FormURL = "/journeys/" + url.PathEscape(d.ID) + "/form"
+	}
 	if s.Company != nil {
 		sd.Company = s.Company.LegalName
 	}
@@ -857,13 +863,19 @@ func (p *Portal) submit(rq *request) error {
 	if !d.Ready {
 		return &userError{status: http.StatusConflict, key: "errNotReady"}
 	}
+	return p.store(rq, j, d, nil)
+}
+
+// store stores the procedure with a new reference number and the form's
+// values, if any; submitting a journey again gives the first reference.
+func (p *Portal) store(rq *request, j *requester.Journey, d *journeyData, form []FormValue) error {
 	ref, err := p.reference()
 	if err != nil {
 		return err
 	}
 	s := rq.sess.Subject
 	sub := &Submission{Reference: ref, JourneyID: j.ID, Procedure: j.Procedure, Country: j.Country,
-		Applicant: s.Person.GivenName + " " + s.Person.FamilyName, Created: p.now().UTC()}
+		Applicant: s.Person.GivenName + " " + s.Person.FamilyName, Created: p.now().UTC(), Form: form}
 	if s.Company != nil {
 		sub.Company = s.Company.LegalName
 	}

@@ -43,6 +43,10 @@ type Procedure struct {
 	// Company: the procedure is about a company, so the user must act for
 	// one (eid.Subject.Company).
 	Company bool
+	// Form, when set, is the procedure's application form, pre-filled
+	// from the structured evidence of the journey (GET
+	// /journeys/{id}/form).
+	Form *Form
 }
 
 // Title returns the procedure's title in lang, else in English.
@@ -56,8 +60,12 @@ func (p Procedure) Title(lang string) string {
 // DemoProcedures returns the procedures of the demo data set (package
 // csregistry): R1 birth certificate, S1 residence, T2 tertiary education
 // (two requirements) and X1 business registration (about a company).
+//
+// R1 and T2 have an application form pre-filled from the structured
+// evidence (the birth record; the diploma and the birth record).
 func DemoProcedures() []Procedure {
-	return []Procedure{
+	forms := demoForms()
+	ps := []Procedure{
 		{Code: "R1", Titles: map[string]string{
 			"en": "Requesting proof of registration of birth",
 			"de": "Nachweis der Geburtsregistrierung beantragen",
@@ -87,6 +95,10 @@ func DemoProcedures() []Procedure {
 			"sv": "Anmälan om näringsverksamhet (registrering av företag)",
 		}, Company: true},
 	}
+	for i := range ps {
+		ps[i].Form = forms[ps[i].Code]
+	}
+	return ps
 }
 
 // Config configures a Portal. Country, Name, BaseURL, Service,
@@ -188,6 +200,11 @@ func (c *Config) Validate() error {
 		if p.Titles["en"] == "" {
 			return bad("Procedures[%d] (%s) has no English title", i, p.Code)
 		}
+		if p.Form != nil {
+			if err := p.Form.validate(p.Code); err != nil {
+				return bad("%v", err)
+			}
+		}
 	}
 	if c.SessionLifetime < 0 {
 		return bad("SessionLifetime is negative")
@@ -277,6 +294,7 @@ func New(cfg Config) (*Portal, error) {
 //	POST /journeys/{id}/retry              start anew after a failure (a new journey)
 //	GET  /journeys/{id}/evidence/{eid}     an evidence file
 //	GET, POST /journeys/{id}/submit        summary and submission (step 7)
+//	GET, POST /journeys/{id}/form          the application form pre-filled from the evidence, and its submission
 //	GET  /submissions/{ref}                confirmation with the reference number
 //	GET  /static/portal.css
 func (p *Portal) Handler() http.Handler {
@@ -302,6 +320,8 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("GET /journeys/{id}/evidence/{eid}", p.page(p.evidence))
 	mux.HandleFunc("GET /journeys/{id}/submit", p.page(p.summary))
 	mux.HandleFunc("POST /journeys/{id}/submit", p.form(p.submit))
+	mux.HandleFunc("GET /journeys/{id}/form", p.page(p.formPage))
+	mux.HandleFunc("POST /journeys/{id}/form", p.form(p.submitForm))
 	mux.HandleFunc("GET /submissions/{ref}", p.page(p.submission))
 	mux.HandleFunc("/", p.page(func(rq *request) error { return errNotFound }))
 	return p.securityHeaders(mux)

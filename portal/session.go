@@ -244,6 +244,9 @@ type Submission struct {
 	Company   string    `json:"company,omitempty"`
 	Items     []Item    `json:"items"`
 	Created   time.Time `json:"created"`
+	// Form holds the application form as submitted, for a procedure with
+	// a Form: each value with the one pre-filled from the evidence.
+	Form []FormValue `json:"form,omitempty"`
 }
 
 // Item is one requirement of a submission: its evidence, or none when the
