@@ -2,7 +2,6 @@ package conformance
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
@@ -96,14 +95,6 @@ func (k *edmKit) cases(run func(Suite, string, string, func(context.Context, *Ca
 	}
 }
 
-func newUUID() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
 func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 	timeout := sc.Timeout
 	if timeout == 0 {
@@ -120,7 +111,7 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 		c.skip("the scenario needs a preview user and none is configured")
 		return
 	}
-	conversation := newUUID()
+	conversation := uuidString()
 	for i, tmpl := range sc.Requests {
 		if tmpl.Request == nil {
 			c.fail("request %d of the scenario has no evidence request", i+1)
@@ -130,9 +121,9 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 		q := *tmpl.Request
 		m.Request, m.ConversationID = &q, conversation
 		if q.Specification.Is2() {
-			m.ExchangeID = newUUID()
+			m.ExchangeID = uuidString()
 		}
-		q.ID = "urn:uuid:" + newUUID()
+		q.ID = "urn:uuid:" + uuidString()
 		q.IssueDateTime = k.cfg.Now().UTC().Format("2006-01-02T15:04:05Z")
 		answer, ok := k.exchange(ctx, c, &m, timeout)
 		if !ok {
@@ -150,7 +141,7 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 			}
 			second := m
 			q2 := q
-			q2.ID = "urn:uuid:" + newUUID()
+			q2.ID = "urn:uuid:" + uuidString()
 			q2.PreviewLocation = loc
 			if q2.Specification.Is2() {
 				q2.ReturnLocation = sc.ReturnLocation
