@@ -10,10 +10,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/conformance"
+	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/trust"
 )
 
@@ -24,7 +26,7 @@ import (
 // per case and the readiness level, and exits 0 when no case failed, 1 when
 // one did, 2 on a usage or configuration error.
 func runConformance(ctx context.Context, env *Env, args []string) int {
-	usage := "usage: oots conformance run [-target-as4 URL] [-target-api URL -api-token T] -pmode FILE -keys DIR [-self KIT] [-node NODE] [-leg LEG] [-listen ADDR] [-cs URL -cs-trust CA.pem] -out DIR"
+	usage := "usage: oots conformance run [-target-as4 URL] [-target-api URL -api-token T] -pmode FILE -keys DIR [-self KIT] [-node NODE] [-leg LEG] [-listen ADDR] [-scenarios FILE] [-cs URL -cs-trust CA.pem] -out DIR"
 	if len(args) == 0 || args[0] != "run" {
 		fmt.Fprintln(env.Stderr, usage)
 		return 2
@@ -48,6 +50,8 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	csTrust := fs.String("cs-trust", "", "PEM anchors of the Common Services signatures")
 	procedure := fs.String("procedure", "R1", "procedure of the good Evidence Broker query")
 	country := fs.String("country", "DE", "country of the good Common Services queries")
+	scenarioFile := fs.String("scenarios", "", "evidence exchange scenarios (YAML, see conformance.ScenarioFile) run through the kit's access point: the edm suite; needs -pmode, -keys and -listen")
+	edmLegs := fs.String("edm-legs", "", "P-Mode legs of the request, response and error actions, comma-separated (default "+exchange.DefaultLegs.Request+","+exchange.DefaultLegs.Response+","+exchange.DefaultLegs.Error+")")
 	out := fs.String("out", "", "directory of the reports (created if missing; required)")
 	verbose := fs.Bool("v", false, "log each case as it ends")
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, usage); fs.PrintDefaults() }
@@ -90,9 +94,62 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		}
 		cfg.CS = &conformance.CSTarget{BaseURL: *csURL, Trust: st, Procedure: *procedure, Country: *country}
 	}
-	rep, err := conformance.Run(ctx, cfg)
-	if err != nil {
-		return fail("%v", err)
+	var edm *conformance.EDMTarget
+	if *scenarioFile != "" {
+		if cfg.AS4 == nil || cfg.AS4.Listen == "" {
+			return fail("-scenarios needs -pmode, -keys and a listening address for the kit's access point (-listen)")
+		}
+		b, err := os.ReadFile(*scenarioFile)
+		if err != nil {
+			return fail("-scenarios: %v", err)
+		}
+		sc, err := conformance.ParseScenarios(b)
+		if err != nil {
+			return fail("-scenarios: %s: %v", *scenarioFile, err)
+		}
+		edm = &conformance.EDMTarget{Name: cfg.AS4.Node + " at " + cfg.AS4.Endpoint, Scenarios: sc, Timeout: *wait}
+	}
+	legs := exchange.DefaultLegs
+	if *edmLegs != "" {
+		parts := strings.Split(*edmLegs, ",")
+		if len(parts) != 3 {
+			return fail("-edm-legs: three leg names, comma-separated: request,response,error")
+		}
+		legs = exchange.Legs{Request: strings.TrimSpace(parts[0]), Response: strings.TrimSpace(parts[1]), Error: strings.TrimSpace(parts[2])}
+	}
+	var rep *conformance.Report
+	if cfg.AS4 != nil || cfg.CS != nil {
+		var err error
+		if rep, err = conformance.Run(ctx, cfg); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if edm != nil {
+		// The edm suite runs after the AS4 suites, whose own listener on
+		// the same address is closed by then.
+		t := *cfg.AS4
+		t.Leg = legs.Request
+		peer, err := conformance.NewAS4Peer(&t, legs, nil)
+		if err != nil {
+			return fail("%v", err)
+		}
+		edm.Node = peer
+		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Logger: cfg.Logger})
+		peer.Close()
+		if err != nil {
+			return fail("%v", err)
+		}
+		if rep == nil {
+			rep = erep
+		} else {
+			rep.Cases = append(rep.Cases, erep.Cases...)
+			rep.Targets = append(rep.Targets, erep.Targets...)
+			rep.Duration += erep.Duration
+			rep.Level, rep.Missing = conformance.Assess(rep.Cases)
+		}
+	}
+	if rep == nil {
+		return fail("nothing to test: give -pmode and -keys (AS4), -cs (Common Services) or -scenarios")
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fail("-out: %v", err)

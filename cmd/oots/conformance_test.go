@@ -211,3 +211,63 @@ func TestConformanceFaults(t *testing.T) {
 		})
 	}
 }
+
+// TestConformanceUsage: wrong invocations exit 2 with a sentence naming
+// what is wrong.
+func TestConformanceUsage(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("version: oots-edm:v9\n"), 0o644)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"conformance"}, "usage: oots conformance run"},
+		{[]string{"conformance", "run", "-out", dir}, "nothing to test"},
+		{[]string{"conformance", "run", "-out", dir, "-target-as4", "http://127.0.0.1:1/as4"}, "-target-as4 and -target-api need -pmode"},
+		{[]string{"conformance", "run", "-out", dir, "-cs", "http://127.0.0.1:1/"}, "-cs needs -cs-trust"},
+		{[]string{"conformance", "run", "-out", dir, "-pmode", filepath.Join(dir, "missing.yaml"), "-keys", dir}, "-pmode: open"},
+		{[]string{"conformance", "run", "-out", dir, "-scenarios", bad}, "-scenarios needs -pmode"},
+		{[]string{"conformance", "run", "-pmode", "x"}, "usage: oots conformance run"},
+	}
+	for _, tc := range tests {
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}, tc.args)
+		if code != 2 || !strings.Contains(stderr.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 saying %q", tc.args, code, stderr.String(), tc.want)
+		}
+	}
+}
+
+// TestConformanceScenarios: with -scenarios the edm suite runs through the
+// kit's access point after the AS4 suites, on the same listening address.
+// "oots serve" alone is an access point without an evidence provider: it
+// accepts the request (a valid receipt) and nobody answers, so the
+// scenario fails for want of an answer, and the report says so.
+func TestConformanceScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node")
+	}
+	n, args := conformanceNet(t, "")
+	file := filepath.Join(n.dir, "scenarios.yaml")
+	os.WriteFile(file, []byte(`version: oots-edm:v1.0
+procedure: R1
+to: AP_FR_01
+requester: {scheme: "urn:cef.eu:names:identifier:EAS:9930", id: DE-ER-1, name: Standesamt Test}
+requirement: {id: "https://sr.oots.tech.europa.eu/requirements/7e3c2a10-4c1f-4b55-9a4e-2f8c9d0e1a2b", name: Proof of birth}
+evidenceType: {classification: "https://sr.oots.tech.europa.eu/evidencetypeclassifications/FR/1c9e8b52-2a3d-4f61-8b7e-5d4c3b2a1f00"}
+scenarios:
+  - {id: TC01, providers: [{scheme: "urn:cef.eu:names:identifier:EAS:0009", id: FR-EP-R1, name: Mairie}], person: {familyName: Martin, givenName: Camille, dateOfBirth: "1988-02-29"}, timeout: 1s}
+`), 0o644)
+	code, out, stdout := runKit(t, append(args, "-scenarios", file, "-edm-legs", "ootsRequestLeg,ootsResponseLeg,ootsResponseLeg"))
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	res := junitResult(t, filepath.Join(out, "junit.xml"))
+	if res["AS4-S5"] != "pass" || !strings.HasPrefix(res["TC01"], "fail: no answer to ") {
+		t.Errorf("AS4-S5 %q, TC01 %q; want pass, and a failure for want of an answer", res["AS4-S5"], res["TC01"])
+	}
+	if !strings.Contains(stdout, "readiness level: preliminary") || !strings.Contains(stdout, "suite common-services was not run") {
+		t.Errorf("the summary:\n%s", stdout)
+	}
+}
