@@ -27,9 +27,11 @@
 //     good and bad parameters and the EB:ERR and DSD:ERR code each must give,
 //     the JAdES signature of every answer (package jades), Accept-Version 1.x
 //     and 2.0, paging (SPEC.md §3.1–§3.3).
-//   - edm (TC01…TC10): evidence exchange scenarios run against an EDMNode
-//     (the requests, preview flows with a PreviewUser, the expected answers;
-//     SPEC.md §2, §6).
+//   - edm (TC01…TC10): evidence exchange scenarios (Scenario, read from a
+//     YAML file by ParseScenarios) run against an EDMNode — in practice
+//     AS4Peer, the kit's own access point posting the requests to the node
+//     and receiving its answers — with a PreviewUser for the preview flows
+//     (SPEC.md §1.2, §2, §6).
 //
 // Every message received from the system under test is validated as
 // "oots validate" does (Validate: package edm, the ebMS header rules of

@@ -19,8 +19,12 @@ import (
 // and the files the kit needs to be its partner AP_DE_01: the same P-Mode
 // and AP_DE_01's credentials; the kit listens on AP_DE_01's port.
 func conformanceNet(t *testing.T, fault string) (*serveNet, []string) {
+	return conformanceNetProfile(t, pmode.ProfileAS4v115, fault)
+}
+
+func conformanceNetProfile(t *testing.T, profile, fault string) (*serveNet, []string) {
 	t.Helper()
-	n := writeServeNet(t, pmode.ProfileAS4v115, "{timeout: 20s, count: 20, strategy: CONSTANT}", nil,
+	n := writeServeNet(t, profile, "{timeout: 20s, count: 20, strategy: CONSTANT}", nil,
 		"maxBodySize: 1048576\napi: {token: conformance-token}\n")
 	startServe(t, n, "AP_FR_01", fault)
 	args := []string{"conformance", "run",
@@ -141,7 +145,13 @@ func TestConformanceHealthyNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node")
 	}
-	_, args := conformanceNet(t, "")
+	for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
+		t.Run(profile, func(t *testing.T) { healthyNode(t, profile) })
+	}
+}
+
+func healthyNode(t *testing.T, profile string) {
+	_, args := conformanceNetProfile(t, profile, "")
 	base, caFile := startCSFile(t)
 	args = append(args, "-cs", base, "-cs-trust", caFile)
 	start := time.Now()
