@@ -109,6 +109,9 @@ type Config struct {
 	Authenticator eid.Authenticator
 	// Timeouts: T1 5m, T2 15m, T3 40m by default.
 	Timeouts Timeouts
+	// Consent enables background exchanges with the user's consent (an
+	// extension, see ConsentPolicy); off by default.
+	Consent ConsentPolicy
 	// SweepEvery is how often Run looks for expired previews and unsent
 	// answers; 0 means 15 s.
 	SweepEvery time.Duration
@@ -194,6 +197,12 @@ func (c *Config) Validate() error {
 	}
 	if c.SweepEvery <= 0 {
 		c.SweepEvery = 15 * time.Second
+	}
+	switch {
+	case c.Consent.Validity < 0 || c.Consent.Validity > 366*24*time.Hour:
+		return fmt.Errorf("%w: Consent.Validity %s is not between 0 and one year", ErrConfig, c.Consent.Validity)
+	case c.Consent.Validity == 0:
+		c.Consent.Validity = DefaultConsentValidity
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

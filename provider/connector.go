@@ -71,6 +71,10 @@ func New(cfg Config) (*Connector, error) {
 type answer struct {
 	msg *exchange.Message
 	rec journal.Record
+	// disclosure is the record of the evidence the answer carries,
+	// written with it; extra are records to journal after it.
+	disclosure *Disclosure
+	extra      []journal.Record
 }
 
 // failure is a request refused with an EDM error: the code and a detail that
@@ -138,6 +142,9 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 	}
 	if ans != nil {
 		c.journal(ctx, ans.rec)
+		for _, r := range ans.extra {
+			c.journal(ctx, r)
+		}
 	}
 	return c.flush(ctx)
 }
@@ -150,6 +157,11 @@ func (c *Connector) queue(ctx context.Context, q querier, a *answer, now time.Ti
 	sub, err := a.msg.Submission(c.cfg.Legs, "provider:"+a.msg.RefToMessageID)
 	if err != nil {
 		return fmt.Errorf("%w to %s: %v", errUnbuildable, a.msg.RefToMessageID, err)
+	}
+	if a.disclosure != nil {
+		if err := c.insertDisclosure(ctx, q, a.disclosure); err != nil {
+			return err
+		}
 	}
 	return c.enqueue(ctx, q, sub, now)
 }
@@ -394,6 +406,23 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	if auth.WithoutPreview {
 		return c.evidence(m, req, auth, match.Documents, now)
 	}
+	var consentRec []journal.Record
+	if c.cfg.Consent.Enabled && background(req) {
+		k, err := c.consentFor(ctx, tx, req, auth.Agent.Identifier.Value, match.Subject, now)
+		if err != nil {
+			return nil, err
+		}
+		if k != nil {
+			a, err := c.evidence(m, req, auth, match.Documents, now)
+			if err != nil {
+				return nil, err
+			}
+			a.disclosure.ConsentID = k.ID
+			a.extra = append(a.extra, withOutcome(recordOf(EventConsentUsed, m), "consent:"+k.ID))
+			return a, nil
+		}
+		consentRec = append(consentRec, withOutcome(recordOf(EventConsentNone, m), "no valid consent: preview"))
+	}
 	if !req.PossibilityForPreview {
 		return c.refuse(m, req, auth, fail("EDM:ERR:0007", "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"), now), nil
 	}
@@ -426,6 +455,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	}
 	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
 	a.rec.Outcome = exc.Code
+	a.extra = consentRec
 	return a, nil
 }
 
@@ -784,6 +814,7 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 	a := c.reply(m, resp)
 	a.msg.Attachments = atts
 	a.rec.Outcome = journal.OutcomeOK
+	a.disclosure = disclosureOf(req, auth.Agent.Identifier.Value, m.ConversationID, resp.EvidenceResponseIdentifier, docs, now)
 	return a, nil
 }
 

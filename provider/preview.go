@@ -9,8 +9,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/journal"
@@ -31,6 +33,9 @@ const (
 //	POST /preview/{token}/decide       approve or refuse (CSRF token)
 //	GET  /preview/{token}/file/{n}     document n of the evidence
 //	GET  /preview.css                  the style sheet
+//	GET  /consents[?format=json]       the user's consents and the evidence sent about them (after a login)
+//	GET  /consents/login, /consents/callback
+//	POST /consents/withdraw            withdraw a consent (CSRF token)
 func (c *Connector) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /preview/callback", c.callback)
@@ -38,6 +43,7 @@ func (c *Connector) Handler() http.Handler {
 	mux.HandleFunc("GET /preview/{token}/login", c.login)
 	mux.HandleFunc("POST /preview/{token}/decide", c.decide)
 	mux.HandleFunc("GET /preview/{token}/file/{n}", c.file)
+	c.consentRoutes(mux)
 	mux.HandleFunc("GET /preview.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -72,7 +78,14 @@ type page struct {
 	Docs    []docView
 	Message string // extra message key
 	Choice  string // approved or refused
-	msgs    map[string]string
+	// ConsentOffer is the text of the consent to background exchanges
+	// offered with the approval ("" when none is offered).
+	ConsentOffer string
+	// The consents page: logged in, the consents and the evidence sent.
+	LoggedIn    bool
+	Consents    []consentView
+	Disclosures []disclosureView
+	msgs        map[string]string
 }
 
 type docView struct {
@@ -194,6 +207,13 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 	}
 	p := &page{Key: "preview", Token: s.Token, CSRF: s.CSRF}
 	auth := c.byID[s.Provider]
+	if c.cfg.Consent.Enabled {
+		if req, err := storedRequest(s.FirstRequest); err == nil && subjectOf(SubjectOf(req)) != "" {
+			k := c.newConsent(s, req, c.cfg.Now())
+			p.ConsentOffer = fmt.Sprintf(messages[language(r)]["consent.offer"], k.RequesterName, k.EvidenceTitle, k.Procedure,
+				k.Expires.Format(time.DateOnly), c.cfg.PreviewBase+ConsentsPath)
+		}
+	}
 	for i, d := range s.Documents {
 		issuer := ""
 		if d.IssuingAuthority != nil {
@@ -383,6 +403,9 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 		switch r.PostFormValue("decision") {
 		case "approve":
 			s.State, rec = stateApproved, s.record(journal.EventPreviewApproved)
+			if c.cfg.Consent.Enabled && r.PostFormValue("consent") == "yes" && attempt == 0 {
+				c.giveConsent(r.Context(), s, now)
+			}
 		case "refuse":
 			s.State, rec = stateRefused, s.record(journal.EventPreviewRefused)
 		default:
@@ -477,7 +500,9 @@ func (c *Connector) file(w http.ResponseWriter, r *http.Request) {
 }
 
 // The style sheet: readable type, contrast above 4.5:1, a visible focus.
-const css = `body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fff;margin:0;line-height:1.5}
+const css = `.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+.consent{display:flex;gap:.5rem;align-items:flex-start}
+body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fff;margin:0;line-height:1.5}
 header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}
 header{border-bottom:1px solid #595959}
 a{color:#0b4f9c}

@@ -55,10 +55,34 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <legend><h2>{{.T "decide"}}</h2></legend>
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="lang" value="{{.Lang}}">
-<button class="approve" type="submit" name="decision" value="approve">{{.T "approve"}}</button>
+{{if .ConsentOffer}}<p class="consent"><input type="checkbox" id="consent" name="consent" value="yes"> <label for="consent">{{.ConsentOffer}}</label></p>
+{{end}}<button class="approve" type="submit" name="decision" value="approve">{{.T "approve"}}</button>
 <button class="refuse" type="submit" name="decision" value="refuse">{{.T "refuse"}}</button>
 </fieldset>
 </form>
+{{- else if eq .Key "consents"}}
+{{- if not .LoggedIn}}
+<p>{{.T "consents.text"}}</p>
+<p><a href="/consents/login?lang={{.Lang}}">{{.T "consents.login"}}</a></p>
+{{- else}}
+{{if .Message}}<p class="notice" role="status">{{.T .Message}}</p>{{end}}
+<h2>{{.T "consents.given"}}</h2>
+{{if .Consents}}<table>
+<caption>{{.T "consents.given"}}</caption>
+<thead><tr><th scope="col">{{.T "consents.requester"}}</th><th scope="col">{{.T "consents.procedure"}}</th><th scope="col">{{.T "consents.evidence"}}</th><th scope="col">{{.T "consents.until"}}</th><th scope="col">{{.T "consents.status"}}</th></tr></thead>
+<tbody>{{range .Consents}}<tr><td>{{.Requester}}</td><td>{{.Procedure}}</td><td>{{.Evidence}}</td><td>{{.Until}}</td><td>{{.Status}}{{if .Valid}}
+<form method="post" action="/consents/withdraw"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="consent" value="{{.ID}}"><input type="hidden" name="lang" value="{{$.Lang}}"><button type="submit">{{$.T "consents.withdraw"}}<span class="vh"> {{.Evidence}} – {{.Requester}}</span></button></form>{{end}}</td></tr>
+{{end}}</tbody>
+</table>{{else}}<p>{{.T "consents.none"}}</p>{{end}}
+<h2>{{.T "consents.sent"}}</h2>
+{{if .Disclosures}}<table>
+<caption>{{.T "consents.sent"}}</caption>
+<thead><tr><th scope="col">{{.T "consents.when"}}</th><th scope="col">{{.T "consents.requester"}}</th><th scope="col">{{.T "consents.procedure"}}</th><th scope="col">{{.T "consents.documents"}}</th><th scope="col">{{.T "consents.basis"}}</th></tr></thead>
+<tbody>{{range .Disclosures}}<tr><td>{{.Sent}}</td><td>{{.Requester}}</td><td>{{.Procedure}}</td><td>{{.Documents}}</td><td>{{.Basis}}</td></tr>
+{{end}}</tbody>
+</table>{{else}}<p>{{.T "consents.nosent"}}</p>{{end}}
+<p><a href="/consents?format=json">{{.T "consents.json"}}</a></p>
+{{- end}}
 {{- else if eq .Key "done"}}
 <p role="status">{{if eq .Choice "approved"}}{{.T "done.approved"}}{{else}}{{.T "done.refused"}}{{end}}</p>
 {{if .Message}}<p class="notice" role="alert">{{.T .Message}}</p>{{else}}<p>{{.T "done.back"}}</p>{{end}}

@@ -1,0 +1,285 @@
+package provider
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+)
+
+// cookieAccount names the login of the page of consents and data use.
+const (
+	cookieAccount      = "oots_account"
+	cookieAccountLogin = "oots_account_login"
+	accountLifetime    = 30 * time.Minute
+)
+
+// consentMessages are the texts of the consent pages, merged into
+// messages.
+var consentMessages = map[string]map[string]string{
+	"en": {
+		"consent.offer":      "Also allow %s to obtain “%s” again for procedure %s without this preview, until %s. You can withdraw this consent at any time on the page %s.",
+		"consents.title":     "Your consents and the use of your data",
+		"consents.text":      "Log in to see which authorities obtained your evidence from us, and the consents you gave to exchanges without preview. You can withdraw a consent.",
+		"consents.login":     "Log in",
+		"consents.given":     "Consents to exchanges without preview",
+		"consents.none":      "You have given no consent.",
+		"consents.requester": "Authority",
+		"consents.procedure": "Procedure",
+		"consents.evidence":  "Evidence",
+		"consents.until":     "Valid until",
+		"consents.status":    "Status",
+		"consents.valid":     "valid",
+		"consents.expired":   "expired",
+		"consents.withdrawn": "withdrawn on %s",
+		"consents.withdraw":  "Withdraw",
+		"consents.sent":      "Evidence sent about you",
+		"consents.nosent":    "We have sent no evidence about you.",
+		"consents.when":      "Sent",
+		"consents.documents": "Documents",
+		"consents.basis":     "Basis",
+		"consents.preview":   "your approval at the preview",
+		"consents.consent":   "your consent %s",
+		"consents.json":      "Download as JSON",
+		"consents.done":      "The consent has been withdrawn.",
+	},
+	"de": {
+		"consent.offer":      "%s darf „%s“ für das Verfahren %s bis %s auch ohne diese Vorschau erneut abrufen. Sie können diese Einwilligung jederzeit auf der Seite %s widerrufen.",
+		"consents.title":     "Ihre Einwilligungen und die Nutzung Ihrer Daten",
+		"consents.text":      "Melden Sie sich an, um zu sehen, welche Behörden Ihre Nachweise bei uns abgerufen haben und welche Einwilligungen in Abrufe ohne Vorschau Sie erteilt haben. Sie können eine Einwilligung widerrufen.",
+		"consents.login":     "Anmelden",
+		"consents.given":     "Einwilligungen in Abrufe ohne Vorschau",
+		"consents.none":      "Sie haben keine Einwilligung erteilt.",
+		"consents.requester": "Behörde",
+		"consents.procedure": "Verfahren",
+		"consents.evidence":  "Nachweis",
+		"consents.until":     "Gültig bis",
+		"consents.status":    "Status",
+		"consents.valid":     "gültig",
+		"consents.expired":   "abgelaufen",
+		"consents.withdrawn": "widerrufen am %s",
+		"consents.withdraw":  "Widerrufen",
+		"consents.sent":      "Über Sie übermittelte Nachweise",
+		"consents.nosent":    "Wir haben keine Nachweise über Sie übermittelt.",
+		"consents.when":      "Übermittelt",
+		"consents.documents": "Dokumente",
+		"consents.basis":     "Grundlage",
+		"consents.preview":   "Ihre Freigabe in der Vorschau",
+		"consents.consent":   "Ihre Einwilligung %s",
+		"consents.json":      "Als JSON herunterladen",
+		"consents.done":      "Die Einwilligung wurde widerrufen.",
+	},
+	"fr": {
+		"consent.offer":      "Autoriser aussi %s à obtenir à nouveau « %s » pour la démarche %s sans cet aperçu, jusqu'au %s. Vous pouvez retirer ce consentement à tout moment sur la page %s.",
+		"consents.title":     "Vos consentements et l'utilisation de vos données",
+		"consents.text":      "Connectez-vous pour voir quelles autorités ont obtenu vos justificatifs auprès de nous, et les consentements que vous avez donnés aux échanges sans aperçu. Vous pouvez retirer un consentement.",
+		"consents.login":     "Se connecter",
+		"consents.given":     "Consentements aux échanges sans aperçu",
+		"consents.none":      "Vous n'avez donné aucun consentement.",
+		"consents.requester": "Autorité",
+		"consents.procedure": "Démarche",
+		"consents.evidence":  "Justificatif",
+		"consents.until":     "Valable jusqu'au",
+		"consents.status":    "État",
+		"consents.valid":     "valable",
+		"consents.expired":   "expiré",
+		"consents.withdrawn": "retiré le %s",
+		"consents.withdraw":  "Retirer",
+		"consents.sent":      "Justificatifs envoyés à votre sujet",
+		"consents.nosent":    "Nous n'avons envoyé aucun justificatif à votre sujet.",
+		"consents.when":      "Envoyé",
+		"consents.documents": "Documents",
+		"consents.basis":     "Base",
+		"consents.preview":   "votre accord lors de l'aperçu",
+		"consents.consent":   "votre consentement %s",
+		"consents.json":      "Télécharger en JSON",
+		"consents.done":      "Le consentement a été retiré.",
+	},
+}
+
+func init() {
+	for l, m := range consentMessages {
+		for k, v := range m {
+			messages[l][k] = v
+		}
+	}
+}
+
+// consentView and disclosureView are rows of the consents page.
+type consentView struct {
+	ID, Requester, Procedure, Evidence, Until, Status string
+	Valid                                           bool
+}
+
+type disclosureView struct {
+	Requester, Procedure, Sent, Documents, Basis string
+}
+
+// ConsentsPath is the page of consents and data use of the preview space.
+const ConsentsPath = "/consents"
+
+func (c *Connector) consentRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+ConsentsPath, c.consentsPage)
+	mux.HandleFunc("GET "+ConsentsPath+"/login", c.consentsLogin)
+	mux.HandleFunc("GET "+ConsentsPath+"/callback", c.consentsCallback)
+	mux.HandleFunc("POST "+ConsentsPath+"/withdraw", c.consentsWithdraw)
+}
+
+// account returns the logged-in subject of the consents page, or "".
+func (c *Connector) account(r *http.Request) (subject, csrf string) {
+	ck, err := r.Cookie(cookieAccount)
+	if err != nil || !validToken(ck.Value) {
+		return "", ""
+	}
+	var exp int64
+	err = c.db.SQL().QueryRowContext(r.Context(), c.db.Rebind(`SELECT subject, csrf, expires FROM provider_accounts WHERE id = ?`), hash(ck.Value)).
+		Scan(&subject, &csrf, &exp)
+	if err != nil || c.cfg.Now().UnixMilli() > exp {
+		return "", ""
+	}
+	return subject, csrf
+}
+
+func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
+	subject, csrf := c.account(r)
+	if subject == "" {
+		c.render(w, r, &page{Key: "consents", Path: ConsentsPath})
+		return
+	}
+	ctx := r.Context()
+	ks, err := c.Consents(ctx, subject)
+	var ds []*Disclosure
+	if err == nil {
+		ds, err = c.Disclosures(ctx, subject)
+	}
+	if err != nil {
+		c.log.Error("consents page", logErr, err)
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return
+	}
+	if r.URL.Query().Get("format") == "json" {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", `attachment; filename="data-use.json"`)
+		json.NewEncoder(w).Encode(struct {
+			Subject     string        `json:"subject"`
+			Consents    []*Consent    `json:"consents"`
+			Disclosures []*Disclosure `json:"disclosures"`
+		}{subject, ks, ds})
+		return
+	}
+	p := &page{Key: "consents", Path: ConsentsPath, CSRF: csrf, LoggedIn: true, Message: r.URL.Query().Get("done")}
+	if p.Message != "" {
+		p.Message = "consents.done"
+	}
+	lang := language(r)
+	t := func(k string) string {
+		if s, ok := messages[lang][k]; ok {
+			return s
+		}
+		return messages["en"][k]
+	}
+	now := c.cfg.Now()
+	for _, k := range ks {
+		v := consentView{ID: k.ID, Requester: k.RequesterName + " (" + k.Requester + ")", Procedure: k.Procedure, Evidence: k.EvidenceTitle,
+			Until: k.Expires.Format(time.DateOnly), Valid: k.Valid(now)}
+		switch {
+		case !k.Withdrawn.IsZero():
+			v.Status = fmt.Sprintf(t("consents.withdrawn"), k.Withdrawn.Format(time.DateOnly))
+		case !v.Valid:
+			v.Status = t("consents.expired")
+		default:
+			v.Status = t("consents.valid")
+		}
+		p.Consents = append(p.Consents, v)
+	}
+	for _, d := range ds {
+		v := disclosureView{Requester: d.RequesterName + " (" + d.Requester + ")", Procedure: d.Procedure, Sent: d.Sent.Format("2006-01-02 15:04 UTC"),
+			Basis: t("consents.preview")}
+		for i, doc := range d.Documents {
+			if i > 0 {
+				v.Documents += "; "
+			}
+			v.Documents += doc
+		}
+		if d.ConsentID != "" {
+			v.Basis = fmt.Sprintf(t("consents.consent"), d.ConsentID)
+		}
+		p.Disclosures = append(p.Disclosures, v)
+	}
+	c.render(w, r, p)
+}
+
+func (c *Connector) consentsLogin(w http.ResponseWriter, r *http.Request) {
+	state, err := c.token()
+	if err != nil {
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieAccountLogin, Value: state, Path: ConsentsPath, MaxAge: 900,
+		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	c.cfg.Authenticator.Begin(w, r, state, c.cfg.PreviewBase+ConsentsPath+"/callback")
+}
+
+func (c *Connector) consentsCallback(w http.ResponseWriter, r *http.Request) {
+	subj, state, err := c.cfg.Authenticator.Finish(r)
+	if err != nil {
+		c.simple(w, r, http.StatusUnauthorized, "login")
+		return
+	}
+	ck, cerr := r.Cookie(cookieAccountLogin)
+	if cerr != nil || state == "" || !equal(state, ck.Value) {
+		c.simple(w, r, http.StatusBadRequest, "login")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieAccountLogin, Value: "", Path: ConsentsPath, MaxAge: -1, HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	subject := loginSubject(subj)
+	if subject == "" {
+		c.simple(w, r, http.StatusForbidden, "login")
+		return
+	}
+	token, err1 := c.token()
+	csrf, err2 := c.token()
+	if err1 != nil || err2 != nil {
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return
+	}
+	now := c.cfg.Now()
+	if _, err := c.db.SQL().ExecContext(r.Context(), c.db.Rebind(`DELETE FROM provider_accounts WHERE expires < ?`), ms(now)); err != nil {
+		c.log.Warn("accounts", logErr, err)
+	}
+	if _, err := c.db.SQL().ExecContext(r.Context(), c.db.Rebind(`INSERT INTO provider_accounts (id, subject, csrf, expires) VALUES (?, ?, ?, ?)`),
+		hash(token), subject, csrf, ms(now.Add(accountLifetime))); err != nil {
+		c.log.Error("accounts", logErr, err)
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieAccount, Value: token, Path: ConsentsPath, MaxAge: int(accountLifetime / time.Second),
+		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, ConsentsPath, http.StatusSeeOther)
+}
+
+func (c *Connector) consentsWithdraw(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		c.simple(w, r, http.StatusBadRequest, "error")
+		return
+	}
+	subject, csrf := c.account(r)
+	if subject == "" || !equal(r.PostFormValue("csrf"), csrf) {
+		c.simple(w, r, http.StatusForbidden, "error")
+		return
+	}
+	err := c.Withdraw(r.Context(), subject, r.PostFormValue("consent"))
+	if errors.Is(err, ErrNoConsent) {
+		c.simple(w, r, http.StatusNotFound, "unknown")
+		return
+	}
+	if err != nil {
+		c.log.Error("withdraw", logErr, err)
+		c.simple(w, r, http.StatusInternalServerError, "error")
+		return
+	}
+	http.Redirect(w, r, ConsentsPath+"?done=1", http.StatusSeeOther)
+}
