@@ -14,7 +14,9 @@ import (
 	"github.com/oots-go/oots/provider"
 )
 
-func withConsent(c *provider.Config) { c.Consent = provider.ConsentPolicy{Enabled: true, Validity: 30 * 24 * time.Hour} }
+func withConsent(c *provider.Config) {
+	c.Consent = provider.ConsentPolicy{Enabled: true, Validity: 30 * 24 * time.Hour}
+}
 
 // backgroundRequest is a request marked as a background request.
 func backgroundRequest(e *env, v edm.Version) *edm.QueryRequest {
@@ -110,9 +112,13 @@ func TestConsent(t *testing.T) {
 				Consents    []provider.Consent
 				Disclosures []provider.Disclosure
 			}
-			if err := json.Unmarshal([]byte(j.body), &export); err != nil || len(export.Consents) != 1 || len(export.Disclosures) != 2 ||
-				export.Disclosures[0].ConsentID != export.Consents[0].ID || export.Disclosures[1].ConsentID != "" {
-				t.Errorf("export %v %+v", err, export)
+			if err := json.Unmarshal([]byte(j.body), &export); err != nil || len(export.Consents) != 1 || len(export.Disclosures) != 2 {
+				t.Fatalf("export %v %+v", err, export)
+			}
+			for _, d := range export.Disclosures {
+				if want := map[string]string{"c1": "", "c2": export.Consents[0].ID}[d.Conversation]; d.ConsentID != want {
+					t.Errorf("disclosure in %s relied on %q, want %q", d.Conversation, d.ConsentID, want)
+				}
 			}
 			// Someone else's page shows nothing of it.
 			other2 := e.browser()

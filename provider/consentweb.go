@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"time"
-
 )
 
 // cookieAccount names the login of the page of consents and data use.
@@ -110,7 +109,7 @@ func init() {
 // consentView and disclosureView are rows of the consents page.
 type consentView struct {
 	ID, Requester, Procedure, Evidence, Until, Status string
-	Valid                                           bool
+	Valid                                             bool
 }
 
 type disclosureView struct {
