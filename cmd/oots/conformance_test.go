@@ -64,7 +64,8 @@ func startCSFile(t *testing.T) (string, string) {
 	t.Helper()
 	ca := filepath.Join(t.TempDir(), "cs-ca.pem")
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &lineWriter{line: make(chan string, 1)}
+	lines := make(chan string, 1)
+	out := &lineWriter{line: lines}
 	var stderr syncBuffer
 	done := make(chan int, 1)
 	go func() {
@@ -77,7 +78,7 @@ func startCSFile(t *testing.T) (string, string) {
 		}
 	})
 	select {
-	case line := <-out.line:
+	case line := <-lines:
 		return strings.TrimPrefix(line, "listening on "), ca
 	case code := <-done:
 		t.Fatalf("oots cs serve: exit %d: %s", code, stderr.String())
