@@ -186,6 +186,9 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 	exchange := func(ctx context.Context, c *Case) bool {
 		if submitCS != nil {
 			c.Sent = submitCS.Sent
+			if id == "" {
+				c.fail("the submission to the node failed (%s): %s", submitCS.ID, submitCS.Reason)
+			}
 			return id != ""
 		}
 		submitCS = c
@@ -212,6 +215,8 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 			}
 			select {
 			case <-ctx.Done():
+				c.fail("interrupted while waiting for the node: %v", ctx.Err())
+				id = ""
 				return false
 			case <-time.After(100 * time.Millisecond):
 			}

@@ -282,3 +282,32 @@ scenarios:
 		t.Errorf("the summary:\n%s", stdout)
 	}
 }
+
+// TestConformanceWrongToken: with a token the node refuses, every case
+// that needs the backend API fails and says why.
+func TestConformanceWrongToken(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node")
+	}
+	_, args := conformanceNet(t, "")
+	for i, a := range args {
+		if a == "conformance-token" {
+			args[i] = "wrong-token"
+		}
+	}
+	code, out, _ := runKit(t, args)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	res := junitResult(t, filepath.Join(out, "junit.xml"))
+	for id, want := range map[string]string{
+		"AS4-01": "pass",
+		"AS4-02": "fail: listing the node's inbox: GET /api/v1/inbox",
+		"AS4-S1": "fail: submitting to the node: POST /api/v1/messages: HTTP 401",
+		"AS4-S5": "fail: the submission to the node failed (AS4-S1)",
+	} {
+		if !strings.HasPrefix(res[id], want) {
+			t.Errorf("%s: %q, want %q…", id, res[id], want)
+		}
+	}
+}
