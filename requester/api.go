@@ -150,11 +150,17 @@ type ExplicitRequest struct {
 // Exchange is the evidence exchange of a requirement: ExchangeId (2.0) or
 // the first request's id.
 type Exchange struct {
-	ID         string     `json:"id"`
-	RequestID  string     `json:"requestId"`
-	Provider   string     `json:"provider"`
-	Version    string     `json:"version"` // EDM version, from the DSD's ConformsTo
-	PreviewURL string     `json:"previewUrl,omitempty"`
+	ID         string `json:"id"`
+	RequestID  string `json:"requestId"`
+	Provider   string `json:"provider"`
+	Version    string `json:"version"` // EDM version, from the DSD's ConformsTo
+	PreviewURL string `json:"previewUrl,omitempty"`
+	// Background: the first request was marked as a background request
+	// (Config.Background). Previewed: the provider asked for a preview;
+	// an evidence received for a background request without a preview
+	// relied on the user's consent at the provider.
+	Background bool       `json:"background,omitempty"`
+	Previewed  bool       `json:"previewed,omitempty"`
 	Evidence   []Evidence `json:"evidence,omitempty"`
 	Error      *Failure   `json:"error,omitempty"`
 	Sent       time.Time  `json:"sent"`

@@ -80,6 +80,13 @@ type Config struct {
 	// DefaultVersions. The request uses the highest one that the
 	// AccessService's ConformsTo lists.
 	Versions []edm.Version
+	// Background marks every first evidence request as a background
+	// request (the sector-specific attribute AttributeBackground of the
+	// subject, an extension): a provider that holds the user's consent to
+	// background exchanges answers it with the evidence at once; any other
+	// provider, a standard one included, answers with its preview as
+	// usual. The user's explicit request is still needed for each request.
+	Background bool
 	// T1, T2, T3 are the provider's timeouts (SPEC.md §1.2); defaults
 	// DefaultT1, DefaultT2, DefaultT3. The connector waits Slack longer.
 	T1, T2, T3 time.Duration

@@ -471,7 +471,7 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 		}
 		pub.Step = StepWaiting
 		pub.Exchange = &Exchange{ID: exID, RequestID: out.msg.Request.ID, Provider: pub.ChosenProvider, Version: string(out.version),
-			Sent: now, Deadline: now.Add(c.cfg.T1 + Slack)}
+			Sent: now, Deadline: now.Add(c.cfg.T1 + Slack), Background: c.cfg.Background}
 		index, reqIDs = i, requestRow{RequestID: out.msg.Request.ID, Index: i}
 		return change{requests: []requestRow{reqIDs}}, nil
 	})

@@ -281,6 +281,7 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 	st.Second = &sent{ID: out.msg.Request.ID, MessageID: s.MessageID, ClientKey: key, At: now}
 	st.PreviewLocation = exc.PreviewLocation
 	pub.Step = StepPreview
+	pub.Exchange.Previewed = true
 	pub.Exchange.RequestID = out.msg.Request.ID
 	pub.Exchange.PreviewURL = exc.PreviewLocation
 	if !out.version.Is2() {

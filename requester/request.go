@@ -14,6 +14,11 @@ import (
 	"github.com/oots-go/oots/exchange"
 )
 
+// AttributeBackground is the AttributeURI of the sdg:SectorSpecificAttribute
+// of the subject that marks a background request (Config.Background); it
+// is the provider's provider.AttributeBackground.
+const AttributeBackground = "urn:oots-go:attribute:background-exchange"
+
 // outgoing is an evidence request ready to be handed to the access point.
 type outgoing struct {
 	msg     *exchange.Message
@@ -76,6 +81,14 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 		q.AuthorizedRepresentative = person
 	} else {
 		q.NaturalPerson = person
+	}
+	if c.cfg.Background && previewLocation == "" {
+		a := edm.Attribute{AttributeName: "BackgroundExchange", AttributeURI: AttributeBackground, AttributeValue: "true"}
+		if q.LegalPerson != nil {
+			q.LegalPerson.SectorSpecificAttribute = append(q.LegalPerson.SectorSpecificAttribute, a)
+		} else {
+			q.NaturalPerson.SectorSpecificAttribute = append(q.NaturalPerson.SectorSpecificAttribute, a)
+		}
 	}
 	et := &edm.DataServiceEvidenceType{Identifier: edm.SchemeID(s.TypeScheme, s.TypeID), EvidenceTypeClassification: s.Classification,
 		Title: edmTexts(s.Title), Description: edmTexts(s.Description)}

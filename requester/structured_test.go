@@ -8,6 +8,7 @@ import (
 
 	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -90,8 +91,7 @@ func testStructuredInvalid(t *testing.T, f *fixture, svc requester.Service) {
 
 // TestEDM20Structured: a 2.0 request for structured evidence names the
 // data model by its 2.0 URI and asks for the human-readable version; the
-// answer's package (MainEvidence XML, HumanReadableVersion PDF) is stored
-// with both roles and the XML checked.
+// official 2.0 rules accept it.
 func TestEDM20Structured(t *testing.T) {
 	f := newFixture(t, sqliteDSN(t), edm20Services{commonServices(t)}, nil)
 	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
@@ -103,5 +103,32 @@ func TestEDM20Structured(t *testing.T) {
 		t.Fatalf("DistributedAs %+v", d)
 	}
 	wantStep(t, j, 0, requester.StepWaiting)
+	checkRules(t, f.sender)
+}
+
+// TestBackground: with Config.Background the first request carries the
+// background attribute of the subject (accepted by the official rules),
+// the request after a preview does not; the exchange says both.
+func TestBackground(t *testing.T) {
+	f := newFixture(t, sqliteDSN(t), commonServices(t), func(c *requester.Config) { c.Background = true })
+	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
+	j = must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, "0", yes))
+	sub, req := f.sender.last(t)
+	if a := req.Request.NaturalPerson.SectorSpecificAttribute; len(a) != 1 || a[0].AttributeURI != provider.AttributeBackground || a[0].AttributeValue != "true" {
+		t.Fatalf("attributes %+v", a)
+	}
+	if r := wantStep(t, j, 0, requester.StepWaiting); !r.Exchange.Background || r.Exchange.Previewed {
+		t.Errorf("exchange %+v", r.Exchange)
+	}
+	var p remoteProvider
+	deliver(t, f.conn, p.preview(t, sub, req, "https://preview.fr.example/p/1"))
+	_, req2 := f.sender.last(t)
+	if a := req2.Request.NaturalPerson.SectorSpecificAttribute; len(a) != 0 {
+		t.Errorf("second request attributes %+v", a)
+	}
+	j = must[*requester.Journey](t)(f.conn.Get(ctx, j.ID))
+	if r := wantStep(t, j, 0, requester.StepPreview); !r.Exchange.Previewed {
+		t.Errorf("exchange %+v", r.Exchange)
+	}
 	checkRules(t, f.sender)
 }
