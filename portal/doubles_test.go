@@ -261,6 +261,7 @@ func (s *serviceDouble) preview(jid string, i int, previewURL string) {
 	defer s.mu.Unlock()
 	_, r := s.requirement(jid, i)
 	r.Exchange.PreviewURL = previewURL
+	r.Exchange.Previewed = true
 	r.Step = requester.StepPreview
 }
 

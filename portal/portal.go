@@ -296,6 +296,7 @@ func New(cfg Config) (*Portal, error) {
 //	GET, POST /journeys/{id}/submit        summary and submission (step 7)
 //	GET, POST /journeys/{id}/form          the application form pre-filled from the evidence, and its submission
 //	GET  /submissions/{ref}                confirmation with the reference number
+//	GET  /my-data[?format=json|html]       every exchange about the logged-in user, and its export
 //	GET  /static/portal.css
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -320,6 +321,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("GET /journeys/{id}/evidence/{eid}", p.page(p.evidence))
 	mux.HandleFunc("GET /journeys/{id}/submit", p.page(p.summary))
 	mux.HandleFunc("POST /journeys/{id}/submit", p.form(p.submit))
+	mux.HandleFunc("GET /my-data", p.page(p.dataUse))
 	mux.HandleFunc("GET /journeys/{id}/form", p.page(p.formPage))
 	mux.HandleFunc("POST /journeys/{id}/form", p.form(p.submitForm))
 	mux.HandleFunc("GET /submissions/{ref}", p.page(p.submission))

@@ -321,7 +321,7 @@ func (p *Portal) parseTemplates() error {
 			"pair": func(a, b any) []any { return []any{a, b} },
 		}
 		p.pages[l] = map[string]*template.Template{}
-		for _, page := range []string{"home", "journey", "summary", "submitted", "message", "form"} {
+		for _, page := range []string{"home", "journey", "summary", "submitted", "message", "form", "datause"} {
 			t, err := template.New(page).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
 			if err != nil {
 				return fmt.Errorf("portal: parsing template %s: %w", page, err)
