@@ -11,6 +11,7 @@ import (
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -51,9 +52,17 @@ func answerOf(e *env, q *edm.QueryRequest, conv string) *edm.Exception {
 // at /consents and withdraws the consent; the next background request
 // takes the preview again; so does one after the consent expired.
 func TestConsent(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { consentSuite(t, func() string { return "" }) })
+	t.Run("postgres", func(t *testing.T) {
+		srv := pgtest.Start(t)
+		consentSuite(t, func() string { return srv.NewDatabase(t) })
+	})
+}
+
+func consentSuite(t *testing.T, dsn func() string) {
 	for _, v := range []edm.Version{edm.V1_0, edm.V2_0} {
 		t.Run(string(v), func(t *testing.T) {
-			e := newEnv(t, "", withConsent)
+			e := newEnv(t, dsn(), withConsent)
 			u := user(t, anna)
 			q := backgroundRequest(e, v)
 			conv := "c1"
