@@ -24,8 +24,16 @@
 // evidence files and its submission are shown only to the user who started
 // it.
 //
-// What it is not: a real procedure. It has no forms of its own beyond the
-// evidence (no application data, no payment), no case handling behind the
+// A procedure may declare an application Form whose fields are mapped from
+// data model fields (package datamodel): GET /journeys/{id}/form shows it
+// pre-filled from the journey's structured evidence, the user checks and
+// corrects it, and the submission keeps each value with the one
+// pre-filled. GET /my-data lists every exchange about the logged-in user
+// (who asked whom, what was sent about them, what was received, when, on
+// what basis), with a JSON and an HTML export.
+//
+// What it is not: a real procedure. It has no forms beyond the declared
+// application form (no payment), no case handling behind the
 // submission, and no administration pages; submissions are kept, not
 // processed. It demonstrates how a portal uses the connector.
 package portal

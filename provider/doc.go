@@ -119,10 +119,33 @@
 // wrong person, and a queued answer (which carries the evidence) is deleted
 // once the access point has taken it; the requests stay for the record.
 //
+// # Structured evidence, consent and data use (beyond once-only)
+//
+// Structured documents (XML or JSON with a ConformsTo of package datamodel)
+// are checked against their data model before they are shown or sent; one
+// that does not conform is answered EDM:ERR:0008 naming the field (not the
+// value). In 2.0 a structured document with a HumanReadableVersion (a PDF
+// of the same evidence) goes with it in its package, classified
+// HumanReadableVersion and linked by a rim:Association of type
+// AssociationHumanReadableVersion, when the request's DistributedAs asks
+// for it (AssociatedDocumentRequest).
+//
+// With Config.Consent enabled the preview offers the user a consent to
+// background exchanges (same requester, procedure and evidence type, until
+// an expiry); a later first request marked by the sector-specific attribute
+// AttributeBackground of its subject, about the same person (eIDAS
+// identity and register record), is then answered with the evidence at
+// once; without a valid consent it takes the preview. Every evidence sent
+// is recorded (provider_disclosures: who asked, procedure, document titles,
+// when, the consent relied on), and the user sees the consents and the
+// evidence sent at /consents after a login, where a consent is withdrawn.
+// The journal gets consent.given, consent.used, consent.none and
+// consent.withdrawn with the consent's id.
+//
 // # Not done
 //
-// The 2.0 AssociatedDocumentRequest (Annex, HumanReadableVersion,
-// Translation) is not produced: every document is a MainEvidence. Languages
+// The 2.0 AssociatedDocumentRequest for Annex and Translation is not
+// produced (HumanReadableVersion is, for structured evidence). Languages
 // are passed to the data service but not enforced (SPEC.md §2.3: a missing
 // language is no error). Deferred responses (ResponseAvailableDateTime) and
 // 1.x PreviewMethod POST are not offered. The journal (Config.Journal, a

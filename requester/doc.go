@@ -59,6 +59,16 @@
 // JSON and a version for optimistic concurrency, so that several nodes and a
 // restarted node carry on where the journey stood.
 //
+// Structured evidence (XML or JSON whose Distribution names a data model of
+// package datamodel) is checked on receipt: evidence that does not conform
+// fails the requirement with CodeInvalidEvidence and is not stored;
+// Structured reads its fields for pre-filling. In 2.0 a request for
+// structured evidence names the model's 2.0 URI and asks for its
+// HumanReadableVersion. With Config.Background every first request is
+// marked as a background request (AttributeBackground), which a provider
+// holding the user's consent answers without preview (Exchange.Background,
+// Exchange.Previewed tell the portal on what an exchange relied).
+//
 // Not done: jurisdiction determination (DSD:ERR:0005 asking for
 // JurisdictionDetermination, EDM 1.x) is reported as ErrUnavailable rather
 // than asked of the user; an evidence type list of several types is offered
