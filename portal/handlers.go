@@ -694,6 +694,7 @@ func (p *Portal) request(rq *request) error {
 	if rq.r.PostForm.Get("explicit") != "yes" {
 		return p.showJourney(rq, false, rid, rq.t("errConsent"))
 	}
+	p.preferStructured(rq, j, r)
 	preview := true
 	if _, err := p.cfg.Service.Request(rq.r.Context(), j.ID, rid, requester.ExplicitRequest{Given: true, Preview: &preview}); err != nil {
 		p.log.Error("portal: evidence request refused", logJourney, j.ID, logRequirement, rid, logErr, err)

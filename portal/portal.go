@@ -128,6 +128,11 @@ type Config struct {
 	Countries []string
 	// DB keeps sessions, journeys and submissions (tables portal_*).
 	DB *store.DB
+	// PreferStructured: for a procedure with a Form, the evidence is
+	// requested in a structured format (application/xml, else
+	// application/json) when the chosen provider offers one, so that the
+	// form can be pre-filled; otherwise in the connector's default format.
+	PreferStructured bool
 	// SessionLifetime is how long a session lasts after it began;
 	// DefaultSessionLifetime when zero.
 	SessionLifetime time.Duration

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -291,4 +292,27 @@ func (p *Portal) submitForm(rq *request) error {
 func isDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil && len(s) == 10
+}
+
+// preferStructured chooses a structured format for requirement r before
+// its request (Config.PreferStructured), when the procedure has a form and
+// the chosen provider offers one; a refusal leaves the default format.
+func (p *Portal) preferStructured(rq *request, j *requester.Journey, r *requester.Requirement) {
+	if !p.cfg.PreferStructured || p.procedures[j.Procedure].Form == nil {
+		return
+	}
+	for _, pv := range r.Providers {
+		if pv.ID != r.ChosenProvider {
+			continue
+		}
+		for _, f := range []string{datamodel.MimeXML, datamodel.MimeJSON} {
+			if !slices.Contains(pv.Formats, f) {
+				continue
+			}
+			if _, err := p.cfg.Service.Choose(rq.r.Context(), j.ID, r.ID, requester.Choice{Format: f}); err != nil {
+				p.log.Warn("portal: structured format not chosen", logJourney, j.ID, logRequirement, r.ID, logErr, err)
+			}
+			return
+		}
+	}
 }

@@ -126,3 +126,31 @@ func TestFormConfig(t *testing.T) {
 		t.Errorf("validate: %v", err)
 	}
 }
+
+// TestPreferStructured: with Config.PreferStructured the portal asks for
+// the XML distribution before the request, for a procedure with a form
+// whose provider offers it; without it, no format is chosen.
+func TestPreferStructured(t *testing.T) {
+	for _, prefer := range []bool{false, true} {
+		e := newEnv(t, "FR", func(c *Config) { c.PreferStructured = prefer })
+		e.auth.as(person("1234", "Max", "Mustermann"))
+		b := e.browser()
+		jid := journeyID(t, b.start("T2", "FI"))
+		b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
+			"evidenceType": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/DE/abitur"}})
+		b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma}, "provider": {"DE-EP-T2"}})
+		b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqDiploma}, "explicit": {"yes"}})
+		if n := e.svc.requestCount(); n != 1 {
+			t.Fatalf("%d requests", n)
+		}
+		got := ""
+		for _, c := range e.svc.choices {
+			if c.Format != "" {
+				got = c.Format
+			}
+		}
+		if want := map[bool]string{false: "", true: "application/xml"}[prefer]; got != want {
+			t.Errorf("prefer %v: format chosen %q, want %q", prefer, got, want)
+		}
+	}
+}
