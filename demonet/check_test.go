@@ -3,9 +3,6 @@ package demonet_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +11,7 @@ import (
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/internal/xmltree"
 	"github.com/oots-go/oots/schematron"
@@ -61,13 +59,13 @@ func exchanged(t *testing.T, n *demonet.Network) map[string][]byte {
 
 // checkExchanged runs on every exchanged message what `oots validate` runs
 // (structure, code lists, the business rules of its version) and, for EDM
-// 1.x, the official TDD 1.0 Schematron through the independent verifier;
-// it returns the kinds seen.
+// 1.x, the official TDD 1.0 Schematron through the independent verifier
+// (Saxon, one JVM run per rule file: package saxontest); it returns the
+// kinds seen.
 func checkExchanged(t *testing.T, n *demonet.Network) map[string]int {
 	t.Helper()
 	kinds := map[string]int{}
-	var script string
-	dir := t.TempDir()
+	docs, kindOf, rules := map[string][]byte{}, map[string]string{}, map[string][]string{}
 	lim := edm.Limits()
 	for id, doc := range exchanged(t, n) {
 		tree, err := xmltree.Parse(strings.NewReader(string(doc)), &lim)
@@ -95,34 +93,25 @@ func checkExchanged(t *testing.T, n *demonet.Network) map[string]int {
 		if m.Version().Is2() {
 			continue
 		}
-		if script == "" {
-			script = testenv.Verifier(t, "schematron.sh")
-		}
-		p := filepath.Join(dir, strings.NewReplacer(" ", "_", "@", "_", "/", "_").Replace(id)+".xml")
-		if err := os.WriteFile(p, doc, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		name := strings.NewReplacer(" ", "_", "@", "_", "/", "_").Replace(id) + ".xml"
+		docs[name], kindOf[name] = doc, string(m.Kind())
 		files, err := schematron.Files(string(m.Kind()), string(m.Version()))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range files {
-			name := filepath.Base(f)
-			if _, skip := officialDefects[name]; skip {
-				continue
+			if _, skip := officialDefects[filepath.Base(f)]; !skip {
+				sch := testenv.Spec(t, "tdd-1.0/sch/"+filepath.Base(f))
+				rules[sch] = append(rules[sch], name)
 			}
-			out, err := exec.Command(script, testenv.Spec(t, "tdd-1.0/sch/"+name), p).CombinedOutput()
-			var ee *exec.ExitError
-			switch {
-			case err == nil:
-			case errors.As(err, &ee) && ee.ExitCode() == 1:
-				for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-					if fs := strings.Fields(line); len(fs) >= 2 && (fs[1] == "error" || fs[1] == "fatal") {
-						t.Errorf("%s (%s): official rules %s: %s", id, m.Kind(), name, line)
-					}
+		}
+	}
+	for sch, perDoc := range saxontest.Run(t, docs, rules) {
+		for name, fired := range perDoc {
+			for _, f := range fired {
+				if f.Flag == "error" || f.Flag == "fatal" {
+					t.Errorf("%s (%s): official rules %s: %s %s %s", name, kindOf[name], sch, f.ID, f.Flag, f.Location)
 				}
-			default:
-				t.Errorf("%s: schematron.sh %s: %v\n%s", id, name, err, out)
 			}
 		}
 	}

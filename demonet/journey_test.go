@@ -32,138 +32,151 @@ func TestJourneys(t *testing.T) {
 	de, fr := n.Node("DE"), n.Node("FR")
 	frPeople, dePeople, sePeople := idp.DemoUsers("FR"), idp.DemoUsers("DE"), idp.DemoUsers("SE")
 
-	t.Run("person", func(t *testing.T) {
-		u := newUser(t, n)
-		who := frPeople[0]
-		u.start(de, "R1", "FR", who, false)
-		u.request()
-		u.expect("portal-preview-link", "Go to the preview")
-		link := u.b.Find("a[href*='/preview/']").Attr("href")
-		seen := u.preview(who, false, true)
-		if !strings.Contains(seen, who.Person.FamilyName) || !strings.Contains(seen, who.Person.DateOfBirth) {
-			t.Errorf("the preview does not show the subject's evidence:\n%s", seen)
-		}
-		text := u.submit()
-		if !strings.Contains(text, "DE-") {
-			t.Errorf("no reference number:\n%s", text)
-		}
-
-		// The preview link used again shows nothing.
-		u.b.Get(link)
-		if text := u.expect("preview-replayed", "This link can no longer be used"); strings.Contains(text, who.Person.FamilyName) {
-			t.Errorf("a replayed preview link shows personal data:\n%s", text)
-		}
-	})
-	t.Run("wrong-user", func(t *testing.T) {
-		u := newUser(t, n)
-		who, other := frPeople[0], frPeople[1]
-		u.start(de, "R1", "FR", who, false)
-		u.request()
-		u.expect("portal-preview-link", "Go to the preview")
-		u.b.Find("a[href*='/preview/']").Click()
-		u.expect("preview-start", "Log in to see the evidence")
-		u.b.Find("a[href*='/login']").Click()
-		u.login("preview", other, false)
-		text := u.expect("preview-not-you", "This evidence is not about you")
-		if strings.Contains(text, who.Person.FamilyName) || strings.Contains(text, who.Person.DateOfBirth) {
-			t.Errorf("the wrong user sees the subject's data:\n%s", text)
-		}
-		u.b.Get(de.PortalURL + "/")
-		u.b.Find("main a[href*='/journeys/']").Click()
-		u.reloadUntil("portal-wrong-user", "EDM:ERR:0001", 30*time.Second)
-	})
-	t.Run("tampered-return", func(t *testing.T) {
-		u := newUser(t, n)
-		who := frPeople[3]
-		u.start(de, "R1", "FR", who, false)
-		u.request()
-		u.expect("portal-preview-link", "Go to the preview")
-		link := u.b.Find("a[href*='/preview/']").Attr("href")
-		i := strings.Index(link, "returnurl=")
-		if i < 0 {
-			t.Fatalf("no return address in %s", link)
-		}
-		u.b.Get(link[:i] + "returnurl=" + url.QueryEscape("https://attacker.example/steal"))
-		u.expect("preview-start", "Log in to see the evidence")
-		u.b.Find("a[href*='/login']").Click()
-		u.login("preview", who, false)
-		u.expect("preview-evidence", "Approve")
-		u.b.Find("button[value=approve]").Click()
-		u.expect("preview-bad-return", "not one this service may send you to")
-		if strings.Contains(u.b.URL(), "attacker.example") {
-			t.Fatalf("redirected to %s", u.b.URL())
-		}
-	})
-	t.Run("unknown-person", func(t *testing.T) {
-		u := newUser(t, n)
-		who := frPeople[0] // Finland holds no record of a French citizen
-		u.start(de, "R1", "FI", who, false)
-		u.request()
-		u.expect("portal-unknown-person", "EDM:ERR:0004")
-	})
-	t.Run("company", func(t *testing.T) {
-		u := newUser(t, n)
-		var who idp.User
-		for _, p := range frPeople {
-			if len(p.Represents) > 0 {
-				who = p
+	// Two users at a time (GOMAXPROCS on this machine): the group returns
+	// when every journey has ended.
+	t.Run("journeys", func(t *testing.T) {
+		t.Run("person", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			who := frPeople[0]
+			u.start(de, "R1", "FR", who, false)
+			u.request()
+			u.expect("portal-preview-link", "Go to the preview")
+			link := u.b.Find("a[href*='/preview/']").Attr("href")
+			seen := u.preview(who, false, true)
+			if !strings.Contains(seen, who.Person.FamilyName) || !strings.Contains(seen, who.Person.DateOfBirth) {
+				t.Errorf("the preview does not show the subject's evidence:\n%s", seen)
 			}
-		}
-		u.start(de, "X1", "FR", who, true)
-		u.request()
-		seen := u.preview(who, true, true)
-		if !strings.Contains(seen, who.Represents[0].LegalPerson.LegalName) {
-			t.Errorf("the preview does not show the company's evidence:\n%s", seen)
-		}
-		u.submit()
-	})
-	t.Run("refusal", func(t *testing.T) {
-		u := newUser(t, n)
-		who := frPeople[1]
-		u.start(de, "S1", "FR", who, false)
-		u.request()
-		u.preview(who, false, false)
-		u.expect("portal-refused", "EDM:ERR:0008")
-	})
-	t.Run("dsd-additional-input", func(t *testing.T) {
-		u := newUser(t, n)
-		who := dePeople[0]
-		u.start(fr, "R1", "DE", who, false)
-		u.answer("ApplicantHasBeenResidentInGermany")
-		u.chooseProvider("Hamburg")
-		u.request()
-		u.preview(who, false, true)
-		u.submit()
-	})
-	t.Run("two-requirements", func(t *testing.T) {
-		u := newUser(t, n)
-		who := sePeople[0]
-		u.start(de, "T2", "SE", who, false)
-		for i := 0; i < 2; i++ {
+			text := u.submit()
+			if !strings.Contains(text, "DE-") {
+				t.Errorf("no reference number:\n%s", text)
+			}
+
+			// The preview link used again shows nothing.
+			u.b.Get(link)
+			if text := u.expect("preview-replayed", "This link can no longer be used"); strings.Contains(text, who.Person.FamilyName) {
+				t.Errorf("a replayed preview link shows personal data:\n%s", text)
+			}
+		})
+		t.Run("wrong-user", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			who, other := frPeople[0], frPeople[1]
+			u.start(de, "R1", "FR", who, false)
+			u.request()
+			u.expect("portal-preview-link", "Go to the preview")
+			journey := u.b.URL()
+			u.b.Find("a[href*='/preview/']").Click()
+			u.expect("preview-start", "Log in to see the evidence")
+			u.b.Find("a[href*='/login']").Click()
+			u.login("preview", other, false)
+			text := u.expect("preview-not-you", "This evidence is not about you")
+			if strings.Contains(text, who.Person.FamilyName) || strings.Contains(text, who.Person.DateOfBirth) {
+				t.Errorf("the wrong user sees the subject's data:\n%s", text)
+			}
+			u.b.Get(journey)
+			u.reloadUntil("portal-wrong-user", "EDM:ERR:0001", 30*time.Second)
+		})
+		t.Run("tampered-return", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			who := frPeople[3]
+			u.start(de, "R1", "FR", who, false)
+			u.request()
+			u.expect("portal-preview-link", "Go to the preview")
+			link := u.b.Find("a[href*='/preview/']").Attr("href")
+			i := strings.Index(link, "returnurl=")
+			if i < 0 {
+				t.Fatalf("no return address in %s", link)
+			}
+			u.b.Get(link[:i] + "returnurl=" + url.QueryEscape("https://attacker.example/steal"))
+			u.expect("preview-start", "Log in to see the evidence")
+			u.b.Find("a[href*='/login']").Click()
+			u.login("preview", who, false)
+			u.expect("preview-evidence", "Approve")
+			u.b.Find("button[value=approve]").Click()
+			u.expect("preview-bad-return", "not one this service may send you to")
+			if strings.Contains(u.b.URL(), "attacker.example") {
+				t.Fatalf("redirected to %s", u.b.URL())
+			}
+		})
+		t.Run("unknown-person", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			who := frPeople[0] // Finland holds no record of a French citizen
+			u.start(de, "R1", "FI", who, false)
+			u.request()
+			u.expect("portal-unknown-person", "EDM:ERR:0004")
+		})
+		t.Run("company", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			var who idp.User
+			for _, p := range frPeople {
+				if len(p.Represents) > 0 {
+					who = p
+				}
+			}
+			u.start(de, "X1", "FR", who, true)
+			u.request()
+			seen := u.preview(who, true, true)
+			if !strings.Contains(seen, who.Represents[0].LegalPerson.LegalName) {
+				t.Errorf("the preview does not show the company's evidence:\n%s", seen)
+			}
+			u.submit()
+		})
+		t.Run("refusal", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			who := frPeople[1]
+			u.start(de, "S1", "FR", who, false)
+			u.request()
+			u.preview(who, false, false)
+			u.expect("portal-refused", "EDM:ERR:0008")
+		})
+		t.Run("dsd-additional-input", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			who := dePeople[0]
+			u.start(fr, "R1", "DE", who, false)
+			u.answer("ApplicantHasBeenResidentInGermany")
+			u.chooseProvider("Hamburg")
 			u.request()
 			u.preview(who, false, true)
-		}
-		text := u.submit()
-		if strings.Count(text, "Personbevis")+strings.Count(text, "certificate") < 1 {
-			t.Logf("confirmation:\n%s", text)
-		}
-	})
-	t.Run("timeout", func(t *testing.T) {
-		u := newUser(t, n)
-		who := frPeople[2]
-		u.start(de, "R1", "FR", who, false)
-		u.request()
-		u.expect("portal-preview-link", "Go to the preview")
-		u.b.Find("a[href*='/preview/']").Click()
-		u.expect("preview-start", "Log in to see the evidence")
-		u.b.Find("a[href*='/login']").Click()
-		u.login("preview", who, false)
-		u.expect("preview-evidence", "Approve")
-		// The user does not decide within T3: the provider answers
-		// EDM:ERR:0005 and the portal says so.
-		u.b.Get(de.PortalURL + "/")
-		u.b.Find("main a[href*='/journeys/']").Click()
-		u.reloadUntil("portal-timeout", "EDM:ERR:0005", time.Minute)
+			u.submit()
+		})
+		t.Run("two-requirements", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			who := sePeople[0]
+			u.start(de, "T2", "SE", who, false)
+			for i := 0; i < 2; i++ {
+				u.request()
+				u.preview(who, false, true)
+			}
+			text := u.submit()
+			if strings.Count(text, "Personbevis")+strings.Count(text, "certificate") < 1 {
+				t.Logf("confirmation:\n%s", text)
+			}
+		})
+		t.Run("timeout", func(t *testing.T) {
+			t.Parallel()
+			u := newUser(t, n)
+			who := frPeople[2]
+			u.start(de, "R1", "FR", who, false)
+			u.request()
+			u.expect("portal-preview-link", "Go to the preview")
+			journey := u.b.URL()
+			u.b.Find("a[href*='/preview/']").Click()
+			u.expect("preview-start", "Log in to see the evidence")
+			u.b.Find("a[href*='/login']").Click()
+			u.login("preview", who, false)
+			u.expect("preview-evidence", "Approve")
+			// The user does not decide within T3: the provider answers
+			// EDM:ERR:0005 and the portal says so.
+			u.b.Get(journey)
+			u.reloadUntil("portal-timeout", "EDM:ERR:0005", time.Minute)
+		})
 	})
 
 	kinds := checkExchanged(t, n)
