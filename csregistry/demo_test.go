@@ -59,7 +59,7 @@ var demoProcedures = []demoProcedure{
 		"FR": {"Diplôme du baccalauréat", "Baccalaureate diploma"},
 		"FI": {"Ylioppilastutkintotodistus", "Matriculation examination certificate"},
 		"SE": {"Gymnasieexamen", "Upper secondary school diploma"},
-	}, "", nil, false},
+	}, "secondary-education-diploma-1.0.0", nil, false},
 	{"X1", "Proof of registration of a business", "Notification of business activity, permission for exercising a business activity, changes of business activity and the termination of a business activity", map[string][2]string{
 		"DE": {"Handelsregisterauszug", "Extract from the commercial register"},
 		"FR": {"Extrait Kbis", "Extract of registration in the trade and companies register"},

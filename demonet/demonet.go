@@ -36,6 +36,22 @@
 // Inside a node the access point hands received messages to the connectors
 // in-process (ap.Config.Backend): requests to the provider, responses and
 // errors to the requester.
+//
+// # Beyond once-only
+//
+// The nodes run the extension of docs/beyond-once-only.md, except the
+// standard-profile nodes (Config.StandardNodes, default SE), which behave as
+// any OOTS node: on the other, consent-enabled nodes the provider offers the
+// user, at the preview, a consent to background exchanges
+// (provider.Config.Consent, valid Config.ConsentValidity) and shows the
+// consents and the evidence sent at PreviewURL/consents, where a consent is
+// withdrawn; the requester marks every first request as a background
+// request (requester.Config.Background), answered at once by a provider
+// that holds the user's consent and with the preview by any other; the
+// portal asks for structured evidence (application/xml after the data models
+// of package datamodel) for the procedures with an application form (R1,
+// T2) and shows that form pre-filled (portal.Config.PreferStructured), and
+// shows the user every exchange about them at PortalURL/my-data.
 package demonet
 
 import (
@@ -53,10 +69,16 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/oots-go/oots/provider"
 )
 
 // Countries are the demo Member States (those of the demo data set).
 var Countries = []string{"DE", "FR", "FI", "SE"}
+
+// StandardNodes are the default standard-profile nodes: consent, background
+// exchanges and pre-fill off.
+var StandardNodes = []string{"SE"}
 
 // Config configures a demo network. Zero fields take the documented
 // defaults.
@@ -82,6 +104,19 @@ type Config struct {
 	WithoutPreview bool
 	// PollInterval of the access points' queues; default 100 ms.
 	PollInterval time.Duration
+	// StandardNodes are the countries whose node runs the standard OOTS
+	// profile, without the extensions of docs/beyond-once-only.md
+	// (consent to background exchanges, background requests, structured
+	// evidence for pre-fill); nil means StandardNodes (SE), an empty
+	// non-nil slice none. The other nodes are consent-enabled.
+	StandardNodes []string
+	// ConsentValidity is how long a consent to background exchanges
+	// lasts; default provider.DefaultConsentValidity (90 days).
+	ConsentValidity time.Duration
+	// DataService, when set, wraps the data service of every evidence
+	// provider of a node (tests: a register that returns broken
+	// evidence).
+	DataService func(country string, ds provider.DataService) provider.DataService
 	// Logger receives every component's log; default discards.
 	Logger *slog.Logger
 }
@@ -99,6 +134,14 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("demonet: Config.Countries: %q is not a demo country (%v)", cc, Countries)
 		}
 	}
+	for _, cc := range c.StandardNodes {
+		if _, ok := schemes[cc]; !ok {
+			return fmt.Errorf("demonet: Config.StandardNodes: %q is not a demo country (%v)", cc, Countries)
+		}
+	}
+	if c.ConsentValidity < 0 {
+		return fmt.Errorf("demonet: Config.ConsentValidity %v is negative", c.ConsentValidity)
+	}
 	if c.Port < 0 || c.Port > 65535-10*(len(c.Countries)+1) {
 		return fmt.Errorf("demonet: Config.Port %d out of range", c.Port)
 	}
@@ -108,6 +151,9 @@ func (c *Config) Validate() error {
 func (c *Config) defaults() {
 	if len(c.Countries) == 0 {
 		c.Countries = Countries
+	}
+	if c.StandardNodes == nil {
+		c.StandardNodes = StandardNodes
 	}
 	if c.Host == "" {
 		c.Host = "127.0.0.1"

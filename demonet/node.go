@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
@@ -143,7 +144,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	}
 	for i := range authorities {
 		authorities[i].WithoutPreview = n.cfg.WithoutPreview
+		if n.cfg.DataService != nil {
+			authorities[i].DataService = n.cfg.DataService(cc, authorities[i].DataService)
+		}
 	}
+	beyond := !slices.Contains(n.cfg.StandardNodes, cc)
 	previewLogin, err := login("preview", nd.PreviewURL)
 	if err != nil {
 		return nil, err
@@ -158,6 +163,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	}
 	nd.Provider, err = provider.New(provider.Config{DB: nd.DB, Sender: nd.AP, Providers: authorities, PreviewBase: nd.PreviewURL,
 		ReturnAllow: returns, Authenticator: previewLogin, Timeouts: provider.Timeouts{T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3},
+		Consent: provider.ConsentPolicy{Enabled: beyond, Validity: n.cfg.ConsentValidity},
 		Journal: nd.Journal, Logger: log.With("component", "provider")})
 	if err != nil {
 		return nil, err
@@ -172,7 +178,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	nd.Requester, err = requester.New(ctx, requester.Config{DB: nd.DB, Sender: nd.AP, Services: cs,
 		Requester: edm.Agent{Identifier: edm.SchemeID(Scheme(cc), cc+"-ER-PORTAL"), Name: []edm.Text{edm.Lang("EN", "Procedure portal of "+countryNames[cc])},
 			Address: &edm.Address{AdminUnitLevel1: cc}, Classification: "ER"},
-		Route: route, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester")})
+		Route: route, Background: beyond, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester")})
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +194,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		}
 	}
 	pt, err := portal.New(portal.Config{Country: cc, Name: "Procedure portal of " + countryNames[cc], BaseURL: nd.PortalURL, Service: nd.Requester,
-		Authenticator: portalLogin, Countries: others, DB: nd.DB, Logger: log.With("component", "portal")})
+		Authenticator: portalLogin, Countries: others, DB: nd.DB, PreferStructured: beyond, Logger: log.With("component", "portal")})
 	if err != nil {
 		return nil, err
 	}
