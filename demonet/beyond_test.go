@@ -167,6 +167,7 @@ func bases(uses []map[string]any) map[string]int {
 // structured evidence that does not match its data model. Afterwards every
 // message the network exchanged is checked with the rules of its version.
 func TestBeyondOnceOnly(t *testing.T) {
+	t.Parallel() // waits for timeouts most of the time; runs beside the other long tests
 	if testing.Short() {
 		t.Skip("browser journeys")
 	}
@@ -281,6 +282,7 @@ func TestBeyondOnceOnly(t *testing.T) {
 // TestBeyondExpiredConsent: a consent past its validity is not relied on;
 // the background request falls back to the preview.
 func TestBeyondExpiredConsent(t *testing.T) {
+	t.Parallel() // waits for timeouts most of the time; runs beside the other long tests
 	if testing.Short() {
 		t.Skip("browser journeys")
 	}

@@ -129,6 +129,7 @@ func TestDiscovery(t *testing.T) {
 // point fails the message for good (participant unknown: dynamic discovery
 // failed), and the journey ends by the requester's timeout.
 func TestDiscoveryUnpublished(t *testing.T) {
+	t.Parallel() // waits for timeouts most of the time; runs beside the other long tests
 	if testing.Short() {
 		t.Skip("waits for the requester's timeout (T1 + 1 minute)")
 	}
