@@ -68,6 +68,9 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 	fmt.Fprintf(w, "Begin here: %s/  (the %s procedure portal)\n", first.PortalURL, first.Country)
 	fmt.Fprintf(w, "  choose a procedure (e.g. R1, proof of birth) and evidence from %s, log in with a test citizen of %s,\n", other.Country, other.Country)
 	fmt.Fprintln(w, "  give your explicit request, preview and approve the evidence, and submit.")
+	fmt.Fprintf(w, "  At the preview you may consent to later background requests; %s/my-data shows how your data was used,\n", first.PortalURL)
+	fmt.Fprintf(w, "  %s/consents the consents you gave %s. Standard-profile nodes (no consent, no pre-fill): %s.\n",
+		other.PreviewURL, other.Country, strings.Join(demonet.StandardNodes, ", "))
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "node\tportal\tpreview space\tidentity provider\taccess point + APIs")
