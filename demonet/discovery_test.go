@@ -127,13 +127,9 @@ func TestDiscovery(t *testing.T) {
 
 // TestDiscoveryUnpublished: without the BDXL record the German access
 // point fails the message for good (participant unknown: dynamic discovery
-// failed), and the journey ends by the requester's timeout.
+// failed), and the journey fails at once with EBMS:0202 and that reason.
 func TestDiscoveryUnpublished(t *testing.T) {
-	t.Parallel() // waits for timeouts most of the time; runs beside the other long tests
-	if testing.Short() {
-		t.Skip("waits for the requester's timeout (T1 + 1 minute)")
-	}
-	n := startNet(t, demonet.Config{WithoutPreview: true, T1: time.Second})
+	n := startNet(t, demonet.Config{WithoutPreview: true})
 	if !demonet.Unpublish(n, "SE") {
 		t.Fatal("no BDXL record for SE")
 	}
@@ -153,18 +149,11 @@ func TestDiscoveryUnpublished(t *testing.T) {
 	if naptr, reqs := demonet.DiscoveryCounts(n); naptr < 1 || reqs != 0 {
 		t.Errorf("%d NAPTR queries, %d SMP requests; want the DNS asked and not the SMP", naptr, reqs)
 	}
-	r := j.Requirements[0]
-	if j, err := de.Requester.Get(context.Background(), j.ID); err != nil || j.Requirements[0].Step != requester.StepWaiting {
-		t.Fatalf("before the timeout: %v, %+v", err, j)
-	} else {
-		r = j.Requirements[0]
-	}
-	time.Sleep(time.Until(r.Exchange.Deadline) + 100*time.Millisecond)
-	if err := de.Requester.Sweep(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	j = wait(t, de, j.ID, 5*time.Second, func(r *requester.Requirement) bool { return r.Step != requester.StepWaiting })
-	if r := j.Requirements[0]; r.Step != requester.StepFailed || j.State != requester.JourneyFailed || r.Exchange.Error == nil || r.Exchange.Error.Code != requester.CodeTimeout {
-		t.Fatalf("journey %s, requirement %s, error %+v; want failed by timeout", j.State, r.Step, r.Exchange.Error)
+	// The access point's final failure reaches the requester at once
+	// (ap.Config.OnSent → requester.SendFailed), not at the timeout.
+	j = wait(t, de, j.ID, 10*time.Second, func(r *requester.Requirement) bool { return r.Step != requester.StepWaiting })
+	if r := j.Requirements[0]; r.Step != requester.StepFailed || j.State != requester.JourneyFailed || r.Exchange.Error == nil ||
+		r.Exchange.Error.Code != requester.CodeDeliveryFailure || !strings.Contains(r.Exchange.Error.Detail, "participant unknown") {
+		t.Fatalf("journey %s, requirement %s, error %+v; want failed with %s", j.State, r.Step, r.Exchange.Error, requester.CodeDeliveryFailure)
 	}
 }

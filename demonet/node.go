@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
@@ -48,6 +49,8 @@ type Node struct {
 // requests go to the provider connector, answers to the requester.
 type dispatch struct {
 	provider, requester ap.Backend
+	// failed is told of the messages the access point gave up on.
+	failed func(ctx context.Context, messageID, clientKey, reason string) error
 }
 
 func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
@@ -57,7 +60,7 @@ func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 	return d.requester.Deliver(ctx, m)
 }
 
-func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend ap.Backend, dir string) (*ap.Node, *pmode.Config, error) {
+func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend *dispatch, dir string) (*ap.Node, *pmode.Config, error) {
 	me := n.keys.aps[cc]
 	discovered, resolver := n.discoveredPartners(cc)
 	enc := map[string]*x509.Certificate{}
@@ -78,6 +81,23 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), Domain: "oots." + cc}
 	if resolver != nil {
 		cfg.Discovery = resolver
+	}
+	var node *ap.Node
+	// A message the access point gives up on is reported to the requester,
+	// which fails the exchange at once instead of at its timeout (answers of
+	// the provider are not its business: it ignores their ids).
+	cfg.OnSent = func(id, state string, _ time.Duration) {
+		if state != store.OutFailed || backend.failed == nil {
+			return
+		}
+		// Two small queries, in the sending worker: a final failure is rare.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		reason, key := "delivery failed", ""
+		if st, err := node.Status(ctx, id); err == nil {
+			reason, key = st.LastError, st.ClientKey
+		}
+		backend.failed(ctx, id, key, reason)
 	}
 	node, err := ap.New(cfg)
 	return node, cfg.PMode, err
@@ -182,7 +202,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
-	be.provider, be.requester = nd.Provider, nd.Requester
+	be.provider, be.requester, be.failed = nd.Provider, nd.Requester, nd.Requester.SendFailed
 	portalLogin, err := login("portal", nd.PortalURL)
 	if err != nil {
 		return nil, err

@@ -42,6 +42,7 @@ const (
 	EventPreviewRequired  = "preview.required"
 	EventMessageIgnored   = "message.ignored" // malformed, uncorrelated or late
 	EventJourneyCompleted = "journey.completed"
+	EventDeliveryFailed   = "delivery.failed" // the access point gave up sending a request
 )
 
 // Default timeouts of the exchange (SPEC.md §1.2, TDD 4.4).

@@ -373,3 +373,50 @@ func (c *Connector) Sweep(ctx context.Context) error {
 	}
 	return nil
 }
+
+// CodeDeliveryFailure is the Failure code of an exchange whose request the
+// access point could not deliver (ebMS3 Core §6.7, EBMS:0202: retries
+// exhausted, or a final error such as a failed dynamic discovery).
+const CodeDeliveryFailure = "EBMS:0202"
+
+// SendFailed tells the connector that the access point gave up on the
+// message messageID, submitted with clientKey (its final state is failed;
+// reason is the access point's last error). The message is found by its id
+// or, when the failure comes before the connector recorded the id, by the
+// client key the connector submitted it with. When it carried a request of
+// an exchange
+// still waiting for its answer, the requirement fails at once with
+// CodeDeliveryFailure instead of at its timeout. Any other message id is
+// ignored (ErrNotFound). The node calls it from ap.Config.OnSent; should the
+// call be lost (a crash in between), the exchange still ends at its timeout.
+func (c *Connector) SendFailed(ctx context.Context, messageID, clientKey, reason string) error {
+	jid, idx, err := "", 0, ErrNotFound
+	if messageID != "" {
+		jid, idx, err = c.db.sentBy(ctx, messageID)
+	}
+	if requestID, ours := strings.CutPrefix(clientKey, "requester:"); errors.Is(err, ErrNotFound) && ours && requestID != "" {
+		jid, idx, err = c.db.correlate(ctx, requestID, "")
+	}
+	if err != nil {
+		return err
+	}
+	failed := false
+	j, err := c.update(ctx, jid, func(j *journeyState) (change, error) {
+		failed = false
+		r := j.Journey.Requirements[idx]
+		if (r.Step != StepWaiting && r.Step != StepPreview) || r.Exchange == nil {
+			return change{}, nil
+		}
+		r.Exchange.Error = &Failure{Code: CodeDeliveryFailure, Message: "the evidence request could not be delivered to the provider's access point", Detail: reason}
+		r.Step = StepFailed
+		j.settle()
+		failed = true
+		return change{}, nil
+	})
+	if err != nil || !failed {
+		return err
+	}
+	c.log.Info("request not delivered", logJourney, jid, logReq, idx, logMessage, messageID, logErr, reason)
+	c.journal(ctx, c.entry(j, idx, EventDeliveryFailed, messageID, CodeDeliveryFailure))
+	return nil
+}

@@ -427,3 +427,36 @@ func TestRun(t *testing.T) {
 		t.Errorf("Run: %v", err)
 	}
 }
+
+// TestSendFailed: when the access point gives up on a request, the
+// requirement fails at once with EBMS:0202 and the reason; a message the
+// connector did not send, or a second report, changes nothing.
+func TestSendFailed(t *testing.T) {
+	f := newFixture(t, sqliteDSN(t), commonServices(t), nil)
+	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
+	wantStep(t, j, 0, requester.StepExplicitRequest)
+	j = must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, "0", requester.ExplicitRequest{Given: true}))
+	wantStep(t, j, 0, requester.StepWaiting)
+	sub, _ := f.sender.last(t)
+
+	if err := f.conn.SendFailed(ctx, "unknown@elsewhere", "provider:x", "x"); !errors.Is(err, requester.ErrNotFound) {
+		t.Errorf("unknown message: %v, want ErrNotFound", err)
+	}
+	// Found by the client key, as when the access point fails the message
+	// before the connector recorded its id.
+	if err := f.conn.SendFailed(ctx, "not-yet-recorded@ap", sub.ClientKey, "dynamic discovery failed: participant unknown"); err != nil {
+		t.Fatal(err)
+	}
+	j = must[*requester.Journey](t)(f.conn.Get(ctx, j.ID))
+	r := wantStep(t, j, 0, requester.StepFailed)
+	if j.State != requester.JourneyFailed || r.Exchange.Error == nil || r.Exchange.Error.Code != requester.CodeDeliveryFailure ||
+		!strings.Contains(r.Exchange.Error.Detail, "participant unknown") {
+		t.Fatalf("journey %s, failure %+v", j.State, r.Exchange.Error)
+	}
+	if err := f.conn.SendFailed(ctx, sub.MessageID, "", "again"); err != nil {
+		t.Fatal(err)
+	}
+	if j = must[*requester.Journey](t)(f.conn.Get(ctx, j.ID)); j.Requirements[0].Exchange.Error.Detail == "again" {
+		t.Error("a second report changed a finished exchange")
+	}
+}

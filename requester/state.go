@@ -320,6 +320,17 @@ func (d *db) correlate(ctx context.Context, requestID, messageID string) (journe
 	return journey, index, err
 }
 
+// sentBy finds the journey and requirement of the request carried by the
+// message messageID.
+func (d *db) sentBy(ctx context.Context, messageID string) (journey string, index int, err error) {
+	err = d.SQL().QueryRowContext(ctx, d.Rebind(`SELECT journey_id, req_index FROM requester_requests WHERE message_id = ?`),
+		messageID).Scan(&journey, &index)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", 0, ErrNotFound
+	}
+	return journey, index, err
+}
+
 // due lists the journeys whose next check is at or before now.
 func (d *db) due(ctx context.Context, now time.Time) ([]string, error) {
 	rows, err := d.SQL().QueryContext(ctx, d.Rebind(`SELECT id FROM requester_journeys WHERE next_check IS NOT NULL AND next_check <= ? ORDER BY next_check LIMIT 100`), ms(now))
