@@ -298,6 +298,23 @@ func clonePMode(pm *pmode.Config) *pmode.Config {
 	return out
 }
 
+// refused packs a message under pm (signed with signer when it is not
+// nil), posts it, and checks that the node answers with an error signal of
+// one of codes.
+func (k *as4Kit) refused(ctx context.Context, c *Case, pm *pmode.Config, signer *pki.Credential, codes ...as4.Code) {
+	p, _, err := k.pack(c, pm, signer)
+	if err != nil {
+		c.fail("packing: %v", err)
+		return
+	}
+	defer p.Close()
+	a, err := k.post(ctx, c, p)
+	if err != nil {
+		return
+	}
+	k.errorSignal(c, a, codes...)
+}
+
 func (k *as4Kit) caseUnsigned(ctx context.Context, c *Case) {
 	pm := clonePMode(k.t.PMode)
 	for i := range pm.Legs {
@@ -306,17 +323,7 @@ func (k *as4Kit) caseUnsigned(ctx context.Context, c *Case) {
 			pm.Legs[i].Reliability.NonRepudiation = false
 		}
 	}
-	p, _, err := k.pack(c, pm, nil)
-	if err != nil {
-		c.fail("packing: %v", err)
-		return
-	}
-	defer p.Close()
-	a, err := k.post(ctx, c, p)
-	if err != nil {
-		return
-	}
-	k.errorSignal(c, a, as4.PolicyNoncompliance)
+	k.refused(ctx, c, pm, nil, as4.PolicyNoncompliance)
 }
 
 func (k *as4Kit) caseUnknownParty(ctx context.Context, c *Case) {
@@ -325,17 +332,7 @@ func (k *as4Kit) caseUnknownParty(ctx context.Context, c *Case) {
 	for i := range self.IDs {
 		self.IDs[i].Value = "conformance-unknown-party"
 	}
-	p, _, err := k.pack(c, pm, nil)
-	if err != nil {
-		c.fail("packing: %v", err)
-		return
-	}
-	defer p.Close()
-	a, err := k.post(ctx, c, p)
-	if err != nil {
-		return
-	}
-	k.errorSignal(c, a, as4.ValueNotRecognized, as4.ProcessingModeMismatch)
+	k.refused(ctx, c, pm, nil, as4.ValueNotRecognized, as4.ProcessingModeMismatch)
 }
 
 func (k *as4Kit) caseUntrusted(ctx context.Context, c *Case) {
@@ -355,17 +352,7 @@ func (k *as4Kit) caseUntrusted(ctx context.Context, c *Case) {
 		return
 	}
 	c.sent("signed with a certificate issued by a CA the node does not trust (%s)", cred.Sign.Cert.Issuer)
-	p, _, err := k.pack(c, k.t.PMode, cred.Sign)
-	if err != nil {
-		c.fail("packing: %v", err)
-		return
-	}
-	defer p.Close()
-	a, err := k.post(ctx, c, p)
-	if err != nil {
-		return
-	}
-	k.errorSignal(c, a, as4.FailedAuthentication)
+	k.refused(ctx, c, k.t.PMode, cred.Sign, as4.FailedAuthentication)
 }
 
 func (k *as4Kit) caseCompression(ctx context.Context, c *Case) {
