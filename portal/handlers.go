@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -619,11 +620,7 @@ func (p *Portal) choose(rq *request) error {
 	switch r.Step {
 	case requester.StepChooseEvidenceType:
 		v := rq.r.PostForm.Get("evidenceType")
-		ok := false
-		for _, et := range r.EvidenceTypes {
-			ok = ok || et.Classification == v
-		}
-		if !ok {
+		if !slices.ContainsFunc(r.EvidenceTypes, func(et requester.EvidenceTypeOption) bool { return et.Classification == v }) {
 			return p.showJourney(rq, false, rid, rq.t("errEvidenceType"))
 		}
 		c.EvidenceType = v
@@ -634,24 +631,14 @@ func (p *Portal) choose(rq *request) error {
 			if v == "" || len(v) > 500 {
 				return p.showJourney(rq, false, rid, rq.t("errAnswer", q.Description))
 			}
-			if len(q.Values) > 0 {
-				ok := false
-				for _, s := range q.Values {
-					ok = ok || s == v
-				}
-				if !ok {
-					return p.showJourney(rq, false, rid, rq.t("errAnswer", q.Description))
-				}
+			if len(q.Values) > 0 && !slices.Contains(q.Values, v) {
+				return p.showJourney(rq, false, rid, rq.t("errAnswer", q.Description))
 			}
 			c.Answers[q.ID] = v
 		}
 	case requester.StepChooseProvider:
 		v := rq.r.PostForm.Get("provider")
-		ok := false
-		for _, pv := range r.Providers {
-			ok = ok || pv.ID == v
-		}
-		if !ok {
+		if !slices.ContainsFunc(r.Providers, func(pv requester.ProviderOption) bool { return pv.ID == v }) {
 			return p.showJourney(rq, false, rid, rq.t("errProvider"))
 		}
 		c.Provider = v
