@@ -521,8 +521,11 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 		}
 		if f := x.Error; f != nil {
 			v.FailureCode, v.FailureDetail = f.Code, f.Message
-			if f.Detail != "" {
-				v.FailureDetail = strings.TrimSpace(f.Message + " " + f.Detail)
+			switch {
+			case f.Message == "":
+				v.FailureDetail = f.Detail
+			case f.Detail != "":
+				v.FailureDetail = f.Message + ": " + f.Detail
 			}
 		}
 	}
