@@ -47,11 +47,7 @@ func (b *brokenRegister) Find(ctx context.Context, q provider.Query) (*provider.
 // the preview page.
 func (u *user) previewConsent(who idp.User) string {
 	u.t.Helper()
-	u.expect("portal-preview-link", "Go to the preview")
-	u.b.Find("a[href*='/preview/']").Click()
-	u.expect("preview-start", "Log in to see the evidence")
-	u.b.Find("a[href*='/login']").Click()
-	u.login("preview", who, false)
+	u.openPreview(who, false)
 	text := u.expect("preview-evidence", "Approve")
 	u.b.Find("input[name=consent]").Click()
 	u.page("preview-consent-ticked")
@@ -248,11 +244,7 @@ func TestBeyondOnceOnly(t *testing.T) {
 			u := newUser(t, n)
 			u.start(de, "R1", "SE", who, false)
 			u.request()
-			u.expect("portal-preview-link", "Go to the preview")
-			u.b.Find("a[href*='/preview/']").Click()
-			u.expect("preview-start", "Log in to see the evidence")
-			u.b.Find("a[href*='/login']").Click()
-			u.login("preview", who, false)
+			u.openPreview(who, false)
 			seen := u.expect("preview-evidence", "Approve")
 			if u.has("input[name=consent]") {
 				t.Error("the standard-profile node offers a consent")

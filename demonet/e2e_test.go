@@ -118,15 +118,24 @@ func (u *user) request() {
 	u.b.Find("input[name=explicit]").Submit()
 }
 
-// preview follows the preview link, logs in at the provider, and approves
-// or refuses; it returns the text of the preview page.
-func (u *user) preview(who idp.User, company, approve bool) string {
+// openPreview waits for the portal's preview link, follows it and logs in
+// at the provider as who; it returns the URL of the journey page it left.
+func (u *user) openPreview(who idp.User, company bool) string {
 	u.t.Helper()
 	u.expect("portal-preview-link", "Go to the preview")
+	journey := u.b.URL()
 	u.b.Find("a[href*='/preview/']").Click()
 	u.expect("preview-start", "Log in to see the evidence")
 	u.b.Find("a[href*='/login']").Click()
 	u.login("preview", who, company)
+	return journey
+}
+
+// preview follows the preview link, logs in at the provider, and approves
+// or refuses; it returns the text of the preview page.
+func (u *user) preview(who idp.User, company, approve bool) string {
+	u.t.Helper()
+	u.openPreview(who, company)
 	text := u.expect("preview-evidence", "Approve")
 	if approve {
 		u.b.Find("button[value=approve]").Click()

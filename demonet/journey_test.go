@@ -65,12 +65,7 @@ func TestJourneys(t *testing.T) {
 			who, other := frPeople[0], frPeople[1]
 			u.start(de, "R1", "FR", who, false)
 			u.request()
-			u.expect("portal-preview-link", "Go to the preview")
-			journey := u.b.URL()
-			u.b.Find("a[href*='/preview/']").Click()
-			u.expect("preview-start", "Log in to see the evidence")
-			u.b.Find("a[href*='/login']").Click()
-			u.login("preview", other, false)
+			journey := u.openPreview(other, false)
 			text := u.expect("preview-not-you", "This evidence is not about you")
 			if strings.Contains(text, who.Person.FamilyName) || strings.Contains(text, who.Person.DateOfBirth) {
 				t.Errorf("the wrong user sees the subject's data:\n%s", text)
@@ -166,12 +161,7 @@ func TestJourneys(t *testing.T) {
 			who := frPeople[2]
 			u.start(de, "R1", "FR", who, false)
 			u.request()
-			u.expect("portal-preview-link", "Go to the preview")
-			journey := u.b.URL()
-			u.b.Find("a[href*='/preview/']").Click()
-			u.expect("preview-start", "Log in to see the evidence")
-			u.b.Find("a[href*='/login']").Click()
-			u.login("preview", who, false)
+			journey := u.openPreview(who, false)
 			u.expect("preview-evidence", "Approve")
 			// The user does not decide within T3: the provider answers
 			// EDM:ERR:0005 and the portal says so.

@@ -597,27 +597,28 @@ func isWebURL(s string) bool {
 	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
-// findRequirement returns the requirement of the form's "requirement" field.
-func findRequirement(j *requester.Journey, id string) *requester.Requirement {
+// postedRequirement returns the user's journey and the requirement named by
+// the form's "requirement" field, with that field.
+func (p *Portal) postedRequirement(rq *request) (*requester.Journey, *requester.Requirement, string, error) {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	rid := rq.r.PostForm.Get("requirement")
 	for _, r := range j.Requirements {
-		if r.ID == id {
-			return r
+		if r.ID == rid {
+			return j, r, rid, nil
 		}
 	}
-	return nil
+	return nil, nil, "", &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 }
 
 // choose records the user's choice for the requirement's current step:
 // evidence type, answers to the DSD's questions, or provider.
 func (p *Portal) choose(rq *request) error {
-	j, err := p.ownJourney(rq)
+	j, r, rid, err := p.postedRequirement(rq)
 	if err != nil {
 		return err
-	}
-	rid := rq.r.PostForm.Get("requirement")
-	r := findRequirement(j, rid)
-	if r == nil {
-		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 	}
 	var c requester.Choice
 	switch r.Step {
@@ -669,14 +670,9 @@ func (p *Portal) anchor(j *requester.Journey, r *requester.Requirement) string {
 // (SPEC.md §1.2 step 2, ExplicitRequestGiven): without the ticked box
 // nothing is sent.
 func (p *Portal) request(rq *request) error {
-	j, err := p.ownJourney(rq)
+	j, r, rid, err := p.postedRequirement(rq)
 	if err != nil {
 		return err
-	}
-	rid := rq.r.PostForm.Get("requirement")
-	r := findRequirement(j, rid)
-	if r == nil {
-		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 	}
 	if r.Step != requester.StepExplicitRequest {
 		return rq.redirect(p.anchor(j, r))
@@ -711,14 +707,9 @@ func (p *Portal) retry(rq *request) error {
 // skip records that the user goes on without a requirement that failed or
 // can no longer be requested.
 func (p *Portal) skip(rq *request) error {
-	j, err := p.ownJourney(rq)
+	j, r, rid, err := p.postedRequirement(rq)
 	if err != nil {
 		return err
-	}
-	rid := rq.r.PostForm.Get("requirement")
-	r := findRequirement(j, rid)
-	if r == nil {
-		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 	}
 	if !skippable(j, r) {
 		return rq.redirect(p.anchor(j, r))
