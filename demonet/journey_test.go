@@ -150,10 +150,7 @@ func TestJourneys(t *testing.T) {
 				u.request()
 				u.preview(who, false, true)
 			}
-			text := u.submit()
-			if strings.Count(text, "Personbevis")+strings.Count(text, "certificate") < 1 {
-				t.Logf("confirmation:\n%s", text)
-			}
+			u.submit()
 		})
 		t.Run("timeout", func(t *testing.T) {
 			t.Parallel()
