@@ -149,13 +149,13 @@ func TestEDMScenariosOverAS4(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all, wantFail, subject := projectathon(t, birth)
+	all, wantFail := projectathon(t, birth)
 	for _, s := range all {
 		if _, wrong := wantFail[s.ID]; wrong {
 			scenarios = append(scenarios, s)
 		}
 	}
-	user := &browserUser{srv: previewSrv, idp: idp, subject: subject}
+	user := &browserUser{srv: previewSrv, idp: idp}
 	start := time.Now()
 	rep, err := conformance.Run(ctx, conformance.Config{EDM: &conformance.EDMTarget{Name: "DE node (ap + provider)", Node: peer, User: user, Scenarios: scenarios, Timeout: 10 * time.Second}})
 	if err != nil {

@@ -31,7 +31,13 @@
 //     YAML file by ParseScenarios) run against an EDMNode — in practice
 //     AS4Peer, the kit's own access point posting the requests to the node
 //     and receiving its answers — with a PreviewUser for the preview flows
-//     (SPEC.md §1.2, §2, §6).
+//     (SPEC.md §1.2, §2, §6). SPEC.md §6 names TC01 (basic exchange), TC03
+//     (provider-side errors), TC06–TC09 (preview flows, two providers) and
+//     TC10 (human-readable version); the kit's scenarios fill the others in
+//     as: TC02 a legal person, TC04 a request without the user's explicit
+//     request (EDM:ERR:0003), TC05 a preview needed but not possible
+//     (EDM:ERR:0007), TC09 another person than the subject at the preview
+//     (EDM:ERR:0001).
 //
 // Every message received from the system under test is validated as
 // "oots validate" does (Validate: package edm, the ebMS header rules of

@@ -122,14 +122,29 @@ func (f *fakeIdP) Finish(r *http.Request) (*eid.Subject, string, error) {
 // cookies that logs in, reads the CSRF token of the preview page and posts
 // the decision.
 type browserUser struct {
-	srv     *httptest.Server
-	idp     *fakeIdP
-	subject *eid.Subject
+	srv *httptest.Server
+	idp *fakeIdP
+}
+
+// subject is the login of the DE demo user whose identifier in a French
+// request is as.
+func (u *browserUser) subject(as string) (*eid.Subject, error) {
+	for _, d := range idp.DemoUsers("DE") {
+		if d.Identified("FR").Identifier == as {
+			p := d.Identified("DE")
+			return &eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "fake", Country: "DE", AuthTime: time.Now()}, nil
+		}
+	}
+	return nil, fmt.Errorf("no DE demo user is %s", as)
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-func (u *browserUser) Decide(ctx context.Context, loc string, approve bool) error {
+func (u *browserUser) Decide(ctx context.Context, loc, as string, d conformance.Decision) error {
+	subject, err := u.subject(as)
+	if err != nil {
+		return err
+	}
 	jar, _ := cookiejar.New(nil)
 	c := *u.srv.Client()
 	c.Jar = jar
@@ -147,21 +162,23 @@ func (u *browserUser) Decide(ctx context.Context, loc string, approve bool) erro
 		return fmt.Errorf("the preview link answers %d: %v", st, err)
 	}
 	u.idp.mu.Lock()
-	u.idp.subject = u.subject
+	u.idp.subject = subject
 	u.idp.mu.Unlock()
 	st, page, err := get(loc + "/login")
+	m := csrfRE.FindStringSubmatch(page)
+	if d == conformance.LogInOnly {
+		if err == nil && m != nil {
+			return errors.New("the preview space shows the evidence and a decision form to " + as)
+		}
+		return err
+	}
 	if err != nil || st != http.StatusOK {
 		return fmt.Errorf("the preview login answers %d: %v", st, err)
 	}
-	m := csrfRE.FindStringSubmatch(page)
 	if m == nil {
 		return errors.New("the preview page has no decision form")
 	}
-	decision := "refuse"
-	if approve {
-		decision = "approve"
-	}
-	form := url.Values{"csrf": {m[1]}, "decision": {decision}}
+	form := url.Values{"csrf": {m[1]}, "decision": {string(d)}}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, loc+"/decide", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -215,11 +232,12 @@ func newConnector(t *testing.T, sender provider.Sender) (*provider.Connector, *h
 	if birth.DataService == nil {
 		t.Fatal("no demo provider DE-EP-BERLIN1")
 	}
-	direct, broken, second := birth, birth, birth
+	direct, broken, second, company := birth, birth, birth, demoAuthority(t, "DE-EP-X1")
 	direct.Agent.Identifier.Value, direct.WithoutPreview = "DE-EP-DIRECT", true
+	company.Agent.Identifier.Value, company.WithoutPreview = "DE-EP-X1-DIRECT", true
 	broken.Agent.Identifier.Value, broken.DataService, broken.WithoutPreview = "DE-EP-BROKEN", failing{}, true
 	second.Agent.Identifier.Value = "DE-EP-BERLIN2"
-	auths = append(auths, direct, broken, second)
+	auths = append(auths, direct, broken, second, company)
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "provider.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -293,30 +311,72 @@ func demoUser(t *testing.T, local string) idp.User {
 // projectathon returns the scenarios TC01–TC10 that the composed nodes
 // can play (EDM 1.0), and three with deliberately wrong expectations that
 // the runner must fail, with the failure each must give.
-func projectathon(t *testing.T, birth provider.Authority) ([]conformance.Scenario, map[string]string, *eid.Subject) {
-	anna := demoUser(t, "3f8a2c61d9")
+func projectathon(t *testing.T, birth provider.Authority) ([]conformance.Scenario, map[string]string) {
+	anna, jurgen := demoUser(t, "3f8a2c61d9"), demoUser(t, "5c29d8e310")
 	unknown := anna
 	unknown.Local, unknown.Person.FamilyName = "0000000000", "Niemand"
-	p := anna.Identified("DE")
-	subject := &eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "fake", Country: "DE", AuthTime: time.Now()}
 	req := func(ep string, u idp.User) *exchange.Message { return request(edm.V1_0, birth, ep, u) }
+	with := func(m *exchange.Message, edit func(q *edm.QueryRequest)) *exchange.Message {
+		q := *m.Request
+		edit(&q)
+		m.Request = &q
+		return m
+	}
+	// TC02: a request about the company Jürgen Weiß represents.
+	x1 := demoAuthority(t, "DE-EP-X1")
+	company := with(req("DE-EP-X1-DIRECT", anna), func(q *edm.QueryRequest) {
+		c := jurgen.Represents[0].Identified("DE", "FR")
+		q.Procedure, q.NaturalPerson = "X1", nil
+		q.LegalPerson = &edm.LegalPerson{LevelOfAssurance: "High", LegalName: c.LegalName, LegalPersonIdentifier: &edm.Identifier{SchemeID: "eidas", Value: c.Identifier}}
+		q.EvidenceRequest.EvidenceTypeClassification = x1.EvidenceTypes[0].Classification
+	})
 	scenarios := []conformance.Scenario{
 		{ID: "TC01", Name: "basic request and response without preview", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Attachments: []string{"application/pdf"}}},
+		{ID: "TC02", Name: "basic request and response about a legal person", Requests: []*exchange.Message{company}, Want: conformance.Expect{Attachments: []string{"application/pdf"}}},
 		{ID: "TC03a", Name: "no evidence for the subject: EDM:ERR:0004", Requests: []*exchange.Message{req("DE-EP-DIRECT", unknown)}, Want: conformance.Expect{Code: "EDM:ERR:0004"}},
 		{ID: "TC03b", Name: "base registry error: EDM:ERR:0008", Requests: []*exchange.Message{req("DE-EP-BROKEN", anna)}, Want: conformance.Expect{Code: "EDM:ERR:0008"}},
-		{ID: "TC06", Name: "preview, approved: the evidence", Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna)}, Preview: true, Approve: true},
+		{ID: "TC04", Name: "request without the user's explicit request: EDM:ERR:0003",
+			Requests: []*exchange.Message{with(req("DE-EP-DIRECT", anna), func(q *edm.QueryRequest) { q.ExplicitRequestGiven = false })}, Want: conformance.Expect{Code: "EDM:ERR:0003"}},
+		{ID: "TC05", Name: "preview needed but not possible: EDM:ERR:0007",
+			Requests: []*exchange.Message{with(req("DE-EP-BERLIN1", anna), func(q *edm.QueryRequest) { q.PossibilityForPreview = false })}, Want: conformance.Expect{Code: "EDM:ERR:0007"}},
+		{ID: "TC06", Name: "preview, approved: the evidence", Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna)}, Preview: true, Decision: conformance.Approve},
 		{ID: "TC07", Name: "preview, refused: EDM:ERR:0008 (1.x)", Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna)}, Preview: true, Want: conformance.Expect{Code: "EDM:ERR:0008"}},
 		{ID: "TC08", Name: "two evidence providers in one conversation, both previews approved",
-			Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna), req("DE-EP-BERLIN2", anna)}, Preview: true, Approve: true},
+			Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna), req("DE-EP-BERLIN2", anna)}, Preview: true, Decision: conformance.Approve},
+		{ID: "TC09", Name: "preview by another person than the subject: EDM:ERR:0001", Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna)},
+			Preview: true, Decision: conformance.LogInOnly, PreviewAs: jurgen.Identified("FR").Identifier, Want: conformance.Expect{Code: "EDM:ERR:0001"}},
 		{ID: "TC10", Name: "human-readable version of the evidence (PDF)", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Attachments: []string{"application/pdf"}}},
 		// Deliberately wrong expectations: the runner must fail them.
 		{ID: "WRONG-1", Name: "expects an error where the node answers evidence", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Code: "EDM:ERR:0004"}},
-		{ID: "WRONG-2", Name: "expects a preview where there is none", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Preview: true, Approve: true},
+		{ID: "WRONG-2", Name: "expects a preview where there is none", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Preview: true, Decision: conformance.Approve},
 		{ID: "WRONG-3", Name: "expects an XML attachment", Requests: []*exchange.Message{req("DE-EP-DIRECT", anna)}, Want: conformance.Expect{Attachments: []string{"application/xml"}}},
+		{ID: "WRONG-4", Name: "the subject logs in but decides nothing", Requests: []*exchange.Message{req("DE-EP-BERLIN1", anna)},
+			Preview: true, Decision: conformance.LogInOnly, Want: conformance.Expect{Code: "EDM:ERR:0001"}},
 	}
 	wantFail := map[string]string{"WRONG-1": "expected EDM:ERR:0004, got an evidence response", "WRONG-2": "expected EDM:ERR:0002 with a PreviewLocation, got an evidence response",
-		"WRONG-3": "carries no application/xml attachment"}
-	return scenarios, wantFail, subject
+		"WRONG-3": "carries no application/xml attachment", "WRONG-4": "the preview space shows the evidence and a decision form"}
+	return scenarios, wantFail
+}
+
+// demoAuthority is the DE demo evidence provider id.
+func demoAuthority(t *testing.T, id string) provider.Authority {
+	t.Helper()
+	ctx := context.Background()
+	recs, err := provider.DemoRecords(ctx, "DE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auths, err := provider.DemoAuthorities(ctx, "DE", recs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range auths {
+		if a.Agent.Identifier.Value == id {
+			return a
+		}
+	}
+	t.Fatalf("no DE demo provider %s", id)
+	return provider.Authority{}
 }
 
 // checkScenarios checks the report of the projectathon scenarios.
@@ -343,8 +403,8 @@ func checkScenarios(t *testing.T, rep *conformance.Report, wantFail map[string]s
 // expectation the node does not meet, with the reason.
 func TestEDMScenarios(t *testing.T) {
 	node, birth := newProviderNode(t)
-	scenarios, wantFail, subject := projectathon(t, birth)
-	user := &browserUser{srv: node.srv, idp: node.idp, subject: subject}
+	scenarios, wantFail := projectathon(t, birth)
+	user := &browserUser{srv: node.srv, idp: node.idp}
 	rep, err := conformance.Run(context.Background(), conformance.Config{EDM: &conformance.EDMTarget{Name: "DE provider connector", Node: node, User: user, Scenarios: scenarios, Timeout: 5 * time.Second}})
 	if err != nil {
 		t.Fatal(err)

@@ -27,12 +27,28 @@ type EDMNode interface {
 	Next(ctx context.Context, conversationID string) (*exchange.Message, error)
 }
 
+// Decision is what the user does at the preview space.
+type Decision string
+
+// The decisions of a preview scenario.
+const (
+	// Approve: the user approves the exchange of the evidence.
+	Approve Decision = "approve"
+	// Refuse: the user refuses it.
+	Refuse Decision = "refuse"
+	// LogInOnly: the user logs in and decides nothing (TC09: another
+	// person than the subject, who must not see the evidence).
+	LogInOnly Decision = "none"
+)
+
 // PreviewUser plays the user at the evidence provider's preview space
 // (TC06–TC09): it logs in at the PreviewLocation of an EDM:ERR:0002 answer
-// and approves or refuses the exchange, returning when the decision is
-// recorded.
+// as the person whose identifier is as (an eIDAS identifier such as
+// "DE/FR/3f8a2c61d9", or a company's), and records the decision, returning
+// when it is recorded. With LogInOnly it returns once logged in, with an
+// error if the evidence was shown.
 type PreviewUser interface {
-	Decide(ctx context.Context, previewLocation string, approve bool) error
+	Decide(ctx context.Context, previewLocation, as string, d Decision) error
 }
 
 // Expect is the answer a scenario expects to its (last) request.
@@ -55,11 +71,13 @@ type Scenario struct {
 	// providers); the kit fills in ConversationID, ExchangeID.
 	Requests []*exchange.Message
 	// Preview: each first request must be answered EDM:ERR:0002 with a
-	// PreviewLocation; the kit lets the PreviewUser decide (Approve),
-	// then sends the request again with the PreviewLocation (and, in 2.0,
-	// ReturnLocation).
-	Preview bool
-	Approve bool
+	// PreviewLocation; the kit lets the PreviewUser log in as PreviewAs
+	// (default: the subject of the request) and decide (Decision, default
+	// Refuse), then sends the request again with the PreviewLocation (and,
+	// in 2.0, ReturnLocation).
+	Preview   bool
+	Decision  Decision
+	PreviewAs string
 	// ReturnLocation is the requester's return URL of a 2.0 second
 	// request.
 	ReturnLocation string
@@ -134,8 +152,15 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 			if !ok {
 				return
 			}
-			c.sent("the preview user %s the exchange at %s", map[bool]string{true: "approves", false: "refuses"}[sc.Approve], loc)
-			if err := k.t.User.Decide(ctx, loc, sc.Approve); err != nil {
+			d, as := sc.Decision, sc.PreviewAs
+			if d == "" {
+				d = Refuse
+			}
+			if as == "" {
+				as = subjectID(&q)
+			}
+			c.sent("the preview user logs in as %s at %s and decides: %s", as, loc, d)
+			if err := k.t.User.Decide(ctx, loc, as, d); err != nil {
 				c.fail("the preview at %s: %v", loc, err)
 				return
 			}
@@ -202,6 +227,18 @@ func (k *edmKit) exchange(ctx context.Context, c *Case, m *exchange.Message, tim
 		return nil, false
 	}
 	return a, true
+}
+
+// subjectID is the identifier of the subject of a request: the natural
+// person's, else the legal person's.
+func subjectID(q *edm.QueryRequest) string {
+	switch {
+	case q.NaturalPerson != nil && q.NaturalPerson.Identifier != nil:
+		return q.NaturalPerson.Identifier.Value
+	case q.LegalPerson != nil && q.LegalPerson.LegalPersonIdentifier != nil:
+		return q.LegalPerson.LegalPersonIdentifier.Value
+	}
+	return ""
 }
 
 func firstException(a *exchange.Message) *edm.Exception {

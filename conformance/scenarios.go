@@ -42,36 +42,66 @@ var ErrScenarios = errors.New("conformance: invalid scenario file")
 //	    person: {id: "DE/FR/0000000000", familyName: Niemand, givenName: Anna, dateOfBirth: "1985-03-14"}
 //	    want: {code: "EDM:ERR:0004"}
 type ScenarioFile struct {
-	Version      string                    `yaml:"version"`
-	Procedure    string                    `yaml:"procedure"`
-	To           string                    `yaml:"to"`
-	Requester    ScenarioAgent             `yaml:"requester"`
-	Requirement  struct{ ID, Name string } `yaml:"requirement"`
-	EvidenceType struct {
-		Classification string `yaml:"classification"`
-		Title          string `yaml:"title"`
-		Format         string `yaml:"format"`
-	} `yaml:"evidenceType"`
-	ReturnLocation string `yaml:"returnLocation"`
-	Scenarios      []struct {
-		ID        string          `yaml:"id"`
-		Name      string          `yaml:"name"`
-		Providers []ScenarioAgent `yaml:"providers"`
-		Person    struct {
-			ID          string `yaml:"id"`
-			FamilyName  string `yaml:"familyName"`
-			GivenName   string `yaml:"givenName"`
-			DateOfBirth string `yaml:"dateOfBirth"`
-			LoA         string `yaml:"loa"`
-		} `yaml:"person"`
-		Preview bool     `yaml:"preview"`
-		Approve bool     `yaml:"approve"`
-		Timeout Duration `yaml:"timeout"`
-		Want    struct {
-			Code        string   `yaml:"code"`
-			Attachments []string `yaml:"attachments"`
-		} `yaml:"want"`
-	} `yaml:"scenarios"`
+	Version        string            `yaml:"version"`
+	Procedure      string            `yaml:"procedure"`
+	To             string            `yaml:"to"`
+	Requester      ScenarioAgent     `yaml:"requester"`
+	Requirement    ScenarioReference `yaml:"requirement"`
+	EvidenceType   ScenarioEvidence  `yaml:"evidenceType"`
+	ReturnLocation string            `yaml:"returnLocation"`
+	Scenarios      []ScenarioEntry   `yaml:"scenarios"`
+}
+
+// ScenarioEntry is one scenario of a scenario file. Exactly one of Person
+// and Company is the subject. Procedure, Requirement and EvidenceType, when
+// given, replace those of the file for this scenario.
+type ScenarioEntry struct {
+	ID        string          `yaml:"id"`
+	Name      string          `yaml:"name"`
+	Providers []ScenarioAgent `yaml:"providers"`
+	Person    *struct {
+		ID          string `yaml:"id"`
+		FamilyName  string `yaml:"familyName"`
+		GivenName   string `yaml:"givenName"`
+		DateOfBirth string `yaml:"dateOfBirth"`
+		LoA         string `yaml:"loa"`
+	} `yaml:"person"`
+	Company *struct {
+		ID   string `yaml:"id"`
+		Name string `yaml:"name"`
+		LoA  string `yaml:"loa"`
+	} `yaml:"company"`
+	Procedure    string             `yaml:"procedure"`
+	Requirement  *ScenarioReference `yaml:"requirement"`
+	EvidenceType *ScenarioEvidence  `yaml:"evidenceType"`
+	// ExplicitRequest and PossibilityForPreview default to true (TC04,
+	// TC05 set them false).
+	ExplicitRequest       *bool `yaml:"explicitRequest"`
+	PossibilityForPreview *bool `yaml:"possibilityForPreview"`
+	Preview               bool  `yaml:"preview"`
+	// Decision is approve, refuse or none (log in only); Approve is its
+	// older form (true: approve, false: refuse).
+	Decision  string   `yaml:"decision"`
+	Approve   bool     `yaml:"approve"`
+	PreviewAs string   `yaml:"previewAs"`
+	Timeout   Duration `yaml:"timeout"`
+	Want      struct {
+		Code        string   `yaml:"code"`
+		Attachments []string `yaml:"attachments"`
+	} `yaml:"want"`
+}
+
+// ScenarioReference is a requirement of a scenario file.
+type ScenarioReference struct {
+	ID   string `yaml:"id"`
+	Name string `yaml:"name"`
+}
+
+// ScenarioEvidence is an evidence type of a scenario file.
+type ScenarioEvidence struct {
+	Classification string `yaml:"classification"`
+	Title          string `yaml:"title"`
+	Format         string `yaml:"format"`
 }
 
 // ScenarioAgent is an agent of a scenario file.
@@ -123,78 +153,122 @@ func ParseScenarios(b []byte) ([]Scenario, error) {
 		return nil, bad("to (the node's party) is required")
 	case f.Requester.ID == "" || f.Requester.Name == "":
 		return nil, bad("requester: id and name are required")
-	case f.Requirement.ID == "":
-		return nil, bad("requirement.id is required")
-	case f.EvidenceType.Classification == "":
-		return nil, bad("evidenceType.classification is required")
 	case len(f.Scenarios) == 0:
 		return nil, bad("no scenarios")
 	}
 	if v.Is2() && f.ReturnLocation == "" {
 		f.ReturnLocation = "https://conformance.invalid/return"
 	}
-	format := f.EvidenceType.Format
-	if format == "" {
-		format = "application/pdf"
-	}
 	lang := func(s string) []edm.Text { return []edm.Text{edm.Lang("EN", s)} }
 	var out []Scenario
 	seen := map[string]bool{}
 	for i, s := range f.Scenarios {
-		where := fmt.Sprintf("scenarios[%d]", i)
-		switch {
-		case s.ID == "" || seen[s.ID]:
-			return nil, bad("%s: id missing or repeated (%q)", where, s.ID)
-		case len(s.Providers) == 0:
-			return nil, bad("%s (%s): providers: at least one", where, s.ID)
-		case s.Person.FamilyName == "" || s.Person.GivenName == "" || s.Person.DateOfBirth == "":
-			return nil, bad("%s (%s): person: familyName, givenName and dateOfBirth are required", where, s.ID)
-		case s.Want.Code != "" && edm.NewException(s.Want.Code, "") == nil:
-			return nil, bad("%s (%s): want.code %q is not an EDM error code", where, s.ID, s.Want.Code)
-		case s.Timeout < 0:
-			return nil, bad("%s (%s): negative timeout", where, s.ID)
+		where := fmt.Sprintf("scenarios[%d] (%s)", i, s.ID)
+		sc, err := s.scenario(v, &f)
+		if s.ID == "" || seen[s.ID] {
+			err = fmt.Errorf("id missing or repeated (%q)", s.ID)
 		}
-		if _, err := time.Parse("2006-01-02", s.Person.DateOfBirth); err != nil {
-			return nil, bad("%s (%s): person.dateOfBirth %q is not a date YYYY-MM-DD", where, s.ID, s.Person.DateOfBirth)
-		}
-		loa := s.Person.LoA
-		if loa == "" {
-			loa = "High"
-		}
-		if !codelist.LevelsOfAssurance.Contains(loa) {
-			return nil, bad("%s (%s): person.loa %q is not a level of assurance", where, s.ID, loa)
+		if err != nil {
+			return nil, bad("%s: %v", where, err)
 		}
 		seen[s.ID] = true
-		sc := Scenario{ID: s.ID, Name: s.Name, Preview: s.Preview, Approve: s.Approve, ReturnLocation: f.ReturnLocation,
-			Timeout: time.Duration(s.Timeout), Want: Expect{Code: s.Want.Code, Attachments: s.Want.Attachments}}
-		if sc.Name == "" {
-			sc.Name = "scenario " + s.ID
+		procedure, req, et := f.Procedure, f.Requirement, f.EvidenceType
+		if s.Procedure != "" {
+			procedure = s.Procedure
 		}
+		if s.Requirement != nil {
+			req = *s.Requirement
+		}
+		if s.EvidenceType != nil {
+			et = *s.EvidenceType
+		}
+		if req.ID == "" || et.Classification == "" {
+			return nil, bad("%s: requirement.id and evidenceType.classification are required", where)
+		}
+		format := orDefault(et.Format, "application/pdf")
 		for j, p := range s.Providers {
 			if p.ID == "" || p.Name == "" {
-				return nil, bad("%s (%s): providers[%d]: id and name are required", where, s.ID, j)
+				return nil, bad("%s: providers[%d]: id and name are required", where, j)
 			}
 			q := edm.NewQueryRequest(v, uuidString(), time.Now())
-			q.Procedure = f.Procedure
+			q.Procedure = procedure
 			if !v.Is2() {
 				q.ProcedureLang, q.Lang = "EN", "EN"
 			}
-			q.PossibilityForPreview, q.ExplicitRequestGiven = true, true
-			q.Requirements = []edm.Requirement{{Identifier: edm.ID(f.Requirement.ID), Name: lang(orDefault(f.Requirement.Name, "requirement"))}}
+			q.PossibilityForPreview = s.PossibilityForPreview == nil || *s.PossibilityForPreview
+			q.ExplicitRequestGiven = s.ExplicitRequest == nil || *s.ExplicitRequest
+			q.Requirements = []edm.Requirement{{Identifier: edm.ID(req.ID), Name: lang(orDefault(req.Name, "requirement"))}}
 			q.EvidenceRequester = []edm.Agent{{Identifier: edm.SchemeID(f.Requester.Scheme, f.Requester.ID), Name: lang(f.Requester.Name), Classification: "ER"}}
 			q.EvidenceProvider = &edm.Agent{Identifier: edm.SchemeID(p.Scheme, p.ID), Name: lang(p.Name)}
-			q.NaturalPerson = &edm.Person{LevelOfAssurance: loa, FamilyName: s.Person.FamilyName, GivenName: s.Person.GivenName, DateOfBirth: s.Person.DateOfBirth}
-			if s.Person.ID != "" {
-				q.NaturalPerson.Identifier = &edm.Identifier{SchemeID: "eidas", Value: s.Person.ID}
+			if s.Person != nil {
+				q.NaturalPerson = &edm.Person{LevelOfAssurance: orDefault(s.Person.LoA, "High"), FamilyName: s.Person.FamilyName,
+					GivenName: s.Person.GivenName, DateOfBirth: s.Person.DateOfBirth}
+				if s.Person.ID != "" {
+					q.NaturalPerson.Identifier = &edm.Identifier{SchemeID: "eidas", Value: s.Person.ID}
+				}
+			} else {
+				q.LegalPerson = &edm.LegalPerson{LevelOfAssurance: orDefault(s.Company.LoA, "High"), LegalName: s.Company.Name,
+					LegalPersonIdentifier: &edm.Identifier{SchemeID: "eidas", Value: s.Company.ID}}
 			}
-			q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(uuidString()), EvidenceTypeClassification: f.EvidenceType.Classification,
-				Title: lang(orDefault(f.EvidenceType.Title, "evidence")), DistributedAs: []edm.Distribution{{Format: format}}}
+			q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(uuidString()), EvidenceTypeClassification: et.Classification,
+				Title: lang(orDefault(et.Title, "evidence")), DistributedAs: []edm.Distribution{{Format: format}}}
 			sc.Requests = append(sc.Requests, &exchange.Message{To: f.To, OriginalSender: q.EvidenceRequester[0].Identifier,
 				FinalRecipient: q.EvidenceProvider.Identifier, Request: q})
 		}
-		out = append(out, sc)
+		out = append(out, *sc)
 	}
 	return out, nil
+}
+
+// scenario checks an entry and returns its scenario without requests.
+func (s *ScenarioEntry) scenario(v edm.Version, f *ScenarioFile) (*Scenario, error) {
+	switch {
+	case len(s.Providers) == 0:
+		return nil, errors.New("providers: at least one")
+	case (s.Person == nil) == (s.Company == nil):
+		return nil, errors.New("exactly one of person and company is the subject")
+	case s.Want.Code != "" && edm.NewException(s.Want.Code, "") == nil:
+		return nil, fmt.Errorf("want.code %q is not an EDM error code", s.Want.Code)
+	case s.Timeout < 0:
+		return nil, errors.New("negative timeout")
+	case !s.Preview && (s.Decision != "" || s.Approve || s.PreviewAs != ""):
+		return nil, errors.New("decision, approve and previewAs need preview: true")
+	case s.Decision != "" && s.Approve:
+		return nil, errors.New("decision and approve are exclusive")
+	}
+	loa := ""
+	if p := s.Person; p != nil {
+		if p.FamilyName == "" || p.GivenName == "" || p.DateOfBirth == "" {
+			return nil, errors.New("person: familyName, givenName and dateOfBirth are required")
+		}
+		if _, err := time.Parse("2006-01-02", p.DateOfBirth); err != nil {
+			return nil, fmt.Errorf("person.dateOfBirth %q is not a date YYYY-MM-DD", p.DateOfBirth)
+		}
+		loa = p.LoA
+	} else {
+		if s.Company.ID == "" || s.Company.Name == "" {
+			return nil, errors.New("company: id and name are required")
+		}
+		loa = s.Company.LoA
+	}
+	if loa != "" && !codelist.LevelsOfAssurance.Contains(loa) {
+		return nil, fmt.Errorf("loa %q is not a level of assurance", loa)
+	}
+	d := Decision(s.Decision)
+	switch {
+	case s.Approve:
+		d = Approve
+	case d == "" && s.Preview:
+		d = Refuse
+	case d != "" && d != Approve && d != Refuse && d != LogInOnly:
+		return nil, fmt.Errorf("decision %q: one of approve, refuse, none", s.Decision)
+	}
+	sc := &Scenario{ID: s.ID, Name: orDefault(s.Name, "scenario "+s.ID), Preview: s.Preview, Decision: d, PreviewAs: s.PreviewAs,
+		Timeout: time.Duration(s.Timeout), Want: Expect{Code: s.Want.Code, Attachments: s.Want.Attachments}}
+	if v.Is2() {
+		sc.ReturnLocation = f.ReturnLocation
+	}
+	return sc, nil
 }
 
 func orDefault(s, d string) string {

@@ -13,7 +13,8 @@ import (
 // demoScenarioFile is the scenario file of the composed DE node: the same
 // cases as projectathon, written as a tester would.
 func demoScenarioFile(t *testing.T, birth provider.Authority) string {
-	anna := demoUser(t, "3f8a2c61d9").Identified("FR")
+	anna, jurgen := demoUser(t, "3f8a2c61d9").Identified("FR"), demoUser(t, "5c29d8e310")
+	company, x1 := jurgen.Represents[0].Identified("DE", "FR"), demoAuthority(t, "DE-EP-X1")
 	person := fmt.Sprintf("{id: %q, familyName: %q, givenName: %q, dateOfBirth: %q, loa: High}", anna.Identifier, anna.FamilyName, anna.GivenName, anna.DateOfBirth)
 	nobody := fmt.Sprintf("{id: \"DE/FR/0000000000\", familyName: Niemand, givenName: %q, dateOfBirth: %q}", anna.GivenName, anna.DateOfBirth)
 	ep := func(id string) string {
@@ -32,32 +33,61 @@ scenarios:
   - {id: TC06, name: preview approved, providers: [%[6]s], person: %[4]s, preview: true, approve: true, timeout: 5s}
   - {id: TC07, name: preview refused, providers: [%[6]s], person: %[4]s, preview: true, want: {code: "EDM:ERR:0008"}}
   - {id: TC08, name: two providers, providers: [%[6]s, %[7]s], person: %[4]s, preview: true, approve: true}
-`, birth.EvidenceTypes[0].Classification, ep("DE-EP-DIRECT"), ep("DE-EP-BROKEN"), person, nobody, ep("DE-EP-BERLIN1"), ep("DE-EP-BERLIN2"))
+  - {id: TC02, name: legal person, providers: [%[8]s], company: {id: %[9]q, name: %[10]q}, procedure: X1,
+     evidenceType: {classification: %[11]q, title: Certificate of registration}}
+  - {id: TC04, name: no explicit request, providers: [%[2]s], person: %[4]s, explicitRequest: false, want: {code: "EDM:ERR:0003"}}
+  - {id: TC05, name: preview not possible, providers: [%[6]s], person: %[4]s, possibilityForPreview: false, want: {code: "EDM:ERR:0007"}}
+  - {id: TC09, name: another person at the preview, providers: [%[6]s], person: %[4]s, preview: true, decision: none, previewAs: %[12]q,
+     want: {code: "EDM:ERR:0001"}}
+`, birth.EvidenceTypes[0].Classification, ep("DE-EP-DIRECT"), ep("DE-EP-BROKEN"), person, nobody, ep("DE-EP-BERLIN1"), ep("DE-EP-BERLIN2"),
+		ep("DE-EP-X1-DIRECT"), company.Identifier, company.LegalName, x1.EvidenceTypes[0].Classification, jurgen.Identified("FR").Identifier)
 }
 
 func TestParseScenarios(t *testing.T) {
 	_, birth := newProviderNode(t)
 	good := demoScenarioFile(t, birth)
+	jurgen := demoUser(t, "5c29d8e310")
+	company, x1 := jurgen.Represents[0].Identified("DE", "FR"), demoAuthority(t, "DE-EP-X1")
 	sc, err := conformance.ParseScenarios([]byte(good))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sc) != 6 || sc[0].ID != "TC01" || len(sc[5].Requests) != 2 || !sc[3].Preview || sc[3].Timeout.Seconds() != 5 ||
+	if len(sc) != 10 || sc[0].ID != "TC01" || len(sc[5].Requests) != 2 || !sc[3].Preview || sc[3].Timeout.Seconds() != 5 ||
 		sc[1].Want.Code != "EDM:ERR:0004" || sc[0].Requests[0].Request.EvidenceProvider.Identifier.Value != "DE-EP-DIRECT" {
 		t.Errorf("parsed %+v", sc)
+	}
+	if sc[3].Decision != conformance.Approve || sc[4].Decision != conformance.Refuse || sc[9].Decision != conformance.LogInOnly ||
+		sc[9].PreviewAs != jurgen.Identified("FR").Identifier {
+		t.Errorf("decisions %q %q %q, previewAs %q", sc[3].Decision, sc[4].Decision, sc[9].Decision, sc[9].PreviewAs)
+	}
+	if q := sc[6].Requests[0].Request; q.NaturalPerson != nil || q.LegalPerson == nil || q.LegalPerson.LegalPersonIdentifier.Value != company.Identifier ||
+		q.Procedure != "X1" || q.EvidenceRequest.EvidenceTypeClassification != x1.EvidenceTypes[0].Classification {
+		t.Errorf("TC02 request %+v", q)
+	}
+	if q := sc[7].Requests[0].Request; q.ExplicitRequestGiven || !q.PossibilityForPreview {
+		t.Errorf("TC04 explicit %v preview %v", q.ExplicitRequestGiven, q.PossibilityForPreview)
+	}
+	if q := sc[8].Requests[0].Request; !q.ExplicitRequestGiven || q.PossibilityForPreview {
+		t.Errorf("TC05 explicit %v preview %v", q.ExplicitRequestGiven, q.PossibilityForPreview)
 	}
 	tests := []struct{ name, edit, want string }{
 		{"unknown field", "procedure: R1\nflavour: x", "field flavour not found"},
 		{"version", "version: oots-edm:v1.0", "version \"oots-edm:v3\""},
 		{"bad code", `code: "EDM:ERR:0004"`, `want.code "EDM:ERR:9999"`},
 		{"bad date", `dateOfBirth: "1985-03-14"`, "person.dateOfBirth"},
-		{"bad LoA", "loa: High", `person.loa "Extreme"`},
+		{"bad LoA", "loa: High", `loa "Extreme"`},
 		{"duplicate id", "id: TC03a", "id missing or repeated"},
 		{"no to", "to: AP-DE", "to (the node's party) is required"},
 		{"bad timeout", "timeout: 5s", `duration "soon"`},
+		{"bad decision", "decision: none", `decision "maybe"`},
+		{"decision without preview", "explicitRequest: false", "need preview: true"},
+		{"both subjects", "procedure: X1", "exactly one of person and company"},
+		{"decision and approve", "decision: none", "exclusive"},
 	}
 	repl := map[string]string{"unknown field": "procedure: R1\nflavour: x", "version": "version: oots-edm:v3", "bad code": `code: "EDM:ERR:9999"`,
-		"bad date": `dateOfBirth: "14.03.1985"`, "bad LoA": "loa: Extreme", "duplicate id": "id: TC01", "no to": "to: \"\"", "bad timeout": "timeout: soon"}
+		"bad date": `dateOfBirth: "14.03.1985"`, "bad LoA": "loa: Extreme", "duplicate id": "id: TC01", "no to": "to: \"\"", "bad timeout": "timeout: soon",
+		"bad decision": "decision: maybe", "decision without preview": "explicitRequest: false, decision: refuse",
+		"both subjects": "procedure: X1, person: {familyName: a, givenName: b, dateOfBirth: \"2000-01-01\"}", "decision and approve": "decision: none, approve: true"}
 	for _, tc := range tests {
 		from := tc.edit
 		if tc.name == "unknown field" {
