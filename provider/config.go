@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,6 +52,13 @@ const (
 type ServedType struct {
 	Classification string
 	Formats        []Format
+	// ConsentProcedures are the procedures (codes of the Procedures code
+	// list) for which the user may consent, at the preview, to background
+	// exchanges of this evidence type (ConsentPolicy): the consent form
+	// lists them, the user chooses among them. Empty means only the
+	// procedure of the request being previewed; a request for a procedure
+	// not listed gets no consent offer.
+	ConsentProcedures []string
 }
 
 // Authority is an evidence provider (C4) hosted by the connector.
@@ -166,6 +174,11 @@ func (c *Config) Validate() error {
 		for j, t := range p.EvidenceTypes {
 			if t.Classification == "" || len(t.Formats) == 0 {
 				return confErr("Config.Providers[%d].EvidenceTypes[%d] needs a classification and formats", i, j)
+			}
+			for k, p := range t.ConsentProcedures {
+				if strings.TrimSpace(p) == "" || p != strings.TrimSpace(p) || slices.Contains(t.ConsentProcedures[:k], p) {
+					return confErr("Config.Providers[%d].EvidenceTypes[%d].ConsentProcedures[%d] %q is empty, padded or repeated", i, j, k, p)
+				}
 			}
 		}
 		if p.MinLoA != "" && p.MinLoA.Code() == "" {

@@ -785,7 +785,7 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			obj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, edm.RoleMainEvidence, "urn:uuid:"+c.uuid())
 			p := &edm.Package{Evidence: []*edm.EvidenceObject{obj}}
 			p.ID = "urn:uuid:" + c.uuid()
-			if h := d.HumanReadableVersion; h != nil && wantsHumanReadable(et, d) {
+			if h := d.HumanReadableVersion; h != nil && sendsHumanReadable(req, d) {
 				// The human-readable version: same metadata but
 				// its own identifier and distribution, linked to
 				// the main evidence by a rim:Association.
@@ -834,6 +834,13 @@ func requestedModel(et *edm.DataServiceEvidenceType, d Document) string {
 		}
 	}
 	return d.ConformsTo
+}
+
+// sendsHumanReadable reports whether the answer to req carries the
+// human-readable version of d: only a 2.0 answer (a package with a
+// MainEvidence and its HumanReadableVersion) to a request that asks for it.
+func sendsHumanReadable(req *edm.QueryRequest, d Document) bool {
+	return d.HumanReadableVersion != nil && req.Version().Is2() && wantsHumanReadable(req.EvidenceRequest, d)
 }
 
 // wantsHumanReadable reports whether the request asks for the

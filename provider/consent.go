@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,10 +48,15 @@ const DefaultConsentValidity = 90 * 24 * time.Hour
 // ConsentPolicy enables background exchanges with the user's consent, an
 // extension of OOTS that stays wire-compatible: at the preview the user
 // may consent, once, that the same evidence requester obtains the same
-// evidence type for the same procedure again without a preview, until the
-// consent expires or is withdrawn (GET /consents). A later request that
-// carries SlotBackground and matches a valid consent is answered with
-// the evidence at once; any other request takes the preview path.
+// evidence type again without a preview, for the procedures the user
+// ticks, until the consent expires or is withdrawn (GET /consents). The
+// procedures offered are those the provider names for the evidence type
+// (ServedType.ConsentProcedures; by default only the procedure of the
+// request), the current one ticked; the user must keep at least one and no
+// procedure is implied. A later request that carries the background
+// attribute (AttributeBackground), is for a procedure of a valid consent
+// and matches it otherwise is answered with the evidence at once; any other
+// request takes the preview path.
 type ConsentPolicy struct {
 	Enabled bool
 	// Validity of a consent; DefaultConsentValidity when zero, at most
@@ -58,13 +64,20 @@ type ConsentPolicy struct {
 	Validity time.Duration
 }
 
-// Consent is a consent to background exchanges, as the user sees it.
+// Consent is a consent to background exchanges, as the user sees it:
+// which data (EvidenceType), from whom (Provider), for whom (Requester),
+// for which procedures (Procedures), until when (Expires).
 type Consent struct {
-	ID            string    `json:"id"`
-	Provider      string    `json:"provider"`
-	Requester     string    `json:"requester"`
-	RequesterName string    `json:"requesterName"`
-	Procedure     string    `json:"procedure"`
+	ID            string `json:"id"`
+	Provider      string `json:"provider"`
+	Requester     string `json:"requester"`
+	RequesterName string `json:"requesterName"`
+	// Procedure is the procedure of the journey in which the user gave
+	// the consent (at its preview).
+	Procedure string `json:"procedure"`
+	// Procedures are the procedures the user chose: a background request
+	// is answered under the consent only for one of them.
+	Procedures    []string  `json:"procedures"`
 	EvidenceType  string    `json:"evidenceType"`
 	EvidenceTitle string    `json:"evidenceTitle"`
 	Granted       time.Time `json:"granted"`
@@ -154,23 +167,92 @@ func evidenceTitle(req *edm.QueryRequest) string {
 	return ""
 }
 
-// newConsent is the consent a user gives at the preview of session s.
-func (c *Connector) newConsent(s *session, req *edm.QueryRequest, now time.Time) *Consent {
+// consentProcedures are the procedures a consent given at the preview of
+// req may cover, the request's own first: ServedType.ConsentProcedures of
+// the requested evidence type, or only the request's procedure when the
+// provider names none. nil when no consent may be offered (the request's
+// procedure is not among those named, or the request names none).
+func consentProcedures(auth *Authority, req *edm.QueryRequest) []string {
+	if auth == nil || req.Procedure == "" || req.EvidenceRequest == nil {
+		return nil
+	}
+	for _, t := range auth.EvidenceTypes {
+		if t.Classification != req.EvidenceRequest.EvidenceTypeClassification {
+			continue
+		}
+		if len(t.ConsentProcedures) == 0 {
+			return []string{req.Procedure}
+		}
+		if !slices.Contains(t.ConsentProcedures, req.Procedure) {
+			return nil
+		}
+		out := []string{req.Procedure}
+		for _, p := range t.ConsentProcedures {
+			if p != req.Procedure {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// newConsent is the consent a user gives at the preview of session s for
+// the procedures procs.
+func (c *Connector) newConsent(s *session, req *edm.QueryRequest, procs []string, now time.Time) *Consent {
 	rid, rname := requesterOf(req)
 	return &Consent{ID: "urn:uuid:" + c.uuid(), Provider: s.Provider, Requester: rid, RequesterName: rname, Procedure: req.Procedure,
-		EvidenceType: req.EvidenceRequest.EvidenceTypeClassification, EvidenceTitle: evidenceTitle(req),
+		Procedures: procs, EvidenceType: req.EvidenceRequest.EvidenceTypeClassification, EvidenceTitle: evidenceTitle(req),
 		Granted: now, Expires: now.Add(c.cfg.Consent.Validity), subject: subjectOf(SubjectOf(req)), subjectKey: s.SubjectKey}
 }
 
-func (c *Connector) insertConsent(ctx context.Context, q querier, k *Consent) error {
-	_, err := q.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_consents (id, provider, subject, subject_key, requester, requester_name,
+func (c *Connector) insertConsent(ctx context.Context, k *Consent) error {
+	tx, err := c.db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("provider: storing consent: %w", err)
+	}
+	defer tx.Rollback()
+	_, err = tx.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_consents (id, provider, subject, subject_key, requester, requester_name,
 		procedure, evidence_type, evidence_title, granted, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		k.ID, k.Provider, k.subject, k.subjectKey, k.Requester, k.RequesterName, k.Procedure, k.EvidenceType, k.EvidenceTitle,
 		ms(k.Granted), ms(k.Expires))
 	if err != nil {
 		return fmt.Errorf("provider: storing consent: %w", err)
 	}
+	for _, p := range k.Procedures {
+		if _, err := tx.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_consent_procedures (consent_id, procedure) VALUES (?, ?)`), k.ID, p); err != nil {
+			return fmt.Errorf("provider: storing consent: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("provider: storing consent: %w", err)
+	}
 	return nil
+}
+
+// withProcedures reads the procedures of each consent.
+func (c *Connector) withProcedures(ctx context.Context, q querier, ks []*Consent) ([]*Consent, error) {
+	for _, k := range ks {
+		rows, err := q.QueryContext(ctx, c.db.Rebind(`SELECT procedure FROM provider_consent_procedures WHERE consent_id = ? ORDER BY procedure`), k.ID)
+		if err != nil {
+			return nil, fmt.Errorf("provider: consent procedures: %w", err)
+		}
+		k.Procedures = nil
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("provider: consent procedures: %w", err)
+			}
+			k.Procedures = append(k.Procedures, p)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("provider: consent procedures: %w", err)
+		}
+	}
+	return ks, nil
 }
 
 const consentColumns = `id, provider, subject, subject_key, requester, requester_name, procedure, evidence_type, evidence_title, granted, expires, withdrawn`
@@ -198,8 +280,9 @@ func scanConsents(rows *sql.Rows, err error) ([]*Consent, error) {
 }
 
 // consentFor finds a valid consent that covers a background request: same
-// provider, requester, procedure, evidence type and subject (the eIDAS
-// identity of the request and the register's subject it resolved to).
+// provider, requester, evidence type and subject (the eIDAS identity of the
+// request and the register's subject it resolved to), and the request's
+// procedure among those the user chose.
 func (c *Connector) consentFor(ctx context.Context, q querier, req *edm.QueryRequest, provider, subjectKey string, now time.Time) (*Consent, error) {
 	rid, _ := requesterOf(req)
 	subj := subjectOf(SubjectOf(req))
@@ -207,14 +290,19 @@ func (c *Connector) consentFor(ctx context.Context, q querier, req *edm.QueryReq
 		return nil, nil
 	}
 	ks, err := scanConsents(q.QueryContext(ctx, c.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents
-		WHERE subject = ? AND provider = ? AND requester = ? AND procedure = ? AND evidence_type = ? AND withdrawn = 0 AND expires > ?
-		ORDER BY granted DESC`), subj, provider, rid, req.Procedure, req.EvidenceRequest.EvidenceTypeClassification, ms(now)))
+		WHERE subject = ? AND provider = ? AND requester = ? AND evidence_type = ? AND withdrawn = 0 AND expires > ?
+		AND id IN (SELECT consent_id FROM provider_consent_procedures WHERE procedure = ?)
+		ORDER BY granted DESC`), subj, provider, rid, req.EvidenceRequest.EvidenceTypeClassification, ms(now), req.Procedure))
 	if err != nil {
 		return nil, err
 	}
 	for _, k := range ks {
 		if k.subjectKey == subjectKey && k.Valid(now) {
-			return k, nil
+			ks, err := c.withProcedures(ctx, q, []*Consent{k})
+			if err != nil {
+				return nil, err
+			}
+			return ks[0], nil
 		}
 	}
 	return nil, nil
@@ -223,8 +311,12 @@ func (c *Connector) consentFor(ctx context.Context, q querier, req *edm.QueryReq
 // Consents returns the consents of a subject (its eIDAS identity, see
 // the package documentation), newest first.
 func (c *Connector) Consents(ctx context.Context, subject string) ([]*Consent, error) {
-	return scanConsents(c.db.SQL().QueryContext(ctx, c.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents WHERE subject = ?
+	ks, err := scanConsents(c.db.SQL().QueryContext(ctx, c.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents WHERE subject = ?
 		ORDER BY granted DESC, id`), subject))
+	if err != nil {
+		return nil, err
+	}
+	return c.withProcedures(ctx, c.db.SQL(), ks)
 }
 
 // ErrNoConsent: no such consent of this subject, or already withdrawn.
@@ -246,15 +338,22 @@ func (c *Connector) Withdraw(ctx context.Context, subject, id string) error {
 	return nil
 }
 
-// disclosure is the record of evidence sent in answer to req.
+// disclosureOf is the record of the evidence sent in answer to req: the
+// documents the answer carries, and the human-readable version of one only
+// when it goes with it (a 2.0 package that asks for it, see evidence; 1.x
+// has no such association and sends the structured document alone).
 func disclosureOf(req *edm.QueryRequest, provider, conversation, responseID string, docs []Document, now time.Time) *Disclosure {
 	rid, rname := requesterOf(req)
 	d := &Disclosure{ID: responseID, Provider: provider, Requester: rid, RequesterName: rname, Procedure: req.Procedure,
 		EvidenceType: req.EvidenceRequest.EvidenceTypeClassification, Conversation: conversation, Sent: now, subject: subjectOf(SubjectOf(req))}
 	for _, doc := range docs {
 		d.Documents = append(d.Documents, doc.Title+" ("+doc.Format+")")
-		if h := doc.HumanReadableVersion; h != nil {
-			d.Documents = append(d.Documents, h.Title+" ("+h.Format+")")
+		if h := doc.HumanReadableVersion; h != nil && sendsHumanReadable(req, doc) {
+			title := h.Title
+			if title == "" {
+				title = doc.Title
+			}
+			d.Documents = append(d.Documents, title+" ("+h.Format+")")
 		}
 	}
 	return d
@@ -301,18 +400,19 @@ func (c *Connector) Disclosures(ctx context.Context, subject string) ([]*Disclos
 }
 
 // giveConsent records the consent the user gave with the approval at the
-// preview of session s (logged, not fatal: the approval stands).
-func (c *Connector) giveConsent(ctx context.Context, s *session, now time.Time) {
+// preview of session s for the procedures procs (logged, not fatal: the
+// approval stands).
+func (c *Connector) giveConsent(ctx context.Context, s *session, procs []string, now time.Time) {
 	req, err := storedRequest(s.FirstRequest)
 	if err != nil {
 		c.log.Error("consent", logErr, err)
 		return
 	}
-	k := c.newConsent(s, req, now)
-	if k.subject == "" {
+	k := c.newConsent(s, req, procs, now)
+	if k.subject == "" || len(procs) == 0 {
 		return
 	}
-	if err := c.insertConsent(ctx, c.db.SQL(), k); err != nil {
+	if err := c.insertConsent(ctx, k); err != nil {
 		c.log.Error("consent", logErr, err)
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/provider"
+	"github.com/oots-go/oots/store"
 )
 
 func withConsent(c *provider.Config) {
@@ -80,7 +83,7 @@ func consentSuite(t *testing.T, dsn func() string) {
 				t.Fatalf("no consent offered:\n%s", p.body)
 			}
 			csrf := csrfRE.FindStringSubmatch(p.body)[1]
-			b.post("/preview/"+tokenOf(t, link)+"/decide", url.Values{"csrf": {csrf}, "decision": {"approve"}, "consent": {"yes"}})
+			b.post("/preview/"+tokenOf(t, link)+"/decide", url.Values{"csrf": {csrf}, "decision": {"approve"}, "consent": {"yes"}, "procedure": {"R1"}})
 			if !e.journal.has(provider.EventConsentGiven) {
 				t.Fatal("consent not journalled")
 			}
@@ -162,7 +165,7 @@ func TestConsentExpires(t *testing.T) {
 	link := e.first(q, "c1", "")
 	b := e.browser()
 	p := b.loginAndSee(e, link, subject(u, eid.LoAHigh))
-	b.post("/preview/"+tokenOf(t, link)+"/decide", url.Values{"csrf": {csrfRE.FindStringSubmatch(p.body)[1]}, "decision": {"approve"}, "consent": {"yes"}})
+	b.post("/preview/"+tokenOf(t, link)+"/decide", url.Values{"csrf": {csrfRE.FindStringSubmatch(p.body)[1]}, "decision": {"approve"}, "consent": {"yes"}, "procedure": {"R1"}})
 	e.deliver(e.message(second(q, link), "c1", ""))
 	if exc := answerOf(e, backgroundRequest(e, edm.V1_0), "c2"); exc != nil {
 		t.Fatalf("with consent: %s", exc.Code)
@@ -187,5 +190,144 @@ func TestConsentOff(t *testing.T) {
 	p := e.browser().loginAndSee(e, link, subject(u, eid.LoAHigh))
 	if strings.Contains(p.body, `name="consent"`) {
 		t.Error("consent offered by a provider without the feature")
+	}
+}
+
+// backgroundFor is a background request of the French portal for the demo
+// user local, for procedure.
+func backgroundFor(e *env, v edm.Version, local, procedure string) *edm.QueryRequest {
+	q := e.request(v, berlin, user(e.t, local))
+	q.Procedure = procedure
+	q.NaturalPerson.SectorSpecificAttribute = append(q.NaturalPerson.SectorSpecificAttribute, provider.BackgroundAttribute())
+	return q
+}
+
+// TestConsentProcedures: the consent form lists the procedures the
+// provider names for the evidence type (the birth record: R1 and T2), the
+// current one ticked; a consent without any procedure is refused with the
+// reason and the form again, one for a procedure not offered is refused;
+// a background request is answered under the consent only for a procedure
+// the user chose; the consents page and its export show the chosen set.
+func TestConsentProcedures(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { consentProceduresSuite(t, "") })
+	t.Run("postgres", func(t *testing.T) { consentProceduresSuite(t, pgtest.Start(t).NewDatabase(t)) })
+}
+
+func consentProceduresSuite(t *testing.T, dsn string) {
+	e := newEnv(t, dsn, withConsent)
+	give := func(local, conv string, procs ...string) {
+		t.Helper()
+		q := backgroundFor(e, edm.V1_0, local, "R1")
+		link := e.first(q, conv, "")
+		b := e.browser()
+		p := b.loginAndSee(e, link, subject(user(t, local), eid.LoAHigh))
+		for _, want := range []string{
+			`<input type="checkbox" id="procedure-R1" name="procedure" value="R1" checked>`,
+			`<input type="checkbox" id="procedure-T2" name="procedure" value="T2">`,
+			`<label for="procedure-T2">T2 – Submitting an initial application for admission to public tertiary education institution</label>`,
+		} {
+			if !strings.Contains(p.body, want) {
+				t.Fatalf("the consent form lacks %s:\n%s", want, p.body)
+			}
+		}
+		if strings.Contains(p.body, `value="S1"`) || strings.Contains(p.body, `value="X1"`) {
+			t.Errorf("the consent form offers a procedure the birth record does not serve:\n%s", p.body)
+		}
+		token, csrf := tokenOf(t, link), csrfRE.FindStringSubmatch(p.body)[1]
+		// No procedure: refused, the form again, nothing decided.
+		r := b.post("/preview/"+token+"/decide", url.Values{"csrf": {csrf}, "decision": {"approve"}, "consent": {"yes"}})
+		if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, `role="alert">Tick at least one procedure`) ||
+			strings.Contains(r.body, `value="R1" checked`) || !strings.Contains(r.body, `name="consent" value="yes" checked`) {
+			t.Errorf("consent without a procedure: %d\n%s", r.status, r.body)
+		}
+		// A procedure not offered: refused.
+		if r := b.post("/preview/"+token+"/decide", url.Values{"csrf": {csrf}, "decision": {"approve"}, "consent": {"yes"}, "procedure": {"R1", "X1"}}); r.status != http.StatusBadRequest {
+			t.Errorf("consent for a procedure not offered: %d", r.status)
+		}
+		if e.journal.has(provider.EventConsentGiven) && len(procs) == 2 {
+			t.Fatal("a refused consent was recorded")
+		}
+		r = b.post("/preview/"+token+"/decide", url.Values{"csrf": {csrf}, "decision": {"approve"}, "consent": {"yes"}, "procedure": procs})
+		if r.status != http.StatusOK {
+			t.Fatalf("approval with consent: %d\n%s", r.status, r.body)
+		}
+		e.deliver(e.message(second(q, link), conv, ""))
+	}
+	give(anna, "c1", "T2", "R1")
+	give(anna2, "c2", "R1")
+
+	for _, c := range []struct {
+		local, procedure string
+		preview          bool
+	}{
+		{anna, "R1", false}, {anna, "T2", false}, {anna, "S1", true},
+		{anna2, "R1", false}, {anna2, "T2", true},
+	} {
+		exc := answerOf(e, backgroundFor(e, edm.V1_0, c.local, c.procedure), "c-"+c.local+"-"+c.procedure)
+		if got := exc != nil; got != c.preview || exc != nil && exc.Code != "EDM:ERR:0002" {
+			t.Errorf("background request of %s for %s: exception %v, want a preview %v", c.local, c.procedure, exc, c.preview)
+		}
+	}
+	ks, err := e.conn.Consents(context.Background(), "DE/"+anna)
+	if err != nil || len(ks) != 1 || strings.Join(ks[0].Procedures, " ") != "R1 T2" || ks[0].Procedure != "R1" {
+		t.Fatalf("consents %v %+v", err, ks)
+	}
+	acc := e.browser()
+	e.idp.as(subject(user(t, anna), eid.LoASubstantial))
+	if p := acc.get("/consents/login"); !strings.Contains(p.body, "<td>R1, T2</td>") {
+		t.Errorf("the consents page does not show the procedures:\n%s", p.body)
+	}
+	var export struct{ Consents []provider.Consent }
+	if err := json.Unmarshal([]byte(acc.get("/consents?format=json").body), &export); err != nil || len(export.Consents) != 1 ||
+		strings.Join(export.Consents[0].Procedures, " ") != "R1 T2" {
+		t.Errorf("export %v %+v", err, export)
+	}
+}
+
+// TestConsentMigration: a database with a consent given before consents
+// named their procedures opens, and the consent covers the procedure it
+// was given in, no other.
+func TestConsentMigration(t *testing.T) {
+	for _, c := range []struct{ name, dialect string }{{"sqlite", "sqlite"}, {"postgres", "postgres"}} {
+		t.Run(c.name, func(t *testing.T) {
+			dsn := filepath.Join(t.TempDir(), "old.db")
+			if c.dialect == "postgres" {
+				dsn = pgtest.Start(t).NewDatabase(t)
+			}
+			ctx := context.Background()
+			migs, err := store.LoadMigrations(os.DirFS("."), "migrations/"+c.dialect)
+			if err != nil || len(migs) < 3 || migs[1].Version != 2 {
+				t.Fatalf("migrations %v %d", err, len(migs))
+			}
+			db, err := store.Open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Migrate(ctx, provider.Component, migs[:2]); err != nil {
+				t.Fatal(err)
+			}
+			probe := newEnv(t, "", withConsent)
+			q := backgroundFor(probe, edm.V1_0, anna, "R1")
+			now := time.Now()
+			if _, err := db.SQL().ExecContext(ctx, db.Rebind(`INSERT INTO provider_consents (id, provider, subject, subject_key, requester, requester_name,
+				procedure, evidence_type, evidence_title, granted, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				"urn:uuid:"+newUUID(), berlin, "DE/"+anna, "person:"+anna, q.EvidenceRequester[0].Identifier.Value, "Mairie de Paris", "R1",
+				q.EvidenceRequest.EvidenceTypeClassification, "Certificate of birth", now.UnixMilli(), now.Add(24*time.Hour).UnixMilli()); err != nil {
+				t.Fatal(err)
+			}
+			db.Close()
+
+			e := newEnv(t, dsn, withConsent)
+			if exc := answerOf(e, backgroundFor(e, edm.V1_0, anna, "R1"), "c1"); exc != nil {
+				t.Errorf("R1 under the old consent: %s %s", exc.Code, exc.Detail)
+			}
+			if exc := answerOf(e, backgroundFor(e, edm.V1_0, anna, "T2"), "c2"); exc == nil || exc.Code != "EDM:ERR:0002" {
+				t.Errorf("T2 under the old consent (given for R1): %v", exc)
+			}
+			ks, err := e.conn.Consents(ctx, "DE/"+anna)
+			if err != nil || len(ks) != 1 || strings.Join(ks[0].Procedures, " ") != "R1" {
+				t.Errorf("consents %v %+v", err, ks)
+			}
+		})
 	}
 }

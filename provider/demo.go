@@ -221,7 +221,11 @@ func structured(m *datamodel.Model, pdf Document, id func(ext string) string, va
 
 // DemoAuthorities returns the evidence providers of a country in the demo
 // data set (csregistry.Demo) with the evidence types and formats the DSD
-// says they serve, each backed by ds.
+// says they serve, each backed by ds. A user may consent to background
+// exchanges of an evidence type (ConsentPolicy) for the procedures whose
+// requirements it fulfils in the Evidence Broker (ServedType.
+// ConsentProcedures): the birth record for R1 and T2, every other type for
+// its own procedure.
 func DemoAuthorities(ctx context.Context, country string, ds DataService) ([]Authority, error) {
 	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
 	if err != nil {
@@ -230,9 +234,27 @@ func DemoAuthorities(ctx context.Context, country string, ds DataService) ([]Aut
 	if err := reg.LoadDemo(ctx); err != nil {
 		return nil, fmt.Errorf("provider: demo data: %w", err)
 	}
+	snap := reg.Snapshot()
+	procedures := map[string][]string{} // evidence type classification → procedures
+	for _, r := range snap.Requirements() {
+		var procs []string
+		for _, f := range r.Frameworks {
+			for _, rel := range f.RelatedTo {
+				if !slices.Contains(procs, rel.Identifier.Value) {
+					procs = append(procs, rel.Identifier.Value)
+				}
+			}
+		}
+		slices.Sort(procs)
+		for _, l := range r.Lists {
+			for _, t := range l.Types {
+				procedures[t.EvidenceTypeClassification] = procs
+			}
+		}
+	}
 	byID := map[string]*Authority{}
 	var order []string
-	for _, s := range reg.Snapshot().AllDataServices() {
+	for _, s := range snap.AllDataServices() {
 		var formats []Format
 		for _, d := range s.Type.DistributedAs {
 			formats = append(formats, Format{Format: d.Format, ConformsTo: d.ConformsTo})
@@ -249,7 +271,8 @@ func DemoAuthorities(ctx context.Context, country string, ds DataService) ([]Aut
 				byID[pub.Identifier.Value] = a
 				order = append(order, pub.Identifier.Value)
 			}
-			a.EvidenceTypes = append(a.EvidenceTypes, ServedType{Classification: s.Type.EvidenceTypeClassification, Formats: formats})
+			a.EvidenceTypes = append(a.EvidenceTypes, ServedType{Classification: s.Type.EvidenceTypeClassification, Formats: formats,
+				ConsentProcedures: procedures[s.Type.EvidenceTypeClassification]})
 		}
 	}
 	var out []Authority

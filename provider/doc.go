@@ -131,13 +131,16 @@
 // for it (AssociatedDocumentRequest).
 //
 // With Config.Consent enabled the preview offers the user a consent to
-// background exchanges (same requester, procedure and evidence type, until
-// an expiry); a later first request marked by the sector-specific attribute
+// background exchanges (same requester and evidence type, for the
+// procedures the user ticks among those the provider names for the type in
+// ServedType.ConsentProcedures, until an expiry); a later first request
+// for one of those procedures, marked by the sector-specific attribute
 // AttributeBackground of its subject, about the same person (eIDAS
 // identity and register record), is then answered with the evidence at
 // once; without a valid consent it takes the preview. Every evidence sent
-// is recorded (provider_disclosures: who asked, procedure, document titles,
-// when, the consent relied on), and the user sees the consents and the
+// is recorded (provider_disclosures: who asked, procedure, the titles and
+// formats of the documents the answer carries, when, the consent relied
+// on), and the user sees the consents (with their procedures) and the
 // evidence sent at /consents after a login, where a consent is withdrawn.
 // The journal gets consent.given, consent.used, consent.none and
 // consent.withdrawn with the consent's id.

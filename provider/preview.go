@@ -10,10 +10,12 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/codelist"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/journal"
 )
@@ -79,13 +81,24 @@ type page struct {
 	Message string // extra message key
 	Choice  string // approved or refused
 	// ConsentOffer is the text of the consent to background exchanges
-	// offered with the approval ("" when none is offered).
-	ConsentOffer string
+	// offered with the approval ("" when none is offered), and
+	// ConsentProcedures the procedures it may cover, to tick.
+	ConsentOffer      string
+	ConsentProcedures []procedureChoice
+	// ConsentChecked keeps the consent ticked when the form comes back.
+	ConsentChecked bool
 	// The consents page: logged in, the consents and the evidence sent.
 	LoggedIn    bool
 	Consents    []consentView
 	Disclosures []disclosureView
 	msgs        map[string]string
+}
+
+// procedureChoice is a procedure of the consent form: its code, its name
+// (code list Procedures) and whether it is ticked.
+type procedureChoice struct {
+	Code, Name string
+	Checked    bool
 }
 
 type docView struct {
@@ -205,13 +218,25 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 		c.render(w, r, &page{Key: "start", Token: s.Token})
 		return
 	}
-	p := &page{Key: "preview", Token: s.Token, CSRF: s.CSRF}
+	c.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF}, nil)
+}
+
+// renderPreview shows the evidence of session s with the decision form;
+// chosen are the procedures ticked for the consent (nil: the request's
+// own).
+func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *session, p *page, chosen []string) {
 	auth := c.byID[s.Provider]
-	if c.cfg.Consent.Enabled {
-		if req, err := storedRequest(s.FirstRequest); err == nil && subjectOf(SubjectOf(req)) != "" {
-			k := c.newConsent(s, req, c.cfg.Now())
-			p.ConsentOffer = fmt.Sprintf(messages[language(r)]["consent.offer"], k.RequesterName, k.EvidenceTitle, k.Procedure,
-				k.Expires.Format(time.DateOnly), c.cfg.PreviewBase+ConsentsPath)
+	if procs := c.offer(s); len(procs) > 0 {
+		req, _ := storedRequest(s.FirstRequest)
+		k := c.newConsent(s, req, procs, c.cfg.Now())
+		p.ConsentOffer = fmt.Sprintf(messages[language(r)]["consent.offer"], k.RequesterName, k.EvidenceTitle,
+			k.Expires.Format(time.DateOnly), c.cfg.PreviewBase+ConsentsPath)
+		for i, code := range procs {
+			pc := procedureChoice{Code: code, Checked: i == 0 && chosen == nil || slices.Contains(chosen, code)}
+			if cl, ok := codelist.Procedures.Lookup(code); ok {
+				pc.Name = cl.Name()
+			}
+			p.ConsentProcedures = append(p.ConsentProcedures, pc)
 		}
 	}
 	for i, d := range s.Documents {
@@ -225,6 +250,20 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 			Href: "/preview/" + s.Token + "/file/" + strconv.Itoa(i+1), PDF: d.Format == "application/pdf"})
 	}
 	c.render(w, r, p)
+}
+
+// offer returns the procedures a consent given at the preview of session s
+// may cover (consentProcedures), or nil when no consent is offered: the
+// feature is off, or the request has no eIDAS identity to bind it to.
+func (c *Connector) offer(s *session) []string {
+	if !c.cfg.Consent.Enabled {
+		return nil
+	}
+	req, err := storedRequest(s.FirstRequest)
+	if err != nil || subjectOf(SubjectOf(req)) == "" {
+		return nil
+	}
+	return consentProcedures(c.byID[s.Provider], req)
 }
 
 func (c *Connector) login(w http.ResponseWriter, r *http.Request) {
@@ -402,9 +441,32 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 		var rec journal.Record
 		switch r.PostFormValue("decision") {
 		case "approve":
+			var procs []string
+			if r.PostFormValue("consent") == "yes" {
+				offered := c.offer(s)
+				procs = r.PostForm["procedure"]
+				if len(offered) == 0 {
+					c.simple(w, r, http.StatusBadRequest, "error")
+					return
+				}
+				for _, p := range procs {
+					if !slices.Contains(offered, p) {
+						c.simple(w, r, http.StatusBadRequest, "error")
+						return
+					}
+				}
+				if len(procs) == 0 {
+					// Nothing decided yet: the form again, with the
+					// reason.
+					c.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF, Status: http.StatusUnprocessableEntity,
+						Message: "consent.noprocedure", ConsentChecked: true}, []string{})
+					return
+				}
+				procs = slices.Compact(slices.Sorted(slices.Values(procs)))
+			}
 			s.State, rec = stateApproved, s.record(journal.EventPreviewApproved)
-			if c.cfg.Consent.Enabled && r.PostFormValue("consent") == "yes" && attempt == 0 {
-				c.giveConsent(r.Context(), s, now)
+			if len(procs) > 0 && attempt == 0 {
+				c.giveConsent(r.Context(), s, procs, now)
 			}
 		case "refuse":
 			s.State, rec = stateRefused, s.record(journal.EventPreviewRefused)
@@ -502,6 +564,7 @@ func (c *Connector) file(w http.ResponseWriter, r *http.Request) {
 // The style sheet: readable type, contrast above 4.5:1, a visible focus.
 const css = `.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 .consent{display:flex;gap:.5rem;align-items:flex-start}
+fieldset.procedures{margin:.5rem 0 1rem 1.5rem}fieldset.procedures p{margin:.2rem 0}
 body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fff;margin:0;line-height:1.5}
 header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}
 header{border-bottom:1px solid #595959}

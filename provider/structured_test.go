@@ -2,6 +2,8 @@ package provider_test
 
 import (
 	"bytes"
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -125,5 +127,61 @@ func TestStructuredInvalid(t *testing.T) {
 		if !e.journal.has(journal.EventResponseSent, "EDM:ERR:0008") {
 			t.Error("refusal not journalled")
 		}
+	}
+}
+
+// TestDisclosureDocuments: the record of the evidence sent (the consents
+// page, Disclosures) lists exactly the documents the answer carries: in
+// 1.x the structured document alone (1.x has no human-readable version
+// associated to it, so the PDF is not sent), in 2.0 with
+// AssociatedDocumentRequest HumanReadableVersion the structured document
+// and its PDF, in 2.0 without it the structured document alone.
+func TestDisclosureDocuments(t *testing.T) {
+	xml1 := edm.Distribution{Format: datamodel.MimeXML, ConformsTo: "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0"}
+	xml2 := edm.Distribution{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord.URI}
+	xml2h := xml2
+	xml2h.AssociatedDocumentRequest = []string{edm.RoleHumanReadableVersion}
+	for _, c := range []struct {
+		name string
+		v    edm.Version
+		da   edm.Distribution
+		want []string // formats sent
+	}{
+		{"1.0", edm.V1_0, xml1, []string{datamodel.MimeXML}},
+		{"2.0-human-readable", edm.V2_0, xml2h, []string{datamodel.MimeXML, "application/pdf"}},
+		{"2.0", edm.V2_0, xml2, []string{datamodel.MimeXML}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, "", withoutPreview)
+			q := e.request(c.v, berlin, user(t, anna))
+			q.EvidenceRequest.DistributedAs = []edm.Distribution{c.da}
+			xid := ""
+			if c.v.Is2() {
+				xid = newUUID()
+			}
+			e.deliver(e.message(q, "c", xid))
+			as := e.answers(0)
+			if len(as) != 1 || as[0].Response == nil {
+				t.Fatalf("answers %+v", as)
+			}
+			var sent []string
+			for _, a := range as[0].Attachments {
+				sent = append(sent, a.MimeType)
+			}
+			ds, err := e.conn.Disclosures(context.Background(), "DE/"+anna)
+			if err != nil || len(ds) != 1 {
+				t.Fatalf("disclosures %v %+v", err, ds)
+			}
+			var recorded []string
+			for _, d := range ds[0].Documents {
+				recorded = append(recorded, d[strings.LastIndex(d, "(")+1:len(d)-1])
+			}
+			slices.Sort(sent)
+			slices.Sort(recorded)
+			want := slices.Sorted(slices.Values(c.want))
+			if !slices.Equal(sent, want) || !slices.Equal(recorded, want) {
+				t.Errorf("sent %v, recorded %v (%q), want %v", sent, recorded, ds[0].Documents, want)
+			}
+		})
 	}
 }

@@ -55,7 +55,12 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <legend><h2>{{.T "decide"}}</h2></legend>
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="lang" value="{{.Lang}}">
-{{if .ConsentOffer}}<p class="consent"><input type="checkbox" id="consent" name="consent" value="yes"> <label for="consent">{{.ConsentOffer}}</label></p>
+{{if .Message}}<p class="notice" role="alert">{{.T .Message}}</p>
+{{end}}{{if .ConsentOffer}}<p class="consent"><input type="checkbox" id="consent" name="consent" value="yes"{{if .ConsentChecked}} checked{{end}}> <label for="consent">{{.ConsentOffer}}</label></p>
+<fieldset class="procedures">
+<legend>{{.T "consent.procedures"}}</legend>
+{{range .ConsentProcedures}}<p><input type="checkbox" id="procedure-{{.Code}}" name="procedure" value="{{.Code}}"{{if .Checked}} checked{{end}}> <label for="procedure-{{.Code}}">{{.Code}}{{if .Name}} – {{.Name}}{{end}}</label></p>
+{{end}}</fieldset>
 {{end}}<button class="approve" type="submit" name="decision" value="approve">{{.T "approve"}}</button>
 <button class="refuse" type="submit" name="decision" value="refuse">{{.T "refuse"}}</button>
 </fieldset>
@@ -69,7 +74,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <h2>{{.T "consents.given"}}</h2>
 {{if .Consents}}<table>
 <caption>{{.T "consents.given"}}</caption>
-<thead><tr><th scope="col">{{.T "consents.requester"}}</th><th scope="col">{{.T "consents.procedure"}}</th><th scope="col">{{.T "consents.evidence"}}</th><th scope="col">{{.T "consents.until"}}</th><th scope="col">{{.T "consents.status"}}</th></tr></thead>
+<thead><tr><th scope="col">{{.T "consents.requester"}}</th><th scope="col">{{.T "consents.procedures"}}</th><th scope="col">{{.T "consents.evidence"}}</th><th scope="col">{{.T "consents.until"}}</th><th scope="col">{{.T "consents.status"}}</th></tr></thead>
 <tbody>{{range .Consents}}<tr><td>{{.Requester}}</td><td>{{.Procedure}}</td><td>{{.Evidence}}</td><td>{{.Until}}</td><td>{{.Status}}{{if .Valid}}
 <form method="post" action="/consents/withdraw"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="consent" value="{{.ID}}"><input type="hidden" name="lang" value="{{$.Lang}}"><button type="submit">{{$.T "consents.withdraw"}}<span class="vh"> {{.Evidence}} – {{.Requester}}</span></button></form>{{end}}</td></tr>
 {{end}}</tbody>
