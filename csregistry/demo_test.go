@@ -124,10 +124,22 @@ var residence = edm.InformationConcept{
 	Description:     []edm.Text{edm.Lang("EN", "Rules of responsibility for German citizens without residence information"), edm.Lang("DE", "Zuständigkeitsregelungen für deutsche Staatsangehörige ohne Wohnsitzinformation")},
 }
 
+// demoVersions are the EDM versions the access point of a country speaks
+// (its AccessService's ConformsTo): oots-edm:v1.0, and for FI also
+// oots-edm:v2.0, which a requester that speaks it chooses (the highest in
+// common), so that the demo exchanges EDM 2.0 with Finland. The TDD 1.0
+// rules of the DSD (R-DSD-SUB-C023, R-DSD-RESP-C015) require a ConformsTo
+// oots-edm:v1.0, which FI keeps.
+var demoVersions = map[string][]string{"FI": {"oots-edm:v1.0", "oots-edm:v2.0"}}
+
 func demoProvider(c demoCountry, name, city, postCode, id string, concept ...edm.InformationConcept) edm.AccessService {
+	versions := demoVersions[c.cc]
+	if versions == nil {
+		versions = []string{"oots-edm:v1.0"}
+	}
 	return edm.AccessService{
 		Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:"+c.scheme, "AP-"+c.cc), // one access point (C3) per Member State
-		ConformsTo: []string{"oots-edm:v1.0"},
+		ConformsTo: versions,
 		Publisher: edm.Publisher{
 			Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:"+c.scheme, c.cc+"-EP-"+id),
 			Name:       []edm.Text{edm.Lang("EN", name)},
