@@ -46,6 +46,11 @@ type Result struct {
 	Error     string    // why the attempt failed
 	Receipt   []byte    // OutDelivered: the receipt
 	Timestamp time.Time // now
+	// Report, for OutFailed: the delivery state of the failure report
+	// queued with the failure (see FailureReport): DeliveryPending (or "")
+	// when the backend is to be told, DeliveryNone when the node has no
+	// backend to tell.
+	Report string
 }
 
 // Inbound is a received user message.
@@ -197,7 +202,8 @@ func sortByNext(out []*Outbound) {
 
 // FinishOutbound records the result of an attempt on a message that owner
 // claimed, and releases the lease. It returns ErrLeaseLost when owner no
-// longer holds the lease.
+// longer holds the lease. A final failure (OutFailed) also queues, in the
+// same transaction, the message's failure report (see FailureReport).
 func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r Result) error {
 	now := r.Timestamp
 	if now.IsZero() {
@@ -207,6 +213,9 @@ func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r Result) err
 	case OutQueued, OutDelivered, OutFailed:
 	default:
 		return fmt.Errorf("store: finish outbound: unknown state %q", r.State)
+	}
+	if r.State == OutFailed {
+		return d.finishFailed(ctx, id, owner, r, now)
 	}
 	res, err := d.exec(ctx, `UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
 		lease_owner = '', lease_until = 0, updated_at = ?
@@ -411,11 +420,12 @@ func (d *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
 type Counts struct {
 	Outbound map[string]int64 // by state (OutQueued …), key "partner|leg|state"
 	Inbound  map[string]int64 // by delivery state and acknowledgement, key "delivery|acked"
+	Failures map[string]int64 // failure reports by delivery state, key "delivery"
 }
 
 // Count returns the numbers of messages per partner, leg and state.
 func (d *DB) Count(ctx context.Context) (*Counts, error) {
-	c := &Counts{Outbound: map[string]int64{}, Inbound: map[string]int64{}}
+	c := &Counts{Outbound: map[string]int64{}, Inbound: map[string]int64{}, Failures: map[string]int64{}}
 	rows, err := d.db.QueryContext(ctx, "SELECT partner, leg, state, COUNT(*) FROM ap_outbound GROUP BY partner, leg, state")
 	if err != nil {
 		return nil, fmt.Errorf("store: count: %w", err)
@@ -442,6 +452,23 @@ func (d *DB) Count(ctx context.Context) (*Counts, error) {
 			return nil, fmt.Errorf("store: count: %w", err)
 		}
 		c.Inbound[s+"|"+a] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: count: %w", err)
+	}
+	rows.Close()
+	rows, err = d.db.QueryContext(ctx, "SELECT delivery, COUNT(*) FROM ap_failure_reports GROUP BY delivery")
+	if err != nil {
+		return nil, fmt.Errorf("store: count: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		var n int64
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, fmt.Errorf("store: count: %w", err)
+		}
+		c.Failures[s] = n
 	}
 	return c, rows.Err()
 }

@@ -32,6 +32,10 @@
 //     eb:MessageId (AS4 profile §3.2, ebMS3 Core §8), and the delivery queue
 //     of the backend webhook (ClaimDeliveries, FinishDelivery), leased like
 //     the outbound queue;
+//   - the failure reports (FailureReport, ClaimFailureReports,
+//     FinishFailureReport): FinishOutbound queues one, in the transaction
+//     that records a final send failure, for the backend to learn of it at
+//     least once; they are leased and retried like webhook pushes;
 //   - retention (Purge) and counts for metrics (Counts).
 //
 // Times are stored as Unix milliseconds; payloads are opaque byte strings

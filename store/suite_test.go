@@ -53,6 +53,9 @@ func runSuite(t *testing.T, newDSN opener) {
 		{"InboundDuplicates", testInboundDuplicates},
 		{"Deliveries", testDeliveries},
 		{"Purge", testPurge},
+		{"FailureReports", testFailureReports},
+		{"FailureReportLeases", testFailureReportLeases},
+		{"UpgradeKeepsData", testUpgradeKeepsData},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newDSN(t)) })
@@ -95,8 +98,8 @@ func testMigrations(t *testing.T, dsn string) {
 	if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM oots_migrations").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 3 { // ap 0001, other 0001 and 0002
-		t.Errorf("oots_migrations has %d rows, want 3", n)
+	if n != 4 { // ap 0001 and 0002, other 0001 and 0002
+		t.Errorf("oots_migrations has %d rows, want 4", n)
 	}
 	bad := fstest.MapFS{"m/x_first.sql": {Data: []byte("SELECT 1;")}}
 	if _, err := store.LoadMigrations(bad, "m"); err == nil {
@@ -389,6 +392,210 @@ func ids(ms []*store.Outbound) []string {
 	var s []string
 	for _, m := range ms {
 		s = append(s, m.ID)
+	}
+	return s
+}
+
+// failMessage enqueues a message, claims it as owner and records outcome.
+func failMessage(t *testing.T, db *store.DB, id, key, owner string, r store.Result) {
+	t.Helper()
+	ctx := context.Background()
+	if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: id, ClientKey: key, Leg: "req", Partner: "DE", Body: []byte("x"), Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.ClaimOutbound(ctx, owner, r.Timestamp, time.Minute, 1); err != nil || len(got) != 1 || got[0].ID != id {
+		t.Fatalf("claim %s: %v, %v", id, ids(got), err)
+	}
+	if err := db.FinishOutbound(ctx, id, owner, r); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testFailureReports: a final failure queues one report, with the
+// submission's client key, in the same step; other results queue none.
+func testFailureReports(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	failedAt := t0.Add(time.Second)
+	failMessage(t, db, "f1", "key-1", "n1", store.Result{State: store.OutFailed, Error: "EBMS:0010 ProcessingModeMismatch", Timestamp: failedAt})
+	failMessage(t, db, "f2", "", "n1", store.Result{State: store.OutFailed, Error: "EBMS:0202 no receipt", Timestamp: failedAt.Add(time.Second)})
+	failMessage(t, db, "quiet", "", "n1", store.Result{State: store.OutFailed, Error: "EBMS:0010", Timestamp: failedAt, Report: store.DeliveryNone})
+	failMessage(t, db, "ok", "", "n1", store.Result{State: store.OutDelivered, Timestamp: failedAt})
+	failMessage(t, db, "retry", "", "n1", store.Result{State: store.OutQueued, NextAt: t0.Add(time.Hour), Error: "EBMS:0005", Timestamp: failedAt})
+
+	f, err := db.FailureReport(ctx, "f1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.FailureReport{MessageID: "f1", ClientKey: "key-1", Partner: "DE", Leg: "req", Reason: "EBMS:0010 ProcessingModeMismatch",
+		Failed: failedAt, Delivery: store.DeliveryPending, NextAt: failedAt}
+	if *f != want {
+		t.Errorf("report = %+v\nwant       %+v", *f, want)
+	}
+	for _, id := range []string{"ok", "retry", "nope"} {
+		if _, err := db.FailureReport(ctx, id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("FailureReport(%s) = %v, want ErrNotFound", id, err)
+		}
+	}
+	if q, _ := db.FailureReport(ctx, "quiet"); q == nil || q.Delivery != store.DeliveryNone {
+		t.Errorf("quiet report = %+v", q)
+	}
+	// The failed message itself is recorded as before.
+	if o, _ := db.Outbound(ctx, "f1"); o.State != store.OutFailed || o.LastError != "EBMS:0010 ProcessingModeMismatch" {
+		t.Errorf("f1 = %+v", o)
+	}
+	// A report state other than pending or none is refused, and nothing is
+	// recorded.
+	db.Enqueue(ctx, &store.Outbound{ID: "bad", Leg: "req", Partner: "DE", Created: t0})
+	db.ClaimOutbound(ctx, "n1", failedAt, time.Minute, 1)
+	if err := db.FinishOutbound(ctx, "bad", "n1", store.Result{State: store.OutFailed, Report: "bogus", Timestamp: failedAt}); err == nil {
+		t.Error("unknown report state accepted")
+	}
+	if o, _ := db.Outbound(ctx, "bad"); o.State != store.OutQueued {
+		t.Errorf("bad = %+v", o)
+	}
+	// A failure recorded by a node that lost its lease queues no report.
+	if err := db.FinishOutbound(ctx, "bad", "other", store.Result{State: store.OutFailed, Timestamp: failedAt}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("finish without the lease = %v", err)
+	}
+	if _, err := db.FailureReport(ctx, "bad"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("report queued without the lease: %v", err)
+	}
+
+	// Only pending reports are claimed, oldest failure first.
+	got, err := db.ClaimFailureReports(ctx, "n1", t0.Add(time.Minute), time.Minute, 10)
+	if err != nil || len(got) != 2 || got[0].MessageID != "f1" || got[1].MessageID != "f2" || got[0].Attempts != 1 {
+		t.Fatalf("ClaimFailureReports = %v, %v", reportIDs(got), err)
+	}
+	c, err := db.Count(ctx)
+	if err != nil || c.Failures[store.DeliveryPending] != 2 || c.Failures[store.DeliveryNone] != 1 {
+		t.Errorf("Count = %+v, %v", c.Failures, err)
+	}
+}
+
+// testFailureReportLeases: reports are leased, retried with the recorded
+// error, taken over when a lease expires, and never claimed once delivered.
+func testFailureReportLeases(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	for i := range 3 {
+		failMessage(t, db, fmt.Sprint("f", i), fmt.Sprint("k", i), "n1", store.Result{State: store.OutFailed, Error: "EBMS:0010", Timestamp: t0.Add(time.Duration(i) * time.Second)})
+	}
+	now := t0.Add(time.Minute)
+	got, err := db.ClaimFailureReports(ctx, "n1", now, time.Minute, 10)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("claimed %v, %v", reportIDs(got), err)
+	}
+	if again, _ := db.ClaimFailureReports(ctx, "n2", now, time.Minute, 10); len(again) != 0 {
+		t.Fatalf("claimed twice: %v", reportIDs(again))
+	}
+	if err := db.FinishFailureReport(ctx, "f0", "n1", true, time.Time{}, "", now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishFailureReport(ctx, "f1", "n1", false, now.Add(time.Minute), "backend busy", now); err != nil {
+		t.Fatal(err)
+	}
+	// f2: the node died holding it. f1 is not due yet.
+	later := now.Add(90 * time.Second)
+	got, _ = db.ClaimFailureReports(ctx, "n2", later, time.Minute, 10)
+	if len(got) != 2 || got[0].MessageID != "f1" || got[0].LastError != "backend busy" || got[0].Attempts != 2 || got[1].MessageID != "f2" {
+		t.Fatalf("after retry and expiry: %+v", got)
+	}
+	if err := db.FinishFailureReport(ctx, "f2", "n1", true, time.Time{}, "", later); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("finish by the old owner = %v, want ErrLeaseLost", err)
+	}
+	if err := db.FinishFailureReport(ctx, "f1", "n2", true, time.Time{}, "", later.Add(2*time.Minute)); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("finish after the lease = %v, want ErrLeaseLost", err)
+	}
+	for _, id := range []string{"f1", "f2"} {
+		if err := db.FinishFailureReport(ctx, id, "n2", true, time.Time{}, "", later); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rest, _ := db.ClaimFailureReports(ctx, "n3", later.Add(time.Hour), time.Minute, 10); len(rest) != 0 {
+		t.Errorf("delivered reports claimed again: %v", reportIDs(rest))
+	}
+	if f, _ := db.FailureReport(ctx, "f1"); f.Delivery != store.DeliveryDelivered || f.Attempts != 2 {
+		t.Errorf("f1 = %+v", f)
+	}
+	// Workers on separate connections claim each pending report once.
+	const n = 60
+	for i := range n {
+		failMessage(t, db, fmt.Sprint("c", i), "", "n1", store.Result{State: store.OutFailed, Error: "x", Timestamp: t0})
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wdb := open(t, dsn)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			owner := fmt.Sprint("w", w)
+			for {
+				got, err := wdb.ClaimFailureReports(ctx, owner, later, time.Minute, 5)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				for _, f := range got {
+					mu.Lock()
+					seen[f.MessageID]++
+					mu.Unlock()
+					if err := wdb.FinishFailureReport(ctx, f.MessageID, owner, true, time.Time{}, "", later); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if len(seen) != n {
+		t.Errorf("%d reports claimed, want %d", len(seen), n)
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("%s claimed %d times", id, k)
+		}
+	}
+}
+
+// testUpgradeKeepsData: a database made before the failure reports existed
+// opens, keeps its messages, and reports their later failures.
+func testUpgradeKeepsData(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Enqueue(ctx, &store.Outbound{ID: "old", ClientKey: "k-old", Leg: "req", Partner: "DE", Body: []byte("x"), Created: t0})
+	// Back to the schema of migration 0001.
+	for _, q := range []string{"DROP TABLE ap_failure_reports", "DELETE FROM oots_migrations WHERE component = 'ap' AND version = 2"} {
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	db = open(t, dsn)
+	if o, err := db.Outbound(ctx, "old"); err != nil || o.ClientKey != "k-old" || o.State != store.OutQueued {
+		t.Fatalf("after the upgrade: %+v, %v", o, err)
+	}
+	db.ClaimOutbound(ctx, "n", t0, time.Minute, 1)
+	if err := db.FinishOutbound(ctx, "old", "n", store.Result{State: store.OutFailed, Error: "EBMS:0202", Timestamp: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if f, err := db.FailureReport(ctx, "old"); err != nil || f.ClientKey != "k-old" || f.Reason != "EBMS:0202" {
+		t.Errorf("report = %+v, %v", f, err)
+	}
+}
+
+func reportIDs(fs []*store.FailureReport) []string {
+	var s []string
+	for _, f := range fs {
+		s = append(s, f.MessageID)
 	}
 	return s
 }
