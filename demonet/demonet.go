@@ -64,12 +64,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -117,6 +120,15 @@ type Config struct {
 	// provider of a node (tests: a register that returns broken
 	// evidence).
 	DataService func(country string, ds provider.DataService) provider.DataService
+	// TesterEndpoint is the AS4 endpoint of the conformance kit's party
+	// TesterParty in every node's P-Mode (the address "oots conformance
+	// run" listens on; plain http on loopback is fine); default, when Port
+	// is not 0, http://Host:(Port+9)/as4. With Port 0 and no endpoint, the
+	// nodes cannot send to the kit (its as4-send and edm suites).
+	TesterEndpoint string
+	// Fault, for tests of the conformance kit only, gives every access
+	// point one deliberate defect (ap.Config.Fault, one of ap.Faults).
+	Fault string
 	// Logger receives every component's log; default discards.
 	Logger *slog.Logger
 }
@@ -144,6 +156,14 @@ func (c *Config) Validate() error {
 	}
 	if c.Port < 0 || c.Port > 65535-10*(len(c.Countries)+1) {
 		return fmt.Errorf("demonet: Config.Port %d out of range", c.Port)
+	}
+	if c.TesterEndpoint != "" {
+		if u, err := url.Parse(c.TesterEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("demonet: Config.TesterEndpoint %q is not an http or https URL", c.TesterEndpoint)
+		}
+	}
+	if _, ok := ap.Faults[c.Fault]; c.Fault != "" && !ok {
+		return fmt.Errorf("demonet: Config.Fault: unknown fault %q (known: %s)", c.Fault, strings.Join(ap.FaultNames(), ", "))
 	}
 	return nil
 }
@@ -173,6 +193,9 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if c.TesterEndpoint == "" && c.Port != 0 {
+		c.TesterEndpoint = defaultTester(c.Host, c.Port)
+	}
 }
 
 // Network is a running demo network.
@@ -184,6 +207,10 @@ type Network struct {
 	// TLSCA issued the certificate of every server; TLSCAFile is its PEM.
 	TLSCA     *x509.Certificate
 	TLSCAFile string
+	// ConformanceDir holds the conformance kit's files (see TesterParty):
+	// its credentials, anchors and P-Mode, and each node's target file
+	// (Node.ConformanceTarget).
+	ConformanceDir string
 	// DNS is the address ("host:port", UDP and TCP) of the DNS server of
 	// the BDXL zone DNSZone, and SMP the base URL of the SMP: the dynamic
 	// discovery of the access point of DiscoveredCountry.
@@ -193,6 +220,7 @@ type Network struct {
 	keys    *keys
 	disc    *discovery
 	urls    map[int]string // by port offset
+	cats    map[string]*catalogue
 	client  *http.Client
 	servers []*http.Server
 	closers []func() error
@@ -267,7 +295,7 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := &Network{cfg: cfg, urls: map[int]string{}}
+	n := &Network{cfg: cfg, urls: map[int]string{}, cats: map[string]*catalogue{}}
 	defer func() {
 		if err != nil {
 			n.Close()
@@ -277,6 +305,10 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 		return nil, err
 	}
 	n.TLSCA, n.TLSCAFile = n.keys.tlsCA, filepath.Join(cfg.Dir, "keys", "tls-ca.cert.pem")
+	n.ConformanceDir = filepath.Join(cfg.Dir, ConformanceDir)
+	if n.keys.tester, err = loadTester(n.ConformanceDir, n.keys.ca); err != nil {
+		return nil, err
+	}
 	roots := x509.NewCertPool()
 	roots.AddCert(n.keys.tlsCA)
 	n.client = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots},
@@ -316,6 +348,9 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 			return nil, fmt.Errorf("demonet: node %s: %w", cc, err)
 		}
 		n.Nodes = append(n.Nodes, nd)
+	}
+	if err := n.writeConformance(endpoints); err != nil {
+		return nil, err
 	}
 	return n, nil
 }

@@ -37,6 +37,9 @@ type keys struct {
 	tlsCert tls.Certificate
 	// idp holds each country's identity provider signing key.
 	idp map[string]*ecdsa.PrivateKey
+	// tester holds the conformance kit's credentials (TesterParty), issued
+	// by ca and kept in ConformanceDir.
+	tester *pki.Party
 }
 
 // loadKeys reads the credentials from dir, making the missing ones.

@@ -34,6 +34,13 @@ type Node struct {
 	// backend API /api/v1/…, the requester's REST API
 	// /api/requester/v1/…, /metrics).
 	PortalURL, PreviewURL, IdPURL, APURL string
+	// APIToken is the bearer token of the access point's backend API
+	// (/api/v1/…), kept in Dir/keys/api-token-CC; the requester's REST API
+	// has its own.
+	APIToken string
+	// ConformanceTarget is the target file of the node for "oots
+	// conformance run -target" (in Network.ConformanceDir).
+	ConformanceTarget string
 	// DB is the node's database (every component's tables).
 	DB *store.DB
 	// PMode is the access point's P-Mode configuration; the party of a
@@ -46,7 +53,8 @@ type Node struct {
 }
 
 // dispatch is the in-process backend of a node's access point: evidence
-// requests go to the provider connector, answers to the requester.
+// requests go to the provider connector, answers to the requester; ebMS
+// test messages (TestLeg) are accepted and dropped.
 type dispatch struct {
 	provider, requester ap.Backend
 	// failed is told of the messages the access point gave up on.
@@ -54,13 +62,16 @@ type dispatch struct {
 }
 
 func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
+	if isTest(m.Service.Value, m.Action) {
+		return nil
+	}
 	if m.Action == exchange.ActionRequest {
 		return d.provider.Deliver(ctx, m)
 	}
 	return d.requester.Deliver(ctx, m)
 }
 
-func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend *dispatch, dir string) (*ap.Node, *pmode.Config, error) {
+func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend *dispatch, dir string) (*ap.Node, *pmode.Config, string, error) {
 	me := n.keys.aps[cc]
 	discovered, resolver := n.discoveredPartners(cc)
 	enc := map[string]*x509.Certificate{}
@@ -70,12 +81,17 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 			enc[partyName(other)] = p.Encrypt.Cert
 		}
 	}
+	enc[TesterParty] = n.keys.tester.Encrypt.Cert
 	for other, ep := range endpoints {
 		if _, ok := discovered[partyName(other)]; !ok {
 			static[other] = ep
 		}
 	}
-	cfg := ap.Config{PMode: pmodes(n.cfg.Countries, static, cc), Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
+	token, err := apiToken(filepath.Join(n.cfg.Dir, "keys", "api-token-"+cc))
+	if err != nil {
+		return nil, nil, "", err
+	}
+	cfg := ap.Config{PMode: pmodes(n.cfg.Countries, static, n.cfg.TesterEndpoint, cc), APIToken: token, MaxBodySize: MaxBodySize, Fault: n.cfg.Fault, Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
 		SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert, DecryptionKey: me.Encrypt.Key, EncryptionCerts: enc,
 		Discovered: discovered, Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("node", cc, "component", "ap"), NodeID: partyName(cc),
 		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), Domain: "oots." + cc}
@@ -99,8 +115,8 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 		}
 		backend.failed(ctx, id, key, reason)
 	}
-	node, err := ap.New(cfg)
-	return node, cfg.PMode, err
+	node, err = ap.New(cfg)
+	return node, cfg.PMode, token, err
 }
 
 // countryNames are the demo countries' names in English.
@@ -168,6 +184,12 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 			authorities[i].DataService = n.cfg.DataService(cc, authorities[i].DataService)
 		}
 	}
+	cat, err := demoCatalogue(ctx, cc)
+	if err != nil {
+		return nil, err
+	}
+	n.cats[cc] = cat
+	authorities = append(authorities, testAuthorities(cat, authorities)...)
 	beyond := !slices.Contains(n.cfg.StandardNodes, cc)
 	previewLogin, err := login("preview", nd.PreviewURL)
 	if err != nil {
@@ -178,7 +200,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		returns = append(returns, n.nodeURL(i, 0)+"/")
 	}
 	be := &dispatch{}
-	if nd.AP, nd.PMode, err = n.accessPoint(cc, nd.DB, endpoints, be, dir); err != nil {
+	if nd.AP, nd.PMode, nd.APIToken, err = n.accessPoint(cc, nd.DB, endpoints, be, dir); err != nil {
 		return nil, err
 	}
 	nd.Provider, err = provider.New(provider.Config{DB: nd.DB, Sender: nd.AP, Providers: authorities, PreviewBase: nd.PreviewURL,

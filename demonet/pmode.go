@@ -24,18 +24,26 @@ func Scheme(cc string) string {
 // its party id (the DSD's AccessService identifier).
 func partyName(cc string) string { return "AP-" + cc }
 
-// pmodes returns the P-Modes of the network: every access point may send
-// every OOTS exchange action to every other, with the eDelivery AS4 2.0
-// profile (signed, encrypted, signed receipts, duplicate detection), the
-// retry policy given and the four OOTS message properties.
-func pmodes(countries []string, endpoints map[string]string, self string) *pmode.Config {
+// pmodes returns the P-Modes of the network: every access point, and the
+// conformance kit's party TesterParty (endpoint tester, "" for none), may
+// send every OOTS exchange action to every other, with the eDelivery AS4
+// 2.0 profile (signed, encrypted, signed receipts, duplicate detection),
+// the retry policy given and the four OOTS message properties; and the
+// ebMS test service on TestLeg (see testLeg). self "" is the kit's view,
+// Self TesterParty.
+func pmodes(countries []string, endpoints map[string]string, tester, self string) *pmode.Config {
 	var parties []string
-	c := &pmode.Config{Self: partyName(self)}
+	c := &pmode.Config{Self: TesterParty}
+	if self != "" {
+		c.Self = partyName(self)
+	}
 	for _, cc := range countries {
 		n := partyName(cc)
 		parties = append(parties, n)
 		c.Parties = append(c.Parties, pmode.Party{Name: n, IDs: []pmode.PartyID{{Type: Scheme(cc), Value: n}}, Endpoint: endpoints[cc]})
 	}
+	parties = append(parties, TesterParty)
+	c.Parties = append(c.Parties, pmode.Party{Name: TesterParty, IDs: []pmode.PartyID{{Type: TesterPartyType, Value: TesterParty}}, Endpoint: tester})
 	leg := func(name, action string) pmode.Leg {
 		return pmode.Leg{
 			Name: name, MEP: pmode.MEPOneWay, Binding: pmode.BindingPush,
@@ -56,6 +64,7 @@ func pmodes(countries []string, endpoints map[string]string, self string) *pmode
 		leg(exchange.DefaultLegs.Request, exchange.ActionRequest),
 		leg(exchange.DefaultLegs.Response, exchange.ActionResponse),
 		leg(exchange.DefaultLegs.Error, exchange.ActionError),
+		testLeg(parties),
 	}
 	return c
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/tls"
 	"crypto/x509"
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/conformance"
+	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/trust"
 )
@@ -26,13 +29,16 @@ import (
 // per case and the readiness level, and exits 0 when no case failed, 1 when
 // one did, 2 on a usage or configuration error.
 func runConformance(ctx context.Context, env *Env, args []string) int {
-	usage := "usage: oots conformance run [-target-as4 URL] [-target-api URL -api-token T] -pmode FILE -keys DIR [-self KIT] [-node NODE] [-leg LEG] [-listen ADDR] [-scenarios FILE] [-cs URL -cs-trust CA.pem] -out DIR"
+	usage := "usage: oots conformance run [-target FILE] [-target-as4 URL] [-target-api URL -api-token T] -pmode FILE -keys DIR [-self KIT] [-node NODE] [-leg LEG] [-listen ADDR] [-scenarios FILE] [-cs URL -cs-trust CA.pem] -out DIR"
 	if len(args) == 0 || args[0] != "run" {
 		fmt.Fprintln(env.Stderr, usage)
 		return 2
 	}
 	fs := flag.NewFlagSet("conformance run", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
+	targetFile := fs.String("target", "", "target file (YAML, see conformance.TargetFile) holding what the other flags give, paths relative to it; flags given override it")
+	tlsCA := fs.String("tls-ca", "", "PEM anchors of the HTTPS servers under test (default: the system's)")
+	previewLogin := fs.String("preview-login", "", "how the kit logs in at the node's preview space for the preview scenarios: 'demo' (the demo identity providers of oots demo); default none (those scenarios are skipped)")
 	targetAS4 := fs.String("target-as4", "", "AS4 endpoint of the node under test (default: the P-Mode endpoint of -node)")
 	targetAPI := fs.String("target-api", "", "base URL of the node's backend API (e.g. http://127.0.0.1:8080); enables the delivery checks and the as4-send suite")
 	token := fs.String("api-token", "", "bearer token of the backend API (or OOTS_API_TOKEN)")
@@ -66,14 +72,44 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		fs.Usage()
 		return 2
 	}
+	if *targetFile != "" {
+		if err := applyTarget(fs, *targetFile, map[string]*string{
+			"target-as4": targetAS4, "target-api": targetAPI, "pmode": pmodeFile, "keys": keys, "trust": trustFile, "self": self, "node": node,
+			"leg": leg, "send-leg": sendLeg, "listen": listen, "cs": csURL, "cs-trust": csTrust, "procedure": procedure, "country": country,
+			"scenarios": scenarioFile, "edm-legs": edmLegs, "tls-ca": tlsCA, "preview-login": previewLogin, "api-token": token,
+		}, maxBody, wait); err != nil {
+			return fail("-target: %v", err)
+		}
+	}
 	if *token == "" && env.Getenv != nil {
 		*token = env.Getenv("OOTS_API_TOKEN")
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	var roots *x509.CertPool
+	if *tlsCA != "" {
+		b, err := os.ReadFile(*tlsCA)
+		if err != nil {
+			return fail("-tls-ca: %v", err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(b) {
+			return fail("-tls-ca: %s holds no PEM certificate", *tlsCA)
+		}
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	}
+	var user conformance.PreviewUser
+	switch *previewLogin {
+	case "", "none":
+	case conformance.PreviewLoginDemo:
+		user = &demonet.PreviewUser{Roots: roots}
+	default:
+		return fail("-preview-login: %q: the kit knows %q (the demo identity providers) or none", *previewLogin, conformance.PreviewLoginDemo)
 	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelInfo
 	}
-	cfg := conformance.Config{Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))}
+	cfg := conformance.Config{Client: client, Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))}
 	if *pmodeFile != "" {
 		t, err := conformanceAS4(*pmodeFile, *keys, *trustFile, *self, *node, *leg, *listen)
 		if err != nil {
@@ -107,7 +143,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail("-scenarios: %s: %v", *scenarioFile, err)
 		}
-		edm = &conformance.EDMTarget{Name: cfg.AS4.Node + " at " + cfg.AS4.Endpoint, Scenarios: sc, Timeout: *wait}
+		edm = &conformance.EDMTarget{Name: cfg.AS4.Node + " at " + cfg.AS4.Endpoint, Scenarios: sc, Timeout: *wait, User: user}
 	}
 	legs := exchange.DefaultLegs
 	if *edmLegs != "" {
@@ -129,12 +165,15 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		// the same address is closed by then.
 		t := *cfg.AS4
 		t.Leg = legs.Request
-		peer, err := conformance.NewAS4Peer(&t, legs, nil)
+		if t.Endpoint == "" {
+			t.Endpoint = *targetAS4
+		}
+		peer, err := conformance.NewAS4Peer(&t, legs, client)
 		if err != nil {
 			return fail("%v", err)
 		}
 		edm.Node = peer
-		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Logger: cfg.Logger})
+		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Logger: cfg.Logger, Client: client})
 		peer.Close()
 		if err != nil {
 			return fail("%v", err)
@@ -191,6 +230,46 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// applyTarget reads a target file into the flags not given on the command
+// line: strs maps flag names to their variables; the paths of the file are
+// relative to it.
+func applyTarget(fs *flag.FlagSet, file string, strs map[string]*string, maxBody *int64, wait *time.Duration) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	t, err := conformance.ParseTarget(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	t.Resolve(filepath.Dir(file))
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	if t.APITokenFile != "" && !given["api-token"] {
+		tok, err := os.ReadFile(t.APITokenFile)
+		if err != nil {
+			return fmt.Errorf("%s: apiTokenFile: %w", file, err)
+		}
+		*strs["api-token"] = strings.TrimSpace(string(tok))
+	}
+	for name, v := range map[string]string{
+		"target-as4": t.AS4, "target-api": t.API, "pmode": t.PMode, "keys": t.Keys, "trust": t.Trust, "self": t.Self, "node": t.Node,
+		"leg": t.Leg, "send-leg": t.SendLeg, "listen": t.Listen, "cs": t.CS, "cs-trust": t.CSTrust, "procedure": t.Procedure,
+		"country": t.Country, "scenarios": t.Scenarios, "edm-legs": strings.Join(t.EDMLegs, ","), "tls-ca": t.TLSCA, "preview-login": t.PreviewLogin,
+	} {
+		if v != "" && !given[name] {
+			*strs[name] = v
+		}
+	}
+	if t.MaxBody != 0 && !given["max-body"] {
+		*maxBody = t.MaxBody
+	}
+	if t.Timeout != "" && !given["timeout"] {
+		*wait, _ = time.ParseDuration(t.Timeout) // checked by ParseTarget
+	}
+	return nil
 }
 
 // conformanceAS4 reads the kit's P-Mode and credentials.

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/demonet"
 )
 
@@ -26,8 +27,10 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	t2 := fl.Duration("t2", 0, "timeout T2, for the user to reach the preview (default 15m)")
 	t3 := fl.Duration("t3", 0, "timeout T3, for the user to decide at the preview (default 40m)")
 	verbose := fl.Bool("v", false, "log every component's events to standard error")
+	tester := fl.String("tester", "", "AS4 endpoint of the conformance kit's party AP-TESTER in the nodes' P-Modes (default http://HOST:(port+9)/as4)")
+	fault := fl.String("fault", "", "test only: give every access point one deliberate defect, to see the conformance kit fail ("+strings.Join(ap.FaultNames(), ", ")+")")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-v]")
+		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-v]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -47,7 +50,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	net, err := demonet.Start(ctx, demonet.Config{Dir: abs, Port: *port, Host: *host, Countries: strings.Split(*countries, ","),
-		T1: *t1, T2: *t2, T3: *t3, Logger: log})
+		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, Fault: *fault, Logger: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2
@@ -84,4 +87,8 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 		demonet.DiscoveredCountry, net.DNS, demonet.DNSZone, net.SMP)
 	fmt.Fprintf(w, "HTTPS certificates are issued by a demo CA: import %s into the browser, or accept its warning.\n", net.TLSCAFile)
 	fmt.Fprintf(w, "Data (SQLite) and keys: %s%c — Ctrl-C stops; running again continues with the same data.\n", dir, os.PathSeparator)
+	if first.ConformanceTarget != "" {
+		fmt.Fprintf(w, "Conformance kit against the %s node (every suite, the kit listens as %s):\n", first.Country, demonet.TesterParty)
+		fmt.Fprintf(w, "  oots conformance run -target %s -out conformance-report/\n", first.ConformanceTarget)
+	}
 }

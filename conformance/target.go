@@ -1,0 +1,145 @@
+package conformance
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ErrTarget is wrapped by the errors of ParseTarget.
+var ErrTarget = errors.New("conformance: invalid target file")
+
+// TargetFile is the YAML form of a system under test as "oots conformance
+// run -target FILE" reads it: what the command's flags give, in one file
+// that a node can publish for its testers. Paths are relative to the file
+// (Resolve). Every field is optional; a flag given on the command line
+// overrides its field. Example (what "oots demo" writes for its DE node):
+//
+//	node: AP-DE                     # -node: the node's party in the kit's P-Mode
+//	self: AP-TESTER                 # -self: the kit's party
+//	pmode: pmode.yaml               # -pmode
+//	keys: .                         # -keys: AP-TESTER.sign.key.pem, …, ca.cert.pem
+//	as4: https://127.0.0.1:8443/as4 # -target-as4
+//	api: https://127.0.0.1:8443     # -target-api
+//	apiTokenFile: ../keys/api-token-DE  # -api-token, read from the file
+//	tlsCA: tls-ca.cert.pem          # -tls-ca: anchors of the node's HTTPS servers
+//	listen: 127.0.0.1:8409          # -listen: the kit's AS4 endpoint
+//	leg: ebms-test                  # -leg
+//	sendLeg: ebms-test              # -send-leg
+//	maxBody: 67108864               # -max-body
+//	timeout: 20s                    # -timeout
+//	cs: https://127.0.0.1:8400/     # -cs
+//	csTrust: cs-ca.cert.pem         # -cs-trust
+//	procedure: R1                   # -procedure
+//	country: DE                     # -country
+//	scenarios: DE-scenarios.yaml    # -scenarios
+//	previewLogin: demo              # -preview-login: how the kit logs in at the preview space
+type TargetFile struct {
+	Node         string   `yaml:"node,omitempty"`
+	Self         string   `yaml:"self,omitempty"`
+	PMode        string   `yaml:"pmode,omitempty"`
+	Keys         string   `yaml:"keys,omitempty"`
+	Trust        string   `yaml:"trust,omitempty"`
+	AS4          string   `yaml:"as4,omitempty"`
+	API          string   `yaml:"api,omitempty"`
+	APITokenFile string   `yaml:"apiTokenFile,omitempty"`
+	TLSCA        string   `yaml:"tlsCA,omitempty"`
+	Listen       string   `yaml:"listen,omitempty"`
+	Leg          string   `yaml:"leg,omitempty"`
+	SendLeg      string   `yaml:"sendLeg,omitempty"`
+	EDMLegs      []string `yaml:"edmLegs,omitempty"`
+	MaxBody      int64    `yaml:"maxBody,omitempty"`
+	Timeout      string   `yaml:"timeout,omitempty"`
+	CS           string   `yaml:"cs,omitempty"`
+	CSTrust      string   `yaml:"csTrust,omitempty"`
+	Procedure    string   `yaml:"procedure,omitempty"`
+	Country      string   `yaml:"country,omitempty"`
+	Scenarios    string   `yaml:"scenarios,omitempty"`
+	PreviewLogin string   `yaml:"previewLogin,omitempty"`
+}
+
+// PreviewLoginDemo is the PreviewLogin of a node of "oots demo": the kit
+// logs in at the demo identity providers as the demo users.
+const PreviewLoginDemo = "demo"
+
+// maxTargetFile bounds a target file.
+const maxTargetFile = 64 << 10
+
+// ParseTarget reads a target file. Unknown fields are errors; every error
+// wraps ErrTarget and names the field.
+func ParseTarget(b []byte) (*TargetFile, error) {
+	bad := func(field, format string, a ...any) error {
+		return fmt.Errorf("%w: %s: %s", ErrTarget, field, fmt.Sprintf(format, a...))
+	}
+	if len(b) > maxTargetFile {
+		return nil, fmt.Errorf("%w: larger than %d bytes", ErrTarget, maxTargetFile)
+	}
+	var t TargetFile
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&t); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
+	}
+	for _, u := range []struct{ field, v string }{{"as4", t.AS4}, {"api", t.API}, {"cs", t.CS}} {
+		if u.v == "" {
+			continue
+		}
+		p, err := url.Parse(u.v)
+		if err != nil {
+			return nil, bad(u.field, "%v", err)
+		}
+		if (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return nil, bad(u.field, "%q is not an http or https URL", u.v)
+		}
+	}
+	if t.Listen != "" && t.Listen != "none" {
+		if _, port, err := net.SplitHostPort(t.Listen); err != nil || port == "" {
+			return nil, bad("listen", "%q is not host:port (or none)", t.Listen)
+		}
+	}
+	if t.MaxBody < 0 {
+		return nil, bad("maxBody", "%d is negative", t.MaxBody)
+	}
+	if t.Timeout != "" {
+		d, err := time.ParseDuration(t.Timeout)
+		if err != nil || d <= 0 {
+			return nil, bad("timeout", "%q is not a positive duration such as 20s", t.Timeout)
+		}
+	}
+	if len(t.EDMLegs) != 0 && len(t.EDMLegs) != 3 {
+		return nil, bad("edmLegs", "three leg names (request, response, error), got %d", len(t.EDMLegs))
+	}
+	for i, l := range t.EDMLegs {
+		if strings.TrimSpace(l) == "" {
+			return nil, bad("edmLegs", "leg %d is empty", i+1)
+		}
+	}
+	if t.PreviewLogin != "" && t.PreviewLogin != PreviewLoginDemo {
+		return nil, bad("previewLogin", "%q: the kit knows %q (the demo identity providers) or none", t.PreviewLogin, PreviewLoginDemo)
+	}
+	for _, p := range []struct{ field, v string }{{"pmode", t.PMode}, {"keys", t.Keys}, {"trust", t.Trust}, {"apiTokenFile", t.APITokenFile},
+		{"tlsCA", t.TLSCA}, {"csTrust", t.CSTrust}, {"scenarios", t.Scenarios}} {
+		if strings.ContainsRune(p.v, 0) {
+			return nil, bad(p.field, "the path holds a NUL byte")
+		}
+	}
+	return &t, nil
+}
+
+// Resolve makes the paths of the file absolute, relative to dir (the
+// directory of the target file).
+func (t *TargetFile) Resolve(dir string) {
+	for _, p := range []*string{&t.PMode, &t.Keys, &t.Trust, &t.APITokenFile, &t.TLSCA, &t.CSTrust, &t.Scenarios} {
+		if *p != "" && !filepath.IsAbs(*p) {
+			*p = filepath.Join(dir, *p)
+		}
+	}
+}
