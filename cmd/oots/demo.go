@@ -88,7 +88,7 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 	fmt.Fprintf(w, "HTTPS certificates are issued by a demo CA: import %s into the browser, or accept its warning.\n", net.TLSCAFile)
 	fmt.Fprintf(w, "Data (SQLite) and keys: %s%c — Ctrl-C stops; running again continues with the same data.\n", dir, os.PathSeparator)
 	if first.ConformanceTarget != "" {
-		fmt.Fprintf(w, "Conformance kit against the %s node (every suite, the kit listens as %s):\n", first.Country, demonet.TesterParty)
+		fmt.Fprintf(w, "Conformance kit against the %s node (the kit plays the access point %s):\n", first.Country, demonet.TesterParty)
 		fmt.Fprintf(w, "  oots conformance run -target %s -out conformance-report/\n", first.ConformanceTarget)
 	}
 }

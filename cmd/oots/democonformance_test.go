@@ -1,0 +1,246 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+)
+
+// demoProc is an "oots demo" child process.
+type demoProc struct {
+	cmd    *exec.Cmd
+	target string // the DE node's target file, from the start lines
+	out    *syncBuffer
+}
+
+// demoPorts finds a first port whose range (the Common Services, SMP, DNS,
+// tester and two nodes: port … port+23) is free now.
+func demoPorts(t *testing.T) int {
+	t.Helper()
+	for range 50 {
+		base := 20000 + 10*rand.IntN(4000)
+		free := true
+		for off := 0; off < 24 && free; off++ {
+			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+off))
+			if err != nil {
+				free = false
+				break
+			}
+			ln.Close()
+			if off == 2 { // the DNS server listens on UDP too
+				pc, err := net.ListenPacket("udp", "127.0.0.1:"+strconv.Itoa(base+off))
+				if err != nil {
+					free = false
+					break
+				}
+				pc.Close()
+			}
+		}
+		if free {
+			return base
+		}
+	}
+	t.Fatal("no free port range")
+	return 0
+}
+
+// startDemo runs "oots demo" (DE and FR) as a child process until the test
+// ends and waits for the line that gives the kit's command.
+func startDemo(t *testing.T, bin string, extra ...string) *demoProc {
+	t.Helper()
+	var lastErr string
+	for attempt := 0; attempt < 3; attempt++ {
+		dir := t.TempDir()
+		port := demoPorts(t)
+		args := append([]string{"demo", "-dir", dir, "-port", strconv.Itoa(port), "-countries", "DE,FR"}, extra...)
+		cmd := exec.Command(bin, args...)
+		out := &syncBuffer{}
+		cmd.Stderr = out
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		p := &demoProc{cmd: cmd, out: out}
+		found := make(chan string, 1)
+		go func() {
+			sc := bufio.NewScanner(stdout)
+			for sc.Scan() {
+				line := sc.Text()
+				out.Write([]byte(line + "\n"))
+				if _, rest, ok := strings.Cut(line, "oots conformance run -target "); ok {
+					target, _, _ := strings.Cut(rest, " ")
+					found <- target
+				}
+			}
+			io.Copy(io.Discard, stdout)
+			close(found)
+		}()
+		select {
+		case target, ok := <-found:
+			if ok {
+				p.target = target
+				t.Cleanup(p.stop)
+				return p
+			}
+		case <-time.After(60 * time.Second):
+		}
+		p.stop()
+		lastErr = out.String()
+	}
+	t.Fatalf("oots demo did not start:\n%s", lastErr)
+	return nil
+}
+
+// stop interrupts the demo as Ctrl-C does and waits for it.
+func (p *demoProc) stop() {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { p.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// TestDemoConformance: against the DE node of an "oots demo" running in
+// another process, reached only through its public endpoints, "oots
+// conformance run -target DE.yaml" (the file the demo writes) passes every
+// case of the as4-receive, as4-send, common-services and edm suites, none
+// skipped, in under a minute, and writes its reports. Then, against demos
+// started with each deliberate defect (-fault), the AS4 suites fail the
+// intended case with its reason.
+func TestDemoConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds oots and starts demo networks")
+	}
+	start := time.Now()
+	bin := ootsBinary(t)
+	demo := startDemo(t, bin)
+	t.Logf("oots demo started in %s", time.Since(start).Round(time.Millisecond))
+
+	run := time.Now()
+	code, out, stdout := runKit(t, []string{"conformance", "run", "-target", demo.target})
+	if d := time.Since(run); d > time.Minute {
+		t.Errorf("the run took %s, more than a minute", d)
+	}
+	if code != 0 {
+		t.Errorf("exit %d, want 0\n%s", code, demo.out.String())
+	}
+	res := junitResult(t, filepath.Join(out, "junit.xml"))
+	want := []string{"AS4-01", "AS4-02", "AS4-03", "AS4-04", "AS4-05", "AS4-06", "AS4-07", "AS4-08", "AS4-09",
+		"AS4-S1", "AS4-S2", "AS4-S3", "AS4-S4", "AS4-S5"}
+	for i := 1; i <= 13; i++ {
+		want = append(want, fmt.Sprintf("CS-%02d", i))
+	}
+	for i := 1; i <= 10; i++ {
+		want = append(want, fmt.Sprintf("TC%02d", i))
+	}
+	for _, id := range want {
+		if res[id] != "pass" {
+			t.Errorf("%s: %q, want pass", id, res[id])
+		}
+	}
+	if len(res) != len(want) {
+		t.Errorf("%d cases in the report, want %d: %v", len(res), len(want), res)
+	}
+	if !strings.Contains(stdout, "0 failed, 0 skipped") || !strings.Contains(stdout, "readiness level: technically ready") {
+		t.Errorf("the summary is not every case passed, technically ready:\n%s", stdout)
+	}
+	for _, f := range []string{"junit.xml", "report.html", "report.fr.html"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("report %s: %v", f, err)
+		}
+	}
+
+	// A token on the command line overrides the target file's: a wrong one
+	// is refused by the node's backend API.
+	code, out, _ = runKit(t, []string{"conformance", "run", "-target", demo.target, "-api-token", "wrong", "-listen", "none",
+		"-scenarios", "", "-cs", ""})
+	if code != 1 {
+		t.Errorf("with a wrong API token: exit %d, want 1", code)
+	}
+	if r := junitResult(t, filepath.Join(out, "junit.xml"))["AS4-02"]; !strings.HasPrefix(r, "fail: ") || !strings.Contains(r, "401") {
+		t.Errorf("with a wrong API token, AS4-02: %q, want a failure naming HTTP 401", r)
+	}
+	demo.stop()
+	t.Logf("healthy node and wrong token: %s", time.Since(start).Round(time.Millisecond))
+
+	// The faults, each in its own demo, two at a time.
+	faults := []struct{ fault, id, reason string }{
+		{ap.FaultUnsignedReceipt, "AS4-01", "the receipt's signature does not verify"},
+		{ap.FaultWrongReceiptRef, "AS4-01", "the receipt does not match the message"},
+		{ap.FaultNoDedup, "AS4-02", "is delivered 2 times in the node's inbox, expected once"},
+		{ap.FaultErrorUnsigned, "AS4-09", "is not validly signed"},
+		{ap.FaultAcceptBadSignature, "AS4-03", "expected an ebMS Error signal EBMS:0101, got HTTP 200"},
+	}
+	if len(faults) != len(ap.Faults) {
+		t.Fatalf("%d faults tested, %d exist", len(faults), len(ap.Faults))
+	}
+	var mu sync.Mutex
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for _, tc := range faults {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			t.Run(tc.fault, func(t *testing.T) {
+				d := startDemo(t, bin, "-fault", tc.fault)
+				code, out, _ := runKitQuiet(t, []string{"conformance", "run", "-target", d.target, "-listen", "none", "-scenarios", "", "-cs", ""})
+				d.stop()
+				mu.Lock()
+				defer mu.Unlock()
+				if code != 1 {
+					t.Errorf("exit %d, want 1", code)
+				}
+				res := junitResult(t, filepath.Join(out, "junit.xml"))
+				if !strings.HasPrefix(res[tc.id], "fail: ") || !strings.Contains(res[tc.id], tc.reason) {
+					t.Errorf("%s: %q, want a failure saying %q", tc.id, res[tc.id], tc.reason)
+				}
+			})
+		}()
+	}
+	wg.Wait()
+	t.Logf("the whole test: %s", time.Since(start).Round(time.Millisecond))
+}
+
+// runKitQuiet runs the kit in this process and logs only its summary.
+func runKitQuiet(t *testing.T, args []string) (int, string, string) {
+	t.Helper()
+	out := t.TempDir()
+	var stdout, stderr syncBuffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	code := Main(context.Background(), env, append(args, "-out", out))
+	summary := ""
+	for _, l := range strings.Split(stdout.String(), "\n") {
+		if strings.Contains(l, " passed, ") || strings.HasPrefix(l, "fail ") {
+			summary += "\n" + l
+		}
+	}
+	t.Logf("conformance run: exit %d%s\n%s", code, summary, stderr.String())
+	return code, out, stdout.String()
+}
