@@ -1,13 +1,12 @@
 package conformance
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"time"
 
@@ -82,11 +81,39 @@ func ParseTarget(b []byte) (*TargetFile, error) {
 	if len(b) > maxTargetFile {
 		return nil, fmt.Errorf("%w: larger than %d bytes", ErrTarget, maxTargetFile)
 	}
-	var t TargetFile
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&t); err != nil && !errors.Is(err, io.EOF) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
+	}
+	var t TargetFile
+	if len(doc.Content) == 0 {
+		return &t, nil
+	}
+	m := doc.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%w: line %d: a mapping of fields (node: …, as4: …) expected", ErrTarget, m.Line)
+	}
+	// Each field is decoded on its own, so that an error names it.
+	fields := map[string]any{}
+	v := reflect.ValueOf(&t).Elem()
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+		fields[name] = v.Field(i).Addr().Interface()
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, val := m.Content[i], m.Content[i+1]
+		ptr, ok := fields[k.Value]
+		switch {
+		case !ok:
+			return nil, bad(k.Value, "line %d: no such field", k.Line)
+		case seen[k.Value]:
+			return nil, bad(k.Value, "line %d: given twice", k.Line)
+		}
+		seen[k.Value] = true
+		if err := val.Decode(ptr); err != nil {
+			return nil, bad(k.Value, "line %d: %v", val.Line, err)
+		}
 	}
 	for _, u := range []struct{ field, v string }{{"as4", t.AS4}, {"api", t.API}, {"cs", t.CS}} {
 		if u.v == "" {
