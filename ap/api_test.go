@@ -124,6 +124,10 @@ func newBackend(t testing.TB, secret string) (*backend, *httptest.Server) {
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
 		}
+		if ev := r.Header.Get(ap.HeaderEvent); ev != ap.EventMessage {
+			http.Error(w, "unexpected event "+ev, http.StatusBadRequest)
+			return
+		}
 		if b.fail.Add(-1) >= 0 {
 			http.Error(w, "busy", http.StatusInternalServerError)
 			return

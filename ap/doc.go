@@ -42,6 +42,14 @@
 //     it answers 2xx. Each message carries its stable eb:MessageId
 //     (X-OOTS-Message-Id), so a backend that records the ids it processed sees
 //     every message exactly once even when a push is repeated after a crash.
+//     The pushes say what they carry in X-OOTS-Event: "message" for a
+//     received message, "send-failed" for a submitted message the node gave
+//     up on (SendFailure). An in-process Backend that implements
+//     FailureBackend gets the latter through SendFailed. The failure report
+//     is queued in the store in the transaction that records the failure,
+//     and delivered, retried and recorded like a received message's push, so
+//     the backend learns of every final send failure at least once, also
+//     when the node stops in between.
 //   - Operations: /metrics (Prometheus text format, per partner, leg and
 //     state, latency histograms), /healthz (the process runs), /readyz (the
 //     store answers), structured logs (log/slog) that name messages by id and

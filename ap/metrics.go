@@ -151,17 +151,23 @@ type metrics struct {
 	sendSeconds    *histogram
 	receiveSeconds *histogram
 	webhookSeconds *histogram
+	// failureReports and failureReportSeconds: deliveries of failure
+	// reports to the webhook or backend.
+	failureReports       *counter
+	failureReportSeconds *histogram
 }
 
 func newMetrics() *metrics {
 	return &metrics{
-		submitted:      newCounter("oots_ap_submitted_total", "Messages submitted by the backend.", "partner", "leg"),
-		sent:           newCounter("oots_ap_send_attempts_total", "Sending attempts by result state (delivered, queued for a retry, failed).", "partner", "leg", "state"),
-		received:       newCounter("oots_ap_received_total", "Received user messages by result (accepted, duplicate, rejected_EBMS:xxxx, store_error).", "partner", "leg", "result"),
-		webhook:        newCounter("oots_ap_webhook_pushes_total", "Webhook pushes by result.", "result"),
-		sendSeconds:    newHistogram("oots_ap_send_seconds", "Duration of a successful sending attempt: pack, post, receipt verified.", "partner", "leg"),
-		receiveSeconds: newHistogram("oots_ap_receive_seconds", "Duration of receiving a message up to the receipt.", "partner", "leg"),
-		webhookSeconds: newHistogram("oots_ap_webhook_seconds", "Duration of a webhook push."),
+		submitted:            newCounter("oots_ap_submitted_total", "Messages submitted by the backend.", "partner", "leg"),
+		sent:                 newCounter("oots_ap_send_attempts_total", "Sending attempts by result state (delivered, queued for a retry, failed).", "partner", "leg", "state"),
+		received:             newCounter("oots_ap_received_total", "Received user messages by result (accepted, duplicate, rejected_EBMS:xxxx, store_error).", "partner", "leg", "result"),
+		webhook:              newCounter("oots_ap_webhook_pushes_total", "Webhook pushes by result.", "result"),
+		sendSeconds:          newHistogram("oots_ap_send_seconds", "Duration of a successful sending attempt: pack, post, receipt verified.", "partner", "leg"),
+		receiveSeconds:       newHistogram("oots_ap_receive_seconds", "Duration of receiving a message up to the receipt.", "partner", "leg"),
+		webhookSeconds:       newHistogram("oots_ap_webhook_seconds", "Duration of a webhook push."),
+		failureReports:       newCounter("oots_ap_failure_report_deliveries_total", "Deliveries of send failure reports to the webhook or backend by result.", "result"),
+		failureReportSeconds: newHistogram("oots_ap_failure_report_seconds", "Duration of delivering a send failure report."),
 	}
 }
 
@@ -175,6 +181,8 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	m.sendSeconds.write(w)
 	m.receiveSeconds.write(w)
 	m.webhookSeconds.write(w)
+	m.failureReports.write(w)
+	m.failureReportSeconds.write(w)
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	c, err := n.cfg.Store.Count(ctx)
@@ -189,6 +197,10 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "# HELP oots_ap_inbound_messages Received messages in the store by webhook delivery state and acknowledgement.\n# TYPE oots_ap_inbound_messages gauge\n")
 	for _, k := range sortedInt(c.Inbound) {
 		fmt.Fprintf(w, "oots_ap_inbound_messages%s %d\n", labelString([]string{"delivery", "acknowledged"}, strings.Split(k, "|")), c.Inbound[k])
+	}
+	fmt.Fprintf(w, "# HELP oots_ap_failure_reports Send failure reports in the store by delivery state (pending, delivered, none: nobody to tell).\n# TYPE oots_ap_failure_reports gauge\n")
+	for _, k := range sortedInt(c.Failures) {
+		fmt.Fprintf(w, "oots_ap_failure_reports%s %d\n", labelString([]string{"delivery"}, []string{k}), c.Failures[k])
 	}
 }
 

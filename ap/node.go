@@ -43,11 +43,12 @@ type Inbox interface {
 	FinishDelivery(ctx context.Context, id, owner string, delivered bool, next time.Time, errText string, now time.Time) error
 }
 
-// Store is everything the node keeps: the two queues, retention, counts
-// for the metrics and a readiness check.
+// Store is everything the node keeps: the two queues, the failure
+// reports, retention, counts for the metrics and a readiness check.
 type Store interface {
 	Outbox
 	Inbox
+	FailureReports
 	Purge(ctx context.Context, before time.Time) (int64, error)
 	Count(ctx context.Context) (*store.Counts, error)
 	Ping(ctx context.Context) error
@@ -99,14 +100,17 @@ type Config struct {
 	Discovery PartnerResolver
 	// Store keeps the messages.
 	Store Store
-	// Webhook, when set, receives every received message.
+	// Webhook, when set, receives every received message (HeaderEvent
+	// EventMessage) and every final send failure (EventSendFailed, a
+	// SendFailure).
 	Webhook *Webhook
 	// Backend, when set, receives every received message in-process: the
 	// OOTS connector of the same binary, with no HTTP between gateway and
 	// application. Deliveries are claimed, retried and recorded exactly as
 	// webhook pushes are (a returned error retries with backoff), so a
 	// message is not lost when the process stops before Deliver returns.
-	// Webhook and Backend are exclusive.
+	// A Backend that also implements FailureBackend is told of every final
+	// send failure the same way. Webhook and Backend are exclusive.
 	Backend Backend
 	// APIToken, when set, is the bearer token the backend API requires.
 	APIToken string
@@ -139,7 +143,12 @@ type Config struct {
 	// OnSent, when set, is called after each sending attempt is recorded,
 	// with the message id, its new state (store.OutDelivered, OutQueued for
 	// a retry, OutFailed) and the duration of the attempt; for benchmarks
-	// and exporters of per-message events. It must not block.
+	// and exporters of per-message events. It must not block. It is not
+	// durable: a process that stops after recording an attempt and before
+	// OnSent returns never calls it for that attempt. A backend learns of
+	// final send failures through FailureBackend.SendFailed (or the
+	// webhook's send-failed event), which is queued with the failure and
+	// delivered at least once.
 	OnSent func(messageID, state string, attempt time.Duration)
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time
@@ -258,7 +267,7 @@ type Node struct {
 	receiver *as4.Receiver
 	metrics  *metrics
 	wake     chan struct{} // a submission is queued
-	pushWake chan struct{} // a received message awaits the webhook
+	pushWake chan struct{} // a received message or a failure report awaits the backend
 
 	mu      sync.Mutex
 	senders map[string]*as4.Sender // by receiving party
@@ -362,8 +371,9 @@ func (n *Node) Handler() http.Handler {
 	return mux
 }
 
-// Run runs the sending workers, the webhook pusher and the retention purge
-// until ctx is cancelled.
+// Run runs the sending workers, the delivery to the webhook or backend
+// (received messages and failure reports) and the retention purge until
+// ctx is cancelled.
 func (n *Node) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for i := 0; i < n.cfg.Workers; i++ {

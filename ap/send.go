@@ -265,6 +265,9 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 		}
 	}
 	res.Timestamp = now
+	if res.State == store.OutFailed && !n.reportsFailures() {
+		res.Report = store.DeliveryNone // nobody to tell: the status says failed
+	}
 	if err := n.cfg.Store.FinishOutbound(context.WithoutCancel(ctx), m.ID, n.cfg.NodeID, res); err != nil {
 		log.Error("recording the result failed", slog.String(logError, err.Error()))
 		return
@@ -280,6 +283,7 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 		log.Warn("sending failed, will retry", slog.Time("next", res.NextAt), slog.String(logError, res.Error))
 	default:
 		log.Error("sending failed", slog.String(logError, res.Error))
+		signal(n.pushWake) // its failure report
 	}
 }
 

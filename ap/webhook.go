@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -28,6 +29,18 @@ const (
 	// HeaderSignature is "sha256=" and the hex HMAC-SHA256, keyed with the
 	// webhook secret, of the timestamp, a full stop, and the body.
 	HeaderSignature = "X-OOTS-Signature"
+	// HeaderEvent says what a push carries: EventMessage or
+	// EventSendFailed.
+	HeaderEvent = "X-OOTS-Event"
+)
+
+// Events of a webhook push (HeaderEvent).
+const (
+	// EventMessage: the body is a received message (ReceivedMessage).
+	EventMessage = "message"
+	// EventSendFailed: the body is a final send failure of a submitted
+	// message (SendFailure); HeaderMessageID is the failed message's id.
+	EventSendFailed = "send-failed"
 )
 
 // SignWebhook returns the HeaderSignature value of a push.
@@ -57,27 +70,38 @@ func VerifyWebhook(secret []byte, h http.Header, body []byte, now time.Time, max
 	return nil
 }
 
+// webhookLoop delivers to the webhook or the in-process backend: received
+// messages, and failure reports when there is someone to report to.
 func (n *Node) webhookLoop(ctx context.Context) {
 	for ctx.Err() == nil {
-		msgs, err := n.cfg.Store.ClaimDeliveries(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
-		if err != nil {
-			if ctx.Err() == nil {
-				n.log.Error("claiming deliveries failed", slog.String(logError, err.Error()))
-			}
-			sleep(ctx, n.pushWake, n.cfg.PollInterval)
-			continue
+		busy := n.pushDue(ctx)
+		if n.reportsFailures() && n.reportDue(ctx) {
+			busy = true
 		}
-		if len(msgs) == 0 {
+		if !busy {
 			sleep(ctx, n.pushWake, n.cfg.PollInterval)
 			continue
 		}
 		// There may be more: wake another worker (a cascade, so that a
-		// burst of submissions does not wait for the poll interval).
+		// burst of messages does not wait for the poll interval).
 		signal(n.pushWake)
-		for _, m := range msgs {
-			n.push(ctx, m)
-		}
 	}
+}
+
+// pushDue claims one received message due for delivery and pushes it; it
+// reports whether there was one.
+func (n *Node) pushDue(ctx context.Context) bool {
+	msgs, err := n.cfg.Store.ClaimDeliveries(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
+	if err != nil {
+		if ctx.Err() == nil {
+			n.log.Error("claiming deliveries failed", slog.String(logError, err.Error()))
+		}
+		return false
+	}
+	for _, m := range msgs {
+		n.push(ctx, m)
+	}
+	return len(msgs) > 0
 }
 
 // webhookDelay is the wait before push attempt k+1: 1 s doubling up to
@@ -123,13 +147,23 @@ func (n *Node) pushOnce(ctx context.Context, m *store.Inbound) error {
 	if err != nil {
 		return err
 	}
+	return n.postWebhook(ctx, EventMessage, m.MessageID, body)
+}
+
+// postWebhook posts a signed event to the webhook; anything but a 2xx
+// answer is an error.
+func (n *Node) postWebhook(ctx context.Context, event, messageID string, body []byte) error {
+	if n.cfg.Webhook == nil {
+		return errors.New("no webhook configured")
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.Webhook.URL, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	ts := strconv.FormatInt(n.cfg.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(HeaderMessageID, m.MessageID)
+	req.Header.Set(HeaderEvent, event)
+	req.Header.Set(HeaderMessageID, messageID)
 	req.Header.Set(HeaderTimestamp, ts)
 	req.Header.Set(HeaderSignature, SignWebhook(n.cfg.Webhook.Secret, ts, body))
 	resp, err := n.cfg.Client.Do(req)

@@ -50,7 +50,7 @@ import (
 //	  trust: [ca.cert.pem]                 # anchors for the partners' certificates
 //	api:
 //	  token: ""                    # bearer token of the backend API; "" leaves it open
-//	webhook:                       # omitted: the backend pulls (GET /api/v1/inbox)
+//	webhook:                       # received messages and send failures (X-OOTS-Event); omitted: the backend pulls (GET /api/v1/inbox)
 //	  url: https://backend.example/oots
 //	  secret: "…"                  # HMAC key, at least 16 bytes (or secretFile)
 //	  secretFile: ""
