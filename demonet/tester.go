@@ -169,7 +169,6 @@ type catalogue struct {
 type procedureInfo struct {
 	requirementID, requirementName string
 	classification, title          string
-	formats                        []string
 	providers                      []edm.Agent
 }
 
@@ -208,11 +207,6 @@ func demoCatalogue(ctx context.Context, cc string) (*catalogue, error) {
 					if pub := acc.Publisher; pub.Jurisdiction != nil && pub.Jurisdiction.AdminUnitLevel1 == cc &&
 						!slices.ContainsFunc(p.providers, func(a edm.Agent) bool { return a.Identifier.Value == pub.Identifier.Value }) {
 						p.providers = append(p.providers, edm.Agent{Identifier: pub.Identifier, Name: pub.Name})
-						for _, d := range s.Type.DistributedAs {
-							if !slices.Contains(p.formats, d.Format) {
-								p.formats = append(p.formats, d.Format)
-							}
-						}
 					}
 				}
 			}

@@ -244,3 +244,38 @@ func runKitQuiet(t *testing.T, args []string) (int, string, string) {
 	t.Logf("conformance run: exit %d%s\n%s", code, summary, stderr.String())
 	return code, out, stdout.String()
 }
+
+// TestConformanceTargetErrors: a wrong target file exits 2 with a sentence
+// naming the file and the field.
+func TestConformanceTargetErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"bad field", "timeout: soon\n", "timeout"},
+		{"unknown field", "nodes: AP-DE\n", "nodes"},
+		{"token file missing", "apiTokenFile: missing-token\n", "apiTokenFile"},
+		{"pmode missing", "pmode: missing.yaml\nkeys: .\n", "-pmode"},
+		{"tls anchors missing", "tlsCA: missing.pem\ncs: https://127.0.0.1:1/\ncsTrust: missing.pem\n", "-tls-ca"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".yaml")
+			if err := os.WriteFile(file, []byte(tc.yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr syncBuffer
+			env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+			code := Main(context.Background(), env, []string{"conformance", "run", "-target", file, "-out", t.TempDir()})
+			if code != 2 || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and a message naming %s", code, stderr.String(), tc.want)
+			}
+		})
+	}
+	// A flag given on the command line wins over the file.
+	file := filepath.Join(dir, "override.yaml")
+	os.WriteFile(file, []byte("previewLogin: demo\n"), 0o644)
+	var stdout, stderr syncBuffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }}
+	if code := Main(context.Background(), env, []string{"conformance", "run", "-target", file, "-preview-login", "browser", "-out", t.TempDir()}); code != 2 ||
+		!strings.Contains(stderr.String(), `-preview-login: "browser"`) {
+		t.Errorf("exit %d, stderr %q; want the flag's value refused", code, stderr.String())
+	}
+}
