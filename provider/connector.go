@@ -280,11 +280,33 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 
 func (a *Authority) served(classification string) *ServedType {
 	for i := range a.EvidenceTypes {
-		if a.EvidenceTypes[i].Classification == classification {
+		if sameSR(a.EvidenceTypes[i].Classification, classification) {
 			return &a.EvidenceTypes[i]
 		}
 	}
 	return nil
+}
+
+// The hosts of the Semantic Repository: TDD 1.x names its identifiers
+// (requirements, evidence type classifications) under srHost1, TDD 2.0
+// under srHost2 (R-EDM-REQ-C207, R-EDM-REQ-C216 of the 2.0 rules). An
+// identifier is the same under either host, so a provider configured from
+// 1.x Common Services data serves the 2.0 requests for its types.
+const (
+	srHost1 = "https://sr.oots.tech.europa.eu/"
+	srHost2 = "https://sr.oots.tech.ec.europa.eu/"
+)
+
+// sameSR reports whether two identifiers are the same, under either host
+// of the Semantic Repository.
+func sameSR(a, b string) bool {
+	key := func(u string) string {
+		if rest, ok := strings.CutPrefix(u, srHost1); ok {
+			return srHost2 + rest
+		}
+		return u
+	}
+	return a == b || key(a) == key(b)
 }
 
 func requestLoA(req *edm.QueryRequest) eid.LoA {
@@ -362,9 +384,15 @@ func naturalPerson(p *edm.Person) *eid.NaturalPerson {
 	return n
 }
 
-// query is the data service query of a request.
-func query(req *edm.QueryRequest) Query {
+// query is the data service query of a request to auth: the evidence
+// type as auth serves it (ServedType.Classification).
+func query(req *edm.QueryRequest, auth *Authority) Query {
 	q := Query{EvidenceType: req.EvidenceRequest.EvidenceTypeClassification, Subject: SubjectOf(req)}
+	if auth != nil {
+		if st := auth.served(q.EvidenceType); st != nil {
+			q.EvidenceType = st.Classification
+		}
+	}
 	if req.EvidenceProvider != nil {
 		q.Provider = Identifier{req.EvidenceProvider.Identifier.SchemeID, req.EvidenceProvider.Identifier.Value}
 	}
@@ -383,7 +411,7 @@ func query(req *edm.QueryRequest) Query {
 // session and answer EDM:ERR:0002 with its PreviewLocation.
 func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, auth *Authority, rm *ap.ReceivedMessage, now time.Time) (*answer, error) {
 	req := m.Request
-	res, err := auth.DataService.Find(ctx, query(req))
+	res, err := auth.DataService.Find(ctx, query(req, auth))
 	if err != nil {
 		c.log.Error("data service", logProvider, auth.Agent.Identifier.Value, logErr, err)
 		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not be queried"), now), nil

@@ -177,7 +177,7 @@ func consentProcedures(auth *Authority, req *edm.QueryRequest) []string {
 		return nil
 	}
 	for _, t := range auth.EvidenceTypes {
-		if t.Classification != req.EvidenceRequest.EvidenceTypeClassification {
+		if !sameSR(t.Classification, req.EvidenceRequest.EvidenceTypeClassification) {
 			continue
 		}
 		if len(t.ConsentProcedures) == 0 {
@@ -197,12 +197,24 @@ func consentProcedures(auth *Authority, req *edm.QueryRequest) []string {
 	return nil
 }
 
+// evidenceType is the evidence type of req as provider serves it
+// (ServedType.Classification), whichever host of the Semantic Repository
+// the request names it under; consents are kept under it.
+func (c *Connector) evidenceType(provider string, req *edm.QueryRequest) string {
+	if a := c.byID[provider]; a != nil {
+		if st := a.served(req.EvidenceRequest.EvidenceTypeClassification); st != nil {
+			return st.Classification
+		}
+	}
+	return req.EvidenceRequest.EvidenceTypeClassification
+}
+
 // newConsent is the consent a user gives at the preview of session s for
 // the procedures procs.
 func (c *Connector) newConsent(s *session, req *edm.QueryRequest, procs []string, now time.Time) *Consent {
 	rid, rname := requesterOf(req)
 	return &Consent{ID: "urn:uuid:" + c.uuid(), Provider: s.Provider, Requester: rid, RequesterName: rname, Procedure: req.Procedure,
-		Procedures: procs, EvidenceType: req.EvidenceRequest.EvidenceTypeClassification, EvidenceTitle: evidenceTitle(req),
+		Procedures: procs, EvidenceType: c.evidenceType(s.Provider, req), EvidenceTitle: evidenceTitle(req),
 		Granted: now, Expires: now.Add(c.cfg.Consent.Validity), subject: subjectOf(SubjectOf(req)), subjectKey: s.SubjectKey}
 }
 
@@ -292,7 +304,7 @@ func (c *Connector) consentFor(ctx context.Context, q querier, req *edm.QueryReq
 	ks, err := scanConsents(q.QueryContext(ctx, c.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents
 		WHERE subject = ? AND provider = ? AND requester = ? AND evidence_type = ? AND withdrawn = 0 AND expires > ?
 		AND id IN (SELECT consent_id FROM provider_consent_procedures WHERE procedure = ?)
-		ORDER BY granted DESC`), subj, provider, rid, req.EvidenceRequest.EvidenceTypeClassification, ms(now), req.Procedure))
+		ORDER BY granted DESC`), subj, provider, rid, c.evidenceType(provider, req), ms(now), req.Procedure))
 	if err != nil {
 		return nil, err
 	}

@@ -361,7 +361,7 @@ func (c *Connector) isSubject(ctx context.Context, s *session, auth *Authority, 
 	if err != nil {
 		return false, err
 	}
-	q := query(req)
+	q := query(req, auth)
 	switch sub := q.Subject; {
 	case sub.Company != nil:
 		return company != nil && SameCompany(company, sub.Company), nil

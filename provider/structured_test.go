@@ -3,6 +3,7 @@ package provider_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -182,6 +183,52 @@ func TestDisclosureDocuments(t *testing.T) {
 			if !slices.Equal(sent, want) || !slices.Equal(recorded, want) {
 				t.Errorf("sent %v, recorded %v (%q), want %v", sent, recorded, ds[0].Documents, want)
 			}
+		})
+	}
+}
+
+// TestSemanticRepositoryHosts: a provider configured from 1.x Common
+// Services data (evidence types under sr.oots.tech.europa.eu) serves a 2.0
+// request that names its type under the 2.0 host sr.oots.tech.ec.europa.eu
+// (the same identifier), with the evidence of that type, and the answer
+// names the type as the request did (the 2.0 rules); another identifier
+// under the 2.0 host is another type (EDM:ERR:0004).
+func TestSemanticRepositoryHosts(t *testing.T) {
+	for _, same := range []bool{true, false} {
+		t.Run(fmt.Sprint("same-", same), func(t *testing.T) {
+			e := newEnv(t, "", withoutPreview)
+			q := e.request(edm.V2_0, "DE-EP-HAMBURG", user(t, anna))
+			path, ok := strings.CutPrefix(q.EvidenceRequest.EvidenceTypeClassification, "https://sr.oots.tech.europa.eu/")
+			if !ok {
+				t.Fatalf("demo classification %s", q.EvidenceRequest.EvidenceTypeClassification)
+			}
+			if !same {
+				path = "evidencetypeclassifications/DE/" + newUUID()
+			}
+			q.EvidenceRequest.EvidenceTypeClassification = "https://sr.oots.tech.ec.europa.eu/" + path
+			e.deliver(e.message(q, "c", newUUID()))
+			as := e.answers(0)
+			if len(as) != 1 {
+				t.Fatalf("%d answers", len(as))
+			}
+			if !same {
+				if exc := exceptionOf(t, as[0]); exc.Code != "EDM:ERR:0004" {
+					t.Errorf("another type: %s %s", exc.Code, exc.Detail)
+				}
+				return
+			}
+			r := as[0].Response
+			if r == nil || len(r.Packages) != 1 || len(as[0].Attachments) != 1 || !bytes.HasPrefix(as[0].Attachments[0].Data, []byte("%PDF-")) {
+				t.Fatalf("answer %+v", as[0])
+			}
+			if got := r.Packages[0].Evidence[0].Metadata.IsConformantTo.EvidenceTypeClassification; got != q.EvidenceRequest.EvidenceTypeClassification {
+				t.Errorf("the answer names the type %s, the request %s", got, q.EvidenceRequest.EvidenceTypeClassification)
+			}
+			b, err := r.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkRules(t, b)
 		})
 	}
 }

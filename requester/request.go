@@ -59,7 +59,11 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 	}
 	q.PossibilityForPreview = st.Preview
 	q.ExplicitRequestGiven = true
-	q.Requirements = []edm.Requirement{{Identifier: st.Identifier, Name: edmTexts(st.Name)}}
+	reqID, classification := st.Identifier, s.Classification
+	if v.Is2() {
+		reqID.Value, classification = srHost2(reqID.Value), srHost2(classification)
+	}
+	q.Requirements = []edm.Requirement{{Identifier: reqID, Name: edmTexts(st.Name)}}
 	er := c.cfg.Requester
 	er.Classification = "ER"
 	q.EvidenceRequester = []edm.Agent{er}
@@ -90,7 +94,7 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 			q.NaturalPerson.SectorSpecificAttribute = append(q.NaturalPerson.SectorSpecificAttribute, a)
 		}
 	}
-	et := &edm.DataServiceEvidenceType{Identifier: edm.SchemeID(s.TypeScheme, s.TypeID), EvidenceTypeClassification: s.Classification,
+	et := &edm.DataServiceEvidenceType{Identifier: edm.SchemeID(s.TypeScheme, s.TypeID), EvidenceTypeClassification: classification,
 		Title: edmTexts(s.Title), Description: edmTexts(s.Description)}
 	for _, d := range s.Distributions {
 		if d.Format != st.Format {
@@ -118,6 +122,19 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 	m := &exchange.Message{To: party, ConversationID: j.Journey.ID, ExchangeID: exchangeID, Request: q,
 		OriginalSender: c.cfg.Requester.Identifier, FinalRecipient: q.EvidenceProvider.Identifier}
 	return &outgoing{msg: m, version: v}, nil
+}
+
+// srHost2 names a Semantic Repository identifier (requirement, evidence
+// type classification) under the host of TDD 2.0: the 1.x Common Services
+// give them under sr.oots.tech.europa.eu, EDM 2.0 requests must name them
+// under sr.oots.tech.ec.europa.eu (R-EDM-REQ-C207, R-EDM-REQ-C216 of the
+// 2.0 rules); the path, and so the identifier, stays the same. Other
+// identifiers are returned as they are.
+func srHost2(id string) string {
+	if rest, ok := strings.CutPrefix(id, "https://sr.oots.tech.europa.eu/"); ok {
+		return "https://sr.oots.tech.ec.europa.eu/" + rest
+	}
+	return id
 }
 
 // naturalPerson is the sdg:Person of the authenticated user (SPEC.md §2.2,

@@ -276,8 +276,14 @@ func testTwoRequirements(t *testing.T, f *fixture, svc requester.Service) {
 		j = must[*requester.Journey](t)(svc.Request(ctx, j.ID, r.ID, yes))
 		exchanges[j.Requirements[i].Exchange.ID] = true
 		sub, req := f.sender.last(t)
-		if req.Request.Requirements[0].Identifier.Value != r.ID {
-			t.Errorf("request %d is for requirement %s", i, req.Request.Requirements[0].Identifier.Value)
+		// Finland speaks EDM 2.0 (the demo DSD): the request names the
+		// requirement under the 2.0 host of the Semantic Repository.
+		want := strings.Replace(r.ID, "https://sr.oots.tech.europa.eu/", "https://sr.oots.tech.ec.europa.eu/", 1)
+		if v := req.Request.Version(); v != edm.V2_0 || req.Request.Requirements[0].Identifier.Value != want || want == r.ID {
+			t.Errorf("request %d (%s) is for requirement %s, want %s", i, v, req.Request.Requirements[0].Identifier.Value, want)
+		}
+		if c := req.Request.EvidenceRequest.EvidenceTypeClassification; !strings.HasPrefix(c, "https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/FI/") {
+			t.Errorf("request %d: evidence type %s", i, c)
 		}
 		deliver(t, f.conn, p.evidence(t, sub, req, []byte("evidence "+r.Name)))
 		j = must[*requester.Journey](t)(svc.Get(ctx, j.ID))
