@@ -35,7 +35,21 @@
 //
 // Inside a node the access point hands received messages to the connectors
 // in-process (ap.Config.Backend): requests to the provider, responses and
-// errors to the requester.
+// errors to the requester. Its backend API (/api/v1/…) wants the node's
+// bearer token (Node.APIToken, keys/api-token-CC).
+//
+// # Conformance kit
+//
+// Every node can be tested by the conformance kit (package conformance,
+// "oots conformance run") over its public endpoints only, as a partner
+// Member State would: the kit's party TesterParty is in every P-Mode, with
+// the endpoint Config.TesterEndpoint and credentials issued by the AS4 CA;
+// the ebMS test service has its leg (TestLeg), whose messages a node drops;
+// each node hosts test data services that answer without a preview
+// (TestProvider); and ConformanceDir holds, per node, the target file of
+// "oots conformance run -target" and a scenario file TC01–TC10 made from
+// the demo data. PreviewUser logs the kit in at the preview spaces as the
+// demo users.
 //
 // # Beyond once-only
 //

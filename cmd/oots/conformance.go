@@ -24,7 +24,9 @@ import (
 
 // runConformance implements "oots conformance run": the conformance kit
 // (package conformance) against a node and/or a Common Services instance,
-// over their public interfaces only. It writes DIR/junit.xml,
+// over their public interfaces only; -target FILE reads the flags' values
+// from a target file (conformance.TargetFile, as "oots demo" writes one per
+// node), the flags given overriding it. It writes DIR/junit.xml,
 // DIR/report.html (English) and DIR/report.fr.html (French), prints one line
 // per case and the readiness level, and exits 0 when no case failed, 1 when
 // one did, 2 on a usage or configuration error.
