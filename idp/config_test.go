@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -92,6 +93,8 @@ func TestClientConfigValidate(t *testing.T) {
 	}
 }
 
+var personIDFormat = regexp.MustCompile(`(?i)[a-z]{2}/[a-z]{2}/[a-z0-9]{9}`)
+
 func TestDemoUsers(t *testing.T) {
 	if DemoUsers("IT") != nil {
 		t.Error("users for a country without demo")
@@ -119,6 +122,11 @@ func TestDemoUsers(t *testing.T) {
 				}
 				if strings.Contains(u.Local, "/") {
 					t.Errorf("local identifier %q has a slash", u.Local)
+				}
+				// The format of a person's identifier in evidence
+				// (R-EDM-RESP-C028 of the TDD 1.0 business rules).
+				if id := u.Identified("SE").Identifier; !personIDFormat.MatchString(id) {
+					t.Errorf("identifier %q does not match %s", id, personIDFormat)
 				}
 				id := u.Identified("SE").Identifier
 				if c, l, ok := eid.LocalID(id); !ok || c != cc || l != u.Local || !strings.HasPrefix(id, cc+"/SE/") {

@@ -87,12 +87,14 @@ var DemoCountries = []string{"DE", "FI", "FR", "SE"}
 //	6e1b58a9f4  Camille Martin, 1988-02-29, Lille         PIN 3456, Substantial (same name and birth date as above)
 //	0c85d27e3b  Jean-François Dubois, 1971-12-24, Bordeaux PIN 4567, High; represents Boulangerie Dubois SARL (SIREN 823456781)
 //
-// Finland (personal identity codes with test individual numbers 900–999):
+// Finland (electronic identification numbers of the form the Finnish eID sends, eight digits and a check
+// character; the personal identity code, with its hyphen or century sign, would not match the
+// XX/YY/ZZZZZZZZZ identifier format of the EDM business rules):
 //
-//	120687-9024  Aino Virtanen, 1987-06-12, Helsinki      PIN 1234, High
-//	120687-9345  Aino Virtanen, 1987-06-12, Oulu          PIN 2345, Substantial (same name and birth date as above)
-//	300959-917D  Matti Häkkinen, 1959-09-30, Tampere      PIN 3456, High; represents Häkkinen Oy (2734815-4)
-//	040472-969M  Björn Lindqvist, 1972-04-04, Vaasa       PIN 4567, Low
+//	99900124S  Aino Virtanen, 1987-06-12, Helsinki      PIN 1234, High
+//	99900137C  Aino Virtanen, 1987-06-12, Oulu          PIN 2345, Substantial (same name and birth date as above)
+//	99900140N  Matti Häkkinen, 1959-09-30, Tampere      PIN 3456, High; represents Häkkinen Oy (2734815-4)
+//	99900153F  Björn Lindqvist, 1972-04-04, Vaasa       PIN 4567, Low
 //
 // Sweden (personal identity numbers):
 //
@@ -167,18 +169,18 @@ func demoFR() []User {
 
 func demoFI() []User {
 	return []User{
-		{Local: "120687-9024", PIN: "1234", LoA: eid.LoAHigh,
+		{Local: "99900124S", PIN: "1234", LoA: eid.LoAHigh,
 			Person: person("Virtanen", "Aino", "1987-06-12", "Helsinki", "Mannerheimintie 15 A 7, 00100 Helsinki", "Female")},
-		{Local: "120687-9345", PIN: "2345", LoA: eid.LoASubstantial,
+		{Local: "99900137C", PIN: "2345", LoA: eid.LoASubstantial,
 			Person: person("Virtanen", "Aino", "1987-06-12", "Oulu", "Isokatu 22 B 4, 90100 Oulu", "Female")},
-		{Local: "300959-917D", PIN: "3456", LoA: eid.LoAHigh,
+		{Local: "99900140N", PIN: "3456", LoA: eid.LoAHigh,
 			Person: person("Häkkinen", "Matti", "1959-09-30", "Tampere", "Hämeenkatu 9, 33100 Tampere", "Male"),
 			Represents: []Company{{Local: "2734815-4", LegalPerson: eid.LegalPerson{
 				LegalName:         "Häkkinen Oy",
 				RegisteredAddress: "Sähkötie 3, 33960 Pirkkala",
 				VATRegistration:   "FI27348154",
 			}}}},
-		{Local: "040472-969M", PIN: "4567", LoA: eid.LoALow,
+		{Local: "99900153F", PIN: "4567", LoA: eid.LoALow,
 			Person: person("Lindqvist", "Björn", "1972-04-04", "Vaasa", "Strandgatan 6, 65100 Vasa", "Male")},
 	}
 }
