@@ -441,17 +441,15 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 		var rec journal.Record
 		switch r.PostFormValue("decision") {
 		case "approve":
+			// A consent, when one was offered: for the procedures
+			// ticked, at least one, each one offered.
 			var procs []string
-			if r.PostFormValue("consent") == "yes" {
-				offered := c.offer(s)
+			if offered := c.offer(s); len(offered) > 0 && r.PostFormValue("consent") == "yes" {
 				procs = r.PostForm["procedure"]
-				if len(offered) == 0 {
-					c.simple(w, r, http.StatusBadRequest, "error")
-					return
-				}
 				for _, p := range procs {
 					if !slices.Contains(offered, p) {
-						c.simple(w, r, http.StatusBadRequest, "error")
+						c.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF, Status: http.StatusBadRequest,
+							Message: "consent.badprocedure", ConsentChecked: true}, procs)
 						return
 					}
 				}
