@@ -150,7 +150,8 @@ func TestDiscoveryUnpublished(t *testing.T) {
 		t.Errorf("%d NAPTR queries, %d SMP requests; want the DNS asked and not the SMP", naptr, reqs)
 	}
 	// The access point's final failure reaches the requester at once
-	// (ap.Config.OnSent → requester.SendFailed), not at the timeout.
+	// (the access point's durable failure report, ap.FailureBackend →
+	// requester.ReportSendFailure), not at the timeout.
 	j = wait(t, de, j.ID, 10*time.Second, func(r *requester.Requirement) bool { return r.Step != requester.StepWaiting })
 	if r := j.Requirements[0]; r.Step != requester.StepFailed || j.State != requester.JourneyFailed || r.Exchange.Error == nil ||
 		r.Exchange.Error.Code != requester.CodeDeliveryFailure || !strings.Contains(r.Exchange.Error.Detail, "participant unknown") {

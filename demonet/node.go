@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
@@ -58,7 +57,18 @@ type Node struct {
 type dispatch struct {
 	provider, requester ap.Backend
 	// failed is told of the messages the access point gave up on.
-	failed func(ctx context.Context, messageID, clientKey, reason string) error
+	failed func(ctx context.Context, f *ap.SendFailure) error
+}
+
+// SendFailed makes dispatch an ap.FailureBackend: the access point reports
+// each message it gave up on at least once, also after a restart; the
+// requester fails the exchange at once instead of at its timeout (the
+// provider's answers are not its business: it ignores their ids).
+func (d *dispatch) SendFailed(ctx context.Context, f *ap.SendFailure) error {
+	if d.failed == nil {
+		return nil
+	}
+	return d.failed(ctx, f)
 }
 
 func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
@@ -98,24 +108,7 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 	if resolver != nil {
 		cfg.Discovery = resolver
 	}
-	var node *ap.Node
-	// A message the access point gives up on is reported to the requester,
-	// which fails the exchange at once instead of at its timeout (answers of
-	// the provider are not its business: it ignores their ids).
-	cfg.OnSent = func(id, state string, _ time.Duration) {
-		if state != store.OutFailed || backend.failed == nil {
-			return
-		}
-		// Two small queries, in the sending worker: a final failure is rare.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		reason, key := "delivery failed", ""
-		if st, err := node.Status(ctx, id); err == nil {
-			reason, key = st.LastError, st.ClientKey
-		}
-		backend.failed(ctx, id, key, reason)
-	}
-	node, err = ap.New(cfg)
+	node, err := ap.New(cfg)
 	return node, cfg.PMode, token, err
 }
 
@@ -224,7 +217,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
-	be.provider, be.requester, be.failed = nd.Provider, nd.Requester, nd.Requester.SendFailed
+	be.provider, be.requester, be.failed = nd.Provider, nd.Requester, nd.Requester.ReportSendFailure
 	portalLogin, err := login("portal", nd.PortalURL)
 	if err != nil {
 		return nil, err

@@ -379,6 +379,17 @@ func (c *Connector) Sweep(ctx context.Context) error {
 // exhausted, or a final error such as a failed dynamic discovery).
 const CodeDeliveryFailure = "EBMS:0202"
 
+// ReportSendFailure is SendFailed for the access point's durable failure
+// reports (ap.FailureBackend: at least once per message, also after a
+// restart). A message that is not one of the connector's is done with: it
+// returns nil, so that the access point does not report it again.
+func (c *Connector) ReportSendFailure(ctx context.Context, f *ap.SendFailure) error {
+	if err := c.SendFailed(ctx, f.MessageID, f.ClientKey, f.Reason); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
 // SendFailed tells the connector that the access point gave up on the
 // message messageID, submitted with clientKey (its final state is failed;
 // reason is the access point's last error). The message is found by its id
@@ -387,8 +398,8 @@ const CodeDeliveryFailure = "EBMS:0202"
 // an exchange
 // still waiting for its answer, the requirement fails at once with
 // CodeDeliveryFailure instead of at its timeout. Any other message id is
-// ignored (ErrNotFound). The node calls it from ap.Config.OnSent; should the
-// call be lost (a crash in between), the exchange still ends at its timeout.
+// ignored (ErrNotFound). A node whose backend is the connector reports
+// through ReportSendFailure.
 func (c *Connector) SendFailed(ctx context.Context, messageID, clientKey, reason string) error {
 	jid, idx, err := "", 0, ErrNotFound
 	if messageID != "" {

@@ -442,6 +442,11 @@ func TestSendFailed(t *testing.T) {
 	if err := f.conn.SendFailed(ctx, "unknown@elsewhere", "provider:x", "x"); !errors.Is(err, requester.ErrNotFound) {
 		t.Errorf("unknown message: %v, want ErrNotFound", err)
 	}
+	// The access point's report of a message that is not the connector's is
+	// done with: no error, or the access point would report it forever.
+	if err := f.conn.ReportSendFailure(ctx, &ap.SendFailure{MessageID: "unknown@elsewhere", ClientKey: "provider:x", Reason: "x"}); err != nil {
+		t.Errorf("report of an unknown message: %v, want nil", err)
+	}
 	// Found by the client key, as when the access point fails the message
 	// before the connector recorded its id.
 	if err := f.conn.SendFailed(ctx, "not-yet-recorded@ap", sub.ClientKey, "dynamic discovery failed: participant unknown"); err != nil {
@@ -453,7 +458,7 @@ func TestSendFailed(t *testing.T) {
 		!strings.Contains(r.Exchange.Error.Detail, "participant unknown") {
 		t.Fatalf("journey %s, failure %+v", j.State, r.Exchange.Error)
 	}
-	if err := f.conn.SendFailed(ctx, sub.MessageID, "", "again"); err != nil {
+	if err := f.conn.ReportSendFailure(ctx, &ap.SendFailure{MessageID: sub.MessageID, Reason: "again"}); err != nil {
 		t.Fatal(err)
 	}
 	if j = must[*requester.Journey](t)(f.conn.Get(ctx, j.ID)); j.Requirements[0].Exchange.Error.Detail == "again" {
