@@ -28,13 +28,13 @@ type demoProc struct {
 }
 
 // demoPorts finds a first port whose range (the Common Services, SMP, DNS,
-// tester and two nodes: port … port+23) is free now.
-func demoPorts(t *testing.T) int {
+// tester and n nodes: port … port+10n+3) is free now.
+func demoPorts(t *testing.T, n int) int {
 	t.Helper()
 	for range 50 {
 		base := 20000 + 10*rand.IntN(4000)
 		free := true
-		for off := 0; off < 24 && free; off++ {
+		for off := 0; off < 10*(n+1)+4 && free; off++ {
 			ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+off))
 			if err != nil {
 				free = false
@@ -58,15 +58,16 @@ func demoPorts(t *testing.T) int {
 	return 0
 }
 
-// startDemo runs "oots demo" (DE and FR) as a child process until the test
-// ends and waits for the line that gives the kit's command.
-func startDemo(t *testing.T, bin string, extra ...string) *demoProc {
+// startDemo runs "oots demo" for the countries (comma-separated) as a child
+// process until the test ends and waits for the line that gives the kit's
+// command.
+func startDemo(t *testing.T, bin, countries string, extra ...string) *demoProc {
 	t.Helper()
 	var lastErr string
 	for attempt := 0; attempt < 3; attempt++ {
 		dir := t.TempDir()
-		port := demoPorts(t)
-		args := append([]string{"demo", "-dir", dir, "-port", strconv.Itoa(port), "-countries", "DE,FR"}, extra...)
+		port := demoPorts(t, strings.Count(countries, ",")+1)
+		args := append([]string{"demo", "-dir", dir, "-port", strconv.Itoa(port), "-countries", countries}, extra...)
 		cmd := exec.Command(bin, args...)
 		out := &syncBuffer{}
 		cmd.Stderr = out
@@ -125,9 +126,9 @@ func (p *demoProc) stop() {
 	}
 }
 
-// TestDemoConformance: against the DE node of an "oots demo" running in
+// TestDemoConformance: against each node of an "oots demo" running in
 // another process, reached only through its public endpoints, "oots
-// conformance run -target DE.yaml" (the file the demo writes) passes every
+// conformance run -target CC.yaml" (the file the demo writes) passes every
 // case of the as4-receive, as4-send, common-services and edm suites, none
 // skipped, in under a minute, and writes its reports. Then, against demos
 // started with each deliberate defect (-fault), the AS4 suites fail the
@@ -138,7 +139,7 @@ func TestDemoConformance(t *testing.T) {
 	}
 	start := time.Now()
 	bin := ootsBinary(t)
-	demo := startDemo(t, bin)
+	demo := startDemo(t, bin, "DE,FR,FI,SE")
 	t.Logf("oots demo started in %s", time.Since(start).Round(time.Millisecond))
 
 	run := time.Now()
@@ -185,8 +186,22 @@ func TestDemoConformance(t *testing.T) {
 	if r := junitResult(t, filepath.Join(out, "junit.xml"))["AS4-02"]; !strings.HasPrefix(r, "fail: ") || !strings.Contains(r, "401") {
 		t.Errorf("with a wrong API token, AS4-02: %q, want a failure naming HTTP 401", r)
 	}
+
+	// The other nodes too: FR, FI (whose data services speak EDM 2.0 to a
+	// requester that does; the kit asks in 1.0) and SE (the standard
+	// profile, reached by the others through dynamic discovery).
+	for _, cc := range []string{"FR", "FI", "SE"} {
+		target := filepath.Join(filepath.Dir(demo.target), cc+".yaml")
+		code, out, stdout := runKitQuiet(t, []string{"conformance", "run", "-target", target})
+		if code != 0 || !strings.Contains(stdout, "0 failed, 0 skipped") {
+			t.Errorf("%s node: exit %d, want 0 with every case passed\n%s", cc, code, stdout)
+		}
+		if res := junitResult(t, filepath.Join(out, "junit.xml")); len(res) != len(want) {
+			t.Errorf("%s node: %d cases in the report, want %d", cc, len(res), len(want))
+		}
+	}
 	demo.stop()
-	t.Logf("healthy node and wrong token: %s", time.Since(start).Round(time.Millisecond))
+	t.Logf("healthy nodes and wrong token: %s", time.Since(start).Round(time.Millisecond))
 
 	// The faults, each in its own demo, two at a time.
 	faults := []struct{ fault, id, reason string }{
@@ -209,7 +224,7 @@ func TestDemoConformance(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			t.Run(tc.fault, func(t *testing.T) {
-				d := startDemo(t, bin, "-fault", tc.fault)
+				d := startDemo(t, bin, "DE,FR", "-fault", tc.fault)
 				code, out, _ := runKitQuiet(t, []string{"conformance", "run", "-target", d.target, "-listen", "none", "-scenarios", "", "-cs", ""})
 				d.stop()
 				mu.Lock()
