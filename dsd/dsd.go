@@ -381,10 +381,25 @@ func match(ds *csregistry.DataService, q *query, v edm.Version) (*edm.DataServic
 	return &out, nil, ""
 }
 
-// form writes an access service in the form of version v.
+// edm1 reports whether a ConformsTo value is an EDM 1.x version.
+func edm1(s string) bool { v := edm.Version(s); return v.IsEDM() && !v.Is2() }
+
+// form writes an access service in the form of version v. A 1.x answer
+// carries one ConformsTo (the TDD 1.0 schema allows one): of several, the
+// highest EDM 1.x version the service lists, so that a service that also
+// speaks 2.0 is offered to 1.x requesters in 1.x.
 func form(p edm.AccessService, v edm.Version) edm.AccessService {
 	if v.Is2() {
 		return p
+	}
+	var best string
+	for _, c := range p.ConformsTo {
+		if edm1(c) && c > best {
+			best = c
+		}
+	}
+	if best != "" && len(p.ConformsTo) > 1 {
+		p.ConformsTo = []string{best}
 	}
 	p.Name = nil
 	pub := p.Publisher

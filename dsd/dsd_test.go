@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -295,5 +297,53 @@ func TestConfig(t *testing.T) {
 		if _, err := dsd.NewHandler(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v, want an error naming %s", err, c.want)
 		}
+	}
+}
+
+// TestOneConformsToIn1x: a data service that speaks EDM 1.0 and 2.0 (the
+// demo's Finnish access point) is answered in 1.x with the one ConformsTo
+// the TDD 1.0 schema allows, oots-edm:v1.0, and the answer passes the
+// schema (xsd.sh); in 2.0 with both.
+func TestOneConformsToIn1x(t *testing.T) {
+	reg := cstest.DemoRegistry(t)
+	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var query string
+	for _, ds := range reg.Snapshot().AllDataServices() {
+		for _, p := range ds.Providers {
+			if len(p.ConformsTo) > 1 && query == "" && len(ds.Type.EvidenceProviderClassification) == 0 {
+				query = q("evidence-type-classification", ds.Type.EvidenceTypeClassification, "country-code", p.Publisher.Address.AdminUnitLevel1)
+			}
+		}
+	}
+	if query == "" {
+		t.Fatal("the demo data has no access service with two ConformsTo")
+	}
+	conformsTo := func(version string) ([]string, []byte) {
+		_, b := get(t, h, query, version)
+		m, _, err := edm.ParseBytes(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := m.(*edm.ServiceResponse)
+		if !ok || len(r.DataServices()) == 0 {
+			t.Fatalf("%s: not a data services answer:\n%s", version, b)
+		}
+		return r.DataServices()[0].AccessService[0].ConformsTo, b
+	}
+	got1, b1 := conformsTo("")
+	got2, _ := conformsTo("oots-cs:v2.0")
+	if !cmp.Equal(got1, []string{"oots-edm:v1.0"}) || len(got2) != 2 {
+		t.Errorf("ConformsTo: 1.x %v, 2.0 %v; want [oots-edm:v1.0] and both", got1, got2)
+	}
+	xsd := testenv.Verifier(t, "xsd.sh")
+	f := filepath.Join(t.TempDir(), "dsd-1x.xml")
+	if err := os.WriteFile(f, b1, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(xsd, f).CombinedOutput(); err != nil || !strings.Contains(string(out), " validates") {
+		t.Errorf("xsd.sh: %v\n%s", err, out)
 	}
 }
