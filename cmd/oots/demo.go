@@ -74,6 +74,10 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 	fmt.Fprintf(w, "  At the preview you may consent to later background requests; %s/my-data shows how your data was used,\n", first.PortalURL)
 	fmt.Fprintf(w, "  %s/consents the consents you gave %s. Standard-profile nodes (no consent, no pre-fill): %s.\n",
 		other.PreviewURL, other.Country, strings.Join(demonet.StandardNodes, ", "))
+	if net.Node("FI") != nil {
+		fmt.Fprintln(w, "  Finland's data services also speak EDM 2.0: evidence from FI comes as one package, the structured")
+		fmt.Fprintln(w, "  MainEvidence with its PDF HumanReadableVersion; the other nodes exchange EDM 1.0.")
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "node\tportal\tpreview space\tidentity provider\taccess point + APIs")
