@@ -20,8 +20,11 @@ import (
 // AS4Peer is an EDMNode reached over AS4: the kit is the partner access
 // point of the AS4Target (its credentials and P-Mode), posts the evidence
 // requests to the node's AS4 endpoint and checks the receipts, and receives
-// the node's answers at its own AS4 endpoint (AS4Target.Listen), answering
-// them with signed receipts. The legs of the three actions are Legs.
+// the node's messages at its own AS4 endpoint (AS4Target.Listen), unpacked
+// under the security policy of their leg (signed and encrypted) and answered
+// with signed receipts; a message of an action on another leg than the
+// action's is received as an error. The legs of the three actions are
+// Legs.
 type AS4Peer struct {
 	t        *AS4Target
 	legs     exchange.Legs
@@ -213,6 +216,8 @@ func (p *AS4Peer) serveAS4(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		err = fmt.Errorf("the node's message %s is not a valid exchange message: %w", rm.MessageID, err)
+	} else if want := p.leg(m.Action()); rm.Leg != want {
+		err = fmt.Errorf("the node's message %s (%s) arrived on leg %s, not on %s", rm.MessageID, m.Action(), rm.Leg, want)
 	}
 	p.mu.Lock()
 	if !p.seen[rm.MessageID] {
@@ -226,6 +231,17 @@ func (p *AS4Peer) serveAS4(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
 	w.Write(b)
+}
+
+// leg is the P-Mode leg of an action (Legs).
+func (p *AS4Peer) leg(action string) string {
+	switch action {
+	case exchange.ActionRequest:
+		return p.legs.Request
+	case exchange.ActionResponse:
+		return p.legs.Response
+	}
+	return p.legs.Error
 }
 
 func (p *AS4Peer) signConfig() *wssec.SignConfig {

@@ -29,6 +29,9 @@ type Config struct {
 	CS *CSTarget
 	// EDM runs the evidence exchange scenarios; nil skips the edm suite.
 	EDM *EDMTarget
+	// Requester runs the edm-requester suite (the kit as evidence
+	// provider, the node's requester under test); nil skips it.
+	Requester *RequesterTarget
 	// Client makes the HTTP requests; default a client with a 20 s
 	// timeout.
 	Client *http.Client
@@ -87,8 +90,8 @@ func (c *Config) Validate() error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: %s", ErrConfig, fmt.Sprintf(format, a...))
 	}
-	if c.AS4 == nil && c.CS == nil && c.EDM == nil {
-		return bad("nothing to test: give an AS4 target, a Common Services URL or an EDM target")
+	if c.AS4 == nil && c.CS == nil && c.EDM == nil && c.Requester == nil {
+		return bad("nothing to test: give an AS4 target, a Common Services URL, an EDM target or a requester target")
 	}
 	if t := c.AS4; t != nil {
 		switch {
@@ -140,6 +143,22 @@ func (c *Config) Validate() error {
 	}
 	if t := c.EDM; t != nil && t.Node == nil {
 		return bad("EDM.Node is required")
+	}
+	if t := c.Requester; t != nil {
+		switch {
+		case t.Node == nil:
+			return bad("Requester.Node (the kit's access point) is required")
+		case t.API == "":
+			return bad("Requester.API (the node's requester REST API) is required")
+		case t.Procedure == "" || t.Country == "":
+			return bad("Requester.Procedure and Requester.Country are required")
+		case t.Timeout < 0:
+			return bad("Requester.Timeout must not be negative")
+		case t.Version != "" && !t.Version.IsEDM():
+			return bad("Requester.Version: %q is not an EDM version", t.Version)
+		case t.Subject != nil && t.Subject.Person == nil:
+			return bad("Requester.Subject needs a Person")
+		}
 	}
 	return nil
 }
@@ -220,6 +239,10 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.EDM != nil {
 		r.Targets = append(r.Targets, "evidence exchange node "+cfg.EDM.Name)
 		(&edmKit{cfg: &cfg, t: cfg.EDM}).cases(run)
+	}
+	if cfg.Requester != nil {
+		r.Targets = append(r.Targets, "requester API "+cfg.Requester.API)
+		newRequesterKit(&cfg).cases(run)
 	}
 	r.Duration = cfg.Now().Sub(r.Started)
 	r.Level, r.Missing = Assess(r.Cases)

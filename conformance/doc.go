@@ -38,6 +38,15 @@
 //     request (EDM:ERR:0003), TC05 a preview needed but not possible
 //     (EDM:ERR:0007), TC09 another person than the subject at the preview
 //     (EDM:ERR:0001).
+//   - edm-requester (RQ01…RQ04): the other direction (RequesterTarget): the
+//     kit plays the evidence provider of another Member State, starts
+//     journeys through the node's requester REST API for a country whose
+//     DSD data service is behind the kit's access point, checks the evidence
+//     request the node sends (version, subject and LoA, procedure,
+//     requirement, evidence type, explicit request), answers with evidence,
+//     EDM:ERR:0004, a preview (EDM:ERR:0002, then the second request with
+//     the PreviewLocation) or an answer that refers to nothing, and reads
+//     the journey back (SPEC.md §1.2 steps 2–6, §2.2–§2.4).
 //
 // Every message received from the system under test is validated as
 // "oots validate" does (Validate: package edm, the ebMS header rules of

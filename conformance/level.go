@@ -22,7 +22,9 @@ const (
 	// LevelIntermediate: also the as4-send suite (the node as sending
 	// access point) and the common-services suite pass.
 	LevelIntermediate
-	// LevelTechnicallyReady: also the edm suite (TC01–TC10) passes.
+	// LevelTechnicallyReady: also the edm suite (TC01–TC10, the node as
+	// evidence provider) and the edm-requester suite (RQ01…, the node as
+	// evidence requester) pass.
 	LevelTechnicallyReady
 	// LevelFirstLive: first live transactions with another Member State
 	// in production (outside this kit).
@@ -48,7 +50,7 @@ func (l Level) String() string {
 var levelSuites = map[Level][]Suite{
 	LevelPreliminary:      {SuiteAS4Receive},
 	LevelIntermediate:     {SuiteAS4Send, SuiteCS},
-	LevelTechnicallyReady: {SuiteEDM},
+	LevelTechnicallyReady: {SuiteEDM, SuiteEDMRequester},
 }
 
 // Assess returns the level the cases support and what the next level

@@ -24,11 +24,13 @@ func cases(statuses map[string]Status) []*Case {
 			return SuiteAS4Receive
 		case strings.HasPrefix(id, "CS"):
 			return SuiteCS
+		case strings.HasPrefix(id, "RQ"):
+			return SuiteEDMRequester
 		}
 		return SuiteEDM
 	}
 	var out []*Case
-	for _, id := range []string{"AS4-01", "AS4-02", "AS4-S1", "CS-01", "TC01"} {
+	for _, id := range []string{"AS4-01", "AS4-02", "AS4-S1", "CS-01", "TC01", "RQ01"} {
 		if s, ok := statuses[id]; ok {
 			out = append(out, &Case{Suite: suite(id), ID: id, Name: "n", Status: s, Reason: "r-" + id})
 		}
@@ -37,7 +39,7 @@ func cases(statuses map[string]Status) []*Case {
 }
 
 func TestAssess(t *testing.T) {
-	all := map[string]Status{"AS4-01": Pass, "AS4-02": Pass, "AS4-S1": Pass, "CS-01": Pass, "TC01": Pass}
+	all := map[string]Status{"AS4-01": Pass, "AS4-02": Pass, "AS4-S1": Pass, "CS-01": Pass, "TC01": Pass, "RQ01": Pass}
 	with := func(id string, s Status) map[string]Status {
 		m := map[string]Status{}
 		for k, v := range all {
@@ -63,6 +65,8 @@ func TestAssess(t *testing.T) {
 		{"send suite fails", with("AS4-S1", Fail), LevelPreliminary, "AS4-S1"},
 		{"CS suite missing", with("CS-01", ""), LevelPreliminary, "suite common-services was not run"},
 		{"EDM suite fails", with("TC01", Fail), LevelIntermediate, "TC01"},
+		{"requester suite fails", with("RQ01", Fail), LevelIntermediate, "RQ01 n (fail): r-RQ01"},
+		{"requester suite missing", with("RQ01", ""), LevelIntermediate, "suite edm-requester was not run"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

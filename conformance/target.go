@@ -7,10 +7,13 @@ import (
 	"net/url"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oots-go/oots/edm"
 )
 
 // ErrTarget is wrapped by the errors of ParseTarget.
@@ -41,6 +44,11 @@ var ErrTarget = errors.New("conformance: invalid target file")
 //	country: DE                     # -country
 //	scenarios: DE-scenarios.yaml    # -scenarios
 //	previewLogin: demo              # -preview-login: how the kit logs in at the preview space
+//	requesterAPI: https://127.0.0.1:8443  # -requester-api: the edm-requester suite
+//	requesterTokenFile: ../keys/requester-token-DE  # -requester-token, read from the file
+//	requesterProcedure: R1          # -requester-procedure
+//	requesterCountry: AT            # -requester-country: its DSD data service is the kit
+//	requesterVersion: oots-edm:v1.0 # -requester-version
 type TargetFile struct {
 	Node         string   `yaml:"node,omitempty"`
 	Self         string   `yaml:"self,omitempty"`
@@ -63,11 +71,22 @@ type TargetFile struct {
 	Country      string   `yaml:"country,omitempty"`
 	Scenarios    string   `yaml:"scenarios,omitempty"`
 	PreviewLogin string   `yaml:"previewLogin,omitempty"`
+	// The edm-requester suite: the node's requester REST API and its
+	// token, the journeys' procedure and country (whose data service is
+	// the kit), and the EDM version the requests must be in.
+	RequesterAPI       string `yaml:"requesterAPI,omitempty"`
+	RequesterTokenFile string `yaml:"requesterTokenFile,omitempty"`
+	RequesterProcedure string `yaml:"requesterProcedure,omitempty"`
+	RequesterCountry   string `yaml:"requesterCountry,omitempty"`
+	RequesterVersion   string `yaml:"requesterVersion,omitempty"`
 }
 
 // PreviewLoginDemo is the PreviewLogin of a node of "oots demo": the kit
 // logs in at the demo identity providers as the demo users.
 const PreviewLoginDemo = "demo"
+
+// countryCode is an ISO 3166-1 alpha-2 code.
+var countryCode = regexp.MustCompile(`^[A-Z]{2}$`)
 
 // maxTargetFile bounds a target file.
 const maxTargetFile = 64 << 10
@@ -115,7 +134,7 @@ func ParseTarget(b []byte) (*TargetFile, error) {
 			return nil, bad(k.Value, "line %d: %v", val.Line, err)
 		}
 	}
-	for _, u := range []struct{ field, v string }{{"as4", t.AS4}, {"api", t.API}, {"cs", t.CS}} {
+	for _, u := range []struct{ field, v string }{{"as4", t.AS4}, {"api", t.API}, {"cs", t.CS}, {"requesterAPI", t.RequesterAPI}} {
 		if u.v == "" {
 			continue
 		}
@@ -152,7 +171,14 @@ func ParseTarget(b []byte) (*TargetFile, error) {
 	if t.PreviewLogin != "" && t.PreviewLogin != PreviewLoginDemo {
 		return nil, bad("previewLogin", "%q: the kit knows %q (the demo identity providers) or none", t.PreviewLogin, PreviewLoginDemo)
 	}
+	if t.RequesterVersion != "" && !edm.Version(t.RequesterVersion).IsEDM() {
+		return nil, bad("requesterVersion", "%q is not an EDM version such as oots-edm:v1.0", t.RequesterVersion)
+	}
+	if t.RequesterCountry != "" && !countryCode.MatchString(t.RequesterCountry) {
+		return nil, bad("requesterCountry", "%q is not a country code of two capital letters", t.RequesterCountry)
+	}
 	for _, p := range []struct{ field, v string }{{"pmode", t.PMode}, {"keys", t.Keys}, {"trust", t.Trust}, {"apiTokenFile", t.APITokenFile},
+		{"requesterTokenFile", t.RequesterTokenFile},
 		{"tlsCA", t.TLSCA}, {"csTrust", t.CSTrust}, {"scenarios", t.Scenarios}} {
 		if strings.ContainsRune(p.v, 0) {
 			return nil, bad(p.field, "the path holds a NUL byte")
@@ -164,7 +190,7 @@ func ParseTarget(b []byte) (*TargetFile, error) {
 // Resolve makes the paths of the file absolute, relative to dir (the
 // directory of the target file).
 func (t *TargetFile) Resolve(dir string) {
-	for _, p := range []*string{&t.PMode, &t.Keys, &t.Trust, &t.APITokenFile, &t.TLSCA, &t.CSTrust, &t.Scenarios} {
+	for _, p := range []*string{&t.PMode, &t.Keys, &t.Trust, &t.APITokenFile, &t.TLSCA, &t.CSTrust, &t.Scenarios, &t.RequesterTokenFile} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

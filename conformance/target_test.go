@@ -30,6 +30,11 @@ procedure: R1
 country: DE
 scenarios: DE-scenarios.yaml
 previewLogin: demo
+requesterAPI: https://127.0.0.1:8413
+requesterTokenFile: ../keys/requester-token-DE
+requesterProcedure: R1
+requesterCountry: AT
+requesterVersion: oots-edm:v1.0
 `
 
 func TestParseTarget(t *testing.T) {
@@ -42,7 +47,11 @@ func TestParseTarget(t *testing.T) {
 	}
 	dir := filepath.FromSlash("/srv/demo/conformance")
 	tf.Resolve(dir)
-	for field, got := range map[string]string{"pmode": tf.PMode, "keys": tf.Keys, "apiTokenFile": tf.APITokenFile, "csTrust": tf.CSTrust, "scenarios": tf.Scenarios} {
+	if tf.RequesterAPI != "https://127.0.0.1:8413" || tf.RequesterCountry != "AT" || tf.RequesterProcedure != "R1" || tf.RequesterVersion != "oots-edm:v1.0" {
+		t.Errorf("the requester fields: %+v", tf)
+	}
+	for field, got := range map[string]string{"pmode": tf.PMode, "keys": tf.Keys, "apiTokenFile": tf.APITokenFile, "csTrust": tf.CSTrust, "scenarios": tf.Scenarios,
+		"requesterTokenFile": tf.RequesterTokenFile} {
 		if !filepath.IsAbs(got) || !strings.HasPrefix(got, filepath.Dir(dir)) {
 			t.Errorf("%s resolved to %q, want a path under %s", field, got, filepath.Dir(dir))
 		}
@@ -83,6 +92,10 @@ func TestParseTargetErrors(t *testing.T) {
 		{"empty edm leg", "edmLegs: [a, ' ', c]\n", "edmLegs"},
 		{"unknown preview login", "previewLogin: browser\n", "previewLogin"},
 		{"NUL in a path", "pmode: \"a\\0b\"\n", "pmode"},
+		{"requester API not a URL", "requesterAPI: 127.0.0.1:8413\n", "requesterAPI"},
+		{"requester version", "requesterVersion: v1.0\n", "requesterVersion"},
+		{"requester country", "requesterCountry: Austria\n", "requesterCountry"},
+		{"NUL in the requester token path", "requesterTokenFile: \"a\\0b\"\n", "requesterTokenFile"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseTarget([]byte(tc.yaml))

@@ -41,6 +41,11 @@ func (n *Network) startCS(ctx context.Context, ln *listener) error {
 			return err
 		}
 	}
+	if n.cfg.TesterEndpoint != "" {
+		if err := loadTesterMS(ctx, reg, st); err != nil {
+			return err
+		}
+	}
 	signer := &csrest.Signer{Key: n.keys.cs.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{n.keys.cs.Cert, n.keys.csCA.Cert}}
 	mux, err := csserver.Mux(reg, signer, n.cfg.Logger, false, time.Minute)
 	if err != nil {

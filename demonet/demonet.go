@@ -49,7 +49,11 @@
 // (TestProvider); and ConformanceDir holds, per node, the target file of
 // "oots conformance run -target" and a scenario file TC01–TC10 made from
 // the demo data. PreviewUser logs the kit in at the preview spaces as the
-// demo users.
+// demo users. For the kit's edm-requester suite, in which it plays the
+// evidence provider, the Common Services know a tester Member State
+// (TesterCountry, see testerms.go) whose R1 data service is behind the
+// kit's party, and each requester's REST API has its bearer token
+// (Node.RequesterToken), which the target file names.
 //
 // # Beyond once-only
 //

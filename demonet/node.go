@@ -35,8 +35,8 @@ type Node struct {
 	PortalURL, PreviewURL, IdPURL, APURL string
 	// APIToken is the bearer token of the access point's backend API
 	// (/api/v1/…), kept in Dir/keys/api-token-CC; the requester's REST API
-	// has its own.
-	APIToken string
+	// has its own, RequesterToken (Dir/keys/requester-token-CC).
+	APIToken, RequesterToken string
 	// ConformanceTarget is the target file of the node for "oots
 	// conformance run -target" (in Network.ConformanceDir).
 	ConformanceTarget string
@@ -210,10 +210,13 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
+	if nd.RequesterToken, err = apiToken(filepath.Join(n.cfg.Dir, "keys", "requester-token-"+cc)); err != nil {
+		return nil, err
+	}
 	nd.Requester, err = requester.New(ctx, requester.Config{DB: nd.DB, Sender: nd.AP, Services: cs,
 		Requester: edm.Agent{Identifier: edm.SchemeID(Scheme(cc), cc+"-ER-PORTAL"), Name: []edm.Text{edm.Lang("EN", "Procedure portal of "+countryNames[cc])},
 			Address: &edm.Address{AdminUnitLevel1: cc}, Classification: "ER"},
-		Route: route, Background: beyond, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester")})
+		Route: route, Background: beyond, APIToken: nd.RequesterToken, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester")})
 	if err != nil {
 		return nil, err
 	}
@@ -252,12 +255,16 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 func (n *Network) nodeURL(i, j int) string { return n.urls[10*(i+1)+j] }
 
 // route maps a DSD AccessService identifier to the P-Mode party of the demo
-// network: the party is named by its id.
+// network: the party is named by its id; the conformance tester's
+// AccessService (TesterCountry) is the kit's party TesterParty.
 func route(id edm.Identifier) (string, error) {
 	for cc := range schemes {
 		if id.Value == partyName(cc) {
 			return id.Value, nil
 		}
+	}
+	if id.Value == TesterParty {
+		return TesterParty, nil
 	}
 	return "", fmt.Errorf("demonet: no access point %q in the network", id.Value)
 }

@@ -437,9 +437,12 @@ func (n *Network) writeConformance(endpoints map[string]string) error {
 			AS4: nd.APURL + "/as4", API: nd.APURL, APITokenFile: filepath.Join("..", "keys", "api-token-"+nd.Country), TLSCA: "tls-ca.cert.pem",
 			Listen: listen, Leg: TestLeg, SendLeg: exchange.DefaultLegs.Response, MaxBody: MaxBodySize, Timeout: "20s",
 			CS: n.CS + "/", CSTrust: "cs-ca.cert.pem", Procedure: "R1", Country: nd.Country,
-			Scenarios: scen, PreviewLogin: conformance.PreviewLoginDemo}
+			Scenarios: scen, PreviewLogin: conformance.PreviewLoginDemo,
+			RequesterAPI: nd.APURL, RequesterTokenFile: filepath.Join("..", "keys", "requester-token-"+nd.Country),
+			RequesterProcedure: TesterProcedure, RequesterCountry: TesterCountry, RequesterVersion: string(TesterVersion)}
 		if listen == "" {
 			t.Listen, t.Scenarios, t.PreviewLogin = "none", "", ""
+			t.RequesterAPI, t.RequesterTokenFile, t.RequesterProcedure, t.RequesterCountry, t.RequesterVersion = "", "", "", "", ""
 		}
 		b, err = yaml.Marshal(&t)
 		if err != nil {

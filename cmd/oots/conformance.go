@@ -18,6 +18,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/conformance"
 	"github.com/oots-go/oots/demonet"
+	edmpkg "github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/trust"
 )
@@ -31,7 +32,7 @@ import (
 // per case and the readiness level, and exits 0 when no case failed, 1 when
 // one did, 2 on a usage or configuration error.
 func runConformance(ctx context.Context, env *Env, args []string) int {
-	usage := "usage: oots conformance run [-target FILE] [-target-as4 URL] [-target-api URL -api-token T] -pmode FILE -keys DIR [-self KIT] [-node NODE] [-leg LEG] [-listen ADDR] [-scenarios FILE] [-cs URL -cs-trust CA.pem] -out DIR"
+	usage := "usage: oots conformance run [-target FILE] [-target-as4 URL] [-target-api URL -api-token T] -pmode FILE -keys DIR [-self KIT] [-node NODE] [-leg LEG] [-listen ADDR] [-scenarios FILE] [-requester-api URL -requester-token T -requester-country CC] [-cs URL -cs-trust CA.pem] -out DIR"
 	if len(args) == 0 || args[0] != "run" {
 		fmt.Fprintln(env.Stderr, usage)
 		return 2
@@ -60,6 +61,11 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	country := fs.String("country", "DE", "country of the good Common Services queries")
 	scenarioFile := fs.String("scenarios", "", "evidence exchange scenarios (YAML, see conformance.ScenarioFile) run through the kit's access point: the edm suite; needs -pmode, -keys and -listen")
 	edmLegs := fs.String("edm-legs", "", "P-Mode legs of the request, response and error actions, comma-separated (default "+exchange.DefaultLegs.Request+","+exchange.DefaultLegs.Response+","+exchange.DefaultLegs.Error+")")
+	rqAPI := fs.String("requester-api", "", "base URL of the node's requester REST API (/api/requester/v1 is added): the edm-requester suite, in which the kit plays the evidence provider; needs -pmode, -keys and -listen")
+	rqToken := fs.String("requester-token", "", "bearer token of the requester REST API (or OOTS_REQUESTER_TOKEN)")
+	rqProcedure := fs.String("requester-procedure", "R1", "procedure of the edm-requester journeys")
+	rqCountry := fs.String("requester-country", "", "country of the edm-requester journeys, whose DSD data service's AccessService is the kit's party (required with -requester-api)")
+	rqVersion := fs.String("requester-version", "", "EDM version the node's requests must be in (the DSD's ConformsTo), e.g. oots-edm:v1.0; default any")
 	out := fs.String("out", "", "directory of the reports (created if missing; required)")
 	verbose := fs.Bool("v", false, "log each case as it ends")
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, usage); fs.PrintDefaults() }
@@ -79,12 +85,17 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 			"target-as4": targetAS4, "target-api": targetAPI, "pmode": pmodeFile, "keys": keys, "trust": trustFile, "self": self, "node": node,
 			"leg": leg, "send-leg": sendLeg, "listen": listen, "cs": csURL, "cs-trust": csTrust, "procedure": procedure, "country": country,
 			"scenarios": scenarioFile, "edm-legs": edmLegs, "tls-ca": tlsCA, "preview-login": previewLogin, "api-token": token,
+			"requester-api": rqAPI, "requester-token": rqToken, "requester-procedure": rqProcedure, "requester-country": rqCountry,
+			"requester-version": rqVersion,
 		}, maxBody, wait); err != nil {
 			return fail("-target: %v", err)
 		}
 	}
 	if *token == "" && env.Getenv != nil {
 		*token = env.Getenv("OOTS_API_TOKEN")
+	}
+	if *rqToken == "" && env.Getenv != nil {
+		*rqToken = env.Getenv("OOTS_REQUESTER_TOKEN")
 	}
 	client := &http.Client{Timeout: 30 * time.Second}
 	var roots *x509.CertPool
@@ -147,6 +158,23 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		}
 		edm = &conformance.EDMTarget{Name: cfg.AS4.Node + " at " + cfg.AS4.Endpoint, Scenarios: sc, Timeout: *wait, User: user}
 	}
+	var rq *conformance.RequesterTarget
+	if *rqAPI != "" {
+		if cfg.AS4 == nil || cfg.AS4.Listen == "" {
+			return fail("-requester-api needs -pmode, -keys and a listening address for the kit's access point (-listen)")
+		}
+		if *rqCountry == "" {
+			return fail("-requester-api needs -requester-country (the country whose data service is the kit)")
+		}
+		if u, err := url.Parse(*rqAPI); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fail("-requester-api: %q is not an http or https URL", *rqAPI)
+		}
+		v := edmpkg.Version(*rqVersion)
+		if *rqVersion != "" && !v.IsEDM() {
+			return fail("-requester-version: %q is not an EDM version (oots-edm:v1.0 …)", *rqVersion)
+		}
+		rq = &conformance.RequesterTarget{API: *rqAPI, Token: *rqToken, Procedure: *rqProcedure, Country: *rqCountry, Version: v, Timeout: *wait}
+	}
 	legs := exchange.DefaultLegs
 	if *edmLegs != "" {
 		parts := strings.Split(*edmLegs, ",")
@@ -162,8 +190,8 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 			return fail("%v", err)
 		}
 	}
-	if edm != nil {
-		// The edm suite runs after the AS4 suites, whose own listener on
+	if edm != nil || rq != nil {
+		// The edm suites run after the AS4 suites, whose own listener on
 		// the same address is closed by then.
 		t := *cfg.AS4
 		t.Leg = legs.Request
@@ -174,8 +202,13 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		edm.Node = peer
-		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Logger: cfg.Logger, Client: client})
+		if edm != nil {
+			edm.Node = peer
+		}
+		if rq != nil {
+			rq.Node = peer
+		}
+		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Requester: rq, Logger: cfg.Logger, Client: client})
 		peer.Close()
 		if err != nil {
 			return fail("%v", err)
@@ -190,7 +223,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		}
 	}
 	if rep == nil {
-		return fail("nothing to test: give -pmode and -keys (AS4), -cs (Common Services) or -scenarios")
+		return fail("nothing to test: give -pmode and -keys (AS4), -cs (Common Services), -scenarios or -requester-api")
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fail("-out: %v", err)
@@ -249,17 +282,22 @@ func applyTarget(fs *flag.FlagSet, file string, strs map[string]*string, maxBody
 	t.Resolve(filepath.Dir(file))
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	if t.APITokenFile != "" && !given["api-token"] {
-		tok, err := os.ReadFile(t.APITokenFile)
-		if err != nil {
-			return fmt.Errorf("%s: apiTokenFile: %w", file, err)
+	for _, tf := range []struct{ flag, field, path string }{{"api-token", "apiTokenFile", t.APITokenFile}, {"requester-token", "requesterTokenFile", t.RequesterTokenFile}} {
+		if tf.path == "" || given[tf.flag] {
+			continue
 		}
-		*strs["api-token"] = strings.TrimSpace(string(tok))
+		tok, err := os.ReadFile(tf.path)
+		if err != nil {
+			return fmt.Errorf("%s: %s: %w", file, tf.field, err)
+		}
+		*strs[tf.flag] = strings.TrimSpace(string(tok))
 	}
 	for name, v := range map[string]string{
 		"target-as4": t.AS4, "target-api": t.API, "pmode": t.PMode, "keys": t.Keys, "trust": t.Trust, "self": t.Self, "node": t.Node,
 		"leg": t.Leg, "send-leg": t.SendLeg, "listen": t.Listen, "cs": t.CS, "cs-trust": t.CSTrust, "procedure": t.Procedure,
 		"country": t.Country, "scenarios": t.Scenarios, "edm-legs": strings.Join(t.EDMLegs, ","), "tls-ca": t.TLSCA, "preview-login": t.PreviewLogin,
+		"requester-api": t.RequesterAPI, "requester-procedure": t.RequesterProcedure, "requester-country": t.RequesterCountry,
+		"requester-version": t.RequesterVersion,
 	} {
 		if v != "" && !given[name] {
 			*strs[name] = v

@@ -129,8 +129,8 @@ func (p *demoProc) stop() {
 // TestDemoConformance: against each node of an "oots demo" running in
 // another process, reached only through its public endpoints, "oots
 // conformance run -target CC.yaml" (the file the demo writes) passes every
-// case of the as4-receive, as4-send, common-services and edm suites, none
-// skipped, in under a minute, and writes its reports. Then, against demos
+// case of the as4-receive, as4-send, common-services, edm and edm-requester
+// suites, none skipped, in under a minute, and writes its reports. Then, against demos
 // started with each deliberate defect (-fault), the AS4 suites fail the
 // intended case with its reason.
 func TestDemoConformance(t *testing.T) {
@@ -159,6 +159,9 @@ func TestDemoConformance(t *testing.T) {
 	for i := 1; i <= 10; i++ {
 		want = append(want, fmt.Sprintf("TC%02d", i))
 	}
+	for i := 1; i <= 4; i++ {
+		want = append(want, fmt.Sprintf("RQ%02d", i))
+	}
 	for _, id := range want {
 		if res[id] != "pass" {
 			t.Errorf("%s: %q, want pass", id, res[id])
@@ -179,7 +182,7 @@ func TestDemoConformance(t *testing.T) {
 	// A token on the command line overrides the target file's: a wrong one
 	// is refused by the node's backend API.
 	code, out, _ = runKit(t, []string{"conformance", "run", "-target", demo.target, "-api-token", "wrong", "-listen", "none",
-		"-scenarios", "", "-cs", ""})
+		"-scenarios", "", "-requester-api", "", "-cs", ""})
 	if code != 1 {
 		t.Errorf("with a wrong API token: exit %d, want 1", code)
 	}
@@ -225,7 +228,7 @@ func TestDemoConformance(t *testing.T) {
 			defer func() { <-sem }()
 			t.Run(tc.fault, func(t *testing.T) {
 				d := startDemo(t, bin, "DE,FR", "-fault", tc.fault)
-				code, out, _ := runKitQuiet(t, []string{"conformance", "run", "-target", d.target, "-listen", "none", "-scenarios", "", "-cs", ""})
+				code, out, _ := runKitQuiet(t, []string{"conformance", "run", "-target", d.target, "-listen", "none", "-scenarios", "", "-requester-api", "", "-cs", ""})
 				d.stop()
 				mu.Lock()
 				defer mu.Unlock()
