@@ -167,16 +167,7 @@ func (p *AS4Peer) Next(ctx context.Context, conversationID string) (*exchange.Me
 func (p *AS4Peer) serveAS4(w http.ResponseWriter, r *http.Request) {
 	in, err := p.receiver.Unpack(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, 64<<20))
 	if err != nil {
-		m, serr := p.receiver.ErrorSignal(err)
-		if serr == nil {
-			if b, serr := as4.SignSignal(m, p.signConfig()); serr == nil {
-				w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
-				w.WriteHeader(http.StatusInternalServerError)
-				w.Write(b)
-				return
-			}
-		}
-		http.Error(w, string(as4.AsError(err).Code), http.StatusInternalServerError)
+		refuse(w, p.receiver, p.signConfig(), err)
 		return
 	}
 	defer in.Close()
@@ -242,6 +233,20 @@ func (p *AS4Peer) leg(action string) string {
 		return p.legs.Response
 	}
 	return p.legs.Error
+}
+
+// refuse answers a message the kit cannot accept (err from Unpack) with a
+// signed ebMS Error signal, or the error code alone when none can be made.
+func refuse(w http.ResponseWriter, rcv *as4.Receiver, sc *wssec.SignConfig, err error) {
+	if m, serr := rcv.ErrorSignal(err); serr == nil {
+		if b, serr := as4.SignSignal(m, sc); serr == nil {
+			w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write(b)
+			return
+		}
+	}
+	http.Error(w, string(as4.AsError(err).Code), http.StatusInternalServerError)
 }
 
 func (p *AS4Peer) signConfig() *wssec.SignConfig {

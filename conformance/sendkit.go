@@ -50,16 +50,7 @@ func (e *kitEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.messageID = as4.AsError(err).RefToMessageInError
 		a.answered = http.StatusInternalServerError
 		e.record(a)
-		m, serr := e.receiver.ErrorSignal(err)
-		if serr == nil {
-			if b, serr := as4.SignSignal(m, e.signConfig()); serr == nil {
-				w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
-				w.WriteHeader(a.answered)
-				w.Write(b)
-				return
-			}
-		}
-		http.Error(w, string(as4.AsError(err).Code), a.answered)
+		refuse(w, e.receiver, e.signConfig(), err)
 		return
 	}
 	defer in.Close()
