@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -112,11 +113,8 @@ func (d *DB) ClaimFailureReports(ctx context.Context, owner string, now time.Tim
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: claim failure reports: %w", err)
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Failed.Before(out[j-1].Failed); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
+	// RETURNING gives no order: oldest failure first, as the subquery chose.
+	slices.SortStableFunc(out, func(a, b *FailureReport) int { return a.Failed.Compare(b.Failed) })
 	return out, nil
 }
 

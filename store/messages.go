@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -188,16 +189,8 @@ func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lea
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: claim outbound: %w", err)
 	}
-	sortByNext(out)
+	slices.SortStableFunc(out, func(a, b *Outbound) int { return a.NextAt.Compare(b.NextAt) })
 	return out, nil
-}
-
-func sortByNext(out []*Outbound) {
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].NextAt.Before(out[j-1].NextAt); j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
 }
 
 // FinishOutbound records the result of an attempt on a message that owner
