@@ -77,14 +77,17 @@ func payload(caseID, nonce string) []byte {
 	return []byte(fmt.Sprintf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<conformanceTest case=%q nonce=%q>OOTS conformance kit</conformanceTest>\n", caseID, nonce))
 }
 
-// pack packs a message of case id with the given P-Mode and credentials.
-func (k *as4Kit) pack(c *Case, pm *pmode.Config, signer *pki.Credential) (*as4.Packed, []byte, error) {
+// pack packs a message of case c with the given P-Mode and credentials
+// (signed with signer when it is not nil); on failure it fails c and
+// returns false.
+func (k *as4Kit) pack(c *Case, pm *pmode.Config, signer *pki.Credential) (*as4.Packed, []byte, bool) {
 	s := &as4.Sender{PMode: pm, SigningKey: k.t.SigningKey, SigningCert: k.t.SigningCert, PeerCert: k.t.NodeEncryptionCert,
 		Now: k.cfg.Now, Rand: k.cfg.Rand, Domain: "conformance.oots"}
 	if signer != nil {
 		key, ok := signer.Key.(crypto.Signer)
 		if !ok {
-			return nil, nil, fmt.Errorf("the signing key %T cannot sign", signer.Key)
+			c.fail("packing: the signing key %T cannot sign", signer.Key)
+			return nil, nil, false
 		}
 		s.SigningKey, s.SigningCert = key, signer.Cert
 	}
@@ -92,12 +95,13 @@ func (k *as4Kit) pack(c *Case, pm *pmode.Config, signer *pki.Credential) (*as4.P
 	p, err := s.Pack(&as4.Outbound{Leg: k.t.Leg, From: pm.Self, To: k.t.Node, Properties: k.t.Properties,
 		Payloads: []as4.Payload{{MimeType: "application/x-ebrs+xml", Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(content)), nil }}}})
 	if err != nil {
-		return nil, nil, err
+		c.fail("packing: %v", err)
+		return nil, nil, false
 	}
 	c.sent("POST %s\neb:MessageId %s, leg %s, from %s to %s, %d payload(s), security %s sign=%t encrypt=%t\n%s",
 		k.t.Endpoint, p.UserMessage.MessageInfo.MessageID, p.Leg.Name, pm.Self, k.t.Node, len(p.UserMessage.PayloadInfo),
 		p.Leg.Security.Profile, p.Leg.Security.Sign, p.Leg.Security.Encrypt, p.Envelope)
-	return p, content, nil
+	return p, content, true
 }
 
 // post sends a packed message and returns the node's answer.
@@ -200,9 +204,8 @@ func (k *as4Kit) errorSignal(c *Case, a rawAnswer, codes ...as4.Code) {
 }
 
 func (k *as4Kit) caseValid(ctx context.Context, c *Case) {
-	p, content, err := k.pack(c, k.t.PMode, nil)
-	if err != nil {
-		c.fail("packing: %v", err)
+	p, content, ok := k.pack(c, k.t.PMode, nil)
+	if !ok {
 		return
 	}
 	defer p.Close()
@@ -219,9 +222,8 @@ func (k *as4Kit) caseValid(ctx context.Context, c *Case) {
 }
 
 func (k *as4Kit) caseDuplicate(ctx context.Context, c *Case) {
-	p, _, err := k.pack(c, k.t.PMode, nil)
-	if err != nil {
-		c.fail("packing: %v", err)
+	p, _, ok := k.pack(c, k.t.PMode, nil)
+	if !ok {
 		return
 	}
 	defer p.Close()
@@ -268,9 +270,8 @@ func tamper(env []byte) ([]byte, bool) {
 }
 
 func (k *as4Kit) caseBadSignature(ctx context.Context, c *Case) {
-	p, _, err := k.pack(c, k.t.PMode, nil)
-	if err != nil {
-		c.fail("packing: %v", err)
+	p, _, ok := k.pack(c, k.t.PMode, nil)
+	if !ok {
 		return
 	}
 	defer p.Close()
@@ -302,9 +303,8 @@ func clonePMode(pm *pmode.Config) *pmode.Config {
 // nil), posts it, and checks that the node answers with an error signal of
 // one of codes.
 func (k *as4Kit) refused(ctx context.Context, c *Case, pm *pmode.Config, signer *pki.Credential, codes ...as4.Code) {
-	p, _, err := k.pack(c, pm, signer)
-	if err != nil {
-		c.fail("packing: %v", err)
+	p, _, ok := k.pack(c, pm, signer)
+	if !ok {
 		return
 	}
 	defer p.Close()
