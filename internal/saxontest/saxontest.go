@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,8 +31,8 @@ type Fired struct {
 
 // Run applies each rule file (a path) to the documents (file name → content)
 // listed for it and returns, per rule file base name and document name, what
-// fired. A document Saxon could not process is reported as one Fired with ID
-// "SAXON-FAILED".
+// fired. A document Saxon could not process, or whose report is not
+// well-formed, is reported as a Fired with ID "SAXON-FAILED".
 func Run(tb testing.TB, docs map[string][]byte, rules map[string][]string) map[string]map[string][]Fired {
 	tb.Helper()
 	script := testenv.Verifier(tb, "schematron.sh")
@@ -100,22 +101,30 @@ func Run(tb testing.TB, docs map[string][]byte, rules map[string][]string) map[s
 				out[base][name] = []Fired{{ID: "SAXON-FAILED", Flag: "fatal", Location: fmt.Sprintf("%v %v: %s", runErr, err, stderr.String())}}
 				continue
 			}
-			out[base][name] = parseSVRL(tb, svrl)
+			fired, err := parseSVRL(svrl)
+			if err != nil {
+				fired = append(fired, Fired{ID: "SAXON-FAILED", Flag: "fatal", Location: fmt.Sprintf("SVRL of %s: %v", name, err)})
+			}
+			out[base][name] = fired
 		}
 	}
 	return out
 }
 
 // parseSVRL lists the failed assertions and successful reports of an SVRL
-// report.
-func parseSVRL(tb testing.TB, b []byte) []Fired {
+// report; an SVRL that is not well-formed XML (a Saxon run cut short) is an
+// error, with what was read before it.
+func parseSVRL(b []byte) ([]Fired, error) {
 	const ns = "http://purl.oclc.org/dsdl/svrl"
 	d := xml.NewDecoder(bytes.NewReader(b))
 	var out []Fired
 	for {
 		tok, err := d.Token()
+		if err == io.EOF {
+			return out, nil
+		}
 		if err != nil {
-			break
+			return out, err
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok || se.Name.Space != ns || se.Name.Local != "failed-assert" && se.Name.Local != "successful-report" {
@@ -134,5 +143,4 @@ func parseSVRL(tb testing.TB, b []byte) []Fired {
 		}
 		out = append(out, f)
 	}
-	return out
 }
