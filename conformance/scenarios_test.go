@@ -70,30 +70,22 @@ func TestParseScenarios(t *testing.T) {
 	if q := sc[8].Requests[0].Request; !q.ExplicitRequestGiven || q.PossibilityForPreview {
 		t.Errorf("TC05 explicit %v preview %v", q.ExplicitRequestGiven, q.PossibilityForPreview)
 	}
-	tests := []struct{ name, edit, want string }{
-		{"unknown field", "procedure: R1\nflavour: x", "field flavour not found"},
-		{"version", "version: oots-edm:v1.0", "version \"oots-edm:v3\""},
-		{"bad code", `code: "EDM:ERR:0004"`, `want.code "EDM:ERR:9999"`},
-		{"bad date", `dateOfBirth: "1985-03-14"`, "person.dateOfBirth"},
-		{"bad LoA", "loa: High", `loa "Extreme"`},
-		{"duplicate id", "id: TC03a", "id missing or repeated"},
-		{"no to", "to: AP-DE", "to (the node's party) is required"},
-		{"bad timeout", "timeout: 5s", `duration "soon"`},
-		{"bad decision", "decision: none", `decision "maybe"`},
-		{"decision without preview", "explicitRequest: false", "need preview: true"},
-		{"both subjects", "procedure: X1", "exactly one of person and company"},
-		{"decision and approve", "decision: none", "exclusive"},
+	tests := []struct{ name, from, to, want string }{
+		{"unknown field", "procedure: R1", "procedure: R1\nflavour: x", "field flavour not found"},
+		{"version", "version: oots-edm:v1.0", "version: oots-edm:v3", "version \"oots-edm:v3\""},
+		{"bad code", `code: "EDM:ERR:0004"`, `code: "EDM:ERR:9999"`, `want.code "EDM:ERR:9999"`},
+		{"bad date", `dateOfBirth: "1985-03-14"`, `dateOfBirth: "14.03.1985"`, "person.dateOfBirth"},
+		{"bad LoA", "loa: High", "loa: Extreme", `loa "Extreme"`},
+		{"duplicate id", "id: TC03a", "id: TC01", "id missing or repeated"},
+		{"no to", "to: AP-DE", "to: \"\"", "to (the node's party) is required"},
+		{"bad timeout", "timeout: 5s", "timeout: soon", `duration "soon"`},
+		{"bad decision", "decision: none", "decision: maybe", `decision "maybe"`},
+		{"decision without preview", "explicitRequest: false", "explicitRequest: false, decision: refuse", "need preview: true"},
+		{"both subjects", "procedure: X1", "procedure: X1, person: {familyName: a, givenName: b, dateOfBirth: \"2000-01-01\"}", "exactly one of person and company"},
+		{"decision and approve", "decision: none", "decision: none, approve: true", "exclusive"},
 	}
-	repl := map[string]string{"unknown field": "procedure: R1\nflavour: x", "version": "version: oots-edm:v3", "bad code": `code: "EDM:ERR:9999"`,
-		"bad date": `dateOfBirth: "14.03.1985"`, "bad LoA": "loa: Extreme", "duplicate id": "id: TC01", "no to": "to: \"\"", "bad timeout": "timeout: soon",
-		"bad decision": "decision: maybe", "decision without preview": "explicitRequest: false, decision: refuse",
-		"both subjects": "procedure: X1, person: {familyName: a, givenName: b, dateOfBirth: \"2000-01-01\"}", "decision and approve": "decision: none, approve: true"}
 	for _, tc := range tests {
-		from := tc.edit
-		if tc.name == "unknown field" {
-			from = "procedure: R1"
-		}
-		in := strings.Replace(good, from, repl[tc.name], 1)
+		in := strings.Replace(good, tc.from, tc.to, 1)
 		if in == good {
 			t.Fatalf("%s: the edit did not apply", tc.name)
 		}
