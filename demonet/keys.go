@@ -53,15 +53,9 @@ func loadKeys(dir string, countries []string) (*keys, error) {
 		return nil, err
 	}
 	for _, cc := range countries {
-		name := partyName(cc)
-		p, err := pki.LoadParty(dir, name)
-		if errors.Is(err, fs.ErrNotExist) {
-			if p, err = pki.Issue(k.ca, name, pki.EdDSA, nil); err == nil {
-				err = p.WriteFiles(dir, name)
-			}
-		}
+		p, err := party(dir, partyName(cc), k.ca)
 		if err != nil {
-			return nil, fmt.Errorf("demonet: credentials of %s: %w", name, err)
+			return nil, err
 		}
 		k.aps[cc] = p
 		c, err := credential(dir, "idp-"+cc, func() (*pki.Credential, error) {
@@ -97,6 +91,21 @@ func credential(dir, base string, make func() (*pki.Credential, error)) (*pki.Cr
 		return nil, fmt.Errorf("demonet: credential %s: %w", base, err)
 	}
 	return c, nil
+}
+
+// party reads the AS4 credentials of the party name from dir, issuing them
+// with ca on first use.
+func party(dir, name string, ca *pki.Credential) (*pki.Party, error) {
+	p, err := pki.LoadParty(dir, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		if p, err = pki.Issue(ca, name, pki.EdDSA, nil); err == nil {
+			err = p.WriteFiles(dir, name)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demonet: credentials of %s: %w", name, err)
+	}
+	return p, nil
 }
 
 // loadTLS reads or makes the demo TLS CA (tls-ca.cert.pem, the file to

@@ -92,16 +92,7 @@ func loadTester(dir string, ca *pki.Credential) (*pki.Party, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	p, err := pki.LoadParty(dir, TesterParty)
-	if errors.Is(err, fs.ErrNotExist) {
-		if p, err = pki.Issue(ca, TesterParty, pki.EdDSA, nil); err == nil {
-			err = p.WriteFiles(dir, TesterParty)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("demonet: credentials of %s: %w", TesterParty, err)
-	}
-	return p, nil
+	return party(dir, TesterParty, ca)
 }
 
 // apiToken reads the bearer token of a node's backend API (hex of 32 random
