@@ -232,6 +232,15 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 		}
 		return a
 	}
+	// readable is arrived's attempt when its user message could be read.
+	readable := func(c *Case) *attempt {
+		a := arrived(c)
+		if a != nil && a.um == nil {
+			c.fail("the message could not be read: %v", a.err)
+			return nil
+		}
+		return a
+	}
 	run(s, names[0][0], names[0][1], func(ctx context.Context, c *Case) {
 		if !exchange(ctx, c) {
 			return
@@ -256,11 +265,8 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 		if !exchange(ctx, c) {
 			return
 		}
-		a := arrived(c)
-		if a == nil || a.um == nil {
-			if a != nil {
-				c.fail("the message could not be read: %v", a.err)
-			}
+		a := readable(c)
+		if a == nil {
 			return
 		}
 		if !leg.Payload.Compress {
@@ -283,11 +289,8 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 		if !exchange(ctx, c) {
 			return
 		}
-		a := arrived(c)
-		if a == nil || a.um == nil {
-			if a != nil {
-				c.fail("the message could not be read: %v", a.err)
-			}
+		a := readable(c)
+		if a == nil {
 			return
 		}
 		c.validated("the received message", a.findings)
