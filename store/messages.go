@@ -419,49 +419,45 @@ type Counts struct {
 // Count returns the numbers of messages per partner, leg and state.
 func (d *DB) Count(ctx context.Context) (*Counts, error) {
 	c := &Counts{Outbound: map[string]int64{}, Inbound: map[string]int64{}, Failures: map[string]int64{}}
-	rows, err := d.db.QueryContext(ctx, "SELECT partner, leg, state, COUNT(*) FROM ap_outbound GROUP BY partner, leg, state")
-	if err != nil {
-		return nil, fmt.Errorf("store: count: %w", err)
-	}
-	for rows.Next() {
-		var p, l, s string
-		var n int64
-		if err := rows.Scan(&p, &l, &s, &n); err != nil {
-			rows.Close()
+	for _, q := range []struct {
+		query string
+		into  map[string]int64
+	}{
+		{"SELECT partner, leg, state, COUNT(*) FROM ap_outbound GROUP BY partner, leg, state", c.Outbound},
+		{"SELECT delivery, CASE WHEN acked_at = 0 THEN 'no' ELSE 'yes' END, COUNT(*) FROM ap_inbound GROUP BY 1, 2", c.Inbound},
+		{"SELECT delivery, COUNT(*) FROM ap_failure_reports GROUP BY delivery", c.Failures},
+	} {
+		if err := d.countBy(ctx, q.query, q.into); err != nil {
 			return nil, fmt.Errorf("store: count: %w", err)
 		}
-		c.Outbound[strings.Join([]string{p, l, s}, "|")] = n
 	}
-	rows.Close()
-	rows, err = d.db.QueryContext(ctx, "SELECT delivery, CASE WHEN acked_at = 0 THEN 'no' ELSE 'yes' END, COUNT(*) FROM ap_inbound GROUP BY 1, 2")
+	return c, nil
+}
+
+// countBy runs a query whose rows are text columns and a count last, and
+// records each count in into under its columns joined with "|".
+func (d *DB) countBy(ctx context.Context, query string, into map[string]int64) error {
+	rows, err := d.db.QueryContext(ctx, query)
 	if err != nil {
-		return nil, fmt.Errorf("store: count: %w", err)
+		return err
 	}
 	defer rows.Close()
-	for rows.Next() {
-		var s, a string
-		var n int64
-		if err := rows.Scan(&s, &a, &n); err != nil {
-			return nil, fmt.Errorf("store: count: %w", err)
-		}
-		c.Inbound[s+"|"+a] = n
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: count: %w", err)
-	}
-	rows.Close()
-	rows, err = d.db.QueryContext(ctx, "SELECT delivery, COUNT(*) FROM ap_failure_reports GROUP BY delivery")
+	cols, err := rows.Columns()
 	if err != nil {
-		return nil, fmt.Errorf("store: count: %w", err)
+		return err
 	}
-	defer rows.Close()
+	keys := make([]string, len(cols)-1)
+	dest := make([]any, len(cols))
+	for i := range keys {
+		dest[i] = &keys[i]
+	}
+	var n int64
+	dest[len(keys)] = &n
 	for rows.Next() {
-		var s string
-		var n int64
-		if err := rows.Scan(&s, &n); err != nil {
-			return nil, fmt.Errorf("store: count: %w", err)
+		if err := rows.Scan(dest...); err != nil {
+			return err
 		}
-		c.Failures[s] = n
+		into[strings.Join(keys, "|")] = n
 	}
-	return c, rows.Err()
+	return rows.Err()
 }
