@@ -56,12 +56,6 @@ type discovery struct {
 	smpRequests atomic.Uint64
 }
 
-// discovered reports whether cc is reached by discovery in this network: it
-// is DiscoveredCountry and runs a node.
-func (n *Network) discovered(cc string) bool {
-	return cc == DiscoveredCountry && n.disc != nil && n.disc.store != nil
-}
-
 // startDiscovery starts the DNS server (Port+2, UDP and TCP) and the SMP
 // (Port+1, HTTPS, its entries in Dir/smp/smp.db, signed with
 // keys/smp-signer.*, issued by keys/smp-ca.*), registers the access point of
@@ -165,7 +159,8 @@ func (n *Network) publish(cc string) error {
 // issued by the AS4 CA). Nil for DiscoveredCountry itself, which sends
 // statically.
 func (n *Network) discoveredPartners(cc string) (map[string]ap.DiscoveredPartner, ap.PartnerResolver) {
-	if !n.discovered(DiscoveredCountry) || cc == DiscoveredCountry {
+	// DiscoveredCountry is registered (d.store set) only when it runs a node.
+	if n.disc == nil || n.disc.store == nil || cc == DiscoveredCountry {
 		return nil, nil
 	}
 	return map[string]ap.DiscoveredPartner{partyName(DiscoveredCountry): {Participant: Participant(DiscoveredCountry),
