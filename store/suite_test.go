@@ -233,8 +233,27 @@ func testConcurrentClaims(t *testing.T, dsn string) {
 			t.Fatal(err)
 		}
 	}
+	seen := claimConcurrently(t, dsn, func(db *store.DB, owner string) ([]string, error) {
+		got, err := db.ClaimOutbound(ctx, owner, t0, time.Minute, 7)
+		ids := make([]string, len(got))
+		for i, m := range got {
+			ids[i] = m.ID
+		}
+		return ids, err
+	}, func(db *store.DB, owner, id string) error {
+		return db.FinishOutbound(ctx, id, owner, store.Result{State: store.OutDelivered, Timestamp: t0})
+	})
+	checkClaimedOnce(t, seen, n)
+}
+
+// claimConcurrently runs four workers, each on its own connection, that
+// claim with claim until it returns nothing and finish each id claimed; it
+// returns how many times each id was claimed.
+func claimConcurrently(t *testing.T, dsn string, claim func(db *store.DB, owner string) ([]string, error),
+	finish func(db *store.DB, owner, id string) error) map[string]int {
+	t.Helper()
 	var mu sync.Mutex
-	seen := map[string]string{}
+	seen := map[string]int{}
 	var wg sync.WaitGroup
 	for w := range 4 {
 		wdb := open(t, dsn)
@@ -243,22 +262,19 @@ func testConcurrentClaims(t *testing.T, dsn string) {
 			defer wg.Done()
 			owner := fmt.Sprint("w", w)
 			for {
-				got, err := wdb.ClaimOutbound(ctx, owner, t0, time.Minute, 7)
+				ids, err := claim(wdb, owner)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				if len(got) == 0 {
+				if len(ids) == 0 {
 					return
 				}
-				for _, m := range got {
+				for _, id := range ids {
 					mu.Lock()
-					if prev, ok := seen[m.ID]; ok {
-						t.Errorf("%s claimed by %s and %s", m.ID, prev, owner)
-					}
-					seen[m.ID] = owner
+					seen[id]++
 					mu.Unlock()
-					if err := wdb.FinishOutbound(ctx, m.ID, owner, store.Result{State: store.OutDelivered, Timestamp: t0}); err != nil {
+					if err := finish(wdb, owner, id); err != nil {
 						t.Error(err)
 					}
 				}
@@ -266,8 +282,19 @@ func testConcurrentClaims(t *testing.T, dsn string) {
 		}()
 	}
 	wg.Wait()
+	return seen
+}
+
+// checkClaimedOnce: n ids were claimed, each once.
+func checkClaimedOnce(t *testing.T, seen map[string]int, n int) {
+	t.Helper()
 	if len(seen) != n {
-		t.Errorf("%d messages claimed, want %d", len(seen), n)
+		t.Errorf("%d claimed, want %d", len(seen), n)
+	}
+	for id, k := range seen {
+		if k != 1 {
+			t.Errorf("%s claimed %d times", id, k)
+		}
 	}
 }
 
@@ -523,44 +550,17 @@ func testFailureReportLeases(t *testing.T, dsn string) {
 	for i := range n {
 		failMessage(t, db, fmt.Sprint("c", i), "", "n1", store.Result{State: store.OutFailed, Error: "x", Timestamp: t0})
 	}
-	var mu sync.Mutex
-	seen := map[string]int{}
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wdb := open(t, dsn)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			owner := fmt.Sprint("w", w)
-			for {
-				got, err := wdb.ClaimFailureReports(ctx, owner, later, time.Minute, 5)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(got) == 0 {
-					return
-				}
-				for _, f := range got {
-					mu.Lock()
-					seen[f.MessageID]++
-					mu.Unlock()
-					if err := wdb.FinishFailureReport(ctx, f.MessageID, owner, true, time.Time{}, "", later); err != nil {
-						t.Error(err)
-					}
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if len(seen) != n {
-		t.Errorf("%d reports claimed, want %d", len(seen), n)
-	}
-	for id, k := range seen {
-		if k != 1 {
-			t.Errorf("%s claimed %d times", id, k)
+	seen := claimConcurrently(t, dsn, func(db *store.DB, owner string) ([]string, error) {
+		got, err := db.ClaimFailureReports(ctx, owner, later, time.Minute, 5)
+		ids := make([]string, len(got))
+		for i, f := range got {
+			ids[i] = f.MessageID
 		}
-	}
+		return ids, err
+	}, func(db *store.DB, owner, id string) error {
+		return db.FinishFailureReport(ctx, id, owner, true, time.Time{}, "", later)
+	})
+	checkClaimedOnce(t, seen, n)
 }
 
 // testUpgradeKeepsData: a database made before the failure reports existed
