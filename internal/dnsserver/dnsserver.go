@@ -216,9 +216,9 @@ func (s *Server) SetNAPTR(name string, recs []csdiscovery.NAPTR) error {
 	}
 	cp := make([]csdiscovery.NAPTR, len(recs))
 	for i, r := range recs {
-		for field, v := range map[string]string{"Flags": r.Flags, "Service": r.Service, "Regexp": r.Regexp} {
-			if len(v) > 255 {
-				return fmt.Errorf("dnsserver: NAPTR record %d of %s: %s has %d octets, more than 255", i, n, field, len(v))
+		for _, f := range [...]struct{ name, v string }{{"Flags", r.Flags}, {"Service", r.Service}, {"Regexp", r.Regexp}} {
+			if len(f.v) > 255 {
+				return fmt.Errorf("dnsserver: NAPTR record %d of %s: %s has %d octets, more than 255", i, n, f.name, len(f.v))
 			}
 		}
 		if r.Replacement != "" {

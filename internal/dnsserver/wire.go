@@ -188,8 +188,9 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// rr is a resource record to write: its owner (nil: the question's name,
-// written as a compression pointer to it), type, TTL and RDATA.
+// rr is a resource record to write: its owner, type, TTL and RDATA (an
+// owner equal to the question's name is written as a pointer to it, see
+// appendRR).
 type rr struct {
 	owner string
 	typ   uint16
