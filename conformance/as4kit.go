@@ -104,10 +104,12 @@ func (k *as4Kit) pack(c *Case, pm *pmode.Config, signer *pki.Credential) (*as4.P
 	return p, content, true
 }
 
-// post sends a packed message and returns the node's answer.
+// post sends a packed message and returns the node's answer; on failure
+// it fails c.
 func (k *as4Kit) post(ctx context.Context, c *Case, p *as4.Packed) (rawAnswer, error) {
 	req, err := p.Request(k.t.Endpoint)
 	if err != nil {
+		c.fail("making the HTTP request to %s: %v", k.t.Endpoint, err)
 		return rawAnswer{}, err
 	}
 	return k.do(ctx, c, req)
