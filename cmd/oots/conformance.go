@@ -195,9 +195,6 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		// the same address is closed by then.
 		t := *cfg.AS4
 		t.Leg = legs.Request
-		if t.Endpoint == "" {
-			t.Endpoint = *targetAS4
-		}
 		peer, err := conformance.NewAS4Peer(&t, legs, client)
 		if err != nil {
 			return fail("%v", err)
