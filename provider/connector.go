@@ -287,6 +287,19 @@ func (a *Authority) served(classification string) *ServedType {
 	return nil
 }
 
+// servedAs is the classification under which a serves an evidence type
+// (ServedType.Classification), whichever host of the Semantic Repository
+// the classification is named under; the classification itself when a is
+// nil or does not serve it.
+func (a *Authority) servedAs(classification string) string {
+	if a != nil {
+		if st := a.served(classification); st != nil {
+			return st.Classification
+		}
+	}
+	return classification
+}
+
 // The hosts of the Semantic Repository: TDD 1.x names its identifiers
 // (requirements, evidence type classifications) under srHost1, TDD 2.0
 // under srHost2 (R-EDM-REQ-C207, R-EDM-REQ-C216 of the 2.0 rules). An
@@ -387,12 +400,7 @@ func naturalPerson(p *edm.Person) *eid.NaturalPerson {
 // query is the data service query of a request to auth: the evidence
 // type as auth serves it (ServedType.Classification).
 func query(req *edm.QueryRequest, auth *Authority) Query {
-	q := Query{EvidenceType: req.EvidenceRequest.EvidenceTypeClassification, Subject: SubjectOf(req)}
-	if auth != nil {
-		if st := auth.served(q.EvidenceType); st != nil {
-			q.EvidenceType = st.Classification
-		}
-	}
+	q := Query{EvidenceType: auth.servedAs(req.EvidenceRequest.EvidenceTypeClassification), Subject: SubjectOf(req)}
 	if req.EvidenceProvider != nil {
 		q.Provider = Identifier{req.EvidenceProvider.Identifier.SchemeID, req.EvidenceProvider.Identifier.Value}
 	}

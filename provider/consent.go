@@ -176,37 +176,22 @@ func consentProcedures(auth *Authority, req *edm.QueryRequest) []string {
 	if auth == nil || req.Procedure == "" || req.EvidenceRequest == nil {
 		return nil
 	}
-	for _, t := range auth.EvidenceTypes {
-		if !sameSR(t.Classification, req.EvidenceRequest.EvidenceTypeClassification) {
-			continue
-		}
-		if len(t.ConsentProcedures) == 0 {
-			return []string{req.Procedure}
-		}
-		if !slices.Contains(t.ConsentProcedures, req.Procedure) {
-			return nil
-		}
-		out := []string{req.Procedure}
-		for _, p := range t.ConsentProcedures {
-			if p != req.Procedure {
-				out = append(out, p)
-			}
-		}
-		return out
+	t := auth.served(req.EvidenceRequest.EvidenceTypeClassification)
+	switch {
+	case t == nil:
+		return nil
+	case len(t.ConsentProcedures) == 0:
+		return []string{req.Procedure}
+	case !slices.Contains(t.ConsentProcedures, req.Procedure):
+		return nil
 	}
-	return nil
-}
-
-// evidenceType is the evidence type of req as provider serves it
-// (ServedType.Classification), whichever host of the Semantic Repository
-// the request names it under; consents are kept under it.
-func (c *Connector) evidenceType(provider string, req *edm.QueryRequest) string {
-	if a := c.byID[provider]; a != nil {
-		if st := a.served(req.EvidenceRequest.EvidenceTypeClassification); st != nil {
-			return st.Classification
+	out := []string{req.Procedure}
+	for _, p := range t.ConsentProcedures {
+		if p != req.Procedure {
+			out = append(out, p)
 		}
 	}
-	return req.EvidenceRequest.EvidenceTypeClassification
+	return out
 }
 
 // newConsent is the consent a user gives at the preview of session s for
@@ -214,7 +199,7 @@ func (c *Connector) evidenceType(provider string, req *edm.QueryRequest) string 
 func (c *Connector) newConsent(s *session, req *edm.QueryRequest, procs []string, now time.Time) *Consent {
 	rid, rname := requesterOf(req)
 	return &Consent{ID: "urn:uuid:" + c.uuid(), Provider: s.Provider, Requester: rid, RequesterName: rname, Procedure: req.Procedure,
-		Procedures: procs, EvidenceType: c.evidenceType(s.Provider, req), EvidenceTitle: evidenceTitle(req),
+		Procedures: procs, EvidenceType: c.byID[s.Provider].servedAs(req.EvidenceRequest.EvidenceTypeClassification), EvidenceTitle: evidenceTitle(req),
 		Granted: now, Expires: now.Add(c.cfg.Consent.Validity), subject: subjectOf(SubjectOf(req)), subjectKey: s.SubjectKey}
 }
 
@@ -304,7 +289,7 @@ func (c *Connector) consentFor(ctx context.Context, q querier, req *edm.QueryReq
 	ks, err := scanConsents(q.QueryContext(ctx, c.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents
 		WHERE subject = ? AND provider = ? AND requester = ? AND evidence_type = ? AND withdrawn = 0 AND expires > ?
 		AND id IN (SELECT consent_id FROM provider_consent_procedures WHERE procedure = ?)
-		ORDER BY granted DESC`), subj, provider, rid, c.evidenceType(provider, req), ms(now), req.Procedure))
+		ORDER BY granted DESC`), subj, provider, rid, c.byID[provider].servedAs(req.EvidenceRequest.EvidenceTypeClassification), ms(now), req.Procedure))
 	if err != nil {
 		return nil, err
 	}
