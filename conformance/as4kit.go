@@ -50,11 +50,16 @@ func newAS4Kit(cfg *Config) (*as4Kit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: AS4.Leg: %v", ErrConfig, err)
 	}
-	p := wssec.AS4v115
-	if _, ok := cfg.AS4.SigningKey.Public().(ed25519.PublicKey); ok {
-		p = wssec.AS4v20
+	return &as4Kit{cfg: cfg, t: cfg.AS4, leg: leg, profile: profileFor(cfg.AS4.SigningKey)}, nil
+}
+
+// profileFor is the WS-Security profile of the kit's signing key: the
+// AS4 profile 2.0 for an Ed25519 key, 1.15 otherwise.
+func profileFor(key crypto.Signer) wssec.Profile {
+	if _, ok := key.Public().(ed25519.PublicKey); ok {
+		return wssec.AS4v20
 	}
-	return &as4Kit{cfg: cfg, t: cfg.AS4, leg: leg, profile: p}, nil
+	return wssec.AS4v115
 }
 
 func (k *as4Kit) cases(run func(Suite, string, string, func(context.Context, *Case))) {

@@ -3,7 +3,6 @@ package conformance
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"io"
 	"net"
@@ -64,11 +63,8 @@ func NewAS4Peer(t *AS4Target, legs exchange.Legs, client *http.Client) (*AS4Peer
 	if client == nil {
 		client = cfg.Client
 	}
-	p := &AS4Peer{t: t, legs: legs, client: client, now: cfg.Now, profile: wssec.AS4v115, wake: make(chan struct{}, 1), seen: map[string]bool{},
+	p := &AS4Peer{t: t, legs: legs, client: client, now: cfg.Now, profile: profileFor(t.SigningKey), wake: make(chan struct{}, 1), seen: map[string]bool{},
 		receiver: &as4.Receiver{PMode: t.PMode, DecryptionKey: t.DecryptionKey, Trust: t.Trust, Domain: "conformance.oots"}}
-	if _, ok := t.SigningKey.Public().(ed25519.PublicKey); ok {
-		p.profile = wssec.AS4v20
-	}
 	ln, err := net.Listen("tcp", t.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("conformance: the kit's AS4 endpoint: %w", err)
