@@ -126,7 +126,7 @@ func (p *Portal) dataUse(rq *request) error {
 		v := dataUseView{DataUse: u, ProcedureTitle: p.procedureTitle(rq.lang, u.Procedure), Requested: u.Requested.Format(timeLayout),
 			About: strings.Join(u.SentAboutYou, "; "), Received: strings.Join(u.Received, "; "), Basis: rq.t("basis_" + u.Basis),
 			Outcome: rq.t("step_" + u.Outcome)}
-		if strings.HasPrefix(u.Outcome, "EDM:") || strings.Contains(u.Outcome, ":") {
+		if strings.Contains(u.Outcome, ":") { // an error code (EDM:ERR:…, EBMS:…), not a step
 			v.Outcome = u.Outcome
 		}
 		views = append(views, v)
