@@ -185,13 +185,8 @@ func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
 	if p.Message != "" {
 		p.Message = "consents.done"
 	}
-	lang := language(r)
-	t := func(k string) string {
-		if s, ok := messages[lang][k]; ok {
-			return s
-		}
-		return messages["en"][k]
-	}
+	p.msgs = messages[language(r)] // render sets the same; p.T is needed before it
+	t := p.T
 	now := c.cfg.Now()
 	for _, k := range ks {
 		v := consentView{ID: k.ID, Requester: k.RequesterName + " (" + k.Requester + ")", Procedure: strings.Join(k.Procedures, ", "), Evidence: k.EvidenceTitle,
@@ -208,13 +203,7 @@ func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, d := range ds {
 		v := disclosureView{Requester: d.RequesterName + " (" + d.Requester + ")", Procedure: d.Procedure, Sent: d.Sent.Format("2006-01-02 15:04 UTC"),
-			Basis: t("consents.preview")}
-		for i, doc := range d.Documents {
-			if i > 0 {
-				v.Documents += "; "
-			}
-			v.Documents += doc
-		}
+			Documents: strings.Join(d.Documents, "; "), Basis: t("consents.preview")}
 		if d.ConsentID != "" {
 			v.Basis = fmt.Sprintf(t("consents.consent"), d.ConsentID)
 		}
