@@ -7,15 +7,24 @@ import (
 	"github.com/oots-go/oots/datamodel"
 )
 
+// diploma is a complete SecondaryDiploma (birth is a complete BirthRecord).
+var diploma = map[string]string{"Identifier": "d1", "IssuingCountry": "FI", "IssueDate": "2008-06-30", "Holder/FamilyName": "Virtanen",
+	"Holder/GivenName": "Aino", "Holder/DateOfBirth": "1990-01-01", "School/Name": "Lukio", "School/Country": "FI",
+	"Qualification": "Ylioppilastutkinto", "AwardDate": "2008-06-30", "FinalGrade": "2.1"}
+
 // FuzzValidate: any document is accepted or refused with a known error,
 // never a panic; an accepted document's fields re-encode to a valid one.
+// Each model has a valid seed in each format, so that the re-encoding is
+// checked on the seeds too.
 func FuzzValidate(f *testing.F) {
+	valid := map[*datamodel.Model]map[string]string{datamodel.BirthRecord: birth, datamodel.SecondaryDiploma: diploma}
 	for _, m := range datamodel.Models {
 		for _, mime := range []string{datamodel.MimeXML, datamodel.MimeJSON} {
-			b, err := m.Encode(mime, map[string]string{"Identifier": "x", "IssuingCountry": "DE", "IssueDate": "2020-01-01"})
-			if err == nil {
-				f.Add(mime == datamodel.MimeJSON, m == datamodel.SecondaryDiploma, b)
+			b, err := m.Encode(mime, valid[m])
+			if err != nil {
+				f.Fatalf("seed of %s as %s: %v", m.URI, mime, err)
 			}
+			f.Add(mime == datamodel.MimeJSON, m == datamodel.SecondaryDiploma, b)
 			f.Add(mime == datamodel.MimeJSON, m == datamodel.SecondaryDiploma, []byte(`<CertificateOfBirth xmlns="`+m.URI+`"><Child><GivenName>A</GivenName></Child></CertificateOfBirth>`))
 			f.Add(mime == datamodel.MimeJSON, m == datamodel.SecondaryDiploma, []byte(`{"Holder":{"FamilyName":"x"},"FinalGrade":1.5}`))
 		}
