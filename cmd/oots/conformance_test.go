@@ -190,25 +190,26 @@ func healthyNode(t *testing.T, profile string) {
 	}
 }
 
+// faultCases are the deliberate defects of "oots serve -fault" (package ap)
+// with the case of the kit each must fail and the reason it must give.
+var faultCases = []struct{ fault, id, reason string }{
+	{ap.FaultUnsignedReceipt, "AS4-01", "the receipt's signature does not verify"},
+	{ap.FaultWrongReceiptRef, "AS4-01", "the receipt does not match the message"},
+	{ap.FaultNoDedup, "AS4-02", "is delivered 2 times in the node's inbox, expected once"},
+	{ap.FaultErrorUnsigned, "AS4-09", "is not validly signed"},
+	{ap.FaultAcceptBadSignature, "AS4-03", "expected an ebMS Error signal EBMS:0101, got HTTP 200"},
+}
+
 // TestConformanceFaults: against each deliberate defect of "oots serve
 // -fault", the intended case fails with a precise reason, and the run exits 1.
 func TestConformanceFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts nodes")
 	}
-	cases := []struct {
-		fault, id, reason string
-	}{
-		{ap.FaultUnsignedReceipt, "AS4-01", "the receipt's signature does not verify"},
-		{ap.FaultWrongReceiptRef, "AS4-01", "the receipt does not match the message"},
-		{ap.FaultNoDedup, "AS4-02", "is delivered 2 times in the node's inbox, expected once"},
-		{ap.FaultErrorUnsigned, "AS4-09", "is not validly signed"},
-		{ap.FaultAcceptBadSignature, "AS4-03", "expected an ebMS Error signal EBMS:0101, got HTTP 200"},
+	if len(faultCases) != len(ap.Faults) {
+		t.Fatalf("%d faults tested, %d exist", len(faultCases), len(ap.Faults))
 	}
-	if len(cases) != len(ap.Faults) {
-		t.Fatalf("%d faults tested, %d exist", len(cases), len(ap.Faults))
-	}
-	for _, tc := range cases {
+	for _, tc := range faultCases {
 		t.Run(tc.fault, func(t *testing.T) {
 			_, args := conformanceNet(t, tc.fault)
 			code, out, _ := runKit(t, append(args, "-listen", "none"))
