@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/codelist"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/journal"
 )
@@ -226,8 +227,7 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 // own).
 func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *session, p *page, chosen []string) {
 	auth := c.byID[s.Provider]
-	if procs := c.offer(s); len(procs) > 0 {
-		req, _ := storedRequest(s.FirstRequest)
+	if procs, req := c.offer(s); len(procs) > 0 {
 		k := c.newConsent(s, req, procs, c.cfg.Now())
 		p.ConsentOffer = fmt.Sprintf(messages[language(r)]["consent.offer"], k.RequesterName, k.EvidenceTitle,
 			k.Expires.Format(time.DateOnly), c.cfg.PreviewBase+ConsentsPath)
@@ -253,17 +253,18 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 }
 
 // offer returns the procedures a consent given at the preview of session s
-// may cover (consentProcedures), or nil when no consent is offered: the
-// feature is off, or the request has no eIDAS identity to bind it to.
-func (c *Connector) offer(s *session) []string {
+// may cover (consentProcedures), with the session's request, or nil when no
+// consent is offered: the feature is off, or the request has no eIDAS
+// identity to bind it to.
+func (c *Connector) offer(s *session) ([]string, *edm.QueryRequest) {
 	if !c.cfg.Consent.Enabled {
-		return nil
+		return nil, nil
 	}
 	req, err := storedRequest(s.FirstRequest)
 	if err != nil || subjectOf(SubjectOf(req)) == "" {
-		return nil
+		return nil, nil
 	}
-	return consentProcedures(c.byID[s.Provider], req)
+	return consentProcedures(c.byID[s.Provider], req), req
 }
 
 func (c *Connector) login(w http.ResponseWriter, r *http.Request) {
@@ -444,7 +445,7 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 			// A consent, when one was offered: for the procedures
 			// ticked, at least one, each one offered.
 			var procs []string
-			if offered := c.offer(s); len(offered) > 0 && r.PostFormValue("consent") == "yes" {
+			if offered, _ := c.offer(s); len(offered) > 0 && r.PostFormValue("consent") == "yes" {
 				procs = r.PostForm["procedure"]
 				for _, p := range procs {
 					if !slices.Contains(offered, p) {
