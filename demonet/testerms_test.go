@@ -21,11 +21,7 @@ import (
 func TestTesterMemberState(t *testing.T) {
 	ctx := context.Background()
 	tester := "http://" + freeAddr(t) + "/as4"
-	n, err := demonet.Start(ctx, demonet.Config{Dir: t.TempDir(), Countries: []string{"DE", "FR"}, TesterEndpoint: tester})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer n.Close()
+	n := startNet(t, demonet.Config{Countries: []string{"DE", "FR"}, TesterEndpoint: tester})
 	nd := n.Node("DE")
 	if len(nd.RequesterToken) != 64 || nd.RequesterToken == nd.APIToken {
 		t.Errorf("requester token %q: want 32 bytes in hex, not the backend API's", nd.RequesterToken)
