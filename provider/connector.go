@@ -280,7 +280,7 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 
 func (a *Authority) served(classification string) *ServedType {
 	for i := range a.EvidenceTypes {
-		if sameSR(a.EvidenceTypes[i].Classification, classification) {
+		if edm.SameSRID(a.EvidenceTypes[i].Classification, classification) {
 			return &a.EvidenceTypes[i]
 		}
 	}
@@ -298,28 +298,6 @@ func (a *Authority) servedAs(classification string) string {
 		}
 	}
 	return classification
-}
-
-// The hosts of the Semantic Repository: TDD 1.x names its identifiers
-// (requirements, evidence type classifications) under srHost1, TDD 2.0
-// under srHost2 (R-EDM-REQ-C207, R-EDM-REQ-C216 of the 2.0 rules). An
-// identifier is the same under either host, so a provider configured from
-// 1.x Common Services data serves the 2.0 requests for its types.
-const (
-	srHost1 = "https://sr.oots.tech.europa.eu/"
-	srHost2 = "https://sr.oots.tech.ec.europa.eu/"
-)
-
-// sameSR reports whether two identifiers are the same, under either host
-// of the Semantic Repository.
-func sameSR(a, b string) bool {
-	key := func(u string) string {
-		if rest, ok := strings.CutPrefix(u, srHost1); ok {
-			return srHost2 + rest
-		}
-		return u
-	}
-	return a == b || key(a) == key(b)
 }
 
 func requestLoA(req *edm.QueryRequest) eid.LoA {

@@ -12,26 +12,9 @@ import (
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/journal"
 )
-
-// AttributeBackground is the sdg:SectorSpecificAttribute (AttributeURI;
-// AttributeName BackgroundExchange, AttributeValue "true") of the subject
-// of an evidence request (NaturalPerson, or LegalPerson for a company) by
-// which an evidence requester asks for a background exchange: the evidence
-// without the preview, if the user consented to it here (ConsentPolicy).
-// It is an extension that stays wire-compatible: sector-specific
-// attributes are the EDM's own extension point of the subject, which a
-// standard provider ignores (it answers with its preview), whereas the
-// official rules forbid any other slot of the request (R-EDM-REQ-S019 in
-// 1.x, R-EDM-REQ-S215 in 2.0) and any fifth ebMS message property in 2.0
-// (R-EDM-ebMS-018).
-const AttributeBackground = "urn:oots-go:attribute:background-exchange"
-
-// BackgroundAttribute is the attribute that marks a background request.
-func BackgroundAttribute() edm.Attribute {
-	return edm.Attribute{AttributeName: "BackgroundExchange", AttributeURI: AttributeBackground, AttributeValue: "true"}
-}
 
 // Events of the journal about consents (Outcome "consent:" + the id).
 const (
@@ -54,7 +37,7 @@ const DefaultConsentValidity = 90 * 24 * time.Hour
 // (ServedType.ConsentProcedures; by default only the procedure of the
 // request), the current one ticked; the user must keep at least one and no
 // procedure is implied. A later request that carries the background
-// attribute (AttributeBackground), is for a procedure of a valid consent
+// attribute (exchange.AttributeBackground), is for a procedure of a valid consent
 // and matches it otherwise is answered with the evidence at once; any other
 // request takes the preview path.
 type ConsentPolicy struct {
@@ -115,7 +98,7 @@ func background(req *edm.QueryRequest) bool {
 		attrs = req.NaturalPerson.SectorSpecificAttribute
 	}
 	for _, a := range attrs {
-		if a.AttributeURI == AttributeBackground && strings.TrimSpace(a.AttributeValue) == "true" {
+		if a.AttributeURI == exchange.AttributeBackground && strings.TrimSpace(a.AttributeValue) == "true" {
 			return true
 		}
 	}

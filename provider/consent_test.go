@@ -13,6 +13,7 @@ import (
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/store"
@@ -25,7 +26,7 @@ func withConsent(c *provider.Config) {
 // backgroundRequest is a request marked as a background request.
 func backgroundRequest(e *env, v edm.Version) *edm.QueryRequest {
 	q := e.request(v, berlin, user(e.t, anna))
-	q.NaturalPerson.SectorSpecificAttribute = append(q.NaturalPerson.SectorSpecificAttribute, provider.BackgroundAttribute())
+	q.NaturalPerson.SectorSpecificAttribute = append(q.NaturalPerson.SectorSpecificAttribute, exchange.BackgroundAttribute())
 	return q
 }
 
@@ -102,7 +103,7 @@ func consentSuite(t *testing.T, dsn func() string) {
 			}
 			// Another subject: the preview.
 			other := e.request(v, berlin, user(t, juergen))
-			other.NaturalPerson.SectorSpecificAttribute = append(other.NaturalPerson.SectorSpecificAttribute, provider.BackgroundAttribute())
+			other.NaturalPerson.SectorSpecificAttribute = append(other.NaturalPerson.SectorSpecificAttribute, exchange.BackgroundAttribute())
 			if exc := answerOf(e, other, "c4"); exc == nil || exc.Code != "EDM:ERR:0002" {
 				t.Errorf("background request about someone else: %v", exc)
 			}
@@ -198,7 +199,7 @@ func TestConsentOff(t *testing.T) {
 func backgroundFor(e *env, v edm.Version, local, procedure string) *edm.QueryRequest {
 	q := e.request(v, berlin, user(e.t, local))
 	q.Procedure = procedure
-	q.NaturalPerson.SectorSpecificAttribute = append(q.NaturalPerson.SectorSpecificAttribute, provider.BackgroundAttribute())
+	q.NaturalPerson.SectorSpecificAttribute = append(q.NaturalPerson.SectorSpecificAttribute, exchange.BackgroundAttribute())
 	return q
 }
 

@@ -135,7 +135,7 @@
 // procedures the user ticks among those the provider names for the type in
 // ServedType.ConsentProcedures, until an expiry); a later first request
 // for one of those procedures, marked by the sector-specific attribute
-// AttributeBackground of its subject, about the same person (eIDAS
+// exchange.AttributeBackground of its subject, about the same person (eIDAS
 // identity and register record), is then answered with the evidence at
 // once; without a valid consent it takes the preview. Every evidence sent
 // is recorded (provider_disclosures: who asked, procedure, the titles and

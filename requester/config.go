@@ -82,7 +82,7 @@ type Config struct {
 	// AccessService's ConformsTo lists.
 	Versions []edm.Version
 	// Background marks every first evidence request as a background
-	// request (the sector-specific attribute AttributeBackground of the
+	// request (the sector-specific attribute exchange.AttributeBackground of the
 	// subject, an extension): a provider that holds the user's consent to
 	// background exchanges answers it with the evidence at once; any other
 	// provider, a standard one included, answers with its preview as

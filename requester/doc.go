@@ -65,7 +65,7 @@
 // Structured reads its fields for pre-filling. In 2.0 a request for
 // structured evidence names the model's 2.0 URI and asks for its
 // HumanReadableVersion. With Config.Background every first request is
-// marked as a background request (AttributeBackground), which a provider
+// marked as a background request (exchange.AttributeBackground), which a provider
 // holding the user's consent answers without preview (Exchange.Background,
 // Exchange.Previewed tell the portal on what an exchange relied).
 //

@@ -14,11 +14,6 @@ import (
 	"github.com/oots-go/oots/exchange"
 )
 
-// AttributeBackground is the AttributeURI of the sdg:SectorSpecificAttribute
-// of the subject that marks a background request (Config.Background); it
-// is the provider's provider.AttributeBackground.
-const AttributeBackground = "urn:oots-go:attribute:background-exchange"
-
 // outgoing is an evidence request ready to be handed to the access point.
 type outgoing struct {
 	msg     *exchange.Message
@@ -61,7 +56,7 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 	q.ExplicitRequestGiven = true
 	reqID, classification := st.Identifier, s.Classification
 	if v.Is2() {
-		reqID.Value, classification = srHost2(reqID.Value), srHost2(classification)
+		reqID.Value, classification = edm.SRHost2ID(reqID.Value), edm.SRHost2ID(classification)
 	}
 	q.Requirements = []edm.Requirement{{Identifier: reqID, Name: edmTexts(st.Name)}}
 	er := c.cfg.Requester
@@ -87,7 +82,7 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 		q.NaturalPerson = person
 	}
 	if c.cfg.Background && previewLocation == "" {
-		a := edm.Attribute{AttributeName: "BackgroundExchange", AttributeURI: AttributeBackground, AttributeValue: "true"}
+		a := exchange.BackgroundAttribute()
 		if q.LegalPerson != nil {
 			q.LegalPerson.SectorSpecificAttribute = append(q.LegalPerson.SectorSpecificAttribute, a)
 		} else {
@@ -122,19 +117,6 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 	m := &exchange.Message{To: party, ConversationID: j.Journey.ID, ExchangeID: exchangeID, Request: q,
 		OriginalSender: c.cfg.Requester.Identifier, FinalRecipient: q.EvidenceProvider.Identifier}
 	return &outgoing{msg: m, version: v}, nil
-}
-
-// srHost2 names a Semantic Repository identifier (requirement, evidence
-// type classification) under the host of TDD 2.0: the 1.x Common Services
-// give them under sr.oots.tech.europa.eu, EDM 2.0 requests must name them
-// under sr.oots.tech.ec.europa.eu (R-EDM-REQ-C207, R-EDM-REQ-C216 of the
-// 2.0 rules); the path, and so the identifier, stays the same. Other
-// identifiers are returned as they are.
-func srHost2(id string) string {
-	if rest, ok := strings.CutPrefix(id, "https://sr.oots.tech.europa.eu/"); ok {
-		return "https://sr.oots.tech.ec.europa.eu/" + rest
-	}
-	return id
 }
 
 // naturalPerson is the sdg:Person of the authenticated user (SPEC.md §2.2,

@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/datamodel"
+	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/journal"
-	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -114,7 +114,7 @@ func TestBackground(t *testing.T) {
 	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
 	j = must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, "0", yes))
 	sub, req := f.sender.last(t)
-	if a := req.Request.NaturalPerson.SectorSpecificAttribute; len(a) != 1 || a[0].AttributeURI != provider.AttributeBackground || a[0].AttributeValue != "true" {
+	if a := req.Request.NaturalPerson.SectorSpecificAttribute; len(a) != 1 || a[0].AttributeURI != exchange.AttributeBackground || a[0].AttributeValue != "true" {
 		t.Fatalf("attributes %+v", a)
 	}
 	if r := wantStep(t, j, 0, requester.StepWaiting); !r.Exchange.Background || r.Exchange.Previewed {
