@@ -82,7 +82,8 @@ type Sender struct {
 	Rand io.Reader
 	// TempDir holds compressed and encrypted payloads; default os.TempDir().
 	TempDir string
-	// TimestampTTL is the lifetime of the WS-Security Timestamp; zero takes
+	// TimestampTTL is the lifetime of the WS-Security Timestamp (sent when
+	// the leg's security.timestamp is optional or required); zero takes
 	// the default of wssec.
 	TimestampTTL time.Duration
 }
@@ -348,6 +349,10 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 			Rand:         s.Rand,
 			TempDir:      s.TempDir,
 			TimestampTTL: s.TimestampTTL,
+			Timestamp:    wssec.TimestampPolicy(leg.Security.Timestamp),
+
+			SignatureKeyRef:  wssec.KeyReference(leg.Security.SignatureKeyReference),
+			EncryptionKeyRef: wssec.KeyReference(leg.Security.EncryptionKeyReference),
 		}
 		if s.SigningKey == nil || s.SigningCert == nil {
 			return nil, Errorf(Other, "leg %s signs: the sender needs a signing key and certificate", leg.Name)

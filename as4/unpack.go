@@ -159,6 +159,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 			Now:               r.Now,
 			MaxClockSkew:      r.MaxClockSkew,
 			TempDir:           r.TempDir,
+			Timestamp:         wssec.TimestampPolicy(leg.Security.Timestamp),
 		})
 		if err != nil {
 			return in, withRef(securityError(err), ref)

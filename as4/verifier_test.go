@@ -2,6 +2,7 @@ package as4_test
 
 import (
 	"bytes"
+	"github.com/oots-go/oots/as4/pmode"
 	"io"
 	"os"
 	"os/exec"
@@ -23,10 +24,15 @@ func TestJDKVerifiesPackedMessage(t *testing.T) {
 	if out, err := exec.Command(javac, "-d", classes, src).CombinedOutput(); err != nil {
 		t.Fatalf("javac: %v\n%s", err, out)
 	}
-	for _, profile := range profiles[:2] {
-		t.Run(profile, func(t *testing.T) {
+	for _, tc := range []struct{ profile, timestamp string }{
+		{profiles[0], ""}, {profiles[1], ""}, // the default: none, as Domibus
+		{profiles[0], pmode.TimestampRequired}, {profiles[1], pmode.TimestampOptional},
+	} {
+		profile := tc.profile
+		t.Run(profile+"/timestamp="+tc.timestamp, func(t *testing.T) {
 			f := getFixture(t, profile)
 			c := config(profile)
+			c.Legs[0].Security.Timestamp = tc.timestamp
 			p, err := f.senderOf(t, c).Pack(request())
 			if err != nil {
 				t.Fatal(err)
@@ -66,8 +72,16 @@ func TestJDKVerifiesPackedMessage(t *testing.T) {
 			if !ok {
 				t.Fatalf("JDK rejects the packed message:\n%s", out)
 			}
-			if n := strings.Count(out, "ok   "); n != 6 { // SignatureValue + Messaging, Body, Timestamp, 2 attachments
-				t.Errorf("want 6 checks ok, got:\n%s", out)
+			// SignatureValue + Messaging, Body, 2 attachments (+ Timestamp).
+			want, hasTS := 5, bytes.Contains(p.Envelope, []byte("wsu:Timestamp"))
+			if tc.timestamp != "" {
+				want++
+			}
+			if hasTS != (tc.timestamp != "") {
+				t.Errorf("timestamp policy %q, and the message has a wsu:Timestamp: %v", tc.timestamp, hasTS)
+			}
+			if n := strings.Count(out, "ok   "); n != want {
+				t.Errorf("want %d checks ok, got:\n%s", want, out)
 			}
 			bad := filepath.Join(dir, "tampered.xml")
 			os.WriteFile(bad, bytes.Replace(p.Envelope, []byte("ExecuteQueryRequest"), []byte("ExecuteQueryRequesT"), 1), 0o600)

@@ -41,6 +41,9 @@ func Example() {
 		// The X25519 key agreement certificate of the receiver.
 		RecipientCert: receiver.Encrypt.Cert,
 		Now:           func() time.Time { return now },
+		// A signed wsu:Timestamp bounds replay (the eDelivery policies of
+		// Domibus and Harmony have none: TimestampNone, the default).
+		Timestamp: wssec.TimestampRequired,
 	})
 	if err != nil {
 		panic(err)
@@ -57,6 +60,7 @@ func Example() {
 		Trust:             trust.NewStore(ca.Cert),
 		DecryptionKey:     receiver.Encrypt.Key,
 		Now:               func() time.Time { return now.Add(time.Second) },
+		Timestamp:         wssec.TimestampRequired,
 	})
 	if err != nil {
 		panic(err)
@@ -74,7 +78,8 @@ func Example() {
 	_, err = wssec.Process(received, sent, &wssec.VerifyConfig{
 		Profile: wssec.AS4v20, RequireSignature: true, RequireEncryption: true,
 		Trust: trust.NewStore(ca.Cert), DecryptionKey: receiver.Encrypt.Key,
-		Now: func() time.Time { return now.Add(time.Hour) },
+		Now:       func() time.Time { return now.Add(time.Hour) },
+		Timestamp: wssec.TimestampRequired,
 	})
 	var werr *wssec.Error
 	if errors.As(err, &werr) {

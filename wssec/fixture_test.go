@@ -95,6 +95,7 @@ func (f *fixture) signConfig(tb testing.TB, encrypt bool) *wssec.SignConfig {
 	c := &wssec.SignConfig{
 		Profile: f.profile, SigningKey: f.sender.Sign.Signer(), SigningCert: f.sender.Sign.Cert,
 		Now: func() time.Time { return testNow }, TempDir: tb.TempDir(),
+		Timestamp: wssec.TimestampRequired,
 	}
 	if encrypt {
 		c.RecipientCert = f.receiver.Encrypt.Cert
@@ -107,6 +108,7 @@ func (f *fixture) verifyConfig(tb testing.TB, encrypt bool) *wssec.VerifyConfig 
 		Profile: f.profile, RequireSignature: true, RequireEncryption: encrypt,
 		Trust: f.store, DecryptionKey: f.receiver.Encrypt.Key,
 		Now: func() time.Time { return testNow.Add(30 * time.Second) }, TempDir: tb.TempDir(),
+		Timestamp: wssec.TimestampRequired,
 	}
 }
 

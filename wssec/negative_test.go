@@ -2,6 +2,7 @@ package wssec_test
 
 import (
 	"bytes"
+	"crypto/x509"
 	"crypto/ed25519"
 	"encoding/base64"
 	"io"
@@ -287,8 +288,9 @@ func flipByte(p wssec.Part, at int) wssec.Part {
 	return q
 }
 
-// Without a signed Timestamp a message is refused unless the policy allows
-// it (and then the rest must still verify).
+// The Timestamp policy: without one, a message is refused only under
+// TimestampRequired; a Timestamp that is present must be signed whatever the
+// policy says.
 func TestMissingTimestamp(t *testing.T) {
 	f := getFixture(t, wssec.AS4v20)
 	doc := loadDoc(t, "envelope.xml")
@@ -296,38 +298,133 @@ func TestMissingTimestamp(t *testing.T) {
 	if _, err := wssec.Secure(doc, nil, cfg); err != nil {
 		t.Fatal(err)
 	}
-	// Rebuild the signature without the Timestamp reference: drop both.
+	// Drop the Timestamp, keep its reference: refused under every policy.
 	sec := find(doc, nsWSSE, "Security")
-	sec.RemoveChild(find(doc, nsWSU, "Timestamp"))
+	ts := find(doc, nsWSU, "Timestamp")
+	sec.RemoveChild(ts)
 	s := sent{env: doc.Bytes()}
 	if _, err := process(t, s, f.verifyConfig(t, false)); code(err) != wssec.CodePolicyNoncompliance {
-		t.Fatalf("no Timestamp: %v", err)
+		t.Fatalf("no Timestamp, required: %v", err)
 	}
 	vc := f.verifyConfig(t, false)
-	vc.AllowMissingTimestamp = true
-	// The signature still references the removed Timestamp: refused.
+	vc.Timestamp = wssec.TimestampNone
 	if _, err := process(t, s, vc); code(err) != wssec.CodeFailedAuthentication {
 		t.Fatalf("dangling Timestamp reference: %v", err)
 	}
 	// Drop the reference too and sign SignedInfo again, as a sender without
-	// Timestamps would have.
+	// Timestamps (Domibus, phase4) has.
 	si := find(doc, nsDS, "SignedInfo")
 	for _, r := range si.ChildrenNamed(nsDS, "Reference") {
 		if strings.HasPrefix(r.SelectAttr("", "URI"), "#TS-") {
 			si.RemoveChild(r)
 		}
 	}
-	sv := ed25519.Sign(f.sender.Sign.Key.(ed25519.PrivateKey), si.Canonical())
-	find(doc, nsDS, "SignatureValue").SetText(base64.StdEncoding.EncodeToString(sv))
+	resign := func() {
+		sv := ed25519.Sign(f.sender.Sign.Key.(ed25519.PrivateKey), si.Canonical())
+		find(doc, nsDS, "SignatureValue").SetText(base64.StdEncoding.EncodeToString(sv))
+	}
+	resign()
 	s = sent{env: doc.Bytes()}
 	if _, err := process(t, s, f.verifyConfig(t, false)); code(err) != wssec.CodePolicyNoncompliance {
-		t.Fatalf("no Timestamp, strict policy: %v", err)
+		t.Fatalf("no Timestamp, policy required: %v", err)
 	}
-	res, err := process(t, s, vc)
-	if err != nil {
-		t.Fatalf("no Timestamp, AllowMissingTimestamp: %v", err)
+	for _, p := range []wssec.TimestampPolicy{"", wssec.TimestampNone, wssec.TimestampOptional} {
+		vc.Timestamp = p
+		res, err := process(t, s, vc)
+		if err != nil {
+			t.Fatalf("no Timestamp, policy %q: %v", p, err)
+		}
+		if len(res.SignedInfoReferences) != 2 {
+			t.Fatalf("%d references", len(res.SignedInfoReferences))
+		}
 	}
-	if len(res.SignedInfoReferences) != 2 {
-		t.Fatalf("%d references", len(res.SignedInfoReferences))
+	// An unsigned Timestamp is refused, even where none is required: a
+	// Timestamp that is present is always checked.
+	sec.InsertChild(0, ts)
+	resign()
+	s = sent{env: doc.Bytes()}
+	for _, p := range []wssec.TimestampPolicy{wssec.TimestampNone, wssec.TimestampOptional, wssec.TimestampRequired} {
+		vc.Timestamp = p
+		if _, err := process(t, s, vc); code(err) != wssec.CodePolicyNoncompliance {
+			t.Fatalf("unsigned Timestamp, policy %q: %v", p, err)
+		}
+	}
+}
+
+// With TimestampNone (the default) Secure writes no Timestamp and the
+// message verifies under every policy but TimestampRequired.
+func TestNoTimestampSent(t *testing.T) {
+	for _, p := range profiles {
+		f := getFixture(t, p)
+		doc := loadDoc(t, "envelope.xml")
+		cfg := f.signConfig(t, true)
+		cfg.Timestamp = ""
+		out, err := wssec.Secure(doc, testParts(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(doc.Bytes(), []byte("wsu:Timestamp")) {
+			t.Fatalf("%s: a Timestamp was sent with policy none", p)
+		}
+		vc := f.verifyConfig(t, true)
+		if _, err := process(t, sent{env: doc.Bytes(), parts: out}, vc); code(err) != wssec.CodePolicyNoncompliance {
+			t.Fatalf("%s: policy required accepted a message without Timestamp: %v", p, err)
+		}
+		vc.Timestamp = wssec.TimestampNone
+		if _, err := process(t, sent{env: doc.Bytes(), parts: out}, vc); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+	}
+}
+
+// Every key reference form for the signing and the encryption certificate
+// (the forms of Domibus's eDeliveryAS4Policy, _BST and _IS) verifies; an
+// issuer-serial or subject-key-identifier reference resolves only against
+// the certificates configured for the sender.
+func TestKeyReferences(t *testing.T) {
+	forms := []wssec.KeyReference{wssec.KeyRefBST, wssec.KeyRefIssuerSerial, wssec.KeyRefSKI}
+	for _, p := range profiles {
+		f := getFixture(t, p)
+		other := getFixture(t, p).receiver.Sign.Cert // trusted, but not the sender's
+		for _, sr := range forms {
+			for _, er := range forms {
+				doc := loadDoc(t, "envelope.xml")
+				cfg := f.signConfig(t, true)
+				cfg.SignatureKeyRef, cfg.EncryptionKeyRef = sr, er
+				out, err := wssec.Secure(doc, testParts(), cfg)
+				if err != nil {
+					t.Fatalf("%s %s/%s: %v", p, sr, er, err)
+				}
+				wire := doc.Bytes()
+				bsts := bytes.Count(wire, []byte("<wsse:BinarySecurityToken"))
+				want := 0
+				if sr == wssec.KeyRefBST {
+					want++
+				}
+				if er == wssec.KeyRefBST {
+					want++
+				}
+				if bsts != want {
+					t.Errorf("%s %s/%s: %d BinarySecurityTokens, want %d", p, sr, er, bsts, want)
+				}
+				vc := f.verifyConfig(t, true)
+				vc.Certificates = []*x509.Certificate{other, f.sender.Sign.Cert}
+				res, err := process(t, sent{env: wire, parts: out}, vc)
+				if err != nil {
+					t.Fatalf("%s %s/%s: %v", p, sr, er, err)
+				}
+				if !res.SignerCert.Equal(f.sender.Sign.Cert) {
+					t.Errorf("%s %s/%s: signer %s", p, sr, er, res.SignerCert.Subject)
+				}
+				res.Close()
+				if sr == wssec.KeyRefBST {
+					continue
+				}
+				vc.Certificates = []*x509.Certificate{other}
+				if _, err := process(t, sent{env: wire, parts: out}, vc); code(err) != wssec.CodeFailedAuthentication {
+					t.Errorf("%s %s/%s: a reference to an unknown certificate: %v", p, sr, er, err)
+				}
+			}
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -56,6 +55,9 @@ func (c *VerifyConfig) Validate() error {
 	} else if c.RequireEncryption {
 		return errors.New("wssec: DecryptionKey is required when RequireEncryption is set")
 	}
+	if err := c.Timestamp.Validate(); err != nil {
+		return fmt.Errorf("wssec: Timestamp: %w", err)
+	}
 	return nil
 }
 
@@ -76,9 +78,9 @@ func (c *VerifyConfig) now() time.Time {
 //  2. signature: algorithms of the profile only; the key from the
 //     BinarySecurityToken the KeyInfo names, validated against cfg.Trust;
 //     the SignatureValue;
-//  3. references: eb:Messaging, the Body and the Timestamp must be signed
-//     (the Timestamp may be absent only with AllowMissingTimestamp)
-//     (by Id, at their place), every part by cid:, nothing else;
+//  3. references: eb:Messaging, the Body and the Timestamp (when present;
+//     required only by TimestampRequired) must be signed (by Id, at their
+//     place), every part by cid:, nothing else;
 //  4. Timestamp: Created not in the future, Expires not past (with
 //     MaxClockSkew);
 //  5. decryption of every encrypted part (AES-128-GCM, tag verified before
@@ -164,7 +166,7 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 		return nil, failAuth("signature structure", err)
 	}
 	now := cfg.now()
-	cert, err := signerCert(sig, sec, ids)
+	cert, err := signerCert(sig, sec, ids, cfg.Certificates)
 	if err != nil {
 		return nil, err
 	}
@@ -180,8 +182,11 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 
 	// 3. Element references: exactly the Messaging, Body and Timestamp.
 	tss := sec.ChildrenNamed(NamespaceWSU, "Timestamp")
-	if len(tss) > 1 || (len(tss) == 0 && !cfg.AllowMissingTimestamp) {
-		return nil, failPolicy(fmt.Sprintf("%d wsu:Timestamp in wsse:Security (one required)", len(tss)), nil)
+	if len(tss) > 1 {
+		return nil, failPolicy(fmt.Sprintf("%d wsu:Timestamp in wsse:Security (at most one)", len(tss)), nil)
+	}
+	if len(tss) == 0 && cfg.Timestamp == TimestampRequired {
+		return nil, failPolicy("no wsu:Timestamp in wsse:Security, and the policy requires one", nil)
 	}
 	want := map[*xmltree.Element]string{ev.messaging: "eb:Messaging", ev.body: "the SOAP Body"}
 	var ts *xmltree.Element
@@ -225,11 +230,6 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 		default:
 			return nil, failPolicy("reference "+r.URI+" is neither #id nor cid:", nil)
 		}
-	}
-	if ts != nil && !signed[ts] && cfg.AllowMissingTimestamp {
-		// An unsigned Timestamp proves nothing: treated as absent.
-		delete(want, ts)
-		ts = nil
 	}
 	for el, what := range want {
 		if !signed[el] {
@@ -351,9 +351,11 @@ func keyFits(pub crypto.PublicKey, alg algorithms) error {
 	return nil
 }
 
-// signerCert follows ds:KeyInfo/wsse:SecurityTokenReference/wsse:Reference to
-// a BinarySecurityToken of the same Security header.
-func signerCert(sig *xmldsig.Signature, sec *xmltree.Element, ids map[string][]*xmltree.Element) (*x509.Certificate, error) {
+// signerCert follows ds:KeyInfo/wsse:SecurityTokenReference to the signing
+// certificate: a BinarySecurityToken of the same Security header, or one of
+// the known certificates named by issuer and serial or by subject key
+// identifier.
+func signerCert(sig *xmldsig.Signature, sec *xmltree.Element, ids map[string][]*xmltree.Element, known []*x509.Certificate) (*x509.Certificate, error) {
 	if sig.KeyInfo == nil {
 		return nil, failAuth("the signature has no KeyInfo", nil)
 	}
@@ -361,33 +363,8 @@ func signerCert(sig *xmldsig.Signature, sec *xmltree.Element, ids map[string][]*
 	if len(kis) != 1 || !kis[0].Is(NamespaceWSSE, "SecurityTokenReference") {
 		return nil, failAuth("the signature's KeyInfo must be one wsse:SecurityTokenReference", nil)
 	}
-	refs := kis[0].Elements()
-	if len(refs) != 1 || !refs[0].Is(NamespaceWSSE, "Reference") {
-		return nil, failAuth("the SecurityTokenReference must hold one direct wsse:Reference to the BinarySecurityToken", nil)
-	}
-	uri := refs[0].SelectAttr("", "URI")
-	if !strings.HasPrefix(uri, "#") || len(ids[uri[1:]]) != 1 {
-		return nil, failAuth("the SecurityTokenReference "+uri+" names no single element", nil)
-	}
-	bst := ids[uri[1:]][0]
-	if !bst.Is(NamespaceWSSE, "BinarySecurityToken") || bst.Parent() != sec {
-		return nil, failAuth("the SecurityTokenReference "+uri+" does not name a BinarySecurityToken of this header", nil)
-	}
-	if bst.SelectAttr("", "ValueType") != ValueTypeX509v3 {
-		return nil, failPolicy("BinarySecurityToken ValueType "+bst.SelectAttr("", "ValueType"), nil)
-	}
-	if et := bst.SelectAttr("", "EncodingType"); et != "" && et != EncodingBase64 {
-		return nil, failPolicy("BinarySecurityToken EncodingType "+et, nil)
-	}
-	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(bst.Text()), ""))
-	if err != nil {
-		return nil, failAuth("BinarySecurityToken is not base64", err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, failAuth("BinarySecurityToken certificate", err)
-	}
-	return cert, nil
+	cert, _, err := resolveTokenReference(kis[0], sec, ids, known)
+	return cert, err
 }
 
 func parseTime(e *xmltree.Element) (time.Time, error) {

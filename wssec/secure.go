@@ -5,11 +5,9 @@ import (
 	"crypto/ed25519"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/textproto"
 	"time"
 
@@ -70,6 +68,15 @@ func (c *SignConfig) Validate() error {
 			return fmt.Errorf("wssec: RecipientCert: %w", err)
 		}
 	}
+	if err := c.Timestamp.Validate(); err != nil {
+		return fmt.Errorf("wssec: Timestamp: %w", err)
+	}
+	if err := c.SignatureKeyRef.Validate(); err != nil {
+		return fmt.Errorf("wssec: SignatureKeyRef: %w", err)
+	}
+	if err := c.EncryptionKeyRef.Validate(); err != nil {
+		return fmt.Errorf("wssec: EncryptionKeyRef: %w", err)
+	}
 	return nil
 }
 
@@ -100,7 +107,8 @@ func (c *SignConfig) now() time.Time {
 
 // Secure adds the wsse:Security header to env (a SOAP 1.2 envelope whose
 // eb:Messaging and Body carry wsu:Id attributes, or Secure adds them), signs
-// eb:Messaging, the Body, the Timestamp and every part, then encrypts every
+// eb:Messaging, the Body, the Timestamp (when cfg.Timestamp sends one) and
+// every part, then encrypts every
 // part when cfg.RecipientCert is set. It returns the parts to send: encrypted
 // ones are new parts backed by files in cfg.TempDir with Content-Type
 // application/octet-stream (call their Remove when sent); unencrypted ones
@@ -155,40 +163,53 @@ func secure(env *xmltree.Document, parts []Part, cfg *SignConfig) (_ []Part, err
 	sec.DeclareNS("wsu", NamespaceWSU)
 	sec.SetAttr(NamespaceSOAP12, soapPrefix, "mustUnderstand", "true")
 
-	// 2. Timestamp (WSS 1.1.1 §10).
+	// 2. Timestamp (WSS 1.1.1 §10), when the policy has one.
 	now := cfg.now().UTC()
-	ts := sec.AddElement(NamespaceWSU, "wsu", "Timestamp")
-	tsID, err := newID(rnd, "TS-")
-	if err != nil {
-		return nil, err
-	}
-	ts.SetAttr(NamespaceWSU, "wsu", "Id", tsID)
-	ts.AddElement(NamespaceWSU, "wsu", "Created").SetText(now.Format("2006-01-02T15:04:05.000Z"))
-	ttl := cfg.TimestampTTL
-	if ttl == 0 {
-		ttl = 5 * time.Minute
-	}
-	if ttl > 0 {
-		ts.AddElement(NamespaceWSU, "wsu", "Expires").SetText(now.Add(ttl).Format("2006-01-02T15:04:05.000Z"))
+	var ts *xmltree.Element
+	var tsID string
+	if cfg.Timestamp.sent() {
+		ts = sec.AddElement(NamespaceWSU, "wsu", "Timestamp")
+		if tsID, err = newID(rnd, "TS-"); err != nil {
+			return nil, err
+		}
+		ts.SetAttr(NamespaceWSU, "wsu", "Id", tsID)
+		ts.AddElement(NamespaceWSU, "wsu", "Created").SetText(now.Format("2006-01-02T15:04:05.000Z"))
+		ttl := cfg.TimestampTTL
+		if ttl == 0 {
+			ttl = 5 * time.Minute
+		}
+		if ttl > 0 {
+			ts.AddElement(NamespaceWSU, "wsu", "Expires").SetText(now.Add(ttl).Format("2006-01-02T15:04:05.000Z"))
+		}
 	}
 
-	// 3. BinarySecurityToken (X.509 Token Profile §3.1).
-	bstID, err := newID(rnd, "X509-")
+	// 3. The signing certificate: a BinarySecurityToken (X.509 Token
+	// Profile §3.1), or a reference the receiver resolves.
+	sigRef := cfg.SignatureKeyRef
+	if sigRef == "" {
+		sigRef = KeyRefBST
+	}
+	str, bst, err := tokenReference(cfg.SigningCert, sigRef, rnd)
 	if err != nil {
 		return nil, err
 	}
-	bst := sec.AddElement(NamespaceWSSE, "wsse", "BinarySecurityToken")
-	bst.SetAttr("", "", "EncodingType", EncodingBase64)
-	bst.SetAttr("", "", "ValueType", ValueTypeX509v3)
-	bst.SetAttr(NamespaceWSU, "wsu", "Id", bstID)
-	bst.SetText(base64.StdEncoding.EncodeToString(cfg.SigningCert.Raw))
+	if bst != nil {
+		sec.AddChild(bst)
+	}
 
 	// 4. References: eb:Messaging, Body, Timestamp, then every part.
 	var refs []xmldsig.Reference
-	for _, t := range []struct {
+	signedEls := []struct {
 		id string
 		el *xmltree.Element
-	}{{msgID, ev.messaging}, {bodyID, ev.body}, {tsID, ts}} {
+	}{{msgID, ev.messaging}, {bodyID, ev.body}}
+	if ts != nil {
+		signedEls = append(signedEls, struct {
+			id string
+			el *xmltree.Element
+		}{tsID, ts})
+	}
+	for _, t := range signedEls {
 		r := xmldsig.Reference{URI: "#" + t.id, Transforms: []xmldsig.Transform{xmldsig.ExcC14N}, DigestMethod: xmldsig.SHA256}
 		if r.DigestValue, err = xmldsig.DigestElement(t.el, &r); err != nil {
 			return nil, fmt.Errorf("wssec: %w", err)
@@ -224,9 +245,13 @@ func secure(env *xmltree.Document, parts []Part, cfg *SignConfig) (_ []Part, err
 	if cfg.RecipientCert != nil {
 		var ek *xmltree.Element
 		var eds []*xmltree.Element
-		out, ek, eds, err = encryptParts(parts, cfg, alg, rnd)
+		var rbst *xmltree.Element
+		out, rbst, ek, eds, err = encryptParts(parts, cfg, alg, rnd)
 		if err != nil {
 			return nil, err
+		}
+		if rbst != nil {
+			sec.AddChild(rbst)
 		}
 		sec.AddChild(ek)
 		for _, ed := range eds {
@@ -234,12 +259,8 @@ func secure(env *xmltree.Document, parts []Part, cfg *SignConfig) (_ []Part, err
 		}
 	}
 
-	// 6. Signature, with a SecurityTokenReference to the BST (X.509 Token
-	// Profile §3.2, direct reference).
-	str := xmltree.NewElement(NamespaceWSSE, "wsse", "SecurityTokenReference")
-	ref := str.AddElement(NamespaceWSSE, "wsse", "Reference")
-	ref.SetAttr("", "", "URI", "#"+bstID)
-	ref.SetAttr("", "", "ValueType", ValueTypeX509v3)
+	// 6. Signature, with the SecurityTokenReference of step 3 (X.509 Token
+	// Profile §3.2).
 	signer := &xmldsig.Signer{Key: cfg.SigningKey, Method: alg.signature, KeyInfo: []*xmltree.Element{str}, Rand: rnd}
 	sig, err := signer.Sign(refs)
 	if err != nil {
@@ -258,45 +279,48 @@ func removeAll(out, in []Part) {
 	}
 }
 
-func issuerSerial(c *x509.Certificate) *xmltree.Element {
-	str := xmltree.NewElement(NamespaceWSSE, "wsse", "SecurityTokenReference")
-	xd := str.AddElement(xmldsig.Namespace, xmldsig.Prefix, "X509Data")
-	is := xd.AddElement(xmldsig.Namespace, xmldsig.Prefix, "X509IssuerSerial")
-	is.AddElement(xmldsig.Namespace, xmldsig.Prefix, "X509IssuerName").SetText(c.Issuer.String())
-	is.AddElement(xmldsig.Namespace, xmldsig.Prefix, "X509SerialNumber").SetText(new(big.Int).Set(c.SerialNumber).String())
-	return str
-}
-
-func encryptParts(parts []Part, cfg *SignConfig, alg algorithms, rnd io.Reader) ([]Part, *xmltree.Element, []*xmltree.Element, error) {
+// encryptParts encrypts every part under one content key and returns the
+// encrypted parts, the BinarySecurityToken of the recipient's certificate
+// (EncryptionKeyRef bst; else nil), the EncryptedKey and the EncryptedData
+// elements.
+func encryptParts(parts []Part, cfg *SignConfig, alg algorithms, rnd io.Reader) ([]Part, *xmltree.Element, *xmltree.Element, []*xmltree.Element, error) {
 	pub, _ := recipientKey(cfg.RecipientCert, alg)
 	cek, err := xmlenc.NewKey(rnd)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
+	}
+	ref := cfg.EncryptionKeyRef
+	if ref == "" {
+		ref = KeyRefIssuerSerial
+	}
+	str, bst, err := tokenReference(cfg.RecipientCert, ref, rnd)
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
 	var ek *xmlenc.EncryptedKey
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
 		ek, err = xmlenc.EncryptKeyRSA(rnd, k, cek)
 		if err == nil {
-			ek.KeyInfo = []*xmltree.Element{issuerSerial(cfg.RecipientCert)}
+			ek.KeyInfo = []*xmltree.Element{str}
 		}
 	case *ecdh.PublicKey:
 		ek, err = xmlenc.EncryptKeyX25519(rnd, k, cek)
 		if err == nil {
-			ek.Agreement.RecipientKeyInfo = []*xmltree.Element{issuerSerial(cfg.RecipientCert)}
+			ek.Agreement.RecipientKeyInfo = []*xmltree.Element{str}
 		}
 	}
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("wssec: %w", err)
+		return nil, nil, nil, nil, fmt.Errorf("wssec: %w", err)
 	}
 	if ek.ID, err = newID(rnd, "EK-"); err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	out := make([]Part, 0, len(parts))
 	var eds []*xmltree.Element
-	fail := func(err error) ([]Part, *xmltree.Element, []*xmltree.Element, error) {
+	fail := func(err error) ([]Part, *xmltree.Element, *xmltree.Element, []*xmltree.Element, error) {
 		removeAll(out, nil)
-		return nil, nil, nil, err
+		return nil, nil, nil, nil, err
 	}
 	for _, p := range parts {
 		edID, err := newID(rnd, "ED-")
@@ -347,13 +371,13 @@ func encryptParts(parts []Part, cfg *SignConfig, alg algorithms, rnd io.Reader) 
 	if err != nil {
 		return fail(fmt.Errorf("wssec: %w", err))
 	}
-	return out, eke, eds, nil
+	return out, bst, eke, eds, nil
 }
 
 // SignSignal signs a signal message (Receipt or Error): a Security header with
-// BinarySecurityToken, Timestamp and a signature over eb:Messaging, the Body
-// and the Timestamp; no attachments, no encryption (cfg.RecipientCert is
-// ignored).
+// BinarySecurityToken (or the SignatureKeyRef form), a Timestamp when the
+// policy has one, and a signature over eb:Messaging, the Body and the
+// Timestamp; no attachments, no encryption (cfg.RecipientCert is ignored).
 func SignSignal(env *xmltree.Document, cfg *SignConfig) error {
 	if err := cfg.Validate(); err != nil {
 		return err

@@ -1,9 +1,9 @@
 // Package wssec implements the WS-Security 1.1.1 header of an eDelivery AS4
 // message (OASIS WSS SOAP Message Security 1.1.1, X.509 Token Profile 1.1.1,
 // SwA Profile 1.1) as the eDelivery AS4 profiles 1.15 and 2.0 configure it:
-// an X.509 BinarySecurityToken, a Timestamp, one ds:Signature over
-// eb:Messaging, the SOAP Body, the Timestamp and every attachment, and
-// attachments encrypted after signing (sign then encrypt).
+// an X.509 BinarySecurityToken, one ds:Signature over eb:Messaging, the
+// SOAP Body and every attachment (and the Timestamp when the policy has
+// one), and attachments encrypted after signing (sign then encrypt).
 //
 // The sender calls Secure; the receiver calls Process, which verifies, then
 // decrypts, then checks the attachment digests, under a strict policy, and
@@ -26,10 +26,16 @@
 // # The header Secure writes
 //
 //	wsse:Security (S12:mustUnderstand="true")
-//	  wsu:Timestamp wsu:Id=TS-…      Created, Expires (SignConfig.TimestampTTL)
-//	  wsse:BinarySecurityToken wsu:Id=X509-…   X509v3, Base64Binary
+//	  wsu:Timestamp wsu:Id=TS-…      Created, Expires (SignConfig.TimestampTTL);
+//	                                 only when SignConfig.Timestamp is optional
+//	                                 or required (default: none, as Domibus)
+//	  wsse:BinarySecurityToken wsu:Id=X509-…   X509v3, Base64Binary: the
+//	                                 signing certificate (SignatureKeyRef bst)
+//	  wsse:BinarySecurityToken       the recipient's certificate, when
+//	                                 EncryptionKeyRef is bst
 //	  xenc:EncryptedKey Id=EK-…      KeyInfo names the recipient certificate
-//	                                 by X509IssuerSerial; ReferenceList
+//	                                 (EncryptionKeyRef: X509IssuerSerial by
+//	                                 default, bst or ski); ReferenceList
 //	  xenc:EncryptedData Id=ED-…     one per attachment: Attachment-Content-Only,
 //	                                 MimeType = original Content-Type,
 //	                                 CipherReference cid:… with the
@@ -38,6 +44,11 @@
 //	                                 (exc-c14n) and cid:… per attachment
 //	                                 (Attachment-Content-Signature-Transform);
 //	                                 KeyInfo: SecurityTokenReference → BST
+//	                                 (or IssuerSerial, SKI: SignatureKeyRef)
+//
+// Process accepts the three reference forms for the signing certificate:
+// a direct reference to a BinarySecurityToken, and X509IssuerSerial or a
+// subject key identifier resolved against VerifyConfig.Certificates.
 //
 // eb:Messaging and the Body get a wsu:Id when they have none. Attachment
 // content is canonicalized by MIME type before its digest (SwA Profile §5.4:
@@ -55,7 +66,7 @@
 //	EBMS:0102 FailedDecryption      wrong key, key unwrap or GCM tag failure,
 //	          EncryptedData not matching a part
 //	EBMS:0103 PolicyNoncompliance   missing signature, Timestamp or
-//	          encryption the policy requires, an algorithm the profile does
+//	          encryption the policy requires, an unsigned Timestamp, an algorithm the profile does
 //	          not use (downgrade), an unsigned part or element reference
 //
 // Misconfiguration (SignConfig.Validate, VerifyConfig.Validate) returns a
@@ -65,15 +76,15 @@
 //
 // Part.Remove and Result.Close release the temporary files behind encrypted
 // (Secure) and decrypted (Process) parts; SignConfig.TempDir;
-// VerifyConfig.AllowMissingTimestamp; Validate methods; the Profile constants AS4v115 and AS4v20; the namespace and token
+// VerifyConfig.Timestamp and SignConfig.Timestamp (TimestampPolicy);
+// key reference forms (KeyReference); VerifyConfig.Certificates; Validate methods; the Profile constants AS4v115 and AS4v20; the namespace and token
 // URI constants.
 //
 // # Not implemented
 //
 // One EncryptedKey per message (one recipient); encryption of XML elements
-// (the profiles encrypt attachments only); security tokens other than a
-// direct reference to an X.509 BinarySecurityToken for the signature;
-// detection of replayed MessageIds (the Timestamp bounds the window; the
+// (the profiles encrypt attachments only); security tokens other than X.509
+// certificates; detection of replayed MessageIds (the Timestamp bounds the window; the
 // duplicate check belongs to the AS4 reception). XML attachments that are
 // not compressed are canonicalized in memory up to 32 MiB.
 package wssec
@@ -81,6 +92,7 @@ package wssec
 import (
 	"crypto"
 	"crypto/x509"
+	"fmt"
 	"io"
 	"net/textproto"
 	"time"
@@ -136,9 +148,22 @@ type SignConfig struct {
 	// Rand is the source of randomness for keys and nonces. Default
 	// crypto/rand.Reader.
 	Rand io.Reader
+	// Timestamp says whether a signed wsu:Timestamp is added: with
+	// TimestampOptional and TimestampRequired it is; with TimestampNone
+	// (the default, "") it is not, as the eDelivery AS4 policies of
+	// Domibus and Harmony have no sp:IncludeTimestamp and CXF refuses a
+	// Timestamp the policy does not ask for.
+	Timestamp TimestampPolicy
 	// TimestampTTL is the lifetime written in Timestamp/Expires. Default
 	// 5 minutes; negative: no Expires.
 	TimestampTTL time.Duration
+	// SignatureKeyRef is how the signature's KeyInfo names SigningCert;
+	// default KeyRefBST (the certificate travels in the message).
+	SignatureKeyRef KeyReference
+	// EncryptionKeyRef is how the EncryptedKey names RecipientCert;
+	// default KeyRefIssuerSerial. Domibus's eDeliveryAS4Policy_BST and
+	// phase4 use KeyRefBST.
+	EncryptionKeyRef KeyReference
 	// TempDir is where encrypted attachments larger than 1 MiB are
 	// written (smaller ones stay in memory). Default os.TempDir().
 	TempDir string
@@ -160,11 +185,18 @@ type VerifyConfig struct {
 	DecryptionKey crypto.PrivateKey
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
-	// AllowMissingTimestamp accepts a signed message without a signed
-	// wsu:Timestamp (some deployments do not send one). The default refuses
-	// it with EBMS:0103: without a signed Timestamp, a captured message can
-	// be replayed for ever as far as WS-Security can tell.
-	AllowMissingTimestamp bool
+	// Timestamp is whether a wsu:Timestamp is required: only
+	// TimestampRequired refuses a message without one (EBMS:0103). A
+	// Timestamp that is present is checked whatever the policy: it must be
+	// signed, not created in the future and not expired. Without a
+	// Timestamp, replay is bounded by the receiver's duplicate elimination
+	// only.
+	Timestamp TimestampPolicy
+	// Certificates are the certificates a KeyInfo may name by issuer and
+	// serial number or by subject key identifier instead of carrying a
+	// BinarySecurityToken: the sending party's, from its P-Mode. A
+	// certificate found this way is validated against Trust like any other.
+	Certificates []*x509.Certificate
 	// MaxClockSkew is the tolerance on Timestamp/Created and Expires.
 	// Default 2 minutes.
 	MaxClockSkew time.Duration
@@ -172,6 +204,35 @@ type VerifyConfig struct {
 	// content stays in memory). Default os.TempDir().
 	TempDir string
 }
+
+// TimestampPolicy is the P-Mode's setting for the WS-Security wsu:Timestamp
+// (WS-SecurityPolicy sp:IncludeTimestamp).
+type TimestampPolicy string
+
+// Timestamp policies.
+const (
+	// TimestampNone: none is sent, and a message without one is accepted
+	// (the eDelivery AS4 policies of Domibus and Harmony). The zero value
+	// "" means the same.
+	TimestampNone TimestampPolicy = "none"
+	// TimestampOptional: one is sent, and a message without one is
+	// accepted.
+	TimestampOptional TimestampPolicy = "optional"
+	// TimestampRequired: one is sent, and a message without one is refused
+	// with EBMS:0103.
+	TimestampRequired TimestampPolicy = "required"
+)
+
+// Validate reports a policy that is not one of the constants ("" is valid).
+func (p TimestampPolicy) Validate() error {
+	switch p {
+	case "", TimestampNone, TimestampOptional, TimestampRequired:
+		return nil
+	}
+	return fmt.Errorf("unknown timestamp policy %q (%q, %q or %q)", p, TimestampNone, TimestampOptional, TimestampRequired)
+}
+
+func (p TimestampPolicy) sent() bool { return p == TimestampOptional || p == TimestampRequired }
 
 // Result holds ONLY what was verified: use nothing else from the message.
 type Result struct {

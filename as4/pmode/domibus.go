@@ -23,9 +23,9 @@ const (
 // per leg of every process (named after the leg configuration; a leg used by
 // several processes is named process/leg). The result is validated.
 //
-// Mapping: Domibus security profile "rsa" is eDelivery AS4 1.15 (sign and
-// encrypt; a policy file named doNothing… means no security, signOnly…
-// means sign without encryption); replyPattern "response" is a synchronous
+// Mapping: Domibus security profile "rsa" is eDelivery AS4 1.15; the policy
+// file gives what is signed and encrypted, the key reference forms and no
+// Timestamp (see domibusSecurity); replyPattern "response" is a synchronous
 // receipt; receptionAwareness retry "timeout(min);count;strategy" becomes
 // Retry; compressPayloads becomes Payload.Compress; the propertySet becomes
 // Properties (key and required). Domibus features without a counterpart here
@@ -195,14 +195,8 @@ func (d *domibus) leg(lc *xmltree.Element) (*Leg, error) {
 	if err != nil {
 		return nil, err
 	}
-	policy := strings.ToLower(sec.SelectAttr("", "policy"))
-	switch profile := sec.SelectAttr("", "profile"); {
-	case strings.HasPrefix(policy, "donothing"):
-		l.Security = Security{Profile: ProfileNone}
-	case profile == "rsa" || profile == "":
-		l.Security = Security{Profile: ProfileAS4v115, Sign: true, Encrypt: !strings.HasPrefix(policy, "signonly")}
-	default:
-		return nil, fmt.Errorf("pmode: domibus: %s: security profile %q is not supported (only rsa)", where, profile)
+	if l.Security, err = domibusSecurity(sec); err != nil {
+		return nil, fmt.Errorf("pmode: domibus: %s: %w", where, err)
 	}
 	rel, err := d.get("reliability", attr("reliability"), where)
 	if err != nil {
@@ -263,4 +257,53 @@ func parseDomibusRetry(s string) (*Retry, error) {
 		return nil, fmt.Errorf("retry %q: timeout and count must be integers", s)
 	}
 	return &Retry{Timeout: time.Duration(min) * time.Minute, Count: n, Strategy: strings.TrimSpace(f[2])}, nil
+}
+
+// domibusSecurity maps a Domibus security element (its WS-SecurityPolicy
+// file and profile) to Security. The policy files of Domibus 5 and Harmony
+// (conf/domibus/policies) have no sp:IncludeTimestamp, so every mapping has
+// no Timestamp; their tokens give the key reference forms:
+//
+//	eDeliveryAS4Policy      sign, encrypt; tokens IncludeToken Never: both
+//	                        certificates named by subject key identifier
+//	eDeliveryAS4Policy_BST  sign, encrypt; tokens Always: both certificates
+//	                        as BinarySecurityTokens
+//	eDeliveryAS4Policy_IS   sign, encrypt; RequireIssuerSerialReference
+//	signOnly                sign; the initiator token AlwaysToRecipient (BST)
+//	doNothingPolicy         no security
+//
+// A security element without a policy file (as in published OOTS examples)
+// is read as eDeliveryAS4Policy_BST, the policy of the OOTS P-Modes.
+// eDeliveryAS4Policy_BST_PKIP (a PkiPath token) is refused: this access point
+// reads X.509 v3 tokens only.
+func domibusSecurity(sec *xmltree.Element) (Security, error) {
+	policy := strings.ToLower(strings.TrimSuffix(sec.SelectAttr("", "policy"), ".xml"))
+	profile := sec.SelectAttr("", "profile")
+	if strings.HasPrefix(policy, "donothing") {
+		return Security{Profile: ProfileNone}, nil
+	}
+	if profile != "rsa" && profile != "" {
+		return Security{}, fmt.Errorf("security profile %q is not supported (only rsa)", profile)
+	}
+	s := Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone}
+	switch {
+	case policy == "":
+		// Published OOTS P-Mode examples name only the profile; the OOTS
+		// network's P-Modes use eDeliveryAS4Policy_BST.
+		s.SignatureKeyReference, s.EncryptionKeyReference = KeyRefBST, KeyRefBST
+	case strings.HasPrefix(policy, "signonly"):
+		s.Encrypt = false
+		s.SignatureKeyReference = KeyRefBST
+	case strings.HasSuffix(policy, "_bst_pkip"):
+		return Security{}, fmt.Errorf("policy %q (a PkiPath token) is not supported: use eDeliveryAS4Policy_BST", sec.SelectAttr("", "policy"))
+	case strings.HasSuffix(policy, "_bst"):
+		s.SignatureKeyReference, s.EncryptionKeyReference = KeyRefBST, KeyRefBST
+	case strings.HasSuffix(policy, "_is"):
+		s.SignatureKeyReference, s.EncryptionKeyReference = KeyRefIssuerSerial, KeyRefIssuerSerial
+	case policy == "edeliveryas4policy":
+		s.SignatureKeyReference, s.EncryptionKeyReference = KeyRefSKI, KeyRefSKI
+	default:
+		return Security{}, fmt.Errorf("policy %q is not one of the Domibus policies (eDeliveryAS4Policy, _BST, _IS, signOnly, doNothingPolicy)", sec.SelectAttr("", "policy"))
+	}
+	return s, nil
 }

@@ -34,6 +34,18 @@ const (
 	ProfileAS4v20  = "eDelivery-AS4-2.0"
 	ProfileNone    = "none"
 
+	// Timestamp policies (security.timestamp), the names of
+	// wssec.TimestampPolicy.
+	TimestampNone     = "none"     // default: none sent, none required (Domibus, Harmony)
+	TimestampOptional = "optional" // sent; a message without one accepted
+	TimestampRequired = "required" // sent and required
+
+	// Key reference forms (security.signatureKeyReference and
+	// encryptionKeyReference), the names of wssec.KeyReference.
+	KeyRefBST          = "bst"          // a BinarySecurityToken in the message
+	KeyRefIssuerSerial = "issuerSerial" // ds:X509IssuerSerial
+	KeyRefSKI          = "ski"          // subject key identifier
+
 	ReceiptNone     = "none"     // no receipt is expected
 	ReceiptResponse = "response" // a synchronous receipt on the HTTP response
 
@@ -115,6 +127,19 @@ type Security struct {
 	// Under a profile other than none, Sign must be true.
 	Sign    bool `yaml:"sign"`
 	Encrypt bool `yaml:"encrypt"`
+	// Timestamp is TimestampNone (default), TimestampOptional or
+	// TimestampRequired: whether a signed wsu:Timestamp is sent and
+	// whether one is required on receipt (WS-SecurityPolicy
+	// sp:IncludeTimestamp). A Timestamp that is present is always checked.
+	Timestamp string `yaml:"timestamp,omitempty"`
+	// SignatureKeyReference is how our signature names our certificate:
+	// KeyRefBST (default), KeyRefIssuerSerial or KeyRefSKI. On receipt
+	// every form is accepted.
+	SignatureKeyReference string `yaml:"signatureKeyReference,omitempty"`
+	// EncryptionKeyReference is how the EncryptedKey we send names the
+	// receiver's certificate: KeyRefIssuerSerial (default), KeyRefBST or
+	// KeyRefSKI.
+	EncryptionKeyReference string `yaml:"encryptionKeyReference,omitempty"`
 }
 
 // Reliability is the AS4 reception awareness and receipt configuration.
@@ -276,6 +301,21 @@ func (c *Config) Validate() error {
 			}
 		default:
 			bad(f+".security.profile", "%q: want %q, %q or %q", l.Security.Profile, ProfileAS4v115, ProfileAS4v20, ProfileNone)
+		}
+		switch l.Security.Timestamp {
+		case "", TimestampNone, TimestampOptional, TimestampRequired:
+		default:
+			bad(f+".security.timestamp", "%q: want %q, %q or %q", l.Security.Timestamp, TimestampNone, TimestampOptional, TimestampRequired)
+		}
+		for field, v := range map[string]string{"signatureKeyReference": l.Security.SignatureKeyReference, "encryptionKeyReference": l.Security.EncryptionKeyReference} {
+			switch v {
+			case "", KeyRefBST, KeyRefIssuerSerial, KeyRefSKI:
+			default:
+				bad(f+".security."+field, "%q: want %q, %q or %q", v, KeyRefBST, KeyRefIssuerSerial, KeyRefSKI)
+			}
+		}
+		if l.Security.Profile == ProfileNone && l.Security.Timestamp != "" && l.Security.Timestamp != TimestampNone {
+			bad(f+".security.timestamp", "%q needs a security profile that signs", l.Security.Timestamp)
 		}
 		switch l.Reliability.Receipt {
 		case ReceiptResponse:

@@ -128,7 +128,8 @@ func TestImportDomibus(t *testing.T) {
 		Service:   Service{Value: "QueryManager", Type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"},
 		Action:    "ExecuteQueryRequest",
 		MPC:       "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/defaultMPC",
-		Security:  Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true},
+		Security: Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone,
+			SignatureKeyReference: KeyRefBST, EncryptionKeyReference: KeyRefBST},
 		Reliability: Reliability{Receipt: ReceiptResponse, NonRepudiation: true, DuplicateDetection: true,
 			Retry: &Retry{Timeout: 12 * time.Minute, Count: 4, Strategy: RetryConstant}},
 		Properties:    []PropertyDef{{"originalSender", true}, {"finalRecipient", true}, {"ExchangeId", false}, {"SpecificationId", false}},
@@ -204,4 +205,48 @@ func FuzzImportDomibus(f *testing.F) {
 			t.Fatalf("import produced an invalid configuration: %v", err)
 		}
 	})
+}
+
+// The Domibus policy files map to what each produces on the wire (facts of
+// the policy files of Domibus 5 and Harmony: no sp:IncludeTimestamp; token
+// inclusion and reference requirements).
+func TestImportDomibusPolicies(t *testing.T) {
+	b, err := os.ReadFile(testenv.Spec(t, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		policy string
+		want   Security
+		err    string
+	}{
+		{"eDeliveryAS4Policy.xml", Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefSKI, EncryptionKeyReference: KeyRefSKI}, ""},
+		{"eDeliveryAS4Policy_BST.xml", Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefBST, EncryptionKeyReference: KeyRefBST}, ""},
+		{"eDeliveryAS4Policy_IS.xml", Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefIssuerSerial, EncryptionKeyReference: KeyRefIssuerSerial}, ""},
+		{"signOnly.xml", Security{Profile: ProfileAS4v115, Sign: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefBST}, ""},
+		{"doNothingPolicy.xml", Security{Profile: ProfileNone}, ""},
+		{"eDeliveryAS4Policy_BST_PKIP.xml", Security{}, "PkiPath"},
+		{"myOwnPolicy.xml", Security{}, "not one of the Domibus policies"},
+	}
+	for _, tc := range cases {
+		x := strings.ReplaceAll(string(b), `<security name="eDeliveryAS4PolicyRSA" profile="rsa"/>`,
+			`<security name="eDeliveryAS4PolicyRSA" policy="`+tc.policy+`" profile="rsa"/>`)
+		if tc.policy == "doNothingPolicy.xml" {
+			// A leg without security cannot promise non-repudiation.
+			x = strings.ReplaceAll(x, `nonRepudiation="true"`, `nonRepudiation="false"`)
+		}
+		c, err := ImportDomibus([]byte(x))
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: err = %v, want %q", tc.policy, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tc.policy, err)
+		}
+		if diff := cmp.Diff(tc.want, c.Legs[0].Security); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tc.policy, diff)
+		}
+	}
 }
