@@ -3,6 +3,7 @@ package as4
 import (
 	"bytes"
 	"crypto"
+	"crypto/x509"
 	"errors"
 	"io"
 	"time"
@@ -23,6 +24,13 @@ type Receiver struct {
 	DecryptionKey crypto.PrivateKey
 	// Trust validates the senders' signing certificates.
 	Trust *trust.Store
+	// PartyCertificates gives the certificates configured for a sending
+	// party: the verified signer of a user message must be one of them,
+	// or, when none is configured, carry the party's name or identifier as
+	// its common name (CheckSigner). They also resolve signatures that name
+	// their certificate by issuer and serial number or subject key
+	// identifier. nil: every party is bound by name.
+	PartyCertificates PartyCertificates
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 	// MaxClockSkew is the tolerance on the WS-Security Timestamp; default
@@ -82,8 +90,9 @@ func (in *Inbound) Close() error {
 //  4. verify the signature and decrypt the attachments (WS-Security via
 //     wssec.Process; EBMS:0101, 0102, 0103) — from here on, only the verified
 //     eb:Messaging and the verified parts are used;
-//  5. parse the verified eb:UserMessage (EBMS:0009) and check it against the
-//     leg (CheckUserMessage);
+//  5. parse the verified eb:UserMessage (EBMS:0009), check it against the
+//     leg (CheckUserMessage) and bind its signer to its eb:From party
+//     (CheckSigner; EBMS:0101);
 //  6. match every eb:PartInfo with one verified attachment (EBMS:0011 for a
 //     reference to a part that is not there, EBMS:0003 for an attachment no
 //     PartInfo describes), and decompress per the AS4 compression feature
@@ -150,7 +159,17 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 	}
 	messaging, body12 := env.Messaging, env.Body
 	if leg.Security.Profile != pmode.ProfileNone {
+		// The claimed sender's certificates resolve a KeyInfo that names
+		// one instead of carrying it; the binding of the verified sender
+		// to its signer is checked in step 5.
+		var known []*x509.Certificate
+		if p, ok := partyOf(r.PMode, claimed.UserMessage.PartyInfo.From.PartyIDs); ok {
+			if known, err = certificatesOf(r.PartyCertificates, p); err != nil {
+				return in, withRef(wrapErr(Other, err, "the certificates of party %s", p.Name), ref)
+			}
+		}
 		res, err := wssec.Process(env.Doc, parts, &wssec.VerifyConfig{
+			Certificates:      known,
 			Profile:           wssec.Profile(leg.Security.Profile),
 			RequireSignature:  leg.Security.Sign,
 			RequireEncryption: leg.Security.Encrypt,
@@ -182,6 +201,22 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 	ref = um.MessageInfo.MessageID
 	if err := CheckUserMessage(um, r.PMode, leg); err != nil {
 		return in, withRef(err, ref)
+	}
+	// The signer must be the party the verified eb:From names (Domibus's
+	// sender trust validation): a certificate of the trust store speaks
+	// for its own party only.
+	if in.Security != nil && in.Security.SignerCert != nil {
+		from, ok := partyOf(r.PMode, um.PartyInfo.From.PartyIDs)
+		if !ok {
+			return in, withRef(Errorf(ProcessingModeMismatch, "eb:From names no party of the P-Mode"), ref)
+		}
+		certs, err := certificatesOf(r.PartyCertificates, from)
+		if err != nil {
+			return in, withRef(wrapErr(Other, err, "the certificates of party %s", from.Name), ref)
+		}
+		if err := CheckSigner(from, certs, in.Security.SignerCert); err != nil {
+			return in, withRef(err, ref)
+		}
 	}
 	if r.PMode.Self != "" {
 		to, _ := r.PMode.PartyByID(pmode.PartyID{Type: um.PartyInfo.To.PartyIDs[0].Type, Value: um.PartyInfo.To.PartyIDs[0].Value})
