@@ -1,9 +1,12 @@
 package ap
 
 import (
+	"crypto/x509"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/oots-go/oots/as4/pmode"
 )
 
 // Faults lists the deliberate defects Config.Fault may name, each with what it
@@ -15,6 +18,8 @@ var Faults = map[string]string{
 	FaultNoDedup:            "a repeated eb:MessageId is stored and delivered again",
 	FaultErrorUnsigned:      "ebMS Error signals are sent without a signature",
 	FaultAcceptBadSignature: "a message failing signature verification (EBMS:0101) is answered HTTP 200 without a signal",
+	FaultAnySigner:          "a user message signed by any trusted certificate is accepted as coming from the party its eb:From names",
+	FaultAnyReceiptSigner:   "a receipt signed by any trusted certificate marks the message delivered",
 }
 
 // The names of Faults.
@@ -24,7 +29,13 @@ const (
 	FaultNoDedup            = "no-dedup"
 	FaultErrorUnsigned      = "error-unsigned"
 	FaultAcceptBadSignature = "accept-bad-signature"
+	FaultAnySigner          = "any-signer"
+	FaultAnyReceiptSigner   = "any-receipt-signer"
 )
+
+// anySigner binds every signer to every party: the defect of
+// FaultAnySigner and FaultAnyReceiptSigner.
+func anySigner(*pmode.Party, *x509.Certificate) error { return nil }
 
 // FaultNames returns the names of Faults, sorted.
 func FaultNames() []string {

@@ -90,6 +90,13 @@ type Config struct {
 	// EncryptionCerts are the partners' encryption certificates, by party
 	// name (pmode.Party.EncryptionCertificate, read by the caller).
 	EncryptionCerts map[string]*x509.Certificate
+	// SigningCerts are the partners' signing certificates, by party name
+	// (pmode.Party.SigningCertificate, read by the caller): a partner's
+	// user messages and signals must be signed with it. A partner found by
+	// discovery is bound to the certificate its SMP published; any other
+	// partner without one to the common name of its certificate
+	// (as4.CheckSigner).
+	SigningCerts map[string]*x509.Certificate
 	// Discovered lists, by party name, the partners resolved by dynamic
 	// discovery: their endpoint URL and encryption certificate come from
 	// Discovery at send time, not from the P-Mode (see DiscoveredPartner).
@@ -269,8 +276,47 @@ type Node struct {
 	wake     chan struct{} // a submission is queued
 	pushWake chan struct{} // a received message or a failure report awaits the backend
 
-	mu      sync.Mutex
-	senders map[string]*as4.Sender // by receiving party
+	mu         sync.Mutex
+	senders    map[string]*as4.Sender       // by receiving party
+	discovered map[string]*x509.Certificate // by party: the certificate its SMP published
+}
+
+// partyCertificates gives the certificates that may sign for a partner
+// (as4.PartyCertificates): its configured signing certificate, or for a
+// partner found by discovery the certificate its SMP published (looked up
+// when the partner speaks first).
+func (n *Node) partyCertificates(party string) ([]*x509.Certificate, error) {
+	if c := n.cfg.SigningCerts[party]; c != nil {
+		return []*x509.Certificate{c}, nil
+	}
+	d, ok := n.cfg.Discovered[party]
+	if !ok {
+		return nil, nil
+	}
+	n.mu.Lock()
+	c := n.discovered[party]
+	n.mu.Unlock()
+	if c != nil {
+		return []*x509.Certificate{c}, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	t, err := n.cfg.Discovery.Resolve(ctx, d.Participant, d.DocumentType, d.Process)
+	if err != nil {
+		return nil, fmt.Errorf("%w for party %s: %w", ErrDiscovery, party, err)
+	}
+	n.learn(party, t.Certificate)
+	return []*x509.Certificate{t.Certificate}, nil
+}
+
+// learn records the certificate a partner's SMP published.
+func (n *Node) learn(party string, c *x509.Certificate) {
+	if c == nil {
+		return
+	}
+	n.mu.Lock()
+	n.discovered[party] = c
+	n.mu.Unlock()
 }
 
 // New checks cfg and returns a node.
@@ -320,12 +366,18 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{
 		cfg: cfg,
 		log: cfg.Logger.With(slog.String(logNode, cfg.NodeID)),
-		receiver: &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: cfg.Trust,
-			Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain},
-		metrics:  newMetrics(),
-		wake:     make(chan struct{}, 1),
-		pushWake: make(chan struct{}, 1),
-		senders:  map[string]*as4.Sender{},
+		metrics:    newMetrics(),
+		wake:       make(chan struct{}, 1),
+		pushWake:   make(chan struct{}, 1),
+		senders:    map[string]*as4.Sender{},
+		discovered: map[string]*x509.Certificate{},
+	}
+	n.receiver = &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: cfg.Trust,
+		Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain,
+		SigningKey: cfg.SigningKey, SigningCert: cfg.SigningCert, MaxBodySize: cfg.MaxBodySize,
+		PartyCertificates: n.partyCertificates, Reply: n.reply}
+	if cfg.Fault == FaultAnySigner {
+		n.receiver.Bind = anySigner // deliberate defect: see Faults
 	}
 	return n, nil
 }

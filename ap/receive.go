@@ -2,7 +2,7 @@ package ap
 
 import (
 	"encoding/json"
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +12,6 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
-	"github.com/oots-go/oots/wssec"
 )
 
 // Header describes a received user message to the backend.
@@ -60,44 +59,27 @@ type ReceivedMessage struct {
 	Purged bool `json:"purged,omitempty"`
 }
 
-const soapContentType = "application/soap+xml; charset=UTF-8"
-
-// ServeAS4 is the AS4 receiving endpoint (POST): see the package
-// documentation for the steps.
+// ServeAS4 is the AS4 receiving endpoint (POST): as4.Receiver.Serve with
+// the node's store as its Accept; see the package documentation for the
+// steps.
 func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	if r.ContentLength > n.cfg.MaxBodySize {
-		n.reject(w, r, as4.Errorf(as4.MimeInconsistency, "the message is %d bytes, more than the %d this access point accepts", r.ContentLength, n.cfg.MaxBodySize), http.StatusRequestEntityTooLarge, "", "")
-		return
-	}
-	body := &boundedBody{r: http.MaxBytesReader(w, r.Body, n.cfg.MaxBodySize)}
-	in, err := n.receiver.Unpack(r.Header.Get("Content-Type"), body)
-	if err != nil && n.cfg.Fault == FaultAcceptBadSignature && as4.AsError(err).Code == as4.FailedAuthentication {
-		w.WriteHeader(http.StatusOK) // deliberate defect: see Faults
-		return
-	}
-	if err != nil {
-		status := http.StatusInternalServerError
-		if body.tooLarge != nil {
-			status = http.StatusRequestEntityTooLarge
-			e := as4.Errorf(as4.MimeInconsistency, "the message is larger than the %d bytes this access point accepts", n.cfg.MaxBodySize)
-			e.Err = body.tooLarge
-			err = e
-		}
-		n.reject(w, r, err, status, "", "")
-		return
-	}
-	defer in.Close()
+	n.receiver.Serve(w, r, func(ctx context.Context, in *as4.Inbound) error { return n.accept(ctx, in, start) })
+}
+
+// accept stores a verified message for the backend: every message is
+// stored under its id, so a repeated id is never delivered twice, even on
+// a leg without duplicateDetection. A store that fails answers HTTP 503
+// (the sender retries).
+func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) error {
 	um := in.UserMessage
 	from, to, err := n.parties(um)
 	if err != nil {
-		n.reject(w, r, err, http.StatusInternalServerError, "", in.Leg.Name)
-		return
+		return err
 	}
 	msg, err := readInbound(in, from, to)
 	if err != nil {
-		n.reject(w, r, err, http.StatusInternalServerError, from, in.Leg.Name)
-		return
+		return err
 	}
 	header, _ := json.Marshal(msg.Header)
 	payloads, _ := json.Marshal(msg.Payloads)
@@ -105,14 +87,12 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	if n.cfg.Webhook != nil || n.cfg.Backend != nil {
 		delivery = store.DeliveryPending
 	}
-	// Every message is stored under its id, so a repeated id is never
-	// delivered twice, even on a leg without duplicateDetection.
-	duplicate, err := n.cfg.Store.Receive(r.Context(), &store.Inbound{MessageID: um.MessageInfo.MessageID, Partner: from, Leg: in.Leg.Name,
+	duplicate, err := n.cfg.Store.Receive(ctx, &store.Inbound{MessageID: um.MessageInfo.MessageID, Partner: from, Leg: in.Leg.Name,
 		Header: header, Body: payloads, Received: n.cfg.Now(), Delivery: delivery})
 	if err == nil && duplicate && n.cfg.Fault == FaultNoDedup {
 		// Deliberate defect (see Faults): the repeated message is stored
 		// again under another key, so that the backend sees it twice.
-		_, err = n.cfg.Store.Receive(r.Context(), &store.Inbound{MessageID: um.MessageInfo.MessageID + "#" + n.cfg.Now().Format("150405.000000000"), Partner: from, Leg: in.Leg.Name,
+		_, err = n.cfg.Store.Receive(ctx, &store.Inbound{MessageID: um.MessageInfo.MessageID + "#" + n.cfg.Now().Format("150405.000000000"), Partner: from, Leg: in.Leg.Name,
 			Header: header, Body: payloads, Received: n.cfg.Now(), Delivery: delivery})
 		duplicate = false
 	}
@@ -120,8 +100,7 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 		// Not the partner's fault: no signal, HTTP 503, the sender retries.
 		n.log.Error("storing a received message failed", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logError, err.Error()))
 		n.metrics.received.inc(from, in.Leg.Name, "store_error")
-		http.Error(w, "the access point cannot store the message now; retry later", http.StatusServiceUnavailable)
-		return
+		return fmt.Errorf("%w: %v", as4.ErrRetryLater, err)
 	}
 	result := "accepted"
 	if duplicate {
@@ -133,48 +112,41 @@ func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	n.metrics.receiveSeconds.observe(time.Since(start).Seconds(), from, in.Leg.Name)
 	n.log.Info("message received", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logPartner, from),
 		slog.String(logLeg, in.Leg.Name), slog.String(logState, result))
-	if in.Leg.Reliability.Receipt != pmode.ReceiptResponse {
-		w.WriteHeader(http.StatusOK)
-		return
+	return nil
+}
+
+// reply sees every answer of the AS4 endpoint: a refusal is logged with
+// its precise cause and counted; the deliberate defects of Faults change
+// the answer here.
+func (n *Node) reply(rp *as4.Reply) {
+	if rp.Err != nil && rp.Status != http.StatusServiceUnavailable {
+		partner, leg := "unknown", ""
+		if rp.Leg != nil {
+			leg = rp.Leg.Name
+		}
+		n.metrics.received.inc(partner, leg, "rejected_"+string(rp.Err.Code))
+		n.log.Warn("message refused", slog.String(logCode, string(rp.Err.Code)), slog.String(logMessageID, rp.Err.RefToMessageInError),
+			slog.String(logRemote, rp.Remote), slog.String(logError, rp.Err.Error()))
 	}
-	receipt, err := n.receiver.Receipt(in)
-	if err != nil {
-		n.log.Error("making a receipt failed", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logError, err.Error()))
-		http.Error(w, "receipt failed", http.StatusInternalServerError)
-		return
-	}
-	signer := n.signalSigner(in.Leg)
 	switch n.cfg.Fault { // deliberate defects: see Faults
+	case FaultAcceptBadSignature:
+		if rp.Err != nil && rp.Err.Code == as4.FailedAuthentication {
+			rp.Status, rp.Signal, rp.Err, rp.Fault = http.StatusOK, nil, nil, nil
+		}
 	case FaultUnsignedReceipt:
-		signer = nil
+		if rp.Err == nil {
+			rp.Sign = false
+		}
 	case FaultWrongReceiptRef:
-		receipt.SignalMessages[0].MessageInfo.RefToMessageID = "wrong-" + receipt.SignalMessages[0].MessageInfo.RefToMessageID
+		if rp.Err == nil && rp.Signal != nil {
+			mi := &rp.Signal.SignalMessages[0].MessageInfo
+			mi.RefToMessageID = "wrong-" + mi.RefToMessageID
+		}
+	case FaultErrorUnsigned:
+		if rp.Err != nil {
+			rp.Sign = false
+		}
 	}
-	b, err := as4.SignSignal(receipt, signer)
-	if err != nil {
-		n.log.Error("signing a receipt failed", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logError, err.Error()))
-		http.Error(w, "receipt failed", http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", soapContentType)
-	w.WriteHeader(http.StatusOK)
-	w.Write(b)
-}
-
-// boundedBody remembers that the body went beyond its limit, whatever the
-// MIME reader made of the error.
-type boundedBody struct {
-	r        io.Reader
-	tooLarge error
-}
-
-func (b *boundedBody) Read(p []byte) (int, error) {
-	n, err := b.r.Read(p)
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		b.tooLarge = err
-	}
-	return n, err
 }
 
 // parties returns the P-Mode names of the sending and receiving parties and
@@ -244,43 +216,3 @@ func props(ps []as4.Property) []Property {
 	return out
 }
 
-// signalSigner returns the signing configuration of receipts and errors on
-// leg (nil: unsigned, for a leg without non-repudiation or security).
-func (n *Node) signalSigner(leg *pmode.Leg) *wssec.SignConfig {
-	if n.cfg.SigningKey == nil || (leg != nil && (leg.Security.Profile == pmode.ProfileNone || !leg.Reliability.NonRepudiation)) {
-		return nil
-	}
-	return &wssec.SignConfig{Profile: n.cfg.profile(), SigningKey: n.cfg.SigningKey, SigningCert: n.cfg.SigningCert, Now: n.cfg.Now, Rand: n.cfg.Rand}
-}
-
-// reject answers a refused message with an ebMS Error signal (signed with
-// the node's key when it has one) and logs the precise cause.
-func (n *Node) reject(w http.ResponseWriter, r *http.Request, err error, status int, partner, leg string) {
-	e := as4.AsError(err)
-	if partner == "" {
-		partner = "unknown"
-	}
-	n.metrics.received.inc(partner, leg, "rejected_"+string(e.Code))
-	n.log.Warn("message refused", slog.String(logCode, string(e.Code)), slog.String(logMessageID, e.RefToMessageInError),
-		slog.String(logRemote, r.RemoteAddr), slog.String(logError, e.Error()))
-	// Read (and discard) what is left of the body, bounded, so that the
-	// client sees the answer rather than a reset.
-	io.CopyN(io.Discard, r.Body, 1<<20)
-	m, serr := n.receiver.ErrorSignal(e)
-	if serr != nil {
-		http.Error(w, string(e.Code), status)
-		return
-	}
-	signer := n.signalSigner(nil)
-	if n.cfg.Fault == FaultErrorUnsigned {
-		signer = nil // deliberate defect: see Faults
-	}
-	b, serr := as4.SignSignal(m, signer)
-	if serr != nil {
-		http.Error(w, fmt.Sprintf("%s %s", e.Code, e.Kind().ShortDescription), status)
-		return
-	}
-	w.Header().Set("Content-Type", soapContentType)
-	w.WriteHeader(status)
-	w.Write(b)
-}

@@ -11,13 +11,11 @@ import (
 	"log/slog"
 	"math"
 	"mime"
-	"strings"
 	"time"
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
-	"github.com/oots-go/oots/wssec"
 )
 
 // Submission is a message the backend asks the node to send.
@@ -213,7 +211,11 @@ func (n *Node) sender(party string) *as4.Sender {
 		return s
 	}
 	s := &as4.Sender{PMode: n.cfg.PMode, SigningKey: n.cfg.SigningKey, SigningCert: n.cfg.SigningCert,
-		PeerCert: n.cfg.EncryptionCerts[party], Domain: n.cfg.Domain, Now: n.cfg.Now, Rand: n.cfg.Rand, TempDir: n.cfg.TempDir}
+		PeerCert: n.cfg.EncryptionCerts[party], Domain: n.cfg.Domain, Now: n.cfg.Now, Rand: n.cfg.Rand, TempDir: n.cfg.TempDir,
+		Client: n.cfg.Client, Trust: n.cfg.Trust, PartyCertificates: n.partyCertificates}
+	if n.cfg.Fault == FaultAnyReceiptSigner {
+		s.Bind = anySigner // deliberate defect: see Faults
+	}
 	n.senders[party] = s
 	return s
 }
@@ -310,53 +312,22 @@ func (n *Node) send(ctx context.Context, m *store.Outbound) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	packed, err := sender.Pack(n.outbound(&sub))
-	if err != nil {
+	// 1–7. Resolve the P-Mode, compress, sign, encrypt, package, post, and
+	// read the signal: it must be signed by the partner (a signal signed by
+	// anyone else is ignored, and the message retried), an error signal
+	// about this message is final, a receipt must acknowledge exactly what
+	// was signed (as4.Sender.Send; AS4 profile §5.1.8).
+	d, err := sender.Send(ctx, n.outbound(&sub), endpoint)
+	switch {
+	case errors.Is(err, as4.ErrNotSent), errors.Is(err, as4.ErrRefused):
 		return nil, &finalError{err}
-	}
-	defer packed.Close()
-	if endpoint != "" {
-		packed.Endpoint = endpoint
-	}
-	// 6. Post to the partner's endpoint.
-	req, err := packed.Request(endpoint)
-	if err != nil {
-		return nil, &finalError{err}
-	}
-	req = req.WithContext(ctx)
-	resp, err := n.cfg.Client.Do(req)
-	if err != nil {
-		return nil, as4.Errorf(as4.ConnectionFailure, "posting to %s: %v", packed.Endpoint, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
-	if err != nil {
-		return nil, as4.Errorf(as4.ConnectionFailure, "reading the response of %s: %v", packed.Endpoint, err)
-	}
-	ct := resp.Header.Get("Content-Type")
-	if !strings.Contains(ct, "soap+xml") && !strings.HasPrefix(ct, "multipart/related") {
-		if packed.Leg.Reliability.Receipt == pmode.ReceiptNone && resp.StatusCode/100 == 2 {
-			return nil, nil
-		}
-		return nil, as4.Errorf(as4.MissingReceipt, "%s answered HTTP %d without a signal", packed.Endpoint, resp.StatusCode)
-	}
-	// 7. Read and verify the signal; an error signal is final, a receipt
-	// must acknowledge exactly what was signed (AS4 profile §5.1.8).
-	var vcfg *wssec.VerifyConfig
-	if packed.Leg.Reliability.NonRepudiation && packed.Leg.Security.Profile != pmode.ProfileNone {
-		vcfg = &wssec.VerifyConfig{Profile: wssec.Profile(packed.Leg.Security.Profile), RequireSignature: true, Trust: n.cfg.Trust, Now: n.cfg.Now}
-	}
-	sig, err := as4.ReadSignal(ct, bytes.NewReader(body), vcfg)
-	if err != nil {
-		return nil, err // unreadable or unverifiable signal: retried
-	}
-	if len(sig.Errors) > 0 {
-		return nil, &finalError{sig.Errors[0]}
-	}
-	if err := as4.CheckReceipt(packed, sig); err != nil {
+	case err != nil:
 		return nil, err
 	}
-	return body, nil
+	if d.Signal == nil {
+		return nil, nil // a leg without receipts
+	}
+	return d.Answer.Body, nil
 }
 
 // nextAttempt returns when to retry m after a failed attempt, per the leg's

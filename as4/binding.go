@@ -71,3 +71,15 @@ func certificatesOf(f PartyCertificates, party *pmode.Party) ([]*x509.Certificat
 	}
 	return f(party.Name)
 }
+
+// bind runs custom, or else CheckSigner with the party's certificates.
+func bind(custom func(*pmode.Party, *x509.Certificate) error, f PartyCertificates, party *pmode.Party, signer *x509.Certificate) error {
+	if custom != nil {
+		return custom(party, signer)
+	}
+	certs, err := certificatesOf(f, party)
+	if err != nil {
+		return wrapErr(Other, err, "the certificates of party %s", party.Name)
+	}
+	return CheckSigner(party, certs, signer)
+}

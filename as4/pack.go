@@ -19,6 +19,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -62,8 +63,9 @@ type Outbound struct {
 	Payloads   []Payload
 }
 
-// Sender packs user messages and checks their receipts. Its fields are the
-// sender's configuration; Now, Rand and TempDir have defaults.
+// Sender packs user messages, posts them and checks their receipts (Send,
+// or its steps Pack, Post and Check). Its fields are the sender's
+// configuration; Now, Rand, TempDir and Client have defaults.
 type Sender struct {
 	PMode *pmode.Config
 	// SigningKey and SigningCert sign messages (required unless the leg's
@@ -82,6 +84,20 @@ type Sender struct {
 	Rand io.Reader
 	// TempDir holds compressed and encrypted payloads; default os.TempDir().
 	TempDir string
+	// Client posts messages (Send, Post); default a client with a 60 s
+	// timeout.
+	Client *http.Client
+	// Trust validates the certificates of signed receipts and errors
+	// (Check, on legs with non-repudiation).
+	Trust *trust.Store
+	// PartyCertificates gives the certificates configured for the
+	// receiving party: a signal must be signed by one of them, or, when
+	// none is configured, by a certificate whose common name is the
+	// party's name or identifier (CheckSigner).
+	PartyCertificates PartyCertificates
+	// Bind, when set, replaces CheckSigner as the binding of a signal's
+	// signer to the receiving party.
+	Bind func(to *pmode.Party, signer *x509.Certificate) error
 	// TimestampTTL is the lifetime of the WS-Security Timestamp (sent when
 	// the leg's security.timestamp is optional or required); zero takes
 	// the default of wssec.

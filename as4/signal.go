@@ -3,6 +3,7 @@ package as4
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"time"
@@ -124,37 +125,45 @@ func SignSignal(m *Messaging, cfg *wssec.SignConfig) ([]byte, error) {
 // returns the signal, or an *Error (EBMS:0301 MissingReceipt for an empty
 // response).
 func ReadSignal(contentType string, body io.Reader, cfg *wssec.VerifyConfig) (*SignalMessage, error) {
+	sig, _, err := readSignal(contentType, body, cfg)
+	return sig, err
+}
+
+// readSignal is ReadSignal that also returns the verified signing
+// certificate (nil when cfg is nil).
+func readSignal(contentType string, body io.Reader, cfg *wssec.VerifyConfig) (*SignalMessage, *x509.Certificate, error) {
 	msg, err := swa.Read(body, contentType, nil)
 	if err != nil {
-		return nil, AsError(err)
+		return nil, nil, AsError(err)
 	}
 	defer msg.Close()
 	if len(bytes.TrimSpace(msg.Envelope)) == 0 {
-		return nil, Errorf(MissingReceipt, "the response carries no signal")
+		return nil, nil, Errorf(MissingReceipt, "the response carries no signal")
 	}
 	if len(msg.Parts) > 0 {
-		return nil, Errorf(MimeInconsistency, "a signal message has no attachments")
+		return nil, nil, Errorf(MimeInconsistency, "a signal message has no attachments")
 	}
 	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	messaging := env.Messaging
+	var signer *x509.Certificate
 	if cfg != nil {
 		res, err := wssec.VerifySignal(env.Doc, cfg)
 		if err != nil {
-			return nil, securityError(err)
+			return nil, nil, securityError(err)
 		}
-		messaging = res.Messaging
+		messaging, signer = res.Messaging, res.SignerCert
 	}
 	m, err := ParseMessaging(messaging)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if m.UserMessage != nil || len(m.SignalMessages) != 1 {
-		return nil, Errorf(InvalidHeader, "expected exactly one eb:SignalMessage")
+		return nil, nil, Errorf(InvalidHeader, "expected exactly one eb:SignalMessage")
 	}
-	return m.SignalMessages[0], nil
+	return m.SignalMessages[0], signer, nil
 }
 
 // CheckReceipt checks that sig is a valid receipt for the packed message p

@@ -31,6 +31,10 @@ type Receiver struct {
 	// their certificate by issuer and serial number or subject key
 	// identifier. nil: every party is bound by name.
 	PartyCertificates PartyCertificates
+	// Bind, when set, replaces CheckSigner as the binding of a verified
+	// signer to the eb:From party (a stricter policy: certificate policy
+	// OIDs, a subject pattern). It returns an *Error to refuse.
+	Bind func(from *pmode.Party, signer *x509.Certificate) error
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
 	// MaxClockSkew is the tolerance on the WS-Security Timestamp; default
@@ -44,6 +48,17 @@ type Receiver struct {
 	// defaults crypto/rand.Reader and "oots".
 	Rand   io.Reader
 	Domain string
+
+	// SigningKey and SigningCert sign the receipts and errors Serve
+	// answers with (receipts on legs with non-repudiation; errors always
+	// when a key is set).
+	SigningKey  crypto.Signer
+	SigningCert *x509.Certificate
+	// MaxBodySize bounds the HTTP body Serve reads; default
+	// DefaultMaxBodySize.
+	MaxBodySize int64
+	// Reply, when set, sees every answer of Serve before it is written.
+	Reply func(*Reply)
 }
 
 // Inbound is a received user message after verification: everything in it
@@ -84,7 +99,9 @@ func (in *Inbound) Close() error {
 // given Content-Type, in the order of the specifications:
 //
 //  1. read the MIME package (ebMS3 Core §5.1; EBMS:0007 on failure);
-//  2. parse the SOAP 1.2 envelope and find eb:Messaging (EBMS:0009);
+//  2. parse the SOAP 1.2 envelope and find eb:Messaging (EBMS:0009); a
+//     header block marked mustUnderstand other than eb:Messaging and
+//     wsse:Security is a *NotUnderstoodError (SOAP 1.2 Part 1 §5.2.3);
 //  3. find the P-Mode leg from the (not yet verified) service and action,
 //     for its security policy (ebMS3 Core §4; EBMS:0010);
 //  4. verify the signature and decrypt the attachments (WS-Security via
@@ -133,6 +150,12 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 	// 2. SOAP envelope.
 	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope))
 	if err != nil {
+		return in, err
+	}
+
+	// SOAP 1.2 Part 1 §5.2.3: a header block this node must understand
+	// and does not is a MustUnderstand fault before anything else.
+	if err := checkMustUnderstand(env.Header); err != nil {
 		return in, err
 	}
 
@@ -210,11 +233,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 		if !ok {
 			return in, withRef(Errorf(ProcessingModeMismatch, "eb:From names no party of the P-Mode"), ref)
 		}
-		certs, err := certificatesOf(r.PartyCertificates, from)
-		if err != nil {
-			return in, withRef(wrapErr(Other, err, "the certificates of party %s", from.Name), ref)
-		}
-		if err := CheckSigner(from, certs, in.Security.SignerCert); err != nil {
+		if err := bind(r.Bind, r.PartyCertificates, from, in.Security.SignerCert); err != nil {
 			return in, withRef(err, ref)
 		}
 	}
