@@ -364,8 +364,8 @@ func New(cfg Config) (*Node, error) {
 		cfg.NodeID = host + "-" + hex.EncodeToString(b)
 	}
 	n := &Node{
-		cfg: cfg,
-		log: cfg.Logger.With(slog.String(logNode, cfg.NodeID)),
+		cfg:        cfg,
+		log:        cfg.Logger.With(slog.String(logNode, cfg.NodeID)),
 		metrics:    newMetrics(),
 		wake:       make(chan struct{}, 1),
 		pushWake:   make(chan struct{}, 1),

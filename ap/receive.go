@@ -1,8 +1,8 @@
 package ap
 
 import (
-	"encoding/json"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -215,4 +215,3 @@ func props(ps []as4.Property) []Property {
 	}
 	return out
 }
-
