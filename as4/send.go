@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -200,4 +201,39 @@ func checkSignal(p *Packed, sig *SignalMessage) (*SignalMessage, error) {
 		return nil, err
 	}
 	return sig, nil
+}
+
+// Reread reads back a user message as this access point sent it (the body
+// and Content-Type of its HTTP POST, recorded), so that Check can judge the
+// answer it got: the header is parsed but not verified (it is our own), and
+// the leg is found from its service, action and parties.
+func (s *Sender) Reread(contentType string, body io.Reader) (*Packed, error) {
+	msg, err := swa.Read(body, contentType, nil)
+	if err != nil {
+		return nil, wrapErr(MimeInconsistency, err, "reading the message as sent")
+	}
+	defer msg.Close()
+	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope))
+	if err != nil {
+		return nil, err
+	}
+	m, err := ParseMessaging(env.Messaging)
+	if err != nil {
+		return nil, err
+	}
+	if m.UserMessage == nil {
+		return nil, Errorf(InvalidHeader, "the message as sent has no eb:UserMessage")
+	}
+	if s.PMode == nil {
+		return nil, Errorf(ProcessingModeMismatch, "no P-Mode configuration")
+	}
+	leg, err := (&Receiver{PMode: s.PMode}).findLeg(m.UserMessage)
+	if err != nil {
+		return nil, err
+	}
+	p := &Packed{UserMessage: m.UserMessage, Leg: leg, Envelope: msg.Envelope}
+	if to, ok := partyOf(s.PMode, m.UserMessage.PartyInfo.To.PartyIDs); ok {
+		p.Endpoint = to.Endpoint
+	}
+	return p, nil
 }

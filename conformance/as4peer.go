@@ -3,6 +3,7 @@ package conformance
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,7 +14,6 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/exchange"
-	"github.com/oots-go/oots/wssec"
 )
 
 // AS4Peer is an EDMNode reached over AS4: the kit is the partner access
@@ -29,7 +29,6 @@ type AS4Peer struct {
 	legs     exchange.Legs
 	client   *http.Client
 	now      func() time.Time
-	profile  wssec.Profile
 	receiver *as4.Receiver
 	ln       net.Listener
 	srv      *http.Server
@@ -63,8 +62,9 @@ func NewAS4Peer(t *AS4Target, legs exchange.Legs, client *http.Client) (*AS4Peer
 	if client == nil {
 		client = cfg.Client
 	}
-	p := &AS4Peer{t: t, legs: legs, client: client, now: cfg.Now, profile: profileFor(t.SigningKey), wake: make(chan struct{}, 1), seen: map[string]bool{},
-		receiver: &as4.Receiver{PMode: t.PMode, DecryptionKey: t.DecryptionKey, Trust: t.Trust, Domain: "conformance.oots"}}
+	p := &AS4Peer{t: t, legs: legs, client: client, now: cfg.Now, wake: make(chan struct{}, 1), seen: map[string]bool{},
+		receiver: &as4.Receiver{PMode: t.PMode, DecryptionKey: t.DecryptionKey, Trust: t.Trust, Domain: "conformance.oots",
+			SigningKey: t.SigningKey, SigningCert: t.SigningCert, PartyCertificates: t.partyCertificates}}
 	ln, err := net.Listen("tcp", t.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("conformance: the kit's AS4 endpoint: %w", err)
@@ -103,36 +103,19 @@ func (p *AS4Peer) Send(ctx context.Context, m *exchange.Message) (string, error)
 		out.Payloads = append(out.Payloads, ap)
 	}
 	s := &as4.Sender{PMode: p.t.PMode, SigningKey: p.t.SigningKey, SigningCert: p.t.SigningCert, PeerCert: p.t.NodeEncryptionCert,
-		Now: p.now, Domain: "conformance.oots"}
-	packed, err := s.Pack(out)
-	if err != nil {
-		return "", err
+		Now: p.now, Domain: "conformance.oots", Client: p.client, Trust: p.t.Trust, PartyCertificates: p.t.partyCertificates}
+	d, err := s.Send(ctx, out, p.t.Endpoint)
+	var id string
+	if d != nil {
+		id = d.MessageID
 	}
-	defer packed.Close()
-	id := packed.UserMessage.MessageInfo.MessageID
-	req, err := packed.Request(p.t.Endpoint)
-	if err != nil {
+	switch {
+	case errors.Is(err, as4.ErrRefused):
+		return id, fmt.Errorf("the node refused %s: %w", id, err)
+	case err != nil && d != nil && d.Answer != nil:
+		return id, fmt.Errorf("the node's answer to %s (HTTP %d) is no valid receipt: %w", id, d.Answer.Status, err)
+	case err != nil:
 		return id, err
-	}
-	resp, err := p.client.Do(req.WithContext(ctx))
-	if err != nil {
-		return id, err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	if err != nil {
-		return id, err
-	}
-	vcfg := &wssec.VerifyConfig{Profile: p.profile, RequireSignature: true, Trust: p.t.Trust, Now: p.now}
-	sig, err := as4.ReadSignal(resp.Header.Get("Content-Type"), bytes.NewReader(body), vcfg)
-	if err != nil {
-		return id, fmt.Errorf("the node's answer to %s (HTTP %d) is no valid signal: %w", id, resp.StatusCode, err)
-	}
-	if len(sig.Errors) > 0 {
-		return id, fmt.Errorf("the node refused %s: %w", id, sig.Errors[0])
-	}
-	if err := as4.CheckReceipt(packed, sig); err != nil {
-		return id, fmt.Errorf("the node's receipt for %s: %w", id, err)
 	}
 	return id, nil
 }
@@ -161,12 +144,11 @@ func (p *AS4Peer) Next(ctx context.Context, conversationID string) (*exchange.Me
 // serveAS4 receives the node's messages: verified and decrypted under the
 // kit's P-Mode, read as exchange messages, answered with a signed receipt.
 func (p *AS4Peer) serveAS4(w http.ResponseWriter, r *http.Request) {
-	in, err := p.receiver.Unpack(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, 64<<20))
-	if err != nil {
-		refuse(w, p.receiver, p.signConfig(), err)
-		return
-	}
-	defer in.Close()
+	p.receiver.Serve(w, r, p.accept)
+}
+
+// accept records a message of the node as an exchange message.
+func (p *AS4Peer) accept(_ context.Context, in *as4.Inbound) error {
 	um := in.UserMessage
 	rm := &ap.ReceivedMessage{Header: ap.Header{MessageID: um.MessageInfo.MessageID, Timestamp: um.MessageInfo.Timestamp,
 		RefToMessageID: um.MessageInfo.RefToMessageID, ConversationID: um.CollaborationInfo.ConversationID, Leg: in.Leg.Name,
@@ -183,19 +165,9 @@ func (p *AS4Peer) serveAS4(w http.ResponseWriter, r *http.Request) {
 			rc.Close()
 		}
 		if err != nil {
-			http.Error(w, "payload unreadable", http.StatusInternalServerError)
-			return
+			return err
 		}
 		rm.Payloads = append(rm.Payloads, ap.Payload{ContentID: pl.ContentID, MimeType: pl.MimeType, CharacterSet: pl.CharacterSet, Data: data})
-	}
-	receipt, err := p.receiver.Receipt(in)
-	var b []byte
-	if err == nil {
-		b, err = as4.SignSignal(receipt, p.signConfig())
-	}
-	if err != nil {
-		http.Error(w, "receipt failed", http.StatusInternalServerError)
-		return
 	}
 	m, err := exchange.Incoming(rm)
 	if m == nil && err != nil {
@@ -216,8 +188,7 @@ func (p *AS4Peer) serveAS4(w http.ResponseWriter, r *http.Request) {
 	case p.wake <- struct{}{}:
 	default:
 	}
-	w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
-	w.Write(b)
+	return nil
 }
 
 // leg is the P-Mode leg of an action (Legs).
@@ -229,24 +200,6 @@ func (p *AS4Peer) leg(action string) string {
 		return p.legs.Response
 	}
 	return p.legs.Error
-}
-
-// refuse answers a message the kit cannot accept (err from Unpack) with a
-// signed ebMS Error signal, or the error code alone when none can be made.
-func refuse(w http.ResponseWriter, rcv *as4.Receiver, sc *wssec.SignConfig, err error) {
-	if m, serr := rcv.ErrorSignal(err); serr == nil {
-		if b, serr := as4.SignSignal(m, sc); serr == nil {
-			w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
-			w.WriteHeader(http.StatusInternalServerError)
-			w.Write(b)
-			return
-		}
-	}
-	http.Error(w, string(as4.AsError(err).Code), http.StatusInternalServerError)
-}
-
-func (p *AS4Peer) signConfig() *wssec.SignConfig {
-	return &wssec.SignConfig{Profile: p.profile, SigningKey: p.t.SigningKey, SigningCert: p.t.SigningCert, Now: p.now}
 }
 
 var _ EDMNode = (*AS4Peer)(nil)

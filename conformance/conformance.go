@@ -74,6 +74,11 @@ type AS4Target struct {
 	DecryptionKey      crypto.PrivateKey
 	Trust              *trust.Store
 	NodeEncryptionCert *x509.Certificate
+	// NodeSigningCert, when set, is the node's signing certificate: its
+	// signals and messages must be signed with it. Without it the node's
+	// signer is bound by name (its common name is the node's party name or
+	// identifier, as4.CheckSigner).
+	NodeSigningCert *x509.Certificate
 	// Listen is the address of the kit's own AS4 endpoint (the endpoint of
 	// PMode.Self as the node knows it); "" skips the as4-send suite.
 	Listen string
@@ -247,4 +252,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	r.Duration = cfg.Now().Sub(r.Started)
 	r.Level, r.Missing = Assess(r.Cases)
 	return r, nil
+}
+
+// partyCertificates gives the node's signing certificate for the node's
+// party (as4.PartyCertificates).
+func (t *AS4Target) partyCertificates(party string) ([]*x509.Certificate, error) {
+	if party == t.Node && t.NodeSigningCert != nil {
+		return []*x509.Certificate{t.NodeSigningCert}, nil
+	}
+	return nil, nil
 }

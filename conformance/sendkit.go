@@ -13,7 +13,6 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/wssec"
 )
 
 // attempt is one POST the node made to the kit's AS4 endpoint.
@@ -44,59 +43,45 @@ func (e *kitEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := &attempt{}
-	in, err := e.receiver.Unpack(r.Header.Get("Content-Type"), http.MaxBytesReader(w, r.Body, 64<<20))
-	if err != nil {
-		a.err = err
-		a.messageID = as4.AsError(err).RefToMessageInError
-		a.answered = http.StatusInternalServerError
-		e.record(a)
-		refuse(w, e.receiver, e.signConfig(), err)
-		return
-	}
-	defer in.Close()
-	a.um, a.messageID = in.UserMessage, in.UserMessage.MessageInfo.MessageID
-	a.signed = in.Security != nil && in.Security.SignerCert != nil
-	if in.Security != nil && in.Security.Messaging != nil {
-		a.findings = append(a.findings, as4.CheckHeader(in.Security.Messaging)...)
-	}
-	for _, p := range in.Payloads {
-		rc, err := p.Open()
-		if err == nil {
-			var b []byte
-			b, err = io.ReadAll(rc)
-			rc.Close()
-			a.payloads, a.mimeTypes = append(a.payloads, b), append(a.mimeTypes, p.MimeType)
-			a.findings = append(a.findings, validatePayload(b)...)
+	rcv := *e.receiver
+	rcv.Reply = func(rp *as4.Reply) {
+		a.answered = rp.Status
+		if rp.Err != nil && rp.Status != http.StatusServiceUnavailable {
+			a.err = rp.Err
+			if a.messageID == "" {
+				a.messageID = rp.Err.RefToMessageInError
+			}
 		}
-		if err != nil {
-			a.err = err
+		e.record(a)
+	}
+	rcv.Serve(w, r, func(_ context.Context, in *as4.Inbound) error {
+		a.um, a.messageID = in.UserMessage, in.UserMessage.MessageInfo.MessageID
+		a.signed = in.Security != nil && in.Security.SignerCert != nil
+		if in.Security != nil && in.Security.Messaging != nil {
+			a.findings = append(a.findings, as4.CheckHeader(in.Security.Messaging)...)
 		}
-	}
-	e.mu.Lock()
-	e.seen[a.messageID]++
-	first := e.seen[a.messageID] == 1
-	e.mu.Unlock()
-	if first {
-		a.answered = http.StatusServiceUnavailable
-		e.record(a)
-		http.Error(w, "the conformance kit refuses the first attempt of each message, to see the retry", a.answered)
-		return
-	}
-	receipt, err := e.receiver.Receipt(in)
-	var b []byte
-	if err == nil {
-		b, err = as4.SignSignal(receipt, e.signConfig())
-	}
-	if err != nil {
-		a.err, a.answered = err, http.StatusInternalServerError
-		e.record(a)
-		http.Error(w, "receipt failed", a.answered)
-		return
-	}
-	a.answered = http.StatusOK
-	e.record(a)
-	w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
-	w.Write(b)
+		for _, p := range in.Payloads {
+			rc, err := p.Open()
+			if err == nil {
+				var b []byte
+				b, err = io.ReadAll(rc)
+				rc.Close()
+				a.payloads, a.mimeTypes = append(a.payloads, b), append(a.mimeTypes, p.MimeType)
+				a.findings = append(a.findings, validatePayload(b)...)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		e.mu.Lock()
+		e.seen[a.messageID]++
+		first := e.seen[a.messageID] == 1
+		e.mu.Unlock()
+		if first {
+			return fmt.Errorf("%w: the conformance kit refuses the first attempt of each message, to see the retry", as4.ErrRetryLater)
+		}
+		return nil
+	})
 }
 
 func (e *kitEndpoint) record(a *attempt) {
@@ -115,11 +100,6 @@ func (e *kitEndpoint) of(id string) []*attempt {
 		}
 	}
 	return out
-}
-
-func (e *kitEndpoint) signConfig() *wssec.SignConfig {
-	t := e.k.t
-	return &wssec.SignConfig{Profile: e.k.profile, SigningKey: t.SigningKey, SigningCert: t.SigningCert, Now: e.k.cfg.Now, Rand: e.k.cfg.Rand}
 }
 
 // sendCases runs the as4-send suite: the kit asks the node (backend API)
@@ -152,7 +132,7 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 		return
 	}
 	ep := &kitEndpoint{k: k, seen: map[string]int{},
-		receiver: &as4.Receiver{PMode: k.t.PMode, DecryptionKey: k.t.DecryptionKey, Trust: k.t.Trust, Now: k.cfg.Now, Rand: k.cfg.Rand, Domain: "conformance.oots"}}
+		receiver: k.receiver()}
 	ln, err := net.Listen("tcp", k.t.Listen)
 	if err != nil {
 		skip(fmt.Sprintf("the kit's AS4 endpoint cannot listen on %s: %v", k.t.Listen, err))

@@ -2,9 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
@@ -141,26 +141,48 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 	return 0
 }
 
+// parseInterspersed parses args with fs, allowing flags after positional
+// arguments (oots as4 unpack FILE -d DIR); it returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}
+
 func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 	fs := flag.NewFlagSet("oots as4 unpack", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	pmodeFile := fs.String("pmode", "", "P-Mode configuration: YAML (as4/pmode) or Domibus PMode XML")
 	keyFile := fs.String("key", "", "decryption private key (PEM: RSA for 1.15, X25519 for 2.0)")
-	trustFile := fs.String("trust", "", "trusted certificates (PEM bundle) for the sender's signing certificate")
-	dir := fs.String("d", "", "directory to write the payloads and header.json to (required)")
+	trustFile := fs.String("trust", "", "trusted certificates (PEM bundle) for the sender's signing certificate (default: the P-Mode parties' signing certificates)")
+	dir := fs.String("d", "", "directory to write the payloads and header.json to (required for a user message)")
 	now := fs.String("now", "", "verify as of this time (RFC 3339), e.g. to replay a recorded message; default: now")
 	self := fs.String("self", "", "this access point's party (overrides the P-Mode's self)")
 	response := fs.String("response", "", "write the HTTP response this access point answers with (signed receipt, or signed error signal) to this file")
 	signKeyFile := fs.String("sign-key", "", "key signing the --response (PEM: RSA for 1.15, Ed25519 for 2.0)")
 	signCertFile := fs.String("sign-cert", "", "certificate of --sign-key (PEM)")
+	sent := fs.String("sent", "", "for a receipt or error signal: the user message it answers, as sent (an HTTP request file, as oots as4 pack writes)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots as4 unpack --pmode FILE --key K.pem --trust CA.pem [--response R.http --sign-key S.pem --sign-cert C.pem] request.http -d OUTDIR")
+		fmt.Fprintln(env.Stderr, "usage: oots as4 unpack --pmode FILE --key K.pem [--trust CA.pem] [--response R.http --sign-key S.pem --sign-cert C.pem] request.http -d OUTDIR")
+		fmt.Fprintln(env.Stderr, "       oots as4 unpack --pmode FILE [--trust CA.pem] [--sent request.http] response.http   (a receipt or error signal)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
 		return 2
 	}
-	if *pmodeFile == "" || *dir == "" || fs.NArg() != 1 {
+	if *pmodeFile == "" || len(pos) != 1 {
 		fs.Usage()
 		return 2
 	}
@@ -178,32 +200,62 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 			return fail("--self: %v", err)
 		}
 	}
-	r := &as4.Receiver{PMode: cfg, TempDir: *dir}
+	clock := time.Now
+	if *now != "" {
+		t, err := time.Parse(time.RFC3339, *now)
+		if err != nil {
+			return fail("--now: %v", err)
+		}
+		clock = func() time.Time { return t }
+	}
+	// The parties' signing certificates of the P-Mode: each binds its
+	// party, and without --trust they are the trust store.
+	partyCerts := map[string]*x509.Certificate{}
+	var certFiles []string
+	for _, p := range cfg.Parties {
+		if p.SigningCertificate == "" {
+			continue
+		}
+		f := as4RelativeTo(*pmodeFile, p.SigningCertificate)
+		c, err := as4LoadCert(f)
+		if err != nil {
+			return fail("P-Mode party %s signingCertificate: %v", p.Name, err)
+		}
+		partyCerts[p.Name], certFiles = c, append(certFiles, f)
+	}
+	certsOf := func(party string) ([]*x509.Certificate, error) {
+		if c := partyCerts[party]; c != nil {
+			return []*x509.Certificate{c}, nil
+		}
+		return nil, nil
+	}
+	var ts *trust.Store
+	if *trustFile != "" {
+		certFiles = []string{*trustFile}
+	}
+	if len(certFiles) > 0 {
+		if ts, err = trust.LoadFiles(certFiles...); err != nil {
+			return fail("trust: %v", err)
+		}
+	}
+	raw, err := os.ReadFile(pos[0])
+	if err != nil {
+		return fail("%v", err)
+	}
+	if bytes.HasPrefix(raw, []byte("HTTP/")) {
+		return as4UnpackSignal(env, &as4.Sender{PMode: cfg, Trust: ts, PartyCertificates: certsOf, Now: clock}, pos[0], raw, *sent)
+	}
+	if *dir == "" {
+		fs.Usage()
+		return 2
+	}
+	r := &as4.Receiver{PMode: cfg, TempDir: *dir, Trust: ts, PartyCertificates: certsOf, Now: clock}
 	if *keyFile != "" {
 		if r.DecryptionKey, err = as4LoadKey(*keyFile); err != nil {
 			return fail("%v", err)
 		}
 	}
-	if *trustFile != "" {
-		if r.Trust, err = trust.LoadFiles(*trustFile); err != nil {
-			return fail("--trust: %v", err)
-		}
-	} else {
-		// The parties' signing certificates of the P-Mode, trusted directly.
-		var files []string
-		for _, p := range cfg.Parties {
-			if p.SigningCertificate != "" {
-				files = append(files, as4RelativeTo(*pmodeFile, p.SigningCertificate))
-			}
-		}
-		if len(files) > 0 {
-			if r.Trust, err = trust.LoadFiles(files...); err != nil {
-				return fail("P-Mode signing certificates: %v", err)
-			}
-		}
-	}
-	var signCfg *wssec.SignConfig
-	if *response != "" && *signKeyFile != "" {
+	if *signKeyFile != "" {
 		k, err := as4LoadKey(*signKeyFile)
 		if err != nil {
 			return fail("%v", err)
@@ -212,84 +264,44 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 		if !ok {
 			return fail("--sign-key %s is not a signing key", *signKeyFile)
 		}
-		cert, err := as4LoadCert(*signCertFile)
-		if err != nil {
+		r.SigningKey = signer
+		if r.SigningCert, err = as4LoadCert(*signCertFile); err != nil {
 			return fail("--sign-cert: %v", err)
 		}
-		signCfg = &wssec.SignConfig{Profile: wssec.AS4v115, SigningKey: signer, SigningCert: cert, Now: r.Now}
-		if _, ok := signer.Public().(ed25519.PublicKey); ok {
-			signCfg.Profile = wssec.AS4v20
-		}
 	}
-	// writeResponse writes the HTTP response carrying the signal m.
-	writeResponse := func(m *as4.Messaging) error {
-		if *response == "" {
-			return nil
-		}
-		body, err := as4.SignSignal(m, signCfg)
-		if err != nil {
-			return err
-		}
-		return as4WriteFile(*response, func(w io.Writer) error {
-			fmt.Fprintf(w, "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml; charset=UTF-8\r\nContent-Length: %d\r\n\r\n", len(body))
-			_, err := w.Write(body)
-			return err
-		})
-	}
-	if *now != "" {
-		t, err := time.Parse(time.RFC3339, *now)
-		if err != nil {
-			return fail("--now: %v", err)
-		}
-		r.Now = func() time.Time { return t }
-	}
-	f, err := os.Open(fs.Arg(0))
+	req, err := http.ReadRequest(bufio.NewReaderSize(bytes.NewReader(raw), 64<<10))
 	if err != nil {
-		return fail("%v", err)
-	}
-	defer f.Close()
-	req, err := http.ReadRequest(bufio.NewReaderSize(f, 64<<10))
-	if err != nil {
-		return fail("%s is not an HTTP request: %v", fs.Arg(0), err)
+		return fail("%s is neither an HTTP request nor an HTTP response: %v", pos[0], err)
 	}
 	if err := os.MkdirAll(*dir, 0o755); err != nil {
 		return fail("%v", err)
 	}
-	rejected := func(err error) int {
-		e := as4.AsError(err)
-		fmt.Fprintf(env.Stderr, "oots as4 unpack: rejected: %v\n", e)
-		if m, err := r.ErrorSignal(e); err == nil {
-			if err := writeResponse(m); err != nil {
-				fmt.Fprintf(env.Stderr, "oots as4 unpack: writing the error signal: %v\n", err)
-				return 2
-			}
+	// The message goes through the receiving endpoint of oots serve
+	// (as4.Receiver.Serve); its answer is recorded.
+	var desc *as4HeaderJSON
+	var reply *as4.Reply
+	r.Reply = func(rp *as4.Reply) { reply = rp }
+	rec := &as4Recorder{header: http.Header{}}
+	r.Serve(rec, req, func(_ context.Context, in *as4.Inbound) error {
+		var err error
+		desc, err = as4Describe(in, *dir)
+		return err
+	})
+	if reply != nil && reply.Err == nil && *response != "" && r.SigningKey == nil && reply.Sign {
+		return fail("leg %s signs its receipts: --response needs --sign-key and --sign-cert", reply.Leg.Name)
+	}
+	if *response != "" {
+		if err := as4WriteFile(*response, func(w io.Writer) error { return rec.write(w) }); err != nil {
+			return fail("writing the response: %v", err)
 		}
+	}
+	if reply == nil || reply.Err != nil || desc == nil {
+		why := "no answer"
+		if reply != nil && reply.Err != nil {
+			why = reply.Err.Error()
+		}
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: rejected: %s\n", why)
 		return 1
-	}
-	in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
-	if err != nil {
-		return rejected(err)
-	}
-	defer in.Close()
-	if *response != "" && signCfg == nil && in.Leg.Reliability.NonRepudiation {
-		return fail("leg %s signs its receipts: --response needs --sign-key and --sign-cert", in.Leg.Name)
-	}
-	desc, err := as4Describe(in, *dir)
-	if err != nil {
-		var e *as4.Error
-		if errors.As(err, &e) {
-			return rejected(e)
-		}
-		return fail("%v", err)
-	}
-	if in.Leg.Reliability.Receipt == pmode.ReceiptResponse {
-		m, err := r.Receipt(in)
-		if err == nil {
-			err = writeResponse(m)
-		}
-		if err != nil {
-			return fail("writing the receipt: %v", err)
-		}
 	}
 	b, _ := json.MarshalIndent(desc, "", "  ")
 	if err := os.WriteFile(filepath.Join(*dir, "header.json"), append(b, '\n'), 0o644); err != nil {
@@ -297,6 +309,105 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "%s: verified, %d payloads written to %s\n", desc.MessageID, len(desc.Payloads), *dir)
 	return 0
+}
+
+// as4UnpackSignal reads a recorded HTTP response holding a receipt or an
+// error signal. With sentFile (the user message it answers, as sent) it is
+// judged as the sending access point judges it (as4.Sender.Check): signed
+// by the receiving party, about that message, with the non-repudiation
+// digests of what was signed. Without it, only its signature is verified.
+func as4UnpackSignal(env *Env, s *as4.Sender, name string, raw []byte, sentFile string) int {
+	resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(raw)), nil)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: %s is not an HTTP response: %v\n", name, err)
+		return 2
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, as4.MaxAnswerSize))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: %s: %v\n", name, err)
+		return 2
+	}
+	a := &as4.Answer{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: body}
+	if sentFile == "" {
+		sig, err := as4VerifySignal(s, a)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "oots as4 unpack: rejected: %v\n", err)
+			return 1
+		}
+		as4PrintSignal(env, sig, "signature verified; without --sent the party and the digests are not checked")
+		return 0
+	}
+	f, err := os.Open(sentFile)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: --sent: %v\n", err)
+		return 2
+	}
+	defer f.Close()
+	req, err := http.ReadRequest(bufio.NewReaderSize(f, 64<<10))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: --sent %s is not an HTTP request: %v\n", sentFile, err)
+		return 2
+	}
+	p, err := s.Reread(req.Header.Get("Content-Type"), req.Body)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: --sent %s: %v\n", sentFile, err)
+		return 2
+	}
+	sig, err := s.Check(p, a)
+	if errors.Is(err, as4.ErrRefused) {
+		as4PrintSignal(env, sig, "verified: the receiving party refused "+p.UserMessage.MessageInfo.MessageID)
+		return 1
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oots as4 unpack: rejected: %v\n", err)
+		return 1
+	}
+	if sig == nil {
+		fmt.Fprintf(env.Stdout, "HTTP %d without a signal: accepted (leg %s expects no receipt)\n", a.Status, p.Leg.Name)
+		return 0
+	}
+	as4PrintSignal(env, sig, fmt.Sprintf("verified receipt for %s: signed by the receiving party, %d non-repudiation digests match", p.UserMessage.MessageInfo.MessageID, len(sig.Receipt.NonRepudiation)))
+	return 0
+}
+
+// as4VerifySignal verifies a signal's signature under the profile of the
+// P-Mode's signed legs (trying each profile the P-Mode uses).
+func as4VerifySignal(s *as4.Sender, a *as4.Answer) (*as4.SignalMessage, error) {
+	var certs []*x509.Certificate
+	for _, p := range s.PMode.Parties {
+		cs, _ := s.PartyCertificates(p.Name)
+		certs = append(certs, cs...)
+	}
+	seen := map[string]bool{}
+	var err error
+	for _, l := range s.PMode.Legs {
+		if l.Security.Profile == pmode.ProfileNone || seen[l.Security.Profile] {
+			continue
+		}
+		seen[l.Security.Profile] = true
+		var sig *as4.SignalMessage
+		sig, err = as4.ReadSignal(a.ContentType, bytes.NewReader(a.Body), &wssec.VerifyConfig{Profile: wssec.Profile(l.Security.Profile),
+			RequireSignature: true, Trust: s.Trust, Now: s.Now, Certificates: certs})
+		if err == nil {
+			return sig, nil
+		}
+	}
+	if err == nil {
+		return as4.ReadSignal(a.ContentType, bytes.NewReader(a.Body), nil)
+	}
+	return nil, err
+}
+
+// as4PrintSignal describes a signal on stdout.
+func as4PrintSignal(env *Env, sig *as4.SignalMessage, verdict string) {
+	kind := "receipt"
+	if len(sig.Errors) > 0 {
+		kind = "error signal"
+	}
+	fmt.Fprintf(env.Stdout, "%s %s for %s: %s\n", kind, sig.MessageInfo.MessageID, sig.MessageInfo.RefToMessageID, verdict)
+	for _, e := range sig.Errors {
+		fmt.Fprintf(env.Stdout, "  %s %s %s: %s\n", e.Code, e.Severity, e.ShortDescription, e.Detail)
+	}
 }
 
 // as4HeaderJSON is the JSON description of a received message.
@@ -512,4 +623,32 @@ func as4WriteFile(path string, write func(io.Writer) error) error {
 		os.Remove(tmp.Name())
 	}
 	return err
+}
+
+// as4Recorder keeps the HTTP answer of the receiving endpoint, to write it
+// to a file as a whole response.
+type as4Recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *as4Recorder) Header() http.Header { return r.header }
+
+func (r *as4Recorder) WriteHeader(status int) {
+	if r.status == 0 {
+		r.status = status
+	}
+}
+
+func (r *as4Recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.body.Write(b)
+}
+
+// write writes the whole HTTP/1.1 response.
+func (r *as4Recorder) write(w io.Writer) error {
+	resp := &http.Response{StatusCode: r.status, ProtoMajor: 1, ProtoMinor: 1, Header: r.header,
+		ContentLength: int64(r.body.Len()), Body: io.NopCloser(bytes.NewReader(r.body.Bytes()))}
+	return resp.Write(w)
 }

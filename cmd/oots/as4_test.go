@@ -100,8 +100,8 @@ func TestAS4PackUnpack(t *testing.T) {
 			}
 			verify := &wssec.VerifyConfig{Profile: wssec.Profile(tc.profile), RequireSignature: true, Trust: store}
 			receipt := as4ReadResponse(t, resp, verify)
-			if receipt.Receipt == nil || len(receipt.Receipt.NonRepudiation) != 4 {
-				t.Errorf("response is not a receipt with 4 NRR references: %+v", receipt)
+			if receipt.Receipt == nil || len(receipt.Receipt.NonRepudiation) != 3 { // Messaging, Body, the payload
+				t.Errorf("response is not a receipt with 3 NRR references: %+v", receipt)
 			}
 			var h as4HeaderJSON
 			hb, err := os.ReadFile(filepath.Join(out, "header.json"))
@@ -116,7 +116,7 @@ func TestAS4PackUnpack(t *testing.T) {
 			}
 			if h.Action != "ExecuteQueryRequest" || h.Leg != "ootsRequestLeg" || h.Security != tc.profile ||
 				len(h.Payloads) != 1 || h.Payloads[0].ContentID != "q1@oots.eu" || !strings.Contains(h.Signer, "AP_FR_01") ||
-				len(h.NRR) != 4 || h.Properties[0].Type != "urn:cef.eu:names:identifier:EAS:0009" {
+				len(h.NRR) != 3 || h.Properties[0].Type != "urn:cef.eu:names:identifier:EAS:0009" {
 				t.Errorf("header.json:\n%s", hb)
 			}
 			got, _ := os.ReadFile(filepath.Join(out, h.Payloads[0].File))
@@ -152,9 +152,70 @@ func TestAS4PackUnpack(t *testing.T) {
 				t.Fatalf("unpack with P-Mode certificates: exit %d: %s", code, stderr)
 			}
 
-			code, _, stderr = runAS4CLI(t, append(unpack[:len(unpack)-2], "--now", time.Now().Add(time.Hour).Format(time.RFC3339), "-d", out, req)...)
-			if code != 1 || !strings.Contains(stderr, "EBMS:01") {
+			// The receipt, judged as the sender judges it: signed by AP_DE_01,
+			// about the message, with the digests of what was signed. Flags
+			// may follow the file.
+			code, stdout, stderr = runAS4CLI(t, "unpack", resp, "--pmode", pm, "--self", "AP_FR_01", "--trust", p("ca/ca.cert.pem"), "--sent", req)
+			if code != 1 || !strings.Contains(stdout, "error signal") || !strings.Contains(stdout, "EBMS:0101") {
+				t.Errorf("the error signal for the tampered message, against the message: exit %d\n%s%s", code, stdout, stderr)
+			}
+			resp2 := p("response2.http")
+			code, _, stderr = runAS4CLI(t, append(unpack[:len(unpack)-2], "-d", p("out3"), req, "--response", resp2, "--sign-key", p("de/AP_DE_01.sign.key.pem"), "--sign-cert", p("de/AP_DE_01.sign.cert.pem"))...)
+			if code != 0 {
+				t.Fatalf("unpack with flags after the file: exit %d: %s", code, stderr)
+			}
+			code, stdout, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--trust", p("ca/ca.cert.pem"), "--sent", req, resp2)
+			if code != 0 || !strings.Contains(stdout, "verified receipt for "+h.MessageID) || !strings.Contains(stdout, "3 non-repudiation digests") {
+				t.Errorf("receipt --sent: exit %d\n%s%s", code, stdout, stderr)
+			}
+			code, stdout, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--trust", p("ca/ca.cert.pem"), "--sent", req2, resp2)
+			if code != 1 || !strings.Contains(stderr, "EBMS:0302") {
+				t.Errorf("receipt against another message: exit %d\n%s%s", code, stdout, stderr)
+			}
+			// A receipt signed by a party other than the one the message
+			// went to (AP_FR_01 signs a receipt for a message to AP_DE_01).
+			resp3 := p("response3.http")
+			code, _, stderr = runAS4CLI(t, append(unpack[:len(unpack)-2], "-d", p("out4"), "--response", resp3, "--sign-key", p("fr/AP_FR_01.sign.key.pem"), "--sign-cert", p("fr/AP_FR_01.sign.cert.pem"), req)...)
+			if code != 0 {
+				t.Fatalf("unpack: exit %d: %s", code, stderr)
+			}
+			code, stdout, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--trust", p("ca/ca.cert.pem"), "--sent", req, resp3)
+			if code != 1 || !strings.Contains(stderr, "EBMS:0101") || !strings.Contains(stderr, "not signed by the receiving party") {
+				t.Errorf("receipt of a third party: exit %d\n%s%s", code, stdout, stderr)
+			}
+
+			// With a P-Mode that requires a Timestamp, the message carries
+			// one, and a stale message is refused.
+			pmTS := p("pmode-ts.yaml")
+			os.WriteFile(pmTS, []byte(strings.ReplaceAll(y, "timestamp: none", "timestamp: required")), 0o644)
+			reqTS := p("request-ts.http")
+			code, _, stderr = runAS4CLI(t, "pack", "--pmode", pmTS, "--leg", "ootsRequestLeg", "--to", "AP_DE_01",
+				"--key", p("fr/AP_FR_01.sign.key.pem"), "--cert", p("fr/AP_FR_01.sign.cert.pem"),
+				"--payload", "="+payload+";type=application/x-ebrs+xml", "--property", "originalSender=a", "--property", "finalRecipient=b", "-o", reqTS)
+			if code != 0 {
+				t.Fatalf("pack: exit %d: %s", code, stderr)
+			}
+			if rawTS, _ := os.ReadFile(reqTS); !bytes.Contains(rawTS, []byte("<wsu:Timestamp")) || bytes.Contains(raw, []byte("<wsu:Timestamp")) {
+				t.Errorf("Timestamp: required P-Mode %v, default P-Mode %v", bytes.Contains(rawTS, []byte("<wsu:Timestamp")), bytes.Contains(raw, []byte("<wsu:Timestamp")))
+			}
+			unpackTS := []string{"unpack", "--pmode", pmTS, "--self", "AP_DE_01", "--key", p("de/AP_DE_01.enc.key.pem"), "--trust", p("ca/ca.cert.pem")}
+			code, _, stderr = runAS4CLI(t, append(unpackTS, "--now", time.Now().Add(time.Hour).Format(time.RFC3339), "-d", p("out5"), reqTS)...)
+			if code != 1 || !strings.Contains(stderr, "EBMS:0101") || !strings.Contains(stderr, "expired") {
 				t.Errorf("stale: exit %d, %s", code, stderr)
+			}
+			// --now is the time of everything the answer says: the receipt's
+			// eb:Timestamp and its wsu:Created.
+			at := time.Now().Add(30 * time.Second).UTC().Truncate(time.Second)
+			respTS := p("response-ts.http")
+			code, _, stderr = runAS4CLI(t, append(unpackTS, "--now", at.Format(time.RFC3339), "-d", p("out6"), "--response", respTS,
+				"--sign-key", p("de/AP_DE_01.sign.key.pem"), "--sign-cert", p("de/AP_DE_01.sign.cert.pem"), reqTS)...)
+			if code != 0 {
+				t.Fatalf("unpack --now: exit %d: %s", code, stderr)
+			}
+			rb, _ := os.ReadFile(respTS)
+			stamp := at.Format("2006-01-02T15:04:05.000Z")
+			if !bytes.Contains(rb, []byte("<wsu:Created>"+stamp+"</wsu:Created>")) || !bytes.Contains(rb, []byte(">"+stamp+"</eb:Timestamp>")) {
+				t.Errorf("--now %s: the receipt has another time:\n%s", stamp, rb)
 			}
 		})
 	}
@@ -182,11 +243,18 @@ func as4ReadResponse(t *testing.T, path string, cfg *wssec.VerifyConfig) *as4.Si
 func TestAS4PackDomibusPMode(t *testing.T) {
 	dir := t.TempDir()
 	as4WriteCredentials(t, dir, pki.RSA)
+	// The P-Mode's one party is blue_gw: its messages must be signed by a
+	// certificate of that name.
+	var out, errOut bytes.Buffer
+	if code := Main(context.Background(), &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }},
+		[]string{"pki", "issue", "-profile", string(pki.RSA), "-ca", filepath.Join(dir, "ca"), "-name", "blue_gw", "-out", filepath.Join(dir, "fr")}); code != 0 {
+		t.Fatalf("pki issue: %s", errOut.String())
+	}
 	p := func(n string) string { return filepath.Join(dir, n) }
 	os.WriteFile(p("q.xml"), []byte("<q/>"), 0o644)
 	pm := testenv.Spec(t, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml")
 	code, _, stderr := runAS4CLI(t, "pack", "--pmode", pm, "--leg", "ootsRequestLeg",
-		"--key", p("fr/AP_FR_01.sign.key.pem"), "--cert", p("fr/AP_FR_01.sign.cert.pem"), "--peer-cert", p("de/AP_DE_01.enc.cert.pem"),
+		"--key", p("fr/blue_gw.sign.key.pem"), "--cert", p("fr/blue_gw.sign.cert.pem"), "--peer-cert", p("de/AP_DE_01.enc.cert.pem"),
 		"--payload", "="+p("q.xml")+";type=application/x-ebrs+xml",
 		"--property", "originalSender=a", "--property", "finalRecipient=b", "-o", p("r.http"))
 	if code != 0 {

@@ -376,6 +376,11 @@ func conformanceAS4(pmodeFile, keys, trustFile, self, node, leg, listen string) 
 		return nil, err
 	}
 	t.NodeEncryptionCert = cert
+	if nodeParty.SigningCertificate != "" {
+		if t.NodeSigningCert, err = serveReadCert("-pmode party "+nodeParty.Name+" signingCertificate", relativeToFile(pmodeFile, nodeParty.SigningCertificate)); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case listen == "none":
 	case listen != "":
