@@ -2,8 +2,8 @@ package wssec_test
 
 import (
 	"bytes"
-	"crypto/x509"
 	"crypto/ed25519"
+	"crypto/x509"
 	"encoding/base64"
 	"io"
 	"strings"
