@@ -73,6 +73,7 @@ func (k *as4Kit) cases(run func(Suite, string, string, func(context.Context, *Ca
 	run(s, "AS4-07", "a compressed payload is delivered decompressed, as sent", k.caseCompression)
 	run(s, "AS4-08", "a body beyond the node's size limit is refused", k.caseOversized)
 	run(s, "AS4-09", "every ebMS Error signal of the node is signed", k.caseErrorsSigned)
+	run(s, "AS4-10", "a message signed by a trusted certificate of another party than its eb:From is refused with EBMS:0101", k.caseWrongParty)
 	k.sendCases(run)
 }
 
@@ -176,11 +177,18 @@ func (k *as4Kit) receipt(c *Case, p *as4.Packed, a rawAnswer) bool {
 		c.fail("expected a receipt, got an ebMS Error signal %s: %s", unverified.Errors[0].Code, unverified.Errors[0].Detail)
 		return false
 	}
-	if _, err := k.sender(k.t.PMode).Check(p, &as4.Answer{Status: a.status, ContentType: a.contentType, Body: a.body}); err != nil {
-		c.fail("the receipt for %s does not verify or does not match the message: %v", p.UserMessage.MessageInfo.MessageID, err)
-		return false
+	_, err = k.sender(k.t.PMode).Check(p, &as4.Answer{Status: a.status, ContentType: a.contentType, Body: a.body})
+	switch e := as4.AsError(err); {
+	case err == nil:
+		return true
+	case e.Code == as4.InvalidReceipt:
+		c.fail("the receipt does not match the message %s: %v", p.UserMessage.MessageInfo.MessageID, err)
+	case strings.Contains(e.Detail, "not signed by the receiving party"):
+		c.fail("the receipt is signed by another party than the node: %v", err)
+	default:
+		c.fail("the receipt's signature does not verify: %v", err)
 	}
-	return true
+	return false
 }
 
 // validateSignal checks the structure of a signal's eb:Messaging header.
@@ -372,6 +380,23 @@ func (k *as4Kit) caseUntrusted(ctx context.Context, c *Case) {
 	}
 	c.sent("signed with a certificate issued by a CA the node does not trust (%s)", cred.Sign.Cert.Issuer)
 	k.refused(ctx, c, k.t.PMode, cred.Sign, as4.FailedAuthentication)
+}
+
+// caseWrongParty: the sender trust validation of Domibus. A certificate
+// the node trusts speaks for its own party only: a message of the kit
+// signed with a third party's certificate, or (without one) a message
+// that claims to come from the node itself signed with the kit's
+// certificate, must be refused.
+func (k *as4Kit) caseWrongParty(ctx context.Context, c *Case) {
+	if k.t.ThirdPartyKey != nil {
+		c.sent("eb:From is the kit (%s); signed with the certificate of another party, %s", k.t.PMode.Self, k.t.ThirdPartyCert.Subject)
+		k.refused(ctx, c, k.t.PMode, &pki.Credential{Key: k.t.ThirdPartyKey, Cert: k.t.ThirdPartyCert}, as4.FailedAuthentication)
+		return
+	}
+	pm := clonePMode(k.t.PMode)
+	pm.Self = k.t.Node
+	c.sent("eb:From is the node itself (%s); signed with the kit's certificate, %s", k.t.Node, k.t.SigningCert.Subject)
+	k.refused(ctx, c, pm, nil, as4.FailedAuthentication)
 }
 
 func (k *as4Kit) caseCompression(ctx context.Context, c *Case) {

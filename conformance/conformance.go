@@ -79,6 +79,12 @@ type AS4Target struct {
 	// signer is bound by name (its common name is the node's party name or
 	// identifier, as4.CheckSigner).
 	NodeSigningCert *x509.Certificate
+	// ThirdPartyKey and ThirdPartyCert, optional, are a credential of
+	// another party than the kit that chains to the node's trust anchors:
+	// AS4-10 signs a message of the kit with it, AS4-S6 a receipt. Without
+	// them AS4-10 claims to be the node itself and AS4-S6 is skipped.
+	ThirdPartyKey  crypto.Signer
+	ThirdPartyCert *x509.Certificate
 	// Listen is the address of the kit's own AS4 endpoint (the endpoint of
 	// PMode.Self as the node knows it); "" skips the as4-send suite.
 	Listen string

@@ -7,7 +7,7 @@
 //
 // Suites (SPEC.md §3, §4, §6):
 //
-//   - as4-receive (AS4-01…09): the kit is a partner access point with its own
+//   - as4-receive (AS4-01…10): the kit is a partner access point with its own
 //     credentials and P-Mode and posts to the node's /as4 endpoint: a valid
 //     signed and encrypted message gets a signed receipt whose
 //     non-repudiation information matches it; a repeated eb:MessageId gets a
@@ -16,13 +16,16 @@
 //     message EBMS:0103, an unknown party EBMS:0001 or EBMS:0010, a
 //     certificate of an untrusted CA EBMS:0101; a compressed payload is
 //     delivered as sent; an oversized body is refused (HTTP 413 or
-//     EBMS:0007); every Error signal is signed (ebMS3 Core §6, AS4 profile,
-//     eDelivery AS4 1.15/2.0).
-//   - as4-send (AS4-S1…S5): the kit asks the node, through its backend API,
+//     EBMS:0007); every Error signal is signed; a message signed by a
+//     trusted certificate of another party than its eb:From gives EBMS:0101
+//     (ebMS3 Core §6, AS4 profile, eDelivery AS4 1.15/2.0; the sender trust
+//     validation of Domibus).
+//   - as4-send (AS4-S1…S6): the kit asks the node, through its backend API,
 //     to send a message to the kit's own AS4 endpoint and checks what
 //     arrives: signature, encryption, compression, header and properties,
-//     the retry after the kit's HTTP 503, and the delivered status after the
-//     kit's receipt.
+//     the retry after the kit's HTTP 503, the delivered status after the
+//     kit's receipt, and no delivered status after a receipt signed by a
+//     third party (with AS4Target.ThirdPartyKey).
 //   - common-services (CS-01…13): the Evidence Broker and DSD queries with
 //     good and bad parameters and the EB:ERR and DSD:ERR code each must give,
 //     the JAdES signature of every answer (package jades), Accept-Version 1.x

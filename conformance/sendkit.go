@@ -25,6 +25,8 @@ type attempt struct {
 	mimeTypes []string
 	findings  []check.Finding
 	answered  int
+	// thirdParty: the answer was a receipt signed by a third party (AS4-S6).
+	thirdParty bool
 }
 
 // kitEndpoint is the kit's AS4 endpoint: it answers the first attempt of each
@@ -43,9 +45,10 @@ func (e *kitEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := &attempt{}
+	thirdParty := false
 	rcv := *e.receiver
 	rcv.Reply = func(rp *as4.Reply) {
-		a.answered = rp.Status
+		a.answered, a.thirdParty = rp.Status, thirdParty
 		if rp.Err != nil && rp.Status != http.StatusServiceUnavailable {
 			a.err = rp.Err
 			if a.messageID == "" {
@@ -72,6 +75,11 @@ func (e *kitEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return err
 			}
+		}
+		if len(a.payloads) == 1 && bytes.Contains(a.payloads[0], []byte(`case="AS4-S6"`)) && e.k.t.ThirdPartyKey != nil {
+			// AS4-S6: the receipt is signed by a third party.
+			rcv.SigningKey, rcv.SigningCert, thirdParty = e.k.t.ThirdPartyKey, e.k.t.ThirdPartyCert, true
+			return nil
 		}
 		e.mu.Lock()
 		e.seen[a.messageID]++
@@ -112,6 +120,7 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 		{"AS4-S3", "its header, properties and payload are those submitted, and the header follows the OOTS ebMS usage"},
 		{"AS4-S4", "after an HTTP 503 the node retries with the same eb:MessageId"},
 		{"AS4-S5", "the node records the kit's receipt: the submission becomes delivered"},
+		{"AS4-S6", "a receipt signed by another party than the one the message went to does not mark it delivered"},
 	}
 	skip := func(reason string) {
 		for _, n := range names {
@@ -146,24 +155,12 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 		id       string
 		content  []byte
 		submitCS *Case
-		status   struct {
-			State     string `json:"state"`
-			Attempts  int    `json:"attempts"`
-			LastError string `json:"lastError"`
-		}
-		final []*attempt
+		status   sendStatus
+		final    []*attempt
 	)
-	// The exchange happens once; its observations feed the five cases.
-	exchange := func(ctx context.Context, c *Case) bool {
-		if submitCS != nil {
-			c.Sent = submitCS.Sent
-			if id == "" {
-				c.fail("the submission to the node failed (%s): %s", submitCS.ID, submitCS.Reason)
-			}
-			return id != ""
-		}
-		submitCS = c
-		content = payload("AS4-S", fmt.Sprint(k.cfg.Now().UnixNano()))
+	// submit asks the node to send content to the kit; it returns the
+	// eb:MessageId ("" when the submission failed, and c fails).
+	submit := func(ctx context.Context, c *Case, content []byte) string {
 		props := []map[string]string{}
 		for _, p := range k.t.Properties {
 			props = append(props, map[string]string{"name": p.Name, "type": p.Type, "value": p.Value})
@@ -176,21 +173,44 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 		c.sent("POST %s/api/v1/messages leg %s to %s with one application/x-ebrs+xml payload of %d bytes", k.t.API, leg.Name, k.t.PMode.Self, len(content))
 		if _, err := k.api(ctx, http.MethodPost, "/api/v1/messages", sub, &st); err != nil {
 			c.fail("submitting to the node: %v", err)
-			return false
+			return ""
 		}
-		id = st.MessageID
+		return st.MessageID
+	}
+	// wait polls the node's status of id into st until done or the
+	// delivery timeout; false when interrupted (c fails).
+	wait := func(ctx context.Context, c *Case, id string, st *sendStatus, done func() bool) bool {
 		deadline := time.Now().Add(k.t.DeliveryTimeout)
 		for time.Now().Before(deadline) {
-			if _, err := k.api(ctx, http.MethodGet, "/api/v1/messages/"+id, nil, &status); err == nil && status.State != "queued" {
-				break
+			if _, err := k.api(ctx, http.MethodGet, "/api/v1/messages/"+id, nil, st); err == nil && done() {
+				return true
 			}
 			select {
 			case <-ctx.Done():
 				c.fail("interrupted while waiting for the node: %v", ctx.Err())
-				id = ""
 				return false
 			case <-time.After(100 * time.Millisecond):
 			}
+		}
+		return true
+	}
+	// The exchange happens once; its observations feed the five cases.
+	exchange := func(ctx context.Context, c *Case) bool {
+		if submitCS != nil {
+			c.Sent = submitCS.Sent
+			if id == "" {
+				c.fail("the submission to the node failed (%s): %s", submitCS.ID, submitCS.Reason)
+			}
+			return id != ""
+		}
+		submitCS = c
+		content = payload("AS4-S", fmt.Sprint(k.cfg.Now().UnixNano()))
+		if id = submit(ctx, c, content); id == "" {
+			return false
+		}
+		if !wait(ctx, c, id, &status, func() bool { return status.State != "queued" }) {
+			id = ""
+			return false
 		}
 		final = ep.of(id)
 		return true
@@ -312,6 +332,45 @@ func (k *as4Kit) sendCases(run func(Suite, string, string, func(context.Context,
 			c.fail("the kit's last answer was HTTP %d, so the node cannot have a receipt", a.answered)
 		}
 	})
+	run(s, names[5][0], names[5][1], func(ctx context.Context, c *Case) {
+		if k.t.ThirdPartyKey == nil {
+			c.skip("no third-party credential given (third-party.sign.key.pem and third-party.sign.cert.pem beside the kit's keys)")
+			return
+		}
+		if !exchange(ctx, c) {
+			return
+		}
+		id2 := submit(ctx, c, payload("AS4-S6", fmt.Sprint(k.cfg.Now().UnixNano())))
+		if id2 == "" {
+			return
+		}
+		var st sendStatus
+		// The node has judged the receipt once it records the attempt.
+		if !wait(ctx, c, id2, &st, func() bool { return st.State != "queued" || st.LastError != "" }) {
+			return
+		}
+		answered := 0
+		for _, a := range ep.of(id2) {
+			if a.thirdParty && a.answered == http.StatusOK {
+				answered++
+			}
+		}
+		c.got("GET %s/api/v1/messages/%s: state %q after %d attempt(s), last error %q; %d receipt(s) signed by %s",
+			k.t.API, id2, st.State, st.Attempts, st.LastError, answered, k.t.ThirdPartyCert.Subject)
+		switch {
+		case answered == 0:
+			c.fail("the message %s did not reach the kit within %s", id2, k.t.DeliveryTimeout)
+		case st.State == "delivered":
+			c.fail("the node took a receipt signed by %s, not by the party it sent to (%s), as proof of delivery", k.t.ThirdPartyCert.Subject, k.t.PMode.Self)
+		}
+	})
+}
+
+// sendStatus is the node's status of a submitted message (its backend API).
+type sendStatus struct {
+	State     string `json:"state"`
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"lastError"`
 }
 
 func errText(err error) string {

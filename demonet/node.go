@@ -84,14 +84,14 @@ func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend *dispatch, dir string) (*ap.Node, *pmode.Config, string, error) {
 	me := n.keys.aps[cc]
 	discovered, resolver := n.discoveredPartners(cc)
-	enc := map[string]*x509.Certificate{}
+	enc, sign := map[string]*x509.Certificate{}, map[string]*x509.Certificate{}
 	static := map[string]string{}
 	for other, p := range n.keys.aps {
 		if _, ok := discovered[partyName(other)]; other != cc && !ok {
-			enc[partyName(other)] = p.Encrypt.Cert
+			enc[partyName(other)], sign[partyName(other)] = p.Encrypt.Cert, p.Sign.Cert
 		}
 	}
-	enc[TesterParty] = n.keys.tester.Encrypt.Cert
+	enc[TesterParty], sign[TesterParty] = n.keys.tester.Encrypt.Cert, n.keys.tester.Sign.Cert
 	for other, ep := range endpoints {
 		if _, ok := discovered[partyName(other)]; !ok {
 			static[other] = ep
@@ -102,7 +102,7 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 		return nil, nil, "", err
 	}
 	cfg := ap.Config{PMode: pmodes(n.cfg.Countries, static, n.cfg.TesterEndpoint, cc), APIToken: token, MaxBodySize: MaxBodySize, Fault: n.cfg.Fault, Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
-		SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert, DecryptionKey: me.Encrypt.Key, EncryptionCerts: enc,
+		SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert, DecryptionKey: me.Encrypt.Key, EncryptionCerts: enc, SigningCerts: sign,
 		Discovered: discovered, Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("node", cc, "component", "ap"), NodeID: partyName(cc),
 		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), Domain: "oots." + cc}
 	if resolver != nil {

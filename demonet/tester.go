@@ -43,6 +43,9 @@ import (
 const (
 	// TesterParty is the conformance kit's party in every node's P-Mode.
 	TesterParty = "AP-TESTER"
+	// TesterThirdParty is the name in the certificate of the kit's third
+	// party: trusted, but no party of the P-Modes.
+	TesterThirdParty = "AP-TESTER-THIRD"
 	// TesterPartyType is the type of its party id.
 	TesterPartyType = "urn:oasis:names:tc:ebcore:partyid-type:unregistered:oots"
 	// TestLeg is the leg of the ebMS test service (as4.TestService,
@@ -91,6 +94,18 @@ func isTest(service, action string) bool {
 func loadTester(dir string, ca *pki.Credential) (*pki.Party, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
+	}
+	// A credential of a party that is not in the P-Modes, issued by the
+	// same CA: the kit signs with it where a trusted certificate of
+	// another party must be refused (AS4-10, AS4-S6).
+	if _, err := pki.LoadParty(dir, "third-party"); errors.Is(err, fs.ErrNotExist) {
+		p, err := pki.Issue(ca, TesterThirdParty, pki.EdDSA, nil)
+		if err == nil {
+			err = p.WriteFiles(dir, "third-party")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("demonet: credentials of %s: %w", TesterThirdParty, err)
+		}
 	}
 	return party(dir, TesterParty, ca)
 }

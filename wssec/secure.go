@@ -193,9 +193,6 @@ func secure(env *xmltree.Document, parts []Part, cfg *SignConfig) (_ []Part, err
 	if err != nil {
 		return nil, err
 	}
-	if bst != nil {
-		sec.AddChild(bst)
-	}
 
 	// 4. References: eb:Messaging, Body, Timestamp, then every part.
 	var refs []xmldsig.Reference
@@ -260,7 +257,12 @@ func secure(env *xmltree.Document, parts []Part, cfg *SignConfig) (_ []Part, err
 	}
 
 	// 6. Signature, with the SecurityTokenReference of step 3 (X.509 Token
-	// Profile §3.2).
+	// Profile §3.2), after the signing certificate's BinarySecurityToken:
+	// the order Domibus and WSS4J write (recipient token, EncryptedKey,
+	// EncryptedData, signing token, Signature), every token before its use.
+	if bst != nil {
+		sec.AddChild(bst)
+	}
 	signer := &xmldsig.Signer{Key: cfg.SigningKey, Method: alg.signature, KeyInfo: []*xmltree.Element{str}, Rand: rnd}
 	sig, err := signer.Sign(refs)
 	if err != nil {

@@ -29,8 +29,6 @@
 //	  wsu:Timestamp wsu:Id=TS-…      Created, Expires (SignConfig.TimestampTTL);
 //	                                 only when SignConfig.Timestamp is optional
 //	                                 or required (default: none, as Domibus)
-//	  wsse:BinarySecurityToken wsu:Id=X509-…   X509v3, Base64Binary: the
-//	                                 signing certificate (SignatureKeyRef bst)
 //	  wsse:BinarySecurityToken       the recipient's certificate, when
 //	                                 EncryptionKeyRef is bst
 //	  xenc:EncryptedKey Id=EK-…      KeyInfo names the recipient certificate
@@ -40,6 +38,8 @@
 //	                                 MimeType = original Content-Type,
 //	                                 CipherReference cid:… with the
 //	                                 Attachment-Ciphertext-Transform
+//	  wsse:BinarySecurityToken wsu:Id=X509-…   X509v3, Base64Binary: the
+//	                                 signing certificate (SignatureKeyRef bst)
 //	  ds:Signature                   references #Messaging, #Body, #Timestamp
 //	                                 (exc-c14n) and cid:… per attachment
 //	                                 (Attachment-Content-Signature-Transform);

@@ -362,6 +362,19 @@ func conformanceAS4(pmodeFile, keys, trustFile, self, node, leg, listen string) 
 	if t.DecryptionKey, err = serveReadKey("-keys", filepath.Join(keys, pm.Self+".enc.key.pem")); err != nil {
 		return nil, err
 	}
+	// An optional credential of a third party (AS4-10, AS4-S6).
+	if third := filepath.Join(keys, "third-party.sign.key.pem"); fileExists(third) {
+		k, err := serveReadKey("-keys", third)
+		if err != nil {
+			return nil, err
+		}
+		if t.ThirdPartyKey, ok = k.(crypto.Signer); !ok {
+			return nil, fmt.Errorf("-keys: %s is not a signing key", third)
+		}
+		if t.ThirdPartyCert, err = serveReadCert("-keys", filepath.Join(keys, "third-party.sign.cert.pem")); err != nil {
+			return nil, err
+		}
+	}
 	if trustFile == "" {
 		trustFile = filepath.Join(keys, "ca.cert.pem")
 	}
@@ -393,4 +406,10 @@ func conformanceAS4(pmodeFile, keys, trustFile, self, node, leg, listen string) 
 		t.Listen = u.Host
 	}
 	return t, nil
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir()
 }

@@ -164,8 +164,8 @@ func healthyNode(t *testing.T, profile string) {
 		t.Fatalf("exit %d, want 0", code)
 	}
 	res := junitResult(t, filepath.Join(out, "junit.xml"))
-	want := []string{"AS4-01", "AS4-02", "AS4-03", "AS4-04", "AS4-05", "AS4-06", "AS4-07", "AS4-08", "AS4-09",
-		"AS4-S1", "AS4-S2", "AS4-S3", "AS4-S4", "AS4-S5"}
+	want := []string{"AS4-01", "AS4-02", "AS4-03", "AS4-04", "AS4-05", "AS4-06", "AS4-07", "AS4-08", "AS4-09", "AS4-10",
+		"AS4-S1", "AS4-S2", "AS4-S3", "AS4-S4", "AS4-S5", "AS4-S6"}
 	for i := 1; i <= 13; i++ {
 		want = append(want, fmt.Sprintf("CS-%02d", i))
 	}
@@ -192,12 +192,17 @@ func healthyNode(t *testing.T, profile string) {
 
 // faultCases are the deliberate defects of "oots serve -fault" (package ap)
 // with the case of the kit each must fail and the reason it must give.
-var faultCases = []struct{ fault, id, reason string }{
-	{ap.FaultUnsignedReceipt, "AS4-01", "the receipt's signature does not verify"},
-	{ap.FaultWrongReceiptRef, "AS4-01", "the receipt does not match the message"},
-	{ap.FaultNoDedup, "AS4-02", "is delivered 2 times in the node's inbox, expected once"},
-	{ap.FaultErrorUnsigned, "AS4-09", "is not validly signed"},
-	{ap.FaultAcceptBadSignature, "AS4-03", "expected an ebMS Error signal EBMS:0101, got HTTP 200"},
+var faultCases = []struct {
+	fault, id, reason string
+	send              bool // the case is of the as4-send suite: the kit listens
+}{
+	{ap.FaultUnsignedReceipt, "AS4-01", "the receipt's signature does not verify", false},
+	{ap.FaultWrongReceiptRef, "AS4-01", "the receipt does not match the message", false},
+	{ap.FaultNoDedup, "AS4-02", "is delivered 2 times in the node's inbox, expected once", false},
+	{ap.FaultErrorUnsigned, "AS4-09", "is not validly signed", false},
+	{ap.FaultAcceptBadSignature, "AS4-03", "expected an ebMS Error signal EBMS:0101, got HTTP 200", false},
+	{ap.FaultAnySigner, "AS4-10", "expected an ebMS Error signal EBMS:0101, got a receipt", false},
+	{ap.FaultAnyReceiptSigner, "AS4-S6", "as proof of delivery", true},
 }
 
 // TestConformanceFaults: against each deliberate defect of "oots serve
@@ -212,7 +217,10 @@ func TestConformanceFaults(t *testing.T) {
 	for _, tc := range faultCases {
 		t.Run(tc.fault, func(t *testing.T) {
 			_, args := conformanceNet(t, tc.fault)
-			code, out, _ := runKit(t, append(args, "-listen", "none"))
+			if !tc.send {
+				args = append(args, "-listen", "none")
+			}
+			code, out, _ := runKit(t, args)
 			if code != 1 {
 				t.Errorf("exit %d, want 1", code)
 			}

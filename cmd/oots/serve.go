@@ -414,7 +414,7 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 	cfg := &ap.Config{PMode: pm, Logger: logger, APIToken: c.API.Token, NodeID: c.NodeID, MaxBodySize: c.MaxBodySize,
 		Workers: c.Workers, Lease: c.Lease, PollInterval: c.PollInterval, Retention: c.Retention,
 		TempDir:         filepath.Join(c.path(c.DataDir), "tmp"),
-		EncryptionCerts: map[string]*x509.Certificate{}}
+		EncryptionCerts: map[string]*x509.Certificate{}, SigningCerts: map[string]*x509.Certificate{}}
 	if c.Keys.SigningKey != "" {
 		k, err := serveReadKey("keys.signingKey", c.path(c.Keys.SigningKey))
 		if err != nil {
@@ -444,6 +444,15 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 		}
 	}
 	for i, p := range pm.Parties {
+		// A partner's signing certificate binds it: its messages and
+		// signals must be signed with that certificate.
+		if p.Name != pm.Self && p.SigningCertificate != "" {
+			cert, err := serveReadCert(fmt.Sprintf("pmode parties[%d].signingCertificate", i), relativeToFile(pmPath, p.SigningCertificate))
+			if err != nil {
+				return nil, err
+			}
+			cfg.SigningCerts[p.Name] = cert
+		}
 		if p.Name == pm.Self || p.EncryptionCertificate == "" {
 			continue
 		}

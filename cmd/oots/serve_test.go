@@ -56,6 +56,15 @@ func writeServeNet(t testing.TB, profile string, retry string, database func(nam
 	if err := ca.WriteFiles(dir, "ca"); err != nil {
 		t.Fatal(err)
 	}
+	// A trusted credential of no party of the P-Mode, for the kit (AS4-10,
+	// AS4-S6).
+	third, err := pki.Issue(ca, "AP_XX_99", kind, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := third.WriteFiles(dir, "third-party"); err != nil {
+		t.Fatal(err)
+	}
 	n := &serveNet{dir: dir, ports: map[string]int{}, configs: map[string]string{}}
 	var parties strings.Builder
 	for _, name := range serveParties {
