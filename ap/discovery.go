@@ -71,7 +71,9 @@ func (n *Node) resolvePartner(ctx context.Context, party string) (*as4.Sender, s
 		}
 		return nil, "", &finalError{err}
 	}
-	n.learn(party, t.Certificate)
+	if t.Certificate != nil {
+		n.learn(party, t.Certificate)
+	}
 	ds := *s
 	ds.PeerCert = t.Certificate
 	return &ds, t.URL, nil

@@ -3,8 +3,10 @@ package ap
 import (
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -277,14 +279,14 @@ type Node struct {
 	pushWake chan struct{} // a received message or a failure report awaits the backend
 
 	mu         sync.Mutex
-	senders    map[string]*as4.Sender       // by receiving party
-	discovered map[string]*x509.Certificate // by party: the certificate its SMP published
+	senders    map[string]*as4.Sender         // by receiving party
+	discovered map[string][]*x509.Certificate // by party: the signing certificate its SMP published (none: bound by name)
 }
 
 // partyCertificates gives the certificates that may sign for a partner
 // (as4.PartyCertificates): its configured signing certificate, or for a
-// partner found by discovery the certificate its SMP published (looked up
-// when the partner speaks first).
+// partner found by discovery the signing certificate its SMP published
+// (looked up when the partner speaks first, then kept).
 func (n *Node) partyCertificates(party string) ([]*x509.Certificate, error) {
 	if c := n.cfg.SigningCerts[party]; c != nil {
 		return []*x509.Certificate{c}, nil
@@ -294,10 +296,10 @@ func (n *Node) partyCertificates(party string) ([]*x509.Certificate, error) {
 		return nil, nil
 	}
 	n.mu.Lock()
-	c := n.discovered[party]
+	certs, known := n.discovered[party]
 	n.mu.Unlock()
-	if c != nil {
-		return []*x509.Certificate{c}, nil
+	if known {
+		return certs, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -305,18 +307,24 @@ func (n *Node) partyCertificates(party string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w for party %s: %w", ErrDiscovery, party, err)
 	}
-	n.learn(party, t.Certificate)
-	return []*x509.Certificate{t.Certificate}, nil
+	return n.learn(party, t.Certificate), nil
 }
 
-// learn records the certificate a partner's SMP published.
-func (n *Node) learn(party string, c *x509.Certificate) {
-	if c == nil {
-		return
+// learn records the certificate a partner's SMP published, when it is a
+// signing certificate (eDelivery AS4 1.15 uses one RSA certificate for
+// both), and returns what binds the partner from now on. An SMP of the 2.0
+// profile publishes the X25519 key agreement certificate, which signs
+// nothing: the partner is then bound by name (as4.CheckSigner).
+func (n *Node) learn(party string, c *x509.Certificate) []*x509.Certificate {
+	var certs []*x509.Certificate
+	switch c.PublicKey.(type) {
+	case *rsa.PublicKey, ed25519.PublicKey, *ecdsa.PublicKey:
+		certs = []*x509.Certificate{c}
 	}
 	n.mu.Lock()
-	n.discovered[party] = c
+	n.discovered[party] = certs
 	n.mu.Unlock()
+	return certs
 }
 
 // New checks cfg and returns a node.
@@ -370,7 +378,7 @@ func New(cfg Config) (*Node, error) {
 		wake:       make(chan struct{}, 1),
 		pushWake:   make(chan struct{}, 1),
 		senders:    map[string]*as4.Sender{},
-		discovered: map[string]*x509.Certificate{},
+		discovered: map[string][]*x509.Certificate{},
 	}
 	n.receiver = &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: cfg.Trust,
 		Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain,

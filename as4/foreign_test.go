@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/internal/xmltree"
@@ -155,6 +157,10 @@ func TestForeignUserMessagePhase4(t *testing.T) {
 	}
 	if ct, _ := um.PayloadInfo[0].Property(as4.PropCompressionType); ct != as4.GzipMediaType {
 		t.Errorf("CompressionType %q", ct)
+	}
+	// phase4 writes the Security header of Domibus's eDeliveryAS4Policy_BST.
+	if diff := cmp.Diff(domibusShapes["eDeliveryAS4Policy_BST.xml"], shape(env)); diff != "" {
+		t.Errorf("phase4's Security header differs from the _BST shape (-_BST +phase4):\n%s", diff)
 	}
 	// The signature, with the key of the BinarySecurityToken it names.
 	var sigEl, sec *xmltree.Element

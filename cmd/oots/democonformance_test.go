@@ -221,7 +221,11 @@ func TestDemoConformance(t *testing.T) {
 			defer func() { <-sem }()
 			t.Run(tc.fault, func(t *testing.T) {
 				d := startDemo(t, bin, "DE,FR", "-fault", tc.fault)
-				code, out, _ := runKitQuiet(t, []string{"conformance", "run", "-target", d.target, "-listen", "none", "-scenarios", "", "-requester-api", "", "-cs", ""})
+				args := []string{"conformance", "run", "-target", d.target, "-scenarios", "", "-requester-api", "", "-cs", ""}
+				if !tc.send {
+					args = append(args, "-listen", "none")
+				}
+				code, out, _ := runKitQuiet(t, args)
 				d.stop()
 				mu.Lock()
 				defer mu.Unlock()

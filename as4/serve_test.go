@@ -1,0 +1,134 @@
+package as4_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
+)
+
+// serveOnce posts the packed message p, with its envelope changed by edit,
+// to Receiver.Serve and returns the answer.
+func serveOnce(t *testing.T, r *as4.Receiver, p *as4.Packed, edit func([]byte) []byte, accept as4.Accept) *httptest.ResponseRecorder {
+	t.Helper()
+	if edit != nil {
+		p.Envelope = edit(p.Envelope)
+	}
+	req := wire(t, p)
+	rec := httptest.NewRecorder()
+	r.Serve(rec, req, accept)
+	return rec
+}
+
+func acceptAll(context.Context, *as4.Inbound) error { return nil }
+
+// A header block marked mustUnderstand that the access point does not
+// process is answered with a SOAP 1.2 MustUnderstand fault naming it (SOAP
+// 1.2 Part 1 §5.2.3), not accepted; the same block without mustUnderstand
+// is ignored. The WS-Security header and eb:Messaging are understood.
+func TestServeMustUnderstand(t *testing.T) {
+	f := getFixture(t, pmode.ProfileAS4v20)
+	c := config(pmode.ProfileAS4v20)
+	c.Self = "AP_DE_01"
+	for _, tc := range []struct {
+		name, block string
+		fault       bool
+	}{
+		{"mustUnderstand true", `<x:Routing xmlns:x="urn:example:routing" S12:mustUnderstand="true"/>`, true},
+		{"mustUnderstand 1", `<x:Routing xmlns:x="urn:example:routing" S12:mustUnderstand="1"/>`, true},
+		{"mustUnderstand false", `<x:Routing xmlns:x="urn:example:routing" S12:mustUnderstand="false"/>`, false},
+		{"no mustUnderstand", `<x:Routing xmlns:x="urn:example:routing"/>`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := f.senderOf(t, c).Pack(request())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			accepted := false
+			rec := serveOnce(t, f.receiverOf(t, c), p, func(env []byte) []byte {
+				return bytes.Replace(env, []byte("<S12:Header>"), []byte("<S12:Header>"+tc.block), 1)
+			}, func(context.Context, *as4.Inbound) error { accepted = true; return nil })
+			body := rec.Body.String()
+			if !tc.fault {
+				if rec.Code != http.StatusOK || !accepted || !strings.Contains(body, "Receipt") {
+					t.Fatalf("HTTP %d, accepted %v:\n%s", rec.Code, accepted, body)
+				}
+				return
+			}
+			if rec.Code != http.StatusInternalServerError || accepted {
+				t.Fatalf("HTTP %d, accepted %v", rec.Code, accepted)
+			}
+			for _, want := range []string{"<env:Value>env:MustUnderstand</env:Value>", `qname="nu0:Routing"`, `xmlns:nu0="urn:example:routing"`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("the fault lacks %s:\n%s", want, body)
+				}
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/soap+xml") {
+				t.Errorf("Content-Type %q", ct)
+			}
+		})
+	}
+}
+
+// Serve answers with what Accept says: a receipt, HTTP 503 without a
+// signal for ErrRetryLater, a signed error signal about the message for any
+// other error; Reply sees each answer first.
+func TestServeAccept(t *testing.T) {
+	f := getFixture(t, pmode.ProfileAS4v115)
+	c := config(pmode.ProfileAS4v115)
+	c.Self = "AP_DE_01"
+	for _, tc := range []struct {
+		name   string
+		accept as4.Accept
+		status int
+		code   as4.Code
+	}{
+		{"accepted", acceptAll, http.StatusOK, ""},
+		{"store down", func(context.Context, *as4.Inbound) error {
+			return errors.Join(as4.ErrRetryLater, errors.New("disk full"))
+		}, http.StatusServiceUnavailable, ""},
+		{"refused", func(context.Context, *as4.Inbound) error {
+			return as4.Errorf(as4.ValueInconsistent, "not for us")
+		}, http.StatusInternalServerError, as4.ValueInconsistent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := f.senderOf(t, c).Pack(request())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			r := f.receiverOf(t, c)
+			r.SigningKey, r.SigningCert = f.receiver.Sign.Signer(), f.receiver.Sign.Cert
+			var seen *as4.Reply
+			r.Reply = func(rp *as4.Reply) { seen = rp }
+			rec := serveOnce(t, r, p, nil, tc.accept)
+			if rec.Code != tc.status || seen == nil || seen.Status != tc.status {
+				t.Fatalf("HTTP %d (reply %+v), want %d", rec.Code, seen, tc.status)
+			}
+			if tc.status == http.StatusServiceUnavailable {
+				if strings.Contains(rec.Body.String(), "SignalMessage") {
+					t.Error("HTTP 503 with a signal")
+				}
+				return
+			}
+			s := &as4.Sender{PMode: c, Trust: f.store}
+			sig, err := s.Check(p, &as4.Answer{Status: rec.Code, ContentType: rec.Header().Get("Content-Type"), Body: rec.Body.Bytes()})
+			if tc.code == "" {
+				if err != nil || sig.Receipt == nil {
+					t.Fatalf("the receipt does not check: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, as4.ErrRefused) || as4.AsError(err).Code != tc.code {
+				t.Fatalf("Check = %v, want %s refused", err, tc.code)
+			}
+		})
+	}
+}
