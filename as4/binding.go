@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/trust"
 )
 
 // PartyCertificates returns the certificates that may sign for the named
@@ -82,4 +83,14 @@ func bind(custom func(*pmode.Party, *x509.Certificate) error, f PartyCertificate
 		return wrapErr(Other, err, "the certificates of party %s", party.Name)
 	}
 	return CheckSigner(party, certs, signer)
+}
+
+// anchors are the certificates of a trust store, where a KeyInfo may also
+// find the certificate it names: a trust store of partners' certificates
+// (the truststore of Domibus) holds them as anchors.
+func anchors(ts *trust.Store) []*x509.Certificate {
+	if ts == nil {
+		return nil
+	}
+	return ts.Anchors()
 }

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/trust"
 )
 
 // A certificate that chains to the trust store speaks for its own party
@@ -86,6 +88,57 @@ func TestUnpackBindsSignerToFrom(t *testing.T) {
 				}
 				if len(asked) == 0 || asked[0] != "AP_FR_01" {
 					t.Errorf("PartyCertificates asked for %v", asked)
+				}
+			})
+		}
+	}
+}
+
+// A signature that names its certificate by subject key identifier or issuer
+// and serial (Domibus's eDeliveryAS4Policy, _IS) resolves against the
+// sending party's configured certificate or, as with Domibus's truststore,
+// a partner certificate held in the trust store; with neither it is
+// refused.
+func TestUnpackResolvesKeyReferences(t *testing.T) {
+	f := getFixture(t, profiles[0])
+	for _, ref := range []string{pmode.KeyRefSKI, pmode.KeyRefIssuerSerial} {
+		c := config(profiles[0])
+		c.Legs[0].Security.SignatureKeyReference = ref
+		c.Legs[0].Security.EncryptionKeyReference = ref
+		for _, tc := range []struct {
+			name       string
+			configured bool
+			inTrust    bool
+			ok         bool
+		}{
+			{"the party's configured certificate", true, false, true},
+			{"a partner certificate in the trust store", false, true, true},
+			{"neither", false, false, false},
+		} {
+			t.Run(ref+"/"+tc.name, func(t *testing.T) {
+				p, err := f.senderOf(t, c).Pack(request())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer p.Close()
+				req := wire(t, p)
+				r := f.receiverOf(t, c)
+				if tc.configured {
+					r.PartyCertificates = func(string) ([]*x509.Certificate, error) { return []*x509.Certificate{f.sender.Sign.Cert}, nil }
+				}
+				if tc.inTrust {
+					r.Trust = trust.NewStore(f.ca.Cert, f.sender.Sign.Cert)
+				}
+				in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+				if tc.ok {
+					if err != nil {
+						t.Fatal(err)
+					}
+					in.Close()
+					return
+				}
+				if as4.AsError(err).Code != as4.FailedAuthentication {
+					t.Fatalf("err = %v, want EBMS:0101", err)
 				}
 			})
 		}

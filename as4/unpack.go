@@ -191,6 +191,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 				return in, withRef(wrapErr(Other, err, "the certificates of party %s", p.Name), ref)
 			}
 		}
+		known = append(known, anchors(r.Trust)...)
 		res, err := wssec.Process(env.Doc, parts, &wssec.VerifyConfig{
 			Certificates:      known,
 			Profile:           wssec.Profile(leg.Security.Profile),

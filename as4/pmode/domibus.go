@@ -246,6 +246,7 @@ func (d *domibus) leg(lc *xmltree.Element) (*Leg, error) {
 }
 
 // parseDomibusRetry reads "timeout;count;strategy", timeout in minutes.
+// Domibus's strategy SEND_ONCE, or no retry or no time, is no retry (nil).
 func parseDomibusRetry(s string) (*Retry, error) {
 	f := strings.Split(s, ";")
 	if len(f) != 3 {
@@ -256,7 +257,11 @@ func parseDomibusRetry(s string) (*Retry, error) {
 	if err1 != nil || err2 != nil {
 		return nil, fmt.Errorf("retry %q: timeout and count must be integers", s)
 	}
-	return &Retry{Timeout: time.Duration(min) * time.Minute, Count: n, Strategy: strings.TrimSpace(f[2])}, nil
+	strategy := strings.TrimSpace(f[2])
+	if strategy == "SEND_ONCE" || n == 0 || min == 0 {
+		return nil, nil
+	}
+	return &Retry{Timeout: time.Duration(min) * time.Minute, Count: n, Strategy: strategy}, nil
 }
 
 // domibusSecurity maps a Domibus security element (its WS-SecurityPolicy

@@ -3,6 +3,7 @@ package pmode
 import (
 	"errors"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -248,5 +249,22 @@ func TestImportDomibusPolicies(t *testing.T) {
 		if diff := cmp.Diff(tc.want, c.Legs[0].Security); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.policy, diff)
 		}
+	}
+}
+
+// Domibus's sample P-Modes give a test leg the reception awareness
+// "0;0;SEND_ONCE": no retries.
+func TestImportDomibusSendOnce(t *testing.T) {
+	b, err := os.ReadFile(testenv.Spec(t, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := regexp.MustCompile(`retry="[^"]*"`).ReplaceAllString(string(b), `retry="0;0;SEND_ONCE"`)
+	c, err := ImportDomibus([]byte(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Legs[0].Reliability.Retry; r != nil {
+		t.Errorf("SEND_ONCE: retry %+v, want none", r)
 	}
 }
