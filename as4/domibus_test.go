@@ -2,8 +2,8 @@ package as4_test
 
 import (
 	"bytes"
-	"fmt"
 	"crypto/x509"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
