@@ -3,6 +3,7 @@ package ap
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -95,6 +96,13 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 		_, err = n.cfg.Store.Receive(ctx, &store.Inbound{MessageID: um.MessageInfo.MessageID + "#" + n.cfg.Now().Format("150405.000000000"), Partner: from, Leg: in.Leg.Name,
 			Header: header, Body: payloads, Received: n.cfg.Now(), Delivery: delivery})
 		duplicate = false
+	}
+	if errors.Is(err, store.ErrOtherPartner) {
+		// Duplicate elimination keys on (partner, eb:MessageId): the id of
+		// another partner's message is refused, never taken for a duplicate.
+		e := as4.Errorf(as4.Other, "eb:MessageId %s was used by another party's message", um.MessageInfo.MessageID)
+		e.Err = err
+		return e
 	}
 	if err != nil {
 		// Not the partner's fault: no signal, HTTP 503, the sender retries.

@@ -240,8 +240,12 @@ func scanInbound(r scanner, withBody bool) (*Inbound, error) {
 }
 
 // Receive stores a received message unless a message with the same
-// MessageID was received before (duplicate elimination): it reports whether
-// m is a duplicate. m.Delivery says whether the webhook should push it
+// MessageID was received before from the same partner (duplicate
+// elimination keys on partner and id): it reports whether m is a
+// duplicate. A message whose id another partner used before is an error
+// wrapping ErrOtherPartner: it must not be taken for that partner's
+// duplicate (and answered with a receipt without being delivered), nor
+// overwrite it. m.Delivery says whether the webhook should push it
 // (DeliveryPending) or the backend pulls it (DeliveryNone).
 func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error) {
 	if m.MessageID == "" {
@@ -265,7 +269,17 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 	if err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
-	return n == 0, nil
+	if n == 1 {
+		return false, nil
+	}
+	var partner string
+	if err := d.queryRow(ctx, "SELECT partner FROM ap_inbound WHERE message_id = ?", m.MessageID).Scan(&partner); err != nil {
+		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+	}
+	if partner != m.Partner {
+		return false, fmt.Errorf("receive %s from %s: first received from %s: %w", m.MessageID, m.Partner, partner, ErrOtherPartner)
+	}
+	return true, nil
 }
 
 func nonNil(b []byte) []byte {

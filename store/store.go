@@ -77,6 +77,10 @@ var (
 	// ErrLeaseLost: the caller's lease on a message expired and the message
 	// was claimed by another worker (or finished) in the meantime.
 	ErrLeaseLost = errors.New("store: lease lost")
+	// ErrOtherPartner: a message with that id was received from another
+	// partner. Duplicate elimination keys on (partner, message id): such a
+	// message is neither a duplicate nor stored.
+	ErrOtherPartner = errors.New("store: the message id was used by another partner")
 )
 
 // DB is an open database of a node.

@@ -308,6 +308,13 @@ func testInboundDuplicates(t *testing.T, dsn string) {
 	if dup, err := db.Receive(ctx, &store.Inbound{MessageID: "u1@p", Partner: "P", Leg: "l", Body: []byte("other"), Received: t0}); err != nil || !dup {
 		t.Fatalf("second Receive = %v, %v; want duplicate", dup, err)
 	}
+	// The same id from another partner is neither a duplicate nor stored.
+	if dup, err := db.Receive(ctx, &store.Inbound{MessageID: "u1@p", Partner: "Q", Leg: "l", Body: []byte("q's"), Received: t0}); !errors.Is(err, store.ErrOtherPartner) || dup {
+		t.Fatalf("the id of P's message from Q: duplicate %v, %v", dup, err)
+	}
+	if got, err := db.Inbound(ctx, "u1@p"); err != nil || got.Partner != "P" {
+		t.Fatalf("P's message after Q's: %+v, %v", got, err)
+	}
 	db.Receive(ctx, &store.Inbound{MessageID: "u2@p", Partner: "P", Leg: "l", Received: t0.Add(time.Second)})
 	got, err := db.Inbound(ctx, "u1@p")
 	if err != nil || string(got.Body) != "payload" || string(got.Header) != `{"h":1}` || got.Delivery != store.DeliveryNone || !got.Received.Equal(t0) {
