@@ -32,16 +32,7 @@ func packFor(t testing.TB, n *testNode, s *ap.Submission) wireMsg {
 func packWith(t testing.TB, n *testNode, pm *pmode.Config, s *ap.Submission) wireMsg {
 	t.Helper()
 	snd := &as4.Sender{PMode: pm, SigningKey: n.cfg.SigningKey, SigningCert: n.cfg.SigningCert, PeerCert: n.cfg.EncryptionCerts[s.To]}
-	out := &as4.Outbound{Leg: s.Leg, From: pm.Self, To: s.To}
-	for _, p := range s.Properties {
-		out.Properties = append(out.Properties, as4.Property{Name: p.Name, Type: p.Type, Value: p.Value})
-	}
-	for _, p := range s.Payloads {
-		data := p.Data
-		out.Payloads = append(out.Payloads, as4.Payload{ContentID: p.ContentID, MimeType: p.MimeType,
-			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
-	}
-	packed, err := snd.Pack(out)
+	packed, err := snd.Pack(s.Outbound(pm.Self))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,7 @@
 package ap_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -61,7 +59,7 @@ func TestReceiveBindsSigner(t *testing.T) {
 			fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 			snd := &as4.Sender{PMode: fr.cfg.PMode, SigningKey: tc.signer.Sign.Signer(), SigningCert: tc.signer.Sign.Cert,
 				PeerCert: fr.cfg.EncryptionCerts["AP_DE_01"], Client: http.DefaultClient}
-			packed, err := snd.Pack(outboundOf(submission("", "spoof")))
+			packed, err := snd.Pack(submission("", "spoof").Outbound("AP_FR_01"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -85,20 +83,6 @@ func TestReceiveBindsSigner(t *testing.T) {
 			}
 		})
 	}
-}
-
-// outboundOf is the as4 message of a submission from AP_FR_01.
-func outboundOf(s *ap.Submission) *as4.Outbound {
-	out := &as4.Outbound{Leg: s.Leg, From: "AP_FR_01", To: s.To}
-	for _, p := range s.Properties {
-		out.Properties = append(out.Properties, as4.Property{Name: p.Name, Type: p.Type, Value: p.Value})
-	}
-	for _, p := range s.Payloads {
-		data := p.Data
-		out.Payloads = append(out.Payloads, as4.Payload{ContentID: p.ContentID, MimeType: p.MimeType,
-			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }})
-	}
-	return out
 }
 
 // fakePartner is AP_DE_01's endpoint played by a test: it unpacks with

@@ -186,7 +186,13 @@ func (n *Node) newID() (string, error) {
 
 // outbound returns the as4 message of a stored submission.
 func (n *Node) outbound(s *Submission) *as4.Outbound {
-	out := &as4.Outbound{Leg: s.Leg, From: n.cfg.PMode.Self, To: s.To, MessageID: s.MessageID,
+	return s.Outbound(n.cfg.PMode.Self)
+}
+
+// Outbound returns the as4 message of the submission, sent by the party
+// from; the payloads are read from the submission's data.
+func (s *Submission) Outbound(from string) *as4.Outbound {
+	out := &as4.Outbound{Leg: s.Leg, From: from, To: s.To, MessageID: s.MessageID,
 		ConversationID: s.ConversationID, RefToMessageID: s.RefToMessageID}
 	for _, p := range s.Properties {
 		out.Properties = append(out.Properties, as4.Property{Name: p.Name, Type: p.Type, Value: p.Value})

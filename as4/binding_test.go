@@ -2,6 +2,7 @@ package as4_test
 
 import (
 	"crypto/x509"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -67,17 +68,9 @@ func TestUnpackBindsSignerToFrom(t *testing.T) {
 					}
 					return nil, nil
 				}
-				in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+				err = unpackOK(t, r, req, tc.ok)
 				if tc.ok {
-					if err != nil {
-						t.Fatal(err)
-					}
-					in.Close()
 					return
-				}
-				if err == nil {
-					in.Close()
-					t.Fatal("accepted: the signer is not bound to eb:From")
 				}
 				e := as4.AsError(err)
 				if e.Code != as4.FailedAuthentication || !strings.Contains(e.Detail, "AP_FR_01") || !strings.Contains(e.Detail, tc.signer.Sign.Cert.Subject.CommonName) {
@@ -129,12 +122,8 @@ func TestUnpackResolvesKeyReferences(t *testing.T) {
 				if tc.inTrust {
 					r.Trust = trust.NewStore(f.ca.Cert, f.sender.Sign.Cert)
 				}
-				in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+				err = unpackOK(t, r, req, tc.ok)
 				if tc.ok {
-					if err != nil {
-						t.Fatal(err)
-					}
-					in.Close()
 					return
 				}
 				if as4.AsError(err).Code != as4.FailedAuthentication {
@@ -143,4 +132,22 @@ func TestUnpackResolvesKeyReferences(t *testing.T) {
 			})
 		}
 	}
+}
+
+// unpackOK unpacks req: when ok, it must be accepted; else it must be
+// refused, and the error is returned.
+func unpackOK(t *testing.T, r *as4.Receiver, req *http.Request, ok bool) error {
+	t.Helper()
+	in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
+	if err == nil {
+		in.Close()
+		if !ok {
+			t.Fatal("accepted: the signer is not bound to the party")
+		}
+		return nil
+	}
+	if ok {
+		t.Fatal(err)
+	}
+	return err
 }

@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -89,19 +88,8 @@ func (p *AS4Peer) Send(ctx context.Context, m *exchange.Message) (string, error)
 	if err != nil {
 		return "", err
 	}
-	out := &as4.Outbound{Leg: sub.Leg, From: p.t.PMode.Self, To: p.t.Node, ConversationID: sub.ConversationID, RefToMessageID: sub.RefToMessageID}
-	for _, pr := range sub.Properties {
-		out.Properties = append(out.Properties, as4.Property{Name: pr.Name, Type: pr.Type, Value: pr.Value})
-	}
-	for _, pl := range sub.Payloads {
-		data := pl.Data
-		ap := as4.Payload{ContentID: pl.ContentID, MimeType: pl.MimeType, CharacterSet: pl.CharacterSet,
-			Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
-		for _, pp := range pl.Properties {
-			ap.Properties = append(ap.Properties, as4.Property{Name: pp.Name, Type: pp.Type, Value: pp.Value})
-		}
-		out.Payloads = append(out.Payloads, ap)
-	}
+	sub.To = p.t.Node
+	out := sub.Outbound(p.t.PMode.Self)
 	s := &as4.Sender{PMode: p.t.PMode, SigningKey: p.t.SigningKey, SigningCert: p.t.SigningCert, PeerCert: p.t.NodeEncryptionCert,
 		Now: p.now, Domain: "conformance.oots", Client: p.client, Trust: p.t.Trust, PartyCertificates: p.t.partyCertificates}
 	d, err := s.Send(ctx, out, p.t.Endpoint)
