@@ -4,30 +4,36 @@
 //
 // How a message goes through a node:
 //
-//   - Receiving (Node.ServeAS4, POST /as4): the HTTP body is bounded
-//     (Config.MaxBodySize), unpacked and verified by as4.Receiver.Unpack
-//     (MIME, envelope, P-Mode leg, WS-Security, header against the leg,
-//     payloads), checked to be addressed to this access point, its payloads
-//     read, and stored in the inbox; a message whose eb:MessageId was received
-//     before is not stored again (duplicate elimination, AS4 profile §3.2), but
-//     answered with a receipt all the same. The answer is a receipt (AS4
-//     profile §5.1.8, signed with non-repudiation information when the leg
-//     says so) or an ebMS Error signal with the code of the as4 catalogue
-//     (ebMS3 Core §6). Nothing is stored for a refused message. When the store
-//     fails the answer is HTTP 503 without a signal, so that the sender retries.
+//   - Receiving (Node.ServeAS4, POST /as4): as4.Receiver.Serve bounds the
+//     HTTP body (Config.MaxBodySize), unpacks and verifies it
+//     (as4.Receiver.Unpack: MIME, envelope, P-Mode leg, WS-Security, header
+//     against the leg, the signer bound to the eb:From party, payloads); the
+//     node checks it is addressed to this access point, reads its payloads
+//     and stores it in the inbox; a message whose eb:MessageId was received
+//     before from the same partner is not stored again (duplicate
+//     elimination, AS4 profile §3.2), but answered with a receipt all the
+//     same, and one whose id another partner used is refused. The answer is
+//     a receipt (AS4 profile §5.1.8, signed with non-repudiation information
+//     when the leg says so) or an ebMS Error signal with the code of the as4
+//     catalogue (ebMS3 Core §6). Nothing is stored for a refused message.
+//     When the store fails the answer is HTTP 503 without a signal, so that
+//     the sender retries.
 //   - Sending (Node.Submit, POST /api/v1/messages): a submission is checked
 //     against the P-Mode, given its eb:MessageId, and queued in the store,
 //     idempotently on the backend's client key. Workers claim due messages
 //     with a lease (several nodes on one PostgreSQL database share the
-//     queue), pack them (as4.Sender.Pack: compress, sign, encrypt), post them
-//     to the partner's endpoint and check the receipt (as4.CheckReceipt, with
-//     the receipt's signature verified). A transport failure, an HTTP error
-//     without a signal, or a missing or invalid receipt is retried per the
-//     leg's reception awareness policy (pmode.Retry: CONSTANT intervals of
-//     Timeout/Count, or PROGRESSIVE doubling intervals summing to Timeout);
-//     an ebMS Error signal, or the end of the retries (EBMS:0202
-//     DeliveryFailure), is final. Every attempt carries the same eb:MessageId,
-//     so the partner's duplicate elimination keeps delivery exactly-once.
+//     queue) and send them with as4.Sender.Send (compress, sign, encrypt,
+//     post, then check the signal: signed by the partner, about this
+//     message, with the NRR digests of what was signed). A transport
+//     failure, an HTTP error without a signal, a missing or invalid receipt,
+//     a signal signed by someone else than the partner or an error about
+//     another message is retried per the leg's reception awareness policy
+//     (pmode.Retry: CONSTANT intervals of Timeout/Count, or PROGRESSIVE
+//     doubling intervals summing to Timeout); the partner's ebMS Error signal
+//     about the message, or the end of the retries (EBMS:0202
+//     DeliveryFailure), is final. Every attempt carries the same
+//     eb:MessageId, so the partner's duplicate elimination keeps delivery
+//     exactly-once.
 //   - Partners: each is static (endpoint and encryption certificate from the
 //     P-Mode) or resolved by dynamic discovery (Config.Discovered,
 //     Config.Discovery; eDelivery BDXL and SMP, packages bdxl and smp): its
