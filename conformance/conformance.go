@@ -268,3 +268,22 @@ func (t *AS4Target) partyCertificates(party string) ([]*x509.Certificate, error)
 	}
 	return nil, nil
 }
+
+// DomibusPeer returns a copy of pm whose signed legs are written as a
+// Domibus 5 access point on the OOTS P-Mode writes them: the
+// eDeliveryAS4Policy_BST policy (both certificates as BinarySecurityTokens
+// referenced directly) and no wsu:Timestamp, as pmode.ImportDomibus maps
+// that policy. The kit then sends, and answers with, what a Domibus node
+// would.
+func DomibusPeer(pm *pmode.Config) *pmode.Config {
+	out := clonePMode(pm)
+	for i := range out.Legs {
+		sec := &out.Legs[i].Security
+		if sec.Profile == pmode.ProfileNone {
+			continue
+		}
+		sec.Timestamp = pmode.TimestampNone
+		sec.SignatureKeyReference, sec.EncryptionKeyReference = pmode.KeyRefBST, pmode.KeyRefBST
+	}
+	return out
+}

@@ -68,6 +68,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	rqVersion := fs.String("requester-version", "", "EDM version the node's requests must be in (the DSD's ConformsTo), e.g. oots-edm:v1.0; default any")
 	out := fs.String("out", "", "directory of the reports (created if missing; required)")
 	verbose := fs.Bool("v", false, "log each case as it ends")
+	peer := fs.String("peer", "pmode", "how the kit's access point writes its messages and signals: 'pmode' (as the kit's P-Mode says) or 'domibus' (as a Domibus 5 node on the OOTS P-Mode: policy eDeliveryAS4Policy_BST, both certificates as BinarySecurityTokens, no wsu:Timestamp)")
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -129,6 +130,13 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 			return fail("%v", err)
 		}
 		t.Endpoint, t.API, t.APIToken, t.SendLeg, t.MaxBodySize, t.DeliveryTimeout = *targetAS4, *targetAPI, *token, *sendLeg, *maxBody, *wait
+		switch *peer {
+		case "pmode":
+		case "domibus":
+			t.PMode = conformance.DomibusPeer(t.PMode)
+		default:
+			return fail("-peer %q: want pmode or domibus", *peer)
+		}
 		cfg.AS4 = t
 	} else if *targetAS4 != "" || *targetAPI != "" {
 		return fail("-target-as4 and -target-api need -pmode and -keys (the kit's identity as the node's partner)")
