@@ -117,7 +117,7 @@ func newBackend(t testing.TB, secret string) (*backend, *httptest.Server) {
 	b := &backend{secret: []byte(secret), pushes: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := ap.VerifyWebhook(b.secret, r.Header, body, time.Now(), time.Minute); err != nil {
+		if err := ap.VerifyWebhook(b.secret, r, body, time.Now(), time.Minute); err != nil {
 			b.mu.Lock()
 			b.bad++
 			b.mu.Unlock()
@@ -192,11 +192,38 @@ func TestWebhook(t *testing.T) {
 		t.Errorf("DE delivery states: %v", c.Inbound)
 	}
 	// A push signed with another secret is refused by VerifyWebhook.
-	h := http.Header{}
-	h.Set(ap.HeaderTimestamp, fmt.Sprint(time.Now().Unix()))
-	h.Set(ap.HeaderSignature, ap.SignWebhook([]byte("another secret"), h.Get(ap.HeaderTimestamp), []byte("{}")))
-	if err := ap.VerifyWebhook([]byte(secret), h, []byte("{}"), time.Now(), time.Minute); err == nil {
+	r := httptest.NewRequest(http.MethodPost, "/hook", nil)
+	r.Header.Set(ap.HeaderTimestamp, fmt.Sprint(time.Now().Unix()))
+	r.Header.Set(ap.HeaderSignature, ap.SignWebhook([]byte("another secret"), r.Method, r.URL.RequestURI(), r.Header, []byte("{}")))
+	if err := ap.VerifyWebhook([]byte(secret), r, []byte("{}"), time.Now(), time.Minute); err == nil {
 		t.Error("a push with a wrong signature was accepted")
+	}
+	// The signature covers the method, the path and every X-OOTS-* header:
+	// changing, adding or removing one fails it.
+	signed := func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, "/hook?x=1", nil)
+		r.Header.Set(ap.HeaderTimestamp, fmt.Sprint(time.Now().Unix()))
+		r.Header.Set(ap.HeaderMessageID, "m1@oots")
+		r.Header.Set(ap.HeaderEvent, ap.EventMessage)
+		r.Header.Set(ap.HeaderSignature, ap.SignWebhook([]byte(secret), r.Method, r.URL.RequestURI(), r.Header, []byte("{}")))
+		return r
+	}
+	if err := ap.VerifyWebhook([]byte(secret), signed(), []byte("{}"), time.Now(), time.Minute); err != nil {
+		t.Fatalf("a signed push: %v", err)
+	}
+	for name, tamper := range map[string]func(*http.Request){
+		"X-OOTS-Message-Id changed": func(r *http.Request) { r.Header.Set(ap.HeaderMessageID, "m2@oots") },
+		"X-OOTS-Event changed":      func(r *http.Request) { r.Header.Set(ap.HeaderEvent, ap.EventSendFailed) },
+		"X-OOTS-Message-Id removed": func(r *http.Request) { r.Header.Del(ap.HeaderMessageID) },
+		"an X-OOTS-* header added":  func(r *http.Request) { r.Header.Set("X-OOTS-Priority", "high") },
+		"another path":              func(r *http.Request) { r.URL.Path = "/other" },
+		"another method":            func(r *http.Request) { r.Method = http.MethodPut },
+	} {
+		r := signed()
+		tamper(r)
+		if err := ap.VerifyWebhook([]byte(secret), r, []byte("{}"), time.Now(), time.Minute); err == nil {
+			t.Errorf("%s: the push still verifies", name)
+		}
 	}
 }
 

@@ -191,6 +191,7 @@ func TestSendFailedAfterRestart(t *testing.T) {
 type pushRecord struct {
 	header http.Header
 	body   []byte
+	req    *http.Request
 }
 
 // TestSendFailedWebhook: a node with a webhook pushes the failure as a
@@ -202,7 +203,7 @@ func TestSendFailedWebhook(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		pushes = append(pushes, pushRecord{r.Header.Clone(), b})
+		pushes = append(pushes, pushRecord{r.Header.Clone(), b, r.Clone(context.Background())})
 		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
@@ -231,7 +232,7 @@ func TestSendFailedWebhook(t *testing.T) {
 		t.Fatalf("%d pushes, want 1", len(pushes))
 	}
 	p := pushes[0]
-	if err := ap.VerifyWebhook([]byte(secret), p.header, p.body, time.Now(), time.Minute); err != nil {
+	if err := ap.VerifyWebhook([]byte(secret), p.req, p.body, time.Now(), time.Minute); err != nil {
 		t.Error(err)
 	}
 	if ev := p.header.Get(ap.HeaderEvent); ev != ap.EventSendFailed {

@@ -12,7 +12,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oots-go/oots/store"
@@ -27,7 +29,9 @@ const (
 	// the signature so that an old push cannot be replayed as new.
 	HeaderTimestamp = "X-OOTS-Timestamp"
 	// HeaderSignature is "sha256=" and the hex HMAC-SHA256, keyed with the
-	// webhook secret, of the timestamp, a full stop, and the body.
+	// webhook secret, of the method, the path, every X-OOTS-* header but
+	// this one, and the body (see SignWebhook): none of them can be changed
+	// on the way without the signature failing.
 	HeaderSignature = "X-OOTS-Signature"
 	// HeaderEvent says what a push carries: EventMessage or
 	// EventSendFailed.
@@ -43,19 +47,45 @@ const (
 	EventSendFailed = "send-failed"
 )
 
-// SignWebhook returns the HeaderSignature value of a push.
-func SignWebhook(secret []byte, timestamp string, body []byte) string {
+// SignWebhook returns the HeaderSignature value of a push: the hex
+// HMAC-SHA256, keyed with secret, of
+//
+//	"oots-webhook-v2" LF method LF path LF
+//	(name ":" value LF) for every X-OOTS-* header of h but X-OOTS-Signature,
+//	                    names in lower case, sorted, values trimmed, one line per value
+//	LF body
+//
+// path is the request URI as sent (path and query). Covering every X-OOTS-*
+// header means a backend may trust X-OOTS-Message-Id and X-OOTS-Event (it
+// de-duplicates on the former) once VerifyWebhook passes, and that a header
+// added or removed on the way fails the signature.
+func SignWebhook(secret []byte, method, path string, h http.Header, body []byte) string {
 	mac := hmac.New(sha256.New, secret)
-	io.WriteString(mac, timestamp)
-	mac.Write([]byte{'.'})
+	io.WriteString(mac, "oots-webhook-v2\n"+method+"\n"+path+"\n")
+	var names []string
+	for k := range h {
+		if l := strings.ToLower(k); strings.HasPrefix(l, "x-oots-") && l != strings.ToLower(HeaderSignature) {
+			names = append(names, k)
+		}
+	}
+	sort.Slice(names, func(i, j int) bool { return strings.ToLower(names[i]) < strings.ToLower(names[j]) })
+	for _, k := range names {
+		for _, v := range h[k] {
+			io.WriteString(mac, strings.ToLower(k)+":"+strings.TrimSpace(v)+"\n")
+		}
+	}
+	mac.Write([]byte{'\n'})
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
 
-// VerifyWebhook checks the signature of a push received by a backend and
-// that its timestamp is within maxAge of now.
-func VerifyWebhook(secret []byte, h http.Header, body []byte, now time.Time, maxAge time.Duration) error {
-	ts := h.Get(HeaderTimestamp)
+// VerifyWebhook checks a push received by a backend: its signature over
+// the method, the request URI, the X-OOTS-* headers and body (SignWebhook),
+// and that its timestamp is within maxAge of now. A backend behind a proxy
+// that rewrites the path must give the request with the path the node
+// posted to (the webhook URL's).
+func VerifyWebhook(secret []byte, r *http.Request, body []byte, now time.Time, maxAge time.Duration) error {
+	ts := r.Header.Get(HeaderTimestamp)
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
 		return fmt.Errorf("webhook: %s %q is not a Unix time", HeaderTimestamp, ts)
@@ -63,9 +93,9 @@ func VerifyWebhook(secret []byte, h http.Header, body []byte, now time.Time, max
 	if d := now.Sub(time.Unix(sec, 0)); d > maxAge || d < -maxAge {
 		return fmt.Errorf("webhook: timestamp %s is %v away from now", ts, d)
 	}
-	want := SignWebhook(secret, ts, body)
-	if !hmac.Equal([]byte(want), []byte(h.Get(HeaderSignature))) {
-		return fmt.Errorf("webhook: %s does not match", HeaderSignature)
+	want := SignWebhook(secret, r.Method, r.URL.RequestURI(), r.Header, body)
+	if !hmac.Equal([]byte(want), []byte(r.Header.Get(HeaderSignature))) {
+		return fmt.Errorf("webhook: %s does not match the method, path, X-OOTS-* headers and body", HeaderSignature)
 	}
 	return nil
 }
@@ -165,7 +195,7 @@ func (n *Node) postWebhook(ctx context.Context, event, messageID string, body []
 	req.Header.Set(HeaderEvent, event)
 	req.Header.Set(HeaderMessageID, messageID)
 	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderSignature, SignWebhook(n.cfg.Webhook.Secret, ts, body))
+	req.Header.Set(HeaderSignature, SignWebhook(n.cfg.Webhook.Secret, req.Method, req.URL.RequestURI(), req.Header, body))
 	resp, err := n.cfg.Client.Do(req)
 	if err != nil {
 		return err

@@ -119,7 +119,7 @@ func newFaultBackend(t *testing.T, secret string) (*faultBackend, string) {
 	b := &faultBackend{secret: []byte(secret), seen: map[string]string{}, content: map[string]int{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		if err := ap.VerifyWebhook(b.secret, r.Header, body, time.Now(), time.Minute); err != nil {
+		if err := ap.VerifyWebhook(b.secret, r, body, time.Now(), time.Minute); err != nil {
 			b.mu.Lock()
 			b.bad++
 			b.mu.Unlock()
