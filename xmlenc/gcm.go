@@ -4,7 +4,6 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/subtle"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +15,9 @@ import (
 // whole message in memory, which an attachment of a gigabyte must not. The
 // keystream is AES-CTR from crypto/cipher (hardware AES where available);
 // GHASH runs per 64 KiB chunk on the standard library's implementation and
-// the chunks are combined by GF(2^128) arithmetic (chunkedGHASH), checked
-// against an 8-bit-table GHASH of this package and against crypto/cipher's
+// the chunks are combined by constant-time GF(2^128) arithmetic
+// (chunkedGHASH: no branch and no table index depends on a secret), checked
+// against a block-by-block reference GHASH and against crypto/cipher's
 // one-shot GCM in the tests.
 //
 // The XML Encryption 1.1 (§5.2.4) wire form is IV (12 octets) ‖ ciphertext ‖
@@ -41,124 +41,13 @@ var ErrAuthentication = errors.New("message authentication failed")
 type gf128 struct{ hi, lo uint64 }
 
 // mulX multiplies by x (a right shift in this bit order), reducing by
-// x^128 + x^7 + x^2 + x + 1 (R = 0xE1 ‖ 0^120).
+// x^128 + x^7 + x^2 + x + 1 (R = 0xE1 ‖ 0^120). Constant time: the
+// reduction is masked, not branched on.
 func (a gf128) mulX() gf128 {
-	carry := a.lo & 1
+	mask := -(a.lo & 1)
 	a.lo = a.lo>>1 | a.hi<<63
-	a.hi >>= 1
-	if carry != 0 {
-		a.hi ^= 0xE1 << 56
-	}
+	a.hi = a.hi>>1 ^ (0xE1<<56)&mask
 	return a
-}
-
-// reduce8[v] is (the element whose last octet is v) · x^8: the bits shifted
-// out of a right shift by 8, folded back.
-var reduce8 = func() (t [256]uint64) {
-	for v := range 256 {
-		a := gf128{lo: uint64(v)}
-		for range 8 {
-			a = a.mulX()
-		}
-		t[v] = a.hi // the low half is always zero: only the fold remains
-	}
-	return t
-}()
-
-// ghash is GHASH with an 8-bit table per key (Shoup's method): it
-// multiplies by H for chunkedGHASH, and its block-by-block GHASH is the
-// reference the tests compare chunkedGHASH with.
-type ghash struct {
-	table [256]gf128 // table[b] = (b as octet 0, rest zero) · H; table[0x80] = H
-	y     gf128
-	buf   [16]byte
-	n     int // bytes buffered in buf
-}
-
-func newGHASH(h []byte) *ghash {
-	g := &ghash{}
-	H := gf128{binary.BigEndian.Uint64(h[:8]), binary.BigEndian.Uint64(h[8:])}
-	// table[0x80] = H (the bit of degree 0); each lower bit is one more ·x.
-	v := H
-	for bit := 0x80; bit > 0; bit >>= 1 {
-		g.table[bit] = v
-		v = v.mulX()
-	}
-	for b := 1; b < 256; b++ {
-		if b&(b-1) == 0 {
-			continue
-		}
-		low := b & -b
-		g.table[b] = gf128{g.table[b^low].hi ^ g.table[low].hi, g.table[b^low].lo ^ g.table[low].lo}
-	}
-	return g
-}
-
-// mulH returns x · H, Horner over the octets from last to first:
-// X·H = Σ (B_k·H)·x^(8k). Octets 15..8 are lo from its low end, 7..0 hi.
-func (g *ghash) mulH(x gf128) gf128 {
-	var zhi, zlo uint64
-	for _, w := range [2]uint64{x.lo, x.hi} {
-		for range 8 {
-			// z = z·x^8 ^ table[b]
-			fold := reduce8[byte(zlo)]
-			zlo = zlo>>8 | zhi<<56
-			zhi = zhi>>8 ^ fold
-			t := &g.table[byte(w)]
-			zhi ^= t.hi
-			zlo ^= t.lo
-			w >>= 8
-		}
-	}
-	return gf128{zhi, zlo}
-}
-
-// h returns H.
-func (g *ghash) h() gf128 { return g.table[0x80] }
-
-func (g *ghash) block(b []byte) {
-	g.y.hi ^= binary.BigEndian.Uint64(b[:8])
-	g.y.lo ^= binary.BigEndian.Uint64(b[8:16])
-	g.y = g.mulH(g.y)
-}
-
-func (g *ghash) Write(p []byte) {
-	if g.n > 0 {
-		c := copy(g.buf[g.n:], p)
-		g.n += c
-		p = p[c:]
-		if g.n < 16 {
-			return
-		}
-		g.block(g.buf[:])
-		g.n = 0
-	}
-	for len(p) >= 16 {
-		g.block(p[:16])
-		p = p[16:]
-	}
-	g.n = copy(g.buf[:], p)
-}
-
-// pad completes a partial block with zeros.
-func (g *ghash) pad() {
-	if g.n > 0 {
-		clear(g.buf[g.n:])
-		g.block(g.buf[:])
-		g.n = 0
-	}
-}
-
-func (g *ghash) sum(aadBits, ctBits uint64) [16]byte {
-	g.pad()
-	var l [16]byte
-	binary.BigEndian.PutUint64(l[:8], aadBits)
-	binary.BigEndian.PutUint64(l[8:], ctBits)
-	g.block(l[:])
-	var out [16]byte
-	binary.BigEndian.PutUint64(out[:8], g.y.hi)
-	binary.BigEndian.PutUint64(out[8:], g.y.lo)
-	return out
 }
 
 type gcmState struct {

@@ -22,7 +22,7 @@ import (
 type chunkedGHASH struct {
 	aead   cipher.AEAD
 	ekJ0   [16]byte // E(K, 0⁹⁶ ‖ 0³¹1): the mask of the per-chunk tags
-	tab    *ghash   // table multiplication by H
+	h      gf128    // H
 	hm     gf128    // H^(chunk/16)
 	acc    gf128    // G(all so far)·H
 	buf    []byte
@@ -38,12 +38,12 @@ func newChunkedGHASH(blk cipher.Block, h []byte) (*chunkedGHASH, error) {
 		return nil, err
 	}
 	bp := getBuffer()
-	g := &chunkedGHASH{aead: aead, tab: newGHASH(h), buf: (*bp)[:0:ghashChunk], pooled: bp}
+	g := &chunkedGHASH{aead: aead, buf: (*bp)[:0:ghashChunk], pooled: bp}
 	var j0 [16]byte
 	j0[15] = 1
 	blk.Encrypt(g.ekJ0[:], j0[:])
-	H := gf128{binary.BigEndian.Uint64(h[:8]), binary.BigEndian.Uint64(h[8:])}
-	g.hm = gfPow(H, ghashChunk/16)
+	g.h = gf128{binary.BigEndian.Uint64(h[:8]), binary.BigEndian.Uint64(h[8:])}
+	g.hm = gfPow(g.h, ghashChunk/16)
 	return g, nil
 }
 
@@ -65,7 +65,7 @@ func (g *chunkedGHASH) fold(x []byte, hm gf128) {
 		binary.BigEndian.Uint64(tag[:8]) ^ binary.BigEndian.Uint64(g.ekJ0[:8]),
 		binary.BigEndian.Uint64(tag[8:]) ^ binary.BigEndian.Uint64(g.ekJ0[8:]),
 	}
-	lh := g.tab.mulH(gf128{hi: uint64(len(x)) * 8})
+	lh := gfMul(gf128{hi: uint64(len(x)) * 8}, g.h)
 	v.hi ^= lh.hi
 	v.lo ^= lh.lo
 	a := gfMul(g.acc, hm)
@@ -75,18 +75,20 @@ func (g *chunkedGHASH) fold(x []byte, hm gf128) {
 // sum returns GHASH(C ‖ pad ‖ [0]₆₄ ‖ [ctBits]₆₄) (no additional data).
 func (g *chunkedGHASH) sum(ctBits uint64) [16]byte {
 	if len(g.buf) > 0 {
-		g.fold(g.buf, gfPow(g.tab.h(), (len(g.buf)+15)/16))
+		g.fold(g.buf, gfPow(g.h, (len(g.buf)+15)/16))
 		g.buf = g.buf[:0]
 	}
-	lh := g.tab.mulH(gf128{lo: ctBits})
+	lh := gfMul(gf128{lo: ctBits}, g.h)
 	var out [16]byte
 	binary.BigEndian.PutUint64(out[:8], g.acc.hi^lh.hi)
 	binary.BigEndian.PutUint64(out[8:], g.acc.lo^lh.lo)
 	return out
 }
 
-// gfMul multiplies in GF(2^128) bit by bit (SP 800-38D Algorithm 1); used a
-// few times per 64 KiB chunk only.
+// gfMul multiplies in GF(2^128) bit by bit (SP 800-38D Algorithm 1), in
+// constant time: each bit of x selects v through a mask, never a branch or
+// an index, since x and y derive from the key and the data. It runs a few
+// times per 64 KiB chunk only.
 func gfMul(x, y gf128) gf128 {
 	var z gf128
 	v := y
@@ -97,16 +99,16 @@ func gfMul(x, y gf128) gf128 {
 		} else {
 			bit = x.lo >> (127 - i) & 1
 		}
-		if bit != 0 {
-			z.hi ^= v.hi
-			z.lo ^= v.lo
-		}
+		mask := -bit
+		z.hi ^= v.hi & mask
+		z.lo ^= v.lo & mask
 		v = v.mulX()
 	}
 	return z
 }
 
-// gfPow returns h^n (n ≥ 1) by square and multiply.
+// gfPow returns h^n (n ≥ 1) by square and multiply; it branches on the
+// bits of n, a public length, only.
 func gfPow(h gf128, n int) gf128 {
 	result := gf128{hi: 1 << 63} // the element 1
 	for base := h; n > 0; n >>= 1 {
