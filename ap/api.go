@@ -1,6 +1,8 @@
 package ap
 
 import (
+	"fmt"
+	"mime"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
@@ -33,6 +35,7 @@ func (n *Node) apiRoutes(mux *http.ServeMux) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)
 	})
+	mux.HandleFunc("GET /metrics", n.auth(n.serveMetrics))
 	mux.HandleFunc("POST /api/v1/messages", n.auth(n.apiSubmit))
 	mux.HandleFunc("GET /api/v1/messages/{id}", n.auth(n.apiStatus))
 	mux.HandleFunc("GET /api/v1/inbox", n.auth(n.apiList))
@@ -61,6 +64,12 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func (n *Node) apiSubmit(w http.ResponseWriter, r *http.Request) {
+	// application/json only: a cross-site form or fetch without preflight
+	// (text/plain, form encodings) cannot submit a message.
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, apiError{fmt.Sprintf("Content-Type %q: a submission is application/json", r.Header.Get("Content-Type"))})
+		return
+	}
 	var s Submission
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxSubmission))
 	dec.DisallowUnknownFields()

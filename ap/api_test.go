@@ -40,6 +40,31 @@ func TestBackendAPI(t *testing.T) {
 	if code := api(t, fr, "POST", "/api/v1/messages", map[string]any{"leg": "ootsRequestLeg", "bogus": 1}, &e, auth...); code != http.StatusBadRequest {
 		t.Errorf("unknown field: HTTP %d", code)
 	}
+	// A cross-site form or simple fetch (text/plain, form encodings) cannot
+	// submit: application/json only.
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		if code := api(t, fr, "POST", "/api/v1/messages", submission("", "xs"), &e, append(auth, "Content-Type", ct)...); code != http.StatusUnsupportedMediaType {
+			t.Errorf("Content-Type %q: HTTP %d, want 415", ct, code)
+		}
+	}
+	// Text XML cannot carry is refused with 422 naming the field.
+	bad := submission("", "nul")
+	bad.Properties[1].Value = "DE\u0000735"
+	if code := api(t, fr, "POST", "/api/v1/messages", bad, &e, auth...); code != http.StatusUnprocessableEntity || !strings.Contains(e.Error, "properties[1].value") {
+		t.Errorf("a NUL in a property: HTTP %d %q, want 422 naming properties[1].value", code, e.Error)
+	}
+	bad = submission("", "ctl")
+	bad.ConversationID = "conv\x1b[31m"
+	if code := api(t, fr, "POST", "/api/v1/messages", bad, &e, auth...); code != http.StatusUnprocessableEntity || !strings.Contains(e.Error, "conversationId") {
+		t.Errorf("an escape in conversationId: HTTP %d %q", code, e.Error)
+	}
+	// /metrics is behind the token too.
+	if code := api(t, fr, "GET", "/metrics", nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("/metrics without the token: HTTP %d", code)
+	}
+	if code := api(t, fr, "GET", "/metrics", nil, nil, auth...); code != http.StatusOK {
+		t.Errorf("/metrics with the token: HTTP %d", code)
+	}
 	deadline := time.Now().Add(15 * time.Second)
 	for st1.State != store.OutDelivered && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)

@@ -229,6 +229,9 @@ func api(t *testing.T, n *testNode, method, path string, in, out any, header ...
 		body = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, n.url+path, body)
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -407,9 +407,32 @@ const (
 
 // Handler returns the node's HTTP handler: the AS4 endpoint (POST /as4),
 // the backend API (/api/v1/…), the OpenAPI document (/openapi.json),
-// /metrics, /healthz and /readyz.
+// /metrics, /healthz and /readyz. PublicHandler and APIHandler serve the
+// same routes apart, for a node whose backend API has its own listener.
 func (n *Node) Handler() http.Handler {
 	mux := http.NewServeMux()
+	n.publicRoutes(mux)
+	n.apiRoutes(mux)
+	return mux
+}
+
+// PublicHandler serves what partners reach: POST /as4, /healthz and
+// /readyz.
+func (n *Node) PublicHandler() http.Handler {
+	mux := http.NewServeMux()
+	n.publicRoutes(mux)
+	return mux
+}
+
+// APIHandler serves what the backend and the operator reach: the backend
+// API, /openapi.json and /metrics (behind the API token when one is set).
+func (n *Node) APIHandler() http.Handler {
+	mux := http.NewServeMux()
+	n.apiRoutes(mux)
+	return mux
+}
+
+func (n *Node) publicRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /as4", n.ServeAS4)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -426,9 +449,6 @@ func (n *Node) Handler() http.Handler {
 		}
 		io.WriteString(w, "ready\n")
 	})
-	mux.HandleFunc("GET /metrics", n.serveMetrics)
-	n.apiRoutes(mux)
-	return mux
 }
 
 // Run runs the sending workers, the delivery to the webhook or backend

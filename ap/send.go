@@ -12,6 +12,7 @@ import (
 	"math"
 	"mime"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
@@ -89,6 +90,9 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	if len(s.Payloads) == 0 {
 		return nil, false, fmt.Errorf("%w: no payload", ErrInvalidSubmission)
 	}
+	if err := s.checkText(); err != nil {
+		return nil, false, fmt.Errorf("%w: %v", ErrInvalidSubmission, err)
+	}
 	for i, p := range s.Payloads {
 		if _, _, err := mime.ParseMediaType(p.MimeType); err != nil {
 			return nil, false, fmt.Errorf("%w: payloads[%d].mimeType %q: %v", ErrInvalidSubmission, i, p.MimeType, err)
@@ -126,6 +130,41 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 		signal(n.wake)
 	}
 	return statusOf(o), created, nil
+}
+
+// checkText refuses text that cannot travel in an ebMS header: invalid
+// UTF-8 and characters XML 1.0 does not allow (control characters but
+// tab, line feed and carriage return; U+FFFE, U+FFFF), which the partner
+// would refuse for good. The error names the field.
+func (s *Submission) checkText() error {
+	fields := []struct{ name, v string }{
+		{"clientKey", s.ClientKey}, {"leg", s.Leg}, {"to", s.To},
+		{"conversationId", s.ConversationID}, {"refToMessageId", s.RefToMessageID},
+	}
+	for i, p := range s.Properties {
+		f := fmt.Sprintf("properties[%d]", i)
+		fields = append(fields, struct{ name, v string }{f + ".name", p.Name}, struct{ name, v string }{f + ".type", p.Type}, struct{ name, v string }{f + ".value", p.Value})
+	}
+	for i, p := range s.Payloads {
+		f := fmt.Sprintf("payloads[%d]", i)
+		fields = append(fields, struct{ name, v string }{f + ".contentId", p.ContentID}, struct{ name, v string }{f + ".mimeType", p.MimeType},
+			struct{ name, v string }{f + ".characterSet", p.CharacterSet})
+		for j, pp := range p.Properties {
+			g := fmt.Sprintf("%s.properties[%d]", f, j)
+			fields = append(fields, struct{ name, v string }{g + ".name", pp.Name}, struct{ name, v string }{g + ".type", pp.Type}, struct{ name, v string }{g + ".value", pp.Value})
+		}
+	}
+	for _, f := range fields {
+		if !utf8.ValidString(f.v) {
+			return fmt.Errorf("%s is not valid UTF-8", f.name)
+		}
+		for i, r := range f.v {
+			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+				return fmt.Errorf("%s has the character U+%04X at byte %d, which XML does not allow", f.name, r, i)
+			}
+		}
+	}
+	return nil
 }
 
 // Status returns the status of a submitted message (store.ErrNotFound if

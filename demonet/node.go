@@ -144,9 +144,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	// space as relying parties.
 	clients := map[string]idp.Registration{}
 	for i, other := range n.cfg.Countries {
-		portal, preview := n.nodeURL(i, 0), n.nodeURL(i, 1)
-		clients["portal-"+other] = idp.Registration{Name: "Procedure portal of " + countryNames[other], RedirectURIs: []string{portal + "/"}, Country: other}
-		clients["preview-"+other] = idp.Registration{Name: "Preview space of " + countryNames[other], RedirectURIs: []string{preview + "/"}, Country: other}
+		portalURL, preview := n.nodeURL(i, 0), n.nodeURL(i, 1)
+		clients["portal-"+other] = idp.Registration{Name: "Procedure portal of " + countryNames[other],
+			RedirectURIs: []string{portalURL + portal.CallbackPath}, Country: other}
+		clients["preview-"+other] = idp.Registration{Name: "Preview space of " + countryNames[other],
+			RedirectURIs: []string{preview + provider.PreviewCallbackPath, preview + provider.ConsentsPath + provider.ConsentsCallbackPath}, Country: other}
 	}
 	idpSrv, err := idp.New(idp.Config{Country: cc, Issuer: nd.IdPURL, Key: n.keys.idp[cc], Clients: clients, Logger: log.With("component", "idp")})
 	if err != nil {

@@ -162,27 +162,30 @@ func TestDemoUsers(t *testing.T) {
 	}
 }
 
+// A redirect_uri is accepted only when it equals a registered one exactly:
+// no path below it, no query added, no prefix.
 func TestRedirectAllowed(t *testing.T) {
 	tests := []struct {
-		uri      string
-		prefixes []string
-		want     bool
+		uri        string
+		registered []string
+		want       bool
 	}{
 		{"https://p.example/cb", []string{"https://p.example/cb"}, true},
-		{"https://p.example/cb?x=1", []string{"https://p.example/cb"}, true},
-		{"https://p.example/cb/more", []string{"https://p.example/cb"}, true},
+		{"https://p.example/cb", []string{"https://q.example/cb", "https://p.example/cb"}, true},
+		{"https://p.example/cb?x=1", []string{"https://p.example/cb"}, false},
+		{"https://p.example/cb/more", []string{"https://p.example/cb"}, false},
 		{"https://p.example/cbx", []string{"https://p.example/cb"}, false},
 		{"https://p.example/cb.evil.example", []string{"https://p.example/cb"}, false},
 		{"https://p.example.evil/cb", []string{"https://p.example"}, false},
-		{"https://p.example/anything", []string{"https://p.example/"}, true},
-		{"https://p.example/cb?a=1&b=2", []string{"https://p.example/cb?a=1"}, true},
-		{"https://p.example/cb#f", []string{"https://p.example/cb"}, false},
-		{"javascript:alert(1)", []string{"javascript:"}, false},
+		{"https://p.example/anything", []string{"https://p.example/"}, false},
+		{"https://p.example/CB", []string{"https://p.example/cb"}, false},
+		{"https://p.example/cb#f", []string{"https://p.example/cb#f"}, false},
+		{"javascript:alert(1)", []string{"javascript:alert(1)"}, false},
 		{"", []string{""}, false},
 	}
 	for _, tt := range tests {
-		if got := redirectAllowed(tt.uri, tt.prefixes); got != tt.want {
-			t.Errorf("redirectAllowed(%q, %q) = %v, want %v", tt.uri, tt.prefixes, got, tt.want)
+		if got := redirectAllowed(tt.uri, tt.registered); got != tt.want {
+			t.Errorf("redirectAllowed(%q, %q) = %v, want %v", tt.uri, tt.registered, got, tt.want)
 		}
 	}
 }
@@ -226,17 +229,17 @@ func FuzzPickLanguage(f *testing.F) {
 }
 
 // FuzzRedirectAllowed: an accepted redirect URI is absolute http(s) and
-// starts with a registered prefix.
+// one of the registered ones.
 func FuzzRedirectAllowed(f *testing.F) {
-	prefixes := []string{"https://p.example/cb", "http://127.0.0.1:8080/"}
+	registered := []string{"https://p.example/cb", "http://127.0.0.1:8080/"}
 	f.Add("https://p.example/cb?x=1")
 	f.Add("https://p.example/cb.evil")
 	f.Add("http://127.0.0.1:8080/../x")
 	f.Fuzz(func(t *testing.T, uri string) {
-		if !redirectAllowed(uri, prefixes) {
+		if !redirectAllowed(uri, registered) {
 			return
 		}
-		if !strings.HasPrefix(uri, prefixes[0]) && !strings.HasPrefix(uri, prefixes[1]) {
+		if uri != registered[0] && uri != registered[1] {
 			t.Fatalf("accepted %q", uri)
 		}
 		if checkRedirectURI(uri) != nil {

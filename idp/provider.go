@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"slices"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -51,11 +52,11 @@ type Registration struct {
 	// Name is shown on the login page ("You are logging in to: …");
 	// default the client id.
 	Name string
-	// RedirectURIs are the allowed prefixes of the redirect_uri: an
-	// absolute http(s) URL matches a prefix when it equals it or continues
-	// it at a path or query boundary ("/", "?"), so that the prefix
-	// https://portal.example/login does not admit
-	// https://portal.example/login.evil.
+	// RedirectURIs are the redirect_uri values the relying party may use,
+	// each an absolute http(s) URL compared exactly, character for
+	// character (OAuth 2.0 Security BCP, RFC 9700 §4.1.3: no prefix or
+	// pattern matching, which lets an attacker choose a path under the
+	// registered one).
 	RedirectURIs []string
 	// Country is the relying party's country (ISO 3166-1 alpha-2), the
 	// second part of the identifiers it receives.
@@ -247,6 +248,10 @@ func (p *Provider) PublicKey() *ecdsa.PublicKey { return &p.cfg.Key.PublicKey }
 // PathJWKS below the path of the Issuer URL; the provider can be mounted
 // there with or without http.StripPrefix.
 func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(p.cfg.Issuer, "https://") {
+		// Served over https: a browser must never reach it in clear again.
+		w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+	}
 	path := r.URL.Path
 	if p.base != "" {
 		path = strings.TrimPrefix(path, p.base)
@@ -297,21 +302,11 @@ func (p *Provider) checkRequest(v url.Values) (*loginRequest, string) {
 
 // redirectAllowed reports whether ru is an allowed redirect URI: a valid
 // absolute URL that starts with one of prefixes at a boundary.
-func redirectAllowed(ru string, prefixes []string) bool {
+func redirectAllowed(ru string, registered []string) bool {
 	if checkRedirectURI(ru) != nil {
 		return false
 	}
-	for _, p := range prefixes {
-		rest, ok := strings.CutPrefix(ru, p)
-		if !ok {
-			continue
-		}
-		if rest == "" || strings.HasSuffix(p, "/") || strings.HasSuffix(p, "?") ||
-			rest[0] == '/' || rest[0] == '?' || (strings.Contains(p, "?") && rest[0] == '&') {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(registered, ru)
 }
 
 // account is an entry of the login page: a person, or a person acting for

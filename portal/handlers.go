@@ -206,7 +206,7 @@ func (p *Portal) loginPage(rq *request) error {
 			return err
 		}
 	}
-	p.cfg.Authenticator.Begin(rq.w, rq.r, rq.sess.LoginState, p.cfg.BaseURL+"/login/callback")
+	p.cfg.Authenticator.Begin(rq.w, rq.r, rq.sess.LoginState, p.cfg.BaseURL+CallbackPath)
 	return nil
 }
 
@@ -913,3 +913,8 @@ func (p *Portal) submission(rq *request) error {
 	}, "", "")
 	return nil
 }
+
+// CallbackPath is where the identity provider sends the citizen back after
+// the login: the redirect_uri to register for the portal (BaseURL +
+// CallbackPath), compared exactly.
+const CallbackPath = "/login/callback"

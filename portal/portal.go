@@ -314,7 +314,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("POST /start", p.form(p.start))
 	mux.HandleFunc("POST /login", p.form(p.login))
 	mux.HandleFunc("GET /login", p.page(p.loginPage))
-	mux.HandleFunc("GET /login/callback", p.page(p.callback))
+	mux.HandleFunc("GET "+CallbackPath, p.page(p.callback))
 	mux.HandleFunc("POST /logout", p.form(p.logout))
 	mux.HandleFunc("GET /return", p.page(p.back))
 	mux.HandleFunc("GET /journeys/{id}", p.page(p.journey))

@@ -245,7 +245,7 @@ func (p *Portal) render(rq *request, status int, page, title string, data any, e
 		q := rq.r.URL.Query()
 		q.Set("lang", l)
 		u := url.URL{Path: rq.r.URL.Path, RawQuery: q.Encode()}
-		if rq.r.Method != http.MethodGet || rq.r.URL.Path == "/login/callback" {
+		if rq.r.Method != http.MethodGet || rq.r.URL.Path == CallbackPath {
 			u.Path = "/"
 			u.RawQuery = url.Values{"lang": {l}}.Encode()
 		}

@@ -220,7 +220,7 @@ func (c *Connector) consentsLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieAccountLogin, Value: state, Path: ConsentsPath, MaxAge: 900,
 		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
-	c.cfg.Authenticator.Begin(w, r, state, c.cfg.PreviewBase+ConsentsPath+"/callback")
+	c.cfg.Authenticator.Begin(w, r, state, c.cfg.PreviewBase+ConsentsPath+ConsentsCallbackPath)
 }
 
 func (c *Connector) consentsCallback(w http.ResponseWriter, r *http.Request) {

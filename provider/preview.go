@@ -41,7 +41,7 @@ const (
 //	POST /consents/withdraw            withdraw a consent (CSRF token)
 func (c *Connector) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /preview/callback", c.callback)
+	mux.HandleFunc("GET "+PreviewCallbackPath, c.callback)
 	mux.HandleFunc("GET /preview/{token}", c.view)
 	mux.HandleFunc("GET /preview/{token}/login", c.login)
 	mux.HandleFunc("POST /preview/{token}/decide", c.decide)
@@ -52,15 +52,19 @@ func (c *Connector) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write([]byte(css))
 	})
-	return securityHeaders(mux)
+	return securityHeaders(mux, strings.HasPrefix(c.cfg.PreviewBase, "https://"))
 }
 
 // securityHeaders sets the headers every answer of the preview space
 // carries: no script, no framing by others, no referrer (the URL holds the
-// token), nothing cached.
-func securityHeaders(h http.Handler) http.Handler {
+// token), nothing cached, and HSTS when the preview space is served over
+// https (hsts), so that a browser never reaches it in clear again.
+func securityHeaders(h http.Handler, hsts bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
+		if hsts {
+			hd.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; frame-ancestors 'self'; base-uri 'none'")
 		hd.Set("Referrer-Policy", "no-referrer")
 		hd.Set("X-Content-Type-Options", "nosniff")
@@ -279,7 +283,7 @@ func (c *Connector) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieLogin, Value: state + "." + s.Token, Path: "/preview", MaxAge: 900,
 		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
-	c.cfg.Authenticator.Begin(w, r, state, c.cfg.PreviewBase+"/preview/callback")
+	c.cfg.Authenticator.Begin(w, r, state, c.cfg.PreviewBase+PreviewCallbackPath)
 }
 
 func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
@@ -582,3 +586,12 @@ func withOutcome(r journal.Record, outcome string) journal.Record {
 	r.Outcome = outcome
 	return r
 }
+
+// PreviewCallbackPath and ConsentsPath + ConsentsCallbackPath are where the
+// identity provider sends the citizen back after the login at the preview
+// space and at the consents page: the redirect_uris to register for the
+// preview space (PreviewBase + path), compared exactly.
+const (
+	PreviewCallbackPath  = "/preview/callback"
+	ConsentsCallbackPath = "/callback"
+)

@@ -16,8 +16,10 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
@@ -34,6 +36,7 @@ const (
 	ruleReach     = "DOCTOR-REACH"
 	ruleDatabase  = "DOCTOR-DATABASE"
 	ruleDiscovery = "DOCTOR-DISCOVERY"
+	ruleExposure  = "DOCTOR-EXPOSURE"
 )
 
 // doctor collects findings.
@@ -88,12 +91,13 @@ func runDoctor(ctx context.Context, env *Env, args []string) int {
 }
 
 func (d *doctor) run(ctx context.Context, file string, env *Env, network, database bool, timeout time.Duration) {
-	c, err := loadServeConfig(file, env.Getenv)
+	c, err := readServeConfig(file, env.Getenv)
 	if err != nil {
 		d.add(ruleConfig, check.Fatal, file, "%v", err)
 		return
 	}
 	d.add(ruleConfig, check.Info, file, "configuration read")
+	d.exposure(c)
 	ncfg, err := c.nodeConfig(nil)
 	if err != nil {
 		d.add(ruleConfig, check.Fatal, file, "%v", err)
@@ -373,4 +377,28 @@ func (d *doctor) reach(ctx context.Context, pm *pmode.Config, c *ap.Config, time
 		d.add(ruleReach, check.Info, "discovery.partners."+name, "discovered endpoint %s (certificate %s, SMP %s) in %v",
 			t.URL, t.Certificate.Subject, t.SMP, time.Since(start).Round(time.Millisecond))
 	}
+}
+
+// exposure reports what the node opens to whom: the backend API without a
+// token (it would not start), a plain-HTTP public listener beyond this
+// machine, and the bounds on its connections.
+func (d *doctor) exposure(c *serveConfig) {
+	if err := c.exposure(); err != nil {
+		d.add(ruleExposure, check.Error, "api", "%v", err)
+	} else if c.API.InsecureOpen {
+		d.add(ruleExposure, check.Warning, "api.insecureOpen", "the backend API and /metrics need no token (test only), on %s", c.apiAddr())
+	}
+	if (c.TLS == nil || c.TLS.Certificate == "") && !loopback(c.Listen) {
+		d.add(ruleExposure, check.Warning, "listen", "%s serves plain HTTP beyond this machine: put TLS here (tls.certificate, tls.key) or in a proxy in front of it", c.Listen)
+	}
+	if c.API.Listen == "" && !loopback(c.Listen) {
+		d.add(ruleExposure, check.Info, "api.listen", "the backend API shares the public listener %s; api.listen can give it its own (an internal address)", c.Listen)
+	}
+	l := httplimit.New(c.Limits).Config()
+	bodyMax := c.MaxBodySize
+	if bodyMax == 0 {
+		bodyMax = as4.DefaultMaxBodySize
+	}
+	d.add(ruleExposure, check.Info, "limits", "at most %d connections and %d requests in flight (HTTP 503 beyond); bodies and answers at least %d B/s after %s; body at most %d bytes",
+		l.MaxConns, l.MaxInFlight, l.MinRate, l.Grace, bodyMax)
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/csdiscovery"
+	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -49,7 +50,15 @@ import (
 //	  decryptionKey: fr.enc.key.pem        # RSA or X25519, PEM
 //	  trust: [ca.cert.pem]                 # anchors for the partners' certificates
 //	api:
-//	  token: ""                    # bearer token of the backend API; "" leaves it open
+//	  token: "a-long-random-token-0123"   # bearer token of the backend API and /metrics (at least 16 characters); required
+//	  listen: ""                   # its own address (an internal one) for the API, /openapi.json and /metrics; "" shares listen
+//	  insecureOpen: false          # TEST ONLY: no token, on a loopback address only (or -insecure-open-api)
+//	limits:                        # bounds of every listener (0: the default)
+//	  maxConns: 1024               # connections open at once; more are closed
+//	  maxInFlight: 256             # requests at once; more get HTTP 503 with Retry-After
+//	  minRate: 8192                # bytes/s a request body or an answer must move on average, after grace
+//	  grace: 10s
+//	  retryAfter: 5s
 //	webhook:                       # received messages and send failures (X-OOTS-Event); omitted: the backend pulls (GET /api/v1/inbox)
 //	  url: https://backend.example/oots
 //	  secret: "…"                  # HMAC key, at least 16 bytes (or secretFile)
@@ -96,7 +105,14 @@ type serveConfig struct {
 	} `yaml:"keys"`
 	API struct {
 		Token string `yaml:"token"`
+		// Listen, when set, is the address of the backend API, /openapi.json
+		// and /metrics, apart from the public listener of /as4.
+		Listen string `yaml:"listen"`
+		// InsecureOpen serves the API without a token: for a test on this
+		// machine only (the API's address must be a loopback one).
+		InsecureOpen bool `yaml:"insecureOpen"`
 	} `yaml:"api"`
+	Limits  httplimit.Config `yaml:"limits"`
 	Webhook *struct {
 		URL        string `yaml:"url"`
 		Secret     string `yaml:"secret"`
@@ -120,7 +136,23 @@ type serveConfig struct {
 
 // loadServeConfig reads and checks a configuration file; unknown fields are
 // errors (a misspelt field must not silently take its default).
-func loadServeConfig(path string, getenv func(string) string) (*serveConfig, error) {
+func loadServeConfig(path string, getenv func(string) string, insecureOpen bool) (*serveConfig, error) {
+	c, err := readServeConfig(path, getenv)
+	if err != nil {
+		return nil, err
+	}
+	if insecureOpen {
+		c.API.InsecureOpen = true
+	}
+	if err := c.exposure(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// readServeConfig reads a configuration file and checks it, but for what
+// the node exposes (exposure): oots doctor reports that as findings.
+func readServeConfig(path string, getenv func(string) string) (*serveConfig, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -185,6 +217,14 @@ func (c *serveConfig) Validate() error {
 	if c.TLS != nil && (c.TLS.Certificate == "") != (c.TLS.Key == "") {
 		return bad("tls.key", "tls.certificate and tls.key go together")
 	}
+	if c.API.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.API.Listen); err != nil {
+			return bad("api.listen", "%q is not host:port", c.API.Listen)
+		}
+	}
+	if err := c.Limits.Validate(); err != nil {
+		return bad("limits", "%v", err)
+	}
 	if c.Database != "" && !strings.HasPrefix(c.Database, "postgres://") && !strings.HasPrefix(c.Database, "postgresql://") && !strings.HasPrefix(c.Database, "sqlite:") {
 		return bad("database", "a postgres:// URL, sqlite:FILE, or empty for SQLite in dataDir")
 	}
@@ -232,6 +272,36 @@ func (c *serveConfig) Validate() error {
 		if _, err := c.Discovery.partners(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// apiAddr is the address the backend API listens on.
+func (c *serveConfig) apiAddr() string {
+	if c.API.Listen != "" {
+		return c.API.Listen
+	}
+	return c.Listen
+}
+
+// exposure checks that the backend API is closed: a token, or an explicit
+// insecureOpen on a loopback address.
+func (c *serveConfig) exposure() error {
+	bad := func(field, format string, a ...any) error {
+		return fmt.Errorf("%s: %s", field, fmt.Sprintf(format, a...))
+	}
+	apiAddr := c.apiAddr()
+	switch {
+	case c.API.Token == "" && !c.API.InsecureOpen:
+		return bad("api.token", "empty: the backend API (submit, inbox) and /metrics would be open to anyone who reaches %s. "+
+			"Set api.token (or OOTS_API_TOKEN) to a long random string; for a test on this machine only, set api.insecureOpen: true "+
+			"(or start with -insecure-open-api) with a loopback address", apiAddr)
+	case c.API.Token != "" && c.API.InsecureOpen:
+		return bad("api.insecureOpen", "a token is set: the API is not open")
+	case c.API.InsecureOpen && !loopback(apiAddr):
+		return bad("api.insecureOpen", "the API without a token is allowed on a loopback address only, and it listens on %s", apiAddr)
+	case c.API.Token != "" && len(c.API.Token) < 16:
+		return bad("api.token", "%d characters: at least 16", len(c.API.Token))
 	}
 	return nil
 }
@@ -513,6 +583,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	fs.SetOutput(env.Stderr)
 	cfgFile := fs.String("config", "oots.yaml", "configuration file (YAML; see the documentation of oots serve)")
 	fault := fs.String("fault", "", "TEST ONLY: give the node one deliberate defect, to check that a conformance kit detects it: "+strings.Join(ap.FaultNames(), ", "))
+	insecure := fs.Bool("insecure-open-api", false, "TEST ONLY: serve the backend API and /metrics without a token (api.insecureOpen); allowed on a loopback address only")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: oots serve -config oots.yaml\n\nRuns an AS4 access point node: the AS4 endpoint (POST /as4), the backend API (/api/v1, /openapi.json), /metrics, /healthz, /readyz.")
 		fs.PrintDefaults()
@@ -528,11 +599,14 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "oots serve: "+format+"\n", a...)
 		return 2
 	}
-	c, err := loadServeConfig(*cfgFile, env.Getenv)
+	c, err := loadServeConfig(*cfgFile, env.Getenv, *insecure)
 	if err != nil {
 		return fail("%v", err)
 	}
 	logger := c.logger(env.Stderr)
+	if c.API.InsecureOpen {
+		logger.Warn("TEST ONLY: the backend API and /metrics need no token", slog.String("listen", c.Listen), slog.String("api_listen", c.API.Listen))
+	}
 	if err := os.MkdirAll(filepath.Join(c.path(c.DataDir), "tmp"), 0o700); err != nil {
 		return fail("dataDir: %v", err)
 	}
@@ -556,24 +630,52 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	ln, err := net.Listen("tcp", c.Listen)
-	if err != nil {
-		return fail("listen: %v", err)
-	}
-	srv := &http.Server{Handler: node.Handler(), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
-	serveTLS := c.TLS != nil && c.TLS.Certificate != ""
-	if serveTLS {
+	// Every listener is bounded (httplimit): connections, requests in
+	// flight, the minimum transfer rate of bodies and responses.
+	limits := httplimit.New(c.Limits)
+	var tlsConfig *tls.Config
+	if c.TLS != nil && c.TLS.Certificate != "" {
 		cert, err := tls.LoadX509KeyPair(c.path(c.TLS.Certificate), c.path(c.TLS.Key))
 		if err != nil {
 			return fail("tls: %v", err)
 		}
-		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
-		ln = tls.NewListener(ln, srv.TLSConfig)
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
 	}
-	logger.Info("oots serve started", slog.String("listen", ln.Addr().String()), slog.String("self", ncfg.PMode.Self),
-		slog.String("store", string(db.Dialect())), slog.Bool("tls", serveTLS), slog.String("version", Version))
+	listen := func(addr string, h http.Handler) (*http.Server, net.Listener, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		ln = limits.Listener(ln)
+		srv := &http.Server{Handler: limits.Handler(h), ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+			MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn), TLSConfig: tlsConfig}
+		if tlsConfig != nil {
+			ln = tls.NewListener(ln, tlsConfig)
+		}
+		return srv, ln, nil
+	}
+	var servers []*http.Server
 	errc := make(chan error, 2)
+	public := node.Handler()
+	if c.API.Listen != "" {
+		public = node.PublicHandler()
+		srv, ln, err := listen(c.API.Listen, node.APIHandler())
+		if err != nil {
+			return fail("api.listen: %v", err)
+		}
+		servers = append(servers, srv)
+		go func() { errc <- srv.Serve(ln) }()
+		logger.Info("backend API listening", slog.String("listen", ln.Addr().String()))
+	}
+	srv, ln, err := listen(c.Listen, public)
+	if err != nil {
+		return fail("listen: %v", err)
+	}
+	servers = append(servers, srv)
+	logger.Info("oots serve started", slog.String("listen", ln.Addr().String()), slog.String("self", ncfg.PMode.Self),
+		slog.String("store", string(db.Dialect())), slog.Bool("tls", tlsConfig != nil), slog.String("version", Version),
+		slog.Int("max_conns", limits.Config().MaxConns), slog.Int("max_in_flight", limits.Config().MaxInFlight),
+		slog.Int64("min_rate", limits.Config().MinRate))
 	go func() { errc <- srv.Serve(ln) }()
 	runCtx, cancelRun := context.WithCancel(ctx)
 	runDone := make(chan struct{})
@@ -585,9 +687,25 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	srv.Shutdown(shutdown)
+	for _, srv := range servers {
+		srv.Shutdown(shutdown)
+	}
 	cancelRun()
 	<-runDone
 	logger.Info("oots serve stopped")
 	return 0
+}
+
+// loopback reports whether the host of addr is a loopback address (or
+// localhost): reachable from this machine only.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -125,6 +126,9 @@ clientTimeout: 5s
 pollInterval: 100ms
 log: {level: warn, format: json}
 %s`, n.ports[name], name, db, name, keys, extra)
+		if !strings.Contains(extra, "api:") {
+			cfg += "api: {insecureOpen: true}\n" // loopback tests: the API without a token
+		}
 		n.configs[name] = filepath.Join(dir, strings.ToLower(name)+".yaml")
 		if err := os.WriteFile(n.configs[name], []byte(cfg), 0o644); err != nil {
 			t.Fatal(err)
@@ -277,6 +281,16 @@ func TestServeConfigErrors(t *testing.T) {
 			return strings.Replace(s, "AP_FR_01.sign.cert.pem", "AP_DE_01.sign.cert.pem", 1)
 		}, "SigningCert: does not match"},
 		{func(s string) string { return strings.Replace(s, "self: AP_FR_01", "self: AP_XX_01", 1) }, "AP_XX_01"},
+		// Closed by default: no API without a token, but on loopback when
+		// a flag says so.
+		{func(s string) string { return strings.Replace(s, "api: {insecureOpen: true}", "", 1) }, "api.token: empty: the backend API"},
+		{func(s string) string {
+			return strings.Replace(s, "api: {insecureOpen: true}", "api: {insecureOpen: true, listen: \"0.0.0.0:0\"}", 1)
+		}, "loopback address only"},
+		{func(s string) string {
+			return strings.Replace(s, "api: {insecureOpen: true}", "api: {token: short}", 1)
+		}, "at least 16"},
+		{func(s string) string { return s + "limits: {maxConns: -1}\n" }, "limits"},
 	} {
 		file := filepath.Join(n.dir, "bad.yaml")
 		os.WriteFile(file, []byte(tc.edit(string(good))), 0o644)
@@ -305,6 +319,7 @@ func TestDoctorFindsProblems(t *testing.T) {
 		t.Fatalf("doctor: exit %d\n%s", code, out.String())
 	}
 	for _, want := range []string{
+		"DOCTOR-EXPOSURE",         // the API without a token (test only), the limits
 		"DOCTOR-ALGORITHM",        // RSA key under eDelivery-AS4-2.0 legs
 		"certificate not trusted", // chain to another CA
 		"DOCTOR-REACH",            // DE is not running
@@ -338,7 +353,7 @@ func TestServeConfigDocumented(t *testing.T) {
 	doc := strings.Replace(yml.String(), `secret: "…"`, `secret: "0123456789abcdef"`, 1)
 	file := filepath.Join(t.TempDir(), "oots.yaml")
 	os.WriteFile(file, []byte(doc), 0o644)
-	if _, err := loadServeConfig(file, nil); err != nil {
+	if _, err := loadServeConfig(file, nil, false); err != nil {
 		t.Errorf("the documented configuration: %v\n%s", err, doc)
 	}
 }
@@ -388,4 +403,68 @@ func waitDelivered(t *testing.T, api, id string) {
 		}
 	}
 	t.Fatalf("message %s: state %q, want delivered", id, state)
+}
+
+// TestServeSlowClients: hundreds of connections that send their AS4 bodies
+// a byte at a time are cut by oots serve once they fall below the minimum
+// rate (limits.minRate after limits.grace), and meanwhile the node still
+// takes a normal message from its partner.
+func TestServeSlowClients(t *testing.T) {
+	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "limits: {grace: 1s, minRate: 2000}\n")
+	for _, name := range serveParties {
+		n.startInProcess(t, name)
+	}
+	const clients = 300
+	addr := strings.TrimPrefix(n.url("AP_DE_01", ""), "http://")
+	type result struct {
+		held time.Duration
+		cut  bool
+	}
+	results := make(chan result, clients)
+	for range clients {
+		go func() {
+			start := time.Now()
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				results <- result{}
+				return
+			}
+			defer c.Close()
+			io.WriteString(c, "POST /as4 HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/related; boundary=b\r\nContent-Length: 1000000\r\n\r\n")
+			closed := make(chan struct{})
+			go func() { io.Copy(io.Discard, c); close(closed) }()
+			for {
+				select {
+				case <-closed:
+					results <- result{time.Since(start), true}
+					return
+				case <-time.After(500 * time.Millisecond):
+					if time.Since(start) > 30*time.Second {
+						results <- result{time.Since(start), false}
+						return
+					}
+					c.Write([]byte{'-'})
+				}
+			}
+		}()
+	}
+	// While they trickle, FR sends DE a message.
+	time.Sleep(300 * time.Millisecond)
+	id, code := submitJSON(t, n.url("AP_FR_01", ""), "slow-1", "among slow clients")
+	if code != http.StatusAccepted {
+		t.Fatalf("submit: HTTP %d", code)
+	}
+	waitDelivered(t, n.url("AP_FR_01", ""), id)
+	var longest time.Duration
+	for range clients {
+		r := <-results
+		if !r.cut {
+			t.Fatalf("a slow client was held %s and not cut", r.held)
+		}
+		longest = max(longest, r.held)
+	}
+	t.Logf("%d slow clients cut, the slowest after %s", clients, longest.Round(time.Millisecond))
+	if longest > 10*time.Second {
+		t.Errorf("the slowest client was held %s", longest)
+	}
 }

@@ -116,7 +116,7 @@ func FuzzServeConfig(f *testing.F) {
 		if err := os.WriteFile(file, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c, err := loadServeConfig(file, nil)
+		c, err := loadServeConfig(file, nil, false)
 		if err == nil && c.Validate() != nil {
 			t.Fatal("loaded a configuration that Validate refuses")
 		}
