@@ -1,14 +1,14 @@
 package ap
 
 import (
-	"fmt"
-	"mime"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"strconv"
 	"strings"

@@ -133,6 +133,12 @@ type Config struct {
 	Client *http.Client
 	// MaxBodySize bounds a received HTTP body; default 64 MiB.
 	MaxBodySize int64
+	// MaxDecompressed and MaxCompressionRatio bound a received payload
+	// once decompressed (as4.Receiver.MaxDecompressed and MaxRatio;
+	// defaults 2 GiB and 200:1): a compression bomb is refused with
+	// EBMS:0303 after its first megabyte.
+	MaxDecompressed     int64
+	MaxCompressionRatio int64
 	// Workers is the number of concurrent sending workers; default 8.
 	Workers int
 	// Lease is how long a claimed message stays with this node before
@@ -383,6 +389,7 @@ func New(cfg Config) (*Node, error) {
 	n.receiver = &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: cfg.Trust,
 		Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain,
 		SigningKey: cfg.SigningKey, SigningCert: cfg.SigningCert, MaxBodySize: cfg.MaxBodySize,
+		MaxDecompressed: cfg.MaxDecompressed, MaxRatio: cfg.MaxCompressionRatio,
 		PartyCertificates: n.partyCertificates, Reply: n.reply}
 	if cfg.Fault == FaultAnySigner {
 		n.receiver.Bind = anySigner // deliberate defect: see Faults

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
@@ -131,4 +133,54 @@ func TestServeAccept(t *testing.T) {
 			}
 		})
 	}
+}
+
+// zeros is an endless reader of zero bytes, up to n.
+type zeros struct{ n int64 }
+
+func (z *zeros) Read(p []byte) (int, error) {
+	if z.n <= 0 {
+		return 0, io.EOF
+	}
+	k := min(int64(len(p)), z.n)
+	clear(p[:k])
+	z.n -= int64(k)
+	return int(k), nil
+}
+
+// A compression bomb (a gigabyte of zeros, about a megabyte gzipped) is
+// refused with EBMS:0303 by the default bounds after its first megabytes,
+// not after a gigabyte, and Serve answers it with an error signal.
+func TestServeCompressionBomb(t *testing.T) {
+	f := getFixture(t, pmode.ProfileAS4v20)
+	c := config(pmode.ProfileAS4v20)
+	c.Self = "AP_DE_01"
+	c.Legs[0].Payload.MaxSize = 0 // the receiver's defaults apply
+	msg := request()
+	msg.Payloads = []as4.Payload{{MimeType: "application/xml", Open: func() (io.ReadCloser, error) { return io.NopCloser(&zeros{1 << 30}), nil }}}
+	p, err := f.senderOf(t, c).Pack(msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	r := f.receiverOf(t, c)
+	var read int64
+	start := time.Now()
+	rec := serveOnce(t, r, p, nil, func(_ context.Context, in *as4.Inbound) error {
+		rc, err := in.Payloads[0].Open()
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		read, err = io.Copy(io.Discard, rc)
+		return err
+	})
+	took := time.Since(start)
+	if rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "EBMS:0303") {
+		t.Fatalf("HTTP %d:\n%s", rec.Code, rec.Body.String())
+	}
+	if read > 8<<20 {
+		t.Errorf("%d bytes decompressed before the bomb was refused", read)
+	}
+	t.Logf("refused after %d decompressed bytes, %s", read, took.Round(time.Millisecond))
 }

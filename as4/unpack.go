@@ -37,6 +37,13 @@ type Receiver struct {
 	Bind func(from *pmode.Party, signer *x509.Certificate) error
 	// Now returns the current time; default time.Now.
 	Now func() time.Time
+	// MaxDecompressed bounds a decompressed payload on a leg without
+	// payload.maxSize; default DefaultMaxDecompressed. MaxRatio bounds the
+	// compression ratio of a payload past its first megabyte; default
+	// DefaultMaxRatio; negative: not checked. Both fail the payload's
+	// reads with EBMS:0303 DecompressionFailure.
+	MaxDecompressed int64
+	MaxRatio        int64
 	// MaxClockSkew is the tolerance on the WS-Security Timestamp; default
 	// that of wssec.
 	MaxClockSkew time.Duration
@@ -277,13 +284,25 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 			}
 		}
 		if ct, ok := pi.Property(PropCompressionType); ok && ct == GzipMediaType {
-			open, max := p.Open, leg.Payload.MaxSize
+			open, limit, ratio := p.Open, leg.Payload.MaxSize, r.MaxRatio
+			if limit <= 0 {
+				limit = r.MaxDecompressed
+				if limit <= 0 {
+					limit = DefaultMaxDecompressed
+				}
+			}
+			switch {
+			case ratio == 0:
+				ratio = DefaultMaxRatio
+			case ratio < 0:
+				ratio = 0 // not checked
+			}
 			pl.Open = func() (io.ReadCloser, error) {
 				rc, err := open()
 				if err != nil {
 					return nil, err
 				}
-				zr, err := Decompress(rc, max)
+				zr, err := DecompressBounded(rc, limit, ratio)
 				if err != nil {
 					rc.Close()
 					return nil, withRef(err, ref)

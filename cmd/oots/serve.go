@@ -68,6 +68,8 @@ import (
 //	pollInterval: 500ms            # queue polling when idle
 //	retention: 0s                  # purge payloads of finished messages older than this; 0 keeps them
 //	maxBodySize: 67108864          # largest AS4 request accepted, bytes
+//	maxDecompressedSize: 2147483648   # largest payload once decompressed (a leg's payload.maxSize wins), bytes
+//	maxCompressionRatio: 200       # decompressed:compressed beyond the first MiB (a bomb: EBMS:0303); -1: not checked
 //	clientTimeout: 30s             # timeout of a post to a partner or the webhook
 //	nodeId: ""                     # lease owner name; default hostname and a random suffix
 //	log: {level: info, format: json}   # debug|info|warn|error; json|text
@@ -118,14 +120,18 @@ type serveConfig struct {
 		Secret     string `yaml:"secret"`
 		SecretFile string `yaml:"secretFile"`
 	} `yaml:"webhook"`
-	Workers       int           `yaml:"workers"`
-	Lease         time.Duration `yaml:"lease"`
-	PollInterval  time.Duration `yaml:"pollInterval"`
-	Retention     time.Duration `yaml:"retention"`
-	MaxBodySize   int64         `yaml:"maxBodySize"`
-	ClientTimeout time.Duration `yaml:"clientTimeout"`
-	NodeID        string        `yaml:"nodeId"`
-	Log           struct {
+	Workers      int           `yaml:"workers"`
+	Lease        time.Duration `yaml:"lease"`
+	PollInterval time.Duration `yaml:"pollInterval"`
+	Retention    time.Duration `yaml:"retention"`
+	MaxBodySize  int64         `yaml:"maxBodySize"`
+	// MaxDecompressedSize and MaxCompressionRatio bound a received payload
+	// once decompressed (a compression bomb is refused with EBMS:0303).
+	MaxDecompressedSize int64         `yaml:"maxDecompressedSize"`
+	MaxCompressionRatio int64         `yaml:"maxCompressionRatio"`
+	ClientTimeout       time.Duration `yaml:"clientTimeout"`
+	NodeID              string        `yaml:"nodeId"`
+	Log                 struct {
 		Level  string `yaml:"level"`
 		Format string `yaml:"format"`
 	} `yaml:"log"`
@@ -482,6 +488,7 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 		pm.Self = c.Self
 	}
 	cfg := &ap.Config{PMode: pm, Logger: logger, APIToken: c.API.Token, NodeID: c.NodeID, MaxBodySize: c.MaxBodySize,
+		MaxDecompressed: c.MaxDecompressedSize, MaxCompressionRatio: c.MaxCompressionRatio,
 		Workers: c.Workers, Lease: c.Lease, PollInterval: c.PollInterval, Retention: c.Retention,
 		TempDir:         filepath.Join(c.path(c.DataDir), "tmp"),
 		EncryptionCerts: map[string]*x509.Certificate{}, SigningCerts: map[string]*x509.Certificate{}}
