@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"strconv"
@@ -89,7 +88,7 @@ func (n *Node) apiSubmit(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrInvalidSubmission):
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{err.Error()})
 	case err != nil:
-		n.log.Error("submission failed", slog.String(logError, err.Error()))
+		n.quiet.fail(n.log, "api-submit", "submission failed", err)
 		writeJSON(w, http.StatusServiceUnavailable, apiError{"the access point cannot queue the message now: " + err.Error()})
 	case created:
 		w.Header().Set("Location", "/api/v1/messages/"+st.MessageID)
@@ -115,7 +114,7 @@ func (n *Node) storeError(w http.ResponseWriter, err error) bool {
 	case errors.Is(err, store.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, apiError{err.Error()})
 	default:
-		n.log.Error("store failed", slog.String(logError, err.Error()))
+		n.quiet.fail(n.log, "api-store", "store failed", err)
 		writeJSON(w, http.StatusServiceUnavailable, apiError{"store unavailable"})
 	}
 	return true

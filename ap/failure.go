@@ -74,10 +74,11 @@ func (n *Node) reportDue(ctx context.Context) bool {
 	reports, err := n.cfg.Store.ClaimFailureReports(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
 	if err != nil {
 		if ctx.Err() == nil {
-			n.log.Error("claiming failure reports failed", slog.String(logError, err.Error()))
+			n.quiet.fail(n.log, "claim-failures", "claiming failure reports failed", err)
 		}
 		return false
 	}
+	n.quiet.ok(n.log, "claim-failures", "claiming failure reports works again")
 	for _, f := range reports {
 		n.report(ctx, f)
 	}

@@ -54,6 +54,8 @@ type Store interface {
 	Purge(ctx context.Context, before time.Time) (int64, error)
 	Count(ctx context.Context) (*store.Counts, error)
 	Ping(ctx context.Context) error
+	// Writable proves that the store takes a write now (readiness).
+	Writable(ctx context.Context, node string, now time.Time) error
 }
 
 var _ Store = (*store.DB)(nil)
@@ -284,6 +286,10 @@ type Node struct {
 	wake     chan struct{} // a submission is queued
 	pushWake chan struct{} // a received message or a failure report awaits the backend
 
+	quiet      *quietLog // repeated errors, logged with back-off
+	readyMu    sync.Mutex
+	readyAt    time.Time // the last readiness probe, and its result
+	readyErr   error
 	mu         sync.Mutex
 	senders    map[string]*as4.Sender         // by receiving party
 	discovered map[string][]*x509.Certificate // by party: the signing certificate its SMP published (none: bound by name)
@@ -381,6 +387,7 @@ func New(cfg Config) (*Node, error) {
 		cfg:        cfg,
 		log:        cfg.Logger.With(slog.String(logNode, cfg.NodeID)),
 		metrics:    newMetrics(),
+		quiet:      newQuietLog(cfg.Now),
 		wake:       make(chan struct{}, 1),
 		pushWake:   make(chan struct{}, 1),
 		senders:    map[string]*as4.Sender{},
@@ -446,16 +453,55 @@ func (n *Node) publicRoutes(mux *http.ServeMux) {
 		io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := n.cfg.Store.Ping(ctx); err != nil {
+		if err := n.ready(r.Context()); err != nil {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprintf(w, "store: %v\n", err)
+			fmt.Fprintf(w, "%v\n", err)
 			return
 		}
 		io.WriteString(w, "ready\n")
 	})
+}
+
+// ready reports whether the node can take messages now: the store takes
+// a write (a full disk or a read-only database fails it, where a ping
+// does not) and so does the directory of spilled attachments. The probe
+// runs at most once a second; its result is kept in between.
+func (n *Node) ready(ctx context.Context) error {
+	n.readyMu.Lock()
+	defer n.readyMu.Unlock()
+	now := n.cfg.Now()
+	if now.Sub(n.readyAt) < time.Second && !n.readyAt.IsZero() {
+		return n.readyErr
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	err := n.cfg.Store.Writable(ctx, n.cfg.NodeID, now)
+	if err == nil {
+		err = probeDir(n.cfg.TempDir)
+	}
+	n.readyAt, n.readyErr = now, err
+	return err
+}
+
+// probeDir writes, syncs and removes a small file in dir.
+func probeDir(dir string) error {
+	f, err := os.CreateTemp(dir, ".oots-probe-*")
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	name := f.Name()
+	defer os.Remove(name)
+	if _, err = f.Write(make([]byte, 4096)); err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	return nil
 }
 
 // Run runs the sending workers, the delivery to the webhook or backend
@@ -497,7 +543,7 @@ func (n *Node) purgeLoop(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if c, err := n.Purge(ctx); err != nil {
-			n.log.Error("purge failed", slog.String(logError, err.Error()))
+			n.quiet.fail(n.log, "purge", "purge failed", err)
 		} else if c > 0 {
 			n.log.Info("purged payloads", slog.Int64(logCount, c))
 		}

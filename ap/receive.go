@@ -106,10 +106,11 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 	}
 	if err != nil {
 		// Not the partner's fault: no signal, HTTP 503, the sender retries.
-		n.log.Error("storing a received message failed", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logError, err.Error()))
+		n.quiet.fail(n.log, "store-received", "storing a received message failed", err, slog.String(logMessageID, um.MessageInfo.MessageID))
 		n.metrics.received.inc(from, in.Leg.Name, "store_error")
 		return fmt.Errorf("%w: %v", as4.ErrRetryLater, err)
 	}
+	n.quiet.ok(n.log, "store-received", "storing received messages works again")
 	result := "accepted"
 	if duplicate {
 		result = "duplicate"

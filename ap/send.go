@@ -270,11 +270,12 @@ func (n *Node) sendLoop(ctx context.Context) {
 		msgs, err := n.cfg.Store.ClaimOutbound(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
 		if err != nil {
 			if ctx.Err() == nil {
-				n.log.Error("claiming messages failed", slog.String(logError, err.Error()))
+				n.quiet.fail(n.log, "claim-outbound", "claiming messages failed", err)
 			}
 			sleep(ctx, n.wake, n.cfg.PollInterval)
 			continue
 		}
+		n.quiet.ok(n.log, "claim-outbound", "claiming messages works again")
 		if len(msgs) == 0 {
 			sleep(ctx, n.wake, n.cfg.PollInterval)
 			continue
@@ -316,7 +317,7 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 		res.Report = store.DeliveryNone // nobody to tell: the status says failed
 	}
 	if err := n.cfg.Store.FinishOutbound(context.WithoutCancel(ctx), m.ID, n.cfg.NodeID, res); err != nil {
-		log.Error("recording the result failed", slog.String(logError, err.Error()))
+		n.quiet.fail(log, "record-result", "recording the result failed", err)
 		return
 	}
 	n.metrics.sent.inc(m.Partner, m.Leg, res.State)

@@ -124,10 +124,11 @@ func (n *Node) pushDue(ctx context.Context) bool {
 	msgs, err := n.cfg.Store.ClaimDeliveries(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
 	if err != nil {
 		if ctx.Err() == nil {
-			n.log.Error("claiming deliveries failed", slog.String(logError, err.Error()))
+			n.quiet.fail(n.log, "claim-deliveries", "claiming deliveries failed", err)
 		}
 		return false
 	}
+	n.quiet.ok(n.log, "claim-deliveries", "claiming deliveries works again")
 	for _, m := range msgs {
 		n.push(ctx, m)
 	}

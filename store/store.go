@@ -232,6 +232,18 @@ func (d *DB) Rebind(q string) string {
 // Ping checks that the database answers (readiness).
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
+// Writable proves that the database takes a write now: it rewrites the
+// node's row of ap_health in a committed transaction. A full disk or a
+// read-only database fails it where Ping does not.
+func (d *DB) Writable(ctx context.Context, node string, now time.Time) error {
+	_, err := d.exec(ctx, `INSERT INTO ap_health (node, checked_at) VALUES (?, ?)
+		ON CONFLICT (node) DO UPDATE SET checked_at = excluded.checked_at`, node, ms(now))
+	if err != nil {
+		return fmt.Errorf("store: write probe: %w", err)
+	}
+	return nil
+}
+
 // Migration is one schema change of a component.
 type Migration struct {
 	Version int    // > 0, increasing

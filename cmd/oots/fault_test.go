@@ -252,7 +252,7 @@ func newFaultNet(t *testing.T, database func(string) string) *faultNet {
 		fmt.Sprintf("webhook: {url: %q, secret: %q}\nworkers: 8\n", url, secret))
 	// Only DE pushes to the backend.
 	cfg, _ := os.ReadFile(n.configs["AP_FR_01"])
-	os.WriteFile(n.configs["AP_FR_01"], []byte(strings.Split(string(cfg), "webhook:")[0]+"workers: 8\n"), 0o644)
+	os.WriteFile(n.configs["AP_FR_01"], []byte(strings.Split(string(cfg), "webhook:")[0]+"workers: 8\napi: {insecureOpen: true}\n"), 0o644)
 	return &faultNet{serveNet: n, bin: bin, backend: b}
 }
 

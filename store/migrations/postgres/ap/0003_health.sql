@@ -1,0 +1,6 @@
+-- The write probe of readiness (PostgreSQL): each node rewrites its row; a
+-- database that cannot be written (disk full, read-only) fails the probe.
+CREATE TABLE ap_health (
+    node       TEXT PRIMARY KEY,
+    checked_at BIGINT NOT NULL             -- unix ms
+);
