@@ -35,8 +35,22 @@ func exchange(t *testing.T, nodes map[string]*testNode) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var payloads []ap.Payload
-	json.Unmarshal(in.Body, &payloads)
+	// The row names the payload's file, and holds no content.
+	var stored []struct {
+		File   string
+		SHA256 string
+		Size   int64
+		Data   []byte
+	}
+	json.Unmarshal(in.Body, &stored)
+	if len(stored) != 1 || stored[0].File == "" || stored[0].Data != nil || stored[0].Size == 0 {
+		t.Errorf("DE's row: %s", in.Body)
+	}
+	var got ap.ReceivedMessage
+	if code := api(t, de, "GET", "/api/v1/inbox/"+st.MessageID, nil, &got); code != 200 {
+		t.Fatalf("DE inbox: HTTP %d", code)
+	}
+	payloads := got.Payloads
 	if len(payloads) != 1 || !strings.Contains(string(payloads[0].Data), `id="q1"`) || payloads[0].MimeType != "application/x-ebrs+xml" {
 		t.Errorf("DE received %+v", payloads)
 	}

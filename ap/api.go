@@ -1,6 +1,7 @@
 package ap
 
 import (
+	"context"
 	"crypto/subtle"
 	_ "embed"
 	"encoding/json"
@@ -172,9 +173,10 @@ func (n *Node) apiList(w http.ResponseWriter, r *http.Request) {
 }
 
 // receivedMessage decodes a stored inbound message.
-func receivedMessage(m *store.Inbound) (*ReceivedMessage, error) {
+func (n *Node) receivedMessage(m *store.Inbound) (*ReceivedMessage, error) {
 	rm := &ReceivedMessage{Received: m.Received, Payloads: []Payload{}}
-	if err := json.Unmarshal(m.Header, &rm.Header); err != nil {
+	var err error
+	if err = json.Unmarshal(m.Header, &rm.Header); err != nil {
 		return nil, err
 	}
 	if !m.Acked.IsZero() {
@@ -183,10 +185,20 @@ func receivedMessage(m *store.Inbound) (*ReceivedMessage, error) {
 	}
 	if m.Body == nil {
 		rm.Purged = true
-	} else if err := json.Unmarshal(m.Body, &rm.Payloads); err != nil {
+	} else if rm.Payloads, err = n.payloadsOf(m.Body); err != nil {
 		return nil, err
 	}
 	return rm, nil
+}
+
+// Received returns a received message with its payloads, as the backend
+// API serves it (store.ErrNotFound if there is none).
+func (n *Node) Received(ctx context.Context, id string) (*ReceivedMessage, error) {
+	m, err := n.cfg.Store.Inbound(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return n.receivedMessage(m)
 }
 
 func (n *Node) apiFetch(w http.ResponseWriter, r *http.Request) {
@@ -194,7 +206,7 @@ func (n *Node) apiFetch(w http.ResponseWriter, r *http.Request) {
 	if n.storeError(w, err) {
 		return
 	}
-	rm, err := receivedMessage(m)
+	rm, err := n.receivedMessage(m)
 	if err != nil {
 		n.storeError(w, err)
 		return

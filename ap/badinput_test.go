@@ -191,7 +191,7 @@ func FuzzServeAS4(f *testing.F) {
 		after, _ := de.db.ListInbound(context.Background(), store.InboundFilter{IncludeAcked: true, Limit: 1000})
 		sig, err := as4.ReadSignal(rec.header.Get("Content-Type"), bytes.NewReader(rec.body.Bytes()), nil)
 		if err != nil {
-			t.Fatalf("HTTP %d without a signal: %v", rec.status, err)
+			t.Fatalf("HTTP %d without a signal: %v\n%s", rec.status, err, rec.body.String())
 		}
 		if len(sig.Errors) > 0 && len(after) != len(before) {
 			t.Fatalf("refused (%s) but stored", sig.Errors[0].Code)

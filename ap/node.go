@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -54,6 +55,9 @@ type Store interface {
 	Purge(ctx context.Context, before time.Time) (int64, error)
 	Count(ctx context.Context) (*store.Counts, error)
 	Ping(ctx context.Context) error
+	// PayloadFileReferenced reports whether a stored message names a
+	// payload file (the sweep of orphans).
+	PayloadFileReferenced(ctx context.Context, file string) (bool, error)
 	// Writable proves that the store takes a write now (readiness).
 	Writable(ctx context.Context, node string, now time.Time) error
 }
@@ -155,6 +159,10 @@ type Config struct {
 	Retention time.Duration
 	// TempDir holds spilled attachments; default os.TempDir().
 	TempDir string
+	// PayloadDir holds the received payloads, a file each (see
+	// payloads.go); default TempDir/payloads. Nodes of a cluster on one
+	// PostgreSQL database share it (a shared filesystem).
+	PayloadDir string
 	// Domain is the right-hand side of generated message ids; default "oots".
 	Domain string
 	// OnSent, when set, is called after each sending attempt is recorded,
@@ -287,6 +295,7 @@ type Node struct {
 	pushWake chan struct{} // a received message or a failure report awaits the backend
 
 	quiet      *quietLog // repeated errors, logged with back-off
+	started    time.Time // when New made the node
 	readyMu    sync.Mutex
 	readyAt    time.Time // the last readiness probe, and its result
 	readyErr   error
@@ -366,6 +375,12 @@ func New(cfg Config) (*Node, error) {
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
 	}
+	if cfg.PayloadDir == "" {
+		cfg.PayloadDir = filepath.Join(cfg.TempDir, "payloads")
+	}
+	if err := os.MkdirAll(cfg.PayloadDir, 0o700); err != nil {
+		return nil, fmt.Errorf("PayloadDir: %w", err)
+	}
 	if cfg.Domain == "" {
 		cfg.Domain = "oots"
 	}
@@ -388,6 +403,7 @@ func New(cfg Config) (*Node, error) {
 		log:        cfg.Logger.With(slog.String(logNode, cfg.NodeID)),
 		metrics:    newMetrics(),
 		quiet:      newQuietLog(cfg.Now),
+		started:    cfg.Now(),
 		wake:       make(chan struct{}, 1),
 		pushWake:   make(chan struct{}, 1),
 		senders:    map[string]*as4.Sender{},
@@ -465,17 +481,21 @@ func (n *Node) publicRoutes(mux *http.ServeMux) {
 
 // ready reports whether the node can take messages now: the store takes
 // a write (a full disk or a read-only database fails it, where a ping
-// does not) and so does the directory of spilled attachments. The probe
-// runs at most once a second; its result is kept in between.
+// does not) and so does the directory of spilled attachments. The store
+// is pinged every time; the write probe runs at most once a second, its
+// result kept in between.
 func (n *Node) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := n.cfg.Store.Ping(ctx); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
 	n.readyMu.Lock()
 	defer n.readyMu.Unlock()
 	now := n.cfg.Now()
 	if now.Sub(n.readyAt) < time.Second && !n.readyAt.IsZero() {
 		return n.readyErr
 	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
 	err := n.cfg.Store.Writable(ctx, n.cfg.NodeID, now)
 	if err == nil {
 		err = probeDir(n.cfg.TempDir)
@@ -523,6 +543,8 @@ func (n *Node) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); n.purgeLoop(ctx) }()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); n.sweepLoop(ctx) }()
 	wg.Wait()
 	return ctx.Err()
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -78,23 +77,34 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 	if err != nil {
 		return err
 	}
-	msg, err := readInbound(in, from, to)
+	header, _ := json.Marshal(headerOf(in, from, to))
+	// The payloads stream to files of the payload directory, synced before
+	// the message is stored with their names (see payloads.go).
+	stored, files, err := n.savePayloads(in)
 	if err != nil {
-		return err
+		return withRef(err, um)
 	}
-	header, _ := json.Marshal(msg.Header)
-	payloads, _ := json.Marshal(msg.Payloads)
+	payloads, _ := json.Marshal(stored)
 	delivery := store.DeliveryNone
 	if n.cfg.Webhook != nil || n.cfg.Backend != nil {
 		delivery = store.DeliveryPending
 	}
 	duplicate, err := n.cfg.Store.Receive(ctx, &store.Inbound{MessageID: um.MessageInfo.MessageID, Partner: from, Leg: in.Leg.Name,
-		Header: header, Body: payloads, Received: n.cfg.Now(), Delivery: delivery})
+		Header: header, Body: payloads, Files: files, Received: n.cfg.Now(), Delivery: delivery})
+	if err != nil || duplicate {
+		// Not stored: the files are nobody's.
+		n.removePayloadFiles(files)
+	}
 	if err == nil && duplicate && n.cfg.Fault == FaultNoDedup {
 		// Deliberate defect (see Faults): the repeated message is stored
 		// again under another key, so that the backend sees it twice.
+		stored, files, err = n.savePayloads(in)
+		if err != nil {
+			return withRef(err, um)
+		}
+		payloads, _ = json.Marshal(stored)
 		_, err = n.cfg.Store.Receive(ctx, &store.Inbound{MessageID: um.MessageInfo.MessageID + "#" + n.cfg.Now().Format("150405.000000000"), Partner: from, Leg: in.Leg.Name,
-			Header: header, Body: payloads, Received: n.cfg.Now(), Delivery: delivery})
+			Header: header, Body: payloads, Files: files, Received: n.cfg.Now(), Delivery: delivery})
 		duplicate = false
 	}
 	if errors.Is(err, store.ErrOtherPartner) {
@@ -179,34 +189,20 @@ func (n *Node) parties(um *as4.UserMessage) (from, to string, err error) {
 	return from, to, nil
 }
 
-// readInbound reads the verified payloads (decompressed, within the leg's
-// limits) into the message for the backend.
-func readInbound(in *as4.Inbound, from, to string) (*ReceivedMessage, error) {
+// headerOf is the description of a verified message for the backend.
+func headerOf(in *as4.Inbound, from, to string) Header {
 	um := in.UserMessage
-	m := &ReceivedMessage{Header: Header{
+	h := Header{
 		MessageID: um.MessageInfo.MessageID, Timestamp: um.MessageInfo.Timestamp, RefToMessageID: um.MessageInfo.RefToMessageID,
 		ConversationID: um.CollaborationInfo.ConversationID, Leg: in.Leg.Name, From: from, To: to,
 		FromPartyIDs: um.PartyInfo.From.PartyIDs, ToPartyIDs: um.PartyInfo.To.PartyIDs,
 		Service: um.CollaborationInfo.Service, Action: um.CollaborationInfo.Action, AgreementRef: um.CollaborationInfo.AgreementRef,
 		Properties: props(um.MessageProperties),
-	}, Payloads: []Payload{}}
+	}
 	if in.Security != nil && in.Security.SignerCert != nil {
-		m.Signer = in.Security.SignerCert.Subject.String()
+		h.Signer = in.Security.SignerCert.Subject.String()
 	}
-	for _, p := range in.Payloads {
-		rc, err := p.Open()
-		if err != nil {
-			return nil, withRef(err, um)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			return nil, withRef(err, um)
-		}
-		m.Payloads = append(m.Payloads, Payload{ContentID: p.ContentID, MimeType: p.MimeType, CharacterSet: p.CharacterSet,
-			Properties: props(p.Properties), Data: data})
-	}
-	return m, nil
+	return h
 }
 
 func withRef(err error, um *as4.UserMessage) error {

@@ -167,7 +167,7 @@ func (n *Node) push(ctx context.Context, m *store.Inbound) {
 }
 
 func (n *Node) pushOnce(ctx context.Context, m *store.Inbound) error {
-	rm, err := receivedMessage(m)
+	rm, err := n.receivedMessage(m)
 	if err != nil {
 		return err
 	}

@@ -2,12 +2,10 @@ package demonet_test
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
@@ -42,15 +40,11 @@ func exchanged(t *testing.T, n *demonet.Network) map[string][]byte {
 			}
 			for _, m := range ms {
 				after = m.Seq
-				m, err := nd.DB.Inbound(context.Background(), m.MessageID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var ps []ap.Payload
-				if err := json.Unmarshal(m.Body, &ps); err != nil || len(ps) == 0 {
+				rm, err := nd.AP.Received(context.Background(), m.MessageID)
+				if err != nil || len(rm.Payloads) == 0 {
 					t.Fatalf("%s: message %s has no payload: %v", nd.Country, m.MessageID, err)
 				}
-				out[nd.Country+" "+m.MessageID] = ps[0].Data
+				out[nd.Country+" "+m.MessageID] = rm.Payloads[0].Data
 			}
 		}
 	}

@@ -104,7 +104,7 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 	cfg := ap.Config{PMode: pmodes(n.cfg.Countries, static, n.cfg.TesterEndpoint, cc), APIToken: token, MaxBodySize: MaxBodySize, Fault: n.cfg.Fault, Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
 		SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert, DecryptionKey: me.Encrypt.Key, EncryptionCerts: enc, SigningCerts: sign,
 		Discovered: discovered, Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("node", cc, "component", "ap"), NodeID: partyName(cc),
-		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), Domain: "oots." + cc}
+		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), PayloadDir: filepath.Join(dir, "payloads"), Domain: "oots." + cc}
 	if resolver != nil {
 		cfg.Discovery = resolver
 	}

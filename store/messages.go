@@ -62,6 +62,10 @@ type Inbound struct {
 	Leg       string
 	Header    []byte // the message header, opaque
 	Body      []byte // the payloads, opaque; nil once purged or in lists
+	// Files are the payload files of the message (names in the node's
+	// payload directory), recorded with it in one transaction by Receive;
+	// not read back.
+	Files     []string
 	Received  time.Time
 	Acked     time.Time // zero until the backend acknowledged it
 	Delivery  string    // DeliveryPending, DeliveryDelivered or DeliveryNone
@@ -259,8 +263,13 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 	if delivery == "" {
 		delivery = DeliveryNone
 	}
-	res, err := d.exec(ctx, `INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
 		m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
@@ -270,10 +279,20 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	if n == 1 {
+		// The payload files are the message's in the same transaction:
+		// a committed message always has its files.
+		for _, f := range m.Files {
+			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`), f, m.MessageID); err != nil {
+				return false, fmt.Errorf("store: receive %s: payload file %s: %w", m.MessageID, f, err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+		}
 		return false, nil
 	}
 	var partner string
-	if err := d.queryRow(ctx, "SELECT partner FROM ap_inbound WHERE message_id = ?", m.MessageID).Scan(&partner); err != nil {
+	if err := tx.QueryRowContext(ctx, d.Rebind("SELECT partner FROM ap_inbound WHERE message_id = ?"), m.MessageID).Scan(&partner); err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	if partner != m.Partner {
@@ -413,6 +432,12 @@ func (d *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}
+	// The payload files of the purged messages lose their rows first (the
+	// sweep removes files no row names), then the messages their bodies.
+	if _, err := d.exec(ctx, `DELETE FROM ap_payload_files WHERE message_id IN (SELECT message_id FROM ap_inbound
+		WHERE body IS NOT NULL AND received_at < ? AND (acked_at <> 0 OR delivery = ?))`, ms(before), DeliveryDelivered); err != nil {
+		return 0, fmt.Errorf("store: purge: %w", err)
+	}
 	r2, err := d.exec(ctx, `UPDATE ap_inbound SET body = NULL WHERE body IS NOT NULL AND received_at < ?
 		AND (acked_at <> 0 OR delivery = ?)`, ms(before), DeliveryDelivered)
 	if err != nil {
@@ -474,4 +499,15 @@ func (d *DB) countBy(ctx context.Context, query string, into map[string]int64) e
 		into[strings.Join(keys, "|")] = n
 	}
 	return rows.Err()
+}
+
+// PayloadFileReferenced reports whether a stored message names the payload
+// file (the sweep of orphaned files asks before removing one).
+func (d *DB) PayloadFileReferenced(ctx context.Context, file string) (bool, error) {
+	var n int
+	err := d.queryRow(ctx, "SELECT COUNT(*) FROM ap_payload_files WHERE file = ?", file).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: payload file %s: %w", file, err)
+	}
+	return n > 0, nil
 }

@@ -98,8 +98,8 @@ func testMigrations(t *testing.T, dsn string) {
 	if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM oots_migrations").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 4 { // ap 0001 and 0002, other 0001 and 0002
-		t.Errorf("oots_migrations has %d rows, want 4", n)
+	if n != 6 { // ap 0001 to 0004, other 0001 and 0002
+		t.Errorf("oots_migrations has %d rows, want 6", n)
 	}
 	bad := fstest.MapFS{"m/x_first.sql": {Data: []byte("SELECT 1;")}}
 	if _, err := store.LoadMigrations(bad, "m"); err == nil {

@@ -40,7 +40,7 @@ import (
 //	  certificate: tls.cert.pem    # server certificate and key of the listener; omitted: plain HTTP
 //	  key: tls.key.pem
 //	  partnerCAs: [ca.pem]         # roots for the partners' https endpoints and the webhook; default: system roots
-//	dataDir: data                  # SQLite database (oots.db) and spilled attachments
+//	dataDir: data                  # SQLite database (oots.db), spilled attachments (tmp/), received payloads (payloads/)
 //	database: ""                   # postgres://user@host/db for PostgreSQL; "" is SQLite in dataDir
 //	pmode: pmode.yaml              # YAML P-Modes (as4/pmode) or a Domibus PMode XML file
 //	self: AP_FR_01                 # this access point's party (default: the P-Mode's self)
@@ -491,6 +491,7 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 		MaxDecompressed: c.MaxDecompressedSize, MaxCompressionRatio: c.MaxCompressionRatio,
 		Workers: c.Workers, Lease: c.Lease, PollInterval: c.PollInterval, Retention: c.Retention,
 		TempDir:         filepath.Join(c.path(c.DataDir), "tmp"),
+		PayloadDir:      filepath.Join(c.path(c.DataDir), "payloads"),
 		EncryptionCerts: map[string]*x509.Certificate{}, SigningCerts: map[string]*x509.Certificate{}}
 	if c.Keys.SigningKey != "" {
 		k, err := serveReadKey("keys.signingKey", c.path(c.Keys.SigningKey))

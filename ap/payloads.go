@@ -1,0 +1,250 @@
+package ap
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/as4"
+)
+
+// Received payloads live in files of the payload directory
+// (Config.PayloadDir), one per payload, never whole in memory on the way
+// in: the verified, decrypted, decompressed content streams from the MIME
+// reader to a temporary file, which is synced and renamed to its final name
+// before the message is stored; the message's row names its files, and the
+// table ap_payload_files records them in the same transaction
+// (store.Inbound.Files). So a stored message always has its files (they
+// were durable before the commit), and a file without a row — a receive
+// that crashed between the rename and the commit, a duplicate, a purged
+// message — is an orphan that the sweep removes.
+
+// storedPayload is one payload as the inbox row records it: its metadata
+// and file. Rows written before payload files held the content in Data.
+type storedPayload struct {
+	ContentID    string     `json:"contentId,omitempty"`
+	MimeType     string     `json:"mimeType"`
+	CharacterSet string     `json:"characterSet,omitempty"`
+	Properties   []Property `json:"properties,omitempty"`
+	File         string     `json:"file,omitempty"`
+	Size         int64      `json:"size,omitempty"`
+	SHA256       string     `json:"sha256,omitempty"`
+	Data         []byte     `json:"data,omitempty"`
+}
+
+// tmpPrefix is the start of the name of a payload file being written by
+// this node: a node that restarts removes its own at once.
+func (n *Node) tmpPrefix() string { return ".tmp-" + n.cfg.NodeID + "-" }
+
+// savePayloads streams the verified payloads of in to files of the payload
+// directory and returns their records and file names. On error no file is
+// left.
+func (n *Node) savePayloads(in *as4.Inbound) ([]storedPayload, []string, error) {
+	var out []storedPayload
+	var files []string
+	ok := false
+	defer func() {
+		if !ok {
+			n.removePayloadFiles(files)
+		}
+	}()
+	for _, p := range in.Payloads {
+		name, size, sum, err := n.savePayload(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, name)
+		out = append(out, storedPayload{ContentID: p.ContentID, MimeType: p.MimeType, CharacterSet: p.CharacterSet,
+			Properties: props(p.Properties), File: name, Size: size, SHA256: sum})
+	}
+	if err := syncDir(n.cfg.PayloadDir); err != nil {
+		return nil, nil, err
+	}
+	ok = true
+	return out, files, nil
+}
+
+// savePayload writes one payload: temporary file, content (decompressed,
+// within the leg's and the receiver's bounds), sync, rename.
+func (n *Node) savePayload(p as4.Payload) (name string, size int64, sum string, err error) {
+	rc, err := p.Open()
+	if err != nil {
+		return "", 0, "", err
+	}
+	defer rc.Close()
+	f, err := os.CreateTemp(n.cfg.PayloadDir, n.tmpPrefix()+"*")
+	if err != nil {
+		return "", 0, "", fmt.Errorf("%w: payload file: %v", as4.ErrRetryLater, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	h := sha256.New()
+	// A payload that fails to read (EBMS:0303, the leg's size) is the
+	// partner's fault; a write that fails (disk full) is not.
+	size, err = io.Copy(io.MultiWriter(f, h), readErrors{rc})
+	var re readError
+	switch {
+	case errors.As(err, &re):
+		return "", 0, "", re.err
+	case err != nil:
+		return "", 0, "", fmt.Errorf("%w: writing a payload file: %v", as4.ErrRetryLater, err)
+	}
+	if err = f.Sync(); err == nil {
+		err = f.Close()
+	}
+	if err != nil {
+		return "", 0, "", fmt.Errorf("%w: writing a payload file: %v", as4.ErrRetryLater, err)
+	}
+	var id [16]byte
+	if _, err = io.ReadFull(rand.Reader, id[:]); err != nil {
+		return "", 0, "", err
+	}
+	name = hex.EncodeToString(id[:])
+	if err = os.Rename(tmp, filepath.Join(n.cfg.PayloadDir, name)); err != nil {
+		return "", 0, "", fmt.Errorf("%w: naming a payload file: %v", as4.ErrRetryLater, err)
+	}
+	return name, size, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readErrors marks the errors of the payload reader, so that they can be
+// told from those of the file.
+type readErrors struct{ r io.Reader }
+
+type readError struct{ err error }
+
+func (e readError) Error() string { return e.err.Error() }
+
+func (r readErrors) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		return n, readError{err}
+	}
+	return n, err
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("%w: payload directory: %v", as4.ErrRetryLater, err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
+		return fmt.Errorf("%w: payload directory: %v", as4.ErrRetryLater, err)
+	}
+	return nil
+}
+
+func (n *Node) removePayloadFiles(files []string) {
+	for _, f := range files {
+		os.Remove(filepath.Join(n.cfg.PayloadDir, f))
+	}
+}
+
+// payloadsOf reads the payloads of a stored message for the backend and
+// the webhook; a row from before payload files has them inline.
+func (n *Node) payloadsOf(body []byte) ([]Payload, error) {
+	var stored []storedPayload
+	if err := json.Unmarshal(body, &stored); err != nil {
+		return nil, err
+	}
+	out := []Payload{}
+	for _, s := range stored {
+		p := Payload{ContentID: s.ContentID, MimeType: s.MimeType, CharacterSet: s.CharacterSet, Properties: s.Properties, Data: s.Data}
+		if s.File != "" {
+			b, err := os.ReadFile(filepath.Join(n.cfg.PayloadDir, filepath.Base(s.File)))
+			if err != nil {
+				return nil, fmt.Errorf("payload file %s: %w", s.File, err)
+			}
+			p.Data = b
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// sweepGrace is the age below which a payload file that no message names
+// is left alone: another node of the cluster may be about to commit it.
+const sweepGrace = time.Hour
+
+// sweepPayloads removes the orphans of the payload directory: this node's
+// temporary files from before its start, anyone's older than sweepGrace,
+// and the files older than sweepGrace that no stored message names. It
+// reports how many it removed.
+func (n *Node) sweepPayloads(ctx context.Context, started time.Time) (int, error) {
+	entries, err := os.ReadDir(n.cfg.PayloadDir)
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	now := n.cfg.Now()
+	for _, e := range entries {
+		if ctx.Err() != nil {
+			return removed, ctx.Err()
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		name, old := e.Name(), now.Sub(info.ModTime()) > sweepGrace
+		switch {
+		case strings.HasPrefix(name, n.tmpPrefix()) && info.ModTime().Before(started), strings.HasPrefix(name, ".tmp-") && old:
+		case strings.HasPrefix(name, "."), !old:
+			continue
+		default:
+			ref, err := n.cfg.Store.PayloadFileReferenced(ctx, name)
+			if err != nil {
+				return removed, err
+			}
+			if ref {
+				continue
+			}
+		}
+		if err := os.Remove(filepath.Join(n.cfg.PayloadDir, name)); err == nil {
+			removed++
+		}
+	}
+	return removed, nil
+}
+
+// SweepPayloads removes the orphaned files of the payload directory now
+// (Run does it at start and hourly): this node's temporary files from
+// before it started, and the files older than an hour that no stored
+// message names. It returns how many it removed.
+func (n *Node) SweepPayloads(ctx context.Context) (int, error) {
+	return n.sweepPayloads(ctx, n.started)
+}
+
+// sweepLoop sweeps the payload directory at start and hourly.
+func (n *Node) sweepLoop(ctx context.Context) {
+	started := n.started
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if c, err := n.sweepPayloads(ctx, started); err != nil && ctx.Err() == nil {
+			n.quiet.fail(n.log, "sweep", "sweeping the payload directory failed", err)
+		} else if c > 0 {
+			n.log.Info("removed orphaned payload files", slog.Int(logCount, c))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

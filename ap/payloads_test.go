@@ -1,0 +1,101 @@
+package ap_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/store"
+)
+
+// payloadFiles lists the files of a payload directory but the hidden ones.
+func payloadFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		if !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// Received payloads are files of the payload directory, one per payload,
+// named by the message's row; a repeated message leaves no file; the sweep
+// removes orphans (old, named by no row; this node's temporary files from
+// before its start) and keeps the files of stored messages.
+func TestPayloadFiles(t *testing.T) {
+	dirs := map[string]string{}
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) {
+		c.PayloadDir = filepath.Join(t.TempDir(), "payloads")
+		dirs[name] = c.PayloadDir
+	}})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	old := time.Now().Add(-2 * time.Hour)
+	st, _, err := fr.Submit(context.Background(), submission("", "files"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+		t.Fatalf("%+v", got)
+	}
+	if files := payloadFiles(t, dirs["AP_DE_01"]); len(files) != 1 {
+		t.Fatalf("payload directory: %v", files)
+	}
+	// A repeated post of the same message is a duplicate: no new file.
+	m := packFor(t, fr, submission("", "again"))
+	for range 2 {
+		if code, _ := post(t, de.url+"/as4", m); code != 200 {
+			t.Fatalf("HTTP %d", code)
+		}
+	}
+	if got := payloadFiles(t, dirs["AP_DE_01"]); len(got) != 2 {
+		t.Fatalf("after a message posted twice: %v", got)
+	}
+	// Orphans of a crash before this node started: a temporary file and a
+	// renamed file no row names. Age every file: the sweep keeps those of
+	// stored messages only.
+	for _, name := range []string{".tmp-AP_DE_01-1234", "0123456789abcdef0123456789abcdef"} {
+		os.WriteFile(filepath.Join(dirs["AP_DE_01"], name), []byte("orphan"), 0o600)
+	}
+	os.Chtimes(filepath.Join(dirs["AP_DE_01"], ".tmp-AP_DE_01-1234"), old, old)
+	for _, f := range payloadFiles(t, dirs["AP_DE_01"]) {
+		os.Chtimes(filepath.Join(dirs["AP_DE_01"], f), old, old)
+	}
+	n, err := de.SweepPayloads(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := payloadFiles(t, dirs["AP_DE_01"])
+	if n != 2 || len(got) != 2 || contains(got, "0123456789abcdef0123456789abcdef") {
+		t.Fatalf("the sweep removed %d; left %v", n, got)
+	}
+	if _, err := os.Stat(filepath.Join(dirs["AP_DE_01"], ".tmp-AP_DE_01-1234")); !os.IsNotExist(err) {
+		t.Errorf("this node's temporary file from before its start survived: %v", err)
+	}
+	// The stored messages still read.
+	for _, id := range []string{st.MessageID} {
+		rm, err := de.Received(context.Background(), id)
+		if err != nil || len(rm.Payloads) != 1 || !strings.Contains(string(rm.Payloads[0].Data), `id="files"`) {
+			t.Fatalf("%s after the sweep: %+v %v", id, rm, err)
+		}
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
