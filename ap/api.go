@@ -40,6 +40,7 @@ func (n *Node) apiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/messages/{id}", n.auth(n.apiStatus))
 	mux.HandleFunc("GET /api/v1/inbox", n.auth(n.apiList))
 	mux.HandleFunc("GET /api/v1/inbox/{id}", n.auth(n.apiFetch))
+	mux.HandleFunc("GET /api/v1/inbox/{id}/payloads/{n}", n.auth(n.apiPayload))
 	mux.HandleFunc("POST /api/v1/inbox/{id}/ack", n.auth(n.apiAck))
 }
 
@@ -173,7 +174,9 @@ func (n *Node) apiList(w http.ResponseWriter, r *http.Request) {
 }
 
 // receivedMessage decodes a stored inbound message.
-func (n *Node) receivedMessage(m *store.Inbound) (*ReceivedMessage, error) {
+// receivedMessage returns a stored message with its payloads readable
+// (Open), their content in Data up to inline bytes.
+func (n *Node) receivedMessage(m *store.Inbound, inline int64) (*ReceivedMessage, error) {
 	rm := &ReceivedMessage{Received: m.Received, Payloads: []Payload{}}
 	var err error
 	if err = json.Unmarshal(m.Header, &rm.Header); err != nil {
@@ -185,7 +188,7 @@ func (n *Node) receivedMessage(m *store.Inbound) (*ReceivedMessage, error) {
 	}
 	if m.Body == nil {
 		rm.Purged = true
-	} else if rm.Payloads, err = n.payloadsOf(m.Body); err != nil {
+	} else if rm.Payloads, err = n.payloadsOf(m.Body, inline); err != nil {
 		return nil, err
 	}
 	return rm, nil
@@ -198,7 +201,7 @@ func (n *Node) Received(ctx context.Context, id string) (*ReceivedMessage, error
 	if err != nil {
 		return nil, err
 	}
-	return n.receivedMessage(m)
+	return n.receivedMessage(m, InlinePayload)
 }
 
 func (n *Node) apiFetch(w http.ResponseWriter, r *http.Request) {
@@ -206,13 +209,58 @@ func (n *Node) apiFetch(w http.ResponseWriter, r *http.Request) {
 	if n.storeError(w, err) {
 		return
 	}
-	rm, err := n.receivedMessage(m)
+	rm, err := n.receivedMessage(m, 0)
 	if err != nil {
 		n.storeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rm)
+	// Streamed: the length first (a pass that reads nothing but sizes),
+	// then the JSON with each payload's base64 from its file.
+	size, err := writeReceived(sizer{}, rm)
+	if err != nil {
+		n.storeError(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+	w.WriteHeader(http.StatusOK)
+	writeReceived(w, rm)
 }
+
+// GET /api/v1/inbox/{id}/payloads/{n}: the n-th payload (from 0) as it
+// is, streamed from its file, with its MIME type.
+func (n *Node) apiPayload(w http.ResponseWriter, r *http.Request) {
+	m, err := n.cfg.Store.Inbound(r.Context(), r.PathValue("id"))
+	if n.storeError(w, err) {
+		return
+	}
+	rm, err := n.receivedMessage(m, 0)
+	if n.storeError(w, err) {
+		return
+	}
+	k, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || k < 0 || k >= len(rm.Payloads) {
+		writeJSON(w, http.StatusNotFound, apiError{fmt.Sprintf("message %s has %d payloads (numbered from 0)", rm.MessageID, len(rm.Payloads))})
+		return
+	}
+	p := rm.Payloads[k]
+	rc, err := p.Open()
+	if n.storeError(w, err) {
+		return
+	}
+	defer rc.Close()
+	w.Header().Set("Content-Type", p.MimeType)
+	w.Header().Set("Content-Length", strconv.FormatInt(p.Size, 10))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Content-Disposition", "attachment")
+	io.Copy(w, rc)
+}
+
+// sizer counts what writeReceived would write, reading no file: each
+// payload's base64 length follows from its size.
+type sizer struct{}
+
+func (sizer) Write(p []byte) (int, error) { return len(p), nil }
 
 func (n *Node) apiAck(w http.ResponseWriter, r *http.Request) {
 	io.Copy(io.Discard, io.LimitReader(r.Body, 1<<10))

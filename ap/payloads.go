@@ -1,9 +1,11 @@
 package ap
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -156,26 +158,116 @@ func (n *Node) removePayloadFiles(files []string) {
 	}
 }
 
-// payloadsOf reads the payloads of a stored message for the backend and
-// the webhook; a row from before payload files has them inline.
-func (n *Node) payloadsOf(body []byte) ([]Payload, error) {
+// payloadsOf returns the payloads of a stored message with Open on their
+// files and Size, their content in Data only up to inline bytes (0: none);
+// a row from before payload files has them inline.
+func (n *Node) payloadsOf(body []byte, inline int64) ([]Payload, error) {
 	var stored []storedPayload
 	if err := json.Unmarshal(body, &stored); err != nil {
 		return nil, err
 	}
 	out := []Payload{}
 	for _, s := range stored {
-		p := Payload{ContentID: s.ContentID, MimeType: s.MimeType, CharacterSet: s.CharacterSet, Properties: s.Properties, Data: s.Data}
+		p := Payload{ContentID: s.ContentID, MimeType: s.MimeType, CharacterSet: s.CharacterSet, Properties: s.Properties, Data: s.Data, Size: s.Size}
 		if s.File != "" {
-			b, err := os.ReadFile(filepath.Join(n.cfg.PayloadDir, filepath.Base(s.File)))
-			if err != nil {
-				return nil, fmt.Errorf("payload file %s: %w", s.File, err)
+			path := filepath.Join(n.cfg.PayloadDir, filepath.Base(s.File))
+			p.Open = func() (io.ReadCloser, error) { return os.Open(path) }
+			if s.Size <= inline {
+				b, err := os.ReadFile(path)
+				if err != nil {
+					return nil, fmt.Errorf("payload file %s: %w", s.File, err)
+				}
+				p.Data = b
 			}
-			p.Data = b
+		} else {
+			data := s.Data
+			p.Size = int64(len(data))
+			p.Open = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
 		}
 		out = append(out, p)
 	}
 	return out, nil
+}
+
+// writeReceived writes rm as the JSON of ReceivedMessage, streaming each
+// payload's content from its file as base64: memory does not grow with
+// the payloads' size. It returns the length written; into a sizer it reads
+// no file.
+func writeReceived(w io.Writer, rm *ReceivedMessage) (int64, error) {
+	cw := &countWriter{w: w}
+	head := *rm
+	head.Payloads = []Payload{}
+	b, err := json.Marshal(&head)
+	if err != nil {
+		return 0, err
+	}
+	const key = `"payloads":[]`
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return 0, errors.New("ap: no payloads in the JSON of a message")
+	}
+	cw.Write(b[:i+len(key)-1])
+	for k, p := range rm.Payloads {
+		if k > 0 {
+			cw.Write([]byte{','})
+		}
+		meta := p
+		meta.Data = nil
+		mb, err := json.Marshal(&meta)
+		if err != nil {
+			return cw.n, err
+		}
+		const data = `"data":null`
+		j := bytes.Index(mb, []byte(data))
+		if j < 0 {
+			return cw.n, errors.New("ap: no data in the JSON of a payload")
+		}
+		cw.Write(mb[:j])
+		cw.Write([]byte(`"data":"`))
+		if _, ok := w.(sizer); ok && p.Open != nil {
+			cw.n += int64(base64.StdEncoding.EncodedLen(int(p.Size))) // sized, not read
+		} else if err := streamBase64(cw, p); err != nil {
+			return cw.n, err
+		}
+		cw.Write([]byte{'"'})
+		cw.Write(mb[j+len(data):])
+	}
+	cw.Write(b[i+len(key)-1:])
+	return cw.n, cw.err
+}
+
+// streamBase64 writes the content of p in standard base64.
+func streamBase64(w io.Writer, p Payload) error {
+	enc := base64.NewEncoder(base64.StdEncoding, w)
+	if p.Open == nil {
+		enc.Write(p.Data)
+		return enc.Close()
+	}
+	rc, err := p.Open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, err := io.Copy(enc, rc); err != nil {
+		return err
+	}
+	return enc.Close()
+}
+
+type countWriter struct {
+	w   io.Writer
+	n   int64
+	err error
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	c.err = err
+	return n, err
 }
 
 // sweepGrace is the age below which a payload file that no message names

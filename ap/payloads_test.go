@@ -1,7 +1,15 @@
 package ap_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,4 +106,87 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// A payload larger than InlinePayload reaches the backend API, the raw
+// payload endpoint and the webhook streamed from its file, byte for byte
+// (the webhook's signature computed over the streamed body).
+func TestLargePayloadStreams(t *testing.T) {
+	const size = ap.InlinePayload + 3<<20
+	content := make([]byte, size)
+	rand.Read(content)
+	var got []byte
+	var mu sync.Mutex
+	const secret = "0123456789abcdef-large"
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := ap.VerifyWebhook([]byte(secret), r, body, time.Now(), time.Minute); err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		var rm ap.ReceivedMessage
+		if err := json.Unmarshal(body, &rm); err != nil || len(rm.Payloads) != 1 {
+			http.Error(w, fmt.Sprint(err), http.StatusBadRequest)
+			return
+		}
+		mu.Lock()
+		got = rm.Payloads[0].Data
+		mu.Unlock()
+	}))
+	t.Cleanup(hook.Close)
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) {
+		for i := range c.PMode.Legs {
+			c.PMode.Legs[i].Payload.MaxSize = 64 << 20
+		}
+		if name == "AP_DE_01" {
+			c.Webhook = &ap.Webhook{URL: hook.URL, Secret: []byte(secret)}
+		}
+	}})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	sub := submission("", "large")
+	sub.Payloads[0].MimeType, sub.Payloads[0].Data = "application/octet-stream", content
+	st, _, err := fr.Submit(context.Background(), sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := waitState(t, fr, st.MessageID, 60*time.Second); s.State != store.OutDelivered {
+		t.Fatalf("%+v", s)
+	}
+	// The raw payload.
+	resp, err := http.Get(de.url + "/api/v1/inbox/" + st.MessageID + "/payloads/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Equal(raw, content) || resp.Header.Get("Content-Type") != "application/octet-stream" {
+		t.Fatalf("raw payload: HTTP %d, %d bytes, %q", resp.StatusCode, len(raw), resp.Header.Get("Content-Type"))
+	}
+	// The JSON of the backend API.
+	var rm ap.ReceivedMessage
+	if code := api(t, de, "GET", "/api/v1/inbox/"+st.MessageID, nil, &rm); code != 200 || len(rm.Payloads) != 1 ||
+		!bytes.Equal(rm.Payloads[0].Data, content) || rm.Payloads[0].Size != size {
+		t.Fatalf("inbox JSON: HTTP %d, %d payloads", code, len(rm.Payloads))
+	}
+	// In process: Open, and no content in memory.
+	in, err := de.Received(context.Background(), st.MessageID)
+	if err != nil || in.Payloads[0].Data != nil || in.Payloads[0].Open == nil {
+		t.Fatalf("Received: %v, data %d bytes", err, len(in.Payloads[0].Data))
+	}
+	// The webhook.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		done := got != nil
+		mu.Unlock()
+		if done {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !bytes.Equal(got, content) {
+		t.Fatalf("the webhook got %d bytes, want the %d sent", len(got), size)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -46,7 +47,19 @@ type Payload struct {
 	CharacterSet string     `json:"characterSet,omitempty"`
 	Properties   []Property `json:"properties,omitempty"`
 	Data         []byte     `json:"data"`
+	// Size is the length of a received payload (not sent in a
+	// submission).
+	Size int64 `json:"size,omitempty"`
+	// Open, on a received message handed to a Backend, reads the content
+	// from its file: Data holds it in memory only up to InlinePayload
+	// bytes.
+	Open func() (io.ReadCloser, error) `json:"-"`
 }
+
+// InlinePayload is the largest payload a Backend receives in
+// Payload.Data; a larger one has only Open (its file), so that memory does
+// not grow with the size of what partners send.
+const InlinePayload = 16 << 20
 
 // ReceivedMessage is a received message as the backend API returns it and
 // the webhook receives it.

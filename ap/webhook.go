@@ -1,14 +1,13 @@
 package ap
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -60,6 +59,15 @@ const (
 // de-duplicates on the former) once VerifyWebhook passes, and that a header
 // added or removed on the way fails the signature.
 func SignWebhook(secret []byte, method, path string, h http.Header, body []byte) string {
+	m := newWebhookMAC(secret, method, path, h)
+	m.Write(body)
+	return m.sum()
+}
+
+// webhookMAC is the HMAC of SignWebhook, fed the body as it streams.
+type webhookMAC struct{ hash.Hash }
+
+func newWebhookMAC(secret []byte, method, path string, h http.Header) *webhookMAC {
 	mac := hmac.New(sha256.New, secret)
 	io.WriteString(mac, "oots-webhook-v2\n"+method+"\n"+path+"\n")
 	var names []string
@@ -75,9 +83,10 @@ func SignWebhook(secret []byte, method, path string, h http.Header, body []byte)
 		}
 	}
 	mac.Write([]byte{'\n'})
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	return &webhookMAC{mac}
 }
+
+func (m *webhookMAC) sum() string { return "sha256=" + hex.EncodeToString(m.Sum(nil)) }
 
 // VerifyWebhook checks a push received by a backend: its signature over
 // the method, the request URI, the X-OOTS-* headers and body (SignWebhook),
@@ -167,27 +176,38 @@ func (n *Node) push(ctx context.Context, m *store.Inbound) {
 }
 
 func (n *Node) pushOnce(ctx context.Context, m *store.Inbound) error {
-	rm, err := n.receivedMessage(m)
-	if err != nil {
-		return err
-	}
 	if n.cfg.Backend != nil {
+		rm, err := n.receivedMessage(m, InlinePayload)
+		if err != nil {
+			return err
+		}
 		return n.cfg.Backend.Deliver(ctx, rm)
 	}
-	body, err := json.Marshal(rm)
+	rm, err := n.receivedMessage(m, 0)
 	if err != nil {
 		return err
 	}
-	return n.postWebhook(ctx, EventMessage, m.MessageID, body)
+	// The body streams from the payload files: once into the signature,
+	// once onto the wire.
+	return n.postWebhookStream(ctx, EventMessage, m.MessageID, func(w io.Writer) (int64, error) { return writeReceived(w, rm) })
 }
 
 // postWebhook posts a signed event to the webhook; anything but a 2xx
 // answer is an error.
 func (n *Node) postWebhook(ctx context.Context, event, messageID string, body []byte) error {
+	return n.postWebhookStream(ctx, event, messageID, func(w io.Writer) (int64, error) {
+		k, err := w.Write(body)
+		return int64(k), err
+	})
+}
+
+// postWebhookStream posts a signed event whose body write produces (it is
+// called twice: for the signature and the length, then for the wire).
+func (n *Node) postWebhookStream(ctx context.Context, event, messageID string, write func(io.Writer) (int64, error)) error {
 	if n.cfg.Webhook == nil {
 		return errors.New("no webhook configured")
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.Webhook.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.cfg.Webhook.URL, nil)
 	if err != nil {
 		return err
 	}
@@ -196,7 +216,19 @@ func (n *Node) postWebhook(ctx context.Context, event, messageID string, body []
 	req.Header.Set(HeaderEvent, event)
 	req.Header.Set(HeaderMessageID, messageID)
 	req.Header.Set(HeaderTimestamp, ts)
-	req.Header.Set(HeaderSignature, SignWebhook(n.cfg.Webhook.Secret, req.Method, req.URL.RequestURI(), req.Header, body))
+	mac := newWebhookMAC(n.cfg.Webhook.Secret, req.Method, req.URL.RequestURI(), req.Header)
+	size, err := write(mac)
+	if err != nil {
+		return err
+	}
+	req.Header.Set(HeaderSignature, mac.sum())
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := write(pw)
+		pw.CloseWithError(err)
+	}()
+	req.Body, req.ContentLength = pr, size
+	defer pr.Close()
 	resp, err := n.cfg.Client.Do(req)
 	if err != nil {
 		return err
