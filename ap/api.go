@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/store"
 )
 
@@ -37,6 +38,7 @@ func (n *Node) apiRoutes(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /metrics", n.auth(n.serveMetrics))
 	mux.HandleFunc("POST /api/v1/messages", n.auth(n.apiSubmit))
+	mux.HandleFunc("POST /api/v1/payloads", n.auth(n.apiUpload))
 	mux.HandleFunc("GET /api/v1/messages/{id}", n.auth(n.apiStatus))
 	mux.HandleFunc("GET /api/v1/inbox", n.auth(n.apiList))
 	mux.HandleFunc("GET /api/v1/inbox/{id}", n.auth(n.apiFetch))
@@ -98,6 +100,31 @@ func (n *Node) apiSubmit(w http.ResponseWriter, r *http.Request) {
 	default:
 		w.Header().Set("Location", "/api/v1/messages/"+st.MessageID)
 		writeJSON(w, http.StatusOK, st)
+	}
+}
+
+// POST /api/v1/payloads: the body, as it is, becomes a payload file for a
+// submission that names it (payloadId).
+func (n *Node) apiUpload(w http.ResponseWriter, r *http.Request) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/octet-stream" {
+		writeJSON(w, http.StatusUnsupportedMediaType, apiError{fmt.Sprintf("Content-Type %q: an upload is application/octet-stream", r.Header.Get("Content-Type"))})
+		return
+	}
+	if r.ContentLength > n.cfg.MaxUpload {
+		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{fmt.Sprintf("%d bytes: at most %d", r.ContentLength, n.cfg.MaxUpload)})
+		return
+	}
+	id, size, sum, err := n.Upload(r.Body)
+	switch {
+	case errors.Is(err, ErrUploadTooLarge):
+		writeJSON(w, http.StatusRequestEntityTooLarge, apiError{err.Error()})
+	case errors.Is(err, as4.ErrRetryLater):
+		n.quiet.fail(n.log, "api-upload", "storing an upload failed", err)
+		writeJSON(w, http.StatusServiceUnavailable, apiError{"the access point cannot store the payload now"})
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, apiError{"reading the upload: " + err.Error()})
+	default:
+		writeJSON(w, http.StatusCreated, map[string]any{"payloadId": id, "size": size, "sha256": sum})
 	}
 }
 

@@ -163,6 +163,9 @@ type Config struct {
 	// payloads.go); default TempDir/payloads. Nodes of a cluster on one
 	// PostgreSQL database share it (a shared filesystem).
 	PayloadDir string
+	// MaxUpload bounds a payload uploaded for a submission (POST
+	// /api/v1/payloads); default 2 GiB.
+	MaxUpload int64
 	// Domain is the right-hand side of generated message ids; default "oots".
 	Domain string
 	// OnSent, when set, is called after each sending attempt is recorded,
@@ -295,7 +298,6 @@ type Node struct {
 	pushWake chan struct{} // a received message or a failure report awaits the backend
 
 	quiet      *quietLog // repeated errors, logged with back-off
-	started    time.Time // when New made the node
 	readyMu    sync.Mutex
 	readyAt    time.Time // the last readiness probe, and its result
 	readyErr   error
@@ -375,6 +377,9 @@ func New(cfg Config) (*Node, error) {
 	if cfg.TempDir == "" {
 		cfg.TempDir = os.TempDir()
 	}
+	if cfg.MaxUpload == 0 {
+		cfg.MaxUpload = as4.DefaultMaxDecompressed
+	}
 	if cfg.PayloadDir == "" {
 		cfg.PayloadDir = filepath.Join(cfg.TempDir, "payloads")
 	}
@@ -403,7 +408,6 @@ func New(cfg Config) (*Node, error) {
 		log:        cfg.Logger.With(slog.String(logNode, cfg.NodeID)),
 		metrics:    newMetrics(),
 		quiet:      newQuietLog(cfg.Now),
-		started:    cfg.Now(),
 		wake:       make(chan struct{}, 1),
 		pushWake:   make(chan struct{}, 1),
 		senders:    map[string]*as4.Sender{},
@@ -414,6 +418,7 @@ func New(cfg Config) (*Node, error) {
 		SigningKey: cfg.SigningKey, SigningCert: cfg.SigningCert, MaxBodySize: cfg.MaxBodySize,
 		MaxDecompressed: cfg.MaxDecompressed, MaxRatio: cfg.MaxCompressionRatio,
 		PartyCertificates: n.partyCertificates, Reply: n.reply}
+	n.removeOwnTemporary()
 	if cfg.Fault == FaultAnySigner {
 		n.receiver.Bind = anySigner // deliberate defect: see Faults
 	}

@@ -85,6 +85,13 @@ func (n *Node) savePayload(p as4.Payload) (name string, size int64, sum string, 
 		return "", 0, "", err
 	}
 	defer rc.Close()
+	return n.writePayloadFile(rc)
+}
+
+// writePayloadFile streams r to a new payload file: temporary file,
+// content, sync, rename to a random name. A read error is returned as
+// it is; a write error wraps as4.ErrRetryLater.
+func (n *Node) writePayloadFile(rc io.Reader) (name string, size int64, sum string, err error) {
 	f, err := os.CreateTemp(n.cfg.PayloadDir, n.tmpPrefix()+"*")
 	if err != nil {
 		return "", 0, "", fmt.Errorf("%w: payload file: %v", as4.ErrRetryLater, err)
@@ -274,11 +281,10 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // is left alone: another node of the cluster may be about to commit it.
 const sweepGrace = time.Hour
 
-// sweepPayloads removes the orphans of the payload directory: this node's
-// temporary files from before its start, anyone's older than sweepGrace,
-// and the files older than sweepGrace that no stored message names. It
-// reports how many it removed.
-func (n *Node) sweepPayloads(ctx context.Context, started time.Time) (int, error) {
+// sweepPayloads removes the orphans of the payload directory: temporary
+// files older than sweepGrace, and the files older than sweepGrace that no
+// stored message names. It reports how many it removed.
+func (n *Node) sweepPayloads(ctx context.Context) (int, error) {
 	entries, err := os.ReadDir(n.cfg.PayloadDir)
 	if err != nil {
 		return 0, err
@@ -295,7 +301,7 @@ func (n *Node) sweepPayloads(ctx context.Context, started time.Time) (int, error
 		}
 		name, old := e.Name(), now.Sub(info.ModTime()) > sweepGrace
 		switch {
-		case strings.HasPrefix(name, n.tmpPrefix()) && info.ModTime().Before(started), strings.HasPrefix(name, ".tmp-") && old:
+		case strings.HasPrefix(name, ".tmp-") && old:
 		case strings.HasPrefix(name, "."), !old:
 			continue
 		default:
@@ -315,20 +321,35 @@ func (n *Node) sweepPayloads(ctx context.Context, started time.Time) (int, error
 }
 
 // SweepPayloads removes the orphaned files of the payload directory now
-// (Run does it at start and hourly): this node's temporary files from
-// before it started, and the files older than an hour that no stored
-// message names. It returns how many it removed.
+// (Run does it at start and hourly): temporary files and files no stored
+// message names, older than an hour. It returns how many it removed. (New
+// removes this node's own temporary files, which a node of the same
+// NodeID left when it stopped.)
 func (n *Node) SweepPayloads(ctx context.Context) (int, error) {
-	return n.sweepPayloads(ctx, n.started)
+	return n.sweepPayloads(ctx)
+}
+
+// removeOwnTemporary removes the temporary payload files of a process
+// that ran with this node's NodeID: at New, before anything is received,
+// they are dead.
+func (n *Node) removeOwnTemporary() {
+	es, err := os.ReadDir(n.cfg.PayloadDir)
+	if err != nil {
+		return
+	}
+	for _, e := range es {
+		if strings.HasPrefix(e.Name(), n.tmpPrefix()) {
+			os.Remove(filepath.Join(n.cfg.PayloadDir, e.Name()))
+		}
+	}
 }
 
 // sweepLoop sweeps the payload directory at start and hourly.
 func (n *Node) sweepLoop(ctx context.Context) {
-	started := n.started
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if c, err := n.sweepPayloads(ctx, started); err != nil && ctx.Err() == nil {
+		if c, err := n.sweepPayloads(ctx); err != nil && ctx.Err() == nil {
 			n.quiet.fail(n.log, "sweep", "sweeping the payload directory failed", err)
 		} else if c > 0 {
 			n.log.Info("removed orphaned payload files", slog.Int(logCount, c))
@@ -339,4 +360,79 @@ func (n *Node) sweepLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// ErrNoPayload is wrapped by the errors of Submit for a payloadId that
+// names no uploaded payload, or one another submission took.
+var ErrNoPayload = errors.New("no such uploaded payload")
+
+// Upload stores content as a payload file for a later submission
+// (Payload.PayloadID), streaming it to disk, and returns its id, size and
+// SHA-256. A payload no submission names within an hour is removed by the
+// sweep. Content beyond MaxUpload fails with an error wrapping
+// ErrUploadTooLarge.
+func (n *Node) Upload(r io.Reader) (id string, size int64, sum string, err error) {
+	lim := &limitReader{r: r, n: n.cfg.MaxUpload}
+	id, size, sum, err = n.writePayloadFile(lim)
+	if lim.over {
+		return "", 0, "", fmt.Errorf("%w: more than %d bytes", ErrUploadTooLarge, n.cfg.MaxUpload)
+	}
+	return id, size, sum, err
+}
+
+// ErrUploadTooLarge: an upload beyond Config.MaxUpload.
+var ErrUploadTooLarge = errors.New("payload too large")
+
+type limitReader struct {
+	r    io.Reader
+	n    int64
+	over bool
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	k, err := l.r.Read(p)
+	l.n -= int64(k)
+	if l.n < 0 {
+		l.over = true
+		return k, ErrUploadTooLarge
+	}
+	return k, err
+}
+
+// payloadIDOK reports whether id can name a payload file.
+func payloadIDOK(id string) bool {
+	if len(id) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(id)
+	return err == nil && strings.ToLower(id) == id
+}
+
+// uploaded checks the payloads of a submission that name uploads: each
+// exists and no stored message names it yet. It returns their file names.
+func (n *Node) uploaded(ctx context.Context, s *Submission) ([]string, error) {
+	var files []string
+	for i, p := range s.Payloads {
+		if p.PayloadID == "" {
+			continue
+		}
+		if len(p.Data) > 0 {
+			return nil, fmt.Errorf("%w: payloads[%d]: data and payloadId exclude each other", ErrInvalidSubmission, i)
+		}
+		if !payloadIDOK(p.PayloadID) {
+			return nil, fmt.Errorf("%w: payloads[%d].payloadId %q: %w", ErrInvalidSubmission, i, p.PayloadID, ErrNoPayload)
+		}
+		if st, err := os.Stat(filepath.Join(n.cfg.PayloadDir, p.PayloadID)); err != nil || !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("%w: payloads[%d].payloadId %s: %w", ErrInvalidSubmission, i, p.PayloadID, ErrNoPayload)
+		}
+		taken, err := n.cfg.Store.PayloadFileReferenced(ctx, p.PayloadID)
+		if err != nil {
+			return nil, err
+		}
+		if taken {
+			return nil, fmt.Errorf("%w: payloads[%d].payloadId %s: %w (another message has it)", ErrInvalidSubmission, i, p.PayloadID, ErrNoPayload)
+		}
+		files = append(files, p.PayloadID)
+	}
+	return files, nil
 }

@@ -46,7 +46,16 @@ func TestPayloadFiles(t *testing.T) {
 	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) {
 		c.PayloadDir = filepath.Join(t.TempDir(), "payloads")
 		dirs[name] = c.PayloadDir
+		// A temporary file of a process with this NodeID that stopped
+		// while writing: New removes it.
+		os.MkdirAll(c.PayloadDir, 0o700)
+		os.WriteFile(filepath.Join(c.PayloadDir, ".tmp-"+c.NodeID+"-1"), []byte("cut short"), 0o600)
 	}})
+	for name, dir := range dirs {
+		if _, err := os.Stat(filepath.Join(dir, ".tmp-"+name+"-1")); !os.IsNotExist(err) {
+			t.Errorf("%s: the temporary file of a stopped process survived New: %v", name, err)
+		}
+	}
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	old := time.Now().Add(-2 * time.Hour)
 	st, _, err := fr.Submit(context.Background(), submission("", "files"))
@@ -69,9 +78,8 @@ func TestPayloadFiles(t *testing.T) {
 	if got := payloadFiles(t, dirs["AP_DE_01"]); len(got) != 2 {
 		t.Fatalf("after a message posted twice: %v", got)
 	}
-	// Orphans of a crash before this node started: a temporary file and a
-	// renamed file no row names. Age every file: the sweep keeps those of
-	// stored messages only.
+	// Orphans of a crash: an old temporary file and a renamed file no row
+	// names. Age every file: the sweep keeps those of stored messages only.
 	for _, name := range []string{".tmp-AP_DE_01-1234", "0123456789abcdef0123456789abcdef"} {
 		os.WriteFile(filepath.Join(dirs["AP_DE_01"], name), []byte("orphan"), 0o600)
 	}
@@ -88,7 +96,7 @@ func TestPayloadFiles(t *testing.T) {
 		t.Fatalf("the sweep removed %d; left %v", n, got)
 	}
 	if _, err := os.Stat(filepath.Join(dirs["AP_DE_01"], ".tmp-AP_DE_01-1234")); !os.IsNotExist(err) {
-		t.Errorf("this node's temporary file from before its start survived: %v", err)
+		t.Errorf("an old temporary file survived: %v", err)
 	}
 	// The stored messages still read.
 	for _, id := range []string{st.MessageID} {
@@ -188,5 +196,64 @@ func TestLargePayloadStreams(t *testing.T) {
 	defer mu.Unlock()
 	if !bytes.Equal(got, content) {
 		t.Fatalf("the webhook got %d bytes, want the %d sent", len(got), size)
+	}
+}
+
+// A large payload is uploaded first (POST /api/v1/payloads, streamed to a
+// file), then submitted by its id: it never travels in JSON. An id is good
+// for one submission; an unknown one, data and an id together, and a
+// JSON upload are refused.
+func TestUploadedPayload(t *testing.T) {
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v115, edit: func(name string, c *ap.Config) {
+		for i := range c.PMode.Legs {
+			c.PMode.Legs[i].Payload.MaxSize = 16 << 20
+		}
+	}})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	content := make([]byte, 5<<20)
+	rand.Read(content)
+	upload := func(ct string, body []byte) (int, map[string]any) {
+		resp, err := http.Post(fr.url+"/api/v1/payloads", ct, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if code, _ := upload("application/json", []byte(`{}`)); code != http.StatusUnsupportedMediaType {
+		t.Errorf("a JSON upload: HTTP %d", code)
+	}
+	code, up := upload("application/octet-stream", content)
+	if code != http.StatusCreated || up["size"] != float64(len(content)) {
+		t.Fatalf("upload: HTTP %d %v", code, up)
+	}
+	id := up["payloadId"].(string)
+	sub := submission("", "uploaded")
+	sub.Payloads[0].Data, sub.Payloads[0].PayloadID, sub.Payloads[0].MimeType = nil, id, "application/pdf"
+	var st ap.Status
+	if code := api(t, fr, "POST", "/api/v1/messages", sub, &st); code != http.StatusAccepted {
+		t.Fatalf("submit: HTTP %d", code)
+	}
+	if got := waitState(t, fr, st.MessageID, 30*time.Second); got.State != store.OutDelivered {
+		t.Fatalf("%+v", got)
+	}
+	rm, err := de.Received(context.Background(), st.MessageID)
+	if err != nil || len(rm.Payloads) != 1 || !bytes.Equal(rm.Payloads[0].Data, content) || rm.Payloads[0].MimeType != "application/pdf" {
+		t.Fatalf("DE received %v, %d payloads", err, len(rm.Payloads))
+	}
+	var e struct{ Error string }
+	for name, p := range map[string]ap.Payload{
+		"the same id again": {PayloadID: id, MimeType: "application/pdf"},
+		"an unknown id":     {PayloadID: "00000000000000000000000000000000", MimeType: "application/pdf"},
+		"not an id":         {PayloadID: "../etc/passwd", MimeType: "application/pdf"},
+		"data and an id":    {PayloadID: id, MimeType: "application/pdf", Data: []byte("x")},
+	} {
+		sub := submission("", "bad")
+		sub.Payloads[0] = p
+		if code := api(t, fr, "POST", "/api/v1/messages", sub, &e); code != http.StatusUnprocessableEntity || !strings.Contains(e.Error, "payloads[0]") {
+			t.Errorf("%s: HTTP %d %q", name, code, e.Error)
+		}
 	}
 }

@@ -47,6 +47,10 @@ type Payload struct {
 	CharacterSet string     `json:"characterSet,omitempty"`
 	Properties   []Property `json:"properties,omitempty"`
 	Data         []byte     `json:"data"`
+	// PayloadID, in a submission instead of Data, names a payload
+	// uploaded before (POST /api/v1/payloads, Node.Upload): large content
+	// then never travels in JSON nor sits in memory.
+	PayloadID string `json:"payloadId,omitempty"`
 	// Size is the length of a received payload (not sent in a
 	// submission).
 	Size int64 `json:"size,omitempty"`

@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"math"
 	"mime"
+	"os"
+	"path/filepath"
 	"time"
 	"unicode/utf8"
 
@@ -93,6 +95,10 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	if err := s.checkText(); err != nil {
 		return nil, false, fmt.Errorf("%w: %v", ErrInvalidSubmission, err)
 	}
+	files, err := n.uploaded(ctx, s)
+	if err != nil {
+		return nil, false, err
+	}
 	for i, p := range s.Payloads {
 		if _, _, err := mime.ParseMediaType(p.MimeType); err != nil {
 			return nil, false, fmt.Errorf("%w: payloads[%d].mimeType %q: %v", ErrInvalidSubmission, i, p.MimeType, err)
@@ -120,7 +126,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 		return nil, false, err
 	}
 	o, created, err := n.cfg.Store.Enqueue(ctx, &store.Outbound{ID: sub.MessageID, ClientKey: sub.ClientKey, Leg: leg.Name,
-		Partner: to.Name, Body: body, Created: n.cfg.Now()})
+		Partner: to.Name, Body: body, Files: files, Created: n.cfg.Now()})
 	if err != nil {
 		return nil, false, err
 	}
@@ -223,9 +229,17 @@ func (n *Node) newID() (string, error) {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
 
-// outbound returns the as4 message of a stored submission.
+// outbound returns the as4 message of a stored submission; uploaded
+// payloads are read from their files.
 func (n *Node) outbound(s *Submission) *as4.Outbound {
-	return s.Outbound(n.cfg.PMode.Self)
+	out := s.Outbound(n.cfg.PMode.Self)
+	for i, p := range s.Payloads {
+		if p.PayloadID != "" {
+			path := filepath.Join(n.cfg.PayloadDir, filepath.Base(p.PayloadID))
+			out.Payloads[i].Open = func() (io.ReadCloser, error) { return os.Open(path) }
+		}
+	}
+	return out
 }
 
 // Outbound returns the as4 message of the submission, sent by the party

@@ -31,6 +31,9 @@ type Outbound struct {
 	Leg       string
 	Partner   string // receiving party
 	Body      []byte // the submission, opaque; nil once purged
+	// Files are payload files the submission names (uploaded before it),
+	// recorded with it in one transaction by Enqueue; not read back.
+	Files     []string
 	State     string // OutQueued, OutDelivered or OutFailed
 	Attempts  int    // sending attempts started so far
 	NextAt    time.Time
@@ -120,12 +123,26 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	if next.IsZero() {
 		next = now
 	}
-	o, err := scanOutbound(d.queryRow(ctx, `INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+outCols,
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: enqueue: %w", err)
+	}
+	defer tx.Rollback()
+	o, err := scanOutbound(tx.QueryRowContext(ctx, d.Rebind(`INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+outCols),
 		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now)))
 	if err == nil {
+		for _, f := range m.Files {
+			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`), f, m.ID); err != nil {
+				return nil, false, fmt.Errorf("store: enqueue: payload file %s: %w", f, err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			return nil, false, fmt.Errorf("store: enqueue: %w", err)
+		}
 		return o, true, nil
 	}
+	tx.Rollback()
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("store: enqueue: %w", err)
 	}
@@ -427,6 +444,10 @@ func (d *DB) FinishDelivery(ctx context.Context, id, owner string, delivered boo
 // elimination and status queries keep working; it returns how many bodies
 // were removed.
 func (d *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
+	if _, err := d.exec(ctx, `DELETE FROM ap_payload_files WHERE message_id IN (SELECT id FROM ap_outbound
+		WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?)`, OutDelivered, OutFailed, ms(before)); err != nil {
+		return 0, fmt.Errorf("store: purge: %w", err)
+	}
 	r1, err := d.exec(ctx, `UPDATE ap_outbound SET body = NULL WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?`,
 		OutDelivered, OutFailed, ms(before))
 	if err != nil {
