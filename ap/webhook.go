@@ -1,6 +1,7 @@
 package ap
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -217,18 +218,27 @@ func (n *Node) postWebhookStream(ctx context.Context, event, messageID string, w
 	req.Header.Set(HeaderMessageID, messageID)
 	req.Header.Set(HeaderTimestamp, ts)
 	mac := newWebhookMAC(n.cfg.Webhook.Secret, req.Method, req.URL.RequestURI(), req.Header)
-	size, err := write(mac)
+	// A body of up to a megabyte is kept from the first pass and sent in
+	// one piece; a larger one is written again as it is sent.
+	small := &capped{max: 1 << 20}
+	size, err := write(io.MultiWriter(mac, small))
 	if err != nil {
 		return err
 	}
 	req.Header.Set(HeaderSignature, mac.sum())
-	pr, pw := io.Pipe()
-	go func() {
-		_, err := write(pw)
-		pw.CloseWithError(err)
-	}()
-	req.Body, req.ContentLength = pr, size
-	defer pr.Close()
+	if !small.over {
+		b := small.buf.Bytes()
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(b)), size
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }
+	} else {
+		pr, pw := io.Pipe()
+		go func() {
+			_, err := write(pw)
+			pw.CloseWithError(err)
+		}()
+		req.Body, req.ContentLength = pr, size
+		defer pr.Close()
+	}
 	resp, err := n.cfg.Client.Do(req)
 	if err != nil {
 		return err
@@ -239,4 +249,22 @@ func (n *Node) postWebhookStream(ctx context.Context, event, messageID string, w
 		return fmt.Errorf("webhook answered HTTP %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// capped keeps what is written to it up to max bytes, and notes when more
+// came.
+type capped struct {
+	buf  bytes.Buffer
+	max  int
+	over bool
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if !c.over && c.buf.Len()+len(p) <= c.max {
+		c.buf.Write(p)
+	} else {
+		c.over = true
+		c.buf = bytes.Buffer{}
+	}
+	return len(p), nil
 }
