@@ -184,6 +184,20 @@ func TestAS4PackUnpack(t *testing.T) {
 				t.Errorf("receipt of a third party: exit %d\n%s%s", code, stdout, stderr)
 			}
 
+			// A message of AP_FR_01 signed with another trusted certificate
+			// (AP_DE_01's): refused, EBMS:0101 naming both.
+			spoof := p("spoof.http")
+			code, _, stderr = runAS4CLI(t, "pack", "--pmode", pm, "--leg", "ootsRequestLeg", "--from", "AP_FR_01", "--to", "AP_DE_01",
+				"--key", p("de/AP_DE_01.sign.key.pem"), "--cert", p("de/AP_DE_01.sign.cert.pem"),
+				"--payload", "="+payload+";type=application/x-ebrs+xml", "--property", "originalSender=a", "--property", "finalRecipient=b", "-o", spoof)
+			if code != 0 {
+				t.Fatalf("pack: exit %d: %s", code, stderr)
+			}
+			code, _, stderr = runAS4CLI(t, "unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de/AP_DE_01.enc.key.pem"), "--trust", p("ca/ca.cert.pem"), "-d", p("out-spoof"), spoof)
+			if code != 1 || !strings.Contains(stderr, "EBMS:0101") || !strings.Contains(stderr, "AP_FR_01") || !strings.Contains(stderr, "AP_DE_01") {
+				t.Errorf("a message signed by another party: exit %d, %s", code, stderr)
+			}
+
 			// With a P-Mode that requires a Timestamp, the message carries
 			// one, and a stale message is refused.
 			pmTS := p("pmode-ts.yaml")
