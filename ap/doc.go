@@ -8,8 +8,9 @@
 //     HTTP body (Config.MaxBodySize), unpacks and verifies it
 //     (as4.Receiver.Unpack: MIME, envelope, P-Mode leg, WS-Security, header
 //     against the leg, the signer bound to the eb:From party, payloads); the
-//     node checks it is addressed to this access point, reads its payloads
-//     and stores it in the inbox; a message whose eb:MessageId was received
+//     node checks it is addressed to this access point, streams its
+//     payloads to files of the payload directory (synced before the commit;
+//     payloads.go) and stores it in the inbox; a message whose eb:MessageId was received
 //     before from the same partner is not stored again (duplicate
 //     elimination, AS4 profile §3.2), but answered with a receipt all the
 //     same, and one whose id another partner used is refused. The answer is
@@ -43,9 +44,11 @@
 //   - The backend (api.go, described by the OpenAPI document served at
 //     /openapi.json): submit, follow the status of a submission, list and
 //     fetch received messages, acknowledge them; and, when a webhook is
-//     configured, received messages are pushed to it as JSON, signed with
-//     HMAC-SHA256 (header X-OOTS-Signature), and retried with backoff until
-//     it answers 2xx. Each message carries its stable eb:MessageId
+//     configured, received messages are pushed to it as JSON (payloads in
+//     base64, streamed from their files), signed with HMAC-SHA256 over the
+//     method, path, X-OOTS-* headers and body (header X-OOTS-Signature), and
+//     retried with backoff until it answers 2xx. Large payloads are uploaded
+//     (POST /api/v1/payloads) and submitted by id. Each message carries its stable eb:MessageId
 //     (X-OOTS-Message-Id), so a backend that records the ids it processed sees
 //     every message exactly once even when a push is repeated after a crash.
 //     The pushes say what they carry in X-OOTS-Event: "message" for a
@@ -57,10 +60,12 @@
 //     the backend learns of every final send failure at least once, also
 //     when the node stops in between.
 //   - Operations: /metrics (Prometheus text format, per partner, leg and
-//     state, latency histograms), /healthz (the process runs), /readyz (the
-//     store answers), structured logs (log/slog) that name messages by id and
-//     never log payload content, and retention (Config.Retention) that purges
-//     the payloads of finished messages.
+//     state, latency histograms; behind the API token), /healthz (the
+//     process runs), /readyz (the store answers and takes a write, the data
+//     directory a synced file), structured logs (log/slog) that name
+//     messages by id, never log payload content and log a repeated error with
+//     back-off, retention (Config.Retention) that purges the payloads of
+//     finished messages, and the sweep of orphaned payload files.
 //
 // One node uses one signing credential, hence one eDelivery AS4 security
 // profile for the receipts and errors it signs (RSA: 1.15, Ed25519: 2.0);
