@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -150,7 +151,7 @@ func (s *Sender) Check(p *Packed, a *Answer) (*SignalMessage, error) {
 			return nil, wrapErr(Other, err, "the certificates of party %s", to.Name)
 		}
 		vcfg = &wssec.VerifyConfig{Profile: wssec.Profile(leg.Security.Profile), RequireSignature: true, Trust: s.Trust,
-			Now: s.Now, Timestamp: wssec.TimestampPolicy(leg.Security.Timestamp), Certificates: append(known, anchors(s.Trust)...)}
+			Now: s.Now, Timestamp: wssec.TimestampPolicy(leg.Security.Timestamp), Certificates: append(slices.Clip(known), anchors(s.Trust)...)}
 		if s.Trust == nil {
 			return nil, Errorf(Other, "leg %s has non-repudiation: the sender needs a trust store to verify the receipt", leg.Name)
 		}

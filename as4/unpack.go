@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
@@ -198,7 +199,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 				return in, withRef(wrapErr(Other, err, "the certificates of party %s", p.Name), ref)
 			}
 		}
-		known = append(known, anchors(r.Trust)...)
+		known = append(slices.Clip(known), anchors(r.Trust)...)
 		res, err := wssec.Process(env.Doc, parts, &wssec.VerifyConfig{
 			Certificates:      known,
 			Profile:           wssec.Profile(leg.Security.Profile),

@@ -428,3 +428,25 @@ func TestKeyReferences(t *testing.T) {
 		}
 	}
 }
+
+// A message encrypted for another certificate than ours (a partner with a
+// stale copy of it), named by a BinarySecurityToken, is refused with
+// EBMS:0102 naming that certificate.
+func TestEncryptedForAnotherCertificate(t *testing.T) {
+	for _, p := range profiles {
+		f := getFixture(t, p)
+		doc := loadDoc(t, "envelope.xml")
+		cfg := f.signConfig(t, true)
+		cfg.EncryptionKeyRef = wssec.KeyRefBST
+		cfg.RecipientCert = f.sender.Encrypt.Cert // not the receiver's
+		out, err := wssec.Secure(doc, testParts(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = process(t, sent{env: doc.Bytes(), parts: out}, f.verifyConfig(t, true))
+		if code(err) != wssec.CodeFailedDecryption || !strings.Contains(err.Error(), "encrypted for the certificate") ||
+			!strings.Contains(err.Error(), f.sender.Encrypt.Cert.Subject.CommonName) {
+			t.Errorf("%s: %v", p, err)
+		}
+	}
+}

@@ -438,6 +438,13 @@ func decryptionPlan(sec *xmltree.Element, ids map[string][]*xmltree.Element, byC
 	}
 	cek, err := ek.Decrypt(cfg.DecryptionKey)
 	if err != nil {
+		// Say which certificate the sender encrypted for, when it names
+		// one that travels in the message and is not ours (a partner with
+		// a stale copy of our certificate).
+		if c := recipientToken(ek, sec, ids); c != nil && !samePublicKey(c, cfg.DecryptionKey) {
+			return nil, failDecrypt(fmt.Sprintf("the message is encrypted for the certificate %q (serial %s), not for this access point's key",
+				c.Subject.String(), c.SerialNumber), err)
+		}
 		return nil, failDecrypt("content key", err)
 	}
 	listed := map[string]bool{}
@@ -513,4 +520,38 @@ func VerifySignal(env *xmltree.Document, cfg *VerifyConfig) (*Result, error) {
 	c.RequireSignature = true
 	c.RequireEncryption = false
 	return Process(env, nil, &c)
+}
+
+// recipientToken returns the certificate the EncryptedKey names by a direct
+// reference to a BinarySecurityToken of the header (nil for other forms).
+func recipientToken(ek *xmlenc.EncryptedKey, sec *xmltree.Element, ids map[string][]*xmltree.Element) *x509.Certificate {
+	kis := ek.KeyInfo
+	if ek.Agreement != nil {
+		kis = ek.Agreement.RecipientKeyInfo
+	}
+	for _, k := range kis {
+		if !k.Is(NamespaceWSSE, "SecurityTokenReference") {
+			continue
+		}
+		if c, ref, err := resolveTokenReference(k, sec, ids, nil); err == nil && ref == KeyRefBST {
+			return c
+		}
+	}
+	return nil
+}
+
+// samePublicKey reports whether c holds the public half of key.
+func samePublicKey(c *x509.Certificate, key crypto.PrivateKey) bool {
+	type public interface{ Public() crypto.PublicKey }
+	k, ok := key.(public)
+	if !ok {
+		return false
+	}
+	ck, err := xmlenc.CertificateKey(c)
+	if err != nil {
+		return false
+	}
+	type equal interface{ Equal(crypto.PublicKey) bool }
+	e, ok := ck.(equal)
+	return ok && e.Equal(k.Public())
 }
