@@ -133,7 +133,13 @@ func validateDocument(path string, rules *schematron.RuleSet) (edm.Kind, edm.Ver
 	m, findings, err := edm.ParseDocument(doc)
 	if err != nil {
 		kind, version, _ := edm.Detect(doc)
-		return kind, version, []check.Finding{{Rule: ruleUnreadable, Flag: check.Fatal, Location: "/", Message: err.Error()}}, nil
+		findings := []check.Finding{{Rule: ruleUnreadable, Flag: check.Fatal, Location: "/", Message: err.Error()}}
+		if rules != nil {
+			// --rules runs every file on every input, also on one whose
+			// kind cannot be told.
+			findings = append(findings, rules.Validate(doc)...)
+		}
+		return kind, version, findings, nil
 	}
 	kind, version := m.Kind(), m.Version()
 	if kind == edm.KindEBMSHeader {

@@ -33,6 +33,9 @@ func TestValidateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(badCode, bytes.Replace(b, []byte(`value="R1"`), []byte(`value="ZZ9"`), 1), 0o644)
+	// A document that is no OOTS message: its kind cannot be told.
+	unknown := filepath.Join(dir, "unknown.xml")
+	os.WriteFile(unknown, []byte(`<x:Thing xmlns:x="urn:example"/>`), 0o644)
 	rulesDir := filepath.Join(dir, "rules")
 	os.Mkdir(rulesDir, 0o755)
 	os.WriteFile(filepath.Join(rulesDir, "v2.sch"), []byte(`<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
@@ -40,6 +43,10 @@ func TestValidateCommand(t *testing.T) {
 	<sch:ns prefix="rim" uri="urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0"/>
 	<sch:pattern><sch:rule context="query:QueryRequest">
 	<sch:assert id="ONLY-V2" flag="error" test="rim:Slot[@name='SpecificationIdentifier']/rim:SlotValue/rim:Value = 'oots-edm:v2.0'">not v2.0</sch:assert>
+	</sch:rule></sch:pattern></sch:schema>`), 0o644)
+	os.WriteFile(filepath.Join(rulesDir, "any.sch"), []byte(`<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
+	<sch:pattern><sch:rule context="/*">
+	<sch:report id="SEEN" flag="info" test="true()">the rule files ran</sch:report>
 	</sch:rule></sch:pattern></sch:schema>`), 0o644)
 
 	tests := []struct {
@@ -52,6 +59,8 @@ func TestValidateCommand(t *testing.T) {
 		// informational reports show it.
 		{[]string{"validate", req}, 0, []string{"EDM-REQ oots-edm:v1.0 valid (2 findings)", "info R-EDM-REQ-S008"}, ""},
 		{[]string{"validate", "--rules", rulesDir, req}, 1, []string{"error ONLY-V2 /query:QueryRequest: not v2.0"}, ""},
+		// --rules runs every file on every input, whatever its kind.
+		{[]string{"validate", "--rules", rulesDir, unknown}, 1, []string{"fatal", "info SEEN"}, ""},
 		{[]string{"validate", "--format", "svrl", req}, 0, []string{`<svrl:failed-assert`, `id="R-EDM-REQ-S008" role="info"`}, ""},
 		{[]string{"validate", "--rules", filepath.Join(dir, "missing"), req}, 2, nil, "--rules"},
 		{[]string{"validate", req, v2}, 0, []string{"EDM-RESP oots-edm:v2.0 valid"}, ""},
