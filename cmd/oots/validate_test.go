@@ -181,3 +181,36 @@ func canon(t *testing.T, b []byte) []byte {
 	doc.Root.StripInsignificant()
 	return doc.Root.Canonical()
 }
+
+// EDM 2.0 messages with the identifiers of the acceptance environment of
+// the Semantic Repository (sr.acc.…, which the acceptance Common Services
+// publish) and the test segment "oots" of evidence type classifications
+// are valid, as the official rules R-EDM-REQ-C008 and C027 accept them; a
+// host of another domain is not.
+func TestValidateAcceptanceEnvironmentURIs(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"requete.xml", "reponse.xml"} {
+		b, err := os.ReadFile(testenv.Spec(t, "edm-2.0-oots-france/messages/"+name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc := bytes.ReplaceAll(b, []byte("https://sr.oots.tech.ec.europa.eu/"), []byte("https://sr.acc.oots.tech.ec.europa.eu/"))
+		test := bytes.ReplaceAll(acc, []byte("/evidencetypeclassifications/DE/"), []byte("/evidencetypeclassifications/oots/"))
+		evil := bytes.ReplaceAll(b, []byte("https://sr.oots.tech.ec.europa.eu/"), []byte("https://sr.oots.tech.ec.europa.eu.evil.example/"))
+		for _, tc := range []struct {
+			label string
+			doc   []byte
+			code  int
+		}{{"acc", acc, 0}, {"oots-segment", test, 0}, {"other-domain", evil, 1}} {
+			if bytes.Equal(tc.doc, b) {
+				t.Fatalf("%s %s: the edit changed nothing", name, tc.label)
+			}
+			f := filepath.Join(dir, tc.label+"-"+name)
+			os.WriteFile(f, tc.doc, 0o644)
+			code, out, errOut := runCLI(t, "validate", f)
+			if code != tc.code {
+				t.Errorf("%s %s: exit %d, want %d\n%s%s", name, tc.label, code, tc.code, out, errOut)
+			}
+		}
+	}
+}
