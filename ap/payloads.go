@@ -21,9 +21,9 @@ import (
 	"github.com/oots-go/oots/as4"
 )
 
-// Received payloads live in files of the payload directory
-// (Config.PayloadDir), one per payload, never whole in memory on the way
-// in: the verified, decrypted, decompressed content streams from the MIME
+// Received payloads larger than inlineStored (64 KiB) live in files of the
+// payload directory (Config.PayloadDir), one per payload, never whole in
+// memory on the way in (smaller ones stay in their message's row): the verified, decrypted, decompressed content streams from the MIME
 // reader to a temporary file, which is synced and renamed to its final name
 // before the message is stored; the message's row names its files, and the
 // table ap_payload_files records them in the same transaction
@@ -62,30 +62,51 @@ func (n *Node) savePayloads(in *as4.Inbound) ([]storedPayload, []string, error) 
 		}
 	}()
 	for _, p := range in.Payloads {
-		name, size, sum, err := n.savePayload(p)
+		sp, err := n.savePayload(p)
 		if err != nil {
 			return nil, nil, err
 		}
-		files = append(files, name)
-		out = append(out, storedPayload{ContentID: p.ContentID, MimeType: p.MimeType, CharacterSet: p.CharacterSet,
-			Properties: props(p.Properties), File: name, Size: size, SHA256: sum})
+		if sp.File != "" {
+			files = append(files, sp.File)
+		}
+		out = append(out, sp)
 	}
-	if err := syncDir(n.cfg.PayloadDir); err != nil {
-		return nil, nil, err
+	if len(files) > 0 {
+		if err := syncDir(n.cfg.PayloadDir); err != nil {
+			return nil, nil, err
+		}
 	}
 	ok = true
 	return out, files, nil
 }
 
-// savePayload writes one payload: temporary file, content (decompressed,
-// within the leg's and the receiver's bounds), sync, rename.
-func (n *Node) savePayload(p as4.Payload) (name string, size int64, sum string, err error) {
+// inlineStored is the size up to which a received payload stays in its
+// message's row instead of a file: the EDM messages of a journey (XML,
+// small PDFs) then cost no file and no fsync, and memory stays bounded.
+const inlineStored = 64 << 10
+
+// savePayload reads one payload (decompressed, within the leg's and the
+// receiver's bounds): up to inlineStored bytes it is kept for the row;
+// beyond, it streams to a payload file (temporary file, sync, rename).
+func (n *Node) savePayload(p as4.Payload) (storedPayload, error) {
+	sp := storedPayload{ContentID: p.ContentID, MimeType: p.MimeType, CharacterSet: p.CharacterSet, Properties: props(p.Properties)}
 	rc, err := p.Open()
 	if err != nil {
-		return "", 0, "", err
+		return sp, err
 	}
 	defer rc.Close()
-	return n.writePayloadFile(rc)
+	head := make([]byte, inlineStored+1)
+	k, err := io.ReadFull(rc, head)
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		sum := sha256.Sum256(head[:k])
+		sp.Data, sp.Size, sp.SHA256 = bytes.Clone(head[:k]), int64(k), hex.EncodeToString(sum[:])
+		return sp, nil
+	case err != nil:
+		return sp, err
+	}
+	sp.File, sp.Size, sp.SHA256, err = n.writePayloadFile(io.MultiReader(bytes.NewReader(head), rc))
+	return sp, err
 }
 
 // writePayloadFile streams r to a new payload file: temporary file,

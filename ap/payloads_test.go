@@ -58,7 +58,7 @@ func TestPayloadFiles(t *testing.T) {
 	}
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	old := time.Now().Add(-2 * time.Hour)
-	st, _, err := fr.Submit(context.Background(), submission("", "files"))
+	st, _, err := fr.Submit(context.Background(), padded(submission("", "files")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestPayloadFiles(t *testing.T) {
 		t.Fatalf("payload directory: %v", files)
 	}
 	// A repeated post of the same message is a duplicate: no new file.
-	m := packFor(t, fr, submission("", "again"))
+	m := packFor(t, fr, padded(submission("", "again")))
 	for range 2 {
 		if code, _ := post(t, de.url+"/as4", m); code != 200 {
 			t.Fatalf("HTTP %d", code)
@@ -256,4 +256,13 @@ func TestUploadedPayload(t *testing.T) {
 			t.Errorf("%s: HTTP %d %q", name, code, e.Error)
 		}
 	}
+}
+
+// padded makes the payload of a submission larger than what stays in a
+// row (64 KiB), so that it becomes a payload file.
+func padded(s *ap.Submission) *ap.Submission {
+	d := s.Payloads[0].Data
+	i := bytes.LastIndex(d, []byte("/>"))
+	s.Payloads[0].Data = append(append(append([]byte{}, d[:i]...), []byte(" pad=\""+strings.Repeat("x", 100<<10)+"\"")...), d[i:]...)
+	return s
 }
