@@ -363,7 +363,7 @@ func New(cfg Config) (*Node, error) {
 			MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true}}
 	}
 	if cfg.MaxBodySize == 0 {
-		cfg.MaxBodySize = 64 << 20
+		cfg.MaxBodySize = as4.DefaultMaxBodySize
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = 8

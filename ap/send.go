@@ -143,22 +143,22 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 // tab, line feed and carriage return; U+FFFE, U+FFFF), which the partner
 // would refuse for good. The error names the field.
 func (s *Submission) checkText() error {
-	fields := []struct{ name, v string }{
+	type field struct{ name, v string }
+	fields := []field{
 		{"clientKey", s.ClientKey}, {"leg", s.Leg}, {"to", s.To},
 		{"conversationId", s.ConversationID}, {"refToMessageId", s.RefToMessageID},
 	}
-	for i, p := range s.Properties {
-		f := fmt.Sprintf("properties[%d]", i)
-		fields = append(fields, struct{ name, v string }{f + ".name", p.Name}, struct{ name, v string }{f + ".type", p.Type}, struct{ name, v string }{f + ".value", p.Value})
+	props := func(prefix string, ps []Property) {
+		for i, p := range ps {
+			f := fmt.Sprintf("%s[%d]", prefix, i)
+			fields = append(fields, field{f + ".name", p.Name}, field{f + ".type", p.Type}, field{f + ".value", p.Value})
+		}
 	}
+	props("properties", s.Properties)
 	for i, p := range s.Payloads {
 		f := fmt.Sprintf("payloads[%d]", i)
-		fields = append(fields, struct{ name, v string }{f + ".contentId", p.ContentID}, struct{ name, v string }{f + ".mimeType", p.MimeType},
-			struct{ name, v string }{f + ".characterSet", p.CharacterSet})
-		for j, pp := range p.Properties {
-			g := fmt.Sprintf("%s.properties[%d]", f, j)
-			fields = append(fields, struct{ name, v string }{g + ".name", pp.Name}, struct{ name, v string }{g + ".type", pp.Type}, struct{ name, v string }{g + ".value", pp.Value})
-		}
+		fields = append(fields, field{f + ".contentId", p.ContentID}, field{f + ".mimeType", p.MimeType}, field{f + ".characterSet", p.CharacterSet})
+		props(f+".properties", p.Properties)
 	}
 	for _, f := range fields {
 		if !utf8.ValidString(f.v) {

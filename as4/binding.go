@@ -2,10 +2,10 @@ package as4
 
 import (
 	"crypto/x509"
+	"errors"
 	"strings"
 
 	"github.com/oots-go/oots/as4/pmode"
-	"github.com/oots-go/oots/trust"
 )
 
 // PartyCertificates returns the certificates that may sign for the named
@@ -28,7 +28,8 @@ type PartyCertificates func(party string) ([]*x509.Certificate, error)
 //     domibus.sender.certificate.subject.check), so that a certificate
 //     issued to another access point of the same CA cannot speak for it.
 //
-// A mismatch is EBMS:0101 FailedAuthentication naming both.
+// A mismatch is EBMS:0101 FailedAuthentication naming both, wrapping
+// ErrWrongSigner.
 func CheckSigner(party *pmode.Party, certs []*x509.Certificate, signer *x509.Certificate) error {
 	if signer == nil {
 		return Errorf(FailedAuthentication, "no verified signing certificate to bind to party %s", party.Name)
@@ -39,7 +40,7 @@ func CheckSigner(party *pmode.Party, certs []*x509.Certificate, signer *x509.Cer
 				return nil
 			}
 		}
-		return Errorf(FailedAuthentication, "the message is signed by %q (serial %s), which is not the certificate of party %s (%q)",
+		return wrapErr(FailedAuthentication, ErrWrongSigner, "the message is signed by %q (serial %s), which is not the certificate of party %s (%q)",
 			signer.Subject.String(), signer.SerialNumber, party.Name, certs[0].Subject.String())
 	}
 	cn := signer.Subject.CommonName
@@ -51,9 +52,13 @@ func CheckSigner(party *pmode.Party, certs []*x509.Certificate, signer *x509.Cer
 			return nil
 		}
 	}
-	return Errorf(FailedAuthentication, "the message is signed by %q, whose common name is neither the name nor an identifier of party %s, and no certificate is configured for that party",
+	return wrapErr(FailedAuthentication, ErrWrongSigner, "the message is signed by %q, whose common name is neither the name nor an identifier of party %s, and no certificate is configured for that party",
 		signer.Subject.String(), party.Name)
 }
+
+// ErrWrongSigner is wrapped by the *Error of CheckSigner (and of Check, for
+// a signal signed by another party than the one the message went to).
+var ErrWrongSigner = errors.New("as4: the signer is not the party's certificate")
 
 // partyOf returns the P-Mode party one of whose identifiers is among ids.
 func partyOf(c *pmode.Config, ids []PartyID) (*pmode.Party, bool) {
@@ -66,31 +71,22 @@ func partyOf(c *pmode.Config, ids []PartyID) (*pmode.Party, bool) {
 }
 
 // certificatesOf calls f for party; nil f or an unknown party give none.
+// Errors are EBMS:0004 naming the party.
 func certificatesOf(f PartyCertificates, party *pmode.Party) ([]*x509.Certificate, error) {
 	if f == nil || party == nil {
 		return nil, nil
 	}
-	return f(party.Name)
+	certs, err := f(party.Name)
+	if err != nil {
+		return nil, wrapErr(Other, err, "the certificates of party %s", party.Name)
+	}
+	return certs, nil
 }
 
-// bind runs custom, or else CheckSigner with the party's certificates.
-func bind(custom func(*pmode.Party, *x509.Certificate) error, f PartyCertificates, party *pmode.Party, signer *x509.Certificate) error {
+// bind runs custom, or else CheckSigner with certs, the party's.
+func bind(custom func(*pmode.Party, *x509.Certificate) error, party *pmode.Party, certs []*x509.Certificate, signer *x509.Certificate) error {
 	if custom != nil {
 		return custom(party, signer)
 	}
-	certs, err := certificatesOf(f, party)
-	if err != nil {
-		return wrapErr(Other, err, "the certificates of party %s", party.Name)
-	}
 	return CheckSigner(party, certs, signer)
-}
-
-// anchors are the certificates of a trust store, where a KeyInfo may also
-// find the certificate it names: a trust store of partners' certificates
-// (the truststore of Domibus) holds them as anchors.
-func anchors(ts *trust.Store) []*x509.Certificate {
-	if ts == nil {
-		return nil
-	}
-	return ts.Anchors()
 }

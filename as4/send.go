@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -143,26 +142,25 @@ func (s *Sender) Check(p *Packed, a *Answer) (*SignalMessage, error) {
 		}
 		return nil, Errorf(MissingReceipt, "HTTP %d without a signal for %s", a.Status, id)
 	}
-	var vcfg *wssec.VerifyConfig
-	to, _ := partyOf(s.PMode, p.UserMessage.PartyInfo.To.PartyIDs)
 	if leg.Reliability.NonRepudiation && leg.Security.Profile != pmode.ProfileNone {
-		known, err := certificatesOf(s.PartyCertificates, to)
-		if err != nil {
-			return nil, wrapErr(Other, err, "the certificates of party %s", to.Name)
-		}
-		vcfg = &wssec.VerifyConfig{Profile: wssec.Profile(leg.Security.Profile), RequireSignature: true, Trust: s.Trust,
-			Now: s.Now, Timestamp: wssec.TimestampPolicy(leg.Security.Timestamp), Certificates: append(slices.Clip(known), anchors(s.Trust)...)}
 		if s.Trust == nil {
 			return nil, Errorf(Other, "leg %s has non-repudiation: the sender needs a trust store to verify the receipt", leg.Name)
 		}
-		sig, signer, err := readSignal(a.ContentType, bytes.NewReader(a.Body), vcfg)
+		to, ok := partyOf(s.PMode, p.UserMessage.PartyInfo.To.PartyIDs)
+		if !ok {
+			return nil, Errorf(FailedAuthentication, "the receiving party of %s is not in the P-Mode", id)
+		}
+		certs, err := certificatesOf(s.PartyCertificates, to)
 		if err != nil {
 			return nil, err
 		}
-		if to == nil {
-			return nil, Errorf(FailedAuthentication, "the receiving party of %s is not in the P-Mode", id)
+		sig, signer, err := readSignal(a.ContentType, bytes.NewReader(a.Body), &wssec.VerifyConfig{Profile: wssec.Profile(leg.Security.Profile),
+			RequireSignature: true, Trust: s.Trust, Now: s.Now, Timestamp: wssec.TimestampPolicy(leg.Security.Timestamp),
+			Certificates: certs})
+		if err != nil {
+			return nil, err
 		}
-		if err := bind(s.Bind, s.PartyCertificates, to, signer); err != nil {
+		if err := bind(s.Bind, to, certs, signer); err != nil {
 			e := AsError(err)
 			e.Detail = "the signal for " + id + " is not signed by the receiving party: " + e.Detail
 			return nil, e
@@ -228,7 +226,7 @@ func (s *Sender) Reread(contentType string, body io.Reader) (*Packed, error) {
 	if s.PMode == nil {
 		return nil, Errorf(ProcessingModeMismatch, "no P-Mode configuration")
 	}
-	leg, err := (&Receiver{PMode: s.PMode}).findLeg(m.UserMessage)
+	leg, err := findLeg(s.PMode, m.UserMessage)
 	if err != nil {
 		return nil, err
 	}

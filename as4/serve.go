@@ -236,8 +236,7 @@ func (e *NotUnderstoodError) envelope() []byte {
 // understood are the header blocks Unpack processes: eb:Messaging and the
 // WS-Security header.
 func understood(e *xmltree.Element) bool {
-	return e.Is(NamespaceEB, "Messaging") ||
-		(e.Local == "Security" && (e.Space == wssec.NamespaceWSSE || e.Space == "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd"))
+	return e.Is(NamespaceEB, "Messaging") || isSecurityHeader(e)
 }
 
 // checkMustUnderstand returns the header blocks marked

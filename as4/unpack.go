@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
@@ -177,7 +176,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 		return in, Errorf(InvalidHeader, "eb:Messaging has no eb:UserMessage (signals are read with ReadSignal)")
 	}
 	ref := claimed.UserMessage.MessageInfo.MessageID
-	leg, err := r.findLeg(claimed.UserMessage)
+	leg, err := findLeg(r.PMode, claimed.UserMessage)
 	if err != nil {
 		return in, withRef(err, ref)
 	}
@@ -189,19 +188,18 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 		parts[i] = wssec.Part{ContentID: p.ContentID, Header: p.Header, Open: p.Open}
 	}
 	messaging, body12 := env.Messaging, env.Body
+	var claimedParty *pmode.Party
+	var claimedCerts []*x509.Certificate
 	if leg.Security.Profile != pmode.ProfileNone {
 		// The claimed sender's certificates resolve a KeyInfo that names
 		// one instead of carrying it; the binding of the verified sender
 		// to its signer is checked in step 5.
-		var known []*x509.Certificate
-		if p, ok := partyOf(r.PMode, claimed.UserMessage.PartyInfo.From.PartyIDs); ok {
-			if known, err = certificatesOf(r.PartyCertificates, p); err != nil {
-				return in, withRef(wrapErr(Other, err, "the certificates of party %s", p.Name), ref)
-			}
+		claimedParty, _ = partyOf(r.PMode, claimed.UserMessage.PartyInfo.From.PartyIDs)
+		if claimedCerts, err = certificatesOf(r.PartyCertificates, claimedParty); err != nil {
+			return in, withRef(err, ref)
 		}
-		known = append(slices.Clip(known), anchors(r.Trust)...)
 		res, err := wssec.Process(env.Doc, parts, &wssec.VerifyConfig{
-			Certificates:      known,
+			Certificates:      claimedCerts,
 			Profile:           wssec.Profile(leg.Security.Profile),
 			RequireSignature:  leg.Security.Sign,
 			RequireEncryption: leg.Security.Encrypt,
@@ -242,7 +240,13 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 		if !ok {
 			return in, withRef(Errorf(ProcessingModeMismatch, "eb:From names no party of the P-Mode"), ref)
 		}
-		if err := bind(r.Bind, r.PartyCertificates, from, in.Security.SignerCert); err != nil {
+		certs := claimedCerts // the signed header names the party it claimed
+		if from != claimedParty {
+			if certs, err = certificatesOf(r.PartyCertificates, from); err != nil {
+				return in, withRef(err, ref)
+			}
+		}
+		if err := bind(r.Bind, from, certs, in.Security.SignerCert); err != nil {
 			return in, withRef(err, ref)
 		}
 	}
@@ -321,10 +325,10 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 	return in, nil
 }
 
-// findLeg returns the one leg for the message's service and action.
-func (r *Receiver) findLeg(um *UserMessage) (*pmode.Leg, error) {
+// findLeg returns the one leg of c for the message's service and action.
+func findLeg(c *pmode.Config, um *UserMessage) (*pmode.Leg, error) {
 	ci := um.CollaborationInfo
-	legs := r.PMode.LegsFor(pmode.Service{Value: ci.Service.Value, Type: ci.Service.Type}, ci.Action)
+	legs := c.LegsFor(pmode.Service{Value: ci.Service.Value, Type: ci.Service.Type}, ci.Action)
 	switch len(legs) {
 	case 0:
 		return nil, Errorf(ProcessingModeMismatch, "no P-Mode leg for eb:Service %q (type %q) and eb:Action %q", ci.Service.Value, ci.Service.Type, ci.Action)
@@ -333,7 +337,7 @@ func (r *Receiver) findLeg(um *UserMessage) (*pmode.Leg, error) {
 	}
 	// Several legs share service and action: the parties decide.
 	for _, l := range legs {
-		if CheckUserMessage(um, r.PMode, l) == nil {
+		if CheckUserMessage(um, c, l) == nil {
 			return l, nil
 		}
 	}
@@ -342,12 +346,17 @@ func (r *Receiver) findLeg(um *UserMessage) (*pmode.Leg, error) {
 
 func hasSecurityHeader(h *xmltree.Element) bool {
 	for _, e := range h.Elements() {
-		if e.Local == "Security" && (e.Space == "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" ||
-			e.Space == "http://docs.oasis-open.org/wss/oasis-wss-wssecurity-secext-1.1.xsd") {
+		if isSecurityHeader(e) {
 			return true
 		}
 	}
 	return false
+}
+
+// isSecurityHeader reports whether e is a wsse:Security header block
+// (WS-Security 1.0 or 1.1 namespace).
+func isSecurityHeader(e *xmltree.Element) bool {
+	return e.Local == "Security" && (e.Space == wssec.NamespaceWSSE || e.Space == wssec.NamespaceWSSE11)
 }
 
 // securityError maps a wssec failure to the EBMS error it carries.

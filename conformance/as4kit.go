@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -183,7 +184,7 @@ func (k *as4Kit) receipt(c *Case, p *as4.Packed, a rawAnswer) bool {
 		return true
 	case e.Code == as4.InvalidReceipt:
 		c.fail("the receipt does not match the message %s: %v", p.UserMessage.MessageInfo.MessageID, err)
-	case strings.Contains(e.Detail, "not signed by the receiving party"):
+	case errors.Is(err, as4.ErrWrongSigner):
 		c.fail("the receipt is signed by another party than the node: %v", err)
 	default:
 		c.fail("the receipt's signature does not verify: %v", err)

@@ -105,7 +105,7 @@ func subjectKeyID(c *x509.Certificate) []byte {
 // names: a BinarySecurityToken of the same Security header by direct
 // reference, or one of the known certificates by issuer and serial number
 // or by subject key identifier. Failures are *Error.
-func resolveTokenReference(str *xmltree.Element, sec *xmltree.Element, ids map[string][]*xmltree.Element, known []*x509.Certificate) (*x509.Certificate, KeyReference, error) {
+func resolveTokenReference(str *xmltree.Element, sec *xmltree.Element, ids map[string][]*xmltree.Element, known func() []*x509.Certificate) (*x509.Certificate, KeyReference, error) {
 	kids := str.Elements()
 	if len(kids) != 1 {
 		return nil, "", failAuth(fmt.Sprintf("the SecurityTokenReference has %d children (one reference required)", len(kids)), nil)
@@ -150,7 +150,7 @@ func resolveTokenReference(str *xmltree.Element, sec *xmltree.Element, ids map[s
 			return nil, "", failAuth("ds:X509SerialNumber "+serial.Text()+" is not a decimal integer", nil)
 		}
 		issuer := normalDN(name.Text())
-		for _, c := range known {
+		for _, c := range candidates(known) {
 			if c.SerialNumber.Cmp(n) == 0 && normalDN(c.Issuer.String()) == issuer {
 				return c, KeyRefIssuerSerial, nil
 			}
@@ -167,7 +167,7 @@ func resolveTokenReference(str *xmltree.Element, sec *xmltree.Element, ids map[s
 		if err != nil || len(ski) == 0 {
 			return nil, "", failAuth("wsse:KeyIdentifier is not base64", err)
 		}
-		for _, c := range known {
+		for _, c := range candidates(known) {
 			if bytes.Equal(subjectKeyID(c), ski) {
 				return c, KeyRefSKI, nil
 			}
@@ -175,6 +175,15 @@ func resolveTokenReference(str *xmltree.Element, sec *xmltree.Element, ids map[s
 		return nil, "", failAuth("the signature names a certificate by subject key identifier "+k.Text()+", and it is not the certificate configured for the sending party", nil)
 	}
 	return nil, "", failAuth("the SecurityTokenReference holds {"+k.Space+"}"+k.Local+" (a direct reference, X509IssuerSerial or a subject key identifier required)", nil)
+}
+
+// candidates calls known when it is set: the list is made only for a
+// reference that names a certificate instead of carrying it.
+func candidates(known func() []*x509.Certificate) []*x509.Certificate {
+	if known == nil {
+		return nil
+	}
+	return known()
 }
 
 // normalDN makes two renderings of one distinguished name compare equal:

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/textproto"
+	"slices"
 	"strings"
 	"time"
 
@@ -59,6 +60,18 @@ func (c *VerifyConfig) Validate() error {
 		return fmt.Errorf("wssec: Timestamp: %w", err)
 	}
 	return nil
+}
+
+// knownCertificates are the certificates a KeyInfo may name by issuer and
+// serial or subject key identifier: Certificates, then the trust store's
+// (a trust store of partners' certificates, as Domibus's truststore, holds
+// them as anchors).
+func (c *VerifyConfig) knownCertificates() []*x509.Certificate {
+	out := slices.Clip(c.Certificates)
+	if c.Trust != nil {
+		out = append(out, c.Trust.Anchors()...)
+	}
+	return out
 }
 
 func (c *VerifyConfig) now() time.Time {
@@ -166,7 +179,7 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 		return nil, failAuth("signature structure", err)
 	}
 	now := cfg.now()
-	cert, err := signerCert(sig, sec, ids, cfg.Certificates)
+	cert, err := signerCert(sig, sec, ids, cfg.knownCertificates)
 	if err != nil {
 		return nil, err
 	}
@@ -355,7 +368,7 @@ func keyFits(pub crypto.PublicKey, alg algorithms) error {
 // certificate: a BinarySecurityToken of the same Security header, or one of
 // the known certificates named by issuer and serial or by subject key
 // identifier.
-func signerCert(sig *xmldsig.Signature, sec *xmltree.Element, ids map[string][]*xmltree.Element, known []*x509.Certificate) (*x509.Certificate, error) {
+func signerCert(sig *xmldsig.Signature, sec *xmltree.Element, ids map[string][]*xmltree.Element, known func() []*x509.Certificate) (*x509.Certificate, error) {
 	if sig.KeyInfo == nil {
 		return nil, failAuth("the signature has no KeyInfo", nil)
 	}

@@ -194,8 +194,9 @@ type VerifyConfig struct {
 	Timestamp TimestampPolicy
 	// Certificates are the certificates a KeyInfo may name by issuer and
 	// serial number or by subject key identifier instead of carrying a
-	// BinarySecurityToken: the sending party's, from its P-Mode. A
-	// certificate found this way is validated against Trust like any other.
+	// BinarySecurityToken: the sending party's, from its P-Mode; the
+	// certificates of Trust are searched after them. A certificate found
+	// this way is validated against Trust like any other.
 	Certificates []*x509.Certificate
 	// MaxClockSkew is the tolerance on Timestamp/Created and Expires.
 	// Default 2 minutes.

@@ -169,9 +169,9 @@ func (l *Limiter) Handler(h http.Handler) http.Handler {
 		}
 		rc := http.NewResponseController(w)
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &body{ReadCloser: r.Body, l: l, rc: rc}
+			r.Body = &body{ReadCloser: r.Body, rc: rc, t: transfer{l: l}}
 		}
-		h.ServeHTTP(&writer{ResponseWriter: w, l: l, rc: rc}, r)
+		h.ServeHTTP(&writer{ResponseWriter: w, rc: rc, t: transfer{l: l}}, r)
 		// What the handler left in the buffers is flushed after it
 		// returns: within the grace period.
 		rc.SetWriteDeadline(l.cfg.Now().Add(l.cfg.Grace))
@@ -188,56 +188,68 @@ func (l *Limiter) deadline(start time.Time, n int64) time.Time {
 // minimum rate.
 var ErrTooSlow = errors.New("httplimit: the client sends too slowly")
 
-type body struct {
-	io.ReadCloser
+// transfer is the bookkeeping of a body or an answer under the rate
+// floor: it begins with its first read or write.
+type transfer struct {
 	l     *Limiter
-	rc    *http.ResponseController
 	start time.Time
 	n     int64
 }
 
-func (b *body) Read(p []byte) (int, error) {
-	if b.start.IsZero() {
-		b.start = b.l.cfg.Now() // the transfer begins with the first read
+// deadline is when the n bytes moved so far plus more must have moved.
+func (t *transfer) deadline(more int64) time.Time {
+	if t.start.IsZero() {
+		t.start = t.l.cfg.Now()
 	}
+	return t.l.deadline(t.start, t.n+more)
+}
+
+// moved counts n bytes and reports whether err is the deadline passing (a
+// transfer cut for slowness, counted).
+func (t *transfer) moved(n int, err error) bool {
+	t.n += int64(n)
+	var ne net.Error
+	if err != nil && errors.As(err, &ne) && ne.Timeout() {
+		t.l.SlowCut.Add(1)
+		return true
+	}
+	return false
+}
+
+type body struct {
+	io.ReadCloser
+	rc *http.ResponseController
+	t  transfer
+}
+
+func (b *body) Read(p []byte) (int, error) {
 	// The peer must stay ahead of the floor: what it sent so far buys it
 	// time, at MinRate, beyond the grace period.
-	d := b.l.deadline(b.start, b.n)
-	if err := b.rc.SetReadDeadline(d); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	if err := b.rc.SetReadDeadline(b.t.deadline(0)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return 0, err
 	}
 	n, err := b.ReadCloser.Read(p)
-	b.n += int64(n)
-	var ne net.Error
-	if err != nil && errors.As(err, &ne) && ne.Timeout() {
-		b.l.SlowCut.Add(1)
-		return n, fmt.Errorf("%w: %d bytes in %s (at least %d B/s after %s): %w", ErrTooSlow, b.n,
-			b.l.cfg.Now().Sub(b.start).Round(time.Millisecond), b.l.cfg.MinRate, b.l.cfg.Grace, err)
+	if b.t.moved(n, err) {
+		l := b.t.l
+		return n, fmt.Errorf("%w: %d bytes in %s (at least %d B/s after %s): %w", ErrTooSlow, b.t.n,
+			l.cfg.Now().Sub(b.t.start).Round(time.Millisecond), l.cfg.MinRate, l.cfg.Grace, err)
 	}
 	return n, err
 }
 
 type writer struct {
 	http.ResponseWriter
-	l     *Limiter
-	rc    *http.ResponseController
-	start time.Time
-	n     int64
+	rc *http.ResponseController
+	t  transfer
 }
 
 func (w *writer) Write(p []byte) (int, error) {
-	if w.start.IsZero() {
-		w.start = w.l.cfg.Now() // the response begins with the first write
-	}
-	if err := w.rc.SetWriteDeadline(w.l.deadline(w.start, w.n+int64(len(p)))); err != nil && !errors.Is(err, http.ErrNotSupported) {
+	// The write blocks until all of p is out: it has the time of p too.
+	if err := w.rc.SetWriteDeadline(w.t.deadline(int64(len(p)))); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return 0, err
 	}
 	n, err := w.ResponseWriter.Write(p)
-	w.n += int64(n)
-	var ne net.Error
-	if err != nil && errors.As(err, &ne) && ne.Timeout() {
-		w.l.SlowCut.Add(1)
-	}
+	w.t.moved(n, err)
 	return n, err
 }
 
