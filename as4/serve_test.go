@@ -7,12 +7,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/testenv"
 )
 
 // serveOnce posts the packed message p, with its envelope changed by edit,
@@ -75,6 +79,7 @@ func TestServeMustUnderstand(t *testing.T) {
 			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/soap+xml") {
 				t.Errorf("Content-Type %q", ct)
 			}
+			soapSchemaValid(t, rec.Body.Bytes())
 		})
 	}
 }
@@ -183,4 +188,24 @@ func TestServeCompressionBomb(t *testing.T) {
 		t.Errorf("%d bytes decompressed before the bomb was refused", read)
 	}
 	t.Logf("refused after %d decompressed bytes, %s", read, took.Round(time.Millisecond))
+}
+
+// soapSchemaValid has xmllint check env against the W3C schema of the SOAP
+// 1.2 envelope (testdata/schemas).
+func soapSchemaValid(t *testing.T, env []byte) {
+	t.Helper()
+	xmllint := testenv.Tool(t, "xmllint")
+	dir := t.TempDir()
+	soap, _ := filepath.Abs("testdata/schemas/soap12.xsd")
+	xml, _ := filepath.Abs(testenv.Spec(t, "tdd-1.0/xsd/xml/xml.xsd"))
+	wrapper := filepath.Join(dir, "envelope.xsd")
+	os.WriteFile(wrapper, []byte(`<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:oots:test:wrapper">
+  <xs:import namespace="http://www.w3.org/XML/1998/namespace" schemaLocation="file://`+xml+`"/>
+  <xs:import namespace="http://www.w3.org/2003/05/soap-envelope" schemaLocation="file://`+soap+`"/>
+</xs:schema>`), 0o644)
+	doc := filepath.Join(dir, "fault.xml")
+	os.WriteFile(doc, env, 0o644)
+	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", wrapper, doc).CombinedOutput(); err != nil {
+		t.Fatalf("xmllint refuses the SOAP fault: %v\n%s\n%s", err, out, env)
+	}
 }
