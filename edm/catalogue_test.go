@@ -39,3 +39,37 @@ func TestErrorCatalogue(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorCatalogueByVersion: the codes the table gives for a version are
+// those of the code list of that version (codelist.InVersion), which for
+// 2.0 lacks EB:ERR:0004.
+func TestErrorCatalogueByVersion(t *testing.T) {
+	names := map[Kind]string{KindEvidenceError: "EDMErrorCodes", KindEBError: "EBErrorCodes", KindDSDError: "DSDErrorCodes", KindLCMError: "LCMErrorCodes"}
+	for _, v := range []Version{V1_0, V1_2, V2_0, CSv1, CSv20} {
+		for k, name := range names {
+			l, err := codelist.InVersion(name, string(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var table []string
+			for _, e := range ErrorCodes {
+				if e.Kind == k && e.In(v) {
+					table = append(table, e.Code)
+				}
+			}
+			var list []string
+			for _, c := range l.Codes() {
+				list = append(list, c.Value)
+			}
+			if strings.Join(table, " ") != strings.Join(list, " ") {
+				t.Errorf("%s in %s: table %v, code list %v", name, v, table, list)
+			}
+		}
+	}
+	if _, ok := LookupErrorIn("EB:ERR:0004", CSv20); ok {
+		t.Error("EB:ERR:0004 exists in oots-cs:v2.0")
+	}
+	if _, ok := LookupErrorIn("EB:ERR:0004", CSv1); !ok {
+		t.Error("EB:ERR:0004 is missing from oots-cs:v1")
+	}
+}

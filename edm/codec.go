@@ -20,6 +20,10 @@ import (
 //	`sdg:",chardata"`     the element's text
 //	`sdg:",any"`          []*xmltree.Element: unknown children, kept
 //	`sdg:",anyattr"`      []xmltree.Attr: unknown attributes, kept
+//	`sdg:"Name,more"`     []string: the occurrences of sdg:Name after the
+//	                      first, which the preceding field of the same name
+//	                      holds (a repeatable element whose first occurrence
+//	                      keeps its single-valued field)
 //
 // Fields are written in declaration order, which is the schema order.
 
@@ -27,6 +31,7 @@ type sdgField struct {
 	index                             int
 	name                              string
 	attr, chardata, any, anyattr, req bool
+	more                              bool
 	order                             int
 }
 
@@ -56,6 +61,8 @@ func fieldsOf(t reflect.Type) []sdgField {
 				f.anyattr = true
 			case "req":
 				f.req = true
+			case "more":
+				f.more = true
 			}
 		}
 		out = append(out, f)
@@ -141,10 +148,15 @@ func (d *sdgDecoder) decodeValue(el *xmltree.Element, sv reflect.Value) {
 		var f *sdgField
 		if c.Space == NamespaceSDG {
 			for i := range fields {
-				if !fields[i].attr && !fields[i].chardata && !fields[i].any && !fields[i].anyattr && fields[i].name == c.Local {
+				if !fields[i].attr && !fields[i].chardata && !fields[i].any && !fields[i].anyattr && !fields[i].more && fields[i].name == c.Local {
 					f = &fields[i]
 					break
 				}
+			}
+			// A further occurrence of an element whose first one has a
+			// single-valued field goes to its "more" field.
+			if f != nil && seen[f.order] && f.order+1 < len(fields) && fields[f.order+1].more && fields[f.order+1].name == c.Local {
+				f = &fields[f.order+1]
 			}
 		}
 		if f == nil {

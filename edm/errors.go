@@ -25,6 +25,20 @@ type ErrorCode struct {
 	// Kind is the kind of error response that carries the code (EDM-ERR,
 	// EB-ERR, DSD-ERR, LCM-ERR).
 	Kind Kind
+	// Withdrawn is the major version from which the code no longer exists
+	// (2 for EB:ERR:0004, withdrawn in TDD 2.0 with the jurisdiction query
+	// parameters it answered); 0 for a code of every version.
+	Withdrawn int
+}
+
+// In reports whether the code exists in version v (an EDM or a Common
+// Services version; an unknown version counts as 1.x).
+func (e ErrorCode) In(v Version) bool {
+	major := 1
+	if v.Is2() {
+		major = 2
+	}
+	return e.Withdrawn == 0 || major < e.Withdrawn
 }
 
 func rsType(local string) xmltree.Name { return xmltree.Name{Space: regrep.NamespaceRS, Local: local} }
@@ -34,35 +48,36 @@ func rsType(local string) xmltree.Name { return xmltree.Name{Space: regrep.Names
 // §3.5), with the severity each is sent with. EDM:ERR:0002 is the preview
 // request (severity PreviewRequired, with a PreviewLocation slot);
 // DSD:ERR:0005 asks the user for more input (severity AdditionalInput).
-// EB:ERR:0004 is withdrawn in 2.0.
+// EB:ERR:0004 is withdrawn in 2.0 (Withdrawn; ErrorCode.In, LookupErrorIn):
+// the 2.0 error code lists are otherwise those of 1.x.
 var ErrorCodes = []ErrorCode{
-	{"EDM:ERR:0001", rsType("AuthenticationExceptionType"), SeverityError, "Failed Authentication", KindEvidenceError},
-	{"EDM:ERR:0002", rsType("AuthorizationExceptionType"), SeverityPreviewRequired, "Missing Authorization", KindEvidenceError},
-	{"EDM:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "Syntactically or semantically invalid request", KindEvidenceError},
-	{"EDM:ERR:0004", rsType("ObjectNotFoundExceptionType"), SeverityError, "Object not found", KindEvidenceError},
-	{"EDM:ERR:0005", rsType("TimeoutExceptionType"), SeverityError, "Exceeding timeout period", KindEvidenceError},
-	{"EDM:ERR:0006", rsType("UnresolvedReferenceExceptionType"), SeverityError, "Referenced object that cannot be resolved", KindEvidenceError},
-	{"EDM:ERR:0007", rsType("UnsupportedCapabilityExceptionType"), SeverityError, "Optional feature or capability is not supported", KindEvidenceError},
-	{"EDM:ERR:0008", xmltree.Name{Space: regrep.NamespaceQuery, Local: "QueryExceptionType"}, SeverityError, "Problem during the processing of a QueryRequest", KindEvidenceError},
+	{"EDM:ERR:0001", rsType("AuthenticationExceptionType"), SeverityError, "Failed Authentication", KindEvidenceError, 0},
+	{"EDM:ERR:0002", rsType("AuthorizationExceptionType"), SeverityPreviewRequired, "Missing Authorization", KindEvidenceError, 0},
+	{"EDM:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "Syntactically or semantically invalid request", KindEvidenceError, 0},
+	{"EDM:ERR:0004", rsType("ObjectNotFoundExceptionType"), SeverityError, "Object not found", KindEvidenceError, 0},
+	{"EDM:ERR:0005", rsType("TimeoutExceptionType"), SeverityError, "Exceeding timeout period", KindEvidenceError, 0},
+	{"EDM:ERR:0006", rsType("UnresolvedReferenceExceptionType"), SeverityError, "Referenced object that cannot be resolved", KindEvidenceError, 0},
+	{"EDM:ERR:0007", rsType("UnsupportedCapabilityExceptionType"), SeverityError, "Optional feature or capability is not supported", KindEvidenceError, 0},
+	{"EDM:ERR:0008", xmltree.Name{Space: regrep.NamespaceQuery, Local: "QueryExceptionType"}, SeverityError, "Problem during the processing of a QueryRequest", KindEvidenceError, 0},
 
-	{"EB:ERR:0001", rsType("ObjectNotFoundExceptionType"), SeverityError, "The result set is empty", KindEBError},
-	{"EB:ERR:0002", rsType("ObjectNotFoundExceptionType"), SeverityError, "The requirement requested, represented by the requirement id, does not exist", KindEBError},
-	{"EB:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The query parameters do not follow the query specification", KindEBError},
-	{"EB:ERR:0004", rsType("InvalidRequestExceptionType"), SeverityError, "The jurisdiction level code query parameter is invalid or unknown", KindEBError},
-	{"EB:ERR:0005", rsType("InvalidRequestExceptionType"), SeverityError, "The value of the procedure-id query parameter is invalid or unknown", KindEBError},
-	{"EB:ERR:0006", rsType("InvalidRequestExceptionType"), SeverityError, "The value of the procedure implementation country query parameter is invalid or unknown", KindEBError},
-	{"EB:ERR:0007", rsType("InvalidRequestExceptionType"), SeverityError, "The requested Query does not exist", KindEBError},
+	{"EB:ERR:0001", rsType("ObjectNotFoundExceptionType"), SeverityError, "The result set is empty", KindEBError, 0},
+	{"EB:ERR:0002", rsType("ObjectNotFoundExceptionType"), SeverityError, "The requirement requested, represented by the requirement id, does not exist", KindEBError, 0},
+	{"EB:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The query parameters do not follow the query specification", KindEBError, 0},
+	{"EB:ERR:0004", rsType("InvalidRequestExceptionType"), SeverityError, "The jurisdiction level code query parameter is invalid or unknown", KindEBError, 2},
+	{"EB:ERR:0005", rsType("InvalidRequestExceptionType"), SeverityError, "The value of the procedure-id query parameter is invalid or unknown", KindEBError, 0},
+	{"EB:ERR:0006", rsType("InvalidRequestExceptionType"), SeverityError, "The value of the procedure implementation country query parameter is invalid or unknown", KindEBError, 0},
+	{"EB:ERR:0007", rsType("InvalidRequestExceptionType"), SeverityError, "The requested Query does not exist", KindEBError, 0},
 
-	{"DSD:ERR:0001", rsType("ObjectNotFoundExceptionType"), SeverityError, "No Data Services were found based on the given parameters", KindDSDError},
-	{"DSD:ERR:0002", rsType("ObjectNotFoundExceptionType"), SeverityError, "The Evidence Type requested cannot be found", KindDSDError},
-	{"DSD:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The query parameters do not follow the query specification", KindDSDError},
-	{"DSD:ERR:0004", rsType("InvalidRequestExceptionType"), SeverityError, "The requested Query does not exist", KindDSDError},
-	{"DSD:ERR:0005", rsType("ObjectNotFoundExceptionType"), SeverityAdditionalInput, "The query requires the included extra attributes to be provided by the user", KindDSDError},
-	{"DSD:ERR:0006", rsType("InvalidRequestExceptionType"), SeverityError, "Incorrect provided value for requested parameters", KindDSDError},
+	{"DSD:ERR:0001", rsType("ObjectNotFoundExceptionType"), SeverityError, "No Data Services were found based on the given parameters", KindDSDError, 0},
+	{"DSD:ERR:0002", rsType("ObjectNotFoundExceptionType"), SeverityError, "The Evidence Type requested cannot be found", KindDSDError, 0},
+	{"DSD:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The query parameters do not follow the query specification", KindDSDError, 0},
+	{"DSD:ERR:0004", rsType("InvalidRequestExceptionType"), SeverityError, "The requested Query does not exist", KindDSDError, 0},
+	{"DSD:ERR:0005", rsType("ObjectNotFoundExceptionType"), SeverityAdditionalInput, "The query requires the included extra attributes to be provided by the user", KindDSDError, 0},
+	{"DSD:ERR:0006", rsType("InvalidRequestExceptionType"), SeverityError, "Incorrect provided value for requested parameters", KindDSDError, 0},
 
-	{"LCM:ERR:0001", rsType("InvalidRequestExceptionType"), SeverityError, "A registry object in the Request does not comply with the specification", KindLCMError},
-	{"LCM:ERR:0002", rsType("InvalidRequestExceptionType"), SeverityError, "An association in the Request does not comply with the specification", KindLCMError},
-	{"LCM:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The dataset provided failed to pass the validation and integrity check", KindLCMError},
+	{"LCM:ERR:0001", rsType("InvalidRequestExceptionType"), SeverityError, "A registry object in the Request does not comply with the specification", KindLCMError, 0},
+	{"LCM:ERR:0002", rsType("InvalidRequestExceptionType"), SeverityError, "An association in the Request does not comply with the specification", KindLCMError, 0},
+	{"LCM:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The dataset provided failed to pass the validation and integrity check", KindLCMError, 0},
 }
 
 // LookupError returns the catalogue entry of a code.
@@ -73,6 +88,17 @@ func LookupError(code string) (ErrorCode, bool) {
 		}
 	}
 	return ErrorCode{}, false
+}
+
+// LookupErrorIn returns the catalogue entry of a code that exists in
+// version v; false for an unknown code and for one withdrawn in v
+// (EB:ERR:0004 in oots-cs:v2.0).
+func LookupErrorIn(code string, v Version) (ErrorCode, bool) {
+	e, ok := LookupError(code)
+	if !ok || !e.In(v) {
+		return ErrorCode{}, false
+	}
+	return e, true
 }
 
 // Exception is an rs:Exception of an OOTS error response with the slots the

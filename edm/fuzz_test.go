@@ -2,8 +2,10 @@ package edm
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -18,7 +20,7 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	}
-	for _, m := range built() {
+	for _, m := range append(slices.Collect(maps.Values(built())), buildRequestV2Formats()) {
 		if b, err := m.Marshal(); err == nil {
 			f.Add(b)
 		}

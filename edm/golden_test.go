@@ -19,6 +19,7 @@ func TestGolden(t *testing.T) {
 	all := built()
 	all[KindEvidenceRequest+"-legal"] = buildLegalRequest()
 	all[KindEvidenceRequest+"-v2.0"] = buildRequestV2()
+	all[KindEvidenceRequest+"-v2.0-formats"] = buildRequestV2Formats()
 	for kind, m := range all {
 		out, err := m.Marshal()
 		if err != nil {

@@ -1,6 +1,10 @@
 package edm
 
-import "github.com/oots-go/oots/internal/xmltree"
+import (
+	"strings"
+
+	"github.com/oots-go/oots/internal/xmltree"
+)
 
 // NamespaceSDG is the namespace of the SDG Generic Metadata Profile (prefix
 // sdg), the OOTS vocabulary carried in RegRep AnyValue slots (SPEC.md §2.5).
@@ -197,8 +201,14 @@ type DataServiceEvidenceType struct {
 // sdg:EvidenceTypeDistributionType (DistributedAs). Language in
 // DistributedAs and AssociatedDocumentRequest are EDM 2.0; Transformation is
 // EDM 1.x only.
+//
+// sdg:Format is repeatable in EDM 2.0 (exactly one in 1.x): Format holds the
+// first and MoreFormats the others, so that code written for one format
+// keeps working; Formats returns them all. Check reports MoreFormats in a 1.x
+// message.
 type Distribution struct {
-	Format                    string   `sdg:"Format,req"` // OOTSMediaTypes
+	Format                    string   `sdg:"Format,req"`  // OOTSMediaTypes
+	MoreFormats               []string `sdg:"Format,more"` // EDM 2.0: the 2nd, 3rd... sdg:Format
 	Language                  []string `sdg:"Language"`
 	ConformsTo                string   `sdg:"ConformsTo"`
 	Transformation            string   `sdg:"Transformation"`
@@ -299,4 +309,23 @@ type Period struct {
 
 	ExtraAttrs []xmltree.Attr     `sdg:",anyattr"`
 	Extra      []*xmltree.Element `sdg:",any"`
+}
+
+// Formats returns every format of the distribution, Format first.
+func (d Distribution) Formats() []string {
+	if d.Format == "" && len(d.MoreFormats) == 0 {
+		return nil
+	}
+	return append([]string{d.Format}, d.MoreFormats...)
+}
+
+// HasFormat reports whether one of the distribution's formats is mt (media
+// types compare without regard to case).
+func (d Distribution) HasFormat(mt string) bool {
+	for _, f := range d.Formats() {
+		if strings.EqualFold(f, mt) {
+			return true
+		}
+	}
+	return false
 }
