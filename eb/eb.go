@@ -11,7 +11,11 @@
 //     reference frameworks and the evidence type lists of the jurisdiction.
 //
 // Every failure is an EB:ERR answer with its exception type (edm.ErrorCodes)
-// and HTTP 200; the interface version follows Accept-Version (oots-cs:v2.0:
+// and HTTP 200. EB:ERR:0004 (invalid jurisdiction level) is a 1.x answer
+// only: TDD 2.0 withdraws it together with the jurisdiction-admin-l2/l3
+// parameters it answered, so a 2.0 query naming them gets EB:ERR:0003 (a
+// parameter the query does not have), the answer to any parameter outside
+// the query; the interface version follows Accept-Version (oots-cs:v2.0:
 // SpecificationIdentifier slot, Jurisdiction on the EvidenceTypeList; 1.x:
 // no slot, Jurisdiction on each EvidenceType, no 2.0-only elements); paging
 // uses startIndex and maxResults; every answer is signed (package jades).

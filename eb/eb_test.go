@@ -146,6 +146,12 @@ func TestErrors(t *testing.T) {
 		{"unknown procedure", q("queryId", eb.QueryRequirements, "procedure-id", "ZZ9"), "", "EB:ERR:0005", "procedure-id", "InvalidRequestExceptionType"},
 		{"unknown country", q("queryId", eb.QueryRequirements, "country-code", "XX"), "", "EB:ERR:0006", "country-code", "InvalidRequestExceptionType"},
 		{"bad NUTS", q("queryId", eb.QueryRequirements, "jurisdiction-admin-l2", "DE99999"), "", "EB:ERR:0004", "jurisdiction-admin-l2", "InvalidRequestExceptionType"},
+		{"bad NUTS in 1.2", q("queryId", eb.QueryEvidenceTypes, "requirement-id", testRequirement, "jurisdiction-admin-l2", "DE99999"), "oots-cs:v1.2", "EB:ERR:0004", "jurisdiction-admin-l2", "InvalidRequestExceptionType"},
+		{"bad LAU", q("queryId", eb.QueryRequirements, "jurisdiction-admin-l3", "not a LAU"), "", "EB:ERR:0004", "jurisdiction-admin-l3", "InvalidRequestExceptionType"},
+		// EB:ERR:0004 is withdrawn in 2.0 with the parameters it answered:
+		// they are parameters the query does not have.
+		{"bad NUTS in 2.0", q("queryId", eb.QueryRequirements, "jurisdiction-admin-l2", "DE99999"), "oots-cs:v2.0", "EB:ERR:0003", "jurisdiction-admin-l2", "InvalidRequestExceptionType"},
+		{"bad LAU in 2.0", q("queryId", eb.QueryEvidenceTypes, "requirement-id", testRequirement, "jurisdiction-admin-l3", "x y"), "oots-cs:v2.0", "EB:ERR:0003", "jurisdiction-admin-l3", "InvalidRequestExceptionType"},
 		{"empty result", q("queryId", eb.QueryRequirements, "procedure-id", "R1", "country-code", "IS"), "", "EB:ERR:0001", "", "ObjectNotFoundExceptionType"},
 		{"no list in country", q("queryId", eb.QueryEvidenceTypes, "requirement-id", testRequirement, "country-code", "IS"), "", "EB:ERR:0001", "", "ObjectNotFoundExceptionType"},
 		{"SQL injection", q("queryId", eb.QueryRequirements, "procedure-id", "R1' OR '1'='1"), "", "EB:ERR:0005", "procedure-id", "InvalidRequestExceptionType"},
@@ -343,6 +349,42 @@ func TestConcurrentQueriesAndLCM(t *testing.T) {
 	for range 4 {
 		if e := <-errs; e != "" {
 			t.Fatal(e)
+		}
+	}
+}
+
+// TestNoWithdrawnCodeIn2: whatever a 2.0 query asks, the answer never
+// carries EB:ERR:0004, and every 2.0 error answer reads without finding
+// (edm.Check flags a code withdrawn in the answer's version).
+func TestNoWithdrawnCodeIn2(t *testing.T) {
+	h := newHandler(t)
+	queries := []string{
+		q("queryId", eb.QueryRequirements, "jurisdiction-admin-l2", "DE99999"),
+		q("queryId", eb.QueryRequirements, "jurisdiction-admin-l2", "DE3"),
+		q("queryId", eb.QueryRequirements, "jurisdiction-admin-l3", "!!"),
+		q("queryId", eb.QueryRequirements, "country-code", "FR", "jurisdiction-admin-l2", "FR1", "jurisdiction-admin-l3", "75056"),
+		q("queryId", eb.QueryEvidenceTypes, "requirement-id", testRequirement, "jurisdiction-admin-l2", ""),
+		q("queryId", eb.QueryEvidenceTypes, "requirement-id", testRequirement, "country-code", "XX"),
+		q("queryId", eb.QueryRequirements, "procedure-id", "ZZ9"),
+	}
+	for _, query := range queries {
+		b := body(t, get(t, h, query, "oots-cs:v2.0"))
+		m, findings, err := edm.ParseBytes(b)
+		if err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		e, ok := m.(*edm.ErrorResponse)
+		if !ok {
+			t.Errorf("%s: answered %s, want an error", query, m.Kind())
+			continue
+		}
+		if e.Version() != edm.CSv20 || len(findings) > 0 {
+			t.Errorf("%s: %s answer with findings %v", query, e.Version(), findings)
+		}
+		for _, x := range e.Exceptions {
+			if _, ok := edm.LookupErrorIn(x.Code, edm.CSv20); !ok {
+				t.Errorf("%s: answered %s, which oots-cs:v2.0 does not have", query, x.Code)
+			}
 		}
 	}
 }
