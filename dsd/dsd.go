@@ -370,11 +370,19 @@ func match(ds *csregistry.DataService, q *query, v edm.Version) (*edm.DataServic
 		out.AccessService[i] = form(*p, v)
 	}
 	if !v.Is2() {
-		out.DistributedAs = slices.Clone(out.DistributedAs)
-		for i := range out.DistributedAs {
-			out.DistributedAs[i].Language = nil
-			out.DistributedAs[i].AssociatedDocumentRequest = nil
+		// The 1.x form: no Language or AssociatedDocumentRequest, and one
+		// Format per DistributedAs (2.0 repeats Format; 1.x repeats
+		// DistributedAs instead, one per format).
+		var das []edm.Distribution
+		for _, d := range out.DistributedAs {
+			d.Language, d.AssociatedDocumentRequest = nil, nil
+			for _, f := range d.Formats() {
+				one := d
+				one.Format, one.MoreFormats = f, nil
+				das = append(das, one)
+			}
 		}
+		out.DistributedAs = das
 	} else {
 		out.EvidenceProviderJurisdictionDetermination = nil
 	}

@@ -347,3 +347,53 @@ func TestOneConformsToIn1x(t *testing.T) {
 		t.Errorf("xsd.sh: %v\n%s", err, out)
 	}
 }
+
+// TestSeveralFormats: a data service distributed in two formats in one
+// DistributedAs (2.0) is answered so in 2.0, and in 1.x as two
+// DistributedAs of one format each, which the 1.x checks accept.
+func TestSeveralFormats(t *testing.T) {
+	capture := string(cstest.Capture(t, "dsd_data_services_fi.xml"))
+	const format = "<sdg:Format>application/pdf</sdg:Format>"
+	if strings.Count(capture, format) != 1 {
+		t.Fatalf("the capture has %d %s", strings.Count(capture, format), format)
+	}
+	// The registry's LCM rules are those of TDD 1.0, whose DSD-SUB-C cannot
+	// evaluate two formats (matches() on a sequence): the content is loaded
+	// without them.
+	reg, err := csregistry.Open(context.Background(), csregistry.Config{SkipRules: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.LoadFile(context.Background(), []byte(strings.Replace(capture, format, format+"<sdg:Format>application/xml</sdg:Format>", 1))); err != nil {
+		t.Fatal(err)
+	}
+	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Unsigned: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	query := q("evidence-type-classification", fiClassification, "country-code", "FI")
+	answer := func(version string) (*edm.DataServiceEvidenceType, int) {
+		_, b := get(t, h, query, version)
+		m, findings, err := edm.ParseBytes(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, ok := m.(*edm.ServiceResponse)
+		if !ok || len(r.DataServices()) != 1 {
+			t.Fatalf("%s: not one data service:\n%s", version, b)
+		}
+		return r.DataServices()[0], len(findings)
+	}
+	ds2, n2 := answer("oots-cs:v2.0")
+	if len(ds2.DistributedAs) != 1 || strings.Join(ds2.DistributedAs[0].Formats(), " ") != "application/pdf application/xml" || n2 > 0 {
+		t.Errorf("2.0: %d DistributedAs, formats %v, %d findings", len(ds2.DistributedAs), ds2.DistributedAs[0].Formats(), n2)
+	}
+	ds1, n1 := answer("")
+	var got []string
+	for _, d := range ds1.DistributedAs {
+		got = append(got, strings.Join(d.Formats(), "+"))
+	}
+	if strings.Join(got, " ") != "application/pdf application/xml" || n1 > 0 {
+		t.Errorf("1.x: formats per DistributedAs %v, %d findings", got, n1)
+	}
+}
