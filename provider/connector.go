@@ -253,9 +253,9 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 	}
 	for _, d := range et.DistributedAs {
 		if !slices.ContainsFunc(served.Formats, func(f Format) bool {
-			return strings.EqualFold(f.Format, d.Format) && (d.ConformsTo == "" || sameModel(d.ConformsTo, f.ConformsTo))
+			return d.HasFormat(f.Format) && (d.ConformsTo == "" || sameModel(d.ConformsTo, f.ConformsTo))
 		}) {
-			what := d.Format
+			what := strings.Join(d.Formats(), " or ") // 2.0: any of the formats will do
 			if d.ConformsTo != "" {
 				what += " conforming to " + d.ConformsTo
 			}
@@ -383,7 +383,9 @@ func query(req *edm.QueryRequest, auth *Authority) Query {
 		q.Provider = Identifier{req.EvidenceProvider.Identifier.SchemeID, req.EvidenceProvider.Identifier.Value}
 	}
 	for _, d := range req.EvidenceRequest.DistributedAs {
-		q.Formats = append(q.Formats, Format{Format: d.Format, ConformsTo: d.ConformsTo})
+		for _, f := range d.Formats() { // several in 2.0
+			q.Formats = append(q.Formats, Format{Format: f, ConformsTo: d.ConformsTo})
+		}
 		q.Languages = append(q.Languages, d.Language...)
 	}
 	if req.Lang != "" {
@@ -843,7 +845,7 @@ const AssociationHumanReadableVersion = regrep.AssociationTypePrefix + "IsHumanR
 // model), or the document's own.
 func requestedModel(et *edm.DataServiceEvidenceType, d Document) string {
 	for _, da := range et.DistributedAs {
-		if d.ConformsTo != "" && da.ConformsTo != "" && strings.EqualFold(da.Format, d.Format) && sameModel(da.ConformsTo, d.ConformsTo) {
+		if d.ConformsTo != "" && da.ConformsTo != "" && da.HasFormat(d.Format) && sameModel(da.ConformsTo, d.ConformsTo) {
 			return da.ConformsTo
 		}
 	}
@@ -863,7 +865,7 @@ func sendsHumanReadable(req *edm.QueryRequest, d Document) bool {
 // HumanReadableVersion.
 func wantsHumanReadable(et *edm.DataServiceEvidenceType, d Document) bool {
 	for _, da := range et.DistributedAs {
-		if strings.EqualFold(da.Format, d.Format) && (da.ConformsTo == "" || sameModel(da.ConformsTo, d.ConformsTo)) &&
+		if da.HasFormat(d.Format) && (da.ConformsTo == "" || sameModel(da.ConformsTo, d.ConformsTo)) &&
 			slices.Contains(da.AssociatedDocumentRequest, edm.RoleHumanReadableVersion) {
 			return true
 		}

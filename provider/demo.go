@@ -257,7 +257,9 @@ func DemoAuthorities(ctx context.Context, country string, ds DataService) ([]Aut
 	for _, s := range snap.AllDataServices() {
 		var formats []Format
 		for _, d := range s.Type.DistributedAs {
-			formats = append(formats, Format{Format: d.Format, ConformsTo: d.ConformsTo})
+			for _, f := range d.Formats() {
+				formats = append(formats, Format{Format: f, ConformsTo: d.ConformsTo})
+			}
 		}
 		for _, acc := range s.Providers {
 			pub := acc.Publisher
