@@ -401,7 +401,9 @@ func (c *Connector) queryDSD(ctx context.Context, j *journeyState, i int) error 
 				ConformsTo: as.ConformsTo, PublisherID: as.Publisher.Identifier.Value, PublisherScheme: as.Publisher.Identifier.SchemeID,
 				PublisherName: texts(as.Publisher.Name)}
 			for _, da := range d.DistributedAs {
-				s.Distributions = append(s.Distributions, distribution{Format: da.Format, ConformsTo: da.ConformsTo, Transformation: da.Transformation})
+				for _, f := range da.Formats() { // 2.0: several formats, each a choice
+					s.Distributions = append(s.Distributions, distribution{Format: f, ConformsTo: da.ConformsTo, Transformation: da.Transformation})
+				}
 			}
 			if len(s.Distributions) == 0 || st.service(s.PublisherID) != nil {
 				continue
