@@ -29,6 +29,16 @@
 // equals the input after exclusive canonicalisation. Builders (NewQueryRequest,
 // …) refuse to produce a message that lacks a required part.
 //
+// The 2.0 vocabulary: sdg:Format repeats in a 2.0 DistributedAs or
+// Distribution (Distribution.Format holds the first, MoreFormats the others;
+// 1.x keeps exactly one, and one DistributedAs per request), sdg:Gender is a
+// code of the Gender list (the XSD enumeration in 1.x), an Identifier of
+// schemeID "eidas2" selects the EUDI identity profile (SchemeEIDAS2), and
+// EB:ERR:0004 does not exist in 2.0 (ErrorCode.In). [Check] judges these by
+// the message's version. Not implemented: the official 2.0.1 texts of the
+// eidas2 rules on BirthName and Gender are not public here, so those checks
+// are warnings.
+//
 // The package never imports the transport.
 package edm
 
