@@ -73,3 +73,21 @@ func ExampleParse() {
 	// true
 	// codelist: other.xml: genericode: line 1: not a Genericode 1.0 CodeList: document element is CodeList
 }
+
+func ExampleValidIn() {
+	for _, spec := range []string{"oots-edm:v1.2", "oots-edm:v2.0"} {
+		numeric, _ := codelist.ValidIn("Gender", "2", spec)
+		eidas, _ := codelist.ValidIn("Gender", "Female", spec)
+		eb4, _ := codelist.ValidIn("EBErrorCodes", "EB:ERR:0004", spec)
+		fmt.Println(spec, numeric, eidas, eb4)
+	}
+	_, err := codelist.ValidIn("JurisdictionLevel", "NUTS1", "oots-edm:v2.0")
+	fmt.Println(errors.Is(err, codelist.ErrNotInVersion))
+	_, err = codelist.ValidIn("SRSearchErrorCodes", "x", "oots-edm:v2.0")
+	fmt.Println(errors.Is(err, codelist.ErrCodesUnknown))
+	// Output:
+	// oots-edm:v1.2 false true true
+	// oots-edm:v2.0 true true false
+	// true
+	// true
+}
