@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -186,4 +187,30 @@ and the note says so.`)
 		}
 	}
 	return 0
+}
+
+// logRules tells the operator, at start-up, which directories of official
+// rule files judge which version, and which kinds of those versions keep
+// the built-in rules (the directory lacks their files).
+func logRules(logger *slog.Logger, cat *schematron.Catalogue) {
+	official := cat.Official()
+	if len(official) == 0 {
+		logger.Info("business rules: the built-in rule files (oots rules lists them)")
+		return
+	}
+	entries, err := cat.Entries()
+	if err != nil {
+		logger.Error("business rules", slog.String("error", err.Error()))
+		return
+	}
+	for _, e := range entries {
+		if _, ok := official[e.Version]; !ok {
+			continue
+		}
+		if e.Origin == schematron.OriginOfficial {
+			logger.Info("business rules: official rule files", slog.String("version", e.Version), slog.String("kind", e.Kind), slog.String("dir", e.Dir))
+		} else {
+			logger.Warn("business rules: the official directory lacks this kind's files", slog.String("version", e.Version), slog.String("kind", e.Kind), slog.String("note", e.Note))
+		}
+	}
 }

@@ -631,6 +631,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if err := os.MkdirAll(filepath.Join(c.path(c.DataDir), "tmp"), 0o700); err != nil {
 		return fail("dataDir: %v", err)
 	}
+	rules, err := newCatalogue("rules", c.Rules, c.dir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	logRules(logger, rules)
 	ncfg, err := c.nodeConfig(logger)
 	if err != nil {
 		return fail("%v", err)
