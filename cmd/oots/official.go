@@ -11,6 +11,10 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/xmltree"
 	"github.com/oots-go/oots/schematron"
 )
 
@@ -212,5 +216,29 @@ func logRules(logger *slog.Logger, cat *schematron.Catalogue) {
 		} else {
 			logger.Warn("business rules: the official directory lacks this kind's files", slog.String("version", e.Version), slog.String("kind", e.Kind), slog.String("note", e.Note))
 		}
+	}
+}
+
+// judgeWith is the access point's judge (ap.Config.Judge) of oots serve:
+// a payload that is an OOTS message is judged by the rules cat gives for
+// its kind and version; anything else (a PDF, XML of another vocabulary)
+// is not judged.
+func judgeWith(cat *schematron.Catalogue) ap.Judge {
+	return func(p []byte) (string, []check.Finding, bool) {
+		lim := edm.Limits()
+		doc, err := xmltree.ParseBytes(p, &lim)
+		if err != nil {
+			return "", nil, false
+		}
+		kind, version, err := edm.Detect(doc)
+		if err != nil {
+			return "", nil, false
+		}
+		what := strings.TrimSpace(string(kind) + " " + string(version))
+		rs, err := cat.ForKind(string(kind), string(version))
+		if err != nil {
+			return what, nil, true // no rules for it: nothing to report
+		}
+		return what, rs.Validate(doc), true
 	}
 }

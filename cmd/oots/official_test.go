@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/schematron"
 )
@@ -193,6 +194,40 @@ func TestValidateRulesEveryInput(t *testing.T) {
 		}
 		if !ran {
 			t.Errorf("%s: no rule of the official files ran: %+v", r.File, r.Findings)
+		}
+	}
+}
+
+// TestJudgeWith: the judge of oots serve's access point judges OOTS
+// messages by the catalogue's rules and leaves other payloads alone.
+func TestJudgeWith(t *testing.T) {
+	root := officialTree(t)
+	cat, err := newCatalogue("rules", map[string]string{"1.0": root}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/edm/birth-1-evidence-request.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fired := func(j func([]byte) (string, []check.Finding, bool)) bool {
+		what, fs, ok := j(b)
+		if !ok || what != "EDM-REQ oots-edm:v1.0" {
+			t.Fatalf("judged as %q, %v", what, ok)
+		}
+		for _, f := range fs {
+			if f.Rule == "R-EDM-REQ-C001" && f.Invalidates() {
+				return true
+			}
+		}
+		return false
+	}
+	if fired(judgeWith(nil)) || !fired(judgeWith(cat)) {
+		t.Error("R-EDM-REQ-C001: want it from the official directory only")
+	}
+	for _, p := range [][]byte{[]byte("%PDF-1.7\n"), []byte(`<x:Thing xmlns:x="urn:example"/>`)} {
+		if _, _, ok := judgeWith(cat)(p); ok {
+			t.Errorf("%q was judged", p)
 		}
 	}
 }

@@ -648,6 +648,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	defer db.Close()
 	ncfg.Store = db
+	ncfg.Judge = judgeWith(rules)
 	if *fault != "" {
 		ncfg.Fault = *fault
 		logger.Warn("TEST ONLY: this node has a deliberate defect", slog.String("fault", *fault), slog.String("effect", ap.Faults[*fault]))
