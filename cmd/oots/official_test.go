@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/schematron"
@@ -228,6 +233,68 @@ func TestJudgeWith(t *testing.T) {
 	for _, p := range [][]byte{[]byte("%PDF-1.7\n"), []byte(`<x:Thing xmlns:x="urn:example"/>`)} {
 		if _, _, ok := judgeWith(cat)(p); ok {
 			t.Errorf("%q was judged", p)
+		}
+	}
+}
+
+// TestServeJudgesWithOfficialFiles: two oots serve nodes whose rules
+// section names the official tree (one rule altered) carry a valid v1.0
+// request and each logs that it breaks that rule, with its id; the
+// message is still delivered (the access point refuses nothing for the
+// business rules).
+func TestServeJudgesWithOfficialFiles(t *testing.T) {
+	root := officialTree(t)
+	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "rules: {\"1.0\": "+root+"}\n")
+	logs := map[string]*syncBuffer{}
+	for _, name := range serveParties {
+		ctx, cancel := context.WithCancel(context.Background())
+		logs[name] = &syncBuffer{}
+		done := make(chan int)
+		go func(name string) {
+			env := &Env{Stdin: strings.NewReader(""), Stdout: logs[name], Stderr: logs[name], Getenv: func(string) string { return "" }}
+			done <- Main(ctx, env, []string{"serve", "-config", n.configs[name]})
+		}(name)
+		t.Cleanup(func() {
+			cancel()
+			if code := <-done; code != 0 {
+				t.Errorf("oots serve %s: exit %d\n%s", name, code, logs[name].String())
+			}
+		})
+		waitReady(t, n.url(name, "/readyz"), logs[name])
+	}
+	doc, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/edm/birth-1-evidence-request.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := json.Marshal(map[string]any{"clientKey": "k-rules", "leg": "ootsRequestLeg", "to": "AP_DE_01",
+		"properties": []map[string]string{{"name": "originalSender", "value": "FR-1"}, {"name": "finalRecipient", "value": "DE-1"}},
+		"payloads":   []map[string]any{{"mimeType": "application/x-ebrs+xml", "data": doc}}})
+	resp, err := http.Post(n.url("AP_FR_01", "/api/v1/messages"), "application/json", bytes.NewReader(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ MessageID string }
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	waitDelivered(t, n.url("AP_FR_01", ""), st.MessageID)
+	for name, dir := range map[string]string{"AP_FR_01": "submitted", "AP_DE_01": "received"} {
+		deadline := time.Now().Add(10 * time.Second)
+		for !strings.Contains(logs[name].String(), `"direction":"`+dir+`"`) && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		l := logs[name].String()
+		judged := false
+		for _, line := range strings.Split(l, "\n") {
+			judged = judged || strings.Contains(line, `"msg":"payload breaks business rules"`) &&
+				strings.Contains(line, `"direction":"`+dir+`","message_id":"`+st.MessageID+`"`) &&
+				strings.Contains(line, `"document":"EDM-REQ oots-edm:v1.0","rules":"R-EDM-REQ-C001"}`)
+		}
+		if !judged {
+			t.Errorf("%s: no judgement by the official files in the log:\n%s", name, l)
+		}
+		// At start-up: the kinds of 1.0 the tree lacks (TDD 1.0 has no EDM-ebMS.sch).
+		if !strings.Contains(l, `"msg":"business rules: the official directory lacks this kind's files","version":"oots-edm:v1.0","kind":"EBMS"`) {
+			t.Errorf("%s: no start-up warning about EBMS:\n%s", name, l)
 		}
 	}
 }
