@@ -110,6 +110,8 @@ func TestRulesCommand(t *testing.T) {
 		{[]string{"rules", "-official", "1.2=" + filepath.Join(root, "missing")}, "rules.1.2"},
 		{[]string{"rules", "-official", "1.2=" + filepath.Join(root, "OOTS-EDM", "xsd")}, "no .sch files"},
 		{[]string{"rules", "extra"}, "usage: oots rules"},
+		{[]string{"demo", "-dir", t.TempDir(), "-official", "1.2=" + filepath.Join(root, "missing")}, "rules.1.2"},
+		{[]string{"conformance", "run", "-out", t.TempDir(), "-official", "2.0=" + filepath.Join(root, "OOTS-EDM", "xsd")}, "no .sch files"},
 	} {
 		if code, _, errOut := runCLI(t, tc.args...); code != 2 || !strings.Contains(errOut, tc.err) {
 			t.Errorf("oots %q = %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.err)
