@@ -300,3 +300,24 @@ func TestServeJudgesWithOfficialFiles(t *testing.T) {
 		}
 	}
 }
+
+// FuzzOfficialVersion: a key of the rules section either names one of the
+// versions official files can be given for, stably, or is an error.
+func FuzzOfficialVersion(f *testing.F) {
+	for _, s := range []string{"1.2", "2.0.1", "v1.0", "oots-edm:v2.0", "3", "", "1.", "oots-edm:vv1.2", " 1.1 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		v, err := officialVersion(key)
+		if err != nil {
+			return
+		}
+		ok := false
+		for _, o := range schematron.OfficialVersions {
+			ok = ok || v == o
+		}
+		if again, err := officialVersion(v); !ok || err != nil || again != v {
+			t.Errorf("officialVersion(%q) = %q; again %q, %v", key, v, again, err)
+		}
+	})
+}
