@@ -7,11 +7,12 @@ import (
 	"github.com/oots-go/oots/check"
 )
 
-// Judge judges a payload a node carries by the business rules of its kind
-// and version (Config.Judge): what names the document ("EDM-REQ
-// oots-edm:v1.2"), ok is false when the payload is no OOTS message (a PDF,
+// Judge judges a document a node carries — a payload, or the eb:Messaging
+// header of a received message — by the business rules of its kind and
+// version (Config.Judge): what names the document ("EDM-REQ oots-edm:v1.2",
+// "EBMS oots-edm:v2.0"), ok is false when it is no OOTS message (a PDF,
 // say), which is then not judged.
-type Judge func(payload []byte) (what string, findings []check.Finding, ok bool)
+type Judge func(doc []byte) (what string, findings []check.Finding, ok bool)
 
 // Keys of the log attributes of a judgement.
 const (
@@ -20,20 +21,21 @@ const (
 	logRules     = "rules"
 )
 
-// judge runs Config.Judge on the payloads of a message received or
-// submitted, and logs a payload that the rules find invalid (a warning
-// naming the rule ids) or valid (debug). It refuses nothing: answering a
-// message that breaks the business rules is the connector's part (an EDM
-// error response), not the access point's, which carries what a partner
-// sends as a Domibus node would. Only payloads held in memory are judged:
-// those submitted with data (not by upload id) and those received of up to
-// 64 KiB (see inlineStored), which every EDM message without its
-// attachments is.
-func (n *Node) judge(direction, messageID, partner string, payloads [][]byte) {
+// judge runs Config.Judge on the documents of a message received or
+// submitted, and logs one that the rules find invalid (a warning naming the
+// rule ids) or valid (debug). It refuses nothing: answering a message that
+// breaks the business rules is the connector's part (an EDM error
+// response), not the access point's, which carries what a partner sends as
+// a Domibus node would. Judged are the verified eb:Messaging header of a
+// received message (not the header of a sent one, which is built at each
+// sending attempt) and the payloads held in memory: those submitted with
+// data (not by upload id) and those received of up to 64 KiB (see
+// inlineStored), which every EDM message without its attachments is.
+func (n *Node) judge(direction, messageID, partner string, docs [][]byte) {
 	if n.cfg.Judge == nil {
 		return
 	}
-	for _, p := range payloads {
+	for _, p := range docs {
 		if p == nil {
 			continue
 		}
@@ -48,11 +50,11 @@ func (n *Node) judge(direction, messageID, partner string, payloads [][]byte) {
 			}
 		}
 		if len(broken) == 0 {
-			n.log.Debug("payload valid under the business rules", slog.String(logDirection, direction), slog.String(logMessageID, messageID),
+			n.log.Debug("document valid under the business rules", slog.String(logDirection, direction), slog.String(logMessageID, messageID),
 				slog.String(logPartner, partner), slog.String(logDocument, what))
 			continue
 		}
-		n.log.Warn("payload breaks business rules", slog.String(logDirection, direction), slog.String(logMessageID, messageID),
+		n.log.Warn("document breaks business rules", slog.String(logDirection, direction), slog.String(logMessageID, messageID),
 			slog.String(logPartner, partner), slog.String(logDocument, what), slog.String(logRules, strings.Join(broken, " ")))
 	}
 }

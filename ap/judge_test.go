@@ -12,6 +12,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/internal/xmltree"
 	"github.com/oots-go/oots/store"
 )
 
@@ -34,8 +35,9 @@ func (s *syncBuffer) String() string {
 }
 
 // TestJudge: Config.Judge sees the payloads of the messages a node submits
-// and receives; a payload it finds invalid is logged with the rule ids and
-// still carried (the access point refuses nothing for the business rules).
+// and receives, and the header of those it receives; a document it finds
+// invalid is logged with the rule ids and still carried (the access point
+// refuses nothing for the business rules).
 func TestJudge(t *testing.T) {
 	logs := map[string]*syncBuffer{}
 	var mu sync.Mutex
@@ -49,6 +51,10 @@ func TestJudge(t *testing.T) {
 			mu.Unlock()
 			if !bytes.HasPrefix(p, []byte("<")) {
 				return "", nil, false
+			}
+			// The header arrives as a document of its own, its namespaces declared.
+			if doc, err := xmltree.ParseBytes(p, nil); err == nil && doc.Root.Is("http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/", "Messaging") {
+				return "EBMS oots-edm:v2.0", nil, true
 			}
 			if bytes.Contains(p, []byte(`id="q-bad"`)) {
 				return "EDM-REQ oots-edm:v2.0", []check.Finding{{Rule: "R-TEST-1", Flag: check.Fatal}, {Rule: "R-TEST-INFO", Flag: check.Info}}, true
@@ -70,9 +76,14 @@ func TestJudge(t *testing.T) {
 	}
 	for name, dir := range map[string]string{"AP_FR_01": "submitted", "AP_DE_01": "received"} {
 		l := logs[name].String()
-		if !logLine(l, `level=WARN msg="payload breaks business rules"`, "direction="+dir, "message_id="+st.MessageID, "rules=R-TEST-1\n") {
+		if !logLine(l, `level=WARN msg="document breaks business rules"`, "direction="+dir, "message_id="+st.MessageID, "rules=R-TEST-1\n") {
 			t.Errorf("%s log lacks the %s judgement:\n%s", name, dir, l)
 		}
+	}
+	// The verified eb:Messaging header of the received message is judged
+	// too (EDM-ebMS.sch), whole.
+	if l := logs["AP_DE_01"].String(); !logLine(l, `level=DEBUG msg="document valid under the business rules"`, "direction=received", "message_id="+st.MessageID, `document="EBMS oots-edm:v2.0"`) {
+		t.Errorf("DE did not judge the header:\n%s", l)
 	}
 	if _, err := de.db.Inbound(context.Background(), st.MessageID); err != nil {
 		t.Errorf("DE did not store the message: %v", err)
@@ -83,7 +94,7 @@ func TestJudge(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, fr, st2.MessageID, 20*time.Second)
-	if l := logs["AP_FR_01"].String(); !logLine(l, `level=DEBUG msg="payload valid under the business rules"`, "direction=submitted", "message_id="+st2.MessageID) {
+	if l := logs["AP_FR_01"].String(); !logLine(l, `level=DEBUG msg="document valid under the business rules"`, "direction=submitted", "message_id="+st2.MessageID) {
 		t.Errorf("FR log lacks the valid judgement:\n%s", l)
 	}
 }

@@ -179,8 +179,9 @@ type Config struct {
 	// delivered at least once.
 	OnSent func(messageID, state string, attempt time.Duration)
 	// Judge, when set, judges the OOTS messages the node carries (the
-	// payloads of every message received and submitted) by the business
-	// rules; findings are logged, nothing is refused (see Node.judge).
+	// payloads of every message received and submitted, the eb:Messaging
+	// header of every message received) by the business rules; findings
+	// are logged, nothing is refused (see Node.judge).
 	Judge Judge
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time

@@ -232,6 +232,26 @@ func TestJudgeWith(t *testing.T) {
 	if fired(judgeWith(nil)) || !fired(judgeWith(cat)) {
 		t.Error("R-EDM-REQ-C001: want it from the official directory only")
 	}
+	// An ebMS header is judged by the EBMS rules of its version.
+	hdr, err := os.ReadFile(testenv.Spec(t, "edm-2.0-oots-france/messages/requete.entete.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		doc  []byte
+		want string
+	}{{hdr, ""}, {bytes.Replace(hdr, []byte(">e0a6a5b7-6b2e-4b9c-9a63-8f0c6d3a1b24<"), []byte(">conversation-1<"), 1), "R-EDM-ebMS-017"}} {
+		what, fs, ok := judgeWith(cat)(tc.doc)
+		var broken []string
+		for _, f := range fs {
+			if f.Invalidates() {
+				broken = append(broken, f.Rule)
+			}
+		}
+		if !ok || what != "EBMS oots-edm:v2.0" || strings.Join(broken, " ") != tc.want {
+			t.Errorf("header judged as %q %v: %v, want %q", what, ok, broken, tc.want)
+		}
+	}
 	for _, p := range [][]byte{[]byte("%PDF-1.7\n"), []byte(`<x:Thing xmlns:x="urn:example"/>`)} {
 		if _, _, ok := judgeWith(cat)(p); ok {
 			t.Errorf("%q was judged", p)
@@ -287,7 +307,7 @@ func TestServeJudgesWithOfficialFiles(t *testing.T) {
 		l := logs[name].String()
 		judged := false
 		for _, line := range strings.Split(l, "\n") {
-			judged = judged || strings.Contains(line, `"msg":"payload breaks business rules"`) &&
+			judged = judged || strings.Contains(line, `"msg":"document breaks business rules"`) &&
 				strings.Contains(line, `"direction":"`+dir+`","message_id":"`+st.MessageID+`"`) &&
 				strings.Contains(line, `"document":"EDM-REQ oots-edm:v1.0","rules":"R-EDM-REQ-C001"}`)
 		}
