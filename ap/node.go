@@ -178,6 +178,11 @@ type Config struct {
 	// webhook's send-failed event), which is queued with the failure and
 	// delivered at least once.
 	OnSent func(messageID, state string, attempt time.Duration)
+	// Judge, when set, judges the OOTS messages the node carries (the
+	// payloads of every message received and submitted, the eb:Messaging
+	// header of every message received) by the business rules; findings
+	// are logged, nothing is refused (see Node.judge).
+	Judge Judge
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time
 	Rand io.Reader

@@ -148,6 +148,17 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 	n.metrics.receiveSeconds.observe(time.Since(start).Seconds(), from, in.Leg.Name)
 	n.log.Info("message received", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logPartner, from),
 		slog.String(logLeg, in.Leg.Name), slog.String(logState, result))
+	if !duplicate && n.cfg.Judge != nil {
+		var data [][]byte
+		if in.Security != nil && in.Security.Messaging != nil {
+			// The verified eb:Messaging header (EDM-ebMS.sch judges it).
+			data = append(data, in.Security.Messaging.Canonical())
+		}
+		for _, sp := range stored {
+			data = append(data, sp.Data)
+		}
+		n.judge("received", um.MessageInfo.MessageID, from, data)
+	}
 	return nil
 }
 

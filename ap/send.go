@@ -134,6 +134,13 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 		n.metrics.submitted.inc(to.Name, leg.Name)
 		n.log.Info("message submitted", slog.String(logMessageID, o.ID), slog.String(logPartner, to.Name), slog.String(logLeg, leg.Name))
 		signal(n.wake)
+		if n.cfg.Judge != nil {
+			var data [][]byte
+			for _, p := range s.Payloads {
+				data = append(data, p.Data)
+			}
+			n.judge("submitted", o.ID, to.Name, data)
+		}
 	}
 	return statusOf(o), created, nil
 }

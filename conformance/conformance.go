@@ -13,6 +13,7 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/trust"
 )
 
@@ -32,6 +33,10 @@ type Config struct {
 	// Requester runs the edm-requester suite (the kit as evidence
 	// provider, the node's requester under test); nil skips it.
 	Requester *RequesterTarget
+	// Rules judge the messages received from the systems under test
+	// (schematron.Catalogue: official rule files per EDM version); nil is
+	// the embedded rules.
+	Rules *schematron.Catalogue
 	// Client makes the HTTP requests; default a client with a 20 s
 	// timeout.
 	Client *http.Client

@@ -112,7 +112,7 @@ func (k *csKit) query(ctx context.Context, c *Case, svc string, p url.Values, ac
 	if _, err := jades.Verify(resp.Header, body, jades.VerifyOptions{Trust: k.t.Trust, Now: k.cfg.Now()}); err != nil {
 		c.fail("the answer's signature does not verify: %v", err)
 	}
-	kind, version, findings := Validate(body)
+	kind, version, findings := ValidateWith(k.cfg.Rules, body)
 	c.validated(fmt.Sprintf("the answer (%s %s)", kind, version), findings)
 	m, _, err := edm.ParseBytes(body)
 	if err != nil {

@@ -205,7 +205,7 @@ func (k *edmKit) exchange(ctx context.Context, c *Case, m *exchange.Message, tim
 	}
 	c.got("eb:MessageId %s, refers to %s, conversation %s, exchange %s, from %s to %s, %d attachment(s)\n%s", a.MessageID, a.RefToMessageID,
 		a.ConversationID, a.ExchangeID, a.OriginalSender.Value, a.FinalRecipient.Value, len(a.Attachments), a.Document)
-	kind, version, findings := Validate(a.Document)
+	kind, version, findings := ValidateWith(k.cfg.Rules, a.Document)
 	c.validated(fmt.Sprintf("the answer (%s %s)", kind, version), findings)
 	if a.RefToMessageID != id {
 		c.fail("the answer refers to eb:MessageId %q, not to the request %s", a.RefToMessageID, id)

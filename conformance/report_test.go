@@ -192,7 +192,7 @@ func TestValidate(t *testing.T) {
 	if _, _, fs := Validate([]byte("<unclosed")); len(fs) != 1 || fs[0].Rule != RuleUnreadable || fs[0].Flag != check.Fatal {
 		t.Errorf("not XML: %v", fs)
 	}
-	if fs := validatePayload([]byte("<conformanceTest/>")); len(fs) != 1 || fs[0].Rule != RuleNotOOTS {
+	if fs := validatePayload(nil, []byte("<conformanceTest/>")); len(fs) != 1 || fs[0].Rule != RuleNotOOTS {
 		t.Errorf("not OOTS: %v", fs)
 	}
 	// An official sample: detected, checked with the rules of its kind.
@@ -219,7 +219,7 @@ func FuzzValidate(f *testing.F) {
 	f.Add([]byte("<unclosed"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, _, fs := Validate(b)
-		_ = validatePayload(b)
+		_ = validatePayload(nil, b)
 		for _, x := range fs {
 			if x.Flag == "" {
 				t.Errorf("finding without a flag: %v", x)

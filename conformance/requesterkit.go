@@ -169,7 +169,7 @@ func (k *requesterKit) receive(ctx context.Context, c *Case, j *requester.Journe
 	}
 	c.got("eb:MessageId %s, conversation %s, exchange %s, from %s to %s, signed and encrypted on the request leg\n%s", m.MessageID,
 		m.ConversationID, m.ExchangeID, m.OriginalSender.Value, m.FinalRecipient.Value, m.Document)
-	kind, version, findings := Validate(m.Document)
+	kind, version, findings := ValidateWith(k.cfg.Rules, m.Document)
 	c.validated(fmt.Sprintf("the request (%s %s)", kind, version), findings)
 	q := m.Request
 	if q == nil {

@@ -70,7 +70,7 @@ func (e *kitEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				b, err = io.ReadAll(rc)
 				rc.Close()
 				a.payloads, a.mimeTypes = append(a.payloads, b), append(a.mimeTypes, p.MimeType)
-				a.findings = append(a.findings, validatePayload(b)...)
+				a.findings = append(a.findings, validatePayload(e.k.cfg.Rules, b)...)
 			}
 			if err != nil {
 				return err

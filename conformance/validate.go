@@ -30,15 +30,21 @@ const (
 // version and the findings; a document that cannot be read gives a fatal
 // finding.
 func Validate(b []byte) (edm.Kind, edm.Version, []check.Finding) {
+	return ValidateWith(nil, b)
+}
+
+// ValidateWith is Validate with the business rules that rules gives for
+// the kind and version (nil: the embedded ones), as Config.Rules.
+func ValidateWith(rules *schematron.Catalogue, b []byte) (edm.Kind, edm.Version, []check.Finding) {
 	lim := edm.Limits()
 	doc, err := xmltree.ParseBytes(b, &lim)
 	if err != nil {
 		return "", "", []check.Finding{{Rule: RuleUnreadable, Flag: check.Fatal, Location: "/", Message: err.Error()}}
 	}
-	return validateDoc(doc)
+	return validateDoc(rules, doc)
 }
 
-func validateDoc(doc *xmltree.Document) (edm.Kind, edm.Version, []check.Finding) {
+func validateDoc(rules *schematron.Catalogue, doc *xmltree.Document) (edm.Kind, edm.Version, []check.Finding) {
 	m, findings, err := edm.ParseDocument(doc)
 	if err != nil {
 		kind, version, _ := edm.Detect(doc)
@@ -48,7 +54,7 @@ func validateDoc(doc *xmltree.Document) (edm.Kind, edm.Version, []check.Finding)
 	if kind == edm.KindEBMSHeader {
 		findings = append(findings, as4.CheckHeader(doc.Root)...)
 	}
-	rs, err := schematron.ForKind(string(kind), string(version))
+	rs, err := rules.ForKind(string(kind), string(version))
 	switch {
 	case errors.Is(err, schematron.ErrNoRules):
 		return kind, version, append(findings, check.Finding{Rule: RuleNoRules, Flag: check.Info, Location: "/",
@@ -62,7 +68,7 @@ func validateDoc(doc *xmltree.Document) (edm.Kind, edm.Version, []check.Finding)
 
 // validatePayload validates a payload when it is an OOTS message, and
 // otherwise only says that it is not one.
-func validatePayload(b []byte) []check.Finding {
+func validatePayload(rules *schematron.Catalogue, b []byte) []check.Finding {
 	lim := edm.Limits()
 	doc, err := xmltree.ParseBytes(b, &lim)
 	if err != nil {
@@ -71,6 +77,6 @@ func validatePayload(b []byte) []check.Finding {
 	if _, _, err := edm.Detect(doc); err != nil {
 		return []check.Finding{{Rule: RuleNotOOTS, Flag: check.Info, Location: "/", Message: "not an OOTS message; only its well-formedness was checked"}}
 	}
-	_, _, fs := validateDoc(doc)
+	_, _, fs := validateDoc(rules, doc)
 	return fs
 }

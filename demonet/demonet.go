@@ -92,6 +92,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/provider"
+	"github.com/oots-go/oots/schematron"
 )
 
 // Countries are the demo Member States (those of the demo data set).
@@ -147,6 +148,10 @@ type Config struct {
 	// Fault, for tests of the conformance kit only, gives every access
 	// point one deliberate defect (ap.Config.Fault, one of ap.Faults).
 	Fault string
+	// Rules judge the requests the nodes' provider connectors receive
+	// (provider.Config.Rules: official rule files per EDM version); nil is
+	// the embedded rules.
+	Rules *schematron.Catalogue
 	// Logger receives every component's log; default discards.
 	Logger *slog.Logger
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/store"
 )
 
@@ -123,6 +124,9 @@ type Config struct {
 	// SweepEvery is how often Run looks for expired previews and unsent
 	// answers; 0 means 15 s.
 	SweepEvery time.Duration
+	// Rules judge the received requests (schematron.Catalogue: official
+	// rule files per EDM version); nil is the embedded rules.
+	Rules *schematron.Catalogue
 	// Journal records the exchange; nil records nothing.
 	Journal Audit
 	// Logger: nil discards.

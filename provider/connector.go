@@ -230,7 +230,7 @@ func (c *Connector) authority(m *exchange.Message) *Authority {
 // the level of assurance, the deadline.
 func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.ReceivedMessage, now time.Time) *failure {
 	req := m.Request
-	if f := officialRules(m.Document, req.Version()); f != nil {
+	if f := officialRules(c.cfg.Rules, m.Document, req.Version()); f != nil {
 		return f
 	}
 	if req.EvidenceRequest == nil || req.NaturalPerson == nil && req.LegalPerson == nil {
@@ -312,10 +312,11 @@ func requestLoA(req *edm.QueryRequest) eid.LoA {
 	return l
 }
 
-// officialRules runs the official business rules of the request's version
-// (package schematron) and refuses a request with a fatal finding.
-func officialRules(doc []byte, v edm.Version) *failure {
-	rs, err := schematron.ForKind(string(edm.KindEvidenceRequest), string(v))
+// officialRules runs the business rules that rules gives for the
+// request's version (package schematron) and refuses a request with a
+// fatal finding.
+func officialRules(rules *schematron.Catalogue, doc []byte, v edm.Version) *failure {
+	rs, err := rules.ForKind(string(edm.KindEvidenceRequest), string(v))
 	if err != nil {
 		return fail("EDM:ERR:0003", "no business rules for %s: %v", v, err)
 	}

@@ -22,7 +22,8 @@
 //
 //  1. the message is an evidence request whose ebMS properties agree with it
 //     (package exchange) and that has no fatal finding under the official
-//     business rules of its version (schematron.ForKind): else EDM:ERR:0003;
+//     business rules of its version (Config.Rules: the official rule files
+//     given for the version, else the embedded ones): else EDM:ERR:0003;
 //  2. ExplicitRequestGiven is true: else EDM:ERR:0003;
 //  3. the provider (finalRecipient, equal to the EvidenceProvider slot) is
 //     hosted here: else EDM:ERR:0006 — we read an unknown provider as a

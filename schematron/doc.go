@@ -40,6 +40,9 @@
 // with the official rule ids R-EDM-ebMS-017/018/019/037/038 where SPEC.md §2.7
 // gives them). Each file is compiled once, lazily, and the compiled rule sets
 // are safe for concurrent use, so the connector and the access point can
-// validate every message they send and receive. WriteSVRL prints reports as
-// SVRL.
+// validate every message they send and receive. A Catalogue replaces the
+// embedded sets of an EDM version by the official rule files of a
+// directory laid out as the official TDD repository (NewCatalogue,
+// Official, SchDir), kind by kind, and lists which files judge what
+// (Entries). WriteSVRL prints reports as SVRL.
 package schematron

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"testing/fstest"
 
 	"github.com/oots-go/oots/internal/xmltree"
 	"github.com/oots-go/oots/schematron"
@@ -76,4 +77,49 @@ func ExampleCompile() {
 	//     <svrl:text>Quantity of B must be positive, not 0.</svrl:text>
 	//   </svrl:failed-assert>
 	// </svrl:schematron-output>
+}
+
+// A directory of official rule files, laid out as the TDD repository,
+// judges one EDM version kind by kind; kinds it lacks keep the embedded
+// files.
+func ExampleNewCatalogue() {
+	tdd := fstest.MapFS{
+		"OOTS-EDM/sch/EDM-ebMS.sch": {Data: []byte(`<sch:schema xmlns:sch="http://purl.oclc.org/dsdl/schematron" queryBinding="xslt2">
+  <sch:ns prefix="eb" uri="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/"/>
+  <sch:pattern><sch:rule context="eb:Property[@name='SpecificationId']">
+    <sch:assert test=".='oots-edm:v2.0'" id="R-EDM-ebMS-038" flag="fatal">SpecificationId MUST be oots-edm:v2.0</sch:assert>
+  </sch:rule></sch:pattern>
+</sch:schema>`)},
+	}
+	cat, err := schematron.NewCatalogue(schematron.Official{Version: "oots-edm:v2.0", FS: tdd, Name: "tdd_chapters-2.0.1"})
+	if err != nil {
+		panic(err)
+	}
+	entries, err := cat.Entries()
+	if err != nil {
+		panic(err)
+	}
+	for _, e := range entries {
+		if e.Version == "oots-edm:v2.0" {
+			fmt.Println(e.Kind, e.Origin, e.Dir, len(e.Files))
+		}
+	}
+	doc, err := xmltree.ParseBytes([]byte(`<eb:Messaging xmlns:eb="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/">
+<eb:Property name="SpecificationId">oots-edm:v1.2</eb:Property></eb:Messaging>`), nil)
+	if err != nil {
+		panic(err)
+	}
+	rs, err := cat.ForKind("EBMS", "oots-edm:v2.0")
+	if err != nil {
+		panic(err)
+	}
+	for _, f := range rs.Validate(doc) {
+		fmt.Println(f.Rule, f.Flag)
+	}
+	// Output:
+	// EDM-REQ built-in schematron/rules/edm-2.0 2
+	// EDM-RESP built-in schematron/rules/edm-2.0 2
+	// EDM-ERR built-in schematron/rules/edm-2.0 2
+	// EBMS official tdd_chapters-2.0.1/OOTS-EDM/sch 1
+	// R-EDM-ebMS-038 fatal
 }

@@ -195,9 +195,14 @@ func ForKind(kind, version string) (*RuleSet, error) {
 	return c.rs, c.err
 }
 
-// LoadDir compiles every .sch file directly in dir of fsys (sorted by name),
-// for `oots validate --rules DIR`.
+// LoadDir compiles every .sch file of the rule folder of dir in fsys
+// (SchDir: dir, dir/sch or dir/OOTS-EDM/sch; sorted by name), for
+// `oots validate --rules DIR`.
 func LoadDir(fsys fs.FS, dir string) (*RuleSet, error) {
+	dir, err := SchDir(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("schematron: %w", err)

@@ -69,6 +69,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	out := fs.String("out", "", "directory of the reports (created if missing; required)")
 	verbose := fs.Bool("v", false, "log each case as it ends")
 	peer := fs.String("peer", "pmode", "how the kit's access point writes its messages and signals: 'pmode' (as the kit's P-Mode says) or 'domibus' (as a Domibus 5 node on the OOTS P-Mode: policy eDeliveryAS4Policy_BST, both certificates as BinarySecurityTokens, no wsu:Timestamp)")
+	official := addOfficialFlags(fs) // the rule files that judge what the systems under test send
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -124,6 +125,11 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		level = slog.LevelInfo
 	}
 	cfg := conformance.Config{Client: client, Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))}
+	rules, err := official.catalogue(env)
+	if err != nil {
+		return fail("%v", err)
+	}
+	cfg.Rules = rules
 	if *pmodeFile != "" {
 		t, err := conformanceAS4(*pmodeFile, *keys, *trustFile, *self, *node, *leg, *listen)
 		if err != nil {
@@ -213,7 +219,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		if rq != nil {
 			rq.Node = peer
 		}
-		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Requester: rq, Logger: cfg.Logger, Client: client})
+		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Requester: rq, Rules: cfg.Rules, Logger: cfg.Logger, Client: client})
 		peer.Close()
 		if err != nil {
 			return fail("%v", err)

@@ -29,8 +29,9 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	verbose := fl.Bool("v", false, "log every component's events to standard error")
 	tester := fl.String("tester", "", "AS4 endpoint of the conformance kit's party AP-TESTER in the nodes' P-Modes (default http://HOST:(port+9)/as4)")
 	fault := fl.String("fault", "", "test only: give every access point one deliberate defect, to see the conformance kit fail ("+strings.Join(ap.FaultNames(), ", ")+")")
+	official := addOfficialFlags(fl) // the rule files that judge the requests the providers receive
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-v]")
+		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-official VERSION=DIR]... [-v]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -44,13 +45,18 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(env.Stderr, nil))
 	}
+	rules, err := official.catalogue(env)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "oots demo:", err)
+		return 2
+	}
 	abs, err := filepath.Abs(*dir)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2
 	}
 	net, err := demonet.Start(ctx, demonet.Config{Dir: abs, Port: *port, Host: *host, Countries: strings.Split(*countries, ","),
-		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, Fault: *fault, Logger: log})
+		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, Fault: *fault, Rules: rules, Logger: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2

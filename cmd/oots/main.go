@@ -41,6 +41,7 @@ var commands = map[string]command{
 	"doctor":      {"check a node configuration: keys, certificates, P-Modes, partner endpoints, database", runDoctor},
 	"fmt":         {"re-emit an OOTS message through the message model", runFmt},
 	"pki":         {"make test keys and certificates (CA, RSA or Ed25519/X25519 access points)", runPKI},
+	"rules":       {"list the business rules (Schematron) that judge each message kind and version, with checksums", runRules},
 	"serve":       {"run an AS4 access point node from a configuration file", runServe},
 	"smp":         {"SMP server and client: serve, manage entries, look endpoints up by BDXL and SMP", runSMP},
 	"validate":    {"check OOTS messages: kind, version, structure, code lists, business rules", runValidate},

@@ -12,17 +12,19 @@ import (
 	"github.com/oots-go/oots/schematron"
 )
 
-// Helpers for the Schematron step of "oots validate": the embedded rules
-// chosen by kind and version, "--rules DIR" (every .sch of a directory on
+// Helpers for the Schematron step of "oots validate": the rules chosen by
+// kind and version (a schematron.Catalogue: the embedded rules, or official
+// files given per version), "--rules DIR" (every .sch of a directory on
 // every input, whatever its kind) and "--format svrl".
 
-// schematronFindings runs the embedded business rules of a message kind
-// (EDM-REQ, EDM-RESP, …, EBMS) and specification version (oots-edm:v1.0 …
-// v2.0, oots-cs:v1) on doc. ok is false when no embedded rule set applies
-// (for example a v2.0 Common Services answer, whose official rules are not
-// available): that is not a finding, the caller may say so.
-func schematronFindings(doc *xmltree.Document, kind, version string) (findings []check.Finding, ok bool, err error) {
-	rs, err := schematron.ForKind(kind, version)
+// schematronFindings runs the business rules of a message kind (EDM-REQ,
+// EDM-RESP, …, EBMS) and specification version (oots-edm:v1.0 … v2.0,
+// oots-cs:v1) that cat gives (nil: the embedded ones) on doc. ok is false
+// when no rule set applies (for example a v2.0 Common Services answer,
+// whose official rules are not available): that is not a finding, the
+// caller may say so.
+func schematronFindings(cat *schematron.Catalogue, doc *xmltree.Document, kind, version string) (findings []check.Finding, ok bool, err error) {
+	rs, err := cat.ForKind(kind, version)
 	if errors.Is(err, schematron.ErrNoRules) {
 		return nil, false, nil
 	}
@@ -32,8 +34,10 @@ func schematronFindings(doc *xmltree.Document, kind, version string) (findings [
 	return rs.Validate(doc), true, nil
 }
 
-// loadRulesDir compiles every .sch file of dir, for "--rules DIR". A file
-// that does not compile is an error naming it and the line.
+// loadRulesDir compiles every .sch file of dir, for "--rules DIR"; dir may
+// be the root of the official repository or its OOTS-EDM folder, whose
+// OOTS-EDM/sch or sch folder is then used. A file that does not compile is
+// an error naming it and the line.
 func loadRulesDir(dir string) (*schematron.RuleSet, error) {
 	if st, err := os.Stat(dir); err != nil {
 		return nil, err

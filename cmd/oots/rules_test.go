@@ -20,11 +20,11 @@ func TestRulesHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, ok, err := schematronFindings(doc, "EBMS", "oots-edm:v2.0")
+	fs, ok, err := schematronFindings(nil, doc, "EBMS", "oots-edm:v2.0")
 	if err != nil || !ok || len(fs) != 1 || fs[0].Rule != "R-EDM-ebMS-038" {
 		t.Errorf("schematronFindings = %v, %v, %v; want R-EDM-ebMS-038", fs, ok, err)
 	}
-	if _, ok, err := schematronFindings(doc, "DSD-RESP", "oots-cs:v2.0"); ok || err != nil {
+	if _, ok, err := schematronFindings(nil, doc, "DSD-RESP", "oots-cs:v2.0"); ok || err != nil {
 		t.Errorf("v2.0 DSD answer: ok=%v err=%v, want no rules and no error", ok, err)
 	}
 

@@ -85,6 +85,9 @@ import (
 //	  process: "oots-procid::urn:…"           # default process identifier, scheme::value
 //	  partners:                    # the P-Mode parties resolved by discovery; the others keep the P-Mode's endpoint
 //	    AP_DE_01: {participant: "iso6523-actorid-upis::0088:…", documentType: "", process: ""}
+//	rules:                         # official rule files by EDM version; omitted: the built-in rules (oots rules lists them)
+//	  "1.2": tdd_chapters-1.2.5    # a TDD 1.2.x checkout judges oots-edm:v1.2 ("1.0", "1.1" likewise)
+//	  "2.0": tdd_chapters-2.0.1/OOTS-EDM   # 2.0.x judges oots-edm:v2.0; the root, OOTS-EDM or OOTS-EDM/sch
 //
 // The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
 // override api.token and webhook.secret (secrets out of the file).
@@ -136,6 +139,11 @@ type serveConfig struct {
 		Format string `yaml:"format"`
 	} `yaml:"log"`
 	Discovery *serveDiscovery `yaml:"discovery"`
+	// Rules names a directory of official rule files (a checkout of the
+	// TDD repository) per EDM version: "1.2" → oots-edm:v1.2, "2.0" →
+	// oots-edm:v2.0 (see officialVersion). Every message of that version
+	// is then judged by those files, kind by kind.
+	Rules map[string]string `yaml:"rules"`
 
 	dir string // directory of the file, for relative paths
 }
@@ -277,6 +285,11 @@ func (c *serveConfig) Validate() error {
 	if c.Discovery != nil {
 		if _, err := c.Discovery.partners(); err != nil {
 			return err
+		}
+	}
+	for k := range c.Rules {
+		if _, err := officialVersion(k); err != nil {
+			return bad("rules", "%v", err)
 		}
 	}
 	return nil
@@ -618,6 +631,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if err := os.MkdirAll(filepath.Join(c.path(c.DataDir), "tmp"), 0o700); err != nil {
 		return fail("dataDir: %v", err)
 	}
+	rules, err := newCatalogue("rules", c.Rules, c.dir)
+	if err != nil {
+		return fail("%v", err)
+	}
+	logRules(logger, rules)
 	ncfg, err := c.nodeConfig(logger)
 	if err != nil {
 		return fail("%v", err)
@@ -630,6 +648,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	defer db.Close()
 	ncfg.Store = db
+	ncfg.Judge = judgeWith(rules)
 	if *fault != "" {
 		ncfg.Fault = *fault
 		logger.Warn("TEST ONLY: this node has a deliberate defect", slog.String("fault", *fault), slog.String("effect", ap.Faults[*fault]))

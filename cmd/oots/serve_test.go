@@ -291,6 +291,9 @@ func TestServeConfigErrors(t *testing.T) {
 			return strings.Replace(s, "api: {insecureOpen: true}", "api: {token: short}", 1)
 		}, "at least 16"},
 		{func(s string) string { return s + "limits: {maxConns: -1}\n" }, "limits"},
+		{func(s string) string { return s + "rules: {\"3.0\": tdd}\n" }, "rules: \"3.0\" is not an EDM version"},
+		{func(s string) string { return s + "rules: {\"1.2\": no-such-dir}\n" }, "rules.1.2: stat"},
+		{func(s string) string { return s + "rules: {\"2.0\": .}\n" }, "rules: " + n.dir + ": schematron: no .sch files"},
 	} {
 		file := filepath.Join(n.dir, "bad.yaml")
 		os.WriteFile(file, []byte(tc.edit(string(good))), 0o644)

@@ -36,18 +36,27 @@ const ruleUnreadable = "OOTS-XML"
 const ruleNoRules = "OOTS-RULES-NONE"
 
 // runValidate implements "oots validate [--format text|json|svrl] [--rules
-// DIR] FILE...": it detects each file's kind and version, runs the structural
-// and code-list checks, then the business rules (the embedded Schematron
-// files of that kind and version, or every .sch file of DIR), and prints the
-// findings. Exit 0 when every file is valid, 1 when one is not, 2 on a usage
-// or I/O error.
+// DIR] [-config FILE] [-official VERSION=DIR]... FILE...": it detects each
+// file's kind and version, runs the structural and code-list checks, then
+// the business rules (the Schematron files of that kind and version: the
+// official files given for the version, else the embedded ones; or every
+// .sch file of DIR), and prints the findings. Exit 0 when every file is
+// valid, 1 when one is not, 2 on a usage or I/O error.
 func runValidate(_ context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
 	format := fl.String("format", "text", "output `format`: text, json, or svrl (the Schematron report alone)")
-	rulesDir := fl.String("rules", "", "run every .sch file of `DIR` on each input instead of the embedded rules of its kind")
+	rulesDir := fl.String("rules", "", "run every .sch file of `DIR` on each input, whatever its kind, instead of the rules of its kind and version; DIR may be the root of the official repository (its OOTS-EDM/sch is used)")
+	off := addOfficialFlags(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots validate [--format text|json|svrl] [--rules DIR] FILE...")
+		fmt.Fprintln(env.Stderr, `usage: oots validate [--format text|json|svrl] [--rules DIR] [-config oots.yaml] [-official VERSION=DIR]... FILE...
+
+The business rules of a message are those of its kind and version: the
+official files given for the version (-official, or the rules section of
+the configuration, as oots serve uses them; "oots rules" lists them), else
+the built-in ones. There is no --xsd: oots has no XSD validator; the
+structure is checked by the message model, and official XSD files are not
+used.`)
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -55,6 +64,11 @@ func runValidate(_ context.Context, env *Env, args []string) int {
 	}
 	if (*format != "text" && *format != "json" && *format != "svrl") || fl.NArg() == 0 {
 		fl.Usage()
+		return 2
+	}
+	cat, err := off.catalogue(env)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oots validate: %v\n", err)
 		return 2
 	}
 	var rules *schematron.RuleSet
@@ -68,7 +82,7 @@ func runValidate(_ context.Context, env *Env, args []string) int {
 	code := 0
 	for _, path := range fl.Args() {
 		if *format == "svrl" {
-			valid, err := svrlDocument(env.Stdout, path, rules)
+			valid, err := svrlDocument(env.Stdout, path, rules, cat)
 			if err != nil {
 				fmt.Fprintf(env.Stderr, "oots validate: %v\n", err)
 				code = 2
@@ -77,7 +91,7 @@ func runValidate(_ context.Context, env *Env, args []string) int {
 			}
 			continue
 		}
-		kind, version, findings, err := validateDocument(path, rules)
+		kind, version, findings, err := validateDocument(path, rules, cat)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "oots validate: %v\n", err)
 			code = 2
@@ -123,7 +137,7 @@ func printText(w io.Writer, path string, kind edm.Kind, version edm.Version, val
 // validateDocument reads one file and returns its kind, version and
 // findings. The error is for I/O only: a document that cannot be read as an
 // OOTS message gives a fatal finding instead.
-func validateDocument(path string, rules *schematron.RuleSet) (edm.Kind, edm.Version, []check.Finding, error) {
+func validateDocument(path string, rules *schematron.RuleSet, cat *schematron.Catalogue) (edm.Kind, edm.Version, []check.Finding, error) {
 	doc, findings, err := readDocument(path)
 	if err != nil || doc == nil {
 		return "", "", findings, err
@@ -151,7 +165,7 @@ func validateDocument(path string, rules *schematron.RuleSet) (edm.Kind, edm.Ver
 	if rules != nil {
 		return kind, version, append(findings, rules.Validate(doc)...), nil
 	}
-	ruleFindings, ok, err := schematronFindings(doc, string(kind), string(version))
+	ruleFindings, ok, err := schematronFindings(cat, doc, string(kind), string(version))
 	if err != nil {
 		return kind, version, nil, fmt.Errorf("%s: business rules of %s %s: %w", path, kind, version, err)
 	}
@@ -170,8 +184,8 @@ func versionOrNone(v edm.Version) string {
 }
 
 // svrlDocument writes the Schematron report (SVRL) of one file, with the
-// rules of its kind and version or those of --rules DIR.
-func svrlDocument(w io.Writer, path string, rules *schematron.RuleSet) (bool, error) {
+// rules of its kind and version (cat) or those of --rules DIR.
+func svrlDocument(w io.Writer, path string, rules *schematron.RuleSet, cat *schematron.Catalogue) (bool, error) {
 	doc, findings, err := readDocument(path)
 	if err != nil {
 		return false, err
@@ -184,7 +198,7 @@ func svrlDocument(w io.Writer, path string, rules *schematron.RuleSet) (bool, er
 		if err != nil {
 			return false, fmt.Errorf("%s: %w", path, err)
 		}
-		if rules, err = schematron.ForKind(string(kind), string(version)); err != nil {
+		if rules, err = cat.ForKind(string(kind), string(version)); err != nil {
 			return false, fmt.Errorf("%s: %s %s: %w", path, kind, version, err)
 		}
 	}
