@@ -303,6 +303,12 @@ func (c *Catalogue) entry(kind, version string) (Entry, error) {
 	if e.Note != "" {
 		e.Note += ": the built-in files"
 	}
+	if approximated(files[0], version) || (len(files) > 1 && approximated(files[1], version)) {
+		if e.Note != "" {
+			e.Note += "; "
+		}
+		e.Note += "the TDD 1.0 files, their fixed SpecificationIdentifier set to " + version + " (the official files of this version are not built in)"
+	}
 	e.Origin, e.Dir = OriginBuiltIn, "schematron/rules/"+path.Dir(files[0])
 	for _, f := range files {
 		b, err := fs.ReadFile(Rules(), f)

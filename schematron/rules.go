@@ -160,10 +160,65 @@ type cachedSet struct {
 
 // embeddedSchema compiles an embedded rule file once.
 func embeddedSchema(p string) (*Schema, error) {
-	v, _ := schemaCache.LoadOrStore(p, &cachedSchema{})
+	return embeddedSchemaFor(p, "")
+}
+
+// fixedVersion is the assertion of the TDD 1.0 EDM content files that the
+// SpecificationIdentifier is "oots-edm:v1.0" (R-EDM-REQ-C001,
+// R-EDM-RESP-C002, R-EDM-ERR-C001).
+const fixedVersion = "rim:Value='oots-edm:v1.0'"
+
+// embeddedSchemaFor compiles an embedded rule file once per version. The
+// TDD 1.0 files judge EDM 1.1 and 1.2 too (the 1.2.x files are not
+// available here), and their one assertion that names the version, the
+// fixed SpecificationIdentifier, then names the message's own version: a
+// valid 1.2 message is not refused for saying 1.2. This is the only change
+// to the official text; ApproximatedVersions says so.
+func embeddedSchemaFor(p, version string) (*Schema, error) {
+	key := p
+	if approximated(p, version) {
+		key = p + "\x00" + version
+	}
+	v, _ := schemaCache.LoadOrStore(key, &cachedSchema{})
 	c := v.(*cachedSchema)
-	c.once.Do(func() { c.s, c.err = Load(Rules(), p) })
+	c.once.Do(func() {
+		if key == p {
+			c.s, c.err = Load(Rules(), p)
+			return
+		}
+		b, err := fs.ReadFile(Rules(), p)
+		if err != nil {
+			c.err = err
+			return
+		}
+		text := strings.ReplaceAll(string(b), fixedVersion, "rim:Value='"+version+"'")
+		text = strings.ReplaceAll(text, `fixed value "oots-edm:v1.0"`, `fixed value "`+version+`"`)
+		doc, err := xmltree.ParseBytes([]byte(text), nil)
+		if err != nil {
+			c.err = &SchemaError{Schema: p, Msg: "not well-formed", Err: err}
+			return
+		}
+		c.s, c.err = compileDoc(path.Base(p), doc, nil) // the EDM files include none
+	})
 	return c.s, c.err
+}
+
+// ApproximatedVersions are the EDM versions judged by the TDD 1.0 files
+// with the fixed SpecificationIdentifier set to the message's version
+// (embeddedSchemaFor): the official files of those versions are not
+// embedded; a node given them (NewCatalogue) uses them instead.
+var ApproximatedVersions = []string{"oots-edm:v1.1", "oots-edm:v1.2"}
+
+func approximated(p, version string) bool {
+	if !strings.HasPrefix(p, SetTDD10+"/EDM-") {
+		return false
+	}
+	for _, v := range ApproximatedVersions {
+		if v == version {
+			return true
+		}
+	}
+	return false
 }
 
 // ForKind returns the embedded rule set for a message kind (EDM-REQ,
@@ -183,7 +238,7 @@ func ForKind(kind, version string) (*RuleSet, error) {
 		}
 		rs := &RuleSet{Name: kind + " " + version}
 		for _, f := range files {
-			s, err := embeddedSchema(f)
+			s, err := embeddedSchemaFor(f, version)
 			if err != nil {
 				c.err = err
 				return
