@@ -11,6 +11,11 @@ var languages = []struct{ Code, Name string }{{"en", "English"}, {"de", "Deutsch
 // messages are the texts of the preview space by language and key.
 var messages = map[string]map[string]string{
 	"en": {
+		"role.MainEvidence":         "Evidence",
+		"role.HumanReadableVersion": "Human-readable version of document %d",
+		"role.Annex":                "Annex to document %d",
+		"role.Translation":          "Translation of document %d",
+		"preview.all":               "The following %d documents are sent together if you approve.",
 		"site":          "Evidence preview",
 		"skip":          "Skip to main content",
 		"language":      "Language",
@@ -53,6 +58,11 @@ var messages = map[string]map[string]string{
 		"error.text":    "The request could not be processed. Please try again later.",
 	},
 	"de": {
+		"role.MainEvidence":         "Nachweis",
+		"role.HumanReadableVersion": "Lesbare Fassung von Dokument %d",
+		"role.Annex":                "Anlage zu Dokument %d",
+		"role.Translation":          "Übersetzung von Dokument %d",
+		"preview.all":               "Die folgenden %d Dokumente werden zusammen übermittelt, wenn Sie zustimmen.",
 		"site":          "Vorschau des Nachweises",
 		"skip":          "Zum Hauptinhalt springen",
 		"language":      "Sprache",
@@ -95,6 +105,11 @@ var messages = map[string]map[string]string{
 		"error.text":    "Die Anfrage konnte nicht bearbeitet werden. Bitte versuchen Sie es später erneut.",
 	},
 	"fr": {
+		"role.MainEvidence":         "Justificatif",
+		"role.HumanReadableVersion": "Version lisible du document %d",
+		"role.Annex":                "Annexe au document %d",
+		"role.Translation":          "Traduction du document %d",
+		"preview.all":               "Les %d documents suivants sont transmis ensemble si vous approuvez.",
 		"site":          "Aperçu de la preuve",
 		"skip":          "Aller au contenu principal",
 		"language":      "Langue",
