@@ -47,6 +47,11 @@ type Procedure struct {
 	// from the structured evidence of the journey (GET
 	// /journeys/{id}/form).
 	Form *Form
+	// AssociatedDocuments are the documents the procedure wants with each
+	// evidence besides the main one ("Annex", "HumanReadableVersion",
+	// "Translation": requester.StartRequest.AssociatedDocuments), asked
+	// of providers that speak EDM 2.0; none by default.
+	AssociatedDocuments []string
 }
 
 // Title returns the procedure's title in lang, else in English.
@@ -209,6 +214,9 @@ func (c *Config) Validate() error {
 			if err := p.Form.validate(p.Code); err != nil {
 				return bad("%v", err)
 			}
+		}
+		if err := validAssociated(p.AssociatedDocuments); err != nil {
+			return bad("Procedures[%d] (%s): AssociatedDocuments: %v", i, p.Code, err)
 		}
 	}
 	if c.SessionLifetime < 0 {
