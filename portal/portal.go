@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/requester"
 	"github.com/oots-go/oots/store"
@@ -67,7 +68,9 @@ func (p Procedure) Title(lang string) string {
 // (two requirements) and X1 business registration (about a company).
 //
 // R1 and T2 have an application form pre-filled from the structured
-// evidence (the birth record; the diploma and the birth record).
+// evidence (the birth record; the diploma and the birth record). S1 asks a
+// provider that speaks EDM 2.0 for the annexes of the certificate of
+// residence and its translations into the user's language.
 func DemoProcedures() []Procedure {
 	forms := demoForms()
 	ps := []Procedure{
@@ -84,7 +87,7 @@ func DemoProcedures() []Procedure {
 			"fr": "Demande de justificatif de résidence",
 			"fi": "Asuinpaikkaa koskevan todisteen pyytäminen",
 			"sv": "Begäran om bevis på bosättning",
-		}},
+		}, AssociatedDocuments: []string{edm.RoleAnnex, edm.RoleTranslation}},
 		{Code: "T2", Titles: map[string]string{
 			"en": "Applying for tertiary education (admission)",
 			"de": "Antrag auf Zulassung zu einer Hochschule",
