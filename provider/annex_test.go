@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
@@ -224,5 +225,31 @@ func TestPreviewShowsEverySupplement(t *testing.T) {
 		if string(parts[o.RepositoryItemRef.Href].Data) != shown[i] {
 			t.Errorf("document %d sent is not the one shown", i+1)
 		}
+	}
+}
+
+// TestPreviewShowsHumanReadableVersion: the preview of structured evidence
+// asked for with its human-readable version shows both, the PDF too: the
+// user approves the PDF that goes with the data.
+func TestPreviewShowsHumanReadableVersion(t *testing.T) {
+	e := newEnv(t, "", nil)
+	u := user(t, anna)
+	q := e.request(edm.V2_0, berlin, u)
+	q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord.URI,
+		AssociatedDocumentRequest: []string{edm.RoleHumanReadableVersion}}}
+	xid := newUUID()
+	link := e.first(q, "conv-h", xid)
+	b := e.browser()
+	p := b.loginAndSee(e, link, subject(u, eid.LoASubstantial))
+	var got []string
+	for _, m := range sectionRE.FindAllStringSubmatch(p.body, -1) {
+		got = append(got, m[1])
+	}
+	if want := []string{edm.RoleMainEvidence, edm.RoleHumanReadableVersion}; !slices.Equal(got, want) || !strings.Contains(p.body, `type="application/pdf"`) {
+		t.Fatalf("preview lists %v, want %v\n%s", got, want, p.body)
+	}
+	token := tokenOf(t, link)
+	if f := b.get("/preview/" + token + "/file/2"); f.status != http.StatusOK || f.hdr.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(f.body, "%PDF-") {
+		t.Errorf("the human-readable version: %d %v", f.status, f.hdr)
 	}
 }
