@@ -239,6 +239,14 @@ func (r *Result) resolve() (*Match, error) {
 //	  "issuingDate":"2024-01-02","language":"DE","format":"application/pdf",
 //	  "content":"JVBERi0xLjQK…","fields":[{"label":"Family name","value":"Lindberg"}]}]}]}
 //
+// A document may carry its humanReadableVersion, its "annexes" and its
+// "translations" (each a document of the same shape; a translation with
+// its "language"), sent in an EDM 2.0 answer when the request asks for them:
+//
+//	{"id":"…","title":"Asuinpaikkatodistus","language":"FI","format":"application/pdf","content":"JVBERi0…",
+//	 "annexes":[{"id":"…","title":"Members of the household","format":"application/pdf","content":"JVBERi0…"}],
+//	 "translations":[{"id":"…","title":"Certificate of residence","language":"EN","format":"application/pdf","content":"JVBERi0…"}]}
+//
 // Any other status is an error naming it. Answers are limited to
 // MaxResponseBytes (default 32 MiB).
 type HTTPDataService struct {
