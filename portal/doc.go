@@ -12,7 +12,11 @@
 // exchange (step 3), follow the link to the provider's preview space and
 // come back (steps 4–6, the return page /journeys/{id}/return), and finally
 // see the evidence and submit the procedure (step 7), which is stored with a
-// reference number.
+// reference number. Every document received is listed, each
+// downloadable; the documents of an EDM 2.0 evidence package are labelled
+// by their role (evidence, human-readable version, annex, translation) and
+// the evidence they go with. A Procedure asks for the supplementary
+// documents it wants (Procedure.AssociatedDocuments).
 //
 // The pages are server-rendered HTML without JavaScript, meant to meet
 // WCAG 2.1 AA, in English and in the language of the portal's country

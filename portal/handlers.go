@@ -135,7 +135,7 @@ func (p *Portal) startJourney(rq *request, proc, country string) error {
 	j, err := p.cfg.Service.Start(rq.r.Context(), requester.StartRequest{
 		Procedure: proc, Country: country, Subject: *subj,
 		ReturnURL: p.cfg.BaseURL + "/return",
-		Languages: []string{rq.lang},
+		Languages: []string{rq.lang}, AssociatedDocuments: pr.AssociatedDocuments,
 	})
 	if err != nil {
 		p.log.Error("portal: starting journey failed", logProcedure, proc, logCountry, country, logErr, err)
@@ -357,6 +357,8 @@ type questionView struct {
 
 type evidenceView struct {
 	Title, Format, Issuer, Date, URL string
+	Role, RoleLabel                  string // the EDM 2.0 role and its label ("Annex to …"); "" for 1.x evidence
+	Language                         string
 }
 
 // back is the ReturnURL given to the connector, which appends the query
@@ -515,10 +517,7 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 		if r.Step == requester.StepPreview && isWebURL(x.PreviewURL) {
 			v.PreviewURL = x.PreviewURL
 		}
-		for _, e := range x.Evidence {
-			v.Evidence = append(v.Evidence, evidenceView{Title: e.Title, Format: e.Format, Issuer: e.Issuer, Date: e.IssuingDate,
-				URL: base + "/evidence/" + url.PathEscape(e.ID)})
-		}
+		v.Evidence = evidenceViews(rq, x.Evidence, base)
 		if f := x.Error; f != nil {
 			v.FailureCode, v.FailureDetail = f.Code, f.Message
 			switch {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/requester"
 	"github.com/oots-go/oots/store"
@@ -47,6 +48,11 @@ type Procedure struct {
 	// from the structured evidence of the journey (GET
 	// /journeys/{id}/form).
 	Form *Form
+	// AssociatedDocuments are the documents the procedure wants with each
+	// evidence besides the main one ("Annex", "HumanReadableVersion",
+	// "Translation": requester.StartRequest.AssociatedDocuments), asked
+	// of providers that speak EDM 2.0; none by default.
+	AssociatedDocuments []string
 }
 
 // Title returns the procedure's title in lang, else in English.
@@ -62,7 +68,9 @@ func (p Procedure) Title(lang string) string {
 // (two requirements) and X1 business registration (about a company).
 //
 // R1 and T2 have an application form pre-filled from the structured
-// evidence (the birth record; the diploma and the birth record).
+// evidence (the birth record; the diploma and the birth record). S1 asks a
+// provider that speaks EDM 2.0 for the annexes of the certificate of
+// residence and its translations into the user's language.
 func DemoProcedures() []Procedure {
 	forms := demoForms()
 	ps := []Procedure{
@@ -79,7 +87,7 @@ func DemoProcedures() []Procedure {
 			"fr": "Demande de justificatif de résidence",
 			"fi": "Asuinpaikkaa koskevan todisteen pyytäminen",
 			"sv": "Begäran om bevis på bosättning",
-		}},
+		}, AssociatedDocuments: []string{edm.RoleAnnex, edm.RoleTranslation}},
 		{Code: "T2", Titles: map[string]string{
 			"en": "Applying for tertiary education (admission)",
 			"de": "Antrag auf Zulassung zu einer Hochschule",
@@ -209,6 +217,9 @@ func (c *Config) Validate() error {
 			if err := p.Form.validate(p.Code); err != nil {
 				return bad("%v", err)
 			}
+		}
+		if err := validAssociated(p.AssociatedDocuments); err != nil {
+			return bad("Procedures[%d] (%s): AssociatedDocuments: %v", i, p.Code, err)
 		}
 	}
 	if c.SessionLifetime < 0 {

@@ -421,7 +421,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 		return c.refuse(m, req, auth, f, now), nil
 	}
 	if auth.WithoutPreview {
-		return c.evidence(m, req, auth, match.Documents, now)
+		return c.evidence(m, req, auth, documentsSent(req, match.Documents), now)
 	}
 	var consentRec []journal.Record
 	if c.cfg.Consent.Enabled && background(req) {
@@ -430,7 +430,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 			return nil, err
 		}
 		if k != nil {
-			a, err := c.evidence(m, req, auth, match.Documents, now)
+			a, err := c.evidence(m, req, auth, documentsSent(req, match.Documents), now)
 			if err != nil {
 				return nil, err
 			}
@@ -677,8 +677,16 @@ func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
 	var a *answer
 	if f != nil {
 		a = c.refuse(m, req, auth, f, now)
-	} else if a, err = c.evidence(m, req, auth, s.Documents, now); err != nil {
-		return nil, err
+	} else {
+		// The documents the user approved at the preview: those the
+		// first request asked for, whatever the second one asks.
+		first, err := storedRequest(s.FirstRequest)
+		if err != nil {
+			return nil, err
+		}
+		if a, err = c.evidence(m, req, auth, documentsSent(first, s.Documents), now); err != nil {
+			return nil, err
+		}
 	}
 	s.State, s.Documents, s.Updated = stateAnswered, nil, now
 	return a, nil
@@ -755,9 +763,11 @@ func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Aut
 
 // evidence builds the evidence response (SPEC.md §2.3): for 1.x one
 // evidence object per document, for 2.0 one registry package per document
-// with the document as MainEvidence; each document is an attachment
-// referenced by cid:.
-func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *Authority, docs []Document, now time.Time) (*answer, error) {
+// with the document as MainEvidence and the supplementary documents the
+// request asks for beside it (documentsSent); each document is an
+// attachment referenced by cid:. sent is what the answer carries
+// (documentsSent).
+func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *Authority, sent []sentDocument, now time.Time) (*answer, error) {
 	resp := edm.NewQueryResponse(req, c.uuid(), now)
 	ep := auth.Agent
 	ep.Classification = "EP"
@@ -773,7 +783,34 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 	}
 	et := req.EvidenceRequest
 	var atts []exchange.Attachment
-	for i, d := range docs {
+	objs := make([]*edm.EvidenceObject, len(sent))
+	pkgs := make([]*edm.Package, len(sent))
+	for i, sd := range sent {
+		d := sd.Doc
+		// R-EDM-RESP-C042: cid:[a-z0-9]*@…
+		cid := fmt.Sprintf("evidence%d%s@oots", i+1, c.uuid()[:8])
+		title := d.Title
+		if title == "" && sd.Main >= 0 {
+			title = sent[sd.Main].Doc.Title
+		}
+		if title == "" {
+			title = "Evidence"
+		}
+		atts = append(atts, exchange.Attachment{ContentID: cid, MimeType: d.Format, Data: d.Content})
+		if sd.Main >= 0 {
+			// A supplementary document of a 2.0 package: its own
+			// object, classified by its role and joined to the main
+			// evidence by an association typed after that role.
+			md := supplementaryMetadata(d)
+			if md.Identifier.Value == "" {
+				md.Identifier = edm.ID(c.uuid())
+			}
+			obj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, sd.Role, "urn:uuid:"+c.uuid())
+			p := pkgs[sd.Main]
+			p.Evidence = append(p.Evidence, obj)
+			p.Associations = append(p.Associations, &edm.NewAssociation("urn:uuid:"+c.uuid(), associationOf[sd.Role], obj.ID, objs[sd.Main].ID).RegistryObject)
+			continue
+		}
 		issuer := auth.Agent
 		issuer.Classification = ""
 		issuer.Address = nil
@@ -792,54 +829,21 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 		if d.ValidFrom != "" && d.ValidTo != "" {
 			md.ValidityPeriod = &edm.Period{StartDate: d.ValidFrom, EndDate: d.ValidTo}
 		}
-		// R-EDM-RESP-C042: cid:[a-z0-9]*@…
-		cid := fmt.Sprintf("evidence%d%s@oots", i+1, c.uuid()[:8])
-		title := d.Title
-		if title == "" {
-			title = "Evidence"
-		}
-		if req.Version().Is2() {
-			obj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, edm.RoleMainEvidence, "urn:uuid:"+c.uuid())
-			p := &edm.Package{Evidence: []*edm.EvidenceObject{obj}}
-			p.ID = "urn:uuid:" + c.uuid()
-			if h := d.HumanReadableVersion; h != nil && sendsHumanReadable(req, d) {
-				// The human-readable version: same metadata but
-				// its own identifier and distribution, linked to
-				// the main evidence by a rim:Association.
-				hmd := md
-				hmd.Identifier = edm.ID(h.ID)
-				hmd.Distribution = []edm.Distribution{{Format: h.Format}}
-				if h.Language != "" {
-					hmd.Distribution[0].Language = []string{strings.ToUpper(h.Language)}
-				}
-				hcid := fmt.Sprintf("evidence%dh%s@oots", i+1, c.uuid()[:8])
-				htitle := h.Title
-				if htitle == "" {
-					htitle = title
-				}
-				hobj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), hmd, "cid:"+hcid, htitle, edm.RoleHumanReadableVersion, "urn:uuid:"+c.uuid())
-				p.Evidence = append(p.Evidence, hobj)
-				p.Associations = append(p.Associations, &edm.NewAssociation("urn:uuid:"+c.uuid(), AssociationHumanReadableVersion, hobj.ID, obj.ID).RegistryObject)
-				atts = append(atts, exchange.Attachment{ContentID: hcid, MimeType: h.Format, Data: h.Content})
-			}
-			resp.Packages = append(resp.Packages, p)
-		} else {
+		if !req.Version().Is2() {
 			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, "", ""))
+			continue
 		}
-		atts = append(atts, exchange.Attachment{ContentID: cid, MimeType: d.Format, Data: d.Content})
+		objs[i] = edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, edm.RoleMainEvidence, "urn:uuid:"+c.uuid())
+		pkgs[i] = &edm.Package{Evidence: []*edm.EvidenceObject{objs[i]}}
+		pkgs[i].ID = "urn:uuid:" + c.uuid()
+		resp.Packages = append(resp.Packages, pkgs[i])
 	}
 	a := c.reply(m, resp)
 	a.msg.Attachments = atts
 	a.rec.Outcome = journal.OutcomeOK
-	a.disclosure = disclosureOf(req, auth.Agent.Identifier.Value, m.ConversationID, resp.EvidenceResponseIdentifier, docs, now)
+	a.disclosure = disclosureOf(req, auth.Agent.Identifier.Value, m.ConversationID, resp.EvidenceResponseIdentifier, sent, now)
 	return a, nil
 }
-
-// AssociationHumanReadableVersion is the type of the rim:Association from
-// the HumanReadableVersion of a 2.0 evidence package to its MainEvidence.
-// The EDM names the roles but no association type for them; this type, in
-// the RegRep association type namespace, says what the link is.
-const AssociationHumanReadableVersion = regrep.AssociationTypePrefix + "IsHumanReadableVersionOf"
 
 // requestedModel is the ConformsTo of a document as the request names its
 // data model (the 1.x distribution or the 2.0 data model URI of the same
@@ -851,27 +855,6 @@ func requestedModel(et *edm.DataServiceEvidenceType, d Document) string {
 		}
 	}
 	return d.ConformsTo
-}
-
-// sendsHumanReadable reports whether the answer to req carries the
-// human-readable version of d: only a 2.0 answer (a package with a
-// MainEvidence and its HumanReadableVersion) to a request that asks for it.
-func sendsHumanReadable(req *edm.QueryRequest, d Document) bool {
-	return d.HumanReadableVersion != nil && req.Version().Is2() && wantsHumanReadable(req.EvidenceRequest, d)
-}
-
-// wantsHumanReadable reports whether the request asks for the
-// human-readable version of the document: a DistributedAs of its format
-// (and data model) whose AssociatedDocumentRequest lists
-// HumanReadableVersion.
-func wantsHumanReadable(et *edm.DataServiceEvidenceType, d Document) bool {
-	for _, da := range et.DistributedAs {
-		if da.HasFormat(d.Format) && (da.ConformsTo == "" || sameModel(da.ConformsTo, d.ConformsTo)) &&
-			slices.Contains(da.AssociatedDocumentRequest, edm.RoleHumanReadableVersion) {
-			return true
-		}
-	}
-	return false
 }
 
 // uuid returns a random (version 4) UUID from Config.Rand.

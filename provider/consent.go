@@ -318,23 +318,22 @@ func (c *Connector) Withdraw(ctx context.Context, subject, id string) error {
 	return nil
 }
 
-// disclosureOf is the record of the evidence sent in answer to req: the
-// documents the answer carries, and the human-readable version of one only
-// when it goes with it (a 2.0 package that asks for it, see evidence; 1.x
-// has no such association and sends the structured document alone).
-func disclosureOf(req *edm.QueryRequest, provider, conversation, responseID string, docs []Document, now time.Time) *Disclosure {
+// disclosureOf is the record of the evidence sent in answer to req: every
+// document the answer carries (sent), supplementary ones named by their
+// role.
+func disclosureOf(req *edm.QueryRequest, provider, conversation, responseID string, sent []sentDocument, now time.Time) *Disclosure {
 	rid, rname := requesterOf(req)
 	d := &Disclosure{ID: responseID, Provider: provider, Requester: rid, RequesterName: rname, Procedure: req.Procedure,
 		EvidenceType: req.EvidenceRequest.EvidenceTypeClassification, Conversation: conversation, Sent: now, subject: subjectOf(SubjectOf(req))}
-	for _, doc := range docs {
-		d.Documents = append(d.Documents, doc.Title+" ("+doc.Format+")")
-		if h := doc.HumanReadableVersion; h != nil && sendsHumanReadable(req, doc) {
-			title := h.Title
-			if title == "" {
-				title = doc.Title
-			}
-			d.Documents = append(d.Documents, title+" ("+h.Format+")")
+	for _, sd := range sent {
+		title := sd.Doc.Title
+		if title == "" && sd.Main >= 0 {
+			title = sent[sd.Main].Doc.Title
 		}
+		if sd.Main >= 0 && sd.Role != edm.RoleHumanReadableVersion {
+			title = sd.Role + ": " + title
+		}
+		d.Documents = append(d.Documents, title+" ("+sd.Doc.Format+")")
 	}
 	return d
 }

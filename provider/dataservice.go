@@ -116,6 +116,54 @@ type Document struct {
 	// document as its HumanReadableVersion when the request asks for one
 	// (DistributedAs/AssociatedDocumentRequest).
 	HumanReadableVersion *Document `json:"humanReadableVersion,omitempty"`
+	// Annexes are documents that go with the evidence (EDM 2.0 role
+	// Annex), and Translations the evidence in other languages (role
+	// Translation; Language is required). Each is sent, in its own
+	// payload and linked to the evidence, only when the request's
+	// DistributedAs asks for its role (AssociatedDocumentRequest), and a
+	// translation only into a language the request lists, if it lists
+	// any. Their Title, Format, Content, ID and Language are used; the
+	// rest of their metadata is the evidence's.
+	Annexes      []Document `json:"annexes,omitempty"`
+	Translations []Document `json:"translations,omitempty"`
+}
+
+// check tells what is wrong with a document of the data service: no format
+// or content, of its own or of a supplementary document, or a translation
+// without a language.
+func (d *Document) check() error {
+	if d.Format == "" || len(d.Content) == 0 {
+		return fmt.Errorf("document %q has no format or no content", d.ID)
+	}
+	for _, s := range d.supplementary() {
+		if s.doc.Format == "" || len(s.doc.Content) == 0 {
+			return fmt.Errorf("%s %q of document %q has no format or no content", s.role, s.doc.ID, d.ID)
+		}
+		if s.role == "translation" && s.doc.Language == "" {
+			return fmt.Errorf("translation %q of document %q has no language", s.doc.ID, d.ID)
+		}
+	}
+	return nil
+}
+
+type roleDoc struct {
+	role string
+	doc  *Document
+}
+
+// supplementary lists the documents that go with d.
+func (d *Document) supplementary() []roleDoc {
+	var out []roleDoc
+	if d.HumanReadableVersion != nil {
+		out = append(out, roleDoc{"human-readable version", d.HumanReadableVersion})
+	}
+	for i := range d.Annexes {
+		out = append(out, roleDoc{"annex", &d.Annexes[i]})
+	}
+	for i := range d.Translations {
+		out = append(out, roleDoc{"translation", &d.Translations[i]})
+	}
+	return out
 }
 
 // Issuer is an issuing authority: identifier and name.
@@ -165,9 +213,9 @@ func (r *Result) resolve() (*Match, error) {
 		if len(m.Documents) == 0 {
 			return nil, ErrNotFound
 		}
-		for i, d := range m.Documents {
-			if d.Format == "" || len(d.Content) == 0 {
-				return nil, fmt.Errorf("provider: data service document %d (%q) has no format or no content", i, d.ID)
+		for i := range m.Documents {
+			if err := m.Documents[i].check(); err != nil {
+				return nil, fmt.Errorf("provider: data service document %d: %w", i+1, err)
 			}
 		}
 		return m, nil
@@ -190,6 +238,14 @@ func (r *Result) resolve() (*Match, error) {
 //	{"matches":[{"subject":"person-17","documents":[{"id":"…","title":"Certificate of birth",
 //	  "issuingDate":"2024-01-02","language":"DE","format":"application/pdf",
 //	  "content":"JVBERi0xLjQK…","fields":[{"label":"Family name","value":"Lindberg"}]}]}]}
+//
+// A document may carry its humanReadableVersion, its "annexes" and its
+// "translations" (each a document of the same shape; a translation with
+// its "language"), sent in an EDM 2.0 answer when the request asks for them:
+//
+//	{"id":"…","title":"Asuinpaikkatodistus","language":"FI","format":"application/pdf","content":"JVBERi0…",
+//	 "annexes":[{"id":"…","title":"Members of the household","format":"application/pdf","content":"JVBERi0…"}],
+//	 "translations":[{"id":"…","title":"Certificate of residence","language":"EN","format":"application/pdf","content":"JVBERi0…"}]}
 //
 // Any other status is an error naming it. Answers are limited to
 // MaxResponseBytes (default 32 MiB).

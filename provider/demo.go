@@ -65,7 +65,8 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 // country; matching ignores it), each with a birth certificate and a school-leaving diploma (PDF, and
 // XML and JSON after the data models datamodel.BirthRecord and
 // datamodel.SecondaryDiploma, with the PDF as their human-readable
-// version) and a certificate of residence (PDF); and the
+// version) and a certificate of residence (PDF; Finland's in Finnish, with
+// an annex and translations into English and Swedish); and the
 // companies they represent, each with an extract of the business register
 // (PDF). The evidence types are those of the demo data set
 // (csregistry.Demo). Each country has two persons with the same names and
@@ -161,6 +162,13 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []Docum
 	}
 	if t.procedure == "S1" {
 		docs[0].ValidFrom, docs[0].ValidTo = issued, "2026-06-02"
+		if country == "FI" {
+			addr := p.CurrentAddress
+			if addr == "" {
+				addr = p.PlaceOfBirth
+			}
+			residenceInFinnish(&docs[0], p, local, addr, "2015-04-01")
+		}
 	}
 	return docs
 }

@@ -125,11 +125,24 @@
 // Structured documents (XML or JSON with a ConformsTo of package datamodel)
 // are checked against their data model before they are shown or sent; one
 // that does not conform is answered EDM:ERR:0008 naming the field (not the
-// value). In 2.0 a structured document with a HumanReadableVersion (a PDF
-// of the same evidence) goes with it in its package, classified
-// HumanReadableVersion and linked by a rim:Association of type
-// AssociationHumanReadableVersion, when the request's DistributedAs asks
-// for it (AssociatedDocumentRequest).
+// value).
+//
+// # Supplementary documents (EDM 2.0)
+//
+// A document of the data service may come with a HumanReadableVersion (a
+// PDF of structured evidence), Annexes and Translations (each with its
+// language). In a 2.0 answer each goes in the package of its document,
+// its own payload, classified by its role (HumanReadableVersion, Annex,
+// Translation) and joined to the MainEvidence by a rim:Association from
+// it to the main evidence typed after that role (AssociationAnnex,
+// AssociationHumanReadableVersion, AssociationTranslation), with metadata
+// of its identifier and distribution only, and only when the request's
+// DistributedAs of the document's format asks for the role
+// (AssociatedDocumentRequest); a translation only into a language the
+// DistributedAs lists, if it lists any. A 1.x answer sends the main
+// documents alone. The preview lists and shows every document the answer
+// will carry, each openable, and after an approval the answer carries
+// exactly those (as the first request asked for them).
 //
 // With Config.Consent enabled the preview offers the user a consent to
 // background exchanges (same requester and evidence type, for the
@@ -148,9 +161,7 @@
 //
 // # Not done
 //
-// The 2.0 AssociatedDocumentRequest for Annex and Translation is not
-// produced (HumanReadableVersion is, for structured evidence). Languages
-// are passed to the data service but not enforced (SPEC.md §2.3: a missing
+// Languages are passed to the data service but not enforced (SPEC.md §2.3: a missing
 // language is no error). Deferred responses (ResponseAvailableDateTime) and
 // 1.x PreviewMethod POST are not offered. The journal (Config.Journal, a
 // *journal.Journal) gets identifiers and outcomes only, no personal data.

@@ -14,6 +14,7 @@ import (
 func FuzzParseResult(f *testing.F) {
 	f.Add([]byte(`{"matches":[{"subject":"person:1","documents":[{"id":"x","title":"t","issuingDate":"2024-01-01","format":"application/pdf","content":"JVBERg=="}]}]}`))
 	f.Add([]byte(`{"matches":[]}`))
+	f.Add([]byte(`{"matches":[{"subject":"p","documents":[{"id":"x","format":"application/pdf","content":"JVBERg==","annexes":[{"id":"a","format":"application/pdf","content":"JVBERg=="}],"translations":[{"id":"t","language":"FR","format":"application/pdf","content":"JVBERg=="},{"id":"u","format":"application/pdf"}]}]}]}`))
 	f.Add([]byte(`{"matches":[{"documents":null}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := provider.ParseResult(b)

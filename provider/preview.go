@@ -106,11 +106,16 @@ type procedureChoice struct {
 	Checked    bool
 }
 
+// docView is one document of the preview: every document the answer
+// carries (documentsSent), numbered as the preview lists them, with its
+// role in the evidence package.
 type docView struct {
 	N            int
 	Document     Document
 	Issuer, Href string
 	PDF          bool
+	Role         string // edm.RoleMainEvidence, RoleAnnex, …
+	RoleLabel    string // the role in the page's language ("Annex to document 1")
 }
 
 // T returns the text of a key in the page's language.
@@ -243,17 +248,48 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 			p.ConsentProcedures = append(p.ConsentProcedures, pc)
 		}
 	}
-	for i, d := range s.Documents {
+	sent := c.sentOf(s)
+	msgs := messages[language(r)]
+	for i, sd := range sent {
+		d := sd.Doc
 		issuer := ""
-		if d.IssuingAuthority != nil {
+		if sd.Main >= 0 {
+			issuer = p.Docs[sd.Main].Issuer
+		} else if d.IssuingAuthority != nil {
 			issuer = d.IssuingAuthority.Name
 		} else if auth != nil && len(auth.Agent.Name) > 0 {
 			issuer = auth.Agent.Name[0].Value
 		}
-		p.Docs = append(p.Docs, docView{N: i + 1, Document: d, Issuer: issuer,
+		if d.IssuingDate == "" && sd.Main >= 0 {
+			d.IssuingDate = sent[sd.Main].Doc.IssuingDate
+		}
+		if d.Title == "" && sd.Main >= 0 {
+			d.Title = sent[sd.Main].Doc.Title
+		}
+		label := msgs["role."+sd.Role]
+		if label == "" {
+			label = messages["en"]["role."+sd.Role]
+		}
+		if sd.Main >= 0 {
+			label = fmt.Sprintf(label, sd.Main+1)
+		}
+		p.Docs = append(p.Docs, docView{N: i + 1, Document: d, Issuer: issuer, Role: sd.Role, RoleLabel: label,
 			Href: "/preview/" + s.Token + "/file/" + strconv.Itoa(i+1), PDF: d.Format == "application/pdf"})
 	}
 	c.render(w, r, p)
+}
+
+// sentOf lists the documents the answer of session s carries, as its
+// first request asks for them (documentsSent): the preview shows each of
+// them and the answer after an approval sends exactly these. A stored
+// request that cannot be read back shows the main documents alone.
+func (c *Connector) sentOf(s *session) []sentDocument {
+	req, err := storedRequest(s.FirstRequest)
+	if err != nil {
+		c.log.Error("preview session", logErr, err)
+		req = nil
+	}
+	return documentsSent(req, s.Documents)
 }
 
 // offer returns the procedures a consent given at the preview of session s
@@ -536,11 +572,16 @@ func (c *Connector) file(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
-	if !c.viewer(r, s) || err != nil || n < 1 || n > len(s.Documents) {
+	if !c.viewer(r, s) || err != nil || n < 1 {
 		c.simple(w, r, http.StatusNotFound, "unknown")
 		return
 	}
-	d := s.Documents[n-1]
+	sent := c.sentOf(s)
+	if n > len(sent) {
+		c.simple(w, r, http.StatusNotFound, "unknown")
+		return
+	}
+	d := sent[n-1].Doc
 	ext := ".bin"
 	if exts, _ := mime.ExtensionsByType(d.Format); len(exts) > 0 {
 		ext = exts[0]

@@ -27,9 +27,13 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <p><a href="/preview/{{.Token}}/login?lang={{.Lang}}">{{.T "start.login"}}</a></p>
 {{- else if eq .Key "preview"}}
 <p>{{.T "preview.text"}}</p>
-{{range .Docs}}
-<section aria-labelledby="doc{{.N}}">
+{{if gt (len .Docs) 1}}<p>{{printf (.T "preview.all") (len .Docs)}}</p>
+<ol class="sent">{{range .Docs}}<li><a href="#doc{{.N}}">{{.Document.Title}}</a> ({{.RoleLabel}}, {{.Document.Format}})</li>
+{{end}}</ol>
+{{end}}{{range .Docs}}
+<section aria-labelledby="doc{{.N}}" data-role="{{.Role}}">
 <h2 id="doc{{.N}}">{{$.T "doc"}} {{.N}}: {{.Document.Title}}</h2>
+<p class="role">{{.RoleLabel}}</p>
 <dl>
 <dt>{{$.T "meta.issued"}}</dt><dd>{{.Document.IssuingDate}}</dd>
 <dt>{{$.T "meta.issuer"}}</dt><dd>{{.Issuer}}</dd>

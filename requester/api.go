@@ -46,6 +46,13 @@ type StartRequest struct {
 	ReturnURL string `json:"returnUrl"`
 	// Languages preferred for the evidence (ISO 639-1, optional).
 	Languages []string `json:"languages,omitempty"`
+	// AssociatedDocuments are the documents the procedure wants with each
+	// evidence besides the main one, asked of an EDM 2.0 provider with
+	// DistributedAs/AssociatedDocumentRequest: "Annex",
+	// "HumanReadableVersion", "Translation" (the translations into
+	// Languages, or any when none). 1.x has no such request; the
+	// human-readable version of structured evidence is asked for anyway.
+	AssociatedDocuments []string `json:"associatedDocuments,omitempty"`
 	// ClientKey makes Start idempotent for a portal that retries.
 	ClientKey string `json:"clientKey,omitempty"`
 }
@@ -177,10 +184,14 @@ type Evidence struct {
 	IssuingDate string `json:"issuingDate,omitempty"`
 	Issuer      string `json:"issuer,omitempty"`
 	Size        int64  `json:"size"`
-	Role        string `json:"role,omitempty"` // 2.0: MainEvidence, Annex, …
+	Role        string `json:"role,omitempty"` // 2.0: MainEvidence, Annex, HumanReadableVersion, Translation
+	// Of is, for a supplementary document (Annex, HumanReadableVersion,
+	// Translation), the ID of the received MainEvidence it goes with (the
+	// rim:Association of its package).
 	// ConformsTo is the data model of structured evidence (XML or JSON),
 	// checked on receipt when package datamodel knows it; see Structured.
 	ConformsTo string `json:"conformsTo,omitempty"`
+	Of         string `json:"of,omitempty"`
 }
 
 // Failure is why an exchange failed: the EDM error code and text from the

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/csclient"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/journal"
 )
@@ -108,7 +109,7 @@ func (c *Connector) Start(ctx context.Context, s StartRequest) (*Journey, error)
 		return nil, err
 	}
 	now := c.cfg.Now().UTC()
-	j := &journeyState{Subject: s.Subject, ReturnURL: s.ReturnURL, Languages: s.Languages, Journey: Journey{
+	j := &journeyState{Subject: s.Subject, ReturnURL: s.ReturnURL, Languages: s.Languages, Associated: s.AssociatedDocuments, Journey: Journey{
 		ID: id, Procedure: s.Procedure, Country: s.Country, State: JourneyOpen, Created: now, Updated: now,
 		Deadline: now.Add((c.cfg.T1 + c.cfg.T2 + c.cfg.T3) * time.Duration(len(reqs))),
 	}}
@@ -184,6 +185,13 @@ func checkStart(s *StartRequest) error {
 	for _, l := range s.Languages {
 		if len(l) != 2 {
 			return invalid("languages", "ISO 639-1 codes are expected, not "+strconv.Quote(l))
+		}
+	}
+	for _, a := range s.AssociatedDocuments {
+		switch a {
+		case edm.RoleAnnex, edm.RoleHumanReadableVersion, edm.RoleTranslation:
+		default:
+			return invalid("associatedDocuments", "Annex, HumanReadableVersion or Translation is expected, not "+strconv.Quote(a))
 		}
 	}
 	return nil

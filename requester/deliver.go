@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/regrep"
 )
 
 // CodeTimeout is the Failure code of an exchange that timed out
@@ -183,6 +185,9 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 	for _, p := range m.Response.Packages {
 		objs = append(objs, p.Evidence...)
 	}
+	mainOf := mainEvidenceOf(m.Response.Packages)
+	received := map[string]string{} // object id → Evidence.ID
+	before := len(pub.Exchange.Evidence)
 	for _, o := range objs {
 		id, err := newUUID(c.cfg.Rand)
 		if err != nil {
@@ -231,6 +236,12 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		}
 		pub.Exchange.Evidence = append(pub.Exchange.Evidence, e)
 		ch.evidence = append(ch.evidence, evidenceRow{ID: id, Name: name, MimeType: e.Format, Data: a.Data})
+		received[o.ID] = id
+	}
+	for i, o := range objs {
+		if main, ok := mainOf[o.ID]; ok && main != o.ID {
+			pub.Exchange.Evidence[before+i].Of = received[main]
+		}
 	}
 	if len(objs) == 0 {
 		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: CodeEmptyResponse, Message: "The response holds no evidence"}
@@ -430,4 +441,35 @@ func (c *Connector) SendFailed(ctx context.Context, messageID, clientKey, reason
 	c.log.Info("request not delivered", logJourney, jid, logReq, idx, logMessage, messageID, logErr, reason)
 	c.journal(ctx, c.entry(j, idx, EventDeliveryFailed, messageID, CodeDeliveryFailure))
 	return nil
+}
+
+// mainEvidenceOf maps the id of each supplementary document of 2.0
+// packages to the id of the MainEvidence it goes with: the target of the
+// rim:Association whose source it is (SPEC.md §2.3), or, where its package
+// joins it by none, the package's one MainEvidence. The reading is lenient:
+// a document joined to nothing readable is kept, with no Of.
+func mainEvidenceOf(pkgs []*edm.Package) map[string]string {
+	out := map[string]string{}
+	for _, p := range pkgs {
+		var mains []string
+		for _, o := range p.Evidence {
+			if o.Role() == edm.RoleMainEvidence {
+				mains = append(mains, o.ID)
+			}
+		}
+		isMain := func(id string) bool { return slices.Contains(mains, id) }
+		for _, a := range p.Associations {
+			if a.Type == regrep.AssociationType && isMain(a.TargetObject) && !isMain(a.SourceObject) {
+				out[a.SourceObject] = a.TargetObject
+			}
+		}
+		if len(mains) == 1 {
+			for _, o := range p.Evidence {
+				if _, ok := out[o.ID]; !ok && o.Role() != edm.RoleMainEvidence {
+					out[o.ID] = mains[0]
+				}
+			}
+		}
+	}
+	return out
 }

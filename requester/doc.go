@@ -64,7 +64,12 @@
 // fails the requirement with CodeInvalidEvidence and is not stored;
 // Structured reads its fields for pre-filling. In 2.0 a request for
 // structured evidence names the model's 2.0 URI and asks for its
-// HumanReadableVersion. With Config.Background every first request is
+// HumanReadableVersion. A journey asks a 2.0 provider for the supplementary
+// documents of StartRequest.AssociatedDocuments (Annex,
+// HumanReadableVersion, Translation) in DistributedAs/
+// AssociatedDocumentRequest; every document of a received 2.0 package is
+// stored with its role (Evidence.Role) and the MainEvidence it goes with
+// by the package's rim:Associations (Evidence.Of). With Config.Background every first request is
 // marked as a background request (exchange.AttributeBackground), which a provider
 // holding the user's consent answers without preview (Exchange.Background,
 // Exchange.Previewed tell the portal on what an exchange relied).

@@ -43,6 +43,7 @@ func FuzzAPI(f *testing.F) {
 	seeds := []string{
 		`{"procedure":"R1","country":"FR","subject":{"person":{"identifier":"DE/FR/1","familyName":"A","givenName":"B","dateOfBirth":"1980-01-02"},"loa":"http://eidas.europa.eu/LoA/high"},"returnUrl":"https://p.example/r"}`,
 		`{"procedure":"X1","country":"SE","subject":{"person":{"identifier":"DE/FR/1","familyName":"A","givenName":"B","dateOfBirth":"1980-01-02"},"company":{"identifier":"SE/FR/2","legalName":"C"},"loa":"High"},"returnUrl":"https://p.example/r","languages":["sv"]}`,
+		`{"procedure":"S1","country":"FI","subject":{"person":{"identifier":"DE/FR/1","familyName":"A","givenName":"B","dateOfBirth":"1980-01-02"},"loa":"High"},"returnUrl":"https://p.example/r","associatedDocuments":["Annex","Translation","Summary"]}`,
 		`{"evidenceType":"https://sr.oots.tech.europa.eu/evidencetypeclassifications/FR/x","answers":{"b07146b6":"ApplicantHasBeenResidentInGermany"},"provider":"FR-EP-R1","format":"application/pdf"}`,
 		`{"given":true,"preview":false}`,
 		`{"given":"yes"}`, `{}`, `[]`, `null`, `{"a":1}`, `{"procedure":"R1"}{}`, "",

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -107,6 +108,7 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 				da.ConformsTo = m.URI
 				da.AssociatedDocumentRequest = []string{edm.RoleHumanReadableVersion}
 			}
+			da.AssociatedDocumentRequest = associated(da.AssociatedDocumentRequest, j.Associated)
 		} else {
 			da.Transformation = d.Transformation
 		}
@@ -166,4 +168,16 @@ func withQuery(u string, v url.Values) string {
 		sep = "&"
 	}
 	return u + sep + v.Encode()
+}
+
+// associated adds the supplementary documents a journey asks for to those
+// of a DistributedAs, once each and in the order of the EDM's roles.
+func associated(have, want []string) []string {
+	var out []string
+	for _, r := range []string{edm.RoleAnnex, edm.RoleHumanReadableVersion, edm.RoleTranslation} {
+		if slices.Contains(have, r) || slices.Contains(want, r) {
+			out = append(out, r)
+		}
+	}
+	return out
 }

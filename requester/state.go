@@ -30,7 +30,9 @@ type journeyState struct {
 	Subject   eid.Subject `json:"subject"`
 	ReturnURL string      `json:"returnUrl"`
 	Languages []string    `json:"languages,omitempty"`
-	Reqs      []*reqState `json:"reqs"`
+	// Associated is StartRequest.AssociatedDocuments.
+	Associated []string    `json:"associated,omitempty"`
+	Reqs       []*reqState `json:"reqs"`
 
 	version int64 // optimistic concurrency
 }

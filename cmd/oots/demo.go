@@ -82,7 +82,8 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 		other.PreviewURL, other.Country, strings.Join(demonet.StandardNodes, ", "))
 	if net.Node("FI") != nil {
 		fmt.Fprintln(w, "  Finland's data services also speak EDM 2.0: evidence from FI comes as one package, the structured")
-		fmt.Fprintln(w, "  MainEvidence with its PDF HumanReadableVersion; the other nodes exchange EDM 1.0.")
+		fmt.Fprintln(w, "  MainEvidence with its PDF HumanReadableVersion; S1 (proof of residence) from FI brings a Finnish")
+		fmt.Fprintln(w, "  certificate with its Annex and a Translation into your language. The other nodes exchange EDM 1.0.")
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
