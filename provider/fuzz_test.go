@@ -15,6 +15,7 @@ func FuzzParseResult(f *testing.F) {
 	f.Add([]byte(`{"matches":[{"subject":"person:1","documents":[{"id":"x","title":"t","issuingDate":"2024-01-01","format":"application/pdf","content":"JVBERg=="}]}]}`))
 	f.Add([]byte(`{"matches":[]}`))
 	f.Add([]byte(`{"matches":[{"documents":null}]}`))
+	f.Add([]byte(`{"matches":[{"subject":"p","documents":[],"deferred":{"availableAt":"2026-08-07T09:30:00Z","reason":"payment"}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := provider.ParseResult(b)
 		if err != nil {
@@ -23,6 +24,9 @@ func FuzzParseResult(f *testing.F) {
 		for _, m := range r.Matches {
 			if m.Subject == "" {
 				t.Fatal("a match without subject key was accepted")
+			}
+			if d := m.Deferred; d != nil && (d.AvailableAt.IsZero() || d.Reason != provider.DeferHandling && d.Reason != provider.DeferPayment && d.Reason != provider.DeferDigitisation) {
+				t.Fatalf("deferral %+v accepted", d)
 			}
 		}
 	})
