@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
@@ -218,7 +219,10 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	nd.Requester, err = requester.New(ctx, requester.Config{DB: nd.DB, Sender: nd.AP, Services: cs,
 		Requester: edm.Agent{Identifier: edm.SchemeID(Scheme(cc), cc+"-ER-PORTAL"), Name: []edm.Text{edm.Lang("EN", "Procedure portal of "+countryNames[cc])},
 			Address: &edm.Address{AdminUnitLevel1: cc}, Classification: "ER"},
-		Route: route, Background: beyond, APIToken: nd.RequesterToken, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester")})
+		Route: route, Background: beyond, APIToken: nd.RequesterToken, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester"),
+		// Every second: a deferred evidence (a few seconds in the demo,
+		// provider.DemoDeferFor) is asked for again on time.
+		SweepEvery: time.Second})
 	if err != nil {
 		return nil, err
 	}

@@ -341,6 +341,8 @@ type requirementView struct {
 	FailureReason string
 	FailureCode   string
 	FailureDetail string
+	// DeferredText tells when a deferred evidence will be available.
+	DeferredText string
 	// Skipped: the user goes on without this requirement. Skippable: the
 	// journey failed and this requirement has no evidence, so the user
 	// may go on without it. Blocked: the journey failed before this
@@ -448,7 +450,7 @@ func (p *Portal) journeyView(rq *request, j *requester.Journey) (*journeyData, e
 		v.Skippable = skippable(j, r)
 		v.Skipped = skipped[r.ID] && v.Skippable
 		v.Blocked = d.Failed && isChoiceStep(r.Step)
-		if r.Step == requester.StepWaiting {
+		if r.Step == requester.StepWaiting || deferredView(rq, r, &v, p.now()) {
 			d.Waiting = true
 		}
 		if r.Step != requester.StepDone && !v.Skipped {
@@ -582,6 +584,8 @@ func failureKey(code string) string {
 		return "failProvider"
 	case requester.CodeEmptyResponse:
 		return "failEmpty"
+	case requester.CodeDeferredTooLong, requester.CodeDeferredTooOften, requester.CodeBadDeferral:
+		return "failDeferred"
 	}
 	if strings.Contains(strings.ToLower(code), "timeout") {
 		return "fail0005"

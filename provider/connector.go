@@ -410,11 +410,17 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	case errors.Is(err, ErrAmbiguous):
 		c.log.Info("ambiguous subject", logMsg, m.MessageID, logErr, err)
 		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "the identifying attributes of the request designate more than one person or company in the register; no evidence can be attributed"), now), nil
+	case errors.Is(err, errBadDeferral):
+		c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
+		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not say when the evidence will be available"), now), nil
 	case err != nil:
 		if !errors.Is(err, ErrNotFound) {
 			c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
 		}
 		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "no evidence of the requested type was found for the subject of the request"), now), nil
+	}
+	if match.Deferred != nil {
+		return c.deferred(m, auth, match.Deferred, now), nil
 	}
 	if f := conforms(match.Documents); f != nil {
 		c.log.Error("structured evidence refused", logProvider, auth.Agent.Identifier.Value, logMsg, m.MessageID, logErr, f.detail)

@@ -85,6 +85,9 @@ type Match struct {
 	// matches with different keys are two people.
 	Subject   string     `json:"subject"`
 	Documents []Document `json:"documents"`
+	// Deferred, instead of Documents, says the subject's evidence exists
+	// but can only be sent from a later time (see Deferral).
+	Deferred *Deferral `json:"deferred,omitempty"`
 }
 
 // Document is one evidence document.
@@ -210,6 +213,12 @@ func (r *Result) resolve() (*Match, error) {
 		return nil, fmt.Errorf("%w: %d subjects", ErrAmbiguous, len(subjects))
 	}
 	for _, m := range subjects {
+		if m.Deferred != nil {
+			if len(m.Documents) > 0 {
+				return nil, fmt.Errorf("%w: subject %q has documents too", errBadDeferral, m.Subject)
+			}
+			return m, m.Deferred.check()
+		}
 		if len(m.Documents) == 0 {
 			return nil, ErrNotFound
 		}
@@ -246,6 +255,12 @@ func (r *Result) resolve() (*Match, error) {
 //	{"id":"…","title":"Asuinpaikkatodistus","language":"FI","format":"application/pdf","content":"JVBERi0…",
 //	 "annexes":[{"id":"…","title":"Members of the household","format":"application/pdf","content":"JVBERi0…"}],
 //	 "translations":[{"id":"…","title":"Certificate of residence","language":"EN","format":"application/pdf","content":"JVBERi0…"}]}
+//
+// A subject whose evidence exists but is not ready yet (handling, payment
+// or digitisation; see Deferral) is answered without documents:
+//
+//	{"matches":[{"subject":"person-17","documents":[],
+//	  "deferred":{"availableAt":"2026-08-07T09:30:00Z","reason":"payment"}}]}
 //
 // Any other status is an error naming it. Answers are limited to
 // MaxResponseBytes (default 32 MiB).
@@ -311,6 +326,11 @@ func ParseResult(b []byte) (*Result, error) {
 	for i, m := range r.Matches {
 		if m.Subject == "" {
 			return nil, fmt.Errorf("provider: data service answer: match %d has no subject key", i)
+		}
+		if m.Deferred != nil {
+			if err := m.Deferred.check(); err != nil {
+				return nil, fmt.Errorf("%w (match %d)", err, i)
+			}
 		}
 	}
 	return &r, nil

@@ -70,7 +70,9 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 // companies they represent, each with an extract of the business register
 // (PDF). The evidence types are those of the demo data set
 // (csregistry.Demo). Each country has two persons with the same names and
-// date of birth, whom names alone cannot tell apart.
+// date of birth, whom names alone cannot tell apart. In Sweden, Åsa
+// Lindström's certificate of residence is deferred (handling) for
+// DemoDeferFor after it is first asked for.
 func DemoRecords(ctx context.Context, country string) (*Records, error) {
 	users := idp.DemoUsers(country)
 	if users == nil {
@@ -101,6 +103,7 @@ func DemoRecords(ctx context.Context, country string) (*Records, error) {
 			rs.Companies = append(rs.Companies, crec)
 		}
 	}
+	demoDeferrals(types, rs)
 	return rs, nil
 }
 

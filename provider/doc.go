@@ -159,10 +159,24 @@
 // The journal gets consent.given, consent.used, consent.none and
 // consent.withdrawn with the consent's id.
 //
+// # Deferred responses
+//
+// A data service may answer that the subject's evidence exists but is not
+// ready yet (Match.Deferred: a time and a reason — handling, payment or
+// digitisation; never maintenance or unavailability, which are errors).
+// After step 8 the connector then answers, without preview, an evidence
+// response with the slot ResponseAvailableDateTime and no evidence (SPEC.md
+// §2.3; TDD 1.0 R-EDM-RESP-S014, S016, S023, C005). The requester asks
+// again with a new request (new id; in 2.0 the same ExchangeId) from that
+// time on; the connector treats it as any first request, and the data
+// service answers with the documents, or defers again. A deferral to a time
+// that has passed, with documents, or with an unknown reason is the data
+// service's defect: EDM:ERR:0008. The reason is journalled (outcome
+// OutcomeDeferred + reason + time); the EDM has no slot for it.
+//
 // # Not done
 //
 // Languages are passed to the data service but not enforced (SPEC.md §2.3: a missing
-// language is no error). Deferred responses (ResponseAvailableDateTime) and
-// 1.x PreviewMethod POST are not offered. The journal (Config.Journal, a
+// language is no error). 1.x PreviewMethod POST is not offered. The journal (Config.Journal, a
 // *journal.Journal) gets identifiers and outcomes only, no personal data.
 package provider

@@ -16,6 +16,7 @@ func FuzzParseResult(f *testing.F) {
 	f.Add([]byte(`{"matches":[]}`))
 	f.Add([]byte(`{"matches":[{"subject":"p","documents":[{"id":"x","format":"application/pdf","content":"JVBERg==","annexes":[{"id":"a","format":"application/pdf","content":"JVBERg=="}],"translations":[{"id":"t","language":"FR","format":"application/pdf","content":"JVBERg=="},{"id":"u","format":"application/pdf"}]}]}]}`))
 	f.Add([]byte(`{"matches":[{"documents":null}]}`))
+	f.Add([]byte(`{"matches":[{"subject":"p","documents":[],"deferred":{"availableAt":"2026-08-07T09:30:00Z","reason":"payment"}}]}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := provider.ParseResult(b)
 		if err != nil {
@@ -24,6 +25,9 @@ func FuzzParseResult(f *testing.F) {
 		for _, m := range r.Matches {
 			if m.Subject == "" {
 				t.Fatal("a match without subject key was accepted")
+			}
+			if d := m.Deferred; d != nil && (d.AvailableAt.IsZero() || d.Reason != provider.DeferHandling && d.Reason != provider.DeferPayment && d.Reason != provider.DeferDigitisation) {
+				t.Fatalf("deferral %+v accepted", d)
 			}
 		}
 	})

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/oots-go/oots/datamodel"
@@ -27,6 +28,8 @@ import (
 type Records struct {
 	People    []PersonRecord
 	Companies []CompanyRecord
+	// Now is the clock of the records' Pending evidence; default time.Now.
+	Now func() time.Time
 }
 
 var _ DataService = (*Records)(nil)
@@ -37,6 +40,9 @@ type PersonRecord struct {
 	Key      string
 	Person   eid.NaturalPerson
 	Evidence map[string][]Document
+	// Pending maps an evidence type to its deferral: the documents of
+	// that type are answered only once it has passed.
+	Pending map[string]*Pending
 }
 
 // CompanyRecord is a company of the register. Representatives are the
@@ -46,17 +52,28 @@ type CompanyRecord struct {
 	Company         eid.LegalPerson
 	Representatives []string
 	Evidence        map[string][]Document
+	Pending         map[string]*Pending
 }
 
 // Find returns the records matching q with their documents of the requested
 // evidence type and formats.
 func (rs *Records) Find(_ context.Context, q Query) (*Result, error) {
 	res := &Result{}
-	add := func(key string, ev map[string][]Document) {
+	now := time.Now
+	if rs.Now != nil {
+		now = rs.Now
+	}
+	add := func(key string, ev map[string][]Document, pending map[string]*Pending) {
 		var docs []Document
 		for _, d := range ev[q.EvidenceType] {
 			if formatWanted(q.Formats, d) {
 				docs = append(docs, d)
+			}
+		}
+		if p := pending[q.EvidenceType]; p != nil && len(docs) > 0 {
+			if d := p.deferral(now()); d != nil {
+				res.Matches = append(res.Matches, Match{Subject: key, Deferred: d})
+				return
 			}
 		}
 		if len(docs) > 0 {
@@ -67,13 +84,13 @@ func (rs *Records) Find(_ context.Context, q Query) (*Result, error) {
 	case s.Company != nil:
 		for _, c := range rs.Companies {
 			if SameCompany(&c.Company, s.Company) {
-				add(c.Key, c.Evidence)
+				add(c.Key, c.Evidence, c.Pending)
 			}
 		}
 	case s.Person != nil:
 		for _, p := range rs.People {
 			if recordMatches(&p.Person, s.Person) {
-				add(p.Key, p.Evidence)
+				add(p.Key, p.Evidence, p.Pending)
 			}
 		}
 	}

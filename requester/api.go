@@ -109,6 +109,7 @@ const (
 	StepExplicitRequest    = "explicit-request" // ready: ask the user's explicit request
 	StepWaiting            = "waiting"          // request sent, no answer yet
 	StepPreview            = "preview"          // send the user to Exchange.PreviewURL
+	StepDeferred           = "deferred"         // the evidence comes later: asked again at Exchange.AvailableAt
 	StepDone               = "done"             // Exchange.Evidence holds the evidence
 	StepFailed             = "failed"           // Exchange.Error tells why
 )
@@ -172,6 +173,12 @@ type Exchange struct {
 	Error      *Failure   `json:"error,omitempty"`
 	Sent       time.Time  `json:"sent"`
 	Deadline   time.Time  `json:"deadline"`
+	// AvailableAt is when the provider said the evidence will be
+	// available (its last deferred response, ResponseAvailableDateTime);
+	// at StepDeferred the connector asks again then, by itself. Deferrals
+	// counts the deferred responses of the exchange.
+	AvailableAt *time.Time `json:"availableAt,omitempty"`
+	Deferrals   int        `json:"deferrals,omitempty"`
 }
 
 // Evidence is one received evidence: its metadata and a reference to its

@@ -91,9 +91,15 @@ type Config struct {
 	// T1, T2, T3 are the provider's timeouts (SPEC.md §1.2); defaults
 	// DefaultT1, DefaultT2, DefaultT3. The connector waits Slack longer.
 	T1, T2, T3 time.Duration
-	// SweepEvery is how often Run looks for timed-out exchanges; default
-	// 15s.
+	// SweepEvery is how often Run looks for timed-out exchanges and for
+	// deferred evidence whose time has come; default 15s.
 	SweepEvery time.Duration
+	// MaxDeferral bounds how far ahead a provider may defer an evidence
+	// (ResponseAvailableDateTime); default DefaultMaxDeferral (30 days).
+	// MaxDeferrals bounds the deferrals of one exchange in a row; default
+	// DefaultMaxDeferrals. Beyond either the requirement fails.
+	MaxDeferral  time.Duration
+	MaxDeferrals int
 	// APIToken, when set, is the bearer token the REST API requires.
 	APIToken string
 	// Journal records events for audit; optional.
@@ -123,6 +129,8 @@ func (c *Config) Validate() error {
 		return errors.New("requester: Config.Intermediary needs a Name")
 	case c.T1 < 0 || c.T2 < 0 || c.T3 < 0:
 		return errors.New("requester: Config.T1, T2 and T3 must not be negative")
+	case c.MaxDeferral < 0 || c.MaxDeferrals < 0:
+		return errors.New("requester: Config.MaxDeferral and MaxDeferrals must not be negative")
 	}
 	for _, v := range c.Versions {
 		if !v.IsEDM() {
@@ -147,6 +155,12 @@ func (c *Config) defaults() {
 	}
 	if c.T3 == 0 {
 		c.T3 = DefaultT3
+	}
+	if c.MaxDeferral == 0 {
+		c.MaxDeferral = DefaultMaxDeferral
+	}
+	if c.MaxDeferrals == 0 {
+		c.MaxDeferrals = DefaultMaxDeferrals
 	}
 	if c.SweepEvery == 0 {
 		c.SweepEvery = 15 * time.Second

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -175,6 +176,9 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		pub.Step, pub.Exchange.Error = StepFailed, f
 		j.settle()
 		return journal.EventError, exc.Code, nil
+	}
+	if m.Response.Deferred() {
+		return c.deferred(j, i, m.Response)
 	}
 	// §2.3: the evidence response; the files are the AS4 attachments.
 	parts := map[string]exchange.Attachment{}
@@ -350,12 +354,24 @@ func (c *Connector) Sweep(ctx context.Context) error {
 		return err
 	}
 	for _, id := range ids {
-		var timedOut []int
+		var timedOut, asked []int
 		j, err := c.update(ctx, id, func(j *journeyState) (change, error) {
-			timedOut = nil
+			timedOut, asked = nil, nil
+			var ch change
 			for i, r := range j.Journey.Requirements {
 				pending := (r.Step == StepWaiting || r.Step == StepPreview) && r.Exchange != nil
 				switch {
+				case r.Step == StepDeferred && r.Exchange != nil && !now.Before(r.Exchange.Deadline) && j.Journey.State == JourneyOpen:
+					// The deferred evidence's time has come: ask again.
+					row, err := c.askAgain(ctx, j, i)
+					if err != nil {
+						// Tried again at the next sweep.
+						c.log.Error("asking again for deferred evidence", logJourney, id, logReq, i, logErr, err)
+						continue
+					}
+					ch.requests = append(ch.requests, row)
+					asked = append(asked, i)
+					continue
 				case pending && !now.Before(r.Exchange.Deadline):
 					r.Exchange.Error = &Failure{Code: CodeTimeout, Message: "timeout",
 						Detail: fmt.Sprintf("no answer from the provider by %s (step %s)", r.Exchange.Deadline.Format(time.RFC3339), r.Step)}
@@ -372,10 +388,15 @@ func (c *Connector) Sweep(ctx context.Context) error {
 				timedOut = append(timedOut, i)
 			}
 			j.settle()
-			return change{}, nil
+			return ch, nil
 		})
 		if err != nil {
 			return err
+		}
+		for _, i := range asked {
+			r := j.Journey.Requirements[i]
+			c.log.Info("deferred evidence asked again", logJourney, id, logReq, i, logMessage, j.Reqs[i].First.MessageID)
+			c.journal(ctx, c.entry(j, i, EventAskAgain, j.Reqs[i].First.MessageID, "deferral "+strconv.Itoa(r.Exchange.Deferrals)))
 		}
 		for _, i := range timedOut {
 			c.log.Info("exchange timed out", logJourney, id, logReq, i)

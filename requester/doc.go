@@ -47,12 +47,23 @@
 //     stored (metadata, and the attachment bytes read with Evidence); any
 //     other error fails the requirement with its code, message and detail.
 //     A malformed, uncorrelated or late answer is logged, journaled and
-//     recorded as processed (not retried).
+//     recorded as processed (not retried). An evidence response with
+//     ResponseAvailableDateTime and no evidence (a deferred response, §2.3)
+//     puts the requirement at StepDeferred with Exchange.AvailableAt: the
+//     journey stays open (its Deadline moves to leave a whole exchange after
+//     that time) and the portal tells the user when to come back.
 //  5. Run / Sweep (§1.2 timeouts): an exchange without an answer T1 + 1 min
 //     after the first request, or T2 + T3 + 2 min after the preview
 //     redirect, fails with EDM:ERR:0005 "timeout"; past the journey's
 //     Deadline ((T1+T2+T3) × requirements) every requirement whose request
-//     was not sent yet fails the same way.
+//     was not sent yet fails the same way. At a deferred requirement's
+//     AvailableAt the sweep sends a new request for the same evidence by
+//     itself (a new id, the same conversation and 2.0 ExchangeId); a time
+//     beyond Config.MaxDeferral or more than Config.MaxDeferrals deferrals
+//     in a row fail the requirement (CodeDeferredTooLong,
+//     CodeDeferredTooOften); a time already past is asked again at once.
+//     The schedule is the journey's next check in the database, so it
+//     survives a restart; it is kept no later than SweepEvery.
 //
 // Every state lives in the node database (component "requester", tables
 // requester_*, SQLite or PostgreSQL): a journey is one row with its state as

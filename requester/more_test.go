@@ -383,6 +383,7 @@ func FuzzDeliver(f *testing.F) {
 	f.Add(pv.Payloads[0].Data, false)
 	f.Add(ev.Payloads[0].Data, true)
 	f.Add(p.refuse(f, sub, req).Payloads[0].Data, false)
+	f.Add(p.deferred(f, sub, req, time.Date(2026, 8, 7, 9, 30, 0, 0, time.UTC)).Payloads[0].Data, true)
 	f.Add([]byte("<query:QueryResponse xmlns:query=\"urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0\"/>"), true)
 	n := 0
 	f.Fuzz(func(t *testing.T, doc []byte, evidence bool) {

@@ -150,12 +150,13 @@ var errConflict = errors.New("requester: concurrent update")
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 // nextCheck is the earliest time the sweep must look at the journey: the
-// deadline of a pending exchange, or the journey's deadline while it is
+// deadline of a pending exchange (for a deferred one, when to ask again), or the journey's deadline while it is
 // open; NULL when nothing can time out any more.
 func (j *journeyState) nextCheck() sql.NullInt64 {
 	var next time.Time
 	for _, r := range j.Journey.Requirements {
-		if (r.Step == StepWaiting || r.Step == StepPreview) && r.Exchange != nil && (next.IsZero() || r.Exchange.Deadline.Before(next)) {
+		deferred := r.Step == StepDeferred && j.Journey.State == JourneyOpen
+		if (r.Step == StepWaiting || r.Step == StepPreview || deferred) && r.Exchange != nil && (next.IsZero() || r.Exchange.Deadline.Before(next)) {
 			next = r.Exchange.Deadline
 		}
 	}

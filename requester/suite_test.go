@@ -71,6 +71,7 @@ var suite = []suiteCase{
 	{"messages that do not correlate", testIgnored},
 	{"errors", testErrors},
 	{"access point down", testSendFailure},
+	{"deferred response", testDeferred},
 	{"idempotent start", testIdempotentStart},
 	{"structured evidence", testStructured},
 	{"structured evidence not conforming", testStructuredInvalid},

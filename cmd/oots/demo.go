@@ -12,6 +12,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/demonet"
+	"github.com/oots-go/oots/provider"
 )
 
 // runDemo starts the demo network (package demonet) and prints where to
@@ -84,6 +85,10 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 		fmt.Fprintln(w, "  Finland's data services also speak EDM 2.0: evidence from FI comes as one package, the structured")
 		fmt.Fprintln(w, "  MainEvidence with its PDF HumanReadableVersion; S1 (proof of residence) from FI brings a Finnish")
 		fmt.Fprintln(w, "  certificate with its Annex and a Translation into your language. The other nodes exchange EDM 1.0.")
+	}
+	if net.Node("SE") != nil {
+		fmt.Fprintf(w, "  A deferred evidence: Sweden holds Åsa Lindström's certificate of residence (S1) but needs %s to prepare it;\n", provider.DemoDeferFor)
+		fmt.Fprintln(w, "  the portal says when it will be available and asks for it again by itself at that time.")
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
