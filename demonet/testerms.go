@@ -39,7 +39,9 @@ const (
 )
 
 // TesterClassification is the evidence type classification of the
-// tester's R1 evidence type.
+// tester's R1 evidence type in production; a network of another
+// environment of the Semantic Repository (Config.SREnvironment) names it
+// in that environment (edm.SRInEnv).
 var TesterClassification = "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + TesterCountry + "/" + testerUUID("evidence type")
 
 // testerClassification is TesterClassification in the environment env of
