@@ -13,6 +13,7 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/trust"
 )
@@ -155,6 +156,9 @@ func (c *Config) Validate() error {
 		}
 		if t.Trust == nil {
 			return bad("CS.Trust (anchors of the answers' signatures) is required")
+		}
+		if err := edm.ValidSREnv(t.SREnvironment); err != nil {
+			return bad("CS.SREnvironment: %v", err)
 		}
 	}
 	if t := c.EDM; t != nil && t.Node == nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oots-go/oots/conformance"
 	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/csrest"
 	"github.com/oots-go/oots/internal/csserver"
 	"github.com/oots-go/oots/pki"
@@ -22,12 +23,23 @@ import (
 // of "oots cs serve"), with a defect put in front by wrap (nil: none).
 func commonServices(t *testing.T, wrap func(http.Handler) http.Handler) (string, *trust.Store) {
 	t.Helper()
+	return commonServicesIn(t, "", wrap)
+}
+
+// commonServicesIn serves the demo Common Services with the identifiers of
+// the environment env of the Semantic Repository (csregistry.LoadDemoIn).
+func commonServicesIn(t *testing.T, env string, wrap func(http.Handler) http.Handler) (string, *trust.Store) {
+	t.Helper()
 	ctx := context.Background()
-	reg, err := csregistry.Open(ctx, csregistry.Config{})
+	cfg := csregistry.Config{}
+	if env != "" {
+		cfg.TolerateRules = csregistry.EnvironmentRules()
+	}
+	reg, err := csregistry.Open(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.LoadDemo(ctx); err != nil {
+	if err := reg.LoadDemoIn(ctx, env); err != nil {
 		t.Fatal(err)
 	}
 	ca, err := pki.NewCA("conformance test CS CA", pki.EdDSA, nil)
@@ -144,4 +156,61 @@ func (s stripHeader) WriteHeader(code int) {
 func (s stripHeader) Write(b []byte) (int, error) {
 	s.Header().Del(s.name)
 	return s.ResponseWriter.Write(b)
+}
+
+// TestCommonServicesSuiteInEnvironment: the suite runs against Common
+// Services that publish the identifiers of the acceptance environment
+// (sr.acc.…, one classification with the test segment oots) as against
+// production ones; its queries for what does not exist name identifiers of
+// that environment; a kit told the wrong environment fails the cases whose
+// answers carry identifiers.
+func TestCommonServicesSuiteInEnvironment(t *testing.T) {
+	var asked []string
+	record := func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			q := r.URL.Query()
+			for _, p := range []string{"requirement-id", "evidence-type-classification"} {
+				// The identifiers the kit makes up for what does not exist.
+				if v := q.Get(p); strings.HasSuffix(v, "/00000000-0000-0000-0000-000000000000") {
+					asked = append(asked, v)
+				}
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	for _, tc := range []struct {
+		served, told string
+		fail         map[string]string // case → what its failure says
+	}{
+		{"acc", "acc", nil},
+		{"", "", nil},
+		{"", "acc", map[string]string{"CS-01": "environment", "CS-02": "environment", "CS-03": "environment"}},
+		// Told production, the kit holds the 1.x answers to the TDD 1.0
+		// rules, which admit only the production host.
+		{"acc", "", map[string]string{"CS-01": "environment", "CS-02": "environment", "CS-03": "environment", "CS-12": "R-EB-REQ-C001"}},
+	} {
+		asked = nil
+		base, roots := commonServicesIn(t, tc.served, record)
+		rep, err := conformance.Run(context.Background(), conformance.Config{CS: &conformance.CSTarget{BaseURL: base, Trust: roots, Country: "FI", SREnvironment: tc.told}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rep.Cases {
+			reason, wantFail := tc.fail[c.ID]
+			switch {
+			case wantFail && (c.Status != conformance.Fail || !strings.Contains(c.Reason, reason)):
+				t.Errorf("served %q, told %q: %s: %s %q, want a failure saying %q", tc.served, tc.told, c.ID, c.Status, c.Reason, reason)
+			case !wantFail && c.Status != conformance.Pass:
+				t.Errorf("served %q, told %q: %s %s: %s: %s", tc.served, tc.told, c.ID, c.Name, c.Status, c.Reason)
+			}
+		}
+		if len(asked) != 3 {
+			t.Errorf("served %q, told %q: the kit asked for %v, want three identifiers of what does not exist", tc.served, tc.told, asked)
+		}
+		for _, id := range asked {
+			if sr, err := edm.ParseSRID(id); err != nil || (tc.told == "acc") != (sr.Env == "acc") {
+				t.Errorf("served %q, told %q: the kit asked for %s", tc.served, tc.told, id)
+			}
+		}
+	}
 }

@@ -6,10 +6,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/csclient"
+	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/jades"
 	"github.com/oots-go/oots/trust"
@@ -27,7 +30,18 @@ type CSTarget struct {
 	// and DE. The requirement and the evidence type classification are
 	// taken from the answers.
 	Procedure, Country string
+	// SREnvironment is the environment of the Semantic Repository whose
+	// identifiers the instance publishes: "" production, "acc" the
+	// Commission's acceptance services (https://sr.acc.oots.tech.ec.europa.eu/…).
+	// The requirements and classifications of the answers must be of it
+	// (edm.ParseSRID), and the queries for what does not exist name
+	// identifiers of it.
+	SREnvironment string
 }
+
+// noneUUID is the UUID of the requirement and the evidence type that the
+// queries for what does not exist name.
+const noneUUID = "00000000-0000-0000-0000-000000000000"
 
 // csKit runs the common-services suite.
 type csKit struct {
@@ -56,6 +70,7 @@ func (k *csKit) cases(run func(Suite, string, string, func(context.Context, *Cas
 	eb := func(id, name string, p url.Values, code string) {
 		run(s, id, name, func(ctx context.Context, c *Case) { k.expectError(ctx, c, "eb", p, code) })
 	}
+	none := edm.ClassificationID(k.t.SREnvironment, edm.SRTestSegment, noneUUID)
 	dsd := func(id, name string, p url.Values, code string) {
 		run(s, id, name, func(ctx context.Context, c *Case) { k.expectError(ctx, c, "dsd", p, code) })
 	}
@@ -65,12 +80,12 @@ func (k *csKit) cases(run func(Suite, string, string, func(context.Context, *Cas
 	eb("CS-04", "EB requirements for an unknown procedure: EB:ERR:0005", url.Values{"queryId": {csclient.QueryRequirements}, "procedure-id": {"ZZ9"}, "country-code": {k.t.Country}}, "EB:ERR:0005")
 	eb("CS-05", "EB requirements for an invalid country code: EB:ERR:0006", url.Values{"queryId": {csclient.QueryRequirements}, "procedure-id": {k.t.Procedure}, "country-code": {"QQ"}}, "EB:ERR:0006")
 	run(s, "CS-06", "EB evidence types for a requirement that does not exist: EB:ERR:0002", func(ctx context.Context, c *Case) {
-		k.expectError(ctx, c, "eb", url.Values{"queryId": {csclient.QueryEvidenceTypes}, "requirement-id": {"https://sr.oots.tech.ec.europa.eu/requirements/00000000-0000-0000-0000-000000000000"}, "country-code": {k.t.Country}}, "EB:ERR:0002")
+		k.expectError(ctx, c, "eb", url.Values{"queryId": {csclient.QueryEvidenceTypes}, "requirement-id": {edm.RequirementID(k.t.SREnvironment, noneUUID)}, "country-code": {k.t.Country}}, "EB:ERR:0002")
 	})
 	eb("CS-07", "EB evidence types without requirement-id: EB:ERR:0003", url.Values{"queryId": {csclient.QueryEvidenceTypes}, "country-code": {k.t.Country}}, "EB:ERR:0003")
 	eb("CS-08", "EB query that does not exist: EB:ERR:0007", url.Values{"queryId": {"urn:fdc:oots:eb:ebxml-regrep:queries:no-such-query"}}, "EB:ERR:0007")
-	dsd("CS-09", "DSD data services for an evidence type that does not exist: DSD:ERR:0002", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/oots/00000000-0000-0000-0000-000000000000"}, "country-code": {k.t.Country}}, "DSD:ERR:0002")
-	dsd("CS-10", "DSD data services without country-code: DSD:ERR:0003", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/oots/00000000-0000-0000-0000-000000000000"}}, "DSD:ERR:0003")
+	dsd("CS-09", "DSD data services for an evidence type that does not exist: DSD:ERR:0002", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {none}, "country-code": {k.t.Country}}, "DSD:ERR:0002")
+	dsd("CS-10", "DSD data services without country-code: DSD:ERR:0003", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {none}}, "DSD:ERR:0003")
 	dsd("CS-11", "DSD query that does not exist: DSD:ERR:0004", url.Values{"queryId": {"urn:fdc:oots:dsd:ebxml-regrep:queries:no-such-query"}}, "DSD:ERR:0004")
 	run(s, "CS-12", "Accept-Version: a 1.x answer without the header or with oots-cs:v1.2, a 2.0 answer with oots-cs:v2.0", k.caseVersions)
 	run(s, "CS-13", "paging: maxResults and startIndex select a page, totalResultCount counts all results", k.casePaging)
@@ -113,6 +128,11 @@ func (k *csKit) query(ctx context.Context, c *Case, svc string, p url.Values, ac
 		c.fail("the answer's signature does not verify: %v", err)
 	}
 	kind, version, findings := ValidateWith(k.cfg.Rules, body)
+	if k.t.SREnvironment != "" {
+		// The TDD 1.0 rules admit only the production host.
+		tolerated := csregistry.EnvironmentRules()
+		findings = slices.DeleteFunc(findings, func(f check.Finding) bool { return slices.Contains(tolerated, f.Rule) })
+	}
 	c.validated(fmt.Sprintf("the answer (%s %s)", kind, version), findings)
 	m, _, err := edm.ParseBytes(body)
 	if err != nil {
@@ -176,7 +196,22 @@ func (k *csKit) caseRequirements(ctx context.Context, c *Case) {
 		c.fail("no requirement for procedure %s in %s", k.t.Procedure, k.t.Country)
 		return
 	}
+	for _, rq := range reqs {
+		k.inEnvironment(c, "requirement", rq.Identifier.Value)
+	}
 	k.requirement = reqs[0].Identifier.Value
+}
+
+// inEnvironment fails c unless id is a Semantic Repository identifier of
+// the target's environment.
+func (k *csKit) inEnvironment(c *Case, what, id string) {
+	sr, err := edm.ParseSRID(id)
+	switch {
+	case err != nil:
+		c.fail("the %s %q is not a Semantic Repository identifier: %v", what, id, err)
+	case sr.Env != k.t.SREnvironment:
+		c.fail("the %s %s is not an identifier of the environment %q of the Semantic Repository", what, id, k.t.SREnvironment)
+	}
 }
 
 func (k *csKit) caseEvidenceTypes(ctx context.Context, c *Case) {
@@ -191,6 +226,7 @@ func (k *csKit) caseEvidenceTypes(ctx context.Context, c *Case) {
 	for _, req := range r.Requirements() {
 		for _, l := range req.EvidenceTypeList {
 			for _, et := range l.EvidenceType {
+				k.inEnvironment(c, "evidence type classification", et.EvidenceTypeClassification)
 				if k.classification == "" {
 					k.classification = et.EvidenceTypeClassification
 				}
@@ -210,6 +246,11 @@ func (k *csKit) caseDataServices(ctx context.Context, c *Case) {
 	a, ok := k.query(ctx, c, "dsd", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {k.classification}, "country-code": {k.t.Country}}, string(edm.CSv20))
 	if !ok {
 		return
+	}
+	if a.response != nil {
+		for _, ds := range a.response.DataServices() {
+			k.inEnvironment(c, "data service's evidence type classification", ds.EvidenceTypeClassification)
+		}
 	}
 	switch {
 	case a.response != nil && len(a.response.DataServices()) == 0:

@@ -42,6 +42,7 @@ var ErrTarget = errors.New("conformance: invalid target file")
 //	csTrust: cs-ca.cert.pem         # -cs-trust
 //	procedure: R1                   # -procedure
 //	country: DE                     # -country
+//	srEnvironment: acc              # -sr-env: the Common Services publish sr.acc.… identifiers
 //	scenarios: DE-scenarios.yaml    # -scenarios
 //	previewLogin: demo              # -preview-login: how the kit logs in at the preview space
 //	requesterAPI: https://127.0.0.1:8443  # -requester-api: the edm-requester suite
@@ -69,8 +70,11 @@ type TargetFile struct {
 	CSTrust      string   `yaml:"csTrust,omitempty"`
 	Procedure    string   `yaml:"procedure,omitempty"`
 	Country      string   `yaml:"country,omitempty"`
-	Scenarios    string   `yaml:"scenarios,omitempty"`
-	PreviewLogin string   `yaml:"previewLogin,omitempty"`
+	// SREnvironment is the environment of the Semantic Repository of the
+	// Common Services (CSTarget.SREnvironment).
+	SREnvironment string `yaml:"srEnvironment,omitempty"`
+	Scenarios     string `yaml:"scenarios,omitempty"`
+	PreviewLogin  string `yaml:"previewLogin,omitempty"`
 	// The edm-requester suite: the node's requester REST API and its
 	// token, the journeys' procedure and country (whose data service is
 	// the kit), and the EDM version the requests must be in.

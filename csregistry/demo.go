@@ -3,7 +3,12 @@ package csregistry
 import (
 	"context"
 	"embed"
+	"fmt"
 	"io/fs"
+	"path"
+	"slices"
+
+	"github.com/oots-go/oots/edm"
 )
 
 //go:embed demodata/*.xml
@@ -37,4 +42,112 @@ func Demo() fs.FS {
 func (r *Registry) LoadDemo(ctx context.Context) error {
 	_, err := r.LoadDir(ctx, Demo(), ".")
 	return err
+}
+
+// demoTestType is the UUID of the demo evidence type (Finland's certificate
+// of birth) that is classified under the test segment edm.SRTestSegment in
+// an environment other than production (DemoID).
+const demoTestType = "7c775383-ec43-593b-9218-4acb40a67fc8"
+
+// DemoID is the identifier that a Semantic Repository identifier of the
+// demo data set (production, TDD 1.x host) has in the environment env of
+// the Semantic Repository: "" leaves it as it is; in another environment it
+// is named under edm.SRBase(env) ("acc": https://sr.acc.oots.tech.ec.europa.eu/,
+// as the Commission's acceptance Common Services publish), and Finland's
+// certificate of birth takes the test segment "oots" where its country
+// goes. Other strings are returned as they are.
+func DemoID(id, env string) string {
+	if env == "" {
+		return id
+	}
+	sr, err := edm.ParseSRID(id)
+	if err != nil {
+		return id
+	}
+	sr.Env, sr.V1 = env, false
+	if sr.Kind == edm.SREvidenceTypeClassifications && sr.UUID == demoTestType {
+		sr.Country = edm.SRTestSegment
+	}
+	return sr.String()
+}
+
+// EnvironmentRules are the TDD 1.0 rules of the Common Services' messages
+// that admit only the production host of the Semantic Repository and a
+// country code in a classification: of the LCM submissions (R-EB-SUB-C001,
+// R-EB-SUB-C012, R-DSD-SUB-C002) and of the 1.x answers (R-EB-REQ-C001,
+// R-EB-EVI-C001, R-EB-EVI-C016, R-DSD-RESP-C003, R-DSD-ERR-C011). No
+// content of another environment meets them: a registry that holds its
+// identifiers (LoadDemoIn) tolerates them (Config.TolerateRules), and so
+// does the conformance kit told the environment. TDD 2.0.1 accepts these
+// identifiers (R-EDM-REQ-C008, C027).
+func EnvironmentRules() []string {
+	return []string{"R-EB-SUB-C001", "R-EB-SUB-C012", "R-DSD-SUB-C002",
+		"R-EB-REQ-C001", "R-EB-EVI-C001", "R-EB-EVI-C016", "R-DSD-RESP-C003", "R-DSD-ERR-C011"}
+}
+
+// LoadDemoIn loads the demo data set into r with the identifiers of the
+// environment env of the Semantic Repository (DemoID); "" is LoadDemo.
+// Every access service of it also conforms to oots-edm:v2.0: the
+// environments that publish such identifiers are those of TDD 2.0, and the
+// TDD 1.0 rules (R-EDM-REQ-C027) admit only the production host, so that a
+// 1.x message could not carry them. r must tolerate EnvironmentRules.
+func (r *Registry) LoadDemoIn(ctx context.Context, env string) error {
+	if env == "" {
+		return r.LoadDemo(ctx)
+	}
+	if err := edm.ValidSREnv(env); err != nil {
+		return fmt.Errorf("csregistry: %w", err)
+	}
+	ents, err := fs.ReadDir(demoFS, "demodata")
+	if err != nil {
+		return fmt.Errorf("csregistry: %w", err)
+	}
+	for _, e := range ents {
+		b, err := demoFS.ReadFile(path.Join("demodata", e.Name()))
+		if err != nil {
+			return fmt.Errorf("csregistry: %w", err)
+		}
+		m, _, err := edm.ParseBytes(b)
+		if err != nil {
+			return fmt.Errorf("csregistry: demo data %s: %w", e.Name(), err)
+		}
+		sub, ok := m.(*edm.SubmitObjectsRequest)
+		if !ok {
+			return fmt.Errorf("csregistry: demo data %s is a %s", e.Name(), m.Kind())
+		}
+		for _, o := range sub.Objects {
+			demoInEnv(o.Payload, env)
+		}
+		if err := r.Submit(ctx, sub); err != nil {
+			return fmt.Errorf("csregistry: demo data %s in environment %s: %w", e.Name(), env, err)
+		}
+	}
+	return nil
+}
+
+// demoInEnv renames the Semantic Repository identifiers of a payload of
+// the demo data set into env (DemoID).
+func demoInEnv(p any, env string) {
+	switch p := p.(type) {
+	case *edm.Requirement:
+		p.Identifier.Value = DemoID(p.Identifier.Value, env)
+		for i := range p.EvidenceTypeList {
+			demoInEnv(&p.EvidenceTypeList[i], env)
+		}
+	case *edm.EvidenceTypeList:
+		for i := range p.EvidenceType {
+			demoInEnv(&p.EvidenceType[i], env)
+		}
+	case *edm.EvidenceType:
+		p.EvidenceTypeClassification = DemoID(p.EvidenceTypeClassification, env)
+	case *edm.DataServiceEvidenceType:
+		p.EvidenceTypeClassification = DemoID(p.EvidenceTypeClassification, env)
+		for i := range p.AccessService {
+			demoInEnv(&p.AccessService[i], env)
+		}
+	case *edm.AccessService:
+		if !slices.Contains(p.ConformsTo, string(edm.V2_0)) {
+			p.ConformsTo = append(p.ConformsTo, string(edm.V2_0))
+		}
+	}
 }

@@ -15,14 +15,19 @@ import (
 	"github.com/oots-go/oots/trust"
 )
 
-// startCS starts the Common Services with the demo data set, kept in
-// Dir/cs/cs.db (loaded once; a restart reads it back).
+// startCS starts the Common Services with the demo data set in the
+// environment Config.SREnvironment, kept in Dir/cs/cs.db (cs-<environment>.db;
+// loaded once; a restart reads it back).
 func (n *Network) startCS(ctx context.Context, ln *listener) error {
 	dir, err := mkdir(filepath.Join(n.cfg.Dir, "cs"))
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, filepath.Join(dir, "cs.db"))
+	name, cfg := "cs.db", csregistry.Config{Logger: n.cfg.Logger}
+	if env := n.cfg.SREnvironment; env != "" {
+		name, cfg.TolerateRules = "cs-"+env+".db", csregistry.EnvironmentRules()
+	}
+	db, err := store.Open(ctx, filepath.Join(dir, name))
 	if err != nil {
 		return err
 	}
@@ -31,18 +36,19 @@ func (n *Network) startCS(ctx context.Context, ln *listener) error {
 	if err != nil {
 		return err
 	}
-	reg, err := csregistry.Open(ctx, csregistry.Config{Store: st, Logger: n.cfg.Logger})
+	cfg.Store = st
+	reg, err := csregistry.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	snap := reg.Snapshot()
 	if snap.Objects(csregistry.EvidenceBroker)+snap.Objects(csregistry.DataServiceDirectory) == 0 {
-		if err := reg.LoadDemo(ctx); err != nil {
+		if err := reg.LoadDemoIn(ctx, n.cfg.SREnvironment); err != nil {
 			return err
 		}
 	}
 	if n.cfg.TesterEndpoint != "" {
-		if err := loadTesterMS(ctx, reg, st); err != nil {
+		if err := loadTesterMS(ctx, reg, st, n.cfg.SREnvironment); err != nil {
 			return err
 		}
 	}

@@ -91,6 +91,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"
 )
@@ -145,6 +146,16 @@ type Config struct {
 	// is not 0, http://Host:(Port+9)/as4. With Port 0 and no endpoint, the
 	// nodes cannot send to the kit (its as4-send and edm suites).
 	TesterEndpoint string
+	// SREnvironment is the environment of the Semantic Repository whose
+	// identifiers the Common Services publish: "" production (the demo
+	// data set as it is); a name such as "acc" names every requirement and
+	// evidence type classification under https://sr.<name>.oots.tech.ec.europa.eu/,
+	// as the Commission's acceptance Common Services do, one of them
+	// (Finland's certificate of birth) with the test segment "oots", and
+	// makes every access point speak oots-edm:v2.0 (csregistry.LoadDemoIn):
+	// the TDD 1.0 rules admit only the production host. The Common
+	// Services keep the data set of an environment in Dir/cs/cs-<name>.db.
+	SREnvironment string
 	// Fault, for tests of the conformance kit only, gives every access
 	// point one deliberate defect (ap.Config.Fault, one of ap.Faults).
 	Fault string
@@ -184,6 +195,9 @@ func (c *Config) Validate() error {
 		if u, err := url.Parse(c.TesterEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return fmt.Errorf("demonet: Config.TesterEndpoint %q is not an http or https URL", c.TesterEndpoint)
 		}
+	}
+	if err := edm.ValidSREnv(c.SREnvironment); err != nil {
+		return fmt.Errorf("demonet: Config.SREnvironment: %w", err)
 	}
 	if _, ok := ap.Faults[c.Fault]; c.Fault != "" && !ok {
 		return fmt.Errorf("demonet: Config.Fault: unknown fault %q (known: %s)", c.Fault, strings.Join(ap.FaultNames(), ", "))
@@ -260,6 +274,10 @@ func (n *Network) Node(cc string) *Node {
 	}
 	return nil
 }
+
+// SREnvironment is the environment of the Semantic Repository whose
+// identifiers the network's Common Services publish (Config.SREnvironment).
+func (n *Network) SREnvironment() string { return n.cfg.SREnvironment }
 
 // Client returns an HTTP client that trusts the network's servers.
 func (n *Network) Client() *http.Client { return n.client }

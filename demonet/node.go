@@ -15,6 +15,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
@@ -174,13 +175,14 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
+	inEnv(records, authorities, n.cfg.SREnvironment)
 	for i := range authorities {
 		authorities[i].WithoutPreview = n.cfg.WithoutPreview
 		if n.cfg.DataService != nil {
 			authorities[i].DataService = n.cfg.DataService(cc, authorities[i].DataService)
 		}
 	}
-	cat, err := demoCatalogue(ctx, cc)
+	cat, err := demoCatalogue(ctx, cc, n.cfg.SREnvironment)
 	if err != nil {
 		return nil, err
 	}
@@ -287,4 +289,32 @@ func secretFile(path string) ([]byte, error) {
 		err = fmt.Errorf("demonet: %s does not hold a 32-byte key", path)
 	}
 	return b, err
+}
+
+// inEnv names the evidence types of a node's register and evidence
+// providers as the Common Services of the environment env of the Semantic
+// Repository do (csregistry.DemoID).
+func inEnv(records *provider.Records, auths []provider.Authority, env string) {
+	if env == "" {
+		return
+	}
+	rename := func(m map[string][]provider.Document) map[string][]provider.Document {
+		out := make(map[string][]provider.Document, len(m))
+		for k, v := range m {
+			out[csregistry.DemoID(k, env)] = v
+		}
+		return out
+	}
+	for i := range records.People {
+		records.People[i].Evidence = rename(records.People[i].Evidence)
+	}
+	for i := range records.Companies {
+		records.Companies[i].Evidence = rename(records.Companies[i].Evidence)
+	}
+	for i := range auths {
+		for j := range auths[i].EvidenceTypes {
+			t := &auths[i].EvidenceTypes[j]
+			t.Classification = csregistry.DemoID(t.Classification, env)
+		}
+	}
 }

@@ -150,9 +150,24 @@ func (u *PreviewUser) Decide(ctx context.Context, previewLocation, as string, d 
 	if err != nil {
 		return fail("deciding", "form action %q: %v", decide.action, err)
 	}
+	// After an EDM 2.0 preview the preview space sends the user back to
+	// the request's ReturnLocation, another site: that redirect is the
+	// answer, and it is not followed.
+	c.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		if r.URL.Host != loc.Host {
+			return http.ErrUseLastResponse
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
 	pg, err = post(ctx, c, action.String(), v)
 	if err != nil {
 		return fail("deciding", "%v", err)
+	}
+	if pg.status >= 300 && pg.status < 400 && pg.location != "" {
+		return nil
 	}
 	if pg.status != http.StatusOK || !strings.Contains(pg.body, `role="status"`) {
 		return fail("deciding", "%s: HTTP %d: %s", d, pg.status, pg.text())
@@ -165,6 +180,9 @@ type page struct {
 	url    *url.URL
 	status int
 	body   string
+	// location is the Location of a redirect not followed (to
+	// another site).
+	location string
 }
 
 var (
@@ -260,5 +278,5 @@ func do(c *http.Client, req *http.Request) (*page, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", resp.Request.URL, err)
 	}
-	return &page{url: resp.Request.URL, status: resp.StatusCode, body: string(b)}, nil
+	return &page{url: resp.Request.URL, status: resp.StatusCode, body: string(b), location: resp.Header.Get("Location")}, nil
 }

@@ -170,6 +170,9 @@ func testAuthorities(cat *catalogue, auths []provider.Authority) []provider.Auth
 type catalogue struct {
 	country    string
 	procedures map[string]*procedureInfo
+	// version is the EDM version of the kit's requests: 1.0, or 2.0 in an
+	// environment of the Semantic Repository other than production.
+	version edm.Version
 }
 
 type procedureInfo struct {
@@ -178,16 +181,19 @@ type procedureInfo struct {
 	providers                      []edm.Agent
 }
 
-func demoCatalogue(ctx context.Context, cc string) (*catalogue, error) {
+func demoCatalogue(ctx context.Context, cc, env string) (*catalogue, error) {
 	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
 	if err != nil {
 		return nil, fmt.Errorf("demonet: demo data: %w", err)
 	}
-	if err := reg.LoadDemo(ctx); err != nil {
+	if err := reg.LoadDemoIn(ctx, env); err != nil {
 		return nil, fmt.Errorf("demonet: demo data: %w", err)
 	}
 	snap := reg.Snapshot()
-	cat := &catalogue{country: cc, procedures: map[string]*procedureInfo{}}
+	cat := &catalogue{country: cc, procedures: map[string]*procedureInfo{}, version: edm.V1_0}
+	if env != "" {
+		cat.version = edm.V2_0 // the TDD 1.0 rules admit only the production host
+	}
 	for _, r := range snap.Requirements() {
 		if len(r.Frameworks) == 0 || len(r.Frameworks[0].RelatedTo) == 0 {
 			continue
@@ -344,7 +350,13 @@ func scenarios(cat *catalogue) (*scenarioFile, error) {
 	pdf := []string{"application/pdf"}
 	subject, other := users[0], users[2]
 	unknown := &scenarioPerson{ID: cc + "/" + rc + "/unknown-0000", FamilyName: "Unbekannt", GivenName: "Niemand", DateOfBirth: "1950-01-01", LoA: "High"}
-	f := &scenarioFile{Version: string(edm.V1_0), Procedure: "R1", To: partyName(cc),
+	// A refusal at the preview: EDM:ERR:0008 in 1.x, EDM:ERR:0002 with
+	// severity Error in 2.0 (the authorisation withheld).
+	refused := "EDM:ERR:0008"
+	if cat.version.Is2() {
+		refused = "EDM:ERR:0002"
+	}
+	f := &scenarioFile{Version: string(cat.version), Procedure: "R1", To: partyName(cc),
 		Requester:    scenarioAgent{Scheme: Scheme(rc), ID: KitRequester(cc), Name: "Conformance kit, evidence requester of " + countryNames[rc]},
 		Requirement:  scenarioRef{ID: r1.requirementID, Name: r1.requirementName},
 		EvidenceType: scenarioType{Classification: r1.classification, Title: r1.title, Format: "application/pdf"},
@@ -362,7 +374,7 @@ func scenarios(cat *catalogue) (*scenarioFile, error) {
 			{ID: "TC06", Name: "preview approved", Providers: []scenarioAgent{withPreview}, Person: person(subject), Preview: true,
 				Decision: string(conformance.Approve), Want: scenarioWant{Attachments: pdf}},
 			{ID: "TC07", Name: "preview refused", Providers: []scenarioAgent{withPreview}, Person: person(subject), Preview: true,
-				Decision: string(conformance.Refuse), Want: scenarioWant{Code: "EDM:ERR:0008"}},
+				Decision: string(conformance.Refuse), Want: scenarioWant{Code: refused}},
 			{ID: "TC08", Name: "two evidence providers in one conversation", Providers: []scenarioAgent{withPreview, second}, Person: person(subject),
 				Preview: true, Decision: string(conformance.Approve), Want: scenarioWant{Attachments: pdf}},
 			{ID: "TC09", Name: "preview by another person than the subject", Providers: []scenarioAgent{withPreview}, Person: person(subject),
@@ -442,10 +454,10 @@ func (n *Network) writeConformance(endpoints map[string]string) error {
 		t := conformance.TargetFile{Node: partyName(nd.Country), Self: TesterParty, PMode: "pmode.yaml", Keys: ".",
 			AS4: nd.APURL + "/as4", API: nd.APURL, APITokenFile: filepath.Join("..", "keys", "api-token-"+nd.Country), TLSCA: "tls-ca.cert.pem",
 			Listen: listen, Leg: TestLeg, SendLeg: exchange.DefaultLegs.Response, MaxBody: MaxBodySize, Timeout: "20s",
-			CS: n.CS + "/", CSTrust: "cs-ca.cert.pem", Procedure: "R1", Country: nd.Country,
+			CS: n.CS + "/", CSTrust: "cs-ca.cert.pem", Procedure: "R1", Country: nd.Country, SREnvironment: n.cfg.SREnvironment,
 			Scenarios: scen, PreviewLogin: conformance.PreviewLoginDemo,
 			RequesterAPI: nd.APURL, RequesterTokenFile: filepath.Join("..", "keys", "requester-token-"+nd.Country),
-			RequesterProcedure: TesterProcedure, RequesterCountry: TesterCountry, RequesterVersion: string(TesterVersion)}
+			RequesterProcedure: TesterProcedure, RequesterCountry: TesterCountry, RequesterVersion: string(testerVersion(n.cfg.SREnvironment))}
 		if listen == "" {
 			t.Listen, t.Scenarios, t.PreviewLogin = "none", "", ""
 			t.RequesterAPI, t.RequesterTokenFile, t.RequesterProcedure, t.RequesterCountry, t.RequesterVersion = "", "", "", "", ""

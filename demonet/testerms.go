@@ -39,8 +39,29 @@ const (
 )
 
 // TesterClassification is the evidence type classification of the
-// tester's R1 evidence type.
+// tester's R1 evidence type in production; a network of another
+// environment of the Semantic Repository (Config.SREnvironment) names it
+// in that environment (edm.SRInEnv).
 var TesterClassification = "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + TesterCountry + "/" + testerUUID("evidence type")
+
+// testerClassification is TesterClassification in the environment env of
+// the Semantic Repository (Config.SREnvironment).
+func testerClassification(env string) string {
+	if env == "" {
+		return TesterClassification
+	}
+	return edm.SRInEnv(TesterClassification, env)
+}
+
+// testerVersion is the highest EDM version of the tester's AccessService,
+// which the requesters use: 2.0 (beside TesterVersion) in an environment
+// other than production, whose identifiers the TDD 1.0 rules do not admit.
+func testerVersion(env string) edm.Version {
+	if env == "" {
+		return TesterVersion
+	}
+	return edm.V2_0
+}
 
 // testerUUID is a name-based UUID of a tester object, the same at every
 // start, so that a new submission replaces the object.
@@ -147,7 +168,8 @@ var testerDSD = template.Must(template.New("dsd").Funcs(template.FuncMap{"id": t
         <rim:SlotValue xsi:type="rim:AnyValueType">
           <sdg:AccessService>
             <sdg:Identifier schemeID="{{.Scheme}}">{{.AccessService}}</sdg:Identifier>
-            <sdg:ConformsTo>{{.Version}}</sdg:ConformsTo>
+{{range .Versions}}            <sdg:ConformsTo>{{.}}</sdg:ConformsTo>
+{{end}}
             <sdg:Publisher>
               <sdg:Identifier schemeID="{{.Scheme}}">{{.Provider}}</sdg:Identifier>
               <sdg:Name lang="EN">Conformance tester, evidence provider of {{.Country}}</sdg:Name>
@@ -179,7 +201,7 @@ var classificationID = regexp.MustCompile(`<(?:\w+:)?Classification[^>]*\sid="([
 // loadTesterMS submits the tester Member State's objects to the registry
 // (see TesterCountry). The R1 requirement is the demo data set's: its
 // registry object is found in the store.
-func loadTesterMS(ctx context.Context, reg *csregistry.Registry, st csregistry.Store) error {
+func loadTesterMS(ctx context.Context, reg *csregistry.Registry, st csregistry.Store, env string) error {
 	var reqURI, reqName string
 	for _, r := range reg.Snapshot().Requirements() {
 		for _, f := range r.Frameworks {
@@ -209,10 +231,14 @@ func loadTesterMS(ctx context.Context, reg *csregistry.Registry, st csregistry.S
 	if reqObject == "" || reqClass == "" {
 		return fmt.Errorf("demonet: conformance tester: the registry object of requirement %s is not in the store", reqURI)
 	}
-	data := map[string]string{"Procedure": TesterProcedure, "Country": TesterCountry, "RequirementObject": reqObject,
+	versions := []string{string(TesterVersion)}
+	if v := testerVersion(env); v != TesterVersion {
+		versions = append(versions, string(v))
+	}
+	data := map[string]any{"Procedure": TesterProcedure, "Country": TesterCountry, "RequirementObject": reqObject,
 		"Requirement": reqURI, "RequirementName": reqName, "RequirementClassification": reqClass,
-		"Classification": TesterClassification, "Scheme": testerScheme, "AccessService": TesterParty, "Provider": TesterProvider,
-		"Version": string(TesterVersion)}
+		"Classification": testerClassification(env), "Scheme": testerScheme, "AccessService": TesterParty, "Provider": TesterProvider,
+		"Versions": versions}
 	for _, t := range []*template.Template{testerEB, testerDSD} {
 		data["Submission"] = t.Name() + " submission"
 		var b strings.Builder

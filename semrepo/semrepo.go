@@ -1,7 +1,10 @@
 // Package semrepo serves the Semantic Repository of the OOTS Common Services
 // (SPEC.md §3.4): the design-time resources that the Evidence Broker and DSD
 // answers point to, each at the path of its URI
-// (https://sr.oots.tech.ec.europa.eu/{requirements|evidencetypeclassifications/<CC>|datamodels|codelists}/…):
+// (https://sr.oots.tech.ec.europa.eu/{requirements|evidencetypeclassifications/<CC>|datamodels|codelists}/…,
+// or https://sr.<env>.oots.tech.ec.europa.eu/… of an environment such as
+// acceptance, and the TDD 1.x host https://sr.oots.tech.europa.eu/: the
+// path is the same; a classification's <CC> may be the test segment oots):
 //
 //   - codelists/<ShortName>: the OOTS code list as Genericode 1.0 (package
 //     codelist); codelists/ lists them;
@@ -116,8 +119,17 @@ func (h *handler) codelist(w http.ResponseWriter, name string) {
 	w.Write(b)
 }
 
-// endsWith reports whether the URI u has the path p.
-func endsWith(u, p string) bool { return strings.HasSuffix(u, "/"+p) }
+// endsWith reports whether the URI u has the path p: for a Semantic
+// Repository identifier (edm.ParseSRID), under whichever host and
+// environment it is named.
+func endsWith(u, p string) bool {
+	id, err := edm.ParseSRID(u)
+	if err != nil {
+		return strings.HasSuffix(u, "/"+p)
+	}
+	id.Env, id.V1 = "", false
+	return strings.TrimPrefix(id.String(), edm.SRHost2) == p
+}
 
 func (h *handler) requirement(w http.ResponseWriter, p string) {
 	for _, rq := range h.cfg.Registry.Snapshot().Requirements() {

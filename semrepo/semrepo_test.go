@@ -1,6 +1,7 @@
 package semrepo_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing/fstest"
 
 	"github.com/oots-go/oots/codelist"
+	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
 	"github.com/oots-go/oots/internal/xmltree"
@@ -75,5 +77,47 @@ func TestResources(t *testing.T) {
 		if code, _ := get(t, h, u); code != 404 {
 			t.Errorf("%s: %d, want 404", u, code)
 		}
+	}
+}
+
+// TestResourcesInEnvironment: a registry of the acceptance environment
+// (sr.acc.…, a classification with the test segment oots) serves each of
+// its requirements and evidence types at the path of its identifier.
+func TestResourcesInEnvironment(t *testing.T) {
+	ctx := context.Background()
+	reg, err := csregistry.Open(ctx, csregistry.Config{TolerateRules: csregistry.EnvironmentRules()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := reg.LoadDemoIn(ctx, "acc"); err != nil {
+		t.Fatal(err)
+	}
+	h, err := semrepo.NewHandler(semrepo.Config{Registry: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tested := 0
+	for _, rq := range reg.Snapshot().Requirements() {
+		if code, b := get(t, h, rq.Requirement.Identifier.Value); code != 200 || !strings.Contains(string(b), rq.Requirement.Identifier.Value) {
+			t.Errorf("%s: %d %s", rq.Requirement.Identifier.Value, code, b)
+		}
+		for _, l := range rq.Lists {
+			for _, et := range l.Types {
+				code, b := get(t, h, et.EvidenceTypeClassification)
+				if code != 200 || !strings.Contains(string(b), et.EvidenceTypeClassification) {
+					t.Errorf("%s: %d %s", et.EvidenceTypeClassification, code, b)
+				}
+				if strings.Contains(et.EvidenceTypeClassification, "/"+edm.SRTestSegment+"/") {
+					tested++
+				}
+			}
+		}
+	}
+	if tested == 0 {
+		t.Error("no evidence type with the test segment was served")
+	}
+	// A classification of another segment is not the same resource.
+	if code, _ := get(t, h, "https://sr.acc.oots.tech.ec.europa.eu/evidencetypeclassifications/FI/7c775383-ec43-593b-9218-4acb40a67fc8"); code != 404 {
+		t.Errorf("the FI segment of the oots classification: %d", code)
 	}
 }

@@ -59,6 +59,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	csTrust := fs.String("cs-trust", "", "PEM anchors of the Common Services signatures")
 	procedure := fs.String("procedure", "R1", "procedure of the good Evidence Broker query")
 	country := fs.String("country", "DE", "country of the good Common Services queries")
+	srEnv := fs.String("sr-env", "", "environment of the Semantic Repository whose identifiers the Common Services publish: \"\" production, acc the Commission's acceptance services (sr.acc.oots.tech.ec.europa.eu)")
 	scenarioFile := fs.String("scenarios", "", "evidence exchange scenarios (YAML, see conformance.ScenarioFile) run through the kit's access point: the edm suite; needs -pmode, -keys and -listen")
 	edmLegs := fs.String("edm-legs", "", "P-Mode legs of the request, response and error actions, comma-separated (default "+exchange.DefaultLegs.Request+","+exchange.DefaultLegs.Response+","+exchange.DefaultLegs.Error+")")
 	rqAPI := fs.String("requester-api", "", "base URL of the node's requester REST API (/api/requester/v1 is added): the edm-requester suite, in which the kit plays the evidence provider; needs -pmode, -keys and -listen")
@@ -88,7 +89,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 			"leg": leg, "send-leg": sendLeg, "listen": listen, "cs": csURL, "cs-trust": csTrust, "procedure": procedure, "country": country,
 			"scenarios": scenarioFile, "edm-legs": edmLegs, "tls-ca": tlsCA, "preview-login": previewLogin, "api-token": token,
 			"requester-api": rqAPI, "requester-token": rqToken, "requester-procedure": rqProcedure, "requester-country": rqCountry,
-			"requester-version": rqVersion,
+			"requester-version": rqVersion, "sr-env": srEnv,
 		}, maxBody, wait); err != nil {
 			return fail("-target: %v", err)
 		}
@@ -155,7 +156,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail("-cs-trust: %v", err)
 		}
-		cfg.CS = &conformance.CSTarget{BaseURL: *csURL, Trust: st, Procedure: *procedure, Country: *country}
+		cfg.CS = &conformance.CSTarget{BaseURL: *csURL, Trust: st, Procedure: *procedure, Country: *country, SREnvironment: *srEnv}
 	}
 	var edm *conformance.EDMTarget
 	if *scenarioFile != "" {
@@ -308,7 +309,7 @@ func applyTarget(fs *flag.FlagSet, file string, strs map[string]*string, maxBody
 		"leg": t.Leg, "send-leg": t.SendLeg, "listen": t.Listen, "cs": t.CS, "cs-trust": t.CSTrust, "procedure": t.Procedure,
 		"country": t.Country, "scenarios": t.Scenarios, "edm-legs": strings.Join(t.EDMLegs, ","), "tls-ca": t.TLSCA, "preview-login": t.PreviewLogin,
 		"requester-api": t.RequesterAPI, "requester-procedure": t.RequesterProcedure, "requester-country": t.RequesterCountry,
-		"requester-version": t.RequesterVersion,
+		"requester-version": t.RequesterVersion, "sr-env": t.SREnvironment,
 	} {
 		if v != "" && !given[name] {
 			*strs[name] = v

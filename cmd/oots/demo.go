@@ -12,6 +12,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/demonet"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -29,10 +30,13 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	t3 := fl.Duration("t3", 0, "timeout T3, for the user to decide at the preview (default 40m)")
 	verbose := fl.Bool("v", false, "log every component's events to standard error")
 	tester := fl.String("tester", "", "AS4 endpoint of the conformance kit's party AP-TESTER in the nodes' P-Modes (default http://HOST:(port+9)/as4)")
+	srEnv := fl.String("sr-env", "", "environment of the Semantic Repository whose identifiers the Common Services publish: \"\" production,\n"+
+		"acc as the Commission's acceptance Common Services (https://sr.acc.oots.tech.ec.europa.eu/…, one evidence type\n"+
+		"classified under the test segment oots; every node then exchanges EDM 2.0)")
 	fault := fl.String("fault", "", "test only: give every access point one deliberate defect, to see the conformance kit fail ("+strings.Join(ap.FaultNames(), ", ")+")")
 	official := addOfficialFlags(fl) // the rule files that judge the requests the providers receive
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-official VERSION=DIR]... [-v]")
+		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-sr-env acc] [-official VERSION=DIR]... [-v]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -57,7 +61,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	net, err := demonet.Start(ctx, demonet.Config{Dir: abs, Port: *port, Host: *host, Countries: strings.Split(*countries, ","),
-		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, Fault: *fault, Rules: rules, Logger: log})
+		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: *fault, Rules: rules, Logger: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2
@@ -81,7 +85,10 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 	fmt.Fprintf(w, "  At the preview you may consent to later background requests; %s/my-data shows how your data was used,\n", first.PortalURL)
 	fmt.Fprintf(w, "  %s/consents the consents you gave %s. Standard-profile nodes (no consent, no pre-fill): %s.\n",
 		other.PreviewURL, other.Country, strings.Join(demonet.StandardNodes, ", "))
-	if net.Node("FI") != nil {
+	if env := net.SREnvironment(); env != "" {
+		fmt.Fprintf(w, "  The Common Services publish the identifiers of the %s environment of the Semantic Repository (%s…);\n", env, edm.SRBase(env))
+		fmt.Fprintln(w, "  every node exchanges EDM 2.0.")
+	} else if net.Node("FI") != nil {
 		fmt.Fprintln(w, "  Finland's data services also speak EDM 2.0: evidence from FI comes as one package, the structured")
 		fmt.Fprintln(w, "  MainEvidence with its PDF HumanReadableVersion; S1 (proof of residence) from FI brings a Finnish")
 		fmt.Fprintln(w, "  certificate with its Annex and a Translation into your language. The other nodes exchange EDM 1.0.")

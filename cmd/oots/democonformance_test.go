@@ -302,3 +302,39 @@ func TestConformanceTargetErrors(t *testing.T) {
 		t.Errorf("exit %d, stderr %q; want the flag's value refused", code, stderr.String())
 	}
 }
+
+// TestDemoConformanceAcceptance: "oots demo -sr-env acc" (Common Services
+// that publish the identifiers of the acceptance environment of the
+// Semantic Repository, every node speaking EDM 2.0) is tested by the kit
+// from the target files it writes (srEnvironment: acc): every case of every
+// suite passes against each node, the evidence exchange scenarios and the
+// node's requests being EDM 2.0 with sr.acc.… identifiers.
+func TestDemoConformanceAcceptance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds oots and starts a demo network")
+	}
+	bin := ootsBinary(t)
+	demo := startDemo(t, bin, "DE,FR,FI", "-sr-env", "acc")
+	for _, cc := range []string{"DE", "FR", "FI"} {
+		target := filepath.Join(filepath.Dir(demo.target), cc+".yaml")
+		b, err := os.ReadFile(target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scen, err := os.ReadFile(filepath.Join(filepath.Dir(demo.target), cc+"-scenarios.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "srEnvironment: acc") || !strings.Contains(string(b), "requesterVersion: oots-edm:v2.0") ||
+			!strings.Contains(string(scen), "version: oots-edm:v2.0") || !strings.Contains(string(scen), "https://sr.acc.oots.tech.ec.europa.eu/") {
+			t.Fatalf("%s: the kit's files are not those of the acceptance environment:\n%s\n%s", cc, b, scen)
+		}
+		code, out, stdout := runKitQuiet(t, []string{"conformance", "run", "-target", target})
+		if code != 0 || !strings.Contains(stdout, "0 failed, 0 skipped") {
+			t.Errorf("%s node: exit %d, want 0 with every case passed\n%s", cc, code, stdout)
+		}
+		if res := junitResult(t, filepath.Join(out, "junit.xml")); len(res) != 43 {
+			t.Errorf("%s node: %d cases in the report, want 43", cc, len(res))
+		}
+	}
+}
