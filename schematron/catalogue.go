@@ -307,7 +307,7 @@ func (c *Catalogue) entry(kind, version string) (Entry, error) {
 		if e.Note != "" {
 			e.Note += "; "
 		}
-		e.Note += "the TDD 1.0 files, their fixed SpecificationIdentifier set to " + version + " (the official files of this version are not built in)"
+		e.Note += "the TDD 1.0 files, their fixed SpecificationIdentifier set to " + version + " (no files of this version are built in)"
 	}
 	e.Origin, e.Dir = OriginBuiltIn, "schematron/rules/"+path.Dir(files[0])
 	for _, f := range files {

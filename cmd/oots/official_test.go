@@ -68,7 +68,7 @@ func TestRulesCommand(t *testing.T) {
 			"oots-edm:v1.0  EDM-REQ   official  " + sch + "\n    " + sha256File(t, filepath.Join(sch, "EDM-REQ-S.sch")) + "  EDM-REQ-S.sch\n    " + sha256File(t, filepath.Join(sch, "EDM-REQ-C.sch")) + "  EDM-REQ-C.sch\n",
 			"oots-edm:v1.0  EBMS      none\n    note: EDM-ebMS.sch not in " + sch,
 			// Another version keeps the embedded copies of the same official files.
-			"oots-edm:v1.2  EDM-RESP  built-in  schematron/rules/tdd-1.0\n    " + sha256File(t, testenv.Spec(t, "tdd-1.0/sch/EDM-RESP-S.sch")) + "  EDM-RESP-S.sch\n",
+			"oots-edm:v1.2  EDM-RESP  built-in  schematron/rules/tdd-1.0\n    note: the TDD 1.0 files, their fixed SpecificationIdentifier set to oots-edm:v1.2 (no files of this version are built in)\n    " + sha256File(t, testenv.Spec(t, "tdd-1.0/sch/EDM-RESP-S.sch")) + "  EDM-RESP-S.sch\n",
 			"oots-edm:v2.0  EBMS      built-in  schematron/rules/edm-2.0\n",
 		} {
 			if !strings.Contains(out, want) {
