@@ -4,7 +4,7 @@ import "strings"
 
 // The hosts of the Semantic Repository: TDD 1.x names its identifiers
 // (requirements, evidence type classifications) under SRHost1, TDD 2.0
-// under SRHost2 (R-EDM-REQ-C207, R-EDM-REQ-C216 of the 2.0 rules). The path,
+// under SRHost2 (official rules R-EDM-REQ-C008 and C027 of 2.0). The path,
 // and so the identifier, stays the same.
 const (
 	SRHost1 = "https://sr.oots.tech.europa.eu/"
