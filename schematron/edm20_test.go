@@ -493,6 +493,15 @@ func TestEDM20RulesCovered(t *testing.T) {
 	if n < 200 {
 		t.Errorf("only %d assertions in the v2.0 rule files", n)
 	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id := range fired {
+		if !strings.Contains(string(readme), "| `"+id+"` |") {
+			t.Errorf("README.md: no row for rule %s in the table of the v2.0 rules", id)
+		}
+	}
 }
 
 // ours reports whether a rule id of the v2.0 files is the project's own: its
