@@ -26,7 +26,7 @@ var ErrScenarios = errors.New("conformance: invalid scenario file")
 //	version: oots-edm:v1.0
 //	procedure: R1
 //	to: AP-DE                      # the node's party in the kit's P-Mode
-//	requester: {scheme: "urn:cef.eu:names:identifier:EAS:0009", id: FR-ER-1, name: Mairie de Paris}
+//	requester: {scheme: "urn:cef.eu:names:identifier:EAS:0009", id: FR-ER-1, name: Mairie de Paris, country: FR}
 //	requirement: {id: "https://sr.oots.tech.europa.eu/requirements/…", name: Proof of birth}
 //	evidenceType: {classification: "https://sr.oots.tech.europa.eu/evidencetypeclassifications/…", title: Certificate of birth, format: application/pdf}
 //	scenarios:
@@ -104,11 +104,14 @@ type ScenarioEvidence struct {
 	Format         string `yaml:"format"`
 }
 
-// ScenarioAgent is an agent of a scenario file.
+// ScenarioAgent is an agent of a scenario file. Country, the requester's
+// (ISO 3166 alpha-2), goes to its Address; oots-edm:v2.0 requires it
+// (R-EDM-REQ-C073). A provider's Country is not used.
 type ScenarioAgent struct {
-	Scheme string `yaml:"scheme"`
-	ID     string `yaml:"id"`
-	Name   string `yaml:"name"`
+	Scheme  string `yaml:"scheme"`
+	ID      string `yaml:"id"`
+	Name    string `yaml:"name"`
+	Country string `yaml:"country"`
 }
 
 // Duration is a time.Duration written as "10s" in YAML.
@@ -153,6 +156,8 @@ func ParseScenarios(b []byte) ([]Scenario, error) {
 		return nil, bad("to (the node's party) is required")
 	case f.Requester.ID == "" || f.Requester.Name == "":
 		return nil, bad("requester: id and name are required")
+	case v.Is2() && f.Requester.Country == "":
+		return nil, bad("requester: country is required with oots-edm:v2.0 (R-EDM-REQ-C073: the address of the requester)")
 	case len(f.Scenarios) == 0:
 		return nil, bad("no scenarios")
 	}
@@ -199,6 +204,9 @@ func ParseScenarios(b []byte) ([]Scenario, error) {
 			q.ExplicitRequestGiven = s.ExplicitRequest == nil || *s.ExplicitRequest
 			q.Requirements = []edm.Requirement{{Identifier: edm.ID(req.ID), Name: lang(orDefault(req.Name, "requirement"))}}
 			q.EvidenceRequester = []edm.Agent{{Identifier: edm.SchemeID(f.Requester.Scheme, f.Requester.ID), Name: lang(f.Requester.Name), Classification: "ER"}}
+			if f.Requester.Country != "" {
+				q.EvidenceRequester[0].Address = &edm.Address{AdminUnitLevel1: f.Requester.Country}
+			}
 			q.EvidenceProvider = &edm.Agent{Identifier: edm.SchemeID(p.Scheme, p.ID), Name: lang(p.Name)}
 			if s.Person != nil {
 				q.NaturalPerson = &edm.Person{LevelOfAssurance: orDefault(s.Person.LoA, "High"), FamilyName: s.Person.FamilyName,

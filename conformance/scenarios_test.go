@@ -83,6 +83,7 @@ func TestParseScenarios(t *testing.T) {
 		{"decision without preview", "explicitRequest: false", "explicitRequest: false, decision: refuse", "need preview: true"},
 		{"both subjects", "procedure: X1", "procedure: X1, person: {familyName: a, givenName: b, dateOfBirth: \"2000-01-01\"}", "exactly one of person and company"},
 		{"decision and approve", "decision: none", "decision: none, approve: true", "exclusive"},
+		{"2.0 requester without country", "version: oots-edm:v1.0", "version: oots-edm:v2.0", "requester: country is required"},
 	}
 	for _, tc := range tests {
 		in := strings.Replace(good, tc.from, tc.to, 1)

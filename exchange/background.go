@@ -11,7 +11,7 @@ import "github.com/oots-go/oots/edm"
 // wire-compatible: sector-specific attributes are the EDM's own extension
 // point of the subject, which a standard provider ignores (it answers with
 // its preview), whereas the official rules forbid any other slot of the
-// request (R-EDM-REQ-S019 in 1.x, R-EDM-REQ-S215 in 2.0) and any fifth
+// request (R-EDM-REQ-S019, in 1.x and 2.0) and any fifth
 // ebMS message property in 2.0 (R-EDM-ebMS-018).
 const AttributeBackground = "urn:oots-go:attribute:background-exchange"
 

@@ -663,7 +663,7 @@ func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
 	switch s.State {
 	case stateApproved:
 	case stateRefused:
-		f = refusal(s.Version)
+		f = refusal()
 	case stateWrongUser:
 		f = fail("EDM:ERR:0001", "the person who logged in at the preview is not the subject of the request")
 	default:
@@ -902,14 +902,11 @@ func storedRequest(doc []byte) (*edm.QueryRequest, error) {
 	return req, nil
 }
 
-// refusal is the answer when the user refused: EDM:ERR:0002 with severity
-// Error in 2.0 (the authorisation was withheld); 1.x forbids that
-// combination (R-EDM-ERR-C015: an AuthorizationException is only a preview
-// request), so 1.x gets EDM:ERR:0008 with the same detail.
-func refusal(version string) *failure {
-	const detail = "the user did not approve the exchange of the evidence"
-	if edm.Version(version).Is2() {
-		return &failure{code: "EDM:ERR:0002", severity: edm.SeverityError, detail: detail}
-	}
-	return fail("EDM:ERR:0008", detail)
+// refusal is the answer when the user refused: EDM:ERR:0008 with the detail
+// in 1.x and 2.0 alike. EDM:ERR:0002 would say the authorisation was
+// withheld, but the official rule R-EDM-ERR-C015 (TDD 1.0, kept by the 2.0
+// rules) allows an AuthorizationException only as a preview request
+// (severity PreviewRequired, which R-EDM-ERR-C022 ties to a PreviewLocation).
+func refusal() *failure {
+	return fail("EDM:ERR:0008", "the user did not approve the exchange of the evidence")
 }

@@ -57,12 +57,11 @@
 //     objects, 2.0 one registry package per document with the document as
 //     MainEvidence; metadata IsAbout, IssuingAuthority, IsConformantTo,
 //     IssuingDate, Distribution with Format and Language, ValidityPeriod;
-//     each document an attachment referenced by cid:); refused → in 2.0
-//     EDM:ERR:0002 with severity Error and the detail "the user did not
-//     approve the exchange of the evidence" (the user withheld the
-//     authorisation), in 1.x EDM:ERR:0008 with that detail, because the
-//     official 1.x rule R-EDM-ERR-C015 allows an AuthorizationException
-//     only as a preview request; someone else logged in → EDM:ERR:0001.
+//     each document an attachment referenced by cid:); refused →
+//     EDM:ERR:0008 with the detail "the user did not approve the exchange
+//     of the evidence" (not EDM:ERR:0002: the official rule R-EDM-ERR-C015,
+//     in 1.x and 2.0, allows an AuthorizationException only as a preview
+//     request); someone else logged in → EDM:ERR:0001.
 //
 // Deadlines count from the first request's ebMS Timestamp: the user must
 // open the link within T1+T2 and decide within T3 of logging in, at the

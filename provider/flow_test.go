@@ -215,8 +215,9 @@ func flowSuite(t *testing.T, dsn string) {
 	})
 }
 
-// TestRefusal: the user refuses; the second request gets EDM:ERR:0002 with
-// severity Error.
+// TestRefusal: the user refuses; the second request gets EDM:ERR:0008 with
+// severity Error in 1.x and 2.0 (R-EDM-ERR-C015 keeps EDM:ERR:0002 for the
+// preview request).
 func TestRefusal(t *testing.T) {
 	e := newEnv(t, "", nil)
 	u := user(t, anna)
@@ -235,7 +236,7 @@ func TestRefusal(t *testing.T) {
 	if exc.Code != "EDM:ERR:0008" || exc.Severity != edm.SeverityError || !strings.Contains(exc.Detail, "did not approve") {
 		t.Errorf("refusal answer: %s %s %s", exc.Code, exc.Severity, exc.Detail)
 	}
-	// In 2.0: EDM:ERR:0002 with severity Error.
+	// In 2.0 too, and the answer passes the 2.0 rules.
 	q = e.request(edm.V2_0, berlin, u)
 	xid := newUUID()
 	link = e.first(q, "c2", xid)
@@ -244,7 +245,7 @@ func TestRefusal(t *testing.T) {
 	n = len(e.send.all())
 	e.deliver(e.message(second(q, link), "c2", xid))
 	exc = exceptionOf(t, e.answers(n)[0])
-	if exc.Code != "EDM:ERR:0002" || exc.Severity != edm.SeverityError || !strings.Contains(exc.Detail, "did not approve") {
+	if exc.Code != "EDM:ERR:0008" || exc.Severity != edm.SeverityError || !strings.Contains(exc.Detail, "did not approve") {
 		t.Errorf("2.0 refusal answer: %s %s %s", exc.Code, exc.Severity, exc.Detail)
 	}
 }

@@ -304,7 +304,7 @@ func (e *env) request(v edm.Version, ep string, u idp.User) *edm.QueryRequest {
 	}
 	q.Requirements = []edm.Requirement{{Identifier: edm.ID(sr + "requirements/" + newUUID()), Name: []edm.Text{edm.Lang("EN", "Proof of birth")}}}
 	q.EvidenceRequester = []edm.Agent{{Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0009", "FR-ER-1"),
-		Name: []edm.Text{edm.Lang("FR", "Mairie de Paris")}, Classification: "ER"}}
+		Name: []edm.Text{edm.Lang("FR", "Mairie de Paris")}, Address: &edm.Address{AdminUnitLevel1: "FR"}, Classification: "ER"}} // the address with its country: R-EDM-REQ-C073 in 2.0
 	q.EvidenceProvider = &edm.Agent{Identifier: auth.Agent.Identifier, Name: auth.Agent.Name}
 	p := u.Identified("FR")
 	q.NaturalPerson = &edm.Person{LevelOfAssurance: "High", Identifier: &edm.Identifier{SchemeID: "eidas", Value: p.Identifier},

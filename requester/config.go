@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/oots-go/oots/ap"
@@ -71,7 +72,9 @@ type Config struct {
 	Services CommonServices
 	// Requester is the evidence requester (Classification ER is set);
 	// Intermediary, when its identifier is set, the intermediary platform
-	// (IP). Requester is required.
+	// (IP). Requester is required, and with EDM 2.0 among the Versions its
+	// Address with the country (AdminUnitLevel1): the official rule
+	// R-EDM-REQ-C073 requires it of the agent classified ER.
 	Requester    edm.Agent
 	Intermediary edm.Agent
 	// Route maps the DSD's AccessService identifier (the C3 party id) to
@@ -135,6 +138,15 @@ func (c *Config) Validate() error {
 	for _, v := range c.Versions {
 		if !v.IsEDM() {
 			return errors.New("requester: Config.Versions: " + string(v) + " is not an EDM version")
+		}
+	}
+	versions := c.Versions
+	if len(versions) == 0 {
+		versions = DefaultVersions
+	}
+	for _, v := range versions {
+		if v.Is2() && (c.Requester.Address == nil || strings.TrimSpace(c.Requester.Address.AdminUnitLevel1) == "") {
+			return errors.New("requester: Config.Requester.Address needs the country (AdminUnitLevel1): EDM 2.0 requires it of the requester (R-EDM-REQ-C073)")
 		}
 	}
 	return nil

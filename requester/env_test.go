@@ -267,8 +267,10 @@ func (c *clock) Add(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// requesterAgent has the address with the country that EDM 2.0 requires of
+// the requester (R-EDM-REQ-C073).
 var requesterAgent = edm.Agent{Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0009", "12345678900012"),
-	Name: []edm.Text{edm.Lang("EN", "Portail des démarches")}}
+	Name: []edm.Text{edm.Lang("EN", "Portail des démarches")}, Address: &edm.Address{AdminUnitLevel1: "FR"}}
 
 func newFixture(t testing.TB, dsn string, cs requester.CommonServices, edit func(*requester.Config)) *fixture {
 	t.Helper()

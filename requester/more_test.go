@@ -261,6 +261,7 @@ func TestConfigValidate(t *testing.T) {
 		{"Services", func(c *requester.Config) { c.Services = nil }},
 		{"Route", func(c *requester.Config) { c.Route = nil }},
 		{"Requester", func(c *requester.Config) { c.Requester = edm.Agent{} }},
+		{"Requester.Address", func(c *requester.Config) { c.Requester.Address = nil }},
 		{"Intermediary", func(c *requester.Config) { c.Intermediary = edm.Agent{Identifier: edm.ID("x")} }},
 		{"T1", func(c *requester.Config) { c.T1 = -1 }},
 		{"Versions", func(c *requester.Config) { c.Versions = []edm.Version{edm.CSv20} }},

@@ -102,7 +102,7 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 				da.Language = append(da.Language, strings.ToUpper(l))
 			}
 			// Structured evidence of a known data model: the 2.0 data
-			// model URI (R-EDM-REQ-C220), and its human-readable
+			// model URI (R-EDM-REQ-C220, a warning of ours), and its human-readable
 			// version with it (the user sees what was sent).
 			if m, err := datamodel.Lookup(d.ConformsTo); err == nil && datamodel.Structured(d.Format) {
 				da.ConformsTo = m.URI
