@@ -12,10 +12,11 @@ import (
 var ErrNotDeferred = errors.New("edm: the response is not deferred")
 
 // NewDeferredResponse returns the answer of a provider that holds the
-// evidence but cannot send it yet: a QueryResponse with status Success, the
-// slot ResponseAvailableDateTime = at and an empty rim:RegistryObjectList
-// (SPEC.md §2.3; TDD 1.0 R-EDM-RESP-S014, S016, S023, C005 allow the slot
-// and ask no evidence object of a successful response). The requester asks
+// evidence but cannot send it yet: a QueryResponse with status Unavailable
+// ("for responses that will be available at a later time", TDD 1.0
+// R-EDM-RESP-S006), the slot ResponseAvailableDateTime = at and an empty
+// rim:RegistryObjectList (SPEC.md §2.3; R-EDM-RESP-S014, S016, S023, C005
+// allow the slot). The requester asks
 // again, with a new QueryRequest, from at on. The evidence providers are to
 // be set by the caller, as for NewQueryResponse.
 func NewDeferredResponse(req *QueryRequest, responseID string, issued, at time.Time) *QueryResponse {

@@ -196,6 +196,11 @@ func (r *QueryResponse) Element() (*xmltree.Element, error) {
 		out = *r.base
 	}
 	out.Status, out.RequestID = regrep.StatusSuccess, r.RequestID
+	if r.Deferred() {
+		// "Unavailable for responses that will be available at a later
+		// time" (R-EDM-RESP-S006).
+		out.Status = regrep.StatusUnavailable
+	}
 	w := &slotWriter{orig: r.orig}
 	w.str("SpecificationIdentifier", string(r.Specification))
 	w.str("EvidenceResponseIdentifier", r.EvidenceResponseIdentifier)

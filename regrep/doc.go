@@ -53,9 +53,12 @@ func Prefix(namespace string) string { return prefixes[namespace] }
 
 // Response statuses (ebRS §2.3.2).
 const (
-	StatusSuccess          = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
-	StatusFailure          = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
-	StatusPartialSuccess   = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:PartialSuccess"
+	StatusSuccess        = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"
+	StatusFailure        = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Failure"
+	StatusPartialSuccess = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:PartialSuccess"
+	// StatusUnavailable: the response will be available later (OOTS: a
+	// deferred evidence response, TDD R-EDM-RESP-S006).
+	StatusUnavailable      = "urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Unavailable"
 	CollectionTypeSet      = "urn:oasis:names:tc:ebxml-regrep:CollectionType:Set"
 	CollectionTypeBag      = "urn:oasis:names:tc:ebxml-regrep:CollectionType:Bag"
 	SeverityError          = "urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error"
