@@ -260,9 +260,10 @@ type (
 		Scenarios    []scenarioEntry `yaml:"scenarios"`
 	}
 	scenarioAgent struct {
-		Scheme string `yaml:"scheme"`
-		ID     string `yaml:"id"`
-		Name   string `yaml:"name"`
+		Scheme  string `yaml:"scheme"`
+		ID      string `yaml:"id"`
+		Name    string `yaml:"name"`
+		Country string `yaml:"country,omitempty"`
 	}
 	scenarioRef struct {
 		ID   string `yaml:"id"`
@@ -349,15 +350,12 @@ func scenarios(cat *catalogue) (*scenarioFile, error) {
 	no := false
 	pdf := []string{"application/pdf"}
 	subject, other := users[0], users[2]
-	unknown := &scenarioPerson{ID: cc + "/" + rc + "/unknown-0000", FamilyName: "Unbekannt", GivenName: "Niemand", DateOfBirth: "1950-01-01", LoA: "High"}
-	// A refusal at the preview: EDM:ERR:0008 in 1.x, EDM:ERR:0002 with
-	// severity Error in 2.0 (the authorisation withheld).
+	unknown := &scenarioPerson{ID: cc + "/" + rc + "/UNKNOWN0000", FamilyName: "Unbekannt", GivenName: "Niemand", DateOfBirth: "1950-01-01", LoA: "High"}
+	// A refusal at the preview: EDM:ERR:0008 in 1.x and 2.0 alike (the
+	// provider's answer; R-EDM-ERR-C015).
 	refused := "EDM:ERR:0008"
-	if cat.version.Is2() {
-		refused = "EDM:ERR:0002"
-	}
 	f := &scenarioFile{Version: string(cat.version), Procedure: "R1", To: partyName(cc),
-		Requester:    scenarioAgent{Scheme: Scheme(rc), ID: KitRequester(cc), Name: "Conformance kit, evidence requester of " + countryNames[rc]},
+		Requester:    scenarioAgent{Scheme: Scheme(rc), ID: KitRequester(cc), Name: "Conformance kit, evidence requester of " + countryNames[rc], Country: rc},
 		Requirement:  scenarioRef{ID: r1.requirementID, Name: r1.requirementName},
 		EvidenceType: scenarioType{Classification: r1.classification, Title: r1.title, Format: "application/pdf"},
 		Scenarios: []scenarioEntry{

@@ -60,7 +60,7 @@ func TestVerifyAssertion(t *testing.T) {
 	if err != nil {
 		t.Fatalf("valid assertion: %v", err)
 	}
-	if s.Person.Identifier != "DE/FR/5c29d8e310" || s.Company.Identifier != "DE/FR/HRB-48213" || !s.AuthTime.Equal(assertionTime) {
+	if s.Person.Identifier != "DE/FR/5c29d8e310" || s.Company.Identifier != "DE/FR/DE348213907" || !s.AuthTime.Equal(assertionTime) {
 		t.Errorf("subject = %+v %+v %+v", s, s.Person, s.Company)
 	}
 	parts := strings.Split(good, ".")

@@ -65,7 +65,7 @@ func TestBrowser(t *testing.T) {
 
 	b.WaitFor(func() bool { return strings.Contains(b.URL(), "/callback") }, webdriver.DefaultTimeout)
 	src := b.PageSource()
-	for _, want := range []string{`"identifier":"FI/FR/99900140N"`, `"identifier":"FI/FR/2734815-4"`, `"loa":"http://eidas.europa.eu/LoA/high"`} {
+	for _, want := range []string{`"identifier":"FI/FR/99900140N"`, `"identifier":"FI/FR/FI27348154"`, `"loa":"http://eidas.europa.eu/LoA/high"`} {
 		if !strings.Contains(src, want) {
 			t.Errorf("callback page lacks %s:\n%s", want, src)
 		}

@@ -76,7 +76,7 @@ func ExampleClient() {
 	}
 	page, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	form := url.Values{"account": {"5c29d8e310|HRB-48213"}, "loa": {"High"}, "pin": {"3456"}}
+	form := url.Values{"account": {"5c29d8e310|DE348213907"}, "loa": {"High"}, "pin": {"3456"}}
 	for _, m := range regexp.MustCompile(`type="hidden" name="(\w+)" value="([^"]*)"`).FindAllStringSubmatch(string(page), -1) {
 		form.Set(m[1], html.UnescapeString(m[2]))
 	}

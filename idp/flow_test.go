@@ -284,7 +284,7 @@ func TestLoginPerson(t *testing.T) {
 
 func TestLoginForCompany(t *testing.T) {
 	n := newNet(t, netOptions{})
-	r := n.login("", map[string]string{"account": "5c29d8e310|HRB-48213", "loa": "Substantial", "pin": "3456"})
+	r := n.login("", map[string]string{"account": "5c29d8e310|DE348213907", "loa": "Substantial", "pin": "3456"})
 	if r.Error != "" {
 		t.Fatalf("login failed: %s", r.Error)
 	}
@@ -292,9 +292,9 @@ func TestLoginForCompany(t *testing.T) {
 	if s.Person.Identifier != "DE/FR/5c29d8e310" || s.Person.FamilyName != "Weiß" {
 		t.Errorf("person = %+v, want Jürgen Weiß DE/FR/5c29d8e310", s.Person)
 	}
-	if s.Company == nil || s.Company.Identifier != "DE/FR/HRB-48213" || s.Company.LegalName != "Weiß Maschinenbau GmbH" ||
+	if s.Company == nil || s.Company.Identifier != "DE/FR/DE348213907" || s.Company.LegalName != "Weiß Maschinenbau GmbH" ||
 		s.Company.VATRegistration != "DE285739461" {
-		t.Errorf("company = %+v, want Weiß Maschinenbau GmbH DE/FR/HRB-48213", s.Company)
+		t.Errorf("company = %+v, want Weiß Maschinenbau GmbH DE/FR/DE348213907", s.Company)
 	}
 	if s.LoA != eid.LoASubstantial {
 		t.Errorf("LoA = %s, want the chosen substantial", s.LoA)
@@ -321,7 +321,7 @@ func TestLoginFormRefused(t *testing.T) {
 		{"no level", "", map[string]string{"account": "e0947b6cf8", "loa": "", "pin": "4567"}, "loa", "Choose a level of assurance."},
 		{"no person", "", map[string]string{"loa": "Low", "pin": "4567"}, "account", "Choose who you are."},
 		{"unknown person", "", map[string]string{"account": "nobody", "loa": "Low", "pin": "4567"}, "account", "Choose who you are."},
-		{"company the person does not represent", "", map[string]string{"account": "3f8a2c61d9|HRB-48213", "loa": "Low", "pin": "1234"},
+		{"company the person does not represent", "", map[string]string{"account": "3f8a2c61d9|DE348213907", "loa": "Low", "pin": "1234"},
 			"account", "Choose who you are."},
 	}
 	for _, tt := range tests {
@@ -641,8 +641,8 @@ func TestMounted(t *testing.T) {
 	if !strings.Contains(body, `href="/portal/login?eid=SE"`) {
 		t.Errorf("the country links lose the application's path:\n%s", body)
 	}
-	r := n.login("?eid=SE", map[string]string{"account": "196507083910|559214-0635", "loa": "High", "pin": "4567"})
-	if r.Error != "" || r.Subject.Company.Identifier != "SE/FR/559214-0635" || r.Subject.Issuer != n.issuers["SE"] {
+	r := n.login("?eid=SE", map[string]string{"account": "196507083910|5592140635", "loa": "High", "pin": "4567"})
+	if r.Error != "" || r.Subject.Company.Identifier != "SE/FR/5592140635" || r.Subject.Issuer != n.issuers["SE"] {
 		t.Fatalf("SE: %+v", r)
 	}
 	if r := n.login("?eid=DE", anna); r.Error != "" || r.Subject.Issuer != n.issuers["DE"] {

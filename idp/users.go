@@ -77,7 +77,7 @@ var DemoCountries = []string{"DE", "FI", "FR", "SE"}
 //
 //	3f8a2c61d9  Anna Müller, 1985-03-14, München      PIN 1234, High
 //	b71e04f5a2  Anna Müller, 1985-03-14, Köln         PIN 2345, Substantial (same name and birth date as above)
-//	5c29d8e310  Jürgen Weiß, 1962-11-02, Düsseldorf   PIN 3456, High; represents Weiß Maschinenbau GmbH (HRB-48213)
+//	5c29d8e310  Jürgen Weiß, 1962-11-02, Düsseldorf   PIN 3456, High; represents Weiß Maschinenbau GmbH (DE348213907)
 //	e0947b6cf8  Zeynep Öztürk née Yılmaz, 1993-07-21  PIN 4567, Low
 //
 // France:
@@ -93,7 +93,7 @@ var DemoCountries = []string{"DE", "FI", "FR", "SE"}
 //
 //	99900124S  Aino Virtanen, 1987-06-12, Helsinki      PIN 1234, High
 //	99900137C  Aino Virtanen, 1987-06-12, Oulu          PIN 2345, Substantial (same name and birth date as above)
-//	99900140N  Matti Häkkinen, 1959-09-30, Tampere      PIN 3456, High; represents Häkkinen Oy (2734815-4)
+//	99900140N  Matti Häkkinen, 1959-09-30, Tampere      PIN 3456, High; represents Häkkinen Oy (FI27348154)
 //	99900153F  Björn Lindqvist, 1972-04-04, Vaasa       PIN 4567, Low
 //
 // Sweden (personal identity numbers):
@@ -101,7 +101,7 @@ var DemoCountries = []string{"DE", "FI", "FR", "SE"}
 //	197904032385  Erik Johansson, 1979-04-03, Göteborg    PIN 1234, High
 //	197904032716  Erik Johansson, 1979-04-03, Uppsala     PIN 2345, Substantial (same name and birth date as above)
 //	198211192466  Åsa Lindström, 1982-11-19, Malmö        PIN 3456, Substantial
-//	196507083910  Lars Nyström, 1965-07-08, Umeå          PIN 4567, High; represents Nyström Bygg AB (559214-0635)
+//	196507083910  Lars Nyström, 1965-07-08, Umeå          PIN 4567, High; represents Nyström Bygg AB (5592140635)
 func DemoUsers(country string) []User {
 	var us []User
 	switch strings.ToUpper(country) {
@@ -135,7 +135,7 @@ func demoDE() []User {
 			Person: person("Müller", "Anna", "1985-03-14", "Köln", "Bahnhofstraße 3, 20095 Hamburg", "Female")},
 		{Local: "5c29d8e310", PIN: "3456", LoA: eid.LoAHigh,
 			Person: person("Weiß", "Jürgen", "1962-11-02", "Düsseldorf", "Königsallee 27, 40212 Düsseldorf", "Male"),
-			Represents: []Company{{Local: "HRB-48213", LegalPerson: eid.LegalPerson{
+			Represents: []Company{{Local: "DE348213907", LegalPerson: eid.LegalPerson{
 				LegalName:         "Weiß Maschinenbau GmbH",
 				RegisteredAddress: "Industriestraße 5, 40472 Düsseldorf",
 				VATRegistration:   "DE285739461",
@@ -175,7 +175,7 @@ func demoFI() []User {
 			Person: person("Virtanen", "Aino", "1987-06-12", "Oulu", "Isokatu 22 B 4, 90100 Oulu", "Female")},
 		{Local: "99900140N", PIN: "3456", LoA: eid.LoAHigh,
 			Person: person("Häkkinen", "Matti", "1959-09-30", "Tampere", "Hämeenkatu 9, 33100 Tampere", "Male"),
-			Represents: []Company{{Local: "2734815-4", LegalPerson: eid.LegalPerson{
+			Represents: []Company{{Local: "FI27348154", LegalPerson: eid.LegalPerson{
 				LegalName:         "Häkkinen Oy",
 				RegisteredAddress: "Sähkötie 3, 33960 Pirkkala",
 				VATRegistration:   "FI27348154",
@@ -195,7 +195,7 @@ func demoSE() []User {
 			Person: person("Lindström", "Åsa", "1982-11-19", "Malmö", "Södergatan 14, 211 34 Malmö", "Female")},
 		{Local: "196507083910", PIN: "4567", LoA: eid.LoAHigh,
 			Person: person("Nyström", "Lars", "1965-07-08", "Umeå", "Storgatan 48, 903 26 Umeå", "Male"),
-			Represents: []Company{{Local: "559214-0635", LegalPerson: eid.LegalPerson{
+			Represents: []Company{{Local: "5592140635", LegalPerson: eid.LegalPerson{
 				LegalName:         "Nyström Bygg AB",
 				RegisteredAddress: "Verkstadsgatan 2, 904 32 Umeå",
 				VATRegistration:   "SE559214063501",
