@@ -96,6 +96,16 @@ var (
 		`urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error`, previewRequired,
 		`code="EDM:ERR:0004"`, `code="EDM:ERR:0002"`,
 		errTimestamp, "</rim:Slot>"+errPreviewSlot+"</rs:Exception>")
+	// deferred turns the response into the deferred answer of TDD 1.0
+	// R-EDM-RESP-S006 (status Unavailable), S014 and S016 (with
+	// ResponseAvailableDateTime), S007 (no evidence: the list is replaced by
+	// list, "" or an empty one).
+	deferred = func(list string) []string {
+		return ed(`ResponseStatusType:Success`, `ResponseStatusType:Unavailable`,
+			"\n<rim:Slot name=\"EvidenceProvider\">", `<rim:Slot name="ResponseAvailableDateTime"><rim:SlotValue xsi:type="rim:DateTimeValueType"><rim:Value>2026-08-07T09:30:00Z</rim:Value></rim:SlotValue></rim:Slot>`+"\n<rim:Slot name=\"EvidenceProvider\">",
+			"  <rim:RegistryObjectList>\n    <rim:RegistryObject xsi:type=\"rim:RegistryPackageType\"", list+"<!-- ",
+			"</rim:RegistryObjectList>\n</query:QueryResponse>", " -->\n</query:QueryResponse>")
+	}
 	withPreviewDescription = ed(`<rim:Slot name="Timestamp">`, `<rim:Slot name="PreviewDescription"><rim:SlotValue xsi:type="rim:InternationalStringValueType"><rim:Value><rim:LocalizedString xml:lang="EN" value="Preview"/></rim:Value></rim:SlotValue></rim:Slot><rim:Slot name="Timestamp">`)
 )
 
@@ -120,6 +130,8 @@ var edm20Cases = []edm20Case{
 	{name: "request two formats, two DistributedAs", sample: smpReq, kind: KindEDMRequest, edits: ed("<sdg:Format>application/pdf</sdg:Format>\n        <sdg:Language>EN</sdg:Language>\n      </sdg:DistributedAs>", "<sdg:Format>application/pdf</sdg:Format><sdg:Format>image/png</sdg:Format>\n        <sdg:Language>EN</sdg:Language>\n      </sdg:DistributedAs><sdg:DistributedAs><sdg:Format>application/xml</sdg:Format><sdg:Format>application/json</sdg:Format><sdg:ConformsTo>https://sr.oots.tech.ec.europa.eu/datamodels/birth</sdg:ConformsTo><sdg:Language>DE</sdg:Language></sdg:DistributedAs>")},
 	{name: "response two formats", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:Format>image/png</sdg:Format>`)},
 	{name: "response xml among two formats with data model", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:Format>application/xml</sdg:Format><sdg:ConformsTo>https://sr.oots.tech.ec.europa.eu/datamodels/birth</sdg:ConformsTo>`)},
+	{name: "response deferred", sample: smpResp, kind: KindEDMResponse, edits: deferred("")},
+	{name: "response deferred, empty list", sample: smpResp, kind: KindEDMResponse, edits: deferred("<rim:RegistryObjectList/>")},
 	{name: "response legal person", sample: smpResp, kind: KindEDMResponse, edits: legalSubject},
 	{name: "response xml with data model", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/xml</sdg:Format><sdg:ConformsTo>https://sr.oots.tech.ec.europa.eu/datamodels/birth</sdg:ConformsTo>`)},
 	{name: "error preview", sample: smpErr, kind: KindEDMError, edits: authorization},
@@ -252,8 +264,8 @@ var edm20Cases = []edm20Case{
 	{name: "response namespace", sample: smpResp, kind: KindEDMResponse, edits: ed(`xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"`, `xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.1"`), want: ids("R-EDM-RESP-S002")},
 	{name: "response no requestId", sample: smpResp, kind: KindEDMResponse, edits: ed(`requestId="urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, ``), want: ids("R-EDM-RESP-S003")},
 	{name: "response requestId", sample: smpResp, kind: KindEDMResponse, edits: ed(`requestId="urn:uuid:`, `requestId="`), want: ids("R-EDM-RESP-S004")},
-	{name: "response no status", sample: smpResp, kind: KindEDMResponse, edits: ed(`status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"`, ``), want: ids("R-EDM-RESP-S005", "R-EDM-RESP-S006"), warn: ids("R-EDM-RESP-S202")},
-	{name: "response status", sample: smpResp, kind: KindEDMResponse, edits: ed(`ResponseStatusType:Success`, `ResponseStatusType:Failure`), want: ids("R-EDM-RESP-S006"), warn: ids("R-EDM-RESP-S202")},
+	{name: "response no status", sample: smpResp, kind: KindEDMResponse, edits: ed(`status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"`, ``), want: ids("R-EDM-RESP-S005", "R-EDM-RESP-S006")},
+	{name: "response status", sample: smpResp, kind: KindEDMResponse, edits: ed(`ResponseStatusType:Success`, `ResponseStatusType:Failure`), want: ids("R-EDM-RESP-S006")},
 	{name: "response unavailable", sample: smpResp, kind: KindEDMResponse, edits: ed(`ResponseStatusType:Success`, `ResponseStatusType:Unavailable`), warn: ids("R-EDM-RESP-S202")},
 	{name: "response no RegistryObjectList", sample: smpResp, kind: KindEDMResponse, edits: ed(`rim:RegistryObjectList>`, `rim:ObjectList>`), want: ids("R-EDM-RESP-S007")},
 	{name: "response exception", sample: smpResp, kind: KindEDMResponse, edits: ed("</rim:RegistryObjectList>\n</query:QueryResponse>", `</rim:RegistryObjectList><rs:Exception xmlns:rs="urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0" message="x"/></query:QueryResponse>`), want: ids("R-EDM-RESP-S008")},
