@@ -1,7 +1,6 @@
 package provider_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/edm"
@@ -32,11 +31,6 @@ func TestSeveralFormatsRequested(t *testing.T) {
 				t.Fatalf("%d answers", len(as))
 			}
 			exc := exceptionOf(t, as[0])
-			if exc.Code == "EDM:ERR:0003" && strings.Contains(exc.Detail, "R-EDM-REQ-S224") {
-				// Our 2.0 rule set still holds DistributedAs to one Format,
-				// which TDD 2.0.1 made repeatable.
-				t.Skipf("the 2.0 rules refuse several formats before matching: %s", exc.Detail)
-			}
 			if exc.Code != tt.code {
 				t.Errorf("%s (%s), want %s", exc.Code, exc.Detail, tt.code)
 			}

@@ -96,6 +96,16 @@ var (
 		`urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error`, previewRequired,
 		`code="EDM:ERR:0004"`, `code="EDM:ERR:0002"`,
 		errTimestamp, "</rim:Slot>"+errPreviewSlot+"</rs:Exception>")
+	// deferred turns the response into the deferred answer of TDD 1.0
+	// R-EDM-RESP-S006 (status Unavailable), S014 and S016 (with
+	// ResponseAvailableDateTime), S007 (no evidence: the list is replaced by
+	// list, "" or an empty one).
+	deferred = func(list string) []string {
+		return ed(`ResponseStatusType:Success`, `ResponseStatusType:Unavailable`,
+			"\n<rim:Slot name=\"EvidenceProvider\">", `<rim:Slot name="ResponseAvailableDateTime"><rim:SlotValue xsi:type="rim:DateTimeValueType"><rim:Value>2026-08-07T09:30:00Z</rim:Value></rim:SlotValue></rim:Slot>`+"\n<rim:Slot name=\"EvidenceProvider\">",
+			"  <rim:RegistryObjectList>\n    <rim:RegistryObject xsi:type=\"rim:RegistryPackageType\"", list+"<!-- ",
+			"</rim:RegistryObjectList>\n</query:QueryResponse>", " -->\n</query:QueryResponse>")
+	}
 	withPreviewDescription = ed(`<rim:Slot name="Timestamp">`, `<rim:Slot name="PreviewDescription"><rim:SlotValue xsi:type="rim:InternationalStringValueType"><rim:Value><rim:LocalizedString xml:lang="EN" value="Preview"/></rim:Value></rim:SlotValue></rim:Slot><rim:Slot name="Timestamp">`)
 )
 
@@ -117,6 +127,11 @@ var edm20Cases = []edm20Case{
 	{name: "request eidas2", sample: smpReq, kind: KindEDMRequest, edits: ed(`schemeID="eidas">FR/DE`, `schemeID="eidas2">FR/DE`)},
 	{name: "request annex", sample: smpReq, kind: KindEDMRequest, edits: ed(`<sdg:Language>EN</sdg:Language>`, `<sdg:Language>EN</sdg:Language><sdg:AssociatedDocumentRequest>Annex</sdg:AssociatedDocumentRequest>`)},
 	{name: "request svg", sample: smpReq, kind: KindEDMRequest, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>image/svg+xml</sdg:Format>`)},
+	{name: "request two formats, two DistributedAs", sample: smpReq, kind: KindEDMRequest, edits: ed("<sdg:Format>application/pdf</sdg:Format>\n        <sdg:Language>EN</sdg:Language>\n      </sdg:DistributedAs>", "<sdg:Format>application/pdf</sdg:Format><sdg:Format>image/png</sdg:Format>\n        <sdg:Language>EN</sdg:Language>\n      </sdg:DistributedAs><sdg:DistributedAs><sdg:Format>application/xml</sdg:Format><sdg:Format>application/json</sdg:Format><sdg:ConformsTo>https://sr.oots.tech.ec.europa.eu/datamodels/birth</sdg:ConformsTo><sdg:Language>DE</sdg:Language></sdg:DistributedAs>")},
+	{name: "response two formats", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:Format>image/png</sdg:Format>`)},
+	{name: "response xml among two formats with data model", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:Format>application/xml</sdg:Format><sdg:ConformsTo>https://sr.oots.tech.ec.europa.eu/datamodels/birth</sdg:ConformsTo>`)},
+	{name: "response deferred", sample: smpResp, kind: KindEDMResponse, edits: deferred("")},
+	{name: "response deferred, empty list", sample: smpResp, kind: KindEDMResponse, edits: deferred("<rim:RegistryObjectList/>")},
 	{name: "response legal person", sample: smpResp, kind: KindEDMResponse, edits: legalSubject},
 	{name: "response xml with data model", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/xml</sdg:Format><sdg:ConformsTo>https://sr.oots.tech.ec.europa.eu/datamodels/birth</sdg:ConformsTo>`)},
 	{name: "error preview", sample: smpErr, kind: KindEDMError, edits: authorization},
@@ -174,7 +189,7 @@ var edm20Cases = []edm20Case{
 	{name: "request no ResponseOption", sample: smpReq, kind: KindEDMRequest, edits: ed(`<query:ResponseOption returnType="LeafClassWithRepositoryItem"/>`, ``), warn: ids("R-EDM-REQ-S214")},
 	{name: "request three requester agents", sample: smpReq, kind: KindEDMRequest, edits: ed(`<rim:SlotValue xsi:type="rim:CollectionValueType" collectionType="urn:oasis:names:tc:ebxml-regrep:CollectionType:Set">`, `<rim:SlotValue xsi:type="rim:CollectionValueType" collectionType="urn:oasis:names:tc:ebxml-regrep:CollectionType:Set"><rim:Element xsi:type="rim:AnyValueType"><sdg:Agent><sdg:Identifier schemeID="urn:oasis:names:tc:ebcore:partyid-type:unregistered:FR">OTHER</sdg:Identifier><sdg:Name lang="EN">Other</sdg:Name><sdg:Classification>IP</sdg:Classification></sdg:Agent></rim:Element>`), warn: ids("R-EDM-REQ-S220")},
 	{name: "request transformation", sample: smpReq, kind: KindEDMRequest, edits: ed(`<sdg:Language>EN</sdg:Language>`, `<sdg:Language>EN</sdg:Language><sdg:Transformation>https://sr.oots.tech.ec.europa.eu/x</sdg:Transformation>`), warn: ids("R-EDM-REQ-S223")},
-	{name: "request two formats", sample: smpReq, kind: KindEDMRequest, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:Format>application/xml</sdg:Format>`), warn: ids("R-EDM-REQ-S224")},
+	{name: "request no format", sample: smpReq, kind: KindEDMRequest, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, ``), warn: ids("R-EDM-REQ-S224")},
 
 	// Request, content (EDM-REQ-C).
 	{name: "request v1.2", sample: smpReq, kind: KindEDMRequest, edits: ed(`<rim:Value>oots-edm:v2.0</rim:Value>`, `<rim:Value>oots-edm:v1.2</rim:Value>`), want: ids("R-EDM-REQ-C001")},
@@ -249,8 +264,8 @@ var edm20Cases = []edm20Case{
 	{name: "response namespace", sample: smpResp, kind: KindEDMResponse, edits: ed(`xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"`, `xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.1"`), want: ids("R-EDM-RESP-S002")},
 	{name: "response no requestId", sample: smpResp, kind: KindEDMResponse, edits: ed(`requestId="urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, ``), want: ids("R-EDM-RESP-S003")},
 	{name: "response requestId", sample: smpResp, kind: KindEDMResponse, edits: ed(`requestId="urn:uuid:`, `requestId="`), want: ids("R-EDM-RESP-S004")},
-	{name: "response no status", sample: smpResp, kind: KindEDMResponse, edits: ed(`status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"`, ``), want: ids("R-EDM-RESP-S005", "R-EDM-RESP-S006"), warn: ids("R-EDM-RESP-S202")},
-	{name: "response status", sample: smpResp, kind: KindEDMResponse, edits: ed(`ResponseStatusType:Success`, `ResponseStatusType:Failure`), want: ids("R-EDM-RESP-S006"), warn: ids("R-EDM-RESP-S202")},
+	{name: "response no status", sample: smpResp, kind: KindEDMResponse, edits: ed(`status="urn:oasis:names:tc:ebxml-regrep:ResponseStatusType:Success"`, ``), want: ids("R-EDM-RESP-S005", "R-EDM-RESP-S006")},
+	{name: "response status", sample: smpResp, kind: KindEDMResponse, edits: ed(`ResponseStatusType:Success`, `ResponseStatusType:Failure`), want: ids("R-EDM-RESP-S006")},
 	{name: "response unavailable", sample: smpResp, kind: KindEDMResponse, edits: ed(`ResponseStatusType:Success`, `ResponseStatusType:Unavailable`), warn: ids("R-EDM-RESP-S202")},
 	{name: "response no RegistryObjectList", sample: smpResp, kind: KindEDMResponse, edits: ed(`rim:RegistryObjectList>`, `rim:ObjectList>`), want: ids("R-EDM-RESP-S007")},
 	{name: "response exception", sample: smpResp, kind: KindEDMResponse, edits: ed("</rim:RegistryObjectList>\n</query:QueryResponse>", `</rim:RegistryObjectList><rs:Exception xmlns:rs="urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0" message="x"/></query:QueryResponse>`), want: ids("R-EDM-RESP-S008")},
@@ -274,12 +289,13 @@ var edm20Cases = []edm20Case{
 	{name: "response no issuing authority", sample: smpResp, kind: KindEDMResponse, edits: ed(`IssuingAuthority>`, `IssuingAuthorityX>`), want: ids("R-EDM-RESP-S062")},
 	{name: "response no IsConformantTo", sample: smpResp, kind: KindEDMResponse, edits: ed(`IsConformantTo>`, `IsConformantToX>`), want: ids("R-EDM-RESP-S062")},
 	{name: "response no distribution", sample: smpResp, kind: KindEDMResponse, edits: ed(`Distribution>`, `DistributionX>`), want: ids("R-EDM-RESP-S062")},
-	{name: "response no IsAbout", sample: smpResp, kind: KindEDMResponse, edits: ed(`IsAbout>`, `IsAboutX>`), warn: ids("R-EDM-RESP-S222")},
+	{name: "response no IsAbout", sample: smpResp, kind: KindEDMResponse, edits: ed(`IsAbout>`, `IsAboutX>`), want: ids("R-EDM-RESP-S062")},
+	{name: "response no evidence identifier", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Identifier>1a2b3c4d-0000-4000-8000-000000000018</sdg:Identifier>`, ``), want: ids("R-EDM-RESP-S062")},
 	{name: "response unpackaged", sample: smpResp, kind: KindEDMResponse, edits: ed(`xsi:type="rim:RegistryPackageType"`, `xsi:type="rim:ExtrinsicObjectType"`), warn: ids("R-EDM-RESP-S211")},
-	{name: "response annex only", sample: smpResp, kind: KindEDMResponse, edits: ed(`classificationNode="MainEvidence"`, `classificationNode="Annex"`), warn: ids("R-EDM-RESP-S213")},
+	{name: "response annex only", sample: smpResp, kind: KindEDMResponse, edits: ed(`classificationNode="MainEvidence"`, `classificationNode="Annex"`), want: ids("R-EDM-RESP-S050", "R-EDM-RESP-S063"), warn: ids("R-EDM-RESP-S213")},
 	{name: "response node", sample: smpResp, kind: KindEDMResponse, edits: ed(`classificationNode="MainEvidence"`, `classificationNode="Evidence"`), warn: ids("R-EDM-RESP-S213", "R-EDM-RESP-S220")},
 	{name: "response object id", sample: smpResp, kind: KindEDMResponse, edits: ed(`id="urn:uuid:1a2b3c4d-0000-4000-8000-000000000017"`, `id="object-17"`), warn: ids("R-EDM-RESP-S214")},
-	{name: "response two classifications", sample: smpResp, kind: KindEDMResponse, edits: ed(`<rim:RepositoryItemRef`, `<rim:Classification id="urn:uuid:1a2b3c4d-0000-4000-8000-000000000020" classificationScheme="urn:fdc:oots:classification:edm" classificationNode="Translation"/><rim:RepositoryItemRef`), warn: ids("R-EDM-RESP-S215")},
+	{name: "response two classifications", sample: smpResp, kind: KindEDMResponse, edits: ed(`<rim:RepositoryItemRef`, `<rim:Classification id="urn:uuid:1a2b3c4d-0000-4000-8000-000000000020" classificationScheme="urn:fdc:oots:classification:edm" classificationNode="Translation"/><rim:RepositoryItemRef`), want: ids("R-EDM-RESP-S050", "R-EDM-RESP-S063"), warn: ids("R-EDM-RESP-S215")},
 	{name: "response no metadata", sample: smpResp, kind: KindEDMResponse, edits: ed(`<rim:Slot name="EvidenceMetadata">`, `<rim:Slot name="Metadata">`), warn: ids("R-EDM-RESP-S216")},
 	{name: "response no item", sample: smpResp, kind: KindEDMResponse, edits: ed(`rim:RepositoryItemRef`, `rim:ItemRef`), warn: ids("R-EDM-RESP-S217")},
 	{name: "response service in package", sample: smpResp, kind: KindEDMResponse, edits: ed("</rim:RegistryObject>\n      </rim:RegistryObjectList>", `</rim:RegistryObject><rim:RegistryObject xsi:type="rim:ServiceType" id="urn:uuid:1a2b3c4d-0000-4000-8000-000000000021"/></rim:RegistryObjectList>`), warn: ids("R-EDM-RESP-S218")},
@@ -329,6 +345,7 @@ var edm20Cases = []edm20Case{
 	{name: "response validity end", sample: smpResp, kind: KindEDMResponse, edits: ed(`</sdg:IssuingDate>`, `</sdg:IssuingDate><sdg:ValidityPeriod><sdg:StartDate>1970-03-03</sdg:StartDate><sdg:EndDate>never</sdg:EndDate></sdg:ValidityPeriod>`), want: ids("R-EDM-RESP-C041")},
 	{name: "response xml without data model", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/xml</sdg:Format>`), want: ids("R-EDM-RESP-C044a")},
 	{name: "response json without data model", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/json</sdg:Format>`), want: ids("R-EDM-RESP-C044b")},
+	{name: "response xml among two formats without data model", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:Format>application/xml</sdg:Format>`), want: ids("R-EDM-RESP-C044a")},
 	{name: "response transformation", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:Transformation>https://sr.oots.tech.ec.europa.eu/x</sdg:Transformation>`), warn: ids("R-EDM-RESP-C212")},
 	{name: "response data model", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:ConformsTo>https://sr.oots.tech.europa.eu/distributions/birth</sdg:ConformsTo>`), warn: ids("R-EDM-RESP-C217")},
 	{name: "response language", sample: smpResp, kind: KindEDMResponse, edits: ed(`<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format><sdg:Language>Q1</sdg:Language>`), want: ids("R-EDM-RESP-C026")},
