@@ -807,7 +807,7 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			// A supplementary document of a 2.0 package: its own
 			// object, classified by its role and joined to the main
 			// evidence by an association typed after that role.
-			md := supplementaryMetadata(d)
+			md := supplementaryMetadata(auth.Agent.Identifier.Value, d)
 			if md.Identifier.Value == "" {
 				md.Identifier = edm.ID(c.uuid())
 			}
@@ -825,7 +825,7 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 				Name: []edm.Text{edm.Lang("EN", d.IssuingAuthority.Name)}}
 		}
 		ab := about
-		md := edm.Evidence{Identifier: edm.ID(d.ID), IsAbout: &ab, IssuingAuthority: &issuer,
+		md := edm.Evidence{Identifier: edm.ID(evidenceID(auth.Agent.Identifier.Value, d.ID)), IsAbout: &ab, IssuingAuthority: &issuer,
 			IsConformantTo: &edm.EvidenceType{EvidenceTypeClassification: et.EvidenceTypeClassification, Title: et.Title, Description: et.Description},
 			IssuingDate:    d.IssuingDate,
 			Distribution:   []edm.Distribution{{Format: d.Format, ConformsTo: requestedModel(et, d)}}}

@@ -1,6 +1,8 @@
 package provider
 
 import (
+	"crypto/sha1"
+	"encoding/hex"
 	"slices"
 	"strings"
 
@@ -108,10 +110,43 @@ func matches(da edm.Distribution, d Document) bool {
 // its identifier and its distribution (format, language) and nothing of
 // what belongs to the main evidence alone (subject, issuing authority,
 // conformance, dates), as the official 2.0.1 rule R-EDM-RESP-S063 asks.
-func supplementaryMetadata(d Document) edm.Evidence {
-	md := edm.Evidence{Identifier: edm.ID(d.ID), Distribution: []edm.Distribution{{Format: d.Format}}}
+func supplementaryMetadata(provider string, d Document) edm.Evidence {
+	md := edm.Evidence{Identifier: edm.ID(evidenceID(provider, d.ID)), Distribution: []edm.Distribution{{Format: d.Format}}}
 	if d.Language != "" {
 		md.Distribution[0].Language = []string{strings.ToUpper(d.Language)}
 	}
 	return md
+}
+
+// evidenceID is the sdg:Identifier of an evidence document: its register
+// id when that is a UUID, as the official R-EDM-RESP-C015 asks, else a
+// name-based UUID (RFC 9562 version 5 form, SHA-1) of the provider and the
+// register id, so that the same document keeps the same identifier across
+// queries. An empty id stays empty (the caller draws a random one).
+func evidenceID(provider, id string) string {
+	if id == "" || isUUID(id) {
+		return id
+	}
+	h := sha1.Sum([]byte("oots evidence\x00" + provider + "\x00" + id))
+	h[6] = h[6]&0x0f | 0x50
+	h[8] = h[8]&0x3f | 0x80
+	b := hex.EncodeToString(h[:16])
+	return b[0:8] + "-" + b[8:12] + "-" + b[12:16] + "-" + b[16:20] + "-" + b[20:32]
+}
+
+// isUUID reports whether s is a UUID in its canonical textual form.
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			if c != '-' {
+				return false
+			}
+		} else if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	return true
 }
