@@ -87,6 +87,10 @@ type Provider struct {
 	// level OOTS asks of the eID for most procedures. The acr values of
 	// ACR at or above it are asked for in acr_values.
 	MinLoA eid.LoA `json:"minLoA,omitempty"`
+	// UserInfo asks the userinfo endpoint for the claims the ID token
+	// lacks (FranceConnect+ gives the identity there); the ID token's
+	// claims prevail, and acr is read from the ID token only.
+	UserInfo bool `json:"userInfo,omitempty"`
 	// Identifier is the policy when Claims.Identifier is empty or the
 	// token lacks it; default Refuse.
 	Identifier IdentifierPolicy `json:"identifierPolicy,omitempty"`

@@ -41,7 +41,10 @@
 // refuses the login with ErrNoIdentifier, because an identifier we make up
 // is not the one the country's eIDAS node gives and evidence providers
 // that match on it would not find the person; Derive, chosen knowingly,
-// makes "CC/RP/<claim>" of Provider.DeriveFrom (default sub).
+// makes "CC/RP/<claim>" of Provider.DeriveFrom (default sub). A provider
+// that gives the identity at its userinfo endpoint rather than in the ID
+// token (FranceConnect+ does) sets Provider.UserInfo: the userinfo claims
+// fill what the ID token lacks, under the same sub (Core §5.3.2).
 //
 // # Connecting a national provider
 //
@@ -55,14 +58,14 @@
 //		ClientID:     "…", ClientSecret: "…",
 //		Scopes:       []string{"given_name", "family_name", "birthdate", "gender", "birthplace"},
 //		Claims:       &oidc.Claims{FamilyName: "family_name", GivenName: "given_name", DateOfBirth: "birthdate", Gender: "gender", PlaceOfBirth: "birthplace"},
+//		UserInfo:     true,
 //		ACR:          map[string]eid.LoA{"eidas2": eid.LoASubstantial, "eidas3": eid.LoAHigh},
 //		Identifier:   oidc.Refuse,
 //	}
 //
 // Not implemented: signed or encrypted request objects (JAR), encrypted ID
-// tokens (FranceConnect+ can encrypt them: configure it not to), the
-// userinfo endpoint (claims are read from the ID token only), private_key_jwt
-// client authentication, logout, and legal persons (Subject.Company stays
+// tokens and userinfo answers (FranceConnect+ can encrypt them: configure it
+// not to), private_key_jwt client authentication, logout, and legal persons (Subject.Company stays
 // nil). Pending logins live in memory: with several instances behind a load
 // balancer, a browser's callback must reach the instance that began it.
 package oidc

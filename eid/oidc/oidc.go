@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -60,6 +61,7 @@ var _ eid.Authenticator = (*Authenticator)(nil)
 
 // relyingParty is what discovery gave of one provider.
 type relyingParty struct {
+	op       *gooidc.Provider
 	oauth    oauth2.Config
 	verifier *gooidc.IDTokenVerifier
 }
@@ -245,6 +247,11 @@ func (a *Authenticator) redeem(ctx context.Context, l *login, code string) (*eid
 	if err := idt.Claims(&payload); err != nil {
 		return nil, fmt.Errorf("ID token: %w", err)
 	}
+	if p.UserInfo {
+		if payload, err = userInfo(ctx, rp.op, tok, idt.Subject, payload); err != nil {
+			return nil, err
+		}
+	}
 	np, loa, err := person(payload, &p, l.country, a.cfg.Country)
 	if err != nil {
 		return nil, err
@@ -258,6 +265,31 @@ func (a *Authenticator) redeem(ctx context.Context, l *login, code string) (*eid
 		authTime = time.Unix(at.AuthTime, 0)
 	}
 	return &eid.Subject{Person: np, LoA: loa, Issuer: p.Issuer, Country: l.country, AuthTime: authTime}, nil
+}
+
+// userInfo adds to the ID token's claims (idClaims) those of the userinfo
+// endpoint (OpenID Connect Core §5.3) that the ID token lacks; the
+// userinfo's sub must be the ID token's (§5.3.2). A signed userinfo is
+// verified with the provider's JWKS; an encrypted one is not supported.
+func userInfo(ctx context.Context, op *gooidc.Provider, tok *oauth2.Token, sub string, idClaims []byte) ([]byte, error) {
+	ui, err := op.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		return nil, fmt.Errorf("userinfo: %w", err)
+	}
+	if ui.Subject != sub {
+		return nil, fmt.Errorf("userinfo: sub %q is not the ID token's %q", ui.Subject, sub)
+	}
+	var merged, fromID map[string]json.RawMessage
+	if err := ui.Claims(&merged); err != nil {
+		return nil, fmt.Errorf("userinfo: %w", err)
+	}
+	if err := json.Unmarshal(idClaims, &fromID); err != nil {
+		return nil, fmt.Errorf("ID token: %w", err)
+	}
+	for k, v := range fromID {
+		merged[k] = v
+	}
+	return json.Marshal(merged)
 }
 
 // rawClaims keeps the token's payload as it is.
@@ -293,6 +325,7 @@ func (a *Authenticator) discover(ctx context.Context, cc string) (*relyingParty,
 	}
 	skew := a.cfg.Skew
 	rp = &relyingParty{
+		op:    op,
 		oauth: oauth2.Config{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: op.Endpoint(), Scopes: scopes},
 		verifier: op.Verifier(&gooidc.Config{
 			ClientID:             p.ClientID,

@@ -76,6 +76,7 @@ type opConfig struct {
 	Clients   []map[string]any     `json:"clients"`
 	Accounts  map[string]opAccount `json:"accounts"`
 	ACRValues []string             `json:"acrValues"`
+	Conform   bool                 `json:"conform"`
 }
 
 type opAccount struct {
@@ -106,7 +107,7 @@ func freePort(tb testing.TB) int {
 
 // startOP starts oidc-provider on port with the given signing key; it is
 // stopped at the end of the test or by stop.
-func startOP(tb testing.TB, port int, key jose.JSONWebKey, redirectURI string) *op {
+func startOP(tb testing.TB, port int, key jose.JSONWebKey, redirectURI string, edit ...func(*opConfig)) *op {
 	tb.Helper()
 	node, module := oidcProviderModule(tb)
 	issuer := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -128,6 +129,9 @@ func startOP(tb testing.TB, port int, key jose.JSONWebKey, redirectURI string) *
 			}},
 		},
 		ACRValues: []string{"eidas2", "eidas1", "eidas3"},
+	}
+	for _, e := range edit {
+		e(&conf)
 	}
 	b, err := json.Marshal(conf)
 	if err != nil {
@@ -384,6 +388,38 @@ func TestRealProvider(t *testing.T) {
 		}
 		if _, _, err := a.outcome(); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("claims at the userinfo endpoint", func(t *testing.T) {
+		conform := startOP(t, freePort(t), rsaJWK(t, "key-u"), redirect, func(c *opConfig) { c.Conform = true })
+		saved := a.auth
+		defer func() { a.auth = saved }()
+		cfg := standardConfig(conform.issuer)
+		if a.auth, err = oidc.New(cfg); err != nil {
+			t.Fatal(err)
+		}
+		if st := logIn(t, browser(t), a, "marie", "eidas2"); st == http.StatusOK {
+			t.Fatal("a login whose ID token has no identity was accepted")
+		}
+		if _, _, err := a.outcome(); !errors.Is(err, oidc.ErrAttributes) {
+			t.Fatalf("error %v, want ErrAttributes", err)
+		}
+		p := cfg.Providers["FR"]
+		p.UserInfo = true
+		cfg.Providers["FR"] = p
+		if a.auth, err = oidc.New(cfg); err != nil {
+			t.Fatal(err)
+		}
+		if st := logIn(t, browser(t), a, "marie", "eidas2"); st != http.StatusOK {
+			_, _, err := a.outcome()
+			t.Fatalf("HTTP %d: %v", st, err)
+		}
+		s, _, err := a.outcome()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Person.Identifier != "FR/DE/1234567890" || s.Person.FamilyName != "Dupont" || s.Person.DateOfBirth != "1985-04-12" {
+			t.Errorf("person %+v", *s.Person)
 		}
 	})
 	t.Run("the provider requires the PKCE verifier", func(t *testing.T) {

@@ -2,7 +2,8 @@
 // configured from a JSON file (argv[2]) that the Go test writes:
 //   { "port", "issuer", "module": path of oidc-provider's entry point,
 //     "jwks": {keys: [private JWKs]}, "clients": [client metadata],
-//     "accounts": {id: {password, claims}}, "acrValues": [...] }
+//     "accounts": {id: {password, claims}}, "acrValues": [...],
+//     "conform": the scope's claims at the userinfo endpoint, not in the ID token }
 // The login page is a plain form (login, password, acr) so that a test can
 // log in with a cookie jar; posting it logs in with the chosen acr and
 // grants the scopes and claims asked for. It prints "listening" when ready.
@@ -17,7 +18,8 @@ const provider = new Provider(conf.issuer, {
   clients: conf.clients,
   jwks: conf.jwks,
   acrValues: conf.acrValues,
-  conformIdTokenClaims: false,
+  // conform: the profile claims only at the userinfo endpoint (Core §5.4).
+  conformIdTokenClaims: Boolean(conf.conform),
   cookies: { keys: ['test-cookie-key-0123456789abcdef'] },
   pkce: { required: () => true },
   claims: {
