@@ -57,7 +57,7 @@ type Authenticator struct {
 	rps     map[string]*relyingParty
 }
 
-var _ eid.Authenticator = (*Authenticator)(nil)
+var _ eid.OwningAuthenticator = (*Authenticator)(nil)
 
 // relyingParty is what discovery gave of one provider.
 type relyingParty struct {
@@ -523,3 +523,16 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 }
 
 func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// Owns reports whether r is the callback of a login this authenticator
+// began and has not finished (eid.Owner), without consuming it.
+func (a *Authenticator) Owns(r *http.Request) bool {
+	s := r.URL.Query().Get("state")
+	if s == "" {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.pending[s]
+	return ok
+}
