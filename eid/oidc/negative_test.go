@@ -18,6 +18,7 @@ import (
 
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
+	"github.com/oots-go/oots/internal/oidcop"
 )
 
 // fakeOP is a minimal OpenID provider whose ID tokens the test writes,
@@ -185,7 +186,7 @@ type negativeEnv struct {
 func newNegativeEnv(tb testing.TB, edit func(*oidc.Config)) *negativeEnv {
 	tb.Helper()
 	f := newFakeOP(tb)
-	key := rsaJWK(tb, "k1")
+	key := oidcop.RSAKey(tb, "k1")
 	f.publish(key)
 	cfg := standardConfig(f.srv.URL)
 	p := cfg.Providers["FR"]
@@ -288,7 +289,7 @@ func TestNegative(t *testing.T) {
 func TestNegativeSignature(t *testing.T) {
 	e := newNegativeEnv(t, nil)
 	t.Run("bad signature", func(t *testing.T) {
-		other := rsaJWK(t, "k1") // same kid, other key
+		other := oidcop.RSAKey(t, "k1") // same kid, other key
 		if _, err := e.run(t, func(at attempt, c map[string]any) string { return sign(t, other, c) }); err == nil {
 			t.Fatal("a token signed by another key was accepted")
 		}
@@ -320,7 +321,7 @@ func TestNegativeSignature(t *testing.T) {
 			t.Fatal(err) // the key set is now cached
 		}
 		before := e.f.fetches()
-		unknown := rsaJWK(t, "k-unpublished")
+		unknown := oidcop.RSAKey(t, "k-unpublished")
 		if _, err := e.run(t, func(at attempt, c map[string]any) string { return sign(t, unknown, c) }); err == nil {
 			t.Fatal("a token signed with a key the provider does not publish was accepted")
 		}
@@ -329,7 +330,7 @@ func TestNegativeSignature(t *testing.T) {
 		}
 	})
 	t.Run("rotation published", func(t *testing.T) {
-		next := rsaJWK(t, "k2")
+		next := oidcop.RSAKey(t, "k2")
 		e.f.publish(e.key, next)
 		if _, err := e.run(t, func(at attempt, c map[string]any) string { return sign(t, next, c) }); err != nil {
 			t.Fatalf("a token signed with the provider's new key: %v", err)

@@ -1,11 +1,7 @@
 package oidc_test
 
 import (
-	"bufio"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,180 +10,16 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
-	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/internal/oidcop"
 )
-
-// OIDCProviderVersion is the version of the npm package oidc-provider that
-// CI installs (.ci/oidc-provider) into the cache directory the tests read.
-const oidcProviderVersion = "9.13.3"
-
-// oidcProviderModule returns the entry point of the npm package
-// oidc-provider installed in <user cache>/oots-test/oidc-provider (or
-// $OOTS_OIDC_PROVIDER_DIR), or skips the test (fails under
-// OOTS_REQUIRE_VERIFIERS=1).
-func oidcProviderModule(tb testing.TB) (node, module string) {
-	tb.Helper()
-	node = testenv.Tool(tb, "node")
-	dir := os.Getenv("OOTS_OIDC_PROVIDER_DIR")
-	if dir == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			c = filepath.Join(os.TempDir(), "cache")
-		}
-		dir = filepath.Join(c, "oots-test", "oidc-provider")
-	}
-	module = filepath.Join(dir, "node_modules", "oidc-provider", "lib", "index.js")
-	hint := fmt.Sprintf("npm install --prefix %s oidc-provider@%s", dir, oidcProviderVersion)
-	if _, err := os.Stat(module); err != nil {
-		if testenv.Required() {
-			tb.Fatalf("oidc-provider is missing and OOTS_REQUIRE_VERIFIERS=1: %s", hint)
-		}
-		tb.Skipf("oidc-provider is missing (%s)", hint)
-	}
-	return node, module
-}
-
-// op is a running oidc-provider.
-type op struct {
-	issuer string
-	cmd    *exec.Cmd
-	done   chan struct{}
-}
-
-// opConfig is what testdata/op.mjs reads.
-type opConfig struct {
-	Port      int                  `json:"port"`
-	Issuer    string               `json:"issuer"`
-	Module    string               `json:"module"`
-	JWKS      jose.JSONWebKeySet   `json:"jwks"`
-	Clients   []map[string]any     `json:"clients"`
-	Accounts  map[string]opAccount `json:"accounts"`
-	ACRValues []string             `json:"acrValues"`
-	Conform   bool                 `json:"conform"`
-}
-
-type opAccount struct {
-	Password string         `json:"password"`
-	Claims   map[string]any `json:"claims"`
-}
-
-// rsaJWK returns a new private RSA signing key as a JWK with kid.
-func rsaJWK(tb testing.TB, kid string) jose.JSONWebKey {
-	tb.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return jose.JSONWebKey{Key: k, KeyID: kid, Algorithm: "RS256", Use: "sig"}
-}
-
-// freePort returns a loopback port free at the time of the call.
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// startOP starts oidc-provider on port with the given signing key; it is
-// stopped at the end of the test or by stop.
-func startOP(tb testing.TB, port int, key jose.JSONWebKey, redirectURI string, edit ...func(*opConfig)) *op {
-	tb.Helper()
-	node, module := oidcProviderModule(tb)
-	issuer := fmt.Sprintf("http://127.0.0.1:%d", port)
-	conf := opConfig{
-		Port: port, Issuer: issuer, Module: module,
-		JWKS: jose.JSONWebKeySet{Keys: []jose.JSONWebKey{key}},
-		Clients: []map[string]any{{
-			"client_id": "oots-portal", "client_secret": "a-secret-of-32-characters-or-more",
-			"redirect_uris": []string{redirectURI}, "response_types": []string{"code"},
-			"grant_types": []string{"authorization_code"}, "token_endpoint_auth_method": "client_secret_basic",
-		}},
-		Accounts: map[string]opAccount{
-			"marie": {Password: "pw", Claims: map[string]any{
-				"family_name": "Dupont", "given_name": "Marie", "birthdate": "1985-04-12", "gender": "female",
-				"birthplace": "Lyon", "eidas_id": "FR/DE/1234567890",
-			}},
-			"jean": {Password: "pw", Claims: map[string]any{
-				"family_name": "Martin", "given_name": "Jean", "birthdate": "1970-01-31",
-			}},
-		},
-		ACRValues: []string{"eidas2", "eidas1", "eidas3"},
-	}
-	for _, e := range edit {
-		e(&conf)
-	}
-	b, err := json.Marshal(conf)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	path := filepath.Join(tb.TempDir(), "op.json")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	cmd := exec.Command(node, filepath.Join("testdata", "op.mjs"), path)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	o := &op{issuer: issuer, cmd: cmd, done: make(chan struct{})}
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		ok := false
-		for sc.Scan() {
-			if !ok && strings.Contains(sc.Text(), "listening") {
-				ok = true
-				ready <- true
-			}
-		}
-		if !ok {
-			ready <- false
-		}
-		cmd.Wait()
-		close(o.done)
-	}()
-	tb.Cleanup(o.stop)
-	select {
-	case ok := <-ready:
-		if !ok {
-			tb.Fatal("oidc-provider exited before listening")
-		}
-	case <-time.After(30 * time.Second):
-		tb.Fatal("oidc-provider did not start in 30 s")
-	}
-	return o
-}
-
-func (o *op) stop() {
-	select {
-	case <-o.done:
-		return
-	default:
-	}
-	o.cmd.Process.Kill()
-	<-o.done
-}
 
 // app is a relying-party web application: /login calls Begin with a fixed
 // application state, /cb calls Finish and records the outcome.
@@ -285,7 +117,7 @@ func standardConfig(issuer string) oidc.Config {
 	return oidc.Config{
 		Country: "DE",
 		Providers: map[string]oidc.Provider{"FR": {
-			Issuer: issuer, ClientID: "oots-portal", ClientSecret: "a-secret-of-32-characters-or-more",
+			Issuer: issuer, ClientID: oidcop.ClientID, ClientSecret: oidcop.ClientSecret,
 			Claims: &claims,
 			ACR:    map[string]eid.LoA{"eidas1": eid.LoALow, "eidas2": eid.LoASubstantial, "eidas3": eid.LoAHigh},
 		}},
@@ -298,17 +130,17 @@ func standardConfig(issuer string) oidc.Config {
 // to cause (acr too low, no eIDAS identifier), a key rotation, and the
 // provider's own refusal of a code without its PKCE verifier.
 func TestRealProvider(t *testing.T) {
-	oidcProviderModule(t)
+	oidcop.Module(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	redirect := "http://" + l.Addr().String() + "/cb"
-	port := freePort(t)
-	o := startOP(t, port, rsaJWK(t, "key-1"), redirect)
+	port := oidcop.FreePort(t)
+	o := oidcop.Start(t, port, oidcop.RSAKey(t, "key-1"), redirect)
 
 	a := newApp(t, l)
-	a.auth, err = oidc.New(standardConfig(o.issuer))
+	a.auth, err = oidc.New(standardConfig(o.Issuer))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +162,7 @@ func TestRealProvider(t *testing.T) {
 		if *s.Person != want {
 			t.Errorf("person %+v, want %+v", *s.Person, want)
 		}
-		if s.LoA != eid.LoASubstantial || s.Country != "FR" || s.Issuer != o.issuer {
+		if s.LoA != eid.LoASubstantial || s.Country != "FR" || s.Issuer != o.Issuer {
 			t.Errorf("subject %+v", s)
 		}
 		if a.auth.Pending() != 0 {
@@ -354,7 +186,7 @@ func TestRealProvider(t *testing.T) {
 		}
 	})
 	t.Run("no eIDAS identifier, derive", func(t *testing.T) {
-		cfg := standardConfig(o.issuer)
+		cfg := standardConfig(o.Issuer)
 		p := cfg.Providers["FR"]
 		p.Identifier = oidc.Derive
 		cfg.Providers["FR"] = p
@@ -379,9 +211,9 @@ func TestRealProvider(t *testing.T) {
 	})
 	parent := t
 	t.Run("key rotation", func(t *testing.T) {
-		o.stop()
+		o.Stop()
 		// Started for the parent test: the next subtest uses it too.
-		startOP(parent, port, rsaJWK(t, "key-2"), redirect)
+		oidcop.Start(parent, port, oidcop.RSAKey(t, "key-2"), redirect)
 		if st := logIn(t, browser(t), a, "marie", "eidas3"); st != http.StatusOK {
 			_, _, err := a.outcome()
 			t.Fatalf("after the provider changed its key: HTTP %d: %v", st, err)
@@ -391,10 +223,10 @@ func TestRealProvider(t *testing.T) {
 		}
 	})
 	t.Run("claims at the userinfo endpoint", func(t *testing.T) {
-		conform := startOP(t, freePort(t), rsaJWK(t, "key-u"), redirect, func(c *opConfig) { c.Conform = true })
+		conform := oidcop.Start(t, oidcop.FreePort(t), oidcop.RSAKey(t, "key-u"), redirect, func(c *oidcop.Config) { c.Conform = true })
 		saved := a.auth
 		defer func() { a.auth = saved }()
-		cfg := standardConfig(conform.issuer)
+		cfg := standardConfig(conform.Issuer)
 		if a.auth, err = oidc.New(cfg); err != nil {
 			t.Fatal(err)
 		}
@@ -456,7 +288,7 @@ func TestRealProvider(t *testing.T) {
 		form := url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect}}
 		req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, "http://127.0.0.1:"+fmt.Sprint(port)+"/token", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth("oots-portal", "a-secret-of-32-characters-or-more")
+		req.SetBasicAuth(oidcop.ClientID, oidcop.ClientSecret)
 		tr, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -3,7 +3,8 @@
 //   { "port", "issuer", "module": path of oidc-provider's entry point,
 //     "jwks": {keys: [private JWKs]}, "clients": [client metadata],
 //     "accounts": {id: {password, claims}}, "acrValues": [...],
-//     "conform": the scope's claims at the userinfo endpoint, not in the ID token }
+//     "conform": the scope's claims at the userinfo endpoint, not in the ID token,
+//     "redirectPrefix": when set, any redirect URI that begins with it is accepted }
 // The login page is a plain form (login, password, acr) so that a test can
 // log in with a cookie jar; posting it logs in with the chosen acr and
 // grants the scopes and claims asked for. It prints "listening" when ready.
@@ -35,6 +36,11 @@ const provider = new Provider(conf.issuer, {
   },
 });
 provider.proxy = false;
+if (conf.redirectPrefix) {
+  // Nodes whose ports are known only once they run: accept their callbacks
+  // by prefix instead of registering each.
+  provider.Client.prototype.redirectUriAllowed = function (uri) { return uri.startsWith(conf.redirectPrefix); };
+}
 const callback = provider.callback();
 
 function esc(s) { return String(s).replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`); }
