@@ -34,38 +34,57 @@ func TestOIDCLogin(t *testing.T) {
 	}}})
 	de := n.Nodes[0]
 
-	c := *n.Client()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
+	// logIn logs in at the OpenID provider from a new browser and
+	// returns the browser and the portal's page after the login.
+	logIn := func(login, acr string) (*http.Client, int, string) {
+		t.Helper()
+		c := *n.Client()
+		jar, err := cookiejar.New(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Jar = jar
+		resp, err := c.Get(de.PortalURL + "/login?eid=FR")
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.HasPrefix(resp.Request.URL.String(), op.Issuer) {
+			t.Fatalf("the portal's login for FR went to %s, not to the OpenID provider", resp.Request.URL)
+		}
+		m := opForm.FindSubmatch(page)
+		if m == nil {
+			t.Fatalf("no login form: %.300s", page)
+		}
+		action, _ := resp.Request.URL.Parse(string(m[1]))
+		resp, err = c.PostForm(action.String(), url.Values{"login": {login}, "password": {"pw"}, "acr": {acr}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.HasPrefix(resp.Request.URL.String(), de.PortalURL) {
+			t.Fatalf("the login ended at %s, not at the portal", resp.Request.URL)
+		}
+		return &c, resp.StatusCode, string(page)
 	}
-	c.Jar = jar
-	resp, err := c.Get(de.PortalURL + "/login?eid=FR")
-	if err != nil {
-		t.Fatal(err)
+	c, status, page := logIn("marie", "eidas2")
+	if status != http.StatusOK || !strings.Contains(page, "Marie Dupont") {
+		t.Fatalf("after the login: HTTP %d: %.500s", status, page)
 	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.HasPrefix(resp.Request.URL.String(), op.Issuer) {
-		t.Fatalf("the portal's login for FR went to %s, not to the OpenID provider", resp.Request.URL)
-	}
-	m := opForm.FindSubmatch(page)
-	if m == nil {
-		t.Fatalf("no login form: %.300s", page)
-	}
-	action, _ := resp.Request.URL.Parse(string(m[1]))
-	resp, err = c.PostForm(action.String(), url.Values{"login": {"marie"}, "password": {"pw"}, "acr": {"eidas2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.String(), de.PortalURL) || !strings.Contains(string(page), "Marie Dupont") {
-		t.Fatalf("after the login: HTTP %d at %s: %.500s", resp.StatusCode, resp.Request.URL, page)
+	// A refused login says why, and that trying again will not help.
+	for _, tc := range []struct{ login, acr, want string }{
+		{"jean", "eidas3", "does not give the European (eIDAS) identifier"},
+		{"marie", "eidas1", "lower than this service requires"},
+	} {
+		if _, status, page := logIn(tc.login, tc.acr); status != http.StatusUnauthorized || !strings.Contains(page, tc.want) {
+			t.Errorf("%s at %s: HTTP %d, want 401 saying %q: %.800s", tc.login, tc.acr, status, tc.want, page)
+		}
 	}
 
 	// Germany stays with its demo identity provider.
-	resp, err = c.Get(de.PortalURL + "/login?eid=DE")
+	resp, err := c.Get(de.PortalURL + "/login?eid=DE")
 	if err != nil {
 		t.Fatal(err)
 	}

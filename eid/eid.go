@@ -7,6 +7,7 @@
 package eid
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -130,6 +131,18 @@ func countryCode(s string) bool {
 	}
 	return true
 }
+
+// Errors an Authenticator's Finish wraps when the identity provider vouched
+// for the user but the login cannot be accepted; trying again with the same
+// eID does not help, so applications tell the user so.
+var (
+	// ErrNoIdentifier: the provider gives no eIDAS unique identifier and
+	// the configuration refuses such logins.
+	ErrNoIdentifier = errors.New("the identity provider gives no eIDAS unique identifier, and this service accepts none other")
+	// ErrLoA: the login's level of assurance is unknown or below the
+	// minimum.
+	ErrLoA = errors.New("the level of assurance of the login is too low or unknown")
+)
 
 // Authenticator logs users in for a web application (the requester's portal,
 // the provider's preview space).

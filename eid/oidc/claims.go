@@ -15,10 +15,11 @@ import (
 // needs; Finish wraps them in ErrLogin.
 var (
 	// ErrNoIdentifier: the provider gave no eIDAS unique identifier and
-	// its policy is Refuse.
-	ErrNoIdentifier = errors.New("the identity provider gives no eIDAS unique identifier, and this service accepts none other")
-	// ErrLoA: the token's acr is missing, unknown, or below the minimum.
-	ErrLoA = errors.New("the level of assurance of the login is too low or unknown")
+	// its policy is Refuse (eid.ErrNoIdentifier).
+	ErrNoIdentifier = eid.ErrNoIdentifier
+	// ErrLoA: the token's acr is missing, unknown, or below the minimum
+	// (eid.ErrLoA).
+	ErrLoA = eid.ErrLoA
 	// ErrAttributes: a mandatory attribute of the minimum data set is
 	// missing or malformed.
 	ErrAttributes = errors.New("the identity provider did not give the eIDAS minimum data set")
