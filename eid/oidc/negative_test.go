@@ -34,6 +34,7 @@ type fakeOP struct {
 	codes      map[string]fakeCode
 	verifiers  []string // code_verifier of each token request
 	nextCodeID int
+	userinfo   map[string]any // the userinfo endpoint's answer
 }
 
 type fakeCode struct {
@@ -48,7 +49,7 @@ func newFakeOP(tb testing.TB) *fakeOP {
 	mux.HandleFunc("/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{
 			"issuer": f.srv.URL, "authorization_endpoint": f.srv.URL + "/authorize",
-			"token_endpoint": f.srv.URL + "/token", "jwks_uri": f.srv.URL + "/jwks",
+			"token_endpoint": f.srv.URL + "/token", "jwks_uri": f.srv.URL + "/jwks", "userinfo_endpoint": f.srv.URL + "/userinfo",
 			"id_token_signing_alg_values_supported": []string{"RS256"},
 		})
 	})
@@ -61,6 +62,16 @@ func newFakeOP(tb testing.TB) *fakeOP {
 			b = append(b[:len(b)-1], []byte(`,"pad":"`+strings.Repeat("x", f.jwksPad)+`"}`)...)
 		}
 		w.Write(b)
+	})
+	mux.HandleFunc("/userinfo", func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer at" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(f.userinfo)
 	})
 	mux.HandleFunc("/token", func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
@@ -468,4 +479,41 @@ func TestBounds(t *testing.T) {
 			t.Fatal("a key set larger than MaxResponse was read")
 		}
 	})
+}
+
+// TestUserInfo covers the claims read at the userinfo endpoint: they fill
+// what the ID token lacks only under the ID token's sub.
+func TestUserInfo(t *testing.T) {
+	e := newNegativeEnv(t, func(c *oidc.Config) {
+		p := c.Providers["FR"]
+		p.UserInfo = true
+		c.Providers["FR"] = p
+	})
+	idOnly := func(at attempt, c map[string]any) string {
+		for _, k := range []string{"family_name", "given_name", "birthdate", "eidas_id"} {
+			delete(c, k)
+		}
+		return sign(t, e.key, c)
+	}
+	set := func(sub string) {
+		e.f.mu.Lock()
+		e.f.userinfo = map[string]any{"sub": sub, "family_name": "Dupont", "given_name": "Marie", "birthdate": "1985-04-12",
+			"eidas_id": "FR/DE/42", "acr": "eidas3"}
+		e.f.mu.Unlock()
+	}
+	set("s1")
+	s, err := e.run(t, idOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Person.FamilyName != "Dupont" || s.Person.Identifier != "FR/DE/42" {
+		t.Errorf("person %+v", *s.Person)
+	}
+	if s.LoA != eid.LoASubstantial {
+		t.Errorf("LoA %s: the acr must come from the ID token, not from the userinfo", s.LoA)
+	}
+	set("someone-else")
+	if _, err := e.run(t, idOnly); err == nil {
+		t.Fatal("the userinfo of another sub was accepted")
+	}
 }
