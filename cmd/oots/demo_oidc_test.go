@@ -18,7 +18,7 @@ func TestReadOIDCProvider(t *testing.T) {
 		"claims": {"familyName": "family_name", "givenName": "given_name", "dateOfBirth": "birthdate"},
 		"acr": {"eidas2": "http://eidas.europa.eu/LoA/substantial"}, "identifierPolicy": "derive", "userInfo": true}`), 0o600)
 	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(`{"issuer": "https://idp.example.fr", "clientID": "c"}`), 0o600)
+	os.WriteFile(bad, []byte(`{"issuer": "https://idp.example.fr", "client_id": "c"}`), 0o600)
 
 	ps := map[string]oidc.Provider{}
 	if err := readOIDCProvider(ps, "fr="+good); err != nil {
