@@ -171,7 +171,8 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		}
 		// The countries of Config.OIDC log in at their OpenID provider,
 		// the others at the demo identity providers.
-		rp, err := oidc.New(oidc.Config{Providers: n.cfg.OIDC, Country: cc, BaseURL: base, Logger: log.With("component", client+" oidc login")})
+		rp, err := oidc.New(oidc.Config{Providers: n.cfg.OIDC, Country: cc, BaseURL: base, Reauthenticate: client == "preview",
+			Logger: log.With("component", client+" oidc login")})
 		if err != nil {
 			return nil, err
 		}

@@ -130,6 +130,10 @@ type Config struct {
 	// verifier; default time.Now and crypto/rand.
 	Now  func() time.Time
 	Rand io.Reader
+	// Reauthenticate asks the provider to authenticate the user again
+	// even when it has a session with them (prompt=login, OpenID Connect
+	// Core §3.1.2.1), as the preview space must (SPEC.md §1.2 step 5).
+	Reauthenticate bool
 	// Logger records refused logins; default slog.Default().
 	Logger *slog.Logger
 }

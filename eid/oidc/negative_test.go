@@ -374,6 +374,15 @@ func TestNegativeState(t *testing.T) {
 			t.Fatalf("the token request's code_verifier %q is not the challenge's", v)
 		}
 	})
+	t.Run("reauthentication", func(t *testing.T) {
+		if p := begin(t, e.auth, nil).redirect.Query(); p.Has("prompt") {
+			t.Errorf("prompt=%s without Config.Reauthenticate", p.Get("prompt"))
+		}
+		re := newNegativeEnv(t, func(c *oidc.Config) { c.Reauthenticate = true })
+		if p := begin(t, re.auth, nil).redirect.Query().Get("prompt"); p != "login" {
+			t.Errorf("prompt %q with Config.Reauthenticate, want login", p)
+		}
+	})
 	t.Run("code of another login (missing PKCE verifier)", func(t *testing.T) {
 		// A code stolen from the victim's login, injected into the
 		// attacker's own: the verifier Finish sends is the attacker's

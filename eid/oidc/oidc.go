@@ -171,6 +171,9 @@ func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, cal
 	oc := rp.oauth
 	oc.RedirectURL = cb
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(l.codeVerifier), gooidc.Nonce(l.nonce)}
+	if a.cfg.Reauthenticate {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"))
+	}
 	if v := p.acrValues(); len(v) > 0 {
 		opts = append(opts, oauth2.SetAuthURLParam("acr_values", strings.Join(v, " ")))
 	}
