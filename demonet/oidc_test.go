@@ -8,10 +8,12 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
+	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/oidcop"
 )
 
@@ -91,5 +93,66 @@ func TestOIDCLogin(t *testing.T) {
 	resp.Body.Close()
 	if !strings.HasPrefix(resp.Request.URL.String(), n.Nodes[0].IdPURL) {
 		t.Fatalf("the portal's login for DE went to %s, not to the demo identity provider", resp.Request.URL)
+	}
+}
+
+// loginOIDC answers the country choice with France and logs in as who at
+// the OpenID provider's form.
+func (u *user) loginOIDC(at string, who idp.User) {
+	u.t.Helper()
+	u.b.Find("a[href*='eid=FR']")
+	u.page(at + "-eid-country")
+	u.b.Find("a[href*='eid=FR']").Click()
+	u.b.Find("input[name=login]")
+	u.b.Execute(`document.querySelector("input[name=login]").value = arguments[0];
+		document.querySelector("input[name=password]").value = "pw";
+		document.querySelector("input[name=acr]").value = "eidas2";`, nil, who.Local)
+	u.b.Find("form button[type=submit]").Click()
+}
+
+// TestOIDCJourney: a French citizen whose eID is an OpenID provider
+// (oidc-provider on loopback, with the demo citizen's attributes) asks the
+// German portal for evidence from France, logs in again at the French
+// preview space through the same provider, and sees and approves the
+// evidence, in headless Chromium.
+func TestOIDCJourney(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser journey")
+	}
+	oidcop.Module(t)
+	who := idp.DemoUsers("FR")[0]
+	op := oidcop.Start(t, 0, oidcop.RSAKey(t, "k1"), "https://127.0.0.1/unused", func(c *oidcop.Config) {
+		c.RedirectPrefix = "https://127.0.0.1:"
+		c.Accounts = map[string]oidcop.Account{who.Local: {Password: "pw", Claims: map[string]any{
+			"family_name": who.Person.FamilyName, "given_name": who.Person.GivenName, "birthdate": who.Person.DateOfBirth,
+			"eidas_id": "FR/DE/" + who.Local,
+		}}}
+	})
+	claims := oidc.StandardClaims
+	claims.Identifier = "eidas_id"
+	n := startNet(t, demonet.Config{Countries: []string{"DE", "FR"}, T1: time.Minute, T2: time.Minute, T3: time.Minute,
+		OIDC: map[string]oidc.Provider{"FR": {
+			Issuer: op.Issuer, ClientID: oidcop.ClientID, ClientSecret: oidcop.ClientSecret, Claims: &claims,
+			ACR: map[string]eid.LoA{"eidas2": eid.LoASubstantial, "eidas3": eid.LoAHigh},
+		}}})
+	u := newUser(t, n)
+	u.b.Get(n.Node("DE").PortalURL + "/")
+	u.page("portal-home")
+	u.b.Execute(`document.getElementById("procedure").value=arguments[0]; document.getElementById("country").value=arguments[1];`, nil, "R1", "FR")
+	u.b.Find("form[action='/start'] button").Click()
+	u.loginOIDC("portal", who)
+	u.request()
+	u.expect("portal-preview-link", "Go to the preview")
+	u.b.Find("a[href*='/preview/']").Click()
+	u.expect("preview-start", "Log in to see the evidence")
+	u.b.Find("a[href*='/login']").Click()
+	u.loginOIDC("preview", who)
+	seen := u.expect("preview-evidence", "Approve")
+	if !strings.Contains(seen, who.Person.FamilyName) || !strings.Contains(seen, who.Person.DateOfBirth) {
+		t.Errorf("the preview does not show the subject's evidence:\n%s", seen)
+	}
+	u.b.Find("button[value=approve]").Click()
+	if text := u.submit(); !strings.Contains(text, "DE-") {
+		t.Errorf("no reference number:\n%s", text)
 	}
 }
