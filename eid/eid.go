@@ -2,8 +2,10 @@
 // §1.2 step 1): the eIDAS minimum data sets of a natural or legal person, the
 // level of assurance, and Authenticator, the documented interface through
 // which the requester's portal and the provider's preview space log a user
-// in. The demo identity provider (package idp) implements it; a real eIDAS
-// node (SAML) or a national eID plugs in through the same interface.
+// in. The demo identity provider (package idp) implements it, and so does
+// package eid/oidc, a relying party for national eIDs that speak OpenID
+// Connect; Mux chooses one per country of the eID. A real eIDAS node (SAML)
+// plugs in through the same interface.
 package eid
 
 import (
