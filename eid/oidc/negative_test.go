@@ -441,6 +441,9 @@ func TestNegativeState(t *testing.T) {
 		if a2.cookie.Value != a1.cookie.Value {
 			t.Fatal("a second login in the same browser replaced its cookie")
 		}
+		if a2.cookie.MaxAge <= 0 {
+			t.Fatal("the cookie was not set again for the second login: it may expire before it ends")
+		}
 		for _, at := range []attempt{a2, a1} {
 			if _, _, err := finish(e.auth, at.state, good(at), at.cookie); err != nil {
 				t.Fatal(err)

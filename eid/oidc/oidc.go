@@ -383,15 +383,21 @@ func (a *Authenticator) Pending() int {
 	return len(a.pending)
 }
 
-// bind returns the hash of the browser's binding cookie, setting a new
-// cookie when the browser has none.
+// bind returns the hash of the browser's binding cookie, making a new one
+// when the browser has none; the cookie is set again either way, so that
+// it outlives the login just begun.
 func (a *Authenticator) bind(w http.ResponseWriter, r *http.Request) ([sha256.Size]byte, error) {
-	if h, ok := browserHash(r); ok {
-		return h, nil
+	var v string
+	if c, err := r.Cookie(CookieName); err == nil {
+		if _, ok := browserHash(r); ok {
+			v = c.Value
+		}
 	}
-	v, err := a.random()
-	if err != nil {
-		return [sha256.Size]byte{}, err
+	if v == "" {
+		var err error
+		if v, err = a.random(); err != nil {
+			return [sha256.Size]byte{}, err
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: v, Path: "/", HttpOnly: true,
 		Secure: a.origin(r).Scheme == "https", SameSite: http.SameSiteLaxMode, MaxAge: int(a.cfg.LoginTTL / time.Second)})
