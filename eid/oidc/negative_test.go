@@ -251,6 +251,10 @@ func TestNegative(t *testing.T) {
 		{"wrong audience", func(at attempt, c map[string]any) { c["aud"] = "another-client" }, nil},
 		{"expired beyond the skew", func(at attempt, c map[string]any) { c["exp"] = time.Now().Add(-2 * time.Minute).Unix() }, nil},
 		{"issued in the future beyond the skew", func(at attempt, c map[string]any) { c["iat"] = time.Now().Add(3 * time.Minute).Unix() }, nil},
+		{"another audience besides us, no azp", func(at attempt, c map[string]any) { c["aud"] = []string{"oots-portal", "another-client"} }, nil},
+		{"azp of another client", func(at attempt, c map[string]any) {
+			c["aud"], c["azp"] = []string{"oots-portal", "another-client"}, "another-client"
+		}, nil},
 		{"nonce mismatch", func(at attempt, c map[string]any) { c["nonce"] = "another-nonce" }, nil},
 		{"no nonce", func(at attempt, c map[string]any) { delete(c, "nonce") }, nil},
 		{"acr below the minimum", func(at attempt, c map[string]any) { c["acr"] = "eidas1" }, oidc.ErrLoA},
@@ -448,6 +452,20 @@ func TestNegativeState(t *testing.T) {
 			if _, _, err := finish(e.auth, at.state, good(at), at.cookie); err != nil {
 				t.Fatal(err)
 			}
+		}
+	})
+	t.Run("answer of another issuer (RFC 9207)", func(t *testing.T) {
+		at := begin(t, e.auth, nil)
+		r := httptest.NewRequest(http.MethodGet, appURL+"/cb?"+url.Values{"state": {at.state}, "code": {good(at)}, "iss": {"https://evil.example"}}.Encode(), nil)
+		r.AddCookie(at.cookie)
+		if _, _, err := e.auth.Finish(r); err == nil {
+			t.Fatal("an answer naming another issuer was accepted")
+		}
+		at = begin(t, e.auth, nil)
+		r = httptest.NewRequest(http.MethodGet, appURL+"/cb?"+url.Values{"state": {at.state}, "code": {good(at)}, "iss": {e.f.srv.URL}}.Encode(), nil)
+		r.AddCookie(at.cookie)
+		if _, _, err := e.auth.Finish(r); err != nil {
+			t.Fatalf("an answer naming its issuer: %v", err)
 		}
 	})
 	t.Run("the provider refused", func(t *testing.T) {

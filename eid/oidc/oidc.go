@@ -206,6 +206,11 @@ func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
 		}
 		return nil, l.appState, a.fail(fmt.Errorf("the identity provider of %s answered %q: %.200s", l.country, e, q.Get("error_description")))
 	}
+	// RFC 9207 §2.4: an iss in the answer must be the issuer the login
+	// was sent to (a defence against mix-up between providers).
+	if q.Has("iss") && q.Get("iss") != a.cfg.Providers[l.country].Issuer {
+		return nil, l.appState, a.fail(fmt.Errorf("the answer comes from %q, not from the identity provider of %s", q.Get("iss"), l.country))
+	}
 	code := q.Get("code")
 	if code == "" {
 		return nil, l.appState, a.fail(errors.New("the callback has no code"))
@@ -238,6 +243,16 @@ func (a *Authenticator) redeem(ctx context.Context, l *login, code string) (*eid
 	idt, err := rp.verifier.Verify(ctx, raw)
 	if err != nil {
 		return nil, fmt.Errorf("ID token: %w", err)
+	}
+	// Core §3.1.3.7 (4, 5): with several audiences, azp names us.
+	var azp struct {
+		AZP string `json:"azp"`
+	}
+	if err := idt.Claims(&azp); err != nil {
+		return nil, fmt.Errorf("ID token: %w", err)
+	}
+	if (len(idt.Audience) > 1 || azp.AZP != "") && azp.AZP != p.ClientID {
+		return nil, fmt.Errorf("ID token: authorized party %q is not us", azp.AZP)
 	}
 	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(l.nonce)) != 1 {
 		return nil, errors.New("ID token: the nonce is not the one of this login")
