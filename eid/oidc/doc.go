@@ -23,9 +23,11 @@
 //     of them, each for Config.LoginTTL; the browser gets a random cookie
 //     whose hash the login remembers.
 //   - Finish: the state is used once (taken before anything else is
-//     checked), and only from the browser that began the login; the code
-//     is redeemed with its PKCE verifier; the ID token is verified as
-//     above, its acr mapped through Provider.ACR to an eIDAS level not
+//     checked), and only from the browser that began the login; an iss
+//     in the answer must be the provider's (RFC 9207); the code is
+//     redeemed with its PKCE verifier; the ID token is verified as
+//     above (with azp naming us when there are several audiences), its
+//     acr mapped through Provider.ACR to an eIDAS level not
 //     below Provider.MinLoA (default substantial).
 //   - Every answer of a provider is cut at Config.MaxResponse, every call
 //     bounded by the HTTP client's timeout (10 s by default).
