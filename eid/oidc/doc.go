@@ -21,7 +21,8 @@
 //   - Begin: a fresh 256-bit state, nonce and PKCE verifier (RFC 7636)
 //     per login, held in memory until Finish, at most Config.MaxPending
 //     of them, each for Config.LoginTTL; the browser gets a random cookie
-//     whose hash the login remembers.
+//     whose hash the login remembers; prompt=login is sent when
+//     Config.Reauthenticate (the preview space logs the user in again).
 //   - Finish: the state is used once (taken before anything else is
 //     checked), and only from the browser that began the login; an iss
 //     in the answer must be the provider's (RFC 9207); the code is
@@ -68,6 +69,7 @@
 // Not implemented: signed or encrypted request objects (JAR), encrypted ID
 // tokens and userinfo answers (FranceConnect+ can encrypt them: configure it
 // not to), private_key_jwt client authentication, logout, and legal persons (Subject.Company stays
-// nil). Pending logins live in memory: with several instances behind a load
+// nil). The discovery document is not fetched again: a provider that
+// moves its endpoints needs a restart. Pending logins live in memory: with several instances behind a load
 // balancer, a browser's callback must reach the instance that began it.
 package oidc
