@@ -92,6 +92,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"
 )
@@ -163,6 +164,13 @@ type Config struct {
 	// (provider.Config.Rules: official rule files per EDM version); nil is
 	// the embedded rules.
 	Rules *schematron.Catalogue
+	// OIDC are national OpenID providers by country of the eID (package
+	// eid/oidc): every node's portal and preview space log the users of
+	// those countries in through them, the others through the demo
+	// identity providers. Each provider must accept the redirect URIs
+	// PortalURL+portal.CallbackPath and PreviewURL+provider.PreviewCallbackPath
+	// (and the consents' callback) of every node. Default none.
+	OIDC map[string]oidc.Provider
 	// Logger receives every component's log; default discards.
 	Logger *slog.Logger
 }

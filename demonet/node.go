@@ -17,6 +17,8 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/journal"
@@ -161,9 +163,24 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	for i, other := range n.cfg.Countries {
 		trusted[other] = idp.Trusted{Issuer: n.nodeURL(i, 2), Key: &n.keys.idp[other].PublicKey}
 	}
-	login := func(client, base string) (*idp.Client, error) {
-		return idp.NewClient(idp.ClientConfig{ClientID: client + "-" + cc, Providers: trusted, BaseURL: base, HTTPClient: n.client,
+	login := func(client, base string) (eid.Authenticator, error) {
+		demo, err := idp.NewClient(idp.ClientConfig{ClientID: client + "-" + cc, Providers: trusted, BaseURL: base, HTTPClient: n.client,
 			Logger: log.With("component", client+" login")})
+		if err != nil || len(n.cfg.OIDC) == 0 {
+			return demo, err
+		}
+		// The countries of Config.OIDC log in at their OpenID provider,
+		// the others at the demo identity providers.
+		rp, err := oidc.New(oidc.Config{Providers: n.cfg.OIDC, Country: cc, BaseURL: base, Reauthenticate: client == "preview",
+			Logger: log.With("component", client+" oidc login")})
+		if err != nil {
+			return nil, err
+		}
+		mux := &eid.Mux{Default: demo, ByCountry: map[string]eid.OwningAuthenticator{}}
+		for c := range n.cfg.OIDC {
+			mux.ByCountry[c] = rp
+		}
+		return mux, nil
 	}
 
 	// The provider connector and its preview space.

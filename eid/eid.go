@@ -2,11 +2,14 @@
 // §1.2 step 1): the eIDAS minimum data sets of a natural or legal person, the
 // level of assurance, and Authenticator, the documented interface through
 // which the requester's portal and the provider's preview space log a user
-// in. The demo identity provider (package idp) implements it; a real eIDAS
-// node (SAML) or a national eID plugs in through the same interface.
+// in. The demo identity provider (package idp) implements it, and so does
+// package eid/oidc, a relying party for national eIDs that speak OpenID
+// Connect; Mux chooses one per country of the eID. A real eIDAS node (SAML)
+// plugs in through the same interface.
 package eid
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -130,6 +133,18 @@ func countryCode(s string) bool {
 	}
 	return true
 }
+
+// Errors an Authenticator's Finish wraps when the identity provider vouched
+// for the user but the login cannot be accepted; trying again with the same
+// eID does not help, so applications tell the user so.
+var (
+	// ErrNoIdentifier: the provider gives no eIDAS unique identifier and
+	// the configuration refuses such logins.
+	ErrNoIdentifier = errors.New("the identity provider gives no eIDAS unique identifier, and this service accepts none other")
+	// ErrLoA: the login's level of assurance is unknown or below the
+	// minimum.
+	ErrLoA = errors.New("the level of assurance of the login is too low or unknown")
+)
 
 // Authenticator logs users in for a web application (the requester's portal,
 // the provider's preview space).

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -222,7 +223,14 @@ func (p *Portal) callback(rq *request) error {
 	subj, state, err := p.cfg.Authenticator.Finish(rq.r)
 	if err != nil {
 		p.log.Warn("portal: login failed", logErr, err)
-		return &userError{status: http.StatusUnauthorized, key: "errLogin", login: true}
+		key := "errLogin"
+		switch {
+		case errors.Is(err, eid.ErrNoIdentifier):
+			key = "errLoginNoIdentifier"
+		case errors.Is(err, eid.ErrLoA):
+			key = "errLoginLoA"
+		}
+		return &userError{status: http.StatusUnauthorized, key: key, login: true}
 	}
 	if subtle.ConstantTimeCompare([]byte(state), []byte(rq.sess.LoginState)) != 1 {
 		p.log.Warn("portal: login state does not match the session")

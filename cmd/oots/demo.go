@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -13,6 +15,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -35,8 +38,12 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		"classified under the test segment oots; every node then exchanges EDM 2.0)")
 	fault := fl.String("fault", "", "test only: give every access point one deliberate defect, to see the conformance kit fail ("+strings.Join(ap.FaultNames(), ", ")+")")
 	official := addOfficialFlags(fl) // the rule files that judge the requests the providers receive
+	oidcProviders := map[string]oidc.Provider{}
+	fl.Func("oidc", "CC=FILE: log users of country CC in at a national OpenID provider, configured by the JSON\n"+
+		"file FILE (eid/oidc.Provider: issuer, clientId, clientSecret, claims, acr, …) instead of the demo one; repeatable",
+		func(v string) error { return readOIDCProvider(oidcProviders, v) })
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-sr-env acc] [-official VERSION=DIR]... [-v]")
+		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-sr-env acc] [-official VERSION=DIR]... [-oidc CC=FILE]... [-v]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -61,7 +68,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	net, err := demonet.Start(ctx, demonet.Config{Dir: abs, Port: *port, Host: *host, Countries: strings.Split(*countries, ","),
-		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: *fault, Rules: rules, Logger: log})
+		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: *fault, Rules: rules, OIDC: oidcProviders, Logger: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2
@@ -114,4 +121,24 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 		fmt.Fprintf(w, "Conformance kit against the %s node (the kit plays the access point %s):\n", first.Country, demonet.TesterParty)
 		fmt.Fprintf(w, "  oots conformance run -target %s -out conformance-report/\n", first.ConformanceTarget)
 	}
+}
+
+// readOIDCProvider reads the value CC=FILE of the flag -oidc into ps.
+func readOIDCProvider(ps map[string]oidc.Provider, v string) error {
+	cc, file, ok := strings.Cut(v, "=")
+	if !ok || cc == "" || file == "" {
+		return fmt.Errorf("%q is not CC=FILE", v)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var p oidc.Provider
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&p); err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	ps[strings.ToUpper(cc)] = p
+	return nil
 }

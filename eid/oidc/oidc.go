@@ -1,0 +1,562 @@
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/oots-go/oots/eid"
+)
+
+// ErrLogin is the error of every failed login at Finish; the wrapped errors
+// say why (ErrNoIdentifier, ErrLoA, ErrAttributes, or a verification
+// failure of the ID token).
+var ErrLogin = errors.New("eID login failed")
+
+// ParamCountry is the query parameter of the application's login route that
+// names the country of the user's eID, as for the demo identity provider.
+const ParamCountry = "eid"
+
+// CookieName is the cookie that binds a begun login to the browser: Finish
+// accepts a callback only from the browser that began the login.
+const CookieName = "oots_oidc"
+
+// signingAlgs are the ID token signature algorithms accepted (RFC 7518
+// §3.1, asymmetric only): "none" and the HMAC family are refused.
+var signingAlgs = []string{
+	gooidc.RS256, gooidc.RS384, gooidc.RS512,
+	gooidc.ES256, gooidc.ES384, gooidc.ES512,
+	gooidc.PS256, gooidc.PS384, gooidc.PS512, gooidc.EdDSA,
+}
+
+// Authenticator is an OpenID Connect relying party; it implements
+// eid.Authenticator.
+type Authenticator struct {
+	cfg    Config
+	client *http.Client
+
+	mu      sync.Mutex
+	pending map[string]*login // by the state sent to the provider
+	rps     map[string]*relyingParty
+}
+
+var _ eid.OwningAuthenticator = (*Authenticator)(nil)
+
+// relyingParty is what discovery gave of one provider.
+type relyingParty struct {
+	op       *gooidc.Provider
+	oauth    oauth2.Config
+	verifier *gooidc.IDTokenVerifier
+}
+
+// login is a begun login, used once by Finish.
+type login struct {
+	country, appState   string
+	nonce, codeVerifier string
+	redirectURI         string
+	browser             [sha256.Size]byte // hash of the binding cookie
+	expires             time.Time
+}
+
+// New returns the authenticator of cfg after cfg.Validate. It does not call
+// the providers: discovery happens at the first login of each.
+func New(cfg Config) (*Authenticator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.MaxResponse == 0 {
+		cfg.MaxResponse = DefaultMaxResponse
+	}
+	if cfg.MaxPending == 0 {
+		cfg.MaxPending = DefaultMaxPending
+	}
+	if cfg.LoginTTL == 0 {
+		cfg.LoginTTL = DefaultLoginTTL
+	}
+	if cfg.Skew == 0 {
+		cfg.Skew = DefaultSkew
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	c := &http.Client{Timeout: defaultTimeout}
+	if cfg.HTTPClient != nil {
+		cp := *cfg.HTTPClient
+		c = &cp
+		if c.Timeout == 0 {
+			c.Timeout = defaultTimeout
+		}
+	}
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	c.Transport = limitTransport{rt: rt, max: cfg.MaxResponse}
+	return &Authenticator{cfg: cfg, client: c, pending: map[string]*login{}, rps: map[string]*relyingParty{}}, nil
+}
+
+// Begin starts a login (OpenID Connect Core §3.1.2.1): it chooses the
+// provider (the request's eid parameter, or the only one; otherwise a page
+// of the countries), discovers it, binds the login to the browser with a
+// cookie and redirects to the authorization endpoint with a fresh state,
+// nonce and PKCE S256 challenge (RFC 7636 §4.2) and the acr_values at or
+// above the minimum level.
+func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, callback string) {
+	cb, err := a.callbackURL(r, callback)
+	if err != nil {
+		a.cfg.Logger.Error("oidc: begin login", logError, err)
+		http.Error(w, "the login is misconfigured: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	cc := strings.ToUpper(r.URL.Query().Get(ParamCountry))
+	if cc == "" && len(a.cfg.Providers) == 1 {
+		for k := range a.cfg.Providers {
+			cc = k
+		}
+	}
+	p, ok := a.cfg.Providers[cc]
+	if !ok {
+		a.choosePage(w, r)
+		return
+	}
+	rp, err := a.discover(r.Context(), cc)
+	if err != nil {
+		a.cfg.Logger.Error("oidc: discovery", "country", cc, logError, err)
+		http.Error(w, "the identity provider of "+cc+" cannot be reached; try again later", http.StatusBadGateway)
+		return
+	}
+	browser, err := a.bind(w, r)
+	if err != nil {
+		a.cfg.Logger.Error("oidc: begin login", logError, err)
+		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
+		return
+	}
+	l := &login{country: cc, appState: state, redirectURI: cb, browser: browser, expires: a.cfg.Now().Add(a.cfg.LoginTTL)}
+	var ours string
+	for _, dst := range []*string{&ours, &l.nonce, &l.codeVerifier} {
+		if *dst, err = a.random(); err != nil {
+			a.cfg.Logger.Error("oidc: begin login", logError, err)
+			http.Error(w, "cannot begin the login", http.StatusInternalServerError)
+			return
+		}
+	}
+	if !a.hold(ours, l) {
+		a.cfg.Logger.Warn("oidc: too many logins pending", "max", a.cfg.MaxPending)
+		http.Error(w, "too many logins are under way; try again in a few minutes", http.StatusServiceUnavailable)
+		return
+	}
+	oc := rp.oauth
+	oc.RedirectURL = cb
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(l.codeVerifier), gooidc.Nonce(l.nonce)}
+	if a.cfg.Reauthenticate {
+		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"))
+	}
+	if v := p.acrValues(); len(v) > 0 {
+		opts = append(opts, oauth2.SetAuthURLParam("acr_values", strings.Join(v, " ")))
+	}
+	http.Redirect(w, r, oc.AuthCodeURL(ours, opts...), http.StatusSeeOther)
+}
+
+// Finish ends a login (OpenID Connect Core §3.1.2.5–§3.1.3.7): the state
+// must be one Begin gave, not yet used, not expired, begun in this
+// browser; the code is exchanged with the PKCE verifier; the ID token's
+// signature (the provider's JWKS, fetched again once for an unknown key),
+// iss, aud, exp and iat (with Config.Skew) and nonce are checked; its acr
+// is mapped to a level of assurance not below the minimum, and its claims
+// to the minimum data set. Errors wrap ErrLogin; the application's state is
+// returned with them when the login was found.
+func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
+	q := r.URL.Query()
+	l := a.take(q.Get("state"))
+	if l == nil {
+		return nil, "", a.fail(errors.New("the state is unknown, used already, or expired"))
+	}
+	if !a.cfg.Now().Before(l.expires) {
+		return nil, l.appState, a.fail(errors.New("the login took too long"))
+	}
+	if h, ok := browserHash(r); !ok || subtle.ConstantTimeCompare(h[:], l.browser[:]) != 1 {
+		return nil, l.appState, a.fail(errors.New("the login was begun in another browser"))
+	}
+	if e := q.Get("error"); e != "" {
+		if e == "access_denied" {
+			return nil, l.appState, a.fail(fmt.Errorf("the user cancelled the login at the identity provider of %s", l.country))
+		}
+		return nil, l.appState, a.fail(fmt.Errorf("the identity provider of %s answered %q: %.200s", l.country, e, q.Get("error_description")))
+	}
+	// RFC 9207 §2.4: an iss in the answer must be the issuer the login
+	// was sent to (a defence against mix-up between providers).
+	if q.Has("iss") && q.Get("iss") != a.cfg.Providers[l.country].Issuer {
+		return nil, l.appState, a.fail(fmt.Errorf("the answer comes from %q, not from the identity provider of %s", q.Get("iss"), l.country))
+	}
+	code := q.Get("code")
+	if code == "" {
+		return nil, l.appState, a.fail(errors.New("the callback has no code"))
+	}
+	s, err := a.redeem(r.Context(), l, code)
+	if err != nil {
+		return nil, l.appState, a.fail(err)
+	}
+	return s, l.appState, nil
+}
+
+// redeem exchanges the code and verifies the ID token.
+func (a *Authenticator) redeem(ctx context.Context, l *login, code string) (*eid.Subject, error) {
+	p := a.cfg.Providers[l.country]
+	rp, err := a.discover(ctx, l.country)
+	if err != nil {
+		return nil, err
+	}
+	ctx = gooidc.ClientContext(ctx, a.client)
+	oc := rp.oauth
+	oc.RedirectURL = l.redirectURI
+	tok, err := oc.Exchange(ctx, code, oauth2.VerifierOption(l.codeVerifier))
+	if err != nil {
+		return nil, fmt.Errorf("token endpoint: %w", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return nil, errors.New("the token endpoint gave no id_token")
+	}
+	idt, err := rp.verifier.Verify(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("ID token: %w", err)
+	}
+	// Core §3.1.3.7 (4, 5): with several audiences, azp names us.
+	var azp struct {
+		AZP string `json:"azp"`
+	}
+	if err := idt.Claims(&azp); err != nil {
+		return nil, fmt.Errorf("ID token: %w", err)
+	}
+	if (len(idt.Audience) > 1 || azp.AZP != "") && azp.AZP != p.ClientID {
+		return nil, fmt.Errorf("ID token: authorized party %q is not us", azp.AZP)
+	}
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(l.nonce)) != 1 {
+		return nil, errors.New("ID token: the nonce is not the one of this login")
+	}
+	now := a.cfg.Now()
+	if idt.IssuedAt.After(now.Add(a.cfg.Skew)) {
+		return nil, fmt.Errorf("ID token: issued in the future (%v)", idt.IssuedAt)
+	}
+	var payload rawClaims
+	if err := idt.Claims(&payload); err != nil {
+		return nil, fmt.Errorf("ID token: %w", err)
+	}
+	if p.UserInfo {
+		if payload, err = userInfo(ctx, rp.op, tok, idt.Subject, payload); err != nil {
+			return nil, err
+		}
+	}
+	np, loa, err := person(payload, &p, l.country, a.cfg.Country)
+	if err != nil {
+		return nil, err
+	}
+	var at struct {
+		AuthTime int64 `json:"auth_time"`
+	}
+	_ = idt.Claims(&at)
+	authTime := now
+	if at.AuthTime > 0 {
+		authTime = time.Unix(at.AuthTime, 0)
+	}
+	return &eid.Subject{Person: np, LoA: loa, Issuer: p.Issuer, Country: l.country, AuthTime: authTime}, nil
+}
+
+// userInfo adds to the ID token's claims (idClaims) those of the userinfo
+// endpoint (OpenID Connect Core §5.3) that the ID token lacks; the
+// userinfo's sub must be the ID token's (§5.3.2). A signed userinfo is
+// verified with the provider's JWKS; an encrypted one is not supported.
+func userInfo(ctx context.Context, op *gooidc.Provider, tok *oauth2.Token, sub string, idClaims []byte) ([]byte, error) {
+	ui, err := op.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+	if err != nil {
+		return nil, fmt.Errorf("userinfo: %w", err)
+	}
+	if ui.Subject != sub {
+		return nil, fmt.Errorf("userinfo: sub %q is not the ID token's %q", ui.Subject, sub)
+	}
+	var merged, fromID map[string]json.RawMessage
+	if err := ui.Claims(&merged); err != nil {
+		return nil, fmt.Errorf("userinfo: %w", err)
+	}
+	if err := json.Unmarshal(idClaims, &fromID); err != nil {
+		return nil, fmt.Errorf("ID token: %w", err)
+	}
+	for k, v := range fromID {
+		merged[k] = v
+	}
+	return json.Marshal(merged)
+}
+
+// rawClaims keeps the token's payload as it is.
+type rawClaims []byte
+
+func (c *rawClaims) UnmarshalJSON(b []byte) error { *c = append((*c)[:0], b...); return nil }
+
+// discover returns the provider of country cc, fetching its discovery
+// document the first time (OpenID Connect Discovery §4; go-oidc checks that
+// it names the configured issuer).
+func (a *Authenticator) discover(ctx context.Context, cc string) (*relyingParty, error) {
+	a.mu.Lock()
+	rp := a.rps[cc]
+	a.mu.Unlock()
+	if rp != nil {
+		return rp, nil
+	}
+	p := a.cfg.Providers[cc]
+	// The key set keeps only the HTTP client of this context, not its
+	// deadline: it outlives the request.
+	op, err := gooidc.NewProvider(gooidc.ClientContext(ctx, a.client), p.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("discovery of %s: %w", p.Issuer, err)
+	}
+	scopes := []string{gooidc.ScopeOpenID}
+	if len(p.Scopes) == 0 {
+		scopes = append(scopes, "profile")
+	}
+	for _, s := range p.Scopes {
+		if s != gooidc.ScopeOpenID {
+			scopes = append(scopes, s)
+		}
+	}
+	skew := a.cfg.Skew
+	rp = &relyingParty{
+		op:    op,
+		oauth: oauth2.Config{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: op.Endpoint(), Scopes: scopes},
+		verifier: op.Verifier(&gooidc.Config{
+			ClientID:             p.ClientID,
+			SupportedSigningAlgs: signingAlgs,
+			// exp is checked against a clock set back by the
+			// tolerated skew.
+			Now: func() time.Time { return a.cfg.Now().Add(-skew) },
+		}),
+	}
+	a.mu.Lock()
+	a.rps[cc] = rp
+	a.mu.Unlock()
+	return rp, nil
+}
+
+// hold records a begun login unless MaxPending are pending.
+func (a *Authenticator) hold(state string, l *login) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.pending) >= a.cfg.MaxPending {
+		now := a.cfg.Now()
+		for k, v := range a.pending {
+			if !now.Before(v.expires) {
+				delete(a.pending, k)
+			}
+		}
+		if len(a.pending) >= a.cfg.MaxPending {
+			return false
+		}
+	}
+	a.pending[state] = l
+	return true
+}
+
+// take removes and returns the login of state: a state is good once.
+func (a *Authenticator) take(state string) *login {
+	if state == "" {
+		return nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	l := a.pending[state]
+	delete(a.pending, state)
+	return l
+}
+
+// Pending returns the number of logins begun and not finished (expired ones
+// included until they are swept).
+func (a *Authenticator) Pending() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.pending)
+}
+
+// bind returns the hash of the browser's binding cookie, making a new one
+// when the browser has none; the cookie is set again either way, so that
+// it outlives the login just begun.
+func (a *Authenticator) bind(w http.ResponseWriter, r *http.Request) ([sha256.Size]byte, error) {
+	var v string
+	if c, err := r.Cookie(CookieName); err == nil {
+		if _, ok := browserHash(r); ok {
+			v = c.Value
+		}
+	}
+	if v == "" {
+		var err error
+		if v, err = a.random(); err != nil {
+			return [sha256.Size]byte{}, err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: v, Path: "/", HttpOnly: true,
+		Secure: a.origin(r).Scheme == "https", SameSite: http.SameSiteLaxMode, MaxAge: int(a.cfg.LoginTTL / time.Second)})
+	return sha256.Sum256([]byte(v)), nil
+}
+
+// browserHash returns the hash of the binding cookie of r, if it has one
+// of the right shape.
+func browserHash(r *http.Request) ([sha256.Size]byte, bool) {
+	c, err := r.Cookie(CookieName)
+	if err != nil || len(c.Value) != base64.RawURLEncoding.EncodedLen(32) {
+		return [sha256.Size]byte{}, false
+	}
+	return sha256.Sum256([]byte(c.Value)), true
+}
+
+// random returns 256 random bits, base64url (also a valid PKCE verifier,
+// RFC 7636 §4.1).
+func (a *Authenticator) random() (string, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(a.cfg.Rand, b); err != nil {
+		return "", fmt.Errorf("random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func (a *Authenticator) origin(r *http.Request) *url.URL {
+	if a.cfg.BaseURL != "" {
+		u, _ := url.Parse(a.cfg.BaseURL) // checked by Validate
+		u.Path = ""
+		return u
+	}
+	u := &url.URL{Scheme: "http", Host: r.Host}
+	if r.TLS != nil {
+		u.Scheme = "https"
+	}
+	return u
+}
+
+// callbackURL makes callback absolute; the redirect_uri registered at the
+// provider must be this URL exactly.
+func (a *Authenticator) callbackURL(r *http.Request, callback string) (string, error) {
+	ref, err := url.Parse(callback)
+	if err != nil {
+		return "", fmt.Errorf("callback %q: %w", callback, err)
+	}
+	u := a.origin(r).ResolveReference(ref)
+	for _, k := range []string{"code", "state", "error", "error_description", "iss"} {
+		if u.Query().Has(k) {
+			return "", fmt.Errorf("callback %q has the parameter %q that the identity provider sets", callback, k)
+		}
+	}
+	u.Fragment = ""
+	return u.String(), nil
+}
+
+func (a *Authenticator) fail(err error) error {
+	err = fmt.Errorf("%w: %w", ErrLogin, err)
+	a.cfg.Logger.Warn("oidc: login refused", logError, err)
+	return err
+}
+
+const logError = "error"
+
+var chooseTmpl = template.Must(template.New("choose").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Choose the country that issued your eID</title></head>
+<body><h1>Choose the country that issued your eID</h1><ul>
+{{range .}}<li><a href="{{.URL}}">{{.Code}}</a></li>
+{{end}}</ul></body></html>`))
+
+// choosePage lists the countries; each link is the request's URL with
+// eid=CC, so that the application's login route calls Begin again.
+func (a *Authenticator) choosePage(w http.ResponseWriter, r *http.Request) {
+	type link struct{ Code, URL string }
+	var links []link
+	for cc := range a.cfg.Providers {
+		u := *r.URL
+		q := u.Query()
+		q.Set(ParamCountry, cc)
+		u.RawQuery = q.Encode()
+		links = append(links, link{cc, u.RequestURI()})
+	}
+	sort.Slice(links, func(i, j int) bool { return links[i].Code < links[j].Code })
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := chooseTmpl.Execute(w, links); err != nil {
+		a.cfg.Logger.Error("oidc: write page", logError, err)
+	}
+}
+
+// limitTransport cuts every answer at max octets: reading beyond is an
+// error, so that a provider cannot make us hold an unbounded document.
+type limitTransport struct {
+	rt  http.RoundTripper
+	max int64
+}
+
+func (t limitTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.rt.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	if resp.ContentLength > t.max {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s: answer of %d octets, more than %d", r.URL.Redacted(), resp.ContentLength, t.max)
+	}
+	resp.Body = &limitedBody{rc: resp.Body, left: t.max}
+	return resp, nil
+}
+
+// errTooLarge is the read error of an answer beyond the bound.
+var errTooLarge = errors.New("oidc: the provider's answer is too large")
+
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		var one [1]byte
+		if n, _ := b.rc.Read(one[:]); n > 0 {
+			return 0, errTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// Owns reports whether r is the callback of a login this authenticator
+// began and has not finished (eid.Owner), without consuming it.
+func (a *Authenticator) Owns(r *http.Request) bool {
+	s := r.URL.Query().Get("state")
+	if s == "" {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.pending[s]
+	return ok
+}
