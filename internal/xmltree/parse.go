@@ -124,6 +124,9 @@ func Parse(r io.Reader, lim *Limits) (*Document, error) {
 	return parse(r, lim, readBuffer)
 }
 
+// nodeBlock is the number of elements (or text nodes) allocated at once.
+const nodeBlock = 16
+
 // readBuffer is the read-ahead of Parse on a stream.
 const readBuffer = 64 << 10
 
@@ -143,6 +146,50 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 	}
 	doc := &Document{}
 	var stack []*Element
+	// Elements and text nodes are carved from small blocks: one allocation
+	// for many nodes instead of one each (a SOAP envelope has a hundred).
+	var elems []Element
+	var texts []CharData
+	newElement := func() *Element {
+		if len(elems) == cap(elems) {
+			elems = make([]Element, 0, nodeBlock)
+		}
+		elems = elems[:len(elems)+1]
+		return &elems[len(elems)-1]
+	}
+	newText := func(data string) *CharData {
+		if len(texts) == cap(texts) {
+			texts = make([]CharData, 0, nodeBlock)
+		}
+		texts = texts[:len(texts)+1]
+		t := &texts[len(texts)-1]
+		t.Data = data
+		return t
+	}
+	// The children of open elements wait in pending (those of stack[i]
+	// from starts[i] on); when an element ends they are copied into a
+	// shared block as a slice with no spare capacity, so that appending
+	// to it later reallocates instead of writing over a neighbour.
+	var pending, block []Node
+	var starts []int
+	addChild := func(n Node) {
+		n.setParent(stack[len(stack)-1])
+		pending = append(pending, n)
+	}
+	endElement := func() {
+		e, from := stack[len(stack)-1], starts[len(starts)-1]
+		if k := len(pending) - from; k > 0 {
+			if cap(block)-len(block) < k {
+				block = make([]Node, 0, max(k, 4*nodeBlock))
+			}
+			i := len(block)
+			block = append(block, pending[from:]...)
+			e.Children = block[i : i+k : i+k]
+		}
+		clear(pending[from:])
+		pending = pending[:from]
+		stack, starts = stack[:len(stack)-1], starts[:len(starts)-1]
+	}
 	elements := 0
 	fail := func(err error, detail string) (*Document, error) {
 		line, _ := d.InputPos()
@@ -179,9 +226,10 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 				return fail(ErrTooManyAttrs, fmt.Sprintf("%d on <%s>", len(t.Attr), rawName(t.Name)))
 			}
 			line, _ := d.InputPos()
-			e := &Element{Line: line}
+			e := newElement()
+			e.Line = line
 			if len(stack) > 0 {
-				stack[len(stack)-1].AddChild(e)
+				addChild(e)
 			}
 			// Declarations first: they apply to the element's own name and attributes.
 			for _, a := range t.Attr {
@@ -228,6 +276,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 				doc.Children = append(doc.Children, e)
 			}
 			stack = append(stack, e)
+			starts = append(starts, len(pending))
 		case xml.EndElement:
 			if len(stack) == 0 {
 				return fail(ErrSyntax, "unexpected end tag </"+rawName(t.Name)+">")
@@ -236,7 +285,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 			if top.Prefix != t.Name.Space || top.Local != t.Name.Local {
 				return fail(ErrSyntax, fmt.Sprintf("element <%s> closed by </%s>", top.QName(), rawName(t.Name)))
 			}
-			stack = stack[:len(stack)-1]
+			endElement()
 		case xml.CharData:
 			if len(stack) == 0 {
 				if len(bytes.TrimSpace(t)) != 0 {
@@ -244,21 +293,20 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 				}
 				continue
 			}
-			top := stack[len(stack)-1]
 			// Merge adjacent text (CDATA sections split it).
-			if n := len(top.Children); n > 0 {
-				if cd, ok := top.Children[n-1].(*CharData); ok {
+			if n := len(pending); n > starts[len(starts)-1] {
+				if cd, ok := pending[n-1].(*CharData); ok {
 					cd.Data += string(t)
 					continue
 				}
 			}
-			top.AddChild(&CharData{Data: string(t)})
+			addChild(newText(string(t)))
 		case xml.Comment:
 			c := &Comment{Data: string(t)}
 			if len(stack) == 0 {
 				doc.Children = append(doc.Children, c)
 			} else {
-				stack[len(stack)-1].AddChild(c)
+				addChild(c)
 			}
 		case xml.ProcInst:
 			if t.Target == "xml" {
@@ -268,7 +316,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 			if len(stack) == 0 {
 				doc.Children = append(doc.Children, p)
 			} else {
-				stack[len(stack)-1].AddChild(p)
+				addChild(p)
 			}
 		case xml.Directive:
 			return fail(ErrDTD, "<!"+truncate(string(t), 40)+">")

@@ -328,3 +328,25 @@ func TestAttributeValueNormalization(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// Children of parsed elements share blocks of memory; adding a child to one
+// element must not change its neighbours.
+func TestParsedChildrenGrowApart(t *testing.T) {
+	doc, err := ParseBytes([]byte(`<r><a><x/>t</a><b><y/></b><c/></r>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := doc.Root.Elements()[0], doc.Root.Elements()[1]
+	a.AddElement("", "", "added")
+	a.AddText("more")
+	var out bytes.Buffer
+	if err := WriteElement(&out, doc.Root, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `<r><a><x/>t<added/>more</a><b><y/></b><c/></r>`; out.String() != want {
+		t.Errorf("got %s, want %s", out.String(), want)
+	}
+	if b.Elements()[0].Parent() != b {
+		t.Error("parent of <y> is not <b>")
+	}
+}
