@@ -127,6 +127,32 @@ func Parse(r io.Reader, lim *Limits) (*Document, error) {
 // nodeBlock is the number of elements (or text nodes) allocated at once.
 const nodeBlock = 16
 
+// nodeAlloc carves elements and text nodes from small blocks: one
+// allocation for many nodes instead of one each (a SOAP envelope has a
+// hundred). A block stays alive while any of its nodes does.
+type nodeAlloc struct {
+	elems []Element
+	texts []CharData
+}
+
+func (a *nodeAlloc) element() *Element {
+	if len(a.elems) == cap(a.elems) {
+		a.elems = make([]Element, 0, nodeBlock)
+	}
+	a.elems = a.elems[:len(a.elems)+1]
+	return &a.elems[len(a.elems)-1]
+}
+
+func (a *nodeAlloc) text(data string) *CharData {
+	if len(a.texts) == cap(a.texts) {
+		a.texts = make([]CharData, 0, nodeBlock)
+	}
+	a.texts = a.texts[:len(a.texts)+1]
+	t := &a.texts[len(a.texts)-1]
+	t.Data = data
+	return t
+}
+
 // readBuffer is the read-ahead of Parse on a stream.
 const readBuffer = 64 << 10
 
@@ -146,26 +172,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 	}
 	doc := &Document{}
 	var stack []*Element
-	// Elements and text nodes are carved from small blocks: one allocation
-	// for many nodes instead of one each (a SOAP envelope has a hundred).
-	var elems []Element
-	var texts []CharData
-	newElement := func() *Element {
-		if len(elems) == cap(elems) {
-			elems = make([]Element, 0, nodeBlock)
-		}
-		elems = elems[:len(elems)+1]
-		return &elems[len(elems)-1]
-	}
-	newText := func(data string) *CharData {
-		if len(texts) == cap(texts) {
-			texts = make([]CharData, 0, nodeBlock)
-		}
-		texts = texts[:len(texts)+1]
-		t := &texts[len(texts)-1]
-		t.Data = data
-		return t
-	}
+	var alloc nodeAlloc
 	// The children of open elements wait in pending (those of stack[i]
 	// from starts[i] on); when an element ends they are copied into a
 	// shared block as a slice with no spare capacity, so that appending
@@ -226,7 +233,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 				return fail(ErrTooManyAttrs, fmt.Sprintf("%d on <%s>", len(t.Attr), rawName(t.Name)))
 			}
 			line, _ := d.InputPos()
-			e := newElement()
+			e := alloc.element()
 			e.Line = line
 			if len(stack) > 0 {
 				addChild(e)
@@ -300,7 +307,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 					continue
 				}
 			}
-			addChild(newText(string(t)))
+			addChild(alloc.text(string(t)))
 		case xml.Comment:
 			c := &Comment{Data: string(t)}
 			if len(stack) == 0 {

@@ -10,6 +10,7 @@
 package xmltree
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -385,15 +386,28 @@ func (e *Element) lookupOwn(prefix string) (string, bool) {
 }
 
 func (e *Element) copyTree() *Element {
-	c := &Element{Name: e.Name, Prefix: e.Prefix, Line: e.Line}
-	c.NS = append([]NS(nil), e.NS...)
-	c.Attr = append([]Attr(nil), e.Attr...)
+	var a nodeAlloc
+	return e.copyInto(&a)
+}
+
+func (e *Element) copyInto(a *nodeAlloc) *Element {
+	c := a.element()
+	c.Name, c.Prefix, c.Line = e.Name, e.Prefix, e.Line
+	if len(e.NS) > 0 {
+		c.NS = slices.Clone(e.NS)
+	}
+	if len(e.Attr) > 0 {
+		c.Attr = slices.Clone(e.Attr)
+	}
+	if len(e.Children) > 0 {
+		c.Children = make([]Node, 0, len(e.Children))
+	}
 	for _, ch := range e.Children {
 		switch n := ch.(type) {
 		case *Element:
-			c.AddChild(n.copyTree())
+			c.AddChild(n.copyInto(a))
 		case *CharData:
-			c.AddChild(&CharData{Data: n.Data})
+			c.AddChild(a.text(n.Data))
 		case *Comment:
 			c.AddChild(&Comment{Data: n.Data})
 		case *ProcInst:
