@@ -111,6 +111,10 @@ func NewElement(space, prefix, local string) *Element {
 // AddChild appends n to e's children and returns n.
 func (e *Element) AddChild(n Node) Node {
 	n.setParent(e)
+	if e.Children == nil {
+		// Built elements mostly get a few children: one allocation, not three.
+		e.Children = make([]Node, 0, 4)
+	}
 	e.Children = append(e.Children, n)
 	return n
 }
@@ -187,6 +191,9 @@ func (e *Element) SetAttr(space, prefix, local, value string) {
 			e.Attr[i].Prefix = prefix
 			return
 		}
+	}
+	if e.Attr == nil {
+		e.Attr = make([]Attr, 0, 2)
 	}
 	e.Attr = append(e.Attr, Attr{Name: Name{Space: space, Local: local}, Prefix: prefix, Value: value})
 }
