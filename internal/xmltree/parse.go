@@ -131,8 +131,10 @@ const nodeBlock = 16
 // allocation for many nodes instead of one each (a SOAP envelope has a
 // hundred). A block stays alive while any of its nodes does.
 type nodeAlloc struct {
-	elems []Element
-	texts []CharData
+	elems     []Element
+	texts     []CharData
+	attrBlock []Attr
+	nsBlock   []NS
 }
 
 func (a *nodeAlloc) element() *Element {
@@ -141,6 +143,33 @@ func (a *nodeAlloc) element() *Element {
 	}
 	a.elems = a.elems[:len(a.elems)+1]
 	return &a.elems[len(a.elems)-1]
+}
+
+// attrs returns an empty slice with room for exactly n attributes (nil
+// for none); appending more reallocates, never touching a neighbour's.
+func (a *nodeAlloc) attrs(n int) []Attr {
+	if n == 0 {
+		return nil
+	}
+	if cap(a.attrBlock)-len(a.attrBlock) < n {
+		a.attrBlock = make([]Attr, 0, max(n, 2*nodeBlock))
+	}
+	i := len(a.attrBlock)
+	a.attrBlock = a.attrBlock[:i+n]
+	return a.attrBlock[i : i : i+n]
+}
+
+// ns is attrs for namespace declarations.
+func (a *nodeAlloc) ns(n int) []NS {
+	if n == 0 {
+		return nil
+	}
+	if cap(a.nsBlock)-len(a.nsBlock) < n {
+		a.nsBlock = make([]NS, 0, max(n, nodeBlock))
+	}
+	i := len(a.nsBlock)
+	a.nsBlock = a.nsBlock[:i+n]
+	return a.nsBlock[i : i : i+n]
 }
 
 func (a *nodeAlloc) text(data string) *CharData {
@@ -237,6 +266,15 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 			e.Line = line
 			if len(stack) > 0 {
 				addChild(e)
+			}
+			if len(t.Attr) > 0 {
+				nns := 0
+				for _, a := range t.Attr {
+					if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+						nns++
+					}
+				}
+				e.NS, e.Attr = alloc.ns(nns), alloc.attrs(len(t.Attr)-nns)
 			}
 			// Declarations first: they apply to the element's own name and attributes.
 			for _, a := range t.Attr {

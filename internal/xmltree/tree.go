@@ -10,7 +10,6 @@
 package xmltree
 
 import (
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -400,12 +399,8 @@ func (e *Element) copyTree() *Element {
 func (e *Element) copyInto(a *nodeAlloc) *Element {
 	c := a.element()
 	c.Name, c.Prefix, c.Line = e.Name, e.Prefix, e.Line
-	if len(e.NS) > 0 {
-		c.NS = slices.Clone(e.NS)
-	}
-	if len(e.Attr) > 0 {
-		c.Attr = slices.Clone(e.Attr)
-	}
+	c.NS = append(a.ns(len(e.NS)), e.NS...)
+	c.Attr = append(a.attrs(len(e.Attr)), e.Attr...)
 	if len(e.Children) > 0 {
 		c.Children = make([]Node, 0, len(e.Children))
 	}
