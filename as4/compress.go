@@ -31,7 +31,14 @@ func Compress(r io.Reader) io.ReadCloser {
 
 // gzipWriters recycles compressors: a flate writer holds about 1 MiB of
 // state, which would otherwise dominate the allocations of a small message.
-var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+// They compress at gzip.BestSpeed: at the default level, resetting the
+// compressor clears a 512 KiB hash table, which costs a small payload four
+// times its compression (34 against 8 µs for a 100-byte query), while a
+// typical EDM document comes out about 10% larger.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return zw
+}}
 
 // ErrDecompressedTooLarge is wrapped by the reader of Decompress when the
 // payload grows beyond its limit (a compression bomb).

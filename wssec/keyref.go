@@ -10,6 +10,7 @@ import (
 	"io"
 	"math/big"
 	"strings"
+	"sync"
 
 	"github.com/oots-go/oots/internal/xmltree"
 	"github.com/oots-go/oots/xmldsig"
@@ -131,7 +132,7 @@ func resolveTokenReference(str *xmltree.Element, sec *xmltree.Element, ids map[s
 		if err != nil {
 			return nil, "", failAuth("BinarySecurityToken is not base64", err)
 		}
-		cert, err := x509.ParseCertificate(der)
+		cert, err := parsedCerts.parse(der)
 		if err != nil {
 			return nil, "", failAuth("BinarySecurityToken certificate", err)
 		}
@@ -221,4 +222,39 @@ func normalDN(s string) string {
 		rdns[i] = t + "=" + strings.TrimSpace(v)
 	}
 	return strings.Join(rdns, ",")
+}
+
+// parsedCerts keeps the certificates of recent BinarySecurityTokens: a peer
+// sends the same certificate with every message and signal, and parsing it
+// costs more than the rest of the token reference. The key is the whole DER
+// encoding, so a hit is the same certificate; validation (trust.Store.Verify)
+// still runs on every message.
+var parsedCerts = certCache{max: 256}
+
+type certCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]*x509.Certificate
+}
+
+// parse returns the certificate encoded by der. The certificate may be
+// shared with other callers and must not be modified.
+func (c *certCache) parse(der []byte) (*x509.Certificate, error) {
+	c.mu.Lock()
+	cert := c.m[string(der)]
+	c.mu.Unlock()
+	if cert != nil {
+		return cert, nil
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= c.max {
+		c.m = make(map[string]*x509.Certificate)
+	}
+	c.m[string(der)] = cert
+	c.mu.Unlock()
+	return cert, nil
 }

@@ -24,6 +24,7 @@ import (
 	"mime/multipart"
 	"net/textproto"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -139,51 +140,79 @@ func (w *Writer) ContentType() string {
 // Write writes the package: the envelope as root part, then each attachment,
 // copied from its Open function (streaming; nothing is buffered whole).
 func (w *Writer) Write(out io.Writer, envelope []byte, parts []Part) error {
-	mw := multipart.NewWriter(out)
-	if err := mw.SetBoundary(w.boundary); err != nil {
-		return fmt.Errorf("swa: %w", err)
-	}
-	root := textproto.MIMEHeader{}
-	root["Content-Type"] = []string{SOAP12 + "; charset=UTF-8"}
-	root["Content-Transfer-Encoding"] = []string{"binary"}
-	root["Content-ID"] = []string{"<" + w.rootID + ">"}
-	pw, err := mw.CreatePart(root)
-	if err != nil {
+	// The layout of mime/multipart.Writer (RFC 2046 §5.1.1): a delimiter
+	// line, the header fields sorted by name, an empty line, the content;
+	// each part's header block goes out in one write.
+	hdr := make([]byte, 0, 512)
+	hdr = append(hdr, "--"...)
+	hdr = append(hdr, w.boundary...)
+	hdr = append(hdr, "\r\n"...)
+	hdr = appendField(hdr, "Content-ID", "<"+w.rootID+">")
+	hdr = appendField(hdr, "Content-Transfer-Encoding", "binary")
+	hdr = appendField(hdr, "Content-Type", SOAP12+"; charset=UTF-8")
+	hdr = append(hdr, "\r\n"...)
+	if _, err := out.Write(hdr); err != nil {
 		return fmt.Errorf("swa: writing root part: %w", err)
 	}
-	if _, err := pw.Write(envelope); err != nil {
+	if _, err := out.Write(envelope); err != nil {
 		return fmt.Errorf("swa: writing root part: %w", err)
 	}
 	seen := map[string]bool{w.rootID: true}
+	type field struct {
+		name   string
+		values []string
+	}
+	var fields []field
 	for i, p := range parts {
 		if p.ContentID == "" || seen[p.ContentID] {
 			return fmt.Errorf("swa: part %d: empty or duplicate Content-ID %q", i, p.ContentID)
 		}
 		seen[p.ContentID] = true
-		h := textproto.MIMEHeader{}
 		ct := p.Header.Get("Content-Type")
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		h["Content-Type"] = []string{ct}
-		h["Content-Transfer-Encoding"] = []string{"binary"}
-		h["Content-ID"] = []string{"<" + p.ContentID + ">"}
+		fields = append(fields[:0],
+			field{"Content-Type", []string{ct}},
+			field{"Content-Transfer-Encoding", []string{"binary"}},
+			field{"Content-ID", []string{"<" + p.ContentID + ">"}})
 		for k, v := range p.Header {
 			switch textproto.CanonicalMIMEHeaderKey(k) {
 			case "Content-Type", "Content-Id", "Content-Transfer-Encoding":
 			default:
-				h[k] = v
+				fields = append(fields, field{k, v})
 			}
 		}
-		pw, err := mw.CreatePart(h)
-		if err != nil {
+		slices.SortFunc(fields, func(a, b field) int { return strings.Compare(a.name, b.name) })
+		hdr = append(hdr[:0], "\r\n--"...)
+		hdr = append(hdr, w.boundary...)
+		hdr = append(hdr, "\r\n"...)
+		for _, f := range fields {
+			for _, v := range f.values {
+				hdr = appendField(hdr, f.name, v)
+			}
+		}
+		hdr = append(hdr, "\r\n"...)
+		if _, err := out.Write(hdr); err != nil {
 			return fmt.Errorf("swa: part %s: %w", p.ContentID, err)
 		}
-		if err := copyPart(pw, p); err != nil {
+		if err := copyPart(out, p); err != nil {
 			return fmt.Errorf("swa: part %s: %w", p.ContentID, err)
 		}
 	}
-	return mw.Close()
+	hdr = append(hdr[:0], "\r\n--"...)
+	hdr = append(hdr, w.boundary...)
+	hdr = append(hdr, "--\r\n"...)
+	_, err := out.Write(hdr)
+	return err
+}
+
+// appendField appends the header field "name: value" and its line break.
+func appendField(b []byte, name, value string) []byte {
+	b = append(b, name...)
+	b = append(b, ": "...)
+	b = append(b, value...)
+	return append(b, "\r\n"...)
 }
 
 // Size returns the number of bytes Write writes for the same envelope and

@@ -3,8 +3,9 @@ package xmltree
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"io"
-	"sort"
+	"slices"
 )
 
 // ExcC14N is the algorithm URI of Exclusive XML Canonicalization 1.0 without
@@ -43,9 +44,29 @@ func (e *Element) Canonical(inclusive ...string) []byte {
 
 func c14nElement(w *bufio.Writer, e *Element, rendered *scope, incl map[string]bool) {
 	// Namespace nodes to render (§3 of exc-c14n: visibly utilized prefixes,
-	// plus those of the InclusiveNamespaces PrefixList in scope).
-	want := map[string]string{}
-	want[e.Prefix] = e.Space
+	// plus those of the InclusiveNamespaces PrefixList in scope). An element
+	// uses a handful of prefixes at most, so a small slice on the stack
+	// stands for the set (a later binding of a prefix replaces an earlier).
+	var wantBuf [8]NS
+	want := wantBuf[:0]
+	put := func(p, u string) {
+		for i := range want {
+			if want[i].Prefix == p {
+				want[i].URI = u
+				return
+			}
+		}
+		want = append(want, NS{Prefix: p, URI: u})
+	}
+	has := func(p string) bool {
+		for i := range want {
+			if want[i].Prefix == p {
+				return true
+			}
+		}
+		return false
+	}
+	put(e.Prefix, e.Space)
 	for _, a := range e.Attr {
 		if a.Space != "" && a.Space != NamespaceXML {
 			p := a.Prefix
@@ -53,19 +74,21 @@ func c14nElement(w *bufio.Writer, e *Element, rendered *scope, incl map[string]b
 				// Unprefixed namespaced attribute (built in code): use a prefix in scope.
 				continue
 			}
-			want[p] = a.Space
+			put(p, a.Space)
 		}
 	}
 	for p := range incl {
-		if _, ok := want[p]; ok {
+		if has(p) {
 			continue
 		}
 		if u, ok := e.LookupPrefix(p); ok && (p != "" || u != "") {
-			want[p] = u
+			put(p, u)
 		}
 	}
-	var out []NS
-	for p, u := range want {
+	var outBuf [8]NS
+	out := outBuf[:0]
+	for _, ns := range want {
+		p, u := ns.Prefix, ns.URI
 		if p == "xml" {
 			continue
 		}
@@ -82,15 +105,15 @@ func c14nElement(w *bufio.Writer, e *Element, rendered *scope, incl map[string]b
 	for _, ns := range out {
 		rendered = &scope{prefix: ns.Prefix, uri: ns.URI, next: rendered}
 	}
-	attrs := append([]Attr(nil), e.Attr...)
-	sort.SliceStable(attrs, func(i, j int) bool {
-		if attrs[i].Space != attrs[j].Space {
-			return attrs[i].Space < attrs[j].Space
-		}
-		return attrs[i].Local < attrs[j].Local
-	})
+	// Attributes in canonical order (namespace URI, then local name); most
+	// elements have them in that order already and are not copied.
+	attrs := e.Attr
+	if !slices.IsSortedFunc(attrs, compareAttr) {
+		attrs = slices.Clone(attrs)
+		slices.SortStableFunc(attrs, compareAttr)
+	}
 	w.WriteByte('<')
-	w.WriteString(e.QName())
+	writeQName(w, e)
 	writeNSDecls(w, out)
 	for _, a := range attrs {
 		w.WriteByte(' ')
@@ -124,6 +147,24 @@ func c14nElement(w *bufio.Writer, e *Element, rendered *scope, incl map[string]b
 		}
 	}
 	w.WriteString("</")
-	w.WriteString(e.QName())
+	writeQName(w, e)
 	w.WriteByte('>')
+}
+
+// compareAttr orders attributes as exclusive c14n wants them: by namespace
+// URI, then by local name (no-namespace attributes first).
+func compareAttr(a, b Attr) int {
+	if c := cmp.Compare(a.Space, b.Space); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Local, b.Local)
+}
+
+// writeQName writes e's qualified name as written (prefix:local).
+func writeQName(w *bufio.Writer, e *Element) {
+	if e.Prefix != "" {
+		w.WriteString(e.Prefix)
+		w.WriteByte(':')
+	}
+	w.WriteString(e.Local)
 }

@@ -124,6 +124,64 @@ func Parse(r io.Reader, lim *Limits) (*Document, error) {
 	return parse(r, lim, readBuffer)
 }
 
+// nodeBlock is the number of elements (or text nodes) allocated at once.
+const nodeBlock = 16
+
+// nodeAlloc carves elements and text nodes from small blocks: one
+// allocation for many nodes instead of one each (a SOAP envelope has a
+// hundred). A block stays alive while any of its nodes does.
+type nodeAlloc struct {
+	elems     []Element
+	texts     []CharData
+	attrBlock []Attr
+	nsBlock   []NS
+}
+
+func (a *nodeAlloc) element() *Element {
+	if len(a.elems) == cap(a.elems) {
+		a.elems = make([]Element, 0, nodeBlock)
+	}
+	a.elems = a.elems[:len(a.elems)+1]
+	return &a.elems[len(a.elems)-1]
+}
+
+// attrs returns an empty slice with room for exactly n attributes (nil
+// for none); appending more reallocates, never touching a neighbour's.
+func (a *nodeAlloc) attrs(n int) []Attr {
+	if n == 0 {
+		return nil
+	}
+	if cap(a.attrBlock)-len(a.attrBlock) < n {
+		a.attrBlock = make([]Attr, 0, max(n, 2*nodeBlock))
+	}
+	i := len(a.attrBlock)
+	a.attrBlock = a.attrBlock[:i+n]
+	return a.attrBlock[i : i : i+n]
+}
+
+// ns is attrs for namespace declarations.
+func (a *nodeAlloc) ns(n int) []NS {
+	if n == 0 {
+		return nil
+	}
+	if cap(a.nsBlock)-len(a.nsBlock) < n {
+		a.nsBlock = make([]NS, 0, max(n, nodeBlock))
+	}
+	i := len(a.nsBlock)
+	a.nsBlock = a.nsBlock[:i+n]
+	return a.nsBlock[i : i : i+n]
+}
+
+func (a *nodeAlloc) text(data string) *CharData {
+	if len(a.texts) == cap(a.texts) {
+		a.texts = make([]CharData, 0, nodeBlock)
+	}
+	a.texts = a.texts[:len(a.texts)+1]
+	t := &a.texts[len(a.texts)-1]
+	t.Data = data
+	return t
+}
+
 // readBuffer is the read-ahead of Parse on a stream.
 const readBuffer = 64 << 10
 
@@ -143,6 +201,31 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 	}
 	doc := &Document{}
 	var stack []*Element
+	var alloc nodeAlloc
+	// The children of open elements wait in pending (those of stack[i]
+	// from starts[i] on); when an element ends they are copied into a
+	// shared block as a slice with no spare capacity, so that appending
+	// to it later reallocates instead of writing over a neighbour.
+	var pending, block []Node
+	var starts []int
+	addChild := func(n Node) {
+		n.setParent(stack[len(stack)-1])
+		pending = append(pending, n)
+	}
+	endElement := func() {
+		e, from := stack[len(stack)-1], starts[len(starts)-1]
+		if k := len(pending) - from; k > 0 {
+			if cap(block)-len(block) < k {
+				block = make([]Node, 0, max(k, 4*nodeBlock))
+			}
+			i := len(block)
+			block = append(block, pending[from:]...)
+			e.Children = block[i : i+k : i+k]
+		}
+		clear(pending[from:])
+		pending = pending[:from]
+		stack, starts = stack[:len(stack)-1], starts[:len(starts)-1]
+	}
 	elements := 0
 	fail := func(err error, detail string) (*Document, error) {
 		line, _ := d.InputPos()
@@ -179,9 +262,19 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 				return fail(ErrTooManyAttrs, fmt.Sprintf("%d on <%s>", len(t.Attr), rawName(t.Name)))
 			}
 			line, _ := d.InputPos()
-			e := &Element{Line: line}
+			e := alloc.element()
+			e.Line = line
 			if len(stack) > 0 {
-				stack[len(stack)-1].AddChild(e)
+				addChild(e)
+			}
+			if len(t.Attr) > 0 {
+				nns := 0
+				for _, a := range t.Attr {
+					if a.Name.Space == "xmlns" || a.Name.Space == "" && a.Name.Local == "xmlns" {
+						nns++
+					}
+				}
+				e.NS, e.Attr = alloc.ns(nns), alloc.attrs(len(t.Attr)-nns)
 			}
 			// Declarations first: they apply to the element's own name and attributes.
 			for _, a := range t.Attr {
@@ -228,6 +321,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 				doc.Children = append(doc.Children, e)
 			}
 			stack = append(stack, e)
+			starts = append(starts, len(pending))
 		case xml.EndElement:
 			if len(stack) == 0 {
 				return fail(ErrSyntax, "unexpected end tag </"+rawName(t.Name)+">")
@@ -236,7 +330,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 			if top.Prefix != t.Name.Space || top.Local != t.Name.Local {
 				return fail(ErrSyntax, fmt.Sprintf("element <%s> closed by </%s>", top.QName(), rawName(t.Name)))
 			}
-			stack = stack[:len(stack)-1]
+			endElement()
 		case xml.CharData:
 			if len(stack) == 0 {
 				if len(bytes.TrimSpace(t)) != 0 {
@@ -244,21 +338,20 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 				}
 				continue
 			}
-			top := stack[len(stack)-1]
 			// Merge adjacent text (CDATA sections split it).
-			if n := len(top.Children); n > 0 {
-				if cd, ok := top.Children[n-1].(*CharData); ok {
+			if n := len(pending); n > starts[len(starts)-1] {
+				if cd, ok := pending[n-1].(*CharData); ok {
 					cd.Data += string(t)
 					continue
 				}
 			}
-			top.AddChild(&CharData{Data: string(t)})
+			addChild(alloc.text(string(t)))
 		case xml.Comment:
 			c := &Comment{Data: string(t)}
 			if len(stack) == 0 {
 				doc.Children = append(doc.Children, c)
 			} else {
-				stack[len(stack)-1].AddChild(c)
+				addChild(c)
 			}
 		case xml.ProcInst:
 			if t.Target == "xml" {
@@ -268,7 +361,7 @@ func parse(r io.Reader, lim *Limits, bufSize int) (*Document, error) {
 			if len(stack) == 0 {
 				doc.Children = append(doc.Children, p)
 			} else {
-				stack[len(stack)-1].AddChild(p)
+				addChild(p)
 			}
 		case xml.Directive:
 			return fail(ErrDTD, "<!"+truncate(string(t), 40)+">")

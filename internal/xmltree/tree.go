@@ -110,6 +110,10 @@ func NewElement(space, prefix, local string) *Element {
 // AddChild appends n to e's children and returns n.
 func (e *Element) AddChild(n Node) Node {
 	n.setParent(e)
+	if e.Children == nil {
+		// Built elements mostly get a few children: one allocation, not three.
+		e.Children = make([]Node, 0, 4)
+	}
 	e.Children = append(e.Children, n)
 	return n
 }
@@ -186,6 +190,9 @@ func (e *Element) SetAttr(space, prefix, local, value string) {
 			e.Attr[i].Prefix = prefix
 			return
 		}
+	}
+	if e.Attr == nil {
+		e.Attr = make([]Attr, 0, 2)
 	}
 	e.Attr = append(e.Attr, Attr{Name: Name{Space: space, Local: local}, Prefix: prefix, Value: value})
 }
@@ -385,15 +392,24 @@ func (e *Element) lookupOwn(prefix string) (string, bool) {
 }
 
 func (e *Element) copyTree() *Element {
-	c := &Element{Name: e.Name, Prefix: e.Prefix, Line: e.Line}
-	c.NS = append([]NS(nil), e.NS...)
-	c.Attr = append([]Attr(nil), e.Attr...)
+	var a nodeAlloc
+	return e.copyInto(&a)
+}
+
+func (e *Element) copyInto(a *nodeAlloc) *Element {
+	c := a.element()
+	c.Name, c.Prefix, c.Line = e.Name, e.Prefix, e.Line
+	c.NS = append(a.ns(len(e.NS)), e.NS...)
+	c.Attr = append(a.attrs(len(e.Attr)), e.Attr...)
+	if len(e.Children) > 0 {
+		c.Children = make([]Node, 0, len(e.Children))
+	}
 	for _, ch := range e.Children {
 		switch n := ch.(type) {
 		case *Element:
-			c.AddChild(n.copyTree())
+			c.AddChild(n.copyInto(a))
 		case *CharData:
-			c.AddChild(&CharData{Data: n.Data})
+			c.AddChild(a.text(n.Data))
 		case *Comment:
 			c.AddChild(&Comment{Data: n.Data})
 		case *ProcInst:

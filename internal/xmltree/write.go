@@ -4,7 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"io"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -143,7 +143,8 @@ func writeElement(w *bufio.Writer, e *Element, sc *scope, indent string, depth i
 	// Declarations as written, less those that repeat a binding already in
 	// scope (a copied subtree carries its context's declarations; writing
 	// them again would make output depend on how often it was copied).
-	var decls []NS
+	var declBuf [8]NS
+	decls := declBuf[:0]
 	for _, ns := range e.NS {
 		if u, ok := sc.lookup(ns.Prefix); ok && u == ns.URI && (ns.Prefix != "" || sc != nil) {
 			continue
@@ -160,7 +161,8 @@ func writeElement(w *bufio.Writer, e *Element, sc *scope, indent string, depth i
 			declare(e.Prefix, e.Space)
 		}
 	}
-	attrs := append([]Attr(nil), e.Attr...)
+	var attrBuf [8]Attr
+	attrs := append(attrBuf[:0], e.Attr...)
 	for i := range attrs {
 		a := &attrs[i]
 		if a.Space == "" {
@@ -194,7 +196,7 @@ func writeElement(w *bufio.Writer, e *Element, sc *scope, indent string, depth i
 		}
 	}
 	w.WriteByte('<')
-	w.WriteString(e.QName())
+	writeQName(w, e)
 	writeNSDecls(w, decls)
 	for _, a := range attrs {
 		w.WriteByte(' ')
@@ -228,7 +230,7 @@ func writeElement(w *bufio.Writer, e *Element, sc *scope, indent string, depth i
 		w.WriteString(strings.Repeat(indent, depth))
 	}
 	w.WriteString("</")
-	w.WriteString(e.QName())
+	writeQName(w, e)
 	w.WriteByte('>')
 }
 
@@ -314,5 +316,5 @@ func writeNSDecls(w *bufio.Writer, decls []NS) {
 }
 
 func sortNS(ns []NS) {
-	sort.Slice(ns, func(i, j int) bool { return ns[i].Prefix < ns[j].Prefix })
+	slices.SortFunc(ns, func(a, b NS) int { return strings.Compare(a.Prefix, b.Prefix) })
 }

@@ -328,3 +328,30 @@ func TestAttributeValueNormalization(t *testing.T) {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
 }
+
+// Children of parsed elements share blocks of memory; adding a child to one
+// element must not change its neighbours.
+func TestParsedChildrenGrowApart(t *testing.T) {
+	doc, err := ParseBytes([]byte(`<r><a k="1" xmlns:p="urn:p"><x/>t</a><b m="2" xmlns:q="urn:q"><y/></b><c/></r>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := doc.Root.Elements()[0], doc.Root.Elements()[1]
+	a.AddElement("", "", "added")
+	a.AddText("more")
+	a.SetAttr("", "", "l", "3")
+	a.DeclareNS("s", "urn:s")
+	c := a.Copy()
+	c.SetAttr("", "", "n", "4")
+	c.DeclareNS("t", "urn:t")
+	var out bytes.Buffer
+	if err := WriteElement(&out, doc.Root, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if want := `<r><a xmlns:p="urn:p" xmlns:s="urn:s" k="1" l="3"><x/>t<added/>more</a><b xmlns:q="urn:q" m="2"><y/></b><c/></r>`; out.String() != want {
+		t.Errorf("got %s, want %s", out.String(), want)
+	}
+	if b.Elements()[0].Parent() != b {
+		t.Error("parent of <y> is not <b>")
+	}
+}
