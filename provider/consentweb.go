@@ -226,7 +226,7 @@ func (c *Connector) consentsLogin(w http.ResponseWriter, r *http.Request) {
 func (c *Connector) consentsCallback(w http.ResponseWriter, r *http.Request) {
 	subj, state, err := c.cfg.Authenticator.Finish(r)
 	if err != nil {
-		c.simple(w, r, http.StatusUnauthorized, "login")
+		c.simple(w, r, http.StatusUnauthorized, loginFailure(err))
 		return
 	}
 	ck, cerr := r.Cookie(cookieAccountLogin)

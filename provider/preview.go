@@ -326,7 +326,7 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 	subj, state, err := c.cfg.Authenticator.Finish(r)
 	if err != nil {
 		c.log.Info("preview login failed", logErr, err)
-		c.simple(w, r, http.StatusUnauthorized, "login")
+		c.simple(w, r, http.StatusUnauthorized, loginFailure(err))
 		return
 	}
 	ck, cerr := r.Cookie(cookieLogin)
@@ -636,3 +636,16 @@ const (
 	PreviewCallbackPath  = "/preview/callback"
 	ConsentsCallbackPath = "/callback"
 )
+
+// loginFailure is the page key of a login the identity provider's answer
+// did not complete: the eID gave no eIDAS identifier, or too low a level of
+// assurance (the user can try another eID), or anything else.
+func loginFailure(err error) string {
+	switch {
+	case errors.Is(err, eid.ErrNoIdentifier):
+		return "loginNoIdentifier"
+	case errors.Is(err, eid.ErrLoA):
+		return "loginLoA"
+	}
+	return "login"
+}
