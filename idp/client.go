@@ -117,37 +117,6 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	return &Client{cfg: cfg, keys: map[string]*ecdsa.PublicKey{}}, nil
 }
 
-// origin returns the application's base URL for r.
-func (c *Client) origin(r *http.Request) *url.URL {
-	if c.cfg.BaseURL != "" {
-		u, _ := url.Parse(c.cfg.BaseURL) // checked by Validate
-		return u
-	}
-	u := &url.URL{Scheme: "http", Host: r.Host}
-	if r.TLS != nil {
-		u.Scheme = "https"
-	}
-	return u
-}
-
-// callbackURL makes callback absolute and its query canonical (sorted), so
-// that Finish can rebuild the same redirect_uri from the callback request.
-func (c *Client) callbackURL(r *http.Request, callback string) (string, error) {
-	ref, err := url.Parse(callback)
-	if err != nil {
-		return "", fmt.Errorf("callback %q: %w", callback, err)
-	}
-	u := c.origin(r).ResolveReference(ref)
-	q := u.Query()
-	for _, k := range []string{"code", "state", "error", "error_description"} {
-		if q.Has(k) {
-			return "", fmt.Errorf("callback %q has the parameter %q that the identity provider sets", callback, k)
-		}
-	}
-	u.RawQuery, u.Fragment = q.Encode(), ""
-	return u.String(), nil
-}
-
 // Begin starts a login: a redirect to the identity provider of the
 // country named by the request's eid parameter, or of the only configured
 // provider; otherwise a page "Choose the country that issued your eID"
@@ -155,7 +124,7 @@ func (c *Client) callbackURL(r *http.Request, callback string) (string, error) {
 // login route calls Begin again. The state sent to the provider is
 // CC + "." + state, which tells Finish which provider answers.
 func (c *Client) Begin(w http.ResponseWriter, r *http.Request, state, callback string) {
-	cb, err := c.callbackURL(r, callback)
+	cb, err := eid.CallbackURL(r, c.cfg.BaseURL, callback)
 	if err != nil {
 		c.cfg.Logger.Error("idp: begin login", logError, err)
 		http.Error(w, "the login is misconfigured: "+err.Error(), http.StatusInternalServerError)
@@ -248,7 +217,7 @@ func (c *Client) Finish(r *http.Request) (*eid.Subject, string, error) {
 	}
 	q.Del("code")
 	q.Del("state")
-	cb := *c.origin(r)
+	cb := *eid.Origin(r, c.cfg.BaseURL)
 	b := browserURL(r)
 	cb.Path, cb.RawPath, cb.RawQuery = b.Path, b.RawPath, q.Encode()
 

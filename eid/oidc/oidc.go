@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -125,7 +124,7 @@ func New(cfg Config) (*Authenticator, error) {
 // nonce and PKCE S256 challenge (RFC 7636 §4.2) and the acr_values at or
 // above the minimum level.
 func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, callback string) {
-	cb, err := a.callbackURL(r, callback)
+	cb, err := eid.CallbackURL(r, a.cfg.BaseURL, callback)
 	if err != nil {
 		a.cfg.Logger.Error("oidc: begin login", logError, err)
 		http.Error(w, "the login is misconfigured: "+err.Error(), http.StatusInternalServerError)
@@ -415,7 +414,7 @@ func (a *Authenticator) bind(w http.ResponseWriter, r *http.Request) ([sha256.Si
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: v, Path: "/", HttpOnly: true,
-		Secure: a.origin(r).Scheme == "https", SameSite: http.SameSiteLaxMode, MaxAge: int(a.cfg.LoginTTL / time.Second)})
+		Secure: eid.Origin(r, a.cfg.BaseURL).Scheme == "https", SameSite: http.SameSiteLaxMode, MaxAge: int(a.cfg.LoginTTL / time.Second)})
 	return sha256.Sum256([]byte(v)), nil
 }
 
@@ -437,36 +436,6 @@ func (a *Authenticator) random() (string, error) {
 		return "", fmt.Errorf("random: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
-}
-
-func (a *Authenticator) origin(r *http.Request) *url.URL {
-	if a.cfg.BaseURL != "" {
-		u, _ := url.Parse(a.cfg.BaseURL) // checked by Validate
-		u.Path = ""
-		return u
-	}
-	u := &url.URL{Scheme: "http", Host: r.Host}
-	if r.TLS != nil {
-		u.Scheme = "https"
-	}
-	return u
-}
-
-// callbackURL makes callback absolute; the redirect_uri registered at the
-// provider must be this URL exactly.
-func (a *Authenticator) callbackURL(r *http.Request, callback string) (string, error) {
-	ref, err := url.Parse(callback)
-	if err != nil {
-		return "", fmt.Errorf("callback %q: %w", callback, err)
-	}
-	u := a.origin(r).ResolveReference(ref)
-	for _, k := range []string{"code", "state", "error", "error_description", "iss"} {
-		if u.Query().Has(k) {
-			return "", fmt.Errorf("callback %q has the parameter %q that the identity provider sets", callback, k)
-		}
-	}
-	u.Fragment = ""
-	return u.String(), nil
 }
 
 func (a *Authenticator) fail(err error) error {
