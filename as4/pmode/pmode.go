@@ -4,7 +4,8 @@
 // the P-Mode XML of a Domibus access point (ImportDomibus), so that an
 // existing Domibus deployment can move over.
 //
-// The YAML format, with every field, is shown in testdata/example.yaml. In
+// The YAML format, with every field, is shown in testdata/example.yaml and,
+// one per eDelivery AS4 profile with a serve configuration, in ap/examples. In
 // short: a file lists the parties (their typed party identifiers, endpoint and
 // certificate files) and the legs; a leg is a One-Way/Push exchange with its
 // initiator and responder parties and roles, service, action, agreement, MPC,

@@ -58,7 +58,7 @@ func TestAS4PackUnpack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			y := strings.Replace(string(b), "profile: eDelivery-AS4-1.15", "profile: "+tc.profile, 1)
+			y := strings.ReplaceAll(string(b), "profile: eDelivery-AS4-1.15", "profile: "+tc.profile)
 			pm := filepath.Join(dir, "pmode.yaml")
 			os.WriteFile(pm, []byte(y), 0o644)
 			payload := filepath.Join(dir, "query.xml")

@@ -11,8 +11,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/oots-go/oots/ap"
@@ -52,7 +56,9 @@ func (d *doctor) add(rule string, flag check.Flag, loc, format string, a ...any)
 // runDoctor checks a node configuration before start: the file, keys and
 // certificates (usage, expiry, chain to the trust store, algorithm against
 // the P-Mode's profile), the P-Modes against the parties, the database, and
-// that the partners' endpoints answer.
+// that the partners' endpoints answer. It works before the first start: a
+// data directory that does not exist yet is reported (oots serve creates
+// it) and its parent checked for writing. Each problem is reported once.
 func runDoctor(ctx context.Context, env *Env, args []string) int {
 	fs := flag.NewFlagSet("oots doctor", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -107,7 +113,7 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 	d.keys(ncfg, pm)
 	d.partners(ncfg, pm, c)
 	d.discovery(ncfg, c)
-	if database {
+	if database && d.dataDir(c) {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		db, err := store.Open(dctx, c.dsn())
 		cancel()
@@ -118,7 +124,9 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 			db.Close()
 		}
 	}
-	// The access point's own checks (the same as at start).
+	// The access point's own checks (the same as at start). They stop at
+	// the first wrong field, which the checks above have usually reported
+	// already, with more detail: it is then not reported a second time.
 	ncfg.Store = (*store.DB)(nil)
 	if err := ncfg.Validate(); err != nil {
 		var fe *ap.FieldError
@@ -126,11 +134,94 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 		if errors.As(err, &fe) {
 			loc = fe.Field
 		}
-		d.add(ruleConfig, check.Error, loc, "%v", err)
+		if fe == nil || !d.hasError(doctorLocation(fe.Field)) {
+			d.add(ruleConfig, check.Error, loc, "%v", err)
+		}
 	}
 	if network {
 		d.reach(ctx, pm, ncfg, timeout)
 	}
+}
+
+// doctorLocation returns the location under which the doctor's own checks
+// report the problem that ap.Config.Validate names by field, or "" when
+// the doctor has no check of its own for that field.
+func doctorLocation(field string) string {
+	switch field {
+	case "SigningKey", "SigningCert":
+		return "keys.signingKey"
+	case "PMode.Self":
+		return "self"
+	}
+	if rest, ok := strings.CutPrefix(field, "PMode.legs["); ok && strings.HasSuffix(rest, "].security.profile") {
+		return "pmode legs[" + rest
+	}
+	return ""
+}
+
+// hasError reports whether an error or fatal finding is already at loc.
+func (d *doctor) hasError(loc string) bool {
+	if loc == "" {
+		return false
+	}
+	for _, f := range d.findings {
+		if f.Location == loc && (f.Flag == check.Error || f.Flag == check.Fatal) {
+			return true
+		}
+	}
+	return false
+}
+
+// dataDir checks the data directory of a SQLite database before it is
+// opened. Before the first start it does not exist yet: oots serve creates
+// it, so the doctor checks that its nearest existing parent is a writable
+// directory, reports that, and does not open the database. It returns
+// whether the database should be opened.
+func (d *doctor) dataDir(c *serveConfig) bool {
+	if strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://") {
+		return true
+	}
+	dir := c.path(c.DataDir)
+	loc := "dataDir"
+	if f, ok := strings.CutPrefix(c.Database, "sqlite:"); ok {
+		dir, loc = filepath.Dir(c.path(f)), "database"
+	}
+	fi, err := os.Stat(dir)
+	if err == nil {
+		if !fi.IsDir() {
+			d.add(ruleDatabase, check.Error, loc, "%s is not a directory", dir)
+			return false
+		}
+		return true
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		d.add(ruleDatabase, check.Error, loc, "%v", err)
+		return false
+	}
+	parent := filepath.Dir(dir)
+	for {
+		if _, err := os.Stat(parent); err == nil || parent == filepath.Dir(parent) {
+			break
+		}
+		parent = filepath.Dir(parent)
+	}
+	if err := writableDir(parent); err != nil {
+		d.add(ruleDatabase, check.Error, loc, "%s does not exist and cannot be created: %v", dir, err)
+		return false
+	}
+	d.add(ruleDatabase, check.Info, loc, "%s does not exist yet: oots serve creates it (%s is writable); the database is not opened", dir, parent)
+	return false
+}
+
+// writableDir checks that dir is a directory where a file can be created.
+func writableDir(dir string) error {
+	f, err := os.CreateTemp(dir, ".oots-doctor-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // profileOf returns the eDelivery AS4 profile a signing key belongs to.
@@ -273,8 +364,15 @@ func (d *doctor) partners(c *ap.Config, pm *pmode.Config, sc *serveConfig) {
 					d.add(rulePartner, check.Error, loc, "leg %s encrypts for %s, which has no encryptionCertificate", l.Name, name)
 					continue
 				}
+				// A leg of the other profile than the signing key's is
+				// reported once (keys); its partner's certificate is then
+				// judged for the profile the leg will have once fixed.
+				profile := l.Security.Profile
+				if d.hasError(fmt.Sprintf("pmode legs[%d].security.profile", li)) && c.SigningCert != nil {
+					profile = profileOf(c.SigningCert.PublicKey)
+				}
 				purpose := trust.KeyTransport
-				if l.Security.Profile == pmode.ProfileAS4v20 {
+				if profile == pmode.ProfileAS4v20 {
 					purpose = trust.KeyAgreement
 				}
 				d.cert("party "+name+" encryptionCertificate", cert, c.Trust, purpose)
