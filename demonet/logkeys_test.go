@@ -108,8 +108,9 @@ func TestDuplicateKey(t *testing.T) {
 // TestLogKeysUnique runs an exchange through a demo network logging in JSON
 // (a request from DE refused by FR's provider with EDM:ERR:0003, so that
 // the access points, the provider and the requester all log) and fails on
-// a record that carries a key twice, which JSON log pipelines refuse, or a
-// record of a national node's component without its node.
+// a record that carries a key twice, which JSON log pipelines refuse, a
+// record of a national node's component without its node, or a key that
+// names a field otherwise than docs/logging.md does.
 func TestLogKeysUnique(t *testing.T) {
 	logs := &lockedBuffer{}
 	n, err := demonet.Start(context.Background(), demonet.Config{Dir: t.TempDir(), Countries: []string{"DE", "FR"},
@@ -161,6 +162,13 @@ func TestLogKeysUnique(t *testing.T) {
 		var rec struct{ Component, Node string }
 		if err := json.Unmarshal(line, &rec); err != nil {
 			continue
+		}
+		var keys map[string]json.RawMessage
+		json.Unmarshal(line, &keys)
+		for _, k := range []string{"err", "message"} { // named "error" and "message_id" everywhere (docs/logging.md)
+			if _, ok := keys[k]; ok {
+				t.Errorf("%s: key %q", where, k)
+			}
 		}
 		components[rec.Component]++
 		switch rec.Component {
