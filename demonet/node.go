@@ -107,7 +107,7 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 	}
 	cfg := ap.Config{PMode: pmodes(n.cfg.Countries, static, n.cfg.TesterEndpoint, cc), APIToken: token, MaxBodySize: MaxBodySize, Fault: n.cfg.Fault, Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
 		SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert, DecryptionKey: me.Encrypt.Key, EncryptionCerts: enc, SigningCerts: sign,
-		Discovered: discovered, Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("node", cc, "component", "ap"), NodeID: partyName(cc),
+		Discovered: discovered, Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("component", "ap"), NodeID: partyName(cc),
 		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), PayloadDir: filepath.Join(dir, "payloads"), Domain: "oots." + cc}
 	if resolver != nil {
 		cfg.Discovery = resolver
@@ -130,7 +130,10 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		return nil, err
 	}
 	nd := &Node{Country: cc, PortalURL: l[0].url, PreviewURL: l[1].url, IdPURL: l[2].url, APURL: l[3].url}
-	log := n.cfg.Logger.With("node", cc)
+	// Every record of the node carries its party, as the access point's
+	// own records (ap.Config.NodeID) and the journal's entries do; the
+	// access point adds it itself, so its logger comes from n.cfg.Logger.
+	log := n.cfg.Logger.With("node", partyName(cc))
 	if nd.DB, err = store.Open(ctx, filepath.Join(dir, "oots.db")); err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ import (
 // (ConformanceDir): its credentials, the anchors, its P-Mode, and per node a
 // target file CC.yaml and a scenario file CC-scenarios.yaml, so that
 //
-//	oots conformance run -target Dir/conformance/DE.yaml -out report/
+//	oots conformance run -target Dir/conformance/DE.yaml -out conformance-report/
 //
 // runs every suite against the DE node.
 const (
@@ -465,7 +465,7 @@ func (n *Network) writeConformance(endpoints map[string]string) error {
 			return err
 		}
 		nd.ConformanceTarget = filepath.Join(dir, nd.Country+".yaml")
-		if err := write(nd.Country+".yaml", append([]byte("# The "+nd.Country+" node of the demo network as the conformance kit tests it:\n#   oots conformance run -target "+nd.ConformanceTarget+" -out report/\n"), b...)); err != nil {
+		if err := write(nd.Country+".yaml", append([]byte("# The "+nd.Country+" node of the demo network as the conformance kit tests it:\n#   oots conformance run -target "+nd.ConformanceTarget+" -out conformance-report/\n"), b...)); err != nil {
 			return err
 		}
 	}

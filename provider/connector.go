@@ -28,7 +28,7 @@ import (
 
 // Keys of log attributes.
 const (
-	logMsg      = "message"
+	logMsg      = "message_id" // as the access point and the requester name it
 	logConv     = "conversation"
 	logCode     = "code"
 	logErr      = "error"

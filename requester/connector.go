@@ -48,7 +48,7 @@ const (
 	logJourney = "journey"
 	logMessage = "message_id"
 	logReq     = "requirement"
-	logErr     = "err"
+	logErr     = "error" // as the access point and the provider name it
 )
 
 func (c *Connector) journal(ctx context.Context, r journal.Record) {
