@@ -59,7 +59,22 @@ type SRID struct {
 }
 
 // ParseSRID reads a Semantic Repository identifier. Errors wrap ErrNotSRID.
+// An identifier under the TDD 1.x host is read without regard to case, as
+// the official 1.x rules match it (R-EB-SUB-C001, C012: flag "i"); its
+// String is then the lower-case form.
 func ParseSRID(s string) (SRID, error) {
+	id, err := parseSRID(s)
+	if err != nil {
+		if l := strings.ToLower(s); l != s {
+			if id1, err1 := parseSRID(l); err1 == nil && id1.V1 {
+				return id1, nil
+			}
+		}
+	}
+	return id, err
+}
+
+func parseSRID(s string) (SRID, error) {
 	var id SRID
 	bad := func(why string) (SRID, error) { return SRID{}, fmt.Errorf("%w: %q: %s", ErrNotSRID, s, why) }
 	rest, ok := strings.CutPrefix(s, "https://")
