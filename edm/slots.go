@@ -259,11 +259,12 @@ func (w *slotWriter) keep(rest []*regrep.Slot) { w.slots = append(w.slots, rest.
 // isUUIDURN reports whether s is "urn:uuid:" followed by an RFC 4122 UUID.
 func isUUIDURN(s string) bool {
 	rest, ok := strings.CutPrefix(s, "urn:uuid:")
-	return ok && isUUID(rest)
+	return ok && IsUUID(rest)
 }
 
-// isUUID reports whether s is a UUID in its canonical textual form.
-func isUUID(s string) bool {
+// IsUUID reports whether s is a UUID in its canonical textual form (RFC
+// 4122/9562: 8-4-4-4-12 hexadecimal digits, either case).
+func IsUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}

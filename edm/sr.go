@@ -113,7 +113,7 @@ func parseSRID(s string) (SRID, error) {
 	default:
 		return bad("not a requirement or evidence type classification")
 	}
-	if !isUUID(id.UUID) {
+	if !IsUUID(id.UUID) {
 		return bad("does not end with a UUID")
 	}
 	return id, nil

@@ -1,6 +1,10 @@
 package provider
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/oots-go/oots/edm"
+)
 
 // TestEvidenceID: a register id that is not a UUID becomes a stable UUID
 // (R-EDM-RESP-C015 asks a UUID), one of each provider; a UUID is kept.
@@ -10,7 +14,7 @@ func TestEvidenceID(t *testing.T) {
 		t.Errorf("a UUID was changed: %s", got)
 	}
 	a, b := evidenceID("FI-EP-1", "annex-1"), evidenceID("FI-EP-1", "annex-1")
-	if !isUUID(a) || a != b {
+	if !edm.IsUUID(a) || a != b {
 		t.Errorf("evidenceID(annex-1) = %q then %q: want one UUID", a, b)
 	}
 	if a[14] != '5' || !contains("89ab", a[19]) {

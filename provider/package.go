@@ -124,7 +124,7 @@ func supplementaryMetadata(provider string, d Document) edm.Evidence {
 // register id, so that the same document keeps the same identifier across
 // queries. An empty id stays empty (the caller draws a random one).
 func evidenceID(provider, id string) string {
-	if id == "" || isUUID(id) {
+	if id == "" || edm.IsUUID(id) {
 		return id
 	}
 	h := sha1.Sum([]byte("oots evidence\x00" + provider + "\x00" + id))
@@ -132,21 +132,4 @@ func evidenceID(provider, id string) string {
 	h[8] = h[8]&0x3f | 0x80
 	b := hex.EncodeToString(h[:16])
 	return b[0:8] + "-" + b[8:12] + "-" + b[12:16] + "-" + b[16:20] + "-" + b[20:32]
-}
-
-// isUUID reports whether s is a UUID in its canonical textual form.
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return false
-			}
-		} else if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
-			return false
-		}
-	}
-	return true
 }

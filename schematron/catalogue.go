@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -303,7 +304,7 @@ func (c *Catalogue) entry(kind, version string) (Entry, error) {
 	if e.Note != "" {
 		e.Note += ": the built-in files"
 	}
-	if approximated(files[0], version) || (len(files) > 1 && approximated(files[1], version)) {
+	if slices.ContainsFunc(files, func(f string) bool { return approximated(f, version) }) {
 		if e.Note != "" {
 			e.Note += "; "
 		}
