@@ -2,10 +2,10 @@ package schematron
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/internal/xmltree"
 )
 
@@ -21,9 +21,9 @@ func TestApproximatedVersions(t *testing.T) {
 	}
 	ids := map[string]string{KindEDMRequest: "R-EDM-REQ-C001", KindEDMResponse: "R-EDM-RESP-C002", KindEDMError: "R-EDM-ERR-C001"}
 	for kind, name := range samples {
-		b, err := os.ReadFile(filepath.Join("..", "..", "shared", "oots-spec", "tdd-1.0", "xml", "edm", name))
+		b, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/edm/"+name))
 		if err != nil {
-			t.Skipf("official samples not available: %v", err)
+			t.Fatal(err)
 		}
 		for _, v := range []string{"oots-edm:v1.1", "oots-edm:v1.2"} {
 			doc, err := xmltree.ParseBytes([]byte(strings.ReplaceAll(string(b), "oots-edm:v1.0", v)), nil)
