@@ -188,3 +188,34 @@ func TestFindWaits(t *testing.T) {
 		t.Errorf("WaitFor stopped after %d calls", n)
 	}
 }
+
+// TestAxe: axe-core finds nothing serious on an accessible page and finds
+// the serious faults of a bad one (missing lang, unlabelled field, nameless
+// button, image without alt, duplicate id).
+func TestAxe(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test")
+	}
+	srv := server(t)
+	b := webdriver.Start(t)
+	b.Get(srv.URL + "/")
+	if problems := b.AxeSerious(); len(problems) != 0 {
+		t.Errorf("axe-core on an accessible page: %q", problems)
+	}
+	b.Get(srv.URL + "/bad")
+	var ids []string
+	for _, v := range b.Axe() {
+		if v.Serious() {
+			ids = append(ids, v.ID)
+		}
+	}
+	for _, want := range []string{"html-has-lang", "label", "button-name", "image-alt"} {
+		if !slices.Contains(ids, want) {
+			t.Errorf("axe-core misses %s on the bad page; found %q", want, ids)
+		}
+	}
+	// Run twice on one page: axe-core is injected once and runs again.
+	if again := b.AxeSerious(); len(again) != len(ids) {
+		t.Errorf("second run found %d serious violations, first %d", len(again), len(ids))
+	}
+}
