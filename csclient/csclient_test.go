@@ -26,8 +26,6 @@ import (
 	"github.com/oots-go/oots/trust"
 )
 
-const residenceConcept = "b07146b6-1468-41a7-a10f-ee2a61429dbc"
-
 type env struct {
 	srv   *httptest.Server
 	reg   *csregistry.Registry

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -107,8 +106,6 @@ func (u *user) login(at string, who idp.User, company bool) {
 	u.page(at + "-eid-login")
 	u.b.Find("button[value=login]").Click()
 }
-
-var previewLink = regexp.MustCompile(`/preview/`)
 
 // request gives the explicit request for the requirement on the page.
 func (u *user) request() {

@@ -71,11 +71,6 @@ func fieldsOf(t reflect.Type) []sdgField {
 	return out
 }
 
-var (
-	typeElements = reflect.TypeOf([]*xmltree.Element(nil))
-	typeAttrs    = reflect.TypeOf([]xmltree.Attr(nil))
-)
-
 // sdgDecoder collects findings while decoding SDG content.
 type sdgDecoder struct {
 	findings []check.Finding

@@ -52,22 +52,22 @@ func (f *Form) validate(code string) error {
 	seen := map[string]bool{}
 	for i, fl := range f.Fields {
 		if !formFieldName.MatchString(fl.Name) {
-			return fmt.Errorf("Procedures %s: Form.Fields[%d]: name %q is not lower-case letters, digits and _", code, i, fl.Name)
+			return fmt.Errorf("procedure %s: form.Fields[%d]: name %q is not lower-case letters, digits and _", code, i, fl.Name)
 		}
 		if seen[fl.Name] {
-			return fmt.Errorf("Procedures %s: Form: field %s appears twice", code, fl.Name)
+			return fmt.Errorf("procedure %s: form: field %s appears twice", code, fl.Name)
 		}
 		seen[fl.Name] = true
 		if fl.Label["en"] == "" {
-			return fmt.Errorf("Procedures %s: Form: field %s has no English label", code, fl.Name)
+			return fmt.Errorf("procedure %s: form: field %s has no English label", code, fl.Name)
 		}
 		for _, s := range fl.Sources {
 			m, err := datamodel.Lookup(s.Model)
 			if err != nil {
-				return fmt.Errorf("Procedures %s: Form: field %s: %w", code, fl.Name, err)
+				return fmt.Errorf("procedure %s: form: field %s: %w", code, fl.Name, err)
 			}
 			if m.Field(s.Path) == nil {
-				return fmt.Errorf("Procedures %s: Form: field %s: %s is not a field of %s", code, fl.Name, s.Path, m.URI)
+				return fmt.Errorf("procedure %s: form: field %s: %s is not a field of %s", code, fl.Name, s.Path, m.URI)
 			}
 		}
 	}

@@ -121,7 +121,7 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []Docum
 	var title, issued string
 	switch t.procedure {
 	case "R1":
-		title, issued = "Certificate of birth", p.DateOfBirth
+		title = "Certificate of birth"
 		fields = append(fields, Field{"Place of birth", p.PlaceOfBirth}, Field{"Sex", p.Gender}, Field{"Registration number", "G-" + local})
 		issued = "2024-01-15"
 	case "S1":

@@ -32,8 +32,6 @@ const (
 	stateExpired   = "expired"    // final: a deadline passed
 )
 
-func finished(state string) bool { return state == stateAnswered || state == stateExpired }
-
 // session is a row of provider_sessions.
 type session struct {
 	Token, State, Provider, Party string

@@ -185,14 +185,6 @@ func Find(slots []*Slot, name string) *Slot {
 // NewSlot returns a slot holding v.
 func NewSlot(name string, v *SlotValue) *Slot { return &Slot{Name: name, Value: v} }
 
-func (d *decoder) slots(el *xmltree.Element) []*Slot {
-	var out []*Slot
-	for _, c := range el.ChildrenNamed(NamespaceRIM, "Slot") {
-		out = append(out, d.slot(c))
-	}
-	return out
-}
-
 func (d *decoder) slot(el *xmltree.Element) *Slot {
 	s := &Slot{src: el}
 	s.OtherAttrs = d.attrs(el, map[xmltree.Name]*string{{Local: "name"}: &s.Name, {Local: "type"}: &s.Type})

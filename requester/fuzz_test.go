@@ -11,7 +11,7 @@ import (
 )
 
 // echoService accepts every call and checks what the handler decoded.
-type echoService struct{ t *testing.T }
+type echoService struct{}
 
 func (s echoService) Start(ctx context.Context, r StartRequest) (*Journey, error) {
 	if err := checkStart(&r); err != nil {

@@ -337,7 +337,7 @@ func testQuestions(t *testing.T, f *fixture, svc requester.Service) {
 	j = must[*requester.Journey](t)(svc.Choose(ctx, j.ID, r.ID, requester.Choice{Provider: "DE-EP-HAMBURG"}))
 	wantStep(t, j, 0, requester.StepExplicitRequest)
 	last := values[1]
-	j = must[*requester.Journey](t)(svc.Request(ctx, j.ID, "0", yes))
+	must[*requester.Journey](t)(svc.Request(ctx, j.ID, "0", yes))
 	sub, req := f.sender.last(t)
 	q := req.Request
 	if q.EvidenceProvider.Identifier.Value != "DE-EP-HAMBURG" || len(q.EvidenceProviderClassification) != 1 || sub.To != "AP-DE" {

@@ -158,11 +158,6 @@ type cachedSet struct {
 	err  error
 }
 
-// embeddedSchema compiles an embedded rule file once.
-func embeddedSchema(p string) (*Schema, error) {
-	return embeddedSchemaFor(p, "")
-}
-
 // fixedVersion is the assertion of the TDD 1.0 EDM content files that the
 // SpecificationIdentifier is "oots-edm:v1.0" (R-EDM-REQ-C001,
 // R-EDM-RESP-C002, R-EDM-ERR-C001).

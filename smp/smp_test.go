@@ -211,7 +211,7 @@ func startNet(t *testing.T) (*fixture, *discoveryNet) {
 	tamper := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		resp, err := http.Get(n.good.URL + r.URL.EscapedPath())
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		b, _ := io.ReadAll(resp.Body)

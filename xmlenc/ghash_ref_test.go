@@ -64,9 +64,6 @@ func (g *ghash) mulH(x gf128) gf128 {
 	return gf128{zhi, zlo}
 }
 
-// h returns H.
-func (g *ghash) h() gf128 { return g.table[0x80] }
-
 func (g *ghash) block(b []byte) {
 	g.y.hi ^= binary.BigEndian.Uint64(b[:8])
 	g.y.lo ^= binary.BigEndian.Uint64(b[8:16])

@@ -534,10 +534,10 @@ func minMax(args []Sequence, fn string, wantMax bool) (Sequence, error) {
 			}
 			v = Double(f)
 		}
-		switch v.(type) {
+		switch d := v.(type) {
 		case Double:
 			anyDouble = true
-			if math.IsNaN(float64(v.(Double))) {
+			if math.IsNaN(float64(d)) {
 				return one(Double(math.NaN())), nil
 			}
 		case Decimal:

@@ -29,11 +29,6 @@ type token struct {
 	pos  int
 }
 
-type lexer struct {
-	src  string
-	toks []token
-}
-
 func isNameStart(r rune) bool {
 	return r == '_' || unicode.IsLetter(r) ||
 		r >= 0xC0 && r <= 0x2FF && r != 0xD7 && r != 0xF7 || r >= 0x370 && r <= 0x1FFF && r != 0x37E ||

@@ -208,7 +208,7 @@ func atomizeSeq(s Sequence) Sequence {
 
 // typeName returns the xs: name of the dynamic type of an atomic item.
 func typeName(it Item) string {
-	switch it.(type) {
+	switch it := it.(type) {
 	case String:
 		return "xs:string"
 	case Untyped:
@@ -230,8 +230,7 @@ func typeName(it Item) string {
 	case Time:
 		return "xs:time"
 	case Duration:
-		d := it.(Duration)
-		switch d.kind {
+		switch it.kind {
 		case dayTime:
 			return "xs:dayTimeDuration"
 		case yearMonth:
@@ -239,7 +238,7 @@ func typeName(it Item) string {
 		}
 		return "xs:duration"
 	case Node:
-		return it.(Node).Kind().String() + "()"
+		return it.Kind().String() + "()"
 	}
 	return "item()"
 }

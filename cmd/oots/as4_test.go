@@ -90,7 +90,7 @@ func TestAS4PackUnpack(t *testing.T) {
 			out := filepath.Join(dir, "out")
 			unpack := []string{"unpack", "--pmode", pm, "--self", "AP_DE_01", "--key", p("de/AP_DE_01.enc.key.pem"), "--trust", p("ca/ca.cert.pem"), "-d", out}
 			resp := p("response.http")
-			code, stdout, stderr = runAS4CLI(t, append(unpack, "--response", resp, "--sign-key", p("de/AP_DE_01.sign.key.pem"), "--sign-cert", p("de/AP_DE_01.sign.cert.pem"), req)...)
+			code, _, stderr = runAS4CLI(t, append(unpack, "--response", resp, "--sign-key", p("de/AP_DE_01.sign.key.pem"), "--sign-cert", p("de/AP_DE_01.sign.cert.pem"), req)...)
 			if code != 0 {
 				t.Fatalf("unpack: exit %d: %s", code, stderr)
 			}

@@ -181,7 +181,7 @@ func TestDemoConformance(t *testing.T) {
 
 	// The kit as a Domibus node would be (eDeliveryAS4Policy_BST, no
 	// Timestamp): the AS4 suites pass alike.
-	code, out, stdout = runKitQuiet(t, []string{"conformance", "run", "-target", demo.target, "-peer", "domibus",
+	code, _, stdout = runKitQuiet(t, []string{"conformance", "run", "-target", demo.target, "-peer", "domibus",
 		"-scenarios", "", "-requester-api", "", "-cs", ""})
 	if code != 0 || !strings.Contains(stdout, "0 failed, 0 skipped") {
 		t.Errorf("the kit as a Domibus peer: exit %d, want 0 with every case passed\n%s", code, stdout)

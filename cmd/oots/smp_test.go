@@ -46,7 +46,8 @@ func TestSMPCommand(t *testing.T) {
 		doc  = "oots-docid-qns::urn:oots:QueryRequest"
 		proc = "oots-procid::urn:oots:evidence-exchange"
 	)
-	code, out, errs := runOots(t, "smp", "add", "-db", db, "-participant", part, "-doc", doc, "-process", proc,
+	var out string
+	code, _, errs := runOots(t, "smp", "add", "-db", db, "-participant", part, "-doc", doc, "-process", proc,
 		"-url", "https://ap.example.eu/as4", "-cert", filepath.Join(dir, "ap.cert.pem"))
 	if code != 0 {
 		t.Fatalf("add: %d %s", code, errs)
