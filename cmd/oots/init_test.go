@@ -303,3 +303,43 @@ func FuzzAddPartyNode(f *testing.F) {
 		}
 	})
 }
+
+// TestPartnerAddBounds: certificate files too large or with too many
+// certificates are refused before they are parsed.
+func TestPartnerAddBounds(t *testing.T) {
+	root := t.TempDir()
+	fr := filepath.Join(root, "fr")
+	if code, _, errOut := runCLI(t, "init", "-dir", fr, "-name", "AP_FR_01", "-profile", "as4-1.15"); code != 0 {
+		t.Fatalf("init: %s", errOut)
+	}
+	card, _ := os.ReadFile(filepath.Join(fr, "AP_FR_01.partner.pem"))
+	big := filepath.Join(root, "big.pem")
+	os.WriteFile(big, append(card, bytes.Repeat([]byte("x"), maxPartnerFile)...), 0o644)
+	many := filepath.Join(root, "many.pem")
+	os.WriteFile(many, bytes.Repeat(card, maxPartnerCerts/2+1), 0o644)
+	cfg := filepath.Join(fr, "oots.yaml")
+	for file, want := range map[string]string{big: "bytes, more than", many: "more than 16 certificates"} {
+		code, _, errOut := runCLI(t, "partner", "add", "-config", cfg, "-name", "AP_XX_01", "-endpoint", "https://x/as4", "-cert", file)
+		if code != 2 || !strings.Contains(errOut, want) {
+			t.Errorf("%s: exit %d: %s", filepath.Base(file), code, errOut)
+		}
+	}
+}
+
+// FuzzParseCertsPEM: any input gives certificates or an error, never more
+// than the bound.
+func FuzzParseCertsPEM(f *testing.F) {
+	ca, err := pki.NewCA("fuzz CA", pki.EdDSA, nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(pki.CertPEM(ca.Cert))
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
+	f.Add([]byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cs, err := parseCertsPEM(b)
+		if err == nil && (len(cs) == 0 || len(cs) > maxPartnerCerts) {
+			t.Errorf("%d certificates without an error", len(cs))
+		}
+	})
+}
