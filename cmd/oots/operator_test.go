@@ -169,6 +169,22 @@ func TestOperatorREADME(t *testing.T) {
 		t.Fatalf("the README's submission: HTTP %d %+v", resp.StatusCode, st)
 	}
 	waitDeliveredAPI(t, c, st.MessageID)
+
+	// oots send says why a submission is refused.
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-config", "de/oots.yaml", "-api", "http://" + c.apiAddr(), "-data", "<x/>"}, "HTTP 401"},
+		{[]string{"-config", "fr/oots.yaml", "-to", "AP_XX_01", "-data", "<x/>"}, "AP_XX_01"},
+		{[]string{"-config", "fr/oots.yaml"}, "-file or -data"},
+		{[]string{"-config", "fr/oots.yaml", "-data", "<x/>", "-property", "novalue"}, "NAME=VALUE"},
+	} {
+		code, out, errOut := runCLI(t, append([]string{"send"}, tc.args...)...)
+		if code != 2 || !strings.Contains(errOut, tc.want) {
+			t.Errorf("oots send %v: exit %d, want 2 naming %q: %s%s", tc.args, code, tc.want, out, errOut)
+		}
+	}
 }
 
 // startServeCLI runs oots serve in this process until the test ends and waits
