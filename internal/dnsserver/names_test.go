@@ -62,4 +62,3 @@ func appendName(b []byte, name string) []byte {
 	}
 	return append(b, 0)
 }
-
