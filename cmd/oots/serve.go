@@ -26,6 +26,7 @@ import (
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/httplimit"
+	"github.com/oots-go/oots/internal/tlsprofile"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -564,7 +565,7 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 		}
 		cfg.Webhook = &ap.Webhook{URL: c.Webhook.URL, Secret: []byte(secret)}
 	}
-	tlsClient := &tls.Config{MinVersion: tls.VersionTLS12}
+	tlsClient := tlsprofile.Apply(&tls.Config{}) // TDD 3.7
 	if c.TLS != nil && len(c.TLS.PartnerCAs) > 0 {
 		tlsClient.RootCAs = x509.NewCertPool()
 		for i, f := range c.TLS.PartnerCAs {
@@ -666,7 +667,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail("tls: %v", err)
 		}
-		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		tlsConfig = tlsprofile.Server(cert) // TDD 3.7
 	}
 	listen := func(addr string, h http.Handler) (*http.Server, net.Listener, error) {
 		ln, err := net.Listen("tcp", addr)
