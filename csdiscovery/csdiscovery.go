@@ -277,6 +277,9 @@ type Result struct {
 	Source string
 	// Expires is when a DNS answer stops being cached (zero for static).
 	Expires time.Time
+	// Validated says that every answer on the way was proven authentic by
+	// DNSSEC validation (Config.DNSSEC).
+	Validated bool
 }
 
 // Resolver discovers Common Services instances. It is safe for concurrent
@@ -290,8 +293,9 @@ type Resolver struct {
 }
 
 type cacheEntry struct {
-	url     *url.URL
-	expires time.Time
+	url       *url.URL
+	expires   time.Time
+	validated bool
 }
 
 // New returns a Resolver for cfg after validating it.
@@ -360,14 +364,14 @@ func (r *Resolver) LookupName(ctx context.Context, name string) (*Result, error)
 	if ok && now.Before(e.expires) {
 		r.mu.Unlock()
 		u := *e.url
-		return &Result{URL: &u, Name: name, Source: "cache", Expires: e.expires}, nil
+		return &Result{URL: &u, Name: name, Source: "cache", Expires: e.expires, Validated: e.validated}, nil
 	}
 	r.mu.Unlock()
 
 	if r.cfg.Server == "" {
 		return nil, &Error{Kind: ErrUnreachable, Name: name, Detail: "no DNS server configured and no static override for this name"}
 	}
-	u, ttl, err := r.resolve(ctx, name)
+	u, ttl, validated, err := r.resolve(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -375,26 +379,28 @@ func (r *Resolver) LookupName(ctx context.Context, name string) (*Result, error)
 	d = max(r.cfg.MinTTL, min(d, r.cfg.MaxTTL))
 	expires := now.Add(d)
 	r.mu.Lock()
-	r.cache[name] = cacheEntry{url: u, expires: expires}
+	r.cache[name] = cacheEntry{url: u, expires: expires, validated: validated}
 	r.mu.Unlock()
 	c := *u
-	return &Result{URL: &c, Name: name, Source: "dns", Expires: expires}, nil
+	return &Result{URL: &c, Name: name, Source: "dns", Expires: expires, Validated: validated}, nil
 }
 
 // resolve runs the U-NAPTR procedure (RFC 4848 §2, RFC 3402 §4): look up
 // the name, take the records in order, follow a non-terminal record's
 // replacement, stop at the first terminal "U" record whose URI is accepted.
-// It returns the URL and the smallest TTL along the way.
-func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, error) {
+// It returns the URL, the smallest TTL along the way, and whether every
+// answer was validated.
+func (r *Resolver) resolve(ctx context.Context, name string) (_ *url.URL, _ uint32, validated bool, err error) {
 	first := name
 	visited := map[string]bool{}
 	minTTL := uint32(1<<32 - 1)
+	validated = true
 	for step := 0; ; step++ {
 		if visited[name] {
-			return nil, 0, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("NAPTR records loop back to %s", name)}
+			return nil, 0, false, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("NAPTR records loop back to %s", name)}
 		}
 		if step > r.cfg.MaxRewrites {
-			return nil, 0, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("more than %d non-terminal NAPTR records in a row", r.cfg.MaxRewrites)}
+			return nil, 0, false, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("more than %d non-terminal NAPTR records in a row", r.cfg.MaxRewrites)}
 		}
 		visited[name] = true
 		recs, err := r.client.LookupNAPTR(ctx, name)
@@ -403,7 +409,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, 
 			if errors.As(err, &e) && name != first {
 				e.Detail = fmt.Sprintf("following the NAPTR chain from %s: %s", first, e.Detail)
 			}
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 		SortNAPTR(recs)
 		var problems []string
@@ -418,7 +424,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, 
 				if err == nil {
 					var u *url.URL
 					if u, err = checkURL(uri, r.cfg.AllowHTTP); err == nil {
-						return u, min(minTTL, n.TTL), nil
+						return u, min(minTTL, n.TTL), validated && n.Validated, nil
 					}
 				}
 				problems = append(problems, err.Error())
@@ -433,6 +439,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, 
 				}
 				next = n.Replacement
 				minTTL = min(minTTL, n.TTL)
+				validated = validated && n.Validated
 			default:
 				problems = append(problems, fmt.Sprintf("record %s has flags %q, not U-NAPTR", n, n.Flags))
 				continue
@@ -443,9 +450,9 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, 
 		}
 		if next == "" {
 			if len(problems) == 0 {
-				return nil, 0, &Error{Kind: ErrNoRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("no NAPTR record for service %q at %s", r.cfg.Service, name)}
+				return nil, 0, false, &Error{Kind: ErrNoRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("no NAPTR record for service %q at %s", r.cfg.Service, name)}
 			}
-			return nil, 0, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: strings.Join(problems, "; ")}
+			return nil, 0, false, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: strings.Join(problems, "; ")}
 		}
 		name = next
 	}

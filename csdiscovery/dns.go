@@ -122,6 +122,9 @@ func (c *Client) LookupNAPTR(ctx context.Context, name string) ([]NAPTR, error) 
 	if aerr != nil {
 		return nil, c.named(aerr, qname)
 	}
+	for i := range recs {
+		recs[i].Validated = v != nil && v.secure
+	}
 	return recs, nil
 }
 

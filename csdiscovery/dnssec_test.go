@@ -57,8 +57,8 @@ func TestDNSSECSignedZone(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s %s: %v", mode, cc, err)
 					}
-					if res.URL.String() != signedURL || res.Source != "dns" {
-						t.Errorf("%s %s: got %s from %s", mode, cc, res.URL, res.Source)
+					if res.URL.String() != signedURL || res.Source != "dns" || !res.Validated {
+						t.Errorf("%s %s: got %s from %s, validated %v", mode, cc, res.URL, res.Source, res.Validated)
 					}
 				}
 				_, err := r.Lookup(ctx, signedQuery("SE"))
@@ -146,7 +146,7 @@ func TestDNSSECForgedAnswers(t *testing.T) {
 			}
 			if c.forged {
 				res, err := dnssecResolver(t, server, "", csdiscovery.DNSSECOff, nil).Lookup(ctx, signedQuery("FR"))
-				if err != nil || res.URL.String() != "https://evil.example/" {
+				if err != nil || res.URL.String() != "https://evil.example/" || res.Validated {
 					t.Errorf("without validation: got %v, %v; the forgery should have been taken", res, err)
 				}
 			}

@@ -38,6 +38,9 @@ type NAPTR struct {
 	// Replacement is the next domain name for a non-terminal record, "" for
 	// the root (no replacement), lower-case without the trailing dot.
 	Replacement string
+	// Validated says that the record came in an answer DNSSEC validation
+	// proved authentic (Client.DNSSEC).
+	Validated bool
 }
 
 // String returns the record in zone-file presentation form.
