@@ -140,6 +140,9 @@ type serveConfig struct {
 		Format string `yaml:"format"`
 	} `yaml:"log"`
 	Discovery *serveDiscovery `yaml:"discovery"`
+	// CommonServices names the Commission environment and how its Common
+	// Services are reached (environment.go).
+	CommonServices *serveCommonServices `yaml:"commonServices"`
 	// Rules names a directory of official rule files (a checkout of the
 	// TDD repository) per EDM version: "1.2" → oots-edm:v1.2, "2.0" →
 	// oots-edm:v2.0 (see officialVersion). Every message of that version
@@ -285,6 +288,11 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.Discovery != nil {
 		if _, err := c.Discovery.partners(); err != nil {
+			return err
+		}
+	}
+	if c.CommonServices != nil {
+		if _, err := c.CommonServices.setup(c.dir, ""); err != nil {
 			return err
 		}
 	}
