@@ -356,8 +356,20 @@ func keyTags(keys []*dns.DNSKEY) string {
 	return strings.Join(s, ", ")
 }
 
+// Bounds on the work one answer can cause (the "KeyTrap" attacks,
+// CVE-2023-50387 and CVE-2023-50868: many keys sharing a tag, many
+// signatures, costly NSEC3 hashing).
+const (
+	// maxSignatureChecks bounds the signature verifications for one RRset.
+	maxSignatureChecks = 8
+	// maxNSEC3Iterations: NSEC3 records with more iterations are ignored,
+	// as RFC 9276 §3.2 allows (a proof that needs them fails).
+	maxNSEC3Iterations = 100
+)
+
 // verify checks that one RRSIG among sigs over set, made by the signer zone
-// with one of keys, verifies now and is not a wildcard expansion.
+// with one of keys, verifies now and is not a wildcard expansion. At most
+// maxSignatureChecks verifications are tried.
 func (v *validator) verify(set, sigs []dns.RR, signer string, keys []*dns.DNSKEY) error {
 	if len(set) == 0 {
 		return errors.New("empty RRset")
@@ -365,6 +377,7 @@ func (v *validator) verify(set, sigs []dns.RR, signer string, keys []*dns.DNSKEY
 	h := set[0].Header()
 	owner := fqdn(h.Name)
 	var problems []string
+	checks := 0
 	for _, rr := range sigs {
 		s, ok := rr.(*dns.RRSIG)
 		if !ok || s.TypeCovered != h.Rrtype || fqdn(s.Hdr.Name) != owner {
@@ -388,6 +401,9 @@ func (v *validator) verify(set, sigs []dns.RR, signer string, keys []*dns.DNSKEY
 		for _, k := range keys {
 			if k.KeyTag() != s.KeyTag || k.Algorithm != s.Algorithm {
 				continue
+			}
+			if checks++; checks > maxSignatureChecks {
+				return fmt.Errorf("%s %s: more than %d signature checks needed; refused", owner, dns.TypeToString[h.Rrtype], maxSignatureChecks)
 			}
 			if err := s.Verify(k, set); err != nil {
 				problems = append(problems, fmt.Sprintf("signature with key %d does not verify: %v", s.KeyTag, err))
@@ -435,6 +451,9 @@ func (v *validator) verifiedDenials(section []dns.RR) []dns.RR {
 	for _, rr := range section {
 		h := rr.Header()
 		if h.Rrtype != dns.TypeNSEC && h.Rrtype != dns.TypeNSEC3 {
+			continue
+		}
+		if n3, ok := rr.(*dns.NSEC3); ok && (n3.Iterations > maxNSEC3Iterations || n3.Hash != dns.SHA1) {
 			continue
 		}
 		if v.verify([]dns.RR{rr}, section, v.zone, v.keys) == nil {

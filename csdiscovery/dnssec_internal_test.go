@@ -1,0 +1,50 @@
+package csdiscovery
+
+import (
+	"crypto"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// An answer with many signatures by keys sharing one tag costs at most
+// maxSignatureChecks verifications (the KeyTrap attack), and a good
+// signature after the bound is not reached.
+func TestVerifyBoundsSignatureChecks(t *testing.T) {
+	now := time.Now()
+	key := &dns.DNSKEY{Hdr: dns.RR_Header{Name: "z.test.", Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 300},
+		Flags: 257, Protocol: 3, Algorithm: dns.ECDSAP256SHA256}
+	priv, err := key.Generate(256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := []dns.RR{&dns.NAPTR{Hdr: dns.RR_Header{Name: "a.z.test.", Rrtype: dns.TypeNAPTR, Class: dns.ClassINET, Ttl: 300},
+		Order: 1, Preference: 1, Flags: "U", Regexp: "!^.*$!https://x.example/!", Replacement: "."}}
+	sign := func() *dns.RRSIG {
+		s := &dns.RRSIG{Hdr: dns.RR_Header{Name: "a.z.test.", Rrtype: dns.TypeRRSIG, Class: dns.ClassINET, Ttl: 300},
+			TypeCovered: dns.TypeNAPTR, Algorithm: key.Algorithm, Labels: 3, OrigTtl: 300, KeyTag: key.KeyTag(), SignerName: "z.test.",
+			Inception: uint32(now.Add(-time.Hour).Unix()), Expiration: uint32(now.Add(time.Hour).Unix())}
+		if err := s.Sign(priv.(crypto.Signer), set); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	v := &validator{c: &Client{Now: func() time.Time { return now }}}
+	good := sign()
+	if err := v.verify(set, []dns.RR{good}, "z.test.", []*dns.DNSKEY{key}); err != nil {
+		t.Fatalf("a good signature: %v", err)
+	}
+	var sigs []dns.RR
+	for range 3 * maxSignatureChecks {
+		bad := sign()
+		bad.Signature = good.Signature[:10] + strings.Repeat("A", len(good.Signature)-12) + good.Signature[len(good.Signature)-2:]
+		sigs = append(sigs, bad)
+	}
+	sigs = append(sigs, good)
+	err = v.verify(set, sigs, "z.test.", []*dns.DNSKEY{key})
+	if err == nil || !strings.Contains(err.Error(), "signature checks") {
+		t.Fatalf("got %v, want the bound on signature checks", err)
+	}
+}
