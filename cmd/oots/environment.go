@@ -326,3 +326,23 @@ func (d *doctor) environmentTLS(ctx context.Context, loc string, u *url.URL, cfg
 		d.add(ruleEnvironment, check.Info, loc, "TLS to %s: %s, %s, certificate of %s", host, tls.VersionName(st.Version), st.CurveID, st.PeerCertificates[0].Subject)
 	}
 }
+
+// dnsClient returns the DNS client of the discovery section's BDXL
+// look-ups, validating with DNSSEC as the section says.
+func (d *serveDiscovery) dnsClient(c *serveConfig) (*csdiscovery.Client, error) {
+	mode, err := csdiscovery.ParseDNSSECMode(d.DNSSEC)
+	if err != nil {
+		return nil, fmt.Errorf("discovery.dnssec: %w", err)
+	}
+	cl := &csdiscovery.Client{Server: d.DNS, DNSSEC: mode}
+	if d.DNSSECAnchors != "" {
+		b, err := os.ReadFile(c.path(d.DNSSECAnchors))
+		if err != nil {
+			return nil, fmt.Errorf("discovery.dnssecAnchors: %w", err)
+		}
+		if cl.TrustAnchors, err = csdiscovery.ParseTrustAnchors(string(b)); err != nil {
+			return nil, fmt.Errorf("discovery.dnssecAnchors: %w", err)
+		}
+	}
+	return cl, nil
+}

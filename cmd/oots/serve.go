@@ -24,7 +24,6 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/internal/tlsprofile"
 	"github.com/oots-go/oots/pki"
@@ -344,8 +343,13 @@ type serveDiscovery struct {
 	SMPTrust      []string      `yaml:"smpTrust"`
 	EndpointTrust []string      `yaml:"endpointTrust"`
 	CacheTTL      time.Duration `yaml:"cacheTTL"`
-	DocumentType  string        `yaml:"documentType"`
-	Process       string        `yaml:"process"`
+	// DNSSEC validates the BDXL answers: off (default), auto, require;
+	// DNSSECAnchors is a file of DS/DNSKEY records to start from (default
+	// the root's KSKs).
+	DNSSEC        string `yaml:"dnssec"`
+	DNSSECAnchors string `yaml:"dnssecAnchors"`
+	DocumentType  string `yaml:"documentType"`
+	Process       string `yaml:"process"`
 	Partners      map[string]struct {
 		Participant  string `yaml:"participant"`
 		DocumentType string `yaml:"documentType"`
@@ -423,14 +427,17 @@ func (d *serveDiscovery) client(c *serveConfig, httpClient *http.Client) (*smp.C
 		}
 		return ts, nil
 	}
+	dnsClient, err := d.dnsClient(c)
+	if err != nil {
+		return nil, err
+	}
 	cl := &smp.Client{
-		BDXL:              &bdxl.Resolver{DNS: &csdiscovery.Client{Server: d.DNS}, Zone: d.Zone, AllowHTTP: d.AllowHTTP},
+		BDXL:              &bdxl.Resolver{DNS: dnsClient, Zone: d.Zone, AllowHTTP: d.AllowHTTP},
 		Flavour:           d.Flavour,
 		TransportProfiles: []string{smp.TransportEBMS3AS4},
 		HTTP:              httpClient,
 		CacheTTL:          d.CacheTTL,
 	}
-	var err error
 	if cl.Trust, err = load("smpTrust", d.SMPTrust); err != nil {
 		return nil, err
 	}
