@@ -23,6 +23,7 @@ const (
 var signedRecords = []string{
 	`fr.eb.v2.cs.acc IN NAPTR 100 10 "U" "" "!^.*$!` + signedURL + `!" .`,
 	`de.eb.v2.cs.acc IN CNAME fr.eb.v2.cs.acc`,
+	`*.wild IN NAPTR 100 10 "U" "" "!^.*$!https://wild.example/!" .`,
 	`child IN NS ns.child`,
 	`ns.child IN A 127.0.0.1`,
 }
@@ -81,6 +82,16 @@ func TestDNSSECSignedZone(t *testing.T) {
 			strict := &csdiscovery.Client{Server: server, DNSSEC: csdiscovery.DNSSECRequire, TrustAnchors: anchors}
 			if _, err := strict.LookupNAPTR(ctx, under); !errors.Is(err, csdiscovery.ErrInsecure) || !strings.Contains(err.Error(), "unsigned delegation") {
 				t.Errorf("require, under the unsigned delegation: got %v, want ErrInsecure naming the unsigned delegation", err)
+			}
+			// A record expanded from a wildcard is refused, although its
+			// signature verifies: records are not wildcards, and the proof
+			// that no closer name exists is not checked.
+			wild := csdiscovery.Query{Country: "FR", Service: csdiscovery.EvidenceBroker, Major: 2, Environment: "wild"}
+			if _, err := dnssecResolver(t, server, z.DS, csdiscovery.DNSSECAuto, nil).Lookup(ctx, wild); !errors.Is(err, csdiscovery.ErrInsecure) || !strings.Contains(err.Error(), "wildcard") {
+				t.Errorf("wildcard: got %v, want ErrInsecure naming the wildcard", err)
+			}
+			if res, err := dnssecResolver(t, server, "", csdiscovery.DNSSECOff, nil).Lookup(ctx, wild); err != nil || res.URL.String() != "https://wild.example/" {
+				t.Errorf("wildcard without validation: %v, %v; the server should expand it", res, err)
 			}
 			// Signatures have a validity period: two years on, they have
 			// expired.
