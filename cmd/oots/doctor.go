@@ -23,6 +23,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -413,6 +414,11 @@ func (d *doctor) discovery(c *ap.Config, sc *serveConfig) {
 	}
 	d.add(ruleDiscovery, check.Info, "discovery", "BDXL zone %s via DNS server %s, SMP flavour %s, SMP signatures validated against %d file(s), %s",
 		sd.Zone, sd.DNS, flavour, len(sd.SMPTrust), endpointTrust)
+	if mode, _ := csdiscovery.ParseDNSSECMode(sd.DNSSEC); mode == csdiscovery.DNSSECOff {
+		d.add(ruleDiscovery, check.Info, "discovery.dnssec", "BDXL answers are not validated with DNSSEC (TDD 3.7 recommends it: dnssec auto or require)")
+	} else {
+		d.add(ruleDiscovery, check.Info, "discovery.dnssec", "BDXL answers validated with DNSSEC (%s)", mode)
+	}
 	if sd.AllowHTTP {
 		d.add(ruleDiscovery, check.Warning, "discovery.allowHTTP", "http:// SMP URLs are accepted (the answers are still signature-checked)")
 	}

@@ -11,7 +11,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/oots-go/oots/as4/pmode"
@@ -30,6 +32,13 @@ import (
 // signing root and the TLS certificate into dir (cs-root.pem, cs-tls.pem).
 func commonServicesTLS(t *testing.T, dir string) *httptest.Server {
 	t.Helper()
+	return commonServicesTLSWrapped(t, dir, func(h http.Handler) http.Handler { return h })
+}
+
+// commonServicesTLSWrapped is commonServicesTLS with a handler in front of
+// the services (another URL layout).
+func commonServicesTLSWrapped(t *testing.T, dir string, wrap func(http.Handler) http.Handler) *httptest.Server {
+	t.Helper()
 	reg := cstest.DemoRegistry(t)
 	signer, _ := cstest.Signer(t)
 	ebh, err := eb.NewHandler(eb.Config{Registry: reg, Signer: signer})
@@ -43,7 +52,7 @@ func commonServicesTLS(t *testing.T, dir string) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.Handle("/eb/", ebh)
 	mux.Handle("/dsd/", dsdh)
-	srv := httptest.NewUnstartedServer(mux)
+	srv := httptest.NewUnstartedServer(wrap(mux))
 	srv.TLS = tlsprofile.Server()
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
@@ -141,6 +150,64 @@ func TestDoctorEnvironment(t *testing.T) {
 	// The production names are not published in our zone.
 	if !strings.Contains(text, "fr.eb.v2.cs.prod."+zone) {
 		t.Errorf("production: the discovery name is not the production one\n%s", text)
+	}
+}
+
+// TestDoctorTestingServices: with environment testing, the discovery name
+// has the testing label and the queries carry the country in the path, as
+// the Commission's Testing Services lay them out; our services stand behind
+// a front that answers only that layout.
+func TestDoctorTestingServices(t *testing.T) {
+	const zone = "cs.itb.test"
+	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	var (
+		mu    sync.Mutex
+		paths []string
+	)
+	srv := commonServicesTLSWrapped(t, n.dir, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			paths = append(paths, r.URL.Path)
+			mu.Unlock()
+			svc, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+			tail, ok := strings.CutPrefix(rest, "FR/")
+			if !ok {
+				http.NotFound(w, r)
+				return
+			}
+			r.URL.Path = "/" + svc + "/" + tail
+			h.ServeHTTP(w, r)
+		})
+	})
+	dns, err := dnsserver.Start(dnsserver.Config{Zone: zone, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dns.Close() })
+	for _, svc := range []string{"eb", "dsd"} {
+		rec := csdiscovery.NAPTR{Order: 100, Preference: 10, Flags: "U", Regexp: "!^.*$!" + srv.URL + "/!"}
+		if err := dns.SetNAPTR("fr."+svc+".v2.cs.testing."+zone, []csdiscovery.NAPTR{rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	config := n.configs["AP_FR_01"]
+	appendConfig(t, config, "commonServices: {environment: testing, country: FR, dns: "+dns.Addr()+", zone: "+zone+
+		", dnssec: off, trust: [cs-root.pem], tlsRoots: [cs-tls.pem]}\n")
+	fs := doctorEnvironment(t, config)
+	text := findingsText(fs)
+	if hasErrors(fs) {
+		t.Fatalf("testing: errors\n%s", text)
+	}
+	for _, want := range []string{"query layout «base»/<eb|dsd>/FR/rest/search", "ignore Accept-Version",
+		"DNS: fr.eb.v2.cs.testing." + zone, "commonServices.eb: query: a signed EB-REQ answer"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("testing: the findings lack %q:\n%s", want, text)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Contains(paths, "/eb/FR/rest/search") || !slices.Contains(paths, "/dsd/FR/rest/search") {
+		t.Errorf("paths asked: %v", paths)
 	}
 }
 
