@@ -30,6 +30,11 @@
 // RRset; an answer that cannot be proven authentic is refused with
 // ErrInsecure. dnssec.go says exactly what is checked and what is not.
 //
+// The Commission's environments (acceptance, the Testing Services,
+// production) are Profiles (profile.go): their discovery label and zone,
+// DNSSEC default, signing root (test or production) and query layout,
+// chosen by name.
+//
 // Not implemented: EDNS(0) without DNSSEC (answers over 512 bytes then come
 // over TCP), negative caching, several servers, and the service-field value
 // of the Commission's records, which the sources do not give: by default any
