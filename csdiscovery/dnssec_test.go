@@ -23,6 +23,7 @@ const (
 var signedRecords = []string{
 	`fr.eb.v2.cs.acc IN NAPTR 100 10 "U" "" "!^.*$!` + signedURL + `!" .`,
 	`de.eb.v2.cs.acc IN CNAME fr.eb.v2.cs.acc`,
+	`nl.eb.v2.cs.acc IN CNAME target.elsewhere.example.`,
 	`*.wild IN NAPTR 100 10 "U" "" "!^.*$!https://wild.example/!" .`,
 	`child IN NS ns.child`,
 	`ns.child IN A 127.0.0.1`,
@@ -82,6 +83,11 @@ func TestDNSSECSignedZone(t *testing.T) {
 			strict := &csdiscovery.Client{Server: server, DNSSEC: csdiscovery.DNSSECRequire, TrustAnchors: anchors}
 			if _, err := strict.LookupNAPTR(ctx, under); !errors.Is(err, csdiscovery.ErrInsecure) || !strings.Contains(err.Error(), "unsigned delegation") {
 				t.Errorf("require, under the unsigned delegation: got %v, want ErrInsecure naming the unsigned delegation", err)
+			}
+			// A signed CNAME out of the zone leads where validation cannot
+			// follow: refused.
+			if _, err := dnssecResolver(t, server, z.DS, csdiscovery.DNSSECAuto, nil).Lookup(ctx, signedQuery("NL")); !errors.Is(err, csdiscovery.ErrInsecure) || !strings.Contains(err.Error(), "out of the validated zone") {
+				t.Errorf("CNAME out of the zone: got %v, want ErrInsecure", err)
 			}
 			// A record expanded from a wildcard is refused, although its
 			// signature verifies: records are not wildcards, and the proof
