@@ -36,6 +36,16 @@ func TestVerifyBoundsSignatureChecks(t *testing.T) {
 	if err := v.verify(set, []dns.RR{good}, "z.test.", []*dns.DNSKEY{key}); err != nil {
 		t.Fatalf("a good signature: %v", err)
 	}
+	// A signature by another zone, even a valid one, does not count for
+	// this zone.
+	if err := v.verify(set, []dns.RR{good}, "other.test.", []*dns.DNSKEY{key}); err == nil || !strings.Contains(err.Error(), "not by the zone other.test.") {
+		t.Errorf("signer of another zone: %v", err)
+	}
+	// A signature outside its validity period does not count.
+	late := &validator{c: &Client{Now: func() time.Time { return now.Add(2 * time.Hour) }}}
+	if err := late.verify(set, []dns.RR{good}, "z.test.", []*dns.DNSKEY{key}); err == nil || !strings.Contains(err.Error(), "validity period") {
+		t.Errorf("expired: %v", err)
+	}
 	var sigs []dns.RR
 	for range 3 * maxSignatureChecks {
 		bad := sign()
