@@ -3,9 +3,14 @@ package csdiscovery_test
 import (
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/csdiscovery"
+	"github.com/oots-go/oots/internal/testenv"
 )
 
 func TestProfiles(t *testing.T) {
@@ -50,6 +55,50 @@ func TestProfiles(t *testing.T) {
 		p, _ := csdiscovery.ProfileByName(c.env)
 		if err := p.CheckRoot(c.root); (err == nil) != c.ok {
 			t.Errorf("%s with %q: %v", c.env, c.root.Subject.CommonName, err)
+		}
+	}
+}
+
+// The root that the answers captured on the Commission's acceptance Common
+// Services chain to ("European Commission Root CA - 2 test") is accepted
+// by the acceptance and testing profiles and refused by production.
+func TestProfileCapturedAcceptanceRoot(t *testing.T) {
+	raw, err := os.ReadFile(testenv.Spec(t, "edm-2.0-oots-france/common_services/eb_requirements_fr.headers"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var jws string
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, "oots-response-sig:"); ok {
+			jws = strings.TrimSpace(v)
+		}
+	}
+	protected, _, _ := strings.Cut(jws, ".")
+	hb, err := base64.RawURLEncoding.DecodeString(protected)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct {
+		X5c []string `json:"x5c"`
+	}
+	if err := json.Unmarshal(hb, &h); err != nil || len(h.X5c) == 0 {
+		t.Fatalf("x5c: %v", err)
+	}
+	der, err := base64.StdEncoding.DecodeString(h.X5c[len(h.X5c)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if root.Subject.CommonName != "European Commission Root CA - 2 test" {
+		t.Fatalf("the capture's chain ends with %q", root.Subject.CommonName)
+	}
+	for env, ok := range map[string]bool{"acceptance": true, "testing": true, "production": false} {
+		p, _ := csdiscovery.ProfileByName(env)
+		if err := p.CheckRoot(root); (err == nil) != ok {
+			t.Errorf("%s: %v", env, err)
 		}
 	}
 }
