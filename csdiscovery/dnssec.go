@@ -409,6 +409,7 @@ func (v *validator) verify(set, sigs []dns.RR, signer string, keys []*dns.DNSKEY
 				problems = append(problems, fmt.Sprintf("signature with key %d does not verify: %v", s.KeyTag, err))
 				continue
 			}
+			clampTTL(set, s, v.c.now())
 			return nil
 		}
 		problems = append(problems, fmt.Sprintf("no valid key with tag %d", s.KeyTag))
@@ -417,6 +418,22 @@ func (v *validator) verify(set, sigs []dns.RR, signer string, keys []*dns.DNSKEY
 		return fmt.Errorf("%s %s is not signed", owner, dns.TypeToString[h.Rrtype])
 	}
 	return fmt.Errorf("%s %s: %s", owner, dns.TypeToString[h.Rrtype], strings.Join(problems, "; "))
+}
+
+// clampTTL lowers the TTL of a verified RRset to the signed original TTL and
+// to the time left until the signature expires (RFC 4035 §5.3.3): the TTL
+// itself is not signed, and a record must not be kept beyond what its
+// signature vouches for.
+func clampTTL(set []dns.RR, s *dns.RRSIG, now time.Time) {
+	limit := s.OrigTtl
+	if left := int64(s.Expiration) - now.Unix(); left >= 0 && left < int64(limit) {
+		limit = uint32(left)
+	}
+	for _, rr := range set {
+		if h := rr.Header(); h.Ttl > limit {
+			h.Ttl = limit
+		}
+	}
 }
 
 // rrset returns the records of section with the given owner and type.

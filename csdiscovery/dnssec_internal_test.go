@@ -36,6 +36,17 @@ func TestVerifyBoundsSignatureChecks(t *testing.T) {
 	if err := v.verify(set, []dns.RR{good}, "z.test.", []*dns.DNSKEY{key}); err != nil {
 		t.Fatalf("a good signature: %v", err)
 	}
+	// The TTL is not signed: one raised on the way is brought back to the
+	// signed original TTL, and to the time left before the signature
+	// expires.
+	set[0].Header().Ttl = 86400
+	if err := v.verify(set, []dns.RR{good}, "z.test.", []*dns.DNSKEY{key}); err != nil || set[0].Header().Ttl != 300 {
+		t.Errorf("raised TTL: %v, TTL %d, want 300", err, set[0].Header().Ttl)
+	}
+	soon := &validator{c: &Client{Now: func() time.Time { return now.Add(time.Hour - 10*time.Second) }}}
+	if err := soon.verify(set, []dns.RR{good}, "z.test.", []*dns.DNSKEY{key}); err != nil || set[0].Header().Ttl > 10 {
+		t.Errorf("signature expiring in 10 s: %v, TTL %d", err, set[0].Header().Ttl)
+	}
 	// A signature by another zone, even a valid one, does not count for
 	// this zone.
 	if err := v.verify(set, []dns.RR{good}, "other.test.", []*dns.DNSKEY{key}); err == nil || !strings.Contains(err.Error(), "not by the zone other.test.") {
