@@ -26,7 +26,12 @@
 // "the DNS answer is wrong or hostile" (ErrBadRecord) and "the DNS cannot be
 // reached" (ErrUnreachable).
 //
-// Not implemented: DNSSEC validation, the CNAME-based legacy lookup itself
+// DNSSEC: a csdiscovery.Client with DNSSEC set to DNSSECAuto or
+// DNSSECRequire validates the answers from its trust anchor (the root, or
+// the SML zone's own DS); an answer not proven authentic is an
+// ErrBadRecord wrapping csdiscovery.ErrInsecure.
+//
+// Not implemented: the CNAME-based legacy lookup itself
 // (the standard resolver does it when the SMP URL is fetched), and identifier
 // schemes whose value is case-sensitive (the value is always lower-cased, as
 // Peppol's iso6523-actorid-upis requires).

@@ -69,6 +69,10 @@ type Config struct {
 	Country     string
 	Major       int
 	Environment csdiscovery.Environment
+	// CountryInPath puts Country in the query path,
+	// «base»/<eb|dsd>/<CC>/rest/search: the layout of the Commission's
+	// Testing Services (csdiscovery.Profile.CountryInPath).
+	CountryInPath bool
 	// Trust holds the anchors of the response signatures (the Commission
 	// roots). Required.
 	Trust *trust.Store
@@ -101,6 +105,8 @@ func (c Config) Validate() error {
 		return errors.New("csclient: Config.Discovery is required unless Config.EBURL and Config.DSDURL are set")
 	case c.Discovery != nil && c.Country == "" && (c.EBURL == "" || c.DSDURL == ""):
 		return errors.New("csclient: Config.Country is required for discovery")
+	case c.CountryInPath && c.Country == "":
+		return errors.New("csclient: Config.Country is required with Config.CountryInPath")
 	case c.Version != "" && c.Version != edm.CSv20 && c.Version != edm.CSv1:
 		return fmt.Errorf("csclient: Config.Version %q is not %s or %s", c.Version, edm.CSv20, edm.CSv1)
 	case c.Timeout < 0 || c.MaxAnswer < 0 || c.MaxEntries < 0:
@@ -278,7 +284,11 @@ func (c *Client) Query(ctx context.Context, svc csdiscovery.Service, queryID str
 		q[k] = v
 	}
 	q.Set("queryId", queryID)
-	u := strings.TrimSuffix(base, "/") + "/" + string(svc) + "/rest/search?" + q.Encode()
+	path := string(svc)
+	if c.cfg.CountryInPath {
+		path += "/" + url.PathEscape(strings.ToUpper(c.cfg.Country))
+	}
+	u := strings.TrimSuffix(base, "/") + "/" + path + "/rest/search?" + q.Encode()
 	key := string(c.cfg.Version) + " " + u
 
 	// 2. Cache.

@@ -11,8 +11,9 @@
 //
 // A Resolver answers from a static override first (Config.Static), then
 // from its cache (record TTL, clamped), then by asking the configured DNS
-// server with its own stub client (Client: UDP, TCP when truncated), since
-// the standard library's resolver cannot ask for NAPTR records. Answers from
+// server with its own stub client (Client: UDP, TCP when truncated, messages
+// encoded with github.com/miekg/dns), since the standard library's resolver
+// cannot ask for NAPTR records. Answers from
 // the DNS are treated as hostile: size and record counts are bounded,
 // non-terminal NAPTR chains are bounded and loops detected, a regexp other
 // than the constant form is refused, and only https URLs are accepted unless
@@ -22,10 +23,21 @@
 // client (dns.go) do not depend on the Common Services naming and serve a
 // BDXL lookup of an SMP as well.
 //
-// Not implemented: DNSSEC validation (the answer is trusted as far as the
-// configured server is), EDNS(0) (answers over 512 bytes come over TCP),
-// negative caching, several servers, and the service-field value of the
-// Commission's records, which the sources do not give: by default any
+// DNSSEC (RECOMMENDED for every OOTS look-up by TDD 3.7): with
+// Config.DNSSEC set to DNSSECAuto or DNSSECRequire the client validates the
+// answer itself from a trust anchor (the root KSKs by default, a DS or
+// DNSKEY of a private zone in Config.TrustAnchors) down to the signed NAPTR
+// RRset; an answer that cannot be proven authentic is refused with
+// ErrInsecure. dnssec.go says exactly what is checked and what is not.
+//
+// The Commission's environments (acceptance, the Testing Services,
+// production) are Profiles (profile.go): their discovery label and zone,
+// DNSSEC default, signing root (test or production) and query layout,
+// chosen by name.
+//
+// Not implemented: EDNS(0) without DNSSEC (answers over 512 bytes then come
+// over TCP), negative caching, several servers, and the service-field value
+// of the Commission's records, which the sources do not give: by default any
 // service is accepted, Config.Service selects one.
 package csdiscovery
 
@@ -39,6 +51,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/miekg/dns"
 )
 
 // DefaultZone is the DNS zone of the Commission's Common Services records.
@@ -181,7 +195,16 @@ type Config struct {
 	// MinTTL and MaxTTL clamp how long an answer is cached; defaults 30s
 	// and 1h. A record TTL of 0 is cached for MinTTL.
 	MinTTL, MaxTTL time.Duration
-	// Now is the clock of the cache; default time.Now.
+	// DNSSEC says whether answers are validated: DNSSECOff (the zero
+	// value), DNSSECAuto (validated whenever the zone is signed) or
+	// DNSSECRequire (validated answers only). See DNSSECMode.
+	DNSSEC DNSSECMode
+	// TrustAnchors are the DS or DNSKEY records, in zone-file form, that
+	// validation starts from; "" means RootTrustAnchors. A private or test
+	// zone is anchored with its own DS record.
+	TrustAnchors string
+	// Now is the clock of the cache and of signature validity; default
+	// time.Now.
 	Now func() time.Time
 }
 
@@ -201,6 +224,14 @@ func (c Config) Validate() error {
 	for k, v := range c.Static {
 		if _, err := checkURL(v, c.AllowHTTP); err != nil {
 			return fmt.Errorf("csdiscovery: Config.Static[%q]: %v", k, err)
+		}
+	}
+	if err := c.DNSSEC.check(); err != nil {
+		return fmt.Errorf("csdiscovery: Config.DNSSEC: %v", err)
+	}
+	if c.TrustAnchors != "" {
+		if _, err := ParseTrustAnchors(c.TrustAnchors); err != nil {
+			return fmt.Errorf("csdiscovery: Config.TrustAnchors: %v", err)
 		}
 	}
 	if c.Server == "" && len(c.Static) == 0 {
@@ -251,6 +282,9 @@ type Result struct {
 	Source string
 	// Expires is when a DNS answer stops being cached (zero for static).
 	Expires time.Time
+	// Validated says that every answer on the way was proven authentic by
+	// DNSSEC validation (Config.DNSSEC).
+	Validated bool
 }
 
 // Resolver discovers Common Services instances. It is safe for concurrent
@@ -264,8 +298,9 @@ type Resolver struct {
 }
 
 type cacheEntry struct {
-	url     *url.URL
-	expires time.Time
+	url       *url.URL
+	expires   time.Time
+	validated bool
 }
 
 // New returns a Resolver for cfg after validating it.
@@ -291,10 +326,15 @@ func New(cfg Config) (*Resolver, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	var anchors []dns.RR
+	if cfg.TrustAnchors != "" {
+		anchors, _ = ParseTrustAnchors(cfg.TrustAnchors) // checked by Validate
+	}
 	return &Resolver{
-		cfg:    cfg,
-		client: &Client{Server: cfg.Server, Timeout: cfg.Timeout, Attempts: cfg.Attempts, MaxResponse: cfg.MaxResponse},
-		cache:  map[string]cacheEntry{},
+		cfg: cfg,
+		client: &Client{Server: cfg.Server, Timeout: cfg.Timeout, Attempts: cfg.Attempts, MaxResponse: cfg.MaxResponse,
+			DNSSEC: cfg.DNSSEC, TrustAnchors: anchors, Now: cfg.Now},
+		cache: map[string]cacheEntry{},
 	}, nil
 }
 
@@ -329,14 +369,14 @@ func (r *Resolver) LookupName(ctx context.Context, name string) (*Result, error)
 	if ok && now.Before(e.expires) {
 		r.mu.Unlock()
 		u := *e.url
-		return &Result{URL: &u, Name: name, Source: "cache", Expires: e.expires}, nil
+		return &Result{URL: &u, Name: name, Source: "cache", Expires: e.expires, Validated: e.validated}, nil
 	}
 	r.mu.Unlock()
 
 	if r.cfg.Server == "" {
 		return nil, &Error{Kind: ErrUnreachable, Name: name, Detail: "no DNS server configured and no static override for this name"}
 	}
-	u, ttl, err := r.resolve(ctx, name)
+	u, ttl, validated, err := r.resolve(ctx, name)
 	if err != nil {
 		return nil, err
 	}
@@ -344,26 +384,28 @@ func (r *Resolver) LookupName(ctx context.Context, name string) (*Result, error)
 	d = max(r.cfg.MinTTL, min(d, r.cfg.MaxTTL))
 	expires := now.Add(d)
 	r.mu.Lock()
-	r.cache[name] = cacheEntry{url: u, expires: expires}
+	r.cache[name] = cacheEntry{url: u, expires: expires, validated: validated}
 	r.mu.Unlock()
 	c := *u
-	return &Result{URL: &c, Name: name, Source: "dns", Expires: expires}, nil
+	return &Result{URL: &c, Name: name, Source: "dns", Expires: expires, Validated: validated}, nil
 }
 
 // resolve runs the U-NAPTR procedure (RFC 4848 §2, RFC 3402 §4): look up
 // the name, take the records in order, follow a non-terminal record's
 // replacement, stop at the first terminal "U" record whose URI is accepted.
-// It returns the URL and the smallest TTL along the way.
-func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, error) {
+// It returns the URL, the smallest TTL along the way, and whether every
+// answer was validated.
+func (r *Resolver) resolve(ctx context.Context, name string) (_ *url.URL, _ uint32, validated bool, err error) {
 	first := name
 	visited := map[string]bool{}
 	minTTL := uint32(1<<32 - 1)
+	validated = true
 	for step := 0; ; step++ {
 		if visited[name] {
-			return nil, 0, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("NAPTR records loop back to %s", name)}
+			return nil, 0, false, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("NAPTR records loop back to %s", name)}
 		}
 		if step > r.cfg.MaxRewrites {
-			return nil, 0, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("more than %d non-terminal NAPTR records in a row", r.cfg.MaxRewrites)}
+			return nil, 0, false, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("more than %d non-terminal NAPTR records in a row", r.cfg.MaxRewrites)}
 		}
 		visited[name] = true
 		recs, err := r.client.LookupNAPTR(ctx, name)
@@ -372,7 +414,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, 
 			if errors.As(err, &e) && name != first {
 				e.Detail = fmt.Sprintf("following the NAPTR chain from %s: %s", first, e.Detail)
 			}
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 		SortNAPTR(recs)
 		var problems []string
@@ -387,7 +429,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, 
 				if err == nil {
 					var u *url.URL
 					if u, err = checkURL(uri, r.cfg.AllowHTTP); err == nil {
-						return u, min(minTTL, n.TTL), nil
+						return u, min(minTTL, n.TTL), validated && n.Validated, nil
 					}
 				}
 				problems = append(problems, err.Error())
@@ -402,6 +444,7 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, 
 				}
 				next = n.Replacement
 				minTTL = min(minTTL, n.TTL)
+				validated = validated && n.Validated
 			default:
 				problems = append(problems, fmt.Sprintf("record %s has flags %q, not U-NAPTR", n, n.Flags))
 				continue
@@ -412,9 +455,9 @@ func (r *Resolver) resolve(ctx context.Context, name string) (*url.URL, uint32, 
 		}
 		if next == "" {
 			if len(problems) == 0 {
-				return nil, 0, &Error{Kind: ErrNoRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("no NAPTR record for service %q at %s", r.cfg.Service, name)}
+				return nil, 0, false, &Error{Kind: ErrNoRecord, Name: first, Server: r.cfg.Server, Detail: fmt.Sprintf("no NAPTR record for service %q at %s", r.cfg.Service, name)}
 			}
-			return nil, 0, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: strings.Join(problems, "; ")}
+			return nil, 0, false, &Error{Kind: ErrBadRecord, Name: first, Server: r.cfg.Server, Detail: strings.Join(problems, "; ")}
 		}
 		name = next
 	}

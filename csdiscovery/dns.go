@@ -10,33 +10,30 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/miekg/dns"
 )
 
-// This file is a small DNS stub client (RFC 1035 §4) for one question type
-// the standard library cannot ask: NAPTR. It sends a recursive query to one
-// configured server over UDP, retries over TCP when the answer is truncated
-// (RFC 1035 §4.2.2, RFC 7766 §5), and parses the answer section with limits,
-// following CNAMEs inside the answer.
+// This file is a DNS stub client (RFC 1035 §4) for the question types the
+// standard library cannot ask: NAPTR, and the DNSKEY and DS records of
+// DNSSEC validation (dnssec.go). Messages are encoded and decoded with
+// github.com/miekg/dns; the exchange is ours, so that it stays bounded and
+// strict: one configured server over UDP, a retry over TCP when the answer is
+// truncated (RFC 1035 §4.2.2, RFC 7766 §5), datagrams with another ID or
+// question ignored (spoofing, late answers), responses bounded in size and
+// record count, CNAMEs inside the answer followed a bounded number of times.
 
 const (
-	classIN    = 1
-	typeCNAME  = 5
-	headerLen  = 12
-	maxNameLen = 255 // wire octets, RFC 1035 §2.3.4
-	maxRecords = 256 // answer records considered
+	maxRecords = 256 // records considered in one section
 	maxCNAMEs  = 8   // CNAME hops within one answer
-	maxJumps   = 64  // compression pointers in one name
+	// ednsSize is the UDP payload size announced with EDNS(0) when DNSSEC
+	// records are asked for (the DNS Flag Day 2020 value): larger answers
+	// come truncated and are asked again over TCP.
+	ednsSize = 1232
 )
 
-// DNS response codes (RFC 1035 §4.1.1).
-const (
-	rcodeSuccess  = 0
-	rcodeNXDomain = 3
-)
-
-var rcodeNames = map[int]string{1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
-
-// Client asks one DNS server for NAPTR records.
+// Client asks one DNS server for NAPTR records, and validates the answers
+// with DNSSEC when DNSSEC says so (see dnssec.go).
 type Client struct {
 	// Server is the DNS server, "host:port" (an IP address: the client does
 	// not resolve the server's name through itself).
@@ -46,10 +43,20 @@ type Client struct {
 	// Attempts is the number of UDP tries before giving up. Default 2.
 	Attempts int
 	// MaxResponse bounds the size of a response in bytes; a larger one is
-	// refused with ErrBadRecord. Default 16 KiB.
+	// refused with ErrBadRecord. Default 16 KiB (64 KiB when DNSSEC
+	// validates: signatures and keys make answers larger).
 	MaxResponse int
 	// Rand is the source of query IDs. Default crypto/rand.
 	Rand io.Reader
+	// DNSSEC says whether answers are validated; the zero value is
+	// DNSSECOff. See DNSSECMode.
+	DNSSEC DNSSECMode
+	// TrustAnchors are the DS or DNSKEY records validation starts from, in
+	// zone-file form (ParseTrustAnchors); nil means RootTrustAnchors, the
+	// root zone's key-signing keys.
+	TrustAnchors []dns.RR
+	// Now is the clock signatures are checked against; default time.Now.
+	Now func() time.Time
 }
 
 func (c *Client) timeout() time.Duration {
@@ -67,8 +74,11 @@ func (c *Client) attempts() int {
 }
 
 func (c *Client) maxResponse() int {
-	if c.MaxResponse > 0 {
+	switch {
+	case c.MaxResponse > 0:
 		return c.MaxResponse
+	case c.DNSSEC.validates():
+		return 64 << 10
 	}
 	return 16 << 10
 }
@@ -78,7 +88,8 @@ func (c *Client) maxResponse() int {
 // values: ErrNoRecord for NXDOMAIN or an answer without NAPTR records,
 // ErrUnreachable when the server does not answer or answers with a failure
 // code, ErrBadRecord for a response that is malformed, oversize, or does not
-// answer the question.
+// answer the question, ErrInsecure (with ErrBadRecord) when DNSSEC
+// validation is asked for and the answer is not proven authentic.
 func (c *Client) LookupNAPTR(ctx context.Context, name string) ([]NAPTR, error) {
 	qname, err := canonicalName(name)
 	if err != nil {
@@ -87,6 +98,51 @@ func (c *Client) LookupNAPTR(ctx context.Context, name string) ([]NAPTR, error) 
 	if _, _, err := net.SplitHostPort(c.Server); err != nil {
 		return nil, &Error{Kind: ErrUnreachable, Name: qname, Server: c.Server, Detail: "server is not host:port", Err: err}
 	}
+	if err := c.DNSSEC.check(); err != nil {
+		return nil, &Error{Kind: ErrBadRecord, Name: qname, Server: c.Server, Detail: "client configuration", Err: err}
+	}
+	var v *validator
+	if c.DNSSEC.validates() {
+		// Establish the chain of trust down to the zone of the name before
+		// the question itself (RFC 4035 §5).
+		if v, err = c.newValidator(ctx, qname); err != nil {
+			return nil, c.named(err, qname)
+		}
+	}
+	resp, err := c.exchange(ctx, qname, dns.TypeNAPTR, v != nil)
+	if err != nil {
+		return nil, c.named(err, qname)
+	}
+	if v != nil {
+		if err := v.checkAnswer(resp, qname); err != nil {
+			return nil, c.named(err, qname)
+		}
+	}
+	recs, aerr := answerNAPTR(resp, qname)
+	if aerr != nil {
+		return nil, c.named(aerr, qname)
+	}
+	for i := range recs {
+		recs[i].Validated = v != nil && v.secure
+	}
+	return recs, nil
+}
+
+// named returns err as an *Error naming the lookup and the server.
+func (c *Client) named(err error, qname string) error {
+	var e *Error
+	if errors.As(err, &e) {
+		e.Name, e.Server = qname, c.Server
+		return e
+	}
+	return &Error{Kind: ErrUnreachable, Name: qname, Server: c.Server, Err: err}
+}
+
+// exchange asks the server one question (qname canonical, without the
+// trailing dot) and returns the response that answers it. With dnssec, the
+// query carries EDNS(0) with the DO bit (RFC 4035 §3.2.1) and the CD bit, the
+// client validating for itself (RFC 4035 §3.2.2).
+func (c *Client) exchange(ctx context.Context, qname string, qtype uint16, dnssec bool) (*dns.Msg, error) {
 	var idb [2]byte
 	rnd := c.Rand
 	if rnd == nil {
@@ -95,39 +151,38 @@ func (c *Client) LookupNAPTR(ctx context.Context, name string) ([]NAPTR, error) 
 	if _, err := io.ReadFull(rnd, idb[:]); err != nil {
 		return nil, fmt.Errorf("csdiscovery: query id: %w", err)
 	}
-	id := binary.BigEndian.Uint16(idb[:])
-	query := buildQuery(id, qname, TypeNAPTR)
-
-	resp, err := c.exchangeUDP(ctx, id, query)
-	if err == nil && resp.truncated {
-		resp, err = c.exchangeTCP(ctx, id, query)
+	q := new(dns.Msg)
+	q.Id = binary.BigEndian.Uint16(idb[:])
+	q.RecursionDesired = true
+	q.Question = []dns.Question{{Name: dns.Fqdn(qname), Qtype: qtype, Qclass: dns.ClassINET}}
+	if dnssec {
+		q.SetEdns0(ednsSize, true)
+		q.CheckingDisabled = true
+	}
+	query, err := q.Pack()
+	if err != nil {
+		return nil, &Error{Kind: ErrBadRecord, Detail: "cannot encode the query", Err: err}
+	}
+	resp, err := c.exchangeUDP(ctx, q, query)
+	if err == nil && resp.Truncated {
+		resp, err = c.exchangeTCP(ctx, q, query)
 	}
 	if err != nil {
-		var e *Error
-		if errors.As(err, &e) {
-			e.Name, e.Server = qname, c.Server
-			return nil, e
-		}
-		return nil, &Error{Kind: ErrUnreachable, Name: qname, Server: c.Server, Err: err}
+		return nil, err
 	}
-	recs, aerr := answerNAPTR(resp, qname)
-	if aerr != nil {
-		aerr.Name, aerr.Server = qname, c.Server
-		return nil, aerr
-	}
-	return recs, nil
+	return resp, nil
 }
 
 // exchangeUDP sends the query and waits for the matching response, ignoring
 // datagrams with another ID or question (spoofing, late answers), retrying
 // on timeout.
-func (c *Client) exchangeUDP(ctx context.Context, id uint16, query []byte) (*response, error) {
+func (c *Client) exchangeUDP(ctx context.Context, q *dns.Msg, query []byte) (*dns.Msg, error) {
 	var lastErr error
 	for attempt := 0; attempt < c.attempts(); attempt++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		resp, err := c.tryUDP(ctx, id, query)
+		resp, err := c.tryUDP(ctx, q, query)
 		if err == nil {
 			return resp, nil
 		}
@@ -140,7 +195,7 @@ func (c *Client) exchangeUDP(ctx context.Context, id uint16, query []byte) (*res
 	return nil, lastErr
 }
 
-func (c *Client) tryUDP(ctx context.Context, id uint16, query []byte) (*response, error) {
+func (c *Client) tryUDP(ctx context.Context, q *dns.Msg, query []byte) (*dns.Msg, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 	var d net.Dialer
@@ -167,7 +222,7 @@ func (c *Client) tryUDP(ctx context.Context, id uint16, query []byte) (*response
 			return nil, fail(ErrBadRecord, "UDP response of %d bytes, more than the limit of %d", n, c.maxResponse())
 		}
 		resp, err := parseResponse(buf[:n])
-		if resp == nil || resp.id != id || !sameQuestion(resp, query) {
+		if resp == nil || !answers(resp, q) {
 			continue // not the answer to this query
 		}
 		if err != nil {
@@ -178,7 +233,7 @@ func (c *Client) tryUDP(ctx context.Context, id uint16, query []byte) (*response
 }
 
 // exchangeTCP asks again over TCP (2-byte length prefix, RFC 1035 §4.2.2).
-func (c *Client) exchangeTCP(ctx context.Context, id uint16, query []byte) (*response, error) {
+func (c *Client) exchangeTCP(ctx context.Context, q *dns.Msg, query []byte) (*dns.Msg, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
 	var d net.Dialer
@@ -211,13 +266,13 @@ func (c *Client) exchangeTCP(ctx context.Context, id uint16, query []byte) (*res
 		return nil, c.ioError(ctx, err)
 	}
 	resp, err := parseResponse(buf)
-	if resp != nil && (resp.id != id || !sameQuestion(resp, query)) {
+	if resp != nil && !answers(resp, q) {
 		return nil, fail(ErrBadRecord, "TCP response does not answer the query (id or question differ)")
 	}
 	if err != nil {
 		return nil, &Error{Kind: ErrBadRecord, Detail: "malformed TCP response", Err: err}
 	}
-	if resp.truncated {
+	if resp.Truncated {
 		return nil, fail(ErrBadRecord, "TCP response is truncated")
 	}
 	return resp, nil
@@ -234,29 +289,6 @@ func (c *Client) ioError(ctx context.Context, err error) error {
 		return fmt.Errorf("no answer within %s: %w", c.timeout(), err)
 	}
 	return err
-}
-
-// buildQuery encodes a query with recursion desired and one question.
-func buildQuery(id uint16, name string, qtype uint16) []byte {
-	b := make([]byte, headerLen, headerLen+len(name)+6)
-	binary.BigEndian.PutUint16(b[0:], id)
-	b[2] = 0x01 // RD
-	binary.BigEndian.PutUint16(b[4:], 1)
-	b = appendName(b, name)
-	b = binary.BigEndian.AppendUint16(b, qtype)
-	b = binary.BigEndian.AppendUint16(b, classIN)
-	return b
-}
-
-// appendName appends a canonical (validated) name in wire form.
-func appendName(b []byte, name string) []byte {
-	if name != "" {
-		for _, l := range strings.Split(name, ".") {
-			b = append(b, byte(len(l)))
-			b = append(b, l...)
-		}
-	}
-	return append(b, 0)
 }
 
 // canonicalName validates a domain name for a query and returns it
@@ -282,217 +314,137 @@ func canonicalName(name string) (string, error) {
 	return name, nil
 }
 
-// response is a parsed DNS response: header fields, the question, and the
-// answer section (other sections are not read).
-type response struct {
-	id        uint16
-	truncated bool
-	rcode     int
-	qname     string
-	qtype     uint16
-	answers   []rr
-	msg       []byte
+// wireName returns a name from a message lower-case without the trailing
+// dot ("" for the root), refusing the bytes a host name never has: those
+// miekg/dns presents escaped (controls, spaces, dots inside a label…).
+func wireName(name string) (string, error) {
+	if i := strings.IndexByte(name, '\\'); i >= 0 {
+		return "", fmt.Errorf("name %q: a label has the byte escaped as %q", name, name[i:min(len(name), i+4)])
+	}
+	return strings.TrimSuffix(strings.ToLower(name), "."), nil
 }
 
-// rr is one resource record, RDATA left in the message.
-type rr struct {
-	name       string
-	typ, class uint16
-	ttl        uint32
-	off, end   int // RDATA bounds in msg
-}
-
-// parseResponse parses a response message (RFC 1035 §4.1). When the header
-// and question parse but the rest does not, it returns both the response
+// parseResponse decodes a response message (RFC 1035 §4.1). When the header
+// and question decode but the rest does not, it returns both the response
 // (to match it to the query) and the error.
-func parseResponse(msg []byte) (*response, error) {
-	if len(msg) < headerLen {
+func parseResponse(msg []byte) (*dns.Msg, error) {
+	if len(msg) < 12 {
 		return nil, fmt.Errorf("message of %d bytes is shorter than a header", len(msg))
 	}
-	flags := binary.BigEndian.Uint16(msg[2:])
-	r := &response{
-		id:        binary.BigEndian.Uint16(msg[0:]),
-		truncated: flags&0x0200 != 0,
-		rcode:     int(flags & 0x000f),
-		msg:       msg,
+	m := new(dns.Msg)
+	err := m.Unpack(msg)
+	if len(m.Question) != 1 {
+		if err == nil {
+			err = fmt.Errorf("response has %d questions, want 1", len(m.Question))
+		}
+		return nil, err
 	}
-	if flags&0x8000 == 0 {
+	switch {
+	case !m.Response:
 		return nil, errors.New("message is a query, not a response")
+	case m.Opcode != dns.OpcodeQuery:
+		return nil, fmt.Errorf("opcode %d is not a standard query", m.Opcode)
+	case m.Question[0].Qclass != dns.ClassINET:
+		return nil, fmt.Errorf("question class %d is not IN", m.Question[0].Qclass)
 	}
-	if op := (flags >> 11) & 0xf; op != 0 {
-		return nil, fmt.Errorf("opcode %d is not a standard query", op)
-	}
-	qd := binary.BigEndian.Uint16(msg[4:])
-	an := int(binary.BigEndian.Uint16(msg[6:]))
-	if qd != 1 {
-		return nil, fmt.Errorf("response has %d questions, want 1", qd)
-	}
-	off := headerLen
-	var err error
-	r.qname, off, err = readName(msg, off)
 	if err != nil {
-		return nil, fmt.Errorf("question: %w", err)
-	}
-	if off+4 > len(msg) {
-		return nil, errors.New("question ends early")
-	}
-	r.qtype = binary.BigEndian.Uint16(msg[off:])
-	if class := binary.BigEndian.Uint16(msg[off+2:]); class != classIN {
-		return nil, fmt.Errorf("question class %d is not IN", class)
-	}
-	off += 4
-	if r.truncated {
-		return r, nil // the answer section may be cut anywhere
-	}
-	if an > maxRecords {
-		return r, fmt.Errorf("%d answer records, more than the limit of %d", an, maxRecords)
-	}
-	for i := 0; i < an; i++ {
-		var a rr
-		a.name, off, err = readName(msg, off)
-		if err != nil {
-			return r, fmt.Errorf("answer %d: %w", i, err)
+		if m.Truncated {
+			return m, nil // the sections may be cut anywhere
 		}
-		if off+10 > len(msg) {
-			return r, fmt.Errorf("answer %d ends early", i)
-		}
-		a.typ = binary.BigEndian.Uint16(msg[off:])
-		a.class = binary.BigEndian.Uint16(msg[off+2:])
-		a.ttl = binary.BigEndian.Uint32(msg[off+4:])
-		rdlen := int(binary.BigEndian.Uint16(msg[off+8:]))
-		off += 10
-		if off+rdlen > len(msg) {
-			return r, fmt.Errorf("answer %d: data of %d bytes overruns the message", i, rdlen)
-		}
-		a.off, a.end = off, off+rdlen
-		off += rdlen
-		r.answers = append(r.answers, a)
+		return m, err
 	}
-	return r, nil
+	for _, s := range []struct {
+		name string
+		rrs  []dns.RR
+	}{{"answer", m.Answer}, {"authority", m.Ns}, {"additional", m.Extra}} {
+		if len(s.rrs) > maxRecords {
+			return m, fmt.Errorf("%d %s records, more than the limit of %d", len(s.rrs), s.name, maxRecords)
+		}
+	}
+	return m, nil
 }
 
-// sameQuestion reports whether resp answers the question of query.
-func sameQuestion(resp *response, query []byte) bool {
-	qname, off, err := readName(query, headerLen)
-	if err != nil || off+2 > len(query) {
-		return false
-	}
-	return resp.qname == qname && resp.qtype == binary.BigEndian.Uint16(query[off:])
+// answers reports whether resp answers query q: same ID and question.
+func answers(resp, q *dns.Msg) bool {
+	return resp.Id == q.Id && len(resp.Question) == 1 &&
+		strings.EqualFold(resp.Question[0].Name, q.Question[0].Name) && resp.Question[0].Qtype == q.Question[0].Qtype
 }
 
-// answerNAPTR extracts the NAPTR records for qname from a response,
-// following CNAMEs in the answer section.
-func answerNAPTR(resp *response, qname string) ([]NAPTR, *Error) {
-	switch resp.rcode {
-	case rcodeSuccess:
-	case rcodeNXDomain:
-		return nil, fail(ErrNoRecord, "the name does not exist (NXDOMAIN)")
-	default:
-		name := rcodeNames[resp.rcode]
-		if name == "" {
-			name = fmt.Sprintf("RCODE %d", resp.rcode)
-		}
-		return nil, fail(ErrUnreachable, "the server answered %s", name)
+// rcodeError maps a response code other than NOERROR to the error kinds.
+func rcodeError(resp *dns.Msg) *Error {
+	switch resp.Rcode {
+	case dns.RcodeSuccess:
+		return nil
+	case dns.RcodeNameError:
+		return fail(ErrNoRecord, "the name does not exist (NXDOMAIN)")
 	}
+	name, ok := dns.RcodeToString[resp.Rcode]
+	if !ok {
+		name = fmt.Sprintf("RCODE %d", resp.Rcode)
+	}
+	return fail(ErrUnreachable, "the server answered %s", name)
+}
+
+// followCNAMEs returns the owner the records of qname are at after the
+// CNAMEs of the answer section.
+func followCNAMEs(answer []dns.RR, qname string) (string, *Error) {
 	owner := qname
 	seen := map[string]bool{owner: true}
 	for hop := 0; ; hop++ {
 		var cname string
-		for _, a := range resp.answers {
-			if a.name == owner && a.class == classIN && a.typ == typeCNAME {
-				target, end, err := readName(resp.msg[:a.end], a.off)
-				if err != nil || end != a.end {
-					return nil, &Error{Kind: ErrBadRecord, Detail: "malformed CNAME", Err: err}
-				}
-				cname = target
-				break
+		for _, rr := range answer {
+			c, ok := rr.(*dns.CNAME)
+			if !ok || c.Hdr.Class != dns.ClassINET {
+				continue
 			}
-		}
-		if cname == "" {
+			if n, err := wireName(c.Hdr.Name); err != nil || n != owner {
+				continue
+			}
+			target, err := wireName(c.Target)
+			if err != nil {
+				return "", &Error{Kind: ErrBadRecord, Detail: "malformed CNAME", Err: err}
+			}
+			cname = target
 			break
 		}
+		if cname == "" {
+			return owner, nil
+		}
 		if hop >= maxCNAMEs || seen[cname] {
-			return nil, fail(ErrBadRecord, "CNAME chain from %s loops or is longer than %d", qname, maxCNAMEs)
+			return "", fail(ErrBadRecord, "CNAME chain from %s loops or is longer than %d", qname, maxCNAMEs)
 		}
 		seen[cname] = true
 		owner = cname
 	}
+}
+
+// answerNAPTR extracts the NAPTR records for qname from a response,
+// following CNAMEs in the answer section.
+func answerNAPTR(resp *dns.Msg, qname string) ([]NAPTR, *Error) {
+	if e := rcodeError(resp); e != nil {
+		return nil, e
+	}
+	owner, e := followCNAMEs(resp.Answer, qname)
+	if e != nil {
+		return nil, e
+	}
 	var recs []NAPTR
-	for _, a := range resp.answers {
-		if a.name != owner || a.class != classIN || a.typ != TypeNAPTR {
+	for _, rr := range resp.Answer {
+		r, ok := rr.(*dns.NAPTR)
+		if !ok || r.Hdr.Class != dns.ClassINET {
 			continue
 		}
-		n, err := parseNAPTRData(resp.msg, a.off, a.end)
+		if n, err := wireName(r.Hdr.Name); err != nil || n != owner {
+			continue
+		}
+		n, err := fromWire(r)
 		if err != nil {
 			return nil, &Error{Kind: ErrBadRecord, Detail: "malformed NAPTR record", Err: err}
 		}
-		n.Owner, n.TTL = a.name, a.ttl
 		recs = append(recs, n)
 	}
 	if len(recs) == 0 {
 		return nil, fail(ErrNoRecord, "no NAPTR record in the answer")
 	}
 	return recs, nil
-}
-
-// readName reads a possibly compressed domain name at off (RFC 1035 §4.1.4)
-// and returns it lower-case without the trailing dot ("" for the root) and
-// the offset after it. Compression pointers must point backwards, so that a
-// name cannot loop; labels must be printable and free of dots.
-func readName(msg []byte, off int) (string, int, error) {
-	var b strings.Builder
-	end := -1 // offset after the name in the original position
-	wire := 0
-	for jumps := 0; ; {
-		if off >= len(msg) {
-			return "", 0, errors.New("name runs past the end of the message")
-		}
-		l := int(msg[off])
-		switch l & 0xc0 {
-		case 0x00:
-			if l == 0 {
-				if end < 0 {
-					end = off + 1
-				}
-				return b.String(), end, nil
-			}
-			if off+1+l > len(msg) {
-				return "", 0, errors.New("label runs past the end of the message")
-			}
-			wire += 1 + l
-			if wire+1 > maxNameLen {
-				return "", 0, fmt.Errorf("name longer than %d octets", maxNameLen)
-			}
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			for _, c := range msg[off+1 : off+1+l] {
-				if c <= 0x20 || c >= 0x7f || c == '.' || c == '\\' {
-					return "", 0, fmt.Errorf("label has the byte %#x", c)
-				}
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				b.WriteByte(c)
-			}
-			off += 1 + l
-		case 0xc0:
-			if off+2 > len(msg) {
-				return "", 0, errors.New("compression pointer runs past the end of the message")
-			}
-			ptr := int(binary.BigEndian.Uint16(msg[off:]) & 0x3fff)
-			if ptr >= off {
-				return "", 0, errors.New("compression pointer does not point backwards")
-			}
-			if jumps++; jumps > maxJumps {
-				return "", 0, errors.New("too many compression pointers")
-			}
-			if end < 0 {
-				end = off + 2
-			}
-			off = ptr
-		default:
-			return "", 0, fmt.Errorf("label type %#x is not supported", l&0xc0)
-		}
-	}
 }

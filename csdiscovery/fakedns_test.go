@@ -284,17 +284,17 @@ func TestFakeDNSHostileAnswers(t *testing.T) {
 			at := 12 + len(wireName(q.name)) + 4
 			m[at], m[at+1] = 0xc0|byte(at>>8), byte(at)
 			return [][]byte{m}
-		}, csdiscovery.Config{}, csdiscovery.ErrBadRecord, "does not point backwards"},
+		}, csdiscovery.Config{}, csdiscovery.ErrBadRecord, "compression pointers"},
 		{"NAPTR string overruns its record", func(q fakeQuery) [][]byte {
 			r := uRecord(good)
 			r.rdata[4] = 200
 			return [][]byte{reply(q, 0, 0, r)}
-		}, csdiscovery.Config{}, csdiscovery.ErrBadRecord, "overruns"},
+		}, csdiscovery.Config{}, csdiscovery.ErrBadRecord, "overflow"},
 		{"NAPTR data after the replacement", func(q fakeQuery) [][]byte {
 			r := uRecord(good)
 			r.rdata = append(r.rdata, 0)
 			return [][]byte{reply(q, 0, 0, r)}
-		}, csdiscovery.Config{}, csdiscovery.ErrBadRecord, "after the replacement"},
+		}, csdiscovery.Config{}, csdiscovery.ErrBadRecord, "bad rdlength"},
 		{"label with a control byte", func(q fakeQuery) [][]byte {
 			r := uRecord(good)
 			r.rdata = naptrData(100, 10, "", "svc", "", "a\x00b.example")

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/miekg/dns"
 )
 
 // This file holds the NAPTR record (RFC 3403 §4.1) and the U-NAPTR rewrite
@@ -13,7 +15,7 @@ import (
 // depend on the rest of the package.
 
 // TypeNAPTR is the DNS RR type code of NAPTR (RFC 3403 §4).
-const TypeNAPTR = 35
+const TypeNAPTR = dns.TypeNAPTR
 
 // NAPTR is one Naming Authority Pointer record (RFC 3403 §4.1).
 type NAPTR struct {
@@ -36,6 +38,9 @@ type NAPTR struct {
 	// Replacement is the next domain name for a non-terminal record, "" for
 	// the root (no replacement), lower-case without the trailing dot.
 	Replacement string
+	// Validated says that the record came in an answer DNSSEC validation
+	// proved authentic (Client.DNSSEC).
+	Validated bool
 }
 
 // String returns the record in zone-file presentation form.
@@ -120,42 +125,63 @@ func (n NAPTR) URI() (string, error) {
 	return uri, nil
 }
 
-// parseNAPTRData decodes the RDATA of a NAPTR record: ORDER, PREFERENCE,
-// FLAGS, SERVICES, REGEXP (character-strings) and REPLACEMENT (a domain
-// name, RFC 3403 §4.1; read with the message so that a compressed name,
-// which RFC 3597 §4 forbids senders to use here, is still read safely).
-func parseNAPTRData(msg []byte, off, end int) (NAPTR, error) {
-	var n NAPTR
-	if end-off < 4 {
-		return n, fmt.Errorf("NAPTR data of %d bytes is too short", end-off)
-	}
-	n.Order = uint16(msg[off])<<8 | uint16(msg[off+1])
-	n.Preference = uint16(msg[off+2])<<8 | uint16(msg[off+3])
-	off += 4
+// fromWire converts a NAPTR record decoded by miekg/dns, whose
+// character-strings come in presentation form, back to their octets, and
+// checks what RFC 3403 §4.1 requires of them.
+func fromWire(r *dns.NAPTR) (NAPTR, error) {
+	n := NAPTR{Order: r.Order, Preference: r.Preference, TTL: r.Hdr.Ttl}
 	var err error
-	for _, dst := range []*string{&n.Flags, &n.Service, &n.Regexp} {
-		if off >= end {
-			return n, fmt.Errorf("NAPTR data ends before its character-strings")
+	if n.Owner, err = wireName(r.Hdr.Name); err != nil {
+		return n, fmt.Errorf("NAPTR owner: %w", err)
+	}
+	for _, f := range []struct {
+		dst *string
+		src string
+	}{{&n.Flags, r.Flags}, {&n.Service, r.Service}, {&n.Regexp, r.Regexp}} {
+		if *f.dst, err = unescape(f.src); err != nil {
+			return n, err
 		}
-		l := int(msg[off])
-		off++
-		if off+l > end {
-			return n, fmt.Errorf("NAPTR character-string of %d bytes overruns the record", l)
-		}
-		*dst = string(msg[off : off+l])
-		off += l
 	}
 	for _, c := range n.Flags {
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
 			return n, fmt.Errorf("NAPTR flags %q are not alphanumeric (RFC 3403 §4.1)", n.Flags)
 		}
 	}
-	n.Replacement, off, err = readName(msg[:end], off)
-	if err != nil {
+	if n.Replacement, err = wireName(r.Replacement); err != nil {
 		return n, fmt.Errorf("NAPTR replacement: %w", err)
-	}
-	if off != end {
-		return n, fmt.Errorf("NAPTR data has %d bytes after the replacement", end-off)
 	}
 	return n, nil
 }
+
+// unescape turns a character-string in presentation form (RFC 1035 §5.1:
+// "\X" for X, "\DDD" for the octet DDD) back into its octets.
+func unescape(s string) (string, error) {
+	if !strings.Contains(s, `\`) {
+		return s, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			b.WriteByte(c)
+			continue
+		}
+		if i+1 >= len(s) {
+			return "", fmt.Errorf("character-string %q ends with an escape", s)
+		}
+		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			v := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0')
+			if v > 255 {
+				return "", fmt.Errorf("character-string %q has the escape \\%s", s, s[i+1:i+4])
+			}
+			b.WriteByte(byte(v))
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i+1])
+		i++
+	}
+	return b.String(), nil
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -1,9 +1,10 @@
 package csdiscovery
 
 import (
-	"encoding/binary"
 	"strings"
 	"testing"
+
+	"github.com/miekg/dns"
 )
 
 func TestURI(t *testing.T) {
@@ -51,31 +52,26 @@ func TestSortNAPTR(t *testing.T) {
 	}
 }
 
-// sampleResponse is a response as dnsmasq sends it for one U-NAPTR record,
-// plus a CNAME, for the fuzz seeds.
+// sampleResponse is a response as a server sends it for one U-NAPTR
+// record, plus a CNAME, for the fuzz seeds.
 func sampleResponse() []byte {
-	q := buildQuery(0x1234, "fr.eb.v2.cs.acc.oots.tech.ec.europa.eu", TypeNAPTR)
-	m := append([]byte(nil), q...)
-	m[2], m[3] = 0x85, 0x80
-	binary.BigEndian.PutUint16(m[6:], 2)
-	rdata := binary.BigEndian.AppendUint16(nil, 100)
-	rdata = binary.BigEndian.AppendUint16(rdata, 10)
-	for _, s := range []string{"U", "svc", "!^.*$!https://query.cs.acc.oots.tech.ec.europa.eu/!"} {
-		rdata = append(rdata, byte(len(s)))
-		rdata = append(rdata, s...)
+	m := new(dns.Msg)
+	m.SetQuestion("fr.eb.v2.cs.acc.oots.tech.ec.europa.eu.", dns.TypeNAPTR)
+	m.Id = 0x1234
+	m.Response, m.Authoritative, m.RecursionAvailable = true, true, true
+	hdr := func(name string, t uint16) dns.RR_Header {
+		return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: 300}
 	}
-	rdata = append(rdata, 0)
-	rr := func(name []byte, typ uint16, data []byte) {
-		m = append(m, name...)
-		m = binary.BigEndian.AppendUint16(m, typ)
-		m = binary.BigEndian.AppendUint16(m, classIN)
-		m = binary.BigEndian.AppendUint32(m, 300)
-		m = binary.BigEndian.AppendUint16(m, uint16(len(data)))
-		m = append(m, data...)
+	m.Answer = []dns.RR{
+		&dns.NAPTR{Hdr: hdr("fr.eb.v2.cs.acc.oots.tech.ec.europa.eu.", dns.TypeNAPTR), Order: 100, Preference: 10,
+			Flags: "U", Service: "svc", Regexp: "!^.*$!https://query.cs.acc.oots.tech.ec.europa.eu/!", Replacement: "."},
+		&dns.CNAME{Hdr: hdr("x.fr.eb.v2.cs.acc.oots.tech.ec.europa.eu.", dns.TypeCNAME), Target: "fr.eb.v2.cs.acc.oots.tech.ec.europa.eu."},
 	}
-	rr([]byte{0xc0, 12}, TypeNAPTR, rdata)
-	rr([]byte{1, 'x', 0xc0, 12}, typeCNAME, []byte{0xc0, 12})
-	return m
+	b, err := m.Pack()
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 func TestParseSampleResponse(t *testing.T) {
@@ -95,27 +91,49 @@ func TestParseSampleResponse(t *testing.T) {
 	}
 }
 
+// Character-strings come from miekg/dns in presentation form; the octets
+// are restored before the U-NAPTR rules judge them.
+func TestUnescape(t *testing.T) {
+	for in, want := range map[string]string{`abc`: "abc", `a\"b`: `a"b`, `a\\1`: `a\1`, `\000x`: "\x00x", `\255`: "\xff"} {
+		if got, err := unescape(in); err != nil || got != want {
+			t.Errorf("unescape(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{`x\`, `\256`} {
+		if _, err := unescape(in); err == nil {
+			t.Errorf("unescape(%q) accepted", in)
+		}
+	}
+}
+
 // FuzzParseResponse feeds arbitrary messages to the response parser and the
 // NAPTR extraction: no panic, and what is accepted stays within the limits.
 func FuzzParseResponse(f *testing.F) {
 	f.Add(sampleResponse())
-	f.Add(buildQuery(1, "a.example", TypeNAPTR))
+	q := new(dns.Msg)
+	q.SetQuestion("a.example.", dns.TypeNAPTR)
+	qb, _ := q.Pack()
+	f.Add(qb)
 	f.Add([]byte{0, 1, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 0xc0, 12, 0, 35, 0, 1})
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		resp, err := parseResponse(msg)
 		if err != nil || resp == nil {
 			return
 		}
-		if len(resp.answers) > maxRecords {
-			t.Fatalf("accepted %d answers", len(resp.answers))
+		if len(resp.Answer) > maxRecords {
+			t.Fatalf("accepted %d answers", len(resp.Answer))
 		}
-		recs, e := answerNAPTR(resp, resp.qname)
+		qname, err := wireName(resp.Question[0].Name)
+		if err != nil {
+			return
+		}
+		recs, e := answerNAPTR(resp, qname)
 		if e != nil {
 			return
 		}
 		for _, n := range recs {
-			if len(n.Owner) > 253 || len(n.Replacement) > 253 {
-				t.Fatalf("name too long: %q %q", n.Owner, n.Replacement)
+			if len(n.Owner) > 253 || len(n.Replacement) > 253 || strings.Contains(n.Owner+n.Replacement, `\`) {
+				t.Fatalf("bad name: %q %q", n.Owner, n.Replacement)
 			}
 			if u, err := n.URI(); err == nil && (u == "" || len(u) > maxURI || strings.ContainsAny(u, " \\")) {
 				t.Fatalf("URI %q accepted", u)

@@ -108,10 +108,14 @@ func TestCSDiscoverCommand(t *testing.T) {
 		stdout string
 		stderr string
 	}{
-		{[]string{"cs-discover", "-server", server, "FR", "eb"}, 0, "fr.eb.v2.cs.acc.oots.tech.ec.europa.eu https://query.cs.acc.oots.tech.ec.europa.eu/", ""},
-		{[]string{"cs-discover", "-server", server, "-env", "prod", "-major", "1", "fi", "dsd"}, 0, "fi.dsd.v1.cs.prod.oots.tech.ec.europa.eu https://", ""},
-		{[]string{"cs-discover", "-server", httpServer, "fr", "eb"}, 1, "", "bad Common Services record"},
-		{[]string{"cs-discover", "-server", httpServer, "-allow-http", "fr", "eb"}, 0, "http://plain.example/", ""},
+		// In the Commission's zone the environment's DNSSEC validation is
+		// on by default: this test server has no signed root.
+		{[]string{"cs-discover", "-server", server, "FR", "eb"}, 1, "", ". has no DNSKEY record"},
+		{[]string{"cs-discover", "-server", server, "-dnssec", "off", "FR", "eb"}, 0, "fr.eb.v2.cs.acc.oots.tech.ec.europa.eu https://query.cs.acc.oots.tech.ec.europa.eu/", ""},
+		{[]string{"cs-discover", "-server", server, "-dnssec", "off", "-env", "prod", "-major", "1", "fi", "dsd"}, 0, "fi.dsd.v1.cs.prod.oots.tech.ec.europa.eu https://", ""},
+		{[]string{"cs-discover", "-server", httpServer, "-dnssec", "off", "fr", "eb"}, 1, "", "bad Common Services record"},
+		{[]string{"cs-discover", "-server", server, "-dnssec", "sometimes", "fr", "eb"}, 2, "", "none of off, auto, require"},
+		{[]string{"cs-discover", "-server", httpServer, "-dnssec", "off", "-allow-http", "fr", "eb"}, 0, "http://plain.example/", ""},
 		{[]string{"cs-discover", "-server", closed, "-timeout", "300ms", "fr", "eb"}, 2, "", "DNS unreachable"},
 		{[]string{"cs-discover", "-server", server, "france", "eb"}, 2, "", "two-letter"},
 		{[]string{"cs-discover", "-server", server, "fr", "sr"}, 2, "", "neither"},

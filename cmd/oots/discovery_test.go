@@ -155,6 +155,8 @@ func TestServeDiscoveryConfigErrors(t *testing.T) {
 		{"  process: \"p::y\"\n", "", "discovery.partners.AP_DE_01.process"},
 		{"AP_DE_01: {", "AP_XX_01: {", "Discovered[AP_XX_01]"},
 		{"zone: sml.example", "zone: sml.example\n  zonez: x", "zonez"},
+		{"zone: sml.example", "zone: sml.example\n  dnssec: sometimes", "discovery.dnssec"},
+		{"zone: sml.example", "zone: sml.example\n  dnssecAnchors: missing.txt", "discovery.dnssecAnchors"},
 	} {
 		file := filepath.Join(n.dir, "bad.yaml")
 		os.WriteFile(file, []byte(string(base)+strings.Replace(good, tc.old, tc.new, 1)), 0o644)

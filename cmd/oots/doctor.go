@@ -23,6 +23,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -47,6 +48,7 @@ const (
 type doctor struct {
 	findings []check.Finding
 	now      time.Time
+	env      string // -env: the Commission environment to check
 }
 
 func (d *doctor) add(rule string, flag check.Flag, loc, format string, a ...any) {
@@ -67,8 +69,9 @@ func runDoctor(ctx context.Context, env *Env, args []string) int {
 	noDB := fs.Bool("no-database", false, "do not open the database (opening applies pending migrations)")
 	asJSON := fs.Bool("json", false, "print the findings as JSON")
 	timeout := fs.Duration("timeout", 5*time.Second, "timeout of each endpoint check")
+	envName := fs.String("env", "", "Commission environment to check instead of commonServices.environment: acceptance, testing, production")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots doctor -config oots.yaml [-offline] [-no-database] [-json]")
+		fmt.Fprintln(env.Stderr, "usage: oots doctor -config oots.yaml [-env acceptance|testing|production] [-offline] [-no-database] [-json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -78,7 +81,7 @@ func runDoctor(ctx context.Context, env *Env, args []string) int {
 		fs.Usage()
 		return 2
 	}
-	d := &doctor{now: time.Now()}
+	d := &doctor{now: time.Now(), env: *envName}
 	d.run(ctx, *cfgFile, env, !*offline, !*noDB, *timeout)
 	if *asJSON {
 		enc := json.NewEncoder(env.Stdout)
@@ -113,6 +116,7 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 	d.keys(ncfg, pm)
 	d.partners(ncfg, pm, c)
 	d.discovery(ncfg, c)
+	d.environment(ctx, c, network, timeout)
 	if database && d.dataDir(c) {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		db, err := store.Open(dctx, c.dsn())
@@ -410,6 +414,11 @@ func (d *doctor) discovery(c *ap.Config, sc *serveConfig) {
 	}
 	d.add(ruleDiscovery, check.Info, "discovery", "BDXL zone %s via DNS server %s, SMP flavour %s, SMP signatures validated against %d file(s), %s",
 		sd.Zone, sd.DNS, flavour, len(sd.SMPTrust), endpointTrust)
+	if mode, _ := csdiscovery.ParseDNSSECMode(sd.DNSSEC); mode == csdiscovery.DNSSECOff {
+		d.add(ruleDiscovery, check.Info, "discovery.dnssec", "BDXL answers are not validated with DNSSEC (TDD 3.7 recommends it: dnssec auto or require)")
+	} else {
+		d.add(ruleDiscovery, check.Info, "discovery.dnssec", "BDXL answers validated with DNSSEC (%s)", mode)
+	}
 	if sd.AllowHTTP {
 		d.add(ruleDiscovery, check.Warning, "discovery.allowHTTP", "http:// SMP URLs are accepted (the answers are still signature-checked)")
 	}

@@ -24,8 +24,8 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/httplimit"
+	"github.com/oots-go/oots/internal/tlsprofile"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -139,6 +139,9 @@ type serveConfig struct {
 		Format string `yaml:"format"`
 	} `yaml:"log"`
 	Discovery *serveDiscovery `yaml:"discovery"`
+	// CommonServices names the Commission environment and how its Common
+	// Services are reached (environment.go).
+	CommonServices *serveCommonServices `yaml:"commonServices"`
 	// Rules names a directory of official rule files (a checkout of the
 	// TDD repository) per EDM version: "1.2" → oots-edm:v1.2, "2.0" →
 	// oots-edm:v2.0 (see officialVersion). Every message of that version
@@ -287,6 +290,11 @@ func (c *serveConfig) Validate() error {
 			return err
 		}
 	}
+	if c.CommonServices != nil {
+		if _, err := c.CommonServices.setup(c.dir, ""); err != nil {
+			return err
+		}
+	}
 	for k := range c.Rules {
 		if _, err := officialVersion(k); err != nil {
 			return bad("rules", "%v", err)
@@ -335,8 +343,13 @@ type serveDiscovery struct {
 	SMPTrust      []string      `yaml:"smpTrust"`
 	EndpointTrust []string      `yaml:"endpointTrust"`
 	CacheTTL      time.Duration `yaml:"cacheTTL"`
-	DocumentType  string        `yaml:"documentType"`
-	Process       string        `yaml:"process"`
+	// DNSSEC validates the BDXL answers: off (default), auto, require;
+	// DNSSECAnchors is a file of DS/DNSKEY records to start from (default
+	// the root's KSKs).
+	DNSSEC        string `yaml:"dnssec"`
+	DNSSECAnchors string `yaml:"dnssecAnchors"`
+	DocumentType  string `yaml:"documentType"`
+	Process       string `yaml:"process"`
 	Partners      map[string]struct {
 		Participant  string `yaml:"participant"`
 		DocumentType string `yaml:"documentType"`
@@ -414,14 +427,17 @@ func (d *serveDiscovery) client(c *serveConfig, httpClient *http.Client) (*smp.C
 		}
 		return ts, nil
 	}
+	dnsClient, err := d.dnsClient(c)
+	if err != nil {
+		return nil, err
+	}
 	cl := &smp.Client{
-		BDXL:              &bdxl.Resolver{DNS: &csdiscovery.Client{Server: d.DNS}, Zone: d.Zone, AllowHTTP: d.AllowHTTP},
+		BDXL:              &bdxl.Resolver{DNS: dnsClient, Zone: d.Zone, AllowHTTP: d.AllowHTTP},
 		Flavour:           d.Flavour,
 		TransportProfiles: []string{smp.TransportEBMS3AS4},
 		HTTP:              httpClient,
 		CacheTTL:          d.CacheTTL,
 	}
-	var err error
 	if cl.Trust, err = load("smpTrust", d.SMPTrust); err != nil {
 		return nil, err
 	}
@@ -564,7 +580,7 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 		}
 		cfg.Webhook = &ap.Webhook{URL: c.Webhook.URL, Secret: []byte(secret)}
 	}
-	tlsClient := &tls.Config{MinVersion: tls.VersionTLS12}
+	tlsClient := tlsprofile.Apply(&tls.Config{}) // TDD 3.7
 	if c.TLS != nil && len(c.TLS.PartnerCAs) > 0 {
 		tlsClient.RootCAs = x509.NewCertPool()
 		for i, f := range c.TLS.PartnerCAs {
@@ -666,7 +682,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail("tls: %v", err)
 		}
-		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		tlsConfig = tlsprofile.Server(cert) // TDD 3.7
 	}
 	listen := func(addr string, h http.Handler) (*http.Server, net.Listener, error) {
 		ln, err := net.Listen("tcp", addr)

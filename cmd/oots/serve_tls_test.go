@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/tlsprofile"
 )
 
 // writeTLSCert writes a self-signed server certificate for 127.0.0.1.
@@ -79,6 +80,21 @@ func TestServeTLS(t *testing.T) {
 	// Plain HTTP is refused by a TLS listener.
 	if resp, err := http.Get(n.url("AP_DE_01", "/healthz")); err == nil && resp.StatusCode == 200 {
 		t.Error("the TLS listener answered plain HTTP")
+	}
+	// The listener follows the TLS profile of TDD 3.7: TLS 1.3 by
+	// preference, nothing below TLS 1.2.
+	host := strings.TrimPrefix(url("AP_DE_01", ""), "https://")
+	if c, err := tls.Dial("tcp", host, &tls.Config{RootCAs: pool}); err != nil {
+		t.Error(err)
+	} else {
+		if tls13, err := tlsprofile.Check(c.ConnectionState()); err != nil || !tls13 {
+			t.Errorf("listener: TLS 1.3 %v, %v", tls13, err)
+		}
+		c.Close()
+	}
+	if c, err := tls.Dial("tcp", host, &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}); err == nil {
+		c.Close()
+		t.Error("the listener accepted TLS 1.1")
 	}
 	req := `{"leg": "ootsRequestLeg", "to": "AP_DE_01", "properties": [{"name": "originalSender", "value": "a"}, {"name": "finalRecipient", "value": "b"}],
 		"payloads": [{"mimeType": "application/xml", "data": "PHEvPg=="}]}`

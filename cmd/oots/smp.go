@@ -11,10 +11,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/oots-go/oots/bdxl"
-	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -381,6 +381,8 @@ func smpLookup(ctx context.Context, env *Env, args []string) int {
 	trustFile := fl.String("trust", "", "PEM trust anchors of SMP signing certificates (required)")
 	flavour := fl.String("flavour", string(smp.OASIS1), "SMP flavour: oasis-smp-1, oasis-smp-2 or peppol")
 	allowHTTP := fl.Bool("allow-http", false, "accept http SMP URLs from the DNS")
+	dnssec := fl.String("dnssec", "off", "DNSSEC validation of the BDXL answers: off, auto, require")
+	anchorsFile := fl.String("dnssec-anchors", "", "file of DS or DNSKEY records validation starts from (default: the root's KSKs)")
 	timeout := fl.Duration("timeout", 10*time.Second, "HTTP timeout")
 	fl.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: oots smp lookup (-dns IP:PORT [-zone Z] | -smp URL | -legacy-zone Z) -trust CA.pem [options] PARTICIPANT DOCTYPE PROCESS")
@@ -413,7 +415,12 @@ func smpLookup(ctx context.Context, env *Env, args []string) int {
 	}
 	c := &smp.Client{SMP: *fixed, LegacyZone: *legacy, Flavour: smp.Flavour(*flavour), Trust: ts, HTTP: &http.Client{Timeout: *timeout}, CacheTTL: -1}
 	if *dnsServer != "" {
-		c.BDXL = &bdxl.Resolver{DNS: &csdiscovery.Client{Server: *dnsServer}, Zone: *zone, AllowHTTP: *allowHTTP}
+		d := &serveDiscovery{DNS: *dnsServer, DNSSEC: *dnssec, DNSSECAnchors: *anchorsFile}
+		dc, err := d.dnsClient(&serveConfig{dir: "."})
+		if err != nil {
+			return smpFail(env, "lookup", 2, "-%v", strings.TrimPrefix(err.Error(), "discovery."))
+		}
+		c.BDXL = &bdxl.Resolver{DNS: dc, Zone: *zone, AllowHTTP: *allowHTTP}
 	}
 	t, err := c.Resolve(ctx, ids[0], ids[1], ids[2])
 	switch {

@@ -94,6 +94,14 @@ func TestSMPCommand(t *testing.T) {
 			}
 		}
 	}
+	// With DNSSEC required, the unsigned SML zone is refused; a bad mode is
+	// a usage error.
+	if code, _, errs := runOots(t, "smp", "lookup", "-trust", trustPEM, "-dns", dns, "-zone", "sml.cmd.test", "-allow-http", "-dnssec", "require", part, doc, proc); code != 1 || !strings.Contains(errs, "DNSSEC validation failed") {
+		t.Errorf("lookup -dnssec require in an unsigned zone: %d %s", code, errs)
+	}
+	if code, _, errs := runOots(t, "smp", "lookup", "-trust", trustPEM, "-dns", dns, "-dnssec", "sometimes", part, doc, proc); code != 2 || !strings.Contains(errs, "-dnssec") {
+		t.Errorf("lookup -dnssec sometimes: %d %s", code, errs)
+	}
 	// Managing the running SMP over its API.
 	const part2 = "iso6523-actorid-upis::0088:987654321"
 	withToken := func(k string) string {

@@ -20,8 +20,11 @@
 // even the header is unreadable). Queries are bounded to MaxQuery bytes,
 // TCP connections in number and idle time.
 //
-// Not implemented: recursion, DNSSEC, DNS NOTIFY/UPDATE, compressed names in
-// questions (never sent by stub resolvers), delegations.
+// Messages are decoded and encoded with github.com/miekg/dns (wire.go); the
+// transport, the limits and the zone's answers are this package's.
+//
+// Not implemented: recursion, DNSSEC (the DNSSEC tests use a signed zone
+// served by NSD, see internal/dnstest), DNS NOTIFY/UPDATE, delegations.
 package dnsserver
 
 import (
@@ -37,6 +40,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"github.com/oots-go/oots/csdiscovery"
 )
@@ -515,49 +520,65 @@ func (s *Server) resolve(q *Query, r *reply) {
 	}
 	if !exists {
 		r.rcode = rcodeNXDomain
-		r.authority = []rr{s.soa()}
+		r.authority = []dns.RR{s.soa()}
 		return
 	}
 	if n == s.zone && (q.Type == typeSOA || q.Type == typeANY) {
 		r.answer = append(r.answer, s.soa())
 	}
 	if e != nil {
+		// Owners are written as the question spells the name (RFC 4343),
+		// so that they compress to a pointer to it.
 		if q.Type == typeNAPTR || q.Type == typeANY {
 			for _, rec := range e.naptr {
-				r.answer = append(r.answer, rr{owner: n, typ: typeNAPTR, ttl: s.cfg.TTL, data: naptrData(rec)})
+				r.answer = append(r.answer, s.naptr(q.Name, rec))
 			}
 		}
 		for _, a := range e.addrs {
 			switch {
 			case a.Is4() && (q.Type == typeA || q.Type == typeANY):
-				r.answer = append(r.answer, rr{owner: n, typ: typeA, ttl: s.cfg.TTL, data: a.AsSlice()})
+				r.answer = append(r.answer, &dns.A{Hdr: s.hdr(q.Name, typeA), A: a.AsSlice()})
 			case a.Is6() && (q.Type == typeAAAA || q.Type == typeANY):
-				r.answer = append(r.answer, rr{owner: n, typ: typeAAAA, ttl: s.cfg.TTL, data: a.AsSlice()})
+				r.answer = append(r.answer, &dns.AAAA{Hdr: s.hdr(q.Name, typeAAAA), AAAA: a.AsSlice()})
 			}
 		}
 	}
 	if len(r.answer) == 0 {
-		r.authority = []rr{s.soa()} // NODATA (RFC 2308 §2.2)
+		r.authority = []dns.RR{s.soa()} // NODATA (RFC 2308 §2.2)
 	}
+}
+
+// hdr is the header of a record of this zone.
+func (s *Server) hdr(owner string, t uint16) dns.RR_Header {
+	return dns.RR_Header{Name: dns.Fqdn(owner), Rrtype: t, Class: dns.ClassINET, Ttl: s.cfg.TTL}
 }
 
 // soa is the zone's SOA record; s.mu is held.
-func (s *Server) soa() rr {
-	d := appendName(nil, "ns."+s.zone)
-	d = appendName(d, "hostmaster."+s.zone)
-	for _, v := range []uint32{s.serial, 3600, 600, 86400, s.cfg.TTL} {
-		d = binary.BigEndian.AppendUint32(d, v)
-	}
-	return rr{owner: s.zone, typ: typeSOA, ttl: s.cfg.TTL, data: d}
+func (s *Server) soa() dns.RR {
+	return &dns.SOA{Hdr: s.hdr(s.zone, typeSOA), Ns: "ns." + s.zone + ".", Mbox: "hostmaster." + s.zone + ".",
+		Serial: s.serial, Refresh: 3600, Retry: 600, Expire: 86400, Minttl: s.cfg.TTL}
 }
 
-// naptrData is the RDATA of a NAPTR record (RFC 3403 §4.1): ORDER,
-// PREFERENCE, FLAGS, SERVICES, REGEXP, REPLACEMENT (uncompressed).
-func naptrData(r csdiscovery.NAPTR) []byte {
-	d := binary.BigEndian.AppendUint16(nil, r.Order)
-	d = binary.BigEndian.AppendUint16(d, r.Preference)
-	d = appendString(d, r.Flags)
-	d = appendString(d, r.Service)
-	d = appendString(d, r.Regexp)
-	return appendName(d, r.Replacement)
+// naptr is a NAPTR record (RFC 3403 §4.1) at owner. Its character-strings
+// are given to miekg/dns in presentation form.
+func (s *Server) naptr(owner string, r csdiscovery.NAPTR) dns.RR {
+	return &dns.NAPTR{Hdr: s.hdr(owner, typeNAPTR), Order: r.Order, Preference: r.Preference,
+		Flags: escape(r.Flags), Service: escape(r.Service), Regexp: escape(r.Regexp), Replacement: dns.Fqdn(r.Replacement)}
+}
+
+// escape writes a character-string in presentation form (RFC 1035 §5.1).
+func escape(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20 || c > 0x7e:
+			fmt.Fprintf(&b, "\\%03d", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

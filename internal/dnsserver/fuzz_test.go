@@ -23,7 +23,7 @@ func FuzzParseQuery(f *testing.F) {
 	s.names["big."+zone] = &entry{naptr: manyRecords(20)}
 	f.Fuzz(func(t *testing.T, msg []byte) {
 		q, err := ParseQuery(msg)
-		if err == nil && (q == nil || len(q.question) < 5) {
+		if err == nil && (q == nil || q.question == nil) {
 			t.Fatalf("accepted query %+v", q)
 		}
 		for _, tcp := range []bool{false, true} {

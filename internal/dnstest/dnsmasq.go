@@ -1,8 +1,10 @@
-// Package dnstest starts a real DNS server for the tests of every lookup
+// Package dnstest starts real DNS servers for the tests of every lookup
 // that goes through DNS NAPTR (Common Services discovery, BDXL): dnsmasq
 // (Debian package dnsmasq-base) on a loopback port, serving given NAPTR
 // records authoritatively for a zone (other names in the zone are
-// NXDOMAIN). It is a test helper, not part of the library.
+// NXDOMAIN); and NSD (Debian package nsd) serving a zone signed with
+// ldns-signzone (Debian package ldnsutils), for DNSSEC validation (nsd.go).
+// It is a test helper, not part of the library.
 package dnstest
 
 import (
