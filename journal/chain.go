@@ -29,7 +29,7 @@ const (
 func (e *Entry) ComputeHash() Hash {
 	h := sha256.New()
 	var n [8]byte
-	v2 := e.Receipt != "" || e.NRR != ""
+	v2 := e.Receipt != "" || e.NRR != "" || e.RefTo != ""
 	if v2 {
 		h.Write([]byte(hashDomainNRR))
 	} else {
@@ -51,6 +51,7 @@ func (e *Entry) ComputeHash() Hash {
 	if v2 {
 		field([]byte(e.Receipt))
 		field([]byte(e.NRR))
+		field([]byte(e.RefTo))
 	}
 	field(e.Sealed)
 	h.Write(e.Prev[:])
@@ -124,7 +125,7 @@ func (c *chain) endBase() error {
 	return nil
 }
 
-const entryColumns = `seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, receipt, nrr, personal, prev, hash`
+const entryColumns = `seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, receipt, nrr, ref_to, personal, prev, hash`
 
 // scanEntry reads a row of entryColumns. A stored hash that is not 64 hex
 // digits is reported as tampering with that entry.
@@ -133,7 +134,7 @@ func scanEntry(rows *sql.Rows) (*Entry, error) {
 	var ms int64
 	var prev, hash string
 	if err := rows.Scan(&e.Seq, &ms, &e.Node, &e.Event, &e.Conversation, &e.Exchange, &e.MessageID, &e.Procedure,
-		&e.Requester, &e.Provider, &e.EvidenceType, &e.Outcome, &e.Receipt, &e.NRR, &e.Sealed, &prev, &hash); err != nil {
+		&e.Requester, &e.Provider, &e.EvidenceType, &e.Outcome, &e.Receipt, &e.NRR, &e.RefTo, &e.Sealed, &prev, &hash); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	e.Time = time.UnixMilli(ms).UTC()

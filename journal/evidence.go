@@ -41,7 +41,9 @@ func FormatNRR(ds []Digest) string {
 
 // Evidence returns the entries of one evidence exchange in sequence order:
 // those whose Exchange is exchange (the request's id, or the EDM 2.0
-// ExchangeId), and the EventReceipt entries of their AS4 messages, so that an
+// ExchangeId), and the EventReceipt entries of their AS4 messages and of the
+// answers to them (by RefTo: a provider journals its answer before the
+// access point gives it its eb:MessageId), so that an
 // auditor goes from the evidence to the message ids of the request and the
 // response and to the digests of their signed receipts. It does not verify
 // the chain (Verify does).
@@ -50,9 +52,9 @@ func (j *Journal) Evidence(ctx context.Context, exchange string) ([]*Entry, erro
 		return nil, fmt.Errorf("journal: evidence: no exchange given")
 	}
 	rows, err := j.db.SQL().QueryContext(ctx, j.db.Rebind(`SELECT `+entryColumns+` FROM journal_entries
-		WHERE exchange = ? OR (event = ? AND message_id IN
-			(SELECT message_id FROM journal_entries WHERE exchange = ? AND message_id <> ''))
-		ORDER BY seq LIMIT ?`), exchange, EventReceipt, exchange, DefaultLimit)
+		WHERE exchange = ? OR (event = ? AND (message_id IN (SELECT message_id FROM journal_entries WHERE exchange = ? AND message_id <> '')
+			OR ref_to IN (SELECT message_id FROM journal_entries WHERE exchange = ? AND message_id <> '')))
+		ORDER BY seq LIMIT ?`), exchange, EventReceipt, exchange, exchange, DefaultLimit)
 	if err != nil {
 		return nil, fmt.Errorf("journal: evidence: %w", err)
 	}

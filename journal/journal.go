@@ -39,9 +39,10 @@
 //	(4 bytes, big-endian) followed by its bytes (strings in UTF-8)
 //	Prev: the 32 bytes of the previous entry's Hash (all zero for entry 1)
 //
-// An entry with a receipt reference (Receipt or NRR not empty) is hashed
-// the same way with "oots-journal/v2" as its first bytes and Receipt and NRR,
-// encoded as the other text fields, between Outcome and Sealed; the entries
+// An entry with a receipt reference (Receipt, NRR or RefTo not empty) is
+// hashed the same way with "oots-journal/v2" as its first bytes and Receipt,
+// NRR and RefTo, encoded as the other text fields, between Outcome and
+// Sealed; the entries
 // without, among them all those written before receipts were journaled,
 // keep the v1 encoding.
 //
@@ -233,7 +234,10 @@ type Record struct {
 	// signed receipt (ebbp:MessagePartNRInformation: one per part the
 	// message's signature covers), as FormatNRR writes them. For a message
 	// this node received, the digests its own signed receipt repeated.
-	NRR      string
+	NRR string
+	// RefTo is the eb:RefToMessageId of MessageID: for an answer, the
+	// request it answers.
+	RefTo    string
 	Personal *Personal // personal data of the subject, stored encrypted; nil when none
 }
 
@@ -266,6 +270,7 @@ type Entry struct {
 	Outcome      string    `json:"outcome,omitempty"`
 	Receipt      string    `json:"receipt,omitempty"`
 	NRR          string    `json:"nrr,omitempty"`
+	RefTo        string    `json:"ref_to,omitempty"`
 	Sealed       []byte    `json:"personal,omitempty"` // nonce || AES-GCM ciphertext of Personal; empty when none
 	Prev         Hash      `json:"prev"`               // Hash of entry Seq-1; zero for entry 1
 	Hash         Hash      `json:"hash"`               // see the package documentation
@@ -329,7 +334,7 @@ func (r *Record) validate() error {
 	for _, f := range []struct{ name, v string }{
 		{"Conversation", r.Conversation}, {"Exchange", r.Exchange}, {"MessageID", r.MessageID},
 		{"Procedure", r.Procedure}, {"Requester", r.Requester}, {"Provider", r.Provider},
-		{"EvidenceType", r.EvidenceType}, {"Outcome", r.Outcome}, {"Receipt", r.Receipt}, {"NRR", r.NRR},
+		{"EvidenceType", r.EvidenceType}, {"Outcome", r.Outcome}, {"Receipt", r.Receipt}, {"NRR", r.NRR}, {"RefTo", r.RefTo},
 	} {
 		if err := checkText(f.name, f.v); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
@@ -405,6 +410,7 @@ func (j *Journal) appendTx(ctx context.Context, tx *sql.Tx, r Record, plain []by
 		Outcome:      r.Outcome,
 		Receipt:      r.Receipt,
 		NRR:          r.NRR,
+		RefTo:        r.RefTo,
 		Prev:         headHash,
 	}
 	if plain != nil {
@@ -414,10 +420,10 @@ func (j *Journal) appendTx(ctx context.Context, tx *sql.Tx, r Record, plain []by
 	}
 	e.Hash = e.ComputeHash()
 	if _, err := tx.ExecContext(ctx, j.db.Rebind(`INSERT INTO journal_entries
-		(seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, receipt, nrr, personal, prev, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		(seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, receipt, nrr, ref_to, personal, prev, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		e.Seq, e.Time.UnixMilli(), e.Node, e.Event, e.Conversation, e.Exchange, e.MessageID, e.Procedure,
-		e.Requester, e.Provider, e.EvidenceType, e.Outcome, e.Receipt, e.NRR, nonNil(e.Sealed), e.Prev.String(), e.Hash.String()); err != nil {
+		e.Requester, e.Provider, e.EvidenceType, e.Outcome, e.Receipt, e.NRR, e.RefTo, nonNil(e.Sealed), e.Prev.String(), e.Hash.String()); err != nil {
 		return nil, fmt.Errorf("journal: append entry %d: %w", e.Seq, err)
 	}
 	if _, err := tx.ExecContext(ctx, j.db.Rebind(`UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1`), e.Seq, e.Hash.String()); err != nil {

@@ -1,8 +1,9 @@
 -- Non-repudiation: an entry about an AS4 message references the eb:MessageId
 -- of its signed receipt (receipt) and the digests that receipt's
--- NonRepudiationInformation carries (nrr). Both empty for the entries of
--- before, whose hash keeps the v1 encoding.
-ALTER TABLE journal_entries ADD COLUMN receipt TEXT NOT NULL DEFAULT '', ADD COLUMN nrr TEXT NOT NULL DEFAULT '';
+-- NonRepudiationInformation carries (nrr); ref_to is the eb:RefToMessageId
+-- of the message (the request an answer answers). All empty for the entries
+-- of before, whose hash keeps the v1 encoding.
+ALTER TABLE journal_entries ADD COLUMN receipt TEXT NOT NULL DEFAULT '', ADD COLUMN nrr TEXT NOT NULL DEFAULT '', ADD COLUMN ref_to TEXT NOT NULL DEFAULT '';
 CREATE INDEX journal_entries_exchange ON journal_entries (exchange, seq);
 CREATE INDEX journal_entries_message ON journal_entries (message_id, seq);
 
