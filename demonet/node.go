@@ -159,6 +159,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if nd.Journal, err = journal.Open(ctx, nd.DB, journal.Config{Key: key, Node: partyName(cc)}); err != nil {
 		return nil, err
 	}
+	// The retention period (12 months): what is older goes at each start,
+	// journaled.
+	if _, err := nd.Journal.PurgeExpired(ctx); err != nil {
+		return nil, err
+	}
 
 	// The identity provider of cc, with every node's portal and preview
 	// space as relying parties.
