@@ -22,6 +22,11 @@ const DefaultRetentionMonths = 12
 
 const purgedPrefix = "purged-through "
 
+// formatPurged writes the Outcome of an EventPurged entry.
+func formatPurged(seq int64, h Hash) string {
+	return purgedPrefix + strconv.FormatInt(seq, 10) + " " + h.String()
+}
+
 // parsePurged reads the Outcome of an EventPurged entry.
 func parsePurged(outcome string) (int64, Hash, bool) {
 	rest, ok := strings.CutPrefix(outcome, purgedPrefix)
@@ -110,7 +115,7 @@ func (j *Journal) Purge(ctx context.Context, cutoff time.Time) (*Purged, error) 
 		return nil, &TamperError{Seq: through, Reason: "stored hash is not a hash"}
 	}
 	e, err := j.appendTx(ctx, tx, Record{Event: EventPurged,
-		Outcome: fmt.Sprintf("%s%d %s", purgedPrefix, through, h)}, nil)
+		Outcome: formatPurged(through, h)}, nil)
 	if err != nil {
 		return nil, fmt.Errorf("journal: purge: %w", err)
 	}
