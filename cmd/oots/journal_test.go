@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/requester"
+	"github.com/oots-go/oots/store"
 )
 
 // TestJournalExportEvidence: after a journey of the demo network (real
@@ -157,4 +159,48 @@ func find(t *testing.T, es []*journal.Entry, event string) *journal.Entry {
 	}
 	t.Fatalf("no %s entry among %v", event, evs)
 	return nil
+}
+
+// TestJournalPurge: "oots journal purge" removes what is older than the
+// retention period, journals it, and the chain still verifies.
+func TestJournalPurge(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath, keyPath := filepath.Join(dir, "oots.db"), filepath.Join(dir, "journal.key")
+	key := bytes.Repeat([]byte{7}, 32)
+	if err := os.WriteFile(keyPath, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().AddDate(-2, 0, 0)
+	j, err := journal.Open(ctx, db, journal.Config{Key: key, Node: "DE", Now: func() time.Time { old = old.Add(time.Hour); return old }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := j.Append(ctx, journal.Record{Event: journal.EventRequestSent, Exchange: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	run := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		env := &Env{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+		return Main(ctx, env, append([]string{"journal"}, args...)), out.String()
+	}
+	if code, out := run("purge", "-db", dbPath); code != 2 || !strings.Contains(out, "-key") {
+		t.Errorf("purge without -key: exit %d: %s", code, out)
+	}
+	if code, out := run("purge", "-db", dbPath, "-key", keyPath); code != 0 || !strings.Contains(out, "purged 3 entries (up to 3); journaled as entry 4") {
+		t.Errorf("purge: exit %d: %s", code, out)
+	}
+	if code, out := run("verify", "-db", dbPath); code != 0 || !strings.Contains(out, "1 entries (4 to 4; 1 to 3 purged by retention)") {
+		t.Errorf("verify after the purge: exit %d: %s", code, out)
+	}
+	if code, out := run("purge", "-db", dbPath, "-key", keyPath); code != 0 || !strings.Contains(out, "nothing older than 12 months") {
+		t.Errorf("a second purge: exit %d: %s", code, out)
+	}
 }
