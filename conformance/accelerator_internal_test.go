@@ -54,4 +54,11 @@ func TestReadiness(t *testing.T) {
 	if err := r.WriteReadiness(&b); err != nil || !strings.Contains(b.String(), "| end-user transactions | no |") {
 		t.Errorf("readiness.md: %v\n%s", err, b.String())
 	}
+	for _, lang := range []string{"en", "fr"} {
+		b.Reset()
+		if err := r.WriteHTML(&b, lang, ""); err != nil || !strings.Contains(b.String(), "Acceleratormeter") ||
+			!strings.Contains(b.String(), "<th scope=\"row\">end-user transactions</th>") || !strings.Contains(b.String(), "P7-RQ01") {
+			t.Errorf("report.html (%s) has no Acceleratormeter table: %v", lang, err)
+		}
+	}
 }
