@@ -58,7 +58,12 @@
 //     is queued in the store in the transaction that records the failure,
 //     and delivered, retried and recorded like a received message's push, so
 //     the backend learns of every final send failure at least once, also
-//     when the node stops in between.
+//     when the node stops in between. One that implements ReceiptBackend
+//     is told of each partner's signed receipt (Receipt: its eb:MessageId
+//     and NRR digests, for an exchange log) once the delivery is recorded;
+//     that call is not durable (Node.Receipt reads a stored receipt at any
+//     time), and a received message's Header.NRR holds the digests the
+//     node's own signed receipt repeats.
 //   - Operations: /metrics (Prometheus text format, per partner, leg and
 //     state, latency histograms; behind the API token), /healthz (the
 //     process runs), /readyz (the store answers and takes a write, the data

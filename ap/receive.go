@@ -31,6 +31,10 @@ type Header struct {
 	AgreementRef   *as4.AgreementRef `json:"agreementRef,omitempty"`
 	Properties     []Property        `json:"properties"`
 	Signer         string            `json:"signer,omitempty"` // subject of the verified signing certificate
+	// NRR holds the digests of the parts the message's verified signature
+	// covered: those the node's signed receipt repeats (its non-repudiation
+	// information), for the receiver's exchange log.
+	NRR []Digest `json:"nrr,omitempty"`
 }
 
 // Property is a message or part property.
@@ -229,6 +233,9 @@ func headerOf(in *as4.Inbound, from, to string) Header {
 	}
 	if in.Security != nil && in.Security.SignerCert != nil {
 		h.Signer = in.Security.SignerCert.Subject.String()
+	}
+	if in.Security != nil && in.Leg.Reliability.NonRepudiation {
+		h.NRR = digestsOf(in.Security.SignedInfoReferences)
 	}
 	return h
 }

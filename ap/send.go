@@ -345,6 +345,16 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 	if n.cfg.OnSent != nil {
 		n.cfg.OnSent(m.ID, res.State, time.Since(start))
 	}
+	if rb, ok := n.cfg.Backend.(ReceiptBackend); ok && res.State == store.OutDelivered {
+		m.State, m.Receipt = res.State, res.Receipt
+		if r, err := receiptOf(m); err == nil {
+			if err := rb.Receipted(ctx, r); err != nil {
+				log.Warn("the backend did not take the receipt", slog.String(logError, err.Error()))
+			}
+		} else if !errors.Is(err, ErrNoReceipt) {
+			log.Warn("reading the receipt", slog.String(logError, err.Error()))
+		}
+	}
 	switch res.State {
 	case store.OutDelivered:
 		log.Info("message delivered", slog.Duration(logDuration, time.Since(start)))

@@ -35,7 +35,20 @@ type AS4Peer struct {
 	mu       sync.Mutex
 	received []peerMessage
 	seen     map[string]bool // eb:MessageIds received, for duplicate elimination
+	headers  map[string]*ap.Header
 	wake     chan struct{}
+}
+
+// maxHeaders bounds the headers an AS4Peer keeps for Header.
+const maxHeaders = 10000
+
+// Header returns the eb:Messaging of a message the peer received from the
+// node (nil when none has that id), for the cross-validation of a message
+// against its ebMS header.
+func (p *AS4Peer) Header(messageID string) *ap.Header {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.headers[messageID]
 }
 
 type peerMessage struct {
@@ -61,7 +74,7 @@ func NewAS4Peer(t *AS4Target, legs exchange.Legs, client *http.Client) (*AS4Peer
 	if client == nil {
 		client = cfg.Client
 	}
-	p := &AS4Peer{t: t, legs: legs, client: client, now: cfg.Now, wake: make(chan struct{}, 1), seen: map[string]bool{},
+	p := &AS4Peer{t: t, legs: legs, client: client, now: cfg.Now, wake: make(chan struct{}, 1), seen: map[string]bool{}, headers: map[string]*ap.Header{},
 		receiver: &as4.Receiver{PMode: t.PMode, DecryptionKey: t.DecryptionKey, Trust: t.Trust, Domain: "conformance.oots",
 			SigningKey: t.SigningKey, SigningCert: t.SigningCert, PartyCertificates: t.partyCertificates}}
 	ln, err := net.Listen("tcp", t.Listen)
@@ -169,6 +182,10 @@ func (p *AS4Peer) accept(_ context.Context, in *as4.Inbound) error {
 	p.mu.Lock()
 	if !p.seen[rm.MessageID] {
 		p.seen[rm.MessageID] = true
+		if len(p.headers) < maxHeaders {
+			h := rm.Header
+			p.headers[rm.MessageID] = &h
+		}
 		p.received = append(p.received, peerMessage{m, err})
 	}
 	p.mu.Unlock()

@@ -43,9 +43,17 @@ type Config struct {
 	Client *http.Client
 	// Logger receives progress; default slog.Default().
 	Logger *slog.Logger
+	// TestingServices runs the kit in the mode of the Commission's
+	// Testing Services: after the suites, every pair of messages the edm
+	// and edm-requester suites exchanged is cross-validated (suite
+	// cross-validation, CrossChecks), and the report maps the results to
+	// the Acceleratormeter levels (Report.Readiness).
+	TestingServices bool
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time
 	Rand io.Reader
+
+	pairs *pairLog // the message pairs of the run (TestingServices)
 }
 
 // AS4Target is an access point under test and the kit's own identity as its
@@ -232,6 +240,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	cfg.defaults()
+	cfg.pairs = &pairLog{on: cfg.TestingServices}
 	r := &Report{Started: cfg.Now()}
 	run := func(s Suite, id, name string, f func(ctx context.Context, c *Case)) {
 		c := &Case{Suite: s, ID: id, Name: name, Status: Pass}
@@ -264,8 +273,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		r.Targets = append(r.Targets, "requester API "+cfg.Requester.API)
 		newRequesterKit(&cfg).cases(run)
 	}
+	if cfg.TestingServices {
+		crossValidationCases(cfg.pairs.all(), run)
+	}
 	r.Duration = cfg.Now().Sub(r.Started)
 	r.Level, r.Missing = Assess(r.Cases)
+	if cfg.TestingServices {
+		r.Readiness = Readiness(r.Cases)
+	}
 	return r, nil
 }
 

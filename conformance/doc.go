@@ -56,6 +56,12 @@
 // package as4, the business rules of package schematron) and the findings go
 // into the case; a finding that invalidates the message fails the case.
 //
+// In the Testing-Services mode (Config.TestingServices) every pair of
+// messages of the edm suites is cross-validated (suite cross-validation,
+// CrossChecks: response and error against the request, the second request
+// against the first, a message against its ebMS header) and the report maps
+// the results to the Commission's Acceleratormeter levels (Readiness).
+//
 // The faults of ap.Faults ("oots serve -fault NAME", test only) each make one
 // case fail; the tests of cmd/oots show it.
 package conformance

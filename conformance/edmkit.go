@@ -152,6 +152,7 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 			if !ok {
 				return
 			}
+			first, between := m, answer
 			d, as := sc.Decision, sc.PreviewAs
 			if d == "" {
 				d = Refuse
@@ -175,6 +176,7 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 			if answer, ok = k.exchange(ctx, c, &second, timeout); !ok {
 				return
 			}
+			k.cfg.pairs.add(&Pair{Kind: PairPreview, Case: c.ID, Request: &first, Answer: between, Second: &second})
 		}
 		k.expect(c, answer, sc.Want)
 	}
@@ -186,6 +188,7 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 // EDM message.
 func (k *edmKit) exchange(ctx context.Context, c *Case, m *exchange.Message, timeout time.Duration) (*exchange.Message, bool) {
 	id, err := k.t.Node.Send(ctx, m)
+	m.MessageID = id
 	c.sent("eb:MessageId %s, conversation %s, exchange %s, from %s to %s\n%s", id, m.ConversationID, m.ExchangeID,
 		m.OriginalSender.Value, m.FinalRecipient.Value, m.Document)
 	if err != nil {
@@ -226,6 +229,7 @@ func (k *edmKit) exchange(ctx context.Context, c *Case, m *exchange.Message, tim
 		c.fail("the answer is neither an evidence response nor an error response")
 		return nil, false
 	}
+	k.cfg.pairs.answered(c.ID, m, a, headersOf(k.t.Node))
 	return a, true
 }
 

@@ -114,6 +114,9 @@ type Report struct {
 	// the next level still needs.
 	Level   Level
 	Missing []string
+	// Readiness maps the results to the Acceleratormeter levels, in the
+	// Testing-Services mode only (Config.TestingServices).
+	Readiness []LevelReadiness
 }
 
 // Counts returns the number of cases per status.

@@ -58,6 +58,9 @@ type requesterKit struct {
 	cfg    *Config
 	t      *RequesterTarget
 	client *requester.Client
+	// last is the kit's last answer (for the cross-validation of a
+	// preview round).
+	last *exchange.Message
 }
 
 func newRequesterKit(cfg *Config) *requesterKit {
@@ -247,6 +250,12 @@ func (k *requesterKit) answer(ctx context.Context, c *Case, req *exchange.Messag
 		c.fail("sending the answer: %v", err)
 		return false
 	}
+	out.MessageID, k.last = id, out
+	// Only an answer to a request the node sent is a pair of the run (not
+	// the answer to a request the kit made up, RQ04).
+	if hs := headersOf(k.t.Node); hs != nil && hs.Header(req.MessageID) != nil {
+		k.cfg.pairs.answered(c.ID, req, out, hs)
+	}
 	return true
 }
 
@@ -402,6 +411,7 @@ func (k *requesterKit) preview(ctx context.Context, c *Case) {
 	if !k.answer(ctx, c, jr.req, exc) {
 		return
 	}
+	between := k.last
 	if _, ok := k.wait(ctx, c, jr.j.ID, "the preview link "+loc, func(r *requester.Requirement) bool {
 		return r.Exchange != nil && strings.HasPrefix(r.Exchange.PreviewURL, loc)
 	}); !ok {
@@ -411,6 +421,7 @@ func (k *requesterKit) preview(ctx context.Context, c *Case) {
 	if !ok {
 		return
 	}
+	k.cfg.pairs.add(&Pair{Kind: PairPreview, Case: c.ID, Request: jr.req, Answer: between, Second: second})
 	if second.Request.ID == jr.req.Request.ID {
 		c.fail("the second request has the first one's id %s", second.Request.ID)
 	}

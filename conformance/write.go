@@ -144,6 +144,9 @@ var labels = map[string]map[string]string{
 		"lvl-intermediate": "also the as4-send suite (the node as sending access point) and the common-services suite",
 		"lvl-ready":        "also the edm suite (evidence exchange scenarios TC01–TC10)",
 		"lvl-live":         "first live transactions and end-user transactions: production exchanges, outside this kit",
+		"accel":            "Testing-Services mode: readiness by Acceleratormeter level (P7-…: scenarios checked with the directory calls)",
+		"accel-level":      "Level", "accel-reached": "Reached", "accel-shows": "What the run shows",
+		"accel-beyond": "What no run can show", "yes": "yes", "no": "no",
 	},
 	"fr": {
 		"title": "Rapport de conformité OOTS", "skip": "Aller aux résultats", "summary": "Résumé", "targets": "Systèmes testés",
@@ -156,6 +159,9 @@ var labels = map[string]map[string]string{
 		"lvl-intermediate": "en plus la suite as4-send (le nœud comme point d'accès émetteur) et la suite common-services",
 		"lvl-ready":        "en plus la suite edm (scénarios d'échange de preuves TC01–TC10)",
 		"lvl-live":         "premières transactions réelles et transactions des usagers : échanges en production, hors de ce kit",
+		"accel":            "Mode Testing Services : préparation par niveau de l'Acceleratormeter (P7-… : scénarios vérifiés avec les appels d'annuaire)",
+		"accel-level":      "Niveau", "accel-reached": "Atteint", "accel-shows": "Ce que montre l'exécution",
+		"accel-beyond": "Ce qu'aucune exécution ne peut montrer", "yes": "oui", "no": "non",
 	},
 }
 

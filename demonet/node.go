@@ -62,6 +62,19 @@ type dispatch struct {
 	provider, requester ap.Backend
 	// failed is told of the messages the access point gave up on.
 	failed func(ctx context.Context, f *ap.SendFailure) error
+	// journal records the partners' signed receipts (non-repudiation).
+	journal *journal.Journal
+}
+
+// Receipted makes dispatch an ap.ReceiptBackend: the journal records each
+// partner's signed receipt with its digests, so that an evidence's entries
+// lead to the receipts of its request and response.
+func (d *dispatch) Receipted(ctx context.Context, r *ap.Receipt) error {
+	if d.journal == nil {
+		return nil
+	}
+	_, err := d.journal.Append(ctx, exchange.ReceiptRecord(r))
+	return err
 }
 
 // SendFailed makes dispatch an ap.FailureBackend: the access point reports
@@ -146,6 +159,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if nd.Journal, err = journal.Open(ctx, nd.DB, journal.Config{Key: key, Node: partyName(cc)}); err != nil {
 		return nil, err
 	}
+	// The retention period (12 months): what is older goes at each start,
+	// journaled.
+	if _, err := nd.Journal.PurgeExpired(ctx); err != nil {
+		return nil, err
+	}
 
 	// The identity provider of cc, with every node's portal and preview
 	// space as relying parties.
@@ -217,7 +235,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	for i := range n.cfg.Countries {
 		returns = append(returns, n.nodeURL(i, 0)+"/")
 	}
-	be := &dispatch{}
+	be := &dispatch{journal: nd.Journal}
 	if nd.AP, nd.PMode, nd.APIToken, err = n.accessPoint(cc, nd.DB, endpoints, be, dir); err != nil {
 		return nil, err
 	}

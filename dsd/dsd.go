@@ -141,28 +141,29 @@ type query struct {
 	concepts                              map[string]string // concept id → value
 }
 
-// answer returns the answer to a raw query string, or the exception and the
-// precise cause.
-func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) ([]byte, *edm.Exception, string) {
+// parse checks a raw query string in version v: the parameters against the
+// query and the version, their values against the code lists and patterns.
+// It returns the query, or the exception and the precise cause. Whether a
+// classification concept parameter belongs to the evidence type depends on
+// the data: answer checks it.
+func parse(raw string, v edm.Version) (*query, csrest.Page, *edm.Exception, string) {
+	var page csrest.Page
 	params, order, err := csrest.Params(raw)
 	if err != nil {
 		var pe *csrest.ParamError
 		errors.As(err, &pe)
-		return nil, errp("DSD:ERR:0003", pe.Param), err.Error()
+		return nil, page, errp("DSD:ERR:0003", pe.Param), err.Error()
 	}
-	page, err := csrest.ReadPage(params)
+	page, err = csrest.ReadPage(params)
 	if err != nil {
-		return nil, errp("DSD:ERR:0003", err.(*csrest.ParamError).Param), err.Error()
-	}
-	if page.Max == 0 || (h.cfg.MaxResults > 0 && page.Max > h.cfg.MaxResults) {
-		page.Max = h.cfg.MaxResults
+		return nil, page, errp("DSD:ERR:0003", err.(*csrest.ParamError).Param), err.Error()
 	}
 	qid, ok := params[csrest.ParamQueryID]
 	if !ok {
-		return nil, errp("DSD:ERR:0003", csrest.ParamQueryID), "no queryId"
+		return nil, page, errp("DSD:ERR:0003", csrest.ParamQueryID), "no queryId"
 	}
 	if qid != QueryDataServices {
-		return nil, errp("DSD:ERR:0004", qid), "unknown queryId"
+		return nil, page, errp("DSD:ERR:0004", qid), "unknown queryId"
 	}
 	q := &query{concepts: map[string]string{}}
 	known := map[string]*string{
@@ -184,23 +185,58 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 	}
 	for _, name := range []string{ParamClassification, ParamCountry} {
 		if _, ok := params[name]; !ok {
-			return nil, errp("DSD:ERR:0003", name), "missing"
+			return nil, page, errp("DSD:ERR:0003", name), "missing"
 		}
 	}
 	switch {
 	case !uriPattern.MatchString(q.classification):
-		return nil, errp("DSD:ERR:0006", ParamClassification), "not an evidence type classification URI"
+		return nil, page, errp("DSD:ERR:0006", ParamClassification), "not an evidence type classification URI"
 	case !countryPattern.MatchString(q.country) || !codelist.Countries.Contains(q.country) && q.country != "EL":
-		return nil, errp("DSD:ERR:0006", ParamCountry), "unknown country " + q.country
+		return nil, page, errp("DSD:ERR:0006", ParamCountry), "unknown country " + q.country
 	case q.spec != "" && !edm.Version(q.spec).Known():
-		return nil, errp("DSD:ERR:0006", ParamSpecification), "unknown specification " + q.spec
+		return nil, page, errp("DSD:ERR:0006", ParamSpecification), "unknown specification " + q.spec
 	case q.l2 != "" && !codelist.NUTS.Contains(q.l2):
-		return nil, errp("DSD:ERR:0006", ParamAdminL2), "not a NUTS code"
+		return nil, page, errp("DSD:ERR:0006", ParamAdminL2), "not a NUTS code"
 	}
 	for name, val := range map[string]string{ParamEvidenceTypeID: q.typeID, ParamContextID: q.contextID, ParamAdminL3: q.l3} {
 		if val != "" && !tokenPattern.MatchString(val) {
-			return nil, errp("DSD:ERR:0006", name), "malformed value"
+			return nil, page, errp("DSD:ERR:0006", name), "malformed value"
 		}
+	}
+	return q, page, nil, ""
+}
+
+// CheckQuery judges a raw query string (what follows "?" in
+// «base»/rest/search?…) as the DSD would in version v (edm.CSv1 or
+// edm.CSv20), without its data: the parameters against the query and the
+// version, the values against the code lists and patterns. It returns the
+// DSD:ERR code the DSD answers, the parameter concerned and the precise
+// cause, or three empty strings for a query it accepts as asked (whose
+// answer still depends on the data: DSD:ERR:0001, 0002, 0005, or 0003 for
+// a parameter that is no classification concept of the evidence type).
+// concepts are the parameters beyond the query's own, which only the data
+// can judge.
+func CheckQuery(raw string, v edm.Version) (code, param, cause string, concepts []string) {
+	q, _, exc, cause := parse(raw, v)
+	if exc != nil {
+		return exc.Code, exc.Detail, cause, nil
+	}
+	for name := range q.concepts {
+		concepts = append(concepts, name)
+	}
+	slices.Sort(concepts)
+	return "", "", "", concepts
+}
+
+// answer returns the answer to a raw query string, or the exception and the
+// precise cause.
+func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) ([]byte, *edm.Exception, string) {
+	q, page, exc, cause := parse(raw, v)
+	if exc != nil {
+		return nil, exc, cause
+	}
+	if page.Max == 0 || (h.cfg.MaxResults > 0 && page.Max > h.cfg.MaxResults) {
+		page.Max = h.cfg.MaxResults
 	}
 	all := snap.DataServices(q.classification)
 	if len(all) == 0 {

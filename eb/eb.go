@@ -138,37 +138,60 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.ep.Serve
 
 // Answer returns the answer document to a raw query string in version v, or
 // the EB:ERR code, the detail the requester gets and the precise cause.
-func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (body []byte, code, detail, cause string) {
+// parse checks a raw query string in version v: the parameters against the
+// query (queryId) and the version, their values against the code lists and,
+// with snap, the codes the registry uses. It returns the query, or the
+// EB:ERR code, the detail the requester gets and the precise cause.
+func parse(snap *csregistry.Snapshot, raw string, v edm.Version) (q *query, page csrest.Page, code, detail, cause string) {
 	params, _, err := csrest.Params(raw)
 	if err != nil {
 		var pe *csrest.ParamError
 		errors.As(err, &pe)
-		return nil, "EB:ERR:0003", pe.Param, err.Error()
+		return nil, page, "EB:ERR:0003", pe.Param, err.Error()
 	}
-	page, err := csrest.ReadPage(params)
+	page, err = csrest.ReadPage(params)
 	if err != nil {
 		pe := err.(*csrest.ParamError)
-		return nil, "EB:ERR:0003", pe.Param, err.Error()
-	}
-	if page.Max == 0 || (h.cfg.MaxResults > 0 && page.Max > h.cfg.MaxResults) {
-		page.Max = h.cfg.MaxResults
+		return nil, page, "EB:ERR:0003", pe.Param, err.Error()
 	}
 	qid, ok := params[csrest.ParamQueryID]
 	if !ok {
-		return nil, "EB:ERR:0003", csrest.ParamQueryID, "no queryId"
+		return nil, page, "EB:ERR:0003", csrest.ParamQueryID, "no queryId"
 	}
 	delete(params, csrest.ParamQueryID)
-	var q *query
 	switch qid {
 	case QueryRequirements:
 		q, code, detail, cause = readQuery(snap, params, v, false)
 	case QueryEvidenceTypes:
 		q, code, detail, cause = readQuery(snap, params, v, true)
 	default:
-		return nil, "EB:ERR:0007", qid, "unknown queryId"
+		return nil, page, "EB:ERR:0007", qid, "unknown queryId"
 	}
+	return q, page, code, detail, cause
+}
+
+// CheckQuery judges a raw query string (what follows "?" in
+// «base»/rest/search?…) as the Evidence Broker would in version v
+// (edm.CSv1 or edm.CSv20), without its data: the parameters against the
+// query and the version, the values against the code lists. It returns the
+// EB:ERR code the Evidence Broker answers, the parameter concerned and the
+// precise cause, or three empty strings for a query it accepts as asked
+// (whose answer may still be EB:ERR:0001 no result or EB:ERR:0002 unknown
+// requirement, which depend on the data). A procedure or country known
+// only from the data of an instance, not from the code lists, is refused
+// here where that instance accepts it.
+func CheckQuery(raw string, v edm.Version) (code, param, cause string) {
+	_, _, code, param, cause = parse(nil, raw, v)
+	return code, param, cause
+}
+
+func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (body []byte, code, detail, cause string) {
+	q, page, code, detail, cause := parse(snap, raw, v)
 	if code != "" {
 		return nil, code, detail, cause
+	}
+	if page.Max == 0 || (h.cfg.MaxResults > 0 && page.Max > h.cfg.MaxResults) {
+		page.Max = h.cfg.MaxResults
 	}
 	var reqs []*edm.Requirement
 	var k edm.Kind
@@ -300,6 +323,9 @@ func specOf(v edm.Version) string {
 }
 
 func usesProcedure(snap *csregistry.Snapshot, code string) bool {
+	if snap == nil {
+		return false
+	}
 	for _, r := range snap.Requirements() {
 		for _, f := range r.Frameworks {
 			for _, rel := range f.RelatedTo {
@@ -313,6 +339,9 @@ func usesProcedure(snap *csregistry.Snapshot, code string) bool {
 }
 
 func usesCountry(snap *csregistry.Snapshot, cc string) bool {
+	if snap == nil {
+		return false
+	}
 	for _, r := range snap.Requirements() {
 		for _, f := range r.Frameworks {
 			if f.Jurisdiction != nil && f.Jurisdiction.AdminUnitLevel1 == cc {

@@ -15,15 +15,26 @@ import (
 	"time"
 )
 
-// hashDomain begins the hashed encoding of every entry.
-const hashDomain = "oots-journal/v1\x00"
+// hashDomain begins the hashed encoding of an entry without receipt
+// references; hashDomainNRR the encoding of one with them (v2: Receipt and
+// NRR follow Outcome), so that the entries written before receipts were
+// journaled keep their hashes.
+const (
+	hashDomain    = "oots-journal/v1\x00"
+	hashDomainNRR = "oots-journal/v2\x00"
+)
 
 // ComputeHash returns the hash of e's stored fields and Prev as the package
 // documentation defines it (e.Hash is not an input).
 func (e *Entry) ComputeHash() Hash {
 	h := sha256.New()
 	var n [8]byte
-	h.Write([]byte(hashDomain))
+	v2 := e.Receipt != "" || e.NRR != "" || e.RefTo != ""
+	if v2 {
+		h.Write([]byte(hashDomainNRR))
+	} else {
+		h.Write([]byte(hashDomain))
+	}
 	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
 	h.Write(n[:])
 	binary.BigEndian.PutUint64(n[:], uint64(e.Time.UnixMilli()))
@@ -37,6 +48,11 @@ func (e *Entry) ComputeHash() Hash {
 		e.Requester, e.Provider, e.EvidenceType, e.Outcome} {
 		field([]byte(s))
 	}
+	if v2 {
+		field([]byte(e.Receipt))
+		field([]byte(e.NRR))
+		field([]byte(e.RefTo))
+	}
 	field(e.Sealed)
 	h.Write(e.Prev[:])
 	var out Hash
@@ -44,11 +60,25 @@ func (e *Entry) ComputeHash() Hash {
 	return out
 }
 
-// chain checks entries in order, as Verify and VerifyExport do.
+// chain checks entries in order, as Verify and VerifyExport do. A chain
+// whose first entries were purged (Journal.Purge) starts after its base: the
+// sequence number and hash of the last entry purged, which an EventPurged
+// entry of the chain must name.
 type chain struct {
-	n    int64 // entries checked
-	last Hash
+	n        int64 // sequence number of the last entry checked (the base before any)
+	last     Hash
+	base     int64 // entries up to base were purged
+	baseHash Hash
+	attested bool // an EventPurged entry names (base, baseHash)
 }
+
+// from starts c after a base of purged entries.
+func (c *chain) from(seq int64, h Hash) {
+	c.n, c.last, c.base, c.baseHash = seq, h, seq, h
+}
+
+// count is the number of entries checked.
+func (c *chain) count() int64 { return c.n - c.base }
 
 // next checks that e follows the entries checked so far.
 func (c *chain) next(e *Entry) error {
@@ -63,12 +93,18 @@ func (c *chain) next(e *Entry) error {
 	case e.ComputeHash() != e.Hash:
 		return &TamperError{Seq: e.Seq, Reason: "its hash does not match its content"}
 	}
+	if e.Event == EventPurged && c.base > 0 {
+		if seq, h, ok := parsePurged(e.Outcome); ok && seq == c.base && h == c.baseHash {
+			c.attested = true
+		}
+	}
 	c.n++
 	c.last = e.Hash
 	return nil
 }
 
-// end checks that the chain ends at the head (seq, hash).
+// end checks that the chain ends at the head (seq, hash), and that a purge
+// accounts for the entries before its base.
 func (c *chain) end(seq int64, h Hash) error {
 	switch {
 	case seq > c.n:
@@ -78,10 +114,18 @@ func (c *chain) end(seq int64, h Hash) error {
 	case h != c.last:
 		return &TamperError{Seq: seq, Reason: "its hash is not the one the head records"}
 	}
+	return c.endBase()
+}
+
+// endBase checks that an EventPurged entry names the base.
+func (c *chain) endBase() error {
+	if c.base > 0 && !c.attested {
+		return &TamperError{Seq: c.base, Reason: fmt.Sprintf("entries 1 to %d are missing and no %s entry accounts for them", c.base, EventPurged)}
+	}
 	return nil
 }
 
-const entryColumns = `seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, personal, prev, hash`
+const entryColumns = `seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, receipt, nrr, ref_to, personal, prev, hash`
 
 // scanEntry reads a row of entryColumns. A stored hash that is not 64 hex
 // digits is reported as tampering with that entry.
@@ -90,7 +134,7 @@ func scanEntry(rows *sql.Rows) (*Entry, error) {
 	var ms int64
 	var prev, hash string
 	if err := rows.Scan(&e.Seq, &ms, &e.Node, &e.Event, &e.Conversation, &e.Exchange, &e.MessageID, &e.Procedure,
-		&e.Requester, &e.Provider, &e.EvidenceType, &e.Outcome, &e.Sealed, &prev, &hash); err != nil {
+		&e.Requester, &e.Provider, &e.EvidenceType, &e.Outcome, &e.Receipt, &e.NRR, &e.RefTo, &e.Sealed, &prev, &hash); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	e.Time = time.UnixMilli(ms).UTC()
@@ -117,6 +161,10 @@ func (j *Journal) Verify(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	baseSeq, baseHash, err := j.Base(ctx)
+	if err != nil {
+		return 0, err
+	}
 	// Entries beyond the head read are appended after it; they are checked
 	// by a later Verify.
 	rows, err := j.db.SQL().QueryContext(ctx, j.db.Rebind(`SELECT `+entryColumns+` FROM journal_entries WHERE seq <= ? ORDER BY seq`), headSeq)
@@ -125,25 +173,31 @@ func (j *Journal) Verify(ctx context.Context) (int, error) {
 	}
 	defer rows.Close()
 	var c chain
+	c.from(baseSeq, baseHash)
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			return int(c.n), err
+			return int(c.count()), err
+		}
+		if e.Seq <= baseSeq {
+			// Purged, but still there (a purge interrupted between
+			// moving the base and deleting): not part of the chain.
+			continue
 		}
 		if err := c.next(e); err != nil {
-			return int(c.n), err
+			return int(c.count()), err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return int(c.n), fmt.Errorf("journal: verify: %w", err)
+		return int(c.count()), fmt.Errorf("journal: verify: %w", err)
 	}
 	if err := c.end(headSeq, headHash); err != nil {
-		if te := (*TamperError)(nil); errors.As(err, &te) && te.Seq <= c.n {
-			return int(te.Seq - 1), err
+		if te := (*TamperError)(nil); errors.As(err, &te) && te.Seq <= c.n && te.Seq > c.base {
+			return int(te.Seq - 1 - c.base), err
 		}
-		return int(c.n), err
+		return int(c.count()), err
 	}
-	return int(c.n), nil
+	return int(c.count()), nil
 }
 
 // DefaultLimit is the number of entries List returns when Filter.Limit is 0.

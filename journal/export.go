@@ -58,7 +58,9 @@ func (e *ExportError) Error() string {
 func (e *ExportError) Unwrap() error { return e.Err }
 
 // VerifyExport checks an export written by Export: every line is an entry,
-// the entries are numbered from 1 without gaps, and every link and hash
+// the entries are numbered without gaps from 1, or from after the last entry
+// a retention purge removed (then a journal.purged entry of the export must
+// name that entry's sequence number and hash), and every link and hash
 // holds. It returns an *ExportError for a line that is not an entry, and a
 // *TamperError for the first entry that does not hold. It needs no key.
 func VerifyExport(r io.Reader) error {
@@ -77,10 +79,16 @@ func readExport(r io.Reader, fn func(*Entry)) (int64, error) {
 		line++
 		e, err := parseExportLine(sc.Bytes())
 		if err != nil {
-			return c.n, &ExportError{Line: line, Err: err}
+			return c.count(), &ExportError{Line: line, Err: err}
+		}
+		if line == 1 && e.Seq > 1 {
+			// The entries before were purged: the chain goes on from
+			// the link of the first entry, which a journal.purged
+			// entry must name.
+			c.from(e.Seq-1, e.Prev)
 		}
 		if err := c.next(e); err != nil {
-			return c.n, err
+			return c.count(), err
 		}
 		if fn != nil {
 			fn(e)
@@ -90,9 +98,9 @@ func readExport(r io.Reader, fn func(*Entry)) (int64, error) {
 		if errors.Is(err, bufio.ErrTooLong) {
 			err = fmt.Errorf("line longer than %d bytes", maxExportLine)
 		}
-		return c.n, &ExportError{Line: line + 1, Err: err}
+		return c.count(), &ExportError{Line: line + 1, Err: err}
 	}
-	return c.n, nil
+	return c.count(), c.endBase()
 }
 
 func parseExportLine(b []byte) (*Entry, error) {

@@ -39,6 +39,13 @@
 //	(4 bytes, big-endian) followed by its bytes (strings in UTF-8)
 //	Prev: the 32 bytes of the previous entry's Hash (all zero for entry 1)
 //
+// An entry with a receipt reference (Receipt, NRR or RefTo not empty) is
+// hashed the same way with "oots-journal/v2" as its first bytes and Receipt,
+// NRR and RefTo, encoded as the other text fields, between Outcome and
+// Sealed; the entries
+// without, among them all those written before receipts were journaled,
+// keep the v1 encoding.
+//
 // The hash covers the ciphertext of the personal data (Sealed), never its
 // plaintext, so that a copy can be verified without the key.
 //
@@ -52,6 +59,28 @@
 // data moved to another entry does not open. Entry.Open and Journal.Personal
 // decrypt it.
 //
+// # Non-repudiation (TDD §4.8)
+//
+// An entry about an AS4 message names it (MessageID); the EventReceipt entry
+// recorded when the partner's signed receipt arrives names the receipt
+// (Receipt) and the digests of its non-repudiation information (NRR: one
+// per part the message's signature covers, FormatNRR); an entry about a
+// received message carries the digests the node's own signed receipt
+// repeated. Journal.Evidence gathers the entries of one evidence exchange
+// with the receipts of their messages: `oots journal export -exchange ID`.
+//
+// # Retention
+//
+// Config.RetentionMonths (default 12) is how long entries are kept;
+// Journal.PurgeExpired removes the older ones (Journal.Purge). A purge is
+// journaled: it appends an EventPurged entry naming the last entry removed,
+// by sequence number and hash, then moves the journal's base (the table
+// journal_base, which only moves forward) to it and deletes the entries up
+// to it; the triggers refuse to delete any entry beyond the base. The chain
+// is then checked from the base, and Verify and VerifyExport require the
+// EventPurged entry that names it, so that entries removed other than by a
+// purge still show as tampering.
+//
 // # Export
 //
 // Export writes the journal as JSON lines, one entry per line (the JSON form
@@ -62,6 +91,7 @@ package journal
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -166,6 +196,10 @@ type Config struct {
 	Now func() time.Time
 	// Rand is the source of the nonces; crypto/rand.Reader by default.
 	Rand io.Reader
+	// RetentionMonths is how long entries are kept: PurgeExpired removes
+	// the older ones. 0 means DefaultRetentionMonths (12); a negative value
+	// keeps every entry.
+	RetentionMonths int
 }
 
 // Validate reports the first field of c that is not acceptable.
@@ -184,16 +218,27 @@ func (c *Config) Validate() error {
 
 // Record is what the connector records of one step of an exchange.
 type Record struct {
-	Event        string    // what happened: one of the Event… constants or another event word; required
-	Conversation string    // eb:ConversationId: one user journey
-	Exchange     string    // ExchangeId (EDM 2.0) or the request's id
-	MessageID    string    // eb:MessageId of the message concerned
-	Procedure    string    // procedure code (for example R1)
-	Requester    string    // identifier of the evidence requester (agent id)
-	Provider     string    // identifier of the evidence provider (agent id)
-	EvidenceType string    // evidence type classification or id
-	Outcome      string    // OutcomeOK, an EDM error code, or the cause
-	Personal     *Personal // personal data of the subject, stored encrypted; nil when none
+	Event        string // what happened: one of the Event… constants or another event word; required
+	Conversation string // eb:ConversationId: one user journey
+	Exchange     string // ExchangeId (EDM 2.0) or the request's id
+	MessageID    string // eb:MessageId of the message concerned
+	Procedure    string // procedure code (for example R1)
+	Requester    string // identifier of the evidence requester (agent id)
+	Provider     string // identifier of the evidence provider (agent id)
+	EvidenceType string // evidence type classification or id
+	Outcome      string // OutcomeOK, an EDM error code, or the cause
+	// Receipt is the eb:MessageId of the signed AS4 receipt of MessageID
+	// (a message this node sent and the partner acknowledged).
+	Receipt string
+	// NRR holds the digests of the non-repudiation information of the
+	// signed receipt (ebbp:MessagePartNRInformation: one per part the
+	// message's signature covers), as FormatNRR writes them. For a message
+	// this node received, the digests its own signed receipt repeated.
+	NRR string
+	// RefTo is the eb:RefToMessageId of MessageID: for an answer, the
+	// request it answers.
+	RefTo    string
+	Personal *Personal // personal data of the subject, stored encrypted; nil when none
 }
 
 // Personal is the personal data an entry may hold, stored only encrypted.
@@ -223,6 +268,9 @@ type Entry struct {
 	Provider     string    `json:"provider,omitempty"`
 	EvidenceType string    `json:"evidence_type,omitempty"`
 	Outcome      string    `json:"outcome,omitempty"`
+	Receipt      string    `json:"receipt,omitempty"`
+	NRR          string    `json:"nrr,omitempty"`
+	RefTo        string    `json:"ref_to,omitempty"`
 	Sealed       []byte    `json:"personal,omitempty"` // nonce || AES-GCM ciphertext of Personal; empty when none
 	Prev         Hash      `json:"prev"`               // Hash of entry Seq-1; zero for entry 1
 	Hash         Hash      `json:"hash"`               // see the package documentation
@@ -245,6 +293,9 @@ func Open(ctx context.Context, db *store.DB, cfg Config) (*Journal, error) {
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
+	}
+	if cfg.RetentionMonths == 0 {
+		cfg.RetentionMonths = DefaultRetentionMonths
 	}
 	migs, err := store.LoadMigrations(migrations, "migrations/"+string(db.Dialect()))
 	if err != nil {
@@ -283,7 +334,7 @@ func (r *Record) validate() error {
 	for _, f := range []struct{ name, v string }{
 		{"Conversation", r.Conversation}, {"Exchange", r.Exchange}, {"MessageID", r.MessageID},
 		{"Procedure", r.Procedure}, {"Requester", r.Requester}, {"Provider", r.Provider},
-		{"EvidenceType", r.EvidenceType}, {"Outcome", r.Outcome},
+		{"EvidenceType", r.EvidenceType}, {"Outcome", r.Outcome}, {"Receipt", r.Receipt}, {"NRR", r.NRR}, {"RefTo", r.RefTo},
 	} {
 		if err := checkText(f.name, f.v); err != nil {
 			return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
@@ -308,6 +359,20 @@ func (j *Journal) Append(ctx context.Context, r Record) (*Entry, error) {
 		return nil, fmt.Errorf("journal: append: %w", err)
 	}
 	defer tx.Rollback()
+	e, err := j.appendTx(ctx, tx, r, plain)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("journal: append entry %d: %w", e.Seq, err)
+	}
+	return e, nil
+}
+
+// lockHead reads the head in tx, locking it (PostgreSQL: FOR UPDATE; SQLite
+// takes the database's write lock at the first write of the transaction,
+// which Append's callers begin with).
+func (j *Journal) lockHead(ctx context.Context, tx *sql.Tx) (int64, Hash, error) {
 	q := `SELECT seq, hash FROM journal_head WHERE id = 1`
 	if j.db.Dialect() == store.PostgreSQL {
 		q += ` FOR UPDATE`
@@ -315,7 +380,20 @@ func (j *Journal) Append(ctx context.Context, r Record) (*Entry, error) {
 	var head int64
 	var headHash string
 	if err := tx.QueryRowContext(ctx, q).Scan(&head, &headHash); err != nil {
-		return nil, fmt.Errorf("journal: append: reading the head: %w", err)
+		return 0, Hash{}, fmt.Errorf("journal: reading the head: %w", err)
+	}
+	var h Hash
+	if err := h.UnmarshalText([]byte(headHash)); err != nil {
+		return 0, Hash{}, fmt.Errorf("journal: the head: %w", err)
+	}
+	return head, h, nil
+}
+
+// appendTx appends r (validated, plain its personal data) in tx.
+func (j *Journal) appendTx(ctx context.Context, tx *sql.Tx, r Record, plain []byte) (*Entry, error) {
+	head, headHash, err := j.lockHead(ctx, tx)
+	if err != nil {
+		return nil, err
 	}
 	e := &Entry{
 		Seq:          head + 1,
@@ -330,9 +408,10 @@ func (j *Journal) Append(ctx context.Context, r Record) (*Entry, error) {
 		Provider:     r.Provider,
 		EvidenceType: r.EvidenceType,
 		Outcome:      r.Outcome,
-	}
-	if err := e.Prev.UnmarshalText([]byte(headHash)); err != nil {
-		return nil, fmt.Errorf("journal: append: the head: %w", err)
+		Receipt:      r.Receipt,
+		NRR:          r.NRR,
+		RefTo:        r.RefTo,
+		Prev:         headHash,
 	}
 	if plain != nil {
 		if e.Sealed, err = seal(j.cfg.Key, j.cfg.Rand, e.Seq, plain); err != nil {
@@ -341,17 +420,14 @@ func (j *Journal) Append(ctx context.Context, r Record) (*Entry, error) {
 	}
 	e.Hash = e.ComputeHash()
 	if _, err := tx.ExecContext(ctx, j.db.Rebind(`INSERT INTO journal_entries
-		(seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, personal, prev, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		(seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, receipt, nrr, ref_to, personal, prev, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		e.Seq, e.Time.UnixMilli(), e.Node, e.Event, e.Conversation, e.Exchange, e.MessageID, e.Procedure,
-		e.Requester, e.Provider, e.EvidenceType, e.Outcome, nonNil(e.Sealed), e.Prev.String(), e.Hash.String()); err != nil {
+		e.Requester, e.Provider, e.EvidenceType, e.Outcome, e.Receipt, e.NRR, e.RefTo, nonNil(e.Sealed), e.Prev.String(), e.Hash.String()); err != nil {
 		return nil, fmt.Errorf("journal: append entry %d: %w", e.Seq, err)
 	}
 	if _, err := tx.ExecContext(ctx, j.db.Rebind(`UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1`), e.Seq, e.Hash.String()); err != nil {
 		return nil, fmt.Errorf("journal: append entry %d: moving the head: %w", e.Seq, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("journal: append entry %d: %w", e.Seq, err)
 	}
 	return e, nil
 }

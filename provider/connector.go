@@ -179,7 +179,7 @@ func (c *Connector) journal(ctx context.Context, r journal.Record) {
 // to send (nil when the answer waits for the user). Errors are the
 // database's; every refusal of the request is an answer.
 func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessage, now time.Time) (*answer, []journal.Record, error) {
-	rec := []journal.Record{{Event: journal.EventRequestReceived, Conversation: rm.ConversationID, MessageID: rm.MessageID}}
+	rec := []journal.Record{{Event: journal.EventRequestReceived, Conversation: rm.ConversationID, MessageID: rm.MessageID, NRR: exchange.NRR(rm.NRR)}}
 	// Step 1 (SPEC.md §2.2, §6 item 5): a well-formed evidence request whose
 	// ebMS properties agree with it.
 	m, err := exchange.Incoming(rm)
@@ -207,6 +207,7 @@ func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessa
 		return c.refuse(m, req, auth, f, now), rec, nil
 	}
 	rec[0] = recordOf(journal.EventRequestReceived, m)
+	rec[0].NRR = exchange.NRR(rm.NRR)
 	if req.PreviewLocation == "" {
 		a, err := c.first(ctx, tx, m, auth, rm, now)
 		return a, rec, err

@@ -117,7 +117,9 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		return err
 	}
 	c.log.Info("answer processed", logJourney, jid, logReq, idx, logMessage, rm.MessageID, "event", event)
-	c.journal(ctx, c.entry(j, idx, event, rm.MessageID, detail))
+	rec := c.entry(j, idx, event, rm.MessageID, detail)
+	rec.NRR = exchange.NRR(rm.NRR)
+	c.journal(ctx, rec)
 	if j.Journey.State == JourneyComplete {
 		c.journal(ctx, c.entry(j, -1, EventJourneyCompleted, "", journal.OutcomeOK))
 	}

@@ -70,6 +70,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	out := fs.String("out", "", "directory of the reports (created if missing; required)")
 	verbose := fs.Bool("v", false, "log each case as it ends")
 	peer := fs.String("peer", "pmode", "how the kit's access point writes its messages and signals: 'pmode' (as the kit's P-Mode says) or 'domibus' (as a Domibus 5 node on the OOTS P-Mode: policy eDeliveryAS4Policy_BST, both certificates as BinarySecurityTokens, no wsu:Timestamp)")
+	mode := fs.String("mode", "", "'testing-services': the mode of the Commission's Testing Services: every message pair of the edm and edm-requester suites is cross-validated (suite cross-validation, XV-01…) and OUT/readiness.md maps the results to the Acceleratormeter levels")
 	official := addOfficialFlags(fs) // the rule files that judge what the systems under test send
 	fs.Usage = func() { fmt.Fprintln(env.Stderr, usage); fs.PrintDefaults() }
 	if err := fs.Parse(args[1:]); err != nil {
@@ -83,6 +84,10 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		fs.Usage()
 		return 2
 	}
+	if *mode != "" && *mode != "testing-services" {
+		return fail("-mode %q: want testing-services or nothing", *mode)
+	}
+	ts := *mode == "testing-services"
 	if *targetFile != "" {
 		if err := applyTarget(fs, *targetFile, map[string]*string{
 			"target-as4": targetAS4, "target-api": targetAPI, "pmode": pmodeFile, "keys": keys, "trust": trustFile, "self": self, "node": node,
@@ -201,6 +206,8 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	var rep *conformance.Report
 	if cfg.AS4 != nil || cfg.CS != nil {
 		var err error
+		// The message pairs are those of the edm suites, when they run.
+		cfg.TestingServices = ts && edm == nil && rq == nil
 		if rep, err = conformance.Run(ctx, cfg); err != nil {
 			return fail("%v", err)
 		}
@@ -220,7 +227,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		if rq != nil {
 			rq.Node = peer
 		}
-		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Requester: rq, Rules: cfg.Rules, Logger: cfg.Logger, Client: client})
+		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Requester: rq, Rules: cfg.Rules, Logger: cfg.Logger, Client: client, TestingServices: ts})
 		peer.Close()
 		if err != nil {
 			return fail("%v", err)
@@ -236,6 +243,9 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	}
 	if rep == nil {
 		return fail("nothing to test: give -pmode and -keys (AS4), -cs (Common Services), -scenarios or -requester-api")
+	}
+	if ts {
+		rep.Readiness = conformance.Readiness(rep.Cases)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fail("-out: %v", err)
@@ -260,6 +270,11 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 			return fail("writing the reports: %v", err)
 		}
 	}
+	if ts {
+		if err := write("readiness.md", func(f *os.File) error { return rep.WriteReadiness(f) }); err != nil {
+			return fail("writing the reports: %v", err)
+		}
+	}
 	for _, c := range rep.Cases {
 		line := fmt.Sprintf("%-4s %-7s %s", c.Status, c.ID, c.Name)
 		if c.Reason != "" {
@@ -271,6 +286,13 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	fmt.Fprintf(env.Stdout, "%d passed, %d failed, %d skipped in %.1fs; readiness level: %s\n", p, f, s, rep.Duration.Seconds(), rep.Level)
 	for _, m := range rep.Missing {
 		fmt.Fprintf(env.Stdout, "  missing for the next level: %s\n", m)
+	}
+	for _, l := range rep.Readiness {
+		state := "not reached"
+		if l.Reached {
+			state = "reached"
+		}
+		fmt.Fprintf(env.Stdout, "Acceleratormeter %s: %s (%d cases show it, %d missing); beyond any run: %s\n", l.Level, state, len(l.Evidence), len(l.Missing), l.Beyond)
 	}
 	fmt.Fprintf(env.Stdout, "reports: %s\n", filepath.Join(*out, "report.html"))
 	if !rep.OK() {

@@ -48,8 +48,15 @@ func runValidate(_ context.Context, env *Env, args []string) int {
 	format := fl.String("format", "text", "output `format`: text, json, or svrl (the Schematron report alone)")
 	rulesDir := fl.String("rules", "", "run every .sch file of `DIR` on each input, whatever its kind, instead of the rules of its kind and version; DIR may be the root of the official repository (its OOTS-EDM/sch is used)")
 	off := addOfficialFlags(fl)
+	csVersion := fl.String("cs-version", "any", "a Common Services query URL must be valid in this interface version: any, all, 1.x or 2.0")
 	fl.Usage = func() {
 		fmt.Fprintln(env.Stderr, `usage: oots validate [--format text|json|svrl] [--rules DIR] [-config oots.yaml] [-official VERSION=DIR]... FILE...
+       oots validate [--format text|json] [-cs-version any|all|1.x|2.0] 'https://…/eb/rest/search?queryId=…'
+
+A Common Services query URL (an argument beginning with http:// or https://)
+is judged in each interface version, 1.x and 2.0: its parameters against
+the query and the version, their values against the code lists, with the
+EB:ERR or DSD:ERR code the service answers.
 
 The business rules of a message are those of its kind and version: the
 official files given for the version (-official, or the rules section of
@@ -79,8 +86,22 @@ used.`)
 			return 2
 		}
 	}
+	wantCS, err := csVersions(*csVersion)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "oots validate: %v\n", err)
+		return 2
+	}
 	code := 0
 	for _, path := range fl.Args() {
+		if isQueryURL(path) {
+			switch c := validateQuery(env, path, *format, wantCS); {
+			case c == 2:
+				code = 2
+			case c == 1 && code == 0:
+				code = 1
+			}
+			continue
+		}
 		if *format == "svrl" {
 			valid, err := svrlDocument(env.Stdout, path, rules, cat)
 			if err != nil {

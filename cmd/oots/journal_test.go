@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/demonet"
+	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/requester"
+	"github.com/oots-go/oots/store"
+)
+
+// TestJournalExportEvidence: after a journey of the demo network (real
+// access points, signed receipts), `oots journal export -exchange` on each
+// node's database shows the AS4 message ids of the request and the response
+// and the digests of their signed receipts; the digests the requester's node
+// received in the provider's receipt are those the provider journaled as
+// the ones it signed.
+func TestJournalExportEvidence(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a demo network")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	n, err := demonet.Start(ctx, demonet.Config{Dir: dir, Countries: []string{"DE", "FR"}, WithoutPreview: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			n.Close()
+		}
+	}()
+	who := idp.DemoUsers("FR")[0]
+	p := who.Identified("DE")
+	subject := eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "FR", Country: "FR", AuthTime: time.Now()}
+	de := n.Node("DE")
+	j, err := de.Requester.Start(ctx, requester.StartRequest{Procedure: "R1", Country: "FR", Subject: subject, ReturnURL: de.PortalURL + "/return"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := de.Requester.Request(ctx, j.ID, j.Requirements[0].ID, requester.ExplicitRequest{Given: true}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if j, err = de.Requester.Get(ctx, j.ID); err != nil {
+			t.Fatal(err)
+		}
+		if j.State != requester.JourneyOpen || time.Now().After(deadline) {
+			break
+		}
+	}
+	if j.State != requester.JourneyComplete {
+		t.Fatalf("journey %s", j.State)
+	}
+	exch := j.Requirements[0].Exchange.ID
+	// The provider's receipt for the response is journaled once its
+	// access point recorded the delivery: wait for it.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		es, err := n.Node("FR").Journal.Evidence(ctx, exch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hasEvent(es, journal.EventReceipt) || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	closed = true
+
+	chain := func(cc string) []*journal.Entry {
+		t.Helper()
+		var out, errb bytes.Buffer
+		env := &Env{Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+		if code := Main(ctx, env, []string{"journal", "export", "-db", filepath.Join(dir, cc, "oots.db"), "-exchange", exch, "-json"}); code != 0 {
+			t.Fatalf("journal export %s: exit %d: %s", cc, code, errb.String())
+		}
+		var es []*journal.Entry
+		dec := json.NewDecoder(&out)
+		for dec.More() {
+			var e journal.Entry
+			if err := dec.Decode(&e); err != nil {
+				t.Fatal(err)
+			}
+			es = append(es, &e)
+		}
+		return es
+	}
+	deChain, frChain := chain("DE"), chain("FR")
+	sent := find(t, deChain, journal.EventRequestSent)
+	rcpt := find(t, deChain, journal.EventReceipt)
+	resp := find(t, deChain, journal.EventResponseReceived)
+	if rcpt.MessageID != sent.MessageID || rcpt.Receipt == "" || !strings.Contains(rcpt.NRR, "=sha256:") {
+		t.Fatalf("DE: receipt entry %+v for request %s", rcpt, sent.MessageID)
+	}
+	if resp.NRR == "" || resp.MessageID == sent.MessageID {
+		t.Fatalf("DE: response entry %+v", resp)
+	}
+	got := find(t, frChain, journal.EventRequestReceived)
+	if got.MessageID != sent.MessageID || got.NRR != rcpt.NRR {
+		t.Fatalf("FR journaled request %s with digests %q; DE's receipt from FR has %q", got.MessageID, got.NRR, rcpt.NRR)
+	}
+	// The provider journals its answer before its access point names it:
+	// the receipt entry names the answer and the request it refers to.
+	find(t, frChain, journal.EventResponseSent)
+	frRcpt := find(t, frChain, journal.EventReceipt)
+	if frRcpt.MessageID != resp.MessageID || frRcpt.RefTo != sent.MessageID || frRcpt.NRR != resp.NRR {
+		t.Fatalf("FR: receipt %+v; DE received %s with digests %q", frRcpt, resp.MessageID, resp.NRR)
+	}
+
+	// The table form names both messages, the receipt and the digests.
+	var out bytes.Buffer
+	env := &Env{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+	if code := Main(ctx, env, []string{"journal", "export", "-db", filepath.Join(dir, "DE", "oots.db"), "-exchange", exch}); code != 0 {
+		t.Fatalf("exit %d: %s", code, out.String())
+	}
+	for _, s := range []string{sent.MessageID, resp.MessageID, rcpt.Receipt, strings.Fields(rcpt.NRR)[0]} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("the chain does not show %q:\n%s", s, out.String())
+		}
+	}
+	t.Logf("oots journal export -exchange %s:\n%s", exch, out.String())
+	out.Reset()
+	if code := Main(ctx, env, []string{"journal", "verify", "-db", filepath.Join(dir, "DE", "oots.db")}); code != 0 {
+		t.Fatalf("journal verify: exit %d: %s", code, out.String())
+	}
+}
+
+func hasEvent(es []*journal.Entry, event string) bool {
+	for _, e := range es {
+		if e.Event == event {
+			return true
+		}
+	}
+	return false
+}
+
+func find(t *testing.T, es []*journal.Entry, event string) *journal.Entry {
+	t.Helper()
+	for _, e := range es {
+		if e.Event == event {
+			return e
+		}
+	}
+	var evs []string
+	for _, e := range es {
+		evs = append(evs, e.Event)
+	}
+	t.Fatalf("no %s entry among %v", event, evs)
+	return nil
+}
+
+// TestJournalPurge: "oots journal purge" removes what is older than the
+// retention period, journals it, and the chain still verifies.
+func TestJournalPurge(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath, keyPath := filepath.Join(dir, "oots.db"), filepath.Join(dir, "journal.key")
+	key := bytes.Repeat([]byte{7}, 32)
+	if err := os.WriteFile(keyPath, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().AddDate(-2, 0, 0)
+	j, err := journal.Open(ctx, db, journal.Config{Key: key, Node: "DE", Now: func() time.Time { old = old.Add(time.Hour); return old }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := j.Append(ctx, journal.Record{Event: journal.EventRequestSent, Exchange: "x"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	run := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		env := &Env{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+		return Main(ctx, env, append([]string{"journal"}, args...)), out.String()
+	}
+	if code, out := run("purge", "-db", dbPath); code != 2 || !strings.Contains(out, "-key") {
+		t.Errorf("purge without -key: exit %d: %s", code, out)
+	}
+	if code, out := run("purge", "-db", dbPath, "-key", keyPath); code != 0 || !strings.Contains(out, "purged 3 entries (up to 3); journaled as entry 4") {
+		t.Errorf("purge: exit %d: %s", code, out)
+	}
+	if code, out := run("verify", "-db", dbPath); code != 0 || !strings.Contains(out, "1 entries (4 to 4; 1 to 3 purged by retention)") {
+		t.Errorf("verify after the purge: exit %d: %s", code, out)
+	}
+	if code, out := run("purge", "-db", dbPath, "-key", keyPath); code != 0 || !strings.Contains(out, "nothing older than 12 months") {
+		t.Errorf("a second purge: exit %d: %s", code, out)
+	}
+}

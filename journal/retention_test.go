@@ -1,0 +1,180 @@
+package journal_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/internal/pgtest"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/store"
+)
+
+// TestRetentionAndReceipts runs the suite of receipt references and
+// retention purges against both databases.
+func TestRetentionAndReceipts(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		runRetentionSuite(t, func(t testing.TB) string { return filepath.Join(t.TempDir(), "oots.db") })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		srv := pgtest.Start(t)
+		runRetentionSuite(t, srv.NewDatabase)
+	})
+}
+
+// monthClock advances one month per call from a fixed time.
+func monthClock(now *time.Time) func() time.Time {
+	return func() time.Time { *now = now.AddDate(0, 1, 0); return *now }
+}
+
+func runRetentionSuite(t *testing.T, newDSN func(t testing.TB) string) {
+	ctx := context.Background()
+	nrr := journal.FormatNRR([]journal.Digest{
+		{URI: "#_body", Method: "http://www.w3.org/2001/04/xmlenc#sha256", Value: bytes.Repeat([]byte{1}, 32)},
+		{URI: "cid:request@oots", Method: "http://www.w3.org/2001/04/xmlenc#sha256", Value: bytes.Repeat([]byte{2}, 32)},
+	})
+
+	t.Run("the chain of one evidence: message ids and receipt digests", func(t *testing.T) {
+		db := openDB(t, newDSN(t))
+		j := openJournal(t, db, "node-de")
+		recs := []journal.Record{
+			{Event: journal.EventRequestSent, Exchange: "ex-1", MessageID: "req-1@de", Outcome: journal.OutcomeOK},
+			{Event: journal.EventRequestSent, Exchange: "ex-2", MessageID: "req-2@de", Outcome: journal.OutcomeOK},
+			{Event: journal.EventReceipt, MessageID: "req-1@de", Receipt: "rcpt-1@fr", NRR: nrr},
+			{Event: journal.EventReceipt, MessageID: "req-2@de", Receipt: "rcpt-2@fr", NRR: nrr},
+			{Event: journal.EventResponseReceived, Exchange: "ex-1", MessageID: "resp-1@fr", NRR: nrr, Outcome: journal.OutcomeOK},
+		}
+		for _, r := range recs {
+			if _, err := j.Append(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		es, err := j.Evidence(ctx, "ex-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range es {
+			got = append(got, e.Event+" "+e.MessageID+" "+e.Receipt)
+		}
+		want := []string{"request.sent req-1@de ", "as4.receipt req-1@de rcpt-1@fr", "response.received resp-1@fr "}
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("Evidence(ex-1) = %q, want %q", got, want)
+		}
+		if es[1].NRR != nrr || !strings.Contains(nrr, "cid:request@oots=sha256:AgIC") {
+			t.Fatalf("NRR = %q", es[1].NRR)
+		}
+		if n, err := j.Verify(ctx); n != 5 || err != nil {
+			t.Fatalf("Verify = %d, %v", n, err)
+		}
+		// The receipt digests are covered by the hash.
+		unprotect(t, db)
+		exec(t, db, `UPDATE journal_entries SET nrr = ? WHERE seq = 3`, strings.Replace(nrr, "AQEB", "AQEC", 1))
+		if _, err := j.Verify(ctx); !isTamper(err, 3) {
+			t.Fatalf("Verify after changing the NRR digests = %v, want tampering at entry 3", err)
+		}
+	})
+
+	t.Run("an entry without receipt keeps the first encoding", func(t *testing.T) {
+		e := &journal.Entry{Seq: 1, Time: time.UnixMilli(0).UTC(), Node: "n", Event: "x"}
+		h1 := e.ComputeHash()
+		e.NRR = "a"
+		h2 := e.ComputeHash()
+		e.NRR, e.Receipt = "", "a"
+		h3 := e.ComputeHash()
+		if h1 == h2 || h2 == h3 || h1 == h3 {
+			t.Fatal("Receipt and NRR do not change the hash distinctly")
+		}
+	})
+
+	t.Run("purge: journaled, the chain still verifies, exports too", func(t *testing.T) {
+		db := openDB(t, newDSN(t))
+		now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+		j, err := journal.Open(ctx, db, journal.Config{Key: testKey, Node: "node-de", Now: monthClock(&now)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 { // one entry a month: Feb 2025 … Sep 2026
+			if _, err := j.Append(ctx, record(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, head, _ := j.Head(ctx)
+		p, err := j.PurgeExpired(ctx) // at Oct 2026: older than Oct 2025
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Through != 8 || p.Count != 8 || p.Checkpoint == nil || p.Checkpoint.Seq != 21 {
+			t.Fatalf("PurgeExpired = %+v, want entries 1–8 removed and entry 21 the checkpoint", p)
+		}
+		if p.Checkpoint.Event != journal.EventPurged || !strings.HasPrefix(p.Checkpoint.Outcome, "purged-through 8 ") {
+			t.Fatalf("checkpoint = %+v", p.Checkpoint)
+		}
+		if p.Checkpoint.Prev != head {
+			t.Fatal("the checkpoint does not follow the head")
+		}
+		if n, err := j.Verify(ctx); n != 13 || err != nil {
+			t.Fatalf("Verify after purge = %d, %v; want 13 entries", n, err)
+		}
+		es, _ := j.List(ctx, journal.Filter{})
+		if len(es) != 13 || es[0].Seq != 9 {
+			t.Fatalf("List after purge: %d entries from %d", len(es), es[0].Seq)
+		}
+		var buf bytes.Buffer
+		if err := j.Export(ctx, &buf); err != nil {
+			t.Fatal(err)
+		}
+		if err := journal.VerifyExport(bytes.NewReader(buf.Bytes())); err != nil {
+			t.Fatalf("VerifyExport after purge: %v", err)
+		}
+		// An export whose first lines were cut without a purge is refused.
+		lines := strings.SplitAfter(buf.String(), "\n")
+		if err := journal.VerifyExport(strings.NewReader(strings.Join(lines[2:], ""))); !isTamper(err, 10) {
+			t.Fatalf("VerifyExport of a cut export = %v, want entries 1 to 10 unaccounted for", err)
+		}
+		// A second purge with nothing old enough journals nothing.
+		if p, err := j.Purge(ctx, time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)); err != nil || p.Through != 0 || p.Checkpoint != nil {
+			t.Fatalf("Purge of nothing = %+v, %v", p, err)
+		}
+		// Deleting beyond the base is refused by the database.
+		if _, err := db.SQL().Exec(db.Rebind(`DELETE FROM journal_entries WHERE seq = 9`)); err == nil {
+			t.Fatal("DELETE beyond the retention base was accepted")
+		}
+		if _, err := db.SQL().Exec(db.Rebind(`UPDATE journal_base SET seq = 3 WHERE id = 1`)); err == nil {
+			t.Fatal("moving the base backwards was accepted")
+		}
+		// Moving the base and deleting without a checkpoint shows as tampering.
+		unprotect(t, db)
+		if db.Dialect() == store.PostgreSQL {
+			exec(t, db, `ALTER TABLE journal_base DISABLE TRIGGER USER`)
+		}
+		h10 := es[1].Hash
+		exec(t, db, `UPDATE journal_base SET seq = 10, hash = ? WHERE id = 1`, h10.String())
+		exec(t, db, `DELETE FROM journal_entries WHERE seq <= 10`)
+		if _, err := j.Verify(ctx); !isTamper(err, 10) {
+			t.Fatalf("Verify after a purge without checkpoint = %v, want entries 1 to 10 unaccounted for", err)
+		}
+	})
+
+	t.Run("retention off", func(t *testing.T) {
+		db := openDB(t, newDSN(t))
+		j, err := journal.Open(ctx, db, journal.Config{Key: testKey, Node: "n", RetentionMonths: -1,
+			Now: func() time.Time { return time.Now().AddDate(5, 0, 0) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		appendN(t, j, 2)
+		if p, err := j.PurgeExpired(ctx); err != nil || p.Count != 0 {
+			t.Fatalf("PurgeExpired with retention off = %+v, %v", p, err)
+		}
+	})
+}
+
+func isTamper(err error, seq int64) bool {
+	var te *journal.TamperError
+	return errors.As(err, &te) && te.Seq == seq
+}
