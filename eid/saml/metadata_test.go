@@ -187,4 +187,3 @@ func TestOurMetadata(t *testing.T) {
 		t.Error("certificates wrong")
 	}
 }
-
