@@ -17,7 +17,8 @@ import os
 import sys
 import threading
 import urllib.parse
-from wsgiref.simple_server import make_server, WSGIRequestHandler
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import make_server, WSGIRequestHandler, WSGIServer
 
 import saml2.entity
 import saml2.sigver
@@ -101,7 +102,7 @@ cfg_dict = {
     }},
     "key_file": conf["keyFile"],
     "cert_file": conf["certFile"],
-    "metadata": {"local": [conf["spMetadata"]]},
+    "metadata": {"local": conf["spMetadata"]},
     "attribute_map_dir": attr_dir,
     "xmlsec_binary": "/usr/bin/xmlsec1",
     "delete_tmpfiles": True,
@@ -206,6 +207,12 @@ class Quiet(WSGIRequestHandler):
         pass
 
 
-srv = make_server("127.0.0.1", conf["port"], app, handler_class=Quiet)
+class ThreadingServer(ThreadingMixIn, WSGIServer):
+    """One thread per connection: a browser's idle preconnected socket must
+    not hold up the next request."""
+    daemon_threads = True
+
+
+srv = make_server("127.0.0.1", conf["port"], app, server_class=ThreadingServer, handler_class=Quiet)
 print("listening", flush=True)
 srv.serve_forever()

@@ -74,6 +74,9 @@ type IdP struct {
 	// Cert is the certificate of its signing key (ECDSA P-256), which
 	// also signs its metadata.
 	Cert *x509.Certificate
+	// Accounts are the accounts it knows; New sets the package's
+	// Accounts, a test may change them before Start.
+	Accounts map[string]Account
 
 	dir, py string
 	port    int
@@ -116,7 +119,7 @@ func New(tb testing.TB) *IdP {
 	write(tb, filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
 	write(tb, filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 	u := fmt.Sprintf("http://127.0.0.1:%d", port)
-	return &IdP{URL: u, EntityID: u + "/metadata", SSO: u + "/sso/post", SSORedirect: u + "/sso/redirect", Cert: cert, dir: dir, py: py, port: port}
+	return &IdP{URL: u, EntityID: u + "/metadata", SSO: u + "/sso/post", SSORedirect: u + "/sso/redirect", Cert: cert, Accounts: Accounts, dir: dir, py: py, port: port}
 }
 
 func write(tb testing.TB, path string, b []byte) {
@@ -126,16 +129,21 @@ func write(tb testing.TB, path string, b []byte) {
 	}
 }
 
-// Start runs the identity provider with the service provider's metadata
-// (which gives it our ACS and encryption certificate). It is stopped at the
-// end of the test.
-func (p *IdP) Start(tb testing.TB, spMetadata []byte) {
+// Start runs the identity provider with the metadata of its service
+// providers (which give it their ACS and encryption certificates). It is
+// stopped at the end of the test.
+func (p *IdP) Start(tb testing.TB, spMetadata ...[]byte) {
 	tb.Helper()
-	write(tb, filepath.Join(p.dir, "sp.xml"), spMetadata)
+	var sps []string
+	for i, md := range spMetadata {
+		f := filepath.Join(p.dir, fmt.Sprintf("sp%d.xml", i))
+		write(tb, f, md)
+		sps = append(sps, f)
+	}
 	write(tb, filepath.Join(p.dir, "idp.py"), script)
 	conf, err := json.Marshal(map[string]any{
 		"port": p.port, "base": p.URL, "keyFile": filepath.Join(p.dir, "key.pem"), "certFile": filepath.Join(p.dir, "cert.pem"),
-		"spMetadata": filepath.Join(p.dir, "sp.xml"), "attributes": attributes, "accounts": Accounts,
+		"spMetadata": sps, "attributes": attributes, "accounts": p.Accounts,
 	})
 	if err != nil {
 		tb.Fatal(err)
