@@ -213,6 +213,6 @@ class ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
 
 
-srv = make_server("127.0.0.1", conf["port"], app, server_class=ThreadingServer, handler_class=Quiet)
+srv = make_server(conf["host"], conf["port"], app, server_class=ThreadingServer, handler_class=Quiet)
 print("listening", flush=True)
 srv.serve_forever()

@@ -19,6 +19,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -26,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,10 +80,35 @@ type IdP struct {
 	// Accounts, a test may change them before Start.
 	Accounts map[string]Account
 
-	dir, py string
-	port    int
-	cmd     *exec.Cmd
-	done    chan struct{}
+	dir, py, host string
+	port          int
+	cmd           *exec.Cmd
+	done          chan struct{}
+	stderr        syncBuffer
+}
+
+// Available reports why pysaml2 cannot run here (python3, its module
+// saml2 or xmlsec1 missing), or nil.
+func Available() error {
+	if _, err := exec.LookPath("xmlsec1"); err != nil {
+		return fmt.Errorf("xmlsec1 is not installed (Debian package xmlsec1)")
+	}
+	py, err := python()
+	if err != nil {
+		return fmt.Errorf("python3 is not installed")
+	}
+	if out, err := exec.Command(py, "-c", "import saml2").CombinedOutput(); err != nil {
+		return fmt.Errorf("pysaml2 is not installed (Debian package python3-pysaml2): %s", strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// python returns Debian's interpreter, whose path holds python3-pysaml2.
+func python() (string, error) {
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		return "/usr/bin/python3", nil
+	}
+	return exec.LookPath("python3")
 }
 
 // New checks that pysaml2 and xmlsec1 are installed (else skips, or fails
@@ -89,44 +116,55 @@ type IdP struct {
 // signing key, so that the service provider can be configured before Start.
 func New(tb testing.TB) *IdP {
 	tb.Helper()
-	py := testenv.Python(tb, "saml2")
+	testenv.Python(tb, "saml2")
 	testenv.Tool(tb, "xmlsec1")
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := Prepare(tb.TempDir(), "127.0.0.1", 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	port := l.Addr().(*net.TCPAddr).Port
+	return p
+}
+
+// Prepare is New outside tests: the identity provider's files go in dir,
+// it will listen on host:port (0: a free port).
+func Prepare(dir, host string, port int) (*IdP, error) {
+	py, err := python()
+	if err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", net.JoinHostPort(host, fmt.Sprint(port)))
+	if err != nil {
+		return nil, err
+	}
+	port = l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	dir := tb.TempDir()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "eIDAS test node"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0)}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
 	kder, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		tb.Fatal(err)
+		return nil, err
 	}
-	write(tb, filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}))
-	write(tb, filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	u := fmt.Sprintf("http://127.0.0.1:%d", port)
-	return &IdP{URL: u, EntityID: u + "/metadata", SSO: u + "/sso/post", SSORedirect: u + "/sso/redirect", Cert: cert, Accounts: Accounts, dir: dir, py: py, port: port}
-}
-
-func write(tb testing.TB, path string, b []byte) {
-	tb.Helper()
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		tb.Fatal(err)
+	if err := os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
+		return nil, err
 	}
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return nil, err
+	}
+	u := "http://" + net.JoinHostPort(host, fmt.Sprint(port))
+	return &IdP{URL: u, EntityID: u + "/metadata", SSO: u + "/sso/post", SSORedirect: u + "/sso/redirect", Cert: cert, Accounts: Accounts,
+		dir: dir, py: py, host: host, port: port}, nil
 }
 
 // Start runs the identity provider with the metadata of its service
@@ -134,31 +172,51 @@ func write(tb testing.TB, path string, b []byte) {
 // stopped at the end of the test.
 func (p *IdP) Start(tb testing.TB, spMetadata ...[]byte) {
 	tb.Helper()
-	var sps []string
-	for i, md := range spMetadata {
-		f := filepath.Join(p.dir, fmt.Sprintf("sp%d.xml", i))
-		write(tb, f, md)
-		sps = append(sps, f)
-	}
-	write(tb, filepath.Join(p.dir, "idp.py"), script)
-	conf, err := json.Marshal(map[string]any{
-		"port": p.port, "base": p.URL, "keyFile": filepath.Join(p.dir, "key.pem"), "certFile": filepath.Join(p.dir, "cert.pem"),
-		"spMetadata": sps, "attributes": attributes, "accounts": p.Accounts,
+	err := p.Run(spMetadata...)
+	tb.Cleanup(func() {
+		p.Stop()
+		if tb.Failed() && p.stderr.Len() > 0 {
+			tb.Logf("pysaml2 identity provider: %s", p.stderr.String())
+		}
 	})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	write(tb, filepath.Join(p.dir, "conf.json"), conf)
+}
+
+// Run starts the identity provider and returns when it listens; Stop ends
+// it.
+func (p *IdP) Run(spMetadata ...[]byte) error {
+	var sps []string
+	for i, md := range spMetadata {
+		f := filepath.Join(p.dir, fmt.Sprintf("sp%d.xml", i))
+		if err := os.WriteFile(f, md, 0o600); err != nil {
+			return err
+		}
+		sps = append(sps, f)
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, "idp.py"), script, 0o600); err != nil {
+		return err
+	}
+	conf, err := json.Marshal(map[string]any{
+		"host": p.host, "port": p.port, "base": p.URL, "keyFile": filepath.Join(p.dir, "key.pem"), "certFile": filepath.Join(p.dir, "cert.pem"),
+		"spMetadata": sps, "attributes": attributes, "accounts": p.Accounts,
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(p.dir, "conf.json"), conf, 0o600); err != nil {
+		return err
+	}
 	cmd := exec.Command(p.py, filepath.Join(p.dir, "idp.py"), filepath.Join(p.dir, "conf.json"))
 	cmd.Dir = p.dir
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		tb.Fatal(err)
+		return err
 	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	cmd.Stderr = &p.stderr
 	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
+		return err
 	}
 	p.cmd, p.done = cmd, make(chan struct{})
 	ready := make(chan bool, 1)
@@ -177,24 +235,20 @@ func (p *IdP) Start(tb testing.TB, spMetadata ...[]byte) {
 		cmd.Wait()
 		close(p.done)
 	}()
-	tb.Cleanup(func() {
-		p.Stop()
-		if tb.Failed() && stderr.Len() > 0 {
-			tb.Logf("pysaml2 identity provider: %s", stderr.String())
-		}
-	})
 	select {
 	case ok := <-ready:
 		if !ok {
 			<-p.done
-			tb.Fatalf("the pysaml2 identity provider exited before listening: %s", stderr.String())
+			return fmt.Errorf("the pysaml2 identity provider exited before listening: %s", p.stderr.String())
 		}
 	case <-time.After(30 * time.Second):
-		tb.Fatal("the pysaml2 identity provider did not start in 30 s")
+		p.Stop()
+		return errors.New("the pysaml2 identity provider did not start in 30 s")
 	}
+	return nil
 }
 
-// Stop ends the identity provider (the process Start began).
+// Stop ends the identity provider (the process Run began).
 func (p *IdP) Stop() {
 	if p.cmd == nil {
 		return
@@ -206,4 +260,28 @@ func (p *IdP) Stop() {
 	}
 	p.cmd.Process.Kill()
 	<-p.done
+}
+
+// syncBuffer collects the process's standard error.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func (s *syncBuffer) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Len()
 }
