@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,6 +16,10 @@ type Attribute struct{ Name, Friendly string }
 const (
 	npPrefix = "http://eidas.europa.eu/attributes/naturalperson/"
 	lpPrefix = "http://eidas.europa.eu/attributes/legalperson/"
+	// RepresentativePrefix begins the names of the representative's
+	// natural-person attributes (eIDAS SAML Attribute Profile §2.6): the
+	// same local names as the natural person's, after it.
+	RepresentativePrefix = npPrefix + "representative/"
 )
 
 // The attributes of the natural person's minimum data set (§2.2) and of the
@@ -92,8 +97,36 @@ func (a *Authenticator) text(e *xmltree.Element) (string, error) {
 	return "", nil
 }
 
-// subject maps the attributes to the eIDAS minimum data sets.
+// ErrRepresentedPerson: the login is of a representative of another
+// natural person, which eid.Subject cannot carry (it has the person who
+// logged in and the company they act for).
+var ErrRepresentedPerson = errors.New("the login is on behalf of another natural person, which this service does not support")
+
+// subject maps the attributes to the eIDAS minimum data sets. When the
+// node gives a representative's attributes (Attribute Profile §2.6), the
+// representative is the person who logged in and the legal person the
+// company they act for.
 func subject(attrs map[string]string, country string) (*eid.NaturalPerson, *eid.LegalPerson, error) {
+	rep := map[string]string{}
+	for k, v := range attrs {
+		if strings.HasPrefix(k, RepresentativePrefix) {
+			rep[npPrefix+strings.TrimPrefix(k, RepresentativePrefix)] = v
+		}
+	}
+	if len(rep) > 0 {
+		if attrs[AttrPersonIdentifier.Name] != "" {
+			return nil, nil, ErrRepresentedPerson
+		}
+		if attrs[AttrLegalPersonIdentifier.Name] == "" {
+			return nil, nil, errors.New("a representative's attributes without the legal person represented")
+		}
+		for k, v := range attrs {
+			if strings.HasPrefix(k, lpPrefix) {
+				rep[k] = v
+			}
+		}
+		attrs = rep
+	}
 	np := &eid.NaturalPerson{
 		Identifier:     attrs[AttrPersonIdentifier.Name],
 		FamilyName:     attrs[AttrFamilyName.Name],

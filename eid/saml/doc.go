@@ -75,11 +75,18 @@
 // the portal and the preview space (both need the ACS and metadata paths
 // routed to it).
 //
-// Not implemented: the eIDAS Node's "private sector" SPType values beyond
-// public/private, the eIDAS representative attributes and
-// PowerOfRepresentationScope (a representative's own data is not read;
-// the legal person's identifier and name are), the list of countries
-// whose unique identifier must not be transmitted, metadata in an
+// # Legal persons and representatives
+//
+// The legal person's attributes (identifier, name, address, VAT, tax
+// reference, LEI, EORI) become Subject.Company. A representative's
+// attributes (RepresentativePrefix, Attribute Profile §2.6) make the
+// representative Subject.Person and the legal person they act for
+// Subject.Company; a representative of another natural person is refused
+// (ErrRepresentedPerson), since eid.Subject has no place for them.
+//
+// Not implemented: PowerOfRepresentationScope (not read, and the evidence
+// request has no place for it yet), the list of countries whose unique
+// identifier must not be transmitted, metadata in an
 // md:EntitiesDescriptor, certificate chains for the metadata anchor
 // (the anchor's key itself must sign), key agreement (ECDH-ES) key
 // transport, single logout. Pending logins live in memory: with several

@@ -34,6 +34,33 @@ func TestHonestLogin(t *testing.T) {
 	}
 }
 
+// TestRepresentative: a representative of a company logs in; they are the
+// subject's person, the company its company. Representing a natural
+// person is refused.
+func TestRepresentative(t *testing.T) {
+	a := newTestSP(t, nil)
+	b := begin(t, a, "BE")
+	s, err := answer(t, a, b, (&forge{attrs: map[string]string{
+		RepresentativePrefix + "PersonIdentifier": "BE/NL/777", RepresentativePrefix + "CurrentFamilyName": "Peeters",
+		RepresentativePrefix + "CurrentGivenName": "Jan", RepresentativePrefix + "DateOfBirth": "1970-01-01",
+		AttrLegalPersonIdentifier.Name: "BE/NL/0999", AttrLegalName.Name: "Peeters NV",
+	}}).response(t, b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Person.Identifier != "BE/NL/777" || s.Person.FamilyName != "Peeters" || s.Company == nil || s.Company.LegalName != "Peeters NV" {
+		t.Errorf("subject %+v %+v", s.Person, s.Company)
+	}
+	b = begin(t, a, "BE")
+	_, err = answer(t, a, b, (&forge{attrs: map[string]string{
+		RepresentativePrefix + "PersonIdentifier": "BE/NL/777", AttrPersonIdentifier.Name: "BE/NL/12345",
+		AttrFamilyName.Name: "Janssens", AttrFirstName.Name: "Marie", AttrDateOfBirth.Name: "1990-04-01",
+	}}).response(t, b))
+	if !errors.Is(err, ErrRepresentedPerson) {
+		t.Errorf("representing a natural person: %v", err)
+	}
+}
+
 // TestAuthnRequest checks the request of Begin: signed by our key, with the
 // eIDAS extensions (eIDAS SAML Message Format §2.2).
 func TestAuthnRequest(t *testing.T) {

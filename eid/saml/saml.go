@@ -195,7 +195,9 @@ func (a *Authenticator) Handler(next http.Handler) http.Handler {
 // from the node's site; the application's SameSite cookies are sent only on
 // the GET that follows.)
 func (a *Authenticator) acs(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxResponse*4/3+4096)
+	// Base64 (4/3) and the form encoding of its +, / and = (3 octets
+	// each) stay well under twice the decoded bound.
+	r.Body = http.MaxBytesReader(w, r.Body, 2*a.cfg.MaxResponse+4096)
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "the answer of the eIDAS node is too large or malformed", http.StatusBadRequest)
 		return

@@ -218,6 +218,9 @@ type forge struct {
 	alterResponse      func(*xmltree.Element) *xmltree.Element // after signing
 	alterEncryptedData func(*xmltree.Element)
 	dataMethod         xmlenc.Algorithm
+	// attrs, when set, are the attributes (Name → value) instead of
+	// the natural person's.
+	attrs map[string]string
 }
 
 func (f *forge) defaults(b *begun) {
@@ -337,6 +340,15 @@ func (f *forge) assertion(tb testing.TB) *xmltree.Element {
 			a Attribute
 			v string
 		}{AttrLegalName, "Janssens BV"})
+	}
+	if f.attrs != nil {
+		attrs = attrs[:0]
+		for k, v := range f.attrs {
+			attrs = append(attrs, struct {
+				a Attribute
+				v string
+			}{Attribute{Name: k}, v})
+		}
 	}
 	for _, at := range attrs {
 		e := add(ats, NSAssertion, "Attribute")
