@@ -1,7 +1,9 @@
 package saml
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"html"
 	"io"
@@ -197,5 +199,48 @@ func TestPysaml2Redirect(t *testing.T) {
 	body := readBody(t, res, err)
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "BE/NL/1234567890") {
 		t.Errorf("%d %s", res.StatusCode, body)
+	}
+}
+
+// TestPysaml2ChecksOurSignatures: pysaml2 refuses our AuthnRequest when its
+// XML signature (HTTP-POST) or its query signature (HTTP-Redirect) does
+// not verify, so the logins above show that it verified them.
+func TestPysaml2ChecksOurSignatures(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Python identity provider")
+	}
+	p := startPysaml2(t, nil)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	action, v := form(t, read(t)(c.Get(p.srv.URL+"/login?eid=BE")))
+	raw, err := base64.StdEncoding.DecodeString(v.Get("SAMLRequest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The request signed, then its ForceAuthn changed.
+	v.Set("SAMLRequest", base64.StdEncoding.EncodeToString(bytes.Replace(raw, []byte(`ForceAuthn="true"`), []byte(`ForceAuthn="false"`), 1)))
+	res, err := c.PostForm(action, v)
+	if body := readBody(t, res, err); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "IncorrectlySigned") {
+		t.Errorf("an altered POST request: HTTP %d %.300s", res.StatusCode, body)
+	}
+
+	// HTTP-Redirect: the query's signature altered.
+	p.a.cfg.Nodes["BE"] = Node{EntityID: p.idp.EntityID, MetadataURL: p.idp.EntityID, Anchor: p.idp.Cert, Binding: Redirect}
+	p.a.meta = map[string]*nodeMetadata{}
+	noFollow := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err = noFollow.Get(p.srv.URL + "/login?eid=BE")
+	readBody(t, res, err)
+	u, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || !strings.Contains(u.RawQuery, "&Signature=") {
+		t.Fatalf("no signed redirect: %v %s", err, res.Header.Get("Location"))
+	}
+	q := u.Query()
+	sig, _ := base64.StdEncoding.DecodeString(q.Get("Signature"))
+	sig[len(sig)-1] ^= 1
+	q.Set("Signature", base64.StdEncoding.EncodeToString(sig))
+	u.RawQuery = q.Encode()
+	res, err = c.Get(u.String())
+	if body := readBody(t, res, err); res.StatusCode != http.StatusBadRequest || !strings.Contains(body, "signature does not verify") {
+		t.Errorf("an altered query signature: HTTP %d %.300s", res.StatusCode, body)
 	}
 }
