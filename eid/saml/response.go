@@ -257,11 +257,8 @@ func verifyByIDAnywhere(e *xmltree.Element, pol *xmldsig.Policy, key func(*xmlds
 		}
 		return target == nil
 	})
-	if target == nil || sig.Parent() != target {
-		// The signature must at least envelope its target.
-		if target == nil {
-			return nil, errors.New("reference not found")
-		}
+	if target == nil {
+		return nil, errors.New("reference not found")
 	}
 	if _, _, err := xmldsig.VerifyEnvelopedID(target, "ID", pol, key); err != nil {
 		return nil, err
@@ -407,11 +404,11 @@ func (a *Authenticator) assertion(ctx context.Context, as *xmltree.Element, v *v
 	if nid == nil {
 		return nil, errors.New("assertion without saml:NameID")
 	}
-	nameID, err := a.text(nid)
-	if err != nil {
+	// The NameID is not used (the PersonIdentifier attribute is the
+	// identifier), but it is read as strictly as the attributes.
+	if _, err := a.text(nid); err != nil {
 		return nil, fmt.Errorf("NameID: %w", err)
 	}
-	var expires time.Time
 	var bearer *xmltree.Element
 	for _, sc := range sub.ChildrenNamed(NSAssertion, "SubjectConfirmation") {
 		if sc.SelectAttr("", "Method") == "urn:oasis:names:tc:SAML:2.0:cm:bearer" {
@@ -434,7 +431,7 @@ func (a *Authenticator) assertion(ctx context.Context, as *xmltree.Element, v *v
 	if !a.checks.off(checkTime) && !v.now.Add(-skew).Before(noa) {
 		return nil, fmt.Errorf("the assertion expired at %s", noa.Format(time.RFC3339))
 	}
-	expires = noa
+	expires := noa
 	// Conditions: the validity window and our audience.
 	cond := as.Child(NSAssertion, "Conditions")
 	if cond == nil {
@@ -514,7 +511,6 @@ func (a *Authenticator) assertion(ctx context.Context, as *xmltree.Element, v *v
 			return nil, fmt.Errorf("assertion %s: %w", id, err)
 		}
 	}
-	_ = nameID
 	return &eid.Subject{Person: np, Company: lp, LoA: loa, Issuer: v.node.EntityID, Country: v.login.country, AuthTime: authTime}, nil
 }
 
