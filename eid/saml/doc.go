@@ -85,8 +85,7 @@
 // (ErrRepresentedPerson), since eid.Subject has no place for them.
 //
 // Not implemented: PowerOfRepresentationScope (not read, and the evidence
-// request has no place for it yet), the list of countries whose unique
-// identifier must not be transmitted, metadata in an
+// request has no place for it yet), metadata in an
 // md:EntitiesDescriptor, certificate chains for the metadata anchor
 // (the anchor's key itself must sign), key agreement (ECDH-ES) key
 // transport, single logout. Pending logins live in memory: with several
