@@ -93,6 +93,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
+	"github.com/oots-go/oots/eid/saml"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"
 )
@@ -171,6 +172,12 @@ type Config struct {
 	// PortalURL+portal.CallbackPath and PreviewURL+provider.PreviewCallbackPath
 	// (and the consents' callback) of every node. Default none.
 	OIDC map[string]oidc.Provider
+	// SAML are eIDAS nodes by country of the eID (package eid/saml):
+	// every node's portal and preview space log the users of those
+	// countries in through them, each as a SAML service provider whose
+	// metadata is at its URL + saml.MetadataPath (register them at the
+	// node). Default none.
+	SAML map[string]saml.Node
 	// Logger receives every component's log; default discards.
 	Logger *slog.Logger
 }

@@ -184,24 +184,46 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	for i, other := range n.cfg.Countries {
 		trusted[other] = idp.Trusted{Issuer: n.nodeURL(i, 2), Key: &n.keys.idp[other].PublicKey}
 	}
+	// wrap adds the SAML service provider's routes (ACS, metadata) to
+	// the handler of each web application that has one.
+	wrap := map[string]func(http.Handler) http.Handler{}
 	login := func(client, base string) (eid.Authenticator, error) {
 		demo, err := idp.NewClient(idp.ClientConfig{ClientID: client + "-" + cc, Providers: trusted, BaseURL: base, HTTPClient: n.client,
 			Logger: log.With("component", client+" login")})
-		if err != nil || len(n.cfg.OIDC) == 0 {
+		if err != nil || (len(n.cfg.OIDC) == 0 && len(n.cfg.SAML) == 0) {
 			return demo, err
 		}
-		// The countries of Config.OIDC log in at their OpenID provider,
-		// the others at the demo identity providers.
-		rp, err := oidc.New(oidc.Config{Providers: n.cfg.OIDC, Country: cc, BaseURL: base, Reauthenticate: client == "preview",
-			Logger: log.With("component", client+" oidc login")})
-		if err != nil {
-			return nil, err
-		}
 		mux := &eid.Mux{Default: demo, ByCountry: map[string]eid.OwningAuthenticator{}}
-		for c := range n.cfg.OIDC {
-			mux.ByCountry[c] = rp
+		if len(n.cfg.OIDC) > 0 {
+			// The countries of Config.OIDC log in at their OpenID provider,
+			// the others at the demo identity providers.
+			rp, err := oidc.New(oidc.Config{Providers: n.cfg.OIDC, Country: cc, BaseURL: base, Reauthenticate: client == "preview",
+				Logger: log.With("component", client+" oidc login")})
+			if err != nil {
+				return nil, err
+			}
+			for c := range n.cfg.OIDC {
+				mux.ByCountry[c] = rp
+			}
+		}
+		if len(n.cfg.SAML) > 0 {
+			// The countries of Config.SAML log in at their eIDAS node.
+			sp, err := n.samlSP(ctx, cc, nd.DB, base, log.With("component", client+" saml login"))
+			if err != nil {
+				return nil, err
+			}
+			wrap[client] = sp.Handler
+			for c := range n.cfg.SAML {
+				mux.ByCountry[c] = sp
+			}
 		}
 		return mux, nil
+	}
+	wrapped := func(client string, h http.Handler) http.Handler {
+		if w := wrap[client]; w != nil {
+			return w(h)
+		}
+		return h
 	}
 
 	// The provider connector and its preview space.
@@ -246,7 +268,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
-	n.serve(l[1], nd.Provider.Handler())
+	n.serve(l[1], wrapped("preview", nd.Provider.Handler()))
 
 	// The requester connector and the portal.
 	cs, err := n.csClient()
@@ -282,7 +304,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
-	n.serve(l[0], pt.Handler())
+	n.serve(l[0], wrapped("portal", pt.Handler()))
 
 	mux := http.NewServeMux()
 	mux.Handle(requester.APIPrefix+"/", nd.Requester.Handler())

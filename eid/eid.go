@@ -4,8 +4,8 @@
 // which the requester's portal and the provider's preview space log a user
 // in. The demo identity provider (package idp) implements it, and so does
 // package eid/oidc, a relying party for national eIDs that speak OpenID
-// Connect; Mux chooses one per country of the eID. A real eIDAS node (SAML)
-// plugs in through the same interface.
+// Connect, and so does package eid/saml, a SAML service provider towards a
+// Member State's eIDAS node; Mux chooses one per country of the eID.
 package eid
 
 import (

@@ -91,6 +91,13 @@ type Config struct {
 	// provider, a standard one included, answers with its preview as
 	// usual. The user's explicit request is still needed for each request.
 	Background bool
+	// WithheldIdentifiers are the countries (ISO 3166-1 alpha-2, upper
+	// case) whose eIDAS unique identifier must not be transmitted: the
+	// sdg:Person of a subject whose eID one of them issued (eid.Subject
+	// Country, else the identifier's first part) carries no Identifier
+	// (the official rule R-EDM-REQ-C038 only warns of that: SHOULD);
+	// providers then match on the other attributes. Default none.
+	WithheldIdentifiers []string
 	// T1, T2, T3 are the provider's timeouts (SPEC.md §1.2); defaults
 	// DefaultT1, DefaultT2, DefaultT3. The connector waits Slack longer.
 	T1, T2, T3 time.Duration

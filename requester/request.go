@@ -76,6 +76,9 @@ func (c *Connector) build(j *journeyState, i int, requestID, exchangeID, preview
 	}
 	sub := j.Subject
 	person := naturalPerson(sub)
+	if c.withheld(sub) {
+		person.Identifier = nil
+	}
 	if sub.Company != nil {
 		q.LegalPerson = legalPerson(sub)
 		q.AuthorizedRepresentative = person
@@ -130,6 +133,16 @@ func naturalPerson(s eid.Subject) *edm.Person {
 	id := edm.SchemeID("eidas", p.Identifier)
 	return &edm.Person{LevelOfAssurance: s.LoA.Code(), Identifier: &id, FamilyName: p.FamilyName, GivenName: p.GivenName,
 		DateOfBirth: p.DateOfBirth, BirthName: p.BirthName, PlaceOfBirth: p.PlaceOfBirth, Gender: p.Gender}
+}
+
+// withheld reports whether the subject's eIDAS identifier must not be
+// transmitted (Config.WithheldIdentifiers).
+func (c *Connector) withheld(s eid.Subject) bool {
+	cc := s.Country
+	if cc == "" {
+		cc, _, _ = eid.LocalID(s.Person.Identifier)
+	}
+	return cc != "" && slices.Contains(c.cfg.WithheldIdentifiers, strings.ToUpper(cc))
 }
 
 // legalPerson is the sdg:LegalPerson of the company the user represents.

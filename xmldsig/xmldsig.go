@@ -307,6 +307,8 @@ func (s *Signature) VerifySignedInfo(pub crypto.PublicKey) error {
 		if !ed25519.Verify(k, c14n, s.Value) {
 			return fmt.Errorf("xmldsig: %w", ErrSignatureValue)
 		}
+	case ECDSASHA256, RSAPSSSHA256:
+		return verifyMore(s.Method, pub, c14n, s.Value)
 	default:
 		return fmt.Errorf("xmldsig: %w: %q", ErrAlgorithm, s.Method)
 	}
@@ -394,6 +396,8 @@ func (sg *Signer) Sign(refs []Reference) (*xmltree.Element, error) {
 			return nil, fmt.Errorf("xmldsig: %w: %T for eddsa-ed25519", ErrKey, sg.Key.Public())
 		}
 		value, err = sg.Key.Sign(sg.Rand, c14n, crypto.Hash(0))
+	case ECDSASHA256, RSAPSSSHA256:
+		value, err = signMore(sg, c14n)
 	default:
 		return nil, fmt.Errorf("xmldsig: %w: %q", ErrAlgorithm, sg.Method)
 	}

@@ -114,7 +114,13 @@ func (ag *Agreement) kek(priv *ecdh.PrivateKey, pub *ecdh.PublicKey) ([]byte, er
 // for RSAOAEP, an X25519 *ecdh.PrivateKey for key agreement. Any failure,
 // including a wrong key, wraps ErrKey or ErrAuthentication.
 func (k *EncryptedKey) Decrypt(priv crypto.PrivateKey) ([]byte, error) {
+	return k.decrypt(priv, checkCEK)
+}
+
+func (k *EncryptedKey) decrypt(priv crypto.PrivateKey, checkCEK func([]byte) ([]byte, error)) ([]byte, error) {
 	switch k.Method {
+	case RSAOAEPMGF1P:
+		return k.decryptMGF1P(priv, checkCEK)
 	case RSAOAEP:
 		rk, ok := priv.(*rsa.PrivateKey)
 		if !ok {
@@ -281,6 +287,13 @@ func ParseEncryptedKey(e *xmltree.Element, pol *KeyPolicy) (*EncryptedKey, error
 		}
 		if k.MGF != MGF1SHA256 {
 			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep mask generation %q (mgf1sha256 required)", ErrAlgorithm, k.MGF)
+		}
+		if len(kis) == 1 {
+			k.KeyInfo = kis[0].Elements()
+		}
+	case RSAOAEPMGF1P:
+		if err := parseMGF1P(k, em); err != nil {
+			return nil, err
 		}
 		if len(kis) == 1 {
 			k.KeyInfo = kis[0].Elements()

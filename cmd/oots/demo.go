@@ -16,6 +16,8 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
+	"github.com/oots-go/oots/eid/saml"
+	"github.com/oots-go/oots/internal/samlidp"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -42,8 +44,12 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	fl.Func("oidc", "CC=FILE: log users of country CC in at a national OpenID provider, configured by the JSON\n"+
 		"file FILE (eid/oidc.Provider: issuer, clientId, clientSecret, claims, acr, …) instead of the demo one; repeatable",
 		func(v string) error { return readOIDCProvider(oidcProviders, v) })
+	samlNodes := map[string]saml.Node{}
+	fl.Func("saml", "CC=FILE: log users of country CC in at an eIDAS node by SAML, configured by the JSON file FILE\n"+
+		"(entityId, metadataUrl + anchor, or ssoUrl + certificates; binding, minLoA); repeatable", func(v string) error { return readSAMLNode(samlNodes, v) })
+	eidKind := fl.String("eid", "demo", "\"saml\": the second country's citizens log in through an eIDAS node run by pysaml2 (python3-pysaml2)")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-sr-env acc] [-official VERSION=DIR]... [-oidc CC=FILE]... [-v]")
+		fmt.Fprintln(env.Stderr, "usage: oots demo [-dir DIR] [-port N] [-countries DE,FR,FI,SE] [-t1 D -t2 D -t3 D] [-tester URL] [-sr-env acc] [-official VERSION=DIR]... [-oidc CC=FILE]... [-saml CC=FILE]... [-eid saml] [-v]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -67,13 +73,34 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2
 	}
+	var samlNode *samlidp.IdP
+	if cs := strings.Split(*countries, ","); *eidKind == "saml" && len(cs) > 1 {
+		if samlNode, err = demoSAMLNode(abs, *host, strings.ToUpper(cs[1]), strings.ToUpper(cs[0]), samlNodes); err != nil {
+			fmt.Fprintln(env.Stderr, "oots demo:", err)
+			return 2
+		}
+	} else if *eidKind != "demo" && *eidKind != "saml" {
+		fmt.Fprintf(env.Stderr, "oots demo: -eid %q is neither demo nor saml\n", *eidKind)
+		return 2
+	}
+	if len(samlNodes) == 0 {
+		samlNodes = nil
+	}
 	net, err := demonet.Start(ctx, demonet.Config{Dir: abs, Port: *port, Host: *host, Countries: strings.Split(*countries, ","),
-		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: *fault, Rules: rules, OIDC: oidcProviders, Logger: log})
+		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: *fault, Rules: rules, OIDC: oidcProviders, SAML: samlNodes, Logger: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2
 	}
 	defer net.Close()
+	if samlNode != nil {
+		if err := startDemoSAMLNode(samlNode, net); err != nil {
+			fmt.Fprintln(env.Stderr, "oots demo:", err)
+			return 2
+		}
+		defer samlNode.Stop()
+		fmt.Fprintf(env.Stdout, "eIDAS node (pysaml2) of %s: %s — log in with a demo citizen's id and the password pw.\n", net.Nodes[1].Country, samlNode.URL)
+	}
 	printDemo(env, net, abs)
 	<-ctx.Done()
 	fmt.Fprintln(env.Stdout, "stopping; the data stays in", abs)

@@ -1,0 +1,174 @@
+package saml
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/xmltree"
+)
+
+// Attribute is an eIDAS attribute (eIDAS SAML Attribute Profile §2): its
+// URI Name and its FriendlyName.
+type Attribute struct{ Name, Friendly string }
+
+const (
+	npPrefix = "http://eidas.europa.eu/attributes/naturalperson/"
+	lpPrefix = "http://eidas.europa.eu/attributes/legalperson/"
+	// RepresentativePrefix begins the names of the representative's
+	// natural-person attributes (eIDAS SAML Attribute Profile §2.6): the
+	// same local names as the natural person's, after it.
+	RepresentativePrefix = npPrefix + "representative/"
+)
+
+// The attributes of the natural person's minimum data set (§2.2) and of the
+// legal person's (§2.3) this package asks for and reads.
+var (
+	AttrPersonIdentifier = Attribute{npPrefix + "PersonIdentifier", "PersonIdentifier"}
+	AttrFamilyName       = Attribute{npPrefix + "CurrentFamilyName", "FamilyName"}
+	AttrFirstName        = Attribute{npPrefix + "CurrentGivenName", "FirstName"}
+	AttrDateOfBirth      = Attribute{npPrefix + "DateOfBirth", "DateOfBirth"}
+	AttrBirthName        = Attribute{npPrefix + "BirthName", "BirthName"}
+	AttrPlaceOfBirth     = Attribute{npPrefix + "PlaceOfBirth", "PlaceOfBirth"}
+	AttrCurrentAddress   = Attribute{npPrefix + "CurrentAddress", "CurrentAddress"}
+	AttrGender           = Attribute{npPrefix + "Gender", "Gender"}
+
+	AttrLegalPersonIdentifier = Attribute{lpPrefix + "LegalPersonIdentifier", "LegalPersonIdentifier"}
+	AttrLegalName             = Attribute{lpPrefix + "LegalName", "LegalName"}
+	AttrLegalAddress          = Attribute{lpPrefix + "LegalPersonAddress", "LegalAddress"}
+	AttrVATRegistration       = Attribute{lpPrefix + "VATRegistrationNumber", "VATRegistration"}
+	AttrTaxReference          = Attribute{lpPrefix + "TaxReference", "TaxReference"}
+	AttrLEI                   = Attribute{lpPrefix + "LEI", "LEI"}
+	AttrEORI                  = Attribute{lpPrefix + "EORI", "EORI"}
+)
+
+// maxAttrValue bounds one attribute value (a postal address is the longest).
+const maxAttrValue = 4096
+
+// attributes reads the saml:AttributeStatement of a verified assertion into
+// name → value. Every attribute has one value; a value must be text only (no
+// comment, no child element: the defence against values cut by a comment);
+// CurrentAddress, base64 of an eIDAS address, is kept as it is.
+func (a *Authenticator) attributes(as *xmltree.Element) (map[string]string, error) {
+	out := map[string]string{}
+	for _, st := range as.ChildrenNamed(NSAssertion, "AttributeStatement") {
+		for _, at := range st.ChildrenNamed(NSAssertion, "Attribute") {
+			name := at.SelectAttr("", "Name")
+			vs := at.ChildrenNamed(NSAssertion, "AttributeValue")
+			if len(vs) != 1 {
+				return nil, fmt.Errorf("attribute %s has %d values (one expected)", name, len(vs))
+			}
+			v, err := a.text(vs[0])
+			if err != nil {
+				return nil, fmt.Errorf("attribute %s: %w", name, err)
+			}
+			if len(v) > maxAttrValue {
+				return nil, fmt.Errorf("attribute %s: value of %d octets", name, len(v))
+			}
+			if _, dup := out[name]; dup {
+				return nil, fmt.Errorf("attribute %s given twice", name)
+			}
+			out[name] = v
+		}
+	}
+	return out, nil
+}
+
+// text returns the character data of e, refusing an element whose content
+// is anything but text: a comment or an element inside a value is how
+// values are cut short in some libraries (the "comment in NameID" attack),
+// and no eIDAS value needs either.
+func (a *Authenticator) text(e *xmltree.Element) (string, error) {
+	if !a.checks.off(checkStrictText) {
+		for _, c := range e.Children {
+			if _, ok := c.(*xmltree.CharData); !ok {
+				return "", fmt.Errorf("%s holds something other than text (a comment or an element)", e.Name.Local)
+			}
+		}
+		return strings.TrimSpace(e.Text()), nil
+	}
+	// Without the check: the first text node, as vulnerable libraries read it.
+	for _, c := range e.Children {
+		if cd, ok := c.(*xmltree.CharData); ok {
+			return strings.TrimSpace(cd.Data), nil
+		}
+	}
+	return "", nil
+}
+
+// ErrRepresentedPerson: the login is of a representative of another
+// natural person, which eid.Subject cannot carry (it has the person who
+// logged in and the company they act for).
+var ErrRepresentedPerson = errors.New("the login is on behalf of another natural person, which this service does not support")
+
+// subject maps the attributes to the eIDAS minimum data sets. When the
+// node gives a representative's attributes (Attribute Profile §2.6), the
+// representative is the person who logged in and the legal person the
+// company they act for.
+func subject(attrs map[string]string, country string) (*eid.NaturalPerson, *eid.LegalPerson, error) {
+	rep := map[string]string{}
+	for k, v := range attrs {
+		if strings.HasPrefix(k, RepresentativePrefix) {
+			rep[npPrefix+strings.TrimPrefix(k, RepresentativePrefix)] = v
+		}
+	}
+	if len(rep) > 0 {
+		if attrs[AttrPersonIdentifier.Name] != "" {
+			return nil, nil, ErrRepresentedPerson
+		}
+		if attrs[AttrLegalPersonIdentifier.Name] == "" {
+			return nil, nil, errors.New("a representative's attributes without the legal person represented")
+		}
+		for k, v := range attrs {
+			if strings.HasPrefix(k, lpPrefix) {
+				rep[k] = v
+			}
+		}
+		attrs = rep
+	}
+	np := &eid.NaturalPerson{
+		Identifier:     attrs[AttrPersonIdentifier.Name],
+		FamilyName:     attrs[AttrFamilyName.Name],
+		GivenName:      attrs[AttrFirstName.Name],
+		DateOfBirth:    attrs[AttrDateOfBirth.Name],
+		BirthName:      attrs[AttrBirthName.Name],
+		PlaceOfBirth:   attrs[AttrPlaceOfBirth.Name],
+		CurrentAddress: attrs[AttrCurrentAddress.Name],
+		Gender:         gender(attrs[AttrGender.Name]),
+	}
+	if np.Identifier == "" {
+		return nil, nil, eid.ErrNoIdentifier
+	}
+	if c, _, ok := eid.LocalID(np.Identifier); !ok {
+		return nil, nil, fmt.Errorf("PersonIdentifier %q is not an eIDAS unique identifier", np.Identifier)
+	} else if !strings.EqualFold(c, country) {
+		return nil, nil, fmt.Errorf("PersonIdentifier %q was issued by %s, not by %s whose node answered", np.Identifier, c, country)
+	}
+	if np.FamilyName == "" || np.GivenName == "" || np.DateOfBirth == "" {
+		return nil, nil, fmt.Errorf("the natural person's mandatory attributes (FamilyName, FirstName, DateOfBirth) are not all given")
+	}
+	var lp *eid.LegalPerson
+	if id := attrs[AttrLegalPersonIdentifier.Name]; id != "" {
+		lp = &eid.LegalPerson{Identifier: id, LegalName: attrs[AttrLegalName.Name], RegisteredAddress: attrs[AttrLegalAddress.Name],
+			VATRegistration: attrs[AttrVATRegistration.Name], TaxReference: attrs[AttrTaxReference.Name], LEI: attrs[AttrLEI.Name], EORI: attrs[AttrEORI.Name]}
+		if lp.LegalName == "" {
+			return nil, nil, fmt.Errorf("LegalPersonIdentifier without LegalName")
+		}
+	}
+	return np, lp, nil
+}
+
+// gender maps the eIDAS values (Attribute Profile §2.2.8: Male, Female,
+// Unspecified) to eid's.
+func gender(v string) string {
+	switch strings.ToLower(v) {
+	case "male":
+		return "Male"
+	case "female":
+		return "Female"
+	case "":
+		return ""
+	}
+	return "Unspecified"
+}

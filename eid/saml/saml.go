@@ -1,0 +1,370 @@
+package saml
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oots-go/oots/eid"
+)
+
+// ErrLogin is the error of every failed login at Finish; the wrapped errors
+// say why (eid.ErrNoIdentifier, eid.ErrLoA, ErrCancelled, a *Status, or a
+// failed check of the response).
+var ErrLogin = errors.New("eIDAS login failed")
+
+// ParamCountry is the query parameter of the application's login route that
+// names the country of the user's eID, as for the demo identity provider.
+const ParamCountry = "eid"
+
+// CookieName is the cookie that binds a begun login to the browser.
+const CookieName = "oots_saml"
+
+// Authenticator is an eIDAS SAML 2.0 service provider; it implements
+// eid.Authenticator. Its Handler must serve ACSPath and MetadataPath.
+type Authenticator struct {
+	cfg    Config
+	acsURL string
+	client *http.Client
+	checks checkSet // nil: every check on
+
+	mu      sync.Mutex
+	pending map[string]*login // by RelayState
+	meta    map[string]*nodeMetadata
+}
+
+var _ eid.OwningAuthenticator = (*Authenticator)(nil)
+
+// login is a login begun and not finished.
+type login struct {
+	country   string
+	appState  string
+	callback  string
+	requestID string
+	browser   [sha256.Size]byte
+	expires   time.Time
+	// Set by the assertion consumer service.
+	done    bool
+	subject *eid.Subject
+	err     error
+}
+
+// New returns an Authenticator with the defaults of cfg after
+// cfg.Validate. It does not call the nodes: metadata is fetched at the
+// first login of each.
+func New(cfg Config) (*Authenticator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
+	if cfg.EntityID == "" {
+		cfg.EntityID = cfg.BaseURL + MetadataPath
+	}
+	if cfg.SPType == "" {
+		cfg.SPType = "public"
+	}
+	if cfg.Skew == 0 {
+		cfg.Skew = DefaultSkew
+	}
+	if cfg.LoginTTL == 0 {
+		cfg.LoginTTL = DefaultLoginTTL
+	}
+	if cfg.MaxPending == 0 {
+		cfg.MaxPending = DefaultMaxPending
+	}
+	if cfg.MaxResponse == 0 {
+		cfg.MaxResponse = DefaultMaxResponse
+	}
+	if cfg.MetadataRefresh == 0 {
+		cfg.MetadataRefresh = DefaultMetadataRefresh
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	c := &http.Client{Timeout: 10 * time.Second}
+	if cfg.HTTPClient != nil {
+		cp := *cfg.HTTPClient
+		c = &cp
+		if c.Timeout == 0 {
+			c.Timeout = 10 * time.Second
+		}
+	}
+	return &Authenticator{cfg: cfg, acsURL: cfg.BaseURL + ACSPath, client: c,
+		pending: map[string]*login{}, meta: map[string]*nodeMetadata{}}, nil
+}
+
+// EntityID returns our entity ID.
+func (a *Authenticator) EntityID() string { return a.cfg.EntityID }
+
+// Begin starts a login (eIDAS SAML Message Format §2): it chooses the node
+// (the request's eid parameter, or the only one; otherwise a page of the
+// countries), binds the login to the browser with a cookie, and sends the
+// browser to the node with a signed AuthnRequest by the node's binding.
+func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, callback string) {
+	cb, err := eid.CallbackURL(r, a.cfg.BaseURL, callback)
+	if err != nil {
+		a.cfg.Logger.Error("saml: begin login", logError, err)
+		http.Error(w, "the login is misconfigured: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	cc := strings.ToUpper(r.URL.Query().Get(ParamCountry))
+	if cc == "" && len(a.cfg.Nodes) == 1 {
+		for k := range a.cfg.Nodes {
+			cc = k
+		}
+	}
+	n, ok := a.cfg.Nodes[cc]
+	if !ok {
+		a.choosePage(w, r)
+		return
+	}
+	md, err := a.nodeMeta(r.Context(), cc)
+	if err != nil {
+		a.cfg.Logger.Error("saml: node metadata", "country", cc, logError, err)
+		http.Error(w, "the eIDAS node of "+cc+" cannot be reached; try again later", http.StatusBadGateway)
+		return
+	}
+	browser, err := a.bind(w, r)
+	if err != nil {
+		a.cfg.Logger.Error("saml: begin login", logError, err)
+		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
+		return
+	}
+	relay, err := a.random()
+	if err != nil {
+		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
+		return
+	}
+	reqID, err := a.random()
+	if err != nil {
+		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
+		return
+	}
+	reqID = "_" + reqID // xs:ID must not begin with a digit
+	l := &login{country: cc, appState: state, callback: cb, requestID: reqID, browser: browser, expires: a.cfg.Now().Add(a.cfg.LoginTTL)}
+	if !a.hold(relay, l) {
+		a.cfg.Logger.Warn("saml: too many logins pending", "max", a.cfg.MaxPending)
+		http.Error(w, "too many logins are under way; try again in a few minutes", http.StatusServiceUnavailable)
+		return
+	}
+	n.SSOURL, n.Binding = md.ssoURL, md.binding
+	req := a.authnRequest(reqID, &n, n.SSOURL, a.cfg.Now())
+	if err := a.sign(req, reqID, req.Child(NSAssertion, "Issuer")); err != nil {
+		a.cfg.Logger.Error("saml: sign request", logError, err)
+		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
+		return
+	}
+	if err := a.send(w, r, req, &n, n.SSOURL, relay); err != nil {
+		a.cfg.Logger.Error("saml: send request", logError, err)
+	}
+}
+
+// Handler serves our assertion consumer service (ACSPath) and our
+// metadata (MetadataPath) and hands every other request to next: the
+// application wraps its own handler with it.
+func (a *Authenticator) Handler(next http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+ACSPath, a.acs)
+	mux.HandleFunc("GET "+MetadataPath, a.metadataHandler)
+	mux.Handle("/", next)
+	return mux
+}
+
+// acs is the assertion consumer service (SAML 2.0 Profiles §4.1.4, HTTP-POST
+// binding): it verifies the response of the login named by RelayState,
+// keeps the outcome in the login, and sends the browser to the
+// application's callback with a GET, where Finish reads it. (The POST comes
+// from the node's site; the application's SameSite cookies are sent only on
+// the GET that follows.)
+func (a *Authenticator) acs(w http.ResponseWriter, r *http.Request) {
+	// Base64 (4/3) and the form encoding of its +, / and = (3 octets
+	// each) stay well under twice the decoded bound.
+	r.Body = http.MaxBytesReader(w, r.Body, 2*a.cfg.MaxResponse+4096)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "the answer of the eIDAS node is too large or malformed", http.StatusBadRequest)
+		return
+	}
+	relay := r.PostForm.Get("RelayState")
+	a.mu.Lock()
+	l := a.pending[relay]
+	if l != nil && l.done {
+		l = nil
+	}
+	if l != nil {
+		l.done = true
+	}
+	a.mu.Unlock()
+	if l == nil {
+		a.cfg.Logger.Warn("saml: login refused", logError, "unknown, finished or missing RelayState")
+		http.Error(w, "This answer of the eIDAS node belongs to no login under way (it was used already, took too long, or was not asked for). Start the login again.", http.StatusBadRequest)
+		return
+	}
+	now := a.cfg.Now()
+	var s *eid.Subject
+	err := errors.New("the login took too long")
+	if now.Before(l.expires) {
+		err = nil
+		certs, cerr := a.nodeCerts(r.Context(), l.country)
+		if cerr != nil {
+			err = cerr
+		} else {
+			n := a.cfg.Nodes[l.country]
+			s, err = a.verify(r.Context(), r.PostForm.Get("SAMLResponse"), &verification{login: l, node: &n, certs: certs, now: now})
+		}
+	}
+	a.mu.Lock()
+	l.subject, l.err = s, err
+	a.mu.Unlock()
+	u, _ := url.Parse(l.callback)
+	q := u.Query()
+	q.Set("state", relay)
+	u.RawQuery = q.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// Finish ends a login on the application's callback: the login named by
+// the state parameter must have been answered at the assertion consumer
+// service, in this browser. It returns the subject the verified assertion
+// gave, or the reason the answer was refused, wrapping ErrLogin.
+func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
+	relay := r.URL.Query().Get("state")
+	a.mu.Lock()
+	l := a.pending[relay]
+	if l != nil && l.done {
+		delete(a.pending, relay)
+	} else {
+		l = nil
+	}
+	a.mu.Unlock()
+	if l == nil {
+		return nil, "", a.fail(errors.New("the state is unknown, used already, or the eIDAS node has not answered"))
+	}
+	if h, ok := browserHash(r); !ok || subtle.ConstantTimeCompare(h[:], l.browser[:]) != 1 {
+		return nil, l.appState, a.fail(errors.New("the login was begun in another browser"))
+	}
+	if l.err != nil {
+		return nil, l.appState, a.fail(fmt.Errorf("the node of %s: %w", l.country, l.err))
+	}
+	return l.subject, l.appState, nil
+}
+
+// Owns reports whether r is the callback of a login this authenticator
+// began and has not finished (eid.Owner), without consuming it.
+func (a *Authenticator) Owns(r *http.Request) bool {
+	s := r.URL.Query().Get("state")
+	if s == "" {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.pending[s]
+	return ok
+}
+
+// Pending returns the number of logins begun and not finished.
+func (a *Authenticator) Pending() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.pending)
+}
+
+func (a *Authenticator) hold(relay string, l *login) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.pending) >= a.cfg.MaxPending {
+		now := a.cfg.Now()
+		for k, v := range a.pending {
+			if !now.Before(v.expires) {
+				delete(a.pending, k)
+			}
+		}
+		if len(a.pending) >= a.cfg.MaxPending {
+			return false
+		}
+	}
+	a.pending[relay] = l
+	return true
+}
+
+func (a *Authenticator) bind(w http.ResponseWriter, r *http.Request) ([sha256.Size]byte, error) {
+	var v string
+	if c, err := r.Cookie(CookieName); err == nil {
+		if _, ok := browserHash(r); ok {
+			v = c.Value
+		}
+	}
+	if v == "" {
+		var err error
+		if v, err = a.random(); err != nil {
+			return [sha256.Size]byte{}, err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: v, Path: "/", HttpOnly: true,
+		Secure: strings.HasPrefix(a.cfg.BaseURL, "https:"), SameSite: http.SameSiteLaxMode, MaxAge: int(a.cfg.LoginTTL / time.Second)})
+	return sha256.Sum256([]byte(v)), nil
+}
+
+func browserHash(r *http.Request) ([sha256.Size]byte, bool) {
+	c, err := r.Cookie(CookieName)
+	if err != nil || len(c.Value) != base64.RawURLEncoding.EncodedLen(32) {
+		return [sha256.Size]byte{}, false
+	}
+	return sha256.Sum256([]byte(c.Value)), true
+}
+
+func (a *Authenticator) random() (string, error) {
+	b := make([]byte, 32)
+	if _, err := io.ReadFull(a.cfg.Rand, b); err != nil {
+		return "", fmt.Errorf("random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func (a *Authenticator) fail(err error) error {
+	err = fmt.Errorf("%w: %w", ErrLogin, err)
+	a.cfg.Logger.Warn("saml: login refused", logError, err)
+	return err
+}
+
+const logError = "error"
+
+var chooseTmpl = template.Must(template.New("choose").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Choose the country that issued your eID</title></head>
+<body><h1>Choose the country that issued your eID</h1><ul>
+{{range .}}<li><a href="{{.URL}}">{{.Code}}</a></li>
+{{end}}</ul></body></html>`))
+
+func (a *Authenticator) choosePage(w http.ResponseWriter, r *http.Request) {
+	type link struct{ Code, URL string }
+	var links []link
+	for cc := range a.cfg.Nodes {
+		u := *r.URL
+		q := u.Query()
+		q.Set(ParamCountry, cc)
+		u.RawQuery = q.Encode()
+		links = append(links, link{cc, u.RequestURI()})
+	}
+	sort.Slice(links, func(i, j int) bool { return links[i].Code < links[j].Code })
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := chooseTmpl.Execute(w, links); err != nil {
+		a.cfg.Logger.Error("saml: write page", logError, err)
+	}
+}
