@@ -123,16 +123,39 @@ func upper(s string) string {
 
 // owners returns the Member States of an object, an association's being
 // those of the objects it joins as found in objs.
+//
+// An evidence type list of EDM 1.x has no jurisdiction of its own: it
+// belongs to the Member States of the evidence types it contains.
 func owners(o *edm.Object, objs map[string]*entry) []string {
 	if o.Type != regrep.AssociationType {
-		return countriesOf(o)
+		return objectOwners(o, objs)
 	}
 	var cc []string
 	for _, end := range []string{o.SourceObject, o.TargetObject} {
 		if e := objs[end]; e != nil {
-			for _, c := range countriesOf(e.obj) {
+			for _, c := range objectOwners(e.obj, objs) {
 				if !slices.Contains(cc, c) {
 					cc = append(cc, c)
+				}
+			}
+		}
+	}
+	return cc
+}
+
+func objectOwners(o *edm.Object, objs map[string]*entry) []string {
+	cc := countriesOf(o)
+	if _, ok := o.Payload.(*edm.EvidenceTypeList); !ok || len(cc) > 0 {
+		return cc
+	}
+	for _, e := range objs {
+		a := e.obj
+		if a.Type == regrep.AssociationType && a.AssociationType == edm.AssociationContainsEvidence && a.SourceObject == o.ID {
+			if t := objs[a.TargetObject]; t != nil {
+				for _, c := range countriesOf(t.obj) {
+					if !slices.Contains(cc, c) {
+						cc = append(cc, c)
+					}
 				}
 			}
 		}
