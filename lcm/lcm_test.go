@@ -278,4 +278,3 @@ func waitDelivered(t *testing.T, node *ap.Node, key string, db *store.DB) {
 	}
 	t.Fatalf("the answer %s was not delivered", key)
 }
-
