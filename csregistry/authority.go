@@ -125,7 +125,9 @@ func upper(s string) string {
 // those of the objects it joins as found in objs.
 //
 // An evidence type list of EDM 1.x has no jurisdiction of its own: it
-// belongs to the Member States of the evidence types it contains.
+// belongs to the Member States of the evidence types it contains; a data
+// service classified under the test segment, to those of its evidence
+// providers.
 func owners(o *edm.Object, objs map[string]*entry) []string {
 	if o.Type != regrep.AssociationType {
 		return objectOwners(o, objs)
@@ -145,13 +147,37 @@ func owners(o *edm.Object, objs map[string]*entry) []string {
 
 func objectOwners(o *edm.Object, objs map[string]*entry) []string {
 	cc := countriesOf(o)
-	if _, ok := o.Payload.(*edm.EvidenceTypeList); !ok || len(cc) > 0 {
+	if len(cc) > 0 {
+		return cc
+	}
+	// The objects whose country is that of the objects they join: an
+	// evidence type list (1.x) by its evidence types, a data service
+	// whose classification is under the test segment of the Semantic
+	// Repository by its evidence providers.
+	var typ string
+	var fromSource bool
+	switch o.Payload.(type) {
+	case *edm.EvidenceTypeList:
+		typ, fromSource = edm.AssociationContainsEvidence, true
+	case *edm.DataServiceEvidenceType:
+		typ = edm.AssociationServesEvidenceType
+	default:
 		return cc
 	}
 	for _, e := range objs {
 		a := e.obj
-		if a.Type == regrep.AssociationType && a.AssociationType == edm.AssociationContainsEvidence && a.SourceObject == o.ID {
-			if t := objs[a.TargetObject]; t != nil {
+		if a.Type != regrep.AssociationType || a.AssociationType != typ {
+			continue
+		}
+		other := ""
+		switch {
+		case fromSource && a.SourceObject == o.ID:
+			other = a.TargetObject
+		case !fromSource && a.TargetObject == o.ID:
+			other = a.SourceObject
+		}
+		if other != "" {
+			if t := objs[other]; t != nil {
 				for _, c := range countriesOf(t.obj) {
 					if !slices.Contains(cc, c) {
 						cc = append(cc, c)

@@ -380,12 +380,12 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 		}
 		lns[cc] = l
 	}
-	if err := n.startCS(ctx, csLn); err != nil {
-		return nil, err
-	}
 	endpoints := map[string]string{}
 	for cc, l := range lns {
 		endpoints[cc] = l[3].url + "/as4"
+	}
+	if err := n.startCS(ctx, runCtx, csLn, endpoints); err != nil {
+		return nil, err
 	}
 	if err := n.startDiscovery(ctx, endpoints); err != nil {
 		return nil, err
@@ -397,6 +397,9 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 			return nil, fmt.Errorf("demonet: node %s: %w", cc, err)
 		}
 		n.Nodes = append(n.Nodes, nd)
+	}
+	if err := n.publishLCM(ctx); err != nil {
+		return nil, err
 	}
 	if err := n.writeConformance(endpoints); err != nil {
 		return nil, err
