@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/lcm"
+	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/trust"
+)
+
+// lcmBackend hands a Member State node's LCM answers to its client.
+type lcmClientBackend struct{ c *lcm.Client }
+
+func (b *lcmClientBackend) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
+	return b.c.Deliver(ctx, m)
+}
+
+// TestCSServeLCMOverAS4: "oots cs serve -as4" receives LCM over AS4 on the
+// P-Mode imported from a Projectathon-style Domibus file: the German access
+// point's submission of the official German sample is applied, the French
+// access point's submission of German objects is refused with LCM:ERR:0001,
+// each answered on its leg with signed receipts.
+func TestCSServeLCMOverAS4(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	parties := []string{"oots-de", "oots-fr", "cs-lcm-projectathon"}
+	ca, err := pki.NewCA("oots cs serve LCM test CA", pki.RSA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ca.WriteFiles(dir, "ca"); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join("..", "..", "lcm", "testdata", "projectathon-lcm-pmode.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := string(raw)
+	creds, ports := map[string]*pki.Party{}, map[string]int{}
+	for _, p := range parties {
+		if creds[p], err = pki.Issue(ca, p, pki.RSA, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := creds[p].WriteFiles(dir, p); err != nil {
+			t.Fatal(err)
+		}
+		ports[p] = freePort(t)
+		x = strings.ReplaceAll(x, "ENDPOINT-"+p+`"`, fmt.Sprintf(`http://127.0.0.1:%d/as4"`, ports[p]))
+	}
+	pm, err := pmode.ImportDomibus([]byte(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The Common Services' P-Mode: the imported one, with the partners'
+	// certificates (a Domibus file keeps them in its truststore).
+	for i := range pm.Parties {
+		p := &pm.Parties[i]
+		p.SigningCertificate, p.EncryptionCertificate = p.Name+".sign.cert.pem", p.Name+".enc.cert.pem"
+	}
+	y, err := pm.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pmode.yaml"), y, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`listen: 127.0.0.1:%d
+dataDir: data-cs
+pmode: pmode.yaml
+self: cs-lcm-projectathon
+keys:
+  signingKey: cs-lcm-projectathon.sign.key.pem
+  signingCertificate: cs-lcm-projectathon.sign.cert.pem
+  decryptionKey: cs-lcm-projectathon.enc.key.pem
+  trust: [ca.cert.pem]
+api: {insecureOpen: true}
+pollInterval: 50ms
+log: {level: warn, format: json}
+`, ports["cs-lcm-projectathon"])
+	if err := os.WriteFile(filepath.Join(dir, "cs.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		env := &Env{Stdout: &stderr, Stderr: &stderr, Getenv: func(string) string { return "" }}
+		done <- Main(ctx, env, []string{"cs", "serve", "-addr", "127.0.0.1:0", "-trust-out", filepath.Join(dir, "cs-ca.pem"),
+			"-as4", filepath.Join(dir, "cs.yaml"), "-lcm-party", "oots-de=DE", "-lcm-party", "oots-fr=FR"})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("oots cs serve: exit %d\n%s", code, stderr.String())
+		}
+	})
+	waitReady(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", ports["cs-lcm-projectathon"]), &stderr)
+
+	// The Member States' access points, in this process.
+	clients := map[string]*lcm.Client{}
+	for _, p := range parties[:2] {
+		mpm, err := pmode.ImportDomibus([]byte(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mpm.Self = p
+		enc, sign := map[string]*x509.Certificate{}, map[string]*x509.Certificate{}
+		for _, o := range parties {
+			enc[o], sign[o] = creds[o].Encrypt.Cert, creds[o].Sign.Cert
+		}
+		db, err := store.Open(ctx, filepath.Join(dir, p+".db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		be := &lcmClientBackend{}
+		node, err := ap.New(ap.Config{PMode: mpm, Store: db, Backend: be, NodeID: p, PollInterval: 20 * time.Millisecond,
+			SigningKey: creds[p].Sign.Signer(), SigningCert: creds[p].Sign.Cert, DecryptionKey: creds[p].Encrypt.Key,
+			Trust: trust.NewStore(ca.Cert), EncryptionCerts: enc, SigningCerts: sign,
+			TempDir: filepath.Join(dir, p, "tmp"), PayloadDir: filepath.Join(dir, p, "payloads")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if be.c, err = lcm.NewClient(lcm.ClientConfig{AP: node, To: "cs-lcm-projectathon", Timeout: 30 * time.Second,
+			Properties: []ap.Property{{Name: "originalSender", Value: p}, {Name: "finalRecipient", Value: "cs-lcm-projectathon"}}}); err != nil {
+			t.Fatal(err)
+		}
+		clients[p] = be.c
+		srv := &http.Server{Addr: fmt.Sprintf("127.0.0.1:%d", ports[p]), Handler: node.Handler(), ReadHeaderTimeout: 5 * time.Second}
+		go srv.ListenAndServe()
+		t.Cleanup(func() { srv.Close() })
+		runDone := make(chan struct{})
+		go func() { node.Run(ctx); close(runDone) }()
+		t.Cleanup(func() { cancel(); <-runDone })
+	}
+	read := func(name string) []byte {
+		b, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/lcm/"+name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	res, err := clients["oots-de"].Submit(ctx, read("5-4-LCM-Submit-Objects-to-the-Evidence-Broker-Birth-Certificate.xml"))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if e := res.Refused(); e != nil || res.Leg != lcm.DefaultLegs.Response || !res.Delivered {
+		t.Fatalf("DE: answer on %s, delivered %v, refused %+v", res.Leg, res.Delivered, e)
+	}
+	res, err = clients["oots-fr"].Submit(ctx, read("5-5-LCM-Submit-Objects-to-the-DSD-Birth-Certificate.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := res.Refused(); e == nil || e.Code != "LCM:ERR:0001" || res.Leg != lcm.DefaultLegs.Error || !res.Delivered {
+		t.Fatalf("FR submitting German objects: answer on %s, delivered %v, refused %+v", res.Leg, res.Delivered, e)
+	}
+}
