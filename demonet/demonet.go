@@ -33,6 +33,15 @@
 // (which must be issued by the AS4 CA). The SE access point itself sends
 // statically. Network.DNS and Network.SMP give the two addresses.
 //
+// The Common Services begin with the requirements only (which come from
+// the Semantic Repository) and have an access point of their own, party
+// CSParty at POST /as4 of their server (Config.Dir/cs/ap/): at start every
+// node publishes its own part of the demo data set — its Evidence Broker
+// objects, then its DSD objects — to it over AS4 on the LCM legs of its
+// P-Mode (package lcm, signed receipts both ways), and Start fails if the
+// Common Services refuse it. Node.Published holds the answers;
+// Node.PublishLCM submits more.
+//
 // Inside a node the access point hands received messages to the connectors
 // in-process (ap.Config.Backend): requests to the provider, responses and
 // errors to the requester. Its backend API (/api/v1/…) wants the node's

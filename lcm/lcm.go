@@ -196,8 +196,9 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 // so a request delivered again is answered once.
 //
 // Errors: ErrNotLCM for a message that is not an LCM request (nothing is
-// answered); the access point's error when the answer cannot be queued (the
-// node delivers the request again).
+// answered); csregistry.ErrStore when the registry could not store the
+// change, and the access point's error when the answer cannot be queued
+// (in both cases the node delivers the request again).
 func (s *Server) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 	if m.Service.Value != Service || m.Action != ActionSubmit {
 		return fmt.Errorf("%w: service %q action %q", ErrNotLCM, m.Service.Value, m.Action)
@@ -215,6 +216,12 @@ func (s *Server) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 		resp, err = edm.NewRegistryResponse("", e.Exception()), e
 	default:
 		resp, err = s.cfg.Registry.SubmitXMLAs(ctx, csregistry.Submitter{Party: m.From, Country: cc}, body)
+		if errors.Is(err, csregistry.ErrStore) {
+			// Nothing was applied, for a reason of ours: the access point
+			// delivers the request again later rather than answer it.
+			log.Error("LCM request not stored", "cause", err)
+			return fmt.Errorf("lcm: %w", err)
+		}
 	}
 	leg := s.cfg.Legs.Response
 	if err != nil {

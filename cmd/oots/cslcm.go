@@ -44,6 +44,10 @@ func readLCMTokens(path string) (csregistry.LCMTokens, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-lcm-tokens: %w", err)
 	}
+	return parseLCMTokens(path, b)
+}
+
+func parseLCMTokens(path string, b []byte) (csregistry.LCMTokens, error) {
 	out := csregistry.LCMTokens{}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for line := 1; sc.Scan(); line++ {

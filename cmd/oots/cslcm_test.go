@@ -167,3 +167,36 @@ log: {level: warn, format: json}
 		t.Fatalf("FR submitting German objects: answer on %s, delivered %v, refused %+v", res.Leg, res.Delivered, e)
 	}
 }
+
+// TestLCMTokens: the tokens file of the LCM binding, and what it refuses.
+func TestLCMTokens(t *testing.T) {
+	got, err := parseLCMTokens("f", []byte("# comment\n\noperator-token-0123456789 - operator\nde-token-0123456789abc DE AP-DE\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got["operator-token-0123456789"].Country != "" || got["de-token-0123456789abc"].Country != "DE" || got["de-token-0123456789abc"].Party != "AP-DE" {
+		t.Errorf("tokens %+v", got)
+	}
+	for _, bad := range []string{"", "short DE AP-DE\n", "de-token-0123456789abc de AP-DE\n", "de-token-0123456789abc DE\n",
+		"de-token-0123456789abc DE a\nde-token-0123456789abc FR b\n"} {
+		if _, err := parseLCMTokens("f", []byte(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func FuzzParseLCMTokens(f *testing.F) {
+	f.Add([]byte("operator-token-0123456789 - operator\nde-token-0123456789abc DE AP-DE\n"))
+	f.Add([]byte("# x\nshort DE a\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		toks, err := parseLCMTokens("f", b)
+		if err != nil {
+			return
+		}
+		for tok, s := range toks {
+			if len(tok) < 16 || (s.Country != "" && !countryCode.MatchString(s.Country)) || s.Party == "" {
+				t.Errorf("accepted token %q for %+v", tok, s)
+			}
+		}
+	})
+}
