@@ -49,11 +49,10 @@ func (n *Network) startCS(ctx, runCtx context.Context, ln *listener, endpoints m
 			return err
 		}
 	}
-	if n.cfg.TesterEndpoint != "" {
-		if err := loadTesterMS(ctx, reg, st, n.cfg.SREnvironment); err != nil {
-			return err
-		}
-	}
+	// The tester Member State's data goes in once the Member States
+	// published theirs (its requirement is theirs): Start, after
+	// publishLCM.
+	n.csReg, n.csStore = reg, st
 	signer := &csrest.Signer{Key: n.keys.cs.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{n.keys.cs.Cert, n.keys.csCA.Cert}}
 	mux, err := csserver.Mux(reg, signer, n.cfg.Logger, nil, time.Minute)
 	if err != nil {

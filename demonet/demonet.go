@@ -100,6 +100,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/provider"
@@ -275,6 +276,8 @@ type Network struct {
 	disc    *discovery
 	urls    map[int]string // by port offset
 	cats    map[string]*catalogue
+	csReg   *csregistry.Registry
+	csStore csregistry.Store
 	client  *http.Client
 	servers []*http.Server
 	closers []func() error
@@ -409,6 +412,11 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 	}
 	if err := n.publishLCM(ctx); err != nil {
 		return nil, err
+	}
+	if cfg.TesterEndpoint != "" {
+		if err := loadTesterMS(ctx, n.csReg, n.csStore, cfg.SREnvironment); err != nil {
+			return nil, err
+		}
 	}
 	if err := n.writeConformance(endpoints); err != nil {
 		return nil, err
