@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -29,9 +30,10 @@ func (b *lcmClientBackend) Deliver(ctx context.Context, m *ap.ReceivedMessage) e
 
 // TestCSServeLCMOverAS4: "oots cs serve -as4" receives LCM over AS4 on the
 // P-Mode imported from a Projectathon-style Domibus file: the German access
-// point's submission of the official German sample is applied, the French
-// access point's submission of German objects is refused with LCM:ERR:0001,
-// each answered on its leg with signed receipts.
+// point's submission of the official German sample is applied; the French
+// node ("oots serve"), through "oots lcm submit", submits German objects
+// and is refused with LCM:ERR:0001; each answered on its leg with signed
+// receipts.
 func TestCSServeLCMOverAS4(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -108,9 +110,9 @@ log: {level: warn, format: json}
 	})
 	waitReady(t, fmt.Sprintf("http://127.0.0.1:%d/readyz", ports["cs-lcm-projectathon"]), &stderr)
 
-	// The Member States' access points, in this process.
+	// The German access point, in this process.
 	clients := map[string]*lcm.Client{}
-	for _, p := range parties[:2] {
+	for _, p := range parties[:1] {
 		mpm, err := pmode.ImportDomibus([]byte(x))
 		if err != nil {
 			t.Fatal(err)
@@ -126,7 +128,7 @@ log: {level: warn, format: json}
 		}
 		t.Cleanup(func() { db.Close() })
 		be := &lcmClientBackend{}
-		node, err := ap.New(ap.Config{PMode: mpm, Store: db, Backend: be, NodeID: p, PollInterval: 20 * time.Millisecond,
+		node, err := ap.New(ap.Config{PMode: mpm, Store: db, Backend: be, NodeID: p, PollInterval: 20 * time.Millisecond, Logger: slog.New(slog.DiscardHandler),
 			SigningKey: creds[p].Sign.Signer(), SigningCert: creds[p].Sign.Cert, DecryptionKey: creds[p].Encrypt.Key,
 			Trust: trust.NewStore(ca.Cert), EncryptionCerts: enc, SigningCerts: sign,
 			TempDir: filepath.Join(dir, p, "tmp"), PayloadDir: filepath.Join(dir, p, "payloads")})
@@ -159,13 +161,44 @@ log: {level: warn, format: json}
 	if e := res.Refused(); e != nil || res.Leg != lcm.DefaultLegs.Response || !res.Delivered {
 		t.Fatalf("DE: answer on %s, delivered %v, refused %+v", res.Leg, res.Delivered, e)
 	}
-	res, err = clients["oots-fr"].Submit(ctx, read("5-5-LCM-Submit-Objects-to-the-DSD-Birth-Certificate.xml"))
-	if err != nil {
+	// The French node runs "oots serve"; "oots lcm submit" goes through its
+	// backend API.
+	fr := fmt.Sprintf(`listen: 127.0.0.1:%d
+dataDir: data-fr
+pmode: pmode.yaml
+self: oots-fr
+keys:
+  signingKey: oots-fr.sign.key.pem
+  signingCertificate: oots-fr.sign.cert.pem
+  decryptionKey: oots-fr.enc.key.pem
+  trust: [ca.cert.pem]
+api: {insecureOpen: true}
+pollInterval: 50ms
+log: {level: warn, format: json}
+`, ports["oots-fr"])
+	if err := os.WriteFile(filepath.Join(dir, "fr.yaml"), []byte(fr), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if e := res.Refused(); e == nil || e.Code != "LCM:ERR:0001" || res.Leg != lcm.DefaultLegs.Error || !res.Delivered {
-		t.Fatalf("FR submitting German objects: answer on %s, delivered %v, refused %+v", res.Leg, res.Delivered, e)
+	var frLog syncBuffer
+	frDone := make(chan int, 1)
+	go func() {
+		env := &Env{Stdout: &frLog, Stderr: &frLog, Getenv: func(string) string { return "" }}
+		frDone <- Main(ctx, env, []string{"serve", "-config", filepath.Join(dir, "fr.yaml")})
+	}()
+	t.Cleanup(func() { cancel(); <-frDone })
+	api := fmt.Sprintf("http://127.0.0.1:%d", ports["oots-fr"])
+	waitReady(t, api+"/readyz", &frLog)
+	sample := filepath.Join(dir, "dsd.xml")
+	if err := os.WriteFile(sample, read("5-5-LCM-Submit-Objects-to-the-DSD-Birth-Certificate.xml"), 0o644); err != nil {
+		t.Fatal(err)
 	}
+	var out, errOut syncBuffer
+	code := Main(ctx, &Env{Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}, []string{"lcm", "submit", "-api", api,
+		"-to", "cs-lcm-projectathon", "-timeout", "30s", "-property", "originalSender=oots-fr", "-property", "finalRecipient=cs-lcm-projectathon", sample})
+	if code != 1 || !strings.Contains(out.String(), "refused LCM:ERR:0001") || !strings.Contains(out.String(), "on lcmErrorLeg") {
+		t.Fatalf("oots lcm submit: exit %d, want 1 with LCM:ERR:0001 on lcmErrorLeg\n%s%s\n%s", code, out.String(), errOut.String(), frLog.String())
+	}
+	t.Log(strings.TrimSpace(out.String()))
 }
 
 // TestLCMTokens: the tokens file of the LCM binding, and what it refuses.

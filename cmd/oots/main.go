@@ -40,6 +40,7 @@ var commands = map[string]command{
 	"demo":        {"run a whole OOTS network on this machine: Common Services and four Member State nodes", runDemo},
 	"doctor":      {"check a node configuration: keys, certificates, P-Modes, partner endpoints, database", runDoctor},
 	"fmt":         {"re-emit an OOTS message through the message model", runFmt},
+	"lcm":         {"submit a Member State's EB/DSD data to the Common Services over AS4 (LCM) through a running node", runLCM},
 	"pki":         {"make test keys and certificates (CA, RSA or Ed25519/X25519 access points)", runPKI},
 	"rules":       {"list the business rules (Schematron) that judge each message kind and version, with checksums", runRules},
 	"serve":       {"run an AS4 access point node from a configuration file", runServe},
