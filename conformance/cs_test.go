@@ -50,7 +50,7 @@ func commonServicesIn(t *testing.T, env string, wrap func(http.Handler) http.Han
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux, err := csserver.Mux(reg, &csrest.Signer{Key: c.Key.(crypto.Signer), Chain: []*x509.Certificate{c.Cert}}, slog.New(slog.DiscardHandler), false, -1)
+	mux, err := csserver.Mux(reg, &csrest.Signer{Key: c.Key.(crypto.Signer), Chain: []*x509.Certificate{c.Cert}}, slog.New(slog.DiscardHandler), nil, -1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -143,7 +143,7 @@ func (r *Registry) LoadFile(ctx context.Context, body []byte) error {
 		return err
 	}
 	if doc.Root.Is(NamespaceLCM, "RemoveObjectsRequest") {
-		return r.removeDoc(ctx, doc.Root)
+		return r.removeDoc(ctx, Submitter{}, doc.Root)
 	}
 	m, _, err := edm.ParseDocument(doc)
 	if err != nil {

@@ -12,8 +12,9 @@ import (
 	"github.com/oots-go/oots/internal/testenv"
 )
 
-// FuzzSubmitXML: any LCM input is answered with a RegistryResponse; a
-// rejected one changes nothing.
+// FuzzSubmitXML: any LCM input is answered with a RegistryResponse, from
+// the operator and from a Member State's party alike; a rejected one
+// changes nothing.
 func FuzzSubmitXML(f *testing.F) {
 	for _, p := range []string{"tdd-1.0/xml/lcm/5-4-LCM-Submit-Objects-to-the-Evidence-Broker-Birth-Certificate.xml", "tdd-1.0/xml/lcm/5-5-LCM-Submit-Objects-to-the-DSD-Birth-Certificate.xml"} {
 		b, err := os.ReadFile(testenv.Spec(f, p))
@@ -39,6 +40,13 @@ func FuzzSubmitXML(f *testing.F) {
 		}
 		before := r.Snapshot()
 		resp, err := r.SubmitXML(context.Background(), b)
+		// The same input from a Member State's party: refused or applied
+		// only for its own objects, never a crash.
+		if de, _ := csregistry.Open(context.Background(), csregistry.Config{}); de != nil {
+			if r2, err2 := de.SubmitXMLAs(context.Background(), csregistry.Submitter{Party: "AP-DE", Country: "DE"}, b); r2 == nil || (err2 == nil) != (r2.Kind() == edm.KindLCMSuccess) {
+				t.Fatalf("as DE: %v answered with %v", err2, r2)
+			}
+		}
 		if resp == nil {
 			t.Fatal("no RegistryResponse")
 		}

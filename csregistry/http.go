@@ -1,11 +1,13 @@
 package csregistry
 
 import (
+	"crypto/subtle"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oots-go/oots/edm"
@@ -16,15 +18,39 @@ import (
 // message model).
 const MaxRequest = 16 << 20
 
+// LCMTokens authenticates the callers of the HTTP binding of LCM: each
+// bearer token names the Submitter it speaks for (a Member State's party,
+// or the operator: Country "").
+type LCMTokens map[string]Submitter
+
+// submitter returns the Submitter of the request's bearer token, comparing
+// every token in constant time.
+func (t LCMTokens) submitter(req *http.Request) (Submitter, bool) {
+	got, ok := strings.CutPrefix(req.Header.Get("Authorization"), "Bearer ")
+	if !ok || got == "" {
+		return Submitter{}, false
+	}
+	var who Submitter
+	found := false
+	for token, s := range t {
+		if subtle.ConstantTimeCompare([]byte(token), []byte(got)) == 1 {
+			who, found = s, true
+		}
+	}
+	return who, found
+}
+
 // LCMHandler returns the HTTP binding of the LCM interface: a POST whose
 // body is an lcm:SubmitObjectsRequest or lcm:RemoveObjectsRequest, answered
 // with the rs:RegistryResponse (LCM-SUC or LCM-ERR) and HTTP 200, as the
 // query interface reports failures in the RegRep status. The OOTS transport
-// of LCM requests is AS4 (Service LifecycleManager, SPEC.md §3.5); this
-// binding serves bulk loads and tests. Answers are signed like the query
-// answers when signer is not nil. The handler does not authenticate: mount
-// it only where the operator controls who may reach it.
-func LCMHandler(r *Registry, signer *csrest.Signer, log *slog.Logger) http.Handler {
+// of LCM requests is AS4 (Service LifecycleManager, SPEC.md §3.5; package
+// lcm); this binding serves bulk loads and tests. Every request carries a
+// bearer token of tokens (HTTP 401 otherwise) and is applied as its
+// Submitter (SubmitXMLAs): a Member State's token changes that Member
+// State's objects only. Answers are signed like the query answers when
+// signer is not nil.
+func LCMHandler(r *Registry, signer *csrest.Signer, tokens LCMTokens, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -32,6 +58,12 @@ func LCMHandler(r *Registry, signer *csrest.Signer, log *slog.Logger) http.Handl
 		if req.Method != http.MethodPost {
 			w.Header().Set("Allow", "POST")
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		who, ok := tokens.submitter(req)
+		if !ok {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="lcm"`)
+			http.Error(w, "the LCM binding needs a bearer token", http.StatusUnauthorized)
 			return
 		}
 		body, err := io.ReadAll(io.LimitReader(req.Body, MaxRequest+1))
@@ -44,12 +76,12 @@ func LCMHandler(r *Registry, signer *csrest.Signer, log *slog.Logger) http.Handl
 			e := &LCMError{Code: "LCM:ERR:0001", Detail: "request larger than " + strconv.Itoa(MaxRequest) + " bytes"}
 			resp, err = edm.NewRegistryResponse("", e.Exception()), e
 		} else {
-			resp, err = r.SubmitXML(req.Context(), body)
+			resp, err = r.SubmitXMLAs(req.Context(), who, body)
 		}
 		if err != nil {
 			var le *LCMError
 			if errors.As(err, &le) {
-				log.Info("LCM request rejected", "code", le.Code, "cause", err)
+				log.Info("LCM request rejected", "party", who.Party, "code", le.Code, "cause", err)
 			} else {
 				log.Error("LCM request failed", "cause", err)
 			}

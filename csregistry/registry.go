@@ -29,10 +29,21 @@
 // Commission's services can be loaded; LoadDir loads every submission and
 // answer of a folder (bulk load). The demo data set is embedded (Demo).
 //
-// Not implemented: versioning of registry objects (a new submission of an id
-// replaces the object), the UpdateObjectsRequest of RegRep, and access control
-// of the LCM interface (the caller of Submit decides who may change the
-// registry).
+// Who submits: Submit and SubmitXML are the operator's (bulk loads); a
+// Member State's request goes through SubmitAs and SubmitXMLAs with its
+// Submitter, and is held to the rules of the 2.0 submission model: it
+// changes only its own Member State's objects (authority), an object it
+// changes needs a new version (rim:VersionInfo), and — for everyone — an
+// evidence type classification the DSD uses cannot leave the Evidence
+// Broker (a value in use cannot be removed). Snapshot.Submissions gives a
+// Member State's part of the registries as the submissions it publishes;
+// package lcm carries them over AS4.
+//
+// Not implemented: the classification schemes of the 2.0 model as registry
+// objects of their own (rim:ClassificationScheme with its nodes: the code
+// lists of the Semantic Repository are not held here, so the in-use rule
+// covers the evidence type classifications only), a version history (a new
+// version replaces the object), and the UpdateObjectsRequest of RegRep.
 package csregistry
 
 import (

@@ -249,13 +249,37 @@ func TestCapturesLoad(t *testing.T) {
 func TestLCMHandler(t *testing.T) {
 	r, _ := newDemo(t, csregistry.Config{})
 	signer, roots := cstest.Signer(t)
-	srv := httptest.NewServer(csregistry.LCMHandler(r, signer, nil))
+	tokens := csregistry.LCMTokens{"operator-token-0123456789": {Party: "operator"}, "fr-token-0123456789": {Party: "AP-FR", Country: "FR"}}
+	srv := httptest.NewServer(csregistry.LCMHandler(r, signer, tokens, nil))
 	defer srv.Close()
-	resp, err := http.Post(srv.URL, "application/x-ebrs+xml", bytes.NewReader(tddSubmission(t)))
-	if err != nil {
-		t.Fatal(err)
+	post := func(token string, body io.Reader) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
 	}
-	defer resp.Body.Close()
+	// Without a token, or with a wrong one: refused before anything is read.
+	for _, tok := range []string{"", "fr-token-012345678"} {
+		if resp := post(tok, bytes.NewReader(tddSubmission(t))); resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("token %q: HTTP %d, want 401", tok, resp.StatusCode)
+		}
+	}
+	// France's token does not change Germany's objects.
+	if m, _, err := edm.Parse(post("fr-token-0123456789", bytes.NewReader(tddSubmission(t))).Body); err != nil || m.Kind() != edm.KindLCMError ||
+		m.(*edm.RegistryResponse).Exceptions[0].Code != "LCM:ERR:0001" {
+		t.Errorf("FR submitting DE objects: %v %v", m, err)
+	}
+	resp := post("operator-token-0123456789", bytes.NewReader(tddSubmission(t)))
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		t.Fatal(err)
@@ -267,11 +291,7 @@ func TestLCMHandler(t *testing.T) {
 	if err != nil || resp.StatusCode != 200 || m.Kind() != edm.KindLCMSuccess {
 		t.Fatalf("status %d, %v %v", resp.StatusCode, m, err)
 	}
-	resp2, err := http.Post(srv.URL, "application/x-ebrs+xml", strings.NewReader("junk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp2.Body.Close()
+	resp2 := post("operator-token-0123456789", strings.NewReader("junk"))
 	if m, _, err := edm.Parse(resp2.Body); err != nil || m.Kind() != edm.KindLCMError {
 		t.Errorf("junk: %v %v", m, err)
 	}

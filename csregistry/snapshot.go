@@ -267,7 +267,10 @@ func (s *Snapshot) buildEB(es []*entry) error {
 		}
 	}
 	for id, r := range reqs {
-		if len(r.Frameworks) == 0 {
+		// A requirement alone comes from the Semantic Repository before any
+		// Member State implements it; once a list fulfils it, it derives
+		// from the procedure of a jurisdiction.
+		if len(r.Frameworks) == 0 && len(r.Lists) > 0 {
 			return lcmErr("LCM:ERR:0003", id, "requirement "+r.Requirement.Identifier.Value+" derives from no reference framework")
 		}
 	}

@@ -15,10 +15,12 @@ import (
 	"github.com/oots-go/oots/trust"
 )
 
-// startCS starts the Common Services with the demo data set in the
-// environment Config.SREnvironment, kept in Dir/cs/cs.db (cs-<environment>.db;
-// loaded once; a restart reads it back).
-func (n *Network) startCS(ctx context.Context, ln *listener) error {
+// startCS starts the Common Services in the environment
+// Config.SREnvironment, kept in Dir/cs/cs.db (cs-<environment>.db; a restart
+// reads it back), with their access point (CSParty). An empty registry
+// gets what no network node publishes (operatorData); the nodes publish
+// the rest over AS4 (publishLCM).
+func (n *Network) startCS(ctx, runCtx context.Context, ln *listener, endpoints map[string]string) error {
 	dir, err := mkdir(filepath.Join(n.cfg.Dir, "cs"))
 	if err != nil {
 		return err
@@ -43,20 +45,28 @@ func (n *Network) startCS(ctx context.Context, ln *listener) error {
 	}
 	snap := reg.Snapshot()
 	if snap.Objects(csregistry.EvidenceBroker)+snap.Objects(csregistry.DataServiceDirectory) == 0 {
-		if err := reg.LoadDemoIn(ctx, n.cfg.SREnvironment); err != nil {
+		if err := n.operatorData(ctx, reg); err != nil {
 			return err
 		}
 	}
-	if n.cfg.TesterEndpoint != "" {
-		if err := loadTesterMS(ctx, reg, st, n.cfg.SREnvironment); err != nil {
-			return err
-		}
-	}
+	// The tester Member State's data goes in once the Member States
+	// published theirs (its requirement is theirs): Start, after
+	// publishLCM.
+	n.csReg, n.csStore = reg, st
 	signer := &csrest.Signer{Key: n.keys.cs.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{n.keys.cs.Cert, n.keys.csCA.Cert}}
-	mux, err := csserver.Mux(reg, signer, n.cfg.Logger, false, time.Minute)
+	mux, err := csserver.Mux(reg, signer, n.cfg.Logger, nil, time.Minute)
 	if err != nil {
 		return err
 	}
+	// The Common Services' access point: the Member States publish their
+	// data over AS4 (publishLCM).
+	node, err := n.csAccessPoint(db, reg, endpoints)
+	if err != nil {
+		return err
+	}
+	mux.Handle("POST /as4", node.PublicHandler())
+	n.wg.Add(1)
+	go func() { defer n.wg.Done(); node.Run(runCtx) }()
 	n.serve(ln, mux)
 	return nil
 }

@@ -33,6 +33,15 @@
 // (which must be issued by the AS4 CA). The SE access point itself sends
 // statically. Network.DNS and Network.SMP give the two addresses.
 //
+// The Common Services begin with the requirements only (which come from
+// the Semantic Repository) and have an access point of their own, party
+// CSParty at POST /as4 of their server (Config.Dir/cs/ap/): at start every
+// node publishes its own part of the demo data set — its Evidence Broker
+// objects, then its DSD objects — to it over AS4 on the LCM legs of its
+// P-Mode (package lcm, signed receipts both ways), and Start fails if the
+// Common Services refuse it. Node.Published holds the answers;
+// Node.PublishLCM submits more.
+//
 // Inside a node the access point hands received messages to the connectors
 // in-process (ap.Config.Backend): requests to the provider, responses and
 // errors to the requester. Its backend API (/api/v1/…) wants the node's
@@ -91,6 +100,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/eid/saml"
@@ -273,6 +283,8 @@ type Network struct {
 	disc    *discovery
 	urls    map[int]string // by port offset
 	cats    map[string]*catalogue
+	csReg   *csregistry.Registry
+	csStore csregistry.Store
 	client  *http.Client
 	servers []*http.Server
 	closers []func() error
@@ -387,12 +399,12 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 		}
 		lns[cc] = l
 	}
-	if err := n.startCS(ctx, csLn); err != nil {
-		return nil, err
-	}
 	endpoints := map[string]string{}
 	for cc, l := range lns {
 		endpoints[cc] = l[3].url + "/as4"
+	}
+	if err := n.startCS(ctx, runCtx, csLn, endpoints); err != nil {
+		return nil, err
 	}
 	if err := n.startDiscovery(ctx, endpoints); err != nil {
 		return nil, err
@@ -404,6 +416,14 @@ func Start(ctx context.Context, cfg Config) (_ *Network, err error) {
 			return nil, fmt.Errorf("demonet: node %s: %w", cc, err)
 		}
 		n.Nodes = append(n.Nodes, nd)
+	}
+	if err := n.publishLCM(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.TesterEndpoint != "" {
+		if err := loadTesterMS(ctx, n.csReg, n.csStore, cfg.SREnvironment); err != nil {
+			return nil, err
+		}
 	}
 	if err := n.writeConformance(endpoints); err != nil {
 		return nil, err

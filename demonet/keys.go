@@ -37,6 +37,9 @@ type keys struct {
 	tlsCert tls.Certificate
 	// idp holds each country's identity provider signing key.
 	idp map[string]*ecdsa.PrivateKey
+	// csAP holds the credentials of the Common Services' access point
+	// (CSParty), issued by ca.
+	csAP *pki.Party
 	// tester holds the conformance kit's credentials (TesterParty), issued
 	// by ca and kept in ConformanceDir.
 	tester *pki.Party
@@ -65,6 +68,9 @@ func loadKeys(dir string, countries []string) (*keys, error) {
 			return nil, err
 		}
 		k.idp[cc] = c.Key.(*ecdsa.PrivateKey)
+	}
+	if k.csAP, err = party(dir, CSParty, k.ca); err != nil {
+		return nil, err
 	}
 	if k.csCA, err = credential(dir, "cs-ca", func() (*pki.Credential, error) { return pki.NewCA("oots demo Common Services CA", pki.EdDSA, nil) }); err != nil {
 		return nil, err

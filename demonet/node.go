@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/oots-go/oots/ap"
@@ -22,6 +23,7 @@ import (
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/lcm"
 	"github.com/oots-go/oots/portal"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/requester"
@@ -53,6 +55,13 @@ type Node struct {
 	Requester *requester.Connector
 	Provider  *provider.Connector
 	Journal   *journal.Journal
+	// Published are the answers of the Common Services to the node's
+	// publication of its data at start (LCM over AS4): its Evidence Broker
+	// objects, then its DSD objects.
+	Published []*lcm.Result
+
+	lcm *lcm.Client
+	mu  sync.Mutex
 }
 
 // dispatch is the in-process backend of a node's access point: evidence
@@ -60,6 +69,8 @@ type Node struct {
 // test messages (TestLeg) are accepted and dropped.
 type dispatch struct {
 	provider, requester ap.Backend
+	// lcm takes the Common Services' answers to the node's LCM requests.
+	lcm ap.Backend
 	// failed is told of the messages the access point gave up on.
 	failed func(ctx context.Context, f *ap.SendFailure) error
 	// journal records the partners' signed receipts (non-repudiation).
@@ -92,6 +103,9 @@ func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 	if isTest(m.Service.Value, m.Action) {
 		return nil
 	}
+	if lcm.Is(m) {
+		return d.lcm.Deliver(ctx, m)
+	}
 	if m.Action == exchange.ActionRequest {
 		return d.provider.Deliver(ctx, m)
 	}
@@ -109,6 +123,7 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 		}
 	}
 	enc[TesterParty], sign[TesterParty] = n.keys.tester.Encrypt.Cert, n.keys.tester.Sign.Cert
+	enc[CSParty], sign[CSParty] = n.keys.csAP.Encrypt.Cert, n.keys.csAP.Sign.Cert
 	for other, ep := range endpoints {
 		if _, ok := discovered[partyName(other)]; !ok {
 			static[other] = ep
@@ -118,7 +133,9 @@ func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]stri
 	if err != nil {
 		return nil, nil, "", err
 	}
-	cfg := ap.Config{PMode: pmodes(n.cfg.Countries, static, n.cfg.TesterEndpoint, cc), APIToken: token, MaxBodySize: MaxBodySize, Fault: n.cfg.Fault, Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
+	pm := pmodes(n.cfg.Countries, static, n.cfg.TesterEndpoint, cc)
+	addLCM(pm, n.cfg.Countries, n.CS+"/as4")
+	cfg := ap.Config{PMode: pm, APIToken: token, MaxBodySize: MaxBodySize, Fault: n.cfg.Fault, Store: db, Trust: trust.NewStore(n.keys.ca.Cert),
 		SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert, DecryptionKey: me.Encrypt.Key, EncryptionCerts: enc, SigningCerts: sign,
 		Discovered: discovered, Backend: backend, Client: n.client, Logger: n.cfg.Logger.With("component", "ap"), NodeID: partyName(cc),
 		PollInterval: n.cfg.PollInterval, TempDir: filepath.Join(dir, "tmp"), PayloadDir: filepath.Join(dir, "payloads"), Domain: "oots." + cc}
@@ -289,6 +306,10 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		return nil, err
 	}
 	be.provider, be.requester, be.failed = nd.Provider, nd.Requester, nd.Requester.ReportSendFailure
+	if nd.lcm, err = lcmClient(cc, nd.AP); err != nil {
+		return nil, err
+	}
+	be.lcm = nd.lcm
 	portalLogin, err := login("portal", nd.PortalURL)
 	if err != nil {
 		return nil, err

@@ -43,12 +43,6 @@ func runAS4(ctx context.Context, env *Env, args []string) int {
 	return 2
 }
 
-// as4MultiFlag collects a repeatable string flag.
-type as4MultiFlag []string
-
-func (m *as4MultiFlag) String() string     { return strings.Join(*m, ", ") }
-func (m *as4MultiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
 func runAS4Pack(_ context.Context, env *Env, args []string) int {
 	fs := flag.NewFlagSet("oots as4 pack", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -64,7 +58,7 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 	messageID := fs.String("message-id", "", "eb:MessageId (default: generated)")
 	conversationID := fs.String("conversation-id", "", "eb:ConversationId (default: generated)")
 	refTo := fs.String("ref-to", "", "eb:RefToMessageId")
-	var payloads, props as4MultiFlag
+	var payloads, props multiFlag
 	fs.Var(&payloads, "payload", "payload `ID=FILE;type=MIME[;charset=CS]` (repeatable; ID may be empty: FILE;type=…)")
 	fs.Var(&props, "property", "message property `NAME=VALUE[;type=TYPE]` (repeatable)")
 	fs.Usage = func() {

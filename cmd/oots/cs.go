@@ -24,8 +24,10 @@ import (
 
 // runCS implements "oots cs serve": the Common Services of one instance —
 // Evidence Broker (/eb/rest/search), Data Service Directory
-// (/dsd/rest/search), Semantic Repository (/sr/…) and, with -lcm, the LCM
-// binding (/lcm, POST) — from a registry in memory or in the node database
+// (/dsd/rest/search), Semantic Repository (/sr/…) and, with -lcm, the HTTP
+// binding of LCM (/lcm, POST, for the bearer tokens of -lcm-tokens); with
+// -as4, an access point that receives LCM over AS4 from the parties of
+// -lcm-party (package lcm) — from a registry in memory or in the node database
 // (-db, SQLite file or postgres:// URL), loaded from a folder of LCM
 // submissions and Common Services answers (-data) or with the demo data set
 // (-demo, the default for an empty registry without -data). Answers are
@@ -47,11 +49,15 @@ func runCS(ctx context.Context, env *Env, args []string) int {
 	keyFile := fl.String("key", "", "PEM ES256 signing key")
 	certFile := fl.String("cert", "", "PEM certificate chain of the signing key, signing certificate first")
 	trustOut := fl.String("trust-out", "", "without -key: write the generated test CA certificate to this file")
-	lcm := fl.Bool("lcm", false, "serve the LCM binding at /lcm (unauthenticated: for test set-ups)")
+	lcm := fl.Bool("lcm", false, "serve the HTTP binding of LCM at /lcm (for tests and bulk loads; needs -lcm-tokens)")
+	var lf lcmFlags
+	fl.StringVar(&lf.tokens, "lcm-tokens", "", "bearer tokens of the /lcm binding: lines TOKEN COUNTRY PARTY (COUNTRY - for the operator)")
+	fl.StringVar(&lf.as4, "as4", "", "receive LCM over AS4: an \"oots serve\" configuration file of the Common Services' access point (LCM legs in its P-Mode)")
+	fl.Var((*multiFlag)(&lf.parties), "lcm-party", "with -as4: PARTY=CC, a P-Mode party that may submit the objects of Member State CC (repeatable)")
 	cacheFor := fl.Duration("answer-cache", time.Minute, "how long a signed answer is reused for the same query and registry content (negative: off)")
 	tolerate := fl.Bool("tolerate-2.0-content", false, "accept the content of Commission 2.0 answers that the TDD 1.0 rules refuse (procedure codes, acceptance SR URIs)")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots cs serve [-addr HOST:PORT] [-data DIR] [-demo] [-db DSN] [-key K.pem -cert C.pem | -trust-out CA.pem] [-lcm]")
+		fmt.Fprintln(env.Stderr, "usage: oots cs serve [-addr HOST:PORT] [-data DIR] [-demo] [-db DSN] [-key K.pem -cert C.pem | -trust-out CA.pem] [-lcm -lcm-tokens FILE] [-as4 CONFIG.yaml -lcm-party PARTY=CC...]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args[1:]); err != nil {
@@ -106,7 +112,28 @@ func runCS(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
-	mux, err := csserver.Mux(reg, signer, log, *lcm, *cacheFor)
+	var tokens csregistry.LCMTokens
+	if *lcm {
+		if lf.tokens == "" {
+			return fail("-lcm needs -lcm-tokens: the LCM binding is not open without credentials")
+		}
+		if tokens, err = readLCMTokens(lf.tokens); err != nil {
+			return fail("%v", err)
+		}
+	}
+	if lf.as4 != "" {
+		parties, err := lcmParties(lf.parties)
+		if err != nil {
+			return fail("%v", err)
+		}
+		addr, stop, err := serveLCMAS4(ctx, env, log, reg, lf.as4, parties)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer stop()
+		log.Info("LCM over AS4", "listen", addr, "parties", len(parties))
+	}
+	mux, err := csserver.Mux(reg, signer, log, tokens, *cacheFor)
 	if err != nil {
 		return fail("%v", err)
 	}

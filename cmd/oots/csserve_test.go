@@ -71,7 +71,11 @@ func startCS(t *testing.T, args ...string) (string, *trust.Store) {
 }
 
 func TestCSServeDemo(t *testing.T) {
-	base, roots := startCS(t, "-lcm", "-db", filepath.Join(t.TempDir(), "oots.db"))
+	tokens := filepath.Join(t.TempDir(), "lcm-tokens")
+	if err := os.WriteFile(tokens, []byte("# token country party\noperator-token-0123456789 - operator\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base, roots := startCS(t, "-lcm", "-lcm-tokens", tokens, "-db", filepath.Join(t.TempDir(), "oots.db"))
 	c, err := csclient.New(csclient.Config{EBURL: base, DSDURL: base, Trust: roots})
 	if err != nil {
 		t.Fatal(err)
@@ -105,6 +109,19 @@ func TestCSServeDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("LCM without a token: HTTP %d, want 401", resp.StatusCode)
+	}
+	req, err := http.NewRequest(http.MethodPost, base+"/lcm", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer operator-token-0123456789")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(body), "ResponseStatusType:Success") {
@@ -118,7 +135,8 @@ func TestCSServeDemo(t *testing.T) {
 func TestCSServeUsage(t *testing.T) {
 	var stderr bytes.Buffer
 	env := &Env{Stdout: io.Discard, Stderr: &stderr, Getenv: os.Getenv}
-	for _, args := range [][]string{{"cs"}, {"cs", "serve", "-key", "k.pem"}, {"cs", "serve", "-data", "/nonexistent", "-addr", "127.0.0.1:0"}} {
+	for _, args := range [][]string{{"cs"}, {"cs", "serve", "-key", "k.pem"}, {"cs", "serve", "-data", "/nonexistent", "-addr", "127.0.0.1:0"},
+		{"cs", "serve", "-lcm", "-addr", "127.0.0.1:0"}, {"cs", "serve", "-as4", "oots.yaml", "-lcm-party", "AP-DE=de", "-addr", "127.0.0.1:0"}} {
 		if code := Main(context.Background(), env, args); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}

@@ -140,6 +140,8 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 	tw.Flush()
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Common Services: %s/eb/rest/search, %s/dsd/rest/search, %s/sr/\n", net.CS, net.CS, net.CS)
+	fmt.Fprintf(w, "  Each Member State published its Evidence Broker and DSD data to them over AS4 at start (LCM, party %s at %s/as4).\n",
+		demonet.CSParty, net.CS)
 	fmt.Fprintf(w, "Dynamic discovery: the %s access point is found by BDXL (DNS %s, UDP and TCP, zone %s) and SMP (%s/).\n",
 		demonet.DiscoveredCountry, net.DNS, demonet.DNSZone, net.SMP)
 	fmt.Fprintf(w, "HTTPS certificates are issued by a demo CA: import %s into the browser, or accept its warning.\n", net.TLSCAFile)

@@ -43,6 +43,7 @@ var commands = map[string]command{
 	"init":        {"scaffold a node in a directory: keys (or a CSR), configuration and P-Mode for a profile", runInit},
 	"partner":     {"add a partner to a node: its certificates and endpoint, or a party of a Domibus P-Mode", runPartner},
 	"journal":     {"the audit journal: export (one evidence's AS4 ids and receipt digests), verify, purge", runJournal},
+	"lcm":         {"submit a Member State's EB/DSD data to the Common Services over AS4 (LCM) through a running node", runLCM},
 	"pki":         {"make test keys and certificates (CA, RSA or Ed25519/X25519 access points)", runPKI},
 	"rules":       {"list the business rules (Schematron) that judge each message kind and version, with checksums", runRules},
 	"send":        {"submit a message to a running node through its backend API, and wait for its receipt", runSend},

@@ -93,11 +93,6 @@ func runPartner(_ context.Context, env *Env, args []string) int {
 	return 0
 }
 
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
-
 // buildPartner reads what the flags name into a partner.
 func buildPartner(name, endpoint, role string, ids, certFiles []string, domibus, domibusParty string) (*partner, error) {
 	p := &partner{role: role}

@@ -17,9 +17,9 @@ import (
 )
 
 // Mux returns the handler of the Common Services of reg. Answers are signed
-// by signer and reused for cacheFor; lcm also serves the (unauthenticated)
-// LCM binding at /lcm.
-func Mux(reg *csregistry.Registry, signer *csrest.Signer, log *slog.Logger, lcm bool, cacheFor time.Duration) (*http.ServeMux, error) {
+// by signer and reused for cacheFor; lcm, when not nil, also serves the
+// LCM binding at /lcm for the callers with these bearer tokens.
+func Mux(reg *csregistry.Registry, signer *csrest.Signer, log *slog.Logger, lcm csregistry.LCMTokens, cacheFor time.Duration) (*http.ServeMux, error) {
 	ebh, err := eb.NewHandler(eb.Config{Registry: reg, Signer: signer, Logger: log, CacheFor: cacheFor})
 	if err != nil {
 		return nil, err
@@ -36,8 +36,8 @@ func Mux(reg *csregistry.Registry, signer *csrest.Signer, log *slog.Logger, lcm 
 	mux.Handle("/eb/", ebh)
 	mux.Handle("/dsd/", dsdh)
 	mux.Handle("/sr/", http.StripPrefix("/sr", srh))
-	if lcm {
-		mux.Handle("/lcm", csregistry.LCMHandler(reg, signer, log))
+	if lcm != nil {
+		mux.Handle("/lcm", csregistry.LCMHandler(reg, signer, lcm, log))
 	}
 	return mux, nil
 }
