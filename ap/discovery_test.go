@@ -219,8 +219,10 @@ func TestDiscoverySMPUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Attempts counts an attempt when it is claimed; its outcome (the
+	// error and the next attempt's time) is written when it ends.
 	deadline := time.Now().Add(20 * time.Second)
-	for st.Attempts == 0 && time.Now().Before(deadline) {
+	for (st.Attempts == 0 || st.LastError == "") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 		if st, err = fr.Status(context.Background(), st.MessageID); err != nil {
 			t.Fatal(err)
