@@ -49,6 +49,7 @@ import (
 //	  signingCertificate: fr.sign.cert.pem
 //	  decryptionKey: fr.enc.key.pem        # RSA or X25519, PEM
 //	  trust: [ca.cert.pem]                 # anchors for the partners' certificates
+//	  revocation: {policy: prefer}         # online OCSP/CRL checks of the partners' certificates (see revocationConfig); omitted: none
 //	api:
 //	  token: "a-long-random-token-0123"   # bearer token of the backend API and /metrics (at least 16 characters); required
 //	  listen: ""                   # its own address (an internal one) for the API, /openapi.json and /metrics; "" shares listen
@@ -107,6 +108,9 @@ type serveConfig struct {
 		SigningCertificate string   `yaml:"signingCertificate"`
 		DecryptionKey      string   `yaml:"decryptionKey"`
 		Trust              []string `yaml:"trust"`
+		// Revocation, when set, checks the partners' certificates online
+		// (see revocationConfig).
+		Revocation *revocationConfig `yaml:"revocation"`
 	} `yaml:"keys"`
 	API struct {
 		Token string `yaml:"token"`
@@ -532,6 +536,13 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 		}
 		if cfg.Trust, err = trust.LoadFiles(files...); err != nil {
 			return nil, fmt.Errorf("keys.trust: %w", err)
+		}
+		if c.Keys.Revocation != nil {
+			on, err := c.Keys.Revocation.online(c.path, logger)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Trust.SetOnline(on)
 		}
 	}
 	for i, p := range pm.Parties {
