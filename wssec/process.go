@@ -42,18 +42,28 @@ func (c *VerifyConfig) Validate() error {
 	if c.RequireSignature && c.Trust == nil {
 		return errors.New("wssec: Trust is required when RequireSignature is set")
 	}
-	if c.DecryptionKey != nil {
+	if c.NextDecryptionKey != nil && c.DecryptionKey == nil {
+		return errors.New("wssec: NextDecryptionKey is set without DecryptionKey")
+	}
+	for _, k := range []struct {
+		field string
+		key   crypto.PrivateKey
+	}{{"DecryptionKey", c.DecryptionKey}, {"NextDecryptionKey", c.NextDecryptionKey}} {
+		if k.key == nil {
+			continue
+		}
 		switch alg.keyMethod {
 		case xmlenc.RSAOAEP:
-			if _, ok := c.DecryptionKey.(*rsa.PrivateKey); !ok {
-				return fmt.Errorf("wssec: DecryptionKey: %T, profile %s needs *rsa.PrivateKey", c.DecryptionKey, c.Profile)
+			if _, ok := k.key.(*rsa.PrivateKey); !ok {
+				return fmt.Errorf("wssec: %s: %T, profile %s needs *rsa.PrivateKey", k.field, k.key, c.Profile)
 			}
 		case xmlenc.KWAES128:
-			if k, ok := c.DecryptionKey.(*ecdh.PrivateKey); !ok || k.Curve() != ecdh.X25519() {
-				return fmt.Errorf("wssec: DecryptionKey: %T, profile %s needs an X25519 *ecdh.PrivateKey", c.DecryptionKey, c.Profile)
+			if x, ok := k.key.(*ecdh.PrivateKey); !ok || x.Curve() != ecdh.X25519() {
+				return fmt.Errorf("wssec: %s: %T, profile %s needs an X25519 *ecdh.PrivateKey", k.field, k.key, c.Profile)
 			}
 		}
-	} else if c.RequireEncryption {
+	}
+	if c.DecryptionKey == nil && c.RequireEncryption {
 		return errors.New("wssec: DecryptionKey is required when RequireEncryption is set")
 	}
 	if err := c.Timestamp.Validate(); err != nil {
@@ -450,11 +460,19 @@ func decryptionPlan(sec *xmltree.Element, ids map[string][]*xmltree.Element, byC
 		return nil, failDecrypt("EncryptedKey", err)
 	}
 	cek, err := ek.Decrypt(cfg.DecryptionKey)
+	if err != nil && cfg.NextDecryptionKey != nil {
+		// A partner that already encrypts for our next certificate.
+		var nerr error
+		if cek, nerr = ek.Decrypt(cfg.NextDecryptionKey); nerr == nil {
+			err = nil
+		}
+	}
 	if err != nil {
 		// Say which certificate the sender encrypted for, when it names
 		// one that travels in the message and is not ours (a partner with
 		// a stale copy of our certificate).
-		if c := recipientToken(ek, sec, ids); c != nil && !samePublicKey(c, cfg.DecryptionKey) {
+		if c := recipientToken(ek, sec, ids); c != nil && !samePublicKey(c, cfg.DecryptionKey) &&
+			(cfg.NextDecryptionKey == nil || !samePublicKey(c, cfg.NextDecryptionKey)) {
 			return nil, failDecrypt(fmt.Sprintf("the message is encrypted for the certificate %q (serial %s), not for this access point's key",
 				c.Subject.String(), c.SerialNumber), err)
 		}
