@@ -183,7 +183,7 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	m.webhookSeconds.write(w)
 	m.failureReports.write(w)
 	m.failureReportSeconds.write(w)
-	writeRevocationMetrics(w, n.cfg.Trust)
+	writeRevocationMetrics(w, n.partners.Load().Trust)
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	c, err := n.cfg.Store.Count(ctx)
