@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
@@ -38,5 +39,34 @@ func TestRevocationConfig(t *testing.T) {
 		if _, err := tc.cfg.online(path, nil); err == nil || !strings.HasPrefix(err.Error(), tc.field) {
 			t.Errorf("%+v: %v, want an error naming %s", tc.cfg, err, tc.field)
 		}
+	}
+}
+
+func TestServeNextKeys(t *testing.T) {
+	dir := t.TempDir()
+	ca, err := pki.NewCA("CA", pki.EdDSA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pki.Issue(ca, "AP_FR_01", pki.EdDSA, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.WriteFiles(dir, "next"); err != nil {
+		t.Fatal(err)
+	}
+	path := func(f string) string { return filepath.Join(dir, f) }
+	at := time.Now().Add(time.Hour)
+	k := &serveNextKeys{SigningKey: "next.sign.key.pem", SigningCertificate: "next.sign.cert.pem", DecryptionKey: "next.enc.key.pem", At: at}
+	r, err := k.rollover(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.SigningCert.Equal(p.Sign.Cert) || r.DecryptionKey == nil || !r.At.Equal(at) {
+		t.Errorf("%+v", r)
+	}
+	k.At = time.Time{}
+	if _, err := k.rollover(path); err == nil || !strings.HasPrefix(err.Error(), "keys.next") {
+		t.Errorf("without at: %v", err)
 	}
 }

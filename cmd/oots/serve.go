@@ -50,6 +50,7 @@ import (
 //	  decryptionKey: fr.enc.key.pem        # RSA or X25519, PEM
 //	  trust: [ca.cert.pem]                 # anchors for the partners' certificates
 //	  revocation: {policy: prefer}         # online OCSP/CRL checks of the partners' certificates (see revocationConfig); omitted: none
+//	  next: {signingKey: …, signingCertificate: …, decryptionKey: …, at: 2027-03-01T02:00:00Z}   # the next certificate (see serveNextKeys)
 //	api:
 //	  token: "a-long-random-token-0123"   # bearer token of the backend API and /metrics (at least 16 characters); required
 //	  listen: ""                   # its own address (an internal one) for the API, /openapi.json and /metrics; "" shares listen
@@ -111,6 +112,9 @@ type serveConfig struct {
 		// Revocation, when set, checks the partners' certificates online
 		// (see revocationConfig).
 		Revocation *revocationConfig `yaml:"revocation"`
+		// Next, when set, is the node's next certificate (see
+		// serveNextKeys).
+		Next *serveNextKeys `yaml:"next"`
 	} `yaml:"keys"`
 	API struct {
 		Token string `yaml:"token"`
@@ -524,6 +528,11 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 			return nil, err
 		}
 	}
+	if c.Keys.Next != nil {
+		if cfg.Next, err = c.Keys.Next.rollover(c.path); err != nil {
+			return nil, err
+		}
+	}
 	if c.Keys.DecryptionKey != "" {
 		if cfg.DecryptionKey, err = serveReadKey("keys.decryptionKey", c.path(c.Keys.DecryptionKey)); err != nil {
 			return nil, err
@@ -668,6 +677,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	go reloadOnHangup(ctx, node, func() (*serveConfig, error) { return loadServeConfig(*cfgFile, env.Getenv, *insecure) }, logger)
 	// Every listener is bounded (httplimit): connections, requests in
 	// flight, the minimum transfer rate of bodies and responses.
 	limits := httplimit.New(c.Limits)
