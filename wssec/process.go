@@ -54,12 +54,12 @@ func (c *VerifyConfig) Validate() error {
 		}
 		switch alg.keyMethod {
 		case xmlenc.RSAOAEP:
-			if _, ok := k.key.(*rsa.PrivateKey); !ok {
-				return fmt.Errorf("wssec: %s: %T, profile %s needs *rsa.PrivateKey", k.field, k.key, c.Profile)
+			if d, ok := k.key.(crypto.Decrypter); !ok || !isRSA(d.Public()) {
+				return fmt.Errorf("wssec: %s: %T, profile %s needs an RSA key (*rsa.PrivateKey or a crypto.Decrypter)", k.field, k.key, c.Profile)
 			}
 		case xmlenc.KWAES128:
-			if x, ok := k.key.(*ecdh.PrivateKey); !ok || x.Curve() != ecdh.X25519() {
-				return fmt.Errorf("wssec: %s: %T, profile %s needs an X25519 *ecdh.PrivateKey", k.field, k.key, c.Profile)
+			if x, ok := k.key.(xmlenc.KeyAgreer); !ok || !isX25519(x.Public()) {
+				return fmt.Errorf("wssec: %s: %T, profile %s needs an X25519 key (*ecdh.PrivateKey or an xmlenc.KeyAgreer)", k.field, k.key, c.Profile)
 			}
 		}
 	}
@@ -585,4 +585,11 @@ func samePublicKey(c *x509.Certificate, key crypto.PrivateKey) bool {
 	type equal interface{ Equal(crypto.PublicKey) bool }
 	e, ok := ck.(equal)
 	return ok && e.Equal(k.Public())
+}
+
+func isRSA(k crypto.PublicKey) bool { _, ok := k.(*rsa.PublicKey); return ok }
+
+func isX25519(k crypto.PublicKey) bool {
+	p, ok := k.(*ecdh.PublicKey)
+	return ok && p.Curve() == ecdh.X25519()
 }
