@@ -26,6 +26,7 @@ import (
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/httplimit"
+	"github.com/oots-go/oots/pkcs11"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -45,7 +46,7 @@ import (
 //	pmode: pmode.yaml              # YAML P-Modes (as4/pmode) or a Domibus PMode XML file
 //	self: AP_FR_01                 # this access point's party (default: the P-Mode's self)
 //	keys:
-//	  signingKey: fr.sign.key.pem          # RSA (eDelivery AS4 1.15) or Ed25519 (2.0), PEM
+//	  signingKey: fr.sign.key.pem          # RSA (eDelivery AS4 1.15) or Ed25519 (2.0), PEM; or a pkcs11: URI (build tag pkcs11)
 //	  signingCertificate: fr.sign.cert.pem
 //	  decryptionKey: fr.enc.key.pem        # RSA or X25519, PEM
 //	  trust: [ca.cert.pem]                 # anchors for the partners' certificates
@@ -221,7 +222,7 @@ func (c *serveConfig) defaults() {
 
 // path resolves a path of the file relative to its directory.
 func (c *serveConfig) path(p string) string {
-	if p == "" || filepath.IsAbs(p) {
+	if p == "" || filepath.IsAbs(p) || pkcs11.IsURI(p) {
 		return p
 	}
 	return filepath.Join(c.dir, p)
@@ -474,6 +475,13 @@ func serveLoadPMode(path string) (*pmode.Config, error) {
 }
 
 func serveReadKey(field, path string) (crypto.PrivateKey, error) {
+	if pkcs11.IsURI(path) {
+		k, err := pkcs11.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", field, err)
+		}
+		return k, nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", field, err)
