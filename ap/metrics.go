@@ -184,6 +184,7 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	m.failureReports.write(w)
 	m.failureReportSeconds.write(w)
 	writeRevocationMetrics(w, n.partners.Load().Trust)
+	writeCertificateMetrics(w, n)
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	c, err := n.cfg.Store.Count(ctx)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +134,26 @@ func TestReloadRefusesNoTrust(t *testing.T) {
 		t.Fatal("Reload without a trust store: no error")
 	}
 	exchange(t, nodes)
+}
+
+// TestCertificateExpiryMetrics: /metrics tells when the node's own and its
+// partners' certificates expire.
+func TestCertificateExpiryMetrics(t *testing.T) {
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20})
+	fr := nodes["AP_FR_01"]
+	c := credentials(t, pmode.ProfileAS4v20)
+	m := metricsOf(t, fr)
+	de := c.parties["AP_DE_01"].Encrypt.Cert
+	for _, want := range []string{
+		fmt.Sprintf(`oots_ap_certificate_not_after_seconds{role="own-signing",party="AP_FR_01",subject=%q,serial="%s"} %d`,
+			fr.cfg.SigningCert.Subject.String(), fr.cfg.SigningCert.SerialNumber, fr.cfg.SigningCert.NotAfter.Unix()),
+		fmt.Sprintf(`oots_ap_certificate_not_after_seconds{role="partner-encryption",party="AP_DE_01",subject=%q,serial="%s"} %d`,
+			de.Subject.String(), de.SerialNumber, de.NotAfter.Unix()),
+		fmt.Sprintf(`oots_ap_certificate_not_after_seconds{role="trust-anchor",party="",subject=%q,serial="%s"} %d`,
+			c.ca.Cert.Subject.String(), c.ca.Cert.SerialNumber, c.ca.Cert.NotAfter.Unix()),
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
 }
