@@ -5,7 +5,9 @@ package pkcs11
 import (
 	"crypto"
 	"crypto/ecdh"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/asn1"
 	"errors"
@@ -77,7 +79,7 @@ func (k *key) String() string { return k.uri }
 
 // Open finds the private key the URI names (module-path is required; the
 // token by token, serial or slot-id; the key by object and/or id) and
-// logs in with the URI's PIN. It returns a Signer (Ed25519), a Decrypter
+// logs in with the URI's PIN. It returns a Signer (Ed25519, ECDSA P-256), a Decrypter
 // (RSA: signs and decrypts) or an Agreer (X25519). Errors wrap ErrURI,
 // ErrNotFound or ErrUnsupported, or are the token's.
 func Open(uri string) (crypto.PrivateKey, error) {
@@ -142,6 +144,17 @@ func Open(uri string) (crypto.PrivateKey, error) {
 		}
 		k.pub = &rsa.PublicKey{N: new(big.Int).SetBytes(a[0].Value), E: int(e.Int64())}
 		out = &Decrypter{Signer{k}}
+	case p11.CKK_EC:
+		point, err := publicPoint(ctx, sh, u)
+		if err != nil {
+			return nil, err
+		}
+		x, y := elliptic.Unmarshal(elliptic.P256(), point) //nolint:staticcheck // the uncompressed point of CKA_EC_POINT
+		if x == nil {
+			return nil, fmt.Errorf("%w: EC key not on P-256 (ECDSA P-256 is, for ES256)", ErrUnsupported)
+		}
+		k.pub = &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
+		out = &Signer{k}
 	case ckkECEdwards, ckkECMontgomery:
 		point, err := publicPoint(ctx, sh, u)
 		if err != nil {
@@ -281,6 +294,11 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 		prefix := []byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
 		data = append(append([]byte{}, prefix...), digest...)
 		m = p11.NewMechanism(p11.CKM_RSA_PKCS, nil)
+	case *ecdsa.PublicKey:
+		if opts.HashFunc() != crypto.SHA256 || len(digest) != 32 {
+			return nil, fmt.Errorf("%w: ECDSA with %v (SHA-256 is)", ErrUnsupported, opts.HashFunc())
+		}
+		m = p11.NewMechanism(p11.CKM_ECDSA, nil)
 	case ed25519.PublicKey:
 		if opts.HashFunc() != 0 {
 			return nil, fmt.Errorf("%w: Ed25519ph", ErrUnsupported)
@@ -297,6 +315,13 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 	sig, err := s.ctx.Sign(s.sh, data)
 	if err != nil {
 		return nil, fmt.Errorf("pkcs11: C_Sign: %w", err)
+	}
+	if _, ok := s.pub.(*ecdsa.PublicKey); ok {
+		// PKCS #11 gives r || s; crypto.Signer promises ASN.1 (RFC 3279).
+		if len(sig) != 64 {
+			return nil, fmt.Errorf("pkcs11: ECDSA signature of %d bytes", len(sig))
+		}
+		return asn1.Marshal(struct{ R, S *big.Int }{new(big.Int).SetBytes(sig[:32]), new(big.Int).SetBytes(sig[32:])})
 	}
 	return sig, nil
 }

@@ -5,7 +5,9 @@ package pkcs11_test
 import (
 	"crypto"
 	"crypto/ecdh"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -124,5 +126,28 @@ func TestOpenErrors(t *testing.T) {
 		if _, err := pkcs11.Open(uri); !errors.Is(err, want) {
 			t.Errorf("%s: %v, want %v", uri, err, want)
 		}
+	}
+}
+
+func TestTokenECDSA(t *testing.T) {
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := pkcs11.Open(softhsmtest.Import(t, k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := key.(crypto.Signer)
+	if !k.PublicKey.Equal(s.Public()) {
+		t.Fatal("the public key differs from the imported one")
+	}
+	h := sha256.Sum256([]byte("JAdES signing input"))
+	sig, err := s.Sign(rand.Reader, h[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ecdsa.VerifyASN1(&k.PublicKey, h[:], sig) {
+		t.Fatal("the token's ECDSA signature does not verify")
 	}
 }

@@ -5,9 +5,12 @@
 //	pkcs11:token=oots;object=ap-sign;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin
 //
 // Open returns a crypto.Signer for an RSA (RSA PKCS #1 v1.5 with SHA-256,
-// the eDelivery AS4 1.15 signature; RSA-PSS is not offered) or Ed25519 key
-// (CKM_EDDSA), which is also a crypto.Decrypter for RSA-OAEP with SHA-256
-// and MGF1-SHA-256 (the AS4 1.15 key transport), and for an X25519 key
+// the eDelivery AS4 1.15 and SMP signature; RSA-PSS is not offered),
+// Ed25519 (CKM_EDDSA) or ECDSA P-256 key (CKM_ECDSA, the ES256 of the
+// Common Services' JAdES signature); an RSA key's signer is also a crypto.Decrypter for RSA-OAEP with SHA-256
+// and MGF1-SHA-256 (the AS4 1.15 key transport; a token that offers OAEP
+// with SHA-1 only, as SoftHSM2 2.6, does the raw RSA operation and the OAEP
+// decoding happens here), and for an X25519 key
 // (CKK_EC_MONTGOMERY) a key agreement (ECDH method) where the token derives
 // with CKM_ECDH1_DERIVE; a token that cannot gives ErrUnsupported at Open.
 // The rest of the code uses these interfaces and never learns where the

@@ -8,7 +8,9 @@ package softhsmtest
 import (
 	"crypto"
 	"crypto/ecdh"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/elliptic"
 	"crypto/rsa"
 	"encoding/asn1"
 	"fmt"
@@ -144,6 +146,18 @@ func ImportErr(tb testing.TB, key crypto.PrivateKey) (string, error) {
 			p11.NewAttribute(p11.CKA_PRIME_1, k.Primes[0].Bytes()), p11.NewAttribute(p11.CKA_PRIME_2, k.Primes[1].Bytes()),
 			p11.NewAttribute(p11.CKA_EXPONENT_1, k.Precomputed.Dp.Bytes()), p11.NewAttribute(p11.CKA_EXPONENT_2, k.Precomputed.Dq.Bytes()),
 			p11.NewAttribute(p11.CKA_COEFFICIENT, k.Precomputed.Qinv.Bytes()))
+	case *ecdsa.PrivateKey:
+		if k.Curve != elliptic.P256() {
+			return "", fmt.Errorf("%T on %v", key, k.Curve.Params().Name)
+		}
+		params := mustOID(asn1.ObjectIdentifier{1, 2, 840, 10045, 3, 1, 7})
+		d := make([]byte, 32)
+		k.D.FillBytes(d)
+		priv = append(common(p11.CKO_PRIVATE_KEY, p11.CKK_EC),
+			p11.NewAttribute(p11.CKA_PRIVATE, true), p11.NewAttribute(p11.CKA_SENSITIVE, true), p11.NewAttribute(p11.CKA_SIGN, true),
+			p11.NewAttribute(p11.CKA_EC_PARAMS, params), p11.NewAttribute(p11.CKA_VALUE, d))
+		pub = append(common(p11.CKO_PUBLIC_KEY, p11.CKK_EC), p11.NewAttribute(p11.CKA_VERIFY, true),
+			p11.NewAttribute(p11.CKA_EC_PARAMS, params), p11.NewAttribute(p11.CKA_EC_POINT, octets(elliptic.Marshal(elliptic.P256(), k.X, k.Y)))) //nolint:staticcheck
 	case ed25519.PrivateKey:
 		params := mustOID(asn1.ObjectIdentifier{1, 3, 101, 112})
 		priv = append(common(p11.CKO_PRIVATE_KEY, 0x40),
