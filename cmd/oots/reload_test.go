@@ -22,7 +22,9 @@ import (
 // file that cannot be read changes nothing.
 func TestReloadPartners(t *testing.T) {
 	n := writeServeNet(t, pmode.ProfileAS4v115, "", nil, "")
-	load := func() (*serveConfig, error) { return loadServeConfig(n.configs["AP_FR_01"], func(string) string { return "" }, false) }
+	load := func() (*serveConfig, error) {
+		return loadServeConfig(n.configs["AP_FR_01"], func(string) string { return "" }, false)
+	}
 	c, err := load()
 	if err != nil {
 		t.Fatal(err)
