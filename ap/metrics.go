@@ -183,6 +183,8 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	m.webhookSeconds.write(w)
 	m.failureReports.write(w)
 	m.failureReportSeconds.write(w)
+	writeRevocationMetrics(w, n.partners.Load().Trust)
+	writeCertificateMetrics(w, n)
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	c, err := n.cfg.Store.Count(ctx)

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/oots-go/oots/as4"
@@ -93,6 +94,9 @@ type Config struct {
 	// DecryptionKey decrypts received payloads: *rsa.PrivateKey (1.15) or
 	// X25519 *ecdh.PrivateKey (2.0).
 	DecryptionKey crypto.PrivateKey
+	// Next, when set, is the node's next certificate: decrypting with
+	// either key at once, signing with the next from Next.At (Rollover).
+	Next *Rollover
 	// Trust validates the partners' signing certificates.
 	Trust *trust.Store
 	// EncryptionCerts are the partners' encryption certificates, by party
@@ -242,6 +246,11 @@ func (c *Config) Validate() error {
 			return bad("SigningCert", "does not match the signing key")
 		}
 	}
+	if c.Next != nil {
+		if err := c.Next.validate(c); err != nil {
+			return err
+		}
+	}
 	if len(c.Discovered) > 0 && c.Discovery == nil {
 		return bad("Discovery", "required: partners are resolved by discovery")
 	}
@@ -297,7 +306,7 @@ func (c *Config) profile() wssec.Profile {
 type Node struct {
 	cfg      Config
 	log      *slog.Logger
-	receiver *as4.Receiver
+	partners atomic.Pointer[partnerState] // replaced by Reload
 	metrics  *metrics
 	wake     chan struct{} // a submission is queued
 	pushWake chan struct{} // a received message or a failure report awaits the backend
@@ -316,8 +325,8 @@ type Node struct {
 // partner found by discovery the signing certificate its SMP published
 // (looked up when the partner speaks first, then kept).
 func (n *Node) partyCertificates(party string) ([]*x509.Certificate, error) {
-	if c := n.cfg.SigningCerts[party]; c != nil {
-		return []*x509.Certificate{c}, nil
+	if c := n.partners.Load().SigningCerts[party]; len(c) > 0 {
+		return c, nil
 	}
 	d, ok := n.cfg.Discovered[party]
 	if !ok {
@@ -418,15 +427,8 @@ func New(cfg Config) (*Node, error) {
 		senders:    map[string]*as4.Sender{},
 		discovered: map[string][]*x509.Certificate{},
 	}
-	n.receiver = &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: cfg.Trust,
-		Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain,
-		SigningKey: cfg.SigningKey, SigningCert: cfg.SigningCert, MaxBodySize: cfg.MaxBodySize,
-		MaxDecompressed: cfg.MaxDecompressed, MaxRatio: cfg.MaxCompressionRatio,
-		PartyCertificates: n.partyCertificates, Reply: n.reply}
+	n.install(partnersOf(cfg))
 	n.removeOwnTemporary()
-	if cfg.Fault == FaultAnySigner {
-		n.receiver.Bind = anySigner // deliberate defect: see Faults
-	}
 	return n, nil
 }
 

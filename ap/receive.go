@@ -85,7 +85,7 @@ type ReceivedMessage struct {
 // steps.
 func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	n.receiver.Serve(w, r, func(ctx context.Context, in *as4.Inbound) error { return n.accept(ctx, in, start) })
+	n.receiverNow().Serve(w, r, func(ctx context.Context, in *as4.Inbound) error { return n.accept(ctx, in, start) })
 }
 
 // accept stores a verified message for the backend: every message is

@@ -273,12 +273,14 @@ func (s *Submission) Outbound(from string) *as4.Outbound {
 func (n *Node) sender(party string) *as4.Sender {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if s := n.senders[party]; s != nil {
+	key, cert := n.signing()
+	if s := n.senders[party]; s != nil && s.SigningCert == cert {
 		return s
 	}
-	s := &as4.Sender{PMode: n.cfg.PMode, SigningKey: n.cfg.SigningKey, SigningCert: n.cfg.SigningCert,
-		PeerCert: n.cfg.EncryptionCerts[party], Domain: n.cfg.Domain, Now: n.cfg.Now, Rand: n.cfg.Rand, TempDir: n.cfg.TempDir,
-		Client: n.cfg.Client, Trust: n.cfg.Trust, PartyCertificates: n.partyCertificates}
+	p := n.partners.Load()
+	s := &as4.Sender{PMode: n.cfg.PMode, SigningKey: key, SigningCert: cert,
+		PeerCert: p.EncryptionCerts[party], Domain: n.cfg.Domain, Now: n.cfg.Now, Rand: n.cfg.Rand, TempDir: n.cfg.TempDir,
+		Client: n.cfg.Client, Trust: p.Trust, PartyCertificates: n.partyCertificates}
 	if n.cfg.Fault == FaultAnyReceiptSigner {
 		s.Bind = anySigner // deliberate defect: see Faults
 	}

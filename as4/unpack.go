@@ -22,6 +22,9 @@ type Receiver struct {
 	// DecryptionKey is the receiver's *rsa.PrivateKey (1.15) or X25519
 	// *ecdh.PrivateKey (2.0).
 	DecryptionKey crypto.PrivateKey
+	// NextDecryptionKey, when set, is also tried (the key of the next
+	// certificate during a rollover, wssec.VerifyConfig.NextDecryptionKey).
+	NextDecryptionKey crypto.PrivateKey
 	// Trust validates the senders' signing certificates.
 	Trust *trust.Store
 	// PartyCertificates gives the certificates configured for a sending
@@ -205,6 +208,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 			RequireEncryption: leg.Security.Encrypt,
 			Trust:             r.Trust,
 			DecryptionKey:     r.DecryptionKey,
+			NextDecryptionKey: r.NextDecryptionKey,
 			Now:               r.Now,
 			MaxClockSkew:      r.MaxClockSkew,
 			TempDir:           r.TempDir,

@@ -70,6 +70,11 @@ type Options struct {
 	Validity time.Duration // default 2 years (CA: 10 years)
 	// Organization and Country of the subject; default "oots test", "EU".
 	Organization, Country string
+	// OCSPServer and CRLDistributionPoints, when set, are written into the
+	// end-entity certificates Issue makes (RFC 5280 §4.2.2.1 authority
+	// information access, §4.2.1.13): where a relying party checks their
+	// revocation online (trust.Online).
+	OCSPServer, CRLDistributionPoints []string
 }
 
 func (o *Options) defaults(ca bool) Options {
@@ -204,6 +209,7 @@ func issueDER(caCert *x509.Certificate, caKey crypto.Signer, name string, pub cr
 		SerialNumber: sn, Subject: subject(name, o),
 		NotBefore: o.Now.Add(-time.Minute), NotAfter: o.Now.Add(o.Validity),
 		BasicConstraintsValid: true, KeyUsage: usage,
+		OCSPServer: o.OCSPServer, CRLDistributionPoints: o.CRLDistributionPoints,
 	}
 	der, err := x509.CreateCertificate(o.Rand, tpl, caCert, pub, caKey)
 	if err != nil {

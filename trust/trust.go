@@ -13,6 +13,7 @@ package trust
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -71,6 +72,31 @@ type Store struct {
 	anchors       []*x509.Certificate
 	intermediates []*x509.Certificate
 	crls          []*x509.RevocationList
+	online        *Online
+}
+
+// SetOnline makes Verify check the revocation of every certificate of a
+// validated chain but its anchor online with o, after the offline CRLs;
+// nil turns online checking off. Call it before the store is shared.
+func (s *Store) SetOnline(o *Online) { s.online = o }
+
+// Online returns the online revocation checker of the store, or nil.
+func (s *Store) Online() *Online {
+	if s == nil {
+		return nil
+	}
+	return s.online
+}
+
+// revoked checks chain against the offline CRLs, then online.
+func (s *Store) revoked(chain []*x509.Certificate) error {
+	if err := s.checkRevocation(chain); err != nil {
+		return err
+	}
+	if s.online != nil {
+		return s.online.checkChain(context.Background(), chain)
+	}
+	return nil
 }
 
 // NewStore returns a store trusting the given anchors.
@@ -224,12 +250,14 @@ func LoadFiles(paths ...string) (*Store, error) {
 // Verify validates cert for purpose at time at: a chain to an anchor of the
 // store (using the store's intermediates and the extra ones given, e.g. from
 // the message), every certificate of the chain valid at at, none of them
-// revoked by a CRL of the store, and the key usage of cert allowing purpose.
+// revoked by a CRL of the store nor, with SetOnline, online (checked as of
+// now, whatever at), and the key usage of cert allowing purpose.
 // It returns the chain, leaf first.
 //
 // An anchor equal to cert is accepted without a chain (directly trusted
 // peer certificate), still subject to validity and key usage.
-// Errors wrap ErrUntrusted, ErrExpired, ErrKeyUsage or ErrRevoked.
+// Errors wrap ErrUntrusted, ErrExpired, ErrKeyUsage, ErrRevoked or
+// ErrRevocationUnknown.
 func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, extra ...*x509.Certificate) ([]*x509.Certificate, error) {
 	if s == nil || cert == nil {
 		return nil, fmt.Errorf("trust: %w: no store or no certificate", ErrUntrusted)
@@ -244,7 +272,7 @@ func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, ex
 	for _, a := range s.anchors {
 		if a.Equal(cert) {
 			chain := []*x509.Certificate{cert}
-			if err := s.checkRevocation(chain); err != nil {
+			if err := s.revoked(chain); err != nil {
 				return nil, err
 			}
 			return chain, nil
@@ -277,7 +305,7 @@ func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, ex
 	// Any chain that is not revoked will do.
 	var rerr error
 	for _, chain := range chains {
-		if rerr = s.checkRevocation(chain); rerr == nil {
+		if rerr = s.revoked(chain); rerr == nil {
 			return chain, nil
 		}
 	}

@@ -42,18 +42,28 @@ func (c *VerifyConfig) Validate() error {
 	if c.RequireSignature && c.Trust == nil {
 		return errors.New("wssec: Trust is required when RequireSignature is set")
 	}
-	if c.DecryptionKey != nil {
+	if c.NextDecryptionKey != nil && c.DecryptionKey == nil {
+		return errors.New("wssec: NextDecryptionKey is set without DecryptionKey")
+	}
+	for _, k := range []struct {
+		field string
+		key   crypto.PrivateKey
+	}{{"DecryptionKey", c.DecryptionKey}, {"NextDecryptionKey", c.NextDecryptionKey}} {
+		if k.key == nil {
+			continue
+		}
 		switch alg.keyMethod {
 		case xmlenc.RSAOAEP:
-			if _, ok := c.DecryptionKey.(*rsa.PrivateKey); !ok {
-				return fmt.Errorf("wssec: DecryptionKey: %T, profile %s needs *rsa.PrivateKey", c.DecryptionKey, c.Profile)
+			if d, ok := k.key.(crypto.Decrypter); !ok || !isRSA(d.Public()) {
+				return fmt.Errorf("wssec: %s: %T, profile %s needs an RSA key (*rsa.PrivateKey or a crypto.Decrypter)", k.field, k.key, c.Profile)
 			}
 		case xmlenc.KWAES128:
-			if k, ok := c.DecryptionKey.(*ecdh.PrivateKey); !ok || k.Curve() != ecdh.X25519() {
-				return fmt.Errorf("wssec: DecryptionKey: %T, profile %s needs an X25519 *ecdh.PrivateKey", c.DecryptionKey, c.Profile)
+			if x, ok := k.key.(xmlenc.KeyAgreer); !ok || !isX25519(x.Public()) {
+				return fmt.Errorf("wssec: %s: %T, profile %s needs an X25519 key (*ecdh.PrivateKey or an xmlenc.KeyAgreer)", k.field, k.key, c.Profile)
 			}
 		}
-	} else if c.RequireEncryption {
+	}
+	if c.DecryptionKey == nil && c.RequireEncryption {
 		return errors.New("wssec: DecryptionKey is required when RequireEncryption is set")
 	}
 	if err := c.Timestamp.Validate(); err != nil {
@@ -450,11 +460,19 @@ func decryptionPlan(sec *xmltree.Element, ids map[string][]*xmltree.Element, byC
 		return nil, failDecrypt("EncryptedKey", err)
 	}
 	cek, err := ek.Decrypt(cfg.DecryptionKey)
+	if err != nil && cfg.NextDecryptionKey != nil {
+		// A partner that already encrypts for our next certificate.
+		var nerr error
+		if cek, nerr = ek.Decrypt(cfg.NextDecryptionKey); nerr == nil {
+			err = nil
+		}
+	}
 	if err != nil {
 		// Say which certificate the sender encrypted for, when it names
 		// one that travels in the message and is not ours (a partner with
 		// a stale copy of our certificate).
-		if c := recipientToken(ek, sec, ids); c != nil && !samePublicKey(c, cfg.DecryptionKey) {
+		if c := recipientToken(ek, sec, ids); c != nil && !samePublicKey(c, cfg.DecryptionKey) &&
+			(cfg.NextDecryptionKey == nil || !samePublicKey(c, cfg.NextDecryptionKey)) {
 			return nil, failDecrypt(fmt.Sprintf("the message is encrypted for the certificate %q (serial %s), not for this access point's key",
 				c.Subject.String(), c.SerialNumber), err)
 		}
@@ -567,4 +585,11 @@ func samePublicKey(c *x509.Certificate, key crypto.PrivateKey) bool {
 	type equal interface{ Equal(crypto.PublicKey) bool }
 	e, ok := ck.(equal)
 	return ok && e.Equal(k.Public())
+}
+
+func isRSA(k crypto.PublicKey) bool { _, ok := k.(*rsa.PublicKey); return ok }
+
+func isX25519(k crypto.PublicKey) bool {
+	p, ok := k.(*ecdh.PublicKey)
+	return ok && p.Curve() == ecdh.X25519()
 }

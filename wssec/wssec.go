@@ -183,6 +183,11 @@ type VerifyConfig struct {
 	// DecryptionKey is the receiver's *rsa.PrivateKey (AS4v115) or
 	// *ecdh.PrivateKey on X25519 (AS4v20).
 	DecryptionKey crypto.PrivateKey
+	// NextDecryptionKey, when set, is a second key of the same kind the
+	// receiver also decrypts with: the key of its next certificate during
+	// a rollover, which partners may start encrypting for before the
+	// receiver signs with it. It is tried when DecryptionKey fails.
+	NextDecryptionKey crypto.PrivateKey
 	// Now returns the current time. Default time.Now.
 	Now func() time.Time
 	// Timestamp is whether a wsu:Timestamp is required: only

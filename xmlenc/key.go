@@ -98,7 +98,14 @@ func EncryptKeyX25519(rand io.Reader, pub *ecdh.PublicKey, cek []byte) (*Encrypt
 	return &EncryptedKey{Method: KWAES128, Agreement: ag, CipherValue: wrapped}, nil
 }
 
-func (ag *Agreement) kek(priv *ecdh.PrivateKey, pub *ecdh.PublicKey) ([]byte, error) {
+// KeyAgreer is an X25519 private key that may live outside the process
+// (a PKCS#11 token): *ecdh.PrivateKey is one.
+type KeyAgreer interface {
+	Public() crypto.PublicKey
+	ECDH(remote *ecdh.PublicKey) ([]byte, error)
+}
+
+func (ag *Agreement) kek(priv KeyAgreer, pub *ecdh.PublicKey) ([]byte, error) {
 	z, err := priv.ECDH(pub)
 	if err != nil {
 		return nil, fmt.Errorf("xmlenc: %w: x25519: %v", ErrKey, err)
@@ -111,8 +118,10 @@ func (ag *Agreement) kek(priv *ecdh.PrivateKey, pub *ecdh.PublicKey) ([]byte, er
 }
 
 // Decrypt recovers the content-encryption key with priv: an *rsa.PrivateKey
-// for RSAOAEP, an X25519 *ecdh.PrivateKey for key agreement. Any failure,
-// including a wrong key, wraps ErrKey or ErrAuthentication.
+// (or another crypto.Decrypter of an RSA key doing OAEP with SHA-256) for
+// RSAOAEP, an X25519 *ecdh.PrivateKey (or another KeyAgreer on X25519) for
+// key agreement. Any failure, including a wrong key, wraps ErrKey or
+// ErrAuthentication.
 func (k *EncryptedKey) Decrypt(priv crypto.PrivateKey) ([]byte, error) {
 	return k.decrypt(priv, checkCEK)
 }
@@ -122,18 +131,24 @@ func (k *EncryptedKey) decrypt(priv crypto.PrivateKey, checkCEK func([]byte) ([]
 	case RSAOAEPMGF1P:
 		return k.decryptMGF1P(priv, checkCEK)
 	case RSAOAEP:
-		rk, ok := priv.(*rsa.PrivateKey)
+		d, ok := priv.(crypto.Decrypter)
 		if !ok {
 			return nil, fmt.Errorf("xmlenc: %w: %T for rsa-oaep", ErrKey, priv)
 		}
-		cek, err := rsa.DecryptOAEP(sha256.New(), nil, rk, k.CipherValue, nil)
+		if _, ok := d.Public().(*rsa.PublicKey); !ok {
+			return nil, fmt.Errorf("xmlenc: %w: %T for rsa-oaep", ErrKey, d.Public())
+		}
+		cek, err := d.Decrypt(nil, k.CipherValue, &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA256})
 		if err != nil {
 			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep decryption failed", ErrAuthentication)
 		}
 		return checkCEK(cek)
 	case KWAES128:
-		xk, ok := priv.(*ecdh.PrivateKey)
-		if !ok || xk.Curve() != ecdh.X25519() || k.Agreement == nil {
+		xk, ok := priv.(KeyAgreer)
+		if !ok || k.Agreement == nil {
+			return nil, fmt.Errorf("xmlenc: %w: %T for x25519 key agreement", ErrKey, priv)
+		}
+		if pub, ok := xk.Public().(*ecdh.PublicKey); !ok || pub.Curve() != ecdh.X25519() {
 			return nil, fmt.Errorf("xmlenc: %w: %T for x25519 key agreement", ErrKey, priv)
 		}
 		kek, err := k.Agreement.kek(xk, k.Agreement.Originator)

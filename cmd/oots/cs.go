@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/x509"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/internal/csrest"
 	"github.com/oots-go/oots/internal/csserver"
+	"github.com/oots-go/oots/pkcs11"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
@@ -165,9 +167,37 @@ var commission20Rules = []string{
 	"R-DSD-SUB-C002", "R-DSD-SUB-C023",
 }
 
-// loadSigner reads the signing key and chain, or makes a test chain and
+// csSigner pairs a signing key with the chain of certFile.
+func csSigner(key crypto.Signer, certFile string) (*csrest.Signer, error) {
+	cb, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, fmt.Errorf("-cert: %w", err)
+	}
+	chain, err := trust.ParsePEM(cb)
+	if err != nil || len(chain) == 0 {
+		return nil, fmt.Errorf("-cert: no certificate: %v", err)
+	}
+	return &csrest.Signer{Key: key, Chain: chain}, nil
+}
+
+// loadSigner reads the signing key (a PEM file, or a pkcs11: URI in the
+// pkcs11 build) and chain, or makes a test chain and
 // writes its CA certificate to trustOut.
 func loadSigner(keyFile, certFile, trustOut string) (*csrest.Signer, error) {
+	if pkcs11.IsURI(keyFile) {
+		k, err := pkcs11.Open(keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("-key: %w", err)
+		}
+		s, ok := k.(crypto.Signer)
+		if !ok {
+			return nil, errors.New("-key: not an ECDSA P-256 key (ES256)")
+		}
+		if pub, isEC := s.Public().(*ecdsa.PublicKey); !isEC || pub.Curve != elliptic.P256() {
+			return nil, errors.New("-key: not an ECDSA P-256 key (ES256)")
+		}
+		return csSigner(s, certFile)
+	}
 	if keyFile != "" {
 		kb, err := os.ReadFile(keyFile)
 		if err != nil {
@@ -181,15 +211,7 @@ func loadSigner(keyFile, certFile, trustOut string) (*csrest.Signer, error) {
 		if !ok {
 			return nil, errors.New("-key: not an ECDSA P-256 key (ES256)")
 		}
-		cb, err := os.ReadFile(certFile)
-		if err != nil {
-			return nil, fmt.Errorf("-cert: %w", err)
-		}
-		chain, err := trust.ParsePEM(cb)
-		if err != nil || len(chain) == 0 {
-			return nil, fmt.Errorf("-cert: no certificate: %v", err)
-		}
-		return &csrest.Signer{Key: crypto.Signer(ek), Chain: chain}, nil
+		return csSigner(ek, certFile)
 	}
 	ca, err := pki.NewCA("oots Common Services test CA", pki.EdDSA, nil)
 	if err != nil {

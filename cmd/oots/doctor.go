@@ -274,12 +274,17 @@ func (d *doctor) keys(c *ap.Config, pm *pmode.Config) {
 	// The decryption key must suit the profile and match this party's
 	// encryption certificate, when the P-Mode names one.
 	if c.DecryptionKey != nil {
-		switch k := c.DecryptionKey.(type) {
-		case *rsa.PrivateKey:
+		// By its public key: the private one may be in a token (pkcs11).
+		var pub crypto.PublicKey = c.DecryptionKey
+		if p, ok := c.DecryptionKey.(interface{ Public() crypto.PublicKey }); ok {
+			pub = p.Public()
+		}
+		switch k := pub.(type) {
+		case *rsa.PublicKey:
 			if profile != pmode.ProfileAS4v115 {
 				d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "an RSA key, and the signing key is for %s (X25519 expected)", profile)
 			}
-		case *ecdh.PrivateKey:
+		case *ecdh.PublicKey:
 			if k.Curve() != ecdh.X25519() || profile != pmode.ProfileAS4v20 {
 				d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "an ECDH key, and the signing key is for %s", profile)
 			}

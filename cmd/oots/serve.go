@@ -26,6 +26,7 @@ import (
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/internal/tlsprofile"
+	"github.com/oots-go/oots/pkcs11"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -45,10 +46,12 @@ import (
 //	pmode: pmode.yaml              # YAML P-Modes (as4/pmode) or a Domibus PMode XML file
 //	self: AP_FR_01                 # this access point's party (default: the P-Mode's self)
 //	keys:
-//	  signingKey: fr.sign.key.pem          # RSA (eDelivery AS4 1.15) or Ed25519 (2.0), PEM
+//	  signingKey: fr.sign.key.pem          # RSA (eDelivery AS4 1.15) or Ed25519 (2.0), PEM; or a pkcs11: URI (build tag pkcs11)
 //	  signingCertificate: fr.sign.cert.pem
 //	  decryptionKey: fr.enc.key.pem        # RSA or X25519, PEM
 //	  trust: [ca.cert.pem]                 # anchors for the partners' certificates
+//	  revocation: {policy: prefer}         # online OCSP/CRL checks of the partners' certificates (see revocationConfig); omitted: none
+//	  next: {signingKey: …, signingCertificate: …, decryptionKey: …, at: 2027-03-01T02:00:00Z}   # the next certificate (see serveNextKeys)
 //	api:
 //	  token: "a-long-random-token-0123"   # bearer token of the backend API and /metrics (at least 16 characters); required
 //	  listen: ""                   # its own address (an internal one) for the API, /openapi.json and /metrics; "" shares listen
@@ -107,6 +110,12 @@ type serveConfig struct {
 		SigningCertificate string   `yaml:"signingCertificate"`
 		DecryptionKey      string   `yaml:"decryptionKey"`
 		Trust              []string `yaml:"trust"`
+		// Revocation, when set, checks the partners' certificates online
+		// (see revocationConfig).
+		Revocation *revocationConfig `yaml:"revocation"`
+		// Next, when set, is the node's next certificate (see
+		// serveNextKeys).
+		Next *serveNextKeys `yaml:"next"`
 	} `yaml:"keys"`
 	API struct {
 		Token string `yaml:"token"`
@@ -216,7 +225,7 @@ func (c *serveConfig) defaults() {
 
 // path resolves a path of the file relative to its directory.
 func (c *serveConfig) path(p string) string {
-	if p == "" || filepath.IsAbs(p) {
+	if p == "" || filepath.IsAbs(p) || pkcs11.IsURI(p) {
 		return p
 	}
 	return filepath.Join(c.dir, p)
@@ -482,6 +491,13 @@ func serveLoadPMode(path string) (*pmode.Config, error) {
 }
 
 func serveReadKey(field, path string) (crypto.PrivateKey, error) {
+	if pkcs11.IsURI(path) {
+		k, err := pkcs11.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", field, err)
+		}
+		return k, nil
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", field, err)
@@ -536,6 +552,11 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 			return nil, err
 		}
 	}
+	if c.Keys.Next != nil {
+		if cfg.Next, err = c.Keys.Next.rollover(c.path); err != nil {
+			return nil, err
+		}
+	}
 	if c.Keys.DecryptionKey != "" {
 		if cfg.DecryptionKey, err = serveReadKey("keys.decryptionKey", c.path(c.Keys.DecryptionKey)); err != nil {
 			return nil, err
@@ -548,6 +569,13 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 		}
 		if cfg.Trust, err = trust.LoadFiles(files...); err != nil {
 			return nil, fmt.Errorf("keys.trust: %w", err)
+		}
+		if c.Keys.Revocation != nil {
+			on, err := c.Keys.Revocation.online(c.path, logger)
+			if err != nil {
+				return nil, err
+			}
+			cfg.Trust.SetOnline(on)
 		}
 	}
 	for i, p := range pm.Parties {
@@ -673,6 +701,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return fail("%v", err)
 	}
+	go reloadOnHangup(ctx, node, func() (*serveConfig, error) { return loadServeConfig(*cfgFile, env.Getenv, *insecure) }, logger)
 	// Every listener is bounded (httplimit): connections, requests in
 	// flight, the minimum transfer rate of bodies and responses.
 	limits := httplimit.New(c.Limits)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/bdxl"
+	"github.com/oots-go/oots/pkcs11"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
@@ -171,13 +172,20 @@ func smpServe(ctx context.Context, env *Env, args []string) int {
 }
 
 func loadSMPCredential(keyFile, certFile string) (crypto.Signer, *x509.Certificate, error) {
-	kb, err := os.ReadFile(keyFile)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-key: %w", err)
-	}
-	k, err := pki.ParseKeyPEM(kb)
-	if err != nil {
-		return nil, nil, fmt.Errorf("-key %s: %w", keyFile, err)
+	var k crypto.PrivateKey
+	if pkcs11.IsURI(keyFile) {
+		var err error
+		if k, err = pkcs11.Open(keyFile); err != nil {
+			return nil, nil, fmt.Errorf("-key: %w", err)
+		}
+	} else {
+		kb, err := os.ReadFile(keyFile)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-key: %w", err)
+		}
+		if k, err = pki.ParseKeyPEM(kb); err != nil {
+			return nil, nil, fmt.Errorf("-key %s: %w", keyFile, err)
+		}
 	}
 	signer, ok := k.(crypto.Signer)
 	if !ok {

@@ -1,0 +1,185 @@
+package ap
+
+import (
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/trust"
+)
+
+// Rollover is a node's next certificate (Config.Next), so that a
+// certificate is replaced without downtime:
+//
+//  1. from the start the node decrypts with the next key as well as the
+//     current one, so partners may encrypt for the next certificate as soon
+//     as they have it (a reload of their configuration, or the SMP entry
+//     the operator publishes ahead of the switch);
+//  2. until At it signs messages, receipts and errors with the current key
+//     and certificate, from At with the next ones; partners trust both (the
+//     same CA, or the next CA added to their trust store by a reload ahead
+//     of the switch);
+//  3. after the switch the operator makes the next certificate the current
+//     one in the configuration at a convenient restart.
+//
+// Publishing the next certificate to the SMP of discovered partners is the
+// operator's step (oots smp); the node does not do it.
+type Rollover struct {
+	// SigningKey and SigningCert sign from At; same profile as the
+	// current ones.
+	SigningKey  crypto.Signer
+	SigningCert *x509.Certificate
+	// DecryptionKey is the key of the next encryption certificate: tried
+	// when the current one fails to decrypt (wssec.VerifyConfig.
+	// NextDecryptionKey). Optional.
+	DecryptionKey crypto.PrivateKey
+	// At is the switch time.
+	At time.Time
+}
+
+func (r *Rollover) validate(c *Config) error {
+	bad := func(f, format string, a ...any) error { return &FieldError{"Next." + f, fmt.Sprintf(format, a...)} }
+	if r.SigningKey == nil || r.SigningCert == nil {
+		return bad("SigningKey", "a next signing key and certificate are required")
+	}
+	if !publicKeysEqual(r.SigningKey.Public(), r.SigningCert.PublicKey) {
+		return bad("SigningCert", "does not match the next signing key")
+	}
+	if c.SigningKey == nil {
+		return bad("SigningKey", "a next key without a current one")
+	}
+	if (&Config{SigningKey: r.SigningKey}).profile() != c.profile() {
+		return bad("SigningKey", "the next signing key is not of the current one's profile (%s)", c.profile())
+	}
+	if r.At.IsZero() {
+		return bad("At", "required: the time the node signs with the next certificate")
+	}
+	if r.At.Before(r.SigningCert.NotBefore) || r.At.After(r.SigningCert.NotAfter) {
+		return bad("At", "%s is outside the next certificate's validity", r.At.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Partners are the certificates a node holds of its partners, replaced
+// as a whole by Node.Reload.
+type Partners struct {
+	// Trust validates the partners' signing certificates (Config.Trust).
+	Trust *trust.Store
+	// EncryptionCerts are the partners' encryption certificates by party
+	// (Config.EncryptionCerts).
+	EncryptionCerts map[string]*x509.Certificate
+	// SigningCerts are the certificates that may sign for a partner, by
+	// party (Config.SigningCerts): during a partner's rollover, its current
+	// and its next one.
+	SigningCerts map[string][]*x509.Certificate
+}
+
+// partnerState is what a reload replaces: the partners and the receivers
+// built on them. A request or an attempt holds the state it started with
+// to its end, so nothing in flight sees a half-made change.
+type partnerState struct {
+	Partners
+	// receivers sign receipts and errors with the current certificate
+	// ([0]) and, from the switch, the next ([1]).
+	receivers [2]*as4.Receiver
+}
+
+// install builds the receivers on p and makes p the node's partners.
+func (n *Node) install(p Partners) {
+	cfg := n.cfg
+	st := &partnerState{Partners: p}
+	for i := range st.receivers {
+		r := &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: p.Trust,
+			Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain,
+			SigningKey: cfg.SigningKey, SigningCert: cfg.SigningCert, MaxBodySize: cfg.MaxBodySize,
+			MaxDecompressed: cfg.MaxDecompressed, MaxRatio: cfg.MaxCompressionRatio,
+			PartyCertificates: n.partyCertificates, Reply: n.reply}
+		if cfg.Next != nil {
+			r.NextDecryptionKey = cfg.Next.DecryptionKey
+			if i == 1 {
+				r.SigningKey, r.SigningCert = cfg.Next.SigningKey, cfg.Next.SigningCert
+			}
+		}
+		if cfg.Fault == FaultAnySigner {
+			r.Bind = anySigner // deliberate defect: see Faults
+		}
+		st.receivers[i] = r
+	}
+	n.partners.Store(st)
+	n.mu.Lock()
+	clear(n.senders)
+	n.mu.Unlock()
+}
+
+// receiverNow is the receiver of the current partners, signing with the
+// certificate of the moment.
+func (n *Node) receiverNow() *as4.Receiver {
+	st := n.partners.Load()
+	if n.switched() {
+		return st.receivers[1]
+	}
+	return st.receivers[0]
+}
+
+// switched reports whether the node signs with its next certificate.
+func (n *Node) switched() bool {
+	return n.cfg.Next != nil && !n.cfg.Now().Before(n.cfg.Next.At)
+}
+
+// signing returns the key and certificate the node signs with now.
+func (n *Node) signing() (crypto.Signer, *x509.Certificate) {
+	if n.switched() {
+		return n.cfg.Next.SigningKey, n.cfg.Next.SigningCert
+	}
+	return n.cfg.SigningKey, n.cfg.SigningCert
+}
+
+// SigningCertificate returns the certificate the node signs with now: the
+// current one, or from Config.Next.At the next one.
+func (n *Node) SigningCertificate() *x509.Certificate {
+	_, c := n.signing()
+	return c
+}
+
+// Reload replaces the partners' certificates and trust store without a
+// restart: messages being received or sent finish with the certificates
+// they started with, the next ones use p. It returns a *FieldError, and
+// changes nothing, when p cannot serve the P-Mode's signed legs.
+func (n *Node) Reload(p Partners) error {
+	if p.Trust == nil {
+		for _, l := range n.cfg.PMode.Legs {
+			if l.Security.Sign {
+				return &FieldError{"Trust", fmt.Sprintf("leg %s is signed: a trust store for the partners' certificates is required", l.Name)}
+			}
+		}
+	}
+	n.install(p)
+	anchors := 0
+	if p.Trust != nil {
+		anchors = len(p.Trust.Anchors())
+	}
+	n.log.Info("partners' certificates reloaded", slog.Int(logTrustAnchors, anchors),
+		slog.Int(logEncryptionCerts, len(p.EncryptionCerts)), slog.Int(logSigningCerts, len(p.SigningCerts)))
+	return nil
+}
+
+// Keys of the log attributes of a reload.
+const (
+	logTrustAnchors    = "trust_anchors"
+	logEncryptionCerts = "encryption_certificates"
+	logSigningCerts    = "signing_certificates"
+)
+
+// partnersOf returns the initial partners of a configuration.
+func partnersOf(cfg Config) Partners {
+	p := Partners{Trust: cfg.Trust, EncryptionCerts: cfg.EncryptionCerts, SigningCerts: map[string][]*x509.Certificate{}}
+	for name, c := range cfg.SigningCerts {
+		if c != nil {
+			p.SigningCerts[name] = []*x509.Certificate{c}
+		}
+	}
+	return p
+}

@@ -1,0 +1,5 @@
+//go:build pkcs11 && cgo
+
+package main
+
+const pkcs11Built = true

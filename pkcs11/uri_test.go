@@ -1,0 +1,53 @@
+package pkcs11_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/oots-go/oots/pkcs11"
+)
+
+func TestParseURI(t *testing.T) {
+	u, err := pkcs11.ParseURI("pkcs11:token=oots%20ap;object=ap-sign;id=%01%02;type=private;slot-id=3?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=1234&x-vendor=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Token != "oots ap" || u.Object != "ap-sign" || string(u.ID) != "\x01\x02" || u.Type != "private" || u.SlotID == nil || *u.SlotID != 3 ||
+		u.ModulePath != "/usr/lib/softhsm/libsofthsm2.so" || u.PINValue != "1234" {
+		t.Errorf("%+v", u)
+	}
+	if pin, _ := u.PIN(); pin != "1234" {
+		t.Errorf("PIN %q", pin)
+	}
+	if got := u.String(); got != "pkcs11:token=oots%20ap;object=ap-sign;id=%01%02;type=private;slot-id=3?module-path=/usr/lib/softhsm/libsofthsm2.so" {
+		t.Errorf("String: %s", got)
+	}
+	for _, bad := range []string{
+		"file:key.pem", "pkcs11:tokn=x", "pkcs11:token=a;token=b", "pkcs11:type=weird", "pkcs11:object=%zz",
+		"pkcs11:slot-id=-1", "pkcs11:?pin-value=1&pin-source=f", "pkcs11:?module-name=softhsm2", "pkcs11:?colour=blue", "pkcs11:token",
+	} {
+		if _, err := pkcs11.ParseURI(bad); !errors.Is(err, pkcs11.ErrURI) {
+			t.Errorf("%q: %v, want ErrURI", bad, err)
+		}
+	}
+}
+
+// FuzzParseURI: a parsed URI written back parses to the same URI.
+func FuzzParseURI(f *testing.F) {
+	f.Add("pkcs11:token=oots;object=ap-sign;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin")
+	f.Add("pkcs11:id=%01%02;slot-id=0")
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := pkcs11.ParseURI(s)
+		if err != nil {
+			return
+		}
+		u.PINValue = ""
+		again, err := pkcs11.ParseURI(u.String())
+		if err != nil {
+			t.Fatalf("%q written back as %q: %v", s, u.String(), err)
+		}
+		if again.String() != u.String() {
+			t.Fatalf("%q → %q → %q", s, u.String(), again.String())
+		}
+	})
+}
