@@ -59,8 +59,10 @@
 //     and delivered, retried and recorded like a received message's push, so
 //     the backend learns of every final send failure at least once, also
 //     when the node stops in between.
-//   - Operations: /metrics (Prometheus text format, per partner, leg and
-//     state, latency histograms; behind the API token), /healthz (the
+//   - Operations: /metrics (Prometheus, by prometheus/client_golang from a
+//     registry of the node's own: per partner, leg and state, latency
+//     histograms, queue ages, certificate expiry, process and Go runtime;
+//     behind the API token), /healthz (the
 //     process runs), /readyz (the store answers and takes a write, the data
 //     directory a synced file), structured logs (log/slog) that name
 //     messages by id, never log payload content and log a repeated error with
