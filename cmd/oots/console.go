@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -112,6 +113,9 @@ func runConsole(ctx context.Context, env *Env, args []string) int {
 			return fail("no password on standard input")
 		}
 		password = strings.TrimRight(line, "\r\n")
+	}
+	if err := os.MkdirAll(c.path(c.DataDir), 0o700); err != nil {
+		return fail("dataDir: %v", err)
 	}
 	db, err := store.Open(ctx, c.dsn())
 	if err != nil {

@@ -89,7 +89,7 @@ import (
 //	  "1.2": tdd_chapters-1.2.5    # a TDD 1.2.x checkout judges oots-edm:v1.2 ("1.0", "1.1" likewise)
 //	  "2.0": tdd_chapters-2.0.1/OOTS-EDM   # 2.0.x judges oots-edm:v2.0; the root, OOTS-EDM or OOTS-EDM/sch
 //	console:                       # the operator's console at /console/ of api.listen (required); omitted: none
-//	  enabled: true                # accounts: oots console user add
+//	  enabled: false               # true serves it; accounts: oots console user add
 //	  sessionTTL: 8h               # lifetime of a login
 //
 // The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
