@@ -143,6 +143,8 @@ func TestBrowserOperatorResendsFailedMessage(t *testing.T) {
 	check("message-delivered")
 	b.Get(base + "/console/partners")
 	check("partners")
+	b.Get(base + "/console/alerts")
+	check("alerts")
 
 	// The operator may download the payload (audited).
 	operator := sessionOf(t, b)

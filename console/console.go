@@ -18,6 +18,11 @@
 //     expiry.
 //   - The audit trail of every console action, hash-chained (see
 //     AuditEntry), verified on its page.
+//   - Failures and alerts (Alerts): failed sends, failure reports not yet
+//     delivered to the backend, certificates close to expiry, a partner
+//     whose last messages all failed; on a page, as the metric
+//     oots_console_alerts (Collector), and sent by webhook and/or SMTP
+//     (RunAlerts).
 //
 // # Accounts and sessions
 //
@@ -34,11 +39,10 @@
 // # Not yet
 //
 // Not implemented yet: the history of each attempt (the store keeps the
-// count and the last error, not one row per attempt); OpenID Connect for
-// staff; a reload of the P-Modes from the console; the journal page;
-// alerts (failures, partners that keep failing, certificates close to
-// expiry) sent by webhook or SMTP; partners found by discovery with their
-// SMP data.
+// count and the last error, not one row per attempt); a search by
+// conversation id; OpenID Connect for staff; a reload of the P-Modes from
+// the console; the journal page; partners found by discovery with their
+// SMP data; a full-disk alert.
 package console
 
 import (
@@ -194,6 +198,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /console/messages/out/{id}/retry", s.session(permRead, s.operate("message.retry")))
 	mux.HandleFunc("GET /console/partners", s.session(permRead, s.partners))
 	mux.HandleFunc("GET /console/audit", s.session(permRead, s.auditPage))
+	mux.HandleFunc("GET /console/alerts", s.session(permRead, s.alertsPage))
 	return headers(mux)
 }
 

@@ -24,6 +24,18 @@ import (
 type serveConsole struct {
 	Enabled    bool          `yaml:"enabled"`
 	SessionTTL time.Duration `yaml:"sessionTTL"`
+	// Alerts are sent by webhook and/or e-mail when set.
+	Alerts *struct {
+		Webhook string        `yaml:"webhook"`
+		Every   time.Duration `yaml:"every"`
+		SMTP    *struct {
+			Addr     string   `yaml:"addr"`
+			From     string   `yaml:"from"`
+			To       []string `yaml:"to"`
+			Username string   `yaml:"username"`
+			Password string   `yaml:"password"`
+		} `yaml:"smtp"`
+	} `yaml:"alerts"`
 }
 
 func (sc *serveConsole) validate(c *serveConfig) error {
@@ -35,6 +47,14 @@ func (sc *serveConsole) validate(c *serveConfig) error {
 	}
 	if sc.SessionTTL < 0 {
 		return errors.New("console.sessionTTL: negative")
+	}
+	if a := sc.Alerts; a != nil {
+		if a.Webhook != "" && !strings.HasPrefix(a.Webhook, "https://") && !strings.HasPrefix(a.Webhook, "http://") {
+			return fmt.Errorf("console.alerts.webhook: %q is not an http(s) URL", a.Webhook)
+		}
+		if m := a.SMTP; m != nil && (m.Addr == "" || m.From == "" || len(m.To) == 0) {
+			return errors.New("console.alerts.smtp: addr, from and to are required")
+		}
 	}
 	return nil
 }
@@ -49,6 +69,16 @@ func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, 
 		SessionTTL: sc.SessionTTL, Logger: logger})
 	if err != nil {
 		return nil, err
+	}
+	if err := node.MetricsRegisterer().Register(srv.Collector()); err != nil {
+		return nil, err
+	}
+	if a := sc.Alerts; a != nil {
+		n := console.Notify{Webhook: a.Webhook, Every: a.Every}
+		if m := a.SMTP; m != nil {
+			n.SMTP = &console.SMTP{Addr: m.Addr, From: m.From, To: m.To, Username: m.Username, Password: m.Password}
+		}
+		go srv.RunAlerts(ctx, n)
 	}
 	mux := http.NewServeMux()
 	mux.Handle(console.Prefix, srv.Handler())

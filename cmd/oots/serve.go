@@ -91,6 +91,10 @@ import (
 //	console:                       # the operator's console at /console/ of api.listen (required); omitted: none
 //	  enabled: false               # true serves it; accounts: oots console user add
 //	  sessionTTL: 8h               # lifetime of a login
+//	  alerts:                      # omitted: alerts on the console and as metrics only
+//	    webhook: https://ops.example/alerts   # POST of the new alerts (JSON)
+//	    every: 1m
+//	    smtp: {addr: "mail.internal:25", from: "oots@node.example", to: ["ops@node.example"]}
 //
 // The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
 // override api.token and webhook.secret (secrets out of the file).
