@@ -145,6 +145,8 @@ func TestBrowserOperatorResendsFailedMessage(t *testing.T) {
 	check("partners")
 	b.Get(base + "/console/alerts")
 	check("alerts")
+	b.Get(base + "/console/journal?conversation=conv-1")
+	check("journal")
 
 	// The operator may download the payload (audited).
 	operator := sessionOf(t, b)
@@ -183,6 +185,8 @@ func TestBrowserOperatorResendsFailedMessage(t *testing.T) {
 	}
 
 	// The audit trail has every action, and its chain holds.
+	b.Get(base + "/console/journal?person=Dupont")
+	check("journal-person")
 	b.Get(base + "/console/audit")
 	check("audit")
 	if txt := b.Find("#chain").Text(); !strings.Contains(txt, "Hash chain verified") {

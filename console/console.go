@@ -18,6 +18,9 @@
 //     expiry.
 //   - The audit trail of every console action, hash-chained (see
 //     AuditEntry), verified on its page.
+//   - The exchange journal (package journal), searched by conversation,
+//     exchange or, for auditors, person, with its hash chain verified on
+//     the page.
 //   - Failures and alerts (Alerts): failed sends, failure reports not yet
 //     delivered to the backend, certificates close to expiry, a partner
 //     whose last messages all failed; on a page, as the metric
@@ -41,8 +44,9 @@
 // Not implemented yet: the history of each attempt (the store keeps the
 // count and the last error, not one row per attempt); a search by
 // conversation id; OpenID Connect for staff; a reload of the P-Modes from
-// the console; the journal page; partners found by discovery with their
-// SMP data; a full-disk alert.
+// the console; partners found by discovery with their SMP data; a
+// full-disk alert; the journal page in "oots serve" (which keeps no journal:
+// the page serves a node whose connectors keep one, Config.Journal).
 package console
 
 import (
@@ -64,6 +68,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/store"
 )
 
@@ -95,6 +100,9 @@ type Config struct {
 	PMode *pmode.Config
 	// Certificates are shown with their days to expiry.
 	Certificates []Certificate
+	// Journal is the node's exchange journal, when its connectors keep one;
+	// nil: the journal page says there is none.
+	Journal *journal.Journal
 	// SessionTTL is the lifetime of a session; default 8 h.
 	SessionTTL time.Duration
 	Logger     *slog.Logger
@@ -199,6 +207,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /console/partners", s.session(permRead, s.partners))
 	mux.HandleFunc("GET /console/audit", s.session(permRead, s.auditPage))
 	mux.HandleFunc("GET /console/alerts", s.session(permRead, s.alertsPage))
+	mux.HandleFunc("GET /console/journal", s.session(permRead, s.journalPage))
 	return headers(mux)
 }
 

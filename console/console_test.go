@@ -130,6 +130,29 @@ func runSuite(t *testing.T, dsn func(string) string) {
 			t.Errorf("after a removal: %v", err)
 		}
 	})
+	t.Run("Journal", func(t *testing.T) {
+		op, aud := loginHTTP(t, base, "olga"), loginHTTP(t, base, "aude")
+		body := readPage(t, op, base+"/console/journal?conversation=conv-1")
+		if strings.Count(body, "<td>request.sent</td>")+strings.Count(body, "<td>response.received</td>") != 2 || strings.Contains(body, "conv-2") ||
+			!strings.Contains(body, "Hash chain verified: 3 entries") {
+			t.Errorf("by conversation: %s", body)
+		}
+		if body := readPage(t, op, base+"/console/journal?exchange=ex-2"); !strings.Contains(body, "conv-2") || strings.Contains(body, ">conv-1<") {
+			t.Errorf("by exchange: %s", body)
+		}
+		// Only auditors and administrators search by person.
+		if resp := getStatus(t, op, base+"/console/journal?person=Dupont"); resp != http.StatusForbidden {
+			t.Errorf("operator's search by person: HTTP %d", resp)
+		}
+		body = readPage(t, aud, base+"/console/journal?person=dupont")
+		if !strings.Contains(body, "Marie Dupont (FR/DE/123456)") || strings.Contains(body, "Kowalski") {
+			t.Errorf("by person: %s", body)
+		}
+		list, _ := srv.Audit().List(ctx, console.AuditFilter{Action: "journal.search_person"})
+		if len(list) != 2 || strings.Contains(list[0].Target+list[1].Target, "Dupont") {
+			t.Errorf("audit of the person searches: %+v", list)
+		}
+	})
 	t.Run("Search", func(t *testing.T) {
 		st, _, err := fr.Submit(ctx, submission("q-search"))
 		if err != nil {
@@ -195,6 +218,16 @@ func loginHTTPNext(t *testing.T, base, name, next string) http.CookieJar {
 		t.Fatalf("login %s: HTTP %d to %q", name, resp.StatusCode, loc)
 	}
 	return jar
+}
+
+func getStatus(t *testing.T, jar http.CookieJar, u string) int {
+	t.Helper()
+	resp, err := noRedirect(jar).Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func getPage(t *testing.T, jar http.CookieJar, u string) *http.Response {

@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/console"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
@@ -159,8 +160,24 @@ func waitState(t testing.TB, p *peer, id string, timeout time.Duration) *ap.Stat
 // admin listener) with three accounts, one per role.
 func consoleFor(t testing.TB, p *peer) (*console.Server, string) {
 	t.Helper()
+	j, err := journal.Open(context.Background(), p.db, journal.Config{Key: make([]byte, 32), Node: p.name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []journal.Record{
+		{Event: "request.sent", Conversation: "conv-1", Exchange: "ex-1", Procedure: "T2", Outcome: "ok",
+			Personal: &journal.Personal{GivenName: "Marie", FamilyName: "Dupont", Identifier: "FR/DE/123456"}},
+		{Event: "response.received", Conversation: "conv-1", Exchange: "ex-1", Procedure: "T2", Outcome: "ok"},
+		{Event: "request.sent", Conversation: "conv-2", Exchange: "ex-2", Procedure: "R1", Outcome: "ok",
+			Personal: &journal.Personal{GivenName: "Jan", FamilyName: "Kowalski", Identifier: "PL/DE/987"}},
+	} {
+		if _, err := j.Append(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
 	srv, err := console.New(context.Background(), console.Config{DB: p.db, Node: p.Node, PMode: p.cfg.PMode,
 		Certificates: []console.Certificate{{Use: "own_signing", Party: p.name, Cert: p.cfg.SigningCert}},
+		Journal:      j,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
