@@ -178,6 +178,10 @@ func (s *Server) Audit() *Audit { return s.audit }
 // Accounts returns the console's accounts.
 func (s *Server) Accounts() *Accounts { return s.accounts }
 
+// MaxSessions is the number of sessions an account may have at once; a
+// login beyond it ends the oldest.
+const MaxSessions = 8
+
 // Prefix is where the console's pages are.
 const Prefix = "/console/"
 
@@ -389,6 +393,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	db := s.cfg.DB
 	if _, err := db.SQL().ExecContext(r.Context(), db.Rebind("DELETE FROM console_sessions WHERE expires_at <= ?"), now.UnixMilli()); err != nil {
+		s.fail(w, r, nil, http.StatusInternalServerError, err)
+		return
+	}
+	// At most MaxSessions live sessions per account: the oldest go.
+	if _, err := db.SQL().ExecContext(r.Context(), db.Rebind(fmt.Sprintf(`DELETE FROM console_sessions WHERE account = ? AND id_hash NOT IN
+		(SELECT id_hash FROM console_sessions WHERE account = ? ORDER BY expires_at DESC LIMIT %d)`, MaxSessions-1)), name, name); err != nil {
 		s.fail(w, r, nil, http.StatusInternalServerError, err)
 		return
 	}

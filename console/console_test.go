@@ -97,6 +97,14 @@ func runSuite(t *testing.T, dsn func(string) string) {
 		if code := do(t, nil, req); code != http.StatusForbidden {
 			t.Errorf("login from a foreign origin: HTTP %d", code)
 		}
+		// Sessions per account are bounded: the oldest ends.
+		first := loginHTTP(t, base, "adam")
+		for range console.MaxSessions {
+			loginHTTP(t, base, "adam")
+		}
+		if code := getStatus(t, first, base+"/console/messages"); code != http.StatusSeeOther {
+			t.Errorf("the oldest of %d sessions: HTTP %d", console.MaxSessions+1, code)
+		}
 		// The redirect after login stays on the console.
 		loginHTTPNext(t, base, "adam", "//evil.example/x")
 	})
