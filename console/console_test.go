@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/oots-go/oots/console"
 	"github.com/oots-go/oots/internal/pgtest"
+	"github.com/oots-go/oots/store"
 )
 
 // The console's security checks, on SQLite and PostgreSQL: each case
@@ -24,11 +26,47 @@ func TestPostgreSQL(t *testing.T) {
 		t.Skip("starts PostgreSQL")
 	}
 	srv := pgtest.Start(t)
-	runSuite(t, func(string) string { return srv.NewDatabase(t) })
+	dsns := map[string]string{}
+	runSuite(t, func(name string) string { dsns[name] = srv.NewDatabase(t); return dsns[name] })
+	// A second node of FR's cluster: its own connections to the shared
+	// database, its own console, the same sessions and messages.
+	t.Run("Cluster", func(t *testing.T) {
+		ctx := context.Background()
+		db, err := store.Open(ctx, dsns["AP_FR_01"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		ids, err := db.SearchOutbound(ctx, store.Search{Partner: "AP_DE_01"})
+		if err != nil || len(ids) == 0 {
+			t.Fatalf("the cluster's messages: %v %v", ids, err)
+		}
+		other, err := console.New(ctx, console.Config{DB: db, Node: clusterPeer, PMode: clusterPeer.cfg.PMode})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(other.Handler())
+		defer hs.Close()
+		// The session of a login at the first node opens the second's.
+		for _, u := range []string{"/console/messages", "/console/messages/out/" + url.PathEscape(ids[0].ID)} {
+			body := readPage(t, clusterJar, hs.URL+u)
+			if !strings.Contains(body, ids[0].ID) {
+				t.Errorf("the second node's %s lacks %s", u, ids[0].ID)
+			}
+		}
+	})
 }
+
+// clusterPeer and clusterJar are the first node and a session of its
+// console, for the Cluster case (set by runSuite).
+var (
+	clusterPeer *peer
+	clusterJar  http.CookieJar
+)
 
 func runSuite(t *testing.T, dsn func(string) string) {
 	peers := network(t, dsn)
+	clusterPeer = peers["AP_FR_01"]
 	fr := peers["AP_FR_01"]
 	srv, base := consoleFor(t, fr)
 	ctx := context.Background()
@@ -168,6 +206,7 @@ func runSuite(t *testing.T, dsn func(string) string) {
 		}
 		waitState(t, fr, st.MessageID, 20*time.Second)
 		c := loginHTTP(t, base, "adam")
+		clusterJar = c
 		body := readPage(t, c, base+"/console/messages?partner=AP_DE_01&id="+url.QueryEscape(st.MessageID))
 		if !strings.Contains(body, st.MessageID) {
 			t.Errorf("search by id: %s", body)
