@@ -5,7 +5,8 @@
 // # What it shows and does
 //
 //   - Messages sent and received, filtered by direction, state, partner,
-//     leg (hence service and action), message id and time range; a
+//     leg (hence service and action), message id, conversation id and time
+//     range; a
 //     message's page shows its ebMS header (from the submission and its
 //     P-Mode leg, or from the received user message), its attempts (count,
 //     next attempt, last error), its receipt with the non-repudiation
@@ -42,8 +43,8 @@
 // # Not yet
 //
 // Not implemented yet: the history of each attempt (the store keeps the
-// count and the last error, not one row per attempt); a search by
-// conversation id; OpenID Connect for staff; a reload of the P-Modes from
+// count and the last error, not one row per attempt); OpenID Connect for
+// staff; a reload of the P-Modes from
 // the console; partners found by discovery with their SMP data; a
 // full-disk alert; the journal page in "oots serve" (which keeps no journal:
 // the page serves a node whose connectors keep one, Config.Journal).

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/cookiejar"
@@ -210,6 +211,15 @@ func runSuite(t *testing.T, dsn func(string) string) {
 		body := readPage(t, c, base+"/console/messages?partner=AP_DE_01&id="+url.QueryEscape(st.MessageID))
 		if !strings.Contains(body, st.MessageID) {
 			t.Errorf("search by id: %s", body)
+		}
+		o, _ := fr.db.Outbound(ctx, st.MessageID)
+		var conv struct {
+			ConversationID string `json:"conversationId"`
+		}
+		json.Unmarshal(o.Body, &conv)
+		body = readPage(t, c, base+"/console/messages?conversation="+url.QueryEscape(conv.ConversationID))
+		if conv.ConversationID == "" || !strings.Contains(body, st.MessageID) || strings.Count(body, "/console/messages/out/") != 1 {
+			t.Errorf("search by conversation %q: %s", conv.ConversationID, body)
 		}
 		body = readPage(t, c, base+"/console/messages?from=yesterday")
 		if !strings.Contains(body, "is not a time") {

@@ -30,7 +30,8 @@ const timeLayout = "2006-01-02T15:04"
 
 func (s *Server) messages(w http.ResponseWriter, r *http.Request, u *user) {
 	q := r.URL.Query()
-	f := store.Search{ID: strings.TrimSpace(q.Get("id")), Partner: q.Get("partner"), Leg: q.Get("leg"), State: q.Get("state"), Limit: 200}
+	f := store.Search{ID: strings.TrimSpace(q.Get("id")), Conversation: strings.TrimSpace(q.Get("conversation")),
+		Partner: q.Get("partner"), Leg: q.Get("leg"), State: q.Get("state"), Limit: 200}
 	var problems []string
 	for _, t := range []struct {
 		name string

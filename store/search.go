@@ -12,19 +12,24 @@ import (
 // operator's console. Empty fields do not filter; times bound the creation
 // (outbound) or reception (inbound) time, From inclusive, To exclusive.
 type Search struct {
-	ID      string // exact eb:MessageId
-	Partner string
-	Leg     string
-	State   string // outbound: OutQueued, OutDelivered, OutFailed; inbound: a delivery state
-	From    time.Time
-	To      time.Time
-	Limit   int // default and at most 500
+	ID string // exact eb:MessageId
+	// Conversation is an exact eb:ConversationId, read from the stored
+	// submission (outbound) or header (inbound) as JSON: a scan of the
+	// rows the other fields select, for an operator's search, not a
+	// lookup of the hot path. A purged submission no longer matches.
+	Conversation string
+	Partner      string
+	Leg          string
+	State        string // outbound: OutQueued, OutDelivered, OutFailed; inbound: a delivery state
+	From         time.Time
+	To           time.Time
+	Limit        int // default and at most 500
 }
 
 // MaxSearch is the largest number of messages a search returns.
 const MaxSearch = 500
 
-func (s *Search) where(timeCol, stateCol string) (string, []any) {
+func (s *Search) where(d Dialect, timeCol, stateCol string) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(c string, v any) {
@@ -36,6 +41,14 @@ func (s *Search) where(timeCol, stateCol string) (string, []any) {
 	}
 	if s.Partner != "" {
 		add("partner = ?", s.Partner)
+	}
+	if s.Conversation != "" {
+		col := map[string]string{"created_at": "body", "received_at": "header"}[timeCol]
+		if d == PostgreSQL {
+			add("convert_from("+col+", 'UTF8')::jsonb->>'conversationId' = ?", s.Conversation)
+		} else {
+			add("json_extract(CAST("+col+" AS TEXT), '$.conversationId') = ?", s.Conversation)
+		}
 	}
 	if s.Leg != "" {
 		add("leg = ?", s.Leg)
@@ -65,7 +78,7 @@ func (s *Search) limit() int {
 // SearchOutbound returns the submitted messages that match s, newest first,
 // without their bodies.
 func (d *DB) SearchOutbound(ctx context.Context, s Search) ([]*Outbound, error) {
-	where, args := s.where("created_at", "state")
+	where, args := s.where(d.dialect, "created_at", "state")
 	rows, err := d.db.QueryContext(ctx, d.Rebind(`SELECT id, COALESCE(client_key, ''), leg, partner, state, attempts, next_at, last_error,
 		created_at, updated_at FROM ap_outbound`+where+fmt.Sprintf(" ORDER BY created_at DESC, id LIMIT %d", s.limit())), args...)
 	if err != nil {
@@ -88,7 +101,7 @@ func (d *DB) SearchOutbound(ctx context.Context, s Search) ([]*Outbound, error) 
 // SearchInbound returns the received messages that match s (State is the
 // delivery state), newest first, without their bodies.
 func (d *DB) SearchInbound(ctx context.Context, s Search) ([]*Inbound, error) {
-	where, args := s.where("received_at", "delivery")
+	where, args := s.where(d.dialect, "received_at", "delivery")
 	rows, err := d.db.QueryContext(ctx, d.Rebind("SELECT "+inCols+" FROM ap_inbound"+where+
 		fmt.Sprintf(" ORDER BY received_at DESC, seq DESC LIMIT %d", s.limit())), args...)
 	if err != nil {

@@ -14,7 +14,7 @@ func testSearchAndRequeue(t *testing.T, dsn string) {
 	db := open(t, dsn)
 	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 	for i, m := range []struct{ id, partner string }{{"a@x", "AP_DE_01"}, {"b@x", "AP_FI_01"}, {"c@x", "AP_DE_01"}} {
-		if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: m.id, Leg: "ootsRequestLeg", Partner: m.partner, Body: []byte("{}"),
+		if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: m.id, Leg: "ootsRequestLeg", Partner: m.partner, Body: []byte(`{"conversationId":"conv-` + m.partner + `"}`),
 			NextAt: t0, Created: t0.Add(time.Duration(i) * time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
@@ -38,6 +38,9 @@ func testSearchAndRequeue(t *testing.T, dsn string) {
 		{store.Search{ID: "c@x"}, []string{"c@x"}},
 		{store.Search{Leg: "other"}, nil},
 		{store.Search{Limit: 1}, []string{"c@x"}},
+		{store.Search{Conversation: "conv-AP_FI_01"}, []string{"b@x"}},
+		{store.Search{Conversation: "conv-AP_DE_01", State: store.OutFailed}, []string{"a@x"}},
+		{store.Search{Conversation: "nope"}, nil},
 	} {
 		list, err := db.SearchOutbound(ctx, tc.s)
 		if err != nil {
@@ -81,7 +84,14 @@ func testSearchAndRequeue(t *testing.T, dsn string) {
 	if err := db.RetryNow(ctx, "b@x", t1.Add(2*time.Minute)); err != nil {
 		t.Errorf("RetryNow after the lease: %v", err)
 	}
-	in, err := db.SearchInbound(ctx, store.Search{Partner: "AP_DE_01"})
+	if _, err := db.Receive(ctx, &store.Inbound{MessageID: "in@x", Partner: "AP_DE_01", Leg: "ootsResponseLeg",
+		Header: []byte(`{"messageId":"in@x","conversationId":"conv-in"}`), Body: []byte("[]"), Received: t1, Delivery: store.DeliveryNone}); err != nil {
+		t.Fatal(err)
+	}
+	if in, err := db.SearchInbound(ctx, store.Search{Conversation: "conv-in"}); err != nil || len(in) != 1 || in[0].MessageID != "in@x" {
+		t.Errorf("inbound by conversation: %v %v", in, err)
+	}
+	in, err := db.SearchInbound(ctx, store.Search{Partner: "AP_FI_01"})
 	if err != nil || len(in) != 0 {
 		t.Errorf("inbound: %v %v", in, err)
 	}
