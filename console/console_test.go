@@ -20,7 +20,7 @@ import (
 
 // The console's security checks, on SQLite and PostgreSQL: each case
 // fails without the check it names.
-func TestSQLite(t *testing.T) { runSuite(t, nil) }
+func TestSQLite(t *testing.T) { runSuite(t, nil, &suiteState{}) }
 
 func TestPostgreSQL(t *testing.T) {
 	if testing.Short() {
@@ -28,7 +28,8 @@ func TestPostgreSQL(t *testing.T) {
 	}
 	srv := pgtest.Start(t)
 	dsns := map[string]string{}
-	runSuite(t, func(name string) string { dsns[name] = srv.NewDatabase(t); return dsns[name] })
+	st := &suiteState{}
+	runSuite(t, func(name string) string { dsns[name] = srv.NewDatabase(t); return dsns[name] }, st)
 	// A second node of FR's cluster: its own connections to the shared
 	// database, its own console, the same sessions and messages.
 	t.Run("Cluster", func(t *testing.T) {
@@ -42,7 +43,7 @@ func TestPostgreSQL(t *testing.T) {
 		if err != nil || len(ids) == 0 {
 			t.Fatalf("the cluster's messages: %v %v", ids, err)
 		}
-		other, err := console.New(ctx, console.Config{DB: db, Node: clusterPeer, PMode: clusterPeer.cfg.PMode})
+		other, err := console.New(ctx, console.Config{DB: db, Node: st.peer, PMode: st.peer.cfg.PMode})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -50,7 +51,7 @@ func TestPostgreSQL(t *testing.T) {
 		defer hs.Close()
 		// The session of a login at the first node opens the second's.
 		for _, u := range []string{"/console/messages", "/console/messages/out/" + url.PathEscape(ids[0].ID)} {
-			body := readPage(t, clusterJar, hs.URL+u)
+			body := readPage(t, st.jar, hs.URL+u)
 			if !strings.Contains(body, ids[0].ID) {
 				t.Errorf("the second node's %s lacks %s", u, ids[0].ID)
 			}
@@ -58,16 +59,16 @@ func TestPostgreSQL(t *testing.T) {
 	})
 }
 
-// clusterPeer and clusterJar are the first node and a session of its
-// console, for the Cluster case (set by runSuite).
-var (
-	clusterPeer *peer
-	clusterJar  http.CookieJar
-)
+// suiteState is what runSuite leaves for later cases: FR's node and a
+// session of its console.
+type suiteState struct {
+	peer *peer
+	jar  http.CookieJar
+}
 
-func runSuite(t *testing.T, dsn func(string) string) {
+func runSuite(t *testing.T, dsn func(string) string, state *suiteState) {
 	peers := network(t, dsn)
-	clusterPeer = peers["AP_FR_01"]
+	state.peer = peers["AP_FR_01"]
 	fr := peers["AP_FR_01"]
 	srv, base := consoleFor(t, fr)
 	ctx := context.Background()
@@ -207,7 +208,7 @@ func runSuite(t *testing.T, dsn func(string) string) {
 		}
 		waitState(t, fr, st.MessageID, 20*time.Second)
 		c := loginHTTP(t, base, "adam")
-		clusterJar = c
+		state.jar = c
 		body := readPage(t, c, base+"/console/messages?partner=AP_DE_01&id="+url.QueryEscape(st.MessageID))
 		if !strings.Contains(body, st.MessageID) {
 			t.Errorf("search by id: %s", body)
