@@ -209,7 +209,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	for path, want := range map[string]string{
 		"/healthz": "ok",
 		"/readyz":  "ready",
-		"/metrics": `oots_ap_send_attempts_total{partner="AP_DE_01",leg="ootsRequestLeg",state="delivered"} 1`,
+		"/metrics": `oots_ap_send_attempts_total{leg="ootsRequestLeg",partner="AP_DE_01",state="delivered"} 1`,
 	} {
 		resp, err := http.Get(fr.url + path)
 		if err != nil {
@@ -223,10 +223,16 @@ func TestMetricsAndHealth(t *testing.T) {
 		}
 		if path == "/metrics" {
 			for _, w := range []string{
-				`oots_ap_send_seconds_bucket{partner="AP_DE_01",leg="ootsRequestLeg",le="+Inf"} 1`,
-				`oots_ap_received_total{partner="AP_DE_01",leg="ootsResponseLeg",result="accepted"} 1`,
-				`oots_ap_outbound_messages{partner="AP_DE_01",leg="ootsRequestLeg",state="delivered"} 1`,
+				`oots_ap_send_seconds_bucket{leg="ootsRequestLeg",partner="AP_DE_01",le="+Inf"} 1`,
+				`oots_ap_received_total{leg="ootsResponseLeg",partner="AP_DE_01",result="accepted"} 1`,
+				`oots_ap_outbound_messages{leg="ootsRequestLeg",partner="AP_DE_01",state="delivered"} 1`,
+				`oots_ap_outbound_oldest_queued_age_seconds{partner="AP_DE_01"} 0`,
+				`oots_ap_certificate_not_after_seconds{party="AP_FR_01",role="own-signing",serial=`,
+				`role="partner-encryption",serial=`,
+				`role="trust-anchor",serial=`,
 				"# TYPE oots_ap_receive_seconds histogram",
+				"# TYPE process_resident_memory_bytes gauge",
+				"# TYPE go_goroutines gauge",
 			} {
 				if !strings.Contains(b.String(), w) {
 					t.Errorf("metrics lack %q", w)

@@ -64,8 +64,10 @@
 //     that call is not durable (Node.Receipt reads a stored receipt at any
 //     time), and a received message's Header.NRR holds the digests the
 //     node's own signed receipt repeats.
-//   - Operations: /metrics (Prometheus text format, per partner, leg and
-//     state, latency histograms; behind the API token), /healthz (the
+//   - Operations: /metrics (Prometheus, by prometheus/client_golang from a
+//     registry of the node's own: per partner, leg and state, latency
+//     histograms, queue ages, certificate expiry, process and Go runtime;
+//     behind the API token), /healthz (the
 //     process runs), /readyz (the store answers and takes a write, the data
 //     directory a synced file), structured logs (log/slog) that name
 //     messages by id, never log payload content and log a repeated error with

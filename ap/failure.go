@@ -104,8 +104,8 @@ func (n *Node) report(ctx context.Context, f *store.FailureReport) {
 		result = "failed"
 		log.Warn("reporting a send failure failed, will retry", slog.String(logError, errText))
 	}
-	n.metrics.failureReports.inc(result)
-	n.metrics.failureReportSeconds.observe(time.Since(start).Seconds())
+	n.metrics.failureReports.WithLabelValues(result).Inc()
+	n.metrics.failureReportSeconds.Observe(time.Since(start).Seconds())
 	if ferr := n.cfg.Store.FinishFailureReport(context.WithoutCancel(ctx), f.MessageID, n.cfg.NodeID, err == nil, next, errText, now); ferr != nil {
 		log.Error("recording a failure report failed", slog.String(logError, ferr.Error()))
 		return

@@ -3,214 +3,202 @@ package ap
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/oots-go/oots/store"
 )
 
-// The metrics are written by hand in the Prometheus text exposition format
-// (version 0.0.4): counters and histograms kept in memory by this process,
-// gauges of the queues read from the store at each scrape.
-
-type counter struct {
-	name, help string
-	labels     []string
-	mu         sync.Mutex
-	values     map[string]float64
-}
-
-func newCounter(name, help string, labels ...string) *counter {
-	return &counter{name: name, help: help, labels: labels, values: map[string]float64{}}
-}
-
-func (c *counter) inc(values ...string) {
-	k := strings.Join(values, "\x00")
-	c.mu.Lock()
-	c.values[k]++
-	c.mu.Unlock()
-}
-
-func (c *counter) write(w io.Writer) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", c.name, c.help, c.name)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, k := range sortedKeys(c.values) {
-		fmt.Fprintf(w, "%s%s %s\n", c.name, labelString(c.labels, strings.Split(k, "\x00")), formatFloat(c.values[k]))
-	}
-}
+// The metrics of a node are kept by the Prometheus client library in a
+// registry of the node's own (never the library's global one, so that two
+// nodes in one process, as in the demo, do not mix their series): counters
+// and histograms of this process, the process and Go runtime collectors,
+// and collectors that read the queues from the store and the certificates
+// from the configuration at each scrape. Other parts of the node add their
+// collectors with Node.MetricsRegisterer or Config.Collectors.
 
 // buckets are the latency buckets in seconds.
 var buckets = []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}
 
-type histogram struct {
-	name, help string
-	labels     []string
-	mu         sync.Mutex
-	series     map[string]*series
-}
-
-type series struct {
-	counts []uint64 // per bucket, not cumulative
-	sum    float64
-	count  uint64
-}
-
-func newHistogram(name, help string, labels ...string) *histogram {
-	return &histogram{name: name, help: help, labels: labels, series: map[string]*series{}}
-}
-
-func (h *histogram) observe(v float64, values ...string) {
-	k := strings.Join(values, "\x00")
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	s := h.series[k]
-	if s == nil {
-		s = &series{counts: make([]uint64, len(buckets))}
-		h.series[k] = s
-	}
-	for i, b := range buckets {
-		if v <= b {
-			s.counts[i]++
-			break
-		}
-	}
-	s.sum += v
-	s.count++
-}
-
-func (h *histogram) write(w io.Writer) {
-	fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", h.name, h.help, h.name)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	keys := make([]string, 0, len(h.series))
-	for k := range h.series {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		s := h.series[k]
-		vals := strings.Split(k, "\x00")
-		var cum uint64
-		for i, b := range buckets {
-			cum += s.counts[i]
-			fmt.Fprintf(w, "%s_bucket%s %d\n", h.name, labelString(append(h.labels, "le"), append(vals, formatFloat(b))), cum)
-		}
-		fmt.Fprintf(w, "%s_bucket%s %d\n", h.name, labelString(append(h.labels, "le"), append(vals, "+Inf")), s.count)
-		fmt.Fprintf(w, "%s_sum%s %s\n", h.name, labelString(h.labels, vals), formatFloat(s.sum))
-		fmt.Fprintf(w, "%s_count%s %d\n", h.name, labelString(h.labels, vals), s.count)
-	}
-}
-
-func sortedKeys(m map[string]float64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func labelString(names, values []string) string {
-	if len(names) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, n := range names {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		v := ""
-		if i < len(values) {
-			v = values[i]
-		}
-		b.WriteString(n)
-		b.WriteString(`="`)
-		b.WriteString(escapeLabel(v))
-		b.WriteByte('"')
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-func escapeLabel(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-}
-
-func formatFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
-
 type metrics struct {
-	submitted      *counter
-	sent           *counter
-	received       *counter
-	webhook        *counter
-	sendSeconds    *histogram
-	receiveSeconds *histogram
-	webhookSeconds *histogram
+	registry       *prometheus.Registry
+	submitted      *prometheus.CounterVec
+	sent           *prometheus.CounterVec
+	received       *prometheus.CounterVec
+	webhook        *prometheus.CounterVec
+	sendSeconds    *prometheus.HistogramVec
+	receiveSeconds *prometheus.HistogramVec
+	webhookSeconds prometheus.Histogram
 	// failureReports and failureReportSeconds: deliveries of failure
 	// reports to the webhook or backend.
-	failureReports       *counter
-	failureReportSeconds *histogram
+	failureReports       *prometheus.CounterVec
+	failureReportSeconds prometheus.Histogram
 }
 
 func newMetrics() *metrics {
-	return &metrics{
-		submitted:            newCounter("oots_ap_submitted_total", "Messages submitted by the backend.", "partner", "leg"),
-		sent:                 newCounter("oots_ap_send_attempts_total", "Sending attempts by result state (delivered, queued for a retry, failed).", "partner", "leg", "state"),
-		received:             newCounter("oots_ap_received_total", "Received user messages by result (accepted, duplicate, rejected_EBMS:xxxx, store_error).", "partner", "leg", "result"),
-		webhook:              newCounter("oots_ap_webhook_pushes_total", "Webhook pushes by result.", "result"),
-		sendSeconds:          newHistogram("oots_ap_send_seconds", "Duration of a successful sending attempt: pack, post, receipt verified.", "partner", "leg"),
-		receiveSeconds:       newHistogram("oots_ap_receive_seconds", "Duration of receiving a message up to the receipt.", "partner", "leg"),
-		webhookSeconds:       newHistogram("oots_ap_webhook_seconds", "Duration of a webhook push."),
-		failureReports:       newCounter("oots_ap_failure_report_deliveries_total", "Deliveries of send failure reports to the webhook or backend by result.", "result"),
-		failureReportSeconds: newHistogram("oots_ap_failure_report_seconds", "Duration of delivering a send failure report."),
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		submitted: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oots_ap_submitted_total",
+			Help: "Messages submitted by the backend."}, []string{"partner", "leg"}),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oots_ap_send_attempts_total",
+			Help: "Sending attempts by result state (delivered, queued for a retry, failed)."}, []string{"partner", "leg", "state"}),
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oots_ap_received_total",
+			Help: "Received user messages by result (accepted, duplicate, rejected_EBMS:xxxx, store_error)."}, []string{"partner", "leg", "result"}),
+		webhook: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oots_ap_webhook_pushes_total",
+			Help: "Webhook pushes by result."}, []string{"result"}),
+		sendSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "oots_ap_send_seconds",
+			Help: "Duration of a successful sending attempt: pack, post, receipt verified.", Buckets: buckets}, []string{"partner", "leg"}),
+		receiveSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "oots_ap_receive_seconds",
+			Help: "Duration of receiving a message up to the receipt.", Buckets: buckets}, []string{"partner", "leg"}),
+		webhookSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "oots_ap_webhook_seconds",
+			Help: "Duration of a webhook push.", Buckets: buckets}),
+		failureReports: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oots_ap_failure_report_deliveries_total",
+			Help: "Deliveries of send failure reports to the webhook or backend by result."}, []string{"result"}),
+		failureReportSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "oots_ap_failure_report_seconds",
+			Help: "Duration of delivering a send failure report.", Buckets: buckets}),
 	}
+	m.registry.MustRegister(m.submitted, m.sent, m.received, m.webhook, m.sendSeconds, m.receiveSeconds,
+		m.webhookSeconds, m.failureReports, m.failureReportSeconds,
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewGoCollector())
+	return m
+}
+
+// MetricsRegisterer is where other parts of a node register their
+// Prometheus collectors, to be served on the node's /metrics beside its
+// own. Registering a collector whose series clash with registered ones is
+// an error (prometheus.AlreadyRegisteredError).
+func (n *Node) MetricsRegisterer() prometheus.Registerer { return n.metrics.registry }
+
+// MetricsGatherer gathers every series the node's /metrics serves (for a
+// listener of its own, or a test).
+func (n *Node) MetricsGatherer() prometheus.Gatherer { return n.metrics.registry }
+
+// MetricsHandler serves the node's metrics in the Prometheus exposition
+// formats (text 0.0.4, or OpenMetrics when the scraper asks for it),
+// without authentication: callers put it behind their own.
+func (n *Node) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(n.metrics.registry, promhttp.HandlerOpts{
+		EnableOpenMetrics:   true,
+		MaxRequestsInFlight: 4,
+		Timeout:             10 * time.Second,
+		ErrorHandling:       promhttp.ContinueOnError,
+		ErrorLog:            promLog{n},
+	})
+}
+
+// promLog sends the errors of a scrape (a store that does not answer) to
+// the node's log.
+type promLog struct{ n *Node }
+
+func (l promLog) Println(v ...any) {
+	l.n.log.Warn("metrics: " + fmt.Sprint(v...))
 }
 
 func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	m := n.metrics
-	m.submitted.write(w)
-	m.sent.write(w)
-	m.received.write(w)
-	m.webhook.write(w)
-	m.sendSeconds.write(w)
-	m.receiveSeconds.write(w)
-	m.webhookSeconds.write(w)
-	m.failureReports.write(w)
-	m.failureReportSeconds.write(w)
-	writeRevocationMetrics(w, n.partners.Load().Trust)
-	writeCertificateMetrics(w, n)
-	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-	defer cancel()
-	c, err := n.cfg.Store.Count(ctx)
-	if err != nil {
-		fmt.Fprintf(w, "# store unavailable: %s\n", strings.ReplaceAll(err.Error(), "\n", " "))
-		return
-	}
-	fmt.Fprintf(w, "# HELP oots_ap_outbound_messages Submitted messages in the store by partner, leg and state.\n# TYPE oots_ap_outbound_messages gauge\n")
-	for _, k := range sortedInt(c.Outbound) {
-		fmt.Fprintf(w, "oots_ap_outbound_messages%s %d\n", labelString([]string{"partner", "leg", "state"}, strings.Split(k, "|")), c.Outbound[k])
-	}
-	fmt.Fprintf(w, "# HELP oots_ap_inbound_messages Received messages in the store by webhook delivery state and acknowledgement.\n# TYPE oots_ap_inbound_messages gauge\n")
-	for _, k := range sortedInt(c.Inbound) {
-		fmt.Fprintf(w, "oots_ap_inbound_messages%s %d\n", labelString([]string{"delivery", "acknowledged"}, strings.Split(k, "|")), c.Inbound[k])
-	}
-	fmt.Fprintf(w, "# HELP oots_ap_failure_reports Send failure reports in the store by delivery state (pending, delivered, none: nobody to tell).\n# TYPE oots_ap_failure_reports gauge\n")
-	for _, k := range sortedInt(c.Failures) {
-		fmt.Fprintf(w, "oots_ap_failure_reports%s %d\n", labelString([]string{"delivery"}, []string{k}), c.Failures[k])
+	n.metricsHandler.ServeHTTP(w, r)
+}
+
+// queueAger is the store's optional report of the age of its queues.
+type queueAger interface {
+	QueueAges(ctx context.Context) (*store.QueueAges, error)
+}
+
+// storeCollector reads the numbers and ages of the stored messages at each
+// scrape: the queues are shared by every node of a cluster, and only the
+// store knows them.
+type storeCollector struct {
+	n                                                      *Node
+	outbound, inbound, failures                            *prometheus.Desc
+	outboundAge, inboundAge, failureAge, outboundNextRetry *prometheus.Desc
+}
+
+func newStoreCollector(n *Node) *storeCollector {
+	return &storeCollector{n: n,
+		outbound: prometheus.NewDesc("oots_ap_outbound_messages",
+			"Submitted messages in the store by partner, leg and state.", []string{"partner", "leg", "state"}, nil),
+		inbound: prometheus.NewDesc("oots_ap_inbound_messages",
+			"Received messages in the store by webhook delivery state and acknowledgement.", []string{"delivery", "acknowledged"}, nil),
+		failures: prometheus.NewDesc("oots_ap_failure_reports",
+			"Send failure reports in the store by delivery state (pending, delivered, none: nobody to tell).", []string{"delivery"}, nil),
+		outboundAge: prometheus.NewDesc("oots_ap_outbound_oldest_queued_age_seconds",
+			"Age of the oldest message waiting to be sent, by partner (0: none waits).", []string{"partner"}, nil),
+		inboundAge: prometheus.NewDesc("oots_ap_inbound_oldest_pending_age_seconds",
+			"Age of the oldest received message waiting to be pushed to the webhook (0: none waits).", nil, nil),
+		failureAge: prometheus.NewDesc("oots_ap_failure_report_oldest_pending_age_seconds",
+			"Age of the oldest send failure report not yet delivered to the backend (0: none waits).", nil, nil),
 	}
 }
 
-func sortedInt(m map[string]int64) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.outbound, c.inbound, c.failures, c.outboundAge, c.inboundAge, c.failureAge} {
+		ch <- d
 	}
-	sort.Strings(keys)
-	return keys
+}
+
+func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.n.cfg.Store.Count(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.outbound, fmt.Errorf("store unavailable: %w", err))
+		return
+	}
+	for k, v := range counts.Outbound {
+		ch <- prometheus.MustNewConstMetric(c.outbound, prometheus.GaugeValue, float64(v), labels(k, 3)...)
+	}
+	for k, v := range counts.Inbound {
+		ch <- prometheus.MustNewConstMetric(c.inbound, prometheus.GaugeValue, float64(v), labels(k, 2)...)
+	}
+	for k, v := range counts.Failures {
+		ch <- prometheus.MustNewConstMetric(c.failures, prometheus.GaugeValue, float64(v), k)
+	}
+	ager, ok := c.n.cfg.Store.(queueAger)
+	if !ok {
+		return
+	}
+	ages, err := ager.QueueAges(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.outboundAge, fmt.Errorf("store unavailable: %w", err))
+		return
+	}
+	now := c.n.cfg.Now()
+	age := func(t time.Time) float64 {
+		if t.IsZero() || now.Before(t) {
+			return 0
+		}
+		return now.Sub(t).Seconds()
+	}
+	// Every partner of the P-Mode has a series, 0 when nothing waits, so
+	// that an alert on it has data before the first message.
+	partners := map[string]bool{}
+	if c.n.cfg.PMode != nil {
+		for _, p := range c.n.cfg.PMode.Parties {
+			if p.Name != c.n.cfg.PMode.Self {
+				partners[p.Name] = true
+			}
+		}
+	}
+	for p := range ages.Outbound {
+		partners[p] = true
+	}
+	for p := range partners {
+		ch <- prometheus.MustNewConstMetric(c.outboundAge, prometheus.GaugeValue, age(ages.Outbound[p]), p)
+	}
+	ch <- prometheus.MustNewConstMetric(c.inboundAge, prometheus.GaugeValue, age(ages.Inbound))
+	ch <- prometheus.MustNewConstMetric(c.failureAge, prometheus.GaugeValue, age(ages.FailureReports))
+}
+
+// labels splits a key of store.Counts into its n label values.
+func labels(key string, n int) []string {
+	v := strings.SplitN(key, "|", n)
+	for len(v) < n {
+		v = append(v, "")
+	}
+	return v
 }

@@ -1,6 +1,8 @@
 package ap
 
 import (
+	"github.com/prometheus/client_golang/prometheus"
+
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -182,6 +184,10 @@ type Config struct {
 	// webhook's send-failed event), which is queued with the failure and
 	// delivered at least once.
 	OnSent func(messageID, state string, attempt time.Duration)
+	// Collectors are further Prometheus collectors served on the node's
+	// /metrics (an operator console's alerts, revocation checks); more can
+	// be added after New with Node.MetricsRegisterer.
+	Collectors []prometheus.Collector
 	// Judge, when set, judges the OOTS messages the node carries (the
 	// payloads of every message received and submitted, the eb:Messaging
 	// header of every message received) by the business rules; findings
@@ -308,8 +314,10 @@ type Node struct {
 	log      *slog.Logger
 	partners atomic.Pointer[partnerState] // replaced by Reload
 	metrics  *metrics
-	wake     chan struct{} // a submission is queued
-	pushWake chan struct{} // a received message or a failure report awaits the backend
+	// metricsHandler serves metrics (see MetricsHandler).
+	metricsHandler http.Handler
+	wake           chan struct{} // a submission is queued
+	pushWake       chan struct{} // a received message or a failure report awaits the backend
 
 	quiet      *quietLog // repeated errors, logged with back-off
 	readyMu    sync.Mutex
@@ -428,6 +436,13 @@ func New(cfg Config) (*Node, error) {
 		discovered: map[string][]*x509.Certificate{},
 	}
 	n.install(partnersOf(cfg))
+	n.metrics.registry.MustRegister(newStoreCollector(n), newCertCollector(n), newRevocationCollector(n))
+	for _, c := range cfg.Collectors {
+		if err := n.metrics.registry.Register(c); err != nil {
+			return nil, fmt.Errorf("Collectors: %w", err)
+		}
+	}
+	n.metricsHandler = n.MetricsHandler()
 	n.removeOwnTemporary()
 	return n, nil
 }

@@ -138,7 +138,7 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 	if err != nil {
 		// Not the partner's fault: no signal, HTTP 503, the sender retries.
 		n.quiet.fail(n.log, "store-received", "storing a received message failed", err, slog.String(logMessageID, um.MessageInfo.MessageID))
-		n.metrics.received.inc(from, in.Leg.Name, "store_error")
+		n.metrics.received.WithLabelValues(from, in.Leg.Name, "store_error").Inc()
 		return fmt.Errorf("%w: %v", as4.ErrRetryLater, err)
 	}
 	n.quiet.ok(n.log, "store-received", "storing received messages works again")
@@ -148,8 +148,8 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 	} else if n.cfg.Webhook != nil || n.cfg.Backend != nil {
 		signal(n.pushWake)
 	}
-	n.metrics.received.inc(from, in.Leg.Name, result)
-	n.metrics.receiveSeconds.observe(time.Since(start).Seconds(), from, in.Leg.Name)
+	n.metrics.received.WithLabelValues(from, in.Leg.Name, result).Inc()
+	n.metrics.receiveSeconds.WithLabelValues(from, in.Leg.Name).Observe(time.Since(start).Seconds())
 	n.log.Info("message received", slog.String(logMessageID, um.MessageInfo.MessageID), slog.String(logPartner, from),
 		slog.String(logLeg, in.Leg.Name), slog.String(logState, result))
 	if !duplicate && n.cfg.Judge != nil {
@@ -175,7 +175,7 @@ func (n *Node) reply(rp *as4.Reply) {
 		if rp.Leg != nil {
 			leg = rp.Leg.Name
 		}
-		n.metrics.received.inc(partner, leg, "rejected_"+string(rp.Err.Code))
+		n.metrics.received.WithLabelValues(partner, leg, "rejected_"+string(rp.Err.Code)).Inc()
 		n.log.Warn("message refused", slog.String(logCode, string(rp.Err.Code)), slog.String(logMessageID, rp.Err.RefToMessageInError),
 			slog.String(logRemote, rp.Remote), slog.String(logError, rp.Err.Error()))
 	}

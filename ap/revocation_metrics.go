@@ -1,25 +1,36 @@
 package ap
 
 import (
-	"fmt"
-	"io"
-
-	"github.com/oots-go/oots/trust"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-// writeRevocationMetrics writes the outcomes of the online revocation
-// checks of the partners' certificates (trust.Online.Counts), when the
-// trust store checks online.
-func writeRevocationMetrics(w io.Writer, ts *trust.Store) {
+// revocationCollector reports the outcomes of the online revocation checks
+// of the partners' certificates (trust.Online.Counts), when the node's
+// current trust store checks online.
+type revocationCollector struct {
+	n      *Node
+	checks *prometheus.Desc
+}
+
+func newRevocationCollector(n *Node) *revocationCollector {
+	return &revocationCollector{n: n, checks: prometheus.NewDesc("oots_ap_revocation_checks_total",
+		"Online revocation checks of partner certificates by source (ocsp, crl, none), result (good, revoked, unknown), policy of the trust anchor and decision (accepted, refused).",
+		[]string{"source", "result", "policy", "decision"}, nil)}
+}
+
+func (c *revocationCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.checks }
+
+func (c *revocationCollector) Collect(ch chan<- prometheus.Metric) {
+	ts := c.n.partners.Load().Trust
+	if ts == nil {
+		return
+	}
 	on := ts.Online()
 	if on == nil {
 		return
 	}
-	const name = "oots_ap_revocation_checks_total"
-	fmt.Fprintf(w, "# HELP %s Online revocation checks of partner certificates by source (ocsp, crl, none), result (good, revoked, unknown), policy of the trust anchor and decision (accepted, refused).\n# TYPE %s counter\n", name, name)
-	c := on.Counts()
-	for _, k := range trust.SortedOutcomes(c) {
-		fmt.Fprintf(w, "%s%s %d\n", name, labelString([]string{"source", "result", "policy", "decision"},
-			[]string{k.Source, k.Result, string(k.Policy), k.Decision}), c[k])
+	for k, v := range on.Counts() {
+		ch <- prometheus.MustNewConstMetric(c.checks, prometheus.CounterValue, float64(v),
+			k.Source, k.Result, string(k.Policy), k.Decision)
 	}
 }

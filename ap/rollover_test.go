@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -144,16 +143,18 @@ func TestCertificateExpiryMetrics(t *testing.T) {
 	c := credentials(t, pmode.ProfileAS4v20)
 	m := metricsOf(t, fr)
 	de := c.parties["AP_DE_01"].Encrypt.Cert
-	for _, want := range []string{
-		fmt.Sprintf(`oots_ap_certificate_not_after_seconds{role="own-signing",party="AP_FR_01",subject=%q,serial="%s"} %d`,
-			fr.cfg.SigningCert.Subject.String(), fr.cfg.SigningCert.SerialNumber, fr.cfg.SigningCert.NotAfter.Unix()),
-		fmt.Sprintf(`oots_ap_certificate_not_after_seconds{role="partner-encryption",party="AP_DE_01",subject=%q,serial="%s"} %d`,
-			de.Subject.String(), de.SerialNumber, de.NotAfter.Unix()),
-		fmt.Sprintf(`oots_ap_certificate_not_after_seconds{role="trust-anchor",party="",subject=%q,serial="%s"} %d`,
-			c.ca.Cert.Subject.String(), c.ca.Cert.SerialNumber, c.ca.Cert.NotAfter.Unix()),
+	for _, c := range []struct {
+		role, party string
+		cert        *x509.Certificate
+	}{
+		{"own-signing", "AP_FR_01", fr.cfg.SigningCert},
+		{"partner-encryption", "AP_DE_01", de},
+		{"trust-anchor", "", c.ca.Cert},
 	} {
-		if !strings.Contains(m, want) {
-			t.Errorf("metrics lack %s", want)
+		v, ok := metricValue(t, m, "oots_ap_certificate_not_after_seconds", "role", c.role, "party", c.party,
+			"subject", c.cert.Subject.String(), "serial", c.cert.SerialNumber.String())
+		if !ok || int64(v) != c.cert.NotAfter.Unix() {
+			t.Errorf("oots_ap_certificate_not_after_seconds of %s %s: %v (present %v), want %d", c.role, c.party, v, ok, c.cert.NotAfter.Unix())
 		}
 	}
 }

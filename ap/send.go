@@ -131,7 +131,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 		return nil, false, err
 	}
 	if created {
-		n.metrics.submitted.inc(to.Name, leg.Name)
+		n.metrics.submitted.WithLabelValues(to.Name, leg.Name).Inc()
 		n.log.Info("message submitted", slog.String(logMessageID, o.ID), slog.String(logPartner, to.Name), slog.String(logLeg, leg.Name))
 		signal(n.wake)
 		if n.cfg.Judge != nil {
@@ -322,7 +322,7 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 	switch {
 	case err == nil:
 		res = store.Result{State: store.OutDelivered, Receipt: receipt}
-		n.metrics.sendSeconds.observe(time.Since(start).Seconds(), m.Partner, m.Leg)
+		n.metrics.sendSeconds.WithLabelValues(m.Partner, m.Leg).Observe(time.Since(start).Seconds())
 	case ctx.Err() != nil:
 		return // shutting down: the lease expires and the message is sent again
 	default:
@@ -343,7 +343,7 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 		n.quiet.fail(log, "record-result", "recording the result failed", err)
 		return
 	}
-	n.metrics.sent.inc(m.Partner, m.Leg, res.State)
+	n.metrics.sent.WithLabelValues(m.Partner, m.Leg, res.State).Inc()
 	if n.cfg.OnSent != nil {
 		n.cfg.OnSent(m.ID, res.State, time.Since(start))
 	}

@@ -169,8 +169,8 @@ func (n *Node) push(ctx context.Context, m *store.Inbound) {
 		result = "failed"
 		n.log.Warn("webhook push failed, will retry", slog.String(logMessageID, m.MessageID), slog.Int(logAttempt, m.Attempts), slog.String(logError, errText))
 	}
-	n.metrics.webhook.inc(result)
-	n.metrics.webhookSeconds.observe(time.Since(start).Seconds())
+	n.metrics.webhook.WithLabelValues(result).Inc()
+	n.metrics.webhookSeconds.Observe(time.Since(start).Seconds())
 	if ferr := n.cfg.Store.FinishDelivery(context.WithoutCancel(ctx), m.MessageID, n.cfg.NodeID, err == nil, next, errText, now); ferr != nil {
 		n.log.Error("recording a webhook push failed", slog.String(logMessageID, m.MessageID), slog.String(logError, ferr.Error()))
 	}

@@ -532,3 +532,49 @@ func (d *DB) PayloadFileReferenced(ctx context.Context, file string) (bool, erro
 	}
 	return n > 0, nil
 }
+
+// QueueAges is when the oldest waiting message of each queue was created;
+// the zero time when nothing waits.
+type QueueAges struct {
+	Outbound       map[string]time.Time // queued submissions, by partner
+	Inbound        time.Time            // received messages to be pushed to the webhook
+	FailureReports time.Time            // failure reports to be delivered
+}
+
+// QueueAges returns the creation time of the oldest waiting message of each
+// queue (for the metrics of queue ages).
+func (d *DB) QueueAges(ctx context.Context) (*QueueAges, error) {
+	a := &QueueAges{Outbound: map[string]time.Time{}}
+	rows, err := d.db.QueryContext(ctx, "SELECT partner, MIN(created_at) FROM ap_outbound WHERE state = 'queued' GROUP BY partner")
+	if err != nil {
+		return nil, fmt.Errorf("store: queue ages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		var t int64
+		if err := rows.Scan(&p, &t); err != nil {
+			return nil, fmt.Errorf("store: queue ages: %w", err)
+		}
+		a.Outbound[p] = fromMS(t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: queue ages: %w", err)
+	}
+	for _, q := range []struct {
+		query string
+		into  *time.Time
+	}{
+		{"SELECT COALESCE(MIN(received_at), 0) FROM ap_inbound WHERE delivery = 'pending'", &a.Inbound},
+		{"SELECT COALESCE(MIN(failed_at), 0) FROM ap_failure_reports WHERE delivery = 'pending'", &a.FailureReports},
+	} {
+		var t int64
+		if err := d.db.QueryRowContext(ctx, q.query).Scan(&t); err != nil {
+			return nil, fmt.Errorf("store: queue ages: %w", err)
+		}
+		if t != 0 {
+			*q.into = fromMS(t)
+		}
+	}
+	return a, nil
+}

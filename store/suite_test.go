@@ -56,6 +56,7 @@ func runSuite(t *testing.T, newDSN opener) {
 		{"FailureReports", testFailureReports},
 		{"FailureReportLeases", testFailureReportLeases},
 		{"UpgradeKeepsData", testUpgradeKeepsData},
+		{"SearchAndRequeue", testSearchAndRequeue},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newDSN(t)) })

@@ -34,6 +34,7 @@ var commands = map[string]command{
 	"as4":         {"pack or unpack an AS4 message (ebMS3, WS-Security, MIME) as an HTTP request", runAS4},
 	"codelist":    {"list the OOTS code lists, or check codes against one", runCodelist},
 	"conformance": {"run the conformance kit against a node and Common Services: AS4, EB/DSD, readiness level", runConformance},
+	"console":     {"manage the accounts of the operator's console (oots console user add)", runConsole},
 	"cs":          {"serve the Common Services: Evidence Broker, DSD, Semantic Repository, LCM", runCS},
 	"cs-discover": {"find a Common Services instance by DNS NAPTR", runCSDiscover},
 	"cs-verify":   {"verify the response signature of a Common Services answer", runCSVerify},

@@ -91,6 +91,13 @@ import (
 //	rules:                         # official rule files by EDM version; omitted: the built-in rules (oots rules lists them)
 //	  "1.2": tdd_chapters-1.2.5    # a TDD 1.2.x checkout judges oots-edm:v1.2 ("1.0", "1.1" likewise)
 //	  "2.0": tdd_chapters-2.0.1/OOTS-EDM   # 2.0.x judges oots-edm:v2.0; the root, OOTS-EDM or OOTS-EDM/sch
+//	console:                       # the operator's console at /console/ of api.listen (required); omitted: none
+//	  enabled: false               # true serves it; accounts: oots console user add
+//	  sessionTTL: 8h               # lifetime of a login
+//	  alerts:                      # omitted: alerts on the console and as metrics only
+//	    webhook: https://ops.example/alerts   # POST of the new alerts (JSON)
+//	    every: 1m
+//	    smtp: {addr: "mail.internal:25", from: "oots@node.example", to: ["ops@node.example"]}
 //
 // The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
 // override api.token and webhook.secret (secrets out of the file).
@@ -156,6 +163,8 @@ type serveConfig struct {
 	// oots-edm:v2.0 (see officialVersion). Every message of that version
 	// is then judged by those files, kind by kind.
 	Rules map[string]string `yaml:"rules"`
+	// Console is the operator's console (see serveConsole).
+	Console *serveConsole `yaml:"console"`
 
 	dir string // directory of the file, for relative paths
 }
@@ -242,6 +251,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.TLS != nil && (c.TLS.Certificate == "") != (c.TLS.Key == "") {
 		return bad("tls.key", "tls.certificate and tls.key go together")
+	}
+	if err := c.Console.validate(c); err != nil {
+		return err
 	}
 	if c.API.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.API.Listen); err != nil {
@@ -731,7 +743,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	public := node.Handler()
 	if c.API.Listen != "" {
 		public = node.PublicHandler()
-		srv, ln, err := listen(c.API.Listen, node.APIHandler())
+		admin, err := c.Console.mount(ctx, db, node, ncfg, logger, node.APIHandler())
+		if err != nil {
+			return fail("console: %v", err)
+		}
+		srv, ln, err := listen(c.API.Listen, admin)
 		if err != nil {
 			return fail("api.listen: %v", err)
 		}

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/console"
+	"github.com/oots-go/oots/store"
+)
+
+// serveConsole is the console section of the serve configuration: the
+// operator's console (package console) on the admin listener (api.listen),
+// never on the listener partners reach.
+type serveConsole struct {
+	Enabled    bool          `yaml:"enabled"`
+	SessionTTL time.Duration `yaml:"sessionTTL"`
+	// Alerts are sent by webhook and/or e-mail when set.
+	Alerts *struct {
+		Webhook string        `yaml:"webhook"`
+		Every   time.Duration `yaml:"every"`
+		SMTP    *struct {
+			Addr     string   `yaml:"addr"`
+			From     string   `yaml:"from"`
+			To       []string `yaml:"to"`
+			Username string   `yaml:"username"`
+			Password string   `yaml:"password"`
+		} `yaml:"smtp"`
+	} `yaml:"alerts"`
+}
+
+func (sc *serveConsole) validate(c *serveConfig) error {
+	if sc == nil || !sc.Enabled {
+		return nil
+	}
+	if c.API.Listen == "" {
+		return errors.New("console.enabled: the console is served on the admin listener only, and api.listen is empty: give the API and the console an internal address of their own")
+	}
+	if sc.SessionTTL < 0 {
+		return errors.New("console.sessionTTL: negative")
+	}
+	if a := sc.Alerts; a != nil {
+		if a.Webhook != "" && !strings.HasPrefix(a.Webhook, "https://") && !strings.HasPrefix(a.Webhook, "http://") {
+			return fmt.Errorf("console.alerts.webhook: %q is not an http(s) URL", a.Webhook)
+		}
+		if m := a.SMTP; m != nil && (m.Addr == "" || m.From == "" || len(m.To) == 0) {
+			return errors.New("console.alerts.smtp: addr, from and to are required")
+		}
+	}
+	return nil
+}
+
+// mount returns the admin listener's handler: the console under /console/
+// when it is enabled, the backend API for the rest.
+func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, ncfg *ap.Config, logger *slog.Logger, api http.Handler) (http.Handler, error) {
+	if sc == nil || !sc.Enabled {
+		return api, nil
+	}
+	srv, err := console.New(ctx, console.Config{DB: db, Node: node, PMode: ncfg.PMode, Certificates: consoleCertificates(ncfg),
+		SessionTTL: sc.SessionTTL, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	if err := node.MetricsRegisterer().Register(srv.Collector()); err != nil {
+		return nil, err
+	}
+	if a := sc.Alerts; a != nil {
+		n := console.Notify{Webhook: a.Webhook, Every: a.Every}
+		if m := a.SMTP; m != nil {
+			n.SMTP = &console.SMTP{Addr: m.Addr, From: m.From, To: m.To, Username: m.Username, Password: m.Password}
+		}
+		go srv.RunAlerts(ctx, n)
+	}
+	mux := http.NewServeMux()
+	mux.Handle(console.Prefix, srv.Handler())
+	mux.Handle("/", api)
+	logger.Info("operator console enabled", slog.String("path", console.Prefix))
+	return mux, nil
+}
+
+// consoleCertificates lists the certificates of a node's configuration.
+func consoleCertificates(c *ap.Config) []console.Certificate {
+	var out []console.Certificate
+	if c.SigningCert != nil {
+		out = append(out, console.Certificate{Use: "own_signing", Party: c.PMode.Self, Cert: c.SigningCert})
+	}
+	for p, cert := range c.SigningCerts {
+		out = append(out, console.Certificate{Use: "partner_signing", Party: p, Cert: cert})
+	}
+	for p, cert := range c.EncryptionCerts {
+		out = append(out, console.Certificate{Use: "partner_encryption", Party: p, Cert: cert})
+	}
+	if c.Trust != nil {
+		for _, cert := range c.Trust.Anchors() {
+			out = append(out, console.Certificate{Use: "trust_anchor", Cert: cert})
+		}
+	}
+	return out
+}
+
+// runConsole manages the console's accounts: oots console user add.
+func runConsole(ctx context.Context, env *Env, args []string) int {
+	if len(args) < 2 || args[0] != "user" || args[1] != "add" {
+		fmt.Fprintln(env.Stderr, "usage: oots console user add -config oots.yaml -name NAME -role administrator|operator|auditor\n\nThe password is read from the first line of standard input (or OOTS_CONSOLE_PASSWORD).")
+		return 2
+	}
+	fs := flag.NewFlagSet("oots console user add", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	cfgFile := fs.String("config", "oots.yaml", "configuration file of oots serve (for its database)")
+	name := fs.String("name", "", "account name")
+	role := fs.String("role", "", "administrator, operator or auditor")
+	if err := fs.Parse(args[2:]); err != nil {
+		return 2
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(env.Stderr, "oots console user add: "+format+"\n", a...)
+		return 2
+	}
+	r, err := console.ParseRole(*role)
+	if err != nil {
+		return fail("-role: %v", err)
+	}
+	c, err := readServeConfig(*cfgFile, env.Getenv)
+	if err != nil {
+		return fail("%v", err)
+	}
+	password := ""
+	if env.Getenv != nil {
+		password = env.Getenv("OOTS_CONSOLE_PASSWORD")
+	}
+	if password == "" && env.Stdin != nil {
+		line, err := bufio.NewReader(env.Stdin).ReadString('\n')
+		if err != nil && line == "" {
+			return fail("no password on standard input")
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	if err := os.MkdirAll(c.path(c.DataDir), 0o700); err != nil {
+		return fail("dataDir: %v", err)
+	}
+	db, err := store.Open(ctx, c.dsn())
+	if err != nil {
+		return fail("database: %v", err)
+	}
+	defer db.Close()
+	acc, err := console.OpenAccounts(ctx, db, time.Now, rand.Reader)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if err := acc.Add(ctx, *name, r, password); err != nil {
+		return fail("%v", err)
+	}
+	fmt.Fprintf(env.Stdout, "account %s (%s) created\n", *name, r)
+	return 0
+}

@@ -1,0 +1,245 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/smtp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/oots-go/oots/store"
+)
+
+// Alert is a condition an operator must look at.
+type Alert struct {
+	Kind    string `json:"kind"`    // one of the Alert… constants
+	Subject string `json:"subject"` // the partner or certificate concerned
+	Detail  string `json:"detail"`
+}
+
+// The kinds of alert.
+const (
+	// AlertSendFailed: messages to a partner failed in the last day.
+	AlertSendFailed = "send_failed"
+	// AlertFailureReportPending: failure reports not yet delivered to the
+	// backend.
+	AlertFailureReportPending = "failure_report_pending"
+	// AlertCertificateExpiring: a certificate ends within CertificateWarning
+	// (or has ended).
+	AlertCertificateExpiring = "certificate_expiring"
+	// AlertPartnerFailing: the last PartnerFailures messages to a partner
+	// all failed.
+	AlertPartnerFailing = "partner_failing"
+)
+
+// Thresholds of the alerts.
+const (
+	CertificateWarning = 30 * 24 * time.Hour
+	PartnerFailures    = 3
+)
+
+func (a Alert) key() string { return a.Kind + "\x00" + a.Subject }
+
+// Alerts computes the current alerts from the store and the certificates.
+func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
+	now := s.cfg.Now()
+	var out []Alert
+	failed, err := s.cfg.DB.SearchOutbound(ctx, store.Search{State: store.OutFailed, From: now.Add(-24 * time.Hour)})
+	if err != nil {
+		return nil, err
+	}
+	byPartner := map[string]int{}
+	for _, m := range failed {
+		byPartner[m.Partner]++
+	}
+	for p, n := range byPartner {
+		out = append(out, Alert{Kind: AlertSendFailed, Subject: p, Detail: fmt.Sprintf("%d message(s) to %s failed in the last 24 hours", n, p)})
+	}
+	for _, p := range s.partnerNames() {
+		last, err := s.cfg.DB.SearchOutbound(ctx, store.Search{Partner: p, Limit: PartnerFailures})
+		if err != nil {
+			return nil, err
+		}
+		all := len(last) == PartnerFailures
+		for _, m := range last {
+			all = all && m.State == store.OutFailed
+		}
+		if all {
+			out = append(out, Alert{Kind: AlertPartnerFailing, Subject: p, Detail: fmt.Sprintf("the last %d messages to %s all failed: %s", PartnerFailures, p, last[0].LastError)})
+		}
+	}
+	counts, err := s.cfg.DB.Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n := counts.Failures[store.DeliveryPending]; n > 0 {
+		out = append(out, Alert{Kind: AlertFailureReportPending, Subject: "backend", Detail: fmt.Sprintf("%d send failure report(s) not yet delivered to the backend", n)})
+	}
+	for _, c := range s.cfg.Certificates {
+		if c.Cert == nil {
+			continue
+		}
+		if left := c.Cert.NotAfter.Sub(now); left < CertificateWarning {
+			out = append(out, Alert{Kind: AlertCertificateExpiring, Subject: c.Use + " " + c.Party + " " + c.Cert.Subject.String(),
+				Detail: fmt.Sprintf("%s certificate %s ends %s (%d days)", c.Use, c.Cert.Subject, c.Cert.NotAfter.UTC().Format(time.DateOnly), int(left.Hours()/24))})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+	return out, nil
+}
+
+func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request, u *user) {
+	list, err := s.Alerts(r.Context())
+	if err != nil {
+		s.fail(w, r, u, http.StatusInternalServerError, err)
+		return
+	}
+	s.render(w, "alerts", u, map[string]any{"Title": "Failures and alerts", "Alerts": list})
+}
+
+// Collector exposes the current alerts as the gauge oots_console_alerts
+// {kind, subject} (1 per alert), for Prometheus alerting rules.
+func (s *Server) Collector() prometheus.Collector { return alertCollector{s} }
+
+type alertCollector struct{ s *Server }
+
+var alertDesc = prometheus.NewDesc("oots_console_alerts", "Current alerts of the operator's console by kind and subject (1 each).", []string{"kind", "subject"}, nil)
+
+func (c alertCollector) Describe(ch chan<- *prometheus.Desc) { ch <- alertDesc }
+
+func (c alertCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	list, err := c.s.Alerts(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(alertDesc, err)
+		return
+	}
+	for _, a := range list {
+		ch <- prometheus.MustNewConstMetric(alertDesc, prometheus.GaugeValue, 1, a.Kind, a.Subject)
+	}
+}
+
+// SMTP is where alerts are mailed.
+type SMTP struct {
+	Addr     string   // host:port of the relay
+	From     string   // envelope and header sender
+	To       []string // recipients
+	Username string   // PLAIN authentication when set (net/smtp allows it over TLS or to localhost only)
+	Password string
+}
+
+// Notify sends alerts by webhook and/or e-mail.
+type Notify struct {
+	// Webhook receives a POST of a JSON array of the new alerts.
+	Webhook string
+	SMTP    *SMTP
+	// Every is the interval between checks; default 1 min.
+	Every  time.Duration
+	Client *http.Client
+}
+
+// RunAlerts checks the alerts every n.Every and sends each new one once
+// (an alert that clears and comes back is sent again), until ctx ends.
+// Each node of a cluster that runs it sends its own notifications.
+func (s *Server) RunAlerts(ctx context.Context, n Notify) {
+	if n.Every <= 0 {
+		n.Every = time.Minute
+	}
+	if n.Client == nil {
+		n.Client = &http.Client{Timeout: 30 * time.Second}
+	}
+	sent := map[string]bool{}
+	t := time.NewTicker(n.Every)
+	defer t.Stop()
+	for {
+		list, err := s.Alerts(ctx)
+		if err != nil {
+			s.log.Warn("console: alerts", slog.String("error", err.Error()))
+		} else {
+			current := map[string]bool{}
+			var fresh []Alert
+			for _, a := range list {
+				current[a.key()] = true
+				if !sent[a.key()] {
+					fresh = append(fresh, a)
+				}
+			}
+			if len(fresh) > 0 {
+				if err := n.send(ctx, fresh); err != nil {
+					s.log.Warn("console: sending alerts", slog.String("error", err.Error()))
+				} else {
+					for _, a := range fresh {
+						current[a.key()] = true
+						sent[a.key()] = true
+					}
+				}
+			}
+			for k := range sent {
+				if !current[k] {
+					delete(sent, k)
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (n *Notify) send(ctx context.Context, alerts []Alert) error {
+	var errs []string
+	if n.Webhook != "" {
+		b, _ := json.Marshal(alerts)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.Webhook, bytes.NewReader(b))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-OOTS-Event", "alerts")
+			var resp *http.Response
+			if resp, err = n.Client.Do(req); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode/100 != 2 {
+					err = fmt.Errorf("HTTP %d", resp.StatusCode)
+				}
+			}
+		}
+		if err != nil {
+			errs = append(errs, "webhook: "+err.Error())
+		}
+	}
+	if n.SMTP != nil {
+		if err := n.SMTP.mail(alerts); err != nil {
+			errs = append(errs, "smtp: "+err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+func (m *SMTP) mail(alerts []Alert) error {
+	var body strings.Builder
+	fmt.Fprintf(&body, "From: %s\r\nTo: %s\r\nSubject: oots: %d new alert(s)\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+		m.From, strings.Join(m.To, ", "), len(alerts))
+	for _, a := range alerts {
+		// One line per alert; line breaks in a detail cannot end the
+		// message or add headers.
+		fmt.Fprintf(&body, "%s %s: %s\r\n", a.Kind, a.Subject, strings.NewReplacer("\r", " ", "\n", " ").Replace(a.Detail))
+	}
+	var auth smtp.Auth
+	if m.Username != "" {
+		host, _, _ := strings.Cut(m.Addr, ":")
+		auth = smtp.PlainAuth("", m.Username, m.Password, host)
+	}
+	return smtp.SendMail(m.Addr, auth, m.From, m.To, []byte(body.String()))
+}

@@ -1,0 +1,193 @@
+package console_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/console"
+	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/store"
+)
+
+// TestAlerts: a partner that keeps failing and a certificate close to its
+// end raise alerts, shown on the console, exposed as metrics, and sent once
+// by webhook and by e-mail.
+func TestAlerts(t *testing.T) {
+	peers := network(t, nil)
+	fr, de := peers["AP_FR_01"], peers["AP_DE_01"]
+	ctx := context.Background()
+	soon, err := pki.NewCA("soon over", pki.EdDSA, &pki.Options{Now: time.Now().Add(-time.Hour), Validity: 10 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := console.New(ctx, console.Config{DB: fr.db, Node: fr.Node, PMode: fr.cfg.PMode,
+		Certificates: []console.Certificate{{Use: "own_signing", Party: "AP_FR_01", Cert: fr.cfg.SigningCert}, {Use: "trust_anchor", Cert: soon.Cert}},
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list, err := srv.Alerts(ctx); err != nil || len(list) != 1 || list[0].Kind != console.AlertCertificateExpiring {
+		t.Fatalf("before any failure: %+v %v", list, err)
+	}
+	de.down.Store(true)
+	for _, q := range []string{"a", "b", "c"} {
+		st, _, err := fr.Submit(ctx, submission(q))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutFailed {
+			t.Fatalf("%s: %+v", q, got)
+		}
+	}
+	list, err := srv.Alerts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, a := range list {
+		kinds[a.Kind] = a.Detail
+	}
+	if !strings.Contains(kinds[console.AlertPartnerFailing], "AP_DE_01") || !strings.Contains(kinds[console.AlertSendFailed], "3 message(s)") ||
+		!strings.Contains(kinds[console.AlertCertificateExpiring], "soon over") {
+		t.Errorf("alerts: %+v", list)
+	}
+
+	// As metrics, on the node's registry.
+	if err := fr.MetricsRegisterer().Register(srv.Collector()); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	fr.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `oots_console_alerts{kind="partner_failing",subject="AP_DE_01"} 1`) {
+		t.Errorf("metrics lack the alert:\n%s", rec.Body.String())
+	}
+
+	// By webhook and e-mail, each alert once.
+	var mu sync.Mutex
+	var posted [][]console.Alert
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a []console.Alert
+		json.NewDecoder(r.Body).Decode(&a)
+		mu.Lock()
+		posted = append(posted, a)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	mails := smtpDouble(t)
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.RunAlerts(rctx, console.Notify{Webhook: hook.URL, SMTP: &console.SMTP{Addr: mails.addr, From: "oots@node.example", To: []string{"ops@node.example"}}, Every: 50 * time.Millisecond})
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(posted)
+		mu.Unlock()
+		if n > 0 && len(mails.all()) > 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond) // several more rounds: nothing new to send
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posted) != 1 || len(posted[0]) != len(list) {
+		t.Errorf("webhook posts: %+v", posted)
+	}
+	got := mails.all()
+	if len(got) != 1 || !strings.Contains(got[0], "partner_failing AP_DE_01") || !strings.Contains(got[0], "Subject: oots: 3 new alert(s)") {
+		t.Errorf("mails: %q", got)
+	}
+}
+
+// smtpServer is a test double of an SMTP relay on loopback: it speaks
+// enough of RFC 5321 for net/smtp (EHLO, MAIL, RCPT, DATA, QUIT) and keeps
+// each message's data.
+type smtpServer struct {
+	addr string
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (s *smtpServer) all() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.msgs...)
+}
+
+func smtpDouble(t *testing.T) *smtpServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s := &smtpServer{addr: ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go s.serve(c)
+		}
+	}()
+	return s
+}
+
+func (s *smtpServer) serve(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(c)
+	say := func(line string) { io.WriteString(c, line+"\r\n") }
+	say("220 test double ESMTP")
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return
+		}
+		cmd := strings.ToUpper(strings.TrimSpace(line))
+		switch {
+		case strings.HasPrefix(cmd, "EHLO"), strings.HasPrefix(cmd, "HELO"):
+			say("250 test double")
+		case strings.HasPrefix(cmd, "MAIL"), strings.HasPrefix(cmd, "RCPT"), strings.HasPrefix(cmd, "RSET"), strings.HasPrefix(cmd, "NOOP"):
+			say("250 ok")
+		case cmd == "DATA":
+			say("354 go on")
+			var b strings.Builder
+			for {
+				l, err := r.ReadString('\n')
+				if err != nil {
+					return
+				}
+				if l == ".\r\n" {
+					break
+				}
+				b.WriteString(l)
+			}
+			s.mu.Lock()
+			s.msgs = append(s.msgs, b.String())
+			s.mu.Unlock()
+			say("250 queued")
+		case cmd == "QUIT":
+			say("221 bye")
+			return
+		default:
+			say("502 not implemented")
+		}
+	}
+}
