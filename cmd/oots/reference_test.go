@@ -27,7 +27,7 @@ func yamlPaths(t reflect.Type, prefix string, out map[string]bool) {
 		t = t.Elem()
 	}
 	switch {
-	case t == reflect.TypeOf(time.Duration(0)):
+	case t == reflect.TypeOf(time.Duration(0)), t == reflect.TypeOf(time.Time{}):
 		out[prefix] = true
 	case t.Kind() == reflect.Struct:
 		for i := 0; i < t.NumField(); i++ {
