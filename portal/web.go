@@ -229,16 +229,15 @@ type view struct {
 	Company string
 	CSRF    string
 	Error   string
-	// Refresh is the URL the page reloads itself from every 2 seconds
-	// (a meta refresh; no script). It names the page without a fragment:
-	// a refresh to the same URL with a fragment would only scroll.
-	Refresh string
-	Data    any
+	// Script is the path of the page's script (a file of /static, as the
+	// content security policy allows no inline script), or "".
+	Script string
+	Data   any
 }
 
-// render writes page with status.
-func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, refresh string) {
-	v := view{Lang: rq.lang, Title: title, Portal: p.cfg.Name, Error: errMsg, Refresh: refresh, Data: data}
+// view builds what every page template gets.
+func (p *Portal) view(rq *request, title string, data any, errMsg string) view {
+	v := view{Lang: rq.lang, Title: title, Portal: p.cfg.Name, Error: errMsg, Data: data}
 	// The switch keeps the page (a POST's answer, or the one-time login
 	// callback, switches on the home page).
 	for _, l := range p.langs {
@@ -260,6 +259,23 @@ func (p *Portal) render(rq *request, status int, page, title string, data any, e
 			}
 		}
 	}
+	return v
+}
+
+// fragment renders the template name of page (a part of it the page's
+// script replaces) with data.
+func (p *Portal) fragment(rq *request, page, name string, data any) (string, error) {
+	var buf bytes.Buffer
+	if err := p.pages[rq.lang][page].ExecuteTemplate(&buf, name, data); err != nil {
+		return "", fmt.Errorf("portal: rendering %s of %s: %w", name, page, err)
+	}
+	return buf.String(), nil
+}
+
+// render writes page with status.
+func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, script string) {
+	v := p.view(rq, title, data, errMsg)
+	v.Script = script
 	t := p.pages[rq.lang][page]
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
