@@ -321,7 +321,10 @@ type journeyData struct {
 	// whose answer has not arrived): the page's script asks StatusURL
 	// for changes, and without script the user has a "check again"
 	// button.
-	Waiting   bool
+	Waiting bool
+	// Poll: the page asks for changes (Waiting, or a requirement waits
+	// at its preview, which the user may complete in another tab).
+	Poll      bool
 	SelfURL   string
 	StatusURL string
 	// Banner is the one sentence of the live status region: the truth
@@ -460,6 +463,7 @@ func (p *Portal) setBanner(rq *request, d *journeyData, j *requester.Journey, re
 		// preview step until the provider's answer arrives.
 		d.Waiting = true
 	}
+	d.Poll = d.Waiting || previewing(j)
 	q := url.Values{}
 	if returned {
 		q.Set("returned", "1")
@@ -529,7 +533,7 @@ func (p *Portal) status(rq *request) error {
 		return err
 	}
 	p.setBanner(rq, d, j, rq.r.URL.Query().Get("returned") == "1")
-	out := journeyStatus{Poll: d.Waiting}
+	out := journeyStatus{Poll: d.Poll}
 	v := p.view(rq, d.ProcedureTitle, d, "")
 	if out.Status, err = p.fragment(rq, "journey", "status", v); err != nil {
 		return err
