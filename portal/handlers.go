@@ -648,7 +648,7 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 	v.Consent = rq.t("consent", v.EvidenceTitle, v.ProviderName, countryName(rq.lang, j.Country))
 	if x := r.Exchange; x != nil {
 		if r.Step == requester.StepPreview && isWebURL(x.PreviewURL) {
-			v.PreviewURL = x.PreviewURL
+			v.PreviewURL = withLanguage(x.PreviewURL, rq.lang)
 		}
 		v.Evidence = evidenceViews(rq, x.Evidence, base)
 		if f := x.Error; f != nil {
@@ -702,6 +702,26 @@ func isChoiceStep(step string) bool {
 // neither be chosen nor requested.)
 func skippable(j *requester.Journey, r *requester.Requirement) bool {
 	return r.Step == requester.StepFailed || (j.State == requester.JourneyFailed && isChoiceStep(r.Step))
+}
+
+// withLanguage adds the user's language to a preview link (lang=, which
+// the preview spaces of this implementation honour and remember), so that
+// the preview speaks the language chosen on the portal. The rest of the
+// link is kept as the provider gave it.
+func withLanguage(link, lang string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
+	}
+	if q := u.Query(); q.Has("lang") {
+		q.Set("lang", lang)
+		u.RawQuery = q.Encode()
+	} else if u.RawQuery == "" {
+		u.RawQuery = "lang=" + url.QueryEscape(lang)
+	} else {
+		u.RawQuery += "&lang=" + url.QueryEscape(lang)
+	}
+	return u.String()
 }
 
 // isWebURL reports whether s is an absolute http(s) URL, the only kind of

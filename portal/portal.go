@@ -112,9 +112,10 @@ func DemoProcedures() []Procedure {
 // Config configures a Portal. Country, Name, BaseURL, Service,
 // Authenticator, Countries and DB are required.
 type Config struct {
-	// Country is the Member State of the portal (ISO 3166-1 alpha-2); it
-	// chooses the second language of the pages (DE, AT: de; FR, BE, LU:
-	// fr; FI: fi; SE: sv).
+	// Country is the Member State of the portal (ISO 3166-1 alpha-2), one
+	// the pages have a language for (DE, AT: de; FR, BE, LU: fr; FI: fi;
+	// SE: sv). Every page is offered in English, German, French, Finnish
+	// and Swedish whatever the country.
 	Country string
 	// Name is the name of the competent authority, shown on every page.
 	Name string
@@ -158,7 +159,7 @@ var (
 	ErrConfig = errors.New("portal: invalid configuration")
 )
 
-// localLanguage is the language of the pages besides English, by country.
+// localLanguage is the language of the country of a portal.
 var localLanguage = map[string]string{
 	"DE": "de", "AT": "de",
 	"FR": "fr", "BE": "fr", "LU": "fr",
@@ -257,7 +258,7 @@ func New(cfg Config) (*Portal, error) {
 		log:        cfg.Logger,
 		now:        cfg.Now,
 		rand:       cfg.Rand,
-		langs:      []string{"en", localLanguage[cfg.Country]},
+		langs:      catalogueLanguages,
 		procedures: map[string]Procedure{},
 		secure:     strings.HasPrefix(cfg.BaseURL, "https:"),
 	}

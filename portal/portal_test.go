@@ -89,7 +89,7 @@ func TestFullJourney(t *testing.T) {
 		// Preview: a plain link to the provider's preview space.
 		e.svc.preview(jid, 0, "https://preview.de.example/space?req=1&x=2")
 		p = b.get("/journeys/" + jid)
-		mustContain(t, p, `href="https://preview.de.example/space?req=1&amp;x=2"`, "Go to the preview at Kultusministerium Berlin")
+		mustContain(t, p, `href="https://preview.de.example/space?req=1&amp;x=2&amp;lang=en"`, "Go to the preview at Kultusministerium Berlin")
 		mustNotContain(t, p, `http-equiv="refresh"`)
 
 		// Back from the preview through the ReturnURL the connector extended.
@@ -340,7 +340,9 @@ func TestLanguages(t *testing.T) {
 	b := e.browser()
 	b.lang = "it,es;q=0.8"
 	mustContain(t, b.get("/"), `<html lang="en">`)
-	mustContain(t, b.get("/?lang=fr"), `<html lang="en">`)
+	mustContain(t, b.get("/?lang=it"), `<html lang="en">`)
+	// Every portal offers the five languages, whatever its country.
+	mustContain(t, b.get("/?lang=fi"), `<html lang="fi">`, `hreflang="sv">Svenska</a>`, `hreflang="fr">Français</a>`)
 }
 
 // TestCatalogueComplete: every text exists in every language and takes as
