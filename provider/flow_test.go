@@ -328,6 +328,11 @@ func TestLinks(t *testing.T) {
 	if fr := b.get("/preview/" + token + "?lang=fr"); !strings.Contains(fr.body, "Votre preuve") {
 		t.Error("French page")
 	}
+	// The language chosen is remembered for the next pages.
+	if fr := b.get("/preview/" + token); !strings.Contains(fr.body, "Votre preuve") {
+		t.Error("the language chosen is not remembered")
+	}
+	b.get("/preview/" + token + "?lang=en")
 	b.decide(token, p, "approve")
 	if g := b.get(link); g.status != http.StatusGone || !strings.Contains(g.body, "can no longer be used") {
 		t.Errorf("replayed link: %d", g.status)

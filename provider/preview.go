@@ -52,7 +52,12 @@ func (c *Connector) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write([]byte(css))
 	})
-	return securityHeaders(mux, strings.HasPrefix(c.cfg.PreviewBase, "https://"))
+	hsts := strings.HasPrefix(c.cfg.PreviewBase, "https://")
+	remember := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rememberLanguage(w, r, hsts || r.TLS != nil)
+		mux.ServeHTTP(w, r)
+	})
+	return securityHeaders(remember, hsts)
 }
 
 // securityHeaders sets the headers every answer of the preview space
