@@ -472,9 +472,9 @@ func (b *Browser) FindAll(css string) []*Element {
 
 func (e *Element) path(rest string) string { return "/element/" + e.id + rest }
 
-// do runs an element command; when the element has gone stale (the page
-// replaced it, as a live update does) it finds the element again by its
-// selector, in its scope, and retries, until b.Timeout.
+// do runs an element command that only reads; when the element has gone
+// stale (the page replaced it, as a live update does) it finds the element
+// again by its selector, in its scope, and retries, until b.Timeout.
 func (e *Element) do(what string, cmd func() error) {
 	e.b.tb.Helper()
 	deadline := time.Now().Add(e.b.Timeout)
@@ -551,25 +551,24 @@ func (e *Element) FindAll(css string) []*Element {
 }
 
 // Click clicks the element (WebDriver §12.5.1) and, when that navigates,
-// waits for the new page to load. Like every command of an Element, it
-// finds a stale element again by its selector and retries.
+// waits for the new page to load. Unlike the commands that read, it does
+// not retry on a stale element: the click may have been made (a form sent)
+// before the driver noticed the page change, and must not be made twice.
 func (e *Element) Click() {
 	e.b.tb.Helper()
-	e.do("click", func() error { return e.b.Command(http.MethodPost, e.path("/click"), nil, nil) })
+	e.must("click", e.b.Command(http.MethodPost, e.path("/click"), nil, nil))
 }
 
 // SendKeys types text into the element (WebDriver §12.5.3).
 func (e *Element) SendKeys(text string) {
 	e.b.tb.Helper()
-	e.do("send keys", func() error {
-		return e.b.Command(http.MethodPost, e.path("/value"), map[string]string{"text": text}, nil)
-	})
+	e.must("send keys", e.b.Command(http.MethodPost, e.path("/value"), map[string]string{"text": text}, nil))
 }
 
 // Clear empties an editable element (WebDriver §12.5.2).
 func (e *Element) Clear() {
 	e.b.tb.Helper()
-	e.do("clear", func() error { return e.b.Command(http.MethodPost, e.path("/clear"), nil, nil) })
+	e.must("clear", e.b.Command(http.MethodPost, e.path("/clear"), nil, nil))
 }
 
 // Text returns the rendered text of the element.
