@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -85,6 +86,17 @@ func (p *Portal) renderHome(rq *request, status int, errMsg string) error {
 		}
 	}
 	p.render(rq, status, "home", rq.t("homeTitle"), d, errMsg, "")
+	return nil
+}
+
+// about is the page the footer links lead to: the accessibility
+// statement, the privacy notice and the contact.
+func (p *Portal) about(rq *request) error {
+	title, sections := ui.Info(rq.lang, p.cfg.Name)
+	p.render(rq, http.StatusOK, "about", title, struct {
+		Title    string
+		Sections []ui.Section
+	}{title, sections}, "", "")
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/requester"
 	"github.com/oots-go/oots/store"
 )
@@ -319,6 +320,7 @@ func New(cfg Config) (*Portal, error) {
 //	GET, POST /journeys/{id}/form          the application form pre-filled from the evidence, and its submission
 //	GET  /submissions/{ref}                confirmation with the reference number
 //	GET  /my-data[?format=json|html]       every exchange about the logged-in user, and its export
+//	GET  /about                            accessibility statement, privacy notice, contact (package ui)
 //	GET  /static/portal.css, /static/journey.js
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -333,6 +335,7 @@ func (p *Portal) Handler() http.Handler {
 		w.Write(p.js)
 	})
 	mux.HandleFunc("GET /{$}", p.page(p.home))
+	mux.HandleFunc("GET "+ui.InfoPath, p.page(p.about))
 	mux.HandleFunc("POST /start", p.form(p.start))
 	mux.HandleFunc("POST /login", p.form(p.login))
 	mux.HandleFunc("GET /login", p.page(p.loginPage))

@@ -731,21 +731,6 @@ func TestSessionStoreExpiry(t *testing.T) {
 	})
 }
 
-// FuzzAcceptLanguage: the Accept-Language parser never fails and gives
-// only lower-case primary subtags.
-func FuzzAcceptLanguage(f *testing.F) {
-	for _, s := range []string{"de-DE,de;q=0.9,en;q=0.8", "fr", "*", "en;q=0", "sv;q=abc, fi ;q=0.5", ";;,,", "x-klingon;q=1"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, h string) {
-		for _, l := range parseAcceptLanguage(h) {
-			if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz") != "" {
-				t.Fatalf("parseAcceptLanguage(%q) gave %q", h, l)
-			}
-		}
-	})
-}
-
 // FuzzPageChecker: the test's own HTML reader does not hang or panic on
 // any input (it reads every page of the tests).
 func FuzzPageChecker(f *testing.F) {
@@ -782,4 +767,22 @@ func TestLocalPath(t *testing.T) {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestErrorTitleAndFooter: an error page says "Error:" in its title; every
+// page links to the accessibility statement, the privacy notice and the
+// contact, on the page /about, in the user's language.
+func TestErrorTitleAndFooter(t *testing.T) {
+	e := newEnv(t, "DE", nil)
+	b := e.browser()
+	p := b.get("/no-such-page")
+	wantStatus(t, p, http.StatusNotFound)
+	mustContain(t, p, "<title>Error: ", `href="/about#accessibility"`, `href="/about#privacy"`, `href="/about#contact"`)
+	p = b.get("/?lang=de")
+	mustContain(t, p, "Erklärung zur Barrierefreiheit", "Datenschutzhinweis")
+	mustNotContain(t, p, "<title>Fehler")
+	p = b.get("/about")
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, `id="accessibility"`, `id="privacy"`, `id="contact"`, "WCAG")
+	checkPage(t, "/about", p.body)
 }
