@@ -296,6 +296,20 @@ func TestLinks(t *testing.T) {
 			t.Errorf("%s: %d", path, p.status)
 		}
 	}
+	// The error page says so in its title and is no dead end: ways
+	// onward, and the footer's accessibility statement, privacy notice
+	// and contact, on a page that exists.
+	unknown := b.get("/preview/short")
+	for _, want := range []string{"<title>Error: Unknown preview link", "What you can do", `href="/consents"`,
+		`href="/about#accessibility"`, `href="/about#privacy"`, `href="/about#contact"`} {
+		if !strings.Contains(unknown.body, want) {
+			t.Errorf("the unknown link page lacks %q", want)
+		}
+	}
+	if a := b.get("/about?lang=sv"); a.status != http.StatusOK || !strings.Contains(a.body, `id="contact"`) || !strings.Contains(a.body, "Tillgänglighetsredogörelse") {
+		t.Errorf("/about: %d", a.status)
+	}
+	b.get("/about?lang=en")
 	if p := b.get("/preview/" + token + "/file/1"); p.status == http.StatusOK {
 		t.Error("document served without login")
 	}

@@ -3,6 +3,8 @@ package provider
 import (
 	"net/http"
 	"strings"
+
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // languages of the preview space, in the order of the language switch.
@@ -167,14 +169,9 @@ func language(r *http.Request) string {
 	if c, err := r.Cookie(cookieLang); err == nil && messages[c.Value] != nil {
 		return c.Value
 	}
-	for i, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		if i >= 32 {
-			break
-		}
-		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if messages[base] != nil {
-			return base
+	for _, l := range ui.ParseAcceptLanguage(r.Header.Get("Accept-Language")) {
+		if messages[l] != nil {
+			return l
 		}
 	}
 	return "en"

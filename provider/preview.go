@@ -18,6 +18,7 @@ import (
 	"github.com/oots-go/oots/codelist"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/journal"
 )
 
@@ -47,6 +48,11 @@ func (c *Connector) Handler() http.Handler {
 	mux.HandleFunc("POST /preview/{token}/decide", c.decide)
 	mux.HandleFunc("GET /preview/{token}/file/{n}", c.file)
 	c.consentRoutes(mux)
+	mux.HandleFunc("GET "+ui.InfoPath, func(w http.ResponseWriter, r *http.Request) {
+		l := language(r)
+		_, sections := ui.Info(l, messages[l]["site"])
+		c.render(w, r, &page{Key: "about", Sections: sections})
+	})
 	mux.HandleFunc("GET /preview.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -102,6 +108,20 @@ type page struct {
 	Consents    []consentView
 	Disclosures []disclosureView
 	msgs        map[string]string
+	// Footer are the footer links (package ui), Sections the content of
+	// the page they lead to (Key "about"), Service the name shown there.
+	Footer   []ui.Link
+	Sections []ui.Section
+}
+
+// Title is the page's title: its heading, with "Error:" before it on an
+// error page (WCAG 2.4.2).
+func (p *page) Title() string {
+	h := p.T(p.Key + ".title")
+	if p.Status >= 400 {
+		return ui.ErrorTitle(p.Lang, h)
+	}
+	return h
 }
 
 // procedureChoice is a procedure of the consent form: its code, its name
@@ -152,6 +172,7 @@ func (p *page) Languages() []struct {
 func (c *Connector) render(w http.ResponseWriter, r *http.Request, p *page) {
 	p.Lang = language(r)
 	p.msgs = messages[p.Lang]
+	p.Footer = ui.Footer(p.Lang)
 	if p.Path == "" {
 		p.Path = r.URL.Path
 	}
@@ -626,6 +647,7 @@ button.approve{background:#0b5c2e;color:#fff}button.refuse{background:#8a1c1c;co
 object{width:100%;height:40rem;border:1px solid #595959}
 .notice{border-left:4px solid #8a1c1c;padding:.5rem 1rem;background:#fdf2f2}
 nav ul{list-style:none;padding:0;display:flex;gap:1rem}
+footer{border-top:1px solid #595959}.footer-links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.5rem}
 `
 
 func withOutcome(r journal.Record, outcome string) journal.Record {

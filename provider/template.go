@@ -9,7 +9,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.T (print .Key ".title")}} – {{.T "site"}}</title>
+<title>{{.Title}} – {{.T "site"}}</title>
 <link rel="stylesheet" href="/preview.css">
 </head>
 <body>
@@ -95,10 +95,32 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{- else if eq .Key "done"}}
 <p role="status">{{if eq .Choice "approved"}}{{.T "done.approved"}}{{else}}{{.T "done.refused"}}{{end}}</p>
 {{if .Message}}<p class="notice" role="alert">{{.T .Message}}</p>{{else}}<p>{{.T "done.back"}}</p>{{end}}
+{{- else if eq .Key "about"}}
+{{- range .Sections}}
+<section id="{{.ID}}" aria-labelledby="{{.ID}}-h">
+<h2 id="{{.ID}}-h">{{.Heading}}</h2>
+{{- range .Paragraphs}}
+<p>{{.}}</p>
+{{- end}}
+</section>
+{{- end}}
 {{- else}}
 <p class="notice" role="alert">{{.T (print .Key ".text")}}</p>
+{{- if ge .Status 400}}
+<h2>{{.T "onward.title"}}</h2>
+<ul>
+<li>{{.T "onward.portal"}}</li>
+<li><a href="/consents">{{.T "onward.consents"}}</a></li>
+<li><a href="/about#contact">{{.T "onward.contact"}}</a></li>
+</ul>
+{{- end}}
 {{- end}}
 </main>
+<footer><ul class="footer-links">
+{{- range .Footer}}
+<li><a href="{{.URL}}">{{.Label}}</a></li>
+{{- end}}
+</ul></footer>
 </body>
 </html>
 `))

@@ -1,0 +1,53 @@
+package provider
+
+import "github.com/oots-go/oots/internal/ui"
+
+// onwardMessages are the ways onward of an error page of the preview space
+// (an unknown or used link, a failed login), so that no page is a dead end.
+var onwardMessages = map[string]map[string]string{
+	"en": {
+		"onward.title":    "What you can do",
+		"onward.portal":   "Go back to the website of the authority that sent you here and start again from your procedure there.",
+		"onward.consents": "See your consents and the evidence we sent about you",
+		"onward.contact":  "Contact us",
+	},
+	"de": {
+		"onward.title":    "Was Sie tun können",
+		"onward.portal":   "Kehren Sie zur Website der Behörde zurück, die Sie hierher geschickt hat, und beginnen Sie dort erneut mit Ihrem Verfahren.",
+		"onward.consents": "Ihre Einwilligungen und die über Sie übermittelten Nachweise ansehen",
+		"onward.contact":  "Kontakt aufnehmen",
+	},
+	"fr": {
+		"onward.title":    "Ce que vous pouvez faire",
+		"onward.portal":   "Retournez sur le site de l'autorité qui vous a envoyé ici et recommencez depuis votre démarche.",
+		"onward.consents": "Voir vos consentements et les justificatifs transmis à votre sujet",
+		"onward.contact":  "Nous contacter",
+	},
+	"fi": {
+		"onward.title":    "Mitä voit tehdä",
+		"onward.portal":   "Palaa sen viranomaisen verkkosivulle, joka ohjasi sinut tänne, ja aloita asiointisi siellä uudelleen.",
+		"onward.consents": "Katso suostumuksesi ja sinusta lähettämämme todisteet",
+		"onward.contact":  "Ota yhteyttä",
+	},
+	"sv": {
+		"onward.title":    "Vad du kan göra",
+		"onward.portal":   "Gå tillbaka till webbplatsen för den myndighet som skickade dig hit och börja om från ditt ärende där.",
+		"onward.consents": "Se dina samtycken och de bevis vi har skickat om dig",
+		"onward.contact":  "Kontakta oss",
+	},
+}
+
+func init() {
+	for l, m := range onwardMessages {
+		if messages[l] == nil {
+			messages[l] = map[string]string{}
+		}
+		for k, v := range m {
+			messages[l][k] = v
+		}
+	}
+	// The title of the page the footer links lead to (package ui).
+	for _, l := range languages {
+		messages[l.Code]["about.title"] = ui.Text(l.Code, "infoTitle")
+	}
+}
