@@ -117,7 +117,7 @@ func consentSuite(t *testing.T, dsn func() string) {
 			e.idp.as(subject(u, eid.LoASubstantial))
 			p = acc.get("/consents/login")
 			if p.status != http.StatusOK || !strings.Contains(p.body, "Mairie de Paris") || !strings.Contains(p.body, "valid") ||
-				strings.Count(p.body, "<tr><td>") != 3 || !strings.Contains(p.body, "your consent urn:uuid:") || !strings.Contains(p.body, "your approval at the preview") {
+				strings.Count(p.body, "<tr><td>") != 3 || !strings.Contains(p.body, "your consent (Valid until ") || strings.Contains(p.body, "your consent urn:uuid:") || strings.Contains(p.body, "(DE-ER-") || !strings.Contains(p.body, "your approval at the preview") {
 				t.Fatalf("consents page: %d\n%s", p.status, p.body)
 			}
 			j := acc.get("/consents?format=json")
