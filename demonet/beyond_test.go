@@ -428,10 +428,11 @@ func TestBeyondOnceOnly(t *testing.T) {
 			u := newUser(t, n)
 			u.start(de, "R1", "FR", broken, false)
 			u.request()
-			text := u.expect("portal-broken-evidence", "EDM:ERR:0008")
-			if !strings.Contains(text, "DateOfBirth") || strings.Contains(text, "31.12.1999") {
-				t.Errorf("the refusal does not name the wrong field, or shows its value:\n%s", text)
+			text := u.expect("portal-broken-evidence", "technical problem")
+			if s := u.support(); !strings.Contains(s, "EDM:ERR:0008") || !strings.Contains(s, "DateOfBirth") || strings.Contains(text+s, "31.12.1999") {
+				t.Errorf("the details for support do not name the wrong field, or the page shows its value:\n%s\n%s", text, s)
 			}
+			u.noWaitingBeside("error")
 		})
 	})
 
