@@ -296,6 +296,21 @@ func TestLinks(t *testing.T) {
 			t.Errorf("%s: %d", path, p.status)
 		}
 	}
+	// Before the login the start page says who asks, from which
+	// country, for which procedure and which evidence, without
+	// identifiers.
+	startPage := b.get(link)
+	ask := startPage.body[strings.Index(startPage.body, `<dl class="ask">`)+1:]
+	ask = ask[:strings.Index(ask, "</dl>")]
+	for _, want := range []string{"Asked by", "For the procedure", "Evidence asked for"} {
+		if !strings.Contains(ask, want) {
+			t.Errorf("the start page does not say %q:\n%s", want, startPage.body)
+		}
+	}
+	t.Logf("start page: %s", ask)
+	if strings.Contains(ask, "urn:") || strings.Contains(ask, "http") {
+		t.Errorf("identifiers on the start page: %s", ask)
+	}
 	// The error page says so in its title and is no dead end: ways
 	// onward, and the footer's accessibility statement, privacy notice
 	// and contact, on a page that exists.

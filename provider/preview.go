@@ -112,6 +112,40 @@ type page struct {
 	// the page they lead to (Key "about"), Service the name shown there.
 	Footer   []ui.Link
 	Sections []ui.Section
+	// Ask says, before the login, who asks, from which country, for which
+	// procedure and which evidence (nil when the request cannot be read).
+	Ask *askView
+}
+
+// askView is who asks for the evidence, in words a citizen understands: the
+// authority's name, its country's name, the procedure's short name (code
+// list Procedures) and the evidence's title; no identifiers.
+type askView struct {
+	Requester, Country, Procedure, Evidence string
+}
+
+// asking describes the request req in lang.
+func asking(req *edm.QueryRequest, lang string) *askView {
+	a := &askView{Evidence: evidenceTitle(req)}
+	if len(req.EvidenceRequester) > 0 {
+		er := req.EvidenceRequester[0]
+		if len(er.Name) > 0 {
+			a.Requester = er.Name[0].Value
+		}
+		switch {
+		case er.Address != nil && er.Address.AdminUnitLevel1 != "":
+			a.Country = ui.CountryName(lang, er.Address.AdminUnitLevel1)
+		case er.Jurisdiction != nil && er.Jurisdiction.AdminUnitLevel1 != "":
+			a.Country = ui.CountryName(lang, er.Jurisdiction.AdminUnitLevel1)
+		}
+	}
+	if cl, ok := codelist.Procedures.Lookup(req.Procedure); ok {
+		a.Procedure = cl.Name()
+	}
+	if a.Requester == "" && a.Procedure == "" && a.Evidence == "" {
+		return nil
+	}
+	return a
 }
 
 // Title is the page's title: its heading, with "Error:" before it on an
@@ -251,7 +285,11 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !c.viewer(r, s) {
-		c.render(w, r, &page{Key: "start", Token: s.Token})
+		p := &page{Key: "start", Token: s.Token}
+		if req, err := storedRequest(s.FirstRequest); err == nil {
+			p.Ask = asking(req, language(r))
+		}
+		c.render(w, r, p)
 		return
 	}
 	c.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF}, nil)
@@ -647,6 +685,8 @@ button.approve{background:#0b5c2e;color:#fff}button.refuse{background:#8a1c1c;co
 object{width:100%;height:40rem;border:1px solid #595959}
 .notice{border-left:4px solid #8a1c1c;padding:.5rem 1rem;background:#fdf2f2}
 nav ul{list-style:none;padding:0;display:flex;gap:1rem}
+dl.ask{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1.5rem;border-left:4px solid #0b4f9c;padding:.5rem 1rem;background:#f2f6fb}dl.ask dt{font-weight:600}dl.ask dd{margin:0}
+@media (max-width:40rem){dl.ask{grid-template-columns:1fr}}
 footer{border-top:1px solid #595959}.footer-links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.5rem}
 `
 

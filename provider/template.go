@@ -23,6 +23,13 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <main id="main">
 <h1>{{.T (print .Key ".title")}}</h1>
 {{- if eq .Key "start"}}
+{{- with .Ask}}
+<dl class="ask">
+{{- if .Requester}}<dt>{{$.T "ask.who"}}</dt><dd>{{.Requester}}{{if .Country}} ({{.Country}}){{end}}</dd>{{end}}
+{{- if .Procedure}}<dt>{{$.T "ask.procedure"}}</dt><dd>{{.Procedure}}</dd>{{end}}
+{{- if .Evidence}}<dt>{{$.T "ask.evidence"}}</dt><dd>{{.Evidence}}</dd>{{end}}
+</dl>
+{{- end}}
 <p>{{.T "start.text"}}</p>
 <p><a href="/preview/{{.Token}}/login?lang={{.Lang}}">{{.T "start.login"}}</a></p>
 {{- else if eq .Key "preview"}}

@@ -165,3 +165,35 @@ func Info(lang, service string) (title string, sections []Section) {
 		{"contact", t("footerContact"), []string{t("infoContact1", service)}},
 	}
 }
+
+// countries are the names of the countries the demo knows, in the page
+// languages (in the order of languages).
+var countries = map[string][5]string{
+	"DE": {"Germany", "Deutschland", "Allemagne", "Saksa", "Tyskland"},
+	"FR": {"France", "Frankreich", "France", "Ranska", "Frankrike"},
+	"FI": {"Finland", "Finnland", "Finlande", "Suomi", "Finland"},
+	"SE": {"Sweden", "Schweden", "Suède", "Ruotsi", "Sverige"},
+	"AT": {"Austria", "Österreich", "Autriche", "Itävalta", "Österrike"},
+	"BE": {"Belgium", "Belgien", "Belgique", "Belgia", "Belgien"},
+	"LU": {"Luxembourg", "Luxemburg", "Luxembourg", "Luxemburg", "Luxemburg"},
+	"NL": {"Netherlands", "Niederlande", "Pays-Bas", "Alankomaat", "Nederländerna"},
+	"IT": {"Italy", "Italien", "Italie", "Italia", "Italien"},
+	"ES": {"Spain", "Spanien", "Espagne", "Espanja", "Spanien"},
+	"PL": {"Poland", "Polen", "Pologne", "Puola", "Polen"},
+	"EE": {"Estonia", "Estland", "Estonie", "Viro", "Estland"},
+}
+
+// CountryName returns the name of a country (ISO 3166-1 alpha-2) in lang,
+// or the code when it has none.
+func CountryName(lang, code string) string {
+	names, ok := countries[strings.ToUpper(code)]
+	if !ok {
+		return code
+	}
+	for i, l := range languages {
+		if l.Code == lang {
+			return names[i]
+		}
+	}
+	return names[0]
+}
