@@ -143,6 +143,8 @@ func (u *user) withdraw(at *demonet.Node, who idp.User) (string, []map[string]an
 	}
 	u.getJSON(at.PreviewURL+provider.ConsentsPath+"?format=json", &export)
 	u.b.Find("form[action='/consents/withdraw'] button").Click()
+	u.expect("consents-withdraw-confirm", "Withdraw your consent?")
+	u.b.Find("form[action='/consents/withdraw'] input[name=confirm]").Submit()
 	text := u.expect("consents-withdrawn", "The consent has been withdrawn.")
 	if !strings.Contains(text, "withdrawn on") {
 		u.t.Errorf("the consent is not listed as withdrawn:\n%s", text)

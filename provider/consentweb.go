@@ -289,7 +289,29 @@ func (c *Connector) consentsWithdraw(w http.ResponseWriter, r *http.Request) {
 		c.simple(w, r, http.StatusForbidden, "error")
 		return
 	}
-	err := c.Withdraw(r.Context(), subject, r.PostFormValue("consent"))
+	id := r.PostFormValue("consent")
+	if r.PostFormValue("confirm") != "yes" {
+		// Withdrawing takes a second click, on a page that says what is
+		// withdrawn and what follows.
+		ks, err := c.Consents(r.Context(), subject)
+		if err != nil {
+			c.log.Error("withdraw", logErr, err)
+			c.simple(w, r, http.StatusInternalServerError, "error")
+			return
+		}
+		for _, k := range ks {
+			if k.ID == id && k.Withdrawn.IsZero() {
+				p := &page{Key: "withdraw", Path: ConsentsPath, CSRF: csrf, LoggedIn: true}
+				p.Consents = []consentView{{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Evidence: k.EvidenceTitle,
+					Procedure: strings.Join(k.Procedures, ", "), Until: k.Expires.Format(time.DateOnly)}}
+				c.render(w, r, p)
+				return
+			}
+		}
+		c.simple(w, r, http.StatusNotFound, "unknown")
+		return
+	}
+	err := c.Withdraw(r.Context(), subject, id)
 	if errors.Is(err, ErrNoConsent) {
 		c.simple(w, r, http.StatusNotFound, "unknown")
 		return

@@ -102,6 +102,19 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{- else if eq .Key "done"}}
 <p role="status">{{if eq .Choice "approved"}}{{.T "done.approved"}}{{else}}{{.T "done.refused"}}{{end}}</p>
 {{if .Message}}<p class="notice" role="alert">{{.T .Message}}</p>{{else}}<p>{{.T "done.back"}}</p>{{end}}
+{{- else if eq .Key "withdraw"}}
+{{- range .Consents}}
+<dl class="ask">
+<dt>{{$.T "consents.requester"}}</dt><dd>{{.Requester}}</dd>
+<dt>{{$.T "consents.evidence"}}</dt><dd>{{.Evidence}}</dd>
+<dt>{{$.T "consents.procedures"}}</dt><dd>{{.Procedure}}</dd>
+<dt>{{$.T "consents.until"}}</dt><dd>{{.Until}}</dd>
+</dl>
+<p>{{$.T "withdraw.text"}}</p>
+<form method="post" action="/consents/withdraw"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="consent" value="{{.ID}}"><input type="hidden" name="lang" value="{{$.Lang}}"><input type="hidden" name="confirm" value="yes">
+<button type="submit" class="refuse">{{$.T "withdraw.confirm"}}</button></form>
+<p><a href="/consents">{{$.T "withdraw.cancel"}}</a></p>
+{{- end}}
 {{- else if eq .Key "about"}}
 {{- range .Sections}}
 <section id="{{.ID}}" aria-labelledby="{{.ID}}-h">
