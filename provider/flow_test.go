@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -766,6 +767,13 @@ func TestStructured(t *testing.T) {
 	p := b.loginAndSee(e, link, subject(u, eid.LoAHigh))
 	if strings.Contains(p.body, "<object") || !strings.Contains(p.body, `<th scope="row">Family name</th><td>Müller</td>`) {
 		t.Errorf("structured preview:\n%s", p.body)
+	}
+	// The format in words; the MIME type and the distribution's URI only
+	// under the technical details.
+	plain := regexp.MustCompile(`(?s)<details class="tech">.*?</details>`).ReplaceAllString(p.body, "")
+	if !strings.Contains(plain, "<dd>Structured data (XML)</dd>") || strings.Contains(plain, "/distributions/") || strings.Contains(plain, "application/xml") ||
+		!strings.Contains(p.body, "/distributions/certificate-of-birth") {
+		t.Errorf("jargon outside the technical details:\n%s", plain)
 	}
 	f := b.get("/preview/" + tokenOf(t, link) + "/file/1")
 	if f.hdr.Get("Content-Type") != "application/xml" || !strings.Contains(f.hdr.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(f.body, "<CertificateOfBirth") {

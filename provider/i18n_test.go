@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestLanguagesComplete: every text of the preview space and of the
@@ -58,5 +59,24 @@ func TestLanguageRemembered(t *testing.T) {
 	rememberLanguage(w, bad, false)
 	if len(w.Result().Cookies()) != 0 {
 		t.Error("an unknown language is remembered")
+	}
+}
+
+// TestExpiry: a document whose validity ended before today is flagged, in
+// the page's language; one valid today, or without an end, is not.
+func TestExpiry(t *testing.T) {
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	if got := expiry(messages["de"], "2026-06-02", now); !strings.Contains(got, "endete am 2026-06-02") {
+		t.Errorf("expired: %q", got)
+	}
+	for _, to := range []string{"2026-12-05", "2027-01-01", "", "02.06.2026"} {
+		if got := expiry(messages["en"], to, now); got != "" {
+			t.Errorf("%q: %q", to, got)
+		}
+	}
+	for _, tc := range []struct{ mime, key string }{{"application/pdf", "kind.pdf"}, {"application/xml", "kind.xml"}, {"application/json", "kind.json"}, {"image/png", "kind.other"}} {
+		if got := formatKey(tc.mime); got != tc.key {
+			t.Errorf("formatKey(%s) = %s", tc.mime, got)
+		}
 	}
 }

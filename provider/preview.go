@@ -175,6 +175,38 @@ type docView struct {
 	PDF          bool
 	Role         string // edm.RoleMainEvidence, RoleAnnex, …
 	RoleLabel    string // the role in the page's language ("Annex to document 1")
+	// Kind is the format in words ("PDF document"), LanguageName the
+	// document's language by name; the MIME type and the data model
+	// are technical details.
+	Kind, LanguageName string
+	// Expired says when the document's validity ended, "" when it is
+	// valid or has no end.
+	Expired string
+}
+
+// expiry is the warning of a document whose validity ended (ValidTo, an
+// xsd:date, before the day of now), "" otherwise. Expired evidence is shown,
+// flagged, and left to the user's decision: the requesting authority judges
+// its validity for the procedure.
+func expiry(msgs map[string]string, validTo string, now time.Time) string {
+	end, err := time.Parse(time.DateOnly, validTo)
+	if err != nil || !now.After(end.AddDate(0, 0, 1)) {
+		return ""
+	}
+	return fmt.Sprintf(msgs["meta.expired"], validTo)
+}
+
+// formatKey is the catalogue key of a document format in words.
+func formatKey(mime string) string {
+	switch {
+	case mime == "application/pdf":
+		return "kind.pdf"
+	case strings.HasSuffix(mime, "xml"):
+		return "kind.xml"
+	case strings.HasSuffix(mime, "json"):
+		return "kind.json"
+	}
+	return "kind.other"
 }
 
 // T returns the text of a key in the page's language.
@@ -337,8 +369,11 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 		if sd.Main >= 0 {
 			label = fmt.Sprintf(label, sd.Main+1)
 		}
-		p.Docs = append(p.Docs, docView{N: i + 1, Document: d, Issuer: issuer, Role: sd.Role, RoleLabel: label,
-			Href: "/preview/" + s.Token + "/file/" + strconv.Itoa(i+1), PDF: d.Format == "application/pdf"})
+		dv := docView{N: i + 1, Document: d, Issuer: issuer, Role: sd.Role, RoleLabel: label,
+			Href: "/preview/" + s.Token + "/file/" + strconv.Itoa(i+1), PDF: d.Format == "application/pdf",
+			Kind: msgs[formatKey(d.Format)], LanguageName: ui.LanguageName(language(r), d.Language)}
+		dv.Expired = expiry(msgs, d.ValidTo, c.cfg.Now())
+		p.Docs = append(p.Docs, dv)
 	}
 	c.render(w, r, p)
 }
@@ -687,6 +722,7 @@ object{width:100%;height:40rem;border:1px solid #595959}
 nav ul{list-style:none;padding:0;display:flex;gap:1rem}
 dl.ask{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1.5rem;border-left:4px solid #0b4f9c;padding:.5rem 1rem;background:#f2f6fb}dl.ask dt{font-weight:600}dl.ask dd{margin:0}
 @media (max-width:40rem){dl.ask{grid-template-columns:1fr}}
+.notice.expired{border-left-color:#8a4b00;background:#fff6e5}details.tech{margin:.5rem 0;color:#404040}details.tech p{overflow-wrap:anywhere}
 footer{border-top:1px solid #595959}.footer-links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.5rem}
 `
 

@@ -35,7 +35,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{- else if eq .Key "preview"}}
 <p>{{.T "preview.text"}}</p>
 {{if gt (len .Docs) 1}}<p>{{printf (.T "preview.all") (len .Docs)}}</p>
-<ol class="sent">{{range .Docs}}<li><a href="#doc{{.N}}">{{.Document.Title}}</a> ({{.RoleLabel}}, {{.Document.Format}})</li>
+<ol class="sent">{{range .Docs}}<li><a href="#doc{{.N}}">{{.Document.Title}}</a> ({{.RoleLabel}}, {{.Kind}})</li>
 {{end}}</ol>
 {{end}}{{range .Docs}}
 <section aria-labelledby="doc{{.N}}" data-role="{{.Role}}">
@@ -44,10 +44,14 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <dl>
 <dt>{{$.T "meta.issued"}}</dt><dd>{{.Document.IssuingDate}}</dd>
 <dt>{{$.T "meta.issuer"}}</dt><dd>{{.Issuer}}</dd>
-<dt>{{$.T "meta.format"}}</dt><dd>{{.Document.Format}}{{if .Document.ConformsTo}} ({{.Document.ConformsTo}}){{end}}</dd>
-{{if .Document.Language}}<dt>{{$.T "meta.lang"}}</dt><dd>{{.Document.Language}}</dd>{{end}}
+<dt>{{$.T "meta.format"}}</dt><dd>{{.Kind}}</dd>
+{{if .Document.Language}}<dt>{{$.T "meta.lang"}}</dt><dd>{{.LanguageName}}</dd>{{end}}
 {{if .Document.ValidTo}}<dt>{{$.T "meta.valid"}}</dt><dd>{{.Document.ValidFrom}} – {{.Document.ValidTo}}</dd>{{end}}
 </dl>
+{{if .Expired}}<p class="notice expired">{{.Expired}}</p>{{end}}
+<details class="tech"><summary>{{$.T "meta.tech"}}</summary>
+<p>{{.Document.Format}}{{if .Document.ConformsTo}} ({{.Document.ConformsTo}}){{end}}{{if .Document.Language}}, {{.Document.Language}}{{end}}</p>
+</details>
 {{if .PDF}}<object data="{{.Href}}" type="application/pdf" title="{{.Document.Title}}" tabindex="0">
 <p>{{$.T "nopdf"}} <a href="{{.Href}}">{{$.T "open"}}</a></p>
 </object>

@@ -197,3 +197,33 @@ func CountryName(lang, code string) string {
 	}
 	return names[0]
 }
+
+// languageNames are the names of languages (ISO 639-1) in the page
+// languages (in the order of languages).
+var languageNames = map[string][5]string{
+	"en": {"English", "Englisch", "anglais", "englanti", "engelska"},
+	"de": {"German", "Deutsch", "allemand", "saksa", "tyska"},
+	"fr": {"French", "Französisch", "français", "ranska", "franska"},
+	"fi": {"Finnish", "Finnisch", "finnois", "suomi", "finska"},
+	"sv": {"Swedish", "Schwedisch", "suédois", "ruotsi", "svenska"},
+	"nl": {"Dutch", "Niederländisch", "néerlandais", "hollanti", "nederländska"},
+	"it": {"Italian", "Italienisch", "italien", "italia", "italienska"},
+	"es": {"Spanish", "Spanisch", "espagnol", "espanja", "spanska"},
+	"pl": {"Polish", "Polnisch", "polonais", "puola", "polska"},
+	"et": {"Estonian", "Estnisch", "estonien", "viro", "estniska"},
+}
+
+// LanguageName returns the name of a language (ISO 639-1, any case, as
+// EDM writes it: "EN") in lang, or the code when it has none.
+func LanguageName(lang, code string) string {
+	names, ok := languageNames[strings.ToLower(code)]
+	if !ok {
+		return code
+	}
+	for i, l := range languages {
+		if l.Code == lang {
+			return names[i]
+		}
+	}
+	return names[0]
+}

@@ -70,3 +70,15 @@ func FuzzParseAcceptLanguage(f *testing.F) {
 		}
 	})
 }
+
+func TestNames(t *testing.T) {
+	if got := LanguageName("de", "EN"); got != "Englisch" {
+		t.Errorf("LanguageName(de, EN) = %q", got)
+	}
+	if got := LanguageName("fi", "xx"); got != "xx" {
+		t.Errorf("LanguageName(fi, xx) = %q", got)
+	}
+	if got := CountryName("sv", "fr"); got != "Frankrike" {
+		t.Errorf("CountryName(sv, fr) = %q", got)
+	}
+}
