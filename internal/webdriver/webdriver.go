@@ -381,6 +381,13 @@ func (b *Browser) DeleteCookies() {
 	b.must(b.Command(http.MethodDelete, "/cookie", nil, nil))
 }
 
+// SetWindowSize sets the size of the browser window in CSS pixels
+// (WebDriver §11.8.2), for example 375 wide to check a page on a phone.
+func (b *Browser) SetWindowSize(width, height int) {
+	b.tb.Helper()
+	b.must(b.Command(http.MethodPost, "/window/rect", map[string]int{"width": width, "height": height}, nil))
+}
+
 // WaitFor polls cond until it returns true, and fails the test when it has
 // not within timeout.
 func (b *Browser) WaitFor(cond func() bool, timeout time.Duration) {
