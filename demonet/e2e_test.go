@@ -181,16 +181,34 @@ func (u *user) submit() string {
 	return u.expect("portal-submitted", "reference")
 }
 
-// reloadUntil reloads the page until it says want (for a state change that
-// the page does not refresh itself for).
-func (u *user) reloadUntil(name, want string, within time.Duration) string {
+// await waits, without reloading, until the page says want: the journey
+// page updates itself while an answer is expected.
+func (u *user) await(name, want string, within time.Duration) string {
 	u.t.Helper()
-	at := u.b.URL()
-	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(time.Second) {
-		u.b.Get(at)
-		if strings.Contains(u.text(), want) {
-			break
-		}
-	}
+	u.b.WaitFor(func() bool { return strings.Contains(u.text(), want) }, within)
 	return u.expect(name, want)
+}
+
+// support returns the "details for support" of the page's failed
+// requirements (closed by default, so not in its visible text).
+func (u *user) support() string {
+	var s string
+	u.b.Execute(`return Array.from(document.querySelectorAll("details.support")).map(d => d.textContent).join("\n")`, &s)
+	return s
+}
+
+// status returns the text of the journey page's live status region.
+func (u *user) status() string {
+	var s string
+	u.b.Execute(`const e = document.getElementById("journey-status"); return e ? e.innerText : ""`, &s)
+	return s
+}
+
+// noWaitingBeside fails the test when the journey page, in a final state,
+// still says it waits.
+func (u *user) noWaitingBeside(state string) {
+	u.t.Helper()
+	if s := u.status(); strings.Contains(s, "waiting") {
+		u.t.Errorf("%s: the status says %q", state, s)
+	}
 }

@@ -48,6 +48,9 @@ func TestJourneys(t *testing.T) {
 			if !strings.Contains(seen, who.Person.FamilyName) || !strings.Contains(seen, who.Person.DateOfBirth) {
 				t.Errorf("the preview does not show the subject's evidence:\n%s", seen)
 			}
+			// Success: its own message, and no waiting banner beside it.
+			u.await("portal-received", "All evidence has been received", 30*time.Second)
+			u.noWaitingBeside("success")
 			text := u.submit()
 			if !strings.Contains(text, "DE-") {
 				t.Errorf("no reference number:\n%s", text)
@@ -71,7 +74,10 @@ func TestJourneys(t *testing.T) {
 				t.Errorf("the wrong user sees the subject's data:\n%s", text)
 			}
 			u.b.Get(journey)
-			u.reloadUntil("portal-wrong-user", "EDM:ERR:0001", 30*time.Second)
+			u.await("portal-wrong-user", "could not confirm that this evidence is about you", 30*time.Second)
+			if s := u.support(); !strings.Contains(s, "EDM:ERR:0001") {
+				t.Errorf("details for support: %q", s)
+			}
 		})
 		t.Run("tampered-return", func(t *testing.T) {
 			t.Parallel()
@@ -102,7 +108,11 @@ func TestJourneys(t *testing.T) {
 			who := frPeople[0] // Finland holds no record of a French citizen
 			u.start(de, "R1", "FI", who, false)
 			u.request()
-			u.expect("portal-unknown-person", "EDM:ERR:0004")
+			text := u.expect("portal-unknown-person", "The authority has no evidence about you")
+			if strings.Contains(text, "EDM:ERR") || !strings.Contains(u.support(), "EDM:ERR:0004") {
+				t.Errorf("the EDM code is not (only) in the details for support:\n%s", text)
+			}
+			u.noWaitingBeside("not found")
 		})
 		t.Run("company", func(t *testing.T) {
 			t.Parallel()
@@ -128,7 +138,11 @@ func TestJourneys(t *testing.T) {
 			u.start(de, "S1", "FR", who, false)
 			u.request()
 			u.preview(who, false, false)
-			u.expect("portal-refused", "EDM:ERR:0008")
+			text := u.expect("portal-refused", "You chose not to share this evidence")
+			if strings.Contains(text, "EDM:ERR") || !strings.Contains(u.support(), "EDM:ERR:0008") {
+				t.Errorf("the EDM code is not (only) in the details for support:\n%s", text)
+			}
+			u.noWaitingBeside("refusal")
 		})
 		t.Run("dsd-additional-input", func(t *testing.T) {
 			t.Parallel()
@@ -146,10 +160,24 @@ func TestJourneys(t *testing.T) {
 			u := newUser(t, n)
 			who := sePeople[0]
 			u.start(de, "T2", "SE", who, false)
-			for i := 0; i < 2; i++ {
-				u.request()
-				u.preview(who, false, true)
+			u.request()
+			u.preview(who, false, true)
+			// Back at the portal while the first answer is pending, the
+			// user ticks the second requirement's box: the page updates
+			// itself when the evidence arrives and the box stays ticked.
+			u.expect("explicit-request", "I request the evidence")
+			pending := strings.Contains(u.status(), "waiting")
+			u.b.Find("input[name=explicit]").Click()
+			u.b.WaitFor(func() bool { return u.has("#req-0 table") }, time.Minute)
+			var ticked bool
+			u.b.Execute(`const c = document.querySelector("input[name=explicit]"); return c !== null && c.checked`, &ticked)
+			if !ticked {
+				t.Errorf("the box ticked while the answer was pending (pending when ticked: %v) is unticked", pending)
 			}
+			t.Logf("ticked while the first answer was pending: %v", pending)
+			u.page("portal-ticked-while-pending")
+			u.b.Find("input[name=explicit]").Submit()
+			u.preview(who, false, true)
 			u.submit()
 		})
 		t.Run("timeout", func(t *testing.T) {
@@ -161,9 +189,13 @@ func TestJourneys(t *testing.T) {
 			journey := u.openPreview(who, false)
 			u.expect("preview-evidence", "Approve")
 			// The user does not decide within T3: the provider answers
-			// EDM:ERR:0005 and the portal says so.
+			// EDM:ERR:0005 and the portal, left open, says so by itself.
 			u.b.Get(journey)
-			u.reloadUntil("portal-timeout", "EDM:ERR:0005", time.Minute)
+			u.await("portal-timeout", "The time for this exchange ran out", 90*time.Second)
+			if s := u.support(); !strings.Contains(s, "EDM:ERR:0005") {
+				t.Errorf("details for support: %q", s)
+			}
+			u.noWaitingBeside("timeout")
 		})
 	})
 

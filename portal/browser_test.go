@@ -114,23 +114,51 @@ func TestBrowser(t *testing.T) {
 	b.Find(`label[for="r0-consent"]`).Click()
 	b.Find(`#req-0 form[action$="/request"] button`).Click()
 	b.WaitFor(func() bool { return e.svc.requestCount() == 1 }, webdriver.DefaultTimeout)
-	b.Find(`meta[http-equiv="refresh"]`)
+	if n := len(b.FindAll(`meta[http-equiv="refresh"]`)); n != 0 {
+		t.Errorf("the waiting page reloads itself (%d meta refresh)", n)
+	}
+	b.Find(`#journey-status[role="status"][data-poll$="/status"]`)
 	check("5-waiting")
+
+	// While the answer is pending the user ticks the other requirement's
+	// box: the page's live updates leave it ticked.
+	b.Find(`label[for="r1-consent"]`).Click()
+	ticked := func() bool {
+		var on bool
+		b.Execute(`const c = document.getElementById("r1-consent"); return c !== null && c.checked`, &on)
+		return on
+	}
+	if !ticked() {
+		t.Fatal("the box of the second requirement is not ticked after a click")
+	}
 
 	// The preview link; the test's "preview space" is the portal's return
 	// page, as a provider would send the user back.
 	e.svc.preview(jid, 0, portalURL+"/return?journey="+jid+"&requirement=0")
 	b.WaitFor(func() bool { _, err := b.Lookup(`#req-0 a.button`); return err == nil }, webdriver.DefaultTimeout)
+	if !ticked() {
+		t.Error("the live update unticked the box of the second requirement")
+	}
 	check("6-preview")
 	e.svc.returned(jid, 0)
 	b.Find(`#req-0 a.button`).Click()
 	b.WaitFor(func() bool { return strings.HasSuffix(strings.Split(b.URL(), "#")[0], "/return") }, webdriver.DefaultTimeout)
+	if got := b.Find(`#journey-status`).Text(); !strings.Contains(got, "Bon retour") {
+		t.Errorf("status back from the preview: %q", got)
+	}
+	b.Find(`label[for="r1-consent"]`).Click()
 	e.svc.deliver(jid, 0, "Abiturzeugnis", []byte("%PDF-1.7"))
-	// The page refreshes itself until the evidence is there.
+	// The page updates itself until the evidence is there, and the box
+	// ticked meanwhile stays ticked.
 	b.WaitFor(func() bool { _, err := b.Lookup(`#req-0 table`); return err == nil }, webdriver.DefaultTimeout)
+	if !ticked() {
+		t.Error("the live update unticked the box of the second requirement")
+	}
+	if got := b.Find(`#journey-status`).Text(); strings.Contains(got, "Bon retour") || strings.Contains(got, "attendons") {
+		t.Errorf("a waiting message beside the evidence: %q", got)
+	}
 	check("7-evidence")
 
-	b.Find(`label[for="r1-consent"]`).Click()
 	b.Find(`#req-1 form[action$="/request"] button`).Click()
 	b.WaitFor(func() bool { return e.svc.requestCount() == 2 }, webdriver.DefaultTimeout)
 	e.svc.fail(jid, 1, "EDM:ERR:0004", "")

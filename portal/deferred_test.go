@@ -42,13 +42,13 @@ func TestDeferredEvidence(t *testing.T) {
 	wantStatus(t, p, http.StatusOK)
 	mustContain(t, p, "The evidence will be available later", "Available at "+later.UTC().Format(timeLayout)+". Kultusministerium Berlin has this evidence",
 		"Your procedure is kept")
-	mustNotContain(t, p, `http-equiv="refresh"`)
+	mustContain(t, p, `data-poll=""`)
 	p = b.get("/journeys/" + jid + "?lang=fr")
 	mustContain(t, p, "Le justificatif sera disponible plus tard", "Disponible à partir du "+later.UTC().Format(timeLayout)+".")
 
 	e.svc.deferTo(jid, 0, soon)
 	p = b.get("/journeys/" + jid)
-	mustContain(t, p, "Disponible à partir du "+soon.UTC().Format(timeLayout)+".", `<meta http-equiv="refresh" content="2; url=/journeys/`+jid+`">`)
+	mustContain(t, p, "Disponible à partir du "+soon.UTC().Format(timeLayout)+".", `data-poll="/journeys/`+jid+`/status"`)
 
 	e.svc.deliver(jid, 0, "Abitur", []byte("%PDF-1.4"))
 	p = b.get("/journeys/" + jid + "?lang=en")
@@ -60,8 +60,8 @@ func TestDeferredEvidence(t *testing.T) {
 // evidence says so in words.
 func TestDeferredFailureReason(t *testing.T) {
 	for _, c := range []string{requester.CodeDeferredTooLong, requester.CodeDeferredTooOften, requester.CodeBadDeferral} {
-		if got := failureKey(c); got != "failDeferred" {
-			t.Errorf("failureKey(%s) = %s", c, got)
+		if got := outcome(&requester.Exchange{Error: &requester.Failure{Code: c}}); got != outcomeDeferred {
+			t.Errorf("outcome(%s) = %s", c, got)
 		}
 	}
 	for _, l := range catalogueLanguages {

@@ -18,10 +18,17 @@
 // the evidence they go with. A Procedure asks for the supplementary
 // documents it wants (Procedure.AssociatedDocuments).
 //
-// The pages are server-rendered HTML without JavaScript, meant to meet
-// WCAG 2.1 AA, in English and in the language of the portal's country
-// (chosen by ?lang=, a cookie or Accept-Language, with a switch on every
-// page). Sessions, the ownership of journeys and the submitted procedures
+// The pages are server-rendered HTML, meant to meet WCAG 2.1 AA, in
+// English, German, French, Finnish and Swedish (chosen by ?lang=, a cookie
+// or Accept-Language, with a switch on every page; the preview link carries
+// the language to the provider's preview space). The one script, on the
+// journey page (/static/journey.js), updates the journey's status in place
+// while an answer is expected, from GET /journeys/{id}/status, without
+// touching what the user is filling in; without it the page has a "check
+// again" button. Each outcome of a requirement says in plain words what
+// happened and what the user can do next; the EDM error code is shown only
+// under "details for support". The footer links, the language negotiation
+// and the error titles come from package internal/ui. Sessions, the ownership of journeys and the submitted procedures
 // live in the node's database (package store, component "portal"), so that
 // they survive a restart. Every form that changes state is a POST with a
 // CSRF token, followed by a redirect (POST-redirect-GET); a journey, its

@@ -35,7 +35,7 @@ func (s *serviceDouble) deliverPackage(jid string, i int) []requester.Evidence {
 	return r.Exchange.Evidence
 }
 
-var roleRowRE = regexp.MustCompile(`<tr data-role="([A-Za-z]+)"><td>([^<]*)</td><td>([^<]*)</td>`)
+var roleRowRE = regexp.MustCompile(`<tr data-role="([A-Za-z]+)"><td>([^<]*)</td><td[^>]*>([^<]*)</td>`)
 
 // TestEveryDocumentReceived: a procedure configured to want annexes and
 // translations asks for them; the journey page lists every document of the

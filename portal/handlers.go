@@ -3,6 +3,7 @@ package portal
 import (
 	"crypto/subtle"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -84,6 +86,17 @@ func (p *Portal) renderHome(rq *request, status int, errMsg string) error {
 		}
 	}
 	p.render(rq, status, "home", rq.t("homeTitle"), d, errMsg, "")
+	return nil
+}
+
+// about is the page the footer links lead to: the accessibility
+// statement, the privacy notice and the contact.
+func (p *Portal) about(rq *request) error {
+	title, sections := ui.Info(rq.lang, p.cfg.Name)
+	p.render(rq, http.StatusOK, "about", title, struct {
+		Title    string
+		Sections []ui.Section
+	}{title, sections}, "", "")
 	return nil
 }
 
@@ -315,18 +328,30 @@ type journeyData struct {
 	State          string
 	Deadline       string
 	Returned       bool
-	Waiting        bool
-	SelfURL        string
-	ChooseURL      string
-	RequestURL     string
-	SkipURL        string
-	RetryURL       string
-	Failed         bool
-	SubmitURL      string
-	Ready          bool
-	Reference      string
-	ReferenceURL   string
-	Requirements   []requirementView
+	// Waiting: an answer is expected soon (a request sent, a deferred
+	// evidence due within deferredRefreshWithin, or back from a preview
+	// whose answer has not arrived): the page's script asks StatusURL
+	// for changes, and without script the user has a "check again"
+	// button.
+	Waiting bool
+	// Poll: the page asks for changes (Waiting, or a requirement waits
+	// at its preview, which the user may complete in another tab).
+	Poll      bool
+	SelfURL   string
+	StatusURL string
+	// Banner is the one sentence of the live status region: the truth
+	// of the whole journey, never a waiting message beside a final state.
+	Banner       string
+	ChooseURL    string
+	RequestURL   string
+	SkipURL      string
+	RetryURL     string
+	Failed       bool
+	SubmitURL    string
+	Ready        bool
+	Reference    string
+	ReferenceURL string
+	Requirements []requirementView
 }
 
 type requirementView struct {
@@ -346,9 +371,21 @@ type requirementView struct {
 	ProviderName  string
 	PreviewURL    string
 	Evidence      []evidenceView
+	// Now says, in plain words, where the requirement stands (for a
+	// waiting or previewed requirement, the evidence received).
+	Now string
+	// Outcome classifies a failure (outcome…); FailureReason and
+	// NextStep are its words, FailureCode and FailureDetail go to the
+	// "details for support" part only.
+	Outcome       string
 	FailureReason string
+	NextStep      string
 	FailureCode   string
 	FailureDetail string
+	// State is a digest of what the requirement shows: the page's script
+	// replaces a requirement only when its State changed, so that the
+	// forms the user is filling in stay as they are.
+	State string
 	// DeferredText tells when a deferred evidence will be available.
 	DeferredText string
 	// Skipped: the user goes on without this requirement. Skippable: the
@@ -414,7 +451,6 @@ func (p *Portal) showJourney(rq *request, returned bool, errReq, errMsg string) 
 	if err != nil {
 		return err
 	}
-	d.Returned = returned
 	status := http.StatusOK
 	for i := range d.Requirements {
 		if d.Requirements[i].ID == errReq {
@@ -425,14 +461,113 @@ func (p *Portal) showJourney(rq *request, returned bool, errReq, errMsg string) 
 	if errReq != "" && status == http.StatusOK {
 		return &userError{status: http.StatusUnprocessableEntity, key: "errRequirement"}
 	}
-	refresh := ""
-	if d.Waiting || returned && previewing(j) {
+	p.setBanner(rq, d, j, returned)
+	p.render(rq, status, "journey", d.ProcedureTitle, d, "", "/static/journey.js")
+	return nil
+}
+
+// setBanner chooses the journey's live status: waiting only while an
+// answer is expected, else the final or current state in plain words.
+func (p *Portal) setBanner(rq *request, d *journeyData, j *requester.Journey, returned bool) {
+	d.Returned = returned
+	if returned && previewing(j) {
 		// Back from the preview space the requirement stays in its
-		// preview step until the provider's answer arrives: keep
-		// refreshing the return page until then.
-		refresh = d.SelfURL
+		// preview step until the provider's answer arrives.
+		d.Waiting = true
 	}
-	p.render(rq, status, "journey", d.ProcedureTitle, d, "", refresh)
+	d.Poll = d.Waiting || previewing(j)
+	q := url.Values{}
+	if returned {
+		q.Set("returned", "1")
+	}
+	d.StatusURL = "/journeys/" + url.PathEscape(j.ID) + "/status"
+	if len(q) > 0 {
+		d.StatusURL += "?" + q.Encode()
+	}
+	received := 0
+	for i := range d.Requirements {
+		r := &d.Requirements[i]
+		switch {
+		case r.Step == requester.StepDone:
+			received++
+		case r.Step == requester.StepPreview && returned:
+			r.Now = rq.t("now_previewed", r.ProviderName)
+			r.State += "/returned"
+		}
+	}
+	switch {
+	case d.Reference != "":
+		d.Banner = rq.t("banner_submitted")
+	case j.State == requester.JourneyFailed:
+		d.Banner = rq.t("banner_failed")
+	case j.State == requester.JourneyComplete:
+		d.Banner = rq.t("banner_complete")
+	case returned && d.Waiting:
+		d.Banner = rq.t("banner_returned")
+	case d.Waiting:
+		d.Banner = rq.t("banner_pending")
+	default:
+		d.Banner = rq.t("banner_open", received, len(d.Requirements))
+	}
+}
+
+// journeyStatus is what the journey page's script asks for while an
+// answer is expected (GET /journeys/{id}/status[?returned=1]).
+type journeyStatus struct {
+	// Poll: ask again; false once nothing more is expected soon.
+	Poll bool `json:"poll"`
+	// Status is the live status region's content, Actions the
+	// journey's actions below the requirements (HTML fragments).
+	Status  string `json:"status"`
+	Actions string `json:"actions"`
+	// Requirements are the requirements by element id, each with its
+	// State and its HTML; the script replaces only those whose State
+	// changed.
+	Requirements []requirementStatus `json:"requirements"`
+}
+
+type requirementStatus struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+	HTML  string `json:"html"`
+}
+
+// status answers the journey page's script with the parts of the page
+// that may have changed, as JSON: no reload, so nothing the user is
+// filling in is lost.
+func (p *Portal) status(rq *request) error {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return err
+	}
+	d, err := p.journeyView(rq, j)
+	if err != nil {
+		return err
+	}
+	p.setBanner(rq, d, j, rq.r.URL.Query().Get("returned") == "1")
+	out := journeyStatus{Poll: d.Poll}
+	v := p.view(rq, d.ProcedureTitle, d, "")
+	if out.Status, err = p.fragment(rq, "journey", "status", v); err != nil {
+		return err
+	}
+	if out.Actions, err = p.fragment(rq, "journey", "actions", v); err != nil {
+		return err
+	}
+	for _, r := range d.Requirements {
+		h, err := p.fragment(rq, "journey", "requirement", []any{v, r})
+		if err != nil {
+			return err
+		}
+		out.Requirements = append(out.Requirements, requirementStatus{ID: fmt.Sprintf("req-%d", r.Index), State: r.State, HTML: h})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	h := rq.w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	rq.w.Write(b)
 	return nil
 }
 
@@ -525,7 +660,7 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 	v.Consent = rq.t("consent", v.EvidenceTitle, v.ProviderName, countryName(rq.lang, j.Country))
 	if x := r.Exchange; x != nil {
 		if r.Step == requester.StepPreview && isWebURL(x.PreviewURL) {
-			v.PreviewURL = x.PreviewURL
+			v.PreviewURL = withLanguage(x.PreviewURL, rq.lang)
 		}
 		v.Evidence = evidenceViews(rq, x.Evidence, base)
 		if f := x.Error; f != nil {
@@ -538,9 +673,16 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 			}
 		}
 	}
-	if r.Step == requester.StepFailed {
-		v.FailureReason = rq.t(failureKey(v.FailureCode))
+	switch r.Step {
+	case requester.StepWaiting:
+		v.Now = rq.t("now_waiting", v.ProviderName)
+	case requester.StepDone:
+		v.Now = rq.t("now_done")
+	case requester.StepFailed:
+		v.Outcome = outcome(r.Exchange)
+		v.FailureReason, v.NextStep = outcomeTexts(rq, v.Outcome)
 	}
+	v.State = fmt.Sprintf("%s/%s/%d", r.Step, v.Outcome, len(v.Evidence))
 	return v
 }
 
@@ -574,31 +716,24 @@ func skippable(j *requester.Journey, r *requester.Requirement) bool {
 	return r.Step == requester.StepFailed || (j.State == requester.JourneyFailed && isChoiceStep(r.Step))
 }
 
-// failureKey is the catalogue key of the plain-words reason of an EDM
-// error code (SPEC.md §2.4, edm.LookupError).
-func failureKey(code string) string {
-	switch code {
-	case "EDM:ERR:0001":
-		return "fail0001"
-	case "EDM:ERR:0002":
-		return "fail0002"
-	case "EDM:ERR:0003":
-		return "fail0003"
-	case "EDM:ERR:0004":
-		return "fail0004"
-	case "EDM:ERR:0005":
-		return "fail0005"
-	case "EDM:ERR:0006", "EDM:ERR:0007", "EDM:ERR:0008":
-		return "failProvider"
-	case requester.CodeEmptyResponse:
-		return "failEmpty"
-	case requester.CodeDeferredTooLong, requester.CodeDeferredTooOften, requester.CodeBadDeferral:
-		return "failDeferred"
+// withLanguage adds the user's language to a preview link (lang=, which
+// the preview spaces of this implementation honour and remember), so that
+// the preview speaks the language chosen on the portal. The rest of the
+// link is kept as the provider gave it.
+func withLanguage(link, lang string) string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return link
 	}
-	if strings.Contains(strings.ToLower(code), "timeout") {
-		return "fail0005"
+	if q := u.Query(); q.Has("lang") {
+		q.Set("lang", lang)
+		u.RawQuery = q.Encode()
+	} else if u.RawQuery == "" {
+		u.RawQuery = "lang=" + url.QueryEscape(lang)
+	} else {
+		u.RawQuery += "&lang=" + url.QueryEscape(lang)
 	}
-	return "failOther"
+	return u.String()
 }
 
 // isWebURL reports whether s is an absolute http(s) URL, the only kind of

@@ -2,7 +2,8 @@ package portal
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // languageNames are the names of the page languages, each in itself (for
@@ -263,32 +264,5 @@ func translate(lang, key string, args ...any) string {
 	return s
 }
 
-// countries are the names of the countries the demo offers, by language.
-var countries = map[string][5]string{
-	"DE": {"Germany", "Deutschland", "Allemagne", "Saksa", "Tyskland"},
-	"FR": {"France", "Frankreich", "France", "Ranska", "Frankrike"},
-	"FI": {"Finland", "Finnland", "Finlande", "Suomi", "Finland"},
-	"SE": {"Sweden", "Schweden", "Suède", "Ruotsi", "Sverige"},
-	"AT": {"Austria", "Österreich", "Autriche", "Itävalta", "Österrike"},
-	"BE": {"Belgium", "Belgien", "Belgique", "Belgia", "Belgien"},
-	"LU": {"Luxembourg", "Luxemburg", "Luxembourg", "Luxemburg", "Luxemburg"},
-	"NL": {"Netherlands", "Niederlande", "Pays-Bas", "Alankomaat", "Nederländerna"},
-	"IT": {"Italy", "Italien", "Italie", "Italia", "Italien"},
-	"ES": {"Spain", "Spanien", "Espagne", "Espanja", "Spanien"},
-	"PL": {"Poland", "Polen", "Pologne", "Puola", "Polen"},
-	"EE": {"Estonia", "Estland", "Estonie", "Viro", "Estland"},
-}
-
 // countryName returns the name of a country in lang, or its code.
-func countryName(lang, code string) string {
-	names, ok := countries[strings.ToUpper(code)]
-	if !ok {
-		return code
-	}
-	for i, l := range catalogueLanguages {
-		if l == lang {
-			return names[i]
-		}
-	}
-	return names[0]
-}
+func countryName(lang, code string) string { return ui.CountryName(lang, code) }

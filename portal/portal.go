@@ -17,6 +17,7 @@ import (
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/requester"
 	"github.com/oots-go/oots/store"
 )
@@ -112,9 +113,10 @@ func DemoProcedures() []Procedure {
 // Config configures a Portal. Country, Name, BaseURL, Service,
 // Authenticator, Countries and DB are required.
 type Config struct {
-	// Country is the Member State of the portal (ISO 3166-1 alpha-2); it
-	// chooses the second language of the pages (DE, AT: de; FR, BE, LU:
-	// fr; FI: fi; SE: sv).
+	// Country is the Member State of the portal (ISO 3166-1 alpha-2), one
+	// the pages have a language for (DE, AT: de; FR, BE, LU: fr; FI: fi;
+	// SE: sv). Every page is offered in English, German, French, Finnish
+	// and Swedish whatever the country.
 	Country string
 	// Name is the name of the competent authority, shown on every page.
 	Name string
@@ -158,7 +160,7 @@ var (
 	ErrConfig = errors.New("portal: invalid configuration")
 )
 
-// localLanguage is the language of the pages besides English, by country.
+// localLanguage is the language of the country of a portal.
 var localLanguage = map[string]string{
 	"DE": "de", "AT": "de",
 	"FR": "fr", "BE": "fr", "LU": "fr",
@@ -239,6 +241,7 @@ type Portal struct {
 	pages      map[string]map[string]*template.Template // lang → page → template
 	sessions   *sessionStore
 	css        []byte
+	js         []byte
 	secure     bool // BaseURL is https: cookies are Secure
 }
 
@@ -256,7 +259,7 @@ func New(cfg Config) (*Portal, error) {
 		log:        cfg.Logger,
 		now:        cfg.Now,
 		rand:       cfg.Rand,
-		langs:      []string{"en", localLanguage[cfg.Country]},
+		langs:      catalogueLanguages,
 		procedures: map[string]Procedure{},
 		secure:     strings.HasPrefix(cfg.BaseURL, "https:"),
 	}
@@ -283,6 +286,9 @@ func New(cfg Config) (*Portal, error) {
 		return nil, fmt.Errorf("portal: %w", err)
 	}
 	p.css = css
+	if p.js, err = fs.ReadFile(files, "static/journey.js"); err != nil {
+		return nil, fmt.Errorf("portal: %w", err)
+	}
 	migs, err := store.LoadMigrations(files, "migrations/"+string(cfg.DB.Dialect()))
 	if err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
@@ -304,6 +310,7 @@ func New(cfg Config) (*Portal, error) {
 //	GET  /journeys/{id}                    the journey and the step of each requirement
 //	GET  /return?journey=…&requirement=…   the ReturnURL: on to the return page
 //	GET  /journeys/{id}/return             back from the provider's preview
+//	GET  /journeys/{id}/status[?returned=1] what changed, as JSON, for the journey page's script
 //	POST /journeys/{id}/choose             evidence type, answers, provider
 //	POST /journeys/{id}/request            the explicit request
 //	POST /journeys/{id}/skip               go on without a failed requirement
@@ -313,7 +320,8 @@ func New(cfg Config) (*Portal, error) {
 //	GET, POST /journeys/{id}/form          the application form pre-filled from the evidence, and its submission
 //	GET  /submissions/{ref}                confirmation with the reference number
 //	GET  /my-data[?format=json|html]       every exchange about the logged-in user, and its export
-//	GET  /static/portal.css
+//	GET  /about                            accessibility statement, privacy notice, contact (package ui)
+//	GET  /static/portal.css, /static/journey.js
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/portal.css", func(w http.ResponseWriter, r *http.Request) {
@@ -321,7 +329,13 @@ func (p *Portal) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write(p.css)
 	})
+	mux.HandleFunc("GET /static/journey.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		w.Write(p.js)
+	})
 	mux.HandleFunc("GET /{$}", p.page(p.home))
+	mux.HandleFunc("GET "+ui.InfoPath, p.page(p.about))
 	mux.HandleFunc("POST /start", p.form(p.start))
 	mux.HandleFunc("POST /login", p.form(p.login))
 	mux.HandleFunc("GET /login", p.page(p.loginPage))
@@ -330,6 +344,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("GET /return", p.page(p.back))
 	mux.HandleFunc("GET /journeys/{id}", p.page(p.journey))
 	mux.HandleFunc("GET /journeys/{id}/return", p.page(p.journeyReturn))
+	mux.HandleFunc("GET /journeys/{id}/status", p.page(p.status))
 	mux.HandleFunc("POST /journeys/{id}/choose", p.form(p.choose))
 	mux.HandleFunc("POST /journeys/{id}/request", p.form(p.request))
 	mux.HandleFunc("POST /journeys/{id}/skip", p.form(p.skip))
@@ -363,7 +378,8 @@ func (p *Portal) Submission(ctx context.Context, reference string) (*Submission,
 }
 
 // securityHeaders sets the headers every answer carries: a content security
-// policy that allows only the portal's own resources and no scripts at all,
+// policy that allows only the portal's own resources (the one script is a
+// file of the portal's: no inline script, no eval),
 // and HSTS when the portal is public on https. (No form-action: the login
 // form is answered with a redirect to the identity provider, which
 // form-action would block.)
@@ -373,7 +389,7 @@ func (p *Portal) securityHeaders(next http.Handler) http.Handler {
 		if p.secure {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")

@@ -82,12 +82,14 @@ func TestFullJourney(t *testing.T) {
 		if n := e.svc.requestCount(); n != 1 {
 			t.Fatalf("%d requests sent", n)
 		}
-		mustContain(t, p, `<meta http-equiv="refresh" content="2; url=/journeys/`+jid+`">`, "Waiting for the evidence", "Reload now")
+		mustContain(t, p, `data-poll="/journeys/`+jid+`/status"`, `<script src="/static/journey.js" defer></script>`,
+			"Waiting for the evidence", "We are waiting for an answer", "Check again")
+		mustNotContain(t, p, `http-equiv="refresh"`)
 
 		// Preview: a plain link to the provider's preview space.
 		e.svc.preview(jid, 0, "https://preview.de.example/space?req=1&x=2")
 		p = b.get("/journeys/" + jid)
-		mustContain(t, p, `href="https://preview.de.example/space?req=1&amp;x=2"`, "Go to the preview at Kultusministerium Berlin")
+		mustContain(t, p, `href="https://preview.de.example/space?req=1&amp;x=2&amp;lang=en"`, "Go to the preview at Kultusministerium Berlin")
 		mustNotContain(t, p, `http-equiv="refresh"`)
 
 		// Back from the preview through the ReturnURL the connector extended.
@@ -97,7 +99,7 @@ func TestFullJourney(t *testing.T) {
 		if p.url.Path != "/journeys/"+jid+"/return" {
 			t.Errorf("return went to %s", p.url)
 		}
-		mustContain(t, p, "Welcome back", `http-equiv="refresh"`)
+		mustContain(t, p, "Welcome back. We are waiting for the authority", `data-poll="/journeys/`+jid+`/status?returned=1"`)
 
 		// The evidence arrives.
 		pdf := []byte("%PDF-1.7 diploma")
@@ -127,8 +129,10 @@ func TestFullJourney(t *testing.T) {
 		b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
 		e.svc.fail(jid, 1, "EDM:ERR:0004", "No birth record for this person")
 		p = b.get("/journeys/" + jid)
-		mustContain(t, p, "The authority found no evidence about you.", "<code>EDM:ERR:0004</code>", "No birth record for this person",
-			"Try again", "Continue without this evidence", "some evidence could not be obtained")
+		mustContain(t, p, "The authority has no evidence about you.", "Check that you chose the right country",
+			`<summary>Details for support</summary>`, "<code>EDM:ERR:0004</code>", "No birth record for this person",
+			"Try again", "Continue without this evidence", "Some evidence could not be obtained")
+		mustNotContain(t, p, "We are waiting", "Welcome back")
 		mustNotContain(t, p, "Check and submit the procedure")
 		p = b.post("/journeys/"+jid+"/retry", nil)
 		wantStatus(t, p, http.StatusOK)
@@ -327,7 +331,7 @@ func TestLanguages(t *testing.T) {
 			b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
 			e.svc.fail(jid, 1, "EDM:ERR:0001", "")
 			p = b.get("/journeys/" + jid)
-			mustContain(t, p, html.EscapeString(translate(tc.lang, "fail0001")))
+			mustContain(t, p, html.EscapeString(translate(tc.lang, "why_identity")), html.EscapeString(translate(tc.lang, "next_identity")))
 			mustNotContain(t, p, "??")
 		})
 	}
@@ -336,7 +340,9 @@ func TestLanguages(t *testing.T) {
 	b := e.browser()
 	b.lang = "it,es;q=0.8"
 	mustContain(t, b.get("/"), `<html lang="en">`)
-	mustContain(t, b.get("/?lang=fr"), `<html lang="en">`)
+	mustContain(t, b.get("/?lang=it"), `<html lang="en">`)
+	// Every portal offers the five languages, whatever its country.
+	mustContain(t, b.get("/?lang=fi"), `<html lang="fi">`, `hreflang="sv">Svenska</a>`, `hreflang="fr">Français</a>`)
 }
 
 // TestCatalogueComplete: every text exists in every language and takes as
@@ -367,21 +373,38 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 }
 
-// TestFailureReasons: each EDM error code has its own words.
+// TestFailureReasons: each way an exchange fails has its own words and
+// next step, and the words never carry the EDM error code.
 func TestFailureReasons(t *testing.T) {
-	for _, tc := range []struct{ code, want string }{
-		{"EDM:ERR:0001", "could not confirm your identity"},
-		{"EDM:ERR:0002", "not approved"},
-		{"EDM:ERR:0003", "could not process the request"},
-		{"EDM:ERR:0004", "found no evidence"},
-		{"EDM:ERR:0005", "time to complete the exchange ran out"},
-		{"EDM:ERR:0007", "could not answer the request"},
-		{"timeout", "time to complete the exchange ran out"},
-		{requester.CodeEmptyResponse, "without any evidence"},
-		{"delivery-failed", "The evidence could not be obtained."},
+	for _, tc := range []struct {
+		code, detail string
+		previewed    bool
+		want         string
+	}{
+		{"EDM:ERR:0001", "", true, "could not confirm that this evidence is about you"},
+		{"EDM:ERR:0002", "", true, "You chose not to share this evidence"},
+		{"EDM:ERR:0008", "the user did not approve the exchange of the evidence", true, "You chose not to share this evidence"},
+		{"EDM:ERR:0008", "the user did not approve the exchange of the evidence", false, "technical problem"},
+		{"EDM:ERR:0008", "the register could not be queried", true, "technical problem"},
+		{"EDM:ERR:0003", "", false, "technical problem"},
+		{"EDM:ERR:0004", "", false, "has no evidence about you"},
+		{"EDM:ERR:0005", "", true, "The time for this exchange ran out"},
+		{"EDM:ERR:0007", "", false, "technical problem"},
+		{"timeout", "", false, "The time for this exchange ran out"},
+		{requester.CodeEmptyResponse, "", false, "without any evidence"},
+		{requester.CodeDeferredTooLong, "", false, "within a reasonable time"},
+		{"delivery-failed", "", false, "The evidence could not be obtained."},
 	} {
-		if got := translate("en", failureKey(tc.code)); !strings.Contains(got, tc.want) {
-			t.Errorf("%s: %q, want %q in it", tc.code, got, tc.want)
+		x := &requester.Exchange{Previewed: tc.previewed, Error: &requester.Failure{Code: tc.code, Message: "Problem", Detail: tc.detail}}
+		o := outcome(x)
+		for _, l := range catalogueLanguages {
+			why, next := outcomeTexts(&request{lang: l}, o)
+			if strings.Contains(why+next, "??") || strings.Contains(why+next, "EDM:") {
+				t.Errorf("%s/%s: %q %q", tc.code, l, why, next)
+			}
+			if l == "en" && !strings.Contains(why, tc.want) {
+				t.Errorf("%s (%s): %q, want %q in it", tc.code, tc.detail, why, tc.want)
+			}
 		}
 	}
 }
@@ -397,9 +420,9 @@ func TestBlockedAfterFailure(t *testing.T) {
 		jid := journeyID(t, b.start("T2", "DE"))
 		b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqBirth}, "q0": {"false"}})
 		b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
-		e.svc.fail(jid, 1, "EDM:ERR:0002", "The user refused the evidence")
+		e.svc.fail(jid, 1, "EDM:ERR:0004", "No record")
 		p := b.get("/journeys/" + jid)
-		mustContain(t, p, "The evidence was not approved in the preview.", "can no longer be requested here")
+		mustContain(t, p, html.EscapeString(translate("en", "why_notfound")), "can no longer be requested here")
 		mustNotContain(t, p, "Which evidence do you want to provide?")
 
 		// A choice posted anyway (an old tab) is refused by the connector.
@@ -708,21 +731,6 @@ func TestSessionStoreExpiry(t *testing.T) {
 	})
 }
 
-// FuzzAcceptLanguage: the Accept-Language parser never fails and gives
-// only lower-case primary subtags.
-func FuzzAcceptLanguage(f *testing.F) {
-	for _, s := range []string{"de-DE,de;q=0.9,en;q=0.8", "fr", "*", "en;q=0", "sv;q=abc, fi ;q=0.5", ";;,,", "x-klingon;q=1"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, h string) {
-		for _, l := range parseAcceptLanguage(h) {
-			if l == "" || strings.Trim(l, "abcdefghijklmnopqrstuvwxyz") != "" {
-				t.Fatalf("parseAcceptLanguage(%q) gave %q", h, l)
-			}
-		}
-	})
-}
-
 // FuzzPageChecker: the test's own HTML reader does not hang or panic on
 // any input (it reads every page of the tests).
 func FuzzPageChecker(f *testing.F) {
@@ -759,4 +767,22 @@ func TestLocalPath(t *testing.T) {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestErrorTitleAndFooter: an error page says "Error:" in its title; every
+// page links to the accessibility statement, the privacy notice and the
+// contact, on the page /about, in the user's language.
+func TestErrorTitleAndFooter(t *testing.T) {
+	e := newEnv(t, "DE", nil)
+	b := e.browser()
+	p := b.get("/no-such-page")
+	wantStatus(t, p, http.StatusNotFound)
+	mustContain(t, p, "<title>Error: ", `href="/about#accessibility"`, `href="/about#privacy"`, `href="/about#contact"`)
+	p = b.get("/?lang=de")
+	mustContain(t, p, "Erklärung zur Barrierefreiheit", "Datenschutzhinweis")
+	mustNotContain(t, p, "<title>Fehler")
+	p = b.get("/about")
+	wantStatus(t, p, http.StatusOK)
+	mustContain(t, p, `id="accessibility"`, `id="privacy"`, `id="contact"`, "WCAG")
+	checkPage(t, "/about", p.body)
 }

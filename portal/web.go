@@ -8,9 +8,8 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
-	"strconv"
-	"strings"
+
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // Cookie names. With an https BaseURL the session cookie takes the
@@ -145,7 +144,7 @@ func (p *Portal) language(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(cookieLang); err == nil && p.supported(c.Value) {
 		return c.Value
 	}
-	for _, l := range parseAcceptLanguage(r.Header.Get("Accept-Language")) {
+	for _, l := range ui.ParseAcceptLanguage(r.Header.Get("Accept-Language")) {
 		if p.supported(l) {
 			return l
 		}
@@ -160,57 +159,6 @@ func (p *Portal) supported(l string) bool {
 		}
 	}
 	return false
-}
-
-// parseAcceptLanguage returns the primary language subtags of an
-// Accept-Language header (RFC 9110 §12.5.4), lower case, best first; ranges
-// with q=0, "*" and malformed entries are left out.
-func parseAcceptLanguage(h string) []string {
-	type entry struct {
-		lang string
-		q    float64
-		pos  int
-	}
-	var es []entry
-	for i, part := range strings.Split(h, ",") {
-		if i >= 32 {
-			break
-		}
-		fields := strings.Split(part, ";")
-		tag := strings.ToLower(strings.TrimSpace(fields[0]))
-		if j := strings.IndexByte(tag, '-'); j >= 0 {
-			tag = tag[:j]
-		}
-		if len(tag) < 2 || len(tag) > 8 || strings.Trim(tag, "abcdefghijklmnopqrstuvwxyz") != "" {
-			continue
-		}
-		q := 1.0
-		for _, f := range fields[1:] {
-			k, v, ok := strings.Cut(strings.TrimSpace(f), "=")
-			if !ok || strings.TrimSpace(k) != "q" {
-				continue
-			}
-			x, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil || x < 0 || x > 1 {
-				q = 0
-			} else {
-				q = x
-			}
-		}
-		if q > 0 {
-			es = append(es, entry{tag, q, i})
-		}
-	}
-	sort.SliceStable(es, func(a, b int) bool { return es[a].q > es[b].q })
-	out := make([]string, 0, len(es))
-	seen := map[string]bool{}
-	for _, e := range es {
-		if !seen[e.lang] {
-			seen[e.lang] = true
-			out = append(out, e.lang)
-		}
-	}
-	return out
 }
 
 // langLink is an entry of the language switch.
@@ -229,16 +177,18 @@ type view struct {
 	Company string
 	CSRF    string
 	Error   string
-	// Refresh is the URL the page reloads itself from every 2 seconds
-	// (a meta refresh; no script). It names the page without a fragment:
-	// a refresh to the same URL with a fragment would only scroll.
-	Refresh string
-	Data    any
+	// Footer are the links of the footer (accessibility statement,
+	// privacy notice, contact: package ui).
+	Footer []ui.Link
+	// Script is the path of the page's script (a file of /static, as the
+	// content security policy allows no inline script), or "".
+	Script string
+	Data   any
 }
 
-// render writes page with status.
-func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, refresh string) {
-	v := view{Lang: rq.lang, Title: title, Portal: p.cfg.Name, Error: errMsg, Refresh: refresh, Data: data}
+// view builds what every page template gets.
+func (p *Portal) view(rq *request, title string, data any, errMsg string) view {
+	v := view{Lang: rq.lang, Title: title, Portal: p.cfg.Name, Error: errMsg, Data: data, Footer: ui.Footer(rq.lang)}
 	// The switch keeps the page (a POST's answer, or the one-time login
 	// callback, switches on the home page).
 	for _, l := range p.langs {
@@ -259,6 +209,27 @@ func (p *Portal) render(rq *request, status int, page, title string, data any, e
 				v.Company = s.Subject.Company.LegalName
 			}
 		}
+	}
+	return v
+}
+
+// fragment renders the template name of page (a part of it the page's
+// script replaces) with data.
+func (p *Portal) fragment(rq *request, page, name string, data any) (string, error) {
+	var buf bytes.Buffer
+	if err := p.pages[rq.lang][page].ExecuteTemplate(&buf, name, data); err != nil {
+		return "", fmt.Errorf("portal: rendering %s of %s: %w", name, page, err)
+	}
+	return buf.String(), nil
+}
+
+// render writes page with status.
+func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, script string) {
+	v := p.view(rq, title, data, errMsg)
+	v.Script = script
+	if status >= 400 {
+		// The title says that it is an error (WCAG 2.4.2).
+		v.Title = ui.ErrorTitle(rq.lang, title)
 	}
 	t := p.pages[rq.lang][page]
 	var buf bytes.Buffer
@@ -321,7 +292,7 @@ func (p *Portal) parseTemplates() error {
 			"pair": func(a, b any) []any { return []any{a, b} },
 		}
 		p.pages[l] = map[string]*template.Template{}
-		for _, page := range []string{"home", "journey", "summary", "submitted", "message", "form", "datause"} {
+		for _, page := range []string{"home", "journey", "summary", "submitted", "message", "form", "datause", "about"} {
 			t, err := template.New(page).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
 			if err != nil {
 				return fmt.Errorf("portal: parsing template %s: %w", page, err)

@@ -117,7 +117,7 @@ func consentSuite(t *testing.T, dsn func() string) {
 			e.idp.as(subject(u, eid.LoASubstantial))
 			p = acc.get("/consents/login")
 			if p.status != http.StatusOK || !strings.Contains(p.body, "Mairie de Paris") || !strings.Contains(p.body, "valid") ||
-				strings.Count(p.body, "<tr><td>") != 3 || !strings.Contains(p.body, "your consent urn:uuid:") || !strings.Contains(p.body, "your approval at the preview") {
+				strings.Count(p.body, "<tr><td>") != 3 || !strings.Contains(p.body, "your consent (Valid until ") || strings.Contains(p.body, "your consent urn:uuid:") || strings.Contains(p.body, "(DE-ER-") || !strings.Contains(p.body, "your approval at the preview") {
 				t.Fatalf("consents page: %d\n%s", p.status, p.body)
 			}
 			j := acc.get("/consents?format=json")
@@ -144,7 +144,15 @@ func consentSuite(t *testing.T, dsn func() string) {
 				t.Errorf("withdraw without CSRF: %d", p.status)
 			}
 			csrf = csrfRE.FindStringSubmatch(acc.get("/consents").body)[1]
+			// The first click asks for a confirmation and withdraws nothing.
 			p = acc.post("/consents/withdraw", url.Values{"csrf": {csrf}, "consent": {export.Consents[0].ID}})
+			if p.status != http.StatusOK || !strings.Contains(p.body, "Withdraw your consent?") || !strings.Contains(p.body, `name="confirm" value="yes"`) {
+				t.Errorf("confirmation: %d\n%s", p.status, p.body)
+			}
+			if p := acc.get("/consents"); strings.Contains(p.body, "withdrawn on") {
+				t.Error("withdrawn before the confirmation")
+			}
+			p = acc.post("/consents/withdraw", url.Values{"csrf": {csrf}, "consent": {export.Consents[0].ID}, "confirm": {"yes"}})
 			if p.status != http.StatusOK || !strings.Contains(p.body, "withdrawn") {
 				t.Errorf("after withdrawal: %d\n%s", p.status, p.body)
 			}

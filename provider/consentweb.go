@@ -189,7 +189,7 @@ func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
 	t := p.T
 	now := c.cfg.Now()
 	for _, k := range ks {
-		v := consentView{ID: k.ID, Requester: k.RequesterName + " (" + k.Requester + ")", Procedure: strings.Join(k.Procedures, ", "), Evidence: k.EvidenceTitle,
+		v := consentView{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Procedure: strings.Join(k.Procedures, ", "), Evidence: k.EvidenceTitle,
 			Until: k.Expires.Format(time.DateOnly), Valid: k.Valid(now)}
 		switch {
 		case !k.Withdrawn.IsZero():
@@ -202,14 +202,31 @@ func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
 		p.Consents = append(p.Consents, v)
 	}
 	for _, d := range ds {
-		v := disclosureView{Requester: d.RequesterName + " (" + d.Requester + ")", Procedure: d.Procedure, Sent: d.Sent.Format("2006-01-02 15:04 UTC"),
+		v := disclosureView{Requester: nameOr(d.RequesterName, d.Requester), Procedure: d.Procedure, Sent: d.Sent.Format("2006-01-02 15:04 UTC"),
 			Documents: strings.Join(d.Documents, "; "), Basis: t("consents.preview")}
 		if d.ConsentID != "" {
-			v.Basis = fmt.Sprintf(t("consents.consent"), d.ConsentID)
+			// The consent by what the user knows of it (its validity),
+			// not by its identifier.
+			which := ""
+			for _, k := range ks {
+				if k.ID == d.ConsentID {
+					which = "(" + t("consents.until") + " " + k.Expires.Format(time.DateOnly) + ")"
+				}
+			}
+			v.Basis = strings.TrimSpace(fmt.Sprintf(t("consents.consent"), which))
 		}
 		p.Disclosures = append(p.Disclosures, v)
 	}
 	c.render(w, r, p)
+}
+
+// nameOr is a name for the citizen's eyes: the authority's name, its
+// identifier only when it has none.
+func nameOr(name, id string) string {
+	if strings.TrimSpace(name) != "" {
+		return name
+	}
+	return id
 }
 
 func (c *Connector) consentsLogin(w http.ResponseWriter, r *http.Request) {
@@ -272,7 +289,29 @@ func (c *Connector) consentsWithdraw(w http.ResponseWriter, r *http.Request) {
 		c.simple(w, r, http.StatusForbidden, "error")
 		return
 	}
-	err := c.Withdraw(r.Context(), subject, r.PostFormValue("consent"))
+	id := r.PostFormValue("consent")
+	if r.PostFormValue("confirm") != "yes" {
+		// Withdrawing takes a second click, on a page that says what is
+		// withdrawn and what follows.
+		ks, err := c.Consents(r.Context(), subject)
+		if err != nil {
+			c.log.Error("withdraw", logErr, err)
+			c.simple(w, r, http.StatusInternalServerError, "error")
+			return
+		}
+		for _, k := range ks {
+			if k.ID == id && k.Withdrawn.IsZero() {
+				p := &page{Key: "withdraw", Path: ConsentsPath, CSRF: csrf, LoggedIn: true}
+				p.Consents = []consentView{{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Evidence: k.EvidenceTitle,
+					Procedure: strings.Join(k.Procedures, ", "), Until: k.Expires.Format(time.DateOnly)}}
+				c.render(w, r, p)
+				return
+			}
+		}
+		c.simple(w, r, http.StatusNotFound, "unknown")
+		return
+	}
+	err := c.Withdraw(r.Context(), subject, id)
 	if errors.Is(err, ErrNoConsent) {
 		c.simple(w, r, http.StatusNotFound, "unknown")
 		return

@@ -108,8 +108,16 @@
 //   - Every page carries Content-Security-Policy default-src 'self' (no
 //     script), frame-ancestors 'self', Referrer-Policy no-referrer,
 //     X-Content-Type-Options nosniff and Cache-Control no-store. Pages are
-//     server-rendered without JavaScript, in English, German and French
-//     (?lang= or Accept-Language, with a language switch).
+//     server-rendered without JavaScript, in English, German, French,
+//     Finnish and Swedish (?lang=, remembered in a cookie across the login,
+//     or Accept-Language, with a language switch). Before the login the
+//     start page says who asks, from which country, for which procedure and
+//     which evidence; formats and languages are named in words, the MIME
+//     type and the distribution URI shown only under technical details; a
+//     document whose validity has ended is flagged. Error pages say
+//     "Error:" in their title and offer ways onward; every page has the
+//     footer links of package internal/ui. Withdrawing a consent asks for a
+//     confirmation.
 //
 // # Data at rest
 //

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -296,6 +297,35 @@ func TestLinks(t *testing.T) {
 			t.Errorf("%s: %d", path, p.status)
 		}
 	}
+	// Before the login the start page says who asks, from which
+	// country, for which procedure and which evidence, without
+	// identifiers.
+	startPage := b.get(link)
+	ask := startPage.body[strings.Index(startPage.body, `<dl class="ask">`)+1:]
+	ask = ask[:strings.Index(ask, "</dl>")]
+	for _, want := range []string{"Asked by", "For the procedure", "Evidence asked for"} {
+		if !strings.Contains(ask, want) {
+			t.Errorf("the start page does not say %q:\n%s", want, startPage.body)
+		}
+	}
+	t.Logf("start page: %s", ask)
+	if strings.Contains(ask, "urn:") || strings.Contains(ask, "http") {
+		t.Errorf("identifiers on the start page: %s", ask)
+	}
+	// The error page says so in its title and is no dead end: ways
+	// onward, and the footer's accessibility statement, privacy notice
+	// and contact, on a page that exists.
+	unknown := b.get("/preview/short")
+	for _, want := range []string{"<title>Error: Unknown preview link", "What you can do", `href="/consents"`,
+		`href="/about#accessibility"`, `href="/about#privacy"`, `href="/about#contact"`} {
+		if !strings.Contains(unknown.body, want) {
+			t.Errorf("the unknown link page lacks %q", want)
+		}
+	}
+	if a := b.get("/about?lang=sv"); a.status != http.StatusOK || !strings.Contains(a.body, `id="contact"`) || !strings.Contains(a.body, "Tillgänglighetsredogörelse") {
+		t.Errorf("/about: %d", a.status)
+	}
+	b.get("/about?lang=en")
 	if p := b.get("/preview/" + token + "/file/1"); p.status == http.StatusOK {
 		t.Error("document served without login")
 	}
@@ -328,6 +358,11 @@ func TestLinks(t *testing.T) {
 	if fr := b.get("/preview/" + token + "?lang=fr"); !strings.Contains(fr.body, "Votre preuve") {
 		t.Error("French page")
 	}
+	// The language chosen is remembered for the next pages.
+	if fr := b.get("/preview/" + token); !strings.Contains(fr.body, "Votre preuve") {
+		t.Error("the language chosen is not remembered")
+	}
+	b.get("/preview/" + token + "?lang=en")
 	b.decide(token, p, "approve")
 	if g := b.get(link); g.status != http.StatusGone || !strings.Contains(g.body, "can no longer be used") {
 		t.Errorf("replayed link: %d", g.status)
@@ -732,6 +767,13 @@ func TestStructured(t *testing.T) {
 	p := b.loginAndSee(e, link, subject(u, eid.LoAHigh))
 	if strings.Contains(p.body, "<object") || !strings.Contains(p.body, `<th scope="row">Family name</th><td>Müller</td>`) {
 		t.Errorf("structured preview:\n%s", p.body)
+	}
+	// The format in words; the MIME type and the distribution's URI only
+	// under the technical details.
+	plain := regexp.MustCompile(`(?s)<details class="tech">.*?</details>`).ReplaceAllString(p.body, "")
+	if !strings.Contains(plain, "<dd>Structured data (XML)</dd>") || strings.Contains(plain, "/distributions/") || strings.Contains(plain, "application/xml") ||
+		!strings.Contains(p.body, "/distributions/certificate-of-birth") {
+		t.Errorf("jargon outside the technical details:\n%s", plain)
 	}
 	f := b.get("/preview/" + tokenOf(t, link) + "/file/1")
 	if f.hdr.Get("Content-Type") != "application/xml" || !strings.Contains(f.hdr.Get("Content-Security-Policy"), "sandbox") || !strings.Contains(f.body, "<CertificateOfBirth") {

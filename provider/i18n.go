@@ -3,10 +3,12 @@ package provider
 import (
 	"net/http"
 	"strings"
+
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // languages of the preview space, in the order of the language switch.
-var languages = []struct{ Code, Name string }{{"en", "English"}, {"de", "Deutsch"}, {"fr", "Français"}}
+var languages = []struct{ Code, Name string }{{"en", "English"}, {"de", "Deutsch"}, {"fr", "Français"}, {"fi", "Suomi"}, {"sv", "Svenska"}}
 
 // messages are the texts of the preview space by language and key.
 var messages = map[string]map[string]string{
@@ -150,7 +152,12 @@ var messages = map[string]map[string]string{
 	},
 }
 
-// language chooses the page language: ?lang=, else the first supported
+// cookieLang remembers the language chosen with ?lang= (on the preview
+// link, from the portal, or with the language switch) across the login.
+const cookieLang = "oots_preview_lang"
+
+// language chooses the page language: ?lang=, the language of a POSTed
+// form, the language remembered in a cookie, else the first supported
 // language of Accept-Language, else English.
 func language(r *http.Request) string {
 	if l := strings.ToLower(r.URL.Query().Get("lang")); messages[l] != nil {
@@ -159,12 +166,27 @@ func language(r *http.Request) string {
 	if l := strings.ToLower(r.PostFormValue("lang")); r.Method == http.MethodPost && messages[l] != nil {
 		return l
 	}
-	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
-		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
-		base, _, _ := strings.Cut(strings.ToLower(tag), "-")
-		if messages[base] != nil {
-			return base
+	if c, err := r.Cookie(cookieLang); err == nil && messages[c.Value] != nil {
+		return c.Value
+	}
+	for _, l := range ui.ParseAcceptLanguage(r.Header.Get("Accept-Language")) {
+		if messages[l] != nil {
+			return l
 		}
 	}
 	return "en"
+}
+
+// rememberLanguage keeps a language chosen with ?lang= in a cookie, so that
+// the pages after the login (whose addresses do not carry it) speak it too.
+func rememberLanguage(w http.ResponseWriter, r *http.Request, secure bool) {
+	l := strings.ToLower(r.URL.Query().Get("lang"))
+	if messages[l] == nil {
+		return
+	}
+	if c, err := r.Cookie(cookieLang); err == nil && c.Value == l {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieLang, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure})
 }

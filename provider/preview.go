@@ -18,6 +18,7 @@ import (
 	"github.com/oots-go/oots/codelist"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/journal"
 )
 
@@ -47,12 +48,22 @@ func (c *Connector) Handler() http.Handler {
 	mux.HandleFunc("POST /preview/{token}/decide", c.decide)
 	mux.HandleFunc("GET /preview/{token}/file/{n}", c.file)
 	c.consentRoutes(mux)
+	mux.HandleFunc("GET "+ui.InfoPath, func(w http.ResponseWriter, r *http.Request) {
+		l := language(r)
+		_, sections := ui.Info(l, messages[l]["site"])
+		c.render(w, r, &page{Key: "about", Sections: sections})
+	})
 	mux.HandleFunc("GET /preview.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write([]byte(css))
 	})
-	return securityHeaders(mux, strings.HasPrefix(c.cfg.PreviewBase, "https://"))
+	hsts := strings.HasPrefix(c.cfg.PreviewBase, "https://")
+	remember := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rememberLanguage(w, r, hsts || r.TLS != nil)
+		mux.ServeHTTP(w, r)
+	})
+	return securityHeaders(remember, hsts)
 }
 
 // securityHeaders sets the headers every answer of the preview space
@@ -97,6 +108,54 @@ type page struct {
 	Consents    []consentView
 	Disclosures []disclosureView
 	msgs        map[string]string
+	// Footer are the footer links (package ui), Sections the content of
+	// the page they lead to (Key "about"), Service the name shown there.
+	Footer   []ui.Link
+	Sections []ui.Section
+	// Ask says, before the login, who asks, from which country, for which
+	// procedure and which evidence (nil when the request cannot be read).
+	Ask *askView
+}
+
+// askView is who asks for the evidence, in words a citizen understands: the
+// authority's name, its country's name, the procedure's short name (code
+// list Procedures) and the evidence's title; no identifiers.
+type askView struct {
+	Requester, Country, Procedure, Evidence string
+}
+
+// asking describes the request req in lang.
+func asking(req *edm.QueryRequest, lang string) *askView {
+	a := &askView{Evidence: evidenceTitle(req)}
+	if len(req.EvidenceRequester) > 0 {
+		er := req.EvidenceRequester[0]
+		if len(er.Name) > 0 {
+			a.Requester = er.Name[0].Value
+		}
+		switch {
+		case er.Address != nil && er.Address.AdminUnitLevel1 != "":
+			a.Country = ui.CountryName(lang, er.Address.AdminUnitLevel1)
+		case er.Jurisdiction != nil && er.Jurisdiction.AdminUnitLevel1 != "":
+			a.Country = ui.CountryName(lang, er.Jurisdiction.AdminUnitLevel1)
+		}
+	}
+	if cl, ok := codelist.Procedures.Lookup(req.Procedure); ok {
+		a.Procedure = cl.Name()
+	}
+	if a.Requester == "" && a.Procedure == "" && a.Evidence == "" {
+		return nil
+	}
+	return a
+}
+
+// Title is the page's title: its heading, with "Error:" before it on an
+// error page (WCAG 2.4.2).
+func (p *page) Title() string {
+	h := p.T(p.Key + ".title")
+	if p.Status >= 400 {
+		return ui.ErrorTitle(p.Lang, h)
+	}
+	return h
 }
 
 // procedureChoice is a procedure of the consent form: its code, its name
@@ -116,6 +175,38 @@ type docView struct {
 	PDF          bool
 	Role         string // edm.RoleMainEvidence, RoleAnnex, …
 	RoleLabel    string // the role in the page's language ("Annex to document 1")
+	// Kind is the format in words ("PDF document"), LanguageName the
+	// document's language by name; the MIME type and the data model
+	// are technical details.
+	Kind, LanguageName string
+	// Expired says when the document's validity ended, "" when it is
+	// valid or has no end.
+	Expired string
+}
+
+// expiry is the warning of a document whose validity ended (ValidTo, an
+// xsd:date, before the day of now), "" otherwise. Expired evidence is shown,
+// flagged, and left to the user's decision: the requesting authority judges
+// its validity for the procedure.
+func expiry(msgs map[string]string, validTo string, now time.Time) string {
+	end, err := time.Parse(time.DateOnly, validTo)
+	if err != nil || !now.After(end.AddDate(0, 0, 1)) {
+		return ""
+	}
+	return fmt.Sprintf(msgs["meta.expired"], validTo)
+}
+
+// formatKey is the catalogue key of a document format in words.
+func formatKey(mime string) string {
+	switch {
+	case mime == "application/pdf":
+		return "kind.pdf"
+	case strings.HasSuffix(mime, "xml"):
+		return "kind.xml"
+	case strings.HasSuffix(mime, "json"):
+		return "kind.json"
+	}
+	return "kind.other"
 }
 
 // T returns the text of a key in the page's language.
@@ -147,6 +238,7 @@ func (p *page) Languages() []struct {
 func (c *Connector) render(w http.ResponseWriter, r *http.Request, p *page) {
 	p.Lang = language(r)
 	p.msgs = messages[p.Lang]
+	p.Footer = ui.Footer(p.Lang)
 	if p.Path == "" {
 		p.Path = r.URL.Path
 	}
@@ -225,7 +317,11 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !c.viewer(r, s) {
-		c.render(w, r, &page{Key: "start", Token: s.Token})
+		p := &page{Key: "start", Token: s.Token}
+		if req, err := storedRequest(s.FirstRequest); err == nil {
+			p.Ask = asking(req, language(r))
+		}
+		c.render(w, r, p)
 		return
 	}
 	c.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF}, nil)
@@ -273,8 +369,11 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 		if sd.Main >= 0 {
 			label = fmt.Sprintf(label, sd.Main+1)
 		}
-		p.Docs = append(p.Docs, docView{N: i + 1, Document: d, Issuer: issuer, Role: sd.Role, RoleLabel: label,
-			Href: "/preview/" + s.Token + "/file/" + strconv.Itoa(i+1), PDF: d.Format == "application/pdf"})
+		dv := docView{N: i + 1, Document: d, Issuer: issuer, Role: sd.Role, RoleLabel: label,
+			Href: "/preview/" + s.Token + "/file/" + strconv.Itoa(i+1), PDF: d.Format == "application/pdf",
+			Kind: msgs[formatKey(d.Format)], LanguageName: ui.LanguageName(language(r), d.Language)}
+		dv.Expired = expiry(msgs, d.ValidTo, c.cfg.Now())
+		p.Docs = append(p.Docs, dv)
 	}
 	c.render(w, r, p)
 }
@@ -621,6 +720,10 @@ button.approve{background:#0b5c2e;color:#fff}button.refuse{background:#8a1c1c;co
 object{width:100%;height:40rem;border:1px solid #595959}
 .notice{border-left:4px solid #8a1c1c;padding:.5rem 1rem;background:#fdf2f2}
 nav ul{list-style:none;padding:0;display:flex;gap:1rem}
+dl.ask{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1.5rem;border-left:4px solid #0b4f9c;padding:.5rem 1rem;background:#f2f6fb}dl.ask dt{font-weight:600}dl.ask dd{margin:0}
+@media (max-width:40rem){dl.ask{grid-template-columns:1fr}}
+.notice.expired{border-left-color:#8a4b00;background:#fff6e5}details.tech{margin:.5rem 0;color:#404040}details.tech p{overflow-wrap:anywhere}
+footer{border-top:1px solid #595959}.footer-links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.5rem}
 `
 
 func withOutcome(r journal.Record, outcome string) journal.Record {

@@ -9,7 +9,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.T (print .Key ".title")}} – {{.T "site"}}</title>
+<title>{{.Title}} – {{.T "site"}}</title>
 <link rel="stylesheet" href="/preview.css">
 </head>
 <body>
@@ -23,12 +23,19 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <main id="main">
 <h1>{{.T (print .Key ".title")}}</h1>
 {{- if eq .Key "start"}}
+{{- with .Ask}}
+<dl class="ask">
+{{- if .Requester}}<dt>{{$.T "ask.who"}}</dt><dd>{{.Requester}}{{if .Country}} ({{.Country}}){{end}}</dd>{{end}}
+{{- if .Procedure}}<dt>{{$.T "ask.procedure"}}</dt><dd>{{.Procedure}}</dd>{{end}}
+{{- if .Evidence}}<dt>{{$.T "ask.evidence"}}</dt><dd>{{.Evidence}}</dd>{{end}}
+</dl>
+{{- end}}
 <p>{{.T "start.text"}}</p>
 <p><a href="/preview/{{.Token}}/login?lang={{.Lang}}">{{.T "start.login"}}</a></p>
 {{- else if eq .Key "preview"}}
 <p>{{.T "preview.text"}}</p>
 {{if gt (len .Docs) 1}}<p>{{printf (.T "preview.all") (len .Docs)}}</p>
-<ol class="sent">{{range .Docs}}<li><a href="#doc{{.N}}">{{.Document.Title}}</a> ({{.RoleLabel}}, {{.Document.Format}})</li>
+<ol class="sent">{{range .Docs}}<li><a href="#doc{{.N}}">{{.Document.Title}}</a> ({{.RoleLabel}}, {{.Kind}})</li>
 {{end}}</ol>
 {{end}}{{range .Docs}}
 <section aria-labelledby="doc{{.N}}" data-role="{{.Role}}">
@@ -37,10 +44,14 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <dl>
 <dt>{{$.T "meta.issued"}}</dt><dd>{{.Document.IssuingDate}}</dd>
 <dt>{{$.T "meta.issuer"}}</dt><dd>{{.Issuer}}</dd>
-<dt>{{$.T "meta.format"}}</dt><dd>{{.Document.Format}}{{if .Document.ConformsTo}} ({{.Document.ConformsTo}}){{end}}</dd>
-{{if .Document.Language}}<dt>{{$.T "meta.lang"}}</dt><dd>{{.Document.Language}}</dd>{{end}}
+<dt>{{$.T "meta.format"}}</dt><dd>{{.Kind}}</dd>
+{{if .Document.Language}}<dt>{{$.T "meta.lang"}}</dt><dd>{{.LanguageName}}</dd>{{end}}
 {{if .Document.ValidTo}}<dt>{{$.T "meta.valid"}}</dt><dd>{{.Document.ValidFrom}} – {{.Document.ValidTo}}</dd>{{end}}
 </dl>
+{{if .Expired}}<p class="notice expired">{{.Expired}}</p>{{end}}
+<details class="tech"><summary>{{$.T "meta.tech"}}</summary>
+<p>{{.Document.Format}}{{if .Document.ConformsTo}} ({{.Document.ConformsTo}}){{end}}{{if .Document.Language}}, {{.Document.Language}}{{end}}</p>
+</details>
 {{if .PDF}}<object data="{{.Href}}" type="application/pdf" title="{{.Document.Title}}" tabindex="0">
 <p>{{$.T "nopdf"}} <a href="{{.Href}}">{{$.T "open"}}</a></p>
 </object>
@@ -95,10 +106,45 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{- else if eq .Key "done"}}
 <p role="status">{{if eq .Choice "approved"}}{{.T "done.approved"}}{{else}}{{.T "done.refused"}}{{end}}</p>
 {{if .Message}}<p class="notice" role="alert">{{.T .Message}}</p>{{else}}<p>{{.T "done.back"}}</p>{{end}}
+{{- else if eq .Key "withdraw"}}
+{{- range .Consents}}
+<dl class="ask">
+<dt>{{$.T "consents.requester"}}</dt><dd>{{.Requester}}</dd>
+<dt>{{$.T "consents.evidence"}}</dt><dd>{{.Evidence}}</dd>
+<dt>{{$.T "consents.procedures"}}</dt><dd>{{.Procedure}}</dd>
+<dt>{{$.T "consents.until"}}</dt><dd>{{.Until}}</dd>
+</dl>
+<p>{{$.T "withdraw.text"}}</p>
+<form method="post" action="/consents/withdraw"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="consent" value="{{.ID}}"><input type="hidden" name="lang" value="{{$.Lang}}"><input type="hidden" name="confirm" value="yes">
+<button type="submit" class="refuse">{{$.T "withdraw.confirm"}}</button></form>
+<p><a href="/consents">{{$.T "withdraw.cancel"}}</a></p>
+{{- end}}
+{{- else if eq .Key "about"}}
+{{- range .Sections}}
+<section id="{{.ID}}" aria-labelledby="{{.ID}}-h">
+<h2 id="{{.ID}}-h">{{.Heading}}</h2>
+{{- range .Paragraphs}}
+<p>{{.}}</p>
+{{- end}}
+</section>
+{{- end}}
 {{- else}}
 <p class="notice" role="alert">{{.T (print .Key ".text")}}</p>
+{{- if ge .Status 400}}
+<h2>{{.T "onward.title"}}</h2>
+<ul>
+<li>{{.T "onward.portal"}}</li>
+<li><a href="/consents">{{.T "onward.consents"}}</a></li>
+<li><a href="/about#contact">{{.T "onward.contact"}}</a></li>
+</ul>
+{{- end}}
 {{- end}}
 </main>
+<footer><ul class="footer-links">
+{{- range .Footer}}
+<li><a href="{{.URL}}">{{.Label}}</a></li>
+{{- end}}
+</ul></footer>
 </body>
 </html>
 `))

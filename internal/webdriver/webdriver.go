@@ -381,6 +381,13 @@ func (b *Browser) DeleteCookies() {
 	b.must(b.Command(http.MethodDelete, "/cookie", nil, nil))
 }
 
+// SetWindowSize sets the size of the browser window in CSS pixels
+// (WebDriver §11.8.2), for example 375 wide to check a page on a phone.
+func (b *Browser) SetWindowSize(width, height int) {
+	b.tb.Helper()
+	b.must(b.Command(http.MethodPost, "/window/rect", map[string]int{"width": width, "height": height}, nil))
+}
+
 // WaitFor polls cond until it returns true, and fails the test when it has
 // not within timeout.
 func (b *Browser) WaitFor(cond func() bool, timeout time.Duration) {
@@ -399,6 +406,9 @@ type Element struct {
 	b   *Browser
 	id  string
 	css string // the selector that found it, for messages
+	// scope is where css was looked up ("" for the page, or the path of
+	// a parent element): a stale element is found again there.
+	scope string
 }
 
 type locator struct {
@@ -414,7 +424,7 @@ func (b *Browser) find(scope, css string) (*Element, error) {
 	if ref[elementKey] == "" {
 		return nil, fmt.Errorf("webdriver: find %q: no element reference in the answer", css)
 	}
-	return &Element{b: b, id: ref[elementKey], css: css}, nil
+	return &Element{b: b, id: ref[elementKey], css: css, scope: scope}, nil
 }
 
 func (b *Browser) findAll(scope, css string) ([]*Element, error) {
@@ -424,7 +434,7 @@ func (b *Browser) findAll(scope, css string) ([]*Element, error) {
 	}
 	els := make([]*Element, 0, len(refs))
 	for _, r := range refs {
-		els = append(els, &Element{b: b, id: r[elementKey], css: css})
+		els = append(els, &Element{b: b, id: r[elementKey], css: css, scope: scope})
 	}
 	return els, nil
 }
@@ -469,6 +479,62 @@ func (b *Browser) FindAll(css string) []*Element {
 
 func (e *Element) path(rest string) string { return "/element/" + e.id + rest }
 
+// do runs an element command that only reads; when the element has gone
+// stale (the page replaced it, as a live update does) it finds the element
+// again by its selector, in its scope, and retries, until b.Timeout.
+func (e *Element) do(what string, cmd func() error) {
+	e.b.tb.Helper()
+	deadline := time.Now().Add(e.b.Timeout)
+	for {
+		err := cmd()
+		var we *Error
+		if err == nil || !errors.As(err, &we) || we.Code != CodeStaleElement || time.Now().After(deadline) {
+			e.must(what, err)
+			return
+		}
+		fresh, ferr := e.b.find(e.scope, e.css)
+		if ferr != nil {
+			var fe *Error
+			if !errors.As(ferr, &fe) || fe.Code != CodeNoSuchElement {
+				e.must(what, ferr)
+			}
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		e.id = fresh.id
+	}
+}
+
+// WaitForText waits until the text of the first element that css matches
+// contains want, finding the element again whenever the page replaced
+// it, and returns the text; it fails the test after timeout.
+func (b *Browser) WaitForText(css, want string, timeout time.Duration) string {
+	b.tb.Helper()
+	deadline := time.Now().Add(timeout)
+	var last string
+	for {
+		el, err := b.find("", css)
+		if err == nil {
+			var s string
+			err = b.Command(http.MethodGet, el.path("/text"), nil, &s)
+			if err == nil {
+				last = s
+				if strings.Contains(s, want) {
+					return s
+				}
+			}
+		}
+		var we *Error
+		if err != nil && (!errors.As(err, &we) || (we.Code != CodeNoSuchElement && we.Code != CodeStaleElement)) {
+			b.tb.Fatalf("webdriver: text of %q: %v", css, err)
+		}
+		if time.Now().After(deadline) {
+			b.tb.Fatalf("webdriver: %q does not say %q within %v (page %s); it says %q", css, want, timeout, b.URL(), last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 func (e *Element) must(what string, err error) {
 	e.b.tb.Helper()
 	if err != nil {
@@ -492,7 +558,9 @@ func (e *Element) FindAll(css string) []*Element {
 }
 
 // Click clicks the element (WebDriver §12.5.1) and, when that navigates,
-// waits for the new page to load.
+// waits for the new page to load. Unlike the commands that read, it does
+// not retry on a stale element: the click may have been made (a form sent)
+// before the driver noticed the page change, and must not be made twice.
 func (e *Element) Click() {
 	e.b.tb.Helper()
 	e.must("click", e.b.Command(http.MethodPost, e.path("/click"), nil, nil))
@@ -514,7 +582,7 @@ func (e *Element) Clear() {
 func (e *Element) Text() string {
 	e.b.tb.Helper()
 	var s string
-	e.must("text", e.b.Command(http.MethodGet, e.path("/text"), nil, &s))
+	e.do("text", func() error { return e.b.Command(http.MethodGet, e.path("/text"), nil, &s) })
 	return s
 }
 
@@ -523,7 +591,7 @@ func (e *Element) Text() string {
 func (e *Element) Attr(name string) string {
 	e.b.tb.Helper()
 	var s *string
-	e.must("attribute "+name, e.b.Command(http.MethodGet, e.path("/attribute/"+name), nil, &s))
+	e.do("attribute "+name, func() error { return e.b.Command(http.MethodGet, e.path("/attribute/"+name), nil, &s) })
 	if s == nil {
 		return ""
 	}
@@ -534,7 +602,7 @@ func (e *Element) Attr(name string) string {
 func (e *Element) Tag() string {
 	e.b.tb.Helper()
 	var s string
-	e.must("tag name", e.b.Command(http.MethodGet, e.path("/name"), nil, &s))
+	e.do("tag name", func() error { return e.b.Command(http.MethodGet, e.path("/name"), nil, &s) })
 	return strings.ToLower(s)
 }
 

@@ -189,6 +189,28 @@ func TestFindWaits(t *testing.T) {
 	}
 }
 
+// TestStaleElement: an element the page replaced (as a live update does)
+// is found again by its selector, and WaitForText waits through the
+// replacement.
+func TestStaleElement(t *testing.T) {
+	srv := server(t)
+	b := webdriver.Start(t)
+	b.Get(srv.URL + "/")
+	b.Execute(`const p = document.createElement('p'); p.id = 'live'; p.textContent = 'waiting'; document.body.append(p);`, nil)
+	el := b.Find("#live")
+	if got := el.Text(); got != "waiting" {
+		t.Fatalf("text = %q", got)
+	}
+	b.Execute(`const q = document.createElement('p'); q.id = 'live'; q.textContent = 'received'; document.getElementById('live').replaceWith(q);`, nil)
+	if got := el.Text(); got != "received" {
+		t.Errorf("text of the replaced element = %q, want the new element's", got)
+	}
+	b.Execute(`setTimeout(() => { const q = document.createElement('p'); q.id = 'live'; q.textContent = 'refused'; document.getElementById('live').replaceWith(q); }, 300);`, nil)
+	if got := b.WaitForText("#live", "refused", 5*time.Second); got != "refused" {
+		t.Errorf("WaitForText = %q", got)
+	}
+}
+
 // TestAxe: axe-core finds nothing serious on an accessible page and finds
 // the serious faults of a bad one (missing lang, unlabelled field, nameless
 // button, image without alt, duplicate id).
