@@ -113,9 +113,9 @@ type queueAger interface {
 // scrape: the queues are shared by every node of a cluster, and only the
 // store knows them.
 type storeCollector struct {
-	n                                                      *Node
-	outbound, inbound, failures                            *prometheus.Desc
-	outboundAge, inboundAge, failureAge, outboundNextRetry *prometheus.Desc
+	n                                   *Node
+	outbound, inbound, failures         *prometheus.Desc
+	outboundAge, inboundAge, failureAge *prometheus.Desc
 }
 
 func newStoreCollector(n *Node) *storeCollector {

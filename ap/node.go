@@ -439,7 +439,7 @@ func New(cfg Config) (*Node, error) {
 	n.metrics.registry.MustRegister(newStoreCollector(n), newCertCollector(n), newRevocationCollector(n))
 	for _, c := range cfg.Collectors {
 		if err := n.metrics.registry.Register(c); err != nil {
-			return nil, fmt.Errorf("Collectors: %w", err)
+			return nil, fmt.Errorf("ap: Config.Collectors: %w", err)
 		}
 	}
 	n.metricsHandler = n.MetricsHandler()

@@ -139,22 +139,6 @@ func (k *as4Kit) post(ctx context.Context, c *Case, p *as4.Packed) (rawAnswer, e
 	return a, nil
 }
 
-func (k *as4Kit) do(ctx context.Context, c *Case, req *http.Request) (rawAnswer, error) {
-	resp, err := k.cfg.Client.Do(req.WithContext(ctx))
-	if err != nil {
-		c.fail("posting to %s: %v", k.t.Endpoint, err)
-		return rawAnswer{}, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
-	a := rawAnswer{caseID: c.ID, status: resp.StatusCode, contentType: resp.Header.Get("Content-Type"), body: b}
-	c.got("%s", a)
-	if err != nil {
-		c.fail("reading the answer: %v", err)
-	}
-	return a, err
-}
-
 // verifyConfig is the policy for the node's signals: signed by a certificate
 // that chains to the trust anchors.
 func (k *as4Kit) verifyConfig() *wssec.VerifyConfig {

@@ -72,7 +72,7 @@ func ParseURI(s string) (*URI, error) {
 	}
 	rest, ok := strings.CutPrefix(s, "pkcs11:")
 	if !ok {
-		return nil, fmt.Errorf("%w: %q does not start with pkcs11:", ErrURI, s)
+		return nil, fmt.Errorf("%w: %q is not a pkcs11: URI", ErrURI, s)
 	}
 	path, query, _ := strings.Cut(rest, "?")
 	u := &URI{}

@@ -76,7 +76,7 @@ func TestGermanJourney(t *testing.T) {
 	p := b.start("T2", "DE")
 	jid := journeyID(t, p)
 	seen("choose evidence", p)
-	p = b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
+	b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma},
 		"evidenceType": {"https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/DE/abitur"}})
 	seen("choose provider", b.get("/journeys/"+jid))
 	b.post("/journeys/"+jid+"/choose", url.Values{"requirement": {reqDiploma}, "provider": {"DE-EP-T2"}})

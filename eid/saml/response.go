@@ -195,7 +195,6 @@ func (a *Authenticator) verified(e *xmltree.Element, v *verification, which chec
 	if a.checks.off(checkAlgorithms) {
 		pol = &anyPolicy
 	}
-	key := func(*xmldsig.Signature) (crypto.PublicKey, error) { return nil, errors.New("no key") }
 	certs := v.certs
 	if a.checks.off(checkNodeKey) {
 		// Without the check: the key of whichever trusted node the
@@ -211,7 +210,7 @@ func (a *Authenticator) verified(e *xmltree.Element, v *verification, which chec
 	var verr error
 	for _, c := range certs {
 		pub := c.PublicKey
-		key = func(*xmldsig.Signature) (crypto.PublicKey, error) { return pub, nil }
+		key := func(*xmldsig.Signature) (crypto.PublicKey, error) { return pub, nil }
 		var out *xmltree.Element
 		if a.checks.off(checkSignatureRef) {
 			out, verr = verifyByIDAnywhere(e, pol, key)
@@ -439,11 +438,11 @@ func (a *Authenticator) assertion(ctx context.Context, as *xmltree.Element, v *v
 	}
 	nb, err := parseTime(cond, "NotBefore", false)
 	if err != nil {
-		return nil, fmt.Errorf("Conditions: %w", err)
+		return nil, fmt.Errorf("saml:Conditions: %w", err)
 	}
 	cnoa, err := parseTime(cond, "NotOnOrAfter", false)
 	if err != nil {
-		return nil, fmt.Errorf("Conditions: %w", err)
+		return nil, fmt.Errorf("saml:Conditions: %w", err)
 	}
 	if !a.checks.off(checkTime) {
 		if !nb.IsZero() && v.now.Add(skew).Before(nb) {
