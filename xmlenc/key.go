@@ -101,7 +101,7 @@ func EncryptKeyX25519(rand io.Reader, pub *ecdh.PublicKey, cek []byte) (*Encrypt
 func (ag *Agreement) kek(priv *ecdh.PrivateKey, pub *ecdh.PublicKey) ([]byte, error) {
 	z, err := priv.ECDH(pub)
 	if err != nil {
-		return nil, fmt.Errorf("xmlenc: %w: x25519: %v", ErrKey, err)
+		return nil, fmt.Errorf("xmlenc: %w: x25519: %w", ErrKey, err)
 	}
 	k, err := hkdf.Key(sha256.New, z, ag.Salt, string(ag.Info), ag.KeyLength)
 	if err != nil {
@@ -505,7 +505,7 @@ func CertificateKey(c *x509.Certificate) (crypto.PublicKey, error) {
 	}
 	k, err := x509.ParsePKIXPublicKey(c.RawSubjectPublicKeyInfo)
 	if err != nil {
-		return nil, fmt.Errorf("xmlenc: %w: certificate key: %v", ErrKey, err)
+		return nil, fmt.Errorf("xmlenc: %w: certificate key: %w", ErrKey, err)
 	}
 	return k, nil
 }
