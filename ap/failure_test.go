@@ -14,6 +14,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/store"
 )
 
@@ -77,6 +78,7 @@ func refusingNet(t *testing.T, dsn func(testing.TB, string) string, editFR func(
 // submission's client key; a backend that fails is asked again until it
 // takes the report, and not after.
 func TestSendFailed(t *testing.T) {
+	testenv.SkipShort(t, "waits out retries (seconds)")
 	for _, db := range []string{"SQLite", "PostgreSQL"} {
 		t.Run(db, func(t *testing.T) { testSendFailed(t, db) })
 	}

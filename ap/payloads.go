@@ -115,7 +115,7 @@ func (n *Node) savePayload(p as4.Payload) (storedPayload, error) {
 func (n *Node) writePayloadFile(rc io.Reader) (name string, size int64, sum string, err error) {
 	f, err := os.CreateTemp(n.cfg.PayloadDir, n.tmpPrefix()+"*")
 	if err != nil {
-		return "", 0, "", fmt.Errorf("%w: payload file: %v", as4.ErrRetryLater, err)
+		return "", 0, "", fmt.Errorf("%w: payload file: %w", as4.ErrRetryLater, err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -133,13 +133,13 @@ func (n *Node) writePayloadFile(rc io.Reader) (name string, size int64, sum stri
 	case errors.As(err, &re):
 		return "", 0, "", re.err
 	case err != nil:
-		return "", 0, "", fmt.Errorf("%w: writing a payload file: %v", as4.ErrRetryLater, err)
+		return "", 0, "", fmt.Errorf("%w: writing a payload file: %w", as4.ErrRetryLater, err)
 	}
 	if err = f.Sync(); err == nil {
 		err = f.Close()
 	}
 	if err != nil {
-		return "", 0, "", fmt.Errorf("%w: writing a payload file: %v", as4.ErrRetryLater, err)
+		return "", 0, "", fmt.Errorf("%w: writing a payload file: %w", as4.ErrRetryLater, err)
 	}
 	var id [16]byte
 	if _, err = io.ReadFull(rand.Reader, id[:]); err != nil {
@@ -147,7 +147,7 @@ func (n *Node) writePayloadFile(rc io.Reader) (name string, size int64, sum stri
 	}
 	name = hex.EncodeToString(id[:])
 	if err = os.Rename(tmp, filepath.Join(n.cfg.PayloadDir, name)); err != nil {
-		return "", 0, "", fmt.Errorf("%w: naming a payload file: %v", as4.ErrRetryLater, err)
+		return "", 0, "", fmt.Errorf("%w: naming a payload file: %w", as4.ErrRetryLater, err)
 	}
 	return name, size, hex.EncodeToString(h.Sum(nil)), nil
 }
@@ -171,11 +171,11 @@ func (r readErrors) Read(p []byte) (int, error) {
 func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("%w: payload directory: %v", as4.ErrRetryLater, err)
+		return fmt.Errorf("%w: payload directory: %w", as4.ErrRetryLater, err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
-		return fmt.Errorf("%w: payload directory: %v", as4.ErrRetryLater, err)
+		return fmt.Errorf("%w: payload directory: %w", as4.ErrRetryLater, err)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/store"
 )
 
@@ -120,6 +121,7 @@ func contains(list []string, s string) bool {
 // payload endpoint and the webhook streamed from its file, byte for byte
 // (the webhook's signature computed over the streamed body).
 func TestLargePayloadStreams(t *testing.T) {
+	testenv.SkipShort(t, "streams a large payload (seconds)")
 	const size = ap.InlinePayload + 3<<20
 	content := make([]byte, size)
 	rand.Read(content)

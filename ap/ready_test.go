@@ -14,6 +14,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/store"
 )
 
@@ -74,6 +75,7 @@ func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); retur
 // write again, DE is ready again without a restart and every message is
 // delivered once.
 func TestReadinessFollowsTheStore(t *testing.T) {
+	testenv.SkipShort(t, "waits for readiness probes (seconds)")
 	var broken *brokenStore
 	var deLog lockedBuffer
 	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20,

@@ -139,7 +139,7 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 		// Not the partner's fault: no signal, HTTP 503, the sender retries.
 		n.quiet.fail(n.log, "store-received", "storing a received message failed", err, slog.String(logMessageID, um.MessageInfo.MessageID))
 		n.metrics.received.WithLabelValues(from, in.Leg.Name, "store_error").Inc()
-		return fmt.Errorf("%w: %v", as4.ErrRetryLater, err)
+		return fmt.Errorf("%w: %w", as4.ErrRetryLater, err)
 	}
 	n.quiet.ok(n.log, "store-received", "storing received messages works again")
 	result := "accepted"

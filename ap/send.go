@@ -80,11 +80,11 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	}
 	leg, err := n.cfg.PMode.Leg(s.Leg)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: leg: %v", ErrInvalidSubmission, err)
+		return nil, false, fmt.Errorf("%w: leg: %w", ErrInvalidSubmission, err)
 	}
 	_, to, err := as4.ResolveParties(n.cfg.PMode, leg, n.cfg.PMode.Self, s.To)
 	if err != nil {
-		return nil, false, fmt.Errorf("%w: %v", ErrInvalidSubmission, err)
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalidSubmission, err)
 	}
 	if _, dynamic := n.cfg.Discovered[to.Name]; to.Endpoint == "" && !dynamic {
 		return nil, false, fmt.Errorf("%w: party %s has no endpoint in the P-Mode", ErrInvalidSubmission, to.Name)
@@ -93,7 +93,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 		return nil, false, fmt.Errorf("%w: no payload", ErrInvalidSubmission)
 	}
 	if err := s.checkText(); err != nil {
-		return nil, false, fmt.Errorf("%w: %v", ErrInvalidSubmission, err)
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalidSubmission, err)
 	}
 	files, err := n.uploaded(ctx, s)
 	if err != nil {
@@ -101,7 +101,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	}
 	for i, p := range s.Payloads {
 		if _, _, err := mime.ParseMediaType(p.MimeType); err != nil {
-			return nil, false, fmt.Errorf("%w: payloads[%d].mimeType %q: %v", ErrInvalidSubmission, i, p.MimeType, err)
+			return nil, false, fmt.Errorf("%w: payloads[%d].mimeType %q: %w", ErrInvalidSubmission, i, p.MimeType, err)
 		}
 	}
 	sub := *s
@@ -119,7 +119,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	// without keys (CheckUserMessage on the header it would send).
 	um := n.outbound(&sub)
 	if err := checkOutbound(n.cfg.PMode, leg, um); err != nil {
-		return nil, false, fmt.Errorf("%w: %v", ErrInvalidSubmission, err)
+		return nil, false, fmt.Errorf("%w: %w", ErrInvalidSubmission, err)
 	}
 	body, err := json.Marshal(&sub)
 	if err != nil {

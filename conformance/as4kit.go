@@ -49,7 +49,7 @@ func (a rawAnswer) String() string {
 func newAS4Kit(cfg *Config) (*as4Kit, error) {
 	leg, err := cfg.AS4.PMode.Leg(cfg.AS4.Leg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: AS4.Leg: %v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: AS4.Leg: %w", ErrConfig, err)
 	}
 	return &as4Kit{cfg: cfg, t: cfg.AS4, leg: leg, profile: profileFor(cfg.AS4.SigningKey)}, nil
 }

@@ -106,7 +106,7 @@ func ParseTarget(b []byte) (*TargetFile, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTarget, err)
+		return nil, fmt.Errorf("%w: %w", ErrTarget, err)
 	}
 	var t TargetFile
 	if len(doc.Content) == 0 {

@@ -302,7 +302,7 @@ func (c *Client) Query(ctx context.Context, svc csdiscovery.Service, queryID str
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrTransport, err)
+		return nil, fmt.Errorf("%w: %w", ErrTransport, err)
 	}
 	req.Header.Set("Accept", "application/x-ebrs+xml")
 	req.Header.Set("Accept-Version", string(c.cfg.Version))

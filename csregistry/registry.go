@@ -139,7 +139,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	for svc, ss := range byService {
 		os, err := decodeObjects(ss)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s objects: %v", ErrCorrupt, svc, err)
+			return nil, fmt.Errorf("%w: %s objects: %w", ErrCorrupt, svc, err)
 		}
 		for i, o := range os {
 			objs[svc] = append(objs[svc], &entry{obj: o, seq: ss[i].Seq})
@@ -147,7 +147,7 @@ func Open(ctx context.Context, cfg Config) (*Registry, error) {
 	}
 	snap, err := build(objs[EvidenceBroker], objs[DataServiceDirectory])
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	r.snap.Store(snap)
 	return r, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -80,6 +81,7 @@ func outbound(t *testing.T, de *demonet.Node) (states []string, lastErrors []str
 // Swedish access point; it finds them by BDXL (the network's DNS server)
 // and SMP at send time, and the Swedish evidence arrives.
 func TestDiscovery(t *testing.T) {
+	testenv.SkipShort(t, "a demo network with SMP and DNS discovery (seconds)")
 	n := startNet(t, demonet.Config{WithoutPreview: true})
 	if n.DNS == "" || !strings.HasPrefix(n.SMP, "https://") {
 		t.Fatalf("DNS %q, SMP %q", n.DNS, n.SMP)
@@ -129,6 +131,7 @@ func TestDiscovery(t *testing.T) {
 // point fails the message for good (participant unknown: dynamic discovery
 // failed), and the journey fails at once with EBMS:0202 and that reason.
 func TestDiscoveryUnpublished(t *testing.T) {
+	testenv.SkipShort(t, "a demo network with SMP and DNS discovery (seconds)")
 	n := startNet(t, demonet.Config{WithoutPreview: true})
 	if !demonet.Unpublish(n, "SE") {
 		t.Fatal("no BDXL record for SE")

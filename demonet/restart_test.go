@@ -8,6 +8,7 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -15,6 +16,7 @@ import (
 // keeps its keys and its data: a journey completed before the restart is
 // still there, with its evidence, and a new one completes.
 func TestRestart(t *testing.T) {
+	testenv.SkipShort(t, "two demo network starts (seconds)")
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg := demonet.Config{Dir: dir, Countries: []string{"DE", "FR"}, WithoutPreview: true}

@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/eid/saml"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/samlidp"
+	"github.com/oots-go/oots/internal/testenv"
 )
 
 // startSAMLNet starts a network of DE and FR whose French eIDs log in at an
@@ -52,6 +53,7 @@ var samlInput = regexp.MustCompile(`<input[^>]*name="([^"]+)"[^>]*value="([^"]*)
 // TestSAMLLogin: a French citizen logs in at the German portal through the
 // eIDAS-like node, with an HTTP client; the portal shows them logged in.
 func TestSAMLLogin(t *testing.T) {
+	testenv.SkipShort(t, "a demo network and a Python SAML identity provider (seconds)")
 	who := idp.DemoUsers("FR")[0]
 	n, node := startSAMLNet(t, who)
 	c := *n.Client()

@@ -16,6 +16,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/conformance"
 	"github.com/oots-go/oots/demonet"
+	"github.com/oots-go/oots/internal/testenv"
 )
 
 func freeAddr(t *testing.T) string {
@@ -33,6 +34,7 @@ func freeAddr(t *testing.T) string {
 // credentials, the anchors), every node's backend API wants its token, and a
 // restarted network keeps the kit's credentials and the tokens.
 func TestConformanceFiles(t *testing.T) {
+	testenv.SkipShort(t, "a demo network and conformance runs (seconds)")
 	ctx := context.Background()
 	dir := t.TempDir()
 	tester := "http://" + freeAddr(t) + "/as4"

@@ -178,7 +178,7 @@ func ParseDocument(doc *xmltree.Document) (Message, []check.Finding, error) {
 	}
 	rm, findings, err := regrep.Parse(doc.Root)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %v", ErrNotOOTS, err)
+		return nil, nil, fmt.Errorf("%w: %w", ErrNotOOTS, err)
 	}
 	d := &sdgDecoder{findings: findings}
 	var m Message

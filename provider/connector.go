@@ -156,7 +156,7 @@ var errUnbuildable = errors.New("provider: no valid answer can be built")
 func (c *Connector) queue(ctx context.Context, q querier, a *answer, now time.Time) error {
 	sub, err := a.msg.Submission(c.cfg.Legs, "provider:"+a.msg.RefToMessageID)
 	if err != nil {
-		return fmt.Errorf("%w to %s: %v", errUnbuildable, a.msg.RefToMessageID, err)
+		return fmt.Errorf("%w to %s: %w", errUnbuildable, a.msg.RefToMessageID, err)
 	}
 	if a.disclosure != nil {
 		if err := c.insertDisclosure(ctx, q, a.disclosure); err != nil {
@@ -523,11 +523,11 @@ var ErrBadPreviewLocation = errors.New("provider: not a preview location of this
 func ParsePreviewLocation(base, loc string) (string, error) {
 	u, err := url.Parse(loc)
 	if err != nil {
-		return "", fmt.Errorf("%w: %v", ErrBadPreviewLocation, err)
+		return "", fmt.Errorf("%w: %w", ErrBadPreviewLocation, err)
 	}
 	b, err := url.Parse(strings.TrimRight(base, "/"))
 	if err != nil {
-		return "", fmt.Errorf("%w: base: %v", ErrBadPreviewLocation, err)
+		return "", fmt.Errorf("%w: base: %w", ErrBadPreviewLocation, err)
 	}
 	if !strings.EqualFold(u.Scheme, b.Scheme) || !strings.EqualFold(u.Host, b.Host) || u.User != nil || u.Fragment != "" {
 		return "", fmt.Errorf("%w: %q is not under %s", ErrBadPreviewLocation, loc, base)

@@ -298,9 +298,9 @@ func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, ex
 	if err != nil {
 		var inv x509.CertificateInvalidError
 		if errors.As(err, &inv) && inv.Reason == x509.Expired {
-			return nil, fmt.Errorf("trust: %w: %v", ErrExpired, err)
+			return nil, fmt.Errorf("trust: %w: %w", ErrExpired, err)
 		}
-		return nil, fmt.Errorf("trust: %w: %q: %v", ErrUntrusted, cert.Subject.String(), err)
+		return nil, fmt.Errorf("trust: %w: %q: %w", ErrUntrusted, cert.Subject.String(), err)
 	}
 	// Any chain that is not revoked will do.
 	var rerr error

@@ -157,11 +157,11 @@ func (d *EncryptedElement) Decrypt(priv crypto.PrivateKey) ([]byte, error) {
 	}
 	blk, err := aes.NewCipher(cek)
 	if err != nil {
-		return nil, fmt.Errorf("xmlenc: %w: %v", ErrKey, err)
+		return nil, fmt.Errorf("xmlenc: %w: %w", ErrKey, err)
 	}
 	gcm, err := cipher.NewGCM(blk)
 	if err != nil {
-		return nil, fmt.Errorf("xmlenc: %w: %v", ErrKey, err)
+		return nil, fmt.Errorf("xmlenc: %w: %w", ErrKey, err)
 	}
 	iv, ct := d.CipherValue[:12], d.CipherValue[12:]
 	pt, err := gcm.Open(nil, iv, ct, nil)

@@ -108,7 +108,7 @@ type KeyAgreer interface {
 func (ag *Agreement) kek(priv KeyAgreer, pub *ecdh.PublicKey) ([]byte, error) {
 	z, err := priv.ECDH(pub)
 	if err != nil {
-		return nil, fmt.Errorf("xmlenc: %w: x25519: %v", ErrKey, err)
+		return nil, fmt.Errorf("xmlenc: %w: x25519: %w", ErrKey, err)
 	}
 	k, err := hkdf.Key(sha256.New, z, ag.Salt, string(ag.Info), ag.KeyLength)
 	if err != nil {
@@ -520,7 +520,7 @@ func CertificateKey(c *x509.Certificate) (crypto.PublicKey, error) {
 	}
 	k, err := x509.ParsePKIXPublicKey(c.RawSubjectPublicKeyInfo)
 	if err != nil {
-		return nil, fmt.Errorf("xmlenc: %w: certificate key: %v", ErrKey, err)
+		return nil, fmt.Errorf("xmlenc: %w: certificate key: %w", ErrKey, err)
 	}
 	return k, nil
 }

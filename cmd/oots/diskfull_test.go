@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/testenv"
 )
 
 // smallFS mounts a tmpfs of size bytes at a new directory for the test (a
@@ -60,6 +61,7 @@ func fill(t *testing.T, dir string) string {
 // (HTTP 503, retried), and once space comes back the node recovers by
 // itself: every message is delivered, none twice.
 func TestServeDiskFull(t *testing.T) {
+	testenv.SkipShort(t, "fills a small file system (seconds)")
 	fs := smallFS(t, 24<<20)
 	n := writeServeNet(t, pmode.ProfileAS4v20, "{timeout: 1m, count: 100, strategy: CONSTANT}", nil, "workers: 4\n")
 	// DE's data on the small filesystem.

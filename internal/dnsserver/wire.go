@@ -98,7 +98,7 @@ func ParseQuery(msg []byte) (*Query, error) {
 	}
 	m := new(dns.Msg)
 	if err := m.Unpack(msg); err != nil {
-		return q, fmt.Errorf("%w: %v", ErrFormat, err)
+		return q, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
 	if len(m.Question) != 1 || len(m.Extra) != int(ar) {
 		return q, fmt.Errorf("%w: the sections do not hold what the header announces", ErrFormat)

@@ -58,8 +58,10 @@ func binDir() string {
 
 // Start initialises a cluster in a temporary directory and starts the
 // server on a free loopback port. It is stopped at the end of the test.
+// Under -short the test is skipped.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
+	testenv.SkipShort(tb, "PostgreSQL server")
 	bin := binDir()
 	if bin == "" {
 		if testenv.Required() {

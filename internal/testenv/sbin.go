@@ -13,9 +13,11 @@ var sbinDirs = []string{"/usr/sbin", "/sbin", "/usr/local/sbin"}
 // Sbin returns the path of a daemon executable, looked up on PATH and then
 // in the sbin directories. When it is absent the test is skipped, or fails
 // under OOTS_REQUIRE_VERIFIERS=1, with a message naming the Debian package
-// that provides it (for example Sbin(t, "dnsmasq", "dnsmasq-base")).
+// that provides it (for example Sbin(t, "dnsmasq", "dnsmasq-base")). The
+// programs are browsers and servers: under -short the test is skipped.
 func Sbin(tb testing.TB, bin, debianPackage string) string {
 	tb.Helper()
+	SkipShort(tb, bin)
 	if p, err := exec.LookPath(bin); err == nil {
 		return p
 	}

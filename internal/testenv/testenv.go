@@ -92,9 +92,28 @@ func Verifier(tb testing.TB, name string) string {
 	return p
 }
 
+// slowTools are the programs whose start alone costs seconds on a loaded
+// machine: a JVM, a Node.js server. Tests that need one are skipped by
+// `go test -short`; the full run uses them.
+var slowTools = map[string]bool{"java": true, "javac": true, "node": true}
+
+// SkipShort skips the test under `go test -short`: it starts a JVM, a
+// browser or an external server, or runs for seconds. The full run (and CI,
+// with OOTS_REQUIRE_VERIFIERS=1) still runs it.
+func SkipShort(tb testing.TB, what string) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skipf("%s: skipped by -short (run without -short to include it)", what)
+	}
+}
+
 // Tool returns the path of an executable on PATH, or skips/fails the test.
+// Under -short, a test needing a slow tool (a JVM, Node.js) is skipped.
 func Tool(tb testing.TB, bin string) string {
 	tb.Helper()
+	if slowTools[bin] {
+		SkipShort(tb, bin)
+	}
 	p, err := exec.LookPath(bin)
 	if err != nil {
 		missing(tb, bin)
