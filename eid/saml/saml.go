@@ -3,16 +3,11 @@ package saml
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -142,7 +137,7 @@ func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, cal
 		http.Error(w, "the eIDAS node of "+cc+" cannot be reached; try again later", http.StatusBadGateway)
 		return
 	}
-	browser, err := a.bind(w, r)
+	browser, err := a.binding(r).Bind(w, r)
 	if err != nil {
 		a.cfg.Logger.Error("saml: begin login", logError, err)
 		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
@@ -257,7 +252,7 @@ func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
 	if l == nil {
 		return nil, "", a.fail(errors.New("the state is unknown, used already, or the eIDAS node has not answered"))
 	}
-	if h, ok := browserHash(r); !ok || subtle.ConstantTimeCompare(h[:], l.browser[:]) != 1 {
+	if !a.binding(r).Same(r, l.browser) {
 		return nil, l.appState, a.fail(errors.New("the login was begun in another browser"))
 	}
 	if l.err != nil {
@@ -304,38 +299,21 @@ func (a *Authenticator) hold(relay string, l *login) bool {
 	return true
 }
 
-func (a *Authenticator) bind(w http.ResponseWriter, r *http.Request) ([sha256.Size]byte, error) {
-	var v string
-	if c, err := r.Cookie(CookieName); err == nil {
-		if _, ok := browserHash(r); ok {
-			v = c.Value
-		}
-	}
-	if v == "" {
-		var err error
-		if v, err = a.random(); err != nil {
-			return [sha256.Size]byte{}, err
-		}
-	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: v, Path: "/", HttpOnly: true,
-		Secure: strings.HasPrefix(a.cfg.BaseURL, "https:"), SameSite: http.SameSiteLaxMode, MaxAge: int(a.cfg.LoginTTL / time.Second)})
-	return sha256.Sum256([]byte(v)), nil
+// binding is the cookie that ties a login to the browser that began it.
+func (a *Authenticator) binding(r *http.Request) eid.BrowserBinding {
+	return eid.BrowserBinding{Cookie: CookieName, TTL: a.cfg.LoginTTL, Secure: strings.HasPrefix(a.cfg.BaseURL, "https:"), Rand: a.cfg.Rand}
 }
 
-func browserHash(r *http.Request) ([sha256.Size]byte, bool) {
-	c, err := r.Cookie(CookieName)
-	if err != nil || len(c.Value) != base64.RawURLEncoding.EncodedLen(32) {
-		return [sha256.Size]byte{}, false
-	}
-	return sha256.Sum256([]byte(c.Value)), true
-}
+func (a *Authenticator) random() (string, error) { return eid.RandomToken(a.cfg.Rand) }
 
-func (a *Authenticator) random() (string, error) {
-	b := make([]byte, 32)
-	if _, err := io.ReadFull(a.cfg.Rand, b); err != nil {
-		return "", fmt.Errorf("random: %w", err)
+func (a *Authenticator) choosePage(w http.ResponseWriter, r *http.Request) {
+	var codes []string
+	for cc := range a.cfg.Nodes {
+		codes = append(codes, cc)
 	}
-	return base64.RawURLEncoding.EncodeToString(b), nil
+	if err := eid.ChooseCountry(w, r, ParamCountry, codes); err != nil {
+		a.cfg.Logger.Error("saml: write page", logError, err)
+	}
 }
 
 func (a *Authenticator) fail(err error) error {
@@ -345,26 +323,3 @@ func (a *Authenticator) fail(err error) error {
 }
 
 const logError = "error"
-
-var chooseTmpl = template.Must(template.New("choose").Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Choose the country that issued your eID</title></head>
-<body><h1>Choose the country that issued your eID</h1><ul>
-{{range .}}<li><a href="{{.URL}}">{{.Code}}</a></li>
-{{end}}</ul></body></html>`))
-
-func (a *Authenticator) choosePage(w http.ResponseWriter, r *http.Request) {
-	type link struct{ Code, URL string }
-	var links []link
-	for cc := range a.cfg.Nodes {
-		u := *r.URL
-		q := u.Query()
-		q.Set(ParamCountry, cc)
-		u.RawQuery = q.Encode()
-		links = append(links, link{cc, u.RequestURI()})
-	}
-	sort.Slice(links, func(i, j int) bool { return links[i].Code < links[j].Code })
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := chooseTmpl.Execute(w, links); err != nil {
-		a.cfg.Logger.Error("saml: write page", logError, err)
-	}
-}

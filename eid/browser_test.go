@@ -1,0 +1,70 @@
+package eid_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/eid"
+)
+
+// TestBrowserBinding: a login is bound to the cookie of the browser that
+// began it; another browser, a forged cookie of the wrong shape or no
+// cookie does not match, and a browser that has one keeps it.
+func TestBrowserBinding(t *testing.T) {
+	b := eid.BrowserBinding{Cookie: "bind", TTL: time.Minute, Secure: true, Rand: rand.Reader}
+	rec := httptest.NewRecorder()
+	h, err := b.Bind(rec, httptest.NewRequest("GET", "/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cookies := rec.Result().Cookies()
+	if len(cookies) != 1 || !cookies[0].HttpOnly || !cookies[0].Secure || cookies[0].MaxAge != 60 {
+		t.Fatalf("cookie %+v", cookies)
+	}
+	with := func(v string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		if v != "" {
+			r.AddCookie(&http.Cookie{Name: "bind", Value: v})
+		}
+		return r
+	}
+	if !b.Same(with(cookies[0].Value), h) {
+		t.Error("the browser that began the login is not recognised")
+	}
+	other, _ := eid.RandomToken(rand.Reader)
+	for name, v := range map[string]string{"another browser": other, "no cookie": "", "wrong shape": "x", "long": strings.Repeat("A", 200)} {
+		if b.Same(with(v), h) {
+			t.Errorf("%s matches", name)
+		}
+	}
+	// A browser with a binding keeps it for its next login.
+	rec = httptest.NewRecorder()
+	h2, err := b.Bind(rec, with(cookies[0].Value))
+	if err != nil || h2 != h || rec.Result().Cookies()[0].Value != cookies[0].Value {
+		t.Errorf("a second login changed the binding: %v", err)
+	}
+	// A failing random source is an error, not a predictable cookie.
+	b.Rand = bytes.NewReader(nil)
+	if _, err := b.Bind(httptest.NewRecorder(), with("")); err == nil || !strings.Contains(err.Error(), "random") {
+		t.Errorf("Bind with a failing random source: %v", err)
+	}
+}
+
+// TestChooseCountry: the page links every country to the same URL with the
+// country parameter, in order.
+func TestChooseCountry(t *testing.T) {
+	rec := httptest.NewRecorder()
+	if err := eid.ChooseCountry(rec, httptest.NewRequest("GET", "/login?next=%2Fx", nil), "eid", []string{"SE", "DE"}); err != nil {
+		t.Fatal(err)
+	}
+	body := rec.Body.String()
+	de, se := strings.Index(body, `/login?eid=DE&amp;next=%2Fx`), strings.Index(body, `/login?eid=SE&amp;next=%2Fx`)
+	if de < 0 || se < 0 || de > se {
+		t.Errorf("links missing or out of order:\n%s", body)
+	}
+}
