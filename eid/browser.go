@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -87,4 +88,19 @@ func ChooseCountry(w http.ResponseWriter, r *http.Request, param string, countri
 	sort.Slice(links, func(i, j int) bool { return links[i].Code < links[j].Code })
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	return chooseTmpl.Execute(w, links)
+}
+
+// Country returns the country a login is for and its configuration: the
+// request's param (upper-cased), or the only country configured. ok is
+// false when neither names a configured country; the caller then shows
+// ChooseCountry.
+func Country[V any](r *http.Request, param string, configured map[string]V) (cc string, v V, ok bool) {
+	cc = strings.ToUpper(r.URL.Query().Get(param))
+	if cc == "" && len(configured) == 1 {
+		for k := range configured {
+			cc = k
+		}
+	}
+	v, ok = configured[cc]
+	return cc, v, ok
 }

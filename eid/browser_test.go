@@ -68,3 +68,26 @@ func TestChooseCountry(t *testing.T) {
 		t.Errorf("links missing or out of order:\n%s", body)
 	}
 }
+
+// TestCountry: the request names the country, or the only one configured
+// is taken; an unknown or missing one with several configured is not.
+func TestCountry(t *testing.T) {
+	two := map[string]int{"DE": 1, "SE": 2}
+	for _, c := range []struct {
+		url  string
+		m    map[string]int
+		cc   string
+		v    int
+		want bool
+	}{
+		{"/login?eid=se", two, "SE", 2, true},
+		{"/login", two, "", 0, false},
+		{"/login?eid=FR", two, "FR", 0, false},
+		{"/login", map[string]int{"FI": 7}, "FI", 7, true},
+	} {
+		cc, v, ok := eid.Country(httptest.NewRequest("GET", c.url, nil), "eid", c.m)
+		if cc != c.cc || v != c.v || ok != c.want {
+			t.Errorf("%s: %q %d %v", c.url, cc, v, ok)
+		}
+	}
+}

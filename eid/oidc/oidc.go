@@ -127,13 +127,7 @@ func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, cal
 		http.Error(w, "the login is misconfigured: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	cc := strings.ToUpper(r.URL.Query().Get(ParamCountry))
-	if cc == "" && len(a.cfg.Providers) == 1 {
-		for k := range a.cfg.Providers {
-			cc = k
-		}
-	}
-	p, ok := a.cfg.Providers[cc]
+	cc, p, ok := eid.Country(r, ParamCountry, a.cfg.Providers)
 	if !ok {
 		a.choosePage(w, r)
 		return

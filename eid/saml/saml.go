@@ -120,13 +120,7 @@ func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, cal
 		http.Error(w, "the login is misconfigured: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	cc := strings.ToUpper(r.URL.Query().Get(ParamCountry))
-	if cc == "" && len(a.cfg.Nodes) == 1 {
-		for k := range a.cfg.Nodes {
-			cc = k
-		}
-	}
-	n, ok := a.cfg.Nodes[cc]
+	cc, n, ok := eid.Country(r, ParamCountry, a.cfg.Nodes)
 	if !ok {
 		a.choosePage(w, r)
 		return
