@@ -73,32 +73,7 @@ func start(tb testing.TB, bin, zone string, records []Record) (addr string, retr
 		args = append(args, r.arg())
 	}
 	cmd := exec.Command(bin, args...)
-	killWithParent(cmd)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		return "", false, fmt.Errorf("starting dnsmasq: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		cmd.Process.Kill()
-		<-exited
-	}
-	c := &csdiscovery.Client{Server: addr, Timeout: 200 * time.Millisecond, Attempts: 1}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		select {
-		case err := <-exited:
-			return "", true, fmt.Errorf("dnsmasq exited: %v: %s", err, stderr.String())
-		default:
-		}
-		if _, err := c.LookupNAPTR(context.Background(), "ready-probe."+zone); errors.Is(err, csdiscovery.ErrNoRecord) {
-			tb.Cleanup(stop)
-			return addr, false, nil
-		}
-	}
-	stop()
-	return "", false, fmt.Errorf("dnsmasq did not answer on %s within 10s: %s", addr, stderr.String())
+	return serve(tb, "dnsmasq", cmd, addr, "ready-probe."+zone)
 }
 
 // FreePort returns a port free for both UDP and TCP on 127.0.0.1.
@@ -117,4 +92,38 @@ func FreePort() (int, error) {
 		}
 	}
 	return 0, errors.New("no free port")
+}
+
+// serve starts a DNS server's command (killed with the test process) and
+// waits until it answers on addr: a look-up of probe, a name of its zone
+// that does not exist, gets "no such record". exited reports a server
+// that stopped by itself (a port taken by another process, say), which
+// the caller may retry on another port.
+func serve(tb testing.TB, name string, cmd *exec.Cmd, addr, probe string) (string, bool, error) {
+	killWithParent(cmd)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		return "", false, fmt.Errorf("starting %s: %w", name, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		cmd.Process.Kill()
+		<-exited
+	}
+	c := &csdiscovery.Client{Server: addr, Timeout: 200 * time.Millisecond, Attempts: 1}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-exited:
+			return "", true, fmt.Errorf("%s exited: %v: %s", name, err, stderr.String())
+		default:
+		}
+		if _, err := c.LookupNAPTR(context.Background(), probe); errors.Is(err, csdiscovery.ErrNoRecord) {
+			tb.Cleanup(stop)
+			return addr, false, nil
+		}
+	}
+	stop()
+	return "", false, fmt.Errorf("%s did not answer on %s within 10s: %s", name, addr, stderr.String())
 }

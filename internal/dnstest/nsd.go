@@ -2,8 +2,6 @@ package dnstest
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -12,9 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/internal/testenv"
 )
 
@@ -133,30 +129,5 @@ zone:
 	}
 	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	cmd := exec.Command(bin, "-d", "-c", confFile)
-	killWithParent(cmd)
-	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stderr, &stderr
-	if err := cmd.Start(); err != nil {
-		return "", false, fmt.Errorf("starting nsd: %w", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		cmd.Process.Kill()
-		<-exited
-	}
-	c := &csdiscovery.Client{Server: addr, Timeout: 200 * time.Millisecond, Attempts: 1}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		select {
-		case err := <-exited:
-			return "", true, fmt.Errorf("nsd exited: %v: %s", err, stderr.String())
-		default:
-		}
-		if _, err := c.LookupNAPTR(context.Background(), "ready-probe."+origin); errors.Is(err, csdiscovery.ErrNoRecord) {
-			tb.Cleanup(stop)
-			return addr, false, nil
-		}
-	}
-	stop()
-	return "", false, fmt.Errorf("nsd did not answer on %s within 10s: %s", addr, stderr.String())
+	return serve(tb, "nsd", cmd, addr, "ready-probe."+origin)
 }
