@@ -144,6 +144,10 @@ func (n *Node) SigningCertificate() *x509.Certificate {
 	return c
 }
 
+// Partners returns the partners' certificates and trust store in use: those
+// of the configuration, or of the last Reload.
+func (n *Node) Partners() Partners { return n.partners.Load().Partners }
+
 // Reload replaces the partners' certificates and trust store without a
 // restart: messages being received or sent finish with the certificates
 // they started with, the next ones use p. It returns a *FieldError, and

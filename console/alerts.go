@@ -82,7 +82,7 @@ func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
 	if n := counts.Failures[store.DeliveryPending]; n > 0 {
 		out = append(out, Alert{Kind: AlertFailureReportPending, Subject: "backend", Detail: fmt.Sprintf("%d send failure report(s) not yet delivered to the backend", n)})
 	}
-	for _, c := range s.cfg.Certificates {
+	for _, c := range s.certificates() {
 		if c.Cert == nil {
 			continue
 		}

@@ -31,8 +31,10 @@ func TestAlerts(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv, err := console.New(ctx, console.Config{DB: fr.db, Node: fr.Node, PMode: fr.cfg.PMode,
-		Certificates: []console.Certificate{{Use: "own_signing", Party: "AP_FR_01", Cert: fr.cfg.SigningCert}, {Use: "trust_anchor", Cert: soon.Cert}},
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Certificates: func() []console.Certificate {
+			return []console.Certificate{{Use: "own_signing", Party: "AP_FR_01", Cert: fr.cfg.SigningCert}, {Use: "trust_anchor", Cert: soon.Cert}}
+		},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

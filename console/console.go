@@ -99,8 +99,10 @@ type Config struct {
 	// PMode is the configuration as loaded, for the ebMS header of sent
 	// messages and the partners page.
 	PMode *pmode.Config
-	// Certificates are shown with their days to expiry.
-	Certificates []Certificate
+	// Certificates lists the certificates the node uses now, shown with
+	// their days to expiry and alerted on; it is called at each use, so
+	// that a reload of the node's partners shows.
+	Certificates func() []Certificate
 	// Journal is the node's exchange journal, when its connectors keep one;
 	// nil: the journal page says there is none.
 	Journal *journal.Journal
@@ -421,4 +423,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *user) {
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	s.record(r, u, "logout", u.Name, "ok")
 	http.Redirect(w, r, "/console/login", http.StatusSeeOther)
+}
+
+// certificates returns Config.Certificates' list, none when it is unset.
+func (s *Server) certificates() []Certificate {
+	if s.cfg.Certificates == nil {
+		return nil
+	}
+	return s.cfg.Certificates()
 }

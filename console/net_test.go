@@ -176,9 +176,11 @@ func consoleFor(t testing.TB, p *peer) (*console.Server, string) {
 		}
 	}
 	srv, err := console.New(context.Background(), console.Config{DB: p.db, Node: p.Node, PMode: p.cfg.PMode,
-		Certificates: []console.Certificate{{Use: "own_signing", Party: p.name, Cert: p.cfg.SigningCert}},
-		Journal:      j,
-		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Certificates: func() []console.Certificate {
+			return []console.Certificate{{Use: "own_signing", Party: p.name, Cert: p.cfg.SigningCert}}
+		},
+		Journal: j,
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -361,7 +361,7 @@ type certRow struct {
 func (s *Server) partners(w http.ResponseWriter, r *http.Request, u *user) {
 	now := s.cfg.Now()
 	var certs []certRow
-	for _, c := range s.cfg.Certificates {
+	for _, c := range s.certificates() {
 		if c.Cert == nil {
 			continue
 		}

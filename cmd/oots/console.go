@@ -65,7 +65,7 @@ func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, 
 	if sc == nil || !sc.Enabled {
 		return api, nil
 	}
-	srv, err := console.New(ctx, console.Config{DB: db, Node: node, PMode: ncfg.PMode, Certificates: consoleCertificates(ncfg),
+	srv, err := console.New(ctx, console.Config{DB: db, Node: node, PMode: ncfg.PMode, Certificates: func() []console.Certificate { return consoleCertificates(node, ncfg.PMode.Self) },
 		SessionTTL: sc.SessionTTL, Logger: logger})
 	if err != nil {
 		return nil, err
@@ -87,20 +87,24 @@ func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, 
 	return mux, nil
 }
 
-// consoleCertificates lists the certificates of a node's configuration.
-func consoleCertificates(c *ap.Config) []console.Certificate {
+// consoleCertificates lists the certificates a node uses now: its signing
+// certificate and its partners' as last reloaded.
+func consoleCertificates(node *ap.Node, self string) []console.Certificate {
 	var out []console.Certificate
-	if c.SigningCert != nil {
-		out = append(out, console.Certificate{Use: "own_signing", Party: c.PMode.Self, Cert: c.SigningCert})
+	if c := node.SigningCertificate(); c != nil {
+		out = append(out, console.Certificate{Use: "own_signing", Party: self, Cert: c})
 	}
-	for p, cert := range c.SigningCerts {
-		out = append(out, console.Certificate{Use: "partner_signing", Party: p, Cert: cert})
+	p := node.Partners()
+	for party, certs := range p.SigningCerts {
+		for _, cert := range certs {
+			out = append(out, console.Certificate{Use: "partner_signing", Party: party, Cert: cert})
+		}
 	}
-	for p, cert := range c.EncryptionCerts {
-		out = append(out, console.Certificate{Use: "partner_encryption", Party: p, Cert: cert})
+	for party, cert := range p.EncryptionCerts {
+		out = append(out, console.Certificate{Use: "partner_encryption", Party: party, Cert: cert})
 	}
-	if c.Trust != nil {
-		for _, cert := range c.Trust.Anchors() {
+	if p.Trust != nil {
+		for _, cert := range p.Trust.Anchors() {
 			out = append(out, console.Certificate{Use: "trust_anchor", Cert: cert})
 		}
 	}
