@@ -88,6 +88,9 @@ const RootTrustAnchors = `. IN DS 20326 8 2 E06D44B80B8F1D39A95C0B0D7C65D08458E8
 // line; comments with ";"), all of one owner: the zone validation starts
 // from. A private or test zone is anchored with its own DS or DNSKEY.
 func ParseTrustAnchors(text string) ([]dns.RR, error) {
+	if len(text) > maxTrustAnchorText {
+		return nil, fmt.Errorf("csdiscovery: trust anchors: text longer than %d bytes", maxTrustAnchorText)
+	}
 	zp := dns.NewZoneParser(strings.NewReader(text), ".", "")
 	var rrs []dns.RR
 	owner := ""
@@ -105,7 +108,10 @@ func ParseTrustAnchors(text string) ([]dns.RR, error) {
 			return nil, fmt.Errorf("csdiscovery: trust anchor %s: algorithm %d is not supported", rr, algorithmOf(rr))
 		}
 		n := strings.ToLower(rr.Header().Name)
-		if owner != "" && n != owner {
+		if !dns.IsFqdn(n) {
+			return nil, fmt.Errorf("csdiscovery: trust anchor %s: owner name %q is not a fully qualified domain name", rr, n)
+		}
+		if len(rrs) > 0 && n != owner {
 			return nil, fmt.Errorf("csdiscovery: trust anchors of two zones (%s and %s); give those of one", owner, n)
 		}
 		owner = n
@@ -122,6 +128,10 @@ func ParseTrustAnchors(text string) ([]dns.RR, error) {
 	}
 	return rrs, nil
 }
+
+// maxTrustAnchorText bounds the anchors' text: 16 DNSKEY records of the
+// largest key (RSA-4096, about 700 bytes each in presentation form) fit in it.
+const maxTrustAnchorText = 64 << 10
 
 func algorithmOf(rr dns.RR) uint8 {
 	switch r := rr.(type) {

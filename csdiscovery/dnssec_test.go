@@ -195,6 +195,8 @@ func TestParseTrustAnchors(t *testing.T) {
 		{"example.org. IN A 192.0.2.1", "neither DS nor DNSKEY"},
 		{"example.org. IN DS 1 13 1 " + strings.Repeat("ab", 20), "digest type 1"},
 		{"example.org. IN DS 1 5 2 " + strings.Repeat("ab", 32), "algorithm 5"},
+		{" IN DS 1 13 2 " + strings.Repeat("ab", 32) + "\na.org. IN DS 1 13 2 " + strings.Repeat("ab", 32), "not a fully qualified"},
+		{strings.Repeat(";", 70_000), "longer than"},
 		{"a.org. IN DS 1 13 2 " + strings.Repeat("ab", 32) + "\nb.org. IN DS 1 13 2 " + strings.Repeat("ab", 32), "two zones"},
 	} {
 		if _, err := csdiscovery.ParseTrustAnchors(c.text); err == nil || !strings.Contains(err.Error(), c.want) {
