@@ -18,7 +18,7 @@
 //     package wssec), OOTS TDD ebMS usage (SPEC.md §4).
 //
 // The model parses by namespace URI from the screened tree of
-// internal/xmltree and marshals deterministically with the prefixes the
+// xmltree and marshals deterministically with the prefixes the
 // OOTS samples use (eb, S12), so that parsing a sample header and marshalling
 // it again gives the same exclusive canonical form.
 //

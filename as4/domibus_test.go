@@ -14,7 +14,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // The Security header that Domibus 5 (and Harmony) writes for a signed and

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"io"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // EnvelopeLimits bound what ParseEnvelope accepts: an AS4 envelope carries

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func TestEnvelopeRoundTrip(t *testing.T) {

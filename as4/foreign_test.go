@@ -17,7 +17,7 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/swa"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmldsig"

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Messaging is the eb:Messaging SOAP header block (ebMS3 Core §5.2.1). AS4

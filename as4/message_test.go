@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // sampleHeaders returns the official ebMS header samples.

@@ -6,7 +6,7 @@ import (
 	"regexp"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // OOTS values of the ebMS header (OOTS TDD ebMS usage; SPEC.md §4.1).

@@ -7,7 +7,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func TestCheckHeaderSamples(t *testing.T) {

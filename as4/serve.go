@@ -10,7 +10,7 @@ import (
 	"net/http"
 
 	"github.com/oots-go/oots/as4/pmode"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
 )
 

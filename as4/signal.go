@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4/swa"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
 )
 

@@ -11,7 +11,7 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 const nsSchematron = "http://purl.oclc.org/dsdl/schematron"

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // nameUUID returns a name-based UUID (RFC 9562 version 5 layout over SHA-1)

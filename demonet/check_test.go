@@ -11,7 +11,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/store"
 )

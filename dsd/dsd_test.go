@@ -19,7 +19,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/jades"
 	"github.com/oots-go/oots/regrep"
 )

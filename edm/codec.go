@@ -7,7 +7,7 @@ import (
 	"sync"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
 )
 

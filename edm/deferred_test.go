@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
 )
 

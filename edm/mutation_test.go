@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func requestBytes(t *testing.T) []byte {

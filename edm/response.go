@@ -3,7 +3,7 @@ package edm
 import (
 	"time"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
 )
 

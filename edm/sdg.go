@@ -3,7 +3,7 @@ package edm
 import (
 	"strings"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // NamespaceSDG is the namespace of the SDG Generic Metadata Profile (prefix

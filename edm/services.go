@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
 )
 

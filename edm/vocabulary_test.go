@@ -9,7 +9,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // referenceRequest returns the 2.0 request of the reference messages (which

@@ -46,7 +46,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // The LCM collaboration of the OOTS P-Modes.

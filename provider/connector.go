@@ -19,7 +19,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/schematron"

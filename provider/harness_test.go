@@ -26,7 +26,7 @@ import (
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"

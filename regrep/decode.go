@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // MaxFindings bounds the findings of one parse: beyond it a document is

@@ -23,7 +23,7 @@
 // package edm.
 package regrep
 
-import "github.com/oots-go/oots/internal/xmltree"
+import "github.com/oots-go/oots/xmltree"
 
 // Namespace URIs of RegRep 4 and the W3C namespaces it uses.
 const (

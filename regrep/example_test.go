@@ -3,7 +3,7 @@ package regrep_test
 import (
 	"fmt"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
 )
 

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // ErrNotRegRep is returned by Parse when the document element is not one of

@@ -2,7 +2,7 @@ package regrep
 
 import (
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // ObjectType is the local name of the xsi:type of a rim:RegistryObject

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // ValueType is the local name of a concrete rim:ValueType subtype, as written

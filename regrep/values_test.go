@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // A query request whose slots use every ebRIM value type, nested slots,

@@ -12,7 +12,7 @@ import (
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
 )
 

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // batchSize is the number of messages of the benchmark batch: half evidence

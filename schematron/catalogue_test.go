@@ -12,7 +12,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // alterC001 makes the official R-EDM-REQ-C001 of EDM-REQ-C.sch demand a

@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // deferredTDD10 turns the official TDD 1.0 sample response into the deferred

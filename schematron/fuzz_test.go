@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // fuzzDocs are the small samples the fuzz targets start from.

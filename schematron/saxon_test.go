@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // saxon runs Saxon-HE and the ISO Schematron skeleton the way the shared

@@ -4,7 +4,7 @@ import (
 	"io"
 	"sort"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // WriteSVRL writes the reports as one SVRL document (ISO/IEC 19757-3 Annex

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // TestApproximatedVersions: EDM 1.1 and 1.2 messages are judged by the TDD

@@ -33,7 +33,7 @@ import (
 	"github.com/oots-go/oots/codelist"
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
 )
 

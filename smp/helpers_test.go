@@ -3,7 +3,7 @@ package smp_test
 import (
 	"io"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func writeXML(w io.Writer, e *xmltree.Element) error {

@@ -13,7 +13,7 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // PathSMP2 is the path prefix of the SMP 2.0 REST binding (SMP 2.0 REST binding).

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Namespaces of the three flavours.

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
 )
 

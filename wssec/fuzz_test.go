@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
 )
 

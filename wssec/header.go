@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Namespaces (SOAP 1.2, ebMS3, OASIS WSS 1.0/1.1) and token URIs

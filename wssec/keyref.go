@@ -12,7 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
 )
 

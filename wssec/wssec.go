@@ -97,7 +97,7 @@ import (
 	"net/textproto"
 	"time"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/trust"
 )
 

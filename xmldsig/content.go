@@ -9,7 +9,7 @@ import (
 	"mime"
 	"strings"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Attachment content canonicalization (OASIS WSS SwA Profile 1.1 §5.4,

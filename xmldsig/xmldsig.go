@@ -30,7 +30,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Namespace is the XML Signature namespace; Prefix the prefix we write.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
 )
 

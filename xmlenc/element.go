@@ -9,7 +9,7 @@ import (
 	"io"
 	"slices"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Algorithms of XML elements encrypted in place (XML Encryption 1.1 §4.1),

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 const dsNS, dsPrefix = "http://www.w3.org/2000/09/xmldsig#", "ds"

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func loadDoc(tb testing.TB, path string) *Document {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // testXML is the document the expression table runs on.

@@ -3,7 +3,7 @@ package xpath
 import (
 	"testing"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func TestDocumentModel(t *testing.T) {

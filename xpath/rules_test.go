@@ -12,7 +12,7 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // A minimal Schematron runner over this package, enough to run the official

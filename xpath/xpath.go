@@ -1,7 +1,7 @@
 // Package xpath is an XPath 2.0 engine for the official OOTS Schematron rule
 // files (queryBinding xslt2): it compiles the expressions of sch:rule/@context,
 // sch:assert/@test, sch:report/@test, sch:let/@value and sch:value-of/@select
-// and evaluates them over documents parsed by internal/xmltree.
+// and evaluates them over documents parsed by xmltree.
 //
 // It implements the subset of XML Path Language (XPath) 2.0 (W3C
 // Recommendation, 2nd edition) and XQuery 1.0 and XPath 2.0 Functions and

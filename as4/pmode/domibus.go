@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // NamespaceDomibus is the namespace of the Domibus P-Mode configuration.

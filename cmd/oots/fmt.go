@@ -9,7 +9,7 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // runFmt implements "oots fmt FILE": it parses the message and writes it

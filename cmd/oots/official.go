@@ -14,7 +14,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
 )
 

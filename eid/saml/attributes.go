@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Attribute is an eIDAS attribute (eIDAS SAML Attribute Profile §2): its

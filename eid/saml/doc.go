@@ -5,7 +5,7 @@
 // Interoperability Architecture define it, beside the demo identity provider
 // (package idp) and OpenID Connect providers (package eid/oidc).
 //
-// It is built on the project's screened XML parser (internal/xmltree),
+// It is built on the project's screened XML parser (xmltree),
 // xmldsig and xmlenc, which return only what they verified:
 //
 //	browser ──GET login──▶ app ──Begin──▶ auto-posted form (HTTP-POST) or 303 (HTTP-Redirect) to the node

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
 )

@@ -27,7 +27,7 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/internal/csrest"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/trust"

@@ -26,7 +26,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Namespace is the namespace of the Genericode 1.0 document elements

@@ -3,7 +3,7 @@ package genericode
 import (
 	"bytes"
 
-	"github.com/oots-go/oots/internal/xmltree"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Marshal writes cl as a Genericode 1.0 document: the Identification, the
