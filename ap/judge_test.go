@@ -12,8 +12,8 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // syncBuffer is a log destination shared by a node's goroutines.

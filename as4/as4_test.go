@@ -17,10 +17,10 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // testNow is the clock of every test: certificates and timestamps agree.

@@ -17,10 +17,10 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/swa"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // A dump is one recorded HTTP message of another implementation: its

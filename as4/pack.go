@@ -18,9 +18,9 @@ import (
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Payload is one payload of a user message. On the wire it is one MIME

@@ -10,8 +10,8 @@ import (
 	"net/http"
 
 	"github.com/oots-go/oots/as4/pmode"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // ErrRetryLater, wrapped by the error of an Accept function, means that the

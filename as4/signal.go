@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4/swa"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // NewReceipt returns the eb:Messaging of an AS4 receipt for um (AS4 profile

@@ -10,9 +10,9 @@ import (
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Receiver unpacks incoming AS4 messages. Its fields are the receiver's

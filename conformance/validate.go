@@ -7,8 +7,8 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Rule identifiers of the kit's own findings.

@@ -11,9 +11,9 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // NamespaceLCM is the RegRep LCM namespace (lcm.xsd).

@@ -11,9 +11,9 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // officialDefects are official TDD 1.0 rules that no message of their kind

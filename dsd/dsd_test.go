@@ -19,9 +19,9 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/jades"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 const (

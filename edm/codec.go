@@ -7,8 +7,8 @@ import (
 	"sync"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // The SDG profile types of this package are plain structs whose fields carry

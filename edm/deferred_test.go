@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/xmltree"
 )
 
 var deferredAt = time.Date(2026, 8, 7, 9, 30, 0, 0, time.UTC)

@@ -50,8 +50,8 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Kind is the kind of an OOTS message, named after the official Schematron

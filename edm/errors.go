@@ -4,8 +4,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Error severities (code list ErrorSeverity, SPEC.md §2.4).

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // QueryRequest is the evidence request (query:QueryRequest, kind EDM-REQ,

@@ -3,8 +3,8 @@ package edm
 import (
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // ClassificationSchemeEDM is the scheme of the classifications that give

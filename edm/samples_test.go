@@ -10,8 +10,8 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // fragments are the XML files under the shared specification folder that are

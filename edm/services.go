@@ -4,8 +4,8 @@ import (
 	"fmt"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Object is a registry object of a Common Services answer or an LCM

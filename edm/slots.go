@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Rule identifiers of the findings of this package (structure and content

@@ -19,11 +19,11 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Keys of log attributes.

@@ -26,11 +26,11 @@ import (
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // sender stands in for the access point: it records the submissions (one

@@ -3,8 +3,8 @@ package regrep_test
 import (
 	"fmt"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Parse reads a RegRep message into the model; Element writes it back.

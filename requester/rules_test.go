@@ -12,8 +12,8 @@ import (
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // checkRules runs the official business rules of every request sent on it

@@ -7,8 +7,8 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // TestKnownDefect: the official preview-required sample raises a dynamic

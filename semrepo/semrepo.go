@@ -33,8 +33,8 @@ import (
 	"github.com/oots-go/oots/codelist"
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/regrep"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Source gives the registry content.

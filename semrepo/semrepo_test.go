@@ -15,8 +15,8 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/semrepo"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func get(t *testing.T, h http.Handler, uri string) (int, []byte) {

@@ -9,9 +9,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // MaxDocument is the default bound on an SMP document's size: service

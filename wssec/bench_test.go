@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // BenchmarkSecureProcess: sign+encrypt, serialize, parse, verify+decrypt of

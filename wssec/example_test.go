@@ -9,10 +9,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // A sender secures a user message with one attachment under the eDelivery

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // FuzzProcess feeds arbitrary envelopes to the WS-Security header parser and

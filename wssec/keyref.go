@@ -12,8 +12,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // KeyReference is how a wsse:SecurityTokenReference names a certificate

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
+	"github.com/oots-go/oots/xmltree"
 )
 
 const (

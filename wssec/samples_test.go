@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // envelopeFor wraps an official eb:Messaging sample in a SOAP 1.2 envelope.

@@ -11,9 +11,9 @@ import (
 	"net/textproto"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // algorithms of a profile (eDelivery AS4 1.15 §"Message Signing" and

@@ -97,8 +97,8 @@ import (
 	"net/textproto"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Part is one MIME attachment as WS-Security sees it (OASIS WSS SwA

@@ -5,8 +5,8 @@ import (
 	"crypto/ed25519"
 	"fmt"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // An enveloped signature over a whole document, as SMP answers carry it.

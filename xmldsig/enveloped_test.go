@@ -12,9 +12,9 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 var envelopedPolicy = &xmldsig.Policy{

@@ -9,8 +9,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 var samlPolicy = xmldsig.Policy{

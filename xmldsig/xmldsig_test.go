@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 const doc = `<r:Root xmlns:r="urn:test" xmlns:u="urn:util"><r:Data u:Id="d1"><r:Value>42</r:Value></r:Data></r:Root>`

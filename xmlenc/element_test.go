@@ -7,8 +7,8 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmlenc"
+	"github.com/oots-go/oots/xmltree"
 )
 
 var gcmMethods = []xmlenc.Algorithm{xmlenc.AES128GCM, xmlenc.AES192GCM, xmlenc.AES256GCM}

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/xmlenc"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // RFC 3394 §4.1: wrap 128 bits of key data with a 128-bit KEK.

@@ -14,8 +14,8 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // The official rule files a node, "oots validate" and "oots rules" use: the

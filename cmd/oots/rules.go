@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Helpers for the Schematron step of "oots validate": the rules chosen by

@@ -13,8 +13,8 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // validateResult is one line of "oots validate --format json".

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // nodeMetadata is what a node's metadata (or its configuration) gives.

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // nodeMetadataXML writes the signed metadata of a test node.

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func TestHonestLogin(t *testing.T) {

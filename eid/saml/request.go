@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // Namespaces of SAML 2.0 and of the eIDAS extensions.

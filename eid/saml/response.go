@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // check names one check of a response. Every check is on in production;

@@ -24,10 +24,10 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // testNode is a test double of an eIDAS node: it writes the responses the

@@ -27,10 +27,10 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/internal/csrest"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/xmltree"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/xmltree"
 )
 
 // CaptureDir is the folder of the captured answers, relative to the shared
