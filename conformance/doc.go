@@ -64,4 +64,7 @@
 //
 // The faults of ap.Faults ("oots serve -fault NAME", test only) each make one
 // case fail; the tests of cmd/oots show it.
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package conformance

@@ -48,6 +48,9 @@
 // the console; partners found by discovery with their SMP data; a
 // full-disk alert; the journal page in "oots serve" (which keeps no journal:
 // the page serves a node whose connectors keep one, Config.Journal).
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package console
 
 import (

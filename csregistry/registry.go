@@ -44,6 +44,9 @@
 // lists of the Semantic Repository are not held here, so the in-use rule
 // covers the evidence type classifications only), a version history (a new
 // version replaces the object), and the UpdateObjectsRequest of RegRep.
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package csregistry
 
 import (

@@ -79,6 +79,9 @@
 // of package datamodel) for the procedures with an application form (R1,
 // T2) and shows that form pre-filled (portal.Config.PreferStructured), and
 // shows the user every exchange about them at PortalURL/my-data.
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package demonet
 
 import (

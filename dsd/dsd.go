@@ -23,6 +23,9 @@
 // Our reading where the sources are silent: a provider matches a country when
 // its Publisher's Jurisdiction (or, without one, its Address) has that
 // AdminUnitLevel1; a provider without a concept the query gives is left out.
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package dsd
 
 import (

@@ -27,6 +27,9 @@
 // (default true: every matching requirement); a procedure-id or country-code is
 // valid when the code lists know it or the registry uses it (the Commission's
 // catalogue uses test procedure codes such as "00").
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package eb
 
 import (

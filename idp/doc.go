@@ -49,4 +49,7 @@
 // same minimum data set and level of assurance. Such a connector implements
 // eid.Authenticator (Begin sends the SAML AuthnRequest, Finish validates the
 // Response) and replaces Client; nothing else in the connector changes.
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package idp

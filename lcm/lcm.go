@@ -31,6 +31,9 @@
 // Projectathon ones show them; TDD 3.6's addressing of the LCM party by
 // dynamic discovery is not (the Common Services party is static in the
 // P-Mode).
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package lcm
 
 import (

@@ -15,6 +15,9 @@
 // RFC 8410 §3) before the CA signs the final TBSCertificate.
 //
 // These certificates are for tests and demonstrations, not for production.
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package pki
 
 import (

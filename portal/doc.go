@@ -47,4 +47,7 @@
 // application form (no payment), no case handling behind the
 // submission, and no administration pages; submissions are kept, not
 // processed. It demonstrates how a portal uses the connector.
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package portal

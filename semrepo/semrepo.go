@@ -19,6 +19,9 @@
 // The Commission's Semantic Repository has no documented query interface
 // (SPEC.md §3.4); these resources are served read-only with GET, as XML
 // (application/xml) or, for the index, JSON.
+//
+// This package is not a supported API: it may change in any release (see
+// the README, "Which packages are a supported API").
 package semrepo
 
 import (
