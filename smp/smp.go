@@ -84,11 +84,14 @@ type ID struct {
 	Value  string `json:"value"`
 }
 
-// String returns "scheme::value", or the value alone without a scheme.
+// String returns "scheme::value", or the value alone without a scheme
+// (unless the value holds "::").
 func (id ID) String() string {
-	if id.Scheme == "" {
+	if id.Scheme == "" && !strings.Contains(id.Value, "::") {
 		return id.Value
 	}
+	// A value holding "::" keeps its empty scheme written out ("::a::b"),
+	// or it would read back as scheme "a".
 	return id.Scheme + "::" + id.Value
 }
 
