@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/trust"
 )
@@ -49,6 +50,12 @@ type Config struct {
 	// cross-validation, CrossChecks), and the report maps the results to
 	// the Acceleratormeter levels (Report.Readiness).
 	TestingServices bool
+	// Legs are the P-Mode legs of the evidence exchange's request, response
+	// and error actions, used when Run makes the kit's access point for the
+	// edm and edm-requester suites (an EDM or Requester target without a
+	// Node, beside an AS4 target with a Listen address); default
+	// exchange.DefaultLegs.
+	Legs exchange.Legs
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time
 	Rand io.Reader
@@ -169,13 +176,16 @@ func (c *Config) Validate() error {
 			return bad("CS.SREnvironment: %v", err)
 		}
 	}
-	if t := c.EDM; t != nil && t.Node == nil {
-		return bad("EDM.Node is required")
+	// Without a Node of their own, the edm suites get the kit's access
+	// point, made by Run from the AS4 target.
+	peerable := c.AS4 != nil && c.AS4.Listen != ""
+	if t := c.EDM; t != nil && t.Node == nil && !peerable {
+		return bad("EDM.Node is required (or an AS4 target with a Listen address, from which Run makes it)")
 	}
 	if t := c.Requester; t != nil {
 		switch {
-		case t.Node == nil:
-			return bad("Requester.Node (the kit's access point) is required")
+		case t.Node == nil && !peerable:
+			return bad("Requester.Node (the kit's access point) is required (or an AS4 target with a Listen address, from which Run makes it)")
 		case t.API == "":
 			return bad("Requester.API (the node's requester REST API) is required")
 		case t.Procedure == "" || t.Country == "":
@@ -209,6 +219,9 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Legs == (exchange.Legs{}) {
+		c.Legs = exchange.DefaultLegs
 	}
 	if t := c.AS4; t != nil {
 		if t.Endpoint == "" {
@@ -264,6 +277,26 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.CS != nil {
 		r.Targets = append(r.Targets, "Common Services "+cfg.CS.BaseURL)
 		(&csKit{cfg: &cfg, t: cfg.CS}).cases(run)
+	}
+	if (cfg.EDM != nil && cfg.EDM.Node == nil) || (cfg.Requester != nil && cfg.Requester.Node == nil) {
+		// The kit's access point for the edm suites listens where the AS4
+		// suites' own listener was: those suites have closed it by now.
+		t := *cfg.AS4
+		t.Leg = cfg.Legs.Request
+		peer, err := NewAS4Peer(&t, cfg.Legs, cfg.Client)
+		if err != nil {
+			return nil, err
+		}
+		defer peer.Close()
+		if cfg.EDM != nil && cfg.EDM.Node == nil {
+			cfg.EDM.Node = peer
+			if cfg.EDM.Name == "" {
+				cfg.EDM.Name = cfg.AS4.Node + " at " + cfg.AS4.Endpoint
+			}
+		}
+		if cfg.Requester != nil && cfg.Requester.Node == nil {
+			cfg.Requester.Node = peer
+		}
 	}
 	if cfg.EDM != nil {
 		r.Targets = append(r.Targets, "evidence exchange node "+cfg.EDM.Name)

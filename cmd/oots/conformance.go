@@ -163,7 +163,6 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		}
 		cfg.CS = &conformance.CSTarget{BaseURL: *csURL, Trust: st, Procedure: *procedure, Country: *country, SREnvironment: *srEnv}
 	}
-	var edm *conformance.EDMTarget
 	if *scenarioFile != "" {
 		if cfg.AS4 == nil || cfg.AS4.Listen == "" {
 			return fail("-scenarios needs -pmode, -keys and a listening address for the kit's access point (-listen)")
@@ -176,9 +175,8 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail("-scenarios: %s: %v", *scenarioFile, err)
 		}
-		edm = &conformance.EDMTarget{Name: cfg.AS4.Node + " at " + cfg.AS4.Endpoint, Scenarios: sc, Timeout: *wait, User: user}
+		cfg.EDM = &conformance.EDMTarget{Scenarios: sc, Timeout: *wait, User: user}
 	}
-	var rq *conformance.RequesterTarget
 	if *rqAPI != "" {
 		if cfg.AS4 == nil || cfg.AS4.Listen == "" {
 			return fail("-requester-api needs -pmode, -keys and a listening address for the kit's access point (-listen)")
@@ -193,59 +191,22 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 		if *rqVersion != "" && !v.IsEDM() {
 			return fail("-requester-version: %q is not an EDM version (oots-edm:v1.0 …)", *rqVersion)
 		}
-		rq = &conformance.RequesterTarget{API: *rqAPI, Token: *rqToken, Procedure: *rqProcedure, Country: *rqCountry, Version: v, Timeout: *wait}
+		cfg.Requester = &conformance.RequesterTarget{API: *rqAPI, Token: *rqToken, Procedure: *rqProcedure, Country: *rqCountry, Version: v, Timeout: *wait}
 	}
-	legs := exchange.DefaultLegs
 	if *edmLegs != "" {
 		parts := strings.Split(*edmLegs, ",")
 		if len(parts) != 3 {
 			return fail("-edm-legs: three leg names, comma-separated: request,response,error")
 		}
-		legs = exchange.Legs{Request: strings.TrimSpace(parts[0]), Response: strings.TrimSpace(parts[1]), Error: strings.TrimSpace(parts[2])}
+		cfg.Legs = exchange.Legs{Request: strings.TrimSpace(parts[0]), Response: strings.TrimSpace(parts[1]), Error: strings.TrimSpace(parts[2])}
 	}
-	var rep *conformance.Report
-	if cfg.AS4 != nil || cfg.CS != nil {
-		var err error
-		// The message pairs are those of the edm suites, when they run.
-		cfg.TestingServices = ts && edm == nil && rq == nil
-		if rep, err = conformance.Run(ctx, cfg); err != nil {
-			return fail("%v", err)
-		}
-	}
-	if edm != nil || rq != nil {
-		// The edm suites run after the AS4 suites, whose own listener on
-		// the same address is closed by then.
-		t := *cfg.AS4
-		t.Leg = legs.Request
-		peer, err := conformance.NewAS4Peer(&t, legs, client)
-		if err != nil {
-			return fail("%v", err)
-		}
-		if edm != nil {
-			edm.Node = peer
-		}
-		if rq != nil {
-			rq.Node = peer
-		}
-		erep, err := conformance.Run(ctx, conformance.Config{EDM: edm, Requester: rq, Rules: cfg.Rules, Logger: cfg.Logger, Client: client, TestingServices: ts})
-		peer.Close()
-		if err != nil {
-			return fail("%v", err)
-		}
-		if rep == nil {
-			rep = erep
-		} else {
-			rep.Cases = append(rep.Cases, erep.Cases...)
-			rep.Targets = append(rep.Targets, erep.Targets...)
-			rep.Duration += erep.Duration
-			rep.Level, rep.Missing = conformance.Assess(rep.Cases)
-		}
-	}
-	if rep == nil {
+	if cfg.AS4 == nil && cfg.CS == nil && cfg.EDM == nil && cfg.Requester == nil {
 		return fail("nothing to test: give -pmode and -keys (AS4), -cs (Common Services), -scenarios or -requester-api")
 	}
-	if ts {
-		rep.Readiness = conformance.Readiness(rep.Cases)
+	cfg.TestingServices = ts
+	rep, err := conformance.Run(ctx, cfg)
+	if err != nil {
+		return fail("%v", err)
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return fail("-out: %v", err)
