@@ -95,15 +95,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/eid/saml"
+	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"
 )
@@ -169,8 +168,8 @@ type Config struct {
 	// Services keep the data set of an environment in Dir/cs/cs-<name>.db.
 	SREnvironment string
 	// Fault, for tests of the conformance kit only, gives every access
-	// point one deliberate defect (ap.Config.Fault, one of ap.Faults).
-	Fault string
+	// point one deliberate defect (ap.Config.Fault).
+	Fault fault.Defect
 	// Rules judge the requests the nodes' provider connectors receive
 	// (provider.Config.Rules: official rule files per EDM version); nil is
 	// the embedded rules.
@@ -223,9 +222,6 @@ func (c *Config) Validate() error {
 	}
 	if err := edm.ValidSREnv(c.SREnvironment); err != nil {
 		return fmt.Errorf("demonet: Config.SREnvironment: %w", err)
-	}
-	if _, ok := ap.Faults[c.Fault]; c.Fault != "" && !ok {
-		return fmt.Errorf("demonet: Config.Fault: unknown fault %q (known: %s)", c.Fault, strings.Join(ap.FaultNames(), ", "))
 	}
 	return nil
 }

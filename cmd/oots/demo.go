@@ -12,7 +12,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
@@ -38,7 +37,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	srEnv := fl.String("sr-env", "", "environment of the Semantic Repository whose identifiers the Common Services publish: \"\" production,\n"+
 		"acc as the Commission's acceptance Common Services (https://sr.acc.oots.tech.ec.europa.eu/…, one evidence type\n"+
 		"classified under the test segment oots; every node then exchanges EDM 2.0)")
-	fault := fl.String("fault", "", "test only: give every access point one deliberate defect, to see the conformance kit fail ("+strings.Join(ap.FaultNames(), ", ")+")")
+	defect := faultFlag(fl, env, "every access point")
 	official := addOfficialFlags(fl) // the rule files that judge the requests the providers receive
 	oidcProviders := map[string]oidc.Provider{}
 	fl.Func("oidc", "CC=FILE: log users of country CC in at a national OpenID provider, configured by the JSON\n"+
@@ -57,6 +56,11 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	}
 	if fl.NArg() != 0 {
 		fl.Usage()
+		return 2
+	}
+	fault, err := defect()
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "oots demo: -fault:", err)
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -87,7 +91,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		samlNodes = nil
 	}
 	net, err := demonet.Start(ctx, demonet.Config{Dir: abs, Port: *port, Host: *host, Countries: strings.Split(*countries, ","),
-		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: *fault, Rules: rules, OIDC: oidcProviders, SAML: samlNodes, Logger: log})
+		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: fault, Rules: rules, OIDC: oidcProviders, SAML: samlNodes, Logger: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2
