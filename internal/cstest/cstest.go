@@ -115,6 +115,14 @@ func Signer(tb testing.TB) (*csrest.Signer, *trust.Store) {
 	return &csrest.Signer{Key: c.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{c.Cert, ca.Cert}}, trust.NewStore(ca.Cert)
 }
 
+// AnySigner returns a fresh signing chain, for handlers whose signatures
+// the test does not check.
+func AnySigner(tb testing.TB) *csrest.Signer {
+	tb.Helper()
+	s, _ := Signer(tb)
+	return s
+}
+
 // Content returns the registry content of an answer: for each
 // rim:RegistryObject of its list, the exclusive canonical form of the SDG
 // element its slot holds, whitespace between elements removed. Object ids,
