@@ -22,6 +22,7 @@ import (
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/lcm"
 	"github.com/oots-go/oots/portal"
@@ -244,11 +245,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	}
 
 	// The provider connector and its preview space.
-	records, err := provider.DemoRecords(ctx, cc)
+	records, err := demo.Records(ctx, cc)
 	if err != nil {
 		return nil, err
 	}
-	authorities, err := provider.DemoAuthorities(ctx, cc, records)
+	authorities, err := demo.Authorities(ctx, cc, records)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +301,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 			Address: &edm.Address{AdminUnitLevel1: cc}, Classification: "ER"},
 		Route: route, Background: beyond, APIToken: nd.RequesterToken, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester"),
 		// Every second: a deferred evidence (a few seconds in the demo,
-		// provider.DemoDeferFor) is asked for again on time.
+		// demo.DeferFor) is asked for again on time.
 		SweepEvery: time.Second})
 	if err != nil {
 		return nil, err

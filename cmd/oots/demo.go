@@ -16,8 +16,8 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/eid/saml"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/samlidp"
-	"github.com/oots-go/oots/provider"
 )
 
 // runDemo starts the demo network (package demonet) and prints where to
@@ -28,7 +28,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	dir := fl.String("dir", "oots-demo", "folder of all the network's data (SQLite databases, keys); reused by a later run")
 	port := fl.Int("port", 8400, "first port: Common Services on it, the nodes on port+10, +20, …; 0 takes free ports")
 	host := fl.String("host", "127.0.0.1", "listen address")
-	countries := fl.String("countries", strings.Join(demonet.Countries, ","), "the Member States that run a node (comma-separated)")
+	countries := fl.String("countries", strings.Join(demo.Countries(), ","), "the Member States that run a node (comma-separated)")
 	t1 := fl.Duration("t1", 0, "timeout T1, request to first answer (default 5m)")
 	t2 := fl.Duration("t2", 0, "timeout T2, for the user to reach the preview (default 15m)")
 	t3 := fl.Duration("t3", 0, "timeout T3, for the user to decide at the preview (default 40m)")
@@ -132,7 +132,7 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 		fmt.Fprintln(w, "  certificate with its Annex and a Translation into your language. The other nodes exchange EDM 1.0.")
 	}
 	if net.Node("SE") != nil {
-		fmt.Fprintf(w, "  A deferred evidence: Sweden holds Åsa Lindström's certificate of residence (S1) but needs %s to prepare it;\n", provider.DemoDeferFor)
+		fmt.Fprintf(w, "  A deferred evidence: Sweden holds Åsa Lindström's certificate of residence (S1) but needs %s to prepare it;\n", demo.DeferFor)
 		fmt.Fprintln(w, "  the portal says when it will be available and asks for it again by itself at that time.")
 	}
 	fmt.Fprintln(w)
