@@ -162,7 +162,7 @@ type Config struct {
 	// evidence type classification under https://sr.<name>.oots.tech.ec.europa.eu/,
 	// as the Commission's acceptance Common Services do, one of them
 	// (Finland's certificate of birth) with the test segment "oots", and
-	// makes every access point speak oots-edm:v2.0 (csregistry.LoadDemoIn):
+	// makes every access point speak oots-edm:v2.0 (demo.LoadIn):
 	// the TDD 1.0 rules admit only the production host. The Common
 	// Services keep the data set of an environment in Dir/cs/cs-<name>.db.
 	SREnvironment string

@@ -16,7 +16,6 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
-	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
@@ -375,7 +374,7 @@ func secretFile(path string) ([]byte, error) {
 
 // inEnv names the evidence types of a node's register and evidence
 // providers as the Common Services of the environment env of the Semantic
-// Repository do (csregistry.DemoID).
+// Repository do (demo.ID).
 func inEnv(records *provider.Records, auths []provider.Authority, env string) {
 	if env == "" {
 		return
@@ -383,7 +382,7 @@ func inEnv(records *provider.Records, auths []provider.Authority, env string) {
 	rename := func(m map[string][]provider.Document) map[string][]provider.Document {
 		out := make(map[string][]provider.Document, len(m))
 		for k, v := range m {
-			out[csregistry.DemoID(k, env)] = v
+			out[demo.ID(k, env)] = v
 		}
 		return out
 	}
@@ -396,7 +395,7 @@ func inEnv(records *provider.Records, auths []provider.Authority, env string) {
 	for i := range auths {
 		for j := range auths[i].EvidenceTypes {
 			t := &auths[i].EvidenceTypes[j]
-			t.Classification = csregistry.DemoID(t.Classification, env)
+			t.Classification = demo.ID(t.Classification, env)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/oots-go/oots/eb"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/csrest"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pki"
 )
 
@@ -24,7 +25,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	if err := reg.LoadDemo(context.Background()); err != nil {
+	if err := demo.Load(context.Background(), reg); err != nil {
 		panic(err)
 	}
 	ca, err := pki.NewCA("example CA", pki.EdDSA, nil)

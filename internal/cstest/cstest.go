@@ -22,6 +22,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/schematron"
 
 	"github.com/oots-go/oots/csregistry"
@@ -242,7 +243,7 @@ func DemoRegistry(tb testing.TB) *csregistry.Registry {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := r.LoadDemo(context.Background()); err != nil {
+	if err := demo.Load(context.Background(), r); err != nil {
 		tb.Fatal(err)
 	}
 	return r

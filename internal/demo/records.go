@@ -29,7 +29,7 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo: data set: %w", err)
 	}
-	if err := reg.LoadDemo(ctx); err != nil {
+	if err := Load(ctx, reg); err != nil {
 		return nil, fmt.Errorf("demo: data set: %w", err)
 	}
 	var out []demoType
@@ -67,7 +67,7 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 // an annex and translations into English and Swedish); and the
 // companies they represent, each with an extract of the business register
 // (PDF). The evidence types are those of the demo data set
-// (csregistry.Demo). Each country has two persons with the same names and
+// (CommonServices). Each country has two persons with the same names and
 // date of birth, whom names alone cannot tell apart. In Sweden, Åsa
 // Lindström's certificate of residence is deferred (handling) for
 // DeferFor after it is first asked for.
@@ -229,7 +229,7 @@ func structured(m *datamodel.Model, pdf provider.Document, id func(ext string) s
 }
 
 // Authorities returns the evidence providers of a country in the demo
-// data set (csregistry.Demo) with the evidence types and formats the DSD
+// data set (CommonServices) with the evidence types and formats the DSD
 // says they serve, each backed by ds. A user may consent to background
 // exchanges of an evidence type (ConsentPolicy) for the procedures whose
 // requirements it fulfils in the Evidence Broker (provider.ServedType.
@@ -240,7 +240,7 @@ func Authorities(ctx context.Context, country string, ds provider.DataService) (
 	if err != nil {
 		return nil, fmt.Errorf("demo: data set: %w", err)
 	}
-	if err := reg.LoadDemo(ctx); err != nil {
+	if err := Load(ctx, reg); err != nil {
 		return nil, fmt.Errorf("demo: data set: %w", err)
 	}
 	snap := reg.Snapshot()
