@@ -11,6 +11,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
@@ -43,12 +44,12 @@ func TestReceiveBindsSigner(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		signer *pki.Party
-		fault  string
+		fault  fault.Defect
 		code   as4.Code
 	}{
-		{"another party's certificate", xx, "", as4.FailedAuthentication},
-		{"the receiver's own certificate", c.parties["AP_DE_01"], "", as4.FailedAuthentication},
-		{"another party's certificate, node without the binding", xx, ap.FaultAnySigner, ""},
+		{"another party's certificate", xx, fault.Defect{}, as4.FailedAuthentication},
+		{"the receiver's own certificate", c.parties["AP_DE_01"], fault.Defect{}, as4.FailedAuthentication},
+		{"another party's certificate, node without the binding", xx, fault.Must(fault.AnySigner), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			nodes := newNet(t, netOptions{profile: profile, edit: func(name string, cfg *ap.Config) {
@@ -127,15 +128,15 @@ func TestSendBindsSignals(t *testing.T) {
 		signer *pki.Party
 		accept as4.Accept
 		edit   func(*as4.Reply)
-		fault  string
+		fault  fault.Defect
 		state  string
 		last   string
 	}{
-		{"a receipt signed by a third party", xx, ok, nil, "", store.OutQueued, "EBMS:0101"},
-		{"an error signal about another message", de, refuse, otherMessage, "", store.OutQueued, "another-message@oots"},
-		{"an error signal about the message", de, refuse, nil, "", store.OutFailed, "EBMS:0003"},
-		{"the partner's receipt", de, ok, nil, "", store.OutDelivered, ""},
-		{"a receipt signed by a third party, node without the binding", xx, ok, nil, ap.FaultAnyReceiptSigner, store.OutDelivered, ""},
+		{"a receipt signed by a third party", xx, ok, nil, fault.Defect{}, store.OutQueued, "EBMS:0101"},
+		{"an error signal about another message", de, refuse, otherMessage, fault.Defect{}, store.OutQueued, "another-message@oots"},
+		{"an error signal about the message", de, refuse, nil, fault.Defect{}, store.OutFailed, "EBMS:0003"},
+		{"the partner's receipt", de, ok, nil, fault.Defect{}, store.OutDelivered, ""},
+		{"a receipt signed by a third party, node without the binding", xx, ok, nil, fault.Must(fault.AnyReceiptSigner), store.OutDelivered, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := fakePartner(t, profile, tc.signer, tc.accept, tc.edit)

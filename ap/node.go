@@ -24,6 +24,7 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
@@ -196,10 +197,11 @@ type Config struct {
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time
 	Rand io.Reader
-	// Fault, for tests of conformance kits only, names one deliberate
-	// defect of Faults that the node then has ("" for none: a correct
-	// node). Never set it in production.
-	Fault string
+	// Fault, for the tests of conformance kits only, is one deliberate
+	// defect that the node then has (package internal/fault); the zero
+	// value, the only one a program outside this module can give, is a
+	// correct node.
+	Fault fault.Defect
 }
 
 // FieldError is a configuration field with a wrong value.
@@ -281,9 +283,6 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodySize < 0 || c.Workers < 0 || c.Lease < 0 || c.PollInterval < 0 || c.Retention < 0 {
 		return bad("Config", "negative size, count or duration")
-	}
-	if err := validFault(c.Fault); err != nil {
-		return bad("Fault", "%v", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/store"
 )
 
@@ -116,8 +117,8 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 		// Not stored: the files are nobody's.
 		n.removePayloadFiles(files)
 	}
-	if err == nil && duplicate && n.cfg.Fault == FaultNoDedup {
-		// Deliberate defect (see Faults): the repeated message is stored
+	if err == nil && duplicate && n.cfg.Fault.Is(fault.NoDedup) {
+		// Deliberate defect (see Config.Fault): the repeated message is stored
 		// again under another key, so that the backend sees it twice.
 		stored, files, err = n.savePayloads(in)
 		if err != nil {
@@ -167,8 +168,8 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 }
 
 // reply sees every answer of the AS4 endpoint: a refusal is logged with
-// its precise cause and counted; the deliberate defects of Faults change
-// the answer here.
+// its precise cause and counted; the deliberate defects of Config.Fault
+// change the answer here.
 func (n *Node) reply(rp *as4.Reply) {
 	if rp.Err != nil && rp.Status != http.StatusServiceUnavailable {
 		partner, leg := "unknown", ""
@@ -179,21 +180,24 @@ func (n *Node) reply(rp *as4.Reply) {
 		n.log.Warn("message refused", slog.String(logCode, string(rp.Err.Code)), slog.String(logMessageID, rp.Err.RefToMessageInError),
 			slog.String(logRemote, rp.Remote), slog.String(logError, rp.Err.Error()))
 	}
-	switch n.cfg.Fault { // deliberate defects: see Faults
-	case FaultAcceptBadSignature:
+	if n.cfg.Fault.None() {
+		return
+	}
+	switch n.cfg.Fault.Name() { // deliberate defects: see Config.Fault
+	case fault.AcceptBadSignature:
 		if rp.Err != nil && rp.Err.Code == as4.FailedAuthentication {
 			rp.Status, rp.Signal, rp.Err, rp.Fault = http.StatusOK, nil, nil, nil
 		}
-	case FaultUnsignedReceipt:
+	case fault.UnsignedReceipt:
 		if rp.Err == nil {
 			rp.Sign = false
 		}
-	case FaultWrongReceiptRef:
+	case fault.WrongReceiptRef:
 		if rp.Err == nil && rp.Signal != nil {
 			mi := &rp.Signal.SignalMessages[0].MessageInfo
 			mi.RefToMessageID = "wrong-" + mi.RefToMessageID
 		}
-	case FaultErrorUnsigned:
+	case fault.ErrorUnsigned:
 		if rp.Err != nil {
 			rp.Sign = false
 		}

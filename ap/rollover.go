@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/trust"
 )
 
@@ -103,8 +104,8 @@ func (n *Node) install(p Partners) {
 				r.SigningKey, r.SigningCert = cfg.Next.SigningKey, cfg.Next.SigningCert
 			}
 		}
-		if cfg.Fault == FaultAnySigner {
-			r.Bind = anySigner // deliberate defect: see Faults
+		if cfg.Fault.Is(fault.AnySigner) {
+			r.Bind = anySigner // deliberate defect: see Config.Fault
 		}
 		st.receivers[i] = r
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/store"
 )
 
@@ -281,8 +282,8 @@ func (n *Node) sender(party string) *as4.Sender {
 	s := &as4.Sender{PMode: n.cfg.PMode, SigningKey: key, SigningCert: cert,
 		PeerCert: p.EncryptionCerts[party], Domain: n.cfg.Domain, Now: n.cfg.Now, Rand: n.cfg.Rand, TempDir: n.cfg.TempDir,
 		Client: n.cfg.Client, Trust: p.Trust, PartyCertificates: n.partyCertificates}
-	if n.cfg.Fault == FaultAnyReceiptSigner {
-		s.Bind = anySigner // deliberate defect: see Faults
+	if n.cfg.Fault.Is(fault.AnyReceiptSigner) {
+		s.Bind = anySigner // deliberate defect: see Config.Fault
 	}
 	n.senders[party] = s
 	return s

@@ -492,6 +492,32 @@ func TestUnpackSecurityFailures(t *testing.T) {
 	}
 }
 
+// TestReceiverEnvelopeLimits: a receiver's EnvelopeLimits bound the SOAP
+// envelope it reads (EBMS:0009 beyond them); another receiver keeps the
+// defaults.
+func TestReceiverEnvelopeLimits(t *testing.T) {
+	plain := unsignedMessage(t, nil)
+	ct, b := rawMessage(t, string(plain.Envelope), plain.Parts...)
+	f := getFixture(t, pmode.ProfileAS4v115)
+	strict := f.receiverOf(t, config(pmode.ProfileNone))
+	lim := as4.DefaultEnvelopeLimits()
+	lim.MaxElements = 5
+	strict.EnvelopeLimits = &lim
+	_, err := strict.Unpack(ct, bytes.NewReader(b))
+	var e *as4.Error
+	if !errors.As(err, &e) || e.Code != as4.InvalidHeader {
+		t.Fatalf("beyond the receiver's limits: err = %v, want EBMS:0009", err)
+	}
+	in, err := f.receiverOf(t, config(pmode.ProfileNone)).Unpack(ct, bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("with the default limits: %v", err)
+	}
+	in.Close()
+	if d := as4.DefaultEnvelopeLimits(); d.MaxElements != 20_000 || d.MaxBytes != 4<<20 {
+		t.Errorf("DefaultEnvelopeLimits() = %+v after a receiver changed its own", d)
+	}
+}
+
 func TestDecompressionFailure(t *testing.T) {
 	plain := unsignedMessage(t, nil)
 	parts := append([]swa.Part(nil), plain.Parts...)
@@ -598,7 +624,7 @@ func FuzzUnpack(f *testing.F) {
 			if !errors.As(err, &e) {
 				t.Fatalf("not an *as4.Error: %v", err)
 			}
-			if _, ok := as4.Catalogue[e.Code]; !ok {
+			if _, ok := as4.Catalogue(e.Code); !ok {
 				t.Fatalf("code %q outside the catalogue", e.Code)
 			}
 			return

@@ -73,7 +73,7 @@ func TestDomibusShape(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer p.Close()
-			env, err := as4.ParseEnvelope(bytes.NewReader(p.Envelope))
+			env, err := as4.ParseEnvelope(bytes.NewReader(p.Envelope), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

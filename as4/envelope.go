@@ -7,9 +7,14 @@ import (
 	"github.com/oots-go/oots/xmltree"
 )
 
-// EnvelopeLimits bound what ParseEnvelope accepts: an AS4 envelope carries
-// only headers (payloads travel as attachments), so the limits are small.
-var EnvelopeLimits = xmltree.Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxElements: 20_000, MaxAttrs: 64}
+// DefaultEnvelopeLimits returns the limits ParseEnvelope applies when given
+// none (and a Receiver without EnvelopeLimits): an AS4 envelope carries only
+// headers (payloads travel as attachments), so the limits are small. Each
+// call returns a new value: a program that loosens the limits of one
+// receiver does not loosen them for the others.
+func DefaultEnvelopeLimits() xmltree.Limits {
+	return xmltree.Limits{MaxBytes: 4 << 20, MaxDepth: 64, MaxElements: 20_000, MaxAttrs: 64}
+}
 
 // NewEnvelope returns a SOAP 1.2 envelope (SOAP 1.2 Part 1 §5) whose header
 // carries m as eb:Messaging with S12:mustUnderstand="true" (ebMS3 Core §5.2.1)
@@ -37,14 +42,17 @@ type Envelope struct {
 	Body      *xmltree.Element
 }
 
-// ParseEnvelope reads a SOAP 1.2 envelope with EnvelopeLimits and finds its
-// eb:Messaging header. A document that is not well-formed, is beyond the
+// ParseEnvelope reads a SOAP 1.2 envelope within lim (nil:
+// DefaultEnvelopeLimits) and finds its eb:Messaging header. A document that is not well-formed, is beyond the
 // limits, has a DTD, is not a SOAP 1.2 envelope or has zero or several
 // eb:Messaging blocks is an *Error with code EBMS:0009 InvalidHeader (a SOAP
 // 1.1 envelope is EBMS:0008: AS4 uses SOAP 1.2 only).
-func ParseEnvelope(r io.Reader) (*Envelope, error) {
-	lim := EnvelopeLimits
-	doc, err := xmltree.Parse(r, &lim)
+func ParseEnvelope(r io.Reader, lim *xmltree.Limits) (*Envelope, error) {
+	l := DefaultEnvelopeLimits()
+	if lim != nil {
+		l = *lim
+	}
+	doc, err := xmltree.Parse(r, &l)
 	if err != nil {
 		var se *xmltree.SyntaxError
 		if errors.As(err, &se) {

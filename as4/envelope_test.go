@@ -31,7 +31,7 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 		if err := xmltree.Write(&buf, env, xmltree.WriteOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		e, err := ParseEnvelope(&buf)
+		e, err := ParseEnvelope(&buf, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
@@ -65,7 +65,7 @@ func TestParseEnvelopeRejects(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseEnvelope(strings.NewReader(c.xml))
+			_, err := ParseEnvelope(strings.NewReader(c.xml), nil)
 			var e *Error
 			if !errors.As(err, &e) || e.Code != c.want {
 				t.Fatalf("err = %v, want %s", err, c.want)
@@ -173,7 +173,7 @@ func FuzzParseEnvelope(f *testing.F) {
 		f.Add(NewEnvelope(m).Bytes())
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		e, err := ParseEnvelope(bytes.NewReader(b))
+		e, err := ParseEnvelope(bytes.NewReader(b), nil)
 		if err != nil {
 			var ae *Error
 			if !errors.As(err, &ae) {

@@ -51,11 +51,19 @@ type ErrorKind struct {
 	Description      string // default eb:Description text
 }
 
-// Catalogue is the EBMS error catalogue: ebMS3 Core §6.7.1 (EBMS:0001–0011,
+// Catalogue returns the row of the EBMS error catalogue for code, and
+// whether the catalogue has the code: ebMS3 Core §6.7.1 (EBMS:0001–0011,
 // security EBMS:0101–0103, reliability EBMS:0201–0202) and the AS4 profile's
 // reception awareness and compression errors (EBMS:0301–0303). It is the one
-// place where codes map to the wire.
-var Catalogue = map[Code]ErrorKind{
+// place where codes map to the wire; the table itself is not exported, so
+// no importer can change what a code means.
+func Catalogue(code Code) (ErrorKind, bool) {
+	k, ok := catalogue[code]
+	return k, ok
+}
+
+// catalogue is the table behind Catalogue.
+var catalogue = map[Code]ErrorKind{
 	ValueNotRecognized:           {"ValueNotRecognized", "Content", SeverityFailure, "ebMS", "Although the message document is well formed and schema valid, some element/attribute contains a value that could not be recognized and therefore could not be used by the MSH."},
 	FeatureNotSupported:          {"FeatureNotSupported", "Content", SeverityWarning, "ebMS", "Although the message document is well formed and schema valid, some element/attribute value cannot be processed as expected because the related feature is not supported by the MSH."},
 	ValueInconsistent:            {"ValueInconsistent", "Content", SeverityFailure, "ebMS", "Although the message document is well formed and schema valid, some element/attribute value is inconsistent either with the content of other element/attribute, or with the processing mode of the MSH, or with the normative requirements of the ebMS specification."},
@@ -120,9 +128,9 @@ func (e *Error) Unwrap() error { return e.Err }
 // Kind returns the catalogue row of e.Code, overridden by the fields of e that
 // are set. An unknown code gets the row of EBMS:0004 Other with its own code.
 func (e *Error) Kind() ErrorKind {
-	k, ok := Catalogue[e.Code]
+	k, ok := Catalogue(e.Code)
 	if !ok {
-		k = Catalogue[Other]
+		k, _ = Catalogue(Other)
 	}
 	if e.ShortDescription != "" {
 		k.ShortDescription = e.ShortDescription

@@ -143,7 +143,7 @@ func TestForeignUserMessagePhase4(t *testing.T) {
 	if len(msg.Parts) != 1 || msg.Parts[0].ContentID != "phase4-att-ff0f8ad5-f982-48ba-b8e2-26997600f496@cid" {
 		t.Fatalf("parts: %+v", msg.Parts)
 	}
-	env, err := as4.ParseEnvelope(bytes.NewReader(msg.Envelope))
+	env, err := as4.ParseEnvelope(bytes.NewReader(msg.Envelope), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -119,11 +119,11 @@ func TestCatalogueComplete(t *testing.T) {
 	codes := []Code{"EBMS:0001", "EBMS:0002", "EBMS:0003", "EBMS:0004", "EBMS:0005", "EBMS:0006", "EBMS:0007",
 		"EBMS:0008", "EBMS:0009", "EBMS:0010", "EBMS:0011", "EBMS:0101", "EBMS:0102", "EBMS:0103", "EBMS:0201",
 		"EBMS:0202", "EBMS:0301", "EBMS:0302", "EBMS:0303"}
-	if len(Catalogue) != len(codes) {
-		t.Errorf("catalogue has %d codes, want %d", len(Catalogue), len(codes))
+	if len(catalogue) != len(codes) {
+		t.Errorf("catalogue has %d codes, want %d", len(catalogue), len(codes))
 	}
 	for _, c := range codes {
-		k, ok := Catalogue[c]
+		k, ok := Catalogue(c)
 		if !ok {
 			t.Errorf("%s missing", c)
 			continue
@@ -144,7 +144,8 @@ func FuzzParseMessaging(f *testing.F) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		doc, err := xmltree.ParseBytes(b, &EnvelopeLimits)
+		lim := DefaultEnvelopeLimits()
+		doc, err := xmltree.ParseBytes(b, &lim)
 		if err != nil {
 			return
 		}

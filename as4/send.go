@@ -212,7 +212,7 @@ func (s *Sender) Reread(contentType string, body io.Reader) (*Packed, error) {
 		return nil, wrapErr(MimeInconsistency, err, "reading the message as sent")
 	}
 	defer msg.Close()
-	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope))
+	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -143,7 +143,7 @@ func readSignal(contentType string, body io.Reader, cfg *wssec.VerifyConfig) (*S
 	if len(msg.Parts) > 0 {
 		return nil, nil, Errorf(MimeInconsistency, "a signal message has no attachments")
 	}
-	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope))
+	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope), nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -216,7 +216,8 @@ func (p *Packed) sentReferences() ([]Reference, error) {
 	if p.sent.env != nil && len(p.Envelope) == len(p.sent.env) && &p.Envelope[0] == &p.sent.env[0] {
 		return p.sent.refs, p.sent.err
 	}
-	doc, err := xmltree.ParseBytes(p.Envelope, &EnvelopeLimits)
+	lim := DefaultEnvelopeLimits()
+	doc, err := xmltree.ParseBytes(p.Envelope, &lim)
 	if err != nil {
 		return nil, fmt.Errorf("as4: re-reading the sent envelope: %w", err)
 	}

@@ -45,7 +45,7 @@ func FuzzReadSignal(f *testing.F) {
 				if !errors.As(err, &e) {
 					t.Fatalf("not an *as4.Error: %v", err)
 				}
-				if _, ok := as4.Catalogue[e.Code]; !ok {
+				if _, ok := as4.Catalogue(e.Code); !ok {
 					t.Fatalf("code %q outside the catalogue", e.Code)
 				}
 				continue

@@ -54,6 +54,9 @@ type Receiver struct {
 	TempDir string
 	// Limits bound the MIME package; nil takes the defaults of swa.
 	Limits *swa.Limits
+	// EnvelopeLimits bound the SOAP envelope of the package (size, depth,
+	// elements, attributes); nil takes DefaultEnvelopeLimits().
+	EnvelopeLimits *xmltree.Limits
 	// Rand and Domain generate the MessageIds of receipts and errors;
 	// defaults crypto/rand.Reader and "oots".
 	Rand   io.Reader
@@ -158,7 +161,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 	in.msg = msg
 
 	// 2. SOAP envelope.
-	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope))
+	env, err := ParseEnvelope(bytes.NewReader(msg.Envelope), r.EnvelopeLimits)
 	if err != nil {
 		return in, err
 	}
@@ -368,7 +371,7 @@ func securityError(err error) *Error {
 	var we *wssec.Error
 	if errors.As(err, &we) {
 		code := Code(we.Code)
-		if _, ok := Catalogue[code]; !ok {
+		if _, ok := Catalogue(code); !ok {
 			code = PolicyNoncompliance
 		}
 		return &Error{Code: code, Detail: we.Detail, Err: err}

@@ -178,7 +178,7 @@ func (k *as4Kit) receipt(c *Case, p *as4.Packed, a rawAnswer) bool {
 
 // validateSignal checks the structure of a signal's eb:Messaging header.
 func (k *as4Kit) validateSignal(c *Case, a rawAnswer) {
-	env, err := as4.ParseEnvelope(bytes.NewReader(a.body))
+	env, err := as4.ParseEnvelope(bytes.NewReader(a.body), nil)
 	if err != nil {
 		c.fail("the answer is not a SOAP envelope with eb:Messaging: %v", err)
 		return

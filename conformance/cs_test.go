@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/csrest"
 	"github.com/oots-go/oots/internal/csserver"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
 )
@@ -27,7 +28,7 @@ func commonServices(t *testing.T, wrap func(http.Handler) http.Handler) (string,
 }
 
 // commonServicesIn serves the demo Common Services with the identifiers of
-// the environment env of the Semantic Repository (csregistry.LoadDemoIn).
+// the environment env of the Semantic Repository (demo.LoadIn).
 func commonServicesIn(t *testing.T, env string, wrap func(http.Handler) http.Handler) (string, *trust.Store) {
 	t.Helper()
 	ctx := context.Background()
@@ -39,7 +40,7 @@ func commonServicesIn(t *testing.T, env string, wrap func(http.Handler) http.Han
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.LoadDemoIn(ctx, env); err != nil {
+	if err := demo.LoadIn(ctx, reg, env); err != nil {
 		t.Fatal(err)
 	}
 	ca, err := pki.NewCA("conformance test CS CA", pki.EdDSA, nil)

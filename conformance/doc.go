@@ -62,7 +62,8 @@
 // against the first, a message against its ebMS header) and the report maps
 // the results to the Commission's Acceleratormeter levels (Readiness).
 //
-// The faults of ap.Faults ("oots serve -fault NAME", test only) each make one
+// The deliberate defects of ap.Config.Fault ("oots serve -fault NAME" in a
+// binary built with the ootsfault tag, test only) each make one
 // case fail; the tests of cmd/oots show it.
 //
 // This package is not a supported API: it may change in any release (see

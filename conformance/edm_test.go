@@ -23,6 +23,7 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/store"
 )
@@ -215,11 +216,11 @@ func uuid() string {
 func newConnector(t *testing.T, sender provider.Sender) (*provider.Connector, *httptest.Server, *fakeIdP, provider.Authority) {
 	t.Helper()
 	ctx := context.Background()
-	recs, err := provider.DemoRecords(ctx, "DE")
+	recs, err := demo.Records(ctx, "DE")
 	if err != nil {
 		t.Fatal(err)
 	}
-	auths, err := provider.DemoAuthorities(ctx, "DE", recs)
+	auths, err := demo.Authorities(ctx, "DE", recs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,11 +363,11 @@ func projectathon(t *testing.T, birth provider.Authority) ([]conformance.Scenari
 func demoAuthority(t *testing.T, id string) provider.Authority {
 	t.Helper()
 	ctx := context.Background()
-	recs, err := provider.DemoRecords(ctx, "DE")
+	recs, err := demo.Records(ctx, "DE")
 	if err != nil {
 		t.Fatal(err)
 	}
-	auths, err := provider.DemoAuthorities(ctx, "DE", recs)
+	auths, err := demo.Authorities(ctx, "DE", recs)
 	if err != nil {
 		t.Fatal(err)
 	}

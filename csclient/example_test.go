@@ -12,6 +12,7 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/eb"
 	"github.com/oots-go/oots/internal/csrest"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
 )
@@ -23,7 +24,7 @@ func Example() {
 	ca, _ := pki.NewCA("example CA", pki.EdDSA, nil)
 	cred, _ := pki.IssueES256(ca, "example Common Services", nil)
 	reg, _ := csregistry.Open(context.Background(), csregistry.Config{})
-	if err := reg.LoadDemo(context.Background()); err != nil {
+	if err := demo.Load(context.Background(), reg); err != nil {
 		panic(err)
 	}
 	h, _ := eb.NewHandler(eb.Config{Registry: reg, Signer: &csrest.Signer{Key: cred.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{cred.Cert, ca.Cert}}})

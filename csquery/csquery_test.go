@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/dsd"
 	"github.com/oots-go/oots/eb"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/cstest"
 )
 
 const (
@@ -93,11 +94,11 @@ func TestServerAnswersTheVerdict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ebh, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true})
+	ebh, err := eb.NewHandler(eb.Config{Registry: reg, Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dsdh, err := dsd.NewHandler(dsd.Config{Registry: reg, Unsigned: true})
+	dsdh, err := dsd.NewHandler(dsd.Config{Registry: reg, Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

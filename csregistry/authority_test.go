@@ -7,6 +7,7 @@ import (
 
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/regrep"
 )
 
@@ -16,7 +17,7 @@ import (
 func published(tb testing.TB) (*csregistry.Registry, map[string][2]*edm.SubmitObjectsRequest) {
 	tb.Helper()
 	ctx := context.Background()
-	subs, err := csregistry.DemoSubmissions(ctx, "")
+	subs, err := demo.Submissions(ctx, "")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -186,6 +186,10 @@ func demoDataServices() []*edm.DataServiceEvidenceType {
 	return out
 }
 
+// demoData is the folder of the demo data set, which package internal/demo
+// embeds.
+const demoData = "../internal/demo/csdata"
+
 // TestDemoData checks the committed demo data set against its definition
 // above (rewritten with -update) and loads it with the official rules.
 func TestDemoData(t *testing.T) {
@@ -197,7 +201,7 @@ func TestDemoData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("demodata", name)
+		path := filepath.Join(demoData, name)
 		if *update {
 			if err := os.WriteFile(path, b, 0o644); err != nil {
 				t.Fatal(err)
@@ -215,7 +219,7 @@ func TestDemoData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.LoadDemo(context.Background()); err != nil {
+	if _, err := r.LoadDir(context.Background(), os.DirFS(demoData), "."); err != nil {
 		t.Fatalf("the demo data set does not load with the official rules: %v", err)
 	}
 	s := r.Snapshot()

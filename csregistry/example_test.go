@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/internal/demo"
 )
 
 // Example loads the demo data set into a registry kept in memory and looks a
@@ -15,7 +16,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	if err := r.LoadDemo(ctx); err != nil {
+	if err := demo.Load(ctx, r); err != nil {
 		panic(err)
 	}
 	s := r.Snapshot()

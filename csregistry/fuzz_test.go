@@ -9,6 +9,7 @@ import (
 
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/testenv"
 )
 
@@ -24,7 +25,7 @@ func FuzzSubmitXML(f *testing.F) {
 		f.Add(b)
 	}
 	for _, n := range []string{"eb.xml", "dsd.xml"} {
-		b, err := fs.ReadFile(csregistry.Demo(), n)
+		b, err := fs.ReadFile(demo.CommonServices(), n)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -1,7 +1,6 @@
 package csregistry
 
 import (
-	"context"
 	"slices"
 
 	"github.com/oots-go/oots/edm"
@@ -67,24 +66,4 @@ func (s *Snapshot) Countries() []string {
 	}
 	slices.Sort(cc)
 	return cc
-}
-
-// DemoSubmissions returns the demo data set in the environment env (see
-// LoadDemoIn) as the LCM submissions of each owner (Snapshot.Submissions):
-// by Member State, "" for the requirements.
-func DemoSubmissions(ctx context.Context, env string) (map[string][2]*edm.SubmitObjectsRequest, error) {
-	tmp, err := Open(ctx, Config{SkipRules: true})
-	if err != nil {
-		return nil, err
-	}
-	if err := tmp.LoadDemoIn(ctx, env); err != nil {
-		return nil, err
-	}
-	snap := tmp.Snapshot()
-	out := map[string][2]*edm.SubmitObjectsRequest{}
-	for _, cc := range append([]string{""}, snap.Countries()...) {
-		eb, dsd := snap.Submissions(cc)
-		out[cc] = [2]*edm.SubmitObjectsRequest{eb, dsd}
-	}
-	return out, nil
 }

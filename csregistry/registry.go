@@ -27,7 +27,8 @@
 // FromAnswer turns a Common Services answer (EB-REQ, EB-EVI, DSD-RESP) back
 // into submissions, so that the content of a captured answer of the
 // Commission's services can be loaded; LoadDir loads every submission and
-// answer of a folder (bulk load). The demo data set is embedded (Demo).
+// answer of a folder (bulk load). The demo data set is data of package
+// internal/demo (demo.CommonServices, demo.Load).
 //
 // Who submits: Submit and SubmitXML are the operator's (bulk loads); a
 // Member State's request goes through SubmitAs and SubmitXMLAs with its

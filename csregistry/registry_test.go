@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/jades"
 )
@@ -65,7 +66,7 @@ func newDemo(tb testing.TB, cfg csregistry.Config) (*csregistry.Registry, *csreg
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := r.LoadDemo(context.Background()); err != nil {
+	if err := demo.Load(context.Background(), r); err != nil {
 		tb.Fatal(err)
 	}
 	return r, s

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/csregistry"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/store"
 )
@@ -95,7 +96,7 @@ func runStoreSuite(t *testing.T, newStore func(t *testing.T) (csregistry.Store, 
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := r.LoadDemo(ctx); err != nil {
+		if err := demo.Load(ctx, r); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := r.SubmitXML(ctx, tddSubmission(t)); err != nil {

@@ -8,12 +8,12 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/idp"
-	"github.com/oots-go/oots/provider"
+	"github.com/oots-go/oots/internal/demo"
 )
 
 // TestDeferredJourney walks, in headless Chromium, the journey of the demo
 // person whose evidence the provider defers (Åsa Lindström's certificate of
-// residence in Sweden, provider.DemoDeferFor): the portal says when the
+// residence in Sweden, demo.DeferFor): the portal says when the
 // evidence will be available, asks for it again by itself at that time,
 // and the journey then goes on through the preview to the submission.
 // Every message exchanged passes the rules of its version, and a deferred
@@ -35,8 +35,8 @@ func TestDeferredJourney(t *testing.T) {
 		t.Errorf("the deferral is not explained:\n%s", text)
 	}
 	// The page refreshes itself; the connector asks again after
-	// provider.DemoDeferFor and the provider then asks for the preview.
-	deadline := time.Now().Add(provider.DemoDeferFor + 30*time.Second)
+	// demo.DeferFor and the provider then asks for the preview.
+	deadline := time.Now().Add(demo.DeferFor + 30*time.Second)
 	for !strings.Contains(u.text(), "Go to the preview") {
 		if time.Now().After(deadline) {
 			t.Fatalf("no preview link after the deferral:\n%s", u.text())

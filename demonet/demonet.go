@@ -57,8 +57,8 @@
 // each node hosts test data services that answer without a preview
 // (TestProvider); and ConformanceDir holds, per node, the target file of
 // "oots conformance run -target" and a scenario file TC01–TC10 made from
-// the demo data. PreviewUser logs the kit in at the preview spaces as the
-// demo users. For the kit's edm-requester suite, in which it plays the
+// the demo data. conformance.DemoPreviewUser logs the kit in at the
+// preview spaces as the demo users. For the kit's edm-requester suite, in which it plays the
 // evidence provider, the Common Services know a tester Member State
 // (TesterCountry, see testerms.go) whose R1 data service is behind the
 // kit's party, and each requester's REST API has its bearer token
@@ -98,21 +98,18 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/eid/saml"
+	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"
 )
-
-// Countries are the demo Member States (those of the demo data set).
-var Countries = []string{"DE", "FR", "FI", "SE"}
 
 // StandardNodes are the default standard-profile nodes: consent, background
 // exchanges and pre-fill off.
@@ -123,7 +120,8 @@ var StandardNodes = []string{"SE"}
 type Config struct {
 	// Dir holds all data; required.
 	Dir string
-	// Countries run a node each; default Countries. At least two.
+	// Countries run a node each; default demo.Countries() (package
+	// internal/demo). At least two.
 	Countries []string
 	// Host is the address every server listens on; default 127.0.0.1.
 	Host string
@@ -167,13 +165,13 @@ type Config struct {
 	// evidence type classification under https://sr.<name>.oots.tech.ec.europa.eu/,
 	// as the Commission's acceptance Common Services do, one of them
 	// (Finland's certificate of birth) with the test segment "oots", and
-	// makes every access point speak oots-edm:v2.0 (csregistry.LoadDemoIn):
+	// makes every access point speak oots-edm:v2.0 (demo.LoadIn):
 	// the TDD 1.0 rules admit only the production host. The Common
 	// Services keep the data set of an environment in Dir/cs/cs-<name>.db.
 	SREnvironment string
 	// Fault, for tests of the conformance kit only, gives every access
-	// point one deliberate defect (ap.Config.Fault, one of ap.Faults).
-	Fault string
+	// point one deliberate defect (ap.Config.Fault).
+	Fault fault.Defect
 	// Rules judge the requests the nodes' provider connectors receive
 	// (provider.Config.Rules: official rule files per EDM version); nil is
 	// the embedded rules.
@@ -205,12 +203,12 @@ func (c *Config) Validate() error {
 	}
 	for _, cc := range c.Countries {
 		if _, ok := schemes[cc]; !ok {
-			return fmt.Errorf("demonet: Config.Countries: %q is not a demo country (%v)", cc, Countries)
+			return fmt.Errorf("demonet: Config.Countries: %q is not a demo country (%v)", cc, demo.Countries())
 		}
 	}
 	for _, cc := range c.StandardNodes {
 		if _, ok := schemes[cc]; !ok {
-			return fmt.Errorf("demonet: Config.StandardNodes: %q is not a demo country (%v)", cc, Countries)
+			return fmt.Errorf("demonet: Config.StandardNodes: %q is not a demo country (%v)", cc, demo.Countries())
 		}
 	}
 	if c.ConsentValidity < 0 {
@@ -227,15 +225,12 @@ func (c *Config) Validate() error {
 	if err := edm.ValidSREnv(c.SREnvironment); err != nil {
 		return fmt.Errorf("demonet: Config.SREnvironment: %w", err)
 	}
-	if _, ok := ap.Faults[c.Fault]; c.Fault != "" && !ok {
-		return fmt.Errorf("demonet: Config.Fault: unknown fault %q (known: %s)", c.Fault, strings.Join(ap.FaultNames(), ", "))
-	}
 	return nil
 }
 
 func (c *Config) defaults() {
 	if len(c.Countries) == 0 {
-		c.Countries = Countries
+		c.Countries = demo.Countries()
 	}
 	if c.StandardNodes == nil {
 		c.StandardNodes = StandardNodes

@@ -12,6 +12,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -26,7 +27,7 @@ func TestAcceptanceEnvironment(t *testing.T) {
 	if testing.Short() {
 		t.Skip("demo network")
 	}
-	if err := (&demonet.Config{Dir: "x", Countries: demonet.Countries, SREnvironment: "a.b"}).Validate(); err == nil ||
+	if err := (&demonet.Config{Dir: "x", Countries: demo.Countries(), SREnvironment: "a.b"}).Validate(); err == nil ||
 		!strings.Contains(err.Error(), "SREnvironment") {
 		t.Errorf("environment a.b: %v", err)
 	}
@@ -38,7 +39,7 @@ func TestAcceptanceEnvironment(t *testing.T) {
 	de := n.Node("DE")
 	roots := x509.NewCertPool()
 	roots.AddCert(n.TLSCA)
-	previewer := &demonet.PreviewUser{Roots: roots}
+	previewer := &conformance.DemoPreviewUser{Roots: roots}
 	segments := map[string]bool{}
 	for _, cc := range []string{"FI", "FR"} {
 		who := idp.DemoUsers(cc)[0]

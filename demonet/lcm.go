@@ -13,6 +13,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/lcm"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
@@ -109,11 +110,11 @@ func lcmClient(cc string, node *ap.Node) (*lcm.Client, error) {
 var ErrNotPublished = errors.New("demonet: the Common Services refused a Member State's data")
 
 // publishLCM has every node submit its own part of the demo data set
-// (csregistry.DemoSubmissions: its Evidence Broker objects with the
+// (demo.Submissions: its Evidence Broker objects with the
 // requirements they fulfil, then its DSD objects) to the Common Services
 // over AS4, all nodes at once, and waits for the answers.
 func (n *Network) publishLCM(ctx context.Context) error {
-	subs, err := csregistry.DemoSubmissions(ctx, n.cfg.SREnvironment)
+	subs, err := demo.Submissions(ctx, n.cfg.SREnvironment)
 	if err != nil {
 		return err
 	}
@@ -162,7 +163,7 @@ func (nd *Node) PublishLCM(ctx context.Context, request []byte) (*lcm.Result, er
 // publishes: the requirements (which come from the Semantic Repository)
 // and the data of the demo countries that are not in the network.
 func (n *Network) operatorData(ctx context.Context, reg *csregistry.Registry) error {
-	subs, err := csregistry.DemoSubmissions(ctx, n.cfg.SREnvironment)
+	subs, err := demo.Submissions(ctx, n.cfg.SREnvironment)
 	if err != nil {
 		return err
 	}

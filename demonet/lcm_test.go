@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
-	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/lcm"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/store"
@@ -38,7 +38,7 @@ func TestPublishOverAS4(t *testing.T) {
 			}
 		}
 	}
-	subs, err := csregistry.DemoSubmissions(ctx, n.SREnvironment())
+	subs, err := demo.Submissions(ctx, n.SREnvironment())
 	if err != nil {
 		t.Fatal(err)
 	}

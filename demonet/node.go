@@ -16,12 +16,12 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
-	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/lcm"
 	"github.com/oots-go/oots/portal"
@@ -244,11 +244,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	}
 
 	// The provider connector and its preview space.
-	records, err := provider.DemoRecords(ctx, cc)
+	records, err := demo.Records(ctx, cc)
 	if err != nil {
 		return nil, err
 	}
-	authorities, err := provider.DemoAuthorities(ctx, cc, records)
+	authorities, err := demo.Authorities(ctx, cc, records)
 	if err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 			Address: &edm.Address{AdminUnitLevel1: cc}, Classification: "ER"},
 		Route: route, Background: beyond, APIToken: nd.RequesterToken, T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3, Journal: nd.Journal, Logger: log.With("component", "requester"),
 		// Every second: a deferred evidence (a few seconds in the demo,
-		// provider.DemoDeferFor) is asked for again on time.
+		// demo.DeferFor) is asked for again on time.
 		SweepEvery: time.Second})
 	if err != nil {
 		return nil, err
@@ -374,7 +374,7 @@ func secretFile(path string) ([]byte, error) {
 
 // inEnv names the evidence types of a node's register and evidence
 // providers as the Common Services of the environment env of the Semantic
-// Repository do (csregistry.DemoID).
+// Repository do (demo.ID).
 func inEnv(records *provider.Records, auths []provider.Authority, env string) {
 	if env == "" {
 		return
@@ -382,7 +382,7 @@ func inEnv(records *provider.Records, auths []provider.Authority, env string) {
 	rename := func(m map[string][]provider.Document) map[string][]provider.Document {
 		out := make(map[string][]provider.Document, len(m))
 		for k, v := range m {
-			out[csregistry.DemoID(k, env)] = v
+			out[demo.ID(k, env)] = v
 		}
 		return out
 	}
@@ -395,7 +395,7 @@ func inEnv(records *provider.Records, auths []provider.Authority, env string) {
 	for i := range auths {
 		for j := range auths[i].EvidenceTypes {
 			t := &auths[i].EvidenceTypes[j]
-			t.Classification = csregistry.DemoID(t.Classification, env)
+			t.Classification = demo.ID(t.Classification, env)
 		}
 	}
 }

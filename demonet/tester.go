@@ -25,6 +25,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/provider"
 )
@@ -164,7 +165,7 @@ func testAuthorities(cat *catalogue, auths []provider.Authority) []provider.Auth
 	return out
 }
 
-// catalogue is what the demo data set (csregistry.Demo) says of the
+// catalogue is what the demo data set (demo.CommonServices) says of the
 // procedures of one country: for each, its (first) requirement, the
 // evidence type the country provides for it, and its evidence providers.
 type catalogue struct {
@@ -186,7 +187,7 @@ func demoCatalogue(ctx context.Context, cc, env string) (*catalogue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demonet: demo data: %w", err)
 	}
-	if err := reg.LoadDemoIn(ctx, env); err != nil {
+	if err := demo.LoadIn(ctx, reg, env); err != nil {
 		return nil, fmt.Errorf("demonet: demo data: %w", err)
 	}
 	snap := reg.Snapshot()

@@ -171,7 +171,7 @@ func TestPreviewUserErrors(t *testing.T) {
 	n := startNet(t, demonet.Config{Countries: []string{"DE", "FR"}})
 	roots := x509.NewCertPool()
 	roots.AddCert(n.TLSCA)
-	u := &demonet.PreviewUser{Roots: roots}
+	u := &conformance.DemoPreviewUser{Roots: roots}
 	de := n.Node("DE")
 	for _, tc := range []struct {
 		name, loc, as string
@@ -187,13 +187,13 @@ func TestPreviewUserErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := u.Decide(context.Background(), tc.loc, tc.as, tc.d)
-			if !errors.Is(err, demonet.ErrPreview) || !strings.Contains(err.Error(), tc.step) {
-				t.Errorf("error %v, want ErrPreview at step %q", err, tc.step)
+			if !errors.Is(err, conformance.ErrDemoPreview) || !strings.Contains(err.Error(), tc.step) {
+				t.Errorf("error %v, want ErrDemoPreview at step %q", err, tc.step)
 			}
 		})
 	}
 	// Without the demo CA the preview space is not trusted.
-	err := (&demonet.PreviewUser{}).Decide(context.Background(), de.PreviewURL+"/preview/x", "DE/FR/3f8a2c61d9", conformance.Approve)
+	err := (&conformance.DemoPreviewUser{}).Decide(context.Background(), de.PreviewURL+"/preview/x", "DE/FR/3f8a2c61d9", conformance.Approve)
 	if err == nil || !strings.Contains(err.Error(), "certificate") {
 		t.Errorf("without the demo CA: %v", err)
 	}

@@ -69,10 +69,8 @@ type Source interface {
 type Config struct {
 	// Registry is the content answered from. Required.
 	Registry Source
-	// Signer signs every answer. Required unless Unsigned is set.
+	// Signer signs every answer, as the Commission's services do. Required.
 	Signer *csrest.Signer
-	// Unsigned sends answers without signature headers (tests only).
-	Unsigned bool
 	// MaxResults bounds the objects of one answer; 0: no bound.
 	MaxResults int
 	// CacheFor is how long a signed answer is reused for the same query
@@ -94,8 +92,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Registry == nil:
 		return errors.New("dsd: Config.Registry is required")
-	case c.Signer == nil && !c.Unsigned:
-		return errors.New("dsd: Config.Signer is required (or set Config.Unsigned)")
+	case c.Signer == nil:
+		return errors.New("dsd: Config.Signer is required")
 	case c.MaxResults < 0:
 		return errors.New("dsd: Config.MaxResults is negative")
 	}
@@ -121,7 +119,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		Timestamp: func(exc *edm.Exception) bool {
 			return exc.Code != "DSD:ERR:0005" // DSD:ERR:0005 carries its three slots only (R-DSD-RESP-S010)
 		},
-	}).Apply(csrest.Settings{Signer: cfg.Signer, Unsigned: cfg.Unsigned, CacheFor: cfg.CacheFor,
+	}).Apply(csrest.Settings{Signer: cfg.Signer, CacheFor: cfg.CacheFor,
 		CacheEntries: cfg.CacheEntries, Now: cfg.Now, Logger: cfg.Logger})
 	return h, nil
 }

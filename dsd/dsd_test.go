@@ -113,7 +113,7 @@ func exception(tb testing.TB, b []byte) *edm.Exception {
 // data: without the concept the answer asks for it, with the same slots as
 // the TDD sample; with it, one provider is chosen.
 func TestAdditionalInput(t *testing.T) {
-	h, err := dsd.NewHandler(dsd.Config{Registry: tddRegistry(t), Unsigned: true})
+	h, err := dsd.NewHandler(dsd.Config{Registry: tddRegistry(t), Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func exceptionSlots(tb testing.TB, b []byte) []string {
 }
 
 func TestErrors(t *testing.T) {
-	h, err := dsd.NewHandler(dsd.Config{Registry: tddRegistry(t), Unsigned: true})
+	h, err := dsd.NewHandler(dsd.Config{Registry: tddRegistry(t), Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestErrors(t *testing.T) {
 // the official DSD rule files (our engine and schematron.sh).
 func TestOfficialRules(t *testing.T) {
 	reg := cstest.DemoRegistry(t)
-	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Unsigned: true})
+	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestOfficialRules(t *testing.T) {
 // TestVersions: the 1.x form leaves out the 2.0-only elements of the access
 // service (Name, Publisher Description) and DistributedAs Language.
 func TestVersions(t *testing.T) {
-	h, err := dsd.NewHandler(dsd.Config{Registry: cstest.LoadCaptures(t, "dsd_data_services_fi.xml"), Unsigned: true})
+	h, err := dsd.NewHandler(dsd.Config{Registry: cstest.LoadCaptures(t, "dsd_data_services_fi.xml"), Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,7 +292,7 @@ func TestConfig(t *testing.T) {
 	}{
 		{dsd.Config{}, "Config.Registry"},
 		{dsd.Config{Registry: cstest.DemoRegistry(t)}, "Config.Signer"},
-		{dsd.Config{Registry: cstest.DemoRegistry(t), Unsigned: true, MaxResults: -1}, "Config.MaxResults"},
+		{dsd.Config{Registry: cstest.DemoRegistry(t), Signer: cstest.AnySigner(t), MaxResults: -1}, "Config.MaxResults"},
 	} {
 		if _, err := dsd.NewHandler(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v, want an error naming %s", err, c.want)
@@ -306,7 +306,7 @@ func TestConfig(t *testing.T) {
 // schema (xsd.sh); in 2.0 with both.
 func TestOneConformsToIn1x(t *testing.T) {
 	reg := cstest.DemoRegistry(t)
-	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Unsigned: true})
+	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -367,7 +367,7 @@ func TestSeveralFormats(t *testing.T) {
 	if err := reg.LoadFile(context.Background(), []byte(strings.Replace(capture, format, format+"<sdg:Format>application/xml</sdg:Format>", 1))); err != nil {
 		t.Fatal(err)
 	}
-	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Unsigned: true})
+	h, err := dsd.NewHandler(dsd.Config{Registry: reg, Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ func FuzzQuery(f *testing.F) {
 	} {
 		f.Add(s, false)
 	}
-	h, err := NewHandler(Config{Registry: reg, Unsigned: true})
+	h, err := NewHandler(Config{Registry: reg, Signer: cstest.AnySigner(f)})
 	if err != nil {
 		f.Fatal(err)
 	}

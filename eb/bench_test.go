@@ -20,7 +20,6 @@ func BenchmarkQuery(b *testing.B) {
 		cfg  eb.Config
 	}{
 		{"signed", eb.Config{Registry: reg, Signer: signer, CacheFor: -1}},
-		{"unsigned", eb.Config{Registry: reg, Unsigned: true, CacheFor: -1}},
 		{"cached", eb.Config{Registry: reg, Signer: signer}},
 	} {
 		b.Run(c.name, func(b *testing.B) {

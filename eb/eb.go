@@ -73,11 +73,8 @@ type Source interface {
 type Config struct {
 	// Registry is the content answered from. Required.
 	Registry Source
-	// Signer signs every answer. Required unless Unsigned is set.
+	// Signer signs every answer, as the Commission's services do. Required.
 	Signer *csrest.Signer
-	// Unsigned sends answers without signature headers (tests of the
-	// unsigned path only; the Commission's services always sign).
-	Unsigned bool
 	// MaxResults bounds the objects of one answer when the query does not
 	// ask for fewer; 0: no bound.
 	MaxResults int
@@ -100,8 +97,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Registry == nil:
 		return errors.New("eb: Config.Registry is required")
-	case c.Signer == nil && !c.Unsigned:
-		return errors.New("eb: Config.Signer is required (or set Config.Unsigned)")
+	case c.Signer == nil:
+		return errors.New("eb: Config.Signer is required")
 	case c.MaxResults < 0:
 		return errors.New("eb: Config.MaxResults is negative")
 	}
@@ -131,7 +128,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 			return body, nil, ""
 		},
 		BadVersion: func() *edm.Exception { return edm.NewException("EB:ERR:0003", csrest.HeaderAcceptVersion) },
-	}).Apply(csrest.Settings{Signer: cfg.Signer, Unsigned: cfg.Unsigned, CacheFor: cfg.CacheFor,
+	}).Apply(csrest.Settings{Signer: cfg.Signer, CacheFor: cfg.CacheFor,
 		CacheEntries: cfg.CacheEntries, Now: cfg.Now, Logger: cfg.Logger})
 	return h, nil
 }

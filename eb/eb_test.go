@@ -244,7 +244,7 @@ func TestMethodAndPath(t *testing.T) {
 // the official EB rule files (our engine and schematron.sh).
 func TestOfficialRules(t *testing.T) {
 	reg := cstest.DemoRegistry(t)
-	h, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true})
+	h, err := eb.NewHandler(eb.Config{Registry: reg, Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestOfficialRules(t *testing.T) {
 // unchanged and dropped when an LCM request changes it.
 func TestCacheFollowsRegistry(t *testing.T) {
 	reg := cstest.DemoRegistry(t)
-	h, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true})
+	h, err := eb.NewHandler(eb.Config{Registry: reg, Signer: cstest.AnySigner(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +301,7 @@ func TestConfig(t *testing.T) {
 	}{
 		{eb.Config{}, "Config.Registry"},
 		{eb.Config{Registry: cstest.DemoRegistry(t)}, "Config.Signer"},
-		{eb.Config{Registry: cstest.DemoRegistry(t), Unsigned: true, MaxResults: -1}, "Config.MaxResults"},
+		{eb.Config{Registry: cstest.DemoRegistry(t), Signer: cstest.AnySigner(t), MaxResults: -1}, "Config.MaxResults"},
 	} {
 		if _, err := eb.NewHandler(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v, want an error naming %s", err, c.want)
@@ -313,7 +313,7 @@ func TestConfig(t *testing.T) {
 // registry; every answer is complete (run with -race).
 func TestConcurrentQueriesAndLCM(t *testing.T) {
 	reg := cstest.DemoRegistry(t)
-	h, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true, CacheFor: -1})
+	h, err := eb.NewHandler(eb.Config{Registry: reg, Signer: cstest.AnySigner(t), CacheFor: -1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package eb_test
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -10,20 +11,33 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/eb"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/csrest"
+	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/pki"
 )
 
 // Example serves the demo data set and asks for the requirements of
-// procedure R1 in Finland, in the 2.0 form. (A real deployment signs every
-// answer: set Config.Signer.)
+// procedure R1 in Finland, in the 2.0 form, signing the answer with a
+// key of a fresh test CA (a deployment uses the key the Commission's
+// trust list names).
 func Example() {
 	reg, err := csregistry.Open(context.Background(), csregistry.Config{})
 	if err != nil {
 		panic(err)
 	}
-	if err := reg.LoadDemo(context.Background()); err != nil {
+	if err := demo.Load(context.Background(), reg); err != nil {
 		panic(err)
 	}
-	h, err := eb.NewHandler(eb.Config{Registry: reg, Unsigned: true})
+	ca, err := pki.NewCA("example CA", pki.EdDSA, nil)
+	if err != nil {
+		panic(err)
+	}
+	key, err := pki.IssueES256(ca, "example Evidence Broker", nil)
+	if err != nil {
+		panic(err)
+	}
+	signer := &csrest.Signer{Key: key.Signer(), Chain: []*x509.Certificate{key.Cert, ca.Cert}}
+	h, err := eb.NewHandler(eb.Config{Registry: reg, Signer: signer})
 	if err != nil {
 		panic(err)
 	}

@@ -19,7 +19,7 @@ func FuzzQuery(f *testing.F) {
 	} {
 		f.Add(s, true)
 	}
-	h, err := NewHandler(Config{Registry: cstest.DemoRegistry(f), Unsigned: true})
+	h, err := NewHandler(Config{Registry: cstest.DemoRegistry(f), Signer: cstest.AnySigner(f)})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -65,9 +65,6 @@ func (c Company) Identified(cc, rp string) eid.LegalPerson {
 // Name returns the person's given and family name, for pages.
 func (u User) Name() string { return u.Person.GivenName + " " + u.Person.FamilyName }
 
-// DemoCountries lists the countries that DemoUsers knows.
-var DemoCountries = []string{"DE", "FI", "FR", "SE"}
-
 // DemoUsers returns the test users of the demo identity provider of a
 // country (DE, FR, FI or SE; any case), nil for another country. Each call
 // returns a fresh copy. The demo evidence providers hold records for these

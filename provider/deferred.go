@@ -120,31 +120,3 @@ func (p *Pending) deferral(now time.Time) *Deferral {
 	}
 	return &Deferral{AvailableAt: at, Reason: p.Reason}
 }
-
-// DemoDeferFor is how long the demo register keeps its deferred evidence
-// (see DemoRecords) not ready after the first request for it: long enough
-// to see the deferral, short enough for the journey to complete.
-const DemoDeferFor = 10 * time.Second
-
-// demoDeferred is the person of the demo register whose certificate of
-// residence (procedure S1) is deferred: Åsa Lindström of the Swedish
-// register (idp.DemoUsers("SE")), for handling.
-const demoDeferredPerson = "person:198211192466"
-
-// demoDeferrals marks the deferred evidence of the demo register.
-func demoDeferrals(types []demoType, rs *Records) {
-	for i := range rs.People {
-		p := &rs.People[i]
-		if p.Key != demoDeferredPerson {
-			continue
-		}
-		for _, t := range types {
-			if t.procedure == "S1" && p.Evidence[t.classification] != nil {
-				if p.Pending == nil {
-					p.Pending = map[string]*Pending{}
-				}
-				p.Pending[t.classification] = &Pending{Reason: DeferHandling, For: DemoDeferFor}
-			}
-		}
-	}
-}

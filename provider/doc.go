@@ -3,7 +3,8 @@
 // over the access point (SPEC.md §1.2 steps 3–6, §2.2–§2.5), the preview
 // space where the user sees the evidence and decides whether it is sent, and
 // the interface to the registers that hold the evidence (DataService, with
-// an HTTP adapter and an in-memory demo register).
+// an HTTP adapter and an in-memory register, Records; the demo's registers
+// are data of package internal/demo).
 //
 // # Steps of a request (Connector.Deliver)
 //

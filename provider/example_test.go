@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -12,11 +13,11 @@ import (
 // persons of the demo identity provider, identified for a French portal.
 func ExampleRecords() {
 	ctx := context.Background()
-	recs, err := provider.DemoRecords(ctx, "DE")
+	recs, err := demo.Records(ctx, "DE")
 	if err != nil {
 		panic(err)
 	}
-	auths, err := provider.DemoAuthorities(ctx, "DE", recs)
+	auths, err := demo.Authorities(ctx, "DE", recs)
 	if err != nil {
 		panic(err)
 	}

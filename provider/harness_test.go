@@ -25,6 +25,7 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/provider"
@@ -170,11 +171,11 @@ func newEnv(t testing.TB, dsn string, mutate func(*provider.Config)) *env {
 	if dsn == "" {
 		dsn = filepath.Join(t.TempDir(), "provider.db")
 	}
-	recs, err := provider.DemoRecords(ctx, country)
+	recs, err := demo.Records(ctx, country)
 	if err != nil {
 		t.Fatal(err)
 	}
-	auths, err := provider.DemoAuthorities(ctx, country, recs)
+	auths, err := demo.Authorities(ctx, country, recs)
 	if err != nil {
 		t.Fatal(err)
 	}

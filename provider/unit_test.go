@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/store"
@@ -91,8 +92,8 @@ func TestPDF(t *testing.T) {
 // TestDemoDocuments: the demo evidence is real: PDFs with a valid xref
 // table, XML that parses.
 func TestDemoDocuments(t *testing.T) {
-	for _, cc := range provider.DemoCountries {
-		recs, err := provider.DemoRecords(context.Background(), cc)
+	for _, cc := range demo.Countries() {
+		recs, err := demo.Records(context.Background(), cc)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,7 +117,7 @@ func TestDemoDocuments(t *testing.T) {
 				}
 			}
 		}
-		auths, err := provider.DemoAuthorities(context.Background(), cc, recs)
+		auths, err := demo.Authorities(context.Background(), cc, recs)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -124,7 +125,7 @@ func TestDemoDocuments(t *testing.T) {
 			t.Errorf("%s: %d providers", cc, len(auths))
 		}
 	}
-	if _, err := provider.DemoRecords(context.Background(), "XX"); err == nil {
+	if _, err := demo.Records(context.Background(), "XX"); err == nil {
 		t.Error("no error for an unknown country")
 	}
 }
@@ -132,11 +133,11 @@ func TestDemoDocuments(t *testing.T) {
 // TestRecords: the matching rules of the in-memory register.
 func TestRecords(t *testing.T) {
 	ctx := context.Background()
-	recs, err := provider.DemoRecords(ctx, "FR")
+	recs, err := demo.Records(ctx, "FR")
 	if err != nil {
 		t.Fatal(err)
 	}
-	auths, _ := provider.DemoAuthorities(ctx, "FR", recs)
+	auths, _ := demo.Authorities(ctx, "FR", recs)
 	var birth string
 	for _, a := range auths {
 		if a.Agent.Identifier.Value == "FR-EP-R1" {
@@ -221,7 +222,7 @@ func TestSamePersonAndFold(t *testing.T) {
 
 // TestHTTPDataService: the JSON adapter, over real HTTP.
 func TestHTTPDataService(t *testing.T) {
-	recs, err := provider.DemoRecords(context.Background(), "SE")
+	recs, err := demo.Records(context.Background(), "SE")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,8 +317,8 @@ func TestConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	recs, _ := provider.DemoRecords(context.Background(), "DE")
-	auths, _ := provider.DemoAuthorities(context.Background(), "DE", recs)
+	recs, _ := demo.Records(context.Background(), "DE")
+	auths, _ := demo.Authorities(context.Background(), "DE", recs)
 	good := func() provider.Config {
 		return provider.Config{DB: db, Sender: &sender{}, Providers: auths, PreviewBase: "https://preview.example.de", Authenticator: &fakeIdP{}}
 	}

@@ -2,6 +2,7 @@ package schematron_test
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 )
 
 // TestKnownDefect: the official preview-required sample raises a dynamic
-// error in R-EDM-ERR-C022 (see Defects); the run reports that assertion as
+// error in R-EDM-ERR-C022 (see Defect); the run reports that assertion as
 // a warning and still evaluates the rest of the file.
 func TestKnownDefect(t *testing.T) {
 	b, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/edm/education-2-error-response-preview-required.xml"))
@@ -43,13 +44,15 @@ func TestKnownDefect(t *testing.T) {
 		t.Error("R-EDM-ERR-C022 not reported as a known defect")
 	}
 
+	if _, known := schematron.Defect("R-EDM-ERR-C022"); !known {
+		t.Error("R-EDM-ERR-C022 is not a known defect")
+	}
+
 	// Without the erratum the whole file is refused, as Saxon refuses it.
-	saved := schematron.Defects
-	schematron.Defects = nil
-	defer func() { schematron.Defects = saved }()
 	var refused bool
-	for _, f := range rs.Validate(doc) {
-		refused = refused || f.Rule == schematron.RuleEvaluationError
+	_, errs := schematron.RunWithoutErrata(rs, doc)
+	for _, err := range errs {
+		refused = refused || errors.Is(err, schematron.ErrEvaluation)
 	}
 	if !refused {
 		t.Error("without the erratum the defect went unnoticed")

@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/semrepo"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -89,7 +90,7 @@ func TestResourcesInEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.LoadDemoIn(ctx, "acc"); err != nil {
+	if err := demo.LoadIn(ctx, reg, "acc"); err != nil {
 		t.Fatal(err)
 	}
 	h, err := semrepo.NewHandler(semrepo.Config{Registry: reg})

@@ -41,7 +41,9 @@ func (f *funcCall) eval(c *evalCtx) (Sequence, error) {
 	return f.def.fn(c, f, args)
 }
 
-var functions map[string]*funcDef
+// functions are the functions of the fn namespace, by local name: a table
+// built once (functionTable) and never changed.
+var functions = functionTable()
 
 // Functions returns the names of the functions of the fn namespace that the
 // engine implements, sorted.
@@ -573,7 +575,9 @@ func minMax(args []Sequence, fn string, wantMax bool) (Sequence, error) {
 	return one(best), nil
 }
 
-func init() {
+// functionTable returns the functions of the fn namespace that the engine
+// implements (XPath and XQuery Functions and Operators 3.1), by local name.
+func functionTable() map[string]*funcDef {
 	str := func(f func(s string) Item) func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 		return func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			s, err := stringArgs(c, args, call.name)
@@ -655,7 +659,8 @@ func init() {
 		}
 	}
 
-	functions = map[string]*funcDef{
+	var fns map[string]*funcDef // avg calls sum through it
+	fns = map[string]*funcDef{
 		// --- accessors and general (F&O §2, §14) ---
 		"string": {min: 0, max: 1, fn: func(c *evalCtx, call *funcCall, args []Sequence) (Sequence, error) {
 			if len(args) == 0 {
@@ -1180,7 +1185,7 @@ func init() {
 			if len(args[0]) == 0 {
 				return nil, nil
 			}
-			sum, err := functions["sum"].fn(c, call, args)
+			sum, err := fns["sum"].fn(c, call, args)
 			if err != nil {
 				return nil, err
 			}
@@ -1403,34 +1408,34 @@ func init() {
 		get := timeOf("", kind)
 		suffix := "-from-" + kind
 		if kind != "time" {
-			functions["year"+suffix] = dtPart("year"+suffix, func(it Item) (Sequence, error) {
+			fns["year"+suffix] = dtPart("year"+suffix, func(it Item) (Sequence, error) {
 				t, _, err := get(it)
 				return one(Integer(t.Year())), err
 			})
-			functions["month"+suffix] = dtPart("month"+suffix, func(it Item) (Sequence, error) {
+			fns["month"+suffix] = dtPart("month"+suffix, func(it Item) (Sequence, error) {
 				t, _, err := get(it)
 				return one(Integer(t.Month())), err
 			})
-			functions["day"+suffix] = dtPart("day"+suffix, func(it Item) (Sequence, error) {
+			fns["day"+suffix] = dtPart("day"+suffix, func(it Item) (Sequence, error) {
 				t, _, err := get(it)
 				return one(Integer(t.Day())), err
 			})
 		}
 		if kind != "date" {
-			functions["hours"+suffix] = dtPart("hours"+suffix, func(it Item) (Sequence, error) {
+			fns["hours"+suffix] = dtPart("hours"+suffix, func(it Item) (Sequence, error) {
 				t, _, err := get(it)
 				return one(Integer(t.Hour())), err
 			})
-			functions["minutes"+suffix] = dtPart("minutes"+suffix, func(it Item) (Sequence, error) {
+			fns["minutes"+suffix] = dtPart("minutes"+suffix, func(it Item) (Sequence, error) {
 				t, _, err := get(it)
 				return one(Integer(t.Minute())), err
 			})
-			functions["seconds"+suffix] = dtPart("seconds"+suffix, func(it Item) (Sequence, error) {
+			fns["seconds"+suffix] = dtPart("seconds"+suffix, func(it Item) (Sequence, error) {
 				t, _, err := get(it)
 				return one(secondsOf(t)), err
 			})
 		}
-		functions["timezone"+suffix] = dtPart("timezone"+suffix, func(it Item) (Sequence, error) {
+		fns["timezone"+suffix] = dtPart("timezone"+suffix, func(it Item) (Sequence, error) {
 			t, has, err := get(it)
 			if err != nil {
 				return nil, err
@@ -1439,7 +1444,7 @@ func init() {
 		})
 	}
 	durPart := func(name string, f func(d Duration) Item) {
-		functions[name+"-from-duration"] = dtPart(name+"-from-duration", func(it Item) (Sequence, error) {
+		fns[name+"-from-duration"] = dtPart(name+"-from-duration", func(it Item) (Sequence, error) {
 			d, ok := it.(Duration)
 			if !ok {
 				return nil, wrongType(name+"-from-duration", it)
@@ -1455,6 +1460,7 @@ func init() {
 	durPart("seconds", func(d Duration) Item {
 		return Decimal{new(big.Rat).SetFrac64(d.Nanos%int64(time.Minute), int64(time.Second))}
 	})
+	return fns
 }
 
 // upperFull applies the full (one-to-many) upper-case mappings of Unicode

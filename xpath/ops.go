@@ -430,9 +430,12 @@ type atomicType struct {
 	bounded  bool
 }
 
-var atomicTypes = map[string]*atomicType{}
+// atomicTypes are the atomic types casts and sequence types know, by
+// prefixed name: a table built once (atomicTypeTable) and never changed.
+var atomicTypes = atomicTypeTable()
 
-func init() {
+func atomicTypeTable() map[string]*atomicType {
+	atomicTypes := map[string]*atomicType{}
 	for _, n := range []string{"xs:anyAtomicType", "xs:string", "xs:untypedAtomic", "xs:anyURI", "xs:boolean", "xs:integer",
 		"xs:decimal", "xs:double", "xs:float", "xs:date", "xs:dateTime", "xs:time", "xs:duration", "xs:dayTimeDuration",
 		"xs:yearMonthDuration", "xs:normalizedString", "xs:token"} {
@@ -448,6 +451,7 @@ func init() {
 	} {
 		atomicTypes[n] = &atomicType{name: n, min: b[0], max: b[1], bounded: true}
 	}
+	return atomicTypes
 }
 
 // instanceOf reports whether an atomic value is an instance of the type.

@@ -17,7 +17,6 @@ import (
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/conformance"
-	"github.com/oots-go/oots/demonet"
 	edmpkg "github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/trust"
@@ -122,7 +121,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	switch *previewLogin {
 	case "", "none":
 	case conformance.PreviewLoginDemo:
-		user = &demonet.PreviewUser{Roots: roots}
+		user = &conformance.DemoPreviewUser{Roots: roots}
 	default:
 		return fail("-preview-login: %q: the kit knows %q (the demo identity providers) or none", *previewLogin, conformance.PreviewLoginDemo)
 	}

@@ -11,22 +11,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/fault"
 )
 
 // conformanceNet is a node under test (AP_FR_01, started with "oots serve")
 // and the files the kit needs to be its partner AP_DE_01: the same P-Mode
 // and AP_DE_01's credentials; the kit listens on AP_DE_01's port.
-func conformanceNet(t *testing.T, fault string) (*serveNet, []string) {
-	return conformanceNetProfile(t, pmode.ProfileAS4v115, fault)
+func conformanceNet(t *testing.T, defect string) (*serveNet, []string) {
+	return conformanceNetProfile(t, pmode.ProfileAS4v115, defect)
 }
 
-func conformanceNetProfile(t *testing.T, profile, fault string) (*serveNet, []string) {
+func conformanceNetProfile(t *testing.T, profile, defect string) (*serveNet, []string) {
 	t.Helper()
 	n := writeServeNet(t, profile, "{timeout: 20s, count: 20, strategy: CONSTANT}", nil,
 		"maxBodySize: 1048576\napi: {token: conformance-token}\n")
-	startServe(t, n, "AP_FR_01", fault)
+	startServe(t, n, "AP_FR_01", defect)
 	args := []string{"conformance", "run",
 		"-target-as4", n.url("AP_FR_01", "/as4"), "-target-api", n.url("AP_FR_01", ""), "-api-token", "conformance-token",
 		"-pmode", filepath.Join(n.dir, "pmode.yaml"), "-self", "AP_DE_01", "-node", "AP_FR_01", "-leg", "ootsRequestLeg",
@@ -34,19 +34,17 @@ func conformanceNetProfile(t *testing.T, profile, fault string) (*serveNet, []st
 	return n, args
 }
 
-// startServe runs "oots serve" (optionally with -fault) in this process
-// until the test ends; the kit reaches it only over HTTP.
-func startServe(t *testing.T, n *serveNet, name, fault string) {
+// startServe runs "oots serve" (optionally with a deliberate defect, named
+// as package internal/fault does) in this process until the test ends; the
+// kit reaches it only over HTTP.
+func startServe(t *testing.T, n *serveNet, name, defect string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var stderr syncBuffer
 	done := make(chan int)
 	args := []string{"serve", "-config", n.configs[name]}
-	if fault != "" {
-		args = append(args, "-fault", fault)
-	}
 	go func() {
-		env := &Env{Stdin: strings.NewReader(""), Stdout: &stderr, Stderr: &stderr, Getenv: func(string) string { return "" }}
+		env := &Env{Stdin: strings.NewReader(""), Stdout: &stderr, Stderr: &stderr, Getenv: func(string) string { return "" }, fault: fault.Must(defect)}
 		done <- Main(ctx, env, args)
 	}()
 	t.Cleanup(func() {
@@ -190,29 +188,30 @@ func healthyNode(t *testing.T, profile string) {
 	}
 }
 
-// faultCases are the deliberate defects of "oots serve -fault" (package ap)
-// with the case of the kit each must fail and the reason it must give.
+// faultCases are the deliberate defects of an access point (package
+// internal/fault) with the case of the kit each must fail and the reason it
+// must give.
 var faultCases = []struct {
 	fault, id, reason string
 	send              bool // the case is of the as4-send suite: the kit listens
 }{
-	{ap.FaultUnsignedReceipt, "AS4-01", "the receipt's signature does not verify", false},
-	{ap.FaultWrongReceiptRef, "AS4-01", "the receipt does not match the message", false},
-	{ap.FaultNoDedup, "AS4-02", "is delivered 2 times in the node's inbox, expected once", false},
-	{ap.FaultErrorUnsigned, "AS4-09", "is not validly signed", false},
-	{ap.FaultAcceptBadSignature, "AS4-03", "expected an ebMS Error signal EBMS:0101, got HTTP 200", false},
-	{ap.FaultAnySigner, "AS4-10", "expected an ebMS Error signal EBMS:0101, got a receipt", false},
-	{ap.FaultAnyReceiptSigner, "AS4-S6", "as proof of delivery", true},
+	{fault.UnsignedReceipt, "AS4-01", "the receipt's signature does not verify", false},
+	{fault.WrongReceiptRef, "AS4-01", "the receipt does not match the message", false},
+	{fault.NoDedup, "AS4-02", "is delivered 2 times in the node's inbox, expected once", false},
+	{fault.ErrorUnsigned, "AS4-09", "is not validly signed", false},
+	{fault.AcceptBadSignature, "AS4-03", "expected an ebMS Error signal EBMS:0101, got HTTP 200", false},
+	{fault.AnySigner, "AS4-10", "expected an ebMS Error signal EBMS:0101, got a receipt", false},
+	{fault.AnyReceiptSigner, "AS4-S6", "as proof of delivery", true},
 }
 
-// TestConformanceFaults: against each deliberate defect of "oots serve
-// -fault", the intended case fails with a precise reason, and the run exits 1.
+// TestConformanceFaults: against "oots serve" with each deliberate defect,
+// the intended case fails with a precise reason, and the run exits 1.
 func TestConformanceFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts nodes")
 	}
-	if len(faultCases) != len(ap.Faults) {
-		t.Fatalf("%d faults tested, %d exist", len(faultCases), len(ap.Faults))
+	if len(faultCases) != len(fault.Names()) {
+		t.Fatalf("%d faults tested, %d exist", len(faultCases), len(fault.Names()))
 	}
 	for _, tc := range faultCases {
 		t.Run(tc.fault, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/internal/csrest"
 	"github.com/oots-go/oots/internal/csserver"
+	demodata "github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pkcs11"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
@@ -104,7 +105,7 @@ func runCS(ctx context.Context, env *Env, args []string) int {
 	}
 	empty := reg.Snapshot().Objects(csregistry.EvidenceBroker)+reg.Snapshot().Objects(csregistry.DataServiceDirectory) == 0
 	if *demo || (empty && *data == "") {
-		if err := reg.LoadDemo(ctx); err != nil {
+		if err := demodata.Load(ctx, reg); err != nil {
 			return fail("demo data: %v", err)
 		}
 		log.Info("demo data set loaded")

@@ -12,13 +12,12 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/eid/saml"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/samlidp"
-	"github.com/oots-go/oots/provider"
 )
 
 // runDemo starts the demo network (package demonet) and prints where to
@@ -29,7 +28,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	dir := fl.String("dir", "oots-demo", "folder of all the network's data (SQLite databases, keys); reused by a later run")
 	port := fl.Int("port", 8400, "first port: Common Services on it, the nodes on port+10, +20, …; 0 takes free ports")
 	host := fl.String("host", "127.0.0.1", "listen address")
-	countries := fl.String("countries", strings.Join(demonet.Countries, ","), "the Member States that run a node (comma-separated)")
+	countries := fl.String("countries", strings.Join(demo.Countries(), ","), "the Member States that run a node (comma-separated)")
 	t1 := fl.Duration("t1", 0, "timeout T1, request to first answer (default 5m)")
 	t2 := fl.Duration("t2", 0, "timeout T2, for the user to reach the preview (default 15m)")
 	t3 := fl.Duration("t3", 0, "timeout T3, for the user to decide at the preview (default 40m)")
@@ -38,7 +37,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	srEnv := fl.String("sr-env", "", "environment of the Semantic Repository whose identifiers the Common Services publish: \"\" production,\n"+
 		"acc as the Commission's acceptance Common Services (https://sr.acc.oots.tech.ec.europa.eu/…, one evidence type\n"+
 		"classified under the test segment oots; every node then exchanges EDM 2.0)")
-	fault := fl.String("fault", "", "test only: give every access point one deliberate defect, to see the conformance kit fail ("+strings.Join(ap.FaultNames(), ", ")+")")
+	defect := faultFlag(fl, env, "every access point")
 	official := addOfficialFlags(fl) // the rule files that judge the requests the providers receive
 	oidcProviders := map[string]oidc.Provider{}
 	fl.Func("oidc", "CC=FILE: log users of country CC in at a national OpenID provider, configured by the JSON\n"+
@@ -57,6 +56,11 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 	}
 	if fl.NArg() != 0 {
 		fl.Usage()
+		return 2
+	}
+	fault, err := defect()
+	if err != nil {
+		fmt.Fprintln(env.Stderr, "oots demo: -fault:", err)
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -87,7 +91,7 @@ func runDemo(ctx context.Context, env *Env, args []string) int {
 		samlNodes = nil
 	}
 	net, err := demonet.Start(ctx, demonet.Config{Dir: abs, Port: *port, Host: *host, Countries: strings.Split(*countries, ","),
-		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: *fault, Rules: rules, OIDC: oidcProviders, SAML: samlNodes, Logger: log})
+		T1: *t1, T2: *t2, T3: *t3, TesterEndpoint: *tester, SREnvironment: *srEnv, Fault: fault, Rules: rules, OIDC: oidcProviders, SAML: samlNodes, Logger: log})
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots demo:", err)
 		return 2
@@ -128,7 +132,7 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 		fmt.Fprintln(w, "  certificate with its Annex and a Translation into your language. The other nodes exchange EDM 1.0.")
 	}
 	if net.Node("SE") != nil {
-		fmt.Fprintf(w, "  A deferred evidence: Sweden holds Åsa Lindström's certificate of residence (S1) but needs %s to prepare it;\n", provider.DemoDeferFor)
+		fmt.Fprintf(w, "  A deferred evidence: Sweden holds Åsa Lindström's certificate of residence (S1) but needs %s to prepare it;\n", demo.DeferFor)
 		fmt.Fprintln(w, "  the portal says when it will be available and asks for it again by itself at that time.")
 	}
 	fmt.Fprintln(w)

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/internal/fault"
 )
 
 // demoProc is an "oots demo" child process.
@@ -131,7 +131,8 @@ func (p *demoProc) stop() {
 // conformance run -target CC.yaml" (the file the demo writes) passes every
 // case of the as4-receive, as4-send, common-services, edm and edm-requester
 // suites, none skipped, in under a minute, and writes its reports. Then, against demos
-// started with each deliberate defect (-fault), the AS4 suites fail the
+// started with each deliberate defect (-fault, in a binary built with the
+// ootsfault tag), the AS4 suites fail the
 // intended case with its reason.
 func TestDemoConformance(t *testing.T) {
 	if testing.Short() {
@@ -215,9 +216,10 @@ func TestDemoConformance(t *testing.T) {
 	t.Logf("healthy nodes and wrong token: %s", time.Since(start).Round(time.Millisecond))
 
 	// The faults, each in its own demo, two at a time.
-	if len(faultCases) != len(ap.Faults) {
-		t.Fatalf("%d faults tested, %d exist", len(faultCases), len(ap.Faults))
+	if len(faultCases) != len(fault.Names()) {
+		t.Fatalf("%d faults tested, %d exist", len(faultCases), len(fault.Names()))
 	}
+	faultBin := ootsFaultBinary(t)
 	var mu sync.Mutex
 	sem := make(chan struct{}, 2)
 	var wg sync.WaitGroup
@@ -228,7 +230,7 @@ func TestDemoConformance(t *testing.T) {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			t.Run(tc.fault, func(t *testing.T) {
-				d := startDemo(t, bin, "DE,FR", "-fault", tc.fault)
+				d := startDemo(t, faultBin, "DE,FR", "-fault", tc.fault)
 				args := []string{"conformance", "run", "-target", d.target, "-scenarios", "", "-requester-api", "", "-cs", ""}
 				if !tc.send {
 					args = append(args, "-listen", "none")

@@ -36,33 +36,48 @@ func faultMessages() int {
 	return 1000
 }
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
+// A built oots binary: the normal one, or one with the ootsfault tag.
+type builtBinary struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+var builtBin, builtFaultBin builtBinary
 
 // ootsBinary builds the oots binary once per test run.
 func ootsBinary(t testing.TB) string {
 	t.Helper()
+	return builtBin.build(t)
+}
+
+// ootsFaultBinary builds, once per test run, the oots binary with the
+// ootsfault tag, whose "oots serve" and "oots demo" have a -fault flag.
+func ootsFaultBinary(t testing.TB) string {
+	t.Helper()
+	return builtFaultBin.build(t, "-tags", "ootsfault")
+}
+
+func (b *builtBinary) build(t testing.TB, flags ...string) string {
+	t.Helper()
 	gobin := testenv.Tool(t, "go")
-	buildOnce.Do(func() {
+	b.once.Do(func() {
 		dir, err := os.MkdirTemp("", "oots-bin-")
 		if err != nil {
-			buildErr = err
+			b.err = err
 			return
 		}
-		builtBin = filepath.Join(dir, "oots")
-		cmd := exec.Command(gobin, "build", "-o", builtBin, ".")
+		b.path = filepath.Join(dir, "oots")
+		cmd := exec.Command(gobin, append(append([]string{"build"}, flags...), "-o", b.path, ".")...)
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build: %v\n%s", err, out)
 		}
 	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
+	if b.err != nil {
+		t.Fatal(b.err)
 	}
-	return builtBin
+	return b.path
 }
 
 // proc is a running "oots serve" process.

@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/oots-go/oots/internal/fault"
 )
 
 // command is one subcommand: run gets the arguments after the command name
@@ -27,6 +29,11 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+
+	// fault, set only by the tests of this package, gives the access
+	// points that "oots serve" and "oots demo" start one deliberate
+	// defect, to show that the conformance kit detects it.
+	fault fault.Defect
 }
 
 // commands lists every subcommand. Keep it sorted by name.

@@ -659,7 +659,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	fs := flag.NewFlagSet("oots serve", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	cfgFile := fs.String("config", "oots.yaml", "configuration file (YAML; see the documentation of oots serve)")
-	fault := fs.String("fault", "", "TEST ONLY: give the node one deliberate defect, to check that a conformance kit detects it: "+strings.Join(ap.FaultNames(), ", "))
+	defect := faultFlag(fs, env, "the node")
 	insecure := fs.Bool("insecure-open-api", false, "TEST ONLY: serve the backend API and /metrics without a token (api.insecureOpen); allowed on a loopback address only")
 	fs.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: oots serve -config oots.yaml\n\nRuns an AS4 access point node: the AS4 endpoint (POST /as4), the backend API (/api/v1, /openapi.json), /metrics, /healthz, /readyz.")
@@ -675,6 +675,10 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(env.Stderr, "oots serve: "+format+"\n", a...)
 		return 2
+	}
+	fault, err := defect()
+	if err != nil {
+		return fail("-fault: %v", err)
 	}
 	c, err := loadServeConfig(*cfgFile, env.Getenv, *insecure)
 	if err != nil {
@@ -705,9 +709,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	defer db.Close()
 	ncfg.Store = db
 	ncfg.Judge = judgeWith(rules)
-	if *fault != "" {
-		ncfg.Fault = *fault
-		logger.Warn("TEST ONLY: this node has a deliberate defect", slog.String("fault", *fault), slog.String("effect", ap.Faults[*fault]))
+	if !fault.None() {
+		ncfg.Fault = fault
+		logger.Warn("TEST ONLY: this node has a deliberate defect", slog.String("fault", fault.Name()), slog.String("effect", fault.Effect()))
 	}
 	node, err := ap.New(*ncfg)
 	if err != nil {

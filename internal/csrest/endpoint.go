@@ -39,8 +39,7 @@ type Endpoint[S any] struct {
 // Settings are what the Evidence Broker and DSD configurations share for
 // their endpoint; zero values take the documented defaults.
 type Settings struct {
-	Signer       *Signer // nil, or ignored when Unsigned: answers go unsigned
-	Unsigned     bool
+	Signer       *Signer       // nil: answers go unsigned
 	CacheFor     time.Duration // default one minute; negative turns the cache off
 	CacheEntries int           // default 4096
 	Now          func() time.Time
@@ -55,10 +54,7 @@ func (e *Endpoint[S]) Apply(s Settings) *Endpoint[S] {
 	if s.CacheEntries == 0 {
 		s.CacheEntries = 4096
 	}
-	e.Signer, e.Cache, e.Now, e.Log = nil, NewCache(s.CacheFor, s.CacheEntries), s.Now, s.Logger
-	if !s.Unsigned {
-		e.Signer = s.Signer
-	}
+	e.Signer, e.Cache, e.Now, e.Log = s.Signer, NewCache(s.CacheFor, s.CacheEntries), s.Now, s.Logger
 	if e.Now == nil {
 		e.Now = time.Now
 	}

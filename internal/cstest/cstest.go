@@ -22,6 +22,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/schematron"
 
 	"github.com/oots-go/oots/csregistry"
@@ -113,6 +114,14 @@ func Signer(tb testing.TB) (*csrest.Signer, *trust.Store) {
 		tb.Fatal(err)
 	}
 	return &csrest.Signer{Key: c.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{c.Cert, ca.Cert}}, trust.NewStore(ca.Cert)
+}
+
+// AnySigner returns a fresh signing chain, for handlers whose signatures
+// the test does not check.
+func AnySigner(tb testing.TB) *csrest.Signer {
+	tb.Helper()
+	s, _ := Signer(tb)
+	return s
 }
 
 // Content returns the registry content of an answer: for each
@@ -234,7 +243,7 @@ func DemoRegistry(tb testing.TB) *csregistry.Registry {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if err := r.LoadDemo(context.Background()); err != nil {
+	if err := demo.Load(context.Background(), r); err != nil {
 		tb.Fatal(err)
 	}
 	return r

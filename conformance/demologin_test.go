@@ -1,4 +1,4 @@
-package demonet
+package conformance
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package provider
+package demo
 
 import (
 	"context"
@@ -6,17 +6,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/provider"
 )
-
-// DemoCountries are the countries of the demo data set (csregistry.Demo)
-// and of the demo identity providers (idp.DemoUsers).
-var DemoCountries = []string{"DE", "FR", "FI", "SE"}
 
 // demoType is an evidence type of the demo data set in one country.
 type demoType struct {
@@ -29,10 +27,10 @@ type demoType struct {
 func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
 	if err != nil {
-		return nil, fmt.Errorf("provider: demo data: %w", err)
+		return nil, fmt.Errorf("demo: data set: %w", err)
 	}
-	if err := reg.LoadDemo(ctx); err != nil {
-		return nil, fmt.Errorf("provider: demo data: %w", err)
+	if err := Load(ctx, reg); err != nil {
+		return nil, fmt.Errorf("demo: data set: %w", err)
 	}
 	var out []demoType
 	for _, r := range reg.Snapshot().Requirements() {
@@ -54,13 +52,13 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("provider: demo data: no evidence types for country %q", country)
+		return nil, fmt.Errorf("demo: data set: no evidence types for country %q", country)
 	}
 	return out, nil
 }
 
-// DemoRecords returns the demo register of a country (one of
-// DemoCountries): the test persons of idp.DemoUsers(country), keyed on their
+// Records returns the demo register of a country (one of
+// Countries): the test persons of idp.DemoUsers(country), keyed on their
 // eIDAS identifier "CC/CC/local" (the relying-party part is the register's
 // country; matching ignores it), each with a birth certificate and a school-leaving diploma (PDF, and
 // XML and JSON after the data models datamodel.BirthRecord and
@@ -69,23 +67,23 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 // an annex and translations into English and Swedish); and the
 // companies they represent, each with an extract of the business register
 // (PDF). The evidence types are those of the demo data set
-// (csregistry.Demo). Each country has two persons with the same names and
+// (CommonServices). Each country has two persons with the same names and
 // date of birth, whom names alone cannot tell apart. In Sweden, Åsa
 // Lindström's certificate of residence is deferred (handling) for
-// DemoDeferFor after it is first asked for.
-func DemoRecords(ctx context.Context, country string) (*Records, error) {
+// DeferFor after it is first asked for.
+func Records(ctx context.Context, country string) (*provider.Records, error) {
 	users := idp.DemoUsers(country)
 	if users == nil {
-		return nil, fmt.Errorf("provider: no demo register for country %q (have %v)", country, DemoCountries)
+		return nil, fmt.Errorf("demo: no register for country %q (have %v)", country, Countries())
 	}
 	types, err := demoTypes(ctx, country)
 	if err != nil {
 		return nil, err
 	}
-	rs := &Records{}
+	rs := &provider.Records{}
 	for _, u := range users {
 		p := u.Identified(country)
-		rec := PersonRecord{Key: "person:" + u.Local, Person: p, Evidence: map[string][]Document{}}
+		rec := provider.PersonRecord{Key: "person:" + u.Local, Person: p, Evidence: map[string][]provider.Document{}}
 		for _, t := range types {
 			if docs := demoPersonEvidence(country, t, p); docs != nil {
 				rec.Evidence[t.classification] = docs
@@ -94,10 +92,10 @@ func DemoRecords(ctx context.Context, country string) (*Records, error) {
 		rs.People = append(rs.People, rec)
 		for _, c := range u.Represents {
 			lp := c.Identified(country, country)
-			crec := CompanyRecord{Key: "company:" + c.Local, Company: lp, Representatives: []string{p.Identifier}, Evidence: map[string][]Document{}}
+			crec := provider.CompanyRecord{Key: "company:" + c.Local, Company: lp, Representatives: []string{p.Identifier}, Evidence: map[string][]provider.Document{}}
 			for _, t := range types {
 				if t.procedure == "X1" {
-					crec.Evidence[t.classification] = []Document{demoCompanyEvidence(country, t, lp)}
+					crec.Evidence[t.classification] = []provider.Document{demoCompanyEvidence(country, t, lp)}
 				}
 			}
 			rs.Companies = append(rs.Companies, crec)
@@ -115,14 +113,14 @@ func demoDocID(parts ...string) string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
-func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []Document {
+func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provider.Document {
 	_, local, _ := eid.LocalID(p.Identifier)
-	fields := []Field{{"Family name", p.FamilyName}, {"Given name", p.GivenName}, {"Date of birth", p.DateOfBirth}}
+	fields := []provider.Field{{Label: "Family name", Value: p.FamilyName}, {Label: "Given name", Value: p.GivenName}, {Label: "Date of birth", Value: p.DateOfBirth}}
 	var title, issued string
 	switch t.procedure {
 	case "R1":
 		title = "Certificate of birth"
-		fields = append(fields, Field{"Place of birth", p.PlaceOfBirth}, Field{"Sex", p.Gender}, Field{"Registration number", "G-" + local})
+		fields = append(fields, provider.Field{Label: "Place of birth", Value: p.PlaceOfBirth}, provider.Field{Label: "Sex", Value: p.Gender}, provider.Field{Label: "Registration number", Value: "G-" + local})
 		issued = "2024-01-15"
 	case "S1":
 		title, issued = "Certificate of residence", "2025-06-02"
@@ -130,25 +128,25 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []Docum
 		if addr == "" {
 			addr = p.PlaceOfBirth
 		}
-		fields = append(fields, Field{"Address", addr}, Field{"Resident since", "2015-04-01"})
+		fields = append(fields, provider.Field{Label: "Address", Value: addr}, provider.Field{Label: "Resident since", Value: "2015-04-01"})
 	case "T2":
 		title, issued = "Upper secondary school leaving certificate", "2008-06-30"
-		fields = append(fields, Field{"School", "Gymnasium " + p.PlaceOfBirth}, Field{"Final grade", "2.1"})
+		fields = append(fields, provider.Field{Label: "School", Value: "Gymnasium " + p.PlaceOfBirth}, provider.Field{Label: "Final grade", Value: "2.1"})
 	default:
 		return nil
 	}
 	if t.title != "" {
 		title = t.title
 	}
-	fields = append(fields, Field{"Issuing country", country}, Field{"Issued on", issued})
+	fields = append(fields, provider.Field{Label: "Issuing country", Value: country}, provider.Field{Label: "Issued on", Value: issued})
 	lines := []string{}
 	for _, f := range fields {
 		lines = append(lines, f.Label+": "+f.Value)
 	}
 	lines = append(lines, "", "This document was issued electronically through the Once-Only Technical System.")
-	docs := []Document{{
+	docs := []provider.Document{{
 		ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: issued, Language: "EN",
-		Format: "application/pdf", Content: PDF(title, lines), Fields: fields,
+		Format: "application/pdf", Content: provider.PDF(title, lines), Fields: fields,
 	}}
 	switch t.procedure {
 	case "R1":
@@ -176,20 +174,20 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []Docum
 	return docs
 }
 
-func demoCompanyEvidence(country string, t demoType, c eid.LegalPerson) Document {
+func demoCompanyEvidence(country string, t demoType, c eid.LegalPerson) provider.Document {
 	_, local, _ := eid.LocalID(c.Identifier)
 	title := "Extract from the business register"
 	if t.title != "" {
 		title = t.title
 	}
-	fields := []Field{{"Legal name", c.LegalName}, {"Registration number", local}, {"VAT number", c.VATRegistration},
-		{"Registered address", c.RegisteredAddress}, {"Status", "Active"}, {"Issuing country", country}, {"Issued on", "2025-09-01"}}
+	fields := []provider.Field{{Label: "Legal name", Value: c.LegalName}, {Label: "Registration number", Value: local}, {Label: "VAT number", Value: c.VATRegistration},
+		{Label: "Registered address", Value: c.RegisteredAddress}, {Label: "Status", Value: "Active"}, {Label: "Issuing country", Value: country}, {Label: "Issued on", Value: "2025-09-01"}}
 	var lines []string
 	for _, f := range fields {
 		lines = append(lines, f.Label+": "+f.Value)
 	}
-	return Document{ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: "2025-09-01", Language: "EN",
-		Format: "application/pdf", Content: PDF(title, lines), Fields: fields}
+	return provider.Document{ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: "2025-09-01", Language: "EN",
+		Format: "application/pdf", Content: provider.PDF(title, lines), Fields: fields}
 }
 
 // structured returns the structured versions of a demo document: XML and
@@ -197,16 +195,16 @@ func demoCompanyEvidence(country string, t demoType, c eid.LegalPerson) Document
 // URI, as the demo data set of the DSD lists it), each with the PDF as its
 // human-readable version. Values that do not fit the model are left out
 // (a demo person without a sex code, say).
-func structured(m *datamodel.Model, pdf Document, id func(ext string) string, values map[string]string) []Document {
+func structured(m *datamodel.Model, pdf provider.Document, id func(ext string) string, values map[string]string) []provider.Document {
 	for k, v := range values {
 		if f := m.Field(k); f == nil || f.Type == datamodel.Code && !slices.Contains(f.Codes, v) {
 			delete(values, k)
 		}
 	}
-	var fields []Field
+	var fields []provider.Field
 	for _, f := range m.Fields {
 		if v := values[f.Path]; v != "" {
-			fields = append(fields, Field{f.LabelIn("en"), v})
+			fields = append(fields, provider.Field{Label: f.LabelIn("en"), Value: v})
 		}
 	}
 	uri := m.URI
@@ -214,7 +212,7 @@ func structured(m *datamodel.Model, pdf Document, id func(ext string) string, va
 		uri = m.Aliases[0]
 	}
 	hr := pdf
-	var out []Document
+	var out []provider.Document
 	for _, mime := range []string{datamodel.MimeXML, datamodel.MimeJSON} {
 		b, err := m.Encode(mime, values)
 		if err != nil {
@@ -224,26 +222,26 @@ func structured(m *datamodel.Model, pdf Document, id func(ext string) string, va
 		if mime == datamodel.MimeJSON {
 			ext = "json"
 		}
-		out = append(out, Document{ID: id(ext), Title: pdf.Title + " (structured data)", IssuingDate: pdf.IssuingDate, Language: pdf.Language,
+		out = append(out, provider.Document{ID: id(ext), Title: pdf.Title + " (structured data)", IssuingDate: pdf.IssuingDate, Language: pdf.Language,
 			Format: mime, ConformsTo: uri, Content: b, Fields: fields, HumanReadableVersion: &hr})
 	}
 	return out
 }
 
-// DemoAuthorities returns the evidence providers of a country in the demo
-// data set (csregistry.Demo) with the evidence types and formats the DSD
+// Authorities returns the evidence providers of a country in the demo
+// data set (CommonServices) with the evidence types and formats the DSD
 // says they serve, each backed by ds. A user may consent to background
 // exchanges of an evidence type (ConsentPolicy) for the procedures whose
-// requirements it fulfils in the Evidence Broker (ServedType.
+// requirements it fulfils in the Evidence Broker (provider.ServedType.
 // ConsentProcedures): the birth record for R1 and T2, every other type for
 // its own procedure.
-func DemoAuthorities(ctx context.Context, country string, ds DataService) ([]Authority, error) {
+func Authorities(ctx context.Context, country string, ds provider.DataService) ([]provider.Authority, error) {
 	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
 	if err != nil {
-		return nil, fmt.Errorf("provider: demo data: %w", err)
+		return nil, fmt.Errorf("demo: data set: %w", err)
 	}
-	if err := reg.LoadDemo(ctx); err != nil {
-		return nil, fmt.Errorf("provider: demo data: %w", err)
+	if err := Load(ctx, reg); err != nil {
+		return nil, fmt.Errorf("demo: data set: %w", err)
 	}
 	snap := reg.Snapshot()
 	procedures := map[string][]string{} // evidence type classification → procedures
@@ -263,13 +261,13 @@ func DemoAuthorities(ctx context.Context, country string, ds DataService) ([]Aut
 			}
 		}
 	}
-	byID := map[string]*Authority{}
+	byID := map[string]*provider.Authority{}
 	var order []string
 	for _, s := range snap.AllDataServices() {
-		var formats []Format
+		var formats []provider.Format
 		for _, d := range s.Type.DistributedAs {
 			for _, f := range d.Formats() {
-				formats = append(formats, Format{Format: f, ConformsTo: d.ConformsTo})
+				formats = append(formats, provider.Format{Format: f, ConformsTo: d.ConformsTo})
 			}
 		}
 		for _, acc := range s.Providers {
@@ -279,21 +277,49 @@ func DemoAuthorities(ctx context.Context, country string, ds DataService) ([]Aut
 			}
 			a, ok := byID[pub.Identifier.Value]
 			if !ok {
-				a = &Authority{Agent: edm.Agent{Identifier: pub.Identifier, Name: pub.Name, Address: pub.Address}, DataService: ds,
+				a = &provider.Authority{Agent: edm.Agent{Identifier: pub.Identifier, Name: pub.Name, Address: pub.Address}, DataService: ds,
 					MinLoA: eid.LoASubstantial}
 				byID[pub.Identifier.Value] = a
 				order = append(order, pub.Identifier.Value)
 			}
-			a.EvidenceTypes = append(a.EvidenceTypes, ServedType{Classification: s.Type.EvidenceTypeClassification, Formats: formats,
+			a.EvidenceTypes = append(a.EvidenceTypes, provider.ServedType{Classification: s.Type.EvidenceTypeClassification, Formats: formats,
 				ConsentProcedures: procedures[s.Type.EvidenceTypeClassification]})
 		}
 	}
-	var out []Authority
+	var out []provider.Authority
 	for _, id := range order {
 		out = append(out, *byID[id])
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("provider: demo data: no evidence providers in %q", country)
+		return nil, fmt.Errorf("demo: data set: no evidence providers in %q", country)
 	}
 	return out, nil
+}
+
+// DeferFor is how long the demo register keeps its deferred evidence
+// (see Records) not ready after the first request for it: long enough
+// to see the deferral, short enough for the journey to complete.
+const DeferFor = 10 * time.Second
+
+// demoDeferred is the person of the demo register whose certificate of
+// residence (procedure S1) is deferred: Åsa Lindström of the Swedish
+// register (idp.DemoUsers("SE")), for handling.
+const demoDeferredPerson = "person:198211192466"
+
+// demoDeferrals marks the deferred evidence of the demo register.
+func demoDeferrals(types []demoType, rs *provider.Records) {
+	for i := range rs.People {
+		p := &rs.People[i]
+		if p.Key != demoDeferredPerson {
+			continue
+		}
+		for _, t := range types {
+			if t.procedure == "S1" && p.Evidence[t.classification] != nil {
+				if p.Pending == nil {
+					p.Pending = map[string]*provider.Pending{}
+				}
+				p.Pending[t.classification] = &provider.Pending{Reason: provider.DeferHandling, For: DeferFor}
+			}
+		}
+	}
 }

@@ -1,4 +1,4 @@
-package demonet
+package conformance
 
 import (
 	"context"
@@ -15,13 +15,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/conformance"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
 )
 
-// PreviewUser plays a demo user at the preview space of a demo node, for
-// the conformance kit (it is a conformance.PreviewUser): with a plain HTTP
+// DemoPreviewUser plays a demo user at the preview space of a demo node
+// (a PreviewUser, for "oots conformance run -preview-login demo"): with a plain HTTP
 // client and a cookie jar of its own for each decision, it follows the
 // preview link, logs in at the demo identity provider of the person's
 // country as the demo user (idp.DemoUsers) with the identifier given — the
@@ -29,7 +28,7 @@ import (
 // of FR, local id 3f8a2c61d9; a company's identifier logs in its first
 // representative on its behalf — and posts the decision with the page's
 // CSRF token. Errors name the step that failed.
-type PreviewUser struct {
+type DemoPreviewUser struct {
 	// Roots are the anchors of the demo's HTTPS servers (the demo TLS CA,
 	// Network.TLSCAFile); nil means the system's.
 	Roots *x509.CertPool
@@ -37,10 +36,10 @@ type PreviewUser struct {
 	Timeout time.Duration
 }
 
-var _ conformance.PreviewUser = (*PreviewUser)(nil)
+var _ PreviewUser = (*DemoPreviewUser)(nil)
 
-// ErrPreview is wrapped by the errors of PreviewUser.Decide.
-var ErrPreview = errors.New("demonet: preview")
+// ErrDemoPreview is wrapped by the errors of DemoPreviewUser.Decide.
+var ErrDemoPreview = errors.New("conformance: demo preview login")
 
 // demoAccount finds the demo user and the login form's account value of an
 // identifier.
@@ -66,14 +65,14 @@ func demoAccount(as string) (idp.User, string, error) {
 }
 
 // Decide logs in at previewLocation as the person (or company) as and
-// records d; with conformance.LogInOnly it only logs in and fails if the
+// records d; with LogInOnly it only logs in and fails if the
 // evidence is shown.
-func (u *PreviewUser) Decide(ctx context.Context, previewLocation, as string, d conformance.Decision) error {
+func (u *DemoPreviewUser) Decide(ctx context.Context, previewLocation, as string, d Decision) error {
 	fail := func(step, format string, a ...any) error {
-		return fmt.Errorf("%w: %s: %s", ErrPreview, step, fmt.Sprintf(format, a...))
+		return fmt.Errorf("%w: %s: %s", ErrDemoPreview, step, fmt.Sprintf(format, a...))
 	}
 	switch d {
-	case conformance.Approve, conformance.Refuse, conformance.LogInOnly:
+	case Approve, Refuse, LogInOnly:
 	default:
 		return fail("decision", "%q is not approve, refuse or none", d)
 	}
@@ -131,7 +130,7 @@ func (u *PreviewUser) Decide(ctx context.Context, previewLocation, as string, d 
 		return fail("logging in", "%v", err)
 	}
 	decide, shown := findForm(pg.body, `name="decision"`)
-	if d == conformance.LogInOnly {
+	if d == LogInOnly {
 		if shown {
 			return fail("logging in", "the preview shows the evidence to %s (%s)", who.Name(), as)
 		}

@@ -1,4 +1,4 @@
-package csregistry_test
+package demo_test
 
 import (
 	"context"
@@ -9,26 +9,27 @@ import (
 
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/demo"
 )
 
-// TestLoadDemoIn: the demo data set in the acceptance environment names
+// TestLoadIn: the demo data set in the acceptance environment names
 // every requirement and evidence type classification under
 // sr.acc.oots.tech.ec.europa.eu, one classification with the test segment
 // oots, and every access service speaks oots-edm:v2.0; the official TDD 1.0
 // submission rules that admit only the production host are the only ones
 // it fails.
-func TestLoadDemoIn(t *testing.T) {
+func TestLoadIn(t *testing.T) {
 	ctx := context.Background()
 	strict, err := csregistry.Open(ctx, csregistry.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = strict.LoadDemoIn(ctx, "acc")
+	err = demo.LoadIn(ctx, strict, "acc")
 	var le *csregistry.LCMError
 	if !errors.As(err, &le) || !slices.ContainsFunc(csregistry.EnvironmentRules(), func(r string) bool { return strings.HasPrefix(le.Detail, r+" ") }) {
 		t.Fatalf("without tolerance: %v, want the refusal of one of %v", err, csregistry.EnvironmentRules())
 	}
-	if err := strict.LoadDemoIn(ctx, "a.b"); !errors.Is(err, edm.ErrNotSRID) {
+	if err := demo.LoadIn(ctx, strict, "a.b"); !errors.Is(err, edm.ErrNotSRID) {
 		t.Errorf("environment a.b: %v", err)
 	}
 
@@ -36,14 +37,14 @@ func TestLoadDemoIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := reg.LoadDemoIn(ctx, "acc"); err != nil {
+	if err := demo.LoadIn(ctx, reg, "acc"); err != nil {
 		t.Fatal(err)
 	}
 	prod, err := csregistry.Open(ctx, csregistry.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := prod.LoadDemo(ctx); err != nil {
+	if err := demo.Load(ctx, prod); err != nil {
 		t.Fatal(err)
 	}
 	snap, prodSnap := reg.Snapshot(), prod.Snapshot()
@@ -62,7 +63,7 @@ func TestLoadDemoIn(t *testing.T) {
 	tests := map[string]bool{}
 	for i, r := range snap.Requirements() {
 		acc("requirement", r.Requirement.Identifier.Value)
-		if want := csregistry.DemoID(prodSnap.Requirements()[i].Requirement.Identifier.Value, "acc"); r.Requirement.Identifier.Value != want {
+		if want := demo.ID(prodSnap.Requirements()[i].Requirement.Identifier.Value, "acc"); r.Requirement.Identifier.Value != want {
 			t.Errorf("requirement %s, want %s", r.Requirement.Identifier.Value, want)
 		}
 		if _, ok := snap.Requirement(r.Requirement.Identifier.Value); !ok {
@@ -90,7 +91,7 @@ func TestLoadDemoIn(t *testing.T) {
 	if len(tests) != 1 {
 		t.Errorf("evidence types with the segment %s: %v, want one", edm.SRTestSegment, tests)
 	}
-	if got := csregistry.DemoID("https://sr.oots.tech.europa.eu/requirements/2d4126c1-f676-5e6b-b4b3-bcb8136a30e1", ""); got != "https://sr.oots.tech.europa.eu/requirements/2d4126c1-f676-5e6b-b4b3-bcb8136a30e1" {
-		t.Errorf("DemoID in production: %s", got)
+	if got := demo.ID("https://sr.oots.tech.europa.eu/requirements/2d4126c1-f676-5e6b-b4b3-bcb8136a30e1", ""); got != "https://sr.oots.tech.europa.eu/requirements/2d4126c1-f676-5e6b-b4b3-bcb8136a30e1" {
+		t.Errorf("ID in production: %s", got)
 	}
 }
