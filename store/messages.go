@@ -107,6 +107,16 @@ func scanOutbound(r scanner) (*Outbound, error) {
 	return &o, nil
 }
 
+// The statements of the transactions of Enqueue and Receive.
+const (
+	sqlEnqueue = `INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING ` + outCols
+	sqlPayloadFile = `INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`
+	sqlReceive     = `INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	sqlReceivedFrom = "SELECT partner FROM ap_inbound WHERE message_id = ?"
+)
+
 // Enqueue stores a new outbound message, due at m.NextAt (or at once).
 // When a message with the same ClientKey (or the same ID) exists already,
 // nothing is stored and that message is returned with created false: a
@@ -123,17 +133,19 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	if next.IsZero() {
 		next = now
 	}
+	if err := d.prepare(ctx, sqlEnqueue, sqlPayloadFile); err != nil {
+		return nil, false, fmt.Errorf("store: enqueue: %w", err)
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, false, fmt.Errorf("store: enqueue: %w", err)
 	}
 	defer tx.Rollback()
-	o, err := scanOutbound(tx.QueryRowContext(ctx, d.Rebind(`INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+outCols),
+	o, err := scanOutbound(d.txQueryRow(ctx, tx, sqlEnqueue,
 		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now)))
 	if err == nil {
 		for _, f := range m.Files {
-			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`), f, m.ID); err != nil {
+			if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.ID); err != nil {
 				return nil, false, fmt.Errorf("store: enqueue: payload file %s: %w", f, err)
 			}
 		}
@@ -280,13 +292,15 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 	if delivery == "" {
 		delivery = DeliveryNone
 	}
+	if err := d.prepare(ctx, sqlReceive, sqlPayloadFile, sqlReceivedFrom); err != nil {
+		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+	res, err := d.txExec(ctx, tx, sqlReceive,
 		m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
@@ -299,7 +313,7 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 		// The payload files are the message's in the same transaction:
 		// a committed message always has its files.
 		for _, f := range m.Files {
-			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`), f, m.MessageID); err != nil {
+			if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.MessageID); err != nil {
 				return false, fmt.Errorf("store: receive %s: payload file %s: %w", m.MessageID, f, err)
 			}
 		}
@@ -309,7 +323,7 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 		return false, nil
 	}
 	var partner string
-	if err := tx.QueryRowContext(ctx, d.Rebind("SELECT partner FROM ap_inbound WHERE message_id = ?"), m.MessageID).Scan(&partner); err != nil {
+	if err := d.txQueryRow(ctx, tx, sqlReceivedFrom, m.MessageID).Scan(&partner); err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	if partner != m.Partner {
