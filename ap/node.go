@@ -317,7 +317,10 @@ type Node struct {
 	// metricsHandler serves metrics (see MetricsHandler).
 	metricsHandler http.Handler
 	wake           chan struct{} // a submission is queued
-	pushWake       chan struct{} // a received message or a failure report awaits the backend
+	// announced counts the submissions this node queued that no worker
+	// has claimed yet, as far as it knows (see claimedAnnounced).
+	announced atomic.Int64
+	pushWake  chan struct{} // a received message or a failure report awaits the backend
 
 	quiet      *quietLog // repeated errors, logged with back-off
 	readyMu    sync.Mutex

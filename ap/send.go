@@ -133,6 +133,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	if created {
 		n.metrics.submitted.WithLabelValues(to.Name, leg.Name).Inc()
 		n.log.Info("message submitted", slog.String(logMessageID, o.ID), slog.String(logPartner, to.Name), slog.String(logLeg, leg.Name))
+		n.announced.Add(1)
 		signal(n.wake)
 		if n.cfg.Judge != nil {
 			var data [][]byte
@@ -300,14 +301,39 @@ func (n *Node) sendLoop(ctx context.Context) {
 		}
 		n.quiet.ok(n.log, "claim-outbound", "claiming messages works again")
 		if len(msgs) == 0 {
+			// Whatever was announced was claimed elsewhere.
+			n.announced.Store(0)
 			sleep(ctx, n.wake, n.cfg.PollInterval)
 			continue
 		}
 		// There may be more: wake another worker (a cascade, so that a
-		// burst of submissions does not wait for the poll interval).
-		signal(n.wake)
+		// burst of submissions does not wait for the poll interval) —
+		// unless this was the last submission announced, when another
+		// claim would most likely find nothing.
+		if n.claimedAnnounced(len(msgs)) {
+			signal(n.wake)
+		}
 		for _, m := range msgs {
 			n.attempt(ctx, m)
+		}
+	}
+}
+
+// claimedAnnounced counts k claimed messages against the announced
+// submissions and reports whether another worker should look for more:
+// yes when submissions remain announced, and when none was (the claim
+// found a retry that came due, a backlog, or another node's submission,
+// which the announcements do not count). A wrong guess costs at most a
+// claim that finds nothing, or a message that waits for a worker's poll.
+func (n *Node) claimedAnnounced(k int) bool {
+	for {
+		v := n.announced.Load()
+		if v <= 0 {
+			return true
+		}
+		left := max(v-int64(k), 0)
+		if n.announced.CompareAndSwap(v, left) {
+			return left > 0
 		}
 	}
 }
