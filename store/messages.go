@@ -41,6 +41,12 @@ type Outbound struct {
 	Receipt   []byte // the receipt signal, once delivered
 	Created   time.Time
 	Updated   time.Time
+	// LeaseOwner, when set for Enqueue, queues the message claimed already
+	// by LeaseOwner until LeaseUntil, its first attempt counted, as
+	// ClaimOutbound would: a node hands a new submission to an idle worker
+	// without the claim's statement. Not read back.
+	LeaseOwner string
+	LeaseUntil time.Time
 }
 
 // Result is how a sending attempt ended.
@@ -109,15 +115,16 @@ func scanOutbound(r scanner) (*Outbound, error) {
 
 // The statements of the transactions of Enqueue and Receive.
 const (
-	sqlEnqueue = `INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING ` + outCols
+	sqlEnqueue = `INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at, lease_owner, lease_until, attempts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING ` + outCols
 	sqlPayloadFile = `INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`
 	sqlReceive     = `INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	sqlReceivedFrom = "SELECT partner FROM ap_inbound WHERE message_id = ?"
 )
 
-// Enqueue stores a new outbound message, due at m.NextAt (or at once).
+// Enqueue stores a new outbound message, due at m.NextAt (or at once), or
+// claimed already by m.LeaseOwner.
 // When a message with the same ClientKey (or the same ID) exists already,
 // nothing is stored and that message is returned with created false: a
 // submission retried by the backend is sent once.
@@ -133,6 +140,11 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	if next.IsZero() {
 		next = now
 	}
+	var leaseUntil int64
+	attempts := 0
+	if m.LeaseOwner != "" {
+		leaseUntil, attempts = ms(m.LeaseUntil), 1
+	}
 	if err := d.prepare(ctx, sqlEnqueue, sqlPayloadFile); err != nil {
 		return nil, false, fmt.Errorf("store: enqueue: %w", err)
 	}
@@ -142,7 +154,7 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	}
 	defer tx.Rollback()
 	o, err := scanOutbound(d.txQueryRow(ctx, tx, sqlEnqueue,
-		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now)))
+		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now), m.LeaseOwner, leaseUntil, attempts))
 	if err == nil {
 		for _, f := range m.Files {
 			if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.ID); err != nil {
