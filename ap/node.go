@@ -320,7 +320,10 @@ type Node struct {
 	// announced counts the submissions this node queued that no worker
 	// has claimed yet, as far as it knows (see claimedAnnounced).
 	announced atomic.Int64
-	pushWake  chan struct{} // a received message or a failure report awaits the backend
+	// offers are idle sending workers, each offering the channel on which
+	// it takes a submission queued claimed for it (see idle).
+	offers   chan chan *store.Outbound
+	pushWake chan struct{} // a received message or a failure report awaits the backend
 
 	quiet      *quietLog // repeated errors, logged with back-off
 	readyMu    sync.Mutex
@@ -434,6 +437,7 @@ func New(cfg Config) (*Node, error) {
 		metrics:    newMetrics(),
 		quiet:      newQuietLog(cfg.Now),
 		wake:       make(chan struct{}, 1),
+		offers:     make(chan chan *store.Outbound),
 		pushWake:   make(chan struct{}, 1),
 		senders:    map[string]*as4.Sender{},
 		discovered: map[string][]*x509.Certificate{},

@@ -125,16 +125,35 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	if err != nil {
 		return nil, false, err
 	}
-	o, created, err := n.cfg.Store.Enqueue(ctx, &store.Outbound{ID: sub.MessageID, ClientKey: sub.ClientKey, Leg: leg.Name,
-		Partner: to.Name, Body: body, Files: files, Created: n.cfg.Now()})
+	// An idle worker takes the message as it is queued, claimed for it in
+	// the same statement; otherwise the message waits for a claim.
+	now := n.cfg.Now()
+	m := &store.Outbound{ID: sub.MessageID, ClientKey: sub.ClientKey, Leg: leg.Name,
+		Partner: to.Name, Body: body, Files: files, Created: now}
+	var worker chan *store.Outbound
+	select {
+	case worker = <-n.offers:
+		m.LeaseOwner, m.LeaseUntil = n.cfg.NodeID, now.Add(n.cfg.Lease)
+	default:
+	}
+	o, created, err := n.cfg.Store.Enqueue(ctx, m)
+	if worker != nil {
+		if err == nil && created {
+			worker <- o
+		} else {
+			worker <- nil
+		}
+	}
 	if err != nil {
 		return nil, false, err
 	}
 	if created {
 		n.metrics.submitted.WithLabelValues(to.Name, leg.Name).Inc()
 		n.log.Info("message submitted", slog.String(logMessageID, o.ID), slog.String(logPartner, to.Name), slog.String(logLeg, leg.Name))
-		n.announced.Add(1)
-		signal(n.wake)
+		if worker == nil {
+			n.announced.Add(1)
+			signal(n.wake)
+		}
 		if n.cfg.Judge != nil {
 			var data [][]byte
 			for _, p := range s.Payloads {
@@ -290,6 +309,7 @@ func (n *Node) sender(party string) *as4.Sender {
 }
 
 func (n *Node) sendLoop(ctx context.Context) {
+	mine := make(chan *store.Outbound, 1)
 	for ctx.Err() == nil {
 		msgs, err := n.cfg.Store.ClaimOutbound(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
 		if err != nil {
@@ -303,7 +323,9 @@ func (n *Node) sendLoop(ctx context.Context) {
 		if len(msgs) == 0 {
 			// Whatever was announced was claimed elsewhere.
 			n.announced.Store(0)
-			sleep(ctx, n.wake, n.cfg.PollInterval)
+			if m := n.idle(ctx, mine); m != nil {
+				n.attempt(ctx, m)
+			}
 			continue
 		}
 		// There may be more: wake another worker (a cascade, so that a
@@ -317,6 +339,25 @@ func (n *Node) sendLoop(ctx context.Context) {
 			n.attempt(ctx, m)
 		}
 	}
+}
+
+// idle waits, as sleep does, for the poll interval, a wake-up or the end
+// of ctx, meanwhile offering the worker to Submit: a submission that takes
+// the offer is queued claimed by the node (store.Outbound.LeaseOwner) and
+// handed over on mine, which spares the claim's statement. It returns the
+// message handed over, or nil.
+func (n *Node) idle(ctx context.Context, mine chan *store.Outbound) *store.Outbound {
+	t := time.NewTimer(n.cfg.PollInterval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-n.wake:
+	case <-t.C:
+	case n.offers <- mine:
+		// Taken: Submit sends the message, or nil when it was not queued.
+		return <-mine
+	}
+	return nil
 }
 
 // claimedAnnounced counts k claimed messages against the announced
