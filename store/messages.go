@@ -145,28 +145,17 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	if m.LeaseOwner != "" {
 		leaseUntil, attempts = ms(m.LeaseUntil), 1
 	}
-	if err := d.prepare(ctx, sqlEnqueue, sqlPayloadFile); err != nil {
-		return nil, false, fmt.Errorf("store: enqueue: %w", err)
+	args := []any{m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now), m.LeaseOwner, leaseUntil, attempts}
+	var o *Outbound
+	if len(m.Files) == 0 {
+		// One statement, committed by itself: no transaction to open.
+		o, err = d.enqueueRow(ctx, args)
+	} else {
+		o, err = d.enqueueWithFiles(ctx, m, args)
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: enqueue: %w", err)
-	}
-	defer tx.Rollback()
-	o, err := scanOutbound(d.txQueryRow(ctx, tx, sqlEnqueue,
-		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now), m.LeaseOwner, leaseUntil, attempts))
 	if err == nil {
-		for _, f := range m.Files {
-			if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.ID); err != nil {
-				return nil, false, fmt.Errorf("store: enqueue: payload file %s: %w", f, err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, false, fmt.Errorf("store: enqueue: %w", err)
-		}
 		return o, true, nil
 	}
-	tx.Rollback()
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("store: enqueue: %w", err)
 	}
@@ -179,6 +168,59 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	}
 	o, err = d.Outbound(ctx, m.ID)
 	return o, false, err
+}
+
+// enqueueRow runs sqlEnqueue alone. The statement is stepped to its end
+// (not left after its first row), so that an error committing it is seen.
+// A conflict is sql.ErrNoRows.
+func (d *DB) enqueueRow(ctx context.Context, args []any) (*Outbound, error) {
+	rows, err := d.query(ctx, sqlEnqueue, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var o *Outbound
+	for rows.Next() {
+		if o, err = scanOutbound(rows); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, sql.ErrNoRows
+	}
+	return o, nil
+}
+
+// enqueueWithFiles runs sqlEnqueue and records the payload files of m in
+// one transaction. A conflict is sql.ErrNoRows.
+func (d *DB) enqueueWithFiles(ctx context.Context, m *Outbound, args []any) (*Outbound, error) {
+	if err := d.prepare(ctx, sqlEnqueue, sqlPayloadFile); err != nil {
+		return nil, err
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	o, err := scanOutbound(d.txQueryRow(ctx, tx, sqlEnqueue, args...))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range m.Files {
+		if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.ID); err != nil {
+			return nil, fmt.Errorf("payload file %s: %w", f, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // Outbound returns the outbound message with the given id, or ErrNotFound.
@@ -304,6 +346,21 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 	if delivery == "" {
 		delivery = DeliveryNone
 	}
+	args := []any{m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now)}
+	if len(m.Files) == 0 {
+		// One statement, committed by itself: no transaction to open.
+		res, err := d.exec(ctx, sqlReceive, args...)
+		if err != nil {
+			return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			if err != nil {
+				return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+			}
+			return false, nil
+		}
+		return receivedBefore(d.queryRow(ctx, sqlReceivedFrom, m.MessageID), m)
+	}
 	if err := d.prepare(ctx, sqlReceive, sqlPayloadFile, sqlReceivedFrom); err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
@@ -312,8 +369,7 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	defer tx.Rollback()
-	res, err := d.txExec(ctx, tx, sqlReceive,
-		m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now))
+	res, err := d.txExec(ctx, tx, sqlReceive, args...)
 	if err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
@@ -334,8 +390,15 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 		}
 		return false, nil
 	}
+	return receivedBefore(d.txQueryRow(ctx, tx, sqlReceivedFrom, m.MessageID), m)
+}
+
+// receivedBefore tells a duplicate of m (true) from a message of another
+// partner under the same id (ErrOtherPartner), from the row of
+// sqlReceivedFrom.
+func receivedBefore(row scanner, m *Inbound) (bool, error) {
 	var partner string
-	if err := d.txQueryRow(ctx, tx, sqlReceivedFrom, m.MessageID).Scan(&partner); err != nil {
+	if err := row.Scan(&partner); err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	if partner != m.Partner {
