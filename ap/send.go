@@ -137,32 +137,34 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	default:
 	}
 	o, created, err := n.cfg.Store.Enqueue(ctx, m)
-	if worker != nil {
-		if err == nil && created {
-			worker <- o
-		} else {
+	if err != nil {
+		if worker != nil {
 			worker <- nil
 		}
-	}
-	if err != nil {
 		return nil, false, err
 	}
+	st = statusOf(o) // before o is the worker's
 	if created {
 		n.metrics.submitted.WithLabelValues(to.Name, leg.Name).Inc()
 		n.log.Info("message submitted", slog.String(logMessageID, o.ID), slog.String(logPartner, to.Name), slog.String(logLeg, leg.Name))
-		if worker == nil {
-			n.announced.Add(1)
-			signal(n.wake)
-		}
-		if n.cfg.Judge != nil {
-			var data [][]byte
-			for _, p := range s.Payloads {
-				data = append(data, p.Data)
-			}
-			n.judge("submitted", o.ID, to.Name, data)
-		}
 	}
-	return statusOf(o), created, nil
+	switch {
+	case worker != nil && created:
+		worker <- o
+	case worker != nil:
+		worker <- nil // a repeated submission: the worker has nothing to send
+	case created:
+		n.announced.Add(1)
+		signal(n.wake)
+	}
+	if created && n.cfg.Judge != nil {
+		var data [][]byte
+		for _, p := range s.Payloads {
+			data = append(data, p.Data)
+		}
+		n.judge("submitted", o.ID, to.Name, data)
+	}
+	return st, created, nil
 }
 
 // checkText refuses text that cannot travel in an ebMS header: invalid
