@@ -320,6 +320,10 @@ type Node struct {
 	// announced counts the submissions this node queued that no worker
 	// has claimed yet, as far as it knows (see claimedAnnounced).
 	announced atomic.Int64
+	// judgements are judgements of received messages waiting for
+	// judgeLoop (see judgeLater).
+	judgements chan judgement
+	judging    atomic.Bool // judgeLoop runs
 	// offers are idle sending workers, each offering the channel on which
 	// it takes a submission queued claimed for it (see idle).
 	offers   chan chan *store.Outbound
@@ -438,6 +442,7 @@ func New(cfg Config) (*Node, error) {
 		quiet:      newQuietLog(cfg.Now),
 		wake:       make(chan struct{}, 1),
 		offers:     make(chan chan *store.Outbound),
+		judgements: make(chan judgement, judgeQueue),
 		pushWake:   make(chan struct{}, 1),
 		senders:    map[string]*as4.Sender{},
 		discovered: map[string][]*x509.Certificate{},
@@ -579,6 +584,10 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.sweepLoop(ctx) }()
+	if n.cfg.Judge != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.judgeLoop(ctx) }()
+	}
 	wg.Wait()
 	return ctx.Err()
 }
