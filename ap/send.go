@@ -172,31 +172,49 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 // tab, line feed and carriage return; U+FFFE, U+FFFF), which the partner
 // would refuse for good. The error names the field.
 func (s *Submission) checkText() error {
-	type field struct{ name, v string }
-	fields := []field{
+	// The field's name is spelled out only for an error.
+	check := func(v string, name func() string) error {
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("%s is not valid UTF-8", name())
+		}
+		for i, r := range v {
+			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+				return fmt.Errorf("%s has the character U+%04X at byte %d, which XML does not allow", name(), r, i)
+			}
+		}
+		return nil
+	}
+	named := func(n string) func() string { return func() string { return n } }
+	for _, f := range []struct{ name, v string }{
 		{"clientKey", s.ClientKey}, {"leg", s.Leg}, {"to", s.To},
 		{"conversationId", s.ConversationID}, {"refToMessageId", s.RefToMessageID},
+	} {
+		if err := check(f.v, named(f.name)); err != nil {
+			return err
+		}
 	}
-	props := func(prefix string, ps []Property) {
+	props := func(prefix func() string, ps []Property) error {
 		for i, p := range ps {
-			f := fmt.Sprintf("%s[%d]", prefix, i)
-			fields = append(fields, field{f + ".name", p.Name}, field{f + ".type", p.Type}, field{f + ".value", p.Value})
-		}
-	}
-	props("properties", s.Properties)
-	for i, p := range s.Payloads {
-		f := fmt.Sprintf("payloads[%d]", i)
-		fields = append(fields, field{f + ".contentId", p.ContentID}, field{f + ".mimeType", p.MimeType}, field{f + ".characterSet", p.CharacterSet})
-		props(f+".properties", p.Properties)
-	}
-	for _, f := range fields {
-		if !utf8.ValidString(f.v) {
-			return fmt.Errorf("%s is not valid UTF-8", f.name)
-		}
-		for i, r := range f.v {
-			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
-				return fmt.Errorf("%s has the character U+%04X at byte %d, which XML does not allow", f.name, r, i)
+			for _, f := range []struct{ name, v string }{{"name", p.Name}, {"type", p.Type}, {"value", p.Value}} {
+				if err := check(f.v, func() string { return fmt.Sprintf("%s[%d].%s", prefix(), i, f.name) }); err != nil {
+					return err
+				}
 			}
+		}
+		return nil
+	}
+	if err := props(named("properties"), s.Properties); err != nil {
+		return err
+	}
+	for i, p := range s.Payloads {
+		payload := func() string { return fmt.Sprintf("payloads[%d]", i) }
+		for _, f := range []struct{ name, v string }{{"contentId", p.ContentID}, {"mimeType", p.MimeType}, {"characterSet", p.CharacterSet}} {
+			if err := check(f.v, func() string { return payload() + "." + f.name }); err != nil {
+				return err
+			}
+		}
+		if err := props(func() string { return payload() + ".properties" }, p.Properties); err != nil {
+			return err
 		}
 	}
 	return nil
