@@ -305,3 +305,32 @@ func TestBackend(t *testing.T) {
 		t.Fatalf("webhook and backend together: %v", err)
 	}
 }
+
+// TestSubmitRefusesTextXMLCannotCarry: a submission with a character XML
+// does not allow, or invalid UTF-8, is refused with the field named.
+func TestSubmitRefusesTextXMLCannotCarry(t *testing.T) {
+	fr := newNet(t, netOptions{})["AP_FR_01"]
+	for _, tc := range []struct {
+		field string
+		edit  func(*ap.Submission)
+	}{
+		{"conversationId", func(s *ap.Submission) { s.ConversationID = "a\x01b" }},
+		{"properties[1].value", func(s *ap.Submission) { s.Properties[1].Value = "\xff" }},
+		{"payloads[0].contentId", func(s *ap.Submission) { s.Payloads[0].ContentID = "x\uFFFE" }},
+		{"payloads[0].properties[0].name", func(s *ap.Submission) {
+			s.Payloads[0].Properties = []ap.Property{{Name: "n\x00", Value: "v"}}
+		}},
+	} {
+		s := submission("", "q")
+		tc.edit(s)
+		_, _, err := fr.Submit(context.Background(), s)
+		if !errors.Is(err, ap.ErrInvalidSubmission) || !strings.Contains(err.Error(), tc.field+" ") {
+			t.Errorf("%s: %v", tc.field, err)
+		}
+	}
+	s := submission("", "q")
+	s.ConversationID = "a\tb"
+	if _, _, err := fr.Submit(context.Background(), s); err != nil {
+		t.Errorf("a tab: %v", err)
+	}
+}

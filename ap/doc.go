@@ -23,7 +23,8 @@
 //     against the P-Mode, given its eb:MessageId, and queued in the store,
 //     idempotently on the backend's client key. Workers claim due messages
 //     with a lease (several nodes on one PostgreSQL database share the
-//     queue) and send them with as4.Sender.Send (compress, sign, encrypt,
+//     queue); a submission that finds a worker idle is queued already
+//     claimed for it, with the same lease, and handed over. Workers send them with as4.Sender.Send (compress, sign, encrypt,
 //     post, then check the signal: signed by the partner, about this
 //     message, with the NRR digests of what was signed). A transport
 //     failure, an HTTP error without a signal, a missing or invalid receipt,

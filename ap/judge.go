@@ -1,6 +1,7 @@
 package ap
 
 import (
+	"context"
 	"log/slog"
 	"strings"
 
@@ -30,7 +31,9 @@ const (
 // received message (not the header of a sent one, which is built at each
 // sending attempt) and the payloads held in memory: those submitted with
 // data (not by upload id) and those received of up to 64 KiB (see
-// inlineStored), which every EDM message without its attachments is.
+// inlineStored), which every EDM message without its attachments is. The
+// documents of a received message are judged after the answer to the
+// partner (judgeLater).
 func (n *Node) judge(direction, messageID, partner string, docs [][]byte) {
 	if n.cfg.Judge == nil {
 		return
@@ -56,5 +59,54 @@ func (n *Node) judge(direction, messageID, partner string, docs [][]byte) {
 		}
 		n.log.Warn("document breaks business rules", slog.String(logDirection, direction), slog.String(logMessageID, messageID),
 			slog.String(logPartner, partner), slog.String(logDocument, what), slog.String(logRules, strings.Join(broken, " ")))
+	}
+}
+
+// judgement is a judge call put off by judgeLater.
+type judgement struct {
+	direction, messageID, partner string
+	docs                          [][]byte
+}
+
+// judgeQueue bounds the judgements waiting for judgeLoop.
+const judgeQueue = 256
+
+// judgeLater judges the documents of a received message after its receipt
+// has gone: the judge refuses nothing, so the partner need not wait for
+// it. When judgeLoop is behind or not running (Run was not called, or has
+// returned), the documents are judged at once, so that none goes unjudged
+// and the queue stays bounded.
+func (n *Node) judgeLater(direction, messageID, partner string, docs [][]byte) {
+	if !n.judging.Load() {
+		n.judge(direction, messageID, partner, docs)
+		return
+	}
+	select {
+	case n.judgements <- judgement{direction, messageID, partner, docs}:
+	default:
+		n.judge(direction, messageID, partner, docs)
+	}
+}
+
+// judgeLoop runs the judgements judgeLater queued; at the end of ctx it
+// runs those still queued, then returns.
+func (n *Node) judgeLoop(ctx context.Context) {
+	n.judging.Store(true)
+	defer n.judging.Store(false)
+	for {
+		select {
+		case j := <-n.judgements:
+			n.judge(j.direction, j.messageID, j.partner, j.docs)
+		case <-ctx.Done():
+			n.judging.Store(false)
+			for {
+				select {
+				case j := <-n.judgements:
+					n.judge(j.direction, j.messageID, j.partner, j.docs)
+				default:
+					return
+				}
+			}
+		}
 	}
 }

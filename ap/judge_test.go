@@ -112,3 +112,29 @@ func logLine(log string, parts ...string) bool {
 	}
 	return false
 }
+
+// TestJudgeAfterReceipt: the receipt of a message does not wait for the
+// judgement of its documents, which only logs.
+func TestJudgeAfterReceipt(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) {
+		if name == "AP_DE_01" {
+			c.Judge = func(p []byte) (string, []check.Finding, bool) {
+				<-release
+				return "", nil, false
+			}
+		}
+	}})
+	t.Cleanup(free) // before the nodes stop
+	fr := nodes["AP_FR_01"]
+	st, _, err := fr.Submit(context.Background(), submission("", "q"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitState(t, fr, st.MessageID, 10*time.Second); got.State != store.OutDelivered {
+		t.Fatalf("while the receiver's judge is busy: %+v", got)
+	}
+	free()
+}

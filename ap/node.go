@@ -316,7 +316,17 @@ type Node struct {
 	// metricsHandler serves metrics (see MetricsHandler).
 	metricsHandler http.Handler
 	wake           chan struct{} // a submission is queued
-	pushWake       chan struct{} // a received message or a failure report awaits the backend
+	// announced counts the submissions this node queued that no worker
+	// has claimed yet, as far as it knows (see claimedAnnounced).
+	announced atomic.Int64
+	// judgements are judgements of received messages waiting for
+	// judgeLoop (see judgeLater).
+	judgements chan judgement
+	judging    atomic.Bool // judgeLoop runs
+	// offers are idle sending workers, each offering the channel on which
+	// it takes a submission queued claimed for it (see idle).
+	offers   chan chan *store.Outbound
+	pushWake chan struct{} // a received message or a failure report awaits the backend
 
 	quiet      *quietLog // repeated errors, logged with back-off
 	readyMu    sync.Mutex
@@ -430,6 +440,8 @@ func New(cfg Config) (*Node, error) {
 		metrics:    newMetrics(),
 		quiet:      newQuietLog(cfg.Now),
 		wake:       make(chan struct{}, 1),
+		offers:     make(chan chan *store.Outbound),
+		judgements: make(chan judgement, judgeQueue),
 		pushWake:   make(chan struct{}, 1),
 		senders:    map[string]*as4.Sender{},
 		discovered: map[string][]*x509.Certificate{},
@@ -571,6 +583,10 @@ func (n *Node) Run(ctx context.Context) error {
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); n.sweepLoop(ctx) }()
+	if n.cfg.Judge != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.judgeLoop(ctx) }()
+	}
 	wg.Wait()
 	return ctx.Err()
 }

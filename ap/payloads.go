@@ -95,15 +95,16 @@ func (n *Node) savePayload(p as4.Payload) (storedPayload, error) {
 		return sp, err
 	}
 	defer rc.Close()
-	head := make([]byte, inlineStored+1)
-	k, err := io.ReadFull(rc, head)
-	switch {
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		sum := sha256.Sum256(head[:k])
-		sp.Data, sp.Size, sp.SHA256 = bytes.Clone(head[:k]), int64(k), hex.EncodeToString(sum[:])
-		return sp, nil
-	case err != nil:
+	// Read up to one byte more than inlineStored, in a buffer that grows
+	// with what comes: most payloads are a few kilobytes.
+	head, err := io.ReadAll(io.LimitReader(rc, inlineStored+1))
+	if err != nil {
 		return sp, err
+	}
+	if len(head) <= inlineStored {
+		sum := sha256.Sum256(head)
+		sp.Data, sp.Size, sp.SHA256 = head, int64(len(head)), hex.EncodeToString(sum[:])
+		return sp, nil
 	}
 	sp.File, sp.Size, sp.SHA256, err = n.writePayloadFile(io.MultiReader(bytes.NewReader(head), rc))
 	return sp, err

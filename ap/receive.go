@@ -162,7 +162,7 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 		for _, sp := range stored {
 			data = append(data, sp.Data)
 		}
-		n.judge("received", um.MessageInfo.MessageID, from, data)
+		n.judgeLater("received", um.MessageInfo.MessageID, from, data)
 	}
 	return nil
 }

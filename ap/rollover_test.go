@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -133,6 +134,32 @@ func TestReloadRefusesNoTrust(t *testing.T) {
 		t.Fatal("Reload without a trust store: no error")
 	}
 	exchange(t, nodes)
+}
+
+// TestReloadRemovesAnchor: once a reload takes the sender's CA out of the
+// receiver's trust store, the sender's next message is refused, although
+// the receiver validated the same certificate for the message before.
+func TestReloadRemovesAnchor(t *testing.T) {
+	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	exchange(t, nodes)
+	other, err := pki.NewCA("another CA", pki.EdDSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := de.Partners()
+	p.Trust = trust.NewStore(other.Cert)
+	if err := de.Reload(p); err != nil {
+		t.Fatal(err)
+	}
+	st, _, err := fr.Submit(context.Background(), submission("", "after the reload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := waitState(t, fr, st.MessageID, 20*time.Second)
+	if got.State != store.OutFailed || !strings.Contains(got.LastError, "EBMS:0101") {
+		t.Fatalf("sent to a receiver that no longer trusts the sender's CA: %+v", got)
+	}
 }
 
 // TestCertificateExpiryMetrics: /metrics tells when the node's own and its

@@ -126,24 +126,46 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	if err != nil {
 		return nil, false, err
 	}
-	o, created, err := n.cfg.Store.Enqueue(ctx, &store.Outbound{ID: sub.MessageID, ClientKey: sub.ClientKey, Leg: leg.Name,
-		Partner: to.Name, Body: body, Files: files, Created: n.cfg.Now()})
+	// An idle worker takes the message as it is queued, claimed for it in
+	// the same statement; otherwise the message waits for a claim.
+	now := n.cfg.Now()
+	m := &store.Outbound{ID: sub.MessageID, ClientKey: sub.ClientKey, Leg: leg.Name,
+		Partner: to.Name, Body: body, Files: files, Created: now}
+	var worker chan *store.Outbound
+	select {
+	case worker = <-n.offers:
+		m.LeaseOwner, m.LeaseUntil = n.cfg.NodeID, now.Add(n.cfg.Lease)
+	default:
+	}
+	o, created, err := n.cfg.Store.Enqueue(ctx, m)
 	if err != nil {
+		if worker != nil {
+			worker <- nil
+		}
 		return nil, false, err
 	}
+	st = statusOf(o) // before o is the worker's
 	if created {
 		n.metrics.submitted.WithLabelValues(to.Name, leg.Name).Inc()
 		n.log.Info("message submitted", slog.String(logMessageID, o.ID), slog.String(logPartner, to.Name), slog.String(logLeg, leg.Name))
-		signal(n.wake)
-		if n.cfg.Judge != nil {
-			var data [][]byte
-			for _, p := range s.Payloads {
-				data = append(data, p.Data)
-			}
-			n.judge("submitted", o.ID, to.Name, data)
-		}
 	}
-	return statusOf(o), created, nil
+	switch {
+	case worker != nil && created:
+		worker <- o
+	case worker != nil:
+		worker <- nil // a repeated submission: the worker has nothing to send
+	case created:
+		n.announced.Add(1)
+		signal(n.wake)
+	}
+	if created && n.cfg.Judge != nil {
+		var data [][]byte
+		for _, p := range s.Payloads {
+			data = append(data, p.Data)
+		}
+		n.judge("submitted", o.ID, to.Name, data)
+	}
+	return st, created, nil
 }
 
 // checkText refuses text that cannot travel in an ebMS header: invalid
@@ -151,31 +173,49 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 // tab, line feed and carriage return; U+FFFE, U+FFFF), which the partner
 // would refuse for good. The error names the field.
 func (s *Submission) checkText() error {
-	type field struct{ name, v string }
-	fields := []field{
+	// The field's name is spelled out only for an error.
+	check := func(v string, name func() string) error {
+		if !utf8.ValidString(v) {
+			return fmt.Errorf("%s is not valid UTF-8", name())
+		}
+		for i, r := range v {
+			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
+				return fmt.Errorf("%s has the character U+%04X at byte %d, which XML does not allow", name(), r, i)
+			}
+		}
+		return nil
+	}
+	named := func(n string) func() string { return func() string { return n } }
+	for _, f := range []struct{ name, v string }{
 		{"clientKey", s.ClientKey}, {"leg", s.Leg}, {"to", s.To},
 		{"conversationId", s.ConversationID}, {"refToMessageId", s.RefToMessageID},
+	} {
+		if err := check(f.v, named(f.name)); err != nil {
+			return err
+		}
 	}
-	props := func(prefix string, ps []Property) {
+	props := func(prefix func() string, ps []Property) error {
 		for i, p := range ps {
-			f := fmt.Sprintf("%s[%d]", prefix, i)
-			fields = append(fields, field{f + ".name", p.Name}, field{f + ".type", p.Type}, field{f + ".value", p.Value})
-		}
-	}
-	props("properties", s.Properties)
-	for i, p := range s.Payloads {
-		f := fmt.Sprintf("payloads[%d]", i)
-		fields = append(fields, field{f + ".contentId", p.ContentID}, field{f + ".mimeType", p.MimeType}, field{f + ".characterSet", p.CharacterSet})
-		props(f+".properties", p.Properties)
-	}
-	for _, f := range fields {
-		if !utf8.ValidString(f.v) {
-			return fmt.Errorf("%s is not valid UTF-8", f.name)
-		}
-		for i, r := range f.v {
-			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0xFFFE || r == 0xFFFF {
-				return fmt.Errorf("%s has the character U+%04X at byte %d, which XML does not allow", f.name, r, i)
+			for _, f := range []struct{ name, v string }{{"name", p.Name}, {"type", p.Type}, {"value", p.Value}} {
+				if err := check(f.v, func() string { return fmt.Sprintf("%s[%d].%s", prefix(), i, f.name) }); err != nil {
+					return err
+				}
 			}
+		}
+		return nil
+	}
+	if err := props(named("properties"), s.Properties); err != nil {
+		return err
+	}
+	for i, p := range s.Payloads {
+		payload := func() string { return fmt.Sprintf("payloads[%d]", i) }
+		for _, f := range []struct{ name, v string }{{"contentId", p.ContentID}, {"mimeType", p.MimeType}, {"characterSet", p.CharacterSet}} {
+			if err := check(f.v, func() string { return payload() + "." + f.name }); err != nil {
+				return err
+			}
+		}
+		if err := props(func() string { return payload() + ".properties" }, p.Properties); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -290,6 +330,7 @@ func (n *Node) sender(party string) *as4.Sender {
 }
 
 func (n *Node) sendLoop(ctx context.Context) {
+	mine := make(chan *store.Outbound, 1)
 	for ctx.Err() == nil {
 		msgs, err := n.cfg.Store.ClaimOutbound(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
 		if err != nil {
@@ -301,14 +342,60 @@ func (n *Node) sendLoop(ctx context.Context) {
 		}
 		n.quiet.ok(n.log, "claim-outbound", "claiming messages works again")
 		if len(msgs) == 0 {
-			sleep(ctx, n.wake, n.cfg.PollInterval)
+			// Whatever was announced was claimed elsewhere.
+			n.announced.Store(0)
+			if m := n.idle(ctx, mine); m != nil {
+				n.attempt(ctx, m)
+			}
 			continue
 		}
 		// There may be more: wake another worker (a cascade, so that a
-		// burst of submissions does not wait for the poll interval).
-		signal(n.wake)
+		// burst of submissions does not wait for the poll interval) —
+		// unless this was the last submission announced, when another
+		// claim would most likely find nothing.
+		if n.claimedAnnounced(len(msgs)) {
+			signal(n.wake)
+		}
 		for _, m := range msgs {
 			n.attempt(ctx, m)
+		}
+	}
+}
+
+// idle waits, as sleep does, for the poll interval, a wake-up or the end
+// of ctx, meanwhile offering the worker to Submit: a submission that takes
+// the offer is queued claimed by the node (store.Outbound.LeaseOwner) and
+// handed over on mine, which spares the claim's statement. It returns the
+// message handed over, or nil.
+func (n *Node) idle(ctx context.Context, mine chan *store.Outbound) *store.Outbound {
+	t := time.NewTimer(n.cfg.PollInterval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-n.wake:
+	case <-t.C:
+	case n.offers <- mine:
+		// Taken: Submit sends the message, or nil when it was not queued.
+		return <-mine
+	}
+	return nil
+}
+
+// claimedAnnounced counts k claimed messages against the announced
+// submissions and reports whether another worker should look for more:
+// yes when submissions remain announced, and when none was (the claim
+// found a retry that came due, a backlog, or another node's submission,
+// which the announcements do not count). A wrong guess costs at most a
+// claim that finds nothing, or a message that waits for a worker's poll.
+func (n *Node) claimedAnnounced(k int) bool {
+	for {
+		v := n.announced.Load()
+		if v <= 0 {
+			return true
+		}
+		left := max(v-int64(k), 0)
+		if n.announced.CompareAndSwap(v, left) {
+			return left > 0
 		}
 	}
 }

@@ -57,10 +57,10 @@ func (d *DB) finishFailed(ctx context.Context, id, owner string, r Result, now t
 	}
 	defer tx.Rollback()
 	var key, partner, leg string
-	err = tx.QueryRowContext(ctx, d.Rebind(`UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
+	err = d.txQueryRow(ctx, tx, `UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
 		lease_owner = '', lease_until = 0, updated_at = ?
 		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?
-		RETURNING COALESCE(client_key, ''), partner, leg`),
+		RETURNING COALESCE(client_key, ''), partner, leg`,
 		OutFailed, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), OutQueued).Scan(&key, &partner, &leg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("store: finish outbound %s: %w", id, ErrLeaseLost)
@@ -68,8 +68,8 @@ func (d *DB) finishFailed(ctx context.Context, id, owner string, r Result, now t
 	if err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_failure_reports (message_id, client_key, partner, leg, reason, failed_at, delivery, next_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
+	if _, err := d.txExec(ctx, tx, `INSERT INTO ap_failure_reports (message_id, client_key, partner, leg, reason, failed_at, delivery, next_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		id, key, partner, leg, r.Error, ms(now), report, ms(now)); err != nil {
 		return fmt.Errorf("store: finish outbound %s: queueing the failure report: %w", id, err)
 	}

@@ -41,6 +41,12 @@ type Outbound struct {
 	Receipt   []byte // the receipt signal, once delivered
 	Created   time.Time
 	Updated   time.Time
+	// LeaseOwner, when set for Enqueue, queues the message claimed already
+	// by LeaseOwner until LeaseUntil, its first attempt counted, as
+	// ClaimOutbound would: a node hands a new submission to an idle worker
+	// without the claim's statement. Not read back.
+	LeaseOwner string
+	LeaseUntil time.Time
 }
 
 // Result is how a sending attempt ended.
@@ -107,7 +113,18 @@ func scanOutbound(r scanner) (*Outbound, error) {
 	return &o, nil
 }
 
-// Enqueue stores a new outbound message, due at m.NextAt (or at once).
+// The statements of the transactions of Enqueue and Receive.
+const (
+	sqlEnqueue = `INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at, lease_owner, lease_until, attempts)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING ` + outCols
+	sqlPayloadFile = `INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`
+	sqlReceive     = `INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+	sqlReceivedFrom = "SELECT partner FROM ap_inbound WHERE message_id = ?"
+)
+
+// Enqueue stores a new outbound message, due at m.NextAt (or at once), or
+// claimed already by m.LeaseOwner.
 // When a message with the same ClientKey (or the same ID) exists already,
 // nothing is stored and that message is returned with created false: a
 // submission retried by the backend is sent once.
@@ -123,26 +140,22 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	if next.IsZero() {
 		next = now
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, false, fmt.Errorf("store: enqueue: %w", err)
+	var leaseUntil int64
+	attempts := 0
+	if m.LeaseOwner != "" {
+		leaseUntil, attempts = ms(m.LeaseUntil), 1
 	}
-	defer tx.Rollback()
-	o, err := scanOutbound(tx.QueryRowContext(ctx, d.Rebind(`INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING `+outCols),
-		m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now)))
+	args := []any{m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now), m.LeaseOwner, leaseUntil, attempts}
+	var o *Outbound
+	if len(m.Files) == 0 {
+		// One statement, committed by itself: no transaction to open.
+		o, err = d.enqueueRow(ctx, args)
+	} else {
+		o, err = d.enqueueWithFiles(ctx, m, args)
+	}
 	if err == nil {
-		for _, f := range m.Files {
-			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`), f, m.ID); err != nil {
-				return nil, false, fmt.Errorf("store: enqueue: payload file %s: %w", f, err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			return nil, false, fmt.Errorf("store: enqueue: %w", err)
-		}
 		return o, true, nil
 	}
-	tx.Rollback()
 	if !errors.Is(err, sql.ErrNoRows) {
 		return nil, false, fmt.Errorf("store: enqueue: %w", err)
 	}
@@ -155,6 +168,59 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	}
 	o, err = d.Outbound(ctx, m.ID)
 	return o, false, err
+}
+
+// enqueueRow runs sqlEnqueue alone. The statement is stepped to its end
+// (not left after its first row), so that an error committing it is seen.
+// A conflict is sql.ErrNoRows.
+func (d *DB) enqueueRow(ctx context.Context, args []any) (*Outbound, error) {
+	rows, err := d.query(ctx, sqlEnqueue, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var o *Outbound
+	for rows.Next() {
+		if o, err = scanOutbound(rows); err != nil {
+			return nil, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, sql.ErrNoRows
+	}
+	return o, nil
+}
+
+// enqueueWithFiles runs sqlEnqueue and records the payload files of m in
+// one transaction. A conflict is sql.ErrNoRows.
+func (d *DB) enqueueWithFiles(ctx context.Context, m *Outbound, args []any) (*Outbound, error) {
+	if err := d.prepare(ctx, sqlEnqueue, sqlPayloadFile); err != nil {
+		return nil, err
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	o, err := scanOutbound(d.txQueryRow(ctx, tx, sqlEnqueue, args...))
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range m.Files {
+		if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.ID); err != nil {
+			return nil, fmt.Errorf("payload file %s: %w", f, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // Outbound returns the outbound message with the given id, or ErrNotFound.
@@ -280,14 +346,30 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 	if delivery == "" {
 		delivery = DeliveryNone
 	}
+	args := []any{m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now)}
+	if len(m.Files) == 0 {
+		// One statement, committed by itself: no transaction to open.
+		res, err := d.exec(ctx, sqlReceive, args...)
+		if err != nil {
+			return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			if err != nil {
+				return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+			}
+			return false, nil
+		}
+		return receivedBefore(d.queryRow(ctx, sqlReceivedFrom, m.MessageID), m)
+	}
+	if err := d.prepare(ctx, sqlReceive, sqlPayloadFile, sqlReceivedFrom); err != nil {
+		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
+	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`),
-		m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now))
+	res, err := d.txExec(ctx, tx, sqlReceive, args...)
 	if err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
@@ -299,7 +381,7 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 		// The payload files are the message's in the same transaction:
 		// a committed message always has its files.
 		for _, f := range m.Files {
-			if _, err := tx.ExecContext(ctx, d.Rebind(`INSERT INTO ap_payload_files (file, message_id) VALUES (?, ?)`), f, m.MessageID); err != nil {
+			if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.MessageID); err != nil {
 				return false, fmt.Errorf("store: receive %s: payload file %s: %w", m.MessageID, f, err)
 			}
 		}
@@ -308,8 +390,15 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 		}
 		return false, nil
 	}
+	return receivedBefore(d.txQueryRow(ctx, tx, sqlReceivedFrom, m.MessageID), m)
+}
+
+// receivedBefore tells a duplicate of m (true) from a message of another
+// partner under the same id (ErrOtherPartner), from the row of
+// sqlReceivedFrom.
+func receivedBefore(row scanner, m *Inbound) (bool, error) {
 	var partner string
-	if err := tx.QueryRowContext(ctx, d.Rebind("SELECT partner FROM ap_inbound WHERE message_id = ?"), m.MessageID).Scan(&partner); err != nil {
+	if err := row.Scan(&partner); err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	if partner != m.Partner {

@@ -197,6 +197,43 @@ func (d *DB) exec(ctx context.Context, q string, args ...any) (sql.Result, error
 	return s.ExecContext(ctx, args...)
 }
 
+// prepare prepares the statements of the queries qs that are not yet,
+// before a transaction that runs them begins: on SQLite the transaction
+// holds the only connection, which preparing would wait for.
+func (d *DB) prepare(ctx context.Context, qs ...string) error {
+	for _, q := range qs {
+		if _, err := d.prepared(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// txStmt returns the statement of q for tx: the prepared one (see prepare)
+// bound to tx, which reuses what its connection prepared, or nil.
+func (d *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
+	if s, ok := d.stmts.Load(q); ok {
+		return tx.StmtContext(ctx, s.(*sql.Stmt))
+	}
+	return nil
+}
+
+// txQueryRow runs q in tx, returning at most one row.
+func (d *DB) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) scanner {
+	if s := d.txStmt(ctx, tx, q); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return tx.QueryRowContext(ctx, d.Rebind(q), args...)
+}
+
+// txExec runs q in tx.
+func (d *DB) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if s := d.txStmt(ctx, tx, q); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return tx.ExecContext(ctx, d.Rebind(q), args...)
+}
+
 // errRow is the row of a statement that could not be prepared.
 type errRow struct{ err error }
 

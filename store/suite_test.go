@@ -49,6 +49,7 @@ func runSuite(t *testing.T, newDSN opener) {
 		{"EnqueueIdempotent", testEnqueueIdempotent},
 		{"ClaimAndFinish", testClaimAndFinish},
 		{"LeaseExpiry", testLeaseExpiry},
+		{"EnqueueClaimed", testEnqueueClaimed},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"InboundDuplicates", testInboundDuplicates},
 		{"Deliveries", testDeliveries},
@@ -220,6 +221,46 @@ func testLeaseExpiry(t *testing.T, dsn string) {
 	}
 	if err := db.FinishOutbound(ctx, "m", "alive", store.Result{State: store.OutDelivered, Timestamp: t0.Add(40 * time.Second)}); err != nil {
 		t.Error(err)
+	}
+}
+
+// testEnqueueClaimed: a message queued claimed by its node is not claimed
+// by others while the lease lasts, counts its first attempt, is finished by
+// its owner, and is claimed by another node once the lease has expired; a
+// repeated submission leaves the first one as it was.
+func testEnqueueClaimed(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	o, created, err := db.Enqueue(ctx, &store.Outbound{ID: "m", ClientKey: "k", Leg: "l", Partner: "P", Created: t0,
+		LeaseOwner: "node1", LeaseUntil: t0.Add(30 * time.Second)})
+	if err != nil || !created || o.Attempts != 1 || o.State != store.OutQueued {
+		t.Fatalf("Enqueue = %+v, %v, %v", o, created, err)
+	}
+	if got, _ := db.ClaimOutbound(ctx, "node2", t0.Add(29*time.Second), 30*time.Second, 10); len(got) != 0 {
+		t.Fatalf("claimed under the lease of its submission: %v", ids(got))
+	}
+	again, created, err := db.Enqueue(ctx, &store.Outbound{ID: "m2", ClientKey: "k", Leg: "l", Partner: "P", Created: t0,
+		LeaseOwner: "node2", LeaseUntil: t0.Add(time.Hour)})
+	if err != nil || created || again.ID != "m" {
+		t.Fatalf("repeated submission: %+v, %v, %v", again, created, err)
+	}
+	got, _ := db.ClaimOutbound(ctx, "node2", t0.Add(31*time.Second), 30*time.Second, 10)
+	if len(got) != 1 || got[0].ID != "m" || got[0].Attempts != 2 {
+		t.Fatalf("after the lease: %v", ids(got))
+	}
+	if err := db.FinishOutbound(ctx, "m", "node1", store.Result{State: store.OutDelivered, Timestamp: t0.Add(32 * time.Second)}); !errors.Is(err, store.ErrLeaseLost) {
+		t.Errorf("finish by the first owner after expiry = %v, want ErrLeaseLost", err)
+	}
+
+	if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: "n", Leg: "l", Partner: "P", Created: t0,
+		LeaseOwner: "node1", LeaseUntil: t0.Add(30 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishOutbound(ctx, "n", "node1", store.Result{State: store.OutDelivered, Timestamp: t0.Add(time.Second)}); err != nil {
+		t.Errorf("finish by the owner: %v", err)
+	}
+	if n, _ := db.Outbound(ctx, "n"); n.State != store.OutDelivered || n.Attempts != 1 {
+		t.Errorf("n = %+v", n)
 	}
 }
 

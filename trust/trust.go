@@ -14,11 +14,15 @@ package trust
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"sync"
 	"time"
 )
 
@@ -68,17 +72,25 @@ func (p Purpose) String() string {
 
 // Store is a set of trust anchors and intermediate certificates.
 // The zero value is an empty store that trusts nothing.
+//
+// A Store remembers the chains it validated (see Verify), so it must not
+// be copied after first use; a reload of the trust configuration is a new
+// Store, which starts with no chain remembered.
 type Store struct {
 	anchors       []*x509.Certificate
 	intermediates []*x509.Certificate
 	crls          []*x509.RevocationList
 	online        *Online
+	paths         pathCache
 }
 
 // SetOnline makes Verify check the revocation of every certificate of a
 // validated chain but its anchor online with o, after the offline CRLs;
 // nil turns online checking off. Call it before the store is shared.
-func (s *Store) SetOnline(o *Online) { s.online = o }
+func (s *Store) SetOnline(o *Online) {
+	s.online = o
+	s.paths.clear()
+}
 
 // Online returns the online revocation checker of the store, or nil.
 func (s *Store) Online() *Online {
@@ -111,12 +123,14 @@ func NewStore(anchors ...*x509.Certificate) *Store {
 // AddAnchor trusts c: a root CA, or an end-entity certificate trusted as such.
 func (s *Store) AddAnchor(c *x509.Certificate) {
 	s.anchors = append(s.anchors, c)
+	s.paths.clear()
 }
 
 // AddIntermediate adds a certificate that may complete a path but is not
 // trusted by itself.
 func (s *Store) AddIntermediate(c *x509.Certificate) {
 	s.intermediates = append(s.intermediates, c)
+	s.paths.clear()
 }
 
 // AddCRL adds a certificate revocation list (DER or PEM "X509 CRL"). Its
@@ -135,6 +149,7 @@ func (s *Store) AddCRL(data []byte) error {
 		return fmt.Errorf("trust: %w", err)
 	}
 	s.crls = append(s.crls, crl)
+	s.paths.clear()
 	return nil
 }
 
@@ -258,6 +273,17 @@ func LoadFiles(paths ...string) (*Store, error) {
 // peer certificate), still subject to validity and key usage.
 // Errors wrap ErrUntrusted, ErrExpired, ErrKeyUsage, ErrRevoked or
 // ErrRevocationUnknown.
+//
+// A peer signs every message with the same certificate, so the store
+// remembers the chains it built (keyed by cert and extra): a later call
+// with the same certificates reuses the chain without building the path or
+// checking its signatures and offline CRLs again, as long as at lies
+// within the validity of every certificate of the chain. The online
+// revocation status is still asked at every call (Online keeps each answer
+// only until its nextUpdate), and a remembered chain that it refuses is
+// forgotten and the path built afresh. Failures are not remembered, and
+// adding an anchor, an intermediate or a CRL, or setting the online
+// checker, forgets every chain.
 func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, extra ...*x509.Certificate) ([]*x509.Certificate, error) {
 	if s == nil || cert == nil {
 		return nil, fmt.Errorf("trust: %w: no store or no certificate", ErrUntrusted)
@@ -277,6 +303,21 @@ func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, ex
 			}
 			return chain, nil
 		}
+	}
+	key := pathKey(cert, extra)
+	if e, ok := s.paths.get(key, at); ok {
+		if s.online == nil {
+			return slices.Clone(e.chain), nil
+		}
+		err := s.online.checkChain(context.Background(), e.chain)
+		if err == nil {
+			return slices.Clone(e.chain), nil
+		}
+		s.paths.forget(key)
+		if !e.otherChains {
+			return nil, err
+		}
+		// Refused online: another chain may still do.
 	}
 	roots := x509.NewCertPool()
 	for _, a := range s.anchors {
@@ -306,10 +347,106 @@ func (s *Store) Verify(cert *x509.Certificate, purpose Purpose, at time.Time, ex
 	var rerr error
 	for _, chain := range chains {
 		if rerr = s.revoked(chain); rerr == nil {
+			s.paths.put(key, cachedPath{chain: chain, otherChains: len(chains) > 1}, at)
 			return chain, nil
 		}
 	}
 	return nil, rerr
+}
+
+// maxPaths bounds the chains a Store remembers: a node has a few partners,
+// each with a signing certificate or two during a rollover.
+const maxPaths = 1024
+
+// pathCache holds the chains Verify built, by pathKey. The zero value is
+// empty and ready.
+type pathCache struct {
+	mu sync.Mutex
+	m  map[[sha256.Size]byte]cachedPath
+}
+
+// cachedPath is a chain validated once, and the period in which every one
+// of its certificates is valid: path validation (RFC 5280 §6.1) depends on
+// the time only through these validity periods, so the chain holds at any
+// time within it.
+type cachedPath struct {
+	chain               []*x509.Certificate
+	notBefore, notAfter time.Time
+	// otherChains: path building found more than one chain to an anchor.
+	otherChains bool
+}
+
+// pathKey identifies a validation request: the certificate and the extra
+// intermediates offered with it, each length-prefixed.
+func pathKey(cert *x509.Certificate, extra []*x509.Certificate) [sha256.Size]byte {
+	h := sha256.New()
+	var n [8]byte
+	for _, c := range append([]*x509.Certificate{cert}, extra...) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(c.Raw)))
+		h.Write(n[:])
+		h.Write(c.Raw)
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// get returns the chain remembered under key if every certificate of it is
+// valid at at.
+func (p *pathCache) get(key [sha256.Size]byte, at time.Time) (cachedPath, bool) {
+	p.mu.Lock()
+	e, ok := p.m[key]
+	p.mu.Unlock()
+	if !ok || at.Before(e.notBefore) || at.After(e.notAfter) {
+		return cachedPath{}, false
+	}
+	return e, true
+}
+
+// put remembers e's chain, validated at at, under key. When the cache is
+// full, the chains no longer valid at at go first, then arbitrary ones.
+func (p *pathCache) put(key [sha256.Size]byte, e cachedPath, at time.Time) {
+	chain := e.chain
+	e.notBefore, e.notAfter = chain[0].NotBefore, chain[0].NotAfter
+	for _, c := range chain[1:] {
+		if c.NotBefore.After(e.notBefore) {
+			e.notBefore = c.NotBefore
+		}
+		if c.NotAfter.Before(e.notAfter) {
+			e.notAfter = c.NotAfter
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil {
+		p.m = map[[sha256.Size]byte]cachedPath{}
+	}
+	if len(p.m) >= maxPaths {
+		for k, v := range p.m {
+			if at.After(v.notAfter) {
+				delete(p.m, k)
+			}
+		}
+		for k := range p.m {
+			if len(p.m) < maxPaths {
+				break
+			}
+			delete(p.m, k)
+		}
+	}
+	p.m[key] = e
+}
+
+func (p *pathCache) forget(key [sha256.Size]byte) {
+	p.mu.Lock()
+	delete(p.m, key)
+	p.mu.Unlock()
+}
+
+func (p *pathCache) clear() {
+	p.mu.Lock()
+	p.m = nil
+	p.mu.Unlock()
 }
 
 func checkUsage(c *x509.Certificate, p Purpose) error {

@@ -146,3 +146,99 @@ func TestCRL(t *testing.T) {
 		t.Fatal("junk CRL accepted")
 	}
 }
+
+// mkValid is mk with the validity period given.
+func mkValid(tb testing.TB, cn string, parent *x509.Certificate, parentKey crypto.Signer, ca bool, usage x509.KeyUsage, from, to time.Time) (*x509.Certificate, crypto.Signer) {
+	tb.Helper()
+	_, k, _ := ed25519.GenerateKey(rand.Reader)
+	tpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
+		NotBefore: from, NotAfter: to, KeyUsage: usage, BasicConstraintsValid: true, IsCA: ca,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tpl, parent, k.Public(), parentKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c, _ := x509.ParseCertificate(der)
+	return c, k
+}
+
+// TestVerifyRememberedChainExpires: a chain validated once is remembered,
+// but not beyond the validity of any of its certificates: an intermediate
+// that expires while the leaf is still valid makes the leaf refused.
+func TestVerifyRememberedChainExpires(t *testing.T) {
+	root, rk := mk(t, "root", nil, nil, true, x509.KeyUsageCertSign)
+	inter, ik := mkValid(t, "intermediate", root, rk, true, x509.KeyUsageCertSign, t0, t0.Add(10*24*time.Hour))
+	leaf, _ := mk(t, "AP_FR_01", inter, ik, false, x509.KeyUsageDigitalSignature)
+	s := trust.NewStore(root)
+	for _, at := range []time.Time{t0.Add(time.Hour), t0.Add(2 * time.Hour)} {
+		if chain, err := s.Verify(leaf, trust.Signing, at, inter); err != nil || len(chain) != 3 {
+			t.Fatalf("at %s: %v (%d)", at, err, len(chain))
+		}
+	}
+	if _, err := s.Verify(leaf, trust.Signing, t0.Add(20*24*time.Hour), inter); !errors.Is(err, trust.ErrExpired) {
+		t.Fatalf("after the intermediate expired: %v", err)
+	}
+	// The intermediate not yet valid: likewise.
+	late, lk := mkValid(t, "late intermediate", root, rk, true, x509.KeyUsageCertSign, t0.Add(24*time.Hour), t0.Add(300*24*time.Hour))
+	leaf2, _ := mk(t, "AP_DE_01", late, lk, false, x509.KeyUsageDigitalSignature)
+	if _, err := s.Verify(leaf2, trust.Signing, t0.Add(48*time.Hour), late); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(leaf2, trust.Signing, t0.Add(time.Hour), late); !errors.Is(err, trust.ErrExpired) {
+		t.Fatalf("before the intermediate is valid: %v", err)
+	}
+}
+
+// TestVerifyRememberedChainAndStoreChanges: a change of the store (a CRL
+// added, an intermediate that only a new store lacks) applies to the chains
+// validated before it; another store does not share them.
+func TestVerifyRememberedChainAndStoreChanges(t *testing.T) {
+	root, rk := mk(t, "root", nil, nil, true, x509.KeyUsageCertSign|x509.KeyUsageCRLSign)
+	leaf, _ := mk(t, "AP_FR_01", root, rk, false, x509.KeyUsageDigitalSignature)
+	at := t0.Add(time.Hour)
+	s := trust.NewStore(root)
+	if _, err := s.Verify(leaf, trust.Signing, at); err != nil {
+		t.Fatal(err)
+	}
+	crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: t0, NextUpdate: t0.Add(24 * time.Hour),
+		RevokedCertificateEntries: []x509.RevocationListEntry{{SerialNumber: leaf.SerialNumber, RevocationTime: t0}},
+	}, root, rk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddCRL(crl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Verify(leaf, trust.Signing, at); !errors.Is(err, trust.ErrRevoked) {
+		t.Fatalf("revoked after it was validated: %v", err)
+	}
+
+	// A reload is a new store: without the root, the leaf is refused.
+	other, _ := mk(t, "other root", nil, nil, true, x509.KeyUsageCertSign)
+	before := trust.NewStore(root)
+	if _, err := before.Verify(leaf, trust.Signing, at); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := trust.NewStore(other).Verify(leaf, trust.Signing, at); !errors.Is(err, trust.ErrUntrusted) {
+		t.Fatalf("store without the root: %v", err)
+	}
+}
+
+// BenchmarkVerify: validating the same peer certificate again, as for
+// every message of a partner.
+func BenchmarkVerify(b *testing.B) {
+	root, rk := mk(b, "root", nil, nil, true, x509.KeyUsageCertSign)
+	inter, ik := mk(b, "intermediate", root, rk, true, x509.KeyUsageCertSign)
+	leaf, _ := mk(b, "AP_FR_01", inter, ik, false, x509.KeyUsageDigitalSignature)
+	s := trust.NewStore(root)
+	s.AddIntermediate(inter)
+	at := t0.Add(time.Hour)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Verify(leaf, trust.Signing, at); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
