@@ -7,9 +7,13 @@
 // the title of an error page (WCAG 2.2 success criterion 2.4.2: the title
 // says what happened).
 //
-// Not yet here: the base layout, the style sheet and the components
-// (header, step indicator, error summary), which the portal, the preview
-// space and the identity provider still each render themselves.
+// It also holds the design the services share (layout.go): one style
+// sheet (CSS, served by each at StylePath or inlined), the template
+// fragments of the skip link, the header with the authority and its
+// country, the language switch, the footer and the error summary
+// (Fragments, rendered from a Chrome or an ErrorSummary), and the security
+// headers of the pages (Security). Each service keeps its own content
+// templates and a few rules of its own after the shared sheet.
 package ui
 
 import (
