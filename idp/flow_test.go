@@ -711,6 +711,9 @@ func TestFinishRefused(t *testing.T) {
 	}
 }
 
+// TestLanguages: every provider's pages are offered in the five page
+// languages (package ui), whatever its country; the language is the lang
+// parameter, else the best of Accept-Language, else English.
 func TestLanguages(t *testing.T) {
 	n := newNet(t, netOptions{countries: []string{"FI", "DE"}})
 	tests := []struct {
@@ -719,8 +722,10 @@ func TestLanguages(t *testing.T) {
 		{"FI", "", "fi", "fi", "Kirjaudu sisään eID:lläsi"},
 		{"FI", "", "sv-FI, fi;q=0.5", "sv", "Logga in med din e-legitimation"},
 		{"FI", "&lang=en", "fi", "en", "Log in with your eID"},
-		{"DE", "", "fi", "en", "Log in with your eID"},
+		{"DE", "", "fi", "fi", "Kirjaudu sisään eID:lläsi"},
+		{"DE", "", "it", "en", "Log in with your eID"},
 		{"DE", "", "", "en", "Log in with your eID"},
+		{"DE", "&lang=fr", "de", "fr", "Connexion avec votre eID"},
 		{"DE", "&lang=de", "", "de", "Mit Ihrer eID anmelden"},
 	}
 	for _, tt := range tests {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // Paths of the provider's endpoints, below its Issuer URL.
@@ -229,7 +230,7 @@ func New(cfg Config) (*Provider, error) {
 		cfg.Logger = slog.Default()
 	}
 	p := &Provider{cfg: cfg, users: map[string]*User{}, codes: map[string]*grant{},
-		kid: keyID(&cfg.Key.PublicKey), langs: append([]string{"en"}, countryLanguages[cfg.Country]...)}
+		kid: keyID(&cfg.Key.PublicKey), langs: allLanguages}
 	if u, err := url.Parse(cfg.Issuer); err == nil {
 		p.base = u.Path
 	}
@@ -265,6 +266,8 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.token(w, r)
 	case path == PathJWKS && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		p.jwks(w)
+	case path == ui.InfoPath && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		p.aboutPage(w, r)
 	case path == PathAuthorize || path == PathToken || path == PathJWKS:
 		w.Header().Set("Allow", map[string]string{PathAuthorize: "GET, HEAD, POST", PathToken: "POST", PathJWKS: "GET, HEAD"}[path])
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -332,6 +335,32 @@ type loginPage struct {
 	AccountError, LoAError, PINError                   string
 }
 
+// Summary is the error summary of the form (package ui).
+func (lp loginPage) Summary() ui.ErrorSummary {
+	s := ui.ErrorSummary{Lang: string(lp.L)}
+	for _, e := range lp.Errors {
+		s.Errors = append(s.Errors, ui.FieldError{Field: e.Field, Text: e.Text})
+	}
+	return s
+}
+
+type aboutPage struct {
+	page
+	Sections []ui.Section
+}
+
+// aboutPage serves the page the footer links lead to (package ui): the
+// accessibility statement, the privacy notice and the contact.
+func (p *Provider) aboutPage(w http.ResponseWriter, r *http.Request) {
+	l := p.locale(r, r.URL.Query().Get("lang"))
+	title, sections := ui.Info(string(l), p.site(l))
+	pg := aboutPage{page: page{L: l, Title: title, Site: p.site(l), Footer: footerLinks(l, p.base),
+		Languages: languageLinks(url.URL{Path: p.base + ui.InfoPath}, string(l))}, Sections: sections}
+	if err := writePage(w, http.StatusOK, "about", pg); err != nil {
+		p.cfg.Logger.Error("idp: write page", logError, err)
+	}
+}
+
 type errorPage struct {
 	page
 	Message string
@@ -351,7 +380,7 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int,
 	if r.Method == http.MethodGet {
 		self.RawQuery = r.URL.RawQuery
 	}
-	pg := errorPage{page: page{L: l, Title: l.T("errTitle"), Site: p.site(l), Languages: languageLinks(self, string(l), p.langs)},
+	pg := errorPage{page: page{L: l, Title: l.T("errTitle"), Site: p.site(l), Languages: languageLinks(self, string(l)), Footer: footerLinks(l, p.base)},
 		Message: l.T(key)}
 	if err := writePage(w, status, "error", pg); err != nil {
 		p.cfg.Logger.Error("idp: write page", logError, err)
@@ -409,7 +438,7 @@ func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, status in
 		name = req.clientID
 	}
 	pg := loginPage{
-		page:   page{L: l, Title: l.T("title"), Site: p.site(l), Languages: languageLinks(self, string(l), p.langs)},
+		page:   page{L: l, Title: l.T("title"), Site: p.site(l), Languages: languageLinks(self, string(l)), Footer: footerLinks(l, p.base)},
 		Client: name, Action: p.base + PathAuthorize, CSRF: csrf,
 		ClientID: req.clientID, RedirectURI: req.redirectURI, State: req.state, Errors: errs,
 	}
