@@ -71,3 +71,21 @@ func TestCSS(t *testing.T) {
 		}
 	}
 }
+
+// TestEnglishLeft: English found in a German page is reported, up to the
+// first argument; short words and texts the same in both are not.
+func TestEnglishLeft(t *testing.T) {
+	page := `<html><head><style>p{}</style></head><body><p>Fehler: x</p><footer>Privacy&nbsp;notice</footer>` +
+		`<p>Über diesen Dienst</p><p>Contact</p><!-- Accessibility statement --></body></html>`
+	text := VisibleText(page)
+	if text != "Fehler: x Privacy notice Über diesen Dienst Contact" {
+		t.Errorf("VisibleText = %q", text)
+	}
+	got := EnglishLeft(text, Pairs("de"))
+	if len(got) != 1 || got[0] != "Privacy notice" {
+		t.Errorf("EnglishLeft = %q", got)
+	}
+	if got := EnglishLeft(VisibleText(page), Pairs("en")); len(got) != 0 {
+		t.Errorf("English page: %q", got)
+	}
+}
