@@ -1,56 +1,24 @@
 package portal
 
 import (
-	"html"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/internal/ui"
 )
 
-var (
-	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
-	spaceRE = regexp.MustCompile(`\s+`)
-)
-
-// visibleText is the text of a page as a reader gets it: without tags,
-// entities decoded, spaces collapsed.
-func visibleText(body string) string {
-	if i := strings.Index(body, "<body"); i >= 0 {
-		body = body[i:]
-	}
-	return spaceRE.ReplaceAllString(html.UnescapeString(tagRE.ReplaceAllString(body, " ")), " ")
-}
+// visibleText is the text of a page as a reader gets it (package ui).
+func visibleText(body string) string { return ui.VisibleText(body) }
 
 // englishLeft returns the English catalogue texts (of the portal and of
-// package ui) that appear in text although the page is in lang: every text
-// whose translation differs, compared up to its first argument.
+// package ui) that appear in text although the page is in lang.
 func englishLeft(text, lang string) []string {
-	var left []string
-	check := func(en, other string) {
-		if en == other {
-			return
-		}
-		if i := strings.Index(en, "%"); i >= 0 {
-			en = en[:i]
-		}
-		en = strings.TrimSpace(en)
-		if len(en) < 12 { // short words ("Format", "Status") are the same in several languages
-			return
-		}
-		if strings.Contains(text, en) {
-			left = append(left, en)
-		}
-	}
+	var pairs [][2]string
 	for _, e := range catalogue {
-		check(e["en"], e[lang])
+		pairs = append(pairs, [2]string{e["en"], e[lang]})
 	}
-	for _, k := range []string{"footerAccessibility", "footerPrivacy", "infoTitle", "infoAccessibility2", "infoPrivacy2"} {
-		check(ui.Text("en", k), ui.Text(lang, k))
-	}
-	return left
+	return ui.EnglishLeft(text, append(pairs, ui.Pairs(lang)...))
 }
 
 // TestGermanJourney: a German user's journey shows German on every page

@@ -321,7 +321,8 @@ func New(cfg Config) (*Portal, error) {
 //	GET  /submissions/{ref}                confirmation with the reference number
 //	GET  /my-data[?format=json|html]       every exchange about the logged-in user, and its export
 //	GET  /about                            accessibility statement, privacy notice, contact (package ui)
-//	GET  /static/portal.css, /static/journey.js
+//	GET  /ui.css, /static/portal.css      the shared style sheet (package ui), the portal's own
+//	GET  /static/journey.js
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/portal.css", func(w http.ResponseWriter, r *http.Request) {
@@ -329,6 +330,7 @@ func (p *Portal) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write(p.css)
 	})
+	mux.HandleFunc("GET "+ui.StylePath, ui.ServeStyle)
 	mux.HandleFunc("GET /static/journey.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -385,14 +387,8 @@ func (p *Portal) Submission(ctx context.Context, reference string) (*Submission,
 // form-action would block.)
 func (p *Portal) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		if p.secure {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
-		}
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
+		ui.Security{CSP: "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+			Referrer: "same-origin", HSTS: p.secure}.Set(w.Header())
 		next.ServeHTTP(w, r)
 	})
 }
