@@ -68,8 +68,9 @@ type netOptions struct {
 	countries []string // identity providers; default DE
 	fetchKeys bool     // the client fetches the keys (JWKS)
 	clientKey *ecdsa.PublicKey
-	mounted   bool   // the providers share one server, each under /idp/<cc>
-	appPrefix string // the application is under this path, behind http.StripPrefix
+	mounted   bool          // the providers share one server, each under /idp/<cc>
+	appPrefix string        // the application is under this path, behind http.StripPrefix
+	session   time.Duration // Config.Session of the providers
 }
 
 const testClientID = "portal-fr"
@@ -117,7 +118,7 @@ func newNet(t testing.TB, o netOptions) *testNet {
 				testClientID: {Name: "Portail des démarches", RedirectURIs: []string{n.app.URL + o.appPrefix + "/callback"}, Country: "FR"},
 				"other":      {RedirectURIs: []string{"https://other.example/cb"}, Country: "SE"},
 			},
-			Now: n.idpClock.Now, Logger: quiet})
+			Now: n.idpClock.Now, Logger: quiet, Session: o.session})
 		if err != nil {
 			t.Fatal(err)
 		}

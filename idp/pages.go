@@ -160,6 +160,24 @@ var messages = map[string]map[string]string{
 		"fi": "Palaa palveluun, josta tulit, ja aloita kirjautuminen uudelleen.",
 		"sv": "Gå tillbaka till tjänsten du kom från och börja inloggningen igen.",
 	},
+	"logoutTitle": {
+		"en": "You are logged out", "de": "Sie sind abgemeldet", "fr": "Vous êtes déconnecté",
+		"fi": "Olet kirjautunut ulos", "sv": "Du är utloggad",
+	},
+	"logoutText": {
+		"en": "%s no longer remembers your login in this browser: the next service that sends you here asks you to log in again.",
+		"de": "%s merkt sich Ihre Anmeldung in diesem Browser nicht mehr: Der nächste Dienst, der Sie hierher schickt, fragt erneut nach Ihrer Anmeldung.",
+		"fr": "%s ne retient plus votre connexion dans ce navigateur : le prochain service qui vous envoie ici vous demandera de vous reconnecter.",
+		"fi": "%s ei enää muista kirjautumistasi tässä selaimessa: seuraava palvelu, joka ohjaa sinut tänne, pyytää sinua kirjautumaan uudelleen.",
+		"sv": "%s kommer inte längre ihåg din inloggning i den här webbläsaren: nästa tjänst som skickar dig hit ber dig logga in igen.",
+	},
+	"logoutNext": {
+		"en": "The services you logged in to keep their own sessions: log out there too, or close the browser.",
+		"de": "Die Dienste, bei denen Sie angemeldet waren, haben eigene Sitzungen: Melden Sie sich auch dort ab oder schließen Sie den Browser.",
+		"fr": "Les services auxquels vous vous êtes connecté gardent leurs propres sessions : déconnectez-vous aussi de ces services ou fermez le navigateur.",
+		"fi": "Palveluilla, joihin kirjauduit, on omat istuntonsa: kirjaudu ulos myös niistä tai sulje selain.",
+		"sv": "Tjänsterna du loggade in på har egna sessioner: logga ut även där eller stäng webbläsaren.",
+	},
 	"chooseTitle": {
 		"en": "Choose the country that issued your eID", "de": "Wählen Sie das Land, das Ihre eID ausgestellt hat",
 		"fr": "Choisissez le pays qui a délivré votre eID", "fi": "Valitse maa, joka on myöntänyt eID:si",
@@ -388,6 +406,12 @@ var pages = template.Must(template.Must(template.New("pages").Parse(ui.Fragments
 {{- end}}
 </section>
 {{- end}}
+{{template "bottom" .}}{{end}}
+
+{{define "loggedout"}}{{template "top" .}}
+<h1>{{.Title}}</h1>
+<p class="notice" role="status">{{.Message}}</p>
+<p>{{.L.T "logoutNext"}}</p>
 {{template "bottom" .}}{{end}}
 
 {{define "choose"}}{{template "top" .}}
