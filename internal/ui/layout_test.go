@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestFragments: the shared fragments render the skip link, the authority
@@ -87,5 +88,14 @@ func TestEnglishLeft(t *testing.T) {
 	}
 	if got := EnglishLeft(VisibleText(page), Pairs("en")); len(got) != 0 {
 		t.Errorf("English page: %q", got)
+	}
+}
+
+// TestTime: a time is written in UTC, labelled, with its RFC 3339 value
+// for the script.
+func TestTime(t *testing.T) {
+	at := time.Date(2026, 12, 5, 17, 30, 0, 0, time.FixedZone("CET", 3600))
+	if got := string(Time(at)); got != `<time datetime="2026-12-05T16:30:00Z">2026-12-05 16:30 UTC</time>` {
+		t.Errorf("Time = %s", got)
 	}
 }
