@@ -322,7 +322,7 @@ func New(cfg Config) (*Portal, error) {
 //	GET  /my-data[?format=json|html]       every exchange about the logged-in user, and its export
 //	GET  /about                            accessibility statement, privacy notice, contact (package ui)
 //	GET  /ui.css, /static/portal.css      the shared style sheet (package ui), the portal's own
-//	GET  /static/journey.js
+//	GET  /static/journey.js, /ui-time.js  the journey page's live status; times in the reader's time zone (package ui)
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/portal.css", func(w http.ResponseWriter, r *http.Request) {
@@ -331,6 +331,7 @@ func (p *Portal) Handler() http.Handler {
 		w.Write(p.css)
 	})
 	mux.HandleFunc("GET "+ui.StylePath, ui.ServeStyle)
+	mux.HandleFunc("GET "+ui.TimeScriptPath, ui.ServeTimeScript)
 	mux.HandleFunc("GET /static/journey.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
