@@ -125,7 +125,7 @@ type askView struct {
 
 // asking describes the request req in lang.
 func asking(req *edm.QueryRequest, lang string) *askView {
-	a := &askView{Evidence: evidenceTitle(req)}
+	a := &askView{Evidence: evidenceTitleIn(req, lang)}
 	if len(req.EvidenceRequester) > 0 {
 		er := req.EvidenceRequester[0]
 		if len(er.Name) > 0 {
@@ -139,12 +139,44 @@ func asking(req *edm.QueryRequest, lang string) *askView {
 		}
 	}
 	if cl, ok := codelist.Procedures.Lookup(req.Procedure); ok {
-		a.Procedure = cl.Name()
+		a.Procedure = procedureName(cl, lang)
 	}
 	if a.Requester == "" && a.Procedure == "" && a.Evidence == "" {
 		return nil
 	}
 	return a
+}
+
+// countriesOf are the demo countries whose names in the code lists (the
+// columns "name-<country>-<code>" of Procedures) are in a page language.
+var countriesOf = map[string][]string{"de": {"DE", "AT"}, "fr": {"FR", "BE", "LU"}, "fi": {"FI"}, "sv": {"SE"}}
+
+// procedureName returns the name of a procedure of the code list
+// Procedures in lang where the list gives one (a column of a country of
+// that language), else its main name (English).
+func procedureName(c codelist.Code, lang string) string {
+	for _, cc := range countriesOf[lang] {
+		for k, v := range c.Names {
+			if strings.HasPrefix(k, "name-") && strings.HasSuffix(k, "-"+cc) && v != "" {
+				return v
+			}
+		}
+	}
+	return c.Name()
+}
+
+// evidenceTitleIn returns the title of the evidence req asks for in lang
+// where the request gives one (EDM writes the language in capitals), else
+// its first.
+func evidenceTitleIn(req *edm.QueryRequest, lang string) string {
+	if et := req.EvidenceRequest; et != nil {
+		for _, t := range et.Title {
+			if strings.EqualFold(t.Lang, lang) && t.Value != "" {
+				return t.Value
+			}
+		}
+	}
+	return evidenceTitle(req)
 }
 
 // Title is the page's title: its heading, with "Error:" before it on an
@@ -348,7 +380,7 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 		for i, code := range procs {
 			pc := procedureChoice{Code: code, Checked: i == 0 && chosen == nil || slices.Contains(chosen, code)}
 			if cl, ok := codelist.Procedures.Lookup(code); ok {
-				pc.Name = cl.Name()
+				pc.Name = procedureName(cl, language(r))
 			}
 			p.ConsentProcedures = append(p.ConsentProcedures, pc)
 		}
