@@ -25,7 +25,7 @@ func englishLeft(text, lang string) []string {
 // of the portal, with no English text of the catalogue left: the start,
 // each step, waiting, the preview link (which carries lang=de to the
 // preview space), the evidence, a failure, the summary, the data-use view
-// and the information page.
+// the information page and the confirmation of the logout.
 func TestGermanJourney(t *testing.T) {
 	e := newEnv(t, "FR", nil)
 	e.auth.as(person("1234", "Max", "Mustermann"))
@@ -66,6 +66,7 @@ func TestGermanJourney(t *testing.T) {
 	seen("data use", b.get("/my-data"))
 	seen("information", b.get("/about"))
 	seen("not found", b.get("/nothing-here"))
+	seen("logged out", b.post("/logout", nil))
 
 	// The comparison finds English where there is some.
 	if left := englishLeft(visibleText(b.get("/?lang=en").body), "de"); len(left) == 0 {

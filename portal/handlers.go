@@ -288,7 +288,19 @@ func (p *Portal) logout(rq *request) error {
 	}
 	http.SetCookie(rq.w, &http.Cookie{Name: p.cookieName(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.secure || rq.r.TLS != nil})
-	return rq.redirect("/")
+	return rq.redirect(LoggedOutPath)
+}
+
+// LoggedOutPath is the page that confirms a logout.
+const LoggedOutPath = "/logged-out"
+
+// loggedOut confirms the logout and says what it did not end: the login
+// at the identity provider, which keeps its own session.
+func (p *Portal) loggedOut(rq *request) error {
+	heading := rq.t("loggedOutTitle")
+	p.render(rq, http.StatusOK, "message", heading, messageData{Heading: heading, Text: rq.t("loggedOutText", p.cfg.Name),
+		Next: rq.t("loggedOutNext"), Status: true}, "", "")
+	return nil
 }
 
 // ---- the journey ----

@@ -306,7 +306,7 @@ func New(cfg Config) (*Portal, error) {
 //	POST /start                            start (logs in first when needed)
 //	POST /login, GET /login                eID login (SPEC.md §1.2 step 1): Authenticator.Begin
 //	GET  /login/callback                   Authenticator.Finish
-//	POST /logout
+//	POST /logout, GET /logged-out         logout, and its confirmation
 //	GET  /journeys/{id}                    the journey and the step of each requirement
 //	GET  /return?journey=…&requirement=…   the ReturnURL: on to the return page
 //	GET  /journeys/{id}/return             back from the provider's preview
@@ -344,6 +344,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("GET /login", p.page(p.loginPage))
 	mux.HandleFunc("GET "+CallbackPath, p.page(p.callback))
 	mux.HandleFunc("POST /logout", p.form(p.logout))
+	mux.HandleFunc("GET "+LoggedOutPath, p.page(p.loggedOut))
 	mux.HandleFunc("GET /return", p.page(p.back))
 	mux.HandleFunc("GET /journeys/{id}", p.page(p.journey))
 	mux.HandleFunc("GET /journeys/{id}/return", p.page(p.journeyReturn))

@@ -260,6 +260,8 @@ func (p *Portal) render(rq *request, status int, page, title string, data any, e
 type messageData struct {
 	Heading  string
 	Text     string
+	Next     string // what the user can do next ("" for none)
+	Status   bool   // Text is news (role=status), not a problem (role=alert)
 	Login    bool
 	Resume   bool
 	ReturnTo string
