@@ -311,8 +311,9 @@ var style = regexp.MustCompile(`(?s)/\*.*?\*/\n?`).ReplaceAllString(ui.CSS, "") 
 .demo{border-left:6px solid #b35900;padding:.5rem 1rem;background:#fff4e5}
 fieldset.group{border:1px solid #595959;padding:.5rem 1rem;background:#fff}
 fieldset.group legend h2{margin:0}
-.choice label{font-weight:600}
-.choice .hint{display:block;font-weight:400}
+.choice{flex-wrap:wrap}
+.choice label{font-weight:600;flex:1}
+.choice .hint{flex:0 0 100%;padding-left:2rem;font-weight:400}
 input[type=password]{font:inherit;min-width:12rem;max-width:100%;padding:.4rem .5rem;border:2px solid #1b1b1b;border-radius:0;background:#fff;color:#1b1b1b;display:block}
 .pin label{display:block;font-weight:600}
 `
