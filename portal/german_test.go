@@ -24,7 +24,7 @@ func englishLeft(text, lang string) []string {
 // TestGermanJourney: a German user's journey shows German on every page
 // of the portal, with no English text of the catalogue left: the start,
 // each step, waiting, the preview link (which carries lang=de to the
-// preview space), the evidence, a failure, the summary, the data-use view
+// preview space), the evidence, a failure, the summary, the data-use view,
 // the information page and the confirmation of the logout.
 func TestGermanJourney(t *testing.T) {
 	e := newEnv(t, "FR", nil)

@@ -2,6 +2,8 @@ package provider_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,11 +16,16 @@ import (
 // axePage runs axe-core on the page the browser shows, at 1280 and at 375
 // CSS pixels, and reports the serious and critical violations and a page
 // wider than the window (a table that does not reflow).
+// PROVIDER_SCREENSHOTS=dir keeps a screenshot of each page at each width.
 func axePage(t *testing.T, b *webdriver.Browser, where string) {
 	t.Helper()
 	for _, width := range []int{1280, 375} {
 		b.SetWindowSize(width, 900)
 		b.Find("h1")
+		if dir := os.Getenv("PROVIDER_SCREENSHOTS"); dir != "" {
+			name := strings.NewReplacer("/", "", " ", "-").Replace(where)
+			b.Screenshot(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)))
+		}
 		for _, v := range b.AxeSerious() {
 			t.Errorf("%s (%d px): %s", where, width, v)
 		}
