@@ -1,6 +1,6 @@
 // Package ui holds what every citizen-facing page of this implementation
 // shares, whichever service renders it (the portal, the provider's preview
-// space and consents pages): the five page languages and their names, the
+// space and consents pages, the identity provider): the five page languages and their names, the
 // negotiation of the language from Accept-Language (RFC 9110 §12.5.4), the
 // footer links every page carries (accessibility statement, privacy
 // notice, contact) with the page they lead to, and the "Error:" prefix of
@@ -12,7 +12,10 @@
 // fragments of the skip link, the header with the authority and its
 // country, the language switch, the footer and the error summary
 // (Fragments, rendered from a Chrome or an ErrorSummary), and the security
-// headers of the pages (Security). Each service keeps its own content
+// headers of the pages (Security); times written in UTC that a script
+// served by each service shows in the reader's time zone (Time,
+// TimeScript); and, for tests, the visible text of a page and the English
+// left in it (VisibleText, EnglishLeft). Each service keeps its own content
 // templates and a few rules of its own after the shared sheet.
 package ui
 
