@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // ErrLogin is the error of every failed login at Client.Finish; the wrapped
@@ -153,8 +154,14 @@ func (c *Client) Begin(w http.ResponseWriter, r *http.Request, state, callback s
 	http.Redirect(w, r, t.Issuer+PathAuthorize+"?"+v.Encode(), http.StatusSeeOther)
 }
 
-// allLanguages are the languages of the country choice page.
-var allLanguages = []string{"en", "de", "fr", "fi", "sv"}
+// allLanguages are the languages of the pages (package ui).
+var allLanguages = func() []string {
+	var ls []string
+	for _, l := range ui.Languages() {
+		ls = append(ls, l.Code)
+	}
+	return ls
+}()
 
 type countryLink struct{ Code, Name, URL string }
 
@@ -172,7 +179,7 @@ func (c *Client) choosePage(w http.ResponseWriter, r *http.Request, status int, 
 	q := self.Query()
 	q.Del(ParamCountry)
 	self.RawQuery = q.Encode()
-	pg := choosePage{page: page{L: l, Title: l.T("chooseTitle"), Site: c.cfg.Name, Languages: languageLinks(self, string(l), allLanguages)}}
+	pg := choosePage{page: page{L: l, Title: l.T("chooseTitle"), Site: c.cfg.Name, Languages: languageLinks(self, string(l)), Footer: ui.Footer(string(l))}}
 	if unknown != "" {
 		pg.Message = l.T("errCountry", unknown)
 	}

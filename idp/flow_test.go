@@ -68,8 +68,9 @@ type netOptions struct {
 	countries []string // identity providers; default DE
 	fetchKeys bool     // the client fetches the keys (JWKS)
 	clientKey *ecdsa.PublicKey
-	mounted   bool   // the providers share one server, each under /idp/<cc>
-	appPrefix string // the application is under this path, behind http.StripPrefix
+	mounted   bool          // the providers share one server, each under /idp/<cc>
+	appPrefix string        // the application is under this path, behind http.StripPrefix
+	session   time.Duration // Config.Session of the providers
 }
 
 const testClientID = "portal-fr"
@@ -117,7 +118,7 @@ func newNet(t testing.TB, o netOptions) *testNet {
 				testClientID: {Name: "Portail des démarches", RedirectURIs: []string{n.app.URL + o.appPrefix + "/callback"}, Country: "FR"},
 				"other":      {RedirectURIs: []string{"https://other.example/cb"}, Country: "SE"},
 			},
-			Now: n.idpClock.Now, Logger: quiet})
+			Now: n.idpClock.Now, Logger: quiet, Session: o.session})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -711,6 +712,9 @@ func TestFinishRefused(t *testing.T) {
 	}
 }
 
+// TestLanguages: every provider's pages are offered in the five page
+// languages (package ui), whatever its country; the language is the lang
+// parameter, else the best of Accept-Language, else English.
 func TestLanguages(t *testing.T) {
 	n := newNet(t, netOptions{countries: []string{"FI", "DE"}})
 	tests := []struct {
@@ -719,8 +723,10 @@ func TestLanguages(t *testing.T) {
 		{"FI", "", "fi", "fi", "Kirjaudu sisään eID:lläsi"},
 		{"FI", "", "sv-FI, fi;q=0.5", "sv", "Logga in med din e-legitimation"},
 		{"FI", "&lang=en", "fi", "en", "Log in with your eID"},
-		{"DE", "", "fi", "en", "Log in with your eID"},
+		{"DE", "", "fi", "fi", "Kirjaudu sisään eID:lläsi"},
+		{"DE", "", "it", "en", "Log in with your eID"},
 		{"DE", "", "", "en", "Log in with your eID"},
+		{"DE", "&lang=fr", "de", "fr", "Connexion avec votre eID"},
 		{"DE", "&lang=de", "", "de", "Mit Ihrer eID anmelden"},
 	}
 	for _, tt := range tests {

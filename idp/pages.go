@@ -7,11 +7,13 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // The pages speak English and the languages of the demo countries. Each
@@ -158,6 +160,24 @@ var messages = map[string]map[string]string{
 		"fi": "Palaa palveluun, josta tulit, ja aloita kirjautuminen uudelleen.",
 		"sv": "Gå tillbaka till tjänsten du kom från och börja inloggningen igen.",
 	},
+	"logoutTitle": {
+		"en": "You are logged out", "de": "Sie sind abgemeldet", "fr": "Vous êtes déconnecté",
+		"fi": "Olet kirjautunut ulos", "sv": "Du är utloggad",
+	},
+	"logoutText": {
+		"en": "%s no longer remembers your login in this browser: the next service that sends you here asks you to log in again.",
+		"de": "%s merkt sich Ihre Anmeldung in diesem Browser nicht mehr: Der nächste Dienst, der Sie hierher schickt, fragt erneut nach Ihrer Anmeldung.",
+		"fr": "%s ne retient plus votre connexion dans ce navigateur : le prochain service qui vous envoie ici vous demandera de vous reconnecter.",
+		"fi": "%s ei enää muista kirjautumistasi tässä selaimessa: seuraava palvelu, joka ohjaa sinut tänne, pyytää sinua kirjautumaan uudelleen.",
+		"sv": "%s kommer inte längre ihåg din inloggning i den här webbläsaren: nästa tjänst som skickar dig hit ber dig logga in igen.",
+	},
+	"logoutNext": {
+		"en": "The services you logged in to keep their own sessions: log out there too, or close the browser.",
+		"de": "Die Dienste, bei denen Sie angemeldet waren, haben eigene Sitzungen: Melden Sie sich auch dort ab oder schließen Sie den Browser.",
+		"fr": "Les services auxquels vous vous êtes connecté gardent leurs propres sessions : déconnectez-vous aussi de ces services ou fermez le navigateur.",
+		"fi": "Palveluilla, joihin kirjauduit, on omat istuntonsa: kirjaudu ulos myös niistä tai sulje selain.",
+		"sv": "Tjänsterna du loggade in på har egna sessioner: logga ut även där eller stäng webbläsaren.",
+	},
 	"chooseTitle": {
 		"en": "Choose the country that issued your eID", "de": "Wählen Sie das Land, das Ihre eID ausgestellt hat",
 		"fr": "Choisissez le pays qui a délivré votre eID", "fi": "Valitse maa, joka on myöntänyt eID:si",
@@ -179,20 +199,11 @@ var messages = map[string]map[string]string{
 	},
 }
 
-// languageNames are the names of the languages in themselves, for the
-// language switch.
-var languageNames = map[string]string{"en": "English", "de": "Deutsch", "fr": "Français", "fi": "Suomi", "sv": "Svenska"}
-
 var countryNames = map[string]map[string]string{
 	"DE": {"en": "Germany", "de": "Deutschland", "fr": "Allemagne", "fi": "Saksa", "sv": "Tyskland"},
 	"FR": {"en": "France", "de": "Frankreich", "fr": "France", "fi": "Ranska", "sv": "Frankrike"},
 	"FI": {"en": "Finland", "de": "Finnland", "fr": "Finlande", "fi": "Suomi", "sv": "Finland"},
 	"SE": {"en": "Sweden", "de": "Schweden", "fr": "Suède", "fi": "Ruotsi", "sv": "Sverige"},
-}
-
-// countryLanguages are the languages of a country's pages besides English.
-var countryLanguages = map[string][]string{
-	"DE": {"de"}, "FR": {"fr"}, "FI": {"fi", "sv"}, "SE": {"sv"},
 }
 
 // locale is a page's language.
@@ -270,42 +281,42 @@ func pickLanguage(r *http.Request, lang string, offered []string) string {
 	return offered[0]
 }
 
-// langLink is an entry of the language switch.
-type langLink struct {
-	Lang, Name, URL string
+// languageLinks returns the language switch (package ui): u with its lang
+// parameter set to each page language.
+func languageLinks(u url.URL, current string) []ui.Choice {
+	return ui.Switch(current, func(code string) string {
+		q := u.Query()
+		q.Set("lang", code)
+		u.RawQuery = q.Encode()
+		return u.RequestURI()
+	})
 }
 
-// languageLinks returns the switch to the other offered languages: u with
-// its lang parameter set.
-func languageLinks(u url.URL, current string, offered []string) []langLink {
-	var ls []langLink
-	for _, o := range offered {
-		if o == current {
-			continue
-		}
-		q := u.Query()
-		q.Set("lang", o)
-		u.RawQuery = q.Encode()
-		ls = append(ls, langLink{Lang: o, Name: languageNames[o], URL: u.RequestURI()})
+// footerLinks are the footer links (package ui) of a page served below
+// base.
+func footerLinks(l locale, base string) []ui.Link {
+	ls := ui.Footer(string(l))
+	for i := range ls {
+		ls[i].URL = base + ls[i].URL
 	}
 	return ls
 }
 
-// style is the pages' style sheet. Text is #1b1b1b on white (contrast
-// 17:1), links #0b4f9c (8:1); focus is a thick outline.
-const style = `body{font-family:system-ui,sans-serif;color:#1b1b1b;background:#fff;margin:0;line-height:1.5}
-main,header,footer{max-width:42rem;margin:0 auto;padding:0 1rem}
-a{color:#0b4f9c}
-a:focus,input:focus,button:focus{outline:3px solid #b35900;outline-offset:2px}
-.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}
+// style is the pages' style sheet: the shared one (package ui) and the
+// provider's own rules after it. It is inline (the security policy admits
+// it by its hash), so that the country choice, which the relying party
+// serves, needs no file of its own. Comments are left out, as
+// html/template drops them from the page.
+var style = regexp.MustCompile(`(?s)/\*.*?\*/\n?`).ReplaceAllString(ui.CSS, "") + `
 .demo{border-left:6px solid #b35900;padding:.5rem 1rem;background:#fff4e5}
-.error{border:3px solid #b00020;padding:.5rem 1rem}
-.error h2,.field-error{color:#b00020}
-fieldset{border:1px solid #595959;margin:1rem 0;padding:.5rem 1rem}
-.hint{color:#3d3d3d;display:block}
-.choice{margin:.5rem 0}
-button{font:inherit;padding:.5rem 1.2rem;margin:.5rem .5rem .5rem 0;border:2px solid #0b4f9c;background:#0b4f9c;color:#fff}
-button.secondary{background:#fff;color:#0b4f9c}`
+fieldset.group{border:1px solid #595959;padding:.5rem 1rem;background:#fff}
+fieldset.group legend h2{margin:0}
+.choice{flex-wrap:wrap}
+.choice label{font-weight:600;flex:1}
+.choice .hint{flex:0 0 100%;padding-left:2rem;font-weight:400}
+input[type=password]{font:inherit;min-width:12rem;max-width:100%;padding:.4rem .5rem;border:2px solid #1b1b1b;border-radius:0;background:#fff;color:#1b1b1b;display:block}
+.pin label{display:block;font-weight:600}
+`
 
 // styleCSP is the Content-Security-Policy source of the style sheet.
 var styleCSP = func() string {
@@ -317,41 +328,41 @@ var styleCSP = func() string {
 // forms posted to themselves.
 var contentSecurityPolicy = "default-src 'none'; style-src " + styleCSP + "; base-uri 'none'; frame-ancestors 'none'"
 
-const layout = `{{define "top"}}<!DOCTYPE html>
+var layout = `{{define "top"}}<!DOCTYPE html>
 <html lang="{{.L}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}}</title>
+<title>{{.Title}} – {{.Site}}</title>
 <style>` + style + `</style>
 </head>
 <body>
-<a class="skip" href="#main">{{.L.T "skip"}}</a>
-<header>
-<p>{{.Site}}</p>
-{{if .Languages}}<nav aria-label="{{.L.T "language"}}"><ul>{{range .Languages}}<li><a href="{{.URL}}" lang="{{.Lang}}" hreflang="{{.Lang}}">{{.Name}}</a></li>{{end}}</ul></nav>{{end}}
-</header>
-<main id="main">
+{{template "ui.skip" .Chrome}}
+<header class="site"><div class="wrap bar">
+{{template "ui.brand" .Chrome}}
+{{template "ui.langs" .Chrome}}
+</div></header>
+<main id="main"><div class="wrap">
 {{end}}
-{{define "bottom"}}</main>
+{{define "bottom"}}</div></main>
+{{template "ui.footer" .Chrome}}
 </body>
 </html>
 {{end}}`
 
-var pages = template.Must(template.New("pages").Parse(layout + `
+var pages = template.Must(template.Must(template.New("pages").Parse(ui.Fragments)).Parse(layout + `
 {{define "login"}}{{template "top" .}}
 <h1>{{.Title}}</h1>
 <p class="demo">{{.L.T "demo"}}</p>
 <p>{{.L.T "loginTo" .Client}}</p>
-{{if .Errors}}<div class="error" role="alert" aria-labelledby="problem"><h2 id="problem">{{.L.T "problem"}}</h2>
-<ul>{{range .Errors}}<li><a href="#{{.Field}}">{{.Text}}</a></li>{{end}}</ul></div>{{end}}
+{{template "ui.errors" .Summary}}
 <form method="post" action="{{.Action}}">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="client_id" value="{{.ClientID}}">
 <input type="hidden" name="redirect_uri" value="{{.RedirectURI}}">
 <input type="hidden" name="state" value="{{.State}}">
 <input type="hidden" name="lang" value="{{.L}}">
-<fieldset{{if .AccountError}} aria-invalid="true"{{end}} aria-describedby="account-hint{{if .AccountError}} account-error{{end}}">
+<fieldset class="group"{{if .AccountError}} aria-invalid="true"{{end}} aria-describedby="account-hint{{if .AccountError}} account-error{{end}}">
 <legend><h2>{{.L.T "who"}}</h2></legend>
 <span class="hint" id="account-hint">{{.L.T "whoHint"}}</span>
 {{if .AccountError}}<p class="field-error" id="account-error">{{.AccountError}}</p>{{end}}
@@ -361,7 +372,7 @@ var pages = template.Must(template.New("pages").Parse(layout + `
 <span class="hint" id="account-{{$i}}-details">{{$o.Details}}</span>
 </div>{{end}}
 </fieldset>
-<fieldset{{if .LoAError}} aria-invalid="true"{{end}} aria-describedby="loa-hint{{if .LoAError}} loa-error{{end}}">
+<fieldset class="group"{{if .LoAError}} aria-invalid="true"{{end}} aria-describedby="loa-hint{{if .LoAError}} loa-error{{end}}">
 <legend><h2>{{.L.T "loa"}}</h2></legend>
 <span class="hint" id="loa-hint">{{.L.T "loaHint"}}</span>
 {{if .LoAError}}<p class="field-error" id="loa-error">{{.LoAError}}</p>{{end}}
@@ -370,7 +381,7 @@ var pages = template.Must(template.New("pages").Parse(layout + `
 <label for="{{if eq $i 0}}loa{{else}}loa-{{$i}}{{end}}">{{$o.Label}}</label>
 </div>{{end}}
 </fieldset>
-<p><label for="pin">{{.L.T "pin"}}</label>
+<p class="pin"><label for="pin">{{.L.T "pin"}}</label>
 <span class="hint" id="pin-hint">{{.L.T "pinHint"}}</span>
 {{if .PINError}}<span class="field-error" id="pin-error">{{.PINError}}</span>{{end}}
 <input type="password" name="pin" id="pin" inputmode="numeric" autocomplete="off" required
@@ -382,13 +393,31 @@ var pages = template.Must(template.New("pages").Parse(layout + `
 
 {{define "error"}}{{template "top" .}}
 <h1>{{.Title}}</h1>
-<div class="error" role="alert"><p>{{.Message}}</p></div>
+<div class="alert" role="alert"><p>{{.Message}}</p></div>
 <p>{{.L.T "errBack"}}</p>
+{{template "bottom" .}}{{end}}
+
+{{define "about"}}{{template "top" .}}
+<h1>{{.Title}}</h1>
+{{- range .Sections}}
+<section id="{{.ID}}" aria-labelledby="{{.ID}}-h">
+<h2 id="{{.ID}}-h">{{.Heading}}</h2>
+{{- range .Paragraphs}}
+<p>{{.}}</p>
+{{- end}}
+</section>
+{{- end}}
+{{template "bottom" .}}{{end}}
+
+{{define "loggedout"}}{{template "top" .}}
+<h1>{{.Title}}</h1>
+<p class="notice" role="status">{{.Message}}</p>
+<p>{{.L.T "logoutNext"}}</p>
 {{template "bottom" .}}{{end}}
 
 {{define "choose"}}{{template "top" .}}
 <h1>{{.Title}}</h1>
-{{if .Message}}<div class="error" role="alert"><p>{{.Message}}</p></div>{{end}}
+{{if .Message}}<div class="alert" role="alert"><p>{{.Message}}</p></div>{{end}}
 <p>{{.L.T "chooseIntro"}}</p>
 <ul>{{range .Countries}}<li><a href="{{.URL}}">{{.Name}}</a></li>{{end}}</ul>
 {{template "bottom" .}}{{end}}
@@ -399,17 +428,20 @@ type page struct {
 	L         locale
 	Title     string
 	Site      string
-	Languages []langLink
+	Languages []ui.Choice
+	Footer    []ui.Link
+}
+
+// Chrome is what the shared layout (package ui) shows around the page.
+func (p page) Chrome() ui.Chrome {
+	return ui.Chrome{Lang: string(p.L), Site: p.Site, Switch: p.Languages, Footer: p.Footer}
 }
 
 // writePage renders a page with the headers every page gets.
 func writePage(w http.ResponseWriter, status int, name string, data any) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", contentSecurityPolicy)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Cache-Control", "no-store")
+	ui.Security{CSP: contentSecurityPolicy, NoStore: true}.Set(h)
 	var b strings.Builder
 	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
 		http.Error(w, "page cannot be rendered", http.StatusInternalServerError)

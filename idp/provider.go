@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // Paths of the provider's endpoints, below its Issuer URL.
@@ -26,6 +27,7 @@ const (
 	PathAuthorize = "/authorize"
 	PathToken     = "/token"
 	PathJWKS      = "/.well-known/jwks.json"
+	PathLogout    = "/logout"
 )
 
 // codeLife is how long an authorization code can be exchanged.
@@ -45,6 +47,8 @@ const (
 	logSubject = "subject"
 	logCountry = "country"
 	logError   = "error"
+	// logRemembered: the login was not asked again (single sign-on).
+	logRemembered = "remembered"
 )
 
 // Registration is a relying party registered at a provider.
@@ -85,7 +89,16 @@ type Config struct {
 	Rand io.Reader
 	// Logger records logins and refusals; default slog.Default().
 	Logger *slog.Logger
+	// Session is how long the provider remembers a login in the browser
+	// (single sign-on): a login request from the same browser within
+	// this time after the login is answered without asking again, so
+	// that a citizen logged in at the portal is not asked again at the
+	// preview space. Zero: every login asks. At most MaxSession.
+	Session time.Duration
 }
+
+// MaxSession bounds Config.Session: a login is never remembered longer.
+const MaxSession = 8 * time.Hour
 
 // Validate reports the first field of c that is missing or wrong.
 func (c *Config) Validate() error {
@@ -119,6 +132,9 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("idp: Clients[%q].RedirectURIs: %w", id, err)
 			}
 		}
+	}
+	if c.Session < 0 || c.Session > MaxSession {
+		return fmt.Errorf("idp: Session %s is not between 0 and %s", c.Session, MaxSession)
 	}
 	users := c.Users
 	if users == nil {
@@ -198,8 +214,9 @@ type Provider struct {
 	langs []string
 	base  string // the path of Issuer, before the endpoints' paths
 
-	mu    sync.Mutex
-	codes map[string]*grant
+	mu       sync.Mutex
+	codes    map[string]*grant
+	sessions map[string]*ssoSession // by the hash of the session cookie
 }
 
 // grant is what an authorization code stands for.
@@ -228,8 +245,8 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	p := &Provider{cfg: cfg, users: map[string]*User{}, codes: map[string]*grant{},
-		kid: keyID(&cfg.Key.PublicKey), langs: append([]string{"en"}, countryLanguages[cfg.Country]...)}
+	p := &Provider{cfg: cfg, users: map[string]*User{}, codes: map[string]*grant{}, sessions: map[string]*ssoSession{},
+		kid: keyID(&cfg.Key.PublicKey), langs: allLanguages}
 	if u, err := url.Parse(cfg.Issuer); err == nil {
 		p.base = u.Path
 	}
@@ -265,6 +282,10 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.token(w, r)
 	case path == PathJWKS && (r.Method == http.MethodGet || r.Method == http.MethodHead):
 		p.jwks(w)
+	case path == ui.InfoPath && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		p.aboutPage(w, r)
+	case path == PathLogout && (r.Method == http.MethodGet || r.Method == http.MethodPost):
+		p.logout(w, r)
 	case path == PathAuthorize || path == PathToken || path == PathJWKS:
 		w.Header().Set("Allow", map[string]string{PathAuthorize: "GET, HEAD, POST", PathToken: "POST", PathJWKS: "GET, HEAD"}[path])
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -332,6 +353,32 @@ type loginPage struct {
 	AccountError, LoAError, PINError                   string
 }
 
+// Summary is the error summary of the form (package ui).
+func (lp loginPage) Summary() ui.ErrorSummary {
+	s := ui.ErrorSummary{Lang: string(lp.L)}
+	for _, e := range lp.Errors {
+		s.Errors = append(s.Errors, ui.FieldError{Field: e.Field, Text: e.Text})
+	}
+	return s
+}
+
+type aboutPage struct {
+	page
+	Sections []ui.Section
+}
+
+// aboutPage serves the page the footer links lead to (package ui): the
+// accessibility statement, the privacy notice and the contact.
+func (p *Provider) aboutPage(w http.ResponseWriter, r *http.Request) {
+	l := p.locale(r, r.URL.Query().Get("lang"))
+	title, sections := ui.Info(string(l), p.site(l))
+	pg := aboutPage{page: page{L: l, Title: title, Site: p.site(l), Footer: footerLinks(l, p.base),
+		Languages: languageLinks(url.URL{Path: p.base + ui.InfoPath}, string(l))}, Sections: sections}
+	if err := writePage(w, http.StatusOK, "about", pg); err != nil {
+		p.cfg.Logger.Error("idp: write page", logError, err)
+	}
+}
+
 type errorPage struct {
 	page
 	Message string
@@ -351,7 +398,7 @@ func (p *Provider) errorPage(w http.ResponseWriter, r *http.Request, status int,
 	if r.Method == http.MethodGet {
 		self.RawQuery = r.URL.RawQuery
 	}
-	pg := errorPage{page: page{L: l, Title: l.T("errTitle"), Site: p.site(l), Languages: languageLinks(self, string(l), p.langs)},
+	pg := errorPage{page: page{L: l, Title: l.T("errTitle"), Site: p.site(l), Languages: languageLinks(self, string(l)), Footer: footerLinks(l, p.base)},
 		Message: l.T(key)}
 	if err := writePage(w, status, "error", pg); err != nil {
 		p.cfg.Logger.Error("idp: write page", logError, err)
@@ -371,6 +418,10 @@ func (p *Provider) authorizePage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		p.cfg.Logger.Error("idp: csrf token", logError, err)
 		http.Error(w, "cannot make a form token", http.StatusInternalServerError)
+		return
+	}
+	if ss := p.session(r); ss != nil && q.Get("prompt") != "login" {
+		p.issue(w, r, req, ss.user, ss.company, ss.loa, ss.authTime, true)
 		return
 	}
 	p.renderLogin(w, r, http.StatusOK, l, req, token, url.Values{}, nil)
@@ -409,7 +460,7 @@ func (p *Provider) renderLogin(w http.ResponseWriter, r *http.Request, status in
 		name = req.clientID
 	}
 	pg := loginPage{
-		page:   page{L: l, Title: l.T("title"), Site: p.site(l), Languages: languageLinks(self, string(l), p.langs)},
+		page:   page{L: l, Title: l.T("title"), Site: p.site(l), Languages: languageLinks(self, string(l)), Footer: footerLinks(l, p.base)},
 		Client: name, Action: p.base + PathAuthorize, CSRF: csrf,
 		ClientID: req.clientID, RedirectURI: req.redirectURI, State: req.state, Errors: errs,
 	}
@@ -501,9 +552,23 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	now := p.cfg.Now().UTC().Truncate(time.Second)
+	if err := p.remember(w, r, u, company, loa, now); err != nil {
+		p.cfg.Logger.Error("idp: session", logError, err)
+		http.Error(w, "cannot make a session", http.StatusInternalServerError)
+		return
+	}
+	p.issue(w, r, req, u, company, loa, now, false)
+}
+
+// issue sends the browser back to the relying party with a single-use
+// code for the subject u (acting for company, when not nil), logged in
+// at level loa at authTime; remembered says that the login was not asked
+// again (single sign-on).
+func (p *Provider) issue(w http.ResponseWriter, r *http.Request, req *loginRequest, u *User, company *Company, loa eid.LoA, authTime time.Time, remembered bool) {
 	now := p.cfg.Now()
 	person := u.Identified(req.reg.Country)
-	s := eid.Subject{Person: &person, LoA: loa, Issuer: p.cfg.Issuer, Country: p.cfg.Country, AuthTime: now.UTC().Truncate(time.Second)}
+	s := eid.Subject{Person: &person, LoA: loa, Issuer: p.cfg.Issuer, Country: p.cfg.Country, AuthTime: authTime}
 	if company != nil {
 		lp := company.Identified(p.cfg.Country, req.reg.Country)
 		s.Company = &lp
@@ -522,7 +587,7 @@ func (p *Provider) authorize(w http.ResponseWriter, r *http.Request) {
 	}
 	p.codes[code] = &grant{client: req.clientID, redirectURI: req.redirectURI, subject: s, expires: now.Add(codeLife)}
 	p.mu.Unlock()
-	p.cfg.Logger.Info("idp: login", logClient, req.clientID, logSubject, person.Identifier, logCountry, req.reg.Country)
+	p.cfg.Logger.Info("idp: login", logClient, req.clientID, logSubject, person.Identifier, logCountry, req.reg.Country, logRemembered, remembered)
 	http.Redirect(w, r, withParams(req.redirectURI, url.Values{"code": {code}, "state": {req.state}}), http.StatusSeeOther)
 }
 

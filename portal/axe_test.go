@@ -11,7 +11,8 @@ import (
 // critical violation, at 1280 and at 375 CSS pixels, in the five
 // languages, and none is wider than the window (tables reflow): the start
 // page, a journey with received evidence and a failed requirement, the
-// information page and an error page.
+// information page, the data-use view, an error page and the confirmation
+// of a logout.
 func TestAxeEveryLanguage(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test in -short mode")
@@ -38,7 +39,7 @@ func TestAxeEveryLanguage(t *testing.T) {
 	for _, lang := range catalogueLanguages {
 		for _, width := range []int{1280, 375} {
 			b.SetWindowSize(width, 900)
-			for _, path := range []string{"/", "/journeys/" + jid, "/about", "/nothing-here"} {
+			for _, path := range []string{"/", "/journeys/" + jid, "/my-data", "/about", "/nothing-here", LoggedOutPath} {
 				b.Get(e.srv.URL + path + "?lang=" + lang)
 				b.Find("h1")
 				for _, v := range b.AxeSerious() {

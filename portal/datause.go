@@ -3,11 +3,13 @@ package portal
 import (
 	"bytes"
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -91,7 +93,8 @@ func (p *Portal) dataUses(rq *request) ([]DataUse, error) {
 
 type dataUseView struct {
 	DataUse
-	ProcedureTitle, Requested, About, Received, Basis, Outcome string
+	ProcedureTitle, About, Received, Basis, Outcome string
+	Requested                                       template.HTML // ui.Time
 }
 
 // dataUse shows every exchange about the logged-in user (GET /my-data),
@@ -123,7 +126,7 @@ func (p *Portal) dataUse(rq *request) error {
 	}
 	var views []dataUseView
 	for _, u := range uses {
-		v := dataUseView{DataUse: u, ProcedureTitle: p.procedureTitle(rq.lang, u.Procedure), Requested: u.Requested.Format(timeLayout),
+		v := dataUseView{DataUse: u, ProcedureTitle: p.procedureTitle(rq.lang, u.Procedure), Requested: ui.Time(u.Requested),
 			About: strings.Join(u.SentAboutYou, "; "), Received: strings.Join(u.Received, "; "), Basis: rq.t("basis_" + u.Basis),
 			Outcome: rq.t("step_" + u.Outcome)}
 		if strings.Contains(u.Outcome, ":") { // an error code (EDM:ERR:…, EBMS:…), not a step

@@ -1,63 +1,31 @@
 package portal
 
 import (
-	"html"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/internal/ui"
 )
 
-var (
-	tagRE   = regexp.MustCompile(`(?s)<[^>]*>`)
-	spaceRE = regexp.MustCompile(`\s+`)
-)
-
-// visibleText is the text of a page as a reader gets it: without tags,
-// entities decoded, spaces collapsed.
-func visibleText(body string) string {
-	if i := strings.Index(body, "<body"); i >= 0 {
-		body = body[i:]
-	}
-	return spaceRE.ReplaceAllString(html.UnescapeString(tagRE.ReplaceAllString(body, " ")), " ")
-}
+// visibleText is the text of a page as a reader gets it (package ui).
+func visibleText(body string) string { return ui.VisibleText(body) }
 
 // englishLeft returns the English catalogue texts (of the portal and of
-// package ui) that appear in text although the page is in lang: every text
-// whose translation differs, compared up to its first argument.
+// package ui) that appear in text although the page is in lang.
 func englishLeft(text, lang string) []string {
-	var left []string
-	check := func(en, other string) {
-		if en == other {
-			return
-		}
-		if i := strings.Index(en, "%"); i >= 0 {
-			en = en[:i]
-		}
-		en = strings.TrimSpace(en)
-		if len(en) < 12 { // short words ("Format", "Status") are the same in several languages
-			return
-		}
-		if strings.Contains(text, en) {
-			left = append(left, en)
-		}
-	}
+	var pairs [][2]string
 	for _, e := range catalogue {
-		check(e["en"], e[lang])
+		pairs = append(pairs, [2]string{e["en"], e[lang]})
 	}
-	for _, k := range []string{"footerAccessibility", "footerPrivacy", "infoTitle", "infoAccessibility2", "infoPrivacy2"} {
-		check(ui.Text("en", k), ui.Text(lang, k))
-	}
-	return left
+	return ui.EnglishLeft(text, append(pairs, ui.Pairs(lang)...))
 }
 
 // TestGermanJourney: a German user's journey shows German on every page
 // of the portal, with no English text of the catalogue left: the start,
 // each step, waiting, the preview link (which carries lang=de to the
-// preview space), the evidence, a failure, the summary, the data-use view
-// and the information page.
+// preview space), the evidence, a failure, the summary, the data-use view,
+// the information page and the confirmation of the logout.
 func TestGermanJourney(t *testing.T) {
 	e := newEnv(t, "FR", nil)
 	e.auth.as(person("1234", "Max", "Mustermann"))
@@ -98,6 +66,7 @@ func TestGermanJourney(t *testing.T) {
 	seen("data use", b.get("/my-data"))
 	seen("information", b.get("/about"))
 	seen("not found", b.get("/nothing-here"))
+	seen("logged out", b.post("/logout", nil))
 
 	// The comparison finds English where there is some.
 	if left := englishLeft(visibleText(b.get("/?lang=en").body), "de"); len(left) == 0 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"io"
 	"mime"
 	"net/http"
@@ -36,8 +37,10 @@ const (
 	logSession     = "session"
 )
 
-// timeLayout is how times are shown (in UTC, which every reader can place).
-const timeLayout = "2006-01-02 15:04 UTC"
+// timeLayout is how times are written in sentences (in UTC, which every
+// reader can place); elsewhere a page shows ui.Time, which the page's
+// script puts into the reader's time zone.
+const timeLayout = ui.TimeLayout
 
 // ---- home and start ----
 
@@ -54,7 +57,8 @@ type option struct {
 }
 
 type journeyLink struct {
-	URL, Title, Country, Created string
+	URL, Title, Country string
+	Created             template.HTML // ui.Time
 }
 
 func (p *Portal) home(rq *request) error {
@@ -81,7 +85,7 @@ func (p *Portal) renderHome(rq *request, status int, errMsg string) error {
 		for _, j := range js {
 			d.Journeys = append(d.Journeys, journeyLink{
 				URL: "/journeys/" + url.PathEscape(j.ID), Title: p.procedureTitle(rq.lang, j.Procedure),
-				Country: countryName(rq.lang, j.Country), Created: j.Created.UTC().Format(timeLayout),
+				Country: countryName(rq.lang, j.Country), Created: ui.Time(j.Created),
 			})
 		}
 	}
@@ -284,7 +288,19 @@ func (p *Portal) logout(rq *request) error {
 	}
 	http.SetCookie(rq.w, &http.Cookie{Name: p.cookieName(), Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.secure || rq.r.TLS != nil})
-	return rq.redirect("/")
+	return rq.redirect(LoggedOutPath)
+}
+
+// LoggedOutPath is the page that confirms a logout.
+const LoggedOutPath = "/logged-out"
+
+// loggedOut confirms the logout and says what it did not end: the login
+// at the identity provider, which keeps its own session.
+func (p *Portal) loggedOut(rq *request) error {
+	heading := rq.t("loggedOutTitle")
+	p.render(rq, http.StatusOK, "message", heading, messageData{Heading: heading, Text: rq.t("loggedOutText", p.cfg.Name),
+		Next: rq.t("loggedOutNext"), Status: true}, "", "")
+	return nil
 }
 
 // ---- the journey ----
@@ -326,7 +342,7 @@ type journeyData struct {
 	ProcedureTitle string
 	CountryName    string
 	State          string
-	Deadline       string
+	Deadline       template.HTML // ui.Time
 	Returned       bool
 	// Waiting: an answer is expected soon (a request sent, a deferred
 	// evidence due within deferredRefreshWithin, or back from a preview
@@ -581,7 +597,7 @@ func (p *Portal) journeyView(rq *request, j *requester.Journey) (*journeyData, e
 		RetryURL: base + "/retry", Failed: j.State == requester.JourneyFailed,
 	}
 	if !j.Deadline.IsZero() {
-		d.Deadline = j.Deadline.UTC().Format(timeLayout)
+		d.Deadline = ui.Time(j.Deadline)
 	}
 	skipped, err := p.sessions.skipped(ctx, j.ID)
 	if err != nil {
@@ -1050,12 +1066,12 @@ func (p *Portal) submission(rq *request) error {
 		Submission     *Submission
 		ProcedureTitle string
 		CountryName    string
-		Created        string
+		Created        template.HTML // ui.Time
 		JourneyURL     string
 	}
 	p.render(rq, http.StatusOK, "submitted", rq.t("submittedTitle"), data{
 		Submission: sub, ProcedureTitle: p.procedureTitle(rq.lang, sub.Procedure), CountryName: countryName(rq.lang, sub.Country),
-		Created: sub.Created.UTC().Format(timeLayout), JourneyURL: "/journeys/" + url.PathEscape(sub.JourneyID),
+		Created: ui.Time(sub.Created), JourneyURL: "/journeys/" + url.PathEscape(sub.JourneyID),
 	}, "", "")
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/pgtest"
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/store"
 )
 
@@ -310,10 +311,11 @@ func pageFindings(body string) []string {
 					htmlLang = true
 				}
 			case "script":
-				// Only the journey page's script, from a file of the
-				// portal: the content security policy allows no other.
-				if src, _ := attr(x, "src"); src != "/static/journey.js" {
-					bad("a <script> element other than /static/journey.js")
+				// Only the journey page's script and the time script,
+				// from files of the portal: the content security policy
+				// allows no other.
+				if src, _ := attr(x, "src"); src != "/static/journey.js" && src != ui.TimeScriptPath {
+					bad("a <script> element other than /static/journey.js and " + ui.TimeScriptPath)
 				}
 			case "main":
 				if id, _ := attr(x, "id"); id == "main" {

@@ -306,7 +306,7 @@ func New(cfg Config) (*Portal, error) {
 //	POST /start                            start (logs in first when needed)
 //	POST /login, GET /login                eID login (SPEC.md §1.2 step 1): Authenticator.Begin
 //	GET  /login/callback                   Authenticator.Finish
-//	POST /logout
+//	POST /logout, GET /logged-out         logout, and its confirmation
 //	GET  /journeys/{id}                    the journey and the step of each requirement
 //	GET  /return?journey=…&requirement=…   the ReturnURL: on to the return page
 //	GET  /journeys/{id}/return             back from the provider's preview
@@ -321,7 +321,8 @@ func New(cfg Config) (*Portal, error) {
 //	GET  /submissions/{ref}                confirmation with the reference number
 //	GET  /my-data[?format=json|html]       every exchange about the logged-in user, and its export
 //	GET  /about                            accessibility statement, privacy notice, contact (package ui)
-//	GET  /static/portal.css, /static/journey.js
+//	GET  /ui.css, /static/portal.css      the shared style sheet (package ui), the portal's own
+//	GET  /static/journey.js, /ui-time.js  the journey page's live status; times in the reader's time zone (package ui)
 func (p *Portal) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /static/portal.css", func(w http.ResponseWriter, r *http.Request) {
@@ -329,6 +330,8 @@ func (p *Portal) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write(p.css)
 	})
+	mux.HandleFunc("GET "+ui.StylePath, ui.ServeStyle)
+	mux.HandleFunc("GET "+ui.TimeScriptPath, ui.ServeTimeScript)
 	mux.HandleFunc("GET /static/journey.js", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -341,6 +344,7 @@ func (p *Portal) Handler() http.Handler {
 	mux.HandleFunc("GET /login", p.page(p.loginPage))
 	mux.HandleFunc("GET "+CallbackPath, p.page(p.callback))
 	mux.HandleFunc("POST /logout", p.form(p.logout))
+	mux.HandleFunc("GET "+LoggedOutPath, p.page(p.loggedOut))
 	mux.HandleFunc("GET /return", p.page(p.back))
 	mux.HandleFunc("GET /journeys/{id}", p.page(p.journey))
 	mux.HandleFunc("GET /journeys/{id}/return", p.page(p.journeyReturn))
@@ -385,14 +389,8 @@ func (p *Portal) Submission(ctx context.Context, reference string) (*Submission,
 // form-action would block.)
 func (p *Portal) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		if p.secure {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
-		}
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "same-origin")
+		ui.Security{CSP: "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+			Referrer: "same-origin", HSTS: p.secure}.Set(w.Header())
 		next.ServeHTTP(w, r)
 	})
 }

@@ -523,9 +523,10 @@ func TestLogin(t *testing.T) {
 	if before == "" || after == "" || before == after {
 		t.Errorf("session token before login %q, after %q", before, after)
 	}
-	// Logout ends the session.
+	// Logout ends the session and says so.
 	p = b.post("/logout", nil)
 	mustNotContain(t, p, "Logged in as")
+	mustContain(t, p, "<h1>You are logged out</h1>", `role="status"`)
 }
 
 func sessionCookie(t *testing.T, b *browser) string {

@@ -186,6 +186,16 @@ type view struct {
 	Data   any
 }
 
+// Chrome is what the shared layout (package ui) shows around the page:
+// the portal's name linking home, the language switch and the footer.
+func (v view) Chrome() ui.Chrome {
+	c := ui.Chrome{Lang: v.Lang, Site: v.Portal, SiteURL: "/", Footer: v.Footer, Note: translate(v.Lang, "footer")}
+	for _, l := range v.Langs {
+		c.Switch = append(c.Switch, ui.Choice{Code: l.Code, Name: l.Name, URL: l.URL, Current: l.Current})
+	}
+	return c
+}
+
 // view builds what every page template gets.
 func (p *Portal) view(rq *request, title string, data any, errMsg string) view {
 	v := view{Lang: rq.lang, Title: title, Portal: p.cfg.Name, Error: errMsg, Data: data, Footer: ui.Footer(rq.lang)}
@@ -250,6 +260,8 @@ func (p *Portal) render(rq *request, status int, page, title string, data any, e
 type messageData struct {
 	Heading  string
 	Text     string
+	Next     string // what the user can do next ("" for none)
+	Status   bool   // Text is news (role=status), not a problem (role=alert)
 	Login    bool
 	Resume   bool
 	ReturnTo string
@@ -293,7 +305,7 @@ func (p *Portal) parseTemplates() error {
 		}
 		p.pages[l] = map[string]*template.Template{}
 		for _, page := range []string{"home", "journey", "summary", "submitted", "message", "form", "datause", "about"} {
-			t, err := template.New(page).Funcs(funcs).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
+			t, err := template.Must(template.New(page).Funcs(funcs).Parse(ui.Fragments)).ParseFS(files, "templates/layout.html", "templates/"+page+".html")
 			if err != nil {
 				return fmt.Errorf("portal: parsing template %s: %w", page, err)
 			}

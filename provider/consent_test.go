@@ -284,7 +284,7 @@ func consentProceduresSuite(t *testing.T, dsn string) {
 	}
 	acc := e.browser()
 	e.idp.as(subject(user(t, anna), eid.LoASubstantial))
-	if p := acc.get("/consents/login"); !strings.Contains(p.body, "<td>R1, T2</td>") {
+	if p := acc.get("/consents/login"); !strings.Contains(p.body, `<td data-label="Procedures">R1, T2</td>`) {
 		t.Errorf("the consents page does not show the procedures:\n%s", p.body)
 	}
 	var export struct{ Consents []provider.Consent }

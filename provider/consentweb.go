@@ -4,9 +4,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/oots-go/oots/internal/ui"
 )
 
 // cookieAccount names the login of the page of consents and data use.
@@ -126,7 +129,10 @@ type consentView struct {
 }
 
 type disclosureView struct {
-	Requester, Procedure, Sent, Documents, Basis string
+	Requester, Procedure, Documents, Basis string
+	// Sent is a <time> element in UTC (ui.Time): the preview space runs
+	// no script to show it in the reader's time zone.
+	Sent template.HTML
 }
 
 // ConsentsPath is the page of consents and data use of the preview space.
@@ -202,7 +208,7 @@ func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
 		p.Consents = append(p.Consents, v)
 	}
 	for _, d := range ds {
-		v := disclosureView{Requester: nameOr(d.RequesterName, d.Requester), Procedure: d.Procedure, Sent: d.Sent.Format("2006-01-02 15:04 UTC"),
+		v := disclosureView{Requester: nameOr(d.RequesterName, d.Requester), Procedure: d.Procedure, Sent: ui.Time(d.Sent),
 			Documents: strings.Join(d.Documents, "; "), Basis: t("consents.preview")}
 		if d.ConsentID != "" {
 			// The consent by what the user knows of it (its validity),

@@ -441,6 +441,7 @@ type browser struct {
 	t      testing.TB
 	c      *http.Client
 	origin string
+	lang   string // Accept-Language, when set
 }
 
 func (e *env) browser() *browser {
@@ -466,6 +467,9 @@ type page struct {
 
 func (b *browser) do(req *http.Request) *page {
 	b.t.Helper()
+	if b.lang != "" {
+		req.Header.Set("Accept-Language", b.lang)
+	}
 	resp, err := b.c.Do(req)
 	if err != nil {
 		b.t.Fatal(err)

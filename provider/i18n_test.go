@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/oots-go/oots/codelist"
+	"github.com/oots-go/oots/edm"
 )
 
 // TestLanguagesComplete: every text of the preview space and of the
@@ -78,5 +81,26 @@ func TestExpiry(t *testing.T) {
 		if got := formatKey(tc.mime); got != tc.key {
 			t.Errorf("formatKey(%s) = %s", tc.mime, got)
 		}
+	}
+}
+
+// TestTitlesInLanguage: the procedure's name and the evidence's title are
+// in the page's language where the data gives them, else as the data
+// gives them first.
+func TestTitlesInLanguage(t *testing.T) {
+	c := codelist.Code{Value: "R1", Names: map[string]string{codelist.ColumnValue: "Requesting a birth certificate",
+		"name-Germany-DE": "Beantragung einer Geburtsurkunde"}}
+	if got := procedureName(c, "de"); got != "Beantragung einer Geburtsurkunde" {
+		t.Errorf("German: %q", got)
+	}
+	if got := procedureName(c, "fr"); got != "Requesting a birth certificate" {
+		t.Errorf("French, not in the list: %q", got)
+	}
+	req := &edm.QueryRequest{EvidenceRequest: &edm.DataServiceEvidenceType{Title: []edm.Text{{Lang: "EN", Value: "Certificate of birth"}, {Lang: "DE", Value: "Geburtsurkunde"}}}}
+	if got := evidenceTitleIn(req, "de"); got != "Geburtsurkunde" {
+		t.Errorf("German title: %q", got)
+	}
+	if got := evidenceTitleIn(req, "fi"); got != "Certificate of birth" {
+		t.Errorf("Finnish title, not given: %q", got)
 	}
 }

@@ -36,7 +36,7 @@ const (
 //	GET  /preview/callback             end of the login
 //	POST /preview/{token}/decide       approve or refuse (CSRF token)
 //	GET  /preview/{token}/file/{n}     document n of the evidence
-//	GET  /preview.css                  the style sheet
+//	GET  /ui.css, /preview.css         the shared style sheet, the preview space's own
 //	GET  /consents[?format=json]       the user's consents and the evidence sent about them (after a login)
 //	GET  /consents/login, /consents/callback
 //	POST /consents/withdraw            withdraw a consent (CSRF token)
@@ -53,6 +53,7 @@ func (c *Connector) Handler() http.Handler {
 		_, sections := ui.Info(l, messages[l]["site"])
 		c.render(w, r, &page{Key: "about", Sections: sections})
 	})
+	mux.HandleFunc("GET "+ui.StylePath, ui.ServeStyle)
 	mux.HandleFunc("GET /preview.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -67,20 +68,15 @@ func (c *Connector) Handler() http.Handler {
 }
 
 // securityHeaders sets the headers every answer of the preview space
-// carries: no script, no framing by others, no referrer (the URL holds the
-// token), nothing cached, and HSTS when the preview space is served over
-// https (hsts), so that a browser never reaches it in clear again.
+// carries (package ui): no script, no framing by others, no referrer (the
+// URL holds the token), nothing cached, and HSTS when the preview space is
+// served over https (hsts), so that a browser never reaches it in clear
+// again.
 func securityHeaders(h http.Handler, hsts bool) http.Handler {
+	sec := ui.Security{CSP: "default-src 'self'; script-src 'none'; frame-ancestors 'self'; base-uri 'none'",
+		FrameSameOrigin: true, HSTS: hsts, NoStore: true}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hd := w.Header()
-		if hsts {
-			hd.Set("Strict-Transport-Security", "max-age=31536000")
-		}
-		hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'none'; frame-ancestors 'self'; base-uri 'none'")
-		hd.Set("Referrer-Policy", "no-referrer")
-		hd.Set("X-Content-Type-Options", "nosniff")
-		hd.Set("X-Frame-Options", "SAMEORIGIN")
-		hd.Set("Cache-Control", "no-store")
+		sec.Set(w.Header())
 		h.ServeHTTP(w, r)
 	})
 }
@@ -112,6 +108,9 @@ type page struct {
 	// the page they lead to (Key "about"), Service the name shown there.
 	Footer   []ui.Link
 	Sections []ui.Section
+	// Authority and Country are the header's authority (the provider
+	// of the evidence) and its country; "" on pages about no request.
+	Authority, Country string
 	// Ask says, before the login, who asks, from which country, for which
 	// procedure and which evidence (nil when the request cannot be read).
 	Ask *askView
@@ -126,7 +125,7 @@ type askView struct {
 
 // asking describes the request req in lang.
 func asking(req *edm.QueryRequest, lang string) *askView {
-	a := &askView{Evidence: evidenceTitle(req)}
+	a := &askView{Evidence: evidenceTitleIn(req, lang)}
 	if len(req.EvidenceRequester) > 0 {
 		er := req.EvidenceRequester[0]
 		if len(er.Name) > 0 {
@@ -140,12 +139,44 @@ func asking(req *edm.QueryRequest, lang string) *askView {
 		}
 	}
 	if cl, ok := codelist.Procedures.Lookup(req.Procedure); ok {
-		a.Procedure = cl.Name()
+		a.Procedure = procedureName(cl, lang)
 	}
 	if a.Requester == "" && a.Procedure == "" && a.Evidence == "" {
 		return nil
 	}
 	return a
+}
+
+// countriesOf are the demo countries whose names in the code lists (the
+// columns "name-<country>-<code>" of Procedures) are in a page language.
+var countriesOf = map[string][]string{"de": {"DE", "AT"}, "fr": {"FR", "BE", "LU"}, "fi": {"FI"}, "sv": {"SE"}}
+
+// procedureName returns the name of a procedure of the code list
+// Procedures in lang where the list gives one (a column of a country of
+// that language), else its main name (English).
+func procedureName(c codelist.Code, lang string) string {
+	for _, cc := range countriesOf[lang] {
+		for k, v := range c.Names {
+			if strings.HasPrefix(k, "name-") && strings.HasSuffix(k, "-"+cc) && v != "" {
+				return v
+			}
+		}
+	}
+	return c.Name()
+}
+
+// evidenceTitleIn returns the title of the evidence req asks for in lang
+// where the request gives one (EDM writes the language in capitals), else
+// its first.
+func evidenceTitleIn(req *edm.QueryRequest, lang string) string {
+	if et := req.EvidenceRequest; et != nil {
+		for _, t := range et.Title {
+			if strings.EqualFold(t.Lang, lang) && t.Value != "" {
+				return t.Value
+			}
+		}
+	}
+	return evidenceTitle(req)
 }
 
 // Title is the page's title: its heading, with "Error:" before it on an
@@ -217,22 +248,30 @@ func (p *page) T(key string) string {
 	return messages["en"][key]
 }
 
-// Languages returns the language switch.
-func (p *page) Languages() []struct {
-	Code, Name, Href string
-	Current          bool
-} {
-	var out []struct {
-		Code, Name, Href string
-		Current          bool
+// Chrome is what the shared layout (package ui) shows around the page:
+// the authority asked for the evidence and its country when the page is
+// about a request, else the name of the preview space; the language
+// switch, which keeps the page; the footer.
+func (p *page) Chrome() ui.Chrome {
+	site := p.Authority
+	if site == "" {
+		site = p.T("site")
 	}
-	for _, l := range languages {
-		out = append(out, struct {
-			Code, Name, Href string
-			Current          bool
-		}{l.Code, l.Name, p.Path + "?lang=" + l.Code, l.Code == p.Lang})
+	return ui.Chrome{Lang: p.Lang, Site: site, Country: p.Country, Footer: p.Footer,
+		Switch: ui.Switch(p.Lang, func(code string) string { return p.Path + "?lang=" + code })}
+}
+
+// header sets the page's header to the authority of session s (its
+// name, its country's name in lang).
+func (c *Connector) header(p *page, s *session, lang string) {
+	a := c.byID[s.Provider]
+	if a == nil || len(a.Agent.Name) == 0 {
+		return
 	}
-	return out
+	p.Authority = a.Agent.Name[0].Value
+	if ad := a.Agent.Address; ad != nil && ad.AdminUnitLevel1 != "" {
+		p.Country = ui.CountryName(lang, ad.AdminUnitLevel1)
+	}
 }
 
 func (c *Connector) render(w http.ResponseWriter, r *http.Request, p *page) {
@@ -318,6 +357,7 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 	}
 	if !c.viewer(r, s) {
 		p := &page{Key: "start", Token: s.Token}
+		c.header(p, s, language(r))
 		if req, err := storedRequest(s.FirstRequest); err == nil {
 			p.Ask = asking(req, language(r))
 		}
@@ -332,6 +372,7 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 // own).
 func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *session, p *page, chosen []string) {
 	auth := c.byID[s.Provider]
+	c.header(p, s, language(r))
 	if procs, req := c.offer(s); len(procs) > 0 {
 		k := c.newConsent(s, req, procs, c.cfg.Now())
 		p.ConsentOffer = fmt.Sprintf(messages[language(r)]["consent.offer"], k.RequesterName, k.EvidenceTitle,
@@ -339,7 +380,7 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 		for i, code := range procs {
 			pc := procedureChoice{Code: code, Checked: i == 0 && chosen == nil || slices.Contains(chosen, code)}
 			if cl, ok := codelist.Procedures.Lookup(code); ok {
-				pc.Name = cl.Name()
+				pc.Name = procedureName(cl, language(r))
 			}
 			p.ConsentProcedures = append(p.ConsentProcedures, pc)
 		}
@@ -630,6 +671,7 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	// Back to the requester (SPEC.md §1.2 step 6).
 	p := &page{Key: "done", Choice: choice, Path: "/preview/" + s.Token}
+	c.header(p, s, language(r))
 	switch {
 	case s.ReturnLocation != "":
 		if u, err := url.Parse(s.ReturnLocation); err == nil && u.Scheme == "https" {
@@ -705,25 +747,16 @@ func (c *Connector) file(w http.ResponseWriter, r *http.Request) {
 }
 
 // The style sheet: readable type, contrast above 4.5:1, a visible focus.
-const css = `.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-.consent{display:flex;gap:.5rem;align-items:flex-start}
+const css = `.consent{display:flex;gap:.5rem;align-items:flex-start}
 fieldset.procedures{margin:.5rem 0 1rem 1.5rem}fieldset.procedures p{margin:.2rem 0}
-body{font-family:system-ui,sans-serif;color:#1a1a1a;background:#fff;margin:0;line-height:1.5}
-header,main,footer{max-width:60rem;margin:0 auto;padding:1rem}
-header{border-bottom:1px solid #595959}
-a{color:#0b4f9c}
-a:focus,button:focus,object:focus{outline:3px solid #b35900;outline-offset:2px}
-.skip{position:absolute;left:-10000px}.skip:focus{position:static}
-table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #595959;padding:.3rem .6rem;text-align:left}
-button{font-size:1rem;padding:.5rem 1rem;margin:.3rem;border:2px solid #1a1a1a;background:#f2f2f2;color:#1a1a1a;cursor:pointer}
-button.approve{background:#0b5c2e;color:#fff}button.refuse{background:#8a1c1c;color:#fff}
+main section{background:#fff;border:1px solid #b1b4b6;border-radius:4px;padding:1rem 1.25rem;margin:0 0 1.25rem}
+button.approve{background:#0b5c2e;border-color:#0b5c2e}button.refuse{background:#8a1c1c;border-color:#8a1c1c}
+button{margin:.3rem .3rem .3rem 0}
 object{width:100%;height:40rem;border:1px solid #595959}
-.notice{border-left:4px solid #8a1c1c;padding:.5rem 1rem;background:#fdf2f2}
-nav ul{list-style:none;padding:0;display:flex;gap:1rem}
-dl.ask{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1.5rem;border-left:4px solid #0b4f9c;padding:.5rem 1rem;background:#f2f6fb}dl.ask dt{font-weight:600}dl.ask dd{margin:0}
-@media (max-width:40rem){dl.ask{grid-template-columns:1fr}}
-.notice.expired{border-left-color:#8a4b00;background:#fff6e5}details.tech{margin:.5rem 0;color:#404040}details.tech p{overflow-wrap:anywhere}
-footer{border-top:1px solid #595959}.footer-links{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.25rem 1.5rem}
+.notice{border-left-color:#8a1c1c}
+dl.ask{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1.5rem;border-left:6px solid #1d4f91;padding:.5rem 1rem;background:#fff}dl.ask dt{font-weight:600}dl.ask dd{margin:0}
+@media (max-width:40rem){dl.ask{grid-template-columns:1fr}object{height:24rem}}
+.notice.expired{border-left-color:#8a4b00;background:#fff6e5}details.tech{margin:.5rem 0;color:#3d4551}details.tech p{overflow-wrap:anywhere}
 `
 
 func withOutcome(r journal.Record, outcome string) journal.Record {

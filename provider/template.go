@@ -1,26 +1,29 @@
 package provider
 
-import "html/template"
+import (
+	"html/template"
+
+	"github.com/oots-go/oots/internal/ui"
+)
 
 // pageTemplate renders every page of the preview space: one layout (skip
 // link, language switch, headings in order), the content chosen by Key.
-var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
+var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fragments)).Parse(`<!DOCTYPE html>
 <html lang="{{.Lang}}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} – {{.T "site"}}</title>
+<link rel="stylesheet" href="/ui.css">
 <link rel="stylesheet" href="/preview.css">
 </head>
 <body>
-<a class="skip" href="#main">{{.T "skip"}}</a>
-<header>
-<p>{{.T "site"}}</p>
-<nav aria-label="{{.T "language"}}"><ul>
-{{range .Languages}}<li><a href="{{.Href}}" hreflang="{{.Code}}" lang="{{.Code}}"{{if .Current}} aria-current="true"{{end}}>{{.Name}}</a></li>
-{{end}}</ul></nav>
-</header>
-<main id="main">
+{{template "ui.skip" .Chrome}}
+<header class="site"><div class="wrap bar">
+{{template "ui.brand" .Chrome}}
+{{template "ui.langs" .Chrome}}
+</div></header>
+<main id="main" tabindex="-1"><div class="wrap">
 <h1>{{.T (print .Key ".title")}}</h1>
 {{- if eq .Key "start"}}
 {{- with .Ask}}
@@ -87,18 +90,18 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 {{- else}}
 {{if .Message}}<p class="notice" role="status">{{.T .Message}}</p>{{end}}
 <h2>{{.T "consents.given"}}</h2>
-{{if .Consents}}<table>
+{{if .Consents}}<table class="reflow">
 <caption>{{.T "consents.given"}}</caption>
 <thead><tr><th scope="col">{{.T "consents.requester"}}</th><th scope="col">{{.T "consents.procedures"}}</th><th scope="col">{{.T "consents.evidence"}}</th><th scope="col">{{.T "consents.until"}}</th><th scope="col">{{.T "consents.status"}}</th></tr></thead>
-<tbody>{{range .Consents}}<tr><td>{{.Requester}}</td><td>{{.Procedure}}</td><td>{{.Evidence}}</td><td>{{.Until}}</td><td>{{.Status}}{{if .Valid}}
+<tbody>{{range .Consents}}<tr><td>{{.Requester}}</td><td data-label="{{$.T "consents.procedures"}}">{{.Procedure}}</td><td data-label="{{$.T "consents.evidence"}}">{{.Evidence}}</td><td data-label="{{$.T "consents.until"}}">{{.Until}}</td><td data-label="{{$.T "consents.status"}}">{{.Status}}{{if .Valid}}
 <form method="post" action="/consents/withdraw"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="consent" value="{{.ID}}"><input type="hidden" name="lang" value="{{$.Lang}}"><button type="submit">{{$.T "consents.withdraw"}}<span class="vh"> {{.Evidence}} – {{.Requester}}</span></button></form>{{end}}</td></tr>
 {{end}}</tbody>
 </table>{{else}}<p>{{.T "consents.none"}}</p>{{end}}
 <h2>{{.T "consents.sent"}}</h2>
-{{if .Disclosures}}<table>
+{{if .Disclosures}}<table class="reflow">
 <caption>{{.T "consents.sent"}}</caption>
 <thead><tr><th scope="col">{{.T "consents.when"}}</th><th scope="col">{{.T "consents.requester"}}</th><th scope="col">{{.T "consents.procedure"}}</th><th scope="col">{{.T "consents.documents"}}</th><th scope="col">{{.T "consents.basis"}}</th></tr></thead>
-<tbody>{{range .Disclosures}}<tr><td>{{.Sent}}</td><td>{{.Requester}}</td><td>{{.Procedure}}</td><td>{{.Documents}}</td><td>{{.Basis}}</td></tr>
+<tbody>{{range .Disclosures}}<tr><td>{{.Sent}}</td><td data-label="{{$.T "consents.requester"}}">{{.Requester}}</td><td data-label="{{$.T "consents.procedure"}}">{{.Procedure}}</td><td data-label="{{$.T "consents.documents"}}">{{.Documents}}</td><td data-label="{{$.T "consents.basis"}}">{{.Basis}}</td></tr>
 {{end}}</tbody>
 </table>{{else}}<p>{{.T "consents.nosent"}}</p>{{end}}
 <p><a href="/consents?format=json">{{.T "consents.json"}}</a></p>
@@ -139,12 +142,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 </ul>
 {{- end}}
 {{- end}}
-</main>
-<footer><ul class="footer-links">
-{{- range .Footer}}
-<li><a href="{{.URL}}">{{.Label}}</a></li>
-{{- end}}
-</ul></footer>
+</div></main>
+{{template "ui.footer" .Chrome}}
 </body>
 </html>
 `))

@@ -5,6 +5,9 @@ package ui
 type row [6]string
 
 var rows = []row{
+	{"skip", "Skip to main content", "Zum Hauptinhalt springen", "Aller au contenu principal", "Siirry pääsisältöön", "Hoppa till huvudinnehållet"},
+	{"languageNav", "Language", "Sprache", "Langue", "Kieli", "Språk"},
+	{"problem", "There is a problem", "Es gibt ein Problem", "Il y a un problème", "Tiedoissa on virhe", "Det finns ett problem"},
 	{"errorTitle", "Error: %s", "Fehler: %s", "Erreur : %s", "Virhe: %s", "Fel: %s"},
 	{"footerAccessibility", "Accessibility statement", "Erklärung zur Barrierefreiheit", "Déclaration d'accessibilité", "Saavutettavuusseloste", "Tillgänglighetsredogörelse"},
 	{"footerPrivacy", "Privacy notice", "Datenschutzhinweis", "Avis de confidentialité", "Tietosuojaseloste", "Integritetsmeddelande"},

@@ -1,15 +1,22 @@
 // Package ui holds what every citizen-facing page of this implementation
 // shares, whichever service renders it (the portal, the provider's preview
-// space and consents pages): the five page languages and their names, the
+// space and consents pages, the identity provider): the five page languages and their names, the
 // negotiation of the language from Accept-Language (RFC 9110 §12.5.4), the
 // footer links every page carries (accessibility statement, privacy
 // notice, contact) with the page they lead to, and the "Error:" prefix of
 // the title of an error page (WCAG 2.2 success criterion 2.4.2: the title
 // says what happened).
 //
-// Not yet here: the base layout, the style sheet and the components
-// (header, step indicator, error summary), which the portal, the preview
-// space and the identity provider still each render themselves.
+// It also holds the design the services share (layout.go): one style
+// sheet (CSS, served by each at StylePath or inlined), the template
+// fragments of the skip link, the header with the authority and its
+// country, the language switch, the footer and the error summary
+// (Fragments, rendered from a Chrome or an ErrorSummary), and the security
+// headers of the pages (Security); times written in UTC that a script
+// served by each service shows in the reader's time zone (Time,
+// TimeScript); and, for tests, the visible text of a page and the English
+// left in it (VisibleText, EnglishLeft). Each service keeps its own content
+// templates and a few rules of its own after the shared sheet.
 package ui
 
 import (
