@@ -58,8 +58,7 @@ type parser struct {
 	// to it later reallocates instead of writing over a neighbour.
 	starts  []int
 	pending []Node
-	block   []Node
-	alloc   nodeAlloc
+	alloc   *nodeAlloc
 	attrs   []rawAttr       // of the start tag being read
 	arena   strings.Builder // unescaped values and text
 }
@@ -74,6 +73,7 @@ var parsers = sync.Pool{New: func() any { return new(parser) }}
 func parseString(src string, l Limits) (*Document, error) {
 	p := parsers.Get().(*parser)
 	p.src, p.lim, p.line, p.lineAt = src, l, 1, 0
+	p.alloc = newNodeAlloc(parseBlock)
 	doc, err := p.document()
 	p.reset()
 	parsers.Put(p)
@@ -937,12 +937,7 @@ func (p *parser) endTag() error {
 func (p *parser) close() {
 	e, from := p.stack[len(p.stack)-1], p.starts[len(p.starts)-1]
 	if k := len(p.pending) - from; k > 0 {
-		if cap(p.block)-len(p.block) < k {
-			p.block = make([]Node, 0, max(k, 4*nextBlock(cap(p.block)/4)))
-		}
-		i := len(p.block)
-		p.block = append(p.block, p.pending[from:]...)
-		e.Children = p.block[i : i+k : i+k]
+		e.Children = append(p.alloc.nodes(k), p.pending[from:]...)
 	}
 	clear(p.pending[from:])
 	p.pending = p.pending[:from]

@@ -31,7 +31,7 @@ func parseStd(b []byte, lim *Limits) (*Document, error) {
 	}
 	doc := &Document{}
 	var stack []*Element
-	var alloc nodeAlloc
+	alloc := newNodeAlloc(parseBlock)
 	// The children of open elements wait in pending (those of stack[i]
 	// from starts[i] on); when an element ends they are copied into a
 	// shared block as a slice with no spare capacity, so that appending
@@ -46,7 +46,7 @@ func parseStd(b []byte, lim *Limits) (*Document, error) {
 		e, from := stack[len(stack)-1], starts[len(starts)-1]
 		if k := len(pending) - from; k > 0 {
 			if cap(block)-len(block) < k {
-				block = make([]Node, 0, max(k, 4*nodeBlock))
+				block = make([]Node, 0, max(k, 4*parseBlock))
 			}
 			i := len(block)
 			block = append(block, pending[from:]...)

@@ -3,6 +3,7 @@ package xmltree
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -451,5 +452,65 @@ func TestParseUnescapedValues(t *testing.T) {
 		if tt.got != tt.want {
 			t.Errorf("got %q, want %q", tt.got, tt.want)
 		}
+	}
+}
+
+// Built elements carve their children, attributes and declarations from
+// blocks shared by the tree; growing one must not change another.
+func TestBuiltTreeGrowsApart(t *testing.T) {
+	root := NewElement("urn:r", "r", "root")
+	var kids []*Element
+	for i := range 3 {
+		k := root.AddElement("", "", "k"+strconv.Itoa(i))
+		k.SetAttr("", "", "a", "1")
+		k.DeclareNS("p", "urn:p")
+		kids = append(kids, k)
+	}
+	for i, k := range kids {
+		for j := range 6 {
+			k.AddElement("", "", "c"+strconv.Itoa(i)+strconv.Itoa(j))
+			k.AddText(strconv.Itoa(j))
+		}
+		for j := range 5 {
+			k.SetAttr("", "", "b"+strconv.Itoa(j), strconv.Itoa(i))
+			k.DeclareNS("q"+strconv.Itoa(j), "urn:q"+strconv.Itoa(i))
+		}
+	}
+	for i, k := range kids {
+		if len(k.Children) != 12 || len(k.Attr) != 6 || len(k.NS) != 6 {
+			t.Fatalf("k%d: %d children, %d attributes, %d declarations", i, len(k.Children), len(k.Attr), len(k.NS))
+		}
+		for j, c := range k.Elements() {
+			if c.Local != "c"+strconv.Itoa(i)+strconv.Itoa(j) || c.Parent() != k {
+				t.Errorf("k%d child %d is %s", i, j, c.Local)
+			}
+		}
+		if got := k.Text(); got != "012345" {
+			t.Errorf("k%d text %q", i, got)
+		}
+		if k.SelectAttr("", "b4") != strconv.Itoa(i) || k.NS[5].URI != "urn:q"+strconv.Itoa(i) {
+			t.Errorf("k%d: attributes %v, declarations %v", i, k.Attr, k.NS)
+		}
+	}
+	leaf := kids[0].Elements()[0]
+	leaf.AddText("only")
+	if leaf.Text() != "only" || kids[0].Elements()[1].Text() != "" {
+		t.Error("Text of one text node")
+	}
+}
+
+func TestInScope(t *testing.T) {
+	doc, err := ParseBytes([]byte(`<a xmlns="urn:d" xmlns:p="urn:p1" xmlns:z="urn:z"><b xmlns="" xmlns:p="urn:p2"><c xmlns:y="urn:y"/></b></a>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := doc.Root.Elements()[0].Elements()[0]
+	want := []NS{{"p", "urn:p2"}, {"y", "urn:y"}, {"z", "urn:z"}}
+	if got := c.InScope(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("InScope = %v, want %v", got, want)
+	}
+	want = []NS{{"", "urn:d"}, {"p", "urn:p1"}, {"z", "urn:z"}}
+	if got := doc.Root.InScope(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("InScope = %v, want %v", got, want)
 	}
 }
