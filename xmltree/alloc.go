@@ -26,20 +26,27 @@ type nodeAlloc struct {
 	attrsB []Attr
 	nsB    []NS
 	nodesB []Node
-
-	// The first blocks, in the same allocation: a small tree (most
-	// built ones) needs no other.
-	elems0 [4]Element
-	texts0 [4]CharData
-	attrs0 [8]Attr
-	ns0    [4]NS
-	nodes0 [16]Node
 }
 
-func newNodeAlloc(first int) *nodeAlloc {
-	a := &nodeAlloc{first: first}
-	a.elems, a.texts, a.attrsB = a.elems0[:0], a.texts0[:0], a.attrs0[:0]
-	a.nsB, a.nodesB = a.ns0[:0], a.nodes0[:0]
+// builtAlloc is the nodeAlloc of a built tree, with its first blocks in the
+// same allocation: a small tree (most built ones) needs no other.
+type builtAlloc struct {
+	nodeAlloc
+	elems0 [builtElems]Element
+	texts0 [2]CharData
+	attrs0 [4]Attr
+	ns0    [2]NS
+	nodes0 [2 * builtElems]Node
+}
+
+const builtElems = 4
+
+func newBuiltAlloc() *nodeAlloc {
+	b := &builtAlloc{}
+	a := &b.nodeAlloc
+	a.first = buildBlock
+	a.elems, a.texts, a.attrsB = b.elems0[:0], b.texts0[:0], b.attrs0[:0]
+	a.nsB, a.nodesB = b.ns0[:0], b.nodes0[:0]
 	return a
 }
 
@@ -87,5 +94,34 @@ func (a *nodeAlloc) attrs(n int) []Attr { return carve(&a.attrsB, n, a.next(cap(
 
 func (a *nodeAlloc) ns(n int) []NS { return carve(&a.nsB, n, a.next(cap(a.nsB))) }
 
-// nodes is for children slices, which are four times as many as elements.
-func (a *nodeAlloc) nodes(n int) []Node { return carve(&a.nodesB, n, 4*a.next(cap(a.nodesB)/4)) }
+// nodes is for children slices, about twice as many as elements (with the
+// text between them).
+func (a *nodeAlloc) nodes(n int) []Node { return carve(&a.nodesB, n, 2*a.next(cap(a.nodesB)/2)) }
+
+// sizedFor returns a nodeAlloc whose blocks hold e's subtree exactly.
+func sizedFor(e *Element) *nodeAlloc {
+	var elems, texts, attrs, ns, nodes int
+	var count func(*Element)
+	count = func(x *Element) {
+		elems++
+		attrs += len(x.Attr)
+		ns += len(x.NS)
+		nodes += len(x.Children)
+		for _, c := range x.Children {
+			switch c := c.(type) {
+			case *Element:
+				count(c)
+			case *CharData:
+				texts++
+			}
+		}
+	}
+	count(e)
+	a := &nodeAlloc{first: buildBlock}
+	a.elems = make([]Element, 0, elems)
+	a.texts = make([]CharData, 0, texts)
+	a.attrsB = make([]Attr, 0, attrs)
+	a.nsB = make([]NS, 0, ns)
+	a.nodesB = make([]Node, 0, nodes)
+	return a
+}

@@ -73,7 +73,9 @@ var parsers = sync.Pool{New: func() any { return new(parser) }}
 func parseString(src string, l Limits) (*Document, error) {
 	p := parsers.Get().(*parser)
 	p.src, p.lim, p.line, p.lineAt = src, l, 1, 0
-	p.alloc = newNodeAlloc(parseBlock)
+	// Blocks for as many elements as there are end tags, which is about
+	// right: one allocation of each kind, or two.
+	p.alloc = &nodeAlloc{first: max(parseBlock, strings.Count(src, "</")+strings.Count(src, "/>"))}
 	doc, err := p.document()
 	p.reset()
 	parsers.Put(p)

@@ -31,7 +31,7 @@ func parseStd(b []byte, lim *Limits) (*Document, error) {
 	}
 	doc := &Document{}
 	var stack []*Element
-	alloc := newNodeAlloc(parseBlock)
+	alloc := &nodeAlloc{first: parseBlock}
 	// The children of open elements wait in pending (those of stack[i]
 	// from starts[i] on); when an element ends they are copied into a
 	// shared block as a slice with no spare capacity, so that appending

@@ -114,7 +114,7 @@ func NewElement(space, prefix, local string) *Element {
 // (an element made by NewElement or as a literal).
 func (e *Element) allocator() *nodeAlloc {
 	if e.alloc == nil {
-		e.alloc = newNodeAlloc(buildBlock)
+		e.alloc = newBuiltAlloc()
 	}
 	return e.alloc
 }
@@ -426,7 +426,7 @@ func (e *Element) lookupOwn(prefix string) (string, bool) {
 }
 
 func (e *Element) copyTree() *Element {
-	return e.copyInto(newNodeAlloc(parseBlock))
+	return e.copyInto(sizedFor(e))
 }
 
 func (e *Element) copyInto(a *nodeAlloc) *Element {
