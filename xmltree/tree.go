@@ -10,6 +10,7 @@
 package xmltree
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -92,6 +93,8 @@ type Element struct {
 	Attr     []Attr // attributes in document order, without namespace declarations
 	Children []Node
 	Line     int // line of the start tag in the parsed input; 0 when built
+
+	alloc *nodeAlloc // of the tree the element was parsed, copied or built in
 }
 
 // Document is a parsed XML document: the root element and the comments and
@@ -107,12 +110,21 @@ func NewElement(space, prefix, local string) *Element {
 	return &Element{Name: Name{Space: space, Local: local}, Prefix: prefix}
 }
 
+// allocator returns the nodeAlloc of e's tree, giving e one if it has none
+// (an element made by NewElement or as a literal).
+func (e *Element) allocator() *nodeAlloc {
+	if e.alloc == nil {
+		e.alloc = newBuiltAlloc()
+	}
+	return e.alloc
+}
+
 // AddChild appends n to e's children and returns n.
 func (e *Element) AddChild(n Node) Node {
 	n.setParent(e)
 	if e.Children == nil {
-		// Built elements mostly get a few children: one allocation, not three.
-		e.Children = make([]Node, 0, 4)
+		// Built elements mostly get a few children.
+		e.Children = e.allocator().nodes(4)
 	}
 	e.Children = append(e.Children, n)
 	return n
@@ -120,14 +132,15 @@ func (e *Element) AddChild(n Node) Node {
 
 // AddElement creates an element in the given namespace, appends it and returns it.
 func (e *Element) AddElement(space, prefix, local string) *Element {
-	c := NewElement(space, prefix, local)
+	c := e.allocator().element()
+	c.Name, c.Prefix = Name{Space: space, Local: local}, prefix
 	e.AddChild(c)
 	return c
 }
 
 // AddText appends character data.
 func (e *Element) AddText(s string) {
-	e.AddChild(&CharData{Data: s})
+	e.AddChild(e.allocator().text(s))
 }
 
 // InsertChild inserts n before position i.
@@ -157,6 +170,9 @@ func (e *Element) DeclareNS(prefix, uri string) {
 			e.NS[i].URI = uri
 			return
 		}
+	}
+	if e.NS == nil {
+		e.NS = e.allocator().ns(2)
 	}
 	e.NS = append(e.NS, NS{Prefix: prefix, URI: uri})
 }
@@ -192,7 +208,7 @@ func (e *Element) SetAttr(space, prefix, local, value string) {
 		}
 	}
 	if e.Attr == nil {
-		e.Attr = make([]Attr, 0, 2)
+		e.Attr = e.allocator().attrs(2)
 	}
 	e.Attr = append(e.Attr, Attr{Name: Name{Space: space, Local: local}, Prefix: prefix, Value: value})
 }
@@ -241,6 +257,20 @@ func (e *Element) ChildrenNamed(space, local string) []*Element {
 
 // Text returns the concatenated character data directly inside e.
 func (e *Element) Text() string {
+	var one *CharData // the text of most elements is one node: no copy
+	n := 0
+	for _, c := range e.Children {
+		if cd, ok := c.(*CharData); ok {
+			one = cd
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return one.Data
+	}
 	var b strings.Builder
 	for _, c := range e.Children {
 		if cd, ok := c.(*CharData); ok {
@@ -301,15 +331,19 @@ func (e *Element) LookupPrefix(prefix string) (string, bool) {
 // overriding, sorted by prefix. Undeclarations of the default namespace
 // (xmlns="") are omitted.
 func (e *Element) InScope() []NS {
-	seen := map[string]bool{}
 	var out []NS
+	seenDefault := false
 	for x := e; x != nil; x = x.parent {
 		for _, ns := range x.NS {
-			if seen[ns.Prefix] {
-				continue
-			}
-			seen[ns.Prefix] = true
-			if ns.Prefix == "" && ns.URI == "" {
+			if ns.Prefix == "" {
+				if seenDefault {
+					continue
+				}
+				seenDefault = true
+				if ns.URI == "" {
+					continue
+				}
+			} else if slices.ContainsFunc(out, func(o NS) bool { return o.Prefix == ns.Prefix }) {
 				continue
 			}
 			out = append(out, ns)
@@ -392,8 +426,7 @@ func (e *Element) lookupOwn(prefix string) (string, bool) {
 }
 
 func (e *Element) copyTree() *Element {
-	var a nodeAlloc
-	return e.copyInto(&a)
+	return e.copyInto(sizedFor(e))
 }
 
 func (e *Element) copyInto(a *nodeAlloc) *Element {
@@ -401,9 +434,7 @@ func (e *Element) copyInto(a *nodeAlloc) *Element {
 	c.Name, c.Prefix, c.Line = e.Name, e.Prefix, e.Line
 	c.NS = append(a.ns(len(e.NS)), e.NS...)
 	c.Attr = append(a.attrs(len(e.Attr)), e.Attr...)
-	if len(e.Children) > 0 {
-		c.Children = make([]Node, 0, len(e.Children))
-	}
+	c.Children = a.nodes(len(e.Children))
 	for _, ch := range e.Children {
 		switch n := ch.(type) {
 		case *Element:

@@ -3,6 +3,7 @@ package xmltree
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -177,6 +178,49 @@ func TestParseRejects(t *testing.T) {
 		{"empty", ``, nil, ErrNoRoot},
 		{"duplicate attribute", `<a xmlns:p="u" xmlns:q="u" p:x="1" q:x="2"/>`, nil, ErrSyntax},
 		{"latin1", `<?xml version="1.0" encoding="ISO-8859-1"?><a/>`, nil, ErrSyntax},
+		{"XML 1.1", `<?xml version="1.1"?><a/>`, nil, ErrSyntax},
+		{"DTD inside the root", `<a><!DOCTYPE a></a>`, nil, ErrDTD},
+		{"entity declaration", `<!ENTITY x "y"><a/>`, nil, ErrDTD},
+		{"unclosed DTD", `<!DOCTYPE a`, nil, ErrDTD},
+		{"character reference to NUL", `<a>&#0;</a>`, nil, ErrSyntax},
+		{"character reference beyond Unicode", `<a>&#x110000;</a>`, nil, ErrSyntax},
+		{"character reference to U+FFFE", `<a x="&#xFFFE;"/>`, nil, ErrSyntax},
+		{"upper-case X in a character reference", `<a>&#X41;</a>`, nil, ErrSyntax},
+		{"empty character reference", `<a>&#x;</a>`, nil, ErrSyntax},
+		{"reference without semicolon", `<a>&amp</a>`, nil, ErrSyntax},
+		{"bare ampersand", `<a>a & b</a>`, nil, ErrSyntax},
+		{"control character in text", "<a>\x01</a>", nil, ErrSyntax},
+		{"control character in an attribute", "<a x='\x1f'/>", nil, ErrSyntax},
+		{"control character in CDATA", "<a><![CDATA[\x00]]></a>", nil, ErrSyntax},
+		{"invalid UTF-8 in text", "<a>\xc3\x28</a>", nil, ErrSyntax},
+		{"encoded surrogate in text", "<a>\xed\xa0\x80</a>", nil, ErrSyntax},
+		{"U+FFFF in text", "<a>\uFFFF</a>", nil, ErrSyntax},
+		{"invalid UTF-8 in a name", "<a\xff/>", nil, ErrSyntax},
+		{"]]> in text", `<a>]]></a>`, nil, ErrSyntax},
+		{"< in an attribute", `<a x="<"/>`, nil, ErrSyntax},
+		{"unquoted attribute", `<a x=1/>`, nil, ErrSyntax},
+		{"attribute without value", `<a x/>`, nil, ErrSyntax},
+		{"unclosed attribute value", `<a x="1/>`, nil, ErrSyntax},
+		{"-- in a comment", `<a><!-- a -- b --></a>`, nil, ErrSyntax},
+		{"comment ending in ---", `<a><!-- a ---></a>`, nil, ErrSyntax},
+		{"unclosed comment", `<a><!-- a`, nil, ErrSyntax},
+		{"unclosed CDATA", `<a><![CDATA[ a`, nil, ErrSyntax},
+		{"unclosed processing instruction", `<a><?p a`, nil, ErrSyntax},
+		{"name starting with a digit", `<1a/>`, nil, ErrSyntax},
+		{"space after <", `< a/>`, nil, ErrSyntax},
+		{"two colons", `<a:b:c xmlns:a="urn:a"/>`, nil, ErrNamespace},
+		{"end tag with attributes", `<a></a x="1">`, nil, ErrSyntax},
+		{"end tag before any start", `</a>`, nil, ErrSyntax},
+		{"prefix in end tag differs", `<p:a xmlns:p="u" xmlns:q="u"></q:a>`, nil, ErrSyntax},
+		{"xml prefix rebound", `<a xmlns:xml="urn:x"/>`, nil, ErrNamespace},
+		{"xmlns prefix declared", `<a xmlns:xmlns="urn:x"/>`, nil, ErrNamespace},
+		{"prefix undeclared with empty value", `<a xmlns:p=""/>`, nil, ErrNamespace},
+		{"xmlns as element prefix", `<xmlns:a/>`, nil, ErrNamespace},
+		{"prefix out of scope", `<a><b xmlns:p="u"/><p:c/></a>`, nil, ErrNamespace},
+		{"duplicate attribute by name", `<a x="1" x="2"/>`, nil, ErrSyntax},
+		{"text before the root", `x<a/>`, nil, ErrSyntax},
+		{"comments only", `<!-- c -->`, nil, ErrNoRoot},
+		{"lone <", `<a>x<`, nil, ErrSyntax},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -353,5 +397,120 @@ func TestParsedChildrenGrowApart(t *testing.T) {
 	}
 	if b.Elements()[0].Parent() != b {
 		t.Error("parent of <y> is not <b>")
+	}
+}
+
+// Each limit is inclusive: a document exactly at it parses, from memory and
+// from a stream.
+func TestParseLimitsInclusive(t *testing.T) {
+	lim := &Limits{MaxBytes: 200, MaxDepth: 3, MaxElements: 4, MaxAttrs: 3}
+	for _, src := range []string{
+		`<a><b><c/></b></a>`,
+		`<a><b/><b/><b/></a>`,
+		`<a xmlns="urn:x" x="1" y="2"/>`,
+		`<a>` + strings.Repeat("x", 193) + `</a>`,
+	} {
+		if _, err := ParseBytes([]byte(src), lim); err != nil {
+			t.Errorf("ParseBytes(%.30s…): %v", src, err)
+		}
+		if _, err := Parse(strings.NewReader(src), lim); err != nil {
+			t.Errorf("Parse(%.30s…): %v", src, err)
+		}
+	}
+	for src, want := range map[string]error{
+		`<a><b><c><d/></c></b></a>`:               ErrTooDeep,
+		`<a><b/><b/><b/><b/></a>`:                 ErrTooManyElements,
+		`<a xmlns="urn:x" x="1" y="2" z="3"/>`:    ErrTooManyAttrs,
+		`<a>` + strings.Repeat("x", 194) + `</a>`: ErrTooLarge,
+	} {
+		if _, err := ParseBytes([]byte(src), lim); !errors.Is(err, want) {
+			t.Errorf("ParseBytes(%.30s…): %v, want %v", src, err, want)
+		}
+		if _, err := Parse(strings.NewReader(src), lim); !errors.Is(err, want) {
+			t.Errorf("Parse(%.30s…): %v, want %v", src, err, want)
+		}
+	}
+}
+
+// Values and text with nothing to unescape are slices of the document;
+// the others are built apart and must not overlap.
+func TestParseUnescapedValues(t *testing.T) {
+	src := "<a x='1&amp;2' y=\"a\tb\r\nc\" z='plain'>t&lt;u\r\nv<b>w</b><![CDATA[c\r]]>&#x1F600;<c/></a>"
+	doc, err := ParseBytes([]byte(src), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := doc.Root
+	for _, tt := range []struct{ got, want string }{
+		{r.SelectAttr("", "x"), "1&2"},
+		{r.SelectAttr("", "y"), "a b c"},
+		{r.SelectAttr("", "z"), "plain"},
+		{r.Children[0].(*CharData).Data, "t<u\nv"},
+		{r.Children[2].(*CharData).Data, "c\n\U0001F600"},
+		{r.Elements()[0].Text(), "w"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("got %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+// Built elements carve their children, attributes and declarations from
+// blocks shared by the tree; growing one must not change another.
+func TestBuiltTreeGrowsApart(t *testing.T) {
+	root := NewElement("urn:r", "r", "root")
+	var kids []*Element
+	for i := range 3 {
+		k := root.AddElement("", "", "k"+strconv.Itoa(i))
+		k.SetAttr("", "", "a", "1")
+		k.DeclareNS("p", "urn:p")
+		kids = append(kids, k)
+	}
+	for i, k := range kids {
+		for j := range 6 {
+			k.AddElement("", "", "c"+strconv.Itoa(i)+strconv.Itoa(j))
+			k.AddText(strconv.Itoa(j))
+		}
+		for j := range 5 {
+			k.SetAttr("", "", "b"+strconv.Itoa(j), strconv.Itoa(i))
+			k.DeclareNS("q"+strconv.Itoa(j), "urn:q"+strconv.Itoa(i))
+		}
+	}
+	for i, k := range kids {
+		if len(k.Children) != 12 || len(k.Attr) != 6 || len(k.NS) != 6 {
+			t.Fatalf("k%d: %d children, %d attributes, %d declarations", i, len(k.Children), len(k.Attr), len(k.NS))
+		}
+		for j, c := range k.Elements() {
+			if c.Local != "c"+strconv.Itoa(i)+strconv.Itoa(j) || c.Parent() != k {
+				t.Errorf("k%d child %d is %s", i, j, c.Local)
+			}
+		}
+		if got := k.Text(); got != "012345" {
+			t.Errorf("k%d text %q", i, got)
+		}
+		if k.SelectAttr("", "b4") != strconv.Itoa(i) || k.NS[5].URI != "urn:q"+strconv.Itoa(i) {
+			t.Errorf("k%d: attributes %v, declarations %v", i, k.Attr, k.NS)
+		}
+	}
+	leaf := kids[0].Elements()[0]
+	leaf.AddText("only")
+	if leaf.Text() != "only" || kids[0].Elements()[1].Text() != "" {
+		t.Error("Text of one text node")
+	}
+}
+
+func TestInScope(t *testing.T) {
+	doc, err := ParseBytes([]byte(`<a xmlns="urn:d" xmlns:p="urn:p1" xmlns:z="urn:z"><b xmlns="" xmlns:p="urn:p2"><c xmlns:y="urn:y"/></b></a>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := doc.Root.Elements()[0].Elements()[0]
+	want := []NS{{"p", "urn:p2"}, {"y", "urn:y"}, {"z", "urn:z"}}
+	if got := c.InScope(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("InScope = %v, want %v", got, want)
+	}
+	want = []NS{{"", "urn:d"}, {"p", "urn:p1"}, {"z", "urn:z"}}
+	if got := doc.Root.InScope(); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("InScope = %v, want %v", got, want)
 	}
 }
