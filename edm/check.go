@@ -7,6 +7,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/codelist"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/regrep"
 )
 
@@ -85,7 +86,7 @@ func (c *checker) versionCS(v Version) {
 }
 
 func (c *checker) uuidURN(loc, what, s string) {
-	if s != "" && !isUUIDURN(s) {
+	if s != "" && !uuid.ValidURN(s) {
 		c.add(RuleUUID, loc, "%s %q is not urn:uuid: followed by an RFC 4122 UUID", what, s)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/schematron"
@@ -200,11 +201,13 @@ func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessa
 		if xe := (*exchange.Error)(nil); errors.As(err, &xe) && xe.Code != "" {
 			code = xe.Code
 		}
-		return c.refuse(m, req, nil, fail(code, "%s", strings.TrimPrefix(err.Error(), "exchange: "+code+": ")), now), rec, nil
+		a, err := c.refuse(m, req, nil, fail(code, "%s", strings.TrimPrefix(err.Error(), "exchange: "+code+": ")), now)
+		return a, rec, err
 	}
 	auth := c.authority(m)
 	if f := c.checkRequest(m, auth, rm, now); f != nil {
-		return c.refuse(m, req, auth, f, now), rec, nil
+		a, err := c.refuse(m, req, auth, f, now)
+		return a, rec, err
 	}
 	rec[0] = recordOf(journal.EventRequestReceived, m)
 	rec[0].NRR = exchange.NRR(rm.NRR)
@@ -404,28 +407,28 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	res, err := auth.DataService.Find(ctx, query(req, auth))
 	if err != nil {
 		c.log.Error("data service", logProvider, auth.Agent.Identifier.Value, logErr, err)
-		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not be queried"), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not be queried"), now)
 	}
 	match, err := res.resolve()
 	switch {
 	case errors.Is(err, ErrAmbiguous):
 		c.log.Info("ambiguous subject", logMsg, m.MessageID, logErr, err)
-		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "the identifying attributes of the request designate more than one person or company in the register; no evidence can be attributed"), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "the identifying attributes of the request designate more than one person or company in the register; no evidence can be attributed"), now)
 	case errors.Is(err, errBadDeferral):
 		c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
-		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not say when the evidence will be available"), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not say when the evidence will be available"), now)
 	case err != nil:
 		if !errors.Is(err, ErrNotFound) {
 			c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
 		}
-		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "no evidence of the requested type was found for the subject of the request"), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "no evidence of the requested type was found for the subject of the request"), now)
 	}
 	if match.Deferred != nil {
-		return c.deferred(m, auth, match.Deferred, now), nil
+		return c.deferred(m, auth, match.Deferred, now)
 	}
 	if f := conforms(match.Documents); f != nil {
 		c.log.Error("structured evidence refused", logProvider, auth.Agent.Identifier.Value, logMsg, m.MessageID, logErr, f.detail)
-		return c.refuse(m, req, auth, f, now), nil
+		return c.refuse(m, req, auth, f, now)
 	}
 	if auth.WithoutPreview {
 		return c.evidence(m, req, auth, documentsSent(req, match.Documents), now)
@@ -448,7 +451,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 		consentRec = append(consentRec, withOutcome(recordOf(EventConsentNone, m), "no valid consent: preview"))
 	}
 	if !req.PossibilityForPreview {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0007", "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0007", "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"), now)
 	}
 	token, err := c.token()
 	if err != nil {
@@ -477,7 +480,11 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	if !req.Version().Is2() {
 		exc.PreviewMethod = "GET"
 	}
-	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
+	id, err := uuid.New(c.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	a := c.reply(m, edm.NewErrorResponse(req, id, c.errorProvider(auth, m), exc, now))
 	a.rec.Outcome = exc.Code
 	a.extra = consentRec
 	return a, nil
@@ -554,20 +561,20 @@ func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message,
 	req := m.Request
 	token, err := ParsePreviewLocation(c.cfg.PreviewBase, req.PreviewLocation)
 	if err != nil {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now)
 	}
 	s, err := c.loadSession(ctx, tx, token)
 	if errors.Is(err, errNoSession) {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "PreviewLocation names no preview of this provider"), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "PreviewLocation names no preview of this provider"), now)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if f := c.sameExchange(s, m, auth); f != nil {
-		return c.refuse(m, req, auth, f, now), nil
+		return c.refuse(m, req, auth, f, now)
 	}
 	if s.SecondMessageID != "" {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "a request after this preview was already received (%s)", s.SecondMessageID), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "a request after this preview was already received (%s)", s.SecondMessageID), now)
 	}
 	if s.State == stateExpired || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
 		s.State, s.SecondMessageID, s.SecondRequest, s.Documents = stateExpired, m.MessageID, m.Document, nil
@@ -575,10 +582,10 @@ func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message,
 		if _, err := c.updateSession(ctx, tx, s); err != nil {
 			return nil, err
 		}
-		return c.refuse(m, req, auth, fail("EDM:ERR:0005", "the user did not complete the preview in time"), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0005", "the user did not complete the preview in time"), now)
 	}
 	if s.State == stateAnswered {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "this preview was already answered"), now), nil
+		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "this preview was already answered"), now)
 	}
 	s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.Updated = m.MessageID, m.Document, req.ReturnLocation, now
 	a, err := c.conclude(s, now)
@@ -683,7 +690,10 @@ func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
 		OriginalSender: s.c1(), FinalRecipient: s.c4(), Request: req}
 	var a *answer
 	if f != nil {
-		a = c.refuse(m, req, auth, f, now)
+		var err error
+		if a, err = c.refuse(m, req, auth, f, now); err != nil {
+			return nil, err
+		}
 	} else {
 		// The documents the user approved at the preview: those the
 		// first request asked for, whatever the second one asks.
@@ -757,15 +767,19 @@ func (c *Connector) errorProvider(auth *Authority, m *exchange.Message) edm.Agen
 }
 
 // refuse answers a request with an EDM error.
-func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Authority, f *failure, now time.Time) *answer {
+func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Authority, f *failure, now time.Time) (*answer, error) {
 	exc := edm.NewException(f.code, f.detail)
 	if f.severity != "" {
 		exc.Severity = f.severity
 	}
 	c.log.Info("request refused", logMsg, m.MessageID, logConv, m.ConversationID, logCode, f.code, "detail", f.detail)
-	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
+	id, err := uuid.New(c.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	a := c.reply(m, edm.NewErrorResponse(req, id, c.errorProvider(auth, m), exc, now))
 	a.rec.Outcome = f.code
-	return a
+	return a, nil
 }
 
 // evidence builds the evidence response (SPEC.md §2.3): for 1.x one
@@ -775,7 +789,15 @@ func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Aut
 // attachment referenced by cid:. sent is what the answer carries
 // (documentsSent).
 func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *Authority, sent []sentDocument, now time.Time) (*answer, error) {
-	resp := edm.NewQueryResponse(req, c.uuid(), now)
+	var idErr error
+	newID := func() string {
+		id, err := uuid.New(c.cfg.Rand)
+		if idErr == nil {
+			idErr = err
+		}
+		return id
+	}
+	resp := edm.NewQueryResponse(req, newID(), now)
 	ep := auth.Agent
 	ep.Classification = "EP"
 	resp.EvidenceProvider = []edm.Agent{ep}
@@ -795,7 +817,11 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 	for i, sd := range sent {
 		d := sd.Doc
 		// R-EDM-RESP-C042: cid:[a-z0-9]*@…
-		cid := fmt.Sprintf("evidence%d%s@oots", i+1, c.uuid()[:8])
+		tag, err := uuid.New(c.cfg.Rand)
+		if err != nil {
+			return nil, err
+		}
+		cid := fmt.Sprintf("evidence%d%s@oots", i+1, tag[:8])
 		title := d.Title
 		if title == "" && sd.Main >= 0 {
 			title = sent[sd.Main].Doc.Title
@@ -810,12 +836,12 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			// evidence by an association typed after that role.
 			md := supplementaryMetadata(auth.Agent.Identifier.Value, d)
 			if md.Identifier.Value == "" {
-				md.Identifier = edm.ID(c.uuid())
+				md.Identifier = edm.ID(newID())
 			}
-			obj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, sd.Role, "urn:uuid:"+c.uuid())
+			obj := edm.NewEvidenceObject(uuid.URNPrefix+newID(), md, "cid:"+cid, title, sd.Role, uuid.URNPrefix+newID())
 			p := pkgs[sd.Main]
 			p.Evidence = append(p.Evidence, obj)
-			p.Associations = append(p.Associations, &edm.NewAssociation("urn:uuid:"+c.uuid(), associationOf[sd.Role], obj.ID, objs[sd.Main].ID).RegistryObject)
+			p.Associations = append(p.Associations, &edm.NewAssociation(uuid.URNPrefix+newID(), associationOf[sd.Role], obj.ID, objs[sd.Main].ID).RegistryObject)
 			continue
 		}
 		issuer := auth.Agent
@@ -837,13 +863,16 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			md.ValidityPeriod = &edm.Period{StartDate: d.ValidFrom, EndDate: d.ValidTo}
 		}
 		if !req.Version().Is2() {
-			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, "", ""))
+			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject(uuid.URNPrefix+newID(), md, "cid:"+cid, title, "", ""))
 			continue
 		}
-		objs[i] = edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, edm.RoleMainEvidence, "urn:uuid:"+c.uuid())
+		objs[i] = edm.NewEvidenceObject(uuid.URNPrefix+newID(), md, "cid:"+cid, title, edm.RoleMainEvidence, uuid.URNPrefix+newID())
 		pkgs[i] = &edm.Package{Evidence: []*edm.EvidenceObject{objs[i]}}
-		pkgs[i].ID = "urn:uuid:" + c.uuid()
+		pkgs[i].ID = uuid.URNPrefix + newID()
 		resp.Packages = append(resp.Packages, pkgs[i])
+	}
+	if idErr != nil {
+		return nil, idErr
 	}
 	a := c.reply(m, resp)
 	a.msg.Attachments = atts
@@ -862,23 +891,6 @@ func requestedModel(et *edm.DataServiceEvidenceType, d Document) string {
 		}
 	}
 	return d.ConformsTo
-}
-
-// uuid returns a random (version 4) UUID from Config.Rand.
-func (c *Connector) uuid() string {
-	var u [16]byte
-	if _, err := io.ReadFull(c.cfg.Rand, u[:]); err != nil {
-		// A broken random source is a defect of the platform; the
-		// identifiers must still differ.
-		c.log.Error("random source", logErr, err)
-		t := c.cfg.Now().UnixNano()
-		for i := range 8 {
-			u[i] = byte(t >> (8 * i))
-		}
-	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
 // token returns a fresh random 128-bit preview token.

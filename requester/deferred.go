@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 )
 
@@ -100,7 +101,7 @@ func (c *Connector) askAgain(ctx context.Context, j *journeyState, i int) (reque
 	if edm.Version(pub.Exchange.Version).Is2() {
 		exchangeID = pub.Exchange.ID
 	}
-	out, err := c.build(j, i, nameUUID("deferred-request:"+j.Journey.ID+":"+pub.Exchange.ID+":"+strconv.Itoa(pub.Exchange.Deferrals)), exchangeID, "", "")
+	out, err := c.build(j, i, uuid.Name(requestNS, "deferred-request:"+j.Journey.ID+":"+pub.Exchange.ID+":"+strconv.Itoa(pub.Exchange.Deferrals)).String(), exchangeID, "", "")
 	if err != nil {
 		return requestRow{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 )
@@ -195,7 +196,7 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 	received := map[string]string{} // object id → Evidence.ID
 	before := len(pub.Exchange.Evidence)
 	for _, o := range objs {
-		id, err := newUUID(c.cfg.Rand)
+		id, err := uuid.New(c.cfg.Rand)
 		if err != nil {
 			return "", "", err
 		}
@@ -281,7 +282,7 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 	// The id derives from the answer's eb:MessageId: processing it again
 	// (after a crash) rebuilds the same request, which the access point
 	// recognises by its client key.
-	reqID := nameUUID("second-request:" + m.MessageID)
+	reqID := uuid.Name(requestNS, "second-request:"+m.MessageID).String()
 	out, err := c.build(j, i, reqID, exchangeID, exc.PreviewLocation, ret)
 	if err != nil {
 		return "", "", err
