@@ -359,7 +359,7 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	// 4. WS-Security: sign, then encrypt.
 	if leg.Security.Profile != pmode.ProfileNone {
 		cfg := &wssec.SignConfig{
-			Profile:      wssec.Profile(leg.Security.Profile),
+			Profile:      leg.Security.Profile,
 			SigningKey:   s.SigningKey,
 			SigningCert:  s.SigningCert,
 			Now:          s.Now,

@@ -17,6 +17,7 @@ import (
 	"github.com/oots-go/oots/internal/csserver"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // commonServices serves the demo Common Services over loopback (the router
@@ -42,7 +43,7 @@ func commonServicesIn(t *testing.T, env string, wrap func(http.Handler) http.Han
 	if err := reg.LoadDemoIn(ctx, env); err != nil {
 		t.Fatal(err)
 	}
-	ca, err := pki.NewCA("conformance test CS CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("conformance test CS CA", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

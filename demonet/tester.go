@@ -27,6 +27,7 @@ import (
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/provider"
+	"github.com/oots-go/oots/wssec"
 )
 
 // The conformance kit (package conformance, "oots conformance run") tests a
@@ -74,7 +75,7 @@ func testLeg(parties []string) pmode.Leg {
 		Responder: pmode.PartyRole{Parties: parties, Role: as4.OOTSRole},
 		Service:   pmode.Service{Value: as4.TestService},
 		Action:    as4.TestAction,
-		Security:  pmode.Security{Profile: pmode.ProfileAS4v20, Sign: true, Encrypt: true},
+		Security:  pmode.Security{Profile: wssec.AS4v20, Sign: true, Encrypt: true},
 		Reliability: pmode.Reliability{Receipt: pmode.ReceiptResponse, NonRepudiation: true, DuplicateDetection: true,
 			Retry: &pmode.Retry{Count: 3, Timeout: 14 * time.Second, Strategy: pmode.RetryProgressive}},
 		Properties: []pmode.PropertyDef{{Name: exchange.PropOriginalSender}, {Name: exchange.PropFinalRecipient},
@@ -99,7 +100,7 @@ func loadTester(dir string, ca *pki.Credential) (*pki.Party, error) {
 	// same CA: the kit signs with it where a trusted certificate of
 	// another party must be refused (AS4-10, AS4-S6).
 	if _, err := pki.LoadParty(dir, "third-party"); errors.Is(err, fs.ErrNotExist) {
-		p, err := pki.Issue(ca, TesterThirdParty, pki.EdDSA, nil)
+		p, err := pki.Issue(ca, TesterThirdParty, wssec.AS4v20, nil)
 		if err == nil {
 			err = p.WriteFiles(dir, "third-party")
 		}
