@@ -32,9 +32,9 @@ func runAS4CLI(t *testing.T, args ...string) (int, string, string) {
 func as4WriteCredentials(t *testing.T, dir string, kind wssec.Profile) {
 	t.Helper()
 	for _, args := range [][]string{
-		{"pki", "ca", "-profile", string(kind), "-out", filepath.Join(dir, "ca")},
-		{"pki", "issue", "-profile", string(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_FR_01", "-out", filepath.Join(dir, "fr")},
-		{"pki", "issue", "-profile", string(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_DE_01", "-out", filepath.Join(dir, "de")},
+		{"pki", "ca", "-profile", pkiFlag(kind), "-out", filepath.Join(dir, "ca")},
+		{"pki", "issue", "-profile", pkiFlag(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_FR_01", "-out", filepath.Join(dir, "fr")},
+		{"pki", "issue", "-profile", pkiFlag(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_DE_01", "-out", filepath.Join(dir, "de")},
 	} {
 		var out, errOut bytes.Buffer
 		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
@@ -259,7 +259,7 @@ func TestAS4PackDomibusPMode(t *testing.T) {
 	// certificate of that name.
 	var out, errOut bytes.Buffer
 	if code := Main(context.Background(), &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }},
-		[]string{"pki", "issue", "-profile", string(wssec.AS4v115), "-ca", filepath.Join(dir, "ca"), "-name", "blue_gw", "-out", filepath.Join(dir, "fr")}); code != 0 {
+		[]string{"pki", "issue", "-profile", pkiFlag(wssec.AS4v115), "-ca", filepath.Join(dir, "ca"), "-name", "blue_gw", "-out", filepath.Join(dir, "fr")}); code != 0 {
 		t.Fatalf("pki issue: %s", errOut.String())
 	}
 	p := func(n string) string { return filepath.Join(dir, n) }
@@ -288,4 +288,14 @@ func TestAS4Usage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}
+}
+
+// pkiFlag is the -profile value of oots pki that issues the keys of p.
+func pkiFlag(p wssec.Profile) string {
+	for k, v := range pkiProfiles {
+		if v == p {
+			return k
+		}
+	}
+	return string(p)
 }
