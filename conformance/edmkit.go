@@ -56,7 +56,7 @@ type PreviewUser interface {
 type Expect struct {
 	// Code is the EDM error code of an expected error response ("" for an
 	// evidence response).
-	Code string
+	Code edm.ErrorCode
 	// Attachments lists MIME types the evidence response must carry, each
 	// at least once (TC10: the human-readable version, e.g.
 	// application/pdf).
@@ -268,7 +268,7 @@ func firstException(a *exchange.Message) *edm.Exception {
 
 func previewLocation(c *Case, a *exchange.Message) (string, bool) {
 	x := firstException(a)
-	if x == nil || x.Code != "EDM:ERR:0002" || x.PreviewLocation == "" {
+	if x == nil || x.Code != edm.EDMErr0002 || x.PreviewLocation == "" {
 		c.fail("expected EDM:ERR:0002 with a PreviewLocation, got %s", describe(a))
 		return "", false
 	}

@@ -384,8 +384,8 @@ func (k *requesterKit) received(ctx context.Context, c *Case, id string) {
 }
 
 // failed checks that the journey shows its requirement failed with code.
-func (k *requesterKit) failed(ctx context.Context, c *Case, id, code string) {
-	j, ok := k.wait(ctx, c, id, "the requirement failed with "+code, func(r *requester.Requirement) bool {
+func (k *requesterKit) failed(ctx context.Context, c *Case, id string, code edm.ErrorCode) {
+	j, ok := k.wait(ctx, c, id, "the requirement failed with "+string(code), func(r *requester.Requirement) bool {
 		return r.Step == requester.StepDone || r.Step == requester.StepFailed
 	})
 	if !ok {
@@ -410,10 +410,10 @@ func (k *requesterKit) evidence(ctx context.Context, c *Case) {
 
 func (k *requesterKit) noEvidence(ctx context.Context, c *Case) {
 	jr, ok := k.begin(ctx, c)
-	if !ok || !k.answer(ctx, c, jr.req, edm.NewException("EDM:ERR:0004", "The conformance kit holds no evidence for this person")) {
+	if !ok || !k.answer(ctx, c, jr.req, edm.NewException(edm.EDMErr0004, "The conformance kit holds no evidence for this person")) {
 		return
 	}
-	k.failed(ctx, c, jr.j.ID, "EDM:ERR:0004")
+	k.failed(ctx, c, jr.j.ID, edm.EDMErr0004)
 }
 
 func (k *requesterKit) preview(ctx context.Context, c *Case) {
@@ -426,7 +426,7 @@ func (k *requesterKit) preview(ctx context.Context, c *Case) {
 		return
 	}
 	loc := "https://conformance-kit.invalid/preview/" + token
-	exc := edm.NewException("EDM:ERR:0002", "The conformance kit needs the user to preview the evidence")
+	exc := edm.NewException(edm.EDMErr0002, "The conformance kit needs the user to preview the evidence")
 	exc.PreviewLocation = loc
 	exc.PreviewDescription = []regrep.LocalizedString{{Lang: "EN", Value: "Log in at the evidence provider to preview the evidence."}}
 	if !jr.req.Request.Version().Is2() {
@@ -480,10 +480,10 @@ func (k *requesterKit) unrelated(ctx context.Context, c *Case) {
 	if !k.answer(ctx, c, &stray, nil) {
 		return
 	}
-	if !k.answer(ctx, c, jr.req, edm.NewException("EDM:ERR:0004", "The conformance kit holds no evidence for this person")) {
+	if !k.answer(ctx, c, jr.req, edm.NewException(edm.EDMErr0004, "The conformance kit holds no evidence for this person")) {
 		return
 	}
-	k.failed(ctx, c, jr.j.ID, "EDM:ERR:0004")
+	k.failed(ctx, c, jr.j.ID, edm.EDMErr0004)
 	// The stray answer may be processed after the true one: read again.
 	time.Sleep(300 * time.Millisecond)
 	if j, err := k.client.Get(ctx, jr.j.ID); err == nil {

@@ -41,7 +41,7 @@ var ErrScenarios = errors.New("conformance: invalid scenario file")
 //	    name: no evidence
 //	    providers: [{scheme: "…", id: DE-EP-R1, name: Standesamt}]
 //	    person: {id: "DE/FR/0000000000", familyName: Niemand, givenName: Anna, dateOfBirth: "1985-03-14"}
-//	    want: {code: "EDM:ERR:0004"}
+//	    want: {code: edm.EDMErr0004}
 type ScenarioFile struct {
 	Version        string            `yaml:"version"`
 	Procedure      string            `yaml:"procedure"`
@@ -87,8 +87,8 @@ type ScenarioEntry struct {
 	PreviewAs string   `yaml:"previewAs"`
 	Timeout   Duration `yaml:"timeout"`
 	Want      struct {
-		Code        string   `yaml:"code"`
-		Attachments []string `yaml:"attachments"`
+		Code        edm.ErrorCode `yaml:"code"`
+		Attachments []string      `yaml:"attachments"`
 	} `yaml:"want"`
 }
 

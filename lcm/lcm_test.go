@@ -209,7 +209,7 @@ func TestProjectathonExchange(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := res.Refused()
-		if e == nil || e.Code != code || res.Leg != lcm.DefaultLegs.Error || res.Response.Kind() != edm.KindLCMError || !res.Delivered {
+		if e == nil || string(e.Code) != code || res.Leg != lcm.DefaultLegs.Error || res.Response.Kind() != edm.KindLCMError || !res.Delivered {
 			t.Fatalf("answer on %q, kind %s, exception %+v, want %s on %s", res.Leg, res.Response.Kind(), e, code, lcm.DefaultLegs.Error)
 		}
 		if n.reg.Snapshot() != snap {

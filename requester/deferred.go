@@ -58,10 +58,10 @@ const (
 func (c *Connector) deferred(j *journeyState, i int, r *edm.QueryResponse) (event, detail string, err error) {
 	pub := j.Journey.Requirements[i]
 	now := c.cfg.Now().UTC()
-	fail := func(code, msg, detail string) (string, string, error) {
+	fail := func(code edm.ErrorCode, msg, detail string) (string, string, error) {
 		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: code, Message: msg, Detail: detail}
 		j.settle()
-		return journal.EventError, code, nil
+		return journal.EventError, string(code), nil
 	}
 	at, err := r.AvailableAt()
 	if err != nil {

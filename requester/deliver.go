@@ -22,7 +22,7 @@ import (
 
 // CodeTimeout is the Failure code of an exchange that timed out
 // (EDM:ERR:0005, "Exceeding timeout period").
-const CodeTimeout = "EDM:ERR:0005"
+const CodeTimeout = edm.EDMErr0005
 
 // CodeEmptyResponse is the Failure code of a success response without
 // evidence.
@@ -168,7 +168,7 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 			return "", "", &errIgnore{"error response without an exception"}
 		}
 		exc := m.Error.Exceptions[0]
-		previewRequired := exc.Code == "EDM:ERR:0002" && exc.Severity == edm.SeverityPreviewRequired && exc.PreviewLocation != ""
+		previewRequired := exc.Code == edm.EDMErr0002 && exc.Severity == edm.SeverityPreviewRequired && exc.PreviewLocation != ""
 		if previewRequired && st.Second == nil && st.Preview {
 			return c.preview(ctx, j, i, m, exc, ch)
 		}
@@ -178,7 +178,7 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		}
 		pub.Step, pub.Exchange.Error = StepFailed, f
 		j.settle()
-		return journal.EventError, exc.Code, nil
+		return journal.EventError, string(exc.Code), nil
 	}
 	if m.Response.Deferred() {
 		return c.deferred(j, i, m.Response)
@@ -272,7 +272,7 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: exc.Code, Message: exc.Message,
 			Detail: fmt.Sprintf("the PreviewLocation %q is not an https URL", exc.PreviewLocation)}
 		j.settle()
-		return journal.EventError, exc.Code, nil
+		return journal.EventError, string(exc.Code), nil
 	}
 	ret := j.returnURL(i)
 	exchangeID := ""
@@ -307,7 +307,7 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 	}
 	pub.Exchange.Deadline = now.Add(c.cfg.T2 + c.cfg.T3 + 2*Slack)
 	ch.requests = append(ch.requests, requestRow{RequestID: out.msg.Request.ID, MessageID: s.MessageID, Index: i})
-	return EventPreviewRequired, exc.Code, nil
+	return EventPreviewRequired, string(exc.Code), nil
 }
 
 // settle sets the journey's state from its requirements.
@@ -403,7 +403,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 		}
 		for _, i := range timedOut {
 			c.log.Info("exchange timed out", logJourney, id, logReq, i)
-			c.journal(ctx, c.entry(j, i, journal.EventTimeout, "", CodeTimeout))
+			c.journal(ctx, c.entry(j, i, journal.EventTimeout, "", string(CodeTimeout)))
 		}
 	}
 	return nil
