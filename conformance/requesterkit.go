@@ -271,14 +271,7 @@ var testPDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 
 func (k *requesterKit) reply(m *exchange.Message, exc *edm.Exception) (*exchange.Message, error) {
 	q := m.Request
 	now := k.cfg.Now().UTC()
-	var idErr error
-	newID := func() string {
-		id, err := uuid.New(k.cfg.Rand)
-		if idErr == nil {
-			idErr = err
-		}
-		return id
-	}
+	ids := uuid.NewSource(k.cfg.Rand)
 	out := &exchange.Message{To: m.From, ConversationID: m.ConversationID, ExchangeID: m.ExchangeID, RefToMessageID: m.MessageID,
 		OriginalSender: m.FinalRecipient, FinalRecipient: m.OriginalSender}
 	ep := edm.Agent{Identifier: m.FinalRecipient, Name: []edm.Text{edm.Lang("EN", "Conformance kit, evidence provider")}}
@@ -287,9 +280,9 @@ func (k *requesterKit) reply(m *exchange.Message, exc *edm.Exception) (*exchange
 	}
 	if exc != nil {
 		ep.Classification = "ERRP"
-		out.Error = edm.NewErrorResponse(q, newID(), ep, exc, now)
+		out.Error = edm.NewErrorResponse(q, ids.New(), ep, exc, now)
 	} else {
-		resp := edm.NewQueryResponse(q, newID(), now)
+		resp := edm.NewQueryResponse(q, ids.New(), now)
 		ep.Classification = "EP"
 		resp.EvidenceProvider = []edm.Agent{ep}
 		issuer := ep
@@ -302,7 +295,7 @@ func (k *requesterKit) reply(m *exchange.Message, exc *edm.Exception) (*exchange
 		if et == nil {
 			return nil, errors.New("the request names no evidence type")
 		}
-		md := edm.Evidence{Identifier: edm.ID(newID()), IsAbout: &about, IssuingAuthority: &issuer,
+		md := edm.Evidence{Identifier: edm.ID(ids.New()), IsAbout: &about, IssuingAuthority: &issuer,
 			IsConformantTo: &edm.EvidenceType{EvidenceTypeClassification: et.EvidenceTypeClassification, Title: et.Title, Description: et.Description},
 			IssuingDate:    now.Format("2006-01-02"),
 			Distribution:   []edm.Distribution{{Format: "application/pdf"}}}
@@ -312,18 +305,18 @@ func (k *requesterKit) reply(m *exchange.Message, exc *edm.Exception) (*exchange
 		}
 		cid := "evidence1" + tag[:8] + "@conformance"
 		if q.Version().Is2() {
-			obj := edm.NewEvidenceObject(uuid.URNPrefix+newID(), md, "cid:"+cid, "Evidence of the conformance kit", edm.RoleMainEvidence, uuid.URNPrefix+newID())
+			obj := edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, "Evidence of the conformance kit", edm.RoleMainEvidence, ids.URN())
 			p := &edm.Package{Evidence: []*edm.EvidenceObject{obj}}
-			p.ID = uuid.URNPrefix + newID()
+			p.ID = ids.URN()
 			resp.Packages = append(resp.Packages, p)
 		} else {
-			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject(uuid.URNPrefix+newID(), md, "cid:"+cid, "Evidence of the conformance kit", "", ""))
+			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, "Evidence of the conformance kit", "", ""))
 		}
 		out.Response = resp
 		out.Attachments = []exchange.Attachment{{ContentID: cid, MimeType: "application/pdf", Data: testPDF}}
 	}
-	if idErr != nil {
-		return nil, idErr
+	if err := ids.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -790,15 +790,8 @@ func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Aut
 // attachment referenced by cid:. sent is what the answer carries
 // (documentsSent).
 func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *Authority, sent []sentDocument, now time.Time) (*answer, error) {
-	var idErr error
-	newID := func() string {
-		id, err := uuid.New(c.cfg.Rand)
-		if idErr == nil {
-			idErr = err
-		}
-		return id
-	}
-	resp := edm.NewQueryResponse(req, newID(), now)
+	ids := uuid.NewSource(c.cfg.Rand)
+	resp := edm.NewQueryResponse(req, ids.New(), now)
 	ep := auth.Agent
 	ep.Classification = "EP"
 	resp.EvidenceProvider = []edm.Agent{ep}
@@ -837,12 +830,12 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			// evidence by an association typed after that role.
 			md := supplementaryMetadata(auth.Agent.Identifier.Value, d)
 			if md.Identifier.Value == "" {
-				md.Identifier = edm.ID(newID())
+				md.Identifier = edm.ID(ids.New())
 			}
-			obj := edm.NewEvidenceObject(uuid.URNPrefix+newID(), md, "cid:"+cid, title, sd.Role, uuid.URNPrefix+newID())
+			obj := edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, title, sd.Role, ids.URN())
 			p := pkgs[sd.Main]
 			p.Evidence = append(p.Evidence, obj)
-			p.Associations = append(p.Associations, &edm.NewAssociation(uuid.URNPrefix+newID(), associationOf[sd.Role], obj.ID, objs[sd.Main].ID).RegistryObject)
+			p.Associations = append(p.Associations, &edm.NewAssociation(ids.URN(), associationOf[sd.Role], obj.ID, objs[sd.Main].ID).RegistryObject)
 			continue
 		}
 		issuer := auth.Agent
@@ -864,16 +857,16 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			md.ValidityPeriod = &edm.Period{StartDate: d.ValidFrom, EndDate: d.ValidTo}
 		}
 		if !req.Version().Is2() {
-			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject(uuid.URNPrefix+newID(), md, "cid:"+cid, title, "", ""))
+			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, title, "", ""))
 			continue
 		}
-		objs[i] = edm.NewEvidenceObject(uuid.URNPrefix+newID(), md, "cid:"+cid, title, edm.RoleMainEvidence, uuid.URNPrefix+newID())
+		objs[i] = edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, title, edm.RoleMainEvidence, ids.URN())
 		pkgs[i] = &edm.Package{Evidence: []*edm.EvidenceObject{objs[i]}}
-		pkgs[i].ID = uuid.URNPrefix + newID()
+		pkgs[i].ID = ids.URN()
 		resp.Packages = append(resp.Packages, pkgs[i])
 	}
-	if idErr != nil {
-		return nil, idErr
+	if err := ids.Err(); err != nil {
+		return nil, err
 	}
 	a := c.reply(m, resp)
 	a.msg.Attachments = atts
