@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // exchange sends a message each way and checks what the backends receive.
@@ -75,8 +76,8 @@ func exchange(t *testing.T, nodes map[string]*testNode) {
 }
 
 func TestExchange(t *testing.T) {
-	for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20, pmode.ProfileNone} {
-		t.Run(profile, func(t *testing.T) {
+	for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20, pmode.ProfileNone} {
+		t.Run(string(profile), func(t *testing.T) {
 			exchange(t, newNet(t, netOptions{profile: profile}))
 		})
 	}
@@ -84,8 +85,8 @@ func TestExchange(t *testing.T) {
 
 func TestExchangePostgreSQL(t *testing.T) {
 	dsn := pgDSN(t)
-	for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
-		t.Run(profile, func(t *testing.T) {
+	for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
+		t.Run(string(profile), func(t *testing.T) {
 			exchange(t, newNet(t, netOptions{profile: profile, dsn: dsn}))
 		})
 	}
@@ -95,7 +96,7 @@ func TestExchangePostgreSQL(t *testing.T) {
 // after a lost receipt) is answered with a receipt each time and stored once.
 func TestDuplicates(t *testing.T) {
 	ctx := context.Background()
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20})
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20})
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	req := packFor(t, fr, submission("", "dup"))
 	var wg sync.WaitGroup
@@ -119,7 +120,7 @@ func TestDuplicates(t *testing.T) {
 // TestPartnerDown: the partner answers 503 for a while; the message is
 // retried per the P-Mode and delivered once it is back.
 func TestPartnerDown(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20,
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20,
 		retry: &pmode.Retry{Timeout: 10 * time.Second, Count: 20, Strategy: pmode.RetryConstant}})
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	de.down.Store(true)
@@ -159,7 +160,7 @@ func TestRetriesExhausted(t *testing.T) {
 // TestErrorSignalIsFinal: an ebMS Error from the partner ends the sending
 // at once, with the partner's code in the status.
 func TestErrorSignalIsFinal(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20,
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20,
 		retry: &pmode.Retry{Timeout: time.Minute, Count: 5, Strategy: pmode.RetryConstant},
 		edit: func(name string, c *ap.Config) {
 			if name == "AP_DE_01" {
@@ -203,7 +204,7 @@ func TestSubmitRefuses(t *testing.T) {
 }
 
 func TestMetricsAndHealth(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20})
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20})
 	exchange(t, nodes)
 	fr := nodes["AP_FR_01"]
 	for path, want := range map[string]string{
@@ -249,10 +250,10 @@ func TestMetricsAndHealth(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	c := credentials(t, pmode.ProfileAS4v20)
-	rsa := credentials(t, pmode.ProfileAS4v115)
+	c := credentials(t, wssec.AS4v20)
+	rsa := credentials(t, wssec.AS4v115)
 	base := func() ap.Config {
-		pm := pmodes(pmode.ProfileAS4v20, map[string]string{"AP_FR_01": "http://a/as4", "AP_DE_01": "http://b/as4"}, nil)
+		pm := pmodes(wssec.AS4v20, map[string]string{"AP_FR_01": "http://a/as4", "AP_DE_01": "http://b/as4"}, nil)
 		pm.Self = "AP_FR_01"
 		me := c.parties["AP_FR_01"]
 		return ap.Config{PMode: pm, Store: (*store.DB)(nil), SigningKey: me.Sign.Signer(), SigningCert: me.Sign.Cert,
@@ -283,7 +284,7 @@ func TestConfigValidate(t *testing.T) {
 // TestRetention: the payloads of finished messages are purged; their
 // status and duplicate elimination remain.
 func TestRetention(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) { c.Retention = time.Millisecond }})
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20, edit: func(name string, c *ap.Config) { c.Retention = time.Millisecond }})
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	ctx := context.Background()
 	st, _, _ := fr.Submit(ctx, submission("", "old"))

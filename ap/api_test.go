@@ -16,12 +16,12 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 )
 
 func TestBackendAPI(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) { c.APIToken = "s3cret-token" }})
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20, edit: func(name string, c *ap.Config) { c.APIToken = "s3cret-token" }})
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	auth := []string{"Authorization", "Bearer s3cret-token"}
 
@@ -185,7 +185,7 @@ func TestWebhook(t *testing.T) {
 	const secret = "0123456789abcdef-webhook"
 	b, srv := newBackend(t, secret)
 	b.fail.Store(2) // the backend is busy for the first two pushes
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20,
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20,
 		webhook: map[string]*ap.Webhook{"AP_DE_01": {URL: srv.URL, Secret: []byte(secret)}}})
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	const n = 20

@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 )
 
 // wireMsg is an AS4 message as posted: its Content-Type and body.
@@ -71,7 +72,7 @@ func errorCode(t testing.TB, ct string, body []byte) as4.Code {
 // TestBadInput: what the endpoint refuses is answered with the EBMS error
 // of the catalogue, and nothing is stored.
 func TestBadInput(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) { c.MaxBodySize = 256 << 10 }})
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20, edit: func(name string, c *ap.Config) { c.MaxBodySize = 256 << 10 }})
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	good := packFor(t, fr, submission("", "good"))
 
@@ -81,23 +82,23 @@ func TestBadInput(t *testing.T) {
 	unsigned := packWith(t, fr, unsignedPM, submission("", "unsigned"))
 
 	// Unknown party: a sender whose P-Mode has a party DE does not know.
-	strangerPM := pmodes(pmode.ProfileAS4v20, nil, nil)
+	strangerPM := pmodes(wssec.AS4v20, nil, nil)
 	strangerPM.Parties[0].IDs[0].Value = "AP_XX_99"
 	strangerPM.Self = "AP_FR_01"
 	stranger := packWith(t, fr, strangerPM, submission("", "stranger"))
 
 	// Wrong P-Mode: an action DE has no leg for.
-	otherPM := pmodes(pmode.ProfileAS4v20, nil, nil)
+	otherPM := pmodes(wssec.AS4v20, nil, nil)
 	otherPM.Legs[0].Action = "UnknownAction"
 	otherPM.Self = "AP_FR_01"
 	wrongLeg := packWith(t, fr, otherPM, submission("", "wrong"))
 
 	// Addressed to FR itself, posted to DE.
-	selfPM := pmodes(pmode.ProfileAS4v20, nil, nil)
+	selfPM := pmodes(wssec.AS4v20, nil, nil)
 	selfPM.Self = "AP_DE_01"
 	toFR := submission("", "elsewhere")
 	toFR.To = "AP_FR_01"
-	deCreds := credentials(t, pmode.ProfileAS4v20).parties["AP_DE_01"]
+	deCreds := credentials(t, wssec.AS4v20).parties["AP_DE_01"]
 	misrouted := packWith(t, &testNode{cfg: ap.Config{SigningKey: deCreds.Sign.Signer(), SigningCert: deCreds.Sign.Cert,
 		EncryptionCerts: map[string]*x509.Certificate{"AP_FR_01": deCreds.Encrypt.Cert}}}, selfPM, toFR)
 

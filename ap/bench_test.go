@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 )
 
 // BenchmarkExchange: two nodes on loopback, one-way push with signed (and
@@ -28,7 +28,7 @@ import (
 //	go test ./ap -run '^$' -bench Exchange -benchtime 1000x
 func BenchmarkExchange(b *testing.B) {
 	for _, st := range []string{"sqlite", "postgres"} {
-		for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
+		for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
 			for _, clients := range []int{1, benchClients} {
 				b.Run(fmt.Sprintf("%s/%s/c%d", profile, st, clients), func(b *testing.B) {
 					dsn := sqliteDSN
@@ -44,7 +44,7 @@ func BenchmarkExchange(b *testing.B) {
 
 const benchClients = 8
 
-func benchExchange(b *testing.B, profile string, dsn func(testing.TB, string) string, clients int) {
+func benchExchange(b *testing.B, profile wssec.Profile, dsn func(testing.TB, string) string, clients int) {
 	var mu sync.Mutex
 	waiting := map[string]chan string{} // clients waiting for a message's end
 	early := map[string]string{}        // ends reported before the client waited
@@ -141,8 +141,8 @@ func reportLatency(b *testing.B, lat []time.Duration, elapsed time.Duration) {
 // posted over loopback HTTP by 8 clients to a handler that reads them and
 // answers with a receipt-sized body; no security, no store.
 func BenchmarkPlainPOST(b *testing.B) {
-	for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
-		b.Run(profile, func(b *testing.B) {
+	for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
+		b.Run(string(profile), func(b *testing.B) {
 			nodes := newNet(b, netOptions{profile: profile})
 			msg := packFor(b, nodes["AP_FR_01"], submission("", "bench"))
 			answer := bytes.Repeat([]byte("r"), 4096)

@@ -15,15 +15,16 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // intruder is a certificate of the network's CA issued to another party:
 // trusted, but not AP_FR_01 nor AP_DE_01.
-func intruder(t *testing.T, profile string) *pki.Party {
+func intruder(t *testing.T, profile wssec.Profile) *pki.Party {
 	t.Helper()
-	kind := pki.RSA
-	if profile == pmode.ProfileAS4v20 {
-		kind = pki.EdDSA
+	kind := wssec.AS4v115
+	if profile == wssec.AS4v20 {
+		kind = wssec.AS4v20
 	}
 	p, err := pki.Issue(credentials(t, profile).ca, "AP_XX_99", kind, &pki.Options{Now: time.Now().Add(-time.Hour)})
 	if err != nil {
@@ -38,7 +39,7 @@ func intruder(t *testing.T, profile string) *pki.Party {
 // defect any-signer the same message is accepted, so the test fails without
 // the check.
 func TestReceiveBindsSigner(t *testing.T) {
-	const profile = pmode.ProfileAS4v115
+	const profile = wssec.AS4v115
 	c := credentials(t, profile)
 	xx := intruder(t, profile)
 	for _, tc := range []struct {
@@ -88,7 +89,7 @@ func TestReceiveBindsSigner(t *testing.T) {
 
 // fakePartner is AP_DE_01's endpoint played by a test: it unpacks with
 // DE's keys and answers as signer, after edit changes the reply.
-func fakePartner(t *testing.T, profile string, signer *pki.Party, accept as4.Accept, edit func(*as4.Reply)) string {
+func fakePartner(t *testing.T, profile wssec.Profile, signer *pki.Party, accept as4.Accept, edit func(*as4.Reply)) string {
 	t.Helper()
 	c := credentials(t, profile)
 	de := c.parties["AP_DE_01"]
@@ -107,7 +108,7 @@ func fakePartner(t *testing.T, profile string, signer *pki.Party, accept as4.Acc
 // about the message fails it at once. With the defect any-receipt-signer
 // the third party's receipt is taken, so the test fails without the check.
 func TestSendBindsSignals(t *testing.T) {
-	const profile = pmode.ProfileAS4v115
+	const profile = wssec.AS4v115
 	c := credentials(t, profile)
 	xx, de := intruder(t, profile), c.parties["AP_DE_01"]
 	ok := func(context.Context, *as4.Inbound) error { return nil }

@@ -19,6 +19,7 @@ import (
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 const smlZone = "sml.ap.test.example"
@@ -43,11 +44,11 @@ type discoveryWorld struct {
 
 func newDiscoveryWorld(t testing.TB) *discoveryWorld {
 	t.Helper()
-	ca, err := pki.NewCA("SMP test CA", pki.RSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
+	ca, err := pki.NewCA("SMP test CA", wssec.AS4v115, &pki.Options{Now: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	signer, err := pki.Issue(ca, "smp", pki.RSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
+	signer, err := pki.Issue(ca, "smp", wssec.AS4v115, &pki.Options{Now: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,11 +61,11 @@ func newDiscoveryWorld(t testing.TB) *discoveryWorld {
 	t.Cleanup(hs.Close)
 	w.smpURL = hs.URL
 	// A rogue SMP: it publishes 0088:rogue, signed by a CA not trusted.
-	rogueCA, err := pki.NewCA("rogue CA", pki.RSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
+	rogueCA, err := pki.NewCA("rogue CA", wssec.AS4v115, &pki.Options{Now: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rogue, err := pki.Issue(rogueCA, "smp", pki.RSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
+	rogue, err := pki.Issue(rogueCA, "smp", wssec.AS4v115, &pki.Options{Now: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestDiscoveredPartner(t *testing.T) {
 	w := newDiscoveryWorld(t)
 	nodes := discoveryNet(t, w, "0088:de", discDocType)
 	de := nodes["AP_DE_01"]
-	w.publish(t, de.url+"/as4", credentials(t, pmode.ProfileAS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
+	w.publish(t, de.url+"/as4", credentials(t, wssec.AS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
 	fr := nodes["AP_FR_01"]
 	st, _, err := fr.Submit(context.Background(), submission("disc-1", "q1"))
 	if err != nil {
@@ -185,7 +186,7 @@ func TestDiscoveredPartner(t *testing.T) {
 // key; the message fails for good after one attempt, with the cause.
 func TestDiscoveryFinalFailures(t *testing.T) {
 	w := newDiscoveryWorld(t)
-	w.publish(t, "http://127.0.0.1:1/as4", credentials(t, pmode.ProfileAS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
+	w.publish(t, "http://127.0.0.1:1/as4", credentials(t, wssec.AS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
 	for _, c := range []struct {
 		participant string
 		docType     smp.ID
@@ -287,7 +288,7 @@ func BenchmarkDiscoveredSend(b *testing.B) {
 					}
 				}
 			})
-			w.publish(b, nodes["AP_DE_01"].url+"/as4", credentials(b, pmode.ProfileAS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
+			w.publish(b, nodes["AP_DE_01"].url+"/as4", credentials(b, wssec.AS4v20).parties["AP_DE_01"].Encrypt.Cert.Raw)
 			fr := nodes["AP_FR_01"]
 			ctx := context.Background()
 			send := func(i int) time.Duration {

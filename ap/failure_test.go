@@ -16,6 +16,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 )
 
 // failureRecorder is an in-process backend that takes failure reports: it
@@ -61,7 +62,7 @@ func (r *failureRecorder) waitCalls(t *testing.T, n int, timeout time.Duration) 
 // Error (it does not know the request leg's action): every request fails
 // at its first attempt. editFR adjusts FR's configuration.
 func refusingNet(t *testing.T, dsn func(testing.TB, string) string, editFR func(c *ap.Config)) map[string]*testNode {
-	return newNet(t, netOptions{profile: pmode.ProfileAS4v20, dsn: dsn,
+	return newNet(t, netOptions{profile: wssec.AS4v20, dsn: dsn,
 		retry: &pmode.Retry{Timeout: time.Minute, Count: 5, Strategy: pmode.RetryConstant},
 		edit: func(name string, c *ap.Config) {
 			switch name {

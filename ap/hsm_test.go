@@ -10,6 +10,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/softhsmtest"
 	"github.com/oots-go/oots/pkcs11"
+	"github.com/oots-go/oots/wssec"
 )
 
 // TestExchangeWithTokenKeys runs the two-access-point exchange of both
@@ -18,8 +19,8 @@ import (
 // decryption keys, and the X25519 ones where the token takes them (SoftHSM2
 // 2.6 does not: they stay in memory, and the test says so).
 func TestExchangeWithTokenKeys(t *testing.T) {
-	for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
-		t.Run(profile, func(t *testing.T) {
+	for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
+		t.Run(string(profile), func(t *testing.T) {
 			c := credentials(t, profile)
 			open := func(k crypto.PrivateKey) crypto.PrivateKey {
 				t.Helper()
@@ -33,7 +34,7 @@ func TestExchangeWithTokenKeys(t *testing.T) {
 			for name, p := range c.parties {
 				sign := open(p.Sign.Key)
 				dec := sign // RSA: one key signs and decrypts
-				if profile == pmode.ProfileAS4v20 {
+				if profile == wssec.AS4v20 {
 					uri, err := softhsmtest.ImportErr(t, p.Encrypt.Key)
 					if err == nil {
 						dec, err = pkcs11.Open(uri)

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -42,7 +42,7 @@ func TestJudge(t *testing.T) {
 	logs := map[string]*syncBuffer{}
 	var mu sync.Mutex
 	judged := map[string]int{}
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) {
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20, edit: func(name string, c *ap.Config) {
 		logs[name] = &syncBuffer{}
 		c.Logger = slog.New(slog.NewTextHandler(logs[name], &slog.HandlerOptions{Level: slog.LevelDebug}))
 		c.Judge = func(p []byte) (string, []check.Finding, bool) {
@@ -119,7 +119,7 @@ func TestJudgeAfterReceipt(t *testing.T) {
 	release := make(chan struct{})
 	var once sync.Once
 	free := func() { once.Do(func() { close(release) }) }
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) {
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20, edit: func(name string, c *ap.Config) {
 		if name == "AP_DE_01" {
 			c.Judge = func(p []byte) (string, []check.Finding, bool) {
 				<-release

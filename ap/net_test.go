@@ -21,6 +21,7 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 const (
@@ -31,7 +32,7 @@ const (
 
 // pmodes returns the P-Modes of a two-party network: a request and a
 // response leg under profile, with the given retry policy.
-func pmodes(profile string, endpoints map[string]string, retry *pmode.Retry) *pmode.Config {
+func pmodes(profile wssec.Profile, endpoints map[string]string, retry *pmode.Retry) *pmode.Config {
 	var parties []pmode.Party
 	for _, n := range []string{"AP_FR_01", "AP_DE_01"} {
 		parties = append(parties, pmode.Party{Name: n, IDs: []pmode.PartyID{{Type: ootsIDType, Value: n}}, Endpoint: endpoints[n]})
@@ -62,19 +63,19 @@ type creds struct {
 
 var (
 	credMu  sync.Mutex
-	credSet = map[string]*creds{}
+	credSet = map[wssec.Profile]*creds{}
 )
 
-func credentials(tb testing.TB, profile string) *creds {
+func credentials(tb testing.TB, profile wssec.Profile) *creds {
 	tb.Helper()
 	credMu.Lock()
 	defer credMu.Unlock()
 	if c := credSet[profile]; c != nil {
 		return c
 	}
-	kind := pki.RSA
-	if profile == pmode.ProfileAS4v20 {
-		kind = pki.EdDSA
+	kind := wssec.AS4v115
+	if profile == wssec.AS4v20 {
+		kind = wssec.AS4v20
 	}
 	opt := &pki.Options{Now: time.Now().Add(-time.Hour)}
 	ca, err := pki.NewCA("oots ap test CA", kind, opt)
@@ -114,7 +115,7 @@ func (n *testNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 type netOptions struct {
-	profile string
+	profile wssec.Profile
 	retry   *pmode.Retry
 	dsn     func(tb testing.TB, name string) string // default SQLite in a temp dir
 	webhook map[string]*ap.Webhook
@@ -138,7 +139,7 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 func newNet(t testing.TB, o netOptions) map[string]*testNode {
 	t.Helper()
 	if o.profile == "" {
-		o.profile = pmode.ProfileAS4v20
+		o.profile = wssec.AS4v20
 	}
 	if o.dsn == nil {
 		o.dsn = sqliteDSN

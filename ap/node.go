@@ -231,7 +231,7 @@ func (c *Config) Validate() error {
 	if c.Store == nil {
 		return bad("Store", "required")
 	}
-	profile := c.profile()
+	profile, perr := wssec.ProfileFor(c.SigningKey)
 	for i, l := range c.PMode.Legs {
 		if l.Security.Profile == pmode.ProfileNone {
 			continue
@@ -239,7 +239,10 @@ func (c *Config) Validate() error {
 		if c.SigningKey == nil || c.SigningCert == nil {
 			return bad("SigningKey", "leg %s is signed (%s): a signing key and certificate are required", l.Name, l.Security.Profile)
 		}
-		if string(profile) != l.Security.Profile {
+		if perr != nil {
+			return bad("SigningKey", "%v", perr)
+		}
+		if profile != l.Security.Profile {
 			return bad(fmt.Sprintf("PMode.legs[%d].security.profile", i), "%s, but the signing key is for %s", l.Security.Profile, profile)
 		}
 		if l.Security.Encrypt && c.DecryptionKey == nil {
@@ -293,17 +296,6 @@ func publicKeysEqual(a, b crypto.PublicKey) bool {
 		return e.Equal(b)
 	}
 	return false
-}
-
-// profile returns the WS-Security profile of the signing key.
-func (c *Config) profile() wssec.Profile {
-	if c.SigningKey == nil {
-		return ""
-	}
-	if _, ok := c.SigningKey.Public().(ed25519.PublicKey); ok {
-		return wssec.AS4v20
-	}
-	return wssec.AS4v115
 }
 
 // Node is a running access point. Create it with New, serve its Handler,

@@ -17,9 +17,9 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 )
 
 // payloadFiles lists the files of a payload directory but the hidden ones.
@@ -44,7 +44,7 @@ func payloadFiles(t *testing.T, dir string) []string {
 // before its start) and keeps the files of stored messages.
 func TestPayloadFiles(t *testing.T) {
 	dirs := map[string]string{}
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) {
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20, edit: func(name string, c *ap.Config) {
 		c.PayloadDir = filepath.Join(t.TempDir(), "payloads")
 		dirs[name] = c.PayloadDir
 		// A temporary file of a process with this NodeID that stopped
@@ -144,7 +144,7 @@ func TestLargePayloadStreams(t *testing.T) {
 		mu.Unlock()
 	}))
 	t.Cleanup(hook.Close)
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20, edit: func(name string, c *ap.Config) {
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20, edit: func(name string, c *ap.Config) {
 		for i := range c.PMode.Legs {
 			c.PMode.Legs[i].Payload.MaxSize = 64 << 20
 		}
@@ -206,7 +206,7 @@ func TestLargePayloadStreams(t *testing.T) {
 // for one submission; an unknown one, data and an id together, and a
 // JSON upload are refused.
 func TestUploadedPayload(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v115, edit: func(name string, c *ap.Config) {
+	nodes := newNet(t, netOptions{profile: wssec.AS4v115, edit: func(name string, c *ap.Config) {
 		for i := range c.PMode.Legs {
 			c.PMode.Legs[i].Payload.MaxSize = 16 << 20
 		}

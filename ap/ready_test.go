@@ -16,6 +16,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 )
 
 // brokenStore is a test double of the store whose writes fail while
@@ -78,7 +79,7 @@ func TestReadinessFollowsTheStore(t *testing.T) {
 	testenv.SkipShort(t, "waits for readiness probes (seconds)")
 	var broken *brokenStore
 	var deLog lockedBuffer
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20,
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20,
 		retry: &pmode.Retry{Timeout: time.Minute, Count: 200, Strategy: pmode.RetryConstant},
 		edit: func(name string, c *ap.Config) {
 			if name == "AP_DE_01" {

@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // revocationNet starts the two nodes on the 1.15 profile, AP_FR_01 signing
@@ -22,13 +23,13 @@ import (
 // its partners' certificates online with on.
 func revocationNet(t *testing.T, r *openssltest.OCSP, on *trust.Online) (map[string]*testNode, *pki.Party) {
 	t.Helper()
-	c := credentials(t, pmode.ProfileAS4v115)
-	fr, err := pki.Issue(c.ca, "AP_FR_01", pki.RSA, &pki.Options{Now: time.Now().Add(-time.Hour), OCSPServer: []string{r.URL}})
+	c := credentials(t, wssec.AS4v115)
+	fr, err := pki.Issue(c.ca, "AP_FR_01", wssec.AS4v115, &pki.Options{Now: time.Now().Add(-time.Hour), OCSPServer: []string{r.URL}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r.Good(fr.Sign.Cert)
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v115,
+	nodes := newNet(t, netOptions{profile: wssec.AS4v115,
 		retry: &pmode.Retry{Timeout: 30 * time.Second, Count: 3, Strategy: pmode.RetryConstant},
 		edit: func(name string, cfg *ap.Config) {
 			switch name {
@@ -59,7 +60,7 @@ func metricsOf(t *testing.T, n *testNode) string {
 // OpenSSL's OCSP responder, the receiver refuses its messages with
 // EBMS:0101 as soon as the cached good answer has expired.
 func TestPartnerRevokedOnline(t *testing.T) {
-	c := credentials(t, pmode.ProfileAS4v115)
+	c := credentials(t, wssec.AS4v115)
 	k, err := pki.KeyPEM(c.ca.Key)
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +101,7 @@ func TestPartnerRevokedOnline(t *testing.T) {
 // policy decides (prefer delivers, require refuses with EBMS:0101) and its
 // log and metrics say which.
 func TestPartnerResponderDown(t *testing.T) {
-	c := credentials(t, pmode.ProfileAS4v115)
+	c := credentials(t, wssec.AS4v115)
 	k, err := pki.KeyPEM(c.ca.Key)
 	if err != nil {
 		t.Fatal(err)

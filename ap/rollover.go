@@ -10,6 +10,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // Rollover is a node's next certificate (Config.Next), so that a
@@ -52,8 +53,12 @@ func (r *Rollover) validate(c *Config) error {
 	if c.SigningKey == nil {
 		return bad("SigningKey", "a next key without a current one")
 	}
-	if (&Config{SigningKey: r.SigningKey}).profile() != c.profile() {
-		return bad("SigningKey", "the next signing key is not of the current one's profile (%s)", c.profile())
+	next, err := wssec.ProfileFor(r.SigningKey)
+	if err != nil {
+		return bad("SigningKey", "%v", err)
+	}
+	if cur, _ := wssec.ProfileFor(c.SigningKey); next != cur {
+		return bad("SigningKey", "the next signing key is not of the current one's profile (%s)", cur)
 	}
 	if r.At.IsZero() {
 		return bad("At", "required: the time the node signs with the next certificate")

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // TestRolloverDuringExchange: AP_DE_01 rolls over to a certificate of a new
@@ -23,15 +23,15 @@ import (
 // once; AP_DE_01 decrypts with either key and signs with the next one from
 // the switch. No message fails, none is retried, none is received twice.
 func TestRolloverDuringExchange(t *testing.T) {
-	for _, profile := range []string{pmode.ProfileAS4v20, pmode.ProfileAS4v115} {
-		t.Run(profile, func(t *testing.T) { rollover(t, profile) })
+	for _, profile := range []wssec.Profile{wssec.AS4v20, wssec.AS4v115} {
+		t.Run(string(profile), func(t *testing.T) { rollover(t, profile) })
 	}
 }
 
-func rollover(t *testing.T, profile string) {
-	kind := pki.RSA
-	if profile == pmode.ProfileAS4v20 {
-		kind = pki.EdDSA
+func rollover(t *testing.T, profile wssec.Profile) {
+	kind := wssec.AS4v115
+	if profile == wssec.AS4v20 {
+		kind = wssec.AS4v20
 	}
 	c := credentials(t, profile)
 	opt := &pki.Options{Now: time.Now().Add(-time.Hour)}
@@ -129,7 +129,7 @@ func rollover(t *testing.T, profile string) {
 // TestReloadRefusesNoTrust: a reload that would leave signed legs without
 // a trust store changes nothing.
 func TestReloadRefusesNoTrust(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20})
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20})
 	if err := nodes["AP_FR_01"].Reload(ap.Partners{}); err == nil {
 		t.Fatal("Reload without a trust store: no error")
 	}
@@ -140,10 +140,10 @@ func TestReloadRefusesNoTrust(t *testing.T) {
 // receiver's trust store, the sender's next message is refused, although
 // the receiver validated the same certificate for the message before.
 func TestReloadRemovesAnchor(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20})
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20})
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	exchange(t, nodes)
-	other, err := pki.NewCA("another CA", pki.EdDSA, &pki.Options{Now: time.Now().Add(-time.Hour)})
+	other, err := pki.NewCA("another CA", wssec.AS4v20, &pki.Options{Now: time.Now().Add(-time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,9 +165,9 @@ func TestReloadRemovesAnchor(t *testing.T) {
 // TestCertificateExpiryMetrics: /metrics tells when the node's own and its
 // partners' certificates expire.
 func TestCertificateExpiryMetrics(t *testing.T) {
-	nodes := newNet(t, netOptions{profile: pmode.ProfileAS4v20})
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20})
 	fr := nodes["AP_FR_01"]
-	c := credentials(t, pmode.ProfileAS4v20)
+	c := credentials(t, wssec.AS4v20)
 	m := metricsOf(t, fr)
 	de := c.parties["AP_DE_01"].Encrypt.Cert
 	for _, c := range []struct {

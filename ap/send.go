@@ -3,7 +3,6 @@ package ap
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/fault"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/store"
 )
 
@@ -107,12 +107,12 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	}
 	sub := *s
 	sub.To = to.Name
-	if sub.MessageID, err = n.newID(); err != nil {
+	if sub.MessageID, err = uuid.New(n.cfg.Rand); err != nil {
 		return nil, false, err
 	}
 	sub.MessageID += "@" + n.cfg.Domain
 	if sub.ConversationID == "" {
-		if sub.ConversationID, err = n.newID(); err != nil {
+		if sub.ConversationID, err = uuid.New(n.cfg.Rand); err != nil {
 			return nil, false, err
 		}
 	}
@@ -264,17 +264,6 @@ func checkOutbound(c *pmode.Config, leg *pmode.Leg, out *as4.Outbound) error {
 		um.PayloadInfo = append(um.PayloadInfo, pi)
 	}
 	return as4.CheckUserMessage(um, c, leg)
-}
-
-func (n *Node) newID() (string, error) {
-	b := make([]byte, 16)
-	if _, err := io.ReadFull(n.cfg.Rand, b); err != nil {
-		return "", err
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
 
 // outbound returns the as4 message of a stored submission; uploaded

@@ -36,11 +36,11 @@ const (
 
 // config returns the P-Modes of the tests: a request leg under the given
 // security profile (compressed) and a response leg without security.
-func config(profile string) *pmode.Config {
+func config(profile wssec.Profile) *pmode.Config {
 	party := func(n string) pmode.Party {
 		return pmode.Party{Name: n, IDs: []pmode.PartyID{{Type: ootsIDType, Value: n}}, Endpoint: "https://" + strings.ToLower(n) + ".example/as4/msh"}
 	}
-	leg := func(name, action, profile string, compress bool) pmode.Leg {
+	leg := func(name, action string, profile wssec.Profile, compress bool) pmode.Leg {
 		l := pmode.Leg{
 			Name: name, MEP: pmode.MEPOneWay, Binding: pmode.BindingPush,
 			Initiator: pmode.PartyRole{Parties: []string{"AP_FR_01", "AP_DE_01"}, Role: gatewayRole},
@@ -67,7 +67,7 @@ func config(profile string) *pmode.Config {
 }
 
 type fixture struct {
-	profile          string
+	profile          wssec.Profile
 	ca               *pki.Credential
 	sender, receiver *pki.Party
 	store            *trust.Store
@@ -75,20 +75,20 @@ type fixture struct {
 
 var (
 	fixMu    sync.Mutex
-	fixtures = map[string]*fixture{}
+	fixtures = map[wssec.Profile]*fixture{}
 )
 
 // getFixture makes (once per test binary) a CA and two access points.
-func getFixture(tb testing.TB, profile string) *fixture {
+func getFixture(tb testing.TB, profile wssec.Profile) *fixture {
 	tb.Helper()
 	fixMu.Lock()
 	defer fixMu.Unlock()
 	if f := fixtures[profile]; f != nil {
 		return f
 	}
-	kind := pki.RSA
-	if profile == pmode.ProfileAS4v20 {
-		kind = pki.EdDSA
+	kind := wssec.AS4v115
+	if profile == wssec.AS4v20 {
+		kind = wssec.AS4v20
 	}
 	opt := &pki.Options{Now: testNow.Add(-24 * time.Hour)}
 	ca, err := pki.NewCA("oots test CA", kind, opt)
@@ -167,11 +167,11 @@ func readAll(tb testing.TB, pl as4.Payload) string {
 	return string(b)
 }
 
-var profiles = []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20, pmode.ProfileNone}
+var profiles = []wssec.Profile{wssec.AS4v115, wssec.AS4v20, pmode.ProfileNone}
 
 func TestRoundTrip(t *testing.T) {
 	for _, profile := range profiles {
-		t.Run(profile, func(t *testing.T) {
+		t.Run(string(profile), func(t *testing.T) {
 			f := getFixture(t, profile)
 			c := config(profile)
 			out := request()
@@ -270,7 +270,7 @@ func TestRoundTrip(t *testing.T) {
 
 func TestErrorSignalSigned(t *testing.T) {
 	for _, profile := range profiles[:2] {
-		t.Run(profile, func(t *testing.T) {
+		t.Run(string(profile), func(t *testing.T) {
 			f := getFixture(t, profile)
 			r := f.receiverOf(t, config(profile))
 			m, err := r.ErrorSignal(as4.Errorf(as4.ValueInconsistent, "required property %q missing", "finalRecipient"))
@@ -335,7 +335,7 @@ func TestUnpackRejects(t *testing.T) {
 	env := string(plain.Envelope)
 	cases := []struct {
 		name    string
-		profile string // the receiver's leg
+		profile wssec.Profile // the receiver's leg
 		ct      string
 		body    func() []byte
 		want    as4.Code
@@ -399,7 +399,7 @@ func TestUnpackRejects(t *testing.T) {
 			_ = ct
 			return bytes.Replace(b, []byte("<"+plain.Parts[1].ContentID+">"), []byte("<"+plain.Parts[0].ContentID+">"), 1)
 		}, as4.MimeInconsistency},
-		{"unsigned message on a signed leg", pmode.ProfileAS4v115, "", func() []byte {
+		{"unsigned message on a signed leg", wssec.AS4v115, "", func() []byte {
 			_, b := rawMessage(t, env, plain.Parts...)
 			return b
 		}, as4.PolicyNoncompliance},
@@ -413,7 +413,7 @@ func TestUnpackRejects(t *testing.T) {
 				line, _, _ := bytes.Cut(body, []byte("\r\n"))
 				ct = `multipart/related; type="application/soap+xml"; boundary="` + string(bytes.TrimPrefix(line, []byte("--"))) + `"`
 			}
-			f := getFixture(t, pmode.ProfileAS4v115)
+			f := getFixture(t, wssec.AS4v115)
 			r := f.receiverOf(t, config(c.profile))
 			in, err := r.Unpack(ct, bytes.NewReader(body))
 			if err == nil {
@@ -463,7 +463,7 @@ func TestUnpackSecurityFailures(t *testing.T) {
 			{"expired timestamp", nil, func(r *as4.Receiver) { r.Now = func() time.Time { return testNow.Add(time.Hour) } }, as4.FailedAuthentication},
 		}
 		for _, tc := range cases {
-			t.Run(profile+"/"+tc.name, func(t *testing.T) {
+			t.Run(string(profile)+"/"+tc.name, func(t *testing.T) {
 				b := body.Bytes()
 				if tc.edit != nil {
 					b = tc.edit(b)
@@ -498,7 +498,7 @@ func TestUnpackSecurityFailures(t *testing.T) {
 func TestReceiverEnvelopeLimits(t *testing.T) {
 	plain := unsignedMessage(t, nil)
 	ct, b := rawMessage(t, string(plain.Envelope), plain.Parts...)
-	f := getFixture(t, pmode.ProfileAS4v115)
+	f := getFixture(t, wssec.AS4v115)
 	strict := f.receiverOf(t, config(pmode.ProfileNone))
 	lim := as4.DefaultEnvelopeLimits()
 	lim.MaxElements = 5
@@ -523,7 +523,7 @@ func TestDecompressionFailure(t *testing.T) {
 	parts := append([]swa.Part(nil), plain.Parts...)
 	parts[0].Open = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader("not gzip")), nil }
 	ct, b := rawMessage(t, string(plain.Envelope), parts...)
-	f := getFixture(t, pmode.ProfileAS4v115)
+	f := getFixture(t, wssec.AS4v115)
 	in, err := f.receiverOf(t, config(pmode.ProfileNone)).Unpack(ct, bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
@@ -613,8 +613,8 @@ func FuzzUnpack(f *testing.F) {
 	}
 	f.Add(plain.ContentType(), body.Bytes())
 	f.Add("application/soap+xml", plain.Envelope)
-	fx := getFixture(f, pmode.ProfileAS4v115)
-	c := config(pmode.ProfileAS4v115)
+	fx := getFixture(f, wssec.AS4v115)
+	c := config(wssec.AS4v115)
 	c.Legs[1].Security = pmode.Security{Profile: pmode.ProfileNone}
 	f.Fuzz(func(t *testing.T, ct string, b []byte) {
 		r := fx.receiverOf(t, c)
@@ -644,8 +644,8 @@ func FuzzUnpack(f *testing.F) {
 // Unpack either rejects the message or goes on with the signed header only;
 // the forged values never come out.
 func TestSignatureWrapping(t *testing.T) {
-	f := getFixture(t, pmode.ProfileAS4v115)
-	c := config(pmode.ProfileAS4v115)
+	f := getFixture(t, wssec.AS4v115)
+	c := config(wssec.AS4v115)
 	p, err := f.senderOf(t, c).Pack(request())
 	if err != nil {
 		t.Fatal(err)
@@ -754,8 +754,8 @@ func TestPayloadMaxSize(t *testing.T) {
 // spilled and decrypted parts on the receiving side) are removed by Close,
 // and by Unpack itself when it rejects a message.
 func TestTemporaryFilesRemoved(t *testing.T) {
-	f := getFixture(t, pmode.ProfileAS4v20)
-	c := config(pmode.ProfileAS4v20)
+	f := getFixture(t, wssec.AS4v20)
+	c := config(wssec.AS4v20)
 	s, r := f.senderOf(t, c), f.receiverOf(t, c)
 	big := strings.Repeat("0123456789abcdef", 1<<17) // 2 MiB: past every in-memory threshold
 	out := request()
@@ -808,8 +808,8 @@ func TestTemporaryFilesRemoved(t *testing.T) {
 // receiving handler unpacks and answers with a signed receipt on the same
 // connection, and the sender checks it (AS4 one-way/push, synchronous receipt).
 func TestExchangeOverHTTP(t *testing.T) {
-	f := getFixture(t, pmode.ProfileAS4v20)
-	c := config(pmode.ProfileAS4v20)
+	f := getFixture(t, wssec.AS4v20)
+	c := config(wssec.AS4v20)
 	r := f.receiverOf(t, c)
 	signCfg := &wssec.SignConfig{Profile: wssec.AS4v20, SigningKey: f.receiver.Sign.Signer(), SigningCert: f.receiver.Sign.Cert, Now: clock}
 	var got string

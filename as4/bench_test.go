@@ -15,14 +15,14 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4"
-	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/wssec"
 )
 
 // BenchmarkPackUnpack measures a signed and encrypted request with a small
 // payload through Pack, the HTTP request bytes and Unpack, per profile.
 func BenchmarkPackUnpack(b *testing.B) {
 	for _, profile := range profiles[:2] {
-		b.Run(profile, func(b *testing.B) {
+		b.Run(string(profile), func(b *testing.B) {
 			f := getFixture(b, profile)
 			c := config(profile)
 			s, r := f.senderOf(b, c), f.receiverOf(b, c)
@@ -124,12 +124,13 @@ func BenchmarkLargePayload(b *testing.B) {
 		size = n
 	}
 	for _, bc := range []struct {
-		name, profile string
-		gzip          bool
+		name    string
+		profile wssec.Profile
+		gzip    bool
 	}{
-		{pmode.ProfileAS4v115, pmode.ProfileAS4v115, false},
-		{pmode.ProfileAS4v20, pmode.ProfileAS4v20, false},
-		{pmode.ProfileAS4v20 + "+gzip", pmode.ProfileAS4v20, true},
+		{string(wssec.AS4v115), wssec.AS4v115, false},
+		{string(wssec.AS4v20), wssec.AS4v20, false},
+		{string(wssec.AS4v20) + "+gzip", wssec.AS4v20, true},
 	} {
 		profile := bc.profile
 		b.Run(bc.name, func(b *testing.B) {

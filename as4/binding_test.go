@@ -11,6 +11,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // A certificate that chains to the trust store speaks for its own party
@@ -21,9 +22,9 @@ import (
 func TestUnpackBindsSignerToFrom(t *testing.T) {
 	for _, profile := range profiles[:2] {
 		f := getFixture(t, profile)
-		kind := pki.RSA
+		kind := wssec.AS4v115
 		if profile == profiles[1] {
-			kind = pki.EdDSA
+			kind = wssec.AS4v20
 		}
 		other, err := pki.Issue(f.ca, "AP_XX_99", kind, &pki.Options{Now: testNow.Add(-time.Hour)})
 		if err != nil {
@@ -49,7 +50,7 @@ func TestUnpackBindsSignerToFrom(t *testing.T) {
 			{"one of two configured certificates (rollover)", twin, []*x509.Certificate{f.sender.Sign.Cert, twin.Sign.Cert}, true},
 		}
 		for _, tc := range cases {
-			t.Run(profile+"/"+tc.name, func(t *testing.T) {
+			t.Run(string(profile)+"/"+tc.name, func(t *testing.T) {
 				c := config(profile)
 				s := f.senderOf(t, c)
 				s.SigningKey, s.SigningCert = tc.signer.Sign.Signer(), tc.signer.Sign.Cert

@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -57,7 +58,7 @@ func TestDomibusShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := getFixture(t, pmode.ProfileAS4v115)
+	f := getFixture(t, wssec.AS4v115)
 	for policy, want := range domibusShapes {
 		t.Run(policy, func(t *testing.T) {
 			x := strings.ReplaceAll(string(b), `<security name="eDeliveryAS4PolicyRSA" profile="rsa"/>`,

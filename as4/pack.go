@@ -18,6 +18,7 @@ import (
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmltree"
@@ -285,13 +286,13 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		um.CollaborationInfo.AgreementRef = &AgreementRef{Value: leg.Agreement.Value, Type: leg.Agreement.Type}
 	}
 	if um.MessageInfo.MessageID == "" {
-		if um.MessageInfo.MessageID, err = newUUID(s.rand()); err != nil {
+		if um.MessageInfo.MessageID, err = uuid.New(s.rand()); err != nil {
 			return nil, err
 		}
 		um.MessageInfo.MessageID += "@" + s.domain()
 	}
 	if um.CollaborationInfo.ConversationID == "" {
-		if um.CollaborationInfo.ConversationID, err = newUUID(s.rand()); err != nil {
+		if um.CollaborationInfo.ConversationID, err = uuid.New(s.rand()); err != nil {
 			return nil, err
 		}
 	}
@@ -305,7 +306,7 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		}
 		id := pl.ContentID
 		if id == "" {
-			u, err := newUUID(s.rand())
+			u, err := uuid.New(s.rand())
 			if err != nil {
 				return nil, err
 			}
@@ -358,7 +359,7 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	// 4. WS-Security: sign, then encrypt.
 	if leg.Security.Profile != pmode.ProfileNone {
 		cfg := &wssec.SignConfig{
-			Profile:      wssec.Profile(leg.Security.Profile),
+			Profile:      leg.Security.Profile,
 			SigningKey:   s.SigningKey,
 			SigningCert:  s.SigningCert,
 			Now:          s.Now,
@@ -508,23 +509,4 @@ func spool(r io.Reader, dir string) (open func() (io.ReadCloser, error), cleanup
 		return nil, func() {}, err
 	}
 	return func() (io.ReadCloser, error) { return os.Open(name) }, cleanup, nil
-}
-
-// newUUID returns a random (version 4) UUID drawn from r.
-func newUUID(r io.Reader) (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
-		return "", fmt.Errorf("as4: drawing a UUID: %w", err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	const hex = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hex[c>>4], hex[c&15])
-	}
-	return string(out), nil
 }

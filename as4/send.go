@@ -154,7 +154,7 @@ func (s *Sender) Check(p *Packed, a *Answer) (*SignalMessage, error) {
 		if err != nil {
 			return nil, err
 		}
-		sig, signer, err := readSignal(a.ContentType, bytes.NewReader(a.Body), &wssec.VerifyConfig{Profile: wssec.Profile(leg.Security.Profile),
+		sig, signer, err := readSignal(a.ContentType, bytes.NewReader(a.Body), &wssec.VerifyConfig{Profile: leg.Security.Profile,
 			RequireSignature: true, Trust: s.Trust, Now: s.Now, Timestamp: wssec.TimestampPolicy(leg.Security.Timestamp),
 			Certificates: certs})
 		if err != nil {

@@ -3,7 +3,6 @@ package as4
 import (
 	"bytes"
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -166,12 +165,11 @@ func (r *Receiver) signalSigner(leg *pmode.Leg) *wssec.SignConfig {
 	if r.SigningKey == nil || r.SigningCert == nil {
 		return nil
 	}
-	sc := &wssec.SignConfig{Profile: wssec.AS4v115, SigningKey: r.SigningKey, SigningCert: r.SigningCert, Now: r.Now, Rand: r.Rand}
-	if _, ok := r.SigningKey.Public().(ed25519.PublicKey); ok {
-		sc.Profile = wssec.AS4v20
-	}
+	sc := &wssec.SignConfig{SigningKey: r.SigningKey, SigningCert: r.SigningCert, Now: r.Now, Rand: r.Rand}
+	// A key of no profile is left to SignConfig.Validate to name.
+	sc.Profile, _ = wssec.ProfileFor(r.SigningKey)
 	if leg != nil && leg.Security.Profile != pmode.ProfileNone {
-		sc.Profile = wssec.Profile(leg.Security.Profile)
+		sc.Profile = leg.Security.Profile
 		sc.Timestamp = wssec.TimestampPolicy(leg.Security.Timestamp)
 		sc.SignatureKeyRef = wssec.KeyReference(leg.Security.SignatureKeyReference)
 	}

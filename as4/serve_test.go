@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/wssec"
 )
 
 // serveOnce posts the packed message p, with its envelope changed by edit,
@@ -39,8 +39,8 @@ func acceptAll(context.Context, *as4.Inbound) error { return nil }
 // 1.2 Part 1 §5.2.3), not accepted; the same block without mustUnderstand
 // is ignored. The WS-Security header and eb:Messaging are understood.
 func TestServeMustUnderstand(t *testing.T) {
-	f := getFixture(t, pmode.ProfileAS4v20)
-	c := config(pmode.ProfileAS4v20)
+	f := getFixture(t, wssec.AS4v20)
+	c := config(wssec.AS4v20)
 	c.Self = "AP_DE_01"
 	for _, tc := range []struct {
 		name, block string
@@ -88,8 +88,8 @@ func TestServeMustUnderstand(t *testing.T) {
 // signal for ErrRetryLater, a signed error signal about the message for any
 // other error; Reply sees each answer first.
 func TestServeAccept(t *testing.T) {
-	f := getFixture(t, pmode.ProfileAS4v115)
-	c := config(pmode.ProfileAS4v115)
+	f := getFixture(t, wssec.AS4v115)
+	c := config(wssec.AS4v115)
 	c.Self = "AP_DE_01"
 	for _, tc := range []struct {
 		name   string
@@ -157,8 +157,8 @@ func (z *zeros) Read(p []byte) (int, error) {
 // refused with EBMS:0303 by the default bounds after its first megabytes,
 // not after a gigabyte, and Serve answers it with an error signal.
 func TestServeCompressionBomb(t *testing.T) {
-	f := getFixture(t, pmode.ProfileAS4v20)
-	c := config(pmode.ProfileAS4v20)
+	f := getFixture(t, wssec.AS4v20)
+	c := config(wssec.AS4v20)
 	c.Self = "AP_DE_01"
 	c.Legs[0].Payload.MaxSize = 0 // the receiver's defaults apply
 	msg := request()

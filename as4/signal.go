@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -59,7 +60,7 @@ func NewErrorSignal(errs []*Error, messageID string, now time.Time) *Messaging {
 // Receipt returns the receipt for a message Unpack accepted, with its own
 // generated MessageId.
 func (r *Receiver) Receipt(in *Inbound) (*Messaging, error) {
-	id, err := newUUID(r.rand())
+	id, err := uuid.New(r.rand())
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +73,7 @@ func (r *Receiver) Receipt(in *Inbound) (*Messaging, error) {
 
 // ErrorSignal returns the Error signal reporting err (as AsError maps it).
 func (r *Receiver) ErrorSignal(err error) (*Messaging, error) {
-	id, gerr := newUUID(r.rand())
+	id, gerr := uuid.New(r.rand())
 	if gerr != nil {
 		return nil, gerr
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/as4"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -16,7 +15,7 @@ import (
 // passes verification was signed by the trusted receiver, so a mutated signed
 // receipt must not verify unless it is the seed itself.
 func FuzzReadSignal(f *testing.F) {
-	const profile = pmode.ProfileAS4v115
+	const profile = wssec.AS4v115
 	fx := getFixture(f, profile)
 	r := fx.receiverOf(f, config(profile))
 	rc, err := r.ErrorSignal(as4.Errorf(as4.ValueInconsistent, "required property %q missing", "finalRecipient"))

@@ -206,7 +206,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 		}
 		res, err := wssec.Process(env.Doc, parts, &wssec.VerifyConfig{
 			Certificates:      claimedCerts,
-			Profile:           wssec.Profile(leg.Security.Profile),
+			Profile:           leg.Security.Profile,
 			RequireSignature:  leg.Security.Sign,
 			RequireEncryption: leg.Security.Encrypt,
 			Trust:             r.Trust,

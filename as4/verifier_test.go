@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // The JDK's XML-DSig verifies the signature of a whole AS4 message as Pack
@@ -27,12 +28,15 @@ func TestJDKVerifiesPackedMessage(t *testing.T) {
 	if out, err := exec.Command(javac, "-d", classes, src).CombinedOutput(); err != nil {
 		t.Fatalf("javac: %v\n%s", err, out)
 	}
-	for _, tc := range []struct{ profile, timestamp string }{
+	for _, tc := range []struct {
+		profile   wssec.Profile
+		timestamp string
+	}{
 		{profiles[0], ""}, {profiles[1], ""}, // the default: none, as Domibus
 		{profiles[0], pmode.TimestampRequired}, {profiles[1], pmode.TimestampOptional},
 	} {
 		profile := tc.profile
-		t.Run(profile+"/timestamp="+tc.timestamp, func(t *testing.T) {
+		t.Run(string(profile)+"/timestamp="+tc.timestamp, func(t *testing.T) {
 			f := getFixture(t, profile)
 			c := config(profile)
 			c.Legs[0].Security.Timestamp = tc.timestamp
@@ -115,7 +119,7 @@ func TestIndependentToolsOnDomibusShapedMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := getFixture(t, pmode.ProfileAS4v115)
+	f := getFixture(t, wssec.AS4v115)
 	p, err := f.senderOf(t, c).Pack(&as4.Outbound{Leg: "ootsRequestLeg",
 		Properties: []as4.Property{{Name: "originalSender", Value: "a"}, {Name: "finalRecipient", Value: "b"}},
 		Payloads: []as4.Payload{memPayload("q1@oots.eu", "application/x-ebrs+xml", "<q>one</q>"),

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,16 +50,11 @@ func newAS4Kit(cfg *Config) (*as4Kit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: AS4.Leg: %w", ErrConfig, err)
 	}
-	return &as4Kit{cfg: cfg, t: cfg.AS4, leg: leg, profile: profileFor(cfg.AS4.SigningKey)}, nil
-}
-
-// profileFor is the WS-Security profile of the kit's signing key: the
-// AS4 profile 2.0 for an Ed25519 key, 1.15 otherwise.
-func profileFor(key crypto.Signer) wssec.Profile {
-	if _, ok := key.Public().(ed25519.PublicKey); ok {
-		return wssec.AS4v20
+	profile, err := wssec.ProfileFor(cfg.AS4.SigningKey)
+	if err != nil {
+		return nil, fmt.Errorf("%w: AS4.SigningKey: %w", ErrConfig, err)
 	}
-	return wssec.AS4v115
+	return &as4Kit{cfg: cfg, t: cfg.AS4, leg: leg, profile: profile}, nil
 }
 
 func (k *as4Kit) cases(run func(Suite, string, string, func(context.Context, *Case))) {
@@ -348,9 +342,9 @@ func (k *as4Kit) caseUnknownParty(ctx context.Context, c *Case) {
 }
 
 func (k *as4Kit) caseUntrusted(ctx context.Context, c *Case) {
-	prof := pki.RSA
+	prof := wssec.AS4v115
 	if k.profile == wssec.AS4v20 {
-		prof = pki.EdDSA
+		prof = wssec.AS4v20
 	}
 	opt := &pki.Options{Now: k.cfg.Now().Add(-time.Hour)}
 	ca, err := pki.NewCA("conformance kit untrusted CA", prof, opt)

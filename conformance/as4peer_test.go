@@ -23,6 +23,7 @@ import (
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // lateBackend hands the node's messages to the connector created after the
@@ -54,7 +55,7 @@ func ootsPMode(self string, endpoints map[string]string) *pmode.Config {
 		return pmode.Leg{Name: name, MEP: pmode.MEPOneWay, Binding: pmode.BindingPush,
 			Initiator: pmode.PartyRole{Parties: []string{from}, Role: as4.OOTSRole}, Responder: pmode.PartyRole{Parties: []string{to}, Role: as4.OOTSRole},
 			Service: pmode.Service{Value: as4.OOTSQueryManager, Type: as4.OOTSServiceType}, Action: action,
-			Security:    pmode.Security{Profile: pmode.ProfileAS4v115, Sign: true, Encrypt: true},
+			Security:    pmode.Security{Profile: wssec.AS4v115, Sign: true, Encrypt: true},
 			Reliability: pmode.Reliability{Receipt: pmode.ReceiptResponse, NonRepudiation: true, DuplicateDetection: true, Retry: &pmode.Retry{Timeout: 10 * time.Second, Count: 10, Strategy: "CONSTANT"}},
 			Properties: []pmode.PropertyDef{{Name: "originalSender", Required: true}, {Name: "finalRecipient", Required: true},
 				{Name: "SpecificationId"}, {Name: "ExchangeId"}},
@@ -87,13 +88,13 @@ func TestEDMScenariosOverAS4(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opt := &pki.Options{Now: time.Now().Add(-time.Hour)}
-	ca, err := pki.NewCA("conformance test AP CA", pki.RSA, opt)
+	ca, err := pki.NewCA("conformance test AP CA", wssec.AS4v115, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	creds := map[string]*pki.Party{}
 	for _, name := range []string{"AP-KIT", "AP-DE"} {
-		if creds[name], err = pki.Issue(ca, name, pki.RSA, opt); err != nil {
+		if creds[name], err = pki.Issue(ca, name, wssec.AS4v115, opt); err != nil {
 			t.Fatal(err)
 		}
 	}

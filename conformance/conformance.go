@@ -3,6 +3,7 @@ package conformance
 import (
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -222,6 +223,9 @@ func (c *Config) defaults() {
 	}
 	if c.Legs == (exchange.Legs{}) {
 		c.Legs = exchange.DefaultLegs
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Reader
 	}
 	if t := c.AS4; t != nil {
 		if t.Endpoint == "" {

@@ -173,7 +173,7 @@ var crossChecks = []CrossCheck{
 	{"XV-13", PairError, "EDM:ERR:0002 answers only a first request that allows a preview, and carries a PreviewLocation", func(p *Pair) string {
 		q := p.Request.Request
 		for _, x := range p.Answer.Error.Exceptions {
-			if x.Code != "EDM:ERR:0002" {
+			if x.Code != edm.EDMErr0002 {
 				continue
 			}
 			switch {

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"crypto/rand"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 )
 
 // xvExchange is a preview round in EDM 2.0 as the specification has it: a
@@ -19,37 +21,37 @@ type xvExchange struct {
 
 func newXVExchange(t *testing.T) *xvExchange {
 	t.Helper()
-	q := edm.NewQueryRequest(edm.V2_0, uuidString(), time.Now())
+	q := edm.NewQueryRequest(edm.V2_0, testUUID(), time.Now())
 	q.Procedure = "R1"
 	q.PossibilityForPreview, q.ExplicitRequestGiven = true, true
-	q.Requirements = []edm.Requirement{{Identifier: edm.ID("https://sr.oots.tech.europa.eu/requirements/" + uuidString()), Name: []edm.Text{edm.Lang("EN", "Proof of birth")}}}
+	q.Requirements = []edm.Requirement{{Identifier: edm.ID("https://sr.oots.tech.europa.eu/requirements/" + testUUID()), Name: []edm.Text{edm.Lang("EN", "Proof of birth")}}}
 	q.EvidenceRequester = []edm.Agent{{Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0009", "FR-ER-1"),
 		Name: []edm.Text{edm.Lang("FR", "Mairie de Paris")}, Address: &edm.Address{AdminUnitLevel1: "FR"}, Classification: "ER"}}
 	q.EvidenceProvider = &edm.Agent{Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0204", "DE-EP-1"),
 		Name: []edm.Text{edm.Lang("DE", "Standesamt")}, Address: &edm.Address{AdminUnitLevel1: "DE"}}
 	q.NaturalPerson = &edm.Person{LevelOfAssurance: "High", Identifier: &edm.Identifier{SchemeID: "eidas", Value: "DE/FR/123456"},
 		FamilyName: "Müller", GivenName: "Anna", DateOfBirth: "1985-03-14"}
-	q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(uuidString()), EvidenceTypeClassification: "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/" + uuidString(),
+	q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(testUUID()), EvidenceTypeClassification: "https://sr.oots.tech.europa.eu/evidencetypeclassifications/DE/" + testUUID(),
 		Title: []edm.Text{edm.Lang("EN", "Certificate of birth")}, DistributedAs: []edm.Distribution{{Format: "application/pdf"}}}
-	first := &exchange.Message{From: "AP-FR", ConversationID: uuidString(), ExchangeID: uuidString(), MessageID: uuidString() + "@fr",
+	first := &exchange.Message{From: "AP-FR", ConversationID: testUUID(), ExchangeID: testUUID(), MessageID: testUUID() + "@fr",
 		OriginalSender: q.EvidenceRequester[0].Identifier, FinalRecipient: q.EvidenceProvider.Identifier, Request: q}
-	k := &requesterKit{cfg: &Config{Now: time.Now}}
+	k := &requesterKit{cfg: &Config{Now: time.Now, Rand: rand.Reader}}
 	exc := edm.NewException("EDM:ERR:0002", "preview needed")
-	exc.PreviewLocation = "https://preview.example.de/p/" + uuidString()
+	exc.PreviewLocation = "https://preview.example.de/p/" + testUUID()
 	preview, err := k.reply(first, exc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	preview.MessageID = uuidString() + "@de"
+	preview.MessageID = testUUID() + "@de"
 	q2 := *q
-	q2.ID, q2.PreviewLocation, q2.ReturnLocation = "urn:uuid:"+uuidString(), exc.PreviewLocation, "https://portal.example.fr/return"
+	q2.ID, q2.PreviewLocation, q2.ReturnLocation = "urn:uuid:"+testUUID(), exc.PreviewLocation, "https://portal.example.fr/return"
 	second := *first
-	second.Request, second.MessageID = &q2, uuidString()+"@fr"
+	second.Request, second.MessageID = &q2, testUUID()+"@fr"
 	response, err := k.reply(&second, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	response.MessageID = uuidString() + "@de"
+	response.MessageID = testUUID() + "@de"
 	return &xvExchange{first: first, second: &second, preview: preview, response: response}
 }
 
@@ -125,7 +127,7 @@ func TestCrossValidation(t *testing.T) {
 	}
 	other := edm.Agent{Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0204", "DE-EP-OTHER"), Address: &edm.Address{AdminUnitLevel1: "AT"}}
 	mutants := map[string]mutant{
-		"XV-01": resp(func(r *edm.QueryResponse, _ *xvExchange) { r.RequestID = "urn:uuid:" + uuidString() }),
+		"XV-01": resp(func(r *edm.QueryResponse, _ *xvExchange) { r.RequestID = "urn:uuid:" + testUUID() }),
 		"XV-02": resp(func(r *edm.QueryResponse, _ *xvExchange) { r.Specification = edm.V1_0 }),
 		"XV-03": resp(func(r *edm.QueryResponse, _ *xvExchange) { r.EvidenceRequester = &other }),
 		"XV-04": resp(func(r *edm.QueryResponse, _ *xvExchange) { r.EvidenceProvider = []edm.Agent{other} }),
@@ -156,7 +158,7 @@ func TestCrossValidation(t *testing.T) {
 			x.first.Request = &q
 			return x.pairs()[PairError]
 		},
-		"XV-14": func(x *xvExchange) *Pair { x.preview.ExchangeID = uuidString(); return x.pairs()[PairError] },
+		"XV-14": func(x *xvExchange) *Pair { x.preview.ExchangeID = testUUID(); return x.pairs()[PairError] },
 		"XV-15": func(x *xvExchange) *Pair {
 			x.preview.FinalRecipient = x.first.FinalRecipient
 			return x.pairs()[PairError]
@@ -209,4 +211,12 @@ func TestCrossValidation(t *testing.T) {
 	if f := failing(CrossValidate(&Pair{Kind: PairResponse, Request: x.first})); !strings.Contains(f["XV-00"], "no answer") {
 		t.Errorf("a pair without its answer: %v", f)
 	}
+}
+
+func testUUID() string {
+	s, err := uuid.New(rand.Reader)
+	if err != nil {
+		panic(err) // crypto/rand does not fail
+	}
+	return s
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // commonServices serves the demo Common Services over loopback (the router
@@ -43,7 +44,7 @@ func commonServicesIn(t *testing.T, env string, wrap func(http.Handler) http.Han
 	if err := demo.LoadIn(ctx, reg, env); err != nil {
 		t.Fatal(err)
 	}
-	ca, err := pki.NewCA("conformance test CS CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("conformance test CS CA", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

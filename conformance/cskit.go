@@ -67,26 +67,26 @@ func (k *csKit) cases(run func(Suite, string, string, func(context.Context, *Cas
 		k.t.Country = "DE"
 	}
 	s := SuiteCS
-	eb := func(id, name string, p url.Values, code string) {
+	eb := func(id, name string, p url.Values, code edm.ErrorCode) {
 		run(s, id, name, func(ctx context.Context, c *Case) { k.expectError(ctx, c, "eb", p, code) })
 	}
 	none := edm.ClassificationID(k.t.SREnvironment, edm.SRTestSegment, noneUUID)
-	dsd := func(id, name string, p url.Values, code string) {
+	dsd := func(id, name string, p url.Values, code edm.ErrorCode) {
 		run(s, id, name, func(ctx context.Context, c *Case) { k.expectError(ctx, c, "dsd", p, code) })
 	}
 	run(s, "CS-01", "EB requirements by procedure and country: a signed, valid answer with requirements", k.caseRequirements)
 	run(s, "CS-02", "EB evidence types by requirement and country: a signed, valid answer with evidence type lists", k.caseEvidenceTypes)
 	run(s, "CS-03", "DSD data services by evidence type and country: a signed, valid answer (data services, or DSD:ERR:0005 asking for user input)", k.caseDataServices)
-	eb("CS-04", "EB requirements for an unknown procedure: EB:ERR:0005", url.Values{"queryId": {csclient.QueryRequirements}, "procedure-id": {"ZZ9"}, "country-code": {k.t.Country}}, "EB:ERR:0005")
-	eb("CS-05", "EB requirements for an invalid country code: EB:ERR:0006", url.Values{"queryId": {csclient.QueryRequirements}, "procedure-id": {k.t.Procedure}, "country-code": {"QQ"}}, "EB:ERR:0006")
+	eb("CS-04", "EB requirements for an unknown procedure: EB:ERR:0005", url.Values{"queryId": {csclient.QueryRequirements}, "procedure-id": {"ZZ9"}, "country-code": {k.t.Country}}, edm.EBErr0005)
+	eb("CS-05", "EB requirements for an invalid country code: EB:ERR:0006", url.Values{"queryId": {csclient.QueryRequirements}, "procedure-id": {k.t.Procedure}, "country-code": {"QQ"}}, edm.EBErr0006)
 	run(s, "CS-06", "EB evidence types for a requirement that does not exist: EB:ERR:0002", func(ctx context.Context, c *Case) {
-		k.expectError(ctx, c, "eb", url.Values{"queryId": {csclient.QueryEvidenceTypes}, "requirement-id": {edm.RequirementID(k.t.SREnvironment, noneUUID)}, "country-code": {k.t.Country}}, "EB:ERR:0002")
+		k.expectError(ctx, c, "eb", url.Values{"queryId": {csclient.QueryEvidenceTypes}, "requirement-id": {edm.RequirementID(k.t.SREnvironment, noneUUID)}, "country-code": {k.t.Country}}, edm.EBErr0002)
 	})
-	eb("CS-07", "EB evidence types without requirement-id: EB:ERR:0003", url.Values{"queryId": {csclient.QueryEvidenceTypes}, "country-code": {k.t.Country}}, "EB:ERR:0003")
-	eb("CS-08", "EB query that does not exist: EB:ERR:0007", url.Values{"queryId": {"urn:fdc:oots:eb:ebxml-regrep:queries:no-such-query"}}, "EB:ERR:0007")
-	dsd("CS-09", "DSD data services for an evidence type that does not exist: DSD:ERR:0002", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {none}, "country-code": {k.t.Country}}, "DSD:ERR:0002")
-	dsd("CS-10", "DSD data services without country-code: DSD:ERR:0003", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {none}}, "DSD:ERR:0003")
-	dsd("CS-11", "DSD query that does not exist: DSD:ERR:0004", url.Values{"queryId": {"urn:fdc:oots:dsd:ebxml-regrep:queries:no-such-query"}}, "DSD:ERR:0004")
+	eb("CS-07", "EB evidence types without requirement-id: EB:ERR:0003", url.Values{"queryId": {csclient.QueryEvidenceTypes}, "country-code": {k.t.Country}}, edm.EBErr0003)
+	eb("CS-08", "EB query that does not exist: EB:ERR:0007", url.Values{"queryId": {"urn:fdc:oots:eb:ebxml-regrep:queries:no-such-query"}}, edm.EBErr0007)
+	dsd("CS-09", "DSD data services for an evidence type that does not exist: DSD:ERR:0002", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {none}, "country-code": {k.t.Country}}, edm.DSDErr0002)
+	dsd("CS-10", "DSD data services without country-code: DSD:ERR:0003", url.Values{"queryId": {csclient.QueryDataServices}, "evidence-type-classification": {none}}, edm.DSDErr0003)
+	dsd("CS-11", "DSD query that does not exist: DSD:ERR:0004", url.Values{"queryId": {"urn:fdc:oots:dsd:ebxml-regrep:queries:no-such-query"}}, edm.DSDErr0004)
 	run(s, "CS-12", "Accept-Version: a 1.x answer without the header or with oots-cs:v1.2, a 2.0 answer with oots-cs:v2.0", k.caseVersions)
 	run(s, "CS-13", "paging: maxResults and startIndex select a page, totalResultCount counts all results", k.casePaging)
 }
@@ -160,7 +160,7 @@ func errCode(a *csAnswer) string {
 	return fmt.Sprintf("%s (%s: %s)", x.Code, x.Message, x.Detail)
 }
 
-func (k *csKit) expectError(ctx context.Context, c *Case, svc string, p url.Values, code string) {
+func (k *csKit) expectError(ctx context.Context, c *Case, svc string, p url.Values, code edm.ErrorCode) {
 	a, ok := k.query(ctx, c, svc, p, string(edm.CSv20))
 	if !ok {
 		return
@@ -255,7 +255,7 @@ func (k *csKit) caseDataServices(ctx context.Context, c *Case) {
 	switch {
 	case a.response != nil && len(a.response.DataServices()) == 0:
 		c.fail("a successful answer without data services (expected DSD:ERR:0001 then)")
-	case a.errResp != nil && (len(a.errResp.Exceptions) == 0 || a.errResp.Exceptions[0].Code != "DSD:ERR:0005"):
+	case a.errResp != nil && (len(a.errResp.Exceptions) == 0 || a.errResp.Exceptions[0].Code != edm.DSDErr0005):
 		c.fail("expected data services or DSD:ERR:0005, got %s", errCode(a))
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/store"
 )
@@ -55,7 +56,7 @@ func (n *providerNode) Submit(_ context.Context, s *ap.Submission) (*ap.Status, 
 	}
 	n.keys[s.ClientKey] = true
 	action := map[string]string{exchange.DefaultLegs.Response: exchange.ActionResponse, exchange.DefaultLegs.Error: exchange.ActionError}[s.Leg]
-	rm := &ap.ReceivedMessage{Header: ap.Header{MessageID: uuid() + "@de.example", RefToMessageID: s.RefToMessageID, ConversationID: s.ConversationID,
+	rm := &ap.ReceivedMessage{Header: ap.Header{MessageID: newUUID() + "@de.example", RefToMessageID: s.RefToMessageID, ConversationID: s.ConversationID,
 		From: "AP-DE", To: s.To, Action: action, Properties: s.Properties}, Payloads: s.Payloads}
 	m, err := exchange.Incoming(rm)
 	if err != nil {
@@ -74,7 +75,7 @@ func (n *providerNode) Send(ctx context.Context, m *exchange.Message) (string, e
 	if err != nil {
 		return "", err
 	}
-	id := uuid() + "@fr.example"
+	id := newUUID() + "@fr.example"
 	rm := &ap.ReceivedMessage{Header: ap.Header{MessageID: id, Timestamp: time.Now(), ConversationID: m.ConversationID,
 		Leg: s.Leg, From: "AP-FR", To: "AP-DE", Action: exchange.ActionRequest, Properties: s.Properties}, Received: time.Now(), Payloads: s.Payloads}
 	return id, n.conn.Deliver(ctx, rm)
@@ -201,12 +202,12 @@ func (failing) Find(context.Context, provider.Query) (*provider.Result, error) {
 	return nil, errors.New("the register is down")
 }
 
-func uuid() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+func newUUID() string {
+	s, err := uuid.New(rand.Reader)
+	if err != nil {
+		panic(err) // crypto/rand does not fail
+	}
+	return s
 }
 
 // newConnector is the provider connector of the test nodes: the DE demo
@@ -278,13 +279,13 @@ func newProviderNode(t *testing.T) (*providerNode, provider.Authority) {
 // request is an evidence request of a French requester to provider ep about
 // the demo user u.
 func request(v edm.Version, birth provider.Authority, ep string, u idp.User) *exchange.Message {
-	q := edm.NewQueryRequest(v, uuid(), time.Now())
+	q := edm.NewQueryRequest(v, newUUID(), time.Now())
 	q.Procedure = "R1"
 	if !v.Is2() {
 		q.ProcedureLang, q.Lang = "EN", "EN"
 	}
 	q.PossibilityForPreview, q.ExplicitRequestGiven = true, true
-	q.Requirements = []edm.Requirement{{Identifier: edm.ID("https://sr.oots.tech.europa.eu/requirements/" + uuid()), Name: []edm.Text{edm.Lang("EN", "Proof of birth")}}}
+	q.Requirements = []edm.Requirement{{Identifier: edm.ID("https://sr.oots.tech.europa.eu/requirements/" + newUUID()), Name: []edm.Text{edm.Lang("EN", "Proof of birth")}}}
 	q.EvidenceRequester = []edm.Agent{{Identifier: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0009", "FR-ER-1"),
 		Name: []edm.Text{edm.Lang("FR", "Mairie de Paris")}, Classification: "ER"}}
 	agent := birth.Agent
@@ -293,7 +294,7 @@ func request(v edm.Version, birth provider.Authority, ep string, u idp.User) *ex
 	p := u.Identified("FR")
 	q.NaturalPerson = &edm.Person{LevelOfAssurance: "High", Identifier: &edm.Identifier{SchemeID: "eidas", Value: p.Identifier},
 		FamilyName: p.FamilyName, GivenName: p.GivenName, DateOfBirth: p.DateOfBirth}
-	q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(uuid()), EvidenceTypeClassification: birth.EvidenceTypes[0].Classification,
+	q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(newUUID()), EvidenceTypeClassification: birth.EvidenceTypes[0].Classification,
 		Title: []edm.Text{edm.Lang("EN", "Certificate of birth")}, DistributedAs: []edm.Distribution{{Format: "application/pdf"}}}
 	return &exchange.Message{To: "AP-DE", OriginalSender: q.EvidenceRequester[0].Identifier, FinalRecipient: q.EvidenceProvider.Identifier, Request: q}
 }

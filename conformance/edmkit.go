@@ -9,6 +9,7 @@ import (
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 )
 
 // EDMNode is a node under test at the level of the evidence exchange, as
@@ -55,7 +56,7 @@ type PreviewUser interface {
 type Expect struct {
 	// Code is the EDM error code of an expected error response ("" for an
 	// evidence response).
-	Code string
+	Code edm.ErrorCode
 	// Attachments lists MIME types the evidence response must carry, each
 	// at least once (TC10: the human-readable version, e.g.
 	// application/pdf).
@@ -129,7 +130,10 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 		c.skip("the scenario needs a preview user and none is configured")
 		return
 	}
-	conversation := uuidString()
+	conversation, ok := newUUID(c, k.cfg.Rand)
+	if !ok {
+		return
+	}
 	for i, tmpl := range sc.Requests {
 		if tmpl.Request == nil {
 			c.fail("request %d of the scenario has no evidence request", i+1)
@@ -139,9 +143,15 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 		q := *tmpl.Request
 		m.Request, m.ConversationID = &q, conversation
 		if q.Specification.Is2() {
-			m.ExchangeID = uuidString()
+			if m.ExchangeID, ok = newUUID(c, k.cfg.Rand); !ok {
+				return
+			}
 		}
-		q.ID = "urn:uuid:" + uuidString()
+		id, ok := newUUID(c, k.cfg.Rand)
+		if !ok {
+			return
+		}
+		q.ID = uuid.URNPrefix + id
 		q.IssueDateTime = k.cfg.Now().UTC().Format("2006-01-02T15:04:05Z")
 		answer, ok := k.exchange(ctx, c, &m, timeout)
 		if !ok {
@@ -167,7 +177,11 @@ func (k *edmKit) scenario(ctx context.Context, c *Case, sc *Scenario) {
 			}
 			second := m
 			q2 := q
-			q2.ID = "urn:uuid:" + uuidString()
+			id2, ok := newUUID(c, k.cfg.Rand)
+			if !ok {
+				return
+			}
+			q2.ID = uuid.URNPrefix + id2
 			q2.PreviewLocation = loc
 			if q2.Specification.Is2() {
 				q2.ReturnLocation = sc.ReturnLocation
@@ -254,7 +268,7 @@ func firstException(a *exchange.Message) *edm.Exception {
 
 func previewLocation(c *Case, a *exchange.Message) (string, bool) {
 	x := firstException(a)
-	if x == nil || x.Code != "EDM:ERR:0002" || x.PreviewLocation == "" {
+	if x == nil || x.Code != edm.EDMErr0002 || x.PreviewLocation == "" {
 		c.fail("expected EDM:ERR:0002 with a PreviewLocation, got %s", describe(a))
 		return "", false
 	}

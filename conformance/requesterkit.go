@@ -12,6 +12,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/requester"
 )
@@ -98,8 +99,12 @@ type journey struct {
 // every request must pass.
 func (k *requesterKit) begin(ctx context.Context, c *Case) (*journey, bool) {
 	t := k.t
+	key, ok := newUUID(c, k.cfg.Rand)
+	if !ok {
+		return nil, false
+	}
 	start := requester.StartRequest{Procedure: t.Procedure, Country: t.Country, Subject: *t.Subject, ReturnURL: t.ReturnURL,
-		ClientKey: uuidString()}
+		ClientKey: key}
 	c.sent("POST %s%s/journeys: procedure %s, country %s, user %s (LoA %s)", t.API, requester.APIPrefix, t.Procedure, t.Country,
 		subjectOf(t.Subject), t.Subject.LoA.Code())
 	j, err := k.client.Start(ctx, start)
@@ -266,6 +271,7 @@ var testPDF = []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 
 func (k *requesterKit) reply(m *exchange.Message, exc *edm.Exception) (*exchange.Message, error) {
 	q := m.Request
 	now := k.cfg.Now().UTC()
+	ids := uuid.NewSource(k.cfg.Rand)
 	out := &exchange.Message{To: m.From, ConversationID: m.ConversationID, ExchangeID: m.ExchangeID, RefToMessageID: m.MessageID,
 		OriginalSender: m.FinalRecipient, FinalRecipient: m.OriginalSender}
 	ep := edm.Agent{Identifier: m.FinalRecipient, Name: []edm.Text{edm.Lang("EN", "Conformance kit, evidence provider")}}
@@ -274,9 +280,9 @@ func (k *requesterKit) reply(m *exchange.Message, exc *edm.Exception) (*exchange
 	}
 	if exc != nil {
 		ep.Classification = "ERRP"
-		out.Error = edm.NewErrorResponse(q, uuidString(), ep, exc, now)
+		out.Error = edm.NewErrorResponse(q, ids.New(), ep, exc, now)
 	} else {
-		resp := edm.NewQueryResponse(q, uuidString(), now)
+		resp := edm.NewQueryResponse(q, ids.New(), now)
 		ep.Classification = "EP"
 		resp.EvidenceProvider = []edm.Agent{ep}
 		issuer := ep
@@ -289,21 +295,28 @@ func (k *requesterKit) reply(m *exchange.Message, exc *edm.Exception) (*exchange
 		if et == nil {
 			return nil, errors.New("the request names no evidence type")
 		}
-		md := edm.Evidence{Identifier: edm.ID(uuidString()), IsAbout: &about, IssuingAuthority: &issuer,
+		md := edm.Evidence{Identifier: edm.ID(ids.New()), IsAbout: &about, IssuingAuthority: &issuer,
 			IsConformantTo: &edm.EvidenceType{EvidenceTypeClassification: et.EvidenceTypeClassification, Title: et.Title, Description: et.Description},
 			IssuingDate:    now.Format("2006-01-02"),
 			Distribution:   []edm.Distribution{{Format: "application/pdf"}}}
-		cid := "evidence1" + strings.ReplaceAll(uuidString(), "-", "")[:8] + "@conformance"
+		tag, err := uuid.New(k.cfg.Rand)
+		if err != nil {
+			return nil, err
+		}
+		cid := "evidence1" + tag[:8] + "@conformance"
 		if q.Version().Is2() {
-			obj := edm.NewEvidenceObject("urn:uuid:"+uuidString(), md, "cid:"+cid, "Evidence of the conformance kit", edm.RoleMainEvidence, "urn:uuid:"+uuidString())
+			obj := edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, "Evidence of the conformance kit", edm.RoleMainEvidence, ids.URN())
 			p := &edm.Package{Evidence: []*edm.EvidenceObject{obj}}
-			p.ID = "urn:uuid:" + uuidString()
+			p.ID = ids.URN()
 			resp.Packages = append(resp.Packages, p)
 		} else {
-			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject("urn:uuid:"+uuidString(), md, "cid:"+cid, "Evidence of the conformance kit", "", ""))
+			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, "Evidence of the conformance kit", "", ""))
 		}
 		out.Response = resp
 		out.Attachments = []exchange.Attachment{{ContentID: cid, MimeType: "application/pdf", Data: testPDF}}
+	}
+	if err := ids.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -364,8 +377,8 @@ func (k *requesterKit) received(ctx context.Context, c *Case, id string) {
 }
 
 // failed checks that the journey shows its requirement failed with code.
-func (k *requesterKit) failed(ctx context.Context, c *Case, id, code string) {
-	j, ok := k.wait(ctx, c, id, "the requirement failed with "+code, func(r *requester.Requirement) bool {
+func (k *requesterKit) failed(ctx context.Context, c *Case, id string, code edm.ErrorCode) {
+	j, ok := k.wait(ctx, c, id, "the requirement failed with "+string(code), func(r *requester.Requirement) bool {
 		return r.Step == requester.StepDone || r.Step == requester.StepFailed
 	})
 	if !ok {
@@ -390,10 +403,10 @@ func (k *requesterKit) evidence(ctx context.Context, c *Case) {
 
 func (k *requesterKit) noEvidence(ctx context.Context, c *Case) {
 	jr, ok := k.begin(ctx, c)
-	if !ok || !k.answer(ctx, c, jr.req, edm.NewException("EDM:ERR:0004", "The conformance kit holds no evidence for this person")) {
+	if !ok || !k.answer(ctx, c, jr.req, edm.NewException(edm.EDMErr0004, "The conformance kit holds no evidence for this person")) {
 		return
 	}
-	k.failed(ctx, c, jr.j.ID, "EDM:ERR:0004")
+	k.failed(ctx, c, jr.j.ID, edm.EDMErr0004)
 }
 
 func (k *requesterKit) preview(ctx context.Context, c *Case) {
@@ -401,8 +414,12 @@ func (k *requesterKit) preview(ctx context.Context, c *Case) {
 	if !ok {
 		return
 	}
-	loc := "https://conformance-kit.invalid/preview/" + uuidString()
-	exc := edm.NewException("EDM:ERR:0002", "The conformance kit needs the user to preview the evidence")
+	token, ok := newUUID(c, k.cfg.Rand)
+	if !ok {
+		return
+	}
+	loc := "https://conformance-kit.invalid/preview/" + token
+	exc := edm.NewException(edm.EDMErr0002, "The conformance kit needs the user to preview the evidence")
 	exc.PreviewLocation = loc
 	exc.PreviewDescription = []regrep.LocalizedString{{Lang: "EN", Value: "Log in at the evidence provider to preview the evidence."}}
 	if !jr.req.Request.Version().Is2() {
@@ -443,15 +460,23 @@ func (k *requesterKit) unrelated(ctx context.Context, c *Case) {
 	// (eb:RefToMessageId and RequestID unknown), then the true answer.
 	stray := *jr.req
 	q := *jr.req.Request
-	q.ID = "urn:uuid:" + uuidString()
-	stray.Request, stray.MessageID = &q, uuidString()+"@conformance.oots"
+	qid, ok := newUUID(c, k.cfg.Rand)
+	if !ok {
+		return
+	}
+	mid, ok := newUUID(c, k.cfg.Rand)
+	if !ok {
+		return
+	}
+	q.ID = uuid.URNPrefix + qid
+	stray.Request, stray.MessageID = &q, mid+"@conformance.oots"
 	if !k.answer(ctx, c, &stray, nil) {
 		return
 	}
-	if !k.answer(ctx, c, jr.req, edm.NewException("EDM:ERR:0004", "The conformance kit holds no evidence for this person")) {
+	if !k.answer(ctx, c, jr.req, edm.NewException(edm.EDMErr0004, "The conformance kit holds no evidence for this person")) {
 		return
 	}
-	k.failed(ctx, c, jr.j.ID, "EDM:ERR:0004")
+	k.failed(ctx, c, jr.j.ID, edm.EDMErr0004)
 	// The stray answer may be processed after the true one: read again.
 	time.Sleep(300 * time.Millisecond)
 	if j, err := k.client.Get(ctx, jr.j.ID); err == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/oots-go/oots/codelist"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 )
 
 // ErrScenarios is wrapped by the errors of ParseScenarios.
@@ -40,7 +41,7 @@ var ErrScenarios = errors.New("conformance: invalid scenario file")
 //	    name: no evidence
 //	    providers: [{scheme: "…", id: DE-EP-R1, name: Standesamt}]
 //	    person: {id: "DE/FR/0000000000", familyName: Niemand, givenName: Anna, dateOfBirth: "1985-03-14"}
-//	    want: {code: "EDM:ERR:0004"}
+//	    want: {code: edm.EDMErr0004}
 type ScenarioFile struct {
 	Version        string            `yaml:"version"`
 	Procedure      string            `yaml:"procedure"`
@@ -86,8 +87,8 @@ type ScenarioEntry struct {
 	PreviewAs string   `yaml:"previewAs"`
 	Timeout   Duration `yaml:"timeout"`
 	Want      struct {
-		Code        string   `yaml:"code"`
-		Attachments []string `yaml:"attachments"`
+		Code        edm.ErrorCode `yaml:"code"`
+		Attachments []string      `yaml:"attachments"`
 	} `yaml:"want"`
 }
 
@@ -195,7 +196,11 @@ func ParseScenarios(b []byte) ([]Scenario, error) {
 			if p.ID == "" || p.Name == "" {
 				return nil, bad("%s: providers[%d]: id and name are required", where, j)
 			}
-			q := edm.NewQueryRequest(v, uuidString(), time.Now())
+			id, err := uuid.New(rand.Reader)
+			if err != nil {
+				return nil, err
+			}
+			q := edm.NewQueryRequest(v, id, time.Now())
 			q.Procedure = procedure
 			if !v.Is2() {
 				q.ProcedureLang, q.Lang = "EN", "EN"
@@ -218,7 +223,11 @@ func ParseScenarios(b []byte) ([]Scenario, error) {
 				q.LegalPerson = &edm.LegalPerson{LevelOfAssurance: orDefault(s.Company.LoA, "High"), LegalName: s.Company.Name,
 					LegalPersonIdentifier: &edm.Identifier{SchemeID: "eidas", Value: s.Company.ID}}
 			}
-			q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(uuidString()), EvidenceTypeClassification: et.Classification,
+			etID, err := uuid.New(rand.Reader)
+			if err != nil {
+				return nil, err
+			}
+			q.EvidenceRequest = &edm.DataServiceEvidenceType{Identifier: edm.ID(etID), EvidenceTypeClassification: et.Classification,
 				Title: lang(orDefault(et.Title, "evidence")), DistributedAs: []edm.Distribution{{Format: format}}}
 			sc.Requests = append(sc.Requests, &exchange.Message{To: f.To, OriginalSender: q.EvidenceRequester[0].Identifier,
 				FinalRecipient: q.EvidenceProvider.Identifier, Request: q})
@@ -286,10 +295,13 @@ func orDefault(s, d string) string {
 	return s
 }
 
-func uuidString() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+// newUUID draws a random UUID from r for case c; a source that fails
+// fails the case.
+func newUUID(c *Case, r io.Reader) (string, bool) {
+	s, err := uuid.New(r)
+	if err != nil {
+		c.fail("drawing a UUID: %v", err)
+		return "", false
+	}
+	return s, true
 }

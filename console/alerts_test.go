@@ -17,6 +17,7 @@ import (
 	"github.com/oots-go/oots/console"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 )
 
 // TestAlerts: a partner that keeps failing and a certificate close to its
@@ -26,7 +27,7 @@ func TestAlerts(t *testing.T) {
 	peers := network(t, nil)
 	fr, de := peers["AP_FR_01"], peers["AP_DE_01"]
 	ctx := context.Background()
-	soon, err := pki.NewCA("soon over", pki.EdDSA, &pki.Options{Now: time.Now().Add(-time.Hour), Validity: 10 * 24 * time.Hour})
+	soon, err := pki.NewCA("soon over", wssec.AS4v20, &pki.Options{Now: time.Now().Add(-time.Hour), Validity: 10 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}

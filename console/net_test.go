@@ -19,6 +19,7 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 const (
@@ -53,7 +54,7 @@ func (p *peer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func network(t testing.TB, dsn func(name string) string) map[string]*peer {
 	t.Helper()
 	opt := &pki.Options{Now: time.Now().Add(-time.Hour)}
-	ca, err := pki.NewCA("oots console test CA", pki.EdDSA, opt)
+	ca, err := pki.NewCA("oots console test CA", wssec.AS4v20, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func network(t testing.TB, dsn func(name string) string) map[string]*peer {
 	creds := map[string]*pki.Party{}
 	endpoints := map[string]string{}
 	for _, n := range []string{"AP_FR_01", "AP_DE_01"} {
-		if creds[n], err = pki.Issue(ca, n, pki.EdDSA, opt); err != nil {
+		if creds[n], err = pki.Issue(ca, n, wssec.AS4v20, opt); err != nil {
 			t.Fatal(err)
 		}
 		p := &peer{name: n}
@@ -119,7 +120,7 @@ func pmodes(endpoints map[string]string, retry *pmode.Retry) *pmode.Config {
 			Responder: pmode.PartyRole{Parties: []string{"AP_FR_01", "AP_DE_01"}, Role: gatewayRole},
 			Service:   pmode.Service{Value: "QueryManager", Type: ebrsType},
 			Action:    action,
-			Security:  pmode.Security{Profile: pmode.ProfileAS4v20, Sign: true, Encrypt: true},
+			Security:  pmode.Security{Profile: wssec.AS4v20, Sign: true, Encrypt: true},
 			Reliability: pmode.Reliability{Receipt: pmode.ReceiptResponse, NonRepudiation: true,
 				Retry: retry, DuplicateDetection: true},
 			Properties:    []pmode.PropertyDef{{Name: "originalSender", Required: true}, {Name: "finalRecipient", Required: true}},

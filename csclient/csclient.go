@@ -158,7 +158,7 @@ func (e *ServiceError) Error() string {
 // code's exception type.
 func (e *ServiceError) Unwrap() error {
 	switch {
-	case e.Exception.Code == "DSD:ERR:0005":
+	case e.Exception.Code == edm.DSDErr0005:
 		return ErrAdditionalInput
 	case e.Exception.Type.Local == "ObjectNotFoundExceptionType":
 		return ErrNotFound

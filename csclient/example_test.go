@@ -15,13 +15,14 @@ import (
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // Example asks an Evidence Broker (here ours, on the demo data, signing with
 // a test chain) for the requirements of procedure S1 in Sweden; the client
 // verifies the answer's signature against the test CA.
 func Example() {
-	ca, _ := pki.NewCA("example CA", pki.EdDSA, nil)
+	ca, _ := pki.NewCA("example CA", wssec.AS4v20, nil)
 	cred, _ := pki.IssueES256(ca, "example Common Services", nil)
 	reg, _ := csregistry.Open(context.Background(), csregistry.Config{})
 	if err := demo.Load(context.Background(), reg); err != nil {

@@ -110,7 +110,8 @@ type Verdict struct {
 	// Code is the EB:ERR or DSD:ERR code the service answers the query
 	// with, "" when it takes it; Param the parameter concerned; Cause
 	// the precise reason.
-	Code, Param, Cause string
+	Code         edm.ErrorCode
+	Param, Cause string
 	// DataDependent names what only the data of an instance can judge.
 	DataDependent []string
 }

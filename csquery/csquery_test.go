@@ -60,7 +60,7 @@ func TestCheck(t *testing.T) {
 			if len(vs) != 2 || vs[0].Version != edm.CSv1 || vs[1].Version != edm.CSv20 {
 				t.Fatalf("verdicts %+v", vs)
 			}
-			if vs[0].Code != c.want1 || vs[1].Code != c.want2 {
+			if string(vs[0].Code) != c.want1 || string(vs[1].Code) != c.want2 {
 				t.Errorf("1.x %q (%s), 2.0 %q (%s); want %q, %q", vs[0].Code, vs[0].Cause, vs[1].Code, vs[1].Cause, c.want1, c.want2)
 			}
 			for _, v := range vs {
@@ -129,7 +129,7 @@ func TestServerAnswersTheVerdict(t *testing.T) {
 			}
 			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
-			if !strings.Contains(string(body), v.Code) {
+			if !strings.Contains(string(body), string(v.Code)) {
 				t.Errorf("%s in %s: the validator says %s, the server answers:\n%.400s", c.name, v.Version, v.Code, body)
 			}
 		}

@@ -205,27 +205,27 @@ func authorise(sub Submitter, cur, next map[string]*entry, objs []*edm.Object, r
 	}
 	for _, o := range objs {
 		if c := foreign(owners(o, next)); c != "" {
-			return lcmErr("LCM:ERR:0001", o.ID, "belongs to "+c+": "+sub.Party+" submits for "+sub.Country+" only")
+			return lcmErr(edm.LCMErr0001, o.ID, "belongs to "+c+": "+sub.Party+" submits for "+sub.Country+" only")
 		}
 		old := cur[o.ID]
 		if old == nil {
 			continue
 		}
 		if c := foreign(owners(old.obj, cur)); c != "" {
-			return lcmErr("LCM:ERR:0001", o.ID, "replaces an object of "+c+": "+sub.Party+" submits for "+sub.Country+" only")
+			return lcmErr(edm.LCMErr0001, o.ID, "replaces an object of "+c+": "+sub.Party+" submits for "+sub.Country+" only")
 		}
 		same, err := sameObject(old.obj, o)
 		if err != nil {
-			return &LCMError{Code: "LCM:ERR:0001", Object: o.ID, Detail: "cannot be compared with the stored object", Err: err}
+			return &LCMError{Code: edm.LCMErr0001, Object: o.ID, Detail: "cannot be compared with the stored object", Err: err}
 		}
 		if same {
 			continue
 		}
 		if len(owners(old.obj, cur)) == 0 {
-			return lcmErr("LCM:ERR:0001", o.ID, "an object of no Member State (a requirement of the Semantic Repository) is not changed by a Member State")
+			return lcmErr(edm.LCMErr0001, o.ID, "an object of no Member State (a requirement of the Semantic Repository) is not changed by a Member State")
 		}
 		if version(o) == "" || version(o) == version(old.obj) {
-			return lcmErr("LCM:ERR:0001", o.ID, "changed without a new version (rim:VersionInfo versionName "+quote(version(old.obj))+" is stored)")
+			return lcmErr(edm.LCMErr0001, o.ID, "changed without a new version (rim:VersionInfo versionName "+quote(version(old.obj))+" is stored)")
 		}
 	}
 	for _, s := range remove {
@@ -235,10 +235,10 @@ func authorise(sub Submitter, cur, next map[string]*entry, objs []*edm.Object, r
 		}
 		cc := owners(old.obj, cur)
 		if c := foreign(cc); c != "" {
-			return lcmErr("LCM:ERR:0001", s.ID, "belongs to "+c+": "+sub.Party+" removes objects of "+sub.Country+" only")
+			return lcmErr(edm.LCMErr0001, s.ID, "belongs to "+c+": "+sub.Party+" removes objects of "+sub.Country+" only")
 		}
 		if len(cc) == 0 {
-			return lcmErr("LCM:ERR:0001", s.ID, "an object of no Member State (a requirement of the Semantic Repository) is not removed by a Member State")
+			return lcmErr(edm.LCMErr0001, s.ID, "an object of no Member State (a requirement of the Semantic Repository) is not removed by a Member State")
 		}
 	}
 	return nil
@@ -284,7 +284,7 @@ func inUse(old, next *Snapshot) error {
 	for _, ds := range next.services {
 		c := ds.Type.EvidenceTypeClassification
 		if had[c] != "" && has[c] == "" {
-			return lcmErr("LCM:ERR:0003", had[c], "evidence type classification "+c+" is in use by data service "+ds.Type.Identifier.Value+" of the DSD and cannot be removed")
+			return lcmErr(edm.LCMErr0003, had[c], "evidence type classification "+c+" is in use by data service "+ds.Type.Identifier.Value+" of the DSD and cannot be removed")
 		}
 	}
 	return nil

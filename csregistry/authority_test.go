@@ -156,7 +156,7 @@ func TestAuthorityAndVersions(t *testing.T) {
 			if err == nil || len(resp.Exceptions) == 0 {
 				t.Fatalf("accepted, want %s", c.code)
 			}
-			if got := resp.Exceptions[0].Code; got != c.code {
+			if got := resp.Exceptions[0].Code; string(got) != c.code {
 				t.Errorf("code %s, want %s (%v)", got, c.code, err)
 			}
 			if r.Snapshot() != before {

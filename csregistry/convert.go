@@ -2,7 +2,6 @@ package csregistry
 
 import (
 	"context"
-	"crypto/sha1"
 	"fmt"
 	"io/fs"
 	"path"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -17,17 +17,13 @@ import (
 // of the parts, as "urn:uuid:…": the same content always gets the same id, so
 // that loading overlapping answers merges their objects.
 func nameUUID(parts ...string) string {
-	h := sha1.New()
-	h.Write([]byte("oots csregistry\x00"))
-	for _, p := range parts {
-		h.Write([]byte(p))
-		h.Write([]byte{0})
-	}
-	u := h.Sum(nil)[:16]
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	return uuid.Name(registryNS, strings.Join(parts, "\x00")+"\x00").URN()
 }
+
+// registryNS is the name space of nameUUID; its 16 bytes spell
+// "oots csregistry" and a NUL, which keeps the ids of the registries
+// loaded so far.
+var registryNS = uuid.UUID([]byte("oots csregistry\x00"))
 
 // submission collects the objects of one LCM request without repeating one.
 type submission struct {

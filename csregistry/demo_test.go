@@ -14,7 +14,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the demo data set")
 
-func uuid(parts ...string) string { return strings.TrimPrefix(nameUUID(parts...), "urn:uuid:") }
+func nameID(parts ...string) string { return strings.TrimPrefix(nameUUID(parts...), "urn:uuid:") }
 
 type demoCountry struct {
 	cc, lang, nuts        string
@@ -72,14 +72,14 @@ func demoRequirements() []*edm.Requirement {
 	var out []*edm.Requirement
 	for _, p := range demoProcedures {
 		r := &edm.Requirement{
-			Identifier: edm.ID("https://sr.oots.tech.europa.eu/requirements/" + uuid("demo requirement", p.code)),
+			Identifier: edm.ID("https://sr.oots.tech.europa.eu/requirements/" + nameID("demo requirement", p.code)),
 			Name:       []edm.Text{edm.Lang("EN", p.requirement)},
 		}
 		for _, c := range demoCountries {
 			ev := p.evidence[c.cc]
 			for _, code := range append([]string{p.code}, p.also...) {
 				r.ReferenceFramework = append(r.ReferenceFramework, edm.ReferenceFramework{
-					Identifier:   edm.ID(uuid("demo procedure", code, c.cc)),
+					Identifier:   edm.ID(nameID("demo procedure", code, c.cc)),
 					Title:        []edm.Text{edm.Lang("EN", procedureTitle(code))},
 					Description:  []edm.Text{edm.Lang("EN", "Procedure "+code+" of Annex II of Regulation (EU) 2018/1724 as implemented in "+c.cc+".")},
 					RelatedTo:    []edm.ReferenceFramework{{Identifier: edm.ID(code)}},
@@ -87,7 +87,7 @@ func demoRequirements() []*edm.Requirement {
 				})
 			}
 			r.EvidenceTypeList = append(r.EvidenceTypeList, edm.EvidenceTypeList{
-				Identifier: edm.ID(uuid("demo list", p.code, c.cc)),
+				Identifier: edm.ID(nameID("demo list", p.code, c.cc)),
 				Name:       []edm.Text{edm.Lang("EN", p.requirement+" in "+c.cc)},
 				EvidenceType: []edm.EvidenceType{{
 					EvidenceTypeClassification: demoClassification(p.code, c.cc),
@@ -112,7 +112,7 @@ func procedureTitle(code string) string {
 }
 
 func demoClassification(code, cc string) string {
-	return "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + cc + "/" + uuid("demo evidence type", code, cc)
+	return "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + cc + "/" + nameID("demo evidence type", code, cc)
 }
 
 // residence is the classification concept of the German registry offices
@@ -157,7 +157,7 @@ func demoDataServices() []*edm.DataServiceEvidenceType {
 		for _, c := range demoCountries {
 			ev := p.evidence[c.cc]
 			ds := &edm.DataServiceEvidenceType{
-				Identifier:                     edm.ID(uuid("demo data service", p.code, c.cc)),
+				Identifier:                     edm.ID(nameID("demo data service", p.code, c.cc)),
 				EvidenceTypeClassification:     demoClassification(p.code, c.cc),
 				Title:                          []edm.Text{edm.Lang("EN", ev[1]), edm.Lang(c.lang, ev[0])},
 				Description:                    []edm.Text{edm.Lang("EN", ev[1]+" issued by the competent authority of "+c.cc+".")},

@@ -73,7 +73,7 @@ func LCMHandler(r *Registry, signer *csrest.Signer, tokens LCMTokens, log *slog.
 		}
 		var resp *edm.RegistryResponse
 		if len(body) > MaxRequest {
-			e := &LCMError{Code: "LCM:ERR:0001", Detail: "request larger than " + strconv.Itoa(MaxRequest) + " bytes"}
+			e := &LCMError{Code: edm.LCMErr0001, Detail: "request larger than " + strconv.Itoa(MaxRequest) + " bytes"}
 			resp, err = edm.NewRegistryResponse("", e.Exception()), e
 		} else {
 			resp, err = r.SubmitXMLAs(req.Context(), who, body)

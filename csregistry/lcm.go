@@ -23,19 +23,19 @@ const NamespaceLCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:4.0"
 // gets (LCMErrorCodes, SPEC.md §3.5), the object concerned and the precise
 // cause.
 type LCMError struct {
-	Code   string // LCM:ERR:0001, 0002 or 0003
-	Object string // id of the registry object concerned, if any
+	Code   edm.ErrorCode // LCM:ERR:0001, 0002 or 0003
+	Object string        // id of the registry object concerned, if any
 	Detail string
 	Err    error // underlying error, if any
 }
 
-func lcmErr(code, object, detail string) *LCMError {
+func lcmErr(code edm.ErrorCode, object, detail string) *LCMError {
 	return &LCMError{Code: code, Object: object, Detail: detail}
 }
 
 // Error returns "csregistry: LCM:ERR:000n: object: detail".
 func (e *LCMError) Error() string {
-	s := "csregistry: " + e.Code + ": "
+	s := "csregistry: " + string(e.Code) + ": "
 	if e.Object != "" {
 		s += e.Object + ": "
 	}
@@ -77,11 +77,11 @@ func (r *Registry) Submit(ctx context.Context, req *edm.SubmitObjectsRequest) er
 func (r *Registry) submit(ctx context.Context, by Submitter, req *edm.SubmitObjectsRequest) error {
 	svc, ok := serviceOf(req.Kind())
 	if !ok {
-		return lcmErr("LCM:ERR:0001", "", "not a submission to the Evidence Broker or the DSD")
+		return lcmErr(edm.LCMErr0001, "", "not a submission to the Evidence Broker or the DSD")
 	}
 	el, err := req.Element()
 	if err != nil {
-		return &LCMError{Code: "LCM:ERR:0001", Detail: "the submission is incomplete", Err: err}
+		return &LCMError{Code: edm.LCMErr0001, Detail: "the submission is incomplete", Err: err}
 	}
 	if err := r.checkRules(req.Kind(), &xmltree.Document{Root: el}); err != nil && !(by.operator() && requirementsOnly(req)) {
 		return err
@@ -90,7 +90,7 @@ func (r *Registry) submit(ctx context.Context, by Submitter, req *edm.SubmitObje
 	for _, o := range req.Objects {
 		b, err := encodeObject(req.Kind(), o)
 		if err != nil {
-			return &LCMError{Code: "LCM:ERR:0001", Object: o.ID, Detail: "cannot be written", Err: err}
+			return &LCMError{Code: edm.LCMErr0001, Object: o.ID, Detail: "cannot be written", Err: err}
 		}
 		put = append(put, StoredObject{Service: svc, ID: o.ID, XML: b})
 	}
@@ -108,7 +108,7 @@ func (r *Registry) SubmitXML(ctx context.Context, body []byte) (*edm.RegistryRes
 func (r *Registry) submitXML(ctx context.Context, by Submitter, body []byte) (*edm.RegistryResponse, error) {
 	doc, err := xmltree.ParseBytes(body, ptr(edm.Limits()))
 	if err != nil {
-		e := &LCMError{Code: "LCM:ERR:0001", Detail: "the request is not well-formed XML within the limits", Err: err}
+		e := &LCMError{Code: edm.LCMErr0001, Detail: "the request is not well-formed XML within the limits", Err: err}
 		return edm.NewRegistryResponse("", e.Exception()), e
 	}
 	reqID, _ := doc.Root.AttrValue("", "id")
@@ -118,12 +118,12 @@ func (r *Registry) submitXML(ctx context.Context, by Submitter, body []byte) (*e
 	}
 	m, findings, err := edm.ParseDocument(doc)
 	if err != nil {
-		e := &LCMError{Code: "LCM:ERR:0001", Detail: "not an LCM request", Err: err}
+		e := &LCMError{Code: edm.LCMErr0001, Detail: "not an LCM request", Err: err}
 		return edm.NewRegistryResponse(reqID, e.Exception()), e
 	}
 	sub, ok := m.(*edm.SubmitObjectsRequest)
 	if !ok {
-		e := lcmErr("LCM:ERR:0001", "", "a "+string(m.Kind())+" message is not an LCM request")
+		e := lcmErr(edm.LCMErr0001, "", "a "+string(m.Kind())+" message is not an LCM request")
 		return edm.NewRegistryResponse(reqID, e.Exception()), e
 	}
 	if f := firstError(findings, nil); f != nil {
@@ -156,7 +156,7 @@ func response(reqID string, err error) *edm.RegistryResponse {
 	if !errors.As(err, &le) {
 		// A store failure: the request could not be applied; the requester
 		// learns that the data set was not stored, the operator the cause.
-		le = &LCMError{Code: "LCM:ERR:0003", Detail: "the data set could not be stored"}
+		le = &LCMError{Code: edm.LCMErr0003, Detail: "the data set could not be stored"}
 	}
 	return edm.NewRegistryResponse(reqID, le.Exception())
 }
@@ -164,12 +164,12 @@ func response(reqID string, err error) *edm.RegistryResponse {
 // codeFor tells whether a finding concerns an association (LCM:ERR:0002) or
 // another registry object (LCM:ERR:0001), from its location or the rule's
 // message.
-func codeFor(location, message string) string {
+func codeFor(location, message string) edm.ErrorCode {
 	if strings.Contains(location, "AssociationType") || strings.Contains(location, "sourceObject") || strings.Contains(location, "targetObject") ||
 		strings.Contains(strings.ToLower(message), "association") {
-		return "LCM:ERR:0002"
+		return edm.LCMErr0002
 	}
-	return "LCM:ERR:0001"
+	return edm.LCMErr0001
 }
 
 func firstError(fs []check.Finding, tolerate []string) *check.Finding {
@@ -206,7 +206,7 @@ func (r *Registry) RemoveObjects(ctx context.Context, ids ...string) error {
 
 func (r *Registry) remove(ctx context.Context, by Submitter, ids []string) error {
 	if len(ids) == 0 {
-		return lcmErr("LCM:ERR:0001", "", "no object to remove")
+		return lcmErr(edm.LCMErr0001, "", "no object to remove")
 	}
 	snap := r.Snapshot()
 	var svc Service
@@ -218,10 +218,10 @@ func (r *Registry) remove(ctx context.Context, by Submitter, ids []string) error
 		case snap.dsd[id] != nil:
 			s = DataServiceDirectory
 		default:
-			return lcmErr("LCM:ERR:0003", id, "no such registry object")
+			return lcmErr(edm.LCMErr0003, id, "no such registry object")
 		}
 		if i > 0 && s != svc {
-			return lcmErr("LCM:ERR:0003", id, "one request removes objects of one registry")
+			return lcmErr(edm.LCMErr0003, id, "one request removes objects of one registry")
 		}
 		svc = s
 	}
@@ -231,9 +231,9 @@ func (r *Registry) remove(ctx context.Context, by Submitter, ids []string) error
 	}
 	err := r.apply(ctx, by, svc, nil, nil, remove)
 	var le *LCMError
-	if errors.As(err, &le) && le.Code == "LCM:ERR:0002" {
+	if errors.As(err, &le) && le.Code == edm.LCMErr0002 {
 		// The removal leaves an association dangling.
-		return &LCMError{Code: "LCM:ERR:0003", Object: le.Object, Detail: "still joined by an association: " + le.Detail}
+		return &LCMError{Code: edm.LCMErr0003, Object: le.Object, Detail: "still joined by an association: " + le.Detail}
 	}
 	return err
 }
@@ -269,7 +269,7 @@ func (r *Registry) apply(ctx context.Context, by Submitter, svc Service, objs []
 	seen := make(map[string]bool, len(objs))
 	for i, o := range objs {
 		if seen[o.ID] {
-			return lcmErr("LCM:ERR:0001", o.ID, "the id is used twice in the request")
+			return lcmErr(edm.LCMErr0001, o.ID, "the id is used twice in the request")
 		}
 		seen[o.ID] = true
 		s := seq + 1

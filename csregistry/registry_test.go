@@ -154,10 +154,10 @@ func TestRejectsWithoutPartialWrites(t *testing.T) {
 					// object; the integrity check sees the object first.
 					code = map[string]string{"rules": "LCM:ERR:0002", "integrity": "LCM:ERR:0001"}[reg.name]
 				}
-				if !errors.As(err, &le) || le.Code != code {
+				if !errors.As(err, &le) || string(le.Code) != code {
 					t.Fatalf("got %v, want %s", err, c.code)
 				}
-				if resp.Kind() != edm.KindLCMError || resp.Exceptions[0].Code != code {
+				if resp.Kind() != edm.KindLCMError || string(resp.Exceptions[0].Code) != code {
 					t.Errorf("response %s %v", resp.Kind(), resp.Exceptions)
 				}
 				if reg.r.Snapshot() != snap || len(stored(t, reg.s)) != len(objs) {

@@ -143,10 +143,10 @@ func split(es []*entry, m map[string]*entry, scheme string, nodes map[string]str
 	for _, e := range es {
 		o := e.obj
 		if o.ID == "" {
-			return nil, lcmErr("LCM:ERR:0001", "", "a registry object has no id")
+			return nil, lcmErr(edm.LCMErr0001, "", "a registry object has no id")
 		}
 		if _, dup := m[o.ID]; dup {
-			return nil, lcmErr("LCM:ERR:0001", o.ID, "the id is used twice")
+			return nil, lcmErr(edm.LCMErr0001, o.ID, "the id is used twice")
 		}
 		m[o.ID] = e
 		if o.Type == regrep.AssociationType {
@@ -155,14 +155,14 @@ func split(es []*entry, m map[string]*entry, scheme string, nodes map[string]str
 		}
 		e.node = nodeOf(o, scheme)
 		if e.node == "" {
-			return nil, lcmErr("LCM:ERR:0001", o.ID, "no classification in scheme "+scheme)
+			return nil, lcmErr(edm.LCMErr0001, o.ID, "no classification in scheme "+scheme)
 		}
 		want, ok := nodes[e.node]
 		if !ok {
-			return nil, lcmErr("LCM:ERR:0001", o.ID, "unknown classification node "+e.node)
+			return nil, lcmErr(edm.LCMErr0001, o.ID, "unknown classification node "+e.node)
 		}
 		if got := fmt.Sprintf("%T", o.Payload); got != want {
-			return nil, lcmErr("LCM:ERR:0001", o.ID, fmt.Sprintf("classification node %s but the slot %s holds %s", e.node, o.PayloadSlot, strings.TrimPrefix(got, "*edm.")))
+			return nil, lcmErr(edm.LCMErr0001, o.ID, fmt.Sprintf("classification node %s but the slot %s holds %s", e.node, o.PayloadSlot, strings.TrimPrefix(got, "*edm.")))
 		}
 	}
 	return as, nil
@@ -184,16 +184,16 @@ var dsdNodes = map[string]string{
 func endpoints(m map[string]*entry, a assoc, types map[string][2]string) (src, dst *entry, err error) {
 	kinds, ok := types[a.typ]
 	if !ok {
-		return nil, nil, lcmErr("LCM:ERR:0002", a.id, "unknown association type "+a.typ)
+		return nil, nil, lcmErr(edm.LCMErr0002, a.id, "unknown association type "+a.typ)
 	}
 	src, dst = m[a.source], m[a.target]
 	switch {
 	case src == nil:
-		return nil, nil, lcmErr("LCM:ERR:0002", a.id, "sourceObject "+a.source+" does not exist")
+		return nil, nil, lcmErr(edm.LCMErr0002, a.id, "sourceObject "+a.source+" does not exist")
 	case dst == nil:
-		return nil, nil, lcmErr("LCM:ERR:0002", a.id, "targetObject "+a.target+" does not exist")
+		return nil, nil, lcmErr(edm.LCMErr0002, a.id, "targetObject "+a.target+" does not exist")
 	case src.node != kinds[0] || dst.node != kinds[1]:
-		return nil, nil, lcmErr("LCM:ERR:0002", a.id, fmt.Sprintf("%s joins a %s to a %s, want %s to %s", a.typ, nodeName(src), nodeName(dst), kinds[0], kinds[1]))
+		return nil, nil, lcmErr(edm.LCMErr0002, a.id, fmt.Sprintf("%s joins a %s to a %s, want %s to %s", a.typ, nodeName(src), nodeName(dst), kinds[0], kinds[1]))
 	}
 	return src, dst, nil
 }
@@ -222,10 +222,10 @@ func (s *Snapshot) buildEB(es []*entry) error {
 		case NodeRequirement:
 			p := e.obj.Payload.(*edm.Requirement)
 			if len(p.ReferenceFramework) > 0 || len(p.EvidenceTypeList) > 0 {
-				return lcmErr("LCM:ERR:0001", e.obj.ID, "a submitted Requirement carries no ReferenceFramework or EvidenceTypeList: they are objects of their own, joined by associations")
+				return lcmErr(edm.LCMErr0001, e.obj.ID, "a submitted Requirement carries no ReferenceFramework or EvidenceTypeList: they are objects of their own, joined by associations")
 			}
 			if _, dup := s.reqByID[p.Identifier.Value]; dup {
-				return lcmErr("LCM:ERR:0003", e.obj.ID, "requirement "+p.Identifier.Value+" is registered twice")
+				return lcmErr(edm.LCMErr0003, e.obj.ID, "requirement "+p.Identifier.Value+" is registered twice")
 			}
 			r := &Requirement{Requirement: p}
 			reqs[e.obj.ID] = r
@@ -234,7 +234,7 @@ func (s *Snapshot) buildEB(es []*entry) error {
 		case NodeEvidenceTypeList:
 			p := e.obj.Payload.(*edm.EvidenceTypeList)
 			if len(p.EvidenceType) > 0 {
-				return lcmErr("LCM:ERR:0001", e.obj.ID, "a submitted EvidenceTypeList carries no EvidenceType: they are objects of their own, joined by ContainsEvidence")
+				return lcmErr(edm.LCMErr0001, e.obj.ID, "a submitted EvidenceTypeList carries no EvidenceType: they are objects of their own, joined by ContainsEvidence")
 			}
 			lists[e.obj.ID] = &EvidenceTypeList{List: p}
 		}
@@ -260,10 +260,10 @@ func (s *Snapshot) buildEB(es []*entry) error {
 	}
 	for id, l := range lists {
 		if !fulfils[id] {
-			return lcmErr("LCM:ERR:0003", id, "evidence type list "+l.List.Identifier.Value+" fulfils no requirement")
+			return lcmErr(edm.LCMErr0003, id, "evidence type list "+l.List.Identifier.Value+" fulfils no requirement")
 		}
 		if len(l.Types) == 0 {
-			return lcmErr("LCM:ERR:0003", id, "evidence type list "+l.List.Identifier.Value+" contains no evidence type")
+			return lcmErr(edm.LCMErr0003, id, "evidence type list "+l.List.Identifier.Value+" contains no evidence type")
 		}
 	}
 	for id, r := range reqs {
@@ -271,7 +271,7 @@ func (s *Snapshot) buildEB(es []*entry) error {
 		// Member State implements it; once a list fulfils it, it derives
 		// from the procedure of a jurisdiction.
 		if len(r.Frameworks) == 0 && len(r.Lists) > 0 {
-			return lcmErr("LCM:ERR:0003", id, "requirement "+r.Requirement.Identifier.Value+" derives from no reference framework")
+			return lcmErr(edm.LCMErr0003, id, "requirement "+r.Requirement.Identifier.Value+" derives from no reference framework")
 		}
 	}
 	return nil
@@ -309,7 +309,7 @@ func (s *Snapshot) buildDSD(es []*entry) error {
 			ds.Providers = append(ds.Providers, &ds.Type.AccessService[i])
 		}
 		if len(ds.Providers) == 0 {
-			return lcmErr("LCM:ERR:0003", id, "data service evidence type "+ds.Type.Identifier.Value+" has no evidence provider")
+			return lcmErr(edm.LCMErr0003, id, "data service evidence type "+ds.Type.Identifier.Value+" has no evidence provider")
 		}
 	}
 	return nil

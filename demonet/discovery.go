@@ -19,6 +19,7 @@ import (
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // DiscoveredCountry is the demo country whose access point the others find
@@ -81,11 +82,11 @@ func (n *Network) startDiscovery(ctx context.Context, endpoints map[string]strin
 	n.DNS, n.SMP = d.dns.Addr(), d.smpURL
 
 	keys := filepath.Join(n.cfg.Dir, "keys")
-	if d.smpCA, err = credential(keys, "smp-ca", func() (*pki.Credential, error) { return pki.NewCA("oots demo SMP CA", pki.EdDSA, nil) }); err != nil {
+	if d.smpCA, err = credential(keys, "smp-ca", func() (*pki.Credential, error) { return pki.NewCA("oots demo SMP CA", wssec.AS4v20, nil) }); err != nil {
 		return err
 	}
 	signer, err := credential(keys, "smp-signer", func() (*pki.Credential, error) {
-		p, err := pki.Issue(d.smpCA, "oots demo SMP", pki.EdDSA, nil)
+		p, err := pki.Issue(d.smpCA, "oots demo SMP", wssec.AS4v20, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // keys are the demo network's credentials, made once and kept in the data
@@ -52,7 +53,7 @@ func loadKeys(dir string, countries []string) (*keys, error) {
 	}
 	k := &keys{aps: map[string]*pki.Party{}, idp: map[string]*ecdsa.PrivateKey{}}
 	var err error
-	if k.ca, err = credential(dir, "as4-ca", func() (*pki.Credential, error) { return pki.NewCA("oots demo AS4 CA", pki.EdDSA, nil) }); err != nil {
+	if k.ca, err = credential(dir, "as4-ca", func() (*pki.Credential, error) { return pki.NewCA("oots demo AS4 CA", wssec.AS4v20, nil) }); err != nil {
 		return nil, err
 	}
 	for _, cc := range countries {
@@ -72,7 +73,7 @@ func loadKeys(dir string, countries []string) (*keys, error) {
 	if k.csAP, err = party(dir, CSParty, k.ca); err != nil {
 		return nil, err
 	}
-	if k.csCA, err = credential(dir, "cs-ca", func() (*pki.Credential, error) { return pki.NewCA("oots demo Common Services CA", pki.EdDSA, nil) }); err != nil {
+	if k.csCA, err = credential(dir, "cs-ca", func() (*pki.Credential, error) { return pki.NewCA("oots demo Common Services CA", wssec.AS4v20, nil) }); err != nil {
 		return nil, err
 	}
 	if k.cs, err = credential(dir, "cs-signer", func() (*pki.Credential, error) {
@@ -104,7 +105,7 @@ func credential(dir, base string, make func() (*pki.Credential, error)) (*pki.Cr
 func party(dir, name string, ca *pki.Credential) (*pki.Party, error) {
 	p, err := pki.LoadParty(dir, name)
 	if errors.Is(err, fs.ErrNotExist) {
-		if p, err = pki.Issue(ca, name, pki.EdDSA, nil); err == nil {
+		if p, err = pki.Issue(ca, name, wssec.AS4v20, nil); err == nil {
 			err = p.WriteFiles(dir, name)
 		}
 	}

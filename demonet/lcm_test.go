@@ -48,7 +48,7 @@ func TestPublishOverAS4(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := res.Refused(); e == nil || e.Code != code || res.Leg != lcm.DefaultLegs.Error {
+		if e := res.Refused(); e == nil || string(e.Code) != code || res.Leg != lcm.DefaultLegs.Error {
 			t.Errorf("from %s: answer on %s, exception %+v, want %s", from, res.Leg, e, code)
 		}
 	}

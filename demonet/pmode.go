@@ -6,6 +6,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/wssec"
 )
 
 // schemes are the EAS identifier schemes of the demo countries' party ids
@@ -51,7 +52,7 @@ func pmodes(countries []string, endpoints map[string]string, tester, self string
 			Responder: pmode.PartyRole{Parties: parties, Role: as4.OOTSRole},
 			Service:   pmode.Service{Value: as4.OOTSQueryManager, Type: as4.OOTSServiceType},
 			Action:    action,
-			Security:  pmode.Security{Profile: pmode.ProfileAS4v20, Sign: true, Encrypt: true},
+			Security:  pmode.Security{Profile: wssec.AS4v20, Sign: true, Encrypt: true},
 			Reliability: pmode.Reliability{Receipt: pmode.ReceiptResponse, NonRepudiation: true, DuplicateDetection: true,
 				Retry: &pmode.Retry{Count: 5, Timeout: 2 * time.Minute, Strategy: pmode.RetryProgressive}},
 			Properties: []pmode.PropertyDef{{Name: exchange.PropOriginalSender, Required: true}, {Name: exchange.PropFinalRecipient, Required: true},

@@ -28,6 +28,7 @@ import (
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/provider"
+	"github.com/oots-go/oots/wssec"
 )
 
 // The conformance kit (package conformance, "oots conformance run") tests a
@@ -75,7 +76,7 @@ func testLeg(parties []string) pmode.Leg {
 		Responder: pmode.PartyRole{Parties: parties, Role: as4.OOTSRole},
 		Service:   pmode.Service{Value: as4.TestService},
 		Action:    as4.TestAction,
-		Security:  pmode.Security{Profile: pmode.ProfileAS4v20, Sign: true, Encrypt: true},
+		Security:  pmode.Security{Profile: wssec.AS4v20, Sign: true, Encrypt: true},
 		Reliability: pmode.Reliability{Receipt: pmode.ReceiptResponse, NonRepudiation: true, DuplicateDetection: true,
 			Retry: &pmode.Retry{Count: 3, Timeout: 14 * time.Second, Strategy: pmode.RetryProgressive}},
 		Properties: []pmode.PropertyDef{{Name: exchange.PropOriginalSender}, {Name: exchange.PropFinalRecipient},
@@ -100,7 +101,7 @@ func loadTester(dir string, ca *pki.Credential) (*pki.Party, error) {
 	// same CA: the kit signs with it where a trusted certificate of
 	// another party must be refused (AS4-10, AS4-S6).
 	if _, err := pki.LoadParty(dir, "third-party"); errors.Is(err, fs.ErrNotExist) {
-		p, err := pki.Issue(ca, TesterThirdParty, pki.EdDSA, nil)
+		p, err := pki.Issue(ca, TesterThirdParty, wssec.AS4v20, nil)
 		if err == nil {
 			err = p.WriteFiles(dir, "third-party")
 		}
@@ -303,8 +304,8 @@ type (
 		Want                  scenarioWant     `yaml:"want"`
 	}
 	scenarioWant struct {
-		Code        string   `yaml:"code,omitempty"`
-		Attachments []string `yaml:"attachments,omitempty"`
+		Code        edm.ErrorCode `yaml:"code,omitempty"`
+		Attachments []string      `yaml:"attachments,omitempty"`
 	}
 )
 
@@ -354,7 +355,7 @@ func scenarios(cat *catalogue) (*scenarioFile, error) {
 	unknown := &scenarioPerson{ID: cc + "/" + rc + "/UNKNOWN0000", FamilyName: "Unbekannt", GivenName: "Niemand", DateOfBirth: "1950-01-01", LoA: "High"}
 	// A refusal at the preview: EDM:ERR:0008 in 1.x and 2.0 alike (the
 	// provider's answer; R-EDM-ERR-C015).
-	refused := "EDM:ERR:0008"
+	refused := edm.EDMErr0008
 	f := &scenarioFile{Version: string(cat.version), Procedure: "R1", To: partyName(cc),
 		Requester:    scenarioAgent{Scheme: Scheme(rc), ID: KitRequester(cc), Name: "Conformance kit, evidence requester of " + countryNames[rc], Country: rc},
 		Requirement:  scenarioRef{ID: r1.requirementID, Name: r1.requirementName},
@@ -365,11 +366,11 @@ func scenarios(cat *catalogue) (*scenarioFile, error) {
 				Procedure: "X1", Requirement: &scenarioRef{ID: x1.requirementID, Name: x1.requirementName},
 				EvidenceType: &scenarioType{Classification: x1.classification, Title: x1.title, Format: "application/pdf"}, Want: scenarioWant{Attachments: pdf}},
 			{ID: "TC03", Name: "provider-side error: a person the register does not know", Providers: []scenarioAgent{test}, Person: unknown,
-				Want: scenarioWant{Code: "EDM:ERR:0004"}},
+				Want: scenarioWant{Code: edm.EDMErr0004}},
 			{ID: "TC04", Name: "invalid request: no explicit request", Providers: []scenarioAgent{test}, Person: person(subject), ExplicitRequest: &no,
-				Want: scenarioWant{Code: "EDM:ERR:0003"}},
+				Want: scenarioWant{Code: edm.EDMErr0003}},
 			{ID: "TC05", Name: "preview not possible", Providers: []scenarioAgent{withPreview}, Person: person(subject), PossibilityForPreview: &no,
-				Want: scenarioWant{Code: "EDM:ERR:0007"}},
+				Want: scenarioWant{Code: edm.EDMErr0007}},
 			{ID: "TC06", Name: "preview approved", Providers: []scenarioAgent{withPreview}, Person: person(subject), Preview: true,
 				Decision: string(conformance.Approve), Want: scenarioWant{Attachments: pdf}},
 			{ID: "TC07", Name: "preview refused", Providers: []scenarioAgent{withPreview}, Person: person(subject), Preview: true,
@@ -377,7 +378,7 @@ func scenarios(cat *catalogue) (*scenarioFile, error) {
 			{ID: "TC08", Name: "two evidence providers in one conversation", Providers: []scenarioAgent{withPreview, second}, Person: person(subject),
 				Preview: true, Decision: string(conformance.Approve), Want: scenarioWant{Attachments: pdf}},
 			{ID: "TC09", Name: "preview by another person than the subject", Providers: []scenarioAgent{withPreview}, Person: person(subject),
-				Preview: true, Decision: string(conformance.LogInOnly), PreviewAs: other.Identified(rc).Identifier, Want: scenarioWant{Code: "EDM:ERR:0001"}},
+				Preview: true, Decision: string(conformance.LogInOnly), PreviewAs: other.Identified(rc).Identifier, Want: scenarioWant{Code: edm.EDMErr0001}},
 			{ID: "TC10", Name: "human-readable version (PDF) of the evidence", Providers: []scenarioAgent{test}, Person: person(subject),
 				EvidenceType: &scenarioType{Classification: r1.classification, Title: r1.title, Format: "application/pdf"}, Want: scenarioWant{Attachments: pdf}},
 		},

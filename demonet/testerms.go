@@ -3,7 +3,6 @@ package demonet
 import (
 	"bytes"
 	"context"
-	"crypto/sha1"
 	"fmt"
 	"regexp"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/uuid"
 )
 
 // The conformance kit also plays the evidence provider of a Member State
@@ -65,12 +65,10 @@ func testerVersion(env string) edm.Version {
 
 // testerUUID is a name-based UUID of a tester object, the same at every
 // start, so that a new submission replaces the object.
-func testerUUID(name string) string {
-	h := sha1.Sum([]byte("oots demonet conformance tester\x00" + name))
-	h[6] = h[6]&0x0f | 0x50
-	h[8] = h[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", h[0:4], h[4:6], h[6:8], h[8:10], h[10:16])
-}
+func testerUUID(name string) string { return uuid.Name(testerNS, name).String() }
+
+// testerNS is the name space of the tester's objects.
+var testerNS = uuid.Name(uuid.NameSpaceURL, "https://github.com/oots-go/oots/demonet#conformance-tester")
 
 const lcmHead = `<?xml version="1.0" encoding="UTF-8"?>
 <lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:4.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0" xmlns:rs="urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:sdg="http://data.europa.eu/p4s" id="urn:uuid:{{id .Submission}}">

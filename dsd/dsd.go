@@ -115,9 +115,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 	h.ep = (&csrest.Endpoint[*csregistry.Snapshot]{
 		Snapshot:   cfg.Registry.Snapshot,
 		Answer:     h.answer,
-		BadVersion: func() *edm.Exception { return edm.NewException("DSD:ERR:0003", csrest.HeaderAcceptVersion) },
+		BadVersion: func() *edm.Exception { return edm.NewException(edm.DSDErr0003, csrest.HeaderAcceptVersion) },
 		Timestamp: func(exc *edm.Exception) bool {
-			return exc.Code != "DSD:ERR:0005" // DSD:ERR:0005 carries its three slots only (R-DSD-RESP-S010)
+			return exc.Code != edm.DSDErr0005 // DSD:ERR:0005 carries its three slots only (R-DSD-RESP-S010)
 		},
 	}).Apply(csrest.Settings{Signer: cfg.Signer, CacheFor: cfg.CacheFor,
 		CacheEntries: cfg.CacheEntries, Now: cfg.Now, Logger: cfg.Logger})
@@ -127,7 +127,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 // ServeHTTP answers one query (see csrest.Endpoint).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.ep.ServeHTTP(w, r) }
 
-func errp(code, detail string) *edm.Exception { return edm.NewException(code, detail) }
+func errp(code edm.ErrorCode, detail string) *edm.Exception { return edm.NewException(code, detail) }
 
 var (
 	countryPattern = regexp.MustCompile(`^[A-Z]{2}$`)
@@ -153,18 +153,18 @@ func parse(raw string, v edm.Version) (*query, csrest.Page, *edm.Exception, stri
 	if err != nil {
 		var pe *csrest.ParamError
 		errors.As(err, &pe)
-		return nil, page, errp("DSD:ERR:0003", pe.Param), err.Error()
+		return nil, page, errp(edm.DSDErr0003, pe.Param), err.Error()
 	}
 	page, err = csrest.ReadPage(params)
 	if err != nil {
-		return nil, page, errp("DSD:ERR:0003", err.(*csrest.ParamError).Param), err.Error()
+		return nil, page, errp(edm.DSDErr0003, err.(*csrest.ParamError).Param), err.Error()
 	}
 	qid, ok := params[csrest.ParamQueryID]
 	if !ok {
-		return nil, page, errp("DSD:ERR:0003", csrest.ParamQueryID), "no queryId"
+		return nil, page, errp(edm.DSDErr0003, csrest.ParamQueryID), "no queryId"
 	}
 	if qid != QueryDataServices {
-		return nil, page, errp("DSD:ERR:0004", qid), "unknown queryId"
+		return nil, page, errp(edm.DSDErr0004, qid), "unknown queryId"
 	}
 	q := &query{concepts: map[string]string{}}
 	known := map[string]*string{
@@ -186,22 +186,22 @@ func parse(raw string, v edm.Version) (*query, csrest.Page, *edm.Exception, stri
 	}
 	for _, name := range []string{ParamClassification, ParamCountry} {
 		if _, ok := params[name]; !ok {
-			return nil, page, errp("DSD:ERR:0003", name), "missing"
+			return nil, page, errp(edm.DSDErr0003, name), "missing"
 		}
 	}
 	switch {
 	case !uriPattern.MatchString(q.classification):
-		return nil, page, errp("DSD:ERR:0006", ParamClassification), "not an evidence type classification URI"
+		return nil, page, errp(edm.DSDErr0006, ParamClassification), "not an evidence type classification URI"
 	case !countryPattern.MatchString(q.country) || !codelist.Countries.Contains(q.country) && q.country != "EL":
-		return nil, page, errp("DSD:ERR:0006", ParamCountry), "unknown country " + q.country
+		return nil, page, errp(edm.DSDErr0006, ParamCountry), "unknown country " + q.country
 	case q.spec != "" && !edm.Version(q.spec).Known():
-		return nil, page, errp("DSD:ERR:0006", ParamSpecification), "unknown specification " + q.spec
+		return nil, page, errp(edm.DSDErr0006, ParamSpecification), "unknown specification " + q.spec
 	case q.l2 != "" && !codelist.NUTS.Contains(q.l2):
-		return nil, page, errp("DSD:ERR:0006", ParamAdminL2), "not a NUTS code"
+		return nil, page, errp(edm.DSDErr0006, ParamAdminL2), "not a NUTS code"
 	}
 	for name, val := range map[string]string{ParamEvidenceTypeID: q.typeID, ParamContextID: q.contextID, ParamAdminL3: q.l3} {
 		if val != "" && !tokenPattern.MatchString(val) {
-			return nil, page, errp("DSD:ERR:0006", name), "malformed value"
+			return nil, page, errp(edm.DSDErr0006, name), "malformed value"
 		}
 	}
 	return q, page, nil, ""
@@ -217,7 +217,7 @@ func parse(raw string, v edm.Version) (*query, csrest.Page, *edm.Exception, stri
 // a parameter that is no classification concept of the evidence type).
 // concepts are the parameters beyond the query's own, which only the data
 // can judge.
-func CheckQuery(raw string, v edm.Version) (code, param, cause string, concepts []string) {
+func CheckQuery(raw string, v edm.Version) (code edm.ErrorCode, param, cause string, concepts []string) {
 	q, _, exc, cause := parse(raw, v)
 	if exc != nil {
 		return exc.Code, exc.Detail, cause, nil
@@ -241,12 +241,12 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 	}
 	all := snap.DataServices(q.classification)
 	if len(all) == 0 {
-		return nil, errp("DSD:ERR:0002", q.classification), "no such evidence type classification"
+		return nil, errp(edm.DSDErr0002, q.classification), "no such evidence type classification"
 	}
 	// Every concept parameter must name a concept of these data services.
 	for name := range q.concepts {
 		if !slices.ContainsFunc(all, func(ds *csregistry.DataService) bool { return concept(ds, name) != nil }) {
-			return nil, errp("DSD:ERR:0003", name), "parameter not part of the query nor a classification concept of the evidence type"
+			return nil, errp(edm.DSDErr0003, name), "parameter not part of the query nor a classification concept of the evidence type"
 		}
 	}
 	var found []*edm.DataServiceEvidenceType
@@ -263,19 +263,19 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 		}
 	}
 	if len(found) == 0 {
-		return nil, errp("DSD:ERR:0001", ""), "no data service for the parameters"
+		return nil, errp(edm.DSDErr0001, ""), "no data service for the parameters"
 	}
 	lo, hi := page.Bounds(len(found))
 	if lo == hi {
 		// A page past the end: an OOTS answer cannot be empty, so the
 		// paging parameter is refused.
-		return nil, errp("DSD:ERR:0003", csrest.ParamStartIndex), fmt.Sprintf("startIndex %d is past the %d results", page.Start, len(found))
+		return nil, errp(edm.DSDErr0003, csrest.ParamStartIndex), fmt.Sprintf("startIndex %d is past the %d results", page.Start, len(found))
 	}
 	resp := edm.NewServiceResponse(edm.KindDSDResponse, v)
 	for _, ds := range found[lo:hi] {
 		id, err := csrest.NewID(h.cfg.Rand)
 		if err != nil {
-			return nil, errp("DSD:ERR:0001", ""), err.Error()
+			return nil, errp(edm.DSDErr0001, ""), err.Error()
 		}
 		resp.Objects = append(resp.Objects, edm.NewObject(id, "DataServiceEvidenceType", ds))
 	}
@@ -284,7 +284,7 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 	}
 	b, err := resp.Marshal()
 	if err != nil {
-		return nil, errp("DSD:ERR:0001", ""), "answer not written: " + err.Error()
+		return nil, errp(edm.DSDErr0001, ""), "answer not written: " + err.Error()
 	}
 	return b, nil, ""
 }
@@ -390,7 +390,7 @@ func match(ds *csregistry.DataService, q *query, v edm.Version) (*edm.DataServic
 		}
 		if c.SupportedValue != nil && !supports(&c, val) ||
 			!slices.ContainsFunc(ds.Providers, func(p *edm.AccessService) bool { return supports(publisherConcept(p, c.Identifier.Value), val) }) {
-			return nil, errp("DSD:ERR:0006", c.Identifier.Value), "value " + strconv.Quote(val) + " is not a supported value of the concept"
+			return nil, errp(edm.DSDErr0006, c.Identifier.Value), "value " + strconv.Quote(val) + " is not a supported value of the concept"
 		}
 		ps = slices.DeleteFunc(ps, func(p *edm.AccessService) bool { return !supports(publisherConcept(p, c.Identifier.Value), val) })
 	}
@@ -469,7 +469,7 @@ func additionalInput(ds *csregistry.DataService, ps []*edm.AccessService, missin
 	if len(missing) > 0 {
 		parts = append(parts, "UserRequestedClassificationConcepts")
 	}
-	exc := edm.NewException("DSD:ERR:0005", strings.Join(parts, " and "))
+	exc := edm.NewException(edm.DSDErr0005, strings.Join(parts, " and "))
 	t := ds.Type
 	exc.DataServiceEvidenceType = &edm.DataServiceEvidenceType{
 		Identifier: t.Identifier, EvidenceTypeClassification: t.EvidenceTypeClassification,

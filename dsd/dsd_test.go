@@ -218,8 +218,8 @@ func TestErrors(t *testing.T) {
 			if exc == nil {
 				t.Fatalf("want %s, got a success", c.code)
 			}
-			want, _ := edm.LookupError(c.code)
-			if exc.Code != c.code || exc.Detail != c.detail || exc.Type != want.Type {
+			want, _ := edm.LookupError(edm.ErrorCode(c.code))
+			if string(exc.Code) != c.code || exc.Detail != c.detail || exc.Type != want.Type {
 				t.Errorf("got %s %q %s, want %s %q %s", exc.Code, exc.Detail, exc.Type.Local, c.code, c.detail, want.Type.Local)
 			}
 		})

@@ -127,7 +127,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 			}
 			return body, nil, ""
 		},
-		BadVersion: func() *edm.Exception { return edm.NewException("EB:ERR:0003", csrest.HeaderAcceptVersion) },
+		BadVersion: func() *edm.Exception { return edm.NewException(edm.EBErr0003, csrest.HeaderAcceptVersion) },
 	}).Apply(csrest.Settings{Signer: cfg.Signer, CacheFor: cfg.CacheFor,
 		CacheEntries: cfg.CacheEntries, Now: cfg.Now, Logger: cfg.Logger})
 	return h, nil
@@ -142,21 +142,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.ep.Serve
 // query (queryId) and the version, their values against the code lists and,
 // with snap, the codes the registry uses. It returns the query, or the
 // EB:ERR code, the detail the requester gets and the precise cause.
-func parse(snap *csregistry.Snapshot, raw string, v edm.Version) (q *query, page csrest.Page, code, detail, cause string) {
+func parse(snap *csregistry.Snapshot, raw string, v edm.Version) (q *query, page csrest.Page, code edm.ErrorCode, detail, cause string) {
 	params, _, err := csrest.Params(raw)
 	if err != nil {
 		var pe *csrest.ParamError
 		errors.As(err, &pe)
-		return nil, page, "EB:ERR:0003", pe.Param, err.Error()
+		return nil, page, edm.EBErr0003, pe.Param, err.Error()
 	}
 	page, err = csrest.ReadPage(params)
 	if err != nil {
 		pe := err.(*csrest.ParamError)
-		return nil, page, "EB:ERR:0003", pe.Param, err.Error()
+		return nil, page, edm.EBErr0003, pe.Param, err.Error()
 	}
 	qid, ok := params[csrest.ParamQueryID]
 	if !ok {
-		return nil, page, "EB:ERR:0003", csrest.ParamQueryID, "no queryId"
+		return nil, page, edm.EBErr0003, csrest.ParamQueryID, "no queryId"
 	}
 	delete(params, csrest.ParamQueryID)
 	switch qid {
@@ -165,7 +165,7 @@ func parse(snap *csregistry.Snapshot, raw string, v edm.Version) (q *query, page
 	case QueryEvidenceTypes:
 		q, code, detail, cause = readQuery(snap, params, v, true)
 	default:
-		return nil, page, "EB:ERR:0007", qid, "unknown queryId"
+		return nil, page, edm.EBErr0007, qid, "unknown queryId"
 	}
 	return q, page, code, detail, cause
 }
@@ -180,12 +180,12 @@ func parse(snap *csregistry.Snapshot, raw string, v edm.Version) (q *query, page
 // requirement, which depend on the data). A procedure or country known
 // only from the data of an instance, not from the code lists, is refused
 // here where that instance accepts it.
-func CheckQuery(raw string, v edm.Version) (code, param, cause string) {
+func CheckQuery(raw string, v edm.Version) (code edm.ErrorCode, param, cause string) {
 	_, _, code, param, cause = parse(nil, raw, v)
 	return code, param, cause
 }
 
-func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (body []byte, code, detail, cause string) {
+func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (body []byte, code edm.ErrorCode, detail, cause string) {
 	q, page, code, detail, cause := parse(snap, raw, v)
 	if code != "" {
 		return nil, code, detail, cause
@@ -199,7 +199,7 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 		k = edm.KindEBEvidenceTypes
 		rq, ok := snap.Requirement(q.requirement)
 		if !ok {
-			return nil, "EB:ERR:0002", q.requirement, "no such requirement"
+			return nil, edm.EBErr0002, q.requirement, "no such requirement"
 		}
 		if r := evidenceTypes(rq, q, v); r != nil {
 			reqs = append(reqs, r)
@@ -213,20 +213,20 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 		}
 	}
 	if len(reqs) == 0 {
-		return nil, "EB:ERR:0001", "", "no result"
+		return nil, edm.EBErr0001, "", "no result"
 	}
 	lo, hi := page.Bounds(len(reqs))
 	if lo == hi {
 		// A page past the end: an OOTS answer cannot be empty (the kind of
 		// an empty success is undefined and the rules require objects), so
 		// the paging parameter is refused.
-		return nil, "EB:ERR:0003", csrest.ParamStartIndex, fmt.Sprintf("startIndex %d is past the %d results", page.Start, len(reqs))
+		return nil, edm.EBErr0003, csrest.ParamStartIndex, fmt.Sprintf("startIndex %d is past the %d results", page.Start, len(reqs))
 	}
 	resp := edm.NewServiceResponse(k, v)
 	for _, r := range reqs[lo:hi] {
 		id, err := csrest.NewID(h.cfg.Rand)
 		if err != nil {
-			return nil, "EB:ERR:0001", "", err.Error()
+			return nil, edm.EBErr0001, "", err.Error()
 		}
 		resp.Objects = append(resp.Objects, edm.NewObject(id, "Requirement", r))
 	}
@@ -235,7 +235,7 @@ func (h *Handler) answer(snap *csregistry.Snapshot, raw string, v edm.Version) (
 	}
 	b, err := resp.Marshal()
 	if err != nil {
-		return nil, "EB:ERR:0003", "", "answer not written: " + err.Error()
+		return nil, edm.EBErr0003, "", "answer not written: " + err.Error()
 	}
 	return b, "", "", ""
 }
@@ -258,7 +258,7 @@ var (
 
 // readQuery checks the parameters of a query against its specification and
 // the code lists.
-func readQuery(snap *csregistry.Snapshot, params map[string]string, v edm.Version, evidence bool) (*query, string, string, string) {
+func readQuery(snap *csregistry.Snapshot, params map[string]string, v edm.Version, evidence bool) (*query, edm.ErrorCode, string, string) {
 	q := &query{evidence: evidence}
 	allowed := map[string]*string{ParamCountry: &q.country}
 	if evidence {
@@ -277,40 +277,40 @@ func readQuery(snap *csregistry.Snapshot, params map[string]string, v edm.Versio
 	for name, val := range params {
 		p, ok := allowed[name]
 		if !ok {
-			return nil, "EB:ERR:0003", name, "parameter not part of the query"
+			return nil, edm.EBErr0003, name, "parameter not part of the query"
 		}
 		*p = val
 	}
 	if evidence {
 		if _, ok := params[ParamRequirement]; !ok {
-			return nil, "EB:ERR:0003", ParamRequirement, "missing"
+			return nil, edm.EBErr0003, ParamRequirement, "missing"
 		}
 		if !requirementPattern.MatchString(q.requirement) {
-			return nil, "EB:ERR:0003", ParamRequirement, "not a requirement URI"
+			return nil, edm.EBErr0003, ParamRequirement, "not a requirement URI"
 		}
 	}
 	if _, ok := params[ParamProcedure]; ok {
 		if !procedurePattern.MatchString(q.procedure) || !(codelist.KnownProcedure(q.procedure, specOf(v)) || usesProcedure(snap, q.procedure)) {
-			return nil, "EB:ERR:0005", ParamProcedure, "unknown procedure " + q.procedure
+			return nil, edm.EBErr0005, ParamProcedure, "unknown procedure " + q.procedure
 		}
 	}
 	if _, ok := params[ParamCountry]; ok {
 		if !countryPattern.MatchString(q.country) || !(codelist.Countries.Contains(q.country) || usesCountry(snap, q.country)) {
-			return nil, "EB:ERR:0006", ParamCountry, "unknown country " + q.country
+			return nil, edm.EBErr0006, ParamCountry, "unknown country " + q.country
 		}
 	}
 	if _, ok := params[ParamAdminL2]; ok && !codelist.NUTS.Contains(q.l2) {
-		return nil, "EB:ERR:0004", ParamAdminL2, "not a NUTS code"
+		return nil, edm.EBErr0004, ParamAdminL2, "not a NUTS code"
 	}
 	if _, ok := params[ParamAdminL3]; ok && !lauPattern.MatchString(q.l3) {
-		return nil, "EB:ERR:0004", ParamAdminL3, "not a LAU code"
+		return nil, edm.EBErr0004, ParamAdminL3, "not a LAU code"
 	}
 	switch incomplete {
 	case "", "true":
 	case "false":
 		q.incompleteExcluded = true
 	default:
-		return nil, "EB:ERR:0003", ParamReturnIncomplete, "not true or false"
+		return nil, edm.EBErr0003, ParamReturnIncomplete, "not true or false"
 	}
 	return q, "", "", ""
 }

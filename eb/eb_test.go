@@ -125,7 +125,7 @@ func exception(tb testing.TB, b []byte) (code, detail string, typ string) {
 		tb.Fatalf("%d exceptions", len(e.Exceptions))
 	}
 	x := e.Exceptions[0]
-	return x.Code, x.Detail, x.Type.Local
+	return string(x.Code), x.Detail, x.Type.Local
 }
 
 func TestErrors(t *testing.T) {

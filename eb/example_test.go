@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/internal/csrest"
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // Example serves the demo data set and asks for the requirements of
@@ -28,7 +29,7 @@ func Example() {
 	if err := demo.Load(context.Background(), reg); err != nil {
 		panic(err)
 	}
-	ca, err := pki.NewCA("example CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("example CA", wssec.AS4v20, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -17,7 +17,7 @@ func TestErrorCatalogue(t *testing.T) {
 	for _, e := range ErrorCodes {
 		count[e.Kind]++
 		l := lists[e.Kind]
-		c, ok := l.Lookup(e.Code)
+		c, ok := l.Lookup(string(e.Code))
 		if !ok {
 			t.Errorf("%s is not in %s", e.Code, l.ShortName)
 			continue
@@ -54,7 +54,7 @@ func TestErrorCatalogueByVersion(t *testing.T) {
 			var table []string
 			for _, e := range ErrorCodes {
 				if e.Kind == k && e.In(v) {
-					table = append(table, e.Code)
+					table = append(table, string(e.Code))
 				}
 			}
 			var list []string

@@ -7,6 +7,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/codelist"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/regrep"
 )
 
@@ -85,7 +86,7 @@ func (c *checker) versionCS(v Version) {
 }
 
 func (c *checker) uuidURN(loc, what, s string) {
-	if s != "" && !isUUIDURN(s) {
+	if s != "" && !uuid.ValidURN(s) {
 		c.add(RuleUUID, loc, "%s %q is not urn:uuid: followed by an RFC 4122 UUID", what, s)
 	}
 }
@@ -249,7 +250,7 @@ func (c *checker) exception(x *Exception, k Kind) {
 	lists := map[Kind]*codelist.List{KindEvidenceError: codelist.EDMErrorCodes, KindEBError: codelist.EBErrorCodes, KindDSDError: codelist.DSDErrorCodes, KindLCMError: codelist.LCMErrorCodes}
 	if e, ok := LookupError(x.Code); ok && e.Kind == k && !e.In(c.v) {
 		c.add(RuleVersion, loc+"/@code", "error code %s is withdrawn in %s", x.Code, c.v)
-	} else if l := lists[k]; l != nil && !l.Contains(x.Code) {
+	} else if l := lists[k]; l != nil && !l.Contains(string(x.Code)) {
 		c.add(RuleCode, loc+"/@code", "error code %q is not in code list %s", x.Code, l.ShortName)
 	} else if e, ok := LookupError(x.Code); ok && e.Type != x.Type {
 		c.add(RuleCode, loc+"/@xsi:type", "error %s is sent with xsi:type %s, not %s", x.Code, e.Type.Local, x.Type.Local)
@@ -258,9 +259,9 @@ func (c *checker) exception(x *Exception, k Kind) {
 		c.add(RuleCode, loc+"/@severity", "severity %q is not in code list ErrorSeverity", x.Severity)
 	}
 	switch {
-	case x.Severity == SeverityPreviewRequired && (k != KindEvidenceError || x.Code != "EDM:ERR:0002"):
+	case x.Severity == SeverityPreviewRequired && (k != KindEvidenceError || x.Code != EDMErr0002):
 		c.add(RuleContent, loc+"/@severity", "severity PreviewRequired goes only with EDM:ERR:0002")
-	case x.Severity == SeverityAdditionalInput && (k != KindDSDError || x.Code != "DSD:ERR:0005"):
+	case x.Severity == SeverityAdditionalInput && (k != KindDSDError || x.Code != DSDErr0005):
 		c.add(RuleContent, loc+"/@severity", "severity AdditionalInput goes only with DSD:ERR:0005")
 	}
 	if x.PreviewLocation != "" && x.Severity != SeverityPreviewRequired {
@@ -280,7 +281,7 @@ func (c *checker) exception(x *Exception, k Kind) {
 	for _, ls := range x.PreviewDescription {
 		c.lang(loc+"/PreviewDescription", ls.Lang)
 	}
-	if x.Code == "DSD:ERR:0005" {
+	if x.Code == DSDErr0005 {
 		if x.DataServiceEvidenceType == nil {
 			c.add(RuleSlotMissing, loc, "DSD:ERR:0005 needs slot DataServiceEvidenceType")
 		}

@@ -15,10 +15,29 @@ const (
 	SeverityAdditionalInput = "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:DSDErrorResponse:AdditionalInput"
 )
 
-// ErrorCode is one entry of an OOTS error catalogue: the code, the
+// ErrorCode is a code of an OOTS error catalogue: EDM:ERR:nnnn of the
+// evidence exchange, EB:ERR, DSD:ERR and LCM:ERR of the Common Services.
+// The codes of the official lists are the constants EDMErr0001...
+// (errors_gen.go, generated from package codelist); a code read from the
+// wire may be any text.
+type ErrorCode string
+
+// Info returns the catalogue entry of the code (LookupError).
+func (c ErrorCode) Info() (ErrorInfo, bool) { return LookupError(c) }
+
+//go:generate go run ./internal/errgen -out errors_gen.go
+
+// listedError is a row of an official error code list (errors_gen.go).
+type listedError struct {
+	code    ErrorCode
+	typ     xmltree.Name
+	message string
+}
+
+// ErrorInfo is one entry of an OOTS error catalogue: the code, the
 // rs:Exception xsi:type it is sent with, its severity and default text.
-type ErrorCode struct {
-	Code     string
+type ErrorInfo struct {
+	Code     ErrorCode
 	Type     xmltree.Name // e.g. {rs}AuthorizationExceptionType
 	Severity string
 	Message  string
@@ -33,7 +52,7 @@ type ErrorCode struct {
 
 // In reports whether the code exists in version v (an EDM or a Common
 // Services version; an unknown version counts as 1.x).
-func (e ErrorCode) In(v Version) bool {
+func (e ErrorInfo) In(v Version) bool {
 	major := 1
 	if v.Is2() {
 		major = 2
@@ -41,62 +60,59 @@ func (e ErrorCode) In(v Version) bool {
 	return e.Withdrawn == 0 || major < e.Withdrawn
 }
 
-func rsType(local string) xmltree.Name { return xmltree.Name{Space: regrep.NamespaceRS, Local: local} }
-
 // ErrorCodes is the error catalogue of OOTS: EDMErrorCodes, EBErrorCodes,
 // DSDErrorCodes and LCMErrorCodes of TDD 1.0 (SPEC.md §2.4, §3.2, §3.3,
 // §3.5), with the severity each is sent with. EDM:ERR:0002 is the preview
 // request (severity PreviewRequired, with a PreviewLocation slot);
 // DSD:ERR:0005 asks the user for more input (severity AdditionalInput).
-// EB:ERR:0004 is withdrawn in 2.0 (Withdrawn; ErrorCode.In, LookupErrorIn):
-// the 2.0 error code lists are otherwise those of 1.x.
-var ErrorCodes = []ErrorCode{
-	{"EDM:ERR:0001", rsType("AuthenticationExceptionType"), SeverityError, "Failed Authentication", KindEvidenceError, 0},
-	{"EDM:ERR:0002", rsType("AuthorizationExceptionType"), SeverityPreviewRequired, "Missing Authorization", KindEvidenceError, 0},
-	{"EDM:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "Syntactically or semantically invalid request", KindEvidenceError, 0},
-	{"EDM:ERR:0004", rsType("ObjectNotFoundExceptionType"), SeverityError, "Object not found", KindEvidenceError, 0},
-	{"EDM:ERR:0005", rsType("TimeoutExceptionType"), SeverityError, "Exceeding timeout period", KindEvidenceError, 0},
-	{"EDM:ERR:0006", rsType("UnresolvedReferenceExceptionType"), SeverityError, "Referenced object that cannot be resolved", KindEvidenceError, 0},
-	{"EDM:ERR:0007", rsType("UnsupportedCapabilityExceptionType"), SeverityError, "Optional feature or capability is not supported", KindEvidenceError, 0},
-	{"EDM:ERR:0008", xmltree.Name{Space: regrep.NamespaceQuery, Local: "QueryExceptionType"}, SeverityError, "Problem during the processing of a QueryRequest", KindEvidenceError, 0},
+// EB:ERR:0004 is withdrawn in 2.0 (Withdrawn; ErrorInfo.In, LookupErrorIn):
+// the 2.0 error code lists are otherwise those of 1.x. The codes, types and
+// texts are those of the lists (errors_gen.go); the severities, kinds and
+// withdrawals are the specification's.
+var ErrorCodes = catalogue()
 
-	{"EB:ERR:0001", rsType("ObjectNotFoundExceptionType"), SeverityError, "The result set is empty", KindEBError, 0},
-	{"EB:ERR:0002", rsType("ObjectNotFoundExceptionType"), SeverityError, "The requirement requested, represented by the requirement id, does not exist", KindEBError, 0},
-	{"EB:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The query parameters do not follow the query specification", KindEBError, 0},
-	{"EB:ERR:0004", rsType("InvalidRequestExceptionType"), SeverityError, "The jurisdiction level code query parameter is invalid or unknown", KindEBError, 2},
-	{"EB:ERR:0005", rsType("InvalidRequestExceptionType"), SeverityError, "The value of the procedure-id query parameter is invalid or unknown", KindEBError, 0},
-	{"EB:ERR:0006", rsType("InvalidRequestExceptionType"), SeverityError, "The value of the procedure implementation country query parameter is invalid or unknown", KindEBError, 0},
-	{"EB:ERR:0007", rsType("InvalidRequestExceptionType"), SeverityError, "The requested Query does not exist", KindEBError, 0},
+// severityOf holds the codes sent with another severity than
+// SeverityError. (The 2022-12 ErrorSeverity list ties PreviewRequired to
+// EDM:ERR:0001, an error of that version, SPEC.md §2.4.)
+var severityOf = map[ErrorCode]string{
+	EDMErr0002: SeverityPreviewRequired,
+	DSDErr0005: SeverityAdditionalInput,
+}
 
-	{"DSD:ERR:0001", rsType("ObjectNotFoundExceptionType"), SeverityError, "No Data Services were found based on the given parameters", KindDSDError, 0},
-	{"DSD:ERR:0002", rsType("ObjectNotFoundExceptionType"), SeverityError, "The Evidence Type requested cannot be found", KindDSDError, 0},
-	{"DSD:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The query parameters do not follow the query specification", KindDSDError, 0},
-	{"DSD:ERR:0004", rsType("InvalidRequestExceptionType"), SeverityError, "The requested Query does not exist", KindDSDError, 0},
-	{"DSD:ERR:0005", rsType("ObjectNotFoundExceptionType"), SeverityAdditionalInput, "The query requires the included extra attributes to be provided by the user", KindDSDError, 0},
-	{"DSD:ERR:0006", rsType("InvalidRequestExceptionType"), SeverityError, "Incorrect provided value for requested parameters", KindDSDError, 0},
+// withdrawn are the codes that a later major version removed.
+var withdrawn = map[ErrorCode]int{EBErr0004: 2}
 
-	{"LCM:ERR:0001", rsType("InvalidRequestExceptionType"), SeverityError, "A registry object in the Request does not comply with the specification", KindLCMError, 0},
-	{"LCM:ERR:0002", rsType("InvalidRequestExceptionType"), SeverityError, "An association in the Request does not comply with the specification", KindLCMError, 0},
-	{"LCM:ERR:0003", rsType("InvalidRequestExceptionType"), SeverityError, "The dataset provided failed to pass the validation and integrity check", KindLCMError, 0},
+func catalogue() []ErrorInfo {
+	kinds := map[string]Kind{"EDM": KindEvidenceError, "EB": KindEBError, "DSD": KindDSDError, "LCM": KindLCMError}
+	out := make([]ErrorInfo, len(listedErrors))
+	for i, l := range listedErrors {
+		prefix, _, _ := strings.Cut(string(l.code), ":")
+		sev := severityOf[l.code]
+		if sev == "" {
+			sev = SeverityError
+		}
+		out[i] = ErrorInfo{Code: l.code, Type: l.typ, Severity: sev, Message: l.message, Kind: kinds[prefix], Withdrawn: withdrawn[l.code]}
+	}
+	return out
 }
 
 // LookupError returns the catalogue entry of a code.
-func LookupError(code string) (ErrorCode, bool) {
+func LookupError(code ErrorCode) (ErrorInfo, bool) {
 	for _, c := range ErrorCodes {
 		if c.Code == code {
 			return c, true
 		}
 	}
-	return ErrorCode{}, false
+	return ErrorInfo{}, false
 }
 
 // LookupErrorIn returns the catalogue entry of a code that exists in
 // version v; false for an unknown code and for one withdrawn in v
 // (EB:ERR:0004 in oots-cs:v2.0).
-func LookupErrorIn(code string, v Version) (ErrorCode, bool) {
+func LookupErrorIn(code ErrorCode, v Version) (ErrorInfo, bool) {
 	e, ok := LookupError(code)
 	if !ok || !e.In(v) {
-		return ErrorCode{}, false
+		return ErrorInfo{}, false
 	}
 	return e, true
 }
@@ -107,8 +123,9 @@ func LookupErrorIn(code string, v Version) (ErrorCode, bool) {
 // DataServiceEvidenceType, JurisdictionDetermination and
 // UserRequestedClassificationConcepts.
 type Exception struct {
-	Type                            xmltree.Name
-	Code, Severity, Message, Detail string
+	Type                      xmltree.Name
+	Code                      ErrorCode
+	Severity, Message, Detail string
 
 	Timestamp          string
 	PreviewLocation    string
@@ -127,7 +144,7 @@ type Exception struct {
 
 // NewException returns an exception for a catalogue code with its type,
 // severity and default message. It returns nil for an unknown code.
-func NewException(code, detail string) *Exception {
+func NewException(code ErrorCode, detail string) *Exception {
 	c, ok := LookupError(code)
 	if !ok {
 		return nil
@@ -196,7 +213,7 @@ func (r *ErrorResponse) Kind() Kind { return r.kind }
 func (r *ErrorResponse) Version() Version { return r.Specification }
 
 func decodeException(d *sdgDecoder, e *regrep.Exception) *Exception {
-	x := &Exception{Type: e.Type, Code: e.Code, Severity: e.Severity, Message: e.Message, Detail: e.Detail, base: e}
+	x := &Exception{Type: e.Type, Code: ErrorCode(e.Code), Severity: e.Severity, Message: e.Message, Detail: e.Detail, base: e}
 	s := newSlotSet(d, e.Path, e.Slots)
 	x.Timestamp = s.dateTime("Timestamp", false)
 	x.PreviewLocation = s.str("PreviewLocation", false)
@@ -223,7 +240,7 @@ func (x *Exception) exception() *regrep.Exception {
 	if x.base != nil {
 		e = *x.base
 	}
-	e.Type, e.Code, e.Severity, e.Message, e.Detail = x.Type, x.Code, x.Severity, x.Message, x.Detail
+	e.Type, e.Code, e.Severity, e.Message, e.Detail = x.Type, string(x.Code), x.Severity, x.Message, x.Detail
 	w := &slotWriter{orig: x.orig}
 	w.dateTime("Timestamp", x.Timestamp)
 	w.str("PreviewLocation", x.PreviewLocation)

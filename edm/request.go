@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -90,7 +91,7 @@ func incomplete(kind Kind, format string, args ...any) error {
 func NewQueryRequest(v Version, id string, issued time.Time) *QueryRequest {
 	return &QueryRequest{
 		Specification:   v,
-		ID:              "urn:uuid:" + id,
+		ID:              uuid.URNPrefix + id,
 		IssueDateTime:   regrep.FormatDateTime(issued),
 		ResponseOption:  DefaultResponseOption,
 		QueryDefinition: DefaultQueryDefinition,

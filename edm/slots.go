@@ -3,9 +3,9 @@ package edm
 import (
 	"fmt"
 	"reflect"
-	"strings"
 
 	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -256,29 +256,6 @@ func (w *slotWriter) many(name, elem string, list any) {
 
 func (w *slotWriter) keep(rest []*regrep.Slot) { w.slots = append(w.slots, rest...) }
 
-// isUUIDURN reports whether s is "urn:uuid:" followed by an RFC 4122 UUID.
-func isUUIDURN(s string) bool {
-	rest, ok := strings.CutPrefix(s, "urn:uuid:")
-	return ok && IsUUID(rest)
-}
-
 // IsUUID reports whether s is a UUID in its canonical textual form (RFC
 // 4122/9562: 8-4-4-4-12 hexadecimal digits, either case).
-func IsUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	for i, c := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if c != '-' {
-				return false
-			}
-		default:
-			if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
-				return false
-			}
-		}
-	}
-	return true
-}
+func IsUUID(s string) bool { return uuid.Valid(s) }

@@ -185,15 +185,15 @@ func (m *Message) Submission(legs Legs, clientKey string) (*ap.Submission, error
 // Code is the EDM error code the receiver answers with when it can answer
 // (a request); Findings are the structural findings of the document.
 type Error struct {
-	Code     string
+	Code     edm.ErrorCode
 	Detail   string
 	Findings []check.Finding
 }
 
-func (e *Error) Error() string { return "exchange: " + e.Code + ": " + e.Detail }
+func (e *Error) Error() string { return "exchange: " + string(e.Code) + ": " + e.Detail }
 
 func invalid(format string, args ...any) *Error {
-	return &Error{Code: "EDM:ERR:0003", Detail: fmt.Sprintf(format, args...)}
+	return &Error{Code: edm.EDMErr0003, Detail: fmt.Sprintf(format, args...)}
 }
 
 // Incoming reads a received message: its first payload is parsed as the
@@ -223,11 +223,11 @@ func Incoming(rm *ap.ReceivedMessage) (*Message, error) {
 	m.Document = rm.Payloads[0].Data
 	doc, findings, err := edm.ParseBytes(m.Document)
 	if err != nil {
-		return m, &Error{Code: "EDM:ERR:0003", Detail: "the first payload is not an OOTS document: " + err.Error(), Findings: findings}
+		return m, &Error{Code: edm.EDMErr0003, Detail: "the first payload is not an OOTS document: " + err.Error(), Findings: findings}
 	}
 	for _, f := range findings {
 		if f.Invalidates() {
-			return m, &Error{Code: "EDM:ERR:0003", Detail: f.Rule + ": " + f.Message, Findings: findings}
+			return m, &Error{Code: edm.EDMErr0003, Detail: f.Rule + ": " + f.Message, Findings: findings}
 		}
 	}
 	switch d := doc.(type) {

@@ -23,6 +23,7 @@ import (
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 const csParty = "cs-lcm-projectathon"
@@ -68,7 +69,7 @@ func start(t *testing.T) *network {
 		t.Fatal(err)
 	}
 	parties := []string{"oots-de", "oots-fr", csParty}
-	ca, err := pki.NewCA("oots LCM test CA", pki.RSA, nil)
+	ca, err := pki.NewCA("oots LCM test CA", wssec.AS4v115, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func start(t *testing.T) *network {
 	var mu sync.Mutex
 	x := string(raw)
 	for _, p := range parties {
-		if creds[p], err = pki.Issue(ca, p, pki.RSA, nil); err != nil {
+		if creds[p], err = pki.Issue(ca, p, wssec.AS4v115, nil); err != nil {
 			t.Fatal(err)
 		}
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -208,7 +209,7 @@ func TestProjectathonExchange(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := res.Refused()
-		if e == nil || e.Code != code || res.Leg != lcm.DefaultLegs.Error || res.Response.Kind() != edm.KindLCMError || !res.Delivered {
+		if e == nil || string(e.Code) != code || res.Leg != lcm.DefaultLegs.Error || res.Response.Kind() != edm.KindLCMError || !res.Delivered {
 			t.Fatalf("answer on %q, kind %s, exception %+v, want %s on %s", res.Leg, res.Response.Kind(), e, code, lcm.DefaultLegs.Error)
 		}
 		if n.reg.Snapshot() != snap {

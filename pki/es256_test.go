@@ -5,10 +5,12 @@ import (
 	"crypto/elliptic"
 	"crypto/x509"
 	"testing"
+
+	"github.com/oots-go/oots/wssec"
 )
 
 func TestIssueES256(t *testing.T) {
-	ca, err := NewCA("cs test CA", EdDSA, nil)
+	ca, err := NewCA("cs test CA", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,17 +6,18 @@ import (
 
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmlenc"
 )
 
 // Issue the credentials of an eDelivery AS4 2.0 access point and validate
 // them against a trust store holding the CA.
 func Example() {
-	ca, err := pki.NewCA("oots test CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("oots test CA", wssec.AS4v20, nil)
 	if err != nil {
 		panic(err)
 	}
-	ap, err := pki.Issue(ca, "AP_FR_01", pki.EdDSA, nil)
+	ap, err := pki.Issue(ca, "AP_FR_01", wssec.AS4v20, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // python-cryptography (OpenSSL) reads our X25519 key agreement certificate,
@@ -15,11 +16,11 @@ import (
 // on it.
 func TestX25519CertificateWithOpenSSL(t *testing.T) {
 	py := testenv.Python(t, "cryptography")
-	ca, err := pki.NewCA("oots test CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("oots test CA", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ap, err := pki.Issue(ca, "AP_FR_01", pki.EdDSA, nil)
+	ap, err := pki.Issue(ca, "AP_FR_01", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,12 @@
 // eDelivery AS4 security profiles: a certificate authority, and for each
 // access point a signing certificate and an encryption certificate.
 //
-//   - Profile "rsa" (eDelivery AS4 1.15): one RSA-2048 key and certificate
+// The profile (wssec.Profile) selects the key types:
+//
+//   - wssec.AS4v115 (eDelivery AS4 1.15): one RSA-2048 key and certificate
 //     for signing (rsa-sha256) and key transport (rsa-oaep), key usage
 //     digitalSignature, nonRepudiation and keyEncipherment.
-//   - Profile "eddsa" (eDelivery AS4 2.0): an Ed25519 signing certificate
+//   - wssec.AS4v20 (eDelivery AS4 2.0): an Ed25519 signing certificate
 //     (digitalSignature, nonRepudiation; RFC 8410 §5) and an X25519
 //     key agreement certificate (keyAgreement only; RFC 8410 §5).
 //
@@ -37,15 +39,8 @@ import (
 	"io"
 	"math/big"
 	"time"
-)
 
-// Profile selects the key types of an access point's certificates.
-type Profile string
-
-// Profiles.
-const (
-	RSA   Profile = "rsa"   // eDelivery AS4 1.15
-	EdDSA Profile = "eddsa" // eDelivery AS4 2.0
+	"github.com/oots-go/oots/wssec"
 )
 
 // Credential is a private key with its certificate.
@@ -60,7 +55,7 @@ func (c *Credential) Signer() crypto.Signer {
 	return s
 }
 
-// Party holds an access point's credentials. For the rsa profile Sign and
+// Party holds an access point's credentials. For wssec.AS4v115 Sign and
 // Encrypt are the same credential.
 type Party struct {
 	Sign, Encrypt *Credential
@@ -115,8 +110,8 @@ func subject(cn string, o Options) pkix.Name {
 }
 
 // NewCA makes a self-signed certificate authority with an RSA-2048 key
-// (profile rsa) or an Ed25519 key (profile eddsa).
-func NewCA(name string, p Profile, opt *Options) (*Credential, error) {
+// (wssec.AS4v115) or an Ed25519 key (wssec.AS4v20).
+func NewCA(name string, p wssec.Profile, opt *Options) (*Credential, error) {
 	o := opt.defaults(true)
 	key, err := signingKey(p, o.Rand)
 	if err != nil {
@@ -143,20 +138,20 @@ func NewCA(name string, p Profile, opt *Options) (*Credential, error) {
 	return &Credential{Key: key, Cert: c}, nil
 }
 
-func signingKey(p Profile, r io.Reader) (crypto.Signer, error) {
+func signingKey(p wssec.Profile, r io.Reader) (crypto.Signer, error) {
 	switch p {
-	case RSA:
+	case wssec.AS4v115:
 		return rsa.GenerateKey(r, 2048)
-	case EdDSA:
+	case wssec.AS4v20:
 		_, k, err := ed25519.GenerateKey(r)
 		return k, err
 	}
-	return nil, fmt.Errorf("pki: unknown profile %q (rsa or eddsa)", p)
+	return nil, fmt.Errorf("pki: unknown profile %q (%s or %s)", p, wssec.AS4v115, wssec.AS4v20)
 }
 
 // Issue makes the credentials of access point name (e.g. "AP_FR_01"),
 // signed by ca.
-func Issue(ca *Credential, name string, p Profile, opt *Options) (*Party, error) {
+func Issue(ca *Credential, name string, p wssec.Profile, opt *Options) (*Party, error) {
 	o := opt.defaults(false)
 	caKey, ok := ca.Key.(crypto.Signer)
 	if !ok {
@@ -167,7 +162,7 @@ func Issue(ca *Credential, name string, p Profile, opt *Options) (*Party, error)
 		return nil, err
 	}
 	usage := x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
-	if p == RSA {
+	if p == wssec.AS4v115 {
 		usage |= x509.KeyUsageKeyEncipherment
 	}
 	sign, err := issue(ca.Cert, caKey, name, key.Public(), usage, o)
@@ -175,7 +170,7 @@ func Issue(ca *Credential, name string, p Profile, opt *Options) (*Party, error)
 		return nil, err
 	}
 	party := &Party{Sign: &Credential{Key: key, Cert: sign}}
-	if p == RSA {
+	if p == wssec.AS4v115 {
 		party.Encrypt = party.Sign
 		return party, nil
 	}

@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmlenc"
 )
 
 func TestIssueProfiles(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for _, p := range []Profile{RSA, EdDSA} {
+	for _, p := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
 		t.Run(string(p), func(t *testing.T) {
 			ca, err := NewCA("oots test CA", p, &Options{Now: now})
 			if err != nil {
@@ -30,18 +31,18 @@ func TestIssueProfiles(t *testing.T) {
 				t.Fatalf("signing cert: %v", err)
 			}
 			purpose := trust.KeyTransport
-			if p == EdDSA {
+			if p == wssec.AS4v20 {
 				purpose = trust.KeyAgreement
 			}
 			if _, err := store.Verify(party.Encrypt.Cert, purpose, now.Add(time.Hour)); err != nil {
 				t.Fatalf("encryption cert: %v", err)
 			}
 			switch p {
-			case RSA:
+			case wssec.AS4v115:
 				if _, ok := party.Sign.Cert.PublicKey.(*rsa.PublicKey); !ok {
 					t.Fatalf("sign key %T", party.Sign.Cert.PublicKey)
 				}
-			case EdDSA:
+			case wssec.AS4v20:
 				if _, ok := party.Sign.Cert.PublicKey.(ed25519.PublicKey); !ok {
 					t.Fatalf("sign key %T", party.Sign.Cert.PublicKey)
 				}
@@ -94,12 +95,12 @@ func FuzzParseKeyPEM(f *testing.F) {
 }
 
 func TestCRL(t *testing.T) {
-	ca, err := NewCA("test CA", EdDSA, nil)
+	ca, err := NewCA("test CA", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := Issue(ca, "AP_A", EdDSA, nil)
-	b, _ := Issue(ca, "AP_B", EdDSA, nil)
+	a, _ := Issue(ca, "AP_A", wssec.AS4v20, nil)
+	b, _ := Issue(ca, "AP_B", wssec.AS4v20, nil)
 	crl, err := CRL(ca, []*x509.Certificate{a.Sign.Cert}, 1, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +115,7 @@ func TestCRL(t *testing.T) {
 	if _, err := s.Verify(b.Sign.Cert, trust.Signing, time.Now()); err != nil {
 		t.Fatalf("not revoked: %v", err)
 	}
-	other, _ := NewCA("other CA", EdDSA, nil)
+	other, _ := NewCA("other CA", wssec.AS4v20, nil)
 	if _, err := CRL(other, []*x509.Certificate{a.Sign.Cert}, 1, nil); err == nil {
 		t.Fatal("a CA revoked a certificate it did not issue")
 	}

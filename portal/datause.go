@@ -77,7 +77,7 @@ func (p *Portal) dataUses(rq *request) ([]DataUse, error) {
 				u.Received = append(u.Received, e.Title+" ("+e.Format+")")
 			}
 			if x.Error != nil {
-				u.Outcome = x.Error.Code
+				u.Outcome = string(x.Error.Code)
 			}
 			switch {
 			case x.Previewed:

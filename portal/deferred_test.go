@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -60,7 +61,7 @@ func TestDeferredEvidence(t *testing.T) {
 // evidence says so in words.
 func TestDeferredFailureReason(t *testing.T) {
 	for _, c := range []string{requester.CodeDeferredTooLong, requester.CodeDeferredTooOften, requester.CodeBadDeferral} {
-		if got := outcome(&requester.Exchange{Error: &requester.Failure{Code: c}}); got != outcomeDeferred {
+		if got := outcome(&requester.Exchange{Error: &requester.Failure{Code: edm.ErrorCode(c)}}); got != outcomeDeferred {
 			t.Errorf("outcome(%s) = %s", c, got)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/requester"
 )
@@ -293,7 +294,7 @@ func (s *serviceDouble) fail(jid string, i int, code, message string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, r := s.requirement(jid, i)
-	r.Exchange.Error = &requester.Failure{Code: code, Message: message}
+	r.Exchange.Error = &requester.Failure{Code: edm.ErrorCode(code), Message: message}
 	r.Step = requester.StepFailed
 	s.updateState(j)
 }

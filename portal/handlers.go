@@ -680,7 +680,7 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 		}
 		v.Evidence = evidenceViews(rq, x.Evidence, base)
 		if f := x.Error; f != nil {
-			v.FailureCode, v.FailureDetail = f.Code, f.Message
+			v.FailureCode, v.FailureDetail = string(f.Code), f.Message
 			switch {
 			case f.Message == "":
 				v.FailureDetail = f.Detail

@@ -3,6 +3,7 @@ package portal
 import (
 	"strings"
 
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -158,32 +159,32 @@ func outcome(x *requester.Exchange) string {
 	}
 	f := x.Error
 	switch f.Code {
-	case "EDM:ERR:0001":
+	case edm.EDMErr0001:
 		return outcomeIdentity
-	case "EDM:ERR:0002":
+	case edm.EDMErr0002:
 		// An authorisation withheld: a refusal when the user saw a
 		// preview (older providers used this code for it).
 		if x.Previewed {
 			return outcomeRefused
 		}
 		return outcomeError
-	case "EDM:ERR:0004":
+	case edm.EDMErr0004:
 		return outcomeNotFound
 	case requester.CodeTimeout:
 		return outcomeTimeout
-	case "EDM:ERR:0008":
+	case edm.EDMErr0008:
 		if x.Previewed && strings.Contains(strings.ToLower(f.Message+" "+f.Detail), refusalDetail) {
 			return outcomeRefused
 		}
 		return outcomeError
-	case "EDM:ERR:0003", "EDM:ERR:0006", "EDM:ERR:0007", requester.CodeDeliveryFailure, requester.CodeInvalidEvidence:
+	case edm.EDMErr0003, edm.EDMErr0006, edm.EDMErr0007, requester.CodeDeliveryFailure, requester.CodeInvalidEvidence:
 		return outcomeError
 	case requester.CodeEmptyResponse:
 		return outcomeEmpty
 	case requester.CodeDeferredTooLong, requester.CodeDeferredTooOften, requester.CodeBadDeferral:
 		return outcomeDeferred
 	}
-	if strings.Contains(strings.ToLower(f.Code), "timeout") {
+	if strings.Contains(strings.ToLower(string(f.Code)), "timeout") {
 		return outcomeTimeout
 	}
 	return outcomeOther

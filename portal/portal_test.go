@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/requester"
 	"github.com/oots-go/oots/store"
 )
@@ -395,7 +396,7 @@ func TestFailureReasons(t *testing.T) {
 		{requester.CodeDeferredTooLong, "", false, "within a reasonable time"},
 		{"delivery-failed", "", false, "The evidence could not be obtained."},
 	} {
-		x := &requester.Exchange{Previewed: tc.previewed, Error: &requester.Failure{Code: tc.code, Message: "Problem", Detail: tc.detail}}
+		x := &requester.Exchange{Previewed: tc.previewed, Error: &requester.Failure{Code: edm.ErrorCode(tc.code), Message: "Problem", Detail: tc.detail}}
 		o := outcome(x)
 		for _, l := range catalogueLanguages {
 			why, next := outcomeTexts(&request{lang: l}, o)

@@ -19,6 +19,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/schematron"
@@ -80,13 +81,14 @@ type answer struct {
 // failure is a request refused with an EDM error: the code and a detail that
 // names the cause without personal data.
 type failure struct {
-	code, detail string
-	severity     string // "" means the code's default
+	code     edm.ErrorCode
+	detail   string
+	severity string // "" means the code's default
 }
 
-func (f *failure) Error() string { return f.code + ": " + f.detail }
+func (f *failure) Error() string { return string(f.code) + ": " + f.detail }
 
-func fail(code, format string, args ...any) *failure {
+func fail(code edm.ErrorCode, format string, args ...any) *failure {
 	return &failure{code: code, detail: fmt.Sprintf(format, args...)}
 }
 
@@ -196,15 +198,17 @@ func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessa
 				Outcome: "unanswerable: " + err.Error()})
 			return nil, rec, nil
 		}
-		code := "EDM:ERR:0003"
+		code := edm.EDMErr0003
 		if xe := (*exchange.Error)(nil); errors.As(err, &xe) && xe.Code != "" {
 			code = xe.Code
 		}
-		return c.refuse(m, req, nil, fail(code, "%s", strings.TrimPrefix(err.Error(), "exchange: "+code+": ")), now), rec, nil
+		a, err := c.refuse(m, req, nil, fail(code, "%s", strings.TrimPrefix(err.Error(), "exchange: "+string(code)+": ")), now)
+		return a, rec, err
 	}
 	auth := c.authority(m)
 	if f := c.checkRequest(m, auth, rm, now); f != nil {
-		return c.refuse(m, req, auth, f, now), rec, nil
+		a, err := c.refuse(m, req, auth, f, now)
+		return a, rec, err
 	}
 	rec[0] = recordOf(journal.EventRequestReceived, m)
 	rec[0].NRR = exchange.NRR(rm.NRR)
@@ -235,22 +239,22 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 		return f
 	}
 	if req.EvidenceRequest == nil || req.NaturalPerson == nil && req.LegalPerson == nil {
-		return fail("EDM:ERR:0003", "the request names no evidence type or no subject")
+		return fail(edm.EDMErr0003, "the request names no evidence type or no subject")
 	}
 	if !req.ExplicitRequestGiven {
-		return fail("EDM:ERR:0003", "ExplicitRequestGiven is false: the evidence is only exchanged at the user's explicit request")
+		return fail(edm.EDMErr0003, "ExplicitRequestGiven is false: the evidence is only exchanged at the user's explicit request")
 	}
 	if auth == nil {
 		slot := ""
 		if req.EvidenceProvider != nil {
 			slot = req.EvidenceProvider.Identifier.Value
 		}
-		return fail("EDM:ERR:0006", "the evidence provider %q (finalRecipient; EvidenceProvider slot %q) is not served here", m.FinalRecipient.Value, slot)
+		return fail(edm.EDMErr0006, "the evidence provider %q (finalRecipient; EvidenceProvider slot %q) is not served here", m.FinalRecipient.Value, slot)
 	}
 	et := req.EvidenceRequest
 	served := auth.served(et.EvidenceTypeClassification)
 	if served == nil {
-		return fail("EDM:ERR:0004", "the evidence type %s is not provided by %s", et.EvidenceTypeClassification, auth.Agent.Identifier.Value)
+		return fail(edm.EDMErr0004, "the evidence type %s is not provided by %s", et.EvidenceTypeClassification, auth.Agent.Identifier.Value)
 	}
 	for _, d := range et.DistributedAs {
 		if !slices.ContainsFunc(served.Formats, func(f Format) bool {
@@ -260,7 +264,7 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 			if d.ConformsTo != "" {
 				what += " conforming to " + d.ConformsTo
 			}
-			return fail("EDM:ERR:0007", "the distribution %s is not available for this evidence type", what)
+			return fail(edm.EDMErr0007, "the distribution %s is not available for this evidence type", what)
 		}
 	}
 	if auth.MinLoA != "" {
@@ -270,11 +274,11 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 			if got == "" {
 				got = "none"
 			}
-			return fail("EDM:ERR:0001", "the level of assurance of the authentication (%s) is below the %s this evidence needs", got, auth.MinLoA.Code())
+			return fail(edm.EDMErr0001, "the level of assurance of the authentication (%s) is below the %s this evidence needs", got, auth.MinLoA.Code())
 		}
 	}
 	if req.PreviewLocation == "" && !rm.Timestamp.IsZero() && now.After(rm.Timestamp.Add(c.cfg.Timeouts.T1)) {
-		return fail("EDM:ERR:0005", "the request arrived more than %s after it was sent", c.cfg.Timeouts.T1)
+		return fail(edm.EDMErr0005, "the request arrived more than %s after it was sent", c.cfg.Timeouts.T1)
 	}
 	return nil
 }
@@ -319,15 +323,15 @@ func requestLoA(req *edm.QueryRequest) eid.LoA {
 func officialRules(rules *schematron.Catalogue, doc []byte, v edm.Version) *failure {
 	rs, err := rules.ForKind(string(edm.KindEvidenceRequest), string(v))
 	if err != nil {
-		return fail("EDM:ERR:0003", "no business rules for %s: %v", v, err)
+		return fail(edm.EDMErr0003, "no business rules for %s: %v", v, err)
 	}
 	tree, err := xmltree.ParseBytes(doc, nil)
 	if err != nil {
-		return fail("EDM:ERR:0003", "%v", err)
+		return fail(edm.EDMErr0003, "%v", err)
 	}
 	for _, f := range rs.Validate(tree) {
 		if f.Flag == check.Fatal {
-			return fail("EDM:ERR:0003", "%s: %s", f.Rule, f.Message)
+			return fail(edm.EDMErr0003, "%s: %s", f.Rule, f.Message)
 		}
 	}
 	return nil
@@ -404,28 +408,28 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	res, err := auth.DataService.Find(ctx, query(req, auth))
 	if err != nil {
 		c.log.Error("data service", logProvider, auth.Agent.Identifier.Value, logErr, err)
-		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not be queried"), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0008, "the evidence provider's register could not be queried"), now)
 	}
 	match, err := res.resolve()
 	switch {
 	case errors.Is(err, ErrAmbiguous):
 		c.log.Info("ambiguous subject", logMsg, m.MessageID, logErr, err)
-		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "the identifying attributes of the request designate more than one person or company in the register; no evidence can be attributed"), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0004, "the identifying attributes of the request designate more than one person or company in the register; no evidence can be attributed"), now)
 	case errors.Is(err, errBadDeferral):
 		c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
-		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not say when the evidence will be available"), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0008, "the evidence provider's register could not say when the evidence will be available"), now)
 	case err != nil:
 		if !errors.Is(err, ErrNotFound) {
 			c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
 		}
-		return c.refuse(m, req, auth, fail("EDM:ERR:0004", "no evidence of the requested type was found for the subject of the request"), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0004, "no evidence of the requested type was found for the subject of the request"), now)
 	}
 	if match.Deferred != nil {
-		return c.deferred(m, auth, match.Deferred, now), nil
+		return c.deferred(m, auth, match.Deferred, now)
 	}
 	if f := conforms(match.Documents); f != nil {
 		c.log.Error("structured evidence refused", logProvider, auth.Agent.Identifier.Value, logMsg, m.MessageID, logErr, f.detail)
-		return c.refuse(m, req, auth, f, now), nil
+		return c.refuse(m, req, auth, f, now)
 	}
 	if auth.WithoutPreview {
 		return c.evidence(m, req, auth, documentsSent(req, match.Documents), now)
@@ -448,7 +452,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 		consentRec = append(consentRec, withOutcome(recordOf(EventConsentNone, m), "no valid consent: preview"))
 	}
 	if !req.PossibilityForPreview {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0007", "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0007, "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"), now)
 	}
 	token, err := c.token()
 	if err != nil {
@@ -467,7 +471,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	if err := c.insertSession(ctx, tx, s); err != nil {
 		return nil, err
 	}
-	exc := edm.NewException("EDM:ERR:0002", "The evidence provider needs the user to preview the evidence before it is sent")
+	exc := edm.NewException(edm.EDMErr0002, "The evidence provider needs the user to preview the evidence before it is sent")
 	exc.PreviewLocation = c.PreviewLocation(token)
 	exc.PreviewDescription = []regrep.LocalizedString{
 		{Lang: "EN", Value: "Log in at the evidence provider to see the evidence and decide whether it is sent."},
@@ -477,8 +481,12 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 	if !req.Version().Is2() {
 		exc.PreviewMethod = "GET"
 	}
-	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
-	a.rec.Outcome = exc.Code
+	id, err := uuid.New(c.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	a := c.reply(m, edm.NewErrorResponse(req, id, c.errorProvider(auth, m), exc, now))
+	a.rec.Outcome = string(exc.Code)
 	a.extra = consentRec
 	return a, nil
 }
@@ -500,9 +508,9 @@ func conforms(docs []Document) *failure {
 		switch {
 		case err == nil, errors.Is(err, datamodel.ErrUnknownModel):
 		case errors.As(err, &fe):
-			return fail("EDM:ERR:0008", "the structured evidence (%s) does not conform to its data model: %s", d.Format, fe.Detail())
+			return fail(edm.EDMErr0008, "the structured evidence (%s) does not conform to its data model: %s", d.Format, fe.Detail())
 		default:
-			return fail("EDM:ERR:0008", "the structured evidence (%s) cannot be checked against its data model %s", d.Format, d.ConformsTo)
+			return fail(edm.EDMErr0008, "the structured evidence (%s) cannot be checked against its data model %s", d.Format, d.ConformsTo)
 		}
 	}
 	return nil
@@ -554,20 +562,20 @@ func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message,
 	req := m.Request
 	token, err := ParsePreviewLocation(c.cfg.PreviewBase, req.PreviewLocation)
 	if err != nil {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now)
 	}
 	s, err := c.loadSession(ctx, tx, token)
 	if errors.Is(err, errNoSession) {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "PreviewLocation names no preview of this provider"), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "PreviewLocation names no preview of this provider"), now)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if f := c.sameExchange(s, m, auth); f != nil {
-		return c.refuse(m, req, auth, f, now), nil
+		return c.refuse(m, req, auth, f, now)
 	}
 	if s.SecondMessageID != "" {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "a request after this preview was already received (%s)", s.SecondMessageID), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "a request after this preview was already received (%s)", s.SecondMessageID), now)
 	}
 	if s.State == stateExpired || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
 		s.State, s.SecondMessageID, s.SecondRequest, s.Documents = stateExpired, m.MessageID, m.Document, nil
@@ -575,10 +583,10 @@ func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message,
 		if _, err := c.updateSession(ctx, tx, s); err != nil {
 			return nil, err
 		}
-		return c.refuse(m, req, auth, fail("EDM:ERR:0005", "the user did not complete the preview in time"), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0005, "the user did not complete the preview in time"), now)
 	}
 	if s.State == stateAnswered {
-		return c.refuse(m, req, auth, fail("EDM:ERR:0003", "this preview was already answered"), now), nil
+		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "this preview was already answered"), now)
 	}
 	s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.Updated = m.MessageID, m.Document, req.ReturnLocation, now
 	a, err := c.conclude(s, now)
@@ -612,27 +620,27 @@ func (c *Connector) sameExchange(s *session, m *exchange.Message, auth *Authorit
 	d, _, err := edm.ParseBytes(s.FirstRequest)
 	first, ok := d.(*edm.QueryRequest)
 	if err != nil || !ok {
-		return fail("EDM:ERR:0003", "the first request of this preview cannot be read back")
+		return fail(edm.EDMErr0003, "the first request of this preview cannot be read back")
 	}
 	switch {
 	case s.ConversationID != m.ConversationID:
-		return fail("EDM:ERR:0003", "the request is not in the conversation of the preview (ConversationId)")
+		return fail(edm.EDMErr0003, "the request is not in the conversation of the preview (ConversationId)")
 	case s.Provider != auth.Agent.Identifier.Value:
-		return fail("EDM:ERR:0003", "the preview belongs to another evidence provider")
+		return fail(edm.EDMErr0003, "the preview belongs to another evidence provider")
 	case s.Version != string(req.Version()):
-		return fail("EDM:ERR:0003", "the request follows %s, the first request %s", req.Version(), s.Version)
+		return fail(edm.EDMErr0003, "the request follows %s, the first request %s", req.Version(), s.Version)
 	case first.EvidenceRequest.EvidenceTypeClassification != req.EvidenceRequest.EvidenceTypeClassification:
-		return fail("EDM:ERR:0003", "the request asks for another evidence type than the previewed one")
+		return fail(edm.EDMErr0003, "the request asks for another evidence type than the previewed one")
 	case !sameSubject(SubjectOf(first), SubjectOf(req)):
-		return fail("EDM:ERR:0003", "the request is about another subject than the previewed evidence")
+		return fail(edm.EDMErr0003, "the request is about another subject than the previewed evidence")
 	}
 	if req.Version().Is2() {
 		if s.ExchangeID != m.ExchangeID {
-			return fail("EDM:ERR:0003", "the request does not repeat the ExchangeId of the first request")
+			return fail(edm.EDMErr0003, "the request does not repeat the ExchangeId of the first request")
 		}
 		u, err := url.Parse(req.ReturnLocation)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
-			return fail("EDM:ERR:0003", "ReturnLocation must be an https URL")
+			return fail(edm.EDMErr0003, "ReturnLocation must be an https URL")
 		}
 	}
 	return nil
@@ -666,7 +674,7 @@ func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
 	case stateRefused:
 		f = refusal()
 	case stateWrongUser:
-		f = fail("EDM:ERR:0001", "the person who logged in at the preview is not the subject of the request")
+		f = fail(edm.EDMErr0001, "the person who logged in at the preview is not the subject of the request")
 	default:
 		return nil, nil
 	}
@@ -683,7 +691,10 @@ func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
 		OriginalSender: s.c1(), FinalRecipient: s.c4(), Request: req}
 	var a *answer
 	if f != nil {
-		a = c.refuse(m, req, auth, f, now)
+		var err error
+		if a, err = c.refuse(m, req, auth, f, now); err != nil {
+			return nil, err
+		}
 	} else {
 		// The documents the user approved at the preview: those the
 		// first request asked for, whatever the second one asks.
@@ -757,15 +768,19 @@ func (c *Connector) errorProvider(auth *Authority, m *exchange.Message) edm.Agen
 }
 
 // refuse answers a request with an EDM error.
-func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Authority, f *failure, now time.Time) *answer {
+func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Authority, f *failure, now time.Time) (*answer, error) {
 	exc := edm.NewException(f.code, f.detail)
 	if f.severity != "" {
 		exc.Severity = f.severity
 	}
 	c.log.Info("request refused", logMsg, m.MessageID, logConv, m.ConversationID, logCode, f.code, "detail", f.detail)
-	a := c.reply(m, edm.NewErrorResponse(req, c.uuid(), c.errorProvider(auth, m), exc, now))
-	a.rec.Outcome = f.code
-	return a
+	id, err := uuid.New(c.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	a := c.reply(m, edm.NewErrorResponse(req, id, c.errorProvider(auth, m), exc, now))
+	a.rec.Outcome = string(f.code)
+	return a, nil
 }
 
 // evidence builds the evidence response (SPEC.md §2.3): for 1.x one
@@ -775,7 +790,8 @@ func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Aut
 // attachment referenced by cid:. sent is what the answer carries
 // (documentsSent).
 func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *Authority, sent []sentDocument, now time.Time) (*answer, error) {
-	resp := edm.NewQueryResponse(req, c.uuid(), now)
+	ids := uuid.NewSource(c.cfg.Rand)
+	resp := edm.NewQueryResponse(req, ids.New(), now)
 	ep := auth.Agent
 	ep.Classification = "EP"
 	resp.EvidenceProvider = []edm.Agent{ep}
@@ -795,7 +811,11 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 	for i, sd := range sent {
 		d := sd.Doc
 		// R-EDM-RESP-C042: cid:[a-z0-9]*@…
-		cid := fmt.Sprintf("evidence%d%s@oots", i+1, c.uuid()[:8])
+		tag, err := uuid.New(c.cfg.Rand)
+		if err != nil {
+			return nil, err
+		}
+		cid := fmt.Sprintf("evidence%d%s@oots", i+1, tag[:8])
 		title := d.Title
 		if title == "" && sd.Main >= 0 {
 			title = sent[sd.Main].Doc.Title
@@ -810,12 +830,12 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			// evidence by an association typed after that role.
 			md := supplementaryMetadata(auth.Agent.Identifier.Value, d)
 			if md.Identifier.Value == "" {
-				md.Identifier = edm.ID(c.uuid())
+				md.Identifier = edm.ID(ids.New())
 			}
-			obj := edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, sd.Role, "urn:uuid:"+c.uuid())
+			obj := edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, title, sd.Role, ids.URN())
 			p := pkgs[sd.Main]
 			p.Evidence = append(p.Evidence, obj)
-			p.Associations = append(p.Associations, &edm.NewAssociation("urn:uuid:"+c.uuid(), associationOf[sd.Role], obj.ID, objs[sd.Main].ID).RegistryObject)
+			p.Associations = append(p.Associations, &edm.NewAssociation(ids.URN(), associationOf[sd.Role], obj.ID, objs[sd.Main].ID).RegistryObject)
 			continue
 		}
 		issuer := auth.Agent
@@ -837,13 +857,16 @@ func (c *Connector) evidence(m *exchange.Message, req *edm.QueryRequest, auth *A
 			md.ValidityPeriod = &edm.Period{StartDate: d.ValidFrom, EndDate: d.ValidTo}
 		}
 		if !req.Version().Is2() {
-			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, "", ""))
+			resp.Evidence = append(resp.Evidence, edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, title, "", ""))
 			continue
 		}
-		objs[i] = edm.NewEvidenceObject("urn:uuid:"+c.uuid(), md, "cid:"+cid, title, edm.RoleMainEvidence, "urn:uuid:"+c.uuid())
+		objs[i] = edm.NewEvidenceObject(ids.URN(), md, "cid:"+cid, title, edm.RoleMainEvidence, ids.URN())
 		pkgs[i] = &edm.Package{Evidence: []*edm.EvidenceObject{objs[i]}}
-		pkgs[i].ID = "urn:uuid:" + c.uuid()
+		pkgs[i].ID = ids.URN()
 		resp.Packages = append(resp.Packages, pkgs[i])
+	}
+	if err := ids.Err(); err != nil {
+		return nil, err
 	}
 	a := c.reply(m, resp)
 	a.msg.Attachments = atts
@@ -862,23 +885,6 @@ func requestedModel(et *edm.DataServiceEvidenceType, d Document) string {
 		}
 	}
 	return d.ConformsTo
-}
-
-// uuid returns a random (version 4) UUID from Config.Rand.
-func (c *Connector) uuid() string {
-	var u [16]byte
-	if _, err := io.ReadFull(c.cfg.Rand, u[:]); err != nil {
-		// A broken random source is a defect of the platform; the
-		// identifiers must still differ.
-		c.log.Error("random source", logErr, err)
-		t := c.cfg.Now().UnixNano()
-		for i := range 8 {
-			u[i] = byte(t >> (8 * i))
-		}
-	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
 // token returns a fresh random 128-bit preview token.
@@ -909,5 +915,5 @@ func storedRequest(doc []byte) (*edm.QueryRequest, error) {
 // rules) allows an AuthorizationException only as a preview request
 // (severity PreviewRequired, which R-EDM-ERR-C022 ties to a PreviewLocation).
 func refusal() *failure {
-	return fail("EDM:ERR:0008", "the user did not approve the exchange of the evidence")
+	return fail(edm.EDMErr0008, "the user did not approve the exchange of the evidence")
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 )
 
@@ -178,10 +179,10 @@ func consentProcedures(auth *Authority, req *edm.QueryRequest) []string {
 }
 
 // newConsent is the consent a user gives at the preview of session s for
-// the procedures procs.
+// the procedures procs, without its ID (drawn when it is stored).
 func (c *Connector) newConsent(s *session, req *edm.QueryRequest, procs []string, now time.Time) *Consent {
 	rid, rname := requesterOf(req)
-	return &Consent{ID: "urn:uuid:" + c.uuid(), Provider: s.Provider, Requester: rid, RequesterName: rname, Procedure: req.Procedure,
+	return &Consent{Provider: s.Provider, Requester: rid, RequesterName: rname, Procedure: req.Procedure,
 		Procedures: procs, EvidenceType: c.byID[s.Provider].servedAs(req.EvidenceRequest.EvidenceTypeClassification), EvidenceTitle: evidenceTitle(req),
 		Granted: now, Expires: now.Add(c.cfg.Consent.Validity), subject: subjectOf(SubjectOf(req)), subjectKey: s.SubjectKey}
 }
@@ -389,6 +390,10 @@ func (c *Connector) giveConsent(ctx context.Context, s *session, procs []string,
 	}
 	k := c.newConsent(s, req, procs, now)
 	if k.subject == "" || len(procs) == 0 {
+		return
+	}
+	if k.ID, err = uuid.NewURN(c.cfg.Rand); err != nil {
+		c.log.Error("consent", logErr, err)
 		return
 	}
 	if err := c.insertConsent(ctx, k); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 )
 
 // Deferral is a data service's answer "the evidence exists but is not ready
@@ -71,21 +72,25 @@ func (d *Deferral) check() error {
 // a preview (there is nothing to see yet). A deferral to a time that is not
 // in the future is the data service's defect and is answered EDM:ERR:0008:
 // a requester would only ask again at once.
-func (c *Connector) deferred(m *exchange.Message, auth *Authority, d *Deferral, now time.Time) *answer {
+func (c *Connector) deferred(m *exchange.Message, auth *Authority, d *Deferral, now time.Time) (*answer, error) {
 	req := m.Request
 	if !d.AvailableAt.After(now) {
 		c.log.Error("data service deferral refused", logProvider, auth.Agent.Identifier.Value, logMsg, m.MessageID,
 			logErr, fmt.Sprintf("availableAt %s is not after now", d.AvailableAt.UTC().Format(time.RFC3339)))
-		return c.refuse(m, req, auth, fail("EDM:ERR:0008", "the evidence provider's register could not say when the evidence will be available"), now)
+		return c.refuse(m, req, auth, fail(edm.EDMErr0008, "the evidence provider's register could not say when the evidence will be available"), now)
 	}
-	resp := edm.NewDeferredResponse(req, c.uuid(), now, d.AvailableAt)
+	id, err := uuid.New(c.cfg.Rand)
+	if err != nil {
+		return nil, err
+	}
+	resp := edm.NewDeferredResponse(req, id, now, d.AvailableAt)
 	ep := auth.Agent
 	ep.Classification = "EP"
 	resp.EvidenceProvider = []edm.Agent{ep}
 	c.log.Info("evidence deferred", logMsg, m.MessageID, logConv, m.ConversationID, "reason", string(d.Reason), "available_at", resp.ResponseAvailableDateTime)
 	a := c.reply(m, resp)
 	a.rec.Outcome = OutcomeDeferred + string(d.Reason) + " " + resp.ResponseAvailableDateTime
-	return a
+	return a, nil
 }
 
 // OutcomeDeferred begins the journal outcome of a deferred answer, followed

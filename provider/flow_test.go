@@ -506,7 +506,7 @@ func TestRefusedRequests(t *testing.T) {
 				t.Fatalf("%d answers", len(as))
 			}
 			exc := exceptionOf(t, as[0])
-			if exc.Code != tt.code || exc.Severity != edm.SeverityError {
+			if string(exc.Code) != tt.code || exc.Severity != edm.SeverityError {
 				t.Errorf("%s %s (%s), want %s", exc.Code, exc.Severity, exc.Detail, tt.code)
 			}
 			for _, personal := range []string{"Müller", "Anna", "1985-03-14", "3f8a2c61d9"} {

@@ -31,7 +31,7 @@ func TestSeveralFormatsRequested(t *testing.T) {
 				t.Fatalf("%d answers", len(as))
 			}
 			exc := exceptionOf(t, as[0])
-			if exc.Code != tt.code {
+			if string(exc.Code) != tt.code {
 				t.Errorf("%s (%s), want %s", exc.Code, exc.Detail, tt.code)
 			}
 		})

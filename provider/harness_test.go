@@ -27,6 +27,7 @@ import (
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/schematron"
@@ -253,11 +254,11 @@ func (a alias) Find(ctx context.Context, q provider.Query) (*provider.Result, er
 }
 
 func newUUID() string {
-	var u [16]byte
-	rand.Read(u[:])
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	s, err := uuid.New(rand.Reader)
+	if err != nil {
+		panic(err) // crypto/rand does not fail
+	}
+	return s
 }
 
 // user returns the demo user of DE with the given local identifier.

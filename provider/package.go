@@ -1,12 +1,11 @@
 package provider
 
 import (
-	"crypto/sha1"
-	"encoding/hex"
 	"slices"
 	"strings"
 
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/regrep"
 )
 
@@ -120,16 +119,15 @@ func supplementaryMetadata(provider string, d Document) edm.Evidence {
 
 // evidenceID is the sdg:Identifier of an evidence document: its register
 // id when that is a UUID, as the official R-EDM-RESP-C015 asks, else a
-// name-based UUID (RFC 9562 version 5 form, SHA-1) of the provider and the
-// register id, so that the same document keeps the same identifier across
-// queries. An empty id stays empty (the caller draws a random one).
+// name-based UUID (RFC 9562 version 5) of the provider and the register
+// id, so that the same document keeps the same identifier across queries.
+// An empty id stays empty (the caller draws a random one).
 func evidenceID(provider, id string) string {
-	if id == "" || edm.IsUUID(id) {
+	if id == "" || uuid.Valid(id) {
 		return id
 	}
-	h := sha1.Sum([]byte("oots evidence\x00" + provider + "\x00" + id))
-	h[6] = h[6]&0x0f | 0x50
-	h[8] = h[8]&0x3f | 0x80
-	b := hex.EncodeToString(h[:16])
-	return b[0:8] + "-" + b[8:12] + "-" + b[12:16] + "-" + b[16:20] + "-" + b[20:32]
+	return uuid.Name(evidenceNS, provider+"\x00"+id).String()
 }
+
+// evidenceNS is the name space of evidenceID.
+var evidenceNS = uuid.Name(uuid.NameSpaceURL, "https://github.com/oots-go/oots/provider#evidence")

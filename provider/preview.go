@@ -503,7 +503,7 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateWrongUser, nil, "", "", now
 		a, err := c.conclude(s, now)
 		if err == nil {
-			err = c.commit(ctx, s, a, withOutcome(s.record(EventWrongUser), "EDM:ERR:0001"))
+			err = c.commit(ctx, s, a, withOutcome(s.record(EventWrongUser), string(edm.EDMErr0001)))
 		}
 		if err != nil {
 			c.log.Error("preview session", logErr, err)

@@ -41,7 +41,7 @@ func TestOfficialRuleFiles(t *testing.T) {
 			var code, detail string
 			if as[0].Error != nil {
 				exc := exceptionOf(t, as[0])
-				code, detail = exc.Code, exc.Detail
+				code, detail = string(exc.Code), exc.Detail
 			}
 			refused := code == "EDM:ERR:0003" && strings.Contains(detail, "R-EDM-REQ-C001")
 			if refused != tc.want {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/journal"
 )
@@ -43,11 +44,15 @@ func (c *Connector) Sweep(ctx context.Context) error {
 			} else {
 				m := &exchange.Message{From: s.Party, ConversationID: s.ConversationID, ExchangeID: s.ExchangeID, MessageID: s.SecondMessageID,
 					OriginalSender: s.c1(), FinalRecipient: s.c4(), Request: req}
-				a = c.refuse(m, req, c.byID[s.Provider], fail("EDM:ERR:0005", "the user did not complete the preview in time"), now)
+				if a, err = c.refuse(m, req, c.byID[s.Provider], fail(edm.EDMErr0005, "the user did not complete the preview in time"), now); err != nil {
+					// The session stays due: the next pass answers it.
+					c.log.Error("expired preview", logToken, logTokenID(s.Token), logErr, err)
+					continue
+				}
 			}
 		}
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateExpired, nil, "", "", now
-		if err := c.commit(ctx, s, a, withOutcome(s.record(journal.EventTimeout), "EDM:ERR:0005")); err != nil {
+		if err := c.commit(ctx, s, a, withOutcome(s.record(journal.EventTimeout), string(edm.EDMErr0005))); err != nil {
 			c.log.Warn("expiring a preview session", logToken, logTokenID(s.Token), logErr, err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/datamodel"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 )
 
@@ -204,9 +205,9 @@ type Evidence struct {
 // Failure is why an exchange failed: the EDM error code and text from the
 // provider (EDM:ERR:…), or a connector condition (timeout, delivery failure).
 type Failure struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Detail  string `json:"detail,omitempty"`
+	Code    edm.ErrorCode `json:"code"`
+	Message string        `json:"message"`
+	Detail  string        `json:"detail,omitempty"`
 }
 
 // File is an evidence file.

@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/csclient"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 )
 
@@ -104,7 +105,7 @@ func (c *Connector) Start(ctx context.Context, s StartRequest) (*Journey, error)
 	if len(reqs) == 0 {
 		return nil, fmt.Errorf("%w: procedure %s has no requirements in %s", ErrNotFound, s.Procedure, s.Country)
 	}
-	id, err := newUUID(c.cfg.Rand)
+	id, err := uuid.New(c.cfg.Rand)
 	if err != nil {
 		return nil, err
 	}
@@ -458,11 +459,11 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 		if j.Journey.State != JourneyOpen || pub.Step != StepExplicitRequest {
 			return change{}, fmt.Errorf("%w: requirement %s is at step %s (journey %s)", ErrState, pub.ID, pub.Step, j.Journey.State)
 		}
-		exchangeID, err := newUUID(c.cfg.Rand)
+		exchangeID, err := uuid.New(c.cfg.Rand)
 		if err != nil {
 			return change{}, err
 		}
-		reqID, err := newUUID(c.cfg.Rand)
+		reqID, err := uuid.New(c.cfg.Rand)
 		if err != nil {
 			return change{}, err
 		}

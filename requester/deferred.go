@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 )
 
@@ -57,10 +58,10 @@ const (
 func (c *Connector) deferred(j *journeyState, i int, r *edm.QueryResponse) (event, detail string, err error) {
 	pub := j.Journey.Requirements[i]
 	now := c.cfg.Now().UTC()
-	fail := func(code, msg, detail string) (string, string, error) {
+	fail := func(code edm.ErrorCode, msg, detail string) (string, string, error) {
 		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: code, Message: msg, Detail: detail}
 		j.settle()
-		return journal.EventError, code, nil
+		return journal.EventError, string(code), nil
 	}
 	at, err := r.AvailableAt()
 	if err != nil {
@@ -100,7 +101,7 @@ func (c *Connector) askAgain(ctx context.Context, j *journeyState, i int) (reque
 	if edm.Version(pub.Exchange.Version).Is2() {
 		exchangeID = pub.Exchange.ID
 	}
-	out, err := c.build(j, i, nameUUID("deferred-request:"+j.Journey.ID+":"+pub.Exchange.ID+":"+strconv.Itoa(pub.Exchange.Deferrals)), exchangeID, "", "")
+	out, err := c.build(j, i, uuid.Name(requestNS, "deferred-request:"+j.Journey.ID+":"+pub.Exchange.ID+":"+strconv.Itoa(pub.Exchange.Deferrals)).String(), exchangeID, "", "")
 	if err != nil {
 		return requestRow{}, err
 	}

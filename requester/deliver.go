@@ -15,13 +15,14 @@ import (
 	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 )
 
 // CodeTimeout is the Failure code of an exchange that timed out
 // (EDM:ERR:0005, "Exceeding timeout period").
-const CodeTimeout = "EDM:ERR:0005"
+const CodeTimeout = edm.EDMErr0005
 
 // CodeEmptyResponse is the Failure code of a success response without
 // evidence.
@@ -167,7 +168,7 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 			return "", "", &errIgnore{"error response without an exception"}
 		}
 		exc := m.Error.Exceptions[0]
-		previewRequired := exc.Code == "EDM:ERR:0002" && exc.Severity == edm.SeverityPreviewRequired && exc.PreviewLocation != ""
+		previewRequired := exc.Code == edm.EDMErr0002 && exc.Severity == edm.SeverityPreviewRequired && exc.PreviewLocation != ""
 		if previewRequired && st.Second == nil && st.Preview {
 			return c.preview(ctx, j, i, m, exc, ch)
 		}
@@ -177,7 +178,7 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		}
 		pub.Step, pub.Exchange.Error = StepFailed, f
 		j.settle()
-		return journal.EventError, exc.Code, nil
+		return journal.EventError, string(exc.Code), nil
 	}
 	if m.Response.Deferred() {
 		return c.deferred(j, i, m.Response)
@@ -195,7 +196,7 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 	received := map[string]string{} // object id → Evidence.ID
 	before := len(pub.Exchange.Evidence)
 	for _, o := range objs {
-		id, err := newUUID(c.cfg.Rand)
+		id, err := uuid.New(c.cfg.Rand)
 		if err != nil {
 			return "", "", err
 		}
@@ -271,7 +272,7 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: exc.Code, Message: exc.Message,
 			Detail: fmt.Sprintf("the PreviewLocation %q is not an https URL", exc.PreviewLocation)}
 		j.settle()
-		return journal.EventError, exc.Code, nil
+		return journal.EventError, string(exc.Code), nil
 	}
 	ret := j.returnURL(i)
 	exchangeID := ""
@@ -281,7 +282,7 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 	// The id derives from the answer's eb:MessageId: processing it again
 	// (after a crash) rebuilds the same request, which the access point
 	// recognises by its client key.
-	reqID := nameUUID("second-request:" + m.MessageID)
+	reqID := uuid.Name(requestNS, "second-request:"+m.MessageID).String()
 	out, err := c.build(j, i, reqID, exchangeID, exc.PreviewLocation, ret)
 	if err != nil {
 		return "", "", err
@@ -306,7 +307,7 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 	}
 	pub.Exchange.Deadline = now.Add(c.cfg.T2 + c.cfg.T3 + 2*Slack)
 	ch.requests = append(ch.requests, requestRow{RequestID: out.msg.Request.ID, MessageID: s.MessageID, Index: i})
-	return EventPreviewRequired, exc.Code, nil
+	return EventPreviewRequired, string(exc.Code), nil
 }
 
 // settle sets the journey's state from its requirements.
@@ -402,7 +403,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 		}
 		for _, i := range timedOut {
 			c.log.Info("exchange timed out", logJourney, id, logReq, i)
-			c.journal(ctx, c.entry(j, i, journal.EventTimeout, "", CodeTimeout))
+			c.journal(ctx, c.entry(j, i, journal.EventTimeout, "", string(CodeTimeout)))
 		}
 	}
 	return nil

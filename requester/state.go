@@ -2,17 +2,16 @@ package requester
 
 import (
 	"context"
-	"crypto/sha1"
 	"database/sql"
 	"embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/store"
 )
 
@@ -366,33 +365,7 @@ func (d *db) evidence(ctx context.Context, journey, id string) (*File, error) {
 	return f, nil
 }
 
-// newUUID returns a random (version 4) UUID read from r.
-func newUUID(r io.Reader) (string, error) {
-	var b [16]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
-		return "", fmt.Errorf("requester: randomness: %w", err)
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b), nil
-}
-
-// uuidNamespace is the name space of the connector's name-based UUIDs.
-var uuidNamespace = [16]byte{0x6f, 0x6f, 0x74, 0x73, 0x2d, 0x72, 0x65, 0x71, 0x75, 0x65, 0x73, 0x74, 0x65, 0x72, 0x2d, 0x31}
-
-// nameUUID returns the version 5 UUID of name: the same name gives the same
-// id, so that redoing the processing of a message resends the same request.
-func nameUUID(name string) string {
-	h := sha1.New()
-	h.Write(uuidNamespace[:])
-	io.WriteString(h, name)
-	var b [16]byte
-	copy(b[:], h.Sum(nil))
-	b[6] = b[6]&0x0f | 0x50
-	b[8] = b[8]&0x3f | 0x80
-	return formatUUID(b)
-}
-
-func formatUUID(b [16]byte) string {
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
+// requestNS is the name space of the connector's name-based UUIDs
+// (uuid.Name): the same name gives the same id, so that redoing the
+// processing of a message resends the same request.
+var requestNS = uuid.UUID([]byte("oots-requester-1"))

@@ -20,6 +20,7 @@ import (
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
+	"github.com/oots-go/oots/wssec"
 )
 
 func call(tb testing.TB, method, u, token string, body any) (int, string) {
@@ -375,7 +376,7 @@ func TestConcurrentResolve(t *testing.T) {
 func TestRedirect(t *testing.T) {
 	f := getFixture(t)
 	ctx := context.Background()
-	other, err := pki.Issue(f.ca, "smp2.example.eu", pki.RSA, nil)
+	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,14 +8,15 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // An SMP publishes where a participant receives a document type; a client
 // looks it up and checks the signed answer.
 func Example() {
-	ca, _ := pki.NewCA("example CA", pki.RSA, nil)
-	smpCred, _ := pki.Issue(ca, "smp.example.eu", pki.RSA, nil)
-	ap, _ := pki.Issue(ca, "ap.example.eu", pki.RSA, nil)
+	ca, _ := pki.NewCA("example CA", wssec.AS4v115, nil)
+	smpCred, _ := pki.Issue(ca, "smp.example.eu", wssec.AS4v115, nil)
+	ap, _ := pki.Issue(ca, "ap.example.eu", wssec.AS4v115, nil)
 
 	ctx := context.Background()
 	participant := smp.ID{Scheme: smp.SchemeParticipantISO6523, Value: "0088:5798000000001"}

@@ -9,6 +9,7 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 var (
@@ -35,19 +36,19 @@ func getFixture(tb testing.TB) *fixture {
 	tb.Helper()
 	fixOnce.Do(func() {
 		f := &fixture{}
-		if f.ca, fixErr = pki.NewCA("SMP test CA", pki.RSA, nil); fixErr != nil {
+		if f.ca, fixErr = pki.NewCA("SMP test CA", wssec.AS4v115, nil); fixErr != nil {
 			return
 		}
-		if f.rogueCA, fixErr = pki.NewCA("rogue CA", pki.RSA, nil); fixErr != nil {
+		if f.rogueCA, fixErr = pki.NewCA("rogue CA", wssec.AS4v115, nil); fixErr != nil {
 			return
 		}
-		if f.smpCred, fixErr = pki.Issue(f.ca, "smp", pki.RSA, nil); fixErr != nil {
+		if f.smpCred, fixErr = pki.Issue(f.ca, "smp", wssec.AS4v115, nil); fixErr != nil {
 			return
 		}
-		if f.rogue, fixErr = pki.Issue(f.rogueCA, "smp", pki.RSA, nil); fixErr != nil {
+		if f.rogue, fixErr = pki.Issue(f.rogueCA, "smp", wssec.AS4v115, nil); fixErr != nil {
 			return
 		}
-		if f.ap, fixErr = pki.Issue(f.ca, "ap-receiver", pki.RSA, nil); fixErr != nil {
+		if f.ap, fixErr = pki.Issue(f.ca, "ap-receiver", wssec.AS4v115, nil); fixErr != nil {
 			return
 		}
 		f.trust = trust.NewStore(f.ca.Cert)

@@ -2,7 +2,6 @@ package smp
 
 import (
 	"crypto"
-	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/base64"
 	"errors"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -40,15 +40,16 @@ var policy = &xmldsig.Policy{
 // signing certificate in ds:KeyInfo/ds:X509Data (X509Data with
 // X509SubjectName and X509Certificate, as SMP 1.0 asks).
 func signDocument(root *xmltree.Element, key crypto.Signer, cert *x509.Certificate) error {
-	method := xmldsig.RSASHA256
-	if _, ok := key.Public().(ed25519.PublicKey); ok {
-		method = xmldsig.Ed25519
+	profile, err := wssec.ProfileFor(key)
+	if err != nil {
+		return fmt.Errorf("smp: signing key: %w", err)
 	}
+	method := profile.SignatureMethod()
 	data := xmltree.NewElement(xmldsig.Namespace, xmldsig.Prefix, "X509Data")
 	data.AddElement(xmldsig.Namespace, xmldsig.Prefix, "X509SubjectName").SetText(cert.Subject.String())
 	data.AddElement(xmldsig.Namespace, xmldsig.Prefix, "X509Certificate").SetText(base64.StdEncoding.EncodeToString(cert.Raw))
 	sg := &xmldsig.Signer{Key: key, Method: method, KeyInfo: []*xmltree.Element{data}}
-	_, err := sg.SignEnveloped(root)
+	_, err = sg.SignEnveloped(root)
 	return err
 }
 

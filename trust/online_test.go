@@ -23,6 +23,7 @@ import (
 	"github.com/oots-go/oots/internal/openssltest"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // syncBuffer is a log sink the checker and the test share.
@@ -45,7 +46,7 @@ func (s *syncBuffer) String() string {
 
 func newCA(tb testing.TB) *pki.Credential {
 	tb.Helper()
-	ca, err := pki.NewCA("Revocation test CA", pki.RSA, nil)
+	ca, err := pki.NewCA("Revocation test CA", wssec.AS4v115, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func newCA(tb testing.TB) *pki.Credential {
 
 func issue(tb testing.TB, ca *pki.Credential, name string, opt *pki.Options) *x509.Certificate {
 	tb.Helper()
-	p, err := pki.Issue(ca, name, pki.RSA, opt)
+	p, err := pki.Issue(ca, name, wssec.AS4v115, opt)
 	if err != nil {
 		tb.Fatal(err)
 	}

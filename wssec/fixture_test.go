@@ -33,12 +33,9 @@ var (
 	fixtures = map[wssec.Profile]*fixture{}
 )
 
-func pkiProfile(p wssec.Profile) pki.Profile {
-	if p == wssec.AS4v20 {
-		return pki.EdDSA
-	}
-	return pki.RSA
-}
+// pkiDir names the directory of testdata/pki holding a profile's
+// credentials.
+var pkiDir = map[wssec.Profile]string{wssec.AS4v115: "rsa", wssec.AS4v20: "eddsa"}
 
 var updatePKI = flag.Bool("update-pki", false, "regenerate the test credentials in testdata/pki")
 
@@ -53,10 +50,10 @@ func getFixture(tb testing.TB, p wssec.Profile) *fixture {
 	if f := fixtures[p]; f != nil {
 		return f
 	}
-	dir := filepath.Join("testdata", "pki", string(pkiProfile(p)))
+	dir := filepath.Join("testdata", "pki", pkiDir[p])
 	if *updatePKI {
 		opt := &pki.Options{Now: testNow.Add(-24 * time.Hour), Validity: 20 * 365 * 24 * time.Hour}
-		ca, err := pki.NewCA("oots test CA", pkiProfile(p), opt)
+		ca, err := pki.NewCA("oots test CA", p, opt)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -65,7 +62,7 @@ func getFixture(tb testing.TB, p wssec.Profile) *fixture {
 			tb.Fatal(err)
 		}
 		for _, name := range []string{"AP_FR_01", "AP_DE_01"} {
-			pt, err := pki.Issue(ca, name, pkiProfile(p), opt)
+			pt, err := pki.Issue(ca, name, p, opt)
 			if err != nil {
 				tb.Fatal(err)
 			}

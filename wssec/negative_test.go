@@ -150,7 +150,7 @@ func TestNegative(t *testing.T) {
 			find(d, xmlenc.Namespace, "EncryptedKey").Child(xmlenc.Namespace, "EncryptionMethod").SetAttr("", "", "Algorithm", "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p")
 		}, want: wssec.CodePolicyNoncompliance},
 		{name: "untrusted signer", cfg: func(c *wssec.VerifyConfig) {
-			other, err := pki.NewCA("other CA", pki.EdDSA, nil)
+			other, err := pki.NewCA("other CA", wssec.AS4v20, nil)
 			if err != nil {
 				panic(err)
 			}
@@ -267,11 +267,11 @@ func TestXMLBombsRefusedBeforeProcessing(t *testing.T) {
 }
 
 func otherDecryptionKey(p wssec.Profile) any {
-	ca, err := pki.NewCA("x", pkiProfile(p), nil)
+	ca, err := pki.NewCA("x", p, nil)
 	if err != nil {
 		panic(err)
 	}
-	pt, err := pki.Issue(ca, "AP_XX_01", pkiProfile(p), nil)
+	pt, err := pki.Issue(ca, "AP_XX_01", p, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -95,11 +96,11 @@ func TestEnveloped(t *testing.T) {
 // to refuse a tampered copy.
 func TestEnvelopedXMLSec(t *testing.T) {
 	xmlsec := testenv.Tool(t, "xmlsec1")
-	ca, err := pki.NewCA("enveloped test CA", pki.RSA, nil)
+	ca, err := pki.NewCA("enveloped test CA", wssec.AS4v115, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	party, err := pki.Issue(ca, "smp", pki.RSA, nil)
+	party, err := pki.Issue(ca, "smp", wssec.AS4v115, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

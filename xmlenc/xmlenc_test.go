@@ -12,6 +12,7 @@ import (
 
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmlenc"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -35,7 +36,7 @@ func TestKeyWrapRFC3394(t *testing.T) {
 	}
 }
 
-func party(t testing.TB, p pki.Profile) *pki.Party {
+func party(t testing.TB, p wssec.Profile) *pki.Party {
 	t.Helper()
 	ca, err := pki.NewCA("test CA", p, nil)
 	if err != nil {
@@ -51,7 +52,7 @@ func party(t testing.TB, p pki.Profile) *pki.Party {
 func TestIndependentPrimitives(t *testing.T) {
 	py := testenv.Python(t, "cryptography")
 	helper, _ := filepath.Abs("testdata/swa_crypto.py")
-	for _, p := range []pki.Profile{pki.RSA, pki.EdDSA} {
+	for _, p := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
 		t.Run(string(p), func(t *testing.T) {
 			pt := party(t, p)
 			dir := t.TempDir()

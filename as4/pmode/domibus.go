@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -290,7 +291,7 @@ func domibusSecurity(sec *xmltree.Element) (Security, error) {
 	if profile != "rsa" && profile != "" {
 		return Security{}, fmt.Errorf("security profile %q is not supported (only rsa)", profile)
 	}
-	s := Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone}
+	s := Security{Profile: wssec.AS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone}
 	switch {
 	case policy == "":
 		// Published OOTS P-Mode examples name only the profile; the OOTS

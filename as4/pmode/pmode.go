@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/oots-go/oots/wssec"
 )
 
 // Values of the enumerated fields.
@@ -30,10 +32,10 @@ const (
 	MEPOneWay   = "one-way"
 	BindingPush = "push"
 
-	// Security profiles, with the names of package wssec.
-	ProfileAS4v115 = "eDelivery-AS4-1.15"
-	ProfileAS4v20  = "eDelivery-AS4-2.0"
-	ProfileNone    = "none"
+	// ProfileNone is the security profile of a leg without WS-Security;
+	// the others are those of package wssec (wssec.AS4v115,
+	// wssec.AS4v20).
+	ProfileNone wssec.Profile = "none"
 
 	// Timestamp policies (security.timestamp), the names of
 	// wssec.TimestampPolicy.
@@ -122,8 +124,8 @@ type Service struct {
 
 // Security is the WS-Security part of the P-Mode.
 type Security struct {
-	// Profile is ProfileAS4v115, ProfileAS4v20 or ProfileNone.
-	Profile string `yaml:"profile"`
+	// Profile is wssec.AS4v115, wssec.AS4v20 or ProfileNone.
+	Profile wssec.Profile `yaml:"profile"`
 	// Sign and Encrypt say what the sender does and the receiver requires.
 	// Under a profile other than none, Sign must be true.
 	Sign    bool `yaml:"sign"`
@@ -292,7 +294,7 @@ func (c *Config) Validate() error {
 			bad(f+".action", "required")
 		}
 		switch l.Security.Profile {
-		case ProfileAS4v115, ProfileAS4v20:
+		case wssec.AS4v115, wssec.AS4v20:
 			if !l.Security.Sign {
 				bad(f+".security.sign", "must be true under profile %q (sign then encrypt)", l.Security.Profile)
 			}
@@ -301,7 +303,7 @@ func (c *Config) Validate() error {
 				bad(f+".security.profile", "%q cannot sign or encrypt", ProfileNone)
 			}
 		default:
-			bad(f+".security.profile", "%q: want %q, %q or %q", l.Security.Profile, ProfileAS4v115, ProfileAS4v20, ProfileNone)
+			bad(f+".security.profile", "%q: want %q, %q or %q", l.Security.Profile, wssec.AS4v115, wssec.AS4v20, ProfileNone)
 		}
 		switch l.Security.Timestamp {
 		case "", TimestampNone, TimestampOptional, TimestampRequired:

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/wssec"
 )
 
 func example(tb testing.TB) []byte {
@@ -129,7 +130,7 @@ func TestImportDomibus(t *testing.T) {
 		Service:   Service{Value: "QueryManager", Type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"},
 		Action:    "ExecuteQueryRequest",
 		MPC:       "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/defaultMPC",
-		Security: Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone,
+		Security: Security{Profile: wssec.AS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone,
 			SignatureKeyReference: KeyRefBST, EncryptionKeyReference: KeyRefBST},
 		Reliability: Reliability{Receipt: ReceiptResponse, NonRepudiation: true, DuplicateDetection: true,
 			Retry: &Retry{Timeout: 12 * time.Minute, Count: 4, Strategy: RetryConstant}},
@@ -221,10 +222,10 @@ func TestImportDomibusPolicies(t *testing.T) {
 		want   Security
 		err    string
 	}{
-		{"eDeliveryAS4Policy.xml", Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefSKI, EncryptionKeyReference: KeyRefSKI}, ""},
-		{"eDeliveryAS4Policy_BST.xml", Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefBST, EncryptionKeyReference: KeyRefBST}, ""},
-		{"eDeliveryAS4Policy_IS.xml", Security{Profile: ProfileAS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefIssuerSerial, EncryptionKeyReference: KeyRefIssuerSerial}, ""},
-		{"signOnly.xml", Security{Profile: ProfileAS4v115, Sign: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefBST}, ""},
+		{"eDeliveryAS4Policy.xml", Security{Profile: wssec.AS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefSKI, EncryptionKeyReference: KeyRefSKI}, ""},
+		{"eDeliveryAS4Policy_BST.xml", Security{Profile: wssec.AS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefBST, EncryptionKeyReference: KeyRefBST}, ""},
+		{"eDeliveryAS4Policy_IS.xml", Security{Profile: wssec.AS4v115, Sign: true, Encrypt: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefIssuerSerial, EncryptionKeyReference: KeyRefIssuerSerial}, ""},
+		{"signOnly.xml", Security{Profile: wssec.AS4v115, Sign: true, Timestamp: TimestampNone, SignatureKeyReference: KeyRefBST}, ""},
 		{"doNothingPolicy.xml", Security{Profile: ProfileNone}, ""},
 		{"eDeliveryAS4Policy_BST_PKIP.xml", Security{}, "PkiPath"},
 		{"myOwnPolicy.xml", Security{}, "not one of the Domibus policies"},

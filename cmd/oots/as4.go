@@ -372,7 +372,7 @@ func as4VerifySignal(s *as4.Sender, a *as4.Answer) (*as4.SignalMessage, error) {
 		cs, _ := s.PartyCertificates(p.Name)
 		certs = append(certs, cs...)
 	}
-	seen := map[string]bool{}
+	seen := map[wssec.Profile]bool{}
 	var err error
 	for _, l := range s.PMode.Legs {
 		if l.Security.Profile == pmode.ProfileNone || seen[l.Security.Profile] {
@@ -380,7 +380,7 @@ func as4VerifySignal(s *as4.Sender, a *as4.Answer) (*as4.SignalMessage, error) {
 		}
 		seen[l.Security.Profile] = true
 		var sig *as4.SignalMessage
-		sig, err = as4.ReadSignal(a.ContentType, bytes.NewReader(a.Body), &wssec.VerifyConfig{Profile: wssec.Profile(l.Security.Profile),
+		sig, err = as4.ReadSignal(a.ContentType, bytes.NewReader(a.Body), &wssec.VerifyConfig{Profile: l.Security.Profile,
 			RequireSignature: true, Trust: s.Trust, Now: s.Now, Certificates: certs})
 		if err == nil {
 			return sig, nil
@@ -456,7 +456,7 @@ func as4Describe(in *as4.Inbound, dir string) (*as4HeaderJSON, error) {
 	}
 	h := &as4HeaderJSON{
 		MessageID: um.MessageInfo.MessageID, Timestamp: um.MessageInfo.Timestamp, RefToMessageID: um.MessageInfo.RefToMessageID,
-		Leg: in.Leg.Name, Security: in.Leg.Security.Profile,
+		Leg: in.Leg.Name, Security: string(in.Leg.Security.Profile),
 		From:    as4PartyJSON{um.PartyInfo.From.PartyIDs, um.PartyInfo.From.Role},
 		To:      as4PartyJSON{um.PartyInfo.To.PartyIDs, um.PartyInfo.To.Role},
 		Service: um.CollaborationInfo.Service, Action: um.CollaborationInfo.Action,

@@ -13,9 +13,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 )
@@ -31,12 +29,12 @@ func runAS4CLI(t *testing.T, args ...string) (int, string, string) {
 // as4WriteCredentials makes, with "oots pki", a CA and the credentials of
 // AP_FR_01 and AP_DE_01 in dir (ca/, fr/, de/), the layout the example
 // P-Mode names.
-func as4WriteCredentials(t *testing.T, dir string, kind pki.Profile) {
+func as4WriteCredentials(t *testing.T, dir string, kind wssec.Profile) {
 	t.Helper()
 	for _, args := range [][]string{
-		{"pki", "ca", "-profile", string(kind), "-out", filepath.Join(dir, "ca")},
-		{"pki", "issue", "-profile", string(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_FR_01", "-out", filepath.Join(dir, "fr")},
-		{"pki", "issue", "-profile", string(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_DE_01", "-out", filepath.Join(dir, "de")},
+		{"pki", "ca", "-profile", pkiFlag(kind), "-out", filepath.Join(dir, "ca")},
+		{"pki", "issue", "-profile", pkiFlag(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_FR_01", "-out", filepath.Join(dir, "fr")},
+		{"pki", "issue", "-profile", pkiFlag(kind), "-ca", filepath.Join(dir, "ca"), "-name", "AP_DE_01", "-out", filepath.Join(dir, "de")},
 	} {
 		var out, errOut bytes.Buffer
 		env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }}
@@ -48,17 +46,17 @@ func as4WriteCredentials(t *testing.T, dir string, kind pki.Profile) {
 
 func TestAS4PackUnpack(t *testing.T) {
 	for _, tc := range []struct {
-		profile string
-		kind    pki.Profile
-	}{{pmode.ProfileAS4v115, pki.RSA}, {pmode.ProfileAS4v20, pki.EdDSA}} {
-		t.Run(tc.profile, func(t *testing.T) {
+		profile wssec.Profile
+		kind    wssec.Profile
+	}{{wssec.AS4v115, wssec.AS4v115}, {wssec.AS4v20, wssec.AS4v20}} {
+		t.Run(string(tc.profile), func(t *testing.T) {
 			dir := t.TempDir()
 			as4WriteCredentials(t, dir, tc.kind)
 			b, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "as4/pmode/testdata/example.yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
-			y := strings.ReplaceAll(string(b), "profile: eDelivery-AS4-1.15", "profile: "+tc.profile)
+			y := strings.ReplaceAll(string(b), "profile: eDelivery-AS4-1.15", "profile: "+string(tc.profile))
 			pm := filepath.Join(dir, "pmode.yaml")
 			os.WriteFile(pm, []byte(y), 0o644)
 			payload := filepath.Join(dir, "query.xml")
@@ -114,7 +112,7 @@ func TestAS4PackUnpack(t *testing.T) {
 			if receipt.MessageInfo.RefToMessageID != h.MessageID {
 				t.Errorf("receipt refers to %q, message is %q", receipt.MessageInfo.RefToMessageID, h.MessageID)
 			}
-			if h.Action != "ExecuteQueryRequest" || h.Leg != "ootsRequestLeg" || h.Security != tc.profile ||
+			if h.Action != "ExecuteQueryRequest" || h.Leg != "ootsRequestLeg" || h.Security != string(tc.profile) ||
 				len(h.Payloads) != 1 || h.Payloads[0].ContentID != "q1@oots.eu" || !strings.Contains(h.Signer, "AP_FR_01") ||
 				len(h.NRR) != 3 || h.Properties[0].Type != "urn:cef.eu:names:identifier:EAS:0009" {
 				t.Errorf("header.json:\n%s", hb)
@@ -256,12 +254,12 @@ func as4ReadResponse(t *testing.T, path string, cfg *wssec.VerifyConfig) *as4.Si
 
 func TestAS4PackDomibusPMode(t *testing.T) {
 	dir := t.TempDir()
-	as4WriteCredentials(t, dir, pki.RSA)
+	as4WriteCredentials(t, dir, wssec.AS4v115)
 	// The P-Mode's one party is blue_gw: its messages must be signed by a
 	// certificate of that name.
 	var out, errOut bytes.Buffer
 	if code := Main(context.Background(), &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errOut, Getenv: func(string) string { return "" }},
-		[]string{"pki", "issue", "-profile", string(pki.RSA), "-ca", filepath.Join(dir, "ca"), "-name", "blue_gw", "-out", filepath.Join(dir, "fr")}); code != 0 {
+		[]string{"pki", "issue", "-profile", pkiFlag(wssec.AS4v115), "-ca", filepath.Join(dir, "ca"), "-name", "blue_gw", "-out", filepath.Join(dir, "fr")}); code != 0 {
 		t.Fatalf("pki issue: %s", errOut.String())
 	}
 	p := func(n string) string { return filepath.Join(dir, n) }
@@ -290,4 +288,14 @@ func TestAS4Usage(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2", args, code)
 		}
 	}
+}
+
+// pkiFlag is the -profile value of oots pki that issues the keys of p.
+func pkiFlag(p wssec.Profile) string {
+	for k, v := range pkiProfiles {
+		if v == p {
+			return k
+		}
+	}
+	return string(p)
 }

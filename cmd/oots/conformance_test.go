@@ -11,18 +11,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/fault"
+	"github.com/oots-go/oots/wssec"
 )
 
 // conformanceNet is a node under test (AP_FR_01, started with "oots serve")
 // and the files the kit needs to be its partner AP_DE_01: the same P-Mode
 // and AP_DE_01's credentials; the kit listens on AP_DE_01's port.
 func conformanceNet(t *testing.T, defect string) (*serveNet, []string) {
-	return conformanceNetProfile(t, pmode.ProfileAS4v115, defect)
+	return conformanceNetProfile(t, wssec.AS4v115, defect)
 }
 
-func conformanceNetProfile(t *testing.T, profile, defect string) (*serveNet, []string) {
+func conformanceNetProfile(t *testing.T, profile wssec.Profile, defect string) (*serveNet, []string) {
 	t.Helper()
 	n := writeServeNet(t, profile, "{timeout: 20s, count: 20, strategy: CONSTANT}", nil,
 		"maxBodySize: 1048576\napi: {token: conformance-token}\n")
@@ -144,12 +144,12 @@ func TestConformanceHealthyNode(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node")
 	}
-	for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
-		t.Run(profile, func(t *testing.T) { healthyNode(t, profile) })
+	for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
+		t.Run(string(profile), func(t *testing.T) { healthyNode(t, profile) })
 	}
 }
 
-func healthyNode(t *testing.T, profile string) {
+func healthyNode(t *testing.T, profile wssec.Profile) {
 	_, args := conformanceNetProfile(t, profile, "")
 	base, caFile := startCSFile(t)
 	args = append(args, "-cs", base, "-cs-trust", caFile)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/wssec"
 )
 
 // TestServeConsole: an account made with "oots console user add" logs in
@@ -17,7 +17,7 @@ import (
 // console is not on the listener partners reach.
 func TestServeConsole(t *testing.T) {
 	apiPort := freePort(t)
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil,
+	n := writeServeNet(t, wssec.AS4v20, "", nil,
 		fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:%d}\nconsole: {enabled: true}\n", apiPort))
 	cfg := n.configs["AP_FR_01"]
 	run := func(stdin string, args ...string) (int, string) {
@@ -64,7 +64,7 @@ func TestServeConsole(t *testing.T) {
 // TestServeConsoleNeedsAdminListener: the console is refused on a node
 // whose API shares the public listener.
 func TestServeConsoleNeedsAdminListener(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "console: {enabled: true}\n")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "console: {enabled: true}\n")
 	_, err := loadServeConfig(n.configs["AP_FR_01"], nil, false)
 	if err == nil || !strings.Contains(err.Error(), "console.enabled") {
 		t.Errorf("console without api.listen: %v", err)

@@ -23,6 +23,7 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // runCS implements "oots cs serve": the Common Services of one instance —
@@ -214,7 +215,7 @@ func loadSigner(keyFile, certFile, trustOut string) (*csrest.Signer, error) {
 		}
 		return csSigner(ek, certFile)
 	}
-	ca, err := pki.NewCA("oots Common Services test CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("oots Common Services test CA", wssec.AS4v20, nil)
 	if err != nil {
 		return nil, err
 	}

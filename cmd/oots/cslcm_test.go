@@ -19,6 +19,7 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // lcmBackend hands a Member State node's LCM answers to its client.
@@ -39,7 +40,7 @@ func TestCSServeLCMOverAS4(t *testing.T) {
 	defer cancel()
 	dir := t.TempDir()
 	parties := []string{"oots-de", "oots-fr", "cs-lcm-projectathon"}
-	ca, err := pki.NewCA("oots cs serve LCM test CA", pki.RSA, nil)
+	ca, err := pki.NewCA("oots cs serve LCM test CA", wssec.AS4v115, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestCSServeLCMOverAS4(t *testing.T) {
 	x := string(raw)
 	creds, ports := map[string]*pki.Party{}, map[string]int{}
 	for _, p := range parties {
-		if creds[p], err = pki.Issue(ca, p, pki.RSA, nil); err != nil {
+		if creds[p], err = pki.Issue(ca, p, wssec.AS4v115, nil); err != nil {
 			t.Fatal(err)
 		}
 		if err := creds[p].WriteFiles(dir, p); err != nil {

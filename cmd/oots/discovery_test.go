@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
+	"github.com/oots-go/oots/wssec"
 )
 
 const discoveryZone = "sml.serve.test.example"
@@ -26,16 +26,16 @@ const discoveryZone = "sml.serve.test.example"
 // participant 0088:de.
 func discoveryServeNet(t *testing.T) *serveNet {
 	t.Helper()
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	opt := &pki.Options{Now: time.Now().Add(-time.Hour)}
-	ca, err := pki.NewCA("SMP test CA", pki.RSA, opt)
+	ca, err := pki.NewCA("SMP test CA", wssec.AS4v115, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := ca.WriteFiles(n.dir, "smp-ca"); err != nil {
 		t.Fatal(err)
 	}
-	signer, err := pki.Issue(ca, "smp", pki.RSA, opt)
+	signer, err := pki.Issue(ca, "smp", wssec.AS4v115, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestServeDiscovery(t *testing.T) {
 
 // TestServeDiscoveryConfigErrors: each wrong discovery field is named.
 func TestServeDiscoveryConfigErrors(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	base, err := os.ReadFile(n.configs["AP_FR_01"])
 	if err != nil {
 		t.Fatal(err)

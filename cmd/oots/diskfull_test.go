@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/wssec"
 )
 
 // smallFS mounts a tmpfs of size bytes at a new directory for the test (a
@@ -63,7 +63,7 @@ func fill(t *testing.T, dir string) string {
 func TestServeDiskFull(t *testing.T) {
 	testenv.SkipShort(t, "fills a small file system (seconds)")
 	fs := smallFS(t, 24<<20)
-	n := writeServeNet(t, pmode.ProfileAS4v20, "{timeout: 1m, count: 100, strategy: CONSTANT}", nil, "workers: 4\n")
+	n := writeServeNet(t, wssec.AS4v20, "{timeout: 1m, count: 100, strategy: CONSTANT}", nil, "workers: 4\n")
 	// DE's data on the small filesystem.
 	cfg, err := os.ReadFile(n.configs["AP_DE_01"])
 	if err != nil {

@@ -28,6 +28,7 @@ import (
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // Rules of "oots doctor" findings.
@@ -228,18 +229,6 @@ func writableDir(dir string) error {
 	return os.Remove(name)
 }
 
-// profileOf returns the eDelivery AS4 profile a signing key belongs to.
-func profileOf(k crypto.PublicKey) string {
-	switch k := k.(type) {
-	case ed25519.PublicKey:
-		return pmode.ProfileAS4v20
-	case *rsa.PublicKey:
-		_ = k
-		return pmode.ProfileAS4v115
-	}
-	return ""
-}
-
 func (d *doctor) keys(c *ap.Config, pm *pmode.Config) {
 	loc := "keys.signingCertificate"
 	if c.SigningCert == nil {
@@ -259,7 +248,8 @@ func (d *doctor) keys(c *ap.Config, pm *pmode.Config) {
 	if !publicEqual(c.SigningKey.Public(), c.SigningCert.PublicKey) {
 		d.add(ruleKey, check.Error, "keys.signingKey", "does not match keys.signingCertificate")
 	}
-	profile := profileOf(c.SigningCert.PublicKey)
+	// A key of no profile ("") mismatches every signed leg below.
+	profile, _ := wssec.ProfileFor(c.SigningCert)
 	if rk, ok := c.SigningCert.PublicKey.(*rsa.PublicKey); ok && rk.N.BitLen() < 2048 {
 		d.add(ruleAlgorithm, check.Error, loc, "RSA key of %d bits: eDelivery AS4 1.15 needs at least 2048", rk.N.BitLen())
 	}
@@ -281,11 +271,11 @@ func (d *doctor) keys(c *ap.Config, pm *pmode.Config) {
 		}
 		switch k := pub.(type) {
 		case *rsa.PublicKey:
-			if profile != pmode.ProfileAS4v115 {
+			if profile != wssec.AS4v115 {
 				d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "an RSA key, and the signing key is for %s (X25519 expected)", profile)
 			}
 		case *ecdh.PublicKey:
-			if k.Curve() != ecdh.X25519() || profile != pmode.ProfileAS4v20 {
+			if k.Curve() != ecdh.X25519() || profile != wssec.AS4v20 {
 				d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "an ECDH key, and the signing key is for %s", profile)
 			}
 		default:
@@ -378,10 +368,10 @@ func (d *doctor) partners(c *ap.Config, pm *pmode.Config, sc *serveConfig) {
 				// judged for the profile the leg will have once fixed.
 				profile := l.Security.Profile
 				if d.hasError(fmt.Sprintf("pmode legs[%d].security.profile", li)) && c.SigningCert != nil {
-					profile = profileOf(c.SigningCert.PublicKey)
+					profile, _ = wssec.ProfileFor(c.SigningCert)
 				}
 				purpose := trust.KeyTransport
-				if profile == pmode.ProfileAS4v20 {
+				if profile == wssec.AS4v20 {
 					purpose = trust.KeyAgreement
 				}
 				d.cert("party "+name+" encryptionCertificate", cert, c.Trust, purpose)

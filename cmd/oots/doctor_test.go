@@ -12,7 +12,7 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // exampleConfigs and examplePModes are where the repository keeps example
@@ -49,9 +49,9 @@ func exampleNode(t *testing.T, cfg, pm string) string {
 	if err != nil {
 		t.Fatalf("%s: %v", pm, err)
 	}
-	kind := pki.RSA
-	if c.Legs[0].Security.Profile == pmode.ProfileAS4v20 {
-		kind = pki.EdDSA
+	kind := wssec.AS4v115
+	if c.Legs[0].Security.Profile == wssec.AS4v20 {
+		kind = wssec.AS4v20
 	}
 	as4WriteCredentials(t, dir, kind)
 	if err := os.WriteFile(filepath.Join(dir, "pmode.yaml"), b, 0o644); err != nil {
@@ -106,7 +106,7 @@ func TestDoctorExamples(t *testing.T) {
 			cases[pm] = [2]string{"", pm}
 		}
 	}
-	profiles := map[string]bool{}
+	profiles := map[wssec.Profile]bool{}
 	for name, tc := range cases {
 		rel, _ := filepath.Rel(root, name)
 		t.Run(rel, func(t *testing.T) {
@@ -117,8 +117,8 @@ func TestDoctorExamples(t *testing.T) {
 					t.Errorf("%s %s %s: %s", f.Flag, f.Rule, f.Location, f.Message)
 				}
 				if f.Rule == ruleKey && f.Flag == check.Info {
-					for _, p := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
-						if strings.Contains(f.Message, "profile "+p) && tc[0] != "" {
+					for _, p := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
+						if strings.Contains(f.Message, "profile "+string(p)) && tc[0] != "" {
 							profiles[p] = true
 						}
 					}
@@ -132,7 +132,7 @@ func TestDoctorExamples(t *testing.T) {
 			}
 		})
 	}
-	if !profiles[pmode.ProfileAS4v115] || !profiles[pmode.ProfileAS4v20] {
+	if !profiles[wssec.AS4v115] || !profiles[wssec.AS4v20] {
 		t.Errorf("example configurations for both profiles expected, have %v", profiles)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/dsd"
@@ -25,6 +24,7 @@ import (
 	"github.com/oots-go/oots/internal/dnsserver"
 	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/internal/tlsprofile"
+	"github.com/oots-go/oots/wssec"
 )
 
 // commonServicesTLS serves our Evidence Broker and DSD (demo data, a test
@@ -103,7 +103,7 @@ func hasErrors(fs []check.Finding) bool { return !check.Valid(fs) }
 // production is refused: its root is a test root.
 func TestDoctorEnvironment(t *testing.T) {
 	const zone = "cs.doctor.test"
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	srv := commonServicesTLS(t, n.dir)
 	dns, err := dnsserver.Start(dnsserver.Config{Zone: zone, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -159,7 +159,7 @@ func TestDoctorEnvironment(t *testing.T) {
 // a front that answers only that layout.
 func TestDoctorTestingServices(t *testing.T) {
 	const zone = "cs.itb.test"
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	var (
 		mu    sync.Mutex
 		paths []string
@@ -216,7 +216,7 @@ func TestDoctorTestingServices(t *testing.T) {
 // validated with DNSSEC from the zone's DS.
 func TestDoctorEnvironmentDNSSEC(t *testing.T) {
 	const zone = "cs.dnssec-doctor.test"
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	srv := commonServicesTLS(t, n.dir)
 	z := dnstest.SignZone(t, t.TempDir(), zone, []string{
 		`fr.eb.v2.cs.acc IN NAPTR 100 10 "U" "" "!^.*$!` + srv.URL + `/!" .`,
@@ -244,7 +244,7 @@ func TestDoctorEnvironmentDNSSEC(t *testing.T) {
 
 // Each wrong field of the commonServices section is named at start-up.
 func TestCommonServicesConfigErrors(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	good, err := os.ReadFile(n.configs["AP_FR_01"])
 	if err != nil {
 		t.Fatal(err)

@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/wssec"
 )
 
 // The fault tests run real "oots serve" processes, kill them with SIGKILL
@@ -268,7 +268,7 @@ func newFaultNet(t *testing.T, database func(string) string) *faultNet {
 	b, url := newFaultBackend(t, secret)
 	// Retries every 500 ms for a minute: a killed receiver is back well
 	// within it.
-	n := writeServeNet(t, pmode.ProfileAS4v20, "{timeout: 1m, count: 120, strategy: CONSTANT}", database,
+	n := writeServeNet(t, wssec.AS4v20, "{timeout: 1m, count: 120, strategy: CONSTANT}", database,
 		fmt.Sprintf("webhook: {url: %q, secret: %q}\nworkers: 8\n", url, secret))
 	// Only DE pushes to the backend.
 	cfg, _ := os.ReadFile(n.configs["AP_FR_01"])

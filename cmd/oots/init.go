@@ -25,6 +25,7 @@ import (
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // OOTS party identifiers and roles written by oots init (the values of the
@@ -34,14 +35,11 @@ const (
 	ootsGatewayRole = "http://sdg.europa.eu/edelivery/gateway"
 )
 
-// initProfiles maps the -profile values of oots init to the P-Mode security
-// profile and the key types of package pki.
-var initProfiles = map[string]struct {
-	pmode string
-	keys  pki.Profile
-}{
-	"as4-1.15": {pmode.ProfileAS4v115, pki.RSA},
-	"as4-2.0":  {pmode.ProfileAS4v20, pki.EdDSA},
+// initProfiles maps the -profile values of oots init to the security
+// profile, of the P-Mode and of the keys alike.
+var initProfiles = map[string]wssec.Profile{
+	"as4-1.15": wssec.AS4v115,
+	"as4-2.0":  wssec.AS4v20,
 }
 
 // initNode is what oots init writes a node from.
@@ -133,7 +131,7 @@ func (n *initNode) scaffold() ([]string, error) {
 	if !ok {
 		return nil, fmt.Errorf("-profile %q: use as4-1.15 or as4-2.0", n.Profile)
 	}
-	n.SecurityProfile = prof.pmode
+	n.SecurityProfile = string(prof)
 	if !validPartyName(n.Name) {
 		return nil, fmt.Errorf("-name %q: letters, digits, '_', '-' and '.' only", n.Name)
 	}
@@ -153,7 +151,7 @@ func (n *initNode) scaffold() ([]string, error) {
 	files := []string{"oots.yaml", "pmode.yaml", key + ".sign.key.pem", key + ".enc.key.pem"}
 	if n.CSR {
 		files = append(files, key+".sign.csr.pem")
-		if prof.keys == pki.EdDSA {
+		if prof == wssec.AS4v20 {
 			files = append(files, key+".enc.pub.pem")
 		}
 	} else {
@@ -181,7 +179,7 @@ func (n *initNode) scaffold() ([]string, error) {
 	mode := map[string]os.FileMode{}
 	opt := &pki.Options{Now: n.Now, Validity: time.Duration(n.Days) * 24 * time.Hour, Organization: n.Org, Country: n.Country}
 	if n.CSR {
-		sk, ek, err := newKeys(prof.keys)
+		sk, ek, err := newKeys(prof)
 		if err != nil {
 			return nil, err
 		}
@@ -205,11 +203,11 @@ func (n *initNode) scaffold() ([]string, error) {
 			out[key+".enc.pub.pem"] = pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 		}
 	} else {
-		ca, err := pki.NewCA(n.Name+" CA", prof.keys, opt)
+		ca, err := pki.NewCA(n.Name+" CA", prof, opt)
 		if err != nil {
 			return nil, err
 		}
-		party, err := pki.Issue(ca, n.Name, prof.keys, opt)
+		party, err := pki.Issue(ca, n.Name, prof, opt)
 		if err != nil {
 			return nil, err
 		}
@@ -256,8 +254,8 @@ func (n *initNode) scaffold() ([]string, error) {
 
 // newKeys makes a signing key and a decryption key of a profile: one RSA
 // key for both, or Ed25519 and X25519.
-func newKeys(p pki.Profile) (crypto.Signer, crypto.PrivateKey, error) {
-	if p == pki.RSA {
+func newKeys(p wssec.Profile) (crypto.Signer, crypto.PrivateKey, error) {
+	if p == wssec.AS4v115 {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		return k, k, err
 	}

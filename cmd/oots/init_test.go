@@ -16,6 +16,7 @@ import (
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // doctorClean runs oots doctor offline and fails on any error finding.
@@ -329,7 +330,7 @@ func TestPartnerAddBounds(t *testing.T) {
 // FuzzParseCertsPEM: any input gives certificates or an error, never more
 // than the bound.
 func FuzzParseCertsPEM(f *testing.F) {
-	ca, err := pki.NewCA("fuzz CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("fuzz CA", wssec.AS4v20, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

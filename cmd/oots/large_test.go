@@ -23,6 +23,7 @@ import (
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // randomReader gives n pseudo-random bytes (incompressible, reproducible).
@@ -141,7 +142,7 @@ func largeExchange(tb testing.TB, size int64) largeResult {
 	hook := &streamingHook{sums: map[string][32]byte{}, size: map[string]int64{}}
 	hs := httptest.NewServer(hook)
 	tb.Cleanup(hs.Close)
-	n := writeServeNet(tb, pmode.ProfileAS4v20, "{timeout: 30m, count: 3, strategy: CONSTANT}", nil,
+	n := writeServeNet(tb, wssec.AS4v20, "{timeout: 30m, count: 3, strategy: CONSTANT}", nil,
 		fmt.Sprintf("maxBodySize: %d\nwebhook: {url: %q, secret: %q}\napi: {insecureOpen: true}\n", 4<<30, hs.URL, "0123456789abcdef-large"))
 	for _, name := range serveParties {
 		cfg, _ := os.ReadFile(n.configs[name])

@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/schematron"
+	"github.com/oots-go/oots/wssec"
 )
 
 // officialTree is the TDD 1.0 rule files laid out as the official
@@ -266,7 +266,7 @@ func TestJudgeWith(t *testing.T) {
 // business rules).
 func TestServeJudgesWithOfficialFiles(t *testing.T) {
 	root := officialTree(t)
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "rules: {\"1.0\": "+root+"}\n")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "rules: {\"1.0\": "+root+"}\n")
 	logs := map[string]*syncBuffer{}
 	for _, name := range serveParties {
 		ctx, cancel := context.WithCancel(context.Background())

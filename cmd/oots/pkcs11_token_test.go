@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/jades"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 // TestCommonServicesAndSMPKeysInToken: the Common Services' JAdES key
@@ -21,7 +22,7 @@ import (
 // token by URI, and what they sign verifies.
 func TestCommonServicesAndSMPKeysInToken(t *testing.T) {
 	dir := t.TempDir()
-	ca, err := pki.NewCA("CS CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("CS CA", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,11 +47,11 @@ func TestCommonServicesAndSMPKeysInToken(t *testing.T) {
 		t.Fatalf("the JAdES signature of the token's key: %v", err)
 	}
 
-	rca, err := pki.NewCA("SMP CA", pki.RSA, nil)
+	rca, err := pki.NewCA("SMP CA", wssec.AS4v115, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	smpCred, err := pki.Issue(rca, "SMP", pki.RSA, nil)
+	smpCred, err := pki.Issue(rca, "SMP", wssec.AS4v115, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // runPKI makes test keys and certificates (package pki) as PEM files:
@@ -57,8 +58,8 @@ func runPKI(_ context.Context, env *Env, args []string) int {
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
-	p := pki.Profile(*profile)
-	if p != pki.RSA && p != pki.EdDSA {
+	p, ok := pkiProfiles[*profile]
+	if !ok {
 		fmt.Fprintf(env.Stderr, "oots pki: -profile %q: use rsa or eddsa\n", *profile)
 		return 2
 	}
@@ -149,4 +150,11 @@ func runPKICRL(env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "wrote %s revoking %d certificate(s)\n", *out, len(revoked))
 	return 0
+}
+
+// pkiProfiles maps the -profile values of oots pki to the security profile
+// whose key types it issues.
+var pkiProfiles = map[string]wssec.Profile{
+	"rsa":   wssec.AS4v115,
+	"eddsa": wssec.AS4v20,
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/smp"
+	"github.com/oots-go/oots/wssec"
 )
 
 // yamlPaths lists the field paths of a configuration type as its YAML
@@ -138,7 +139,7 @@ func TestReferenceDocs(t *testing.T) {
 	}
 	allowed("docs/pmode.md", pmRows, "legs[].mep", pmode.MEPOneWay)
 	allowed("docs/pmode.md", pmRows, "legs[].binding", pmode.BindingPush)
-	allowed("docs/pmode.md", pmRows, "legs[].security.profile", pmode.ProfileAS4v115, pmode.ProfileAS4v20, pmode.ProfileNone)
+	allowed("docs/pmode.md", pmRows, "legs[].security.profile", string(wssec.AS4v115), string(wssec.AS4v20), string(pmode.ProfileNone))
 	allowed("docs/pmode.md", pmRows, "legs[].security.timestamp", pmode.TimestampNone, pmode.TimestampOptional, pmode.TimestampRequired)
 	for _, f := range []string{"legs[].security.signatureKeyReference", "legs[].security.encryptionKeyReference"} {
 		allowed("docs/pmode.md", pmRows, f, pmode.KeyRefBST, pmode.KeyRefIssuerSerial, pmode.KeyRefSKI)

@@ -12,16 +12,16 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/wssec"
 )
 
 // TestReloadPartners: what SIGHUP does. A partner's certificates changed
 // in the P-Mode file replace the node's copies without a restart, and a
 // file that cannot be read changes nothing.
 func TestReloadPartners(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v115, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v115, "", nil, "")
 	load := func() (*serveConfig, error) {
 		return loadServeConfig(n.configs["AP_FR_01"], func(string) string { return "" }, false)
 	}

@@ -9,11 +9,12 @@ import (
 
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 )
 
 func TestRevocationConfig(t *testing.T) {
 	dir := t.TempDir()
-	ca, err := pki.NewCA("CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("CA", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,11 +45,11 @@ func TestRevocationConfig(t *testing.T) {
 
 func TestServeNextKeys(t *testing.T) {
 	dir := t.TempDir()
-	ca, err := pki.NewCA("CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("CA", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := pki.Issue(ca, "AP_FR_01", pki.EdDSA, nil)
+	p, err := pki.Issue(ca, "AP_FR_01", wssec.AS4v20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 // serveNet is a two-node network written to disk: credentials, P-Modes
@@ -42,12 +43,12 @@ var serveParties = []string{"AP_FR_01", "AP_DE_01"}
 // writeServeNet writes the files of a network under profile; extra is
 // appended to every node's configuration; database returns the
 // configuration's database value for a node ("" for SQLite).
-func writeServeNet(t testing.TB, profile string, retry string, database func(name string) string, extra string) *serveNet {
+func writeServeNet(t testing.TB, profile wssec.Profile, retry string, database func(name string) string, extra string) *serveNet {
 	t.Helper()
 	dir := t.TempDir()
-	kind := pki.RSA
-	if profile == pmode.ProfileAS4v20 {
-		kind = pki.EdDSA
+	kind := wssec.AS4v115
+	if profile == wssec.AS4v20 {
+		kind = wssec.AS4v20
 	}
 	opt := &pki.Options{Now: time.Now().Add(-time.Hour)}
 	ca, err := pki.NewCA("oots serve test CA", kind, opt)
@@ -221,8 +222,8 @@ func getStatus(t testing.TB, url, id string) (state string, attempts int) {
 }
 
 func TestServeTwoNodes(t *testing.T) {
-	for _, profile := range []string{pmode.ProfileAS4v115, pmode.ProfileAS4v20} {
-		t.Run(profile, func(t *testing.T) {
+	for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
+		t.Run(string(profile), func(t *testing.T) {
 			n := writeServeNet(t, profile, "", nil, "")
 			for _, name := range serveParties {
 				n.startInProcess(t, name)
@@ -259,7 +260,7 @@ func TestServeTwoNodes(t *testing.T) {
 }
 
 func TestServeConfigErrors(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	good, err := os.ReadFile(n.configs["AP_FR_01"])
 	if err != nil {
 		t.Fatal(err)
@@ -307,10 +308,10 @@ func TestServeConfigErrors(t *testing.T) {
 }
 
 func TestDoctorFindsProblems(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	// An RSA network's credentials in an Ed25519 network's configuration:
 	// wrong algorithm for the profile, and a chain to another CA.
-	other := writeServeNet(t, pmode.ProfileAS4v115, "", nil, "")
+	other := writeServeNet(t, wssec.AS4v115, "", nil, "")
 	cfg, _ := os.ReadFile(n.configs["AP_FR_01"])
 	bad := strings.ReplaceAll(string(cfg), "AP_FR_01.sign.", other.dir+"/AP_FR_01.sign.")
 	file := filepath.Join(n.dir, "doctor.yaml")
@@ -364,19 +365,19 @@ func TestServeConfigDocumented(t *testing.T) {
 // TestDoctorExpired: an expired signing certificate and a partner's
 // certificate close to its end are reported.
 func TestDoctorExpired(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "")
 	ca, err := pki.LoadCredential(n.dir, "ca")
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := pki.Issue(ca, "AP_FR_01", pki.EdDSA, &pki.Options{Now: time.Now().Add(-48 * time.Hour), Validity: 24 * time.Hour})
+	old, err := pki.Issue(ca, "AP_FR_01", wssec.AS4v20, &pki.Options{Now: time.Now().Add(-48 * time.Hour), Validity: 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := old.WriteFiles(n.dir, "AP_FR_01"); err != nil {
 		t.Fatal(err)
 	}
-	soon, err := pki.Issue(ca, "AP_DE_01", pki.EdDSA, &pki.Options{Now: time.Now().Add(-time.Hour), Validity: 10 * 24 * time.Hour})
+	soon, err := pki.Issue(ca, "AP_DE_01", wssec.AS4v20, &pki.Options{Now: time.Now().Add(-time.Hour), Validity: 10 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +414,7 @@ func waitDelivered(t *testing.T, api, id string) {
 // rate (limits.minRate after limits.grace), and meanwhile the node still
 // takes a normal message from its partner.
 func TestServeSlowClients(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "limits: {grace: 1s, minRate: 2000}\n")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "limits: {grace: 1s, minRate: 2000}\n")
 	for _, name := range serveParties {
 		n.startInProcess(t, name)
 	}

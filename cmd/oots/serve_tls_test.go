@@ -19,8 +19,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/tlsprofile"
+	"github.com/oots-go/oots/wssec"
 )
 
 // writeTLSCert writes a self-signed server certificate for 127.0.0.1.
@@ -48,7 +48,7 @@ func writeTLSCert(t *testing.T, dir string) *x509.Certificate {
 // TestServeTLS: two nodes exchange a message over HTTPS, each trusting the
 // other's server certificate through tls.partnerCAs.
 func TestServeTLS(t *testing.T) {
-	n := writeServeNet(t, pmode.ProfileAS4v20, "", nil, "tls: {certificate: tls.cert.pem, key: tls.key.pem, partnerCAs: [tls.cert.pem]}\n")
+	n := writeServeNet(t, wssec.AS4v20, "", nil, "tls: {certificate: tls.cert.pem, key: tls.key.pem, partnerCAs: [tls.cert.pem]}\n")
 	cert := writeTLSCert(t, n.dir)
 	pm, _ := os.ReadFile(filepath.Join(n.dir, "pmode.yaml"))
 	os.WriteFile(filepath.Join(n.dir, "pmode.yaml"), []byte(strings.ReplaceAll(string(pm), "http://127.0.0.1", "https://127.0.0.1")), 0o644)
@@ -121,7 +121,7 @@ func TestServeTLS(t *testing.T) {
 // FuzzServeConfig: any configuration file is read into a configuration or
 // refused with an error; never a panic.
 func FuzzServeConfig(f *testing.F) {
-	n := writeServeNet(f, pmode.ProfileAS4v20, "", nil, "webhook: {url: http://127.0.0.1:1/hook, secret: 0123456789abcdef}\n")
+	n := writeServeNet(f, wssec.AS4v20, "", nil, "webhook: {url: http://127.0.0.1:1/hook, secret: 0123456789abcdef}\n")
 	good, _ := os.ReadFile(n.configs["AP_FR_01"])
 	f.Add(good)
 	f.Add([]byte("listen: x\n"))

@@ -12,6 +12,7 @@ import (
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/wssec"
 )
 
 func runOots(t *testing.T, args ...string) (int, string, string) {
@@ -31,12 +32,12 @@ func runOotsEnv(t *testing.T, getenv func(string) string, args ...string) (int, 
 // fixed SMP and through BDXL in a real DNS server, for SMP 1.0 and 2.0.
 func TestSMPCommand(t *testing.T) {
 	dir := t.TempDir()
-	ca, err := pki.NewCA("smp command CA", pki.RSA, nil)
+	ca, err := pki.NewCA("smp command CA", wssec.AS4v115, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	smpCred, _ := pki.Issue(ca, "smp", pki.RSA, nil)
-	ap, _ := pki.Issue(ca, "ap", pki.RSA, nil)
+	smpCred, _ := pki.Issue(ca, "smp", wssec.AS4v115, nil)
+	ap, _ := pki.Issue(ca, "ap", wssec.AS4v115, nil)
 	ca.WriteFiles(dir, "ca")
 	smpCred.Sign.WriteFiles(dir, "smp")
 	ap.Sign.WriteFiles(dir, "ap")
@@ -133,7 +134,7 @@ func TestSMPCommand(t *testing.T) {
 		t.Errorf("unregistered: %d %s", code, errs)
 	}
 	// An SMP signing with a key the trust store does not know: exit 1.
-	other, _ := pki.NewCA("other CA", pki.RSA, nil)
+	other, _ := pki.NewCA("other CA", wssec.AS4v115, nil)
 	other.WriteFiles(dir, "other")
 	code, _, errs = runOots(t, "smp", "lookup", "-trust", filepath.Join(dir, "other.cert.pem"), "-smp", base, part, doc, proc)
 	if code != 1 || !strings.Contains(errs, "not trusted") {

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/jades"
 )
 
@@ -196,13 +197,7 @@ func NewID(rnd io.Reader) (string, error) {
 	if rnd == nil {
 		rnd = rand.Reader
 	}
-	var u [16]byte
-	if _, err := io.ReadFull(rnd, u[:]); err != nil {
-		return "", err
-	}
-	u[6] = u[6]&0x0f | 0x40
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16]), nil
+	return uuid.NewURN(rnd)
 }
 
 // Answer is a signed answer ready to send: its headers and body. Send

@@ -31,6 +31,7 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -105,7 +106,7 @@ func Capture(tb testing.TB, name string) []byte {
 // signing certificate) and the trust store of its CA.
 func Signer(tb testing.TB) (*csrest.Signer, *trust.Store) {
 	tb.Helper()
-	ca, err := pki.NewCA("oots cs test CA", pki.EdDSA, nil)
+	ca, err := pki.NewCA("oots cs test CA", wssec.AS4v20, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"crypto/sha1"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -106,12 +106,11 @@ func Records(ctx context.Context, country string) (*provider.Records, error) {
 }
 
 func demoDocID(parts ...string) string {
-	h := sha1.Sum([]byte("oots provider demo\x00" + strings.Join(parts, "\x00")))
-	u := h[:16]
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+	return uuid.Name(demoNS, strings.Join(parts, "\x00")).String()
 }
+
+// demoNS is the name space of the demo documents' identifiers.
+var demoNS = uuid.Name(uuid.NameSpaceURL, "https://github.com/oots-go/oots/provider#demo")
 
 func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provider.Document {
 	_, local, _ := eid.LocalID(p.Identifier)
