@@ -333,9 +333,7 @@ func (n *Node) sendLoop(ctx context.Context) {
 		if len(msgs) == 0 {
 			// Whatever was announced was claimed elsewhere.
 			n.announced.Store(0)
-			if m := n.idle(ctx, mine); m != nil {
-				n.attempt(ctx, m)
-			}
+			n.handOffs(ctx, mine)
 			continue
 		}
 		// There may be more: wake another worker (a cascade, so that a
@@ -347,6 +345,24 @@ func (n *Node) sendLoop(ctx context.Context) {
 		}
 		for _, m := range msgs {
 			n.attempt(ctx, m)
+		}
+	}
+}
+
+// handOffs is a worker with nothing to claim: it sends the submissions
+// handed to it while idle and, as long as no submission is announced
+// (queued while every worker was busy), waits for the next without a
+// claim. It returns when the worker should claim: after a wake-up, a poll
+// interval without a hand-off, or an announced submission.
+func (n *Node) handOffs(ctx context.Context, mine chan *store.Outbound) {
+	for ctx.Err() == nil {
+		m := n.idle(ctx, mine)
+		if m == nil {
+			return
+		}
+		n.attempt(ctx, m)
+		if n.announced.Load() > 0 {
+			return
 		}
 	}
 }
