@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/datamodel"
+	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -174,6 +175,19 @@ type formData struct {
 	Prefills bool
 }
 
+// Summary is the form's error summary (package ui): the fields in error,
+// each linked, in lang.
+func (f formData) Summary(lang string) ui.ErrorSummary {
+	s := ui.ErrorSummary{Lang: lang}
+	if len(f.Errors) > 0 {
+		s.Intro = translate(lang, "formErrors")
+	}
+	for _, e := range f.Errors {
+		s.Errors = append(s.Errors, ui.FieldError{Field: e.ID, Text: e.Error})
+	}
+	return s
+}
+
 type formFieldView struct {
 	Name, ID, Label, Value, Error, ErrorID, HintID, Source string
 	Date, Required                                         bool
@@ -243,11 +257,9 @@ func (p *Portal) renderForm(rq *request, status int, d *journeyData, f *Form, pr
 		}
 	}
 	fd.Prefills = fd.Filled > 0
-	msg := ""
-	if len(errs) > 0 {
-		msg = rq.t("formErrors")
-	}
-	p.render(rq, status, "form", rq.t("formTitle"), fd, msg, "")
+	// The fields in error are listed in the form's error summary
+	// (formData.Summary), not in an alert of their own.
+	p.render(rq, status, "form", rq.t("formTitle"), fd, "", "")
 }
 
 // submitForm checks the form and stores the submission with the values

@@ -68,6 +68,7 @@ type FieldError struct {
 // error. Its texts are in Lang.
 type ErrorSummary struct {
 	Lang   string
+	Intro  string // a sentence below the heading ("" for none)
 	Errors []FieldError
 }
 
@@ -105,6 +106,9 @@ const Fragments = `{{define "ui.skip"}}<a class="skip" href="#main">{{.T "skip"}
 </div></footer>{{end}}
 {{- define "ui.errors"}}{{if .Errors}}<div class="error-summary" role="alert" aria-labelledby="error-summary-title">
 <h2 id="error-summary-title">{{.T "problem"}}</h2>
+{{- if .Intro}}
+<p>{{.Intro}}</p>
+{{- end}}
 <ul>
 {{- range .Errors}}
 <li><a href="#{{.Field}}">{{.Text}}</a></li>

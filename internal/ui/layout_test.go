@@ -18,7 +18,7 @@ func TestFragments(t *testing.T) {
 	c := Chrome{Lang: "de", Site: "Standesamt Berlin I", Country: CountryName("de", "DE"), Footer: Footer("de"), Note: "Demo",
 		Switch: Switch("de", func(code string) string { return "/x?lang=" + code })}
 	var b strings.Builder
-	if err := page.Execute(&b, map[string]any{"C": c, "S": ErrorSummary{Lang: "de", Errors: []FieldError{{"pin", "Die PIN ist falsch."}}}}); err != nil {
+	if err := page.Execute(&b, map[string]any{"C": c, "S": ErrorSummary{Lang: "de", Intro: "Bitte korrigieren.", Errors: []FieldError{{"pin", "Die PIN ist falsch."}}}}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -30,6 +30,7 @@ func TestFragments(t *testing.T) {
 		`<a href="/x?lang=fi" lang="fi" hreflang="fi">Suomi</a>`,
 		`<h2 id="error-summary-title">Es gibt ein Problem</h2>`,
 		`<li><a href="#pin">Die PIN ist falsch.</a></li>`,
+		`<p>Bitte korrigieren.</p>`,
 		`<a href="/about#privacy">Datenschutzhinweis</a>`,
 		`<p>Demo</p>`,
 	} {
