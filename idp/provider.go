@@ -75,8 +75,8 @@ type Config struct {
 	Key *ecdsa.PrivateKey
 	// Clients are the registered relying parties by client id.
 	Clients map[string]Registration
-	// Users are the test users; default DemoUsers(Country). Each must be of
-	// Country.
+	// Users are the test users (the demo network's are those of package
+	// internal/demo, demo.Users). Required; each must be of Country.
 	Users []User
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -121,14 +121,8 @@ func (c *Config) Validate() error {
 		}
 	}
 	users := c.Users
-	if users == nil {
-		users = DemoUsers(c.Country)
-		if users == nil {
-			return fmt.Errorf("idp: Users is empty and there are no demo users of %s", c.Country)
-		}
-	}
 	if len(users) == 0 {
-		return errors.New("idp: Users is empty (nil means the demo users)")
+		return errors.New("idp: Users is empty: nobody could log in")
 	}
 	seen := map[string]bool{}
 	for _, u := range users {
@@ -215,9 +209,6 @@ type grant struct {
 func New(cfg Config) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	if cfg.Users == nil {
-		cfg.Users = DemoUsers(cfg.Country)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
