@@ -17,13 +17,14 @@ import (
 
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 )
 
 // DemoPreviewUser plays a demo user at the preview space of a demo node
 // (a PreviewUser, for "oots conformance run -preview-login demo"): with a plain HTTP
 // client and a cookie jar of its own for each decision, it follows the
 // preview link, logs in at the demo identity provider of the person's
-// country as the demo user (idp.DemoUsers) with the identifier given — the
+// country as the demo user (demo.Users) with the identifier given — the
 // eIDAS identifier "DE/FR/3f8a2c61d9" is issued by DE, for a relying party
 // of FR, local id 3f8a2c61d9; a company's identifier logs in its first
 // representative on its behalf — and posts the decision with the page's
@@ -48,7 +49,7 @@ func demoAccount(as string) (idp.User, string, error) {
 	if !ok {
 		return idp.User{}, "", fmt.Errorf("%q is not an eIDAS identifier CC/CC/local", as)
 	}
-	users := idp.DemoUsers(cc)
+	users := demo.Users(cc)
 	for _, u := range users {
 		if u.Local == local {
 			return u, u.Local, nil

@@ -131,7 +131,7 @@ type browserUser struct {
 // subject is the login of the DE demo user whose identifier in a French
 // request is as.
 func (u *browserUser) subject(as string) (*eid.Subject, error) {
-	for _, d := range idp.DemoUsers("DE") {
+	for _, d := range demo.Users("DE") {
 		if d.Identified("FR").Identifier == as {
 			p := d.Identified("DE")
 			return &eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "fake", Country: "DE", AuthTime: time.Now()}, nil
@@ -301,7 +301,7 @@ func request(v edm.Version, birth provider.Authority, ep string, u idp.User) *ex
 
 func demoUser(t *testing.T, local string) idp.User {
 	t.Helper()
-	for _, u := range idp.DemoUsers("DE") {
+	for _, u := range demo.Users("DE") {
 		if u.Local == local {
 			return u
 		}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -50,7 +50,7 @@ func TestSupplementaryDocuments(t *testing.T) {
 	}
 	n := startNet(t, demonet.Config{Countries: []string{"DE", "FI"}, T1: time.Minute, T2: time.Minute, T3: time.Minute})
 	de := n.Node("DE")
-	who := idp.DemoUsers("FI")[0]
+	who := demo.Users("FI")[0]
 	u := newUser(t, n)
 	u.start(de, "S1", "FI", who, false)
 	u.request()

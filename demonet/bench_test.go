@@ -8,7 +8,7 @@ import (
 
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -19,7 +19,7 @@ import (
 func journeyTimes(b *testing.B, n *demonet.Network, until func(*requester.Requirement) bool) []time.Duration {
 	ctx := context.Background()
 	de := n.Node("DE")
-	who := idp.DemoUsers("FR")[0]
+	who := demo.Users("FR")[0]
 	p := who.Identified("DE")
 	subject := eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "FR", Country: "FR", AuthTime: time.Now()}
 	var times []time.Duration

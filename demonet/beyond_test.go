@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -259,7 +260,7 @@ func TestBeyondOnceOnly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser journeys")
 	}
-	frPeople, fiPeople, sePeople := idp.DemoUsers("FR"), idp.DemoUsers("FI"), idp.DemoUsers("SE")
+	frPeople, fiPeople, sePeople := demo.Users("FR"), demo.Users("FI"), demo.Users("SE")
 	broken := frPeople[2]
 	n := startNet(t, demonet.Config{Countries: []string{"DE", "FR", "FI", "SE"}, T1: time.Minute, T2: time.Minute, T3: time.Minute,
 		DataService: func(cc string, ds provider.DataService) provider.DataService {
@@ -458,7 +459,7 @@ func TestBeyondExpiredConsent(t *testing.T) {
 	const validity = 20 * time.Second
 	n := startNet(t, demonet.Config{Countries: []string{"DE", "FR"}, ConsentValidity: validity})
 	de, fr := n.Node("DE"), n.Node("FR")
-	who := idp.DemoUsers("FR")[1]
+	who := demo.Users("FR")[1]
 
 	u := newUser(t, n)
 	u.start(de, "R1", "FR", who, false)

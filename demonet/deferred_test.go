@@ -7,7 +7,6 @@ import (
 
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/demo"
 )
 
@@ -23,7 +22,7 @@ func TestDeferredJourney(t *testing.T) {
 		t.Skip("browser journey")
 	}
 	n := startNet(t, demonet.Config{Countries: []string{"DE", "SE"}})
-	who := idp.DemoUsers("SE")[2]
+	who := demo.Users("SE")[2]
 	if who.Local != "198211192466" {
 		t.Fatalf("the demo's deferred person is %s %s", who.Person.GivenName, who.Person.FamilyName)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/requester"
 )
@@ -20,7 +21,7 @@ func requestFromSE(t *testing.T, n *demonet.Network) (*demonet.Node, *requester.
 	t.Helper()
 	ctx := context.Background()
 	de := n.Node("DE")
-	who := idp.DemoUsers("SE")[0]
+	who := demo.Users("SE")[0]
 	p := who.Person
 	p.Identifier = idp.Identifier("SE", "DE", who.Local)
 	subject := eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: n.Node("SE").IdPURL, Country: "SE", AuthTime: time.Now()}

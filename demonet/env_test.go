@@ -11,7 +11,6 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/requester"
 )
@@ -42,7 +41,7 @@ func TestAcceptanceEnvironment(t *testing.T) {
 	previewer := &conformance.DemoPreviewUser{Roots: roots}
 	segments := map[string]bool{}
 	for _, cc := range []string{"FI", "FR"} {
-		who := idp.DemoUsers(cc)[0]
+		who := demo.Users(cc)[0]
 		p := who.Identified("DE")
 		subject := eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: n.Node(cc).IdPURL, Country: cc, AuthTime: time.Now()}
 		j, err := de.Requester.Start(ctx, requester.StartRequest{Procedure: "R1", Country: cc, Subject: subject, ReturnURL: de.PortalURL + "/"})

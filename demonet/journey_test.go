@@ -15,6 +15,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/testenv"
 )
 
@@ -31,7 +32,7 @@ func TestJourneys(t *testing.T) {
 	}
 	n := startNet(t, demonet.Config{T1: time.Minute, T2: time.Minute, T3: 20 * time.Second})
 	de, fr := n.Node("DE"), n.Node("FR")
-	frPeople, dePeople, sePeople := idp.DemoUsers("FR"), idp.DemoUsers("DE"), idp.DemoUsers("SE")
+	frPeople, dePeople, sePeople := demo.Users("FR"), demo.Users("DE"), demo.Users("SE")
 
 	// Two users at a time (GOMAXPROCS on this machine): the group returns
 	// when every journey has ended.

@@ -14,6 +14,7 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/oidcop"
 )
 
@@ -120,7 +121,7 @@ func TestOIDCJourney(t *testing.T) {
 		t.Skip("browser journey")
 	}
 	oidcop.Module(t)
-	who := idp.DemoUsers("FR")[0]
+	who := demo.Users("FR")[0]
 	op := oidcop.Start(t, 0, oidcop.RSAKey(t, "k1"), "https://127.0.0.1/unused", func(c *oidcop.Config) {
 		c.RedirectPrefix = "https://127.0.0.1:"
 		c.Accounts = map[string]oidcop.Account{who.Local: {Password: "pw", Claims: map[string]any{

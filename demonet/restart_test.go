@@ -7,7 +7,7 @@ import (
 
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/requester"
 )
@@ -20,7 +20,7 @@ func TestRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg := demonet.Config{Dir: dir, Countries: []string{"DE", "FR"}, WithoutPreview: true}
-	who := idp.DemoUsers("FR")[0]
+	who := demo.Users("FR")[0]
 	p := who.Identified("DE")
 	subject := eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "FR", Country: "FR", AuthTime: time.Now()}
 

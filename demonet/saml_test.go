@@ -13,6 +13,7 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid/saml"
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/samlidp"
 	"github.com/oots-go/oots/internal/testenv"
 )
@@ -54,7 +55,7 @@ var samlInput = regexp.MustCompile(`<input[^>]*name="([^"]+)"[^>]*value="([^"]*)
 // eIDAS-like node, with an HTTP client; the portal shows them logged in.
 func TestSAMLLogin(t *testing.T) {
 	testenv.SkipShort(t, "a demo network and a Python SAML identity provider (seconds)")
-	who := idp.DemoUsers("FR")[0]
+	who := demo.Users("FR")[0]
 	n, node := startSAMLNet(t, who)
 	c := *n.Client()
 	jar, _ := cookiejar.New(nil)
@@ -104,7 +105,7 @@ func TestSAMLJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser journey")
 	}
-	who := idp.DemoUsers("FR")[0]
+	who := demo.Users("FR")[0]
 	n, _ := startSAMLNet(t, who)
 	u := newUser(t, n)
 	u.b.Get(n.Node("DE").PortalURL + "/")

@@ -311,11 +311,11 @@ type (
 
 // scenarios returns the scenario file of the node of cat.country (see
 // ConformanceDir): the kit, an evidence requester of kitCountry, asks the
-// node's providers about the country's demo users (idp.DemoUsers) and
+// node's providers about the country's demo users (demo.Users) and
 // companies, TC01–TC10.
 func scenarios(cat *catalogue) (*scenarioFile, error) {
 	cc, rc := cat.country, kitCountry(cat.country)
-	users := idp.DemoUsers(cc)
+	users := demo.Users(cc)
 	if len(users) < 3 {
 		return nil, fmt.Errorf("demonet: scenarios: %d demo users in %s, need 3", len(users), cc)
 	}

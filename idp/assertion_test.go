@@ -17,9 +17,10 @@ var assertionTime = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 
 const testIssuer = "https://idp.de.example"
 
-func validClaims() *claims {
-	p := DemoUsers("DE")[2].Identified("FR")
-	co := DemoUsers("DE")[2].Represents[0].Identified("DE", "FR")
+func validClaims(t testing.TB) *claims {
+	t.Helper()
+	p := demoUsers(t, "DE")[2].Identified("FR")
+	co := demoUsers(t, "DE")[2].Represents[0].Identified("DE", "FR")
 	return &claims{Issuer: testIssuer, Subject: p.Identifier, Audience: testClientID,
 		IssuedAt: assertionTime.Unix(), Expiry: assertionTime.Add(assertionLife).Unix(),
 		EID: &eid.Subject{Person: &p, Company: &co, LoA: eid.LoAHigh, Issuer: testIssuer, Country: "DE", AuthTime: assertionTime}}
@@ -55,7 +56,7 @@ func signRaw(t testing.TB, h, p string, k *ecdsa.PrivateKey) string {
 
 func TestVerifyAssertion(t *testing.T) {
 	k := newKey(t)
-	good := sign(t, validClaims(), k)
+	good := sign(t, validClaims(t), k)
 	s, err := verifyAssertion(good, testOptions(k))
 	if err != nil {
 		t.Fatalf("valid assertion: %v", err)
@@ -67,7 +68,7 @@ func TestVerifyAssertion(t *testing.T) {
 	validPayload, _ := base64.RawURLEncoding.DecodeString(parts[1])
 
 	with := func(f func(c *claims)) string {
-		c := validClaims()
+		c := validClaims(t)
 		f(c)
 		return sign(t, c, k)
 	}
@@ -77,7 +78,7 @@ func TestVerifyAssertion(t *testing.T) {
 		return parts[0] + "." + parts[1] + "." + b64(sig)
 	}
 	otherPayload := func() string {
-		c := validClaims()
+		c := validClaims(t)
 		c.EID.Person.FamilyName = "Schmidt"
 		p, _ := json.Marshal(c)
 		return parts[0] + "." + b64(p) + "." + parts[2]
@@ -186,7 +187,7 @@ func TestJWKS(t *testing.T) {
 // accepts carries a complete subject of the expected country.
 func FuzzVerifyAssertion(f *testing.F) {
 	k := newKey(f)
-	good := sign(f, validClaims(), k)
+	good := sign(f, validClaims(f), k)
 	parts := strings.Split(good, ".")
 	f.Add(good)
 	f.Add(parts[0] + "." + parts[1] + ".")

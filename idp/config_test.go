@@ -18,7 +18,7 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	valid := func() Config {
-		return Config{Country: "DE", Issuer: "https://idp.de.example", Key: k,
+		return Config{Country: "DE", Issuer: "https://idp.de.example", Key: k, Users: demoUsers(t, "DE"),
 			Clients: map[string]Registration{"p": {RedirectURIs: []string{"https://portal.example/cb"}, Country: "FR"}}}
 	}
 	if c := valid(); c.Validate() != nil {
@@ -30,7 +30,7 @@ func TestConfigValidate(t *testing.T) {
 		want string
 	}{
 		{"lower-case country", func(c *Config) { c.Country = "de" }, "Country"},
-		{"no demo users", func(c *Config) { c.Country = "IT" }, "no demo users of IT"},
+		{"users not set", func(c *Config) { c.Users = nil }, "Users is empty"},
 		{"issuer with slash", func(c *Config) { c.Issuer += "/" }, "Issuer"},
 		{"relative issuer", func(c *Config) { c.Issuer = "/idp" }, "Issuer"},
 		{"no key", func(c *Config) { c.Key = nil }, "Key is missing"},
@@ -40,11 +40,11 @@ func TestConfigValidate(t *testing.T) {
 		{"client without redirect", func(c *Config) { c.Clients["p"] = Registration{Country: "FR"} }, "RedirectURIs is empty"},
 		{"relative redirect", func(c *Config) { c.Clients["p"] = Registration{Country: "FR", RedirectURIs: []string{"/cb"}} }, "RedirectURIs"},
 		{"no users", func(c *Config) { c.Users = []User{} }, "Users is empty"},
-		{"user of another country", func(c *Config) { c.Users = DemoUsers("FR") }, `of country "FR"`},
-		{"user twice", func(c *Config) { u := DemoUsers("DE"); c.Users = append(u, u[0]) }, "used twice"},
-		{"user without PIN", func(c *Config) { c.Users = DemoUsers("DE"); c.Users[1].PIN = "" }, "no PIN"},
-		{"user without level", func(c *Config) { c.Users = DemoUsers("DE"); c.Users[1].LoA = "" }, "level of assurance"},
-		{"user without name", func(c *Config) { c.Users = DemoUsers("DE"); c.Users[1].Person.GivenName = "" }, "mandatory attribute"},
+		{"user of another country", func(c *Config) { c.Users = demoUsers(t, "FR") }, `of country "FR"`},
+		{"user twice", func(c *Config) { u := demoUsers(t, "DE"); c.Users = append(u, u[0]) }, "used twice"},
+		{"user without PIN", func(c *Config) { c.Users = demoUsers(t, "DE"); c.Users[1].PIN = "" }, "no PIN"},
+		{"user without level", func(c *Config) { c.Users = demoUsers(t, "DE"); c.Users[1].LoA = "" }, "level of assurance"},
+		{"user without name", func(c *Config) { c.Users = demoUsers(t, "DE"); c.Users[1].Person.GivenName = "" }, "mandatory attribute"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,8 +4,9 @@
 // provider's preview space (step 5) — learn who the user is, as the eIDAS
 // minimum data set with a level of assurance (package eid).
 //
-// It is not for production. Its users are the published test persons of
-// DemoUsers, the login page shows their PINs, its codes live in memory and
+// It is not for production. Its users are published test persons (Config.
+// Users; the demo network's are those of package internal/demo), the login
+// page shows their PINs, its codes live in memory and
 // its relying parties do not authenticate at the token endpoint.
 //
 // # Provider

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 )
 
 // A portal of France logs a user in with the demo German eID: the portal's
@@ -35,7 +36,7 @@ func ExampleClient() {
 	defer app.Close()
 
 	provider, err = idp.New(idp.Config{
-		Country: "DE", Issuer: idpSrv.URL, Key: key, Logger: quiet,
+		Country: "DE", Issuer: idpSrv.URL, Key: key, Users: demo.Users("DE"), Logger: quiet,
 		Clients: map[string]idp.Registration{
 			"portal-fr": {Name: "Portail", RedirectURIs: []string{app.URL + "/callback"}, Country: "FR"},
 		},
@@ -89,21 +90,4 @@ func ExampleClient() {
 	fmt.Println(string(answer))
 	// Output:
 	// Jürgen Weiß (DE/FR/5c29d8e310), for Weiß Maschinenbau GmbH, LoA High, state journey-1
-}
-
-// The French test persons, whose identifiers the demo evidence providers
-// of France use.
-func ExampleDemoUsers() {
-	for _, u := range idp.DemoUsers("FR") {
-		fmt.Println(u.Local, u.Name(), u.Person.DateOfBirth, u.Identified("DE").Identifier)
-		for _, c := range u.Represents {
-			fmt.Println("  represents", c.LegalPerson.LegalName, c.Identified("FR", "DE").Identifier)
-		}
-	}
-	// Output:
-	// a4c7e19b02 Élodie Lefèvre 1990-05-09 FR/DE/a4c7e19b02
-	// d39f62b7c1 Camille Martin 1988-02-29 FR/DE/d39f62b7c1
-	// 6e1b58a9f4 Camille Martin 1988-02-29 FR/DE/6e1b58a9f4
-	// 0c85d27e3b Jean-François Dubois 1971-12-24 FR/DE/0c85d27e3b
-	//   represents Boulangerie Dubois SARL FR/DE/823456781
 }

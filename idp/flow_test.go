@@ -113,7 +113,7 @@ func newNet(t testing.TB, o netOptions) *testNet {
 			t.Cleanup(srv.Close)
 			issuer = srv.URL
 		}
-		p, err := New(Config{Country: cc, Issuer: issuer, Key: newKey(t),
+		p, err := New(Config{Country: cc, Issuer: issuer, Key: newKey(t), Users: demoUsers(t, cc),
 			Clients: map[string]Registration{
 				testClientID: {Name: "Portail des démarches", RedirectURIs: []string{n.app.URL + o.appPrefix + "/callback"}, Country: "FR"},
 				"other":      {RedirectURIs: []string{"https://other.example/cb"}, Country: "SE"},

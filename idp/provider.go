@@ -79,8 +79,8 @@ type Config struct {
 	Key *ecdsa.PrivateKey
 	// Clients are the registered relying parties by client id.
 	Clients map[string]Registration
-	// Users are the test users; default DemoUsers(Country). Each must be of
-	// Country.
+	// Users are the test users (the demo network's are those of package
+	// internal/demo, demo.Users). Required; each must be of Country.
 	Users []User
 	// Now is the clock; default time.Now.
 	Now func() time.Time
@@ -137,14 +137,8 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("idp: Session %s is not between 0 and %s", c.Session, MaxSession)
 	}
 	users := c.Users
-	if users == nil {
-		users = DemoUsers(c.Country)
-		if users == nil {
-			return fmt.Errorf("idp: Users is empty and there are no demo users of %s", c.Country)
-		}
-	}
 	if len(users) == 0 {
-		return errors.New("idp: Users is empty (nil means the demo users)")
+		return errors.New("idp: Users is empty: nobody could log in")
 	}
 	seen := map[string]bool{}
 	for _, u := range users {
@@ -232,9 +226,6 @@ type grant struct {
 func New(cfg Config) (*Provider, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
-	}
-	if cfg.Users == nil {
-		cfg.Users = DemoUsers(cfg.Country)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

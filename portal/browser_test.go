@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/webdriver"
 )
 
@@ -41,7 +42,7 @@ func TestBrowser(t *testing.T) {
 			var h http.Handler
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 			t.Cleanup(srv.Close)
-			prov, err := idp.New(idp.Config{Country: cc, Issuer: srv.URL, Key: key, Logger: quiet,
+			prov, err := idp.New(idp.Config{Country: cc, Issuer: srv.URL, Key: key, Users: demo.Users(cc), Logger: quiet,
 				Clients: map[string]idp.Registration{"portal-fr": {Name: c.Name, RedirectURIs: []string{c.BaseURL + "/login/callback"}, Country: "FR"}}})
 			if err != nil {
 				t.Fatal(err)
@@ -77,7 +78,7 @@ func TestBrowser(t *testing.T) {
 
 	// The identity provider: the country of the eID, then the login.
 	b.Find(`a[href*="eid=DE"]`).Click()
-	user := idp.DemoUsers("DE")[0]
+	user := demo.Users("DE")[0]
 	b.Find(`label[for="account"]`).Click()
 	b.Find("#pin").SendKeys(user.PIN)
 	b.Find(`button[value="login"]`).Click()

@@ -264,7 +264,7 @@ func newUUID() string {
 // user returns the demo user of DE with the given local identifier.
 func user(t testing.TB, local string) idp.User {
 	t.Helper()
-	for _, u := range idp.DemoUsers(country) {
+	for _, u := range demo.Users(country) {
 		if u.Local == local {
 			return u
 		}

@@ -97,7 +97,7 @@ func TestDemoDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(recs.People) != len(idp.DemoUsers(cc)) || len(recs.Companies) == 0 {
+		if len(recs.People) != len(demo.Users(cc)) || len(recs.Companies) == 0 {
 			t.Errorf("%s: %d people, %d companies", cc, len(recs.People), len(recs.Companies))
 		}
 		for _, p := range recs.People {
@@ -145,7 +145,7 @@ func TestRecords(t *testing.T) {
 		}
 	}
 	var elodie, camille idp.User
-	for _, u := range idp.DemoUsers("FR") {
+	for _, u := range demo.Users("FR") {
 		switch u.Person.GivenName {
 		case "Élodie":
 			elodie = u
@@ -245,7 +245,7 @@ func TestHTTPDataService(t *testing.T) {
 	}))
 	defer srv.Close()
 	ds := &provider.HTTPDataService{URL: srv.URL}
-	u := idp.DemoUsers("SE")[0]
+	u := demo.Users("SE")[0]
 	p := u.Identified("FI")
 	var ev string
 	for k := range recs.People[0].Evidence {

@@ -14,7 +14,7 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/saml"
-	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/samlidp"
 )
 
@@ -115,7 +115,7 @@ func demoSAMLNode(dir, host, cc, rp string, nodes map[string]saml.Node) (*samlid
 		return nil, err
 	}
 	p.Accounts = map[string]samlidp.Account{}
-	for _, u := range idp.DemoUsers(cc) {
+	for _, u := range demo.Users(cc) {
 		p.Accounts[u.Local] = samlidp.Account{Password: "pw", LoA: string(eid.LoASubstantial), Attributes: map[string]string{
 			"PersonIdentifier": cc + "/" + rp + "/" + u.Local, "FamilyName": u.Person.FamilyName, "FirstName": u.Person.GivenName,
 			"DateOfBirth": u.Person.DateOfBirth,

@@ -12,7 +12,7 @@ import (
 
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/idp"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/requester"
 	"github.com/oots-go/oots/store"
@@ -40,7 +40,7 @@ func TestJournalExportEvidence(t *testing.T) {
 			n.Close()
 		}
 	}()
-	who := idp.DemoUsers("FR")[0]
+	who := demo.Users("FR")[0]
 	p := who.Identified("DE")
 	subject := eid.Subject{Person: &p, LoA: eid.LoAHigh, Issuer: "FR", Country: "FR", AuthTime: time.Now()}
 	de := n.Node("DE")

@@ -11,7 +11,6 @@ import (
 	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
-	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/provider"
 )
@@ -58,7 +57,7 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 }
 
 // Records returns the demo register of a country (one of
-// Countries): the test persons of idp.DemoUsers(country), keyed on their
+// Countries): the test persons of Users(country), keyed on their
 // eIDAS identifier "CC/CC/local" (the relying-party part is the register's
 // country; matching ignores it), each with a birth certificate and a school-leaving diploma (PDF, and
 // XML and JSON after the data models datamodel.BirthRecord and
@@ -72,7 +71,7 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 // Lindström's certificate of residence is deferred (handling) for
 // DeferFor after it is first asked for.
 func Records(ctx context.Context, country string) (*provider.Records, error) {
-	users := idp.DemoUsers(country)
+	users := Users(country)
 	if users == nil {
 		return nil, fmt.Errorf("demo: no register for country %q (have %v)", country, Countries())
 	}
@@ -302,7 +301,7 @@ const DeferFor = 10 * time.Second
 
 // demoDeferred is the person of the demo register whose certificate of
 // residence (procedure S1) is deferred: Åsa Lindström of the Swedish
-// register (idp.DemoUsers("SE")), for handling.
+// register (Users("SE")), for handling.
 const demoDeferredPerson = "person:198211192466"
 
 // demoDeferrals marks the deferred evidence of the demo register.

@@ -15,17 +15,17 @@ import (
 )
 
 // TestUsers: every demo country has the test persons of a demo identity
-// provider (idp.DemoUsers), valid for its configuration, with the
+// provider (demo.Users), valid for its configuration, with the
 // identifiers the evidence rules want, one pair of namesakes and a company.
 var personIDFormat = regexp.MustCompile(`(?i)[a-z]{2}/[a-z]{2}/[a-z0-9]{9}`)
 
 func TestUsers(t *testing.T) {
-	if idp.DemoUsers("IT") != nil {
+	if demo.Users("IT") != nil {
 		t.Error("users for a country without demo")
 	}
 	for _, cc := range demo.Countries() {
 		t.Run(cc, func(t *testing.T) {
-			us := idp.DemoUsers(strings.ToLower(cc))
+			us := demo.Users(strings.ToLower(cc))
 			if len(us) < 3 {
 				t.Fatalf("%d persons, want at least 3", len(us))
 			}
@@ -83,7 +83,7 @@ func TestUsers(t *testing.T) {
 			}
 			// A fresh copy each time.
 			us[0].Person.FamilyName = "X"
-			if idp.DemoUsers(cc)[0].Person.FamilyName == "X" {
+			if demo.Users(cc)[0].Person.FamilyName == "X" {
 				t.Error("DemoUsers shares its data between calls")
 			}
 		})
