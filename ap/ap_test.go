@@ -3,6 +3,9 @@ package ap_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -252,6 +255,10 @@ func TestMetricsAndHealth(t *testing.T) {
 func TestConfigValidate(t *testing.T) {
 	c := credentials(t, wssec.AS4v20)
 	rsa := credentials(t, wssec.AS4v115)
+	p256, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
 	base := func() ap.Config {
 		pm := pmodes(wssec.AS4v20, map[string]string{"AP_FR_01": "http://a/as4", "AP_DE_01": "http://b/as4"}, nil)
 		pm.Self = "AP_FR_01"
@@ -268,6 +275,7 @@ func TestConfigValidate(t *testing.T) {
 		{"Trust", func(c *ap.Config) { c.Trust = nil }},
 		{"SigningCert", func(c *ap.Config) { c.SigningCert = rsa.parties["AP_FR_01"].Sign.Cert }},
 		{"PMode.legs[0].security.profile", func(c *ap.Config) { c.SigningKey = rsa.parties["AP_FR_01"].Sign.Signer() }},
+		{"SigningKey", func(c *ap.Config) { c.SigningKey = p256 }}, // a key of no AS4 profile
 		{"DecryptionKey", func(c *ap.Config) { c.DecryptionKey = nil }},
 		{"Webhook.Secret", func(c *ap.Config) { c.Webhook = &ap.Webhook{URL: "http://x", Secret: []byte("short")} }},
 	} {
