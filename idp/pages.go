@@ -399,14 +399,7 @@ var pages = template.Must(template.Must(template.New("pages").Parse(ui.Fragments
 
 {{define "about"}}{{template "top" .}}
 <h1>{{.Title}}</h1>
-{{- range .Sections}}
-<section id="{{.ID}}" aria-labelledby="{{.ID}}-h">
-<h2 id="{{.ID}}-h">{{.Heading}}</h2>
-{{- range .Paragraphs}}
-<p>{{.}}</p>
-{{- end}}
-</section>
-{{- end}}
+{{template "ui.sections" .Sections}}
 {{template "bottom" .}}{{end}}
 
 {{define "loggedout"}}{{template "top" .}}

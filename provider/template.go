@@ -123,14 +123,7 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 <p><a href="/consents">{{$.T "withdraw.cancel"}}</a></p>
 {{- end}}
 {{- else if eq .Key "about"}}
-{{- range .Sections}}
-<section id="{{.ID}}" aria-labelledby="{{.ID}}-h">
-<h2 id="{{.ID}}-h">{{.Heading}}</h2>
-{{- range .Paragraphs}}
-<p>{{.}}</p>
-{{- end}}
-</section>
-{{- end}}
+{{template "ui.sections" .Sections}}
 {{- else}}
 <p class="notice" role="alert">{{.T (print .Key ".text")}}</p>
 {{- if ge .Status 400}}

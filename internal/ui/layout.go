@@ -78,7 +78,8 @@ func (s ErrorSummary) T(key string, args ...any) string { return Text(s.Lang, ke
 // Fragments are the shared template fragments; a service parses them into
 // its page templates (template.Must(t.Parse(ui.Fragments))) and calls them
 // with a Chrome (ui.skip, ui.brand, ui.langs, ui.footer) or an
-// ErrorSummary (ui.errors):
+// ErrorSummary (ui.errors), or with the []Section of the information page
+// (ui.sections):
 //
 //	{{template "ui.skip" .Chrome}}
 //	<header class="site"><div class="wrap bar">{{template "ui.brand" .Chrome}}{{template "ui.langs" .Chrome}}</div></header>
@@ -104,6 +105,14 @@ const Fragments = `{{define "ui.skip"}}<a class="skip" href="#main">{{.T "skip"}
 <p>{{.Note}}</p>
 {{- end}}
 </div></footer>{{end}}
+{{- define "ui.sections"}}{{range .}}
+<section id="{{.ID}}" aria-labelledby="{{.ID}}-h">
+<h2 id="{{.ID}}-h">{{.Heading}}</h2>
+{{- range .Paragraphs}}
+<p>{{.}}</p>
+{{- end}}
+</section>
+{{- end}}{{end}}
 {{- define "ui.errors"}}{{if .Errors}}<div class="error-summary" role="alert" aria-labelledby="error-summary-title">
 <h2 id="error-summary-title">{{.T "problem"}}</h2>
 {{- if .Intro}}
