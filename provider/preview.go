@@ -37,6 +37,7 @@ const (
 //	POST /preview/{token}/decide       approve or refuse (CSRF token)
 //	GET  /preview/{token}/file/{n}     document n of the evidence
 //	GET  /ui.css, /preview.css         the shared style sheet, the preview space's own
+//	GET  /ui-time.js                   times in the reader's time zone (package ui)
 //	GET  /consents[?format=json]       the user's consents and the evidence sent about them (after a login)
 //	GET  /consents/login, /consents/callback
 //	POST /consents/withdraw            withdraw a consent (CSRF token)
@@ -54,6 +55,7 @@ func (c *Connector) Handler() http.Handler {
 		c.render(w, r, &page{Key: "about", Sections: sections})
 	})
 	mux.HandleFunc("GET "+ui.StylePath, ui.ServeStyle)
+	mux.HandleFunc("GET "+ui.TimeScriptPath, ui.ServeTimeScript)
 	mux.HandleFunc("GET /preview.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -68,12 +70,13 @@ func (c *Connector) Handler() http.Handler {
 }
 
 // securityHeaders sets the headers every answer of the preview space
-// carries (package ui): no script, no framing by others, no referrer (the
-// URL holds the token), nothing cached, and HSTS when the preview space is
-// served over https (hsts), so that a browser never reaches it in clear
-// again.
+// carries (package ui): no script but the service's own files (the shared
+// time script, ui.TimeScript; never inline script), no framing by others,
+// no referrer (the URL holds the token), nothing cached, and HSTS when the
+// preview space is served over https (hsts), so that a browser never
+// reaches it in clear again.
 func securityHeaders(h http.Handler, hsts bool) http.Handler {
-	sec := ui.Security{CSP: "default-src 'self'; script-src 'none'; frame-ancestors 'self'; base-uri 'none'",
+	sec := ui.Security{CSP: "default-src 'self'; script-src 'self'; frame-ancestors 'self'; base-uri 'none'",
 		FrameSameOrigin: true, HSTS: hsts, NoStore: true}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sec.Set(w.Header())

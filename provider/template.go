@@ -16,6 +16,7 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 <title>{{.Title}} – {{.T "site"}}</title>
 <link rel="stylesheet" href="/ui.css">
 <link rel="stylesheet" href="/preview.css">
+<script src="/ui-time.js" defer></script>
 </head>
 <body>
 {{template "ui.skip" .Chrome}}
