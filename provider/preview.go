@@ -264,6 +264,24 @@ func (p *page) Chrome() ui.Chrome {
 		Switch: ui.Switch(p.Lang, func(code string) string { return p.Path + "?lang=" + code })}
 }
 
+// Steps is the page's step indicator (package ui): before the login and
+// with the evidence the citizen is at the preview; once approved the
+// evidence is on its way (to receive), once refused the journey stops at
+// the approval. Pages about no request show none.
+func (p *page) Steps() ui.Steps {
+	var step ui.Step
+	switch p.Key {
+	case "start", "preview":
+		step = ui.StepPreview
+	case "done":
+		step = ui.StepApprove
+		if p.Choice == "approved" {
+			step = ui.StepReceive
+		}
+	}
+	return ui.Steps{Lang: p.Lang, Current: step}
+}
+
 // header sets the page's header to the authority of session s (its
 // name, its country's name in lang).
 func (c *Connector) header(p *page, s *session, lang string) {

@@ -25,6 +25,7 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 {{template "ui.langs" .Chrome}}
 </div></header>
 <main id="main" tabindex="-1"><div class="wrap">
+{{template "ui.steps" .Steps}}
 <h1>{{.T (print .Key ".title")}}</h1>
 {{- if eq .Key "start"}}
 {{- with .Ask}}
