@@ -127,7 +127,7 @@ type askView struct {
 }
 
 // asking describes the request req in lang.
-func asking(req *edm.QueryRequest, lang string) *askView {
+func (c *Connector) asking(req *edm.QueryRequest, lang string) *askView {
 	a := &askView{Evidence: evidenceTitleIn(req, lang)}
 	if len(req.EvidenceRequester) > 0 {
 		er := req.EvidenceRequester[0]
@@ -141,9 +141,7 @@ func asking(req *edm.QueryRequest, lang string) *askView {
 			a.Country = ui.CountryName(lang, er.Jurisdiction.AdminUnitLevel1)
 		}
 	}
-	if cl, ok := codelist.Procedures.Lookup(req.Procedure); ok {
-		a.Procedure = procedureName(cl, lang)
-	}
+	a.Procedure = c.procedureIn(req.Procedure, lang)
 	if a.Requester == "" && a.Procedure == "" && a.Evidence == "" {
 		return nil
 	}
@@ -153,6 +151,19 @@ func asking(req *edm.QueryRequest, lang string) *askView {
 // countriesOf are the demo countries whose names in the code lists (the
 // columns "name-<country>-<code>" of Procedures) are in a page language.
 var countriesOf = map[string][]string{"de": {"DE", "AT"}, "fr": {"FR", "BE", "LU"}, "fi": {"FI"}, "sv": {"SE"}}
+
+// procedureIn returns the name of procedure code in lang: the connector's
+// own (Config.ProcedureNames), else the code list Procedures'
+// (procedureName); "" for a code the list does not know.
+func (c *Connector) procedureIn(code, lang string) string {
+	if n := c.cfg.ProcedureNames[code][lang]; n != "" {
+		return n
+	}
+	if cl, ok := codelist.Procedures.Lookup(code); ok {
+		return procedureName(cl, lang)
+	}
+	return ""
+}
 
 // procedureName returns the name of a procedure of the code list
 // Procedures in lang where the list gives one (a column of a country of
@@ -380,7 +391,7 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 		p := &page{Key: "start", Token: s.Token}
 		c.header(p, s, language(r))
 		if req, err := storedRequest(s.FirstRequest); err == nil {
-			p.Ask = asking(req, language(r))
+			p.Ask = c.asking(req, language(r))
 		}
 		c.render(w, r, p)
 		return
@@ -400,9 +411,7 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 			k.Expires.Format(time.DateOnly), c.cfg.PreviewBase+ConsentsPath)
 		for i, code := range procs {
 			pc := procedureChoice{Code: code, Checked: i == 0 && chosen == nil || slices.Contains(chosen, code)}
-			if cl, ok := codelist.Procedures.Lookup(code); ok {
-				pc.Name = procedureName(cl, language(r))
-			}
+			pc.Name = c.procedureIn(code, language(r))
 			p.ConsentProcedures = append(p.ConsentProcedures, pc)
 		}
 	}
