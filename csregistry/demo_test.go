@@ -80,7 +80,7 @@ func demoRequirements() []*edm.Requirement {
 			for _, code := range append([]string{p.code}, p.also...) {
 				r.ReferenceFramework = append(r.ReferenceFramework, edm.ReferenceFramework{
 					Identifier:   edm.ID(nameID("demo procedure", code, c.cc)),
-					Title:        []edm.Text{edm.Lang("EN", procedureTitle(code))},
+					Title:        procedureTitles(code),
 					Description:  []edm.Text{edm.Lang("EN", "Procedure "+code+" of Annex II of Regulation (EU) 2018/1724 as implemented in "+c.cc+".")},
 					RelatedTo:    []edm.ReferenceFramework{{Identifier: edm.ID(code)}},
 					Jurisdiction: &edm.Jurisdiction{AdminUnitLevel1: c.cc},
@@ -91,7 +91,7 @@ func demoRequirements() []*edm.Requirement {
 				Name:       []edm.Text{edm.Lang("EN", p.requirement+" in "+c.cc)},
 				EvidenceType: []edm.EvidenceType{{
 					EvidenceTypeClassification: demoClassification(p.code, c.cc),
-					Title:                      []edm.Text{edm.Lang("EN", ev[1]), edm.Lang(c.lang, ev[0])},
+					Title:                      evidenceTitles(p.code, c, ev),
 					Description:                []edm.Text{edm.Lang("EN", ev[1]+" issued by the competent authority of "+c.cc+".")},
 					Jurisdiction:               []edm.Jurisdiction{{AdminUnitLevel1: c.cc}},
 				}},
@@ -102,13 +102,84 @@ func demoRequirements() []*edm.Requirement {
 	return out
 }
 
-func procedureTitle(code string) string {
+// pageLanguages are the languages of the citizen-facing pages besides
+// English, as EDM writes them.
+var pageLanguages = []string{"DE", "FR", "FI", "SV"}
+
+// demoProcedureNames are the names of the demo procedures (the reference
+// frameworks' titles) in the page languages besides English. They are the
+// demo data set's own: the code list Procedures names them in English only.
+var demoProcedureNames = map[string]map[string]string{
+	"R1": {"DE": "Nachweis der Geburtsregistrierung beantragen", "FR": "Demande de preuve de l'enregistrement d'une naissance",
+		"FI": "Syntymän rekisteröintiä koskevan todisteen pyytäminen", "SV": "Begäran om bevis på registrering av födelse"},
+	"S1": {"DE": "Wohnsitznachweis beantragen", "FR": "Demande de justificatif de résidence",
+		"FI": "Asuinpaikkaa koskevan todisteen pyytäminen", "SV": "Begäran om bevis på bosättning"},
+	"T2": {"DE": "Erstantrag auf Zulassung zu einer öffentlichen Hochschule", "FR": "Première demande d'admission dans un établissement public d'enseignement supérieur",
+		"FI": "Ensimmäisen hakemuksen jättäminen julkiseen korkeakouluun", "SV": "Första ansökan om antagning till ett offentligt lärosäte"},
+	"X1": {"DE": "Anmeldung, Erlaubnis, Änderung und Beendigung einer Geschäftstätigkeit",
+		"FR": "Déclaration, autorisation, modification et cessation d'une activité commerciale",
+		"FI": "Liiketoiminnan ilmoittaminen, lupa, muutokset ja lopettaminen",
+		"SV": "Anmälan, tillstånd, ändring och upphörande av näringsverksamhet"},
+}
+
+// demoEvidenceNames are the titles of each country's evidence type (by
+// procedure and country) in the page languages other than English and the
+// country's own, so that a citizen whose language is not the provider's
+// sees the evidence named in theirs. They too are the demo's own data.
+var demoEvidenceNames = map[string]map[string]string{
+	"R1/DE": {"FR": "Acte de naissance", "FI": "Syntymätodistus", "SV": "Födelsebevis"},
+	"R1/FR": {"DE": "Auszug aus dem Geburtseintrag", "FI": "Ote syntymäasiakirjasta", "SV": "Utdrag ur födelseakt"},
+	"R1/FI": {"DE": "Geburtsurkunde", "FR": "Acte de naissance", "SV": "Födelsebevis"},
+	"R1/SE": {"DE": "Personenstandsbescheinigung über die Geburt", "FR": "Certificat d'état civil (naissance)", "FI": "Virkatodistus syntymästä"},
+	"S1/DE": {"FR": "Attestation d'inscription du domicile", "FI": "Todistus asuinpaikan rekisteröinnistä", "SV": "Intyg om registrerad bosättning"},
+	"S1/FR": {"DE": "Wohnsitzbescheinigung", "FI": "Asuinpaikkatodistus", "SV": "Intyg om bosättning"},
+	"S1/FI": {"DE": "Wohnsitzbescheinigung", "FR": "Attestation de domicile", "SV": "Intyg om bosättning"},
+	"S1/SE": {"DE": "Personenstandsbescheinigung mit Anschrift", "FR": "Certificat d'état civil avec adresse", "FI": "Virkatodistus osoitteineen"},
+	"T2/DE": {"FR": "Certificat d'aptitude générale aux études supérieures (Abitur)", "FI": "Yleisen korkeakoulukelpoisuuden todistus (Abitur)", "SV": "Betyg om allmän högskolebehörighet (Abitur)"},
+	"T2/FR": {"DE": "Zeugnis des Baccalauréat", "FI": "Baccalauréat-tutkintotodistus", "SV": "Examensbevis för baccalauréat"},
+	"T2/FI": {"DE": "Zeugnis der finnischen Reifeprüfung", "FR": "Certificat de l'examen de fin d'études secondaires finlandais", "SV": "Studentexamensbetyg"},
+	"T2/SE": {"DE": "Schwedisches Abschlusszeugnis der gymnasialen Oberstufe", "FR": "Diplôme suédois de fin d'études secondaires", "FI": "Ruotsalainen lukion päättötodistus"},
+	"X1/DE": {"FR": "Extrait du registre du commerce", "FI": "Kaupparekisteriote", "SV": "Utdrag ur handelsregistret"},
+	"X1/FR": {"DE": "Handelsregisterauszug (Kbis)", "FI": "Kaupparekisteriote (Kbis)", "SV": "Utdrag ur handelsregistret (Kbis)"},
+	"X1/FI": {"DE": "Handelsregisterauszug", "FR": "Extrait du registre du commerce", "SV": "Handelsregisterutdrag"},
+	"X1/SE": {"DE": "Registrierungsbescheinigung", "FR": "Certificat d'immatriculation", "FI": "Rekisteröintitodistus"},
+}
+
+// procedureTitles are the titles of procedure code: English first, then
+// the other page languages.
+func procedureTitles(code string) []edm.Text {
 	for _, p := range demoProcedures {
 		if p.code == code {
-			return p.rfTitle
+			out := []edm.Text{edm.Lang("EN", p.rfTitle)}
+			for _, l := range pageLanguages {
+				name := demoProcedureNames[code][l]
+				if name == "" {
+					panic("no name of demo procedure " + code + " in " + l)
+				}
+				out = append(out, edm.Lang(l, name))
+			}
+			return out
 		}
 	}
 	panic("no demo procedure " + code)
+}
+
+// evidenceTitles are the titles of the evidence type of procedure code in
+// country c (ev: local and English title): English, the country's language,
+// then the other page languages.
+func evidenceTitles(code string, c demoCountry, ev [2]string) []edm.Text {
+	out := []edm.Text{edm.Lang("EN", ev[1]), edm.Lang(c.lang, ev[0])}
+	for _, l := range pageLanguages {
+		if l == c.lang {
+			continue
+		}
+		title := demoEvidenceNames[code+"/"+c.cc][l]
+		if title == "" {
+			panic("no title of demo evidence " + code + "/" + c.cc + " in " + l)
+		}
+		out = append(out, edm.Lang(l, title))
+	}
+	return out
 }
 
 func demoClassification(code, cc string) string {
@@ -159,7 +230,7 @@ func demoDataServices() []*edm.DataServiceEvidenceType {
 			ds := &edm.DataServiceEvidenceType{
 				Identifier:                     edm.ID(nameID("demo data service", p.code, c.cc)),
 				EvidenceTypeClassification:     demoClassification(p.code, c.cc),
-				Title:                          []edm.Text{edm.Lang("EN", ev[1]), edm.Lang(c.lang, ev[0])},
+				Title:                          evidenceTitles(p.code, c, ev),
 				Description:                    []edm.Text{edm.Lang("EN", ev[1]+" issued by the competent authority of "+c.cc+".")},
 				DistributedAs:                  []edm.Distribution{{Format: "application/pdf"}},
 				AuthenticationLevelOfAssurance: "Substantial",

@@ -252,6 +252,10 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
+	procedureNames, err := demo.ProcedureNames(ctx)
+	if err != nil {
+		return nil, err
+	}
 	inEnv(records, authorities, n.cfg.SREnvironment)
 	for i := range authorities {
 		authorities[i].WithoutPreview = n.cfg.WithoutPreview
@@ -280,7 +284,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	}
 	nd.Provider, err = provider.New(provider.Config{DB: nd.DB, Sender: nd.AP, Providers: authorities, PreviewBase: nd.PreviewURL,
 		ReturnAllow: returns, Authenticator: previewLogin, Timeouts: provider.Timeouts{T1: n.cfg.T1, T2: n.cfg.T2, T3: n.cfg.T3},
-		Consent: provider.ConsentPolicy{Enabled: beyond, Validity: n.cfg.ConsentValidity}, Rules: n.cfg.Rules,
+		Consent: provider.ConsentPolicy{Enabled: beyond, Validity: n.cfg.ConsentValidity}, Rules: n.cfg.Rules, ProcedureNames: procedureNames,
 		Journal: nd.Journal, Logger: log.With("component", "provider")})
 	if err != nil {
 		return nil, err

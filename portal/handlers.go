@@ -357,7 +357,10 @@ type journeyData struct {
 	StatusURL string
 	// Banner is the one sentence of the live status region: the truth
 	// of the whole journey, never a waiting message beside a final state.
-	Banner       string
+	Banner string
+	// Step is where the journey stands in the step indicator (package
+	// ui): the least advanced of its requirements.
+	Step         ui.Step
 	ChooseURL    string
 	RequestURL   string
 	SkipURL      string
@@ -500,6 +503,7 @@ func (p *Portal) setBanner(rq *request, d *journeyData, j *requester.Journey, re
 	if len(q) > 0 {
 		d.StatusURL += "?" + q.Encode()
 	}
+	d.Step = journeyStep(d, returned)
 	received := 0
 	for i := range d.Requirements {
 		r := &d.Requirements[i]
@@ -536,6 +540,8 @@ type journeyStatus struct {
 	// journey's actions below the requirements (HTML fragments).
 	Status  string `json:"status"`
 	Actions string `json:"actions"`
+	// Steps is the step indicator (HTML fragment).
+	Steps string `json:"steps"`
 	// Requirements are the requirements by element id, each with its
 	// State and its HTML; the script replaces only those whose State
 	// changed.
@@ -567,6 +573,9 @@ func (p *Portal) status(rq *request) error {
 		return err
 	}
 	if out.Actions, err = p.fragment(rq, "journey", "actions", v); err != nil {
+		return err
+	}
+	if out.Steps, err = p.fragment(rq, "journey", "ui.steps", ui.Steps{Lang: rq.lang, Current: d.Step}); err != nil {
 		return err
 	}
 	for _, r := range d.Requirements {
@@ -713,6 +722,34 @@ func serviceErrorKey(err error, fallback string) string {
 		return "errService"
 	}
 	return fallback
+}
+
+// journeyStep is the step of the journey (SPEC.md §1.2) the user is at:
+// that of its least advanced requirement (one skipped or received is
+// ready for the submission); past the last step once submitted. A request
+// sent is at its request until the provider answers; a requirement
+// previewed (returned) is waiting to receive its evidence.
+func journeyStep(d *journeyData, returned bool) ui.Step {
+	if d.Reference != "" {
+		return ui.StepsDone
+	}
+	step := ui.StepSubmit
+	for _, r := range d.Requirements {
+		s := ui.StepSubmit
+		switch {
+		case r.Skipped || r.Step == requester.StepDone:
+		case r.Step == requester.StepExplicitRequest || (r.Step == requester.StepWaiting && !returned):
+			s = ui.StepRequest
+		case isChoiceStep(r.Step):
+			s = ui.StepFindEvidence
+		case r.Step == requester.StepPreview && !returned:
+			s = ui.StepPreview
+		default: // back from the preview, deferred, failed
+			s = ui.StepReceive
+		}
+		step = min(step, s)
+	}
+	return step
 }
 
 // isChoiceStep reports whether step is before the evidence request.

@@ -184,6 +184,28 @@ type view struct {
 	// content security policy allows no inline script), or "".
 	Script string
 	Data   any
+	// Step is the page's step of the journey (0: a page outside it).
+	Step ui.Step
+}
+
+// Steps is the page's step indicator (package ui).
+func (v view) Steps() ui.Steps { return ui.Steps{Lang: v.Lang, Current: v.Step} }
+
+// pageStep is the step of the journey a page shows: the journey page
+// where its requirements stand, the application form and the summary the
+// submission, the submitted page past the last step.
+func pageStep(page string, data any) ui.Step {
+	switch page {
+	case "journey":
+		if d, ok := data.(*journeyData); ok {
+			return d.Step
+		}
+	case "form", "summary":
+		return ui.StepSubmit
+	case "submitted":
+		return ui.StepsDone
+	}
+	return 0
 }
 
 // Chrome is what the shared layout (package ui) shows around the page:
@@ -237,6 +259,7 @@ func (p *Portal) fragment(rq *request, page, name string, data any) (string, err
 func (p *Portal) render(rq *request, status int, page, title string, data any, errMsg string, script string) {
 	v := p.view(rq, title, data, errMsg)
 	v.Script = script
+	v.Step = pageStep(page, data)
 	if status >= 400 {
 		// The title says that it is an error (WCAG 2.4.2).
 		v.Title = ui.ErrorTitle(rq.lang, title)

@@ -121,6 +121,11 @@ type Config struct {
 	// Consent enables background exchanges with the user's consent (an
 	// extension, see ConsentPolicy); off by default.
 	Consent ConsentPolicy
+	// ProcedureNames are names of procedures (codes of the code list
+	// Procedures) by page language ("de"), shown in the preview space
+	// before the code list's own names, which are in English for most
+	// procedures; optional.
+	ProcedureNames map[string]map[string]string
 	// SweepEvery is how often Run looks for expired previews and unsent
 	// answers; 0 means 15 s.
 	SweepEvery time.Duration

@@ -130,8 +130,8 @@ type consentView struct {
 
 type disclosureView struct {
 	Requester, Procedure, Documents, Basis string
-	// Sent is a <time> element in UTC (ui.Time): the preview space runs
-	// no script to show it in the reader's time zone.
+	// Sent is a <time> element in UTC (ui.Time), shown in the reader's
+	// time zone by the shared time script.
 	Sent template.HTML
 }
 

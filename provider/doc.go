@@ -107,11 +107,13 @@
 //     does not redirect (the decision counts). A decision taken before the
 //     second request arrives is recorded and answered when it arrives.
 //   - Every page carries Content-Security-Policy default-src 'self' (no
-//     script), frame-ancestors 'self', Referrer-Policy no-referrer,
-//     X-Content-Type-Options nosniff and Cache-Control no-store. Pages are
-//     server-rendered without JavaScript, in English, German, French,
-//     Finnish and Swedish (?lang=, remembered in a cookie across the login,
-//     or Accept-Language, with a language switch). Before the login the
+//     inline script; the one script, ui.TimeScript at /ui-time.js, shows
+//     times in the reader's time zone, UTC without it), frame-ancestors
+//     'self', Referrer-Policy no-referrer, X-Content-Type-Options nosniff
+//     and Cache-Control no-store. Pages are server-rendered and work
+//     without JavaScript, in English, German, French, Finnish and Swedish
+//     (?lang=, remembered in a cookie across the login, or
+//     Accept-Language, with a language switch). Before the login the
 //     start page says who asks, from which country, for which procedure and
 //     which evidence; formats and languages are named in words, the MIME
 //     type and the distribution URI shown only under technical details; a

@@ -1,6 +1,8 @@
 package provider_test
 
 import (
+	"context"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/provider"
 )
@@ -84,3 +87,21 @@ func TestGermanJourney(t *testing.T) {
 }
 
 var regexpConsent = regexp.MustCompile(`name="consent" value="([^"]+)"><input type="hidden" name="lang"`)
+
+// TestProcedureNames: the start page names the procedure in the page's
+// language from Config.ProcedureNames (here the demo data set's names),
+// where the code list Procedures has only English.
+func TestProcedureNames(t *testing.T) {
+	names, err := demo.ProcedureNames(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, "", func(c *provider.Config) { c.ProcedureNames = names })
+	link := e.first(e.request(edm.V2_0, berlin, user(t, anna)), "conv-names", newUUID())
+	b := e.browser()
+	for lang, want := range map[string]string{"de": names["R1"]["de"], "fi": names["R1"]["fi"], "en": "Requesting a birth certificate"} {
+		if p := b.get(link + "?lang=" + lang); !strings.Contains(p.body, "<dd>"+html.EscapeString(want)+"</dd>") {
+			t.Errorf("%s: the procedure is not named %q", lang, want)
+		}
+	}
+}

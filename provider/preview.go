@@ -37,6 +37,7 @@ const (
 //	POST /preview/{token}/decide       approve or refuse (CSRF token)
 //	GET  /preview/{token}/file/{n}     document n of the evidence
 //	GET  /ui.css, /preview.css         the shared style sheet, the preview space's own
+//	GET  /ui-time.js                   times in the reader's time zone (package ui)
 //	GET  /consents[?format=json]       the user's consents and the evidence sent about them (after a login)
 //	GET  /consents/login, /consents/callback
 //	POST /consents/withdraw            withdraw a consent (CSRF token)
@@ -54,6 +55,7 @@ func (c *Connector) Handler() http.Handler {
 		c.render(w, r, &page{Key: "about", Sections: sections})
 	})
 	mux.HandleFunc("GET "+ui.StylePath, ui.ServeStyle)
+	mux.HandleFunc("GET "+ui.TimeScriptPath, ui.ServeTimeScript)
 	mux.HandleFunc("GET /preview.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -68,12 +70,13 @@ func (c *Connector) Handler() http.Handler {
 }
 
 // securityHeaders sets the headers every answer of the preview space
-// carries (package ui): no script, no framing by others, no referrer (the
-// URL holds the token), nothing cached, and HSTS when the preview space is
-// served over https (hsts), so that a browser never reaches it in clear
-// again.
+// carries (package ui): no script but the service's own files (the shared
+// time script, ui.TimeScript; never inline script), no framing by others,
+// no referrer (the URL holds the token), nothing cached, and HSTS when the
+// preview space is served over https (hsts), so that a browser never
+// reaches it in clear again.
 func securityHeaders(h http.Handler, hsts bool) http.Handler {
-	sec := ui.Security{CSP: "default-src 'self'; script-src 'none'; frame-ancestors 'self'; base-uri 'none'",
+	sec := ui.Security{CSP: "default-src 'self'; script-src 'self'; frame-ancestors 'self'; base-uri 'none'",
 		FrameSameOrigin: true, HSTS: hsts, NoStore: true}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sec.Set(w.Header())
@@ -124,7 +127,7 @@ type askView struct {
 }
 
 // asking describes the request req in lang.
-func asking(req *edm.QueryRequest, lang string) *askView {
+func (c *Connector) asking(req *edm.QueryRequest, lang string) *askView {
 	a := &askView{Evidence: evidenceTitleIn(req, lang)}
 	if len(req.EvidenceRequester) > 0 {
 		er := req.EvidenceRequester[0]
@@ -138,9 +141,7 @@ func asking(req *edm.QueryRequest, lang string) *askView {
 			a.Country = ui.CountryName(lang, er.Jurisdiction.AdminUnitLevel1)
 		}
 	}
-	if cl, ok := codelist.Procedures.Lookup(req.Procedure); ok {
-		a.Procedure = procedureName(cl, lang)
-	}
+	a.Procedure = c.procedureIn(req.Procedure, lang)
 	if a.Requester == "" && a.Procedure == "" && a.Evidence == "" {
 		return nil
 	}
@@ -150,6 +151,19 @@ func asking(req *edm.QueryRequest, lang string) *askView {
 // countriesOf are the demo countries whose names in the code lists (the
 // columns "name-<country>-<code>" of Procedures) are in a page language.
 var countriesOf = map[string][]string{"de": {"DE", "AT"}, "fr": {"FR", "BE", "LU"}, "fi": {"FI"}, "sv": {"SE"}}
+
+// procedureIn returns the name of procedure code in lang: the connector's
+// own (Config.ProcedureNames), else the code list Procedures'
+// (procedureName); "" for a code the list does not know.
+func (c *Connector) procedureIn(code, lang string) string {
+	if n := c.cfg.ProcedureNames[code][lang]; n != "" {
+		return n
+	}
+	if cl, ok := codelist.Procedures.Lookup(code); ok {
+		return procedureName(cl, lang)
+	}
+	return ""
+}
 
 // procedureName returns the name of a procedure of the code list
 // Procedures in lang where the list gives one (a column of a country of
@@ -261,6 +275,24 @@ func (p *page) Chrome() ui.Chrome {
 		Switch: ui.Switch(p.Lang, func(code string) string { return p.Path + "?lang=" + code })}
 }
 
+// Steps is the page's step indicator (package ui): before the login and
+// with the evidence the citizen is at the preview; once approved the
+// evidence is on its way (to receive), once refused the journey stops at
+// the approval. Pages about no request show none.
+func (p *page) Steps() ui.Steps {
+	var step ui.Step
+	switch p.Key {
+	case "start", "preview":
+		step = ui.StepPreview
+	case "done":
+		step = ui.StepApprove
+		if p.Choice == "approved" {
+			step = ui.StepReceive
+		}
+	}
+	return ui.Steps{Lang: p.Lang, Current: step}
+}
+
 // header sets the page's header to the authority of session s (its
 // name, its country's name in lang).
 func (c *Connector) header(p *page, s *session, lang string) {
@@ -359,7 +391,7 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 		p := &page{Key: "start", Token: s.Token}
 		c.header(p, s, language(r))
 		if req, err := storedRequest(s.FirstRequest); err == nil {
-			p.Ask = asking(req, language(r))
+			p.Ask = c.asking(req, language(r))
 		}
 		c.render(w, r, p)
 		return
@@ -379,9 +411,7 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 			k.Expires.Format(time.DateOnly), c.cfg.PreviewBase+ConsentsPath)
 		for i, code := range procs {
 			pc := procedureChoice{Code: code, Checked: i == 0 && chosen == nil || slices.Contains(chosen, code)}
-			if cl, ok := codelist.Procedures.Lookup(code); ok {
-				pc.Name = procedureName(cl, language(r))
-			}
+			pc.Name = c.procedureIn(code, language(r))
 			p.ConsentProcedures = append(p.ConsentProcedures, pc)
 		}
 	}

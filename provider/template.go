@@ -16,6 +16,7 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 <title>{{.Title}} – {{.T "site"}}</title>
 <link rel="stylesheet" href="/ui.css">
 <link rel="stylesheet" href="/preview.css">
+<script src="/ui-time.js" defer></script>
 </head>
 <body>
 {{template "ui.skip" .Chrome}}
@@ -24,6 +25,7 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 {{template "ui.langs" .Chrome}}
 </div></header>
 <main id="main" tabindex="-1"><div class="wrap">
+{{template "ui.steps" .Steps}}
 <h1>{{.T (print .Key ".title")}}</h1>
 {{- if eq .Key "start"}}
 {{- with .Ask}}

@@ -321,3 +321,36 @@ func demoDeferrals(types []demoType, rs *provider.Records) {
 		}
 	}
 }
+
+// ProcedureNames returns the names of the demo procedures (codes of the
+// code list Procedures) by page language ("de"), as the demo data set of
+// the Common Services gives them (the titles of its reference frameworks,
+// for provider.Config.ProcedureNames): the code list itself names them in
+// English only, so the translations are the demo's own data. English is
+// left out: the code list's name stands.
+func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
+	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
+	if err != nil {
+		return nil, fmt.Errorf("demo: data set: %w", err)
+	}
+	if err := Load(ctx, reg); err != nil {
+		return nil, fmt.Errorf("demo: data set: %w", err)
+	}
+	out := map[string]map[string]string{}
+	for _, r := range reg.Snapshot().Requirements() {
+		for _, f := range r.Frameworks {
+			for _, rel := range f.RelatedTo {
+				code := rel.Identifier.Value
+				if out[code] == nil {
+					out[code] = map[string]string{}
+				}
+				for _, t := range f.Title {
+					if l := strings.ToLower(t.Lang); l != "en" && out[code][l] == "" && t.Value != "" {
+						out[code][l] = t.Value
+					}
+				}
+			}
+		}
+	}
+	return out, nil
+}

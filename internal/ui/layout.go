@@ -77,9 +77,9 @@ func (s ErrorSummary) T(key string, args ...any) string { return Text(s.Lang, ke
 
 // Fragments are the shared template fragments; a service parses them into
 // its page templates (template.Must(t.Parse(ui.Fragments))) and calls them
-// with a Chrome (ui.skip, ui.brand, ui.langs, ui.footer) or an
-// ErrorSummary (ui.errors), or with the []Section of the information page
-// (ui.sections):
+// with a Chrome (ui.skip, ui.brand, ui.langs, ui.footer), an ErrorSummary
+// (ui.errors), Steps (ui.steps, nothing when Steps.Current is zero) or the
+// []Section of the information page (ui.sections):
 //
 //	{{template "ui.skip" .Chrome}}
 //	<header class="site"><div class="wrap bar">{{template "ui.brand" .Chrome}}{{template "ui.langs" .Chrome}}</div></header>
@@ -113,6 +113,13 @@ const Fragments = `{{define "ui.skip"}}<a class="skip" href="#main">{{.T "skip"}
 {{- end}}
 </section>
 {{- end}}{{end}}
+{{- define "ui.steps"}}{{if .Current}}<nav class="steps" aria-label="{{.T "stepsNav"}}">
+<ol>
+{{- range .Items}}
+<li{{if .Current}} aria-current="step"{{else if .Done}} class="done"{{end}}>{{if .Done}}<span class="vh">{{$.T "stepDone"}} </span>{{end}}{{.Label}}</li>
+{{- end}}
+</ol>
+</nav>{{end}}{{end}}
 {{- define "ui.errors"}}{{if .Errors}}<div class="error-summary" role="alert" aria-labelledby="error-summary-title">
 <h2 id="error-summary-title">{{.T "problem"}}</h2>
 {{- if .Intro}}

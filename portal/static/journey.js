@@ -1,8 +1,9 @@
 // The journey page's live status: while an answer is expected, ask the
 // portal what changed and update the page in place — the status region
-// (role="status", announced politely), each requirement whose state
-// changed, and the actions below. A requirement whose state did not change
-// is never touched, so whatever the user ticked or typed there stays.
+// (role="status", announced politely), the step indicator, each
+// requirement whose state changed, and the actions below. A requirement
+// whose state did not change is never touched, so whatever the user ticked
+// or typed there stays.
 // Without this script the page offers a "check again" button.
 (function () {
   "use strict";
@@ -27,6 +28,8 @@
       var li = document.getElementById(r.id);
       if (li && li.getAttribute("data-state") !== r.state) replace(li, r.html);
     });
+    var steps = document.getElementById("journey-steps");
+    if (steps && s.steps && steps.innerHTML.trim() !== s.steps.trim()) steps.innerHTML = s.steps;
     var actions = document.getElementById("journey-actions");
     if (actions && actions.innerHTML.trim() !== s.actions.trim()) actions.innerHTML = s.actions;
     if (!s.poll) {
