@@ -54,7 +54,7 @@ func TestSupplementaryDocuments(t *testing.T) {
 	u := newUser(t, n)
 	u.start(de, "S1", "FI", who, false)
 	u.request()
-	journey := u.openPreview(who, false)
+	journey, _ := u.openPreview(who, false)
 	seen := u.expect("preview-every-document", "Approve")
 	var roles []string
 	u.b.Execute(`return Array.from(document.querySelectorAll("section[data-role]")).map(s => s.dataset.role)`, &roles)

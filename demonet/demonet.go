@@ -115,6 +115,18 @@ import (
 // exchanges and pre-fill off.
 var StandardNodes = []string{"SE"}
 
+// IdPSession is how long each demo identity provider remembers a login in
+// the browser (idp.Config.Session, single sign-on): within it, a citizen
+// logged in at a portal is not asked again at the preview space or the
+// consents page for the same eID. The preview space still runs its own
+// login and shows the evidence only to the request's subject; the demo
+// providers are not asked for a fresh authentication there (no
+// prompt=login), so another person at the same browser logs out at the
+// identity provider first (idp.PathLogout). An eIDAS node reached by SAML
+// (ForceAuthn) or a national OpenID provider (oidc.Config.Reauthenticate
+// at the preview) asks again every time, as before.
+const IdPSession = 30 * time.Minute
+
 // Config configures a demo network. Zero fields take the documented
 // defaults.
 type Config struct {

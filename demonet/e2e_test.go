@@ -82,13 +82,30 @@ func (u *user) start(portal *demonet.Node, procedure, country string, who idp.Us
 	u.login("portal", who, company)
 }
 
-// login answers the country choice and the identity provider's page.
-func (u *user) login(at string, who idp.User, company bool) {
+// login answers the country choice and, when it asks, the identity
+// provider's page; it reports whether the provider asked. Within the
+// provider's session (demonet.IdPSession) it sends the browser straight
+// back to the application without asking.
+func (u *user) login(at string, who idp.User, company bool) (asked bool) {
 	u.t.Helper()
 	u.b.Find("a[href*='eid=" + who.Country + "']")
 	u.page(at + "-eid-country")
+	choice := u.b.URL()
 	u.b.Find("a[href*='eid=" + who.Country + "']").Click()
-	u.b.Find("#pin")
+	// Either state, whichever comes: the provider's login page, or a page
+	// of the application that is not the country choice.
+	idpURL := u.n.Node(who.Country).IdPURL
+	u.b.WaitFor(func() bool {
+		if _, err := u.b.Lookup("#pin"); err == nil {
+			asked = true
+			return true
+		}
+		now := u.b.URL()
+		return now != choice && !strings.HasPrefix(now, idpURL)
+	}, u.b.Timeout)
+	if !asked {
+		return false
+	}
 	companyName := ""
 	if company {
 		companyName = who.Represents[0].LegalPerson.LegalName
@@ -105,6 +122,15 @@ func (u *user) login(at string, who idp.User, company bool) {
 	u.b.Find("#pin").SendKeys(who.PIN)
 	u.page(at + "-eid-login")
 	u.b.Find("button[value=login]").Click()
+	return true
+}
+
+// logout ends the browser's session at the identity provider of country
+// and checks the confirmation: the next login there asks again.
+func (u *user) logout(country string) {
+	u.t.Helper()
+	u.b.Get(u.n.Node(country).IdPURL + idp.PathLogout)
+	u.expect("eid-logged-out", "no longer remembers your login")
 }
 
 // request gives the explicit request for the requirement on the page.
@@ -116,16 +142,16 @@ func (u *user) request() {
 }
 
 // openPreview waits for the portal's preview link, follows it and logs in
-// at the provider as who; it returns the URL of the journey page it left.
-func (u *user) openPreview(who idp.User, company bool) string {
+// at the provider as who; it returns the URL of the journey page it left
+// and whether the identity provider asked for the login.
+func (u *user) openPreview(who idp.User, company bool) (journey string, asked bool) {
 	u.t.Helper()
 	u.expect("portal-preview-link", "Go to the preview")
-	journey := u.b.URL()
+	journey = u.b.URL()
 	u.b.Find("a[href*='/preview/']").Click()
 	u.expect("preview-start", "Log in to see the evidence")
 	u.b.Find("a[href*='/login']").Click()
-	u.login("preview", who, company)
-	return journey
+	return journey, u.login("preview", who, company)
 }
 
 // preview follows the preview link, logs in at the provider, and approves
@@ -133,6 +159,13 @@ func (u *user) openPreview(who idp.User, company bool) string {
 func (u *user) preview(who idp.User, company, approve bool) string {
 	u.t.Helper()
 	u.openPreview(who, company)
+	return u.decide(approve)
+}
+
+// decide approves or refuses the evidence the preview shows; it returns
+// the text of the preview page.
+func (u *user) decide(approve bool) string {
+	u.t.Helper()
 	text := u.expect("preview-evidence", "Approve")
 	if approve {
 		u.b.Find("button[value=approve]").Click()

@@ -45,7 +45,13 @@ func TestJourneys(t *testing.T) {
 			u.request()
 			u.expect("portal-preview-link", "Go to the preview")
 			link := u.b.Find("a[href*='/preview/']").Attr("href")
-			seen := u.preview(who, false, true)
+			// Single sign-on: logged in at the portal, the citizen is
+			// not asked again at the preview (the same eID provider,
+			// within demonet.IdPSession).
+			if _, asked := u.openPreview(who, false); asked {
+				t.Error("the identity provider asked again at the preview, within its session of the portal's login")
+			}
+			seen := u.decide(true)
 			if !strings.Contains(seen, who.Person.FamilyName) || !strings.Contains(seen, who.Person.DateOfBirth) {
 				t.Errorf("the preview does not show the subject's evidence:\n%s", seen)
 			}
@@ -69,7 +75,21 @@ func TestJourneys(t *testing.T) {
 			who, other := frPeople[0], frPeople[1]
 			u.start(de, "R1", "FR", who, false)
 			u.request()
-			journey := u.openPreview(other, false)
+			// Another person at the same browser: the identity provider
+			// would answer the preview's login with who's session, so
+			// the other person logs out there first, as on a shared
+			// computer. The preview does not force a fresh login from
+			// the demo providers (see demonet.IdPSession): what keeps
+			// the evidence from another person is its check that the
+			// login is the request's subject, asserted here.
+			u.expect("portal-preview-link", "Go to the preview")
+			back := u.b.URL()
+			u.logout(who.Country)
+			u.b.Get(back)
+			journey, asked := u.openPreview(other, false)
+			if !asked {
+				t.Error("after the logout at the identity provider the preview's login did not ask again")
+			}
 			text := u.expect("preview-not-you", "This evidence is not about you")
 			if strings.Contains(text, who.Person.FamilyName) || strings.Contains(text, who.Person.DateOfBirth) {
 				t.Errorf("the wrong user sees the subject's data:\n%s", text)
@@ -187,7 +207,7 @@ func TestJourneys(t *testing.T) {
 			who := frPeople[2]
 			u.start(de, "R1", "FR", who, false)
 			u.request()
-			journey := u.openPreview(who, false)
+			journey, _ := u.openPreview(who, false)
 			u.expect("preview-evidence", "Approve")
 			// The user does not decide within T3: the provider answers
 			// EDM:ERR:0005 and the portal, left open, says so by itself.

@@ -192,7 +192,8 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		clients["preview-"+other] = idp.Registration{Name: "Preview space of " + countryNames[other],
 			RedirectURIs: []string{preview + provider.PreviewCallbackPath, preview + provider.ConsentsPath + provider.ConsentsCallbackPath}, Country: other}
 	}
-	idpSrv, err := idp.New(idp.Config{Country: cc, Issuer: nd.IdPURL, Key: n.keys.idp[cc], Clients: clients, Users: demo.Users(cc), Logger: log.With("component", "idp")})
+	idpSrv, err := idp.New(idp.Config{Country: cc, Issuer: nd.IdPURL, Key: n.keys.idp[cc], Clients: clients, Users: demo.Users(cc),
+		Session: IdPSession, Logger: log.With("component", "idp")})
 	if err != nil {
 		return nil, err
 	}
