@@ -3,6 +3,7 @@ package idp
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,9 +12,19 @@ import (
 	"github.com/oots-go/oots/eid"
 )
 
-// sessionCookie holds the browser's single sign-on session: a random
-// value, of which the provider keeps only the hash.
-const sessionCookie = "idp_session"
+// sessionCookie names the cookie of the browser's single sign-on session:
+// a random value, of which the provider keeps only the hash. The name
+// carries a digest of the issuer, since browsers do not keep cookies apart
+// by port: providers on one host (the demo network's) must not overwrite
+// each other's.
+func (p *Provider) sessionCookie() string {
+	h := sha256.Sum256([]byte(p.cfg.Issuer))
+	return "idp_session_" + hex.EncodeToString(h[:4])
+}
+
+// maxSessions bounds the remembered logins: beyond it a login is not
+// remembered (the next one asks again) until others expire.
+const maxSessions = 10_000
 
 // ssoSession is a login the provider remembers for the browser that made
 // it (Config.Session): never for another browser, and never after it
@@ -36,7 +47,7 @@ func (p *Provider) session(r *http.Request) *ssoSession {
 	if p.cfg.Session == 0 {
 		return nil
 	}
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(p.sessionCookie())
 	if err != nil || len(c.Value) < 32 {
 		return nil
 	}
@@ -71,9 +82,14 @@ func (p *Provider) remember(w http.ResponseWriter, r *http.Request, u *User, com
 			delete(p.sessions, k)
 		}
 	}
+	if len(p.sessions) >= maxSessions {
+		p.mu.Unlock()
+		p.cfg.Logger.Warn("idp: login not remembered: too many sessions", slog.Int("limit", maxSessions))
+		return nil
+	}
 	p.sessions[sessionKey(v)] = &ssoSession{user: u, company: company, loa: loa, authTime: now, expires: now.Add(p.cfg.Session)}
 	p.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: v, Path: p.cookiePath(), MaxAge: int(p.cfg.Session / time.Second),
+	http.SetCookie(w, &http.Cookie{Name: p.sessionCookie(), Value: v, Path: p.cookiePath(), MaxAge: int(p.cfg.Session / time.Second),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || strings.HasPrefix(p.cfg.Issuer, "https://")})
 	return nil
 }
@@ -81,7 +97,7 @@ func (p *Provider) remember(w http.ResponseWriter, r *http.Request, u *User, com
 // forget ends the browser's remembered login, if any; it reports whether
 // there was one.
 func (p *Provider) forget(r *http.Request) bool {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(p.sessionCookie())
 	if err != nil {
 		return false
 	}
@@ -105,7 +121,7 @@ type logoutPage struct {
 func (p *Provider) logout(w http.ResponseWriter, r *http.Request) {
 	l := p.locale(r, r.FormValue("lang"))
 	was := p.forget(r)
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: p.cookiePath(), MaxAge: -1,
+	http.SetCookie(w, &http.Cookie{Name: p.sessionCookie(), Value: "", Path: p.cookiePath(), MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil || strings.HasPrefix(p.cfg.Issuer, "https://")})
 	p.cfg.Logger.Info("idp: logout", logReason, map[bool]string{true: "session ended", false: "no session"}[was])
 	msg := l.T("logoutText", p.site(l))

@@ -46,7 +46,7 @@ func TestSingleSignOn(t *testing.T) {
 		t.Errorf("remembered login %+v, want the first %+v", again.Subject, first.Subject)
 	}
 	for _, c := range n.browser.Jar.Cookies(mustURL(t, n.issuers["DE"]+PathAuthorize)) {
-		if c.Name == sessionCookie && len(c.Value) < 32 {
+		if strings.HasPrefix(c.Name, "idp_session_") && len(c.Value) < 32 {
 			t.Errorf("session cookie %q", c.Value)
 		}
 	}
@@ -108,4 +108,18 @@ func mustURL(t testing.TB, s string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestSessionCookiePerProvider: two providers on one host (browsers keep
+// cookies apart by host, not port) name their session cookies apart, so a
+// login at one does not end the single sign-on of the other.
+func TestSessionCookiePerProvider(t *testing.T) {
+	a := &Provider{cfg: Config{Issuer: "http://127.0.0.1:8001/idp"}}
+	b := &Provider{cfg: Config{Issuer: "http://127.0.0.1:8002/idp"}}
+	if a.sessionCookie() == b.sessionCookie() {
+		t.Fatalf("both providers use the cookie %q", a.sessionCookie())
+	}
+	if a.sessionCookie() != (&Provider{cfg: Config{Issuer: a.cfg.Issuer}}).sessionCookie() {
+		t.Error("the cookie's name changes for one issuer")
+	}
 }
