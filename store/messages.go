@@ -152,7 +152,8 @@ func (d *DB) enqueueWithFiles(ctx context.Context, m *apstore.Outbound, args []a
 	return o, nil
 }
 
-// Outbound returns the outbound message with the given id, or apstore.ErrNotFound.
+// Outbound returns the outbound message with the given id, or
+// apstore.ErrNotFound.
 func (d *DB) Outbound(ctx context.Context, id string) (*apstore.Outbound, error) {
 	o, err := scanOutbound(d.queryRow(ctx, "SELECT "+outCols+" FROM ap_outbound WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -210,9 +211,9 @@ func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lea
 }
 
 // FinishOutbound records the result of an attempt on a message that owner
-// claimed, and releases the lease. It returns apstore.ErrLeaseLost when owner no
-// longer holds the lease. A final failure (apstore.OutFailed) also queues, in the
-// same transaction, the message's failure report (see FailureReport).
+// claimed, and releases the lease. It returns apstore.ErrLeaseLost when owner
+// no longer holds the lease. A final failure (apstore.OutFailed) also queues,
+// in the same transaction, the message's failure report (see FailureReport).
 func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Result) error {
 	now := r.Timestamp
 	if now.IsZero() {

@@ -21,10 +21,12 @@ type Search struct {
 	Conversation string
 	Partner      string
 	Leg          string
-	State        string // outbound: apstore.OutQueued, apstore.OutDelivered, apstore.OutFailed; inbound: a delivery state
-	From         time.Time
-	To           time.Time
-	Limit        int // default and at most 500
+	// State is, outbound, apstore.OutQueued, OutDelivered or OutFailed;
+	// inbound, a delivery state (apstore.DeliveryPending …).
+	State string
+	From  time.Time
+	To    time.Time
+	Limit int // default and at most 500
 }
 
 // MaxSearch is the largest number of messages a search returns.
