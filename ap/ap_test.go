@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
@@ -28,7 +29,7 @@ func exchange(t *testing.T, nodes map[string]*testNode) {
 	if err != nil || !created {
 		t.Fatalf("Submit = %v, %v", created, err)
 	}
-	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("FR → DE: %+v", got)
 	}
 	o, _ := fr.db.Outbound(ctx, st.MessageID)
@@ -69,7 +70,7 @@ func exchange(t *testing.T, nodes map[string]*testNode) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitState(t, de, st2.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, de, st2.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("DE → FR: %+v", got)
 	}
 	var rm ap.ReceivedMessage
@@ -114,7 +115,7 @@ func TestDuplicates(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	list, err := de.db.ListInbound(ctx, store.InboundFilter{IncludeAcked: true})
+	list, err := de.db.ListInbound(ctx, apstore.InboundFilter{IncludeAcked: true})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("inbox = %d messages, %v; want 1", len(list), err)
 	}
@@ -133,15 +134,15 @@ func TestPartnerDown(t *testing.T) {
 	}
 	time.Sleep(1200 * time.Millisecond)
 	mid, _ := fr.Status(context.Background(), st.MessageID)
-	if mid.State != store.OutQueued || mid.Attempts < 2 || !strings.Contains(mid.LastError, "EBMS:0301") {
+	if mid.State != apstore.OutQueued || mid.Attempts < 2 || !strings.Contains(mid.LastError, "EBMS:0301") {
 		t.Errorf("while down: %+v", mid)
 	}
 	de.down.Store(false)
 	got := waitState(t, fr, st.MessageID, 10*time.Second)
-	if got.State != store.OutDelivered {
+	if got.State != apstore.OutDelivered {
 		t.Fatalf("after the partner returned: %+v", got)
 	}
-	if list, _ := de.db.ListInbound(context.Background(), store.InboundFilter{}); len(list) != 1 {
+	if list, _ := de.db.ListInbound(context.Background(), apstore.InboundFilter{}); len(list) != 1 {
 		t.Errorf("DE has %d messages", len(list))
 	}
 }
@@ -155,7 +156,7 @@ func TestRetriesExhausted(t *testing.T) {
 	de.down.Store(true)
 	st, _, _ := fr.Submit(context.Background(), submission("", "never"))
 	got := waitState(t, fr, st.MessageID, 10*time.Second)
-	if got.State != store.OutFailed || got.Attempts != 4 || !strings.Contains(got.LastError, "EBMS:0202") {
+	if got.State != apstore.OutFailed || got.Attempts != 4 || !strings.Contains(got.LastError, "EBMS:0202") {
 		t.Errorf("%+v", got)
 	}
 }
@@ -174,7 +175,7 @@ func TestErrorSignalIsFinal(t *testing.T) {
 	fr := nodes["AP_FR_01"]
 	st, _, _ := fr.Submit(context.Background(), submission("", "x"))
 	got := waitState(t, fr, st.MessageID, 10*time.Second)
-	if got.State != store.OutFailed || got.Attempts != 1 || !strings.Contains(got.LastError, "EBMS:0010") {
+	if got.State != apstore.OutFailed || got.Attempts != 1 || !strings.Contains(got.LastError, "EBMS:0010") {
 		t.Errorf("%+v", got)
 	}
 }
@@ -296,7 +297,7 @@ func TestRetention(t *testing.T) {
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
 	ctx := context.Background()
 	st, _, _ := fr.Submit(ctx, submission("", "old"))
-	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("%+v", got)
 	}
 	time.Sleep(10 * time.Millisecond)
@@ -315,7 +316,7 @@ func TestRetention(t *testing.T) {
 	if code := api(t, de, "GET", "/api/v1/inbox/"+st.MessageID, nil, &rm); code != 200 || !rm.Purged || len(rm.Payloads) != 0 {
 		t.Errorf("purged message: HTTP %d %+v", code, rm)
 	}
-	if s, _ := fr.Status(ctx, st.MessageID); s.State != store.OutDelivered {
+	if s, _ := fr.Status(ctx, st.MessageID); s.State != apstore.OutDelivered {
 		t.Errorf("status after purge: %+v", s)
 	}
 }

@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4"
-	"github.com/oots-go/oots/store"
 )
 
 //go:embed openapi.json
@@ -140,7 +140,7 @@ func (n *Node) storeError(w http.ResponseWriter, err error) bool {
 	switch {
 	case err == nil:
 		return false
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, apstore.ErrNotFound):
 		writeJSON(w, http.StatusNotFound, apiError{err.Error()})
 	default:
 		n.quiet.fail(n.log, "api-store", "store failed", err)
@@ -165,7 +165,7 @@ type inboxEntry struct {
 
 func (n *Node) apiList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	var f store.InboundFilter
+	var f apstore.InboundFilter
 	var err error
 	if v := q.Get("after"); v != "" {
 		if f.AfterSeq, err = strconv.ParseInt(v, 10, 64); err != nil {
@@ -203,7 +203,7 @@ func (n *Node) apiList(w http.ResponseWriter, r *http.Request) {
 // receivedMessage decodes a stored inbound message.
 // receivedMessage returns a stored message with its payloads readable
 // (Open), their content in Data up to inline bytes.
-func (n *Node) receivedMessage(m *store.Inbound, inline int64) (*ReceivedMessage, error) {
+func (n *Node) receivedMessage(m *apstore.Inbound, inline int64) (*ReceivedMessage, error) {
 	rm := &ReceivedMessage{Received: m.Received, Payloads: []Payload{}}
 	var err error
 	if err = json.Unmarshal(m.Header, &rm.Header); err != nil {
@@ -222,7 +222,7 @@ func (n *Node) receivedMessage(m *store.Inbound, inline int64) (*ReceivedMessage
 }
 
 // Received returns a received message with its payloads, as the backend
-// API serves it (store.ErrNotFound if there is none).
+// API serves it (apstore.ErrNotFound if there is none).
 func (n *Node) Received(ctx context.Context, id string) (*ReceivedMessage, error) {
 	m, err := n.cfg.Store.Inbound(ctx, id)
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -66,11 +66,11 @@ func TestBackendAPI(t *testing.T) {
 		t.Errorf("/metrics with the token: HTTP %d", code)
 	}
 	deadline := time.Now().Add(15 * time.Second)
-	for st1.State != store.OutDelivered && time.Now().Before(deadline) {
+	for st1.State != apstore.OutDelivered && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 		api(t, fr, "GET", "/api/v1/messages/"+st1.MessageID, nil, &st1, auth...)
 	}
-	if st1.State != store.OutDelivered || st1.Attempts != 1 {
+	if st1.State != apstore.OutDelivered || st1.Attempts != 1 {
 		t.Fatalf("status %+v", st1)
 	}
 	if code := api(t, fr, "GET", "/api/v1/messages/nope", nil, &e, auth...); code != http.StatusNotFound {
@@ -206,7 +206,7 @@ func TestWebhook(t *testing.T) {
 		t.Errorf("backend saw %d messages in %d pushes (%d badly signed), want %d", unique, total, b.bad, n)
 	}
 	// The node records the push after the backend answered it.
-	var c *store.Counts
+	var c *apstore.Counts
 	for time.Now().Before(deadline) {
 		if c, _ = de.db.Count(context.Background()); c.Inbound["delivered|no"] == n {
 			break

@@ -11,9 +11,9 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -160,7 +160,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("error %s", code)
 		}
 	})
-	list, err := de.db.ListInbound(context.Background(), store.InboundFilter{IncludeAcked: true})
+	list, err := de.db.ListInbound(context.Background(), apstore.InboundFilter{IncludeAcked: true})
 	if err != nil || len(list) != 0 {
 		t.Errorf("DE stored %d messages after refusing them all (%v)", len(list), err)
 	}
@@ -181,7 +181,7 @@ func FuzzServeAS4(f *testing.F) {
 	f.Add("application/soap+xml", []byte(`<S:Envelope xmlns:S="http://www.w3.org/2003/05/soap-envelope"><S:Header/><S:Body/></S:Envelope>`))
 	h := de.Node.Handler()
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
-		before, _ := de.db.ListInbound(context.Background(), store.InboundFilter{IncludeAcked: true, Limit: 1000})
+		before, _ := de.db.ListInbound(context.Background(), apstore.InboundFilter{IncludeAcked: true, Limit: 1000})
 		req, err := http.NewRequest("POST", "/as4", bytes.NewReader(body))
 		if err != nil {
 			return
@@ -189,7 +189,7 @@ func FuzzServeAS4(f *testing.F) {
 		req.Header.Set("Content-Type", ct)
 		rec := newRecorder()
 		h.ServeHTTP(rec, req)
-		after, _ := de.db.ListInbound(context.Background(), store.InboundFilter{IncludeAcked: true, Limit: 1000})
+		after, _ := de.db.ListInbound(context.Background(), apstore.InboundFilter{IncludeAcked: true, Limit: 1000})
 		sig, err := as4.ReadSignal(rec.header.Get("Content-Type"), bytes.NewReader(rec.body.Bytes()), nil)
 		if err != nil {
 			t.Fatalf("HTTP %d without a signal: %v\n%s", rec.status, err, rec.body.String())

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -51,7 +51,7 @@ func benchExchange(b *testing.B, profile wssec.Profile, dsn func(testing.TB, str
 	nodes := newNet(b, netOptions{profile: profile, dsn: dsn, edit: func(name string, c *ap.Config) {
 		c.Workers = benchClients
 		c.OnSent = func(id, state string, _ time.Duration) {
-			if state == store.OutQueued {
+			if state == apstore.OutQueued {
 				return
 			}
 			mu.Lock()
@@ -69,7 +69,7 @@ func benchExchange(b *testing.B, profile wssec.Profile, dsn func(testing.TB, str
 	// Warm up: connections, caches.
 	if st, _, err := fr.Submit(ctx, submission("", "warm")); err != nil {
 		b.Fatal(err)
-	} else if got := waitState(b, fr, st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	} else if got := waitState(b, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		b.Fatalf("warm-up: %+v", got)
 	}
 	lat := make([]time.Duration, b.N)
@@ -101,7 +101,7 @@ func benchExchange(b *testing.B, profile wssec.Profile, dsn func(testing.TB, str
 				if !done {
 					state = <-ch
 				}
-				if state != store.OutDelivered {
+				if state != apstore.OutDelivered {
 					b.Errorf("message %s: %s", st.MessageID, state)
 				}
 				lat[i] = time.Since(t0)

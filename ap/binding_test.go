@@ -9,11 +9,11 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/pki"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 )
@@ -70,7 +70,7 @@ func TestReceiveBindsSigner(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			list, _ := de.db.ListInbound(context.Background(), store.InboundFilter{IncludeAcked: true})
+			list, _ := de.db.ListInbound(context.Background(), apstore.InboundFilter{IncludeAcked: true})
 			if tc.code == "" {
 				if a.Status != http.StatusOK || len(list) != 1 {
 					t.Fatalf("the defective node: HTTP %d, %d stored", a.Status, len(list))
@@ -133,11 +133,11 @@ func TestSendBindsSignals(t *testing.T) {
 		state  string
 		last   string
 	}{
-		{"a receipt signed by a third party", xx, ok, nil, fault.Defect{}, store.OutQueued, "EBMS:0101"},
-		{"an error signal about another message", de, refuse, otherMessage, fault.Defect{}, store.OutQueued, "another-message@oots"},
-		{"an error signal about the message", de, refuse, nil, fault.Defect{}, store.OutFailed, "EBMS:0003"},
-		{"the partner's receipt", de, ok, nil, fault.Defect{}, store.OutDelivered, ""},
-		{"a receipt signed by a third party, node without the binding", xx, ok, nil, fault.Must(fault.AnyReceiptSigner), store.OutDelivered, ""},
+		{"a receipt signed by a third party", xx, ok, nil, fault.Defect{}, apstore.OutQueued, "EBMS:0101"},
+		{"an error signal about another message", de, refuse, otherMessage, fault.Defect{}, apstore.OutQueued, "another-message@oots"},
+		{"an error signal about the message", de, refuse, nil, fault.Defect{}, apstore.OutFailed, "EBMS:0003"},
+		{"the partner's receipt", de, ok, nil, fault.Defect{}, apstore.OutDelivered, ""},
+		{"a receipt signed by a third party, node without the binding", xx, ok, nil, fault.Must(fault.AnyReceiptSigner), apstore.OutDelivered, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			url := fakePartner(t, profile, tc.signer, tc.accept, tc.edit)
@@ -164,7 +164,7 @@ func TestSendBindsSignals(t *testing.T) {
 				if got, err = fr.Status(context.Background(), st.MessageID); err != nil {
 					t.Fatal(err)
 				}
-				if got.State != store.OutQueued || got.LastError != "" || time.Now().After(deadline) {
+				if got.State != apstore.OutQueued || got.LastError != "" || time.Now().After(deadline) {
 					break
 				}
 				time.Sleep(20 * time.Millisecond)

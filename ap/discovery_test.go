@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/csdiscovery"
@@ -166,7 +167,7 @@ func TestDiscoveredPartner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st = waitState(t, fr, st.MessageID, 20*time.Second); st.State != store.OutDelivered {
+	if st = waitState(t, fr, st.MessageID, 20*time.Second); st.State != apstore.OutDelivered {
 		t.Fatalf("state %s: %s", st.State, st.LastError)
 	}
 	o, err := fr.db.Outbound(context.Background(), st.MessageID)
@@ -203,7 +204,7 @@ func TestDiscoveryFinalFailures(t *testing.T) {
 				t.Fatal(err)
 			}
 			st = waitState(t, fr, st.MessageID, 20*time.Second)
-			if st.State != store.OutFailed || st.Attempts != 1 || !strings.Contains(st.LastError, c.want.Error()) ||
+			if st.State != apstore.OutFailed || st.Attempts != 1 || !strings.Contains(st.LastError, c.want.Error()) ||
 				!strings.Contains(st.LastError, c.participant) || !strings.Contains(st.LastError, "EBMS:0202") {
 				t.Fatalf("state %s after %d attempts: %s", st.State, st.Attempts, st.LastError)
 			}
@@ -229,7 +230,7 @@ func TestDiscoverySMPUnreachable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if st.State != store.OutQueued || st.Attempts < 1 || !strings.Contains(st.LastError, smp.ErrUnreachable.Error()) || st.NextAttempt.IsZero() {
+	if st.State != apstore.OutQueued || st.Attempts < 1 || !strings.Contains(st.LastError, smp.ErrUnreachable.Error()) || st.NextAttempt.IsZero() {
 		t.Fatalf("state %s after %d attempts: %s", st.State, st.Attempts, st.LastError)
 	}
 }
@@ -283,7 +284,7 @@ func BenchmarkDiscoveredSend(b *testing.B) {
 			nodes := discoveryNet(b, w, "0088:de", discDocType, func(cfg *ap.Config) {
 				cfg.Discovery.(*smp.Client).CacheTTL = c.ttl
 				cfg.OnSent = func(_, state string, d time.Duration) {
-					if state == store.OutDelivered {
+					if state == apstore.OutDelivered {
 						done <- d
 					}
 				}

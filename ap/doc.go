@@ -80,4 +80,21 @@
 // the legs of its P-Mode must use that profile or none. Pull, two-way
 // exchanges and asynchronous receipts are not implemented (OOTS uses one-way
 // push with synchronous receipts).
+//
+// # Persistence
+//
+// The node keeps its state through the interface Store (Outbox, Inbox,
+// FailureReports, retention, counts, readiness), which this package declares
+// as the consumer. The records those interfaces take and return, their
+// states and the errors of the contract (apstore.ErrNotFound,
+// apstore.ErrWrongState …) are declared by package ap/apstore, a part of the
+// access point that imports nothing of the module; package store implements
+// Store on SQLite and PostgreSQL with them, and cmd/oots wires the two. The
+// records are not in this package because store may not import ap: store is
+// the database of every component of a node, several of them below the
+// access point (package smp, whose client ap uses for discovery and whose
+// server keeps its data in store; the Common Services registry; the audit
+// journal), so store importing ap would be an import cycle through smp and
+// would make each of them depend on the access point runtime. This package
+// does not import store; only its tests open a real database.
 package ap

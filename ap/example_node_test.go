@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
 )
@@ -56,7 +57,7 @@ func ExampleNode() {
 		fmt.Println(err)
 		return
 	}
-	for st.State == store.OutQueued {
+	for st.State == apstore.OutQueued {
 		time.Sleep(10 * time.Millisecond)
 		st, _ = nodes["AP_FR_01"].Status(ctx, st.MessageID)
 	}

@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/ap/apstore"
 )
 
 // SendFailure reports that the node gave up on a submitted message: its
@@ -45,7 +45,7 @@ type FailureBackend interface {
 // FailureReports is the queue of failure reports to the backend
 // (implemented by *store.DB; store.FinishOutbound fills it).
 type FailureReports interface {
-	ClaimFailureReports(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*store.FailureReport, error)
+	ClaimFailureReports(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.FailureReport, error)
 	FinishFailureReport(ctx context.Context, id, owner string, delivered bool, next time.Time, errText string, now time.Time) error
 }
 
@@ -58,13 +58,13 @@ func (n *Node) failureBackend() FailureBackend {
 
 // reportsFailures tells whether the node has someone to report final send
 // failures to: a FailureBackend or a webhook. Without, a failure's report
-// is recorded as needing no delivery (store.DeliveryNone): the status API
+// is recorded as needing no delivery (apstore.DeliveryNone): the status API
 // says failed.
 func (n *Node) reportsFailures() bool {
 	return n.cfg.Webhook != nil || n.failureBackend() != nil
 }
 
-func sendFailure(f *store.FailureReport) *SendFailure {
+func sendFailure(f *apstore.FailureReport) *SendFailure {
 	return &SendFailure{MessageID: f.MessageID, ClientKey: f.ClientKey, Partner: f.Partner, Leg: f.Leg, Reason: f.Reason, Failed: f.Failed}
 }
 
@@ -87,7 +87,7 @@ func (n *Node) reportDue(ctx context.Context) bool {
 
 // report delivers a claimed failure report once and records the result:
 // delivered, or retried with the webhook's backoff.
-func (n *Node) report(ctx context.Context, f *store.FailureReport) {
+func (n *Node) report(ctx context.Context, f *apstore.FailureReport) {
 	start := time.Now()
 	err := n.reportOnce(ctx, f)
 	if ctx.Err() != nil {
@@ -115,7 +115,7 @@ func (n *Node) report(ctx context.Context, f *store.FailureReport) {
 	}
 }
 
-func (n *Node) reportOnce(ctx context.Context, f *store.FailureReport) error {
+func (n *Node) reportOnce(ctx context.Context, f *apstore.FailureReport) error {
 	sf := sendFailure(f)
 	if fb := n.failureBackend(); fb != nil {
 		return fb.SendFailed(ctx, sf)

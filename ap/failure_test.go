@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -112,7 +112,7 @@ func testSendFailed(t *testing.T, db string) {
 				t.Fatal(err)
 			}
 			status := waitState(t, fr, st.MessageID, 10*time.Second)
-			if status.State != store.OutFailed || !strings.Contains(status.LastError, "EBMS:0010") {
+			if status.State != apstore.OutFailed || !strings.Contains(status.LastError, "EBMS:0010") {
 				t.Fatalf("status %+v", status)
 			}
 			rec.waitCalls(t, tc.wantCalls, 15*time.Second)
@@ -128,7 +128,7 @@ func testSendFailed(t *testing.T, db string) {
 				}
 			}
 			r, err := fr.db.FailureReport(context.Background(), st.MessageID)
-			if err != nil || r.Delivery != store.DeliveryDelivered || r.Attempts != tc.wantCalls {
+			if err != nil || r.Delivery != apstore.DeliveryDelivered || r.Attempts != tc.wantCalls {
 				t.Errorf("stored report %+v, %v", r, err)
 			}
 		})
@@ -147,7 +147,7 @@ func TestSendFailedAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitState(t, fr, st.MessageID, 10*time.Second); got.State != store.OutFailed {
+	if got := waitState(t, fr, st.MessageID, 10*time.Second); got.State != apstore.OutFailed {
 		t.Fatalf("status %+v", got)
 	}
 	if calls := down.waitCalls(t, 1, 10*time.Second); len(calls) == 0 {
@@ -156,7 +156,7 @@ func TestSendFailedAfterRestart(t *testing.T) {
 	fr.stop()
 	<-fr.done
 	r, err := fr.db.FailureReport(ctx, st.MessageID)
-	if err != nil || r.Delivery != store.DeliveryPending || r.LastError != "backend down" {
+	if err != nil || r.Delivery != apstore.DeliveryPending || r.LastError != "backend down" {
 		t.Fatalf("before the restart: %+v, %v", r, err)
 	}
 	seen := len(down.snapshot())
@@ -181,11 +181,11 @@ func TestSendFailedAfterRestart(t *testing.T) {
 		t.Errorf("the stopped node's backend was called %d more times", n-seen)
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for r.Delivery != store.DeliveryDelivered && time.Now().Before(deadline) {
+	for r.Delivery != apstore.DeliveryDelivered && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 		r, _ = fr.db.FailureReport(ctx, st.MessageID)
 	}
-	if r.Delivery != store.DeliveryDelivered {
+	if r.Delivery != apstore.DeliveryDelivered {
 		t.Errorf("after the restart the report is %s", r.Delivery)
 	}
 }
@@ -314,11 +314,11 @@ func TestSendFailedNobodyToTell(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := waitState(t, fr, st.MessageID, 10*time.Second); got.State != store.OutFailed {
+			if got := waitState(t, fr, st.MessageID, 10*time.Second); got.State != apstore.OutFailed {
 				t.Fatalf("status %+v", got)
 			}
 			r, err := fr.db.FailureReport(context.Background(), st.MessageID)
-			if err != nil || r.Delivery != store.DeliveryNone || r.Attempts != 0 {
+			if err != nil || r.Delivery != apstore.DeliveryNone || r.Attempts != 0 {
 				t.Errorf("report %+v, %v", r, err)
 			}
 		})

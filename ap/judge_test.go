@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/check"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -67,7 +67,7 @@ func TestJudge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("a payload that breaks the business rules was not carried: %+v", got)
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -133,7 +133,7 @@ func TestJudgeAfterReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitState(t, fr, st.MessageID, 10*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, fr, st.MessageID, 10*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("while the receiver's judge is busy: %+v", got)
 	}
 	free()

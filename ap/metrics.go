@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/ap/apstore"
 )
 
 // The metrics of a node are kept by the Prometheus client library in a
@@ -106,7 +106,7 @@ func (n *Node) serveMetrics(w http.ResponseWriter, r *http.Request) {
 
 // queueAger is the store's optional report of the age of its queues.
 type queueAger interface {
-	QueueAges(ctx context.Context) (*store.QueueAges, error)
+	QueueAges(ctx context.Context) (*apstore.QueueAges, error)
 }
 
 // storeCollector reads the numbers and ages of the stored messages at each
@@ -194,7 +194,7 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.failureAge, prometheus.GaugeValue, age(ages.FailureReports))
 }
 
-// labels splits a key of store.Counts into its n label values.
+// labels splits a key of apstore.Counts into its n label values.
 func labels(key string, n int) []string {
 	v := strings.SplitN(key, "|", n)
 	for len(v) < n {

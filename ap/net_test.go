@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/pki"
@@ -214,7 +215,7 @@ func waitState(t testing.TB, n *testNode, id string, timeout time.Duration) *ap.
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.State != store.OutQueued || time.Now().After(deadline) {
+		if st.State != apstore.OutQueued || time.Now().After(deadline) {
 			return st
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -22,31 +22,31 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/fault"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 )
 
 // Outbox is the queue of messages to send (implemented by *store.DB).
 type Outbox interface {
-	Enqueue(ctx context.Context, m *store.Outbound) (*store.Outbound, bool, error)
-	Outbound(ctx context.Context, id string) (*store.Outbound, error)
-	OutboundByClientKey(ctx context.Context, key string) (*store.Outbound, error)
-	ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*store.Outbound, error)
-	FinishOutbound(ctx context.Context, id, owner string, r store.Result) error
+	Enqueue(ctx context.Context, m *apstore.Outbound) (*apstore.Outbound, bool, error)
+	Outbound(ctx context.Context, id string) (*apstore.Outbound, error)
+	OutboundByClientKey(ctx context.Context, key string) (*apstore.Outbound, error)
+	ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Outbound, error)
+	FinishOutbound(ctx context.Context, id, owner string, r apstore.Result) error
 }
 
 // Inbox holds received messages and their delivery to the backend
 // (implemented by *store.DB).
 type Inbox interface {
-	Receive(ctx context.Context, m *store.Inbound) (duplicate bool, err error)
-	Inbound(ctx context.Context, id string) (*store.Inbound, error)
-	ListInbound(ctx context.Context, f store.InboundFilter) ([]*store.Inbound, error)
+	Receive(ctx context.Context, m *apstore.Inbound) (duplicate bool, err error)
+	Inbound(ctx context.Context, id string) (*apstore.Inbound, error)
+	ListInbound(ctx context.Context, f apstore.InboundFilter) ([]*apstore.Inbound, error)
 	Ack(ctx context.Context, id string, now time.Time) error
-	ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*store.Inbound, error)
+	ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Inbound, error)
 	FinishDelivery(ctx context.Context, id, owner string, delivered bool, next time.Time, errText string, now time.Time) error
 }
 
@@ -57,7 +57,7 @@ type Store interface {
 	Inbox
 	FailureReports
 	Purge(ctx context.Context, before time.Time) (int64, error)
-	Count(ctx context.Context) (*store.Counts, error)
+	Count(ctx context.Context) (*apstore.Counts, error)
 	Ping(ctx context.Context) error
 	// PayloadFileReferenced reports whether a stored message names a
 	// payload file (the sweep of orphans).
@@ -65,8 +65,6 @@ type Store interface {
 	// Writable proves that the store takes a write now (readiness).
 	Writable(ctx context.Context, node string, now time.Time) error
 }
-
-var _ Store = (*store.DB)(nil)
 
 // Backend receives the messages of a node in-process (Config.Backend).
 // Deliver is called at least once per received message, with the message's
@@ -176,7 +174,7 @@ type Config struct {
 	// Domain is the right-hand side of generated message ids; default "oots".
 	Domain string
 	// OnSent, when set, is called after each sending attempt is recorded,
-	// with the message id, its new state (store.OutDelivered, OutQueued for
+	// with the message id, its new state (apstore.OutDelivered, OutQueued for
 	// a retry, OutFailed) and the duration of the attempt; for benchmarks
 	// and exporters of per-message events. It must not block. It is not
 	// durable: a process that stops after recording an attempt and before
@@ -317,7 +315,7 @@ type Node struct {
 	judging    atomic.Bool // judgeLoop runs
 	// offers are idle sending workers, each offering the channel on which
 	// it takes a submission queued claimed for it (see idle).
-	offers   chan chan *store.Outbound
+	offers   chan chan *apstore.Outbound
 	pushWake chan struct{} // a received message or a failure report awaits the backend
 
 	quiet      *quietLog // repeated errors, logged with back-off
@@ -432,7 +430,7 @@ func New(cfg Config) (*Node, error) {
 		metrics:    newMetrics(),
 		quiet:      newQuietLog(cfg.Now),
 		wake:       make(chan struct{}, 1),
-		offers:     make(chan chan *store.Outbound),
+		offers:     make(chan chan *apstore.Outbound),
 		judgements: make(chan judgement, judgeQueue),
 		pushWake:   make(chan struct{}, 1),
 		senders:    map[string]*as4.Sender{},

@@ -20,15 +20,15 @@ type requeuer interface {
 
 // Resend puts a failed message back in the queue, for an attempt now with
 // its leg's retry budget anew: an operator's resend once the cause of the
-// failure is gone (the partner is back). It returns store.ErrWrongState if
-// the message did not fail, store.ErrNotFound if there is none.
+// failure is gone (the partner is back). It returns apstore.ErrWrongState if
+// the message did not fail, apstore.ErrNotFound if there is none.
 func (n *Node) Resend(ctx context.Context, id string) error {
 	return n.requeue(ctx, id, func(q requeuer) error { return q.Resend(ctx, id, n.cfg.Now()) })
 }
 
 // RetryNow moves the next attempt of a message waiting for a retry to now.
-// It returns store.ErrWrongState if the message does not wait (or is being
-// sent), store.ErrNotFound if there is none.
+// It returns apstore.ErrWrongState if the message does not wait (or is being
+// sent), apstore.ErrNotFound if there is none.
 func (n *Node) RetryNow(ctx context.Context, id string) error {
 	return n.requeue(ctx, id, func(q requeuer) error { return q.RetryNow(ctx, id, n.cfg.Now()) })
 }

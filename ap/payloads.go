@@ -27,7 +27,7 @@ import (
 // reader to a temporary file, which is synced and renamed to its final name
 // before the message is stored; the message's row names its files, and the
 // table ap_payload_files records them in the same transaction
-// (store.Inbound.Files). So a stored message always has its files (they
+// (apstore.Inbound.Files). So a stored message always has its files (they
 // were durable before the commit), and a file without a row — a receive
 // that crashed between the rename and the commit, a duplicate, a purged
 // message — is an orphan that the sweep removes.

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -63,7 +63,7 @@ func TestPayloadFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("%+v", got)
 	}
 	if files := payloadFiles(t, dirs["AP_DE_01"]); len(files) != 1 {
@@ -159,7 +159,7 @@ func TestLargePayloadStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := waitState(t, fr, st.MessageID, 60*time.Second); s.State != store.OutDelivered {
+	if s := waitState(t, fr, st.MessageID, 60*time.Second); s.State != apstore.OutDelivered {
 		t.Fatalf("%+v", s)
 	}
 	// The raw payload.
@@ -238,7 +238,7 @@ func TestUploadedPayload(t *testing.T) {
 	if code := api(t, fr, "POST", "/api/v1/messages", sub, &st); code != http.StatusAccepted {
 		t.Fatalf("submit: HTTP %d", code)
 	}
-	if got := waitState(t, fr, st.MessageID, 30*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, fr, st.MessageID, 30*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("%+v", got)
 	}
 	rm, err := de.Received(context.Background(), st.MessageID)

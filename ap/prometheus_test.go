@@ -2,7 +2,7 @@ package ap_test
 
 import (
 	"context"
-	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/ap/apstore"
 
 	"encoding/json"
 	"fmt"
@@ -80,7 +80,7 @@ scrape_configs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("FR → DE: %+v", got)
 	}
 	resp := submission("", "r1")
@@ -89,7 +89,7 @@ scrape_configs:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitState(t, nodes["AP_DE_01"], st2.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, nodes["AP_DE_01"], st2.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("DE → FR: %+v", got)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/store"
@@ -36,21 +37,21 @@ func (b *brokenStore) Writable(ctx context.Context, node string, now time.Time) 
 	return b.DB.Writable(ctx, node, now)
 }
 
-func (b *brokenStore) Receive(ctx context.Context, m *store.Inbound) (bool, error) {
+func (b *brokenStore) Receive(ctx context.Context, m *apstore.Inbound) (bool, error) {
 	if b.broken.Load() {
 		return false, errDiskFull
 	}
 	return b.DB.Receive(ctx, m)
 }
 
-func (b *brokenStore) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*store.Inbound, error) {
+func (b *brokenStore) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Inbound, error) {
 	if b.broken.Load() {
 		return nil, errDiskFull
 	}
 	return b.DB.ClaimDeliveries(ctx, owner, now, lease, limit)
 }
 
-func (b *brokenStore) ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*store.Outbound, error) {
+func (b *brokenStore) ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Outbound, error) {
 	if b.broken.Load() {
 		return nil, errDiskFull
 	}
@@ -126,11 +127,11 @@ func TestReadinessFollowsTheStore(t *testing.T) {
 		t.Fatalf("/readyz after the store recovered: HTTP %d", code)
 	}
 	for _, id := range ids {
-		if st := waitState(t, fr, id, 30*time.Second); st.State != store.OutDelivered {
+		if st := waitState(t, fr, id, 30*time.Second); st.State != apstore.OutDelivered {
 			t.Fatalf("%s: %+v", id, st)
 		}
 	}
-	list, err := de.db.ListInbound(context.Background(), store.InboundFilter{IncludeAcked: true})
+	list, err := de.db.ListInbound(context.Background(), apstore.InboundFilter{IncludeAcked: true})
 	if err != nil || len(list) != len(ids) {
 		t.Fatalf("DE's inbox: %d messages, %v; want %d", len(list), err, len(ids))
 	}

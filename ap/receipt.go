@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -59,7 +59,7 @@ type ReceiptBackend interface {
 var ErrNoReceipt = errors.New("ap: no receipt stored for the message")
 
 // Receipt returns the stored receipt of a message this node sent. It
-// returns ErrNoReceipt when there is none, and store.ErrNotFound for an
+// returns ErrNoReceipt when there is none, and apstore.ErrNotFound for an
 // unknown message id.
 func (n *Node) Receipt(ctx context.Context, messageID string) (*Receipt, error) {
 	o, err := n.cfg.Store.Outbound(ctx, messageID)
@@ -71,8 +71,8 @@ func (n *Node) Receipt(ctx context.Context, messageID string) (*Receipt, error) 
 
 // receiptOf reads the receipt stored with o. The signature was verified
 // when the receipt arrived (as4.Sender.Send); this only reads it again.
-func receiptOf(o *store.Outbound) (*Receipt, error) {
-	if o.State != store.OutDelivered || len(o.Receipt) == 0 {
+func receiptOf(o *apstore.Outbound) (*Receipt, error) {
+	if o.State != apstore.OutDelivered || len(o.Receipt) == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrNoReceipt, o.ID)
 	}
 	r := &Receipt{MessageID: o.ID, Partner: o.Partner}

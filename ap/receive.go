@@ -10,10 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/fault"
-	"github.com/oots-go/oots/store"
 )
 
 // Header describes a received user message to the backend.
@@ -107,11 +107,11 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 		return withRef(err, um)
 	}
 	payloads, _ := json.Marshal(stored)
-	delivery := store.DeliveryNone
+	delivery := apstore.DeliveryNone
 	if n.cfg.Webhook != nil || n.cfg.Backend != nil {
-		delivery = store.DeliveryPending
+		delivery = apstore.DeliveryPending
 	}
-	duplicate, err := n.cfg.Store.Receive(ctx, &store.Inbound{MessageID: um.MessageInfo.MessageID, Partner: from, Leg: in.Leg.Name,
+	duplicate, err := n.cfg.Store.Receive(ctx, &apstore.Inbound{MessageID: um.MessageInfo.MessageID, Partner: from, Leg: in.Leg.Name,
 		Header: header, Body: payloads, Files: files, Received: n.cfg.Now(), Delivery: delivery})
 	if err != nil || duplicate {
 		// Not stored: the files are nobody's.
@@ -125,11 +125,11 @@ func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) err
 			return withRef(err, um)
 		}
 		payloads, _ = json.Marshal(stored)
-		_, err = n.cfg.Store.Receive(ctx, &store.Inbound{MessageID: um.MessageInfo.MessageID + "#" + n.cfg.Now().Format("150405.000000000"), Partner: from, Leg: in.Leg.Name,
+		_, err = n.cfg.Store.Receive(ctx, &apstore.Inbound{MessageID: um.MessageInfo.MessageID + "#" + n.cfg.Now().Format("150405.000000000"), Partner: from, Leg: in.Leg.Name,
 			Header: header, Body: payloads, Files: files, Received: n.cfg.Now(), Delivery: delivery})
 		duplicate = false
 	}
-	if errors.Is(err, store.ErrOtherPartner) {
+	if errors.Is(err, apstore.ErrOtherPartner) {
 		// Duplicate elimination keys on (partner, eb:MessageId): the id of
 		// another partner's message is refused, never taken for a duplicate.
 		e := as4.Errorf(as4.Other, "eb:MessageId %s was used by another party's message", um.MessageInfo.MessageID)

@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/openssltest"
 	"github.com/oots-go/oots/pki"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 )
@@ -75,7 +75,7 @@ func TestPartnerRevokedOnline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := waitState(t, nodes["AP_FR_01"], st.MessageID, 20*time.Second); got.State != store.OutDelivered {
+	if got := waitState(t, nodes["AP_FR_01"], st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("before the revocation: %+v", got)
 	}
 	r.Revoke(fr.Sign.Cert, time.Now())
@@ -85,7 +85,7 @@ func TestPartnerRevokedOnline(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := waitState(t, nodes["AP_FR_01"], st.MessageID, 20*time.Second)
-	if got.State != store.OutFailed || !strings.Contains(got.LastError, "EBMS:0101") {
+	if got.State != apstore.OutFailed || !strings.Contains(got.LastError, "EBMS:0101") {
 		t.Fatalf("after the revocation: %+v, want failed with EBMS:0101", got)
 	}
 	m := metricsOf(t, nodes["AP_DE_01"])
@@ -111,8 +111,8 @@ func TestPartnerResponderDown(t *testing.T) {
 		state    string
 		decision string
 	}{
-		{trust.RevocationPrefer, store.OutDelivered, trust.DecisionAccepted},
-		{trust.RevocationRequire, store.OutFailed, trust.DecisionRefused},
+		{trust.RevocationPrefer, apstore.OutDelivered, trust.DecisionAccepted},
+		{trust.RevocationRequire, apstore.OutFailed, trust.DecisionRefused},
 	} {
 		t.Run(string(tc.policy), func(t *testing.T) {
 			r := openssltest.StartOCSP(t, c.ca.Cert, openssltest.Signer{Cert: c.ca.Cert, Key: k}, time.Hour)
@@ -125,7 +125,7 @@ func TestPartnerResponderDown(t *testing.T) {
 				t.Fatal(err)
 			}
 			got := waitState(t, nodes["AP_FR_01"], st.MessageID, 20*time.Second)
-			if got.State != tc.state || tc.state == store.OutFailed && !strings.Contains(got.LastError, "EBMS:0101") {
+			if got.State != tc.state || tc.state == apstore.OutFailed && !strings.Contains(got.LastError, "EBMS:0101") {
 				t.Fatalf("%+v, want %s", got, tc.state)
 			}
 			m := metricsOf(t, nodes["AP_DE_01"])

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/pki"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
 )
@@ -89,7 +89,7 @@ func rollover(t *testing.T, profile wssec.Profile) {
 	afterSwitch := ""
 	for _, m := range all {
 		got := waitState(t, m.from, m.id, 20*time.Second)
-		if got.State != store.OutDelivered || got.Attempts != 1 {
+		if got.State != apstore.OutDelivered || got.Attempts != 1 {
 			t.Errorf("%s from %s at +%v: %+v", m.id, m.from.name, m.at.Sub(start), got)
 		}
 		if m.from == fr && m.at.After(switchAt.Add(200*time.Millisecond)) {
@@ -97,7 +97,7 @@ func rollover(t *testing.T, profile wssec.Profile) {
 		}
 	}
 	for _, n := range []*testNode{fr, de} {
-		list, err := n.db.ListInbound(ctx, store.InboundFilter{IncludeAcked: true, Limit: 1000})
+		list, err := n.db.ListInbound(ctx, apstore.InboundFilter{IncludeAcked: true, Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,7 +157,7 @@ func TestReloadRemovesAnchor(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := waitState(t, fr, st.MessageID, 20*time.Second)
-	if got.State != store.OutFailed || !strings.Contains(got.LastError, "EBMS:0101") {
+	if got.State != apstore.OutFailed || !strings.Contains(got.LastError, "EBMS:0101") {
 		t.Fatalf("sent to a receiver that no longer trusts the sender's CA: %+v", got)
 	}
 }

@@ -15,11 +15,11 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/internal/uuid"
-	"github.com/oots-go/oots/store"
 )
 
 // Submission is a message the backend asks the node to send.
@@ -57,10 +57,10 @@ type Status struct {
 	Updated     time.Time `json:"updated"`
 }
 
-func statusOf(o *store.Outbound) *Status {
+func statusOf(o *apstore.Outbound) *Status {
 	s := &Status{MessageID: o.ID, ClientKey: o.ClientKey, Leg: o.Leg, To: o.Partner, State: o.State, Attempts: o.Attempts,
 		LastError: o.LastError, Created: o.Created, Updated: o.Updated}
-	if o.State == store.OutQueued {
+	if o.State == apstore.OutQueued {
 		s.NextAttempt = o.NextAt
 	}
 	return s
@@ -129,9 +129,9 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	// An idle worker takes the message as it is queued, claimed for it in
 	// the same statement; otherwise the message waits for a claim.
 	now := n.cfg.Now()
-	m := &store.Outbound{ID: sub.MessageID, ClientKey: sub.ClientKey, Leg: leg.Name,
+	m := &apstore.Outbound{ID: sub.MessageID, ClientKey: sub.ClientKey, Leg: leg.Name,
 		Partner: to.Name, Body: body, Files: files, Created: now}
-	var worker chan *store.Outbound
+	var worker chan *apstore.Outbound
 	select {
 	case worker = <-n.offers:
 		m.LeaseOwner, m.LeaseUntil = n.cfg.NodeID, now.Add(n.cfg.Lease)
@@ -221,7 +221,7 @@ func (s *Submission) checkText() error {
 	return nil
 }
 
-// Status returns the status of a submitted message (store.ErrNotFound if
+// Status returns the status of a submitted message (apstore.ErrNotFound if
 // there is none).
 func (n *Node) Status(ctx context.Context, id string) (*Status, error) {
 	o, err := n.cfg.Store.Outbound(ctx, id)
@@ -319,7 +319,7 @@ func (n *Node) sender(party string) *as4.Sender {
 }
 
 func (n *Node) sendLoop(ctx context.Context) {
-	mine := make(chan *store.Outbound, 1)
+	mine := make(chan *apstore.Outbound, 1)
 	for ctx.Err() == nil {
 		msgs, err := n.cfg.Store.ClaimOutbound(ctx, n.cfg.NodeID, n.cfg.Now(), n.cfg.Lease, 1)
 		if err != nil {
@@ -354,7 +354,7 @@ func (n *Node) sendLoop(ctx context.Context) {
 // (queued while every worker was busy), waits for the next without a
 // claim. It returns when the worker should claim: after a wake-up, a poll
 // interval without a hand-off, or an announced submission.
-func (n *Node) handOffs(ctx context.Context, mine chan *store.Outbound) {
+func (n *Node) handOffs(ctx context.Context, mine chan *apstore.Outbound) {
 	for ctx.Err() == nil {
 		m := n.idle(ctx, mine)
 		if m == nil {
@@ -369,10 +369,10 @@ func (n *Node) handOffs(ctx context.Context, mine chan *store.Outbound) {
 
 // idle waits, as sleep does, for the poll interval, a wake-up or the end
 // of ctx, meanwhile offering the worker to Submit: a submission that takes
-// the offer is queued claimed by the node (store.Outbound.LeaseOwner) and
+// the offer is queued claimed by the node (apstore.Outbound.LeaseOwner) and
 // handed over on mine, which spares the claim's statement. It returns the
 // message handed over, or nil.
-func (n *Node) idle(ctx context.Context, mine chan *store.Outbound) *store.Outbound {
+func (n *Node) idle(ctx context.Context, mine chan *apstore.Outbound) *apstore.Outbound {
 	t := time.NewTimer(n.cfg.PollInterval)
 	defer t.Stop()
 	select {
@@ -406,31 +406,31 @@ func (n *Node) claimedAnnounced(k int) bool {
 }
 
 // attempt sends a claimed message once and records the result.
-func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
+func (n *Node) attempt(ctx context.Context, m *apstore.Outbound) {
 	start := time.Now()
 	log := n.log.With(slog.String(logMessageID, m.ID), slog.String(logPartner, m.Partner), slog.String(logLeg, m.Leg), slog.Int(logAttempt, m.Attempts))
-	var res store.Result
+	var res apstore.Result
 	receipt, err := n.send(ctx, m)
 	now := n.cfg.Now()
 	switch {
 	case err == nil:
-		res = store.Result{State: store.OutDelivered, Receipt: receipt}
+		res = apstore.Result{State: apstore.OutDelivered, Receipt: receipt}
 		n.metrics.sendSeconds.WithLabelValues(m.Partner, m.Leg).Observe(time.Since(start).Seconds())
 	case ctx.Err() != nil:
 		return // shutting down: the lease expires and the message is sent again
 	default:
 		var final *finalError
 		if errors.As(err, &final) {
-			res = store.Result{State: store.OutFailed, Error: err.Error()}
+			res = apstore.Result{State: apstore.OutFailed, Error: err.Error()}
 		} else if next, ok := n.nextAttempt(m, now); ok {
-			res = store.Result{State: store.OutQueued, NextAt: next, Error: err.Error()}
+			res = apstore.Result{State: apstore.OutQueued, NextAt: next, Error: err.Error()}
 		} else {
-			res = store.Result{State: store.OutFailed, Error: fmt.Sprintf("%s DeliveryFailure: no receipt after %d attempts; last: %v", as4.DeliveryFailure, m.Attempts, err)}
+			res = apstore.Result{State: apstore.OutFailed, Error: fmt.Sprintf("%s DeliveryFailure: no receipt after %d attempts; last: %v", as4.DeliveryFailure, m.Attempts, err)}
 		}
 	}
 	res.Timestamp = now
-	if res.State == store.OutFailed && !n.reportsFailures() {
-		res.Report = store.DeliveryNone // nobody to tell: the status says failed
+	if res.State == apstore.OutFailed && !n.reportsFailures() {
+		res.Report = apstore.DeliveryNone // nobody to tell: the status says failed
 	}
 	if err := n.cfg.Store.FinishOutbound(context.WithoutCancel(ctx), m.ID, n.cfg.NodeID, res); err != nil {
 		n.quiet.fail(log, "record-result", "recording the result failed", err)
@@ -440,7 +440,7 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 	if n.cfg.OnSent != nil {
 		n.cfg.OnSent(m.ID, res.State, time.Since(start))
 	}
-	if rb, ok := n.cfg.Backend.(ReceiptBackend); ok && res.State == store.OutDelivered {
+	if rb, ok := n.cfg.Backend.(ReceiptBackend); ok && res.State == apstore.OutDelivered {
 		m.State, m.Receipt = res.State, res.Receipt
 		if r, err := receiptOf(m); err == nil {
 			if err := rb.Receipted(ctx, r); err != nil {
@@ -451,9 +451,9 @@ func (n *Node) attempt(ctx context.Context, m *store.Outbound) {
 		}
 	}
 	switch res.State {
-	case store.OutDelivered:
+	case apstore.OutDelivered:
 		log.Info("message delivered", slog.Duration(logDuration, time.Since(start)))
-	case store.OutQueued:
+	case apstore.OutQueued:
 		log.Warn("sending failed, will retry", slog.Time("next", res.NextAt), slog.String(logError, res.Error))
 	default:
 		log.Error("sending failed", slog.String(logError, res.Error))
@@ -469,7 +469,7 @@ func (e *finalError) Error() string { return e.err.Error() }
 func (e *finalError) Unwrap() error { return e.err }
 
 // send runs the AS4 send steps for a stored message and returns the receipt.
-func (n *Node) send(ctx context.Context, m *store.Outbound) ([]byte, error) {
+func (n *Node) send(ctx context.Context, m *apstore.Outbound) ([]byte, error) {
 	if m.Body == nil {
 		return nil, &finalError{errors.New("the submission was purged before it could be sent")}
 	}
@@ -504,7 +504,7 @@ func (n *Node) send(ctx context.Context, m *store.Outbound) ([]byte, error) {
 
 // nextAttempt returns when to retry m after a failed attempt, per the leg's
 // reception awareness policy, or false when the retries are exhausted.
-func (n *Node) nextAttempt(m *store.Outbound, now time.Time) (time.Time, bool) {
+func (n *Node) nextAttempt(m *apstore.Outbound, now time.Time) (time.Time, bool) {
 	leg, err := n.cfg.PMode.Leg(m.Leg)
 	if err != nil || leg.Reliability.Retry == nil || leg.Reliability.Retry.Count <= 0 {
 		return time.Time{}, false

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/store"
+	"github.com/oots-go/oots/ap/apstore"
 )
 
 // Headers of a webhook push.
@@ -153,7 +153,7 @@ func webhookDelay(k int) time.Duration {
 	return min(d, 5*time.Minute)
 }
 
-func (n *Node) push(ctx context.Context, m *store.Inbound) {
+func (n *Node) push(ctx context.Context, m *apstore.Inbound) {
 	start := time.Now()
 	err := n.pushOnce(ctx, m)
 	if ctx.Err() != nil {
@@ -176,7 +176,7 @@ func (n *Node) push(ctx context.Context, m *store.Inbound) {
 	}
 }
 
-func (n *Node) pushOnce(ctx context.Context, m *store.Inbound) error {
+func (n *Node) pushOnce(ctx context.Context, m *apstore.Inbound) error {
 	if n.cfg.Backend != nil {
 		rm, err := n.receivedMessage(m, InlinePayload)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/store"
 )
 
@@ -51,7 +52,7 @@ func (a Alert) key() string { return a.Kind + "\x00" + a.Subject }
 func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
 	now := s.cfg.Now()
 	var out []Alert
-	failed, err := s.cfg.DB.SearchOutbound(ctx, store.Search{State: store.OutFailed, From: now.Add(-24 * time.Hour)})
+	failed, err := s.cfg.DB.SearchOutbound(ctx, store.Search{State: apstore.OutFailed, From: now.Add(-24 * time.Hour)})
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
 		}
 		all := len(last) == PartnerFailures
 		for _, m := range last {
-			all = all && m.State == store.OutFailed
+			all = all && m.State == apstore.OutFailed
 		}
 		if all {
 			out = append(out, Alert{Kind: AlertPartnerFailing, Subject: p, Detail: fmt.Sprintf("the last %d messages to %s all failed: %s", PartnerFailures, p, last[0].LastError)})
@@ -79,7 +80,7 @@ func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n := counts.Failures[store.DeliveryPending]; n > 0 {
+	if n := counts.Failures[apstore.DeliveryPending]; n > 0 {
 		out = append(out, Alert{Kind: AlertFailureReportPending, Subject: "backend", Detail: fmt.Sprintf("%d send failure report(s) not yet delivered to the backend", n)})
 	}
 	for _, c := range s.certificates() {

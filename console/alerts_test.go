@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/console"
 	"github.com/oots-go/oots/pki"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -48,7 +48,7 @@ func TestAlerts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != store.OutFailed {
+		if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutFailed {
 			t.Fatalf("%s: %+v", q, got)
 		}
 	}

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/console"
 	"github.com/oots-go/oots/internal/webdriver"
-	"github.com/oots-go/oots/store"
 )
 
 // TestBrowserOperatorResendsFailedMessage is the console's acceptance
@@ -36,7 +36,7 @@ func TestBrowserOperatorResendsFailedMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := waitState(t, fr, ok.MessageID, 20*time.Second); st.State != store.OutDelivered {
+	if st := waitState(t, fr, ok.MessageID, 20*time.Second); st.State != apstore.OutDelivered {
 		t.Fatalf("first message: %+v", st)
 	}
 	de.down.Store(true)
@@ -44,7 +44,7 @@ func TestBrowserOperatorResendsFailedMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := waitState(t, fr, bad.MessageID, 20*time.Second); st.State != store.OutFailed {
+	if st := waitState(t, fr, bad.MessageID, 20*time.Second); st.State != apstore.OutFailed {
 		t.Fatalf("second message: %+v", st)
 	}
 

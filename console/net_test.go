@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/console"
 	"github.com/oots-go/oots/journal"
@@ -150,7 +151,7 @@ func waitState(t testing.TB, p *peer, id string, timeout time.Duration) *ap.Stat
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.State != store.OutQueued || time.Now().After(deadline) {
+		if st.State != apstore.OutQueued || time.Now().After(deadline) {
 			return st
 		}
 		time.Sleep(20 * time.Millisecond)

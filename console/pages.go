@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
 )
@@ -74,8 +75,8 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	s.render(w, "messages", u, map[string]any{"Title": "Messages", "Rows": rows, "Dir": dir, "Q": q, "Problems": problems,
 		"Partners": s.partnerNames(), "Legs": s.legNames(), "States": map[string][]string{
-			"out": {store.OutQueued, store.OutDelivered, store.OutFailed},
-			"in":  {store.DeliveryPending, store.DeliveryDelivered, store.DeliveryNone}}[dir]})
+			"out": {apstore.OutQueued, apstore.OutDelivered, apstore.OutFailed},
+			"in":  {apstore.DeliveryPending, apstore.DeliveryDelivered, apstore.DeliveryNone}}[dir]})
 }
 
 func (s *Server) partnerNames() []string {
@@ -123,7 +124,7 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, u *user) {
 	switch dir {
 	case "out":
 		m, err := s.cfg.DB.Outbound(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, apstore.ErrNotFound) {
 			http.NotFound(w, r)
 			return
 		}
@@ -160,7 +161,7 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, u *user) {
 		}
 	case "in":
 		m, err := s.cfg.DB.Inbound(r.Context(), id)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, apstore.ErrNotFound) {
 			http.NotFound(w, r)
 			return
 		}
@@ -337,7 +338,7 @@ func (s *Server) operate(action string) func(http.ResponseWriter, *http.Request,
 		switch {
 		case err == nil:
 			s.record(r, u, action, id, "ok")
-		case errors.Is(err, store.ErrWrongState), errors.Is(err, store.ErrNotFound):
+		case errors.Is(err, apstore.ErrWrongState), errors.Is(err, apstore.ErrNotFound):
 			s.record(r, u, action, id, "failed: "+err.Error())
 			w.WriteHeader(http.StatusConflict)
 			s.render(w, "error", u, map[string]any{"Title": "Not done", "Message": "The message is not in a state for this (it may have changed meanwhile): " + err.Error()})

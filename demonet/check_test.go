@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/schematron"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -31,7 +31,7 @@ func exchanged(t *testing.T, n *demonet.Network) map[string][]byte {
 	for _, nd := range n.Nodes {
 		var after int64
 		for {
-			ms, err := nd.DB.ListInbound(context.Background(), store.InboundFilter{AfterSeq: after, IncludeAcked: true, Limit: 500})
+			ms, err := nd.DB.ListInbound(context.Background(), apstore.InboundFilter{AfterSeq: after, IncludeAcked: true, Limit: 500})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"testing"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/lcm"
 	"github.com/oots-go/oots/regrep"
-	"github.com/oots-go/oots/store"
 )
 
 // TestPublishOverAS4: at start every Member State publishes its Evidence
@@ -33,7 +33,7 @@ func TestPublishOverAS4(t *testing.T) {
 				t.Errorf("%s: answer on %s, delivered %v, refused %+v", nd.Country, r.Leg, r.Delivered, r.Refused())
 			}
 			o, err := nd.DB.Outbound(ctx, r.MessageID)
-			if err != nil || o.State != store.OutDelivered || len(o.Receipt) == 0 {
+			if err != nil || o.State != apstore.OutDelivered || len(o.Receipt) == 0 {
 				t.Errorf("%s: request %s: state %v, receipt %d bytes, %v", nd.Country, r.MessageID, o.State, len(o.Receipt), err)
 			}
 		}

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/edm"
-	"github.com/oots-go/oots/store"
 )
 
 // ClientConfig configures a Client.
@@ -151,8 +151,8 @@ func (c *Client) Submit(ctx context.Context, request []byte) (*Result, error) {
 		if !res.Delivered {
 			s, err := c.cfg.AP.Status(ctx, st.MessageID)
 			if err == nil {
-				res.Delivered = s.State == store.OutDelivered
-				if s.State == store.OutFailed {
+				res.Delivered = s.State == apstore.OutDelivered
+				if s.State == apstore.OutFailed {
 					return nil, fmt.Errorf("%w: the access point gave up sending request %s: %s", ErrNoAnswer, id, s.LastError)
 				}
 			}

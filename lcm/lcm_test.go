@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/edm"
@@ -271,7 +272,7 @@ func waitDelivered(t *testing.T, node *ap.Node, key string, db *store.DB) {
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		o, err := db.OutboundByClientKey(context.Background(), key)
-		if err == nil && o.State == store.OutDelivered {
+		if err == nil && o.State == apstore.OutDelivered {
 			checkReceipt(t, db, o.ID)
 			return
 		}

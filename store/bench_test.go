@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/store"
 )
@@ -46,7 +47,7 @@ func benchCycle(b *testing.B, dsn string) {
 				}
 				id := fmt.Sprint("m", i)
 				now := time.Now()
-				if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: id, ClientKey: "k" + id, Leg: "l", Partner: "P", Body: body, Created: now}); err != nil {
+				if _, _, err := db.Enqueue(ctx, &apstore.Outbound{ID: id, ClientKey: "k" + id, Leg: "l", Partner: "P", Body: body, Created: now}); err != nil {
 					b.Error(err)
 					return
 				}
@@ -56,12 +57,12 @@ func benchCycle(b *testing.B, dsn string) {
 					return
 				}
 				for _, m := range got {
-					if err := db.FinishOutbound(ctx, m.ID, owner, store.Result{State: store.OutDelivered, Receipt: receipt, Timestamp: now}); err != nil {
+					if err := db.FinishOutbound(ctx, m.ID, owner, apstore.Result{State: apstore.OutDelivered, Receipt: receipt, Timestamp: now}); err != nil {
 						b.Error(err)
 						return
 					}
 				}
-				if _, err := db.Receive(ctx, &store.Inbound{MessageID: "in-" + id, Partner: "P", Leg: "l", Header: body[:512], Body: body, Received: now}); err != nil {
+				if _, err := db.Receive(ctx, &apstore.Inbound{MessageID: "in-" + id, Partner: "P", Leg: "l", Header: body[:512], Body: body, Received: now}); err != nil {
 					b.Error(err)
 					return
 				}

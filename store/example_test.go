@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/store"
 )
 
@@ -24,14 +25,14 @@ func Example() {
 	defer db.Close()
 
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	m := &store.Outbound{ID: "1@oots", ClientKey: "order-42", Leg: "ootsRequestLeg", Partner: "AP_DE_01", Created: now}
+	m := &apstore.Outbound{ID: "1@oots", ClientKey: "order-42", Leg: "ootsRequestLeg", Partner: "AP_DE_01", Created: now}
 	_, created, _ := db.Enqueue(ctx, m)
-	again, created2, _ := db.Enqueue(ctx, &store.Outbound{ID: "2@oots", ClientKey: "order-42", Leg: "ootsRequestLeg", Created: now})
+	again, created2, _ := db.Enqueue(ctx, &apstore.Outbound{ID: "2@oots", ClientKey: "order-42", Leg: "ootsRequestLeg", Created: now})
 	fmt.Println(created, created2, again.ID)
 
 	claimed, _ := db.ClaimOutbound(ctx, "node-a", now, 30*time.Second, 10)
 	fmt.Println(len(claimed), claimed[0].Attempts)
-	err = db.FinishOutbound(ctx, "1@oots", "node-a", store.Result{State: store.OutDelivered, Timestamp: now})
+	err = db.FinishOutbound(ctx, "1@oots", "node-a", apstore.Result{State: apstore.OutDelivered, Timestamp: now})
 	m2, _ := db.Outbound(ctx, "1@oots")
 	fmt.Println(err, m2.State)
 	// Output:

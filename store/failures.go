@@ -7,31 +7,14 @@ import (
 	"fmt"
 	"slices"
 	"time"
-)
 
-// FailureReport tells the backend that the node gave up on an outbound
-// message (state OutFailed: retries exhausted, or a final error). It is
-// queued by FinishOutbound in the transaction that records the failure, so
-// that a node stopping between the two cannot lose it, and delivered at
-// least once: claimed with a lease like a webhook push (ClaimFailureReports,
-// FinishFailureReport) and retried until the backend took it.
-type FailureReport struct {
-	MessageID string // eb:MessageId of the failed message
-	ClientKey string // the submission's idempotency key; "" for none
-	Partner   string // receiving party
-	Leg       string
-	Reason    string    // the recorded error (Outbound.LastError)
-	Failed    time.Time // when the failure was recorded
-	Delivery  string    // DeliveryPending, DeliveryDelivered or DeliveryNone
-	Attempts  int       // delivery attempts started
-	NextAt    time.Time
-	LastError string // why the last delivery attempt failed
-}
+	"github.com/oots-go/oots/ap/apstore"
+)
 
 const failureCols = "message_id, client_key, partner, leg, reason, failed_at, delivery, attempts, next_at, last_error"
 
-func scanFailure(r scanner) (*FailureReport, error) {
-	var f FailureReport
+func scanFailure(r scanner) (*apstore.FailureReport, error) {
+	var f apstore.FailureReport
 	var failed, next int64
 	if err := r.Scan(&f.MessageID, &f.ClientKey, &f.Partner, &f.Leg, &f.Reason, &failed, &f.Delivery, &f.Attempts, &next, &f.LastError); err != nil {
 		return nil, err
@@ -42,12 +25,12 @@ func scanFailure(r scanner) (*FailureReport, error) {
 
 // finishFailed records a final failure of a message owner claimed and
 // queues its failure report, in one transaction.
-func (d *DB) finishFailed(ctx context.Context, id, owner string, r Result, now time.Time) error {
+func (d *DB) finishFailed(ctx context.Context, id, owner string, r apstore.Result, now time.Time) error {
 	report := r.Report
 	switch report {
 	case "":
-		report = DeliveryPending
-	case DeliveryPending, DeliveryNone:
+		report = apstore.DeliveryPending
+	case apstore.DeliveryPending, apstore.DeliveryNone:
 	default:
 		return fmt.Errorf("store: finish outbound %s: unknown report delivery state %q", id, report)
 	}
@@ -61,9 +44,9 @@ func (d *DB) finishFailed(ctx context.Context, id, owner string, r Result, now t
 		lease_owner = '', lease_until = 0, updated_at = ?
 		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?
 		RETURNING COALESCE(client_key, ''), partner, leg`,
-		OutFailed, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), OutQueued).Scan(&key, &partner, &leg)
+		apstore.OutFailed, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), apstore.OutQueued).Scan(&key, &partner, &leg)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: finish outbound %s: %w", id, ErrLeaseLost)
+		return fmt.Errorf("store: finish outbound %s: %w", id, apstore.ErrLeaseLost)
 	}
 	if err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)
@@ -80,11 +63,11 @@ func (d *DB) finishFailed(ctx context.Context, id, owner string, r Result, now t
 }
 
 // FailureReport returns the failure report of the outbound message id, or
-// ErrNotFound when the message has not failed.
-func (d *DB) FailureReport(ctx context.Context, id string) (*FailureReport, error) {
+// apstore.ErrNotFound when the message has not failed.
+func (d *DB) FailureReport(ctx context.Context, id string) (*apstore.FailureReport, error) {
 	f, err := scanFailure(d.queryRow(ctx, "SELECT "+failureCols+" FROM ap_failure_reports WHERE message_id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("failure report of %q: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("failure report of %q: %w", id, apstore.ErrNotFound)
 	}
 	return f, err
 }
@@ -92,17 +75,17 @@ func (d *DB) FailureReport(ctx context.Context, id string) (*FailureReport, erro
 // ClaimFailureReports leases up to limit failure reports due for delivery
 // to the backend, oldest failure first, as ClaimDeliveries does for
 // received messages, and counts an attempt for each.
-func (d *DB) ClaimFailureReports(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*FailureReport, error) {
+func (d *DB) ClaimFailureReports(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.FailureReport, error) {
 	q := `UPDATE ap_failure_reports SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
 		WHERE message_id IN (SELECT message_id FROM ap_failure_reports WHERE delivery = ? AND next_at <= ? AND lease_until <= ?
 			ORDER BY failed_at, message_id LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + failureCols
-	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), DeliveryPending, ms(now), ms(now), limit)
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), apstore.DeliveryPending, ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim failure reports: %w", err)
 	}
 	defer rows.Close()
-	var out []*FailureReport
+	var out []*apstore.FailureReport
 	for rows.Next() {
 		f, err := scanFailure(rows)
 		if err != nil {
@@ -114,17 +97,17 @@ func (d *DB) ClaimFailureReports(ctx context.Context, owner string, now time.Tim
 		return nil, fmt.Errorf("store: claim failure reports: %w", err)
 	}
 	// RETURNING gives no order: oldest failure first, as the subquery chose.
-	slices.SortStableFunc(out, func(a, b *FailureReport) int { return a.Failed.Compare(b.Failed) })
+	slices.SortStableFunc(out, func(a, b *apstore.FailureReport) int { return a.Failed.Compare(b.Failed) })
 	return out, nil
 }
 
 // FinishFailureReport records the result of delivering a failure report
 // owner claimed: delivered, or to be retried at next with the error. It
-// returns ErrLeaseLost when owner no longer holds the lease.
+// returns apstore.ErrLeaseLost when owner no longer holds the lease.
 func (d *DB) FinishFailureReport(ctx context.Context, id, owner string, delivered bool, next time.Time, errText string, now time.Time) error {
-	state := DeliveryPending
+	state := apstore.DeliveryPending
 	if delivered {
-		state = DeliveryDelivered
+		state = apstore.DeliveryDelivered
 	}
 	res, err := d.exec(ctx, `UPDATE ap_failure_reports SET delivery = ?, next_at = ?, last_error = ?, lease_owner = '', lease_until = 0
 		WHERE message_id = ? AND lease_owner = ? AND lease_until > ?`,
@@ -133,7 +116,7 @@ func (d *DB) FinishFailureReport(ctx context.Context, id, owner string, delivere
 		return fmt.Errorf("store: finish failure report %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("store: finish failure report %s: %w", id, ErrLeaseLost)
+		return fmt.Errorf("store: finish failure report %s: %w", id, apstore.ErrLeaseLost)
 	}
 	return nil
 }

@@ -8,80 +8,9 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/oots-go/oots/ap/apstore"
 )
-
-// States of an outbound message.
-const (
-	OutQueued    = "queued"    // waiting for its (next) attempt
-	OutDelivered = "delivered" // a valid receipt came back
-	OutFailed    = "failed"    // a final error, or retries exhausted
-)
-
-// Delivery states of an inbound message towards the backend webhook.
-const (
-	DeliveryPending   = "pending"   // to be pushed to the webhook
-	DeliveryDelivered = "delivered" // the webhook answered 2xx
-	DeliveryNone      = "none"      // no webhook: the backend pulls
-)
-
-// Outbound is a message submitted for sending.
-type Outbound struct {
-	ID        string // eb:MessageId, the same for every attempt
-	ClientKey string // the backend's idempotency key; "" for none
-	Leg       string
-	Partner   string // receiving party
-	Body      []byte // the submission, opaque; nil once purged
-	// Files are payload files the submission names (uploaded before it),
-	// recorded with it in one transaction by Enqueue; not read back.
-	Files     []string
-	State     string // OutQueued, OutDelivered or OutFailed
-	Attempts  int    // sending attempts started so far
-	NextAt    time.Time
-	LastError string
-	Receipt   []byte // the receipt signal, once delivered
-	Created   time.Time
-	Updated   time.Time
-	// LeaseOwner, when set for Enqueue, queues the message claimed already
-	// by LeaseOwner until LeaseUntil, its first attempt counted, as
-	// ClaimOutbound would: a node hands a new submission to an idle worker
-	// without the claim's statement. Not read back.
-	LeaseOwner string
-	LeaseUntil time.Time
-}
-
-// Result is how a sending attempt ended.
-type Result struct {
-	State     string    // OutDelivered, OutFailed, or OutQueued for a retry
-	NextAt    time.Time // OutQueued: when to retry
-	Error     string    // why the attempt failed
-	Receipt   []byte    // OutDelivered: the receipt
-	Timestamp time.Time // now
-	// Report, for OutFailed: the delivery state of the failure report
-	// queued with the failure (see FailureReport): DeliveryPending (or "")
-	// when the backend is to be told, DeliveryNone when the node has no
-	// backend to tell.
-	Report string
-}
-
-// Inbound is a received user message.
-type Inbound struct {
-	Seq       int64 // order of reception in this database
-	MessageID string
-	Partner   string // sending party
-	Leg       string
-	Header    []byte // the message header, opaque
-	Body      []byte // the payloads, opaque; nil once purged or in lists
-	// Files are the payload files of the message (names in the node's
-	// payload directory), recorded with it in one transaction by Receive;
-	// not read back.
-	Files     []string
-	Received  time.Time
-	Acked     time.Time // zero until the backend acknowledged it
-	Delivery  string    // DeliveryPending, DeliveryDelivered or DeliveryNone
-	Attempts  int       // webhook attempts started
-	LastError string
-	NextAt    time.Time
-}
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
@@ -103,8 +32,8 @@ const outCols = "id, COALESCE(client_key, ''), leg, partner, body, state, attemp
 
 type scanner interface{ Scan(...any) error }
 
-func scanOutbound(r scanner) (*Outbound, error) {
-	var o Outbound
+func scanOutbound(r scanner) (*apstore.Outbound, error) {
+	var o apstore.Outbound
 	var next, created, updated int64
 	if err := r.Scan(&o.ID, &o.ClientKey, &o.Leg, &o.Partner, &o.Body, &o.State, &o.Attempts, &next, &o.LastError, &o.Receipt, &created, &updated); err != nil {
 		return nil, err
@@ -128,7 +57,7 @@ const (
 // When a message with the same ClientKey (or the same ID) exists already,
 // nothing is stored and that message is returned with created false: a
 // submission retried by the backend is sent once.
-func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, created bool, err error) {
+func (d *DB) Enqueue(ctx context.Context, m *apstore.Outbound) (stored *apstore.Outbound, created bool, err error) {
 	if m.ID == "" || m.Leg == "" {
 		return nil, false, errors.New("store: enqueue: message id and leg are required")
 	}
@@ -145,8 +74,8 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	if m.LeaseOwner != "" {
 		leaseUntil, attempts = ms(m.LeaseUntil), 1
 	}
-	args := []any{m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, OutQueued, ms(next), ms(now), ms(now), m.LeaseOwner, leaseUntil, attempts}
-	var o *Outbound
+	args := []any{m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, apstore.OutQueued, ms(next), ms(now), ms(now), m.LeaseOwner, leaseUntil, attempts}
+	var o *apstore.Outbound
 	if len(m.Files) == 0 {
 		// One statement, committed by itself: no transaction to open.
 		o, err = d.enqueueRow(ctx, args)
@@ -162,7 +91,7 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 	// A conflict: the client key (or the id) is taken; return that message.
 	if m.ClientKey != "" {
 		o, err = d.OutboundByClientKey(ctx, m.ClientKey)
-		if !errors.Is(err, ErrNotFound) {
+		if !errors.Is(err, apstore.ErrNotFound) {
 			return o, false, err
 		}
 	}
@@ -173,13 +102,13 @@ func (d *DB) Enqueue(ctx context.Context, m *Outbound) (stored *Outbound, create
 // enqueueRow runs sqlEnqueue alone. The statement is stepped to its end
 // (not left after its first row), so that an error committing it is seen.
 // A conflict is sql.ErrNoRows.
-func (d *DB) enqueueRow(ctx context.Context, args []any) (*Outbound, error) {
+func (d *DB) enqueueRow(ctx context.Context, args []any) (*apstore.Outbound, error) {
 	rows, err := d.query(ctx, sqlEnqueue, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var o *Outbound
+	var o *apstore.Outbound
 	for rows.Next() {
 		if o, err = scanOutbound(rows); err != nil {
 			return nil, err
@@ -199,7 +128,7 @@ func (d *DB) enqueueRow(ctx context.Context, args []any) (*Outbound, error) {
 
 // enqueueWithFiles runs sqlEnqueue and records the payload files of m in
 // one transaction. A conflict is sql.ErrNoRows.
-func (d *DB) enqueueWithFiles(ctx context.Context, m *Outbound, args []any) (*Outbound, error) {
+func (d *DB) enqueueWithFiles(ctx context.Context, m *apstore.Outbound, args []any) (*apstore.Outbound, error) {
 	if err := d.prepare(ctx, sqlEnqueue, sqlPayloadFile); err != nil {
 		return nil, err
 	}
@@ -223,21 +152,22 @@ func (d *DB) enqueueWithFiles(ctx context.Context, m *Outbound, args []any) (*Ou
 	return o, nil
 }
 
-// Outbound returns the outbound message with the given id, or ErrNotFound.
-func (d *DB) Outbound(ctx context.Context, id string) (*Outbound, error) {
+// Outbound returns the outbound message with the given id, or
+// apstore.ErrNotFound.
+func (d *DB) Outbound(ctx context.Context, id string) (*apstore.Outbound, error) {
 	o, err := scanOutbound(d.queryRow(ctx, "SELECT "+outCols+" FROM ap_outbound WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("outbound message %q: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("outbound message %q: %w", id, apstore.ErrNotFound)
 	}
 	return o, err
 }
 
 // OutboundByClientKey returns the outbound message submitted with the given
-// client key, or ErrNotFound.
-func (d *DB) OutboundByClientKey(ctx context.Context, key string) (*Outbound, error) {
+// client key, or apstore.ErrNotFound.
+func (d *DB) OutboundByClientKey(ctx context.Context, key string) (*apstore.Outbound, error) {
 	o, err := scanOutbound(d.queryRow(ctx, "SELECT "+outCols+" FROM ap_outbound WHERE client_key = ?", key))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("outbound message with client key %q: %w", key, ErrNotFound)
+		return nil, fmt.Errorf("outbound message with client key %q: %w", key, apstore.ErrNotFound)
 	}
 	return o, err
 }
@@ -255,17 +185,17 @@ func (d *DB) skipLocked() string {
 // ClaimOutbound leases up to limit queued messages that are due at now and
 // not leased by a live worker, for owner until now+lease, and counts an
 // attempt for each. The claimed messages are returned oldest due first.
-func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Outbound, error) {
+func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Outbound, error) {
 	q := `UPDATE ap_outbound SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
 		WHERE id IN (SELECT id FROM ap_outbound WHERE state = ? AND next_at <= ? AND lease_until <= ?
 			ORDER BY next_at LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + outCols
-	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), OutQueued, ms(now), ms(now), limit)
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), apstore.OutQueued, ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbound: %w", err)
 	}
 	defer rows.Close()
-	var out []*Outbound
+	var out []*apstore.Outbound
 	for rows.Next() {
 		o, err := scanOutbound(rows)
 		if err != nil {
@@ -276,44 +206,44 @@ func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lea
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: claim outbound: %w", err)
 	}
-	slices.SortStableFunc(out, func(a, b *Outbound) int { return a.NextAt.Compare(b.NextAt) })
+	slices.SortStableFunc(out, func(a, b *apstore.Outbound) int { return a.NextAt.Compare(b.NextAt) })
 	return out, nil
 }
 
 // FinishOutbound records the result of an attempt on a message that owner
-// claimed, and releases the lease. It returns ErrLeaseLost when owner no
-// longer holds the lease. A final failure (OutFailed) also queues, in the
-// same transaction, the message's failure report (see FailureReport).
-func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r Result) error {
+// claimed, and releases the lease. It returns apstore.ErrLeaseLost when owner
+// no longer holds the lease. A final failure (apstore.OutFailed) also queues,
+// in the same transaction, the message's failure report (see FailureReport).
+func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Result) error {
 	now := r.Timestamp
 	if now.IsZero() {
 		now = time.Now()
 	}
 	switch r.State {
-	case OutQueued, OutDelivered, OutFailed:
+	case apstore.OutQueued, apstore.OutDelivered, apstore.OutFailed:
 	default:
 		return fmt.Errorf("store: finish outbound: unknown state %q", r.State)
 	}
-	if r.State == OutFailed {
+	if r.State == apstore.OutFailed {
 		return d.finishFailed(ctx, id, owner, r, now)
 	}
 	res, err := d.exec(ctx, `UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
 		lease_owner = '', lease_until = 0, updated_at = ?
 		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?`,
-		r.State, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), OutQueued)
+		r.State, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), apstore.OutQueued)
 	if err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("store: finish outbound %s: %w", id, ErrLeaseLost)
+		return fmt.Errorf("store: finish outbound %s: %w", id, apstore.ErrLeaseLost)
 	}
 	return nil
 }
 
 const inCols = "seq, message_id, partner, leg, header, received_at, acked_at, delivery, attempts, next_at, last_error"
 
-func scanInbound(r scanner, withBody bool) (*Inbound, error) {
-	var m Inbound
+func scanInbound(r scanner, withBody bool) (*apstore.Inbound, error) {
+	var m apstore.Inbound
 	var recv, acked, next int64
 	dest := []any{&m.Seq, &m.MessageID, &m.Partner, &m.Leg, &m.Header, &recv, &acked, &m.Delivery, &m.Attempts, &next, &m.LastError}
 	if withBody {
@@ -330,11 +260,11 @@ func scanInbound(r scanner, withBody bool) (*Inbound, error) {
 // MessageID was received before from the same partner (duplicate
 // elimination keys on partner and id): it reports whether m is a
 // duplicate. A message whose id another partner used before is an error
-// wrapping ErrOtherPartner: it must not be taken for that partner's
+// wrapping apstore.ErrOtherPartner: it must not be taken for that partner's
 // duplicate (and answered with a receipt without being delivered), nor
 // overwrite it. m.Delivery says whether the webhook should push it
-// (DeliveryPending) or the backend pulls it (DeliveryNone).
-func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error) {
+// (apstore.DeliveryPending) or the backend pulls it (apstore.DeliveryNone).
+func (d *DB) Receive(ctx context.Context, m *apstore.Inbound) (duplicate bool, err error) {
 	if m.MessageID == "" {
 		return false, errors.New("store: receive: empty message id")
 	}
@@ -344,7 +274,7 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 	}
 	delivery := m.Delivery
 	if delivery == "" {
-		delivery = DeliveryNone
+		delivery = apstore.DeliveryNone
 	}
 	args := []any{m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now)}
 	if len(m.Files) == 0 {
@@ -394,15 +324,15 @@ func (d *DB) Receive(ctx context.Context, m *Inbound) (duplicate bool, err error
 }
 
 // receivedBefore tells a duplicate of m (true) from a message of another
-// partner under the same id (ErrOtherPartner), from the row of
+// partner under the same id (apstore.ErrOtherPartner), from the row of
 // sqlReceivedFrom.
-func receivedBefore(row scanner, m *Inbound) (bool, error) {
+func receivedBefore(row scanner, m *apstore.Inbound) (bool, error) {
 	var partner string
 	if err := row.Scan(&partner); err != nil {
 		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 	}
 	if partner != m.Partner {
-		return false, fmt.Errorf("receive %s from %s: first received from %s: %w", m.MessageID, m.Partner, partner, ErrOtherPartner)
+		return false, fmt.Errorf("receive %s from %s: first received from %s: %w", m.MessageID, m.Partner, partner, apstore.ErrOtherPartner)
 	}
 	return true, nil
 }
@@ -414,27 +344,20 @@ func nonNil(b []byte) []byte {
 	return b
 }
 
-// Inbound returns a received message with its body, or ErrNotFound.
-func (d *DB) Inbound(ctx context.Context, id string) (*Inbound, error) {
+// Inbound returns a received message with its body, or apstore.ErrNotFound.
+func (d *DB) Inbound(ctx context.Context, id string) (*apstore.Inbound, error) {
 	m, err := scanInbound(d.queryRow(ctx, "SELECT "+inCols+", body FROM ap_inbound WHERE message_id = ?", id), true)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("inbound message %q: %w", id, ErrNotFound)
+		return nil, fmt.Errorf("inbound message %q: %w", id, apstore.ErrNotFound)
 	}
 	return m, err
-}
-
-// InboundFilter selects received messages for ListInbound.
-type InboundFilter struct {
-	AfterSeq     int64 // only messages with a greater Seq
-	IncludeAcked bool  // also acknowledged messages
-	Limit        int   // default 100
 }
 
 // ListInbound returns received messages in reception order, without their
 // bodies. By default only messages the backend has not acknowledged are
 // listed, so a backend that acknowledges what it processed misses nothing
 // even when sequence numbers commit out of order (PostgreSQL identities).
-func (d *DB) ListInbound(ctx context.Context, f InboundFilter) ([]*Inbound, error) {
+func (d *DB) ListInbound(ctx context.Context, f apstore.InboundFilter) ([]*apstore.Inbound, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = 100
@@ -449,7 +372,7 @@ func (d *DB) ListInbound(ctx context.Context, f InboundFilter) ([]*Inbound, erro
 		return nil, fmt.Errorf("store: list inbound: %w", err)
 	}
 	defer rows.Close()
-	var out []*Inbound
+	var out []*apstore.Inbound
 	for rows.Next() {
 		m, err := scanInbound(rows, false)
 		if err != nil {
@@ -466,29 +389,29 @@ func (d *DB) ListInbound(ctx context.Context, f InboundFilter) ([]*Inbound, erro
 func (d *DB) Ack(ctx context.Context, id string, now time.Time) error {
 	res, err := d.exec(ctx, `UPDATE ap_inbound SET acked_at = CASE WHEN acked_at = 0 THEN ? ELSE acked_at END,
 		delivery = CASE WHEN delivery = ? THEN ? ELSE delivery END WHERE message_id = ?`,
-		ms(now), DeliveryPending, DeliveryDelivered, id)
+		ms(now), apstore.DeliveryPending, apstore.DeliveryDelivered, id)
 	if err != nil {
 		return fmt.Errorf("store: ack %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("inbound message %q: %w", id, ErrNotFound)
+		return fmt.Errorf("inbound message %q: %w", id, apstore.ErrNotFound)
 	}
 	return nil
 }
 
 // ClaimDeliveries leases up to limit received messages due for a webhook
 // push, with their bodies, as ClaimOutbound does for sending.
-func (d *DB) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*Inbound, error) {
+func (d *DB) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Inbound, error) {
 	q := `UPDATE ap_inbound SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
 		WHERE seq IN (SELECT seq FROM ap_inbound WHERE delivery = ? AND next_at <= ? AND lease_until <= ?
 			ORDER BY seq LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + inCols + ", body"
-	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), DeliveryPending, ms(now), ms(now), limit)
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), apstore.DeliveryPending, ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
 	defer rows.Close()
-	var out []*Inbound
+	var out []*apstore.Inbound
 	for rows.Next() {
 		m, err := scanInbound(rows, true)
 		if err != nil {
@@ -509,11 +432,11 @@ func (d *DB) ClaimDeliveries(ctx context.Context, owner string, now time.Time, l
 
 // FinishDelivery records the result of a webhook push of a message owner
 // claimed: delivered, or to be retried at next with the error. It returns
-// ErrLeaseLost when owner no longer holds the lease.
+// apstore.ErrLeaseLost when owner no longer holds the lease.
 func (d *DB) FinishDelivery(ctx context.Context, id, owner string, delivered bool, next time.Time, errText string, now time.Time) error {
-	state := DeliveryPending
+	state := apstore.DeliveryPending
 	if delivered {
-		state = DeliveryDelivered
+		state = apstore.DeliveryDelivered
 	}
 	res, err := d.exec(ctx, `UPDATE ap_inbound SET delivery = ?, next_at = ?, last_error = ?, lease_owner = '', lease_until = 0
 		WHERE message_id = ? AND lease_owner = ? AND lease_until > ?`,
@@ -522,7 +445,7 @@ func (d *DB) FinishDelivery(ctx context.Context, id, owner string, delivered boo
 		return fmt.Errorf("store: finish delivery %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("store: finish delivery %s: %w", id, ErrLeaseLost)
+		return fmt.Errorf("store: finish delivery %s: %w", id, apstore.ErrLeaseLost)
 	}
 	return nil
 }
@@ -534,22 +457,22 @@ func (d *DB) FinishDelivery(ctx context.Context, id, owner string, delivered boo
 // were removed.
 func (d *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
 	if _, err := d.exec(ctx, `DELETE FROM ap_payload_files WHERE message_id IN (SELECT id FROM ap_outbound
-		WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?)`, OutDelivered, OutFailed, ms(before)); err != nil {
+		WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?)`, apstore.OutDelivered, apstore.OutFailed, ms(before)); err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}
 	r1, err := d.exec(ctx, `UPDATE ap_outbound SET body = NULL WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?`,
-		OutDelivered, OutFailed, ms(before))
+		apstore.OutDelivered, apstore.OutFailed, ms(before))
 	if err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}
 	// The payload files of the purged messages lose their rows first (the
 	// sweep removes files no row names), then the messages their bodies.
 	if _, err := d.exec(ctx, `DELETE FROM ap_payload_files WHERE message_id IN (SELECT message_id FROM ap_inbound
-		WHERE body IS NOT NULL AND received_at < ? AND (acked_at <> 0 OR delivery = ?))`, ms(before), DeliveryDelivered); err != nil {
+		WHERE body IS NOT NULL AND received_at < ? AND (acked_at <> 0 OR delivery = ?))`, ms(before), apstore.DeliveryDelivered); err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}
 	r2, err := d.exec(ctx, `UPDATE ap_inbound SET body = NULL WHERE body IS NOT NULL AND received_at < ?
-		AND (acked_at <> 0 OR delivery = ?)`, ms(before), DeliveryDelivered)
+		AND (acked_at <> 0 OR delivery = ?)`, ms(before), apstore.DeliveryDelivered)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}
@@ -558,16 +481,9 @@ func (d *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
 	return n1 + n2, nil
 }
 
-// Counts is the number of messages per state, for metrics.
-type Counts struct {
-	Outbound map[string]int64 // by state (OutQueued …), key "partner|leg|state"
-	Inbound  map[string]int64 // by delivery state and acknowledgement, key "delivery|acked"
-	Failures map[string]int64 // failure reports by delivery state, key "delivery"
-}
-
 // Count returns the numbers of messages per partner, leg and state.
-func (d *DB) Count(ctx context.Context) (*Counts, error) {
-	c := &Counts{Outbound: map[string]int64{}, Inbound: map[string]int64{}, Failures: map[string]int64{}}
+func (d *DB) Count(ctx context.Context) (*apstore.Counts, error) {
+	c := &apstore.Counts{Outbound: map[string]int64{}, Inbound: map[string]int64{}, Failures: map[string]int64{}}
 	for _, q := range []struct {
 		query string
 		into  map[string]int64
@@ -622,18 +538,10 @@ func (d *DB) PayloadFileReferenced(ctx context.Context, file string) (bool, erro
 	return n > 0, nil
 }
 
-// QueueAges is when the oldest waiting message of each queue was created;
-// the zero time when nothing waits.
-type QueueAges struct {
-	Outbound       map[string]time.Time // queued submissions, by partner
-	Inbound        time.Time            // received messages to be pushed to the webhook
-	FailureReports time.Time            // failure reports to be delivered
-}
-
 // QueueAges returns the creation time of the oldest waiting message of each
 // queue (for the metrics of queue ages).
-func (d *DB) QueueAges(ctx context.Context) (*QueueAges, error) {
-	a := &QueueAges{Outbound: map[string]time.Time{}}
+func (d *DB) QueueAges(ctx context.Context) (*apstore.QueueAges, error) {
+	a := &apstore.QueueAges{Outbound: map[string]time.Time{}}
 	rows, err := d.db.QueryContext(ctx, "SELECT partner, MIN(created_at) FROM ap_outbound WHERE state = 'queued' GROUP BY partner")
 	if err != nil {
 		return nil, fmt.Errorf("store: queue ages: %w", err)

@@ -2,10 +2,11 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/oots-go/oots/ap/apstore"
 )
 
 // Search is a filter on the stored messages of one direction, for an
@@ -20,10 +21,12 @@ type Search struct {
 	Conversation string
 	Partner      string
 	Leg          string
-	State        string // outbound: OutQueued, OutDelivered, OutFailed; inbound: a delivery state
-	From         time.Time
-	To           time.Time
-	Limit        int // default and at most 500
+	// State is, outbound, apstore.OutQueued, OutDelivered or OutFailed;
+	// inbound, a delivery state (apstore.DeliveryPending …).
+	State string
+	From  time.Time
+	To    time.Time
+	Limit int // default and at most 500
 }
 
 // MaxSearch is the largest number of messages a search returns.
@@ -77,7 +80,7 @@ func (s *Search) limit() int {
 
 // SearchOutbound returns the submitted messages that match s, newest first,
 // without their bodies.
-func (d *DB) SearchOutbound(ctx context.Context, s Search) ([]*Outbound, error) {
+func (d *DB) SearchOutbound(ctx context.Context, s Search) ([]*apstore.Outbound, error) {
 	where, args := s.where(d.dialect, "created_at", "state")
 	rows, err := d.db.QueryContext(ctx, d.Rebind(`SELECT id, COALESCE(client_key, ''), leg, partner, state, attempts, next_at, last_error,
 		created_at, updated_at FROM ap_outbound`+where+fmt.Sprintf(" ORDER BY created_at DESC, id LIMIT %d", s.limit())), args...)
@@ -85,9 +88,9 @@ func (d *DB) SearchOutbound(ctx context.Context, s Search) ([]*Outbound, error) 
 		return nil, fmt.Errorf("store: search outbound: %w", err)
 	}
 	defer rows.Close()
-	var out []*Outbound
+	var out []*apstore.Outbound
 	for rows.Next() {
-		var m Outbound
+		var m apstore.Outbound
 		var next, created, updated int64
 		if err := rows.Scan(&m.ID, &m.ClientKey, &m.Leg, &m.Partner, &m.State, &m.Attempts, &next, &m.LastError, &created, &updated); err != nil {
 			return nil, fmt.Errorf("store: search outbound: %w", err)
@@ -100,7 +103,7 @@ func (d *DB) SearchOutbound(ctx context.Context, s Search) ([]*Outbound, error) 
 
 // SearchInbound returns the received messages that match s (State is the
 // delivery state), newest first, without their bodies.
-func (d *DB) SearchInbound(ctx context.Context, s Search) ([]*Inbound, error) {
+func (d *DB) SearchInbound(ctx context.Context, s Search) ([]*apstore.Inbound, error) {
 	where, args := s.where(d.dialect, "received_at", "delivery")
 	rows, err := d.db.QueryContext(ctx, d.Rebind("SELECT "+inCols+" FROM ap_inbound"+where+
 		fmt.Sprintf(" ORDER BY received_at DESC, seq DESC LIMIT %d", s.limit())), args...)
@@ -108,7 +111,7 @@ func (d *DB) SearchInbound(ctx context.Context, s Search) ([]*Inbound, error) {
 		return nil, fmt.Errorf("store: search inbound: %w", err)
 	}
 	defer rows.Close()
-	var out []*Inbound
+	var out []*apstore.Inbound
 	for rows.Next() {
 		m, err := scanInbound(rows, false)
 		if err != nil {
@@ -119,26 +122,22 @@ func (d *DB) SearchInbound(ctx context.Context, s Search) ([]*Inbound, error) {
 	return out, rows.Err()
 }
 
-// ErrWrongState: the message is not in the state the operation needs (a
-// resend of a message that did not fail, a retry of one that does not wait).
-var ErrWrongState = errors.New("store: the message is not in the state the operation needs")
-
 // Resend puts a failed outbound message back in the queue for an attempt
 // now, with its retry budget anew (its attempt count restarts at zero). Its
 // failure report stays: the backend was told of the failure, and learns of
 // the outcome of the resend from the message's status.
 func (d *DB) Resend(ctx context.Context, id string, now time.Time) error {
-	return d.requeue(ctx, id, now, OutFailed, "attempts = 0,")
+	return d.requeue(ctx, id, now, apstore.OutFailed, "attempts = 0,")
 }
 
 // RetryNow moves the next attempt of a queued outbound message to now.
 func (d *DB) RetryNow(ctx context.Context, id string, now time.Time) error {
-	return d.requeue(ctx, id, now, OutQueued, "")
+	return d.requeue(ctx, id, now, apstore.OutQueued, "")
 }
 
 func (d *DB) requeue(ctx context.Context, id string, now time.Time, from, reset string) error {
 	res, err := d.db.ExecContext(ctx, d.Rebind(`UPDATE ap_outbound SET state = ?, next_at = ?, `+reset+` updated_at = ?
-		WHERE id = ? AND state = ? AND lease_until <= ?`), OutQueued, ms(now), ms(now), id, from, ms(now))
+		WHERE id = ? AND state = ? AND lease_until <= ?`), apstore.OutQueued, ms(now), ms(now), id, from, ms(now))
 	if err != nil {
 		return fmt.Errorf("store: requeue %s: %w", id, err)
 	}
@@ -148,5 +147,5 @@ func (d *DB) requeue(ctx context.Context, id string, now time.Time, from, reset 
 	if _, err := d.Outbound(ctx, id); err != nil {
 		return err
 	}
-	return fmt.Errorf("store: requeue %s: %w", id, ErrWrongState)
+	return fmt.Errorf("store: requeue %s: %w", id, apstore.ErrWrongState)
 }

@@ -19,8 +19,12 @@
 //
 // # The access point's data
 //
-// The access point (package ap) declares the interfaces it needs; *DB
-// implements them:
+// The access point (package ap) declares the interfaces it needs (ap.Store)
+// and, in package ap/apstore, the records they carry (apstore.Outbound,
+// apstore.Inbound, apstore.Result, apstore.FailureReport …), their states and
+// errors; *DB implements them (store cannot import ap, which reaches store
+// through smp: the assertion is in this package's tests, and cmd/oots
+// compiles the wiring):
 //   - the outbound queue (Enqueue, ClaimOutbound, FinishOutbound, Outbound):
 //     submissions idempotent on a client key, claimed by a node with a lease
 //     (PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED; SQLite: one UPDATE …
@@ -36,7 +40,7 @@
 //     FinishFailureReport): FinishOutbound queues one, in the transaction
 //     that records a final send failure, for the backend to learn of it at
 //     least once; they are leased and retried like webhook pushes;
-//   - retention (Purge) and counts for metrics (Counts).
+//   - retention (Purge) and counts for metrics (Count, QueueAges).
 //
 // Times are stored as Unix milliseconds; payloads are opaque byte strings
 // (the access point encodes them).
@@ -68,19 +72,6 @@ type Dialect string
 const (
 	SQLite     Dialect = "sqlite"
 	PostgreSQL Dialect = "postgres"
-)
-
-// Errors callers branch on.
-var (
-	// ErrNotFound: no message with that id.
-	ErrNotFound = errors.New("store: not found")
-	// ErrLeaseLost: the caller's lease on a message expired and the message
-	// was claimed by another worker (or finished) in the meantime.
-	ErrLeaseLost = errors.New("store: lease lost")
-	// ErrOtherPartner: a message with that id was received from another
-	// partner. Duplicate elimination keys on (partner, message id): such a
-	// message is neither a duplicate nor stored.
-	ErrOtherPartner = errors.New("store: the message id was used by another partner")
 )
 
 // DB is an open database of a node.

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/oots-go/oots/ap/apstore"
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/store"
 )
@@ -120,28 +121,28 @@ func testMigrations(t *testing.T, dsn string) {
 func testEnqueueIdempotent(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
-	m, created, err := db.Enqueue(ctx, &store.Outbound{ID: "m1@x", ClientKey: "k1", Leg: "leg", Partner: "P", Body: []byte("one"), Created: t0})
+	m, created, err := db.Enqueue(ctx, &apstore.Outbound{ID: "m1@x", ClientKey: "k1", Leg: "leg", Partner: "P", Body: []byte("one"), Created: t0})
 	if err != nil || !created {
 		t.Fatalf("Enqueue = %v, %v", created, err)
 	}
-	if m.State != store.OutQueued || string(m.Body) != "one" || !m.NextAt.Equal(t0) || m.ClientKey != "k1" {
+	if m.State != apstore.OutQueued || string(m.Body) != "one" || !m.NextAt.Equal(t0) || m.ClientKey != "k1" {
 		t.Errorf("stored %+v", m)
 	}
 	// The same client key with another id: the first message comes back.
-	m2, created, err := db.Enqueue(ctx, &store.Outbound{ID: "m2@x", ClientKey: "k1", Leg: "leg", Partner: "P", Body: []byte("two"), Created: t0})
+	m2, created, err := db.Enqueue(ctx, &apstore.Outbound{ID: "m2@x", ClientKey: "k1", Leg: "leg", Partner: "P", Body: []byte("two"), Created: t0})
 	if err != nil || created || m2.ID != "m1@x" || string(m2.Body) != "one" {
 		t.Fatalf("second Enqueue = %+v, %v, %v", m2, created, err)
 	}
 	// No client key: each message is its own.
 	for _, id := range []string{"a@x", "b@x"} {
-		if _, created, err := db.Enqueue(ctx, &store.Outbound{ID: id, Leg: "leg", Partner: "P", Created: t0}); err != nil || !created {
+		if _, created, err := db.Enqueue(ctx, &apstore.Outbound{ID: id, Leg: "leg", Partner: "P", Created: t0}); err != nil || !created {
 			t.Fatalf("Enqueue %s = %v, %v", id, created, err)
 		}
 	}
-	if _, created, _ := db.Enqueue(ctx, &store.Outbound{ID: "a@x", Leg: "leg", Partner: "P", Created: t0}); created {
+	if _, created, _ := db.Enqueue(ctx, &apstore.Outbound{ID: "a@x", Leg: "leg", Partner: "P", Created: t0}); created {
 		t.Error("the same message id was stored twice")
 	}
-	if _, err := db.Outbound(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.Outbound(ctx, "nope"); !errors.Is(err, apstore.ErrNotFound) {
 		t.Errorf("Outbound(nope) = %v, want ErrNotFound", err)
 	}
 	if got, err := db.OutboundByClientKey(ctx, "k1"); err != nil || got.ID != "m1@x" {
@@ -153,7 +154,7 @@ func testClaimAndFinish(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
 	for i := range 3 {
-		db.Enqueue(ctx, &store.Outbound{ID: fmt.Sprint("m", i), Leg: "l", Partner: "P", Created: t0, NextAt: t0.Add(time.Duration(2-i) * time.Second)})
+		db.Enqueue(ctx, &apstore.Outbound{ID: fmt.Sprint("m", i), Leg: "l", Partner: "P", Created: t0, NextAt: t0.Add(time.Duration(2-i) * time.Second)})
 	}
 	got, err := db.ClaimOutbound(ctx, "node1", t0.Add(time.Second), time.Minute, 10)
 	if err != nil {
@@ -168,22 +169,22 @@ func testClaimAndFinish(t *testing.T, dsn string) {
 		t.Fatalf("claimed again: %v", ids(again))
 	}
 	now := t0.Add(2 * time.Second)
-	if err := db.FinishOutbound(ctx, "m2", "node1", store.Result{State: store.OutDelivered, Receipt: []byte("<receipt/>"), Timestamp: now}); err != nil {
+	if err := db.FinishOutbound(ctx, "m2", "node1", apstore.Result{State: apstore.OutDelivered, Receipt: []byte("<receipt/>"), Timestamp: now}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.FinishOutbound(ctx, "m1", "node1", store.Result{State: store.OutQueued, NextAt: now.Add(time.Minute), Error: "EBMS:0005 connection refused", Timestamp: now}); err != nil {
+	if err := db.FinishOutbound(ctx, "m1", "node1", apstore.Result{State: apstore.OutQueued, NextAt: now.Add(time.Minute), Error: "EBMS:0005 connection refused", Timestamp: now}); err != nil {
 		t.Fatal(err)
 	}
 	// Finishing twice: the lease is gone.
-	if err := db.FinishOutbound(ctx, "m2", "node1", store.Result{State: store.OutFailed, Timestamp: now}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.FinishOutbound(ctx, "m2", "node1", apstore.Result{State: apstore.OutFailed, Timestamp: now}); !errors.Is(err, apstore.ErrLeaseLost) {
 		t.Errorf("second finish = %v, want ErrLeaseLost", err)
 	}
 	m2, _ := db.Outbound(ctx, "m2")
-	if m2.State != store.OutDelivered || string(m2.Receipt) != "<receipt/>" {
+	if m2.State != apstore.OutDelivered || string(m2.Receipt) != "<receipt/>" {
 		t.Errorf("m2 = %+v", m2)
 	}
 	m1, _ := db.Outbound(ctx, "m1")
-	if m1.State != store.OutQueued || m1.LastError == "" || !m1.NextAt.Equal(now.Add(time.Minute)) || m1.Attempts != 1 {
+	if m1.State != apstore.OutQueued || m1.LastError == "" || !m1.NextAt.Equal(now.Add(time.Minute)) || m1.Attempts != 1 {
 		t.Errorf("m1 = %+v", m1)
 	}
 	// The retry is claimed when due, with the attempt counted.
@@ -191,7 +192,7 @@ func testClaimAndFinish(t *testing.T, dsn string) {
 	if len(got) != 2 || got[1].ID != "m1" || got[1].Attempts != 2 {
 		t.Fatalf("claimed %v", ids(got))
 	}
-	if err := db.FinishOutbound(ctx, "m1", "node2", store.Result{State: "bogus"}); err == nil {
+	if err := db.FinishOutbound(ctx, "m1", "node2", apstore.Result{State: "bogus"}); err == nil {
 		t.Error("unknown state accepted")
 	}
 }
@@ -199,7 +200,7 @@ func testClaimAndFinish(t *testing.T, dsn string) {
 func testLeaseExpiry(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
-	db.Enqueue(ctx, &store.Outbound{ID: "m", Leg: "l", Partner: "P", Created: t0})
+	db.Enqueue(ctx, &apstore.Outbound{ID: "m", Leg: "l", Partner: "P", Created: t0})
 	if got, _ := db.ClaimOutbound(ctx, "dead", t0, 30*time.Second, 1); len(got) != 1 {
 		t.Fatal("not claimed")
 	}
@@ -212,14 +213,14 @@ func testLeaseExpiry(t *testing.T, dsn string) {
 		t.Fatalf("after expiry: %v", ids(got))
 	}
 	// The dead node comes back: its result is refused (fencing).
-	if err := db.FinishOutbound(ctx, "m", "dead", store.Result{State: store.OutDelivered, Timestamp: t0.Add(32 * time.Second)}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.FinishOutbound(ctx, "m", "dead", apstore.Result{State: apstore.OutDelivered, Timestamp: t0.Add(32 * time.Second)}); !errors.Is(err, apstore.ErrLeaseLost) {
 		t.Errorf("finish by the old owner = %v, want ErrLeaseLost", err)
 	}
 	// A live owner whose lease ran out is refused too.
-	if err := db.FinishOutbound(ctx, "m", "alive", store.Result{State: store.OutDelivered, Timestamp: t0.Add(62 * time.Second)}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.FinishOutbound(ctx, "m", "alive", apstore.Result{State: apstore.OutDelivered, Timestamp: t0.Add(62 * time.Second)}); !errors.Is(err, apstore.ErrLeaseLost) {
 		t.Errorf("finish after the lease = %v, want ErrLeaseLost", err)
 	}
-	if err := db.FinishOutbound(ctx, "m", "alive", store.Result{State: store.OutDelivered, Timestamp: t0.Add(40 * time.Second)}); err != nil {
+	if err := db.FinishOutbound(ctx, "m", "alive", apstore.Result{State: apstore.OutDelivered, Timestamp: t0.Add(40 * time.Second)}); err != nil {
 		t.Error(err)
 	}
 }
@@ -231,15 +232,15 @@ func testLeaseExpiry(t *testing.T, dsn string) {
 func testEnqueueClaimed(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
-	o, created, err := db.Enqueue(ctx, &store.Outbound{ID: "m", ClientKey: "k", Leg: "l", Partner: "P", Created: t0,
+	o, created, err := db.Enqueue(ctx, &apstore.Outbound{ID: "m", ClientKey: "k", Leg: "l", Partner: "P", Created: t0,
 		LeaseOwner: "node1", LeaseUntil: t0.Add(30 * time.Second)})
-	if err != nil || !created || o.Attempts != 1 || o.State != store.OutQueued {
+	if err != nil || !created || o.Attempts != 1 || o.State != apstore.OutQueued {
 		t.Fatalf("Enqueue = %+v, %v, %v", o, created, err)
 	}
 	if got, _ := db.ClaimOutbound(ctx, "node2", t0.Add(29*time.Second), 30*time.Second, 10); len(got) != 0 {
 		t.Fatalf("claimed under the lease of its submission: %v", ids(got))
 	}
-	again, created, err := db.Enqueue(ctx, &store.Outbound{ID: "m2", ClientKey: "k", Leg: "l", Partner: "P", Created: t0,
+	again, created, err := db.Enqueue(ctx, &apstore.Outbound{ID: "m2", ClientKey: "k", Leg: "l", Partner: "P", Created: t0,
 		LeaseOwner: "node2", LeaseUntil: t0.Add(time.Hour)})
 	if err != nil || created || again.ID != "m" {
 		t.Fatalf("repeated submission: %+v, %v, %v", again, created, err)
@@ -248,18 +249,18 @@ func testEnqueueClaimed(t *testing.T, dsn string) {
 	if len(got) != 1 || got[0].ID != "m" || got[0].Attempts != 2 {
 		t.Fatalf("after the lease: %v", ids(got))
 	}
-	if err := db.FinishOutbound(ctx, "m", "node1", store.Result{State: store.OutDelivered, Timestamp: t0.Add(32 * time.Second)}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.FinishOutbound(ctx, "m", "node1", apstore.Result{State: apstore.OutDelivered, Timestamp: t0.Add(32 * time.Second)}); !errors.Is(err, apstore.ErrLeaseLost) {
 		t.Errorf("finish by the first owner after expiry = %v, want ErrLeaseLost", err)
 	}
 
-	if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: "n", Leg: "l", Partner: "P", Created: t0,
+	if _, _, err := db.Enqueue(ctx, &apstore.Outbound{ID: "n", Leg: "l", Partner: "P", Created: t0,
 		LeaseOwner: "node1", LeaseUntil: t0.Add(30 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.FinishOutbound(ctx, "n", "node1", store.Result{State: store.OutDelivered, Timestamp: t0.Add(time.Second)}); err != nil {
+	if err := db.FinishOutbound(ctx, "n", "node1", apstore.Result{State: apstore.OutDelivered, Timestamp: t0.Add(time.Second)}); err != nil {
 		t.Errorf("finish by the owner: %v", err)
 	}
-	if n, _ := db.Outbound(ctx, "n"); n.State != store.OutDelivered || n.Attempts != 1 {
+	if n, _ := db.Outbound(ctx, "n"); n.State != apstore.OutDelivered || n.Attempts != 1 {
 		t.Errorf("n = %+v", n)
 	}
 }
@@ -271,7 +272,7 @@ func testConcurrentClaims(t *testing.T, dsn string) {
 	const n = 200
 	db := open(t, dsn)
 	for i := range n {
-		if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: fmt.Sprint("m", i), Leg: "l", Partner: "P", Created: t0}); err != nil {
+		if _, _, err := db.Enqueue(ctx, &apstore.Outbound{ID: fmt.Sprint("m", i), Leg: "l", Partner: "P", Created: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -283,7 +284,7 @@ func testConcurrentClaims(t *testing.T, dsn string) {
 		}
 		return ids, err
 	}, func(db *store.DB, owner, id string) error {
-		return db.FinishOutbound(ctx, id, owner, store.Result{State: store.OutDelivered, Timestamp: t0})
+		return db.FinishOutbound(ctx, id, owner, apstore.Result{State: apstore.OutDelivered, Timestamp: t0})
 	})
 	checkClaimedOnce(t, seen, n)
 }
@@ -343,26 +344,26 @@ func checkClaimedOnce(t *testing.T, seen map[string]int, n int) {
 func testInboundDuplicates(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
-	in := &store.Inbound{MessageID: "u1@p", Partner: "P", Leg: "l", Header: []byte(`{"h":1}`), Body: []byte("payload"), Received: t0}
+	in := &apstore.Inbound{MessageID: "u1@p", Partner: "P", Leg: "l", Header: []byte(`{"h":1}`), Body: []byte("payload"), Received: t0}
 	if dup, err := db.Receive(ctx, in); err != nil || dup {
 		t.Fatalf("Receive = %v, %v", dup, err)
 	}
-	if dup, err := db.Receive(ctx, &store.Inbound{MessageID: "u1@p", Partner: "P", Leg: "l", Body: []byte("other"), Received: t0}); err != nil || !dup {
+	if dup, err := db.Receive(ctx, &apstore.Inbound{MessageID: "u1@p", Partner: "P", Leg: "l", Body: []byte("other"), Received: t0}); err != nil || !dup {
 		t.Fatalf("second Receive = %v, %v; want duplicate", dup, err)
 	}
 	// The same id from another partner is neither a duplicate nor stored.
-	if dup, err := db.Receive(ctx, &store.Inbound{MessageID: "u1@p", Partner: "Q", Leg: "l", Body: []byte("q's"), Received: t0}); !errors.Is(err, store.ErrOtherPartner) || dup {
+	if dup, err := db.Receive(ctx, &apstore.Inbound{MessageID: "u1@p", Partner: "Q", Leg: "l", Body: []byte("q's"), Received: t0}); !errors.Is(err, apstore.ErrOtherPartner) || dup {
 		t.Fatalf("the id of P's message from Q: duplicate %v, %v", dup, err)
 	}
 	if got, err := db.Inbound(ctx, "u1@p"); err != nil || got.Partner != "P" {
 		t.Fatalf("P's message after Q's: %+v, %v", got, err)
 	}
-	db.Receive(ctx, &store.Inbound{MessageID: "u2@p", Partner: "P", Leg: "l", Received: t0.Add(time.Second)})
+	db.Receive(ctx, &apstore.Inbound{MessageID: "u2@p", Partner: "P", Leg: "l", Received: t0.Add(time.Second)})
 	got, err := db.Inbound(ctx, "u1@p")
-	if err != nil || string(got.Body) != "payload" || string(got.Header) != `{"h":1}` || got.Delivery != store.DeliveryNone || !got.Received.Equal(t0) {
+	if err != nil || string(got.Body) != "payload" || string(got.Header) != `{"h":1}` || got.Delivery != apstore.DeliveryNone || !got.Received.Equal(t0) {
 		t.Fatalf("Inbound = %+v, %v", got, err)
 	}
-	list, err := db.ListInbound(ctx, store.InboundFilter{})
+	list, err := db.ListInbound(ctx, apstore.InboundFilter{})
 	if err != nil || len(list) != 2 || list[0].MessageID != "u1@p" || list[0].Body != nil {
 		t.Fatalf("ListInbound = %v, %v", list, err)
 	}
@@ -372,18 +373,18 @@ func testInboundDuplicates(t *testing.T, dsn string) {
 	if err := db.Ack(ctx, "u1@p", t0.Add(2*time.Minute)); err != nil {
 		t.Fatal("second ack:", err)
 	}
-	if err := db.Ack(ctx, "nope", t0); !errors.Is(err, store.ErrNotFound) {
+	if err := db.Ack(ctx, "nope", t0); !errors.Is(err, apstore.ErrNotFound) {
 		t.Errorf("Ack(nope) = %v", err)
 	}
-	list, _ = db.ListInbound(ctx, store.InboundFilter{})
+	list, _ = db.ListInbound(ctx, apstore.InboundFilter{})
 	if len(list) != 1 || list[0].MessageID != "u2@p" {
 		t.Errorf("unacknowledged = %v", list)
 	}
-	all, _ := db.ListInbound(ctx, store.InboundFilter{IncludeAcked: true, AfterSeq: 0, Limit: 1})
+	all, _ := db.ListInbound(ctx, apstore.InboundFilter{IncludeAcked: true, AfterSeq: 0, Limit: 1})
 	if len(all) != 1 || all[0].MessageID != "u1@p" || !all[0].Acked.Equal(t0.Add(time.Minute)) {
 		t.Errorf("with acked, limit 1 = %+v", all)
 	}
-	rest, _ := db.ListInbound(ctx, store.InboundFilter{IncludeAcked: true, AfterSeq: all[0].Seq})
+	rest, _ := db.ListInbound(ctx, apstore.InboundFilter{IncludeAcked: true, AfterSeq: all[0].Seq})
 	if len(rest) != 1 || rest[0].MessageID != "u2@p" {
 		t.Errorf("after seq = %+v", rest)
 	}
@@ -393,9 +394,9 @@ func testDeliveries(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
 	for i := range 3 {
-		db.Receive(ctx, &store.Inbound{MessageID: fmt.Sprint("u", i), Partner: "P", Leg: "l", Body: []byte{byte(i)}, Received: t0, Delivery: store.DeliveryPending})
+		db.Receive(ctx, &apstore.Inbound{MessageID: fmt.Sprint("u", i), Partner: "P", Leg: "l", Body: []byte{byte(i)}, Received: t0, Delivery: apstore.DeliveryPending})
 	}
-	db.Receive(ctx, &store.Inbound{MessageID: "pulled", Partner: "P", Leg: "l", Received: t0})
+	db.Receive(ctx, &apstore.Inbound{MessageID: "pulled", Partner: "P", Leg: "l", Received: t0})
 	got, err := db.ClaimDeliveries(ctx, "n1", t0, time.Minute, 10)
 	if err != nil || len(got) != 3 || got[0].MessageID != "u0" || got[2].Body[0] != 2 || got[0].Attempts != 1 {
 		t.Fatalf("ClaimDeliveries = %v, %v", got, err)
@@ -411,7 +412,7 @@ func testDeliveries(t *testing.T, dsn string) {
 	if len(got) != 2 || got[0].MessageID != "u1" || got[0].LastError != "HTTP 503" || got[1].MessageID != "u2" || got[1].Attempts != 2 {
 		t.Fatalf("after retry and expiry: %+v", got)
 	}
-	if err := db.FinishDelivery(ctx, "u2", "n1", true, time.Time{}, "", later); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.FinishDelivery(ctx, "u2", "n1", true, time.Time{}, "", later); !errors.Is(err, apstore.ErrLeaseLost) {
 		t.Errorf("finish by the old owner = %v", err)
 	}
 	// Acknowledging by the pull API ends the pushing.
@@ -432,21 +433,21 @@ func testDeliveries(t *testing.T, dsn string) {
 func testPurge(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
-	db.Enqueue(ctx, &store.Outbound{ID: "done", Leg: "l", Partner: "P", Body: []byte("x"), Created: t0})
-	db.Enqueue(ctx, &store.Outbound{ID: "waiting", Leg: "l", Partner: "P", Body: []byte("x"), Created: t0})
+	db.Enqueue(ctx, &apstore.Outbound{ID: "done", Leg: "l", Partner: "P", Body: []byte("x"), Created: t0})
+	db.Enqueue(ctx, &apstore.Outbound{ID: "waiting", Leg: "l", Partner: "P", Body: []byte("x"), Created: t0})
 	db.ClaimOutbound(ctx, "n", t0, time.Minute, 1) // "done" or "waiting": take both
 	got, _ := db.ClaimOutbound(ctx, "n", t0, time.Minute, 1)
 	_ = got
-	db.FinishOutbound(ctx, "done", "n", store.Result{State: store.OutDelivered, Timestamp: t0})
-	db.FinishOutbound(ctx, "waiting", "n", store.Result{State: store.OutQueued, NextAt: t0.Add(time.Hour), Timestamp: t0})
-	db.Receive(ctx, &store.Inbound{MessageID: "acked", Partner: "P", Leg: "l", Body: []byte("x"), Received: t0})
-	db.Receive(ctx, &store.Inbound{MessageID: "unread", Partner: "P", Leg: "l", Body: []byte("x"), Received: t0})
+	db.FinishOutbound(ctx, "done", "n", apstore.Result{State: apstore.OutDelivered, Timestamp: t0})
+	db.FinishOutbound(ctx, "waiting", "n", apstore.Result{State: apstore.OutQueued, NextAt: t0.Add(time.Hour), Timestamp: t0})
+	db.Receive(ctx, &apstore.Inbound{MessageID: "acked", Partner: "P", Leg: "l", Body: []byte("x"), Received: t0})
+	db.Receive(ctx, &apstore.Inbound{MessageID: "unread", Partner: "P", Leg: "l", Body: []byte("x"), Received: t0})
 	db.Ack(ctx, "acked", t0)
 	n, err := db.Purge(ctx, t0.Add(time.Second))
 	if err != nil || n != 2 {
 		t.Fatalf("Purge = %d, %v; want 2", n, err)
 	}
-	if m, _ := db.Outbound(ctx, "done"); m.Body != nil || m.State != store.OutDelivered {
+	if m, _ := db.Outbound(ctx, "done"); m.Body != nil || m.State != apstore.OutDelivered {
 		t.Errorf("done = %+v", m)
 	}
 	if m, _ := db.Outbound(ctx, "waiting"); string(m.Body) != "x" {
@@ -459,12 +460,12 @@ func testPurge(t *testing.T, dsn string) {
 		t.Errorf("unread lost its body")
 	}
 	// Duplicate elimination survives the purge.
-	if dup, _ := db.Receive(ctx, &store.Inbound{MessageID: "acked", Partner: "P", Leg: "l"}); !dup {
+	if dup, _ := db.Receive(ctx, &apstore.Inbound{MessageID: "acked", Partner: "P", Leg: "l"}); !dup {
 		t.Error("a purged message was received again")
 	}
 }
 
-func ids(ms []*store.Outbound) []string {
+func ids(ms []*apstore.Outbound) []string {
 	var s []string
 	for _, m := range ms {
 		s = append(s, m.ID)
@@ -473,10 +474,10 @@ func ids(ms []*store.Outbound) []string {
 }
 
 // failMessage enqueues a message, claims it as owner and records outcome.
-func failMessage(t *testing.T, db *store.DB, id, key, owner string, r store.Result) {
+func failMessage(t *testing.T, db *store.DB, id, key, owner string, r apstore.Result) {
 	t.Helper()
 	ctx := context.Background()
-	if _, _, err := db.Enqueue(ctx, &store.Outbound{ID: id, ClientKey: key, Leg: "req", Partner: "DE", Body: []byte("x"), Created: t0}); err != nil {
+	if _, _, err := db.Enqueue(ctx, &apstore.Outbound{ID: id, ClientKey: key, Leg: "req", Partner: "DE", Body: []byte("x"), Created: t0}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := db.ClaimOutbound(ctx, owner, r.Timestamp, time.Minute, 1); err != nil || len(got) != 1 || got[0].ID != id {
@@ -493,48 +494,48 @@ func testFailureReports(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
 	failedAt := t0.Add(time.Second)
-	failMessage(t, db, "f1", "key-1", "n1", store.Result{State: store.OutFailed, Error: "EBMS:0010 ProcessingModeMismatch", Timestamp: failedAt})
-	failMessage(t, db, "f2", "", "n1", store.Result{State: store.OutFailed, Error: "EBMS:0202 no receipt", Timestamp: failedAt.Add(time.Second)})
-	failMessage(t, db, "quiet", "", "n1", store.Result{State: store.OutFailed, Error: "EBMS:0010", Timestamp: failedAt, Report: store.DeliveryNone})
-	failMessage(t, db, "ok", "", "n1", store.Result{State: store.OutDelivered, Timestamp: failedAt})
-	failMessage(t, db, "retry", "", "n1", store.Result{State: store.OutQueued, NextAt: t0.Add(time.Hour), Error: "EBMS:0005", Timestamp: failedAt})
+	failMessage(t, db, "f1", "key-1", "n1", apstore.Result{State: apstore.OutFailed, Error: "EBMS:0010 ProcessingModeMismatch", Timestamp: failedAt})
+	failMessage(t, db, "f2", "", "n1", apstore.Result{State: apstore.OutFailed, Error: "EBMS:0202 no receipt", Timestamp: failedAt.Add(time.Second)})
+	failMessage(t, db, "quiet", "", "n1", apstore.Result{State: apstore.OutFailed, Error: "EBMS:0010", Timestamp: failedAt, Report: apstore.DeliveryNone})
+	failMessage(t, db, "ok", "", "n1", apstore.Result{State: apstore.OutDelivered, Timestamp: failedAt})
+	failMessage(t, db, "retry", "", "n1", apstore.Result{State: apstore.OutQueued, NextAt: t0.Add(time.Hour), Error: "EBMS:0005", Timestamp: failedAt})
 
 	f, err := db.FailureReport(ctx, "f1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.FailureReport{MessageID: "f1", ClientKey: "key-1", Partner: "DE", Leg: "req", Reason: "EBMS:0010 ProcessingModeMismatch",
-		Failed: failedAt, Delivery: store.DeliveryPending, NextAt: failedAt}
+	want := apstore.FailureReport{MessageID: "f1", ClientKey: "key-1", Partner: "DE", Leg: "req", Reason: "EBMS:0010 ProcessingModeMismatch",
+		Failed: failedAt, Delivery: apstore.DeliveryPending, NextAt: failedAt}
 	if *f != want {
 		t.Errorf("report = %+v\nwant       %+v", *f, want)
 	}
 	for _, id := range []string{"ok", "retry", "nope"} {
-		if _, err := db.FailureReport(ctx, id); !errors.Is(err, store.ErrNotFound) {
+		if _, err := db.FailureReport(ctx, id); !errors.Is(err, apstore.ErrNotFound) {
 			t.Errorf("FailureReport(%s) = %v, want ErrNotFound", id, err)
 		}
 	}
-	if q, _ := db.FailureReport(ctx, "quiet"); q == nil || q.Delivery != store.DeliveryNone {
+	if q, _ := db.FailureReport(ctx, "quiet"); q == nil || q.Delivery != apstore.DeliveryNone {
 		t.Errorf("quiet report = %+v", q)
 	}
 	// The failed message itself is recorded as before.
-	if o, _ := db.Outbound(ctx, "f1"); o.State != store.OutFailed || o.LastError != "EBMS:0010 ProcessingModeMismatch" {
+	if o, _ := db.Outbound(ctx, "f1"); o.State != apstore.OutFailed || o.LastError != "EBMS:0010 ProcessingModeMismatch" {
 		t.Errorf("f1 = %+v", o)
 	}
 	// A report state other than pending or none is refused, and nothing is
 	// recorded.
-	db.Enqueue(ctx, &store.Outbound{ID: "bad", Leg: "req", Partner: "DE", Created: t0})
+	db.Enqueue(ctx, &apstore.Outbound{ID: "bad", Leg: "req", Partner: "DE", Created: t0})
 	db.ClaimOutbound(ctx, "n1", failedAt, time.Minute, 1)
-	if err := db.FinishOutbound(ctx, "bad", "n1", store.Result{State: store.OutFailed, Report: "bogus", Timestamp: failedAt}); err == nil {
+	if err := db.FinishOutbound(ctx, "bad", "n1", apstore.Result{State: apstore.OutFailed, Report: "bogus", Timestamp: failedAt}); err == nil {
 		t.Error("unknown report state accepted")
 	}
-	if o, _ := db.Outbound(ctx, "bad"); o.State != store.OutQueued {
+	if o, _ := db.Outbound(ctx, "bad"); o.State != apstore.OutQueued {
 		t.Errorf("bad = %+v", o)
 	}
 	// A failure recorded by a node that lost its lease queues no report.
-	if err := db.FinishOutbound(ctx, "bad", "other", store.Result{State: store.OutFailed, Timestamp: failedAt}); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.FinishOutbound(ctx, "bad", "other", apstore.Result{State: apstore.OutFailed, Timestamp: failedAt}); !errors.Is(err, apstore.ErrLeaseLost) {
 		t.Errorf("finish without the lease = %v", err)
 	}
-	if _, err := db.FailureReport(ctx, "bad"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := db.FailureReport(ctx, "bad"); !errors.Is(err, apstore.ErrNotFound) {
 		t.Errorf("report queued without the lease: %v", err)
 	}
 
@@ -544,7 +545,7 @@ func testFailureReports(t *testing.T, dsn string) {
 		t.Fatalf("ClaimFailureReports = %v, %v", reportIDs(got), err)
 	}
 	c, err := db.Count(ctx)
-	if err != nil || c.Failures[store.DeliveryPending] != 2 || c.Failures[store.DeliveryNone] != 1 {
+	if err != nil || c.Failures[apstore.DeliveryPending] != 2 || c.Failures[apstore.DeliveryNone] != 1 {
 		t.Errorf("Count = %+v, %v", c.Failures, err)
 	}
 }
@@ -555,7 +556,7 @@ func testFailureReportLeases(t *testing.T, dsn string) {
 	ctx := context.Background()
 	db := open(t, dsn)
 	for i := range 3 {
-		failMessage(t, db, fmt.Sprint("f", i), fmt.Sprint("k", i), "n1", store.Result{State: store.OutFailed, Error: "EBMS:0010", Timestamp: t0.Add(time.Duration(i) * time.Second)})
+		failMessage(t, db, fmt.Sprint("f", i), fmt.Sprint("k", i), "n1", apstore.Result{State: apstore.OutFailed, Error: "EBMS:0010", Timestamp: t0.Add(time.Duration(i) * time.Second)})
 	}
 	now := t0.Add(time.Minute)
 	got, err := db.ClaimFailureReports(ctx, "n1", now, time.Minute, 10)
@@ -577,10 +578,10 @@ func testFailureReportLeases(t *testing.T, dsn string) {
 	if len(got) != 2 || got[0].MessageID != "f1" || got[0].LastError != "backend busy" || got[0].Attempts != 2 || got[1].MessageID != "f2" {
 		t.Fatalf("after retry and expiry: %+v", got)
 	}
-	if err := db.FinishFailureReport(ctx, "f2", "n1", true, time.Time{}, "", later); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.FinishFailureReport(ctx, "f2", "n1", true, time.Time{}, "", later); !errors.Is(err, apstore.ErrLeaseLost) {
 		t.Errorf("finish by the old owner = %v, want ErrLeaseLost", err)
 	}
-	if err := db.FinishFailureReport(ctx, "f1", "n2", true, time.Time{}, "", later.Add(2*time.Minute)); !errors.Is(err, store.ErrLeaseLost) {
+	if err := db.FinishFailureReport(ctx, "f1", "n2", true, time.Time{}, "", later.Add(2*time.Minute)); !errors.Is(err, apstore.ErrLeaseLost) {
 		t.Errorf("finish after the lease = %v, want ErrLeaseLost", err)
 	}
 	for _, id := range []string{"f1", "f2"} {
@@ -591,13 +592,13 @@ func testFailureReportLeases(t *testing.T, dsn string) {
 	if rest, _ := db.ClaimFailureReports(ctx, "n3", later.Add(time.Hour), time.Minute, 10); len(rest) != 0 {
 		t.Errorf("delivered reports claimed again: %v", reportIDs(rest))
 	}
-	if f, _ := db.FailureReport(ctx, "f1"); f.Delivery != store.DeliveryDelivered || f.Attempts != 2 {
+	if f, _ := db.FailureReport(ctx, "f1"); f.Delivery != apstore.DeliveryDelivered || f.Attempts != 2 {
 		t.Errorf("f1 = %+v", f)
 	}
 	// Workers on separate connections claim each pending report once.
 	const n = 60
 	for i := range n {
-		failMessage(t, db, fmt.Sprint("c", i), "", "n1", store.Result{State: store.OutFailed, Error: "x", Timestamp: t0})
+		failMessage(t, db, fmt.Sprint("c", i), "", "n1", apstore.Result{State: apstore.OutFailed, Error: "x", Timestamp: t0})
 	}
 	seen := claimConcurrently(t, dsn, func(db *store.DB, owner string) ([]string, error) {
 		got, err := db.ClaimFailureReports(ctx, owner, later, time.Minute, 5)
@@ -620,7 +621,7 @@ func testUpgradeKeepsData(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.Enqueue(ctx, &store.Outbound{ID: "old", ClientKey: "k-old", Leg: "req", Partner: "DE", Body: []byte("x"), Created: t0})
+	db.Enqueue(ctx, &apstore.Outbound{ID: "old", ClientKey: "k-old", Leg: "req", Partner: "DE", Body: []byte("x"), Created: t0})
 	// Back to the schema of migration 0001.
 	for _, q := range []string{"DROP TABLE ap_failure_reports", "DELETE FROM oots_migrations WHERE component = 'ap' AND version = 2"} {
 		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
@@ -629,11 +630,11 @@ func testUpgradeKeepsData(t *testing.T, dsn string) {
 	}
 	db.Close()
 	db = open(t, dsn)
-	if o, err := db.Outbound(ctx, "old"); err != nil || o.ClientKey != "k-old" || o.State != store.OutQueued {
+	if o, err := db.Outbound(ctx, "old"); err != nil || o.ClientKey != "k-old" || o.State != apstore.OutQueued {
 		t.Fatalf("after the upgrade: %+v, %v", o, err)
 	}
 	db.ClaimOutbound(ctx, "n", t0, time.Minute, 1)
-	if err := db.FinishOutbound(ctx, "old", "n", store.Result{State: store.OutFailed, Error: "EBMS:0202", Timestamp: t0}); err != nil {
+	if err := db.FinishOutbound(ctx, "old", "n", apstore.Result{State: apstore.OutFailed, Error: "EBMS:0202", Timestamp: t0}); err != nil {
 		t.Fatal(err)
 	}
 	if f, err := db.FailureReport(ctx, "old"); err != nil || f.ClientKey != "k-old" || f.Reason != "EBMS:0202" {
@@ -641,7 +642,7 @@ func testUpgradeKeepsData(t *testing.T, dsn string) {
 	}
 }
 
-func reportIDs(fs []*store.FailureReport) []string {
+func reportIDs(fs []*apstore.FailureReport) []string {
 	var s []string
 	for _, f := range fs {
 		s = append(s, f.MessageID)

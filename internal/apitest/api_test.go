@@ -20,7 +20,7 @@ var supported = []string{
 	"xmltree", "xmldsig", "xmlenc", "regrep", "edm", "datamodel", "codelist", "check",
 	"xpath", "schematron", "wssec", "as4", "as4/swa", "as4/pmode", "trust", "pkcs11",
 	"csdiscovery", "bdxl", "smp", "csquery", "jades", "csclient",
-	"ap", "store", "exchange", "requester", "provider", "eid", "eid/oidc", "eid/saml", "journal",
+	"ap", "ap/apstore", "store", "exchange", "requester", "provider", "eid", "eid/oidc", "eid/saml", "journal",
 }
 
 // deliberate are the exported declarations of supported packages that name
