@@ -34,12 +34,29 @@ func (p *Portal) choose(rq *request) error {
 	if err != nil {
 		return err
 	}
-	var c requester.Choice
+	if r.Step != requester.StepChooseEvidenceType && r.Step != requester.StepAnswerQuestions && r.Step != requester.StepChooseProvider {
+		// The step moved on (another tab, a reload): show where it is.
+		return rq.redirect(p.anchor(j, r))
+	}
+	c, errMsg := postedChoice(rq, r)
+	if errMsg != "" {
+		return p.showJourney(rq, false, rid, errMsg)
+	}
+	if _, err := p.cfg.Service.Choose(rq.r.Context(), j.ID, rid, c); err != nil {
+		p.log.Error("portal: choice refused", logJourney, j.ID, logRequirement, rid, logErr, err)
+		return p.showJourney(rq, false, rid, rq.t(serviceErrorKey(err, "errChoice")))
+	}
+	return rq.redirect(p.anchor(j, r))
+}
+
+// postedChoice reads the form's choice for r's current step, one of the
+// options the connector offered; else it returns the message for the user.
+func postedChoice(rq *request, r *requester.Requirement) (c requester.Choice, errMsg string) {
 	switch r.Step {
 	case requester.StepChooseEvidenceType:
 		v := rq.r.PostForm.Get("evidenceType")
 		if !slices.ContainsFunc(r.EvidenceTypes, func(et requester.EvidenceTypeOption) bool { return et.Classification == v }) {
-			return p.showJourney(rq, false, rid, rq.t("errEvidenceType"))
+			return c, rq.t("errEvidenceType")
 		}
 		c.EvidenceType = v
 	case requester.StepAnswerQuestions:
@@ -47,28 +64,21 @@ func (p *Portal) choose(rq *request) error {
 		for k, q := range r.Questions {
 			v := strings.TrimSpace(rq.r.PostForm.Get("q" + strconv.Itoa(k)))
 			if v == "" || len(v) > 500 {
-				return p.showJourney(rq, false, rid, rq.t("errAnswer", q.Description))
+				return c, rq.t("errAnswer", q.Description)
 			}
 			if len(q.Values) > 0 && !slices.Contains(q.Values, v) {
-				return p.showJourney(rq, false, rid, rq.t("errAnswer", q.Description))
+				return c, rq.t("errAnswer", q.Description)
 			}
 			c.Answers[q.ID] = v
 		}
 	case requester.StepChooseProvider:
 		v := rq.r.PostForm.Get("provider")
 		if !slices.ContainsFunc(r.Providers, func(pv requester.ProviderOption) bool { return pv.ID == v }) {
-			return p.showJourney(rq, false, rid, rq.t("errProvider"))
+			return c, rq.t("errProvider")
 		}
 		c.Provider = v
-	default:
-		// The step moved on (another tab, a reload): show where it is.
-		return rq.redirect(p.anchor(j, r))
 	}
-	if _, err := p.cfg.Service.Choose(rq.r.Context(), j.ID, rid, c); err != nil {
-		p.log.Error("portal: choice refused", logJourney, j.ID, logRequirement, rid, logErr, err)
-		return p.showJourney(rq, false, rid, rq.t(serviceErrorKey(err, "errChoice")))
-	}
-	return rq.redirect(p.anchor(j, r))
+	return c, ""
 }
 
 func (p *Portal) anchor(j *requester.Journey, r *requester.Requirement) string {

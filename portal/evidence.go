@@ -19,18 +19,7 @@ func (p *Portal) evidence(rq *request) error {
 		return err
 	}
 	eid := rq.r.PathValue("eid")
-	var meta *requester.Evidence
-	for _, r := range j.Requirements {
-		if r.Exchange == nil {
-			continue
-		}
-		for k := range r.Exchange.Evidence {
-			if r.Exchange.Evidence[k].ID == eid {
-				meta = &r.Exchange.Evidence[k]
-			}
-		}
-	}
-	if meta == nil {
+	if !hasEvidence(j, eid) {
 		return errNotFound
 	}
 	f, err := p.cfg.Service.Evidence(rq.r.Context(), j.ID, eid)
@@ -38,6 +27,36 @@ func (p *Portal) evidence(rq *request) error {
 		p.log.Error("portal: reading evidence failed", logJourney, j.ID, logEvidence, eid, logErr, err)
 		return &userError{status: http.StatusBadGateway, key: "errService"}
 	}
+	setEvidenceHeaders(rq.w.Header(), f)
+	rq.w.WriteHeader(http.StatusOK)
+	_, err = rq.w.Write(f.Data)
+	if err != nil {
+		p.log.Warn("portal: sending evidence", logJourney, j.ID, logErr, err)
+	}
+	return nil
+}
+
+// hasEvidence reports whether an exchange of j received the evidence
+// with identifier eid: the portal serves no other file.
+func hasEvidence(j *requester.Journey, eid string) bool {
+	for _, r := range j.Requirements {
+		if r.Exchange == nil {
+			continue
+		}
+		for k := range r.Exchange.Evidence {
+			if r.Exchange.Evidence[k].ID == eid {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// setEvidenceHeaders describes evidence file f for the browser: its media
+// type (octet-stream when it has none that parses), shown inline only for
+// inlineTypes, never cached, and sandboxed unless it is a PDF (browsers'
+// PDF viewers refuse to run in a sandboxed document).
+func setEvidenceHeaders(h http.Header, f *requester.File) {
 	ctype := "application/octet-stream"
 	if mt, params, err := mime.ParseMediaType(f.MimeType); err == nil {
 		ctype = mime.FormatMediaType(mt, params)
@@ -51,7 +70,6 @@ func (p *Portal) evidence(rq *request) error {
 	if inlineTypes[mt] {
 		disposition = "inline"
 	}
-	h := rq.w.Header()
 	h.Set("Content-Type", ctype)
 	if cd := mime.FormatMediaType(disposition, map[string]string{"filename": name}); cd != "" {
 		h.Set("Content-Disposition", cd)
@@ -63,10 +81,4 @@ func (p *Portal) evidence(rq *request) error {
 	if mt != "application/pdf" {
 		h.Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'")
 	}
-	rq.w.WriteHeader(http.StatusOK)
-	_, err = rq.w.Write(f.Data)
-	if err != nil {
-		p.log.Warn("portal: sending evidence", logJourney, j.ID, logErr, err)
-	}
-	return nil
 }

@@ -89,48 +89,17 @@ type requirementView struct {
 	Blocked   bool
 }
 
+// requirementView is what the journey page shows of requirement r, the
+// i-th of j: the options of its current step, the consent sentence, the
+// exchange's evidence or failure, and where it stands.
 func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *requester.Requirement, base string) requirementView {
 	v := requirementView{Index: i, ID: r.ID, Name: r.Name, Step: r.Step, StepLabel: rq.t("step_" + r.Step), ErrorID: fmt.Sprintf("r%d-error", i)}
 	if v.Name == "" {
 		v.Name = r.ID
 	}
-	for k, et := range r.EvidenceTypes {
-		v.EvidenceTypes = append(v.EvidenceTypes, option{ID: fmt.Sprintf("r%d-et%d", i, k), Value: et.Classification,
-			Label: et.Title, Description: et.Description, Checked: et.Classification == r.ChosenEvidenceType})
-		if et.Classification == r.ChosenEvidenceType {
-			v.EvidenceTitle = et.Title
-		}
-	}
-	if v.EvidenceTitle == "" && len(r.EvidenceTypes) == 1 {
-		v.EvidenceTitle = r.EvidenceTypes[0].Title
-	}
-	for k, q := range r.Questions {
-		qv := questionView{ID: fmt.Sprintf("r%d-q%d", i, k), Name: fmt.Sprintf("q%d", k), Label: q.Description}
-		if qv.Label == "" {
-			qv.Label = q.ID
-		}
-		for _, val := range q.Values {
-			qv.Values = append(qv.Values, option{Value: val, Label: val})
-		}
-		v.Questions = append(v.Questions, qv)
-	}
-	for k, pv := range r.Providers {
-		label := pv.Name
-		if label == "" {
-			label = pv.ID
-		}
-		v.Providers = append(v.Providers, option{ID: fmt.Sprintf("r%d-p%d", i, k), Value: pv.ID, Label: label,
-			Description: strings.Join(pv.Formats, ", "), Checked: pv.ID == r.ChosenProvider})
-		if pv.ID == r.ChosenProvider {
-			v.ProviderName = label
-		}
-	}
-	if v.ProviderName == "" {
-		v.ProviderName = r.ChosenProvider
-		if v.ProviderName == "" && len(r.Providers) == 1 {
-			v.ProviderName = v.Providers[0].Label
-		}
-	}
+	v.EvidenceTypes, v.EvidenceTitle = evidenceTypeOptions(i, r)
+	v.Questions = questionViews(i, r)
+	v.Providers, v.ProviderName = providerOptions(i, r)
 	if v.EvidenceTitle == "" {
 		v.EvidenceTitle = v.Name
 	}
@@ -141,14 +110,8 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 			v.PreviewURL = withLanguage(x.PreviewURL, rq.lang)
 		}
 		v.Evidence = evidenceViews(rq, x.Evidence, base)
-		if f := x.Error; f != nil {
-			v.FailureCode, v.FailureDetail = string(f.Code), f.Message
-			switch {
-			case f.Message == "":
-				v.FailureDetail = f.Detail
-			case f.Detail != "":
-				v.FailureDetail = f.Message + ": " + f.Detail
-			}
+		if x.Error != nil {
+			v.FailureCode, v.FailureDetail = failureDetails(x.Error)
 		}
 	}
 	switch r.Step {
@@ -162,6 +125,76 @@ func (p *Portal) requirementView(rq *request, j *requester.Journey, i int, r *re
 	}
 	v.State = fmt.Sprintf("%s/%s/%d", r.Step, v.Outcome, len(v.Evidence))
 	return v
+}
+
+// evidenceTypeOptions are the evidence types to choose from for the i-th
+// requirement r, with the title of the one chosen (or of the only one).
+func evidenceTypeOptions(i int, r *requester.Requirement) (opts []option, chosen string) {
+	for k, et := range r.EvidenceTypes {
+		opts = append(opts, option{ID: fmt.Sprintf("r%d-et%d", i, k), Value: et.Classification,
+			Label: et.Title, Description: et.Description, Checked: et.Classification == r.ChosenEvidenceType})
+		if et.Classification == r.ChosenEvidenceType {
+			chosen = et.Title
+		}
+	}
+	if chosen == "" && len(r.EvidenceTypes) == 1 {
+		chosen = r.EvidenceTypes[0].Title
+	}
+	return opts, chosen
+}
+
+// questionViews are the Data Service Directory's questions for the i-th
+// requirement r, each labelled by its description (else its identifier).
+func questionViews(i int, r *requester.Requirement) []questionView {
+	var qs []questionView
+	for k, q := range r.Questions {
+		qv := questionView{ID: fmt.Sprintf("r%d-q%d", i, k), Name: fmt.Sprintf("q%d", k), Label: q.Description}
+		if qv.Label == "" {
+			qv.Label = q.ID
+		}
+		for _, val := range q.Values {
+			qv.Values = append(qv.Values, option{Value: val, Label: val})
+		}
+		qs = append(qs, qv)
+	}
+	return qs
+}
+
+// providerOptions are the evidence providers to choose from for the i-th
+// requirement r, with the name of the one chosen (or of the only one).
+func providerOptions(i int, r *requester.Requirement) (opts []option, chosen string) {
+	for k, pv := range r.Providers {
+		label := pv.Name
+		if label == "" {
+			label = pv.ID
+		}
+		opts = append(opts, option{ID: fmt.Sprintf("r%d-p%d", i, k), Value: pv.ID, Label: label,
+			Description: strings.Join(pv.Formats, ", "), Checked: pv.ID == r.ChosenProvider})
+		if pv.ID == r.ChosenProvider {
+			chosen = label
+		}
+	}
+	if chosen == "" {
+		chosen = r.ChosenProvider
+		if chosen == "" && len(r.Providers) == 1 {
+			chosen = opts[0].Label
+		}
+	}
+	return opts, chosen
+}
+
+// failureDetails are the code and the text of an exchange's failure for
+// the "details for support" part of the page: the message and the detail,
+// either of which may be empty.
+func failureDetails(f *requester.Failure) (code, detail string) {
+	detail = f.Message
+	switch {
+	case f.Message == "":
+		detail = f.Detail
+	case f.Detail != "":
+		detail = f.Message + ": " + f.Detail
+	}
+	return string(f.Code), detail
 }
 
 type questionView struct {
