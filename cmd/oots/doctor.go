@@ -2,11 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdh"
-	"crypto/ed25519"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,8 +22,6 @@ import (
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/store"
-	"github.com/oots-go/oots/trust"
-	"github.com/oots-go/oots/wssec"
 )
 
 // Rules of "oots doctor" findings.
@@ -114,8 +107,7 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 		return
 	}
 	pm := ncfg.PMode
-	d.keys(ncfg, pm)
-	d.partners(ncfg, pm, c)
+	d.config(ncfg)
 	d.discovery(ncfg, c)
 	d.environment(ctx, c, network, timeout)
 	if database && d.dataDir(c) {
@@ -229,166 +221,58 @@ func writableDir(dir string) error {
 	return os.Remove(name)
 }
 
-func (d *doctor) keys(c *ap.Config, pm *pmode.Config) {
-	loc := "keys.signingCertificate"
-	if c.SigningCert == nil {
-		for _, l := range pm.Legs {
-			if l.Security.Profile != pmode.ProfileNone {
-				d.add(ruleKey, check.Error, "keys.signingKey", "leg %s is signed (%s) and no signing key is configured", l.Name, l.Security.Profile)
-				return
-			}
-		}
-		d.add(ruleKey, check.Warning, "keys.signingKey", "no signing key: only legs without security can be used")
-		return
-	}
-	d.cert(loc, c.SigningCert, c.Trust, trust.Signing)
-	if c.SigningCert.KeyUsage&x509.KeyUsageDigitalSignature == 0 {
-		d.add(ruleCert, check.Error, loc, "key usage lacks digitalSignature")
-	}
-	if !publicEqual(c.SigningKey.Public(), c.SigningCert.PublicKey) {
-		d.add(ruleKey, check.Error, "keys.signingKey", "does not match keys.signingCertificate")
-	}
-	// A key of no profile ("") mismatches every signed leg below.
-	profile, _ := wssec.ProfileFor(c.SigningCert)
-	if rk, ok := c.SigningCert.PublicKey.(*rsa.PublicKey); ok && rk.N.BitLen() < 2048 {
-		d.add(ruleAlgorithm, check.Error, loc, "RSA key of %d bits: eDelivery AS4 1.15 needs at least 2048", rk.N.BitLen())
-	}
-	for i, l := range pm.Legs {
-		if l.Security.Profile == pmode.ProfileNone {
-			continue
-		}
-		if l.Security.Profile != profile {
-			d.add(ruleAlgorithm, check.Error, fmt.Sprintf("pmode legs[%d].security.profile", i), "leg %s uses %s, and the signing key is for %q", l.Name, l.Security.Profile, profile)
-		}
-	}
-	// The decryption key must suit the profile and match this party's
-	// encryption certificate, when the P-Mode names one.
-	if c.DecryptionKey != nil {
-		// By its public key: the private one may be in a token (pkcs11).
-		var pub crypto.PublicKey = c.DecryptionKey
-		if p, ok := c.DecryptionKey.(interface{ Public() crypto.PublicKey }); ok {
-			pub = p.Public()
-		}
-		switch k := pub.(type) {
-		case *rsa.PublicKey:
-			if profile != wssec.AS4v115 {
-				d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "an RSA key, and the signing key is for %s (X25519 expected)", profile)
-			}
-		case *ecdh.PublicKey:
-			if k.Curve() != ecdh.X25519() || profile != wssec.AS4v20 {
-				d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "an ECDH key, and the signing key is for %s", profile)
-			}
-		default:
-			d.add(ruleAlgorithm, check.Error, "keys.decryptionKey", "a %T cannot decrypt under eDelivery AS4", c.DecryptionKey)
-		}
-	}
-	d.add(ruleKey, check.Info, loc, "%s, profile %s, subject %s", keyKind(c.SigningCert.PublicKey), profile, c.SigningCert.Subject)
+// apRules are the doctor's rules for those of ap.CheckConfig.
+var apRules = map[string]string{
+	ap.RuleKey:       ruleKey,
+	ap.RuleCert:      ruleCert,
+	ap.RuleAlgorithm: ruleAlgorithm,
+	ap.RulePMode:     rulePMode,
+	ap.RulePartner:   rulePartner,
 }
 
-func keyKind(k crypto.PublicKey) string {
-	switch k := k.(type) {
-	case *rsa.PublicKey:
-		return fmt.Sprintf("RSA-%d", k.N.BitLen())
-	case ed25519.PublicKey:
-		return "Ed25519"
-	case *ecdh.PublicKey:
-		return "X25519"
-	}
-	return fmt.Sprintf("%T", k)
-}
+// yamlFields are the keys of the configuration file (or of the P-Mode) for
+// the fields of ap.Config that ap.CheckConfig names in its messages.
+var yamlFields = strings.NewReplacer(
+	"does not match SigningCert", "does not match keys.signingCertificate",
+	"no trust store (Trust)", "no trust store (keys.trust)",
+	"which has no certificate in EncryptionCerts", "which has no encryptionCertificate",
+)
 
-func publicEqual(a, b crypto.PublicKey) bool {
-	type equaler interface{ Equal(crypto.PublicKey) bool }
-	e, ok := a.(equaler)
-	return ok && e.Equal(b)
-}
-
-// cert checks a certificate's validity period and its chain to the trust
-// store for a purpose.
-func (d *doctor) cert(loc string, cert *x509.Certificate, ts *trust.Store, purpose trust.Purpose) {
-	switch {
-	case d.now.Before(cert.NotBefore):
-		d.add(ruleCert, check.Error, loc, "not valid before %s", cert.NotBefore.Format(time.RFC3339))
-	case d.now.After(cert.NotAfter):
-		d.add(ruleCert, check.Error, loc, "expired on %s", cert.NotAfter.Format(time.RFC3339))
-	case cert.NotAfter.Sub(d.now) < 30*24*time.Hour:
-		d.add(ruleCert, check.Warning, loc, "expires in less than 30 days (%s)", cert.NotAfter.Format(time.RFC3339))
-	}
-	if ts == nil {
-		d.add(ruleCert, check.Warning, loc, "no trust store (keys.trust): the chain is not checked")
-		return
-	}
-	if _, err := ts.Verify(cert, purpose, d.now); err != nil {
-		d.add(ruleCert, check.Error, loc, "%v", err)
+// config reports the access point's checks of its keys, certificates and
+// partners (ap.CheckConfig) under the keys of the configuration file.
+func (d *doctor) config(c *ap.Config) {
+	for _, f := range ap.CheckConfig(c, d.now) {
+		if r, ok := apRules[f.Rule]; ok {
+			f.Rule = r
+		}
+		f.Location = yamlLocation(f.Location)
+		f.Message = yamlFields.Replace(f.Message)
+		d.findings = append(d.findings, f)
 	}
 }
 
-// partners checks the P-Mode's parties against the legs: the partners this
-// node sends to need an endpoint and, on encrypted legs, an encryption
-// certificate that chains to the trust store.
-func (d *doctor) partners(c *ap.Config, pm *pmode.Config, sc *serveConfig) {
-	if _, err := pm.Party(pm.Self); err != nil {
-		d.add(rulePMode, check.Error, "self", "%v", err)
-		return
+// yamlLocation returns the key of the configuration file (or of the
+// P-Mode) for a field of ap.Config as ap.CheckConfig names it.
+func yamlLocation(field string) string {
+	switch field {
+	case "SigningKey":
+		return "keys.signingKey"
+	case "SigningCert":
+		return "keys.signingCertificate"
+	case "DecryptionKey":
+		return "keys.decryptionKey"
+	case "PMode.Self":
+		return "self"
 	}
-	for li, l := range pm.Legs {
-		loc := fmt.Sprintf("pmode legs[%d]", li)
-		initiates := contains(l.Initiator.Parties, pm.Self)
-		responds := contains(l.Responder.Parties, pm.Self)
-		if !initiates && !responds {
-			d.add(rulePMode, check.Info, loc, "leg %s does not involve %s", l.Name, pm.Self)
-			continue
-		}
-		if !initiates {
-			continue
-		}
-		for _, name := range l.Responder.Parties {
-			if name == pm.Self {
-				continue
-			}
-			p, err := pm.Party(name)
-			if err != nil {
-				d.add(rulePMode, check.Error, loc, "%v", err)
-				continue
-			}
-			if _, dynamic := c.Discovered[name]; dynamic {
-				continue // endpoint and certificate found at send time (discovery)
-			}
-			if p.Endpoint == "" {
-				d.add(rulePartner, check.Error, loc, "leg %s sends to %s, which has no endpoint", l.Name, name)
-			}
-			if l.Security.Encrypt {
-				cert := c.EncryptionCerts[name]
-				if cert == nil {
-					d.add(rulePartner, check.Error, loc, "leg %s encrypts for %s, which has no encryptionCertificate", l.Name, name)
-					continue
-				}
-				// A leg of the other profile than the signing key's is
-				// reported once (keys); its partner's certificate is then
-				// judged for the profile the leg will have once fixed.
-				profile := l.Security.Profile
-				if d.hasError(fmt.Sprintf("pmode legs[%d].security.profile", li)) && c.SigningCert != nil {
-					profile, _ = wssec.ProfileFor(c.SigningCert)
-				}
-				purpose := trust.KeyTransport
-				if profile == wssec.AS4v20 {
-					purpose = trust.KeyAgreement
-				}
-				d.cert("party "+name+" encryptionCertificate", cert, c.Trust, purpose)
-			}
+	if rest, ok := strings.CutPrefix(field, "PMode.legs["); ok {
+		return "pmode legs[" + rest
+	}
+	for prefix, key := range map[string]string{"EncryptionCerts[": "encryptionCertificate", "SigningCerts[": "signingCertificate"} {
+		if name, ok := strings.CutPrefix(field, prefix); ok && strings.HasSuffix(name, "]") {
+			return "party " + strings.TrimSuffix(name, "]") + " " + key
 		}
 	}
-	for _, p := range pm.Parties {
-		if p.Name == pm.Self || p.SigningCertificate == "" {
-			continue
-		}
-		cert, err := serveReadCert("party "+p.Name+" signingCertificate", relativeToFile(sc.path(sc.PMode), p.SigningCertificate))
-		if err != nil {
-			d.add(rulePartner, check.Error, "party "+p.Name, "%v", err)
-			continue
-		}
-		d.cert("party "+p.Name+" signingCertificate", cert, c.Trust, trust.Signing)
-	}
+	return field
 }
 
 // discovery reports the discovery settings and the partners resolved by
@@ -427,15 +311,6 @@ func (d *doctor) discovery(c *ap.Config, sc *serveConfig) {
 		d.add(ruleDiscovery, check.Info, "discovery.partners."+name, "resolved by discovery: participant %s, document type %s, process %s",
 			p.Participant, p.DocumentType, p.Process)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // reach checks that every partner endpoint answers HTTP (any status: an
