@@ -151,10 +151,8 @@ func (c *Connector) account(r *http.Request) (subject, csrf string) {
 	if err != nil || !validToken(ck.Value) {
 		return "", ""
 	}
-	var exp int64
-	err = c.db.SQL().QueryRowContext(r.Context(), c.db.Rebind(`SELECT subject, csrf, expires FROM provider_accounts WHERE id = ?`), hash(ck.Value)).
-		Scan(&subject, &csrf, &exp)
-	if err != nil || c.cfg.Now().UnixMilli() > exp {
+	subject, csrf, exp, err := c.db.Account(r.Context(), hash(ck.Value))
+	if err != nil || c.cfg.Now().UnixMilli() > exp.UnixMilli() {
 		return "", ""
 	}
 	return subject, csrf
@@ -270,11 +268,10 @@ func (c *Connector) consentsCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := c.cfg.Now()
-	if _, err := c.db.SQL().ExecContext(r.Context(), c.db.Rebind(`DELETE FROM provider_accounts WHERE expires < ?`), ms(now)); err != nil {
+	if err := c.db.PurgeAccounts(r.Context(), now); err != nil {
 		c.log.Warn("accounts", logErr, err)
 	}
-	if _, err := c.db.SQL().ExecContext(r.Context(), c.db.Rebind(`INSERT INTO provider_accounts (id, subject, csrf, expires) VALUES (?, ?, ?, ?)`),
-		hash(token), subject, csrf, ms(now.Add(accountLifetime))); err != nil {
+	if err := c.db.InsertAccount(r.Context(), hash(token), subject, csrf, now.Add(accountLifetime)); err != nil {
 		c.log.Error("accounts", logErr, err)
 		c.simple(w, r, http.StatusInternalServerError, "error")
 		return

@@ -350,7 +350,7 @@ func (c *Connector) usable(w http.ResponseWriter, r *http.Request) (*session, bo
 		c.simple(w, r, http.StatusNotFound, "unknown")
 		return nil, false
 	}
-	s, err := c.loadSession(r.Context(), c.db.SQL(), token)
+	s, err := c.db.LoadSession(r.Context(), token)
 	if errors.Is(err, errNoSession) {
 		c.simple(w, r, http.StatusNotFound, "unknown")
 		return nil, false
@@ -383,7 +383,7 @@ func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
 	// EDM 1.x: the requester's return address comes with the first visit.
 	if ru := r.URL.Query().Get("returnurl"); ru != "" && s.ReturnURL == "" && !strings.HasPrefix(s.Version, "oots-edm:v2") {
 		s.ReturnURL, s.Updated = ru, c.cfg.Now()
-		if _, err := c.updateSession(r.Context(), c.db.SQL(), s); err != nil {
+		if _, err := c.db.UpdateSession(r.Context(), s); err != nil {
 			c.log.Error("preview session", logErr, err)
 		}
 	}
@@ -599,24 +599,20 @@ var errChanged = errors.New("provider: the preview session changed meanwhile")
 // commit writes a session change and the answer it decides, in one
 // transaction, then journals and hands the answer over.
 func (c *Connector) commit(ctx context.Context, s *session, a *answer, rec journal.Record) error {
-	tx, err := c.db.SQL().BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	ok, err := c.updateSession(ctx, tx, s)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errChanged
-	}
-	if a != nil {
-		if err := c.queue(ctx, tx, a, s.Updated); err != nil {
+	err := c.db.Update(ctx, func(tx storageTx) error {
+		ok, err := tx.UpdateSession(ctx, s)
+		if err != nil {
 			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		if !ok {
+			return errChanged
+		}
+		if a != nil {
+			return c.queue(ctx, tx, a, s.Updated)
+		}
+		return nil
+	})
+	if err != nil {
 		return err
 	}
 	c.journal(ctx, rec)
