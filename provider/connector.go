@@ -37,7 +37,9 @@ const (
 )
 
 // Connector is the evidence provider's side of the exchange: it answers
-// evidence requests (ap.Backend) and serves the preview space (Handler).
+// evidence requests (ap.Backend) and serves the preview space and the
+// consents pages (Handler). Its state is in a storage (sqlstore.go); its
+// web user interface is the type web (preview.go, consentweb.go).
 type Connector struct {
 	cfg  Config
 	log  *slog.Logger
