@@ -12,6 +12,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/pdf"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -25,10 +26,10 @@ func withSupplements(e *env) {
 					continue
 				}
 				d.Annexes = []provider.Document{{ID: d.ID + "-annex", Title: "Annex: register extract", Format: "application/pdf",
-					Content: provider.PDF("Annex", []string{"register extract"})}}
+					Content: pdf.Text("Annex", []string{"register extract"})}}
 				d.Translations = []provider.Document{
-					{ID: d.ID + "-fr", Title: "Acte de naissance", Language: "FR", Format: "application/pdf", Content: provider.PDF("Acte de naissance", []string{"traduction"})},
-					{ID: d.ID + "-sv", Title: "Födelsebevis", Language: "SV", Format: "application/pdf", Content: provider.PDF("Födelsebevis", []string{"översättning"})},
+					{ID: d.ID + "-fr", Title: "Acte de naissance", Language: "FR", Format: "application/pdf", Content: pdf.Text("Acte de naissance", []string{"traduction"})},
+					{ID: d.ID + "-sv", Title: "Födelsebevis", Language: "SV", Format: "application/pdf", Content: pdf.Text("Födelsebevis", []string{"översättning"})},
 				}
 				e.records.People[i].Evidence[k][j] = d
 			}

@@ -2,7 +2,6 @@ package provider
 
 import (
 	"context"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -23,7 +22,6 @@ import (
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/schematron"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -39,11 +37,13 @@ const (
 )
 
 // Connector is the evidence provider's side of the exchange: it answers
-// evidence requests (ap.Backend) and serves the preview space (Handler).
+// evidence requests (ap.Backend) and serves the preview space and the
+// consents pages (Handler). Its state is in a storage (sqlstore.go); its
+// web user interface is the type web (preview.go, consentweb.go).
 type Connector struct {
 	cfg  Config
 	log  *slog.Logger
-	db   *store.DB
+	db   storage
 	byID map[string]*Authority
 }
 
@@ -56,10 +56,11 @@ func New(cfg Config) (*Connector, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if err := migrate(context.Background(), cfg.DB); err != nil {
+	db, err := newSQLStore(context.Background(), cfg.DB)
+	if err != nil {
 		return nil, err
 	}
-	c := &Connector{cfg: cfg, log: cfg.Logger, db: cfg.DB, byID: map[string]*Authority{}}
+	c := &Connector{cfg: cfg, log: cfg.Logger, db: db, byID: map[string]*Authority{}}
 	for i := range c.cfg.Providers {
 		p := &c.cfg.Providers[i]
 		c.byID[p.Agent.Identifier.Value] = p
@@ -104,26 +105,18 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		return nil
 	}
 	now := c.cfg.Now()
-	tx, err := c.db.SQL().BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("provider: %w", err)
-	}
-	defer tx.Rollback()
-	fresh, err := c.markProcessed(ctx, tx, rm.MessageID, now)
-	if err != nil {
-		return err
-	}
-	if !fresh {
-		tx.Rollback()
-		c.journal(ctx, journal.Record{Event: EventDuplicate, Conversation: rm.ConversationID, MessageID: rm.MessageID})
-		return c.flush(ctx)
-	}
-	ans, rec, err := c.handle(ctx, tx, rm, now)
-	if err != nil {
-		return err
-	}
-	if ans != nil {
-		err := c.queue(ctx, tx, ans, now)
+	var fresh bool
+	var ans *answer
+	var rec []journal.Record
+	err := c.db.Update(ctx, func(tx storageTx) error {
+		var err error
+		if fresh, err = tx.MarkProcessed(ctx, rm.MessageID, now); err != nil || !fresh {
+			return err
+		}
+		if ans, rec, err = c.handle(ctx, tx, rm, now); err != nil || ans == nil {
+			return err
+		}
+		err = c.queue(ctx, tx, ans, now)
 		if errors.Is(err, errUnbuildable) {
 			// A request so broken that no valid answer can name it
 			// (no requester to answer): dropped, like an unreadable one.
@@ -132,12 +125,14 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 				Outcome: "unanswerable: " + err.Error()})
 			ans, err = nil, nil
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	})
+	if err != nil {
+		return err
 	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("provider: %w", err)
+	if !fresh {
+		c.journal(ctx, journal.Record{Event: EventDuplicate, Conversation: rm.ConversationID, MessageID: rm.MessageID})
+		return c.flush(ctx)
 	}
 	for _, r := range rec {
 		c.journal(ctx, r)
@@ -155,17 +150,40 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 // the answer must repeat).
 var errUnbuildable = errors.New("provider: no valid answer can be built")
 
-func (c *Connector) queue(ctx context.Context, q querier, a *answer, now time.Time) error {
+func (c *Connector) queue(ctx context.Context, tx storageTx, a *answer, now time.Time) error {
 	sub, err := a.msg.Submission(c.cfg.Legs, "provider:"+a.msg.RefToMessageID)
 	if err != nil {
 		return fmt.Errorf("%w to %s: %w", errUnbuildable, a.msg.RefToMessageID, err)
 	}
 	if a.disclosure != nil {
-		if err := c.insertDisclosure(ctx, q, a.disclosure); err != nil {
+		if err := tx.InsertDisclosure(ctx, a.disclosure); err != nil {
 			return err
 		}
 	}
-	return c.enqueue(ctx, q, sub, now)
+	return tx.Enqueue(ctx, sub, now)
+}
+
+// flush hands the queued answers to the access point and deletes each once
+// it is accepted (the client key makes a repeated hand-over harmless).
+func (c *Connector) flush(ctx context.Context) error {
+	items, err := c.db.Queued(ctx)
+	if err != nil {
+		return err
+	}
+	var first error
+	for _, it := range items {
+		if _, _, err := c.cfg.Sender.Submit(ctx, it.Submission); err != nil {
+			c.log.Warn("answer not accepted by the access point", logKey, it.ClientKey, logErr, err)
+			if first == nil {
+				first = fmt.Errorf("provider: submitting %s: %w", it.ClientKey, err)
+			}
+			continue
+		}
+		if err := c.db.Dequeue(ctx, it.ClientKey); err != nil {
+			return err
+		}
+	}
+	return first
 }
 
 func (c *Connector) journal(ctx context.Context, r journal.Record) {
@@ -180,7 +198,7 @@ func (c *Connector) journal(ctx context.Context, r journal.Record) {
 // handle runs the steps of the provider on a request and returns the answer
 // to send (nil when the answer waits for the user). Errors are the
 // database's; every refusal of the request is an answer.
-func (c *Connector) handle(ctx context.Context, tx *sql.Tx, rm *ap.ReceivedMessage, now time.Time) (*answer, []journal.Record, error) {
+func (c *Connector) handle(ctx context.Context, tx storageTx, rm *ap.ReceivedMessage, now time.Time) (*answer, []journal.Record, error) {
 	rec := []journal.Record{{Event: journal.EventRequestReceived, Conversation: rm.ConversationID, MessageID: rm.MessageID, NRR: exchange.NRR(rm.NRR)}}
 	// Step 1 (SPEC.md §2.2, §6 item 5): a well-formed evidence request whose
 	// ebMS properties agree with it.
@@ -403,7 +421,7 @@ func query(req *edm.QueryRequest, auth *Authority) Query {
 // first handles a request without PreviewLocation (SPEC.md §1.2 steps 3–4):
 // find the evidence, then either answer it (no preview) or open a preview
 // session and answer EDM:ERR:0002 with its PreviewLocation.
-func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, auth *Authority, rm *ap.ReceivedMessage, now time.Time) (*answer, error) {
+func (c *Connector) first(ctx context.Context, tx storageTx, m *exchange.Message, auth *Authority, rm *ap.ReceivedMessage, now time.Time) (*answer, error) {
 	req := m.Request
 	res, err := auth.DataService.Find(ctx, query(req, auth))
 	if err != nil {
@@ -468,7 +486,7 @@ func (c *Connector) first(ctx context.Context, tx *sql.Tx, m *exchange.Message, 
 		C1Scheme: m.OriginalSender.SchemeID, C1Value: m.OriginalSender.Value, C4Scheme: m.FinalRecipient.SchemeID, C4Value: m.FinalRecipient.Value,
 		FirstMessageID: m.MessageID, FirstRequest: m.Document, SubjectKey: match.Subject, Documents: match.Documents,
 		ArriveBy: ts.Add(t.T1 + t.T2), DecideBy: ts.Add(t.T1 + t.T2 + t.T3), Created: now, Updated: now}
-	if err := c.insertSession(ctx, tx, s); err != nil {
+	if err := tx.InsertSession(ctx, s); err != nil {
 		return nil, err
 	}
 	exc := edm.NewException(edm.EDMErr0002, "The evidence provider needs the user to preview the evidence before it is sent")
@@ -558,13 +576,13 @@ func validToken(t string) bool {
 // second handles the request after a preview (SPEC.md §1.2 step 5): it must
 // name a preview session of this provider and repeat the first request;
 // then it is answered when the user's decision is known.
-func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message, auth *Authority, now time.Time) (*answer, error) {
+func (c *Connector) second(ctx context.Context, tx storageTx, m *exchange.Message, auth *Authority, now time.Time) (*answer, error) {
 	req := m.Request
 	token, err := ParsePreviewLocation(c.cfg.PreviewBase, req.PreviewLocation)
 	if err != nil {
 		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now)
 	}
-	s, err := c.loadSession(ctx, tx, token)
+	s, err := tx.LoadSession(ctx, token)
 	if errors.Is(err, errNoSession) {
 		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "PreviewLocation names no preview of this provider"), now)
 	}
@@ -580,7 +598,7 @@ func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message,
 	if s.State == stateExpired || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
 		s.State, s.SecondMessageID, s.SecondRequest, s.Documents = stateExpired, m.MessageID, m.Document, nil
 		s.Updated = now
-		if _, err := c.updateSession(ctx, tx, s); err != nil {
+		if _, err := tx.UpdateSession(ctx, s); err != nil {
 			return nil, err
 		}
 		return c.refuse(m, req, auth, fail(edm.EDMErr0005, "the user did not complete the preview in time"), now)
@@ -593,7 +611,7 @@ func (c *Connector) second(ctx context.Context, tx *sql.Tx, m *exchange.Message,
 	if err != nil {
 		return nil, err
 	}
-	ok, err := c.updateSession(ctx, tx, s)
+	ok, err := tx.UpdateSession(ctx, s)
 	if err != nil {
 		return nil, err
 	}

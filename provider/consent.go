@@ -2,8 +2,6 @@ package provider
 
 import (
 	"context"
-	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -187,103 +185,24 @@ func (c *Connector) newConsent(s *session, req *edm.QueryRequest, procs []string
 		Granted: now, Expires: now.Add(c.cfg.Consent.Validity), subject: subjectOf(SubjectOf(req)), subjectKey: s.SubjectKey}
 }
 
-func (c *Connector) insertConsent(ctx context.Context, k *Consent) error {
-	tx, err := c.db.SQL().BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("provider: storing consent: %w", err)
-	}
-	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_consents (id, provider, subject, subject_key, requester, requester_name,
-		procedure, evidence_type, evidence_title, granted, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		k.ID, k.Provider, k.subject, k.subjectKey, k.Requester, k.RequesterName, k.Procedure, k.EvidenceType, k.EvidenceTitle,
-		ms(k.Granted), ms(k.Expires))
-	if err != nil {
-		return fmt.Errorf("provider: storing consent: %w", err)
-	}
-	for _, p := range k.Procedures {
-		if _, err := tx.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_consent_procedures (consent_id, procedure) VALUES (?, ?)`), k.ID, p); err != nil {
-			return fmt.Errorf("provider: storing consent: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("provider: storing consent: %w", err)
-	}
-	return nil
-}
-
-// withProcedures reads the procedures of each consent.
-func (c *Connector) withProcedures(ctx context.Context, q querier, ks []*Consent) ([]*Consent, error) {
-	for _, k := range ks {
-		rows, err := q.QueryContext(ctx, c.db.Rebind(`SELECT procedure FROM provider_consent_procedures WHERE consent_id = ? ORDER BY procedure`), k.ID)
-		if err != nil {
-			return nil, fmt.Errorf("provider: consent procedures: %w", err)
-		}
-		k.Procedures = nil
-		for rows.Next() {
-			var p string
-			if err := rows.Scan(&p); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("provider: consent procedures: %w", err)
-			}
-			k.Procedures = append(k.Procedures, p)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("provider: consent procedures: %w", err)
-		}
-	}
-	return ks, nil
-}
-
-const consentColumns = `id, provider, subject, subject_key, requester, requester_name, procedure, evidence_type, evidence_title, granted, expires, withdrawn`
-
-func scanConsents(rows *sql.Rows, err error) ([]*Consent, error) {
-	if err != nil {
-		return nil, fmt.Errorf("provider: consents: %w", err)
-	}
-	defer rows.Close()
-	var out []*Consent
-	for rows.Next() {
-		k := &Consent{}
-		var granted, expires, withdrawn int64
-		if err := rows.Scan(&k.ID, &k.Provider, &k.subject, &k.subjectKey, &k.Requester, &k.RequesterName, &k.Procedure, &k.EvidenceType,
-			&k.EvidenceTitle, &granted, &expires, &withdrawn); err != nil {
-			return nil, fmt.Errorf("provider: consents: %w", err)
-		}
-		k.Granted, k.Expires = time.UnixMilli(granted).UTC(), time.UnixMilli(expires).UTC()
-		if withdrawn != 0 {
-			k.Withdrawn = time.UnixMilli(withdrawn).UTC()
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
-}
-
 // consentFor finds a valid consent that covers a background request: same
 // provider, requester, evidence type and subject (the eIDAS identity of the
 // request and the register's subject it resolved to), and the request's
 // procedure among those the user chose.
-func (c *Connector) consentFor(ctx context.Context, q querier, req *edm.QueryRequest, provider, subjectKey string, now time.Time) (*Consent, error) {
+func (c *Connector) consentFor(ctx context.Context, tx storageTx, req *edm.QueryRequest, provider, subjectKey string, now time.Time) (*Consent, error) {
 	rid, _ := requesterOf(req)
 	subj := subjectOf(SubjectOf(req))
 	if subj == "" || rid == "" {
 		return nil, nil
 	}
-	ks, err := scanConsents(q.QueryContext(ctx, c.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents
-		WHERE subject = ? AND provider = ? AND requester = ? AND evidence_type = ? AND withdrawn = 0 AND expires > ?
-		AND id IN (SELECT consent_id FROM provider_consent_procedures WHERE procedure = ?)
-		ORDER BY granted DESC`), subj, provider, rid, c.byID[provider].servedAs(req.EvidenceRequest.EvidenceTypeClassification), ms(now), req.Procedure))
+	ks, err := tx.ValidConsents(ctx, consentFilter{Subject: subj, Provider: provider, Requester: rid,
+		EvidenceType: c.byID[provider].servedAs(req.EvidenceRequest.EvidenceTypeClassification), Procedure: req.Procedure}, now)
 	if err != nil {
 		return nil, err
 	}
 	for _, k := range ks {
 		if k.subjectKey == subjectKey && k.Valid(now) {
-			ks, err := c.withProcedures(ctx, q, []*Consent{k})
-			if err != nil {
-				return nil, err
-			}
-			return ks[0], nil
+			return k, nil
 		}
 	}
 	return nil, nil
@@ -292,12 +211,7 @@ func (c *Connector) consentFor(ctx context.Context, q querier, req *edm.QueryReq
 // Consents returns the consents of a subject (its eIDAS identity, see
 // the package documentation), newest first.
 func (c *Connector) Consents(ctx context.Context, subject string) ([]*Consent, error) {
-	ks, err := scanConsents(c.db.SQL().QueryContext(ctx, c.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents WHERE subject = ?
-		ORDER BY granted DESC, id`), subject))
-	if err != nil {
-		return nil, err
-	}
-	return c.withProcedures(ctx, c.db.SQL(), ks)
+	return c.db.Consents(ctx, subject)
 }
 
 // ErrNoConsent: no such consent of this subject, or already withdrawn.
@@ -307,12 +221,11 @@ var ErrNoConsent = errors.New("provider: no such consent")
 // take the preview path again.
 func (c *Connector) Withdraw(ctx context.Context, subject, id string) error {
 	now := c.cfg.Now()
-	res, err := c.db.SQL().ExecContext(ctx, c.db.Rebind(`UPDATE provider_consents SET withdrawn = ? WHERE id = ? AND subject = ? AND withdrawn = 0`),
-		ms(now), id, subject)
+	ok, err := c.db.WithdrawConsent(ctx, subject, id, now)
 	if err != nil {
-		return fmt.Errorf("provider: withdrawing consent: %w", err)
+		return err
 	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
+	if !ok {
 		return fmt.Errorf("%w: %s", ErrNoConsent, id)
 	}
 	c.journal(ctx, journal.Record{Event: EventConsentWithdrawn, Outcome: "consent:" + id})
@@ -339,44 +252,9 @@ func disclosureOf(req *edm.QueryRequest, provider, conversation, responseID stri
 	return d
 }
 
-func (c *Connector) insertDisclosure(ctx context.Context, q querier, d *Disclosure) error {
-	docs, err := json.Marshal(d.Documents)
-	if err != nil {
-		return fmt.Errorf("provider: %w", err)
-	}
-	_, err = q.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_disclosures (id, provider, subject, requester, requester_name, procedure,
-		evidence_type, conversation_id, documents, consent_id, sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		d.ID, d.Provider, d.subject, d.Requester, d.RequesterName, d.Procedure, d.EvidenceType, d.Conversation, string(docs), d.ConsentID, ms(d.Sent))
-	if err != nil {
-		return fmt.Errorf("provider: recording disclosure: %w", err)
-	}
-	return nil
-}
-
 // Disclosures returns the evidence sent about a subject, newest first.
 func (c *Connector) Disclosures(ctx context.Context, subject string) ([]*Disclosure, error) {
-	rows, err := c.db.SQL().QueryContext(ctx, c.db.Rebind(`SELECT id, provider, subject, requester, requester_name, procedure, evidence_type,
-		conversation_id, documents, consent_id, sent FROM provider_disclosures WHERE subject = ? ORDER BY sent DESC, id`), subject)
-	if err != nil {
-		return nil, fmt.Errorf("provider: disclosures: %w", err)
-	}
-	defer rows.Close()
-	var out []*Disclosure
-	for rows.Next() {
-		d := &Disclosure{}
-		var docs string
-		var sent int64
-		if err := rows.Scan(&d.ID, &d.Provider, &d.subject, &d.Requester, &d.RequesterName, &d.Procedure, &d.EvidenceType, &d.Conversation,
-			&docs, &d.ConsentID, &sent); err != nil {
-			return nil, fmt.Errorf("provider: disclosures: %w", err)
-		}
-		if err := json.Unmarshal([]byte(docs), &d.Documents); err != nil {
-			return nil, fmt.Errorf("provider: disclosures: %w", err)
-		}
-		d.Sent = time.UnixMilli(sent).UTC()
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return c.db.Disclosures(ctx, subject)
 }
 
 // giveConsent records the consent the user gave with the approval at the
@@ -396,7 +274,7 @@ func (c *Connector) giveConsent(ctx context.Context, s *session, procs []string,
 		c.log.Error("consent", logErr, err)
 		return
 	}
-	if err := c.insertConsent(ctx, k); err != nil {
+	if err := c.db.InsertConsent(ctx, k); err != nil {
 		c.log.Error("consent", logErr, err)
 		return
 	}

@@ -138,43 +138,41 @@ type disclosureView struct {
 // ConsentsPath is the page of consents and data use of the preview space.
 const ConsentsPath = "/consents"
 
-func (c *Connector) consentRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET "+ConsentsPath, c.consentsPage)
-	mux.HandleFunc("GET "+ConsentsPath+"/login", c.consentsLogin)
-	mux.HandleFunc("GET "+ConsentsPath+"/callback", c.consentsCallback)
-	mux.HandleFunc("POST "+ConsentsPath+"/withdraw", c.consentsWithdraw)
+func (h *web) consentRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+ConsentsPath, h.consentsPage)
+	mux.HandleFunc("GET "+ConsentsPath+"/login", h.consentsLogin)
+	mux.HandleFunc("GET "+ConsentsPath+"/callback", h.consentsCallback)
+	mux.HandleFunc("POST "+ConsentsPath+"/withdraw", h.consentsWithdraw)
 }
 
 // account returns the logged-in subject of the consents page, or "".
-func (c *Connector) account(r *http.Request) (subject, csrf string) {
+func (h *web) account(r *http.Request) (subject, csrf string) {
 	ck, err := r.Cookie(cookieAccount)
 	if err != nil || !validToken(ck.Value) {
 		return "", ""
 	}
-	var exp int64
-	err = c.db.SQL().QueryRowContext(r.Context(), c.db.Rebind(`SELECT subject, csrf, expires FROM provider_accounts WHERE id = ?`), hash(ck.Value)).
-		Scan(&subject, &csrf, &exp)
-	if err != nil || c.cfg.Now().UnixMilli() > exp {
+	subject, csrf, exp, err := h.c.db.Account(r.Context(), hash(ck.Value))
+	if err != nil || h.c.cfg.Now().UnixMilli() > exp.UnixMilli() {
 		return "", ""
 	}
 	return subject, csrf
 }
 
-func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
-	subject, csrf := c.account(r)
+func (h *web) consentsPage(w http.ResponseWriter, r *http.Request) {
+	subject, csrf := h.account(r)
 	if subject == "" {
-		c.render(w, r, &page{Key: "consents", Path: ConsentsPath})
+		h.render(w, r, &page{Key: "consents", Path: ConsentsPath})
 		return
 	}
 	ctx := r.Context()
-	ks, err := c.Consents(ctx, subject)
+	ks, err := h.c.Consents(ctx, subject)
 	var ds []*Disclosure
 	if err == nil {
-		ds, err = c.Disclosures(ctx, subject)
+		ds, err = h.c.Disclosures(ctx, subject)
 	}
 	if err != nil {
-		c.log.Error("consents page", logErr, err)
-		c.simple(w, r, http.StatusInternalServerError, "error")
+		h.c.log.Error("consents page", logErr, err)
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
 	if r.URL.Query().Get("format") == "json" {
@@ -193,7 +191,7 @@ func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.msgs = messages[language(r)] // render sets the same; p.T is needed before it
 	t := p.T
-	now := c.cfg.Now()
+	now := h.c.cfg.Now()
 	for _, k := range ks {
 		v := consentView{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Procedure: strings.Join(k.Procedures, ", "), Evidence: k.EvidenceTitle,
 			Until: k.Expires.Format(time.DateOnly), Valid: k.Valid(now)}
@@ -223,7 +221,7 @@ func (c *Connector) consentsPage(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Disclosures = append(p.Disclosures, v)
 	}
-	c.render(w, r, p)
+	h.render(w, r, p)
 }
 
 // nameOr is a name for the citizen's eyes: the authority's name, its
@@ -235,74 +233,73 @@ func nameOr(name, id string) string {
 	return id
 }
 
-func (c *Connector) consentsLogin(w http.ResponseWriter, r *http.Request) {
-	state, err := c.token()
+func (h *web) consentsLogin(w http.ResponseWriter, r *http.Request) {
+	state, err := h.c.token()
 	if err != nil {
-		c.simple(w, r, http.StatusInternalServerError, "error")
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieAccountLogin, Value: state, Path: ConsentsPath, MaxAge: 900,
-		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
-	c.cfg.Authenticator.Begin(w, r, state, c.cfg.PreviewBase+ConsentsPath+ConsentsCallbackPath)
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode})
+	h.c.cfg.Authenticator.Begin(w, r, state, h.c.cfg.PreviewBase+ConsentsPath+ConsentsCallbackPath)
 }
 
-func (c *Connector) consentsCallback(w http.ResponseWriter, r *http.Request) {
-	subj, state, err := c.cfg.Authenticator.Finish(r)
+func (h *web) consentsCallback(w http.ResponseWriter, r *http.Request) {
+	subj, state, err := h.c.cfg.Authenticator.Finish(r)
 	if err != nil {
-		c.simple(w, r, http.StatusUnauthorized, loginFailure(err))
+		h.simple(w, r, http.StatusUnauthorized, loginFailure(err))
 		return
 	}
 	ck, cerr := r.Cookie(cookieAccountLogin)
 	if cerr != nil || state == "" || !equal(state, ck.Value) {
-		c.simple(w, r, http.StatusBadRequest, "login")
+		h.simple(w, r, http.StatusBadRequest, "login")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieAccountLogin, Value: "", Path: ConsentsPath, MaxAge: -1, HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: cookieAccountLogin, Value: "", Path: ConsentsPath, MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode})
 	subject := loginSubject(subj)
 	if subject == "" {
-		c.simple(w, r, http.StatusForbidden, "login")
+		h.simple(w, r, http.StatusForbidden, "login")
 		return
 	}
-	token, err1 := c.token()
-	csrf, err2 := c.token()
+	token, err1 := h.c.token()
+	csrf, err2 := h.c.token()
 	if err1 != nil || err2 != nil {
-		c.simple(w, r, http.StatusInternalServerError, "error")
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
-	now := c.cfg.Now()
-	if _, err := c.db.SQL().ExecContext(r.Context(), c.db.Rebind(`DELETE FROM provider_accounts WHERE expires < ?`), ms(now)); err != nil {
-		c.log.Warn("accounts", logErr, err)
+	now := h.c.cfg.Now()
+	if err := h.c.db.PurgeAccounts(r.Context(), now); err != nil {
+		h.c.log.Warn("accounts", logErr, err)
 	}
-	if _, err := c.db.SQL().ExecContext(r.Context(), c.db.Rebind(`INSERT INTO provider_accounts (id, subject, csrf, expires) VALUES (?, ?, ?, ?)`),
-		hash(token), subject, csrf, ms(now.Add(accountLifetime))); err != nil {
-		c.log.Error("accounts", logErr, err)
-		c.simple(w, r, http.StatusInternalServerError, "error")
+	if err := h.c.db.InsertAccount(r.Context(), hash(token), subject, csrf, now.Add(accountLifetime)); err != nil {
+		h.c.log.Error("accounts", logErr, err)
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieAccount, Value: token, Path: ConsentsPath, MaxAge: int(accountLifetime / time.Second),
-		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, ConsentsPath, http.StatusSeeOther)
 }
 
-func (c *Connector) consentsWithdraw(w http.ResponseWriter, r *http.Request) {
+func (h *web) consentsWithdraw(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {
-		c.simple(w, r, http.StatusBadRequest, "error")
+		h.simple(w, r, http.StatusBadRequest, "error")
 		return
 	}
-	subject, csrf := c.account(r)
+	subject, csrf := h.account(r)
 	if subject == "" || !equal(r.PostFormValue("csrf"), csrf) {
-		c.simple(w, r, http.StatusForbidden, "error")
+		h.simple(w, r, http.StatusForbidden, "error")
 		return
 	}
 	id := r.PostFormValue("consent")
 	if r.PostFormValue("confirm") != "yes" {
 		// Withdrawing takes a second click, on a page that says what is
 		// withdrawn and what follows.
-		ks, err := c.Consents(r.Context(), subject)
+		ks, err := h.c.Consents(r.Context(), subject)
 		if err != nil {
-			c.log.Error("withdraw", logErr, err)
-			c.simple(w, r, http.StatusInternalServerError, "error")
+			h.c.log.Error("withdraw", logErr, err)
+			h.simple(w, r, http.StatusInternalServerError, "error")
 			return
 		}
 		for _, k := range ks {
@@ -310,21 +307,21 @@ func (c *Connector) consentsWithdraw(w http.ResponseWriter, r *http.Request) {
 				p := &page{Key: "withdraw", Path: ConsentsPath, CSRF: csrf, LoggedIn: true}
 				p.Consents = []consentView{{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Evidence: k.EvidenceTitle,
 					Procedure: strings.Join(k.Procedures, ", "), Until: k.Expires.Format(time.DateOnly)}}
-				c.render(w, r, p)
+				h.render(w, r, p)
 				return
 			}
 		}
-		c.simple(w, r, http.StatusNotFound, "unknown")
+		h.simple(w, r, http.StatusNotFound, "unknown")
 		return
 	}
-	err := c.Withdraw(r.Context(), subject, id)
+	err := h.c.Withdraw(r.Context(), subject, id)
 	if errors.Is(err, ErrNoConsent) {
-		c.simple(w, r, http.StatusNotFound, "unknown")
+		h.simple(w, r, http.StatusNotFound, "unknown")
 		return
 	}
 	if err != nil {
-		c.log.Error("withdraw", logErr, err)
-		c.simple(w, r, http.StatusInternalServerError, "error")
+		h.c.log.Error("withdraw", logErr, err)
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
 	http.Redirect(w, r, ConsentsPath+"?done=1", http.StatusSeeOther)

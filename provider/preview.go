@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -42,17 +41,28 @@ const (
 //	GET  /consents/login, /consents/callback
 //	POST /consents/withdraw            withdraw a consent (CSRF token)
 func (c *Connector) Handler() http.Handler {
+	return (&web{c: c}).routes()
+}
+
+// web is the preview space and the consents pages: the connector's web
+// user interface. It reads and changes the connector's state only through
+// the connector's methods.
+type web struct {
+	c *Connector
+}
+
+func (h *web) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+PreviewCallbackPath, c.callback)
-	mux.HandleFunc("GET /preview/{token}", c.view)
-	mux.HandleFunc("GET /preview/{token}/login", c.login)
-	mux.HandleFunc("POST /preview/{token}/decide", c.decide)
-	mux.HandleFunc("GET /preview/{token}/file/{n}", c.file)
-	c.consentRoutes(mux)
+	mux.HandleFunc("GET "+PreviewCallbackPath, h.callback)
+	mux.HandleFunc("GET /preview/{token}", h.view)
+	mux.HandleFunc("GET /preview/{token}/login", h.login)
+	mux.HandleFunc("POST /preview/{token}/decide", h.decide)
+	mux.HandleFunc("GET /preview/{token}/file/{n}", h.file)
+	h.consentRoutes(mux)
 	mux.HandleFunc("GET "+ui.InfoPath, func(w http.ResponseWriter, r *http.Request) {
 		l := language(r)
 		_, sections := ui.Info(l, messages[l]["site"])
-		c.render(w, r, &page{Key: "about", Sections: sections})
+		h.render(w, r, &page{Key: "about", Sections: sections})
 	})
 	mux.HandleFunc("GET "+ui.StylePath, ui.ServeStyle)
 	mux.HandleFunc("GET "+ui.TimeScriptPath, ui.ServeTimeScript)
@@ -61,7 +71,7 @@ func (c *Connector) Handler() http.Handler {
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		w.Write([]byte(css))
 	})
-	hsts := strings.HasPrefix(c.cfg.PreviewBase, "https://")
+	hsts := strings.HasPrefix(h.c.cfg.PreviewBase, "https://")
 	remember := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rememberLanguage(w, r, hsts || r.TLS != nil)
 		mux.ServeHTTP(w, r)
@@ -127,7 +137,7 @@ type askView struct {
 }
 
 // asking describes the request req in lang.
-func (c *Connector) asking(req *edm.QueryRequest, lang string) *askView {
+func (h *web) asking(req *edm.QueryRequest, lang string) *askView {
 	a := &askView{Evidence: evidenceTitleIn(req, lang)}
 	if len(req.EvidenceRequester) > 0 {
 		er := req.EvidenceRequester[0]
@@ -141,7 +151,7 @@ func (c *Connector) asking(req *edm.QueryRequest, lang string) *askView {
 			a.Country = ui.CountryName(lang, er.Jurisdiction.AdminUnitLevel1)
 		}
 	}
-	a.Procedure = c.procedureIn(req.Procedure, lang)
+	a.Procedure = h.procedureIn(req.Procedure, lang)
 	if a.Requester == "" && a.Procedure == "" && a.Evidence == "" {
 		return nil
 	}
@@ -155,8 +165,8 @@ var countriesOf = map[string][]string{"de": {"DE", "AT"}, "fr": {"FR", "BE", "LU
 // procedureIn returns the name of procedure code in lang: the connector's
 // own (Config.ProcedureNames), else the code list Procedures'
 // (procedureName); "" for a code the list does not know.
-func (c *Connector) procedureIn(code, lang string) string {
-	if n := c.cfg.ProcedureNames[code][lang]; n != "" {
+func (h *web) procedureIn(code, lang string) string {
+	if n := h.c.cfg.ProcedureNames[code][lang]; n != "" {
 		return n
 	}
 	if cl, ok := codelist.Procedures.Lookup(code); ok {
@@ -295,8 +305,8 @@ func (p *page) Steps() ui.Steps {
 
 // header sets the page's header to the authority of session s (its
 // name, its country's name in lang).
-func (c *Connector) header(p *page, s *session, lang string) {
-	a := c.byID[s.Provider]
+func (h *web) header(p *page, s *session, lang string) {
+	a := h.c.byID[s.Provider]
 	if a == nil || len(a.Agent.Name) == 0 {
 		return
 	}
@@ -306,7 +316,7 @@ func (c *Connector) header(p *page, s *session, lang string) {
 	}
 }
 
-func (c *Connector) render(w http.ResponseWriter, r *http.Request, p *page) {
+func (h *web) render(w http.ResponseWriter, r *http.Request, p *page) {
 	p.Lang = language(r)
 	p.msgs = messages[p.Lang]
 	p.Footer = ui.Footer(p.Lang)
@@ -320,18 +330,18 @@ func (c *Connector) render(w http.ResponseWriter, r *http.Request, p *page) {
 	w.Header().Set("Content-Language", p.Lang)
 	w.WriteHeader(p.Status)
 	if err := pageTemplate.Execute(w, p); err != nil {
-		c.log.Error("preview page", logErr, err)
+		h.c.log.Error("preview page", logErr, err)
 	}
 }
 
-func (c *Connector) simple(w http.ResponseWriter, r *http.Request, status int, key string) {
-	c.render(w, r, &page{Key: key, Status: status})
+func (h *web) simple(w http.ResponseWriter, r *http.Request, status int, key string) {
+	h.render(w, r, &page{Key: key, Status: status})
 }
 
 // secure reports whether cookies must be Secure: the request came over TLS
 // or the public base is https (behind a TLS-terminating proxy).
-func (c *Connector) secure(r *http.Request) bool {
-	return r.TLS != nil || strings.HasPrefix(c.cfg.PreviewBase, "https://")
+func (h *web) secure(r *http.Request) bool {
+	return r.TLS != nil || strings.HasPrefix(h.c.cfg.PreviewBase, "https://")
 }
 
 func hash(s string) string {
@@ -344,25 +354,25 @@ func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []by
 // session of the request: the token must be well-formed and known, the
 // session not finished and not past its deadlines. It answers the browser
 // itself (404, 410) when not.
-func (c *Connector) usable(w http.ResponseWriter, r *http.Request) (*session, bool) {
+func (h *web) usable(w http.ResponseWriter, r *http.Request) (*session, bool) {
 	token := r.PathValue("token")
 	if !validToken(token) {
-		c.simple(w, r, http.StatusNotFound, "unknown")
+		h.simple(w, r, http.StatusNotFound, "unknown")
 		return nil, false
 	}
-	s, err := c.loadSession(r.Context(), c.db.SQL(), token)
+	s, err := h.c.db.LoadSession(r.Context(), token)
 	if errors.Is(err, errNoSession) {
-		c.simple(w, r, http.StatusNotFound, "unknown")
+		h.simple(w, r, http.StatusNotFound, "unknown")
 		return nil, false
 	}
 	if err != nil {
-		c.log.Error("preview session", logErr, err)
-		c.simple(w, r, http.StatusInternalServerError, "error")
+		h.c.log.Error("preview session", logErr, err)
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return nil, false
 	}
-	now := c.cfg.Now()
+	now := h.c.cfg.Now()
 	if s.State != stateWaiting && s.State != stateOpen || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
-		c.simple(w, r, http.StatusGone, "gone")
+		h.simple(w, r, http.StatusGone, "gone")
 		return nil, false
 	}
 	return s, true
@@ -370,52 +380,52 @@ func (c *Connector) usable(w http.ResponseWriter, r *http.Request) (*session, bo
 
 // viewer reports whether the browser is the one that logged in as the
 // subject of the session.
-func (c *Connector) viewer(r *http.Request, s *session) bool {
+func (h *web) viewer(r *http.Request, s *session) bool {
 	ck, err := r.Cookie(cookieView)
 	return err == nil && s.State == stateOpen && s.Viewer != "" && equal(hash(ck.Value), s.Viewer)
 }
 
-func (c *Connector) view(w http.ResponseWriter, r *http.Request) {
-	s, ok := c.usable(w, r)
+func (h *web) view(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.usable(w, r)
 	if !ok {
 		return
 	}
 	// EDM 1.x: the requester's return address comes with the first visit.
 	if ru := r.URL.Query().Get("returnurl"); ru != "" && s.ReturnURL == "" && !strings.HasPrefix(s.Version, "oots-edm:v2") {
-		s.ReturnURL, s.Updated = ru, c.cfg.Now()
-		if _, err := c.updateSession(r.Context(), c.db.SQL(), s); err != nil {
-			c.log.Error("preview session", logErr, err)
+		s.ReturnURL, s.Updated = ru, h.c.cfg.Now()
+		if _, err := h.c.db.UpdateSession(r.Context(), s); err != nil {
+			h.c.log.Error("preview session", logErr, err)
 		}
 	}
-	if !c.viewer(r, s) {
+	if !h.viewer(r, s) {
 		p := &page{Key: "start", Token: s.Token}
-		c.header(p, s, language(r))
+		h.header(p, s, language(r))
 		if req, err := storedRequest(s.FirstRequest); err == nil {
-			p.Ask = c.asking(req, language(r))
+			p.Ask = h.asking(req, language(r))
 		}
-		c.render(w, r, p)
+		h.render(w, r, p)
 		return
 	}
-	c.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF}, nil)
+	h.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF}, nil)
 }
 
 // renderPreview shows the evidence of session s with the decision form;
 // chosen are the procedures ticked for the consent (nil: the request's
 // own).
-func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *session, p *page, chosen []string) {
-	auth := c.byID[s.Provider]
-	c.header(p, s, language(r))
-	if procs, req := c.offer(s); len(procs) > 0 {
-		k := c.newConsent(s, req, procs, c.cfg.Now())
+func (h *web) renderPreview(w http.ResponseWriter, r *http.Request, s *session, p *page, chosen []string) {
+	auth := h.c.byID[s.Provider]
+	h.header(p, s, language(r))
+	if procs, req := h.c.offer(s); len(procs) > 0 {
+		k := h.c.newConsent(s, req, procs, h.c.cfg.Now())
 		p.ConsentOffer = fmt.Sprintf(messages[language(r)]["consent.offer"], k.RequesterName, k.EvidenceTitle,
-			k.Expires.Format(time.DateOnly), c.cfg.PreviewBase+ConsentsPath)
+			k.Expires.Format(time.DateOnly), h.c.cfg.PreviewBase+ConsentsPath)
 		for i, code := range procs {
 			pc := procedureChoice{Code: code, Checked: i == 0 && chosen == nil || slices.Contains(chosen, code)}
-			pc.Name = c.procedureIn(code, language(r))
+			pc.Name = h.procedureIn(code, language(r))
 			p.ConsentProcedures = append(p.ConsentProcedures, pc)
 		}
 	}
-	sent := c.sentOf(s)
+	sent := h.c.sentOf(s)
 	msgs := messages[language(r)]
 	for i, sd := range sent {
 		d := sd.Doc
@@ -443,60 +453,32 @@ func (c *Connector) renderPreview(w http.ResponseWriter, r *http.Request, s *ses
 		dv := docView{N: i + 1, Document: d, Issuer: issuer, Role: sd.Role, RoleLabel: label,
 			Href: "/preview/" + s.Token + "/file/" + strconv.Itoa(i+1), PDF: d.Format == "application/pdf",
 			Kind: msgs[formatKey(d.Format)], LanguageName: ui.LanguageName(language(r), d.Language)}
-		dv.Expired = expiry(msgs, d.ValidTo, c.cfg.Now())
+		dv.Expired = expiry(msgs, d.ValidTo, h.c.cfg.Now())
 		p.Docs = append(p.Docs, dv)
 	}
-	c.render(w, r, p)
+	h.render(w, r, p)
 }
 
-// sentOf lists the documents the answer of session s carries, as its
-// first request asks for them (documentsSent): the preview shows each of
-// them and the answer after an approval sends exactly these. A stored
-// request that cannot be read back shows the main documents alone.
-func (c *Connector) sentOf(s *session) []sentDocument {
-	req, err := storedRequest(s.FirstRequest)
-	if err != nil {
-		c.log.Error("preview session", logErr, err)
-		req = nil
-	}
-	return documentsSent(req, s.Documents)
-}
-
-// offer returns the procedures a consent given at the preview of session s
-// may cover (consentProcedures), with the session's request, or nil when no
-// consent is offered: the feature is off, or the request has no eIDAS
-// identity to bind it to.
-func (c *Connector) offer(s *session) ([]string, *edm.QueryRequest) {
-	if !c.cfg.Consent.Enabled {
-		return nil, nil
-	}
-	req, err := storedRequest(s.FirstRequest)
-	if err != nil || subjectOf(SubjectOf(req)) == "" {
-		return nil, nil
-	}
-	return consentProcedures(c.byID[s.Provider], req), req
-}
-
-func (c *Connector) login(w http.ResponseWriter, r *http.Request) {
-	s, ok := c.usable(w, r)
+func (h *web) login(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.usable(w, r)
 	if !ok {
 		return
 	}
-	state, err := c.token()
+	state, err := h.c.token()
 	if err != nil {
-		c.simple(w, r, http.StatusInternalServerError, "error")
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieLogin, Value: state + "." + s.Token, Path: "/preview", MaxAge: 900,
-		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
-	c.cfg.Authenticator.Begin(w, r, state, c.cfg.PreviewBase+PreviewCallbackPath)
+		HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode})
+	h.c.cfg.Authenticator.Begin(w, r, state, h.c.cfg.PreviewBase+PreviewCallbackPath)
 }
 
-func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
-	subj, state, err := c.cfg.Authenticator.Finish(r)
+func (h *web) callback(w http.ResponseWriter, r *http.Request) {
+	subj, state, err := h.c.cfg.Authenticator.Finish(r)
 	if err != nil {
-		c.log.Info("preview login failed", logErr, err)
-		c.simple(w, r, http.StatusUnauthorized, loginFailure(err))
+		h.c.log.Info("preview login failed", logErr, err)
+		h.simple(w, r, http.StatusUnauthorized, loginFailure(err))
 		return
 	}
 	ck, cerr := r.Cookie(cookieLogin)
@@ -506,133 +488,65 @@ func (c *Connector) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	// The callback must come back to the browser that started the login.
 	if cerr != nil || state == "" || !equal(state, want) || !validToken(token) {
-		c.log.Info("preview login answer without its browser state")
-		c.simple(w, r, http.StatusBadRequest, "login")
+		h.c.log.Info("preview login answer without its browser state")
+		h.simple(w, r, http.StatusBadRequest, "login")
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieLogin, Value: "", Path: "/preview", MaxAge: -1, HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: cookieLogin, Value: "", Path: "/preview", MaxAge: -1, HttpOnly: true, Secure: h.secure(r), SameSite: http.SameSiteLaxMode})
 	r.SetPathValue("token", token)
-	s, ok := c.usable(w, r)
+	s, ok := h.usable(w, r)
 	if !ok {
 		return
 	}
 	ctx := r.Context()
-	now := c.cfg.Now()
-	auth := c.byID[s.Provider]
+	now := h.c.cfg.Now()
+	auth := h.c.byID[s.Provider]
 	if auth != nil && auth.MinLoA != "" && !subj.LoA.AtLeast(auth.MinLoA) {
-		c.simple(w, r, http.StatusForbidden, "loa")
+		h.simple(w, r, http.StatusForbidden, "loa")
 		return
 	}
-	mine, err := c.isSubject(ctx, s, auth, subj.Person, subj.Company)
+	mine, err := h.c.isSubject(ctx, s, auth, subj.Person, subj.Company)
 	if err != nil {
-		c.log.Error("preview login: the register could not be asked", logErr, err)
-		c.simple(w, r, http.StatusInternalServerError, "error")
+		h.c.log.Error("preview login: the register could not be asked", logErr, err)
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
 	if !mine {
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateWrongUser, nil, "", "", now
-		a, err := c.conclude(s, now)
+		a, err := h.c.conclude(s, now)
 		if err == nil {
-			err = c.commit(ctx, s, a, withOutcome(s.record(EventWrongUser), string(edm.EDMErr0001)))
+			err = h.c.commit(ctx, s, a, withOutcome(s.record(EventWrongUser), string(edm.EDMErr0001)))
 		}
 		if err != nil {
-			c.log.Error("preview session", logErr, err)
+			h.c.log.Error("preview session", logErr, err)
 		}
-		c.simple(w, r, http.StatusForbidden, "notyou")
+		h.simple(w, r, http.StatusForbidden, "notyou")
 		return
 	}
-	viewer, err1 := c.token()
-	csrf, err2 := c.token()
+	viewer, err1 := h.c.token()
+	csrf, err2 := h.c.token()
 	if err1 != nil || err2 != nil {
-		c.simple(w, r, http.StatusInternalServerError, "error")
+		h.simple(w, r, http.StatusInternalServerError, "error")
 		return
 	}
 	s.State, s.Viewer, s.CSRF, s.Updated = stateOpen, hash(viewer), csrf, now
-	if d := now.Add(c.cfg.Timeouts.T3); d.Before(s.DecideBy) {
+	if d := now.Add(h.c.cfg.Timeouts.T3); d.Before(s.DecideBy) {
 		s.DecideBy = d
 	}
-	if err := c.commit(ctx, s, nil, s.record(journal.EventPreviewShown)); err != nil {
-		c.log.Error("preview session", logErr, err)
-		c.simple(w, r, http.StatusConflict, "gone")
+	if err := h.c.commit(ctx, s, nil, s.record(journal.EventPreviewShown)); err != nil {
+		h.c.log.Error("preview session", logErr, err)
+		h.simple(w, r, http.StatusConflict, "gone")
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieView, Value: viewer, Path: "/preview/" + s.Token, HttpOnly: true,
-		Secure: c.secure(r), SameSite: http.SameSiteLaxMode})
+		Secure: h.secure(r), SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/preview/"+s.Token, http.StatusSeeOther)
 }
 
-// isSubject is the rule of the preview space: for a natural person, the
-// login and the request carry the same eIDAS identity (SamePerson), or the
-// register resolves the logged-in person to the very record the request
-// designated (identifiers that differ by relying party, or a request
-// without identifier); for a company, the login is on behalf of the
-// company the request is about (SameCompany).
-func (c *Connector) isSubject(ctx context.Context, s *session, auth *Authority, person *eid.NaturalPerson, company *eid.LegalPerson) (bool, error) {
-	req, err := storedRequest(s.FirstRequest)
-	if err != nil {
-		return false, err
-	}
-	q := query(req, auth)
-	switch sub := q.Subject; {
-	case sub.Company != nil:
-		return company != nil && SameCompany(company, sub.Company), nil
-	case sub.Person == nil || person == nil:
-		return false, nil
-	case SamePerson(person, sub.Person):
-		return true, nil
-	}
-	if auth == nil {
-		return false, nil
-	}
-	q.Subject = Subject{Person: person}
-	res, err := auth.DataService.Find(ctx, q)
-	if err != nil {
-		return false, err
-	}
-	m, err := res.resolve()
-	return err == nil && m.Subject == s.SubjectKey, nil
-}
-
-// errChanged: another writer changed the preview session first.
-var errChanged = errors.New("provider: the preview session changed meanwhile")
-
-// commit writes a session change and the answer it decides, in one
-// transaction, then journals and hands the answer over.
-func (c *Connector) commit(ctx context.Context, s *session, a *answer, rec journal.Record) error {
-	tx, err := c.db.SQL().BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	ok, err := c.updateSession(ctx, tx, s)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errChanged
-	}
-	if a != nil {
-		if err := c.queue(ctx, tx, a, s.Updated); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	c.journal(ctx, rec)
-	if a != nil {
-		c.journal(ctx, a.rec)
-		if err := c.flush(ctx); err != nil {
-			c.log.Warn("answer queued, not yet accepted", logErr, err)
-		}
-	}
-	return nil
-}
-
-func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
+func (h *web) decide(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {
-		c.simple(w, r, http.StatusBadRequest, "error")
+		h.simple(w, r, http.StatusBadRequest, "error")
 		return
 	}
 	var s *session
@@ -641,25 +555,25 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 	// it again and retry.
 	for attempt := 0; ; attempt++ {
 		var ok bool
-		if s, ok = c.usable(w, r); !ok {
+		if s, ok = h.usable(w, r); !ok {
 			return
 		}
-		if !c.viewer(r, s) || !equal(r.PostFormValue("csrf"), s.CSRF) {
-			c.simple(w, r, http.StatusForbidden, "error")
+		if !h.viewer(r, s) || !equal(r.PostFormValue("csrf"), s.CSRF) {
+			h.simple(w, r, http.StatusForbidden, "error")
 			return
 		}
-		now := c.cfg.Now()
+		now := h.c.cfg.Now()
 		var rec journal.Record
 		switch r.PostFormValue("decision") {
 		case "approve":
 			// A consent, when one was offered: for the procedures
 			// ticked, at least one, each one offered.
 			var procs []string
-			if offered, _ := c.offer(s); len(offered) > 0 && r.PostFormValue("consent") == "yes" {
+			if offered, _ := h.c.offer(s); len(offered) > 0 && r.PostFormValue("consent") == "yes" {
 				procs = r.PostForm["procedure"]
 				for _, p := range procs {
 					if !slices.Contains(offered, p) {
-						c.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF, Status: http.StatusBadRequest,
+						h.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF, Status: http.StatusBadRequest,
 							Message: "consent.badprocedure", ConsentChecked: true}, procs)
 						return
 					}
@@ -667,7 +581,7 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 				if len(procs) == 0 {
 					// Nothing decided yet: the form again, with the
 					// reason.
-					c.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF, Status: http.StatusUnprocessableEntity,
+					h.renderPreview(w, r, s, &page{Key: "preview", Token: s.Token, CSRF: s.CSRF, Status: http.StatusUnprocessableEntity,
 						Message: "consent.noprocedure", ConsentChecked: true}, []string{})
 					return
 				}
@@ -675,33 +589,33 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 			}
 			s.State, rec = stateApproved, s.record(journal.EventPreviewApproved)
 			if len(procs) > 0 && attempt == 0 {
-				c.giveConsent(r.Context(), s, procs, now)
+				h.c.giveConsent(r.Context(), s, procs, now)
 			}
 		case "refuse":
 			s.State, rec = stateRefused, s.record(journal.EventPreviewRefused)
 		default:
-			c.simple(w, r, http.StatusBadRequest, "error")
+			h.simple(w, r, http.StatusBadRequest, "error")
 			return
 		}
 		choice = s.State
 		s.Viewer, s.CSRF, s.Updated = "", "", now
-		a, err := c.conclude(s, now)
+		a, err := h.c.conclude(s, now)
 		if err == nil {
-			err = c.commit(r.Context(), s, a, rec)
+			err = h.c.commit(r.Context(), s, a, rec)
 		}
 		if errors.Is(err, errChanged) && attempt < 3 {
 			continue
 		}
 		if err != nil {
-			c.log.Error("preview decision", logErr, err)
-			c.simple(w, r, http.StatusConflict, "gone")
+			h.c.log.Error("preview decision", logErr, err)
+			h.simple(w, r, http.StatusConflict, "gone")
 			return
 		}
 		break
 	}
 	// Back to the requester (SPEC.md §1.2 step 6).
 	p := &page{Key: "done", Choice: choice, Path: "/preview/" + s.Token}
-	c.header(p, s, language(r))
+	h.header(p, s, language(r))
 	switch {
 	case s.ReturnLocation != "":
 		if u, err := url.Parse(s.ReturnLocation); err == nil && u.Scheme == "https" {
@@ -710,26 +624,26 @@ func (c *Connector) decide(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Message = "badreturn"
 	case s.ReturnURL != "" && !strings.HasPrefix(s.Version, "oots-edm:v2"):
-		if c.returnAllowed(s.ReturnURL) {
+		if h.returnAllowed(s.ReturnURL) {
 			http.Redirect(w, r, s.ReturnURL, http.StatusSeeOther)
 			return
 		}
 		p.Message = "badreturn"
-		c.journal(r.Context(), s.record(EventReturnRefused))
+		h.c.journal(r.Context(), s.record(EventReturnRefused))
 	}
-	c.render(w, r, p)
+	h.render(w, r, p)
 }
 
 // returnAllowed reports whether a 1.x return address starts with one of
 // Config.ReturnAllow, compared on the parsed URL (no user info, no
 // fragment tricks).
-func (c *Connector) returnAllowed(raw string) bool {
+func (h *web) returnAllowed(raw string) bool {
 	u, err := url.Parse(raw)
 	if err != nil || u.User != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return false
 	}
 	norm := u.Scheme + "://" + strings.ToLower(u.Host) + u.EscapedPath()
-	for _, p := range c.cfg.ReturnAllow {
+	for _, p := range h.c.cfg.ReturnAllow {
 		if strings.HasPrefix(norm, p) {
 			return true
 		}
@@ -737,19 +651,19 @@ func (c *Connector) returnAllowed(raw string) bool {
 	return false
 }
 
-func (c *Connector) file(w http.ResponseWriter, r *http.Request) {
-	s, ok := c.usable(w, r)
+func (h *web) file(w http.ResponseWriter, r *http.Request) {
+	s, ok := h.usable(w, r)
 	if !ok {
 		return
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
-	if !c.viewer(r, s) || err != nil || n < 1 {
-		c.simple(w, r, http.StatusNotFound, "unknown")
+	if !h.viewer(r, s) || err != nil || n < 1 {
+		h.simple(w, r, http.StatusNotFound, "unknown")
 		return
 	}
-	sent := c.sentOf(s)
+	sent := h.c.sentOf(s)
 	if n > len(sent) {
-		c.simple(w, r, http.StatusNotFound, "unknown")
+		h.simple(w, r, http.StatusNotFound, "unknown")
 		return
 	}
 	d := sent[n-1].Doc
@@ -760,19 +674,19 @@ func (c *Connector) file(w http.ResponseWriter, r *http.Request) {
 	if d.Format == "application/pdf" {
 		ext = ".pdf"
 	}
-	h := w.Header()
+	hd := w.Header()
 	// A document is shown, never run, and embedded only by the preview
 	// page. Browsers refuse to start their PDF viewer in a sandbox, so a
 	// PDF is only kept from other pages; any other format is sandboxed
 	// (an XML document could carry XHTML script).
 	if d.Format == "application/pdf" {
-		h.Set("Content-Security-Policy", "frame-ancestors 'self'")
+		hd.Set("Content-Security-Policy", "frame-ancestors 'self'")
 	} else {
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'; sandbox")
+		hd.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'; sandbox")
 	}
-	h.Set("Content-Type", d.Format)
-	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": "evidence-" + strconv.Itoa(n) + ext}))
-	h.Set("Content-Length", strconv.Itoa(len(d.Content)))
+	hd.Set("Content-Type", d.Format)
+	hd.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": "evidence-" + strconv.Itoa(n) + ext}))
+	hd.Set("Content-Length", strconv.Itoa(len(d.Content)))
 	w.Write(d.Content)
 }
 

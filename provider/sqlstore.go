@@ -52,6 +52,43 @@ type session struct {
 	Revision                      int64 // incremented by every update
 }
 
+// sqlStore is the connector's storage in package store's database, in
+// tables prefixed provider_. Within Update, q is the transaction.
+type sqlStore struct {
+	db *store.DB
+	q  querier
+}
+
+var (
+	_ storage   = (*sqlStore)(nil)
+	_ storageTx = (*sqlStore)(nil)
+)
+
+// newSQLStore applies the connector's migrations to db and returns its
+// storage there.
+func newSQLStore(ctx context.Context, db *store.DB) (*sqlStore, error) {
+	if err := migrate(ctx, db); err != nil {
+		return nil, err
+	}
+	return &sqlStore{db: db, q: db.SQL()}, nil
+}
+
+// Update implements storage.
+func (st *sqlStore) Update(ctx context.Context, fn func(tx storageTx) error) error {
+	tx, err := st.db.SQL().BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("provider: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(&sqlStore{db: st.db, q: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("provider: %w", err)
+	}
+	return nil
+}
+
 // querier is a *sql.DB or a *sql.Tx.
 type querier interface {
 	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
@@ -76,12 +113,12 @@ const sessionColumns = `token, state, provider, party, conversation_id, exchange
 
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
-func (c *Connector) insertSession(ctx context.Context, q querier, s *session) error {
+func (st *sqlStore) InsertSession(ctx context.Context, s *session) error {
 	docs, err := json.Marshal(s.Documents)
 	if err != nil {
 		return fmt.Errorf("provider: %w", err)
 	}
-	_, err = q.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_sessions (`+sessionColumns+`)
+	_, err = st.q.ExecContext(ctx, st.db.Rebind(`INSERT INTO provider_sessions (`+sessionColumns+`)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		s.Token, s.State, s.Provider, s.Party, s.ConversationID, s.ExchangeID, s.Version, s.C1Scheme, s.C1Value, s.C4Scheme, s.C4Value,
 		s.FirstMessageID, s.FirstRequest, s.SubjectKey, s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.ReturnURL, docs,
@@ -96,14 +133,14 @@ func (c *Connector) insertSession(ctx context.Context, q querier, s *session) er
 // revision s was read at (optimistic concurrency between the preview
 // space, the connector and the sweeper, across the nodes of a cluster); ok
 // is false when another writer came first.
-func (c *Connector) updateSession(ctx context.Context, q querier, s *session) (ok bool, err error) {
+func (st *sqlStore) UpdateSession(ctx context.Context, s *session) (ok bool, err error) {
 	var docs []byte
 	if s.Documents != nil {
 		if docs, err = json.Marshal(s.Documents); err != nil {
 			return false, fmt.Errorf("provider: %w", err)
 		}
 	}
-	res, err := q.ExecContext(ctx, c.db.Rebind(`UPDATE provider_sessions SET state = ?, second_message_id = ?, second_request = ?,
+	res, err := st.q.ExecContext(ctx, st.db.Rebind(`UPDATE provider_sessions SET state = ?, second_message_id = ?, second_request = ?,
 		return_location = ?, return_url = ?, documents = ?, decide_by = ?, viewer = ?, csrf = ?, updated = ?, revision = revision + 1
 		WHERE token = ? AND revision = ?`),
 		s.State, s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.ReturnURL, docs, ms(s.DecideBy), s.Viewer, s.CSRF, ms(s.Updated),
@@ -145,13 +182,13 @@ func scanSession(sc interface{ Scan(...any) error }) (*session, error) {
 	return &s, nil
 }
 
-func (c *Connector) loadSession(ctx context.Context, q querier, token string) (*session, error) {
-	return scanSession(q.QueryRowContext(ctx, c.db.Rebind(`SELECT `+sessionColumns+` FROM provider_sessions WHERE token = ?`), token))
+func (st *sqlStore) LoadSession(ctx context.Context, token string) (*session, error) {
+	return scanSession(st.q.QueryRowContext(ctx, st.db.Rebind(`SELECT `+sessionColumns+` FROM provider_sessions WHERE token = ?`), token))
 }
 
 // sessionsDue returns the unfinished sessions whose deadline passed.
-func (c *Connector) sessionsDue(ctx context.Context, now time.Time) ([]*session, error) {
-	rows, err := c.db.SQL().QueryContext(ctx, c.db.Rebind(`SELECT `+sessionColumns+` FROM provider_sessions
+func (st *sqlStore) SessionsDue(ctx context.Context, now time.Time) ([]*session, error) {
+	rows, err := st.q.QueryContext(ctx, st.db.Rebind(`SELECT `+sessionColumns+` FROM provider_sessions
 		WHERE state NOT IN (?, ?) AND (decide_by < ? OR (state = ? AND arrive_by < ?))`),
 		stateAnswered, stateExpired, ms(now), stateWaiting, ms(now))
 	if err != nil {
@@ -171,8 +208,8 @@ func (c *Connector) sessionsDue(ctx context.Context, now time.Time) ([]*session,
 
 // markProcessed records a message id; it reports false when it was
 // already recorded.
-func (c *Connector) markProcessed(ctx context.Context, q querier, id string, now time.Time) (bool, error) {
-	res, err := q.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_messages (message_id, processed) VALUES (?, ?) ON CONFLICT (message_id) DO NOTHING`), id, ms(now))
+func (st *sqlStore) MarkProcessed(ctx context.Context, id string, now time.Time) (bool, error) {
+	res, err := st.q.ExecContext(ctx, st.db.Rebind(`INSERT INTO provider_messages (message_id, processed) VALUES (?, ?) ON CONFLICT (message_id) DO NOTHING`), id, ms(now))
 	if err != nil {
 		return false, fmt.Errorf("provider: recording message %s: %w", id, err)
 	}
@@ -183,61 +220,230 @@ func (c *Connector) markProcessed(ctx context.Context, q querier, id string, now
 	return n == 1, nil
 }
 
-func (c *Connector) enqueue(ctx context.Context, q querier, s *ap.Submission, now time.Time) error {
+func (st *sqlStore) Enqueue(ctx context.Context, s *ap.Submission, now time.Time) error {
 	b, err := json.Marshal(s)
 	if err != nil {
 		return fmt.Errorf("provider: %w", err)
 	}
-	if _, err := q.ExecContext(ctx, c.db.Rebind(`INSERT INTO provider_outbox (client_key, submission, created) VALUES (?, ?, ?) ON CONFLICT (client_key) DO NOTHING`),
+	if _, err := st.q.ExecContext(ctx, st.db.Rebind(`INSERT INTO provider_outbox (client_key, submission, created) VALUES (?, ?, ?) ON CONFLICT (client_key) DO NOTHING`),
 		s.ClientKey, b, ms(now)); err != nil {
 		return fmt.Errorf("provider: queueing the answer: %w", err)
 	}
 	return nil
 }
 
-// flush hands the queued answers to the access point and deletes each once
-// it is accepted (the client key makes a repeated hand-over harmless).
-func (c *Connector) flush(ctx context.Context) error {
-	rows, err := c.db.SQL().QueryContext(ctx, `SELECT client_key, submission FROM provider_outbox ORDER BY created, client_key`)
+func (s *session) c1() edm.Identifier { return edm.SchemeID(s.C1Scheme, s.C1Value) }
+func (s *session) c4() edm.Identifier { return edm.SchemeID(s.C4Scheme, s.C4Value) }
+
+// Queued implements storage.
+func (st *sqlStore) Queued(ctx context.Context) ([]queuedAnswer, error) {
+	rows, err := st.q.QueryContext(ctx, `SELECT client_key, submission FROM provider_outbox ORDER BY created, client_key`)
+	if err != nil {
+		return nil, fmt.Errorf("provider: %w", err)
+	}
+	defer rows.Close()
+	var out []queuedAnswer
+	for rows.Next() {
+		var key string
+		var b []byte
+		if err := rows.Scan(&key, &b); err != nil {
+			return nil, fmt.Errorf("provider: %w", err)
+		}
+		var s ap.Submission
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, fmt.Errorf("provider: queued answer %s: %w", key, err)
+		}
+		out = append(out, queuedAnswer{ClientKey: key, Submission: &s})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("provider: %w", err)
+	}
+	return out, nil
+}
+
+// Dequeue implements storage.
+func (st *sqlStore) Dequeue(ctx context.Context, clientKey string) error {
+	if _, err := st.q.ExecContext(ctx, st.db.Rebind(`DELETE FROM provider_outbox WHERE client_key = ?`), clientKey); err != nil {
+		return fmt.Errorf("provider: %w", err)
+	}
+	return nil
+}
+
+// InsertConsent implements storage.
+func (st *sqlStore) InsertConsent(ctx context.Context, k *Consent) error {
+	return st.Update(ctx, func(tx storageTx) error {
+		q := tx.(*sqlStore).q
+		_, err := q.ExecContext(ctx, st.db.Rebind(`INSERT INTO provider_consents (id, provider, subject, subject_key, requester, requester_name,
+			procedure, evidence_type, evidence_title, granted, expires) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			k.ID, k.Provider, k.subject, k.subjectKey, k.Requester, k.RequesterName, k.Procedure, k.EvidenceType, k.EvidenceTitle,
+			ms(k.Granted), ms(k.Expires))
+		if err != nil {
+			return fmt.Errorf("provider: storing consent: %w", err)
+		}
+		for _, p := range k.Procedures {
+			if _, err := q.ExecContext(ctx, st.db.Rebind(`INSERT INTO provider_consent_procedures (consent_id, procedure) VALUES (?, ?)`), k.ID, p); err != nil {
+				return fmt.Errorf("provider: storing consent: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// withProcedures reads the procedures of each consent.
+func (st *sqlStore) withProcedures(ctx context.Context, ks []*Consent) ([]*Consent, error) {
+	for _, k := range ks {
+		rows, err := st.q.QueryContext(ctx, st.db.Rebind(`SELECT procedure FROM provider_consent_procedures WHERE consent_id = ? ORDER BY procedure`), k.ID)
+		if err != nil {
+			return nil, fmt.Errorf("provider: consent procedures: %w", err)
+		}
+		k.Procedures = nil
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("provider: consent procedures: %w", err)
+			}
+			k.Procedures = append(k.Procedures, p)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("provider: consent procedures: %w", err)
+		}
+	}
+	return ks, nil
+}
+
+const consentColumns = `id, provider, subject, subject_key, requester, requester_name, procedure, evidence_type, evidence_title, granted, expires, withdrawn`
+
+func scanConsents(rows *sql.Rows, err error) ([]*Consent, error) {
+	if err != nil {
+		return nil, fmt.Errorf("provider: consents: %w", err)
+	}
+	defer rows.Close()
+	var out []*Consent
+	for rows.Next() {
+		k := &Consent{}
+		var granted, expires, withdrawn int64
+		if err := rows.Scan(&k.ID, &k.Provider, &k.subject, &k.subjectKey, &k.Requester, &k.RequesterName, &k.Procedure, &k.EvidenceType,
+			&k.EvidenceTitle, &granted, &expires, &withdrawn); err != nil {
+			return nil, fmt.Errorf("provider: consents: %w", err)
+		}
+		k.Granted, k.Expires = time.UnixMilli(granted).UTC(), time.UnixMilli(expires).UTC()
+		if withdrawn != 0 {
+			k.Withdrawn = time.UnixMilli(withdrawn).UTC()
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// ValidConsents implements storageTx.
+func (st *sqlStore) ValidConsents(ctx context.Context, f consentFilter, now time.Time) ([]*Consent, error) {
+	ks, err := scanConsents(st.q.QueryContext(ctx, st.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents
+		WHERE subject = ? AND provider = ? AND requester = ? AND evidence_type = ? AND withdrawn = 0 AND expires > ?
+		AND id IN (SELECT consent_id FROM provider_consent_procedures WHERE procedure = ?)
+		ORDER BY granted DESC`), f.Subject, f.Provider, f.Requester, f.EvidenceType, ms(now), f.Procedure))
+	if err != nil {
+		return nil, err
+	}
+	return st.withProcedures(ctx, ks)
+}
+
+// Consents implements storage.
+func (st *sqlStore) Consents(ctx context.Context, subject string) ([]*Consent, error) {
+	ks, err := scanConsents(st.q.QueryContext(ctx, st.db.Rebind(`SELECT `+consentColumns+` FROM provider_consents WHERE subject = ?
+		ORDER BY granted DESC, id`), subject))
+	if err != nil {
+		return nil, err
+	}
+	return st.withProcedures(ctx, ks)
+}
+
+// WithdrawConsent implements storage.
+func (st *sqlStore) WithdrawConsent(ctx context.Context, subject, id string, now time.Time) (bool, error) {
+	res, err := st.q.ExecContext(ctx, st.db.Rebind(`UPDATE provider_consents SET withdrawn = ? WHERE id = ? AND subject = ? AND withdrawn = 0`),
+		ms(now), id, subject)
+	if err != nil {
+		return false, fmt.Errorf("provider: withdrawing consent: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("provider: withdrawing consent: %w", err)
+	}
+	return n == 1, nil
+}
+
+// InsertDisclosure implements storageTx.
+func (st *sqlStore) InsertDisclosure(ctx context.Context, d *Disclosure) error {
+	docs, err := json.Marshal(d.Documents)
 	if err != nil {
 		return fmt.Errorf("provider: %w", err)
 	}
-	type item struct {
-		key string
-		sub []byte
+	_, err = st.q.ExecContext(ctx, st.db.Rebind(`INSERT INTO provider_disclosures (id, provider, subject, requester, requester_name, procedure,
+		evidence_type, conversation_id, documents, consent_id, sent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		d.ID, d.Provider, d.subject, d.Requester, d.RequesterName, d.Procedure, d.EvidenceType, d.Conversation, string(docs), d.ConsentID, ms(d.Sent))
+	if err != nil {
+		return fmt.Errorf("provider: recording disclosure: %w", err)
 	}
-	var items []item
-	for rows.Next() {
-		var it item
-		if err := rows.Scan(&it.key, &it.sub); err != nil {
-			rows.Close()
-			return fmt.Errorf("provider: %w", err)
-		}
-		items = append(items, it)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("provider: %w", err)
-	}
-	var first error
-	for _, it := range items {
-		var s ap.Submission
-		if err := json.Unmarshal(it.sub, &s); err != nil {
-			return fmt.Errorf("provider: queued answer %s: %w", it.key, err)
-		}
-		if _, _, err := c.cfg.Sender.Submit(ctx, &s); err != nil {
-			c.log.Warn("answer not accepted by the access point", logKey, it.key, logErr, err)
-			if first == nil {
-				first = fmt.Errorf("provider: submitting %s: %w", it.key, err)
-			}
-			continue
-		}
-		if _, err := c.db.SQL().ExecContext(ctx, c.db.Rebind(`DELETE FROM provider_outbox WHERE client_key = ?`), it.key); err != nil {
-			return fmt.Errorf("provider: %w", err)
-		}
-	}
-	return first
+	return nil
 }
 
-func (s *session) c1() edm.Identifier { return edm.SchemeID(s.C1Scheme, s.C1Value) }
-func (s *session) c4() edm.Identifier { return edm.SchemeID(s.C4Scheme, s.C4Value) }
+// Disclosures implements storage.
+func (st *sqlStore) Disclosures(ctx context.Context, subject string) ([]*Disclosure, error) {
+	rows, err := st.q.QueryContext(ctx, st.db.Rebind(`SELECT id, provider, subject, requester, requester_name, procedure, evidence_type,
+		conversation_id, documents, consent_id, sent FROM provider_disclosures WHERE subject = ? ORDER BY sent DESC, id`), subject)
+	if err != nil {
+		return nil, fmt.Errorf("provider: disclosures: %w", err)
+	}
+	defer rows.Close()
+	var out []*Disclosure
+	for rows.Next() {
+		d := &Disclosure{}
+		var docs string
+		var sent int64
+		if err := rows.Scan(&d.ID, &d.Provider, &d.subject, &d.Requester, &d.RequesterName, &d.Procedure, &d.EvidenceType, &d.Conversation,
+			&docs, &d.ConsentID, &sent); err != nil {
+			return nil, fmt.Errorf("provider: disclosures: %w", err)
+		}
+		if err := json.Unmarshal([]byte(docs), &d.Documents); err != nil {
+			return nil, fmt.Errorf("provider: disclosures: %w", err)
+		}
+		d.Sent = time.UnixMilli(sent).UTC()
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+var errNoAccount = errors.New("provider: no such login of the consents page")
+
+// Account implements storage.
+func (st *sqlStore) Account(ctx context.Context, id string) (subject, csrf string, expires time.Time, err error) {
+	var exp int64
+	err = st.q.QueryRowContext(ctx, st.db.Rebind(`SELECT subject, csrf, expires FROM provider_accounts WHERE id = ?`), id).
+		Scan(&subject, &csrf, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", time.Time{}, errNoAccount
+	}
+	if err != nil {
+		return "", "", time.Time{}, fmt.Errorf("provider: accounts: %w", err)
+	}
+	return subject, csrf, time.UnixMilli(exp), nil
+}
+
+// InsertAccount implements storage.
+func (st *sqlStore) InsertAccount(ctx context.Context, id, subject, csrf string, expires time.Time) error {
+	if _, err := st.q.ExecContext(ctx, st.db.Rebind(`INSERT INTO provider_accounts (id, subject, csrf, expires) VALUES (?, ?, ?, ?)`),
+		id, subject, csrf, ms(expires)); err != nil {
+		return fmt.Errorf("provider: accounts: %w", err)
+	}
+	return nil
+}
+
+// PurgeAccounts implements storage.
+func (st *sqlStore) PurgeAccounts(ctx context.Context, now time.Time) error {
+	if _, err := st.q.ExecContext(ctx, st.db.Rebind(`DELETE FROM provider_accounts WHERE expires < ?`), ms(now)); err != nil {
+		return fmt.Errorf("provider: accounts: %w", err)
+	}
+	return nil
+}

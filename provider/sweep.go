@@ -31,7 +31,7 @@ func (c *Connector) Run(ctx context.Context) error {
 // Sweep runs one pass of Run.
 func (c *Connector) Sweep(ctx context.Context) error {
 	now := c.cfg.Now()
-	due, err := c.sessionsDue(ctx, now)
+	due, err := c.db.SessionsDue(ctx, now)
 	if err != nil {
 		return err
 	}

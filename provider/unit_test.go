@@ -7,8 +7,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -16,76 +14,17 @@ import (
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/internal/pdf"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/provider"
 	"github.com/oots-go/oots/store"
 )
 
-// checkPDF reads a PDF's cross-reference table and checks every entry
-// points at its object, and startxref at the table.
-func checkPDF(t *testing.T, pdf []byte) {
+// checkPDF checks the structure of a PDF document (see pdf.Check).
+func checkPDF(t *testing.T, b []byte) {
 	t.Helper()
-	if !bytes.HasPrefix(pdf, []byte("%PDF-1.4\n")) || !bytes.HasSuffix(pdf, []byte("%%EOF\n")) {
-		t.Fatal("not a PDF 1.4 file")
-	}
-	m := regexp.MustCompile(`startxref\n(\d+)\n%%EOF\n$`).FindSubmatch(pdf)
-	if m == nil {
-		t.Fatal("no startxref")
-	}
-	xref, _ := strconv.Atoi(string(m[1]))
-	if !bytes.HasPrefix(pdf[xref:], []byte("xref\n0 ")) {
-		t.Fatalf("startxref %d does not point at the xref table", xref)
-	}
-	lines := strings.Split(string(pdf[xref:]), "\n")
-	f := strings.Fields(lines[1])
-	count, _ := strconv.Atoi(f[1])
-	if lines[2] != "0000000000 65535 f " {
-		t.Errorf("entry 0: %q", lines[2])
-	}
-	for i := 1; i < count; i++ {
-		e := lines[2+i]
-		if len(e) != 19 || !strings.HasSuffix(e, " 00000 n ") {
-			t.Fatalf("xref entry %d malformed: %q", i, e)
-		}
-		off, _ := strconv.Atoi(e[:10])
-		if want := strconv.Itoa(i) + " 0 obj\n"; !bytes.HasPrefix(pdf[off:], []byte(want)) {
-			t.Errorf("xref entry %d → offset %d: %q", i, off, pdf[off:min(off+12, len(pdf))])
-		}
-	}
-	if !regexp.MustCompile(`trailer\n<< /Size ` + strconv.Itoa(count) + ` /Root 1 0 R`).Match(pdf) {
-		t.Error("trailer /Size does not match the table")
-	}
-	// Each stream's /Length is its length.
-	for _, sm := range regexp.MustCompile(`(?s)<< /Length (\d+) >>\nstream\n`).FindAllSubmatchIndex(pdf, -1) {
-		n, _ := strconv.Atoi(string(pdf[sm[2]:sm[3]]))
-		if !bytes.HasPrefix(pdf[sm[1]+n:], []byte("endstream")) {
-			t.Errorf("stream at %d: /Length %d does not end at endstream", sm[1], n)
-		}
-	}
-}
-
-func TestPDF(t *testing.T) {
-	var long []string
-	for i := range 130 {
-		long = append(long, "Line "+strconv.Itoa(i)+" (with parentheses) and a backslash \\ and Müller, Weiß, Öztürk, Łukasz")
-	}
-	for name, lines := range map[string][]string{
-		"empty": nil, "one": {"Family name: Müller"}, "pages": long,
-		"wrapped": {strings.Repeat("word ", 60)},
-	} {
-		t.Run(name, func(t *testing.T) {
-			pdf := provider.PDF("Certificate of birth", lines)
-			checkPDF(t, pdf)
-			if name == "pages" && !bytes.Contains(pdf, []byte("/Count 3")) {
-				t.Errorf("130 lines should take 3 pages")
-			}
-		})
-	}
-	// Latin-1 letters are written in WinAnsiEncoding (octal escapes),
-	// others become "?".
-	pdf := string(provider.PDF("T", []string{"Müller Ł"}))
-	if !strings.Contains(pdf, `(M\374ller ?) Tj`) {
-		t.Errorf("text encoding: %s", pdf)
+	if err := pdf.Check(b); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/pdf"
 	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/provider"
 )
@@ -144,7 +145,7 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provi
 	lines = append(lines, "", "This document was issued electronically through the Once-Only Technical System.")
 	docs := []provider.Document{{
 		ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: issued, Language: "EN",
-		Format: "application/pdf", Content: provider.PDF(title, lines), Fields: fields,
+		Format: "application/pdf", Content: pdf.Text(title, lines), Fields: fields,
 	}}
 	switch t.procedure {
 	case "R1":
@@ -185,7 +186,7 @@ func demoCompanyEvidence(country string, t demoType, c eid.LegalPerson) provider
 		lines = append(lines, f.Label+": "+f.Value)
 	}
 	return provider.Document{ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: "2025-09-01", Language: "EN",
-		Format: "application/pdf", Content: provider.PDF(title, lines), Fields: fields}
+		Format: "application/pdf", Content: pdf.Text(title, lines), Fields: fields}
 }
 
 // structured returns the structured versions of a demo document: XML and

@@ -2,6 +2,7 @@ package demo
 
 import (
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/pdf"
 	"github.com/oots-go/oots/provider"
 )
 
@@ -20,17 +21,17 @@ func residenceInFinnish(d *provider.Document, p eid.NaturalPerson, local, addres
 	en := [7]string{"Family name", "Given name", "Date of birth", "Address", "Resident since", "Issuing country", "Issued on"}
 	sv := [7]string{"Efternamn", "Förnamn", "Födelsedatum", "Adress", "Bosatt sedan", "Utfärdande land", "Utfärdat"}
 	d.Language, d.Title = "FI", "Asuinpaikkatodistus"
-	d.Content = provider.PDF(d.Title, lines(fi, "Tämä asiakirja on myönnetty sähköisesti Once-Only Technical Systemin kautta."))
+	d.Content = pdf.Text(d.Title, lines(fi, "Tämä asiakirja on myönnetty sähköisesti Once-Only Technical Systemin kautta."))
 	d.Annexes = []provider.Document{{
 		ID: demoDocID("FI", local, "residence-annex"), Title: "Asuntokunnan jäsenet (Members of the household)", Format: "application/pdf",
 		Language: "FI",
-		Content: provider.PDF("Asuntokunnan jäsenet", []string{"Osoite: " + address, "",
+		Content: pdf.Text("Asuntokunnan jäsenet", []string{"Osoite: " + address, "",
 			"1. " + p.FamilyName + ", " + p.GivenName + " (" + p.DateOfBirth + "), asunut osoitteessa alkaen " + since}),
 	}}
 	d.Translations = []provider.Document{
 		{ID: demoDocID("FI", local, "residence-en"), Title: "Certificate of residence (translation)", Language: "EN", Format: "application/pdf",
-			Content: provider.PDF("Certificate of residence (translation)", lines(en, "Translation of the Finnish certificate of residence, issued through the Once-Only Technical System."))},
+			Content: pdf.Text("Certificate of residence (translation)", lines(en, "Translation of the Finnish certificate of residence, issued through the Once-Only Technical System."))},
 		{ID: demoDocID("FI", local, "residence-sv"), Title: "Intyg om bosättning (översättning)", Language: "SV", Format: "application/pdf",
-			Content: provider.PDF("Intyg om bosättning (översättning)", lines(sv, "Översättning av det finska intyget om bosättning."))},
+			Content: pdf.Text("Intyg om bosättning (översättning)", lines(sv, "Översättning av det finska intyget om bosättning."))},
 	}
 }
