@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/softhsmtest"
 	"github.com/oots-go/oots/pkcs11"
 	"github.com/oots-go/oots/wssec"
