@@ -45,9 +45,7 @@ func TestAxeEveryLanguage(t *testing.T) {
 				for _, v := range b.AxeSerious() {
 					t.Errorf("%s %s (%d px): %s", lang, path, width, v)
 				}
-				var wide bool
-				b.Execute(`return document.documentElement.scrollWidth > window.innerWidth + 1`, &wide)
-				if wide {
+				if b.WiderThanWindow() {
 					t.Errorf("%s %s (%d px): the page is wider than the window", lang, path, width)
 				}
 			}

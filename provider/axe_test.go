@@ -29,9 +29,7 @@ func axePage(t *testing.T, b *webdriver.Browser, where string) {
 		for _, v := range b.AxeSerious() {
 			t.Errorf("%s (%d px): %s", where, width, v)
 		}
-		var wide bool
-		b.Execute(`return document.documentElement.scrollWidth > window.innerWidth + 1`, &wide)
-		if wide {
+		if b.WiderThanWindow() {
 			t.Errorf("%s (%d px): the page is wider than the window", where, width)
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-	_ "time/tzdata" // Europe/Helsinki wherever the test runs
 
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
@@ -40,8 +38,7 @@ func TestLocalTime(t *testing.T) {
 	}
 
 	b := webdriver.StartWith(t, webdriver.Options{AcceptInsecureCerts: true})
-	if err := b.Command("POST", "/goog/cdp/execute", map[string]any{"cmd": "Emulation.setTimezoneOverride",
-		"params": map[string]any{"timezoneId": "Europe/Helsinki"}}, nil); err != nil {
+	if err := b.SetTimeZone("Europe/Helsinki"); err != nil {
 		t.Skipf("the browser cannot be given a time zone: %v", err)
 	}
 	// Evidence sent (here without a preview), then the consents page.
@@ -53,22 +50,5 @@ func TestLocalTime(t *testing.T) {
 	b.Get(e.srv.URL + "/consents?lang=de")
 	b.Find(`a[href^="/consents/login"]`).Click()
 
-	el := b.Find(`time[datetime]`)
-	at, err := time.Parse(time.RFC3339, el.Attr("datetime"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	helsinki, err := time.LoadLocation("Europe/Helsinki")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := at.In(helsinki).Format("15:04")
-	got := b.WaitForText(`time[data-local]`, want, webdriver.DefaultTimeout)
-	// In German words (the month's name), in the reader's zone, not UTC.
-	if strings.Contains(got, "UTC") || strings.Contains(got, at.Format("2006-01-02")) {
-		t.Errorf("local time %q", got)
-	}
-	if title := b.Find(`time[data-local]`).Attr("title"); title != at.UTC().Format(ui.TimeLayout) {
-		t.Errorf("title %q, want the UTC time", title)
-	}
+	b.CheckLocalTime(t, "Europe/Helsinki", ui.TimeLayout)
 }
