@@ -73,6 +73,7 @@ type SyntaxError struct {
 	Line   int
 	Err    error
 	Detail string
+	cause  error // what the reader failed with, when it did
 }
 
 func (e *SyntaxError) Error() string {
@@ -86,8 +87,14 @@ func (e *SyntaxError) Error() string {
 	return s
 }
 
-// Unwrap returns the sentinel error.
-func (e *SyntaxError) Unwrap() error { return e.Err }
+// Unwrap returns the sentinel error and, when reading the document failed,
+// the reader's error (a deadline, say), so that errors.Is sees both.
+func (e *SyntaxError) Unwrap() []error {
+	if e.cause != nil {
+		return []error{e.Err, e.cause}
+	}
+	return []error{e.Err}
+}
 
 // ParseBytes parses a document held in memory; see Parse. The document is
 // copied once: the names, values and text of the tree share that copy.
@@ -125,7 +132,7 @@ func Parse(r io.Reader, lim *Limits) (*Document, error) {
 	case errors.Is(err, ErrTooLarge) || err == nil && n > l.MaxBytes:
 		return nil, tooLarge(l)
 	case err != nil:
-		return nil, &SyntaxError{Err: ErrSyntax, Detail: err.Error()}
+		return nil, &SyntaxError{Err: ErrSyntax, Detail: err.Error(), cause: err}
 	}
 	return parseString(src, l)
 }

@@ -514,3 +514,13 @@ func TestInScope(t *testing.T) {
 		t.Errorf("InScope = %v, want %v", got, want)
 	}
 }
+
+// A reader that fails is reported as ErrSyntax, and its own error stays
+// visible to errors.Is (a deadline is not mistaken for bad XML only).
+func TestParseReadErrorWrapsCause(t *testing.T) {
+	cause := errors.New("connection reset")
+	_, err := Parse(io.MultiReader(strings.NewReader("<a>"), iotest.ErrReader(cause)), nil)
+	if !errors.Is(err, ErrSyntax) || !errors.Is(err, cause) {
+		t.Fatalf("got %v, want ErrSyntax wrapping the reader's error", err)
+	}
+}
