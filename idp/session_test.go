@@ -1,6 +1,7 @@
 package idp
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -121,5 +122,31 @@ func TestSessionCookiePerProvider(t *testing.T) {
 	}
 	if a.sessionCookie() != (&Provider{cfg: Config{Issuer: a.cfg.Issuer}}).sessionCookie() {
 		t.Error("the cookie's name changes for one issuer")
+	}
+}
+
+// TestSessionsBounded: with maxSessions logins remembered, a further login
+// still succeeds but is not remembered, so the next one asks again.
+func TestSessionsBounded(t *testing.T) {
+	n := newNet(t, netOptions{session: 30 * time.Minute})
+	p := n.providers["DE"]
+	p.mu.Lock()
+	if p.sessions == nil {
+		p.sessions = map[string]*ssoSession{}
+	}
+	for i := len(p.sessions); i < maxSessions; i++ {
+		p.sessions[fmt.Sprint("other-", i)] = &ssoSession{expires: n.idpClock.Now().Add(time.Hour)}
+	}
+	p.mu.Unlock()
+	if first := n.login("", anna); first.Subject == nil {
+		t.Fatalf("login: %s", first.Error)
+	}
+	if n.remembered() != nil {
+		t.Error("a login beyond the bound was remembered")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.sessions) > maxSessions {
+		t.Errorf("%d sessions, bound %d", len(p.sessions), maxSessions)
 	}
 }
