@@ -1,13 +1,13 @@
 package edm
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -98,41 +98,39 @@ func severities(t *testing.T, path string) map[string][]string {
 // TestBuiltMessagesSchematron: every built message passes the official TDD
 // 1.0 Schematron files of its kind without a fatal (or error) assertion;
 // assertions of role info or warning (the "MAY be present" checks of
-// optional slots) may fire.
+// optional slots) may fire. Saxon runs once for all of them.
 func TestBuiltMessagesSchematron(t *testing.T) {
-	sh := testenv.Verifier(t, "schematron.sh")
 	schDir := testenv.Spec(t, "tdd-1.0/sch")
 	paths := writeBuilt(t, t.TempDir())
+	docs := map[string][]byte{}
+	rules := map[string][]string{}
 	for kind, p := range paths {
-		for _, rules := range ruleFiles[Kind(strings.TrimSuffix(string(kind), "-legal"))] {
-			t.Run(string(kind)+"/"+rules, func(t *testing.T) {
-				t.Parallel()
-				sev := severities(t, filepath.Join(schDir, rules))
-				cmd := exec.Command(sh, filepath.Join(schDir, rules), p)
-				var stdout, stderr bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &stdout, &stderr
-				err := cmd.Run()
-				if code := cmd.ProcessState.ExitCode(); code == 2 || (err != nil && code != 1) {
-					t.Fatalf("schematron.sh: %v\n%s", err, stderr.String())
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[string(kind)] = b
+		for _, f := range ruleFiles[Kind(strings.TrimSuffix(string(kind), "-legal"))] {
+			sch := filepath.Join(schDir, f)
+			rules[sch] = append(rules[sch], string(kind))
+		}
+	}
+	for rulesFile, perDoc := range saxontest.Run(t, docs, rules) {
+		sev := severities(t, filepath.Join(schDir, rulesFile))
+		for kind, fired := range perDoc {
+			for _, f := range fired {
+				id := f.ID
+				if id == "-" {
+					id = ""
 				}
-				for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
-					if line == "" {
-						continue
-					}
-					id := strings.Fields(line)[0]
-					if id == "-" {
-						id = ""
-					}
-					ok := len(sev[id]) > 0
-					for _, s := range sev[id] {
-						ok = ok && (s == "info" || s == "warning")
-					}
-					if !ok {
-						b, _ := os.ReadFile(p)
-						t.Errorf("%s fired %s (%v)\n%s", rules, line, sev[id], b)
-					}
+				ok := len(sev[id]) > 0
+				for _, s := range sev[id] {
+					ok = ok && (s == "info" || s == "warning")
 				}
-			})
+				if !ok {
+					t.Errorf("%s/%s fired %s %s %s (%v)\n%s", kind, rulesFile, f.ID, f.Flag, f.Location, sev[id], docs[kind])
+				}
+			}
 		}
 	}
 }

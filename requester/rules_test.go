@@ -1,16 +1,14 @@
 package requester_test
 
 import (
-	"errors"
+	"fmt"
 	"os"
-	"os/exec"
 	"path"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
+	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/schematron"
 	"github.com/oots-go/oots/xmltree"
@@ -44,29 +42,20 @@ func checkRules(t testing.TB, s *recordingSender) {
 	}
 }
 
-// verifyOfficial runs the independent verifier schematron.sh with the
-// official TDD 1.0 rule files on each EDM 1.x request sent.
+// verifyOfficial runs the independent verifier (Saxon with the official
+// TDD 1.0 rule files, in one JVM run) on each EDM 1.x request sent.
 func verifyOfficial(t *testing.T, s *recordingSender) {
 	t.Helper()
-	script := testenv.Verifier(t, "schematron.sh")
-	dir := t.TempDir()
 	// An assertion without an id is reported as "- -" with no role: it is
 	// tolerated when the official sample request fires it too (the info
 	// assertion on AuthorizedRepresentative of EDM-REQ-S.sch).
-	sample := testenv.Spec(t, "tdd-1.0/xml/edm/birth-1-evidence-request.xml")
-	sampleLines := map[string]map[string]bool{}
-	run := func(sch, doc string) []string {
-		out, err := exec.Command(script, sch, doc).CombinedOutput()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-			return nil
-		case errors.As(err, &ee) && ee.ExitCode() == 1:
-			return strings.Split(strings.TrimSpace(string(out)), "\n")
-		}
-		t.Fatalf("schematron.sh %s: %v\n%s", path.Base(sch), err, out)
-		return nil
+	sample, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/edm/birth-1-evidence-request.xml"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	docs := map[string][]byte{"sample": sample}
+	rules := map[string][]string{}
+	flags := map[string]map[string]check.Flag{} // our engine's flag per rule, per document
 	s.mu.Lock()
 	subs := s.subs
 	s.mu.Unlock()
@@ -79,7 +68,7 @@ func verifyOfficial(t *testing.T, s *recordingSender) {
 		if m.Version().Is2() {
 			continue
 		}
-		// Our engine's flag per rule: the verifier prints no flag ("-")
+		// Our engine's flag per rule: the verifier gives no flag ("-")
 		// for an assertion without one, whose role then decides.
 		rs, err := schematron.ForKind(string(m.Kind()), string(m.Version()))
 		if err != nil {
@@ -89,34 +78,41 @@ func verifyOfficial(t *testing.T, s *recordingSender) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		flags := map[string]check.Flag{}
+		name := fmt.Sprintf("request %d", i)
+		flags[name] = map[string]check.Flag{}
 		for _, f := range rs.Validate(x) {
-			flags[f.Rule] = f.Flag
+			flags[name][f.Rule] = f.Flag
 		}
+		docs[name] = doc
 		files, err := schematron.Files(string(m.Kind()), string(m.Version()))
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(dir, strings.Repeat("r", i+1)+".xml")
-		if err := os.WriteFile(p, doc, 0o644); err != nil {
-			t.Fatal(err)
-		}
 		for _, f := range files {
 			sch := testenv.Spec(t, "tdd-1.0/sch/"+path.Base(f))
-			if sampleLines[sch] == nil {
-				sampleLines[sch] = map[string]bool{}
-				for _, l := range run(sch, sample) {
-					sampleLines[sch][l] = true
-				}
+			if rules[sch] == nil {
+				rules[sch] = []string{"sample"}
 			}
-			for _, line := range run(sch, p) {
-				fs := strings.Fields(line)
-				if len(fs) < 2 || fs[0] == "-" && sampleLines[sch][line] {
+			rules[sch] = append(rules[sch], name)
+		}
+	}
+	for sch, perDoc := range saxontest.Run(t, docs, rules) {
+		sampleLines := map[string]bool{}
+		for _, f := range perDoc["sample"] {
+			sampleLines[f.ID+" "+f.Flag+" "+f.Location] = true
+		}
+		for name, fired := range perDoc {
+			if name == "sample" {
+				continue
+			}
+			for _, f := range fired {
+				line := f.ID + " " + f.Flag + " " + f.Location
+				if f.ID == "-" && sampleLines[line] {
 					continue
 				}
-				ours, seen := flags[fs[0]]
-				if fs[1] == "error" || fs[1] == "fatal" || fs[1] == "-" && (!seen || ours == check.Error || ours == check.Fatal) {
-					t.Errorf("request %d: schematron.sh %s: %s", i, path.Base(sch), line)
+				ours, seen := flags[name][f.ID]
+				if f.Flag == "error" || f.Flag == "fatal" || f.Flag == "-" && (!seen || ours == check.Error || ours == check.Fatal) || f.ID == saxontest.Failed {
+					t.Errorf("%s: Saxon %s: %s", name, sch, line)
 				}
 			}
 		}
