@@ -10,8 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -26,6 +24,7 @@ import (
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/journal"
@@ -389,41 +388,48 @@ func checkRules(t testing.TB, doc []byte) {
 	}
 }
 
-// verify runs the independent verifier schematron.sh (Saxon) with the
-// official TDD 1.0 rule files of the document's kind; skip lists the files
-// not to run, each with its reason.
-func verify(t *testing.T, script string, doc []byte, skip map[string]string) {
+// official is a document for verify, with the official rule files not to
+// run on it, each with its reason.
+type official struct {
+	doc  []byte
+	skip map[string]string
+}
+
+// verify runs the independent verifier (Saxon, in one JVM run) with the
+// official TDD 1.0 rule files of each document's kind.
+func verify(t *testing.T, list ...official) {
 	t.Helper()
-	m, _, err := edm.ParseBytes(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := schematron.Files(string(m.Kind()), string(m.Version()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "doc.xml")
-	if err := os.WriteFile(p, doc, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range files {
-		name := filepath.Base(f)
-		if why, ok := skip[name]; ok {
-			t.Logf("%s not run: %s", name, why)
-			continue
+	docs := map[string][]byte{}
+	rules := map[string][]string{}
+	kinds := map[string]edm.Kind{}
+	for i, o := range list {
+		m, _, err := edm.ParseBytes(o.doc)
+		if err != nil {
+			t.Fatal(err)
 		}
-		out, err := exec.Command(script, testenv.Spec(t, "tdd-1.0/sch/"+name), p).CombinedOutput()
-		var ee *exec.ExitError
-		switch {
-		case err == nil:
-		case errors.As(err, &ee) && ee.ExitCode() == 1:
-			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-				if fs := strings.Fields(line); len(fs) >= 2 && (fs[1] == "error" || fs[1] == "fatal") {
-					t.Errorf("%s: schematron.sh %s: %s", m.Kind(), name, line)
+		files, err := schematron.Files(string(m.Kind()), string(m.Version()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("document %d", i)
+		docs[name], kinds[name] = o.doc, m.Kind()
+		for _, f := range files {
+			base := filepath.Base(f)
+			if why, ok := o.skip[base]; ok {
+				t.Logf("%s: %s not run: %s", name, base, why)
+				continue
+			}
+			sch := testenv.Spec(t, "tdd-1.0/sch/"+base)
+			rules[sch] = append(rules[sch], name)
+		}
+	}
+	for sch, perDoc := range saxontest.Run(t, docs, rules) {
+		for name, fired := range perDoc {
+			for _, f := range fired {
+				if f.Flag == "error" || f.Flag == "fatal" {
+					t.Errorf("%s (%s): Saxon %s: %s %s %s", name, kinds[name], sch, f.ID, f.Flag, f.Location)
 				}
 			}
-		default:
-			t.Errorf("%s: schematron.sh %s: %v\n%s", m.Kind(), name, err, out)
 		}
 	}
 }
