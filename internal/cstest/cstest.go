@@ -10,13 +10,9 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
-	"errors"
-	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
@@ -27,6 +23,7 @@ import (
 
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/internal/csrest"
+	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/regrep"
@@ -160,18 +157,14 @@ type Answer struct {
 
 // CheckRules runs the official TDD 1.0 rule files of each answer's kind on
 // it, through our engine (package schematron) and through the independent
-// verifier schematron.sh (Saxon-HE), and fails the test on any error or
-// fatal finding of either. The verifier runs once per rule file and answer,
-// two at a time.
+// verifier (Saxon-HE, one JVM run for all answers), and fails the test on
+// any error or fatal finding of either.
 func CheckRules(t *testing.T, answers []Answer) {
 	t.Helper()
-	type job struct {
-		name, sch, doc string
-		flags          map[string]check.Flag // our engine's flag per rule id
-	}
-	var jobs []job
-	dir := t.TempDir()
-	for i, a := range answers {
+	docs := map[string][]byte{}
+	rules := map[string][]string{}
+	flags := map[string]map[string]check.Flag{} // our engine's flag per rule id, per answer
+	for _, a := range answers {
 		m, _, err := edm.ParseBytes(a.Body)
 		if err != nil {
 			t.Fatalf("%s: %v", a.Name, err)
@@ -184,9 +177,9 @@ func CheckRules(t *testing.T, answers []Answer) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		flags := map[string]check.Flag{}
+		flags[a.Name] = map[string]check.Flag{}
 		for _, f := range rs.Validate(doc) {
-			flags[f.Rule] = f.Flag
+			flags[a.Name][f.Rule] = f.Flag
 			if f.Flag == check.Error || f.Flag == check.Fatal {
 				t.Errorf("%s (%s): our engine: %s %s %s: %s", a.Name, m.Kind(), f.Rule, f.Flag, f.Location, f.Message)
 			}
@@ -195,46 +188,27 @@ func CheckRules(t *testing.T, answers []Answer) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p := filepath.Join(dir, fmt.Sprintf("%02d.xml", i))
-		if err := os.WriteFile(p, a.Body, 0o644); err != nil {
-			t.Fatal(err)
+		if _, dup := docs[a.Name]; dup {
+			t.Fatalf("two answers named %q", a.Name)
 		}
+		docs[a.Name] = a.Body
 		for _, f := range files {
-			jobs = append(jobs, job{a.Name, testenv.Spec(t, "tdd-1.0/sch/"+path.Base(f)), p, flags})
+			sch := testenv.Spec(t, "tdd-1.0/sch/"+path.Base(f))
+			rules[sch] = append(rules[sch], a.Name)
 		}
 	}
-	script := testenv.Verifier(t, "schematron.sh")
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 2)
-	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			out, err := exec.Command(script, j.sch, j.doc).CombinedOutput()
-			var ee *exec.ExitError
-			switch {
-			case err == nil:
-			case errors.As(err, &ee) && ee.ExitCode() == 1:
-				for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-					f := strings.Fields(line)
-					if len(f) < 2 {
-						continue
-					}
-					// An assertion without a flag: its role (which the
-					// script does not print) decides, as our engine read it.
-					ours, seen := j.flags[f[0]]
-					if f[1] == "error" || f[1] == "fatal" || f[1] == "-" && (!seen || ours == check.Error || ours == check.Fatal) {
-						t.Errorf("%s: schematron.sh %s: %s", j.name, path.Base(j.sch), line)
-					}
+	for sch, perDoc := range saxontest.Run(t, docs, rules) {
+		for name, fired := range perDoc {
+			for _, f := range fired {
+				// An assertion without a flag: its role (which the SVRL
+				// does not carry) decides, as our engine read it.
+				ours, seen := flags[name][f.ID]
+				if f.Flag == "error" || f.Flag == "fatal" || f.Flag == "-" && (!seen || ours == check.Error || ours == check.Fatal) {
+					t.Errorf("%s: Saxon %s: %s %s %s", name, sch, f.ID, f.Flag, f.Location)
 				}
-			default:
-				t.Errorf("%s: schematron.sh %s: %v\n%s", j.name, path.Base(j.sch), err, out)
 			}
-		}()
+		}
 	}
-	wg.Wait()
 }
 
 // DemoRegistry returns a registry loaded with the demo data set.
