@@ -80,13 +80,7 @@ func TestDeferredResponseTDD10(t *testing.T) {
 	for _, f := range []string{"EDM-RESP-S.sch", "EDM-RESP-C.sch"} {
 		schs = append(schs, testenv.Spec(t, "tdd-1.0/sch/"+f))
 	}
-	tmp := t.TempDir()
-	xsls := sx.compile(t, filepath.Join(tmp, "compiled"), schs)
-	for _, base := range sortedBases(xsls) {
-		out, err := sx.run(xsls[base], docDir, filepath.Join(tmp, "svrl", base), names)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for base, out := range sx.runAll(t, schs, docDir, names) {
 		for _, n := range names {
 			if o := out[n]; o.failed || len(o.ids) > 0 {
 				t.Errorf("%s: the official %s (Saxon) fires %v (failed %v)", n, base, o.ids, o.failed)

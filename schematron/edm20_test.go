@@ -572,17 +572,13 @@ func TestEDM20RulesSaxon(t *testing.T) {
 		os.WriteFile(f, b, 0o644)
 		schs = append(schs, f)
 	}
-	xsls := sx.compile(t, filepath.Join(tmp, "compiled"), schs)
 	fired := make([]map[string]bool, len(docs))
 	for i := range fired {
 		fired[i] = map[string]bool{}
 	}
-	// Run every rule file of the kind over the whole directory.
-	for _, base := range sortedBases(xsls) {
-		out, err := sx.run(xsls[base], docDir, filepath.Join(tmp, "svrl", base), names)
-		if err != nil {
-			t.Fatal(err)
-		}
+	// Every rule file over the whole directory, in one JVM run; a case
+	// counts the files of its kind.
+	for base, out := range sx.runAll(t, schs, docDir, names) {
 		for i, c := range edm20Cases {
 			files, _ := Files(c.kind, "oots-edm:v2.0")
 			if !containsBase(files, base) {

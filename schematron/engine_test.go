@@ -3,13 +3,14 @@ package schematron
 import (
 	"bytes"
 	"errors"
-	"github.com/oots-go/oots/internal/testenv"
 	"io/fs"
 	"os"
 	"path"
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/oots-go/oots/internal/testenv"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/oots-go/oots/check"

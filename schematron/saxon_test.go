@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/internal/saxontest"
 	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -115,6 +116,52 @@ func (s *saxon) compile(t testing.TB, dir string, schs []string) map[string]stri
 		res[base] = p
 	}
 	return res
+}
+
+// runAll applies every rule file of schs to the documents names of docDir,
+// all in one JVM run (package saxontest, which compiles the rule files into
+// the verifier's cache), and returns the outcome per rule file base name
+// and document name.
+func (s *saxon) runAll(t testing.TB, schs []string, docDir string, names []string) map[string]map[string]saxonOutcome {
+	t.Helper()
+	docs := make(map[string][]byte, len(names))
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(docDir, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[n] = b
+	}
+	rules := make(map[string][]string, len(schs))
+	for _, f := range schs {
+		if _, dup := rules[f]; dup {
+			t.Fatalf("rule file %s given twice", f)
+		}
+		rules[f] = names
+	}
+	out := map[string]map[string]saxonOutcome{}
+	for base, perDoc := range saxontest.Run(t, docs, rules) {
+		out[base] = make(map[string]saxonOutcome, len(perDoc))
+		for name, fired := range perDoc {
+			set := map[string]bool{}
+			o := saxonOutcome{}
+			for _, f := range fired {
+				switch f.ID {
+				case saxontest.Failed:
+					o.failed = true
+				case "-":
+					set[""] = true
+				default:
+					set[f.ID] = true
+				}
+			}
+			if !o.failed {
+				o.ids = sortedKeys(set)
+			}
+			out[base][name] = o
+		}
+	}
+	return out
 }
 
 // saxonOutcome is what Saxon reported for one document: the ids of the fired
@@ -227,7 +274,6 @@ func writeCorpus(t testing.TB, dir string, docs []corpusDoc) {
 
 // differential compares our engine with Saxon for every schema on every
 // document, reporting each disagreement with document, rule file and ids.
-// Saxon runs two rule files at a time.
 func differential(t *testing.T, sx *saxon, tmp string, schFiles []string, ours map[string]*Schema, docs []corpusDoc) {
 	t.Helper()
 	docDir := filepath.Join(tmp, "docs")
@@ -236,40 +282,9 @@ func differential(t *testing.T, sx *saxon, tmp string, schFiles []string, ours m
 	for i, d := range docs {
 		names[i] = d.file
 	}
-	xsls := sx.compile(t, filepath.Join(tmp, "compiled"), schFiles)
-
-	results := make(map[string]map[string]saxonOutcome, len(schFiles))
-	var errs []error
-	var timings []string
-	var mu sync.Mutex
-	jobs := make(chan string)
-	var wg sync.WaitGroup
-	for w := 0; w < 2; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for base := range jobs {
-				start := time.Now()
-				out, err := sx.run(xsls[base], docDir, filepath.Join(tmp, "svrl", base), names)
-				mu.Lock()
-				timings = append(timings, fmt.Sprintf("%s %v", base, time.Since(start).Round(time.Millisecond)))
-				results[base] = out
-				if err != nil {
-					errs = append(errs, err)
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	for _, f := range schFiles {
-		jobs <- filepath.Base(f)
-	}
-	close(jobs)
-	wg.Wait()
-	for _, err := range errs {
-		t.Fatal(err)
-	}
-	t.Logf("Saxon runs: %s", strings.Join(timings, ", "))
+	start := time.Now()
+	results := sx.runAll(t, schFiles, docDir, names)
+	t.Logf("Saxon: %d rule files on %d documents in one JVM run, %v", len(schFiles), len(names), time.Since(start).Round(time.Millisecond))
 
 	// Re-read each document as Saxon did (from the written bytes).
 	parsed := make([]*xmltree.Document, len(docs))

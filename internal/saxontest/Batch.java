@@ -17,7 +17,8 @@
 // skeleton refuses xslt2), the skeleton's three steps (include, abstract
 // patterns, SVRL), and the generated stylesheet run as XSLT 2.0. A rule
 // file or a document that fails is named on standard error, beginning
-// "batch:", and the run goes on; its report is then missing.
+// "batch:", and the run goes on; its report is then missing. Rule files
+// run in parallel, one thread each, up to the number of processors.
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -25,65 +26,98 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import javax.xml.transform.stream.StreamSource;
 
 import net.sf.saxon.s9api.Processor;
 import net.sf.saxon.s9api.SaxonApiException;
-import net.sf.saxon.s9api.XsltCompiler;
 import net.sf.saxon.s9api.XsltExecutable;
 
 public class Batch {
+    // A rule file, its compiled stylesheet, and its documents with their
+    // reports.
+    static class Group {
+        File sch, xsl;
+        List<File[]> docs = new ArrayList<>();
+    }
+
     public static void main(String[] args) throws Exception {
         if (args.length != 2) {
             System.err.println("usage: Batch SKELETON-DIR MANIFEST");
             System.exit(2);
         }
-        Processor proc = new Processor(false);
-        XsltCompiler compiler = proc.newXsltCompiler();
-        String[] steps = {"iso_dsdl_include.xsl", "iso_abstract_expand.xsl", "iso_svrl_for_xslt1.xsl"};
-        XsltExecutable[] skeleton = null;
-        XsltExecutable rules = null;
-        int failed = 0;
-        List<String> lines = Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8);
-        for (String line : lines) {
+        List<Group> groups = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of(args[1]), StandardCharsets.UTF_8)) {
             String[] f = line.split("\t");
-            if (f.length != 3) {
+            if (f.length != 3 || !(f[0].equals("R") || f[0].equals("D")) || f[0].equals("D") && groups.isEmpty()) {
                 System.err.println("batch: bad manifest line: " + line);
                 System.exit(2);
             }
             if (f[0].equals("R")) {
-                rules = null;
-                try {
-                    File xsl = new File(f[2]);
-                    if (!xsl.isFile() || xsl.length() == 0) {
-                        if (skeleton == null) {
-                            skeleton = new XsltExecutable[steps.length];
-                            for (int i = 0; i < steps.length; i++) {
-                                skeleton[i] = compiler.compile(new StreamSource(new File(args[0], steps[i])));
-                            }
-                        }
-                        compile(proc, skeleton, new File(f[1]), xsl);
-                    }
-                    rules = compiler.compile(new StreamSource(xsl));
-                } catch (Exception e) {
-                    failed++;
-                    System.err.println("batch: rule file " + f[1] + ": " + e.getMessage());
-                }
-                continue;
-            }
-            if (rules == null) {
-                continue; // its rule file failed, and said so
-            }
-            try {
-                rules.load30().transform(new StreamSource(new File(f[1])), proc.newSerializer(new File(f[2])));
-            } catch (SaxonApiException e) {
-                failed++;
-                System.err.println("batch: document " + f[1] + ": " + e.getMessage());
+                Group g = new Group();
+                g.sch = new File(f[1]);
+                g.xsl = new File(f[2]);
+                groups.add(g);
+            } else {
+                groups.get(groups.size() - 1).docs.add(new File[] {new File(f[1]), new File(f[2])});
             }
         }
-        System.exit(failed == 0 ? 0 : 1);
+        Processor proc = new Processor(false);
+        XsltExecutable[] skeleton = null;
+        for (Group g : groups) {
+            if (!g.xsl.isFile() || g.xsl.length() == 0) {
+                String[] steps = {"iso_dsdl_include.xsl", "iso_abstract_expand.xsl", "iso_svrl_for_xslt1.xsl"};
+                skeleton = new XsltExecutable[steps.length];
+                for (int i = 0; i < steps.length; i++) {
+                    skeleton[i] = proc.newXsltCompiler().compile(new StreamSource(new File(args[0], steps[i])));
+                }
+                break;
+            }
+        }
+        // One rule file per task, as many at once as there are processors:
+        // a Processor and an XsltExecutable may be shared between threads,
+        // an XsltCompiler may not.
+        final XsltExecutable[] skel = skeleton;
+        AtomicInteger failed = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(groups.size(), Runtime.getRuntime().availableProcessors())));
+        List<Future<?>> done = new ArrayList<>();
+        for (Group g : groups) {
+            done.add(pool.submit(() -> run(proc, skel, g, failed)));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        pool.shutdown();
+        System.exit(failed.get() == 0 ? 0 : 1);
+    }
+
+    static void run(Processor proc, XsltExecutable[] skeleton, Group g, AtomicInteger failed) {
+        XsltExecutable rules;
+        try {
+            if (!g.xsl.isFile() || g.xsl.length() == 0) {
+                compile(proc, skeleton, g.sch, g.xsl);
+            }
+            rules = proc.newXsltCompiler().compile(new StreamSource(g.xsl));
+        } catch (Exception e) {
+            failed.incrementAndGet();
+            System.err.println("batch: rule file " + g.sch + ": " + e.getMessage());
+            return;
+        }
+        for (File[] d : g.docs) {
+            try {
+                rules.load30().transform(new StreamSource(d[0]), proc.newSerializer(d[1]));
+            } catch (SaxonApiException e) {
+                failed.incrementAndGet();
+                d[1].delete(); // no half report
+                System.err.println("batch: document " + d[0] + ": " + e.getMessage());
+            }
+        }
     }
 
     // compile turns a Schematron file into its XSLT 2.0 stylesheet, written
