@@ -77,7 +77,7 @@ func TestSupplementaryDocuments(t *testing.T) {
 			t.Errorf("preview file %+v", f)
 		}
 	}
-	u.b.Find("button[value=approve]").Click()
+	u.b.Find("button[value=approve]").ClickAway()
 	// Back at the portal: by the ReturnLocation, or, when the approval came
 	// before the second request reached the provider, by hand.
 	u.b.WaitFor(func() bool {

@@ -54,7 +54,7 @@ func (u *user) previewConsent(who idp.User) string {
 	text := u.expect("preview-evidence", "Approve")
 	u.b.Find("input[name=consent]").Click()
 	u.page("preview-consent-ticked")
-	u.b.Find("button[value=approve]").Click()
+	u.b.Find("button[value=approve]").ClickAway()
 	return text
 }
 
@@ -68,7 +68,7 @@ func (u *user) previewConsentFor(who idp.User, current, also string) (string, bo
 	u.openPreview(who, false)
 	text := u.expect("preview-evidence", "Approve")
 	if !u.has("input[name=procedure][value='" + also + "']") {
-		u.b.Find("button[value=approve]").Click()
+		u.b.Find("button[value=approve]").ClickAway()
 		return text, false
 	}
 	var ticked string
@@ -79,7 +79,7 @@ func (u *user) previewConsentFor(who idp.User, current, also string) (string, bo
 	u.b.Find("input[name=consent]").Click()
 	u.b.Find("input[name=procedure][value='" + also + "']").Click()
 	u.page("preview-consent-ticked")
-	u.b.Find("button[value=approve]").Click()
+	u.b.Find("button[value=approve]").ClickAway()
 	return text, true
 }
 
@@ -108,9 +108,9 @@ func (u *user) has(css string) bool {
 func (u *user) fillForm(want map[string]string, field, value string) string {
 	u.t.Helper()
 	u.expect("portal-evidence", "Check and submit the procedure")
-	u.b.Find("a[href$='/submit']").Click()
+	u.b.Find("a[href$='/submit']").ClickAway()
 	u.expect("portal-summary", "pre-filled from your evidence")
-	u.b.Find("a[href$='/form']").Click()
+	u.b.Find("a[href$='/form']").ClickAway()
 	u.expect("portal-form", "We have filled in this form with the data of your evidence")
 	for name, v := range want {
 		if got := u.b.Find("input[name=" + name + "]").Attr("value"); got != v {
@@ -121,7 +121,7 @@ func (u *user) fillForm(want map[string]string, field, value string) string {
 	in.Clear()
 	in.SendKeys(value)
 	u.page("portal-form-corrected")
-	u.b.Find("main form button[type=submit]").Click()
+	u.b.Find("main form button[type=submit]").ClickAway()
 	return u.expect("portal-submitted", "reference")
 }
 
@@ -133,7 +133,7 @@ func (u *user) withdraw(at *demonet.Node, who idp.User) (string, []map[string]an
 	u.t.Helper()
 	u.b.Get(at.PreviewURL + provider.ConsentsPath)
 	u.expect("consents-start", "Log in")
-	u.b.Find("a[href*='/consents/login']").Click()
+	u.b.Find("a[href*='/consents/login']").ClickAway()
 	u.login("consents", who, false)
 	before := u.expect("consents", "Consents to exchanges without preview")
 	if !strings.Contains(before, "your consent") {
@@ -143,7 +143,7 @@ func (u *user) withdraw(at *demonet.Node, who idp.User) (string, []map[string]an
 		Disclosures []map[string]any `json:"disclosures"`
 	}
 	u.getJSON(at.PreviewURL+provider.ConsentsPath+"?format=json", &export)
-	u.b.Find("form[action='/consents/withdraw'] button").Click()
+	u.b.Find("form[action='/consents/withdraw'] button").ClickAway()
 	u.expect("consents-withdraw-confirm", "Withdraw your consent?")
 	u.b.Find("form[action='/consents/withdraw'] input[name=confirm]").Submit()
 	text := u.expect("consents-withdrawn", "The consent has been withdrawn.")
@@ -423,7 +423,7 @@ func TestBeyondOnceOnly(t *testing.T) {
 			if !strings.Contains(seen, who.Person.FamilyName) {
 				t.Errorf("the preview does not show the subject's evidence:\n%s", seen)
 			}
-			u.b.Find("button[value=approve]").Click()
+			u.b.Find("button[value=approve]").ClickAway()
 			u.submit()
 		})
 		t.Run("broken-evidence", func(t *testing.T) {
@@ -471,7 +471,7 @@ func TestBeyondExpiredConsent(t *testing.T) {
 	time.Sleep(time.Until(given.Add(validity + time.Second)))
 	u2 := newUser(t, n).as("expired")
 	u2.b.Get(fr.PreviewURL + provider.ConsentsPath)
-	u2.b.Find("a[href*='/consents/login']").Click()
+	u2.b.Find("a[href*='/consents/login']").ClickAway()
 	u2.login("consents", who, false)
 	if text := u2.expect("consents", "Consents to exchanges without preview"); !strings.Contains(text, "expired") {
 		t.Errorf("the consent is not shown as expired:\n%s", text)

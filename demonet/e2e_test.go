@@ -78,7 +78,7 @@ func (u *user) start(portal *demonet.Node, procedure, country string, who idp.Us
 	u.b.Get(portal.PortalURL + "/")
 	u.page("portal-home")
 	u.b.Execute(`document.getElementById("procedure").value=arguments[0]; document.getElementById("country").value=arguments[1];`, nil, procedure, country)
-	u.b.Find("form[action='/start'] button").Click()
+	u.b.Find("form[action='/start'] button").ClickAway()
 	u.login("portal", who, company)
 }
 
@@ -91,7 +91,7 @@ func (u *user) login(at string, who idp.User, company bool) (asked bool) {
 	u.b.Find("a[href*='eid=" + who.Country + "']")
 	u.page(at + "-eid-country")
 	choice := u.b.URL()
-	u.b.Find("a[href*='eid=" + who.Country + "']").Click()
+	u.b.Find("a[href*='eid=" + who.Country + "']").ClickAway()
 	// Either state, whichever comes: the provider's login page, or a page
 	// of the application that is not the country choice.
 	idpURL := u.n.Node(who.Country).IdPURL
@@ -121,7 +121,7 @@ func (u *user) login(at string, who idp.User, company bool) (asked bool) {
 	}
 	u.b.Find("#pin").SendKeys(who.PIN)
 	u.page(at + "-eid-login")
-	u.b.Find("button[value=login]").Click()
+	u.b.Find("button[value=login]").ClickAway()
 	return true
 }
 
@@ -148,9 +148,9 @@ func (u *user) openPreview(who idp.User, company bool) (journey string, asked bo
 	u.t.Helper()
 	u.expect("portal-preview-link", "Go to the preview")
 	journey = u.b.URL()
-	u.b.Find("a[href*='/preview/']").Click()
+	u.b.Find("a[href*='/preview/']").ClickAway()
 	u.expect("preview-start", "Log in to see the evidence")
-	u.b.Find("a[href*='/login']").Click()
+	u.b.Find("a[href*='/login']").ClickAway()
 	return journey, u.login("preview", who, company)
 }
 
@@ -166,11 +166,12 @@ func (u *user) preview(who idp.User, company, approve bool) string {
 // the text of the preview page.
 func (u *user) decide(approve bool) string {
 	u.t.Helper()
+	u.b.Find("button[value=approve]") // the evidence, not a page before it
 	text := u.expect("preview-evidence", "Approve")
 	if approve {
-		u.b.Find("button[value=approve]").Click()
+		u.b.Find("button[value=approve]").ClickAway()
 	} else {
-		u.b.Find("button[value=refuse]").Click()
+		u.b.Find("button[value=refuse]").ClickAway()
 	}
 	return text
 }
@@ -208,9 +209,9 @@ func (u *user) chooseProvider(name string) {
 func (u *user) submit() string {
 	u.t.Helper()
 	u.expect("portal-evidence", "Check and submit the procedure")
-	u.b.Find("a[href$='/submit']").Click()
+	u.b.Find("a[href$='/submit']").ClickAway()
 	u.expect("portal-summary", "Submit")
-	u.b.Find("main form button[type=submit]").Click()
+	u.b.Find("main form button[type=submit]").ClickAway()
 	return u.expect("portal-submitted", "reference")
 }
 

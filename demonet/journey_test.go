@@ -114,10 +114,10 @@ func TestJourneys(t *testing.T) {
 			}
 			u.b.Get(link[:i] + "returnurl=" + url.QueryEscape("https://attacker.example/steal"))
 			u.expect("preview-start", "Log in to see the evidence")
-			u.b.Find("a[href*='/login']").Click()
+			u.b.Find("a[href*='/login']").ClickAway()
 			u.login("preview", who, false)
 			u.expect("preview-evidence", "Approve")
-			u.b.Find("button[value=approve]").Click()
+			u.b.Find("button[value=approve]").ClickAway()
 			u.expect("preview-bad-return", "not one this service may send you to")
 			if strings.Contains(u.b.URL(), "attacker.example") {
 				t.Fatalf("redirected to %s", u.b.URL())

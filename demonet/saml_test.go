@@ -111,19 +111,19 @@ func TestSAMLJourney(t *testing.T) {
 	u.b.Get(n.Node("DE").PortalURL + "/")
 	u.page("portal-home")
 	u.b.Execute(`document.getElementById("procedure").value=arguments[0]; document.getElementById("country").value=arguments[1];`, nil, "R1", "FR")
-	u.b.Find("form[action='/start'] button").Click()
+	u.b.Find("form[action='/start'] button").ClickAway()
 	u.loginSAML("portal", who)
 	u.request()
 	u.expect("portal-preview-link", "Go to the preview")
-	u.b.Find("a[href*='/preview/']").Click()
+	u.b.Find("a[href*='/preview/']").ClickAway()
 	u.expect("preview-start", "Log in to see the evidence")
-	u.b.Find("a[href*='/login']").Click()
+	u.b.Find("a[href*='/login']").ClickAway()
 	u.loginSAML("preview", who)
 	seen := u.expect("preview-evidence", "Approve")
 	if !strings.Contains(seen, who.Person.FamilyName) || !strings.Contains(seen, who.Person.DateOfBirth) {
 		t.Errorf("the preview does not show the subject's evidence:\n%s", seen)
 	}
-	u.b.Find("button[value=approve]").Click()
+	u.b.Find("button[value=approve]").ClickAway()
 	if text := u.submit(); !strings.Contains(text, "DE-") {
 		t.Errorf("no reference number:\n%s", text)
 	}
@@ -135,7 +135,7 @@ func (u *user) loginSAML(at string, who idp.User) {
 	u.t.Helper()
 	u.b.Find("a[href*='eid=FR']")
 	u.page(at + "-eid-country")
-	u.b.Find("a[href*='eid=FR']").Click()
+	u.b.Find("a[href*='eid=FR']").ClickAway()
 	u.b.Find("input[name=user]")
 	u.b.Execute(`document.querySelector("input[name=user]").value = arguments[0];
 		document.querySelector("input[name=password]").value = "pw";`, nil, who.Local)

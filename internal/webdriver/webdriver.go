@@ -566,6 +566,45 @@ func (e *Element) Click() {
 	e.must("click", e.b.Command(http.MethodPost, e.path("/click"), nil, nil))
 }
 
+// ClickAway clicks an element that leaves the page — a form's button, a
+// link — and makes sure that it did. It waits for the page to have loaded
+// before the click, and a click that the page did not act on (no
+// navigation began: the page's beforeunload event, which every navigation
+// away fires first, did not come) is made again, up to three times. A
+// navigation that began is never clicked twice, however slow its answer:
+// a form is not sent twice. It returns once the next page is there.
+func (e *Element) ClickAway() {
+	e.b.tb.Helper()
+	// is runs a script that answers true or false; a script that cannot
+	// run (the page is changing) answers false.
+	is := func(script string) bool {
+		var yes bool
+		return e.b.Command(http.MethodPost, "/execute/sync", map[string]any{"script": script, "args": []any{}}, &yes) == nil && yes
+	}
+	e.b.WaitFor(func() bool { return is(`return document.readyState === "complete"`) }, e.b.Timeout)
+	e.b.Execute(`window.__webdriverLeaving = false; addEventListener("beforeunload", () => { window.__webdriverLeaving = true }); return true`, nil)
+	for attempt := 1; ; attempt++ {
+		e.Click()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+			// Another page, this one on its way out, or a page that
+			// cannot run a script because it is changing.
+			var stays bool
+			err := e.b.Command(http.MethodPost, "/execute/sync", map[string]any{
+				"script": `return window.__webdriverLeaving === false`, "args": []any{}}, &stays)
+			if err != nil || !stays {
+				e.b.WaitFor(func() bool {
+					return is(`return window.__webdriverLeaving === undefined && document.readyState === "complete"`)
+				}, e.b.Timeout)
+				return
+			}
+		}
+		if attempt == 3 {
+			e.b.tb.Fatalf("webdriver: %d clicks on %q did not leave %s", attempt, e.css, e.b.URL())
+		}
+		e.b.tb.Logf("webdriver: the click on %q did not leave %s: clicking again", e.css, e.b.URL())
+	}
+}
+
 // SendKeys types text into the element (WebDriver §12.5.3).
 func (e *Element) SendKeys(text string) {
 	e.b.tb.Helper()

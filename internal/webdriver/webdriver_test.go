@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -239,5 +240,42 @@ func TestAxe(t *testing.T) {
 	// Run twice on one page: axe-core is injected once and runs again.
 	if again := b.AxeSerious(); len(again) != len(ids) {
 		t.Errorf("second run found %d serious violations, first %d", len(again), len(ids))
+	}
+}
+
+// TestClickAway: a click the page does not act on is made again, and a form
+// whose answer is slow is sent once, not again.
+func TestClickAway(t *testing.T) {
+	var posts atomic.Int32
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		formPage.Execute(w, nil)
+	})
+	mux.HandleFunc("POST /greet", func(w http.ResponseWriter, r *http.Request) {
+		posts.Add(1)
+		if r.URL.Query().Get("slow") != "" {
+			time.Sleep(7 * time.Second) // longer than ClickAway's wait for a navigation to begin
+		}
+		resultPage.Execute(w, map[string]string{"Name": r.PostFormValue("name"), "Country": r.PostFormValue("country")})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	b := webdriver.Start(t)
+
+	// The first click is swallowed, as a page that is not ready may.
+	b.Get(srv.URL + "/")
+	b.Execute(`let first = true; document.querySelector("button").addEventListener("click", (e) => { if (first) { first = false; e.preventDefault() } }); return true`, nil)
+	b.Find("button").ClickAway()
+	if got := b.Find("#result").Text(); !strings.HasPrefix(got, "Hello") || posts.Load() != 1 {
+		t.Errorf("after a swallowed click: %q, %d posts, want the result page and 1 post", got, posts.Load())
+	}
+
+	// A slow answer: the navigation began, so no second click.
+	posts.Store(0)
+	b.Get(srv.URL + "/")
+	b.Execute(`document.querySelector("form").action = "/greet?slow=1"; return true`, nil)
+	b.Find("button").ClickAway()
+	if got := b.Find("#result").Text(); !strings.HasPrefix(got, "Hello") || posts.Load() != 1 {
+		t.Errorf("after a slow answer: %q, %d posts, want the result page and 1 post", got, posts.Load())
 	}
 }
