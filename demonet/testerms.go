@@ -38,19 +38,21 @@ const (
 	testerScheme = "urn:cef.eu:names:identifier:EAS:9915"
 )
 
-// TesterClassification is the evidence type classification of the
+// TesterClassification returns the evidence type classification of the
 // tester's R1 evidence type in production; a network of another
 // environment of the Semantic Repository (Config.SREnvironment) names it
 // in that environment (edm.SRInEnv).
-var TesterClassification = "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + TesterCountry + "/" + testerUUID("evidence type")
+func TesterClassification() string {
+	return "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + TesterCountry + "/" + testerUUID("evidence type")
+}
 
 // testerClassification is TesterClassification in the environment env of
 // the Semantic Repository (Config.SREnvironment).
 func testerClassification(env string) string {
 	if env == "" {
-		return TesterClassification
+		return TesterClassification()
 	}
-	return edm.SRInEnv(TesterClassification, env)
+	return edm.SRInEnv(TesterClassification(), env)
 }
 
 // testerVersion is the highest EDM version of the tester's AccessService,
