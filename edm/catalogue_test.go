@@ -14,7 +14,7 @@ func TestErrorCatalogue(t *testing.T) {
 	lists := map[Kind]*codelist.List{KindEvidenceError: codelist.EDMErrorCodes, KindEBError: codelist.EBErrorCodes,
 		KindDSDError: codelist.DSDErrorCodes, KindLCMError: codelist.LCMErrorCodes}
 	count := map[Kind]int{}
-	for _, e := range ErrorCodes {
+	for _, e := range ErrorCodes() {
 		count[e.Kind]++
 		l := lists[e.Kind]
 		c, ok := l.Lookup(string(e.Code))
@@ -52,7 +52,7 @@ func TestErrorCatalogueByVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 			var table []string
-			for _, e := range ErrorCodes {
+			for _, e := range ErrorCodes() {
 				if e.Kind == k && e.In(v) {
 					table = append(table, string(e.Code))
 				}
