@@ -70,7 +70,7 @@ func testerVersion(env string) edm.Version {
 func testerUUID(name string) string { return uuid.Name(testerNS, name).String() }
 
 // testerNS is the name space of the tester's objects.
-var testerNS = uuid.Name(uuid.NameSpaceURL, "https://github.com/oots-go/oots/demonet#conformance-tester")
+var testerNS = uuid.Name(uuid.NameSpaceURL(), "https://github.com/oots-go/oots/demonet#conformance-tester")
 
 const lcmHead = `<?xml version="1.0" encoding="UTF-8"?>
 <lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:4.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0" xmlns:rs="urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:sdg="http://data.europa.eu/p4s" id="urn:uuid:{{id .Submission}}">

@@ -110,7 +110,7 @@ func demoDocID(parts ...string) string {
 }
 
 // demoNS is the name space of the demo documents' identifiers.
-var demoNS = uuid.Name(uuid.NameSpaceURL, "https://github.com/oots-go/oots/provider#demo")
+var demoNS = uuid.Name(uuid.NameSpaceURL(), "https://github.com/oots-go/oots/provider#demo")
 
 func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provider.Document {
 	_, local, _ := eid.LocalID(p.Identifier)
