@@ -152,7 +152,7 @@ func TestSchematronRejectsSVG(t *testing.T) {
 		mediaType string
 		fires     bool
 	}{{"image/svg+xml", true}, {"image/png", false}} {
-		if !MediaTypes.Contains(tt.mediaType) {
+		if !MediaTypes().Contains(tt.mediaType) {
 			t.Errorf("MediaTypes does not contain %s", tt.mediaType)
 		}
 		doc := filepath.Join(t.TempDir(), "response.xml")

@@ -295,11 +295,11 @@ func readQuery(snap *csregistry.Snapshot, params map[string]string, v edm.Versio
 		}
 	}
 	if _, ok := params[ParamCountry]; ok {
-		if !countryPattern.MatchString(q.country) || !(codelist.Countries.Contains(q.country) || usesCountry(snap, q.country)) {
+		if !countryPattern.MatchString(q.country) || !(codelist.Countries().Contains(q.country) || usesCountry(snap, q.country)) {
 			return nil, edm.EBErr0006, ParamCountry, "unknown country " + q.country
 		}
 	}
-	if _, ok := params[ParamAdminL2]; ok && !codelist.NUTS.Contains(q.l2) {
+	if _, ok := params[ParamAdminL2]; ok && !codelist.NUTS().Contains(q.l2) {
 		return nil, edm.EBErr0004, ParamAdminL2, "not a NUTS code"
 	}
 	if _, ok := params[ParamAdminL3]; ok && !lauPattern.MatchString(q.l3) {

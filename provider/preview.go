@@ -169,7 +169,7 @@ func (h *web) procedureIn(code, lang string) string {
 	if n := h.c.cfg.ProcedureNames[code][lang]; n != "" {
 		return n
 	}
-	if cl, ok := codelist.Procedures.Lookup(code); ok {
+	if cl, ok := codelist.Procedures().Lookup(code); ok {
 		return procedureName(cl, lang)
 	}
 	return ""
