@@ -10,12 +10,12 @@ func BenchmarkContains(b *testing.B) {
 		list *List
 		code string
 	}{
-		{"Procedures/hit", Procedures, "X6"},
-		{"Procedures/miss", Procedures, "X7"},
-		{"Countries/hit", Countries, "SE"},
-		{"NUTS/hit", NUTS, "SE224"},
-		{"NUTS/miss", NUTS, "SE999"},
-		{"Languages/hit", Languages, "EN"},
+		{"Procedures/hit", Procedures(), "X6"},
+		{"Procedures/miss", Procedures(), "X7"},
+		{"Countries/hit", Countries(), "SE"},
+		{"NUTS/hit", NUTS(), "SE224"},
+		{"NUTS/miss", NUTS(), "SE999"},
+		{"Languages/hit", Languages(), "EN"},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -29,10 +29,10 @@ func BenchmarkContains(b *testing.B) {
 }
 
 func BenchmarkLookup(b *testing.B) {
-	EDMErrorCodes.Contains("")
+	EDMErrorCodes().Contains("")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok := EDMErrorCodes.Lookup("EDM:ERR:0004"); !ok {
+		if _, ok := EDMErrorCodes().Lookup("EDM:ERR:0004"); !ok {
 			b.Fatal("not found")
 		}
 	}
@@ -43,7 +43,7 @@ func BenchmarkLookup(b *testing.B) {
 func BenchmarkFirstUse(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		l := &List{fields: NUTS.fields, rows: NUTS.rows}
+		l := &List{fields: NUTS().fields, rows: NUTS().rows}
 		l.Contains("SE224")
 	}
 }

@@ -42,14 +42,14 @@ func TestRowCounts(t *testing.T) {
 func TestProcedures(t *testing.T) {
 	want := strings.Fields("R1 S1 T1 T2 T3 U1 U2 U3 U4 V1 V2 V3 V4 W1 W2 X1 X2 X3 X4 X5 X6")
 	var got []string
-	for _, c := range Procedures.Codes() {
+	for _, c := range Procedures().Codes() {
 		got = append(got, c.Value)
 	}
 	slices.Sort(want)
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Procedures codes (-want +got):\n%s", diff)
 	}
-	if c, _ := Procedures.Lookup("R1"); c.Name() != "Requesting a birth certificate" {
+	if c, _ := Procedures().Lookup("R1"); c.Name() != "Requesting a birth certificate" {
 		t.Errorf("R1 name = %q", c.Name())
 	}
 }
@@ -60,61 +60,61 @@ func TestContains(t *testing.T) {
 		code string
 		want bool
 	}{
-		{Procedures, "R1", true},
-		{Procedures, "X6", true},
-		{Procedures, "X7", false}, // added after 2022-12: ProceduresSupplement
-		{Procedures, "r1", false}, // exact match
-		{Procedures, " R1", false},
-		{Procedures, "", false},
-		{LevelsOfAssurance, "Low", true},
-		{LevelsOfAssurance, "Substantial", true},
-		{LevelsOfAssurance, "High", true},
-		{LevelsOfAssurance, "high", false},
-		{LevelsOfAssurance, "http://eidas.europa.eu/LoA/High", false},
-		{MediaTypes, "application/pdf", true},
-		{MediaTypes, "image/jpeg", true},
-		{MediaTypes, "image/svg+xml", true},    // spelt "\timage/svg+xml" in the file
-		{MediaTypes, "\timage/svg+xml", false}, // ... and trimmed
-		{MediaTypes, "text/plain", false},
-		{AgentClassifications, "ER", true},
-		{AgentClassifications, "IP", true}, // spelt "IP " in the file
-		{AgentClassifications, "IP ", false},
-		{AgentClassifications, "ERRP", true},
-		{AgentClassifications, "XX", false},
-		{EDMErrorCodes, "EDM:ERR:0001", true},
-		{EDMErrorCodes, "EDM:ERR:0008", true},
-		{EDMErrorCodes, "EDM:ERR:0009", false},
-		{EBErrorCodes, "EB:ERR:0001", true},
-		{EBErrorCodes, "EB:ERR:0004", true},
-		{EBErrorCodes, "EB:ERR:0008", false},
-		{DSDErrorCodes, "DSD:ERR:0005", true},
-		{DSDErrorCodes, "DSD:ERR:005", false},
-		{LCMErrorCodes, "LCM:ERR:0001", true},
-		{ErrorSeverities, "urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error", true},
-		{ErrorSeverities, "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:EDMErrorResponse:PreviewRequired", true},
-		{ErrorSeverities, "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:DSDErrorResponse:AdditionalInput", true},
-		{ErrorSeverities, "Error", false},
-		{IdentifierSchemes, "VAT", true},
-		{IdentifierSchemes, "EORI", true},
-		{IdentifierSchemes, "eidas", false},
-		{JurisdictionLevels, "Country", true},
-		{JurisdictionLevels, "NUTS3", true},
-		{JurisdictionLevels, "LAU", true},
-		{JurisdictionLevels, "NUTS4", false},
-		{Countries, "DE", true},
-		{Countries, "DEU", true}, // alpha-3 codes are in the list too
-		{Countries, "EL", true},  // the list spells Greece EL (EU usage), not ISO's GR
-		{Countries, "GR", false},
-		{Countries, "de", false},
-		{Languages, "EN", true},
-		{Languages, "ENG", true},
-		{Languages, "en", false},
-		{EAS, "0088", true},
-		{EAS, "9930", true},
-		{EAS, "88", false},
-		{NUTS, "AT111", true},
-		{NUTS, "AT", true},
-		{NUTS, "AT999", false},
+		{Procedures(), "R1", true},
+		{Procedures(), "X6", true},
+		{Procedures(), "X7", false}, // added after 2022-12: ProceduresSupplement
+		{Procedures(), "r1", false}, // exact match
+		{Procedures(), " R1", false},
+		{Procedures(), "", false},
+		{LevelsOfAssurance(), "Low", true},
+		{LevelsOfAssurance(), "Substantial", true},
+		{LevelsOfAssurance(), "High", true},
+		{LevelsOfAssurance(), "high", false},
+		{LevelsOfAssurance(), "http://eidas.europa.eu/LoA/High", false},
+		{MediaTypes(), "application/pdf", true},
+		{MediaTypes(), "image/jpeg", true},
+		{MediaTypes(), "image/svg+xml", true},    // spelt "\timage/svg+xml" in the file
+		{MediaTypes(), "\timage/svg+xml", false}, // ... and trimmed
+		{MediaTypes(), "text/plain", false},
+		{AgentClassifications(), "ER", true},
+		{AgentClassifications(), "IP", true}, // spelt "IP " in the file
+		{AgentClassifications(), "IP ", false},
+		{AgentClassifications(), "ERRP", true},
+		{AgentClassifications(), "XX", false},
+		{EDMErrorCodes(), "EDM:ERR:0001", true},
+		{EDMErrorCodes(), "EDM:ERR:0008", true},
+		{EDMErrorCodes(), "EDM:ERR:0009", false},
+		{EBErrorCodes(), "EB:ERR:0001", true},
+		{EBErrorCodes(), "EB:ERR:0004", true},
+		{EBErrorCodes(), "EB:ERR:0008", false},
+		{DSDErrorCodes(), "DSD:ERR:0005", true},
+		{DSDErrorCodes(), "DSD:ERR:005", false},
+		{LCMErrorCodes(), "LCM:ERR:0001", true},
+		{ErrorSeverities(), "urn:oasis:names:tc:ebxml-regrep:ErrorSeverityType:Error", true},
+		{ErrorSeverities(), "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:EDMErrorResponse:PreviewRequired", true},
+		{ErrorSeverities(), "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:DSDErrorResponse:AdditionalInput", true},
+		{ErrorSeverities(), "Error", false},
+		{IdentifierSchemes(), "VAT", true},
+		{IdentifierSchemes(), "EORI", true},
+		{IdentifierSchemes(), "eidas", false},
+		{JurisdictionLevels(), "Country", true},
+		{JurisdictionLevels(), "NUTS3", true},
+		{JurisdictionLevels(), "LAU", true},
+		{JurisdictionLevels(), "NUTS4", false},
+		{Countries(), "DE", true},
+		{Countries(), "DEU", true}, // alpha-3 codes are in the list too
+		{Countries(), "EL", true},  // the list spells Greece EL (EU usage), not ISO's GR
+		{Countries(), "GR", false},
+		{Countries(), "de", false},
+		{Languages(), "EN", true},
+		{Languages(), "ENG", true},
+		{Languages(), "en", false},
+		{EAS(), "0088", true},
+		{EAS(), "9930", true},
+		{EAS(), "88", false},
+		{NUTS(), "AT111", true},
+		{NUTS(), "AT", true},
+		{NUTS(), "AT999", false},
 	}
 	for _, tt := range tests {
 		if got := tt.list.Contains(tt.code); got != tt.want {
@@ -138,11 +138,11 @@ func TestEDMErrorCodes(t *testing.T) {
 		"EDM:ERR:0007": {"Optional feature or capability is not supported", "rs:UnsupportedCapabilityExceptionType"},
 		"EDM:ERR:0008": {"Problem during the processing of a QueryRequest", "query:QueryExceptionType"},
 	}
-	if EDMErrorCodes.Len() != len(want) {
-		t.Errorf("EDMErrorCodes has %d codes, want %d", EDMErrorCodes.Len(), len(want))
+	if EDMErrorCodes().Len() != len(want) {
+		t.Errorf("EDMErrorCodes has %d codes, want %d", EDMErrorCodes().Len(), len(want))
 	}
 	for code, w := range want {
-		c, ok := EDMErrorCodes.Lookup(code)
+		c, ok := EDMErrorCodes().Lookup(code)
 		if !ok {
 			t.Errorf("%s missing", code)
 			continue
@@ -151,8 +151,8 @@ func TestEDMErrorCodes(t *testing.T) {
 			t.Errorf("%s = %q, want %q", code, got, w)
 		}
 	}
-	if len(EDMErrorCodes.Notes) == 0 || !strings.Contains(EDMErrorCodes.Notes[0], "not well-formed") {
-		t.Errorf("EDMErrorCodes.Notes = %q, want the erratum recorded", EDMErrorCodes.Notes)
+	if len(EDMErrorCodes().Notes) == 0 || !strings.Contains(EDMErrorCodes().Notes[0], "not well-formed") {
+		t.Errorf("EDMErrorCodes.Notes = %q, want the erratum recorded", EDMErrorCodes().Notes)
 	}
 }
 
@@ -163,18 +163,18 @@ func TestColumns(t *testing.T) {
 		want       string
 		wantLookup bool
 	}{
-		{LevelsOfAssurance, "High", ColumnURI, "http://eidas.europa.eu/LoA/High", true},
-		{LevelsOfAssurance, "Substantial", ColumnURI, "http://eidas.europa.eu/LoA/Substiantial", true}, // sic
-		{MediaTypes, "application/xml", ColumnStructure, "structured", true},
-		{MediaTypes, "image/jpeg", ColumnValue, ".jpeg", true},
-		{ErrorSeverities, "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:DSDErrorResponse:AdditionalInput", ColumnApplicableErrorCode, "DSD:ERR:005", true},
-		{DSDErrorCodes, "DSD:ERR:0005", ColumnType, "rs:ObjectNotFoundExceptionType", true},
-		{Countries, "DE", "name", "Germany", true},
-		{Countries, "DE", "numericcode", "276", true},
-		{Countries, "DE", "ref", "DEU", true},
-		{Languages, "DE", "german", "Deutsch", true},
-		{NUTS, "AT111", "Name", "Mittelburgenland", true}, // rows say "name", the ColumnSet "Name"
-		{EAS, "0088", "Name", "EAN Location Code", true},
+		{LevelsOfAssurance(), "High", ColumnURI, "http://eidas.europa.eu/LoA/High", true},
+		{LevelsOfAssurance(), "Substantial", ColumnURI, "http://eidas.europa.eu/LoA/Substiantial", true}, // sic
+		{MediaTypes(), "application/xml", ColumnStructure, "structured", true},
+		{MediaTypes(), "image/jpeg", ColumnValue, ".jpeg", true},
+		{ErrorSeverities(), "urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:DSDErrorResponse:AdditionalInput", ColumnApplicableErrorCode, "DSD:ERR:005", true},
+		{DSDErrorCodes(), "DSD:ERR:0005", ColumnType, "rs:ObjectNotFoundExceptionType", true},
+		{Countries(), "DE", "name", "Germany", true},
+		{Countries(), "DE", "numericcode", "276", true},
+		{Countries(), "DE", "ref", "DEU", true},
+		{Languages(), "DE", "german", "Deutsch", true},
+		{NUTS(), "AT111", "Name", "Mittelburgenland", true}, // rows say "name", the ColumnSet "Name"
+		{EAS(), "0088", "Name", "EAN Location Code", true},
 	}
 	for _, tt := range tests {
 		c, ok := tt.list.Lookup(tt.code)
@@ -186,10 +186,10 @@ func TestColumns(t *testing.T) {
 			t.Errorf("%s %q column %s = %q, want %q", tt.list.ShortName, tt.code, tt.col, got, tt.want)
 		}
 	}
-	if c, _ := NUTS.Lookup("AT111"); c.Name() != "Mittelburgenland" {
+	if c, _ := NUTS().Lookup("AT111"); c.Name() != "Mittelburgenland" {
 		t.Errorf("NUTS AT111 Name() = %q", c.Name())
 	}
-	if c, _ := Countries.Lookup("FR"); c.Name() != "France" {
+	if c, _ := Countries().Lookup("FR"); c.Name() != "France" {
 		t.Errorf("Countries FR Name() = %q", c.Name())
 	}
 }
@@ -197,7 +197,7 @@ func TestColumns(t *testing.T) {
 // OOTSMediaTypes gives image/jpeg twice: Lookup returns the first row in
 // document order, LookupAll both.
 func TestDuplicateCodes(t *testing.T) {
-	all := MediaTypes.LookupAll("image/jpeg")
+	all := MediaTypes().LookupAll("image/jpeg")
 	var ext []string
 	for _, c := range all {
 		ext = append(ext, c.Names[ColumnValue])
@@ -205,10 +205,10 @@ func TestDuplicateCodes(t *testing.T) {
 	if diff := cmp.Diff([]string{".jpeg", ".jpg"}, ext); diff != "" {
 		t.Errorf("LookupAll(image/jpeg) (-want +got):\n%s", diff)
 	}
-	if MediaTypes.LookupAll("text/plain") != nil {
+	if MediaTypes().LookupAll("text/plain") != nil {
 		t.Error("LookupAll of an absent code is not nil")
 	}
-	if got := len(MediaTypes.LookupAll("application/pdf")); got != 1 {
+	if got := len(MediaTypes().LookupAll("application/pdf")); got != 1 {
 		t.Errorf("LookupAll(application/pdf) has %d rows", got)
 	}
 }
@@ -229,9 +229,9 @@ func TestCodesSorted(t *testing.T) {
 		}
 	}
 	// Codes returns the caller's copy.
-	cs := Procedures.Codes()
+	cs := Procedures().Codes()
 	cs[0].Names[ColumnValue] = "changed"
-	if c, _ := Procedures.Lookup(cs[0].Value); c.Names[ColumnValue] == "changed" {
+	if c, _ := Procedures().Lookup(cs[0].Value); c.Names[ColumnValue] == "changed" {
 		t.Error("changing a Code returned by Codes changed the list")
 	}
 }
@@ -249,12 +249,12 @@ func TestByNameAndAll(t *testing.T) {
 		t.Error("All() returns the package's slice")
 	}
 	names := map[string]*List{
-		"Procedures": Procedures, "CountryIdentificationCode": Countries, "LoA": LevelsOfAssurance,
-		"OOTSMediaTypes": MediaTypes, "LanguageCode": Languages, "EDMErrorCodes": EDMErrorCodes,
-		"EBErrorCodes": EBErrorCodes, "DSDErrorCodes": DSDErrorCodes, "LCMErrorCodes": LCMErrorCodes,
-		"ErrorSeverity": ErrorSeverities, "IdentifierSchemes": IdentifierSchemes,
-		"AgentClassification": AgentClassifications, "JurisdictionLevel": JurisdictionLevels,
-		"EAS": EAS, "Nuts": NUTS,
+		"Procedures": Procedures(), "CountryIdentificationCode": Countries(), "LoA": LevelsOfAssurance(),
+		"OOTSMediaTypes": MediaTypes(), "LanguageCode": Languages(), "EDMErrorCodes": EDMErrorCodes(),
+		"EBErrorCodes": EBErrorCodes(), "DSDErrorCodes": DSDErrorCodes(), "LCMErrorCodes": LCMErrorCodes(),
+		"ErrorSeverity": ErrorSeverities(), "IdentifierSchemes": IdentifierSchemes(),
+		"AgentClassification": AgentClassifications(), "JurisdictionLevel": JurisdictionLevels(),
+		"EAS": EAS(), "Nuts": NUTS(),
 	}
 	for name, want := range names {
 		if got, ok := ByName(name); !ok || got != want {
@@ -264,10 +264,10 @@ func TestByNameAndAll(t *testing.T) {
 	if _, ok := ByName("Gender"); ok {
 		t.Error("ByName(Gender) found a list")
 	}
-	if l, ok := ByURI("urn:sr.oots.tech.europa.eu:codelists:loa"); !ok || l != LevelsOfAssurance {
+	if l, ok := ByURI("urn:sr.oots.tech.europa.eu:codelists:loa"); !ok || l != LevelsOfAssurance() {
 		t.Errorf("ByURI(loa) = %v, %v", l, ok)
 	}
-	if l, ok := ByURI("urn:sr.oots.tech.europa.eu:codelists:procedures-2022-12"); !ok || l != Procedures {
+	if l, ok := ByURI("urn:sr.oots.tech.europa.eu:codelists:procedures-2022-12"); !ok || l != Procedures() {
 		t.Errorf("ByURI(procedures-2022-12) = %v, %v", l, ok)
 	}
 	for _, l := range all[1:] {
@@ -300,13 +300,13 @@ func TestKnownProcedure(t *testing.T) {
 			t.Errorf("KnownProcedure(%q, %q) = %v, want %v", tt.code, tt.spec, got, tt.want)
 		}
 	}
-	for _, c := range ProceduresSupplement.Codes() {
-		if Procedures.Contains(c.Value) {
+	for _, c := range ProceduresSupplement().Codes() {
+		if Procedures().Contains(c.Value) {
 			t.Errorf("supplement code %s is already in the generated list", c.Value)
 		}
 	}
-	if _, ok := ByName(ProceduresSupplement.ShortName); ok {
-		if l, _ := ByName("Procedures"); l == ProceduresSupplement {
+	if _, ok := ByName(ProceduresSupplement().ShortName); ok {
+		if l, _ := ByName("Procedures"); l == ProceduresSupplement() {
 			t.Error("ByName returns the supplement")
 		}
 	}
@@ -318,7 +318,7 @@ func TestParseMatchesGenerated(t *testing.T) {
 	for _, l := range All() {
 		t.Run(l.ShortName, func(t *testing.T) {
 			got, err := Parse(sourceFile(t, l), l.Source)
-			if l == EDMErrorCodes {
+			if l == EDMErrorCodes() {
 				var se *xmltree.SyntaxError
 				if !errors.As(err, &se) || !errors.Is(err, xmltree.ErrSyntax) {
 					t.Fatalf("Parse(EDMErrorCodes) err = %v, want the published file's syntax error", err)
@@ -369,7 +369,7 @@ func TestParseErrors(t *testing.T) {
 // The lists are shared by every goroutine of the process; their index is
 // built on first use.
 func TestConcurrentFirstUse(t *testing.T) {
-	l := &List{fields: NUTS.fields, rows: NUTS.rows}
+	l := &List{fields: NUTS().fields, rows: NUTS().rows}
 	done := make(chan bool)
 	for range 8 {
 		go func() { done <- l.Contains("SE224") && !l.Contains("SE999") }()
@@ -384,7 +384,7 @@ func TestConcurrentFirstUse(t *testing.T) {
 // Every list written as Genericode reads back to the same list; the
 // exported EDMErrorCodes is well-formed.
 func TestMarshalGenericode(t *testing.T) {
-	if _, err := ProceduresSupplement.MarshalGenericode(); !errors.Is(err, ErrInvalid) {
+	if _, err := ProceduresSupplement().MarshalGenericode(); !errors.Is(err, ErrInvalid) {
 		t.Errorf("ProceduresSupplement (no canonical URI): err = %v, want ErrInvalid", err)
 	}
 	for _, l := range All() {

@@ -8,9 +8,9 @@ import (
 )
 
 func ExampleList_Contains() {
-	fmt.Println(codelist.Procedures.Contains("R1"))
-	fmt.Println(codelist.LevelsOfAssurance.Contains("Substantial"))
-	fmt.Println(codelist.MediaTypes.Contains("text/plain"))
+	fmt.Println(codelist.Procedures().Contains("R1"))
+	fmt.Println(codelist.LevelsOfAssurance().Contains("Substantial"))
+	fmt.Println(codelist.MediaTypes().Contains("text/plain"))
 	// Output:
 	// true
 	// true
@@ -18,9 +18,9 @@ func ExampleList_Contains() {
 }
 
 func ExampleList_Lookup() {
-	c, ok := codelist.EDMErrorCodes.Lookup("EDM:ERR:0004")
+	c, ok := codelist.EDMErrorCodes().Lookup("EDM:ERR:0004")
 	fmt.Println(ok, c.Names[codelist.ColumnType], c.Name())
-	loa, _ := codelist.LevelsOfAssurance.Lookup("High")
+	loa, _ := codelist.LevelsOfAssurance().Lookup("High")
 	fmt.Println(loa.Names[codelist.ColumnURI])
 	// Output:
 	// true rs:ObjectNotFoundExceptionType Object not found

@@ -2,12 +2,14 @@
 
 package codelist
 
-// AgentClassifications is the code list AgentClassification (Agent Classification),
+// AgentClassifications returns the code list AgentClassification (Agent Classification),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:agentclassification-2022-12: 4 rows, generated from OOTS/AgentClassification-CodeList.gc.
 //
 // Notes on the source file:
 //   - whitespace removed around 1 code value(s): "IP "
-var AgentClassifications = &List{
+func AgentClassifications() *List { return agentClassifications }
+
+var agentClassifications = &List{
 	ShortName:           "AgentClassification",
 	LongName:            "Agent Classification",
 	Version:             "2022-12",
@@ -34,13 +36,15 @@ var AgentClassifications = &List{
 	},
 }
 
-// Countries is the code list CountryIdentificationCode (Country Identification Code),
+// Countries returns the code list CountryIdentificationCode (Country Identification Code),
 // version 2020-04-17, urn:iso:std:iso:3166:2020-04-17: 498 rows, generated from External/CountryIdentificationCode-2.3.gc.
 //
 // The list holds both ISO 3166-1 alpha-2 and alpha-3 codes (column "ref" gives the other form of
 // each); OOTS addresses and jurisdictions (AdminUnitLevel1) use alpha-2 codes, so a caller checking
 // those also checks the length. Greece is "EL" (the EU usage), not "GR".
-var Countries = &List{
+func Countries() *List { return countries }
+
+var countries = &List{
 	ShortName:           "CountryIdentificationCode",
 	LongName:            "Country Identification Code",
 	Version:             "2020-04-17",
@@ -560,11 +564,13 @@ var Countries = &List{
 	},
 }
 
-// DSDErrorCodes is the code list DSDErrorCodes (Data Service Directory Error Response Codes),
+// DSDErrorCodes returns the code list DSDErrorCodes (Data Service Directory Error Response Codes),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:dsderrorcodes-2022-12: 6 rows, generated from OOTS/DSDErrorCodes-CodeList.gc.
 //
 // ColumnValue gives the message and ColumnType the exception type of each code.
-var DSDErrorCodes = &List{
+func DSDErrorCodes() *List { return dsdErrorCodes }
+
+var dsdErrorCodes = &List{
 	ShortName:           "DSDErrorCodes",
 	LongName:            "Data Service Directory Error Response Codes",
 	Version:             "2022-12",
@@ -590,11 +596,13 @@ var DSDErrorCodes = &List{
 	},
 }
 
-// EAS is the code list EAS,
+// EAS returns the code list EAS,
 // version 2022-03-04, urn:cef.eu:names:identifier:EAS-2022-03-04: 90 rows, generated from External/EAS.gc.
 //
 // EAS codes are the schemes of eDelivery party identifiers ("0088", "9930"...).
-var EAS = &List{
+func EAS() *List { return eas }
+
+var eas = &List{
 	ShortName:           "EAS",
 	LongName:            "",
 	Version:             "2022-03-04",
@@ -703,12 +711,14 @@ var EAS = &List{
 	},
 }
 
-// EBErrorCodes is the code list EBErrorCodes (Evidence Broker Error Response Codes),
+// EBErrorCodes returns the code list EBErrorCodes (Evidence Broker Error Response Codes),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:eberrorcodes-2022-12: 7 rows, generated from OOTS/EBErrorCodes-CodeList.gc.
 //
 // ColumnValue gives the message and ColumnType the exception type of each code (EB:ERR:0004 is
 // removed in TDD 2.0, SPEC.md §2.6).
-var EBErrorCodes = &List{
+func EBErrorCodes() *List { return ebErrorCodes }
+
+var ebErrorCodes = &List{
 	ShortName:           "EBErrorCodes",
 	LongName:            "Evidence Broker Error Response Codes",
 	Version:             "2022-12",
@@ -735,7 +745,7 @@ var EBErrorCodes = &List{
 	},
 }
 
-// EDMErrorCodes is the code list EDMErrorCodes (Exchange Data Model Error Response Codes),
+// EDMErrorCodes returns the code list EDMErrorCodes (Exchange Data Model Error Response Codes),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:edmerrorcodes-2022-12: 8 rows, generated from OOTS/EDMErrorCodes-CodeList.gc.
 //
 // ColumnValue gives the message and ColumnType the exception type of each code (SPEC.md §2.4).
@@ -744,7 +754,9 @@ var EBErrorCodes = &List{
 //   - the published file is not well-formed XML (EDM:ERR:0008: "QueryRequest/SimpleValue>" for
 //     "QueryRequest</SimpleValue>"); corrected before parsing, giving the message and type SPEC.md
 //     §2.4 lists
-var EDMErrorCodes = &List{
+func EDMErrorCodes() *List { return edmErrorCodes }
+
+var edmErrorCodes = &List{
 	ShortName:           "EDMErrorCodes",
 	LongName:            "Exchange Data Model Error Response Codes",
 	Version:             "2022-12",
@@ -775,13 +787,15 @@ var EDMErrorCodes = &List{
 	},
 }
 
-// ErrorSeverities is the code list ErrorSeverity (Error Severity),
+// ErrorSeverities returns the code list ErrorSeverity (Error Severity),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:errorseverity-2022-12: 3 rows, generated from OOTS/ErrorSeverity-CodeList.gc.
 //
 // The 2022-12 file ties PreviewRequired to EDM:ERR:0001 in ColumnApplicableErrorCode; SPEC.md §2.4
 // notes that this is an error of that version: the samples and later versions use it with
 // EDM:ERR:0002. The data here is the file's.
-var ErrorSeverities = &List{
+func ErrorSeverities() *List { return errorSeverities }
+
+var errorSeverities = &List{
 	ShortName:           "ErrorSeverity",
 	LongName:            "Error Severity",
 	Version:             "2022-12",
@@ -804,9 +818,11 @@ var ErrorSeverities = &List{
 	},
 }
 
-// IdentifierSchemes is the code list IdentifierSchemes (eIDAS Legal Person Identifier Schemes),
+// IdentifierSchemes returns the code list IdentifierSchemes (eIDAS Legal Person Identifier Schemes),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:identifierschemes-2022-12: 7 rows, generated from OOTS/IdentifierSchemes-CodeList.gc.
-var IdentifierSchemes = &List{
+func IdentifierSchemes() *List { return identifierSchemes }
+
+var identifierSchemes = &List{
 	ShortName:           "IdentifierSchemes",
 	LongName:            "eIDAS Legal Person Identifier Schemes",
 	Version:             "2022-12",
@@ -832,11 +848,13 @@ var IdentifierSchemes = &List{
 	},
 }
 
-// JurisdictionLevels is the code list JurisdictionLevel (Jurisdiction Level),
+// JurisdictionLevels returns the code list JurisdictionLevel (Jurisdiction Level),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:jurisdictionlevel-2022-12: 5 rows, generated from OOTS/JurisdictionLevel-CodeList.gc.
 //
 // Removed in TDD 2.0 (SPEC.md §2.6).
-var JurisdictionLevels = &List{
+func JurisdictionLevels() *List { return jurisdictionLevels }
+
+var jurisdictionLevels = &List{
 	ShortName:           "JurisdictionLevel",
 	LongName:            "Jurisdiction Level",
 	Version:             "2022-12",
@@ -861,11 +879,13 @@ var JurisdictionLevels = &List{
 	},
 }
 
-// LCMErrorCodes is the code list LCMErrorCodes (Life Cycle Management Error Response Codes),
+// LCMErrorCodes returns the code list LCMErrorCodes (Life Cycle Management Error Response Codes),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:lcmerrorcodes-2022-12: 3 rows, generated from OOTS/LCMErrorCodes-CodeList.gc.
 //
 // ColumnValue gives the message and ColumnType the exception type of each code.
-var LCMErrorCodes = &List{
+func LCMErrorCodes() *List { return lcmErrorCodes }
+
+var lcmErrorCodes = &List{
 	ShortName:           "LCMErrorCodes",
 	LongName:            "Life Cycle Management Error Response Codes",
 	Version:             "2022-12",
@@ -888,7 +908,7 @@ var LCMErrorCodes = &List{
 	},
 }
 
-// Languages is the code list LanguageCode (Language Code),
+// Languages returns the code list LanguageCode (Language Code),
 // version 2020-04-17, urn:iso:std:iso:639:2020-04-17: 711 rows, generated from External/LanguageCode-2.3.gc.
 //
 // The list spells ISO 639-1 and ISO 639-2 codes in upper case ("EN", "ENG") and has rows whose code
@@ -902,7 +922,9 @@ var LCMErrorCodes = &List{
 //     (T)", "MAO (B) MRI (T)", "MAY (B) MSA (T)", "MI", "MK", "MS", "MY", "NL", "PER (B) FAS (T)",
 //     "RO", "RUM (B) RON (T)", "SK", "SLO (B) SLK (T)", "SQ", "TIB (B) BOD (T)", "WEL (B) CYM (T)",
 //     "ZH"
-var Languages = &List{
+func Languages() *List { return languages }
+
+var languages = &List{
 	ShortName:           "LanguageCode",
 	LongName:            "Language Code",
 	Version:             "2020-04-17",
@@ -1638,12 +1660,14 @@ var Languages = &List{
 	},
 }
 
-// LevelsOfAssurance is the code list LoA (eIDAS Levels Of Assurance),
+// LevelsOfAssurance returns the code list LoA (eIDAS Levels Of Assurance),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:loa-2022-12: 3 rows, generated from OOTS/LevelsOfAssurance-CodeList.gc.
 //
 // ColumnURI gives the eIDAS URI of each level, as the file spells it
 // ("http://eidas.europa.eu/LoA/Substiantial").
-var LevelsOfAssurance = &List{
+func LevelsOfAssurance() *List { return levelsOfAssurance }
+
+var levelsOfAssurance = &List{
 	ShortName:           "LoA",
 	LongName:            "eIDAS Levels Of Assurance",
 	Version:             "2022-12",
@@ -1666,7 +1690,7 @@ var LevelsOfAssurance = &List{
 	},
 }
 
-// MediaTypes is the code list OOTSMediaTypes (OOTS Binary Object Mime Code),
+// MediaTypes returns the code list OOTSMediaTypes (OOTS Binary Object Mime Code),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:ootsmediatypes-2022-12: 7 rows, generated from OOTS/OOTSMediaTypes-CodeList.gc.
 //
 // image/jpeg is given twice (.jpeg and .jpg): Lookup returns the first row, LookupAll both. The
@@ -1677,7 +1701,9 @@ var LevelsOfAssurance = &List{
 // Notes on the source file:
 //   - whitespace removed around 1 code value(s): "\timage/svg+xml"
 //   - 1 code(s) appear in more than one row (the Key is not unique): "image/jpeg"
-var MediaTypes = &List{
+func MediaTypes() *List { return mediaTypes }
+
+var mediaTypes = &List{
 	ShortName:           "OOTSMediaTypes",
 	LongName:            "OOTS Binary Object Mime Code",
 	Version:             "2022-12",
@@ -1709,14 +1735,16 @@ var MediaTypes = &List{
 	},
 }
 
-// NUTS is the code list Nuts (Nomenclature of Territorial Units for Statistics),
+// NUTS returns the code list Nuts (Nomenclature of Territorial Units for Statistics),
 // version 2016, http://publications.europa.eu/resource/dataset/nuts/20200624-0: 1845 rows, generated from External/NutsCodes.gc.
 //
 // NUTS 2016 codes of every level, from the country ("AT") to NUTS 3 ("AT111").
 //
 // Notes on the source file:
 //   - rows refer to column "name", which the ColumnSet defines as "Name": read case-insensitively
-var NUTS = &List{
+func NUTS() *List { return nuts }
+
+var nuts = &List{
 	ShortName:           "Nuts",
 	LongName:            "Nomenclature of Territorial Units for Statistics",
 	Version:             "2016",
@@ -3607,12 +3635,14 @@ var NUTS = &List{
 	},
 }
 
-// Procedures is the code list Procedures (Procedures),
+// Procedures returns the code list Procedures (Procedures),
 // version 2022-12, urn:sr.oots.tech.europa.eu:codelists:procedures-2022-12: 21 rows, generated from OOTS/Procedures-CodeList.gc.
 //
 // The 2022-12 list: SDGR Annex II procedures R1 to X6. The codes added by later versions are in
 // ProceduresSupplement.
-var Procedures = &List{
+func Procedures() *List { return procedures }
+
+var procedures = &List{
 	ShortName:           "Procedures",
 	LongName:            "Procedures",
 	Version:             "2022-12",
@@ -3704,19 +3734,19 @@ var Procedures = &List{
 
 // all holds the generated lists sorted by ShortName.
 var all = []*List{
-	AgentClassifications,
-	Countries,
-	DSDErrorCodes,
-	EAS,
-	EBErrorCodes,
-	EDMErrorCodes,
-	ErrorSeverities,
-	IdentifierSchemes,
-	JurisdictionLevels,
-	LCMErrorCodes,
-	Languages,
-	LevelsOfAssurance,
-	NUTS,
-	MediaTypes,
-	Procedures,
+	agentClassifications,
+	countries,
+	dsdErrorCodes,
+	eas,
+	ebErrorCodes,
+	edmErrorCodes,
+	errorSeverities,
+	identifierSchemes,
+	jurisdictionLevels,
+	lcmErrorCodes,
+	languages,
+	levelsOfAssurance,
+	nuts,
+	mediaTypes,
+	procedures,
 }

@@ -152,7 +152,7 @@ func TestSchematronRejectsSVG(t *testing.T) {
 	}{{"image/svg+xml", true}, {"image/png", false}}
 	docs := map[string][]byte{}
 	for _, tt := range cases {
-		if !MediaTypes.Contains(tt.mediaType) {
+		if !MediaTypes().Contains(tt.mediaType) {
 			t.Errorf("MediaTypes does not contain %s", tt.mediaType)
 		}
 		docs[tt.mediaType] = format.ReplaceAll(sample, []byte("<sdg:Format>"+tt.mediaType+"</sdg:Format>"))

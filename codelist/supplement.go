@@ -1,8 +1,9 @@
 package codelist
 
-// ProceduresSupplement holds, by hand, the procedure codes that later
-// versions of the Procedures list add to the generated 2022-12 one, as far as
-// SPEC.md states them (§2.2, the Procedure slot; §6 item "new procedures"):
+// ProceduresSupplement returns the list that holds, by hand, the procedure
+// codes that later versions of the Procedures list add to the generated
+// 2022-12 one, as far as SPEC.md states them (§2.2, the Procedure slot;
+// §6 item "new procedures"):
 // V5 (driving licence), X7 (short-term rental), X9 (repair/refurbished goods),
 // AM1 (professional qualifications), all present in the TDD 1.2.5 code
 // lists, and 00 (system check). The official 1.2.5/2.0.1 files are not
@@ -11,7 +12,9 @@ package codelist
 //
 // It is kept apart from the generated lists (it is not returned by All or
 // ByName) so that the generated data stays exactly the official 2022-12 lists.
-var ProceduresSupplement = &List{
+func ProceduresSupplement() *List { return proceduresSupplement }
+
+var proceduresSupplement = &List{
 	ShortName: "Procedures",
 	LongName:  "Procedure codes added after 2022-12 (supplement from SPEC.md §2.2 and §6)",
 	Version:   "supplement",
@@ -39,12 +42,12 @@ var ProceduresSupplement = &List{
 // the generated Procedures list for every version, and ProceduresSupplement
 // too for "oots-edm:v1.2" (TDD 1.2.5) and "oots-edm:v2.0".
 func KnownProcedure(code, spec string) bool {
-	if Procedures.Contains(code) {
+	if Procedures().Contains(code) {
 		return true
 	}
 	switch spec {
 	case "oots-edm:v1.2", "oots-edm:v2.0":
-		return ProceduresSupplement.Contains(code)
+		return ProceduresSupplement().Contains(code)
 	}
 	return false
 }

@@ -109,7 +109,7 @@ func ValidIn(name, code, spec string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if l == Procedures && ProceduresSupplement.Contains(code) {
+	if l == Procedures() && ProceduresSupplement().Contains(code) {
 		return KnownProcedure(code, normSpec(spec)), nil
 	}
 	return l.Contains(code), nil
@@ -143,7 +143,7 @@ func countryList(shortName, note string) *List {
 	}
 	for _, code := range ootsCountryCodes { // sorted
 		row := []string{code, "", ""}
-		if c, ok := Countries.Lookup(code); ok {
+		if c, ok := Countries().Lookup(code); ok {
 			row[1], row[2] = c.Names["name"], c.Names["french"]
 		}
 		l.rows = append(l.rows, row)
@@ -151,18 +151,22 @@ func countryList(shortName, note string) *List {
 	return l
 }
 
-// OOTSCountries is OOTS_Country-CodeList of TDD 2.0.x, built by hand (the
+// OOTSCountries returns OOTS_Country-CodeList of TDD 2.0.x, built by hand (the
 // official file is not available here): the countries an OOTS message may
 // name where the rules ask for an OOTS country (e.g. the country of an
 // unregistered party id type, of an evidence type classification).
-var OOTSCountries = countryList("OOTS_Country", "hand-built: OOTS_Country-CodeList.gc of TDD 2.0.1 is not available; it renames EEA_Country-CodeList.gc of TDD 1.2.5 without changing its codes")
+func OOTSCountries() *List { return ootsCountries }
 
-// EEACountries is EEA_Country-CodeList of TDD 1.2.x: the same codes as
+var ootsCountries = countryList("OOTS_Country", "hand-built: OOTS_Country-CodeList.gc of TDD 2.0.1 is not available; it renames EEA_Country-CodeList.gc of TDD 1.2.5 without changing its codes")
+
+// EEACountries returns EEA_Country-CodeList of TDD 1.2.x: the same codes as
 // OOTSCountries. It is absent from the TDD 1.0 (2022-12) lists; whether
 // TDD 1.1 publishes it is not established, so it is tagged oots-edm:v1.2.
-var EEACountries = countryList("EEA_Country", "hand-built: EEA_Country-CodeList.gc of TDD 1.2.5 is not available; its codes are those of OOTS_Country-CodeList.gc of 2.0.1")
+func EEACountries() *List { return eeaCountries }
 
-// Gender is Gender-CodeList of TDD 2.0.x, built by hand (the official file is
+var eeaCountries = countryList("EEA_Country", "hand-built: EEA_Country-CodeList.gc of TDD 1.2.5 is not available; its codes are those of OOTS_Country-CodeList.gc of 2.0.1")
+
+// Gender returns Gender-CodeList of TDD 2.0.x, built by hand (the official file is
 // not available here). In 2.0 sdg:Gender is a code of this list rather than
 // an XSD enumeration; the list has two profiles: the eIDAS one (Male,
 // Female, Unspecified, the values of the 1.x enumeration and of the eIDAS
@@ -171,7 +175,9 @@ var EEACountries = countryList("EEA_Country", "hand-built: EEA_Country-CodeList.
 // the numeric codes are those of the sex attribute of the person
 // identification data (Implementing Regulation (EU) 2024/2977, Annex; ISO/IEC
 // 5218 for 0, 1, 2 and 9), not the list's own wording.
-var Gender = &List{
+func Gender() *List { return gender }
+
+var gender = &List{
 	ShortName: "Gender",
 	LongName:  "Gender (eIDAS and eIDAS 2 profiles)",
 	Version:   "unofficial",
@@ -205,10 +211,12 @@ var Gender = &List{
 	},
 }
 
-// GenderType is the enumeration sdg:GenderType of the EDM 1.x schema
+// GenderType returns the enumeration sdg:GenderType of the EDM 1.x schema
 // (SDG-GenericMetadataProfile-v1.0.0.xsd), as a list so that the question
 // "is this a gender code in 1.2" has the same form as in 2.0.
-var GenderType = &List{
+func GenderType() *List { return genderType }
+
+var genderType = &List{
 	ShortName: "GenderType",
 	LongName:  "sdg:GenderType (XSD enumeration of EDM 1.x)",
 	Version:   "1.0.0",
@@ -233,11 +241,13 @@ const (
 	ProfileEIDAS2 = "eidas2"
 )
 
-// SRSearchErrorCodes is SRSearchErrorCodes of TDD 1.2.5 and 2.0.1 (the
+// SRSearchErrorCodes returns SRSearchErrorCodes of TDD 1.2.5 and 2.0.1 (the
 // error codes of the Semantic Repository search), which both versions
 // publish with the same codes. Those codes are not available here: the list
 // is empty and InVersion answers ErrCodesUnknown for it.
-var SRSearchErrorCodes = &List{
+func SRSearchErrorCodes() *List { return srSearchErrorCodes }
+
+var srSearchErrorCodes = &List{
 	ShortName: "SRSearchErrorCodes",
 	LongName:  "Semantic Repository search error codes",
 	Version:   "unofficial",
@@ -250,11 +260,13 @@ var SRSearchErrorCodes = &List{
 	fields: []string{"code"},
 }
 
-// EBErrorCodesV2 is EBErrorCodes as TDD 2.0 publishes it: the 2022-12 list
+// EBErrorCodesV2 returns EBErrorCodes as TDD 2.0 publishes it: the 2022-12 list
 // without EB:ERR:0004 (the invalid jurisdiction level, withdrawn with the
 // jurisdiction-admin-l2/l3 query parameters it guarded). Built from
 // EBErrorCodes; the other codes are unchanged.
-var EBErrorCodesV2 = without(EBErrorCodes, "EB:ERR:0004", "2.0: EB:ERR:0004 withdrawn with the jurisdiction query parameters; other rows as in 2022-12")
+func EBErrorCodesV2() *List { return ebErrorCodesV2 }
+
+var ebErrorCodesV2 = without(EBErrorCodes(), "EB:ERR:0004", "2.0: EB:ERR:0004 withdrawn with the jurisdiction query parameters; other rows as in 2022-12")
 
 func without(l *List, code, note string) *List {
 	n := &List{
@@ -290,13 +302,13 @@ func buildEditions() []Edition {
 		}
 	}
 	es = append(es,
-		Edition{Name: "EBErrorCodes", Versions: []string{SpecV2_0}, List: EBErrorCodesV2, Note: "2022-12 list without EB:ERR:0004"},
+		Edition{Name: "EBErrorCodes", Versions: []string{SpecV2_0}, List: EBErrorCodesV2(), Note: "2022-12 list without EB:ERR:0004"},
 		Edition{Name: "LAU2022", Versions: specs1x, Note: "LAU2022-CodeList.gc is missing from the TDD 1.0 artifacts; removed in TDD 2.0"},
-		Edition{Name: "EEA_Country", Versions: []string{SpecV1_2}, List: EEACountries, Note: "hand-built; renamed OOTS_Country in TDD 2.0"},
-		Edition{Name: "OOTS_Country", Versions: []string{SpecV2_0}, List: OOTSCountries, Note: "hand-built; EEA_Country of TDD 1.2 renamed"},
-		Edition{Name: "Gender", Versions: []string{SpecV2_0}, List: Gender, Note: "hand-built; new in TDD 2.0"},
-		Edition{Name: "Gender", Versions: specs1x, List: GenderType, Official: true, Note: "EDM 1.x has the XSD enumeration sdg:GenderType, no code list"},
-		Edition{Name: "SRSearchErrorCodes", Versions: []string{SpecV1_2, SpecV2_0}, List: SRSearchErrorCodes, Note: "codes not available here"},
+		Edition{Name: "EEA_Country", Versions: []string{SpecV1_2}, List: EEACountries(), Note: "hand-built; renamed OOTS_Country in TDD 2.0"},
+		Edition{Name: "OOTS_Country", Versions: []string{SpecV2_0}, List: OOTSCountries(), Note: "hand-built; EEA_Country of TDD 1.2 renamed"},
+		Edition{Name: "Gender", Versions: []string{SpecV2_0}, List: Gender(), Note: "hand-built; new in TDD 2.0"},
+		Edition{Name: "Gender", Versions: specs1x, List: GenderType(), Official: true, Note: "EDM 1.x has the XSD enumeration sdg:GenderType, no code list"},
+		Edition{Name: "SRSearchErrorCodes", Versions: []string{SpecV1_2, SpecV2_0}, List: SRSearchErrorCodes(), Note: "codes not available here"},
 	)
 	slices.SortStableFunc(es, func(a, b Edition) int { return strings.Compare(a.Name, b.Name) })
 	return es

@@ -105,16 +105,16 @@ func TestEditionsOnePerVersion(t *testing.T) {
 // The 2.0 EB list is the 2022-12 one without EB:ERR:0004, row for row.
 func TestEBErrorCodesV2(t *testing.T) {
 	var want []Code
-	for _, c := range EBErrorCodes.Codes() {
+	for _, c := range EBErrorCodes().Codes() {
 		if c.Value != "EB:ERR:0004" {
 			want = append(want, c)
 		}
 	}
-	if diff := cmp.Diff(want, EBErrorCodesV2.Codes()); diff != "" {
+	if diff := cmp.Diff(want, EBErrorCodesV2().Codes()); diff != "" {
 		t.Errorf("EBErrorCodesV2 (-want +got):\n%s", diff)
 	}
-	if EBErrorCodesV2.Len() != EBErrorCodes.Len()-1 {
-		t.Errorf("EBErrorCodesV2 has %d rows", EBErrorCodesV2.Len())
+	if EBErrorCodesV2().Len() != EBErrorCodes().Len()-1 {
+		t.Errorf("EBErrorCodesV2 has %d rows", EBErrorCodesV2().Len())
 	}
 }
 
@@ -149,7 +149,7 @@ func TestGenderTypeIsTheXSDEnumeration(t *testing.T) {
 	}
 	slices.Sort(want)
 	var got []string
-	for _, c := range GenderType.Codes() {
+	for _, c := range GenderType().Codes() {
 		got = append(got, c.Value)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
@@ -157,11 +157,11 @@ func TestGenderTypeIsTheXSDEnumeration(t *testing.T) {
 	}
 	// The 2.0 list keeps the eIDAS profile of the enumeration.
 	for _, g := range want {
-		if c, ok := Gender.Lookup(g); !ok || c.Names[ColumnProfile] != ProfileEIDAS {
+		if c, ok := Gender().Lookup(g); !ok || c.Names[ColumnProfile] != ProfileEIDAS {
 			t.Errorf("Gender lacks %s of the eIDAS profile", g)
 		}
 	}
-	for _, c := range Gender.Codes() {
+	for _, c := range Gender().Codes() {
 		numeric := regexp.MustCompile(`^[0-9]$`).MatchString(c.Value)
 		if numeric != (c.Names[ColumnProfile] == ProfileEIDAS2) {
 			t.Errorf("Gender %s has profile %q", c.Value, c.Names[ColumnProfile])
@@ -197,7 +197,7 @@ func TestOOTSCountriesCoverAcceptanceCatalogue(t *testing.T) {
 // The hand-built country lists: 31 codes, sorted, names from ISO 3166
 // except EU.
 func TestOOTSCountries(t *testing.T) {
-	for _, l := range []*List{OOTSCountries, EEACountries} {
+	for _, l := range []*List{OOTSCountries(), EEACountries()} {
 		if l.Len() != 31 {
 			t.Errorf("%s has %d codes, want 30 countries and EU", l.ShortName, l.Len())
 		}
@@ -211,7 +211,7 @@ func TestOOTSCountries(t *testing.T) {
 			}
 		}
 	}
-	if c, _ := OOTSCountries.Lookup("EL"); c.Name() != "Greece" {
+	if c, _ := OOTSCountries().Lookup("EL"); c.Name() != "Greece" {
 		t.Errorf("EL is named %q", c.Name())
 	}
 }

@@ -57,7 +57,7 @@ type peerMessage struct {
 }
 
 // NewAS4Peer starts the kit's AS4 endpoint on t.Listen. Close stops it.
-// legs zero means exchange.DefaultLegs; client nil a client with a 20 s
+// legs zero means exchange.DefaultLegs(); client nil a client with a 20 s
 // timeout.
 func NewAS4Peer(t *AS4Target, legs exchange.Legs, client *http.Client) (*AS4Peer, error) {
 	cfg := &Config{AS4: t}
@@ -69,7 +69,7 @@ func NewAS4Peer(t *AS4Target, legs exchange.Legs, client *http.Client) (*AS4Peer
 	}
 	cfg.defaults()
 	if legs == (exchange.Legs{}) {
-		legs = exchange.DefaultLegs
+		legs = exchange.DefaultLegs()
 	}
 	if client == nil {
 		client = cfg.Client

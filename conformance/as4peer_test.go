@@ -62,9 +62,9 @@ func ootsPMode(self string, endpoints map[string]string) *pmode.Config {
 			Payload: pmode.PayloadProfile{Compress: true}}
 	}
 	pm.Legs = []pmode.Leg{
-		leg(exchange.DefaultLegs.Request, exchange.ActionRequest, "AP-KIT", "AP-DE"),
-		leg(exchange.DefaultLegs.Response, exchange.ActionResponse, "AP-DE", "AP-KIT"),
-		leg(exchange.DefaultLegs.Error, exchange.ActionError, "AP-DE", "AP-KIT"),
+		leg(exchange.DefaultLegs().Request, exchange.ActionRequest, "AP-KIT", "AP-DE"),
+		leg(exchange.DefaultLegs().Response, exchange.ActionResponse, "AP-DE", "AP-KIT"),
+		leg(exchange.DefaultLegs().Error, exchange.ActionError, "AP-DE", "AP-KIT"),
 	}
 	return pm
 }
@@ -136,7 +136,7 @@ func TestEDMScenariosOverAS4(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	kit := creds["AP-KIT"]
-	peer, err := conformance.NewAS4Peer(&conformance.AS4Target{PMode: ootsPMode("AP-KIT", endpoints), Node: "AP-DE", Leg: exchange.DefaultLegs.Request,
+	peer, err := conformance.NewAS4Peer(&conformance.AS4Target{PMode: ootsPMode("AP-KIT", endpoints), Node: "AP-DE", Leg: exchange.DefaultLegs().Request,
 		SigningKey: kit.Sign.Key.(crypto.Signer), SigningCert: kit.Sign.Cert, DecryptionKey: kit.Encrypt.Key, Trust: roots,
 		NodeEncryptionCert: de.Encrypt.Cert, Listen: kitAddr}, exchange.Legs{}, nil)
 	if err != nil {

@@ -55,7 +55,7 @@ type Config struct {
 	// and error actions, used when Run makes the kit's access point for the
 	// edm and edm-requester suites (an EDM or Requester target without a
 	// Node, beside an AS4 target with a Listen address); default
-	// exchange.DefaultLegs.
+	// exchange.DefaultLegs().
 	Legs exchange.Legs
 	// Now and Rand: default time.Now and crypto/rand.Reader.
 	Now  func() time.Time
@@ -222,7 +222,7 @@ func (c *Config) defaults() {
 		c.Now = time.Now
 	}
 	if c.Legs == (exchange.Legs{}) {
-		c.Legs = exchange.DefaultLegs
+		c.Legs = exchange.DefaultLegs()
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Reader

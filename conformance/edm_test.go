@@ -55,7 +55,7 @@ func (n *providerNode) Submit(_ context.Context, s *ap.Submission) (*ap.Status, 
 		return &ap.Status{ClientKey: s.ClientKey, State: "queued"}, false, nil
 	}
 	n.keys[s.ClientKey] = true
-	action := map[string]string{exchange.DefaultLegs.Response: exchange.ActionResponse, exchange.DefaultLegs.Error: exchange.ActionError}[s.Leg]
+	action := map[string]string{exchange.DefaultLegs().Response: exchange.ActionResponse, exchange.DefaultLegs().Error: exchange.ActionError}[s.Leg]
 	rm := &ap.ReceivedMessage{Header: ap.Header{MessageID: newUUID() + "@de.example", RefToMessageID: s.RefToMessageID, ConversationID: s.ConversationID,
 		From: "AP-DE", To: s.To, Action: action, Properties: s.Properties}, Payloads: s.Payloads}
 	m, err := exchange.Incoming(rm)
@@ -71,7 +71,7 @@ func (n *providerNode) Submit(_ context.Context, s *ap.Submission) (*ap.Status, 
 }
 
 func (n *providerNode) Send(ctx context.Context, m *exchange.Message) (string, error) {
-	s, err := m.Submission(exchange.DefaultLegs, "")
+	s, err := m.Submission(exchange.DefaultLegs(), "")
 	if err != nil {
 		return "", err
 	}

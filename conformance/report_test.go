@@ -130,7 +130,7 @@ func TestWriteJUnit(t *testing.T) {
 }
 
 func TestWriteHTML(t *testing.T) {
-	for _, lang := range Languages {
+	for _, lang := range Languages() {
 		var b bytes.Buffer
 		if err := sample().WriteHTML(&b, lang, "other.html"); err != nil {
 			t.Fatal(err)

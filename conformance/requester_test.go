@@ -49,10 +49,10 @@ func kitPeer(t *testing.T, n *demonet.Network, cc, listen string) *conformance.A
 	if err != nil || len(nodeCerts) != 1 {
 		t.Fatalf("the node's encryption certificate: %v", err)
 	}
-	target := &conformance.AS4Target{PMode: pm, Node: "AP-" + cc, Leg: exchange.DefaultLegs.Request, Endpoint: n.Node(cc).APURL + "/as4",
+	target := &conformance.AS4Target{PMode: pm, Node: "AP-" + cc, Leg: exchange.DefaultLegs().Request, Endpoint: n.Node(cc).APURL + "/as4",
 		SigningKey: kit.Sign.Signer(), SigningCert: kit.Sign.Cert, DecryptionKey: kit.Encrypt.Key, Trust: anchors,
 		NodeEncryptionCert: nodeCerts[0], Listen: listen}
-	p, err := conformance.NewAS4Peer(target, exchange.DefaultLegs, n.Client())
+	p, err := conformance.NewAS4Peer(target, exchange.DefaultLegs(), n.Client())
 	if err != nil {
 		t.Fatal(err)
 	}

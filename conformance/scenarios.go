@@ -268,7 +268,7 @@ func (s *ScenarioEntry) scenario(v edm.Version, f *ScenarioFile) (*Scenario, err
 		}
 		loa = s.Company.LoA
 	}
-	if loa != "" && !codelist.LevelsOfAssurance.Contains(loa) {
+	if loa != "" && !codelist.LevelsOfAssurance().Contains(loa) {
 		return nil, fmt.Errorf("loa %q is not a level of assurance", loa)
 	}
 	d := Decision(s.Decision)

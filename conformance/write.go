@@ -174,8 +174,9 @@ func label(lang, key string) string {
 	return labels["en"][key]
 }
 
-// Languages lists the languages of the HTML report.
-var Languages = []string{"en", "fr"}
+// Languages returns the languages of the HTML report, a fresh slice on
+// each call.
+func Languages() []string { return []string{"en", "fr"} }
 
 // WriteHTML writes the report as one accessible HTML page (no script): a
 // summary with the readiness level and what is missing, then each case with

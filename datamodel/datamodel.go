@@ -178,60 +178,66 @@ func labels(en, de, fr, fi, sv string) map[string]string {
 	return map[string]string{"en": en, "de": de, "fr": fr, "fi": fi, "sv": sv}
 }
 
-// Genders are the codes of the Gender fields (as the eIDAS minimum data
+// Genders returns the codes of the Gender fields (as the eIDAS minimum data
 // set writes them).
-var Genders = []string{"Male", "Female", "Unspecified"}
+func Genders() []string { return []string{"Male", "Female", "Unspecified"} }
 
-// BirthRecord is the demo data model of a birth certificate.
-var BirthRecord = &Model{
-	URI:     Base + "certificate-of-birth-1.0.0",
-	Aliases: []string{distributions + "certificate-of-birth-1.0.0"},
-	Root:    "CertificateOfBirth",
-	Title:   labels("Certificate of birth", "Geburtsurkunde", "Acte de naissance", "Syntymätodistus", "Födelsebevis"),
-	Fields: []Field{
-		{Path: "Identifier", Type: Text, Required: true, Label: labels("Document identifier", "Kennung des Dokuments", "Identifiant du document", "Asiakirjan tunniste", "Dokumentets identifierare")},
-		{Path: "IssuingCountry", Type: Country, Required: true, Label: labels("Issuing country", "Ausstellender Staat", "Pays de délivrance", "Myöntävä maa", "Utfärdande land")},
-		{Path: "RegistrationNumber", Type: Text, Required: true, Label: labels("Registration number", "Registernummer", "Numéro d'enregistrement", "Rekisterinumero", "Registreringsnummer")},
-		{Path: "IssueDate", Type: Date, Required: true, Label: labels("Issued on", "Ausgestellt am", "Délivré le", "Myönnetty", "Utfärdat den")},
-		{Path: "Child/Identifier", Type: Text, Label: labels("Personal identifier", "Persönliche Kennung", "Identifiant personnel", "Henkilötunniste", "Personlig identifierare")},
-		{Path: "Child/FamilyName", Type: Text, Required: true, Label: labels("Family name", "Familienname", "Nom de famille", "Sukunimi", "Efternamn")},
-		{Path: "Child/GivenName", Type: Text, Required: true, Label: labels("Given name", "Vorname", "Prénom", "Etunimi", "Förnamn")},
-		{Path: "Child/DateOfBirth", Type: Date, Required: true, Label: labels("Date of birth", "Geburtsdatum", "Date de naissance", "Syntymäaika", "Födelsedatum")},
-		{Path: "Child/PlaceOfBirth", Type: Text, Label: labels("Place of birth", "Geburtsort", "Lieu de naissance", "Syntymäpaikka", "Födelseort")},
-		{Path: "Child/Gender", Type: Code, Codes: Genders, Label: labels("Sex", "Geschlecht", "Sexe", "Sukupuoli", "Kön")},
-	},
+// BirthRecord returns the demo data model of a birth certificate, a fresh
+// value on each call.
+func BirthRecord() *Model {
+	return &Model{
+		URI:     Base + "certificate-of-birth-1.0.0",
+		Aliases: []string{distributions + "certificate-of-birth-1.0.0"},
+		Root:    "CertificateOfBirth",
+		Title:   labels("Certificate of birth", "Geburtsurkunde", "Acte de naissance", "Syntymätodistus", "Födelsebevis"),
+		Fields: []Field{
+			{Path: "Identifier", Type: Text, Required: true, Label: labels("Document identifier", "Kennung des Dokuments", "Identifiant du document", "Asiakirjan tunniste", "Dokumentets identifierare")},
+			{Path: "IssuingCountry", Type: Country, Required: true, Label: labels("Issuing country", "Ausstellender Staat", "Pays de délivrance", "Myöntävä maa", "Utfärdande land")},
+			{Path: "RegistrationNumber", Type: Text, Required: true, Label: labels("Registration number", "Registernummer", "Numéro d'enregistrement", "Rekisterinumero", "Registreringsnummer")},
+			{Path: "IssueDate", Type: Date, Required: true, Label: labels("Issued on", "Ausgestellt am", "Délivré le", "Myönnetty", "Utfärdat den")},
+			{Path: "Child/Identifier", Type: Text, Label: labels("Personal identifier", "Persönliche Kennung", "Identifiant personnel", "Henkilötunniste", "Personlig identifierare")},
+			{Path: "Child/FamilyName", Type: Text, Required: true, Label: labels("Family name", "Familienname", "Nom de famille", "Sukunimi", "Efternamn")},
+			{Path: "Child/GivenName", Type: Text, Required: true, Label: labels("Given name", "Vorname", "Prénom", "Etunimi", "Förnamn")},
+			{Path: "Child/DateOfBirth", Type: Date, Required: true, Label: labels("Date of birth", "Geburtsdatum", "Date de naissance", "Syntymäaika", "Födelsedatum")},
+			{Path: "Child/PlaceOfBirth", Type: Text, Label: labels("Place of birth", "Geburtsort", "Lieu de naissance", "Syntymäpaikka", "Födelseort")},
+			{Path: "Child/Gender", Type: Code, Codes: Genders(), Label: labels("Sex", "Geschlecht", "Sexe", "Sukupuoli", "Kön")},
+		},
+	}
 }
 
-// SecondaryDiploma is the demo data model of an upper-secondary school
-// leaving certificate.
-var SecondaryDiploma = &Model{
-	URI:     Base + "secondary-education-diploma-1.0.0",
-	Aliases: []string{distributions + "secondary-education-diploma-1.0.0"},
-	Root:    "SecondaryEducationDiploma",
-	Title: labels("Upper secondary school leaving certificate", "Zeugnis der allgemeinen Hochschulreife", "Diplôme de fin d'études secondaires",
-		"Ylioppilastutkintotodistus", "Gymnasieexamen"),
-	Fields: []Field{
-		{Path: "Identifier", Type: Text, Required: true, Label: labels("Document identifier", "Kennung des Dokuments", "Identifiant du document", "Asiakirjan tunniste", "Dokumentets identifierare")},
-		{Path: "IssuingCountry", Type: Country, Required: true, Label: labels("Issuing country", "Ausstellender Staat", "Pays de délivrance", "Myöntävä maa", "Utfärdande land")},
-		{Path: "IssueDate", Type: Date, Required: true, Label: labels("Issued on", "Ausgestellt am", "Délivré le", "Myönnetty", "Utfärdat den")},
-		{Path: "Holder/Identifier", Type: Text, Label: labels("Personal identifier", "Persönliche Kennung", "Identifiant personnel", "Henkilötunniste", "Personlig identifierare")},
-		{Path: "Holder/FamilyName", Type: Text, Required: true, Label: labels("Family name", "Familienname", "Nom de famille", "Sukunimi", "Efternamn")},
-		{Path: "Holder/GivenName", Type: Text, Required: true, Label: labels("Given name", "Vorname", "Prénom", "Etunimi", "Förnamn")},
-		{Path: "Holder/DateOfBirth", Type: Date, Required: true, Label: labels("Date of birth", "Geburtsdatum", "Date de naissance", "Syntymäaika", "Födelsedatum")},
-		{Path: "School/Name", Type: Text, Required: true, Label: labels("School", "Schule", "Établissement", "Koulu", "Skola")},
-		{Path: "School/Country", Type: Country, Label: labels("Country of the school", "Staat der Schule", "Pays de l'établissement", "Koulun maa", "Skolans land")},
-		{Path: "Qualification", Type: Text, Required: true, Label: labels("Qualification", "Abschluss", "Diplôme", "Tutkinto", "Examen")},
-		{Path: "AwardDate", Type: Date, Required: true, Label: labels("Awarded on", "Verliehen am", "Obtenu le", "Myönnetty", "Utfärdad den")},
-		{Path: "FinalGrade", Type: Decimal, Label: labels("Final grade", "Abschlussnote", "Note finale", "Loppuarvosana", "Slutbetyg")},
-	},
+// SecondaryDiploma returns the demo data model of an upper-secondary
+// school leaving certificate, a fresh value on each call.
+func SecondaryDiploma() *Model {
+	return &Model{
+		URI:     Base + "secondary-education-diploma-1.0.0",
+		Aliases: []string{distributions + "secondary-education-diploma-1.0.0"},
+		Root:    "SecondaryEducationDiploma",
+		Title: labels("Upper secondary school leaving certificate", "Zeugnis der allgemeinen Hochschulreife", "Diplôme de fin d'études secondaires",
+			"Ylioppilastutkintotodistus", "Gymnasieexamen"),
+		Fields: []Field{
+			{Path: "Identifier", Type: Text, Required: true, Label: labels("Document identifier", "Kennung des Dokuments", "Identifiant du document", "Asiakirjan tunniste", "Dokumentets identifierare")},
+			{Path: "IssuingCountry", Type: Country, Required: true, Label: labels("Issuing country", "Ausstellender Staat", "Pays de délivrance", "Myöntävä maa", "Utfärdande land")},
+			{Path: "IssueDate", Type: Date, Required: true, Label: labels("Issued on", "Ausgestellt am", "Délivré le", "Myönnetty", "Utfärdat den")},
+			{Path: "Holder/Identifier", Type: Text, Label: labels("Personal identifier", "Persönliche Kennung", "Identifiant personnel", "Henkilötunniste", "Personlig identifierare")},
+			{Path: "Holder/FamilyName", Type: Text, Required: true, Label: labels("Family name", "Familienname", "Nom de famille", "Sukunimi", "Efternamn")},
+			{Path: "Holder/GivenName", Type: Text, Required: true, Label: labels("Given name", "Vorname", "Prénom", "Etunimi", "Förnamn")},
+			{Path: "Holder/DateOfBirth", Type: Date, Required: true, Label: labels("Date of birth", "Geburtsdatum", "Date de naissance", "Syntymäaika", "Födelsedatum")},
+			{Path: "School/Name", Type: Text, Required: true, Label: labels("School", "Schule", "Établissement", "Koulu", "Skola")},
+			{Path: "School/Country", Type: Country, Label: labels("Country of the school", "Staat der Schule", "Pays de l'établissement", "Koulun maa", "Skolans land")},
+			{Path: "Qualification", Type: Text, Required: true, Label: labels("Qualification", "Abschluss", "Diplôme", "Tutkinto", "Examen")},
+			{Path: "AwardDate", Type: Date, Required: true, Label: labels("Awarded on", "Verliehen am", "Obtenu le", "Myönnetty", "Utfärdad den")},
+			{Path: "FinalGrade", Type: Decimal, Label: labels("Final grade", "Abschlussnote", "Note finale", "Loppuarvosana", "Slutbetyg")},
+		},
+	}
 }
 
-// Models are the models of this package.
-var Models = []*Model{BirthRecord, SecondaryDiploma}
+// Models returns the models of this package, fresh values on each call.
+func Models() []*Model { return []*Model{BirthRecord(), SecondaryDiploma()} }
 
-// Lookup returns the model a URI names (its URI or an alias).
+// Lookup returns the model a URI names (its URI or an alias), a fresh
+// value on each call.
 func Lookup(uri string) (*Model, error) {
-	for _, m := range Models {
+	for _, m := range Models() {
 		if m.names(uri) {
 			return m, nil
 		}

@@ -15,11 +15,11 @@ var birth = map[string]string{
 
 func TestRoundTrip(t *testing.T) {
 	for _, mime := range []string{datamodel.MimeXML, datamodel.MimeJSON} {
-		b, err := datamodel.BirthRecord.Encode(mime, birth)
+		b, err := datamodel.BirthRecord().Encode(mime, birth)
 		if err != nil {
 			t.Fatalf("%s: %v", mime, err)
 		}
-		got, err := datamodel.Fields(datamodel.BirthRecord.URI, mime, b)
+		got, err := datamodel.Fields(datamodel.BirthRecord().URI, mime, b)
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", mime, err, b)
 		}
@@ -35,7 +35,7 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestValidate(t *testing.T) {
-	uri := datamodel.BirthRecord.URI
+	uri := datamodel.BirthRecord().URI
 	xmlDoc := func(child string) string {
 		return `<CertificateOfBirth xmlns="` + uri + `"><Identifier>x</Identifier><IssuingCountry>DE</IssuingCountry>` +
 			`<RegistrationNumber>G-1</RegistrationNumber><IssueDate>2024-01-15</IssueDate><Child>` + child + `</Child></CertificateOfBirth>`
@@ -86,7 +86,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestDiploma(t *testing.T) {
-	m := datamodel.SecondaryDiploma
+	m := datamodel.SecondaryDiploma()
 	v := map[string]string{"Identifier": "d1", "IssuingCountry": "FI", "IssueDate": "2008-06-30", "Holder/FamilyName": "Virtanen",
 		"Holder/GivenName": "Aino", "Holder/DateOfBirth": "1990-01-01", "School/Name": "Lukio", "School/Country": "FI",
 		"Qualification": "Ylioppilastutkinto", "AwardDate": "2008-06-30", "FinalGrade": "2.1"}
@@ -121,11 +121,11 @@ func TestDetail(t *testing.T) {
 		v[k] = x
 	}
 	v["Child/DateOfBirth"] = "14.03.1985"
-	b, err := datamodel.BirthRecord.Encode(datamodel.MimeJSON, nil)
+	b, err := datamodel.BirthRecord().Encode(datamodel.MimeJSON, nil)
 	if err == nil {
 		t.Fatalf("an empty document encoded: %s", b)
 	}
-	_, err = datamodel.BirthRecord.Encode(datamodel.MimeJSON, v)
+	_, err = datamodel.BirthRecord().Encode(datamodel.MimeJSON, v)
 	var fe *datamodel.FieldError
 	if !errors.As(err, &fe) || fe.Path != "Child/DateOfBirth" || fe.Value != "14.03.1985" {
 		t.Fatalf("error %v", err)

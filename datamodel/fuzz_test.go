@@ -17,22 +17,22 @@ var diploma = map[string]string{"Identifier": "d1", "IssuingCountry": "FI", "Iss
 // Each model has a valid seed in each format, so that the re-encoding is
 // checked on the seeds too.
 func FuzzValidate(f *testing.F) {
-	valid := map[*datamodel.Model]map[string]string{datamodel.BirthRecord: birth, datamodel.SecondaryDiploma: diploma}
-	for _, m := range datamodel.Models {
+	valid := map[string]map[string]string{datamodel.BirthRecord().URI: birth, datamodel.SecondaryDiploma().URI: diploma}
+	for _, m := range datamodel.Models() {
 		for _, mime := range []string{datamodel.MimeXML, datamodel.MimeJSON} {
-			b, err := m.Encode(mime, valid[m])
+			b, err := m.Encode(mime, valid[m.URI])
 			if err != nil {
 				f.Fatalf("seed of %s as %s: %v", m.URI, mime, err)
 			}
-			f.Add(mime == datamodel.MimeJSON, m == datamodel.SecondaryDiploma, b)
-			f.Add(mime == datamodel.MimeJSON, m == datamodel.SecondaryDiploma, []byte(`<CertificateOfBirth xmlns="`+m.URI+`"><Child><GivenName>A</GivenName></Child></CertificateOfBirth>`))
-			f.Add(mime == datamodel.MimeJSON, m == datamodel.SecondaryDiploma, []byte(`{"Holder":{"FamilyName":"x"},"FinalGrade":1.5}`))
+			f.Add(mime == datamodel.MimeJSON, m.URI == datamodel.SecondaryDiploma().URI, b)
+			f.Add(mime == datamodel.MimeJSON, m.URI == datamodel.SecondaryDiploma().URI, []byte(`<CertificateOfBirth xmlns="`+m.URI+`"><Child><GivenName>A</GivenName></Child></CertificateOfBirth>`))
+			f.Add(mime == datamodel.MimeJSON, m.URI == datamodel.SecondaryDiploma().URI, []byte(`{"Holder":{"FamilyName":"x"},"FinalGrade":1.5}`))
 		}
 	}
 	f.Fuzz(func(t *testing.T, json, diploma bool, doc []byte) {
-		m, mime := datamodel.BirthRecord, datamodel.MimeXML
+		m, mime := datamodel.BirthRecord(), datamodel.MimeXML
 		if diploma {
-			m = datamodel.SecondaryDiploma
+			m = datamodel.SecondaryDiploma()
 		}
 		if json {
 			mime = datamodel.MimeJSON

@@ -111,9 +111,9 @@ import (
 	"github.com/oots-go/oots/schematron"
 )
 
-// StandardNodes are the default standard-profile nodes: consent, background
-// exchanges and pre-fill off.
-var StandardNodes = []string{"SE"}
+// StandardNodes returns the default standard-profile nodes (consent,
+// background exchanges and pre-fill off), a fresh slice on each call.
+func StandardNodes() []string { return []string{"SE"} }
 
 // IdPSession is how long each demo identity provider remembers a login in
 // the browser (idp.Config.Session, single sign-on): within it, a citizen
@@ -155,7 +155,7 @@ type Config struct {
 	// StandardNodes are the countries whose node runs the standard OOTS
 	// profile, without the extensions of docs/beyond-once-only.md
 	// (consent to background exchanges, background requests, structured
-	// evidence for pre-fill); nil means StandardNodes (SE), an empty
+	// evidence for pre-fill); nil means StandardNodes() (SE), an empty
 	// non-nil slice none. The other nodes are consent-enabled.
 	StandardNodes []string
 	// ConsentValidity is how long a consent to background exchanges
@@ -245,7 +245,7 @@ func (c *Config) defaults() {
 		c.Countries = demo.Countries()
 	}
 	if c.StandardNodes == nil {
-		c.StandardNodes = StandardNodes
+		c.StandardNodes = StandardNodes()
 	}
 	if c.Host == "" {
 		c.Host = "127.0.0.1"

@@ -245,7 +245,7 @@ func TestMalformedRequest(t *testing.T) {
 		t.Fatal("the sample has no Requirements slot to remove")
 	}
 	const requestID = "urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"
-	st, _, err := de.AP.Submit(context.Background(), &ap.Submission{Leg: exchange.DefaultLegs.Request, To: "AP-FR",
+	st, _, err := de.AP.Submit(context.Background(), &ap.Submission{Leg: exchange.DefaultLegs().Request, To: "AP-FR",
 		Properties: []ap.Property{{Name: exchange.PropOriginalSender, Type: demonet.Scheme("DE"), Value: "DE-ER-PORTAL"},
 			{Name: exchange.PropFinalRecipient, Type: demonet.Scheme("FR"), Value: "FR-EP-R1"}},
 		Payloads: []ap.Payload{{ContentID: "regrep@oots", MimeType: "application/x-ebrs+xml", Data: bad}}})

@@ -40,7 +40,7 @@ func addLCM(pm *pmode.Config, countries []string, cs string) {
 		parties = append(parties, partyName(cc))
 	}
 	template.Initiator.Parties, template.Responder.Parties = parties, parties
-	pm.Legs = append(pm.Legs, lcm.PModeLegs(template, lcm.DefaultLegs)...)
+	pm.Legs = append(pm.Legs, lcm.PModeLegs(template, lcm.DefaultLegs())...)
 }
 
 // CSPartyType is the party id type of CSParty.

@@ -29,7 +29,7 @@ func TestPublishOverAS4(t *testing.T) {
 			t.Fatalf("%s published %d submissions, want 2 (EB, DSD)", nd.Country, len(nd.Published))
 		}
 		for _, r := range nd.Published {
-			if r.Refused() != nil || r.Leg != lcm.DefaultLegs.Response || !r.Delivered {
+			if r.Refused() != nil || r.Leg != lcm.DefaultLegs().Response || !r.Delivered {
 				t.Errorf("%s: answer on %s, delivered %v, refused %+v", nd.Country, r.Leg, r.Delivered, r.Refused())
 			}
 			o, err := nd.DB.Outbound(ctx, r.MessageID)
@@ -48,7 +48,7 @@ func TestPublishOverAS4(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if e := res.Refused(); e == nil || string(e.Code) != code || res.Leg != lcm.DefaultLegs.Error {
+		if e := res.Refused(); e == nil || string(e.Code) != code || res.Leg != lcm.DefaultLegs().Error {
 			t.Errorf("from %s: answer on %s, exception %+v, want %s", from, res.Leg, e, code)
 		}
 	}

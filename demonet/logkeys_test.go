@@ -125,7 +125,7 @@ func TestLogKeysUnique(t *testing.T) {
 	}
 	bad := regexp.MustCompile(`(?s)<rim:Slot name="Requirements">.*?</rim:Slot>\s*<rim:Slot name="EvidenceRequester">`).ReplaceAll(sample, []byte(`<rim:Slot name="EvidenceRequester">`))
 	const requestID = "urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"
-	if _, _, err := n.Node("DE").AP.Submit(context.Background(), &ap.Submission{Leg: exchange.DefaultLegs.Request, To: "AP-FR",
+	if _, _, err := n.Node("DE").AP.Submit(context.Background(), &ap.Submission{Leg: exchange.DefaultLegs().Request, To: "AP-FR",
 		Properties: []ap.Property{{Name: exchange.PropOriginalSender, Type: demonet.Scheme("DE"), Value: "DE-ER-PORTAL"},
 			{Name: exchange.PropFinalRecipient, Type: demonet.Scheme("FR"), Value: "FR-EP-R1"}},
 		Payloads: []ap.Payload{{ContentID: "regrep@oots", MimeType: "application/x-ebrs+xml", Data: bad}}}); err != nil {

@@ -29,7 +29,7 @@ func TestOIDCLogin(t *testing.T) {
 	op := oidcop.Start(t, 0, oidcop.RSAKey(t, "k1"), "https://127.0.0.1/unused", func(c *oidcop.Config) {
 		c.RedirectPrefix = "https://127.0.0.1:"
 	})
-	claims := oidc.StandardClaims
+	claims := oidc.StandardClaims()
 	claims.Identifier = "eidas_id"
 	n := startNet(t, demonet.Config{Countries: []string{"DE", "FR"}, OIDC: map[string]oidc.Provider{"FR": {
 		Issuer: op.Issuer, ClientID: oidcop.ClientID, ClientSecret: oidcop.ClientSecret, Claims: &claims,
@@ -129,7 +129,7 @@ func TestOIDCJourney(t *testing.T) {
 			"eidas_id": "FR/DE/" + who.Local,
 		}}}
 	})
-	claims := oidc.StandardClaims
+	claims := oidc.StandardClaims()
 	claims.Identifier = "eidas_id"
 	n := startNet(t, demonet.Config{Countries: []string{"DE", "FR"}, T1: time.Minute, T2: time.Minute, T3: time.Minute,
 		OIDC: map[string]oidc.Provider{"FR": {

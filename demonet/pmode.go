@@ -62,9 +62,9 @@ func pmodes(countries []string, endpoints map[string]string, tester, self string
 		}
 	}
 	c.Legs = []pmode.Leg{
-		leg(exchange.DefaultLegs.Request, exchange.ActionRequest),
-		leg(exchange.DefaultLegs.Response, exchange.ActionResponse),
-		leg(exchange.DefaultLegs.Error, exchange.ActionError),
+		leg(exchange.DefaultLegs().Request, exchange.ActionRequest),
+		leg(exchange.DefaultLegs().Response, exchange.ActionResponse),
+		leg(exchange.DefaultLegs().Error, exchange.ActionError),
 		testLeg(parties),
 	}
 	return c

@@ -453,7 +453,7 @@ func (n *Network) writeConformance(endpoints map[string]string) error {
 		}
 		t := conformance.TargetFile{Node: partyName(nd.Country), Self: TesterParty, PMode: "pmode.yaml", Keys: ".",
 			AS4: nd.APURL + "/as4", API: nd.APURL, APITokenFile: filepath.Join("..", "keys", "api-token-"+nd.Country), TLSCA: "tls-ca.cert.pem",
-			Listen: listen, Leg: TestLeg, SendLeg: exchange.DefaultLegs.Response, MaxBody: MaxBodySize, Timeout: "20s",
+			Listen: listen, Leg: TestLeg, SendLeg: exchange.DefaultLegs().Response, MaxBody: MaxBodySize, Timeout: "20s",
 			CS: n.CS + "/", CSTrust: "cs-ca.cert.pem", Procedure: "R1", Country: nd.Country, SREnvironment: n.cfg.SREnvironment,
 			Scenarios: scen, PreviewLogin: conformance.PreviewLoginDemo,
 			RequesterAPI: nd.APURL, RequesterTokenFile: filepath.Join("..", "keys", "requester-token-"+nd.Country),

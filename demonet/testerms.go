@@ -38,19 +38,21 @@ const (
 	testerScheme = "urn:cef.eu:names:identifier:EAS:9915"
 )
 
-// TesterClassification is the evidence type classification of the
+// TesterClassification returns the evidence type classification of the
 // tester's R1 evidence type in production; a network of another
 // environment of the Semantic Repository (Config.SREnvironment) names it
 // in that environment (edm.SRInEnv).
-var TesterClassification = "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + TesterCountry + "/" + testerUUID("evidence type")
+func TesterClassification() string {
+	return "https://sr.oots.tech.europa.eu/evidencetypeclassifications/" + TesterCountry + "/" + testerUUID("evidence type")
+}
 
 // testerClassification is TesterClassification in the environment env of
 // the Semantic Repository (Config.SREnvironment).
 func testerClassification(env string) string {
 	if env == "" {
-		return TesterClassification
+		return TesterClassification()
 	}
-	return edm.SRInEnv(TesterClassification, env)
+	return edm.SRInEnv(TesterClassification(), env)
 }
 
 // testerVersion is the highest EDM version of the tester's AccessService,
@@ -68,7 +70,7 @@ func testerVersion(env string) edm.Version {
 func testerUUID(name string) string { return uuid.Name(testerNS, name).String() }
 
 // testerNS is the name space of the tester's objects.
-var testerNS = uuid.Name(uuid.NameSpaceURL, "https://github.com/oots-go/oots/demonet#conformance-tester")
+var testerNS = uuid.Name(uuid.NameSpaceURL(), "https://github.com/oots-go/oots/demonet#conformance-tester")
 
 const lcmHead = `<?xml version="1.0" encoding="UTF-8"?>
 <lcm:SubmitObjectsRequest xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:4.0" xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0" xmlns:rs="urn:oasis:names:tc:ebxml-regrep:xsd:rs:4.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:sdg="http://data.europa.eu/p4s" id="urn:uuid:{{id .Submission}}">

@@ -42,9 +42,9 @@ func TestTesterMemberState(t *testing.T) {
 		t.Fatalf("%d requirements for %s in %s, want 1", len(j.Requirements), demonet.TesterProcedure, demonet.TesterCountry)
 	}
 	r := j.Requirements[0]
-	if r.Step != requester.StepExplicitRequest || r.ChosenEvidenceType != demonet.TesterClassification || r.ChosenProvider != demonet.TesterProvider {
+	if r.Step != requester.StepExplicitRequest || r.ChosenEvidenceType != demonet.TesterClassification() || r.ChosenProvider != demonet.TesterProvider {
 		t.Errorf("requirement: step %s, evidence type %s, provider %s; want %s, %s, %s", r.Step, r.ChosenEvidenceType, r.ChosenProvider,
-			requester.StepExplicitRequest, demonet.TesterClassification, demonet.TesterProvider)
+			requester.StepExplicitRequest, demonet.TesterClassification(), demonet.TesterProvider)
 	}
 	// The portal offers the other demo countries, not the tester's.
 	resp, err := n.Client().Get(nd.PortalURL + "/")

@@ -192,11 +192,11 @@ func parse(raw string, v edm.Version) (*query, csrest.Page, *edm.Exception, stri
 	switch {
 	case !uriPattern.MatchString(q.classification):
 		return nil, page, errp(edm.DSDErr0006, ParamClassification), "not an evidence type classification URI"
-	case !countryPattern.MatchString(q.country) || !codelist.Countries.Contains(q.country) && q.country != "EL":
+	case !countryPattern.MatchString(q.country) || !codelist.Countries().Contains(q.country) && q.country != "EL":
 		return nil, page, errp(edm.DSDErr0006, ParamCountry), "unknown country " + q.country
 	case q.spec != "" && !edm.Version(q.spec).Known():
 		return nil, page, errp(edm.DSDErr0006, ParamSpecification), "unknown specification " + q.spec
-	case q.l2 != "" && !codelist.NUTS.Contains(q.l2):
+	case q.l2 != "" && !codelist.NUTS().Contains(q.l2):
 		return nil, page, errp(edm.DSDErr0006, ParamAdminL2), "not a NUTS code"
 	}
 	for name, val := range map[string]string{ParamEvidenceTypeID: q.typeID, ParamContextID: q.contextID, ParamAdminL3: q.l3} {

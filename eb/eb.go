@@ -10,7 +10,7 @@
 //     country-code; 1.x jurisdiction-admin-l2/l3): the requirement with all its
 //     reference frameworks and the evidence type lists of the jurisdiction.
 //
-// Every failure is an EB:ERR answer with its exception type (edm.ErrorCodes)
+// Every failure is an EB:ERR answer with its exception type (edm.ErrorCodes())
 // and HTTP 200. EB:ERR:0004 (invalid jurisdiction level) is a 1.x answer
 // only: TDD 2.0 withdraws it together with the jurisdiction-admin-l2/l3
 // parameters it answered, so a 2.0 query naming them gets EB:ERR:0003 (a
@@ -295,11 +295,11 @@ func readQuery(snap *csregistry.Snapshot, params map[string]string, v edm.Versio
 		}
 	}
 	if _, ok := params[ParamCountry]; ok {
-		if !countryPattern.MatchString(q.country) || !(codelist.Countries.Contains(q.country) || usesCountry(snap, q.country)) {
+		if !countryPattern.MatchString(q.country) || !(codelist.Countries().Contains(q.country) || usesCountry(snap, q.country)) {
 			return nil, edm.EBErr0006, ParamCountry, "unknown country " + q.country
 		}
 	}
-	if _, ok := params[ParamAdminL2]; ok && !codelist.NUTS.Contains(q.l2) {
+	if _, ok := params[ParamAdminL2]; ok && !codelist.NUTS().Contains(q.l2) {
 		return nil, edm.EBErr0004, ParamAdminL2, "not a NUTS code"
 	}
 	if _, ok := params[ParamAdminL3]; ok && !lauPattern.MatchString(q.l3) {

@@ -11,10 +11,10 @@ import (
 // TestErrorCatalogue: the error table of this package and the official
 // error code lists agree code for code: message and exception type.
 func TestErrorCatalogue(t *testing.T) {
-	lists := map[Kind]*codelist.List{KindEvidenceError: codelist.EDMErrorCodes, KindEBError: codelist.EBErrorCodes,
-		KindDSDError: codelist.DSDErrorCodes, KindLCMError: codelist.LCMErrorCodes}
+	lists := map[Kind]*codelist.List{KindEvidenceError: codelist.EDMErrorCodes(), KindEBError: codelist.EBErrorCodes(),
+		KindDSDError: codelist.DSDErrorCodes(), KindLCMError: codelist.LCMErrorCodes()}
 	count := map[Kind]int{}
-	for _, e := range ErrorCodes {
+	for _, e := range ErrorCodes() {
 		count[e.Kind]++
 		l := lists[e.Kind]
 		c, ok := l.Lookup(string(e.Code))
@@ -29,7 +29,7 @@ func TestErrorCatalogue(t *testing.T) {
 		if got := c.Names[codelist.ColumnType]; got != prefix+e.Type.Local {
 			t.Errorf("%s: type %s%s, code list says %q", e.Code, prefix, e.Type.Local, got)
 		}
-		if !codelist.ErrorSeverities.Contains(e.Severity) {
+		if !codelist.ErrorSeverities().Contains(e.Severity) {
 			t.Errorf("%s: severity %q is not in ErrorSeverity", e.Code, e.Severity)
 		}
 	}
@@ -52,7 +52,7 @@ func TestErrorCatalogueByVersion(t *testing.T) {
 				t.Fatal(err)
 			}
 			var table []string
-			for _, e := range ErrorCodes {
+			for _, e := range ErrorCodes() {
 				if e.Kind == k && e.In(v) {
 					table = append(table, string(e.Code))
 				}

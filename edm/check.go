@@ -114,7 +114,7 @@ func (c *checker) request(q *QueryRequest) {
 		if q.ReturnLocation != "" {
 			c.add(RuleVersion, "ReturnLocation", "slot ReturnLocation exists only in oots-edm:v2.0")
 		}
-		if q.Lang != "" && !codelist.Languages.Contains(q.Lang) {
+		if q.Lang != "" && !codelist.Languages().Contains(q.Lang) {
 			c.add(RuleCode, "/query:QueryRequest/@xml:lang", "language %q is not in code list LanguageCode", q.Lang)
 		}
 	}
@@ -247,7 +247,7 @@ func (c *checker) errorResponse(r *ErrorResponse) {
 
 func (c *checker) exception(x *Exception, k Kind) {
 	loc := fmt.Sprintf("rs:Exception[@code='%s']", x.Code)
-	lists := map[Kind]*codelist.List{KindEvidenceError: codelist.EDMErrorCodes, KindEBError: codelist.EBErrorCodes, KindDSDError: codelist.DSDErrorCodes, KindLCMError: codelist.LCMErrorCodes}
+	lists := map[Kind]*codelist.List{KindEvidenceError: codelist.EDMErrorCodes(), KindEBError: codelist.EBErrorCodes(), KindDSDError: codelist.DSDErrorCodes(), KindLCMError: codelist.LCMErrorCodes()}
 	if e, ok := LookupError(x.Code); ok && e.Kind == k && !e.In(c.v) {
 		c.add(RuleVersion, loc+"/@code", "error code %s is withdrawn in %s", x.Code, c.v)
 	} else if l := lists[k]; l != nil && !l.Contains(string(x.Code)) {
@@ -255,7 +255,7 @@ func (c *checker) exception(x *Exception, k Kind) {
 	} else if e, ok := LookupError(x.Code); ok && e.Type != x.Type {
 		c.add(RuleCode, loc+"/@xsi:type", "error %s is sent with xsi:type %s, not %s", x.Code, e.Type.Local, x.Type.Local)
 	}
-	if x.Severity != "" && !codelist.ErrorSeverities.Contains(x.Severity) {
+	if x.Severity != "" && !codelist.ErrorSeverities().Contains(x.Severity) {
 		c.add(RuleCode, loc+"/@severity", "severity %q is not in code list ErrorSeverity", x.Severity)
 	}
 	switch {
@@ -297,7 +297,7 @@ func (c *checker) exception(x *Exception, k Kind) {
 }
 
 func (c *checker) lang(loc, l string) {
-	if l != "" && !codelist.Languages.Contains(l) {
+	if l != "" && !codelist.Languages().Contains(l) {
 		c.add(RuleCode, loc+"/@lang", "language %q is not in code list LanguageCode", l)
 	}
 }
@@ -323,26 +323,26 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 		c.lang(loc, x.Lang)
 		return
 	case *Identifier:
-		if scheme, ok := strings.CutPrefix(x.SchemeID, "urn:cef.eu:names:identifier:EAS:"); ok && !codelist.EAS.Contains(scheme) {
+		if scheme, ok := strings.CutPrefix(x.SchemeID, "urn:cef.eu:names:identifier:EAS:"); ok && !codelist.EAS().Contains(scheme) {
 			c.add(RuleCode, loc+"/@schemeID", "EAS code %q is not in code list EAS", scheme)
 		}
 		return
 	case *Address:
-		if x.AdminUnitLevel1 != "" && !codelist.Countries.Contains(x.AdminUnitLevel1) {
+		if x.AdminUnitLevel1 != "" && !codelist.Countries().Contains(x.AdminUnitLevel1) {
 			c.add(RuleCode, loc+"/AdminUnitLevel1", "country %q is not in code list CountryIdentificationCode", x.AdminUnitLevel1)
 		}
-		if x.AdminUnitLevel2 != "" && !codelist.NUTS.Contains(x.AdminUnitLevel2) {
+		if x.AdminUnitLevel2 != "" && !codelist.NUTS().Contains(x.AdminUnitLevel2) {
 			c.add(RuleCode, loc+"/AdminUnitLevel2", "NUTS code %q is not in code list NutsCodes", x.AdminUnitLevel2)
 		}
 	case *Jurisdiction:
-		if x.AdminUnitLevel1 != "" && !codelist.Countries.Contains(x.AdminUnitLevel1) {
+		if x.AdminUnitLevel1 != "" && !codelist.Countries().Contains(x.AdminUnitLevel1) {
 			c.add(RuleCode, loc+"/AdminUnitLevel1", "country %q is not in code list CountryIdentificationCode", x.AdminUnitLevel1)
 		}
 		if c.v.Is2() && (x.AdminUnitLevel2 != "" || x.AdminUnitLevel3 != "") {
 			c.add(RuleVersion, loc, "jurisdiction admin levels 2 and 3 are removed in version 2.0")
 		}
 	case *Agent:
-		if x.Classification != "" && !codelist.AgentClassifications.Contains(x.Classification) {
+		if x.Classification != "" && !codelist.AgentClassifications().Contains(x.Classification) {
 			c.add(RuleCode, loc+"/Classification", "agent classification %q is not in code list AgentClassification", x.Classification)
 		}
 	case *Person:
@@ -363,7 +363,7 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 	case *LegalPerson:
 		c.loa(loc+"/LevelOfAssurance", x.LevelOfAssurance)
 		for i, id := range x.Identifier {
-			if id.SchemeID != "" && !codelist.IdentifierSchemes.Contains(id.SchemeID) {
+			if id.SchemeID != "" && !codelist.IdentifierSchemes().Contains(id.SchemeID) {
 				c.add(RuleCode, fmt.Sprintf("%s/Identifier[%d]/@schemeID", loc, i+1), "identifier scheme %q is not in code list IdentifierSchemes", id.SchemeID)
 			}
 		}
@@ -371,7 +371,7 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 		c.loa(loc+"/AuthenticationLevelOfAssurance", x.AuthenticationLevelOfAssurance)
 	case *Distribution:
 		for _, f := range x.Formats() {
-			if f != "" && !codelist.MediaTypes.Contains(f) {
+			if f != "" && !codelist.MediaTypes().Contains(f) {
 				c.add(RuleCode, loc+"/Format", "format %q is not in code list OOTSMediaTypes", f)
 			}
 		}
@@ -381,7 +381,7 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 			c.add(RuleVersion, loc+"/Format", "a %s distribution has exactly one Format, not %d (several are EDM 2.0)", c.v, 1+len(x.MoreFormats))
 		}
 		for _, l := range x.Language {
-			if !codelist.Languages.Contains(l) {
+			if !codelist.Languages().Contains(l) {
 				c.add(RuleCode, loc+"/Language", "language %q is not in code list LanguageCode", l)
 			}
 		}
@@ -457,7 +457,7 @@ func (c *checker) eidas2(loc string, p *Person) {
 }
 
 func isEIDAS2Gender(g string) bool {
-	c, ok := codelist.Gender.Lookup(g)
+	c, ok := codelist.Gender().Lookup(g)
 	return ok && c.Names[codelist.ColumnProfile] == codelist.ProfileEIDAS2
 }
 
@@ -468,9 +468,9 @@ func isEIDAS2Gender(g string) bool {
 func (c *checker) gender(loc, g string) {
 	switch {
 	case g == "":
-	case c.is1x() && !codelist.GenderType.Contains(g):
+	case c.is1x() && !codelist.GenderType().Contains(g):
 		c.add(RuleCode, loc, "gender %q is not Male, Female or Unspecified (sdg:GenderType of %s)", g, c.v)
-	case c.v.Is2() && !codelist.Gender.Contains(g):
+	case c.v.Is2() && !codelist.Gender().Contains(g):
 		c.warn(RuleCode, loc, "gender %q is not in code list Gender", g)
 	}
 }
@@ -484,7 +484,7 @@ func eidasID(s string) bool {
 }
 
 func (c *checker) loa(loc, v string) {
-	if v != "" && !codelist.LevelsOfAssurance.Contains(v) {
+	if v != "" && !codelist.LevelsOfAssurance().Contains(v) {
 		c.add(RuleCode, loc, "level of assurance %q is not in code list LevelsOfAssurance", v)
 	}
 }

@@ -1,6 +1,7 @@
 package edm
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ func (e ErrorInfo) In(v Version) bool {
 	return e.Withdrawn == 0 || major < e.Withdrawn
 }
 
-// ErrorCodes is the error catalogue of OOTS: EDMErrorCodes, EBErrorCodes,
+// ErrorCodes returns the error catalogue of OOTS, a fresh copy on each call: EDMErrorCodes, EBErrorCodes,
 // DSDErrorCodes and LCMErrorCodes of TDD 1.0 (SPEC.md §2.4, §3.2, §3.3,
 // §3.5), with the severity each is sent with. EDM:ERR:0002 is the preview
 // request (severity PreviewRequired, with a PreviewLocation slot);
@@ -69,7 +70,10 @@ func (e ErrorInfo) In(v Version) bool {
 // the 2.0 error code lists are otherwise those of 1.x. The codes, types and
 // texts are those of the lists (errors_gen.go); the severities, kinds and
 // withdrawals are the specification's.
-var ErrorCodes = catalogue()
+func ErrorCodes() []ErrorInfo { return slices.Clone(errorCodes) }
+
+// errorCodes is the catalogue that ErrorCodes copies and LookupError reads.
+var errorCodes = catalogue()
 
 // severityOf holds the codes sent with another severity than
 // SeverityError. (The 2022-12 ErrorSeverity list ties PreviewRequired to
@@ -98,7 +102,7 @@ func catalogue() []ErrorInfo {
 
 // LookupError returns the catalogue entry of a code.
 func LookupError(code ErrorCode) (ErrorInfo, bool) {
-	for _, c := range ErrorCodes {
+	for _, c := range errorCodes {
 		if c.Code == code {
 			return c, true
 		}

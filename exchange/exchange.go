@@ -46,9 +46,11 @@ type Legs struct {
 	Request, Response, Error string
 }
 
-// DefaultLegs are the leg names of the P-Modes that oots generates
+// DefaultLegs returns the leg names of the P-Modes that oots generates
 // (package demonet, oots pki).
-var DefaultLegs = Legs{Request: "oots-request", Response: "oots-response", Error: "oots-error"}
+func DefaultLegs() Legs {
+	return Legs{Request: "oots-request", Response: "oots-response", Error: "oots-error"}
+}
 
 func (l Legs) leg(action string) string {
 	switch action {

@@ -37,11 +37,11 @@ func TestRoundTrip(t *testing.T) {
 		m := &exchange.Message{To: "AP_DE", ConversationID: "c0a80121-7ac0-4e1c-8f6f-3b7f1f1c2a01", ExchangeID: "0b8e4a1c-5a4b-4c59-9b1e-0c9a3b5d7e11",
 			OriginalSender: edm.SchemeID("urn:cef.eu:names:identifier:EAS:0009", "ER1"), FinalRecipient: edm.SchemeID("urn:cef.eu:names:identifier:EAS:9930", "EP1"),
 			Request: req}
-		s, err := m.Submission(exchange.DefaultLegs, "k1")
+		s, err := m.Submission(exchange.DefaultLegs(), "k1")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s.Leg != exchange.DefaultLegs.Request || s.To != "AP_DE" || len(s.Payloads) != 1 {
+		if s.Leg != exchange.DefaultLegs().Request || s.To != "AP_DE" || len(s.Payloads) != 1 {
 			t.Fatalf("%s: submission %+v", rel, s)
 		}
 		wantProps := 2
@@ -81,16 +81,16 @@ func TestResponseAttachments(t *testing.T) {
 	resp := doc.(*edm.QueryResponse)
 	href := resp.Evidence[0].RepositoryItemRef.Href
 	m := &exchange.Message{To: "AP_FR", ConversationID: "c", OriginalSender: edm.ID("a"), FinalRecipient: edm.ID("b"), Response: resp}
-	if _, err := m.Submission(exchange.DefaultLegs, ""); err != nil {
+	if _, err := m.Submission(exchange.DefaultLegs(), ""); err != nil {
 		t.Fatal(err)
 	}
 	// Without the attachment the response is refused.
-	s, _ := m.Submission(exchange.DefaultLegs, "")
+	s, _ := m.Submission(exchange.DefaultLegs(), "")
 	if _, err := exchange.Incoming(received(s, exchange.ActionResponse)); err == nil {
 		t.Fatal("a response whose evidence is missing was accepted")
 	}
 	m.Attachments = []exchange.Attachment{{ContentID: href[len("cid:"):], MimeType: "application/pdf", Data: []byte("%PDF-1.4")}}
-	s, _ = m.Submission(exchange.DefaultLegs, "")
+	s, _ = m.Submission(exchange.DefaultLegs(), "")
 	got, err := exchange.Incoming(received(s, exchange.ActionResponse))
 	if err != nil {
 		t.Fatal(err)

@@ -307,7 +307,7 @@ func footerLinks(l locale, base string) []ui.Link {
 // it by its hash), so that the country choice, which the relying party
 // serves, needs no file of its own. Comments are left out, as
 // html/template drops them from the page.
-var style = regexp.MustCompile(`(?s)/\*.*?\*/\n?`).ReplaceAllString(ui.CSS, "") + `
+var style = regexp.MustCompile(`(?s)/\*.*?\*/\n?`).ReplaceAllString(ui.CSS(), "") + `
 .demo{border-left:6px solid #b35900;padding:.5rem 1rem;background:#fff4e5}
 fieldset.group{border:1px solid #595959;padding:.5rem 1rem;background:#fff}
 fieldset.group legend h2{margin:0}

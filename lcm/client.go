@@ -20,7 +20,7 @@ type ClientConfig struct {
 	// To is the Common Services party of the P-Mode (cs-lcm-projectathon…).
 	// Required.
 	To string
-	// Legs are the LCM legs; zero: DefaultLegs.
+	// Legs are the LCM legs; zero: DefaultLegs().
 	Legs Legs
 	// Properties are the message properties of a request (originalSender
 	// and finalRecipient where the leg requires them).
@@ -56,7 +56,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		return nil, errors.New("lcm: ClientConfig.To is required: the Common Services party")
 	}
 	if cfg.Legs == (Legs{}) {
-		cfg.Legs = DefaultLegs
+		cfg.Legs = DefaultLegs()
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout

@@ -66,8 +66,10 @@ const (
 // Legs names the P-Mode legs of the LCM exchange.
 type Legs struct{ Request, Response, Error string }
 
-// DefaultLegs are the leg names of the Projectathon P-Modes.
-var DefaultLegs = Legs{Request: "lcmRequestLeg", Response: "lcmResponseLeg", Error: "lcmErrorLeg"}
+// DefaultLegs returns the leg names of the Projectathon P-Modes.
+func DefaultLegs() Legs {
+	return Legs{Request: "lcmRequestLeg", Response: "lcmResponseLeg", Error: "lcmErrorLeg"}
+}
 
 // PModeLegs returns the three LCM legs made from template (its parties,
 // security, reliability, properties…), with the LCM service and actions
@@ -156,7 +158,7 @@ type ServerConfig struct {
 	// (ISO 3166-1 alpha-2) whose objects it changes. A party not listed
 	// is answered LCM:ERR:0001. Required.
 	Parties map[string]string
-	// Legs are the LCM legs; zero: DefaultLegs.
+	// Legs are the LCM legs; zero: DefaultLegs().
 	Legs Legs
 	// MaxRequest bounds a request's payload; 0: csregistry.MaxRequest.
 	MaxRequest int64
@@ -182,7 +184,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		return nil, errors.New("lcm: ServerConfig.Parties is empty: no party could submit")
 	}
 	if cfg.Legs == (Legs{}) {
-		cfg.Legs = DefaultLegs
+		cfg.Legs = DefaultLegs()
 	}
 	if cfg.MaxRequest <= 0 {
 		cfg.MaxRequest = csregistry.MaxRequest

@@ -190,7 +190,7 @@ func TestProjectathonExchange(t *testing.T) {
 		if e := res.Refused(); e != nil {
 			t.Fatalf("%s refused: %s %s", s, e.Code, e.Detail)
 		}
-		if res.Leg != lcm.DefaultLegs.Response || res.Response.Kind() != edm.KindLCMSuccess || !res.Delivered {
+		if res.Leg != lcm.DefaultLegs().Response || res.Response.Kind() != edm.KindLCMSuccess || !res.Delivered {
 			t.Fatalf("%s: answer on %q, kind %s, delivered %v", s, res.Leg, res.Response.Kind(), res.Delivered)
 		}
 		checkReceipt(t, n.dbs["oots-de"], res.MessageID)
@@ -210,8 +210,8 @@ func TestProjectathonExchange(t *testing.T) {
 			t.Fatal(err)
 		}
 		e := res.Refused()
-		if e == nil || string(e.Code) != code || res.Leg != lcm.DefaultLegs.Error || res.Response.Kind() != edm.KindLCMError || !res.Delivered {
-			t.Fatalf("answer on %q, kind %s, exception %+v, want %s on %s", res.Leg, res.Response.Kind(), e, code, lcm.DefaultLegs.Error)
+		if e == nil || string(e.Code) != code || res.Leg != lcm.DefaultLegs().Error || res.Response.Kind() != edm.KindLCMError || !res.Delivered {
+			t.Fatalf("answer on %q, kind %s, exception %+v, want %s on %s", res.Leg, res.Response.Kind(), e, code, lcm.DefaultLegs().Error)
 		}
 		if n.reg.Snapshot() != snap {
 			t.Error("a refused request changed the registry")

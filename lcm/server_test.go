@@ -60,7 +60,7 @@ func TestServerRefuses(t *testing.T) {
 				t.Fatalf("%d answers", len(rec.subs))
 			}
 			a := rec.subs[0]
-			if a.Leg != lcm.DefaultLegs.Error || a.To != c.m.From || a.RefToMessageID != c.m.MessageID {
+			if a.Leg != lcm.DefaultLegs().Error || a.To != c.m.From || a.RefToMessageID != c.m.MessageID {
 				t.Errorf("answer on %s to %s about %s", a.Leg, a.To, a.RefToMessageID)
 			}
 			if a.Properties[0].Name != "finalRecipient" || a.Properties[0].Value != c.m.From {

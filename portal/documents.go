@@ -18,12 +18,6 @@ var documentTexts = [][6]string{
 	{"roleTranslation", "Translation of %s", "Übersetzung von %s", "Traduction de %s", "Käännös: %s", "Översättning av %s"},
 }
 
-func init() {
-	for k, v := range buildCatalogue(documentTexts) {
-		catalogue[k] = v
-	}
-}
-
 // validAssociated checks the supplementary documents a procedure asks for.
 func validAssociated(roles []string) error {
 	for _, r := range roles {

@@ -15,8 +15,14 @@ var languageNames = map[string]string{"en": "English", "de": "Deutsch", "fr": "F
 var catalogueLanguages = []string{"en", "de", "fr", "fi", "sv"}
 
 // catalogue holds the texts of the pages: a key and its text in each of
-// catalogueLanguages. Texts with verbs (%s) take arguments.
-var catalogue = buildCatalogue([][6]string{
+// catalogueLanguages. Texts with verbs (%s) take arguments. It is built once
+// from the tables of the package's files; a later table's key replaces an
+// earlier one's.
+var catalogue = buildCatalogue(coreTexts, documentTexts, beyondTexts, deferredTexts, statusTexts)
+
+// coreTexts are the texts of the evidence exchange's pages, in the columns
+// of catalogueLanguages.
+var coreTexts = [][6]string{
 	{"skipLink", "Skip to main content", "Zum Hauptinhalt springen", "Aller au contenu principal", "Siirry pääsisältöön", "Hoppa till huvudinnehållet"},
 	{"langNav", "Language", "Sprache", "Langue", "Kieli", "Språk"},
 	{"loggedInAs", "Logged in as", "Angemeldet als", "Connecté en tant que", "Kirjautunut:", "Inloggad som"},
@@ -244,16 +250,18 @@ var catalogue = buildCatalogue([][6]string{
 		"Il manque encore des justificatifs. Terminez chaque étape, ou continuez sans les justificatifs qui n'ont pas pu être obtenus.",
 		"Todisteita puuttuu vielä. Suorita kaikki vaiheet tai jatka ilman todisteita, joita ei saatu.",
 		"Bevis saknas fortfarande. Slutför alla steg eller fortsätt utan de bevis som inte kunde hämtas."},
-})
+}
 
-func buildCatalogue(rows [][6]string) map[string]map[string]string {
-	m := make(map[string]map[string]string, len(rows))
-	for _, r := range rows {
-		e := make(map[string]string, len(catalogueLanguages))
-		for i, l := range catalogueLanguages {
-			e[l] = r[i+1]
+func buildCatalogue(tables ...[][6]string) map[string]map[string]string {
+	m := map[string]map[string]string{}
+	for _, rows := range tables {
+		for _, r := range rows {
+			e := make(map[string]string, len(catalogueLanguages))
+			for i, l := range catalogueLanguages {
+				e[l] = r[i+1]
+			}
+			m[r[0]] = e
 		}
-		m[r[0]] = e
 	}
 	return m
 }

@@ -66,9 +66,3 @@ var beyondTexts = [][6]string{
 		"din uttryckliga begäran och ditt samtycke hos leverantören (ingen förhandsvisning)"},
 	{"formTyped", "entered by you", "von Ihnen eingegeben", "saisi par vous", "syötit itse", "angivet av dig"},
 }
-
-func init() {
-	for k, v := range buildCatalogue(beyondTexts) {
-		catalogue[k] = v
-	}
-}

@@ -25,12 +25,6 @@ var deferredTexts = [][6]string{
 		"Myndigheten kunde inte tillhandahålla beviset inom rimlig tid."},
 }
 
-func init() {
-	for k, v := range buildCatalogue(deferredTexts) {
-		catalogue[k] = v
-	}
-}
-
 // deferredRefreshWithin is how close the time of a deferred evidence must
 // be for the journey page to refresh itself until it arrives; a later one
 // asks the user to come back (the journey is kept, and listed on the start

@@ -124,12 +124,6 @@ var statusTexts = [][6]string{
 		"Försök igen, eller fortsätt utan beviset och lämna det själv."},
 }
 
-func init() {
-	for k, v := range buildCatalogue(statusTexts) {
-		catalogue[k] = v
-	}
-}
-
 // Outcomes of a failed requirement: each has its message (why_…) and its
 // next step (next_…) in the catalogue.
 const (

@@ -80,7 +80,7 @@ func src(m *datamodel.Model, path string) Source { return Source{Model: m.URI, P
 // demoForms are the application forms of the demo procedures R1 (from the
 // birth record) and T2 (from the diploma and the birth record).
 func demoForms() map[string]*Form {
-	b, d := datamodel.BirthRecord, datamodel.SecondaryDiploma
+	b, d := datamodel.BirthRecord(), datamodel.SecondaryDiploma()
 	label := func(en, de, fr, fi, sv string) map[string]string {
 		return map[string]string{"en": en, "de": de, "fr": fr, "fi": fi, "sv": sv}
 	}
@@ -125,15 +125,15 @@ type prefilled struct{ value, source string }
 // and returns the form's values by field name. Evidence that cannot be
 // read is left out (logged): the user fills the field in.
 func (p *Portal) prefill(rq *request, j *requester.Journey, f *Form) map[string]prefilled {
-	byModel := map[*datamodel.Model]map[string]string{}
-	titles := map[*datamodel.Model]string{}
+	byModel := map[string]map[string]string{} // by the model's URI
+	titles := map[string]string{}
 	for _, r := range j.Requirements {
 		if r.Exchange == nil || r.Step != requester.StepDone {
 			continue
 		}
 		for _, e := range r.Exchange.Evidence {
 			m, err := datamodel.Lookup(e.ConformsTo)
-			if err != nil || byModel[m] != nil || !datamodel.Structured(e.Format) {
+			if err != nil || byModel[m.URI] != nil || !datamodel.Structured(e.Format) {
 				continue
 			}
 			file, err := p.cfg.Service.Evidence(rq.r.Context(), j.ID, e.ID)
@@ -146,7 +146,7 @@ func (p *Portal) prefill(rq *request, j *requester.Journey, f *Form) map[string]
 				p.log.Warn("portal: structured evidence not read", logJourney, j.ID, logEvidence, e.ID, logErr, err)
 				continue
 			}
-			byModel[m], titles[m] = vals, e.Title
+			byModel[m.URI], titles[m.URI] = vals, e.Title
 		}
 	}
 	out := map[string]prefilled{}
@@ -156,8 +156,8 @@ func (p *Portal) prefill(rq *request, j *requester.Journey, f *Form) map[string]
 			if err != nil {
 				continue
 			}
-			if v := byModel[m][s.Path]; v != "" {
-				out[fl.Name] = prefilled{v, titles[m]}
+			if v := byModel[m.URI][s.Path]; v != "" {
+				out[fl.Name] = prefilled{v, titles[m.URI]}
 				break
 			}
 		}

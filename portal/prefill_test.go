@@ -42,13 +42,13 @@ func TestPrefill(t *testing.T) {
 	b := e.browser()
 	jid := journeyID(t, b.start("R1", "FI"))
 	b.post("/journeys/"+jid+"/request", url.Values{"requirement": {reqBirth}, "explicit": {"yes"}})
-	doc, err := datamodel.BirthRecord.Encode(datamodel.MimeXML, map[string]string{"Identifier": "b1", "IssuingCountry": "FI",
+	doc, err := datamodel.BirthRecord().Encode(datamodel.MimeXML, map[string]string{"Identifier": "b1", "IssuingCountry": "FI",
 		"RegistrationNumber": "G-77", "IssueDate": "2024-01-15", "Child/FamilyName": "Mustermann", "Child/GivenName": "Maks",
 		"Child/DateOfBirth": "1990-04-12", "Child/PlaceOfBirth": "Turku"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.svc.deliverStructured(jid, 0, "Certificate of birth", datamodel.BirthRecord.Aliases[0], doc)
+	e.svc.deliverStructured(jid, 0, "Certificate of birth", datamodel.BirthRecord().Aliases[0], doc)
 
 	p := b.get("/journeys/" + jid + "/submit")
 	wantStatus(t, p, http.StatusOK)
@@ -120,7 +120,7 @@ func TestPrefillNone(t *testing.T) {
 // TestFormConfig: a form naming an unknown data model field is refused.
 func TestFormConfig(t *testing.T) {
 	c := Config{Procedures: []Procedure{{Code: "R1", Titles: map[string]string{"en": "x"}, Form: &Form{Fields: []FormField{
-		{Name: "x", Label: map[string]string{"en": "X"}, Sources: []Source{{Model: datamodel.BirthRecord.URI, Path: "Child/Eyes"}}}}}}}}
+		{Name: "x", Label: map[string]string{"en": "X"}, Sources: []Source{{Model: datamodel.BirthRecord().URI, Path: "Child/Eyes"}}}}}}}}
 	err := c.Procedures[0].Form.validate("R1")
 	if err == nil || !strings.Contains(err.Error(), "Child/Eyes") {
 		t.Errorf("validate: %v", err)

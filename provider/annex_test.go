@@ -236,7 +236,7 @@ func TestPreviewShowsHumanReadableVersion(t *testing.T) {
 	e := newEnv(t, "", nil)
 	u := user(t, anna)
 	q := e.request(edm.V2_0, berlin, u)
-	q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord.URI,
+	q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord().URI,
 		AssociatedDocumentRequest: []string{edm.RoleHumanReadableVersion}}}
 	xid := newUUID()
 	link := e.first(q, "conv-h", xid)

@@ -98,7 +98,7 @@ type Config struct {
 	// Sender sends the answers (ap.Node): required.
 	Sender Sender
 	// Legs are the P-Mode legs of the answers; zero means
-	// exchange.DefaultLegs.
+	// exchange.DefaultLegs().
 	Legs exchange.Legs
 	// Providers are the evidence providers served: at least one.
 	Providers []Authority
@@ -160,7 +160,7 @@ func (c *Config) Validate() error {
 		return confErr("Config.Authenticator is required")
 	}
 	if c.Legs == (exchange.Legs{}) {
-		c.Legs = exchange.DefaultLegs
+		c.Legs = exchange.DefaultLegs()
 	}
 	if len(c.Providers) == 0 {
 		return confErr("Config.Providers is empty")

@@ -114,14 +114,6 @@ var consentMessages = map[string]map[string]string{
 	},
 }
 
-func init() {
-	for l, m := range consentMessages {
-		for k, v := range m {
-			messages[l][k] = v
-		}
-	}
-}
-
 // consentView and disclosureView are rows of the consents page.
 type consentView struct {
 	ID, Requester, Procedure, Evidence, Until, Status string

@@ -107,7 +107,7 @@
 //     does not redirect (the decision counts). A decision taken before the
 //     second request arrives is recorded and answered when it arrives.
 //   - Every page carries Content-Security-Policy default-src 'self' (no
-//     inline script; the one script, ui.TimeScript at /ui-time.js, shows
+//     inline script; the one script, ui.TimeScript() at /ui-time.js, shows
 //     times in the reader's time zone, UTC without it), frame-ancestors
 //     'self', Referrer-Policy no-referrer, X-Content-Type-Options nosniff
 //     and Cache-Control no-store. Pages are server-rendered and work

@@ -320,7 +320,7 @@ func (e *env) message(q *edm.QueryRequest, conversation, exchangeID string) *ap.
 	e.t.Helper()
 	m := &exchange.Message{To: "AP-DE", ConversationID: conversation, ExchangeID: exchangeID,
 		OriginalSender: q.EvidenceRequester[0].Identifier, FinalRecipient: q.EvidenceProvider.Identifier, Request: q}
-	s, err := m.Submission(exchange.DefaultLegs, "")
+	s, err := m.Submission(exchange.DefaultLegs(), "")
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func (e *env) answers(from int) []*exchange.Message {
 	e.t.Helper()
 	var out []*exchange.Message
 	for _, s := range e.send.all()[from:] {
-		action := map[string]string{exchange.DefaultLegs.Response: exchange.ActionResponse, exchange.DefaultLegs.Error: exchange.ActionError}[s.Leg]
+		action := map[string]string{exchange.DefaultLegs().Response: exchange.ActionResponse, exchange.DefaultLegs().Error: exchange.ActionError}[s.Leg]
 		if action == "" {
 			e.t.Fatalf("answer on leg %q", s.Leg)
 		}

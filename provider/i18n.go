@@ -10,8 +10,30 @@ import (
 // languages of the preview space, in the order of the language switch.
 var languages = []struct{ Code, Name string }{{"en", "English"}, {"de", "Deutsch"}, {"fr", "Français"}, {"fi", "Suomi"}, {"sv", "Svenska"}}
 
-// messages are the texts of the preview space by language and key.
-var messages = map[string]map[string]string{
+// messages are the texts of the preview space by language and key, built
+// once from the tables of the package's files; a later table's text of a
+// key replaces an earlier one's.
+var messages = mergeMessages(coreMessages, consentMessages, documentMessages, nordicMessages, onwardMessages, aboutTitles())
+
+// mergeMessages copies the tables into one, in their order.
+func mergeMessages(tables ...map[string]map[string]string) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	for _, t := range tables {
+		for l, m := range t {
+			if out[l] == nil {
+				out[l] = map[string]string{}
+			}
+			for k, v := range m {
+				out[l][k] = v
+			}
+		}
+	}
+	return out
+}
+
+// coreMessages are the texts of the preview pages in English, German and
+// French.
+var coreMessages = map[string]map[string]string{
 	"en": {
 		"site":                    "Evidence preview",
 		"skip":                    "Skip to main content",

@@ -26,11 +26,3 @@ var documentMessages = map[string]map[string]string{
 		"preview.all":               "Les %d documents suivants sont transmis ensemble si vous approuvez.",
 	},
 }
-
-func init() {
-	for lang, m := range documentMessages {
-		for k, v := range m {
-			messages[lang][k] = v
-		}
-	}
-}

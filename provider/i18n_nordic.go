@@ -168,14 +168,3 @@ var nordicMessages = map[string]map[string]string{
 		"consents.done":        "Samtycket har återkallats.",
 	},
 }
-
-func init() {
-	for l, m := range nordicMessages {
-		if messages[l] == nil {
-			messages[l] = map[string]string{}
-		}
-		for k, v := range m {
-			messages[l][k] = v
-		}
-	}
-}

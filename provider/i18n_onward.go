@@ -102,17 +102,12 @@ var onwardMessages = map[string]map[string]string{
 	},
 }
 
-func init() {
-	for l, m := range onwardMessages {
-		if messages[l] == nil {
-			messages[l] = map[string]string{}
-		}
-		for k, v := range m {
-			messages[l][k] = v
-		}
-	}
-	// The title of the page the footer links lead to (package ui).
+// aboutTitles are the titles of the page the footer links lead to (package
+// ui), in each language of the preview space.
+func aboutTitles() map[string]map[string]string {
+	t := map[string]map[string]string{}
 	for _, l := range languages {
-		messages[l.Code]["about.title"] = ui.Text(l.Code, "infoTitle")
+		t[l.Code] = map[string]string{"about.title": ui.Text(l.Code, "infoTitle")}
 	}
+	return t
 }

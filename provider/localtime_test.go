@@ -22,7 +22,7 @@ func TestLocalTime(t *testing.T) {
 	u := user(t, anna)
 	h := e.browser()
 	js := h.get(ui.TimeScriptPath)
-	if js.status != http.StatusOK || !strings.HasPrefix(js.hdr.Get("Content-Type"), "text/javascript") || js.body != ui.TimeScript {
+	if js.status != http.StatusOK || !strings.HasPrefix(js.hdr.Get("Content-Type"), "text/javascript") || js.body != ui.TimeScript() {
 		t.Fatalf("%s: HTTP %d %q", ui.TimeScriptPath, js.status, js.hdr.Get("Content-Type"))
 	}
 	start := h.get("/consents?lang=de")

@@ -130,4 +130,4 @@ func evidenceID(provider, id string) string {
 }
 
 // evidenceNS is the name space of evidenceID.
-var evidenceNS = uuid.Name(uuid.NameSpaceURL, "https://github.com/oots-go/oots/provider#evidence")
+var evidenceNS = uuid.Name(uuid.NameSpaceURL(), "https://github.com/oots-go/oots/provider#evidence")

@@ -81,7 +81,7 @@ func (h *web) routes() http.Handler {
 
 // securityHeaders sets the headers every answer of the preview space
 // carries (package ui): no script but the service's own files (the shared
-// time script, ui.TimeScript; never inline script), no framing by others,
+// time script, ui.TimeScript(); never inline script), no framing by others,
 // no referrer (the URL holds the token), nothing cached, and HSTS when the
 // preview space is served over https (hsts), so that a browser never
 // reaches it in clear again.
@@ -169,7 +169,7 @@ func (h *web) procedureIn(code, lang string) string {
 	if n := h.c.cfg.ProcedureNames[code][lang]; n != "" {
 		return n
 	}
-	if cl, ok := codelist.Procedures.Lookup(code); ok {
+	if cl, ok := codelist.Procedures().Lookup(code); ok {
 		return procedureName(cl, lang)
 	}
 	return ""

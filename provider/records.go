@@ -121,7 +121,7 @@ func sameModel(a, b string) bool {
 		return false
 	}
 	mb, err := datamodel.Lookup(b)
-	return err == nil && ma == mb
+	return err == nil && ma.URI == mb.URI
 }
 
 // recordMatches is the register's rule: identifier when comparable, else

@@ -33,13 +33,13 @@ func TestStructuredPackage(t *testing.T) {
 				// The demo DSD lists XML only; this provider serves JSON too.
 				for i := range e.auths {
 					for j := range e.auths[i].EvidenceTypes {
-						e.auths[i].EvidenceTypes[j].Formats = append(e.auths[i].EvidenceTypes[j].Formats, provider.Format{Format: mime, ConformsTo: datamodel.BirthRecord.URI})
+						e.auths[i].EvidenceTypes[j].Formats = append(e.auths[i].EvidenceTypes[j].Formats, provider.Format{Format: mime, ConformsTo: datamodel.BirthRecord().URI})
 					}
 				}
 				e.restart()
 			}
 			q := e.request(edm.V2_0, berlin, user(t, anna))
-			q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: mime, ConformsTo: datamodel.BirthRecord.URI,
+			q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: mime, ConformsTo: datamodel.BirthRecord().URI,
 				AssociatedDocumentRequest: []string{edm.RoleHumanReadableVersion}}}
 			e.deliver(e.message(q, "c", newUUID()))
 			as := e.answers(0)
@@ -58,7 +58,7 @@ func TestStructuredPackage(t *testing.T) {
 				p.Associations[0].AssociationType != provider.AssociationHumanReadableVersion {
 				t.Errorf("association %+v", p.Associations)
 			}
-			if d := p.Evidence[0].Metadata.Distribution[0]; d.Format != mime || d.ConformsTo != datamodel.BirthRecord.URI {
+			if d := p.Evidence[0].Metadata.Distribution[0]; d.Format != mime || d.ConformsTo != datamodel.BirthRecord().URI {
 				t.Errorf("main distribution %+v", d)
 			}
 			if d := p.Evidence[1].Metadata.Distribution[0]; d.Format != "application/pdf" {
@@ -69,7 +69,7 @@ func TestStructuredPackage(t *testing.T) {
 				parts["cid:"+at.ContentID] = at.Data
 			}
 			main := parts[p.Evidence[0].RepositoryItemRef.Href]
-			got, err := datamodel.Fields(datamodel.BirthRecord.URI, mime, main)
+			got, err := datamodel.Fields(datamodel.BirthRecord().URI, mime, main)
 			if err != nil || got["Child/FamilyName"] != "Müller" {
 				t.Errorf("main evidence %v %v\n%s", got, err, main)
 			}
@@ -85,7 +85,7 @@ func TestStructuredPackage(t *testing.T) {
 func TestStructuredNoHumanReadable(t *testing.T) {
 	e := newEnv(t, "", withoutPreview)
 	q := e.request(edm.V2_0, berlin, user(t, anna))
-	q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord.URI}}
+	q.EvidenceRequest.DistributedAs = []edm.Distribution{{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord().URI}}
 	e.deliver(e.message(q, "c", newUUID()))
 	a := e.answers(0)[0]
 	if a.Response == nil || len(a.Response.Packages) != 1 || len(a.Response.Packages[0].Evidence) != 1 || len(a.Response.Packages[0].Associations) != 0 {
@@ -139,7 +139,7 @@ func TestStructuredInvalid(t *testing.T) {
 // and its PDF, in 2.0 without it the structured document alone.
 func TestDisclosureDocuments(t *testing.T) {
 	xml1 := edm.Distribution{Format: datamodel.MimeXML, ConformsTo: "https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0"}
-	xml2 := edm.Distribution{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord.URI}
+	xml2 := edm.Distribution{Format: datamodel.MimeXML, ConformsTo: datamodel.BirthRecord().URI}
 	xml2h := xml2
 	xml2h.AssociatedDocumentRequest = []string{edm.RoleHumanReadableVersion}
 	for _, c := range []struct {

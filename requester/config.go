@@ -56,8 +56,12 @@ const (
 	Slack = time.Minute
 )
 
-// DefaultVersions are the EDM versions the connector speaks by default.
-var DefaultVersions = []edm.Version{edm.V1_0, edm.V1_1, edm.V1_2, edm.V2_0}
+// DefaultVersions returns the EDM versions the connector speaks by default,
+// oldest first, a fresh slice on each call.
+func DefaultVersions() []edm.Version { return slices.Clone(edmVersions) }
+
+// edmVersions are the EDM versions, oldest first.
+var edmVersions = []edm.Version{edm.V1_0, edm.V1_1, edm.V1_2, edm.V2_0}
 
 // Config configures a Connector.
 type Config struct {
@@ -66,7 +70,7 @@ type Config struct {
 	DB *store.DB
 	// Sender sends the evidence requests (*ap.Node). Required.
 	Sender Sender
-	// Legs are the P-Mode legs; default exchange.DefaultLegs.
+	// Legs are the P-Mode legs; default exchange.DefaultLegs().
 	Legs exchange.Legs
 	// Services are the Common Services (*csclient.Client). Required.
 	Services CommonServices
@@ -81,7 +85,7 @@ type Config struct {
 	// the P-Mode party name of the access point. Required.
 	Route func(accessService edm.Identifier) (party string, err error)
 	// Versions are the EDM versions the connector speaks; default
-	// DefaultVersions. The request uses the highest one that the
+	// DefaultVersions(). The request uses the highest one that the
 	// AccessService's ConformsTo lists.
 	Versions []edm.Version
 	// Background marks every first evidence request as a background
@@ -149,7 +153,7 @@ func (c *Config) Validate() error {
 	}
 	versions := c.Versions
 	if len(versions) == 0 {
-		versions = DefaultVersions
+		versions = DefaultVersions()
 	}
 	for _, v := range versions {
 		if v.Is2() && (c.Requester.Address == nil || strings.TrimSpace(c.Requester.Address.AdminUnitLevel1) == "") {
@@ -161,10 +165,10 @@ func (c *Config) Validate() error {
 
 func (c *Config) defaults() {
 	if c.Legs == (exchange.Legs{}) {
-		c.Legs = exchange.DefaultLegs
+		c.Legs = exchange.DefaultLegs()
 	}
 	if len(c.Versions) == 0 {
-		c.Versions = DefaultVersions
+		c.Versions = DefaultVersions()
 	}
 	if c.T1 == 0 {
 		c.T1 = DefaultT1
@@ -210,4 +214,4 @@ func (c *Config) version(conformsTo []string) (edm.Version, bool) {
 	return c.Versions[best], true
 }
 
-func versionRank(v edm.Version) int { return slices.Index(DefaultVersions, v) }
+func versionRank(v edm.Version) int { return slices.Index(edmVersions, v) }

@@ -156,7 +156,7 @@ func (p *remoteProvider) answer(t testing.TB, sub *ap.Submission, req *exchange.
 	m.To = requesterParty
 	m.ConversationID, m.ExchangeID, m.RefToMessageID = req.ConversationID, req.ExchangeID, sub.MessageID
 	m.OriginalSender, m.FinalRecipient = req.FinalRecipient, req.OriginalSender
-	s, err := m.Submission(exchange.DefaultLegs, "")
+	s, err := m.Submission(exchange.DefaultLegs(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

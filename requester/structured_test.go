@@ -35,7 +35,7 @@ func structuredJourney(t *testing.T, f *fixture, svc requester.Service, data []b
 // testStructured: structured evidence of a known model is checked on
 // receipt, stored, and its fields are read by data model path.
 func testStructured(t *testing.T, f *fixture, svc requester.Service) {
-	doc, err := datamodel.BirthRecord.Encode(datamodel.MimeXML, birthValues)
+	doc, err := datamodel.BirthRecord().Encode(datamodel.MimeXML, birthValues)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +64,9 @@ func testStructuredInvalid(t *testing.T, f *fixture, svc requester.Service) {
 		bad[k] = v
 	}
 	delete(bad, "Child/FamilyName")
-	m := *datamodel.BirthRecord
+	m := *datamodel.BirthRecord()
 	m.Fields = nil
-	for _, fl := range datamodel.BirthRecord.Fields {
+	for _, fl := range datamodel.BirthRecord().Fields {
 		fl.Required = false
 		m.Fields = append(m.Fields, fl)
 	}
@@ -99,7 +99,7 @@ func TestEDM20Structured(t *testing.T) {
 	j = must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, "0", requester.ExplicitRequest{Given: true, Preview: new(bool)}))
 	_, req := f.sender.last(t)
 	d := req.Request.EvidenceRequest.DistributedAs
-	if len(d) != 1 || d[0].ConformsTo != datamodel.BirthRecord.URI || !slices.Equal(d[0].AssociatedDocumentRequest, []string{"HumanReadableVersion"}) {
+	if len(d) != 1 || d[0].ConformsTo != datamodel.BirthRecord().URI || !slices.Equal(d[0].AssociatedDocumentRequest, []string{"HumanReadableVersion"}) {
 		t.Fatalf("DistributedAs %+v", d)
 	}
 	wantStep(t, j, 0, requester.StepWaiting)

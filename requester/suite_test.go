@@ -165,7 +165,7 @@ func testPersonPreview(t *testing.T, f *fixture, svc requester.Service) {
 	}
 	sub, req := f.sender.last(t)
 	q := req.Request
-	if sub.To != "AP-FR" || sub.ConversationID != j.ID || sub.Leg != exchange.DefaultLegs.Request || sub.ClientKey == "" {
+	if sub.To != "AP-FR" || sub.ConversationID != j.ID || sub.Leg != exchange.DefaultLegs().Request || sub.ClientKey == "" {
 		t.Errorf("submission to %q conversation %q leg %q key %q", sub.To, sub.ConversationID, sub.Leg, sub.ClientKey)
 	}
 	if q.ID != r.Exchange.RequestID || q.Procedure != "R1" || !q.ExplicitRequestGiven || !q.PossibilityForPreview || q.PreviewLocation != "" {

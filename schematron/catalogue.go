@@ -47,10 +47,12 @@ type Official struct {
 	Name string
 }
 
-// OfficialVersions are the specification versions that a directory of
+// OfficialVersions returns the specification versions that a directory of
 // official rule files can be given for (the EDM versions; the Common
-// Services answers keep the embedded rules).
-var OfficialVersions = []string{"oots-edm:v1.0", "oots-edm:v1.1", "oots-edm:v1.2", "oots-edm:v2.0"}
+// Services answers keep the embedded rules), a fresh slice on each call.
+func OfficialVersions() []string { return slices.Clone(officialVersions) }
+
+var officialVersions = []string{"oots-edm:v1.0", "oots-edm:v1.1", "oots-edm:v1.2", "oots-edm:v2.0"}
 
 // ErrNoSchematron is returned by SchDir for a directory that holds no .sch
 // file, nor a sch or OOTS-EDM/sch folder with one.
@@ -146,7 +148,7 @@ func NewCatalogue(dirs ...Official) (*Catalogue, error) {
 	c := &Catalogue{official: map[string]*officialSet{}}
 	for _, o := range dirs {
 		if !officialVersion(o.Version) {
-			return nil, fmt.Errorf("schematron: %q: official rule files can be given for %s only", o.Version, strings.Join(OfficialVersions, ", "))
+			return nil, fmt.Errorf("schematron: %q: official rule files can be given for %s only", o.Version, strings.Join(officialVersions, ", "))
 		}
 		if _, dup := c.official[o.Version]; dup {
 			return nil, fmt.Errorf("schematron: %s: two directories of official rule files", o.Version)
@@ -164,7 +166,7 @@ func NewCatalogue(dirs ...Official) (*Catalogue, error) {
 }
 
 func officialVersion(v string) bool {
-	for _, o := range OfficialVersions {
+	for _, o := range officialVersions {
 		if v == o {
 			return true
 		}
@@ -252,7 +254,7 @@ var catalogueGrid = []struct {
 	versions []string
 	kinds    []string
 }{
-	{OfficialVersions, []string{KindEDMRequest, KindEDMResponse, KindEDMError, KindEBMS}},
+	{officialVersions, []string{KindEDMRequest, KindEDMResponse, KindEDMError, KindEBMS}},
 	{[]string{"oots-cs:v1", "oots-cs:v2.0"}, []string{KindEBRequirements, KindEBEvidenceTypes, KindEBError, KindEBSubmit,
 		KindDSDResponse, KindDSDError, KindDSDSubmit, KindLCMSuccess, KindLCMError}},
 }

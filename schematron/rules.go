@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -198,17 +199,20 @@ func embeddedSchemaFor(p, version string) (*Schema, error) {
 	return c.s, c.err
 }
 
-// ApproximatedVersions are the EDM versions judged by the TDD 1.0 files
+// ApproximatedVersions returns the EDM versions judged by the TDD 1.0 files
 // with the fixed SpecificationIdentifier set to the message's version
 // (embeddedSchemaFor): the official files of those versions are not
-// embedded; a node given them (NewCatalogue) uses them instead.
-var ApproximatedVersions = []string{"oots-edm:v1.1", "oots-edm:v1.2"}
+// embedded; a node given them (NewCatalogue) uses them instead. The slice
+// is fresh on each call.
+func ApproximatedVersions() []string { return slices.Clone(approximatedVersions) }
+
+var approximatedVersions = []string{"oots-edm:v1.1", "oots-edm:v1.2"}
 
 func approximated(p, version string) bool {
 	if !strings.HasPrefix(p, SetTDD10+"/EDM-") {
 		return false
 	}
-	for _, v := range ApproximatedVersions {
+	for _, v := range approximatedVersions {
 		if v == version {
 			return true
 		}

@@ -68,7 +68,7 @@ func TestResources(t *testing.T) {
 	}
 	code, b = get(t, h, "https://sr.oots.tech.ec.europa.eu/codelists/Procedures")
 	l, err := codelist.Parse(b, "Procedures")
-	if code != 200 || err != nil || l.Len() != codelist.Procedures.Len() {
+	if code != 200 || err != nil || l.Len() != codelist.Procedures().Len() {
 		t.Fatalf("Procedures: %d %v", code, err)
 	}
 	if code, b := get(t, h, "https://sr.oots.tech.europa.eu/datamodels/certificate-of-birth-1.0.0"); code != 200 || !strings.Contains(string(b), "schema") {

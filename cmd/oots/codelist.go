@@ -89,8 +89,8 @@ func runCodelist(_ context.Context, env *Env, args []string) int {
 	status := 0
 	for _, code := range rest {
 		c, found := l.Lookup(code)
-		if !found && l == codelist.Procedures && codelist.KnownProcedure(code, *spec) {
-			c, found = codelist.ProceduresSupplement.Lookup(code)
+		if !found && l == codelist.Procedures() && codelist.KnownProcedure(code, *spec) {
+			c, found = codelist.ProceduresSupplement().Lookup(code)
 		}
 		if !found {
 			fmt.Fprintf(env.Stdout, "%s\tunknown in %s\n", code, l)

@@ -60,7 +60,7 @@ func runConformance(ctx context.Context, env *Env, args []string) int {
 	country := fs.String("country", "DE", "country of the good Common Services queries")
 	srEnv := fs.String("sr-env", "", "environment of the Semantic Repository whose identifiers the Common Services publish: \"\" production, acc the Commission's acceptance services (sr.acc.oots.tech.ec.europa.eu)")
 	scenarioFile := fs.String("scenarios", "", "evidence exchange scenarios (YAML, see conformance.ScenarioFile) run through the kit's access point: the edm suite; needs -pmode, -keys and -listen")
-	edmLegs := fs.String("edm-legs", "", "P-Mode legs of the request, response and error actions, comma-separated (default "+exchange.DefaultLegs.Request+","+exchange.DefaultLegs.Response+","+exchange.DefaultLegs.Error+")")
+	edmLegs := fs.String("edm-legs", "", "P-Mode legs of the request, response and error actions, comma-separated (default "+exchange.DefaultLegs().Request+","+exchange.DefaultLegs().Response+","+exchange.DefaultLegs().Error+")")
 	rqAPI := fs.String("requester-api", "", "base URL of the node's requester REST API (/api/requester/v1 is added): the edm-requester suite, in which the kit plays the evidence provider; needs -pmode, -keys and -listen")
 	rqToken := fs.String("requester-token", "", "bearer token of the requester REST API (or OOTS_REQUESTER_TOKEN)")
 	rqProcedure := fs.String("requester-procedure", "R1", "procedure of the edm-requester journeys")

@@ -159,7 +159,7 @@ log: {level: warn, format: json}
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr.String())
 	}
-	if e := res.Refused(); e != nil || res.Leg != lcm.DefaultLegs.Response || !res.Delivered {
+	if e := res.Refused(); e != nil || res.Leg != lcm.DefaultLegs().Response || !res.Delivered {
 		t.Fatalf("DE: answer on %s, delivered %v, refused %+v", res.Leg, res.Delivered, e)
 	}
 	// The French node runs "oots serve"; "oots lcm submit" goes through its

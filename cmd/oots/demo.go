@@ -122,7 +122,7 @@ func printDemo(env *Env, net *demonet.Network, dir string) {
 	fmt.Fprintln(w, "  give your explicit request, preview and approve the evidence, and submit.")
 	fmt.Fprintf(w, "  At the preview you may consent to later background requests; %s/my-data shows how your data was used,\n", first.PortalURL)
 	fmt.Fprintf(w, "  %s/consents the consents you gave %s. Standard-profile nodes (no consent, no pre-fill): %s.\n",
-		other.PreviewURL, other.Country, strings.Join(demonet.StandardNodes, ", "))
+		other.PreviewURL, other.Country, strings.Join(demonet.StandardNodes(), ", "))
 	if env := net.SREnvironment(); env != "" {
 		fmt.Fprintf(w, "  The Common Services publish the identifiers of the %s environment of the Semantic Repository (%s…);\n", env, edm.SRBase(env))
 		fmt.Fprintln(w, "  every node exchanges EDM 2.0.")

@@ -61,11 +61,13 @@ var commands = map[string]command{
 	"version":     {"print the version", runVersion},
 }
 
-// Version is set at build time with -ldflags "-X main.Version=…".
-var Version = "dev"
+// buildVersion is set at build time with -ldflags "-X main.buildVersion=…";
+// a variable, because -X sets only variables, and unexported, so that no
+// code changes it.
+var buildVersion = "dev"
 
 func runVersion(_ context.Context, env *Env, _ []string) int {
-	fmt.Fprintln(env.Stdout, "oots", Version)
+	fmt.Fprintln(env.Stdout, "oots", buildVersion)
 	return 0
 }
 

@@ -32,7 +32,7 @@ func officialVersion(key string) (string, error) {
 	parts := strings.Split(k, ".")
 	if len(parts) >= 2 {
 		v := "oots-edm:v" + parts[0] + "." + parts[1]
-		for _, o := range schematron.OfficialVersions {
+		for _, o := range schematron.OfficialVersions() {
 			if v == o {
 				return v, nil
 			}

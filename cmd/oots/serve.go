@@ -765,7 +765,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	servers = append(servers, srv)
 	logger.Info("oots serve started", slog.String("listen", ln.Addr().String()), slog.String("self", ncfg.PMode.Self),
-		slog.String("store", string(db.Dialect())), slog.Bool("tls", tlsConfig != nil), slog.String("version", Version),
+		slog.String("store", string(db.Dialect())), slog.Bool("tls", tlsConfig != nil), slog.String("version", buildVersion),
 		slog.Int("max_conns", limits.Config().MaxConns), slog.Int("max_in_flight", limits.Config().MaxInFlight),
 		slog.Int64("min_rate", limits.Config().MinRate))
 	go func() { errc <- srv.Serve(ln) }()

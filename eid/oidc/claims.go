@@ -163,7 +163,7 @@ func (p *Provider) min() eid.LoA {
 
 func (p *Provider) claims() Claims {
 	if p.Claims == nil {
-		return StandardClaims
+		return StandardClaims()
 	}
 	return *p.Claims
 }

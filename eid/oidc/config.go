@@ -49,15 +49,17 @@ type Claims struct {
 	Gender         string `json:"gender,omitempty"`
 }
 
-// StandardClaims maps the standard claims of OpenID Connect Core §5.1 to
-// the minimum data set; it has no identifier claim. It is the default of
-// Provider.Claims.
-var StandardClaims = Claims{
-	FamilyName:     "family_name",
-	GivenName:      "given_name",
-	DateOfBirth:    "birthdate",
-	CurrentAddress: "address.formatted",
-	Gender:         "gender",
+// StandardClaims returns the mapping of the standard claims of OpenID
+// Connect Core §5.1 to the minimum data set; it has no identifier claim.
+// It is the default of Provider.Claims.
+func StandardClaims() Claims {
+	return Claims{
+		FamilyName:     "family_name",
+		GivenName:      "given_name",
+		DateOfBirth:    "birthdate",
+		CurrentAddress: "address.formatted",
+		Gender:         "gender",
+	}
 }
 
 // Provider is a national OpenID provider, the eID scheme of one country.
@@ -76,7 +78,7 @@ type Provider struct {
 	// Scopes asked for besides "openid"; default "profile".
 	Scopes []string `json:"scopes,omitempty"`
 	// Claims maps the ID token's claims to the minimum data set; default
-	// StandardClaims.
+	// StandardClaims().
 	Claims *Claims `json:"claims,omitempty"`
 	// ACR maps the values of the ID token's acr claim to eIDAS levels of
 	// assurance (for example FranceConnect+ "eidas2" → substantial,

@@ -36,7 +36,7 @@
 // # Claims and the eIDAS unique identifier
 //
 // Provider.Claims names the claims that hold the eIDAS minimum data set
-// (eid.NaturalPerson); StandardClaims, the default, maps OpenID's standard
+// (eid.NaturalPerson); StandardClaims(), the default, maps OpenID's standard
 // claims (family_name, given_name, birthdate, gender, address.formatted).
 // A provider that gives a complete eIDAS identifier "CC/RP/…" names its
 // claim in Claims.Identifier. One that cannot (FranceConnect+ gives a

@@ -21,7 +21,7 @@ func FuzzPerson(f *testing.F) {
 		f.Add([]byte(s), false)
 		f.Add([]byte(s), true)
 	}
-	claims := StandardClaims
+	claims := StandardClaims()
 	claims.Identifier = "eidas_id"
 	f.Fuzz(func(t *testing.T, payload []byte, derive bool) {
 		p := Provider{Claims: &claims, ACR: map[string]eid.LoA{"eidas1": eid.LoALow, "eidas2": eid.LoASubstantial, "eidas3": eid.LoAHigh}}

@@ -111,7 +111,7 @@ func logIn(tb testing.TB, c *http.Client, a *app, login, acr string) int {
 // standardConfig is the configuration of the provider as France's would be
 // (acr eidas1…3), with the eIDAS identifier in the claim eidas_id.
 func standardConfig(issuer string) oidc.Config {
-	claims := oidc.StandardClaims
+	claims := oidc.StandardClaims()
 	claims.Identifier = "eidas_id"
 	claims.PlaceOfBirth = "birthplace"
 	return oidc.Config{

@@ -25,22 +25,22 @@ const (
 // The attributes of the natural person's minimum data set (§2.2) and of the
 // legal person's (§2.3) this package asks for and reads.
 var (
-	AttrPersonIdentifier = Attribute{npPrefix + "PersonIdentifier", "PersonIdentifier"}
-	AttrFamilyName       = Attribute{npPrefix + "CurrentFamilyName", "FamilyName"}
-	AttrFirstName        = Attribute{npPrefix + "CurrentGivenName", "FirstName"}
-	AttrDateOfBirth      = Attribute{npPrefix + "DateOfBirth", "DateOfBirth"}
-	AttrBirthName        = Attribute{npPrefix + "BirthName", "BirthName"}
-	AttrPlaceOfBirth     = Attribute{npPrefix + "PlaceOfBirth", "PlaceOfBirth"}
-	AttrCurrentAddress   = Attribute{npPrefix + "CurrentAddress", "CurrentAddress"}
-	AttrGender           = Attribute{npPrefix + "Gender", "Gender"}
+	attrPersonIdentifier = Attribute{npPrefix + "PersonIdentifier", "PersonIdentifier"}
+	attrFamilyName       = Attribute{npPrefix + "CurrentFamilyName", "FamilyName"}
+	attrFirstName        = Attribute{npPrefix + "CurrentGivenName", "FirstName"}
+	attrDateOfBirth      = Attribute{npPrefix + "DateOfBirth", "DateOfBirth"}
+	attrBirthName        = Attribute{npPrefix + "BirthName", "BirthName"}
+	attrPlaceOfBirth     = Attribute{npPrefix + "PlaceOfBirth", "PlaceOfBirth"}
+	attrCurrentAddress   = Attribute{npPrefix + "CurrentAddress", "CurrentAddress"}
+	attrGender           = Attribute{npPrefix + "Gender", "Gender"}
 
-	AttrLegalPersonIdentifier = Attribute{lpPrefix + "LegalPersonIdentifier", "LegalPersonIdentifier"}
-	AttrLegalName             = Attribute{lpPrefix + "LegalName", "LegalName"}
-	AttrLegalAddress          = Attribute{lpPrefix + "LegalPersonAddress", "LegalAddress"}
-	AttrVATRegistration       = Attribute{lpPrefix + "VATRegistrationNumber", "VATRegistration"}
-	AttrTaxReference          = Attribute{lpPrefix + "TaxReference", "TaxReference"}
-	AttrLEI                   = Attribute{lpPrefix + "LEI", "LEI"}
-	AttrEORI                  = Attribute{lpPrefix + "EORI", "EORI"}
+	attrLegalPersonIdentifier = Attribute{lpPrefix + "LegalPersonIdentifier", "LegalPersonIdentifier"}
+	attrLegalName             = Attribute{lpPrefix + "LegalName", "LegalName"}
+	attrLegalAddress          = Attribute{lpPrefix + "LegalPersonAddress", "LegalAddress"}
+	attrVATRegistration       = Attribute{lpPrefix + "VATRegistrationNumber", "VATRegistration"}
+	attrTaxReference          = Attribute{lpPrefix + "TaxReference", "TaxReference"}
+	attrLEI                   = Attribute{lpPrefix + "LEI", "LEI"}
+	attrEORI                  = Attribute{lpPrefix + "EORI", "EORI"}
 )
 
 // maxAttrValue bounds one attribute value (a postal address is the longest).
@@ -114,10 +114,10 @@ func subject(attrs map[string]string, country string) (*eid.NaturalPerson, *eid.
 		}
 	}
 	if len(rep) > 0 {
-		if attrs[AttrPersonIdentifier.Name] != "" {
+		if attrs[attrPersonIdentifier.Name] != "" {
 			return nil, nil, ErrRepresentedPerson
 		}
-		if attrs[AttrLegalPersonIdentifier.Name] == "" {
+		if attrs[attrLegalPersonIdentifier.Name] == "" {
 			return nil, nil, errors.New("a representative's attributes without the legal person represented")
 		}
 		for k, v := range attrs {
@@ -128,14 +128,14 @@ func subject(attrs map[string]string, country string) (*eid.NaturalPerson, *eid.
 		attrs = rep
 	}
 	np := &eid.NaturalPerson{
-		Identifier:     attrs[AttrPersonIdentifier.Name],
-		FamilyName:     attrs[AttrFamilyName.Name],
-		GivenName:      attrs[AttrFirstName.Name],
-		DateOfBirth:    attrs[AttrDateOfBirth.Name],
-		BirthName:      attrs[AttrBirthName.Name],
-		PlaceOfBirth:   attrs[AttrPlaceOfBirth.Name],
-		CurrentAddress: attrs[AttrCurrentAddress.Name],
-		Gender:         gender(attrs[AttrGender.Name]),
+		Identifier:     attrs[attrPersonIdentifier.Name],
+		FamilyName:     attrs[attrFamilyName.Name],
+		GivenName:      attrs[attrFirstName.Name],
+		DateOfBirth:    attrs[attrDateOfBirth.Name],
+		BirthName:      attrs[attrBirthName.Name],
+		PlaceOfBirth:   attrs[attrPlaceOfBirth.Name],
+		CurrentAddress: attrs[attrCurrentAddress.Name],
+		Gender:         gender(attrs[attrGender.Name]),
 	}
 	if np.Identifier == "" {
 		return nil, nil, eid.ErrNoIdentifier
@@ -149,9 +149,9 @@ func subject(attrs map[string]string, country string) (*eid.NaturalPerson, *eid.
 		return nil, nil, fmt.Errorf("the natural person's mandatory attributes (FamilyName, FirstName, DateOfBirth) are not all given")
 	}
 	var lp *eid.LegalPerson
-	if id := attrs[AttrLegalPersonIdentifier.Name]; id != "" {
-		lp = &eid.LegalPerson{Identifier: id, LegalName: attrs[AttrLegalName.Name], RegisteredAddress: attrs[AttrLegalAddress.Name],
-			VATRegistration: attrs[AttrVATRegistration.Name], TaxReference: attrs[AttrTaxReference.Name], LEI: attrs[AttrLEI.Name], EORI: attrs[AttrEORI.Name]}
+	if id := attrs[attrLegalPersonIdentifier.Name]; id != "" {
+		lp = &eid.LegalPerson{Identifier: id, LegalName: attrs[attrLegalName.Name], RegisteredAddress: attrs[attrLegalAddress.Name],
+			VATRegistration: attrs[attrVATRegistration.Name], TaxReference: attrs[attrTaxReference.Name], LEI: attrs[attrLEI.Name], EORI: attrs[attrEORI.Name]}
 		if lp.LegalName == "" {
 			return nil, nil, fmt.Errorf("LegalPersonIdentifier without LegalName")
 		}

@@ -43,7 +43,7 @@ func TestRepresentative(t *testing.T) {
 	s, err := answer(t, a, b, (&forge{attrs: map[string]string{
 		RepresentativePrefix + "PersonIdentifier": "BE/NL/777", RepresentativePrefix + "CurrentFamilyName": "Peeters",
 		RepresentativePrefix + "CurrentGivenName": "Jan", RepresentativePrefix + "DateOfBirth": "1970-01-01",
-		AttrLegalPersonIdentifier.Name: "BE/NL/0999", AttrLegalName.Name: "Peeters NV",
+		attrLegalPersonIdentifier.Name: "BE/NL/0999", attrLegalName.Name: "Peeters NV",
 	}}).response(t, b))
 	if err != nil {
 		t.Fatal(err)
@@ -53,8 +53,8 @@ func TestRepresentative(t *testing.T) {
 	}
 	b = begin(t, a, "BE")
 	_, err = answer(t, a, b, (&forge{attrs: map[string]string{
-		RepresentativePrefix + "PersonIdentifier": "BE/NL/777", AttrPersonIdentifier.Name: "BE/NL/12345",
-		AttrFamilyName.Name: "Janssens", AttrFirstName.Name: "Marie", AttrDateOfBirth.Name: "1990-04-01",
+		RepresentativePrefix + "PersonIdentifier": "BE/NL/777", attrPersonIdentifier.Name: "BE/NL/12345",
+		attrFamilyName.Name: "Janssens", attrFirstName.Name: "Marie", attrDateOfBirth.Name: "1990-04-01",
 	}}).response(t, b))
 	if !errors.Is(err, ErrRepresentedPerson) {
 		t.Errorf("representing a natural person: %v", err)
@@ -87,8 +87,8 @@ func TestAuthnRequest(t *testing.T) {
 	for _, want := range []struct {
 		a   Attribute
 		req string
-	}{{AttrPersonIdentifier, "true"}, {AttrFamilyName, "true"}, {AttrFirstName, "true"}, {AttrDateOfBirth, "true"},
-		{AttrLegalPersonIdentifier, "false"}, {AttrLegalName, "false"}} {
+	}{{attrPersonIdentifier, "true"}, {attrFamilyName, "true"}, {attrFirstName, "true"}, {attrDateOfBirth, "true"},
+		{attrLegalPersonIdentifier, "false"}, {attrLegalName, "false"}} {
 		if required[want.a.Name] != want.req {
 			t.Errorf("%s isRequired %q, want %q", want.a.Friendly, required[want.a.Name], want.req)
 		}
@@ -133,7 +133,7 @@ func wrap(t *testing.T, b *begun, where func(forged, original *xmltree.Element))
 	evilA := orig.Copy()
 	evilA.SetAttr("", "", "ID", "_evil"+randomID())
 	evilA.Walk(func(e *xmltree.Element) bool {
-		if e.Is(NSAssertion, "NameID") || (e.Is(NSAssertion, "AttributeValue") && e.Parent().SelectAttr("", "Name") == AttrPersonIdentifier.Name) {
+		if e.Is(NSAssertion, "NameID") || (e.Is(NSAssertion, "AttributeValue") && e.Parent().SelectAttr("", "Name") == attrPersonIdentifier.Name) {
 			e.SetText(victim)
 		}
 		return true
@@ -176,7 +176,7 @@ func TestNegative(t *testing.T) {
 		}
 	}
 	isPID := func(e *xmltree.Element) bool {
-		return e.Is(NSAssertion, "AttributeValue") && e.Parent().SelectAttr("", "Name") == AttrPersonIdentifier.Name
+		return e.Is(NSAssertion, "AttributeValue") && e.Parent().SelectAttr("", "Name") == attrPersonIdentifier.Name
 	}
 	isNameID := func(e *xmltree.Element) bool { return e.Is(NSAssertion, "NameID") }
 

@@ -44,9 +44,9 @@ type requestedAttr struct {
 // ones required, and the legal person's, not required (a citizen acting
 // for themselves has no company; one acting for a company must give it).
 var requested = []requestedAttr{
-	{AttrPersonIdentifier, true}, {AttrFamilyName, true}, {AttrFirstName, true}, {AttrDateOfBirth, true},
-	{AttrBirthName, false}, {AttrPlaceOfBirth, false}, {AttrCurrentAddress, false}, {AttrGender, false},
-	{AttrLegalPersonIdentifier, false}, {AttrLegalName, false},
+	{attrPersonIdentifier, true}, {attrFamilyName, true}, {attrFirstName, true}, {attrDateOfBirth, true},
+	{attrBirthName, false}, {attrPlaceOfBirth, false}, {attrCurrentAddress, false}, {attrGender, false},
+	{attrLegalPersonIdentifier, false}, {attrLegalName, false},
 }
 
 // authnRequest builds the unsigned samlp:AuthnRequest (SAML 2.0 Core

@@ -331,15 +331,15 @@ func (f *forge) assertion(tb testing.TB) *xmltree.Element {
 	attrs := []struct {
 		a Attribute
 		v string
-	}{{AttrPersonIdentifier, f.identifier}, {AttrFamilyName, "Janssens"}, {AttrFirstName, "Marie"}, {AttrDateOfBirth, "1990-04-01"}, {AttrGender, "Female"}}
+	}{{attrPersonIdentifier, f.identifier}, {attrFamilyName, "Janssens"}, {attrFirstName, "Marie"}, {attrDateOfBirth, "1990-04-01"}, {attrGender, "Female"}}
 	if f.company {
 		attrs = append(attrs, struct {
 			a Attribute
 			v string
-		}{AttrLegalPersonIdentifier, "BE/NL/0123456789"}, struct {
+		}{attrLegalPersonIdentifier, "BE/NL/0123456789"}, struct {
 			a Attribute
 			v string
-		}{AttrLegalName, "Janssens BV"})
+		}{attrLegalName, "Janssens BV"})
 	}
 	if f.attrs != nil {
 		attrs = attrs[:0]

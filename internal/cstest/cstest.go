@@ -36,18 +36,18 @@ import (
 // specification folder.
 const CaptureDir = "edm-2.0-oots-france/common_services"
 
-// Captures are the captured answers, in load order: the whole EB catalogue
+// captures are the captured answers, in load order: the whole EB catalogue
 // first, then the answers that add evidence type lists and data services.
-var Captures = []string{"eb_requirements_catalogue.xml", "eb_evidence_types_fr.xml", "eb_requirements_fr.xml", "dsd_data_services_fi.xml"}
+var captures = []string{"eb_requirements_catalogue.xml", "eb_evidence_types_fr.xml", "eb_requirements_fr.xml", "dsd_data_services_fi.xml"}
 
-// CaptureTolerance lists the TDD 1.0 rules that the content of the
+// captureTolerance lists the TDD 1.0 rules that the content of the
 // Commission's 2.0 answers fails when submitted: the 1.0 Procedures list
 // lacks the procedure codes of the 2.0 catalogue (00, X10, X11, AM1…); the
 // rules expect the production Semantic Repository host where the acceptance
 // one (sr.acc.oots.tech.ec.europa.eu) is used, and oots-edm:v1.0 as access
 // service version; and an EB submission must include evidence types and
 // lists, which the requirements catalogue has none of.
-var CaptureTolerance = []string{
+var captureTolerance = []string{
 	"R-EB-SUB-C001", "R-EB-SUB-C012", "R-EB-SUB-C023", "R-EDM-REQ-S044", "R-EDM-REQ-S045",
 	"R-DSD-SUB-C002", "R-DSD-SUB-C023",
 }
@@ -66,12 +66,12 @@ func CaptureRegistry(tb testing.TB) *csregistry.Registry {
 	tb.Helper()
 	dir := testenv.Spec(tb, CaptureDir)
 	captureOnce.Do(func() {
-		r, err := csregistry.Open(context.Background(), csregistry.Config{TolerateRules: CaptureTolerance})
+		r, err := csregistry.Open(context.Background(), csregistry.Config{TolerateRules: captureTolerance})
 		if err != nil {
 			captureErr = err
 			return
 		}
-		for _, n := range Captures {
+		for _, n := range captures {
 			b, err := os.ReadFile(filepath.Join(dir, n))
 			if err == nil {
 				err = r.LoadFile(context.Background(), b)
@@ -256,7 +256,7 @@ func RuleCounts(tb testing.TB, body []byte) map[string]int {
 // loaded through LCM, for tests that do not need the whole catalogue.
 func LoadCaptures(tb testing.TB, names ...string) *csregistry.Registry {
 	tb.Helper()
-	r, err := csregistry.Open(context.Background(), csregistry.Config{TolerateRules: CaptureTolerance})
+	r, err := csregistry.Open(context.Background(), csregistry.Config{TolerateRules: captureTolerance})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -61,8 +61,8 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 // Countries): the test persons of Users(country), keyed on their
 // eIDAS identifier "CC/CC/local" (the relying-party part is the register's
 // country; matching ignores it), each with a birth certificate and a school-leaving diploma (PDF, and
-// XML and JSON after the data models datamodel.BirthRecord and
-// datamodel.SecondaryDiploma, with the PDF as their human-readable
+// XML and JSON after the data models datamodel.BirthRecord() and
+// datamodel.SecondaryDiploma(), with the PDF as their human-readable
 // version) and a certificate of residence (PDF; Finland's in Finnish, with
 // an annex and translations into English and Swedish); and the
 // companies they represent, each with an extract of the business register
@@ -110,7 +110,7 @@ func demoDocID(parts ...string) string {
 }
 
 // demoNS is the name space of the demo documents' identifiers.
-var demoNS = uuid.Name(uuid.NameSpaceURL, "https://github.com/oots-go/oots/provider#demo")
+var demoNS = uuid.Name(uuid.NameSpaceURL(), "https://github.com/oots-go/oots/provider#demo")
 
 func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provider.Document {
 	_, local, _ := eid.LocalID(p.Identifier)
@@ -149,12 +149,12 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provi
 	}}
 	switch t.procedure {
 	case "R1":
-		docs = append(docs, structured(datamodel.BirthRecord, docs[0], func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
+		docs = append(docs, structured(datamodel.BirthRecord(), docs[0], func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
 			"Identifier": demoDocID(country, local, "birth"), "IssuingCountry": country, "RegistrationNumber": "G-" + local, "IssueDate": issued,
 			"Child/Identifier": p.Identifier, "Child/FamilyName": p.FamilyName, "Child/GivenName": p.GivenName,
 			"Child/DateOfBirth": p.DateOfBirth, "Child/PlaceOfBirth": p.PlaceOfBirth, "Child/Gender": p.Gender})...)
 	case "T2":
-		docs = append(docs, structured(datamodel.SecondaryDiploma, docs[0], func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
+		docs = append(docs, structured(datamodel.SecondaryDiploma(), docs[0], func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
 			"Identifier": demoDocID(country, local, "diploma"), "IssuingCountry": country, "IssueDate": issued,
 			"Holder/Identifier": p.Identifier, "Holder/FamilyName": p.FamilyName, "Holder/GivenName": p.GivenName,
 			"Holder/DateOfBirth": p.DateOfBirth, "School/Name": "Gymnasium " + p.PlaceOfBirth, "School/Country": country,

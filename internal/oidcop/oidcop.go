@@ -85,16 +85,19 @@ const (
 	ClientSecret = "a-secret-of-32-characters-or-more"
 )
 
-// Accounts are the test accounts: marie has an eIDAS identifier
-// (FR/DE/1234567890), jean has none. Both passwords are "pw".
-var Accounts = map[string]Account{
-	"marie": {Password: "pw", Claims: map[string]any{
-		"family_name": "Dupont", "given_name": "Marie", "birthdate": "1985-04-12", "gender": "female",
-		"birthplace": "Lyon", "eidas_id": "FR/DE/1234567890",
-	}},
-	"jean": {Password: "pw", Claims: map[string]any{
-		"family_name": "Martin", "given_name": "Jean", "birthdate": "1970-01-31",
-	}},
+// testAccounts returns the test accounts, fresh on each call: marie has an
+// eIDAS identifier (FR/DE/1234567890), jean has none. Both passwords are
+// "pw".
+func testAccounts() map[string]Account {
+	return map[string]Account{
+		"marie": {Password: "pw", Claims: map[string]any{
+			"family_name": "Dupont", "given_name": "Marie", "birthdate": "1985-04-12", "gender": "female",
+			"birthplace": "Lyon", "eidas_id": "FR/DE/1234567890",
+		}},
+		"jean": {Password: "pw", Claims: map[string]any{
+			"family_name": "Martin", "given_name": "Jean", "birthdate": "1970-01-31",
+		}},
+	}
 }
 
 // RSAKey returns a new private RSA signing key as a JWK with kid.
@@ -127,7 +130,7 @@ type Provider struct {
 
 // Start starts oidc-provider on port (0: a free one) with the signing key,
 // the client ClientID (redirect URI redirectURI, client_secret_basic, code
-// flow, PKCE required), Accounts and the acr values eidas2, eidas1,
+// flow, PKCE required), the test accounts marie and jean and the acr values eidas2, eidas1,
 // eidas3; edit may change the configuration. It is stopped at the end of
 // the test or by Stop.
 func Start(tb testing.TB, port int, key jose.JSONWebKey, redirectURI string, edit ...func(*Config)) *Provider {
@@ -145,7 +148,7 @@ func Start(tb testing.TB, port int, key jose.JSONWebKey, redirectURI string, edi
 			"redirect_uris": []string{redirectURI}, "response_types": []string{"code"},
 			"grant_types": []string{"authorization_code"}, "token_endpoint_auth_method": "client_secret_basic",
 		}},
-		Accounts:  Accounts,
+		Accounts:  testAccounts(),
 		ACRValues: []string{"eidas2", "eidas1", "eidas3"},
 	}
 	for _, e := range edit {

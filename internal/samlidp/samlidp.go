@@ -45,15 +45,17 @@ type Account struct {
 	Attributes map[string]string `json:"attributes"`
 }
 
-// Accounts are the test accounts, all with the password "pw": marie
-// (substantial), lowe (low).
-var Accounts = map[string]Account{
-	"marie": {Password: "pw", LoA: "http://eidas.europa.eu/LoA/substantial", Attributes: map[string]string{
-		"PersonIdentifier": "BE/NL/1234567890", "FamilyName": "Janssens", "FirstName": "Marie", "DateOfBirth": "1985-04-12", "Gender": "Female",
-	}},
-	"lowe": {Password: "pw", LoA: "http://eidas.europa.eu/LoA/low", Attributes: map[string]string{
-		"PersonIdentifier": "BE/NL/555", "FamilyName": "Lowe", "FirstName": "Jan", "DateOfBirth": "1970-01-31",
-	}},
+// testAccounts returns the test accounts, fresh on each call, all with the
+// password "pw": marie (substantial), lowe (low).
+func testAccounts() map[string]Account {
+	return map[string]Account{
+		"marie": {Password: "pw", LoA: "http://eidas.europa.eu/LoA/substantial", Attributes: map[string]string{
+			"PersonIdentifier": "BE/NL/1234567890", "FamilyName": "Janssens", "FirstName": "Marie", "DateOfBirth": "1985-04-12", "Gender": "Female",
+		}},
+		"lowe": {Password: "pw", LoA: "http://eidas.europa.eu/LoA/low", Attributes: map[string]string{
+			"PersonIdentifier": "BE/NL/555", "FamilyName": "Lowe", "FirstName": "Jan", "DateOfBirth": "1970-01-31",
+		}},
+	}
 }
 
 // attributes are the eIDAS names of the natural person's attributes (eIDAS
@@ -76,8 +78,8 @@ type IdP struct {
 	// Cert is the certificate of its signing key (ECDSA P-256), which
 	// also signs its metadata.
 	Cert *x509.Certificate
-	// Accounts are the accounts it knows; New sets the package's
-	// Accounts, a test may change them before Start.
+	// Accounts are the accounts it knows; New sets the test accounts
+	// marie and lowe, a test may change them before Start.
 	Accounts map[string]Account
 
 	dir, py, host string
@@ -163,7 +165,7 @@ func Prepare(dir, host string, port int) (*IdP, error) {
 		return nil, err
 	}
 	u := "http://" + net.JoinHostPort(host, fmt.Sprint(port))
-	return &IdP{URL: u, EntityID: u + "/metadata", SSO: u + "/sso/post", SSORedirect: u + "/sso/redirect", Cert: cert, Accounts: Accounts,
+	return &IdP{URL: u, EntityID: u + "/metadata", SSO: u + "/sso/post", SSORedirect: u + "/sso/redirect", Cert: cert, Accounts: testAccounts(),
 		dir: dir, py: py, host: host, port: port}, nil
 }
 

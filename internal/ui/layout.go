@@ -5,11 +5,13 @@ import (
 	"net/http"
 )
 
-// CSS is the shared style sheet of the citizen-facing pages; each service
-// serves it at StylePath (ServeStyle) and adds a sheet of its own after it.
-//
+// CSS returns the shared style sheet of the citizen-facing pages; each
+// service serves it at StylePath (ServeStyle) and adds a sheet of its own
+// after it.
+func CSS() string { return css }
+
 //go:embed ui.css
-var CSS string
+var css string
 
 // StylePath is the path, on every service, of the shared style sheet.
 const StylePath = "/ui.css"
@@ -18,7 +20,7 @@ const StylePath = "/ui.css"
 func ServeStyle(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Write([]byte(CSS))
+	w.Write([]byte(css))
 }
 
 // Chrome is what the shared parts of a page show around its content: the

@@ -68,7 +68,7 @@ func TestSecurity(t *testing.T) {
 // TestCSS: the shared sheet carries the parts every service relies on.
 func TestCSS(t *testing.T) {
 	for _, sel := range []string{"header.site", ".langs", ".skip:focus", ".footer-links", ".error-summary", "table.reflow", "@media print"} {
-		if !strings.Contains(CSS, sel) {
+		if !strings.Contains(CSS(), sel) {
 			t.Errorf("the shared style sheet has no %s", sel)
 		}
 	}

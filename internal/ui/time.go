@@ -19,13 +19,14 @@ func Time(t time.Time) template.HTML {
 	return template.HTML(`<time datetime="` + u.Format(time.RFC3339) + `">` + u.Format(TimeLayout) + `</time>`)
 }
 
-// TimeScript is the script that shows the times of a page (Time) in the
-// reader's time zone and language; a service serves it at TimeScriptPath
-// (ServeTimeScript), from its own origin, as a content security policy
-// without inline script requires.
-//
+// TimeScript returns the script that shows the times of a page (Time) in
+// the reader's time zone and language; a service serves it at
+// TimeScriptPath (ServeTimeScript), from its own origin, as a content
+// security policy without inline script requires.
+func TimeScript() string { return timeScript }
+
 //go:embed time.js
-var TimeScript string
+var timeScript string
 
 // TimeScriptPath is the path, on every service, of TimeScript.
 const TimeScriptPath = "/ui-time.js"
@@ -34,5 +35,5 @@ const TimeScriptPath = "/ui-time.js"
 func ServeTimeScript(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Write([]byte(TimeScript))
+	w.Write([]byte(timeScript))
 }

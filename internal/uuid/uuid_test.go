@@ -28,14 +28,14 @@ func TestRandomVector(t *testing.T) {
 
 // TestNameVector is the version 5 example of RFC 9562 Appendix A.5.
 func TestNameVector(t *testing.T) {
-	u := Name(NameSpaceDNS, "www.example.com")
+	u := Name(NameSpaceDNS(), "www.example.com")
 	if got, want := u.String(), "2ed6657d-e927-568b-95e1-2665a8aea6a2"; got != want {
 		t.Errorf("Name = %s, want %s", got, want)
 	}
 	if u.Version() != 5 {
 		t.Errorf("version %d, want 5", u.Version())
 	}
-	if Name(NameSpaceURL, "www.example.com") == u {
+	if Name(NameSpaceURL(), "www.example.com") == u {
 		t.Error("two name spaces gave one UUID")
 	}
 }

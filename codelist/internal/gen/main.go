@@ -190,7 +190,7 @@ func emit(gs []generated) ([]byte, error) {
 	}
 	b.WriteString("\n// all holds the generated lists sorted by ShortName.\nvar all = []*List{\n")
 	for _, g := range byShort {
-		fmt.Fprintf(&b, "%s,\n", g.name)
+		fmt.Fprintf(&b, "%s,\n", unexported(g.name))
 	}
 	b.WriteString("}\n")
 	return format.Source(b.Bytes())
@@ -199,7 +199,7 @@ func emit(gs []generated) ([]byte, error) {
 func emitList(b *bytes.Buffer, g generated) {
 	cl := g.cl
 	q := strconv.Quote
-	fmt.Fprintf(b, "\n// %s is the code list %s", g.name, cl.ShortName)
+	fmt.Fprintf(b, "\n// %s returns the code list %s", g.name, cl.ShortName)
 	if cl.LongName != "" {
 		fmt.Fprintf(b, " (%s)", cl.LongName)
 	}
@@ -214,7 +214,9 @@ func emitList(b *bytes.Buffer, g generated) {
 			wrap(b, "  - "+n)
 		}
 	}
-	fmt.Fprintf(b, "var %s = &List{\n", g.name)
+	// A function, so that no importer can put another list in its place.
+	fmt.Fprintf(b, "func %s() *List { return %s }\n\n", g.name, unexported(g.name))
+	fmt.Fprintf(b, "var %s = &List{\n", unexported(g.name))
 	fmt.Fprintf(b, "ShortName: %s,\nLongName: %s,\nVersion: %s,\nCanonicalURI: %s,\nCanonicalVersionURI: %s,\nLocationURI: %s,\nAgency: %s,\n",
 		q(cl.ShortName), q(cl.LongName), q(cl.Version), q(cl.CanonicalURI), q(cl.CanonicalVersionURI), q(cl.LocationURI), q(cl.AgencyName))
 	b.WriteString("Columns: []Column{\n")
@@ -271,4 +273,18 @@ func wrap(b *bytes.Buffer, s string) {
 		line += " " + w
 	}
 	b.WriteString(line + "\n")
+}
+
+// unexported is the name of the variable behind the list function name:
+// its leading capitals in lower case, but for the first letter of the next
+// word (EAS: eas, DSDErrorCodes: dsdErrorCodes, Countries: countries).
+func unexported(name string) string {
+	n := 0
+	for n < len(name) && name[n] >= 'A' && name[n] <= 'Z' {
+		n++
+	}
+	if n > 1 && n < len(name) {
+		n--
+	}
+	return strings.ToLower(name[:n]) + name[n:]
 }

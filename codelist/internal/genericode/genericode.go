@@ -109,15 +109,15 @@ type CodeList struct {
 // Code returns the key value of row r.
 func (cl *CodeList) Code(r Row) string { return r.Values[cl.Key] }
 
-// Limits bound the documents Parse accepts; the largest list in use (NUTS)
+// limits bound the documents Parse accepts; the largest list in use (NUTS)
 // is under 0.5 MB with about 15,000 elements.
-var Limits = xmltree.Limits{MaxBytes: 16 << 20, MaxDepth: 32, MaxElements: 500_000, MaxAttrs: 32}
+var limits = xmltree.Limits{MaxBytes: 16 << 20, MaxDepth: 32, MaxElements: 500_000, MaxAttrs: 32}
 
 // Parse reads a Genericode 1.0 code list. Errors are *xmltree.SyntaxError for
 // XML that is not well-formed or not acceptable (DTDs...), and *Error wrapping
 // ErrNotCodeList, ErrInvalid or ErrUnsupported.
 func Parse(b []byte) (*CodeList, error) {
-	doc, err := xmltree.ParseBytes(b, &Limits)
+	doc, err := xmltree.ParseBytes(b, &limits)
 	if err != nil {
 		return nil, fmt.Errorf("genericode: %w", err)
 	}

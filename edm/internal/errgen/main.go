@@ -22,10 +22,10 @@ var lists = []struct {
 	list   *codelist.List
 	prefix string
 }{
-	{codelist.EDMErrorCodes, "EDMErr"},
-	{codelist.EBErrorCodes, "EBErr"},
-	{codelist.DSDErrorCodes, "DSDErr"},
-	{codelist.LCMErrorCodes, "LCMErr"},
+	{codelist.EDMErrorCodes(), "EDMErr"},
+	{codelist.EBErrorCodes(), "EBErr"},
+	{codelist.DSDErrorCodes(), "DSDErr"},
+	{codelist.LCMErrorCodes(), "LCMErr"},
 }
 
 // namespaces maps the prefixes of the lists' exception types to the

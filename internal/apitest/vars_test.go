@@ -1,0 +1,155 @@
+package apitest
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// keptVars are the exported package-level variables that stay variables,
+// with the reason; every other one is an error sentinel.
+var keptVars = map[string]string{}
+
+// TestNoExportedVariables: no non-test file of any package of the module
+// (internal/, cmd/ and the packages that are not a promise included)
+// declares an exported package-level variable other than an error
+// sentinel, because any importer could change such a variable and with it
+// the behaviour of every other user of the package. Tables, defaults and
+// settings are constants, unexported, or functions that return a fresh
+// value. A sentinel is an Err… variable of type error made by errors.New
+// or fmt.Errorf, or another package's sentinel under a second name.
+func TestNoExportedVariables(t *testing.T) {
+	base := root(t)
+	type exported struct {
+		pkg, name string
+		pos       string
+		sentinel  bool
+		alias     [2]string // the other package's path and name, for a re-export
+	}
+	var all []*exported
+	err := filepath.WalkDir(base, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != base && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(base, filepath.Dir(path))
+		pkg := filepath.ToSlash(rel)
+		imports := map[string]string{}
+		for _, im := range f.Imports {
+			p, _ := strconv.Unquote(im.Path.Value)
+			local := p[strings.LastIndex(p, "/")+1:]
+			if im.Name != nil {
+				local = im.Name.Name
+			}
+			imports[local] = p
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.VAR {
+				continue
+			}
+			for _, s := range g.Specs {
+				vs := s.(*ast.ValueSpec)
+				for i, id := range vs.Names {
+					if !id.IsExported() {
+						continue
+					}
+					e := &exported{pkg: pkg, name: id.Name, pos: fset.Position(id.Pos()).String()}
+					all = append(all, e)
+					if !errName(id.Name) {
+						continue
+					}
+					if typ, ok := vs.Type.(*ast.Ident); ok && typ.Name == "error" {
+						e.sentinel = true
+						continue
+					}
+					if i >= len(vs.Values) {
+						continue
+					}
+					switch v := vs.Values[i].(type) {
+					case *ast.CallExpr:
+						if sel, ok := v.Fun.(*ast.SelectorExpr); ok {
+							fn := imports[identName(sel.X)] + "." + sel.Sel.Name
+							e.sentinel = fn == "errors.New" || fn == "fmt.Errorf"
+						}
+					case *ast.SelectorExpr:
+						if p := imports[identName(v.X)]; strings.HasPrefix(p, module) && errName(v.Sel.Name) {
+							e.alias = [2]string{strings.TrimPrefix(p, module), v.Sel.Name}
+						}
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A re-export is a sentinel when what it names is one.
+	sentinels := map[[2]string]bool{}
+	for changed := true; changed; {
+		changed = false
+		for _, e := range all {
+			if !e.sentinel && e.alias[0] != "" && sentinels[e.alias] {
+				e.sentinel = true
+			}
+			if e.sentinel && !sentinels[[2]string{e.pkg, e.name}] {
+				sentinels[[2]string{e.pkg, e.name}] = true
+				changed = true
+			}
+		}
+	}
+	var bad []string
+	seen := map[string]bool{}
+	for _, e := range all {
+		key := e.pkg + "." + e.name
+		if keptVars[key] != "" {
+			seen[key] = true
+			continue
+		}
+		if !e.sentinel {
+			bad = append(bad, filepath.ToSlash(strings.TrimPrefix(e.pos, base+string(filepath.Separator)))+": exported variable "+key)
+		}
+	}
+	sort.Strings(bad)
+	for _, b := range bad {
+		t.Error(b)
+	}
+	for key := range keptVars {
+		if !seen[key] {
+			t.Errorf("keptVars names %s, which is no longer an exported variable", key)
+		}
+	}
+}
+
+// errName reports whether name is a sentinel's: Err, then a capital or the end.
+func errName(name string) bool {
+	rest, ok := strings.CutPrefix(name, "Err")
+	return ok && (rest == "" || rest[0] >= 'A' && rest[0] <= 'Z')
+}
+
+func identName(x ast.Expr) string {
+	if id, ok := x.(*ast.Ident); ok {
+		return id.Name
+	}
+	return ""
+}
