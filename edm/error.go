@@ -3,6 +3,7 @@ package edm
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/oots-go/oots/check"
 )
@@ -18,8 +19,9 @@ import (
 // own condition, such as an exchange that could not be delivered) they are
 // SeverityError and no text unless set. Detail names the precise
 // cause; it goes to the peer in the exception, so it never holds personal
-// data. Err is the underlying cause, if any (Unwrap); Errorf sets it from
-// a %w verb, and its text is then already part of Detail.
+// data. Err is the underlying cause, if any (Unwrap), for the operator:
+// Errorf sets it from a %w verb, whose text is then part of Detail; a cause
+// set otherwise stays out of the wire form but not out of Error's text.
 //
 // Findings are the structural findings of the document the failure is
 // about, when parsing it found it invalid (ParseBytes). They live here, and
@@ -49,12 +51,19 @@ func Errorf(code ErrorCode, format string, args ...any) *Error {
 	return &Error{Code: code, Detail: err.Error(), Err: errors.Unwrap(err)}
 }
 
-// Error returns "code: detail", or "code: message" when there is no
-// detail.
+// Error returns "code: detail" ("code: message" when there is no detail),
+// followed by the cause's text when the detail does not hold it already:
+// the operator's log gets the precise cause, the peer only the detail.
 func (e *Error) Error() string {
 	s := e.Detail
 	if s == "" {
 		s = e.Exception().Message
+	}
+	if e.Err != nil && !strings.Contains(s, e.Err.Error()) {
+		if s != "" {
+			s += ": "
+		}
+		s += e.Err.Error()
 	}
 	if s == "" {
 		return string(e.Code)

@@ -75,6 +75,10 @@ func TestErrorWraps(t *testing.T) {
 	if s := edm.NewError(edm.EDMErr0004, "").Error(); s != "EDM:ERR:0004: Object not found" {
 		t.Errorf("text without detail %q", s)
 	}
+	hidden := &edm.Error{Code: edm.LCMErr0001, Detail: "not an LCM request", Err: io.ErrUnexpectedEOF}
+	if s := hidden.Error(); s != "LCM:ERR:0001: not an LCM request: unexpected EOF" || hidden.Exception().Detail != "not an LCM request" {
+		t.Errorf("a cause outside the detail: text %q, detail on the wire %q", s, hidden.Exception().Detail)
+	}
 	if s := (&edm.Error{Code: "x:y"}).Error(); s != "x:y" {
 		t.Errorf("text of a bare code %q", s)
 	}
