@@ -17,18 +17,19 @@ import (
 // Severity and Message default to the code's entry in the catalogue
 // (ErrorCodes) when empty; for a code outside the catalogue (a connector's
 // own condition, such as an exchange that could not be delivered) they are
-// SeverityError and no text unless set. Detail names the precise
-// cause; it goes to the peer in the exception, so it never holds personal
-// data. Err is the underlying cause, if any (Unwrap), for the operator:
-// Errorf sets it from a %w verb, whose text is then part of Detail; a cause
-// set otherwise stays out of the wire form but not out of Error's text.
+// SeverityError and no text unless set. Detail is what the peer learns of
+// the cause, in the exception, so it never holds personal data. Err is the
+// underlying cause, if any (Unwrap), for the operator: Errorf sets it from
+// a %w verb, whose text is then part of Detail; a cause set otherwise stays
+// out of the wire form but not out of Error's text.
 //
 // Findings are the structural findings of the document the failure is
-// about, when parsing it found it invalid (ParseBytes). They live here, and
-// not in an error of the package that parses, because package check is
-// below package edm (edm reports its findings as check.Finding), so one
-// carrier serves the refusal of a malformed document as well as any other;
-// they are not part of the wire form.
+// about, when parsing found it invalid (ParseBytes; exchange.Incoming
+// refuses such a message). They are a field here rather than the data of a
+// wrapping error in the package that refuses, because package check lies
+// below package edm (edm reports its findings as check.Finding): one
+// carrier, found with one errors.As, serves the refusal of a malformed
+// document as well as any other. They are not part of the wire form.
 type Error struct {
 	Code     ErrorCode
 	Severity string
