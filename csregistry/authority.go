@@ -216,7 +216,7 @@ func authorise(sub Submitter, cur, next map[string]*entry, objs []*edm.Object, r
 		}
 		same, err := sameObject(old.obj, o)
 		if err != nil {
-			return &LCMError{Code: edm.LCMErr0001, Object: o.ID, Detail: "cannot be compared with the stored object", Err: err}
+			return &edm.Error{Code: edm.LCMErr0001, Detail: o.ID + ": cannot be compared with the stored object", Err: err}
 		}
 		if same {
 			continue

@@ -131,7 +131,7 @@ func dsdSubmission(dss []*edm.DataServiceEvidenceType) *edm.SubmitObjectsRequest
 // LoadFile applies one document to the registry: an LCM submission or
 // removal, or a Common Services answer (converted with FromAnswer).
 //
-// Errors: *LCMError for content the registry rejects, the parser's error for
+// Errors: *edm.Error (LCM:ERR) for content the registry rejects, the parser's error for
 // a document that is not an OOTS message, ErrStore.
 func (r *Registry) LoadFile(ctx context.Context, body []byte) error {
 	doc, err := xmltree.ParseBytes(body, ptr(edm.Limits()))

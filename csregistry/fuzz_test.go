@@ -55,7 +55,7 @@ func FuzzSubmitXML(f *testing.F) {
 			t.Fatalf("response not written: %v", merr)
 		}
 		if err != nil {
-			var le *csregistry.LCMError
+			var le *edm.Error
 			if !errors.As(err, &le) || resp.Kind() != edm.KindLCMError {
 				t.Fatalf("rejection %v answered with %s", err, resp.Kind())
 			}

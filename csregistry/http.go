@@ -73,13 +73,13 @@ func LCMHandler(r *Registry, signer *csrest.Signer, tokens LCMTokens, log *slog.
 		}
 		var resp *edm.RegistryResponse
 		if len(body) > MaxRequest {
-			e := &LCMError{Code: edm.LCMErr0001, Detail: "request larger than " + strconv.Itoa(MaxRequest) + " bytes"}
+			e := edm.NewError(edm.LCMErr0001, "request larger than "+strconv.Itoa(MaxRequest)+" bytes")
 			resp, err = edm.NewRegistryResponse("", e.Exception()), e
 		} else {
 			resp, err = r.SubmitXMLAs(req.Context(), who, body)
 		}
 		if err != nil {
-			var le *LCMError
+			var le *edm.Error
 			if errors.As(err, &le) {
 				log.Info("LCM request rejected", "party", who.Party, "code", le.Code, "cause", err)
 			} else {

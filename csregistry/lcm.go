@@ -19,43 +19,14 @@ import (
 // NamespaceLCM is the RegRep LCM namespace (lcm.xsd).
 const NamespaceLCM = "urn:oasis:names:tc:ebxml-regrep:xsd:lcm:4.0"
 
-// LCMError is the rejection of an LCM request: the LCM:ERR code the requester
-// gets (LCMErrorCodes, SPEC.md §3.5), the object concerned and the precise
-// cause.
-type LCMError struct {
-	Code   edm.ErrorCode // LCM:ERR:0001, 0002 or 0003
-	Object string        // id of the registry object concerned, if any
-	Detail string
-	Err    error // underlying error, if any
-}
-
-func lcmErr(code edm.ErrorCode, object, detail string) *LCMError {
-	return &LCMError{Code: code, Object: object, Detail: detail}
-}
-
-// Error returns "csregistry: LCM:ERR:000n: object: detail".
-func (e *LCMError) Error() string {
-	s := "csregistry: " + string(e.Code) + ": "
-	if e.Object != "" {
-		s += e.Object + ": "
+// lcmErr is the rejection of an LCM request: an *edm.Error with the LCM:ERR
+// code the requester gets (LCMErrorCodes, SPEC.md §3.5) and a detail that
+// begins with the id of the registry object concerned, if any.
+func lcmErr(code edm.ErrorCode, object, detail string) *edm.Error {
+	if object != "" {
+		detail = object + ": " + detail
 	}
-	s += e.Detail
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
-
-// Unwrap returns the underlying error.
-func (e *LCMError) Unwrap() error { return e.Err }
-
-// Exception returns the rs:Exception the requester gets.
-func (e *LCMError) Exception() *edm.Exception {
-	detail := e.Detail
-	if e.Object != "" {
-		detail = e.Object + ": " + detail
-	}
-	return edm.NewException(e.Code, detail)
+	return edm.NewError(code, detail)
 }
 
 // ErrStore wraps a failure of the Store during an LCM request; nothing was
@@ -68,7 +39,7 @@ var ErrStore = errors.New("csregistry: store write failed")
 // checked for integrity, written to the store and published. Either all of
 // it is applied or nothing.
 //
-// Errors: *LCMError for a request that does not comply (the requester's
+// Errors: *edm.Error (LCM:ERR) for a request that does not comply (the requester's
 // error); an error wrapping ErrStore when the store fails.
 func (r *Registry) Submit(ctx context.Context, req *edm.SubmitObjectsRequest) error {
 	return r.submit(ctx, Submitter{}, req)
@@ -81,7 +52,7 @@ func (r *Registry) submit(ctx context.Context, by Submitter, req *edm.SubmitObje
 	}
 	el, err := req.Element()
 	if err != nil {
-		return &LCMError{Code: edm.LCMErr0001, Detail: "the submission is incomplete", Err: err}
+		return &edm.Error{Code: edm.LCMErr0001, Detail: "the submission is incomplete", Err: err}
 	}
 	if err := r.checkRules(req.Kind(), &xmltree.Document{Root: el}); err != nil && !(by.operator() && requirementsOnly(req)) {
 		return err
@@ -90,7 +61,7 @@ func (r *Registry) submit(ctx context.Context, by Submitter, req *edm.SubmitObje
 	for _, o := range req.Objects {
 		b, err := encodeObject(req.Kind(), o)
 		if err != nil {
-			return &LCMError{Code: edm.LCMErr0001, Object: o.ID, Detail: "cannot be written", Err: err}
+			return &edm.Error{Code: edm.LCMErr0001, Detail: o.ID + ": cannot be written", Err: err}
 		}
 		put = append(put, StoredObject{Service: svc, ID: o.ID, XML: b})
 	}
@@ -108,7 +79,7 @@ func (r *Registry) SubmitXML(ctx context.Context, body []byte) (*edm.RegistryRes
 func (r *Registry) submitXML(ctx context.Context, by Submitter, body []byte) (*edm.RegistryResponse, error) {
 	doc, err := xmltree.ParseBytes(body, ptr(edm.Limits()))
 	if err != nil {
-		e := &LCMError{Code: edm.LCMErr0001, Detail: "the request is not well-formed XML within the limits", Err: err}
+		e := &edm.Error{Code: edm.LCMErr0001, Detail: "the request is not well-formed XML within the limits", Err: err}
 		return edm.NewRegistryResponse("", e.Exception()), e
 	}
 	reqID, _ := doc.Root.AttrValue("", "id")
@@ -118,7 +89,7 @@ func (r *Registry) submitXML(ctx context.Context, by Submitter, body []byte) (*e
 	}
 	m, findings, err := edm.ParseDocument(doc)
 	if err != nil {
-		e := &LCMError{Code: edm.LCMErr0001, Detail: "not an LCM request", Err: err}
+		e := &edm.Error{Code: edm.LCMErr0001, Detail: "not an LCM request", Err: err}
 		return edm.NewRegistryResponse(reqID, e.Exception()), e
 	}
 	sub, ok := m.(*edm.SubmitObjectsRequest)
@@ -152,11 +123,11 @@ func response(reqID string, err error) *edm.RegistryResponse {
 	if err == nil {
 		return edm.NewRegistryResponse(reqID)
 	}
-	var le *LCMError
+	var le *edm.Error
 	if !errors.As(err, &le) {
 		// A store failure: the request could not be applied; the requester
 		// learns that the data set was not stored, the operator the cause.
-		le = &LCMError{Code: edm.LCMErr0003, Detail: "the data set could not be stored"}
+		le = edm.NewError(edm.LCMErr0003, "the data set could not be stored")
 	}
 	return edm.NewRegistryResponse(reqID, le.Exception())
 }
@@ -230,10 +201,10 @@ func (r *Registry) remove(ctx context.Context, by Submitter, ids []string) error
 		remove[i] = StoredObject{Service: svc, ID: id}
 	}
 	err := r.apply(ctx, by, svc, nil, nil, remove)
-	var le *LCMError
+	var le *edm.Error
 	if errors.As(err, &le) && le.Code == edm.LCMErr0002 {
 		// The removal leaves an association dangling.
-		return &LCMError{Code: edm.LCMErr0003, Object: le.Object, Detail: "still joined by an association: " + le.Detail}
+		return edm.NewError(edm.LCMErr0003, "still joined by an association: "+le.Detail)
 	}
 	return err
 }

@@ -147,7 +147,7 @@ func TestRejectsWithoutPartialWrites(t *testing.T) {
 			t.Run(c.name+"/"+reg.name, func(t *testing.T) {
 				snap, objs := reg.r.Snapshot(), stored(t, reg.s)
 				resp, err := reg.r.SubmitXML(context.Background(), c.body)
-				var le *csregistry.LCMError
+				var le *edm.Error
 				code := c.code
 				if code == "LCM:ERR:0001/0002" {
 					// The rules see the association to the misclassified
@@ -195,7 +195,7 @@ func TestRemove(t *testing.T) {
 		_, err := r.SubmitXML(context.Background(), []byte(`<lcm:RemoveObjectsRequest xmlns:rim="urn:oasis:names:tc:ebxml-regrep:xsd:rim:4.0" xmlns:lcm="urn:oasis:names:tc:ebxml-regrep:xsd:lcm:4.0" id="urn:uuid:0b4a0a35-2a8e-4d2c-9a43-0000000000fe"><rim:ObjectRefList>`+refs+`</rim:ObjectRefList></lcm:RemoveObjectsRequest>`))
 		return err
 	}
-	var le *csregistry.LCMError
+	var le *edm.Error
 	if err := remove(tddList); !errors.As(err, &le) || le.Code != "LCM:ERR:0003" {
 		t.Errorf("removing a joined object: %v, want LCM:ERR:0003", err)
 	}

@@ -115,7 +115,7 @@ func nodeOf(o *edm.Object, scheme string) string {
 }
 
 // build indexes the objects of both registries and checks the integrity of
-// the data set. Errors are *LCMError.
+// the data set. Errors are *edm.Error (LCM:ERR).
 func build(eb, dsd []*entry) (*Snapshot, error) {
 	s := &Snapshot{
 		eb: make(map[string]*entry, len(eb)), dsd: make(map[string]*entry, len(dsd)),

@@ -148,12 +148,12 @@ type Exception struct {
 
 // NewException returns an exception for a catalogue code with its type,
 // severity and default message. It returns nil for an unknown code.
+// It is NewError(code, detail).Exception().
 func NewException(code ErrorCode, detail string) *Exception {
-	c, ok := LookupError(code)
-	if !ok {
+	if _, ok := LookupError(code); !ok {
 		return nil
 	}
-	return &Exception{Type: c.Type, Code: c.Code, Severity: c.Severity, Message: c.Message, Detail: detail}
+	return NewError(code, detail).Exception()
 }
 
 // ErrorResponse is an error response (query:QueryResponse with status

@@ -10,9 +10,9 @@
 // action matches the document's kind, SpecificationId equals the
 // document's SpecificationIdentifier, every cid: reference of an evidence
 // response names a payload; a document with a structural finding that
-// invalidates it (fatal or error) is refused. A failure is an *Error carrying the EDM error
-// code that the provider answers with (EDM:ERR:0003 for a malformed
-// request).
+// invalidates it (fatal or error) is refused. A failure wraps an *edm.Error
+// carrying the EDM error code that the provider answers with (EDM:ERR:0003
+// for a malformed request).
 package exchange
 
 import (
@@ -22,7 +22,6 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4"
-	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/edm"
 )
 
@@ -183,25 +182,22 @@ func (m *Message) Submission(legs Legs, clientKey string) (*ap.Submission, error
 	return s, nil
 }
 
-// Error is a received message that is not a valid OOTS exchange message.
-// Code is the EDM error code the receiver answers with when it can answer
-// (a request); Findings are the structural findings of the document.
-type Error struct {
-	Code     edm.ErrorCode
-	Detail   string
-	Findings []check.Finding
+// invalid is the failure of a received message that is not a valid OOTS
+// exchange message: EDM:ERR:0003, the code the provider answers a malformed
+// request with.
+func invalid(format string, args ...any) error {
+	return reject(edm.Errorf(edm.EDMErr0003, format, args...))
 }
 
-func (e *Error) Error() string { return "exchange: " + string(e.Code) + ": " + e.Detail }
-
-func invalid(format string, args ...any) *Error {
-	return &Error{Code: edm.EDMErr0003, Detail: fmt.Sprintf(format, args...)}
-}
+// reject puts the package's context around a failure of Incoming.
+func reject(e *edm.Error) error { return fmt.Errorf("exchange: %w", e) }
 
 // Incoming reads a received message: its first payload is parsed as the
 // EDM document, which must be of the kind the action announces; the
 // properties and the attachments are checked against it. The returned
-// *Error names what is wrong (errors.As). A message that cannot be
+// error wraps an *edm.Error that names what is wrong (errors.As): the code
+// the receiver answers with when it can answer (a request), the detail, and
+// the structural findings of the document when it is malformed. A message that cannot be
 // understood at all still yields a Message with the ebMS context filled in,
 // so that the caller can answer it.
 func Incoming(rm *ap.ReceivedMessage) (*Message, error) {
@@ -225,11 +221,15 @@ func Incoming(rm *ap.ReceivedMessage) (*Message, error) {
 	m.Document = rm.Payloads[0].Data
 	doc, findings, err := edm.ParseBytes(m.Document)
 	if err != nil {
-		return m, &Error{Code: edm.EDMErr0003, Detail: "the first payload is not an OOTS document: " + err.Error(), Findings: findings}
+		e := edm.Errorf(edm.EDMErr0003, "the first payload is not an OOTS document: %w", err)
+		e.Findings = findings
+		return m, reject(e)
 	}
 	for _, f := range findings {
 		if f.Invalidates() {
-			return m, &Error{Code: edm.EDMErr0003, Detail: f.Rule + ": " + f.Message, Findings: findings}
+			e := edm.NewError(edm.EDMErr0003, f.Rule+": "+f.Message)
+			e.Findings = findings
+			return m, reject(e)
 		}
 	}
 	switch d := doc.(type) {

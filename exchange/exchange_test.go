@@ -3,6 +3,7 @@ package exchange_test
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/ap"
@@ -60,7 +61,7 @@ func TestRoundTrip(t *testing.T) {
 		}
 
 		// The action must match the document.
-		var e *exchange.Error
+		var e *edm.Error
 		if _, err := exchange.Incoming(received(s, exchange.ActionResponse)); !errors.As(err, &e) || e.Code != "EDM:ERR:0003" {
 			t.Errorf("%s: wrong action: %v", rel, err)
 		}
@@ -103,9 +104,19 @@ func TestResponseAttachments(t *testing.T) {
 func TestGarbage(t *testing.T) {
 	for _, body := range []string{"", "not xml", "<a/>", `<query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"/>`} {
 		rm := &ap.ReceivedMessage{Header: ap.Header{Action: exchange.ActionRequest}, Payloads: []ap.Payload{{Data: []byte(body)}}}
-		var e *exchange.Error
-		if _, err := exchange.Incoming(rm); !errors.As(err, &e) || e.Code != "EDM:ERR:0003" {
+		var e *edm.Error
+		_, err := exchange.Incoming(rm)
+		if !errors.As(err, &e) || e.Code != "EDM:ERR:0003" || err.Error() != "exchange: EDM:ERR:0003: "+e.Detail {
 			t.Errorf("%q: %v", body, err)
+			continue
+		}
+		// The structural findings of a document that parses come with
+		// the error; a parse failure is its cause.
+		if strings.HasPrefix(body, "<query:") && len(e.Findings) == 0 {
+			t.Errorf("%q: no findings with %v", body, err)
+		}
+		if body == "not xml" && e.Unwrap() == nil {
+			t.Errorf("%q: the parse error is not the cause of %v", body, err)
 		}
 	}
 }

@@ -214,10 +214,10 @@ func (s *Server) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 	body, err := payload(m, s.cfg.MaxRequest)
 	switch {
 	case !ok:
-		e := &csregistry.LCMError{Code: edm.LCMErr0001, Detail: "party " + m.From + " may not submit to the registry"}
+		e := edm.NewError(edm.LCMErr0001, "party "+m.From+" may not submit to the registry")
 		resp, err = edm.NewRegistryResponse(requestID(body), e.Exception()), e
 	case err != nil:
-		e := &csregistry.LCMError{Code: edm.LCMErr0001, Detail: "the request cannot be read", Err: err}
+		e := &edm.Error{Code: edm.LCMErr0001, Detail: "the request cannot be read", Err: err}
 		resp, err = edm.NewRegistryResponse("", e.Exception()), e
 	default:
 		resp, err = s.cfg.Registry.SubmitXMLAs(ctx, csregistry.Submitter{Party: m.From, Country: cc}, body)

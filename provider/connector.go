@@ -79,20 +79,6 @@ type answer struct {
 	extra      []journal.Record
 }
 
-// failure is a request refused with an EDM error: the code and a detail that
-// names the cause without personal data.
-type failure struct {
-	code     edm.ErrorCode
-	detail   string
-	severity string // "" means the code's default
-}
-
-func (f *failure) Error() string { return string(f.code) + ": " + f.detail }
-
-func fail(code edm.ErrorCode, format string, args ...any) *failure {
-	return &failure{code: code, detail: fmt.Sprintf(format, args...)}
-}
-
 // Deliver handles an evidence request (ebMS action ExecuteQueryRequest)
 // exactly once per eb:MessageId: the message id is recorded in the
 // transaction that changes the connector's state and queues the answer; the
@@ -216,11 +202,11 @@ func (c *Connector) handle(ctx context.Context, tx storageTx, rm *ap.ReceivedMes
 				Outcome: "unanswerable: " + err.Error()})
 			return nil, rec, nil
 		}
-		code := edm.EDMErr0003
-		if xe := (*exchange.Error)(nil); errors.As(err, &xe) && xe.Code != "" {
-			code = xe.Code
+		f := edm.Errorf(edm.EDMErr0003, "%w", err)
+		if xe := (*edm.Error)(nil); errors.As(err, &xe) && xe.Code != "" {
+			f = xe
 		}
-		a, err := c.refuse(m, req, nil, fail(code, "%s", strings.TrimPrefix(err.Error(), "exchange: "+string(code)+": ")), now)
+		a, err := c.refuse(m, req, nil, f, now)
 		return a, rec, err
 	}
 	auth := c.authority(m)
@@ -251,28 +237,28 @@ func (c *Connector) authority(m *exchange.Message) *Authority {
 // checkRequest runs the checks that need no data: the official business
 // rules, the explicit request, the provider, the evidence type, the format,
 // the level of assurance, the deadline.
-func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.ReceivedMessage, now time.Time) *failure {
+func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.ReceivedMessage, now time.Time) *edm.Error {
 	req := m.Request
 	if f := officialRules(c.cfg.Rules, m.Document, req.Version()); f != nil {
 		return f
 	}
 	if req.EvidenceRequest == nil || req.NaturalPerson == nil && req.LegalPerson == nil {
-		return fail(edm.EDMErr0003, "the request names no evidence type or no subject")
+		return edm.Errorf(edm.EDMErr0003, "the request names no evidence type or no subject")
 	}
 	if !req.ExplicitRequestGiven {
-		return fail(edm.EDMErr0003, "ExplicitRequestGiven is false: the evidence is only exchanged at the user's explicit request")
+		return edm.Errorf(edm.EDMErr0003, "ExplicitRequestGiven is false: the evidence is only exchanged at the user's explicit request")
 	}
 	if auth == nil {
 		slot := ""
 		if req.EvidenceProvider != nil {
 			slot = req.EvidenceProvider.Identifier.Value
 		}
-		return fail(edm.EDMErr0006, "the evidence provider %q (finalRecipient; EvidenceProvider slot %q) is not served here", m.FinalRecipient.Value, slot)
+		return edm.Errorf(edm.EDMErr0006, "the evidence provider %q (finalRecipient; EvidenceProvider slot %q) is not served here", m.FinalRecipient.Value, slot)
 	}
 	et := req.EvidenceRequest
 	served := auth.served(et.EvidenceTypeClassification)
 	if served == nil {
-		return fail(edm.EDMErr0004, "the evidence type %s is not provided by %s", et.EvidenceTypeClassification, auth.Agent.Identifier.Value)
+		return edm.Errorf(edm.EDMErr0004, "the evidence type %s is not provided by %s", et.EvidenceTypeClassification, auth.Agent.Identifier.Value)
 	}
 	for _, d := range et.DistributedAs {
 		if !slices.ContainsFunc(served.Formats, func(f Format) bool {
@@ -282,7 +268,7 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 			if d.ConformsTo != "" {
 				what += " conforming to " + d.ConformsTo
 			}
-			return fail(edm.EDMErr0007, "the distribution %s is not available for this evidence type", what)
+			return edm.Errorf(edm.EDMErr0007, "the distribution %s is not available for this evidence type", what)
 		}
 	}
 	if auth.MinLoA != "" {
@@ -292,11 +278,11 @@ func (c *Connector) checkRequest(m *exchange.Message, auth *Authority, rm *ap.Re
 			if got == "" {
 				got = "none"
 			}
-			return fail(edm.EDMErr0001, "the level of assurance of the authentication (%s) is below the %s this evidence needs", got, auth.MinLoA.Code())
+			return edm.Errorf(edm.EDMErr0001, "the level of assurance of the authentication (%s) is below the %s this evidence needs", got, auth.MinLoA.Code())
 		}
 	}
 	if req.PreviewLocation == "" && !rm.Timestamp.IsZero() && now.After(rm.Timestamp.Add(c.cfg.Timeouts.T1)) {
-		return fail(edm.EDMErr0005, "the request arrived more than %s after it was sent", c.cfg.Timeouts.T1)
+		return edm.Errorf(edm.EDMErr0005, "the request arrived more than %s after it was sent", c.cfg.Timeouts.T1)
 	}
 	return nil
 }
@@ -338,18 +324,18 @@ func requestLoA(req *edm.QueryRequest) eid.LoA {
 // officialRules runs the business rules that rules gives for the
 // request's version (package schematron) and refuses a request with a
 // fatal finding.
-func officialRules(rules *schematron.Catalogue, doc []byte, v edm.Version) *failure {
+func officialRules(rules *schematron.Catalogue, doc []byte, v edm.Version) *edm.Error {
 	rs, err := rules.ForKind(string(edm.KindEvidenceRequest), string(v))
 	if err != nil {
-		return fail(edm.EDMErr0003, "no business rules for %s: %v", v, err)
+		return edm.Errorf(edm.EDMErr0003, "no business rules for %s: %w", v, err)
 	}
 	tree, err := xmltree.ParseBytes(doc, nil)
 	if err != nil {
-		return fail(edm.EDMErr0003, "%v", err)
+		return edm.Errorf(edm.EDMErr0003, "%w", err)
 	}
 	for _, f := range rs.Validate(tree) {
 		if f.Flag == check.Fatal {
-			return fail(edm.EDMErr0003, "%s: %s", f.Rule, f.Message)
+			return edm.Errorf(edm.EDMErr0003, "%s: %s", f.Rule, f.Message)
 		}
 	}
 	return nil
@@ -426,27 +412,27 @@ func (c *Connector) first(ctx context.Context, tx storageTx, m *exchange.Message
 	res, err := auth.DataService.Find(ctx, query(req, auth))
 	if err != nil {
 		c.log.Error("data service", logProvider, auth.Agent.Identifier.Value, logErr, err)
-		return c.refuse(m, req, auth, fail(edm.EDMErr0008, "the evidence provider's register could not be queried"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0008, "the evidence provider's register could not be queried"), now)
 	}
 	match, err := res.resolve()
 	switch {
 	case errors.Is(err, ErrAmbiguous):
 		c.log.Info("ambiguous subject", logMsg, m.MessageID, logErr, err)
-		return c.refuse(m, req, auth, fail(edm.EDMErr0004, "the identifying attributes of the request designate more than one person or company in the register; no evidence can be attributed"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0004, "the identifying attributes of the request designate more than one person or company in the register; no evidence can be attributed"), now)
 	case errors.Is(err, errBadDeferral):
 		c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
-		return c.refuse(m, req, auth, fail(edm.EDMErr0008, "the evidence provider's register could not say when the evidence will be available"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0008, "the evidence provider's register could not say when the evidence will be available"), now)
 	case err != nil:
 		if !errors.Is(err, ErrNotFound) {
 			c.log.Error("data service answer refused", logProvider, auth.Agent.Identifier.Value, logErr, err)
 		}
-		return c.refuse(m, req, auth, fail(edm.EDMErr0004, "no evidence of the requested type was found for the subject of the request"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0004, "no evidence of the requested type was found for the subject of the request"), now)
 	}
 	if match.Deferred != nil {
 		return c.deferred(m, auth, match.Deferred, now)
 	}
 	if f := conforms(match.Documents); f != nil {
-		c.log.Error("structured evidence refused", logProvider, auth.Agent.Identifier.Value, logMsg, m.MessageID, logErr, f.detail)
+		c.log.Error("structured evidence refused", logProvider, auth.Agent.Identifier.Value, logMsg, m.MessageID, logErr, f.Detail)
 		return c.refuse(m, req, auth, f, now)
 	}
 	if auth.WithoutPreview {
@@ -470,7 +456,7 @@ func (c *Connector) first(ctx context.Context, tx storageTx, m *exchange.Message
 		consentRec = append(consentRec, withOutcome(recordOf(EventConsentNone, m), "no valid consent: preview"))
 	}
 	if !req.PossibilityForPreview {
-		return c.refuse(m, req, auth, fail(edm.EDMErr0007, "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0007, "this evidence is only provided after the user has previewed it, and the request does not allow a preview (PossibilityForPreview is false)"), now)
 	}
 	token, err := c.token()
 	if err != nil {
@@ -516,7 +502,7 @@ func (c *Connector) first(ctx context.Context, tx storageTx, m *exchange.Message
 // processing of a QueryRequest") with a detail naming the field and the
 // reason but no value. Documents of models this connector does not know
 // are sent as they are.
-func conforms(docs []Document) *failure {
+func conforms(docs []Document) *edm.Error {
 	for _, d := range docs {
 		if !datamodel.Structured(d.Format) || d.ConformsTo == "" {
 			continue
@@ -526,9 +512,9 @@ func conforms(docs []Document) *failure {
 		switch {
 		case err == nil, errors.Is(err, datamodel.ErrUnknownModel):
 		case errors.As(err, &fe):
-			return fail(edm.EDMErr0008, "the structured evidence (%s) does not conform to its data model: %s", d.Format, fe.Detail())
+			return edm.Errorf(edm.EDMErr0008, "the structured evidence (%s) does not conform to its data model: %s", d.Format, fe.Detail())
 		default:
-			return fail(edm.EDMErr0008, "the structured evidence (%s) cannot be checked against its data model %s", d.Format, d.ConformsTo)
+			return edm.Errorf(edm.EDMErr0008, "the structured evidence (%s) cannot be checked against its data model %s", d.Format, d.ConformsTo)
 		}
 	}
 	return nil
@@ -580,11 +566,11 @@ func (c *Connector) second(ctx context.Context, tx storageTx, m *exchange.Messag
 	req := m.Request
 	token, err := ParsePreviewLocation(c.cfg.PreviewBase, req.PreviewLocation)
 	if err != nil {
-		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now)
 	}
 	s, err := tx.LoadSession(ctx, token)
 	if errors.Is(err, errNoSession) {
-		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "PreviewLocation names no preview of this provider"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "PreviewLocation names no preview of this provider"), now)
 	}
 	if err != nil {
 		return nil, err
@@ -593,7 +579,7 @@ func (c *Connector) second(ctx context.Context, tx storageTx, m *exchange.Messag
 		return c.refuse(m, req, auth, f, now)
 	}
 	if s.SecondMessageID != "" {
-		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "a request after this preview was already received (%s)", s.SecondMessageID), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "a request after this preview was already received (%s)", s.SecondMessageID), now)
 	}
 	if s.State == stateExpired || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
 		s.State, s.SecondMessageID, s.SecondRequest, s.Documents = stateExpired, m.MessageID, m.Document, nil
@@ -601,10 +587,10 @@ func (c *Connector) second(ctx context.Context, tx storageTx, m *exchange.Messag
 		if _, err := tx.UpdateSession(ctx, s); err != nil {
 			return nil, err
 		}
-		return c.refuse(m, req, auth, fail(edm.EDMErr0005, "the user did not complete the preview in time"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0005, "the user did not complete the preview in time"), now)
 	}
 	if s.State == stateAnswered {
-		return c.refuse(m, req, auth, fail(edm.EDMErr0003, "this preview was already answered"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "this preview was already answered"), now)
 	}
 	s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.Updated = m.MessageID, m.Document, req.ReturnLocation, now
 	a, err := c.conclude(s, now)
@@ -633,32 +619,32 @@ func logTokenID(t string) string {
 // sameExchange checks that the second request repeats the first: same
 // conversation, provider, evidence type, subject and version; for 2.0 the
 // same ExchangeId and an https ReturnLocation.
-func (c *Connector) sameExchange(s *session, m *exchange.Message, auth *Authority) *failure {
+func (c *Connector) sameExchange(s *session, m *exchange.Message, auth *Authority) *edm.Error {
 	req := m.Request
 	d, _, err := edm.ParseBytes(s.FirstRequest)
 	first, ok := d.(*edm.QueryRequest)
 	if err != nil || !ok {
-		return fail(edm.EDMErr0003, "the first request of this preview cannot be read back")
+		return edm.Errorf(edm.EDMErr0003, "the first request of this preview cannot be read back")
 	}
 	switch {
 	case s.ConversationID != m.ConversationID:
-		return fail(edm.EDMErr0003, "the request is not in the conversation of the preview (ConversationId)")
+		return edm.Errorf(edm.EDMErr0003, "the request is not in the conversation of the preview (ConversationId)")
 	case s.Provider != auth.Agent.Identifier.Value:
-		return fail(edm.EDMErr0003, "the preview belongs to another evidence provider")
+		return edm.Errorf(edm.EDMErr0003, "the preview belongs to another evidence provider")
 	case s.Version != string(req.Version()):
-		return fail(edm.EDMErr0003, "the request follows %s, the first request %s", req.Version(), s.Version)
+		return edm.Errorf(edm.EDMErr0003, "the request follows %s, the first request %s", req.Version(), s.Version)
 	case first.EvidenceRequest.EvidenceTypeClassification != req.EvidenceRequest.EvidenceTypeClassification:
-		return fail(edm.EDMErr0003, "the request asks for another evidence type than the previewed one")
+		return edm.Errorf(edm.EDMErr0003, "the request asks for another evidence type than the previewed one")
 	case !sameSubject(SubjectOf(first), SubjectOf(req)):
-		return fail(edm.EDMErr0003, "the request is about another subject than the previewed evidence")
+		return edm.Errorf(edm.EDMErr0003, "the request is about another subject than the previewed evidence")
 	}
 	if req.Version().Is2() {
 		if s.ExchangeID != m.ExchangeID {
-			return fail(edm.EDMErr0003, "the request does not repeat the ExchangeId of the first request")
+			return edm.Errorf(edm.EDMErr0003, "the request does not repeat the ExchangeId of the first request")
 		}
 		u, err := url.Parse(req.ReturnLocation)
 		if err != nil || u.Scheme != "https" || u.Host == "" {
-			return fail(edm.EDMErr0003, "ReturnLocation must be an https URL")
+			return edm.Errorf(edm.EDMErr0003, "ReturnLocation must be an https URL")
 		}
 	}
 	return nil
@@ -686,13 +672,13 @@ func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
 	if s.SecondMessageID == "" {
 		return nil, nil
 	}
-	var f *failure
+	var f *edm.Error
 	switch s.State {
 	case stateApproved:
 	case stateRefused:
 		f = refusal()
 	case stateWrongUser:
-		f = fail(edm.EDMErr0001, "the person who logged in at the preview is not the subject of the request")
+		f = edm.Errorf(edm.EDMErr0001, "the person who logged in at the preview is not the subject of the request")
 	default:
 		return nil, nil
 	}
@@ -786,18 +772,15 @@ func (c *Connector) errorProvider(auth *Authority, m *exchange.Message) edm.Agen
 }
 
 // refuse answers a request with an EDM error.
-func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Authority, f *failure, now time.Time) (*answer, error) {
-	exc := edm.NewException(f.code, f.detail)
-	if f.severity != "" {
-		exc.Severity = f.severity
-	}
-	c.log.Info("request refused", logMsg, m.MessageID, logConv, m.ConversationID, logCode, f.code, "detail", f.detail)
+func (c *Connector) refuse(m *exchange.Message, req *edm.QueryRequest, auth *Authority, f *edm.Error, now time.Time) (*answer, error) {
+	exc := f.Exception()
+	c.log.Info("request refused", logMsg, m.MessageID, logConv, m.ConversationID, logCode, f.Code, "detail", f.Detail)
 	id, err := uuid.New(c.cfg.Rand)
 	if err != nil {
 		return nil, err
 	}
 	a := c.reply(m, edm.NewErrorResponse(req, id, c.errorProvider(auth, m), exc, now))
-	a.rec.Outcome = string(f.code)
+	a.rec.Outcome = string(f.Code)
 	return a, nil
 }
 
@@ -932,6 +915,6 @@ func storedRequest(doc []byte) (*edm.QueryRequest, error) {
 // withheld, but the official rule R-EDM-ERR-C015 (TDD 1.0, kept by the 2.0
 // rules) allows an AuthorizationException only as a preview request
 // (severity PreviewRequired, which R-EDM-ERR-C022 ties to a PreviewLocation).
-func refusal() *failure {
-	return fail(edm.EDMErr0008, "the user did not approve the exchange of the evidence")
+func refusal() *edm.Error {
+	return edm.Errorf(edm.EDMErr0008, "the user did not approve the exchange of the evidence")
 }

@@ -77,7 +77,7 @@ func (c *Connector) deferred(m *exchange.Message, auth *Authority, d *Deferral, 
 	if !d.AvailableAt.After(now) {
 		c.log.Error("data service deferral refused", logProvider, auth.Agent.Identifier.Value, logMsg, m.MessageID,
 			logErr, fmt.Sprintf("availableAt %s is not after now", d.AvailableAt.UTC().Format(time.RFC3339)))
-		return c.refuse(m, req, auth, fail(edm.EDMErr0008, "the evidence provider's register could not say when the evidence will be available"), now)
+		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0008, "the evidence provider's register could not say when the evidence will be available"), now)
 	}
 	id, err := uuid.New(c.cfg.Rand)
 	if err != nil {

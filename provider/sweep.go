@@ -44,7 +44,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 			} else {
 				m := &exchange.Message{From: s.Party, ConversationID: s.ConversationID, ExchangeID: s.ExchangeID, MessageID: s.SecondMessageID,
 					OriginalSender: s.c1(), FinalRecipient: s.c4(), Request: req}
-				if a, err = c.refuse(m, req, c.byID[s.Provider], fail(edm.EDMErr0005, "the user did not complete the preview in time"), now); err != nil {
+				if a, err = c.refuse(m, req, c.byID[s.Provider], edm.Errorf(edm.EDMErr0005, "the user did not complete the preview in time"), now); err != nil {
 					// The session stays due: the next pass answers it.
 					c.log.Error("expired preview", logToken, logTokenID(s.Token), logErr, err)
 					continue

@@ -204,10 +204,19 @@ type Evidence struct {
 
 // Failure is why an exchange failed: the EDM error code and text from the
 // provider (EDM:ERR:…), or a connector condition (timeout, delivery failure).
+// It is the JSON form of an *edm.Error in the requester's API.
 type Failure struct {
 	Code    edm.ErrorCode `json:"code"`
 	Message string        `json:"message"`
 	Detail  string        `json:"detail,omitempty"`
+}
+
+// failureOf is the Failure that reports e, the one place where the API's
+// JSON is built from the error: its code, its message (the catalogue's text
+// of the code when e has none) and its detail.
+func failureOf(e *edm.Error) *Failure {
+	x := e.Exception()
+	return &Failure{Code: x.Code, Message: x.Message, Detail: x.Detail}
 }
 
 // File is an evidence file.

@@ -59,7 +59,7 @@ func (c *Connector) deferred(j *journeyState, i int, r *edm.QueryResponse) (even
 	pub := j.Journey.Requirements[i]
 	now := c.cfg.Now().UTC()
 	fail := func(code edm.ErrorCode, msg, detail string) (string, string, error) {
-		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: code, Message: msg, Detail: detail}
+		pub.Step, pub.Exchange.Error = StepFailed, failureOf(&edm.Error{Code: code, Message: msg, Detail: detail})
 		j.settle()
 		return journal.EventError, string(code), nil
 	}

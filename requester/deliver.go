@@ -35,10 +35,13 @@ const CodeEmptyResponse = "requester:empty-response"
 // value.
 const CodeInvalidEvidence = "requester:invalid-evidence"
 
+// invalidEvidence is the message of CodeInvalidEvidence.
+const invalidEvidence = "The evidence does not conform to its data model"
+
 // checkStructured validates a structured evidence of a known data model.
 // Evidence of other formats or of models the connector does not know is
 // accepted as it is.
-func checkStructured(e Evidence, data []byte) *Failure {
+func checkStructured(e Evidence, data []byte) *edm.Error {
 	if e.ConformsTo == "" || !datamodel.Structured(e.Format) {
 		return nil
 	}
@@ -48,9 +51,9 @@ func checkStructured(e Evidence, data []byte) *Failure {
 	case err == nil, errors.Is(err, datamodel.ErrUnknownModel):
 		return nil
 	case errors.As(err, &fe):
-		return &Failure{Code: CodeInvalidEvidence, Message: "The evidence does not conform to its data model", Detail: fe.Detail()}
+		return &edm.Error{Code: CodeInvalidEvidence, Message: invalidEvidence, Detail: fe.Detail()}
 	default:
-		return &Failure{Code: CodeInvalidEvidence, Message: "The evidence does not conform to its data model", Detail: err.Error()}
+		return &edm.Error{Code: CodeInvalidEvidence, Message: invalidEvidence, Detail: err.Error(), Err: err}
 	}
 }
 
@@ -172,11 +175,11 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		if previewRequired && st.Second == nil && st.Preview {
 			return c.preview(ctx, j, i, m, exc, ch)
 		}
-		f := &Failure{Code: exc.Code, Message: exc.Message, Detail: exc.Detail}
+		f := exc.Err()
 		if previewRequired {
 			f.Detail = strings.TrimSpace(f.Detail + " (a preview was asked for where none is possible)")
 		}
-		pub.Step, pub.Exchange.Error = StepFailed, f
+		pub.Step, pub.Exchange.Error = StepFailed, failureOf(f)
 		j.settle()
 		return journal.EventError, string(exc.Code), nil
 	}
@@ -229,7 +232,7 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 			// conform to its data model cannot pre-fill anything.
 			ch.evidence = nil
 			pub.Exchange.Evidence = nil
-			pub.Step, pub.Exchange.Error = StepFailed, f
+			pub.Step, pub.Exchange.Error = StepFailed, failureOf(f)
 			j.settle()
 			return journal.EventError, CodeInvalidEvidence, nil
 		}
@@ -251,7 +254,7 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		}
 	}
 	if len(objs) == 0 {
-		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: CodeEmptyResponse, Message: "The response holds no evidence"}
+		pub.Step, pub.Exchange.Error = StepFailed, failureOf(&edm.Error{Code: CodeEmptyResponse, Message: "The response holds no evidence"})
 		j.settle()
 		return journal.EventError, CodeEmptyResponse, nil
 	}
@@ -269,8 +272,9 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exchange.Message, exc *edm.Exception, ch *change) (string, string, error) {
 	pub, st := j.Journey.Requirements[i], j.Reqs[i]
 	if u, err := url.Parse(exc.PreviewLocation); err != nil || u.Scheme != "https" || u.Host == "" {
-		pub.Step, pub.Exchange.Error = StepFailed, &Failure{Code: exc.Code, Message: exc.Message,
-			Detail: fmt.Sprintf("the PreviewLocation %q is not an https URL", exc.PreviewLocation)}
+		f := exc.Err()
+		f.Detail = fmt.Sprintf("the PreviewLocation %q is not an https URL", exc.PreviewLocation)
+		pub.Step, pub.Exchange.Error = StepFailed, failureOf(f)
 		j.settle()
 		return journal.EventError, string(exc.Code), nil
 	}
@@ -376,14 +380,14 @@ func (c *Connector) Sweep(ctx context.Context) error {
 					asked = append(asked, i)
 					continue
 				case pending && !now.Before(r.Exchange.Deadline):
-					r.Exchange.Error = &Failure{Code: CodeTimeout, Message: "timeout",
-						Detail: fmt.Sprintf("no answer from the provider by %s (step %s)", r.Exchange.Deadline.Format(time.RFC3339), r.Step)}
+					r.Exchange.Error = failureOf(&edm.Error{Code: CodeTimeout, Message: "timeout",
+						Detail: fmt.Sprintf("no answer from the provider by %s (step %s)", r.Exchange.Deadline.Format(time.RFC3339), r.Step)})
 				case j.Journey.State == JourneyOpen && !now.Before(j.Journey.Deadline) && !pending && r.Step != StepDone && r.Step != StepFailed:
 					if r.Exchange == nil {
 						r.Exchange = &Exchange{}
 					}
-					r.Exchange.Error = &Failure{Code: CodeTimeout, Message: "timeout",
-						Detail: "the journey's deadline " + j.Journey.Deadline.Format(time.RFC3339) + " passed"}
+					r.Exchange.Error = failureOf(&edm.Error{Code: CodeTimeout, Message: "timeout",
+						Detail: "the journey's deadline " + j.Journey.Deadline.Format(time.RFC3339) + " passed"})
 				default:
 					continue
 				}
@@ -453,7 +457,7 @@ func (c *Connector) SendFailed(ctx context.Context, messageID, clientKey, reason
 		if (r.Step != StepWaiting && r.Step != StepPreview) || r.Exchange == nil {
 			return change{}, nil
 		}
-		r.Exchange.Error = &Failure{Code: CodeDeliveryFailure, Message: "the evidence request could not be delivered to the provider's access point", Detail: reason}
+		r.Exchange.Error = failureOf(&edm.Error{Code: CodeDeliveryFailure, Message: "the evidence request could not be delivered to the provider's access point", Detail: reason})
 		r.Step = StepFailed
 		j.settle()
 		failed = true

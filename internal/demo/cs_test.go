@@ -25,7 +25,7 @@ func TestLoadIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = demo.LoadIn(ctx, strict, "acc")
-	var le *csregistry.LCMError
+	var le *edm.Error
 	if !errors.As(err, &le) || !slices.ContainsFunc(csregistry.EnvironmentRules(), func(r string) bool { return strings.HasPrefix(le.Detail, r+" ") }) {
 		t.Fatalf("without tolerance: %v, want the refusal of one of %v", err, csregistry.EnvironmentRules())
 	}
