@@ -600,14 +600,6 @@ func TestEDM20RulesSaxon(t *testing.T) {
 	}
 }
 
-func sortedBases(m map[string]string) []string {
-	set := map[string]bool{}
-	for k := range m {
-		set[k] = true
-	}
-	return sortedKeys(set)
-}
-
 func containsBase(files []string, base string) bool {
 	for _, f := range files {
 		if path.Base(f) == base {
