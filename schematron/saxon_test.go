@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/saxontest"
-	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -34,24 +32,11 @@ type saxon struct {
 	cpu time.Duration // user + system CPU time of the JVM runs so far
 }
 
-// newSaxon finds the tools through the verifier script, so that the jar and
-// skeleton locations have one source of truth (../shared/verifiers).
+// newSaxon finds the tools as package saxontest does.
 func newSaxon(t testing.TB) *saxon {
 	t.Helper()
-	script := testenv.Verifier(t, "schematron.sh")
-	java := testenv.Tool(t, "java")
-	b, err := os.ReadFile(script)
-	if err != nil {
-		t.Fatal(err)
-	}
-	get := func(name string) string {
-		m := regexp.MustCompile(`(?m)^` + name + `=(\S+)$`).FindSubmatch(b)
-		if m == nil {
-			t.Fatalf("%s: no %s= line", script, name)
-		}
-		return string(m[1])
-	}
-	return &saxon{java: java, jar: get("jar"), skel: get("skel"), jvm: fastJVM}
+	java, jar, skel := saxontest.Tools(t)
+	return &saxon{java: java, jar: jar, skel: skel, jvm: fastJVM}
 }
 
 // fastJVM are the JVM options of the differential runs.

@@ -119,16 +119,24 @@ func Run(tb testing.TB, docs map[string][]byte, rules map[string][]string) map[s
 	return out
 }
 
+// Tools returns the JVM, Saxon's jar and the ISO Schematron skeleton's
+// folder, found through the verifier script schematron.sh (their one source
+// of truth); a test that runs Saxon's command line itself uses them.
+func Tools(tb testing.TB) (java, jar, skel string) {
+	tb.Helper()
+	t := locate(tb)
+	return t.java, t.jar, t.skel
+}
+
 // toolset is where the JVM, Saxon, the skeleton, the compiled rule files and
 // the compiled Batch program are.
 type toolset struct {
 	java, jar, skel, cache, classes string
 }
 
-// tools finds Saxon and the skeleton through the verifier script, so that
-// their locations have one source of truth (../shared/verifiers), and
-// compiles Batch.java into the cache once per version of its source.
-func tools(tb testing.TB) toolset {
+// locate finds Saxon and the skeleton through the verifier script, so that
+// their locations have one source of truth (../shared/verifiers).
+func locate(tb testing.TB) toolset {
 	tb.Helper()
 	script := testenv.Verifier(tb, "schematron.sh")
 	src, err := os.ReadFile(script)
@@ -150,6 +158,14 @@ func tools(tb testing.TB) toolset {
 		}
 		t.cache = filepath.Join(dir, "oots-schematron")
 	}
+	return t
+}
+
+// tools is locate, and Batch.java compiled into the cache once per version
+// of its source.
+func tools(tb testing.TB) toolset {
+	tb.Helper()
+	t := locate(tb)
 	sum := sha256.Sum256(batchSource)
 	t.classes = filepath.Join(t.cache, "batch-"+hex.EncodeToString(sum[:])[:16])
 	if _, err := os.Stat(filepath.Join(t.classes, "Batch.class")); err == nil {
