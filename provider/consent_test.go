@@ -284,8 +284,9 @@ func consentProceduresSuite(t *testing.T, dsn string) {
 	}
 	acc := e.browser()
 	e.idp.as(subject(user(t, anna), eid.LoASubstantial))
-	if p := acc.get("/consents/login"); !strings.Contains(p.body, `<td data-label="Procedures">R1, T2</td>`) {
-		t.Errorf("the consents page does not show the procedures:\n%s", p.body)
+	if p := acc.get("/consents/login"); !strings.Contains(p.body, `<td data-label="Procedures"><ul class="names"><li>Requesting a birth certificate</li>`+
+		`<li>Submitting an initial application for admission to public tertiary education institution</li></ul><span class="code">Codes: R1, T2</span></td>`) {
+		t.Errorf("the consents page does not name the procedures:\n%s", p.body)
 	}
 	var export struct{ Consents []provider.Consent }
 	if err := json.Unmarshal([]byte(acc.get("/consents?format=json").body), &export); err != nil || len(export.Consents) != 1 ||

@@ -700,6 +700,7 @@ object{width:100%;height:40rem;border:1px solid #595959}
 .notice{border-left-color:#8a1c1c}
 dl.ask{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1.5rem;border-left:6px solid #1d4f91;padding:.5rem 1rem;background:#fff}dl.ask dt{font-weight:600}dl.ask dd{margin:0}
 @media (max-width:40rem){dl.ask{grid-template-columns:1fr}object{height:24rem}}
+ul.names{margin:0;padding-left:1.1rem}span.code{display:block;color:#3d4551;font-size:.9em}
 .notice.expired{border-left-color:#8a4b00;background:#fff6e5}details.tech{margin:.5rem 0;color:#3d4551}details.tech p{overflow-wrap:anywhere}
 `
 
