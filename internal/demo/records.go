@@ -323,13 +323,14 @@ func demoDeferrals(types []demoType, rs *provider.Records) {
 	}
 }
 
-// ProcedureNames returns the names of the demo procedures (codes of the
-// code list Procedures) by page language ("de"), as the demo data set of
-// the Common Services gives them (the titles of its reference frameworks,
-// for provider.Config.ProcedureNames): the code list itself names them in
-// English only, so the translations are the demo's own data. English is
-// left out: the code list's name stands.
-func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
+// ProcedureTitles returns the titles of the demo procedures (codes of the
+// code list Procedures) by language ("en", "de", …), as the demo data set of
+// the Common Services gives them: the titles of the reference frameworks
+// that implement each procedure, in the five languages of the pages. They
+// are the one table of the procedures' titles: the portal offers the
+// procedures under them (portal.DemoProcedures), and the preview spaces name
+// the procedures by them (ProcedureNames).
+func ProcedureTitles(ctx context.Context) (map[string]map[string]string, error) {
 	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
 	if err != nil {
 		return nil, fmt.Errorf("demo: data set: %w", err)
@@ -346,7 +347,7 @@ func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
 					out[code] = map[string]string{}
 				}
 				for _, t := range f.Title {
-					if l := strings.ToLower(t.Lang); l != "en" && out[code][l] == "" && t.Value != "" {
+					if l := strings.ToLower(t.Lang); out[code][l] == "" && t.Value != "" {
 						out[code][l] = t.Value
 					}
 				}
@@ -354,4 +355,16 @@ func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ProcedureNames returns the names of the demo procedures by page language
+// for provider.Config.ProcedureNames: ProcedureTitles without English. The
+// code list Procedures names them in English only, so the translations are
+// the demo's own data; in English the code list's name stands.
+func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
+	out, err := ProcedureTitles(ctx)
+	for _, names := range out {
+		delete(names, "en")
+	}
+	return out, err
 }
