@@ -23,6 +23,8 @@ const (
 // messages.
 var consentMessages = map[string]map[string]string{
 	"en": {
+		"consent.legend":       "Optional: later exchanges without this preview",
+		"consent.hint":         "You can leave this unticked. It changes nothing for the evidence above; without it, each later request is shown to you in a preview like this one.",
 		"consent.offer":        "Also allow %s to obtain “%s” again without this preview, for the procedures you tick below, until %s. You can withdraw this consent at any time on the page %s.",
 		"consent.procedures":   "Procedures for which the evidence may be obtained without preview (at least one; none other is included)",
 		"consent.noprocedure":  "Tick at least one procedure for the consent, or untick the consent. Nothing has been sent yet.",
@@ -55,6 +57,8 @@ var consentMessages = map[string]map[string]string{
 		"consents.done":        "The consent has been withdrawn.",
 	},
 	"de": {
+		"consent.legend":       "Freiwillig: spätere Abrufe ohne diese Vorschau",
+		"consent.hint":         "Sie können dies frei lassen. Es ändert nichts für den Nachweis oben; ohne Einwilligung wird Ihnen jeder spätere Abruf in einer Vorschau wie dieser gezeigt.",
 		"consent.offer":        "%s darf „%s“ für die unten angekreuzten Verfahren bis %s auch ohne diese Vorschau erneut abrufen. Sie können diese Einwilligung jederzeit auf der Seite %s widerrufen.",
 		"consent.procedures":   "Verfahren, für die der Nachweis ohne Vorschau abgerufen werden darf (mindestens eines; kein anderes ist eingeschlossen)",
 		"consent.noprocedure":  "Kreuzen Sie mindestens ein Verfahren für die Einwilligung an oder entfernen Sie das Häkchen der Einwilligung. Es wurde noch nichts übermittelt.",
@@ -87,6 +91,8 @@ var consentMessages = map[string]map[string]string{
 		"consents.done":        "Die Einwilligung wurde widerrufen.",
 	},
 	"fr": {
+		"consent.legend":       "Facultatif : échanges ultérieurs sans cet aperçu",
+		"consent.hint":         "Vous pouvez laisser cette case décochée. Cela ne change rien pour la preuve ci-dessus ; sans consentement, chaque demande ultérieure vous est présentée dans un aperçu comme celui-ci.",
 		"consent.offer":        "Autoriser aussi %s à obtenir à nouveau « %s » sans cet aperçu, pour les démarches cochées ci-dessous, jusqu'au %s. Vous pouvez retirer ce consentement à tout moment sur la page %s.",
 		"consent.procedures":   "Démarches pour lesquelles le justificatif peut être obtenu sans aperçu (au moins une ; aucune autre n'est incluse)",
 		"consent.noprocedure":  "Cochez au moins une démarche pour le consentement, ou décochez le consentement. Rien n'a encore été envoyé.",

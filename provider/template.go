@@ -76,13 +76,17 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="lang" value="{{.Lang}}">
 {{if .Message}}<p class="notice" role="alert">{{.T .Message}}</p>
-{{end}}{{if .ConsentOffer}}<p class="consent"><input type="checkbox" id="consent" name="consent" value="yes"{{if .ConsentChecked}} checked{{end}}> <label for="consent">{{.ConsentOffer}}</label></p>
+{{end}}{{if .ConsentOffer}}<fieldset class="consent">
+<legend>{{.T "consent.legend"}}</legend>
+<p class="hint" id="consent-hint">{{.T "consent.hint"}}</p>
+<p class="consent"><input type="checkbox" aria-describedby="consent-hint" id="consent" name="consent" value="yes"{{if .ConsentChecked}} checked{{end}}> <label for="consent">{{.ConsentOffer}}</label></p>
 <fieldset class="procedures">
 <legend>{{.T "consent.procedures"}}</legend>
-{{range .ConsentProcedures}}<p><input type="checkbox" id="procedure-{{.Code}}" name="procedure" value="{{.Code}}"{{if .Checked}} checked{{end}}> <label for="procedure-{{.Code}}">{{.Code}}{{if .Name}} – {{.Name}}{{end}}</label></p>
+{{range .ConsentProcedures}}<p><input type="checkbox" id="procedure-{{.Code}}" name="procedure" value="{{.Code}}"{{if .Checked}} checked{{end}}> <label for="procedure-{{.Code}}">{{if .Name}}{{.Name}} <span class="code">({{.Code}})</span>{{else}}{{.Code}}{{end}}</label></p>
 {{end}}</fieldset>
-{{end}}<button class="approve" type="submit" name="decision" value="approve">{{.T "approve"}}</button>
-<button class="refuse" type="submit" name="decision" value="refuse">{{.T "refuse"}}</button>
+</fieldset>
+{{end}}<p class="actions"><button class="approve" type="submit" name="decision" value="approve">{{.T "approve"}}</button>
+<button class="secondary refuse" type="submit" name="decision" value="refuse">{{.T "refuse"}}</button></p>
 </fieldset>
 </form>
 {{- else if eq .Key "consents"}}
