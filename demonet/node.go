@@ -257,6 +257,10 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
+	procedureTitles, err := demo.ProcedureTitles(ctx)
+	if err != nil {
+		return nil, err
+	}
 	inEnv(records, authorities, n.cfg.SREnvironment)
 	for i := range authorities {
 		authorities[i].WithoutPreview = n.cfg.WithoutPreview
@@ -326,7 +330,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		}
 	}
 	pt, err := portal.New(portal.Config{Country: cc, Name: "Procedure portal of " + countryNames[cc], BaseURL: nd.PortalURL, Service: nd.Requester,
-		Authenticator: portalLogin, Countries: others, DB: nd.DB, PreferStructured: beyond, Logger: log.With("component", "portal")})
+		Authenticator: portalLogin, Procedures: portal.DemoProcedures(procedureTitles), Countries: others, DB: nd.DB, PreferStructured: beyond, Logger: log.With("component", "portal")})
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ var roleRowRE = regexp.MustCompile(`<tr data-role="([A-Za-z]+)"><td>([^<]*)</td>
 // each downloads.
 func TestEveryDocumentReceived(t *testing.T) {
 	e := newEnv(t, "FR", func(c *Config) {
-		c.Procedures = DemoProcedures()
+		c.Procedures = demoProcedures(t)
 		for i := range c.Procedures {
 			if c.Procedures[i].Code == "R1" {
 				c.Procedures[i].AssociatedDocuments = []string{edm.RoleAnnex, edm.RoleTranslation}
@@ -87,7 +87,7 @@ func TestEveryDocumentReceived(t *testing.T) {
 func TestAssociatedDocumentsValidate(t *testing.T) {
 	e := newEnv(t, "FR", nil)
 	c := e.cfg
-	c.Procedures = DemoProcedures()
+	c.Procedures = demoProcedures(t)
 	c.Procedures[0].AssociatedDocuments = []string{"Appendix"}
 	if err := c.Validate(); err == nil {
 		t.Fatal("a procedure asking for an Appendix is accepted")

@@ -25,8 +25,9 @@ type noService struct{ requester.Service }
 // eIDAS node in production).
 type noLogin struct{ eid.Authenticator }
 
-// A portal of a French authority offering the demo procedures with
-// evidence from the other demo countries.
+// A portal of a French authority offering a procedure of the code list
+// Procedures (R1; the demo's are portal.DemoProcedures) with evidence from
+// the other demo countries.
 func ExampleNew() {
 	dir, err := os.MkdirTemp("", "portal")
 	if err != nil {
@@ -47,9 +48,13 @@ func ExampleNew() {
 		BaseURL:       "https://demarches.example",
 		Service:       noService{},
 		Authenticator: noLogin{},
-		Countries:     []string{"DE", "FI", "SE"},
-		DB:            db,
-		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Procedures: []portal.Procedure{{Code: "R1", Titles: map[string]string{
+			"en": "Requesting proof of registration of birth",
+			"fr": "Demande de preuve de l'enregistrement d'une naissance",
+		}}},
+		Countries: []string{"DE", "FI", "SE"},
+		DB:        db,
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		fmt.Println(err)

@@ -12,10 +12,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/internal/ui"
 	"github.com/oots-go/oots/store"
@@ -88,7 +90,7 @@ func newEnvDB(t *testing.T, country string, db *store.DB, edit func(*Config)) *e
 	}
 	e.cfg = Config{
 		Country: country, Name: "Agence des démarches", BaseURL: e.srv.URL,
-		Service: e.svc, Authenticator: e.auth, Countries: []string{"DE", "FR", "FI", "SE"}, DB: db,
+		Service: e.svc, Authenticator: e.auth, Procedures: demoProcedures(t), Countries: []string{"DE", "FR", "FI", "SE"}, DB: db,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if edit != nil {
@@ -377,4 +379,20 @@ func pageFindings(body string) []string {
 		bad("not exactly one h1")
 	}
 	return findings
+}
+
+// demoTitles are the titles of the demo procedures in the demo data set,
+// read once.
+var demoTitles = sync.OnceValues(func() (map[string]map[string]string, error) {
+	return demo.ProcedureTitles(context.Background())
+})
+
+// demoProcedures are the demo procedures under the data set's titles.
+func demoProcedures(t testing.TB) []Procedure {
+	t.Helper()
+	titles, err := demoTitles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return DemoProcedures(titles)
 }

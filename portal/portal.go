@@ -66,52 +66,32 @@ func (p Procedure) Title(lang string) string {
 
 // DemoProcedures returns the procedures of the demo data set (package
 // csregistry): R1 birth certificate, S1 residence, T2 tertiary education
-// (two requirements) and X1 business registration (about a company).
+// (two requirements) and X1 business registration (about a company),
+// titled by titles (code → language → title): the data set's own titles
+// (demo.ProcedureTitles), so that the portal, the preview space and the
+// Common Services name a procedure alike.
 //
 // R1 and T2 have an application form pre-filled from the structured
 // evidence (the birth record; the diploma and the birth record). S1 asks a
 // provider that speaks EDM 2.0 for the annexes of the certificate of
 // residence and its translations into the user's language.
-func DemoProcedures() []Procedure {
+func DemoProcedures(titles map[string]map[string]string) []Procedure {
 	forms := demoForms()
 	ps := []Procedure{
-		{Code: "R1", Titles: map[string]string{
-			"en": "Requesting proof of registration of birth",
-			"de": "Nachweis der Geburtsregistrierung beantragen",
-			"fr": "Demande de preuve de l'enregistrement d'une naissance",
-			"fi": "Syntymän rekisteröintiä koskevan todisteen pyytäminen",
-			"sv": "Begäran om bevis på registrering av födelse",
-		}},
-		{Code: "S1", Titles: map[string]string{
-			"en": "Requesting proof of residence",
-			"de": "Wohnsitznachweis beantragen",
-			"fr": "Demande de justificatif de résidence",
-			"fi": "Asuinpaikkaa koskevan todisteen pyytäminen",
-			"sv": "Begäran om bevis på bosättning",
-		}, AssociatedDocuments: []string{edm.RoleAnnex, edm.RoleTranslation}},
-		{Code: "T2", Titles: map[string]string{
-			"en": "Applying for tertiary education (admission)",
-			"de": "Antrag auf Zulassung zu einer Hochschule",
-			"fr": "Demande d'admission dans l'enseignement supérieur",
-			"fi": "Korkeakouluopintoihin hakeminen",
-			"sv": "Ansökan om antagning till högre utbildning",
-		}},
-		{Code: "X1", Titles: map[string]string{
-			"en": "Notification of business activity (company registration)",
-			"de": "Anmeldung einer Geschäftstätigkeit (Unternehmensregister)",
-			"fr": "Déclaration d'activité professionnelle (immatriculation de l'entreprise)",
-			"fi": "Liiketoiminnan ilmoittaminen (yrityksen rekisteröinti)",
-			"sv": "Anmälan om näringsverksamhet (registrering av företag)",
-		}, Company: true},
+		{Code: "R1"},
+		{Code: "S1", AssociatedDocuments: []string{edm.RoleAnnex, edm.RoleTranslation}},
+		{Code: "T2"},
+		{Code: "X1", Company: true},
 	}
 	for i := range ps {
+		ps[i].Titles = titles[ps[i].Code]
 		ps[i].Form = forms[ps[i].Code]
 	}
 	return ps
 }
 
 // Config configures a Portal. Country, Name, BaseURL, Service,
-// Authenticator, Countries and DB are required.
+// Authenticator, Procedures, Countries and DB are required.
 type Config struct {
 	// Country is the Member State of the portal (ISO 3166-1 alpha-2), one
 	// the pages have a language for (DE, AT: de; FR, BE, LU: fr; FI: fi;
@@ -131,7 +111,8 @@ type Config struct {
 	Service requester.Service
 	// Authenticator logs users in (SPEC.md §1.2 step 1).
 	Authenticator eid.Authenticator
-	// Procedures are the procedures offered; nil means DemoProcedures().
+	// Procedures are the procedures offered (at least one); the demo's are
+	// DemoProcedures.
 	Procedures []Procedure
 	// Countries are the Member States whose evidence can be asked for
 	// (ISO 3166-1 alpha-2).
@@ -203,6 +184,9 @@ func (c *Config) Validate() error {
 			return bad("Countries: %q is not an ISO 3166-1 alpha-2 code in upper case", cc)
 		}
 	}
+	if len(c.Procedures) == 0 {
+		return bad("Procedures is empty")
+	}
 	seen := map[string]bool{}
 	for i, p := range c.Procedures {
 		if p.Code == "" {
@@ -248,9 +232,6 @@ type Portal struct {
 // New checks cfg, applies the portal's migrations to cfg.DB and returns the
 // portal.
 func New(cfg Config) (*Portal, error) {
-	if cfg.Procedures == nil {
-		cfg.Procedures = DemoProcedures()
-	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

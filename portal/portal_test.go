@@ -34,7 +34,7 @@ func TestFullJourney(t *testing.T) {
 		p := b.start("T2", "DE")
 		wantStatus(t, p, http.StatusOK)
 		jid := journeyID(t, p)
-		mustContain(t, p, "Applying for tertiary education", "Logged in as", "Max Mustermann", "Germany",
+		mustContain(t, p, "Submitting an initial application for admission to public tertiary education institution", "Logged in as", "Max Mustermann", "Germany",
 			"Which evidence do you want to provide?", "Abitur certificate")
 
 		if len(e.svc.starts) != 1 {
@@ -611,7 +611,7 @@ func TestRestart(t *testing.T) {
 // cannot start the journey.
 func TestStartErrors(t *testing.T) {
 	e := newEnv(t, "FR", func(c *Config) {
-		c.Procedures = append(DemoProcedures(), Procedure{Code: "Z9", Titles: map[string]string{"en": "Unknown to the Evidence Broker"}})
+		c.Procedures = append(demoProcedures(t), Procedure{Code: "Z9", Titles: map[string]string{"en": "Unknown to the Evidence Broker"}})
 	})
 	e.auth.as(person("s", "Max", "M"))
 	b := e.browser()
@@ -669,8 +669,9 @@ func TestConfigValidate(t *testing.T) {
 		{"db", func(c *Config) { c.DB = nil }, "DB"},
 		{"countries", func(c *Config) { c.Countries = nil }, "Countries"},
 		{"country code", func(c *Config) { c.Countries = []string{"de"} }, "Countries"},
+		{"procedures", func(c *Config) { c.Procedures = nil }, "Procedures"},
 		{"procedure title", func(c *Config) { c.Procedures = []Procedure{{Code: "R1"}} }, "English title"},
-		{"procedure twice", func(c *Config) { c.Procedures = append(DemoProcedures(), DemoProcedures()[0]) }, "twice"},
+		{"procedure twice", func(c *Config) { c.Procedures = append(demoProcedures(t), demoProcedures(t)[0]) }, "twice"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := good

@@ -233,7 +233,7 @@ func consentProceduresSuite(t *testing.T, dsn string) {
 		for _, want := range []string{
 			`<input type="checkbox" id="procedure-R1" name="procedure" value="R1" checked>`,
 			`<input type="checkbox" id="procedure-T2" name="procedure" value="T2">`,
-			`<label for="procedure-T2">T2 – Submitting an initial application for admission to public tertiary education institution</label>`,
+			`<label for="procedure-T2">Submitting an initial application for admission to public tertiary education institution <span class="code">(T2)</span></label>`,
 		} {
 			if !strings.Contains(p.body, want) {
 				t.Fatalf("the consent form lacks %s:\n%s", want, p.body)
@@ -284,8 +284,9 @@ func consentProceduresSuite(t *testing.T, dsn string) {
 	}
 	acc := e.browser()
 	e.idp.as(subject(user(t, anna), eid.LoASubstantial))
-	if p := acc.get("/consents/login"); !strings.Contains(p.body, `<td data-label="Procedures">R1, T2</td>`) {
-		t.Errorf("the consents page does not show the procedures:\n%s", p.body)
+	if p := acc.get("/consents/login"); !strings.Contains(p.body, `<td data-label="Procedures"><ul class="names"><li>Requesting a birth certificate</li>`+
+		`<li>Submitting an initial application for admission to public tertiary education institution</li></ul><span class="code">Codes: R1, T2</span></td>`) {
+		t.Errorf("the consents page does not name the procedures:\n%s", p.body)
 	}
 	var export struct{ Consents []provider.Consent }
 	if err := json.Unmarshal([]byte(acc.get("/consents?format=json").body), &export); err != nil || len(export.Consents) != 1 ||
@@ -339,5 +340,48 @@ func TestConsentMigration(t *testing.T) {
 				t.Errorf("consents %v %+v", err, ks)
 			}
 		})
+	}
+}
+
+// TestDecisionForm: the preview asks for the decision in one form: one
+// fieldset for the decision, the consent offered as its optional part
+// (a fieldset inside the same form, with the procedures inside it), one
+// primary action (approve and send) and one secondary (do not send); no
+// second form, no second pair of buttons. Without a consent offered the
+// form has no consent part.
+func TestDecisionForm(t *testing.T) {
+	for _, offered := range []bool{true, false} {
+		edit := withConsent
+		if !offered {
+			edit = nil
+		}
+		e := newEnv(t, "", edit)
+		link := e.first(backgroundRequest(e, edm.V2_0), "conv-form", newUUID())
+		p := e.browser().loginAndSee(e, link, subject(user(t, anna), eid.LoAHigh))
+		if n := strings.Count(p.body, "<form"); n != 1 {
+			t.Fatalf("consent offered %v: %d forms on the preview, want one:\n%s", offered, n, p.body)
+		}
+		form := p.body[strings.Index(p.body, "<form"):strings.Index(p.body, "</form>")]
+		if n := strings.Count(form, `type="submit"`); n != 2 {
+			t.Errorf("consent offered %v: %d submit buttons, want two", offered, n)
+		}
+		approve := strings.Index(form, `<button class="approve" type="submit" name="decision" value="approve">Approve and send the evidence</button>`)
+		refuse := strings.Index(form, `<button class="secondary refuse" type="submit" name="decision" value="refuse">Do not send the evidence</button>`)
+		if approve < 0 || refuse < approve {
+			t.Errorf("consent offered %v: not one primary action to approve and send, then one secondary not to send:\n%s", offered, form)
+		}
+		consent := strings.Index(form, `<fieldset class="consent">`+"\n"+`<legend>Optional: later exchanges without this preview</legend>`)
+		if got := consent >= 0; got != offered {
+			t.Errorf("consent offered %v: an optional consent part %v:\n%s", offered, got, form)
+		}
+		if !offered {
+			continue
+		}
+		decision := strings.Index(form, "<fieldset>\n<legend><h2>Your decision</h2></legend>")
+		for _, part := range []string{`name="consent" value="yes"`, `name="procedure" value="R1"`} {
+			if i := strings.Index(form, part); decision < 0 || i < consent || consent < decision || i > approve {
+				t.Errorf("%s is not inside the consent part of the decision, before the actions:\n%s", part, form)
+			}
+		}
 	}
 }

@@ -23,6 +23,8 @@ const (
 // messages.
 var consentMessages = map[string]map[string]string{
 	"en": {
+		"consent.legend":       "Optional: later exchanges without this preview",
+		"consent.hint":         "You can leave this unticked. It changes nothing for the evidence above; without it, each later request is shown to you in a preview like this one.",
 		"consent.offer":        "Also allow %s to obtain “%s” again without this preview, for the procedures you tick below, until %s. You can withdraw this consent at any time on the page %s.",
 		"consent.procedures":   "Procedures for which the evidence may be obtained without preview (at least one; none other is included)",
 		"consent.noprocedure":  "Tick at least one procedure for the consent, or untick the consent. Nothing has been sent yet.",
@@ -35,6 +37,8 @@ var consentMessages = map[string]map[string]string{
 		"consents.requester":   "Authority",
 		"consents.procedure":   "Procedure",
 		"consents.procedures":  "Procedures",
+		"consents.code":        "Code: %s",
+		"consents.codes":       "Codes: %s",
 		"consents.evidence":    "Evidence",
 		"consents.until":       "Valid until",
 		"consents.status":      "Status",
@@ -53,6 +57,8 @@ var consentMessages = map[string]map[string]string{
 		"consents.done":        "The consent has been withdrawn.",
 	},
 	"de": {
+		"consent.legend":       "Freiwillig: spätere Abrufe ohne diese Vorschau",
+		"consent.hint":         "Sie können dies frei lassen. Es ändert nichts für den Nachweis oben; ohne Einwilligung wird Ihnen jeder spätere Abruf in einer Vorschau wie dieser gezeigt.",
 		"consent.offer":        "%s darf „%s“ für die unten angekreuzten Verfahren bis %s auch ohne diese Vorschau erneut abrufen. Sie können diese Einwilligung jederzeit auf der Seite %s widerrufen.",
 		"consent.procedures":   "Verfahren, für die der Nachweis ohne Vorschau abgerufen werden darf (mindestens eines; kein anderes ist eingeschlossen)",
 		"consent.noprocedure":  "Kreuzen Sie mindestens ein Verfahren für die Einwilligung an oder entfernen Sie das Häkchen der Einwilligung. Es wurde noch nichts übermittelt.",
@@ -65,6 +71,8 @@ var consentMessages = map[string]map[string]string{
 		"consents.requester":   "Behörde",
 		"consents.procedure":   "Verfahren",
 		"consents.procedures":  "Verfahren",
+		"consents.code":        "Kennung: %s",
+		"consents.codes":       "Kennungen: %s",
 		"consents.evidence":    "Nachweis",
 		"consents.until":       "Gültig bis",
 		"consents.status":      "Status",
@@ -83,6 +91,8 @@ var consentMessages = map[string]map[string]string{
 		"consents.done":        "Die Einwilligung wurde widerrufen.",
 	},
 	"fr": {
+		"consent.legend":       "Facultatif : échanges ultérieurs sans cet aperçu",
+		"consent.hint":         "Vous pouvez laisser cette case décochée. Cela ne change rien pour la preuve ci-dessus ; sans consentement, chaque demande ultérieure vous est présentée dans un aperçu comme celui-ci.",
 		"consent.offer":        "Autoriser aussi %s à obtenir à nouveau « %s » sans cet aperçu, pour les démarches cochées ci-dessous, jusqu'au %s. Vous pouvez retirer ce consentement à tout moment sur la page %s.",
 		"consent.procedures":   "Démarches pour lesquelles le justificatif peut être obtenu sans aperçu (au moins une ; aucune autre n'est incluse)",
 		"consent.noprocedure":  "Cochez au moins une démarche pour le consentement, ou décochez le consentement. Rien n'a encore été envoyé.",
@@ -95,6 +105,8 @@ var consentMessages = map[string]map[string]string{
 		"consents.requester":   "Autorité",
 		"consents.procedure":   "Démarche",
 		"consents.procedures":  "Démarches",
+		"consents.code":        "Code : %s",
+		"consents.codes":       "Codes : %s",
 		"consents.evidence":    "Justificatif",
 		"consents.until":       "Valable jusqu'au",
 		"consents.status":      "État",
@@ -114,14 +126,18 @@ var consentMessages = map[string]map[string]string{
 	},
 }
 
-// consentView and disclosureView are rows of the consents page.
+// consentView and disclosureView are rows of the consents page. A
+// procedure is named in the page's language (web.procedureIn); its code
+// (Codes, Code) is secondary, for the citizen who asks the authority.
 type consentView struct {
-	ID, Requester, Procedure, Evidence, Until, Status string
-	Valid                                             bool
+	ID, Requester, Evidence, Until, Status string
+	Procedures                             []string
+	Codes                                  string
+	Valid                                  bool
 }
 
 type disclosureView struct {
-	Requester, Procedure, Documents, Basis string
+	Requester, Procedure, Code, Documents, Basis string
 	// Sent is a <time> element in UTC (ui.Time), shown in the reader's
 	// time zone by the shared time script.
 	Sent template.HTML
@@ -181,12 +197,14 @@ func (h *web) consentsPage(w http.ResponseWriter, r *http.Request) {
 	if p.Message != "" {
 		p.Message = "consents.done"
 	}
-	p.msgs = messages[language(r)] // render sets the same; p.T is needed before it
+	lang := language(r)
+	p.msgs = messages[lang] // render sets the same; p.T is needed before it
 	t := p.T
 	now := h.c.cfg.Now()
 	for _, k := range ks {
-		v := consentView{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Procedure: strings.Join(k.Procedures, ", "), Evidence: k.EvidenceTitle,
+		v := consentView{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Evidence: k.EvidenceTitle,
 			Until: k.Expires.Format(time.DateOnly), Valid: k.Valid(now)}
+		v.Procedures, v.Codes = h.procedures(k.Procedures, lang, p.msgs)
 		switch {
 		case !k.Withdrawn.IsZero():
 			v.Status = fmt.Sprintf(t("consents.withdrawn"), k.Withdrawn.Format(time.DateOnly))
@@ -198,8 +216,11 @@ func (h *web) consentsPage(w http.ResponseWriter, r *http.Request) {
 		p.Consents = append(p.Consents, v)
 	}
 	for _, d := range ds {
-		v := disclosureView{Requester: nameOr(d.RequesterName, d.Requester), Procedure: d.Procedure, Sent: ui.Time(d.Sent),
+		v := disclosureView{Requester: nameOr(d.RequesterName, d.Requester), Sent: ui.Time(d.Sent),
 			Documents: strings.Join(d.Documents, "; "), Basis: t("consents.preview")}
+		if names, code := h.procedures([]string{d.Procedure}, lang, p.msgs); len(names) > 0 {
+			v.Procedure, v.Code = names[0], code
+		}
 		if d.ConsentID != "" {
 			// The consent by what the user knows of it (its validity),
 			// not by its identifier.
@@ -214,6 +235,30 @@ func (h *web) consentsPage(w http.ResponseWriter, r *http.Request) {
 		p.Disclosures = append(p.Disclosures, v)
 	}
 	h.render(w, r, p)
+}
+
+// procedures names the procedures of codes in lang (web.procedureIn), one
+// without a name by its code; detail gives the codes after the names
+// ("Codes: R1, T2", from msgs), "" when no procedure has a name.
+func (h *web) procedures(codes []string, lang string, msgs map[string]string) (names []string, detail string) {
+	named := false
+	for _, c := range codes {
+		n := h.procedureIn(c, lang)
+		if n == "" {
+			n = c
+		} else {
+			named = true
+		}
+		names = append(names, n)
+	}
+	if !named {
+		return names, ""
+	}
+	key := "consents.codes"
+	if len(codes) == 1 {
+		key = "consents.code"
+	}
+	return names, fmt.Sprintf(msgs[key], strings.Join(codes, ", "))
 }
 
 // nameOr is a name for the citizen's eyes: the authority's name, its
@@ -297,8 +342,10 @@ func (h *web) consentsWithdraw(w http.ResponseWriter, r *http.Request) {
 		for _, k := range ks {
 			if k.ID == id && k.Withdrawn.IsZero() {
 				p := &page{Key: "withdraw", Path: ConsentsPath, CSRF: csrf, LoggedIn: true}
-				p.Consents = []consentView{{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Evidence: k.EvidenceTitle,
-					Procedure: strings.Join(k.Procedures, ", "), Until: k.Expires.Format(time.DateOnly)}}
+				v := consentView{ID: k.ID, Requester: nameOr(k.RequesterName, k.Requester), Evidence: k.EvidenceTitle,
+					Until: k.Expires.Format(time.DateOnly)}
+				v.Procedures, v.Codes = h.procedures(k.Procedures, language(r), messages[language(r)])
+				p.Consents = []consentView{v}
 				h.render(w, r, p)
 				return
 			}

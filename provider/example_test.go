@@ -39,7 +39,7 @@ func ExampleRecords() {
 		}
 	}
 	// Output:
-	// person:3f8a2c61d9 Certificate of birth application/pdf 2024-01-15
+	// person:3f8a2c61d9 Geburtsurkunde (Certificate of birth) application/pdf 2024-01-15
 }
 
 // A second request names its preview session by the PreviewLocation it

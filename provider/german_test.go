@@ -105,3 +105,49 @@ func TestProcedureNames(t *testing.T) {
 		}
 	}
 }
+
+// TestConsentsProcedureNames: the consents page, its table of evidence
+// sent and the confirmation of a withdrawal name the procedures in the
+// page's language (Config.ProcedureNames), their codes only after the
+// names.
+func TestConsentsProcedureNames(t *testing.T) {
+	names, err := demo.ProcedureNames(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, "", func(c *provider.Config) { withConsent(c); c.ProcedureNames = names })
+	u := user(t, anna)
+	b := e.browser()
+	b.lang = "de"
+	q := backgroundRequest(e, edm.V2_0)
+	xid := newUUID()
+	link := e.first(q, "conv-names", xid)
+	e.idp.as(subject(u, eid.LoAHigh))
+	p := b.get("/preview/" + tokenOf(t, link) + "/login")
+	if r := b.post("/preview/"+tokenOf(t, link)+"/decide", url.Values{"csrf": {csrfRE.FindStringSubmatch(p.body)[1]}, "decision": {"approve"},
+		"consent": {"yes"}, "procedure": {"R1"}}); r.status != http.StatusOK {
+		t.Fatalf("approval: HTTP %d", r.status)
+	}
+	e.deliver(e.message(second(q, link), "conv-names", xid))
+
+	acc := e.browser()
+	acc.lang = "de"
+	e.idp.as(subject(u, eid.LoASubstantial))
+	p = acc.get("/consents/login")
+	r1 := html.EscapeString(names["R1"]["de"])
+	for _, want := range []string{
+		`<td data-label="Verfahren">` + r1 + `<span class="code">Kennung: R1</span></td>`,
+	} {
+		if n := strings.Count(p.body, want); n != 2 {
+			t.Errorf("the consents page shows %q %d times, want twice (the consent, the evidence sent):\n%s", want, n, p.body)
+		}
+	}
+	m := regexpConsent.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no consent to withdraw:\n%s", p.body)
+	}
+	w := acc.post("/consents/withdraw", url.Values{"csrf": {csrfRE.FindStringSubmatch(p.body)[1]}, "consent": {m[1]}})
+	if want := `<dd>` + r1 + `<span class="code">Kennung: R1</span></dd>`; !strings.Contains(w.body, want) {
+		t.Errorf("the confirmation of the withdrawal lacks %q:\n%s", want, w.body)
+	}
+}

@@ -691,15 +691,18 @@ func (h *web) file(w http.ResponseWriter, r *http.Request) {
 }
 
 // The style sheet: readable type, contrast above 4.5:1, a visible focus.
-const css = `.consent{display:flex;gap:.5rem;align-items:flex-start}
-fieldset.procedures{margin:.5rem 0 1rem 1.5rem}fieldset.procedures p{margin:.2rem 0}
+const css = `p.consent{display:flex;gap:.5rem;align-items:flex-start}
+fieldset.consent{border:1px solid #b1b4b6;border-radius:4px;padding:.75rem 1rem;margin:0 0 1rem;background:#fff}fieldset.consent legend{padding:0 .25rem}
+fieldset.procedures{margin:.5rem 0 0 1.5rem}fieldset.procedures p{margin:.2rem 0}
 main section{background:#fff;border:1px solid #b1b4b6;border-radius:4px;padding:1rem 1.25rem;margin:0 0 1.25rem}
 button.approve{background:#0b5c2e;border-color:#0b5c2e}button.refuse{background:#8a1c1c;border-color:#8a1c1c}
+button.secondary.refuse{background:#fff;color:#8a1c1c}button.secondary.refuse:hover{background:#fbeaea;color:#5e1212}
 button{margin:.3rem .3rem .3rem 0}
 object{width:100%;height:40rem;border:1px solid #595959}
 .notice{border-left-color:#8a1c1c}
 dl.ask{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1.5rem;border-left:6px solid #1d4f91;padding:.5rem 1rem;background:#fff}dl.ask dt{font-weight:600}dl.ask dd{margin:0}
 @media (max-width:40rem){dl.ask{grid-template-columns:1fr}object{height:24rem}}
+ul.names{margin:0;padding-left:1.1rem}.code{color:#3d4551;font-size:.9em}td span.code,dd span.code{display:block}
 .notice.expired{border-left-color:#8a4b00;background:#fff6e5}details.tech{margin:.5rem 0;color:#3d4551}details.tech p{overflow-wrap:anywhere}
 `
 

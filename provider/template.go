@@ -76,13 +76,17 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 <input type="hidden" name="csrf" value="{{.CSRF}}">
 <input type="hidden" name="lang" value="{{.Lang}}">
 {{if .Message}}<p class="notice" role="alert">{{.T .Message}}</p>
-{{end}}{{if .ConsentOffer}}<p class="consent"><input type="checkbox" id="consent" name="consent" value="yes"{{if .ConsentChecked}} checked{{end}}> <label for="consent">{{.ConsentOffer}}</label></p>
+{{end}}{{if .ConsentOffer}}<fieldset class="consent">
+<legend>{{.T "consent.legend"}}</legend>
+<p class="hint" id="consent-hint">{{.T "consent.hint"}}</p>
+<p class="consent"><input type="checkbox" aria-describedby="consent-hint" id="consent" name="consent" value="yes"{{if .ConsentChecked}} checked{{end}}> <label for="consent">{{.ConsentOffer}}</label></p>
 <fieldset class="procedures">
 <legend>{{.T "consent.procedures"}}</legend>
-{{range .ConsentProcedures}}<p><input type="checkbox" id="procedure-{{.Code}}" name="procedure" value="{{.Code}}"{{if .Checked}} checked{{end}}> <label for="procedure-{{.Code}}">{{.Code}}{{if .Name}} – {{.Name}}{{end}}</label></p>
+{{range .ConsentProcedures}}<p><input type="checkbox" id="procedure-{{.Code}}" name="procedure" value="{{.Code}}"{{if .Checked}} checked{{end}}> <label for="procedure-{{.Code}}">{{if .Name}}{{.Name}} <span class="code">({{.Code}})</span>{{else}}{{.Code}}{{end}}</label></p>
 {{end}}</fieldset>
-{{end}}<button class="approve" type="submit" name="decision" value="approve">{{.T "approve"}}</button>
-<button class="refuse" type="submit" name="decision" value="refuse">{{.T "refuse"}}</button>
+</fieldset>
+{{end}}<p class="actions"><button class="approve" type="submit" name="decision" value="approve">{{.T "approve"}}</button>
+<button class="secondary refuse" type="submit" name="decision" value="refuse">{{.T "refuse"}}</button></p>
 </fieldset>
 </form>
 {{- else if eq .Key "consents"}}
@@ -95,7 +99,7 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 {{if .Consents}}<table class="reflow">
 <caption>{{.T "consents.given"}}</caption>
 <thead><tr><th scope="col">{{.T "consents.requester"}}</th><th scope="col">{{.T "consents.procedures"}}</th><th scope="col">{{.T "consents.evidence"}}</th><th scope="col">{{.T "consents.until"}}</th><th scope="col">{{.T "consents.status"}}</th></tr></thead>
-<tbody>{{range .Consents}}<tr><td>{{.Requester}}</td><td data-label="{{$.T "consents.procedures"}}">{{.Procedure}}</td><td data-label="{{$.T "consents.evidence"}}">{{.Evidence}}</td><td data-label="{{$.T "consents.until"}}">{{.Until}}</td><td data-label="{{$.T "consents.status"}}">{{.Status}}{{if .Valid}}
+<tbody>{{range .Consents}}<tr><td>{{.Requester}}</td><td data-label="{{$.T "consents.procedures"}}">{{template "procedures" .}}</td><td data-label="{{$.T "consents.evidence"}}">{{.Evidence}}</td><td data-label="{{$.T "consents.until"}}">{{.Until}}</td><td data-label="{{$.T "consents.status"}}">{{.Status}}{{if .Valid}}
 <form method="post" action="/consents/withdraw"><input type="hidden" name="csrf" value="{{$.CSRF}}"><input type="hidden" name="consent" value="{{.ID}}"><input type="hidden" name="lang" value="{{$.Lang}}"><button type="submit">{{$.T "consents.withdraw"}}<span class="vh"> {{.Evidence}} – {{.Requester}}</span></button></form>{{end}}</td></tr>
 {{end}}</tbody>
 </table>{{else}}<p>{{.T "consents.none"}}</p>{{end}}
@@ -103,7 +107,7 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 {{if .Disclosures}}<table class="reflow">
 <caption>{{.T "consents.sent"}}</caption>
 <thead><tr><th scope="col">{{.T "consents.when"}}</th><th scope="col">{{.T "consents.requester"}}</th><th scope="col">{{.T "consents.procedure"}}</th><th scope="col">{{.T "consents.documents"}}</th><th scope="col">{{.T "consents.basis"}}</th></tr></thead>
-<tbody>{{range .Disclosures}}<tr><td>{{.Sent}}</td><td data-label="{{$.T "consents.requester"}}">{{.Requester}}</td><td data-label="{{$.T "consents.procedure"}}">{{.Procedure}}</td><td data-label="{{$.T "consents.documents"}}">{{.Documents}}</td><td data-label="{{$.T "consents.basis"}}">{{.Basis}}</td></tr>
+<tbody>{{range .Disclosures}}<tr><td>{{.Sent}}</td><td data-label="{{$.T "consents.requester"}}">{{.Requester}}</td><td data-label="{{$.T "consents.procedure"}}">{{.Procedure}}{{with .Code}}<span class="code">{{.}}</span>{{end}}</td><td data-label="{{$.T "consents.documents"}}">{{.Documents}}</td><td data-label="{{$.T "consents.basis"}}">{{.Basis}}</td></tr>
 {{end}}</tbody>
 </table>{{else}}<p>{{.T "consents.nosent"}}</p>{{end}}
 <p><a href="/consents?format=json">{{.T "consents.json"}}</a></p>
@@ -116,7 +120,7 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 <dl class="ask">
 <dt>{{$.T "consents.requester"}}</dt><dd>{{.Requester}}</dd>
 <dt>{{$.T "consents.evidence"}}</dt><dd>{{.Evidence}}</dd>
-<dt>{{$.T "consents.procedures"}}</dt><dd>{{.Procedure}}</dd>
+<dt>{{$.T "consents.procedures"}}</dt><dd>{{template "procedures" .}}</dd>
 <dt>{{$.T "consents.until"}}</dt><dd>{{.Until}}</dd>
 </dl>
 <p>{{$.T "withdraw.text"}}</p>
@@ -141,4 +145,5 @@ var pageTemplate = template.Must(template.Must(template.New("page").Parse(ui.Fra
 {{template "ui.footer" .Chrome}}
 </body>
 </html>
+{{- define "procedures"}}{{if eq (len .Procedures) 1}}{{index .Procedures 0}}{{else}}<ul class="names">{{range .Procedures}}<li>{{.}}</li>{{end}}</ul>{{end}}{{with .Codes}}<span class="code">{{.}}</span>{{end}}{{end}}
 `))

@@ -18,8 +18,45 @@ import (
 
 // demoType is an evidence type of the demo data set in one country.
 type demoType struct {
-	procedure, classification, title string
+	procedure, classification string
+	title                     docTitle
 }
+
+// docTitle is the title of a demo document as a register of its country
+// gives it: in the country's language (local), with the English beside it.
+type docTitle struct {
+	local, en string
+}
+
+// String is the title: "Geburtsurkunde (Certificate of birth)"; the
+// English alone where the country's language gives none.
+func (t docTitle) String() string {
+	switch {
+	case t.local == "" || t.local == t.en:
+		return t.en
+	case t.en == "":
+		return t.local
+	}
+	return t.local + " (" + t.en + ")"
+}
+
+// structuredData is "structured data" in the language of each demo
+// country, for the titles of the structured versions of a document.
+var structuredData = map[string]string{"DE": "strukturierte Daten", "FR": "données structurées", "FI": "rakenteiset tiedot", "SE": "strukturerade data"}
+
+// structured is the title of the structured version of a document titled
+// t in country.
+func (t docTitle) structured(country string) docTitle {
+	s := docTitle{en: t.en + ", structured data"}
+	if t.local != "" && t.local != t.en && structuredData[country] != "" {
+		s.local = t.local + ", " + structuredData[country]
+	}
+	return s
+}
+
+// languageOf is the language of each demo country, as the data set writes
+// it (EDM: ISO 639-1 in capitals).
+var languageOf = map[string]string{"DE": "DE", "FR": "FR", "FI": "FI", "SE": "SV"}
 
 // demoTypes reads the evidence types of a country from the demo data set
 // of the Common Services, by the procedure their requirement serves first
@@ -43,9 +80,17 @@ func demoTypes(ctx context.Context, country string) ([]demoType, error) {
 				continue
 			}
 			for _, t := range l.Types {
-				title := ""
-				if len(t.Title) > 0 {
-					title = t.Title[0].Value
+				var title docTitle
+				for _, tt := range t.Title {
+					switch {
+					case strings.EqualFold(tt.Lang, "EN") && title.en == "":
+						title.en = tt.Value
+					case strings.EqualFold(tt.Lang, languageOf[country]) && title.local == "":
+						title.local = tt.Value
+					}
+				}
+				if title.en == "" && len(t.Title) > 0 {
+					title.en = t.Title[0].Value
 				}
 				out = append(out, demoType{proc, t.EvidenceTypeClassification, title})
 			}
@@ -115,26 +160,27 @@ var demoNS = uuid.Name(uuid.NameSpaceURL(), "https://github.com/oots-go/oots/pro
 func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provider.Document {
 	_, local, _ := eid.LocalID(p.Identifier)
 	fields := []provider.Field{{Label: "Family name", Value: p.FamilyName}, {Label: "Given name", Value: p.GivenName}, {Label: "Date of birth", Value: p.DateOfBirth}}
-	var title, issued string
+	var title docTitle
+	var issued string
 	switch t.procedure {
 	case "R1":
-		title = "Certificate of birth"
+		title.en = "Certificate of birth"
 		fields = append(fields, provider.Field{Label: "Place of birth", Value: p.PlaceOfBirth}, provider.Field{Label: "Sex", Value: p.Gender}, provider.Field{Label: "Registration number", Value: "G-" + local})
 		issued = "2024-01-15"
 	case "S1":
-		title, issued = "Certificate of residence", "2025-06-02"
+		title.en, issued = "Certificate of residence", "2025-06-02"
 		addr := p.CurrentAddress
 		if addr == "" {
 			addr = p.PlaceOfBirth
 		}
 		fields = append(fields, provider.Field{Label: "Address", Value: addr}, provider.Field{Label: "Resident since", Value: "2015-04-01"})
 	case "T2":
-		title, issued = "Upper secondary school leaving certificate", "2008-06-30"
+		title.en, issued = "Upper secondary school leaving certificate", "2008-06-30"
 		fields = append(fields, provider.Field{Label: "School", Value: "Gymnasium " + p.PlaceOfBirth}, provider.Field{Label: "Final grade", Value: "2.1"})
 	default:
 		return nil
 	}
-	if t.title != "" {
+	if t.title.en != "" {
 		title = t.title
 	}
 	fields = append(fields, provider.Field{Label: "Issuing country", Value: country}, provider.Field{Label: "Issued on", Value: issued})
@@ -144,17 +190,18 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provi
 	}
 	lines = append(lines, "", "This document was issued electronically through the Once-Only Technical System.")
 	docs := []provider.Document{{
-		ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: issued, Language: "EN",
-		Format: "application/pdf", Content: pdf.Text(title, lines), Fields: fields,
+		ID: demoDocID(country, local, t.classification, "pdf"), Title: title.String(), IssuingDate: issued, Language: "EN",
+		Format: "application/pdf", Content: pdf.Text(title.String(), lines), Fields: fields,
 	}}
+	sd := title.structured(country).String()
 	switch t.procedure {
 	case "R1":
-		docs = append(docs, structured(datamodel.BirthRecord(), docs[0], func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
+		docs = append(docs, structured(datamodel.BirthRecord(), docs[0], sd, func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
 			"Identifier": demoDocID(country, local, "birth"), "IssuingCountry": country, "RegistrationNumber": "G-" + local, "IssueDate": issued,
 			"Child/Identifier": p.Identifier, "Child/FamilyName": p.FamilyName, "Child/GivenName": p.GivenName,
 			"Child/DateOfBirth": p.DateOfBirth, "Child/PlaceOfBirth": p.PlaceOfBirth, "Child/Gender": p.Gender})...)
 	case "T2":
-		docs = append(docs, structured(datamodel.SecondaryDiploma(), docs[0], func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
+		docs = append(docs, structured(datamodel.SecondaryDiploma(), docs[0], sd, func(ext string) string { return demoDocID(country, local, t.classification, ext) }, map[string]string{
 			"Identifier": demoDocID(country, local, "diploma"), "IssuingCountry": country, "IssueDate": issued,
 			"Holder/Identifier": p.Identifier, "Holder/FamilyName": p.FamilyName, "Holder/GivenName": p.GivenName,
 			"Holder/DateOfBirth": p.DateOfBirth, "School/Name": "Gymnasium " + p.PlaceOfBirth, "School/Country": country,
@@ -175,8 +222,8 @@ func demoPersonEvidence(country string, t demoType, p eid.NaturalPerson) []provi
 
 func demoCompanyEvidence(country string, t demoType, c eid.LegalPerson) provider.Document {
 	_, local, _ := eid.LocalID(c.Identifier)
-	title := "Extract from the business register"
-	if t.title != "" {
+	title := docTitle{en: "Extract from the business register"}
+	if t.title.en != "" {
 		title = t.title
 	}
 	fields := []provider.Field{{Label: "Legal name", Value: c.LegalName}, {Label: "Registration number", Value: local}, {Label: "VAT number", Value: c.VATRegistration},
@@ -185,16 +232,16 @@ func demoCompanyEvidence(country string, t demoType, c eid.LegalPerson) provider
 	for _, f := range fields {
 		lines = append(lines, f.Label+": "+f.Value)
 	}
-	return provider.Document{ID: demoDocID(country, local, t.classification, "pdf"), Title: title, IssuingDate: "2025-09-01", Language: "EN",
-		Format: "application/pdf", Content: pdf.Text(title, lines), Fields: fields}
+	return provider.Document{ID: demoDocID(country, local, t.classification, "pdf"), Title: title.String(), IssuingDate: "2025-09-01", Language: "EN",
+		Format: "application/pdf", Content: pdf.Text(title.String(), lines), Fields: fields}
 }
 
-// structured returns the structured versions of a demo document: XML and
-// JSON after the data model m (ConformsTo: the model's 1.x distribution
+// structured returns the structured versions of a demo document, titled
+// title: XML and JSON after the data model m (ConformsTo: the model's 1.x distribution
 // URI, as the demo data set of the DSD lists it), each with the PDF as its
 // human-readable version. Values that do not fit the model are left out
 // (a demo person without a sex code, say).
-func structured(m *datamodel.Model, pdf provider.Document, id func(ext string) string, values map[string]string) []provider.Document {
+func structured(m *datamodel.Model, pdf provider.Document, title string, id func(ext string) string, values map[string]string) []provider.Document {
 	for k, v := range values {
 		if f := m.Field(k); f == nil || f.Type == datamodel.Code && !slices.Contains(f.Codes, v) {
 			delete(values, k)
@@ -221,7 +268,7 @@ func structured(m *datamodel.Model, pdf provider.Document, id func(ext string) s
 		if mime == datamodel.MimeJSON {
 			ext = "json"
 		}
-		out = append(out, provider.Document{ID: id(ext), Title: pdf.Title + " (structured data)", IssuingDate: pdf.IssuingDate, Language: pdf.Language,
+		out = append(out, provider.Document{ID: id(ext), Title: title, IssuingDate: pdf.IssuingDate, Language: pdf.Language,
 			Format: mime, ConformsTo: uri, Content: b, Fields: fields, HumanReadableVersion: &hr})
 	}
 	return out
@@ -323,13 +370,14 @@ func demoDeferrals(types []demoType, rs *provider.Records) {
 	}
 }
 
-// ProcedureNames returns the names of the demo procedures (codes of the
-// code list Procedures) by page language ("de"), as the demo data set of
-// the Common Services gives them (the titles of its reference frameworks,
-// for provider.Config.ProcedureNames): the code list itself names them in
-// English only, so the translations are the demo's own data. English is
-// left out: the code list's name stands.
-func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
+// ProcedureTitles returns the titles of the demo procedures (codes of the
+// code list Procedures) by language ("en", "de", …), as the demo data set of
+// the Common Services gives them: the titles of the reference frameworks
+// that implement each procedure, in the five languages of the pages. They
+// are the one table of the procedures' titles: the portal offers the
+// procedures under them (portal.DemoProcedures), and the preview spaces name
+// the procedures by them (ProcedureNames).
+func ProcedureTitles(ctx context.Context) (map[string]map[string]string, error) {
 	reg, err := csregistry.Open(ctx, csregistry.Config{SkipRules: true})
 	if err != nil {
 		return nil, fmt.Errorf("demo: data set: %w", err)
@@ -346,7 +394,7 @@ func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
 					out[code] = map[string]string{}
 				}
 				for _, t := range f.Title {
-					if l := strings.ToLower(t.Lang); l != "en" && out[code][l] == "" && t.Value != "" {
+					if l := strings.ToLower(t.Lang); out[code][l] == "" && t.Value != "" {
 						out[code][l] = t.Value
 					}
 				}
@@ -354,4 +402,16 @@ func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// ProcedureNames returns the names of the demo procedures by page language
+// for provider.Config.ProcedureNames: ProcedureTitles without English. The
+// code list Procedures names them in English only, so the translations are
+// the demo's own data; in English the code list's name stands.
+func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
+	out, err := ProcedureTitles(ctx)
+	for _, names := range out {
+		delete(names, "en")
+	}
+	return out, err
 }

@@ -18,20 +18,32 @@ import (
 // leading between the margins.
 const linesPerPage = 52
 
+// titleWidth is how many characters of the title fit on one line at 16 pt
+// between the margins; titleLeading the distance between its lines.
+const (
+	titleWidth   = 55
+	titleLeading = 18
+)
+
 // Text writes a PDF 1.4 document of A4 pages with the given title and lines
 // of text in Helvetica (WinAnsiEncoding: Latin letters with diacritics are
 // kept, other characters become "?"), with a correct cross-reference table.
-// Long lines are wrapped; the document gets as many pages as it needs. It is
-// how the demo data service produces real evidence documents.
+// Long lines are wrapped, the title too (a title in two languages, say);
+// the document gets as many pages as it needs. It is how the demo data
+// service produces real evidence documents.
 func Text(title string, lines []string) []byte {
 	var wrapped []string
 	for _, l := range lines {
 		wrapped = append(wrapped, wrap(l, 90)...)
 	}
+	heading := wrap(title, titleWidth)
+	// The title's lines after its first push the text of the first page
+	// down by this many lines of text.
+	lower := ((len(heading)-1)*titleLeading + 13) / 14
 	var pages [][]string
-	for len(wrapped) > linesPerPage {
-		pages = append(pages, wrapped[:linesPerPage])
-		wrapped = wrapped[linesPerPage:]
+	for room := linesPerPage - lower; len(wrapped) > room; room = linesPerPage {
+		pages = append(pages, wrapped[:room])
+		wrapped = wrapped[room:]
 	}
 	pages = append(pages, wrapped)
 
@@ -52,7 +64,11 @@ func Text(title string, lines []string) []byte {
 		var c bytes.Buffer
 		c.WriteString("BT\n/F1 11 Tf\n14 TL\n56 790 Td\n")
 		if i == 0 {
-			c.WriteString("/F1 16 Tf\n" + literal(title) + " Tj\nT*\nT*\n/F1 11 Tf\n")
+			c.WriteString("/F1 16 Tf\n" + literal(heading[0]) + " Tj\n")
+			for _, h := range heading[1:] {
+				c.WriteString("0 -" + strconv.Itoa(titleLeading) + " Td\n" + literal(h) + " Tj\n")
+			}
+			c.WriteString("T*\nT*\n/F1 11 Tf\n")
 		}
 		for _, l := range p {
 			c.WriteString(literal(l) + " Tj\nT*\n")

@@ -35,6 +35,35 @@ func TestText(t *testing.T) {
 	}
 }
 
+// TestTitleWrapped: a title longer than a line at 16 pt is wrapped at a
+// space, each line of it shown in full (none cut at the page's edge), in
+// the document's information too; the first page then holds fewer lines
+// of text, so that none falls below the margin.
+func TestTitleWrapped(t *testing.T) {
+	title := "Extrait Kbis (Extract of registration in the trade and companies register)"
+	var lines []string
+	for i := range linesPerPage {
+		lines = append(lines, "Line "+strconv.Itoa(i))
+	}
+	b := string(Text(title, lines))
+	if err := Check([]byte(b)); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"/Title (Extrait Kbis \\(Extract of registration in the trade and companies register\\))",
+		"/F1 16 Tf\n(Extrait Kbis \\(Extract of registration in the trade and) Tj\n0 -18 Td\n(companies register\\)) Tj\nT*\nT*\n/F1 11 Tf\n"} {
+		if !strings.Contains(b, want) {
+			t.Errorf("the document lacks %q:\n%s", want, b)
+		}
+	}
+	if !strings.Contains(b, "/Count 2") {
+		t.Errorf("%d lines under a title of two lines should take 2 pages", len(lines))
+	}
+	// A title of one line leaves the first page as it was.
+	if b := string(Text("Certificate of birth", lines)); !strings.Contains(b, "/Count 1") || strings.Contains(b, " Td\n(Certificate") {
+		t.Errorf("a title of one line: %s", b)
+	}
+}
+
 // TestCheck: each kind of damage is found.
 func TestCheck(t *testing.T) {
 	good := Text("Certificate of birth", []string{"Family name: Müller", "Given name: Anna"})
