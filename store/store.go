@@ -79,6 +79,7 @@ type DB struct {
 	db      *sql.DB
 	dialect Dialect
 	stmts   sync.Map // query text → *sql.Stmt, prepared once (see prepared)
+	group   *group   // SQLite: the group commit of the message writes
 }
 
 //go:embed migrations
@@ -117,6 +118,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// single connection never meets SQLITE_BUSY inside the process.
 		db.SetMaxOpenConns(1)
 		d = &DB{db: db, dialect: SQLite}
+		d.group = &group{d: d}
 	}
 	if err := d.db.PingContext(ctx); err != nil {
 		d.db.Close()
