@@ -34,7 +34,7 @@ func (d *DB) finishFailed(ctx context.Context, id, owner string, r apstore.Resul
 	default:
 		return fmt.Errorf("store: finish outbound %s: unknown report delivery state %q", id, report)
 	}
-	err := d.transact(ctx, []string{sqlFinishFailed, sqlFailureReport}, func(ctx context.Context, tx *sql.Tx) error {
+	err := d.transact(ctx, []string{sqlFinishFailed, sqlFailureReport}, false, func(ctx context.Context, tx *sql.Tx) error {
 		var key, partner, leg string
 		err := d.txQueryRow(ctx, tx, sqlFinishFailed, apstore.OutFailed, ms(r.NextAt), r.Error, r.Receipt, ms(now),
 			id, owner, ms(now), apstore.OutQueued).Scan(&key, &partner, &leg)

@@ -35,11 +35,14 @@ type group struct {
 
 // groupWrite is one caller's write in a group transaction.
 type groupWrite struct {
-	ctx  context.Context
-	fn   func(context.Context, *sql.Tx) error
-	err  error
-	lead bool          // set when the caller is to lead the next transaction
-	done chan struct{} // closed, or sent to, when err is final or lead is set
+	ctx context.Context
+	fn  func(context.Context, *sql.Tx) error
+	err error
+	// alone: the write is one statement, run by itself (fn's transaction
+	// nil) when no other write shares the transaction.
+	alone bool
+	lead  bool          // set when the caller is to lead the next transaction
+	done  chan struct{} // closed, or sent to, when err is final or lead is set
 }
 
 // The statements around each write of a transaction with several.
@@ -51,10 +54,13 @@ const (
 
 // run runs fn in a group transaction and returns when that transaction
 // has committed: fn's error, or the transaction's. fn must run its
-// statements on the transaction it is given, and only statements prepared
-// before (DB.prepare): the transaction holds the only connection.
-func (g *group) run(ctx context.Context, fn func(context.Context, *sql.Tx) error) error {
-	w := &groupWrite{ctx: ctx, fn: fn, done: make(chan struct{}, 1)}
+// statements on the transaction it is given (DB.txExec, DB.txQueryRow),
+// and only statements prepared before (DB.prepare): the transaction holds
+// the only connection. A write that is one statement (alone) and finds no
+// other to share its transaction runs without one: fn is given a nil
+// transaction, and its statement commits by itself.
+func (g *group) run(ctx context.Context, alone bool, fn func(context.Context, *sql.Tx) error) error {
+	w := &groupWrite{ctx: ctx, fn: fn, alone: alone, done: make(chan struct{}, 1)}
 	g.mu.Lock()
 	g.queue = append(g.queue, w)
 	lead := !g.busy
@@ -98,6 +104,14 @@ func (g *group) commit(batch []*groupWrite) {
 				w.err = err
 			}
 		}
+	}
+	if len(batch) == 1 && batch[0].alone {
+		// One statement, committed by itself: no BEGIN and COMMIT.
+		w := batch[0]
+		if w.err = w.ctx.Err(); w.err == nil {
+			w.err = w.fn(context.WithoutCancel(w.ctx), nil)
+		}
+		return
 	}
 	ctx := context.WithoutCancel(batch[0].ctx)
 	tx, err := g.d.db.BeginTx(ctx, nil)
@@ -149,8 +163,11 @@ func (g *group) commit(batch []*groupWrite) {
 
 // transact runs fn in a transaction and commits it: on SQLite in a group
 // transaction with concurrent writers' (see group), on PostgreSQL in its
-// own. The queries qs that fn runs are prepared first.
-func (d *DB) transact(ctx context.Context, qs []string, fn func(context.Context, *sql.Tx) error) error {
+// own. The queries qs that fn runs are prepared first. alone says that fn
+// runs one writing statement: on SQLite it may then be given a nil
+// transaction (see group.run), and DB.txExec and DB.txQueryRow run the
+// statement by itself.
+func (d *DB) transact(ctx context.Context, qs []string, alone bool, fn func(context.Context, *sql.Tx) error) error {
 	if d.group != nil {
 		qs = append(qs, sqlSavepoint, sqlRollbackTo, sqlRelease)
 	}
@@ -158,7 +175,7 @@ func (d *DB) transact(ctx context.Context, qs []string, fn func(context.Context,
 		return err
 	}
 	if d.group != nil {
-		return d.group.run(ctx, fn)
+		return d.group.run(ctx, alone, fn)
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {

@@ -36,7 +36,7 @@ func TestGroupCommit(t *testing.T) {
 	hold, held := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
 	go func() {
-		first <- d.transact(ctx, nil, func(context.Context, *sql.Tx) error {
+		first <- d.transact(ctx, nil, false, func(context.Context, *sql.Tx) error {
 			close(held)
 			<-hold
 			return nil
@@ -118,7 +118,7 @@ func TestGroupCommitCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	hold, held := make(chan struct{}), make(chan struct{})
-	go d.transact(ctx, nil, func(context.Context, *sql.Tx) error {
+	go d.transact(ctx, nil, false, func(context.Context, *sql.Tx) error {
 		close(held)
 		<-hold
 		return nil

@@ -130,11 +130,16 @@ func (d *DB) enqueueRow(ctx context.Context, args []any) (*apstore.Outbound, err
 }
 
 // enqueueTx runs sqlEnqueue and records the payload files of m in one
-// transaction. A conflict is sql.ErrNoRows.
+// transaction (sqlEnqueue alone when there are none, see DB.transact). A
+// conflict is sql.ErrNoRows.
 func (d *DB) enqueueTx(ctx context.Context, m *apstore.Outbound, args []any) (*apstore.Outbound, error) {
 	var o *apstore.Outbound
-	err := d.transact(ctx, []string{sqlEnqueue, sqlPayloadFile}, func(ctx context.Context, tx *sql.Tx) error {
+	err := d.transact(ctx, []string{sqlEnqueue, sqlPayloadFile}, len(m.Files) == 0, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
+		if tx == nil {
+			o, err = d.enqueueRow(ctx, args)
+			return err
+		}
 		if o, err = scanOutbound(d.txQueryRow(ctx, tx, sqlEnqueue, args...)); err != nil {
 			return err
 		}
@@ -230,7 +235,7 @@ func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Res
 	var res sql.Result
 	var err error
 	if d.group != nil {
-		err = d.transact(ctx, []string{sqlFinish}, func(ctx context.Context, tx *sql.Tx) error {
+		err = d.transact(ctx, []string{sqlFinish}, true, func(ctx context.Context, tx *sql.Tx) error {
 			var err error
 			res, err = d.txExec(ctx, tx, sqlFinish, args...)
 			return err
@@ -299,7 +304,7 @@ func (d *DB) Receive(ctx context.Context, m *apstore.Inbound) (duplicate bool, e
 		return receivedBefore(d.queryRow(ctx, sqlReceivedFrom, m.MessageID), m)
 	}
 	var dupErr error // receivedBefore's, returned as it is
-	err = d.transact(ctx, []string{sqlReceive, sqlPayloadFile, sqlReceivedFrom}, func(ctx context.Context, tx *sql.Tx) error {
+	err = d.transact(ctx, []string{sqlReceive, sqlPayloadFile, sqlReceivedFrom}, len(m.Files) == 0, func(ctx context.Context, tx *sql.Tx) error {
 		res, err := d.txExec(ctx, tx, sqlReceive, args...)
 		if err != nil {
 			return err

@@ -211,16 +211,23 @@ func (d *DB) txStmt(ctx context.Context, tx *sql.Tx, q string) *sql.Stmt {
 	return nil
 }
 
-// txQueryRow runs q in tx, returning at most one row.
+// txQueryRow runs q in tx, returning at most one row; without tx (nil),
+// by itself.
 func (d *DB) txQueryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) scanner {
+	if tx == nil {
+		return d.queryRow(ctx, q, args...)
+	}
 	if s := d.txStmt(ctx, tx, q); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, d.Rebind(q), args...)
 }
 
-// txExec runs q in tx.
+// txExec runs q in tx; without tx (nil), by itself.
 func (d *DB) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if tx == nil {
+		return d.exec(ctx, q, args...)
+	}
 	if s := d.txStmt(ctx, tx, q); s != nil {
 		return s.ExecContext(ctx, args...)
 	}
