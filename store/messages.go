@@ -191,10 +191,13 @@ func (d *DB) skipLocked() string {
 // attempt for each. The claimed messages are returned oldest due first.
 func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Outbound, error) {
 	q := `UPDATE ap_outbound SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-		WHERE id IN (SELECT id FROM ap_outbound WHERE state = ? AND next_at <= ? AND lease_until <= ?
+		WHERE id IN (SELECT id FROM ap_outbound WHERE state = '` + apstore.OutQueued + `' AND next_at <= ? AND lease_until <= ?
 			ORDER BY next_at LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + outCols
-	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), apstore.OutQueued, ms(now), ms(now), limit)
+	// The state is named in the query, not bound: SQLite uses its partial
+	// index of queued messages (migration 0005) only for a query that names
+	// the index's condition.
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbound: %w", err)
 	}
@@ -415,10 +418,11 @@ func (d *DB) Ack(ctx context.Context, id string, now time.Time) error {
 // push, with their bodies, as ClaimOutbound does for sending.
 func (d *DB) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Inbound, error) {
 	q := `UPDATE ap_inbound SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE seq IN (SELECT seq FROM ap_inbound WHERE delivery = ? AND next_at <= ? AND lease_until <= ?
+		WHERE seq IN (SELECT seq FROM ap_inbound WHERE delivery = '` + apstore.DeliveryPending + `' AND next_at <= ? AND lease_until <= ?
 			ORDER BY seq LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + inCols + ", body"
-	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), apstore.DeliveryPending, ms(now), ms(now), limit)
+	// The delivery state is named in the query (see ClaimOutbound).
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}

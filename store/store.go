@@ -42,6 +42,13 @@
 //     least once; they are leased and retried like webhook pushes;
 //   - retention (Purge) and counts for metrics (Count, QueueAges).
 //
+// On SQLite the writes of messages (Enqueue, FinishOutbound, Receive) of
+// concurrent callers share one transaction and its commit (group commit):
+// each caller returns once the commit with its write is done, and a write
+// that fails is undone alone. The tables are indexed so that a message
+// writes few pages (migration 0005): the write-ahead log gets every page a
+// commit changed.
+//
 // Times are stored as Unix milliseconds; payloads are opaque byte strings
 // (the access point encodes them).
 package store
