@@ -34,33 +34,36 @@ func (d *DB) finishFailed(ctx context.Context, id, owner string, r apstore.Resul
 	default:
 		return fmt.Errorf("store: finish outbound %s: unknown report delivery state %q", id, report)
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	err := d.transact(ctx, []string{sqlFinishFailed, sqlFailureReport}, false, func(ctx context.Context, tx *sql.Tx) error {
+		var key, partner, leg string
+		err := d.txQueryRow(ctx, tx, sqlFinishFailed, apstore.OutFailed, ms(r.NextAt), r.Error, r.Receipt, ms(now),
+			id, owner, ms(now), apstore.OutQueued).Scan(&key, &partner, &leg)
+		if errors.Is(err, sql.ErrNoRows) {
+			return apstore.ErrLeaseLost
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := d.txExec(ctx, tx, sqlFailureReport, id, key, partner, leg, r.Error, ms(now), report, ms(now)); err != nil {
+			return fmt.Errorf("queueing the failure report: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("store: finish outbound %s: %w", id, err)
-	}
-	defer tx.Rollback()
-	var key, partner, leg string
-	err = d.txQueryRow(ctx, tx, `UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
-		lease_owner = '', lease_until = 0, updated_at = ?
-		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?
-		RETURNING COALESCE(client_key, ''), partner, leg`,
-		apstore.OutFailed, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), apstore.OutQueued).Scan(&key, &partner, &leg)
-	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("store: finish outbound %s: %w", id, apstore.ErrLeaseLost)
-	}
-	if err != nil {
-		return fmt.Errorf("store: finish outbound %s: %w", id, err)
-	}
-	if _, err := d.txExec(ctx, tx, `INSERT INTO ap_failure_reports (message_id, client_key, partner, leg, reason, failed_at, delivery, next_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		id, key, partner, leg, r.Error, ms(now), report, ms(now)); err != nil {
-		return fmt.Errorf("store: finish outbound %s: queueing the failure report: %w", id, err)
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)
 	}
 	return nil
 }
+
+// The statements of finishFailed.
+const (
+	sqlFinishFailed = `UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
+		lease_owner = '', lease_until = 0, updated_at = ?
+		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?
+		RETURNING COALESCE(client_key, ''), partner, leg`
+	sqlFailureReport = `INSERT INTO ap_failure_reports (message_id, client_key, partner, leg, reason, failed_at, delivery, next_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
+)
 
 // FailureReport returns the failure report of the outbound message id, or
 // apstore.ErrNotFound when the message has not failed.

@@ -42,7 +42,7 @@ func scanOutbound(r scanner) (*apstore.Outbound, error) {
 	return &o, nil
 }
 
-// The statements of the transactions of Enqueue and Receive.
+// The statements of the transactions of Enqueue, Receive and FinishOutbound.
 const (
 	sqlEnqueue = `INSERT INTO ap_outbound (id, client_key, leg, partner, body, state, next_at, created_at, updated_at, lease_owner, lease_until, attempts)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING ` + outCols
@@ -50,6 +50,9 @@ const (
 	sqlReceive     = `INSERT INTO ap_inbound (message_id, partner, leg, header, body, received_at, delivery, next_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	sqlReceivedFrom = "SELECT partner FROM ap_inbound WHERE message_id = ?"
+	sqlFinish       = `UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
+		lease_owner = '', lease_until = 0, updated_at = ?
+		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?`
 )
 
 // Enqueue stores a new outbound message, due at m.NextAt (or at once), or
@@ -76,11 +79,11 @@ func (d *DB) Enqueue(ctx context.Context, m *apstore.Outbound) (stored *apstore.
 	}
 	args := []any{m.ID, nullString(m.ClientKey), m.Leg, m.Partner, m.Body, apstore.OutQueued, ms(next), ms(now), ms(now), m.LeaseOwner, leaseUntil, attempts}
 	var o *apstore.Outbound
-	if len(m.Files) == 0 {
-		// One statement, committed by itself: no transaction to open.
+	if len(m.Files) == 0 && d.group == nil {
+		// PostgreSQL: one statement, committed by itself.
 		o, err = d.enqueueRow(ctx, args)
 	} else {
-		o, err = d.enqueueWithFiles(ctx, m, args)
+		o, err = d.enqueueTx(ctx, m, args)
 	}
 	if err == nil {
 		return o, true, nil
@@ -126,27 +129,28 @@ func (d *DB) enqueueRow(ctx context.Context, args []any) (*apstore.Outbound, err
 	return o, nil
 }
 
-// enqueueWithFiles runs sqlEnqueue and records the payload files of m in
-// one transaction. A conflict is sql.ErrNoRows.
-func (d *DB) enqueueWithFiles(ctx context.Context, m *apstore.Outbound, args []any) (*apstore.Outbound, error) {
-	if err := d.prepare(ctx, sqlEnqueue, sqlPayloadFile); err != nil {
-		return nil, err
-	}
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	o, err := scanOutbound(d.txQueryRow(ctx, tx, sqlEnqueue, args...))
-	if err != nil {
-		return nil, err
-	}
-	for _, f := range m.Files {
-		if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.ID); err != nil {
-			return nil, fmt.Errorf("payload file %s: %w", f, err)
+// enqueueTx runs sqlEnqueue and records the payload files of m in one
+// transaction (sqlEnqueue alone when there are none, see DB.transact). A
+// conflict is sql.ErrNoRows.
+func (d *DB) enqueueTx(ctx context.Context, m *apstore.Outbound, args []any) (*apstore.Outbound, error) {
+	var o *apstore.Outbound
+	err := d.transact(ctx, []string{sqlEnqueue, sqlPayloadFile}, len(m.Files) == 0, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		if tx == nil {
+			o, err = d.enqueueRow(ctx, args)
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		if o, err = scanOutbound(d.txQueryRow(ctx, tx, sqlEnqueue, args...)); err != nil {
+			return err
+		}
+		for _, f := range m.Files {
+			if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.ID); err != nil {
+				return fmt.Errorf("payload file %s: %w", f, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -187,10 +191,13 @@ func (d *DB) skipLocked() string {
 // attempt for each. The claimed messages are returned oldest due first.
 func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Outbound, error) {
 	q := `UPDATE ap_outbound SET lease_owner = ?, lease_until = ?, attempts = attempts + 1, updated_at = ?
-		WHERE id IN (SELECT id FROM ap_outbound WHERE state = ? AND next_at <= ? AND lease_until <= ?
+		WHERE id IN (SELECT id FROM ap_outbound WHERE state = '` + apstore.OutQueued + `' AND next_at <= ? AND lease_until <= ?
 			ORDER BY next_at LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + outCols
-	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), apstore.OutQueued, ms(now), ms(now), limit)
+	// The state is named in the query, not bound: SQLite uses its partial
+	// index of queued messages (migration 0005) only for a query that names
+	// the index's condition.
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbound: %w", err)
 	}
@@ -227,10 +234,18 @@ func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Res
 	if r.State == apstore.OutFailed {
 		return d.finishFailed(ctx, id, owner, r, now)
 	}
-	res, err := d.exec(ctx, `UPDATE ap_outbound SET state = ?, next_at = ?, last_error = ?, receipt = COALESCE(?, receipt),
-		lease_owner = '', lease_until = 0, updated_at = ?
-		WHERE id = ? AND lease_owner = ? AND lease_until > ? AND state = ?`,
-		r.State, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), apstore.OutQueued)
+	args := []any{r.State, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), apstore.OutQueued}
+	var res sql.Result
+	var err error
+	if d.group != nil {
+		err = d.transact(ctx, []string{sqlFinish}, true, func(ctx context.Context, tx *sql.Tx) error {
+			var err error
+			res, err = d.txExec(ctx, tx, sqlFinish, args...)
+			return err
+		})
+	} else {
+		res, err = d.exec(ctx, sqlFinish, args...)
+	}
 	if err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)
 	}
@@ -277,8 +292,8 @@ func (d *DB) Receive(ctx context.Context, m *apstore.Inbound) (duplicate bool, e
 		delivery = apstore.DeliveryNone
 	}
 	args := []any{m.MessageID, m.Partner, m.Leg, nonNil(m.Header), m.Body, ms(now), delivery, ms(now)}
-	if len(m.Files) == 0 {
-		// One statement, committed by itself: no transaction to open.
+	if len(m.Files) == 0 && d.group == nil {
+		// PostgreSQL: one statement, committed by itself.
 		res, err := d.exec(ctx, sqlReceive, args...)
 		if err != nil {
 			return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
@@ -291,36 +306,36 @@ func (d *DB) Receive(ctx context.Context, m *apstore.Inbound) (duplicate bool, e
 		}
 		return receivedBefore(d.queryRow(ctx, sqlReceivedFrom, m.MessageID), m)
 	}
-	if err := d.prepare(ctx, sqlReceive, sqlPayloadFile, sqlReceivedFrom); err != nil {
-		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
-	}
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
-	}
-	defer tx.Rollback()
-	res, err := d.txExec(ctx, tx, sqlReceive, args...)
-	if err != nil {
-		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
-	}
-	if n == 1 {
+	var dupErr error // receivedBefore's, returned as it is
+	err = d.transact(ctx, []string{sqlReceive, sqlPayloadFile, sqlReceivedFrom}, len(m.Files) == 0, func(ctx context.Context, tx *sql.Tx) error {
+		res, err := d.txExec(ctx, tx, sqlReceive, args...)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n != 1 {
+			duplicate, dupErr = receivedBefore(d.txQueryRow(ctx, tx, sqlReceivedFrom, m.MessageID), m)
+			return dupErr
+		}
 		// The payload files are the message's in the same transaction:
 		// a committed message always has its files.
 		for _, f := range m.Files {
 			if _, err := d.txExec(ctx, tx, sqlPayloadFile, f, m.MessageID); err != nil {
-				return false, fmt.Errorf("store: receive %s: payload file %s: %w", m.MessageID, f, err)
+				return fmt.Errorf("payload file %s: %w", f, err)
 			}
 		}
-		if err := tx.Commit(); err != nil {
-			return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
-		}
-		return false, nil
+		return nil
+	})
+	switch {
+	case err == nil:
+		return duplicate, nil
+	case err == dupErr:
+		return false, err
 	}
-	return receivedBefore(d.txQueryRow(ctx, tx, sqlReceivedFrom, m.MessageID), m)
+	return false, fmt.Errorf("store: receive %s: %w", m.MessageID, err)
 }
 
 // receivedBefore tells a duplicate of m (true) from a message of another
@@ -403,10 +418,11 @@ func (d *DB) Ack(ctx context.Context, id string, now time.Time) error {
 // push, with their bodies, as ClaimOutbound does for sending.
 func (d *DB) ClaimDeliveries(ctx context.Context, owner string, now time.Time, lease time.Duration, limit int) ([]*apstore.Inbound, error) {
 	q := `UPDATE ap_inbound SET lease_owner = ?, lease_until = ?, attempts = attempts + 1
-		WHERE seq IN (SELECT seq FROM ap_inbound WHERE delivery = ? AND next_at <= ? AND lease_until <= ?
+		WHERE seq IN (SELECT seq FROM ap_inbound WHERE delivery = '` + apstore.DeliveryPending + `' AND next_at <= ? AND lease_until <= ?
 			ORDER BY seq LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + inCols + ", body"
-	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), apstore.DeliveryPending, ms(now), ms(now), limit)
+	// The delivery state is named in the query (see ClaimOutbound).
+	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), ms(now), ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim deliveries: %w", err)
 	}
