@@ -59,16 +59,31 @@ type URI struct {
 	PINSource  string // pin-source: a file holding the PIN (file: URI or path)
 }
 
-// maxURI bounds the length of a URI read from a configuration.
-const maxURI = 4096
+// maxURI bounds the values of a URI read from a configuration: their
+// length once percent-decoded, all of them together. The text itself may be
+// up to three times that (every byte percent-encoded) and its names and
+// separators: a bound on the text alone would refuse the written form
+// (String) of a URI it accepted, which percent-encodes more than a writer
+// must.
+const (
+	maxURI     = 4096
+	maxURIText = 3*maxURI + 512
+)
 
 // ParseURI parses a PKCS#11 URI. Values are percent-decoded; an unknown
 // path attribute, an unknown query attribute other than the
 // vendor-specific x- ones, or a repeated attribute is an error wrapping
 // ErrURI.
 func ParseURI(s string) (*URI, error) {
-	if len(s) > maxURI {
-		return nil, fmt.Errorf("%w: longer than %d bytes", ErrURI, maxURI)
+	if len(s) > maxURIText {
+		return nil, fmt.Errorf("%w: longer than %d bytes", ErrURI, maxURIText)
+	}
+	values := 0 // the decoded values' bytes so far
+	tooLong := func(val string) error {
+		if values += len(val); values > maxURI {
+			return fmt.Errorf("%w: values longer than %d bytes", ErrURI, maxURI)
+		}
+		return nil
 	}
 	rest, ok := strings.CutPrefix(s, "pkcs11:")
 	if !ok {
@@ -90,6 +105,9 @@ func ParseURI(s string) (*URI, error) {
 			val, err := url.PathUnescape(v)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s: %v", ErrURI, k, err)
+			}
+			if err := tooLong(val); err != nil {
+				return nil, err
 			}
 			switch k {
 			case "token":
@@ -138,6 +156,9 @@ func ParseURI(s string) (*URI, error) {
 			val, err := url.PathUnescape(v)
 			if err != nil {
 				return nil, fmt.Errorf("%w: %s: %v", ErrURI, k, err)
+			}
+			if err := tooLong(val); err != nil {
+				return nil, err
 			}
 			switch k {
 			case "module-path":

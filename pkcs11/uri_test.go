@@ -2,6 +2,7 @@ package pkcs11_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/pkcs11"
@@ -50,4 +51,31 @@ func FuzzParseURI(f *testing.F) {
 			t.Fatalf("%q → %q → %q", s, u.String(), again.String())
 		}
 	})
+}
+
+// TestParseURIBounds: the values are bounded once decoded, so a URI at the
+// bound is read back from its written form, which percent-encodes more than
+// its author had to (the fuzz finding testdata/fuzz/FuzzParseURI/beac60ff2cb446f2).
+func TestParseURIBounds(t *testing.T) {
+	full := "pkcs11:token=" + strings.Repeat(",", 4096)
+	u, err := pkcs11.ParseURI(full)
+	if err != nil {
+		t.Fatalf("4,096 bytes of values: %v", err)
+	}
+	if len(u.String()) <= 4096*3 {
+		t.Fatalf("written form %d bytes, want every comma encoded", len(u.String()))
+	}
+	if again, err := pkcs11.ParseURI(u.String()); err != nil || again.Token != u.Token {
+		t.Errorf("the written form of a URI at the bound: %v", err)
+	}
+	for _, bad := range []string{
+		"pkcs11:token=" + strings.Repeat("a", 4097),
+		"pkcs11:token=" + strings.Repeat("a", 2048) + ";object=" + strings.Repeat("b", 2049),
+		"pkcs11:token=" + strings.Repeat("%2C", 4097),
+		"pkcs11:token=a?x-" + strings.Repeat("y", 3*4096+512) + "=1",
+	} {
+		if _, err := pkcs11.ParseURI(bad); !errors.Is(err, pkcs11.ErrURI) || !strings.Contains(err.Error(), "longer than") {
+			t.Errorf("%.40q…: %v, want ErrURI naming the bound", bad, err)
+		}
+	}
 }
