@@ -35,15 +35,20 @@ func localPath(s string) string {
 // beginLogin binds a new random state to the session and sends the
 // browser to GET /login, which hands it to the Authenticator.
 func (p *Portal) beginLogin(rq *request) error {
+	if err := p.newLoginState(rq); err != nil {
+		return err
+	}
+	return rq.redirect("/login")
+}
+
+// newLoginState binds a new random login state to the session and saves it.
+func (p *Portal) newLoginState(rq *request) error {
 	state, err := randomToken(p.rand, 24)
 	if err != nil {
 		return err
 	}
 	rq.sess.LoginState = state
-	if err := p.sessions.save(rq.r.Context(), rq.sess); err != nil {
-		return err
-	}
-	return rq.redirect("/login")
+	return p.sessions.save(rq.r.Context(), rq.sess)
 }
 
 // loginPage hands the browser to the Authenticator with the session's
@@ -52,12 +57,7 @@ func (p *Portal) beginLogin(rq *request) error {
 // parameters; a browser without a login begun gets a new state.
 func (p *Portal) loginPage(rq *request) error {
 	if rq.sess.LoginState == "" {
-		state, err := randomToken(p.rand, 24)
-		if err != nil {
-			return err
-		}
-		rq.sess.LoginState = state
-		if err := p.sessions.save(rq.r.Context(), rq.sess); err != nil {
+		if err := p.newLoginState(rq); err != nil {
 			return err
 		}
 	}
