@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/internal/testenv"
@@ -172,14 +171,12 @@ func tools(tb testing.TB) toolset {
 		return t
 	}
 	javac := testenv.Tool(tb, "javac")
+	if err := os.MkdirAll(t.cache, 0o755); err != nil {
+		tb.Fatal(err)
+	}
 	tmp, err := os.MkdirTemp(t.cache, "batch-build-")
 	if err != nil {
-		if err := os.MkdirAll(t.cache, 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if tmp, err = os.MkdirTemp(t.cache, "batch-build-"); err != nil {
-			tb.Fatal(err)
-		}
+		tb.Fatal(err)
 	}
 	defer os.RemoveAll(tmp)
 	srcFile := filepath.Join(tmp, "Batch.java")
@@ -190,8 +187,9 @@ func tools(tb testing.TB) toolset {
 	if out, err := exec.Command(javac, "-nowarn", "-cp", t.jar, "-d", classes, srcFile).CombinedOutput(); err != nil {
 		tb.Fatalf("saxontest: javac Batch.java: %v\n%s", err, out)
 	}
-	// Another test process may have compiled it meanwhile: either copy will do.
-	if err := os.Rename(classes, t.classes); err != nil && !strings.Contains(err.Error(), "exists") && !os.IsExist(err) {
+	// Another test process may have compiled it meanwhile (the rename then
+	// fails): either copy will do.
+	if err := os.Rename(classes, t.classes); err != nil {
 		if _, serr := os.Stat(filepath.Join(t.classes, "Batch.class")); serr != nil {
 			tb.Fatal(err)
 		}
