@@ -336,10 +336,16 @@ func (b *Browser) Screenshot(path string) {
 // (nil to ignore it).
 func (b *Browser) Execute(script string, out any, args ...any) {
 	b.tb.Helper()
+	b.must(b.execute(script, out, args...))
+}
+
+// execute is Execute returning the error, for a caller to whom a page that
+// cannot run a script (it is changing) is an answer.
+func (b *Browser) execute(script string, out any, args ...any) error {
 	if args == nil {
 		args = []any{}
 	}
-	b.must(b.Command(http.MethodPost, "/execute/sync", map[string]any{"script": script, "args": args}, out))
+	return b.Command(http.MethodPost, "/execute/sync", map[string]any{"script": script, "args": args}, out)
 }
 
 // Cookie is a cookie of the current page's origin (WebDriver §14).
@@ -579,7 +585,7 @@ func (e *Element) ClickAway() {
 	// run (the page is changing) answers false.
 	is := func(script string) bool {
 		var yes bool
-		return e.b.Command(http.MethodPost, "/execute/sync", map[string]any{"script": script, "args": []any{}}, &yes) == nil && yes
+		return e.b.execute(script, &yes) == nil && yes
 	}
 	e.b.WaitFor(func() bool { return is(`return document.readyState === "complete"`) }, e.b.Timeout)
 	e.b.Execute(`window.__webdriverLeaving = false; addEventListener("beforeunload", () => { window.__webdriverLeaving = true }); return true`, nil)
@@ -589,9 +595,7 @@ func (e *Element) ClickAway() {
 			// Another page, this one on its way out, or a page that
 			// cannot run a script because it is changing.
 			var stays bool
-			err := e.b.Command(http.MethodPost, "/execute/sync", map[string]any{
-				"script": `return window.__webdriverLeaving === false`, "args": []any{}}, &stays)
-			if err != nil || !stays {
+			if err := e.b.execute(`return window.__webdriverLeaving === false`, &stays); err != nil || !stays {
 				e.b.WaitFor(func() bool {
 					return is(`return window.__webdriverLeaving === undefined && document.readyState === "complete"`)
 				}, e.b.Timeout)
@@ -652,10 +656,7 @@ func (e *Element) Submit() {
 	form := e
 	if e.Tag() != "form" {
 		var ref map[string]string
-		e.must("submit", e.b.Command(http.MethodPost, "/execute/sync", map[string]any{
-			"script": "return arguments[0].form || arguments[0].closest('form');",
-			"args":   []any{map[string]string{elementKey: e.id}},
-		}, &ref))
+		e.must("submit", e.b.execute("return arguments[0].form || arguments[0].closest('form');", &ref, map[string]string{elementKey: e.id}))
 		if ref[elementKey] == "" {
 			e.b.tb.Fatalf("webdriver: submit: %q is not in a form", e.css)
 		}
