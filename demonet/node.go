@@ -253,14 +253,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
-	procedureNames, err := demo.ProcedureNames(ctx)
-	if err != nil {
-		return nil, err
-	}
 	procedureTitles, err := demo.ProcedureTitles(ctx)
 	if err != nil {
 		return nil, err
 	}
+	procedureNames := demo.ProcedureNamesOf(procedureTitles)
 	inEnv(records, authorities, n.cfg.SREnvironment)
 	for i := range authorities {
 		authorities[i].WithoutPreview = n.cfg.WithoutPreview

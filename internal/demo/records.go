@@ -409,9 +409,22 @@ func ProcedureTitles(ctx context.Context) (map[string]map[string]string, error) 
 // code list Procedures names them in English only, so the translations are
 // the demo's own data; in English the code list's name stands.
 func ProcedureNames(ctx context.Context) (map[string]map[string]string, error) {
-	out, err := ProcedureTitles(ctx)
-	for _, names := range out {
-		delete(names, "en")
+	titles, err := ProcedureTitles(ctx)
+	return ProcedureNamesOf(titles), err
+}
+
+// ProcedureNamesOf is ProcedureNames from titles that ProcedureTitles gave
+// already (a copy without English), for a caller that needs both without
+// loading the data set twice.
+func ProcedureNamesOf(titles map[string]map[string]string) map[string]map[string]string {
+	out := make(map[string]map[string]string, len(titles))
+	for code, byLang := range titles {
+		out[code] = make(map[string]string, len(byLang))
+		for l, t := range byLang {
+			if l != "en" {
+				out[code][l] = t
+			}
+		}
 	}
-	return out, err
+	return out
 }
