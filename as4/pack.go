@@ -3,10 +3,10 @@ package as4
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -198,12 +198,17 @@ func (p *Packed) WriteRequest(w io.Writer, endpoint string) error {
 	return bw.Flush()
 }
 
+// memoryBody is the size up to which Request sends a package from memory
+// (the size up to which Pack keeps a payload in memory too).
+const memoryBody = spoolThreshold
+
 // requestWriters recycles the 64 KiB output buffers of WriteRequest.
 var requestWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
 
-// Request returns an HTTP request that streams the package to endpoint (or
-// the P-Mode endpoint when empty). A goroutine writes the body as it is
-// read: send the request or close its Body.
+// Request returns an HTTP request that sends the package to endpoint (or
+// the P-Mode endpoint when empty). A package of up to memoryBody bytes is
+// written into memory first; a larger one is streamed, a goroutine writing
+// the body as it is read: send the request or close its Body.
 func (p *Packed) Request(endpoint string) (*http.Request, error) {
 	if endpoint == "" {
 		endpoint = p.Endpoint
@@ -212,12 +217,25 @@ func (p *Packed) Request(endpoint string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(p.WriteBody(pw)) }()
-	req, err := http.NewRequest(http.MethodPost, endpoint, pr)
-	if err != nil {
-		pr.Close()
-		return nil, fmt.Errorf("as4: %w", err)
+	var req *http.Request
+	if n <= memoryBody {
+		// A small package is written out first and sent from memory: one
+		// write to the connection instead of a goroutine and a pipe whose
+		// every piece is a write of its own. NewRequest sets GetBody.
+		body := bytes.NewBuffer(make([]byte, 0, n))
+		if err := p.WriteBody(body); err != nil {
+			return nil, err
+		}
+		if req, err = http.NewRequest(http.MethodPost, endpoint, bytes.NewReader(body.Bytes())); err != nil {
+			return nil, fmt.Errorf("as4: %w", err)
+		}
+	} else {
+		pr, pw := io.Pipe()
+		go func() { pw.CloseWithError(p.WriteBody(pw)) }()
+		if req, err = http.NewRequest(http.MethodPost, endpoint, pr); err != nil {
+			pr.Close()
+			return nil, fmt.Errorf("as4: %w", err)
+		}
 	}
 	req.ContentLength = n
 	req.Header.Set("Content-Type", p.ContentType())
@@ -340,11 +358,7 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		ct, open := pl.MimeType, pl.Open
 		if leg.Payload.Compress {
 			ct = GzipMediaType
-			zr := compressed(pl.Open)
-			f, cleanup, err := spool(zr, s.TempDir)
-			if c, ok := zr.(io.Closer); ok {
-				c.Close() // stops the compressing goroutine if spooling failed
-			}
+			f, cleanup, err := spoolCompressed(pl.Open, s.TempDir)
 			if err != nil {
 				return nil, wrapErr(Other, err, "compressing payload %s", id)
 			}
@@ -464,49 +478,81 @@ func partyIDs(p *pmode.Party) []PartyID {
 	return out
 }
 
-// compressed returns a reader of the gzip of the content of open.
-func compressed(open func() (io.ReadCloser, error)) io.Reader {
+// spoolCompressed compresses the content of open with gzip (as Compress
+// does, in this goroutine) into a spool, and returns a function that opens
+// the compressed copy as often as needed.
+func spoolCompressed(open func() (io.ReadCloser, error), dir string) (reopen func() (io.ReadCloser, error), cleanup func(), err error) {
 	rc, err := open()
 	if err != nil {
-		return errReader{err}
+		return nil, func() {}, err
 	}
-	return Compress(rc)
+	defer rc.Close()
+	sp := &spooler{dir: dir}
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(sp)
+	_, err = io.Copy(zw, rc)
+	if err == nil {
+		err = zw.Close()
+	}
+	zw.Reset(nil)
+	gzipWriters.Put(zw)
+	if err != nil {
+		sp.discard()
+		return nil, func() {}, err
+	}
+	return sp.finish()
 }
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // spoolThreshold is the size up to which spooled content stays in memory.
 const spoolThreshold = 1 << 20
 
-// spool copies r to memory, or to a temporary file past spoolThreshold, and
-// returns a function that opens the copy as often as needed.
-func spool(r io.Reader, dir string) (open func() (io.ReadCloser, error), cleanup func(), err error) {
-	var buf bytes.Buffer
-	n, err := io.CopyN(&buf, r, spoolThreshold+1)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, func() {}, err
+// spooler keeps what is written to it in memory up to spoolThreshold
+// bytes, and in a temporary file in dir beyond.
+type spooler struct {
+	dir string
+	buf bytes.Buffer
+	f   *os.File
+}
+
+func (s *spooler) Write(p []byte) (int, error) {
+	if s.f == nil {
+		if s.buf.Len()+len(p) <= spoolThreshold {
+			return s.buf.Write(p)
+		}
+		f, err := os.CreateTemp(s.dir, "oots-as4-*")
+		if err != nil {
+			return 0, err
+		}
+		s.f = f
+		_, err = f.Write(s.buf.Bytes())
+		s.buf = bytes.Buffer{}
+		if err != nil {
+			return 0, err
+		}
 	}
-	if n <= spoolThreshold {
-		b := buf.Bytes()
+	return s.f.Write(p)
+}
+
+// finish ends the writing and returns a function that opens the content
+// as often as needed and one that removes its file (if any).
+func (s *spooler) finish() (open func() (io.ReadCloser, error), cleanup func(), err error) {
+	if s.f == nil {
+		b := s.buf.Bytes()
 		return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, func() {}, nil
 	}
-	f, err := os.CreateTemp(dir, "oots-as4-*")
-	if err != nil {
+	name := s.f.Name()
+	if err := s.f.Close(); err != nil {
+		os.Remove(name)
 		return nil, func() {}, err
 	}
-	name := f.Name()
-	cleanup = func() { os.Remove(name) }
-	if _, err = f.Write(buf.Bytes()); err == nil {
-		_, err = io.Copy(f, r)
+	return func() (io.ReadCloser, error) { return os.Open(name) }, func() { os.Remove(name) }, nil
+}
+
+// discard drops the content, removing any file.
+func (s *spooler) discard() {
+	s.buf = bytes.Buffer{}
+	if s.f != nil {
+		s.f.Close()
+		os.Remove(s.f.Name())
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		cleanup()
-		return nil, func() {}, err
-	}
-	return func() (io.ReadCloser, error) { return os.Open(name) }, cleanup, nil
 }
