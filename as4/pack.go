@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/oots-go/oots/internal/exact"
+
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/internal/uuid"
@@ -402,11 +404,11 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	}
 
 	// 5. MIME package.
-	var buf bytes.Buffer
-	if err := xmltree.Write(&buf, env, xmltree.WriteOptions{Declaration: true}); err != nil {
+	if p.Envelope, err = exact.Write(func(w io.Writer) error {
+		return xmltree.Write(w, env, xmltree.WriteOptions{Declaration: true})
+	}); err != nil {
 		return nil, fmt.Errorf("as4: writing the envelope: %w", err)
 	}
-	p.Envelope = buf.Bytes()
 	if len(p.Envelope) > 0 {
 		p.sent.env = p.Envelope
 		p.sent.refs, p.sent.err = signedReferences(env.Root)

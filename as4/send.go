@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/internal/exact"
+
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/wssec"
@@ -106,11 +108,11 @@ func (s *Sender) Post(ctx context.Context, p *Packed, endpoint string) (*Answer,
 		return nil, Errorf(ConnectionFailure, "posting to %s: %v", endpoint, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerSize+1))
+	body, more, err := exact.Read(resp.Body, MaxAnswerSize)
 	if err != nil {
 		return nil, Errorf(ConnectionFailure, "reading the answer of %s: %v", endpoint, err)
 	}
-	if len(body) > MaxAnswerSize {
+	if more {
 		return nil, Errorf(ConnectionFailure, "the answer of %s is larger than %d bytes", endpoint, MaxAnswerSize)
 	}
 	return &Answer{Status: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Body: body}, nil

@@ -8,6 +8,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/oots-go/oots/internal/exact"
+
 	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/wssec"
@@ -113,11 +115,9 @@ func SignSignal(m *Messaging, cfg *wssec.SignConfig) ([]byte, error) {
 			return nil, fmt.Errorf("as4: signing the signal: %w", err)
 		}
 	}
-	var buf bytes.Buffer
-	if err := xmltree.Write(&buf, env, xmltree.WriteOptions{Declaration: true}); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return exact.Write(func(w io.Writer) error {
+		return xmltree.Write(w, env, xmltree.WriteOptions{Declaration: true})
+	})
 }
 
 // ReadSignal reads a signal message (the HTTP response to a user message).

@@ -172,7 +172,13 @@ func (e *Element) DeclareNS(prefix, uri string) {
 		}
 	}
 	if e.NS == nil {
-		e.NS = e.allocator().ns(2)
+		if e.alloc == nil {
+			// An element with no tree of its own yet: a slice of its own
+			// is smaller than the blocks of a tree (see allocator).
+			e.NS = make([]NS, 0, 2)
+		} else {
+			e.NS = e.alloc.ns(2)
+		}
 	}
 	e.NS = append(e.NS, NS{Prefix: prefix, URI: uri})
 }
@@ -208,7 +214,11 @@ func (e *Element) SetAttr(space, prefix, local, value string) {
 		}
 	}
 	if e.Attr == nil {
-		e.Attr = e.allocator().attrs(2)
+		if e.alloc == nil {
+			e.Attr = make([]Attr, 0, 2) // see DeclareNS
+		} else {
+			e.Attr = e.alloc.attrs(2)
+		}
 	}
 	e.Attr = append(e.Attr, Attr{Name: Name{Space: space, Local: local}, Prefix: prefix, Value: value})
 }

@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/oots-go/oots/internal/exact"
 )
 
 // Media types of AS4 packaging.
@@ -419,13 +421,11 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 // store keeps a part in memory up to the threshold, then spills the rest to
 // a temporary file.
 func (m *Message) store(r io.Reader, id string, h textproto.MIMEHeader, l Limits) (Part, error) {
-	var buf bytes.Buffer
-	n, err := io.CopyN(&buf, r, l.MemoryThreshold+1)
-	if err != nil && err != io.EOF {
+	b, more, err := exact.Read(r, l.MemoryThreshold)
+	if err != nil {
 		return Part{}, err
 	}
-	if n <= l.MemoryThreshold {
-		b := buf.Bytes()
+	if !more {
 		return Part{ContentID: id, Header: h, Open: func() (io.ReadCloser, error) {
 			return io.NopCloser(bytes.NewReader(b)), nil
 		}}, nil
@@ -436,7 +436,7 @@ func (m *Message) store(r io.Reader, id string, h textproto.MIMEHeader, l Limits
 	}
 	name := f.Name()
 	m.files = append(m.files, name)
-	if _, err := f.Write(buf.Bytes()); err != nil {
+	if _, err := f.Write(b); err != nil {
 		f.Close()
 		return Part{}, err
 	}
@@ -451,11 +451,11 @@ func (m *Message) store(r io.Reader, id string, h textproto.MIMEHeader, l Limits
 }
 
 func readAll(r io.Reader, max int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, max+1))
+	b, more, err := exact.Read(r, max)
 	if err != nil {
 		return nil, classify(err)
 	}
-	if int64(len(b)) > max {
+	if more {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
 	}
 	return b, nil
