@@ -7,11 +7,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sort"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/oots-go/oots/internal/gcfloor"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/ap/apstore"
@@ -25,8 +28,15 @@ import (
 // latency from submission to the recorded receipt (p50, p99), per profile
 // and store.
 //
+// The process runs with the heap floor oots serve gives a node by default
+// (internal/gcfloor), unless GOGC is set, as oots serve does:
+//
 //	go test ./ap -run '^$' -bench Exchange -benchtime 1000x
+//	GOGC=100 go test ./ap -run '^$' -bench Exchange -benchtime 1000x   # Go's own pacing
 func BenchmarkExchange(b *testing.B) {
+	if os.Getenv("GOGC") == "" {
+		defer gcfloor.Start(gcfloor.Default)()
+	}
 	for _, st := range []string{"sqlite", "postgres"} {
 		for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
 			for _, clients := range []int{1, benchClients} {

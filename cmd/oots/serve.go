@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/oots-go/oots/internal/gcfloor"
+
 	"gopkg.in/yaml.v3"
 
 	"github.com/oots-go/oots/ap"
@@ -74,6 +76,7 @@ import (
 //	maxDecompressedSize: 2147483648   # largest payload once decompressed (a leg's payload.maxSize wins), bytes
 //	maxCompressionRatio: 200       # decompressed:compressed beyond the first MiB (a bomb: EBMS:0303); -1: not checked
 //	clientTimeout: 30s             # timeout of a post to a partner or the webhook
+//	heapFloor: 67108864            # heap size (bytes) below which the garbage collector waits; -1: Go's own pacing; GOGC set: ignored
 //	nodeId: ""                     # lease owner name; default hostname and a random suffix
 //	log: {level: info, format: json}   # debug|info|warn|error; json|text
 //	discovery:                     # omitted: every partner from the P-Mode
@@ -142,8 +145,12 @@ type serveConfig struct {
 	Workers      int           `yaml:"workers"`
 	Lease        time.Duration `yaml:"lease"`
 	PollInterval time.Duration `yaml:"pollInterval"`
-	Retention    time.Duration `yaml:"retention"`
-	MaxBodySize  int64         `yaml:"maxBodySize"`
+	// HeapFloor is the heap size below which the garbage collector does
+	// not run (package internal/gcfloor): 0 for defaultHeapFloor, -1 for
+	// Go's own pacing. A GOGC environment variable wins over it.
+	HeapFloor   int64         `yaml:"heapFloor"`
+	Retention   time.Duration `yaml:"retention"`
+	MaxBodySize int64         `yaml:"maxBodySize"`
 	// MaxDecompressedSize and MaxCompressionRatio bound a received payload
 	// once decompressed (a compression bomb is refused with EBMS:0303).
 	MaxDecompressedSize int64         `yaml:"maxDecompressedSize"`
@@ -294,6 +301,9 @@ func (c *serveConfig) Validate() error {
 			lease = time.Minute // the default of ap.Config.Lease
 		}
 		return bad("lease", "%v must exceed clientTimeout (%v): a lease must outlive an attempt", lease, c.ClientTimeout)
+	}
+	if c.HeapFloor < -1 {
+		return bad("heapFloor", "%d is neither a size in bytes, 0 (default) nor -1 (Go's own pacing)", c.HeapFloor)
 	}
 	if c.PollInterval < 0 || c.Retention < 0 || c.MaxBodySize < 0 || c.ClientTimeout < 0 {
 		return bad("pollInterval/retention/maxBodySize/clientTimeout", "negative")
@@ -654,6 +664,21 @@ func relativeToFile(file, name string) string {
 	return filepath.Join(filepath.Dir(file), name)
 }
 
+// defaultHeapFloor is the heap floor of a node (heapFloor).
+const defaultHeapFloor = gcfloor.Default
+
+// heapFloor is the heap floor the node runs with, or 0 for none: none when
+// the operator set GOGC.
+func (c *serveConfig) heapFloor(getenv func(string) string) int64 {
+	switch {
+	case getenv("GOGC") != "", c.HeapFloor < 0:
+		return 0
+	case c.HeapFloor == 0:
+		return defaultHeapFloor
+	}
+	return c.HeapFloor
+}
+
 // runServe runs a node until SIGINT or SIGTERM.
 func runServe(ctx context.Context, env *Env, args []string) int {
 	fs := flag.NewFlagSet("oots serve", flag.ContinueOnError)
@@ -685,6 +710,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return fail("%v", err)
 	}
 	logger := c.logger(env.Stderr)
+	if floor := c.heapFloor(env.Getenv); floor > 0 {
+		defer gcfloor.Start(uint64(floor))()
+	}
 	if c.API.InsecureOpen {
 		logger.Warn("TEST ONLY: the backend API and /metrics need no token", slog.String("listen", c.Listen), slog.String("api_listen", c.API.Listen))
 	}

@@ -292,6 +292,7 @@ func TestServeConfigErrors(t *testing.T) {
 			return strings.Replace(s, "api: {insecureOpen: true}", "api: {token: short}", 1)
 		}, "at least 16"},
 		{func(s string) string { return s + "limits: {maxConns: -1}\n" }, "limits"},
+		{func(s string) string { return s + "heapFloor: -2\n" }, "heapFloor"},
 		{func(s string) string { return s + "rules: {\"3.0\": tdd}\n" }, "rules: \"3.0\" is not an EDM version"},
 		{func(s string) string { return s + "rules: {\"1.2\": no-such-dir}\n" }, "rules.1.2: stat"},
 		{func(s string) string { return s + "rules: {\"2.0\": .}\n" }, "rules: " + n.dir + ": schematron: no .sch files"},
@@ -470,5 +471,34 @@ func TestServeSlowClients(t *testing.T) {
 	t.Logf("%d slow clients cut, the slowest after %s", clients, longest.Round(time.Millisecond))
 	if longest > 10*time.Second {
 		t.Errorf("the slowest client was held %s", longest)
+	}
+}
+
+// TestServeHeapFloor: the default floor, a configured one, none with -1,
+// and none when the operator set GOGC.
+func TestServeHeapFloor(t *testing.T) {
+	env := func(gogc string) func(string) string {
+		return func(k string) string {
+			if k == "GOGC" {
+				return gogc
+			}
+			return ""
+		}
+	}
+	for _, tc := range []struct {
+		floor int64
+		gogc  string
+		want  int64
+	}{
+		{0, "", defaultHeapFloor},
+		{1 << 30, "", 1 << 30},
+		{-1, "", 0},
+		{0, "200", 0},
+		{1 << 30, "off", 0},
+	} {
+		c := &serveConfig{HeapFloor: tc.floor}
+		if got := c.heapFloor(env(tc.gogc)); got != tc.want {
+			t.Errorf("heapFloor %d, GOGC %q: %d, want %d", tc.floor, tc.gogc, got, tc.want)
+		}
 	}
 }
