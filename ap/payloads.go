@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/internal/exact"
+
 	"github.com/oots-go/oots/as4"
 )
 
@@ -95,13 +97,13 @@ func (n *Node) savePayload(p as4.Payload) (storedPayload, error) {
 		return sp, err
 	}
 	defer rc.Close()
-	// Read up to one byte more than inlineStored, in a buffer that grows
-	// with what comes: most payloads are a few kilobytes.
-	head, err := io.ReadAll(io.LimitReader(rc, inlineStored+1))
+	// Read up to one byte more than inlineStored, into a slice of the
+	// size of what came: most payloads are a few kilobytes.
+	head, more, err := exact.Read(rc, inlineStored)
 	if err != nil {
 		return sp, err
 	}
-	if len(head) <= inlineStored {
+	if !more {
 		sum := sha256.Sum256(head)
 		sp.Data, sp.Size, sp.SHA256 = head, int64(len(head)), hex.EncodeToString(sum[:])
 		return sp, nil

@@ -1,6 +1,7 @@
 package xmlenc
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/hkdf"
@@ -201,7 +202,7 @@ func (k *EncryptedKey) Element() (*xmltree.Element, error) {
 		if ag == nil {
 			return nil, fmt.Errorf("xmlenc: %w: kw-aes128 without AgreementMethod", ErrMalformed)
 		}
-		spki, err := x509.MarshalPKIXPublicKey(ag.Originator)
+		spki, err := marshalOriginator(ag.Originator)
 		if err != nil {
 			return nil, fmt.Errorf("xmlenc: originator key: %w", err)
 		}
@@ -414,7 +415,7 @@ func parseAgreement(am *xmltree.Element) (*Agreement, error) {
 	if err != nil {
 		return nil, malformed("DEREncodedKeyValue is not base64")
 	}
-	pub, err := x509.ParsePKIXPublicKey(raw)
+	pub, err := parseOriginator(raw)
 	if err != nil {
 		return nil, malformed("originator key: %v", err)
 	}
@@ -536,4 +537,29 @@ func EncryptKeyFor(rand io.Reader, pub crypto.PublicKey, cek []byte) (*Encrypted
 		return EncryptKeyX25519(rand, k, cek)
 	}
 	return nil, fmt.Errorf("xmlenc: %w: recipient key %T", ErrKey, pub)
+}
+
+// x25519SPKI is the DER of an X25519 SubjectPublicKeyInfo (RFC 8410 §4)
+// up to the key: SEQUENCE { SEQUENCE { OID 1.3.101.110 }, BIT STRING of
+// 33 bytes, the first the count of unused bits (0) }. Every X25519 key has
+// this prefix and 32 bytes after it.
+var x25519SPKI = [...]byte{0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x6e, 0x03, 0x21, 0x00}
+
+// marshalOriginator is x509.MarshalPKIXPublicKey, written out for the
+// X25519 key of every encrypted message (x509's goes through reflection).
+func marshalOriginator(k crypto.PublicKey) ([]byte, error) {
+	if xk, ok := k.(*ecdh.PublicKey); ok && xk.Curve() == ecdh.X25519() {
+		return append(x25519SPKI[:len(x25519SPKI):len(x25519SPKI)], xk.Bytes()...), nil
+	}
+	return x509.MarshalPKIXPublicKey(k)
+}
+
+// parseOriginator is x509.ParsePKIXPublicKey, with the DER of an X25519 key
+// read without reflection: exactly x25519SPKI and 32 bytes. Anything else
+// is left to x509 (which refuses or returns another kind of key).
+func parseOriginator(der []byte) (crypto.PublicKey, error) {
+	if len(der) == len(x25519SPKI)+32 && bytes.Equal(der[:len(x25519SPKI)], x25519SPKI[:]) {
+		return ecdh.X25519().NewPublicKey(der[len(x25519SPKI):])
+	}
+	return x509.ParsePKIXPublicKey(der)
 }
