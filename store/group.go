@@ -168,13 +168,13 @@ func (g *group) commit(batch []*groupWrite) {
 // transaction (see group.run), and DB.txExec and DB.txQueryRow run the
 // statement by itself.
 func (d *DB) transact(ctx context.Context, qs []string, alone bool, fn func(context.Context, *sql.Tx) error) error {
-	if d.group != nil {
-		qs = append(qs, sqlSavepoint, sqlRollbackTo, sqlRelease)
-	}
 	if err := d.prepare(ctx, qs...); err != nil {
 		return err
 	}
 	if d.group != nil {
+		if err := d.prepare(ctx, sqlSavepoint, sqlRollbackTo, sqlRelease); err != nil {
+			return err
+		}
 		return d.group.run(ctx, alone, fn)
 	}
 	tx, err := d.db.BeginTx(ctx, nil)
