@@ -12,9 +12,10 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"os"
 	"sync"
 	"time"
+
+	"github.com/oots-go/oots/internal/spill"
 
 	"github.com/oots-go/oots/internal/exact"
 
@@ -202,7 +203,7 @@ func (p *Packed) WriteRequest(w io.Writer, endpoint string) error {
 
 // memoryBody is the size up to which Request sends a package from memory
 // (the size up to which Pack keeps a payload in memory too).
-const memoryBody = spoolThreshold
+const memoryBody = spill.Threshold
 
 // requestWriters recycles the 64 KiB output buffers of WriteRequest.
 var requestWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 64<<10) }}
@@ -489,7 +490,7 @@ func spoolCompressed(open func() (io.ReadCloser, error), dir string) (reopen fun
 		return nil, func() {}, err
 	}
 	defer rc.Close()
-	sp := &spooler{dir: dir}
+	sp := &spill.Writer{Dir: dir, Pattern: "oots-as4-*"}
 	zw := gzipWriters.Get().(*gzip.Writer)
 	zw.Reset(sp)
 	_, err = io.Copy(zw, rc)
@@ -499,62 +500,12 @@ func spoolCompressed(open func() (io.ReadCloser, error), dir string) (reopen fun
 	zw.Reset(nil)
 	gzipWriters.Put(zw)
 	if err != nil {
-		sp.discard()
+		sp.Discard()
 		return nil, func() {}, err
 	}
-	return sp.finish()
-}
-
-// spoolThreshold is the size up to which spooled content stays in memory.
-const spoolThreshold = 1 << 20
-
-// spooler keeps what is written to it in memory up to spoolThreshold
-// bytes, and in a temporary file in dir beyond.
-type spooler struct {
-	dir string
-	buf bytes.Buffer
-	f   *os.File
-}
-
-func (s *spooler) Write(p []byte) (int, error) {
-	if s.f == nil {
-		if s.buf.Len()+len(p) <= spoolThreshold {
-			return s.buf.Write(p)
-		}
-		f, err := os.CreateTemp(s.dir, "oots-as4-*")
-		if err != nil {
-			return 0, err
-		}
-		s.f = f
-		_, err = f.Write(s.buf.Bytes())
-		s.buf = bytes.Buffer{}
-		if err != nil {
-			return 0, err
-		}
-	}
-	return s.f.Write(p)
-}
-
-// finish ends the writing and returns a function that opens the content
-// as often as needed and one that removes its file (if any).
-func (s *spooler) finish() (open func() (io.ReadCloser, error), cleanup func(), err error) {
-	if s.f == nil {
-		b := s.buf.Bytes()
-		return func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }, func() {}, nil
-	}
-	name := s.f.Name()
-	if err := s.f.Close(); err != nil {
-		os.Remove(name)
+	reopen, remove, err := sp.Finish()
+	if err != nil {
 		return nil, func() {}, err
 	}
-	return func() (io.ReadCloser, error) { return os.Open(name) }, func() { os.Remove(name) }, nil
-}
-
-// discard drops the content, removing any file.
-func (s *spooler) discard() {
-	s.buf = bytes.Buffer{}
-	if s.f != nil {
-		s.f.Close()
-		os.Remove(s.f.Name())
-	}
+	return reopen, func() { remove() }, nil
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/internal/spill"
+
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
@@ -514,14 +516,14 @@ func decryptPart(p *Part, e *encryptedPart, dir string, digest io.Writer) (Part,
 		return Part{}, failDecrypt("reading part "+p.ContentID, err)
 	}
 	defer rc.Close()
-	sp := &spill{dir: dir, pattern: "oots-dec-*"}
+	sp := &spill.Writer{Dir: dir, Pattern: "oots-dec-*"}
 	_, err = xmlenc.DecryptGCM(io.MultiWriter(sp, digest), rc, e.key)
 	var open func() (io.ReadCloser, error)
 	var remove func() error
 	if err == nil {
-		open, remove, err = sp.finish()
+		open, remove, err = sp.Finish()
 	} else {
-		sp.discard()
+		sp.Discard()
 	}
 	if err != nil {
 		return Part{}, failDecrypt("part "+p.ContentID, err)

@@ -11,6 +11,8 @@ import (
 	"net/textproto"
 	"time"
 
+	"github.com/oots-go/oots/internal/spill"
+
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
 	"github.com/oots-go/oots/xmltree"
@@ -333,7 +335,7 @@ func encryptParts(parts []Part, cfg *SignConfig, alg algorithms, rnd io.Reader) 
 		if _, err := io.ReadFull(rnd, iv); err != nil {
 			return fail(err)
 		}
-		sp := &spill{dir: cfg.TempDir, pattern: "oots-enc-*"}
+		sp := &spill.Writer{Dir: cfg.TempDir, Pattern: "oots-enc-*"}
 		rc, err := p.Open()
 		if err == nil {
 			_, err = xmlenc.EncryptGCM(sp, rc, cek, iv)
@@ -342,9 +344,9 @@ func encryptParts(parts []Part, cfg *SignConfig, alg algorithms, rnd io.Reader) 
 		var open func() (io.ReadCloser, error)
 		var remove func() error
 		if err == nil {
-			open, remove, err = sp.finish()
+			open, remove, err = sp.Finish()
 		} else {
-			sp.discard()
+			sp.Discard()
 		}
 		if err != nil {
 			return fail(fmt.Errorf("wssec: encrypting part %s: %w", p.ContentID, err))
