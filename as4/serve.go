@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/wssec"
@@ -152,7 +153,9 @@ func (r *Receiver) write(w http.ResponseWriter, req *http.Request, reply *Reply)
 		}
 		return
 	}
+	// With its length the answer goes out as it is, not in chunks.
 	w.Header().Set("Content-Type", "application/soap+xml; charset=UTF-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(reply.Status)
 	w.Write(body)
 }

@@ -209,3 +209,39 @@ func soapSchemaValid(t *testing.T, env []byte) {
 		t.Fatalf("xmllint refuses the SOAP fault: %v\n%s\n%s", err, out, env)
 	}
 }
+
+// TestServeAnswerLength: a receipt goes out with its Content-Length, in one
+// piece, not chunked (net/http chunks an answer of more than 2 KiB that
+// names no length).
+func TestServeAnswerLength(t *testing.T) {
+	f := getFixture(t, wssec.AS4v20)
+	c := config(wssec.AS4v20)
+	c.Self = "AP_DE_01"
+	p, err := f.senderOf(t, c).Pack(request())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	r := f.receiverOf(t, c)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.Serve(w, req, acceptAll) }))
+	defer srv.Close()
+	req, err := p.Request(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Receipt")) {
+		t.Fatalf("HTTP %d:\n%s", resp.StatusCode, body)
+	}
+	if len(body) <= 2048 {
+		t.Fatalf("a receipt of %d bytes does not test chunking", len(body))
+	}
+	if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) > 0 {
+		t.Errorf("Content-Length %d, Transfer-Encoding %v, for %d bytes", resp.ContentLength, resp.TransferEncoding, len(body))
+	}
+}
