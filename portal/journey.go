@@ -75,14 +75,24 @@ func previewing(j *requester.Journey) bool {
 	return false
 }
 
+// ownJourneyView returns the journey of the path (see ownJourney) and what
+// its pages show of it.
+func (p *Portal) ownJourneyView(rq *request) (*requester.Journey, *journeyData, error) {
+	j, err := p.ownJourney(rq)
+	if err != nil {
+		return nil, nil, err
+	}
+	d, err := p.journeyView(rq, j)
+	if err != nil {
+		return nil, nil, err
+	}
+	return j, d, nil
+}
+
 // showJourney renders the journey; errReq and errMsg put a message on one
 // requirement's form.
 func (p *Portal) showJourney(rq *request, returned bool, errReq, errMsg string) error {
-	j, err := p.ownJourney(rq)
-	if err != nil {
-		return err
-	}
-	d, err := p.journeyView(rq, j)
+	j, d, err := p.ownJourneyView(rq)
 	if err != nil {
 		return err
 	}

@@ -210,7 +210,7 @@ func (fl *FormField) label(lang string) string {
 // formFor returns the journey (ready to submit, not submitted) and the
 // form of its procedure; errNotFound when the procedure has none.
 func (p *Portal) formFor(rq *request) (*requester.Journey, *journeyData, *Form, error) {
-	j, d, err := p.readyJourney(rq)
+	j, d, err := p.ownJourneyView(rq)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -34,11 +34,7 @@ type requirementStatus struct {
 // that may have changed, as JSON: no reload, so nothing the user is
 // filling in is lost.
 func (p *Portal) status(rq *request) error {
-	j, err := p.ownJourney(rq)
-	if err != nil {
-		return err
-	}
-	d, err := p.journeyView(rq, j)
+	j, d, err := p.ownJourneyView(rq)
 	if err != nil {
 		return err
 	}

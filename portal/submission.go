@@ -25,21 +25,9 @@ type summaryData struct {
 	FormURL string
 }
 
-func (p *Portal) readyJourney(rq *request) (*requester.Journey, *journeyData, error) {
-	j, err := p.ownJourney(rq)
-	if err != nil {
-		return nil, nil, err
-	}
-	d, err := p.journeyView(rq, j)
-	if err != nil {
-		return nil, nil, err
-	}
-	return j, d, nil
-}
-
 // summary shows what will be submitted, with the button to submit it.
 func (p *Portal) summary(rq *request) error {
-	j, d, err := p.readyJourney(rq)
+	j, d, err := p.ownJourneyView(rq)
 	if err != nil {
 		return err
 	}
@@ -66,7 +54,7 @@ func (p *Portal) summary(rq *request) error {
 // submit stores the procedure with a new reference number; submitting a
 // journey again gives the first reference.
 func (p *Portal) submit(rq *request) error {
-	j, d, err := p.readyJourney(rq)
+	j, d, err := p.ownJourneyView(rq)
 	if err != nil {
 		return err
 	}
