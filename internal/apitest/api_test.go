@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -59,31 +60,42 @@ func TestEveryPackageIsPlaced(t *testing.T) {
 			t.Errorf("%s: its package comment does not say it is not a supported API", p)
 		}
 	}
-	err := filepath.WalkDir(base, func(path string, d os.DirEntry, err error) error {
+	outside := func(rel string) bool { return path.Base(rel) == "internal" || rel == "cmd" }
+	for _, rel := range sourceFiles(t, base, outside) {
+		if dir := path.Dir(rel); dir != "." && !placed[dir] {
+			placed[dir] = true // report once
+			t.Errorf("package %s is neither supported nor named as not a promise in the README", dir)
+		}
+	}
+}
+
+// sourceFiles returns the non-test Go files under base, as paths relative
+// to it with slashes, not entering hidden or testdata directories, nor
+// those for which skip (given the directory's relative path) is true.
+func sourceFiles(t *testing.T, base string, skip func(rel string) bool) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(base, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(base, path)
+		rel, _ := filepath.Rel(base, p)
 		rel = filepath.ToSlash(rel)
 		if d.IsDir() {
-			name := d.Name()
-			if rel != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "internal" || rel == "cmd") {
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || skip(rel)) {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
-			return nil
-		}
-		if dir := filepath.ToSlash(filepath.Dir(rel)); dir != "." && !placed[dir] {
-			placed[dir] = true // report once
-			t.Errorf("package %s is neither supported nor named as not a promise in the README", dir)
+		if strings.HasSuffix(rel, ".go") && !strings.HasSuffix(rel, "_test.go") {
+			out = append(out, rel)
 		}
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return out
 }
 
 // TestSupportedSignatures: the exported declarations of supported packages

@@ -4,7 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -33,26 +33,13 @@ func TestNoExportedVariables(t *testing.T) {
 		alias     [2]string // the other package's path and name, for a re-export
 	}
 	var all []*exported
-	err := filepath.WalkDir(base, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != base && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
+	for _, rel := range sourceFiles(t, base, func(string) bool { return false }) {
 		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, filepath.Join(base, rel), nil, parser.SkipObjectResolution)
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		rel, _ := filepath.Rel(base, filepath.Dir(path))
-		pkg := filepath.ToSlash(rel)
+		pkg := path.Dir(rel)
 		imports := map[string]string{}
 		for _, im := range f.Imports {
 			p, _ := strconv.Unquote(im.Path.Value)
@@ -99,10 +86,6 @@ func TestNoExportedVariables(t *testing.T) {
 				}
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 	// A re-export is a sentinel when what it names is one.
 	sentinels := map[[2]string]bool{}
