@@ -76,7 +76,7 @@ import (
 //	maxDecompressedSize: 2147483648   # largest payload once decompressed (a leg's payload.maxSize wins), bytes
 //	maxCompressionRatio: 200       # decompressed:compressed beyond the first MiB (a bomb: EBMS:0303); -1: not checked
 //	clientTimeout: 30s             # timeout of a post to a partner or the webhook
-//	heapFloor: 67108864            # heap size (bytes) below which the garbage collector waits; -1: Go's own pacing; GOGC set: ignored
+//	heapFloor: 33554432            # heap size (bytes) below which the garbage collector waits; -1: Go's own pacing; GOGC set: ignored
 //	nodeId: ""                     # lease owner name; default hostname and a random suffix
 //	log: {level: info, format: json}   # debug|info|warn|error; json|text
 //	discovery:                     # omitted: every partner from the P-Mode

@@ -6,9 +6,10 @@
 // doubled. A node's live heap is small (a few MiB: certificates, caches,
 // pools), while every message allocates a few hundred KiB, so it collects
 // every dozen messages and a sixth of its CPU goes to the collector. A floor
-// of 64 MiB makes that one collection in a few hundred messages, for at
-// most that much more memory; a node whose live heap is larger than half
-// the floor is left as Go runs it.
+// of 32 MiB makes that one collection in about a hundred messages, for at
+// most that much more memory (a node's resident memory stays under 64 MiB
+// whatever the size of its payloads); a node whose live heap is larger
+// than half the floor is left as Go runs it.
 //
 // After each collection the floor is turned into a GOGC percentage for the
 // next: the heap goal is live × (1 + GOGC/100), so GOGC = floor/live×100 −
@@ -23,8 +24,8 @@ import (
 	"sync"
 )
 
-// Default is the floor of a node (oots serve's heapFloor): 64 MiB.
-const Default = 64 << 20
+// Default is the floor of a node (oots serve's heapFloor): 32 MiB.
+const Default = 32 << 20
 
 // maxPercent bounds the GOGC percentage set for a tiny live heap.
 const maxPercent = 10000
