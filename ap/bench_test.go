@@ -14,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/internal/gcfloor"
-
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/ap/apstore"
+	"github.com/oots-go/oots/internal/gcfloor"
 	"github.com/oots-go/oots/wssec"
 )
 

@@ -18,9 +18,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/internal/exact"
-
 	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/internal/exact"
 )
 
 // Received payloads larger than inlineStored (64 KiB) live in files of the

@@ -15,12 +15,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/oots-go/oots/internal/spill"
-
-	"github.com/oots-go/oots/internal/exact"
-
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/internal/exact"
+	"github.com/oots-go/oots/internal/spill"
 	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"

@@ -10,10 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/oots-go/oots/internal/exact"
-
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/internal/exact"
 	"github.com/oots-go/oots/wssec"
 )
 

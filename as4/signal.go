@@ -8,9 +8,8 @@ import (
 	"io"
 	"time"
 
-	"github.com/oots-go/oots/internal/exact"
-
 	"github.com/oots-go/oots/as4/swa"
+	"github.com/oots-go/oots/internal/exact"
 	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmltree"

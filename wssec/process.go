@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/spill"
-
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/spill"
-
 	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmlenc"
 	"github.com/oots-go/oots/xmltree"

@@ -19,13 +19,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/oots-go/oots/internal/gcfloor"
-
 	"gopkg.in/yaml.v3"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/bdxl"
+	"github.com/oots-go/oots/internal/gcfloor"
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/internal/tlsprofile"
 	"github.com/oots-go/oots/pkcs11"
