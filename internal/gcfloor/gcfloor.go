@@ -41,45 +41,69 @@ func Percent(floor, live uint64) int {
 	return int(min(max(p, 100), maxPercent))
 }
 
-// Start holds the heap to floor bytes from now on, until stop is called,
-// which gives the collector back its percentage of before. One floor at a
-// time per process: a second Start replaces the first's.
+// Start holds the heap to floor bytes from now on, until stop is called.
+// Floors started at once (several nodes in one process) combine: the
+// largest one in force holds; when the last is stopped the collector gets
+// back the percentage it had before the first.
 func Start(floor uint64) (stop func()) {
 	mu.Lock()
 	defer mu.Unlock()
-	current++
-	gen := current
-	before := debug.SetGCPercent(Percent(floor, liveHeap()))
-	arm(gen, floor)
+	if len(floors) == 0 {
+		before = debug.SetGCPercent(100)
+		chain++
+		arm(chain)
+	}
+	next++
+	id := next
+	floors[id] = floor
+	debug.SetGCPercent(Percent(highest(), liveHeap()))
 	return func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if current == gen {
-			current++ // disarms the cleanup chain
-			debug.SetGCPercent(before)
+		if _, ok := floors[id]; !ok {
+			return
 		}
+		delete(floors, id)
+		if len(floors) == 0 {
+			chain++ // ends the cleanups of this chain
+			debug.SetGCPercent(before)
+			return
+		}
+		debug.SetGCPercent(Percent(highest(), liveHeap()))
 	}
 }
 
 var (
-	mu      sync.Mutex
-	current uint64 // generation of the floor in force; cleanups of others stop
+	mu     sync.Mutex
+	floors = map[uint64]uint64{} // the floors in force, by Start
+	next   uint64                // the id of the last Start
+	before int                   // the percentage before the first floor
+	chain  uint64                // the cleanup chain in force; others stop
 )
+
+// highest is the largest floor in force.
+func highest() uint64 {
+	var h uint64
+	for _, f := range floors {
+		h = max(h, f)
+	}
+	return h
+}
 
 // arm registers a cleanup that runs after the next collection that finds
 // its object unreachable, that is after the next collection: it sets the
 // percentage for the live heap that collection left, and arms the next.
-func arm(gen, floor uint64) {
+func arm(gen uint64) {
 	obj := new([64]byte) // not a tiny allocation, so collected alone
-	runtime.AddCleanup(obj, func(floor uint64) {
+	runtime.AddCleanup(obj, func(gen uint64) {
 		mu.Lock()
 		defer mu.Unlock()
-		if current != gen {
+		if gen != chain || len(floors) == 0 {
 			return
 		}
-		debug.SetGCPercent(Percent(floor, liveHeap()))
-		arm(gen, floor)
-	}, floor)
+		debug.SetGCPercent(Percent(highest(), liveHeap()))
+		arm(gen)
+	}, gen)
 }
 
 // liveHeap is the heap the last collection left live.

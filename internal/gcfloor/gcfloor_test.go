@@ -3,6 +3,7 @@ package gcfloor
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -63,3 +64,36 @@ func TestStartFewerCollections(t *testing.T) {
 }
 
 var sink []byte
+
+// TestStartOverlapping: two floors in force at once (two nodes in one
+// process), stopped in either order, leave the percentage of before.
+func TestStartOverlapping(t *testing.T) {
+	before := debug.SetGCPercent(150)
+	defer debug.SetGCPercent(before)
+	runtime.GC() // a live heap to set the percentage for
+	for _, firstStopsFirst := range []bool{true, false} {
+		a := Start(256 << 20)
+		b := Start(512 << 20)
+		if got := gogc(); got <= 150 {
+			t.Errorf("with two floors the percentage is %d", got)
+		}
+		if firstStopsFirst {
+			a()
+			b()
+		} else {
+			b()
+			a()
+		}
+		a() // a second stop changes nothing
+		if got := gogc(); got != 150 {
+			t.Errorf("stopped in order first=%v: the percentage is %d, want the 150 of before", firstStopsFirst, got)
+		}
+	}
+}
+
+// gogc is the GOGC percentage in force.
+func gogc() int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	return int(s[0].Value.Uint64())
+}
