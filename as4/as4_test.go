@@ -838,15 +838,7 @@ func TestExchangeOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	req, err := p.Request(srv.URL + "/as4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := post(t, srv, p, srv.URL+"/as4")
 	sig, err := as4.ReadSignal(resp.Header.Get("Content-Type"), resp.Body,
 		&wssec.VerifyConfig{Profile: wssec.AS4v20, RequireSignature: true, Trust: f.store, Now: clock})
 	if err != nil {

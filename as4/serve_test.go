@@ -225,15 +225,7 @@ func TestServeAnswerLength(t *testing.T) {
 	r := f.receiverOf(t, c)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.Serve(w, req, acceptAll) }))
 	defer srv.Close()
-	req, err := p.Request(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp := post(t, srv, p, srv.URL)
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("Receipt")) {
 		t.Fatalf("HTTP %d:\n%s", resp.StatusCode, body)
@@ -244,4 +236,20 @@ func TestServeAnswerLength(t *testing.T) {
 	if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) > 0 {
 		t.Errorf("Content-Length %d, Transfer-Encoding %v, for %d bytes", resp.ContentLength, resp.TransferEncoding, len(body))
 	}
+}
+
+// post sends p to url as a sender does (Packed.Request) with srv's client,
+// and returns the answer; its body is closed when the test ends.
+func post(t *testing.T, srv *httptest.Server, p *as4.Packed, url string) *http.Response {
+	t.Helper()
+	req, err := p.Request(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
 }
