@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/oots-go/oots/xmldsig"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -83,12 +84,25 @@ func wsuID(e *xmltree.Element, r io.Reader, prefix string) (string, error) {
 	return id, nil
 }
 
-// idIndex maps every wsu:Id and unqualified Id value of the document to the
-// elements that carry it. Duplicate values are kept so that a reference to
-// one is refused (signature wrapping by duplicated Ids).
-func idIndex(root *xmltree.Element) map[string][]*xmltree.Element {
-	m := map[string][]*xmltree.Element{}
+// survey is what Process counts and indexes in one walk of the envelope:
+// its wsse:Security and ds:Signature elements wherever they are, and ids,
+// every wsu:Id and unqualified Id value mapped to the elements that carry
+// it. Duplicate values are kept so that a reference to one is refused
+// (signature wrapping by duplicated Ids).
+type survey struct {
+	securities, signatures int
+	ids                    map[string][]*xmltree.Element
+}
+
+func surveyOf(root *xmltree.Element) survey {
+	s := survey{ids: map[string][]*xmltree.Element{}}
 	root.Walk(func(x *xmltree.Element) bool {
+		switch {
+		case x.Is(NamespaceWSSE, "Security"):
+			s.securities++
+		case x.Is(xmldsig.Namespace, "Signature"):
+			s.signatures++
+		}
 		seen := ""
 		for _, a := range x.Attr {
 			if a.Local == "Id" && (a.Space == NamespaceWSU || a.Space == "") {
@@ -96,10 +110,10 @@ func idIndex(root *xmltree.Element) map[string][]*xmltree.Element {
 					continue
 				}
 				seen = a.Value
-				m[a.Value] = append(m[a.Value], x)
+				s.ids[a.Value] = append(s.ids[a.Value], x)
 			}
 		}
 		return true
 	})
-	return m
+	return s
 }

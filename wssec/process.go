@@ -129,14 +129,8 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 		return nil, failAuth("message structure", err)
 	}
 	secs := ev.header.ChildrenNamed(NamespaceWSSE, "Security")
-	var others int
-	env.Root.Walk(func(x *xmltree.Element) bool {
-		if x.Is(NamespaceWSSE, "Security") {
-			others++
-		}
-		return true
-	})
-	if others != len(secs) || len(secs) > 1 {
+	sv := surveyOf(env.Root)
+	if sv.securities != len(secs) || len(secs) > 1 {
 		return nil, failAuth("more than one wsse:Security header, or one outside the SOAP Header", nil)
 	}
 	if len(secs) == 0 {
@@ -146,19 +140,13 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 		return &Result{Messaging: ev.messaging.Copy(), Body: ev.body.Copy(), Parts: parts}, nil
 	}
 	sec := secs[0]
-	ids := idIndex(env.Root)
+	ids := sv.ids
 	for id, els := range ids {
 		if len(els) > 1 {
 			return nil, failAuth(fmt.Sprintf("the Id %q is carried by %d elements", id, len(els)), nil)
 		}
 	}
-	sigs := 0
-	env.Root.Walk(func(x *xmltree.Element) bool {
-		if x.Is(xmldsig.Namespace, "Signature") {
-			sigs++
-		}
-		return true
-	})
+	sigs := sv.signatures
 	sigEls := sec.ChildrenNamed(xmldsig.Namespace, "Signature")
 	if sigs > 1 {
 		return nil, failAuth(fmt.Sprintf("%d ds:Signature elements (at most one)", sigs), nil)
