@@ -1,11 +1,11 @@
 package xmltree
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
-	"sync"
+
+	"github.com/oots-go/oots/internal/exact"
 )
 
 // Limits bound what Parse accepts. A zero field takes the default.
@@ -116,20 +116,9 @@ func ParseBytes(b []byte, lim *Limits) (*Document, error) {
 // kept alive keeps the whole text alive.
 func Parse(r io.Reader, lim *Limits) (*Document, error) {
 	l := lim.withDefaults()
-	rb := readBuffers.Get().(*readBuffer)
-	rb.lr = io.LimitedReader{R: r, N: l.MaxBytes + 1}
-	rb.buf.Reset()
-	n, err := rb.buf.ReadFrom(&rb.lr)
-	var src string
-	if err == nil && n <= l.MaxBytes {
-		src = rb.buf.String()
-	}
-	rb.lr.R = nil
-	if rb.buf.Cap() <= maxPooledRead {
-		readBuffers.Put(rb)
-	}
+	src, more, err := exact.ReadString(r, l.MaxBytes)
 	switch {
-	case errors.Is(err, ErrTooLarge) || err == nil && n > l.MaxBytes:
+	case errors.Is(err, ErrTooLarge) || err == nil && more:
 		return nil, tooLarge(l)
 	case err != nil:
 		return nil, &SyntaxError{Err: ErrSyntax, Detail: err.Error(), cause: err}
@@ -140,14 +129,3 @@ func Parse(r io.Reader, lim *Limits) (*Document, error) {
 func tooLarge(l Limits) error {
 	return &SyntaxError{Err: ErrTooLarge, Detail: fmt.Sprintf("more than %d bytes", l.MaxBytes)}
 }
-
-// readBuffer is where Parse reads a stream before parsing it. Buffers up to
-// maxPooledRead are reused: one per parse was most of its garbage.
-type readBuffer struct {
-	buf bytes.Buffer
-	lr  io.LimitedReader
-}
-
-const maxPooledRead = 1 << 20
-
-var readBuffers = sync.Pool{New: func() any { return new(readBuffer) }}

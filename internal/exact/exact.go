@@ -26,6 +26,23 @@ func Read(r io.Reader, max int64) (b []byte, more bool, err error) {
 	return b, int64(len(b)) > max, err
 }
 
+// ReadString is Read for text that is kept only when it is whole: it
+// returns what r holds as a string when that is at most max bytes and was
+// read without error, and "" otherwise (a refused document is not copied).
+func ReadString(r io.Reader, max int64) (text string, more bool, err error) {
+	s := scratches.Get().(*scratch)
+	s.lr = io.LimitedReader{R: r, N: max + 1}
+	s.buf.Reset()
+	_, err = s.buf.ReadFrom(&s.lr)
+	more = int64(s.buf.Len()) > max
+	if err == nil && !more {
+		text = s.buf.String()
+	}
+	s.lr.R = nil
+	s.put()
+	return text, more, err
+}
+
 // Write returns what write writes to the writer it is given, in a new
 // slice of exactly that length, and write's error.
 func Write(write func(io.Writer) error) ([]byte, error) {

@@ -88,3 +88,26 @@ func TestWrite(t *testing.T) {
 		t.Errorf("%v allocations per Write, want 1 (the result)", n)
 	}
 }
+
+func TestReadString(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int64
+		want string
+		more bool
+	}{
+		{"", 10, "", false},
+		{"<a/>", 10, "<a/>", false},
+		{"<a/>", 4, "<a/>", false},
+		{"<a/>!", 4, "", true}, // refused: not copied
+	} {
+		got, more, err := ReadString(strings.NewReader(tc.in), tc.max)
+		if err != nil || got != tc.want || more != tc.more {
+			t.Errorf("ReadString(%q, %d) = %q, %v, %v; want %q, %v", tc.in, tc.max, got, more, err, tc.want, tc.more)
+		}
+	}
+	boom := errors.New("boom")
+	if got, _, err := ReadString(io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(boom)), 10); !errors.Is(err, boom) || got != "" {
+		t.Errorf("after an error: %q, %v; want \"\", boom", got, err)
+	}
+}
