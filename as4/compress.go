@@ -14,19 +14,27 @@ import (
 func Compress(r io.Reader) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		zw := gzipWriters.Get().(*gzip.Writer)
-		zw.Reset(pw)
-		_, err := io.Copy(zw, r)
-		if err == nil {
-			err = zw.Close()
-		}
-		gzipWriters.Put(zw)
+		err := compressTo(pw, r)
 		if c, ok := r.(io.Closer); ok {
 			c.Close()
 		}
 		pw.CloseWithError(err)
 	}()
 	return pr
+}
+
+// compressTo writes the gzip compression of r to w with a recycled
+// compressor.
+func compressTo(w io.Writer, r io.Reader) error {
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(w)
+	_, err := io.Copy(zw, r)
+	if err == nil {
+		err = zw.Close()
+	}
+	zw.Reset(nil)
+	gzipWriters.Put(zw)
+	return err
 }
 
 // gzipWriters recycles compressors: a flate writer holds about 1 MiB of

@@ -3,7 +3,6 @@ package as4
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"crypto"
 	"crypto/rand"
 	"crypto/x509"
@@ -489,15 +488,7 @@ func spoolCompressed(open func() (io.ReadCloser, error), dir string) (reopen fun
 	}
 	defer rc.Close()
 	sp := &spill.Writer{Dir: dir, Pattern: "oots-as4-*"}
-	zw := gzipWriters.Get().(*gzip.Writer)
-	zw.Reset(sp)
-	_, err = io.Copy(zw, rc)
-	if err == nil {
-		err = zw.Close()
-	}
-	zw.Reset(nil)
-	gzipWriters.Put(zw)
-	if err != nil {
+	if err := compressTo(sp, rc); err != nil {
 		sp.Discard()
 		return nil, func() {}, err
 	}
