@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"sort"
+	"strconv"
 	"sync"
 	"syscall"
 	"testing"
@@ -27,14 +28,18 @@ import (
 // latency from submission to the recorded receipt (p50, p99), per profile
 // and store.
 //
-// The process runs with the heap floor oots serve gives a node by default
-// (internal/gcfloor), unless GOGC is set, as oots serve does:
+// The process runs with the heap floor oots serve gives a node
+// (internal/gcfloor): by default its default, unless GOGC is set, as oots
+// serve does; OOTS_BENCH_HEAP_FLOOR sets it as heapFloor would (bytes, -1
+// for none):
 //
 //	go test ./ap -run '^$' -bench Exchange -benchtime 1000x
 //	GOGC=100 go test ./ap -run '^$' -bench Exchange -benchtime 1000x   # Go's own pacing
+//	OOTS_BENCH_HEAP_FLOOR=67108864 go test ./ap -run '^$' -bench Exchange -benchtime 1000x
 func BenchmarkExchange(b *testing.B) {
-	if os.Getenv("GOGC") == "" {
-		defer gcfloor.Start(gcfloor.Default)()
+	setting, _ := strconv.ParseInt(os.Getenv("OOTS_BENCH_HEAP_FLOOR"), 10, 64)
+	if floor := gcfloor.Configured(setting, os.Getenv); floor > 0 {
+		defer gcfloor.Start(floor)()
 	}
 	for _, st := range []string{"sqlite", "postgres"} {
 		for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {

@@ -667,15 +667,9 @@ func relativeToFile(file, name string) string {
 const defaultHeapFloor = gcfloor.Default
 
 // heapFloor is the heap floor the node runs with, or 0 for none: none when
-// the operator set GOGC.
+// the operator set GOGC (gcfloor.Configured).
 func (c *serveConfig) heapFloor(getenv func(string) string) int64 {
-	switch {
-	case getenv("GOGC") != "", c.HeapFloor < 0:
-		return 0
-	case c.HeapFloor == 0:
-		return defaultHeapFloor
-	}
-	return c.HeapFloor
+	return int64(gcfloor.Configured(c.HeapFloor, getenv))
 }
 
 // runServe runs a node until SIGINT or SIGTERM.

@@ -27,6 +27,20 @@ import (
 // Default is the floor of a node (oots serve's heapFloor): 32 MiB.
 const Default = 32 << 20
 
+// Configured is the floor a process runs with for a configured setting
+// (oots serve's heapFloor): 0 for Default, -1 for none, else the setting
+// in bytes; none at all when the GOGC environment variable is set, which
+// wins over any floor. It returns 0 for none.
+func Configured(setting int64, getenv func(string) string) uint64 {
+	switch {
+	case getenv("GOGC") != "", setting < 0:
+		return 0
+	case setting == 0:
+		return Default
+	}
+	return uint64(setting)
+}
+
 // maxPercent bounds the GOGC percentage set for a tiny live heap.
 const maxPercent = 10000
 
