@@ -126,15 +126,7 @@ func TestSupportedSignatures(t *testing.T) {
 			if !buildable(f) {
 				continue
 			}
-			imports := map[string]string{}
-			for _, im := range f.Imports {
-				path, _ := strconv.Unquote(im.Path.Value)
-				local := path[strings.LastIndex(path, "/")+1:]
-				if im.Name != nil {
-					local = im.Name.Name
-				}
-				imports[local] = path
-			}
+			imports := importsOf(f)
 			for _, use := range exportedQualifiers(f) {
 				path := imports[use.pkg]
 				if strings.HasPrefix(path, module) && !ok[path] && deliberate[p+"."+use.decl+" names "+strings.TrimPrefix(path, module)] == "" {
@@ -291,4 +283,19 @@ func TestREADMEListsTheSame(t *testing.T) {
 			t.Errorf("README %s: %v, test: %v", c.name, names, want)
 		}
 	}
+}
+
+// importsOf maps the names a file uses for its imports (the last element
+// of the path, or the name it gives) to the import paths.
+func importsOf(f *ast.File) map[string]string {
+	imports := map[string]string{}
+	for _, im := range f.Imports {
+		p, _ := strconv.Unquote(im.Path.Value)
+		local := p[strings.LastIndex(p, "/")+1:]
+		if im.Name != nil {
+			local = im.Name.Name
+		}
+		imports[local] = p
+	}
+	return imports
 }
