@@ -191,14 +191,10 @@ func BirthRecord() *Model {
 		Root:    "CertificateOfBirth",
 		Title:   labels("Certificate of birth", "Geburtsurkunde", "Acte de naissance", "Syntymätodistus", "Födelsebevis"),
 		Fields: []Field{
-			{Path: "Identifier", Type: Text, Required: true, Label: labels("Document identifier", "Kennung des Dokuments", "Identifiant du document", "Asiakirjan tunniste", "Dokumentets identifierare")},
-			{Path: "IssuingCountry", Type: Country, Required: true, Label: labels("Issuing country", "Ausstellender Staat", "Pays de délivrance", "Myöntävä maa", "Utfärdande land")},
+			documentID(), issuingCountry(),
 			{Path: "RegistrationNumber", Type: Text, Required: true, Label: labels("Registration number", "Registernummer", "Numéro d'enregistrement", "Rekisterinumero", "Registreringsnummer")},
-			{Path: "IssueDate", Type: Date, Required: true, Label: labels("Issued on", "Ausgestellt am", "Délivré le", "Myönnetty", "Utfärdat den")},
-			{Path: "Child/Identifier", Type: Text, Label: labels("Personal identifier", "Persönliche Kennung", "Identifiant personnel", "Henkilötunniste", "Personlig identifierare")},
-			{Path: "Child/FamilyName", Type: Text, Required: true, Label: labels("Family name", "Familienname", "Nom de famille", "Sukunimi", "Efternamn")},
-			{Path: "Child/GivenName", Type: Text, Required: true, Label: labels("Given name", "Vorname", "Prénom", "Etunimi", "Förnamn")},
-			{Path: "Child/DateOfBirth", Type: Date, Required: true, Label: labels("Date of birth", "Geburtsdatum", "Date de naissance", "Syntymäaika", "Födelsedatum")},
+			issueDate(),
+			personIdentifier("Child/"), familyName("Child/"), givenName("Child/"), dateOfBirth("Child/"),
 			{Path: "Child/PlaceOfBirth", Type: Text, Label: labels("Place of birth", "Geburtsort", "Lieu de naissance", "Syntymäpaikka", "Födelseort")},
 			{Path: "Child/Gender", Type: Code, Codes: Genders(), Label: labels("Sex", "Geschlecht", "Sexe", "Sukupuoli", "Kön")},
 		},
@@ -215,13 +211,8 @@ func SecondaryDiploma() *Model {
 		Title: labels("Upper secondary school leaving certificate", "Zeugnis der allgemeinen Hochschulreife", "Diplôme de fin d'études secondaires",
 			"Ylioppilastutkintotodistus", "Gymnasieexamen"),
 		Fields: []Field{
-			{Path: "Identifier", Type: Text, Required: true, Label: labels("Document identifier", "Kennung des Dokuments", "Identifiant du document", "Asiakirjan tunniste", "Dokumentets identifierare")},
-			{Path: "IssuingCountry", Type: Country, Required: true, Label: labels("Issuing country", "Ausstellender Staat", "Pays de délivrance", "Myöntävä maa", "Utfärdande land")},
-			{Path: "IssueDate", Type: Date, Required: true, Label: labels("Issued on", "Ausgestellt am", "Délivré le", "Myönnetty", "Utfärdat den")},
-			{Path: "Holder/Identifier", Type: Text, Label: labels("Personal identifier", "Persönliche Kennung", "Identifiant personnel", "Henkilötunniste", "Personlig identifierare")},
-			{Path: "Holder/FamilyName", Type: Text, Required: true, Label: labels("Family name", "Familienname", "Nom de famille", "Sukunimi", "Efternamn")},
-			{Path: "Holder/GivenName", Type: Text, Required: true, Label: labels("Given name", "Vorname", "Prénom", "Etunimi", "Förnamn")},
-			{Path: "Holder/DateOfBirth", Type: Date, Required: true, Label: labels("Date of birth", "Geburtsdatum", "Date de naissance", "Syntymäaika", "Födelsedatum")},
+			documentID(), issuingCountry(), issueDate(),
+			personIdentifier("Holder/"), familyName("Holder/"), givenName("Holder/"), dateOfBirth("Holder/"),
 			{Path: "School/Name", Type: Text, Required: true, Label: labels("School", "Schule", "Établissement", "Koulu", "Skola")},
 			{Path: "School/Country", Type: Country, Label: labels("Country of the school", "Staat der Schule", "Pays de l'établissement", "Koulun maa", "Skolans land")},
 			{Path: "Qualification", Type: Text, Required: true, Label: labels("Qualification", "Abschluss", "Diplôme", "Tutkinto", "Examen")},
@@ -229,6 +220,36 @@ func SecondaryDiploma() *Model {
 			{Path: "FinalGrade", Type: Decimal, Label: labels("Final grade", "Abschlussnote", "Note finale", "Loppuarvosana", "Slutbetyg")},
 		},
 	}
+}
+
+// The fields the demo models share: the document's own, and a person's
+// under prefix ("Child/", "Holder/").
+func documentID() Field {
+	return Field{Path: "Identifier", Type: Text, Required: true, Label: labels("Document identifier", "Kennung des Dokuments", "Identifiant du document", "Asiakirjan tunniste", "Dokumentets identifierare")}
+}
+
+func issuingCountry() Field {
+	return Field{Path: "IssuingCountry", Type: Country, Required: true, Label: labels("Issuing country", "Ausstellender Staat", "Pays de délivrance", "Myöntävä maa", "Utfärdande land")}
+}
+
+func issueDate() Field {
+	return Field{Path: "IssueDate", Type: Date, Required: true, Label: labels("Issued on", "Ausgestellt am", "Délivré le", "Myönnetty", "Utfärdat den")}
+}
+
+func personIdentifier(prefix string) Field {
+	return Field{Path: prefix + "Identifier", Type: Text, Label: labels("Personal identifier", "Persönliche Kennung", "Identifiant personnel", "Henkilötunniste", "Personlig identifierare")}
+}
+
+func familyName(prefix string) Field {
+	return Field{Path: prefix + "FamilyName", Type: Text, Required: true, Label: labels("Family name", "Familienname", "Nom de famille", "Sukunimi", "Efternamn")}
+}
+
+func givenName(prefix string) Field {
+	return Field{Path: prefix + "GivenName", Type: Text, Required: true, Label: labels("Given name", "Vorname", "Prénom", "Etunimi", "Förnamn")}
+}
+
+func dateOfBirth(prefix string) Field {
+	return Field{Path: prefix + "DateOfBirth", Type: Date, Required: true, Label: labels("Date of birth", "Geburtsdatum", "Date de naissance", "Syntymäaika", "Födelsedatum")}
 }
 
 // Models returns the models of this package, fresh values on each call.
