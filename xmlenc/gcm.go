@@ -121,20 +121,42 @@ func (s *gcmState) tag() [16]byte {
 // Encryption 1.1 §5.2.4, no additional authenticated data). iv must be 12
 // random octets, never reused with the same key. Memory use is constant.
 func EncryptGCM(dst io.Writer, src io.Reader, key, iv []byte) (int64, error) {
+	if len(iv) != GCMNonceSize {
+		return 0, fmt.Errorf("xmlenc: GCM IV of %d octets (12 required)", len(iv))
+	}
+	bp := getBuffer()
+	defer buffers.Put(bp)
+	buf := (*bp)[:64<<10]
+	n, rerr := io.ReadFull(src, buf)
+	if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+		// The whole plaintext is in buf: one call of the standard
+		// library's AEAD, sealed in place (the buffer has room for the tag).
+		aead, err := newAEAD(key)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := dst.Write(iv); err != nil {
+			return 0, err
+		}
+		ct := aead.Seal(buf[:0], iv, buf[:n], nil)
+		if _, err := dst.Write(ct); err != nil {
+			return int64(len(iv)), err
+		}
+		return int64(len(iv) + len(ct)), nil
+	}
+	if rerr != nil {
+		return 0, rerr
+	}
 	s, err := newGCMState(key, iv)
 	if err != nil {
 		return 0, err
 	}
+	defer s.release()
 	if _, err := dst.Write(iv); err != nil {
 		return 0, err
 	}
-	defer s.release()
 	written := int64(len(iv))
-	bp := getBuffer()
-	defer buffers.Put(bp)
-	buf := (*bp)[:64<<10]
 	for {
-		n, rerr := src.Read(buf)
 		if n > 0 {
 			if err := s.account(n); err != nil {
 				return written, err
@@ -152,6 +174,7 @@ func EncryptGCM(dst io.Writer, src io.Reader, key, iv []byte) (int64, error) {
 		if rerr != nil {
 			return written, rerr
 		}
+		n, rerr = src.Read(buf)
 	}
 	t := s.tag()
 	if _, err := dst.Write(t[:]); err != nil {
@@ -160,14 +183,51 @@ func EncryptGCM(dst io.Writer, src io.Reader, key, iv []byte) (int64, error) {
 	return written + GCMTagSize, nil
 }
 
+// newAEAD returns the standard library's AES-GCM for key: what
+// EncryptGCM and DecryptGCM use for a message that fits in one buffer.
+func newAEAD(key []byte) (cipher.AEAD, error) {
+	blk, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("xmlenc: %w", err)
+	}
+	return cipher.NewGCM(blk)
+}
+
 // DecryptGCM streams IV ‖ ciphertext ‖ tag from src and writes the plaintext
 // to dst as it goes. The plaintext written is NOT authenticated until
 // DecryptGCM returns nil: callers must write to a place they discard on
-// error (see DecryptGCMToFile). A wrong tag returns ErrAuthentication.
+// error (see DecryptGCMToFile). A wrong tag returns ErrAuthentication. A
+// ciphertext of up to 64 KiB is authenticated before any of it is written.
 func DecryptGCM(dst io.Writer, src io.Reader, key []byte) (int64, error) {
 	iv := make([]byte, GCMNonceSize)
 	if _, err := io.ReadFull(src, iv); err != nil {
 		return 0, fmt.Errorf("xmlenc: %w: ciphertext shorter than the IV", ErrAuthentication)
+	}
+	bp := getBuffer()
+	defer buffers.Put(bp)
+	buf := *bp
+	held, rerr := io.ReadFull(src, buf)
+	if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
+		// The whole ciphertext and tag are in buf: one call of the
+		// standard library's AEAD, opened in place.
+		if held < GCMTagSize {
+			return 0, fmt.Errorf("xmlenc: %w: ciphertext shorter than the tag", ErrAuthentication)
+		}
+		aead, err := newAEAD(key)
+		if err != nil {
+			return 0, err
+		}
+		pt, err := aead.Open(buf[:0], iv, buf[:held], nil)
+		if err != nil {
+			return 0, fmt.Errorf("xmlenc: %w: AES-GCM tag mismatch", ErrAuthentication)
+		}
+		if _, err := dst.Write(pt); err != nil {
+			return 0, err
+		}
+		return int64(len(pt)), nil
+	}
+	if rerr != nil {
+		return 0, rerr
 	}
 	s, err := newGCMState(key, iv)
 	if err != nil {
@@ -175,14 +235,8 @@ func DecryptGCM(dst io.Writer, src io.Reader, key []byte) (int64, error) {
 	}
 	defer s.release()
 	// Hold back the last 16 octets read: they may be the tag.
-	bp := getBuffer()
-	defer buffers.Put(bp)
-	buf := *bp
-	held := 0
 	var written int64
 	for {
-		n, rerr := src.Read(buf[held:])
-		held += n
 		if held > GCMTagSize {
 			m := held - GCMTagSize
 			if err := s.account(m); err != nil {
@@ -203,6 +257,9 @@ func DecryptGCM(dst io.Writer, src io.Reader, key []byte) (int64, error) {
 		if rerr != nil {
 			return written, rerr
 		}
+		var n int
+		n, rerr = src.Read(buf[held:])
+		held += n
 	}
 	if held != GCMTagSize {
 		return written, fmt.Errorf("xmlenc: %w: ciphertext shorter than the tag", ErrAuthentication)

@@ -39,8 +39,13 @@ func TestGCMMatchesStdlib(t *testing.T) {
 		if n > 0 {
 			bad := bytes.Clone(want)
 			bad[12+n/2] ^= 1
-			if _, err := DecryptGCM(&bytes.Buffer{}, bytes.NewReader(bad), key); !errors.Is(err, ErrAuthentication) {
+			var out bytes.Buffer
+			if _, err := DecryptGCM(&out, bytes.NewReader(bad), key); !errors.Is(err, ErrAuthentication) {
 				t.Fatalf("len %d: tampered ciphertext: %v", n, err)
+			}
+			// Up to 64 KiB, nothing is written before the tag verifies.
+			if n < 64<<10 && out.Len() != 0 {
+				t.Fatalf("len %d: %d octets of unauthenticated plaintext written", n, out.Len())
 			}
 		}
 	}
