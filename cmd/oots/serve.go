@@ -642,9 +642,7 @@ func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 			}
 		}
 	}
-	cfg.Client = &http.Client{Timeout: c.ClientTimeout, Transport: &http.Transport{
-		Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second, ForceAttemptHTTP2: true,
-		TLSClientConfig: tlsClient}}
+	cfg.Client = ap.NewClient(tlsClient, c.ClientTimeout)
 	if c.Discovery != nil {
 		if cfg.Discovered, err = c.Discovery.partners(); err != nil {
 			return nil, err
