@@ -482,7 +482,12 @@ func (d *serveDiscovery) client(c *serveConfig, httpClient *http.Client) (*smp.C
 	return cl, nil
 }
 
+// dsn is the store's data source: Database, with an SQLite file relative to
+// the configuration file as every other path is, or oots.db in dataDir.
 func (c *serveConfig) dsn() string {
+	if f, ok := strings.CutPrefix(c.Database, "sqlite:"); ok {
+		return "sqlite:" + c.path(f)
+	}
 	if c.Database != "" {
 		return c.Database
 	}

@@ -502,3 +502,23 @@ func TestServeHeapFloor(t *testing.T) {
 		}
 	}
 }
+
+// An SQLite database named in the configuration file is, as every other
+// path there, relative to the file's directory (oots doctor checked that
+// directory while the node opened the name relative to its working
+// directory); its ?synchronous= parameter is kept.
+func TestServeDatabaseRelative(t *testing.T) {
+	dir := t.TempDir()
+	for database, want := range map[string]string{
+		"sqlite:node.db":                  "sqlite:" + filepath.Join(dir, "node.db"),
+		"sqlite:node.db?synchronous=full": "sqlite:" + filepath.Join(dir, "node.db") + "?synchronous=full",
+		"sqlite:/var/lib/oots/node.db":    "sqlite:/var/lib/oots/node.db",
+		"":                                filepath.Join(dir, "data", "oots.db"),
+		"postgres://db/oots":              "postgres://db/oots",
+	} {
+		c := &serveConfig{dir: dir, Database: database, DataDir: "data"}
+		if got := c.dsn(); got != want {
+			t.Errorf("database %q: %q, want %q", database, got, want)
+		}
+	}
+}
