@@ -26,7 +26,8 @@ import (
 // clients (1: latency alone; 8: throughput) each submit a message and wait
 // until its receipt is recorded. It reports messages per second and the
 // latency from submission to the recorded receipt (p50, p99), per profile
-// and store.
+// and store (sqlite-full: SQLite with ?synchronous=full, each commit synced
+// to disk).
 //
 // The process runs with the heap floor oots serve gives a node
 // (internal/gcfloor): by default its default, unless GOGC is set, as oots
@@ -41,12 +42,15 @@ func BenchmarkExchange(b *testing.B) {
 	if floor := gcfloor.Configured(setting, os.Getenv); floor > 0 {
 		defer gcfloor.Start(floor)()
 	}
-	for _, st := range []string{"sqlite", "postgres"} {
+	for _, st := range []string{"sqlite", "sqlite-full", "postgres"} {
 		for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
 			for _, clients := range []int{1, benchClients} {
 				b.Run(fmt.Sprintf("%s/%s/c%d", profile, st, clients), func(b *testing.B) {
 					dsn := sqliteDSN
-					if st == "postgres" {
+					switch st {
+					case "sqlite-full": // each commit synced to disk
+						dsn = func(tb testing.TB, name string) string { return sqliteDSN(tb, name) + "?synchronous=full" }
+					case "postgres":
 						dsn = pgDSN(b)
 					}
 					benchExchange(b, profile, dsn, clients)

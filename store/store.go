@@ -61,6 +61,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"net/url"
 	"path"
 	"sort"
 	"strconv"
@@ -96,6 +97,14 @@ var migrationFS embed.FS
 // migrations. A dsn beginning with postgres:// or postgresql:// is a
 // PostgreSQL connection URL; anything else is an SQLite database file
 // (optionally prefixed with sqlite:), opened in WAL mode with a busy timeout.
+//
+// An SQLite file name may end in ?synchronous=full: every commit then waits
+// until the disk has it (an fsync of the write-ahead log, shared by the
+// writes of a group commit), so that a power loss loses no message that was
+// acknowledged (Submit returned, or a receipt went out). The default,
+// ?synchronous=normal, loses none when the process dies, but a power loss
+// can lose the last commits: the log is synced at checkpoints only. On
+// PostgreSQL the server's synchronous_commit decides.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	var d *DB
 	switch {
@@ -108,15 +117,16 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.SetMaxIdleConns(16)
 		d = &DB{db: db, dialect: PostgreSQL}
 	default:
-		file := strings.TrimPrefix(dsn, "sqlite:")
-		if file == "" {
-			return nil, errors.New("store: empty database file name")
+		file, sync, err := sqliteFile(strings.TrimPrefix(dsn, "sqlite:"))
+		if err != nil {
+			return nil, err
 		}
 		// WAL: readers do not block the writer; synchronous=NORMAL in WAL
 		// mode loses no committed transaction when the process dies (only on
-		// power loss); IMMEDIATE transactions take the write lock at BEGIN,
-		// so two transactions never deadlock upgrading a read lock.
-		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
+		// power loss), FULL none on power loss either; IMMEDIATE
+		// transactions take the write lock at BEGIN, so two transactions
+		// never deadlock upgrading a read lock.
+		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + sync + ")&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
 		db, err := sql.Open("sqlite", "file:"+file+q)
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
@@ -140,6 +150,37 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// sqliteFile splits an SQLite dsn (without its sqlite: prefix) into the
+// file name and the synchronous setting of its ?synchronous= parameter
+// (NORMAL when absent).
+func sqliteFile(dsn string) (file, sync string, err error) {
+	file, query, _ := strings.Cut(dsn, "?")
+	if file == "" {
+		return "", "", errors.New("store: empty database file name")
+	}
+	sync = "NORMAL"
+	if query == "" {
+		return file, sync, nil
+	}
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return "", "", fmt.Errorf("store: %s: %w", dsn, err)
+	}
+	for k, v := range params {
+		if k != "synchronous" {
+			return "", "", fmt.Errorf("store: %s: unknown parameter %q (the one known: synchronous)", dsn, k)
+		}
+		switch strings.ToLower(v[len(v)-1]) {
+		case "normal":
+		case "full":
+			sync = "FULL"
+		default:
+			return "", "", fmt.Errorf("store: %s: synchronous=%s (normal or full)", dsn, v[len(v)-1])
+		}
+	}
+	return file, sync, nil
 }
 
 // Close closes the database.

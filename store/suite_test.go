@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/fstest"
@@ -652,4 +653,52 @@ func reportIDs(fs []*apstore.FailureReport) []string {
 		s = append(s, f.MessageID)
 	}
 	return s
+}
+
+// An SQLite file name's ?synchronous= parameter sets SQLite's synchronous
+// setting (as SQLite reports it: 1 NORMAL, 2 FULL); anything else in the
+// query is refused, named.
+func TestOpenSynchronous(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		dsn  string
+		want int
+	}{
+		{"a.db", 1},
+		{"sqlite:b.db?synchronous=normal", 1},
+		{"c.db?synchronous=full", 2},
+		{"sqlite:d.db?synchronous=FULL", 2},
+	} {
+		name := filepath.Join(dir, c.dsn)
+		if rest, ok := strings.CutPrefix(c.dsn, "sqlite:"); ok {
+			name = "sqlite:" + filepath.Join(dir, rest)
+		}
+		db, err := store.Open(ctx, name)
+		if err != nil {
+			t.Fatalf("%s: %v", c.dsn, err)
+		}
+		var got int
+		if err := db.SQL().QueryRowContext(ctx, "PRAGMA synchronous").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if got != c.want {
+			t.Errorf("%s: synchronous %d, want %d", c.dsn, got, c.want)
+		}
+	}
+	for dsn, want := range map[string]string{
+		"e.db?synchronous=off": "synchronous=off (normal or full)",
+		"f.db?cache=shared":    `unknown parameter "cache"`,
+		"g.db?synchronous=%zz": "invalid URL escape",
+		"?synchronous=full":    "empty database file name",
+	} {
+		name := dsn
+		if !strings.HasPrefix(dsn, "?") {
+			name = filepath.Join(dir, dsn)
+		}
+		if _, err := store.Open(ctx, name); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %v, want one saying %q", dsn, err, want)
+		}
+	}
 }
