@@ -377,7 +377,8 @@ func (n *Node) learn(party string, c *x509.Certificate) []*x509.Certificate {
 // connections kept for reuse (64 per partner), and the whole exchange
 // bounded by timeout. A request's header and a body of up to 64 KiB leave
 // in one write: the transport's default buffer (4 KiB) sent a message in
-// two, each a system call (and with TLS a record).
+// two, each a system call (and with TLS a record); an answer of that size
+// (a receipt) is read in fewer.
 func NewClient(tlsConfig *tls.Config, timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout, Transport: &http.Transport{
 		Proxy:               http.ProxyFromEnvironment,
@@ -386,6 +387,7 @@ func NewClient(tlsConfig *tls.Config, timeout time.Duration) *http.Client {
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
 		WriteBufferSize:     64 << 10,
+		ReadBufferSize:      64 << 10,
 	}}
 }
 
