@@ -29,6 +29,7 @@ import (
 	"sync"
 
 	"github.com/oots-go/oots/internal/exact"
+	"github.com/oots-go/oots/internal/spill"
 )
 
 // Media types of AS4 packaging.
@@ -92,18 +93,18 @@ type Message struct {
 	// Parts are the attachments in the order of the package.
 	Parts []Part
 
-	files []string
+	removes []func() error // of the temporary files backing attachments
 }
 
 // Close removes the temporary files backing attachments read by Read.
 func (m *Message) Close() error {
 	var first error
-	for _, f := range m.files {
-		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) && first == nil {
+	for _, remove := range m.removes {
+		if err := remove(); err != nil && !errors.Is(err, os.ErrNotExist) && first == nil {
 			first = err
 		}
 	}
-	m.files = nil
+	m.removes = nil
 	return first
 }
 
@@ -419,35 +420,19 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 }
 
 // store keeps a part in memory up to the threshold, then spills the rest to
-// a temporary file.
+// a temporary file, removed by Close.
 func (m *Message) store(r io.Reader, id string, h textproto.MIMEHeader, l Limits) (Part, error) {
-	b, more, err := exact.Read(r, l.MemoryThreshold)
+	w := &spill.Writer{Dir: l.TempDir, Pattern: "oots-swa-*", Limit: l.MemoryThreshold}
+	if _, err := w.ReadFrom(r); err != nil {
+		w.Discard()
+		return Part{}, err
+	}
+	open, remove, err := w.Finish()
 	if err != nil {
 		return Part{}, err
 	}
-	if !more {
-		return Part{ContentID: id, Header: h, Open: func() (io.ReadCloser, error) {
-			return io.NopCloser(bytes.NewReader(b)), nil
-		}}, nil
-	}
-	f, err := os.CreateTemp(l.TempDir, "oots-swa-*")
-	if err != nil {
-		return Part{}, err
-	}
-	name := f.Name()
-	m.files = append(m.files, name)
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return Part{}, err
-	}
-	if _, err := io.Copy(f, r); err != nil {
-		f.Close()
-		return Part{}, err
-	}
-	if err := f.Close(); err != nil {
-		return Part{}, err
-	}
-	return Part{ContentID: id, Header: h, Open: func() (io.ReadCloser, error) { return os.Open(name) }}, nil
+	m.removes = append(m.removes, remove)
+	return Part{ContentID: id, Header: h, Open: open}, nil
 }
 
 func readAll(r io.Reader, max int64) ([]byte, error) {
