@@ -34,13 +34,7 @@ func TestWriter(t *testing.T) {
 			t.Errorf("size %d: %d files, want %d", size, len(files), wantFiles)
 		}
 		for range 2 {
-			rc, err := open()
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, _ := io.ReadAll(rc)
-			rc.Close()
-			if !bytes.Equal(got, want) {
+			if got := readBack(t, open); !bytes.Equal(got, want) {
 				t.Fatalf("size %d: read back %d bytes", size, len(got))
 			}
 		}
@@ -51,6 +45,21 @@ func TestWriter(t *testing.T) {
 			t.Errorf("size %d: %v left after remove", size, files)
 		}
 	}
+}
+
+// readBack opens a finished Writer's content and reads it whole.
+func readBack(t *testing.T, open func() (io.ReadCloser, error)) []byte {
+	t.Helper()
+	rc, err := open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 func TestDiscard(t *testing.T) {
@@ -85,13 +94,7 @@ func TestReadFrom(t *testing.T) {
 		if files, _ := filepath.Glob(filepath.Join(dir, "t-*")); (len(files) == 1) != c.spilled || len(files) > 1 {
 			t.Errorf("%+v: %d files", c, len(files))
 		}
-		rc, err := open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, _ := io.ReadAll(rc)
-		rc.Close()
-		if !bytes.Equal(got, want) {
+		if got := readBack(t, open); !bytes.Equal(got, want) {
 			t.Errorf("%+v: read back %d bytes, want %d", c, len(got), len(want))
 		}
 		remove()
