@@ -188,7 +188,7 @@ func (u *URI) String() string {
 	var path []string
 	add := func(k, v string) {
 		if v != "" {
-			path = append(path, k+"="+escape(v))
+			path = append(path, k+"="+escape(v, pathChars))
 		}
 	}
 	add("token", u.Token)
@@ -204,10 +204,10 @@ func (u *URI) String() string {
 	s := "pkcs11:" + strings.Join(path, ";")
 	var q []string
 	if u.ModulePath != "" {
-		q = append(q, "module-path="+escape(u.ModulePath))
+		q = append(q, "module-path="+escape(u.ModulePath, queryChars))
 	}
 	if u.PINSource != "" {
-		q = append(q, "pin-source="+escape(u.PINSource))
+		q = append(q, "pin-source="+escape(u.PINSource, queryChars))
 	}
 	if len(q) > 0 {
 		s += "?" + strings.Join(q, "&")
@@ -215,13 +215,23 @@ func (u *URI) String() string {
 	return s
 }
 
-// escape percent-encodes every byte outside RFC 7512's unreserved set and
-// the few path characters it allows ("&", "+", ":", "@", "/").
-func escape(s string) string {
+// The characters besides RFC 7512's unreserved ones that escape leaves as
+// they are: a few of those its grammar allows in a path value
+// (pk11-path-res-avail, with "&" but not "/" or "?") and in a query value
+// (pk11-query-res-avail, with "/" but not "&", which separates the query's
+// attributes). Encoding more than needed is always allowed.
+const (
+	pathChars  = ":@+&"
+	queryChars = ":@+/"
+)
+
+// escape percent-encodes every byte of s outside RFC 7512's unreserved set
+// and allowed.
+func escape(s, allowed string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~:@/+&", c) >= 0 {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~", c) >= 0 || strings.IndexByte(allowed, c) >= 0 {
 			b.WriteByte(c)
 			continue
 		}

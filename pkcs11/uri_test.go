@@ -33,10 +33,36 @@ func TestParseURI(t *testing.T) {
 	}
 }
 
+// TestURIStringSeparators: a value holding what separates the URI's parts
+// (";", "?", "&", "/", "=", "%") is written so that it reads back the same,
+// and the path and query as RFC 7512 spells them: no "/" or "?" in a path
+// value, no "&" in a query value.
+func TestURIStringSeparators(t *testing.T) {
+	u := &pkcs11.URI{Token: "a;b", Object: "x/y?z=1&w%", ModulePath: "/opt/a&b/lib?.so", PINSource: "/run/p&q;r"}
+	s := u.String()
+	again, err := pkcs11.ParseURI(s)
+	if err != nil {
+		t.Fatalf("%s: %v", s, err)
+	}
+	if again.Token != u.Token || again.Object != u.Object || again.ModulePath != u.ModulePath || again.PINSource != u.PINSource {
+		t.Errorf("%s read back as %+v", s, again)
+	}
+	path, query, _ := strings.Cut(strings.TrimPrefix(s, "pkcs11:"), "?")
+	if strings.ContainsAny(path, "/?") {
+		t.Errorf("path %q holds a / or ?", path)
+	}
+	for _, attr := range strings.Split(query, "&") {
+		if k, _, _ := strings.Cut(attr, "="); k != "module-path" && k != "pin-source" {
+			t.Errorf("query %q: attribute %q", query, attr)
+		}
+	}
+}
+
 // FuzzParseURI: a parsed URI written back parses to the same URI.
 func FuzzParseURI(f *testing.F) {
 	f.Add("pkcs11:token=oots;object=ap-sign;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/run/pin")
 	f.Add("pkcs11:id=%01%02;slot-id=0")
+	f.Add("pkcs11:object=x%2Fy?module-path=/opt/a%26b/lib.so")
 	f.Fuzz(func(t *testing.T, s string) {
 		u, err := pkcs11.ParseURI(s)
 		if err != nil {
