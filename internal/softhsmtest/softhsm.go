@@ -29,9 +29,10 @@ import (
 // Module is where Debian installs the SoftHSM2 PKCS#11 library.
 const Module = "/usr/lib/softhsm/libsofthsm2.so"
 
+// The token's label and its user PIN.
 const (
-	tokenLabel = "oots-test"
-	pin        = "87654321"
+	TokenLabel = "oots-test"
+	PIN        = "87654321"
 	soPIN      = "12345678"
 )
 
@@ -67,7 +68,7 @@ func start(tb testing.TB) {
 			return
 		}
 		os.Setenv("SOFTHSM2_CONF", conf)
-		out, err := exec.Command(util, "--init-token", "--free", "--label", tokenLabel, "--pin", pin, "--so-pin", soPIN).CombinedOutput()
+		out, err := exec.Command(util, "--init-token", "--free", "--label", TokenLabel, "--pin", PIN, "--so-pin", soPIN).CombinedOutput()
 		if err != nil {
 			initErr = fmt.Errorf("softhsm2-util --init-token: %v: %s", err, out)
 			return
@@ -87,12 +88,12 @@ func start(tb testing.TB) {
 			return
 		}
 		for _, s := range slots {
-			if ti, err := ctx.GetTokenInfo(s); err == nil && ti.Label == tokenLabel {
+			if ti, err := ctx.GetTokenInfo(s); err == nil && ti.Label == TokenLabel {
 				slot = s
 				return
 			}
 		}
-		initErr = fmt.Errorf("the token %s is not in the slot list", tokenLabel)
+		initErr = fmt.Errorf("the token %s is not in the slot list", TokenLabel)
 	})
 	if initErr != nil {
 		tb.Fatalf("softhsmtest: %v", initErr)
@@ -101,7 +102,7 @@ func start(tb testing.TB) {
 
 // URI names a key imported into the token.
 func URI(label string) string {
-	return "pkcs11:token=" + tokenLabel + ";object=" + url.PathEscape(label) + ";type=private?module-path=" + Module + "&pin-value=" + pin
+	return "pkcs11:token=" + TokenLabel + ";object=" + url.PathEscape(label) + ";type=private?module-path=" + Module + "&pin-value=" + PIN
 }
 
 // Import stores key (an *rsa.PrivateKey, ed25519.PrivateKey or X25519
@@ -121,12 +122,28 @@ func Import(tb testing.TB, key crypto.PrivateKey) string {
 
 // ImportErr is Import returning the token's refusal instead of failing.
 func ImportErr(tb testing.TB, key crypto.PrivateKey) (string, error) {
+	return importAs(tb, key, "")
+}
+
+// ImportAs is Import under the given label (CKA_LABEL, the URI's object).
+func ImportAs(tb testing.TB, key crypto.PrivateKey, label string) string {
+	tb.Helper()
+	uri, err := importAs(tb, key, label)
+	if err != nil {
+		tb.Fatalf("softhsmtest: %v", err)
+	}
+	return uri
+}
+
+func importAs(tb testing.TB, key crypto.PrivateKey, label string) (string, error) {
 	tb.Helper()
 	start(tb)
 	mu.Lock()
 	defer mu.Unlock()
 	nextID++
-	label := fmt.Sprintf("key-%d", nextID)
+	if label == "" {
+		label = fmt.Sprintf("key-%d", nextID)
+	}
 	id := []byte{byte(nextID >> 8), byte(nextID)}
 	common := func(class, kt uint) []*p11.Attribute {
 		return []*p11.Attribute{
@@ -183,7 +200,7 @@ func ImportErr(tb testing.TB, key crypto.PrivateKey) (string, error) {
 		return "", err
 	}
 	defer ctx.CloseSession(sh)
-	if err := ctx.Login(sh, p11.CKU_USER, pin); err != nil && err != p11.Error(p11.CKR_USER_ALREADY_LOGGED_IN) {
+	if err := ctx.Login(sh, p11.CKU_USER, PIN); err != nil && err != p11.Error(p11.CKR_USER_ALREADY_LOGGED_IN) {
 		return "", err
 	}
 	if _, err := ctx.CreateObject(sh, priv); err != nil {
