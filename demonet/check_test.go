@@ -100,14 +100,8 @@ func checkExchanged(t *testing.T, n *demonet.Network) map[string]int {
 			}
 		}
 	}
-	for sch, perDoc := range saxontest.Run(t, docs, rules) {
-		for name, fired := range perDoc {
-			for _, f := range fired {
-				if f.Flag == "error" || f.Flag == "fatal" {
-					t.Errorf("%s (%s): official rules %s: %s %s %s", name, kindOf[name], sch, f.ID, f.Flag, f.Location)
-				}
-			}
-		}
-	}
+	saxontest.Errors(saxontest.Run(t, docs, rules), func(sch, name string, f saxontest.Fired) {
+		t.Errorf("%s (%s): official rules %s: %s %s %s", name, kindOf[name], sch, f.ID, f.Flag, f.Location)
+	})
 	return kinds
 }

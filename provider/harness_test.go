@@ -423,15 +423,9 @@ func verify(t *testing.T, list ...official) {
 			rules[sch] = append(rules[sch], name)
 		}
 	}
-	for sch, perDoc := range saxontest.Run(t, docs, rules) {
-		for name, fired := range perDoc {
-			for _, f := range fired {
-				if f.Flag == "error" || f.Flag == "fatal" {
-					t.Errorf("%s (%s): Saxon %s: %s %s %s", name, kinds[name], sch, f.ID, f.Flag, f.Location)
-				}
-			}
-		}
-	}
+	saxontest.Errors(saxontest.Run(t, docs, rules), func(sch, name string, f saxontest.Fired) {
+		t.Errorf("%s (%s): Saxon %s: %s %s %s", name, kinds[name], sch, f.ID, f.Flag, f.Location)
+	})
 }
 
 func exceptionOf(t testing.TB, m *exchange.Message) *edm.Exception {

@@ -118,6 +118,21 @@ func Run(tb testing.TB, docs map[string][]byte, rules map[string][]string) map[s
 	return out
 }
 
+// Errors calls report for every assertion of Run's result whose flag is
+// error or fatal, a document Saxon could not process among them: what a
+// test that only wants the official rules' errors refuses.
+func Errors(result map[string]map[string][]Fired, report func(rules, doc string, f Fired)) {
+	for rules, perDoc := range result {
+		for doc, fired := range perDoc {
+			for _, f := range fired {
+				if f.Flag == "error" || f.Flag == "fatal" {
+					report(rules, doc, f)
+				}
+			}
+		}
+	}
+}
+
 // Tools returns the JVM, Saxon's jar and the ISO Schematron skeleton's
 // folder, found through the verifier script schematron.sh (their one source
 // of truth); a test that runs Saxon's command line itself uses them.

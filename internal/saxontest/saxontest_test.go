@@ -2,6 +2,8 @@ package saxontest
 
 import (
 	"reflect"
+	"slices"
+	"sort"
 	"testing"
 )
 
@@ -21,5 +23,20 @@ func TestParseSVRL(t *testing.T) {
 	got, err = parseSVRL([]byte(report[:len(report)/2]))
 	if err == nil {
 		t.Errorf("a truncated report gives %v and no error", got)
+	}
+}
+
+// Errors reports the error and fatal assertions, a failed run among them,
+// and nothing else.
+func TestErrors(t *testing.T) {
+	result := map[string]map[string][]Fired{
+		"A.sch": {"d1": {{ID: "R1", Flag: "error"}, {ID: "R2", Flag: "warning"}, {ID: "-", Flag: "-"}}},
+		"B.sch": {"d2": {{ID: Failed, Flag: "fatal"}}, "d3": {{ID: "R3", Flag: "info"}}},
+	}
+	var got []string
+	Errors(result, func(rules, doc string, f Fired) { got = append(got, rules+" "+doc+" "+f.ID) })
+	sort.Strings(got)
+	if want := []string{"A.sch d1 R1", "B.sch d2 " + Failed}; !slices.Equal(got, want) {
+		t.Errorf("reported %q, want %q", got, want)
 	}
 }
