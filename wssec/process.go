@@ -123,178 +123,229 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	alg, _ := cfg.Profile.algorithms()
+	p := &processing{cfg: cfg, parts: parts}
+	p.alg, _ = cfg.Profile.algorithms()
+	if res, err := p.structure(env); res != nil || err != nil {
+		return res, err
+	}
+	if err := p.signature(); err != nil {
+		return nil, err
+	}
+	if err := p.references(); err != nil {
+		return nil, err
+	}
+	if p.ts != nil {
+		if err := checkTimestamp(p.ts, p.now, cfg.MaxClockSkew); err != nil {
+			return nil, err
+		}
+	}
+	return p.decrypt()
+}
+
+// processing is what the steps of one Process find, for the steps after
+// them.
+type processing struct {
+	cfg   *VerifyConfig
+	alg   algorithms
+	parts []Part
+
+	// 1. structure
+	ev    *envelope
+	sec   *xmltree.Element              // the wsse:Security header
+	ids   map[string][]*xmltree.Element // the envelope's elements by Id
+	sigEl *xmltree.Element              // the ds:Signature
+	// 2. signature
+	sig  *xmldsig.Signature
+	cert *x509.Certificate // the signer's, validated
+	now  time.Time
+	// 3. references
+	ts       *xmltree.Element // the signed wsu:Timestamp, if any
+	cidRefs  map[string]*xmldsig.Reference
+	cidOrder []string         // the cid: references in signature order
+	byCID    map[string]*Part // the parts by Content-ID, each signed
+}
+
+// structure is step 1. A message without wsse:Security that the policy
+// lets through is returned as it is (a Result and no error); otherwise
+// structure finds the header and its one signature.
+func (p *processing) structure(env *xmltree.Document) (*Result, error) {
 	ev, err := locate(env)
 	if err != nil {
 		return nil, failAuth("message structure", err)
 	}
+	p.ev = ev
 	secs := ev.header.ChildrenNamed(NamespaceWSSE, "Security")
 	sv := surveyOf(env.Root)
 	if sv.securities != len(secs) || len(secs) > 1 {
 		return nil, failAuth("more than one wsse:Security header, or one outside the SOAP Header", nil)
 	}
 	if len(secs) == 0 {
-		if cfg.RequireSignature || cfg.RequireEncryption {
+		if p.cfg.RequireSignature || p.cfg.RequireEncryption {
 			return nil, failPolicy("the message has no wsse:Security header", nil)
 		}
-		return &Result{Messaging: ev.messaging.Copy(), Body: ev.body.Copy(), Parts: parts}, nil
+		return &Result{Messaging: ev.messaging.Copy(), Body: ev.body.Copy(), Parts: p.parts}, nil
 	}
-	sec := secs[0]
-	ids := sv.ids
-	for id, els := range ids {
+	p.sec, p.ids = secs[0], sv.ids
+	for id, els := range p.ids {
 		if len(els) > 1 {
 			return nil, failAuth(fmt.Sprintf("the Id %q is carried by %d elements", id, len(els)), nil)
 		}
 	}
-	sigs := sv.signatures
-	sigEls := sec.ChildrenNamed(xmldsig.Namespace, "Signature")
-	if sigs > 1 {
-		return nil, failAuth(fmt.Sprintf("%d ds:Signature elements (at most one)", sigs), nil)
+	sigEls := p.sec.ChildrenNamed(xmldsig.Namespace, "Signature")
+	if sv.signatures > 1 {
+		return nil, failAuth(fmt.Sprintf("%d ds:Signature elements (at most one)", sv.signatures), nil)
 	}
-	if sigs != len(sigEls) {
+	if sv.signatures != len(sigEls) {
 		return nil, failAuth("the ds:Signature is not a child of wsse:Security", nil)
 	}
 	if len(sigEls) == 0 {
-		if cfg.RequireSignature {
+		if p.cfg.RequireSignature {
 			return nil, failPolicy("the message is not signed", nil)
 		}
 		return nil, failPolicy("a wsse:Security header without signature is not supported", nil)
 	}
-	if cfg.Trust == nil {
+	if p.cfg.Trust == nil {
 		return nil, failAuth("no trust store configured to validate the signer", nil)
 	}
+	p.sigEl = sigEls[0]
+	return nil, nil
+}
 
-	// 2. Signature.
+// signature is step 2: the profile's algorithms, the signer's certificate
+// validated, the SignatureValue.
+func (p *processing) signature() error {
 	pol := &xmldsig.Policy{
-		SignatureMethods: []xmldsig.SignatureMethod{alg.signature},
+		SignatureMethods: []xmldsig.SignatureMethod{p.alg.signature},
 		DigestMethods:    []xmldsig.DigestMethod{xmldsig.SHA256},
 		Transforms:       []xmldsig.Transform{xmldsig.ExcC14N, xmldsig.AttachmentContent},
 	}
-	sig, err := xmldsig.Parse(sigEls[0], pol)
+	sig, err := xmldsig.Parse(p.sigEl, pol)
 	if err != nil {
 		if errors.Is(err, xmldsig.ErrAlgorithm) {
-			return nil, failPolicy("signature algorithms", err)
+			return failPolicy("signature algorithms", err)
 		}
-		return nil, failAuth("signature structure", err)
+		return failAuth("signature structure", err)
 	}
-	now := cfg.now()
-	cert, err := signerCert(sig, sec, ids, cfg.knownCertificates)
+	p.sig, p.now = sig, p.cfg.now()
+	cert, err := signerCert(sig, p.sec, p.ids, p.cfg.knownCertificates)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := keyFits(cert.PublicKey, alg); err != nil {
-		return nil, failPolicy("signing certificate", err)
+	if err := keyFits(cert.PublicKey, p.alg); err != nil {
+		return failPolicy("signing certificate", err)
 	}
-	if _, err := cfg.Trust.Verify(cert, trust.Signing, now); err != nil {
-		return nil, failAuth("signing certificate", err)
+	if _, err := p.cfg.Trust.Verify(cert, trust.Signing, p.now); err != nil {
+		return failAuth("signing certificate", err)
 	}
 	if err := sig.VerifySignedInfo(cert.PublicKey); err != nil {
-		return nil, failAuth("signature value", err)
+		return failAuth("signature value", err)
 	}
+	p.cert = cert
+	return nil
+}
 
-	// 3. Element references: exactly the Messaging, Body and Timestamp.
-	tss := sec.ChildrenNamed(NamespaceWSU, "Timestamp")
+// references is step 3: exactly the Messaging, the Body and the Timestamp
+// signed by Id (each digest checked), and every part, and nothing else, by
+// cid: (the digests are checked in step 5, where the parts are read).
+func (p *processing) references() error {
+	tss := p.sec.ChildrenNamed(NamespaceWSU, "Timestamp")
 	if len(tss) > 1 {
-		return nil, failPolicy(fmt.Sprintf("%d wsu:Timestamp in wsse:Security (at most one)", len(tss)), nil)
+		return failPolicy(fmt.Sprintf("%d wsu:Timestamp in wsse:Security (at most one)", len(tss)), nil)
 	}
-	if len(tss) == 0 && cfg.Timestamp == TimestampRequired {
-		return nil, failPolicy("no wsu:Timestamp in wsse:Security, and the policy requires one", nil)
+	if len(tss) == 0 && p.cfg.Timestamp == TimestampRequired {
+		return failPolicy("no wsu:Timestamp in wsse:Security, and the policy requires one", nil)
 	}
-	want := map[*xmltree.Element]string{ev.messaging: "eb:Messaging", ev.body: "the SOAP Body"}
-	var ts *xmltree.Element
+	want := map[*xmltree.Element]string{p.ev.messaging: "eb:Messaging", p.ev.body: "the SOAP Body"}
 	if len(tss) == 1 {
-		ts = tss[0]
-		want[ts] = "the Timestamp"
+		p.ts = tss[0]
+		want[p.ts] = "the Timestamp"
 	}
 	signed := map[*xmltree.Element]bool{}
-	cidRefs := map[string]*xmldsig.Reference{}
-	var cidOrder []string
-	for i := range sig.References {
-		r := &sig.References[i]
+	p.cidRefs = map[string]*xmldsig.Reference{}
+	for i := range p.sig.References {
+		r := &p.sig.References[i]
 		switch {
 		case strings.HasPrefix(r.URI, "#"):
-			els := ids[r.URI[1:]]
+			els := p.ids[r.URI[1:]]
 			if len(els) != 1 {
-				return nil, failAuth("reference "+r.URI+" does not name exactly one element", nil)
+				return failAuth("reference "+r.URI+" does not name exactly one element", nil)
 			}
 			el := els[0]
 			if _, ok := want[el]; !ok {
-				return nil, failPolicy("reference "+r.URI+" names "+el.Path()+", which the profile does not sign", nil)
+				return failPolicy("reference "+r.URI+" names "+el.Path()+", which the profile does not sign", nil)
 			}
 			if signed[el] {
-				return nil, failAuth("two references to "+r.URI, nil)
+				return failAuth("two references to "+r.URI, nil)
 			}
 			d, err := xmldsig.DigestElement(el, r)
 			if err != nil {
-				return nil, failPolicy("reference "+r.URI, err)
+				return failPolicy("reference "+r.URI, err)
 			}
 			if err := r.CheckDigest(d); err != nil {
-				return nil, failAuth("reference "+r.URI, err)
+				return failAuth("reference "+r.URI, err)
 			}
 			signed[el] = true
 		case strings.HasPrefix(r.URI, "cid:"):
 			id := r.URI[4:]
-			if cidRefs[id] != nil {
-				return nil, failAuth("two references to "+r.URI, nil)
+			if p.cidRefs[id] != nil {
+				return failAuth("two references to "+r.URI, nil)
 			}
-			cidRefs[id] = r
-			cidOrder = append(cidOrder, id)
+			p.cidRefs[id] = r
+			p.cidOrder = append(p.cidOrder, id)
 		default:
-			return nil, failPolicy("reference "+r.URI+" is neither #id nor cid:", nil)
+			return failPolicy("reference "+r.URI+" is neither #id nor cid:", nil)
 		}
 	}
 	for el, what := range want {
 		if !signed[el] {
-			return nil, failPolicy(what+" is not signed", nil)
+			return failPolicy(what+" is not signed", nil)
 		}
 	}
-	byCID := map[string]*Part{}
-	for i := range parts {
-		p := &parts[i]
-		if p.Open == nil {
-			return nil, fmt.Errorf("wssec: part %q has no content (Open is nil)", p.ContentID)
+	p.byCID = map[string]*Part{}
+	for i := range p.parts {
+		part := &p.parts[i]
+		if part.Open == nil {
+			return fmt.Errorf("wssec: part %q has no content (Open is nil)", part.ContentID)
 		}
-		if byCID[p.ContentID] != nil {
-			return nil, failAuth("two parts with Content-ID "+p.ContentID, nil)
+		if p.byCID[part.ContentID] != nil {
+			return failAuth("two parts with Content-ID "+part.ContentID, nil)
 		}
-		byCID[p.ContentID] = p
-		if cidRefs[p.ContentID] == nil {
-			return nil, failPolicy("part "+p.ContentID+" is not signed", nil)
-		}
-	}
-	for _, id := range cidOrder {
-		if byCID[id] == nil {
-			return nil, failAuth("signed part cid:"+id+" is missing from the message", nil)
+		p.byCID[part.ContentID] = part
+		if p.cidRefs[part.ContentID] == nil {
+			return failPolicy("part "+part.ContentID+" is not signed", nil)
 		}
 	}
+	for _, id := range p.cidOrder {
+		if p.byCID[id] == nil {
+			return failAuth("signed part cid:"+id+" is missing from the message", nil)
+		}
+	}
+	return nil
+}
 
-	// 4. Timestamp.
-	if ts != nil {
-		if err := checkTimestamp(ts, now, cfg.MaxClockSkew); err != nil {
-			return nil, err
-		}
-	}
-
-	// 5. Decrypt, then check attachment digests.
+// decrypt is step 5: each encrypted part decrypted (its tag verified before
+// any plaintext is returned), then every part's digest checked; the Result
+// holds copies of what was verified.
+func (p *processing) decrypt() (*Result, error) {
 	res := &Result{
-		Messaging: ev.messaging.Copy(), Body: ev.body.Copy(), SignerCert: cert,
-		Signature: sig.Element.Copy(),
+		Messaging: p.ev.messaging.Copy(), Body: p.ev.body.Copy(), SignerCert: p.cert,
+		Signature: p.sig.Element.Copy(),
 	}
-	for _, r := range sig.References {
+	for _, r := range p.sig.References {
 		ref := Reference{URI: r.URI, DigestMethod: string(r.DigestMethod), DigestValue: r.DigestValue}
 		for _, t := range r.Transforms {
 			ref.Transforms = append(ref.Transforms, string(t))
 		}
 		res.SignedInfoReferences = append(res.SignedInfoReferences, ref)
 	}
-	encrypted, err := decryptionPlan(sec, ids, byCID, cfg, alg)
+	encrypted, err := decryptionPlan(p.sec, p.ids, p.byCID, p.cfg, p.alg)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.RequireEncryption {
-		for _, p := range parts {
-			if encrypted[p.ContentID] == nil {
-				return nil, failPolicy("part "+p.ContentID+" is not encrypted", nil)
+	if p.cfg.RequireEncryption {
+		for _, part := range p.parts {
+			if encrypted[part.ContentID] == nil {
+				return nil, failPolicy("part "+part.ContentID+" is not encrypted", nil)
 			}
 		}
 	}
@@ -304,8 +355,8 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 			res.Close()
 		}
 	}()
-	for _, id := range cidOrder {
-		p, ref := byCID[id], cidRefs[id]
+	for _, id := range p.cidOrder {
+		part, ref := p.byCID[id], p.cidRefs[id]
 		var out Part
 		var digest []byte
 		if e := encrypted[id]; e != nil {
@@ -313,7 +364,7 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 			if err != nil {
 				return nil, failPolicy("reference "+ref.URI, err)
 			}
-			out, err = decryptPart(p, e, cfg.TempDir, cd)
+			out, err = decryptPart(part, e, p.cfg.TempDir, cd)
 			if err != nil {
 				return nil, err
 			}
@@ -323,18 +374,18 @@ func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, e
 				return nil, failAuth("attachment "+id, err)
 			}
 		} else {
-			rc, err := p.Open()
+			rc, err := part.Open()
 			if err != nil {
 				return nil, failAuth("reading part "+id, err)
 			}
-			digest, err = xmldsig.DigestContent(p.Header.Get("Content-Type"), rc, ref)
+			digest, err = xmldsig.DigestContent(part.Header.Get("Content-Type"), rc, ref)
 			rc.Close()
 			if errors.Is(err, xmldsig.ErrAlgorithm) {
 				return nil, failPolicy("reference "+ref.URI, err)
 			} else if err != nil {
 				return nil, failAuth("attachment "+id, err)
 			}
-			out = *p
+			out = *part
 		}
 		if err := ref.CheckDigest(digest); err != nil {
 			return nil, failAuth("attachment "+id, err)
