@@ -282,6 +282,54 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	p.Endpoint = to.Endpoint
 
 	// 2. The user message.
+	um, err := s.userMessage(msg, leg, from, to)
+	if err != nil {
+		return nil, err
+	}
+	p.UserMessage = um
+
+	// 3. Payloads, compressed when the leg says so.
+	parts, err := s.payloadParts(msg, um, leg, p)
+	if err != nil {
+		return nil, err
+	}
+	env := NewEnvelope(&Messaging{UserMessage: um})
+
+	// 4. WS-Security: sign, then encrypt.
+	if leg.Security.Profile != pmode.ProfileNone {
+		if parts, err = s.secure(env, parts, leg); err != nil {
+			return nil, err
+		}
+	}
+
+	// 5. MIME package.
+	if p.Envelope, err = exact.Write(func(w io.Writer) error {
+		return xmltree.Write(w, env, xmltree.WriteOptions{Declaration: true})
+	}); err != nil {
+		return nil, fmt.Errorf("as4: writing the envelope: %w", err)
+	}
+	if len(p.Envelope) > 0 {
+		p.sent.env = p.Envelope
+		p.sent.refs, p.sent.err = signedReferences(env.Root)
+	}
+	for _, wp := range parts {
+		if wp.Remove != nil {
+			remove := wp.Remove
+			p.clean = append(p.clean, func() { remove() })
+		}
+		p.Parts = append(p.Parts, swa.Part{ContentID: wp.ContentID, Header: wp.Header, Open: wp.Open})
+	}
+	if p.mw, err = swa.NewWriter(s.rand()); err != nil {
+		return nil, err
+	}
+	ok = true
+	return p, nil
+}
+
+// userMessage is the eb:UserMessage of msg on leg, from and to the
+// parties given, with its message and conversation ids made up where msg
+// has none, and its PayloadInfo; it is checked against the P-Mode.
+func (s *Sender) userMessage(msg *Outbound, leg *pmode.Leg, from, to *pmode.Party) (*UserMessage, error) {
 	um := &UserMessage{
 		MPC: leg.MPC,
 		MessageInfo: MessageInfo{
@@ -303,6 +351,7 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	if leg.Agreement != nil {
 		um.CollaborationInfo.AgreementRef = &AgreementRef{Value: leg.Agreement.Value, Type: leg.Agreement.Type}
 	}
+	var err error
 	if um.MessageInfo.MessageID == "" {
 		if um.MessageInfo.MessageID, err = uuid.New(s.rand()); err != nil {
 			return nil, err
@@ -317,7 +366,6 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	if len(um.MessageProperties) == 0 {
 		um.MessageProperties = nil
 	}
-
 	for i, pl := range msg.Payloads {
 		if pl.Open == nil || pl.MimeType == "" {
 			return nil, Errorf(ValueInconsistent, "payload %d: content and MimeType are required", i)
@@ -349,9 +397,14 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 	if err := CheckUserMessage(um, s.PMode, leg); err != nil {
 		return nil, err
 	}
+	return um, nil
+}
 
-	// 3. Payloads, compressed when the leg says so (the compressed form is
-	// spooled: signing and encryption each read it).
+// payloadParts returns msg's payloads as the parts to secure, under the
+// Content-IDs of um's PayloadInfo, compressed when leg says so (the
+// compressed form is spooled, its removal left to p: signing and
+// encryption each read it).
+func (s *Sender) payloadParts(msg *Outbound, um *UserMessage, leg *pmode.Leg, p *Packed) ([]wssec.Part, error) {
 	var parts []wssec.Part
 	for i, pl := range msg.Payloads {
 		id := um.PayloadInfo[i].ContentID()
@@ -367,62 +420,39 @@ func (s *Sender) Pack(msg *Outbound) (*Packed, error) {
 		}
 		parts = append(parts, wssec.Part{ContentID: id, Header: textproto.MIMEHeader{"Content-Type": {ct}}, Open: open})
 	}
-	p.UserMessage = um
-	env := NewEnvelope(&Messaging{UserMessage: um})
+	return parts, nil
+}
 
-	// 4. WS-Security: sign, then encrypt.
-	if leg.Security.Profile != pmode.ProfileNone {
-		cfg := &wssec.SignConfig{
-			Profile:      leg.Security.Profile,
-			SigningKey:   s.SigningKey,
-			SigningCert:  s.SigningCert,
-			Now:          s.Now,
-			Rand:         s.Rand,
-			TempDir:      s.TempDir,
-			TimestampTTL: s.TimestampTTL,
-			Timestamp:    wssec.TimestampPolicy(leg.Security.Timestamp),
+// secure signs env and parts, then encrypts the parts, as leg's security
+// says, and returns the parts as they are to be sent.
+func (s *Sender) secure(env *xmltree.Document, parts []wssec.Part, leg *pmode.Leg) ([]wssec.Part, error) {
+	cfg := &wssec.SignConfig{
+		Profile:      leg.Security.Profile,
+		SigningKey:   s.SigningKey,
+		SigningCert:  s.SigningCert,
+		Now:          s.Now,
+		Rand:         s.Rand,
+		TempDir:      s.TempDir,
+		TimestampTTL: s.TimestampTTL,
+		Timestamp:    wssec.TimestampPolicy(leg.Security.Timestamp),
 
-			SignatureKeyRef:  wssec.KeyReference(leg.Security.SignatureKeyReference),
-			EncryptionKeyRef: wssec.KeyReference(leg.Security.EncryptionKeyReference),
-		}
-		if s.SigningKey == nil || s.SigningCert == nil {
-			return nil, Errorf(Other, "leg %s signs: the sender needs a signing key and certificate", leg.Name)
-		}
-		if leg.Security.Encrypt {
-			if s.PeerCert == nil {
-				return nil, Errorf(Other, "leg %s encrypts: the sender needs the receiver's encryption certificate", leg.Name)
-			}
-			cfg.RecipientCert = s.PeerCert
-		}
-		secured, err := wssec.Secure(env, parts, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("as4: securing the message: %w", err)
-		}
-		parts = secured
+		SignatureKeyRef:  wssec.KeyReference(leg.Security.SignatureKeyReference),
+		EncryptionKeyRef: wssec.KeyReference(leg.Security.EncryptionKeyReference),
 	}
-
-	// 5. MIME package.
-	if p.Envelope, err = exact.Write(func(w io.Writer) error {
-		return xmltree.Write(w, env, xmltree.WriteOptions{Declaration: true})
-	}); err != nil {
-		return nil, fmt.Errorf("as4: writing the envelope: %w", err)
+	if s.SigningKey == nil || s.SigningCert == nil {
+		return nil, Errorf(Other, "leg %s signs: the sender needs a signing key and certificate", leg.Name)
 	}
-	if len(p.Envelope) > 0 {
-		p.sent.env = p.Envelope
-		p.sent.refs, p.sent.err = signedReferences(env.Root)
-	}
-	for _, wp := range parts {
-		if wp.Remove != nil {
-			remove := wp.Remove
-			p.clean = append(p.clean, func() { remove() })
+	if leg.Security.Encrypt {
+		if s.PeerCert == nil {
+			return nil, Errorf(Other, "leg %s encrypts: the sender needs the receiver's encryption certificate", leg.Name)
 		}
-		p.Parts = append(p.Parts, swa.Part{ContentID: wp.ContentID, Header: wp.Header, Open: wp.Open})
+		cfg.RecipientCert = s.PeerCert
 	}
-	if p.mw, err = swa.NewWriter(s.rand()); err != nil {
-		return nil, err
+	secured, err := wssec.Secure(env, parts, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("as4: securing the message: %w", err)
 	}
-	ok = true
-	return p, nil
+	return secured, nil
 }
 
 // ResolveParties returns the sending and receiving parties of a message on
