@@ -118,6 +118,12 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 			d.add(ruleDatabase, check.Error, "database", "%v", err)
 		} else {
 			d.add(ruleDatabase, check.Info, "database", "%s database opened, migrations applied", db.Dialect())
+			if db.Dialect() == store.SQLite {
+				var sync int
+				if err := db.SQL().QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync); err == nil && sync < 2 {
+					d.add(ruleDatabase, check.Info, "database", "commits are not synced to disk: a power loss can lose the last messages acknowledged (database: sqlite:FILE?synchronous=full syncs each commit)")
+				}
+			}
 			db.Close()
 		}
 	}

@@ -158,12 +158,20 @@ func TestDoctorBeforeFirstStart(t *testing.T) {
 
 	// Once the directory exists, the database is opened.
 	os.Mkdir(filepath.Join(filepath.Dir(file), "data"), 0o700)
-	if code, fs := runDoctorJSON(t, "-config", file, "-offline"); code != 0 || !hasFinding(fs, ruleDatabase, check.Info, "migrations applied") {
+	if code, fs := runDoctorJSON(t, "-config", file, "-offline"); code != 0 || !hasFinding(fs, ruleDatabase, check.Info, "migrations applied") ||
+		!hasFinding(fs, ruleDatabase, check.Info, "not synced to disk") {
 		t.Errorf("doctor with a data directory: exit %d: %v", code, fs)
 	}
+	// With every commit synced, doctor does not say that they are not.
+	y, _ := os.ReadFile(file)
+	os.WriteFile(file, []byte(strings.Replace(string(y), "dataDir: data", "dataDir: data\ndatabase: sqlite:data/synced.db?synchronous=full", 1)), 0o644)
+	if code, fs := runDoctorJSON(t, "-config", file, "-offline"); code != 0 || !hasFinding(fs, ruleDatabase, check.Info, "migrations applied") ||
+		hasFinding(fs, ruleDatabase, check.Info, "not synced to disk") {
+		t.Errorf("doctor with synchronous=full: exit %d: %v", code, fs)
+	}
+	os.WriteFile(file, y, 0o644)
 
 	// A data directory under a regular file cannot be created.
-	y, _ := os.ReadFile(file)
 	os.WriteFile(filepath.Join(filepath.Dir(file), "afile"), nil, 0o644)
 	bad := strings.Replace(string(y), "dataDir: data", "dataDir: afile/data", 1)
 	os.WriteFile(file, []byte(bad), 0o644)
