@@ -17,11 +17,8 @@ import (
 // other than io.EOF is returned with what was read before it.
 func Read(r io.Reader, max int64) (b []byte, more bool, err error) {
 	s := scratches.Get().(*scratch)
-	s.lr = io.LimitedReader{R: r, N: max + 1}
-	s.buf.Reset()
-	_, err = s.buf.ReadFrom(&s.lr)
+	err = s.fill(r, max)
 	b = s.result()
-	s.lr.R = nil
 	s.put()
 	return b, int64(len(b)) > max, err
 }
@@ -31,14 +28,11 @@ func Read(r io.Reader, max int64) (b []byte, more bool, err error) {
 // read without error, and "" otherwise (a refused document is not copied).
 func ReadString(r io.Reader, max int64) (text string, more bool, err error) {
 	s := scratches.Get().(*scratch)
-	s.lr = io.LimitedReader{R: r, N: max + 1}
-	s.buf.Reset()
-	_, err = s.buf.ReadFrom(&s.lr)
+	err = s.fill(r, max)
 	more = int64(s.buf.Len()) > max
 	if err == nil && !more {
 		text = s.buf.String()
 	}
-	s.lr.R = nil
 	s.put()
 	return text, more, err
 }
@@ -64,6 +58,15 @@ type scratch struct {
 const maxScratch = 1 << 20
 
 var scratches = sync.Pool{New: func() any { return new(scratch) }}
+
+// fill reads r into s to its end or to max+1 bytes, whichever comes first.
+func (s *scratch) fill(r io.Reader, max int64) error {
+	s.lr = io.LimitedReader{R: r, N: max + 1}
+	s.buf.Reset()
+	_, err := s.buf.ReadFrom(&s.lr)
+	s.lr.R = nil
+	return err
+}
 
 // result copies what s holds (an empty slice, not nil, when nothing).
 func (s *scratch) result() []byte {
