@@ -108,7 +108,7 @@ var migrationFS embed.FS
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	var d *DB
 	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+	case isPostgres(dsn):
 		db, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
@@ -117,7 +117,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.SetMaxIdleConns(16)
 		d = &DB{db: db, dialect: PostgreSQL}
 	default:
-		file, sync, err := sqliteFile(strings.TrimPrefix(dsn, "sqlite:"))
+		file, sync, err := sqliteFile(dsn)
 		if err != nil {
 			return nil, err
 		}
@@ -152,11 +152,31 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return d, nil
 }
 
-// sqliteFile splits an SQLite dsn (without its sqlite: prefix) into the
-// file name and the synchronous setting of its ?synchronous= parameter
-// (NORMAL when absent).
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// SQLiteFile returns the database file that dsn names as Open reads it
+// (without its sqlite: prefix and its parameters), and false when dsn is a
+// PostgreSQL URL.
+func SQLiteFile(dsn string) (string, bool) {
+	if isPostgres(dsn) {
+		return "", false
+	}
+	file, _ := splitSQLite(dsn)
+	return file, true
+}
+
+// splitSQLite splits an SQLite dsn into its file name and its query.
+func splitSQLite(dsn string) (file, query string) {
+	file, query, _ = strings.Cut(strings.TrimPrefix(dsn, "sqlite:"), "?")
+	return file, query
+}
+
+// sqliteFile splits an SQLite dsn into the file name and the synchronous
+// setting of its ?synchronous= parameter (NORMAL when absent).
 func sqliteFile(dsn string) (file, sync string, err error) {
-	file, query, _ := strings.Cut(dsn, "?")
+	file, query := splitSQLite(dsn)
 	if file == "" {
 		return "", "", errors.New("store: empty database file name")
 	}

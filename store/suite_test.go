@@ -702,3 +702,16 @@ func TestOpenSynchronous(t *testing.T) {
 		}
 	}
 }
+
+func TestSQLiteFile(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"a.db": "a.db", "sqlite:/var/lib/oots/a.db": "/var/lib/oots/a.db", "sqlite:d/a.db?synchronous=full": "d/a.db",
+	} {
+		if got, ok := store.SQLiteFile(dsn); !ok || got != want {
+			t.Errorf("SQLiteFile(%q) = %q, %v; want %q", dsn, got, ok, want)
+		}
+	}
+	if _, ok := store.SQLiteFile("postgres://db/oots"); ok {
+		t.Error("a PostgreSQL URL named an SQLite file")
+	}
+}

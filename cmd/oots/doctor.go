@@ -181,13 +181,13 @@ func (d *doctor) hasError(loc string) bool {
 // directory, reports that, and does not open the database. It returns
 // whether the database should be opened.
 func (d *doctor) dataDir(c *serveConfig) bool {
-	if strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://") {
+	file, ok := store.SQLiteFile(c.dsn())
+	if !ok {
 		return true
 	}
-	dir := c.path(c.DataDir)
-	loc := "dataDir"
-	if f, ok := strings.CutPrefix(c.Database, "sqlite:"); ok {
-		dir, loc = filepath.Dir(c.path(f)), "database"
+	dir, loc := filepath.Dir(file), "dataDir"
+	if c.Database != "" {
+		loc = "database"
 	}
 	fi, err := os.Stat(dir)
 	if err == nil {
