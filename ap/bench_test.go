@@ -42,7 +42,7 @@ func BenchmarkExchange(b *testing.B) {
 	if floor := gcfloor.Configured(setting, os.Getenv); floor > 0 {
 		defer gcfloor.Start(floor)()
 	}
-	for _, st := range []string{"sqlite", "sqlite-full", "postgres"} {
+	for _, st := range []string{"sqlite", "sqlite-full", "postgres", "floor"} {
 		for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
 			for _, clients := range []int{1, benchClients} {
 				b.Run(fmt.Sprintf("%s/%s/c%d", profile, st, clients), func(b *testing.B) {
@@ -53,7 +53,7 @@ func BenchmarkExchange(b *testing.B) {
 					case "postgres":
 						dsn = pgDSN(b)
 					}
-					benchExchange(b, profile, dsn, clients)
+					benchExchange(b, profile, dsn, clients, st == "floor")
 				})
 			}
 		}
@@ -62,11 +62,11 @@ func BenchmarkExchange(b *testing.B) {
 
 const benchClients = 8
 
-func benchExchange(b *testing.B, profile wssec.Profile, dsn func(testing.TB, string) string, clients int) {
+func benchExchange(b *testing.B, profile wssec.Profile, dsn func(testing.TB, string) string, clients int, floor bool) {
 	var mu sync.Mutex
 	waiting := map[string]chan string{} // clients waiting for a message's end
 	early := map[string]string{}        // ends reported before the client waited
-	nodes := newNet(b, netOptions{profile: profile, dsn: dsn, edit: func(name string, c *ap.Config) {
+	nodes := newNet(b, netOptions{profile: profile, dsn: dsn, floor: floor, edit: func(name string, c *ap.Config) {
 		c.Workers = benchClients
 		c.OnSent = func(id, state string, _ time.Duration) {
 			if state == apstore.OutQueued {

@@ -119,6 +119,7 @@ type netOptions struct {
 	profile wssec.Profile
 	retry   *pmode.Retry
 	dsn     func(tb testing.TB, name string) string // default SQLite in a temp dir
+	floor   bool                                    // the queues in floorStore (benchmark only)
 	webhook map[string]*ap.Webhook
 	edit    func(name string, c *ap.Config)
 }
@@ -170,7 +171,11 @@ func newNet(t testing.TB, o netOptions) map[string]*testNode {
 			other = "AP_DE_01"
 		}
 		me := c.parties[name]
-		cfg := ap.Config{PMode: pm, Store: db, Trust: trust.NewStore(c.ca.Cert),
+		var st ap.Store = db
+		if o.floor {
+			st = newFloorStore(db)
+		}
+		cfg := ap.Config{PMode: pm, Store: st, Trust: trust.NewStore(c.ca.Cert),
 			EncryptionCerts: map[string]*x509.Certificate{other: c.parties[other].Encrypt.Cert},
 			Logger:          quietLog, NodeID: name, PollInterval: 50 * time.Millisecond, Lease: 10 * time.Second,
 			TempDir: t.TempDir(), Workers: 4}
