@@ -119,6 +119,10 @@ func (c *VerifyConfig) now() time.Time {
 // A message without wsse:Security is accepted only when cfg requires neither
 // signature nor encryption; its Result then holds the message as received,
 // unverified, with no SignerCert.
+//
+// The elements of a Result are those of env, detached (xmltree's Detach):
+// after Process succeeds, env no longer holds them, and they lead nowhere
+// else in the message.
 func Process(env *xmltree.Document, parts []Part, cfg *VerifyConfig) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -183,7 +187,7 @@ func (p *processing) structure(env *xmltree.Document) (*Result, error) {
 		if p.cfg.RequireSignature || p.cfg.RequireEncryption {
 			return nil, failPolicy("the message has no wsse:Security header", nil)
 		}
-		return &Result{Messaging: ev.messaging.Copy(), Body: ev.body.Copy(), Parts: p.parts}, nil
+		return &Result{Messaging: detach(ev.messaging), Body: detach(ev.body), Parts: p.parts}, nil
 	}
 	p.sec, p.ids = secs[0], sv.ids
 	for id, els := range p.ids {
@@ -325,12 +329,9 @@ func (p *processing) references() error {
 
 // decrypt is step 5: each encrypted part decrypted (its tag verified before
 // any plaintext is returned), then every part's digest checked; the Result
-// holds copies of what was verified.
+// holds what was verified, detached from the envelope.
 func (p *processing) decrypt() (*Result, error) {
-	res := &Result{
-		Messaging: p.ev.messaging.Copy(), Body: p.ev.body.Copy(), SignerCert: p.cert,
-		Signature: p.sig.Element.Copy(),
-	}
+	res := &Result{SignerCert: p.cert}
 	for _, r := range p.sig.References {
 		ref := Reference{URI: r.URI, DigestMethod: string(r.DigestMethod), DigestValue: r.DigestValue}
 		for _, t := range r.Transforms {
@@ -392,8 +393,17 @@ func (p *processing) decrypt() (*Result, error) {
 		}
 		res.Parts = append(res.Parts, out)
 	}
+	res.Messaging, res.Body, res.Signature = detach(p.ev.messaging), detach(p.ev.body), detach(p.sig.Element)
 	ok = true
 	return res, nil
+}
+
+// detach takes e out of the envelope for a Result, keeping the namespaces
+// it inherits: what was verified, without a way up to the rest of the
+// message.
+func detach(e *xmltree.Element) *xmltree.Element {
+	e.Detach()
+	return e
 }
 
 func keyFits(pub crypto.PublicKey, alg algorithms) error {

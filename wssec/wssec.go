@@ -241,6 +241,8 @@ func (p TimestampPolicy) Validate() error {
 func (p TimestampPolicy) sent() bool { return p == TimestampOptional || p == TimestampRequired }
 
 // Result holds ONLY what was verified: use nothing else from the message.
+// Its elements are taken out of the processed envelope (see Process), with
+// the namespaces they inherit, so none of them leads to the rest of it.
 type Result struct {
 	// Messaging is the verified eb:Messaging element.
 	Messaging *xmltree.Element

@@ -9,6 +9,7 @@ import (
 
 	"github.com/oots-go/oots/wssec"
 	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 var profiles = []wssec.Profile{wssec.AS4v115, wssec.AS4v20}
@@ -62,6 +63,19 @@ func TestRoundTrip(t *testing.T) {
 				}
 				if res.Messaging == nil || res.Body == nil || res.Signature == nil {
 					t.Fatal("verified elements missing")
+				}
+				// Nothing leads from what was verified to the rest of the
+				// message, and each element means alone what it meant in it.
+				for _, e := range []*xmltree.Element{res.Messaging, res.Body, res.Signature} {
+					if e.Parent() != nil {
+						t.Errorf("%s has a parent: %s", e.QName(), e.Parent().QName())
+					}
+					if _, ok := e.LookupPrefix(e.Prefix); !ok {
+						t.Errorf("%s lost the declaration of its prefix", e.QName())
+					}
+				}
+				if !res.Messaging.Is(wssec.NamespaceEBMS, "Messaging") || !res.Body.Is(wssec.NamespaceSOAP12, "Body") || !res.Signature.Is(xmldsig.Namespace, "Signature") {
+					t.Errorf("verified elements: %s, %s, %s", res.Messaging.QName(), res.Body.QName(), res.Signature.QName())
 				}
 			})
 		}

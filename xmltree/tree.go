@@ -417,13 +417,32 @@ func (e *Element) QName() string {
 func (e *Element) Copy() *Element {
 	c := e.copyTree()
 	if e.parent != nil {
-		for _, ns := range e.InScope() {
-			if _, ok := c.lookupOwn(ns.Prefix); !ok {
-				c.NS = append(c.NS, ns)
-			}
-		}
+		c.inherit(e.InScope())
 	}
 	return c
+}
+
+// Detach removes e from its parent and keeps it whole, as Copy would copy
+// it, but without copying: the namespace declarations in scope at e but
+// written on its ancestors are declared on e, so that e means the same on
+// its own. An element without a parent is left as it is.
+func (e *Element) Detach() {
+	p := e.parent
+	if p == nil {
+		return
+	}
+	e.inherit(e.InScope())
+	p.RemoveChild(e)
+}
+
+// inherit declares on e the namespaces of scope that e does not declare
+// itself.
+func (e *Element) inherit(scope []NS) {
+	for _, ns := range scope {
+		if _, ok := e.lookupOwn(ns.Prefix); !ok {
+			e.NS = append(e.NS, ns)
+		}
+	}
 }
 
 func (e *Element) lookupOwn(prefix string) (string, bool) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -337,7 +338,72 @@ func FuzzParse(f *testing.F) {
 		if c2 := doc2.Root.Canonical(); !bytes.Equal(c1, c2) {
 			t.Fatalf("round trip changed canonical form:\n%s\n%s", c1, c2)
 		}
+		// Each child element of the root, detached, means what its copy
+		// means, also written alone and parsed again.
+		for _, c := range doc2.Root.Elements() {
+			checkDetach(t, c)
+		}
 	})
+}
+
+// checkDetach detaches e and checks it against a Copy taken before: the
+// same canonical form and written bytes, and written alone, a document
+// whose canonical form is the same again.
+func checkDetach(t *testing.T, e *Element) {
+	t.Helper()
+	parent, cp := e.Parent(), e.Copy()
+	e.Detach()
+	if e.Parent() != nil || slices.Contains(parent.Children, Node(e)) {
+		t.Fatalf("<%s> still has a parent after Detach", e.QName())
+	}
+	var got, want bytes.Buffer
+	WriteElement(&got, e, WriteOptions{})
+	WriteElement(&want, cp, WriteOptions{})
+	if got.String() != want.String() {
+		t.Fatalf("Detach and Copy write differently:\n%s\n%s", got.Bytes(), want.Bytes())
+	}
+	if !bytes.Equal(e.Canonical(), cp.Canonical()) {
+		t.Fatalf("Detach and Copy differ in canonical form:\n%s\n%s", e.Canonical(), cp.Canonical())
+	}
+	alone, err := ParseBytes(got.Bytes(), nil)
+	if err != nil {
+		t.Fatalf("a detached element written alone does not parse: %v\n%s", err, got.Bytes())
+	}
+	if !bytes.Equal(alone.Root.Canonical(), e.Canonical()) {
+		t.Fatalf("a detached element written alone means something else:\n%s\n%s", alone.Root.Canonical(), e.Canonical())
+	}
+}
+
+// Detach keeps the namespaces an element inherits, leaves its neighbours
+// and the rest of the document as they were, and does nothing to a root.
+func TestDetach(t *testing.T) {
+	doc, err := ParseBytes([]byte(`<r:a xmlns:r="urn:r" xmlns="urn:d" xmlns:u="urn:u"><r:b u:k="1"><c/></r:b><d xmlns=""><e/></d><f/></r:a>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, d := doc.Root.Elements()[0], doc.Root.Elements()[1]
+	checkDetach(t, b)
+	var out bytes.Buffer
+	WriteElement(&out, b, WriteOptions{})
+	if want := `<r:b xmlns="urn:d" xmlns:r="urn:r" xmlns:u="urn:u" u:k="1"><c/></r:b>`; out.String() != want {
+		t.Errorf("detached: %s, want %s", out.String(), want)
+	}
+	checkDetach(t, d)
+	out.Reset()
+	WriteElement(&out, d, WriteOptions{})
+	if want := `<d xmlns="" xmlns:r="urn:r" xmlns:u="urn:u"><e/></d>`; out.String() != want {
+		t.Errorf("detached: %s, want %s", out.String(), want)
+	}
+	out.Reset()
+	WriteElement(&out, doc.Root, WriteOptions{})
+	if want := `<r:a xmlns:r="urn:r" xmlns="urn:d" xmlns:u="urn:u"><f/></r:a>`; out.String() != want {
+		t.Errorf("what remains: %s, want %s", out.String(), want)
+	}
+	root := doc.Root
+	root.Detach()
+	if doc.Root != root || len(root.Elements()) != 1 {
+		t.Error("Detach changed a root element")
+	}
 }
 
 func dirExists(p string) bool {
