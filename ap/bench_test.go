@@ -27,7 +27,9 @@ import (
 // until its receipt is recorded. It reports messages per second and the
 // latency from submission to the recorded receipt (p50, p99), per profile
 // and store (sqlite-full: SQLite with ?synchronous=full, each commit synced
-// to disk).
+// to disk; sqlite-unix: SQLite's unix VFS writing the log, ?vfs=unix;
+// floor: the queues in maps in memory, floorStore, to show what the rest
+// of an exchange costs).
 //
 // The process runs with the heap floor oots serve gives a node
 // (internal/gcfloor): by default its default, unless GOGC is set, as oots
@@ -42,7 +44,7 @@ func BenchmarkExchange(b *testing.B) {
 	if floor := gcfloor.Configured(setting, os.Getenv); floor > 0 {
 		defer gcfloor.Start(floor)()
 	}
-	for _, st := range []string{"sqlite", "sqlite-full", "postgres", "floor"} {
+	for _, st := range []string{"sqlite", "sqlite-full", "sqlite-unix", "postgres", "floor"} {
 		for _, profile := range []wssec.Profile{wssec.AS4v115, wssec.AS4v20} {
 			for _, clients := range []int{1, benchClients} {
 				b.Run(fmt.Sprintf("%s/%s/c%d", profile, st, clients), func(b *testing.B) {
@@ -50,6 +52,8 @@ func BenchmarkExchange(b *testing.B) {
 					switch st {
 					case "sqlite-full": // each commit synced to disk
 						dsn = func(tb testing.TB, name string) string { return sqliteDSN(tb, name) + "?synchronous=full" }
+					case "sqlite-unix": // each frame of the log written as SQLite writes it
+						dsn = func(tb testing.TB, name string) string { return sqliteDSN(tb, name) + "?vfs=unix" }
 					case "postgres":
 						dsn = pgDSN(b)
 					}

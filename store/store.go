@@ -105,6 +105,11 @@ var migrationFS embed.FS
 // ?synchronous=normal, loses none when the process dies, but a power loss
 // can lose the last commits: the log is synced at checkpoints only. On
 // PostgreSQL the server's synchronous_commit decides.
+//
+// The frames a commit adds to SQLite's write-ahead log are written to the
+// file in one write (see walVFSName); ?vfs=unix has SQLite's unix VFS write
+// each frame in two, as SQLite itself does. The files are the same either
+// way.
 func Open(ctx context.Context, dsn string) (*DB, error) {
 	var d *DB
 	switch {
@@ -117,7 +122,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.SetMaxIdleConns(16)
 		d = &DB{db: db, dialect: PostgreSQL}
 	default:
-		file, sync, err := sqliteFile(dsn)
+		file, sync, vfs, err := sqliteFile(dsn)
 		if err != nil {
 			return nil, err
 		}
@@ -127,6 +132,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// transactions take the write lock at BEGIN, so two transactions
 		// never deadlock upgrading a read lock.
 		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + sync + ")&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
+		if vfs == walVFSName {
+			if err := registerWALVFS(); err != nil {
+				return nil, fmt.Errorf("store: %w", err)
+			}
+			q += "&vfs=" + walVFSName
+		}
 		db, err := sql.Open("sqlite", "file:"+file+q)
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
@@ -173,34 +184,39 @@ func splitSQLite(dsn string) (file, query string) {
 	return file, query
 }
 
-// sqliteFile splits an SQLite dsn into the file name and the synchronous
-// setting of its ?synchronous= parameter (NORMAL when absent).
-func sqliteFile(dsn string) (file, sync string, err error) {
+// sqliteFile splits an SQLite dsn into the file name, the synchronous
+// setting of its ?synchronous= parameter (NORMAL when absent) and the VFS
+// of its ?vfs= parameter (walVFSName when absent).
+func sqliteFile(dsn string) (file, sync, vfs string, err error) {
 	file, query := splitSQLite(dsn)
 	if file == "" {
-		return "", "", errors.New("store: empty database file name")
+		return "", "", "", errors.New("store: empty database file name")
 	}
-	sync = "NORMAL"
+	sync, vfs = "NORMAL", walVFSName
 	if query == "" {
-		return file, sync, nil
+		return file, sync, vfs, nil
 	}
 	params, err := url.ParseQuery(query)
 	if err != nil {
-		return "", "", fmt.Errorf("store: %s: %w", dsn, err)
+		return "", "", "", fmt.Errorf("store: %s: %w", dsn, err)
 	}
 	for k, v := range params {
-		if k != "synchronous" {
-			return "", "", fmt.Errorf("store: %s: unknown parameter %q (the one known: synchronous)", dsn, k)
-		}
-		switch strings.ToLower(v[len(v)-1]) {
-		case "normal":
-		case "full":
+		last := strings.ToLower(v[len(v)-1])
+		switch {
+		case k == "synchronous" && last == "normal":
+		case k == "synchronous" && last == "full":
 			sync = "FULL"
+		case k == "synchronous":
+			return "", "", "", fmt.Errorf("store: %s: synchronous=%s (normal or full)", dsn, v[len(v)-1])
+		case k == "vfs" && last == "unix":
+			vfs = "unix"
+		case k == "vfs":
+			return "", "", "", fmt.Errorf("store: %s: vfs=%s (the one other than the default: unix)", dsn, v[len(v)-1])
 		default:
-			return "", "", fmt.Errorf("store: %s: synchronous=%s (normal or full)", dsn, v[len(v)-1])
+			return "", "", "", fmt.Errorf("store: %s: unknown parameter %q (those known: synchronous, vfs)", dsn, k)
 		}
 	}
-	return file, sync, nil
+	return file, sync, vfs, nil
 }
 
 // Close closes the database.

@@ -669,6 +669,7 @@ func TestOpenSynchronous(t *testing.T) {
 		{"sqlite:b.db?synchronous=normal", 1},
 		{"c.db?synchronous=full", 2},
 		{"sqlite:d.db?synchronous=FULL", 2},
+		{"sqlite:e.db?synchronous=full&vfs=unix", 2},
 	} {
 		name := filepath.Join(dir, c.dsn)
 		if rest, ok := strings.CutPrefix(c.dsn, "sqlite:"); ok {
@@ -690,6 +691,7 @@ func TestOpenSynchronous(t *testing.T) {
 	for dsn, want := range map[string]string{
 		"e.db?synchronous=off": "synchronous=off (normal or full)",
 		"f.db?cache=shared":    `unknown parameter "cache"`,
+		"h.db?vfs=unix-excl":   "vfs=unix-excl (the one other than the default: unix)",
 		"g.db?synchronous=%zz": "invalid URL escape",
 		"?synchronous=full":    "empty database file name",
 	} {
