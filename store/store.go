@@ -138,7 +138,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			}
 			q += "&vfs=" + walVFSName
 		}
-		db, err := sql.Open("sqlite", "file:"+file+q)
+		db, err := sql.Open("sqlite", "file:"+uriPath(file)+q)
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
 		}
@@ -176,6 +176,14 @@ func SQLiteFile(dsn string) (string, bool) {
 	}
 	file, _ := splitSQLite(dsn)
 	return file, true
+}
+
+// uriPath escapes a file name for the path of an SQLite URI filename
+// ("URI Filenames In SQLite"): %, ? and # would otherwise begin an escape,
+// the query or a fragment, so that a directory named a#b would open the
+// file a instead.
+func uriPath(file string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(file)
 }
 
 // splitSQLite splits an SQLite dsn into its file name and its query.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -715,5 +716,34 @@ func TestSQLiteFile(t *testing.T) {
 	}
 	if _, ok := store.SQLiteFile("postgres://db/oots"); ok {
 		t.Error("a PostgreSQL URL named an SQLite file")
+	}
+}
+
+// A database file in a directory whose name holds a character that means
+// something in an SQLite URI (%, #, a space) is that file, not another
+// one: SQLite itself names the file it opened.
+func TestOpenFileNameCharacters(t *testing.T) {
+	ctx := context.Background()
+	for _, dir := range []string{"a#b", "a%20b", "a b", "a%b#c d"} {
+		p := filepath.Join(t.TempDir(), dir)
+		if err := os.Mkdir(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		want := filepath.Join(p, "oots.db")
+		db, err := store.Open(ctx, want)
+		if err != nil {
+			t.Errorf("%s: %v", dir, err)
+			continue
+		}
+		var seq int
+		var name, file string
+		err = db.SQL().QueryRowContext(ctx, "PRAGMA database_list").Scan(&seq, &name, &file)
+		db.Close()
+		if err != nil || file != want {
+			t.Errorf("%s: SQLite opened %q (%v), want %q", dir, file, err, want)
+		}
+		if _, err := os.Stat(want); err != nil {
+			t.Errorf("%s: %v", dir, err)
+		}
 	}
 }
