@@ -12,14 +12,15 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// The write-ahead log of an SQLite database is written through walVFS:
-// SQLite's own unix VFS, except that the frames a commit appends to the
-// log reach the file in one write. SQLite writes each frame as two writes,
-// its 24-octet header and the page, so a commit that changes 5 pages makes
-// 10 system calls; walVFS makes one (one per 31 frames of 4 KiB pages). Nothing else changes: the bytes and
-// their offsets are SQLite's, the database and its -shm file are the unix
-// VFS's own files, and another process (the sqlite3 shell, oots doctor)
-// reads them as it reads any SQLite database.
+// The write-ahead log of an SQLite database is written through walVFS
+// (unless the dsn says ?vfs=unix): SQLite's own unix VFS, except that the
+// frames a commit appends to the log reach the file in one write. SQLite
+// writes each frame as two writes, its 24-octet header and the page, so a
+// commit that changes 5 pages makes 10 system calls; walVFS makes one (one
+// per 31 frames of 4 KiB pages). Nothing else changes: the bytes and their
+// offsets are SQLite's, the database and its -shm file are the unix VFS's
+// own files, and another process (the sqlite3 shell, oots doctor) reads
+// them as it reads any SQLite database.
 //
 // A commit is durable no later than SQLite believes it is: the log's
 // format marks the last frame of a commit (its header's second field, the
@@ -34,6 +35,12 @@ import (
 // behind SQLite's back. A process killed with frames waiting loses frames
 // that were never committed, as SQLite itself would have left them
 // unreferenced.
+//
+// The methods are Go functions stored where the transpiled SQLite keeps C
+// function pointers, as modernc.org/sqlite's own vfs package does; the
+// structures live in C memory (libc's allocator), as SQLite's own do. The
+// tests in walvfs_test.go have SQLite's shell judge the files, also as a
+// kill -9 leaves them, and fail when any of the rules above is broken.
 const walVFSName = "oots-wal"
 
 // walBuffer bounds the frames that wait: a commit larger than this is
