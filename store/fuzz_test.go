@@ -1,6 +1,7 @@
 package store
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -40,6 +41,36 @@ func FuzzLoadMigrations(f *testing.F) {
 					t.Fatalf("line %q lost", code)
 				}
 			}
+		}
+	})
+}
+
+// FuzzSQLiteDSN: an SQLite dsn is refused or names one file, a known
+// synchronous setting and VFS; the file's name, escaped for SQLite's URI,
+// has no character that would end its path there, and decodes (as SQLite
+// decodes %HH) to the same name.
+func FuzzSQLiteDSN(f *testing.F) {
+	for _, s := range []string{"a.db", "sqlite:d/a.db?synchronous=full", "sqlite:/x/a#b/oots.db?vfs=unix&synchronous=NORMAL",
+		"a%20b/c.db", "?synchronous=full", "a.db?vfs=unix-excl", "a.db?synchronous=%zz", "a.db?cache=shared"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, dsn string) {
+		file, sync, vfs, err := sqliteFile(dsn)
+		if err != nil {
+			return
+		}
+		if want, _ := SQLiteFile(dsn); file != want || file == "" {
+			t.Fatalf("sqliteFile names %q, SQLiteFile %q", file, want)
+		}
+		if sync != "NORMAL" && sync != "FULL" || vfs != walVFSName && vfs != "unix" {
+			t.Fatalf("synchronous %q, vfs %q", sync, vfs)
+		}
+		p := uriPath(file)
+		if strings.ContainsAny(p, "?#") {
+			t.Fatalf("%q escaped as %q", file, p)
+		}
+		if back, err := url.PathUnescape(p); err != nil || back != file {
+			t.Fatalf("%q escaped as %q decodes to %q (%v)", file, p, back, err)
 		}
 	})
 }
