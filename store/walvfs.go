@@ -65,7 +65,6 @@ var walVFS struct {
 	vfs     uintptr // ours, registered with SQLite (in C memory, as SQLite's own are)
 	methods uintptr // the sqlite3_io_methods of a log opened through it (C memory)
 	unix    uintptr // SQLite's default VFS
-	open    uintptr // its xOpen
 	mu      sync.Mutex
 	files   map[uintptr]*walFile // by the sqlite3_file SQLite gave to xOpen
 }
@@ -97,7 +96,7 @@ func registerWALVFS() error {
 			return
 		}
 		u := (*sqlite3.Tsqlite3_vfs)(at(unix))
-		walVFS.unix, walVFS.open = unix, u.FxOpen
+		walVFS.unix = unix
 		walVFS.files = map[uintptr]*walFile{}
 		walVFS.vfs = libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Tsqlite3_vfs{})))
 		walVFS.methods = libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Tsqlite3_io_methods{})))
@@ -111,7 +110,9 @@ func registerWALVFS() error {
 		v.FszOsFile = walFileOffset + (u.FszOsFile+7)&^7
 		*(*func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32)(unsafe.Pointer(&v.FxOpen)) = walOpen
 		m := (*sqlite3.Tsqlite3_io_methods)(at(walVFS.methods))
-		m.FiVersion = 3
+		// Version 1: SQLite calls the shared-memory and memory-mapping
+		// methods (versions 2 and 3) on a database file, never on its log.
+		m.FiVersion = 1
 		*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxClose)) = walClose
 		*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&m.FxRead)) = walRead
 		*(*func(*libc.TLS, uintptr, uintptr, int32, int64) int32)(unsafe.Pointer(&m.FxWrite)) = walWrite
@@ -124,12 +125,6 @@ func registerWALVFS() error {
 		*(*func(*libc.TLS, uintptr, int32, uintptr) int32)(unsafe.Pointer(&m.FxFileControl)) = walFileControl
 		*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxSectorSize)) = walSectorSize
 		*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&m.FxDeviceCharacteristics)) = walDeviceCharacteristics
-		*(*func(*libc.TLS, uintptr, int32, int32, int32, uintptr) int32)(unsafe.Pointer(&m.FxShmMap)) = walShmMap
-		*(*func(*libc.TLS, uintptr, int32, int32, int32) int32)(unsafe.Pointer(&m.FxShmLock)) = walShmLock
-		*(*func(*libc.TLS, uintptr))(unsafe.Pointer(&m.FxShmBarrier)) = walShmBarrier
-		*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&m.FxShmUnmap)) = walShmUnmap
-		*(*func(*libc.TLS, uintptr, int64, int32, uintptr) int32)(unsafe.Pointer(&m.FxFetch)) = walFetch
-		*(*func(*libc.TLS, uintptr, int64, uintptr) int32)(unsafe.Pointer(&m.FxUnfetch)) = walUnfetch
 		if rc := sqlite3.Xsqlite3_vfs_register(tls, walVFS.vfs, 0); rc != sqlite3.SQLITE_OK {
 			walVFS.err = fmt.Errorf("sqlite: registering the %s VFS: code %d", walVFSName, rc)
 		}
@@ -140,7 +135,7 @@ func registerWALVFS() error {
 // walOpen opens a file as the unix VFS does; a write-ahead log is wrapped
 // in a walFile.
 func walOpen(tls *libc.TLS, _, zPath, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
-	open := *(*func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32)(unsafe.Pointer(&walVFS.open))
+	open := *(*func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32)(unsafe.Pointer(&(*sqlite3.Tsqlite3_vfs)(at(walVFS.unix)).FxOpen))
 	if flags&sqlite3.SQLITE_OPEN_WAL == 0 {
 		return open(tls, walVFS.unix, zPath, pFile, flags, pOutFlags)
 	}
@@ -152,12 +147,6 @@ func walOpen(tls *libc.TLS, _, zPath, pFile uintptr, flags int32, pOutFlags uint
 		return rc
 	}
 	f := &walFile{inner: inner, methods: (*sqlite3.Tsqlite3_io_methods)(at(methods))}
-	if f.methods.FiVersion < 3 {
-		// A VFS without every method walVFS forwards: the log is opened
-		// as that VFS opens it, not wrapped.
-		(*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&f.methods.FxClose)))(tls, inner)
-		return open(tls, walVFS.unix, zPath, pFile, flags, pOutFlags)
-	}
 	if rc == sqlite3.SQLITE_OK {
 		if f.buf = libc.Xmalloc(tls, walBuffer); f.buf == 0 {
 			rc = sqlite3.SQLITE_NOMEM
@@ -317,50 +306,4 @@ func walSectorSize(tls *libc.TLS, pFile uintptr) int32 {
 func walDeviceCharacteristics(tls *libc.TLS, pFile uintptr) int32 {
 	f := walFileOf(pFile)
 	return (*(*func(*libc.TLS, uintptr) int32)(unsafe.Pointer(&f.methods.FxDeviceCharacteristics)))(tls, f.inner)
-}
-
-func walShmMap(tls *libc.TLS, pFile uintptr, region, size, extend int32, pp uintptr) int32 {
-	f := walFileOf(pFile)
-	if rc := f.flush(tls); rc != sqlite3.SQLITE_OK {
-		return rc
-	}
-	return (*(*func(*libc.TLS, uintptr, int32, int32, int32, uintptr) int32)(unsafe.Pointer(&f.methods.FxShmMap)))(tls, f.inner, region, size, extend, pp)
-}
-
-func walShmLock(tls *libc.TLS, pFile uintptr, ofst, n, flags int32) int32 {
-	f := walFileOf(pFile)
-	if rc := f.flush(tls); rc != sqlite3.SQLITE_OK {
-		return rc
-	}
-	return (*(*func(*libc.TLS, uintptr, int32, int32, int32) int32)(unsafe.Pointer(&f.methods.FxShmLock)))(tls, f.inner, ofst, n, flags)
-}
-
-func walShmBarrier(tls *libc.TLS, pFile uintptr) {
-	f := walFileOf(pFile)
-	f.flush(tls)
-	(*(*func(*libc.TLS, uintptr))(unsafe.Pointer(&f.methods.FxShmBarrier)))(tls, f.inner)
-}
-
-func walShmUnmap(tls *libc.TLS, pFile uintptr, deleteFlag int32) int32 {
-	f := walFileOf(pFile)
-	if rc := f.flush(tls); rc != sqlite3.SQLITE_OK {
-		return rc
-	}
-	return (*(*func(*libc.TLS, uintptr, int32) int32)(unsafe.Pointer(&f.methods.FxShmUnmap)))(tls, f.inner, deleteFlag)
-}
-
-func walFetch(tls *libc.TLS, pFile uintptr, off int64, n int32, pp uintptr) int32 {
-	f := walFileOf(pFile)
-	if rc := f.flush(tls); rc != sqlite3.SQLITE_OK {
-		return rc
-	}
-	return (*(*func(*libc.TLS, uintptr, int64, int32, uintptr) int32)(unsafe.Pointer(&f.methods.FxFetch)))(tls, f.inner, off, n, pp)
-}
-
-func walUnfetch(tls *libc.TLS, pFile uintptr, off int64, p uintptr) int32 {
-	f := walFileOf(pFile)
-	if rc := f.flush(tls); rc != sqlite3.SQLITE_OK {
-		return rc
-	}
-	return (*(*func(*libc.TLS, uintptr, int64, uintptr) int32)(unsafe.Pointer(&f.methods.FxUnfetch)))(tls, f.inner, off, p)
 }
