@@ -372,6 +372,17 @@ func checkDetach(t *testing.T, e *Element) {
 	if !bytes.Equal(alone.Root.Canonical(), e.Canonical()) {
 		t.Fatalf("a detached element written alone means something else:\n%s\n%s", alone.Root.Canonical(), e.Canonical())
 	}
+	// encoding/xml, which resolves names itself, reads the same tree in it.
+	std, err := parseStd(got.Bytes(), nil)
+	if err != nil {
+		if laxerName(err) {
+			return
+		}
+		t.Fatalf("encoding/xml refuses a detached element written alone: %v\n%s", err, got.Bytes())
+	}
+	if d := diffNodes(std.Children, []Node{e}, "/"); d != "" {
+		t.Fatalf("encoding/xml reads a detached element written alone otherwise: %s\n%s", d, got.Bytes())
+	}
 }
 
 // Detach keeps the namespaces an element inherits, leaves its neighbours
