@@ -127,14 +127,15 @@ func (c *chain) endBase() error {
 
 const entryColumns = `seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, receipt, nrr, ref_to, personal, prev, hash`
 
-// scanEntry reads a row of entryColumns. A stored hash that is not 64 hex
-// digits is reported as tampering with that entry.
-func scanEntry(rows *sql.Rows) (*Entry, error) {
+// scanEntry reads a row of entryColumns, after columns read into before.
+// A stored hash that is not 64 hex digits is reported as tampering with
+// that entry.
+func scanEntry(rows *sql.Rows, before ...any) (*Entry, error) {
 	var e Entry
 	var ms int64
 	var prev, hash string
-	if err := rows.Scan(&e.Seq, &ms, &e.Node, &e.Event, &e.Conversation, &e.Exchange, &e.MessageID, &e.Procedure,
-		&e.Requester, &e.Provider, &e.EvidenceType, &e.Outcome, &e.Receipt, &e.NRR, &e.RefTo, &e.Sealed, &prev, &hash); err != nil {
+	if err := rows.Scan(append(before, &e.Seq, &ms, &e.Node, &e.Event, &e.Conversation, &e.Exchange, &e.MessageID, &e.Procedure,
+		&e.Requester, &e.Provider, &e.EvidenceType, &e.Outcome, &e.Receipt, &e.NRR, &e.RefTo, &e.Sealed, &prev, &hash)...); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	e.Time = time.UnixMilli(ms).UTC()
@@ -155,49 +156,97 @@ func scanEntry(rows *sql.Rows) (*Entry, error) {
 // does not hold it returns a *TamperError naming that entry. The head row
 // bounds the walk: entries after the last one missing are reported, and a
 // row added beyond the head makes the next Append fail (its sequence number
-// is taken) rather than fork the chain.
+// is taken) rather than fork the chain. A row at or before the base is
+// reported too: a purge deletes what it moves the base over in the same
+// transaction, so such a row was put there by other means.
+//
+// The head, the base and the entries are read in one statement, so that
+// Verify sees them as of one moment while appends and purges go on (on
+// PostgreSQL as on SQLite, a statement reads one snapshot), without holding
+// a transaction open for the length of the walk.
 func (j *Journal) Verify(ctx context.Context) (int, error) {
-	headSeq, headHash, err := j.Head(ctx)
-	if err != nil {
-		return 0, err
+	for range 3 {
+		n, again, err := j.verify(ctx)
+		if !again {
+			return n, err
+		}
 	}
-	baseSeq, baseHash, err := j.Base(ctx)
+	return 0, errors.New("journal: verify: entries were appended while the journal was read, three times")
+}
+
+// verifyQuery reads the head and the base beside each entry up to the
+// head, all in one statement.
+const verifyQuery = `SELECT (SELECT seq FROM journal_head WHERE id = 1) AS head_seq, (SELECT hash FROM journal_head WHERE id = 1) AS head_hash,
+	(SELECT seq FROM journal_base WHERE id = 1) AS base_seq, (SELECT hash FROM journal_base WHERE id = 1) AS base_hash, ` + entryColumns + `
+	FROM journal_entries WHERE seq <= (SELECT seq FROM journal_head WHERE id = 1) ORDER BY seq`
+
+// verify is one walk of Verify; again reports that the journal had no
+// entries when its entries were read and some when its head was read
+// (appended in between), so that the walk is to be made again.
+func (j *Journal) verify(ctx context.Context) (n int, again bool, err error) {
+	rows, err := j.db.SQL().QueryContext(ctx, verifyQuery)
 	if err != nil {
-		return 0, err
-	}
-	// Entries beyond the head read are appended after it; they are checked
-	// by a later Verify.
-	rows, err := j.db.SQL().QueryContext(ctx, j.db.Rebind(`SELECT `+entryColumns+` FROM journal_entries WHERE seq <= ? ORDER BY seq`), headSeq)
-	if err != nil {
-		return 0, fmt.Errorf("journal: verify: %w", err)
+		return 0, false, fmt.Errorf("journal: verify: %w", err)
 	}
 	defer rows.Close()
 	var c chain
-	c.from(baseSeq, baseHash)
+	var headSeq, baseSeq int64
+	var headHash, baseHash Hash
+	first := true
 	for rows.Next() {
-		e, err := scanEntry(rows)
+		var hs, bs string
+		e, err := scanEntry(rows, &headSeq, &hs, &baseSeq, &bs)
 		if err != nil {
-			return int(c.count()), err
+			return int(c.count()), false, err
+		}
+		if first {
+			first = false
+			if err := headHash.UnmarshalText([]byte(hs)); err != nil {
+				return 0, false, fmt.Errorf("journal: head: %w", err)
+			}
+			if err := baseHash.UnmarshalText([]byte(bs)); err != nil {
+				return 0, false, fmt.Errorf("journal: base: %w", err)
+			}
+			c.from(baseSeq, baseHash)
 		}
 		if e.Seq <= baseSeq {
-			// Purged, but still there (a purge interrupted between
-			// moving the base and deleting): not part of the chain.
-			continue
+			return 0, false, &TamperError{Seq: e.Seq, Reason: fmt.Sprintf("at or before the base (entry %d), which a purge removed with the entries before it", baseSeq)}
 		}
 		if err := c.next(e); err != nil {
-			return int(c.count()), err
+			return int(c.count()), false, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return int(c.count()), fmt.Errorf("journal: verify: %w", err)
+		return int(c.count()), false, fmt.Errorf("journal: verify: %w", err)
+	}
+	if first {
+		// No entry: the head and the base as of one moment, with the
+		// number of entries up to the head then.
+		var hs, bs string
+		var entries int64
+		err := j.db.SQL().QueryRowContext(ctx, `SELECT h.seq, h.hash, b.seq, b.hash, (SELECT COUNT(*) FROM journal_entries WHERE seq <= h.seq)
+			FROM journal_head h, journal_base b WHERE h.id = 1 AND b.id = 1`).Scan(&headSeq, &hs, &baseSeq, &bs, &entries)
+		if err != nil {
+			return 0, false, fmt.Errorf("journal: verify: %w", err)
+		}
+		if entries > 0 {
+			return 0, true, nil
+		}
+		if err := headHash.UnmarshalText([]byte(hs)); err != nil {
+			return 0, false, fmt.Errorf("journal: head: %w", err)
+		}
+		if err := baseHash.UnmarshalText([]byte(bs)); err != nil {
+			return 0, false, fmt.Errorf("journal: base: %w", err)
+		}
+		c.from(baseSeq, baseHash)
 	}
 	if err := c.end(headSeq, headHash); err != nil {
 		if te := (*TamperError)(nil); errors.As(err, &te) && te.Seq <= c.n && te.Seq > c.base {
-			return int(te.Seq - 1 - c.base), err
+			return int(te.Seq - 1 - c.base), false, err
 		}
-		return int(c.count()), err
+		return int(c.count()), false, err
 	}
-	return int(c.count()), nil
+	return int(c.count()), false, nil
 }
 
 // DefaultLimit is the number of entries List returns when Filter.Limit is 0.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,6 +158,80 @@ func runRetentionSuite(t *testing.T, newDSN func(t testing.TB) string) {
 		exec(t, db, `DELETE FROM journal_entries WHERE seq <= 10`)
 		if _, err := j.Verify(ctx); !isTamper(err, 10) {
 			t.Fatalf("Verify after a purge without checkpoint = %v, want entries 1 to 10 unaccounted for", err)
+		}
+	})
+
+	// A row inserted at or before the base (no trigger refuses an INSERT
+	// there) is not part of the chain, yet List and Evidence would show it:
+	// Verify reports it, with and without a purge before.
+	t.Run("a row at or before the base", func(t *testing.T) {
+		for _, purge := range []bool{false, true} {
+			db := openDB(t, newDSN(t))
+			j := openJournal(t, db, "node-a")
+			es := appendN(t, j, 5)
+			seq := int64(0)
+			if purge {
+				if p, err := j.Purge(ctx, es[1].Time.Add(time.Millisecond)); err != nil || p.Through != 2 {
+					t.Fatalf("Purge = %+v, %v", p, err)
+				}
+				seq = 1
+			}
+			forged := &journal.Entry{Seq: seq, Time: es[0].Time, Node: "node-a", Event: journal.EventResponseSent,
+				Exchange: "urn:uuid:forged", MessageID: "forged@x", Outcome: journal.OutcomeOK}
+			forged.Hash = forged.ComputeHash()
+			exec(t, db, `INSERT INTO journal_entries (seq, time_ms, node, event, conversation, exchange, message_id, proc, requester, provider, evidence_type, outcome, receipt, nrr, ref_to, personal, prev, hash)
+				VALUES (?, ?, ?, ?, '', ?, ?, '', '', '', '', ?, '', '', '', ?, ?, ?)`,
+				forged.Seq, forged.Time.UnixMilli(), forged.Node, forged.Event, forged.Exchange, forged.MessageID, forged.Outcome,
+				[]byte{}, forged.Prev.String(), forged.Hash.String())
+			if ev, _ := j.Evidence(ctx, "urn:uuid:forged"); len(ev) != 1 {
+				t.Fatalf("purge %v: the forged row is not listed (%d): the test proves nothing", purge, len(ev))
+			}
+			if _, err := j.Verify(ctx); !isTamper(err, seq) {
+				t.Errorf("purge %v: Verify with a row inserted at %d = %v, want tampering with entry %d", purge, seq, err, seq)
+			}
+		}
+	})
+
+	// Verify beside purges and appends: it reads the head, the base and the
+	// entries as of one moment, so an intact journal always verifies.
+	t.Run("verify while purging", func(t *testing.T) {
+		db := openDB(t, newDSN(t))
+		j := openJournal(t, db, "node-a")
+		far := time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+		stop := make(chan struct{})
+		var wrong atomic.Pointer[error]
+		var verified atomic.Int64
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := j.Verify(ctx); err != nil {
+					wrong.CompareAndSwap(nil, &err)
+				}
+				verified.Add(1)
+			}
+		}()
+		for range 60 {
+			appendN(t, j, 3)
+			if _, err := j.Purge(ctx, far); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for verified.Load() < 20 {
+			time.Sleep(time.Millisecond)
+		}
+		close(stop)
+		<-done
+		if err := wrong.Load(); err != nil {
+			t.Errorf("Verify during purges of an intact journal (%d walks): %v", verified.Load(), *err)
+		}
+		if n, err := j.Verify(ctx); err != nil || n != 1 {
+			t.Errorf("Verify after the purges = %d, %v; want the last checkpoint", n, err)
 		}
 	})
 
