@@ -25,8 +25,16 @@ func TestDNSSEC(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel := strings.TrimSuffix(n, "."+origin)
+	// A second participant's record in RFC 4848's own form ("!.*!", as the
+	// EC's reference SML writes it) rather than OASIS BDXL's ("!^.*$!").
+	p2 := bdxl.Participant{Scheme: p.Scheme, Value: "0088:5798000000002"}
+	n2, err := bdxl.Name(p2, origin)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := t.TempDir()
-	z := dnstest.SignZone(t, dir, origin, []string{rel + ` IN NAPTR 100 10 "U" "Meta:SMP" "!^.*$!https://smp.example.eu/!" .`}, true)
+	z := dnstest.SignZone(t, dir, origin, []string{rel + ` IN NAPTR 100 10 "U" "Meta:SMP" "!^.*$!https://smp.example.eu/!" .`,
+		strings.TrimSuffix(n2, "."+origin) + ` IN NAPTR 100 10 "U" "Meta:SMP" "!.*!https://smp2.example.eu/!" .`}, true)
 	anchors, err := csdiscovery.ParseTrustAnchors(z.DS)
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +47,9 @@ func TestDNSSEC(t *testing.T) {
 	u, err := r.Lookup(ctx, p)
 	if err != nil || u.String() != "https://smp.example.eu/" {
 		t.Fatalf("got %v, %v", u, err)
+	}
+	if u, err := r.Lookup(ctx, p2); err != nil || u.String() != "https://smp2.example.eu/" {
+		t.Errorf("the RFC 4848 form: got %v, %v", u, err)
 	}
 	if _, err := r.Lookup(ctx, bdxl.Participant{Scheme: p.Scheme, Value: "0088:unknown"}); !errors.Is(err, bdxl.ErrNotRegistered) {
 		t.Errorf("unregistered: got %v, want ErrNotRegistered", err)

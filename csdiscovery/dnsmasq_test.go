@@ -135,7 +135,7 @@ func TestDNSMasqErrors(t *testing.T) {
 		{"unknown country", csdiscovery.Query{Country: "it", Service: csdiscovery.EvidenceBroker, Major: 2, Environment: csdiscovery.Acceptance}, csdiscovery.ErrNoRecord, "NXDOMAIN"},
 		{"unknown version", csdiscovery.Query{Country: "fr", Service: csdiscovery.EvidenceBroker, Major: 9, Environment: csdiscovery.Acceptance}, csdiscovery.ErrNoRecord, "NXDOMAIN"},
 		{"loop", csdiscovery.Query{Country: "lu", Service: csdiscovery.EvidenceBroker, Major: 2, Environment: csdiscovery.Acceptance}, csdiscovery.ErrBadRecord, "loop"},
-		{"back-reference", csdiscovery.Query{Country: "nl", Service: csdiscovery.EvidenceBroker, Major: 2, Environment: csdiscovery.Acceptance}, csdiscovery.ErrBadRecord, "U-NAPTR allows only ^.*$"},
+		{"back-reference", csdiscovery.Query{Country: "nl", Service: csdiscovery.EvidenceBroker, Major: 2, Environment: csdiscovery.Acceptance}, csdiscovery.ErrBadRecord, "U-NAPTR allows only .* (RFC 4848 §2.2) or ^.*$"},
 		{"http", csdiscovery.Query{Country: "at", Service: csdiscovery.EvidenceBroker, Major: 2, Environment: csdiscovery.Acceptance}, csdiscovery.ErrBadRecord, `scheme "http" is not accepted`},
 	} {
 		_, err := r.Lookup(ctx, c.q)

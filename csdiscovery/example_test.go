@@ -47,5 +47,5 @@ func ExampleNAPTR_URI() {
 	fmt.Println(err)
 	// Output:
 	// https://query.cs.acc.oots.tech.ec.europa.eu/ <nil>
-	// regexp "!^(.*)$!https://\\1/!" matches "^(.*)$"; U-NAPTR allows only ^.*$ (RFC 4848 §2.2)
+	// regexp "!^(.*)$!https://\\1/!" matches "^(.*)$"; U-NAPTR allows only .* (RFC 4848 §2.2) or ^.*$
 }

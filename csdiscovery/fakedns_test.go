@@ -304,7 +304,7 @@ func TestFakeDNSHostileAnswers(t *testing.T) {
 			r := uRecord(good)
 			r.rdata = naptrData(100, 10, "U", "svc", `!^(.*)$!https://\1/!`, "")
 			return [][]byte{reply(q, 0, 0, r)}
-		}, csdiscovery.Config{}, csdiscovery.ErrBadRecord, "U-NAPTR allows only ^.*$"},
+		}, csdiscovery.Config{}, csdiscovery.ErrBadRecord, "U-NAPTR allows only .* (RFC 4848 §2.2) or ^.*$"},
 		{"regexp with the i flag", func(q fakeQuery) [][]byte {
 			r := uRecord(good)
 			r.rdata = naptrData(100, 10, "U", "svc", `!^.*$!`+good+`!i`, "")

@@ -74,12 +74,16 @@ func SortNAPTR(rs []NAPTR) {
 const maxURI = 2048
 
 // URI returns the URI of a terminal U-NAPTR record. RFC 4848 §2.2 restricts
-// the regexp of such a record to the form
+// the regexp of such a record to a constant URI that replaces the whole
+// string, "!.*!<URI>!" in its grammar (the form of its samples and of the
+// EC's reference SML), and requires an empty replacement. OASIS BDXL's
+// samples, and the SMLs of eDelivery and Peppol, anchor the same match as
+// "^.*$"; both are read, with any delimiter RFC 3402 allows:
 //
+//	<delim> .* <delim> <URI> <delim>
 //	<delim> ^.*$ <delim> <URI> <delim>
 //
-// — a constant URI, no back-references, no flags — and requires an empty
-// replacement. Anything else is refused with an error saying what is wrong:
+// — no back-references, no flags. Anything else is refused with an error saying what is wrong:
 // a general regular-expression engine is not run on input from the DNS.
 func (n NAPTR) URI() (string, error) {
 	if !n.Terminal() {
@@ -100,10 +104,10 @@ func (n NAPTR) URI() (string, error) {
 	}
 	parts := strings.Split(re[1:], string(delim))
 	if len(parts) != 3 {
-		return "", fmt.Errorf("regexp %q is not of the form %c^.*$%c<URI>%c", re, delim, delim, delim)
+		return "", fmt.Errorf("regexp %q is not of the form %c.*%c<URI>%c", re, delim, delim, delim)
 	}
-	if parts[0] != "^.*$" {
-		return "", fmt.Errorf("regexp %q matches %q; U-NAPTR allows only ^.*$ (RFC 4848 §2.2)", re, parts[0])
+	if parts[0] != ".*" && parts[0] != "^.*$" {
+		return "", fmt.Errorf("regexp %q matches %q; U-NAPTR allows only .* (RFC 4848 §2.2) or ^.*$", re, parts[0])
 	}
 	if parts[2] != "" {
 		return "", fmt.Errorf("regexp %q has flags %q after the last delimiter; none are allowed", re, parts[2])
