@@ -69,6 +69,16 @@ func errorCode(t testing.TB, ct string, body []byte) as4.Code {
 	return sig.Errors[0].Code
 }
 
+// errorDetail returns the eb:ErrorDetail of an error signal's first error.
+func errorDetail(t testing.TB, ct string, body []byte) string {
+	t.Helper()
+	sig, err := as4.ReadSignal(ct, bytes.NewReader(body), nil)
+	if err != nil || len(sig.Errors) == 0 {
+		t.Fatalf("the answer is not an error signal (%v):\n%s", err, body)
+	}
+	return sig.Errors[0].Detail
+}
+
 // TestBadInput: what the endpoint refuses is answered with the EBMS error
 // of the catalogue, and nothing is stored.
 func TestBadInput(t *testing.T) {
@@ -115,16 +125,18 @@ func TestBadInput(t *testing.T) {
 		msg    wireMsg
 		status int
 		code   as4.Code
+		detail string // what eb:ErrorDetail says, for the sender to see; "": not checked
 	}{
-		{"malformed MIME", wireMsg{good.contentType, []byte("--nothing like the boundary\r\n\r\n")}, 500, as4.MimeInconsistency},
-		{"not multipart", wireMsg{"text/plain", []byte("hello")}, 500, as4.MimeInconsistency},
-		{"envelope not XML", wireMsg{"application/soap+xml", []byte("<S:Envelope")}, 500, as4.InvalidHeader},
-		{"unsigned when signing is required", unsigned, 500, as4.PolicyNoncompliance},
-		{"unknown party", stranger, 500, as4.ValueNotRecognized},
-		{"wrong P-Mode", wrongLeg, 500, as4.ProcessingModeMismatch},
-		{"signed header altered", tampered, 500, as4.FailedAuthentication},
-		{"huge body", hugeMsg, 413, as4.MimeInconsistency},
-		{"huge body, chunked", hugeMsg, 413, as4.MimeInconsistency},
+		{"malformed MIME", wireMsg{good.contentType, []byte("--nothing like the boundary\r\n\r\n")}, 500, as4.MimeInconsistency, "no part is delimited by the boundary"},
+		{"not multipart", wireMsg{"text/plain", []byte("hello")}, 500, as4.MimeInconsistency, `media type "text/plain" is neither`},
+		{"type parameter not SOAP", wireMsg{strings.Replace(good.contentType, "application/soap+xml", "text/xml", 1), good.body}, 500, as4.MimeInconsistency, `type parameter is "text/xml"`},
+		{"envelope not XML", wireMsg{"application/soap+xml", []byte("<S:Envelope")}, 500, as4.InvalidHeader, ""},
+		{"unsigned when signing is required", unsigned, 500, as4.PolicyNoncompliance, ""},
+		{"unknown party", stranger, 500, as4.ValueNotRecognized, ""},
+		{"wrong P-Mode", wrongLeg, 500, as4.ProcessingModeMismatch, ""},
+		{"signed header altered", tampered, 500, as4.FailedAuthentication, ""},
+		{"huge body", hugeMsg, 413, as4.MimeInconsistency, ""},
+		{"huge body, chunked", hugeMsg, 413, as4.MimeInconsistency, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -143,6 +155,9 @@ func TestBadInput(t *testing.T) {
 			}
 			if code := errorCode(t, resp.Header.Get("Content-Type"), b); code != tc.code {
 				t.Errorf("error %s, want %s", code, tc.code)
+			}
+			if d := errorDetail(t, resp.Header.Get("Content-Type"), b); !strings.Contains(d, tc.detail) {
+				t.Errorf("eb:ErrorDetail %q, want it to say %q", d, tc.detail)
 			}
 		})
 	}

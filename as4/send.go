@@ -137,7 +137,7 @@ func (s *Sender) Post(ctx context.Context, p *Packed, endpoint string) (*Answer,
 func (s *Sender) Check(p *Packed, a *Answer) (*SignalMessage, error) {
 	leg := p.Leg
 	id := p.UserMessage.MessageInfo.MessageID
-	if !strings.Contains(a.ContentType, "soap+xml") && !strings.HasPrefix(strings.ToLower(a.ContentType), "multipart/related") {
+	if ct := strings.ToLower(a.ContentType); !strings.Contains(ct, "soap+xml") && !strings.HasPrefix(ct, "multipart/related") {
 		if leg.Reliability.Receipt == pmode.ReceiptNone && a.Status/100 == 2 {
 			return nil, nil
 		}

@@ -131,6 +131,11 @@ func TestServeAccept(t *testing.T) {
 				if err != nil || sig.Receipt == nil {
 					t.Fatalf("the receipt does not check: %v", err)
 				}
+				// Media types match without regard to case (RFC 2045 §5.1).
+				ct := strings.ToUpper(rec.Header().Get("Content-Type"))
+				if sig, err := s.Check(p, &as4.Answer{Status: rec.Code, ContentType: ct, Body: rec.Body.Bytes()}); err != nil || sig.Receipt == nil {
+					t.Fatalf("the receipt with Content-Type %q does not check: %v", ct, err)
+				}
 				return
 			}
 			if !errors.Is(err, as4.ErrRefused) || as4.AsError(err).Code != tc.code {

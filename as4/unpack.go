@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"io"
+	"io/fs"
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
@@ -156,7 +157,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 	}
 	msg, err := swa.Read(body, contentType, &lim)
 	if err != nil {
-		return in, wrapErr(MimeInconsistency, err, "reading the MIME package")
+		return in, wrapErr(MimeInconsistency, err, "%s", mimeDetail(err))
 	}
 	in.msg = msg
 
@@ -420,4 +421,19 @@ func (c closeBoth) Close() error {
 		err = err2
 	}
 	return err
+}
+
+// mimeDetail is the eb:ErrorDetail of a MIME package that swa.Read refused:
+// what is wrong with it, for the sender to see, but not the cause of a
+// failure to store an attachment on this node (a local file name).
+func mimeDetail(err error) string {
+	var se *swa.Error
+	if !errors.As(err, &se) {
+		return "reading the MIME package"
+	}
+	var pe *fs.PathError
+	if se.Err == nil || errors.As(se.Err, &pe) {
+		return se.Detail
+	}
+	return se.Detail + ": " + se.Err.Error()
 }

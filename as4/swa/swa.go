@@ -310,9 +310,12 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10
 
 // Read reads a message given the Content-Type of its transport. A plain
 // application/soap+xml message has no attachments. A multipart/related one
-// must name type="application/soap+xml", start with its root part (the part
-// named by the start parameter, or the first), and give every attachment a
-// unique Content-ID. The caller must Close the message to remove spilled
+// must name type="application/soap+xml" (media types match without regard
+// to case, RFC 2045 §5.1) and give every attachment a unique Content-ID; its
+// root part is the one the start parameter names, wherever it is, or else
+// the first (RFC 2387 §3.2). An attachment without a Content-Type, or with
+// one that cannot be parsed, is text/plain (RFC 2045 §5.2): the payload's
+// type is what its eb:PartInfo says. The caller must Close the message to remove spilled
 // files, also after an error in later processing.
 func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 	l := lim.withDefaults()
@@ -332,7 +335,7 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 	default:
 		return nil, mimeErr(ErrMalformed, "media type %q is neither %s nor %s", mt, SOAP12, MultipartRelated)
 	}
-	if t := params["type"]; t != SOAP12 {
+	if t := params["type"]; !strings.EqualFold(t, SOAP12) {
 		return nil, mimeErr(ErrMalformed, "multipart/related type parameter is %q, want %q", t, SOAP12)
 	}
 	boundary := params["boundary"]
@@ -361,8 +364,11 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 			break
 		}
 		if err != nil {
-			if cr.exceeded {
+			switch {
+			case cr.exceeded:
 				err = fmt.Errorf("%w: package larger than %d bytes", ErrTooLarge, cr.max)
+			case i == 0 && errors.Is(err, io.EOF):
+				return nil, mimeErr(ErrMalformed, "no part is delimited by the boundary %q in the %d bytes of the body", boundary, cr.n)
 			}
 			return nil, mimeErr(classify(err), "part %d", i)
 		}
@@ -375,10 +381,7 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 		if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); cte != "" && cte != "binary" && cte != "8bit" && cte != "7bit" {
 			return nil, mimeErr(ErrMalformed, "part %d: Content-Transfer-Encoding %q not supported (binary only)", i, cte)
 		}
-		if i == 0 {
-			if start != "" && id != start {
-				return nil, mimeErr(ErrMalformed, "the root part %q named by start must be the first part, found %q", start, id)
-			}
+		if start == "" && i == 0 || start != "" && id == start && msg.Envelope == nil {
 			pmt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
 			if err != nil || pmt != SOAP12 {
 				return nil, mimeErr(ErrMalformed, "root part Content-Type %q is not %s", h.Get("Content-Type"), SOAP12)
@@ -400,9 +403,6 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 			return nil, mimeErr(ErrMalformed, "duplicate Content-ID %q", id)
 		}
 		seen[id] = true
-		if _, _, err := mime.ParseMediaType(h.Get("Content-Type")); err != nil {
-			return nil, mimeErr(ErrMalformed, "attachment %q: Content-Type %q: %v", id, h.Get("Content-Type"), err)
-		}
 		part, err := msg.store(p, id, h, l)
 		if err != nil {
 			if cr.exceeded {
@@ -413,6 +413,9 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 		msg.Parts = append(msg.Parts, part)
 	}
 	if msg.Envelope == nil {
+		if start != "" {
+			return nil, mimeErr(ErrMalformed, "no part has the Content-ID %q that the start parameter names", start)
+		}
 		return nil, mimeErr(ErrMalformed, "no root part")
 	}
 	ok = true
@@ -453,7 +456,7 @@ func classify(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return fmt.Errorf("%w: truncated (%v)", ErrMalformed, err)
 	}
-	return fmt.Errorf("%w: %v", ErrMalformed, err)
+	return fmt.Errorf("%w: %w", ErrMalformed, err)
 }
 
 // countingReader fails with ErrTooLarge once more than max bytes are read.

@@ -85,6 +85,57 @@ func TestPlainSOAP(t *testing.T) {
 	}
 }
 
+// TestReadLenient: what RFC 2045 and RFC 2387 allow and real peers may
+// send is read, not refused.
+func TestReadLenient(t *testing.T) {
+	const boundary = "b1"
+	raw := func(parts ...string) []byte {
+		var b strings.Builder
+		for _, p := range parts {
+			b.WriteString("--" + boundary + "\r\n" + p + "\r\n")
+		}
+		b.WriteString("--" + boundary + "--\r\n")
+		return []byte(b.String())
+	}
+	related := `multipart/related; boundary="` + boundary + `"; type="application/soap+xml"`
+	rootPart := "Content-Type: application/soap+xml\r\nContent-ID: <root>\r\n\r\n<e/>"
+	for _, c := range []struct {
+		name, ct string
+		body     []byte
+		parts    []string // the attachments' Content-IDs, in order
+	}{
+		// RFC 2045 §5.1: "Matching of media type and subtype is ALWAYS
+		// case-insensitive."
+		{"type parameter in capitals", strings.Replace(related, "application/soap+xml", "Application/SOAP+XML", 1),
+			raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx"), []string{"a"}},
+		// RFC 2045 §5.2: without a Content-Type, or with one that cannot
+		// be parsed, a part is text/plain.
+		{"attachment without Content-Type", related, raw(rootPart, "Content-ID: <a>\r\n\r\nx"), []string{"a"}},
+		{"attachment with a bad Content-Type", related, raw(rootPart, "Content-Type: ;;\r\nContent-ID: <a>\r\n\r\nx"), []string{"a"}},
+		{"attachment with an unquoted space", related, raw(rootPart, "Content-Type: application/pdf; name=my file.pdf\r\nContent-ID: <a>\r\n\r\nx"), []string{"a"}},
+		// RFC 2387 §3.2: "The start parameter, if given, points, via a
+		// content-ID, to the body part that contains the object root. The
+		// default root is the first body part."
+		{"root named by start, not first", related + `; start="<root>"`,
+			raw("Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx", rootPart, "Content-Type: text/plain\r\nContent-ID: <b>\r\n\r\ny"), []string{"a", "b"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := Read(bytes.NewReader(c.body), c.ct, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			var ids []string
+			for _, p := range m.Parts {
+				ids = append(ids, p.ContentID)
+			}
+			if string(m.Envelope) != "<e/>" || strings.Join(ids, " ") != strings.Join(c.parts, " ") {
+				t.Errorf("envelope %q, attachments %q; want <e/> and %q", m.Envelope, ids, c.parts)
+			}
+		})
+	}
+}
+
 func TestReadRejects(t *testing.T) {
 	env := []byte("<e/>")
 	ct, good := pack(t, env, memPart("a@oots", "text/plain", []byte("hello")))
@@ -117,7 +168,7 @@ func TestReadRejects(t *testing.T) {
 		{"duplicate Content-ID", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx", "Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\ny"), nil, ErrMalformed},
 		{"root Content-ID reused", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <root>\r\n\r\nx"), nil, ErrMalformed},
 		{"base64 encoding", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\nContent-Transfer-Encoding: base64\r\n\r\neA=="), nil, ErrMalformed},
-		{"bad part content type", related, raw(rootPart, "Content-Type: ;;\r\nContent-ID: <a>\r\n\r\nx"), nil, ErrMalformed},
+		{"boundary not in the body", related, []byte("--another\r\n" + rootPart + "\r\n--another--\r\n"), nil, ErrMalformed},
 		{"too many parts", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx", "Content-Type: text/plain\r\nContent-ID: <b>\r\n\r\ny"), &Limits{MaxParts: 1}, ErrTooMany},
 		{"envelope too large", ct, good, &Limits{MaxEnvelopeBytes: 3}, ErrTooLarge},
 		{"package too large", ct, good, &Limits{MaxTotalBytes: 100}, ErrTooLarge},
