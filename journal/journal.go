@@ -91,6 +91,7 @@ package journal
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
 	"encoding/hex"
@@ -217,6 +218,13 @@ func (c *Config) Validate() error {
 }
 
 // Record is what the connector records of one step of an exchange.
+//
+// Its text fields mostly come from outside: a partner's ebMS header, the
+// documents of the exchange. A value that cannot be stored as it is (longer
+// than 4096 bytes, not UTF-8, or holding a control character, which XML
+// text allows) is stored as Fingerprint(value), so that the step is
+// journaled all the same and the entry still leads to the message the
+// value came from; the entry Append returns holds what was stored.
 type Record struct {
 	Event        string // what happened: one of the Event… constants or another event word; required
 	Conversation string // eb:ConversationId: one user journey
@@ -309,6 +317,17 @@ func Open(ctx context.Context, db *store.DB, cfg Config) (*Journal, error) {
 
 var eventRE = regexp.MustCompile(`^[a-z][a-z0-9._-]*$`)
 
+// fingerprintPrefix begins a text field stored as Fingerprint.
+const fingerprintPrefix = "sha256:"
+
+// Fingerprint is what Append stores in place of a text field that cannot be
+// stored as it is: "sha256:" and the lower-case hex SHA-256 of the value's
+// bytes.
+func Fingerprint(value string) string {
+	sum := sha256.Sum256([]byte(value))
+	return fingerprintPrefix + hex.EncodeToString(sum[:])
+}
+
 func checkText(name, s string) error {
 	if len(s) > maxField {
 		return fmt.Errorf("%s is %d bytes long, more than %d", name, len(s), maxField)
@@ -324,6 +343,8 @@ func checkText(name, s string) error {
 	return nil
 }
 
+// validate refuses a record whose Event is not an event word, and replaces
+// each text field that cannot be stored as it is by its Fingerprint.
 func (r *Record) validate() error {
 	if r.Event == "" {
 		return fmt.Errorf("%w: Event is empty", ErrInvalidRecord)
@@ -331,21 +352,20 @@ func (r *Record) validate() error {
 	if len(r.Event) > 64 || !eventRE.MatchString(r.Event) {
 		return fmt.Errorf("%w: Event %q is not a lower-case event word such as %q", ErrInvalidRecord, r.Event, EventRequestSent)
 	}
-	for _, f := range []struct{ name, v string }{
-		{"Conversation", r.Conversation}, {"Exchange", r.Exchange}, {"MessageID", r.MessageID},
-		{"Procedure", r.Procedure}, {"Requester", r.Requester}, {"Provider", r.Provider},
-		{"EvidenceType", r.EvidenceType}, {"Outcome", r.Outcome}, {"Receipt", r.Receipt}, {"NRR", r.NRR}, {"RefTo", r.RefTo},
-	} {
-		if err := checkText(f.name, f.v); err != nil {
-			return fmt.Errorf("%w: %w", ErrInvalidRecord, err)
+	for _, f := range []*string{&r.Conversation, &r.Exchange, &r.MessageID, &r.Procedure, &r.Requester, &r.Provider,
+		&r.EvidenceType, &r.Outcome, &r.Receipt, &r.NRR, &r.RefTo} {
+		if checkText("", *f) != nil {
+			*f = Fingerprint(*f)
 		}
 	}
 	return nil
 }
 
 // Append records r as the next entry of the chain and returns the stored
-// entry. It returns an error wrapping ErrInvalidRecord when r is not
-// acceptable.
+// entry, its text fields that cannot be stored as they are replaced by
+// their Fingerprint (see Record). It returns an error wrapping
+// ErrInvalidRecord when r's Event is not an event word or its personal data
+// is too large.
 func (j *Journal) Append(ctx context.Context, r Record) (*Entry, error) {
 	if err := r.validate(); err != nil {
 		return nil, err

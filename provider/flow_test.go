@@ -725,6 +725,47 @@ func TestJournal(t *testing.T) {
 	}
 }
 
+// TestJournalPartnerText: a partner's eb:ConversationId that the journal
+// cannot store as it is (a line break, which XML text allows; 5,000
+// bytes) does not keep the exchange out of the journal: it is journaled
+// with the value's fingerprint.
+func TestJournalPartnerText(t *testing.T) {
+	var j *journal.Journal
+	e := newEnv(t, "", func(c *provider.Config) {
+		var err error
+		j, err = journal.Open(context.Background(), c.DB, journal.Config{Key: bytes.Repeat([]byte{7}, 32), Node: "de-1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Journal = j
+	})
+	ctx := context.Background()
+	for _, conv := range []string{"conv-ok", "conv\nline2", strings.Repeat("c", 5000)} {
+		q := e.request(edm.V1_0, berlin, user(t, anna))
+		n := len(e.send.all())
+		h0, _, _ := j.Head(ctx)
+		e.deliver(e.message(q, conv, ""))
+		if as := e.answers(n); len(as) != 1 {
+			t.Fatalf("ConversationId %.20q: %d answers", conv, len(as))
+		}
+		h1, _, _ := j.Head(ctx)
+		entries, err := j.List(ctx, journal.Filter{After: h0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := conv
+		if conv != "conv-ok" {
+			want = journal.Fingerprint(conv)
+		}
+		if h1-h0 != 2 || len(entries) != 2 || entries[0].Conversation != want || entries[1].Conversation != want {
+			t.Errorf("ConversationId %.20q (%d bytes): %d entries journaled, want the request and the answer with %.30q", conv, len(conv), h1-h0, want)
+		}
+	}
+	if _, err := j.Verify(ctx); err != nil {
+		t.Error(err)
+	}
+}
+
 // TestRun: the sweeper runs until its context ends and expires a preview
 // the user never opened.
 func TestRun(t *testing.T) {
