@@ -63,9 +63,62 @@ func (e *ExportError) Unwrap() error { return e.Err }
 // name that entry's sequence number and hash), and every link and hash
 // holds. It returns an *ExportError for a line that is not an entry, and a
 // *TamperError for the first entry that does not hold. It needs no key.
+//
+// An export cut short after any entry still verifies: what proves that it
+// holds every entry up to a given moment is a head kept outside the journal
+// from then (Journal.Head), which VerifyExportHead checks.
 func VerifyExport(r io.Reader) error {
 	_, err := readExport(r, nil)
 	return err
+}
+
+// VerifyExportHead is VerifyExport for an export that must reach a head
+// (seq, h) that Journal.Head gave earlier and that was kept outside the
+// journal: the export must also hold entry seq with the hash h. So an export
+// cut short before that entry, or whose chain up to it was rewritten, is
+// refused with a *TamperError; entries appended after it are checked like
+// the rest. A head that a retention purge removed is checked when it was the
+// last entry removed (the checkpoint names its hash); one purged further
+// back cannot be checked any more (the export begins after it), which is an
+// error too. The head of an empty
+// journal (0 and the zero hash) holds for every export.
+func VerifyExportHead(r io.Reader, seq int64, h Hash) error {
+	if seq < 0 {
+		return fmt.Errorf("journal: head %d is not a sequence number", seq)
+	}
+	if seq == 0 {
+		if h != (Hash{}) {
+			return errors.New("journal: head 0 has a hash other than the empty journal's")
+		}
+		return VerifyExport(r)
+	}
+	var first int64
+	var got *Hash
+	_, err := readExport(r, func(e *Entry) {
+		if first == 0 {
+			first = e.Seq
+			if e.Seq == seq+1 {
+				// The head is the last entry a purge removed: the
+				// first entry's link, which the purge's checkpoint
+				// names, is its hash.
+				got = &e.Prev
+			}
+		}
+		if e.Seq == seq {
+			got = &e.Hash
+		}
+	})
+	switch {
+	case err != nil:
+		return err
+	case got == nil && first > seq:
+		return fmt.Errorf("journal: the export begins at entry %d, after entry %d of the head: a retention purge removed it", first, seq)
+	case got == nil:
+		return &TamperError{Seq: seq, Reason: "missing from the export, which ends before it (the head kept outside names it)"}
+	case *got != h:
+		return &TamperError{Seq: seq, Reason: "its hash is not the one the head kept outside records"}
+	}
+	return nil
 }
 
 // readExport parses and checks an export, calling fn (when not nil) for each

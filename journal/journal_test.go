@@ -530,3 +530,67 @@ func BenchmarkAppend(b *testing.B) {
 		}
 	}
 }
+
+// TestVerifyExportHead: an export checked against a head kept outside the
+// journal is refused when cut short before it or rewritten up to it, which
+// VerifyExport alone cannot see.
+func TestVerifyExportHead(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t, filepath.Join(t.TempDir(), "oots.db"))
+	j := openJournal(t, db, "node-a")
+	es := appendN(t, j, 10)
+	var buf bytes.Buffer
+	if err := j.Export(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	full := buf.String()
+	lines := strings.SplitAfter(full, "\n")
+	cut := strings.Join(lines[:3], "") // entries 1 to 3
+	h7, h10 := es[6].Hash, es[9].Hash
+	var other journal.Hash
+	other[0] = 1
+	for _, c := range []struct {
+		name   string
+		export string
+		seq    int64
+		h      journal.Hash
+		tamper int64 // the entry a *TamperError names; 0: none expected
+		fails  bool
+	}{
+		{"the whole export, at its head", full, 10, h10, 0, false},
+		{"entries appended after the head", full, 7, h7, 0, false},
+		{"an empty journal's head", full, 0, journal.Hash{}, 0, false},
+		{"cut short before the head", cut, 10, h10, 10, true},
+		{"empty", "", 10, h10, 10, true},
+		{"another hash at the head", full, 10, other, 10, true},
+		{"head 0 with a hash", full, 0, other, 0, true},
+	} {
+		if err := journal.VerifyExport(strings.NewReader(c.export)); err != nil {
+			t.Fatalf("%s: VerifyExport = %v (the cases are about what it cannot see)", c.name, err)
+		}
+		err := journal.VerifyExportHead(strings.NewReader(c.export), c.seq, c.h)
+		if c.fails != (err != nil) || c.tamper != 0 && !isTamper(err, c.tamper) {
+			t.Errorf("%s: VerifyExportHead(%d) = %v", c.name, c.seq, err)
+		}
+	}
+
+	// After a retention purge through entry 8: the head kept at 8 is
+	// still checked (the first entry's link, which the checkpoint names);
+	// one kept at 5 cannot be any more.
+	if p, err := j.Purge(ctx, es[7].Time.Add(time.Millisecond)); err != nil || p.Through != 8 {
+		t.Fatalf("Purge = %+v, %v", p, err)
+	}
+	buf.Reset()
+	if err := j.Export(ctx, &buf); err != nil {
+		t.Fatal(err)
+	}
+	if err := journal.VerifyExportHead(bytes.NewReader(buf.Bytes()), 8, es[7].Hash); err != nil {
+		t.Errorf("head at the last purged entry: %v", err)
+	}
+	if err := journal.VerifyExportHead(bytes.NewReader(buf.Bytes()), 8, other); !isTamper(err, 8) {
+		t.Errorf("another hash at the last purged entry: %v", err)
+	}
+	if err := journal.VerifyExportHead(bytes.NewReader(buf.Bytes()), 5, es[4].Hash); err == nil || !strings.Contains(err.Error(), "purge") {
+		t.Errorf("head purged further back: %v", err)
+	}
+}

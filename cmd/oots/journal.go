@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -20,7 +21,8 @@ import (
 // and purged from its database, as an auditor or an operator does it.
 //
 //	oots journal export -db DB [-exchange ID] [-json]   the journal, or the chain of one evidence
-//	oots journal verify -db DB                          check the hash chain
+//	oots journal verify -db DB                          check the hash chain; print its head
+//	oots journal verify-export [-head SEQ:HASH] FILE    check an export offline, against a head kept earlier
 //	oots journal purge -db DB -key FILE [-months 12]    remove what is older than the retention period (journaled)
 //
 // DB is a SQLite file (the node's oots.db; in `oots demo`, DIR/CC/oots.db)
@@ -29,12 +31,17 @@ import (
 func journalUsage(w io.Writer) {
 	fmt.Fprintln(w, `usage: oots journal export -db DB [-exchange ID] [-json]
        oots journal verify -db DB
+       oots journal verify-export [-head SEQ:HASH] FILE
        oots journal purge -db DB -key FILE [-months 12]
 
-export without -exchange writes every entry as JSON lines (what VerifyExport
+export without -exchange writes every entry as JSON lines (what verify-export
 checks offline); with -exchange it shows the chain of one evidence exchange
 (the request's id or EDM 2.0 ExchangeId): the AS4 message ids of the request
 and the response and the NRR digests of their signed receipts.
+verify prints the journal's head (SEQ:HASH): kept outside the journal, it lets
+verify-export -head prove later that an export holds every entry up to it,
+unchanged (an export cut short after any entry verifies by itself). FILE "-"
+is the standard input.
 DB is a SQLite file (in oots demo: DIR/CC/oots.db) or a postgres:// URL.`)
 }
 
@@ -45,6 +52,9 @@ func runJournal(ctx context.Context, env *Env, args []string) int {
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "verify-export" {
+		return runVerifyExport(env, args[1:])
 	}
 	fs := flag.NewFlagSet("oots journal "+args[0], flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -134,9 +144,9 @@ func runJournal(ctx context.Context, env *Env, args []string) int {
 		base, _, _ := j.Base(ctx)
 		seq, head, _ := j.Head(ctx)
 		if base > 0 {
-			fmt.Fprintf(env.Stdout, "journal holds: %d entries (%d to %d; 1 to %d purged by retention), head %s\n", n, base+1, seq, base, head)
+			fmt.Fprintf(env.Stdout, "journal holds: %d entries (%d to %d; 1 to %d purged by retention), head %d:%s\n", n, base+1, seq, base, seq, head)
 		} else {
-			fmt.Fprintf(env.Stdout, "journal holds: %d entries, head %s\n", n, head)
+			fmt.Fprintf(env.Stdout, "journal holds: %d entries, head %d:%s\n", n, seq, head)
 		}
 		return 0
 	case "purge":
@@ -155,6 +165,75 @@ func runJournal(ctx context.Context, env *Env, args []string) int {
 	fmt.Fprintf(env.Stderr, "oots journal: unknown subcommand %q\n", args[0])
 	journalUsage(env.Stderr)
 	return 2
+}
+
+// runVerifyExport checks an export file (journal.VerifyExport), and with
+// -head against a head that oots journal verify printed earlier
+// (journal.VerifyExportHead). It needs no database and no key.
+func runVerifyExport(env *Env, args []string) int {
+	fs := flag.NewFlagSet("oots journal verify-export", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	headFlag := fs.String("head", "", "SEQ:HASH, a head that oots journal verify printed: the export must hold that entry, unchanged")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		journalUsage(env.Stderr)
+		return 2
+	}
+	var seq int64
+	var head journal.Hash
+	if *headFlag != "" {
+		s, h, ok := strings.Cut(*headFlag, ":")
+		var err error
+		if ok {
+			seq, err = strconv.ParseInt(s, 10, 64)
+			if err == nil {
+				err = head.UnmarshalText([]byte(h))
+			}
+		}
+		if !ok || err != nil {
+			fmt.Fprintf(env.Stderr, "oots journal verify-export: -head %q is not SEQ:HASH (as oots journal verify prints it)\n", *headFlag)
+			return 2
+		}
+	}
+	var r io.Reader = env.Stdin
+	if name := fs.Arg(0); name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "oots journal verify-export:", err)
+			return 2
+		}
+		defer f.Close()
+		r = f
+	}
+	if r == nil {
+		fmt.Fprintln(env.Stderr, "oots journal verify-export: no standard input")
+		return 2
+	}
+	var err error
+	if *headFlag != "" {
+		err = journal.VerifyExportHead(r, seq, head)
+	} else {
+		err = journal.VerifyExport(r)
+	}
+	var xe *journal.ExportError
+	switch {
+	case errors.Is(err, journal.ErrTampered):
+		fmt.Fprintln(env.Stdout, "export broken:", err)
+		return 1
+	case errors.As(err, &xe):
+		fmt.Fprintln(env.Stdout, "not an export:", err)
+		return 1
+	case err != nil:
+		fmt.Fprintln(env.Stderr, "oots journal verify-export:", err)
+		return 2
+	case *headFlag != "":
+		fmt.Fprintf(env.Stdout, "export verifies, and holds entry %d of the head unchanged\n", seq)
+	default:
+		fmt.Fprintln(env.Stdout, "export verifies (without -head it may end before the journal's head)")
+	}
+	return 0
 }
 
 // writeEvidenceChain prints the entries of one evidence exchange: what

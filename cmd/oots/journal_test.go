@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,5 +203,65 @@ func TestJournalPurge(t *testing.T) {
 	}
 	if code, out := run("purge", "-db", dbPath, "-key", keyPath); code != 0 || !strings.Contains(out, "nothing older than 12 months") {
 		t.Errorf("a second purge: exit %d: %s", code, out)
+	}
+}
+
+// TestJournalVerifyExport: the head "oots journal verify" prints, kept
+// outside the journal, makes "oots journal verify-export -head" refuse an
+// export cut short before it, which verifies by itself.
+func TestJournalVerifyExport(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "oots.db")
+	db, err := store.Open(ctx, dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := journal.Open(ctx, db, journal.Config{Key: bytes.Repeat([]byte{7}, 32), Node: "DE"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if _, err := j.Append(ctx, journal.Record{Event: journal.EventRequestSent, Exchange: fmt.Sprint("x", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	run := func(stdin string, args ...string) (int, string) {
+		var out bytes.Buffer
+		env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+		return Main(ctx, env, append([]string{"journal"}, args...)), out.String()
+	}
+	code, out := run("", "verify", "-db", dbPath)
+	_, head, ok := strings.Cut(strings.TrimSpace(out), "head ")
+	if code != 0 || !ok || !strings.HasPrefix(head, "4:") {
+		t.Fatalf("verify: exit %d: %s", code, out)
+	}
+	code, export := run("", "export", "-db", dbPath)
+	if code != 0 {
+		t.Fatalf("export: exit %d: %s", code, export)
+	}
+	full, cut := filepath.Join(dir, "full.jsonl"), filepath.Join(dir, "cut.jsonl")
+	lines := strings.SplitAfter(export, "\n")
+	os.WriteFile(full, []byte(export), 0o600)
+	os.WriteFile(cut, []byte(strings.Join(lines[:2], "")), 0o600)
+	for _, c := range []struct {
+		args  []string
+		stdin string
+		code  int
+		says  string
+	}{
+		{[]string{full}, "", 0, "export verifies"},
+		{[]string{"-head", head, full}, "", 0, "holds entry 4 of the head"},
+		{[]string{"-head", head, "-"}, export, 0, "holds entry 4 of the head"},
+		{[]string{cut}, "", 0, "export verifies"},
+		{[]string{"-head", head, cut}, "", 1, "entry 4: missing from the export"},
+		{[]string{"-head", "4", full}, "", 2, "is not SEQ:HASH"},
+		{[]string{"-head", head, filepath.Join(dir, "none")}, "", 2, "no such file"},
+		{[]string{"-head", head}, "", 2, "usage"},
+	} {
+		if code, out := run(c.stdin, append([]string{"verify-export"}, c.args...)...); code != c.code || !strings.Contains(out, c.says) {
+			t.Errorf("verify-export %q: exit %d, want %d saying %q:\n%s", c.args, code, c.code, c.says, out)
+		}
 	}
 }
