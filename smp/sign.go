@@ -28,12 +28,18 @@ func limits(max int64) *xmltree.Limits {
 
 // policy lists the algorithms accepted in SMP signatures: RSA-SHA256 (SMP
 // 1.0, Peppol SMP 1.x since 2020) and Ed25519, SHA-256, enveloped
-// signature with exclusive c14n.
+// signature with exclusive c14n (what this package signs with) or with
+// Canonical XML 1.0 or 1.1, which phoss-SMP, the SMP most Peppol and
+// eDelivery participants are published in, signs with: C14N 1.0 for Peppol
+// and SMP 1.0, C14N 1.1 for SMP 2.0, the reference with the
+// enveloped-signature transform alone (then C14N 1.0 by XML Signature's
+// default).
 var policy = &xmldsig.Policy{
-	SignatureMethods: []xmldsig.SignatureMethod{xmldsig.RSASHA256, xmldsig.Ed25519},
-	DigestMethods:    []xmldsig.DigestMethod{xmldsig.SHA256},
-	Transforms:       []xmldsig.Transform{xmldsig.EnvelopedSignature, xmldsig.ExcC14N},
-	MaxReferences:    1,
+	SignatureMethods:  []xmldsig.SignatureMethod{xmldsig.RSASHA256, xmldsig.Ed25519},
+	DigestMethods:     []xmldsig.DigestMethod{xmldsig.SHA256},
+	Transforms:        []xmldsig.Transform{xmldsig.EnvelopedSignature, xmldsig.ExcC14N, xmldsig.C14N10, xmldsig.C14N11},
+	Canonicalizations: []xmldsig.Transform{xmldsig.C14N10, xmldsig.C14N11},
+	MaxReferences:     1,
 }
 
 // signDocument appends an enveloped signature by key to root, with the

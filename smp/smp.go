@@ -35,11 +35,14 @@
 // a trust store, checks that the answer is about the participant and document
 // type asked, and returns the endpoint (Client.Resolve). Answers are cached.
 //
-// A Redirect answer is followed once (Client.Resolve step 3a). Not
-// implemented: SMP 2.0 signatures of ServiceGroup documents, signatures
-// canonicalized with inclusive C14N (some Peppol SMPs sign that way; such
-// answers are refused with ErrSignature and can still be read unverified with
-// ParseServiceMetadata), and the Peppol SMP client-certificate and SML
+// A Redirect answer is followed once (Client.Resolve step 3a). Signatures
+// are accepted canonicalized as this package signs (exclusive c14n) and as
+// phoss-SMP signs (Canonical XML 1.0 or 1.1, the reference with the
+// enveloped-signature transform alone), short of xml: attributes inherited
+// into the SignedInfo (xmltree.CanonicalizeInclusive). Not implemented: SMP
+// 2.0 signatures of ServiceGroup documents, SHA-1 signatures (refused with
+// ErrSignature, as Peppol has since 2020; ParseServiceMetadata still reads
+// such an answer unverified), and the Peppol SMP client-certificate and SML
 // registration (the SML's own interface).
 package smp
 

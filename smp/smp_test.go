@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +24,8 @@ import (
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/trust"
+	"github.com/oots-go/oots/xmldsig"
+	"github.com/oots-go/oots/xmltree"
 )
 
 func get(tb testing.TB, u string) []byte {
@@ -143,6 +146,55 @@ func TestForeignPeppol(t *testing.T) {
 	_, _, _, err = smp.VerifyServiceMetadata(b, trust.NewStore(), time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC))
 	if !errors.Is(err, smp.ErrSignature) || !strings.Contains(err.Error(), "rsa-sha1") {
 		t.Fatalf("verify: %v", err)
+	}
+}
+
+// TestForeignPeppolInclusiveC14N: the NetEDI answer's reference has the
+// enveloped-signature transform alone, so what it digests is the document
+// in inclusive Canonical XML 1.0, which is what phoss-SMP signs too. Our
+// canonical form of it is the one libxmlsec1 computes (its pre-digest
+// data, which xmlsec1 --store-references prints). The digest itself does
+// not hold for either: the kept copy was reformatted after it was signed.
+func TestForeignPeppolInclusiveC14N(t *testing.T) {
+	xmlsec := testenv.Tool(t, "xmlsec1")
+	const file = "testdata/foreign/peppol-netedi-signed-service-metadata.xml"
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := xmltree.ParseBytes(b, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := d.Root.Child(xmldsig.Namespace, "Signature")
+	cert := strings.Join(strings.Fields(sig.Child(xmldsig.Namespace, "KeyInfo").Child(xmldsig.Namespace, "X509Data").Child(xmldsig.Namespace, "X509Certificate").Text()), "")
+	der, err := base64.StdEncoding.DecodeString(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemFile := filepath.Join(t.TempDir(), "smp.pem")
+	os.WriteFile(pemFile, pki.CertPEM(parsed), 0o600)
+	// xmlsec1 fails the verification (the digest); its standard output
+	// still holds what it digested.
+	out, _ := exec.Command(xmlsec, "--verify", "--pubkey-cert-pem", pemFile, "--store-references", file).Output()
+	const start, end = "== PreDigest data - start buffer:\n", "\n== PreDigest data - end buffer"
+	i := bytes.Index(out, []byte(start))
+	j := bytes.Index(out, []byte(end))
+	if i < 0 || j < i {
+		t.Fatalf("no pre-digest data in xmlsec1's output:\n%s", out)
+	}
+	theirs := out[i+len(start) : j]
+	d.Root.RemoveChild(sig)
+	var ours bytes.Buffer
+	if err := xmltree.CanonicalizeInclusive(&ours, d.Root); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(ours.Bytes(), theirs) {
+		t.Errorf("our inclusive canonical form differs from libxmlsec1's:\n%s\n---\n%s", ours.Bytes(), theirs)
 	}
 }
 
@@ -410,5 +462,58 @@ func TestSignatureXMLSec(t *testing.T) {
 		if err := check("bad.xml", bad); err == nil {
 			t.Errorf("%s %s: xmlsec1 accepted a tampered document", c.fl, c.url)
 		}
+	}
+}
+
+// TestPhossSignatures: service metadata signed by libxmlsec1 as phoss-SMP
+// signs it (Canonical XML 1.0 for Peppol and SMP 1.0, 1.1 for SMP 2.0, the
+// reference with the enveloped-signature transform alone) verifies, and a
+// changed endpoint does not.
+func TestPhossSignatures(t *testing.T) {
+	xmlsec := testenv.Tool(t, "xmlsec1")
+	f := getFixture(t)
+	dir := t.TempDir()
+	keyPEM, err := pki.KeyPEM(f.smpCred.Sign.Signer())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile, certFile := filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
+	os.WriteFile(keyFile, keyPEM, 0o600)
+	os.WriteFile(certFile, pki.CertPEM(f.smpCred.Sign.Cert), 0o600)
+	for _, c := range []struct {
+		fl   smp.Flavour
+		c14n xmldsig.Transform
+	}{{smp.Peppol, xmldsig.C14N10}, {smp.OASIS1, xmldsig.C14N10}, {smp.OASIS2, xmldsig.C14N11}} {
+		t.Run(string(c.fl), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := writeXML(&b, smp.ServiceMetadataElement(f.metadata(), c.fl)); err != nil {
+				t.Fatal(err)
+			}
+			doc := b.String()
+			end := strings.LastIndex(doc, "</")
+			tmpl := doc[:end] + `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>` +
+				`<ds:CanonicalizationMethod Algorithm="` + string(c.c14n) + `"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>` +
+				`<ds:Reference URI=""><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms>` +
+				`<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference></ds:SignedInfo>` +
+				`<ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo></ds:Signature>` + doc[end:]
+			in, out := filepath.Join(dir, "tmpl.xml"), filepath.Join(dir, "signed.xml")
+			os.WriteFile(in, []byte(tmpl), 0o600)
+			if b, err := exec.Command(xmlsec, "--sign", "--privkey-pem", keyFile+","+certFile, "--output", out, in).CombinedOutput(); err != nil {
+				t.Fatalf("xmlsec1 --sign: %v\n%s", err, b)
+			}
+			signed, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := f.ap.Sign.Cert.NotBefore.Add(time.Hour)
+			m, fl, _, err := smp.VerifyServiceMetadata(signed, f.trust, at)
+			if err != nil || fl != c.fl || m.Processes[0].Endpoints[0].URL != "https://ap.example.eu/as4" {
+				t.Fatalf("VerifyServiceMetadata = %s, %v\n%s", fl, err, signed)
+			}
+			changed := bytes.Replace(signed, []byte("https://ap.example.eu/as4"), []byte("https://ap.evil.example/as4"), 1)
+			if _, _, _, err := smp.VerifyServiceMetadata(changed, f.trust, at); !errors.Is(err, smp.ErrSignature) {
+				t.Errorf("a changed endpoint: %v, want ErrSignature", err)
+			}
+		})
 	}
 }

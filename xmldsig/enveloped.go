@@ -2,7 +2,9 @@ package xmldsig
 
 import (
 	"crypto"
+	"crypto/sha256"
 	"fmt"
+	"slices"
 
 	"github.com/oots-go/oots/xmltree"
 )
@@ -46,7 +48,10 @@ func (sg *Signer) SignEnveloped(root *xmltree.Element) (*xmltree.Element, error)
 // VerifyEnveloped verifies the enveloped signature of the document whose
 // root is root: exactly one ds:Signature, a child of root, with exactly one
 // Reference (URI "", transforms enveloped-signature then exclusive c14n);
-// the policy must list EnvelopedSignature and ExcC14N. key returns the
+// the policy must list EnvelopedSignature and ExcC14N. A policy that also
+// lists C14N10 or C14N11 accepts that canonicalization after the
+// enveloped-signature transform, and with C14N10 the enveloped-signature
+// transform alone, the content then canonicalized with C14N 1.0. key returns the
 // public key to check the signature with (typically from the certificate in
 // ds:KeyInfo, after the caller has validated it); its error is returned
 // wrapped.
@@ -88,8 +93,19 @@ func VerifyEnveloped(root *xmltree.Element, pol *Policy, key func(*Signature) (c
 	if ref.URI != "" {
 		return nil, nil, malformed("the reference URI is %q (\"\" expected: the whole document)", ref.URI)
 	}
-	if len(ref.Transforms) != 2 || ref.Transforms[0] != EnvelopedSignature || ref.Transforms[1] != ExcC14N {
-		return nil, nil, fmt.Errorf("xmldsig: %w: transforms %q (enveloped-signature then exclusive c14n expected)", ErrAlgorithm, ref.Transforms)
+	// The content's canonicalization: the transform after the enveloped
+	// one, or inclusive C14N 1.0 when there is none (XML Signature 1.1
+	// §4.4.3.2: a node-set is turned into octets that way).
+	c14n := C14N10
+	switch {
+	case len(ref.Transforms) == 2 && ref.Transforms[0] == EnvelopedSignature:
+		c14n = ref.Transforms[1]
+	case len(ref.Transforms) == 1 && ref.Transforms[0] == EnvelopedSignature && slices.Contains(pol.Transforms, C14N10):
+	default:
+		return nil, nil, fmt.Errorf("xmldsig: %w: transforms %q (enveloped-signature, then a canonicalization the policy lists, expected)", ErrAlgorithm, ref.Transforms)
+	}
+	if c14n != ExcC14N && c14n != C14N10 && c14n != C14N11 {
+		return nil, nil, fmt.Errorf("xmldsig: %w: transforms %q (enveloped-signature, then a canonicalization, expected)", ErrAlgorithm, ref.Transforms)
 	}
 	pub, err := key(s)
 	if err != nil {
@@ -104,7 +120,16 @@ func VerifyEnveloped(root *xmltree.Element, pol *Policy, key func(*Signature) (c
 			content.RemoveChild(c)
 		}
 	}
-	got, err := DigestElement(content, &Reference{Transforms: []Transform{ExcC14N}, DigestMethod: ref.DigestMethod, InclusivePrefixes: ref.InclusivePrefixes})
+	var got []byte
+	if c14n == ExcC14N {
+		got, err = DigestElement(content, &Reference{Transforms: []Transform{ExcC14N}, DigestMethod: ref.DigestMethod, InclusivePrefixes: ref.InclusivePrefixes})
+	} else if ref.DigestMethod != SHA256 {
+		err = fmt.Errorf("xmldsig: %w: digest %q", ErrAlgorithm, ref.DigestMethod)
+	} else {
+		h := sha256.New()
+		err = xmltree.CanonicalizeInclusive(h, content)
+		got = h.Sum(nil)
+	}
 	if err != nil {
 		return nil, nil, err
 	}

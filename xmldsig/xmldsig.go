@@ -62,6 +62,12 @@ const (
 
 	// ExcC14N is Exclusive XML Canonicalization 1.0 without comments.
 	ExcC14N Transform = xmltree.ExcC14N
+	// C14N10 and C14N11 are (inclusive) Canonical XML 1.0 and 1.1 without
+	// comments, accepted only where a Policy lists them (the signatures of
+	// some SMP implementations: see xmltree.CanonicalizeInclusive for what
+	// is implemented of them).
+	C14N10 Transform = xmltree.C14N10
+	C14N11 Transform = xmltree.C14N11
 	// AttachmentContent is the SwA Profile 1.1 Attachment-Content-Signature-
 	// Transform: the digest covers the attachment's content (after any
 	// Content-Transfer-Encoding is removed, canonicalized by MIME type as
@@ -100,6 +106,9 @@ type Policy struct {
 	DigestMethods    []DigestMethod
 	// Transforms allowed in references (ExcC14N, AttachmentContent).
 	Transforms []Transform
+	// Canonicalizations are the SignedInfo canonicalization methods
+	// accepted besides ExcC14N, which always is: C14N10, C14N11.
+	Canonicalizations []Transform
 	// MaxReferences bounds the number of references; 0 means 64.
 	MaxReferences int
 }
@@ -108,6 +117,9 @@ type Policy struct {
 type Signature struct {
 	Element    *xmltree.Element // the ds:Signature
 	SignedInfo *xmltree.Element
+	// C14N is SignedInfo's canonicalization method (ExcC14N unless the
+	// policy accepts another).
+	C14N Transform
 	// C14NPrefixes is the InclusiveNamespaces PrefixList of SignedInfo's
 	// canonicalization, if any.
 	C14NPrefixes []string
@@ -195,11 +207,17 @@ func Parse(sig *xmltree.Element, pol *Policy) (*Signature, error) {
 	if err != nil {
 		return nil, err
 	}
-	if Transform(cm.SelectAttr("", "Algorithm")) != ExcC14N {
-		return nil, fmt.Errorf("xmldsig: %w: canonicalization %q (only exclusive c14n)", ErrAlgorithm, cm.SelectAttr("", "Algorithm"))
-	}
-	if s.C14NPrefixes, err = inclusivePrefixes(cm); err != nil {
-		return nil, err
+	switch s.C14N = Transform(cm.SelectAttr("", "Algorithm")); {
+	case s.C14N == ExcC14N:
+		if s.C14NPrefixes, err = inclusivePrefixes(cm); err != nil {
+			return nil, err
+		}
+	case (s.C14N == C14N10 || s.C14N == C14N11) && slices.Contains(pol.Canonicalizations, s.C14N):
+		if len(cm.Elements()) != 0 {
+			return nil, malformed("canonicalization %s has unexpected parameters", s.C14N)
+		}
+	default:
+		return nil, fmt.Errorf("xmldsig: %w: canonicalization %q (only exclusive c14n%s)", ErrAlgorithm, s.C14N, map[bool]string{true: " and those of the policy"}[len(pol.Canonicalizations) > 0])
 	}
 	sm, err := exactlyOne(si, "SignatureMethod")
 	if err != nil {
@@ -286,6 +304,13 @@ func parseReference(r *xmltree.Element, pol *Policy) (Reference, error) {
 // Ed25519).
 func (s *Signature) VerifySignedInfo(pub crypto.PublicKey) error {
 	c14n := canonical(s.SignedInfo, s.C14NPrefixes)
+	if s.C14N == C14N10 || s.C14N == C14N11 {
+		var b bytes.Buffer
+		if err := xmltree.CanonicalizeInclusive(&b, s.SignedInfo); err != nil {
+			return fmt.Errorf("xmldsig: %w: %w", ErrAlgorithm, err)
+		}
+		c14n = b.Bytes()
+	}
 	switch s.Method {
 	case RSASHA256:
 		k, ok := pub.(*rsa.PublicKey)

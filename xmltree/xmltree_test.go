@@ -601,3 +601,35 @@ func TestParseReadErrorWrapsCause(t *testing.T) {
 		t.Fatalf("got %v, want ErrSyntax wrapping the reader's error", err)
 	}
 }
+
+// TestCanonicalizeInclusive: the apex takes every namespace in scope and a
+// descendant its own declarations, used or not; xml: attributes of an
+// ancestor, which inclusive c14n would carry over, are refused. (libxmlsec1
+// judges it in package xmldsig and smp: it signs with it.)
+func TestCanonicalizeInclusive(t *testing.T) {
+	d, err := ParseBytes([]byte(`<r xmlns="urn:d" xmlns:a="urn:a" xmlns:u="urn:u"><a:e b="2" a="1"><f xmlns:v="urn:v"/></a:e></r>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := d.Root.Elements()[0]
+	var b bytes.Buffer
+	if err := CanonicalizeInclusive(&b, e); err != nil {
+		t.Fatal(err)
+	}
+	if want := `<a:e xmlns="urn:d" xmlns:a="urn:a" xmlns:u="urn:u" a="1" b="2"><f xmlns:v="urn:v"></f></a:e>`; b.String() != want {
+		t.Errorf("got  %s\nwant %s", b.String(), want)
+	}
+	if got := string(e.Canonical()); got != `<a:e xmlns:a="urn:a" a="1" b="2"><f xmlns="urn:d"></f></a:e>` {
+		t.Errorf("exclusive: %s", got)
+	}
+	d, err = ParseBytes([]byte(`<r xml:lang="fi"><e/></r>`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CanonicalizeInclusive(io.Discard, d.Root.Elements()[0]); err == nil || !strings.Contains(err.Error(), "xml:lang") {
+		t.Errorf("an inherited xml:lang: %v", err)
+	}
+	if err := CanonicalizeInclusive(io.Discard, d.Root); err != nil {
+		t.Errorf("xml:lang on the apex itself: %v", err)
+	}
+}
