@@ -461,7 +461,8 @@ func nonNil(b []byte) []byte {
 
 // Head returns the sequence number and hash of the last entry (0 and the zero
 // hash for an empty journal). Kept outside the database, it lets a later
-// Verify or VerifyExport prove that the chain up to it was not rewritten.
+// VerifyExportHead prove that an export holds the chain up to it,
+// unchanged.
 func (j *Journal) Head(ctx context.Context) (int64, Hash, error) {
 	var seq int64
 	var hs string
