@@ -690,9 +690,9 @@ func TestPurged(t *testing.T) {
 	}
 }
 
-// TestJournal: the records the connector writes are accepted by the real
-// journal (package journal), chained in the node's database.
-func TestJournal(t *testing.T) {
+// newJournaledEnv is newEnv with the real journal (package journal) in the
+// node's database.
+func newJournaledEnv(t *testing.T) (*env, *journal.Journal) {
 	var j *journal.Journal
 	e := newEnv(t, "", func(c *provider.Config) {
 		var err error
@@ -702,6 +702,13 @@ func TestJournal(t *testing.T) {
 		}
 		c.Journal = j
 	})
+	return e, j
+}
+
+// TestJournal: the records the connector writes are accepted by the real
+// journal (package journal), chained in the node's database.
+func TestJournal(t *testing.T) {
+	e, j := newJournaledEnv(t)
 	u := user(t, anna)
 	q := e.request(edm.V1_0, berlin, u)
 	link := e.first(q, "c", "")
@@ -730,15 +737,7 @@ func TestJournal(t *testing.T) {
 // bytes) does not keep the exchange out of the journal: it is journaled
 // with the value's fingerprint.
 func TestJournalPartnerText(t *testing.T) {
-	var j *journal.Journal
-	e := newEnv(t, "", func(c *provider.Config) {
-		var err error
-		j, err = journal.Open(context.Background(), c.DB, journal.Config{Key: bytes.Repeat([]byte{7}, 32), Node: "de-1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.Journal = j
-	})
+	e, j := newJournaledEnv(t)
 	ctx := context.Background()
 	for _, conv := range []string{"conv-ok", "conv\nline2", strings.Repeat("c", 5000)} {
 		q := e.request(edm.V1_0, berlin, user(t, anna))

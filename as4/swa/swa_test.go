@@ -85,18 +85,22 @@ func TestPlainSOAP(t *testing.T) {
 	}
 }
 
+// rawPackage writes a multipart body of the given parts (their headers, an
+// empty line and their content) between delimiters of boundary.
+func rawPackage(boundary string, parts ...string) []byte {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteString("--" + boundary + "\r\n" + p + "\r\n")
+	}
+	b.WriteString("--" + boundary + "--\r\n")
+	return []byte(b.String())
+}
+
 // TestReadLenient: what RFC 2045 and RFC 2387 allow and real peers may
 // send is read, not refused.
 func TestReadLenient(t *testing.T) {
 	const boundary = "b1"
-	raw := func(parts ...string) []byte {
-		var b strings.Builder
-		for _, p := range parts {
-			b.WriteString("--" + boundary + "\r\n" + p + "\r\n")
-		}
-		b.WriteString("--" + boundary + "--\r\n")
-		return []byte(b.String())
-	}
+	raw := func(parts ...string) []byte { return rawPackage(boundary, parts...) }
 	related := `multipart/related; boundary="` + boundary + `"; type="application/soap+xml"`
 	rootPart := "Content-Type: application/soap+xml\r\nContent-ID: <root>\r\n\r\n<e/>"
 	for _, c := range []struct {
@@ -140,14 +144,7 @@ func TestReadRejects(t *testing.T) {
 	env := []byte("<e/>")
 	ct, good := pack(t, env, memPart("a@oots", "text/plain", []byte("hello")))
 	boundary := ct[strings.Index(ct, "MIMEBoundary_") : strings.Index(ct, "MIMEBoundary_")+len("MIMEBoundary_")+32]
-	raw := func(parts ...string) []byte {
-		var b strings.Builder
-		for _, p := range parts {
-			b.WriteString("--" + boundary + "\r\n" + p + "\r\n")
-		}
-		b.WriteString("--" + boundary + "--\r\n")
-		return []byte(b.String())
-	}
+	raw := func(parts ...string) []byte { return rawPackage(boundary, parts...) }
 	related := `multipart/related; type="application/soap+xml"; boundary="` + boundary + `"`
 	rootPart := "Content-Type: application/soap+xml\r\nContent-ID: <root>\r\n\r\n<e/>"
 	cases := []struct {
