@@ -201,11 +201,8 @@ func (j *Journal) verify(ctx context.Context) (n int, again bool, err error) {
 		}
 		if first {
 			first = false
-			if err := headHash.UnmarshalText([]byte(hs)); err != nil {
-				return 0, false, fmt.Errorf("journal: head: %w", err)
-			}
-			if err := baseHash.UnmarshalText([]byte(bs)); err != nil {
-				return 0, false, fmt.Errorf("journal: base: %w", err)
+			if headHash, baseHash, err = headAndBase(hs, bs); err != nil {
+				return 0, false, err
 			}
 			c.from(baseSeq, baseHash)
 		}
@@ -232,11 +229,8 @@ func (j *Journal) verify(ctx context.Context) (n int, again bool, err error) {
 		if entries > 0 {
 			return 0, true, nil
 		}
-		if err := headHash.UnmarshalText([]byte(hs)); err != nil {
-			return 0, false, fmt.Errorf("journal: head: %w", err)
-		}
-		if err := baseHash.UnmarshalText([]byte(bs)); err != nil {
-			return 0, false, fmt.Errorf("journal: base: %w", err)
+		if headHash, baseHash, err = headAndBase(hs, bs); err != nil {
+			return 0, false, err
 		}
 		c.from(baseSeq, baseHash)
 	}
@@ -247,6 +241,17 @@ func (j *Journal) verify(ctx context.Context) (n int, again bool, err error) {
 		return int(c.count()), false, err
 	}
 	return int(c.count()), false, nil
+}
+
+// headAndBase reads the stored hashes of the head and the base.
+func headAndBase(head, base string) (h, b Hash, err error) {
+	if err := h.UnmarshalText([]byte(head)); err != nil {
+		return h, b, fmt.Errorf("journal: head: %w", err)
+	}
+	if err := b.UnmarshalText([]byte(base)); err != nil {
+		return h, b, fmt.Errorf("journal: base: %w", err)
+	}
+	return h, b, nil
 }
 
 // DefaultLimit is the number of entries List returns when Filter.Limit is 0.

@@ -216,8 +216,10 @@ func Parse(sig *xmltree.Element, pol *Policy) (*Signature, error) {
 		if len(cm.Elements()) != 0 {
 			return nil, malformed("canonicalization %s has unexpected parameters", s.C14N)
 		}
+	case len(pol.Canonicalizations) == 0:
+		return nil, fmt.Errorf("xmldsig: %w: canonicalization %q (only exclusive c14n)", ErrAlgorithm, s.C14N)
 	default:
-		return nil, fmt.Errorf("xmldsig: %w: canonicalization %q (only exclusive c14n%s)", ErrAlgorithm, s.C14N, map[bool]string{true: " and those of the policy"}[len(pol.Canonicalizations) > 0])
+		return nil, fmt.Errorf("xmldsig: %w: canonicalization %q (exclusive c14n or one of %q)", ErrAlgorithm, s.C14N, pol.Canonicalizations)
 	}
 	sm, err := exactlyOne(si, "SignatureMethod")
 	if err != nil {
@@ -303,13 +305,15 @@ func parseReference(r *xmltree.Element, pol *Policy) (Reference, error) {
 // with pub (an *rsa.PublicKey for RSASHA256, an ed25519.PublicKey for
 // Ed25519).
 func (s *Signature) VerifySignedInfo(pub crypto.PublicKey) error {
-	c14n := canonical(s.SignedInfo, s.C14NPrefixes)
+	var c14n []byte
 	if s.C14N == C14N10 || s.C14N == C14N11 {
 		var b bytes.Buffer
 		if err := xmltree.CanonicalizeInclusive(&b, s.SignedInfo); err != nil {
 			return fmt.Errorf("xmldsig: %w: %w", ErrAlgorithm, err)
 		}
 		c14n = b.Bytes()
+	} else {
+		c14n = canonical(s.SignedInfo, s.C14NPrefixes)
 	}
 	switch s.Method {
 	case RSASHA256:

@@ -315,8 +315,8 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10
 // root part is the one the start parameter names, wherever it is, or else
 // the first (RFC 2387 §3.2). An attachment without a Content-Type, or with
 // one that cannot be parsed, is text/plain (RFC 2045 §5.2): the payload's
-// type is what its eb:PartInfo says. The caller must Close the message to remove spilled
-// files, also after an error in later processing.
+// type is what its eb:PartInfo says. The caller must Close the message to
+// remove spilled files, also after an error in later processing.
 func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 	l := lim.withDefaults()
 	mt, params, err := mime.ParseMediaType(contentType)
