@@ -30,7 +30,8 @@ var (
 	// an accepted transport profile.
 	ErrDocumentNotRegistered = errors.New("document type not registered for the participant")
 	// ErrUnreachable: the DNS or the SMP did not answer, or answered with a
-	// server error.
+	// server error or an HTTP status that asks to come back later (408
+	// Request Timeout, 429 Too Many Requests): worth trying again.
 	ErrUnreachable = errors.New("SMP unreachable")
 	// ErrBadAnswer: the answer is refused: malformed, oversized, about
 	// another participant or document type, badly signed, signed by an
@@ -224,7 +225,7 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 			return Target{}, fail(ErrParticipantUnknown, gu, nil, "the SMP does not know the participant")
 		}
 		return Target{}, fail(ErrDocumentNotRegistered, u, nil, "the SMP has no metadata for the document type")
-	case status >= 500:
+	case transient(status):
 		return Target{}, fail(ErrUnreachable, u, nil, "HTTP status %d", status)
 	case status != http.StatusOK:
 		return Target{}, fail(ErrBadAnswer, u, nil, "HTTP status %d", status)
@@ -254,7 +255,7 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 			return Target{}, fail(ErrUnreachable, ru, err, "")
 		case status == http.StatusNotFound:
 			return Target{}, fail(ErrDocumentNotRegistered, ru, nil, "the SMP redirected to (from %s) has no metadata for the document type", u)
-		case status >= 500:
+		case transient(status):
 			return Target{}, fail(ErrUnreachable, ru, nil, "HTTP status %d", status)
 		case status != http.StatusOK:
 			return Target{}, fail(ErrBadAnswer, ru, nil, "HTTP status %d", status)
@@ -481,4 +482,11 @@ func (c *Client) get(ctx context.Context, u string) ([]byte, int, error) {
 		return nil, resp.StatusCode, fmt.Errorf("%w: more than %d bytes", errTooLarge, max)
 	}
 	return b, resp.StatusCode, nil
+}
+
+// transient reports an HTTP status of an SMP that may not be the same a
+// while later: a server error, 408 Request Timeout, 429 Too Many Requests
+// (RFC 9110 §15.5.9, RFC 6585 §4).
+func transient(status int) bool {
+	return status >= 500 || status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
 }

@@ -517,3 +517,30 @@ func TestPhossSignatures(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveStatus: an SMP that answers that it is overloaded (429) or
+// timed out (408) is unreachable for now, as one with a server error is,
+// so the message is tried again; other refusals are a bad answer.
+func TestResolveStatus(t *testing.T) {
+	f := getFixture(t)
+	for _, c := range []struct {
+		status int
+		kind   error
+	}{
+		{http.StatusTooManyRequests, smp.ErrUnreachable},
+		{http.StatusRequestTimeout, smp.ErrUnreachable},
+		{http.StatusServiceUnavailable, smp.ErrUnreachable},
+		{http.StatusForbidden, smp.ErrBadAnswer},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(c.status)
+		}))
+		cl := &smp.Client{SMP: srv.URL, Flavour: smp.OASIS1, Trust: f.trust, HTTP: srv.Client()}
+		_, err := cl.Resolve(context.Background(), participant, docType, process)
+		srv.Close()
+		if !errors.Is(err, c.kind) {
+			t.Errorf("HTTP %d: %v, want %v", c.status, err, c.kind)
+		}
+	}
+}
