@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -78,7 +79,11 @@ func TestSMPCommand(t *testing.T) {
 	case code := <-done:
 		t.Fatalf("serve exit %d: %s", code, stderr.String())
 	case <-time.After(30 * time.Second):
-		t.Fatal("serve printed no address")
+		// Once seen in CI under load, never here: the goroutines say where
+		// serve waits.
+		var stacks bytes.Buffer
+		pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+		t.Fatalf("serve printed no address in 30 s; goroutines:\n%s", stacks.String())
 	}
 	base := strings.TrimPrefix(line, "listening on ")
 
