@@ -2,7 +2,6 @@ package xmldsig
 
 import (
 	"crypto"
-	"crypto/sha256"
 	"fmt"
 	"slices"
 
@@ -104,7 +103,7 @@ func VerifyEnveloped(root *xmltree.Element, pol *Policy, key func(*Signature) (c
 	default:
 		return nil, nil, fmt.Errorf("xmldsig: %w: transforms %q (enveloped-signature, then a canonicalization the policy lists, expected)", ErrAlgorithm, ref.Transforms)
 	}
-	if c14n != ExcC14N && c14n != C14N10 && c14n != C14N11 {
+	if !isC14N(c14n) {
 		return nil, nil, fmt.Errorf("xmldsig: %w: transforms %q (enveloped-signature, then a canonicalization, expected)", ErrAlgorithm, ref.Transforms)
 	}
 	pub, err := key(s)
@@ -120,16 +119,7 @@ func VerifyEnveloped(root *xmltree.Element, pol *Policy, key func(*Signature) (c
 			content.RemoveChild(c)
 		}
 	}
-	var got []byte
-	if c14n == ExcC14N {
-		got, err = DigestElement(content, &Reference{Transforms: []Transform{ExcC14N}, DigestMethod: ref.DigestMethod, InclusivePrefixes: ref.InclusivePrefixes})
-	} else if ref.DigestMethod != SHA256 {
-		err = fmt.Errorf("xmldsig: %w: digest %q", ErrAlgorithm, ref.DigestMethod)
-	} else {
-		h := sha256.New()
-		err = xmltree.CanonicalizeInclusive(h, content)
-		got = h.Sum(nil)
-	}
+	got, err := DigestElement(content, &Reference{Transforms: []Transform{c14n}, DigestMethod: ref.DigestMethod, InclusivePrefixes: ref.InclusivePrefixes})
 	if err != nil {
 		return nil, nil, err
 	}

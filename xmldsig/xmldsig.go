@@ -212,7 +212,7 @@ func Parse(sig *xmltree.Element, pol *Policy) (*Signature, error) {
 		if s.C14NPrefixes, err = inclusivePrefixes(cm); err != nil {
 			return nil, err
 		}
-	case (s.C14N == C14N10 || s.C14N == C14N11) && slices.Contains(pol.Canonicalizations, s.C14N):
+	case isC14N(s.C14N) && slices.Contains(pol.Canonicalizations, s.C14N):
 		if len(cm.Elements()) != 0 {
 			return nil, malformed("canonicalization %s has unexpected parameters", s.C14N)
 		}
@@ -350,23 +350,39 @@ func canonical(e *xmltree.Element, prefixes []string) []byte {
 	return b.Bytes()
 }
 
-// DigestElement returns the digest of el under the reference's transforms
-// (exclusive c14n is the only transform accepted for elements).
+// DigestElement returns the digest of el under the reference's transforms,
+// which must all be canonicalizations (isC14N); the last one applies, and
+// exclusive c14n when there is none. Exclusive c14n takes the reference's
+// InclusivePrefixes; Canonical XML 1.0 and 1.1 are
+// xmltree.CanonicalizeInclusive. Whether a policy accepts the transforms is
+// Parse's business.
 func DigestElement(el *xmltree.Element, ref *Reference) ([]byte, error) {
+	c14n := ExcC14N
 	for _, t := range ref.Transforms {
-		if t != ExcC14N {
+		if !isC14N(t) {
 			return nil, fmt.Errorf("xmldsig: %w: transform %q on an element reference", ErrAlgorithm, t)
 		}
+		c14n = t
 	}
 	if ref.DigestMethod != SHA256 {
 		return nil, fmt.Errorf("xmldsig: %w: digest %q", ErrAlgorithm, ref.DigestMethod)
 	}
 	h := sha256.New()
-	if err := xmltree.Canonicalize(h, el, ref.InclusivePrefixes); err != nil {
+	var err error
+	if c14n == ExcC14N {
+		err = xmltree.Canonicalize(h, el, ref.InclusivePrefixes)
+	} else {
+		err = xmltree.CanonicalizeInclusive(h, el)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return h.Sum(nil), nil
 }
+
+// isC14N reports a canonicalization this package implements: exclusive
+// c14n, Canonical XML 1.0 and 1.1.
+func isC14N(t Transform) bool { return t == ExcC14N || t == C14N10 || t == C14N11 }
 
 // CheckDigest compares a computed digest with the reference's DigestValue in
 // constant time.
