@@ -5,6 +5,10 @@ import (
 	"compress/gzip"
 	"crypto/ed25519"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"runtime/pprof"
 	"strings"
 	"testing"
@@ -197,6 +201,28 @@ func TestBudgetOfRealProfile(t *testing.T) {
 	}
 	if total < 100e6 || b[parts[0].name] < total/2 {
 		t.Errorf("cryptography %d ns of %d: %v", b[parts[0].name], total, b)
+	}
+	// go tool pprof, which reads the same file by itself, counts the
+	// same total.
+	file := filepath.Join(t.TempDir(), "cpu.prof")
+	if err := os.WriteFile(file, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("go", "tool", "pprof", "-top", "-nodecount", "1", file).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go tool pprof: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`Total samples = (\S+)`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("go tool pprof printed no total:\n%s", out)
+	}
+	theirs, err := time.ParseDuration(string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// pprof rounds to its unit: ten milliseconds, one sample, of slack.
+	if d := time.Duration(total) - theirs; d > 10*time.Millisecond || d < -10*time.Millisecond {
+		t.Errorf("total %v, go tool pprof's %v", time.Duration(total), theirs)
 	}
 }
 
