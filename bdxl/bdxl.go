@@ -9,7 +9,21 @@
 //
 // for example 0088:123456789 in scheme iso6523-actorid-upis under the zone
 // edelivery.tech.ec.europa.eu gives
-// "<52 characters>.iso6523-actorid-upis.edelivery.tech.ec.europa.eu". Its
+// "<52 characters>.iso6523-actorid-upis.edelivery.tech.ec.europa.eu".
+//
+// An ebCore party identifier (OASIS ebCore Party Id Type; a scheme that
+// begins with EBCorePrefix, as eDelivery SMP writes them) is hashed whole,
+// and no scheme label follows (the eDelivery BDXL profile, as the
+// Commission's dynamic discovery client and SML compute it): the scheme and
+// the value joined by ":" make one URN, and
+//
+//	base32(SHA-256(lower-case(URN))) + "." + zone
+//
+// so "urn:oasis:names:tc:ebcore:partyid-type:iso6523:0088" with value
+// "123456789", "urn:oasis:names:tc:ebcore:partyid-type:iso6523" with value
+// "0088:123456789" (the OASIS SMP form, "…:iso6523::0088:123456789") and the
+// whole URN without a scheme ("::urn:…", the eDelivery URL form) are the same
+// participant under the same name. Its
 // U-NAPTR records (RFC 4848) with the service "Meta:SMP" give the SMP's base
 // URL (Resolver.Lookup). The legacy Peppol form (LegacyName: "B-" and the
 // hexadecimal MD5 of the lower-cased value, resolved by CNAME/A records to
@@ -67,6 +81,24 @@ type Participant struct {
 	Scheme, Value string
 }
 
+// EBCorePrefix begins every ebCore party identifier (OASIS ebCore Party Id
+// Type 1.0); it is compared without regard to case.
+const EBCorePrefix = "urn:oasis:names:tc:ebcore:partyid-type:"
+
+// EBCore returns p as one ebCore party identifier URN (the scheme and the
+// value joined by ":", or the value alone when there is no scheme) and true,
+// or "" and false when p is not an ebCore party identifier.
+func (p Participant) EBCore() (string, bool) {
+	urn := p.Value
+	if p.Scheme != "" {
+		urn = p.Scheme + ":" + p.Value
+	}
+	if len(urn) < len(EBCorePrefix) || !strings.EqualFold(urn[:len(EBCorePrefix)], EBCorePrefix) {
+		return "", false
+	}
+	return urn, true
+}
+
 // String returns "scheme::value", the form of the SMP URL paths.
 func (p Participant) String() string {
 	if p.Scheme == "" {
@@ -95,7 +127,7 @@ func (p Participant) check() error {
 	if strings.TrimSpace(p.Value) == "" {
 		return fmt.Errorf("%w: empty value", ErrIdentifier)
 	}
-	if p.Scheme != "" {
+	if _, ebcore := p.EBCore(); p.Scheme != "" && !ebcore {
 		if len(p.Scheme) > 63 {
 			return fmt.Errorf("%w: scheme %q is longer than a DNS label (63)", ErrIdentifier, p.Scheme)
 		}
@@ -126,20 +158,29 @@ func LegacyHash(value string) string {
 }
 
 // Name returns the DNS name whose NAPTR records locate p's SMP under zone:
-// Hash(value).scheme.zone (the scheme label is left out when empty).
+// Hash(value).scheme.zone (the scheme label is left out when empty), or
+// Hash(URN).zone for an ebCore party identifier (see EBCore).
 func Name(p Participant, zone string) (string, error) {
 	if err := p.check(); err != nil {
 		return "", err
+	}
+	if urn, ok := p.EBCore(); ok {
+		return join(Hash(urn), "", zone), nil
 	}
 	return join(Hash(p.Value), p.Scheme, zone), nil
 }
 
 // LegacyName returns the Peppol legacy host name of p's SMP under zone:
-// LegacyHash(value).scheme.zone. The SMP's base URL is "http://" + name +
+// LegacyHash(value).scheme.zone, or LegacyHash(URN).zone for an ebCore
+// party identifier (by the same rule as Name; no published record shows
+// this legacy form for ebCore). The SMP's base URL is "http://" + name +
 // "/".
 func LegacyName(p Participant, zone string) (string, error) {
 	if err := p.check(); err != nil {
 		return "", err
+	}
+	if urn, ok := p.EBCore(); ok {
+		return join(LegacyHash(urn), "", zone), nil
 	}
 	return join(LegacyHash(p.Value), p.Scheme, zone), nil
 }

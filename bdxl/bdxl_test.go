@@ -3,6 +3,7 @@ package bdxl_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os/exec"
 	"strings"
 	"testing"
@@ -73,6 +74,77 @@ func TestName(t *testing.T) {
 	got, err := bdxl.ParseParticipant("iso6523-actorid-upis::0088:1")
 	if err != nil || got != (bdxl.Participant{Scheme: "iso6523-actorid-upis", Value: "0088:1"}) || got.String() != "iso6523-actorid-upis::0088:1" {
 		t.Errorf("ParseParticipant: %+v %v", got, err)
+	}
+}
+
+// commissionNames are participants and the owner names that the European
+// Commission's SML tooling published for them, in the zone
+// 0195.iso6523.participants.ecosystem.org of its federated dynamic discovery
+// test infrastructure (github.com/ec-edelivery/dynamic-discovery-federated-infrastructure,
+// config/invoice-sg, commit 176633d3): an ebCore party identifier is hashed
+// whole and gets no scheme label, a Peppol identifier is hashed without its
+// scheme, which follows as a label.
+var commissionNames = []struct {
+	p    bdxl.Participant
+	name string // relative to the zone, as published (upper case)
+}{
+	{bdxl.Participant{Scheme: "urn:oasis:names:tc:ebcore:partyid-type:iso6523:0195", Value: "test01"}, "SW7FCYYKJI7YP27JILCJRNPIODTJYYO2DH3CAVWPSNPX3GJKGNZA"},
+	{bdxl.Participant{Scheme: "urn:oasis:names:tc:ebcore:partyid-type:iso6523:0195", Value: "test02"}, "SWDXXVXUUTFABXJAAWCM4EUDZJUMNLUWJ3HZZY7QARWGRKA7Q4HQ"},
+	{bdxl.Participant{Scheme: "iso6523-actorid-upis", Value: "0195:test01"}, "RYATFMWWQQHEY4T7VPPCXY7Z36T2FOL6QYXRGYF3V7S5LGJUAH2Q.iso6523-actorid-upis"},
+	{bdxl.Participant{Scheme: "iso6523-actorid-upis", Value: "0195:test02"}, "SQOK3QIXO5V26IRVUCVR2GJVZNVR5AFNB57ABHELYAI72ZIQ7ITQ.iso6523-actorid-upis"},
+}
+
+const commissionZone = "0195.iso6523.participants.ecosystem.org"
+
+// TestNameCommission computes the names the Commission published, and the
+// same name for each way of writing an ebCore party identifier: with the
+// catalog's scheme (eDelivery SMP), with the catalog alone as scheme (OASIS
+// SMP, "…:iso6523::0195:test01"), and whole without a scheme
+// ("::urn:…", the eDelivery URL form); a scheme with ":" is not a DNS label,
+// and only an ebCore scheme may have one.
+func TestNameCommission(t *testing.T) {
+	for _, c := range commissionNames {
+		want := strings.ToLower(c.name) + "." + commissionZone
+		forms := []bdxl.Participant{c.p, {Scheme: strings.ToUpper(c.p.Scheme), Value: strings.ToUpper(c.p.Value)}}
+		if urn, ok := c.p.EBCore(); ok {
+			catalog, rest, _ := strings.Cut(strings.TrimPrefix(urn, bdxl.EBCorePrefix), ":")
+			forms = append(forms,
+				bdxl.Participant{Scheme: bdxl.EBCorePrefix + catalog, Value: rest},
+				bdxl.Participant{Value: urn})
+			for _, s := range []string{bdxl.EBCorePrefix + catalog + "::" + rest, "::" + urn} {
+				p, err := bdxl.ParseParticipant(s)
+				if err != nil {
+					t.Errorf("ParseParticipant(%q): %v", s, err)
+				}
+				forms = append(forms, p)
+			}
+		}
+		for _, p := range forms {
+			if got, err := bdxl.Name(p, commissionZone); err != nil || got != want {
+				t.Errorf("Name(%+v) = %s, %v; the Commission publishes %s", p, got, err, want)
+			}
+		}
+	}
+	if _, err := bdxl.Name(bdxl.Participant{Scheme: "urn:example:scheme", Value: "1"}, zone); !errors.Is(err, bdxl.ErrIdentifier) {
+		t.Errorf("a scheme with ':' that is not ebCore: %v", err)
+	}
+}
+
+// TestDNSMasqCommission looks the participants up in a real DNS server
+// that serves the Commission's names as it published them (upper case).
+func TestDNSMasqCommission(t *testing.T) {
+	var records []dnstest.Record
+	for i, c := range commissionNames {
+		records = append(records, dnstest.Record{Name: c.name + "." + commissionZone, Order: 100, Preference: 10, Flags: "U", Service: "Meta:SMP",
+			Regexp: fmt.Sprintf("!.*!https://smp%d.example.eu/!", i)})
+	}
+	server := dnstest.Start(t, commissionZone, records)
+	r := &bdxl.Resolver{DNS: &csdiscovery.Client{Server: server}, Zone: commissionZone}
+	for i, c := range commissionNames {
+		u, err := r.Lookup(context.Background(), c.p)
+		if want := fmt.Sprintf("https://smp%d.example.eu/", i); err != nil || u.String() != want {
+			t.Errorf("%s: %v, %v; want %s", c.p, u, err, want)
+		}
 	}
 }
 
