@@ -3,9 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,5 +114,39 @@ func TestMigration0005KeepsData(t *testing.T) {
 	pushes, err := d.ClaimDeliveries(ctx, "n", t0.Add(time.Minute), time.Minute, 10)
 	if err != nil || len(pushes) != 1 || pushes[0].MessageID != "i1" {
 		t.Errorf("claimed deliveries: %v, %v", pushes, err)
+	}
+}
+
+// TestOpenReadOnly: a database opened by OpenReadOnly refuses writes, and
+// Migrate names the first migration it lacks instead of applying it.
+func TestOpenReadOnly(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "oots.db")
+	w, err := Open(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	r, err := OpenReadOnly(ctx, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.SQL().ExecContext(ctx, "CREATE TABLE x (y INTEGER)"); err == nil {
+		t.Error("a read-only database created a table")
+	}
+	migs, err := LoadMigrations(migrationFS, path.Join("migrations", "sqlite", "ap"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Migrate(ctx, "ap", migs); err != nil {
+		t.Errorf("every migration is applied: %v", err)
+	}
+	extra := Migration{Version: 9999, Name: "later", SQL: "CREATE TABLE later (x INTEGER);"}
+	if err := r.Migrate(ctx, "ap", append(migs, extra)); !errors.Is(err, ErrNotMigrated) || !strings.Contains(err.Error(), "ap 9999_later") {
+		t.Errorf("a migration the database lacks: %v", err)
+	}
+	if err := r.Migrate(ctx, "other", migs[:1]); !errors.Is(err, ErrNotMigrated) {
+		t.Errorf("a component never migrated: %v", err)
 	}
 }

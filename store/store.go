@@ -88,6 +88,8 @@ type DB struct {
 	dialect Dialect
 	stmts   sync.Map // query text → *sql.Stmt, prepared once (see prepared)
 	group   *group   // SQLite: the group commit of the message writes
+	// readOnly: opened by OpenReadOnly; Migrate checks instead of applying.
+	readOnly bool
 }
 
 //go:embed migrations
@@ -162,6 +164,60 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	return d, nil
 }
+
+// OpenReadOnly opens the database named by dsn (as Open reads it) for
+// reading only, for commands that inspect a node's database and must not
+// change it: an SQLite file is opened with SQLite's mode=ro, and every
+// PostgreSQL transaction is read only (default_transaction_read_only), so
+// that a role with SELECT privileges alone can run them. No migration is
+// applied: Migrate on the returned DB reports a migration that the database
+// lacks instead (ErrNotMigrated).
+func OpenReadOnly(ctx context.Context, dsn string) (*DB, error) {
+	var d *DB
+	if isPostgres(dsn) {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		q := u.Query()
+		q.Set("default_transaction_read_only", "on")
+		u.RawQuery = q.Encode()
+		db, err := sql.Open("pgx", u.String())
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		db.SetMaxOpenConns(4)
+		d = &DB{db: db, dialect: PostgreSQL, readOnly: true}
+	} else {
+		file, _, vfs, err := sqliteFile(dsn)
+		if err != nil {
+			return nil, err
+		}
+		q := "?mode=ro&_pragma=busy_timeout(10000)"
+		if vfs == walVFSName {
+			if err := registerWALVFS(); err != nil {
+				return nil, fmt.Errorf("store: %w", err)
+			}
+			q += "&vfs=" + walVFSName
+		}
+		db, err := sql.Open("sqlite", "file:"+uriPath(file)+q)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		db.SetMaxOpenConns(1)
+		d = &DB{db: db, dialect: SQLite, readOnly: true}
+	}
+	if err := d.db.PingContext(ctx); err != nil {
+		d.db.Close()
+		return nil, fmt.Errorf("store: connecting: %w", err)
+	}
+	return d, nil
+}
+
+// ErrNotMigrated is returned by Migrate on a database opened by
+// OpenReadOnly that lacks one of the migrations: it is not a node's
+// database, or the node that writes it runs an older version.
+var ErrNotMigrated = errors.New("store: the database lacks a migration")
 
 func isPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
@@ -420,6 +476,9 @@ func (d *DB) Migrate(ctx context.Context, component string, migs []Migration) er
 	if component == "" {
 		return errors.New("store: migrate: empty component name")
 	}
+	if d.readOnly {
+		return d.checkMigrated(ctx, component, migs)
+	}
 	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS oots_migrations (
 		component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at BIGINT NOT NULL,
 		PRIMARY KEY (component, version))`); err != nil {
@@ -432,6 +491,37 @@ func (d *DB) Migrate(ctx context.Context, component string, migs []Migration) er
 	for _, m := range migs {
 		if err := d.migrateOne(ctx, component, m); err != nil {
 			return fmt.Errorf("store: migration %s %04d_%s: %w", component, m.Version, m.Name, err)
+		}
+	}
+	return nil
+}
+
+// checkMigrated returns ErrNotMigrated, naming the first migration of
+// component that the database lacks, if any.
+func (d *DB) checkMigrated(ctx context.Context, component string, migs []Migration) error {
+	applied := map[int]bool{}
+	rows, err := d.db.QueryContext(ctx, d.Rebind("SELECT version FROM oots_migrations WHERE component = ?"), component)
+	if err == nil {
+		defer rows.Close()
+		for rows.Next() {
+			var v int
+			if err = rows.Scan(&v); err != nil {
+				break
+			}
+			applied[v] = true
+		}
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if err != nil && len(migs) > 0 {
+		// No migrations table, or one this role may not read.
+		m := migs[0]
+		return fmt.Errorf("%w: %s %04d_%s (reading oots_migrations: %v)", ErrNotMigrated, component, m.Version, m.Name, err)
+	}
+	for _, m := range migs {
+		if !applied[m.Version] {
+			return fmt.Errorf("%w: %s %04d_%s", ErrNotMigrated, component, m.Version, m.Name)
 		}
 	}
 	return nil

@@ -42,6 +42,9 @@ verify prints the journal's head (SEQ:HASH): kept outside the journal, it lets
 verify-export -head prove later that an export holds every entry up to it,
 unchanged (an export cut short after any entry verifies by itself). FILE "-"
 is the standard input.
+export and verify only read DB (SQLite read-only; PostgreSQL read-only
+transactions, so a role with SELECT alone may run them); a database without
+the journal's tables is refused, not set up. Only purge writes.
 DB is a SQLite file (in oots demo: DIR/CC/oots.db) or a postgres:// URL.`)
 }
 
@@ -94,7 +97,13 @@ func runJournal(ctx context.Context, env *Env, args []string) int {
 			return 2
 		}
 	}
-	db, err := store.Open(ctx, *dsn)
+	// Only purge writes: verify and export open the database read-only, so
+	// that they neither change what they check nor need more than SELECT.
+	open := store.OpenReadOnly
+	if args[0] == "purge" {
+		open = store.Open
+	}
+	db, err := open(ctx, *dsn)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, "oots journal:", err)
 		return 2

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +17,8 @@ import (
 	"github.com/oots-go/oots/demonet"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/internal/pgtest"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/requester"
 	"github.com/oots-go/oots/store"
@@ -264,4 +269,100 @@ func TestJournalVerifyExport(t *testing.T) {
 			t.Errorf("verify-export %q: exit %d, want %d saying %q:\n%s", c.args, code, c.code, c.says, out)
 		}
 	}
+}
+
+// TestJournalReadOnly: "oots journal verify" and "export" do not change the
+// database they read. A database that is not a node's is refused and left
+// as it was, as SQLite's own shell and PostgreSQL's catalogue see it
+// (before, the node's tables were created in it); on PostgreSQL, where every
+// transaction of the command is read only, a role that may only SELECT
+// verifies and exports the journal.
+func TestJournalReadOnly(t *testing.T) {
+	ctx := context.Background()
+	run := func(args ...string) (int, string) {
+		var out bytes.Buffer
+		env := &Env{Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+		return Main(ctx, env, append([]string{"journal"}, args...)), out.String()
+	}
+	t.Run("sqlite", func(t *testing.T) {
+		sqlite3 := testenv.Tool(t, "sqlite3")
+		other := filepath.Join(t.TempDir(), "other.db")
+		shell := func(cmd string) string {
+			out, err := exec.Command(sqlite3, other, cmd).CombinedOutput()
+			if err != nil {
+				t.Fatalf("sqlite3 %s: %v: %s", cmd, err, out)
+			}
+			return string(out)
+		}
+		shell("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT); INSERT INTO notes (text) VALUES ('kept');")
+		sum, tables := shell(".sha3sum"), shell(".tables")
+		for _, sub := range []string{"verify", "export"} {
+			code, out := run(sub, "-db", other)
+			if code != 2 || !strings.Contains(out, "lacks a migration: journal 0001") {
+				t.Errorf("%s on a file that is not a node's database: exit %d: %s", sub, code, out)
+			}
+		}
+		if got := shell(".tables"); got != tables {
+			t.Errorf("tables after verify and export: %q, before %q", got, tables)
+		}
+		if got := shell(".sha3sum"); got != sum {
+			t.Errorf("the database changed: sha3sum %s, before %s", got, sum)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		testenv.SkipShort(t, "starts PostgreSQL")
+		pg := pgtest.Start(t)
+		dsn := pg.NewDatabase(t)
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := journal.Open(ctx, db, journal.Config{Key: bytes.Repeat([]byte{7}, 32), Node: "DE"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			if _, err := j.Append(ctx, journal.Record{Event: journal.EventRequestSent, Exchange: fmt.Sprint("x", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		empty := pg.NewDatabase(t)
+		if code, out := run("verify", "-db", empty); code != 2 || !strings.Contains(out, "lacks a migration: journal 0001") {
+			t.Errorf("verify on a database that is not a node's: exit %d: %s", code, out)
+		}
+		var tables int
+		if err := db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").Scan(&tables); err != nil || tables == 0 {
+			t.Fatalf("tables of the node's database: %d, %v", tables, err)
+		}
+		if edb, err := sql.Open("pgx", empty); err != nil {
+			t.Fatal(err)
+		} else {
+			err := edb.QueryRowContext(ctx, "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'").Scan(&tables)
+			edb.Close()
+			if err != nil || tables != 0 {
+				t.Errorf("verify created %d tables in a database that is not a node's (%v)", tables, err)
+			}
+		}
+		u, _ := url.Parse(dsn)
+		name := strings.TrimPrefix(u.Path, "/")
+		for _, q := range []string{
+			"CREATE ROLE auditor LOGIN",
+			"GRANT CONNECT ON DATABASE " + name + " TO auditor",
+			"GRANT USAGE ON SCHEMA public TO auditor",
+			"GRANT SELECT ON ALL TABLES IN SCHEMA public TO auditor",
+		} {
+			if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		db.Close()
+		u.User = url.User("auditor")
+		code, out := run("verify", "-db", u.String())
+		if code != 0 || !strings.Contains(out, "journal holds: 3 entries, head 3:") {
+			t.Errorf("verify as a role that may only SELECT: exit %d: %s", code, out)
+		}
+		if code, out := run("export", "-db", u.String()); code != 0 || strings.Count(out, "\n") != 3 {
+			t.Errorf("export as a role that may only SELECT: exit %d: %s", code, out)
+		}
+	})
 }
