@@ -113,46 +113,9 @@ var migrationFS embed.FS
 // each frame in two, as SQLite itself does. The files are the same either
 // way.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	var d *DB
-	switch {
-	case isPostgres(dsn):
-		db, err := sql.Open("pgx", dsn)
-		if err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		db.SetMaxOpenConns(16)
-		db.SetMaxIdleConns(16)
-		d = &DB{db: db, dialect: PostgreSQL}
-	default:
-		file, sync, vfs, err := sqliteFile(dsn)
-		if err != nil {
-			return nil, err
-		}
-		// WAL: readers do not block the writer; synchronous=NORMAL in WAL
-		// mode loses no committed transaction when the process dies (only on
-		// power loss), FULL none on power loss either; IMMEDIATE
-		// transactions take the write lock at BEGIN, so two transactions
-		// never deadlock upgrading a read lock.
-		q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + sync + ")&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
-		if vfs == walVFSName {
-			if err := registerWALVFS(); err != nil {
-				return nil, fmt.Errorf("store: %w", err)
-			}
-			q += "&vfs=" + walVFSName
-		}
-		db, err := sql.Open("sqlite", "file:"+uriPath(file)+q)
-		if err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		// One connection: SQLite has one writer at a time anyway, and a
-		// single connection never meets SQLITE_BUSY inside the process.
-		db.SetMaxOpenConns(1)
-		d = &DB{db: db, dialect: SQLite}
-		d.group = &group{d: d}
-	}
-	if err := d.db.PingContext(ctx); err != nil {
-		d.db.Close()
-		return nil, fmt.Errorf("store: connecting: %w", err)
+	d, err := open(ctx, dsn, false)
+	if err != nil {
+		return nil, err
 	}
 	migs, err := LoadMigrations(migrationFS, path.Join("migrations", string(d.dialect), "ap"))
 	if err == nil {
@@ -173,8 +136,31 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 // applied: Migrate on the returned DB reports a migration that the database
 // lacks instead (ErrNotMigrated).
 func OpenReadOnly(ctx context.Context, dsn string) (*DB, error) {
+	return open(ctx, dsn, true)
+}
+
+// open opens the database named by dsn, for reading only or not, and
+// checks that it answers.
+func open(ctx context.Context, dsn string, readOnly bool) (*DB, error) {
 	var d *DB
+	var err error
 	if isPostgres(dsn) {
+		d, err = openPostgres(dsn, readOnly)
+	} else {
+		d, err = openSQLite(dsn, readOnly)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.db.PingContext(ctx); err != nil {
+		d.db.Close()
+		return nil, fmt.Errorf("store: connecting: %w", err)
+	}
+	return d, nil
+}
+
+func openPostgres(dsn string, readOnly bool) (*DB, error) {
+	if readOnly {
 		u, err := url.Parse(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("store: %w", err)
@@ -182,34 +168,47 @@ func OpenReadOnly(ctx context.Context, dsn string) (*DB, error) {
 		q := u.Query()
 		q.Set("default_transaction_read_only", "on")
 		u.RawQuery = q.Encode()
-		db, err := sql.Open("pgx", u.String())
-		if err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		db.SetMaxOpenConns(4)
-		d = &DB{db: db, dialect: PostgreSQL, readOnly: true}
-	} else {
-		file, _, vfs, err := sqliteFile(dsn)
-		if err != nil {
-			return nil, err
-		}
-		q := "?mode=ro&_pragma=busy_timeout(10000)"
-		if vfs == walVFSName {
-			if err := registerWALVFS(); err != nil {
-				return nil, fmt.Errorf("store: %w", err)
-			}
-			q += "&vfs=" + walVFSName
-		}
-		db, err := sql.Open("sqlite", "file:"+uriPath(file)+q)
-		if err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		db.SetMaxOpenConns(1)
-		d = &DB{db: db, dialect: SQLite, readOnly: true}
+		dsn = u.String()
 	}
-	if err := d.db.PingContext(ctx); err != nil {
-		d.db.Close()
-		return nil, fmt.Errorf("store: connecting: %w", err)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	db.SetMaxOpenConns(16)
+	db.SetMaxIdleConns(16)
+	return &DB{db: db, dialect: PostgreSQL, readOnly: readOnly}, nil
+}
+
+func openSQLite(dsn string, readOnly bool) (*DB, error) {
+	file, sync, vfs, err := sqliteFile(dsn)
+	if err != nil {
+		return nil, err
+	}
+	// WAL: readers do not block the writer; synchronous=NORMAL in WAL mode
+	// loses no committed transaction when the process dies (only on power
+	// loss), FULL none on power loss either; IMMEDIATE transactions take
+	// the write lock at BEGIN, so two transactions never deadlock upgrading
+	// a read lock. Read-only: SQLite's mode=ro, and nothing set that writes.
+	q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + sync + ")&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
+	if readOnly {
+		q = "?mode=ro&_pragma=busy_timeout(10000)"
+	}
+	if vfs == walVFSName {
+		if err := registerWALVFS(); err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		q += "&vfs=" + walVFSName
+	}
+	db, err := sql.Open("sqlite", "file:"+uriPath(file)+q)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	// One connection: SQLite has one writer at a time anyway, and a single
+	// connection never meets SQLITE_BUSY inside the process.
+	db.SetMaxOpenConns(1)
+	d := &DB{db: db, dialect: SQLite, readOnly: readOnly}
+	if !readOnly {
+		d.group = &group{d: d}
 	}
 	return d, nil
 }
