@@ -25,7 +25,9 @@
 //     Config.Reauthenticate (the preview space logs the user in again).
 //   - Finish: the state is used once (taken before anything else is
 //     checked), and only from the browser that began the login; an iss
-//     in the answer must be the provider's (RFC 9207); the code is
+//     in the answer must be the provider's, and a provider whose discovery
+//     document announces authorization_response_iss_parameter_supported
+//     must send it (RFC 9207); the code is
 //     redeemed with its PKCE verifier; the ID token is verified as
 //     above (with azp naming us when there are several audiences), its
 //     acr mapped through Provider.ACR to an eIDAS level not

@@ -60,6 +60,9 @@ type relyingParty struct {
 	op       *gooidc.Provider
 	oauth    oauth2.Config
 	verifier *gooidc.IDTokenVerifier
+	// issParam: the provider's discovery document says it puts iss in
+	// every authorization response (RFC 9207 §3).
+	issParam bool
 }
 
 // login is a begun login, used once by Finish.
@@ -172,12 +175,14 @@ func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, cal
 
 // Finish ends a login (OpenID Connect Core §3.1.2.5–§3.1.3.7): the state
 // must be one Begin gave, not yet used, not expired, begun in this
-// browser; the code is exchanged with the PKCE verifier; the ID token's
-// signature (the provider's JWKS, fetched again once for an unknown key),
-// iss, aud, exp and iat (with Config.Skew) and nonce are checked; its acr
-// is mapped to a level of assurance not below the minimum, and its claims
-// to the minimum data set. Errors wrap ErrLogin; the application's state is
-// returned with them when the login was found.
+// browser; the answer's iss, when sent or announced by the provider, must
+// name the provider (RFC 9207); the code is exchanged with the PKCE
+// verifier; the ID token's signature (the provider's JWKS, fetched again
+// once for an unknown key), iss, aud, exp and iat (with Config.Skew) and
+// nonce are checked; its acr is mapped to a level of assurance not below
+// the minimum, and its claims to the minimum data set. Errors wrap
+// ErrLogin; the application's state is returned with them when the login
+// was found.
 func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
 	q := r.URL.Query()
 	l := a.take(q.Get("state"))
@@ -190,22 +195,30 @@ func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
 	if !a.binding(r).Same(r, l.browser) {
 		return nil, l.appState, a.fail(errors.New("the login was begun in another browser"))
 	}
+	rp, err := a.discover(r.Context(), l.country)
+	if err != nil {
+		return nil, l.appState, a.fail(err)
+	}
+	// RFC 9207 §2.4: an iss in the answer must be the issuer the login
+	// was sent to (a defence against mix-up between providers), and a
+	// provider that announces iss in its discovery document must send it.
+	switch {
+	case q.Has("iss") && q.Get("iss") != a.cfg.Providers[l.country].Issuer:
+		return nil, l.appState, a.fail(fmt.Errorf("the answer comes from %q, not from the identity provider of %s", q.Get("iss"), l.country))
+	case !q.Has("iss") && rp.issParam:
+		return nil, l.appState, a.fail(fmt.Errorf("the answer has no iss parameter, which the identity provider of %s announces that it sends (RFC 9207)", l.country))
+	}
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {
 			return nil, l.appState, a.fail(fmt.Errorf("the user cancelled the login at the identity provider of %s", l.country))
 		}
 		return nil, l.appState, a.fail(fmt.Errorf("the identity provider of %s answered %q: %.200s", l.country, e, q.Get("error_description")))
 	}
-	// RFC 9207 §2.4: an iss in the answer must be the issuer the login
-	// was sent to (a defence against mix-up between providers).
-	if q.Has("iss") && q.Get("iss") != a.cfg.Providers[l.country].Issuer {
-		return nil, l.appState, a.fail(fmt.Errorf("the answer comes from %q, not from the identity provider of %s", q.Get("iss"), l.country))
-	}
 	code := q.Get("code")
 	if code == "" {
 		return nil, l.appState, a.fail(errors.New("the callback has no code"))
 	}
-	s, err := a.redeem(r.Context(), l, code)
+	s, err := a.redeem(r.Context(), rp, l, code)
 	if err != nil {
 		return nil, l.appState, a.fail(err)
 	}
@@ -213,12 +226,8 @@ func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
 }
 
 // redeem exchanges the code and verifies the ID token.
-func (a *Authenticator) redeem(ctx context.Context, l *login, code string) (*eid.Subject, error) {
+func (a *Authenticator) redeem(ctx context.Context, rp *relyingParty, l *login, code string) (*eid.Subject, error) {
 	p := a.cfg.Providers[l.country]
-	rp, err := a.discover(ctx, l.country)
-	if err != nil {
-		return nil, err
-	}
 	ctx = gooidc.ClientContext(ctx, a.client)
 	oc := rp.oauth
 	oc.RedirectURL = l.redirectURI
@@ -331,10 +340,19 @@ func (a *Authenticator) discover(ctx context.Context, cc string) (*relyingParty,
 			scopes = append(scopes, s)
 		}
 	}
+	// RFC 9207 §3: a provider that sends iss in its authorization
+	// responses says so; anything but true is read as not saying it.
+	var announced struct {
+		ISS any `json:"authorization_response_iss_parameter_supported"`
+	}
+	if err := op.Claims(&announced); err != nil {
+		return nil, fmt.Errorf("discovery of %s: %w", p.Issuer, err)
+	}
 	skew := a.cfg.Skew
 	rp = &relyingParty{
-		op:    op,
-		oauth: oauth2.Config{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: op.Endpoint(), Scopes: scopes},
+		issParam: announced.ISS == true,
+		op:       op,
+		oauth:    oauth2.Config{ClientID: p.ClientID, ClientSecret: p.ClientSecret, Endpoint: op.Endpoint(), Scopes: scopes},
 		verifier: op.Verifier(&gooidc.Config{
 			ClientID:             p.ClientID,
 			SupportedSigningAlgs: signingAlgs,
