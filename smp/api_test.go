@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -67,6 +68,10 @@ func TestManagementAPI(t *testing.T) {
 	bad.Processes[0].Endpoints[0].Certificate = []byte("not a certificate")
 	if st, body := call(t, "PUT", mu, "secret", bad); st != http.StatusBadRequest || !strings.Contains(body, "certificate") {
 		t.Fatalf("bad certificate: %d %s", st, body)
+	}
+	badRedirect := &smp.ServiceMetadata{Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{f.smpCred.Sign.Cert.Raw, []byte("not a certificate")}}}
+	if st, body := call(t, "PUT", mu, "secret", badRedirect); st != http.StatusBadRequest || !strings.Contains(body, "certificate 2 of the redirect") {
+		t.Fatalf("bad redirect certificate: %d %s", st, body)
 	}
 	noURL := f.metadata()
 	noURL.Processes[0].Endpoints[0].URL = "relative/path"
@@ -230,6 +235,11 @@ func fuzzSeeds(f *testing.F) {
 		var b bytes.Buffer
 		writeXML(&b, smp.ServiceMetadataElement(fx.metadata(), fl))
 		f.Add(b.Bytes())
+		// A redirect carrying two certificates (SMP 2.0 keeps them all).
+		b.Reset()
+		writeXML(&b, smp.ServiceMetadataElement(&smp.ServiceMetadata{Participant: participant, DocumentType: docType,
+			Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", CertificateUID: "CN=smp2", Certificates: [][]byte{fx.smpCred.Sign.Cert.Raw, fx.ap.Sign.Cert.Raw}}}, fl))
+		f.Add(b.Bytes())
 		b.Reset()
 		writeXML(&b, smp.ServiceGroupElement(&smp.ServiceGroup{Participant: participant, DocumentTypes: []smp.ID{docType}}, fl, func(d smp.ID) string { return "http://x/p/services/" + d.PathSegment() }))
 		f.Add(b.Bytes())
@@ -248,6 +258,18 @@ func FuzzParseServiceMetadata(f *testing.F) {
 		m, fl, err := smp.ParseServiceMetadata(b)
 		if err != nil {
 			return
+		}
+		// A redirect we read, we write and read again the same.
+		if m.Redirect != nil {
+			var out bytes.Buffer
+			writeXML(&out, smp.ServiceMetadataElement(m, fl))
+			m2, _, err := smp.ParseServiceMetadata(out.Bytes())
+			if err != nil {
+				t.Fatalf("re-reading our own output: %v\n%s", err, out.Bytes())
+			}
+			if !reflect.DeepEqual(m2.Redirect, m.Redirect) {
+				t.Fatalf("round trip changed the redirect: %+v / %+v", m.Redirect, m2.Redirect)
+			}
 		}
 		// What we read, we can write and read again to the same model.
 		if m.Redirect == nil && len(m.Processes) > 0 && fl != smp.OASIS2 {
@@ -387,13 +409,13 @@ func TestRedirect(t *testing.T) {
 	storeA := smp.NewMemoryStore()
 	storeA.PutParticipant(ctx, participant)
 	hsA := f.server(t, storeA, smp.OASIS1, f.smpCred)
-	redirectCert := func(u, uid string, cert []byte) {
+	redirectCert := func(u, uid string, certs ...[]byte) {
 		t.Helper()
-		if err := storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: &smp.Redirect{URL: u, CertificateUID: uid, Certificate: cert}}); err != nil {
+		if err := storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: &smp.Redirect{URL: u, CertificateUID: uid, Certificates: certs}}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	redirect := func(u, uid string) { t.Helper(); redirectCert(u, uid, nil) }
+	redirect := func(u, uid string) { t.Helper(); redirectCert(u, uid) }
 	for _, fl := range []smp.Flavour{smp.OASIS1, smp.OASIS2} {
 		c := &smp.Client{SMP: hsA.URL, Flavour: fl, Trust: f.trust, CacheTTL: -1}
 		// To the other SMP's base URL (SMP 2.0 PublisherURI style) and to
@@ -424,6 +446,21 @@ func TestRedirect(t *testing.T) {
 			redirectCert(hsB.URL, "", f.smpCred.Sign.Cert.Raw)
 			if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) {
 				t.Fatalf("%s redirect with another certificate: %v", fl, err)
+			}
+			// A key roll-over of the other SMP: the redirect carries its
+			// old and its new certificate, and it signs with either.
+			redirectCert(hsB.URL, "", f.smpCred.Sign.Cert.Raw, other.Sign.Cert.Raw)
+			if tg, err := c.Resolve(ctx, participant, docType, process); err != nil || !tg.Signer.Equal(other.Sign.Cert) {
+				t.Fatalf("%s redirect carrying the signer as its second certificate: %+v %v", fl, tg, err)
+			}
+			redirectCert(hsB.URL, "", other.Sign.Cert.Raw, f.smpCred.Sign.Cert.Raw)
+			if _, err := c.Resolve(ctx, participant, docType, process); err != nil {
+				t.Fatalf("%s redirect carrying the signer as its first certificate: %v", fl, err)
+			}
+			// Neither of two is the signer's.
+			redirectCert(hsB.URL, "", f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw)
+			if _, err := c.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) || !strings.Contains(err.Error(), "any of the 2 certificates") {
+				t.Fatalf("%s redirect with two other certificates: %v", fl, err)
 			}
 		}
 		// A redirect to a redirect.

@@ -240,8 +240,8 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	// 3a. A redirect to another SMP is followed once (SMP 1.0 and 2.0
 	// Redirect): that SMP's answer must verify against the same trust
 	// store, be signed by the certificate the redirect names (SMP 1.0 and
-	// Peppol CertificateUID) or carries (SMP 2.0 Certificate), and not
-	// redirect again.
+	// Peppol CertificateUID) or by one of those it carries (SMP 2.0
+	// Certificate, 0..n), and not redirect again.
 	if m.Redirect != nil {
 		ru, err := c.redirectURL(m.Redirect.URL, participant, documentType)
 		if err != nil {
@@ -270,8 +270,8 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		if uid := m.Redirect.CertificateUID; uid != "" && !matchesUID(signer2, uid) {
 			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate %q the redirect from %s names", signer2.Subject, uid, u)
 		}
-		if rc := m.Redirect.Certificate; len(rc) > 0 && !bytes.Equal(rc, signer2.Raw) {
-			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate the redirect from %s carries", signer2.Subject, u)
+		if rc := m.Redirect.Certificates; len(rc) > 0 && !slices.ContainsFunc(rc, func(c []byte) bool { return bytes.Equal(c, signer2.Raw) }) {
+			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by any of the %d certificates the redirect from %s carries", signer2.Subject, len(rc), u)
 		}
 		m, signer, u = m2, signer2, ru
 	}

@@ -307,6 +307,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 				}
 			}
 		}
+		if r := m.Redirect; r != nil {
+			for i, c := range r.Certificates {
+				if _, err := x509.ParseCertificate(c); err != nil {
+					http.Error(w, fmt.Sprintf("smp: certificate %d of the redirect to %s is not a DER X.509 certificate: %v", i+1, r.URL, err), http.StatusBadRequest)
+					return
+				}
+			}
+		}
 		if err := s.cfg.Store.PutServiceMetadata(ctx, &m); err != nil {
 			s.storeError(w, err, fmt.Sprintf("participant %s is not registered: create it first", p))
 			return

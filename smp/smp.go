@@ -47,6 +47,8 @@
 package smp
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -175,9 +177,34 @@ type Redirect struct {
 	// CertificateUID is the SMP 1.0 and Peppol unique identifier of the
 	// other SMP's signing certificate.
 	CertificateUID string `json:"certificateUID,omitempty"`
-	// Certificate is the DER signing certificate of the other SMP (SMP 2.0
-	// Redirect Certificate), if given.
-	Certificate []byte `json:"certificate,omitempty"`
+	// Certificates are DER signing certificates of the other SMP (SMP 2.0
+	// Redirect Certificate, 0..n: several while that SMP rolls its key
+	// over). When there are any, the other SMP's answer must be signed
+	// with one of them. SMP 1.0 and Peppol documents carry none.
+	Certificates [][]byte `json:"certificates,omitempty"`
+}
+
+// UnmarshalJSON reads a Redirect, also as it was stored before it held
+// several certificates (one "certificate", which comes first in
+// Certificates). A field it does not know is an error, so that a misspelt
+// "certificates" is not silently a redirect without a signer check.
+func (r *Redirect) UnmarshalJSON(b []byte) error {
+	var v struct {
+		URL            string   `json:"url"`
+		CertificateUID string   `json:"certificateUID"`
+		Certificates   [][]byte `json:"certificates"`
+		Certificate    []byte   `json:"certificate"` // before Certificates
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("smp: redirect: %w", err)
+	}
+	*r = Redirect{URL: v.URL, CertificateUID: v.CertificateUID, Certificates: v.Certificates}
+	if len(v.Certificate) > 0 {
+		r.Certificates = append([][]byte{v.Certificate}, v.Certificates...)
+	}
+	return nil
 }
 
 // Validate checks what the server needs to publish m.

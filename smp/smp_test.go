@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -95,7 +96,7 @@ func TestSchemaSMP2(t *testing.T) {
 	store.PutParticipant(context.Background(), participant)
 	store.PutServiceMetadata(context.Background(), m)
 	redirected := smp.ID{Scheme: "oots-docid-qns", Value: "urn:redirected"}
-	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificate: f.smpCred.Sign.Cert.Raw}})
+	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw}}})
 	hs := f.server(t, store, smp.OASIS1, f.smpCred)
 	dir := t.TempDir()
 	base := hs.URL + smp.PathSMP2 + participant.PathSegment()
@@ -215,6 +216,22 @@ func TestRoundTrip(t *testing.T) {
 			}
 			if fmt.Sprintf("%+v", got) != fmt.Sprintf("%+v", m) {
 				t.Errorf("round trip:\n got %+v\nwant %+v", got, m)
+			}
+			// A redirect: SMP 2.0 keeps every certificate it carries, SMP
+			// 1.0 and Peppol have none but the certificate's UID.
+			r := &smp.ServiceMetadata{Redirect: &smp.Redirect{URL: "https://smp2.example.eu/"}}
+			if fl == smp.OASIS2 {
+				r.Participant, r.DocumentType = participant, docType
+				r.Redirect.Certificates = [][]byte{f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw}
+			} else {
+				r.Redirect.CertificateUID = "CN=smp2,O=example,C=EU"
+			}
+			b.Reset()
+			if err := writeXML(&b, smp.ServiceMetadataElement(r, fl)); err != nil {
+				t.Fatal(err)
+			}
+			if got, _, err := smp.ParseServiceMetadata(b.Bytes()); err != nil || !reflect.DeepEqual(got, r) {
+				t.Errorf("redirect round trip: %v\n got %+v\nwant %+v\n%s", err, got, r, b.Bytes())
 			}
 			g := &smp.ServiceGroup{Participant: participant, DocumentTypes: []smp.ID{docType}}
 			b.Reset()

@@ -1,9 +1,13 @@
 package smp_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/internal/pgtest"
@@ -124,4 +128,43 @@ func runStoreSuite(t *testing.T, newStore func(t *testing.T) (smp.Store, func() 
 			t.Fatalf("second delete: %v", err)
 		}
 	})
+	t.Run("redirect", func(t *testing.T) {
+		// A redirect keeps every certificate it carries.
+		s, reopen := newStore(t)
+		if err := s.PutParticipant(ctx, participant); err != nil {
+			t.Fatal(err)
+		}
+		certs := [][]byte{f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw}
+		if err := s.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: certs}}); err != nil {
+			t.Fatal(err)
+		}
+		m, err := reopen().ServiceMetadata(ctx, participant, docType)
+		if err != nil || m.Redirect == nil || len(m.Redirect.Certificates) != 2 || !bytes.Equal(m.Redirect.Certificates[0], certs[0]) || !bytes.Equal(m.Redirect.Certificates[1], certs[1]) {
+			t.Fatalf("redirect %+v %v", m, err)
+		}
+	})
+}
+
+// TestRedirectJSON: a redirect stored before it held several certificates
+// (one "certificate") reads with that certificate; a field the redirect
+// does not know is refused, by name.
+func TestRedirectJSON(t *testing.T) {
+	f := getFixture(t)
+	old := `{"participant":{"value":"p"},"documentType":{"value":"d"},"redirect":{"url":"https://smp2.example.eu/","certificate":"` +
+		base64.StdEncoding.EncodeToString(f.smpCred.Sign.Cert.Raw) + `"}}`
+	var m smp.ServiceMetadata
+	if err := json.Unmarshal([]byte(old), &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Redirect == nil || m.Redirect.URL != "https://smp2.example.eu/" || len(m.Redirect.Certificates) != 1 || !bytes.Equal(m.Redirect.Certificates[0], f.smpCred.Sign.Cert.Raw) {
+		t.Fatalf("%+v", m.Redirect)
+	}
+	b, _ := json.Marshal(&m)
+	if strings.Contains(string(b), `"certificate"`) || !strings.Contains(string(b), `"certificates"`) {
+		t.Fatalf("written as %s", b)
+	}
+	err := json.Unmarshal([]byte(`{"redirect":{"url":"https://smp2.example.eu/","certificats":[]}}`), &m)
+	if err == nil || !strings.Contains(err.Error(), "certificats") {
+		t.Fatalf("misspelt field: %v", err)
+	}
 }

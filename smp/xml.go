@@ -160,12 +160,12 @@ func serviceMetadata2(m *ServiceMetadata) *xmltree.Element {
 		pm := root.AddElement(NamespaceSMP2Aggregate, "cac", "ProcessMetadata")
 		r := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect")
 		r.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(m.Redirect.URL)
-		if len(m.Redirect.Certificate) > 0 {
+		for _, cert := range m.Redirect.Certificates {
 			c := r.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
 			c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("signing")
 			b := c.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
 			b.SetAttr("", "", "mimeCode", "application/base64")
-			b.SetText(base64.StdEncoding.EncodeToString(m.Redirect.Certificate))
+			b.SetText(base64.StdEncoding.EncodeToString(cert))
 		}
 		return root
 	}
@@ -436,11 +436,14 @@ func decodeServiceMetadata2(root *xmltree.Element) (*ServiceMetadata, error) {
 	for _, pm := range pms {
 		if r := pm.Child(NamespaceSMP2Aggregate, "Redirect"); r != nil {
 			m.Redirect = &Redirect{URL: text(r, NamespaceSMP2Basic, "PublisherURI")}
-			if c := r.Child(NamespaceSMP2Aggregate, "Certificate"); c != nil {
-				var err error
-				if m.Redirect.Certificate, err = decodeCert(text(c, NamespaceSMP2Basic, "ContentBinaryObject")); err != nil {
-					return nil, fmt.Errorf("redirect: %w", err)
+			// Every certificate is kept: the other SMP may sign with any
+			// of them (a key roll-over).
+			for i, c := range r.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate") {
+				cert, err := decodeCert(text(c, NamespaceSMP2Basic, "ContentBinaryObject"))
+				if err != nil {
+					return nil, fmt.Errorf("redirect to %s, certificate %d: %w", m.Redirect.URL, i+1, err)
 				}
+				m.Redirect.Certificates = append(m.Redirect.Certificates, cert)
 			}
 			continue
 		}
