@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/xmltree"
@@ -47,7 +48,11 @@ var (
 const maxAttrValue = 4096
 
 // attributes reads the saml:AttributeStatement of a verified assertion into
-// name → value. Every attribute has one value; a value must be text only (no
+// name → value. Every attribute has one value, but for a name written in a
+// non-Latin script, which the node gives transliterated and may give as
+// written too, in values marked LatinScript="false" (eIDAS SAML Attribute
+// Profile §2.2: CurrentFamilyName, CurrentGivenName, BirthName; §2.3
+// LegalName): the Latin value is kept. A value must be text only (no
 // comment, no child element: the defence against values cut by a comment);
 // CurrentAddress, base64 of an eIDAS address, is kept as it is.
 func (a *Authenticator) attributes(as *xmltree.Element) (map[string]string, error) {
@@ -56,6 +61,18 @@ func (a *Authenticator) attributes(as *xmltree.Element) (map[string]string, erro
 		for _, at := range st.ChildrenNamed(NSAssertion, "Attribute") {
 			name := at.SelectAttr("", "Name")
 			vs := at.ChildrenNamed(NSAssertion, "AttributeValue")
+			if len(vs) > 1 {
+				var latin []*xmltree.Element
+				for _, v := range vs {
+					if !notLatin(v) {
+						latin = append(latin, v)
+					}
+				}
+				if len(latin) != 1 {
+					return nil, fmt.Errorf("attribute %s has %d values, %d of them in Latin script (one expected, with at most a non-Latin one marked LatinScript=\"false\" beside it)", name, len(vs), len(latin))
+				}
+				vs = latin
+			}
 			if len(vs) != 1 {
 				return nil, fmt.Errorf("attribute %s has %d values (one expected)", name, len(vs))
 			}
@@ -73,6 +90,14 @@ func (a *Authenticator) attributes(as *xmltree.Element) (map[string]string, erro
 		}
 	}
 	return out, nil
+}
+
+// notLatin reports whether an attribute value is marked as written in a
+// non-Latin script: LatinScript, an xs:boolean, false.
+func notLatin(v *xmltree.Element) bool {
+	ls, ok := v.AttrValue("", "LatinScript")
+	ls = strings.TrimSpace(ls)
+	return ok && (ls == "false" || ls == "0")
 }
 
 // text returns the character data of e, refusing an element whose content
@@ -148,6 +173,11 @@ func subject(attrs map[string]string, country string) (*eid.NaturalPerson, *eid.
 	if np.FamilyName == "" || np.GivenName == "" || np.DateOfBirth == "" {
 		return nil, nil, fmt.Errorf("the natural person's mandatory attributes (FamilyName, FirstName, DateOfBirth) are not all given")
 	}
+	d, ok := date(np.DateOfBirth)
+	if !ok {
+		return nil, nil, fmt.Errorf("DateOfBirth %q is not an xs:date (YYYY-MM-DD)", np.DateOfBirth)
+	}
+	np.DateOfBirth = d
 	var lp *eid.LegalPerson
 	if id := attrs[attrLegalPersonIdentifier.Name]; id != "" {
 		lp = &eid.LegalPerson{Identifier: id, LegalName: attrs[attrLegalName.Name], RegisteredAddress: attrs[attrLegalAddress.Name],
@@ -157,6 +187,25 @@ func subject(attrs map[string]string, country string) (*eid.NaturalPerson, *eid.
 		}
 	}
 	return np, lp, nil
+}
+
+// date returns an xs:date (eIDAS SAML Attribute Profile §2.2.4,
+// DateOfBirthType) as YYYY-MM-DD: the date, its time zone (Z or ±hh:mm),
+// which xs:date allows, dropped. ok is false for anything else.
+func date(s string) (string, bool) {
+	if len(s) < len(time.DateOnly) {
+		return "", false
+	}
+	d, zone := s[:len(time.DateOnly)], s[len(time.DateOnly):]
+	if _, err := time.Parse(time.DateOnly, d); err != nil {
+		return "", false
+	}
+	if zone != "" && zone != "Z" {
+		if _, err := time.Parse("-07:00", zone); err != nil || len(zone) != len("+00:00") {
+			return "", false
+		}
+	}
+	return d, true
 }
 
 // gender maps the eIDAS values (Attribute Profile §2.2.8: Male, Female,

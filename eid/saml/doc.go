@@ -46,9 +46,12 @@
 //     NotOnOrAfter, with Config.Skew (default 1 minute, at most 5), and an
 //     AudienceRestriction naming our entity ID;
 //   - its AuthnContextClassRef, an eIDAS LoA at least the node's MinLoA;
-//   - the attributes: one value each, text only (a comment or an element in
-//     a value or in NameID is refused: the "comment truncation" attack),
-//     the PersonIdentifier issued by the node's country;
+//   - the attributes: one value each (a name in a non-Latin script may
+//     come with its original beside the transliteration, marked
+//     LatinScript="false": the Latin value is kept), text only (a comment
+//     or an element in a value or in NameID is refused: the "comment
+//     truncation" attack), the PersonIdentifier issued by the node's
+//     country, the DateOfBirth an xs:date (its time zone, if any, dropped);
 //   - one-time use: the assertion's ID is recorded in the ReplayCache
 //     (SQLReplay: table saml_replay of the node's database, SQLite or
 //     PostgreSQL) until it expires; a second use is refused (ErrReplay).
