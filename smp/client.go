@@ -172,8 +172,9 @@ func (c *Client) Validate() error {
 
 // Resolve returns where to send documentType to participant in process:
 // the SMP located by BDXL (step 1), its signed service metadata (step 2),
-// the signature and the SMP's certificate checked (step 3), a redirect
-// followed once (step 3a), the answer checked
+// the signature and the SMP's certificate checked (step 3), a redirect of
+// the document, or (SMP 2.0) of the process, followed once (step 3a), the
+// answer checked
 // to be about what was asked (step 4), the process and an endpoint with an
 // accepted transport profile, in service now, selected (step 5) and its
 // certificate checked (step 6). The result is cached.
@@ -237,13 +238,16 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		return Target{}, fail(ErrBadAnswer, u, err, "")
 	}
 
-	// 3a. A redirect to another SMP is followed once (SMP 1.0 and 2.0
-	// Redirect): that SMP's answer must verify against the same trust
-	// store, be signed by the certificate the redirect names (SMP 1.0 and
-	// Peppol CertificateUID) or by one of those it carries (SMP 2.0
-	// Certificate, 0..n), and not redirect again.
-	if m.Redirect != nil {
-		ru, err := c.redirectURL(m.Redirect.URL, participant, documentType)
+	// 3a. A redirect to another SMP is followed once: the document's (SMP
+	// 1.0 and Peppol Redirect, SMP 2.0 Redirect for any process), or that
+	// of the process asked (SMP 2.0: the Redirect of the ProcessMetadata
+	// listing it; other processes' endpoints do not matter then). That
+	// SMP's answer must verify against the same trust store, be signed by
+	// the certificate the redirect names (SMP 1.0 and Peppol
+	// CertificateUID) or by one of those it carries (SMP 2.0 Certificate,
+	// 0..n), and not redirect the process again.
+	if redirect := m.redirectFor(process); redirect != nil {
+		ru, err := c.redirectURL(redirect.URL, participant, documentType)
 		if err != nil {
 			return Target{}, fail(ErrBadAnswer, u, err, "the redirect")
 		}
@@ -264,13 +268,13 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		if err != nil {
 			return Target{}, fail(ErrBadAnswer, ru, err, "")
 		}
-		if m2.Redirect != nil {
-			return Target{}, fail(ErrBadAnswer, ru, nil, "the SMP redirected to (from %s) redirects again, to %s", u, m2.Redirect.URL)
+		if again := m2.redirectFor(process); again != nil {
+			return Target{}, fail(ErrBadAnswer, ru, nil, "the SMP redirected to (from %s) redirects again, to %s", u, again.URL)
 		}
-		if uid := m.Redirect.CertificateUID; uid != "" && !matchesUID(signer2, uid) {
+		if uid := redirect.CertificateUID; uid != "" && !matchesUID(signer2, uid) {
 			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate %q the redirect from %s names", signer2.Subject, uid, u)
 		}
-		if rc := m.Redirect.Certificates; len(rc) > 0 && !slices.ContainsFunc(rc, func(c []byte) bool { return bytes.Equal(c, signer2.Raw) }) {
+		if rc := redirect.Certificates; len(rc) > 0 && !slices.ContainsFunc(rc, func(c []byte) bool { return bytes.Equal(c, signer2.Raw) }) {
 			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by any of the %d certificates the redirect from %s carries", signer2.Subject, len(rc), u)
 		}
 		m, signer, u = m2, signer2, ru

@@ -307,8 +307,12 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 				}
 			}
 		}
-		if r := m.Redirect; r != nil {
-			for i, c := range r.Certificates {
+		redirects := []*Redirect{m.Redirect}
+		for _, pr := range m.Processes {
+			redirects = append(redirects, pr.Redirect)
+		}
+		for _, r := range redirects {
+			for i, c := range r.certificates() {
 				if _, err := x509.ParseCertificate(c); err != nil {
 					http.Error(w, fmt.Sprintf("smp: certificate %d of the redirect to %s is not a DER X.509 certificate: %v", i+1, r.URL, err), http.StatusBadRequest)
 					return

@@ -35,7 +35,13 @@
 // a trust store, checks that the answer is about the participant and document
 // type asked, and returns the endpoint (Client.Resolve). Answers are cached.
 //
-// A Redirect answer is followed once (Client.Resolve step 3a). Signatures
+// A redirect is followed once (Client.Resolve step 3a): that of the whole
+// document (SMP 1.0 and Peppol Redirect), or in SMP 2.0 that of the
+// ProcessMetadata listing the process resolved, the endpoints of the other
+// ProcessMetadata serving their processes (Process.Redirect). SMP 1.0 and
+// Peppol cannot redirect single processes: the server leaves such
+// processes out of those documents, which redirect as a whole when every
+// process is redirected alike (ServiceMetadata.Validate). Signatures
 // are accepted canonicalized as this package signs (exclusive c14n) and as
 // phoss-SMP signs (Canonical XML 1.0 or 1.1, the reference with the
 // enveloped-signature transform alone), short of xml: attributes inherited
@@ -52,6 +58,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -141,14 +148,29 @@ type ServiceMetadata struct {
 	Participant  ID        `json:"participant"`
 	DocumentType ID        `json:"documentType"`
 	Processes    []Process `json:"processes,omitempty"`
-	Redirect     *Redirect `json:"redirect,omitempty"`
+	// Redirect, when set, sends every process of the document type to
+	// another SMP, and there are no Processes: the SMP 1.0 and Peppol
+	// Redirect, and in SMP 2.0 a document whose one ProcessMetadata has a
+	// Redirect and no Process. A redirect of some processes only (SMP 2.0)
+	// is Process.Redirect.
+	Redirect *Redirect `json:"redirect,omitempty"`
 }
 
 // Process is one process (business collaboration) in which the document
-// type is received, with its endpoints.
+// type is received, with its endpoints, or (SMP 2.0) with a Redirect
+// instead: the processes an SMP 2.0 ProcessMetadata lists share its
+// Endpoint elements or its Redirect. A client resolving the process
+// follows its redirect; the other processes' endpoints are used as they
+// are.
+//
+// A Process read with an empty ID comes from an SMP 2.0 ProcessMetadata
+// without Process: its endpoints serve any process, and its redirect is
+// followed for a process no other ProcessMetadata lists. A process
+// published by the server has an ID (Validate).
 type Process struct {
 	ID        ID         `json:"id"`
 	Endpoints []Endpoint `json:"endpoints"`
+	Redirect  *Redirect  `json:"redirect,omitempty"`
 }
 
 // Endpoint is an access point endpoint of a process.
@@ -207,7 +229,56 @@ func (r *Redirect) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Validate checks what the server needs to publish m.
+// certificates returns r's certificates; none when r is nil.
+func (r *Redirect) certificates() [][]byte {
+	if r == nil {
+		return nil
+	}
+	return r.Certificates
+}
+
+// equal reports whether r and o redirect alike.
+func (r *Redirect) equal(o *Redirect) bool {
+	if r == nil || o == nil {
+		return r == o
+	}
+	return r.URL == o.URL && r.CertificateUID == o.CertificateUID && slices.EqualFunc(r.Certificates, o.Certificates, bytes.Equal)
+}
+
+// redirectFor returns the redirect a client follows to resolve process:
+// the whole document's (Redirect), else that of the process's entry
+// (Process.Redirect), else, when no entry names the process, that of an
+// entry for any process (empty ID); nil when the process's endpoints are
+// here.
+func (m *ServiceMetadata) redirectFor(process ID) *Redirect {
+	if m.Redirect != nil {
+		return m.Redirect
+	}
+	var listed bool
+	var anyProcess *Redirect
+	for i := range m.Processes {
+		p := &m.Processes[i]
+		switch {
+		case p.ID == process:
+			if p.Redirect != nil {
+				return p.Redirect
+			}
+			listed = true
+		case p.ID.Value == "" && p.Redirect != nil:
+			anyProcess = p.Redirect
+		}
+	}
+	if listed {
+		return nil
+	}
+	return anyProcess
+}
+
+// Validate checks what the server needs to publish m, in every flavour:
+// SMP 1.0 and Peppol documents cannot redirect single processes, so a
+// process with a redirect is left out of them, and when every process has
+// one, the document redirects as a whole, which requires the same
+// redirect for all.
 func (m *ServiceMetadata) Validate() error {
 	if m.Participant.Value == "" || m.DocumentType.Value == "" {
 		return fmt.Errorf("%w: participant and document type are required", ErrIdentifier)
@@ -224,10 +295,27 @@ func (m *ServiceMetadata) Validate() error {
 	if len(m.Processes) == 0 {
 		return errors.New("smp: service metadata without a process")
 	}
+	redirected := map[ID]bool{}
+	served, differ := false, false
 	for i, p := range m.Processes {
 		if p.ID.Value == "" {
 			return fmt.Errorf("%w: process %d has no identifier", ErrIdentifier, i+1)
 		}
+		if r, ok := redirected[p.ID]; ok && (r || p.Redirect != nil) {
+			return fmt.Errorf("smp: process %s is listed twice, and redirected in one of them", p.ID)
+		}
+		redirected[p.ID] = p.Redirect != nil
+		if p.Redirect != nil {
+			if len(p.Endpoints) != 0 {
+				return fmt.Errorf("smp: process %s has both endpoints and a redirect", p.ID)
+			}
+			if _, err := url.Parse(p.Redirect.URL); err != nil || p.Redirect.URL == "" {
+				return fmt.Errorf("smp: the redirect URL %q of process %s is not a URL", p.Redirect.URL, p.ID)
+			}
+			differ = differ || !p.Redirect.equal(m.Processes[0].Redirect)
+			continue
+		}
+		served = true
 		if len(p.Endpoints) == 0 {
 			return fmt.Errorf("smp: process %s has no endpoint", p.ID)
 		}
@@ -242,6 +330,9 @@ func (m *ServiceMetadata) Validate() error {
 				return fmt.Errorf("smp: the %s endpoint of process %s has no certificate", e.TransportProfile, p.ID)
 			}
 		}
+	}
+	if !served && differ {
+		return errors.New("smp: every process is redirected, not all alike: an SMP 1.0 or Peppol document can only redirect the whole document type (give the processes one redirect, or one process endpoints)")
 	}
 	return nil
 }

@@ -57,12 +57,20 @@ func TestSchemaSMP1(t *testing.T) {
 	redirected := smp.ID{Scheme: "oots-docid-qns", Value: "urn:redirected"}
 	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected,
 		Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", CertificateUID: "CN=smp2,O=example,C=EU"}})
+	// One process redirected (SMP 2.0): SMP 1.0 publishes the other alone;
+	// every process redirected alike: SMP 1.0 redirects the document.
+	mixed, allRedirected := mixedMetadata(f), smp.ID{Scheme: "oots-docid-qns", Value: "urn:all-redirected"}
+	store.PutServiceMetadata(context.Background(), mixed)
+	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: allRedirected,
+		Processes: []smp.Process{{ID: process, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", CertificateUID: "CN=smp2"}}}})
 	hs := f.server(t, store, smp.OASIS1, f.smpCred)
 	dir := t.TempDir()
 	docs := map[string][]byte{
 		"group.xml":    get(t, hs.URL+"/"+participant.PathSegment()),
 		"metadata.xml": get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+docType.PathSegment()),
 		"redirect.xml": get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+redirected.PathSegment()),
+		"mixed.xml":    get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+mixed.DocumentType.PathSegment()),
+		"all.xml":      get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+allRedirected.PathSegment()),
 	}
 	schema, _ := filepath.Abs("testdata/xsd/smp1/bdx-smp-201605.xsd")
 	for name, b := range docs {
@@ -71,6 +79,18 @@ func TestSchemaSMP1(t *testing.T) {
 		out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput()
 		if err != nil {
 			t.Errorf("%s is not valid SMP 1.0: %v\n%s\n%s", name, err, out, b)
+		}
+	}
+	// What xmllint reads in them: the process with endpoints alone, and a
+	// redirect of the whole document.
+	for _, c := range []struct{ file, expr, want string }{
+		{"mixed.xml", "count(//*[local-name()='Process'])", "1"},
+		{"mixed.xml", "string(//*[local-name()='ProcessIdentifier'])", process.Value},
+		{"all.xml", "string(//*[local-name()='Redirect']/@href)", "https://smp2.example.eu/"},
+		{"all.xml", "count(//*[local-name()='ServiceInformation'])", "0"},
+	} {
+		if got := xpath(t, xmllint, filepath.Join(dir, c.file), c.expr); got != c.want {
+			t.Errorf("%s: %s = %q, want %q", c.file, c.expr, got, c.want)
 		}
 	}
 	// The schema is not a rubber stamp: an endpoint without a certificate
@@ -97,6 +117,8 @@ func TestSchemaSMP2(t *testing.T) {
 	store.PutServiceMetadata(context.Background(), m)
 	redirected := smp.ID{Scheme: "oots-docid-qns", Value: "urn:redirected"}
 	store.PutServiceMetadata(context.Background(), &smp.ServiceMetadata{Participant: participant, DocumentType: redirected, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw}}})
+	mixed := mixedMetadata(f)
+	store.PutServiceMetadata(context.Background(), mixed)
 	hs := f.server(t, store, smp.OASIS1, f.smpCred)
 	dir := t.TempDir()
 	base := hs.URL + smp.PathSMP2 + participant.PathSegment()
@@ -104,6 +126,7 @@ func TestSchemaSMP2(t *testing.T) {
 		{"group.xml", "ServiceGroup-2.0.xsd", base},
 		{"metadata.xml", "ServiceMetadata-2.0.xsd", base + "/services/" + docType.PathSegment()},
 		{"redirect.xml", "ServiceMetadata-2.0.xsd", base + "/services/" + redirected.PathSegment()},
+		{"mixed.xml", "ServiceMetadata-2.0.xsd", base + "/services/" + mixed.DocumentType.PathSegment()},
 		{"", "ServiceMetadata-2.0.xsd", "testdata/foreign/holodeck-smp2-servicemetadata-detailed.xml"},
 		{"", "ServiceGroup-2.0.xsd", "testdata/foreign/holodeck-smp2-servicegroup-detailed.xml"},
 	} {
@@ -119,6 +142,50 @@ func TestSchemaSMP2(t *testing.T) {
 			t.Errorf("%s is not valid SMP 2.0: %v\n%s\n%s", p, err, out, b)
 		}
 	}
+	// What xmllint reads in them: the redirect in the ProcessMetadata of
+	// the processes redirected, with its two certificates, beside the
+	// endpoints of the other process; the whole-document redirect in one
+	// ProcessMetadata without Process.
+	const pm, withRedirect = "//*[local-name()='ProcessMetadata']", "[*[local-name()='Redirect']]"
+	for _, c := range []struct{ file, expr, want string }{
+		{"mixed.xml", "count(" + pm + ")", "2"},
+		{"mixed.xml", "count(" + pm + withRedirect + "/*[local-name()='Process'])", "2"},
+		{"mixed.xml", "string(" + pm + withRedirect + "/*[local-name()='Process'][2]/*[local-name()='ID'])", "urn:oots:process:redirected-too"},
+		{"mixed.xml", "count(" + pm + withRedirect + "/*[local-name()='Endpoint'])", "0"},
+		{"mixed.xml", "count(" + pm + withRedirect + "/*[local-name()='Redirect']/*[local-name()='Certificate'])", "2"},
+		{"mixed.xml", "string(" + pm + "[*[local-name()='Endpoint']]/*[local-name()='Process']/*[local-name()='ID'])", process.Value},
+		{"redirect.xml", "count(" + pm + ")", "1"},
+		{"redirect.xml", "count(" + pm + "/*[local-name()='Process'])", "0"},
+		{"redirect.xml", "count(" + pm + "/*[local-name()='Redirect']/*[local-name()='Certificate'])", "2"},
+	} {
+		if got := xpath(t, xmllint, filepath.Join(dir, c.file), c.expr); got != c.want {
+			t.Errorf("%s: %s = %q, want %q", c.file, c.expr, got, c.want)
+		}
+	}
+}
+
+// xpath returns what xmllint makes of an XPath expression on a file.
+func xpath(t *testing.T, xmllint, file, expr string) string {
+	t.Helper()
+	out, err := exec.Command(xmllint, "--nonet", "--xpath", expr, file).Output()
+	if err != nil && len(out) == 0 {
+		// xmllint fails on an empty result; the empty string is the answer.
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// mixedMetadata is service metadata of a document type received in three
+// processes: the fixture's with its endpoint, two others redirected (SMP
+// 2.0) to another SMP, which signs with either of two certificates.
+func mixedMetadata(f *fixture) *smp.ServiceMetadata {
+	m := f.metadata()
+	m.DocumentType = smp.ID{Scheme: "oots-docid-qns", Value: "urn:mixed"}
+	r := &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw}}
+	m.Processes = append(m.Processes,
+		smp.Process{ID: smp.ID{Scheme: "oots-procid", Value: "urn:oots:process:redirected"}, Redirect: r},
+		smp.Process{ID: smp.ID{Scheme: "oots-procid", Value: "urn:oots:process:redirected-too"}, Redirect: r})
+	return m
 }
 
 // TestForeignPeppol reads service metadata published by another SMP

@@ -1,9 +1,11 @@
 package smp
 
 import (
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,17 +113,30 @@ func ServiceMetadataElement(m *ServiceMetadata, f Flavour) *xmltree.Element {
 		root.DeclareNS("wsa", NamespaceWSAddressing)
 	}
 	sm := root.AddElement(ns, "", "ServiceMetadata")
-	if m.Redirect != nil {
+	// A redirect of single processes (SMP 2.0) cannot be said here: those
+	// processes are left out, and when all are redirected, the document
+	// redirects as a whole (Validate requires them to redirect alike).
+	redirect := m.Redirect
+	var served []Process
+	for _, p := range m.Processes {
+		if p.Redirect == nil {
+			served = append(served, p)
+		}
+	}
+	if redirect == nil && len(served) == 0 && len(m.Processes) > 0 {
+		redirect = m.Processes[0].Redirect
+	}
+	if redirect != nil {
 		r := sm.AddElement(ns, "", "Redirect")
-		r.SetAttr("", "", "href", m.Redirect.URL)
-		r.AddElement(ns, "", "CertificateUID").SetText(m.Redirect.CertificateUID)
+		r.SetAttr("", "", "href", redirect.URL)
+		r.AddElement(ns, "", "CertificateUID").SetText(redirect.CertificateUID)
 		return root
 	}
 	si := sm.AddElement(ns, "", "ServiceInformation")
 	id1(si.AddElement(idns, idp, "ParticipantIdentifier"), m.Participant)
 	id1(si.AddElement(idns, idp, "DocumentIdentifier"), m.DocumentType)
 	pl := si.AddElement(ns, "", "ProcessList")
-	for _, p := range m.Processes {
+	for _, p := range served {
 		pe := pl.AddElement(ns, "", "Process")
 		id1(pe.AddElement(idns, idp, "ProcessIdentifier"), p.ID)
 		el := pe.AddElement(ns, "", "ServiceEndpointList")
@@ -157,21 +172,31 @@ func serviceMetadata2(m *ServiceMetadata) *xmltree.Element {
 	id2(root, "ID", m.DocumentType)
 	id2(root, "ParticipantID", m.Participant)
 	if m.Redirect != nil {
-		pm := root.AddElement(NamespaceSMP2Aggregate, "cac", "ProcessMetadata")
-		r := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect")
-		r.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(m.Redirect.URL)
-		for _, cert := range m.Redirect.Certificates {
-			c := r.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
-			c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("signing")
-			b := c.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
-			b.SetAttr("", "", "mimeCode", "application/base64")
-			b.SetText(base64.StdEncoding.EncodeToString(cert))
-		}
+		// The whole document redirected: one ProcessMetadata, for any
+		// process.
+		redirect2(root.AddElement(NamespaceSMP2Aggregate, "cac", "ProcessMetadata"), m.Redirect)
 		return root
 	}
-	for _, p := range m.Processes {
+	// One ProcessMetadata for each run of processes with the same
+	// endpoints or the same redirect, as the reader splits it; a process
+	// without identifier (any process) has one of its own, without Process.
+	for i := 0; i < len(m.Processes); {
+		p := m.Processes[i]
+		j := i + 1
+		for p.ID.Value != "" && j < len(m.Processes) && m.Processes[j].ID.Value != "" && sameService(p, m.Processes[j]) {
+			j++
+		}
 		pm := root.AddElement(NamespaceSMP2Aggregate, "cac", "ProcessMetadata")
-		id2(pm.AddElement(NamespaceSMP2Aggregate, "cac", "Process"), "ID", p.ID)
+		for _, q := range m.Processes[i:j] {
+			if q.ID.Value != "" {
+				id2(pm.AddElement(NamespaceSMP2Aggregate, "cac", "Process"), "ID", q.ID)
+			}
+		}
+		i = j
+		if p.Redirect != nil {
+			redirect2(pm, p.Redirect)
+			continue
+		}
 		for _, e := range p.Endpoints {
 			ee := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Endpoint")
 			ee.AddElement(NamespaceSMP2Basic, "cbc", "TransportProfileID").SetText(e.TransportProfile)
@@ -196,6 +221,40 @@ func serviceMetadata2(m *ServiceMetadata) *xmltree.Element {
 		}
 	}
 	return root
+}
+
+// redirect2 appends the SMP 2.0 Redirect of r to a ProcessMetadata.
+func redirect2(pm *xmltree.Element, r *Redirect) {
+	re := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect")
+	re.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(r.URL)
+	for _, cert := range r.Certificates {
+		c := re.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
+		c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("signing")
+		b := c.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
+		b.SetAttr("", "", "mimeCode", "application/base64")
+		b.SetText(base64.StdEncoding.EncodeToString(cert))
+	}
+}
+
+// sameService reports whether two processes have the same redirect, or
+// the same endpoints (written alike), so that one SMP 2.0 ProcessMetadata
+// serves both.
+func sameService(a, b Process) bool {
+	if a.Redirect != nil || b.Redirect != nil {
+		return a.Redirect.equal(b.Redirect)
+	}
+	return slices.EqualFunc(a.Endpoints, b.Endpoints, func(x, y Endpoint) bool {
+		return x.TransportProfile == y.TransportProfile && x.URL == y.URL && bytes.Equal(x.Certificate, y.Certificate) &&
+			x.Description == y.Description && x.Contact == y.Contact && sameInstant(x.Activation, y.Activation) && sameInstant(x.Expiration, y.Expiration)
+	})
+}
+
+// sameInstant reports whether two times are the same instant with the same
+// offset from UTC.
+func sameInstant(a, b time.Time) bool {
+	_, ao := a.Zone()
+	_, bo := b.Zone()
+	return a.Equal(b) && ao == bo
 }
 
 // ---- decoding ----
@@ -433,67 +492,132 @@ func decodeServiceMetadata2(root *xmltree.Element) (*ServiceMetadata, error) {
 	if len(pms) == 0 {
 		return nil, bad("ServiceMetadata without ProcessMetadata")
 	}
-	for _, pm := range pms {
-		if r := pm.Child(NamespaceSMP2Aggregate, "Redirect"); r != nil {
-			m.Redirect = &Redirect{URL: text(r, NamespaceSMP2Basic, "PublisherURI")}
-			// Every certificate is kept: the other SMP may sign with any
-			// of them (a key roll-over).
-			for i, c := range r.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate") {
-				cert, err := decodeCert(text(c, NamespaceSMP2Basic, "ContentBinaryObject"))
-				if err != nil {
-					return nil, fmt.Errorf("redirect to %s, certificate %d: %w", m.Redirect.URL, i+1, err)
-				}
-				m.Redirect.Certificates = append(m.Redirect.Certificates, cert)
-			}
-			continue
-		}
-		var eps []Endpoint
-		for _, ee := range pm.ChildrenNamed(NamespaceSMP2Aggregate, "Endpoint") {
-			e := Endpoint{
-				TransportProfile: text(ee, NamespaceSMP2Basic, "TransportProfileID"),
-				URL:              text(ee, NamespaceSMP2Basic, "AddressURI"),
-				Description:      text(ee, NamespaceSMP2Basic, "Description"),
-				Contact:          text(ee, NamespaceSMP2Basic, "Contact"),
-			}
-			if e.URL == "" {
-				return nil, bad("an endpoint (%s) has no cbc:AddressURI", e.TransportProfile)
-			}
-			if e.Activation, err = decodeTime(text(ee, NamespaceSMP2Basic, "ActivationDate")); err != nil {
-				return nil, err
-			}
-			if e.Expiration, err = decodeTime(text(ee, NamespaceSMP2Basic, "ExpirationDate")); err != nil {
-				return nil, err
-			}
-			// The first certificate for encryption, else the first one.
-			certs := ee.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate")
-			if len(certs) == 0 {
-				return nil, bad("endpoint %s has no cac:Certificate", e.URL)
-			}
-			pick := certs[0]
-			for _, c := range certs {
-				if strings.EqualFold(text(c, NamespaceSMP2Basic, "TypeCode"), "encryption") {
-					pick = c
-					break
-				}
-			}
-			if e.Certificate, err = decodeCert(text(pick, NamespaceSMP2Basic, "ContentBinaryObject")); err != nil {
-				return nil, fmt.Errorf("endpoint %s: %w", e.URL, err)
-			}
-			eps = append(eps, e)
-		}
-		procs := pm.ChildrenNamed(NamespaceSMP2Aggregate, "Process")
-		if len(procs) == 0 {
-			// No process: the endpoints serve any process of the
-			// document type (SMP 2.0 ProcessMetadata: Process 0..n).
-			m.Processes = append(m.Processes, Process{Endpoints: eps})
-		}
-		for _, pe := range procs {
+	// What each process (the empty ID: any process) has been given so
+	// far: endpoints, or a redirect. A process may be listed again with
+	// more endpoints, not with endpoints and a redirect.
+	type given struct {
+		endpoints bool
+		redirect  *Redirect
+	}
+	byProcess := map[ID]*given{}
+	for n, pm := range pms {
+		var ids []ID
+		for _, pe := range pm.ChildrenNamed(NamespaceSMP2Aggregate, "Process") {
 			id, err := one2(pe, "ID")
 			if err != nil {
 				return nil, err
 			}
-			m.Processes = append(m.Processes, Process{ID: id, Endpoints: eps})
+			ids = append(ids, id)
+		}
+		redirects := pm.ChildrenNamed(NamespaceSMP2Aggregate, "Redirect")
+		endpoints := pm.ChildrenNamed(NamespaceSMP2Aggregate, "Endpoint")
+		switch {
+		case len(redirects) > 1:
+			return nil, bad("ProcessMetadata %d has %d cac:Redirect elements (one at most)", n+1, len(redirects))
+		case len(redirects) == 1 && len(endpoints) > 0:
+			return nil, bad("ProcessMetadata %d has both cac:Endpoint and cac:Redirect elements (one or the other)", n+1)
+		}
+		var r *Redirect
+		var eps []Endpoint
+		if len(redirects) == 1 {
+			if r, err = decodeRedirect2(redirects[0]); err != nil {
+				return nil, err
+			}
+			if len(pms) == 1 && len(ids) == 0 {
+				// The one ProcessMetadata, for any process: the whole
+				// document redirects.
+				m.Redirect = r
+				return m, nil
+			}
+		} else if eps, err = decodeEndpoints2(endpoints); err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 {
+			// No process: for any process of the document type (SMP 2.0
+			// ProcessMetadata: Process 0..n).
+			ids = []ID{{}}
+		}
+		for _, id := range ids {
+			g := byProcess[id]
+			if g == nil {
+				g = &given{}
+				byProcess[id] = g
+			}
+			name := "process " + id.String()
+			if id.Value == "" {
+				name = "any process (a ProcessMetadata without Process)"
+			}
+			switch {
+			case r != nil && g.endpoints, r == nil && g.redirect != nil:
+				return nil, bad("%s has endpoints in one ProcessMetadata and a redirect in another", name)
+			case r != nil && g.redirect != nil && !g.redirect.equal(r):
+				return nil, bad("%s has two redirects, to %s and to %s", name, g.redirect.URL, r.URL)
+			case r != nil:
+				g.redirect = r
+			default:
+				g.endpoints = true
+			}
+			m.Processes = append(m.Processes, Process{ID: id, Endpoints: eps, Redirect: r})
 		}
 	}
 	return m, nil
+}
+
+// decodeRedirect2 reads an SMP 2.0 Redirect.
+func decodeRedirect2(re *xmltree.Element) (*Redirect, error) {
+	r := &Redirect{URL: text(re, NamespaceSMP2Basic, "PublisherURI")}
+	if r.URL == "" {
+		return nil, bad("cac:Redirect without cbc:PublisherURI")
+	}
+	// Every certificate is kept: the other SMP may sign with any of them
+	// (a key roll-over).
+	for i, c := range re.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate") {
+		cert, err := decodeCert(text(c, NamespaceSMP2Basic, "ContentBinaryObject"))
+		if err != nil {
+			return nil, fmt.Errorf("redirect to %s, certificate %d: %w", r.URL, i+1, err)
+		}
+		r.Certificates = append(r.Certificates, cert)
+	}
+	return r, nil
+}
+
+// decodeEndpoints2 reads the SMP 2.0 Endpoint elements of a
+// ProcessMetadata.
+func decodeEndpoints2(ees []*xmltree.Element) ([]Endpoint, error) {
+	var eps []Endpoint
+	for _, ee := range ees {
+		e := Endpoint{
+			TransportProfile: text(ee, NamespaceSMP2Basic, "TransportProfileID"),
+			URL:              text(ee, NamespaceSMP2Basic, "AddressURI"),
+			Description:      text(ee, NamespaceSMP2Basic, "Description"),
+			Contact:          text(ee, NamespaceSMP2Basic, "Contact"),
+		}
+		if e.URL == "" {
+			return nil, bad("an endpoint (%s) has no cbc:AddressURI", e.TransportProfile)
+		}
+		var err error
+		if e.Activation, err = decodeTime(text(ee, NamespaceSMP2Basic, "ActivationDate")); err != nil {
+			return nil, err
+		}
+		if e.Expiration, err = decodeTime(text(ee, NamespaceSMP2Basic, "ExpirationDate")); err != nil {
+			return nil, err
+		}
+		// The first certificate for encryption, else the first one.
+		certs := ee.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate")
+		if len(certs) == 0 {
+			return nil, bad("endpoint %s has no cac:Certificate", e.URL)
+		}
+		pick := certs[0]
+		for _, c := range certs {
+			if strings.EqualFold(text(c, NamespaceSMP2Basic, "TypeCode"), "encryption") {
+				pick = c
+				break
+			}
+		}
+		if e.Certificate, err = decodeCert(text(pick, NamespaceSMP2Basic, "ContentBinaryObject")); err != nil {
+			return nil, fmt.Errorf("endpoint %s: %w", e.URL, err)
+		}
+		eps = append(eps, e)
+	}
+	return eps, nil
 }

@@ -1,0 +1,238 @@
+package smp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/smp"
+	"github.com/oots-go/oots/wssec"
+)
+
+// redirected is a process the tests' first SMP redirects to another SMP.
+var redirected = smp.ID{Scheme: "oots-procid", Value: "urn:oots:process:redirected"}
+
+// TestProcessRedirect: in SMP 2.0 a Redirect belongs to the ProcessMetadata
+// holding it. The client follows it for the processes that ProcessMetadata
+// lists, and uses the endpoints of the other ProcessMetadata for theirs,
+// without asking the other SMP.
+func TestProcessRedirect(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// SMP B serves the redirected process, signed by its own key.
+	storeB := smp.NewMemoryStore()
+	storeB.PutParticipant(ctx, participant)
+	atB := f.metadata()
+	atB.Processes[0].ID = redirected
+	atB.Processes[0].Endpoints[0].URL = "https://ap-b.example.eu/as4"
+	if err := storeB.PutServiceMetadata(ctx, atB); err != nil {
+		t.Fatal(err)
+	}
+	srvB, err := smp.NewServer(smp.Config{Store: storeB, Key: other.Sign.Signer(), Certificate: other.Sign.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked atomic.Int32
+	hsB := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		srvB.ServeHTTP(w, r)
+	}))
+	defer hsB.Close()
+
+	// SMP A: the fixture's process has endpoints here; the other process
+	// is redirected to B.
+	storeA := smp.NewMemoryStore()
+	storeA.PutParticipant(ctx, participant)
+	atA := f.metadata()
+	atA.Processes = append(atA.Processes, smp.Process{ID: redirected, Redirect: &smp.Redirect{URL: hsB.URL, Certificates: [][]byte{other.Sign.Cert.Raw}}})
+	if err := atA.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	storeA.PutServiceMetadata(ctx, atA)
+	hsA := f.server(t, storeA, smp.OASIS1, f.smpCred)
+	c := &smp.Client{SMP: hsA.URL, Flavour: smp.OASIS2, Trust: f.trust, CacheTTL: -1}
+
+	tg, err := c.Resolve(ctx, participant, docType, process)
+	if err != nil || tg.URL != "https://ap.example.eu/as4" || !tg.Signer.Equal(f.smpCred.Sign.Cert) || !strings.HasPrefix(tg.SMP, hsA.URL) || asked.Load() != 0 {
+		t.Fatalf("the process with endpoints here: %+v %v (the other SMP asked %d times)", tg, err, asked.Load())
+	}
+	tg, err = c.Resolve(ctx, participant, docType, redirected)
+	if err != nil || tg.URL != "https://ap-b.example.eu/as4" || !tg.Signer.Equal(other.Sign.Cert) || !strings.HasPrefix(tg.SMP, hsB.URL) || asked.Load() != 1 {
+		t.Fatalf("the redirected process: %+v %v (the other SMP asked %d times)", tg, err, asked.Load())
+	}
+	// A process no ProcessMetadata lists is not registered; the redirect
+	// of another process is not followed for it.
+	if _, err := c.Resolve(ctx, participant, docType, smp.ID{Scheme: "oots-procid", Value: "urn:unlisted"}); !errors.Is(err, smp.ErrDocumentNotRegistered) || asked.Load() != 1 {
+		t.Fatalf("an unlisted process: %v (the other SMP asked %d times)", err, asked.Load())
+	}
+
+	// SMP 1.0 cannot redirect one process: its document has the other
+	// process alone.
+	c1 := &smp.Client{SMP: hsA.URL, Flavour: smp.OASIS1, Trust: f.trust, CacheTTL: -1}
+	if tg, err := c1.Resolve(ctx, participant, docType, process); err != nil || tg.URL != "https://ap.example.eu/as4" {
+		t.Fatalf("SMP 1.0, the process with endpoints: %+v %v", tg, err)
+	}
+	if _, err := c1.Resolve(ctx, participant, docType, redirected); !errors.Is(err, smp.ErrDocumentNotRegistered) {
+		t.Fatalf("SMP 1.0, the redirected process: %v", err)
+	}
+
+	// B redirecting the process again is refused; B redirecting another
+	// process is no concern.
+	storeB.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType,
+		Processes: []smp.Process{{ID: redirected, Redirect: &smp.Redirect{URL: hsA.URL}}}})
+	if _, err := c.Resolve(ctx, participant, docType, redirected); !errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), "redirects again") {
+		t.Fatalf("redirected again: %v", err)
+	}
+	atB.Processes = append(atB.Processes, smp.Process{ID: process, Redirect: &smp.Redirect{URL: hsA.URL}})
+	storeB.PutServiceMetadata(ctx, atB)
+	if tg, err := c.Resolve(ctx, participant, docType, redirected); err != nil || tg.URL != "https://ap-b.example.eu/as4" {
+		t.Fatalf("B redirecting another process: %+v %v", tg, err)
+	}
+
+	// A ProcessMetadata without Process (as another SMP 2.0 may publish
+	// it; ours publishes processes by name) is for any process: its
+	// redirect is followed for a process no other ProcessMetadata lists.
+	atA.Processes[1].ID = smp.ID{}
+	storeA.PutServiceMetadata(ctx, atA)
+	if tg, err := c.Resolve(ctx, participant, docType, process); err != nil || tg.URL != "https://ap.example.eu/as4" {
+		t.Fatalf("a listed process beside a redirect for any process: %+v %v", tg, err)
+	}
+	if tg, err := c.Resolve(ctx, participant, docType, redirected); err != nil || tg.URL != "https://ap-b.example.eu/as4" {
+		t.Fatalf("an unlisted process, redirected for any process: %+v %v", tg, err)
+	}
+}
+
+// TestReadProcessRedirect reads SMP 2.0 documents whose redirects are for
+// some processes, writes them back and reads them again to the same model,
+// and refuses inconsistent ones, saying what is wrong.
+func TestReadProcessRedirect(t *testing.T) {
+	f := getFixture(t)
+	b64 := func(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+	cert := func(der []byte) string {
+		return `<sma:Certificate><smb:ContentBinaryObject mimeCode="application/base64">` + b64(der) + `</smb:ContentBinaryObject></sma:Certificate>`
+	}
+	endpoint := `<sma:Endpoint><smb:TransportProfileID>` + smp.TransportEBMS3AS4 + `</smb:TransportProfileID><smb:AddressURI>https://ap.example.eu/as4</smb:AddressURI>` + cert(f.ap.Sign.Cert.Raw) + `</sma:Endpoint>`
+	redirect := `<sma:Redirect><smb:PublisherURI>https://smp2.example.eu/</smb:PublisherURI>` + cert(f.smpCred.Sign.Cert.Raw) + cert(f.ap.Sign.Cert.Raw) + `</sma:Redirect>`
+	proc := func(v string) string {
+		return `<sma:Process><smb:ID schemeID="oots-procid">` + v + `</smb:ID></sma:Process>`
+	}
+	doc := func(pms ...string) []byte {
+		return []byte(`<se:ServiceMetadata xmlns:se="` + smp.NamespaceSMP2ServiceMetadata + `" xmlns:smb="` + smp.NamespaceSMP2Basic + `" xmlns:sma="` + smp.NamespaceSMP2Aggregate + `">` +
+			`<smb:SMPVersionID>2.0</smb:SMPVersionID><smb:ID schemeID="` + docType.Scheme + `">` + docType.Value + `</smb:ID>` +
+			`<smb:ParticipantID schemeID="` + participant.Scheme + `">` + participant.Value + `</smb:ParticipantID>` +
+			strings.Join(pms, "") + `</se:ServiceMetadata>`)
+	}
+	pm := func(parts ...string) string {
+		return `<sma:ProcessMetadata>` + strings.Join(parts, "") + `</sma:ProcessMetadata>`
+	}
+
+	m, _, err := smp.ParseServiceMetadata(doc(pm(proc(process.Value), endpoint), pm(proc("urn:p2"), proc("urn:p3"), redirect)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw}}
+	if m.Redirect != nil || len(m.Processes) != 3 || m.Processes[0].ID != process || m.Processes[0].Redirect != nil || len(m.Processes[0].Endpoints) != 1 ||
+		m.Processes[1].ID.Value != "urn:p2" || m.Processes[2].ID.Value != "urn:p3" ||
+		!reflect.DeepEqual(m.Processes[1].Redirect, r) || !reflect.DeepEqual(m.Processes[2].Redirect, r) || len(m.Processes[1].Endpoints)+len(m.Processes[2].Endpoints) != 0 {
+		t.Fatalf("read %+v", m)
+	}
+	// Written as read: the two redirected processes share one
+	// ProcessMetadata again.
+	var out bytes.Buffer
+	if err := writeXML(&out, smp.ServiceMetadataElement(m, smp.OASIS2)); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), "<cac:ProcessMetadata>"); n != 2 {
+		t.Errorf("written with %d ProcessMetadata, want 2:\n%s", n, out.Bytes())
+	}
+	again, _, err := smp.ParseServiceMetadata(out.Bytes())
+	if err != nil || !reflect.DeepEqual(again, m) {
+		t.Fatalf("read again: %v\n got %+v\nwant %+v", err, again, m)
+	}
+
+	// The one ProcessMetadata, a Redirect for any process: the document
+	// redirects as a whole.
+	m, _, err = smp.ParseServiceMetadata(doc(pm(redirect)))
+	if err != nil || !reflect.DeepEqual(m.Redirect, r) || len(m.Processes) != 0 {
+		t.Fatalf("a whole-document redirect: %+v %v", m, err)
+	}
+	// Beside another ProcessMetadata, a Redirect without Process is for
+	// any process the others do not list.
+	m, _, err = smp.ParseServiceMetadata(doc(pm(proc(process.Value), endpoint), pm(redirect)))
+	if err != nil || m.Redirect != nil || len(m.Processes) != 2 || m.Processes[1].ID != (smp.ID{}) || !reflect.DeepEqual(m.Processes[1].Redirect, r) {
+		t.Fatalf("a redirect for any process: %+v %v", m, err)
+	}
+	out.Reset()
+	writeXML(&out, smp.ServiceMetadataElement(m, smp.OASIS2))
+	if again, _, err := smp.ParseServiceMetadata(out.Bytes()); err != nil || !reflect.DeepEqual(again, m) {
+		t.Fatalf("a redirect for any process, read again: %v %+v\n%s", err, again, out.Bytes())
+	}
+
+	for _, c := range []struct {
+		name string
+		doc  []byte
+		want string
+	}{
+		{"endpoint and redirect", doc(pm(proc("urn:p2"), endpoint, redirect)), "ProcessMetadata 1 has both cac:Endpoint and cac:Redirect"},
+		{"two redirects", doc(pm(proc("urn:p2"), redirect, redirect)), "ProcessMetadata 1 has 2 cac:Redirect elements"},
+		{"endpoints, then a redirect", doc(pm(proc("urn:p2"), endpoint), pm(proc("urn:p2"), redirect)), "process oots-procid::urn:p2 has endpoints in one ProcessMetadata and a redirect in another"},
+		{"a redirect, then endpoints", doc(pm(redirect), pm(endpoint)), "any process (a ProcessMetadata without Process) has endpoints in one ProcessMetadata and a redirect in another"},
+		{"two redirects apart", doc(pm(proc("urn:p2"), redirect), pm(proc("urn:p2"), strings.Replace(redirect, "smp2.example.eu", "smp3.example.eu", 1))), "has two redirects, to https://smp2.example.eu/ and to https://smp3.example.eu/"},
+		{"no PublisherURI", doc(pm(proc("urn:p2"), `<sma:Redirect>`+cert(f.smpCred.Sign.Cert.Raw)+`</sma:Redirect>`)), "cac:Redirect without cbc:PublisherURI"},
+		{"a bad certificate", doc(pm(proc("urn:p2"), strings.Replace(redirect, b64(f.ap.Sign.Cert.Raw), "!!", 1))), "redirect to https://smp2.example.eu/, certificate 2"},
+	} {
+		_, _, err := smp.ParseServiceMetadata(c.doc)
+		if !errors.Is(err, smp.ErrBadDocument) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestValidateProcessRedirect: what the server publishes of redirected
+// processes must be sayable in every flavour.
+func TestValidateProcessRedirect(t *testing.T) {
+	f := getFixture(t)
+	to := func(u string) *smp.Redirect { return &smp.Redirect{URL: u} }
+	for _, c := range []struct {
+		name  string
+		procs []smp.Process
+		want  string // "" valid
+	}{
+		{"one process redirected", []smp.Process{f.metadata().Processes[0], {ID: redirected, Redirect: to("https://smp2.example.eu/")}}, ""},
+		{"all redirected alike", []smp.Process{{ID: process, Redirect: to("https://smp2.example.eu/")}, {ID: redirected, Redirect: to("https://smp2.example.eu/")}}, ""},
+		{"all redirected, not alike", []smp.Process{{ID: process, Redirect: to("https://smp2.example.eu/")}, {ID: redirected, Redirect: to("https://smp3.example.eu/")}}, "every process is redirected, not all alike"},
+		{"endpoints and a redirect", []smp.Process{{ID: process, Endpoints: f.metadata().Processes[0].Endpoints, Redirect: to("https://smp2.example.eu/")}}, "process oots-procid::urn:oots:process:evidence-exchange has both endpoints and a redirect"},
+		{"listed twice", []smp.Process{f.metadata().Processes[0], {ID: process, Redirect: to("https://smp2.example.eu/")}}, "is listed twice, and redirected in one of them"},
+		{"no URL", []smp.Process{f.metadata().Processes[0], {ID: redirected, Redirect: to("")}}, `the redirect URL "" of process oots-procid::urn:oots:process:redirected is not a URL`},
+	} {
+		m := &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Processes: c.procs}
+		err := m.Validate()
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: %v, want %q", c.name, err, c.want)
+		}
+	}
+	// All redirected alike: SMP 1.0 and Peppol documents redirect as a
+	// whole.
+	m := &smp.ServiceMetadata{Participant: participant, DocumentType: docType,
+		Processes: []smp.Process{{ID: process, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", CertificateUID: "CN=smp2"}}}}
+	for _, fl := range []smp.Flavour{smp.OASIS1, smp.Peppol} {
+		var b bytes.Buffer
+		writeXML(&b, smp.ServiceMetadataElement(m, fl))
+		got, _, err := smp.ParseServiceMetadata(b.Bytes())
+		if err != nil || !reflect.DeepEqual(got.Redirect, m.Processes[0].Redirect) {
+			t.Errorf("%s: %+v %v\n%s", fl, got, err, b.Bytes())
+		}
+	}
+}
