@@ -107,8 +107,10 @@ func (p *PartInfo) Property(name string) (string, bool) {
 	return lookup(p.Properties, name)
 }
 
-// ContentID returns the Content-ID the href points to ("cid:" removed), or ""
-// when the href is not a cid: URI.
+// ContentID returns the content-id of the href as written ("cid:" removed,
+// not percent-decoded), or "" when the href is not a cid: URI. A receiver
+// matches an href with the attachments by swa.ResolveCID, which also tries
+// the percent-decoded form (RFC 2392).
 func (p *PartInfo) ContentID() string {
 	if s, ok := strings.CutPrefix(p.Href, "cid:"); ok {
 		return s

@@ -124,9 +124,12 @@ func (in *Inbound) Close() error {
 //  5. parse the verified eb:UserMessage (EBMS:0009), check it against the
 //     leg (CheckUserMessage) and bind its signer to its eb:From party
 //     (CheckSigner; EBMS:0101);
-//  6. match every eb:PartInfo with one verified attachment (EBMS:0011 for a
-//     reference to a part that is not there, EBMS:0003 for an attachment no
-//     PartInfo describes), and decompress per the AS4 compression feature
+//  6. match every eb:PartInfo with one verified attachment: its cid: href
+//     names the Content-ID as written or, when no attachment has that one,
+//     percent-decoded (RFC 2392; swa.ResolveCID). EBMS:0011 for a reference
+//     to a part that is not there or with a malformed percent escape,
+//     EBMS:0003 for an attachment no PartInfo describes or two PartInfo
+//     naming one attachment. Then decompress per the AS4 compression feature
 //     (AS4 profile, "AS4 Compression"; EBMS:0303).
 //
 // Every error is an *Error; when the message header could be read,
@@ -274,14 +277,22 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 	for _, p := range parts {
 		byID[p.ContentID] = p
 	}
-	used := map[string]bool{}
+	used := map[string]string{} // the href that names each attachment
 	for _, pi := range um.PayloadInfo {
-		id := pi.ContentID()
+		// The href names the attachment with its content-id as written,
+		// or else percent-decoded (RFC 2392).
+		id, err := swa.ResolveCID(pi.Href, func(id string) bool { _, ok := byID[id]; return ok })
+		if err != nil {
+			return in, withRef(Errorf(ExternalPayloadError, "eb:PartInfo %v", err), ref)
+		}
 		p, ok := byID[id]
 		if !ok {
 			return in, withRef(Errorf(ExternalPayloadError, "eb:PartInfo %s: no such attachment", pi.Href), ref)
 		}
-		used[id] = true
+		if prev, ok := used[id]; ok {
+			return in, withRef(Errorf(ValueInconsistent, "eb:PartInfo %s and %s name the same attachment %q", prev, pi.Href, id), ref)
+		}
+		used[id] = pi.Href
 		pl := Payload{ContentID: id, Properties: pi.Properties}
 		pl.MimeType, _ = pi.Property(PropMimeType)
 		pl.CharacterSet, _ = pi.Property(PropCharacterSet)
@@ -326,7 +337,7 @@ func (r *Receiver) unpack(contentType string, body io.Reader) (*Inbound, error) 
 		in.Payloads = append(in.Payloads, pl)
 	}
 	for _, p := range parts {
-		if !used[p.ContentID] {
+		if _, ok := used[p.ContentID]; !ok {
 			return in, withRef(Errorf(ValueInconsistent, "attachment %q is not described by any eb:PartInfo", p.ContentID), ref)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/internal/spill"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/xmldsig"
@@ -104,7 +105,10 @@ func (c *VerifyConfig) now() time.Time {
 //     the SignatureValue;
 //  3. references: eb:Messaging, the Body and the Timestamp (when present;
 //     required only by TimestampRequired) must be signed (by Id, at their
-//     place), every part by cid:, nothing else;
+//     place), every part by cid:, nothing else; a cid: URI (a reference's,
+//     and an EncryptedData's CipherReference) names the part whose
+//     Content-ID is its content-id as written or, when no part has that
+//     one, percent-decoded (RFC 2392; swa.ResolveCID);
 //  4. Timestamp: Created not in the future, Expires not past (with
 //     MaxClockSkew);
 //  5. decryption of every encrypted part (AES-128-GCM, tag verified before
@@ -163,10 +167,10 @@ type processing struct {
 	cert *x509.Certificate // the signer's, validated
 	now  time.Time
 	// 3. references
-	ts       *xmltree.Element // the signed wsu:Timestamp, if any
-	cidRefs  map[string]*xmldsig.Reference
-	cidOrder []string         // the cid: references in signature order
-	byCID    map[string]*Part // the parts by Content-ID, each signed
+	ts       *xmltree.Element              // the signed wsu:Timestamp, if any
+	cidRefs  map[string]*xmldsig.Reference // the cid: references by the Content-ID of the part each names
+	cidOrder []string                      // those Content-IDs in signature order
+	byCID    map[string]*Part              // the parts by Content-ID, each signed
 }
 
 // structure is step 1. A message without wsse:Security that the policy
@@ -265,7 +269,7 @@ func (p *processing) references() error {
 		want[p.ts] = "the Timestamp"
 	}
 	signed := map[*xmltree.Element]bool{}
-	p.cidRefs = map[string]*xmldsig.Reference{}
+	var cids []*xmldsig.Reference
 	for i := range p.sig.References {
 		r := &p.sig.References[i]
 		switch {
@@ -290,12 +294,7 @@ func (p *processing) references() error {
 			}
 			signed[el] = true
 		case strings.HasPrefix(r.URI, "cid:"):
-			id := r.URI[4:]
-			if p.cidRefs[id] != nil {
-				return failAuth("two references to "+r.URI, nil)
-			}
-			p.cidRefs[id] = r
-			p.cidOrder = append(p.cidOrder, id)
+			cids = append(cids, r)
 		default:
 			return failPolicy("reference "+r.URI+" is neither #id nor cid:", nil)
 		}
@@ -315,14 +314,38 @@ func (p *processing) references() error {
 			return failAuth("two parts with Content-ID "+part.ContentID, nil)
 		}
 		p.byCID[part.ContentID] = part
+	}
+	// A cid: reference names the part with its content-id as written, or
+	// else percent-decoded (RFC 2392; swa.ResolveCID).
+	p.cidRefs = map[string]*xmldsig.Reference{}
+	var missing string
+	for _, r := range cids {
+		id, err := swa.ResolveCID(r.URI, func(id string) bool { return p.byCID[id] != nil })
+		if err != nil {
+			return failAuth("ds:Reference "+err.Error(), nil)
+		}
+		if id == "" {
+			if missing == "" {
+				missing = r.URI
+			}
+			continue
+		}
+		if prev := p.cidRefs[id]; prev != nil {
+			if prev.URI == r.URI {
+				return failAuth("two references to "+r.URI, nil)
+			}
+			return failAuth("two references to the part "+id+": "+prev.URI+" and "+r.URI, nil)
+		}
+		p.cidRefs[id] = r
+		p.cidOrder = append(p.cidOrder, id)
+	}
+	for _, part := range p.parts {
 		if p.cidRefs[part.ContentID] == nil {
 			return failPolicy("part "+part.ContentID+" is not signed", nil)
 		}
 	}
-	for _, id := range p.cidOrder {
-		if p.byCID[id] == nil {
-			return failAuth("signed part cid:"+id+" is missing from the message", nil)
-		}
+	if missing != "" {
+		return failAuth("signed part "+missing+" is missing from the message", nil)
 	}
 	return nil
 }
@@ -543,8 +566,11 @@ func decryptionPlan(sec *xmltree.Element, ids map[string][]*xmltree.Element, byC
 		if !listed["#"+d.ID] {
 			return nil, failDecrypt("EncryptedData "+d.ID+" is not in the EncryptedKey's ReferenceList", nil)
 		}
-		id := strings.TrimPrefix(d.CipherReference, "cid:")
-		if byCID[id] == nil {
+		id, err := swa.ResolveCID(d.CipherReference, func(id string) bool { return byCID[id] != nil })
+		if err != nil {
+			return nil, failDecrypt("EncryptedData "+d.ID+" CipherReference "+err.Error(), nil)
+		}
+		if id == "" {
 			return nil, failDecrypt("EncryptedData "+d.ID+" names a missing part "+d.CipherReference, nil)
 		}
 		if out[id] != nil {

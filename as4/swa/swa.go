@@ -10,6 +10,18 @@
 // Limits.MemoryThreshold to a temporary file, so memory does not grow with
 // the payload size. Malformed or oversized input is an *Error whose Code is
 // the ebMS error code a receiver reports (EBMS:0007 MimeInconsistency).
+//
+// The MIME header fields Read interprets are structured fields, where RFC 822
+// comments may stand (RFC 2045 §5.1, §6.1, §7; RFC 5322 §3.2.2: in
+// parentheses, nesting, with quoted-pairs). A Content-ID is the msg-id
+// between its angle brackets, without the white space and comments around
+// it ("<a@x> (first part)" is a@x; a Content-ID some sender wrote without
+// angle brackets is read up to white space or a comment); Content-Type and
+// Content-Transfer-Encoding are read, and kept in Part.Header, without their
+// comments. A cid: URL (an eb:PartInfo href, a ds:Reference URI) names the
+// part whose Content-ID is its content-id as written or, failing that,
+// percent-decoded (RFC 2392; ResolveCID). Write writes Content-IDs as they
+// are given, without comments.
 package swa
 
 import (
@@ -315,8 +327,11 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10
 // root part is the one the start parameter names, wherever it is, or else
 // the first (RFC 2387 §3.2). An attachment without a Content-Type, or with
 // one that cannot be parsed, is text/plain (RFC 2045 §5.2): the payload's
-// type is what its eb:PartInfo says. The caller must Close the message to
-// remove spilled files, also after an error in later processing.
+// type is what its eb:PartInfo says. Comments in Content-ID, Content-Type
+// and Content-Transfer-Encoding are read as the package comment says; a
+// Content-ID or Content-Transfer-Encoding whose comment is not closed, or
+// with text after its msg-id, is refused. The caller must Close the message
+// to remove spilled files, also after an error in later processing.
 func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 	l := lim.withDefaults()
 	mt, params, err := mime.ParseMediaType(contentType)
@@ -376,8 +391,13 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 		if hs := headerSize(h); hs > l.MaxHeaderBytes {
 			return nil, mimeErr(ErrTooLarge, "part %d: MIME header of %d bytes, limit %d", i, hs, l.MaxHeaderBytes)
 		}
-		id := strings.TrimSpace(h.Get("Content-Id"))
-		id = strings.TrimSuffix(strings.TrimPrefix(id, "<"), ">")
+		id, err := msgID(h.Get("Content-Id"))
+		if err != nil {
+			return nil, mimeErr(ErrMalformed, "part %d: Content-ID %q: %v", i, h.Get("Content-Id"), err)
+		}
+		if err := uncommentFields(h); err != nil {
+			return nil, mimeErr(ErrMalformed, "part %d: %v", i, err)
+		}
 		if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); cte != "" && cte != "binary" && cte != "8bit" && cte != "7bit" {
 			return nil, mimeErr(ErrMalformed, "part %d: Content-Transfer-Encoding %q not supported (binary only)", i, cte)
 		}
@@ -420,6 +440,28 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 	}
 	ok = true
 	return msg, nil
+}
+
+// uncommentFields removes the comments from the Content-Type and
+// Content-Transfer-Encoding fields of h (RFC 2045 §5.1, §6.1: structured
+// fields, where RFC 822 comments may appear), which mime.ParseMediaType
+// does not read. A Content-Type whose comment is not closed stays as it is
+// (it cannot be parsed: text/plain, RFC 2045 §5.2); such a
+// Content-Transfer-Encoding is an error.
+func uncommentFields(h textproto.MIMEHeader) error {
+	for j, v := range h["Content-Type"] {
+		if u, err := uncomment(v); err == nil {
+			h["Content-Type"][j] = u
+		}
+	}
+	for j, v := range h["Content-Transfer-Encoding"] {
+		u, err := uncomment(v)
+		if err != nil {
+			return fmt.Errorf("Content-Transfer-Encoding %q: %v", v, err)
+		}
+		h["Content-Transfer-Encoding"][j] = u
+	}
+	return nil
 }
 
 // store keeps a part in memory up to the threshold, then spills the rest to

@@ -122,6 +122,17 @@ func TestReadLenient(t *testing.T) {
 		// default root is the first body part."
 		{"root named by start, not first", related + `; start="<root>"`,
 			raw("Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx", rootPart, "Content-Type: text/plain\r\nContent-ID: <b>\r\n\r\ny"), []string{"a", "b"}},
+		// RFC 2045 §7 (Content-ID: msg-id), §5.1 (Content-Type) and §6.1
+		// (Content-Transfer-Encoding) are structured fields: RFC 822
+		// comments may stand around their tokens.
+		{"comments in Content-ID", related + `; start="<root>"`,
+			raw("Content-Type: application/soap+xml\r\nContent-ID: (the root) <root> (part)\r\n\r\n<e/>",
+				"Content-Type: text/plain\r\nContent-ID: <a> (first (nested) \\) part)\r\n\r\nx",
+				"Content-Type: text/plain\r\nContent-ID:\r\n (folded) <b>\r\n\r\ny"), []string{"a", "b"}},
+		{"comment in the root's Content-Type", related, raw("Content-Type: application/soap+xml; charset=UTF-8 (the envelope)\r\nContent-ID: <root>\r\n\r\n<e/>",
+			"Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx"), []string{"a"}},
+		{"comment in Content-Transfer-Encoding", related, raw(rootPart,
+			"Content-Type: text/plain\r\nContent-Transfer-Encoding: binary (as it is)\r\nContent-ID: <a>\r\n\r\nx"), []string{"a"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m, err := Read(bytes.NewReader(c.body), c.ct, nil)
@@ -164,12 +175,21 @@ func TestReadRejects(t *testing.T) {
 		{"attachment without Content-ID", related, raw(rootPart, "Content-Type: text/plain\r\n\r\nx"), nil, ErrMalformed},
 		{"duplicate Content-ID", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx", "Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\ny"), nil, ErrMalformed},
 		{"root Content-ID reused", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <root>\r\n\r\nx"), nil, ErrMalformed},
+		{"Content-ID comment not closed", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a> (c\r\n\r\nx"), nil, ErrMalformed},
+		{"text after the msg-id", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a> <b>\r\n\r\nx"), nil, ErrMalformed},
+		{"Content-Transfer-Encoding comment not closed", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\nContent-Transfer-Encoding: binary (c\r\n\r\nx"), nil, ErrMalformed},
 		{"base64 encoding", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\nContent-Transfer-Encoding: base64\r\n\r\neA=="), nil, ErrMalformed},
 		{"boundary not in the body", related, []byte("--another\r\n" + rootPart + "\r\n--another--\r\n"), nil, ErrMalformed},
 		{"too many parts", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx", "Content-Type: text/plain\r\nContent-ID: <b>\r\n\r\ny"), &Limits{MaxParts: 1}, ErrTooMany},
 		{"envelope too large", ct, good, &Limits{MaxEnvelopeBytes: 3}, ErrTooLarge},
 		{"package too large", ct, good, &Limits{MaxTotalBytes: 100}, ErrTooLarge},
 		{"header too large", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\nX-Pad: "+strings.Repeat("p", 20000)+"\r\n\r\nx"), nil, ErrTooLarge},
+	}
+	// What the error's Detail says (what is wrong), where it matters.
+	details := map[string]string{
+		"Content-ID comment not closed":                `part 1: Content-ID "<a> (c": after the msg-id "<a>": comment "(c" is not closed`,
+		"text after the msg-id":                        `part 1: Content-ID "<a> <b>": "<b>" follows the msg-id "<a>"`,
+		"Content-Transfer-Encoding comment not closed": `part 1: Content-Transfer-Encoding "binary (c": comment "(c" is not closed`,
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -184,6 +204,9 @@ func TestReadRejects(t *testing.T) {
 			}
 			if !errors.Is(err, c.want) {
 				t.Errorf("err = %v, want %v", err, c.want)
+			}
+			if d := details[c.name]; !strings.Contains(e.Detail, d) {
+				t.Errorf("detail %q, want %q in it", e.Detail, d)
 			}
 		})
 	}
@@ -201,6 +224,10 @@ func FuzzRead(f *testing.F) {
 	ct, body := pack(f, []byte("<e/>"), memPart("a@oots", "text/plain", []byte("hello")), memPart("b@oots", "application/gzip", []byte{0x1f, 0x8b}))
 	f.Add(ct, body)
 	f.Add("application/soap+xml", []byte("<e/>"))
+	f.Add(`multipart/related; boundary="b1"; type="application/soap+xml"; start="<root>"`, rawPackage("b1",
+		"Content-Type: application/soap+xml (c)\r\nContent-ID: (r) <root> (the (root) part)\r\n\r\n<e/>",
+		"Content-Type: text/xml; charset=(c)utf-8\r\nContent-Transfer-Encoding: binary (c)\r\nContent-ID: <\"a>b\"@x> (\\) c)\r\n\r\nx",
+		"Content-ID: b@x (no angle brackets, no Content-Type)\r\n\r\ny"))
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		m, err := Read(bytes.NewReader(body), ct, &Limits{TempDir: t.TempDir(), MemoryThreshold: 16})
 		if err != nil {
@@ -223,6 +250,11 @@ func FuzzRead(f *testing.F) {
 		for i := range m.Parts {
 			if !bytes.Equal(content(t, m.Parts[i]), content(t, m2.Parts[i])) {
 				t.Fatalf("part %d differs", i)
+			}
+			ct := m.Parts[i].Header.Get("Content-Type")
+			if m.Parts[i].ContentID != m2.Parts[i].ContentID || ct != "" && ct != m2.Parts[i].Header.Get("Content-Type") {
+				t.Fatalf("part %d: Content-ID %q, Content-Type %q written, read back as %q, %q", i,
+					m.Parts[i].ContentID, m.Parts[i].Header.Get("Content-Type"), m2.Parts[i].ContentID, m2.Parts[i].Header.Get("Content-Type"))
 			}
 		}
 	})

@@ -1,0 +1,91 @@
+package wssec_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmltree"
+)
+
+// TestPercentEncodedCID: a ds:Reference URI and a CipherReference name
+// their part by cid: URL, whose content-id may be URL-encoded (RFC 2392 §2;
+// Apache WSS4J decodes it): cid:request%40oots.example names the part
+// whose Content-ID is request@oots.example. The form as written comes
+// first, and two references that name one part are refused.
+func TestPercentEncodedCID(t *testing.T) {
+	const encoded, decoded = "request%40oots.example", "request@oots.example"
+	securePart := func(t *testing.T, f *fixture, encrypt bool, parts []wssec.Part) sent {
+		t.Helper()
+		doc := loadDoc(t, "envelope.xml")
+		out, err := wssec.Secure(doc, parts, f.signConfig(t, encrypt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sent{env: doc.Bytes(), parts: out}
+	}
+	for _, p := range profiles {
+		for _, encrypt := range []bool{true, false} {
+			name := string(p) + "/plain"
+			if encrypt {
+				name = string(p) + "/encrypted"
+			}
+			t.Run(name, func(t *testing.T) {
+				f := getFixture(t, p)
+				parts := testParts()
+				parts[0].ContentID = encoded
+				s := securePart(t, f, encrypt, parts)
+				if !bytes.Contains(s.env, []byte(`URI="cid:`+encoded+`"`)) {
+					t.Fatal("the signature does not reference cid:" + encoded)
+				}
+				if n := bytes.Count(s.env, []byte(`URI="cid:`+encoded+`"`)); encrypt && n != 2 {
+					t.Fatalf("%d URIs cid:%s, want 2 (the ds:Reference and the CipherReference)", n, encoded)
+				}
+				s.parts[0].ContentID = decoded // as the MIME part says it
+				res, err := process(t, s, f.verifyConfig(t, encrypt))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer res.Close()
+				if len(res.Parts) != 2 || res.Parts[0].ContentID != decoded {
+					t.Fatalf("parts %+v", res.Parts)
+				}
+				if !bytes.Equal(readAll(t, res.Parts[0]), payloads()[decoded]) {
+					t.Fatal("part differs after Process")
+				}
+			})
+		}
+	}
+
+	t.Run("two references to one part", func(t *testing.T) {
+		f := getFixture(t, profiles[0])
+		parts := testParts()
+		parts[1] = memPart(encoded, "application/x-ebrs+xml", payloads()[decoded])
+		s := securePart(t, f, false, parts)
+		s.parts = s.parts[:1] // only request@oots.example travels
+		doc, err := xmltree.ParseBytes(s.env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = wssec.Process(doc, s.parts, f.verifyConfig(t, false))
+		if code(err) != wssec.CodeFailedAuthentication || !strings.Contains(err.Error(), "two references to the part "+decoded) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("malformed percent escape", func(t *testing.T) {
+		f := getFixture(t, profiles[0])
+		parts := testParts()
+		parts[0].ContentID = "request%zz@oots.example"
+		s := securePart(t, f, false, parts)
+		s.parts[0].ContentID = decoded
+		doc, err := xmltree.ParseBytes(s.env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = wssec.Process(doc, s.parts, f.verifyConfig(t, false))
+		if code(err) != wssec.CodeFailedAuthentication || !strings.Contains(err.Error(), `ds:Reference "cid:request%zz@oots.example": malformed percent escape "%zz"`) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
