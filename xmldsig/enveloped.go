@@ -22,7 +22,7 @@ var envelopedTransforms = []Transform{EnvelopedSignature, ExcC14N}
 
 // SignEnveloped signs the whole document of root with an enveloped
 // signature: one Reference with URI "" and the transforms
-// enveloped-signature and exclusive c14n, digest SHA-256. The ds:Signature
+// enveloped-signature and exclusive c14n, digest SHA-256 (or Signer.Digest). The ds:Signature
 // is appended as the last child of root and returned.
 func (sg *Signer) SignEnveloped(root *xmltree.Element) (*xmltree.Element, error) {
 	if root == nil {
@@ -31,9 +31,9 @@ func (sg *Signer) SignEnveloped(root *xmltree.Element) (*xmltree.Element, error)
 	if len(root.ChildrenNamed(Namespace, "Signature")) != 0 {
 		return nil, malformed("%s already has a ds:Signature", root.Name)
 	}
-	ref := Reference{URI: "", Transforms: envelopedTransforms, DigestMethod: SHA256}
+	ref := Reference{URI: "", Transforms: envelopedTransforms, DigestMethod: sg.digestMethod()}
 	var err error
-	if ref.DigestValue, err = DigestElement(root, &Reference{Transforms: []Transform{ExcC14N}, DigestMethod: SHA256}); err != nil {
+	if ref.DigestValue, err = DigestElement(root, &Reference{Transforms: []Transform{ExcC14N}, DigestMethod: ref.DigestMethod}); err != nil {
 		return nil, err
 	}
 	sig, err := sg.Sign([]Reference{ref})

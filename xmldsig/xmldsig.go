@@ -5,7 +5,10 @@
 // SOAP-with-Attachments parts by cid: URI (OASIS WSS SwA Profile 1.1 §5.2,
 // Attachment-Content-Signature-Transform), canonicalized with Exclusive XML
 // Canonicalization 1.0, digested with SHA-256, signed with RSA-SHA256
-// (RFC 6931 §2.3.2, PKCS#1 v1.5) or Ed25519 (RFC 9231 §2.3.6, PureEdDSA).
+// (RFC 6931 §2.3.2, PKCS#1 v1.5) or Ed25519 (RFC 9231 §2.3.6, PureEdDSA);
+// and, for the enveloped signatures of SAML and SMP, ECDSA and RSASSA-PSS
+// with SHA-256, SHA-384 or SHA-512 and digests of the same (the eIDAS
+// SAML profile), where a Policy lists them.
 //
 // The package does not resolve references itself: the caller (wssec) decides
 // which element a "#id" names, under its own policy, and passes it to
@@ -59,6 +62,10 @@ const (
 
 	// SHA256 is the SHA-256 digest (XML Encryption 1.0 §5.7.2).
 	SHA256 DigestMethod = "http://www.w3.org/2001/04/xmlenc#sha256"
+	// SHA384 (RFC 6931 §2.1.3) and SHA512 (XML Encryption 1.0 §5.7.4) are
+	// accepted only where a Policy lists them (the eIDAS SAML profile).
+	SHA384 DigestMethod = "http://www.w3.org/2001/04/xmldsig-more#sha384"
+	SHA512 DigestMethod = "http://www.w3.org/2001/04/xmlenc#sha512"
 
 	// ExcC14N is Exclusive XML Canonicalization 1.0 without comments.
 	ExcC14N Transform = xmltree.ExcC14N
@@ -295,8 +302,9 @@ func parseReference(r *xmltree.Element, pol *Policy) (Reference, error) {
 	if err != nil {
 		return ref, err
 	}
-	if ref.DigestValue, err = decodeB64(dv.Text()); err != nil || len(ref.DigestValue) != sha256.Size {
-		return ref, malformed("DigestValue of %s is not a base64 SHA-256 value", uri)
+	h, _ := digestHash(ref.DigestMethod)
+	if ref.DigestValue, err = decodeB64(dv.Text()); err != nil || len(ref.DigestValue) != h.Size() {
+		return ref, malformed("DigestValue of %s is not a base64 %s value", uri, h)
 	}
 	return ref, nil
 }
@@ -336,7 +344,7 @@ func (s *Signature) VerifySignedInfo(pub crypto.PublicKey) error {
 		if !ed25519.Verify(k, c14n, s.Value) {
 			return fmt.Errorf("xmldsig: %w", ErrSignatureValue)
 		}
-	case ECDSASHA256, RSAPSSSHA256:
+	case ECDSASHA256, ECDSASHA384, ECDSASHA512, RSAPSSSHA256, RSAPSSSHA384, RSAPSSSHA512:
 		return verifyMore(s.Method, pub, c14n, s.Value)
 	default:
 		return fmt.Errorf("xmldsig: %w: %q", ErrAlgorithm, s.Method)
@@ -364,10 +372,11 @@ func DigestElement(el *xmltree.Element, ref *Reference) ([]byte, error) {
 		}
 		c14n = t
 	}
-	if ref.DigestMethod != SHA256 {
+	hash, ok := digestHash(ref.DigestMethod)
+	if !ok {
 		return nil, fmt.Errorf("xmldsig: %w: digest %q", ErrAlgorithm, ref.DigestMethod)
 	}
-	h := sha256.New()
+	h := hash.New()
 	var err error
 	if c14n == ExcC14N {
 		err = xmltree.Canonicalize(h, el, ref.InclusivePrefixes)
@@ -378,6 +387,20 @@ func DigestElement(el *xmltree.Element, ref *Reference) ([]byte, error) {
 		return nil, err
 	}
 	return h.Sum(nil), nil
+}
+
+// digestHash returns the hash function of a digest method this package
+// implements.
+func digestHash(m DigestMethod) (crypto.Hash, bool) {
+	switch m {
+	case SHA256:
+		return crypto.SHA256, true
+	case SHA384:
+		return crypto.SHA384, true
+	case SHA512:
+		return crypto.SHA512, true
+	}
+	return crypto.SHA256, false
 }
 
 // isC14N reports a canonicalization this package implements: exclusive
@@ -403,6 +426,17 @@ type Signer struct {
 	// Rand is used by signature schemes that need randomness (none of
 	// PKCS#1 v1.5 and Ed25519 do); may be nil.
 	Rand io.Reader
+	// Digest is the digest method of the references that SignEnveloped
+	// and SignEnvelopedID compute: SHA256 when empty, SHA384 or SHA512.
+	Digest DigestMethod
+}
+
+// digestMethod returns sg.Digest, SHA256 when empty.
+func (sg *Signer) digestMethod() DigestMethod {
+	if sg.Digest == "" {
+		return SHA256
+	}
+	return sg.Digest
 }
 
 // Sign builds a ds:Signature over refs (whose DigestValue the caller has
@@ -441,7 +475,7 @@ func (sg *Signer) Sign(refs []Reference) (*xmltree.Element, error) {
 			return nil, fmt.Errorf("xmldsig: %w: %T for eddsa-ed25519", ErrKey, sg.Key.Public())
 		}
 		value, err = sg.Key.Sign(sg.Rand, c14n, crypto.Hash(0))
-	case ECDSASHA256, RSAPSSSHA256:
+	case ECDSASHA256, ECDSASHA384, ECDSASHA512, RSAPSSSHA256, RSAPSSSHA384, RSAPSSSHA512:
 		value, err = signMore(sg, c14n)
 	default:
 		return nil, fmt.Errorf("xmldsig: %w: %q", ErrAlgorithm, sg.Method)

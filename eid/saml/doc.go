@@ -27,9 +27,10 @@
 //   - the response's enveloped signature, by a key of the login's node
 //     only, whose one reference names the response itself by its ID (the
 //     defence against signature wrapping, with using only the verified copy
-//     returned by xmldsig.VerifyEnvelopedID); ECDSA-SHA256 or RSASSA-PSS
-//     SHA-256 only (eIDAS Cryptographic Requirements §3.2: RSA PKCS#1 v1.5,
-//     SHA-1 and HMAC are refused);
+//     returned by xmldsig.VerifyEnvelopedID); ECDSA or RSASSA-PSS with
+//     SHA-256, SHA-384 or SHA-512, and digests of the same (eIDAS
+//     Cryptographic Requirements §3.2: RSA PKCS#1 v1.5, SHA-1 and HMAC are
+//     refused);
 //   - its Issuer is the node's entity ID, its Destination our ACS, its
 //     InResponseTo the ID of this login's request;
 //   - the status: not Success is a *Status (RequestDenied and AuthnFailed

@@ -34,6 +34,27 @@ func TestHonestLogin(t *testing.T) {
 	}
 }
 
+// TestSignatureMethods: a node that signs its response and assertion with
+// any method of the eIDAS profile, with the matching digest, logs its user
+// in; eIDAS-Node signs with RSASSA-PSS and SHA-512 where configured so (the
+// methods and digests themselves are judged by the JDK in package xmldsig).
+func TestSignatureMethods(t *testing.T) {
+	for _, m := range []xmldsig.SignatureMethod{xmldsig.ECDSASHA256, xmldsig.ECDSASHA384, xmldsig.ECDSASHA512, xmldsig.RSAPSSSHA256, xmldsig.RSAPSSSHA384, xmldsig.RSAPSSSHA512} {
+		t.Run(string(m)[strings.LastIndexByte(string(m), '#')+1:], func(t *testing.T) {
+			a := newTestSP(t, func(c *Config) {
+				n := c.Nodes["BE"]
+				n.Certificates = append(n.Certificates, selfSigned(t, rsaNodeKey(t), "BE node RSA"))
+				c.Nodes["BE"] = n
+			})
+			b := begin(t, a, "BE")
+			f := &forge{signMethod: m}
+			if s, err := answer(t, a, b, f.response(t, b)); err != nil || s.Person.Identifier != "BE/NL/12345" {
+				t.Fatalf("%v, %+v", err, s)
+			}
+		})
+	}
+}
+
 // TestRepresentative: a representative of a company logs in; they are the
 // subject's person, the company its company. Representing a natural
 // person is refused.

@@ -46,11 +46,12 @@ type checkSet map[check]bool
 func (s checkSet) off(c check) bool { return s[c] }
 
 // signaturePolicy is what the eIDAS Cryptographic Requirements (§3.2)
-// allow: ECDSA and RSASSA-PSS with SHA-256, exclusive c14n, SHA-256
-// digests. RSA PKCS#1 v1.5 is refused.
+// allow: ECDSA and RSASSA-PSS with SHA-256, SHA-384 or SHA-512, exclusive
+// c14n, SHA-256, SHA-384 or SHA-512 digests (eIDAS-Node signs with
+// RSASSA-PSS and SHA-512 where configured so). RSA PKCS#1 v1.5 is refused.
 var signaturePolicy = xmldsig.Policy{
-	SignatureMethods: []xmldsig.SignatureMethod{xmldsig.ECDSASHA256, xmldsig.RSAPSSSHA256},
-	DigestMethods:    []xmldsig.DigestMethod{xmldsig.SHA256},
+	SignatureMethods: []xmldsig.SignatureMethod{xmldsig.ECDSASHA256, xmldsig.ECDSASHA384, xmldsig.ECDSASHA512, xmldsig.RSAPSSSHA256, xmldsig.RSAPSSSHA384, xmldsig.RSAPSSSHA512},
+	DigestMethods:    []xmldsig.DigestMethod{xmldsig.SHA256, xmldsig.SHA384, xmldsig.SHA512},
 	Transforms:       []xmldsig.Transform{xmldsig.EnvelopedSignature, xmldsig.ExcC14N},
 	MaxReferences:    1,
 }
@@ -58,8 +59,8 @@ var signaturePolicy = xmldsig.Policy{
 // anyPolicy is the policy with checkAlgorithms off: every method xmldsig
 // implements.
 var anyPolicy = xmldsig.Policy{
-	SignatureMethods: []xmldsig.SignatureMethod{xmldsig.ECDSASHA256, xmldsig.RSAPSSSHA256, xmldsig.RSASHA256, xmldsig.Ed25519},
-	DigestMethods:    []xmldsig.DigestMethod{xmldsig.SHA256},
+	SignatureMethods: append([]xmldsig.SignatureMethod{xmldsig.RSASHA256, xmldsig.Ed25519}, signaturePolicy.SignatureMethods...),
+	DigestMethods:    signaturePolicy.DigestMethods,
 	Transforms:       []xmldsig.Transform{xmldsig.EnvelopedSignature, xmldsig.ExcC14N},
 	MaxReferences:    1,
 }

@@ -280,10 +280,20 @@ func add(p *xmltree.Element, ns, local string) *xmltree.Element {
 func (n *testNode) sign(tb testing.TB, e *xmltree.Element, m xmldsig.SignatureMethod) {
 	tb.Helper()
 	key := n.key
-	if m == xmldsig.RSASHA256 || m == xmldsig.RSAPSSSHA256 {
+	digest := xmldsig.SHA256
+	switch m {
+	case xmldsig.RSASHA256, xmldsig.RSAPSSSHA256:
 		key = rsaNodeKey(tb)
+	case xmldsig.RSAPSSSHA384:
+		key, digest = rsaNodeKey(tb), xmldsig.SHA384
+	case xmldsig.RSAPSSSHA512:
+		key, digest = rsaNodeKey(tb), xmldsig.SHA512
+	case xmldsig.ECDSASHA384:
+		digest = xmldsig.SHA384
+	case xmldsig.ECDSASHA512:
+		digest = xmldsig.SHA512
 	}
-	sg := xmldsig.Signer{Key: key, Method: m, Rand: rand.Reader}
+	sg := xmldsig.Signer{Key: key, Method: m, Digest: digest, Rand: rand.Reader}
 	sig, err := sg.SignEnvelopedID(e, e.SelectAttr("", "ID"))
 	if err != nil {
 		tb.Fatal(err)
