@@ -48,9 +48,10 @@ func ResolveCID(u string, has func(contentID string) bool) (string, error) {
 // is. The msg-id ends at the first '>' outside quoted strings and domain
 // literals (the obsolete forms of id-left and id-right may hold one) that
 // only white space and comments follow, else at the first '>' that they
-// follow. A value without angle brackets (or without the closing one) is
-// read as the id up to white space or a comment, as senders that omit them
-// mean it. An empty or comment-only value gives "".
+// follow. A value without angle brackets is the id as it is when it is one
+// word (no white space: "file(1).pdf"), else the id up to white space or a
+// comment, as senders that omit them mean it; so is a value without the
+// closing one. An empty or comment-only value gives "".
 func msgID(v string) (string, error) {
 	i, err := skipCFWS(v, 0)
 	if err != nil {
@@ -78,6 +79,10 @@ func msgID(v string) (string, error) {
 			return "", fmt.Errorf("%s follows the msg-id %q", abbrev(v[j:]), v[i:first+1])
 		}
 		i++ // "<id" without its '>'
+	} else if t := strings.TrimSpace(v[i:]); !strings.ContainsAny(t, " \t\r\n<>") {
+		// A bare id in one word is the id as it is, parentheses included
+		// ("file(1).pdf"), as it was read before comments were.
+		return t, nil
 	}
 	start := i
 	for i < len(v) && !strings.ContainsRune(" \t\r\n()<>", rune(v[i])) {

@@ -119,6 +119,8 @@ var msgIDCases = []struct {
 	{v: `<a\b@x>`, want: `a\b@x`, py: "between the brackets the id is taken as written"},
 	{v: "<<a@x>", want: "<a@x", py: "between the brackets the id is taken as written (Python's parser raises IndexError on it)"},
 	{v: "a@x junk", err: `"junk" follows the msg-id "a@x"`, py: "without angle brackets"},
+	{v: "file(1).pdf", want: "file(1).pdf", py: "without angle brackets, one word: the id as it is, as this reader read it before"},
+	{v: "(c) file(1).pdf", want: "file(1).pdf", py: "without angle brackets, one word after a comment"},
 }
 
 func TestMsgID(t *testing.T) {
