@@ -246,6 +246,18 @@ func fuzzSeeds(f *testing.F) {
 		b.Reset()
 		writeXML(&b, smp.ServiceMetadataElement(anyProcess, fl))
 		f.Add(b.Bytes())
+		// Endpoints in service over days in a time zone, and (SMP 2.0
+		// written for less) over instants within days.
+		dated := fx.metadata()
+		e := &dated.Processes[0].Endpoints[0]
+		e.Activation = time.Date(2026, 12, 6, 0, 0, 0, 0, time.FixedZone("", 3600))
+		e.Expiration = time.Date(2027, 1, 1, 0, 0, 0, 0, time.FixedZone("", -5*3600-1800))
+		later := *e
+		later.Activation, later.Expiration = time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC), time.Date(2027, 1, 1, 17, 0, 0, 0, time.UTC)
+		dated.Processes[0].Endpoints = append(dated.Processes[0].Endpoints, later)
+		b.Reset()
+		writeXML(&b, smp.ServiceMetadataElement(dated, fl))
+		f.Add(b.Bytes())
 		// A redirect carrying two certificates (SMP 2.0 keeps them all).
 		b.Reset()
 		writeXML(&b, smp.ServiceMetadataElement(&smp.ServiceMetadata{Participant: participant, DocumentType: docType,
@@ -271,7 +283,7 @@ func FuzzParseServiceMetadata(f *testing.F) {
 			return
 		}
 		// SMP 2.0: what we read, we write and read again to the same
-		// model, short of the endpoints' dates (written as UTC dates).
+		// model, its endpoints in service over the same instants.
 		if fl == smp.OASIS2 {
 			var out bytes.Buffer
 			writeXML(&out, smp.ServiceMetadataElement(m, fl))
@@ -279,7 +291,7 @@ func FuzzParseServiceMetadata(f *testing.F) {
 			if err != nil {
 				t.Fatalf("re-reading our own output: %v\n%s", err, out.Bytes())
 			}
-			if undated(m); !reflect.DeepEqual(undated(m2), m) {
+			if inUTC(m); !reflect.DeepEqual(inUTC(m2), m) {
 				t.Fatalf("round trip changed the model:\n%+v\n%+v\n%s", m, m2, out.Bytes())
 			}
 			return
@@ -311,12 +323,12 @@ func FuzzParseServiceMetadata(f *testing.F) {
 	})
 }
 
-// inUTC clears the times of m's endpoints, and returns m.
-func undated(m *smp.ServiceMetadata) *smp.ServiceMetadata {
+// inUTC sets the times of m's endpoints in UTC, and returns m.
+func inUTC(m *smp.ServiceMetadata) *smp.ServiceMetadata {
 	for i := range m.Processes {
 		for j := range m.Processes[i].Endpoints {
 			e := &m.Processes[i].Endpoints[j]
-			e.Activation, e.Expiration = time.Time{}, time.Time{}
+			e.Activation, e.Expiration = e.Activation.UTC(), e.Expiration.UTC()
 		}
 	}
 	return m

@@ -394,12 +394,13 @@ func (c *Client) Forget() {
 	c.mu.Unlock()
 }
 
-// pick returns the endpoint in service at now with the most preferred
-// accepted transport profile.
+// pick returns the endpoint in service at now (from its Activation on,
+// before its Expiration) with the most preferred accepted transport
+// profile.
 func (c *Client) pick(eps []Endpoint, now time.Time) (Endpoint, bool) {
 	best, rank := Endpoint{}, -1
 	for _, e := range eps {
-		if !e.Activation.IsZero() && now.Before(e.Activation) || !e.Expiration.IsZero() && now.After(e.Expiration) {
+		if !e.Activation.IsZero() && now.Before(e.Activation) || !e.Expiration.IsZero() && !now.Before(e.Expiration) {
 			continue
 		}
 		r := 0

@@ -185,8 +185,23 @@ type Endpoint struct {
 	// TechnicalContactUrl; SMP 2.0 Description and Contact).
 	Description string `json:"description,omitempty"`
 	Contact     string `json:"contact,omitempty"`
-	// Activation and Expiration bound when the endpoint is in service;
-	// zero when not given.
+	// Activation and Expiration bound when the endpoint is in service:
+	// from Activation on, and before Expiration (at Expiration it is out
+	// of service); zero when not given.
+	//
+	// SMP 2.0 ActivationDate and ExpirationDate are xs:date, whole days:
+	// the endpoint is in service from the start of its activation date and
+	// during all of its expiration date, so Activation reads as the first
+	// instant of the activation date and Expiration as the first instant
+	// of the day after the expiration date, in the date's time zone (UTC
+	// when it has none). The SMP 2.0 schema calls them only the
+	// "Activation date of the service" and the "Expiration date of the
+	// service"; that the expiration date is still a day in service is this
+	// package's reading. SMP 1.0 and Peppol ServiceActivationDate and
+	// ServiceExpirationDate are xs:dateTime instants, read as they are (a
+	// date alone, which some SMPs publish there, as in SMP 2.0). How the
+	// SMP 2.0 writer turns an instant that does not start a day into a
+	// date: ServiceMetadataElement.
 	Activation time.Time `json:"activation,omitzero"`
 	Expiration time.Time `json:"expiration,omitzero"`
 }

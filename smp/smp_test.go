@@ -488,8 +488,10 @@ func TestForeignHolodeck(t *testing.T) {
 	if err != nil || cert.Subject.CommonName != "partya.examples.holodeck-b2b.com" {
 		t.Fatalf("certificate: %v %v", cert, err)
 	}
+	// ActivationDate 2022-02-24+01:00, ExpirationDate 2024-01-01+01:00: in
+	// service from the start of the one to the end of the other, there.
 	if e.URL != "https://ap.sample.holodeck-b2b.org/" || e.TransportProfile != smp.TransportEBMS3AS4 || e.Contact != "sander at holodeck-b2b.org" ||
-		!e.Activation.Equal(time.Date(2022, 2, 24, 0, 0, 0, 0, time.FixedZone("", 3600))) || !e.Expiration.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("", 3600))) {
+		!e.Activation.Equal(time.Date(2022, 2, 24, 0, 0, 0, 0, time.FixedZone("", 3600))) || !e.Expiration.Equal(time.Date(2024, 1, 2, 0, 0, 0, 0, time.FixedZone("", 3600))) {
 		t.Fatalf("endpoint %+v", e)
 	}
 

@@ -99,6 +99,19 @@ const dateTime = "2006-01-02T15:04:05Z07:00"
 // m in flavour f: for SMP 1.0 and Peppol a SignedServiceMetadata element
 // holding the ServiceMetadata (the signature is to be appended to it), for
 // SMP 2.0 the ServiceMetadata element itself.
+//
+// An endpoint's Activation and Expiration are written in SMP 1.0 and
+// Peppol as xs:dateTime in UTC, to the second. SMP 2.0 has dates only
+// (xs:date), written with their time zone, the offset from UTC of the
+// Activation or Expiration itself (UTC when that offset is not whole
+// minutes or more than 14 hours): an instant that starts a day there is
+// written exactly (Activation as that day, Expiration as the day before,
+// the last in service). Another instant cannot be said, and the endpoint
+// is published as in service for less time rather than more: Activation
+// as the next day, Expiration as the day before the one it falls in. So
+// an endpoint active at 2026-12-06T09:00+01:00 is published with
+// ActivationDate 2026-12-07+01:00, and one expiring then with
+// ExpirationDate 2026-12-05+01:00.
 func ServiceMetadataElement(m *ServiceMetadata, f Flavour) *xmltree.Element {
 	if f == OASIS2 {
 		return serviceMetadata2(m)
@@ -208,10 +221,10 @@ func serviceMetadata2(m *ServiceMetadata) *xmltree.Element {
 			}
 			ee.AddElement(NamespaceSMP2Basic, "cbc", "AddressURI").SetText(e.URL)
 			if !e.Activation.IsZero() {
-				ee.AddElement(NamespaceSMP2Basic, "cbc", "ActivationDate").SetText(e.Activation.UTC().Format(time.DateOnly))
+				ee.AddElement(NamespaceSMP2Basic, "cbc", "ActivationDate").SetText(activationDate(e.Activation))
 			}
 			if !e.Expiration.IsZero() {
-				ee.AddElement(NamespaceSMP2Basic, "cbc", "ExpirationDate").SetText(e.Expiration.UTC().Format(time.DateOnly))
+				ee.AddElement(NamespaceSMP2Basic, "cbc", "ExpirationDate").SetText(expirationDate(e.Expiration))
 			}
 			c := ee.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
 			c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("encryption")
@@ -221,6 +234,47 @@ func serviceMetadata2(m *ServiceMetadata) *xmltree.Element {
 		}
 	}
 	return root
+}
+
+// activationDate returns the SMP 2.0 ActivationDate of an endpoint in
+// service from t: the day starting at t, or if t is not the start of a
+// day, the day after, so that the endpoint is never published as in
+// service before t.
+func activationDate(t time.Time) string {
+	t = t.In(dateZone(t))
+	d := startOfDay(t)
+	if d.Before(t) {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d.Format(xsDateZone)
+}
+
+// expirationDate returns the SMP 2.0 ExpirationDate of an endpoint out of
+// service from t: the day ending at t, or if t is not the start of a day,
+// the day before the one t is in, so that the endpoint is never published
+// as in service from t on.
+func expirationDate(t time.Time) string {
+	t = t.In(dateZone(t))
+	return startOfDay(t).AddDate(0, 0, -1).Format(xsDateZone)
+}
+
+// xsDateZone is the layout of an xs:date with its time zone ("Z" for UTC).
+const xsDateZone = "2006-01-02Z07:00"
+
+// dateZone is the time zone an SMP 2.0 date of t is written in: t's own
+// offset from UTC when an xs:date can carry it (whole minutes, at most 14
+// hours), else UTC.
+func dateZone(t time.Time) *time.Location {
+	_, off := t.Zone()
+	if off == 0 || off%60 != 0 || off > 14*3600 || off < -14*3600 {
+		return time.UTC
+	}
+	return time.FixedZone("", off)
+}
+
+func startOfDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
 }
 
 // redirect2 appends the SMP 2.0 Redirect of r to a ProcessMetadata.
@@ -379,16 +433,93 @@ func decodeCert(s string) ([]byte, error) {
 	return b, nil
 }
 
-func decodeTime(s string) (time.Time, error) {
+// decodeTime reads an SMP 1.0 or Peppol ServiceActivationDate (end false)
+// or ServiceExpirationDate (end true), an xs:dateTime: the instant it
+// names, in UTC without a time zone. A date without a time, which the
+// schema does not allow but some SMPs publish, is read as an SMP 2.0 date
+// (decodeDate).
+func decodeTime(local, s string, end bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", time.DateOnly, "2006-01-02Z07:00"} {
+	if !strings.Contains(s, "T") {
+		return decodeDate(local, s, end)
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, nil
 		}
 	}
-	return time.Time{}, bad("date %q is not an xs:dateTime or xs:date", s)
+	return time.Time{}, bad("%s %q is not an xs:dateTime (YYYY-MM-DDThh:mm:ss, optionally with a time zone)", local, s)
+}
+
+// decodeDate reads an SMP 2.0 ActivationDate (end false) or ExpirationDate
+// (end true), an xs:date: YYYY-MM-DD, optionally followed by its time
+// zone, Z or ±hh:mm; without one, the date is taken in UTC. An endpoint is
+// in service from the start of its activation date and during all of its
+// expiration date: the activation date reads as the first instant of that
+// day, the expiration date as the first instant of the day after, when the
+// endpoint is out of service (Endpoint.Expiration).
+func decodeDate(local, s string, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	fail := func(why string) (time.Time, error) {
+		return time.Time{}, bad("%s %q is not an xs:date (YYYY-MM-DD, optionally followed by Z or ±hh:mm): %s", local, s, why)
+	}
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return fail("not of the form YYYY-MM-DD")
+	}
+	year, ok1 := digits(s[0:4])
+	month, ok2 := digits(s[5:7])
+	day, ok3 := digits(s[8:10])
+	switch {
+	case !ok1 || !ok2 || !ok3:
+		return fail("not of the form YYYY-MM-DD")
+	case year == 0:
+		return fail("there is no year 0000")
+	case month < 1 || month > 12:
+		return fail("no month " + s[5:7])
+	}
+	loc := time.UTC
+	switch zone := s[10:]; {
+	case zone == "" || zone == "Z":
+	case len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':':
+		h, okh := digits(zone[1:3])
+		m, okm := digits(zone[4:6])
+		if !okh || !okm || m > 59 || h*60+m > 14*60 {
+			return fail("the time zone " + zone + " is not within ±14:00")
+		}
+		off := (h*60 + m) * 60
+		if zone[0] == '-' {
+			off = -off
+		}
+		if off != 0 {
+			loc = time.FixedZone("", off)
+		}
+	default:
+		return fail("the time zone " + zone + " is not Z or ±hh:mm")
+	}
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, loc)
+	if t.Day() != day {
+		return fail(fmt.Sprintf("%s has no day %d", time.Month(month), day))
+	}
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
+}
+
+// digits reads a string of ASCII digits.
+func digits(s string) (int, bool) {
+	n := 0
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, s != ""
 }
 
 // decodeServiceMetadata reads service metadata of any flavour: an SMP 1.0
@@ -461,10 +592,10 @@ func decodeServiceMetadata(root *xmltree.Element) (*ServiceMetadata, Flavour, er
 					return nil, "", fmt.Errorf("endpoint %s: %w", e.URL, err)
 				}
 			}
-			if e.Activation, err = decodeTime(text(ee, ns, "ServiceActivationDate")); err != nil {
+			if e.Activation, err = decodeTime("ServiceActivationDate", text(ee, ns, "ServiceActivationDate"), false); err != nil {
 				return nil, "", err
 			}
-			if e.Expiration, err = decodeTime(text(ee, ns, "ServiceExpirationDate")); err != nil {
+			if e.Expiration, err = decodeTime("ServiceExpirationDate", text(ee, ns, "ServiceExpirationDate"), true); err != nil {
 				return nil, "", err
 			}
 			e.Description = text(ee, ns, "ServiceDescription")
@@ -596,10 +727,10 @@ func decodeEndpoints2(ees []*xmltree.Element) ([]Endpoint, error) {
 			return nil, bad("an endpoint (%s) has no cbc:AddressURI", e.TransportProfile)
 		}
 		var err error
-		if e.Activation, err = decodeTime(text(ee, NamespaceSMP2Basic, "ActivationDate")); err != nil {
+		if e.Activation, err = decodeDate("cbc:ActivationDate", text(ee, NamespaceSMP2Basic, "ActivationDate"), false); err != nil {
 			return nil, err
 		}
-		if e.Expiration, err = decodeTime(text(ee, NamespaceSMP2Basic, "ExpirationDate")); err != nil {
+		if e.Expiration, err = decodeDate("cbc:ExpirationDate", text(ee, NamespaceSMP2Basic, "ExpirationDate"), true); err != nil {
 			return nil, err
 		}
 		// The first certificate for encryption, else the first one.
