@@ -270,6 +270,9 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 		if m.Processes[i].ID != ids[2] {
 			continue
 		}
+		// An endpoint added to a redirected process replaces the redirect,
+		// as one added to a redirected document replaces the document.
+		m.Processes[i].Redirect = nil
 		for j := range m.Processes[i].Endpoints {
 			if m.Processes[i].Endpoints[j].TransportProfile == e.TransportProfile {
 				m.Processes[i].Endpoints[j], placed = e, true
@@ -369,6 +372,9 @@ func smpList(ctx context.Context, env *Env, args []string) int {
 			for _, pr := range m.Processes {
 				for _, e := range pr.Endpoints {
 					fmt.Fprintf(env.Stdout, "  %s  %s  %s  %s\n", d, pr.ID, e.TransportProfile, e.URL)
+				}
+				if pr.Redirect != nil {
+					fmt.Fprintf(env.Stdout, "  %s  %s  redirect %s\n", d, pr.ID, pr.Redirect.URL)
 				}
 			}
 			if m.Redirect != nil {

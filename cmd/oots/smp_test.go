@@ -13,6 +13,7 @@ import (
 	"github.com/oots-go/oots/bdxl"
 	"github.com/oots-go/oots/internal/dnstest"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -157,5 +158,58 @@ func TestSMPCommand(t *testing.T) {
 	}
 	if code, _, _ = runOots(t, "smp", "lookup", part, doc, proc); code != 2 {
 		t.Errorf("usage: %d", code)
+	}
+}
+
+// TestSMPAddOverProcessRedirect: "oots smp list" shows a process that the
+// SMP redirects, and "oots smp add" of an endpoint for that process
+// replaces its redirect (as it replaces a redirect of the whole document),
+// leaving the other process's redirect as it was.
+func TestSMPAddOverProcessRedirect(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ca, err := pki.NewCA("smp add CA", wssec.AS4v115, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ap, _ := pki.Issue(ca, "ap", wssec.AS4v115, nil)
+	ap.Sign.WriteFiles(dir, "ap")
+	db := filepath.Join(dir, "oots.db")
+	id := func(s string) smp.ID {
+		v, err := smp.ParseID(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	part, doc := id("iso6523-actorid-upis::0088:123456789"), id("oots-docid-qns::urn:oots:QueryRequest")
+	procA, procB := id("oots-procid::urn:oots:a"), id("oots-procid::urn:oots:b")
+	st, closeDB, err := openSMPStore(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutParticipant(ctx, part); err != nil {
+		t.Fatal(err)
+	}
+	m := &smp.ServiceMetadata{Participant: part, DocumentType: doc, Processes: []smp.Process{
+		{ID: procA, Redirect: &smp.Redirect{URL: "https://other-smp.example.eu/a"}},
+		{ID: procB, Redirect: &smp.Redirect{URL: "https://other-smp.example.eu/b"}},
+	}}
+	if err := st.PutServiceMetadata(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	closeDB()
+	if code, out, errs := runOots(t, "smp", "list", "-db", db); code != 0 || !strings.Contains(out, "oots-procid::urn:oots:a  redirect https://other-smp.example.eu/a") {
+		t.Fatalf("list: %d %s %s", code, out, errs)
+	}
+	code, _, errs := runOots(t, "smp", "add", "-db", db, "-participant", part.String(), "-doc", doc.String(), "-process", procA.String(),
+		"-url", "https://ap.example.eu/as4", "-cert", filepath.Join(dir, "ap.cert.pem"))
+	if code != 0 {
+		t.Fatalf("add over a redirected process: %d %s", code, errs)
+	}
+	code, out, _ := runOots(t, "smp", "list", "-db", db)
+	if code != 0 || !strings.Contains(out, "urn:oots:a  "+smp.TransportEBMS3AS4+"  https://ap.example.eu/as4") ||
+		strings.Contains(out, "other-smp.example.eu/a") || !strings.Contains(out, "urn:oots:b  redirect https://other-smp.example.eu/b") {
+		t.Errorf("list after add: %d %s", code, out)
 	}
 }
