@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -60,6 +61,7 @@ func FuzzParseCompact(f *testing.F) {
 	f.Add("eyJhbGciOiJFUzI1NiJ9..AAAA")
 	f.Add("..")
 	f.Add(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","b64":false,"crit":["b64","sigD"],"sigD":{"mId":"http://uri.etsi.org/19182/HttpHeaders","pars":["digest"]},"x5c":[]}`)) + ".." + strings.Repeat("A", 86))
+	f.Add(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","b64":false,"crit":["b64","sigD"],"sigD":{"mid":"http://uri.etsi.org/19182/HttpHeaders","pars":["digest"]},"x5c":[]}`)) + ".." + strings.Repeat("A", 86))
 	f.Fuzz(func(t *testing.T, s string) {
 		jws, err := parseCompact(s)
 		if err != nil {
@@ -79,6 +81,19 @@ func FuzzParseCompact(f *testing.F) {
 		if err := checkProfile(jws.header, jws.members); err == nil {
 			if _, err := parseChain(jws.header.X5c); err == nil && len(jws.header.X5c) == 0 {
 				t.Fatal("accepted an empty x5c")
+			}
+			// What passes names sigD's and x5t#o's members exactly as the
+			// profile reads them: no case variant took their place.
+			for obj, known := range map[string][]string{"sigD": knownSigDMembers, "x5t#o": knownX5tOMembers} {
+				var inner map[string]json.RawMessage
+				json.Unmarshal(jws.members[obj], &inner)
+				for name := range inner {
+					for _, k := range known {
+						if name != k && strings.EqualFold(name, k) {
+							t.Fatalf("accepted %s member %q for %q", obj, name, k)
+						}
+					}
+				}
 			}
 		}
 	})

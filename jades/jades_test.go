@@ -492,6 +492,33 @@ func TestSignVerifiedByPythonCryptography(t *testing.T) {
 	if out, err := run(ch, append(cbody, ' ')); err == nil || out == "OK" {
 		t.Fatalf("python accepts a changed body: %s", out)
 	}
+
+	// JSON member names are exact in Python as in JOSE: a sigD whose mId
+	// or pars is spelt in another case is no HttpHeaders sigD, for the
+	// script as for Verify (encoding/json alone would match it).
+	h := http.Header{}
+	if err := jades.Sign(h, body, key, chain, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	protected, _, _ := strings.Cut(h.Get(jades.HeaderSignature), ".")
+	js := string(mustDecode(t, protected))
+	for _, variant := range []struct{ from, to string }{
+		{`"mId"`, `"mid"`},
+		{`"pars"`, `"PARS"`},
+		{`"mId":"http://uri.etsi.org/19182/HttpHeaders"`, `"mId":"http://uri.etsi.org/19182/ObjectIdByURI","MID":"http://uri.etsi.org/19182/HttpHeaders"`},
+	} {
+		changed := strings.Replace(js, variant.from, variant.to, 1)
+		if changed == js {
+			t.Fatalf("%s is not in the protected header", variant.from)
+		}
+		h2 := resign(t, h, key, changed)
+		if out, err := run(h2, body); err == nil || out == "OK" {
+			t.Errorf("%s→%s: python accepts: %s", variant.from, variant.to, out)
+		}
+		if _, err := jades.Verify(h2, body, jades.VerifyOptions{Trust: trust.NewStore(chain[2])}); !errors.Is(err, jades.ErrMalformed) {
+			t.Errorf("%s→%s: Verify: got %v, want ErrMalformed as python refuses", variant.from, variant.to, err)
+		}
+	}
 }
 
 func reverse(s string) string {
@@ -603,6 +630,13 @@ func TestVerifyProtectedHeaderChecks(t *testing.T) {
 		{"x5t#o unknown algorithm", with(map[string]string{"x5t#o": `{"digAlg":"MD5","digVal":"AAAA"}`}), jades.ErrUnsupportedAlgorithm},
 		{"x5t#S256 wrong", with(map[string]string{"x5t#S256": `"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"`}), jades.ErrCertificateMismatch},
 		{"kid not IssuerSerial", with(map[string]string{"kid": `"aGVsbG8="`}), jades.ErrMalformed},
+		// Member names inside sigD and x5t#o are case-sensitive too.
+		{"sigD mId case variant", with(map[string]string{"sigD": `{"mid":"http://uri.etsi.org/19182/HttpHeaders","pars":["digest"]}`}), jades.ErrMalformed},
+		{"sigD pars case variant", with(map[string]string{"sigD": `{"mId":"http://uri.etsi.org/19182/HttpHeaders","Pars":["digest"]}`}), jades.ErrMalformed},
+		{"sigD mId and a case variant", with(map[string]string{"sigD": `{"mId":"http://uri.etsi.org/19182/ObjectIdByURI","MID":"http://uri.etsi.org/19182/HttpHeaders","pars":["digest"]}`}), jades.ErrMalformed},
+		{"x5t#o digAlg and a case variant", with(map[string]string{"x5t#o": strings.Replace(string(good["x5t#o"]), `"digAlg":"S512"`, `"digAlg":"MD5","DIGALG":"S512"`, 1)}), jades.ErrMalformed},
+		{"x5t#o digVal case variant", with(map[string]string{"x5t#o": strings.Replace(string(good["x5t#o"]), `"digVal"`, `"DigVal"`, 1)}), jades.ErrMalformed},
+		{"sigD not an object", with(map[string]string{"sigD": `["digest"]`}), jades.ErrMalformed},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := jades.Verify(resign(t, h, key, c.protected), body, jades.VerifyOptions{Trust: store})

@@ -73,7 +73,8 @@ type Verified struct {
 //  1. oots-response-sig is one compact JWS with an empty (detached)
 //     payload (RFC 7515 §7.1, RFC 7797 §5.2);
 //  2. the protected header is base64url of a JSON object without duplicate
-//     or case-variant member names (RFC 7515 §4);
+//     member names, and without names that differ only by case from one the
+//     profile reads, at the top or inside sigD and x5t#o (RFC 7515 §4);
 //  3. alg is ES256; every crit name is understood and present, b64 and
 //     sigD are critical (RFC 7515 §4.1.11, RFC 7797 §6); b64 is false and
 //     sigD uses the HttpHeaders mechanism over at least the digest header
@@ -241,10 +242,16 @@ func parseCompact(s string) (*compactJWS, error) {
 	return &compactJWS{protected: parts[0], header: ph, members: members, signature: sig}, nil
 }
 
-// knownMembers are the protected header names the profile decodes. A member
-// that differs from one of them only by case is refused: encoding/json
-// matches names without regard to case, JOSE does not.
-var knownMembers = []string{"alg", "kid", "x5t#o", "x5t#S256", "x5c", "typ", "b64", "iat", "sigD", "crit"}
+// knownMembers are the protected header names the profile decodes, at the
+// top level and inside the sigD and x5t#o objects. A member that differs from
+// one of them only by case is refused: encoding/json matches names without
+// regard to case, JOSE does not (a "mid" is not the "mId" of sigD, and the
+// signer of {"mId":A,"MID":B} named mechanism A, not B).
+var (
+	knownMembers     = []string{"alg", "kid", "x5t#o", "x5t#S256", "x5c", "typ", "b64", "iat", "sigD", "crit"}
+	knownSigDMembers = []string{"mId", "pars"}
+	knownX5tOMembers = []string{"digAlg", "digVal"}
+)
 
 // understoodCrit are the extensions this implementation processes.
 var understoodCrit = map[string]bool{"b64": true, "sigD": true}
@@ -253,12 +260,35 @@ var understoodCrit = map[string]bool{"b64": true, "sigD": true}
 var registeredNames = map[string]bool{"alg": true, "jku": true, "jwk": true, "kid": true, "x5u": true, "x5c": true,
 	"x5t": true, "x5t#S256": true, "typ": true, "cty": true, "crit": true}
 
-func checkProfile(ph protectedHeader, members map[string]json.RawMessage) error {
+// checkNames refuses a member of an object whose name differs from a known
+// one only by case. prefix names the object in errors ("" for the header
+// itself, "sigD." inside sigD).
+func checkNames(prefix string, members map[string]json.RawMessage, known []string) error {
 	for name := range members {
-		for _, k := range knownMembers {
+		for _, k := range known {
 			if name != k && strings.EqualFold(name, k) {
-				return fail(ErrMalformed, name, "header parameter names are case-sensitive; did the signer mean %q?", k)
+				return fail(ErrMalformed, prefix+name, "header parameter names are case-sensitive; did the signer mean %q?", prefix+k)
 			}
+		}
+	}
+	return nil
+}
+
+func checkProfile(ph protectedHeader, members map[string]json.RawMessage) error {
+	if err := checkNames("", members, knownMembers); err != nil {
+		return err
+	}
+	for name, known := range map[string][]string{"sigD": knownSigDMembers, "x5t#o": knownX5tOMembers} {
+		raw, ok := members[name]
+		if !ok {
+			continue
+		}
+		var inner map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &inner); err != nil {
+			return &Error{Kind: ErrMalformed, Field: name, Detail: "not a JSON object", Err: err}
+		}
+		if err := checkNames(name+".", inner, known); err != nil {
+			return err
 		}
 	}
 	if _, ok := members["alg"]; !ok {
