@@ -16,7 +16,8 @@
 //     bounded by Config.Timeout and by the size of the answer;
 //  4. verify the response signature (package jades: digest header and
 //     detached JAdES JWS) against Config.Trust, and use only the verified body;
-//  5. parse the answer (package edm): a success is returned and cached; an
+//  5. parse the answer (package edm): a success is returned and cached
+//     (unless its Cache-Control says no-store or no-cache); an
 //     EB:ERR or DSD:ERR answer becomes a *ServiceError that errors.Is matches
 //     with ErrNotFound, ErrInvalidRequest or ErrAdditionalInput.
 //
@@ -86,7 +87,8 @@ type Config struct {
 	Timeout time.Duration
 	// MaxAnswer bounds the size of an answer; default 16 MiB.
 	MaxAnswer int64
-	// TTL is how long a successful answer is served from the cache; default
+	// TTL is how long a successful answer is served from the cache (one
+	// whose Cache-Control has no-store or no-cache is not cached); default
 	// 1h. A negative TTL turns the cache off.
 	TTL time.Duration
 	// MaxEntries bounds the cache; default 1024.
@@ -345,7 +347,7 @@ func (c *Client) Query(ctx context.Context, svc csdiscovery.Service, queryID str
 			return nil, fmt.Errorf("%w: a %s answer to %s", ErrMalformed, m.Kind(), queryID)
 		}
 		a := &Answer{Response: m, Verified: v, Expires: now.Add(c.cfg.TTL)}
-		if !strings.Contains(resp.Header.Get("Cache-Control"), "no-store") {
+		if reusable(resp.Header) {
 			c.store(key, a, now)
 		}
 		return a, nil
@@ -366,6 +368,26 @@ func (c *Client) base(ctx context.Context, svc csdiscovery.Service) (string, err
 		return "", fmt.Errorf("%w: %w", ErrDiscovery, err)
 	}
 	return r.URL.String(), nil
+}
+
+// reusable reports whether an answer may be served again from the cache: not
+// when Cache-Control, in any of its field lines, has the directive no-store or
+// an unqualified no-cache (the client cannot revalidate). Directive names are
+// compared without regard to case (RFC 9111 §5.2, §5.2.2.4, §5.2.2.5).
+func reusable(h http.Header) bool {
+	for _, line := range h.Values("Cache-Control") {
+		for _, d := range strings.Split(line, ",") {
+			name, arg, hasArg := strings.Cut(strings.TrimSpace(d), "=")
+			name = strings.TrimSpace(name)
+			switch {
+			case strings.EqualFold(name, "no-store"):
+				return false
+			case strings.EqualFold(name, "no-cache") && (!hasArg || strings.TrimSpace(arg) == ""):
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (c *Client) cached(key string, now time.Time) *Answer {

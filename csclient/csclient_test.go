@@ -154,6 +154,43 @@ func TestCacheFreshness(t *testing.T) {
 	}
 }
 
+// An answer whose Cache-Control forbids reuse (no-store, or no-cache: the
+// client cannot revalidate) is asked again; directive names are
+// case-insensitive and may come in any field line (RFC 9111 §5.2).
+func TestCacheControl(t *testing.T) {
+	for _, c := range []struct {
+		lines []string
+		hits  int64
+	}{
+		{nil, 1},
+		{[]string{"max-age=60"}, 1},
+		{[]string{"no-store"}, 2},
+		{[]string{"No-Store"}, 2},
+		{[]string{"private, NO-STORE"}, 2},
+		{[]string{"private", "no-store"}, 2},
+		{[]string{"no-cache"}, 2},
+		{[]string{"max-age=0, No-Cache"}, 2},
+		{[]string{`no-cache="Set-Cookie"`}, 1}, // only that field may not be reused
+	} {
+		e := newEnv(t)
+		e.tamper = func(h http.Header, b []byte) []byte {
+			for _, l := range c.lines {
+				h.Add("Cache-Control", l)
+			}
+			return b
+		}
+		cl := e.client(t, csclient.Config{TTL: time.Hour})
+		for range 2 {
+			if _, err := cl.Requirements(context.Background(), "R1", "DE"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := e.hits.Load(); got != c.hits {
+			t.Errorf("Cache-Control %q: %d requests, want %d", c.lines, got, c.hits)
+		}
+	}
+}
+
 func TestSignatureRejected(t *testing.T) {
 	e := newEnv(t)
 	_, otherRoots := cstest.Signer(t)
