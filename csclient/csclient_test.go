@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -251,13 +255,23 @@ func TestDiscovery(t *testing.T) {
 	}
 }
 
+// capture reads a captured answer file: from testdata (the error answers)
+// or else from the shared specification folder.
+func capture(t *testing.T, file string) []byte {
+	t.Helper()
+	if b, err := os.ReadFile(filepath.Join("testdata", file)); err == nil {
+		return b
+	}
+	return cstest.Capture(t, file)
+}
+
 // replay is a test double of the Commission's acceptance services: it
 // serves a captured answer with its captured headers.
 func replay(t *testing.T, name string, tamper func(h http.Header, b []byte) []byte) (*httptest.Server, *trust.Store, time.Time) {
 	t.Helper()
-	body := cstest.Capture(t, name+".xml")
+	body := capture(t, name+".xml")
 	h := http.Header{}
-	sc := bufio.NewScanner(bytes.NewReader(cstest.Capture(t, name+".headers")))
+	sc := bufio.NewScanner(bytes.NewReader(capture(t, name+".headers")))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
@@ -283,6 +297,11 @@ func replay(t *testing.T, name string, tamper func(h http.Header, b []byte) []by
 	root, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Trusted because it is the Commission's test root, not because the
+	// answer carries it.
+	if sum := sha256.Sum256(der); hex.EncodeToString(sum[:]) != captureRootSHA256 {
+		t.Fatalf("%s: the chain ends with a root of SHA-256 %x, not the Commission's test root", name, sum)
 	}
 	if tamper != nil {
 		body = tamper(h, bytes.Clone(body))
@@ -346,6 +365,60 @@ func TestCaptures(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// captureRootSHA256 pins "European Commission Root CA - 2 test", the root
+// the captured chains end with.
+const captureRootSHA256 = "e7bd73a08dfb38f55a1c51fe9818cc815896c084b392b44648bff81f21445bbe"
+
+// TestCapturedErrors: the real services answer an empty result with HTTP 200
+// and a signed Failure (testdata/README.md); the client verifies it, turns it
+// into a *ServiceError matching ErrNotFound, does not cache it, and refuses
+// it changed.
+func TestCapturedErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, query string
+		svc         csdiscovery.Service
+		code        string
+	}{
+		{"eb_requirements_vides", csclient.QueryRequirements, csdiscovery.EvidenceBroker, "EB:ERR:0001"},
+		{"dsd_aucun_service_fr", csclient.QueryDataServices, csdiscovery.DataServiceDirectory, "DSD:ERR:0001"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var hits atomic.Int64
+			srv, roots, iat := replay(t, c.name, nil)
+			inner := srv.Config.Handler
+			srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				inner.ServeHTTP(w, r)
+			})
+			cl, err := csclient.New(csclient.Config{EBURL: srv.URL, DSDURL: srv.URL, Trust: roots, Now: func() time.Time { return iat }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 {
+				_, err = cl.Query(context.Background(), c.svc, c.query, nil)
+				var se *csclient.ServiceError
+				if !errors.As(err, &se) || !errors.Is(err, csclient.ErrNotFound) || string(se.Exception.Code) != c.code {
+					t.Fatalf("got %v, want a ServiceError %s matching ErrNotFound", err, c.code)
+				}
+			}
+			if hits.Load() != 2 {
+				t.Errorf("%d requests for two queries: an error answer was cached", hits.Load())
+			}
+
+			srv, roots, iat = replay(t, c.name, func(_ http.Header, b []byte) []byte {
+				return bytes.Replace(b, []byte(c.code), []byte("XX:ERR:0001"), 1)
+			})
+			cl, err = csclient.New(csclient.Config{EBURL: srv.URL, DSDURL: srv.URL, Trust: roots, Now: func() time.Time { return iat }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cl.Query(context.Background(), c.svc, c.query, nil); !errors.Is(err, csclient.ErrSignature) || !errors.Is(err, jades.ErrDigestMismatch) {
+				t.Errorf("changed code: got %v, want ErrSignature (digest)", err)
+			}
+		})
 	}
 }
 
