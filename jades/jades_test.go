@@ -6,9 +6,11 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -644,6 +646,46 @@ func TestVerifyProtectedHeaderChecks(t *testing.T) {
 				t.Errorf("got %v, want %v", err, c.want)
 			}
 		})
+	}
+}
+
+// A JWS of another algorithm, with the signature that algorithm makes
+// (RFC 7518: none is empty, HS256 is a 32-byte HMAC, here keyed with the
+// signer's certificate as in the algorithm confusion attack), is refused for
+// its algorithm, not for the length of its signature.
+func TestVerifyOtherAlgorithms(t *testing.T) {
+	chain, key, store := newChain(t, "oots test root")
+	body := []byte("<rs:RegistryResponse/>")
+	h := http.Header{}
+	if err := jades.Sign(h, body, key, chain, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	protected, _, _ := strings.Cut(h.Get(jades.HeaderSignature), ".")
+	js := string(mustDecode(t, protected))
+	for _, c := range []struct {
+		alg  string
+		sign func(input []byte) []byte
+	}{
+		{"none", func([]byte) []byte { return nil }},
+		{"HS256", func(input []byte) []byte {
+			m := hmac.New(sha256.New, chain[0].Raw)
+			m.Write(input)
+			return m.Sum(nil)
+		}},
+		{"HS512", func(input []byte) []byte {
+			m := hmac.New(sha512.New, chain[0].Raw)
+			m.Write(input)
+			return m.Sum(nil)
+		}},
+	} {
+		p := base64.RawURLEncoding.EncodeToString([]byte(strings.Replace(js, `"alg":"ES256"`, `"alg":"`+c.alg+`"`, 1)))
+		sig := c.sign([]byte(p + "." + jades.HeaderDigest + ": " + h.Get(jades.HeaderDigest)))
+		h2 := h.Clone()
+		h2.Set(jades.HeaderSignature, p+".."+base64.RawURLEncoding.EncodeToString(sig))
+		_, err := jades.Verify(h2, body, jades.VerifyOptions{Trust: store})
+		if !errors.Is(err, jades.ErrUnsupportedAlgorithm) || !strings.Contains(err.Error(), c.alg) {
+			t.Errorf("alg %s: got %v, want ErrUnsupportedAlgorithm naming %s", c.alg, err, c.alg)
+		}
 	}
 }
 

@@ -237,6 +237,11 @@ func parseCompact(s string) (*compactJWS, error) {
 		return nil, &Error{Kind: ErrMalformed, Field: "signature", Detail: "not base64url without padding", Err: err}
 	}
 	if len(sig) != 64 {
+		if ph.Alg != AlgES256 {
+			// alg "none" (an empty signature) or HS256 (32 bytes): say
+			// which algorithm is refused, not that the length is wrong.
+			return nil, fail(ErrUnsupportedAlgorithm, "alg", "%q; the profile uses %s", ph.Alg, AlgES256)
+		}
 		return nil, fail(ErrMalformed, "signature", "an ES256 signature has 64 bytes, this has %d", len(sig))
 	}
 	return &compactJWS{protected: parts[0], header: ph, members: members, signature: sig}, nil
