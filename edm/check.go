@@ -3,6 +3,7 @@ package edm
 import (
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/oots-go/oots/check"
@@ -13,7 +14,9 @@ import (
 
 // Check runs the content checks of the model on a message: identifiers,
 // the 2.0 deltas in both directions, and every code against its code list
-// (package codelist). Parse calls it; builders' output can be checked with
+// (package codelist). A code outside its list is an error where the
+// official rules check it and a warning where none does (NUTS codes, the
+// languages of agents' and publishers' names). Parse calls it; builders' output can be checked with
 // it too. Locations of SDG content are given as element paths below the
 // slot (e.g. "EvidenceRequester/Agent/Address/AdminUnitLevel1").
 func Check(m Message) []check.Finding {
@@ -46,6 +49,10 @@ func Check(m Message) []check.Finding {
 type checker struct {
 	v        Version
 	findings []check.Finding
+	// looseLang is set while walking texts whose language no official
+	// rule checks (see lang): a language not in the list is then a
+	// warning, not an error.
+	looseLang bool
 }
 
 // is1x reports whether the message is known to be of EDM (or Common
@@ -115,7 +122,13 @@ func (c *checker) request(q *QueryRequest) {
 			c.add(RuleVersion, "ReturnLocation", "slot ReturnLocation exists only in oots-edm:v2.0")
 		}
 		if q.Lang != "" && !codelist.Languages().Contains(q.Lang) {
-			c.add(RuleCode, "/query:QueryRequest/@xml:lang", "language %q is not in code list LanguageCode", q.Lang)
+			// The schema types it xml:lang (xs:language) and no
+			// official rule holds it to the list.
+			c.warn(RuleCode, "/query:QueryRequest/@xml:lang", "language %q is not in code list LanguageCode", q.Lang)
+		}
+		if q.ProcedureLang != "" && !codelist.Languages().Contains(q.ProcedureLang) {
+			// R-EDM-REQ-C004.
+			c.add(RuleCode, "Procedure/@xml:lang", "language %q of the procedure is not in code list LanguageCode", q.ProcedureLang)
 		}
 	}
 	c.https("PreviewLocation", "PreviewLocation", q.PreviewLocation)
@@ -125,6 +138,10 @@ func (c *checker) request(q *QueryRequest) {
 	}
 	hasER := false
 	for i, a := range q.EvidenceRequester {
+		if a.Jurisdiction != nil {
+			// R-EDM-REQ-S040.
+			c.add(RuleContent, fmt.Sprintf("EvidenceRequester[%d]/Agent/Jurisdiction", i+1), "an evidence requester agent has no Jurisdiction")
+		}
 		switch a.Classification {
 		case "ER":
 			hasER = true
@@ -136,9 +153,14 @@ func (c *checker) request(q *QueryRequest) {
 	if len(q.EvidenceRequester) > 0 && !hasER {
 		c.add(RuleContent, "EvidenceRequester", "no agent of slot EvidenceRequester is classified ER")
 	}
+	// The official rules on the requirements of a request (R-EDM-REQ-C008,
+	// C009) name a slot "Requirement", which a request does not have: none
+	// of them applies, so their languages are only warned about.
+	c.looseLang = true
 	for i := range q.Requirements {
 		c.walk(fmt.Sprintf("Requirements[%d]/Requirement", i+1), &q.Requirements[i])
 	}
+	c.looseLang = false
 	for i := range q.EvidenceRequester {
 		c.walk(fmt.Sprintf("EvidenceRequester[%d]/Agent", i+1), &q.EvidenceRequester[i])
 	}
@@ -291,13 +313,29 @@ func (c *checker) exception(x *Exception, k Kind) {
 	}
 	c.walk(loc+"/DataServiceEvidenceType", x.DataServiceEvidenceType)
 	c.walk(loc+"/JurisdictionDetermination", x.JurisdictionDetermination)
+	// The official rules on these concepts (R-DSD-ERR-C0xx) leave out the
+	// rim:Element of the collection and so never apply: their languages
+	// are only warned about.
+	c.looseLang = true
 	for i := range x.UserRequestedClassificationConcepts {
 		c.walk(fmt.Sprintf("%s/UserRequestedClassificationConcepts[%d]", loc, i+1), &x.UserRequestedClassificationConcepts[i])
 	}
+	c.looseLang = false
 }
 
+// lang checks the language of a text. It is an error where the official
+// rules check it (titles, descriptions, requirement and evidence type list
+// names, jurisdiction contexts, preview descriptions) and a warning where
+// they do not: the names of agents and publishers (an evidence requester,
+// provider, issuing authority or access service publisher), whose lang no
+// official rule of TDD 1.0 holds to the list (the education error sample
+// names its requester with lang="en"), and the texts under looseLang.
 func (c *checker) lang(loc, l string) {
 	if l != "" && !codelist.Languages().Contains(l) {
+		if c.looseLang {
+			c.warn(RuleCode, loc+"/@lang", "language %q is not in code list LanguageCode", l)
+			return
+		}
 		c.add(RuleCode, loc+"/@lang", "language %q is not in code list LanguageCode", l)
 	}
 }
@@ -332,7 +370,9 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 			c.add(RuleCode, loc+"/AdminUnitLevel1", "country %q is not in code list CountryIdentificationCode", x.AdminUnitLevel1)
 		}
 		if x.AdminUnitLevel2 != "" && !codelist.NUTS().Contains(x.AdminUnitLevel2) {
-			c.add(RuleCode, loc+"/AdminUnitLevel2", "NUTS code %q is not in code list NutsCodes", x.AdminUnitLevel2)
+			// A warning: no official rule checks AdminUnitLevel2, and
+			// the NUTS classification is revised every few years.
+			c.warn(RuleCode, loc+"/AdminUnitLevel2", "NUTS code %q is not in code list NutsCodes", x.AdminUnitLevel2)
 		}
 	case *Jurisdiction:
 		if x.AdminUnitLevel1 != "" && !codelist.Countries().Contains(x.AdminUnitLevel1) {
@@ -354,7 +394,7 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 			switch id.SchemeID {
 			case "eidas":
 				if !eidasID(id.Value) {
-					c.add(RuleContent, loc+"/Identifier", "eIDAS identifier %q is not of the form XX/YY/identifier (nationality of the identifier, destination country, identifier)", id.Value)
+					c.add(RuleContent, loc+"/Identifier", "eIDAS identifier %q is not of the form XX/YY/identifier (nationality of the identifier, destination country, an identifier of at least 9 letters or digits)", id.Value)
 				}
 			case SchemeEIDAS2:
 				c.eidas2(loc, x)
@@ -366,6 +406,11 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 			if id.SchemeID != "" && !codelist.IdentifierSchemes().Contains(id.SchemeID) {
 				c.add(RuleCode, fmt.Sprintf("%s/Identifier[%d]/@schemeID", loc, i+1), "identifier scheme %q is not in code list IdentifierSchemes", id.SchemeID)
 			}
+		}
+	case *JurisdictionDetermination:
+		// R-DSD-RESP-C037, R-DSD-SUB-C0xx, R-DSD-ERR-C0xx.
+		if x.JurisdictionLevel != "" && !codelist.JurisdictionLevels().Contains(x.JurisdictionLevel) {
+			c.add(RuleCode, loc+"/JurisdictionLevel", "jurisdiction level %q is not in code list JurisdictionLevel", x.JurisdictionLevel)
 		}
 	case *DataServiceEvidenceType:
 		c.loa(loc+"/AuthenticationLevelOfAssurance", x.AuthenticationLevelOfAssurance)
@@ -402,6 +447,10 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 		}
 		fv := rv.Field(f.index)
 		sub := loc + "/" + f.name
+		loose := c.looseLang
+		if f.name == "Name" && (t == agentType || t == publisherType) {
+			c.looseLang = true
+		}
 		switch fv.Kind() {
 		case reflect.Struct:
 			if !fv.IsZero() {
@@ -418,8 +467,14 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 				}
 			}
 		}
+		c.looseLang = loose
 	}
 }
+
+var (
+	agentType     = reflect.TypeFor[Agent]()
+	publisherType = reflect.TypeFor[Publisher]()
+)
 
 // SchemeEIDAS2 is the Identifier/@schemeID of a person identified under
 // the eIDAS 2 / EUDI wallet profile of EDM 2.0 (TDD 4.5.1 §3.6; SPEC.md §6
@@ -475,12 +530,17 @@ func (c *checker) gender(loc, g string) {
 	}
 }
 
-// eidasID reports whether s has the form of an eIDAS unique identifier:
-// two letters, "/", two letters, "/", the identifier.
+// eidasPattern is the form the official rules give an eIDAS unique
+// identifier (R-EDM-REQ-C039, C050, C061: matches(normalize-space(.),
+// '[a-z]{2}/[a-z]{2}/[a-z0-9]{9}', 'i')): the nationality of the
+// identifier, the destination country and at least nine letters or digits.
+// Like the rules' pattern it is not anchored.
+var eidasPattern = regexp.MustCompile(`(?i)[a-z]{2}/[a-z]{2}/[a-z0-9]{9}`)
+
+// eidasID reports whether s has the form of an eIDAS unique identifier, as
+// the official rules judge it (eidasPattern).
 func eidasID(s string) bool {
-	s = strings.TrimSpace(s)
-	letter := func(b byte) bool { return (b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') }
-	return len(s) > 6 && letter(s[0]) && letter(s[1]) && s[2] == '/' && letter(s[3]) && letter(s[4]) && s[5] == '/'
+	return eidasPattern.MatchString(strings.Join(strings.Fields(s), " "))
 }
 
 func (c *checker) loa(loc, v string) {

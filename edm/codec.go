@@ -24,6 +24,11 @@ import (
 //	                      first, which the preceding field of the same name
 //	                      holds (a repeatable element whose first occurrence
 //	                      keeps its single-valued field)
+//	`sdg:"Name,empty"`    string: an optional xs:string element that may be
+//	                      empty (<sdg:Name/>), as the schema allows; it reads
+//	                      as the empty string and is left out when written.
+//	                      Without it an empty text element is reported and
+//	                      kept as an unknown one.
 //
 // Fields are written in declaration order, which is the schema order.
 
@@ -31,7 +36,7 @@ type sdgField struct {
 	index                             int
 	name                              string
 	attr, chardata, any, anyattr, req bool
-	more                              bool
+	more, empty                       bool
 	order                             int
 }
 
@@ -63,6 +68,8 @@ func fieldsOf(t reflect.Type) []sdgField {
 				f.req = true
 			case "more":
 				f.more = true
+			case "empty":
+				f.empty = true
 			}
 		}
 		out = append(out, f)
@@ -174,7 +181,7 @@ func (d *sdgDecoder) decodeValue(el *xmltree.Element, sv reflect.Value) {
 				keep(c, fmt.Sprintf("element %s must hold text only", c.QName()))
 				continue
 			}
-			if c.Text() == "" {
+			if c.Text() == "" && !f.empty {
 				keep(c, fmt.Sprintf("element %s is empty", c.QName()))
 				continue
 			}

@@ -3,10 +3,17 @@ package edm
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/internal/saxontest"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -142,4 +149,157 @@ func (r repeatReader) Read(p []byte) (int, error) {
 		p[i] = byte(r)
 	}
 	return len(p), nil
+}
+
+// Official samples of TDD 1.0 used by officialVariations.
+const (
+	sampleRequest  = "tdd-1.0/xml/edm/birth-1-evidence-request.xml"
+	sampleResponse = "tdd-1.0/xml/edm/birth-2-evidence-response.xml"
+	sampleDSD      = "tdd-1.0/xml/dsd/4-3-Query-Response-of-the-DSD-Birth-Certificate.xml"
+	sampleDSDErr5  = "tdd-1.0/xml/dsd/4-4-3-Query-Error-Response-of-the-DSD-requesting-additional-User-Provided-Attributes-Birth-Certificate-DSD-ERR005.xml"
+	sampleDSDSub   = "tdd-1.0/xml/lcm/5-5-LCM-Submit-Objects-to-the-DSD-Birth-Certificate.xml"
+)
+
+// officialVariations are small variations of the official samples (old
+// replaced once by new) with the verdict of the official TDD 1.0 rules:
+// accept when neither the Schematron files of the sample's kind (no
+// assertion of flag error or fatal) nor the XSDs refuse it; otherwise judge
+// names what refuses it. TestOfficialVariations holds our checks to the
+// verdict, TestOfficialVariationsJudged asks the official rules again.
+var officialVariations = []struct {
+	name, sample, old, new string
+	accept                 bool
+	judge                  string
+}{
+	// Languages: the official rules hold a lang to the LanguageCode list
+	// (upper case) on titles, descriptions and the like, not on the names
+	// of agents and publishers, nor on the requirements of a request (their
+	// rules name a slot "Requirement" that does not exist).
+	{"requester name in lower-case en", sampleRequest, `<sdg:Name lang="EN">Denmark University Portal`, `<sdg:Name lang="en">Denmark University Portal`, true, ""},
+	{"provider name in lower-case en", sampleRequest, `<sdg:Name lang="EN">Civil Registration`, `<sdg:Name lang="en">Civil Registration`, true, ""},
+	{"requirement name of a request in lower-case en", sampleRequest, `<sdg:Name lang="EN">Proof of Birth`, `<sdg:Name lang="en">Proof of Birth`, true, ""},
+	{"request xml:lang en", sampleRequest, `xml:lang="EN"`, `xml:lang="en"`, true, ""},
+	{"issuing authority name in lower-case en", sampleResponse, `>DE73524311</sdg:Identifier>
+                            <sdg:Name lang="EN">`, `>DE73524311</sdg:Identifier>
+                            <sdg:Name lang="en">`, true, ""},
+	{"publisher name in lower-case en", sampleDSD, `<sdg:Name lang="EN">Civil Registration Office Berlin I</sdg:Name>`, `<sdg:Name lang="en">Civil Registration Office Berlin I</sdg:Name>`, true, ""},
+	{"requested evidence title in lower-case en", sampleRequest, `<sdg:Title lang="EN">`, `<sdg:Title lang="en">`, false, "R-EDM-REQ-C028"},
+	{"procedure in lower-case en", sampleRequest, `<rim:LocalizedString xml:lang="EN"`, `<rim:LocalizedString xml:lang="en"`, false, "R-EDM-REQ-C004"},
+	{"procedure in DE", sampleRequest, `<rim:LocalizedString xml:lang="EN"`, `<rim:LocalizedString xml:lang="DE"`, true, ""},
+	// NUTS codes: no official rule checks AdminUnitLevel2.
+	{"address NUTS code not in the list", sampleRequest, `<sdg:AdminUnitLevel2>DK011</sdg:AdminUnitLevel2>`, `<sdg:AdminUnitLevel2>DK0Z9</sdg:AdminUnitLevel2>`, true, ""},
+	{"publisher NUTS code not in the list", sampleDSD, `<sdg:AdminUnitLevel2>DE3</sdg:AdminUnitLevel2>`, `<sdg:AdminUnitLevel2>DE3Z</sdg:AdminUnitLevel2>`, true, ""},
+	// Jurisdiction levels are a code list.
+	{"jurisdiction level not in the list", sampleDSD, `<sdg:JurisdictionLevel>LAU</sdg:JurisdictionLevel>`, `<sdg:JurisdictionLevel>Street</sdg:JurisdictionLevel>`, false, "R-DSD-RESP-C037"},
+	{"jurisdiction level NUTS3", sampleDSD, `<sdg:JurisdictionLevel>LAU</sdg:JurisdictionLevel>`, `<sdg:JurisdictionLevel>NUTS3</sdg:JurisdictionLevel>`, true, ""},
+	{"DSD:ERR:0005 jurisdiction level not in the list", sampleDSDErr5, `<sdg:JurisdictionLevel>LAU</sdg:JurisdictionLevel>`, `<sdg:JurisdictionLevel>Street</sdg:JurisdictionLevel>`, false, "R-DSD-ERR-C"},
+	{"submitted jurisdiction level not in the list", sampleDSDSub, `<sdg:JurisdictionLevel>LAU</sdg:JurisdictionLevel>`, `<sdg:JurisdictionLevel>Street</sdg:JurisdictionLevel>`, false, "R-DSD-SUB-C"},
+	// Empty optional xs:string elements are valid.
+	{"empty PlaceOfBirth", sampleRequest, `<sdg:PlaceOfBirth>Hamburg, Germany</sdg:PlaceOfBirth>`, `<sdg:PlaceOfBirth></sdg:PlaceOfBirth>`, true, ""},
+	{"empty BirthName", sampleRequest, `<sdg:BirthName>John Doepidis</sdg:BirthName>`, `<sdg:BirthName/>`, true, ""},
+	{"empty LocatorDesignator", sampleRequest, `<sdg:LocatorDesignator>15</sdg:LocatorDesignator>`, `<sdg:LocatorDesignator/>`, true, ""},
+	// The eIDAS identifier: XX/YY/ and at least 9 letters or digits.
+	{"eIDAS identifier of 4 characters", sampleRequest, `DK/DE/123123123`, `DK/DE/1231`, false, "R-EDM-REQ-C039"},
+	{"eIDAS identifier in lower case", sampleRequest, `DK/DE/123123123`, `dk/de/123123123`, true, ""},
+	{"eIDAS identifier of 14 characters, spaced", sampleRequest, `DK/DE/123123123`, ` DK/DE/12312312345678 `, true, ""},
+	// An evidence requester has no jurisdiction.
+	{"requester with a jurisdiction", sampleRequest, `<sdg:Classification>ER</sdg:Classification>`, `<sdg:Jurisdiction><sdg:AdminUnitLevel1>DK</sdg:AdminUnitLevel1></sdg:Jurisdiction><sdg:Classification>ER</sdg:Classification>`, false, "R-EDM-REQ-S040"},
+	// Other variations on which both already agreed.
+	{"level of assurance Substantial", sampleRequest, `<sdg:LevelOfAssurance>High</sdg:LevelOfAssurance>`, `<sdg:LevelOfAssurance>Substantial</sdg:LevelOfAssurance>`, true, ""},
+	{"level of assurance with a space", sampleRequest, `<sdg:LevelOfAssurance>High</sdg:LevelOfAssurance>`, `<sdg:LevelOfAssurance> High</sdg:LevelOfAssurance>`, false, "R-EDM-REQ-C037"},
+	{"boolean 1", sampleRequest, `<rim:Value>true</rim:Value>`, `<rim:Value>1</rim:Value>`, true, ""},
+	{"issue time with an offset", sampleRequest, `2022-05-19T17:08:10.872Z`, `2022-05-19T19:08:10+02:00`, true, ""},
+	{"issue time without a zone", sampleRequest, `2022-05-19T17:08:10.872Z`, `2022-05-19T17:08:10`, true, ""},
+	{"request id in upper case", sampleRequest, `id="urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, `id="urn:uuid:4FFB5281-179D-4578-ADF2-39FD13CCC797"`, true, ""},
+	{"date of birth with a zone", sampleRequest, `<sdg:DateOfBirth>1970-03-01</sdg:DateOfBirth>`, `<sdg:DateOfBirth>1970-03-01Z</sdg:DateOfBirth>`, true, ""},
+	{"format application/pdf", sampleRequest, `<sdg:Format>application/xml</sdg:Format>`, `<sdg:Format>application/pdf</sdg:Format>`, true, ""},
+	{"format in upper case", sampleRequest, `<sdg:Format>application/xml</sdg:Format>`, `<sdg:Format>application/XML</sdg:Format>`, false, "R-EDM-REQ-C033"},
+	{"classification in lower case", sampleRequest, `<sdg:Classification>ER</sdg:Classification>`, `<sdg:Classification>er</sdg:Classification>`, false, "R-EDM-REQ-C014"},
+	{"requester unregistered party id", sampleRequest, `schemeID="urn:cef.eu:names:identifier:EAS:0096"`, `schemeID="urn:oasis:names:tc:ebcore:partyid-type:unregistered:DK"`, true, ""},
+	{"PreviewLocation over http", sampleRequest, `<rim:Slot name="PossibilityForPreview">`, `<rim:Slot name="PreviewLocation"><rim:SlotValue xsi:type="rim:StringValueType"><rim:Value>http://x.example/p</rim:Value></rim:SlotValue></rim:Slot><rim:Slot name="PossibilityForPreview">`, false, "R-EDM-REQ-C005"},
+	{"sdg in a default namespace", sampleRequest, `<sdg:FamilyName>Smith</sdg:FamilyName>`, `<FamilyName xmlns="http://data.europa.eu/p4s">Smith</FamilyName>`, true, ""},
+	{"two DistributedAs in 1.0", sampleRequest, `</sdg:DistributedAs>`, `</sdg:DistributedAs><sdg:DistributedAs><sdg:Format>application/pdf</sdg:Format></sdg:DistributedAs>`, false, "R-EDM-REQ-C032"},
+	{"CDATA country", sampleRequest, `<sdg:AdminUnitLevel1>DK</sdg:AdminUnitLevel1>`, `<sdg:AdminUnitLevel1><![CDATA[DK]]></sdg:AdminUnitLevel1>`, true, ""},
+}
+
+// officialVariation returns the sample with the variation applied.
+func officialVariation(tb testing.TB, i int) []byte {
+	tb.Helper()
+	v := officialVariations[i]
+	b, err := os.ReadFile(testenv.Spec(tb, v.sample))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(v.old)) {
+		tb.Fatalf("%s: %q is not in %s", v.name, v.old, v.sample)
+	}
+	return bytes.Replace(b, []byte(v.old), []byte(v.new), 1)
+}
+
+// TestOfficialVariations: our checks accept each variation of an official
+// sample exactly when the official rules do.
+func TestOfficialVariations(t *testing.T) {
+	for i, v := range officialVariations {
+		t.Run(v.name, func(t *testing.T) {
+			_, findings, err := ParseBytes(officialVariation(t, i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := check.Valid(findings); got != v.accept {
+				t.Errorf("accepted %v, the official rules %v (%s): %v", got, v.accept, v.judge, findings)
+			}
+		})
+	}
+}
+
+// TestOfficialVariationsJudged: the official Schematron (Saxon) and the
+// XSDs (xmllint) give each variation the verdict officialVariations records.
+func TestOfficialVariationsJudged(t *testing.T) {
+	xsd := testenv.Verifier(t, "xsd.sh")
+	schDir := testenv.Spec(t, "tdd-1.0/sch")
+	docs := map[string][]byte{}
+	rules := map[string][]string{}
+	dir := t.TempDir()
+	xsdErr := map[string]string{}
+	for i, v := range officialVariations {
+		b := officialVariation(t, i)
+		docs[v.name] = b
+		for _, f := range ruleFiles[expected[v.sample].kind] {
+			p := filepath.Join(schDir, f)
+			rules[p] = append(rules[p], v.name)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("%d.xml", i))
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(xsd, p).CombinedOutput(); err != nil {
+			xsdErr[v.name] = string(out)
+		}
+	}
+	refused := map[string][]string{}
+	for rulesFile, perDoc := range saxontest.Run(t, docs, rules) {
+		sev := severities(t, filepath.Join(schDir, rulesFile))
+		for name, fired := range perDoc {
+			for _, f := range fired {
+				id := strings.TrimPrefix(f.ID, "-")
+				soft := len(sev[id]) > 0
+				for _, s := range sev[id] {
+					soft = soft && (s == "info" || s == "warning")
+				}
+				if !soft {
+					refused[name] = append(refused[name], f.ID)
+				}
+			}
+		}
+	}
+	for _, v := range officialVariations {
+		accepted := len(refused[v.name]) == 0 && xsdErr[v.name] == ""
+		if accepted != v.accept {
+			t.Errorf("%s: the official rules accept %v, recorded %v: Schematron %v, XSD %s", v.name, accepted, v.accept, refused[v.name], xsdErr[v.name])
+			continue
+		}
+		if !v.accept && !strings.Contains(strings.Join(refused[v.name], " ")+xsdErr[v.name], v.judge) {
+			t.Errorf("%s: refused by %v %s, not by %s", v.name, refused[v.name], xsdErr[v.name], v.judge)
+		}
+	}
 }

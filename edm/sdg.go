@@ -66,11 +66,11 @@ type Agent struct {
 
 // Address is an sdg:AddressType.
 type Address struct {
-	FullAddress       string `sdg:"FullAddress"`
-	LocatorDesignator string `sdg:"LocatorDesignator"`
-	PostCode          string `sdg:"PostCode"`
-	PostCityName      string `sdg:"PostCityName"`
-	Thoroughfare      string `sdg:"Thoroughfare"`
+	FullAddress       string `sdg:"FullAddress,empty"`
+	LocatorDesignator string `sdg:"LocatorDesignator,empty"`
+	PostCode          string `sdg:"PostCode,empty"`
+	PostCityName      string `sdg:"PostCityName,empty"`
+	Thoroughfare      string `sdg:"Thoroughfare,empty"`
 	AdminUnitLevel1   string `sdg:"AdminUnitLevel1,req"` // ISO 3166-1 alpha-2
 	AdminUnitLevel2   string `sdg:"AdminUnitLevel2"`     // NUTS
 
@@ -98,8 +98,8 @@ type Person struct {
 	FamilyName              string      `sdg:"FamilyName,req"`
 	GivenName               string      `sdg:"GivenName,req"`
 	DateOfBirth             string      `sdg:"DateOfBirth,req"` // xsd:date
-	BirthName               string      `sdg:"BirthName"`
-	PlaceOfBirth            string      `sdg:"PlaceOfBirth"`
+	BirthName               string      `sdg:"BirthName,empty"`
+	PlaceOfBirth            string      `sdg:"PlaceOfBirth,empty"`
 	CurrentAddress          *Address    `sdg:"CurrentAddress"`
 	Gender                  string      `sdg:"Gender"`
 	SectorSpecificAttribute []Attribute `sdg:"SectorSpecificAttribute"`
