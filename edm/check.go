@@ -177,8 +177,33 @@ func (c *checker) request(q *QueryRequest) {
 			// R-EDM-REQ-C032 of TDD 1.0; 2.0 makes DistributedAs repeatable.
 			c.add(RuleVersion, "EvidenceRequest/DataServiceEvidenceType/DistributedAs", "a %s request has at most one DistributedAs, not %d (several are EDM 2.0)", c.v, len(er.DistributedAs))
 		}
+		if c.is1x() {
+			// R-EDM-REQ-C029, C031: the requested evidence type's titles
+			// and descriptions name their language.
+			for i, t := range er.Title {
+				if t.Lang == "" {
+					c.add(RuleContent, fmt.Sprintf("EvidenceRequest/DataServiceEvidenceType/Title[%d]", i+1), "a title of the requested evidence type has no lang")
+				}
+			}
+			for i, t := range er.Description {
+				if t.Lang == "" {
+					c.add(RuleContent, fmt.Sprintf("EvidenceRequest/DataServiceEvidenceType/Description[%d]", i+1), "a description of the requested evidence type has no lang")
+				}
+			}
+		}
 		for i, d := range er.DistributedAs {
 			loc := fmt.Sprintf("EvidenceRequest/DataServiceEvidenceType/DistributedAs[%d]", i+1)
+			if c.is1x() {
+				// R-EDM-REQ-C034, C035: 1.x data models are distributions
+				// of the Semantic Repository.
+				const dist = "https://sr.oots.tech.europa.eu/distributions/"
+				if d.ConformsTo != "" && !strings.HasPrefix(strings.TrimSpace(d.ConformsTo), dist) {
+					c.add(RuleURL, loc+"/ConformsTo", "ConformsTo %q of a %s request does not start with %s", d.ConformsTo, c.v, dist)
+				}
+				if d.Transformation != "" && !strings.HasPrefix(strings.TrimSpace(d.Transformation), dist) {
+					c.add(RuleURL, loc+"/Transformation", "Transformation %q of a %s request does not start with %s", d.Transformation, c.v, dist)
+				}
+			}
 			if c.v != V2_0 && (len(d.Language) > 0 || len(d.AssociatedDocumentRequest) > 0) {
 				c.add(RuleVersion, loc, "DistributedAs/Language and AssociatedDocumentRequest exist only in oots-edm:v2.0")
 			}

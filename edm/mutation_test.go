@@ -204,6 +204,14 @@ var officialVariations = []struct {
 	{"eIDAS identifier of 14 characters, spaced", sampleRequest, `DK/DE/123123123`, ` DK/DE/12312312345678 `, true, ""},
 	// An evidence requester has no jurisdiction.
 	{"requester with a jurisdiction", sampleRequest, `<sdg:Classification>ER</sdg:Classification>`, `<sdg:Jurisdiction><sdg:AdminUnitLevel1>DK</sdg:AdminUnitLevel1></sdg:Jurisdiction><sdg:Classification>ER</sdg:Classification>`, false, "R-EDM-REQ-S040"},
+	// The requested evidence type of a 1.x request: titles and
+	// descriptions with a lang, data models of the Semantic Repository.
+	{"requested evidence title without lang", sampleRequest, `<sdg:Title lang="EN">`, `<sdg:Title>`, false, "R-EDM-REQ-C029"},
+	{"requested evidence description without lang", sampleRequest, `<sdg:Description lang="EN">An official`, `<sdg:Description>An official`, false, "R-EDM-REQ-C031"},
+	{"requester name without lang", sampleRequest, `<sdg:Name lang="EN">Denmark University Portal`, `<sdg:Name>Denmark University Portal`, true, ""},
+	{"data model outside the Semantic Repository", sampleRequest, `<sdg:ConformsTo>https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0`, `<sdg:ConformsTo>https://example.org/certificate-of-birth`, false, "R-EDM-REQ-C034"},
+	{"transformation outside the Semantic Repository", sampleRequest, `<sdg:Transformation>https://sr.oots.tech.europa.eu/distributions/`, `<sdg:Transformation>https://example.org/`, false, "R-EDM-REQ-C035"},
+	{"data model with surrounding spaces", sampleRequest, `<sdg:ConformsTo>https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0`, `<sdg:ConformsTo> https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0 `, true, ""},
 	// Other variations on which both already agreed.
 	{"level of assurance Substantial", sampleRequest, `<sdg:LevelOfAssurance>High</sdg:LevelOfAssurance>`, `<sdg:LevelOfAssurance>Substantial</sdg:LevelOfAssurance>`, true, ""},
 	{"level of assurance with a space", sampleRequest, `<sdg:LevelOfAssurance>High</sdg:LevelOfAssurance>`, `<sdg:LevelOfAssurance> High</sdg:LevelOfAssurance>`, false, "R-EDM-REQ-C037"},
