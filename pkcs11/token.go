@@ -9,12 +9,14 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"sync"
+	"time"
 
 	p11 "github.com/miekg/pkcs11"
 )
@@ -51,15 +53,40 @@ func module(path string) (*p11.Ctx, error) {
 	return c, nil
 }
 
-// key is a private key in a token: one logged-in session, used by one
-// operation at a time (a PKCS#11 session is not for concurrent use).
+// Bounds on the use of a key (see key.do); tests shorten them.
+var (
+	// maxSessions is the number of sessions a key opens at most: as many
+	// operations run in the token at once, the others wait for one.
+	maxSessions = 8
+	// opTimeout bounds how long an operation waits for a free session and
+	// for the token's answer.
+	opTimeout = 30 * time.Second
+)
+
+// key is a private key in a token, used through a pool of up to
+// maxSessions logged-in sessions (a PKCS#11 session is for one operation
+// at a time). A session the token no longer knows (closed, logged out,
+// the token reset) is dropped and the operation is run once more on a new
+// one, after finding the token and the key again and checking that the
+// key is still the one opened.
 type key struct {
 	ctx  *p11.Ctx
-	mu   sync.Mutex
-	sh   p11.SessionHandle
-	priv p11.ObjectHandle
+	u    *URI
 	pub  crypto.PublicKey
 	uri  string
+	busy chan struct{} // a value per session in use
+	idle chan *session // the sessions not in use
+	wait time.Duration // opTimeout when opened
+
+	mu        sync.Mutex
+	failedPIN string // the PIN the token refused when it was last tried
+	loginErr  error  // that refusal
+}
+
+// session is a logged-in session and the key's handle in it.
+type session struct {
+	sh   p11.SessionHandle
+	priv p11.ObjectHandle
 }
 
 // Signer is an RSA or Ed25519 key in a token.
@@ -81,7 +108,7 @@ func (k *key) String() string { return k.uri }
 // token by token, serial or slot-id; the key by object and/or id) and
 // logs in with the URI's PIN. It returns a Signer (Ed25519, ECDSA P-256), a Decrypter
 // (RSA: signs and decrypts) or an Agreer (X25519). Errors wrap ErrURI,
-// ErrNotFound or ErrUnsupported, or are the token's.
+// ErrNotFound, ErrLogin or ErrUnsupported, or are the token's.
 func Open(uri string) (crypto.PrivateKey, error) {
 	u, err := ParseURI(uri)
 	if err != nil {
@@ -96,45 +123,115 @@ func Open(uri string) (crypto.PrivateKey, error) {
 	if u.Type != "" && u.Type != "private" {
 		return nil, fmt.Errorf("%w: type=%s does not name a private key", ErrURI, u.Type)
 	}
-	pin, err := u.PIN()
-	if err != nil {
-		return nil, err
-	}
 	ctx, err := module(u.ModulePath)
 	if err != nil {
 		return nil, err
 	}
-	slot, err := findSlot(ctx, u)
+	k := &key{ctx: ctx, u: u, uri: u.String(), busy: make(chan struct{}, maxSessions), idle: make(chan *session, maxSessions), wait: opTimeout}
+	s, slot, err := k.open()
 	if err != nil {
 		return nil, err
 	}
-	sh, err := ctx.OpenSession(slot, p11.CKF_SERIAL_SESSION)
-	if err != nil {
-		return nil, fmt.Errorf("pkcs11: C_OpenSession: %w", err)
-	}
-	k := &key{ctx: ctx, sh: sh, uri: u.String()}
-	ok := false
-	defer func() {
-		if !ok {
-			ctx.CloseSession(sh)
-		}
-	}()
-	if pin != "" {
-		if err := ctx.Login(sh, p11.CKU_USER, pin); err != nil && !errors.Is(err, p11.Error(p11.CKR_USER_ALREADY_LOGGED_IN)) {
-			return nil, fmt.Errorf("pkcs11: C_Login: %w", err)
-		}
-	}
-	if k.priv, err = findObject(ctx, sh, p11.CKO_PRIVATE_KEY, u); err != nil {
-		return nil, err
-	}
-	attrs, err := ctx.GetAttributeValue(sh, k.priv, []*p11.Attribute{p11.NewAttribute(p11.CKA_KEY_TYPE, nil)})
-	if err != nil || len(attrs) != 1 {
-		return nil, fmt.Errorf("pkcs11: CKA_KEY_TYPE: %v", err)
-	}
+	k.idle <- s
 	var out crypto.PrivateKey
+	switch pub := k.pub.(type) {
+	case *rsa.PublicKey:
+		out = &Decrypter{Signer{k}}
+	case *ecdsa.PublicKey, ed25519.PublicKey:
+		out = &Signer{k}
+	case *ecdh.PublicKey:
+		if err := supports(ctx, slot, p11.CKM_ECDH1_DERIVE); err != nil {
+			k.drop(s)
+			return nil, err
+		}
+		out = &Agreer{k}
+	default:
+		k.drop(s)
+		return nil, fmt.Errorf("%w: %T", ErrUnsupported, pub)
+	}
+	return out, nil
+}
+
+// open opens a session with the token the URI names, logs in, and finds
+// the key. The first time it sets k.pub; later it refuses a key whose
+// public key is not k.pub (the token's key was replaced under its label).
+func (k *key) open() (*session, uint, error) {
+	slot, err := findSlot(k.ctx, k.u)
+	if err != nil {
+		return nil, 0, err
+	}
+	sh, err := k.ctx.OpenSession(slot, p11.CKF_SERIAL_SESSION)
+	if err != nil {
+		return nil, 0, fmt.Errorf("pkcs11: %s: C_OpenSession: %w", k.uri, err)
+	}
+	s := &session{sh: sh}
+	if err := k.login(sh); err != nil {
+		k.ctx.CloseSession(sh)
+		return nil, 0, err
+	}
+	if s.priv, err = findObject(k.ctx, sh, p11.CKO_PRIVATE_KEY, k.u); err != nil {
+		k.ctx.CloseSession(sh)
+		return nil, 0, err
+	}
+	pub, err := publicKey(k.ctx, sh, s.priv, k.u)
+	if err != nil {
+		k.ctx.CloseSession(sh)
+		return nil, 0, err
+	}
+	if k.pub == nil {
+		k.pub = pub
+	} else if !publicEqual(k.pub, pub) {
+		k.ctx.CloseSession(sh)
+		return nil, 0, fmt.Errorf("%w: %s is now another key than the one opened (its public key changed); restart to use it", ErrNotFound, k.uri)
+	}
+	return s, slot, nil
+}
+
+// login logs the application in to the token with the URI's PIN (read
+// again from pin-source). A PIN the token refused is not tried again, so
+// that retries do not lock the token, until the PIN given changes.
+func (k *key) login(sh p11.SessionHandle) error {
+	pin, err := k.u.PIN()
+	if err != nil || pin == "" {
+		return err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.loginErr != nil && pin == k.failedPIN {
+		return k.loginErr
+	}
+	err = k.ctx.Login(sh, p11.CKU_USER, pin)
+	if err == nil || errors.Is(err, p11.Error(p11.CKR_USER_ALREADY_LOGGED_IN)) {
+		k.loginErr, k.failedPIN = nil, ""
+		return nil
+	}
+	err = fmt.Errorf("%w: token %s: C_Login: %w", ErrLogin, k.tokenName(), err)
+	for _, e := range []uint{p11.CKR_PIN_INCORRECT, p11.CKR_PIN_INVALID, p11.CKR_PIN_LEN_RANGE, p11.CKR_PIN_EXPIRED, p11.CKR_PIN_LOCKED} {
+		if errors.Is(err, p11.Error(e)) {
+			k.loginErr, k.failedPIN = fmt.Errorf("%w (the PIN is not tried again until it changes)", err), pin
+			break
+		}
+	}
+	return err
+}
+
+// tokenName names the token of the URI, without PIN or key.
+func (k *key) tokenName() string {
+	t := *k.u
+	t.Object, t.ID, t.Type, t.PINValue = "", nil, "", ""
+	return t.String()
+}
+
+// publicKey reads the public key of the private key priv: an RSA key's
+// modulus and exponent, else the public key object beside it.
+func publicKey(ctx *p11.Ctx, sh p11.SessionHandle, priv p11.ObjectHandle, u *URI) (crypto.PublicKey, error) {
+	attrs, err := ctx.GetAttributeValue(sh, priv, []*p11.Attribute{p11.NewAttribute(p11.CKA_KEY_TYPE, nil)})
+	if err != nil || len(attrs) != 1 {
+		return nil, attrErr("pkcs11: CKA_KEY_TYPE", err)
+	}
 	switch kt := bytesToUint(attrs[0].Value); kt {
 	case p11.CKK_RSA:
-		a, err := ctx.GetAttributeValue(sh, k.priv, []*p11.Attribute{p11.NewAttribute(p11.CKA_MODULUS, nil), p11.NewAttribute(p11.CKA_PUBLIC_EXPONENT, nil)})
+		a, err := ctx.GetAttributeValue(sh, priv, []*p11.Attribute{p11.NewAttribute(p11.CKA_MODULUS, nil), p11.NewAttribute(p11.CKA_PUBLIC_EXPONENT, nil)})
 		if err != nil {
 			return nil, fmt.Errorf("pkcs11: RSA public key: %w", err)
 		}
@@ -142,8 +239,7 @@ func Open(uri string) (crypto.PrivateKey, error) {
 		if !e.IsInt64() || e.Int64() > 1<<31-1 {
 			return nil, fmt.Errorf("%w: RSA public exponent %s", ErrUnsupported, e)
 		}
-		k.pub = &rsa.PublicKey{N: new(big.Int).SetBytes(a[0].Value), E: int(e.Int64())}
-		out = &Decrypter{Signer{k}}
+		return &rsa.PublicKey{N: new(big.Int).SetBytes(a[0].Value), E: int(e.Int64())}, nil
 	case p11.CKK_EC:
 		point, err := publicPoint(ctx, sh, u)
 		if err != nil {
@@ -153,8 +249,7 @@ func Open(uri string) (crypto.PrivateKey, error) {
 		if x == nil {
 			return nil, fmt.Errorf("%w: EC key not on P-256 (ECDSA P-256 is, for ES256)", ErrUnsupported)
 		}
-		k.pub = &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}
-		out = &Signer{k}
+		return &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}, nil
 	case ckkECEdwards, ckkECMontgomery:
 		point, err := publicPoint(ctx, sh, u)
 		if err != nil {
@@ -164,25 +259,125 @@ func Open(uri string) (crypto.PrivateKey, error) {
 			if len(point) != ed25519.PublicKeySize {
 				return nil, fmt.Errorf("%w: Edwards key of %d bytes (only Ed25519)", ErrUnsupported, len(point))
 			}
-			k.pub = ed25519.PublicKey(point)
-			out = &Signer{k}
-			break
+			return ed25519.PublicKey(point), nil
 		}
 		pub, err := ecdh.X25519().NewPublicKey(point)
 		if err != nil {
 			return nil, fmt.Errorf("%w: Montgomery key: %v (only X25519)", ErrUnsupported, err)
 		}
-		if err := supports(ctx, slot, p11.CKM_ECDH1_DERIVE); err != nil {
-			return nil, err
-		}
-		k.pub = pub
-		out = &Agreer{k}
+		return pub, nil
 	default:
 		return nil, fmt.Errorf("%w: key type 0x%x (RSA, Ed25519 and X25519 are)", ErrUnsupported, kt)
 	}
-	ok = true
-	return out, nil
 }
+
+// attrErr is the error of C_GetAttributeValue, err or no value.
+func attrErr(what string, err error) error {
+	if err == nil {
+		return fmt.Errorf("%s: no value", what)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+func publicEqual(a, b crypto.PublicKey) bool {
+	e, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && e.Equal(b)
+}
+
+// stale reports whether err says the session or the handle in it is no
+// longer good (the session closed, the user logged out, the token
+// removed or reset, the device failed), not that the operation's input
+// was wrong: the operation is worth trying on a new session.
+func stale(err error) bool {
+	for _, e := range []uint{p11.CKR_SESSION_HANDLE_INVALID, p11.CKR_SESSION_CLOSED, p11.CKR_OBJECT_HANDLE_INVALID,
+		p11.CKR_KEY_HANDLE_INVALID, p11.CKR_USER_NOT_LOGGED_IN, p11.CKR_TOKEN_NOT_PRESENT, p11.CKR_DEVICE_REMOVED,
+		p11.CKR_TOKEN_NOT_RECOGNIZED, p11.CKR_CRYPTOKI_NOT_INITIALIZED,
+		// SoftHSM2 2.6 answers C_SignInit so when the process is logged
+		// out during the call; a network HSM's client when the link broke.
+		p11.CKR_GENERAL_ERROR, p11.CKR_DEVICE_ERROR} {
+		if errors.Is(err, p11.Error(e)) {
+			return true
+		}
+	}
+	return false
+}
+
+// do runs op (named by name, for errors) on a session of the key. It waits
+// at most opTimeout for a free session and for the token's answer: a
+// token that hangs fails the operations with ErrTimeout rather than
+// blocking them for ever, and holds at most maxSessions sessions while it
+// hangs. An operation that failed because its session was stale runs
+// again on a new session, up to attempts times in all.
+func (k *key) do(name string, op func(*session) ([]byte, error)) ([]byte, error) {
+	timer := time.NewTimer(k.wait)
+	defer timer.Stop()
+	select {
+	case k.busy <- struct{}{}:
+	case <-timer.C:
+		return nil, fmt.Errorf("%w: %s: all %d sessions of %s busy for %v", ErrTimeout, name, cap(k.busy), k.uri, k.wait)
+	}
+	type result struct {
+		out []byte
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer func() { <-k.busy }()
+		out, err := k.run(name, op)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-timer.C:
+		return nil, fmt.Errorf("%w: %s with %s: no answer from the token within %v", ErrTimeout, name, k.uri, k.wait)
+	}
+}
+
+// attempts is how many sessions an operation is tried on while the
+// token says the session was stale (it may log out again meanwhile).
+const attempts = 3
+
+func (k *key) run(name string, op func(*session) ([]byte, error)) ([]byte, error) {
+	var s *session
+	select {
+	case s = <-k.idle:
+	default:
+	}
+	var err error
+	for i := 0; i < attempts; i++ {
+		if s == nil {
+			var oerr error
+			if s, _, oerr = k.open(); oerr != nil {
+				if stale(oerr) && i+1 < attempts {
+					continue
+				}
+				if err != nil {
+					return nil, fmt.Errorf("%w (after %s failed: %v)", oerr, name, err)
+				}
+				return nil, oerr
+			}
+		}
+		var out []byte
+		if out, err = op(s); err == nil || !stale(err) {
+			k.idle <- s
+			return out, k.opErr(name, err)
+		}
+		k.drop(s)
+		s = nil
+	}
+	return nil, k.opErr(name, err)
+}
+
+func (k *key) opErr(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("pkcs11: %s: %s: %w", k.uri, name, err)
+}
+
+// drop closes a session that is no longer used.
+func (k *key) drop(s *session) { k.ctx.CloseSession(s.sh) }
 
 // supports checks that the token of slot offers mechanism m.
 func supports(ctx *p11.Ctx, slot uint, m uint) error {
@@ -267,7 +462,7 @@ func publicPoint(ctx *p11.Ctx, sh p11.SessionHandle, u *URI) ([]byte, error) {
 	}
 	a, err := ctx.GetAttributeValue(sh, pub, []*p11.Attribute{p11.NewAttribute(p11.CKA_EC_POINT, nil)})
 	if err != nil || len(a) != 1 {
-		return nil, fmt.Errorf("pkcs11: CKA_EC_POINT: %v", err)
+		return nil, attrErr("pkcs11: CKA_EC_POINT", err)
 	}
 	var raw []byte
 	if rest, err := asn1.Unmarshal(a[0].Value, &raw); err == nil && len(rest) == 0 {
@@ -276,23 +471,37 @@ func publicPoint(ctx *p11.Ctx, sh p11.SessionHandle, u *URI) ([]byte, error) {
 	return a[0].Value, nil
 }
 
-// Sign signs with the token: a SHA-256 digest with RSA PKCS #1 v1.5
-// (CKM_RSA_PKCS over the DigestInfo), or a whole message with Ed25519
-// (opts.HashFunc() == 0, CKM_EDDSA).
+// Sign signs with the token: a digest with RSA PKCS #1 v1.5 (CKM_RSA_PKCS
+// over the DigestInfo) or, when opts is *rsa.PSSOptions, RSASSA-PSS
+// (CKM_RSA_PKCS_PSS, MGF1 with the digest's hash and the salt length of
+// opts, as rsa.SignPSS reads it), both with SHA-256, SHA-384 or SHA-512;
+// a SHA-256 digest with ECDSA P-256 (CKM_ECDSA); or a whole message with
+// Ed25519 (opts.HashFunc() == 0, CKM_EDDSA).
 func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
 	var m *p11.Mechanism
 	data := digest
-	switch s.pub.(type) {
+	switch pub := s.pub.(type) {
 	case *rsa.PublicKey:
-		if _, pss := opts.(*rsa.PSSOptions); pss {
-			return nil, fmt.Errorf("%w: RSA-PSS", ErrUnsupported)
+		h := opts.HashFunc()
+		hm, ok := rsaHashes[h]
+		if !ok || len(digest) != h.Size() {
+			return nil, fmt.Errorf("%w: RSA signature with %v (SHA-256, SHA-384 and SHA-512 are)", ErrUnsupported, h)
 		}
-		if opts.HashFunc() != crypto.SHA256 || len(digest) != 32 {
-			return nil, fmt.Errorf("%w: RSA signature with %v (SHA-256 is)", ErrUnsupported, opts.HashFunc())
+		if pss, ok := opts.(*rsa.PSSOptions); ok {
+			salt := pss.SaltLength
+			switch salt {
+			case rsa.PSSSaltLengthEqualsHash:
+				salt = h.Size()
+			case rsa.PSSSaltLengthAuto: // the longest, as rsa.SignPSS
+				salt = (pub.N.BitLen()-1+7)/8 - 2 - h.Size()
+			}
+			if salt < 0 || salt > (pub.N.BitLen()-1+7)/8-2-h.Size() {
+				return nil, fmt.Errorf("%w: RSA-PSS salt length %d", ErrUnsupported, pss.SaltLength)
+			}
+			m = p11.NewMechanism(p11.CKM_RSA_PKCS_PSS, p11.NewPSSParams(hm.mech, hm.mgf, uint(salt)))
+			break
 		}
-		// DigestInfo for SHA-256 (RFC 8017 §9.2 note 1).
-		prefix := []byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
-		data = append(append([]byte{}, prefix...), digest...)
+		data = append(append([]byte{}, hm.digestInfo...), digest...)
 		m = p11.NewMechanism(p11.CKM_RSA_PKCS, nil)
 	case *ecdsa.PublicKey:
 		if opts.HashFunc() != crypto.SHA256 || len(digest) != 32 {
@@ -307,14 +516,18 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 	default:
 		return nil, fmt.Errorf("%w: signing with %T", ErrUnsupported, s.pub)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.ctx.SignInit(s.sh, []*p11.Mechanism{m}, s.priv); err != nil {
-		return nil, fmt.Errorf("pkcs11: C_SignInit: %w", err)
-	}
-	sig, err := s.ctx.Sign(s.sh, data)
+	sig, err := s.do("sign", func(ss *session) ([]byte, error) {
+		if err := s.ctx.SignInit(ss.sh, []*p11.Mechanism{m}, ss.priv); err != nil {
+			return nil, fmt.Errorf("C_SignInit: %w", err)
+		}
+		sig, err := s.ctx.Sign(ss.sh, data)
+		if err != nil {
+			return nil, fmt.Errorf("C_Sign: %w", err)
+		}
+		return sig, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("pkcs11: C_Sign: %w", err)
+		return nil, err
 	}
 	if _, ok := s.pub.(*ecdsa.PublicKey); ok {
 		// PKCS #11 gives r || s; crypto.Signer promises ASN.1 (RFC 3279).
@@ -326,6 +539,32 @@ func (s *Signer) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([]byt
 	return sig, nil
 }
 
+// rsaHash is what RSA signing needs of a hash: its PKCS #11 mechanism and
+// MGF1 (for PSS) and its DigestInfo prefix (for PKCS #1 v1.5).
+type rsaHash struct {
+	mech, mgf  uint
+	digestInfo []byte
+}
+
+var rsaHashes = map[crypto.Hash]rsaHash{
+	crypto.SHA256: {p11.CKM_SHA256, p11.CKG_MGF1_SHA256, digestInfo(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}, 32)},
+	crypto.SHA384: {p11.CKM_SHA384, p11.CKG_MGF1_SHA384, digestInfo(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}, 48)},
+	crypto.SHA512: {p11.CKM_SHA512, p11.CKG_MGF1_SHA512, digestInfo(asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}, 64)},
+}
+
+// digestInfo is the DER DigestInfo (RFC 8017 §9.2) of a digest of size
+// bytes with the hash oid, without the digest: the prefix to put before it.
+func digestInfo(oid asn1.ObjectIdentifier, size int) []byte {
+	b, err := asn1.Marshal(struct {
+		Algorithm pkix.AlgorithmIdentifier
+		Digest    []byte
+	}{pkix.AlgorithmIdentifier{Algorithm: oid, Parameters: asn1.NullRawValue}, make([]byte, size)})
+	if err != nil {
+		panic(err)
+	}
+	return b[:len(b)-size]
+}
+
 // Decrypt decrypts RSA-OAEP with SHA-256 and MGF1-SHA-256 in the token
 // (CKM_RSA_PKCS_OAEP); opts must be *rsa.OAEPOptions with those hashes
 // and no label.
@@ -335,28 +574,30 @@ func (d *Decrypter) Decrypt(_ io.Reader, msg []byte, opts crypto.DecrypterOpts) 
 		return nil, fmt.Errorf("%w: decryption other than RSA-OAEP with SHA-256", ErrUnsupported)
 	}
 	m := p11.NewMechanism(p11.CKM_RSA_PKCS_OAEP, p11.NewOAEPParams(p11.CKM_SHA256, p11.CKG_MGF1_SHA256, p11.CKZ_DATA_SPECIFIED, nil))
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	err := d.ctx.DecryptInit(d.sh, []*p11.Mechanism{m}, d.priv)
-	if errors.Is(err, p11.Error(p11.CKR_ARGUMENTS_BAD)) || errors.Is(err, p11.Error(p11.CKR_MECHANISM_PARAM_INVALID)) {
-		// The token does OAEP with SHA-1 only (SoftHSM2 up to 2.6):
-		// the raw RSA operation in the token, the OAEP decoding here.
-		raw := p11.NewMechanism(p11.CKM_RSA_X_509, nil)
-		if err := d.ctx.DecryptInit(d.sh, []*p11.Mechanism{raw}, d.priv); err != nil {
-			return nil, fmt.Errorf("pkcs11: C_DecryptInit: %w", err)
+	var raw bool // the token's raw RSA, OAEP decoded here
+	out, err := d.do("decrypt", func(s *session) ([]byte, error) {
+		raw = false
+		err := d.ctx.DecryptInit(s.sh, []*p11.Mechanism{m}, s.priv)
+		if errors.Is(err, p11.Error(p11.CKR_ARGUMENTS_BAD)) || errors.Is(err, p11.Error(p11.CKR_MECHANISM_PARAM_INVALID)) {
+			// The token does OAEP with SHA-1 only (SoftHSM2 up to 2.6):
+			// the raw RSA operation in the token, the OAEP decoding here.
+			raw = true
+			err = d.ctx.DecryptInit(s.sh, []*p11.Mechanism{p11.NewMechanism(p11.CKM_RSA_X_509, nil)}, s.priv)
 		}
-		em, err := d.ctx.Decrypt(d.sh, msg)
 		if err != nil {
-			return nil, fmt.Errorf("pkcs11: C_Decrypt: %w", err)
+			return nil, fmt.Errorf("C_DecryptInit: %w", err)
 		}
-		return decodeOAEP(em, (d.pub.(*rsa.PublicKey).N.BitLen()+7)/8)
-	}
+		out, err := d.ctx.Decrypt(s.sh, msg)
+		if err != nil {
+			return nil, fmt.Errorf("C_Decrypt: %w", err)
+		}
+		return out, nil
+	})
 	if err != nil {
-		return nil, fmt.Errorf("pkcs11: C_DecryptInit: %w", err)
+		return nil, err
 	}
-	out, err := d.ctx.Decrypt(d.sh, msg)
-	if err != nil {
-		return nil, fmt.Errorf("pkcs11: C_Decrypt: %w", err)
+	if raw {
+		return decodeOAEP(out, (d.pub.(*rsa.PublicKey).N.BitLen()+7)/8)
 	}
 	return out, nil
 }
@@ -376,18 +617,18 @@ func (a *Agreer) ECDH(remote *ecdh.PublicKey) ([]byte, error) {
 		p11.NewAttribute(p11.CKA_EXTRACTABLE, true),
 		p11.NewAttribute(p11.CKA_VALUE_LEN, 32),
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	h, err := a.ctx.DeriveKey(a.sh, []*p11.Mechanism{m}, a.priv, tpl)
-	if err != nil {
-		return nil, fmt.Errorf("pkcs11: C_DeriveKey: %w", err)
-	}
-	defer a.ctx.DestroyObject(a.sh, h)
-	v, err := a.ctx.GetAttributeValue(a.sh, h, []*p11.Attribute{p11.NewAttribute(p11.CKA_VALUE, nil)})
-	if err != nil || len(v) != 1 {
-		return nil, fmt.Errorf("pkcs11: shared secret: %v", err)
-	}
-	return v[0].Value, nil
+	return a.do("derive", func(s *session) ([]byte, error) {
+		h, err := a.ctx.DeriveKey(s.sh, []*p11.Mechanism{m}, s.priv, tpl)
+		if err != nil {
+			return nil, fmt.Errorf("C_DeriveKey: %w", err)
+		}
+		defer a.ctx.DestroyObject(s.sh, h)
+		v, err := a.ctx.GetAttributeValue(s.sh, h, []*p11.Attribute{p11.NewAttribute(p11.CKA_VALUE, nil)})
+		if err != nil || len(v) != 1 {
+			return nil, attrErr("shared secret", err)
+		}
+		return v[0].Value, nil
+	})
 }
 
 var (

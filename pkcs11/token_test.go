@@ -151,3 +151,45 @@ func TestTokenECDSA(t *testing.T) {
 		t.Fatal("the token's ECDSA signature does not verify")
 	}
 }
+
+// TestTokenRSAHashesAndPSS: RSA PKCS #1 v1.5 and RSASSA-PSS with SHA-256,
+// SHA-384 and SHA-512 (the xmldsig-more methods of SAML and eIDAS), the
+// PSS salt as long as opts asks (the hash's length, the longest for
+// PSSSaltLengthAuto, or a number), verified with exactly that length.
+func TestTokenRSAHashesAndPSS(t *testing.T) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := pkcs11.Open(softhsmtest.Import(t, k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := key.(crypto.Signer)
+	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
+		hh := h.New()
+		hh.Write([]byte("ds:SignedInfo"))
+		digest := hh.Sum(nil)
+		sig, err := s.Sign(rand.Reader, digest, h)
+		if err != nil {
+			t.Fatalf("PKCS #1 v1.5 with %v: %v", h, err)
+		}
+		if err := rsa.VerifyPKCS1v15(&k.PublicKey, h, digest, sig); err != nil {
+			t.Errorf("PKCS #1 v1.5 with %v does not verify: %v", h, err)
+		}
+		maxSalt := k.Size() - 2 - h.Size()
+		for _, c := range []struct{ ask, want int }{{rsa.PSSSaltLengthEqualsHash, h.Size()}, {rsa.PSSSaltLengthAuto, maxSalt}, {20, 20}} {
+			sig, err := s.Sign(rand.Reader, digest, &rsa.PSSOptions{Hash: h, SaltLength: c.ask})
+			if err != nil {
+				t.Fatalf("PSS with %v, salt %d: %v", h, c.ask, err)
+			}
+			if err := rsa.VerifyPSS(&k.PublicKey, h, digest, sig, &rsa.PSSOptions{Hash: h, SaltLength: c.want}); err != nil {
+				t.Errorf("PSS with %v, salt %d: does not verify with a salt of %d: %v", h, c.ask, c.want, err)
+			}
+		}
+	}
+	h := sha256.Sum256(nil)
+	if _, err := s.Sign(rand.Reader, h[:], &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: k.Size()}); !errors.Is(err, pkcs11.ErrUnsupported) {
+		t.Errorf("PSS with a salt longer than the key allows: %v, want ErrUnsupported", err)
+	}
+}

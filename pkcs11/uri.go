@@ -5,7 +5,9 @@
 //	pkcs11:token=oots;object=ap-sign;type=private?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin
 //
 // Open returns a crypto.Signer for an RSA (RSA PKCS #1 v1.5 with SHA-256,
-// the eDelivery AS4 1.15 and SMP signature; RSA-PSS is not offered),
+// the eDelivery AS4 1.15 and SMP signature, and with SHA-384 or SHA-512;
+// RSASSA-PSS with those hashes, MGF1 with the same hash and the salt
+// length the caller asks),
 // Ed25519 (CKM_EDDSA) or ECDSA P-256 key (CKM_ECDSA, the ES256 of the
 // Common Services' JAdES signature); an RSA key's signer is also a crypto.Decrypter for RSA-OAEP with SHA-256
 // and MGF1-SHA-256 (the AS4 1.15 key transport; a token that offers OAEP
@@ -15,6 +17,18 @@
 // with CKM_ECDH1_DERIVE; a token that cannot gives ErrUnsupported at Open.
 // The rest of the code uses these interfaces and never learns where the
 // key lives.
+//
+// A key is used through a pool of up to 8 sessions, so that as many
+// operations run in the token at once. When the token no longer knows a
+// session (it restarted, closed the sessions or logged the process out)
+// the operation runs again on a new session, after logging in and finding
+// the key again; a key that is no longer the one opened (another public
+// key under its label) is refused. An operation waits at most 30 seconds
+// for a session and for the token's answer, then fails with ErrTimeout,
+// so that a hung token does not block the node for ever. A PIN the token
+// refused is not tried again, lest the token lock, until pin-source gives
+// another one. Errors name the token and the key by their URI, never the
+// PIN.
 //
 // The PKCS#11 part needs cgo and is built with the build tag pkcs11
 // (`CGO_ENABLED=1 go build -tags pkcs11`); the default pure-Go build parses
@@ -41,6 +55,12 @@ var (
 	// ErrUnsupported: the key's type, or the operation it needs, is not
 	// supported by the token or by this package.
 	ErrUnsupported = errors.New("pkcs11: not supported")
+	// ErrLogin: the token refused the PIN (or its PIN is locked or
+	// expired). The error names the token, never the PIN.
+	ErrLogin = errors.New("pkcs11: login refused")
+	// ErrTimeout: the token did not answer within the time an operation
+	// may take, or all the key's sessions stayed busy that long.
+	ErrTimeout = errors.New("pkcs11: the token did not answer in time")
 )
 
 // URI is a parsed PKCS#11 URI (RFC 7512 §2.3). Only the attributes Open
@@ -155,6 +175,9 @@ func ParseURI(s string) (*URI, error) {
 			seen["?"+k] = true
 			val, err := url.PathUnescape(v)
 			if err != nil {
+				if k == "pin-value" { // the error quotes the PIN
+					return nil, fmt.Errorf("%w: pin-value: bad percent-encoding", ErrURI)
+				}
 				return nil, fmt.Errorf("%w: %s: %v", ErrURI, k, err)
 			}
 			if err := tooLong(val); err != nil {

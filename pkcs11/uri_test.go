@@ -105,3 +105,12 @@ func TestParseURIBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestParseURIErrorHidesPIN: a malformed pin-value is refused without
+// quoting any of it.
+func TestParseURIErrorHidesPIN(t *testing.T) {
+	_, err := pkcs11.ParseURI("pkcs11:object=k?pin-value=47%zz11")
+	if !errors.Is(err, pkcs11.ErrURI) || strings.Contains(err.Error(), "zz") || strings.Contains(err.Error(), "47") {
+		t.Errorf("ParseURI of a malformed pin-value: %v, want ErrURI quoting none of it", err)
+	}
+}
