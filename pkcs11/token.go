@@ -89,7 +89,7 @@ type session struct {
 	priv p11.ObjectHandle
 }
 
-// Signer is an RSA or Ed25519 key in a token.
+// Signer is an RSA, ECDSA P-256 or Ed25519 key in a token.
 type Signer struct{ *key }
 
 // Decrypter is an RSA key in a token: it signs and decrypts.
