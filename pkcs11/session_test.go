@@ -377,9 +377,9 @@ func (a *admin) pinCountLow() bool {
 	return ti.Flags&p11.CKF_USER_PIN_COUNT_LOW != 0
 }
 
-// TestOpenWrongPIN: a PIN the token refuses is ErrLogin naming the
+// TestTokenOpenWrongPIN: a PIN the token refuses is ErrLogin naming the
 // token, never the PIN.
-func TestOpenWrongPIN(t *testing.T) {
+func TestTokenOpenWrongPIN(t *testing.T) {
 	softhsmtest.ImportAs(t, ed25519.NewKeyFromSeed(make([]byte, 32)), "wrong-pin")
 	newAdmin(t).logout()
 	_, err := pkcs11.Open(strings.Replace(softhsmtest.URI("wrong-pin"), "pin-value="+softhsmtest.PIN, "pin-value=pin-4711-secret", 1))
