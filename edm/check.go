@@ -53,6 +53,10 @@ type checker struct {
 	// rule checks (see lang): a language not in the list is then a
 	// warning, not an error.
 	looseLang bool
+	// looseFormat is set while walking the evidence types of a
+	// DSD:ERR:0005, whose formats no official rule (DSD-ERR-C) checks: a
+	// format not in the list is then a warning.
+	looseFormat bool
 }
 
 // is1x reports whether the message is known to be of EDM (or Common
@@ -336,7 +340,9 @@ func (c *checker) exception(x *Exception, k Kind) {
 			c.add(RuleContent, loc, "DSD:ERR:0005 carries only the slots DataServiceEvidenceType, JurisdictionDetermination and UserRequestedClassificationConcepts")
 		}
 	}
+	c.looseFormat = true
 	c.walk(loc+"/DataServiceEvidenceType", x.DataServiceEvidenceType)
+	c.looseFormat = false
 	c.walk(loc+"/JurisdictionDetermination", x.JurisdictionDetermination)
 	// The official rules on these concepts (R-DSD-ERR-C0xx) leave out the
 	// rim:Element of the collection and so never apply: their languages
@@ -442,7 +448,11 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 	case *Distribution:
 		for _, f := range x.Formats() {
 			if f != "" && !codelist.MediaTypes().Contains(f) {
-				c.add(RuleCode, loc+"/Format", "format %q is not in code list OOTSMediaTypes", f)
+				if c.looseFormat {
+					c.warn(RuleCode, loc+"/Format", "format %q is not in code list OOTSMediaTypes", f)
+				} else {
+					c.add(RuleCode, loc+"/Format", "format %q is not in code list OOTSMediaTypes", f)
+				}
 			}
 		}
 		if c.is1x() && len(x.MoreFormats) > 0 {

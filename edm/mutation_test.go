@@ -192,6 +192,8 @@ var officialVariations = []struct {
 	// Jurisdiction levels are a code list.
 	{"jurisdiction level not in the list", sampleDSD, `<sdg:JurisdictionLevel>LAU</sdg:JurisdictionLevel>`, `<sdg:JurisdictionLevel>Street</sdg:JurisdictionLevel>`, false, "R-DSD-RESP-C037"},
 	{"jurisdiction level NUTS3", sampleDSD, `<sdg:JurisdictionLevel>LAU</sdg:JurisdictionLevel>`, `<sdg:JurisdictionLevel>NUTS3</sdg:JurisdictionLevel>`, true, ""},
+	// No DSD-ERR rule checks the formats of the evidence types a DSD:ERR:0005 offers.
+	{"DSD:ERR:0005 format not in the list", sampleDSDErr5, `<sdg:Format>application/pdf</sdg:Format>`, `<sdg:Format>application/x-unlisted</sdg:Format>`, true, ""},
 	{"DSD:ERR:0005 jurisdiction level not in the list", sampleDSDErr5, `<sdg:JurisdictionLevel>LAU</sdg:JurisdictionLevel>`, `<sdg:JurisdictionLevel>Street</sdg:JurisdictionLevel>`, false, "R-DSD-ERR-C"},
 	{"submitted jurisdiction level not in the list", sampleDSDSub, `<sdg:JurisdictionLevel>LAU</sdg:JurisdictionLevel>`, `<sdg:JurisdictionLevel>Street</sdg:JurisdictionLevel>`, false, "R-DSD-SUB-C"},
 	// Empty optional xs:string elements are valid.
