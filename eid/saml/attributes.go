@@ -55,13 +55,33 @@ const maxAttrValue = 4096
 // LegalName): the Latin value is kept. A value must be text only (no
 // comment, no child element: the defence against values cut by a comment);
 // CurrentAddress, base64 of an eIDAS address, is kept as it is.
+// inTwoScripts reports the attributes that may carry a value in the
+// original script beside the Latin one: the names of the eIDAS SAML
+// Attribute Profile (§2.2 CurrentFamilyName, CurrentGivenName, BirthName;
+// §2.3 LegalName), the natural person's, the legal person's and their
+// representatives'.
+func inTwoScripts(name string) bool {
+	local, ok := strings.CutPrefix(name, npPrefix)
+	if !ok {
+		if local, ok = strings.CutPrefix(name, lpPrefix); !ok {
+			return false
+		}
+	}
+	local = strings.TrimPrefix(local, "representative/")
+	switch local {
+	case "CurrentFamilyName", "CurrentGivenName", "BirthName", "LegalName":
+		return true
+	}
+	return false
+}
+
 func (a *Authenticator) attributes(as *xmltree.Element) (map[string]string, error) {
 	out := map[string]string{}
 	for _, st := range as.ChildrenNamed(NSAssertion, "AttributeStatement") {
 		for _, at := range st.ChildrenNamed(NSAssertion, "Attribute") {
 			name := at.SelectAttr("", "Name")
 			vs := at.ChildrenNamed(NSAssertion, "AttributeValue")
-			if len(vs) > 1 {
+			if len(vs) == 2 && inTwoScripts(name) {
 				var latin []*xmltree.Element
 				for _, v := range vs {
 					if !notLatin(v) {
