@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"path"
 	"path/filepath"
 	"slices"
@@ -127,11 +128,32 @@ func TestOpenReadOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
+	files := func() []string {
+		es, err := os.ReadDir(filepath.Dir(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, e := range es {
+			names = append(names, e.Name())
+		}
+		return names
+	}
+	before := files()
 	r, err := OpenReadOnly(ctx, file)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	var n int
+	if err := r.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM ap_outbound").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	// A database closed cleanly is read without creating its log and the
+	// log's index beside it (a reader may not write the directory).
+	if after := files(); !slices.Equal(after, before) {
+		t.Errorf("reading created files: %v, before %v", after, before)
+	}
 	if _, err := r.SQL().ExecContext(ctx, "CREATE TABLE x (y INTEGER)"); err == nil {
 		t.Error("a read-only database created a table")
 	}

@@ -62,6 +62,7 @@ import (
 	"hash/fnv"
 	"io/fs"
 	"net/url"
+	"os"
 	"path"
 	"sort"
 	"strconv"
@@ -130,7 +131,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // OpenReadOnly opens the database named by dsn (as Open reads it) for
 // reading only, for commands that inspect a node's database and must not
-// change it: an SQLite file is opened with SQLite's mode=ro, and every
+// change it: an SQLite file is opened with SQLite's mode=ro (and
+// immutable=1 when it has no write-ahead log, so that nothing is created
+// beside it; with a log, as while a node runs, SQLite needs the log's index
+// file, which the node has created), and every
 // PostgreSQL transaction is read only (default_transaction_read_only), so
 // that a role with SELECT privileges alone can run them. No migration is
 // applied: Migrate on the returned DB reports a migration that the database
@@ -188,10 +192,18 @@ func openSQLite(dsn string, readOnly bool) (*DB, error) {
 	// loses no committed transaction when the process dies (only on power
 	// loss), FULL none on power loss either; IMMEDIATE transactions take
 	// the write lock at BEGIN, so two transactions never deadlock upgrading
-	// a read lock. Read-only: SQLite's mode=ro, and nothing set that writes.
+	// a read lock. Read-only: SQLite's mode=ro, and nothing set that writes;
+	// when the database has no write-ahead log (no node has it open, and the
+	// last closed it cleanly), also immutable=1: SQLite would otherwise
+	// create the log and its index beside the file (and fail in a directory
+	// the reader may not write), and no writer can change the file
+	// meanwhile without first creating the log.
 	q := "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(" + sync + ")&_pragma=wal_autocheckpoint(8000)&_txlock=immediate"
 	if readOnly {
 		q = "?mode=ro&_pragma=busy_timeout(10000)"
+		if _, err := os.Stat(file + "-wal"); errors.Is(err, fs.ErrNotExist) {
+			q += "&immutable=1"
+		}
 	}
 	if vfs == walVFSName {
 		if err := registerWALVFS(); err != nil {

@@ -6,9 +6,9 @@
 // Attachment-Content-Signature-Transform), canonicalized with Exclusive XML
 // Canonicalization 1.0, digested with SHA-256, signed with RSA-SHA256
 // (RFC 6931 §2.3.2, PKCS#1 v1.5) or Ed25519 (RFC 9231 §2.3.6, PureEdDSA);
-// and, for the enveloped signatures of SAML and SMP, ECDSA and RSASSA-PSS
-// with SHA-256, SHA-384 or SHA-512 and digests of the same (the eIDAS
-// SAML profile), where a Policy lists them.
+// and, for the enveloped signatures of SAML (the eIDAS SAML profile),
+// ECDSA and RSASSA-PSS with SHA-256, SHA-384 or SHA-512 and digests of the
+// same, where a Policy lists them.
 //
 // The package does not resolve references itself: the caller (wssec) decides
 // which element a "#id" names, under its own policy, and passes it to
