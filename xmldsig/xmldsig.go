@@ -344,10 +344,9 @@ func (s *Signature) VerifySignedInfo(pub crypto.PublicKey) error {
 		if !ed25519.Verify(k, c14n, s.Value) {
 			return fmt.Errorf("xmldsig: %w", ErrSignatureValue)
 		}
-	case ECDSASHA256, ECDSASHA384, ECDSASHA512, RSAPSSSHA256, RSAPSSSHA384, RSAPSSSHA512:
-		return verifyMore(s.Method, pub, c14n, s.Value)
 	default:
-		return fmt.Errorf("xmldsig: %w: %q", ErrAlgorithm, s.Method)
+		// ECDSA and RSASSA-PSS (moreHash names them), or ErrAlgorithm.
+		return verifyMore(s.Method, pub, c14n, s.Value)
 	}
 	return nil
 }
@@ -475,10 +474,11 @@ func (sg *Signer) Sign(refs []Reference) (*xmltree.Element, error) {
 			return nil, fmt.Errorf("xmldsig: %w: %T for eddsa-ed25519", ErrKey, sg.Key.Public())
 		}
 		value, err = sg.Key.Sign(sg.Rand, c14n, crypto.Hash(0))
-	case ECDSASHA256, ECDSASHA384, ECDSASHA512, RSAPSSSHA256, RSAPSSSHA384, RSAPSSSHA512:
-		value, err = signMore(sg, c14n)
 	default:
-		return nil, fmt.Errorf("xmldsig: %w: %q", ErrAlgorithm, sg.Method)
+		if _, _, ok := moreHash(sg.Method); !ok {
+			return nil, fmt.Errorf("xmldsig: %w: %q", ErrAlgorithm, sg.Method)
+		}
+		value, err = signMore(sg, c14n)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("xmldsig: signing: %w", err)
