@@ -25,38 +25,30 @@ func TestPercentEncodedCID(t *testing.T) {
 		}
 		return sent{env: doc.Bytes(), parts: out}
 	}
-	for _, p := range profiles {
-		for _, encrypt := range []bool{true, false} {
-			name := string(p) + "/plain"
-			if encrypt {
-				name = string(p) + "/encrypted"
-			}
-			t.Run(name, func(t *testing.T) {
-				f := getFixture(t, p)
-				parts := testParts()
-				parts[0].ContentID = encoded
-				s := securePart(t, f, encrypt, parts)
-				if !bytes.Contains(s.env, []byte(`URI="cid:`+encoded+`"`)) {
-					t.Fatal("the signature does not reference cid:" + encoded)
-				}
-				if n := bytes.Count(s.env, []byte(`URI="cid:`+encoded+`"`)); encrypt && n != 2 {
-					t.Fatalf("%d URIs cid:%s, want 2 (the ds:Reference and the CipherReference)", n, encoded)
-				}
-				s.parts[0].ContentID = decoded // as the MIME part says it
-				res, err := process(t, s, f.verifyConfig(t, encrypt))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Close()
-				if len(res.Parts) != 2 || res.Parts[0].ContentID != decoded {
-					t.Fatalf("parts %+v", res.Parts)
-				}
-				if !bytes.Equal(readAll(t, res.Parts[0]), payloads()[decoded]) {
-					t.Fatal("part differs after Process")
-				}
-			})
+	eachLeg(t, func(t *testing.T, p wssec.Profile, encrypt bool) {
+		f := getFixture(t, p)
+		parts := testParts()
+		parts[0].ContentID = encoded
+		s := securePart(t, f, encrypt, parts)
+		if !bytes.Contains(s.env, []byte(`URI="cid:`+encoded+`"`)) {
+			t.Fatal("the signature does not reference cid:" + encoded)
 		}
-	}
+		if n := bytes.Count(s.env, []byte(`URI="cid:`+encoded+`"`)); encrypt && n != 2 {
+			t.Fatalf("%d URIs cid:%s, want 2 (the ds:Reference and the CipherReference)", n, encoded)
+		}
+		s.parts[0].ContentID = decoded // as the MIME part says it
+		res, err := process(t, s, f.verifyConfig(t, encrypt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Close()
+		if len(res.Parts) != 2 || res.Parts[0].ContentID != decoded {
+			t.Fatalf("parts %+v", res.Parts)
+		}
+		if !bytes.Equal(readAll(t, res.Parts[0]), payloads()[decoded]) {
+			t.Fatal("part differs after Process")
+		}
+	})
 
 	t.Run("two references to one part", func(t *testing.T) {
 		f := getFixture(t, profiles[0])

@@ -14,72 +14,78 @@ import (
 
 var profiles = []wssec.Profile{wssec.AS4v115, wssec.AS4v20}
 
-func TestRoundTrip(t *testing.T) {
+// eachLeg runs f as a subtest for every profile, signed only ("plain") and
+// signed and encrypted.
+func eachLeg(t *testing.T, f func(t *testing.T, p wssec.Profile, encrypt bool)) {
 	for _, p := range profiles {
-		for _, encrypt := range []bool{true, false} {
+		for _, encrypt := range []bool{false, true} {
 			name := string(p) + "/plain"
 			if encrypt {
 				name = string(p) + "/encrypted"
 			}
-			t.Run(name, func(t *testing.T) {
-				f := getFixture(t, p)
-				s := secure(t, f, encrypt)
-				want := payloads()
-				for _, part := range s.parts {
-					got := readAll(t, part)
-					if encrypt == bytes.Equal(got, want[part.ContentID]) {
-						t.Fatalf("part %s: encrypted=%v but content equal to plaintext=%v", part.ContentID, encrypt, !encrypt)
-					}
-					if encrypt && part.Header.Get("Content-Type") != "application/octet-stream" {
-						t.Fatalf("encrypted part Content-Type %q", part.Header.Get("Content-Type"))
-					}
-				}
-				res, err := process(t, s, f.verifyConfig(t, encrypt))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer res.Close()
-				if len(res.Parts) != 2 || res.Parts[0].ContentID != "request@oots.example" {
-					t.Fatalf("parts %+v", res.Parts)
-				}
-				for _, part := range res.Parts {
-					if !bytes.Equal(readAll(t, part), want[part.ContentID]) {
-						t.Fatalf("part %s differs after Process", part.ContentID)
-					}
-				}
-				if ct := res.Parts[1].Header.Get("Content-Type"); ct != "application/pdf" {
-					t.Fatalf("Content-Type restored as %q", ct)
-				}
-				if len(res.SignedInfoReferences) != 5 {
-					t.Fatalf("%d references", len(res.SignedInfoReferences))
-				}
-				for _, r := range res.SignedInfoReferences {
-					if r.DigestMethod != string(xmldsig.SHA256) || len(r.DigestValue) != 32 {
-						t.Fatalf("reference %+v", r)
-					}
-				}
-				if res.SignerCert == nil || !res.SignerCert.Equal(f.sender.Sign.Cert) {
-					t.Fatal("signer certificate not returned")
-				}
-				if res.Messaging == nil || res.Body == nil || res.Signature == nil {
-					t.Fatal("verified elements missing")
-				}
-				// Nothing leads from what was verified to the rest of the
-				// message, and each element means alone what it meant in it.
-				for _, e := range []*xmltree.Element{res.Messaging, res.Body, res.Signature} {
-					if e.Parent() != nil {
-						t.Errorf("%s has a parent: %s", e.QName(), e.Parent().QName())
-					}
-					if _, ok := e.LookupPrefix(e.Prefix); !ok {
-						t.Errorf("%s lost the declaration of its prefix", e.QName())
-					}
-				}
-				if !res.Messaging.Is(wssec.NamespaceEBMS, "Messaging") || !res.Body.Is(wssec.NamespaceSOAP12, "Body") || !res.Signature.Is(xmldsig.Namespace, "Signature") {
-					t.Errorf("verified elements: %s, %s, %s", res.Messaging.QName(), res.Body.QName(), res.Signature.QName())
-				}
-			})
+			t.Run(name, func(t *testing.T) { f(t, p, encrypt) })
 		}
 	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	eachLeg(t, func(t *testing.T, p wssec.Profile, encrypt bool) {
+		f := getFixture(t, p)
+		s := secure(t, f, encrypt)
+		want := payloads()
+		for _, part := range s.parts {
+			got := readAll(t, part)
+			if encrypt == bytes.Equal(got, want[part.ContentID]) {
+				t.Fatalf("part %s: encrypted=%v but content equal to plaintext=%v", part.ContentID, encrypt, !encrypt)
+			}
+			if encrypt && part.Header.Get("Content-Type") != "application/octet-stream" {
+				t.Fatalf("encrypted part Content-Type %q", part.Header.Get("Content-Type"))
+			}
+		}
+		res, err := process(t, s, f.verifyConfig(t, encrypt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Close()
+		if len(res.Parts) != 2 || res.Parts[0].ContentID != "request@oots.example" {
+			t.Fatalf("parts %+v", res.Parts)
+		}
+		for _, part := range res.Parts {
+			if !bytes.Equal(readAll(t, part), want[part.ContentID]) {
+				t.Fatalf("part %s differs after Process", part.ContentID)
+			}
+		}
+		if ct := res.Parts[1].Header.Get("Content-Type"); ct != "application/pdf" {
+			t.Fatalf("Content-Type restored as %q", ct)
+		}
+		if len(res.SignedInfoReferences) != 5 {
+			t.Fatalf("%d references", len(res.SignedInfoReferences))
+		}
+		for _, r := range res.SignedInfoReferences {
+			if r.DigestMethod != string(xmldsig.SHA256) || len(r.DigestValue) != 32 {
+				t.Fatalf("reference %+v", r)
+			}
+		}
+		if res.SignerCert == nil || !res.SignerCert.Equal(f.sender.Sign.Cert) {
+			t.Fatal("signer certificate not returned")
+		}
+		if res.Messaging == nil || res.Body == nil || res.Signature == nil {
+			t.Fatal("verified elements missing")
+		}
+		// Nothing leads from what was verified to the rest of the
+		// message, and each element means alone what it meant in it.
+		for _, e := range []*xmltree.Element{res.Messaging, res.Body, res.Signature} {
+			if e.Parent() != nil {
+				t.Errorf("%s has a parent: %s", e.QName(), e.Parent().QName())
+			}
+			if _, ok := e.LookupPrefix(e.Prefix); !ok {
+				t.Errorf("%s lost the declaration of its prefix", e.QName())
+			}
+		}
+		if !res.Messaging.Is(wssec.NamespaceEBMS, "Messaging") || !res.Body.Is(wssec.NamespaceSOAP12, "Body") || !res.Signature.Is(xmldsig.Namespace, "Signature") {
+			t.Errorf("verified elements: %s, %s, %s", res.Messaging.QName(), res.Body.QName(), res.Signature.QName())
+		}
+	})
 }
 
 func TestSignal(t *testing.T) {
