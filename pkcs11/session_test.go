@@ -140,7 +140,11 @@ func openRSA(t *testing.T, label string) (*rsa.PrivateKey, crypto.Decrypter) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return k, key.(crypto.Decrypter)
+	d, ok := key.(crypto.Decrypter)
+	if !ok {
+		t.Fatalf("%T is not a crypto.Decrypter", key)
+	}
+	return k, d
 }
 
 // TestTokenRecovers: after the token closed the node's sessions or

@@ -19,18 +19,7 @@ import (
 )
 
 func TestTokenRSA(t *testing.T) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := pkcs11.Open(softhsmtest.Import(t, k))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, ok := key.(crypto.Decrypter)
-	if !ok {
-		t.Fatalf("%T is not a crypto.Decrypter", key)
-	}
+	k, d := openRSA(t, "")
 	if !k.PublicKey.Equal(d.Public()) {
 		t.Fatal("the public key differs from the imported one")
 	}
@@ -157,15 +146,8 @@ func TestTokenECDSA(t *testing.T) {
 // PSS salt as long as opts asks (the hash's length, the longest for
 // PSSSaltLengthAuto, or a number), verified with exactly that length.
 func TestTokenRSAHashesAndPSS(t *testing.T) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := pkcs11.Open(softhsmtest.Import(t, k))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := key.(crypto.Signer)
+	k, d := openRSA(t, "")
+	s := d.(crypto.Signer)
 	for _, h := range []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512} {
 		hh := h.New()
 		hh.Write([]byte("ds:SignedInfo"))
