@@ -137,12 +137,7 @@ func TestPeppolFlavour(t *testing.T) {
 func TestCache(t *testing.T) {
 	f := getFixture(t)
 	srv, _ := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: f.smpCred.Sign.Signer(), Certificate: f.smpCred.Sign.Cert})
-	var hits atomic.Int32
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		srv.ServeHTTP(w, r)
-	}))
-	defer hs.Close()
+	hs, hits := countingServer(t, srv)
 	now := time.Now()
 	c := &smp.Client{SMP: hs.URL, Trust: f.trust, CacheTTL: time.Minute, Now: func() time.Time { return now }}
 	for i := 0; i < 3; i++ {
@@ -529,4 +524,17 @@ func TestRedirect(t *testing.T) {
 			t.Fatalf("%s redirect to mailto: %v", fl, err)
 		}
 	}
+}
+
+// countingServer serves h on loopback for the test and counts the requests
+// it answers.
+func countingServer(t *testing.T, h http.Handler) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	n := new(atomic.Int32)
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	return hs, n
 }

@@ -5,11 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/oots-go/oots/pki"
@@ -44,12 +41,7 @@ func TestProcessRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var asked atomic.Int32
-	hsB := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		asked.Add(1)
-		srvB.ServeHTTP(w, r)
-	}))
-	defer hsB.Close()
+	hsB, asked := countingServer(t, srvB)
 
 	// SMP A: the fixture's process has endpoints here; the other process
 	// is redirected to B.
