@@ -173,9 +173,9 @@ func (c *Client) Validate() error {
 // Resolve returns where to send documentType to participant in process:
 // the SMP located by BDXL (step 1), its signed service metadata (step 2),
 // the signature and the SMP's certificate checked (step 3), a redirect of
-// the document, or (SMP 2.0) of the process, followed once (step 3a), the
-// answer checked
-// to be about what was asked (step 4), the process and an endpoint with an
+// the document, or (SMP 2.0) of the process, followed once when the
+// document redirecting is about what was asked (step 3a), the answer
+// checked to be about what was asked (step 4), the process and an endpoint with an
 // accepted transport profile, in service now, selected (step 5) and its
 // certificate checked (step 6). The result is cached.
 //
@@ -246,7 +246,15 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	// the certificate the redirect names (SMP 1.0 and Peppol
 	// CertificateUID) or by one of those it carries (SMP 2.0 Certificate,
 	// 0..n), and not redirect the process again.
+	//
+	// A document that names a participant and document type (SMP 2.0;
+	// an SMP 1.0 or Peppol Redirect names neither) must name those asked
+	// before its redirect is followed: another's document, even signed
+	// by a trusted SMP, does not say where this participant's metadata is.
 	if redirect := m.redirectFor(process); redirect != nil {
+		if err := m.about(participant, documentType); err != nil {
+			return Target{}, fail(ErrBadAnswer, u, nil, "the document redirecting to %s %v", redirect.URL, err)
+		}
 		ru, err := c.redirectURL(redirect.URL, participant, documentType)
 		if err != nil {
 			return Target{}, fail(ErrBadAnswer, u, err, "the redirect")
@@ -281,11 +289,13 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	}
 
 	// 4. About what was asked.
-	if participantKey(m.Participant) != participantKey(participant) {
-		return Target{}, fail(ErrBadAnswer, u, nil, "the answer is about participant %s", m.Participant)
+	if m.Participant.Value == "" {
+		// Only an SMP 1.0 or Peppol Redirect names no participant, and
+		// a redirected answer redirecting again has been refused.
+		return Target{}, fail(ErrBadAnswer, u, nil, "the answer names no participant")
 	}
-	if m.DocumentType != documentType {
-		return Target{}, fail(ErrBadAnswer, u, nil, "the answer is about document type %s", m.DocumentType)
+	if err := m.about(participant, documentType); err != nil {
+		return Target{}, fail(ErrBadAnswer, u, nil, "the answer %v", err)
 	}
 
 	// 5. Process and endpoint.
@@ -318,6 +328,20 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	t := Target{URL: e.URL, Certificate: cert, TransportProfile: e.TransportProfile, SMP: u, Signer: signer}
 	c.toCache(key, t, now, e, cert)
 	return t, nil
+}
+
+// about reports, when m names a participant and a document type, whether
+// they are those asked: "is about participant …" or "is about document
+// type …" when not. An SMP 1.0 or Peppol Redirect names neither, and
+// passes.
+func (m *ServiceMetadata) about(participant, documentType ID) error {
+	if m.Participant.Value != "" && participantKey(m.Participant) != participantKey(participant) {
+		return fmt.Errorf("is about participant %s", m.Participant)
+	}
+	if m.DocumentType.Value != "" && m.DocumentType != documentType {
+		return fmt.Errorf("is about document type %s", m.DocumentType)
+	}
+	return nil
 }
 
 // redirectURL is the URL of the metadata a redirect points to: the

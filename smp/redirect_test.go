@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -225,6 +227,96 @@ func TestValidateProcessRedirect(t *testing.T) {
 		got, _, err := smp.ParseServiceMetadata(b.Bytes())
 		if err != nil || !reflect.DeepEqual(got.Redirect, m.Processes[0].Redirect) {
 			t.Errorf("%s: %+v %v\n%s", fl, got, err, b.Bytes())
+		}
+	}
+}
+
+// TestRedirectFromAnother: a signed SMP 2.0 document that redirects, but
+// names another participant or document type than asked (another's
+// document, replayed or misfiled), is refused before its redirect is
+// followed, though the SMP it redirects to answers for the participant
+// asked; the answer of the SMP redirected to is held to the same.
+func TestRedirectFromAnother(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// SMP B answers for the participant and document type asked.
+	srvB, err := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: other.Sign.Signer(), Certificate: other.Sign.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsB, asked := countingServer(t, srvB)
+
+	// Documents signed by the trusted first SMP, redirecting to B, each
+	// served whatever is asked.
+	someoneElse := smp.ID{Scheme: smp.SchemeParticipantISO6523, Value: "0088:5798000000002"}
+	anotherDoc := smp.ID{Scheme: "oots-docid-qns", Value: "urn:oots:another-document"}
+	signed := func(p, d smp.ID, whole bool) []byte {
+		t.Helper()
+		store := smp.NewMemoryStore()
+		store.PutParticipant(ctx, p)
+		m := &smp.ServiceMetadata{Participant: p, DocumentType: d}
+		if whole {
+			m.Redirect = &smp.Redirect{URL: hsB.URL}
+		} else {
+			m.Processes = []smp.Process{{ID: process, Redirect: &smp.Redirect{URL: hsB.URL}}, {ID: redirected, Endpoints: f.metadata().Processes[0].Endpoints}}
+		}
+		if err := store.PutServiceMetadata(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		hs := f.server(t, store, smp.OASIS1, f.smpCred)
+		return get(t, hs.URL+smp.PathSMP2+p.PathSegment()+"/services/"+d.PathSegment())
+	}
+	for _, c := range []struct {
+		name  string
+		doc   []byte
+		want  string // "" followed
+		asked int32  // B's requests after the lookup
+	}{
+		{"the participant and document type asked", signed(participant, docType, true), "", 1},
+		{"the participant asked in other case", signed(smp.ID{Scheme: participant.Scheme, Value: strings.ToUpper(participant.Value)}, docType, true), "", 2},
+		{"another participant", signed(someoneElse, docType, true), "the document redirecting to " + hsB.URL + " is about participant " + someoneElse.String(), 2},
+		{"another document type", signed(participant, anotherDoc, true), "is about document type " + anotherDoc.String(), 2},
+		{"another participant, the process redirected", signed(someoneElse, docType, false), "is about participant " + someoneElse.String(), 2},
+	} {
+		doc := c.doc
+		first := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(doc) }))
+		cl := &smp.Client{SMP: first.URL, Flavour: smp.OASIS2, Trust: f.trust, CacheTTL: -1}
+		tg, err := cl.Resolve(ctx, participant, docType, process)
+		first.Close()
+		switch {
+		case c.want == "" && (err != nil || !tg.Signer.Equal(other.Sign.Cert)):
+			t.Errorf("%s: %+v %v", c.name, tg, err)
+		case c.want != "" && (!errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %+v %v, want %q", c.name, tg, err, c.want)
+		}
+		if n := asked.Load(); n != c.asked {
+			t.Errorf("%s: B asked %d times in all, want %d", c.name, n, c.asked)
+		}
+		asked.Store(c.asked)
+	}
+
+	// The SMP redirected to answering for another participant.
+	storeC := smp.NewMemoryStore()
+	storeC.PutParticipant(ctx, someoneElse)
+	atC := f.metadata()
+	atC.Participant = someoneElse
+	storeC.PutServiceMetadata(ctx, atC)
+	hsC := f.server(t, storeC, smp.OASIS1, other)
+	answer := get(t, hsC.URL+smp.PathSMP2+someoneElse.PathSegment()+"/services/"+docType.PathSegment())
+	hsD := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(answer) }))
+	t.Cleanup(hsD.Close)
+	storeA := smp.NewMemoryStore()
+	storeA.PutParticipant(ctx, participant)
+	storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: &smp.Redirect{URL: hsD.URL}})
+	hsA := f.server(t, storeA, smp.OASIS1, f.smpCred)
+	for _, fl := range []smp.Flavour{smp.OASIS1, smp.OASIS2} {
+		cl := &smp.Client{SMP: hsA.URL, Flavour: fl, Trust: f.trust, CacheTTL: -1}
+		if _, err := cl.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), "the answer is about participant "+someoneElse.String()) {
+			t.Errorf("%s: the SMP redirected to answers for another: %v", fl, err)
 		}
 	}
 }
