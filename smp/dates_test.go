@@ -204,3 +204,55 @@ func TestWriteDates(t *testing.T) {
 		}
 	}
 }
+
+// TestFractionalSeconds: an SMP 1.0 ServiceActivationDate or
+// ServiceExpirationDate (xs:dateTime) with a fraction of a second, as a
+// peer may publish it, is read to the nanosecond and published again with
+// it, in UTC: xmllint finds our signed document valid against the OASIS
+// SMP 1.0 schema and reads the fraction in it.
+func TestFractionalSeconds(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	f := getFixture(t)
+	var b bytes.Buffer
+	writeXML(&b, smp.ServiceMetadataElement(f.metadata(), smp.OASIS1))
+	peer := strings.Replace(b.String(), "<Certificate>",
+		"<ServiceActivationDate>2026-12-06T09:30:00.123456789Z</ServiceActivationDate><ServiceExpirationDate>2030-01-10T17:00:00.5+01:00</ServiceExpirationDate><Certificate>", 1)
+	m, _, err := smp.ParseServiceMetadata([]byte(peer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := m.Processes[0].Endpoints[0]
+	from, until := time.Date(2026, 12, 6, 9, 30, 0, 123456789, time.UTC), time.Date(2030, 1, 10, 16, 0, 0, 5e8, time.UTC)
+	if !e.Activation.Equal(from) || !e.Expiration.Equal(until) {
+		t.Fatalf("read in service from %s until %s", e.Activation.Format(time.RFC3339Nano), e.Expiration.Format(time.RFC3339Nano))
+	}
+
+	store := smp.NewMemoryStore()
+	store.PutParticipant(context.Background(), participant)
+	if err := store.PutServiceMetadata(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	hs := f.server(t, store, smp.OASIS1, f.smpCred)
+	doc := get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+docType.PathSegment())
+	p := filepath.Join(t.TempDir(), "metadata.xml")
+	os.WriteFile(p, doc, 0o600)
+	schema, _ := filepath.Abs("testdata/xsd/smp1/bdx-smp-201605.xsd")
+	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err != nil {
+		t.Errorf("not valid SMP 1.0: %v\n%s\n%s", err, out, doc)
+	}
+	for _, c := range []struct{ local, want string }{
+		{"ServiceActivationDate", "2026-12-06T09:30:00.123456789Z"},
+		{"ServiceExpirationDate", "2030-01-10T16:00:00.5Z"},
+	} {
+		if got := xpath(t, xmllint, p, "string(//*[local-name()='"+c.local+"'])"); got != c.want {
+			t.Errorf("%s %q, want %q", c.local, got, c.want)
+		}
+	}
+	again, _, err := smp.ParseServiceMetadata(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := again.Processes[0].Endpoints[0]; !g.Activation.Equal(from) || !g.Expiration.Equal(until) {
+		t.Errorf("read back in service from %s until %s", g.Activation.Format(time.RFC3339Nano), g.Expiration.Format(time.RFC3339Nano))
+	}
+}

@@ -93,7 +93,10 @@ func id2(parent *xmltree.Element, local string, id ID) {
 	e.SetText(id.Value)
 }
 
-const dateTime = "2006-01-02T15:04:05Z07:00"
+// dateTime is the layout of an SMP 1.0 and Peppol xs:dateTime: to the
+// second, with the fraction of a second when there is one (xs:dateTime
+// allows any number of fractional digits), trailing zeros dropped.
+const dateTime = "2006-01-02T15:04:05.999999999Z07:00"
 
 // ServiceMetadataElement returns the unsigned service metadata document of
 // m in flavour f: for SMP 1.0 and Peppol a SignedServiceMetadata element
@@ -101,7 +104,8 @@ const dateTime = "2006-01-02T15:04:05Z07:00"
 // SMP 2.0 the ServiceMetadata element itself.
 //
 // An endpoint's Activation and Expiration are written in SMP 1.0 and
-// Peppol as xs:dateTime in UTC, to the second. SMP 2.0 has dates only
+// Peppol as xs:dateTime in UTC, with their fraction of a second if any
+// (to the nanosecond, trailing zeros dropped). SMP 2.0 has dates only
 // (xs:date), written with their time zone, the offset from UTC of the
 // Activation or Expiration itself (UTC when that offset is not whole
 // minutes or more than 14 hours): an instant that starts a day there is
