@@ -200,3 +200,42 @@ func TestMIMEHeaderComments(t *testing.T) {
 		}
 	}
 }
+
+// TestCIDHrefSchemeCase: a URL scheme is case-insensitive (RFC 3986 §3.1;
+// Python's urllib.parse reads "CID:request@oots.eu" with the scheme cid),
+// so an eb:PartInfo href "CID:…" or "Cid:…" names its attachment as
+// "cid:…" does (RFC 2392), percent-encoded or not.
+func TestCIDHrefSchemeCase(t *testing.T) {
+	plain := unsignedMessage(t, nil)
+	env := string(plain.Envelope)
+	hrefs := []string{"CID:request@oots.eu", "Cid:" + pyQuote(t, plain.UserMessage.PayloadInfo[1].ContentID())[0]}
+	py := testenv.Python(t, "urllib.parse")
+	out, err := exec.Command(py, "-c", `import sys
+from urllib.parse import urlsplit
+print(" ".join(urlsplit(u).scheme for u in sys.argv[1:]))`, hrefs[0], hrefs[1]).Output()
+	if err != nil || strings.TrimSpace(string(out)) != "cid cid" {
+		t.Fatalf("Python reads the schemes of %q as %q (%v)", hrefs, out, err)
+	}
+	for i, pi := range plain.UserMessage.PayloadInfo {
+		old := `"` + pi.Href + `"`
+		if !strings.Contains(env, old) {
+			t.Fatalf("the envelope has no %s", old)
+		}
+		env = strings.Replace(env, old, `"`+hrefs[i]+`"`, 1)
+	}
+	ct, body := rawMessage(t, env, plain.Parts...)
+	f := getFixture(t, wssec.AS4v115)
+	in, err := f.receiverOf(t, config(pmode.ProfileNone)).Unpack(ct, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if len(in.Payloads) != len(plain.Parts) {
+		t.Fatalf("%d payloads, want %d", len(in.Payloads), len(plain.Parts))
+	}
+	for i, pl := range in.Payloads {
+		if pl.ContentID != plain.Parts[i].ContentID {
+			t.Errorf("payload %d (href %s): Content-ID %q, want %q", i, hrefs[i], pl.ContentID, plain.Parts[i].ContentID)
+		}
+	}
+}

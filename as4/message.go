@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -107,15 +108,13 @@ func (p *PartInfo) Property(name string) (string, bool) {
 	return lookup(p.Properties, name)
 }
 
-// ContentID returns the content-id of the href as written ("cid:" removed,
-// not percent-decoded), or "" when the href is not a cid: URI. A receiver
-// matches an href with the attachments by swa.ResolveCID, which also tries
-// the percent-decoded form (RFC 2392).
+// ContentID returns the content-id of the href as written ("cid:", in any
+// case, removed; not percent-decoded), or "" when the href is not a cid:
+// URI. A receiver matches an href with the attachments by swa.ResolveCID,
+// which also tries the percent-decoded form (RFC 2392).
 func (p *PartInfo) ContentID() string {
-	if s, ok := strings.CutPrefix(p.Href, "cid:"); ok {
-		return s
-	}
-	return ""
+	s, _ := swa.CutCID(p.Href)
+	return s
 }
 
 // Property returns the value of the named message property.

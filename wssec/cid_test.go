@@ -2,10 +2,16 @@ package wssec_test
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/wssec"
+	"github.com/oots-go/oots/xmlenc"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -80,4 +86,75 @@ func TestPercentEncodedCID(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// TestCIDSchemeCase: URL schemes are case-insensitive (RFC 3986 §3.1; the
+// witness is Python's urllib.parse in package swa's TestResolveCIDSchemeCase),
+// so a ds:Reference URI "CID:…" or "Cid:…" and a CipherReference "cId:…"
+// name their part as "cid:…" does (RFC 2392). The sender's signature is
+// made again over the SignedInfo with the URIs so written.
+func TestCIDSchemeCase(t *testing.T) {
+	eachLeg(t, func(t *testing.T, p wssec.Profile, encrypt bool) {
+		f := getFixture(t, p)
+		s := secure(t, f, encrypt)
+		doc, err := xmltree.ParseBytes(s.env, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		schemes := []string{"CID:", "Cid:"}
+		var refs, ciphers int
+		doc.Root.Walk(func(e *xmltree.Element) bool {
+			u := e.SelectAttr("", "URI")
+			rest, ok := strings.CutPrefix(u, "cid:")
+			switch {
+			case !ok:
+			case e.Is(nsDS, "Reference"):
+				e.SetAttr("", "", "URI", schemes[refs%2]+rest)
+				refs++
+			case e.Is(xmlenc.Namespace, "CipherReference"):
+				e.SetAttr("", "", "URI", "cId:"+rest)
+				ciphers++
+			}
+			return true
+		})
+		if refs != len(s.parts) || encrypt && ciphers != len(s.parts) {
+			t.Fatalf("%d cid: references, %d CipherReferences, %d parts", refs, ciphers, len(s.parts))
+		}
+		resign(t, f, doc)
+		s.env = doc.Bytes()
+		res, err := process(t, s, f.verifyConfig(t, encrypt))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Close()
+		if len(res.Parts) != len(s.parts) {
+			t.Fatalf("%d parts, want %d", len(res.Parts), len(s.parts))
+		}
+		for _, part := range res.Parts {
+			if !bytes.Equal(readAll(t, part), payloads()[part.ContentID]) {
+				t.Fatalf("part %s differs after Process", part.ContentID)
+			}
+		}
+	})
+}
+
+// resign computes the SignatureValue of doc's ds:Signature again with the
+// sender's key, over its SignedInfo as it now is (exclusive c14n).
+func resign(t *testing.T, f *fixture, doc *xmltree.Document) {
+	t.Helper()
+	si := find(doc, nsDS, "SignedInfo")
+	c14n := si.Canonical()
+	key := f.sender.Sign.Signer()
+	var value []byte
+	var err error
+	if _, ok := key.Public().(*rsa.PublicKey); ok {
+		h := sha256.Sum256(c14n)
+		value, err = key.Sign(rand.Reader, h[:], crypto.SHA256)
+	} else {
+		value, err = key.Sign(rand.Reader, c14n, crypto.Hash(0))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	find(doc, nsDS, "SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
 }

@@ -108,7 +108,8 @@ func (c *VerifyConfig) now() time.Time {
 //     place), every part by cid:, nothing else; a cid: URI (a reference's,
 //     and an EncryptedData's CipherReference) names the part whose
 //     Content-ID is its content-id as written or, when no part has that
-//     one, percent-decoded (RFC 2392; swa.ResolveCID);
+//     one, percent-decoded, its scheme in any case ("CID:") (RFC 2392;
+//     swa.ResolveCID);
 //  4. Timestamp: Created not in the future, Expires not past (with
 //     MaxClockSkew);
 //  5. decryption of every encrypted part (AES-128-GCM, tag verified before
@@ -293,7 +294,7 @@ func (p *processing) references() error {
 				return failAuth("reference "+r.URI, err)
 			}
 			signed[el] = true
-		case strings.HasPrefix(r.URI, "cid:"):
+		case isCID(r.URI):
 			cids = append(cids, r)
 		default:
 			return failPolicy("reference "+r.URI+" is neither #id nor cid:", nil)
@@ -348,6 +349,13 @@ func (p *processing) references() error {
 		return failAuth("signed part "+missing+" is missing from the message", nil)
 	}
 	return nil
+}
+
+// isCID reports whether u is a cid: URL, its scheme in any case (RFC 3986
+// §3.1).
+func isCID(u string) bool {
+	_, ok := swa.CutCID(u)
+	return ok
 }
 
 // decrypt is step 5: each encrypted part decrypted (its tag verified before

@@ -468,8 +468,9 @@ func (d *EncryptedData) Element() *xmltree.Element {
 }
 
 // ParseEncryptedData reads an attachment's xenc:EncryptedData; only
-// aes128-gcm, Type Attachment-Content-Only and a cid: CipherReference with
-// exactly the Attachment-Ciphertext-Transform are accepted.
+// aes128-gcm, Type Attachment-Content-Only and a cid: CipherReference (its
+// scheme in any case: "CID:" too) with exactly the
+// Attachment-Ciphertext-Transform are accepted.
 func ParseEncryptedData(e *xmltree.Element) (*EncryptedData, error) {
 	if e == nil || !e.Is(Namespace, "EncryptedData") {
 		return nil, malformed("not an xenc:EncryptedData")
@@ -498,7 +499,7 @@ func ParseEncryptedData(e *xmltree.Element) (*EncryptedData, error) {
 		return nil, err
 	}
 	d.CipherReference = cr.SelectAttr("", "URI")
-	if !strings.HasPrefix(d.CipherReference, "cid:") {
+	if u := d.CipherReference; len(u) < 4 || !strings.EqualFold(u[:4], "cid:") { // schemes are case-insensitive (RFC 3986 §3.1)
 		return nil, malformed("CipherReference %q is not a cid: URI", d.CipherReference)
 	}
 	ts, err := one(cr, Namespace, "Transforms")

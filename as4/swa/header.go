@@ -13,11 +13,13 @@ import (
 // its percent escapes decoded ("cid:foo%40bar.example" names the part whose
 // Content-ID is <foo@bar.example>, RFC 2392 §2; "+" is a plus sign, as in
 // RFC 3986). Both forms travel: Apache WSS4J (Domibus) decodes, phase4 and
-// this module write the Content-ID as it is. ResolveCID returns "" when no part matches, and an error, which
-// quotes u, when u is not a cid: URL or when no part has its content-id as
-// written and a percent escape in it is malformed.
+// this module write the Content-ID as it is. The scheme is matched without
+// regard to case ("CID:a@x" is "cid:a@x", RFC 3986 §3.1). ResolveCID
+// returns "" when no part matches, and an error, which quotes u, when u is
+// not a cid: URL or when no part has its content-id as written and a
+// percent escape in it is malformed.
 func ResolveCID(u string, has func(contentID string) bool) (string, error) {
-	raw, ok := strings.CutPrefix(u, "cid:")
+	raw, ok := CutCID(u)
 	if !ok {
 		return "", fmt.Errorf("%q: not a cid: URL", u)
 	}
@@ -39,6 +41,17 @@ func ResolveCID(u string, has func(contentID string) bool) (string, error) {
 		return id, nil
 	}
 	return "", nil
+}
+
+// CutCID returns the content-id of the cid: URL u as written (not
+// percent-decoded) and true, or "" and false when u is not a cid: URL. The
+// scheme is matched without regard to case: schemes are case-insensitive
+// (RFC 3986 §3.1), so "CID:" and "Cid:" begin cid: URLs too (RFC 2392).
+func CutCID(u string) (string, bool) {
+	if len(u) < 4 || !strings.EqualFold(u[:4], "cid:") {
+		return "", false
+	}
+	return u[4:], true
 }
 
 // msgID reads the value of a Content-ID field: a msg-id (RFC 2045 §7,

@@ -531,6 +531,7 @@ func FuzzResolveCID(f *testing.F) {
 	}
 	f.Add("a@b", "cid:a%40b", true)
 	f.Add("a@b", "cid:a%4", true)
+	f.Add("a@b", "CID:a%40b", false)
 	f.Fuzz(func(t *testing.T, id, u string, upper bool) {
 		has := func(s string) bool { return s == id }
 		// The Content-ID as written, and every octet of it percent-encoded.
@@ -542,7 +543,7 @@ func FuzzResolveCID(f *testing.F) {
 				fmt.Fprintf(&enc, "%%%02x", id[i])
 			}
 		}
-		for _, href := range []string{"cid:" + id, "cid:" + enc.String(), "cid:" + url.PathEscape(id)} {
+		for _, href := range []string{"cid:" + id, "cid:" + enc.String(), "cid:" + url.PathEscape(id), "CID:" + id, "Cid:" + enc.String()} {
 			if got, err := ResolveCID(href, has); err != nil || got != id {
 				t.Fatalf("ResolveCID(%q) among {%q} = %q, %v", href, id, got, err)
 			}
@@ -550,7 +551,11 @@ func FuzzResolveCID(f *testing.F) {
 		// Any URL: a part that is there, the form as written first, an
 		// error only for what cannot be decoded.
 		got, err := ResolveCID(u, has)
-		raw, isCID := strings.CutPrefix(u, "cid:")
+		isCID := len(u) >= 4 && strings.EqualFold(u[:4], "cid:") // the scheme in any case, RFC 3986 §3.1
+		var raw string
+		if isCID {
+			raw = u[4:]
+		}
 		switch {
 		case !isCID:
 			if err == nil {
@@ -571,4 +576,42 @@ func FuzzResolveCID(f *testing.F) {
 			t.Fatalf("ResolveCID(%q) among {%q} = %q", u, id, got)
 		}
 	})
+}
+
+// TestResolveCIDSchemeCase: URL schemes are case-insensitive (RFC 3986
+// §3.1), so "CID:" and "Cid:" begin cid: URLs (RFC 2392) as "cid:" does.
+// Python's urllib.parse reads the scheme and the content-id of each URL;
+// ResolveCID must name the part Python names, and refuse what Python says
+// is not a cid: URL.
+func TestResolveCIDSchemeCase(t *testing.T) {
+	urls := []string{"CID:foo@bar.example", "Cid:foo%40bar.example", "cId:a%2Bb@x", "CID:", "cid:a@x", "CIDX:a@x", "ci:d", "C ID:a@x"}
+	var out []struct {
+		Scheme string `json:"scheme"`
+		ID     string `json:"id"`
+	}
+	python(t, `
+import json, sys
+from urllib.parse import urlsplit, unquote
+out = []
+for u in json.load(sys.stdin):
+    s = urlsplit(u)
+    out.append({"scheme": s.scheme, "id": unquote(s.path)})
+json.dump(out, sys.stdout)
+`, urls, &out)
+	for i, u := range urls {
+		id := out[i].ID
+		got, err := ResolveCID(u, func(s string) bool { return s == id })
+		if out[i].Scheme != "cid" {
+			if err == nil {
+				t.Errorf("ResolveCID(%q) = %q, nil; Python reads the scheme %q", u, got, out[i].Scheme)
+			}
+			continue
+		}
+		if err != nil || got != id {
+			t.Errorf("ResolveCID(%q) among {%q} = %q, %v; Python reads scheme cid, content-id %q", u, id, got, err, id)
+		}
+		if raw, ok := CutCID(u); !ok || raw != u[4:] {
+			t.Errorf("CutCID(%q) = %q, %v", u, raw, ok)
+		}
+	}
 }

@@ -20,7 +20,8 @@
 // Content-Transfer-Encoding are read, and kept in Part.Header, without their
 // comments. A cid: URL (an eb:PartInfo href, a ds:Reference URI) names the
 // part whose Content-ID is its content-id as written or, failing that,
-// percent-decoded (RFC 2392; ResolveCID). Write writes Content-IDs as they
+// percent-decoded (RFC 2392; ResolveCID); its scheme may be written in
+// any case ("CID:", RFC 3986 §3.1). Write writes Content-IDs as they
 // are given, without comments.
 package swa
 
