@@ -6,9 +6,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -61,6 +63,7 @@ func FuzzParseCompact(f *testing.F) {
 	f.Add("eyJhbGciOiJFUzI1NiJ9..AAAA")
 	f.Add("..")
 	f.Add(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","b64":false,"crit":["b64","sigD"],"sigD":{"mId":"http://uri.etsi.org/19182/HttpHeaders","pars":["digest"]},"x5c":[]}`)) + ".." + strings.Repeat("A", 86))
+	f.Add(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","b64":false,"iat":1785315710.25,"crit":["b64","sigD"],"sigD":{"mId":"http://uri.etsi.org/19182/HttpHeaders","pars":["digest"]},"x5c":[]}`)) + ".." + strings.Repeat("A", 86))
 	f.Add(base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"ES256","b64":false,"crit":["b64","sigD"],"sigD":{"mid":"http://uri.etsi.org/19182/HttpHeaders","pars":["digest"]},"x5c":[]}`)) + ".." + strings.Repeat("A", 86))
 	f.Fuzz(func(t *testing.T, s string) {
 		jws, err := parseCompact(s)
@@ -140,5 +143,44 @@ func FuzzVerify(f *testing.F) {
 			}
 		}
 		t.Fatalf("accepted a signature that is not one of the captures: %q", sig)
+	})
+}
+
+// FuzzNumericDate checks the reading of iat (RFC 7519 NumericDate): it never
+// panics, an integer is read exactly, a non-integer number lands within a
+// microsecond of its value, anything else is an ErrMalformed *Error.
+func FuzzNumericDate(f *testing.F) {
+	for _, s := range []string{"1785315710", "1785315710.25", "1.7853157105e9", "-1", "0.0000001", "1e300", "9223372036854775808", "-0", "1E-400"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var n numericDate
+		if err := json.Unmarshal([]byte(`{"iat":`+s+`}`), &struct {
+			Iat *numericDate `json:"iat"`
+		}{&n}); err != nil || n == "" {
+			return
+		}
+		at, err := n.time()
+		if err != nil {
+			var je *Error
+			if !errors.As(err, &je) || !errors.Is(err, ErrMalformed) {
+				t.Fatalf("%q: error %v is not an ErrMalformed *jades.Error", s, err)
+			}
+			return
+		}
+		if sec, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+			if at.Unix() != sec || at.Nanosecond() != 0 {
+				t.Fatalf("%q read as %s", s, at)
+			}
+			return
+		}
+		v, err := strconv.ParseFloat(string(n), 64)
+		if err != nil {
+			t.Fatalf("%q accepted but not a number: %v", s, err)
+		}
+		got := float64(at.Unix()) + float64(at.Nanosecond())/1e9
+		if d := math.Abs(got - v); d > 1e-6+math.Abs(v)*1e-15 {
+			t.Fatalf("%q read as %s, off by %g s", s, at.Format(time.RFC3339Nano), d)
+		}
 	})
 }

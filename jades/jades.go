@@ -49,8 +49,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -155,16 +157,56 @@ func fail(kind error, field, format string, args ...any) *Error {
 // protectedHeader is the JWS protected header of the profile, fields in the
 // order the Commission's services emit them.
 type protectedHeader struct {
-	Alg     string      `json:"alg"`
-	Kid     string      `json:"kid,omitempty"`
-	X5tO    *certDigest `json:"x5t#o,omitempty"`
-	X5tS256 string      `json:"x5t#S256,omitempty"`
-	X5c     []string    `json:"x5c"`
-	Typ     string      `json:"typ,omitempty"`
-	B64     *bool       `json:"b64,omitempty"`
-	Iat     *int64      `json:"iat,omitempty"`
-	SigD    *sigD       `json:"sigD,omitempty"`
-	Crit    []string    `json:"crit,omitempty"`
+	Alg     string       `json:"alg"`
+	Kid     string       `json:"kid,omitempty"`
+	X5tO    *certDigest  `json:"x5t#o,omitempty"`
+	X5tS256 string       `json:"x5t#S256,omitempty"`
+	X5c     []string     `json:"x5c"`
+	Typ     string       `json:"typ,omitempty"`
+	B64     *bool        `json:"b64,omitempty"`
+	Iat     *numericDate `json:"iat,omitempty"`
+	SigD    *sigD        `json:"sigD,omitempty"`
+	Crit    []string     `json:"crit,omitempty"`
+}
+
+// numericDate is the value of iat: a JWT NumericDate (RFC 7519 §2), a JSON
+// number of seconds since 1970-01-01T00:00:00Z, which "can represent any
+// UTC date/time" and so may have a fraction or an exponent. It holds the
+// number as written; time converts it.
+type numericDate string
+
+// UnmarshalJSON accepts a JSON number and nothing else (a string holding
+// digits is not a NumericDate). encoding/json has already checked that b is
+// one well-formed JSON value.
+func (n *numericDate) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || (b[0] != '-' && (b[0] < '0' || b[0] > '9')) {
+		return fmt.Errorf("iat %s is not a JSON number", b)
+	}
+	*n = numericDate(b)
+	return nil
+}
+
+// MarshalJSON writes the number as held.
+func (n numericDate) MarshalJSON() ([]byte, error) { return []byte(n), nil }
+
+// maxNumericDate bounds the non-integer NumericDates time accepts: beyond
+// 2^53 seconds (285 million years) a float64 no longer holds whole seconds.
+const maxNumericDate = 1 << 53
+
+// time converts n to a time. An integer is exact; a number with a fraction
+// or an exponent keeps its sub-second part to the microsecond (a float64
+// holds a present-day date to a fraction of a microsecond).
+func (n numericDate) time() (time.Time, error) {
+	if sec, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		return time.Unix(sec, 0).UTC(), nil
+	}
+	f, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.Abs(f) >= maxNumericDate {
+		return time.Time{}, fail(ErrMalformed, "iat", "%s is out of the range of a date", string(n))
+	}
+	sec := math.Floor(f)
+	usec := math.Round((f - sec) * 1e6)
+	return time.Unix(int64(sec), int64(usec)*int64(time.Microsecond)).UTC(), nil
 }
 
 // certDigest is the value of x5t#o: a certificate digest with its algorithm.
@@ -226,7 +268,7 @@ func Sign(header http.Header, body []byte, key crypto.Signer, chain []*x509.Cert
 		return &Error{Kind: ErrMalformed, Field: "kid", Detail: "cannot encode issuer and serial", Err: err}
 	}
 	thumb := sha512.Sum512(chain[0].Raw)
-	b64, iat := false, now.Unix()
+	b64, iat := false, numericDate(strconv.FormatInt(now.Unix(), 10))
 	ph := protectedHeader{
 		Alg:  AlgES256,
 		Kid:  kid,

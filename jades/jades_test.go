@@ -775,3 +775,114 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+// pythonSign has testdata/sign_es256.py (Python's json and cryptography)
+// sign body with key and chain once per iat (each the JSON text of the
+// value), and returns the headers of each signature.
+func pythonSign(t *testing.T, key *ecdsa.PrivateKey, chain []*x509.Certificate, body []byte, iats ...string) []http.Header {
+	t.Helper()
+	py := testenv.Python(t, "cryptography")
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x5c []string
+	for _, c := range chain {
+		x5c = append(x5c, base64.StdEncoding.EncodeToString(c.Raw))
+	}
+	cfg, err := json.Marshal(map[string]any{
+		"key":  string(pemBlock("PRIVATE KEY", der)),
+		"x5c":  x5c,
+		"iats": json.RawMessage("[" + strings.Join(iats, ",") + "]"),
+		"body": string(body),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, filepath.Join("testdata", "sign_es256.py"))
+	cmd.Stdin = bytes.NewReader(cfg)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("sign_es256.py: %v", err)
+	}
+	var hs []http.Header
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var m map[string]string
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("sign_es256.py printed %q: %v", line, err)
+		}
+		h := http.Header{}
+		for k, v := range m {
+			h.Set(k, v)
+		}
+		hs = append(hs, h)
+	}
+	if len(hs) != len(iats) {
+		t.Fatalf("sign_es256.py signed %d times, want %d", len(hs), len(iats))
+	}
+	return hs
+}
+
+func pemBlock(typ string, der []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("-----BEGIN " + typ + "-----\n")
+	s := base64.StdEncoding.EncodeToString(der)
+	for len(s) > 64 {
+		b.WriteString(s[:64] + "\n")
+		s = s[64:]
+	}
+	b.WriteString(s + "\n-----END " + typ + "-----\n")
+	return b.Bytes()
+}
+
+// RFC 7519 §2 NumericDate, the type of iat, is "a JSON numeric value" that
+// "can represent any UTC date/time": a signer whose clock gives fractions of
+// a second may write iat 1785315710.25. An answer signed by Python's json and
+// cryptography with such an iat verifies, its SignedAt keeps the fraction to
+// the microsecond, and the same answer with a changed body is still refused.
+func TestVerifyFractionalIatFromPython(t *testing.T) {
+	chain, key, store := newChain(t, "oots test root")
+	body := mustBody(t, "eb_evidence_types_fr")
+	cases := []struct {
+		iat  string
+		want time.Time
+	}{
+		{"1785315710", captureIat},
+		{"1785315710.25", captureIat.Add(250 * time.Millisecond)},
+		{"1785315710.123456", captureIat.Add(123456 * time.Microsecond)},
+		{"1785315710.999999", captureIat.Add(999999 * time.Microsecond)},
+		{"1.7853157105e9", captureIat.Add(500 * time.Millisecond)},
+	}
+	bad := []string{`"1785315710"`, `1e300`, `-1e300`, `true`}
+	var iats []string
+	for _, c := range cases {
+		iats = append(iats, c.iat)
+	}
+	signed := pythonSign(t, key, chain, body, append(iats, bad...)...)
+	for i, c := range cases {
+		h := signed[i]
+		// What Python wrote is a non-integer number where one was asked.
+		written := string(protectedOf(t, h)["iat"])
+		if c.iat != "1785315710" && !strings.ContainsAny(written, ".eE") {
+			t.Fatalf("iat %s: python wrote %s, not a fraction", c.iat, written)
+		}
+		v, err := jades.Verify(h, body, jades.VerifyOptions{Trust: store})
+		if err != nil {
+			t.Errorf("iat %s (written %s): %v", c.iat, written, err)
+			continue
+		}
+		if !v.SignedAt.Equal(c.want) {
+			t.Errorf("iat %s: SignedAt %s, want %s", c.iat, v.SignedAt.Format(time.RFC3339Nano), c.want.Format(time.RFC3339Nano))
+		}
+		if _, err := jades.Verify(h, append(bytes.Clone(body), ' '), jades.VerifyOptions{Trust: store}); !errors.Is(err, jades.ErrDigestMismatch) {
+			t.Errorf("iat %s, changed body: got %v, want ErrDigestMismatch", c.iat, err)
+		}
+	}
+	// A string is not a NumericDate, nor is a date out of any range.
+	for i, iat := range bad {
+		h := signed[len(cases)+i]
+		if _, err := jades.Verify(h, body, jades.VerifyOptions{Trust: store}); !errors.Is(err, jades.ErrMalformed) {
+			t.Errorf("iat %s: got %v, want ErrMalformed", iat, err)
+		}
+	}
+}

@@ -58,8 +58,9 @@ type Verified struct {
 	// Chain is the validated path, signing certificate first, trust
 	// anchor last.
 	Chain []*x509.Certificate
-	// SignedAt is the iat claim of the protected header, or the zero time
-	// if absent.
+	// SignedAt is the iat of the protected header, or the zero time if
+	// absent. A fractional iat (RFC 7519 NumericDate) keeps its sub-second
+	// part to the microsecond.
 	SignedAt time.Time
 	// SignedHeaders lists the header fields the signature covers (sigD
 	// pars), lower-case, in signing order.
@@ -117,6 +118,13 @@ func Verify(header http.Header, body []byte, opts VerifyOptions) (*Verified, err
 		return nil, err
 	}
 
+	var signedAt time.Time
+	if ph.Iat != nil {
+		if signedAt, err = ph.Iat.time(); err != nil {
+			return nil, err
+		}
+	}
+
 	// 4. Certificates.
 	chain, err := parseChain(ph.X5c)
 	if err != nil {
@@ -172,11 +180,7 @@ func Verify(header http.Header, body []byte, opts VerifyOptions) (*Verified, err
 			base64.StdEncoding.EncodeToString(want), base64.StdEncoding.EncodeToString(got[:]))
 	}
 
-	v := &Verified{Body: body, Chain: path, SignedHeaders: append([]string(nil), ph.SigD.Pars...)}
-	if ph.Iat != nil {
-		v.SignedAt = time.Unix(*ph.Iat, 0).UTC()
-	}
-	return v, nil
+	return &Verified{Body: body, Chain: path, SignedAt: signedAt, SignedHeaders: append([]string(nil), ph.SigD.Pars...)}, nil
 }
 
 // single returns the one value of a header field, matching the name without
