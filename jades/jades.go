@@ -26,7 +26,8 @@
 //
 // Sign produces both headers; Verify checks them in order — header syntax,
 // algorithm and critical parameters, certificate references, the ES256
-// signature, the signer's chain against a trust.Store at a given time, and
+// signature, the signing time (when VerifyOptions.MaxAge bounds it), the
+// signer's chain against a trust.Store at a given time, and
 // finally the body digest — and returns only what it verified.
 //
 // Not implemented: algorithms other than ES256, b64 true (attached or
@@ -107,6 +108,9 @@ var (
 	// ErrCertificateMismatch: kid, x5t#o or x5t#S256 do not identify the
 	// first x5c certificate.
 	ErrCertificateMismatch = errors.New("certificate reference does not match the signing certificate")
+	// ErrStale: VerifyOptions.MaxAge is set and the signed iat is absent
+	// or further from the verification time than MaxAge.
+	ErrStale = errors.New("signing time out of bounds")
 	// ErrUntrustedChain: the signing certificate has no valid path to a
 	// trust anchor at the verification time, or may not sign. The *Error
 	// also wraps the trust package's error (trust.ErrExpired,

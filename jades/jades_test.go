@@ -886,3 +886,63 @@ func TestVerifyFractionalIatFromPython(t *testing.T) {
 		}
 	}
 }
+
+// VerifyOptions.MaxAge bounds the distance between the signed iat and the
+// verification time, with a fixed clock: the captured answers (signed at
+// captureIat) verify up to MaxAge after it and are refused as stale beyond,
+// as they are before it beyond MaxAge (a wrong clock). Without MaxAge, the
+// default, a captured answer verifies however old while its certificate is
+// valid: the captures themselves share one iat.
+func TestVerifyMaxAge(t *testing.T) {
+	h, body := loadCapture(t, "eb_requirements_fr")
+	store := captureTrust(t, h)
+	for _, c := range []struct {
+		now    time.Time
+		maxAge time.Duration
+		want   error
+	}{
+		{captureIat.Add(30 * 24 * time.Hour), 0, nil},
+		{captureIat, time.Second, nil},
+		{captureIat.Add(time.Hour), time.Hour, nil},
+		{captureIat.Add(time.Hour + time.Second), time.Hour, jades.ErrStale},
+		{captureIat.Add(-time.Hour), time.Hour, nil},
+		{captureIat.Add(-time.Hour - time.Second), time.Hour, jades.ErrStale},
+		{captureIat.Add(30 * 24 * time.Hour), 24 * time.Hour, jades.ErrStale},
+	} {
+		_, err := jades.Verify(h, body, jades.VerifyOptions{Trust: store, Now: c.now, MaxAge: c.maxAge})
+		if c.want == nil && err != nil || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("at iat%+v with MaxAge %s: got %v, want %v", c.now.Sub(captureIat), c.maxAge, err, c.want)
+		}
+	}
+	if _, err := jades.Verify(h, body, jades.VerifyOptions{Trust: store, Now: captureIat, MaxAge: -time.Second}); err == nil || !strings.Contains(err.Error(), "MaxAge") {
+		t.Errorf("negative MaxAge: got %v, want a configuration error naming MaxAge", err)
+	}
+
+	// Without iat, MaxAge cannot be honoured: refused; without MaxAge, fine.
+	chain, key, ours := newChain(t, "oots test root")
+	hs := http.Header{}
+	if err := jades.Sign(hs, body, key, chain, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	protected, _, _ := strings.Cut(hs.Get(jades.HeaderSignature), ".")
+	m := map[string]json.RawMessage{}
+	if err := json.Unmarshal(mustDecode(t, protected), &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "iat")
+	js, _ := json.Marshal(m)
+	noIat := resign(t, hs, key, string(js))
+	if _, err := jades.Verify(noIat, body, jades.VerifyOptions{Trust: ours}); err != nil {
+		t.Errorf("no iat, no MaxAge: %v", err)
+	}
+	if _, err := jades.Verify(noIat, body, jades.VerifyOptions{Trust: ours, MaxAge: time.Hour}); !errors.Is(err, jades.ErrStale) {
+		t.Errorf("no iat, MaxAge 1h: got %v, want ErrStale", err)
+	}
+	// An iat at the edge of what NumericDate allows saturates, and is
+	// still refused.
+	m["iat"] = json.RawMessage("9007199254740991")
+	js, _ = json.Marshal(m)
+	if _, err := jades.Verify(resign(t, hs, key, string(js)), body, jades.VerifyOptions{Trust: ours, MaxAge: time.Hour}); !errors.Is(err, jades.ErrStale) {
+		t.Errorf("iat far in the future: got %v, want ErrStale", err)
+	}
+}

@@ -39,12 +39,23 @@ type VerifyOptions struct {
 	// Now is the time at which the chain is validated. Zero means
 	// time.Now(). To check a recorded answer, pass its signing time.
 	Now time.Time
+	// MaxAge, when positive, bounds how far the signed iat may lie from
+	// Now, in the past (a replayed old answer) or in the future (a wrong
+	// clock); an answer without iat is then refused too. Zero, the
+	// default, sets no bound: the specification sets none, and the
+	// Commission's services have been seen serving several answers under
+	// one signing time, so a service may sign once and serve the answer
+	// for a while. Negative is a configuration error.
+	MaxAge time.Duration
 }
 
 // Validate reports a configuration error, naming the field.
 func (o VerifyOptions) Validate() error {
 	if o.Trust == nil {
 		return errors.New("jades: VerifyOptions.Trust is required (the trust anchors of the Common Services signatures)")
+	}
+	if o.MaxAge < 0 {
+		return errors.New("jades: VerifyOptions.MaxAge must not be negative")
 	}
 	return nil
 }
@@ -84,15 +95,18 @@ type Verified struct {
 //     (ETSI TS 119 182-1, kid and x5t#o);
 //  5. the ES256 signature over BASE64URL(protected) "." and the signed
 //     header lines verifies with x5c[0]'s key;
-//  6. x5c[0] chains to an anchor of opts.Trust at opts.Now, with the other
+//  6. when opts.MaxAge is set, iat is present and within MaxAge of
+//     opts.Now;
+//  7. x5c[0] chains to an anchor of opts.Trust at opts.Now, with the other
 //     x5c certificates as intermediates (the x5c root is never trusted by
 //     itself), and its key usage allows signing;
-//  7. the SHA-256 instance digest of the digest header equals the body's.
+//  8. the SHA-256 instance digest of the digest header equals the body's.
 //
 // Errors are *Error values wrapping ErrMissingHeader, ErrMalformed,
 // ErrUnsupportedAlgorithm, ErrCriticalParameter, ErrCertificateMismatch,
-// ErrBadSignature, ErrUntrustedChain or ErrDigestMismatch; a configuration
-// error (opts.Trust nil) is returned as a plain error.
+// ErrBadSignature, ErrStale, ErrUntrustedChain or ErrDigestMismatch; a
+// configuration error (opts.Trust nil, opts.MaxAge negative) is returned as a
+// plain error.
 func Verify(header http.Header, body []byte, opts VerifyOptions) (*Verified, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -157,13 +171,24 @@ func Verify(header http.Header, body []byte, opts VerifyOptions) (*Verified, err
 			strings.Join(ph.SigD.Pars, ", "), leaf.Subject.String())
 	}
 
-	// 6. Chain.
+	// 6. Signing time, now that the signature covers it.
+	if opts.MaxAge > 0 {
+		if ph.Iat == nil {
+			return nil, fail(ErrStale, "iat", "absent, and VerifyOptions.MaxAge asks for a signing time within %s", opts.MaxAge)
+		}
+		if d := now.Sub(signedAt); d.Abs() > opts.MaxAge {
+			return nil, fail(ErrStale, "iat", "signed at %s, %s from the verification time %s, more than VerifyOptions.MaxAge %s",
+				signedAt.Format(time.RFC3339Nano), d.Abs(), now.UTC().Format(time.RFC3339), opts.MaxAge)
+		}
+	}
+
+	// 7. Chain.
 	path, err := opts.Trust.Verify(leaf, trust.Signing, now, chain[1:]...)
 	if err != nil {
 		return nil, &Error{Kind: ErrUntrustedChain, Field: "x5c", Detail: fmt.Sprintf("checked at %s", now.UTC().Format(time.RFC3339)), Err: err}
 	}
 
-	// 7. Body digest (the digest header is among the signed fields).
+	// 8. Body digest (the digest header is among the signed fields).
 	var digest string
 	for _, f := range fields {
 		if f.name == HeaderDigest {
