@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -124,6 +125,16 @@ func decrypt(t *testing.T, d crypto.Decrypter, pub *rsa.PublicKey) error {
 	return err
 }
 
+// labelCount numbers the labels newLabel gives.
+var labelCount atomic.Int64
+
+// newLabel returns a label beginning with prefix that no other key in the
+// test token has: the token lasts as long as the test process, so a test
+// run again (go test -count=2) would otherwise find its earlier keys too.
+func newLabel(prefix string) string {
+	return fmt.Sprintf("%s-%d", prefix, labelCount.Add(1))
+}
+
 func openRSA(t *testing.T, label string) (*rsa.PrivateKey, crypto.Decrypter) {
 	t.Helper()
 	k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -173,7 +184,7 @@ func TestTokenRecovers(t *testing.T) {
 // is refused when the node opens a new session, not used in place of the
 // key its certificate was checked against.
 func TestTokenKeyReplaced(t *testing.T) {
-	label := fmt.Sprintf("replaced-%d", time.Now().UnixNano())
+	label := newLabel("replaced")
 	k, d := openRSA(t, label)
 	if err := signVerify(t, d.(crypto.Signer), &k.PublicKey); err != nil {
 		t.Fatal(err)
@@ -384,9 +395,10 @@ func (a *admin) pinCountLow() bool {
 // TestTokenOpenWrongPIN: a PIN the token refuses is ErrLogin naming the
 // token, never the PIN.
 func TestTokenOpenWrongPIN(t *testing.T) {
-	softhsmtest.ImportAs(t, ed25519.NewKeyFromSeed(make([]byte, 32)), "wrong-pin")
+	label := newLabel("wrong-pin")
+	softhsmtest.ImportAs(t, ed25519.NewKeyFromSeed(make([]byte, 32)), label)
 	newAdmin(t).logout()
-	_, err := pkcs11.Open(strings.Replace(softhsmtest.URI("wrong-pin"), "pin-value="+softhsmtest.PIN, "pin-value=pin-4711-secret", 1))
+	_, err := pkcs11.Open(strings.Replace(softhsmtest.URI(label), "pin-value="+softhsmtest.PIN, "pin-value=pin-4711-secret", 1))
 	if !errors.Is(err, pkcs11.ErrLogin) || !strings.Contains(err.Error(), "token="+softhsmtest.TokenLabel) || strings.Contains(err.Error(), "4711") {
 		t.Errorf("Open with a wrong PIN: %v, want ErrLogin naming the token and not the PIN", err)
 	}
