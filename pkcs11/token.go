@@ -245,11 +245,11 @@ func publicKey(ctx *p11.Ctx, sh p11.SessionHandle, priv p11.ObjectHandle, u *URI
 		if err != nil {
 			return nil, err
 		}
-		x, y := elliptic.Unmarshal(elliptic.P256(), point) //nolint:staticcheck // the uncompressed point of CKA_EC_POINT
-		if x == nil {
+		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), point) // CKA_EC_POINT is uncompressed
+		if err != nil {
 			return nil, fmt.Errorf("%w: EC key not on P-256 (ECDSA P-256 is, for ES256)", ErrUnsupported)
 		}
-		return &ecdsa.PublicKey{Curve: elliptic.P256(), X: x, Y: y}, nil
+		return pub, nil
 	case ckkECEdwards, ckkECMontgomery:
 		point, err := publicPoint(ctx, sh, u)
 		if err != nil {
