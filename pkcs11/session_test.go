@@ -8,6 +8,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -177,6 +178,40 @@ func TestTokenRecovers(t *testing.T) {
 		if err := decrypt(t, d, &k.PublicKey); err != nil {
 			t.Fatalf("%s: decrypt: %v", c.name, err)
 		}
+	}
+}
+
+// TestTokenOAEPBadCiphertext: a ciphertext the token's own OAEP refuses
+// (SoftHSM2 answers CKR_GENERAL_ERROR, as to a session it no longer
+// knows) fails on the session it was tried on: the key opens no new
+// session, nor logs in again, for it, and decrypts the next ciphertext.
+func TestTokenOAEPBadCiphertext(t *testing.T) {
+	k, d := openRSA(t, "")
+	a := newAdmin(t)
+	// SoftHSM2 numbers the sessions in order: a probe's handle counts the
+	// sessions opened since the last probe.
+	probe := func() p11.SessionHandle {
+		sh := a.session("")
+		a.ctx.CloseSession(sh)
+		return sh
+	}
+	opts := &rsa.OAEPOptions{Hash: crypto.SHA1, MGFHash: crypto.SHA1}
+	bad := make([]byte, k.Size())
+	bad[len(bad)-1] = 2
+	before := probe()
+	if pt, err := d.Decrypt(nil, bad, opts); err == nil || errors.Is(err, pkcs11.ErrUnsupported) {
+		t.Fatalf("a ciphertext that is not OAEP: %x, %v, want a decryption error", pt, err)
+	}
+	if n := probe() - before - 1; n != 0 {
+		t.Errorf("the key opened %d sessions for a ciphertext that is not OAEP, want none", n)
+	}
+	cek := []byte("0123456789abcdef")
+	ct, err := rsa.EncryptOAEP(sha1.New(), rand.Reader, &k.PublicKey, cek, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pt, err := d.Decrypt(nil, ct, opts); err != nil || string(pt) != string(cek) {
+		t.Errorf("decryption after it: %q, %v", pt, err)
 	}
 }
 

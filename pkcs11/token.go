@@ -565,29 +565,66 @@ func digestInfo(oid asn1.ObjectIdentifier, size int) []byte {
 	return b[:len(b)-size]
 }
 
-// Decrypt decrypts RSA-OAEP with SHA-256 and MGF1-SHA-256 in the token
-// (CKM_RSA_PKCS_OAEP); opts must be *rsa.OAEPOptions with those hashes
-// and no label.
+// oaepHashes are the OAEP digests and MGF1 hashes an RSA key in a token
+// decrypts with, and their PKCS #11 names (CK_RSA_PKCS_OAEP_PARAMS): SHA-1
+// for XML Encryption 1.0's rsa-oaep-mgf1p (MGF1-SHA-1 with a SHA-1 or
+// SHA-256 digest), SHA-256 for the AS4 1.15 key transport.
+var oaepHashes = map[crypto.Hash]struct{ mech, mgf uint }{
+	crypto.SHA1:   {p11.CKM_SHA_1, p11.CKG_MGF1_SHA1},
+	crypto.SHA256: {p11.CKM_SHA256, p11.CKG_MGF1_SHA256},
+	crypto.SHA384: {p11.CKM_SHA384, p11.CKG_MGF1_SHA384},
+	crypto.SHA512: {p11.CKM_SHA512, p11.CKG_MGF1_SHA512},
+}
+
+// Decrypt decrypts RSA-OAEP in the token (CKM_RSA_PKCS_OAEP): opts must be
+// *rsa.OAEPOptions whose digest and MGF1 hash (the digest when MGFHash is
+// 0) are each SHA-1, SHA-256, SHA-384 or SHA-512. A token that refuses
+// those parameters (SoftHSM2 2.6 does OAEP with SHA-1 only) does the raw
+// RSA operation (CKM_RSA_X_509) and the OAEP decoding happens here. So
+// does a token for a ciphertext with a label, as tokens may ignore the
+// label (SoftHSM2 2.6 does: it decrypts what was encrypted under another
+// one); only a token without raw RSA is given the label, in the OAEP
+// parameters (CK_RSA_PKCS_OAEP_PARAMS).
 func (d *Decrypter) Decrypt(_ io.Reader, msg []byte, opts crypto.DecrypterOpts) ([]byte, error) {
 	o, ok := opts.(*rsa.OAEPOptions)
-	if !ok || o.Hash != crypto.SHA256 || (o.MGFHash != 0 && o.MGFHash != crypto.SHA256) || len(o.Label) != 0 {
-		return nil, fmt.Errorf("%w: decryption other than RSA-OAEP with SHA-256", ErrUnsupported)
+	if !ok {
+		return nil, fmt.Errorf("%w: decryption other than RSA-OAEP (%T options)", ErrUnsupported, opts)
 	}
-	m := p11.NewMechanism(p11.CKM_RSA_PKCS_OAEP, p11.NewOAEPParams(p11.CKM_SHA256, p11.CKG_MGF1_SHA256, p11.CKZ_DATA_SPECIFIED, nil))
+	mgfHash := o.MGFHash
+	if mgfHash == 0 {
+		mgfHash = o.Hash
+	}
+	h, okH := oaepHashes[o.Hash]
+	g, okG := oaepHashes[mgfHash]
+	if !okH || !okG {
+		return nil, fmt.Errorf("%w: RSA-OAEP with the digest %v and MGF1 with %v (SHA-1, SHA-256, SHA-384 and SHA-512 are)", ErrUnsupported, o.Hash, mgfHash)
+	}
+	oaep := []*p11.Mechanism{p11.NewMechanism(p11.CKM_RSA_PKCS_OAEP, p11.NewOAEPParams(h.mech, g.mgf, p11.CKZ_DATA_SPECIFIED, o.Label))}
+	rawRSA := []*p11.Mechanism{p11.NewMechanism(p11.CKM_RSA_X_509, nil)}
 	var raw bool // the token's raw RSA, OAEP decoded here
 	out, err := d.do("decrypt", func(s *session) ([]byte, error) {
-		raw = false
-		err := d.ctx.DecryptInit(s.sh, []*p11.Mechanism{m}, s.priv)
-		if errors.Is(err, p11.Error(p11.CKR_ARGUMENTS_BAD)) || errors.Is(err, p11.Error(p11.CKR_MECHANISM_PARAM_INVALID)) {
-			// The token does OAEP with SHA-1 only (SoftHSM2 up to 2.6):
-			// the raw RSA operation in the token, the OAEP decoding here.
-			raw = true
-			err = d.ctx.DecryptInit(s.sh, []*p11.Mechanism{p11.NewMechanism(p11.CKM_RSA_X_509, nil)}, s.priv)
+		var err error
+		if raw = len(o.Label) > 0; raw {
+			if err = d.ctx.DecryptInit(s.sh, rawRSA, s.priv); errors.Is(err, p11.Error(p11.CKR_MECHANISM_INVALID)) {
+				raw = false
+				err = d.ctx.DecryptInit(s.sh, oaep, s.priv)
+			}
+		} else {
+			err = d.ctx.DecryptInit(s.sh, oaep, s.priv)
+			if errors.Is(err, p11.Error(p11.CKR_ARGUMENTS_BAD)) || errors.Is(err, p11.Error(p11.CKR_MECHANISM_PARAM_INVALID)) {
+				raw = true
+				err = d.ctx.DecryptInit(s.sh, rawRSA, s.priv)
+			}
 		}
 		if err != nil {
 			return nil, fmt.Errorf("C_DecryptInit: %w", err)
 		}
 		out, err := d.ctx.Decrypt(s.sh, msg)
+		if !raw && errors.Is(err, p11.Error(p11.CKR_GENERAL_ERROR)) {
+			// SoftHSM2's answer to a ciphertext that is not OAEP: not a
+			// stale session, not worth a new one (see stale).
+			return nil, fmt.Errorf("C_Decrypt: %v", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("C_Decrypt: %w", err)
 		}
@@ -597,7 +634,7 @@ func (d *Decrypter) Decrypt(_ io.Reader, msg []byte, opts crypto.DecrypterOpts) 
 		return nil, err
 	}
 	if raw {
-		return decodeOAEP(out, (d.pub.(*rsa.PublicKey).N.BitLen()+7)/8)
+		return decodeOAEP(out, (d.pub.(*rsa.PublicKey).N.BitLen()+7)/8, o.Hash, mgfHash, o.Label)
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@
 package pkcs11_test
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdh"
 	"crypto/ecdsa"
@@ -11,10 +12,18 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/internal/softhsmtest"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pkcs11"
 )
 
@@ -173,5 +182,85 @@ func TestTokenRSAHashesAndPSS(t *testing.T) {
 	h := sha256.Sum256(nil)
 	if _, err := s.Sign(rand.Reader, h[:], &rsa.PSSOptions{Hash: crypto.SHA256, SaltLength: k.Size()}); !errors.Is(err, pkcs11.ErrUnsupported) {
 		t.Errorf("PSS with a salt longer than the key allows: %v, want ErrUnsupported", err)
+	}
+}
+
+// TestTokenOAEPFromOpenSSL: a content-encryption key OpenSSL transports to
+// the token's public key with RSA-OAEP, with the digests and MGF1 hashes
+// of XML Encryption (rsa-oaep-mgf1p: SHA-1 or SHA-256 with MGF1-SHA-1;
+// rsa-oaep: SHA-256 with MGF1-SHA-256), others, and a label, the token
+// key decrypts; the same ciphertext read with another MGF1 hash or label
+// is an error; a hash the key does not do is refused as ErrUnsupported
+// naming it.
+func TestTokenOAEPFromOpenSSL(t *testing.T) {
+	openssl := testenv.Tool(t, "openssl")
+	_, d := openRSA(t, "")
+	der, err := x509.MarshalPKIXPublicKey(d.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubFile := filepath.Join(t.TempDir(), "pub.pem")
+	if err := os.WriteFile(pubFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	names := map[crypto.Hash]string{crypto.SHA1: "sha1", crypto.SHA256: "sha256", crypto.SHA384: "sha384", crypto.SHA512: "sha512"}
+	for _, o := range []rsa.OAEPOptions{
+		{Hash: crypto.SHA1, MGFHash: crypto.SHA1},
+		{Hash: crypto.SHA1}, // MGF1 with the digest's hash
+		{Hash: crypto.SHA256, MGFHash: crypto.SHA1},
+		{Hash: crypto.SHA256, MGFHash: crypto.SHA256},
+		{Hash: crypto.SHA512, MGFHash: crypto.SHA384},
+		{Hash: crypto.SHA1, MGFHash: crypto.SHA1, Label: []byte("oots")},
+		{Hash: crypto.SHA256, MGFHash: crypto.SHA256, Label: []byte{0, 1, 2}},
+	} {
+		mgf := o.MGFHash
+		if mgf == 0 {
+			mgf = o.Hash
+		}
+		name := names[o.Hash] + "/mgf1-" + names[mgf] + "/label=" + hex.EncodeToString(o.Label)
+		cek := make([]byte, 32)
+		rand.Read(cek)
+		args := []string{"pkeyutl", "-encrypt", "-pubin", "-inkey", pubFile, "-pkeyopt", "rsa_padding_mode:oaep",
+			"-pkeyopt", "rsa_oaep_md:" + names[o.Hash], "-pkeyopt", "rsa_mgf1_md:" + names[mgf]}
+		if len(o.Label) > 0 {
+			args = append(args, "-pkeyopt", "rsa_oaep_label:"+hex.EncodeToString(o.Label))
+		}
+		cmd := exec.Command(openssl, args...)
+		cmd.Stdin = bytes.NewReader(cek)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		ct, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s: openssl pkeyutl: %v\n%s", name, err, stderr.Bytes())
+		}
+		pt, err := d.Decrypt(nil, ct, &o)
+		if err != nil || !bytes.Equal(pt, cek) {
+			t.Errorf("%s: the token decrypted OpenSSL's ciphertext as %x, %v", name, pt, err)
+		}
+		other := o
+		other.MGFHash = crypto.SHA512
+		if pt, err := d.Decrypt(nil, ct, &other); err == nil || errors.Is(err, pkcs11.ErrUnsupported) {
+			t.Errorf("%s read with MGF1-SHA-512: %x, %v, want a decryption error", name, pt, err)
+		}
+		other = o
+		other.Label = []byte("another label")
+		if pt, err := d.Decrypt(nil, ct, &other); err == nil || errors.Is(err, pkcs11.ErrUnsupported) {
+			t.Errorf("%s read with another label: %x, %v, want a decryption error", name, pt, err)
+		}
+	}
+	ct := make([]byte, 256)
+	for _, c := range []struct {
+		opts crypto.DecrypterOpts
+		want string
+	}{
+		{&rsa.OAEPOptions{Hash: crypto.SHA224}, "SHA-224"},
+		{&rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.MD5}, "MD5"},
+		{&rsa.OAEPOptions{Hash: crypto.SHA3_256, MGFHash: crypto.SHA1}, "SHA3-256"},
+		{nil, "RSA-OAEP"},
+		{crypto.SHA256, "RSA-OAEP"},
+	} {
+		if _, err := d.Decrypt(nil, ct, c.opts); !errors.Is(err, pkcs11.ErrUnsupported) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("decryption with %#v: %v, want ErrUnsupported naming %s", c.opts, err, c.want)
+		}
 	}
 }

@@ -9,10 +9,15 @@
 // RSASSA-PSS with those hashes, MGF1 with the same hash and the salt
 // length the caller asks),
 // Ed25519 (CKM_EDDSA) or ECDSA P-256 key (CKM_ECDSA, the ES256 of the
-// Common Services' JAdES signature); an RSA key's signer is also a crypto.Decrypter for RSA-OAEP with SHA-256
-// and MGF1-SHA-256 (the AS4 1.15 key transport; a token that offers OAEP
-// with SHA-1 only, as SoftHSM2 2.6, does the raw RSA operation and the OAEP
-// decoding happens here), and for an X25519 key
+// Common Services' JAdES signature); an RSA key's signer is also a
+// crypto.Decrypter for RSA-OAEP with a digest and an MGF1 hash each of
+// SHA-1, SHA-256, SHA-384 or SHA-512 (SHA-256 with MGF1-SHA-256 is the AS4
+// 1.15 key transport; XML Encryption 1.0's rsa-oaep-mgf1p, the eIDAS-Node
+// default, is MGF1-SHA-1 with SHA-1 or SHA-256) and an optional label: the
+// token decrypts with CKM_RSA_PKCS_OAEP, or, for parameters it refuses (a
+// token that offers OAEP with SHA-1 only, as SoftHSM2 2.6) and for a label
+// (which a token may ignore), does the raw RSA operation and the OAEP
+// decoding happens here; and for an X25519 key
 // (CKK_EC_MONTGOMERY) a key agreement (ECDH method) where the token derives
 // with CKM_ECDH1_DERIVE; a token that cannot gives ErrUnsupported at Open.
 // The rest of the code uses these interfaces and never learns where the
