@@ -258,6 +258,12 @@ func fuzzSeeds(f *testing.F) {
 		writeXML(&b, smp.ServiceMetadataElement(&smp.ServiceMetadata{Participant: participant, DocumentType: docType,
 			Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", CertificateUID: "CN=smp2", Certificates: [][]byte{fx.smpCred.Sign.Cert.Raw, fx.ap.Sign.Cert.Raw}}}, fl))
 		f.Add(b.Bytes())
+		// Its certificates in use over days in a time zone (SMP 2.0).
+		b.Reset()
+		writeXML(&b, smp.ServiceMetadataElement(&smp.ServiceMetadata{Participant: participant, DocumentType: docType,
+			Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{fx.smpCred.Sign.Cert.Raw, fx.ap.Sign.Cert.Raw},
+				Validity: []smp.Validity{{Expiration: e.Expiration}, {Activation: e.Activation}}}}, fl))
+		f.Add(b.Bytes())
 		b.Reset()
 		writeXML(&b, smp.ServiceGroupElement(&smp.ServiceGroup{Participant: participant, DocumentTypes: []smp.ID{docType}}, fl, func(d smp.ID) string { return "http://x/p/services/" + d.PathSegment() }))
 		f.Add(b.Bytes())
@@ -318,12 +324,24 @@ func FuzzParseServiceMetadata(f *testing.F) {
 	})
 }
 
-// inUTC sets the times of m's endpoints in UTC, and returns m.
+// inUTC sets the times of m's endpoints and redirects in UTC, and returns
+// m.
 func inUTC(m *smp.ServiceMetadata) *smp.ServiceMetadata {
+	redirects := []*smp.Redirect{m.Redirect}
 	for i := range m.Processes {
+		redirects = append(redirects, m.Processes[i].Redirect)
 		for j := range m.Processes[i].Endpoints {
 			e := &m.Processes[i].Endpoints[j]
 			e.Activation, e.Expiration = e.Activation.UTC(), e.Expiration.UTC()
+		}
+	}
+	for _, r := range redirects {
+		if r == nil {
+			continue
+		}
+		for i := range r.Validity {
+			v := &r.Validity[i]
+			v.Activation, v.Expiration = v.Activation.UTC(), v.Expiration.UTC()
 		}
 	}
 	return m

@@ -36,8 +36,9 @@ var (
 	// ErrBadAnswer: the answer is refused: malformed, oversized, about
 	// another participant or document type, badly signed, signed by an
 	// untrusted certificate, a second redirect or one signed by another
-	// certificate than it names, or with an endpoint certificate that is
-	// not acceptable.
+	// certificate than it names or outside the dates it publishes for
+	// that certificate, or with an endpoint certificate that is not
+	// acceptable.
 	ErrBadAnswer = errors.New("bad SMP answer")
 )
 
@@ -238,6 +239,10 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		return Target{}, fail(ErrBadAnswer, u, err, "")
 	}
 
+	// signerUntil is when the redirect's window of the certificate the
+	// answer is signed with ends; zero when not given.
+	var signerUntil time.Time
+
 	// 3a. A redirect to another SMP is followed once: the document's (SMP
 	// 1.0 and Peppol Redirect, SMP 2.0 Redirect for any process), or that
 	// of the process asked (SMP 2.0: the Redirect of the ProcessMetadata
@@ -245,7 +250,8 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	// SMP's answer must verify against the same trust store, be signed by
 	// the certificate the redirect names (SMP 1.0 and Peppol
 	// CertificateUID) or by one of those it carries (SMP 2.0 Certificate,
-	// 0..n), and not redirect the process again.
+	// 0..n) while the redirect publishes it in use (its ActivationDate and
+	// ExpirationDate, Validity), and not redirect the process again.
 	//
 	// A document that names a participant and document type (SMP 2.0;
 	// an SMP 1.0 or Peppol Redirect names neither) must name those asked
@@ -282,8 +288,25 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		if uid := redirect.CertificateUID; uid != "" && !matchesUID(signer2, uid) {
 			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate %q the redirect from %s names", signer2.Subject, uid, u)
 		}
-		if rc := redirect.Certificates; len(rc) > 0 && !slices.ContainsFunc(rc, func(c []byte) bool { return bytes.Equal(c, signer2.Raw) }) {
-			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by any of the %d certificates the redirect from %s carries", signer2.Subject, len(rc), u)
+		if rc := redirect.Certificates; len(rc) > 0 {
+			listed := -1
+			for i, c := range rc {
+				if !bytes.Equal(c, signer2.Raw) {
+					continue
+				}
+				if listed = i; redirect.validity(i).in(now) {
+					break
+				}
+			}
+			switch v := redirect.validity(listed); {
+			case listed < 0:
+				return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by any of the %d certificates the redirect from %s carries", signer2.Subject, len(rc), u)
+			case !v.in(now):
+				return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, which the redirect from %s publishes for use %s, not at %s", signer2.Subject, u, v, now.Format(time.RFC3339))
+			default:
+				// The cached target is not used beyond the window.
+				signerUntil = v.Expiration
+			}
 		}
 		m, signer, u = m2, signer2, ru
 	}
@@ -326,7 +349,7 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		return Target{}, fail(ErrBadAnswer, u, ErrUntrusted, "the certificate of endpoint %s is not valid now (%s to %s)", e.URL, cert.NotBefore.Format(time.RFC3339), cert.NotAfter.Format(time.RFC3339))
 	}
 	t := Target{URL: e.URL, Certificate: cert, TransportProfile: e.TransportProfile, SMP: u, Signer: signer}
-	c.toCache(key, t, now, e, cert)
+	c.toCache(key, t, now, e.Expiration, cert.NotAfter, signerUntil)
 	return t, nil
 }
 
@@ -389,7 +412,9 @@ func (c *Client) fromCache(key string, now time.Time) (Target, bool) {
 	return e.t, true
 }
 
-func (c *Client) toCache(key string, t Target, now time.Time, e Endpoint, cert *x509.Certificate) {
+// toCache keeps t for the cache's time to live, not beyond any of limits
+// (zero: none).
+func (c *Client) toCache(key string, t Target, now time.Time, limits ...time.Time) {
 	if c.CacheTTL < 0 {
 		return
 	}
@@ -398,7 +423,7 @@ func (c *Client) toCache(key string, t Target, now time.Time, e Endpoint, cert *
 		ttl = 10 * time.Minute
 	}
 	exp := now.Add(ttl)
-	for _, limit := range []time.Time{e.Expiration, cert.NotAfter} {
+	for _, limit := range limits {
 		if !limit.IsZero() && limit.Before(exp) {
 			exp = limit
 		}

@@ -7,10 +7,15 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/wssec"
@@ -318,5 +323,155 @@ func TestRedirectFromAnother(t *testing.T) {
 		if _, err := cl.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrBadAnswer) || !strings.Contains(err.Error(), "the answer is about participant "+someoneElse.String()) {
 			t.Errorf("%s: the SMP redirected to answers for another: %v", fl, err)
 		}
+	}
+}
+
+// TestRedirectCertificateDates: an SMP 2.0 Redirect publishes when each
+// certificate of the other SMP is in use (ActivationDate, ExpirationDate:
+// whole days in their time zone, as an endpoint's). Our server publishes
+// them (xmllint: valid SMP 2.0, and the dates read back), and the client
+// refuses an answer signed by a certificate outside its window, accepts
+// one inside, and keeps no cached target beyond it.
+func TestRedirectCertificateDates(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	f := getFixture(t)
+	ctx := context.Background()
+	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvB, err := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: other.Sign.Signer(), Certificate: other.Sign.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsB, asked := countingServer(t, srvB)
+
+	// B's certificate in use days D to D+4 in +01:00, within its own
+	// validity; the first certificate, another, at any time.
+	cet := time.FixedZone("", 3600)
+	active := startOfDay(other.Sign.Cert.NotBefore.In(cet)).AddDate(0, 0, 2)
+	expired := active.AddDate(0, 0, 5)
+	storeA := smp.NewMemoryStore()
+	storeA.PutParticipant(ctx, participant)
+	r := &smp.Redirect{URL: hsB.URL, Certificates: [][]byte{f.smpCred.Sign.Cert.Raw, other.Sign.Cert.Raw},
+		Validity: []smp.Validity{{}, {Activation: active, Expiration: expired}}}
+	if err := storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: r}); err != nil {
+		t.Fatal(err)
+	}
+	hsA := f.server(t, storeA, smp.OASIS1, f.smpCred)
+
+	doc := get(t, hsA.URL+smp.PathSMP2+participant.PathSegment()+"/services/"+docType.PathSegment())
+	p := filepath.Join(t.TempDir(), "redirect.xml")
+	os.WriteFile(p, doc, 0o600)
+	schema, _ := filepath.Abs("testdata/xsd/smp2/ServiceMetadata-2.0.xsd")
+	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err != nil {
+		t.Errorf("not valid SMP 2.0: %v\n%s\n%s", err, out, doc)
+	}
+	const certs = "//*[local-name()='Redirect']/*[local-name()='Certificate']"
+	for _, c := range []struct{ expr, want string }{
+		{"count(" + certs + "[1]/*[local-name()='ActivationDate' or local-name()='ExpirationDate'])", "0"},
+		{"string(" + certs + "[2]/*[local-name()='ActivationDate'])", active.Format("2006-01-02") + "+01:00"},
+		{"string(" + certs + "[2]/*[local-name()='ExpirationDate'])", active.AddDate(0, 0, 4).Format("2006-01-02") + "+01:00"},
+	} {
+		if got := xpath(t, xmllint, p, c.expr); got != c.want {
+			t.Errorf("%s = %q, want %q", c.expr, got, c.want)
+		}
+	}
+	got, _, err := smp.ParseServiceMetadata(doc)
+	if err != nil || !reflect.DeepEqual(got.Redirect, r) {
+		t.Fatalf("read back %v, want %v", err, r.Validity)
+	}
+
+	for _, c := range []struct {
+		name  string
+		at    time.Time
+		inUse bool
+	}{
+		{"the day before the activation date, at noon UTC", active.Add(-12 * time.Hour), false},
+		{"just before the activation date", active.Add(-time.Nanosecond), false},
+		{"the start of the activation date", active, true},
+		{"the expiration date, at noon UTC", expired.Add(-12 * time.Hour), true},
+		{"the last instant of the expiration date", expired.Add(-time.Nanosecond), true},
+		{"the day after the expiration date", expired, false},
+	} {
+		cl := &smp.Client{SMP: hsA.URL, Flavour: smp.OASIS2, Trust: f.trust, CacheTTL: -1, Now: func() time.Time { return c.at }}
+		tg, err := cl.Resolve(ctx, participant, docType, process)
+		switch {
+		case c.inUse && (err != nil || !tg.Signer.Equal(other.Sign.Cert)):
+			t.Errorf("%s (%s): %+v %v", c.name, c.at.UTC().Format(time.RFC3339Nano), tg, err)
+		case !c.inUse && (!errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) || !strings.Contains(err.Error(), "publishes for use from "+active.Format(time.RFC3339))):
+			t.Errorf("%s (%s): %+v %v", c.name, c.at.UTC().Format(time.RFC3339Nano), tg, err)
+		}
+	}
+
+	// The same certificate listed again for a later window: either window
+	// will do.
+	r.Certificates = append(r.Certificates, other.Sign.Cert.Raw)
+	r.Validity = append(r.Validity, smp.Validity{Activation: expired.AddDate(0, 0, 1)})
+	storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: r})
+	for _, c := range []struct {
+		at    time.Time
+		inUse bool
+	}{{active, true}, {expired, false}, {expired.AddDate(0, 0, 1), true}} {
+		cl := &smp.Client{SMP: hsA.URL, Flavour: smp.OASIS2, Trust: f.trust, CacheTTL: -1, Now: func() time.Time { return c.at }}
+		if _, err := cl.Resolve(ctx, participant, docType, process); (err == nil) != c.inUse {
+			t.Errorf("listed twice, at %s: %v", c.at.Format(time.RFC3339), err)
+		}
+	}
+
+	// A target cached within the window is not used after it.
+	now := expired.Add(-time.Minute)
+	cl := &smp.Client{SMP: hsA.URL, Flavour: smp.OASIS2, Trust: f.trust, Now: func() time.Time { return now }}
+	if _, err := cl.Resolve(ctx, participant, docType, process); err != nil {
+		t.Fatal(err)
+	}
+	before := asked.Load()
+	now = expired.Add(time.Second)
+	if _, err := cl.Resolve(ctx, participant, docType, process); !errors.Is(err, smp.ErrUntrusted) || asked.Load() != before+1 {
+		t.Errorf("cached beyond the window: %v (B asked %d times since)", err, asked.Load()-before)
+	}
+}
+
+// TestReadRedirectCertificateDates reads the dates of an SMP 2.0
+// Redirect's certificates, as another SMP may publish them (on some
+// certificates only, without a time zone), and refuses a date that is not
+// an xs:date, saying which certificate.
+func TestReadRedirectCertificateDates(t *testing.T) {
+	f := getFixture(t)
+	b64 := base64.StdEncoding.EncodeToString
+	cert := func(dates string, der []byte) string {
+		return `<sma:Certificate><smb:TypeCode>signing</smb:TypeCode>` + dates + `<smb:ContentBinaryObject mimeCode="application/base64">` + b64(der) + `</smb:ContentBinaryObject></sma:Certificate>`
+	}
+	doc := func(certs ...string) []byte {
+		return []byte(`<se:ServiceMetadata xmlns:se="` + smp.NamespaceSMP2ServiceMetadata + `" xmlns:smb="` + smp.NamespaceSMP2Basic + `" xmlns:sma="` + smp.NamespaceSMP2Aggregate + `">` +
+			`<smb:SMPVersionID>2.0</smb:SMPVersionID><smb:ID schemeID="` + docType.Scheme + `">` + docType.Value + `</smb:ID>` +
+			`<smb:ParticipantID schemeID="` + participant.Scheme + `">` + participant.Value + `</smb:ParticipantID>` +
+			`<sma:ProcessMetadata><sma:Redirect><smb:PublisherURI>https://smp2.example.eu/</smb:PublisherURI>` + strings.Join(certs, "") + `</sma:Redirect></sma:ProcessMetadata></se:ServiceMetadata>`)
+	}
+	m, _, err := smp.ParseServiceMetadata(doc(cert("", f.smpCred.Sign.Cert.Raw), cert(`<smb:ActivationDate>2026-12-06</smb:ActivationDate><smb:ExpirationDate>2027-06-30-05:00</smb:ExpirationDate>`, f.ap.Sign.Cert.Raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []smp.Validity{{}, {Activation: time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC), Expiration: time.Date(2027, 7, 1, 5, 0, 0, 0, time.UTC)}}
+	if v := m.Redirect.Validity; len(v) != 2 || v[0] != (smp.Validity{}) || !v[1].Activation.Equal(want[1].Activation) || !v[1].Expiration.Equal(want[1].Expiration) {
+		t.Fatalf("read %+v, want %+v", v, want)
+	}
+	var out bytes.Buffer
+	writeXML(&out, smp.ServiceMetadataElement(m, smp.OASIS2))
+	if again, _, err := smp.ParseServiceMetadata(out.Bytes()); err != nil || !reflect.DeepEqual(again.Redirect, m.Redirect) {
+		t.Fatalf("read again: %+v %v\n%s", again, err, out.Bytes())
+	}
+	// Without dates, none.
+	if m, _, err := smp.ParseServiceMetadata(doc(cert("", f.smpCred.Sign.Cert.Raw))); err != nil || m.Redirect.Validity != nil {
+		t.Fatalf("without dates: %+v %v", m, err)
+	}
+	_, _, err = smp.ParseServiceMetadata(doc(cert("", f.smpCred.Sign.Cert.Raw), cert(`<smb:ExpirationDate>2027-02-30</smb:ExpirationDate>`, f.ap.Sign.Cert.Raw)))
+	if !errors.Is(err, smp.ErrBadDocument) || !strings.Contains(err.Error(), `redirect to https://smp2.example.eu/, certificate 2: smp: malformed SMP document: cbc:ExpirationDate "2027-02-30"`) {
+		t.Errorf("a bad date: %v", err)
+	}
+	// More windows than certificates cannot be published.
+	bad := &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Validity: []smp.Validity{{}}}}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "1 validity windows for 0 certificates") {
+		t.Errorf("a window without certificate: %v", err)
 	}
 }

@@ -219,6 +219,58 @@ type Redirect struct {
 	// over). When there are any, the other SMP's answer must be signed
 	// with one of them. SMP 1.0 and Peppol documents carry none.
 	Certificates [][]byte `json:"certificates,omitempty"`
+	// Validity is when each certificate may be used, as the redirect
+	// publishes it (SMP 2.0 Certificate ActivationDate and
+	// ExpirationDate): Validity[i] that of Certificates[i], unbounded when
+	// missing. An answer signed by a certificate outside its window is
+	// refused.
+	Validity []Validity `json:"validity,omitempty"`
+}
+
+// Validity is when a certificate a Redirect carries may be used: from
+// Activation on, before Expiration; either zero when not given. The SMP
+// 2.0 dates are read and written as an Endpoint's: the certificate is in
+// use from the start of its ActivationDate and during all of its
+// ExpirationDate, in the dates' time zone. The SMP 2.0 schema calls the
+// ExpirationDate "the date from which the embedded certificate can no
+// longer be used, extracted from the certificate itself or set
+// explicitly"; a date extracted from a certificate's notAfter is a day
+// during part of which the certificate still signs, and it is that
+// instant, checked by the trust store, which ends its use.
+type Validity struct {
+	Activation time.Time `json:"activation,omitzero"`
+	Expiration time.Time `json:"expiration,omitzero"`
+}
+
+// in reports whether at is within v: from Activation on, before
+// Expiration.
+func (v Validity) in(at time.Time) bool {
+	return (v.Activation.IsZero() || !at.Before(v.Activation)) && (v.Expiration.IsZero() || at.Before(v.Expiration))
+}
+
+// String returns "from <activation> until <expiration>", either left out
+// when not given.
+func (v Validity) String() string {
+	var s []string
+	if !v.Activation.IsZero() {
+		s = append(s, "from "+v.Activation.Format(time.RFC3339))
+	}
+	if !v.Expiration.IsZero() {
+		s = append(s, "until "+v.Expiration.Format(time.RFC3339))
+	}
+	if len(s) == 0 {
+		return "at any time"
+	}
+	return strings.Join(s, " ")
+}
+
+// validity returns the window of certificate i; unbounded when r does not
+// publish one.
+func (r *Redirect) validity(i int) Validity {
+	if r == nil || i < 0 || i >= len(r.Validity) {
+		return Validity{}
+	}
+	return r.Validity[i]
 }
 
 // UnmarshalJSON reads a Redirect, also as it was stored before it held
@@ -227,19 +279,23 @@ type Redirect struct {
 // "certificates" is not silently a redirect without a signer check.
 func (r *Redirect) UnmarshalJSON(b []byte) error {
 	var v struct {
-		URL            string   `json:"url"`
-		CertificateUID string   `json:"certificateUID"`
-		Certificates   [][]byte `json:"certificates"`
-		Certificate    []byte   `json:"certificate"` // before Certificates
+		URL            string     `json:"url"`
+		CertificateUID string     `json:"certificateUID"`
+		Certificates   [][]byte   `json:"certificates"`
+		Validity       []Validity `json:"validity"`
+		Certificate    []byte     `json:"certificate"` // before Certificates
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
 		return fmt.Errorf("smp: redirect: %w", err)
 	}
-	*r = Redirect{URL: v.URL, CertificateUID: v.CertificateUID, Certificates: v.Certificates}
+	*r = Redirect{URL: v.URL, CertificateUID: v.CertificateUID, Certificates: v.Certificates, Validity: v.Validity}
 	if len(v.Certificate) > 0 {
 		r.Certificates = append([][]byte{v.Certificate}, v.Certificates...)
+		if len(v.Validity) > 0 {
+			r.Validity = append([]Validity{{}}, v.Validity...)
+		}
 	}
 	return nil
 }
@@ -257,7 +313,16 @@ func (r *Redirect) equal(o *Redirect) bool {
 	if r == nil || o == nil {
 		return r == o
 	}
-	return r.URL == o.URL && r.CertificateUID == o.CertificateUID && slices.EqualFunc(r.Certificates, o.Certificates, bytes.Equal)
+	if r.URL != o.URL || r.CertificateUID != o.CertificateUID || !slices.EqualFunc(r.Certificates, o.Certificates, bytes.Equal) {
+		return false
+	}
+	for i := range max(len(r.Validity), len(o.Validity)) {
+		a, b := r.validity(i), o.validity(i)
+		if !sameInstant(a.Activation, b.Activation) || !sameInstant(a.Expiration, b.Expiration) {
+			return false
+		}
+	}
+	return true
 }
 
 // redirectFor returns the redirect a client follows to resolve process:
@@ -305,7 +370,7 @@ func (m *ServiceMetadata) Validate() error {
 		if _, err := url.Parse(m.Redirect.URL); err != nil || m.Redirect.URL == "" {
 			return fmt.Errorf("smp: redirect URL %q is not a URL", m.Redirect.URL)
 		}
-		return nil
+		return m.Redirect.validate()
 	}
 	if len(m.Processes) == 0 {
 		return errors.New("smp: service metadata without a process")
@@ -326,6 +391,9 @@ func (m *ServiceMetadata) Validate() error {
 			}
 			if _, err := url.Parse(p.Redirect.URL); err != nil || p.Redirect.URL == "" {
 				return fmt.Errorf("smp: the redirect URL %q of process %s is not a URL", p.Redirect.URL, p.ID)
+			}
+			if err := p.Redirect.validate(); err != nil {
+				return fmt.Errorf("%w (process %s)", err, p.ID)
 			}
 			differ = differ || !p.Redirect.equal(m.Processes[0].Redirect)
 			continue
@@ -348,6 +416,14 @@ func (m *ServiceMetadata) Validate() error {
 	}
 	if !served && differ {
 		return errors.New("smp: every process is redirected, not all alike: an SMP 1.0 or Peppol document can only redirect the whole document type (give the processes one redirect, or one process endpoints)")
+	}
+	return nil
+}
+
+// validate checks that r's validity windows are of its certificates.
+func (r *Redirect) validate() error {
+	if len(r.Validity) > len(r.Certificates) {
+		return fmt.Errorf("smp: the redirect to %s has %d validity windows for %d certificates", r.URL, len(r.Validity), len(r.Certificates))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/internal/pgtest"
 	"github.com/oots-go/oots/smp"
@@ -162,6 +163,15 @@ func TestRedirectJSON(t *testing.T) {
 	b, _ := json.Marshal(&m)
 	if strings.Contains(string(b), `"certificate"`) || !strings.Contains(string(b), `"certificates"`) {
 		t.Fatalf("written as %s", b)
+	}
+	// The validity windows of its certificates are kept.
+	from := time.Date(2026, 12, 6, 0, 0, 0, 0, time.FixedZone("", 3600))
+	m.Redirect.Validity = []smp.Validity{{Activation: from, Expiration: from.AddDate(0, 0, 5)}}
+	b, _ = json.Marshal(&m)
+	var again smp.ServiceMetadata
+	if err := json.Unmarshal(b, &again); err != nil || len(again.Redirect.Validity) != 1 ||
+		!again.Redirect.Validity[0].Activation.Equal(from) || !again.Redirect.Validity[0].Expiration.Equal(from.AddDate(0, 0, 5)) {
+		t.Fatalf("validity read back from %s: %+v %v", b, again.Redirect, err)
 	}
 	err := json.Unmarshal([]byte(`{"redirect":{"url":"https://smp2.example.eu/","certificats":[]}}`), &m)
 	if err == nil || !strings.Contains(err.Error(), "certificats") {

@@ -285,9 +285,15 @@ func startOfDay(t time.Time) time.Time {
 func redirect2(pm *xmltree.Element, r *Redirect) {
 	re := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect")
 	re.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(r.URL)
-	for _, cert := range r.Certificates {
+	for i, cert := range r.Certificates {
 		c := re.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
 		c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("signing")
+		if v := r.validity(i); !v.Activation.IsZero() {
+			c.AddElement(NamespaceSMP2Basic, "cbc", "ActivationDate").SetText(activationDate(v.Activation))
+		}
+		if v := r.validity(i); !v.Expiration.IsZero() {
+			c.AddElement(NamespaceSMP2Basic, "cbc", "ExpirationDate").SetText(expirationDate(v.Expiration))
+		}
 		b := c.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
 		b.SetAttr("", "", "mimeCode", "application/base64")
 		b.SetText(base64.StdEncoding.EncodeToString(cert))
@@ -705,13 +711,26 @@ func decodeRedirect2(re *xmltree.Element) (*Redirect, error) {
 		return nil, bad("cac:Redirect without cbc:PublisherURI")
 	}
 	// Every certificate is kept: the other SMP may sign with any of them
-	// (a key roll-over).
+	// (a key roll-over), each within the dates published, if any.
+	var dated bool
 	for i, c := range re.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate") {
 		cert, err := decodeCert(text(c, NamespaceSMP2Basic, "ContentBinaryObject"))
 		if err != nil {
 			return nil, fmt.Errorf("redirect to %s, certificate %d: %w", r.URL, i+1, err)
 		}
+		var v Validity
+		if v.Activation, err = decodeDate("cbc:ActivationDate", text(c, NamespaceSMP2Basic, "ActivationDate"), false); err != nil {
+			return nil, fmt.Errorf("redirect to %s, certificate %d: %w", r.URL, i+1, err)
+		}
+		if v.Expiration, err = decodeDate("cbc:ExpirationDate", text(c, NamespaceSMP2Basic, "ExpirationDate"), true); err != nil {
+			return nil, fmt.Errorf("redirect to %s, certificate %d: %w", r.URL, i+1, err)
+		}
 		r.Certificates = append(r.Certificates, cert)
+		r.Validity = append(r.Validity, v)
+		dated = dated || !v.Activation.IsZero() || !v.Expiration.IsZero()
+	}
+	if !dated {
+		r.Validity = nil
 	}
 	return r, nil
 }
