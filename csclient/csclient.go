@@ -16,7 +16,8 @@
 //     bounded by Config.Timeout and by the size of the answer;
 //  4. verify the response signature (package jades: digest header and
 //     detached JAdES JWS) against Config.Trust, and use only the verified body;
-//  5. parse the answer (package edm): a success is returned and cached
+//  5. parse the answer (package edm) and check that it is of the version
+//     asked (ErrVersion); a success is returned and cached
 //     (unless its Cache-Control says no-store or no-cache); an
 //     EB:ERR or DSD:ERR answer becomes a *ServiceError that errors.Is matches
 //     with ErrNotFound, ErrInvalidRequest or ErrAdditionalInput.
@@ -137,6 +138,9 @@ var (
 	ErrSignature = errors.New("csclient: answer signature invalid")
 	// ErrMalformed: the verified answer is not the answer to the query.
 	ErrMalformed = errors.New("csclient: malformed answer")
+	// ErrVersion: the verified answer is not of the interface version the
+	// query asked with Accept-Version (Config.Version).
+	ErrVersion = errors.New("csclient: answer of another version than asked")
 	// ErrNotFound: an EB:ERR:0001/0002 or DSD:ERR:0001/0002 answer.
 	ErrNotFound = errors.New("csclient: not found")
 	// ErrInvalidRequest: the service refused the query's parameters.
@@ -334,6 +338,13 @@ func (c *Client) Query(ctx context.Context, svc csdiscovery.Service, queryID str
 	m, _, err := edm.ParseBytes(v.Body)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
+	}
+	// Accept-Version selects the form of the answer: a v2.0 answer carries
+	// SpecificationIdentifier oots-cs:v2.0, a v1 answer has no such slot
+	// (SPEC.md §3.1). An answer of the other form would be read by the
+	// rules of a version it does not follow.
+	if got := m.Version(); got != c.cfg.Version {
+		return nil, fmt.Errorf("%w: the query asked Accept-Version %s, the answer is %s", ErrVersion, c.cfg.Version, got)
 	}
 	switch m := m.(type) {
 	case *edm.ErrorResponse:

@@ -25,7 +25,9 @@ import (
 	"github.com/oots-go/oots/csregistry"
 	"github.com/oots-go/oots/dsd"
 	"github.com/oots-go/oots/eb"
+	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/internal/cstest"
+	"github.com/oots-go/oots/internal/testenv"
 	"github.com/oots-go/oots/jades"
 	"github.com/oots-go/oots/trust"
 )
@@ -435,6 +437,85 @@ func TestConfig(t *testing.T) {
 	} {
 		if _, err := csclient.New(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want an error naming %s", c.cfg, err, c.want)
+		}
+	}
+}
+
+// Accept-Version selects the form of the answer (SPEC.md §3.1): an answer of
+// the other version is refused with ErrVersion. The witnesses are real and
+// official answers: the Commission's acceptance answers (oots-cs:v2.0, with
+// the SpecificationIdentifier slot) and the official TDD 1.0 samples of the
+// Evidence Broker and the DSD (the v1 form, without it), the latter signed
+// here since the samples come unsigned. Our own services, which follow
+// Accept-Version, pass in both versions.
+func TestAnswerVersion(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name, query string
+		svc         csdiscovery.Service
+	}{
+		{"eb_requirements_fr", csclient.QueryRequirements, csdiscovery.EvidenceBroker},
+		{"dsd_data_services_fi", csclient.QueryDataServices, csdiscovery.DataServiceDirectory},
+		{"eb_requirements_vides", csclient.QueryRequirements, csdiscovery.EvidenceBroker},
+	} {
+		srv, roots, iat := replay(t, c.name, nil)
+		for _, v := range []edm.Version{edm.CSv20, edm.CSv1} {
+			cl, err := csclient.New(csclient.Config{EBURL: srv.URL, DSDURL: srv.URL, Trust: roots, Version: v, Now: func() time.Time { return iat }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cl.Query(ctx, c.svc, c.query, nil)
+			if v == edm.CSv1 && !errors.Is(err, csclient.ErrVersion) {
+				t.Errorf("%s (oots-cs:v2.0) asked as %s: got %v, want ErrVersion", c.name, v, err)
+			}
+			if v == edm.CSv20 && errors.Is(err, csclient.ErrVersion) {
+				t.Errorf("%s asked as %s: %v", c.name, v, err)
+			}
+		}
+	}
+
+	signer, roots := cstest.Signer(t)
+	for _, c := range []struct {
+		file, query string
+		svc         csdiscovery.Service
+	}{
+		{"tdd-1.0/xml/eb/4-2-Get-List-of-Requirements-Query-Birth-Certificate.xml", csclient.QueryRequirements, csdiscovery.EvidenceBroker},
+		{"tdd-1.0/xml/eb/4-3-Get-Evidence-Types-for-Requirement-Query-Birth-Certificate.xml", csclient.QueryEvidenceTypes, csdiscovery.EvidenceBroker},
+		{"tdd-1.0/xml/dsd/4-3-Query-Response-of-the-DSD-Birth-Certificate.xml", csclient.QueryDataServices, csdiscovery.DataServiceDirectory},
+	} {
+		body, err := os.ReadFile(testenv.Spec(t, c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(body, []byte("SpecificationIdentifier")) {
+			t.Fatalf("%s has a SpecificationIdentifier: not the v1 form", c.file)
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := jades.Sign(w.Header(), body, signer.Key, signer.Chain, time.Now()); err != nil {
+				t.Error(err)
+			}
+			w.Write(body)
+		}))
+		t.Cleanup(srv.Close)
+		for _, v := range []edm.Version{edm.CSv1, edm.CSv20} {
+			cl, err := csclient.New(csclient.Config{EBURL: srv.URL, DSDURL: srv.URL, Trust: roots, Version: v})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = cl.Query(ctx, c.svc, c.query, nil)
+			if v == edm.CSv1 && err != nil {
+				t.Errorf("%s asked as %s: %v", c.file, v, err)
+			}
+			if v == edm.CSv20 && (!errors.Is(err, csclient.ErrVersion) || !strings.Contains(err.Error(), "oots-cs:v1")) {
+				t.Errorf("%s (v1 form) asked as %s: got %v, want ErrVersion naming oots-cs:v1", c.file, v, err)
+			}
+		}
+	}
+
+	e := newEnv(t)
+	for _, v := range []edm.Version{edm.CSv1, edm.CSv20} {
+		if _, err := e.client(t, csclient.Config{Version: v}).Requirements(ctx, "R1", "DE"); err != nil {
+			t.Errorf("our Evidence Broker asked as %s: %v", v, err)
 		}
 	}
 }

@@ -24,7 +24,15 @@ func TestCountryInPath(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		resp, err := http.Get(e.srv.URL + "/eb/" + rest + "?" + r.URL.RawQuery)
+		// Forward the request with its headers: Accept-Version selects
+		// the version of the answer.
+		req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/eb/"+rest+"?"+r.URL.RawQuery, nil)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		req.Header = r.Header.Clone()
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
