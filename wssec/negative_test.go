@@ -149,6 +149,15 @@ func TestNegative(t *testing.T) {
 		{name: "downgrade: key transport", tree: func(d *xmltree.Document) {
 			find(d, xmlenc.Namespace, "EncryptedKey").Child(xmlenc.Namespace, "EncryptionMethod").SetAttr("", "", "Algorithm", "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p")
 		}, want: wssec.CodePolicyNoncompliance},
+		{name: "downgrade: rsa-oaep without MGF (MGF1-SHA1)", tree: func(d *xmltree.Document) {
+			// eDelivery AS4 1.15 requires mgf1sha256; the 2.0 profile
+			// does not transport keys with RSA at all.
+			em := find(d, xmlenc.Namespace, "EncryptedKey").Child(xmlenc.Namespace, "EncryptionMethod")
+			em.SetAttr("", "", "Algorithm", string(xmlenc.RSAOAEP))
+			if mgf := em.Child(xmlenc.Namespace11, "MGF"); mgf != nil {
+				em.RemoveChild(mgf)
+			}
+		}, want: wssec.CodePolicyNoncompliance},
 		{name: "untrusted signer", cfg: func(c *wssec.VerifyConfig) {
 			other, err := pki.NewCA("other CA", wssec.AS4v20, nil)
 			if err != nil {

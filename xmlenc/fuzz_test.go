@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/xmlenc"
@@ -35,7 +36,7 @@ func x25519Seed(tb testing.TB) ([]byte, *ecdh.PrivateKey) {
 	return b.Bytes(), priv
 }
 
-var allMethods = &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP, xmlenc.KWAES128}}
+var allMethods = &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP, xmlenc.KWAES128}, MGFs: []xmlenc.Algorithm{xmlenc.MGF1SHA256, xmlenc.MGF1SHA1}}
 
 // FuzzParseEncryptedKey: the EncryptedKey/EncryptedData parsers and the key
 // agreement never panic; refusals are the package's errors.
@@ -43,6 +44,8 @@ func FuzzParseEncryptedKey(f *testing.F) {
 	seed, priv := x25519Seed(f)
 	f.Add(seed)
 	f.Add([]byte(rsaSeed))
+	f.Add([]byte(strings.Replace(rsaSeed, `<xenc11:MGF Algorithm="http://www.w3.org/2009/xmlenc11#mgf1sha256"/>`, "", 1)))
+	f.Add([]byte(strings.Replace(rsaSeed, "#mgf1sha256", "#mgf1sha1", 1)))
 	ed := (&xmlenc.EncryptedData{ID: "ED-1", Type: xmlenc.TypeAttachmentContentOnly, MimeType: "application/pdf", Method: xmlenc.AES128GCM, CipherReference: "cid:a@b"}).Element()
 	var b bytes.Buffer
 	xmltree.WriteElement(&b, ed, xmltree.WriteOptions{})

@@ -38,7 +38,8 @@ type Agreement struct {
 type EncryptedKey struct {
 	ID     string
 	Method Algorithm // RSAOAEP or KWAES128
-	// DigestMethod and MGF are the RSA-OAEP parameters (§5.5.2).
+	// DigestMethod and MGF are the RSA-OAEP parameters (§5.5.2); MGF is
+	// MGF1SHA256 or MGF1SHA1, and "" (no xenc11:MGF) means MGF1SHA1.
 	DigestMethod, MGF Algorithm
 	// Agreement is set when Method is KWAES128.
 	Agreement *Agreement
@@ -139,7 +140,11 @@ func (k *EncryptedKey) decrypt(priv crypto.PrivateKey, checkCEK func([]byte) ([]
 		if _, ok := d.Public().(*rsa.PublicKey); !ok {
 			return nil, fmt.Errorf("xmlenc: %w: %T for rsa-oaep", ErrKey, d.Public())
 		}
-		cek, err := d.Decrypt(nil, k.CipherValue, &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA256})
+		mgf, ok := mgfHash[k.MGF]
+		if !ok {
+			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep mask generation %q", ErrAlgorithm, k.MGF)
+		}
+		cek, err := d.Decrypt(nil, k.CipherValue, &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: mgf})
 		if err != nil {
 			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep decryption failed", ErrAuthentication)
 		}
@@ -164,6 +169,11 @@ func (k *EncryptedKey) decrypt(priv crypto.PrivateKey, checkCEK func([]byte) ([]
 	}
 	return nil, fmt.Errorf("xmlenc: %w: %q", ErrAlgorithm, k.Method)
 }
+
+// mgfHash is the hash of each mask generation function of RSAOAEP that
+// this package computes; "" is an EncryptedKey without xenc11:MGF, MGF1
+// with SHA-1 (XML Encryption 1.1 §5.5.2).
+var mgfHash = map[Algorithm]crypto.Hash{MGF1SHA256: crypto.SHA256, MGF1SHA1: crypto.SHA1, "": crypto.SHA1}
 
 func checkCEK(cek []byte) ([]byte, error) {
 	if len(cek) != 16 {
@@ -190,7 +200,9 @@ func (k *EncryptedKey) Element() (*xmltree.Element, error) {
 	switch k.Method {
 	case RSAOAEP:
 		em.AddElement(dsNS, dsPrefix, "DigestMethod").SetAttr("", "", "Algorithm", string(k.DigestMethod))
-		em.AddElement(Namespace11, Prefix11, "MGF").SetAttr("", "", "Algorithm", string(k.MGF))
+		if k.MGF != "" { // none means MGF1SHA1
+			em.AddElement(Namespace11, Prefix11, "MGF").SetAttr("", "", "Algorithm", string(k.MGF))
+		}
 		if len(k.KeyInfo) > 0 {
 			ki := e.AddElement(dsNS, dsPrefix, "KeyInfo")
 			for _, c := range k.KeyInfo {
@@ -249,8 +261,14 @@ func one(e *xmltree.Element, space, local string) (*xmltree.Element, error) {
 
 // KeyPolicy lists the key algorithms a receiver accepts.
 type KeyPolicy struct {
-	// Methods allowed as EncryptedKey EncryptionMethod (RSAOAEP or KWAES128).
+	// Methods allowed as EncryptedKey EncryptionMethod (RSAOAEP,
+	// RSAOAEPMGF1P or KWAES128).
 	Methods []Algorithm
+	// MGFs are the mask generation functions allowed with RSAOAEP:
+	// MGF1SHA256, MGF1SHA1 (which an EncryptionMethod without xenc11:MGF
+	// means, XML Encryption 1.1 §5.5.2). Empty means MGF1SHA256 only, as
+	// the eDelivery AS4 1.15 profile requires.
+	MGFs []Algorithm
 }
 
 func (p *KeyPolicy) allows(a Algorithm) bool {
@@ -262,9 +280,25 @@ func (p *KeyPolicy) allows(a Algorithm) bool {
 	return false
 }
 
+func (p *KeyPolicy) allowsMGF(a Algorithm) bool {
+	if _, ok := mgfHash[a]; !ok || a == "" {
+		return false
+	}
+	if len(p.MGFs) == 0 {
+		return a == MGF1SHA256
+	}
+	for _, m := range p.MGFs {
+		if m == a {
+			return true
+		}
+	}
+	return false
+}
+
 // ParseEncryptedKey reads an xenc:EncryptedKey, refusing algorithms outside
-// pol and parameters other than the profile's (RSA-OAEP only with SHA-256 and
-// MGF1-SHA256; key agreement only X25519 + HKDF-HMAC-SHA256 + 128 bits).
+// pol and parameters other than the profile's (RSA-OAEP only with SHA-256,
+// and MGF1-SHA256 or another mask generation pol.MGFs lists; key agreement
+// only X25519 + HKDF-HMAC-SHA256 + 128 bits).
 func ParseEncryptedKey(e *xmltree.Element, pol *KeyPolicy) (*EncryptedKey, error) {
 	if e == nil || !e.Is(Namespace, "EncryptedKey") {
 		return nil, malformed("not an xenc:EncryptedKey")
@@ -284,7 +318,7 @@ func ParseEncryptedKey(e *xmltree.Element, pol *KeyPolicy) (*EncryptedKey, error
 	}
 	switch k.Method {
 	case RSAOAEP:
-		k.DigestMethod, k.MGF = SHA256, "" // defaults per §5.5.2: sha1 and mgf1sha1 (refused below)
+		k.DigestMethod, k.MGF = SHA256, MGF1SHA1 // defaults per §5.5.2: sha1 (refused below) and mgf1sha1
 		for _, c := range em.Elements() {
 			switch {
 			case c.Is(dsNS, "DigestMethod"):
@@ -301,8 +335,11 @@ func ParseEncryptedKey(e *xmltree.Element, pol *KeyPolicy) (*EncryptedKey, error
 		if k.DigestMethod != SHA256 {
 			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep digest %q", ErrAlgorithm, k.DigestMethod)
 		}
-		if k.MGF != MGF1SHA256 {
-			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep mask generation %q (mgf1sha256 required)", ErrAlgorithm, k.MGF)
+		if !pol.allowsMGF(k.MGF) {
+			if em.Child(Namespace11, "MGF") == nil {
+				return nil, fmt.Errorf("xmlenc: %w: rsa-oaep without xenc11:MGF means MGF1 with SHA-1 (XML Encryption 1.1 §5.5.2), which the policy does not accept", ErrAlgorithm)
+			}
+			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep mask generation %q is not one the policy accepts", ErrAlgorithm, k.MGF)
 		}
 		if len(kis) == 1 {
 			k.KeyInfo = kis[0].Elements()

@@ -7,7 +7,9 @@
 //     with the attachment; the part carries IV ‖ ciphertext ‖ tag under the
 //     Attachment-Ciphertext-Transform;
 //   - key transport (eDelivery AS4 1.15): RSA-OAEP (xmlenc11#rsa-oaep, §5.5.2)
-//     with MGF1-SHA256 (xmlenc11#mgf1sha256) and a SHA-256 digest;
+//     with MGF1-SHA256 (xmlenc11#mgf1sha256) and a SHA-256 digest; read
+//     also with MGF1-SHA1 (xmlenc11#mgf1sha1, which an EncryptionMethod
+//     without xenc11:MGF means) when the KeyPolicy lists it;
 //   - key agreement (eDelivery AS4 2.0): X25519 (RFC 7748; identifier
 //     xmldsig-more#x25519 of RFC 9231) with an ephemeral originator key, HKDF
 //     (RFC 5869) with HMAC-SHA256 as key derivation, and AES-128 key wrap
@@ -65,6 +67,11 @@ const (
 	AES128GCM  Algorithm = "http://www.w3.org/2009/xmlenc11#aes128-gcm"
 	RSAOAEP    Algorithm = "http://www.w3.org/2009/xmlenc11#rsa-oaep"
 	MGF1SHA256 Algorithm = "http://www.w3.org/2009/xmlenc11#mgf1sha256"
+	// MGF1SHA1 is MGF1 with SHA-1, the mask generation function of an
+	// RSAOAEP EncryptionMethod without xenc11:MGF (XML Encryption 1.1
+	// §5.5.2). The eDelivery AS4 profiles require MGF1SHA256; a KeyPolicy
+	// accepts MGF1SHA1 only when it lists it.
+	MGF1SHA1   Algorithm = "http://www.w3.org/2009/xmlenc11#mgf1sha1"
 	SHA256     Algorithm = "http://www.w3.org/2001/04/xmlenc#sha256"
 	KWAES128   Algorithm = "http://www.w3.org/2001/04/xmlenc#kw-aes128"
 	X25519     Algorithm = "http://www.w3.org/2021/04/xmldsig-more#x25519"

@@ -137,3 +137,92 @@ func run(t testing.TB, name string, args ...string) {
 		t.Fatalf("%s %v: %v\n%s", name, args, err, out)
 	}
 }
+
+// TestRSAOAEPMGF1SHA1: an xmlenc11#rsa-oaep EncryptedKey without xenc11:MGF
+// means MGF1 with SHA-1 (XML Encryption 1.1 §5.5.2), as does one naming
+// mgf1sha1. python-cryptography (testdata/swa_crypto.py) encrypts both;
+// the AS4 policy (MGFs empty: MGF1-SHA256 only, eDelivery AS4 1.15) refuses
+// them as an algorithm it does not allow, and a policy that lists MGF1SHA1
+// decrypts them to the key Python encrypted. What we write from the parsed
+// key (the MGF written out) Python decrypts again.
+func TestRSAOAEPMGF1SHA1(t *testing.T) {
+	py := testenv.Python(t, "cryptography")
+	helper, _ := filepath.Abs("testdata/swa_crypto.py")
+	pt := party(t, wssec.AS4v115)
+	dir := t.TempDir()
+	keyPEM, err := pki.KeyPEM(pt.Encrypt.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "key.pem", keyPEM)
+	write(t, dir, "cert.pem", pki.CertPEM(pt.Encrypt.Cert))
+	plain := []byte("the evidence, encrypted under a key transported with MGF1-SHA1")
+	write(t, dir, "plain", plain)
+	as4 := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}}
+	both := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}, MGFs: []xmlenc.Algorithm{xmlenc.MGF1SHA256, xmlenc.MGF1SHA1}}
+	for _, mgf := range []string{"none", "mgf1sha1", "mgf1sha256"} {
+		t.Run(mgf, func(t *testing.T) {
+			ekFile, ctFile := filepath.Join(dir, mgf+".xml"), filepath.Join(dir, mgf+".cipher")
+			run(t, py, helper, "encrypt", filepath.Join(dir, "cert.pem"), filepath.Join(dir, "plain"), ekFile, ctFile, mgf)
+			raw, _ := os.ReadFile(ekFile)
+			if hasMGF := bytes.Contains(raw, []byte("MGF")); hasMGF != (mgf != "none") {
+				t.Fatalf("Python's EncryptedKey:\n%s", raw)
+			}
+			doc, err := xmltree.ParseBytes(raw, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = xmlenc.ParseEncryptedKey(doc.Root, as4)
+			if mgf == "mgf1sha256" {
+				if err != nil {
+					t.Fatalf("the AS4 policy refuses mgf1sha256: %v", err)
+				}
+			} else if !errors.Is(err, xmlenc.ErrAlgorithm) {
+				t.Fatalf("the AS4 policy: %v, want ErrAlgorithm", err)
+			}
+			ek, err := xmlenc.ParseEncryptedKey(doc.Root, both)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := xmlenc.MGF1SHA1
+			if mgf == "mgf1sha256" {
+				want = xmlenc.MGF1SHA256
+			}
+			if ek.MGF != want {
+				t.Fatalf("MGF %q, want %q", ek.MGF, want)
+			}
+			cek, err := ek.Decrypt(pt.Encrypt.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(ctFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			var got bytes.Buffer
+			if _, err := xmlenc.DecryptGCM(&got, f, cek); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), plain) {
+				t.Fatalf("decrypted %q", got.Bytes())
+			}
+
+			// Ours, from the parsed key, → Python.
+			el, err := ek.Element()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var x bytes.Buffer
+			xmltree.WriteElement(&x, el, xmltree.WriteOptions{})
+			if !bytes.Contains(x.Bytes(), []byte(string(want))) {
+				t.Fatalf("our EncryptedKey does not name %s:\n%s", want, x.Bytes())
+			}
+			write(t, dir, mgf+".ours.xml", x.Bytes())
+			run(t, py, helper, "decrypt", filepath.Join(dir, mgf+".ours.xml"), filepath.Join(dir, "key.pem"), ctFile, filepath.Join(dir, mgf+".out"))
+			if got, _ := os.ReadFile(filepath.Join(dir, mgf+".out")); !bytes.Equal(got, plain) {
+				t.Fatal("python-cryptography decrypted something else")
+			}
+		})
+	}
+}
