@@ -94,6 +94,11 @@ type Config struct {
 	TTL time.Duration
 	// MaxEntries bounds the cache; default 1024.
 	MaxEntries int
+	// MaxSignatureAge, when positive, refuses an answer whose signing
+	// time (iat) lies further than this from Now (jades.VerifyOptions.MaxAge,
+	// jades.ErrStale): a bound on replayed old answers. Zero, the default,
+	// sets none (the specification sets none).
+	MaxSignatureAge time.Duration
 	// Now is the clock of the cache and of the signature check; default
 	// time.Now.
 	Now func() time.Time
@@ -112,8 +117,8 @@ func (c Config) Validate() error {
 		return errors.New("csclient: Config.Country is required with Config.CountryInPath")
 	case c.Version != "" && c.Version != edm.CSv20 && c.Version != edm.CSv1:
 		return fmt.Errorf("csclient: Config.Version %q is not %s or %s", c.Version, edm.CSv20, edm.CSv1)
-	case c.Timeout < 0 || c.MaxAnswer < 0 || c.MaxEntries < 0:
-		return errors.New("csclient: Config.Timeout, MaxAnswer and MaxEntries must not be negative")
+	case c.Timeout < 0 || c.MaxAnswer < 0 || c.MaxEntries < 0 || c.MaxSignatureAge < 0:
+		return errors.New("csclient: Config.Timeout, MaxAnswer, MaxEntries and MaxSignatureAge must not be negative")
 	}
 	for _, u := range []string{c.EBURL, c.DSDURL} {
 		if u == "" {
@@ -329,7 +334,7 @@ func (c *Client) Query(ctx context.Context, svc csdiscovery.Service, queryID str
 	}
 
 	// 4. Signature (TDD 3.6.2); only the verified body is used after this.
-	v, err := jades.Verify(resp.Header, body, jades.VerifyOptions{Trust: c.cfg.Trust, Now: now})
+	v, err := jades.Verify(resp.Header, body, jades.VerifyOptions{Trust: c.cfg.Trust, Now: now, MaxAge: c.cfg.MaxSignatureAge})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSignature, err)
 	}

@@ -519,3 +519,30 @@ func TestAnswerVersion(t *testing.T) {
 		}
 	}
 }
+
+// Config.MaxSignatureAge refuses a real answer replayed long after it was
+// signed (fixed clock: two hours after its iat); by default none is set.
+func TestMaxSignatureAge(t *testing.T) {
+	srv, roots, iat := replay(t, "eb_requirements_fr", nil)
+	later := func() time.Time { return iat.Add(2 * time.Hour) }
+	for _, c := range []struct {
+		maxAge time.Duration
+		want   error
+	}{
+		{0, nil},
+		{3 * time.Hour, nil},
+		{time.Hour, jades.ErrStale},
+	} {
+		cl, err := csclient.New(csclient.Config{EBURL: srv.URL, DSDURL: srv.URL, Trust: roots, Now: later, MaxSignatureAge: c.maxAge})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = cl.Query(context.Background(), csdiscovery.EvidenceBroker, csclient.QueryRequirements, nil)
+		if c.want == nil && err != nil || c.want != nil && (!errors.Is(err, csclient.ErrSignature) || !errors.Is(err, c.want)) {
+			t.Errorf("MaxSignatureAge %s: got %v, want %v", c.maxAge, err, c.want)
+		}
+	}
+	if _, err := csclient.New(csclient.Config{EBURL: srv.URL, DSDURL: srv.URL, Trust: roots, MaxSignatureAge: -1}); err == nil || !strings.Contains(err.Error(), "MaxSignatureAge") {
+		t.Errorf("negative MaxSignatureAge: %v", err)
+	}
+}
