@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -254,5 +255,50 @@ func TestFractionalSeconds(t *testing.T) {
 	}
 	if g := again.Processes[0].Endpoints[0]; !g.Activation.Equal(from) || !g.Expiration.Equal(until) {
 		t.Errorf("read back in service from %s until %s", g.Activation.Format(time.RFC3339Nano), g.Expiration.Format(time.RFC3339Nano))
+	}
+}
+
+// TestHour24: XML Schema's xs:dateTime lets the hour be 24 at the end of a
+// day (24:00:00, no minute, second or fraction of one), the first instant
+// of the next day: xmllint finds such a ServiceActivationDate valid against
+// the OASIS SMP 1.0 schema, and our reader reads that instant; it refuses
+// with xmllint a time past it.
+func TestHour24(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	f := getFixture(t)
+	var b bytes.Buffer
+	writeXML(&b, smp.ServiceMetadataElement(f.metadata(), smp.OASIS1))
+	// The ServiceMetadata alone: a document the schema validates unsigned.
+	open := `<SignedServiceMetadata xmlns="` + smp.NamespaceSMP1 + `"><ServiceMetadata>`
+	if !strings.HasPrefix(b.String(), open) {
+		t.Fatalf("written as %s", b.Bytes())
+	}
+	unsigned := `<ServiceMetadata xmlns="` + smp.NamespaceSMP1 + `">` + strings.TrimSuffix(strings.TrimPrefix(b.String(), open), "</SignedServiceMetadata>")
+	schema, _ := filepath.Abs("testdata/xsd/smp1/bdx-smp-201605.xsd")
+	dir := t.TempDir()
+	for i, c := range []struct {
+		value string
+		want  time.Time // zero: not an xs:dateTime
+	}{
+		{"2026-12-06T24:00:00Z", time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)},
+		{"2026-12-31T24:00:00.000+01:00", time.Date(2026, 12, 31, 23, 0, 0, 0, time.UTC)},
+		{"2026-12-06T24:00:00", time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)},
+		{"2026-12-06T24:00:01Z", time.Time{}},
+		{"2026-12-06T24:00:00.5Z", time.Time{}},
+	} {
+		doc := strings.Replace(unsigned, "<Certificate>", "<ServiceActivationDate>"+c.value+"</ServiceActivationDate><Certificate>", 1)
+		p := filepath.Join(dir, fmt.Sprintf("%d.xml", i))
+		os.WriteFile(p, []byte(doc), 0o600)
+		out, lintErr := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput()
+		if (lintErr == nil) != !c.want.IsZero() {
+			t.Errorf("%s: xmllint: %v\n%s", c.value, lintErr, out)
+		}
+		m, _, err := smp.ParseServiceMetadata([]byte(doc))
+		switch {
+		case c.want.IsZero() && !errors.Is(err, smp.ErrBadDocument):
+			t.Errorf("%s: read as %+v %v", c.value, m, err)
+		case !c.want.IsZero() && (err != nil || !m.Processes[0].Endpoints[0].Activation.Equal(c.want)):
+			t.Errorf("%s: %+v %v, want %s", c.value, m, err, c.want)
+		}
 	}
 }

@@ -445,7 +445,8 @@ func decodeCert(s string) ([]byte, error) {
 
 // decodeTime reads an SMP 1.0 or Peppol ServiceActivationDate (end false)
 // or ServiceExpirationDate (end true), an xs:dateTime: the instant it
-// names, in UTC without a time zone. A date without a time, which the
+// names, in UTC without a time zone (hour 24, 24:00:00, is the start of
+// the next day, as XML Schema has it). A date without a time, which the
 // schema does not allow but some SMPs publish, is read as an SMP 2.0 date
 // (decodeDate).
 func decodeTime(local, s string, end bool) (time.Time, error) {
@@ -455,8 +456,23 @@ func decodeTime(local, s string, end bool) (time.Time, error) {
 	if !strings.Contains(s, "T") {
 		return decodeDate(local, s, end)
 	}
+	// XML Schema lets the hour be 24 with no minute, second or fraction
+	// of one: the first instant of the next day.
+	v, midnight := s, false
+	if len(s) >= 19 && s[10:19] == "T24:00:00" {
+		rest := s[19:]
+		if strings.HasPrefix(rest, ".") {
+			rest = strings.TrimLeft(rest[1:], "0")
+		}
+		if rest == "" || rest == "Z" || rest[0] == '+' || rest[0] == '-' {
+			v, midnight = s[:10]+"T00:00:00"+s[19:], true
+		}
+	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.Parse(layout, v); err == nil {
+			if midnight {
+				t = t.AddDate(0, 0, 1)
+			}
 			return t, nil
 		}
 	}
