@@ -354,13 +354,20 @@ func TestHelperLockToken(t *testing.T) {
 }
 
 // TestTokenHung: while another process holds the token's files locked,
-// SoftHSM2 blocks in C_Sign; the signer returns ErrTimeout within its
-// bound instead of waiting for ever, other signers are not blocked
-// longer, and once the token answers again the key signs.
+// SoftHSM2 blocks in C_Sign; the signer returns ErrTimeout within the
+// bound its URI sets (x-timeout) instead of waiting for ever, the signers
+// beyond its pool (x-max-sessions) are not blocked longer, and once the
+// token answers again the key signs.
 func TestTokenHung(t *testing.T) {
-	defer pkcs11.SetLimits(2, 300*time.Millisecond)()
-	k, d := openRSA(t, "")
-	s := d.(crypto.Signer)
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := pkcs11.Open(softhsmtest.Import(t, k) + "&x-max-sessions=2&x-timeout=300ms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := key.(crypto.Signer)
 	if err := signVerify(t, s, &k.PublicKey); err != nil {
 		t.Fatal(err)
 	}
@@ -392,6 +399,7 @@ func TestTokenHung(t *testing.T) {
 	unlock := time.AfterFunc(3*time.Second, release)
 	defer unlock.Stop()
 	var wg sync.WaitGroup
+	var poolFull atomic.Int32 // the signers that found both sessions busy
 	for i := 0; i < 6; i++ {
 		wg.Add(1)
 		go func() {
@@ -401,9 +409,15 @@ func TestTokenHung(t *testing.T) {
 			if took := time.Since(start); !errors.Is(err, pkcs11.ErrTimeout) || took > 2*time.Second {
 				t.Errorf("sign while the token hangs: %v after %v, want ErrTimeout after about 300ms", err, took)
 			}
+			if err != nil && strings.Contains(err.Error(), "all 2 sessions") {
+				poolFull.Add(1)
+			}
 		}()
 	}
 	wg.Wait()
+	if n := poolFull.Load(); n != 4 {
+		t.Errorf("%d of 6 signers found the pool of 2 sessions busy, want 4", n)
+	}
 	release()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

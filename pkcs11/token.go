@@ -53,7 +53,8 @@ func module(path string) (*p11.Ctx, error) {
 	return c, nil
 }
 
-// Bounds on the use of a key (see key.do); tests shorten them.
+// Bounds on the use of a key (see key.do) when its URI sets none
+// (x-max-sessions, x-timeout); tests shorten them.
 var (
 	// maxSessions is the number of sessions a key opens at most: as many
 	// operations run in the token at once, the others wait for one.
@@ -106,7 +107,8 @@ func (k *key) String() string { return k.uri }
 
 // Open finds the private key the URI names (module-path is required; the
 // token by token, serial or slot-id; the key by object and/or id) and
-// logs in with the URI's PIN. It returns a Signer (Ed25519, ECDSA P-256), a Decrypter
+// logs in with the URI's PIN; x-max-sessions and x-timeout bound its
+// sessions and operations (see the package documentation). It returns a Signer (Ed25519, ECDSA P-256), a Decrypter
 // (RSA: signs and decrypts) or an Agreer (X25519). Errors wrap ErrURI,
 // ErrNotFound, ErrLogin or ErrUnsupported, or are the token's.
 func Open(uri string) (crypto.PrivateKey, error) {
@@ -127,7 +129,14 @@ func Open(uri string) (crypto.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &key{ctx: ctx, u: u, uri: u.String(), busy: make(chan struct{}, maxSessions), idle: make(chan *session, maxSessions), wait: opTimeout}
+	pool, wait := maxSessions, opTimeout
+	if u.MaxSessions > 0 {
+		pool = u.MaxSessions
+	}
+	if u.Timeout > 0 {
+		wait = u.Timeout
+	}
+	k := &key{ctx: ctx, u: u, uri: u.String(), busy: make(chan struct{}, pool), idle: make(chan *session, pool), wait: wait}
 	s, slot, err := k.open()
 	if err != nil {
 		return nil, err
@@ -218,7 +227,7 @@ func (k *key) login(sh p11.SessionHandle) error {
 // tokenName names the token of the URI, without PIN or key.
 func (k *key) tokenName() string {
 	t := *k.u
-	t.Object, t.ID, t.Type, t.PINValue = "", nil, "", ""
+	t.Object, t.ID, t.Type, t.PINValue, t.MaxSessions, t.Timeout = "", nil, "", "", 0, 0
 	return t.String()
 }
 

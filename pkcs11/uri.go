@@ -30,10 +30,15 @@
 // the key again; a key that is no longer the one opened (another public
 // key under its label) is refused. An operation waits at most 30 seconds
 // for a session and for the token's answer, then fails with ErrTimeout,
-// so that a hung token does not block the node for ever. A PIN the token
-// refused is not tried again, lest the token lock, until pin-source gives
-// another one. Errors name the token and the key by their URI, never the
-// PIN.
+// so that a hung token does not block the node for ever. The URI's vendor
+// query attributes x-max-sessions (1 to 1024) and x-timeout (a Go
+// duration up to 1h, such as 5s or 2m) set another pool size and bound:
+//
+//	pkcs11:token=oots;object=ap-sign?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin&x-max-sessions=32&x-timeout=5s
+//
+// A PIN the token refused is not tried again, lest the token lock, until
+// pin-source gives another one. Errors name the token and the key by their
+// URI, never the PIN.
 //
 // The PKCS#11 part needs cgo and is built with the build tag pkcs11
 // (`CGO_ENABLED=1 go build -tags pkcs11`); the default pure-Go build parses
@@ -47,6 +52,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Errors of Open. Callers branch with errors.Is.
@@ -82,7 +88,16 @@ type URI struct {
 	ModulePath string // module-path: the PKCS#11 library
 	PINValue   string // pin-value
 	PINSource  string // pin-source: a file holding the PIN (file: URI or path)
+	// Vendor query attributes: how Open uses the key.
+	MaxSessions int           // x-max-sessions: the size of the key's session pool, 1 to 1024 (0: 8)
+	Timeout     time.Duration // x-timeout: the bound of an operation, up to an hour (0: 30s)
 }
+
+// Bounds of the vendor query attributes.
+const (
+	maxPool    = 1024
+	maxTimeout = time.Hour
+)
 
 // maxURI bounds the values of a URI read from a configuration: their
 // length once percent-decoded, all of them together. The text itself may be
@@ -97,8 +112,9 @@ const (
 
 // ParseURI parses a PKCS#11 URI. Values are percent-decoded; an unknown
 // path attribute, an unknown query attribute other than the
-// vendor-specific x- ones, or a repeated attribute is an error wrapping
-// ErrURI.
+// vendor-specific x- ones (of which x-max-sessions and x-timeout are
+// read), a repeated attribute or a value out of bounds is an error
+// wrapping ErrURI.
 func ParseURI(s string) (*URI, error) {
 	if len(s) > maxURIText {
 		return nil, fmt.Errorf("%w: longer than %d bytes", ErrURI, maxURIText)
@@ -195,6 +211,18 @@ func ParseURI(s string) (*URI, error) {
 				u.PINValue = val
 			case "pin-source":
 				u.PINSource = val
+			case "x-max-sessions":
+				n, err := strconv.Atoi(val)
+				if err != nil || n < 1 || n > maxPool {
+					return nil, fmt.Errorf("%w: x-max-sessions %q (1 to %d sessions)", ErrURI, val, maxPool)
+				}
+				u.MaxSessions = n
+			case "x-timeout":
+				d, err := time.ParseDuration(val)
+				if err != nil || d <= 0 || d > maxTimeout {
+					return nil, fmt.Errorf("%w: x-timeout %q (a duration such as 5s or 2m, up to %v)", ErrURI, val, maxTimeout)
+				}
+				u.Timeout = d
 			case "module-name":
 				return nil, fmt.Errorf("%w: module-name is not supported, give module-path", ErrURI)
 			default:
@@ -236,6 +264,12 @@ func (u *URI) String() string {
 	}
 	if u.PINSource != "" {
 		q = append(q, "pin-source="+escape(u.PINSource, queryChars))
+	}
+	if u.MaxSessions != 0 {
+		q = append(q, "x-max-sessions="+strconv.Itoa(u.MaxSessions))
+	}
+	if u.Timeout != 0 {
+		q = append(q, "x-timeout="+u.Timeout.String())
 	}
 	if len(q) > 0 {
 		s += "?" + strings.Join(q, "&")

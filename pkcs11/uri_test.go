@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/pkcs11"
 )
@@ -112,5 +113,33 @@ func TestParseURIErrorHidesPIN(t *testing.T) {
 	_, err := pkcs11.ParseURI("pkcs11:object=k?pin-value=47%zz11")
 	if !errors.Is(err, pkcs11.ErrURI) || strings.Contains(err.Error(), "zz") || strings.Contains(err.Error(), "47") {
 		t.Errorf("ParseURI of a malformed pin-value: %v, want ErrURI quoting none of it", err)
+	}
+}
+
+// TestParseURILimits: the vendor query attributes x-max-sessions and
+// x-timeout are read, bounded and written back; other x- attributes are
+// still ignored.
+func TestParseURILimits(t *testing.T) {
+	u, err := pkcs11.ParseURI("pkcs11:object=k?module-path=/m.so&x-max-sessions=32&x-timeout=1m30s&x-other=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.MaxSessions != 32 || u.Timeout != 90*time.Second {
+		t.Errorf("%+v", u)
+	}
+	if got := u.String(); got != "pkcs11:object=k?module-path=/m.so&x-max-sessions=32&x-timeout=1m30s" {
+		t.Errorf("String: %s", got)
+	}
+	if u, err := pkcs11.ParseURI("pkcs11:object=k?module-path=/m.so"); err != nil || u.MaxSessions != 0 || u.Timeout != 0 {
+		t.Errorf("no limits: %+v, %v", u, err)
+	}
+	for _, bad := range []string{
+		"x-max-sessions=0", "x-max-sessions=-1", "x-max-sessions=1025", "x-max-sessions=two", "x-max-sessions=",
+		"x-timeout=0s", "x-timeout=-1s", "x-timeout=30", "x-timeout=61m", "x-timeout=",
+		"x-timeout=5s&x-timeout=6s",
+	} {
+		if _, err := pkcs11.ParseURI("pkcs11:object=k?" + bad); !errors.Is(err, pkcs11.ErrURI) {
+			t.Errorf("%s: %v, want ErrURI", bad, err)
+		}
 	}
 }
