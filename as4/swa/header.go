@@ -213,6 +213,40 @@ func uncomment(v string) (string, error) {
 	return strings.TrimSpace(b.String()), nil
 }
 
+// slashLWS returns the Content-Type value v with the white space around
+// the "/" of its media type removed ("text / xml; charset=utf-8" is
+// "text/xml; charset=utf-8"): RFC 2045 §5.1 reads a Content-Type as RFC 822
+// tokens, between which linear white space may stand (RFC 822 §3.1.4), as
+// Python's email package reads it; mime.ParseMediaType does not. A value
+// without white space before its first ";", or that is not two tokens
+// around a "/" there, is returned as it is.
+func slashLWS(v string) string {
+	mt, params, hasParams := strings.Cut(v, ";")
+	typ, sub, ok := strings.Cut(mt, "/")
+	if !ok || !strings.ContainsAny(mt, " \t\r\n") {
+		return v
+	}
+	typ, sub = strings.Trim(typ, " \t\r\n"), strings.Trim(sub, " \t\r\n")
+	if !isToken(typ) || !isToken(sub) {
+		return v
+	}
+	if hasParams {
+		return typ + "/" + sub + ";" + params
+	}
+	return typ + "/" + sub
+}
+
+// isToken reports whether s is a token (RFC 2045 §5.1): one or more token
+// characters.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isTokenChar(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // isTokenChar reports whether c may be part of a token (RFC 2045 §5.1): not
 // a control character, space or tspecial (octets past ASCII count as token
 // characters: UTF-8 text is not split).

@@ -615,3 +615,82 @@ json.dump(out, sys.stdout)
 		}
 	}
 }
+
+// TestContentTypeSlashLWS: RFC 2045 §5.1 reads a Content-Type as RFC 822
+// tokens, between which linear white space (folding included) may stand:
+// "text / xml" is text/xml. mime.ParseMediaType refuses it; Read reads the
+// root part and every attachment as Python's email package (its header
+// registry, which follows RFC 2045 and 5322) reads them. What is not two
+// tokens around the "/" stays as it is, an unreadable media type that an
+// attachment may have (RFC 2045 §5.2).
+func TestContentTypeSlashLWS(t *testing.T) {
+	values := []string{
+		"text / xml",
+		"text/ xml; charset=utf-8",
+		"text /xml;charset=utf-8",
+		"application\t/\tx-ebrs+xml ; charset = UTF-8",
+		"application /\r\n pdf",
+		"text (a comment) / (another) xml",
+		" application / soap+xml; charset=UTF-8",
+		"text/xml",
+	}
+	var out []struct {
+		Type    string            `json:"type"`
+		Params  map[string]string `json:"params"`
+		Defects []string          `json:"defects"`
+	}
+	python(t, `
+import json, sys, email, email.policy
+out = []
+for v in json.load(sys.stdin):
+    h = email.message_from_string("Content-Type: " + v + "\r\n\r\nx", policy=email.policy.default)["content-type"]
+    out.append({"type": h.content_type, "params": dict(h.params), "defects": [str(x) for x in h.defects]})
+json.dump(out, sys.stdout)
+`, values, &out)
+	const boundary = "b1"
+	related := `multipart/related; boundary="` + boundary + `"; type="application/soap+xml"`
+	for i, v := range values {
+		want := out[i]
+		if len(want.Defects) > 0 {
+			t.Errorf("%q: Python finds defects %q", v, want.Defects)
+		}
+		root := "Content-Type: application / soap+xml; charset=UTF-8\r\nContent-ID: <root>\r\n\r\n<e/>"
+		att := "Content-Type: " + v + "\r\nContent-ID: <a>\r\n\r\nx"
+		m, err := Read(bytes.NewReader(rawPackage(boundary, root, att)), related, nil)
+		if err != nil {
+			t.Errorf("%q: %v", v, err)
+			continue
+		}
+		mt, params, err := mime.ParseMediaType(m.Parts[0].Header.Get("Content-Type"))
+		m.Close()
+		if err != nil || mt != want.Type || !reflect.DeepEqual(params, want.Params) {
+			t.Errorf("%q is read as %q %v (%v); Python: %q %v", v, mt, params, err, want.Type, want.Params)
+		}
+	}
+	for _, v := range []string{"te xt/xml", "text/x ml", "text / ", "/ xml", "text / x/ml"} {
+		if got := slashLWS(v); got != v {
+			t.Errorf("slashLWS(%q) = %q, want it as it is", v, got)
+		}
+	}
+}
+
+func FuzzSlashLWS(f *testing.F) {
+	for _, s := range []string{"text / xml", "text/xml; charset=utf-8", " a /\r\n b ;c=d", "te xt/xml", "a/b/c", ";/", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		u := slashLWS(v)
+		if again := slashLWS(u); again != u {
+			t.Fatalf("slashLWS(%q) = %q, and again %q", v, u, again)
+		}
+		// What parsed parses the same; what changed parses.
+		mt, params, err := mime.ParseMediaType(v)
+		mt2, params2, err2 := mime.ParseMediaType(u)
+		if err == nil && (err2 != nil || mt2 != mt || !reflect.DeepEqual(params, params2)) {
+			t.Fatalf("%q parses to %q %v; %q to %q %v (%v)", v, mt, params, u, mt2, params2, err2)
+		}
+		if u != v && strings.ContainsAny(u[:strings.IndexByte(u+";", ';')], " \t\r\n") {
+			t.Fatalf("slashLWS(%q) = %q keeps white space in the media type", v, u)
+		}
+	})
+}

@@ -18,7 +18,8 @@
 // it ("<a@x> (first part)" is a@x; a Content-ID some sender wrote without
 // angle brackets is read up to white space or a comment); Content-Type and
 // Content-Transfer-Encoding are read, and kept in Part.Header, without their
-// comments. A cid: URL (an eb:PartInfo href, a ds:Reference URI) names the
+// comments, and a media type with white space around its "/" ("text / xml",
+// RFC 822 linear white space between tokens) as "text/xml". A cid: URL (an eb:PartInfo href, a ds:Reference URI) names the
 // part whose Content-ID is its content-id as written or, failing that,
 // percent-decoded (RFC 2392; ResolveCID); its scheme may be written in
 // any case ("CID:", RFC 3986 §3.1). Write writes Content-IDs as they
@@ -445,14 +446,15 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 
 // uncommentFields removes the comments from the Content-Type and
 // Content-Transfer-Encoding fields of h (RFC 2045 §5.1, §6.1: structured
-// fields, where RFC 822 comments may appear), which mime.ParseMediaType
-// does not read. A Content-Type whose comment is not closed stays as it is
+// fields, where RFC 822 comments may appear), and the white space around
+// the "/" of the media type ("text / xml"), neither of which
+// mime.ParseMediaType reads. A Content-Type whose comment is not closed stays as it is
 // (it cannot be parsed: text/plain, RFC 2045 §5.2); such a
 // Content-Transfer-Encoding is an error.
 func uncommentFields(h textproto.MIMEHeader) error {
 	for j, v := range h["Content-Type"] {
 		if u, err := uncomment(v); err == nil {
-			h["Content-Type"][j] = u
+			h["Content-Type"][j] = slashLWS(u)
 		}
 	}
 	for j, v := range h["Content-Transfer-Encoding"] {
