@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/oots-go/oots/check"
@@ -96,11 +97,27 @@ func (c *checker) versionCS(v Version) {
 	}
 }
 
+// uuidURN checks an identifier attribute (a request id, a requestId, a
+// registry object id). The schema types them xs:string, which keeps white
+// space, and the official rules judge normalize-space(.) (R-EDM-REQ-S,
+// R-EDM-RESP-S, R-EDM-ERR-S), so white space around the UUID is accepted,
+// with a warning. The model keeps the value as written, and a response
+// built for a request (NewQueryResponse, NewErrorResponse) echoes it as
+// written, so that the requester finds the very id it sent.
 func (c *checker) uuidURN(loc, what, s string) {
-	if s != "" && !uuid.ValidURN(s) {
+	if s == "" {
+		return
+	}
+	t := strings.Trim(s, xmlSpace)
+	if !uuid.ValidURN(t) {
 		c.add(RuleUUID, loc, "%s %q is not urn:uuid: followed by an RFC 4122 UUID", what, s)
+	} else if t != s {
+		c.warn(RuleUUID, loc, "%s %q has white space around it; kept as written", what, s)
 	}
 }
+
+// xmlSpace is the white space of XML (and of normalize-space).
+const xmlSpace = " \t\r\n"
 
 func (c *checker) https(loc, what, s string) {
 	if s != "" && !strings.HasPrefix(s, "https://") {
@@ -309,6 +326,17 @@ func (c *checker) exception(x *Exception, k Kind) {
 	if x.Severity != "" && !codelist.ErrorSeverities().Contains(x.Severity) {
 		c.add(RuleCode, loc+"/@severity", "severity %q is not in code list ErrorSeverity", x.Severity)
 	}
+	if x.base != nil {
+		if code, ok := delSeverity(x.base.Severity); ok && code == x.Severity {
+			// See delSeverity: R-EDM-ERR-C014 accepts it, the rules of
+			// the other kinds do not.
+			if k == KindEvidenceError {
+				c.warn(RuleCode, loc+"/@severity", "severity %q has DEL characters around the code %s; read as that code, as the official rule R-EDM-ERR-C014 accepts it", x.base.Severity, code)
+			} else {
+				c.add(RuleCode, loc+"/@severity", "severity %q is not in code list ErrorSeverity (DEL characters around the code %s)", x.base.Severity, code)
+			}
+		}
+	}
 	switch {
 	case x.Severity == SeverityPreviewRequired && (k != KindEvidenceError || x.Code != EDMErr0002):
 		c.add(RuleContent, loc+"/@severity", "severity PreviewRequired goes only with EDM:ERR:0002")
@@ -409,7 +437,7 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 		if x.AdminUnitLevel1 != "" && !codelist.Countries().Contains(x.AdminUnitLevel1) {
 			c.add(RuleCode, loc+"/AdminUnitLevel1", "country %q is not in code list CountryIdentificationCode", x.AdminUnitLevel1)
 		}
-		if c.v.Is2() && (x.AdminUnitLevel2 != "" || x.AdminUnitLevel3 != "") {
+		if c.v.Is2() && (x.AdminUnitLevel2 != "" || x.AdminUnitLevel3 != "" || slices.Contains(x.Empty, "AdminUnitLevel2") || slices.Contains(x.Empty, "AdminUnitLevel3")) {
 			c.add(RuleVersion, loc, "jurisdiction admin levels 2 and 3 are removed in version 2.0")
 		}
 	case *Agent:
@@ -477,7 +505,7 @@ func (c *checker) walkValue(loc string, rv reflect.Value) {
 	}
 	t := rv.Type()
 	for _, f := range fieldsOf(t) {
-		if f.attr || f.chardata || f.any || f.anyattr {
+		if !f.element() {
 			continue
 		}
 		fv := rv.Field(f.index)

@@ -3,6 +3,7 @@ package edm
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 
@@ -24,11 +25,16 @@ import (
 //	                      first, which the preceding field of the same name
 //	                      holds (a repeatable element whose first occurrence
 //	                      keeps its single-valued field)
-//	`sdg:"Name,empty"`    string: an optional xs:string element that may be
-//	                      empty (<sdg:Name/>), as the schema allows; it reads
-//	                      as the empty string and is left out when written.
-//	                      Without it an empty text element is reported and
-//	                      kept as an unknown one.
+//	`sdg:"Name,empty"`    string: an xs:string (or anyURI, or code) element
+//	                      that may be empty (<sdg:Name/>), as the schema
+//	                      allows and no official rule refuses; it reads as
+//	                      the empty string, its name goes to the ",emptied"
+//	                      field, and it is written back present and empty.
+//	                      Without the option an empty text element is
+//	                      reported and kept as an unknown one.
+//	`sdg:",emptied"`      []string: the names of the ",empty" elements read
+//	                      present but empty (a required one among them gets
+//	                      a warning, as it holds nothing)
 //
 // Fields are written in declaration order, which is the schema order.
 
@@ -36,7 +42,7 @@ type sdgField struct {
 	index                             int
 	name                              string
 	attr, chardata, any, anyattr, req bool
-	more, empty                       bool
+	more, empty, emptied              bool
 	order                             int
 }
 
@@ -70,6 +76,8 @@ func fieldsOf(t reflect.Type) []sdgField {
 				f.more = true
 			case "empty":
 				f.empty = true
+			case "emptied":
+				f.emptied = true
 			}
 		}
 		out = append(out, f)
@@ -97,7 +105,7 @@ func (d *sdgDecoder) decode(el *xmltree.Element, v any) {
 
 func (d *sdgDecoder) decodeValue(el *xmltree.Element, sv reflect.Value) {
 	fields := fieldsOf(sv.Type())
-	var anyF, anyAttrF *sdgField
+	var anyF, anyAttrF, emptiedF *sdgField
 	var hasChardata bool
 	for i := range fields {
 		f := &fields[i]
@@ -106,6 +114,8 @@ func (d *sdgDecoder) decodeValue(el *xmltree.Element, sv reflect.Value) {
 			anyF = f
 		case f.anyattr:
 			anyAttrF = f
+		case f.emptied:
+			emptiedF = f
 		case f.chardata:
 			hasChardata = true
 			sv.Field(f.index).SetString(el.Text())
@@ -150,7 +160,7 @@ func (d *sdgDecoder) decodeValue(el *xmltree.Element, sv reflect.Value) {
 		var f *sdgField
 		if c.Space == NamespaceSDG {
 			for i := range fields {
-				if !fields[i].attr && !fields[i].chardata && !fields[i].any && !fields[i].anyattr && !fields[i].more && fields[i].name == c.Local {
+				if fields[i].element() && !fields[i].more && fields[i].name == c.Local {
 					f = &fields[i]
 					break
 				}
@@ -185,6 +195,13 @@ func (d *sdgDecoder) decodeValue(el *xmltree.Element, sv reflect.Value) {
 				keep(c, fmt.Sprintf("element %s is empty", c.QName()))
 				continue
 			}
+			if c.Text() == "" && !isSlice && emptiedF != nil {
+				ev := sv.Field(emptiedF.index)
+				ev.Set(reflect.Append(ev, reflect.ValueOf(f.name)))
+				if f.req {
+					d.add(regrep.RuleMissing, check.Warning, c, "required element %s is present but empty", c.QName())
+				}
+			}
 		}
 		if f.order < last {
 			d.add(regrep.RuleOrder, check.Error, c, "element %s is out of the schema order in %s", c.QName(), el.QName())
@@ -216,6 +233,11 @@ func (d *sdgDecoder) decodeValue(el *xmltree.Element, sv reflect.Value) {
 	}
 }
 
+// element reports whether the field maps a child element.
+func (f *sdgField) element() bool {
+	return !f.attr && !f.chardata && !f.any && !f.anyattr && !f.emptied
+}
+
 // encode writes v (a struct or pointer to one) as the element sdg:name.
 func encode(name string, v any) *xmltree.Element {
 	el := xmltree.NewElement(NamespaceSDG, "sdg", name)
@@ -228,9 +250,17 @@ func encode(name string, v any) *xmltree.Element {
 }
 
 func encodeValue(el *xmltree.Element, sv reflect.Value) {
-	for _, f := range fieldsOf(sv.Type()) {
+	fields := fieldsOf(sv.Type())
+	var emptied []string
+	for _, f := range fields {
+		if f.emptied {
+			emptied = sv.Field(f.index).Interface().([]string)
+		}
+	}
+	for _, f := range fields {
 		fv := sv.Field(f.index)
 		switch {
+		case f.emptied:
 		case f.attr:
 			if s := fv.String(); s != "" {
 				el.SetAttr("", "", f.name, s)
@@ -250,6 +280,8 @@ func encodeValue(el *xmltree.Element, sv reflect.Value) {
 		case fv.Kind() == reflect.String:
 			if s := fv.String(); s != "" {
 				el.AddElement(NamespaceSDG, "sdg", f.name).SetText(s)
+			} else if f.empty && slices.Contains(emptied, f.name) {
+				el.AddElement(NamespaceSDG, "sdg", f.name)
 			}
 		case fv.Kind() == reflect.Struct:
 			if !fv.IsZero() {

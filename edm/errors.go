@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/oots-go/oots/codelist"
 	"github.com/oots-go/oots/regrep"
 	"github.com/oots-go/oots/xmltree"
 )
@@ -216,8 +217,29 @@ func (r *ErrorResponse) Kind() Kind { return r.kind }
 // Version returns the specification version.
 func (r *ErrorResponse) Version() Version { return r.Specification }
 
+// delSeverity reads a severity that is a code of the ErrorSeverity list
+// with DEL characters (U+007F) around it, as the official education error
+// sample of TDD 1.0 writes "…:PreviewRequired" followed by a DEL. The
+// official rule R-EDM-ERR-C014 accepts it: it looks the value up with
+// contains() in the list of codes, which it delimits with DEL, without
+// putting the delimiters around the value. Exception.Severity then holds
+// the code, so that the message means what the sender meant, and Marshal
+// writes the severity back as it was read; Check warns about it in an EDM
+// error response and refuses it elsewhere (the DSD and EB rules compare
+// exactly).
+func delSeverity(s string) (string, bool) {
+	t := strings.Trim(s, "\x7f")
+	if t == s || !codelist.ErrorSeverities().Contains(t) {
+		return "", false
+	}
+	return t, true
+}
+
 func decodeException(d *sdgDecoder, e *regrep.Exception) *Exception {
 	x := &Exception{Type: e.Type, Code: ErrorCode(e.Code), Severity: e.Severity, Message: e.Message, Detail: e.Detail, base: e}
+	if code, ok := delSeverity(e.Severity); ok {
+		x.Severity = code
+	}
 	s := newSlotSet(d, e.Path, e.Slots)
 	x.Timestamp = s.dateTime("Timestamp", false)
 	x.PreviewLocation = s.str("PreviewLocation", false)
@@ -244,7 +266,10 @@ func (x *Exception) exception() *regrep.Exception {
 	if x.base != nil {
 		e = *x.base
 	}
-	e.Type, e.Code, e.Severity, e.Message, e.Detail = x.Type, string(x.Code), x.Severity, x.Message, x.Detail
+	e.Type, e.Code, e.Message, e.Detail = x.Type, string(x.Code), x.Message, x.Detail
+	if code, ok := delSeverity(e.Severity); !ok || code != x.Severity {
+		e.Severity = x.Severity // else the severity as read, DEL and all
+	}
 	w := &slotWriter{orig: x.orig}
 	w.dateTime("Timestamp", x.Timestamp)
 	w.str("PreviewLocation", x.PreviewLocation)
@@ -263,7 +288,11 @@ func (x *Exception) exception() *regrep.Exception {
 func decodeErrorResponse(d *sdgDecoder, r *regrep.QueryResponse, k Kind, v Version) *ErrorResponse {
 	e := &ErrorResponse{kind: k, Specification: v, RequestID: r.RequestID, base: r}
 	s := newSlotSet(d, at("/query:QueryResponse"), r.Slots)
-	s.str("SpecificationIdentifier", k == KindEvidenceError)
+	if k == KindEvidenceError {
+		s.spec(true, "R-EDM-ERR-C001")
+	} else {
+		s.str("SpecificationIdentifier", false)
+	}
 	if k == KindEvidenceError {
 		e.EvidenceResponseIdentifier = s.str("EvidenceResponseIdentifier", true)
 		var ep, er Agent

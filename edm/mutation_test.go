@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/saxontest"
@@ -158,6 +160,7 @@ const (
 	sampleDSD      = "tdd-1.0/xml/dsd/4-3-Query-Response-of-the-DSD-Birth-Certificate.xml"
 	sampleDSDErr5  = "tdd-1.0/xml/dsd/4-4-3-Query-Error-Response-of-the-DSD-requesting-additional-User-Provided-Attributes-Birth-Certificate-DSD-ERR005.xml"
 	sampleDSDSub   = "tdd-1.0/xml/lcm/5-5-LCM-Submit-Objects-to-the-DSD-Birth-Certificate.xml"
+	sampleEduErr   = "tdd-1.0/xml/edm/education-2-error-response-preview-required.xml"
 )
 
 // officialVariations are small variations of the official samples (old
@@ -166,11 +169,7 @@ const (
 // assertion of flag error or fatal) nor the XSDs refuse it; otherwise judge
 // names what refuses it. TestOfficialVariations holds our checks to the
 // verdict, TestOfficialVariationsJudged asks the official rules again.
-var officialVariations = []struct {
-	name, sample, old, new string
-	accept                 bool
-	judge                  string
-}{
+var officialVariations = []officialVariationCase{
 	// Languages: the official rules hold a lang to the LanguageCode list
 	// (upper case) on titles, descriptions and the like, not on the names
 	// of agents and publishers, nor on the requirements of a request (their
@@ -230,6 +229,48 @@ var officialVariations = []struct {
 	{"sdg in a default namespace", sampleRequest, `<sdg:FamilyName>Smith</sdg:FamilyName>`, `<FamilyName xmlns="http://data.europa.eu/p4s">Smith</FamilyName>`, true, ""},
 	{"two DistributedAs in 1.0", sampleRequest, `</sdg:DistributedAs>`, `</sdg:DistributedAs><sdg:DistributedAs><sdg:Format>application/pdf</sdg:Format></sdg:DistributedAs>`, false, "R-EDM-REQ-C032"},
 	{"CDATA country", sampleRequest, `<sdg:AdminUnitLevel1>DK</sdg:AdminUnitLevel1>`, `<sdg:AdminUnitLevel1><![CDATA[DK]]></sdg:AdminUnitLevel1>`, true, ""},
+	// Identifiers: the schema types them xs:string and the official
+	// rules judge normalize-space(.), so white space around the UUID is
+	// accepted (and kept as written).
+	{"request id with a leading space", sampleRequest, `id="urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, `id=" urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, true, ""},
+	{"request id with a line break and spaces around it", sampleRequest, `id="urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, `id="&#10; urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797 "`, true, ""},
+	{"response requestId with a leading space", sampleResponse, `requestId="urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, `requestId=" urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, true, ""},
+	{"error requestId with a leading space", sampleEduErr, `requestId="urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, `requestId=" urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797"`, true, ""},
+	{"evidence object id with spaces around it", sampleResponse, `id="urn:uuid:f073cbe2-cf2a-4f46-b9ff-d4b0fde53ab1"`, `id=" urn:uuid:f073cbe2-cf2a-4f46-b9ff-d4b0fde53ab1 "`, true, ""},
+	{"evidence response identifier with spaces around it", sampleResponse, `<rim:Value>166155eb-d7a7-4cac-9086-8a85f0116462</rim:Value>`, `<rim:Value> 166155eb-d7a7-4cac-9086-8a85f0116462 </rim:Value>`, true, ""},
+	// The specification identifier is compared exactly.
+	{"SpecificationIdentifier with spaces around it", sampleRequest, `<rim:Value>oots-edm:v1.0</rim:Value>`, `<rim:Value> oots-edm:v1.0 </rim:Value>`, false, "R-EDM-REQ-C001"},
+	{"response SpecificationIdentifier with spaces around it", sampleResponse, `<rim:Value>oots-edm:v1.0</rim:Value>`, `<rim:Value> oots-edm:v1.0 </rim:Value>`, false, "R-EDM-RESP-C002"},
+	{"error SpecificationIdentifier with a line break", sampleEduErr, `<rim:Value>oots-edm:v1.0</rim:Value>`, "<rim:Value>oots-edm:v1.0\n</rim:Value>", false, "R-EDM-ERR-C001"},
+	// Codes are compared exactly too.
+	{"procedure with a space", sampleRequest, `value="R1"`, `value=" R1"`, false, "R-EDM-REQ-C003"},
+	{"country with a space", sampleRequest, `<sdg:AdminUnitLevel1>DK</sdg:AdminUnitLevel1>`, `<sdg:AdminUnitLevel1>DK </sdg:AdminUnitLevel1>`, false, "R-EDM-REQ-C015"},
+	{"boolean with spaces", sampleRequest, `<rim:Value>true</rim:Value>`, `<rim:Value> true </rim:Value>`, true, ""},
+	// Required xs:string elements may be empty; empty codes, dates and
+	// data models are refused.
+	{"empty GivenName", sampleRequest, `<sdg:GivenName>John</sdg:GivenName>`, `<sdg:GivenName/>`, true, ""},
+	{"empty FamilyName", sampleRequest, `<sdg:FamilyName>Smith</sdg:FamilyName>`, `<sdg:FamilyName></sdg:FamilyName>`, true, ""},
+	{"empty GivenName of the evidence subject", sampleResponse, `<sdg:GivenName>John</sdg:GivenName>`, `<sdg:GivenName/>`, true, ""},
+	{"empty NUTS code", sampleRequest, `<sdg:AdminUnitLevel2>DK011</sdg:AdminUnitLevel2>`, `<sdg:AdminUnitLevel2/>`, true, ""},
+	{"empty ValueExpression", sampleDSD, `<sdg:ValueExpression>https://sr.oots.tech.europa.eu/ep-classification/de/countryresidence</sdg:ValueExpression>`, `<sdg:ValueExpression/>`, true, ""},
+	{"empty requester name", sampleRequest, `<sdg:Name lang="EN">Denmark University Portal</sdg:Name>`, `<sdg:Name lang="EN"/>`, true, ""},
+	{"empty DateOfBirth", sampleRequest, `<sdg:DateOfBirth>1970-03-01</sdg:DateOfBirth>`, `<sdg:DateOfBirth/>`, false, "xs:date"},
+	{"empty country", sampleRequest, `<sdg:AdminUnitLevel1>DK</sdg:AdminUnitLevel1>`, `<sdg:AdminUnitLevel1/>`, false, "R-EDM-REQ-C015"},
+	{"empty agent classification", sampleRequest, `<sdg:Classification>ER</sdg:Classification>`, `<sdg:Classification/>`, false, "R-EDM-REQ-C013"},
+	{"empty format", sampleRequest, `<sdg:Format>application/xml</sdg:Format>`, `<sdg:Format/>`, false, "R-EDM-REQ-C033"},
+	{"empty data model", sampleRequest, `<sdg:ConformsTo>https://sr.oots.tech.europa.eu/distributions/certificate-of-birth-1.0.0</sdg:ConformsTo>`, `<sdg:ConformsTo/>`, false, "R-EDM-REQ-C034"},
+	// The education error sample's severity ends in a DEL character, which
+	// R-EDM-ERR-C014 accepts (see delSeverity).
+	{"severity as published, with a DEL after the code", sampleEduErr, "PreviewRequired\x7f", "PreviewRequired\x7f", true, ""},
+	{"severity without the DEL", sampleEduErr, "PreviewRequired\x7f", "PreviewRequired", true, ""},
+	{"preview location with a trailing space", sampleEduErr, `session=d36af8bc-fea6-4ee5-a32d-5bef82cdb071</rim:Value>`, `session=d36af8bc-fea6-4ee5-a32d-5bef82cdb071 </rim:Value>`, true, ""},
+	{"DSD error severity with a DEL after the code", sampleDSDErr5, `severity="urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:DSDErrorResponse:AdditionalInput"`, "severity=\"urn:sr.oots.tech.europa.eu:codes:ErrorSeverity:DSDErrorResponse:AdditionalInput\x7f\"", false, "R-DSD-ERR-C"},
+}
+
+type officialVariationCase struct {
+	name, sample, old, new string
+	accept                 bool
+	judge                  string
 }
 
 // officialVariation returns the sample with the variation applied.
@@ -262,6 +303,83 @@ func TestOfficialVariations(t *testing.T) {
 	}
 }
 
+// TestOfficialVariationsRoundTrip: what the official rules accept is
+// written back as it was read (after exclusive c14n): empty elements stay
+// present, identifiers keep their white space, a severity its DEL.
+func TestOfficialVariationsRoundTrip(t *testing.T) {
+	// Written in another form with the same meaning.
+	rewritten := map[string]string{
+		"sdg in a default namespace": "the model writes the conventional prefixes",
+		"boolean 1":                  "the model holds a bool and writes true",
+		"boolean with spaces":        "the model holds a bool and writes true",
+	}
+	for i, v := range officialVariations {
+		if _, ok := rewritten[v.name]; !v.accept || ok {
+			continue
+		}
+		t.Run(v.name, func(t *testing.T) {
+			b := officialVariation(t, i)
+			m, _, err := ParseBytes(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := m.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := xmltree.ParseBytes(b, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			back, err := xmltree.ParseBytes(out, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := canonical(t, back.Root), canonical(t, in.Root); !bytes.Equal(got, want) {
+				t.Errorf("round trip differs:\n got %s\nwant %s", got, want)
+			}
+		})
+	}
+}
+
+// TestSpacedRequestIDEchoed: a request id with white space around it is
+// accepted and kept as written, and the response and error response built
+// for the request echo it as written.
+func TestSpacedRequestIDEchoed(t *testing.T) {
+	i := slices.IndexFunc(officialVariations, func(v officialVariationCase) bool {
+		return v.name == "request id with a line break and spaces around it"
+	})
+	m, _, err := ParseBytes(officialVariation(t, i))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := m.(*QueryRequest)
+	const want = "\n urn:uuid:4ffb5281-179d-4578-adf2-39fd13ccc797 "
+	if req.ID != want {
+		t.Fatalf("request id %q, want %q as written", req.ID, want)
+	}
+	now := time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)
+	resp := NewQueryResponse(req, "166155eb-d7a7-4cac-9086-8a85f0116462", now)
+	exc := NewException(EDMErr0008, "refused")
+	errResp := NewErrorResponse(req, "166155eb-d7a7-4cac-9086-8a85f0116462", *req.EvidenceProvider, exc, now)
+	for _, got := range []string{resp.RequestID, errResp.RequestID} {
+		if got != want {
+			t.Errorf("requestId %q, want %q", got, want)
+		}
+	}
+	b, err := errResp.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, findings, err := ParseBytes(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.(*ErrorResponse).RequestID; got != want || !check.Valid(findings) {
+		t.Errorf("error response read back: requestId %q, findings %v", got, findings)
+	}
+}
+
 // TestOfficialVariationsJudged: the official Schematron (Saxon) and the
 // XSDs (xmllint) give each variation the verdict officialVariations records.
 func TestOfficialVariationsJudged(t *testing.T) {
@@ -270,7 +388,7 @@ func TestOfficialVariationsJudged(t *testing.T) {
 	docs := map[string][]byte{}
 	rules := map[string][]string{}
 	dir := t.TempDir()
-	xsdErr := map[string]string{}
+	var paths []string
 	for i, v := range officialVariations {
 		b := officialVariation(t, i)
 		docs[v.name] = b
@@ -282,8 +400,19 @@ func TestOfficialVariationsJudged(t *testing.T) {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if out, err := exec.Command(xsd, p).CombinedOutput(); err != nil {
-			xsdErr[v.name] = string(out)
+		paths = append(paths, p)
+	}
+	// One xmllint run for all: its messages start with the file's path.
+	out, err := exec.Command(xsd, paths...).CombinedOutput()
+	if err != nil && !bytes.Contains(out, []byte("fails to validate")) {
+		t.Fatalf("xsd.sh: %v\n%s", err, out)
+	}
+	xsdErr := map[string]string{}
+	for _, line := range strings.SplitAfter(string(out), "\n") {
+		for i, p := range paths {
+			if strings.HasPrefix(line, p+":") || strings.HasPrefix(line, p+" fails") {
+				xsdErr[officialVariations[i].name] += line
+			}
 		}
 	}
 	refused := map[string][]string{}

@@ -101,7 +101,7 @@ func NewQueryRequest(v Version, id string, issued time.Time) *QueryRequest {
 func decodeQueryRequest(d *sdgDecoder, r *regrep.QueryRequest, v Version) *QueryRequest {
 	q := &QueryRequest{Specification: v, ID: r.ID, Lang: r.Lang, ResponseOption: r.ResponseOption, QueryDefinition: r.Query.Definition, base: r}
 	top := newSlotSet(d, at("/query:QueryRequest"), r.Slots)
-	top.str("SpecificationIdentifier", true)
+	top.spec(true, "R-EDM-REQ-C001")
 	q.IssueDateTime = top.dateTime("IssueDateTime", true)
 	if sl := top.take("Procedure", true, regrep.InternationalStringValueType, regrep.StringValueType); sl != nil {
 		if (sl.Value.Type == regrep.StringValueType) != (v == V2_0) {

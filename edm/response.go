@@ -120,7 +120,7 @@ func decodeEvidenceObject(d *sdgDecoder, o *regrep.RegistryObject) *EvidenceObje
 func decodeQueryResponse(d *sdgDecoder, r *regrep.QueryResponse, v Version) *QueryResponse {
 	q := &QueryResponse{Specification: v, RequestID: r.RequestID, base: r}
 	s := newSlotSet(d, at("/query:QueryResponse"), r.Slots)
-	s.str("SpecificationIdentifier", true)
+	s.spec(true, "R-EDM-RESP-C002")
 	q.EvidenceResponseIdentifier = s.str("EvidenceResponseIdentifier", true)
 	q.IssueDateTime = s.dateTime("IssueDateTime", true)
 	q.ResponseAvailableDateTime = s.dateTime("ResponseAvailableDateTime", false)

@@ -15,6 +15,12 @@ const NamespaceSDG = "http://data.europa.eu/p4s"
 // the 2.0 instances put them. Every type keeps the elements and attributes it
 // does not know in Extra / ExtraAttrs, so that nothing read is lost; the
 // parser reports them as findings.
+//
+// Text elements that the schema lets be empty (xs:string, anyURI, codes
+// that no official rule holds to a list), required ones such as
+// sdg:GivenName included, may be read present but empty (<sdg:GivenName/>):
+// the field is then "" and Empty lists the element's name, so that Marshal
+// writes it back present. A required one that is empty gets a warning.
 
 // Identifier is an sdg:IdentifierType: a value with an optional @schemeID.
 type Identifier struct {
@@ -71,8 +77,11 @@ type Address struct {
 	PostCode          string `sdg:"PostCode,empty"`
 	PostCityName      string `sdg:"PostCityName,empty"`
 	Thoroughfare      string `sdg:"Thoroughfare,empty"`
-	AdminUnitLevel1   string `sdg:"AdminUnitLevel1,req"` // ISO 3166-1 alpha-2
-	AdminUnitLevel2   string `sdg:"AdminUnitLevel2"`     // NUTS
+	AdminUnitLevel1   string `sdg:"AdminUnitLevel1,req"`   // ISO 3166-1 alpha-2
+	AdminUnitLevel2   string `sdg:"AdminUnitLevel2,empty"` // NUTS
+
+	// Empty names the elements above read present but empty.
+	Empty []string `sdg:",emptied"`
 
 	ExtraAttrs []xmltree.Attr     `sdg:",anyattr"`
 	Extra      []*xmltree.Element `sdg:",any"`
@@ -82,9 +91,12 @@ type Address struct {
 // only; EDM 2.0 adds AdditionalJurisdictionClassification.
 type Jurisdiction struct {
 	AdminUnitLevel1                      string       `sdg:"AdminUnitLevel1,req"`
-	AdminUnitLevel2                      string       `sdg:"AdminUnitLevel2"`
-	AdminUnitLevel3                      string       `sdg:"AdminUnitLevel3"`
+	AdminUnitLevel2                      string       `sdg:"AdminUnitLevel2,empty"`
+	AdminUnitLevel3                      string       `sdg:"AdminUnitLevel3,empty"`
 	AdditionalJurisdictionClassification []Classified `sdg:"AdditionalJurisdictionClassification"`
+
+	// Empty names the elements above read present but empty.
+	Empty []string `sdg:",emptied"`
 
 	ExtraAttrs []xmltree.Attr     `sdg:",anyattr"`
 	Extra      []*xmltree.Element `sdg:",any"`
@@ -95,14 +107,17 @@ type Jurisdiction struct {
 type Person struct {
 	LevelOfAssurance        string      `sdg:"LevelOfAssurance"`
 	Identifier              *Identifier `sdg:"Identifier"` // eIDAS unique identifier, @schemeID "eidas"
-	FamilyName              string      `sdg:"FamilyName,req"`
-	GivenName               string      `sdg:"GivenName,req"`
+	FamilyName              string      `sdg:"FamilyName,req,empty"`
+	GivenName               string      `sdg:"GivenName,req,empty"`
 	DateOfBirth             string      `sdg:"DateOfBirth,req"` // xsd:date
 	BirthName               string      `sdg:"BirthName,empty"`
 	PlaceOfBirth            string      `sdg:"PlaceOfBirth,empty"`
 	CurrentAddress          *Address    `sdg:"CurrentAddress"`
 	Gender                  string      `sdg:"Gender"`
 	SectorSpecificAttribute []Attribute `sdg:"SectorSpecificAttribute"`
+
+	// Empty names the elements above read present but empty.
+	Empty []string `sdg:",emptied"`
 
 	ExtraAttrs []xmltree.Attr     `sdg:",anyattr"`
 	Extra      []*xmltree.Element `sdg:",any"`
@@ -113,9 +128,12 @@ type LegalPerson struct {
 	LevelOfAssurance        string       `sdg:"LevelOfAssurance"`
 	Identifier              []Identifier `sdg:"Identifier"` // @schemeID from IdentifierSchemes
 	LegalPersonIdentifier   *Identifier  `sdg:"LegalPersonIdentifier"`
-	LegalName               string       `sdg:"LegalName,req"`
+	LegalName               string       `sdg:"LegalName,req,empty"`
 	RegisteredAddress       *Address     `sdg:"RegisteredAddress"`
 	SectorSpecificAttribute []Attribute  `sdg:"SectorSpecificAttribute"`
+
+	// Empty names the elements above read present but empty.
+	Empty []string `sdg:",emptied"`
 
 	ExtraAttrs []xmltree.Attr     `sdg:",anyattr"`
 	Extra      []*xmltree.Element `sdg:",any"`
@@ -123,9 +141,12 @@ type LegalPerson struct {
 
 // Attribute is an sdg:AttributeKeyValuePairType (SectorSpecificAttribute).
 type Attribute struct {
-	AttributeName  string `sdg:"AttributeName,req"`
-	AttributeURI   string `sdg:"AttributeURI,req"`
-	AttributeValue string `sdg:"AttributeValue,req"`
+	AttributeName  string `sdg:"AttributeName,req,empty"`
+	AttributeURI   string `sdg:"AttributeURI,req,empty"`
+	AttributeValue string `sdg:"AttributeValue,req,empty"`
+
+	// Empty names the elements above read present but empty.
+	Empty []string `sdg:",emptied"`
 
 	ExtraAttrs []xmltree.Attr     `sdg:",anyattr"`
 	Extra      []*xmltree.Element `sdg:",any"`
@@ -259,9 +280,12 @@ type JurisdictionDetermination struct {
 type InformationConcept struct {
 	Identifier      Identifier      `sdg:"Identifier,req"`
 	Type            string          `sdg:"Type"`
-	ValueExpression string          `sdg:"ValueExpression"`
+	ValueExpression string          `sdg:"ValueExpression,empty"`
 	Description     []Text          `sdg:"Description"`
 	SupportedValue  *SupportedValue `sdg:"SupportedValue"`
+
+	// Empty names the elements above read present but empty.
+	Empty []string `sdg:",emptied"`
 
 	ExtraAttrs []xmltree.Attr     `sdg:",anyattr"`
 	Extra      []*xmltree.Element `sdg:",any"`

@@ -3,6 +3,7 @@ package edm
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/internal/uuid"
@@ -79,6 +80,21 @@ func (s *slotSet) take(name string, req bool, types ...regrep.ValueType) *regrep
 		s.finding(RuleSlotMissing, s.owner, "required slot %s is missing", name)
 	}
 	return nil
+}
+
+// spec reads the SpecificationIdentifier slot of an evidence exchange
+// message. Detect reads the version through white space around the value;
+// the official rules compare it exactly (rule, e.g. R-EDM-REQ-C001:
+// rim:Value='oots-edm:v1.0'), so spaces or line breaks around it are an
+// error here too, reported with the official rule's id.
+func (s *slotSet) spec(req bool, rule string) {
+	sl := s.take("SpecificationIdentifier", req, regrep.StringValueType)
+	if sl == nil {
+		return
+	}
+	if raw := sl.Value.Text; raw != strings.TrimSpace(raw) {
+		s.finding(RuleVersion, sl.Path, "specification identifier %q has white space around it; the official rule %s compares the value exactly", raw, rule)
+	}
 }
 
 func (s *slotSet) str(name string, req bool) string {
