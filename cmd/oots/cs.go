@@ -72,6 +72,7 @@ func runCS(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	warnPINValue(log, *keyFile)
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(env.Stderr, "oots cs serve: "+format+"\n", a...)
 		return 2
@@ -229,4 +230,17 @@ func loadSigner(keyFile, certFile, trustOut string) (*csrest.Signer, error) {
 		}
 	}
 	return &csrest.Signer{Key: c.Key.(*ecdsa.PrivateKey), Chain: []*x509.Certificate{c.Cert, ca.Cert}}, nil
+}
+
+// warnPINValue warns when a -key given on the command line is a pkcs11:
+// URI with its PIN in it (pin-value): the command line of a process is
+// readable by every user of the machine (ps, /proc). The key still opens;
+// pin-source names a file that only the node's user reads.
+func warnPINValue(log *slog.Logger, key string) {
+	if !pkcs11.IsURI(key) {
+		return
+	}
+	if u, err := pkcs11.ParseURI(key); err == nil && u.PINValue != "" {
+		log.Warn("-key: the pin-value of a pkcs11: URI on the command line is visible to every user of this machine; name a file that holds the PIN with pin-source instead")
+	}
 }

@@ -127,6 +127,7 @@ func smpServe(ctx context.Context, env *Env, args []string) int {
 		return 2
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, nil))
+	warnPINValue(log, *keyFile)
 	key, cert, err := loadSMPCredential(*keyFile, *certFile)
 	if err != nil {
 		return smpFail(env, "serve", 2, "%v", err)
