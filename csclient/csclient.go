@@ -18,7 +18,8 @@
 //     detached JAdES JWS) against Config.Trust, and use only the verified body;
 //  5. parse the answer (package edm) and check that it is of the version
 //     asked (ErrVersion); a success is returned and cached
-//     (unless its Cache-Control says no-store or no-cache); an
+//     as long as its caching fields allow, at most Config.TTL (RFC 9111,
+//     as a private cache: not with no-store or no-cache); an
 //     EB:ERR or DSD:ERR answer becomes a *ServiceError that errors.Is matches
 //     with ErrNotFound, ErrInvalidRequest or ErrAdditionalInput.
 //
@@ -88,9 +89,11 @@ type Config struct {
 	Timeout time.Duration
 	// MaxAnswer bounds the size of an answer; default 16 MiB.
 	MaxAnswer int64
-	// TTL is how long a successful answer is served from the cache (one
-	// whose Cache-Control has no-store or no-cache is not cached); default
-	// 1h. A negative TTL turns the cache off.
+	// TTL is how long a successful answer is served from the cache at most:
+	// an answer whose Cache-Control has no-store or no-cache is not cached,
+	// one with max-age (or Expires) is cached no longer than that, one with
+	// neither (the Commission's services send none) for TTL (RFC 9111
+	// heuristic freshness); default 1h. A negative TTL turns the cache off.
 	TTL time.Duration
 	// MaxEntries bounds the cache; default 1024.
 	MaxEntries int
@@ -186,7 +189,9 @@ type Answer struct {
 	// Cached reports that the answer came from the cache. Answers from the
 	// cache share Response with the entry: callers must not modify it.
 	Cached bool
-	// Expires is when the cache entry stops being fresh.
+	// Expires is when the cache entry stops being fresh: Config.TTL after
+	// the answer, or earlier when its Cache-Control max-age, Expires or Age
+	// says so. An answer that may not be reused expires at once.
 	Expires time.Time
 }
 
@@ -362,8 +367,9 @@ func (c *Client) Query(ctx context.Context, svc csdiscovery.Service, queryID str
 		if want != "" && m.Kind() != want {
 			return nil, fmt.Errorf("%w: a %s answer to %s", ErrMalformed, m.Kind(), queryID)
 		}
-		a := &Answer{Response: m, Verified: v, Expires: now.Add(c.cfg.TTL)}
-		if reusable(resp.Header) {
+		a := &Answer{Response: m, Verified: v, Expires: now}
+		if lifetime, ok := freshness(resp.Header, now, c.cfg.TTL); ok {
+			a.Expires = now.Add(lifetime)
 			c.store(key, a, now)
 		}
 		return a, nil
@@ -386,24 +392,159 @@ func (c *Client) base(ctx context.Context, svc csdiscovery.Service) (string, err
 	return r.URL.String(), nil
 }
 
-// reusable reports whether an answer may be served again from the cache: not
-// when Cache-Control, in any of its field lines, has the directive no-store or
-// an unqualified no-cache (the client cannot revalidate). Directive names are
-// compared without regard to case (RFC 9111 §5.2, §5.2.2.4, §5.2.2.5).
-func reusable(h http.Header) bool {
-	for _, line := range h.Values("Cache-Control") {
-		for _, d := range strings.Split(line, ",") {
-			name, arg, hasArg := strings.Cut(strings.TrimSpace(d), "=")
-			name = strings.TrimSpace(name)
-			switch {
-			case strings.EqualFold(name, "no-store"):
-				return false
-			case strings.EqualFold(name, "no-cache") && (!hasArg || strings.TrimSpace(arg) == ""):
-				return false
+// freshness reads the caching fields of an answer as a private cache does
+// (RFC 9111; the client's cache serves only its own queries) and returns how
+// long from now the answer may be served from the cache, or false when it
+// may not be stored or reused:
+//
+//   - no-store, or no-cache without field names, in any Cache-Control field
+//     line: not reused (the client cannot revalidate; §5.2.2.4, §5.2.2.5).
+//     A no-cache naming fields leaves the rest of the answer reusable;
+//   - max-age gives the freshness lifetime (§5.2.2.1); s-maxage is for
+//     shared caches and ignored (§5.2.2.10); without max-age, Expires minus
+//     Date does (§5.3; an invalid Expires is in the past); with neither, the
+//     answer gets ttl as its heuristic lifetime (§4.2.2);
+//   - a max-age that is not delta-seconds, or repeated with different
+//     values, makes the answer stale (§4.2.1, §1.2.2); a value beyond
+//     2^31 seconds counts as 2^31;
+//   - the lifetime is at most ttl, and Age is subtracted (§4.2.3, §5.1);
+//   - a field line that ends inside a quoted string is not reused.
+//
+// Directive names are compared without regard to case, arguments may be
+// tokens or quoted strings, and commas inside quoted strings do not
+// separate directives (§5.2, RFC 9110 §5.6).
+func freshness(h http.Header, now time.Time, ttl time.Duration) (time.Duration, bool) {
+	dirs, ok := cacheDirectives(h.Values("Cache-Control"))
+	if !ok {
+		return 0, false
+	}
+	var maxAge []string
+	for _, d := range dirs {
+		switch d.name {
+		case "no-store":
+			return 0, false
+		case "no-cache":
+			if d.arg == "" {
+				return 0, false
 			}
+		case "max-age":
+			maxAge = append(maxAge, d.arg)
 		}
 	}
-	return true
+	lifetime := ttl
+	switch {
+	case len(maxAge) > 0:
+		secs, ok := deltaSeconds(maxAge[0])
+		for _, a := range maxAge[1:] {
+			if s, ok2 := deltaSeconds(a); !ok2 || s != secs {
+				ok = false
+			}
+		}
+		if !ok {
+			return 0, false
+		}
+		lifetime = min(secs, ttl)
+	case len(h.Values("Expires")) > 0:
+		exp, err := http.ParseTime(h.Values("Expires")[0])
+		if err != nil || len(h.Values("Expires")) > 1 {
+			return 0, false
+		}
+		date := now
+		if d, err := http.ParseTime(h.Get("Date")); err == nil {
+			date = d
+		}
+		lifetime = min(exp.Sub(date), ttl)
+	}
+	if v := h.Get("Age"); v != "" {
+		first, _, _ := strings.Cut(v, ",")
+		if age, ok := deltaSeconds(strings.TrimSpace(first)); ok {
+			lifetime -= age
+		}
+	}
+	if lifetime <= 0 {
+		return 0, false
+	}
+	return lifetime, true
+}
+
+// directive is one Cache-Control directive: its name in lower case and its
+// argument, unquoted ("" when absent).
+type directive struct{ name, arg string }
+
+// cacheDirectives splits Cache-Control field lines into directives, at the
+// commas outside quoted strings. A line ending inside a quoted string is
+// malformed (false): what it says cannot be known, so nothing is reused.
+func cacheDirectives(lines []string) ([]directive, bool) {
+	var out []directive
+	for _, line := range lines {
+		start, quoted, escaped := 0, false, false
+		for i := 0; i <= len(line); i++ {
+			if i < len(line) {
+				c := line[i]
+				switch {
+				case escaped:
+					escaped = false
+					continue
+				case quoted && c == '\\':
+					escaped = true
+					continue
+				case c == '"':
+					quoted = !quoted
+					continue
+				case c != ',' || quoted:
+					continue
+				}
+			}
+			item := strings.Trim(line[start:i], " \t")
+			start = i + 1
+			if item == "" {
+				continue
+			}
+			name, arg, _ := strings.Cut(item, "=")
+			out = append(out, directive{strings.ToLower(strings.Trim(name, " \t")), unquote(strings.Trim(arg, " \t"))})
+		}
+		if quoted {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// unquote returns the content of a quoted string (RFC 9110 §5.6.4), or s
+// itself when it is not one.
+func unquote(s string) string {
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return s
+	}
+	var b strings.Builder
+	for i := 1; i < len(s)-1; i++ {
+		if s[i] == '\\' && i+1 < len(s)-1 {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// maxDeltaSeconds is the value a delta-seconds too large to represent
+// counts as (RFC 9111 §1.2.2).
+const maxDeltaSeconds = 1 << 31
+
+// deltaSeconds parses RFC 9111 delta-seconds: one or more digits.
+func deltaSeconds(s string) (time.Duration, bool) {
+	if s == "" {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		if n < maxDeltaSeconds {
+			n = n*10 + int(s[i]-'0')
+		}
+	}
+	return time.Duration(min(n, maxDeltaSeconds)) * time.Second, true
 }
 
 func (c *Client) cached(key string, now time.Time) *Answer {
