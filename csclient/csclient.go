@@ -99,8 +99,9 @@ type Config struct {
 	MaxEntries int
 	// MaxSignatureAge, when positive, refuses an answer whose signing
 	// time (iat) lies further than this from Now (jades.VerifyOptions.MaxAge,
-	// jades.ErrStale): a bound on replayed old answers. Zero, the default,
-	// sets none (the specification sets none).
+	// jades.ErrStale): a bound on replayed old answers. The cache serves no
+	// answer beyond it either. Zero, the default, sets none (the
+	// specification sets none).
 	MaxSignatureAge time.Duration
 	// Now is the clock of the cache and of the signature check; default
 	// time.Now.
@@ -370,7 +371,16 @@ func (c *Client) Query(ctx context.Context, svc csdiscovery.Service, queryID str
 		a := &Answer{Response: m, Verified: v, Expires: now}
 		if lifetime, ok := freshness(resp.Header, now, c.cfg.TTL); ok {
 			a.Expires = now.Add(lifetime)
-			c.store(key, a, now)
+			// The cache does not serve an answer older than
+			// MaxSignatureAge allows, which the query would refuse.
+			if c.cfg.MaxSignatureAge > 0 {
+				if limit := v.SignedAt.Add(c.cfg.MaxSignatureAge); limit.Before(a.Expires) {
+					a.Expires = limit
+				}
+			}
+			if a.Expires.After(now) {
+				c.store(key, a, now)
+			}
 		}
 		return a, nil
 	}

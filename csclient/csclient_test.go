@@ -542,6 +542,23 @@ func TestMaxSignatureAge(t *testing.T) {
 			t.Errorf("MaxSignatureAge %s: got %v, want %v", c.maxAge, err, c.want)
 		}
 	}
+	// The cache keeps the answer only while its signature is young enough.
+	now := iat.Add(30 * time.Minute)
+	cl, err := csclient.New(csclient.Config{EBURL: srv.URL, DSDURL: srv.URL, Trust: roots, TTL: 24 * time.Hour, MaxSignatureAge: time.Hour, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		at     time.Duration
+		cached bool
+		want   error
+	}{{30 * time.Minute, false, nil}, {59 * time.Minute, true, nil}, {61 * time.Minute, false, jades.ErrStale}} {
+		now = iat.Add(step.at)
+		a, err := cl.Query(context.Background(), csdiscovery.EvidenceBroker, csclient.QueryRequirements, nil)
+		if step.want == nil && (err != nil || a.Cached != step.cached) || step.want != nil && !errors.Is(err, step.want) {
+			t.Errorf("at iat+%s: cached=%v, %v; want cached=%v, %v", step.at, a != nil && a.Cached, err, step.cached, step.want)
+		}
+	}
 	if _, err := csclient.New(csclient.Config{EBURL: srv.URL, DSDURL: srv.URL, Trust: roots, MaxSignatureAge: -1}); err == nil || !strings.Contains(err.Error(), "MaxSignatureAge") {
 		t.Errorf("negative MaxSignatureAge: %v", err)
 	}
