@@ -58,15 +58,15 @@ func parseMGF1P(k *EncryptedKey, em *xmltree.Element) error {
 }
 
 func (k *EncryptedKey) decryptMGF1P(priv crypto.PrivateKey, check func([]byte) ([]byte, error)) ([]byte, error) {
-	rk, ok := priv.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("xmlenc: %w: %T for rsa-oaep-mgf1p", ErrKey, priv)
+	d, err := rsaDecrypter(priv, "rsa-oaep-mgf1p")
+	if err != nil {
+		return nil, err
 	}
 	h := crypto.SHA1
 	if k.DigestMethod == SHA256 {
 		h = crypto.SHA256
 	}
-	cek, err := rk.Decrypt(nil, k.CipherValue, &rsa.OAEPOptions{Hash: h, MGFHash: crypto.SHA1})
+	cek, err := d.Decrypt(nil, k.CipherValue, &rsa.OAEPOptions{Hash: h, MGFHash: crypto.SHA1})
 	if err != nil {
 		return nil, fmt.Errorf("xmlenc: %w: rsa-oaep-mgf1p decryption failed", ErrAuthentication)
 	}

@@ -2,8 +2,10 @@ package xmlenc_test
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/base64"
 	"errors"
 	"testing"
 
@@ -84,4 +86,50 @@ func FuzzEncryptedElement(f *testing.F) {
 			d.Decrypt(key)
 		}
 	})
+}
+
+// opaqueKey is an RSA key that only its crypto.Decrypter methods reach, as
+// a key in a token is.
+type opaqueKey struct{ crypto.Decrypter }
+
+// TestMGF1PWithDecrypter: an rsa-oaep-mgf1p key (SHA-1 or SHA-256 digest,
+// MGF1 with SHA-1) is decrypted by any crypto.Decrypter of an RSA key, not
+// only by an *rsa.PrivateKey: a key in a token decrypts it too. The cipher
+// text is the standard library's OAEP, not ours.
+func TestMGF1PWithDecrypter(t *testing.T) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cek := make([]byte, 32)
+	rand.Read(cek)
+	pol := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEPMGF1P}}
+	for _, c := range []struct {
+		digest string
+		hash   crypto.Hash
+	}{{"http://www.w3.org/2000/09/xmldsig#sha1", crypto.SHA1}, {"http://www.w3.org/2001/04/xmlenc#sha256", crypto.SHA256}} {
+		ct, err := rsa.EncryptOAEPWithOptions(rand.Reader, &key.PublicKey, cek, &rsa.OAEPOptions{Hash: c.hash, MGFHash: crypto.SHA1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := xmltree.ParseBytes([]byte(`<xenc:EncryptedKey xmlns:xenc="http://www.w3.org/2001/04/xmlenc#" xmlns:ds="http://www.w3.org/2000/09/xmldsig#">`+
+			`<xenc:EncryptionMethod Algorithm="http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"><ds:DigestMethod Algorithm="`+c.digest+`"/></xenc:EncryptionMethod>`+
+			`<xenc:CipherData><xenc:CipherValue>`+base64.StdEncoding.EncodeToString(ct)+`</xenc:CipherValue></xenc:CipherData></xenc:EncryptedKey>`), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ek, err := xmlenc.ParseEncryptedKey(doc.Root, pol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, priv := range []crypto.PrivateKey{key, opaqueKey{key}} {
+			got, err := ek.DecryptKey(priv, len(cek))
+			if err != nil || !bytes.Equal(got, cek) {
+				t.Errorf("%s, %T: %x %v", c.digest, priv, got, err)
+			}
+		}
+		if _, err := ek.DecryptKey(struct{}{}, len(cek)); !errors.Is(err, xmlenc.ErrKey) {
+			t.Errorf("no RSA key: %v, want ErrKey", err)
+		}
+	}
 }

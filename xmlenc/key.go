@@ -120,12 +120,26 @@ func (ag *Agreement) kek(priv KeyAgreer, pub *ecdh.PublicKey) ([]byte, error) {
 }
 
 // Decrypt recovers the content-encryption key with priv: an *rsa.PrivateKey
-// (or another crypto.Decrypter of an RSA key doing OAEP with SHA-256) for
-// RSAOAEP, an X25519 *ecdh.PrivateKey (or another KeyAgreer on X25519) for
+// (or another crypto.Decrypter of an RSA key, such as one in a token, that
+// does OAEP with the digest and mask generation the key names) for RSAOAEP
+// and RSAOAEPMGF1P, an X25519 *ecdh.PrivateKey (or another KeyAgreer on X25519) for
 // key agreement. Any failure, including a wrong key, wraps ErrKey or
 // ErrAuthentication.
 func (k *EncryptedKey) Decrypt(priv crypto.PrivateKey) ([]byte, error) {
 	return k.decrypt(priv, checkCEK)
+}
+
+// rsaDecrypter returns priv as the decrypter of an RSA key, or an error
+// wrapping ErrKey that names method.
+func rsaDecrypter(priv crypto.PrivateKey, method string) (crypto.Decrypter, error) {
+	d, ok := priv.(crypto.Decrypter)
+	if !ok {
+		return nil, fmt.Errorf("xmlenc: %w: %T for %s", ErrKey, priv, method)
+	}
+	if _, ok := d.Public().(*rsa.PublicKey); !ok {
+		return nil, fmt.Errorf("xmlenc: %w: %T for %s", ErrKey, d.Public(), method)
+	}
+	return d, nil
 }
 
 func (k *EncryptedKey) decrypt(priv crypto.PrivateKey, checkCEK func([]byte) ([]byte, error)) ([]byte, error) {
@@ -133,12 +147,9 @@ func (k *EncryptedKey) decrypt(priv crypto.PrivateKey, checkCEK func([]byte) ([]
 	case RSAOAEPMGF1P:
 		return k.decryptMGF1P(priv, checkCEK)
 	case RSAOAEP:
-		d, ok := priv.(crypto.Decrypter)
-		if !ok {
-			return nil, fmt.Errorf("xmlenc: %w: %T for rsa-oaep", ErrKey, priv)
-		}
-		if _, ok := d.Public().(*rsa.PublicKey); !ok {
-			return nil, fmt.Errorf("xmlenc: %w: %T for rsa-oaep", ErrKey, d.Public())
+		d, err := rsaDecrypter(priv, "rsa-oaep")
+		if err != nil {
+			return nil, err
 		}
 		mgf, ok := mgfHash[k.MGF]
 		if !ok {
