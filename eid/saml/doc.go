@@ -38,7 +38,7 @@
 //   - exactly one assertion, encrypted (a plain one is refused as a
 //     downgrade unless Config.AllowUnencrypted): AES-GCM (128, 192, 256)
 //     only, the key by RSA-OAEP (xmlenc11 rsa-oaep with SHA-256 and MGF1
-//     SHA-256, or rsa-oaep-mgf1p with SHA-1 or SHA-256) to our
+//     with SHA-256 or SHA-1, or rsa-oaep-mgf1p with SHA-1 or SHA-256) to our
 //     Config.EncryptionKey; AES-CBC and RSA PKCS#1 v1.5 key transport are
 //     refused (eIDAS Cryptographic Requirements §3.3, §3.4);
 //   - the assertion's own signature, as the response's;
