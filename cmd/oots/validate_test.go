@@ -84,7 +84,14 @@ func TestValidateCommand(t *testing.T) {
 
 func TestValidateJSON(t *testing.T) {
 	req := testenv.Spec(t, "tdd-1.0/xml/edm/birth-1-evidence-request.xml")
-	errResp := testenv.Spec(t, "tdd-1.0/xml/edm/education-2-error-response-preview-required.xml")
+	// The official error sample with a severity outside the code list
+	// (R-EDM-ERR-C014): invalid.
+	sample, err := os.ReadFile(testenv.Spec(t, "tdd-1.0/xml/edm/education-2-error-response-preview-required.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errResp := filepath.Join(t.TempDir(), "error-response.xml")
+	os.WriteFile(errResp, bytes.Replace(sample, []byte("EDMErrorResponse:PreviewRequired\x7f"), []byte("EDMErrorResponse:Bogus"), 1), 0o644)
 	code, out, errOut := runCLI(t, "validate", "--format", "json", req, errResp)
 	if code != 1 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
