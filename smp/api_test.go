@@ -253,6 +253,20 @@ func fuzzSeeds(f *testing.F) {
 		b.Reset()
 		writeXML(&b, smp.ServiceMetadataElement(dated, fl))
 		f.Add(b.Bytes())
+		// An endpoint publishing several certificates, each with its
+		// type and dates (SMP 2.0; SMP 1.0 and Peppol the one in use), and
+		// one of them of a type of another domain, without dates.
+		rolled := fx.metadata()
+		re := &rolled.Processes[0].Endpoints[0]
+		re.Certificates = []smp.EndpointCertificate{
+			{Type: smp.CertificateSigning, Certificate: fx.smpCred.Sign.Cert.Raw},
+			{Type: smp.CertificateEncryption, Description: "until the roll-over", Certificate: re.Certificate, Activation: e.Activation, Expiration: e.Expiration},
+			{Type: smp.CertificateEncryption, Certificate: fx.ap.Encrypt.Cert.Raw, Activation: e.Expiration},
+			{Type: "sign-and-encrypt", Certificate: fx.ap.Encrypt.Cert.Raw},
+		}
+		var rb bytes.Buffer
+		writeXML(&rb, smp.ServiceMetadataElement(rolled, fl))
+		f.Add(rb.Bytes())
 		// The same first instant written with hour 24 (SMP 1.0, Peppol).
 		if fl != smp.OASIS2 {
 			f.Add([]byte(strings.Replace(b.String(), "2026-12-05T23:00:00Z", "2026-12-05T24:00:00+01:00", 1)))
@@ -328,8 +342,8 @@ func FuzzParseServiceMetadata(f *testing.F) {
 	})
 }
 
-// inUTC sets the times of m's endpoints and redirects in UTC, and returns
-// m.
+// inUTC sets the times of m's endpoints, their certificates and
+// redirects in UTC, and returns m.
 func inUTC(m *smp.ServiceMetadata) *smp.ServiceMetadata {
 	redirects := []*smp.Redirect{m.Redirect}
 	for i := range m.Processes {
@@ -337,6 +351,10 @@ func inUTC(m *smp.ServiceMetadata) *smp.ServiceMetadata {
 		for j := range m.Processes[i].Endpoints {
 			e := &m.Processes[i].Endpoints[j]
 			e.Activation, e.Expiration = e.Activation.UTC(), e.Expiration.UTC()
+			for k := range e.Certificates {
+				c := &e.Certificates[k]
+				c.Activation, c.Expiration = c.Activation.UTC(), c.Expiration.UTC()
+			}
 		}
 	}
 	for _, r := range redirects {

@@ -38,7 +38,8 @@ var (
 	// untrusted certificate, a second redirect or one signed by another
 	// certificate than it names or outside the dates it publishes for
 	// that certificate, or with an endpoint certificate that is not
-	// acceptable.
+	// acceptable or, of those an endpoint publishes, none in use at the
+	// time of the lookup (ErrNoCertificateInUse).
 	ErrBadAnswer = errors.New("bad SMP answer")
 )
 
@@ -82,7 +83,9 @@ type Target struct {
 	// URL of the receiving access point.
 	URL string
 	// Certificate of the receiving access point (for encryption and to
-	// check its receipts' signatures).
+	// check its receipts' signatures): of those the endpoint publishes,
+	// its encryption certificate in use at the time of the lookup
+	// (Endpoint.CertificateAt).
 	Certificate *x509.Certificate
 	// TransportProfile of the endpoint, e.g. TransportEBMS3AS4.
 	TransportProfile string
@@ -177,8 +180,11 @@ func (c *Client) Validate() error {
 // the document, or (SMP 2.0) of the process, followed once when the
 // document redirecting is about what was asked (step 3a), the answer
 // checked to be about what was asked (step 4), the process and an endpoint with an
-// accepted transport profile, in service now, selected (step 5) and its
-// certificate checked (step 6). The result is cached.
+// accepted transport profile, in service now, selected (step 5), and of
+// its certificates the encryption certificate in use now selected
+// (Endpoint.CertificateAt) and checked (step 6). The result is cached, not
+// beyond the endpoint's or the certificate's window, nor beyond the
+// activation of a certificate that would then be preferred.
 //
 // Errors are *LookupError with kind ErrParticipantUnknown,
 // ErrDocumentNotRegistered, ErrUnreachable or ErrBadAnswer.
@@ -336,8 +342,14 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		return Target{}, fail(ErrDocumentNotRegistered, u, nil, "no endpoint for process %s with an accepted transport profile (%s) in service now", process, strings.Join(c.TransportProfiles, ", "))
 	}
 
-	// 6. The endpoint's certificate.
-	cert, err := x509.ParseCertificate(e.Certificate)
+	// 6. The endpoint's certificate: of those it publishes, the
+	// encryption certificate in use now (Endpoint.CertificateAt), then
+	// checked itself.
+	ec, certUntil, err := e.certificateAt(CertificateEncryption, now)
+	if err != nil {
+		return Target{}, fail(ErrBadAnswer, u, err, "")
+	}
+	cert, err := x509.ParseCertificate(ec.Certificate)
 	if err != nil {
 		return Target{}, fail(ErrBadAnswer, u, fmt.Errorf("%w: %w", ErrUntrusted, err), "the certificate of endpoint %s", e.URL)
 	}
@@ -349,7 +361,7 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		return Target{}, fail(ErrBadAnswer, u, ErrUntrusted, "the certificate of endpoint %s is not valid now (%s to %s)", e.URL, cert.NotBefore.Format(time.RFC3339), cert.NotAfter.Format(time.RFC3339))
 	}
 	t := Target{URL: e.URL, Certificate: cert, TransportProfile: e.TransportProfile, SMP: u, Signer: signer}
-	c.toCache(key, t, now, e.Expiration, cert.NotAfter, signerUntil)
+	c.toCache(key, t, now, e.Expiration, cert.NotAfter, signerUntil, certUntil)
 	return t, nil
 }
 

@@ -33,7 +33,9 @@
 // host name), fetches the service metadata, verifies the enveloped signature
 // with the certificate in ds:KeyInfo after validating that certificate against
 // a trust store, checks that the answer is about the participant and document
-// type asked, and returns the endpoint (Client.Resolve). Answers are cached.
+// type asked, and returns the endpoint with its encryption certificate in
+// use at the time of the lookup (Client.Resolve, Endpoint.CertificateAt).
+// Answers are cached.
 //
 // A redirect is followed once (Client.Resolve step 3a): that of the whole
 // document (SMP 1.0 and Peppol Redirect), or in SMP 2.0 that of the
@@ -54,6 +56,7 @@ package smp
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -179,8 +182,23 @@ type Endpoint struct {
 	TransportProfile string `json:"transportProfile"`
 	// URL is where the access point receives messages.
 	URL string `json:"url"`
-	// Certificate is the DER certificate of the receiving access point.
+	// Certificate is the DER certificate of the receiving access point in
+	// use (to encrypt to it and check its receipts). An endpoint without
+	// Certificates publishes it alone (in SMP 2.0 with the TypeCode
+	// encryption); SMP 1.0 and Peppol documents always publish it alone.
+	// With Certificates it must be one of them. As read from an SMP 2.0
+	// document it is the first of the type encryption, else the first;
+	// a lookup selects among Certificates by date instead (CertificateAt).
 	Certificate []byte `json:"certificate"`
+	// Certificates are all the certificates the endpoint publishes (SMP
+	// 2.0 Certificate, 0..n), each with its use and validity: several
+	// while its access point rolls a key over, or one for each use. SMP
+	// 2.0 documents are written with all of them when there are any, and
+	// read with all of them, short of one encryption certificate without
+	// description or dates, which is read as Certificate alone (as it is
+	// written). SMP 1.0 and Peppol documents carry one certificate,
+	// Certificate, and are read without Certificates.
+	Certificates []EndpointCertificate `json:"certificates,omitempty"`
 	// Description and Contact (SMP 1.0 ServiceDescription and
 	// TechnicalContactUrl; SMP 2.0 Description and Contact).
 	Description string `json:"description,omitempty"`
@@ -204,6 +222,102 @@ type Endpoint struct {
 	// date: ServiceMetadataElement.
 	Activation time.Time `json:"activation,omitzero"`
 	Expiration time.Time `json:"expiration,omitzero"`
+}
+
+// Uses of a certificate (SMP 2.0 Certificate TypeCode). The SMP 2.0
+// schema leaves the code to the domain ("the use of the certificate being
+// provided, expressed as a user or domain defined code", 0..1): this
+// package writes CertificateEncryption for an endpoint's certificate
+// given alone (Endpoint.Certificate) and CertificateSigning for a
+// Redirect's, and a lookup selects an endpoint's CertificateEncryption
+// certificate. Other codes (e.g. "sign-and-encrypt") are kept as they are.
+const (
+	CertificateEncryption = "encryption"
+	CertificateSigning    = "signing"
+)
+
+// EndpointCertificate is one certificate an SMP 2.0 endpoint publishes,
+// with its use and when it may be used.
+type EndpointCertificate struct {
+	// Type is the TypeCode, e.g. CertificateEncryption; empty when not
+	// given.
+	Type string `json:"type,omitempty"`
+	// Description is the certificate's Description, if any.
+	Description string `json:"description,omitempty"`
+	// Certificate is the DER certificate.
+	Certificate []byte `json:"certificate"`
+	// Activation and Expiration bound when the certificate may be used
+	// (ActivationDate, ExpirationDate): from Activation on, before
+	// Expiration; either zero when not given. They are read, written and
+	// checked as those of a Redirect's certificates (Validity): in use
+	// from the start of the ActivationDate and during all of the
+	// ExpirationDate, in the dates' time zone. The certificate's own
+	// validity (notBefore, notAfter) is the trust store's to check.
+	Activation time.Time `json:"activation,omitzero"`
+	Expiration time.Time `json:"expiration,omitzero"`
+}
+
+// validity returns when c may be used.
+func (c EndpointCertificate) validity() Validity {
+	return Validity{Activation: c.Activation, Expiration: c.Expiration}
+}
+
+// ErrNoCertificateInUse: an endpoint publishes no certificate of the use
+// needed that may be used at the time of the lookup.
+var ErrNoCertificateInUse = errors.New("smp: no endpoint certificate in use")
+
+// CertificateAt returns the certificate of e for use (e.g.
+// CertificateEncryption) at the instant at: among the Certificates of that
+// type (compared without regard to case; all of them when none has that
+// type, as an endpoint publishing a single "sign-and-encrypt" or untyped
+// certificate), one whose window holds at, and when several do, the one
+// activated most recently (the first of those in the document on a tie).
+// An endpoint without Certificates has Certificate, at any time. When no
+// certificate may be used at at, the error wraps ErrNoCertificateInUse and
+// names the endpoint and the dates of its certificates.
+func (e *Endpoint) CertificateAt(use string, at time.Time) (EndpointCertificate, error) {
+	c, _, err := e.certificateAt(use, at)
+	return c, err
+}
+
+// certificateAt is CertificateAt, and also returns until when the choice
+// holds: the end of the certificate's window, or the activation of
+// another that will then be preferred, whichever comes first (zero:
+// unbounded).
+func (e *Endpoint) certificateAt(use string, at time.Time) (EndpointCertificate, time.Time, error) {
+	if len(e.Certificates) == 0 {
+		return EndpointCertificate{Type: use, Certificate: e.Certificate}, time.Time{}, nil
+	}
+	var candidates []EndpointCertificate
+	for _, c := range e.Certificates {
+		if strings.EqualFold(c.Type, use) {
+			candidates = append(candidates, c)
+		}
+	}
+	if len(candidates) == 0 {
+		candidates = e.Certificates
+	}
+	best := -1
+	for i, c := range candidates {
+		if c.validity().in(at) && (best < 0 || c.Activation.After(candidates[best].Activation)) {
+			best = i
+		}
+	}
+	if best < 0 {
+		var s []string
+		for i, c := range candidates {
+			s = append(s, fmt.Sprintf("certificate %d (%s) %s", i+1, cmp.Or(c.Type, "no TypeCode"), c.validity().dates()))
+		}
+		return EndpointCertificate{}, time.Time{}, fmt.Errorf("%w: endpoint %s publishes no %s certificate in use at %s: %s",
+			ErrNoCertificateInUse, e.URL, use, at.Format(time.RFC3339), strings.Join(s, "; "))
+	}
+	until := candidates[best].Expiration
+	for _, c := range candidates {
+		if c.Activation.After(at) && (until.IsZero() || c.Activation.Before(until)) {
+			until = c.Activation
+		}
+	}
+	return candidates[best], until, nil
 }
 
 // Redirect sends the client to another SMP (SMP 1.0 and
@@ -262,6 +376,22 @@ func (v Validity) String() string {
 		return "at any time"
 	}
 	return strings.Join(s, " ")
+}
+
+// dates returns v as SMP 2.0 publishes it: "ActivationDate <date>,
+// ExpirationDate <date>", either left out when not given.
+func (v Validity) dates() string {
+	var s []string
+	if !v.Activation.IsZero() {
+		s = append(s, "ActivationDate "+activationDate(v.Activation))
+	}
+	if !v.Expiration.IsZero() {
+		s = append(s, "ExpirationDate "+expirationDate(v.Expiration))
+	}
+	if len(s) == 0 {
+		return "without dates"
+	}
+	return strings.Join(s, ", ")
 }
 
 // validity returns the window of certificate i; unbounded when r does not
@@ -411,6 +541,14 @@ func (m *ServiceMetadata) Validate() error {
 			}
 			if len(e.Certificate) == 0 {
 				return fmt.Errorf("smp: the %s endpoint of process %s has no certificate", e.TransportProfile, p.ID)
+			}
+			for j, c := range e.Certificates {
+				if len(c.Certificate) == 0 {
+					return fmt.Errorf("smp: certificate %d of the %s endpoint of process %s is empty", j+1, e.TransportProfile, p.ID)
+				}
+			}
+			if len(e.Certificates) > 0 && !slices.ContainsFunc(e.Certificates, func(c EndpointCertificate) bool { return bytes.Equal(c.Certificate, e.Certificate) }) {
+				return fmt.Errorf("smp: the certificate of the %s endpoint of process %s (the one in use, which SMP 1.0 and Peppol documents publish) is not among its certificates", e.TransportProfile, p.ID)
 			}
 		}
 	}

@@ -129,6 +129,23 @@ func runStoreSuite(t *testing.T, newStore func(t *testing.T) (smp.Store, func() 
 			t.Fatalf("second delete: %v", err)
 		}
 	})
+	t.Run("endpoint certificates", func(t *testing.T) {
+		// An endpoint keeps every certificate it publishes, with its type,
+		// description and dates.
+		s, reopen := newStore(t)
+		if err := s.PutParticipant(ctx, participant); err != nil {
+			t.Fatal(err)
+		}
+		want := newRollover(t).metadata(f)
+		if err := s.PutServiceMetadata(ctx, want); err != nil {
+			t.Fatal(err)
+		}
+		m, err := reopen().ServiceMetadata(ctx, participant, docType)
+		if err != nil || !bytes.Equal(m.Processes[0].Endpoints[0].Certificate, want.Processes[0].Endpoints[0].Certificate) ||
+			!sameCertificates(m.Processes[0].Endpoints[0].Certificates, want.Processes[0].Endpoints[0].Certificates) {
+			t.Fatalf("endpoint %+v %v", m, err)
+		}
+	})
 	t.Run("redirect", func(t *testing.T) {
 		// A redirect keeps every certificate it carries.
 		s, reopen := newStore(t)

@@ -115,7 +115,9 @@ const dateTime = "2006-01-02T15:04:05.999999999Z07:00"
 // as the next day, Expiration as the day before the one it falls in. So
 // an endpoint active at 2026-12-06T09:00+01:00 is published with
 // ActivationDate 2026-12-07+01:00, and one expiring then with
-// ExpirationDate 2026-12-05+01:00.
+// ExpirationDate 2026-12-05+01:00. The dates of an SMP 2.0 endpoint's
+// certificates (Endpoint.Certificates) and of a Redirect's (Validity)
+// are written alike.
 func ServiceMetadataElement(m *ServiceMetadata, f Flavour) *xmltree.Element {
 	if f == OASIS2 {
 		return serviceMetadata2(m)
@@ -230,11 +232,12 @@ func serviceMetadata2(m *ServiceMetadata) *xmltree.Element {
 			if !e.Expiration.IsZero() {
 				ee.AddElement(NamespaceSMP2Basic, "cbc", "ExpirationDate").SetText(expirationDate(e.Expiration))
 			}
-			c := ee.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
-			c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("encryption")
-			b := c.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
-			b.SetAttr("", "", "mimeCode", "application/base64")
-			b.SetText(base64.StdEncoding.EncodeToString(e.Certificate))
+			if len(e.Certificates) == 0 {
+				certificate2(ee, EndpointCertificate{Type: CertificateEncryption, Certificate: e.Certificate})
+			}
+			for _, c := range e.Certificates {
+				certificate2(ee, c)
+			}
 		}
 	}
 	return root
@@ -286,18 +289,49 @@ func redirect2(pm *xmltree.Element, r *Redirect) {
 	re := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect")
 	re.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(r.URL)
 	for i, cert := range r.Certificates {
-		c := re.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
-		c.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText("signing")
-		if v := r.validity(i); !v.Activation.IsZero() {
-			c.AddElement(NamespaceSMP2Basic, "cbc", "ActivationDate").SetText(activationDate(v.Activation))
-		}
-		if v := r.validity(i); !v.Expiration.IsZero() {
-			c.AddElement(NamespaceSMP2Basic, "cbc", "ExpirationDate").SetText(expirationDate(v.Expiration))
-		}
-		b := c.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
-		b.SetAttr("", "", "mimeCode", "application/base64")
-		b.SetText(base64.StdEncoding.EncodeToString(cert))
+		v := r.validity(i)
+		certificate2(re, EndpointCertificate{Type: CertificateSigning, Certificate: cert, Activation: v.Activation, Expiration: v.Expiration})
 	}
+}
+
+// certificate2 appends the SMP 2.0 Certificate of c to an Endpoint or a
+// Redirect: its TypeCode and Description when given, its dates (written
+// as an endpoint's, activationDate and expirationDate) and the
+// certificate, in the order of the schema.
+func certificate2(parent *xmltree.Element, c EndpointCertificate) {
+	ce := parent.AddElement(NamespaceSMP2Aggregate, "cac", "Certificate")
+	if c.Type != "" {
+		ce.AddElement(NamespaceSMP2Basic, "cbc", "TypeCode").SetText(c.Type)
+	}
+	if c.Description != "" {
+		ce.AddElement(NamespaceSMP2Basic, "cbc", "Description").SetText(c.Description)
+	}
+	if !c.Activation.IsZero() {
+		ce.AddElement(NamespaceSMP2Basic, "cbc", "ActivationDate").SetText(activationDate(c.Activation))
+	}
+	if !c.Expiration.IsZero() {
+		ce.AddElement(NamespaceSMP2Basic, "cbc", "ExpirationDate").SetText(expirationDate(c.Expiration))
+	}
+	b := ce.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
+	b.SetAttr("", "", "mimeCode", "application/base64")
+	b.SetText(base64.StdEncoding.EncodeToString(c.Certificate))
+}
+
+// decodeCertificate2 reads an SMP 2.0 Certificate of an Endpoint or a
+// Redirect: its TypeCode, Description, dates (decodeDate) and certificate.
+func decodeCertificate2(ce *xmltree.Element) (EndpointCertificate, error) {
+	der, err := decodeCert(text(ce, NamespaceSMP2Basic, "ContentBinaryObject"))
+	if err != nil {
+		return EndpointCertificate{}, err
+	}
+	c := EndpointCertificate{Type: text(ce, NamespaceSMP2Basic, "TypeCode"), Description: text(ce, NamespaceSMP2Basic, "Description"), Certificate: der}
+	if c.Activation, err = decodeDate("cbc:ActivationDate", text(ce, NamespaceSMP2Basic, "ActivationDate"), false); err != nil {
+		return EndpointCertificate{}, err
+	}
+	if c.Expiration, err = decodeDate("cbc:ExpirationDate", text(ce, NamespaceSMP2Basic, "ExpirationDate"), true); err != nil {
+		return EndpointCertificate{}, err
+	}
+	return c, nil
 }
 
 // sameService reports whether two processes have the same redirect, or
@@ -309,7 +343,11 @@ func sameService(a, b Process) bool {
 	}
 	return slices.EqualFunc(a.Endpoints, b.Endpoints, func(x, y Endpoint) bool {
 		return x.TransportProfile == y.TransportProfile && x.URL == y.URL && bytes.Equal(x.Certificate, y.Certificate) &&
-			x.Description == y.Description && x.Contact == y.Contact && sameInstant(x.Activation, y.Activation) && sameInstant(x.Expiration, y.Expiration)
+			x.Description == y.Description && x.Contact == y.Contact && sameInstant(x.Activation, y.Activation) && sameInstant(x.Expiration, y.Expiration) &&
+			slices.EqualFunc(x.Certificates, y.Certificates, func(c, d EndpointCertificate) bool {
+				return c.Type == d.Type && c.Description == d.Description && bytes.Equal(c.Certificate, d.Certificate) &&
+					sameInstant(c.Activation, d.Activation) && sameInstant(c.Expiration, d.Expiration)
+			})
 	})
 }
 
@@ -729,19 +767,13 @@ func decodeRedirect2(re *xmltree.Element) (*Redirect, error) {
 	// Every certificate is kept: the other SMP may sign with any of them
 	// (a key roll-over), each within the dates published, if any.
 	var dated bool
-	for i, c := range re.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate") {
-		cert, err := decodeCert(text(c, NamespaceSMP2Basic, "ContentBinaryObject"))
+	for i, ce := range re.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate") {
+		c, err := decodeCertificate2(ce)
 		if err != nil {
 			return nil, fmt.Errorf("redirect to %s, certificate %d: %w", r.URL, i+1, err)
 		}
-		var v Validity
-		if v.Activation, err = decodeDate("cbc:ActivationDate", text(c, NamespaceSMP2Basic, "ActivationDate"), false); err != nil {
-			return nil, fmt.Errorf("redirect to %s, certificate %d: %w", r.URL, i+1, err)
-		}
-		if v.Expiration, err = decodeDate("cbc:ExpirationDate", text(c, NamespaceSMP2Basic, "ExpirationDate"), true); err != nil {
-			return nil, fmt.Errorf("redirect to %s, certificate %d: %w", r.URL, i+1, err)
-		}
-		r.Certificates = append(r.Certificates, cert)
+		v := c.validity()
+		r.Certificates = append(r.Certificates, c.Certificate)
 		r.Validity = append(r.Validity, v)
 		dated = dated || !v.Activation.IsZero() || !v.Expiration.IsZero()
 	}
@@ -772,20 +804,30 @@ func decodeEndpoints2(ees []*xmltree.Element) ([]Endpoint, error) {
 		if e.Expiration, err = decodeDate("cbc:ExpirationDate", text(ee, NamespaceSMP2Basic, "ExpirationDate"), true); err != nil {
 			return nil, err
 		}
-		// The first certificate for encryption, else the first one.
+		// Every certificate is kept, with its use and dates: a lookup
+		// selects the one in use (Endpoint.CertificateAt). Certificate is
+		// the first for encryption, else the first one.
 		certs := ee.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate")
 		if len(certs) == 0 {
 			return nil, bad("endpoint %s has no cac:Certificate", e.URL)
 		}
-		pick := certs[0]
-		for _, c := range certs {
-			if strings.EqualFold(text(c, NamespaceSMP2Basic, "TypeCode"), "encryption") {
-				pick = c
-				break
+		for i, ce := range certs {
+			c, err := decodeCertificate2(ce)
+			if err != nil {
+				return nil, fmt.Errorf("endpoint %s, certificate %d: %w", e.URL, i+1, err)
+			}
+			e.Certificates = append(e.Certificates, c)
+			if e.Certificate == nil && strings.EqualFold(c.Type, CertificateEncryption) {
+				e.Certificate = c.Certificate
 			}
 		}
-		if e.Certificate, err = decodeCert(text(pick, NamespaceSMP2Basic, "ContentBinaryObject")); err != nil {
-			return nil, fmt.Errorf("endpoint %s: %w", e.URL, err)
+		if e.Certificate == nil {
+			e.Certificate = e.Certificates[0].Certificate
+		}
+		if c := e.Certificates[0]; len(e.Certificates) == 1 && c.Type == CertificateEncryption && c.Description == "" && c.Activation.IsZero() && c.Expiration.IsZero() {
+			// One encryption certificate without description or dates:
+			// as Certificate alone is written.
+			e.Certificates = nil
 		}
 		eps = append(eps, e)
 	}
