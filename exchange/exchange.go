@@ -18,10 +18,10 @@ package exchange
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/edm"
 )
 
@@ -258,10 +258,13 @@ func Incoming(rm *ap.ReceivedMessage) (*Message, error) {
 	for _, p := range rm.Payloads[1:] {
 		parts[p.ContentID] = p
 	}
+	has := func(id string) bool { _, ok := parts[id]; return ok }
 	for _, href := range m.hrefs() {
-		cid, ok := strings.CutPrefix(href, "cid:")
+		// The scheme in any case, the content-id as written or
+		// percent-decoded, as AS4 resolves its own cid: references.
+		cid, err := swa.ResolveCID(href, has)
 		p, found := parts[cid]
-		if !ok || !found {
+		if err != nil || !found {
 			return m, invalid("the response refers to %q, which is not a payload of the message", href)
 		}
 		m.Attachments = append(m.Attachments, Attachment{ContentID: cid, MimeType: p.MimeType, Data: p.Data})

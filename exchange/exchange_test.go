@@ -101,6 +101,34 @@ func TestResponseAttachments(t *testing.T) {
 	}
 }
 
+// TestResponseAttachmentHrefForms: a RepositoryItemRef names its payload
+// by a cid: URL whose scheme may be in any case and whose content-id may be
+// percent-encoded (RFC 3986 §3.1, RFC 2392), as AS4's own references do.
+func TestResponseAttachmentHrefForms(t *testing.T) {
+	for _, href := range []string{"cid:evidence@provider.test", "CID:evidence@provider.test", "Cid:evidence%40provider.test"} {
+		doc, _, err := edm.ParseBytes(sample(t, "tdd-1.0/xml/edm/birth-2-evidence-response.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := doc.(*edm.QueryResponse)
+		resp.Evidence[0].RepositoryItemRef.Href = href
+		m := &exchange.Message{To: "AP_FR", ConversationID: "c", OriginalSender: edm.ID("a"), FinalRecipient: edm.ID("b"), Response: resp,
+			Attachments: []exchange.Attachment{{ContentID: "evidence@provider.test", MimeType: "application/pdf", Data: []byte("%PDF-1.4")}}}
+		s, err := m.Submission(exchange.DefaultLegs(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := exchange.Incoming(received(s, exchange.ActionResponse))
+		if err != nil {
+			t.Errorf("%s: %v", href, err)
+			continue
+		}
+		if len(got.Attachments) != 1 || got.Attachments[0].ContentID != "evidence@provider.test" || string(got.Attachments[0].Data) != "%PDF-1.4" {
+			t.Errorf("%s: attachments %+v", href, got.Attachments)
+		}
+	}
+}
+
 func TestGarbage(t *testing.T) {
 	for _, body := range []string{"", "not xml", "<a/>", `<query:QueryRequest xmlns:query="urn:oasis:names:tc:ebxml-regrep:xsd:query:4.0"/>`} {
 		rm := &ap.ReceivedMessage{Header: ap.Header{Action: exchange.ActionRequest}, Payloads: []ap.Payload{{Data: []byte(body)}}}

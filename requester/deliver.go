@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
@@ -206,7 +207,10 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		e := Evidence{ID: id, IssuingDate: o.Metadata.IssuingDate, Role: o.Role()}
 		var a exchange.Attachment
 		if ref := o.RepositoryItemRef; ref != nil {
-			a = parts[strings.TrimPrefix(ref.Href, "cid:")]
+			// As exchange resolved it: the scheme in any case, the
+			// content-id as written or percent-decoded.
+			cid, _ := swa.ResolveCID(ref.Href, func(id string) bool { _, ok := parts[id]; return ok })
+			a = parts[cid]
 			e.Title = ref.Title
 		}
 		if t := o.Metadata.IsConformantTo; t != nil && len(t.Title) > 0 && e.Title == "" {

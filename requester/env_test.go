@@ -140,6 +140,9 @@ type remoteProvider struct {
 	now time.Time
 	// conformsTo is the data model the evidence's distribution names.
 	conformsTo string
+	// href, when set, writes the RepositoryItemRef of a payload's
+	// Content-ID (default "cid:" + the Content-ID).
+	href func(contentID string) string
 }
 
 func (p *remoteProvider) agent(req *edm.QueryRequest, class string) edm.Agent {
@@ -224,7 +227,11 @@ func (p *remoteProvider) evidence(t testing.TB, sub *ap.Submission, req *exchang
 	if q.Version().Is2() {
 		role = edm.RoleMainEvidence
 	}
-	obj := edm.NewEvidenceObject("urn:uuid:"+p.uuid(), md, "cid:"+cid, "Certificate", role, "urn:uuid:"+p.uuid())
+	href := "cid:" + cid
+	if p.href != nil {
+		href = p.href(cid)
+	}
+	obj := edm.NewEvidenceObject("urn:uuid:"+p.uuid(), md, href, "Certificate", role, "urn:uuid:"+p.uuid())
 	if q.Version().Is2() {
 		pkg := &edm.Package{Evidence: []*edm.EvidenceObject{obj}}
 		pkg.ID = "urn:uuid:" + p.uuid()
