@@ -2,6 +2,7 @@ package pmode
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,23 +16,33 @@ const NamespaceDomibus = "http://domibus.eu/configuration"
 
 // Domibus MEP and binding URIs (ebMS3 Core Appendix C).
 const (
-	domibusOneWay = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/oneWay"
-	domibusPush   = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/push"
+	domibusCore   = "http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/"
+	domibusOneWay = domibusCore + "oneWay"
+	domibusTwoWay = domibusCore + "twoWay"
 )
 
 // ImportDomibus converts a Domibus P-Mode XML configuration (db:configuration)
 // into a Config: every party with its identifiers and endpoint, and one Leg
 // per leg of every process (named after the leg configuration; a leg used by
-// several processes is named process/leg). The result is validated.
+// several processes is named process/leg). The result is validated. As in
+// Domibus, names are referred to ignoring case, except a propertyRef's
+// property.
 //
 // Mapping: Domibus security profile "rsa" is eDelivery AS4 1.15; the policy
 // file gives what is signed and encrypted, the key reference forms and no
-// Timestamp (see domibusSecurity); replyPattern "response" is a synchronous
-// receipt; receptionAwareness retry "timeout(min);count;strategy" becomes
-// Retry; compressPayloads becomes Payload.Compress; the propertySet becomes
-// Properties (key and required). Domibus features without a counterpart here
-// (splitting, pull, business-error notifications, retention) are dropped; a
-// two-way MEP or a pull binding is an error.
+// Timestamp (see domibusSecurity); signatureMethod must be RSA_SHA256;
+// replyPattern "response" is a synchronous receipt, "callback" none;
+// receptionAwareness retry "timeout(min);count;strategy" becomes Retry;
+// compressPayloads becomes Payload.Compress; a payloadProfile limits the
+// number of parts and their MIME types (see payloadProfile); the propertySet
+// becomes Properties (key and required). A One-Way or Two-Way process with a
+// push or pushAndPush binding gives One-Way/Push legs, as Domibus pushes
+// every leg on its own. Domibus features without a counterpart here
+// (splitting, business-error notifications, retention, property data types)
+// are dropped. Errors name the Domibus element: a pull or sync binding; a
+// process without initiatorParties or responderParties (Domibus dynamic
+// discovery: oots discovers the endpoint and certificate of declared
+// parties only); non-repudiation on a leg that does not sign.
 func ImportDomibus(b []byte) (*Config, error) {
 	doc, err := xmltree.ParseBytes(b, nil)
 	if err != nil {
@@ -47,15 +58,20 @@ func ImportDomibus(b []byte) (*Config, error) {
 			if d.named[e.Local] == nil {
 				d.named[e.Local] = map[string]*xmltree.Element{}
 			}
+			if e.Local != "property" {
+				// Domibus resolves every reference by name ignoring
+				// case, except a propertyRef's property.
+				n = strings.ToLower(n)
+			}
 			d.named[e.Local][n] = e
 		}
 		return true
 	})
-	c := &Config{Self: root.SelectAttr("", "party")}
 	bp := root.Child("", "businessProcesses")
 	if bp == nil {
 		return nil, fmt.Errorf("pmode: domibus: no businessProcesses")
 	}
+	c := &Config{}
 	if ps := bp.Child("", "parties"); ps != nil {
 		for _, p := range ps.ChildrenNamed("", "party") {
 			party := Party{Name: p.SelectAttr("", "name"), Endpoint: p.SelectAttr("", "endpoint")}
@@ -73,11 +89,20 @@ func ImportDomibus(b []byte) (*Config, error) {
 			c.Parties = append(c.Parties, party)
 		}
 	}
+	// partyName is the declared name of a party referred to by name (as
+	// Domibus, ignoring case); an undefined name is kept for Validate.
+	partyName := func(n string) string {
+		if p := d.named["party"][strings.ToLower(n)]; p != nil {
+			return p.SelectAttr("", "name")
+		}
+		return n
+	}
+	c.Self = partyName(root.SelectAttr("", "party"))
 	legUse := map[string]int{}
 	for _, proc := range bp.ChildrenNamed("", "process") {
 		if legs := proc.Child("", "legs"); legs != nil {
 			for _, l := range legs.ChildrenNamed("", "leg") {
-				legUse[l.SelectAttr("", "name")]++
+				legUse[strings.ToLower(l.SelectAttr("", "name"))]++
 			}
 		}
 	}
@@ -92,8 +117,8 @@ func ImportDomibus(b []byte) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		if mep != domibusOneWay || binding != domibusPush {
-			return nil, fmt.Errorf("pmode: domibus: %s: MEP %q binding %q: only one-way push is supported", where, mep, binding)
+		if err := domibusExchange(mep, binding); err != nil {
+			return nil, fmt.Errorf("pmode: domibus: %s: %w", where, err)
 		}
 		ini, err := d.value("role", proc.SelectAttr("", "initiatorRole"), where)
 		if err != nil {
@@ -113,11 +138,28 @@ func ImportDomibus(b []byte) (*Config, error) {
 				agreement = &Agreement{Value: v, Type: ae.SelectAttr("", "type")}
 			}
 		}
+		// A process without initiatorParties or responderParties is
+		// Domibus dynamic discovery: any party may take that side, the
+		// responder found per message by SMP (its finalRecipient), the
+		// initiator from the certificate of its signature. Here the
+		// parties of a leg are listed: a discovered partner is a declared
+		// party whose endpoint and certificate are left out, found at send
+		// time by BDXL and SMP.
+		for _, side := range []struct{ list, role, how string }{
+			{"initiatorParties", "initiator", "Domibus accepts a message from any sender, the party taken from its signing certificate"},
+			{"responderParties", "responder", "Domibus finds the receiver of each message by SMP lookup of its finalRecipient"},
+		} {
+			if proc.Child("", side.list) == nil {
+				return nil, fmt.Errorf("pmode: domibus: %s has no %s (dynamic discovery: %s): oots has no dynamic %s; "+
+					"declare each partner as a party with its identifiers (the endpoint and certificate of a partner "+
+					"discovered by BDXL and SMP are left out of the P-Mode) and list it in %s", where, side.list, side.how, side.role, side.list)
+			}
+		}
 		partiesOf := func(list, item string) []string {
 			var out []string
 			if e := proc.Child("", list); e != nil {
 				for _, p := range e.ChildrenNamed("", item) {
-					out = append(out, p.SelectAttr("", "name"))
+					out = append(out, partyName(p.SelectAttr("", "name")))
 				}
 			}
 			return out
@@ -136,8 +178,9 @@ func ImportDomibus(b []byte) (*Config, error) {
 			if err != nil {
 				return nil, err
 			}
+			lname = lc.SelectAttr("", "name")
 			leg.Name = lname
-			if legUse[lname] > 1 {
+			if legUse[strings.ToLower(lname)] > 1 {
 				leg.Name = pname + "/" + lname
 			}
 			leg.MEP, leg.Binding = MEPOneWay, BindingPush
@@ -159,7 +202,11 @@ type domibus struct {
 }
 
 func (d *domibus) get(kind, name, where string) (*xmltree.Element, error) {
-	if e := d.named[kind][name]; e != nil {
+	key := name
+	if kind != "property" {
+		key = strings.ToLower(name)
+	}
+	if e := d.named[kind][key]; e != nil {
 		return e, nil
 	}
 	return nil, fmt.Errorf("pmode: domibus: %s refers to %s %q, which is not defined", where, kind, name)
@@ -203,17 +250,29 @@ func (d *domibus) leg(lc *xmltree.Element) (*Leg, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.Reliability.Receipt = ReceiptNone
-	if rel.SelectAttr("", "replyPattern") == "response" {
+	// Domibus reads replyPattern ignoring case: RESPONSE, a receipt on the
+	// HTTP response, or CALLBACK, for which a pushed message gets no
+	// receipt (Domibus sends none and has no asynchronous receipts).
+	switch rp := rel.SelectAttr("", "replyPattern"); strings.ToLower(strings.TrimSpace(rp)) {
+	case "response":
 		l.Reliability.Receipt = ReceiptResponse
+	case "callback":
+		l.Reliability.Receipt = ReceiptNone
+	default:
+		return nil, fmt.Errorf("pmode: domibus: reliability %s: replyPattern %q is neither response nor callback", rel.SelectAttr("", "name"), rp)
 	}
-	l.Reliability.NonRepudiation = rel.SelectAttr("", "nonRepudiation") == "true"
+	l.Reliability.NonRepudiation = domibusBool(rel.SelectAttr("", "nonRepudiation"))
+	if l.Reliability.NonRepudiation && !l.Security.Sign {
+		return nil, fmt.Errorf("pmode: domibus: %s: reliability %s has nonRepudiation true but security %s (policy %q) does not sign: "+
+			"non-repudiation of receipt needs a signed message; set nonRepudiation false or use a signing policy",
+			where, rel.SelectAttr("", "name"), sec.SelectAttr("", "name"), sec.SelectAttr("", "policy"))
+	}
 	if ra := attr("receptionAwareness"); ra != "" {
 		re, err := d.get("receptionAwareness", ra, where)
 		if err != nil {
 			return nil, err
 		}
-		l.Reliability.DuplicateDetection = re.SelectAttr("", "duplicateDetection") == "true"
+		l.Reliability.DuplicateDetection = domibusBool(re.SelectAttr("", "duplicateDetection"))
 		if r := re.SelectAttr("", "retry"); r != "" {
 			retry, err := parseDomibusRetry(r)
 			if err != nil {
@@ -232,18 +291,86 @@ func (d *domibus) leg(lc *xmltree.Element) (*Leg, error) {
 			if err != nil {
 				return nil, err
 			}
-			l.Properties = append(l.Properties, PropertyDef{Name: p.SelectAttr("", "key"), Required: p.SelectAttr("", "required") == "true"})
+			l.Properties = append(l.Properties, PropertyDef{Name: p.SelectAttr("", "key"), Required: domibusBool(p.SelectAttr("", "required"))})
 		}
 	}
-	l.Payload.Compress = attr("compressPayloads") == "true"
+	l.Payload.Compress = domibusBool(attr("compressPayloads"))
+	// A payloadProfile that is not defined is no profile, as in Domibus
+	// (which then checks no payloads; its own samples refer to one they
+	// do not define).
+	if prof := d.named["payloadProfile"][strings.ToLower(attr("payloadProfile"))]; prof != nil {
+		if l.Payload, err = d.payloadProfile(prof, l.Payload); err != nil {
+			return nil, err
+		}
+	}
 	if eh := attr("errorHandling"); eh != "" {
 		e, err := d.get("errorHandling", eh, where)
 		if err != nil {
 			return nil, err
 		}
-		l.ErrorHandling.AsResponse = e.SelectAttr("", "errorAsResponse") == "true"
+		l.ErrorHandling.AsResponse = domibusBool(e.SelectAttr("", "errorAsResponse"))
 	}
 	return l, nil
+}
+
+// payloadProfile maps a Domibus payloadProfile. Domibus matches each part of
+// a message to a distinct payload of the profile by its cid, and checks its
+// MIME type when the payload names one; it checks neither sizes nor required
+// payloads. Here a leg limits the number of parts and the MIME types: MaxParts
+// is the number of payloads of the profile, MimeTypes their types when every
+// payload names one. The cid of each part is not checked.
+func (d *domibus) payloadProfile(prof *xmltree.Element, p PayloadProfile) (PayloadProfile, error) {
+	where := "payloadProfile " + prof.SelectAttr("", "name")
+	anyType := false
+	var types []string
+	for _, a := range prof.ChildrenNamed("", "attachment") {
+		pl, err := d.get("payload", a.SelectAttr("", "name"), where)
+		if err != nil {
+			return p, err
+		}
+		p.MaxParts++
+		mt := strings.ToLower(strings.TrimSpace(pl.SelectAttr("", "mimeType")))
+		if mt == "" {
+			anyType = true
+		} else if !slices.Contains(types, mt) {
+			types = append(types, mt)
+		}
+	}
+	if !anyType {
+		p.MimeTypes = types
+	}
+	return p, nil
+}
+
+// domibusBool reads a Domibus boolean attribute as JAXB does: "true" or "1",
+// surrounding white space ignored.
+func domibusBool(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "true" || s == "1"
+}
+
+// domibusExchange checks a process's MEP and binding values. Domibus reads
+// the binding only to tell pull from push, and the MEP not at all: every leg
+// of a push process, One-Way or Two-Way (push-and-push), is a message pushed
+// on its own, which is what the imported One-Way/Push legs do (the ebMS
+// header carries no MEP; the reply leg's eb:RefToMessageId is set by the
+// backend, as with Domibus). Pull, and the bindings that pull or answer on
+// the same connection, are refused: oots pushes only.
+func domibusExchange(mep, binding string) error {
+	switch mep {
+	case domibusOneWay, domibusTwoWay:
+	default:
+		return fmt.Errorf("MEP %q is neither One-Way nor Two-Way", mep)
+	}
+	switch strings.TrimPrefix(binding, domibusCore) {
+	case "push", "pushAndPush", "push-and-push":
+		return nil
+	case "pull", "pushAndPull", "pullAndPush", "push-and-pull", "pull-and-push":
+		return fmt.Errorf("binding %q: oots has no pull (it neither sends nor answers eb:PullRequest); only push bindings are supported", binding)
+	case "sync":
+		return fmt.Errorf("binding %q: oots has no Two-Way/Sync (a reply user message on the HTTP response); only push bindings are supported", binding)
+	}
+	return fmt.Errorf("binding %q is not an ebMS3 binding (push, pushAndPush; pull is not supported)", binding)
 }
 
 // parseDomibusRetry reads "timeout;count;strategy", timeout in minutes.
@@ -285,6 +412,15 @@ func parseDomibusRetry(s string) (*Retry, error) {
 func domibusSecurity(sec *xmltree.Element) (Security, error) {
 	policy := strings.ToLower(strings.TrimSuffix(sec.SelectAttr("", "policy"), ".xml"))
 	profile := sec.SelectAttr("", "profile")
+	// Domibus 4 signs with signatureMethod RSA_SHA256 or RSA_SHA1; the
+	// eDelivery AS4 profile, and oots, with RSA-SHA256 only.
+	switch sm := sec.SelectAttr("", "signatureMethod"); strings.ToUpper(strings.TrimSpace(sm)) {
+	case "", "RSA_SHA256":
+	default:
+		if !strings.HasPrefix(policy, "donothing") {
+			return Security{}, fmt.Errorf("signatureMethod %q is not supported: oots signs and verifies with RSA-SHA256 (RSA_SHA256) only", sm)
+		}
+	}
 	if strings.HasPrefix(policy, "donothing") {
 		return Security{Profile: ProfileNone}, nil
 	}

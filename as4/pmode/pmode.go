@@ -241,7 +241,7 @@ func (c *Config) Validate() error {
 			}
 		}
 		if p.Endpoint != "" {
-			if u, err := url.Parse(p.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			if u, err := url.Parse(p.Endpoint); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" {
 				bad(f+".endpoint", "%q is not an http(s) URL", p.Endpoint)
 			}
 		}

@@ -3,6 +3,7 @@ package pmode
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -69,6 +70,9 @@ func TestValidateNamesField(t *testing.T) {
 		{"party without id", func(c *Config) { c.Parties[1].IDs = nil }, "parties[1].ids"},
 		{"empty id", func(c *Config) { c.Parties[0].IDs[0].Value = "" }, "parties[0].ids[0].value"},
 		{"bad endpoint", func(c *Config) { c.Parties[0].Endpoint = "ftp://x" }, "parties[0].endpoint"},
+		// Domibus's own sample P-Mode has this endpoint, which its schema
+		// refuses (xs:anyURI): no host, only a port separator.
+		{"endpoint without host", func(c *Config) { c.Parties[0].Endpoint = "http://://Ahmed-PC:8180/domibus/services/msh" }, "parties[0].endpoint"},
 		{"duplicate party", func(c *Config) { c.Parties[1].Name = "AP_FR_01" }, "parties[1].name"},
 		{"duplicate leg", func(c *Config) { c.Legs[1].Name = "ootsRequestLeg" }, "legs[1].name"},
 		{"two-way", func(c *Config) { c.Legs[0].MEP = "two-way" }, "legs[0].mep"},
@@ -166,7 +170,14 @@ func TestImportDomibusErrors(t *testing.T) {
 	s := string(b)
 	cases := []struct{ name, from, to, want string }{
 		{"undefined action", `action="executeQueryRequest"`, `action="nope"`, `action "nope"`},
-		{"two-way", `mep="oneway"`, `mep="twoway"`, "only one-way push"},
+		{"pull", `<binding name="push" value="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/push"/>`,
+			`<binding name="push" value="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/pull"/>`, "oots has no pull"},
+		{"sync", `<binding name="push" value="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/push"/>`,
+			`<binding name="push" value="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/sync"/>`, "no Two-Way/Sync"},
+		{"unknown MEP", `value="http://docs.oasis-open.org/ebxml-msg/ebms/v3.0/ns/core/200704/oneWay"`, `value="urn:x:mep"`, "neither One-Way nor Two-Way"},
+		{"RSA-SHA1", `<security name="eDeliveryAS4PolicyRSA" profile="rsa"/>`,
+			`<security name="eDeliveryAS4PolicyRSA" policy="eDeliveryAS4Policy.xml" signatureMethod="RSA_SHA1"/>`, `signatureMethod "RSA_SHA1" is not supported`},
+		{"reply pattern", `replyPattern="response"`, `replyPattern="sync"`, "neither response nor callback"},
 		{"ecc profile", `profile="rsa"`, `profile="ecc"`, `"ecc" is not supported`},
 		{"bad retry", `retry="12;4;CONSTANT"`, `retry="12"`, "timeout;count;strategy"},
 		{"not domibus", `xmlns:db="http://domibus.eu/configuration"`, `xmlns:db="urn:x"`, "not {http://domibus.eu/configuration}configuration"},
@@ -196,6 +207,17 @@ func FuzzParse(f *testing.F) {
 
 func FuzzImportDomibus(f *testing.F) {
 	if b, err := os.ReadFile(testenv.Spec(f, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml")); err == nil {
+		f.Add(b)
+	}
+	files, err := filepath.Glob("testdata/domibus/*.xml")
+	if err != nil || len(files) == 0 {
+		f.Fatalf("no Domibus P-Modes in testdata/domibus: %v", err)
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
