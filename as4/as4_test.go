@@ -851,3 +851,44 @@ func TestExchangeOverHTTP(t *testing.T) {
 		t.Errorf("server got %q", got)
 	}
 }
+
+// TestPayloadMimeTypes: a leg's allowed MIME types match a part's media type
+// without regard to case and without its parameters (RFC 2045 §5.1; Domibus
+// compares them so too); a type the leg does not list is EBMS:0003.
+func TestPayloadMimeTypes(t *testing.T) {
+	for _, c := range []struct {
+		allowed []string
+		pdf     string // the second part's MimeType
+		ok      bool
+	}{
+		{[]string{"application/x-ebrs+xml", "application/pdf"}, "application/pdf", true},
+		{[]string{"Application/X-EBRS+XML", "APPLICATION/PDF"}, "application/pdf", true},
+		{[]string{"application/x-ebrs+xml", "application/pdf"}, "Application/PDF", true},
+		{[]string{"application/x-ebrs+xml", "application/pdf"}, "application/pdf; name=evidence.pdf", true},
+		{[]string{"application/x-ebrs+xml", "application/pdf; version=1.7"}, "Application/PDF; version=1.7", true},
+		{[]string{"application/x-ebrs+xml", "application/pdf; version=1.7"}, "application/pdf", false},
+		{[]string{"application/x-ebrs+xml", "image/png"}, "application/pdf", false},
+	} {
+		pc := config(pmode.ProfileNone)
+		out := request()
+		out.Payloads[1].MimeType = c.pdf
+		p, err := (&as4.Sender{PMode: pc, Now: clock}).Pack(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := wire(t, p)
+		pc.Legs[0].Payload.MimeTypes = c.allowed
+		in, err := (&as4.Receiver{PMode: pc, Now: clock}).Unpack(req.Header.Get("Content-Type"), req.Body)
+		var e *as4.Error
+		switch {
+		case c.ok && err != nil:
+			t.Errorf("%v allows %q: %v", c.allowed, c.pdf, err)
+		case !c.ok && (!errors.As(err, &e) || e.Code != as4.ValueInconsistent):
+			t.Errorf("%v allows %q: %v, want EBMS:0003", c.allowed, c.pdf, err)
+		}
+		if in != nil {
+			in.Close()
+		}
+		p.Close()
+	}
+}

@@ -3,6 +3,7 @@ package as4
 import (
 	"mime"
 	"slices"
+	"strings"
 
 	"github.com/oots-go/oots/as4/pmode"
 )
@@ -101,10 +102,11 @@ func CheckUserMessage(um *UserMessage, c *pmode.Config, leg *pmode.Leg) error {
 		if !ok || mt == "" {
 			return Errorf(ValueInconsistent, "eb:PartInfo %s: MimeType part property missing", pi.Href)
 		}
-		if _, _, err := mime.ParseMediaType(mt); err != nil {
+		media, _, err := mime.ParseMediaType(mt)
+		if err != nil {
 			return Errorf(ValueInconsistent, "eb:PartInfo %s: MimeType %q: %v", pi.Href, mt, err)
 		}
-		if len(leg.Payload.MimeTypes) > 0 && !slices.Contains(leg.Payload.MimeTypes, mt) {
+		if len(leg.Payload.MimeTypes) > 0 && !allowedMediaType(leg.Payload.MimeTypes, mt, media) {
 			return Errorf(ValueInconsistent, "eb:PartInfo %s: MimeType %q is not allowed by leg %s", pi.Href, mt, leg.Name)
 		}
 		if ct, ok := pi.Property(PropCompressionType); ok && ct != GzipMediaType {
@@ -112,6 +114,19 @@ func CheckUserMessage(um *UserMessage, c *pmode.Config, leg *pmode.Leg) error {
 		}
 	}
 	return nil
+}
+
+// allowedMediaType reports whether a part's MimeType mt, whose media type
+// is media (lower case, without parameters), is one a leg allows: a type
+// and subtype are matched without regard to case (RFC 2045 §5.1), and an
+// allowed value with parameters only by the whole value.
+func allowedMediaType(allowed []string, mt, media string) bool {
+	for _, a := range allowed {
+		if strings.EqualFold(a, media) || strings.EqualFold(a, mt) {
+			return true
+		}
+	}
+	return false
 }
 
 func mpc(s string) string {
