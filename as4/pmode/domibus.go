@@ -44,50 +44,13 @@ const (
 // discovery: oots discovers the endpoint and certificate of declared
 // parties only); non-repudiation on a leg that does not sign.
 func ImportDomibus(b []byte) (*Config, error) {
-	doc, err := xmltree.ParseBytes(b, nil)
+	d, root, bp, err := readDomibus(b)
 	if err != nil {
-		return nil, fmt.Errorf("pmode: domibus: %w", err)
-	}
-	root := doc.Root
-	if !root.Is(NamespaceDomibus, "configuration") {
-		return nil, fmt.Errorf("pmode: domibus: root element %s is not {%s}configuration", root.Name, NamespaceDomibus)
-	}
-	d := &domibus{named: map[string]map[string]*xmltree.Element{}}
-	root.Walk(func(e *xmltree.Element) bool {
-		if n, ok := e.AttrValue("", "name"); ok && e != root {
-			if d.named[e.Local] == nil {
-				d.named[e.Local] = map[string]*xmltree.Element{}
-			}
-			if e.Local != "property" {
-				// Domibus resolves every reference by name ignoring
-				// case, except a propertyRef's property.
-				n = strings.ToLower(n)
-			}
-			d.named[e.Local][n] = e
-		}
-		return true
-	})
-	bp := root.Child("", "businessProcesses")
-	if bp == nil {
-		return nil, fmt.Errorf("pmode: domibus: no businessProcesses")
+		return nil, err
 	}
 	c := &Config{}
-	if ps := bp.Child("", "parties"); ps != nil {
-		for _, p := range ps.ChildrenNamed("", "party") {
-			party := Party{Name: p.SelectAttr("", "name"), Endpoint: p.SelectAttr("", "endpoint")}
-			for _, id := range p.ChildrenNamed("", "identifier") {
-				pid := PartyID{Value: id.SelectAttr("", "partyId")}
-				if t := id.SelectAttr("", "partyIdType"); t != "" {
-					te, err := d.get("partyIdType", t, "party "+party.Name)
-					if err != nil {
-						return nil, err
-					}
-					pid.Type = te.SelectAttr("", "value")
-				}
-				party.IDs = append(party.IDs, pid)
-			}
-			c.Parties = append(c.Parties, party)
-		}
+	if c.Parties, err = d.parties(bp); err != nil {
+		return nil, err
 	}
 	// partyName is the declared name of a party referred to by name (as
 	// Domibus, ignoring case); an undefined name is kept for Validate.
@@ -448,4 +411,85 @@ func domibusSecurity(sec *xmltree.Element) (Security, error) {
 		return Security{}, fmt.Errorf("policy %q is not one of the Domibus policies (eDeliveryAS4Policy, _BST, _IS, signOnly, doNothingPolicy)", sec.SelectAttr("", "policy"))
 	}
 	return s, nil
+}
+
+// DomibusParty returns the party named name (ignoring case, as Domibus
+// refers to parties) of a Domibus P-Mode XML configuration, with its
+// identifiers (their partyIdType values) and endpoint. Only the parties are
+// read: a process that ImportDomibus refuses (a pull binding, dynamic
+// discovery) does not keep a partner from being taken from the file.
+func DomibusParty(b []byte, name string) (*Party, error) {
+	d, _, bp, err := readDomibus(b)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := d.parties(bp)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		if strings.EqualFold(ps[i].Name, name) {
+			return &ps[i], nil
+		}
+	}
+	return nil, fmt.Errorf("pmode: domibus: no party %q", name)
+}
+
+// readDomibus parses a Domibus P-Mode configuration and indexes its named
+// elements; it returns the root and its businessProcesses.
+func readDomibus(b []byte) (*domibus, *xmltree.Element, *xmltree.Element, error) {
+	doc, err := xmltree.ParseBytes(b, nil)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("pmode: domibus: %w", err)
+	}
+	root := doc.Root
+	if !root.Is(NamespaceDomibus, "configuration") {
+		return nil, nil, nil, fmt.Errorf("pmode: domibus: root element %s is not {%s}configuration", root.Name, NamespaceDomibus)
+	}
+	d := &domibus{named: map[string]map[string]*xmltree.Element{}}
+	root.Walk(func(e *xmltree.Element) bool {
+		if n, ok := e.AttrValue("", "name"); ok && e != root {
+			if d.named[e.Local] == nil {
+				d.named[e.Local] = map[string]*xmltree.Element{}
+			}
+			if e.Local != "property" {
+				// Domibus resolves every reference by name ignoring
+				// case, except a propertyRef's property.
+				n = strings.ToLower(n)
+			}
+			d.named[e.Local][n] = e
+		}
+		return true
+	})
+	bp := root.Child("", "businessProcesses")
+	if bp == nil {
+		return nil, nil, nil, fmt.Errorf("pmode: domibus: no businessProcesses")
+	}
+	return d, root, bp, nil
+}
+
+// parties reads the parties of businessProcesses bp, each with its
+// identifiers (the value of their partyIdType) and endpoint.
+func (d *domibus) parties(bp *xmltree.Element) ([]Party, error) {
+	var out []Party
+	ps := bp.Child("", "parties")
+	if ps == nil {
+		return nil, nil
+	}
+	for _, p := range ps.ChildrenNamed("", "party") {
+		party := Party{Name: p.SelectAttr("", "name"), Endpoint: p.SelectAttr("", "endpoint")}
+		for _, id := range p.ChildrenNamed("", "identifier") {
+			pid := PartyID{Value: id.SelectAttr("", "partyId")}
+			if t := id.SelectAttr("", "partyIdType"); t != "" {
+				te, err := d.get("partyIdType", t, "party "+party.Name)
+				if err != nil {
+					return nil, err
+				}
+				pid.Type = te.SelectAttr("", "value")
+			}
+			party.IDs = append(party.IDs, pid)
+		}
+		out = append(out, party)
+	}
+	return out, nil
 }

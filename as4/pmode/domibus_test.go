@@ -174,3 +174,25 @@ func TestImportDomibusReplyPattern(t *testing.T) {
 		}
 	}
 }
+
+// TestDomibusParty: a party is read from a Domibus P-Mode whatever its
+// processes (the sample's pull process, which ImportDomibus refuses), by its
+// name in any case, with the values of its identifier types; an unknown
+// name is an error naming it.
+func TestDomibusParty(t *testing.T) {
+	b, err := os.ReadFile("testdata/domibus/gw-sample-blue.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := DomibusParty(b, "Blue_GW")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "blue_gw" || p.Endpoint != "http://localhost:8080/domibus/services/msh" ||
+		len(p.IDs) != 1 || p.IDs[0] != (PartyID{Type: "urn:oasis:names:tc:ebcore:partyid-type:unregistered", Value: "domibus-blue"}) {
+		t.Errorf("party %+v", p)
+	}
+	if _, err := DomibusParty(b, "purple_gw"); err == nil || !strings.Contains(err.Error(), "purple_gw") {
+		t.Errorf("unknown party: %v", err)
+	}
+}

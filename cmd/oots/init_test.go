@@ -282,6 +282,44 @@ func TestPartnerAddDomibus(t *testing.T) {
 	}
 }
 
+// TestPartnerAddDomibusWithPull: a party is taken from a Domibus P-Mode
+// whose processes oots could not run (the Domibus sample's pull process),
+// as only its parties are read; its name is matched ignoring case, as
+// Domibus refers to parties.
+func TestPartnerAddDomibusWithPull(t *testing.T) {
+	export, _ := filepath.Abs(filepath.Join("..", "..", "as4", "pmode", "testdata", "domibus", "gw-sample-blue.xml"))
+	if b, err := os.ReadFile(export); err != nil {
+		t.Fatal(err)
+	} else if _, err := pmode.ImportDomibus(b); err == nil || !strings.Contains(err.Error(), "pull") {
+		t.Fatalf("the sample imports whole (%v): it no longer shows what this test is for", err)
+	}
+	root := t.TempDir()
+	fr, other := filepath.Join(root, "fr"), filepath.Join(root, "other")
+	for _, n := range [][2]string{{fr, "AP_FR_01"}, {other, "red_gw"}} {
+		if code, _, errOut := runCLI(t, "init", "-dir", n[0], "-name", n[1], "-profile", "as4-1.15"); code != 0 {
+			t.Fatalf("init %s: %s", n[1], errOut)
+		}
+	}
+	cfg := filepath.Join(fr, "oots.yaml")
+	code, _, errOut := runCLI(t, "partner", "add", "-config", cfg, "-domibus", export, "-party", "RED_GW",
+		"-cert", filepath.Join(other, "red_gw.partner.pem"))
+	if code != 0 {
+		t.Fatalf("partner add -domibus: exit %d: %s", code, errOut)
+	}
+	b, _ := os.ReadFile(filepath.Join(fr, "pmode.yaml"))
+	c, err := pmode.Parse(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Party("red_gw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Endpoint != "http://localhost:8180/domibus/services/msh" || len(p.IDs) != 1 || p.IDs[0] != (pmode.PartyID{Type: "urn:oasis:names:tc:ebcore:partyid-type:unregistered", Value: "domibus-red"}) {
+		t.Errorf("party %+v", p)
+	}
+}
+
 // FuzzAddPartyNode: any P-Mode text either is refused or gives one that
 // lists the new party.
 func FuzzAddPartyNode(f *testing.F) {

@@ -109,11 +109,9 @@ func buildPartner(name, endpoint, role string, ids, certFiles []string, domibus,
 		if err != nil {
 			return nil, err
 		}
-		dc, err := pmode.ImportDomibus(b)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", domibus, err)
-		}
-		dp, err := dc.Party(domibusParty)
+		// Only the party is taken: the export's processes (a pull one,
+		// say) are not this node's business.
+		dp, err := pmode.DomibusParty(b, domibusParty)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", domibus, err)
 		}
