@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/x509"
@@ -11,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +39,7 @@ func runSMP(ctx context.Context, env *Env, args []string) int {
 commands:
   serve    run an SMP server (OASIS SMP 1.0 or Peppol at /, SMP 2.0 at /bdxr-smp-2/, management API at /api/smp/v1/)
   add      publish an endpoint of a participant for a document type and process (database or management API)
+  rollover announce an endpoint's next certificate from a date, the current one kept until the day before
   remove   remove a participant, or one of its document types (database or management API)
   list     list the participants and their document types (database or management API)
   lookup   find the endpoint of a participant by BDXL (or a fixed SMP) and SMP, checking signatures
@@ -50,6 +54,8 @@ commands:
 		return smpServe(ctx, env, args[1:])
 	case "add":
 		return smpAdd(ctx, env, args[1:])
+	case "rollover":
+		return smpRollover(ctx, env, args[1:])
 	case "remove":
 		return smpRemove(ctx, env, args[1:])
 	case "list":
@@ -217,18 +223,20 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 	doc := idFlag(fl, "doc", "document type identifier (required)")
 	proc := idFlag(fl, "process", "process identifier (required)")
 	endpoint := fl.String("url", "", "endpoint URL of the receiving access point (required)")
-	certFile := fl.String("cert", "", "PEM certificate of the receiving access point (required)")
+	var certs certSpecs
+	fl.Var(&certs, "cert", "PEM certificate of the receiving access point (required; repeatable, several for a roll-over): `FILE[,type=T][,from=DATE][,until=DATE]`, "+
+		"type default encryption, in use from the start of from= through all of until=, DATE YYYY-MM-DD optionally with Z or ±hh:mm (UTC without)")
 	transport := fl.String("transport", smp.TransportEBMS3AS4, "transport profile")
 	desc := fl.String("description", "", "service description")
 	contact := fl.String("contact", "", "technical contact")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots smp add (-db DSN | -api URL) -participant ID -doc ID -process ID -url URL -cert AP.pem [options]")
+		fmt.Fprintln(env.Stderr, "usage: oots smp add (-db DSN | -api URL) -participant ID -doc ID -process ID -url URL -cert AP.pem[,type=T][,from=DATE][,until=DATE] [-cert ...] [options]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	if fl.NArg() != 0 || *part == "" || *doc == "" || *proc == "" || *endpoint == "" || *certFile == "" {
+	if fl.NArg() != 0 || *part == "" || *doc == "" || *proc == "" || *endpoint == "" || len(certs) == 0 {
 		fl.Usage()
 		return 2
 	}
@@ -240,13 +248,20 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 		}
 		ids[i] = id
 	}
-	cb, err := os.ReadFile(*certFile)
-	if err != nil {
-		return smpFail(env, "add", 2, "-cert: %v", err)
-	}
-	cert, err := pki.ParseCertPEM(cb)
-	if err != nil {
-		return smpFail(env, "add", 2, "-cert %s: %v", *certFile, err)
+	e := smp.Endpoint{TransportProfile: *transport, URL: *endpoint, Description: *desc, Contact: *contact}
+	if len(certs) == 1 && !certs[0].options {
+		// One certificate without type or dates: published alone, as
+		// always (in SMP 2.0 with the TypeCode encryption).
+		e.Certificate = certs[0].cert.Certificate
+	} else {
+		for _, c := range certs {
+			e.Certificates = append(e.Certificates, c.cert)
+		}
+		c, err := certificateInUse(&e, time.Now())
+		if err != nil {
+			return smpFail(env, "add", 2, "-cert: %v", err)
+		}
+		e.Certificate = c.Certificate
 	}
 	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
 	if err != nil {
@@ -263,7 +278,6 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return smpFail(env, "add", 2, "%v", err)
 	}
-	e := smp.Endpoint{TransportProfile: *transport, URL: *endpoint, Certificate: cert.Raw, Description: *desc, Contact: *contact}
 	// Replace the endpoint of the same transport profile in the process,
 	// or add it (and the process).
 	placed := false
@@ -294,7 +308,350 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 		return smpFail(env, "add", 2, "%v", err)
 	}
 	fmt.Fprintf(env.Stdout, "%s %s %s %s %s\n", ids[0], ids[1], ids[2], e.TransportProfile, e.URL)
+	printCertificates(env, &e, time.Now(), "  ")
+	warnNoneInUse(env, "add", &e, time.Now())
 	return 0
+}
+
+// smpRollover implements "oots smp rollover": the endpoint's certificates
+// of the new one's type that are still in use on -from end the day before
+// (their ExpirationDate), the new certificate is in use from -from on
+// (its ActivationDate), and certificates whose window has ended are
+// dropped. What "oots smp add" with two -cert does, computed from what is
+// published.
+func smpRollover(ctx context.Context, env *Env, args []string) int {
+	fl := flag.NewFlagSet("smp rollover", flag.ContinueOnError)
+	fl.SetOutput(env.Stderr)
+	dsn := fl.String("db", "", "node database (or -api)")
+	api := fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
+	part := idFlag(fl, "participant", "participant identifier (required)")
+	doc := idFlag(fl, "doc", "document type identifier (required)")
+	proc := idFlag(fl, "process", "process identifier (required)")
+	transport := fl.String("transport", smp.TransportEBMS3AS4, "transport profile of the endpoint")
+	newCert := fl.String("new-cert", "", "PEM certificate the access point uses from -from on (required)")
+	from := fl.String("from", "", "first day of the new certificate, YYYY-MM-DD optionally with Z or ±hh:mm (UTC without), today or later (required)")
+	typ := fl.String("type", "", "TypeCode of the new certificate, and of those it replaces (default: that of the certificate in use, else encryption)")
+	fl.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: oots smp rollover (-db DSN | -api URL) -participant ID -doc ID -process ID -new-cert NEW.pem -from DATE [options]")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() != 0 || *part == "" || *doc == "" || *proc == "" || *newCert == "" || *from == "" {
+		fl.Usage()
+		return 2
+	}
+	var ids [3]smp.ID
+	for i, s := range []string{*part, *doc, *proc} {
+		id, err := smp.ParseID(s)
+		if err != nil {
+			return smpFail(env, "rollover", 2, "%v", err)
+		}
+		ids[i] = id
+	}
+	start, err := parseDate(*from, false)
+	if err != nil {
+		return smpFail(env, "rollover", 2, "-from %q: %v", *from, err)
+	}
+	now := time.Now()
+	if !start.AddDate(0, 0, 1).After(now) {
+		return smpFail(env, "rollover", 2, "-from %q: the day is over; a roll-over starts today at the earliest", *from)
+	}
+	cert, err := readCertificate("-new-cert", *newCert)
+	if err != nil {
+		return smpFail(env, "rollover", 2, "%v", err)
+	}
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
+	if err != nil {
+		return smpFail(env, "rollover", 2, "%v", err)
+	}
+	defer closeDB()
+	m, err := st.ServiceMetadata(ctx, ids[0], ids[1])
+	if err != nil {
+		return smpFail(env, "rollover", 1, "%s %s: %v", ids[0], ids[1], err)
+	}
+	var e *smp.Endpoint
+	for i := range m.Processes {
+		for j := range m.Processes[i].Endpoints {
+			if m.Processes[i].ID == ids[2] && m.Processes[i].Endpoints[j].TransportProfile == *transport {
+				e = &m.Processes[i].Endpoints[j]
+			}
+		}
+	}
+	if e == nil {
+		return smpFail(env, "rollover", 1, "%s %s has no %s endpoint in process %s (oots smp add publishes one)", ids[0], ids[1], *transport, ids[2])
+	}
+	certs := e.Certificates
+	if len(certs) == 0 {
+		certs = []smp.EndpointCertificate{{Type: smp.CertificateEncryption, Certificate: e.Certificate}}
+	}
+	if *typ == "" {
+		*typ = smp.CertificateEncryption
+		if c, err := e.CertificateAt(smp.CertificateEncryption, now); err == nil && c.Type != "" {
+			*typ = c.Type
+		}
+	}
+	var kept []smp.EndpointCertificate
+	for _, c := range certs {
+		switch {
+		case bytes.Equal(c.Certificate, cert.Raw):
+			return smpFail(env, "rollover", 2, "-new-cert %s: the endpoint already publishes this certificate, %s", *newCert, certificateWindow(c))
+		case !c.Expiration.IsZero() && !c.Expiration.After(now):
+			fmt.Fprintf(env.Stdout, "dropped: %s\n", certificateLine(c))
+			continue
+		case strings.EqualFold(c.Type, *typ) && !c.Activation.Before(start):
+			return smpFail(env, "rollover", 2, "-from %q: %s is already to be used from then on: a roll-over is planned (oots smp add -cert sets all the certificates)", *from, certificateLine(c))
+		case strings.EqualFold(c.Type, *typ) && (c.Expiration.IsZero() || c.Expiration.After(start)):
+			c.Expiration = start
+		}
+		kept = append(kept, c)
+	}
+	e.Certificates = append(kept, smp.EndpointCertificate{Type: *typ, Certificate: cert.Raw, Activation: start})
+	c, err := certificateInUse(e, now)
+	if err != nil {
+		return smpFail(env, "rollover", 2, "%v", err)
+	}
+	e.Certificate = c.Certificate
+	if err := m.Validate(); err != nil {
+		return smpFail(env, "rollover", 2, "%v", err)
+	}
+	if err := st.PutServiceMetadata(ctx, m); err != nil {
+		return smpFail(env, "rollover", 2, "%v", err)
+	}
+	fmt.Fprintf(env.Stdout, "%s %s %s %s %s\n", ids[0], ids[1], ids[2], e.TransportProfile, e.URL)
+	printCertificates(env, e, now, "  ")
+	return 0
+}
+
+// certSpec is one -cert of "oots smp add": FILE[,type=T][,from=DATE][,until=DATE].
+type certSpec struct {
+	cert    smp.EndpointCertificate
+	options bool // a type or a date was given
+}
+
+// certSpecs is the repeatable -cert flag, read as it is given.
+type certSpecs []certSpec
+
+func (s *certSpecs) String() string { return "" }
+
+func (s *certSpecs) Set(v string) error {
+	c, err := parseCertSpec(v)
+	if err != nil {
+		return err
+	}
+	*s = append(*s, c)
+	return nil
+}
+
+// parseCertSpec reads FILE[,type=T][,from=DATE][,until=DATE]: the options
+// follow the file name, whose own commas are kept (a part that is not an
+// option before any option is of the name).
+func parseCertSpec(v string) (certSpec, error) {
+	parts := strings.Split(v, ",")
+	file, opts := parts[0], parts[1:]
+	for len(opts) > 0 && !certOption(opts[0]) {
+		file, opts = file+","+opts[0], opts[1:]
+	}
+	cs := certSpec{cert: smp.EndpointCertificate{Type: smp.CertificateEncryption}, options: len(opts) > 0}
+	seen := map[string]bool{}
+	for _, o := range opts {
+		k, val, _ := strings.Cut(o, "=")
+		if !certOption(o) {
+			return cs, fmt.Errorf("%q is not type=, from= or until=", o)
+		}
+		if seen[k] {
+			return cs, fmt.Errorf("%s= is given twice", k)
+		}
+		seen[k] = true
+		var err error
+		switch k {
+		case "type":
+			if val == "" {
+				return cs, errors.New("type= is empty (encryption, signing, or a code of the domain)")
+			}
+			cs.cert.Type = val
+		case "from":
+			if cs.cert.Activation, err = parseDate(val, false); err != nil {
+				return cs, fmt.Errorf("from=%s: %v", val, err)
+			}
+		case "until":
+			if cs.cert.Expiration, err = parseDate(val, true); err != nil {
+				return cs, fmt.Errorf("until=%s: %v", val, err)
+			}
+		}
+	}
+	if a, x := cs.cert.Activation, cs.cert.Expiration; !a.IsZero() && !x.IsZero() && !a.Before(x) {
+		return cs, errors.New("until= is before from=")
+	}
+	cert, err := readCertificate(file, file)
+	if err != nil {
+		return cs, err
+	}
+	cs.cert.Certificate = cert.Raw
+	return cs, nil
+}
+
+func certOption(o string) bool {
+	k, _, ok := strings.Cut(o, "=")
+	return ok && (k == "type" || k == "from" || k == "until")
+}
+
+// readCertificate reads a PEM certificate; errors begin with what (a flag
+// or the file).
+func readCertificate(what, file string) (*x509.Certificate, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		if what == file {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	c, err := pki.ParseCertPEM(b)
+	if err != nil {
+		if what == file {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		return nil, fmt.Errorf("%s %s: %w", what, file, err)
+	}
+	return c, nil
+}
+
+// parseDate reads a day as SMP 2.0 publishes it (xs:date): YYYY-MM-DD,
+// optionally followed by Z or ±hh:mm, in UTC without. It returns the
+// first instant of the day, or with end that of the day after (an
+// ExpirationDate is the last day in use).
+func parseDate(s string, end bool) (time.Time, error) {
+	layout := "2006-01-02"
+	if len(s) > len(layout) {
+		layout += "Z07:00"
+	}
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return time.Time{}, errors.New("not a date: YYYY-MM-DD, optionally followed by Z or ±hh:mm")
+	}
+	_, off := t.Zone()
+	if off > 14*3600 || off < -14*3600 {
+		return time.Time{}, errors.New("the time zone is not within ±14:00")
+	}
+	loc := time.UTC
+	if off != 0 {
+		loc = time.FixedZone("", off)
+	}
+	y, m, d := t.Date()
+	t = time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if end {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, nil
+}
+
+// certificateInUse returns the certificate of e that SMP 1.0 and Peppol
+// documents publish (Endpoint.Certificate): the encryption certificate a
+// lookup takes at now, or when none is in use yet, the one it will take
+// first. Certificates of other types are taken as Endpoint.CertificateAt
+// takes them.
+func certificateInUse(e *smp.Endpoint, now time.Time) (smp.EndpointCertificate, error) {
+	c, err := e.CertificateAt(smp.CertificateEncryption, now)
+	if err == nil {
+		return c, nil
+	}
+	var next []time.Time
+	for _, c := range e.Certificates {
+		if c.Activation.After(now) {
+			next = append(next, c.Activation)
+		}
+	}
+	slices.SortFunc(next, time.Time.Compare)
+	for _, t := range next {
+		if c, err := e.CertificateAt(smp.CertificateEncryption, t); err == nil {
+			return c, nil
+		}
+	}
+	return smp.EndpointCertificate{}, fmt.Errorf("no certificate is in use today or later: %w", err)
+}
+
+// warnNoneInUse says when a lookup of e now fails for want of a
+// certificate in use (one published ahead of its first day).
+func warnNoneInUse(env *Env, cmd string, e *smp.Endpoint, now time.Time) {
+	if _, err := e.CertificateAt(smp.CertificateEncryption, now); err != nil {
+		fmt.Fprintf(env.Stderr, "oots smp %s: warning: SMP 2.0 lookups fail until a certificate is in use: %v\n", cmd, err)
+	}
+}
+
+// printCertificates prints the certificates of e, one a line, marking the
+// one a lookup takes at now and, when it is another, the one SMP 1.0 and
+// Peppol documents publish.
+func printCertificates(env *Env, e *smp.Endpoint, now time.Time, indent string) {
+	certs := e.Certificates
+	if len(certs) == 0 {
+		certs = []smp.EndpointCertificate{{Type: smp.CertificateEncryption, Certificate: e.Certificate}}
+	}
+	used, err := e.CertificateAt(smp.CertificateEncryption, now)
+	for _, c := range certs {
+		var marks []string
+		if err == nil && bytes.Equal(c.Certificate, used.Certificate) && c.Activation.Equal(used.Activation) {
+			marks = append(marks, "in use")
+		}
+		if bytes.Equal(c.Certificate, e.Certificate) && (err != nil || !bytes.Equal(used.Certificate, e.Certificate)) {
+			marks = append(marks, "published by SMP 1.0 and Peppol")
+		}
+		line := indent + "certificate " + certificateLine(c)
+		if len(marks) > 0 {
+			line += "  (" + strings.Join(marks, ", ") + ")"
+		}
+		fmt.Fprintln(env.Stdout, line)
+	}
+}
+
+// certificateLine describes an endpoint certificate: its type, subject and
+// window.
+func certificateLine(c smp.EndpointCertificate) string {
+	subject := "(not a certificate)"
+	if x, err := x509.ParseCertificate(c.Certificate); err == nil {
+		subject = x.Subject.String()
+	}
+	return fmt.Sprintf("%s  %s  %s", cmp.Or(c.Type, "(no type)"), subject, certificateWindow(c))
+}
+
+// certificateWindow is a certificate's window as SMP 2.0 publishes it:
+// "from <first day> until <last day>", either left out when not given.
+func certificateWindow(c smp.EndpointCertificate) string {
+	return validityDates(smp.Validity{Activation: c.Activation, Expiration: c.Expiration})
+}
+
+// validityDates returns v as SMP 2.0 dates: from the ActivationDate until
+// the ExpirationDate, the last day in use (as the SMP 2.0 writer rounds an
+// instant that does not start a day: inwards).
+func validityDates(v smp.Validity) string {
+	var s []string
+	if t := v.Activation; !t.IsZero() {
+		t = t.In(xsDateZone(t))
+		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+		if d.Before(t) {
+			d = d.AddDate(0, 0, 1)
+		}
+		s = append(s, "from "+d.Format("2006-01-02Z07:00"))
+	}
+	if t := v.Expiration; !t.IsZero() {
+		t = t.In(xsDateZone(t))
+		d := time.Date(t.Year(), t.Month(), t.Day()-1, 0, 0, 0, 0, t.Location())
+		s = append(s, "until "+d.Format("2006-01-02Z07:00"))
+	}
+	if len(s) == 0 {
+		return "at any time"
+	}
+	return strings.Join(s, " ")
+}
+
+// xsDateZone is the zone an SMP 2.0 date of t is written in: t's offset
+// when a date can carry it, else UTC.
+func xsDateZone(t time.Time) *time.Location {
+	_, off := t.Zone()
+	if off == 0 || off%60 != 0 || off > 14*3600 || off < -14*3600 {
+		return time.UTC
+	}
+	return time.FixedZone("", off)
 }
 
 func smpRemove(ctx context.Context, env *Env, args []string) int {
@@ -359,6 +716,7 @@ func smpList(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return smpFail(env, "list", 2, "%v", err)
 	}
+	now := time.Now()
 	for _, p := range ids {
 		g, err := st.ServiceGroup(ctx, p)
 		if err != nil {
@@ -373,17 +731,37 @@ func smpList(ctx context.Context, env *Env, args []string) int {
 			for _, pr := range m.Processes {
 				for _, e := range pr.Endpoints {
 					fmt.Fprintf(env.Stdout, "  %s  %s  %s  %s\n", d, pr.ID, e.TransportProfile, e.URL)
+					printCertificates(env, &e, now, "    ")
 				}
 				if pr.Redirect != nil {
 					fmt.Fprintf(env.Stdout, "  %s  %s  redirect %s\n", d, pr.ID, pr.Redirect.URL)
+					printRedirectCertificates(env, pr.Redirect, now, "    ")
 				}
 			}
 			if m.Redirect != nil {
 				fmt.Fprintf(env.Stdout, "  %s  redirect %s\n", d, m.Redirect.URL)
+				printRedirectCertificates(env, m.Redirect, now, "    ")
 			}
 		}
 	}
 	return 0
+}
+
+// printRedirectCertificates prints the signing certificates a redirect
+// accepts the other SMP's answer with, and when.
+func printRedirectCertificates(env *Env, r *smp.Redirect, now time.Time, indent string) {
+	for i, der := range r.Certificates {
+		var v smp.Validity
+		if i < len(r.Validity) {
+			v = r.Validity[i]
+		}
+		c := smp.EndpointCertificate{Type: smp.CertificateSigning, Certificate: der, Activation: v.Activation, Expiration: v.Expiration}
+		line := indent + "certificate " + certificateLine(c)
+		if (v.Activation.IsZero() || !now.Before(v.Activation)) && (v.Expiration.IsZero() || now.Before(v.Expiration)) {
+			line += "  (in use)"
+		}
+		fmt.Fprintln(env.Stdout, line)
+	}
 }
 
 func smpLookup(ctx context.Context, env *Env, args []string) int {
@@ -399,6 +777,7 @@ func smpLookup(ctx context.Context, env *Env, args []string) int {
 	dnssec := fl.String("dnssec", "off", "DNSSEC validation of the BDXL answers: off, auto, require")
 	anchorsFile := fl.String("dnssec-anchors", "", "file of DS or DNSKEY records validation starts from (default: the root's KSKs)")
 	timeout := fl.Duration("timeout", 10*time.Second, "HTTP timeout")
+	atFlag := fl.String("at", "", "look up as at this time (RFC 3339, or a day YYYY-MM-DD[Z|±hh:mm] at its start): which certificate a sender takes then, e.g. across a roll-over (default: now)")
 	fl.Usage = func() {
 		fmt.Fprintln(env.Stderr, "usage: oots smp lookup (-dns IP:PORT [-zone Z] | -smp URL | -legacy-zone Z) -trust CA.pem [options] PARTICIPANT DOCTYPE PROCESS")
 		fl.PrintDefaults()
@@ -424,11 +803,23 @@ func smpLookup(ctx context.Context, env *Env, args []string) int {
 		}
 		ids[i] = id
 	}
+	var at time.Time
+	if *atFlag != "" {
+		var err error
+		if at, err = time.Parse(time.RFC3339, *atFlag); err != nil {
+			if at, err = parseDate(*atFlag, false); err != nil {
+				return smpFail(env, "lookup", 2, "-at %q: neither an RFC 3339 time nor a day: %v", *atFlag, err)
+			}
+		}
+	}
 	ts, err := trust.LoadFiles(*trustFile)
 	if err != nil {
 		return smpFail(env, "lookup", 2, "-trust: %v", err)
 	}
 	c := &smp.Client{SMP: *fixed, LegacyZone: *legacy, Flavour: smp.Flavour(*flavour), Trust: ts, HTTP: &http.Client{Timeout: *timeout}, CacheTTL: -1}
+	if !at.IsZero() {
+		c.Now = func() time.Time { return at }
+	}
 	if *dnsServer != "" {
 		d := &serveDiscovery{DNS: *dnsServer, DNSSEC: *dnssec, DNSSECAnchors: *anchorsFile}
 		dc, err := d.dnsClient(&serveConfig{dir: "."})
@@ -446,6 +837,9 @@ func smpLookup(ctx context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "endpoint:          %s\ntransport profile: %s\ncertificate:       %s (until %s)\nSMP:               %s\nsigned by:         %s\n",
 		t.URL, t.TransportProfile, t.Certificate.Subject, t.Certificate.NotAfter.UTC().Format(time.RFC3339), t.SMP, t.Signer.Subject)
+	if !at.IsZero() {
+		fmt.Fprintf(env.Stdout, "as at:             %s\n", at.Format(time.RFC3339))
+	}
 	return 0
 }
 
