@@ -475,3 +475,46 @@ func TestReadRedirectCertificateDates(t *testing.T) {
 		t.Errorf("a window without certificate: %v", err)
 	}
 }
+
+// TestValidateWindows: a published endpoint, endpoint certificate or
+// redirect certificate whose activation is not before its expiration would
+// never be in use: the server refuses to publish it; a window in order, or
+// open on either side, is published.
+func TestValidateWindows(t *testing.T) {
+	f := getFixture(t)
+	day := time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC)
+	later, same := window{day, day.AddDate(0, 0, 1)}, window{day, day}
+	inverted := window{day.AddDate(0, 0, 1), day}
+	for _, c := range []struct {
+		name string
+		w    window
+		want string // "" valid
+	}{
+		{"in order", later, ""},
+		{"open end", window{day, time.Time{}}, ""},
+		{"open start", window{time.Time{}, day}, ""},
+		{"empty", same, "not before it expires"},
+		{"inverted", inverted, "not before it expires"},
+	} {
+		for _, where := range []string{"endpoint", "certificate", "redirect"} {
+			m := f.metadata()
+			e := &m.Processes[0].Endpoints[0]
+			switch where {
+			case "endpoint":
+				e.Activation, e.Expiration = c.w.From, c.w.Until
+			case "certificate":
+				e.Certificates = []smp.EndpointCertificate{{Type: smp.CertificateEncryption, Certificate: e.Certificate, Activation: c.w.From, Expiration: c.w.Until}}
+			case "redirect":
+				m.Processes = append(m.Processes, smp.Process{ID: redirected, Redirect: &smp.Redirect{URL: "https://smp2.example.eu/",
+					Certificates: [][]byte{e.Certificate}, Validity: []smp.Validity{{Activation: c.w.From, Expiration: c.w.Until}}}})
+			}
+			err := m.Validate()
+			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+				t.Errorf("%s %s: %v, want %q", where, c.name, err, c.want)
+			}
+		}
+	}
+}
+
+// window is a test's activation and expiration.
+type window struct{ From, Until time.Time }

@@ -362,6 +362,12 @@ func (v Validity) in(at time.Time) bool {
 	return (v.Activation.IsZero() || !at.Before(v.Activation)) && (v.Expiration.IsZero() || at.Before(v.Expiration))
 }
 
+// ordered reports whether v is a window at all: no Activation at or after
+// its Expiration (a certificate or endpoint that would never be in use).
+func (v Validity) ordered() bool {
+	return v.Activation.IsZero() || v.Expiration.IsZero() || v.Activation.Before(v.Expiration)
+}
+
 // String returns "from <activation> until <expiration>", either left out
 // when not given.
 func (v Validity) String() string {
@@ -542,9 +548,15 @@ func (m *ServiceMetadata) Validate() error {
 			if len(e.Certificate) == 0 {
 				return fmt.Errorf("smp: the %s endpoint of process %s has no certificate", e.TransportProfile, p.ID)
 			}
+			if !(Validity{Activation: e.Activation, Expiration: e.Expiration}).ordered() {
+				return fmt.Errorf("smp: the %s endpoint of process %s is activated %s, not before it expires %s", e.TransportProfile, p.ID, e.Activation, e.Expiration)
+			}
 			for j, c := range e.Certificates {
 				if len(c.Certificate) == 0 {
 					return fmt.Errorf("smp: certificate %d of the %s endpoint of process %s is empty", j+1, e.TransportProfile, p.ID)
+				}
+				if !c.validity().ordered() {
+					return fmt.Errorf("smp: certificate %d of the %s endpoint of process %s is activated %s, not before it expires %s", j+1, e.TransportProfile, p.ID, c.Activation, c.Expiration)
 				}
 			}
 			if len(e.Certificates) > 0 && !slices.ContainsFunc(e.Certificates, func(c EndpointCertificate) bool { return bytes.Equal(c.Certificate, e.Certificate) }) {
@@ -562,6 +574,11 @@ func (m *ServiceMetadata) Validate() error {
 func (r *Redirect) validate() error {
 	if len(r.Validity) > len(r.Certificates) {
 		return fmt.Errorf("smp: the redirect to %s has %d validity windows for %d certificates", r.URL, len(r.Validity), len(r.Certificates))
+	}
+	for i, v := range r.Validity {
+		if !v.ordered() {
+			return fmt.Errorf("smp: certificate %d of the redirect to %s is activated %s, not before it expires %s", i+1, r.URL, v.Activation, v.Expiration)
+		}
 	}
 	return nil
 }
