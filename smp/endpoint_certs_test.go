@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -340,4 +341,58 @@ func which(tg smp.Target, old, next []byte) string {
 		return "new"
 	}
 	return "other"
+}
+
+// TestSMP1FollowsRollover: an SMP 1.0 or Peppol document carries one
+// certificate per endpoint, the encryption certificate in use when the SMP
+// answers: the old one before the roll-over's day, the new one from it,
+// with nothing written in between; the stored entry is not changed. Before
+// any is in use, the stored Certificate. xmllint reads the certificate out
+// of the signed document.
+func TestSMP1FollowsRollover(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	f := getFixture(t)
+	ctx := context.Background()
+	r := newRollover(t)
+	m := r.metadata(f)
+	store := smp.NewMemoryStore()
+	store.PutParticipant(ctx, participant)
+	if err := store.PutServiceMetadata(ctx, m); err != nil {
+		t.Fatal(err)
+	}
+	var now time.Time
+	for _, fl := range []smp.Flavour{smp.OASIS1, smp.Peppol} {
+		srv, err := smp.NewServer(smp.Config{Store: store, Key: f.smpCred.Sign.Signer(), Certificate: f.smpCred.Sign.Cert, Flavour: fl, Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(srv)
+		defer hs.Close()
+		for _, c := range []struct {
+			at   time.Time
+			want []byte
+		}{
+			{r.active.Add(-time.Hour), r.old}, // none in use: the stored one
+			{r.active.Add(time.Hour), r.old},
+			{r.switchAt.Add(-time.Second), r.old},
+			{r.switchAt, r.new},
+			{r.switchAt.AddDate(1, 0, 0), r.new},
+		} {
+			now = c.at
+			doc := get(t, hs.URL+"/"+participant.PathSegment()+"/services/"+docType.PathSegment())
+			p := filepath.Join(t.TempDir(), "smp1.xml")
+			os.WriteFile(p, doc, 0o600)
+			out, err := exec.Command(xmllint, "--nonet", "--xpath", "normalize-space(//*[local-name()='Endpoint']/*[local-name()='Certificate'])", p).Output()
+			if err != nil {
+				t.Fatalf("%s at %s: xmllint: %v\n%s", fl, c.at, err, doc)
+			}
+			if got := strings.TrimSpace(string(out)); got != base64.StdEncoding.EncodeToString(c.want) {
+				t.Errorf("%s at %s: the document carries another certificate than the one in use", fl, c.at)
+			}
+		}
+	}
+	stored, err := store.ServiceMetadata(ctx, participant, docType)
+	if err != nil || !bytes.Equal(stored.Processes[0].Endpoints[0].Certificate, r.old) {
+		t.Errorf("the stored entry changed: %v", err)
+	}
 }

@@ -11,7 +11,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/oots-go/oots/xmltree"
 )
@@ -44,6 +46,10 @@ type Config struct {
 	// Logger receives one line per refused management request; default
 	// slog.Default().
 	Logger *slog.Logger
+	// Now is the clock that chooses, for an SMP 1.0 or Peppol document, the
+	// certificate of an endpoint with several (Endpoint.Certificates) that
+	// is in use at the time of the request; default time.Now.
+	Now func() time.Time
 }
 
 // Validate reports the first configuration error, naming the field.
@@ -173,6 +179,9 @@ func (s *Server) serveRead(w http.ResponseWriter, r *http.Request, f Flavour, pa
 			s.storeError(w, err, "")
 			return
 		}
+		if f != OASIS2 {
+			m = publishedInUse(m, s.now())
+		}
 		root = ServiceMetadataElement(m, f)
 		if err := signDocument(root, s.cfg.Key, s.cfg.Certificate); err != nil {
 			s.cfg.Logger.Error("smp: signing service metadata", "participant", p.String(), "documentType", doc.String(), "error", err)
@@ -187,6 +196,47 @@ func (s *Server) serveRead(w http.ResponseWriter, r *http.Request, f Flavour, pa
 	}
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.Write(b.Bytes())
+}
+
+func (s *Server) now() time.Time {
+	if s.cfg.Now != nil {
+		return s.cfg.Now()
+	}
+	return time.Now()
+}
+
+// publishedInUse returns m with, for each endpoint that has several
+// certificates, Certificate the encryption certificate in use at (an SMP
+// 1.0 or Peppol document carries one): a key roll-over announced with
+// dates is then followed by every flavour on its day, not only when the
+// entry is written again. An endpoint with none in use keeps its
+// Certificate. m itself, which a store may share, is not changed.
+func publishedInUse(m *ServiceMetadata, at time.Time) *ServiceMetadata {
+	var out *ServiceMetadata
+	for i, p := range m.Processes {
+		for j, e := range p.Endpoints {
+			if len(e.Certificates) == 0 {
+				continue
+			}
+			c, err := e.CertificateAt(CertificateEncryption, at)
+			if err != nil || bytes.Equal(c.Certificate, e.Certificate) {
+				continue
+			}
+			if out == nil {
+				cp := *m
+				cp.Processes = slices.Clone(m.Processes)
+				for k := range cp.Processes {
+					cp.Processes[k].Endpoints = slices.Clone(cp.Processes[k].Endpoints)
+				}
+				out = &cp
+			}
+			out.Processes[i].Endpoints[j].Certificate = c.Certificate
+		}
+	}
+	if out == nil {
+		return m
+	}
+	return out
 }
 
 func (s *Server) storeError(w http.ResponseWriter, err error, notFound string) {

@@ -593,7 +593,9 @@ func printCertificates(env *Env, e *smp.Endpoint, now time.Time, indent string) 
 		if err == nil && bytes.Equal(c.Certificate, used.Certificate) && c.Activation.Equal(used.Activation) {
 			marks = append(marks, "in use")
 		}
-		if bytes.Equal(c.Certificate, e.Certificate) && (err != nil || !bytes.Equal(used.Certificate, e.Certificate)) {
+		if err != nil && bytes.Equal(c.Certificate, e.Certificate) {
+			// None in use: SMP 1.0 and Peppol documents carry the
+			// stored one (with one in use, they carry that).
 			marks = append(marks, "published by SMP 1.0 and Peppol")
 		}
 		line := indent + "certificate " + certificateLine(c)

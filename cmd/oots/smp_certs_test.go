@@ -183,7 +183,8 @@ func TestSMPAddCertificates(t *testing.T) {
 		{"oasis-smp-2", f.today.AddDate(0, 0, 9).Add(23 * time.Hour).Format(time.RFC3339), "CN=ap-old"},
 		{"oasis-smp-2", f.day(10), "CN=ap-new"},
 		{"oasis-smp-2", f.day(40), "CN=ap-new"},
-		// SMP 1.0 carries one certificate: the one in use when added.
+		// SMP 1.0 carries one certificate: the one in use at the
+		// server's time (today), whatever time the client asks at.
 		{"oasis-smp-1", f.day(10), "CN=ap-old"},
 	} {
 		if l := f.lookupAt(t, base, c.flavour, c.at); !strings.Contains(l, c.want) {
