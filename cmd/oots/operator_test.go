@@ -189,7 +189,7 @@ func TestOperatorREADME(t *testing.T) {
 
 // startServeCLI runs oots serve in this process until the test ends and waits
 // until it is ready.
-func startServeCLI(t *testing.T, args []string) {
+func startServeCLI(t *testing.T, args []string) *syncBuffer {
 	t.Helper()
 	cfg := ""
 	for i, a := range args {
@@ -215,6 +215,7 @@ func startServeCLI(t *testing.T, args []string) {
 		}
 	})
 	waitReady(t, "http://"+c.Listen+"/readyz", &log)
+	return &log
 }
 
 func apiGet(t *testing.T, c *serveConfig, path string, v any) {

@@ -16,6 +16,8 @@ import (
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/requester"
 	"github.com/oots-go/oots/smp"
 	"github.com/oots-go/oots/wssec"
 )
@@ -166,6 +168,16 @@ func TestReferenceDocs(t *testing.T) {
 		"maxBodySize":         fmt.Sprint(as4.DefaultMaxBodySize),
 		"maxDecompressedSize": fmt.Sprint(as4.DefaultMaxDecompressed),
 		"maxCompressionRatio": fmt.Sprint(as4.DefaultMaxRatio),
+		// The national node's sections.
+		"journal.retentionMonths":          fmt.Sprint(journal.DefaultRetentionMonths),
+		"requester.t1":                     requester.DefaultT1.String(),
+		"requester.t2":                     requester.DefaultT2.String(),
+		"requester.t3":                     requester.DefaultT3.String(),
+		"provider.t1":                      requester.DefaultT1.String(),
+		"provider.t2":                      requester.DefaultT2.String(),
+		"provider.t3":                      requester.DefaultT3.String(),
+		"requester.commonServices.timeout": defaultCSTimeout.String(),
+		"provider.dataServiceTimeout":      defaultDataServiceTimeout.String(),
 	}
 	c := &serveConfig{}
 	c.defaults()

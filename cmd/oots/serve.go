@@ -171,8 +171,16 @@ type serveConfig struct {
 	Rules map[string]string `yaml:"rules"`
 	// Console is the operator's console (see serveConsole).
 	Console *serveConsole `yaml:"console"`
+	// Journal, Requester and Provider are the national node around the
+	// access point: the audit journal, the requester connector with its
+	// REST API, the provider connector with its preview space (see
+	// serve_node.go). Each runs only when its section is set.
+	Journal   *serveJournal   `yaml:"journal"`
+	Requester *serveRequester `yaml:"requester"`
+	Provider  *serveProvider  `yaml:"provider"`
 
-	dir string // directory of the file, for relative paths
+	dir    string              // directory of the file, for relative paths
+	getenv func(string) string // the environment (secrets out of the file); nil: none
 }
 
 // loadServeConfig reads and checks a configuration file; unknown fields are
@@ -205,6 +213,7 @@ func readServeConfig(path string, getenv func(string) string) (*serveConfig, err
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	c.dir = filepath.Dir(path)
+	c.getenv = getenv
 	if getenv != nil {
 		if v := getenv("OOTS_API_TOKEN"); v != "" {
 			c.API.Token = v
@@ -330,7 +339,13 @@ func (c *serveConfig) Validate() error {
 			return bad("rules", "%v", err)
 		}
 	}
-	return nil
+	if err := c.Journal.validate(); err != nil {
+		return err
+	}
+	if err := c.Requester.validate(c, c.getenv); err != nil {
+		return err
+	}
+	return c.Provider.validate()
 }
 
 // apiAddr is the address the backend API listens on.
@@ -733,12 +748,19 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	defer db.Close()
 	ncfg.Store = db
 	ncfg.Judge = judgeWith(rules)
+	wired, err := c.connectorsBefore(ctx, db, ncfg)
+	if err != nil {
+		return fail("%v", err)
+	}
 	if !fault.None() {
 		ncfg.Fault = fault
 		logger.Warn("TEST ONLY: this node has a deliberate defect", slog.String("fault", fault.Name()), slog.String("effect", fault.Effect()))
 	}
 	node, err := ap.New(*ncfg)
 	if err != nil {
+		return fail("%v", err)
+	}
+	if err := c.connectorsAfter(ctx, wired, node, ncfg, db, rules, logger); err != nil {
 		return fail("%v", err)
 	}
 	go reloadOnHangup(ctx, node, func() (*serveConfig, error) { return loadServeConfig(*cfgFile, env.Getenv, *insecure) }, logger)
@@ -753,7 +775,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		}
 		tlsConfig = tlsprofile.Server(cert) // TDD 3.7
 	}
-	listen := func(addr string, h http.Handler) (*http.Server, net.Listener, error) {
+	// listenWith listens on addr with the TLS configuration tlsConfig (nil:
+	// plain HTTP); listen with the node's.
+	listenWith := func(addr string, h http.Handler, tlsConfig *tls.Config) (*http.Server, net.Listener, error) {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, nil, err
@@ -766,12 +790,16 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		}
 		return srv, ln, nil
 	}
+	listen := func(addr string, h http.Handler) (*http.Server, net.Listener, error) {
+		return listenWith(addr, h, tlsConfig)
+	}
 	var servers []*http.Server
-	errc := make(chan error, 2)
-	public := node.Handler()
+	errc := make(chan error, 3)
+	// The requester's REST API is served where the backend API is.
+	public := withRequesterAPI(wired, node.Handler())
 	if c.API.Listen != "" {
 		public = node.PublicHandler()
-		admin, err := c.Console.mount(ctx, db, node, ncfg, logger, node.APIHandler())
+		admin, err := c.Console.mount(ctx, db, node, ncfg, logger, withRequesterAPI(wired, node.APIHandler()))
 		if err != nil {
 			return fail("console: %v", err)
 		}
@@ -782,6 +810,19 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		servers = append(servers, srv)
 		go func() { errc <- srv.Serve(ln) }()
 		logger.Info("backend API listening", slog.String("listen", ln.Addr().String()))
+	}
+	if wired.provider != nil {
+		previewTLS, err := c.Provider.tlsConfig(c, tlsConfig)
+		if err != nil {
+			return fail("%v", err)
+		}
+		srv, ln, err := listenWith(c.Provider.Listen, wired.provider.Handler(), previewTLS)
+		if err != nil {
+			return fail("provider.listen: %v", err)
+		}
+		servers = append(servers, srv)
+		go func() { errc <- srv.Serve(ln) }()
+		logger.Info("preview space listening", slog.String("listen", ln.Addr().String()), slog.String("preview_base", c.Provider.PreviewBase))
 	}
 	srv, ln, err := listen(c.Listen, public)
 	if err != nil {
@@ -796,6 +837,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	runCtx, cancelRun := context.WithCancel(ctx)
 	runDone := make(chan struct{})
 	go func() { node.Run(runCtx); close(runDone) }()
+	for _, run := range wired.runs() {
+		go run(runCtx)
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-errc:

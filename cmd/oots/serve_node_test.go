@@ -1,0 +1,474 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/internal/oidcop"
+	"github.com/oots-go/oots/internal/pdf"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/provider"
+	"github.com/oots-go/oots/requester"
+)
+
+// errorLeg is the P-Mode leg of EDM errors (ExceptionResponse) that the
+// connectors need besides the two legs oots init writes; oots partner add
+// then lists the partner in it as in the others.
+func errorLeg(name string) string {
+	return `
+  - name: ootsErrorLeg
+    mep: one-way
+    binding: push
+    initiator: {parties: [` + name + `], role: "` + ootsGatewayRole + `"}
+    responder: {parties: [` + name + `], role: "` + ootsGatewayRole + `"}
+    service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}
+    action: ExceptionResponse
+    security: {profile: eDelivery-AS4-2.0, sign: true, encrypt: true}
+    reliability:
+      receipt: response
+      nonRepudiation: true
+      retry: {timeout: 12m, count: 4, strategy: CONSTANT}
+      duplicateDetection: true
+    properties:
+      - {name: originalSender, required: true}
+      - {name: finalRecipient, required: true}
+    payload: {compress: true}
+    errorHandling: {asResponse: true}
+`
+}
+
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeSecret(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeNationalNode runs two "oots serve" nodes set up as an operator
+// does (oots init, oots partner add), the German one with the requester
+// connector and the French one with the provider connector and its preview
+// space, both with the audit journal; the Common Services are "oots cs
+// serve" with the demo data, the register a real HTTP data service, the
+// preview login the npm oidc-provider. A citizen's journey runs through the
+// requester's REST API (requester.Client) and the preview space's pages
+// over plain HTTP, and "oots journal export -exchange" shows the exchange
+// with the receipts' digests on both nodes.
+func TestServeNationalNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two nodes, the Common Services and an OpenID provider")
+	}
+	oidcop.Module(t)
+	ctx := context.Background()
+	csBase, csCA := startCSFile(t)
+
+	// The register: a PDF for one person, nothing for anyone else.
+	who := eid.NaturalPerson{Identifier: "FR/DE/1234567890", FamilyName: "Dupont", GivenName: "Marie", DateOfBirth: "1985-04-12"}
+	doc := pdf.Text("Certificate of birth", []string{"Marie Dupont, born 1985-04-12"})
+	var dsCalls atomic.Int32
+	ds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		dsCalls.Add(1)
+		var q provider.Query
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&q); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		res := provider.Result{Matches: []provider.Match{}}
+		if p := q.Subject.Person; p != nil && p.Identifier == who.Identifier {
+			res.Matches = append(res.Matches, provider.Match{Subject: "person-1", Documents: []provider.Document{{
+				ID: "birth-1", Title: "Certificate of birth", IssuingDate: "2024-01-02", Language: "FR", Format: "application/pdf", Content: doc,
+				Fields: []provider.Field{{Label: "Family name", Value: who.FamilyName}}}}})
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(res)
+	}))
+	t.Cleanup(ds.Close)
+
+	// The preview space's address, and the OpenID provider that logs the
+	// citizen in there.
+	previewAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	previewBase := "https://" + previewAddr
+	op := oidcop.Start(t, 0, oidcop.RSAKey(t, "k1"), previewBase+provider.PreviewCallbackPath, func(c *oidcop.Config) {
+		c.Accounts = map[string]oidcop.Account{"marie": {Password: "pw", Claims: map[string]any{
+			"family_name": who.FamilyName, "given_name": who.GivenName, "birthdate": who.DateOfBirth, "eidas_id": who.Identifier}}}
+	})
+
+	t.Chdir(t.TempDir())
+	os.Mkdir("fr", 0o700)
+	previewCert := writeTLSCert(t, "fr")
+	frAddr, deAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	run := func(args ...string) {
+		t.Helper()
+		if code, out, errOut := runCLI(t, args...); code != 0 {
+			t.Fatalf("oots %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+	}
+	run("init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", frAddr)
+	run("init", "-dir", "de", "-name", "AP_DE_01", "-profile", "as4-2.0", "-listen", deAddr)
+	appendFile(t, "fr/pmode.yaml", errorLeg("AP_FR_01"))
+	appendFile(t, "de/pmode.yaml", errorLeg("AP_DE_01"))
+	run("partner", "add", "-config", "de/oots.yaml", "-name", "AP_FR_01", "-endpoint", "http://"+frAddr+"/as4", "-cert", "fr/AP_FR_01.partner.pem")
+	run("partner", "add", "-config", "fr/oots.yaml", "-name", "AP_DE_01", "-endpoint", "http://"+deAddr+"/as4", "-cert", "de/AP_DE_01.partner.pem")
+
+	key := make([]byte, 32)
+	for _, cc := range []string{"fr", "de"} {
+		rand.Read(key)
+		writeSecret(t, cc+"/journal.key", key)
+	}
+	token := "requester-token-0123456789"
+	writeSecret(t, "de/requester.token", []byte(token+"\n"))
+	appendFile(t, "de/oots.yaml", fmt.Sprintf(`journal: {keyFile: journal.key}
+requester:
+  agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: DE-ER-TEST, name: Test procedure portal, country: DE}
+  commonServices: {eb: %s/, dsd: %s/, trust: [%s]}
+  routes: {AP-FR: AP_FR_01}
+  tokenFile: requester.token
+`, csBase, csBase, csCA))
+
+	// The French evidence providers of the demo data set, each evidence
+	// type served by the register above.
+	oidcFile, _ := json.Marshal(map[string]any{"issuer": op.Issuer, "clientId": oidcop.ClientID, "clientSecret": oidcop.ClientSecret,
+		"claims": map[string]string{"identifier": "eidas_id", "familyName": "family_name", "givenName": "given_name", "dateOfBirth": "birthdate"},
+		"acr":    map[string]eid.LoA{"eidas2": eid.LoASubstantial, "eidas3": eid.LoAHigh}})
+	writeSecret(t, "fr/fr-oidc.json", oidcFile)
+	auths, err := demo.Authorities(ctx, "FR", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var providers strings.Builder
+	for _, a := range auths {
+		fmt.Fprintf(&providers, "    - agent: {scheme: %q, value: %q, name: %q, country: FR}\n      minLoA: substantial\n      evidenceTypes:\n",
+			a.Agent.Identifier.SchemeID, a.Agent.Identifier.Value, a.Agent.Name[0].Value)
+		for _, et := range a.EvidenceTypes {
+			fmt.Fprintf(&providers, "        - classification: %q\n          dataService: %s\n          formats:\n", et.Classification, ds.URL)
+			for _, f := range et.Formats {
+				fmt.Fprintf(&providers, "            - {format: %q, conformsTo: %q}\n", f.Format, f.ConformsTo)
+			}
+		}
+	}
+	appendFile(t, "fr/oots.yaml", fmt.Sprintf(`journal: {keyFile: journal.key}
+provider:
+  listen: %s
+  previewBase: %s
+  tls: {certificate: tls.cert.pem, key: tls.key.pem}
+  returnAllow: ["https://portal.de.example/"]
+  login: {oidc: {FR: fr-oidc.json}}
+  providers:
+%s`, previewAddr, previewBase, providers.String()))
+
+	frLog := startServeCLI(t, []string{"serve", "-config", "fr/oots.yaml"})
+	deLog := startServeCLI(t, []string{"serve", "-config", "de/oots.yaml"})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("FR node:\n%s\nDE node:\n%s", frLog.String(), deLog.String())
+		}
+	})
+
+	// The requester's REST API is closed without its token.
+	subject := eid.Subject{Person: &who, LoA: eid.LoASubstantial, Country: "FR", Issuer: "FR", AuthTime: time.Now()}
+	start := requester.StartRequest{Procedure: "R1", Country: "FR", Subject: subject, ReturnURL: "https://portal.de.example/return"}
+	if _, err := (&requester.Client{BaseURL: "http://" + deAddr}).Start(ctx, start); !errors.Is(err, requester.ErrUnauthorized) {
+		t.Fatalf("the requester API without its token: %v", err)
+	}
+	c := &requester.Client{BaseURL: "http://" + deAddr, Token: token}
+	j, err := c.Start(ctx, start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Requirements) == 0 {
+		t.Fatal("no requirement for R1 in FR")
+	}
+	r := j.Requirements[0]
+	if r.Step != requester.StepExplicitRequest {
+		t.Fatalf("requirement %s at step %s, want %s: %+v", r.ID, r.Step, requester.StepExplicitRequest, r)
+	}
+	if j, err = c.Request(ctx, j.ID, r.ID, requester.ExplicitRequest{Given: true}); err != nil {
+		t.Fatal(err)
+	}
+	wait := func(done func(*requester.Requirement) bool) *requester.Requirement {
+		t.Helper()
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			if j, err = c.Get(ctx, j.ID); err != nil {
+				t.Fatal(err)
+			}
+			if rq := j.Requirements[0]; done(rq) || time.Now().After(deadline) {
+				return rq
+			}
+		}
+	}
+	r = wait(func(r *requester.Requirement) bool { return r.Step != requester.StepWaiting })
+	if r.Step != requester.StepPreview || r.Exchange == nil || !strings.HasPrefix(r.Exchange.PreviewURL, previewBase+"/preview/") {
+		t.Fatalf("after the first request: step %s, exchange %+v; want the preview (EDM:ERR:0002) at %s", r.Step, r.Exchange, previewBase)
+	}
+
+	// The citizen at the preview space: plain HTTP with cookies, redirects
+	// followed on this machine only (the return to the portal is not).
+	jar, _ := cookiejar.New(nil)
+	roots := x509.NewCertPool()
+	roots.AddCert(previewCert)
+	browser := &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}, Timeout: 30 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if req.URL.Hostname() != "127.0.0.1" || len(via) > 10 {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+	get := func(u string) (*http.Response, string) {
+		t.Helper()
+		resp, err := browser.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp, string(b)
+	}
+	if resp, page := get(r.Exchange.PreviewURL); resp.StatusCode != http.StatusOK || !strings.Contains(page, "/login") {
+		t.Fatalf("preview start page: HTTP %d\n%.800s", resp.StatusCode, page)
+	}
+	link, _ := url.Parse(r.Exchange.PreviewURL)
+	resp, page := get(previewBase + link.Path + "/login")
+	if !strings.HasPrefix(resp.Request.URL.String(), op.Issuer) {
+		t.Fatalf("the preview login went to %s, not to the OpenID provider: %.500s", resp.Request.URL, page)
+	}
+	m := regexp.MustCompile(`<form method="post" action="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no login form at the OpenID provider: %.500s", page)
+	}
+	action, _ := resp.Request.URL.Parse(m[1])
+	resp, err = browser.PostForm(action.String(), url.Values{"login": {"marie"}, "password": {"pw"}, "acr": {"eidas2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	page = string(b)
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+	if resp.StatusCode != http.StatusOK || csrf == nil || !strings.Contains(page, who.FamilyName) {
+		t.Fatalf("after the login at %s: HTTP %d, want the evidence with its decision form:\n%.1500s", resp.Request.URL, resp.StatusCode, page)
+	}
+	resp, err = browser.PostForm(previewBase+link.Path+"/decide", url.Values{"csrf": {csrf[1]}, "decision": {"approve"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 400 {
+		t.Fatalf("approve: HTTP %d", resp.StatusCode)
+	}
+
+	// The evidence, back through the requester's REST API.
+	r = wait(func(r *requester.Requirement) bool {
+		return r.Step == requester.StepDone || r.Step == requester.StepFailed
+	})
+	if r.Step != requester.StepDone || len(r.Exchange.Evidence) == 0 {
+		t.Fatalf("after the approval: step %s, exchange %+v", r.Step, r.Exchange)
+	}
+	f, err := c.Evidence(ctx, j.ID, r.Exchange.Evidence[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.MimeType != "application/pdf" || !bytes.Equal(f.Data, doc) {
+		t.Errorf("evidence %s %d bytes, want the register's PDF (%d bytes)", f.MimeType, len(f.Data), len(doc))
+	}
+	if dsCalls.Load() == 0 {
+		t.Error("the data service was not asked")
+	}
+
+	// Both journals lead from the exchange to the AS4 messages and the
+	// digests of their signed receipts.
+	exch := r.Exchange.ID
+	chain := func(cc string) ([]*journal.Entry, string) {
+		t.Helper()
+		var es []*journal.Entry
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			code, out, errOut := runCLI(t, "journal", "export", "-db", cc+"/data/oots.db", "-exchange", exch, "-json")
+			if code != 0 {
+				t.Fatalf("journal export %s: exit %d: %s", cc, code, errOut)
+			}
+			es = es[:0]
+			dec := json.NewDecoder(strings.NewReader(out))
+			for dec.More() {
+				var e journal.Entry
+				if err := dec.Decode(&e); err != nil {
+					t.Fatal(err)
+				}
+				es = append(es, &e)
+			}
+			// The partner's receipt arrives after the message it is for:
+			// wait for it.
+			n := 0
+			for _, e := range es {
+				if e.Event == journal.EventReceipt {
+					n++
+				}
+			}
+			if n >= 1 || time.Now().After(deadline) {
+				break
+			}
+		}
+		_, table, _ := runCLI(t, "journal", "export", "-db", cc+"/data/oots.db", "-exchange", exch)
+		return es, table
+	}
+	deChain, deTable := chain("de")
+	frChain, frTable := chain("fr")
+	sent := find(t, deChain, journal.EventRequestSent)
+	rcpt := find(t, deChain, journal.EventReceipt)
+	if rcpt.Receipt == "" || !strings.Contains(rcpt.NRR, "=sha256:") {
+		t.Errorf("DE: receipt entry %+v", rcpt)
+	}
+	got := find(t, frChain, journal.EventRequestReceived)
+	if got.MessageID != sent.MessageID {
+		t.Errorf("FR journaled request %s, DE sent %s", got.MessageID, sent.MessageID)
+	}
+	find(t, frChain, journal.EventResponseSent)
+	frRcpt := find(t, frChain, journal.EventReceipt)
+	if frRcpt.Receipt == "" || frRcpt.NRR == "" {
+		t.Errorf("FR: receipt entry %+v", frRcpt)
+	}
+	for cc, tc := range map[string]struct {
+		table string
+		r     *journal.Entry
+	}{"de": {deTable, rcpt}, "fr": {frTable, frRcpt}} {
+		for _, s := range []string{tc.r.MessageID, tc.r.Receipt, strings.Fields(tc.r.NRR)[0]} {
+			if !strings.Contains(tc.table, s) {
+				t.Errorf("%s: oots journal export -exchange %s does not show %q:\n%s", cc, exch, s, tc.table)
+			}
+		}
+	}
+	t.Logf("DE: oots journal export -exchange %s:\n%s\nFR:\n%s", exch, deTable, frTable)
+}
+
+// TestServeNodeSections: the journal, requester and provider sections are
+// closed by default and name the wrong field: the requester's REST API
+// needs a token of its own (from a file or OOTS_REQUESTER_TOKEN, never
+// inline), the preview space a login, an https public URL and its own
+// listener.
+func TestServeNodeSections(t *testing.T) {
+	dir := t.TempDir()
+	writeSecret(t, filepath.Join(dir, "requester.token"), []byte("a-requester-token-0123\n"))
+	writeSecret(t, filepath.Join(dir, "short.token"), []byte("short\n"))
+	base := "pmode: pmode.yaml\napi: {token: \"an-api-token-0123456789\"}\n"
+	requesterOK := `requester:
+  agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: DE-ER-1, name: Portal, country: DE}
+  commonServices: {eb: "https://cs.example/", dsd: "https://cs.example/", trust: [cs.pem]}
+  tokenFile: requester.token
+`
+	providerOK := `provider:
+  listen: 127.0.0.1:8443
+  previewBase: https://preview.fr.example
+  login: {oidc: {FR: fr.json}}
+  providers:
+    - agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-EP-1, name: Mairie, country: FR}
+      evidenceTypes: [{classification: "https://sr.example/et/1", formats: [{format: application/pdf}], dataService: "http://register.internal/oots"}]
+`
+	load := func(text string, env map[string]string) (*serveConfig, error) {
+		t.Helper()
+		path := filepath.Join(dir, "oots.yaml")
+		writeSecret(t, path, []byte(base+text))
+		return readServeConfig(path, func(k string) string { return env[k] })
+	}
+	for _, ok := range []string{"", "journal: {keyFile: journal.key}\n", requesterOK, providerOK, requesterOK + providerOK} {
+		if _, err := load(ok, nil); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+	c, err := load(strings.Replace(requesterOK, "  tokenFile: requester.token\n", "", 1), map[string]string{"OOTS_REQUESTER_TOKEN": "from-the-environment-0123"})
+	if err != nil || c.Requester.token != "from-the-environment-0123" {
+		t.Errorf("OOTS_REQUESTER_TOKEN: %v", err)
+	}
+	if c, err := load(requesterOK, nil); err != nil || c.Requester.token != "a-requester-token-0123" {
+		t.Errorf("tokenFile: %v", err)
+	}
+	for _, tc := range []struct{ text, want string }{
+		{"journal: {node: x}\n", "journal.keyFile: required"},
+		{strings.Replace(requesterOK, "  tokenFile: requester.token\n", "", 1), "requester.tokenFile: required"},
+		{strings.Replace(requesterOK, "requester.token", "short.token", 1), "requester.tokenFile: the token has 5 characters"},
+		{strings.Replace(requesterOK, "  tokenFile:", "  token: a-requester-token-0123\n  tokenFile:", 1), "field token not found"},
+		{strings.Replace(requesterOK, "https://cs.example/", "http://cs.example/", 1), "requester.commonServices.eb"},
+		{strings.Replace(requesterOK, "trust: [cs.pem]", "trust: []", 1), "requester.commonServices.trust: required"},
+		{strings.Replace(requesterOK, "country: DE", "country: de", 1), "requester.agent.country"},
+		{strings.Replace(providerOK, "  login: {oidc: {FR: fr.json}}\n", "", 1), "provider.login: required"},
+		{strings.Replace(providerOK, "  listen: 127.0.0.1:8443\n", "", 1), "provider.listen"},
+		{strings.Replace(providerOK, "https://preview.fr.example", "http://preview.fr.example", 1), "provider.previewBase"},
+		{strings.Replace(providerOK, "formats: [{format: application/pdf}], ", "", 1), "provider.providers[0].evidenceTypes[0].formats: required"},
+		{strings.Replace(providerOK, "http://register.internal/oots", "register.internal", 1), "provider.providers[0].evidenceTypes[0].dataService"},
+		{providerOK + "  tls: {certificate: c.pem}\n", "provider.tls: certificate and key go together"},
+	} {
+		if _, err := load(tc.text, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error naming %q", tc.text, err, tc.want)
+		}
+	}
+}
+
+// TestServeNodeRefusals: "oots serve" refuses to start a connector with a
+// webhook (the access point has one push target), a journal key that is not
+// 32 bytes, or a P-Mode without a leg for EDM errors; the access point alone
+// starts as before.
+func TestServeNodeRefusals(t *testing.T) {
+	t.Chdir(t.TempDir())
+	run := func(args ...string) {
+		t.Helper()
+		if code, out, errOut := runCLI(t, args...); code != 0 {
+			t.Fatalf("oots %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
+		}
+	}
+	run("init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	cfg, err := os.ReadFile("fr/oots.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSecret(t, "fr/journal.key", make([]byte, 32))
+	writeSecret(t, "fr/short.key", make([]byte, 16))
+	writeSecret(t, "fr/requester.token", []byte("a-requester-token-0123"))
+	requesterSection := `requester:
+  agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-ER-1, name: Portal, country: FR}
+  commonServices: {eb: "https://cs.example/", dsd: "https://cs.example/", trust: [trust.pem]}
+  tokenFile: requester.token
+`
+	for _, tc := range []struct{ extra, want string }{
+		{"journal: {keyFile: short.key}\n", "journal.keyFile: 16 bytes"},
+		{"webhook: {url: \"https://backend.example/\", secret: \"a-webhook-secret-0123\"}\n" + requesterSection, "webhook: the requester and provider sections"},
+		{"webhook: {url: \"https://backend.example/\", secret: \"a-webhook-secret-0123\"}\njournal: {keyFile: journal.key}\n", "journal: the journal takes the partners' receipts"},
+		{requesterSection, "pmode: no leg with the action ExceptionResponse"},
+	} {
+		writeSecret(t, "fr/serve.yaml", append(append([]byte(nil), cfg...), tc.extra...))
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var out syncBuffer
+		code := Main(ctx, &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }},
+			[]string{"serve", "-config", "fr/serve.yaml"})
+		cancel()
+		if code != 2 || !strings.Contains(out.String(), tc.want) {
+			t.Errorf("%s: exit %d, want 2 saying %q:\n%s", tc.extra, code, tc.want, out.String())
+		}
+	}
+}

@@ -1,0 +1,90 @@
+// Package nodewire is the in-process wiring of a national node: the
+// access point's backend (ap.Config.Backend) that hands each received
+// message to the component it is for, the partners' signed receipts to the
+// audit journal and the access point's send failures to the requester.
+// `oots serve` uses it; it is composition, not a supported API.
+package nodewire
+
+import (
+	"context"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/lcm"
+)
+
+// Dispatch is the in-process backend of a node's access point: evidence
+// requests (exchange.ActionRequest) go to Provider, evidence responses and
+// errors (exchange.ActionResponse, exchange.ActionError) to Requester, LCM
+// answers (lcm.Is) to LCM; ebMS test messages are accepted and dropped. A
+// message for a component that is nil, or of any other service, is
+// accepted: it stays in the access point's inbox (GET /api/v1/inbox) for a
+// backend that pulls, and Other, when set, is told of it.
+//
+// The fields are read at each delivery: they may be set after the access
+// point is made (the connectors need the node as their sender), but before
+// its Run starts.
+type Dispatch struct {
+	Provider, Requester, LCM ap.Backend
+	// Other, when set, receives the messages no component takes.
+	Other ap.Backend
+	// Failed is told of the messages the access point gave up on
+	// (requester.Connector.ReportSendFailure); nil ignores them.
+	Failed func(ctx context.Context, f *ap.SendFailure) error
+	// Journal records the partners' signed receipts (non-repudiation);
+	// nil records nothing.
+	Journal *journal.Journal
+}
+
+var (
+	_ ap.Backend        = (*Dispatch)(nil)
+	_ ap.ReceiptBackend = (*Dispatch)(nil)
+	_ ap.FailureBackend = (*Dispatch)(nil)
+)
+
+// Deliver routes a received message (see Dispatch).
+func (d *Dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
+	if m.Service.Value == as4.TestService && m.Action == as4.TestAction {
+		return nil
+	}
+	var to ap.Backend
+	switch {
+	case lcm.Is(m):
+		to = d.LCM
+	case m.Action == exchange.ActionRequest:
+		to = d.Provider
+	case m.Action == exchange.ActionResponse || m.Action == exchange.ActionError:
+		to = d.Requester
+	}
+	if to == nil {
+		to = d.Other
+	}
+	if to == nil {
+		return nil
+	}
+	return to.Deliver(ctx, m)
+}
+
+// Receipted makes Dispatch an ap.ReceiptBackend: the journal records each
+// partner's signed receipt with its digests (exchange.ReceiptRecord), so
+// that an evidence's entries lead to the receipts of its request and
+// response.
+func (d *Dispatch) Receipted(ctx context.Context, r *ap.Receipt) error {
+	if d.Journal == nil {
+		return nil
+	}
+	_, err := d.Journal.Append(ctx, exchange.ReceiptRecord(r))
+	return err
+}
+
+// SendFailed makes Dispatch an ap.FailureBackend: the access point reports
+// each message it gave up on at least once, also after a restart; the
+// requester fails the exchange at once instead of at its timeout.
+func (d *Dispatch) SendFailed(ctx context.Context, f *ap.SendFailure) error {
+	if d.Failed == nil {
+		return nil
+	}
+	return d.Failed(ctx, f)
+}

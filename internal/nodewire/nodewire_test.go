@@ -1,0 +1,110 @@
+package nodewire
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/lcm"
+	"github.com/oots-go/oots/store"
+)
+
+// recorder is a backend that records the actions it was given.
+type recorder struct{ got []string }
+
+func (r *recorder) Deliver(_ context.Context, m *ap.ReceivedMessage) error {
+	r.got = append(r.got, m.Action)
+	return nil
+}
+
+func message(service, action string) *ap.ReceivedMessage {
+	m := &ap.ReceivedMessage{}
+	m.Service = as4.Service{Value: service}
+	m.Action = action
+	return m
+}
+
+// TestDispatchRoutes: requests go to the provider, responses and errors to
+// the requester, LCM answers to LCM, test messages nowhere; what no
+// component takes goes to Other, or is accepted (left in the inbox).
+func TestDispatchRoutes(t *testing.T) {
+	ctx := context.Background()
+	prov, req, lcmB, other := &recorder{}, &recorder{}, &recorder{}, &recorder{}
+	d := &Dispatch{Provider: prov, Requester: req, LCM: lcmB, Other: other}
+	for _, m := range []*ap.ReceivedMessage{
+		message("QueryManager", exchange.ActionRequest), message("QueryManager", exchange.ActionResponse),
+		message("QueryManager", exchange.ActionError), message(lcm.Service, "x"), message(as4.TestService, as4.TestAction),
+		message("urn:other", "Other"),
+	} {
+		if err := d.Deliver(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(prov.got) != 1 || prov.got[0] != exchange.ActionRequest {
+		t.Errorf("provider got %v", prov.got)
+	}
+	if len(req.got) != 2 || req.got[0] != exchange.ActionResponse || req.got[1] != exchange.ActionError {
+		t.Errorf("requester got %v", req.got)
+	}
+	if len(lcmB.got) != 1 || len(other.got) != 1 || other.got[0] != "Other" {
+		t.Errorf("lcm got %v, other %v", lcmB.got, other.got)
+	}
+	// Without a requester, its messages go to Other; without Other they
+	// are accepted.
+	d = &Dispatch{Provider: prov, Other: other}
+	if err := d.Deliver(ctx, message("QueryManager", exchange.ActionResponse)); err != nil || len(other.got) != 2 {
+		t.Errorf("response without a requester: %v, other got %v", err, other.got)
+	}
+	if err := (&Dispatch{}).Deliver(ctx, message("QueryManager", exchange.ActionRequest)); err != nil {
+		t.Errorf("request without a provider: %v", err)
+	}
+}
+
+// TestDispatchReceiptsAndFailures: a partner's receipt is journaled with
+// its digests; a send failure goes to Failed.
+func TestDispatchReceiptsAndFailures(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "oots.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	j, err := journal.Open(ctx, db, journal.Config{Key: make([]byte, 32), Node: "AP_FR_01"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var failed []string
+	d := &Dispatch{Journal: j, Failed: func(_ context.Context, f *ap.SendFailure) error {
+		failed = append(failed, f.MessageID)
+		return errors.New("later")
+	}}
+	r := &ap.Receipt{MessageID: "m1@oots", ConversationID: "urn:uuid:c1", Partner: "AP_DE_01", ReceiptID: "r1@oots",
+		NRR: []ap.Digest{{URI: "cid:regrep@oots", Method: "http://www.w3.org/2001/04/xmlenc#sha256", Value: []byte("0123456789abcdef0123456789abcdef")}}}
+	if err := d.Receipted(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := j.Export(ctx, &out); err != nil {
+		t.Fatal(err)
+	}
+	if s := out.String(); !strings.Contains(s, journal.EventReceipt) || !strings.Contains(s, "r1@oots") || !strings.Contains(s, "cid:regrep@oots=sha256:") {
+		t.Errorf("journal: %s", s)
+	}
+	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m2@oots"}); err == nil || len(failed) != 1 {
+		t.Errorf("send failure: %v, Failed saw %v", err, failed)
+	}
+	// Without a journal or Failed, nothing is recorded and nothing fails.
+	if err := (&Dispatch{}).Receipted(ctx, r); err != nil {
+		t.Error(err)
+	}
+	if err := (&Dispatch{}).SendFailed(ctx, &ap.SendFailure{}); err != nil {
+		t.Error(err)
+	}
+}
