@@ -367,26 +367,68 @@ func (r *Record) validate() error {
 // ErrInvalidRecord when r's Event is not an event word or its personal data
 // is too large.
 func (j *Journal) Append(ctx context.Context, r Record) (*Entry, error) {
+	e, _, err := j.appendUnless(ctx, r, nil)
+	return e, err
+}
+
+// AppendReceipt appends r, an EventReceipt record, unless the journal holds
+// an EventReceipt entry for the same MessageID and Receipt already: a
+// receipt handed over again (an ap.ReceiptBackend is called at least once
+// per receipt) is journaled once. It returns the entry appended, or nil and
+// false for a receipt journaled before. The journal is looked for it in the
+// append's transaction, with the head locked, so that concurrent calls with
+// the same receipt append one entry. A record of another event, or without
+// MessageID or Receipt, is an error wrapping ErrInvalidRecord.
+func (j *Journal) AppendReceipt(ctx context.Context, r Record) (*Entry, bool, error) {
+	if r.Event != EventReceipt || r.MessageID == "" || r.Receipt == "" {
+		return nil, false, fmt.Errorf("%w: AppendReceipt takes an %s record with MessageID and Receipt", ErrInvalidRecord, EventReceipt)
+	}
+	return j.appendUnless(ctx, r, func(ctx context.Context, tx *sql.Tx, r *Record) (bool, error) {
+		// The index of message ids (journal_entries_message) finds the
+		// few entries of the message.
+		var n int
+		err := tx.QueryRowContext(ctx, j.db.Rebind(`SELECT COUNT(*) FROM journal_entries WHERE message_id = ? AND event = ? AND receipt = ?`),
+			r.MessageID, r.Event, r.Receipt).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("journal: looking for the receipt %s of %s: %w", r.Receipt, r.MessageID, err)
+		}
+		return n > 0, nil
+	})
+}
+
+// appendUnless appends r in a transaction, unless skip (when not nil),
+// asked in that transaction with the head locked and r validated, finds
+// that it is not to be appended. It reports whether r was appended.
+func (j *Journal) appendUnless(ctx context.Context, r Record, skip func(context.Context, *sql.Tx, *Record) (bool, error)) (*Entry, bool, error) {
 	if err := r.validate(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	plain, err := r.Personal.marshal()
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	tx, err := j.db.SQL().BeginTx(ctx, nil)
 	if err != nil {
-		return nil, fmt.Errorf("journal: append: %w", err)
+		return nil, false, fmt.Errorf("journal: append: %w", err)
 	}
 	defer tx.Rollback()
-	e, err := j.appendTx(ctx, tx, r, plain)
+	head, headHash, err := j.lockHead(ctx, tx)
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	if skip != nil {
+		if found, err := skip(ctx, tx, &r); err != nil || found {
+			return nil, false, err
+		}
+	}
+	e, err := j.appendAt(ctx, tx, head, headHash, r, plain)
+	if err != nil {
+		return nil, false, err
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("journal: append entry %d: %w", e.Seq, err)
+		return nil, false, fmt.Errorf("journal: append entry %d: %w", e.Seq, err)
 	}
-	return e, nil
+	return e, true, nil
 }
 
 // lockHead reads the head in tx, locking it (PostgreSQL: FOR UPDATE; SQLite
@@ -415,6 +457,12 @@ func (j *Journal) appendTx(ctx context.Context, tx *sql.Tx, r Record, plain []by
 	if err != nil {
 		return nil, err
 	}
+	return j.appendAt(ctx, tx, head, headHash, r, plain)
+}
+
+// appendAt appends r in tx after the head read and locked.
+func (j *Journal) appendAt(ctx context.Context, tx *sql.Tx, head int64, headHash Hash, r Record, plain []byte) (*Entry, error) {
+	var err error
 	e := &Entry{
 		Seq:          head + 1,
 		Time:         time.UnixMilli(j.cfg.Now().UnixMilli()).UTC(),

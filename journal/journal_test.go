@@ -119,6 +119,78 @@ func exec(t *testing.T, db *store.DB, q string, args ...any) {
 func runSuite(t *testing.T, newDSN func(t testing.TB) string) {
 	ctx := context.Background()
 
+	t.Run("a receipt appended once", func(t *testing.T) {
+		dsn := newDSN(t)
+		db := openDB(t, dsn)
+		j, j2 := openJournal(t, db, "node-a"), openJournal(t, openDB(t, dsn), "node-b")
+		appendN(t, j, 2)
+		r := journal.Record{Event: journal.EventReceipt, MessageID: "msg-0@oots.example", Receipt: "rcpt-1@oots.example",
+			NRR: "#body=sha256:AAAA", Outcome: journal.OutcomeOK}
+		// The same receipt handed over again, concurrently, by two nodes
+		// of a cluster: one entry.
+		var wg sync.WaitGroup
+		var appended atomic.Int64
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				jj := j
+				if i%2 == 1 {
+					jj = j2
+				}
+				e, ok, err := jj.AppendReceipt(ctx, r)
+				if err != nil || ok != (e != nil) {
+					t.Errorf("AppendReceipt = %v, %v, %v", e, ok, err)
+				}
+				if ok {
+					appended.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := appended.Load(); n != 1 {
+			t.Errorf("appended %d times, want once", n)
+		}
+		// Another receipt of the message (or of another message) is
+		// journaled; a receipt journaled by Append is not again.
+		other := r
+		other.Receipt = "rcpt-2@oots.example"
+		if _, ok, err := j.AppendReceipt(ctx, other); !ok || err != nil {
+			t.Errorf("another receipt: %v, %v", ok, err)
+		}
+		third := r
+		third.MessageID = "msg-1@oots.example"
+		if _, err := j.Append(ctx, third); err != nil {
+			t.Fatal(err)
+		}
+		if e, ok, err := j.AppendReceipt(ctx, third); ok || e != nil || err != nil {
+			t.Errorf("a receipt appended before: %v, %v, %v", e, ok, err)
+		}
+		all, err := j.List(ctx, journal.Filter{})
+		if err != nil || len(all) != 5 {
+			t.Fatalf("List = %d entries, %v; want 5", len(all), err)
+		}
+		if n, err := j.Verify(ctx); n != 5 || err != nil {
+			t.Errorf("Verify = %d, %v", n, err)
+		}
+		// Only receipts with their ids are taken.
+		for _, bad := range []journal.Record{record(0), {Event: journal.EventReceipt, MessageID: "m"}, {Event: journal.EventReceipt, Receipt: "r"}} {
+			if _, _, err := j.AppendReceipt(ctx, bad); !errors.Is(err, journal.ErrInvalidRecord) {
+				t.Errorf("AppendReceipt(%+v) = %v, want ErrInvalidRecord", bad, err)
+			}
+		}
+		// The look-up reads the index of message ids, not the table.
+		if db.Dialect() == store.SQLite {
+			var id, parent, unused int
+			var plan string
+			err := db.SQL().QueryRow(`EXPLAIN QUERY PLAN SELECT COUNT(*) FROM journal_entries WHERE message_id = ? AND event = ? AND receipt = ?`,
+				r.MessageID, r.Event, r.Receipt).Scan(&id, &parent, &unused, &plan)
+			if err != nil || !strings.Contains(plan, "INDEX journal_entries_message") {
+				t.Errorf("query plan %q, %v", plan, err)
+			}
+		}
+	})
+
 	t.Run("append, list, decrypt, reopen", func(t *testing.T) {
 		dsn := newDSN(t)
 		db := openDB(t, dsn)
