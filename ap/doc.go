@@ -61,10 +61,12 @@
 //     the backend learns of every final send failure at least once, also
 //     when the node stops in between. One that implements ReceiptBackend
 //     is told of each partner's signed receipt (Receipt: its eb:MessageId
-//     and NRR digests, for an exchange log) once the delivery is recorded;
-//     that call is not durable (Node.Receipt reads a stored receipt at any
-//     time), and a received message's Header.NRR holds the digests the
-//     node's own signed receipt repeats.
+//     and NRR digests, for an exchange log) at least once, also when the
+//     node stops in between: the statement that records the delivery
+//     records the hand-off too, and it is retried and recorded like a
+//     failure report (Node.Receipt reads a stored receipt at any time); a
+//     received message's Header.NRR holds the digests the node's own signed
+//     receipt repeats.
 //   - Operations: /metrics (Prometheus, by prometheus/client_golang from a
 //     registry of the node's own: per partner, leg and state, latency
 //     histograms, queue ages, certificate expiry, process and Go runtime;

@@ -94,13 +94,10 @@ func (n *Node) report(ctx context.Context, f *apstore.FailureReport) {
 		return // shutting down: the lease expires and the report is delivered again
 	}
 	now := n.cfg.Now()
-	var next time.Time
-	errText := ""
+	next, errText := retryLater(now, f.Attempts, err)
 	result := "delivered"
 	log := n.log.With(slog.String(logMessageID, f.MessageID), slog.String(logPartner, f.Partner), slog.String(logLeg, f.Leg), slog.Int(logAttempt, f.Attempts))
 	if err != nil {
-		next = now.Add(webhookDelay(f.Attempts))
-		errText = err.Error()
 		result = "failed"
 		log.Warn("reporting a send failure failed, will retry", slog.String(logError, errText))
 	}
@@ -113,6 +110,17 @@ func (n *Node) report(ctx context.Context, f *apstore.FailureReport) {
 	if err == nil {
 		log.Info("send failure reported to the backend")
 	}
+}
+
+// retryLater returns when to try a hand-off to the backend (a failure
+// report, a receipt) again after its attempt number attempts ended with
+// err, with the webhook's backoff, and err's text; zero and "" for no
+// error.
+func retryLater(now time.Time, attempts int, err error) (time.Time, string) {
+	if err == nil {
+		return time.Time{}, ""
+	}
+	return now.Add(webhookDelay(attempts)), err.Error()
 }
 
 func (n *Node) reportOnce(ctx context.Context, f *apstore.FailureReport) error {

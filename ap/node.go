@@ -52,11 +52,13 @@ type Inbox interface {
 }
 
 // Store is everything the node keeps: the two queues, the failure
-// reports, retention, counts for the metrics and a readiness check.
+// reports and receipt hand-offs, retention, counts for the metrics and a
+// readiness check.
 type Store interface {
 	Outbox
 	Inbox
 	FailureReports
+	ReceiptReports
 	Purge(ctx context.Context, before time.Time) (int64, error)
 	Count(ctx context.Context) (*apstore.Counts, error)
 	Ping(ctx context.Context) error
@@ -318,6 +320,7 @@ type Node struct {
 	// it takes a submission queued claimed for it (see idle).
 	offers   chan chan *apstore.Outbound
 	pushWake chan struct{} // a received message or a failure report awaits the backend
+	handed   handedOff     // receipts the backend took, to record (see markLoop)
 
 	quiet      *quietLog // repeated errors, logged with back-off
 	readyMu    sync.Mutex
@@ -452,6 +455,7 @@ func New(cfg Config) (*Node, error) {
 		offers:     make(chan chan *apstore.Outbound),
 		judgements: make(chan judgement, judgeQueue),
 		pushWake:   make(chan struct{}, 1),
+		handed:     handedOff{wake: make(chan struct{}, 1)},
 		senders:    map[string]*as4.Sender{},
 		discovered: map[string][]*x509.Certificate{},
 	}
@@ -585,6 +589,10 @@ func (n *Node) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() { defer wg.Done(); n.webhookLoop(ctx) }()
 		}
+	}
+	if n.receiptBackend() != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); n.markLoop(ctx) }()
 	}
 	if n.cfg.Retention > 0 {
 		wg.Add(1)

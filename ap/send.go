@@ -432,6 +432,22 @@ func (n *Node) attempt(ctx context.Context, m *apstore.Outbound) {
 	if res.State == apstore.OutFailed && !n.reportsFailures() {
 		res.Report = apstore.DeliveryNone // nobody to tell: the status says failed
 	}
+	// A receipt for a ReceiptBackend: the statement that records the
+	// delivery records the hand-off too, leased by this node, which makes
+	// it at once; a node stopping in between makes it after its restart.
+	var rb ReceiptBackend
+	var handing *Receipt
+	if res.State == apstore.OutDelivered && res.Receipt != nil {
+		if rb = n.receiptBackend(); rb != nil {
+			m.State, m.Receipt = res.State, res.Receipt
+			var err error
+			if handing, err = receiptOf(m); err == nil {
+				res.Report, res.ReportUntil = apstore.DeliveryPending, now.Add(n.cfg.Lease)
+			} else if !errors.Is(err, ErrNoReceipt) {
+				log.Warn("reading the receipt", slog.String(logError, err.Error()))
+			}
+		}
+	}
 	if err := n.cfg.Store.FinishOutbound(context.WithoutCancel(ctx), m.ID, n.cfg.NodeID, res); err != nil {
 		n.quiet.fail(log, "record-result", "recording the result failed", err)
 		return
@@ -440,15 +456,9 @@ func (n *Node) attempt(ctx context.Context, m *apstore.Outbound) {
 	if n.cfg.OnSent != nil {
 		n.cfg.OnSent(m.ID, res.State, time.Since(start))
 	}
-	if rb, ok := n.cfg.Backend.(ReceiptBackend); ok && res.State == apstore.OutDelivered {
-		m.State, m.Receipt = res.State, res.Receipt
-		if r, err := receiptOf(m); err == nil {
-			if err := rb.Receipted(ctx, r); err != nil {
-				log.Warn("the backend did not take the receipt", slog.String(logError, err.Error()))
-			}
-		} else if !errors.Is(err, ErrNoReceipt) {
-			log.Warn("reading the receipt", slog.String(logError, err.Error()))
-		}
+	if handing != nil {
+		fault.Crash(fault.CrashBeforeReceiptHandOff)
+		n.handOff(ctx, rb, m.ID, 1, handing, nil, log)
 	}
 	switch res.State {
 	case apstore.OutDelivered:

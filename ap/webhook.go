@@ -111,11 +111,15 @@ func VerifyWebhook(secret []byte, r *http.Request, body []byte, now time.Time, m
 }
 
 // webhookLoop delivers to the webhook or the in-process backend: received
-// messages, and failure reports when there is someone to report to.
+// messages, failure reports when there is someone to report to, and the
+// receipt hand-offs due to a ReceiptBackend.
 func (n *Node) webhookLoop(ctx context.Context) {
 	for ctx.Err() == nil {
 		busy := n.pushDue(ctx)
 		if n.reportsFailures() && n.reportDue(ctx) {
+			busy = true
+		}
+		if rb := n.receiptBackend(); rb != nil && n.receiptDue(ctx, rb) {
 			busy = true
 		}
 		if !busy {

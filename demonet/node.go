@@ -79,12 +79,15 @@ type dispatch struct {
 
 // Receipted makes dispatch an ap.ReceiptBackend: the journal records each
 // partner's signed receipt with its digests, so that an evidence's entries
-// lead to the receipts of its request and response.
+// lead to the receipts of its request and response. The access point hands
+// a receipt over at least once (again after a restart that came before it
+// recorded the hand-off): a receipt journaled before for the message is
+// not journaled again.
 func (d *dispatch) Receipted(ctx context.Context, r *ap.Receipt) error {
 	if d.journal == nil {
 		return nil
 	}
-	_, err := d.journal.Append(ctx, exchange.ReceiptRecord(r))
+	_, _, err := d.journal.AppendReceipt(ctx, exchange.ReceiptRecord(r))
 	return err
 }
 

@@ -83,20 +83,8 @@ func (d *DB) ClaimFailureReports(ctx context.Context, owner string, now time.Tim
 		WHERE message_id IN (SELECT message_id FROM ap_failure_reports WHERE delivery = ? AND next_at <= ? AND lease_until <= ?
 			ORDER BY failed_at, message_id LIMIT ?` + d.skipLocked() + `)
 		RETURNING ` + failureCols
-	rows, err := d.query(ctx, q, owner, ms(now.Add(lease)), apstore.DeliveryPending, ms(now), ms(now), limit)
+	out, err := claimed(ctx, d, scanFailure, q, owner, ms(now.Add(lease)), apstore.DeliveryPending, ms(now), ms(now), limit)
 	if err != nil {
-		return nil, fmt.Errorf("store: claim failure reports: %w", err)
-	}
-	defer rows.Close()
-	var out []*apstore.FailureReport
-	for rows.Next() {
-		f, err := scanFailure(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: claim failure reports: %w", err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: claim failure reports: %w", err)
 	}
 	// RETURNING gives no order: oldest failure first, as the subquery chose.

@@ -220,7 +220,9 @@ func (d *DB) ClaimOutbound(ctx context.Context, owner string, now time.Time, lea
 // FinishOutbound records the result of an attempt on a message that owner
 // claimed, and releases the lease. It returns apstore.ErrLeaseLost when owner
 // no longer holds the lease. A final failure (apstore.OutFailed) also queues,
-// in the same transaction, the message's failure report (see FailureReport).
+// in the same transaction, the message's failure report (see FailureReport);
+// a delivery with r.Report DeliveryPending records, in the same statement,
+// that its receipt is to be handed to the backend (see ReceiptReport).
 func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Result) error {
 	now := r.Timestamp
 	if now.IsZero() {
@@ -234,17 +236,19 @@ func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Res
 	if r.State == apstore.OutFailed {
 		return d.finishFailed(ctx, id, owner, r, now)
 	}
-	args := []any{r.State, ms(r.NextAt), r.Error, r.Receipt, ms(now), id, owner, ms(now), apstore.OutQueued}
+	q, args, err := finishArgs(id, owner, r, now)
+	if err != nil {
+		return err
+	}
 	var res sql.Result
-	var err error
 	if d.group != nil {
-		err = d.transact(ctx, []string{sqlFinish}, true, func(ctx context.Context, tx *sql.Tx) error {
+		err = d.transact(ctx, []string{q}, true, func(ctx context.Context, tx *sql.Tx) error {
 			var err error
-			res, err = d.txExec(ctx, tx, sqlFinish, args...)
+			res, err = d.txExec(ctx, tx, q, args...)
 			return err
 		})
 	} else {
-		res, err = d.exec(ctx, sqlFinish, args...)
+		res, err = d.exec(ctx, q, args...)
 	}
 	if err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)
@@ -467,17 +471,20 @@ func (d *DB) FinishDelivery(ctx context.Context, id, owner string, delivered boo
 }
 
 // Purge removes the payloads (bodies) of messages that are done and older
-// than before: outbound messages delivered or failed, inbound messages
-// acknowledged or pushed to the webhook. The rows stay, so that duplicate
+// than before: outbound messages delivered or failed (but not those whose
+// receipt is still to be handed to the backend, whose hand-off names the
+// submission's conversation), inbound messages acknowledged or pushed to
+// the webhook. The rows stay, so that duplicate
 // elimination and status queries keep working; it returns how many bodies
 // were removed.
 func (d *DB) Purge(ctx context.Context, before time.Time) (int64, error) {
 	if _, err := d.exec(ctx, `DELETE FROM ap_payload_files WHERE message_id IN (SELECT id FROM ap_outbound
-		WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?)`, apstore.OutDelivered, apstore.OutFailed, ms(before)); err != nil {
+		WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ? AND receipt_delivery <> ?)`,
+		apstore.OutDelivered, apstore.OutFailed, ms(before), apstore.DeliveryPending); err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}
-	r1, err := d.exec(ctx, `UPDATE ap_outbound SET body = NULL WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?`,
-		apstore.OutDelivered, apstore.OutFailed, ms(before))
+	r1, err := d.exec(ctx, `UPDATE ap_outbound SET body = NULL WHERE body IS NOT NULL AND state IN (?, ?) AND updated_at < ?
+		AND receipt_delivery <> ?`, apstore.OutDelivered, apstore.OutFailed, ms(before), apstore.DeliveryPending)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge: %w", err)
 	}

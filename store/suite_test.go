@@ -59,6 +59,9 @@ func runSuite(t *testing.T, newDSN opener) {
 		{"Purge", testPurge},
 		{"FailureReports", testFailureReports},
 		{"FailureReportLeases", testFailureReportLeases},
+		{"ReceiptReports", testReceiptReports},
+		{"ReceiptReportLeases", testReceiptReportLeases},
+		{"ReceiptReportPurge", testReceiptReportPurge},
 		{"UpgradeKeepsData", testUpgradeKeepsData},
 		{"SearchAndRequeue", testSearchAndRequeue},
 	}
@@ -103,7 +106,7 @@ func testMigrations(t *testing.T, dsn string) {
 	if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM oots_migrations").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	want := 6 // ap 0001 to 0004, other 0001 and 0002
+	want := 7 // ap 0001 to 0004 and the receipt hand-offs, other 0001 and 0002
 	if db.Dialect() == store.SQLite {
 		want++ // ap 0005, SQLite's alone
 	}

@@ -1,8 +1,9 @@
 // Package apstore is the vocabulary of the access point's persistence: the
 // records that the interfaces of package ap (ap.Outbox, ap.Inbox,
-// ap.FailureReports, ap.Store) take and return, their states, and the errors
-// of that contract. The access point declares them, as the consumer; package
-// store implements ap.Store on its SQL database with these types.
+// ap.FailureReports, ap.ReceiptReports, ap.Store) take and return, their
+// states, and the errors of that contract. The access point declares them,
+// as the consumer; package store implements ap.Store on its SQL database
+// with these types.
 //
 // They live apart from package ap, not in it, because the persistence is a
 // lower layer than the access point: store is the database of every component
@@ -88,8 +89,16 @@ type Result struct {
 	// Report, for OutFailed: the delivery state of the failure report
 	// queued with the failure (see FailureReport): DeliveryPending (or "")
 	// when the backend is to be told, DeliveryNone when the node has no
-	// backend to tell.
+	// backend to tell. For OutDelivered: DeliveryPending records, in the
+	// same statement, that the receipt is to be handed to the backend (see
+	// ReceiptReport); "" hands nothing over.
 	Report string
+	// ReportUntil, for OutDelivered with Report DeliveryPending: the
+	// receipt's hand-off is queued leased by the owner until then, its
+	// first attempt counted, as ap.ReceiptReports.ClaimReceiptReports
+	// would lease it: the node hands the receipt over itself, without a
+	// claim. Zero queues it due at once, for any node to claim.
+	ReportUntil time.Time
 }
 
 // Inbound is a received user message.
@@ -133,6 +142,20 @@ type QueueAges struct {
 	Outbound       map[string]time.Time // queued submissions, by partner
 	Inbound        time.Time            // received messages to be pushed to the webhook
 	FailureReports time.Time            // failure reports to be delivered
+}
+
+// ReceiptReport is the hand-off of a delivered message's signed receipt
+// to the backend (an ap.ReceiptBackend), for its exchange log. It is
+// recorded by ap.Outbox.FinishOutbound in the statement that records the
+// delivery (Result.Report), so that a node stopping between the two cannot
+// lose it, and handed over at least once: claimed with a lease like a
+// failure report (ap.ReceiptReports) and retried until the backend took it.
+type ReceiptReport struct {
+	Message   *Outbound // the delivered message, with its stored receipt
+	Delivery  string    // DeliveryPending or DeliveryDelivered
+	Attempts  int       // hand-off attempts started
+	NextAt    time.Time // when a pending hand-off is due
+	LastError string    // why the last attempt failed
 }
 
 // FailureReport tells the backend that the node gave up on an outbound
