@@ -70,12 +70,13 @@ func (d *Dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 // Receipted makes Dispatch an ap.ReceiptBackend: the journal records each
 // partner's signed receipt with its digests (exchange.ReceiptRecord), so
 // that an evidence's entries lead to the receipts of its request and
-// response.
+// response. The access point hands a receipt over at least once: one
+// journaled before is not journaled again (journal.AppendReceipt).
 func (d *Dispatch) Receipted(ctx context.Context, r *ap.Receipt) error {
 	if d.Journal == nil {
 		return nil
 	}
-	_, err := d.Journal.Append(ctx, exchange.ReceiptRecord(r))
+	_, _, err := d.Journal.AppendReceipt(ctx, exchange.ReceiptRecord(r))
 	return err
 }
 
