@@ -110,6 +110,7 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 	d.config(ncfg)
 	d.discovery(ncfg, c)
 	d.environment(ctx, c, network, timeout)
+	d.nodeSections(ctx, c, ncfg, network, timeout)
 	if database && d.dataDir(c) {
 		dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		db, err := store.Open(dctx, c.dsn())

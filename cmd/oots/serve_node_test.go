@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/oidcop"
@@ -470,5 +471,63 @@ func TestServeNodeRefusals(t *testing.T) {
 		if code != 2 || !strings.Contains(out.String(), tc.want) {
 			t.Errorf("%s: exit %d, want 2 saying %q:\n%s", tc.extra, code, tc.want, out.String())
 		}
+	}
+}
+
+// TestDoctorNodeSections: oots doctor checks the node's sections: the
+// journal key, the P-Mode legs the connectors need, the login files, and
+// that the Common Services and each data service answer.
+func TestDoctorNodeSections(t *testing.T) {
+	t.Chdir(t.TempDir())
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer up.Close()
+	down := fmt.Sprintf("http://127.0.0.1:%d/oots", freePort(t))
+	if code, out, errOut := runCLI(t, "init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", fmt.Sprintf("127.0.0.1:%d", freePort(t))); code != 0 {
+		t.Fatalf("init: %s%s", out, errOut)
+	}
+	writeSecret(t, "fr/short.key", make([]byte, 16))
+	writeSecret(t, "fr/requester.token", []byte("a-requester-token-0123"))
+	writeSecret(t, "fr/fr.json", []byte(`{"issuer": "https://idp.example.fr", "client_id": "misspelt"}`))
+	appendFile(t, "fr/oots.yaml", fmt.Sprintf(`journal: {keyFile: short.key}
+requester:
+  agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-ER-1, name: Portal, country: FR}
+  commonServices: {eb: %s/, dsd: %s/, trust: [trust.pem]}
+  tokenFile: requester.token
+provider:
+  listen: 127.0.0.1:0
+  previewBase: https://preview.fr.example
+  login: {oidc: {FR: fr.json}}
+  providers:
+    - agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-EP-1, name: Mairie, country: FR}
+      evidenceTypes:
+        - {classification: "https://sr.example/et/1", formats: [{format: application/pdf}], dataService: %q}
+        - {classification: "https://sr.example/et/2", formats: [{format: application/pdf}], dataService: %q}
+`, up.URL, up.URL, up.URL, down))
+	code, fs := runDoctorJSON(t, "-config", "fr/oots.yaml", "-no-database")
+	has := func(flag check.Flag, loc, text string) bool {
+		for _, f := range fs {
+			if f.Flag == flag && f.Location == loc && strings.Contains(f.Message, text) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, want := range []struct {
+		flag      check.Flag
+		loc, text string
+	}{
+		{check.Error, "journal.keyFile", "16 bytes"},
+		{check.Error, "pmode", "ExceptionResponse"},
+		{check.Error, "provider.login.oidc.FR", "unknown field"},
+		{check.Info, "requester.commonServices.eb", "answered HTTP"},
+		{check.Info, "provider.providers[0].evidenceTypes[0].dataService", "answered HTTP"},
+		{check.Error, "provider.providers[0].evidenceTypes[1].dataService", "unreachable"},
+	} {
+		if !has(want.flag, want.loc, want.text) {
+			t.Errorf("no %s at %s saying %q", want.flag, want.loc, want.text)
+		}
+	}
+	if code != 1 || t.Failed() {
+		t.Errorf("exit %d; findings: %+v", code, fs)
 	}
 }

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/eid/oidc"
+)
+
+// nodeSections checks the journal, requester and provider sections: the
+// files they name, the P-Mode legs the connectors need, and, with network,
+// that the Common Services and the data services answer.
+func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Config, network bool, timeout time.Duration) {
+	if c.Journal != nil {
+		if key, err := readSmallFile(c.path(c.Journal.KeyFile)); err != nil {
+			d.add(ruleConfig, check.Error, "journal.keyFile", "%v", err)
+		} else if len(key) != 32 {
+			d.add(ruleConfig, check.Error, "journal.keyFile", "%d bytes: the key is 32 random bytes", len(key))
+		} else {
+			d.add(ruleConfig, check.Info, "journal.keyFile", "journal key read")
+		}
+	}
+	if !c.connected() {
+		return
+	}
+	if ncfg.Webhook != nil {
+		d.add(ruleConfig, check.Error, "webhook", "the requester and provider sections take the received messages in-process: no webhook with them")
+	}
+	if legs, err := exchangeLegs(ncfg.PMode); err != nil {
+		d.add(rulePMode, check.Error, "pmode", "%v", err)
+	} else {
+		d.add(rulePMode, check.Info, "pmode", "the connectors use the legs %s, %s and %s", legs.Request, legs.Response, legs.Error)
+	}
+	var probes []probe
+	if r := c.Requester; r != nil {
+		if _, err := r.commonServices(c); err != nil {
+			d.add(ruleConfig, check.Error, "requester.commonServices", "%v", err)
+		}
+		if _, err := r.route(ncfg.PMode); err != nil {
+			d.add(ruleConfig, check.Error, "requester.routes", "%v", err)
+		}
+		probes = append(probes, probe{"requester.commonServices.eb", r.CommonServices.EB}, probe{"requester.commonServices.dsd", r.CommonServices.DSD})
+	}
+	if p := c.Provider; p != nil {
+		if _, err := p.tlsConfig(c, nil); err != nil {
+			d.add(ruleConfig, check.Error, "provider.tls", "%v", err)
+		}
+		ps := map[string]oidc.Provider{}
+		for cc, f := range p.Login.OIDC {
+			if err := readOIDCProvider(ps, cc+"="+c.path(f)); err != nil {
+				d.add(ruleConfig, check.Error, "provider.login.oidc."+cc, "%v", err)
+			}
+		}
+		if p.TLS == nil && (c.TLS == nil || c.TLS.Certificate == "") && !loopback(p.Listen) {
+			d.add(ruleExposure, check.Warning, "provider.listen", "the preview space %s serves plain HTTP beyond this machine: put TLS here (provider.tls) or in a proxy in front of it", p.Listen)
+		}
+		for i, a := range p.Providers {
+			for j, t := range a.EvidenceTypes {
+				probes = append(probes, probe{fmt.Sprintf("provider.providers[%d].evidenceTypes[%d].dataService", i, j), t.DataService})
+			}
+		}
+	}
+	if !network {
+		return
+	}
+	client := &http.Client{Timeout: timeout, Transport: ncfg.Client.Transport}
+	var seen []string
+	for _, pr := range probes {
+		if slices.Contains(seen, pr.url) {
+			continue
+		}
+		seen = append(seen, pr.url)
+		req, err := http.NewRequestWithContext(ctx, http.MethodHead, pr.url, nil)
+		if err != nil {
+			d.add(ruleReach, check.Error, pr.field, "%q: %v", pr.url, err)
+			continue
+		}
+		start := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			d.add(ruleReach, check.Error, pr.field, "%s unreachable: %v", pr.url, err)
+			continue
+		}
+		resp.Body.Close()
+		d.add(ruleReach, check.Info, pr.field, "%s answered HTTP %d in %v", pr.url, resp.StatusCode, time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// probe is a URL the doctor reaches, and the field that names it.
+type probe struct{ field, url string }
