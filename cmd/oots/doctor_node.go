@@ -10,6 +10,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/eid/oidc"
+	"github.com/oots-go/oots/eid/saml"
 )
 
 // nodeSections checks the journal, requester and provider sections: the
@@ -54,6 +55,14 @@ func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Conf
 		for cc, f := range p.Login.OIDC {
 			if err := readOIDCProvider(ps, cc+"="+c.path(f)); err != nil {
 				d.add(ruleConfig, check.Error, "provider.login.oidc."+cc, "%v", err)
+			}
+		}
+		if sp := p.Login.SAML; sp != nil {
+			nodes := map[string]saml.Node{}
+			for cc, f := range sp.Nodes {
+				if err := readSAMLNode(nodes, cc+"="+c.path(f)); err != nil {
+					d.add(ruleConfig, check.Error, "provider.login.saml.nodes."+cc, "%v", err)
+				}
 			}
 		}
 		if p.TLS == nil && (c.TLS == nil || c.TLS.Certificate == "") && !loopback(p.Listen) {

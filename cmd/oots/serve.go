@@ -816,7 +816,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		if err != nil {
 			return fail("%v", err)
 		}
-		srv, ln, err := listenWith(c.Provider.Listen, wired.provider.Handler(), previewTLS)
+		srv, ln, err := listenWith(c.Provider.Listen, wired.previewHandler(), previewTLS)
 		if err != nil {
 			return fail("provider.listen: %v", err)
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto"
+	"crypto/rsa"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -19,6 +21,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
+	"github.com/oots-go/oots/eid/saml"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/internal/nodewire"
 	"github.com/oots-go/oots/internal/tlsprofile"
@@ -51,7 +54,9 @@ import (
 //	  previewBase: https://preview.fr.example   # its public URL (PreviewLocation)
 //	  tls: {certificate: preview.cert.pem, key: preview.key.pem}   # its own certificate; default the node's tls
 //	  returnAllow: [https://portal.de.example/]  # EDM 1.x return URL prefixes
-//	  login: {oidc: {FR: fr-oidc.json}}          # the preview's eID login: eid/oidc.Provider JSON per country
+//	  login:                       # the preview's eID login (required): OpenID Connect and/or eIDAS SAML
+//	    oidc: {FR: fr-oidc.json}   # eid/oidc.Provider JSON per country (as oots demo -oidc)
+//	    saml: {nodes: {BE: be-saml.json}, signingKey: …, signingCertificate: …, encryptionKey: …, encryptionCertificate: …}
 //	  dataServiceTimeout: 30s      # bound of one data service call
 //	  t1: 5m
 //	  t2: 15m
@@ -108,6 +113,15 @@ type serveProvider struct {
 	} `yaml:"tls"`
 	Login struct {
 		OIDC map[string]string `yaml:"oidc"`
+		// SAML logs in through eIDAS nodes (eid/saml): the node files
+		// by country (as oots demo -saml) and our keys.
+		SAML *struct {
+			Nodes                 map[string]string `yaml:"nodes"`
+			SigningKey            string            `yaml:"signingKey"`
+			SigningCertificate    string            `yaml:"signingCertificate"`
+			EncryptionKey         string            `yaml:"encryptionKey"`
+			EncryptionCertificate string            `yaml:"encryptionCertificate"`
+		} `yaml:"saml"`
 	} `yaml:"login"`
 	DataServiceTimeout time.Duration `yaml:"dataServiceTimeout"`
 	T1                 time.Duration `yaml:"t1"`
@@ -295,12 +309,31 @@ func (p *serveProvider) validate() error {
 			return err
 		}
 	}
-	if len(p.Login.OIDC) == 0 {
-		return fieldErr("provider.login", "required: the preview space is not open without a login (login.oidc)")
+	if len(p.Login.OIDC) == 0 && p.Login.SAML == nil {
+		return fieldErr("provider.login", "required: the preview space is not open without a login (login.oidc or login.saml)")
 	}
 	for cc, f := range p.Login.OIDC {
 		if !upperCC(cc) || f == "" {
 			return fieldErr("provider.login.oidc", "%q: %q is not a country code and a file", cc, f)
+		}
+	}
+	if sp := p.Login.SAML; sp != nil {
+		if len(sp.Nodes) == 0 {
+			return fieldErr("provider.login.saml.nodes", "required: the eIDAS node file of at least one country")
+		}
+		for cc, f := range sp.Nodes {
+			if !upperCC(cc) || f == "" {
+				return fieldErr("provider.login.saml.nodes", "%q: %q is not a country code and a file", cc, f)
+			}
+			if _, ok := p.Login.OIDC[cc]; ok {
+				return fieldErr("provider.login.saml.nodes."+cc, "%s logs in through OpenID Connect already (login.oidc)", cc)
+			}
+		}
+		for f, v := range map[string]string{"signingKey": sp.SigningKey, "signingCertificate": sp.SigningCertificate,
+			"encryptionKey": sp.EncryptionKey, "encryptionCertificate": sp.EncryptionCertificate} {
+			if v == "" {
+				return fieldErr("provider.login.saml."+f, "required: a PEM file")
+			}
 		}
 	}
 	if p.DataServiceTimeout < 0 {
@@ -352,6 +385,17 @@ type wiring struct {
 	journal   *journal.Journal
 	requester *requester.Connector
 	provider  *provider.Connector
+	// previewWrap, when set, wraps the preview space's handler (the SAML
+	// service provider's routes).
+	previewWrap func(http.Handler) http.Handler
+}
+
+// previewHandler is the preview space's handler, with its login's routes.
+func (w *wiring) previewHandler() http.Handler {
+	if w.previewWrap != nil {
+		return w.previewWrap(w.provider.Handler())
+	}
+	return w.provider.Handler()
 }
 
 // connected reports whether a connector runs behind the access point.
@@ -459,10 +503,11 @@ func (c *serveConfig) connectorsAfter(ctx context.Context, w *wiring, node *ap.N
 		w.dispatch.Requester, w.dispatch.Failed = w.requester, w.requester.ReportSendFailure
 	}
 	if p := c.Provider; p != nil {
-		login, err := p.login(c, logger)
+		login, wrap, err := p.login(ctx, c, db, logger)
 		if err != nil {
 			return err
 		}
+		w.previewWrap = wrap
 		dsClient := &http.Client{Timeout: p.dataServiceTimeout()}
 		pc := provider.Config{DB: db, Sender: node, Legs: legs, PreviewBase: p.PreviewBase,
 			ReturnAllow: p.ReturnAllow, Authenticator: login, Timeouts: provider.Timeouts{T1: p.T1, T2: p.T2, T3: p.T3},
@@ -571,8 +616,84 @@ func (r *serveRequester) route(pm *pmode.Config) (func(edm.Identifier) (string, 
 	}, nil
 }
 
-// login is the preview space's eID login.
-func (p *serveProvider) login(c *serveConfig, logger *slog.Logger) (eid.Authenticator, error) {
+// login is the preview space's eID login and, with SAML, what wraps its
+// handler (the service provider's metadata and assertion consumer
+// service): OpenID Connect for the countries of login.oidc, the eIDAS
+// nodes of login.saml for theirs.
+func (p *serveProvider) login(ctx context.Context, c *serveConfig, db *store.DB, logger *slog.Logger) (eid.Authenticator, func(http.Handler) http.Handler, error) {
+	country := ""
+	if len(p.Providers) > 0 {
+		country = p.Providers[0].Agent.Country
+	}
+	var rp *oidc.Authenticator
+	if len(p.Login.OIDC) > 0 {
+		var err error
+		if rp, err = p.oidcLogin(c, country, logger); err != nil {
+			return nil, nil, err
+		}
+	}
+	if p.Login.SAML == nil {
+		return rp, nil, nil
+	}
+	sp, err := p.samlLogin(ctx, c, db, country, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rp == nil {
+		return sp, sp.Handler, nil
+	}
+	mux := &eid.Mux{Default: sp, ByCountry: map[string]eid.OwningAuthenticator{}}
+	for cc := range p.Login.OIDC {
+		mux.ByCountry[cc] = rp
+	}
+	return mux, sp.Handler, nil
+}
+
+// samlLogin is the eIDAS SAML service provider of login.saml.
+func (p *serveProvider) samlLogin(ctx context.Context, c *serveConfig, db *store.DB, country string, logger *slog.Logger) (*saml.Authenticator, error) {
+	s := p.Login.SAML
+	nodes := map[string]saml.Node{}
+	for cc, f := range s.Nodes {
+		if err := readSAMLNode(nodes, cc+"="+c.path(f)); err != nil {
+			return nil, fieldErr("provider.login.saml.nodes."+cc, "%v", err)
+		}
+	}
+	sk, err := serveReadKey("provider.login.saml.signingKey", c.path(s.SigningKey))
+	if err != nil {
+		return nil, err
+	}
+	signer, ok := sk.(crypto.Signer)
+	if !ok {
+		return nil, fieldErr("provider.login.saml.signingKey", "not a signing key")
+	}
+	ek, err := serveReadKey("provider.login.saml.encryptionKey", c.path(s.EncryptionKey))
+	if err != nil {
+		return nil, err
+	}
+	rsaKey, ok := ek.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fieldErr("provider.login.saml.encryptionKey", "not an RSA key")
+	}
+	cfg := saml.Config{BaseURL: p.PreviewBase, Country: country, SigningKey: signer, EncryptionKey: rsaKey, Nodes: nodes,
+		Logger: logger.With("component", "preview saml login")}
+	if cfg.SigningCert, err = serveReadCert("provider.login.saml.signingCertificate", c.path(s.SigningCertificate)); err != nil {
+		return nil, err
+	}
+	if cfg.EncryptionCert, err = serveReadCert("provider.login.saml.encryptionCertificate", c.path(s.EncryptionCertificate)); err != nil {
+		return nil, err
+	}
+	if cfg.Replay, err = saml.NewSQLReplay(ctx, db, nil); err != nil {
+		return nil, fmt.Errorf("provider.login.saml: %w", err)
+	}
+	sp, err := saml.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("provider.login.saml: %w", err)
+	}
+	return sp, nil
+}
+
+// oidcLogin is the OpenID Connect relying party of login.oidc.
+func (p *serveProvider) oidcLogin(c *serveConfig, country string, logger *slog.Logger) (*oidc.Authenticator, error) {
 	providers := map[string]oidc.Provider{}
 	ccs := make([]string, 0, len(p.Login.OIDC))
 	for cc := range p.Login.OIDC {
@@ -583,10 +704,6 @@ func (p *serveProvider) login(c *serveConfig, logger *slog.Logger) (eid.Authenti
 		if err := readOIDCProvider(providers, cc+"="+c.path(p.Login.OIDC[cc])); err != nil {
 			return nil, fieldErr("provider.login.oidc."+cc, "%v", err)
 		}
-	}
-	country := ""
-	if len(p.Providers) > 0 {
-		country = p.Providers[0].Agent.Country
 	}
 	rp, err := oidc.New(oidc.Config{Providers: providers, Country: country, BaseURL: p.PreviewBase, Reauthenticate: true,
 		Logger: logger.With("component", "preview oidc login")})

@@ -3,13 +3,20 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -24,6 +31,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/eid/saml"
 	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/oidcop"
 	"github.com/oots-go/oots/internal/pdf"
@@ -424,6 +432,9 @@ func TestServeNodeSections(t *testing.T) {
 		{strings.Replace(providerOK, "formats: [{format: application/pdf}], ", "", 1), "provider.providers[0].evidenceTypes[0].formats: required"},
 		{strings.Replace(providerOK, "http://register.internal/oots", "register.internal", 1), "provider.providers[0].evidenceTypes[0].dataService"},
 		{providerOK + "  tls: {certificate: c.pem}\n", "provider.tls: certificate and key go together"},
+		{strings.Replace(providerOK, "login: {oidc: {FR: fr.json}}", "login: {saml: {nodes: {BE: be.json}}}", 1), "required: a PEM file"},
+		{strings.Replace(providerOK, "login: {oidc: {FR: fr.json}}", "login: {saml: {}}", 1), "provider.login.saml.nodes: required"},
+		{strings.Replace(providerOK, "login: {oidc: {FR: fr.json}}", "login: {oidc: {FR: fr.json}, saml: {nodes: {FR: fr-saml.json}}}", 1), "provider.login.saml.nodes.FR: FR logs in through OpenID Connect"},
 	} {
 		if _, err := load(tc.text, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want an error naming %q", tc.text, err, tc.want)
@@ -529,5 +540,114 @@ provider:
 	}
 	if code != 1 || t.Failed() {
 		t.Errorf("exit %d; findings: %+v", code, fs)
+	}
+}
+
+// writeKeyCert writes key and a self-signed certificate of it as PEM files
+// name.key.pem and name.cert.pem in the current directory's dir.
+func writeKeyCert(t *testing.T, dir, name string, key crypto.Signer) {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSecret(t, filepath.Join(dir, name+".cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	writeSecret(t, filepath.Join(dir, name+".key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}))
+}
+
+// TestServeNodeListeners: with api.listen, the requester's REST API is
+// served there, behind its token, and not on the public listener; the
+// preview space logs in through an eIDAS node (SAML) and OpenID Connect
+// together, and serves the service provider's metadata.
+func TestServeNodeListeners(t *testing.T) {
+	t.Chdir(t.TempDir())
+	public, api, preview := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	if code, out, errOut := runCLI(t, "init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", public); code != 0 {
+		t.Fatalf("init: %s%s", out, errOut)
+	}
+	appendFile(t, "fr/pmode.yaml", errorLeg("AP_FR_01"))
+	previewCert := writeTLSCert(t, "fr")
+	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKeyCert(t, "fr", "saml-sign", sign)
+	writeKeyCert(t, "fr", "saml-enc", enc)
+	writeSecret(t, "fr/be-saml.json", []byte(`{"entityId": "https://eidas.example.be/metadata", "ssoUrl": "https://eidas.example.be/sso", "certificates": ["saml-sign.cert.pem"]}`))
+	writeSecret(t, "fr/fr-oidc.json", []byte(`{"issuer": "https://idp.example.fr", "clientId": "c", "acr": {"eidas2": "http://eidas.europa.eu/LoA/substantial"}}`))
+	token := "a-requester-token-0123"
+	writeSecret(t, "fr/requester.token", []byte(token))
+	appendFile(t, "fr/oots.yaml", fmt.Sprintf(`requester:
+  agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-ER-1, name: Portal, country: FR}
+  commonServices: {eb: "https://cs.example/", dsd: "https://cs.example/", trust: [trust.pem]}
+  tokenFile: requester.token
+provider:
+  listen: %s
+  previewBase: https://%s
+  tls: {certificate: tls.cert.pem, key: tls.key.pem}
+  login:
+    oidc: {FR: fr-oidc.json}
+    saml: {nodes: {BE: be-saml.json}, signingKey: saml-sign.key.pem, signingCertificate: saml-sign.cert.pem,
+           encryptionKey: saml-enc.key.pem, encryptionCertificate: saml-enc.cert.pem}
+  providers:
+    - agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-EP-1, name: Mairie, country: FR}
+      evidenceTypes: [{classification: "https://sr.example/et/1", formats: [{format: application/pdf}], dataService: "http://127.0.0.1:1/oots"}]
+`, preview, preview))
+	cfg, err := os.ReadFile("fr/oots.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeSecret(t, "fr/oots.yaml", bytes.Replace(cfg, []byte("api:\n"), []byte("api:\n  listen: "+api+"\n"), 1))
+	startServeCLI(t, []string{"serve", "-config", "fr/oots.yaml"})
+
+	status := func(u, bearer string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, u, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+bearer)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	spec := requester.APIPrefix + "/openapi.json"
+	if s := status("http://"+api+spec, ""); s != http.StatusOK {
+		t.Errorf("the requester API's description on api.listen: HTTP %d, want 200", s)
+	}
+	if s := status("http://"+public+spec, ""); s != http.StatusNotFound {
+		t.Errorf("the requester API on the public listener: HTTP %d, want 404", s)
+	}
+	journey := requester.APIPrefix + "/journeys/00000000-0000-4000-8000-000000000000"
+	if s := status("http://"+api+journey, ""); s != http.StatusUnauthorized {
+		t.Errorf("the requester API without its token: HTTP %d, want 401", s)
+	}
+	if s := status("http://"+api+journey, token); s == http.StatusUnauthorized {
+		t.Errorf("the requester API with its token: HTTP %d", s)
+	}
+
+	roots := x509.NewCertPool()
+	roots.AddCert(previewCert)
+	browser := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	resp, err := browser.Get("https://" + preview + saml.MetadataPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(md, []byte("EntityDescriptor")) || !bytes.Contains(md, []byte("https://"+preview+saml.ACSPath)) {
+		t.Errorf("the preview space's SAML metadata: HTTP %d\n%.600s", resp.StatusCode, md)
 	}
 }
