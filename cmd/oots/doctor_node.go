@@ -45,7 +45,10 @@ func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Conf
 		if _, err := r.route(ncfg.PMode); err != nil {
 			d.add(ruleConfig, check.Error, "requester.routes", "%v", err)
 		}
-		probes = append(probes, probe{"requester.commonServices.eb", r.CommonServices.EB}, probe{"requester.commonServices.dsd", r.CommonServices.DSD})
+		if r.CommonServices.EB != "" {
+			// Discovered ones are checked with the environment.
+			probes = append(probes, probe{"requester.commonServices.eb", r.CommonServices.EB}, probe{"requester.commonServices.dsd", r.CommonServices.DSD})
+		}
 	}
 	if p := c.Provider; p != nil {
 		if _, err := p.tlsConfig(c, nil); err != nil {

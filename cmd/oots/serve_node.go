@@ -18,6 +18,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/csclient"
+	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
@@ -42,7 +43,7 @@ import (
 //	  retentionMonths: 12          # PurgeExpired at each start; -1 keeps every entry
 //	requester:                     # the requester connector and its REST API under /api/requester/v1 of the API listener
 //	  agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: DE-ER-1, name: "…", language: EN, country: DE}
-//	  commonServices: {eb: https://…/, dsd: https://…/, trust: [cs-root.pem], timeout: 10s}
+//	  commonServices: {eb: https://…/, dsd: https://…/, trust: [cs-root.pem], timeout: 10s}   # eb, dsd, trust omitted: discovered by the commonServices section
 //	  routes: {AP-FR: AP_FR_01}    # DSD AccessService identifier → P-Mode party; default: a party of that name
 //	  tokenFile: requester.token   # bearer token of the REST API (or OOTS_REQUESTER_TOKEN); required
 //	  withheldIdentifiers: []      # countries whose eIDAS identifier is not sent
@@ -238,14 +239,24 @@ func (r *serveRequester) validate(c *serveConfig, getenv func(string) string) er
 		return err
 	}
 	cs := r.CommonServices
-	if err := httpURL("requester.commonServices.eb", cs.EB, loopbackURL(cs.EB)); err != nil {
-		return err
-	}
-	if err := httpURL("requester.commonServices.dsd", cs.DSD, loopbackURL(cs.DSD)); err != nil {
-		return err
-	}
-	if len(cs.Trust) == 0 {
-		return fieldErr("requester.commonServices.trust", "required: the roots the Common Services' answers are signed under")
+	switch {
+	case cs.EB == "" && cs.DSD == "" && c.CommonServices != nil:
+		// Discovered through the commonServices section.
+		if len(cs.Trust) > 0 {
+			return fieldErr("requester.commonServices.trust", "with discovery the roots are commonServices.trust")
+		}
+	case cs.EB == "" && cs.DSD == "":
+		return fieldErr("requester.commonServices.eb", "required: the Evidence Broker and DSD base URLs, or the commonServices section to discover them")
+	default:
+		if err := httpURL("requester.commonServices.eb", cs.EB, loopbackURL(cs.EB)); err != nil {
+			return err
+		}
+		if err := httpURL("requester.commonServices.dsd", cs.DSD, loopbackURL(cs.DSD)); err != nil {
+			return err
+		}
+		if len(cs.Trust) == 0 {
+			return fieldErr("requester.commonServices.trust", "required: the roots the Common Services' answers are signed under")
+		}
 	}
 	if cs.Timeout < 0 {
 		return fieldErr("requester.commonServices.timeout", "negative")
@@ -573,6 +584,30 @@ func (b byType) Find(ctx context.Context, q provider.Query) (*provider.Result, e
 // commonServices is the Common Services client of the requester section.
 func (r *serveRequester) commonServices(c *serveConfig) (*csclient.Client, error) {
 	cs := r.CommonServices
+	timeout := cs.Timeout
+	if timeout == 0 {
+		timeout = defaultCSTimeout
+	}
+	if cs.EB == "" && cs.DSD == "" && c.CommonServices != nil {
+		// Discovery (DNS NAPTR, DNSSEC as the section says) of this
+		// Member State's instance in the environment.
+		setup, err := c.CommonServices.setup(c.dir, "")
+		if err != nil {
+			return nil, err
+		}
+		resolver, err := csdiscovery.New(setup.discovery)
+		if err != nil {
+			return nil, fieldErr("commonServices.dns", "%v", err)
+		}
+		p := setup.profile
+		httpClient := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsprofile.Client(setup.tlsRoots), Proxy: http.ProxyFromEnvironment}}
+		cl, err := csclient.New(csclient.Config{Discovery: resolver, Country: c.CommonServices.Country, Major: c.CommonServices.major(),
+			Environment: p.Environment, CountryInPath: p.CountryInPath, Trust: trust.NewStore(setup.trust...), HTTP: httpClient, Timeout: timeout})
+		if err != nil {
+			return nil, fmt.Errorf("commonServices: %w", err)
+		}
+		return cl, nil
+	}
 	var files []string
 	for _, f := range cs.Trust {
 		files = append(files, c.path(f))
@@ -580,10 +615,6 @@ func (r *serveRequester) commonServices(c *serveConfig) (*csclient.Client, error
 	roots, err := trust.LoadFiles(files...)
 	if err != nil {
 		return nil, fieldErr("requester.commonServices.trust", "%v", err)
-	}
-	timeout := cs.Timeout
-	if timeout == 0 {
-		timeout = defaultCSTimeout
 	}
 	cl, err := csclient.New(csclient.Config{EBURL: cs.EB, DSDURL: cs.DSD, Trust: roots, Timeout: timeout})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net/http"
 	"net/http/cookiejar"
@@ -30,9 +31,11 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/check"
+	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/saml"
 	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/internal/dnsserver"
 	"github.com/oots-go/oots/internal/oidcop"
 	"github.com/oots-go/oots/internal/pdf"
 	"github.com/oots-go/oots/journal"
@@ -386,6 +389,7 @@ func TestServeNodeSections(t *testing.T) {
 	dir := t.TempDir()
 	writeSecret(t, filepath.Join(dir, "requester.token"), []byte("a-requester-token-0123\n"))
 	writeSecret(t, filepath.Join(dir, "short.token"), []byte("short\n"))
+	commonServicesTLS(t, dir) // cs-root.pem
 	base := "pmode: pmode.yaml\napi: {token: \"an-api-token-0123456789\"}\n"
 	requesterOK := `requester:
   agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: DE-ER-1, name: Portal, country: DE}
@@ -425,6 +429,9 @@ func TestServeNodeSections(t *testing.T) {
 		{strings.Replace(requesterOK, "  tokenFile:", "  token: a-requester-token-0123\n  tokenFile:", 1), "field token not found"},
 		{strings.Replace(requesterOK, "https://cs.example/", "http://cs.example/", 1), "requester.commonServices.eb"},
 		{strings.Replace(requesterOK, "trust: [cs.pem]", "trust: []", 1), "requester.commonServices.trust: required"},
+		{strings.Replace(requesterOK, `eb: "https://cs.example/", dsd: "https://cs.example/", `, "", 1), "requester.commonServices.eb: required: the Evidence Broker and DSD base URLs, or the commonServices section"},
+		{"commonServices: {environment: acceptance, country: DE, dns: 127.0.0.1:53, trust: [cs-root.pem]}\n" +
+			strings.Replace(requesterOK, `eb: "https://cs.example/", dsd: "https://cs.example/", `, "", 1), "with discovery the roots are commonServices.trust"},
 		{strings.Replace(requesterOK, "country: DE", "country: de", 1), "requester.agent.country"},
 		{strings.Replace(providerOK, "  login: {oidc: {FR: fr.json}}\n", "", 1), "provider.login: required"},
 		{strings.Replace(providerOK, "  listen: 127.0.0.1:8443\n", "", 1), "provider.listen"},
@@ -649,5 +656,50 @@ provider:
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || !bytes.Contains(md, []byte("EntityDescriptor")) || !bytes.Contains(md, []byte("https://"+preview+saml.ACSPath)) {
 		t.Errorf("the preview space's SAML metadata: HTTP %d\n%.600s", resp.StatusCode, md)
+	}
+}
+
+// TestServeRequesterDiscovery: without base URLs, the requester finds this
+// Member State's Common Services through the commonServices section (DNS
+// NAPTR on our DNS server, HTTPS with the TLS profile, answers signed under
+// commonServices.trust), and a journey started through its REST API gets
+// the procedure's requirements from them.
+func TestServeRequesterDiscovery(t *testing.T) {
+	const zone = "cs.serve.test"
+	t.Chdir(t.TempDir())
+	public := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	if code, out, errOut := runCLI(t, "init", "-dir", "de", "-name", "AP_DE_01", "-profile", "as4-2.0", "-listen", public); code != 0 {
+		t.Fatalf("init: %s%s", out, errOut)
+	}
+	appendFile(t, "de/pmode.yaml", errorLeg("AP_DE_01"))
+	srv := commonServicesTLS(t, "de")
+	dns, err := dnsserver.Start(dnsserver.Config{Zone: zone, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dns.Close() })
+	for _, svc := range []string{"eb", "dsd"} {
+		rec := csdiscovery.NAPTR{Order: 100, Preference: 10, Flags: "U", Regexp: "!^.*$!" + srv.URL + "/!"}
+		if err := dns.SetNAPTR("de."+svc+".v2.cs.acc."+zone, []csdiscovery.NAPTR{rec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	token := "a-requester-token-0123"
+	writeSecret(t, "de/requester.token", []byte(token))
+	appendFile(t, "de/oots.yaml", `commonServices: {environment: acceptance, country: DE, dns: `+dns.Addr()+`, zone: `+zone+`, dnssec: off, trust: [cs-root.pem], tlsRoots: [cs-tls.pem]}
+requester:
+  agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: DE-ER-1, name: Portal, country: DE}
+  tokenFile: requester.token
+`)
+	startServeCLI(t, []string{"serve", "-config", "de/oots.yaml"})
+	who := eid.NaturalPerson{Identifier: "FR/DE/1234567890", FamilyName: "Dupont", GivenName: "Marie", DateOfBirth: "1985-04-12"}
+	c := &requester.Client{BaseURL: "http://" + public, Token: token}
+	j, err := c.Start(context.Background(), requester.StartRequest{Procedure: "R1", Country: "FR",
+		Subject: eid.Subject{Person: &who, LoA: eid.LoASubstantial, Country: "FR"}, ReturnURL: "https://portal.de.example/return"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Requirements) == 0 || len(j.Requirements[0].EvidenceTypes) == 0 {
+		t.Fatalf("no requirement or evidence type from the discovered Common Services: %+v", j)
 	}
 }
