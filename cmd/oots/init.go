@@ -319,7 +319,30 @@ keys:
 api:
   token: "{{.Token}}"   # bearer token of the backend API; or OOTS_API_TOKEN
 log: {level: info, format: json}
-`))
+` + initNodeSections))
+
+// initNodeSections are the national node's sections of oots serve, as
+// comments: the journal, the requester and provider connectors (each
+// field: docs/configuration.md). The connectors also need a P-Mode leg
+// with the action ExceptionResponse.
+const initNodeSections = `
+# The national node around the access point (docs/configuration.md, "The national node"). The
+# connectors need a third leg in pmode.yaml, with action ExceptionResponse (a copy of ootsResponseLeg).
+# journal:
+#   keyFile: journal.key            # 32 random bytes: head -c 32 /dev/urandom > journal.key
+# requester:                        # its REST API: /api/requester/v1 on the API listener
+#   agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: XX-ER-1, name: "Procedure portal", country: XX}
+#   commonServices: {eb: "https://…/", dsd: "https://…/", trust: [cs-root.pem]}   # or discovered by a commonServices section
+#   tokenFile: requester.token      # at least 16 characters; or OOTS_REQUESTER_TOKEN
+# provider:                         # the preview space on its own listener
+#   listen: 127.0.0.1:8443
+#   previewBase: https://preview.example
+#   login: {oidc: {XX: oidc.json}}  # or saml: {nodes: {XX: eidas-node.json}, signingKey: …, signingCertificate: …, encryptionKey: …, encryptionCertificate: …}
+#   providers:
+#     - agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: XX-EP-1, name: "Registry office", country: XX}
+#       evidenceTypes:
+#         - {classification: "https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/…", formats: [{format: application/pdf}], dataService: "https://register.internal/oots"}
+`
 
 var initPModeTemplate = template.Must(template.New("pmode.yaml").Parse(`# P-Modes of the access point {{.Name}}, written by oots init: the OOTS request and
 # response legs under the {{.SecurityProfile}} profile. Every field: docs/pmode.md.

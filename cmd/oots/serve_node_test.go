@@ -30,6 +30,8 @@ import (
 	"testing"
 	"time"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/eid"
@@ -701,5 +703,35 @@ requester:
 	}
 	if len(j.Requirements) == 0 || len(j.Requirements[0].EvidenceTypes) == 0 {
 		t.Fatalf("no requirement or evidence type from the discovered Common Services: %+v", j)
+	}
+}
+
+// TestInitNodeSections: oots init writes the national node's sections as
+// comments; uncommented, they name only fields of the configuration.
+func TestInitNodeSections(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errOut := runCLI(t, "init", "-dir", dir, "-name", "AP_FR_01", "-profile", "as4-2.0"); code != 0 {
+		t.Fatalf("init: %s%s", out, errOut)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "oots.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(b), "\n# journal:")
+	if !ok {
+		t.Fatalf("oots init wrote no journal section:\n%s", b)
+	}
+	var yml strings.Builder
+	for _, line := range strings.Split("# journal:"+block, "\n") {
+		yml.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ") + "\n")
+	}
+	var c serveConfig
+	dec := yaml.NewDecoder(strings.NewReader(yml.String()))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		t.Fatalf("the commented sections: %v\n%s", err, yml.String())
+	}
+	if c.Journal == nil || c.Requester == nil || c.Provider == nil || len(c.Provider.Providers) != 1 || len(c.Provider.Providers[0].EvidenceTypes) != 1 {
+		t.Errorf("the commented sections lack a field:\n%s", yml.String())
 	}
 }
