@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -837,8 +838,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	runCtx, cancelRun := context.WithCancel(ctx)
 	runDone := make(chan struct{})
 	go func() { node.Run(runCtx); close(runDone) }()
+	var connectors sync.WaitGroup
 	for _, run := range wired.runs() {
-		go run(runCtx)
+		connectors.Go(func() { run(runCtx) })
 	}
 	select {
 	case <-ctx.Done():
@@ -852,6 +854,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	}
 	cancelRun()
 	<-runDone
+	connectors.Wait()
 	logger.Info("oots serve stopped")
 	return 0
 }
