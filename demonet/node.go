@@ -19,9 +19,9 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
-	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/demo"
+	"github.com/oots-go/oots/internal/nodewire"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/lcm"
 	"github.com/oots-go/oots/portal"
@@ -64,58 +64,7 @@ type Node struct {
 	mu  sync.Mutex
 }
 
-// dispatch is the in-process backend of a node's access point: evidence
-// requests go to the provider connector, answers to the requester; ebMS
-// test messages (TestLeg) are accepted and dropped.
-type dispatch struct {
-	provider, requester ap.Backend
-	// lcm takes the Common Services' answers to the node's LCM requests.
-	lcm ap.Backend
-	// failed is told of the messages the access point gave up on.
-	failed func(ctx context.Context, f *ap.SendFailure) error
-	// journal records the partners' signed receipts (non-repudiation).
-	journal *journal.Journal
-}
-
-// Receipted makes dispatch an ap.ReceiptBackend: the journal records each
-// partner's signed receipt with its digests, so that an evidence's entries
-// lead to the receipts of its request and response. The access point hands
-// a receipt over at least once (again after a restart that came before it
-// recorded the hand-off): a receipt journaled before for the message is
-// not journaled again.
-func (d *dispatch) Receipted(ctx context.Context, r *ap.Receipt) error {
-	if d.journal == nil {
-		return nil
-	}
-	_, _, err := d.journal.AppendReceipt(ctx, exchange.ReceiptRecord(r))
-	return err
-}
-
-// SendFailed makes dispatch an ap.FailureBackend: the access point reports
-// each message it gave up on at least once, also after a restart; the
-// requester fails the exchange at once instead of at its timeout (the
-// provider's answers are not its business: it ignores their ids).
-func (d *dispatch) SendFailed(ctx context.Context, f *ap.SendFailure) error {
-	if d.failed == nil {
-		return nil
-	}
-	return d.failed(ctx, f)
-}
-
-func (d *dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
-	if isTest(m.Service.Value, m.Action) {
-		return nil
-	}
-	if lcm.Is(m) {
-		return d.lcm.Deliver(ctx, m)
-	}
-	if m.Action == exchange.ActionRequest {
-		return d.provider.Deliver(ctx, m)
-	}
-	return d.requester.Deliver(ctx, m)
-}
-
-func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend *dispatch, dir string) (*ap.Node, *pmode.Config, string, error) {
+func (n *Network) accessPoint(cc string, db *store.DB, endpoints map[string]string, backend *nodewire.Dispatch, dir string) (*ap.Node, *pmode.Config, string, error) {
 	me := n.keys.aps[cc]
 	discovered, resolver := n.discoveredPartners(cc)
 	enc, sign := map[string]*x509.Certificate{}, map[string]*x509.Certificate{}
@@ -283,7 +232,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	for i := range n.cfg.Countries {
 		returns = append(returns, n.nodeURL(i, 0)+"/")
 	}
-	be := &dispatch{journal: nd.Journal}
+	be := &nodewire.Dispatch{Journal: nd.Journal}
 	if nd.AP, nd.PMode, nd.APIToken, err = n.accessPoint(cc, nd.DB, endpoints, be, dir); err != nil {
 		return nil, err
 	}
@@ -314,11 +263,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 	if err != nil {
 		return nil, err
 	}
-	be.provider, be.requester, be.failed = nd.Provider, nd.Requester, nd.Requester.ReportSendFailure
+	be.Provider, be.Requester, be.Failed = nd.Provider, nd.Requester, nd.Requester.ReportSendFailure
 	if nd.lcm, err = lcmClient(cc, nd.AP); err != nil {
 		return nil, err
 	}
-	be.lcm = nd.lcm
+	be.LCM = nd.lcm
 	portalLogin, err := login("portal", nd.PortalURL)
 	if err != nil {
 		return nil, err

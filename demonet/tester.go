@@ -86,11 +86,6 @@ func testLeg(parties []string) pmode.Leg {
 	}
 }
 
-// isTest reports whether a received message is an ebMS test message.
-func isTest(service, action string) bool {
-	return service == as4.TestService && action == as4.TestAction
-}
-
 // loadTester reads the kit's credentials from dir, issuing them with the
 // AS4 CA on first use.
 func loadTester(dir string, ca *pki.Credential) (*pki.Party, error) {
