@@ -323,11 +323,9 @@ log: {level: info, format: json}
 
 // initNodeSections are the national node's sections of oots serve, as
 // comments: the journal, the requester and provider connectors (each
-// field: docs/configuration.md). The connectors also need a P-Mode leg
-// with the action ExceptionResponse.
+// field: docs/configuration.md).
 const initNodeSections = `
-# The national node around the access point (docs/configuration.md, "The national node"). The
-# connectors need a third leg in pmode.yaml, with action ExceptionResponse (a copy of ootsResponseLeg).
+# The national node around the access point (docs/configuration.md, "The national node").
 # journal:
 #   keyFile: journal.key            # 32 random bytes: head -c 32 /dev/urandom > journal.key
 # requester:                        # its REST API: /api/requester/v1 on the API listener
@@ -344,8 +342,8 @@ const initNodeSections = `
 #         - {classification: "https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/…", formats: [{format: application/pdf}], dataService: "https://register.internal/oots"}
 `
 
-var initPModeTemplate = template.Must(template.New("pmode.yaml").Parse(`# P-Modes of the access point {{.Name}}, written by oots init: the OOTS request and
-# response legs under the {{.SecurityProfile}} profile. Every field: docs/pmode.md.
+var initPModeTemplate = template.Must(template.New("pmode.yaml").Parse(`# P-Modes of the access point {{.Name}}, written by oots init: the OOTS request,
+# response and error legs under the {{.SecurityProfile}} profile. Every field: docs/pmode.md.
 # Partners are added with oots partner add, which lists them in parties and in the legs.
 self: {{.Name}}
 
@@ -384,6 +382,25 @@ legs:
     responder: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
     service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}
     action: ExecuteQueryResponse
+    security: {profile: {{.SecurityProfile}}, sign: true, encrypt: true}
+    reliability:
+      receipt: response
+      nonRepudiation: true
+      retry: {timeout: 12m, count: 4, strategy: CONSTANT}
+      duplicateDetection: true
+    properties:
+      - {name: originalSender, required: true}
+      - {name: finalRecipient, required: true}
+    payload: {compress: true}
+    errorHandling: {asResponse: true}
+
+  - name: ootsErrorLeg
+    mep: one-way
+    binding: push
+    initiator: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
+    responder: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
+    service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}
+    action: ExceptionResponse
     security: {profile: {{.SecurityProfile}}, sign: true, encrypt: true}
     reliability:
       receipt: response

@@ -205,6 +205,8 @@ func TestPartnerAdd(t *testing.T) {
 		// DE provides: it answers FR's requests; IT requests: FR answers it.
 		{"ootsRequestLeg", []string{"AP_FR_01", "AP_IT_01"}, []string{"AP_FR_01", "AP_DE_01"}},
 		{"ootsResponseLeg", []string{"AP_FR_01", "AP_DE_01"}, []string{"AP_FR_01", "AP_IT_01"}},
+		// EDM errors go where responses go.
+		{"ootsErrorLeg", []string{"AP_FR_01", "AP_DE_01"}, []string{"AP_FR_01", "AP_IT_01"}},
 	} {
 		i, r := legParties(t, pm, tc.leg)
 		if !slices.Equal(i, tc.init) || !slices.Equal(r, tc.rsp) {

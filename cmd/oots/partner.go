@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/pki"
 )
 
@@ -418,14 +419,15 @@ func addPartyNode(src []byte, p *partner, self string) ([]byte, error) {
 
 // partnerSide reports whether a partner of a role takes a side of a leg:
 // the requester initiates ExecuteQueryRequest and receives
-// ExecuteQueryResponse; the provider the other way round.
+// ExecuteQueryResponse and ExceptionResponse; the provider the other way
+// round.
 func partnerSide(role, action, side string) bool {
 	switch {
 	case role == "both":
 		return true
-	case action == "ExecuteQueryRequest":
+	case action == exchange.ActionRequest:
 		return (role == "requester") == (side == "initiator")
-	case action == "ExecuteQueryResponse":
+	case action == exchange.ActionResponse || action == exchange.ActionError:
 		return (role == "provider") == (side == "initiator")
 	}
 	return true // a leg of another exchange: both sides

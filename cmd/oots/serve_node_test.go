@@ -45,30 +45,21 @@ import (
 	"github.com/oots-go/oots/requester"
 )
 
-// errorLeg is the P-Mode leg of EDM errors (ExceptionResponse) that the
-// connectors need besides the two legs oots init writes; oots partner add
-// then lists the partner in it as in the others.
-func errorLeg(name string) string {
-	return `
-  - name: ootsErrorLeg
-    mep: one-way
-    binding: push
-    initiator: {parties: [` + name + `], role: "` + ootsGatewayRole + `"}
-    responder: {parties: [` + name + `], role: "` + ootsGatewayRole + `"}
-    service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}
-    action: ExceptionResponse
-    security: {profile: eDelivery-AS4-2.0, sign: true, encrypt: true}
-    reliability:
-      receipt: response
-      nonRepudiation: true
-      retry: {timeout: 12m, count: 4, strategy: CONSTANT}
-      duplicateDetection: true
-    properties:
-      - {name: originalSender, required: true}
-      - {name: finalRecipient, required: true}
-    payload: {compress: true}
-    errorHandling: {asResponse: true}
-`
+// dropErrorLeg removes from the P-Mode oots init wrote its last leg, the
+// one of EDM errors (ExceptionResponse) that the connectors need.
+func dropErrorLeg(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte("\n  - name: ootsErrorLeg\n"))
+	if i < 0 {
+		t.Fatalf("%s has no ootsErrorLeg", path)
+	}
+	if err := os.WriteFile(path, b[:i+1], 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func appendFile(t *testing.T, path, text string) {
@@ -150,8 +141,6 @@ func TestServeNationalNode(t *testing.T) {
 	}
 	run("init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", frAddr)
 	run("init", "-dir", "de", "-name", "AP_DE_01", "-profile", "as4-2.0", "-listen", deAddr)
-	appendFile(t, "fr/pmode.yaml", errorLeg("AP_FR_01"))
-	appendFile(t, "de/pmode.yaml", errorLeg("AP_DE_01"))
 	run("partner", "add", "-config", "de/oots.yaml", "-name", "AP_FR_01", "-endpoint", "http://"+frAddr+"/as4", "-cert", "fr/AP_FR_01.partner.pem")
 	run("partner", "add", "-config", "fr/oots.yaml", "-name", "AP_DE_01", "-endpoint", "http://"+deAddr+"/as4", "-cert", "de/AP_DE_01.partner.pem")
 
@@ -464,6 +453,7 @@ func TestServeNodeRefusals(t *testing.T) {
 		}
 	}
 	run("init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", fmt.Sprintf("127.0.0.1:%d", freePort(t)))
+	dropErrorLeg(t, "fr/pmode.yaml")
 	cfg, err := os.ReadFile("fr/oots.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -505,6 +495,7 @@ func TestDoctorNodeSections(t *testing.T) {
 	if code, out, errOut := runCLI(t, "init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", fmt.Sprintf("127.0.0.1:%d", freePort(t))); code != 0 {
 		t.Fatalf("init: %s%s", out, errOut)
 	}
+	dropErrorLeg(t, "fr/pmode.yaml")
 	writeSecret(t, "fr/short.key", make([]byte, 16))
 	writeSecret(t, "fr/requester.token", []byte("a-requester-token-0123"))
 	writeSecret(t, "fr/fr.json", []byte(`{"issuer": "https://idp.example.fr", "client_id": "misspelt"}`))
@@ -580,7 +571,6 @@ func TestServeNodeListeners(t *testing.T) {
 	if code, out, errOut := runCLI(t, "init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", public); code != 0 {
 		t.Fatalf("init: %s%s", out, errOut)
 	}
-	appendFile(t, "fr/pmode.yaml", errorLeg("AP_FR_01"))
 	previewCert := writeTLSCert(t, "fr")
 	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -673,7 +663,6 @@ func TestServeRequesterDiscovery(t *testing.T) {
 	if code, out, errOut := runCLI(t, "init", "-dir", "de", "-name", "AP_DE_01", "-profile", "as4-2.0", "-listen", public); code != 0 {
 		t.Fatalf("init: %s%s", out, errOut)
 	}
-	appendFile(t, "de/pmode.yaml", errorLeg("AP_DE_01"))
 	srv := commonServicesTLS(t, "de")
 	dns, err := dnsserver.Start(dnsserver.Config{Zone: zone, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
