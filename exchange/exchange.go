@@ -262,9 +262,11 @@ func Incoming(rm *ap.ReceivedMessage) (*Message, error) {
 	for _, href := range m.hrefs() {
 		// The scheme in any case, the content-id as written or
 		// percent-decoded, as AS4 resolves its own cid: references.
+		// ResolveCID returns "" when no payload matches: a payload
+		// without a content-id is named by no reference.
 		cid, err := swa.ResolveCID(href, has)
 		p, found := parts[cid]
-		if err != nil || !found {
+		if err != nil || cid == "" || !found {
 			return m, invalid("the response refers to %q, which is not a payload of the message", href)
 		}
 		m.Attachments = append(m.Attachments, Attachment{ContentID: cid, MimeType: p.MimeType, Data: p.Data})

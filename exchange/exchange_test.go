@@ -166,3 +166,36 @@ func FuzzIncoming(f *testing.F) {
 		}
 	})
 }
+
+// TestResponseAttachmentUnknownHref: a RepositoryItemRef that names no
+// payload is refused even when the message carries a payload without a
+// content-id (a part whose href is not a cid: URL): the reference is not
+// read as naming that payload.
+func TestResponseAttachmentUnknownHref(t *testing.T) {
+	for _, href := range []string{"cid:missing@provider.test", "cid:missing%40provider.test", "cid:"} {
+		doc, _, err := edm.ParseBytes(sample(t, "tdd-1.0/xml/edm/birth-2-evidence-response.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp := doc.(*edm.QueryResponse)
+		resp.Evidence[0].RepositoryItemRef.Href = "cid:evidence@provider.test"
+		m := &exchange.Message{To: "AP_FR", ConversationID: "c", OriginalSender: edm.ID("a"), FinalRecipient: edm.ID("b"), Response: resp,
+			Attachments: []exchange.Attachment{{ContentID: "evidence@provider.test", MimeType: "application/pdf", Data: []byte("%PDF-1.4")}}}
+		s, err := m.Submission(exchange.DefaultLegs(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Evidence[0].RepositoryItemRef.Href = href
+		m.Attachments = nil
+		s2, err := m.Submission(exchange.DefaultLegs(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rm := received(s, exchange.ActionResponse)
+		rm.Payloads[0] = s2.Payloads[0]
+		rm.Payloads[1].ContentID = ""
+		if got, err := exchange.Incoming(rm); err == nil {
+			t.Errorf("%s: accepted, attachments %+v", href, got.Attachments)
+		}
+	}
+}
