@@ -300,14 +300,14 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 				if !bytes.Equal(c, signer2.Raw) {
 					continue
 				}
-				if listed = i; redirect.validity(i).in(now) {
+				if listed = i; redirect.validity(i).In(now) {
 					break
 				}
 			}
 			switch v := redirect.validity(listed); {
 			case listed < 0:
 				return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by any of the %d certificates the redirect from %s carries", signer2.Subject, len(rc), u)
-			case !v.in(now):
+			case !v.In(now):
 				return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, which the redirect from %s publishes for use %s, not at %s", signer2.Subject, u, v, now.Format(time.RFC3339))
 			default:
 				// The cached target is not used beyond the window.

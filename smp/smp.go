@@ -299,7 +299,7 @@ func (e *Endpoint) certificateAt(use string, at time.Time) (EndpointCertificate,
 	}
 	best := -1
 	for i, c := range candidates {
-		if c.validity().in(at) && (best < 0 || c.Activation.After(candidates[best].Activation)) {
+		if c.validity().In(at) && (best < 0 || c.Activation.After(candidates[best].Activation)) {
 			best = i
 		}
 	}
@@ -356,9 +356,9 @@ type Validity struct {
 	Expiration time.Time `json:"expiration,omitzero"`
 }
 
-// in reports whether at is within v: from Activation on, before
+// In reports whether at is within v: from Activation on, before
 // Expiration.
-func (v Validity) in(at time.Time) bool {
+func (v Validity) In(at time.Time) bool {
 	return (v.Activation.IsZero() || !at.Before(v.Activation)) && (v.Expiration.IsZero() || at.Before(v.Expiration))
 }
 
@@ -384,15 +384,30 @@ func (v Validity) String() string {
 	return strings.Join(s, " ")
 }
 
+// Days returns v as SMP 2.0 publishes it (xs:date with its time zone):
+// the ActivationDate, the first day in use, and the ExpirationDate, the
+// last day in use; "" for a bound not given. An instant that does not
+// start a day is rounded inwards, as the SMP 2.0 writer does.
+func (v Validity) Days() (activation, expiration string) {
+	if !v.Activation.IsZero() {
+		activation = activationDate(v.Activation)
+	}
+	if !v.Expiration.IsZero() {
+		expiration = expirationDate(v.Expiration)
+	}
+	return activation, expiration
+}
+
 // dates returns v as SMP 2.0 publishes it: "ActivationDate <date>,
 // ExpirationDate <date>", either left out when not given.
 func (v Validity) dates() string {
 	var s []string
-	if !v.Activation.IsZero() {
-		s = append(s, "ActivationDate "+activationDate(v.Activation))
+	from, until := v.Days()
+	if from != "" {
+		s = append(s, "ActivationDate "+from)
 	}
-	if !v.Expiration.IsZero() {
-		s = append(s, "ExpirationDate "+expirationDate(v.Expiration))
+	if until != "" {
+		s = append(s, "ExpirationDate "+until)
 	}
 	if len(s) == 0 {
 		return "without dates"

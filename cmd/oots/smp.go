@@ -623,37 +623,20 @@ func certificateWindow(c smp.EndpointCertificate) string {
 }
 
 // validityDates returns v as SMP 2.0 dates: from the ActivationDate until
-// the ExpirationDate, the last day in use (as the SMP 2.0 writer rounds an
-// instant that does not start a day: inwards).
+// the ExpirationDate, the last day in use (smp.Validity.Days).
 func validityDates(v smp.Validity) string {
 	var s []string
-	if t := v.Activation; !t.IsZero() {
-		t = t.In(xsDateZone(t))
-		d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
-		if d.Before(t) {
-			d = d.AddDate(0, 0, 1)
-		}
-		s = append(s, "from "+d.Format("2006-01-02Z07:00"))
+	from, until := v.Days()
+	if from != "" {
+		s = append(s, "from "+from)
 	}
-	if t := v.Expiration; !t.IsZero() {
-		t = t.In(xsDateZone(t))
-		d := time.Date(t.Year(), t.Month(), t.Day()-1, 0, 0, 0, 0, t.Location())
-		s = append(s, "until "+d.Format("2006-01-02Z07:00"))
+	if until != "" {
+		s = append(s, "until "+until)
 	}
 	if len(s) == 0 {
 		return "at any time"
 	}
 	return strings.Join(s, " ")
-}
-
-// xsDateZone is the zone an SMP 2.0 date of t is written in: t's offset
-// when a date can carry it, else UTC.
-func xsDateZone(t time.Time) *time.Location {
-	_, off := t.Zone()
-	if off == 0 || off%60 != 0 || off > 14*3600 || off < -14*3600 {
-		return time.UTC
-	}
-	return time.FixedZone("", off)
 }
 
 func smpRemove(ctx context.Context, env *Env, args []string) int {
@@ -759,7 +742,7 @@ func printRedirectCertificates(env *Env, r *smp.Redirect, now time.Time, indent 
 		}
 		c := smp.EndpointCertificate{Type: smp.CertificateSigning, Certificate: der, Activation: v.Activation, Expiration: v.Expiration}
 		line := indent + "certificate " + certificateLine(c)
-		if (v.Activation.IsZero() || !now.Before(v.Activation)) && (v.Expiration.IsZero() || now.Before(v.Expiration)) {
+		if v.In(now) {
 			line += "  (in use)"
 		}
 		fmt.Fprintln(env.Stdout, line)
