@@ -193,8 +193,9 @@ func (n *numericDate) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the number as held.
 func (n numericDate) MarshalJSON() ([]byte, error) { return []byte(n), nil }
 
-// maxNumericDate bounds the non-integer NumericDates time accepts: beyond
-// 2^53 seconds (285 million years) a float64 no longer holds whole seconds.
+// maxNumericDate bounds the NumericDates time accepts: beyond 2^53 seconds
+// (285 million years) a float64 no longer holds whole seconds, and an
+// integer near the int64 bounds is no instant a time.Time holds.
 const maxNumericDate = 1 << 53
 
 // time converts n to a time. An integer is exact; a number with a fraction
@@ -202,6 +203,9 @@ const maxNumericDate = 1 << 53
 // holds a present-day date to a fraction of a microsecond).
 func (n numericDate) time() (time.Time, error) {
 	if sec, err := strconv.ParseInt(string(n), 10, 64); err == nil {
+		if sec >= maxNumericDate || sec <= -maxNumericDate {
+			return time.Time{}, fail(ErrMalformed, "iat", "%s is out of the range of a date", string(n))
+		}
 		return time.Unix(sec, 0).UTC(), nil
 	}
 	f, err := strconv.ParseFloat(string(n), 64)

@@ -946,3 +946,38 @@ func TestVerifyMaxAge(t *testing.T) {
 		t.Errorf("iat far in the future: got %v, want ErrStale", err)
 	}
 }
+
+// An integer iat is read exactly, within the range a fractional one is
+// (2^53 seconds): beyond it, up to the largest int64, it does not name a
+// time a time.Time holds (SignedAt would lie before the verification time,
+// in a year it cannot be), and is malformed as a fractional one is.
+func TestVerifyIatOutOfRange(t *testing.T) {
+	chain, key, store := newChain(t, "oots test root")
+	body := mustBody(t, "eb_evidence_types_fr")
+	hs := http.Header{}
+	if err := jades.Sign(hs, body, key, chain, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	protected, _, _ := strings.Cut(hs.Get(jades.HeaderSignature), ".")
+	m := map[string]json.RawMessage{}
+	if err := json.Unmarshal(mustDecode(t, protected), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, iat := range []string{"9223372036854775807", "-9223372036854775808", "9007199254740992"} {
+		m["iat"] = json.RawMessage(iat)
+		js, _ := json.Marshal(m)
+		v, err := jades.Verify(resign(t, hs, key, string(js)), body, jades.VerifyOptions{Trust: store})
+		if !errors.Is(err, jades.ErrMalformed) {
+			signed := ""
+			if v != nil {
+				signed = v.SignedAt.Format(time.RFC3339)
+			}
+			t.Errorf("iat %s: got %v (signed at %s), want ErrMalformed", iat, err, signed)
+		}
+	}
+	m["iat"] = json.RawMessage("9007199254740991")
+	js, _ := json.Marshal(m)
+	if _, err := jades.Verify(resign(t, hs, key, string(js)), body, jades.VerifyOptions{Trust: store}); err != nil {
+		t.Errorf("iat 2^53-1: %v", err)
+	}
+}
