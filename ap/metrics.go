@@ -38,6 +38,10 @@ type metrics struct {
 	// reports to the webhook or backend.
 	failureReports       *prometheus.CounterVec
 	failureReportSeconds prometheus.Histogram
+	// receiptHandOffs and receiptHandOffSeconds: hand-offs of receipts to
+	// a ReceiptBackend.
+	receiptHandOffs       *prometheus.CounterVec
+	receiptHandOffSeconds prometheus.Histogram
 }
 
 func newMetrics() *metrics {
@@ -61,9 +65,13 @@ func newMetrics() *metrics {
 			Help: "Deliveries of send failure reports to the webhook or backend by result."}, []string{"result"}),
 		failureReportSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "oots_ap_failure_report_seconds",
 			Help: "Duration of delivering a send failure report.", Buckets: buckets}),
+		receiptHandOffs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "oots_ap_receipt_hand_offs_total",
+			Help: "Hand-offs of partners' signed receipts to the backend by result (handed_over, failed)."}, []string{"result"}),
+		receiptHandOffSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "oots_ap_receipt_hand_off_seconds",
+			Help: "Duration of handing a partner's signed receipt to the backend.", Buckets: buckets}),
 	}
 	m.registry.MustRegister(m.submitted, m.sent, m.received, m.webhook, m.sendSeconds, m.receiveSeconds,
-		m.webhookSeconds, m.failureReports, m.failureReportSeconds,
+		m.webhookSeconds, m.failureReports, m.failureReportSeconds, m.receiptHandOffs, m.receiptHandOffSeconds,
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewGoCollector())
 	return m
@@ -116,6 +124,7 @@ type storeCollector struct {
 	n                                   *Node
 	outbound, inbound, failures         *prometheus.Desc
 	outboundAge, inboundAge, failureAge *prometheus.Desc
+	receipts, receiptAge                *prometheus.Desc
 }
 
 func newStoreCollector(n *Node) *storeCollector {
@@ -132,11 +141,15 @@ func newStoreCollector(n *Node) *storeCollector {
 			"Age of the oldest received message waiting to be pushed to the webhook (0: none waits).", nil, nil),
 		failureAge: prometheus.NewDesc("oots_ap_failure_report_oldest_pending_age_seconds",
 			"Age of the oldest send failure report not yet delivered to the backend (0: none waits).", nil, nil),
+		receipts: prometheus.NewDesc("oots_ap_receipt_hand_offs_pending",
+			"Partners' signed receipts in the store not yet handed to the backend.", nil, nil),
+		receiptAge: prometheus.NewDesc("oots_ap_receipt_hand_off_oldest_pending_age_seconds",
+			"Age of the oldest partner's signed receipt not yet handed to the backend, from its message's delivery (0: none waits).", nil, nil),
 	}
 }
 
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.outbound, c.inbound, c.failures, c.outboundAge, c.inboundAge, c.failureAge} {
+	for _, d := range []*prometheus.Desc{c.outbound, c.inbound, c.failures, c.outboundAge, c.inboundAge, c.failureAge, c.receipts, c.receiptAge} {
 		ch <- d
 	}
 }
@@ -192,6 +205,8 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	ch <- prometheus.MustNewConstMetric(c.inboundAge, prometheus.GaugeValue, age(ages.Inbound))
 	ch <- prometheus.MustNewConstMetric(c.failureAge, prometheus.GaugeValue, age(ages.FailureReports))
+	ch <- prometheus.MustNewConstMetric(c.receipts, prometheus.GaugeValue, float64(ages.PendingReceiptReports))
+	ch <- prometheus.MustNewConstMetric(c.receiptAge, prometheus.GaugeValue, age(ages.ReceiptReports))
 }
 
 // labels splits a key of apstore.Counts into its n label values.

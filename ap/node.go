@@ -461,6 +461,12 @@ func New(cfg Config) (*Node, error) {
 	}
 	n.install(partnersOf(cfg))
 	n.metrics.registry.MustRegister(newStoreCollector(n), newCertCollector(n), newRevocationCollector(n))
+	if n.receiptBackend() != nil {
+		// Both results from the start, so that a rate of failed hand-offs
+		// has data before the first failure.
+		n.metrics.receiptHandOffs.WithLabelValues(handedOver)
+		n.metrics.receiptHandOffs.WithLabelValues(handOffFailed)
+	}
 	for _, c := range cfg.Collectors {
 		if err := n.metrics.registry.Register(c); err != nil {
 			return nil, fmt.Errorf("ap: Config.Collectors: %w", err)

@@ -32,9 +32,12 @@ func TestPrometheusScrapesDashboard(t *testing.T) {
 	}
 	bin := testenv.Tool(t, "prometheus")
 	const token = "a-long-metrics-token-0123456789"
+	// FR hands the receipts of its messages to a backend, for the series
+	// of receipt hand-offs.
 	nodes := newNet(t, netOptions{edit: func(name string, c *ap.Config) {
 		if name == "AP_FR_01" {
 			c.APIToken = token
+			c.Backend = &receiptRecorder{}
 		}
 	}})
 	fr := nodes["AP_FR_01"]
@@ -83,6 +86,7 @@ scrape_configs:
 	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("FR → DE: %+v", got)
 	}
+	waitHandOff(t, fr.db, st.MessageID, 15*time.Second)
 	resp := submission("", "r1")
 	resp.Leg, resp.To, resp.RefToMessageID = "ootsResponseLeg", "AP_FR_01", st.MessageID
 	st2, _, err := nodes["AP_DE_01"].Submit(ctx, resp)
@@ -118,8 +122,9 @@ scrape_configs:
 		}
 	}
 
-	// The values are the node's: one delivered attempt, a certificate
-	// valid for about two years, a live process.
+	// The values are the node's: one delivered attempt, its receipt handed
+	// to the backend and none waiting, a certificate valid for about two
+	// years, a live process.
 	for expr, check := range map[string]func(float64) bool{
 		`sum(oots_ap_send_attempts_total{partner="AP_DE_01",state="delivered"})`:                        func(v float64) bool { return v == 1 },
 		`(oots_ap_certificate_not_after_seconds{role="own-signing",party="AP_FR_01"} - time()) / 86400`: func(v float64) bool { return v > 300 && v < 1000 },
@@ -128,6 +133,9 @@ scrape_configs:
 		`max(oots_ap_outbound_oldest_queued_age_seconds{partner="AP_DE_01"})`:                           func(v float64) bool { return v == 0 },
 		`sum(oots_ap_received_total{partner="AP_DE_01",result="accepted",job="oots"})`:                  func(v float64) bool { return v == 1 },
 		`count(oots_ap_certificate_not_after_seconds{role=~"trust-anchor|partner-encryption"})`:         func(v float64) bool { return v == 2 },
+		`sum(oots_ap_receipt_hand_offs_total{result="handed_over",job="oots"}) == 1`:                    func(v float64) bool { return v == 1 },
+		`sum(oots_ap_receipt_hand_offs_total{result="failed",job="oots"})`:                              func(v float64) bool { return v == 0 },
+		`max(oots_ap_receipt_hand_offs_pending{job="oots"}) == 0`:                                       func(v float64) bool { return v == 0 },
 	} {
 		v := waitQuery(t, prom, expr, 30*time.Second, logs.Name())
 		if !check(v) {

@@ -107,9 +107,12 @@ func (n *Node) receiptDue(ctx context.Context, rb ReceiptBackend) bool {
 func (n *Node) handOff(ctx context.Context, rb ReceiptBackend, id string, attempts int, r *Receipt, rerr error, log *slog.Logger) {
 	err := rerr
 	if err == nil {
+		start := time.Now()
 		err = rb.Receipted(ctx, r)
+		n.metrics.receiptHandOffSeconds.Observe(time.Since(start).Seconds())
 	}
 	if err == nil {
+		n.metrics.receiptHandOffs.WithLabelValues(handedOver).Inc()
 		fault.Crash(fault.CrashAfterReceiptHandOff)
 		n.handed.add(id)
 		return
@@ -117,6 +120,7 @@ func (n *Node) handOff(ctx context.Context, rb ReceiptBackend, id string, attemp
 	if ctx.Err() != nil {
 		return // shutting down: the lease expires and the receipt is handed over again
 	}
+	n.metrics.receiptHandOffs.WithLabelValues(handOffFailed).Inc()
 	now := n.cfg.Now()
 	next, errText := retryLater(now, attempts, err)
 	log.Warn("the backend did not take the receipt, will retry", slog.String(logError, errText))
@@ -124,6 +128,12 @@ func (n *Node) handOff(ctx context.Context, rb ReceiptBackend, id string, attemp
 		log.Error("recording a receipt hand-off failed", slog.String(logError, ferr.Error()))
 	}
 }
+
+// The results of oots_ap_receipt_hand_offs_total.
+const (
+	handedOver    = "handed_over"
+	handOffFailed = "failed"
+)
 
 // handedOff collects the receipt hand-offs the backend took, for markLoop
 // to record in batches.

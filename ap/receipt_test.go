@@ -153,7 +153,64 @@ func testReceiptHandOff(t *testing.T, db string) {
 			if r.Delivery != apstore.DeliveryDelivered || r.Attempts != tc.wantCalls || r.LastError != "" {
 				t.Errorf("stored hand-off %+v", r)
 			}
+			// The metrics count the hand-offs by result, and nothing
+			// waits.
+			text := metricsOf(t, fr)
+			for _, c := range []struct {
+				name   string
+				labels []string
+				want   float64
+			}{
+				{"oots_ap_receipt_hand_offs_total", []string{"result", "handed_over"}, 1},
+				{"oots_ap_receipt_hand_offs_total", []string{"result", "failed"}, float64(tc.failures)},
+				{"oots_ap_receipt_hand_offs_pending", nil, 0},
+				{"oots_ap_receipt_hand_off_oldest_pending_age_seconds", nil, 0},
+			} {
+				if v, ok := metricValue(t, text, c.name, c.labels...); !ok || v != c.want {
+					t.Errorf("%s%v = %v (present %v), want %v", c.name, c.labels, v, ok, c.want)
+				}
+			}
+			if line := fmt.Sprintf("oots_ap_receipt_hand_off_seconds_count %d\n", tc.wantCalls); !strings.Contains(text, line) {
+				t.Errorf("metrics lack %s", line)
+			}
 		})
+	}
+}
+
+// TestReceiptHandOffBacklog: while the backend refuses receipts, the
+// metrics show the failed hand-offs and the receipt waiting, its age
+// growing from its message's delivery.
+func TestReceiptHandOffBacklog(t *testing.T) {
+	down := &receiptRecorder{fail: func(int) error { return errors.New("journal down") }}
+	nodes := newNet(t, netOptions{edit: func(name string, c *ap.Config) {
+		if name == "AP_FR_01" {
+			c.Backend = down
+		}
+	}})
+	fr := nodes["AP_FR_01"]
+	st, _, err := fr.Submit(context.Background(), submission("", "backlog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
+		t.Fatalf("status %+v", got)
+	}
+	if calls := down.waitCalls(1, 15*time.Second); len(calls) == 0 {
+		t.Fatal("the backend was not called")
+	}
+	time.Sleep(1100 * time.Millisecond)
+	text := metricsOf(t, fr)
+	if v, _ := metricValue(t, text, "oots_ap_receipt_hand_offs_total", "result", "failed"); v < 1 {
+		t.Errorf("failed hand-offs = %v, want at least 1", v)
+	}
+	if v, ok := metricValue(t, text, "oots_ap_receipt_hand_offs_total", "result", "handed_over"); !ok || v != 0 {
+		t.Errorf("handed over = %v (present %v), want 0", v, ok)
+	}
+	if v, _ := metricValue(t, text, "oots_ap_receipt_hand_offs_pending"); v != 1 {
+		t.Errorf("pending hand-offs = %v, want 1", v)
+	}
+	if v, _ := metricValue(t, text, "oots_ap_receipt_hand_off_oldest_pending_age_seconds"); v < 1 || v > 60 {
+		t.Errorf("oldest pending hand-off = %v s, want 1 s or a little more", v)
 	}
 }
 
@@ -183,6 +240,15 @@ func TestReceiptNoHandOff(t *testing.T) {
 			}
 			if r, err := fr.db.ReceiptReport(context.Background(), st.MessageID); !errors.Is(err, apstore.ErrNotFound) {
 				t.Errorf("hand-off %+v, %v; want none", r, err)
+			}
+			// Nothing is counted: a node without a ReceiptBackend has no
+			// series of hand-offs, only the store's (nothing waits).
+			text := metricsOf(t, fr)
+			if v, ok := metricValue(t, text, "oots_ap_receipt_hand_offs_total"); ok {
+				t.Errorf("oots_ap_receipt_hand_offs_total = %v without a ReceiptBackend", v)
+			}
+			if v, ok := metricValue(t, text, "oots_ap_receipt_hand_offs_pending"); !ok || v != 0 {
+				t.Errorf("oots_ap_receipt_hand_offs_pending = %v (present %v)", v, ok)
 			}
 		})
 	}

@@ -562,7 +562,8 @@ func (d *DB) PayloadFileReferenced(ctx context.Context, file string) (bool, erro
 }
 
 // QueueAges returns the creation time of the oldest waiting message of each
-// queue (for the metrics of queue ages).
+// queue, and the number of pending receipt hand-offs (for the metrics of
+// queue ages).
 func (d *DB) QueueAges(ctx context.Context) (*apstore.QueueAges, error) {
 	a := &apstore.QueueAges{Outbound: map[string]time.Time{}}
 	rows, err := d.db.QueryContext(ctx, "SELECT partner, MIN(created_at) FROM ap_outbound WHERE state = 'queued' GROUP BY partner")
@@ -596,5 +597,20 @@ func (d *DB) QueueAges(ctx context.Context) (*apstore.QueueAges, error) {
 			*q.into = fromMS(t)
 		}
 	}
+	// The receipt hand-offs still pending, read from the partial index of
+	// pending hand-offs (ap_outbound_receipts_due), not the table of every
+	// message: the delivery state is named in the query, as the claim
+	// names it. A delivered message's updated_at is when its delivery, and
+	// the hand-off with it, was recorded.
+	var t int64
+	if err := d.db.QueryRowContext(ctx, sqlReceiptAges).Scan(&a.PendingReceiptReports, &t); err != nil {
+		return nil, fmt.Errorf("store: queue ages: %w", err)
+	}
+	if t != 0 {
+		a.ReceiptReports = fromMS(t)
+	}
 	return a, nil
 }
+
+// sqlReceiptAges counts the pending receipt hand-offs and gives the oldest.
+const sqlReceiptAges = "SELECT COUNT(*), COALESCE(MIN(updated_at), 0) FROM ap_outbound WHERE receipt_delivery = '" + apstore.DeliveryPending + "'"

@@ -62,6 +62,7 @@ func runSuite(t *testing.T, newDSN opener) {
 		{"ReceiptReports", testReceiptReports},
 		{"ReceiptReportLeases", testReceiptReportLeases},
 		{"ReceiptReportPurge", testReceiptReportPurge},
+		{"ReceiptReportAges", testReceiptReportAges},
 		{"UpgradeKeepsData", testUpgradeKeepsData},
 		{"SearchAndRequeue", testSearchAndRequeue},
 	}

@@ -142,6 +142,11 @@ type QueueAges struct {
 	Outbound       map[string]time.Time // queued submissions, by partner
 	Inbound        time.Time            // received messages to be pushed to the webhook
 	FailureReports time.Time            // failure reports to be delivered
+	// ReceiptReports is when the oldest receipt hand-off still pending
+	// (ReceiptReport) was queued: when its message was recorded as
+	// delivered. PendingReceiptReports is how many are pending.
+	ReceiptReports        time.Time
+	PendingReceiptReports int64
 }
 
 // ReceiptReport is the hand-off of a delivered message's signed receipt
