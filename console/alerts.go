@@ -32,6 +32,10 @@ const (
 	// AlertFailureReportPending: failure reports not yet delivered to the
 	// backend.
 	AlertFailureReportPending = "failure_report_pending"
+	// AlertReceiptHandOffPending: partners' signed receipts not handed to
+	// the backend (the exchange journal) ReceiptHandOffWarning after their
+	// message's delivery.
+	AlertReceiptHandOffPending = "receipt_hand_off_pending"
 	// AlertCertificateExpiring: a certificate ends within CertificateWarning
 	// (or has ended).
 	AlertCertificateExpiring = "certificate_expiring"
@@ -44,6 +48,11 @@ const (
 const (
 	CertificateWarning = 30 * 24 * time.Hour
 	PartnerFailures    = 3
+	// ReceiptHandOffWarning is longer than a hand-off's lease (default
+	// 1 min), so that a receipt whose node stopped before handing it over,
+	// and that another node hands over once the lease expired, raises no
+	// alert; nor does a receipt being handed over at the time.
+	ReceiptHandOffWarning = 5 * time.Minute
 )
 
 func (a Alert) key() string { return a.Kind + "\x00" + a.Subject }
@@ -82,6 +91,14 @@ func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
 	}
 	if n := counts.Failures[apstore.DeliveryPending]; n > 0 {
 		out = append(out, Alert{Kind: AlertFailureReportPending, Subject: "backend", Detail: fmt.Sprintf("%d send failure report(s) not yet delivered to the backend", n)})
+	}
+	ages, err := s.cfg.DB.QueueAges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t := ages.ReceiptReports; !t.IsZero() && now.Sub(t) >= ReceiptHandOffWarning {
+		out = append(out, Alert{Kind: AlertReceiptHandOffPending, Subject: "backend", Detail: fmt.Sprintf("%d signed receipt(s) not yet handed to the backend, the oldest delivered %s ago",
+			ages.PendingReceiptReports, now.Sub(t).Truncate(time.Second))})
 	}
 	for _, c := range s.certificates() {
 		if c.Cert == nil {

@@ -4,19 +4,24 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/ap/apstore"
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/console"
 	"github.com/oots-go/oots/pki"
+	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -193,4 +198,69 @@ func (s *smtpServer) serve(c net.Conn) {
 			say("502 not implemented")
 		}
 	}
+}
+
+// TestAlertReceiptHandOffPending: a signed receipt not handed to the
+// backend raises an alert once its message was delivered
+// ReceiptHandOffWarning ago, not before, and none once handed over.
+func TestAlertReceiptHandOffPending(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "oots.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	delivered := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	if _, _, err := db.Enqueue(ctx, &apstore.Outbound{ID: "m1", Leg: "ootsRequestLeg", Partner: "AP_DE_01", Body: []byte("x"), Created: delivered}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ClaimOutbound(ctx, "n1", delivered, time.Minute, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishOutbound(ctx, "m1", "n1", apstore.Result{State: apstore.OutDelivered, Receipt: []byte("<r/>"), Timestamp: delivered,
+		Report: apstore.DeliveryPending, ReportUntil: delivered.Add(time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	now := delivered
+	srv, err := console.New(ctx, console.Config{DB: db, Node: noNode{}, PMode: &pmode.Config{Self: "AP_FR_01"},
+		Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending := func() *console.Alert {
+		t.Helper()
+		list, err := srv.Alerts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range list {
+			if a.Kind == console.AlertReceiptHandOffPending {
+				return &a
+			}
+		}
+		return nil
+	}
+	now = delivered.Add(console.ReceiptHandOffWarning - time.Second)
+	if a := pending(); a != nil {
+		t.Errorf("before the warning: %+v", a)
+	}
+	now = delivered.Add(console.ReceiptHandOffWarning + time.Minute)
+	if a := pending(); a == nil || a.Subject != "backend" || !strings.Contains(a.Detail, "1 signed receipt(s)") || !strings.Contains(a.Detail, "6m0s ago") {
+		t.Errorf("after the warning: %+v", a)
+	}
+	if err := db.FinishReceiptReports(ctx, "n1", []string{"m1"}, true, time.Time{}, "", delivered.Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if a := pending(); a != nil {
+		t.Errorf("handed over: %+v", a)
+	}
+}
+
+// noNode is a console.Node for a console that resends nothing.
+type noNode struct{}
+
+func (noNode) Resend(context.Context, string) error   { return errors.ErrUnsupported }
+func (noNode) RetryNow(context.Context, string) error { return errors.ErrUnsupported }
+func (noNode) Received(context.Context, string) (*ap.ReceivedMessage, error) {
+	return nil, errors.ErrUnsupported
 }
