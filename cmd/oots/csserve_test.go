@@ -17,20 +17,23 @@ import (
 	"github.com/oots-go/oots/trust"
 )
 
-// lineWriter hands the first line written to it to a channel.
+// lineWriter hands the first line written to it to its channel line
+// (buffered: the write does not wait), which the test reads while the
+// command writes on.
 type lineWriter struct {
 	mu   sync.Mutex
 	buf  bytes.Buffer
-	line chan string
+	sent bool
+	line chan string // set once, before the first write
 }
 
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.buf.Write(p)
-	if i := bytes.IndexByte(w.buf.Bytes(), '\n'); i >= 0 && w.line != nil {
+	if i := bytes.IndexByte(w.buf.Bytes(), '\n'); i >= 0 && !w.sent {
 		w.line <- string(w.buf.Bytes()[:i])
-		w.line = nil
+		w.sent = true
 	}
 	return len(p), nil
 }
