@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -39,22 +41,66 @@ func FormatNRR(ds []Digest) string {
 	return b.String()
 }
 
-// Evidence returns the entries of one evidence exchange in sequence order:
-// those whose Exchange is exchange (the request's id, or the EDM 2.0
-// ExchangeId), and the EventReceipt entries of their AS4 messages and of the
-// answers to them (by RefTo: a provider journals its answer before the
-// access point gives it its eb:MessageId), so that an
-// auditor goes from the evidence to the message ids of the request and the
-// response and to the digests of their signed receipts. It does not verify
-// the chain (Verify does).
+// EventRequestID names the id of an evidence request (the QueryRequest's
+// id) that is not the identifier of its exchange: the request of EDM 2.0,
+// whose exchange is its ExchangeId, and the second request of a preview
+// round, whose exchange keeps the identifier of the first. Its Exchange is
+// the request's id and its MessageID the eb:MessageId of the message that
+// carried the request, which the entry about the request (EventRequestSent,
+// EventRequestReceived) names too, with the exchange's identifier: so that
+// Evidence leads from the request's id to its exchange.
+const EventRequestID = "request.id"
+
+// maxLinkRounds bounds how far Evidence follows the message ids from one
+// identifier of an exchange to another (the request's id, the exchange's
+// identifier, the id of the other request of a preview round).
+const maxLinkRounds = 4
+
+// Evidence returns the entries of one evidence exchange in sequence order,
+// so that an auditor goes from the evidence to every step, to the message
+// ids of the requests and the answers and to the digests of their signed
+// receipts. exchange is one of its identifiers: the EDM 2.0 ExchangeId, the
+// id of its first request or, with an EventRequestID entry, of any of its
+// requests (see the package documentation, "Evidence exchanges").
+//
+// The entries returned are those whose Exchange is exchange or an
+// identifier of the same exchange — one that an entry naming an AS4
+// message of the exchange (MessageID) carries — and the EventReceipt
+// entries of the messages of those entries and of the answers to them (by
+// RefTo: a provider journals its answer, under the request's message id,
+// before the access point gives the answer its eb:MessageId). It does not
+// verify the chain (Verify does).
 func (j *Journal) Evidence(ctx context.Context, exchange string) ([]*Entry, error) {
 	if exchange == "" {
 		return nil, fmt.Errorf("journal: evidence: no exchange given")
 	}
+	ids := []string{exchange}
+	for range maxLinkRounds {
+		more, err := j.linkedExchanges(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		if len(more) == len(ids) {
+			break
+		}
+		ids = more
+	}
+	in := placeholders(len(ids))
+	var args []any
+	idArgs := func() {
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
+	idArgs()
+	args = append(args, EventReceipt)
+	idArgs()
+	idArgs()
+	args = append(args, DefaultLimit)
 	rows, err := j.db.SQL().QueryContext(ctx, j.db.Rebind(`SELECT `+entryColumns+` FROM journal_entries
-		WHERE exchange = ? OR (event = ? AND (message_id IN (SELECT message_id FROM journal_entries WHERE exchange = ? AND message_id <> '')
-			OR ref_to IN (SELECT message_id FROM journal_entries WHERE exchange = ? AND message_id <> '')))
-		ORDER BY seq LIMIT ?`), exchange, EventReceipt, exchange, exchange, DefaultLimit)
+		WHERE exchange IN (`+in+`) OR (event = ? AND (message_id IN (SELECT message_id FROM journal_entries WHERE exchange IN (`+in+`) AND message_id <> '')
+			OR ref_to IN (SELECT message_id FROM journal_entries WHERE exchange IN (`+in+`) AND message_id <> '')))
+		ORDER BY seq LIMIT ?`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("journal: evidence: %w", err)
 	}
@@ -71,4 +117,46 @@ func (j *Journal) Evidence(ctx context.Context, exchange string) ([]*Entry, erro
 		return nil, fmt.Errorf("journal: evidence: %w", err)
 	}
 	return out, nil
+}
+
+// linkedExchanges returns ids and the other identifiers of the same
+// exchange: the Exchange of every entry (other than a receipt) about a
+// message that an entry of ids names.
+func (j *Journal) linkedExchanges(ctx context.Context, ids []string) ([]string, error) {
+	in := placeholders(len(ids))
+	args := make([]any, 0, len(ids)+1)
+	args = append(args, EventReceipt)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := j.db.SQL().QueryContext(ctx, j.db.Rebind(`SELECT DISTINCT exchange FROM journal_entries
+		WHERE exchange <> '' AND event <> ? AND message_id IN
+			(SELECT message_id FROM journal_entries WHERE exchange IN (`+in+`) AND message_id <> '')
+		ORDER BY exchange LIMIT `+strconv.Itoa(maxLinked)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("journal: evidence: %w", err)
+	}
+	defer rows.Close()
+	out := slices.Clone(ids)
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("journal: evidence: %w", err)
+		}
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("journal: evidence: %w", err)
+	}
+	return out, nil
+}
+
+// maxLinked bounds the identifiers of one exchange Evidence gathers (an
+// exchange has its own and the ids of a few requests).
+const maxLinked = 64
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

@@ -69,6 +69,32 @@
 // repeated. Journal.Evidence gathers the entries of one evidence exchange
 // with the receipts of their messages: `oots journal export -exchange ID`.
 //
+// # Evidence exchanges
+//
+// Every entry about one evidence exchange carries the exchange's identifier
+// in Exchange, on the requester's node and on the provider's: in EDM 2.0
+// its ExchangeId; in EDM 1.x, which has none, the id of its first request.
+// The preview round (§1.2 step 5) stays in the exchange: the second
+// request, with its own id and eb:MessageId, the answer to it and their
+// receipts keep the identifier of the first request (the requester knows
+// it from the requirement's exchange, the provider from the preview
+// session, which holds the first request). An entry about an AS4 message
+// names it in MessageID (a provider journals its answer under the
+// message id of the request it answers, before the access point gives the
+// answer its own), an answer received names the request it answers in
+// RefTo, and the EventReceipt entry of a message names it in MessageID
+// and, for an answer, the request in RefTo.
+//
+// A request whose id is not the exchange's identifier (a 2.0 request, the
+// second request of a 1.x preview round) is followed by an EventRequestID
+// entry whose Exchange is the request's id and whose MessageID is the
+// request's eb:MessageId. Evidence follows these links: given any of the
+// identifiers, it returns the entries of every identifier that an entry
+// about one of the exchange's messages carries, with the receipts of those
+// messages. Entries written before this rule (where the second 1.x request
+// and its answer carried the second request's id) stay valid and
+// verifiable; Evidence of their first request's id does not reach them.
+//
 // # Retention
 //
 // Config.RetentionMonths (default 12) is how long entries are kept;

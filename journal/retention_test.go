@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -37,6 +38,62 @@ func runRetentionSuite(t *testing.T, newDSN func(t testing.TB) string) {
 	nrr := journal.FormatNRR([]journal.Digest{
 		{URI: "#_body", Method: "http://www.w3.org/2001/04/xmlenc#sha256", Value: bytes.Repeat([]byte{1}, 32)},
 		{URI: "cid:request@oots", Method: "http://www.w3.org/2001/04/xmlenc#sha256", Value: bytes.Repeat([]byte{2}, 32)},
+	})
+
+	t.Run("the preview round: every identifier of the exchange leads to all of it", func(t *testing.T) {
+		db := openDB(t, newDSN(t))
+		j := openJournal(t, db, "node-fr")
+		// A provider's journal (package journal, "Evidence exchanges"):
+		// a 1.x exchange named by its first request's id, a 2.0 one by its
+		// ExchangeId, each with a preview round; a receipt names the
+		// answer and, by RefTo, the request; another exchange beside.
+		recs := []journal.Record{
+			{Event: journal.EventRequestReceived, Exchange: "req-1", MessageID: "m1@de"},
+			{Event: journal.EventResponseSent, Exchange: "req-1", MessageID: "m1@de", Outcome: "EDM:ERR:0002"},
+			{Event: journal.EventRequestReceived, Exchange: "ex-2", MessageID: "n1@de"},
+			{Event: journal.EventRequestID, Exchange: "req-2a", MessageID: "n1@de"},
+			{Event: journal.EventReceipt, MessageID: "m2@fr", RefTo: "m1@de", Receipt: "rcpt-m2@de", NRR: nrr},
+			{Event: journal.EventPreviewApproved, Exchange: "req-1", MessageID: "m1@de"},
+			{Event: journal.EventRequestReceived, Exchange: "req-1", MessageID: "m3@de"},
+			{Event: journal.EventRequestID, Exchange: "req-1b", MessageID: "m3@de"},
+			{Event: journal.EventResponseSent, Exchange: "req-1", MessageID: "m3@de", Outcome: journal.OutcomeOK},
+			{Event: journal.EventRequestReceived, Exchange: "req-9", MessageID: "o1@de"},
+			{Event: journal.EventReceipt, MessageID: "o2@fr", RefTo: "o1@de", Receipt: "rcpt-o2@de", NRR: nrr},
+			{Event: journal.EventReceipt, MessageID: "m4@fr", RefTo: "m3@de", Receipt: "rcpt-m4@de", NRR: nrr},
+			{Event: journal.EventResponseSent, Exchange: "ex-2", MessageID: "n1@de", Outcome: "EDM:ERR:0002"},
+			{Event: journal.EventRequestReceived, Exchange: "ex-2", MessageID: "n3@de"},
+			{Event: journal.EventRequestID, Exchange: "req-2b", MessageID: "n3@de"},
+			{Event: journal.EventResponseSent, Exchange: "ex-2", MessageID: "n3@de", Outcome: journal.OutcomeOK},
+			{Event: journal.EventReceipt, MessageID: "n4@fr", RefTo: "n3@de", Receipt: "rcpt-n4@de", NRR: nrr},
+		}
+		for _, r := range recs {
+			if _, err := j.Append(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tc := range []struct {
+			ids  []string
+			want string
+		}{
+			{[]string{"req-1", "req-1b"}, "1 2 5 6 7 8 9 12"},
+			{[]string{"ex-2", "req-2a", "req-2b"}, "3 4 13 14 15 16 17"},
+			{[]string{"req-9"}, "10 11"},
+			{[]string{"m1@de", "nothing"}, ""},
+		} {
+			for _, id := range tc.ids {
+				es, err := j.Evidence(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, e := range es {
+					got = append(got, strconv.FormatInt(e.Seq, 10))
+				}
+				if strings.Join(got, " ") != tc.want {
+					t.Errorf("Evidence(%s) = entries %q, want %q", id, strings.Join(got, " "), tc.want)
+				}
+			}
+		}
 	})
 
 	t.Run("the chain of one evidence: message ids and receipt digests", func(t *testing.T) {
