@@ -31,8 +31,12 @@ type Sender interface {
 // Audit receives the journal records of the connector (*journal.Journal):
 // each request received, each answer sent (Outcome: journal.OutcomeOK or
 // the EDM error code), each preview shown, approved, refused or timed out.
-// Records carry identifiers, never personal data or evidence. A failure to
-// journal is logged and does not stop the exchange.
+// Records carry identifiers, never personal data or evidence. The request
+// after a preview and its answer are journaled in the exchange of the
+// first request (the preview session's), and a request whose id is not
+// the exchange's identifier is named by a journal.EventRequestID record
+// (package journal, "Evidence exchanges"). A failure to journal is logged
+// and does not stop the exchange.
 type Audit interface {
 	Append(ctx context.Context, r journal.Record) (*journal.Entry, error)
 }

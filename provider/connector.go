@@ -216,11 +216,25 @@ func (c *Connector) handle(ctx context.Context, tx storageTx, rm *ap.ReceivedMes
 	}
 	rec[0] = recordOf(journal.EventRequestReceived, m)
 	rec[0].NRR = exchange.NRR(rm.NRR)
+	var a *answer
 	if req.PreviewLocation == "" {
-		a, err := c.first(ctx, tx, m, auth, rm, now)
-		return a, rec, err
+		a, err = c.first(ctx, tx, m, auth, rm, now)
+	} else {
+		var ex string
+		a, ex, err = c.second(ctx, tx, m, auth, now)
+		// The request after a preview and its answer are journaled in
+		// the exchange of the first request (package journal,
+		// "Evidence exchanges").
+		if ex != "" {
+			rec[0].Exchange = ex
+			a.inExchange(ex)
+		}
 	}
-	a, err := c.second(ctx, tx, m, auth, now)
+	if req.ID != rec[0].Exchange {
+		link := recordOf(journal.EventRequestID, m)
+		link.Exchange = req.ID
+		rec = append(rec, link)
+	}
 	return a, rec, err
 }
 
@@ -562,49 +576,60 @@ func validToken(t string) bool {
 // second handles the request after a preview (SPEC.md §1.2 step 5): it must
 // name a preview session of this provider and repeat the first request;
 // then it is answered when the user's decision is known.
-func (c *Connector) second(ctx context.Context, tx storageTx, m *exchange.Message, auth *Authority, now time.Time) (*answer, error) {
+//
+// It also returns the identifier of the exchange in the journal once the
+// request is found to follow a preview session of this provider (the
+// session's: see session.exchange), "" before.
+func (c *Connector) second(ctx context.Context, tx storageTx, m *exchange.Message, auth *Authority, now time.Time) (*answer, string, error) {
 	req := m.Request
 	token, err := ParsePreviewLocation(c.cfg.PreviewBase, req.PreviewLocation)
 	if err != nil {
-		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now)
+		a, err := c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "PreviewLocation %q does not name a preview of this provider", req.PreviewLocation), now)
+		return a, "", err
 	}
 	s, err := tx.LoadSession(ctx, token)
 	if errors.Is(err, errNoSession) {
-		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "PreviewLocation names no preview of this provider"), now)
+		a, err := c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "PreviewLocation names no preview of this provider"), now)
+		return a, "", err
 	}
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if f := c.sameExchange(s, m, auth); f != nil {
-		return c.refuse(m, req, auth, f, now)
+		a, err := c.refuse(m, req, auth, f, now)
+		return a, "", err
 	}
+	ex := s.exchange()
 	if s.SecondMessageID != "" {
-		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "a request after this preview was already received (%s)", s.SecondMessageID), now)
+		a, err := c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "a request after this preview was already received (%s)", s.SecondMessageID), now)
+		return a, ex, err
 	}
 	if s.State == stateExpired || now.After(s.DecideBy) || s.State == stateWaiting && now.After(s.ArriveBy) {
 		s.State, s.SecondMessageID, s.SecondRequest, s.Documents = stateExpired, m.MessageID, m.Document, nil
 		s.Updated = now
 		if _, err := tx.UpdateSession(ctx, s); err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0005, "the user did not complete the preview in time"), now)
+		a, err := c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0005, "the user did not complete the preview in time"), now)
+		return a, ex, err
 	}
 	if s.State == stateAnswered {
-		return c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "this preview was already answered"), now)
+		a, err := c.refuse(m, req, auth, edm.Errorf(edm.EDMErr0003, "this preview was already answered"), now)
+		return a, ex, err
 	}
 	s.SecondMessageID, s.SecondRequest, s.ReturnLocation, s.Updated = m.MessageID, m.Document, req.ReturnLocation, now
 	a, err := c.conclude(s, now)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ok, err := tx.UpdateSession(ctx, s)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if !ok {
-		return nil, fmt.Errorf("provider: preview session %s changed while the request was handled", logTokenID(token))
+		return nil, "", fmt.Errorf("provider: preview session %s changed while the request was handled", logTokenID(token))
 	}
-	return a, nil
+	return a, ex, nil
 }
 
 // logTokenID is a short form of a token for logs and errors (the token is a
@@ -711,6 +736,7 @@ func (c *Connector) conclude(s *session, now time.Time) (*answer, error) {
 		}
 	}
 	s.State, s.Documents, s.Updated = stateAnswered, nil, now
+	a.inExchange(s.exchange())
 	return a, nil
 }
 
@@ -755,6 +781,32 @@ func (s *session) record(event string) journal.Record {
 		m.Request = req
 	}
 	return recordOf(event, m)
+}
+
+// exchange is the identifier of the session's evidence exchange in the
+// journal: the ExchangeId (EDM 2.0) or the id of the first request (1.x),
+// which the session's entries and those of the request after the preview
+// and of its answer carry (package journal, "Evidence exchanges").
+func (s *session) exchange() string {
+	if s.ExchangeID != "" {
+		return s.ExchangeID
+	}
+	if req, err := storedRequest(s.FirstRequest); err == nil {
+		return req.ID
+	}
+	return ""
+}
+
+// inExchange journals a's records in the exchange ex (a nil a or an empty
+// ex changes nothing).
+func (a *answer) inExchange(ex string) {
+	if a == nil || ex == "" {
+		return
+	}
+	a.rec.Exchange = ex
+	for i := range a.extra {
+		a.extra[i].Exchange = ex
+	}
 }
 
 func (c *Connector) errorProvider(auth *Authority, m *exchange.Message) edm.Agent {

@@ -723,9 +723,26 @@ func TestJournal(t *testing.T) {
 	for _, en := range entries {
 		events = append(events, en.Event+"/"+en.Outcome)
 	}
-	want := "request.received/ response.sent/EDM:ERR:0002 preview.shown/ preview.refused/ request.received/ response.sent/EDM:ERR:0008"
+	want := "request.received/ response.sent/EDM:ERR:0002 preview.shown/ preview.refused/ request.received/ request.id/ response.sent/EDM:ERR:0008"
 	if got := strings.Join(events, " "); got != want {
 		t.Errorf("journal:\n got %s\nwant %s", got, want)
+	}
+	// The request after the preview and its answer are in the exchange
+	// of the first request (1.x: its id); the request.id entry leads
+	// from the second request's id to it.
+	for _, en := range entries {
+		if want := q.ID; en.Event == journal.EventRequestID {
+			if en.Exchange == q.ID || en.MessageID != entries[4].MessageID {
+				t.Errorf("request.id entry %+v: want the second request's id and message", en)
+			}
+		} else if en.Exchange != want {
+			t.Errorf("%s entry in exchange %q, want the first request's %q", en.Event, en.Exchange, want)
+		}
+	}
+	for _, id := range []string{q.ID, entries[5].Exchange} {
+		if ev, err := j.Evidence(context.Background(), id); err != nil || len(ev) != len(entries) {
+			t.Errorf("Evidence(%s): %d entries, %v; want all %d", id, len(ev), err, len(entries))
+		}
 	}
 	if n, err := j.Verify(context.Background()); err != nil || n != len(entries) {
 		t.Errorf("verify: %d %v", n, err)

@@ -49,6 +49,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 					c.log.Error("expired preview", logToken, logTokenID(s.Token), logErr, err)
 					continue
 				}
+				a.inExchange(s.exchange())
 			}
 		}
 		s.State, s.Documents, s.Viewer, s.CSRF, s.Updated = stateExpired, nil, "", "", now

@@ -32,7 +32,11 @@ type CommonServices interface {
 }
 
 // Journal records the exchanges for audit (*journal.Journal): requests
-// sent, answers received, answers ignored, timeouts.
+// sent (the one after a preview too), answers received (RefTo: the
+// request's eb:MessageId), answers ignored, timeouts. Every record of a
+// requirement's exchange carries its identifier (Exchange.ID); a request
+// whose id is not that identifier is named by a journal.EventRequestID
+// record (package journal, "Evidence exchanges").
 type Journal interface {
 	Append(ctx context.Context, r journal.Record) (*journal.Entry, error)
 }

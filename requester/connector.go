@@ -517,10 +517,24 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 		return nil, err
 	}
 	c.log.Info("evidence request sent", logJourney, journeyID, logReq, index, logMessage, st.MessageID, "to", out.msg.To)
-	rec := c.entry(j, index, journal.EventRequestSent, st.MessageID, journal.OutcomeOK)
+	c.journalRequest(ctx, j, index, reqIDs.RequestID, st.MessageID)
+	return &j.Journey, nil
+}
+
+// journalRequest journals a request of requirement i of j sent as the
+// message messageID: EventRequestSent in the requirement's exchange and,
+// when the request's id is not the exchange's identifier (EDM 2.0, the
+// request after a preview), the EventRequestID entry that leads from it to
+// the exchange (package journal, "Evidence exchanges").
+func (c *Connector) journalRequest(ctx context.Context, j *journeyState, i int, requestID, messageID string) {
+	rec := c.entry(j, i, journal.EventRequestSent, messageID, journal.OutcomeOK)
 	rec.Personal = personal(j.Subject)
 	c.journal(ctx, rec)
-	return &j.Journey, nil
+	if requestID != "" && requestID != rec.Exchange {
+		link := c.entry(j, i, journal.EventRequestID, messageID, journal.OutcomeOK)
+		link.Exchange = requestID
+		c.journal(ctx, link)
+	}
 }
 
 // Evidence returns an evidence file of a journey.

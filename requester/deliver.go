@@ -123,8 +123,13 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 	}
 	c.log.Info("answer processed", logJourney, jid, logReq, idx, logMessage, rm.MessageID, "event", event)
 	rec := c.entry(j, idx, event, rm.MessageID, detail)
-	rec.NRR = exchange.NRR(rm.NRR)
+	rec.NRR, rec.RefTo = exchange.NRR(rm.NRR), rm.RefToMessageID
 	c.journal(ctx, rec)
+	if second := j.Reqs[idx].Second; event == EventPreviewRequired && second != nil {
+		// The request after the preview, sent while the answer was
+		// processed: in the same exchange.
+		c.journalRequest(ctx, j, idx, second.ID, second.MessageID)
+	}
 	if j.Journey.State == JourneyComplete {
 		c.journal(ctx, c.entry(j, -1, EventJourneyCompleted, "", journal.OutcomeOK))
 	}
