@@ -307,8 +307,10 @@ provider:
 		t.Error("the data service was not asked")
 	}
 
-	// Both journals lead from the exchange to the AS4 messages and the
-	// digests of their signed receipts.
+	// Both journals lead from the exchange to every step of the preview
+	// round — both requests, the EDM:ERR:0002 answer, the preview, the
+	// evidence — and to the AS4 messages and the digests of the signed
+	// receipts of the two messages each node sent.
 	exch := r.Exchange.ID
 	chain := func(cc string) ([]*journal.Entry, string) {
 		t.Helper()
@@ -327,15 +329,15 @@ provider:
 				}
 				es = append(es, &e)
 			}
-			// The partner's receipt arrives after the message it is for:
-			// wait for it.
+			// The partner's receipts arrive after the messages they are
+			// for: wait for both.
 			n := 0
 			for _, e := range es {
 				if e.Event == journal.EventReceipt {
 					n++
 				}
 			}
-			if n >= 1 || time.Now().After(deadline) {
+			if n >= 2 || time.Now().After(deadline) {
 				break
 			}
 		}
@@ -344,27 +346,68 @@ provider:
 	}
 	deChain, deTable := chain("de")
 	frChain, frTable := chain("fr")
-	sent := find(t, deChain, journal.EventRequestSent)
-	rcpt := find(t, deChain, journal.EventReceipt)
-	if rcpt.Receipt == "" || !strings.Contains(rcpt.NRR, "=sha256:") {
-		t.Errorf("DE: receipt entry %+v", rcpt)
+	events := func(es []*journal.Entry, event string) []*journal.Entry {
+		var out []*journal.Entry
+		for _, e := range es {
+			if e.Event == event {
+				out = append(out, e)
+			}
+		}
+		return out
 	}
-	got := find(t, frChain, journal.EventRequestReceived)
-	if got.MessageID != sent.MessageID {
-		t.Errorf("FR journaled request %s, DE sent %s", got.MessageID, sent.MessageID)
+	// DE: the first request, the EDM:ERR:0002 answer, the second request,
+	// the evidence; the receipts of both requests.
+	sent := events(deChain, journal.EventRequestSent)
+	if len(sent) != 2 || sent[0].MessageID == sent[1].MessageID {
+		t.Fatalf("DE: request.sent entries %+v, want the first request and the one after the preview", sent)
 	}
-	find(t, frChain, journal.EventResponseSent)
-	frRcpt := find(t, frChain, journal.EventReceipt)
-	if frRcpt.Receipt == "" || frRcpt.NRR == "" {
-		t.Errorf("FR: receipt entry %+v", frRcpt)
+	previewReq := find(t, deChain, requester.EventPreviewRequired)
+	delivered := find(t, deChain, journal.EventResponseReceived)
+	if previewReq.RefTo != sent[0].MessageID || delivered.RefTo != sent[1].MessageID {
+		t.Errorf("DE: the answers refer to %s and %s, the requests are %s and %s", previewReq.RefTo, delivered.RefTo, sent[0].MessageID, sent[1].MessageID)
+	}
+	deRcpts := events(deChain, journal.EventReceipt)
+	if len(deRcpts) != 2 {
+		t.Fatalf("DE: %d receipt entries, want those of both requests:\n%s", len(deRcpts), deTable)
+	}
+	for _, rc := range deRcpts {
+		if rc.Receipt == "" || !strings.Contains(rc.NRR, "=sha256:") || rc.MessageID != sent[0].MessageID && rc.MessageID != sent[1].MessageID {
+			t.Errorf("DE: receipt entry %+v", rc)
+		}
+	}
+	// FR: both requests received (the second in the first's exchange),
+	// both answers sent, the preview approved; the receipts of both
+	// answers, which refer to the requests.
+	got := events(frChain, journal.EventRequestReceived)
+	if len(got) != 2 || got[0].MessageID != sent[0].MessageID || got[1].MessageID != sent[1].MessageID {
+		t.Errorf("FR journaled the requests %+v, DE sent %s and %s", got, sent[0].MessageID, sent[1].MessageID)
+	}
+	find(t, frChain, journal.EventPreviewApproved)
+	answers := events(frChain, journal.EventResponseSent)
+	if len(answers) != 2 || answers[0].Outcome != "EDM:ERR:0002" || answers[1].Outcome != journal.OutcomeOK {
+		t.Errorf("FR: response.sent entries %+v, want the EDM:ERR:0002 answer and the evidence", answers)
+	}
+	frRcpts := events(frChain, journal.EventReceipt)
+	if len(frRcpts) != 2 {
+		t.Fatalf("FR: %d receipt entries, want those of both answers:\n%s", len(frRcpts), frTable)
+	}
+	for _, rc := range frRcpts {
+		if rc.Receipt == "" || rc.NRR == "" || rc.RefTo != sent[0].MessageID && rc.RefTo != sent[1].MessageID {
+			t.Errorf("FR: receipt entry %+v", rc)
+		}
+		if rc.RefTo == sent[1].MessageID && rc.MessageID != delivered.MessageID {
+			t.Errorf("FR: the receipt of the evidence names %s, DE received %s", rc.MessageID, delivered.MessageID)
+		}
 	}
 	for cc, tc := range map[string]struct {
 		table string
-		r     *journal.Entry
-	}{"de": {deTable, rcpt}, "fr": {frTable, frRcpt}} {
-		for _, s := range []string{tc.r.MessageID, tc.r.Receipt, strings.Fields(tc.r.NRR)[0]} {
-			if !strings.Contains(tc.table, s) {
-				t.Errorf("%s: oots journal export -exchange %s does not show %q:\n%s", cc, exch, s, tc.table)
+		rs    []*journal.Entry
+	}{"de": {deTable, deRcpts}, "fr": {frTable, frRcpts}} {
+		for _, r := range tc.rs {
+			for _, s := range []string{r.MessageID, r.Receipt, strings.Fields(r.NRR)[0]} {
+				if !strings.Contains(tc.table, s) {
+					t.Errorf("%s: oots journal export -exchange %s does not show %q:\n%s", cc, exch, s, tc.table)
+				}
 			}
 		}
 	}
