@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/wssec"
 )
@@ -356,32 +357,22 @@ parties:
     encryptionCertificate: keys/{{.Name}}.enc.cert.pem
 
 legs:
-  - name: ootsRequestLeg
-    mep: one-way
-    binding: push
-    initiator: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
-    responder: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
-    service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}
-    action: ExecuteQueryRequest
-    security: {profile: {{.SecurityProfile}}, sign: true, encrypt: true}
-    reliability:
-      receipt: response
-      nonRepudiation: true
-      retry: {timeout: 12m, count: 4, strategy: CONSTANT}
-      duplicateDetection: true
-    properties:
-      - {name: originalSender, required: true}
-      - {name: finalRecipient, required: true}
-    payload: {compress: true}
-    errorHandling: {asResponse: true}
+` + initLeg("ootsRequestLeg", exchange.ActionRequest) + `
+` + initLeg("ootsResponseLeg", exchange.ActionResponse) + `
+` + initLeg("ootsErrorLeg", exchange.ActionError)))
 
-  - name: ootsResponseLeg
+// initLeg is the P-Mode template of an OOTS leg: One-Way/Push between
+// this node's parties in the gateway role, signed, encrypted, with a
+// non-repudiation receipt and the originalSender and finalRecipient
+// properties. The three legs of oots init differ in name and action only.
+func initLeg(name, action string) string {
+	return `  - name: ` + name + `
     mep: one-way
     binding: push
     initiator: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
     responder: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
     service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}
-    action: ExecuteQueryResponse
+    action: ` + action + `
     security: {profile: {{.SecurityProfile}}, sign: true, encrypt: true}
     reliability:
       receipt: response
@@ -393,23 +384,5 @@ legs:
       - {name: finalRecipient, required: true}
     payload: {compress: true}
     errorHandling: {asResponse: true}
-
-  - name: ootsErrorLeg
-    mep: one-way
-    binding: push
-    initiator: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
-    responder: {parties: [{{.Name}}], role: "` + ootsGatewayRole + `"}
-    service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}
-    action: ExceptionResponse
-    security: {profile: {{.SecurityProfile}}, sign: true, encrypt: true}
-    reliability:
-      receipt: response
-      nonRepudiation: true
-      retry: {timeout: 12m, count: 4, strategy: CONSTANT}
-      duplicateDetection: true
-    properties:
-      - {name: originalSender, required: true}
-      - {name: finalRecipient, required: true}
-    payload: {compress: true}
-    errorHandling: {asResponse: true}
-`))
+`
+}
