@@ -15,6 +15,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/console"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/store"
 )
 
@@ -61,12 +62,13 @@ func (sc *serveConsole) validate(c *serveConfig) error {
 
 // mount returns the admin listener's handler: the console under /console/
 // when it is enabled, the backend API for the rest.
-func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, ncfg *ap.Config, logger *slog.Logger, api http.Handler) (http.Handler, error) {
+// Its journal page shows the node's journal j (nil: the node keeps none).
+func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, ncfg *ap.Config, j *journal.Journal, logger *slog.Logger, api http.Handler) (http.Handler, error) {
 	if sc == nil || !sc.Enabled {
 		return api, nil
 	}
 	srv, err := console.New(ctx, console.Config{DB: db, Node: node, PMode: ncfg.PMode, Certificates: func() []console.Certificate { return consoleCertificates(node, ncfg.PMode.Self) },
-		SessionTTL: sc.SessionTTL, Logger: logger})
+		Journal: j, SessionTTL: sc.SessionTTL, Logger: logger})
 	if err != nil {
 		return nil, err
 	}

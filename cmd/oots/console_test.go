@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -18,8 +20,9 @@ import (
 func TestServeConsole(t *testing.T) {
 	apiPort := freePort(t)
 	n := writeServeNet(t, wssec.AS4v20, "", nil,
-		fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:%d}\nconsole: {enabled: true}\n", apiPort))
+		fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:%d}\nconsole: {enabled: true}\njournal: {keyFile: journal.key}\n", apiPort))
 	cfg := n.configs["AP_FR_01"]
+	writeSecret(t, filepath.Join(filepath.Dir(cfg), "journal.key"), make([]byte, 32))
 	run := func(stdin string, args ...string) (int, string) {
 		var out syncBuffer
 		env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
@@ -46,6 +49,16 @@ func TestServeConsole(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.HasSuffix(resp.Request.URL.Path, "/console/messages") {
 		t.Errorf("login: HTTP %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	// The node keeps a journal: the console's journal page shows it.
+	if resp, err := c.Get(admin + "/console/journal"); err != nil {
+		t.Error(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || strings.Contains(string(body), "keeps no exchange journal") || !strings.Contains(string(body), "Exchange journal") {
+			t.Errorf("journal page: HTTP %d\n%s", resp.StatusCode, body)
+		}
 	}
 	// The backend API and /metrics share the admin listener.
 	if resp, err := http.Get(admin + "/metrics"); err != nil || resp.StatusCode != 200 {

@@ -28,6 +28,7 @@ import (
 	"github.com/oots-go/oots/internal/gcfloor"
 	"github.com/oots-go/oots/internal/httplimit"
 	"github.com/oots-go/oots/internal/tlsprofile"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/pkcs11"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
@@ -800,7 +801,11 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	public := withRequesterAPI(wired, node.Handler())
 	if c.API.Listen != "" {
 		public = node.PublicHandler()
-		admin, err := c.Console.mount(ctx, db, node, ncfg, logger, withRequesterAPI(wired, node.APIHandler()))
+		var j *journal.Journal
+		if wired != nil {
+			j = wired.journal
+		}
+		admin, err := c.Console.mount(ctx, db, node, ncfg, j, logger, withRequesterAPI(wired, node.APIHandler()))
 		if err != nil {
 			return fail("console: %v", err)
 		}
