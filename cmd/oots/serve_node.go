@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -150,22 +151,22 @@ const (
 	maxTokenFile = 4096
 )
 
-// readSmallFile reads a file of at most maxTokenFile bytes.
+// readSmallFile reads a file of at most maxTokenFile bytes, whole: also one
+// that arrives in pieces (a named pipe), which a single Read would cut.
 func readSmallFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b := make([]byte, maxTokenFile+1)
-	n, err := f.Read(b)
-	if err != nil && n == 0 {
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenFile+1))
+	if err != nil {
 		return nil, err
 	}
-	if n > maxTokenFile {
+	if len(b) > maxTokenFile {
 		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxTokenFile)
 	}
-	return b[:n], nil
+	return b, nil
 }
 
 func fieldErr(field, format string, a ...any) error {
