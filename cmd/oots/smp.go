@@ -240,13 +240,9 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 		fl.Usage()
 		return 2
 	}
-	var ids [3]smp.ID
-	for i, s := range []string{*part, *doc, *proc} {
-		id, err := smp.ParseID(s)
-		if err != nil {
-			return smpFail(env, "add", 2, "%v", err)
-		}
-		ids[i] = id
+	ids, err := parseIDs(*part, *doc, *proc)
+	if err != nil {
+		return smpFail(env, "add", 2, "%v", err)
 	}
 	e := smp.Endpoint{TransportProfile: *transport, URL: *endpoint, Description: *desc, Contact: *contact}
 	if len(certs) == 1 && !certs[0].options {
@@ -342,13 +338,9 @@ func smpRollover(ctx context.Context, env *Env, args []string) int {
 		fl.Usage()
 		return 2
 	}
-	var ids [3]smp.ID
-	for i, s := range []string{*part, *doc, *proc} {
-		id, err := smp.ParseID(s)
-		if err != nil {
-			return smpFail(env, "rollover", 2, "%v", err)
-		}
-		ids[i] = id
+	ids, err := parseIDs(*part, *doc, *proc)
+	if err != nil {
+		return smpFail(env, "rollover", 2, "%v", err)
 	}
 	start, err := parseDate(*from, false)
 	if err != nil {
@@ -422,6 +414,20 @@ func smpRollover(ctx context.Context, env *Env, args []string) int {
 	fmt.Fprintf(env.Stdout, "%s %s %s %s %s\n", ids[0], ids[1], ids[2], e.TransportProfile, e.URL)
 	printCertificates(env, e, now, "  ")
 	return 0
+}
+
+// parseIDs parses the participant, document type and process identifiers
+// of an endpoint.
+func parseIDs(participant, doc, process string) ([3]smp.ID, error) {
+	var ids [3]smp.ID
+	for i, s := range []string{participant, doc, process} {
+		id, err := smp.ParseID(s)
+		if err != nil {
+			return ids, err
+		}
+		ids[i] = id
+	}
+	return ids, nil
 }
 
 // certSpec is one -cert of "oots smp add": FILE[,type=T][,from=DATE][,until=DATE].
@@ -780,13 +786,9 @@ func smpLookup(ctx context.Context, env *Env, args []string) int {
 		fl.Usage()
 		return 2
 	}
-	var ids [3]smp.ID
-	for i := range ids {
-		id, err := smp.ParseID(fl.Arg(i))
-		if err != nil {
-			return smpFail(env, "lookup", 2, "%v", err)
-		}
-		ids[i] = id
+	ids, err := parseIDs(fl.Arg(0), fl.Arg(1), fl.Arg(2))
+	if err != nil {
+		return smpFail(env, "lookup", 2, "%v", err)
 	}
 	var at time.Time
 	if *atFlag != "" {
