@@ -379,8 +379,11 @@ func smpRollover(ctx context.Context, env *Env, args []string) int {
 		certs = []smp.EndpointCertificate{{Type: smp.CertificateEncryption, Certificate: e.Certificate}}
 	}
 	if *typ == "" {
+		// That of the certificate in use, also none (no TypeCode): the
+		// new certificate and those it ends are then of one type, as a
+		// lookup takes them.
 		*typ = smp.CertificateEncryption
-		if c, err := e.CertificateAt(smp.CertificateEncryption, now); err == nil && c.Type != "" {
+		if c, err := e.CertificateAt(smp.CertificateEncryption, now); err == nil {
 			*typ = c.Type
 		}
 	}
