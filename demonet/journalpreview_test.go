@@ -106,8 +106,8 @@ func TestJournalEvidencePreview(t *testing.T) {
 			}
 
 			// The steps each node journals, in order, and the receipts
-			// of the messages it sent (they arrive after their message:
-			// their place among the steps is checked apart).
+			// of the messages it sent (each once, wherever among the
+			// steps).
 			deWant := []step{
 				{journal.EventRequestSent, first.rm.MessageID, "", journal.OutcomeOK},
 				{journal.EventRequestID, first.rm.MessageID, "", journal.OutcomeOK},
@@ -153,7 +153,22 @@ func TestJournalEvidencePreview(t *testing.T) {
 
 			deChain := evidenceChain(t, de, ids, len(deReceipts))
 			frChain := evidenceChain(t, n.Node(tc.cc), ids, len(frReceipts))
-			checkChain(t, "DE (requester)", deChain, exchangeID, named, deWant, nil, deReceipts)
+			// The requester journals a request once the access point
+			// has taken it: the answer (and the answer to a second
+			// request) may be journaled before. Fixed: a request.id entry
+			// follows its request.sent, and the second request is sent
+			// after the preview answer was journaled.
+			kd := func(event, message string) int {
+				return slices.IndexFunc(deWant, func(s step) bool { return s.event == event && s.message == message })
+			}
+			deOrder := [][2]int{
+				{kd(requester.EventPreviewRequired, errAns.rm.MessageID), kd(journal.EventRequestSent, second.rm.MessageID)},
+				{kd(journal.EventRequestSent, second.rm.MessageID), kd(journal.EventRequestID, second.rm.MessageID)},
+			}
+			if tc.version.Is2() {
+				deOrder = append(deOrder, [2]int{kd(journal.EventRequestSent, first.rm.MessageID), kd(journal.EventRequestID, first.rm.MessageID)})
+			}
+			checkChain(t, "DE (requester)", deChain, exchangeID, named, deWant, deOrder, deReceipts)
 			checkChain(t, tc.cc+" (provider)", frChain, exchangeID, named, frWant, frOrder, frReceipts)
 
 			// Non-repudiation across the nodes: the digests of each
@@ -295,17 +310,11 @@ func checkChain(t *testing.T, node string, es []*journal.Entry, exchangeID strin
 			case e.RefTo != receipts[i].refTo || e.Receipt == "" || !strings.Contains(e.NRR, "=sha256:"):
 				t.Errorf("%s: receipt entry %+v; want the receipt of %s (ref to %q) with its digests", node, e, receipts[i].message, receipts[i].refTo)
 			default:
+				// Its place among the steps is not fixed: a connector
+				// journals a message it sent once the access point has
+				// taken it, and the access point may have sent it and
+				// handed its receipt to the journal by then.
 				seenReceipt[i]++
-				// The step that names the message, or the request the
-				// answer refers to (a provider journals its answer
-				// under the request's message id), comes first.
-				ref := receipts[i].refTo
-				if ref == "" {
-					ref = e.MessageID
-				}
-				if slices.IndexFunc(es[:k], func(p *journal.Entry) bool { return p.Event != journal.EventReceipt && p.MessageID == ref }) < 0 {
-					t.Errorf("%s: the receipt of %s comes before the step of its message", node, e.MessageID)
-				}
 			}
 			continue
 		}

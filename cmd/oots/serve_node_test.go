@@ -363,6 +363,12 @@ provider:
 	}
 	previewReq := find(t, deChain, requester.EventPreviewRequired)
 	delivered := find(t, deChain, journal.EventResponseReceived)
+	// The requester journals a request once the access point has taken
+	// it, so the first request's entry may come after the second's: the
+	// first is the one the preview answer refers to.
+	if sent[1].MessageID == previewReq.RefTo {
+		sent[0], sent[1] = sent[1], sent[0]
+	}
 	if previewReq.RefTo != sent[0].MessageID || delivered.RefTo != sent[1].MessageID {
 		t.Errorf("DE: the answers refer to %s and %s, the requests are %s and %s", previewReq.RefTo, delivered.RefTo, sent[0].MessageID, sent[1].MessageID)
 	}
