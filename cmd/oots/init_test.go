@@ -248,20 +248,24 @@ func TestPartnerAdd(t *testing.T) {
 	}
 }
 
-// TestPartnerAddDomibus: the party of a Domibus P-Mode export (the official
-// OOTS sample) is added with its identifiers and endpoint.
-func TestPartnerAddDomibus(t *testing.T) {
-	export := testenv.Spec(t, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml")
+// addDomibusPartner makes a node AP_FR_01 and one named partner (for its
+// certificates) with oots init, adds the party named party of the Domibus
+// export to the first with oots partner add -domibus, and returns the
+// first's configuration, the partner's folder and the party as the P-Mode
+// now lists it under want.
+func addDomibusPartner(t *testing.T, export, partner, party, want string) (cfg, other string, p *pmode.Party) {
+	t.Helper()
 	root := t.TempDir()
-	fr, other := filepath.Join(root, "fr"), filepath.Join(root, "other")
-	for _, n := range [][2]string{{fr, "AP_FR_01"}, {other, "blue_gw"}} {
+	fr := filepath.Join(root, "fr")
+	other = filepath.Join(root, "other")
+	for _, n := range [][2]string{{fr, "AP_FR_01"}, {other, partner}} {
 		if code, _, errOut := runCLI(t, "init", "-dir", n[0], "-name", n[1], "-profile", "as4-1.15"); code != 0 {
 			t.Fatalf("init %s: %s", n[1], errOut)
 		}
 	}
-	cfg := filepath.Join(fr, "oots.yaml")
-	code, _, errOut := runCLI(t, "partner", "add", "-config", cfg, "-domibus", export, "-party", "blue_gw",
-		"-cert", filepath.Join(other, "blue_gw.partner.pem"))
+	cfg = filepath.Join(fr, "oots.yaml")
+	code, _, errOut := runCLI(t, "partner", "add", "-config", cfg, "-domibus", export, "-party", party,
+		"-cert", filepath.Join(other, partner+".partner.pem"))
 	if code != 0 {
 		t.Fatalf("partner add -domibus: exit %d: %s", code, errOut)
 	}
@@ -270,15 +274,22 @@ func TestPartnerAddDomibus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := c.Party("blue_gw")
-	if err != nil {
+	if p, err = c.Party(want); err != nil {
 		t.Fatal(err)
 	}
+	return cfg, other, p
+}
+
+// TestPartnerAddDomibus: the party of a Domibus P-Mode export (the official
+// OOTS sample) is added with its identifiers and endpoint.
+func TestPartnerAddDomibus(t *testing.T) {
+	export := testenv.Spec(t, "edm-2.0-oots-france/pmode/configuration_PMode_Domibus.xml")
+	cfg, other, p := addDomibusPartner(t, export, "blue_gw", "blue_gw", "blue_gw")
 	if p.Endpoint != "http://localhost:8080/domibus/services/msh" || len(p.IDs) != 1 || p.IDs[0].Value != "blue_gw" {
 		t.Errorf("party %+v", p)
 	}
 	doctorClean(t, cfg)
-	code, _, errOut = runCLI(t, "partner", "add", "-config", cfg, "-domibus", export, "-party", "red_gw", "-cert", filepath.Join(other, "blue_gw.partner.pem"))
+	code, _, errOut := runCLI(t, "partner", "add", "-config", cfg, "-domibus", export, "-party", "red_gw", "-cert", filepath.Join(other, "blue_gw.partner.pem"))
 	if code != 2 || !strings.Contains(errOut, "red_gw") {
 		t.Errorf("a party not in the export: exit %d: %s", code, errOut)
 	}
@@ -295,28 +306,7 @@ func TestPartnerAddDomibusWithPull(t *testing.T) {
 	} else if _, err := pmode.ImportDomibus(b); err == nil || !strings.Contains(err.Error(), "pull") {
 		t.Fatalf("the sample imports whole (%v): it no longer shows what this test is for", err)
 	}
-	root := t.TempDir()
-	fr, other := filepath.Join(root, "fr"), filepath.Join(root, "other")
-	for _, n := range [][2]string{{fr, "AP_FR_01"}, {other, "red_gw"}} {
-		if code, _, errOut := runCLI(t, "init", "-dir", n[0], "-name", n[1], "-profile", "as4-1.15"); code != 0 {
-			t.Fatalf("init %s: %s", n[1], errOut)
-		}
-	}
-	cfg := filepath.Join(fr, "oots.yaml")
-	code, _, errOut := runCLI(t, "partner", "add", "-config", cfg, "-domibus", export, "-party", "RED_GW",
-		"-cert", filepath.Join(other, "red_gw.partner.pem"))
-	if code != 0 {
-		t.Fatalf("partner add -domibus: exit %d: %s", code, errOut)
-	}
-	b, _ := os.ReadFile(filepath.Join(fr, "pmode.yaml"))
-	c, err := pmode.Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := c.Party("red_gw")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, p := addDomibusPartner(t, export, "red_gw", "RED_GW", "red_gw")
 	if p.Endpoint != "http://localhost:8180/domibus/services/msh" || len(p.IDs) != 1 || p.IDs[0] != (pmode.PartyID{Type: "urn:oasis:names:tc:ebcore:partyid-type:unregistered", Value: "domibus-red"}) {
 		t.Errorf("party %+v", p)
 	}
