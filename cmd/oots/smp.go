@@ -209,6 +209,20 @@ func loadSMPCredential(keyFile, certFile string) (crypto.Signer, *x509.Certifica
 	return signer, cert, nil
 }
 
+// storeFlags are the -db and -api flags: where the SMP's entries are.
+func storeFlags(fl *flag.FlagSet) (dsn, api *string) {
+	return fl.String("db", "", "node database (or -api)"),
+		fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
+}
+
+// entryFlags are the -participant, -doc and -process flags of the entry a
+// command changes.
+func entryFlags(fl *flag.FlagSet) (part, doc, proc *string) {
+	return idFlag(fl, "participant", "participant identifier (required)"),
+		idFlag(fl, "doc", "document type identifier (required)"),
+		idFlag(fl, "process", "process identifier (required)")
+}
+
 // idFlag is a flag holding a "scheme::value" identifier.
 func idFlag(fl *flag.FlagSet, name, usage string) *string {
 	return fl.String(name, "", usage+` ("scheme::value")`)
@@ -217,11 +231,8 @@ func idFlag(fl *flag.FlagSet, name, usage string) *string {
 func smpAdd(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("smp add", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	dsn := fl.String("db", "", "node database (or -api)")
-	api := fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
-	part := idFlag(fl, "participant", "participant identifier (required)")
-	doc := idFlag(fl, "doc", "document type identifier (required)")
-	proc := idFlag(fl, "process", "process identifier (required)")
+	dsn, api := storeFlags(fl)
+	part, doc, proc := entryFlags(fl)
 	endpoint := fl.String("url", "", "endpoint URL of the receiving access point (required)")
 	var certs certSpecs
 	fl.Var(&certs, "cert", "PEM certificate of the receiving access point (required; repeatable, several for a roll-over): `FILE[,type=T][,from=DATE][,until=DATE]`, "+
@@ -318,11 +329,8 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 func smpRollover(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("smp rollover", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	dsn := fl.String("db", "", "node database (or -api)")
-	api := fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
-	part := idFlag(fl, "participant", "participant identifier (required)")
-	doc := idFlag(fl, "doc", "document type identifier (required)")
-	proc := idFlag(fl, "process", "process identifier (required)")
+	dsn, api := storeFlags(fl)
+	part, doc, proc := entryFlags(fl)
 	transport := fl.String("transport", smp.TransportEBMS3AS4, "transport profile of the endpoint")
 	newCert := fl.String("new-cert", "", "PEM certificate the access point uses from -from on (required)")
 	from := fl.String("from", "", "first day of the new certificate, YYYY-MM-DD optionally with Z or ±hh:mm (UTC without), today or later (required)")
@@ -651,8 +659,7 @@ func validityDates(v smp.Validity) string {
 func smpRemove(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("smp remove", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	dsn := fl.String("db", "", "node database (or -api)")
-	api := fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
+	dsn, api := storeFlags(fl)
 	part := idFlag(fl, "participant", "participant identifier (required)")
 	doc := idFlag(fl, "doc", "document type identifier (default: the whole participant)")
 	if err := fl.Parse(args); err != nil {
@@ -692,8 +699,7 @@ func smpRemove(ctx context.Context, env *Env, args []string) int {
 func smpList(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("smp list", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
-	dsn := fl.String("db", "", "node database (or -api)")
-	api := fl.String("api", "", "base URL of a running SMP whose management API to use (token in "+smpTokenEnv+")")
+	dsn, api := storeFlags(fl)
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
