@@ -162,16 +162,7 @@ func TestSendFailedAfterRestart(t *testing.T) {
 	seen := len(down.snapshot())
 
 	up := &failureRecorder{}
-	cfg := fr.cfg
-	cfg.Backend = up
-	node, err := ap.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); node.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	restartWith(t, ctx, fr, up)
 
 	calls := up.waitCalls(t, 1, 15*time.Second)
 	if len(calls) != 1 || calls[0].MessageID != st.MessageID || calls[0].ClientKey != "requester:restart" || !strings.Contains(calls[0].Reason, "EBMS:0010") {

@@ -107,6 +107,22 @@ type testNode struct {
 	inner http.Handler
 }
 
+// restartWith runs, until the test ends, a new node on n's configuration
+// and database (n stopped before) with backend as its backend.
+func restartWith(t *testing.T, ctx context.Context, n *testNode, backend ap.Backend) {
+	t.Helper()
+	cfg := n.cfg
+	cfg.Backend = backend
+	node, err := ap.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); node.Run(runCtx) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
 func (n *testNode) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if n.down.Load() {
 		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)

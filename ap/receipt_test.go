@@ -285,16 +285,7 @@ func TestReceiptAfterRestart(t *testing.T) {
 	seen := len(down.snapshot())
 
 	up := &receiptRecorder{}
-	cfg := fr.cfg
-	cfg.Backend = up
-	node, err := ap.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); node.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
+	restartWith(t, ctx, fr, up)
 
 	calls := up.waitCalls(1, 15*time.Second)
 	if len(calls) != 1 || calls[0].MessageID != st.MessageID || calls[0].ReceiptID == "" {
