@@ -48,24 +48,13 @@ func TestEndpointDates(t *testing.T) {
 		}
 	}
 
-	for _, c := range []struct {
-		name      string
-		at        time.Time
-		inService bool
-	}{
-		{"the day before the activation date, at noon UTC", active.Add(-12 * time.Hour), false},
-		{"just before the activation date", active.Add(-time.Nanosecond), false},
-		{"the start of the activation date", active, true},
-		{"the expiration date, at noon UTC", expired.Add(-12 * time.Hour), true},
-		{"the last instant of the expiration date", expired.Add(-time.Nanosecond), true},
-		{"the day after the expiration date", expired, false},
-	} {
+	for _, c := range windowBoundaries(active, expired) {
 		c2 := &smp.Client{SMP: hs.URL, Flavour: smp.OASIS2, Trust: f.trust, CacheTTL: -1, Now: func() time.Time { return c.at }}
 		_, err := c2.Resolve(ctx, participant, docType, process)
 		switch {
-		case c.inService && err != nil:
+		case c.in && err != nil:
 			t.Errorf("%s (%s): %v", c.name, c.at.UTC().Format(time.RFC3339Nano), err)
-		case !c.inService && !errors.Is(err, smp.ErrDocumentNotRegistered):
+		case !c.in && !errors.Is(err, smp.ErrDocumentNotRegistered):
 			t.Errorf("%s (%s): in service (%v)", c.name, c.at.UTC().Format(time.RFC3339Nano), err)
 		}
 	}
@@ -300,5 +289,27 @@ func TestHour24(t *testing.T) {
 		case !c.want.IsZero() && (err != nil || !m.Processes[0].Endpoints[0].Activation.Equal(c.want)):
 			t.Errorf("%s: %+v %v, want %s", c.value, m, err, c.want)
 		}
+	}
+}
+
+// boundary is an instant around a window of whole days, and whether it is
+// inside.
+type boundary struct {
+	name string
+	at   time.Time
+	in   bool
+}
+
+// windowBoundaries are the instants that judge a window from the start of
+// the day active to the end of the day before expired (the first instant
+// after it).
+func windowBoundaries(active, expired time.Time) []boundary {
+	return []boundary{
+		{"the day before the activation date, at noon UTC", active.Add(-12 * time.Hour), false},
+		{"just before the activation date", active.Add(-time.Nanosecond), false},
+		{"the start of the activation date", active, true},
+		{"the expiration date, at noon UTC", expired.Add(-12 * time.Hour), true},
+		{"the last instant of the expiration date", expired.Add(-time.Nanosecond), true},
+		{"the day after the expiration date", expired, false},
 	}
 }

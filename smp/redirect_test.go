@@ -382,24 +382,13 @@ func TestRedirectCertificateDates(t *testing.T) {
 		t.Fatalf("read back %v, want %v", err, r.Validity)
 	}
 
-	for _, c := range []struct {
-		name  string
-		at    time.Time
-		inUse bool
-	}{
-		{"the day before the activation date, at noon UTC", active.Add(-12 * time.Hour), false},
-		{"just before the activation date", active.Add(-time.Nanosecond), false},
-		{"the start of the activation date", active, true},
-		{"the expiration date, at noon UTC", expired.Add(-12 * time.Hour), true},
-		{"the last instant of the expiration date", expired.Add(-time.Nanosecond), true},
-		{"the day after the expiration date", expired, false},
-	} {
+	for _, c := range windowBoundaries(active, expired) {
 		cl := &smp.Client{SMP: hsA.URL, Flavour: smp.OASIS2, Trust: f.trust, CacheTTL: -1, Now: func() time.Time { return c.at }}
 		tg, err := cl.Resolve(ctx, participant, docType, process)
 		switch {
-		case c.inUse && (err != nil || !tg.Signer.Equal(other.Sign.Cert)):
+		case c.in && (err != nil || !tg.Signer.Equal(other.Sign.Cert)):
 			t.Errorf("%s (%s): %+v %v", c.name, c.at.UTC().Format(time.RFC3339Nano), tg, err)
-		case !c.inUse && (!errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) || !strings.Contains(err.Error(), "publishes for use from "+active.Format(time.RFC3339))):
+		case !c.in && (!errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) || !strings.Contains(err.Error(), "publishes for use from "+active.Format(time.RFC3339))):
 			t.Errorf("%s (%s): %+v %v", c.name, c.at.UTC().Format(time.RFC3339Nano), tg, err)
 		}
 	}
