@@ -149,9 +149,10 @@ func FuzzParseResponse(f *testing.F) {
 }
 
 // FuzzURI checks the U-NAPTR rewrite on arbitrary regexps: an accepted
-// regexp is exactly delim ^.*$ delim URI delim, and the URI comes back.
+// regexp is exactly delim ^.*$ delim URI delim or delim .* delim URI delim
+// (RFC 4848's own form), and the URI comes back.
 func FuzzURI(f *testing.F) {
-	for _, s := range []string{"!^.*$!https://query.cs.acc.oots.tech.ec.europa.eu/!", "!^(.*)$!\\1!", "", "!!!", "#^.*$#x#"} {
+	for _, s := range []string{"!^.*$!https://query.cs.acc.oots.tech.ec.europa.eu/!", "!^(.*)$!\\1!", "", "!!!", "#^.*$#x#", "#.*#0#"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, re string) {
@@ -160,7 +161,7 @@ func FuzzURI(f *testing.F) {
 			return
 		}
 		d := re[:1]
-		if re != d+"^.*$"+d+u+d {
+		if re != d+"^.*$"+d+u+d && re != d+".*"+d+u+d {
 			t.Fatalf("accepted %q giving %q", re, u)
 		}
 	})

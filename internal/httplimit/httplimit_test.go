@@ -147,7 +147,10 @@ func TestInFlightAndConnectionBounds(t *testing.T) {
 	for len(l.inFlight) < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
-	resp, err := http.Get("http://" + addr + "/")
+	// The third request comes on a connection of its own, closed after
+	// its answer, so that only the two busy ones stay open.
+	third := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := third.Get("http://" + addr + "/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,18 +158,27 @@ func TestInFlightAndConnectionBounds(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "7" {
 		t.Fatalf("the third request: HTTP %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
+	// waitConns waits until the listener counts n open connections: the
+	// test steps on its counters, not on how fast the server runs.
+	waitConns := func(n int64) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for l.Conns() != n {
+			if time.Now().After(deadline) {
+				t.Fatalf("the listener counts %d open connections, want %d", l.Conns(), n)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	waitConns(2)
 	// Four connections open (two busy, two idle): the fifth is closed.
-	var idle []net.Conn
-	for len(idle) < 2 {
+	for n := int64(3); n <= 4; n++ {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		idle = append(idle, c)
-	}
-	for l.Conns() < 4 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
+		waitConns(n)
 	}
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
