@@ -12,6 +12,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -38,8 +39,12 @@ type Submission struct {
 	Properties     []Property `json:"properties,omitempty"`
 	Payloads       []Payload  `json:"payloads"`
 
-	// MessageID is assigned by the node (eb:MessageId); it is stored with
-	// the submission so that every attempt sends the same id.
+	// MessageID is the message's eb:MessageId, stored with the submission
+	// so that every attempt sends the same id. The node assigns it when
+	// empty (NewMessageID); a backend in the same process may choose it
+	// before submitting (to record what it sends before the partner can
+	// answer), in the form id@domain (ValidMessageID). The REST API
+	// refuses it: there the node assigns every id.
 	MessageID string `json:"messageId,omitempty"`
 }
 
@@ -70,9 +75,44 @@ func statusOf(o *apstore.Outbound) *Status {
 // does not fit the P-Mode.
 var ErrInvalidSubmission = errors.New("invalid submission")
 
+// ErrMessageIDTaken is wrapped by Submit's error for a submission whose
+// chosen MessageID a message with another (or no) ClientKey has already.
+var ErrMessageIDTaken = errors.New("the message id is taken")
+
+// NewMessageID returns a new eb:MessageId of this node: a random UUID at
+// the node's domain.
+func (n *Node) NewMessageID() (string, error) {
+	id, err := uuid.New(n.cfg.Rand)
+	if err != nil {
+		return "", err
+	}
+	return id + "@" + n.cfg.Domain, nil
+}
+
+// ValidMessageID checks a message id chosen by a backend: an RFC 5322
+// msg-id without its angle brackets (ebMS 3.0 Core §5.2.2.1), written in
+// printable ASCII: id-left "@" id-right, neither empty, without white
+// space, '<', '>' or '@' in id-right, at most 255 octets.
+func ValidMessageID(id string) error {
+	if len(id) > 255 {
+		return fmt.Errorf("message id of %d octets, more than 255", len(id))
+	}
+	at := strings.LastIndexByte(id, '@')
+	if at <= 0 || at == len(id)-1 {
+		return fmt.Errorf("message id %q is not of the form id@domain", id)
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
+			return fmt.Errorf("message id %q has the character %q at %d", id, c, i)
+		}
+	}
+	return nil
+}
+
 // Submit checks a submission against the P-Mode, gives it its eb:MessageId
-// and queues it. created is false when a message with the same ClientKey
-// was submitted before; its status is returned.
+// (unless it has one: Submission.MessageID) and queues it. created is
+// false when a message with the same ClientKey was submitted before; its
+// status is returned.
 func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created bool, err error) {
 	if s.ClientKey != "" {
 		if o, err := n.cfg.Store.OutboundByClientKey(ctx, s.ClientKey); err == nil {
@@ -107,10 +147,13 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	}
 	sub := *s
 	sub.To = to.Name
-	if sub.MessageID, err = uuid.New(n.cfg.Rand); err != nil {
+	if sub.MessageID != "" {
+		if err := ValidMessageID(sub.MessageID); err != nil {
+			return nil, false, fmt.Errorf("%w: %w", ErrInvalidSubmission, err)
+		}
+	} else if sub.MessageID, err = n.NewMessageID(); err != nil {
 		return nil, false, err
 	}
-	sub.MessageID += "@" + n.cfg.Domain
 	if sub.ConversationID == "" {
 		if sub.ConversationID, err = uuid.New(n.cfg.Rand); err != nil {
 			return nil, false, err
@@ -143,6 +186,14 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 			worker <- nil
 		}
 		return nil, false, err
+	}
+	if !created && o.ID == sub.MessageID && (s.ClientKey == "" || o.ClientKey != s.ClientKey) {
+		// The chosen id is another submission's (the client key, when
+		// there is one, found no message above).
+		if worker != nil {
+			worker <- nil
+		}
+		return nil, false, fmt.Errorf("%w: %w: %s", ErrInvalidSubmission, ErrMessageIDTaken, sub.MessageID)
 	}
 	st = statusOf(o) // before o is the worker's
 	if created {

@@ -1,0 +1,73 @@
+package ap_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/ap/apstore"
+	"github.com/oots-go/oots/wssec"
+)
+
+// TestChosenMessageID: a backend in the node's process may name its message
+// before submitting it; the partner receives it under that id, a repeated
+// submission with the same client key is the same message, and an id that
+// is malformed or another submission's is refused without queuing.
+func TestChosenMessageID(t *testing.T) {
+	ctx := context.Background()
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	id, err := fr.NewMessageID()
+	other, _ := fr.NewMessageID()
+	if err != nil || ap.ValidMessageID(id) != nil || id == other {
+		t.Fatalf("NewMessageID = %q, %q, %v", id, other, err)
+	}
+	s := submission("chosen-1", "c1")
+	s.MessageID = id
+	st, created, err := fr.Submit(ctx, s)
+	if err != nil || !created || st.MessageID != id {
+		t.Fatalf("Submit = %+v, %v, %v; want the chosen id %s", st, created, err, id)
+	}
+	if got := waitState(t, fr, id, 20*time.Second); got.State != apstore.OutDelivered {
+		t.Fatalf("FR → DE: %+v", got)
+	}
+	if in, err := de.db.Inbound(ctx, id); err != nil || in.Partner != "AP_FR_01" {
+		t.Fatalf("DE received %v, %v under the chosen id", in, err)
+	}
+	again := submission("chosen-1", "c1")
+	again.MessageID = id
+	if st, created, err := fr.Submit(ctx, again); err != nil || created || st.MessageID != id {
+		t.Errorf("the same submission again = %+v, %v, %v; want the first, not created", st, created, err)
+	}
+	for _, tc := range []struct {
+		name, key, id, want string
+	}{
+		{"taken, no client key", "", id, "taken"},
+		{"taken, another client key", "chosen-2", id, "taken"},
+		{"no domain", "", "abc", "id@domain"},
+		{"empty left", "", "@example.org", "id@domain"},
+		{"space", "", "a b@example.org", "character"},
+		{"angle brackets", "", "<a@example.org>", "character"},
+		{"too long", "", strings.Repeat("a", 250) + "@example.org", "255"},
+	} {
+		s := submission(tc.key, "c2")
+		s.MessageID = tc.id
+		_, _, err := fr.Submit(ctx, s)
+		if !errors.Is(err, ap.ErrInvalidSubmission) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: Submit = %v, want an invalid submission naming %q", tc.name, err, tc.want)
+		}
+	}
+	if list, _ := fr.db.ClaimOutbound(ctx, "probe", time.Now().Add(time.Hour), time.Second, 10); len(list) != 0 {
+		t.Errorf("refused submissions were queued: %d", len(list))
+	}
+	// The REST API keeps assigning every id.
+	s = submission("", "c3")
+	s.MessageID = "x@example.org"
+	var e struct{ Error string }
+	if code := api(t, fr, "POST", "/api/v1/messages", s, &e); code != 400 || !strings.Contains(e.Error, "messageId") {
+		t.Errorf("REST with a messageId: HTTP %d %q", code, e.Error)
+	}
+}
