@@ -27,7 +27,8 @@ var (
 	ErrParticipantUnknown = errors.New("participant unknown")
 	// ErrDocumentNotRegistered: the participant is known but does not
 	// receive the document type, or not in the process asked, or not over
-	// an accepted transport profile.
+	// an accepted transport profile, or at no endpoint in service at the
+	// time of the lookup.
 	ErrDocumentNotRegistered = errors.New("document type not registered for the participant")
 	// ErrUnreachable: the DNS or the SMP did not answer, or answered with a
 	// server error or an HTTP status that asks to come back later (408
@@ -38,8 +39,9 @@ var (
 	// untrusted certificate, a second redirect or one signed by another
 	// certificate than it names or outside the dates it publishes for
 	// that certificate, or with an endpoint certificate that is not
-	// acceptable or, of those an endpoint publishes, none in use at the
-	// time of the lookup (ErrNoCertificateInUse).
+	// acceptable, or with no endpoint in service at the time of the
+	// lookup that publishes a certificate in use then
+	// (ErrNoCertificateInUse).
 	ErrBadAnswer = errors.New("bad SMP answer")
 )
 
@@ -179,12 +181,14 @@ func (c *Client) Validate() error {
 // the signature and the SMP's certificate checked (step 3), a redirect of
 // the document, or (SMP 2.0) of the process, followed once when the
 // document redirecting is about what was asked (step 3a), the answer
-// checked to be about what was asked (step 4), the process and an endpoint with an
-// accepted transport profile, in service now, selected (step 5), and of
-// its certificates the encryption certificate in use now selected
-// (Endpoint.CertificateAt) and checked (step 6). The result is cached, not
-// beyond the endpoint's or the certificate's window, nor beyond the
-// activation of a certificate that would then be preferred.
+// checked to be about what was asked (step 4), the process and, of its
+// endpoints with an accepted transport profile, the most preferred in
+// service now whose encryption certificate is in use now (step 5, the
+// others skipped: Endpoint.CertificateAt), that certificate checked (step
+// 6). The result is cached, not beyond the endpoint's or the
+// certificate's window, nor beyond the activation of a certificate that
+// would then be preferred, or of an endpoint or certificate that would
+// let a more preferred endpoint be taken.
 //
 // Errors are *LookupError with kind ErrParticipantUnknown,
 // ErrDocumentNotRegistered, ErrUnreachable or ErrBadAnswer.
@@ -327,7 +331,10 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		return Target{}, fail(ErrBadAnswer, u, nil, "the answer %v", err)
 	}
 
-	// 5. Process and endpoint.
+	// 5. Process and endpoint: of the endpoints of the process with an
+	// accepted transport profile, in the client's order of preference,
+	// the first in service now that publishes an encryption certificate
+	// in use now (selectEndpoint); the others are skipped.
 	var eps []Endpoint
 	for _, p := range m.Processes {
 		if p.ID == process || p.ID.Value == "" {
@@ -337,18 +344,16 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	if len(eps) == 0 {
 		return Target{}, fail(ErrDocumentNotRegistered, u, nil, "no endpoint for process %s", process)
 	}
-	e, ok := c.pick(eps, now)
-	if !ok {
-		return Target{}, fail(ErrDocumentNotRegistered, u, nil, "no endpoint for process %s with an accepted transport profile (%s) in service now", process, strings.Join(c.TransportProfiles, ", "))
+	e, ec, certUntil, err := c.selectEndpoint(eps, now)
+	if err != nil {
+		kind := ErrDocumentNotRegistered
+		if errors.Is(err, ErrNoCertificateInUse) {
+			kind = ErrBadAnswer
+		}
+		return Target{}, fail(kind, u, err, "process %s", process)
 	}
 
-	// 6. The endpoint's certificate: of those it publishes, the
-	// encryption certificate in use now (Endpoint.CertificateAt), then
-	// checked itself.
-	ec, certUntil, err := e.certificateAt(CertificateEncryption, now)
-	if err != nil {
-		return Target{}, fail(ErrBadAnswer, u, err, "")
-	}
+	// 6. The endpoint's certificate in use, checked itself.
 	cert, err := x509.ParseCertificate(ec.Certificate)
 	if err != nil {
 		return Target{}, fail(ErrBadAnswer, u, fmt.Errorf("%w: %w", ErrUntrusted, err), "the certificate of endpoint %s", e.URL)
@@ -455,28 +460,109 @@ func (c *Client) Forget() {
 	c.mu.Unlock()
 }
 
-// pick returns the endpoint in service at now (from its Activation on,
-// before its Expiration) with the most preferred accepted transport
-// profile.
-func (c *Client) pick(eps []Endpoint, now time.Time) (Endpoint, bool) {
-	best, rank := Endpoint{}, -1
+// selectEndpoint returns the endpoint a lookup at now takes among eps,
+// the certificate it encrypts to, and until when that choice holds (zero:
+// unbounded, short of the endpoint's Expiration): the end of the
+// certificate's window or the activation of one that would then be
+// preferred (Endpoint.certificateAt), or the instant an endpoint skipped
+// before it may be taken.
+//
+// The candidates are the endpoints with an accepted transport profile,
+// the most preferred first (TransportProfiles), in the order of the
+// document among equals. Each is taken or skipped in turn: skipped when
+// it is not in service at now (its ActivationDate and ExpirationDate,
+// SMP 1.0 ServiceActivationDate and ServiceExpirationDate), or when it
+// publishes no encryption certificate in use at now (SMP 2.0 Certificate
+// ActivationDate and ExpirationDate: a roll-over published with a gap).
+// The SMP 2.0 schema lets a ProcessMetadata carry "one or more Endpoint
+// elements", each of which "contains information about the network
+// endpoint of the Participant", each Certificate with "the date from
+// which the embedded certificate can be used" and "the date from which
+// the embedded certificate can no longer be used", and an endpoint its
+// "Activation date of the service" and "Expiration date of the service"
+// (SMP 2.0 ServiceMetadata, cac:ProcessMetadata, cac:Endpoint,
+// cac:Certificate); it says nothing of how a sender chooses among
+// several endpoints. This package's reading: an endpoint that cannot be
+// used at the time of the lookup is not published for that time, and the
+// next that can is. SMP 1.0 (ServiceEndpointList, "one or more
+// endpoints") reads alike.
+//
+// A certificate in use that fails its own check (Client.Resolve, step 6)
+// does not make the lookup try the next endpoint: the SMP says to use it,
+// and the answer is refused.
+//
+// When no candidate is taken, the error names every endpoint tried and
+// why it was skipped, and wraps ErrNoCertificateInUse when one of them
+// was skipped for want of a certificate.
+func (c *Client) selectEndpoint(eps []Endpoint, now time.Time) (Endpoint, EndpointCertificate, time.Time, error) {
+	var candidates []Endpoint
 	for _, e := range eps {
-		if !e.Activation.IsZero() && now.Before(e.Activation) || !e.Expiration.IsZero() && !now.Before(e.Expiration) {
-			continue
-		}
-		r := 0
-		if len(c.TransportProfiles) > 0 {
-			i := slices.Index(c.TransportProfiles, e.TransportProfile)
-			if i < 0 {
-				continue
-			}
-			r = len(c.TransportProfiles) - i
-		}
-		if r > rank {
-			best, rank = e, r
+		if c.rank(e) >= 0 {
+			candidates = append(candidates, e)
 		}
 	}
-	return best, rank >= 0
+	slices.SortStableFunc(candidates, func(a, b Endpoint) int { return c.rank(b) - c.rank(a) })
+	profiles := "any"
+	if len(c.TransportProfiles) > 0 {
+		profiles = strings.Join(c.TransportProfiles, ", ")
+	}
+	if len(candidates) == 0 {
+		var published []string
+		for _, e := range eps {
+			published = append(published, e.TransportProfile)
+		}
+		return Endpoint{}, EndpointCertificate{}, time.Time{}, fmt.Errorf("no endpoint with an accepted transport profile (%s): the endpoints are %s", profiles, strings.Join(published, ", "))
+	}
+	// retry is the first instant after now at which an endpoint skipped
+	// may be taken: its activation, or that of one of its certificates.
+	var retry time.Time
+	later := func(t time.Time) {
+		if t.After(now) && (retry.IsZero() || t.Before(retry)) {
+			retry = t
+		}
+	}
+	var skipped []string
+	noCertificate := false
+	for i, e := range candidates {
+		if v := (Validity{Activation: e.Activation, Expiration: e.Expiration}); !v.In(now) {
+			skipped = append(skipped, fmt.Sprintf("[%d] endpoint %s (%s) is not in service at %s: in service %s", i+1, e.URL, e.TransportProfile, now.Format(time.RFC3339), v))
+			later(e.Activation)
+			continue
+		}
+		ec, until, none := e.certificateAt(CertificateEncryption, now)
+		if none != "" {
+			skipped = append(skipped, fmt.Sprintf("[%d] %s", i+1, none))
+			noCertificate = true
+			for _, c := range e.Certificates {
+				later(c.Activation)
+			}
+			continue
+		}
+		if !retry.IsZero() && (until.IsZero() || retry.Before(until)) {
+			until = retry
+		}
+		return e, ec, until, nil
+	}
+	err := fmt.Errorf("%d endpoint(s) with an accepted transport profile (%s), none in service with an encryption certificate in use at %s: %s",
+		len(candidates), profiles, now.Format(time.RFC3339), strings.Join(skipped, "; "))
+	if noCertificate {
+		err = fmt.Errorf("%w: %w", ErrNoCertificateInUse, err)
+	}
+	return Endpoint{}, EndpointCertificate{}, time.Time{}, err
+}
+
+// rank is how much an endpoint's transport profile is preferred: the
+// higher the more, -1 when not accepted, 0 for any when TransportProfiles
+// is empty.
+func (c *Client) rank(e Endpoint) int {
+	if len(c.TransportProfiles) == 0 {
+		return 0
+	}
+	i := slices.Index(c.TransportProfiles, e.TransportProfile)
+	if i < 0 {
+		return -1
+	}
+	return len(c.TransportProfiles) - i
 }
 
 func (c *Client) locate(ctx context.Context, p ID) (string, error) {

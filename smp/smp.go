@@ -276,17 +276,21 @@ var ErrNoCertificateInUse = errors.New("smp: no endpoint certificate in use")
 // certificate may be used at at, the error wraps ErrNoCertificateInUse and
 // names the endpoint and the dates of its certificates.
 func (e *Endpoint) CertificateAt(use string, at time.Time) (EndpointCertificate, error) {
-	c, _, err := e.certificateAt(use, at)
-	return c, err
+	c, _, none := e.certificateAt(use, at)
+	if none != "" {
+		return EndpointCertificate{}, fmt.Errorf("%w: %s", ErrNoCertificateInUse, none)
+	}
+	return c, nil
 }
 
 // certificateAt is CertificateAt, and also returns until when the choice
 // holds: the end of the certificate's window, or the activation of
 // another that will then be preferred, whichever comes first (zero:
-// unbounded).
-func (e *Endpoint) certificateAt(use string, at time.Time) (EndpointCertificate, time.Time, error) {
+// unbounded). When no certificate may be used at at, none says so, naming
+// the endpoint and the dates of its certificates.
+func (e *Endpoint) certificateAt(use string, at time.Time) (c EndpointCertificate, until time.Time, none string) {
 	if len(e.Certificates) == 0 {
-		return EndpointCertificate{Type: use, Certificate: e.Certificate}, time.Time{}, nil
+		return EndpointCertificate{Type: use, Certificate: e.Certificate}, time.Time{}, ""
 	}
 	var candidates []EndpointCertificate
 	for _, c := range e.Certificates {
@@ -308,16 +312,16 @@ func (e *Endpoint) certificateAt(use string, at time.Time) (EndpointCertificate,
 		for i, c := range candidates {
 			s = append(s, fmt.Sprintf("certificate %d (%s) %s", i+1, cmp.Or(c.Type, "no TypeCode"), c.validity().dates()))
 		}
-		return EndpointCertificate{}, time.Time{}, fmt.Errorf("%w: endpoint %s publishes no %s certificate in use at %s: %s",
-			ErrNoCertificateInUse, e.URL, use, at.Format(time.RFC3339), strings.Join(s, "; "))
+		return EndpointCertificate{}, time.Time{}, fmt.Sprintf("endpoint %s publishes no %s certificate in use at %s: %s",
+			e.URL, use, at.Format(time.RFC3339), strings.Join(s, "; "))
 	}
-	until := candidates[best].Expiration
+	until = candidates[best].Expiration
 	for _, c := range candidates {
 		if c.Activation.After(at) && (until.IsZero() || c.Activation.Before(until)) {
 			until = c.Activation
 		}
 	}
-	return candidates[best], until, nil
+	return candidates[best], until, ""
 }
 
 // Redirect sends the client to another SMP (SMP 1.0 and
