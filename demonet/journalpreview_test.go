@@ -148,20 +148,28 @@ func TestJournalEvidencePreview(t *testing.T) {
 			}
 			frOrder = append(frOrder, [2]int{errSent, shown}, [2]int{shown, approved}, [2]int{approved, answered},
 				[2]int{errSent, secondIn}, [2]int{secondIn, secondID}, [2]int{secondID, answered})
-			deReceipts := []receipt{{first.rm.MessageID, ""}, {second.rm.MessageID, ""}}
-			frReceipts := []receipt{{errAns.rm.MessageID, first.rm.MessageID}, {resp.rm.MessageID, second.rm.MessageID}}
-
-			deChain := evidenceChain(t, de, ids, len(deReceipts))
-			frChain := evidenceChain(t, n.Node(tc.cc), ids, len(frReceipts))
-			// The requester journals a request once the access point
-			// has taken it: the answer (and the answer to a second
-			// request) may be journaled before. Fixed: a request.id entry
-			// follows its request.sent, and the second request is sent
-			// after the preview answer was journaled.
 			kd := func(event, message string) int {
 				return slices.IndexFunc(deWant, func(s step) bool { return s.event == event && s.message == message })
 			}
+			// The receipt of a message comes after the entry about
+			// sending it, except that of the request after the
+			// preview: the requester journals it once the access point
+			// has taken it (it is sent while the answer asking for the
+			// preview is processed, before that answer's journey is
+			// stored).
+			deReceipts := []receipt{{first.rm.MessageID, "", kd(journal.EventRequestSent, first.rm.MessageID)}, {second.rm.MessageID, "", -1}}
+			frReceipts := []receipt{{errAns.rm.MessageID, first.rm.MessageID, errSent}, {resp.rm.MessageID, second.rm.MessageID, answered}}
+
+			deChain := evidenceChain(t, de, ids, len(deReceipts))
+			frChain := evidenceChain(t, n.Node(tc.cc), ids, len(frReceipts))
+			// The requester journals the first request before the
+			// access point takes it, so before the answer to it; the
+			// request after the preview once the access point has taken
+			// it, so the answer to it may be journaled before. Fixed
+			// also: a request.id entry follows its request.sent, and the
+			// second request is journaled after the preview answer.
 			deOrder := [][2]int{
+				{kd(journal.EventRequestSent, first.rm.MessageID), kd(requester.EventPreviewRequired, errAns.rm.MessageID)},
 				{kd(requester.EventPreviewRequired, errAns.rm.MessageID), kd(journal.EventRequestSent, second.rm.MessageID)},
 				{kd(journal.EventRequestSent, second.rm.MessageID), kd(journal.EventRequestID, second.rm.MessageID)},
 			}
@@ -238,7 +246,13 @@ func inConversation(t *testing.T, nd *demonet.Node, conv string) []inbound {
 type step struct{ event, message, refTo, outcome string }
 
 // receipt is the receipt entry expected for a message sent.
-type receipt struct{ message, refTo string }
+// receipt is a receipt the journal should have: of message (its answer
+// to refTo), after the step at index after in the steps wanted (-1: its
+// place among the steps is not fixed).
+type receipt struct {
+	message, refTo string
+	after          int
+}
 
 // evidenceChain returns the entries Journal.Evidence gives for the first of
 // ids, once the receipts have arrived (want of them), and checks that each
@@ -299,7 +313,7 @@ func checkChain(t *testing.T, node string, es []*journal.Entry, exchangeID strin
 	for i := range at {
 		at[i] = -1
 	}
-	seenReceipt := make([]int, len(receipts))
+	seenReceipt, receiptAt := make([]int, len(receipts)), make([]int, len(receipts))
 	var names []string
 	for k, e := range es {
 		if e.Event == journal.EventReceipt {
@@ -310,11 +324,8 @@ func checkChain(t *testing.T, node string, es []*journal.Entry, exchangeID strin
 			case e.RefTo != receipts[i].refTo || e.Receipt == "" || !strings.Contains(e.NRR, "=sha256:"):
 				t.Errorf("%s: receipt entry %+v; want the receipt of %s (ref to %q) with its digests", node, e, receipts[i].message, receipts[i].refTo)
 			default:
-				// Its place among the steps is not fixed: a connector
-				// journals a message it sent once the access point has
-				// taken it, and the access point may have sent it and
-				// handed its receipt to the journal by then.
 				seenReceipt[i]++
+				receiptAt[i] = k
 			}
 			continue
 		}
@@ -347,6 +358,9 @@ func checkChain(t *testing.T, node string, es []*journal.Entry, exchangeID strin
 	for i, n := range seenReceipt {
 		if n != 1 {
 			t.Errorf("%s: %d receipt entries of %s, want 1", node, n, receipts[i].message)
+		}
+		if a := receipts[i].after; n == 1 && a >= 0 && at[a] >= 0 && receiptAt[i] < at[a] {
+			t.Errorf("%s: the receipt of %s is journaled before the %s entry about sending it", node, receipts[i].message, want[a].event)
 		}
 	}
 	if !slices.Equal(names, named) {

@@ -22,6 +22,16 @@ type Sender interface {
 	Submit(ctx context.Context, s *ap.Submission) (*ap.Status, bool, error)
 }
 
+// MessageNamer is a Sender that names a message before it is submitted
+// and sends it under that name (ap.Node: NewMessageID, and
+// ap.Submission.MessageID). With one, the connector journals an evidence
+// request before the access point takes it, so that the journal never has
+// the answer or the receipt of a request before the request; with another
+// Sender, once the access point took it (see Connector.Request).
+type MessageNamer interface {
+	NewMessageID() (string, error)
+}
+
 // CommonServices is what the connector asks of the Evidence Broker and the
 // Data Service Directory (*csclient.Client). DataServices answers DSD:ERR:0005
 // with an error that errors.As gives as *csclient.ServiceError.

@@ -472,9 +472,13 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 		if err != nil {
 			return change{}, err
 		}
+		messageID, err := c.newMessageID()
+		if err != nil {
+			return change{}, err
+		}
 		now := c.cfg.Now().UTC()
 		st.Party = out.msg.To
-		st.First = &sent{ID: out.msg.Request.ID, ClientKey: "requester:" + out.msg.Request.ID, At: now}
+		st.First = &sent{ID: out.msg.Request.ID, MessageID: messageID, ClientKey: "requester:" + out.msg.Request.ID, At: now}
 		st.Second, st.PreviewLocation = nil, ""
 		exID := exchangeID
 		if !out.version.Is2() {
@@ -483,7 +487,7 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 		pub.Step = StepWaiting
 		pub.Exchange = &Exchange{ID: exID, RequestID: out.msg.Request.ID, Provider: pub.ChosenProvider, Version: string(out.version),
 			Sent: now, Deadline: now.Add(c.cfg.T1 + Slack), Background: c.cfg.Background}
-		index, reqIDs = i, requestRow{RequestID: out.msg.Request.ID, Index: i}
+		index, reqIDs = i, requestRow{RequestID: out.msg.Request.ID, MessageID: messageID, Index: i}
 		return change{requests: []requestRow{reqIDs}}, nil
 	})
 	if err != nil {
@@ -491,10 +495,20 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 	}
 	// §1.2 step 3: hand the request to the access point (idempotent on
 	// the client key). It is recorded first, so that an answer always
-	// finds it.
-	st, _, err := c.submit(ctx, out, j.Reqs[index].First.ClientKey)
+	// finds it, and journaled first when it is named already (a
+	// MessageNamer), so that its answer and its receipt, which can come
+	// before Submit returns, follow it in the journal.
+	named := reqIDs.MessageID
+	if named != "" {
+		c.journalRequest(ctx, j, index, reqIDs.RequestID, named)
+	}
+	st, _, err := c.submit(ctx, out, j.Reqs[index].First.ClientKey, named)
 	if err != nil {
 		c.log.Error("sending the evidence request failed", logJourney, journeyID, logReq, index, logErr, err)
+		if named != "" {
+			// The journal has the request: it says that it did not go.
+			c.journal(ctx, c.entry(j, index, journal.EventError, named, "not sent: the access point did not take the request: "+err.Error()))
+		}
 		_, rerr := c.update(ctx, journeyID, func(j *journeyState) (change, error) {
 			pub := j.Journey.Requirements[index]
 			if pub.Step == StepWaiting && pub.Exchange != nil && pub.Exchange.RequestID == reqIDs.RequestID {
@@ -517,7 +531,9 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 		return nil, err
 	}
 	c.log.Info("evidence request sent", logJourney, journeyID, logReq, index, logMessage, st.MessageID, "to", out.msg.To)
-	c.journalRequest(ctx, j, index, reqIDs.RequestID, st.MessageID)
+	if named == "" {
+		c.journalRequest(ctx, j, index, reqIDs.RequestID, st.MessageID)
+	}
 	return &j.Journey, nil
 }
 

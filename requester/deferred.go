@@ -107,7 +107,7 @@ func (c *Connector) askAgain(ctx context.Context, j *journeyState, i int) (reque
 	}
 	reqID := out.msg.Request.ID
 	key := "requester:" + reqID
-	s, _, err := c.submit(ctx, out, key)
+	s, _, err := c.submit(ctx, out, key, "")
 	if err != nil {
 		return requestRow{}, fmt.Errorf("%w: sending the request again: %w", ErrUnavailable, err)
 	}

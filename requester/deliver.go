@@ -304,7 +304,7 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 		return "", "", &errIgnore{"the provider's EDM version changed during the exchange"}
 	}
 	key := "requester:" + out.msg.Request.ID
-	s, _, err := c.submit(ctx, out, key)
+	s, _, err := c.submit(ctx, out, key, "")
 	if err != nil {
 		return "", "", fmt.Errorf("%w: sending the request after preview: %w", ErrUnavailable, err)
 	}

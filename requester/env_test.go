@@ -70,35 +70,57 @@ func openDB(t testing.TB, dsn string) *store.DB {
 }
 
 // recordingSender stands in for the access point: it keeps the
-// submissions, gives each an eb:MessageId, and is idempotent on the client
-// key like ap.Node.Submit.
+// submissions, gives each an eb:MessageId unless the submission names
+// itself (and names messages for the connector, as ap.Node does), and is
+// idempotent on the client key like ap.Node.Submit. taken, when set, runs
+// once the message is taken and before Submit returns, as a partner that
+// answers at once can.
 type recordingSender struct {
 	mu    sync.Mutex
 	subs  []*ap.Submission
 	byKey map[string]*ap.Status
 	fail  error
+	names int
+	taken func(*ap.Submission)
+}
+
+func (s *recordingSender) NewMessageID() (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.names++
+	return fmt.Sprintf("named-%d@requester.test", s.names), nil
 }
 
 func (s *recordingSender) Submit(ctx context.Context, sub *ap.Submission) (*ap.Status, bool, error) {
+	st, created, c, err := s.submit(sub)
+	if created && s.taken != nil {
+		s.taken(c)
+	}
+	return st, created, err
+}
+
+func (s *recordingSender) submit(sub *ap.Submission) (*ap.Status, bool, *ap.Submission, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
-		return nil, false, s.fail
+		return nil, false, nil, s.fail
 	}
 	if s.byKey == nil {
 		s.byKey = map[string]*ap.Status{}
 	}
 	if st, ok := s.byKey[sub.ClientKey]; ok && sub.ClientKey != "" {
-		return st, false, nil
+		return st, false, nil, nil
 	}
 	c := *sub
-	c.MessageID = fmt.Sprintf("msg-%d@requester.test", len(s.subs)+1)
+	if c.MessageID == "" {
+		c.MessageID = fmt.Sprintf("msg-%d@requester.test", len(s.subs)+1)
+	}
 	s.subs = append(s.subs, &c)
 	st := &ap.Status{MessageID: c.MessageID, ClientKey: c.ClientKey, Leg: c.Leg, To: c.To, State: "queued"}
 	if c.ClientKey != "" {
 		s.byKey[c.ClientKey] = st
 	}
-	return st, true, nil
+	return st, true, &c, nil
 }
 
 func (s *recordingSender) count() int {

@@ -158,13 +158,24 @@ func legalPerson(s eid.Subject) *edm.LegalPerson {
 	return lp
 }
 
-// submit hands a request to the access point.
-func (c *Connector) submit(ctx context.Context, out *outgoing, clientKey string) (*ap.Status, bool, error) {
+// submit hands a request to the access point, under messageID when it is
+// not empty (a MessageNamer's name).
+func (c *Connector) submit(ctx context.Context, out *outgoing, clientKey, messageID string) (*ap.Status, bool, error) {
 	s, err := out.msg.Submission(c.cfg.Legs, clientKey)
 	if err != nil {
 		return nil, false, fmt.Errorf("requester: %w", err)
 	}
+	s.MessageID = messageID
 	return c.cfg.Sender.Submit(ctx, s)
+}
+
+// newMessageID names a message before it is submitted, when the Sender
+// can (MessageNamer); "" otherwise.
+func (c *Connector) newMessageID() (string, error) {
+	if n, ok := c.cfg.Sender.(MessageNamer); ok {
+		return n.NewMessageID()
+	}
+	return "", nil
 }
 
 // returnURL is where the provider's preview space sends the user back: the

@@ -1,0 +1,74 @@
+package requester_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/journal"
+	"github.com/oots-go/oots/requester"
+)
+
+// TestJournalRequestBeforeItsAnswer: the partner's answer to an evidence
+// request can reach the connector before the access point's Submit returns
+// (the recording sender delivers it from inside Submit, as the fastest
+// partner would). The journal still has the request first: the connector
+// names the message and journals it before handing it over.
+func TestJournalRequestBeforeItsAnswer(t *testing.T) {
+	f := newFixture(t, sqliteDSN(t), commonServices(t), nil)
+	var p remoteProvider
+	f.sender.taken = func(sub *ap.Submission) {
+		_, req := f.sender.last(t)
+		deliver(t, f.conn, p.preview(t, sub, req, "https://preview.fr.example/p/7"))
+		f.sender.taken = nil // the second request is not answered here
+	}
+	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
+	r := wantStep(t, j, 0, requester.StepExplicitRequest)
+	must[*requester.Journey](t)(f.conn.Choose(ctx, j.ID, "0", requester.Choice{Format: "application/xml"}))
+	must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, r.ID, yes))
+	ev := journalEvents(t, f, j.ID)
+	sent, preview := slices.Index(ev, journal.EventRequestSent), slices.Index(ev, requester.EventPreviewRequired)
+	if sent < 0 || preview < 0 || sent > preview {
+		t.Fatalf("journal %v: the request must come before the answer to it", ev)
+	}
+	first, _ := f.sender.last(t)
+	es, err := f.journal.List(ctx, journal.Filter{Conversation: j.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := es[sent]; e.MessageID == "" || e.MessageID != f.sender.subs[0].MessageID {
+		t.Errorf("request.sent names %q; the access point sent %q (then %q)", e.MessageID, f.sender.subs[0].MessageID, first.MessageID)
+	}
+}
+
+// TestJournalRequestNotTaken: a request journaled before the hand-over
+// that the access point then refuses is followed by an error entry naming
+// the same message, and the requirement is back at the explicit request.
+func TestJournalRequestNotTaken(t *testing.T) {
+	f := newFixture(t, sqliteDSN(t), commonServices(t), nil)
+	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
+	r := wantStep(t, j, 0, requester.StepExplicitRequest)
+	must[*requester.Journey](t)(f.conn.Choose(ctx, j.ID, "0", requester.Choice{Format: "application/xml"}))
+	f.sender.fail = errors.New("queue full")
+	if _, err := f.conn.Request(ctx, j.ID, r.ID, yes); !errors.Is(err, requester.ErrUnavailable) {
+		t.Fatalf("Request = %v, want ErrUnavailable", err)
+	}
+	es, err := f.journal.List(ctx, journal.Filter{Conversation: j.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent *journal.Entry
+	for _, e := range es {
+		switch e.Event {
+		case journal.EventRequestSent:
+			sent = e
+		case journal.EventError:
+			if sent == nil || e.MessageID != sent.MessageID {
+				t.Errorf("error entry %+v, after request.sent %+v", e, sent)
+			}
+			return
+		}
+	}
+	t.Errorf("journal %v: no error entry after the request the access point refused", journalEvents(t, f, j.ID))
+}
