@@ -60,6 +60,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"mime"
 	"net/url"
 	"slices"
 	"strings"
@@ -195,8 +196,8 @@ type Endpoint struct {
 	// while its access point rolls a key over, or one for each use. SMP
 	// 2.0 documents are written with all of them when there are any, and
 	// read with all of them, short of one encryption certificate without
-	// description or dates, which is read as Certificate alone (as it is
-	// written). SMP 1.0 and Peppol documents carry one certificate,
+	// description or dates and of the mimeCode MimeCodeDefault (or none),
+	// which is read as Certificate alone (as it is written). SMP 1.0 and Peppol documents carry one certificate,
 	// Certificate, and are read without Certificates.
 	Certificates []EndpointCertificate `json:"certificates,omitempty"`
 	// Description and Contact (SMP 1.0 ServiceDescription and
@@ -236,6 +237,11 @@ const (
 	CertificateSigning    = "signing"
 )
 
+// MimeCodeDefault is the mimeCode written for a certificate that has none
+// (EndpointCertificate.MimeCode, and every certificate of a Redirect): the
+// one this package wrote for every certificate before it kept theirs.
+const MimeCodeDefault = "application/base64"
+
 // EndpointCertificate is one certificate an SMP 2.0 endpoint publishes,
 // with its use and when it may be used.
 type EndpointCertificate struct {
@@ -246,6 +252,14 @@ type EndpointCertificate struct {
 	Description string `json:"description,omitempty"`
 	// Certificate is the DER certificate.
 	Certificate []byte `json:"certificate"`
+	// MimeCode is the mimeCode of the certificate's SMP 2.0
+	// ContentBinaryObject, "the mime type of the binary object": kept as
+	// read and written as given, e.g. "application/pkix-cert" (RFC 2585),
+	// which other SMPs publish. The schema requires one
+	// (udt:BinaryObjectType, mimeCode use="required"): empty, it is
+	// written as MimeCodeDefault; read as empty only from a document
+	// without one. Validate accepts a media type (RFC 2045) or empty.
+	MimeCode string `json:"mimeCode,omitempty"`
 	// Activation and Expiration bound when the certificate may be used
 	// (ActivationDate, ExpirationDate): from Activation on, before
 	// Expiration; either zero when not given. They are read, written and
@@ -576,6 +590,11 @@ func (m *ServiceMetadata) Validate() error {
 				}
 				if !c.validity().ordered() {
 					return fmt.Errorf("smp: certificate %d of the %s endpoint of process %s is activated %s, not before it expires %s", j+1, e.TransportProfile, p.ID, c.Activation, c.Expiration)
+				}
+				if c.MimeCode != "" {
+					if _, _, err := mime.ParseMediaType(c.MimeCode); err != nil {
+						return fmt.Errorf("smp: certificate %d of the %s endpoint of process %s has the mimeCode %q, not a media type: %v", j+1, e.TransportProfile, p.ID, c.MimeCode, err)
+					}
 				}
 			}
 			if len(e.Certificates) > 0 && !slices.ContainsFunc(e.Certificates, func(c EndpointCertificate) bool { return bytes.Equal(c.Certificate, e.Certificate) }) {

@@ -2,6 +2,7 @@ package smp
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -313,18 +314,22 @@ func certificate2(parent *xmltree.Element, c EndpointCertificate) {
 		ce.AddElement(NamespaceSMP2Basic, "cbc", "ExpirationDate").SetText(expirationDate(c.Expiration))
 	}
 	b := ce.AddElement(NamespaceSMP2Basic, "cbc", "ContentBinaryObject")
-	b.SetAttr("", "", "mimeCode", "application/base64")
+	b.SetAttr("", "", "mimeCode", cmp.Or(c.MimeCode, MimeCodeDefault))
 	b.SetText(base64.StdEncoding.EncodeToString(c.Certificate))
 }
 
 // decodeCertificate2 reads an SMP 2.0 Certificate of an Endpoint or a
-// Redirect: its TypeCode, Description, dates (decodeDate) and certificate.
+// Redirect: its TypeCode, Description, dates (decodeDate), certificate and
+// the certificate's mimeCode.
 func decodeCertificate2(ce *xmltree.Element) (EndpointCertificate, error) {
 	der, err := decodeCert(text(ce, NamespaceSMP2Basic, "ContentBinaryObject"))
 	if err != nil {
 		return EndpointCertificate{}, err
 	}
 	c := EndpointCertificate{Type: text(ce, NamespaceSMP2Basic, "TypeCode"), Description: text(ce, NamespaceSMP2Basic, "Description"), Certificate: der}
+	if b := ce.Child(NamespaceSMP2Basic, "ContentBinaryObject"); b != nil {
+		c.MimeCode = strings.TrimSpace(b.SelectAttr("", "mimeCode"))
+	}
 	if c.Activation, err = decodeDate("cbc:ActivationDate", text(ce, NamespaceSMP2Basic, "ActivationDate"), false); err != nil {
 		return EndpointCertificate{}, err
 	}
@@ -345,7 +350,7 @@ func sameService(a, b Process) bool {
 		return x.TransportProfile == y.TransportProfile && x.URL == y.URL && bytes.Equal(x.Certificate, y.Certificate) &&
 			x.Description == y.Description && x.Contact == y.Contact && sameInstant(x.Activation, y.Activation) && sameInstant(x.Expiration, y.Expiration) &&
 			slices.EqualFunc(x.Certificates, y.Certificates, func(c, d EndpointCertificate) bool {
-				return c.Type == d.Type && c.Description == d.Description && bytes.Equal(c.Certificate, d.Certificate) &&
+				return c.Type == d.Type && c.Description == d.Description && c.MimeCode == d.MimeCode && bytes.Equal(c.Certificate, d.Certificate) &&
 					sameInstant(c.Activation, d.Activation) && sameInstant(c.Expiration, d.Expiration)
 			})
 	})
@@ -824,9 +829,10 @@ func decodeEndpoints2(ees []*xmltree.Element) ([]Endpoint, error) {
 		if e.Certificate == nil {
 			e.Certificate = e.Certificates[0].Certificate
 		}
-		if c := e.Certificates[0]; len(e.Certificates) == 1 && c.Type == CertificateEncryption && c.Description == "" && c.Activation.IsZero() && c.Expiration.IsZero() {
-			// One encryption certificate without description or dates:
-			// as Certificate alone is written.
+		if c := e.Certificates[0]; len(e.Certificates) == 1 && c.Type == CertificateEncryption && c.Description == "" && c.Activation.IsZero() && c.Expiration.IsZero() &&
+			(c.MimeCode == "" || c.MimeCode == MimeCodeDefault) {
+			// One encryption certificate without description or dates,
+			// of the default mimeCode: as Certificate alone is written.
 			e.Certificates = nil
 		}
 		eps = append(eps, e)
