@@ -23,7 +23,14 @@
 // part whose Content-ID is its content-id as written or, failing that,
 // percent-decoded (RFC 2392; ResolveCID); its scheme may be written in
 // any case ("CID:", RFC 3986 §3.1). Write writes Content-IDs as they
-// are given, without comments.
+// are given, without comments. The transport's Content-Type is read
+// without its comments too; its start parameter is a msg-id, read as a
+// Content-ID is.
+//
+// Read decodes parts sent base64 or quoted-printable (RFC 2045 §6.7, §6.8)
+// as it streams them: Envelope and Part content are the decoded octets,
+// which are what WS-Security signs and encrypts (SwA Profile 1.1.1 §5.4.4;
+// see encoding.go). Write always sends binary.
 package swa
 
 import (
@@ -332,11 +339,21 @@ var readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10
 // type is what its eb:PartInfo says. Comments in Content-ID, Content-Type
 // and Content-Transfer-Encoding are read as the package comment says; a
 // Content-ID or Content-Transfer-Encoding whose comment is not closed, or
-// with text after its msg-id, is refused. The caller must Close the message
-// to remove spilled files, also after an error in later processing.
+// with text after its msg-id, is refused. A part sent base64 or
+// quoted-printable is decoded, and its Content-Transfer-Encoding field
+// removed from its header; one sent in another encoding than those and
+// 7bit, 8bit or binary is refused with an error naming the encoding, as is
+// malformed base64. The caller must Close the message to remove spilled
+// files, also after an error in later processing.
 func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 	l := lim.withDefaults()
-	mt, params, err := mime.ParseMediaType(contentType)
+	// RFC 2045 §5.1: comments may stand in a Content-Type, outside its
+	// quoted strings.
+	ct := contentType
+	if u, err := uncomment(ct); err == nil {
+		ct = slashLWS(u)
+	}
+	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return nil, mimeErr(ErrMalformed, "Content-Type %q: %v", contentType, err)
 	}
@@ -359,7 +376,20 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 	if boundary == "" || len(boundary) > 70 {
 		return nil, mimeErr(ErrMalformed, "multipart/related without a valid boundary")
 	}
-	start := strings.Trim(params["start"], "<>")
+	// RFC 2387 §3.4: start := cid, cid := msg-id (RFC 822), the value of a
+	// Content-ID field: it is read as msgID reads the Content-IDs it is
+	// compared with. Inside the quoted-string that carries it (its "<", ">"
+	// and "@" are tspecials, RFC 2045 §5.1), parentheses are not a comment
+	// of the Content-Type field (RFC 822 §3.4.3: quoted-strings are not
+	// scanned for comments); they are part of the msg-id's value, where RFC
+	// 822 §3.1.4 lets comments stand between its tokens:
+	// start="<root@x> (a comment)" names the part <root@x>, as Python's
+	// email package reads it (the parameter '<root@x> (a comment)', whose
+	// msg-id is root@x; TestStartParameterComments).
+	start, err := msgID(params["start"])
+	if err != nil {
+		return nil, mimeErr(ErrMalformed, "multipart/related start parameter %q: %v", params["start"], err)
+	}
 	br := readers.Get().(*bufio.Reader)
 	br.Reset(cr)
 	defer func() {
@@ -400,15 +430,16 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 		if err := uncommentFields(h); err != nil {
 			return nil, mimeErr(ErrMalformed, "part %d: %v", i, err)
 		}
-		if cte := strings.ToLower(h.Get("Content-Transfer-Encoding")); cte != "" && cte != "binary" && cte != "8bit" && cte != "7bit" {
-			return nil, mimeErr(ErrMalformed, "part %d: Content-Transfer-Encoding %q not supported (binary only)", i, cte)
-		}
 		if start == "" && i == 0 || start != "" && id == start && msg.Envelope == nil {
 			pmt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
 			if err != nil || pmt != SOAP12 {
 				return nil, mimeErr(ErrMalformed, "root part Content-Type %q is not %s", h.Get("Content-Type"), SOAP12)
 			}
-			if msg.Envelope, err = readAll(p, l.MaxEnvelopeBytes); err != nil {
+			content, err := decodeContent(p, h, l.MaxEnvelopeBytes)
+			if err != nil {
+				return nil, mimeErr(err, "part %d", i)
+			}
+			if msg.Envelope, err = readAll(content, l.MaxEnvelopeBytes); err != nil {
 				return nil, mimeErr(err, "SOAP envelope part")
 			}
 			msg.EnvelopeHeader = h
@@ -425,7 +456,11 @@ func Read(r io.Reader, contentType string, lim *Limits) (*Message, error) {
 			return nil, mimeErr(ErrMalformed, "duplicate Content-ID %q", id)
 		}
 		seen[id] = true
-		part, err := msg.store(p, id, h, l)
+		content, err := decodeContent(p, h, 0)
+		if err != nil {
+			return nil, mimeErr(err, "attachment %q", id)
+		}
+		part, err := msg.store(content, id, h, l)
 		if err != nil {
 			if cr.exceeded {
 				err = fmt.Errorf("%w: package larger than %d bytes", ErrTooLarge, cr.max)

@@ -178,7 +178,7 @@ func TestReadRejects(t *testing.T) {
 		{"Content-ID comment not closed", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a> (c\r\n\r\nx"), nil, ErrMalformed},
 		{"text after the msg-id", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a> <b>\r\n\r\nx"), nil, ErrMalformed},
 		{"Content-Transfer-Encoding comment not closed", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\nContent-Transfer-Encoding: binary (c\r\n\r\nx"), nil, ErrMalformed},
-		{"base64 encoding", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\nContent-Transfer-Encoding: base64\r\n\r\neA=="), nil, ErrMalformed},
+		{"unknown encoding", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\nContent-Transfer-Encoding: x-foo\r\n\r\neA=="), nil, ErrMalformed},
 		{"boundary not in the body", related, []byte("--another\r\n" + rootPart + "\r\n--another--\r\n"), nil, ErrMalformed},
 		{"too many parts", related, raw(rootPart, "Content-Type: text/plain\r\nContent-ID: <a>\r\n\r\nx", "Content-Type: text/plain\r\nContent-ID: <b>\r\n\r\ny"), &Limits{MaxParts: 1}, ErrTooMany},
 		{"envelope too large", ct, good, &Limits{MaxEnvelopeBytes: 3}, ErrTooLarge},
@@ -228,6 +228,13 @@ func FuzzRead(f *testing.F) {
 		"Content-Type: application/soap+xml (c)\r\nContent-ID: (r) <root> (the (root) part)\r\n\r\n<e/>",
 		"Content-Type: text/xml; charset=(c)utf-8\r\nContent-Transfer-Encoding: binary (c)\r\nContent-ID: <\"a>b\"@x> (\\) c)\r\n\r\nx",
 		"Content-ID: b@x (no angle brackets, no Content-Type)\r\n\r\ny"))
+	// Transfer encodings: a base64 envelope, base64 and quoted-printable
+	// attachments, a start parameter with a comment.
+	f.Add(`multipart/related; boundary="b1"; type="application/soap+xml"; start="<root> (c)" (c)`, rawPackage("b1",
+		"Content-Type: application/soap+xml\r\nContent-Transfer-Encoding: base64\r\nContent-ID: <root>\r\n\r\nPGUv\r\nPg==",
+		"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: BASE64 (c)\r\nContent-ID: <a@x>\r\n\r\nAAEC\r\n/f7/ aGk",
+		"Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\nContent-ID: <b@x>\r\n\r\nsoft=\r\nbreak =3D=00=ZZ  \r\nend=",
+		"Content-Type: text/plain\r\nContent-Transfer-Encoding: x-foo\r\nContent-ID: <c@x>\r\n\r\nz"))
 	f.Fuzz(func(t *testing.T, ct string, body []byte) {
 		m, err := Read(bytes.NewReader(body), ct, &Limits{TempDir: t.TempDir(), MemoryThreshold: 16})
 		if err != nil {
