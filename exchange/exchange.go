@@ -67,6 +67,12 @@ type Attachment struct {
 	ContentID string
 	MimeType  string
 	Data      []byte
+	// Href, on a received response (Incoming), is the RepositoryItemRef
+	// that named the payload, as written (the cid: scheme in any case,
+	// the content-id perhaps percent-encoded): a reader of the response
+	// finds an evidence object's file by it without resolving it again.
+	// A message to send ignores it.
+	Href string
 }
 
 // Message is one message of the evidence exchange with its ebMS context.
@@ -269,7 +275,7 @@ func Incoming(rm *ap.ReceivedMessage) (*Message, error) {
 		if err != nil || cid == "" || !found {
 			return m, invalid("the response refers to %q, which is not a payload of the message", href)
 		}
-		m.Attachments = append(m.Attachments, Attachment{ContentID: cid, MimeType: p.MimeType, Data: p.Data})
+		m.Attachments = append(m.Attachments, Attachment{ContentID: cid, MimeType: p.MimeType, Data: p.Data, Href: href})
 	}
 	return m, nil
 }

@@ -123,7 +123,8 @@ func TestResponseAttachmentHrefForms(t *testing.T) {
 			t.Errorf("%s: %v", href, err)
 			continue
 		}
-		if len(got.Attachments) != 1 || got.Attachments[0].ContentID != "evidence@provider.test" || string(got.Attachments[0].Data) != "%PDF-1.4" {
+		if len(got.Attachments) != 1 || got.Attachments[0].ContentID != "evidence@provider.test" || string(got.Attachments[0].Data) != "%PDF-1.4" ||
+			got.Attachments[0].Href != href {
 			t.Errorf("%s: attachments %+v", href, got.Attachments)
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
-	"github.com/oots-go/oots/as4/swa"
 	"github.com/oots-go/oots/datamodel"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
@@ -193,9 +192,9 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		return c.deferred(j, i, m.Response)
 	}
 	// §2.3: the evidence response; the files are the AS4 attachments.
-	parts := map[string]exchange.Attachment{}
+	parts := map[string]exchange.Attachment{} // by the href that named it
 	for _, a := range m.Attachments {
-		parts[a.ContentID] = a
+		parts[a.Href] = a
 	}
 	objs := m.Response.Evidence
 	for _, p := range m.Response.Packages {
@@ -212,10 +211,8 @@ func (c *Connector) answer(ctx context.Context, j *journeyState, i int, m *excha
 		e := Evidence{ID: id, IssuingDate: o.Metadata.IssuingDate, Role: o.Role()}
 		var a exchange.Attachment
 		if ref := o.RepositoryItemRef; ref != nil {
-			// As exchange resolved it: the scheme in any case, the
-			// content-id as written or percent-decoded.
-			cid, _ := swa.ResolveCID(ref.Href, func(id string) bool { _, ok := parts[id]; return ok })
-			a = parts[cid]
+			// exchange.Incoming resolved every reference to a payload.
+			a = parts[ref.Href]
 			e.Title = ref.Title
 		}
 		if t := o.Metadata.IsConformantTo; t != nil && len(t.Title) > 0 && e.Title == "" {
