@@ -299,11 +299,6 @@ func TestBackend(t *testing.T) {
 		t.Fatalf("Deliver called %d times, want 2 (one failure, one success)", calls[st.MessageID])
 	}
 
-	bad := nodes["AP_DE_01"].cfg
-	bad.Webhook = &ap.Webhook{URL: "http://x", Secret: []byte("0123456789abcdef")}
-	if _, err := ap.New(bad); err == nil || !strings.Contains(err.Error(), "Backend") {
-		t.Fatalf("webhook and backend together: %v", err)
-	}
 }
 
 // TestSubmitRefusesTextXMLCannotCarry: a submission with a character XML

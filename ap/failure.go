@@ -3,6 +3,7 @@ package ap
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -126,7 +127,13 @@ func retryLater(now time.Time, attempts int, err error) (time.Time, string) {
 func (n *Node) reportOnce(ctx context.Context, f *apstore.FailureReport) error {
 	sf := sendFailure(f)
 	if fb := n.failureBackend(); fb != nil {
-		return fb.SendFailed(ctx, sf)
+		err := fb.SendFailed(ctx, sf)
+		if !errors.Is(err, ErrNotForBackend) {
+			return err
+		}
+		if n.cfg.Webhook == nil {
+			return nil
+		}
 	}
 	body, err := json.Marshal(sf)
 	if err != nil {

@@ -73,10 +73,16 @@ type Store interface {
 // Deliver is called at least once per received message, with the message's
 // stable eb:MessageId; an implementation that records the ids it processed
 // in its own transaction sees every message exactly once. An error is
-// retried with the webhook's backoff.
+// retried with the webhook's backoff, but ErrNotForBackend, which passes
+// the message to the Webhook (Config.Backend).
 type Backend interface {
 	Deliver(ctx context.Context, m *ReceivedMessage) error
 }
+
+// ErrNotForBackend is what a Backend's Deliver, or a FailureBackend's
+// SendFailed, returns (wrapped or not) for a message it does not take: the
+// node pushes it to its Webhook, or, without one, counts it delivered.
+var ErrNotForBackend = errors.New("ap: not for the in-process backend")
 
 // Webhook is where received messages are pushed.
 type Webhook struct {
@@ -133,7 +139,15 @@ type Config struct {
 	// webhook pushes are (a returned error retries with backoff), so a
 	// message is not lost when the process stops before Deliver returns.
 	// A Backend that also implements FailureBackend is told of every final
-	// send failure the same way. Webhook and Backend are exclusive.
+	// send failure the same way.
+	//
+	// Backend and Webhook may both be set: the Backend takes the messages
+	// (and failures) it is for and answers ErrNotForBackend for the
+	// others, which the node pushes to the Webhook, with the same
+	// guarantees (an OOTS node's connectors in the process, another
+	// service's application behind the webhook). With a Backend alone,
+	// such a message counts as delivered: it stays in the inbox
+	// (GET /api/v1/inbox) for a backend that pulls.
 	Backend Backend
 	// APIToken, when set, is the bearer token the backend API requires.
 	APIToken string
@@ -273,9 +287,6 @@ func (c *Config) Validate() error {
 		if f, p := d.validate(); f != "" {
 			return bad("Discovered["+name+"]."+f, "%s", p)
 		}
-	}
-	if c.Webhook != nil && c.Backend != nil {
-		return bad("Backend", "a node delivers to a webhook or to an in-process backend, not both")
 	}
 	if c.Webhook != nil {
 		if c.Webhook.URL == "" {

@@ -186,7 +186,13 @@ func (n *Node) pushOnce(ctx context.Context, m *apstore.Inbound) error {
 		if err != nil {
 			return err
 		}
-		return n.cfg.Backend.Deliver(ctx, rm)
+		err = n.cfg.Backend.Deliver(ctx, rm)
+		if !errors.Is(err, ErrNotForBackend) {
+			return err
+		}
+		if n.cfg.Webhook == nil {
+			return nil
+		}
 	}
 	rm, err := n.receivedMessage(m, 0)
 	if err != nil {
