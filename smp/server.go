@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -265,12 +266,15 @@ func (s *Server) baseURL(r *http.Request) string {
 // serveAPI is the management API:
 //
 //	GET    participants                               list (JSON array of "scheme::value")
-//	PUT    participants/{participant}                 create the service group
+//	PUT    participants/{participant}                 create the service group (no body, or {})
 //	DELETE participants/{participant}                 remove it and its metadata
 //	GET    participants/{participant}                 the service group (JSON)
 //	PUT    participants/{participant}/services/{doc}  create or replace metadata (JSON ServiceMetadata)
 //	GET    participants/{participant}/services/{doc}  the metadata (JSON)
 //	DELETE participants/{participant}/services/{doc}  remove it
+//
+// A body with a field its request does not know, or anything after its
+// JSON value, is refused with 400 naming it (decodeBody).
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 	if s.cfg.AdminToken == "" {
 		http.Error(w, "SMP: the management API is disabled (no admin token configured)", http.StatusForbidden)
@@ -313,6 +317,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 	}
 	switch {
 	case doc == nil && r.Method == http.MethodPut:
+		// The participant is in the path: a body, if any, is a JSON
+		// object without fields.
+		if !s.decodeBody(w, r, &struct{}{}, "an empty JSON object (the participant is in the path)", true) {
+			return
+		}
 		if err := s.cfg.Store.PutParticipant(ctx, p); err != nil {
 			s.storeError(w, err, "")
 			return
@@ -333,15 +342,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 		writeJSON(w, http.StatusOK, g)
 	case doc != nil && r.Method == http.MethodPut:
 		var m ServiceMetadata
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&m); err != nil {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				http.Error(w, fmt.Sprintf("SMP: the body is larger than %d bytes", s.cfg.MaxBody), http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "SMP: the body is not a JSON service metadata: "+err.Error(), http.StatusBadRequest)
+		if !s.decodeBody(w, r, &m, "a JSON service metadata", false) {
 			return
 		}
 		m.Participant, m.DocumentType = p, *doc
@@ -391,6 +392,39 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 		w.Header().Set("Allow", "GET, PUT, DELETE")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// decodeBody reads the JSON body of a management request into v, and
+// answers the request itself when it cannot: 413 when the body is larger
+// than MaxBody, 400 when it is not one JSON value of what (e.g. "a JSON
+// service metadata"): a field v does not have (a misspelt "certificate"
+// is not silently an endpoint without one), or anything after the value.
+// An empty body is accepted, as v's zero value, when empty is set. Every
+// body of the API is read by it, so that no request quietly drops what it
+// was sent.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any, what string, empty bool) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if empty && errors.Is(err, io.EOF) {
+		return true
+	}
+	if err == nil {
+		// One value, and nothing after it.
+		if _, next := dec.Token(); !errors.Is(next, io.EOF) {
+			err = errors.New("there is more after the JSON value")
+		}
+	}
+	var tooLarge *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooLarge):
+		http.Error(w, fmt.Sprintf("SMP: the body is larger than %d bytes", s.cfg.MaxBody), http.StatusRequestEntityTooLarge)
+	default:
+		http.Error(w, "SMP: the body is not "+what+": "+err.Error(), http.StatusBadRequest)
+	}
+	return false
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
