@@ -7,6 +7,7 @@ package nodewire
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4"
@@ -19,9 +20,14 @@ import (
 // requests (exchange.ActionRequest) go to Provider, evidence responses and
 // errors (exchange.ActionResponse, exchange.ActionError) to Requester, LCM
 // answers (lcm.Is) to LCM; ebMS test messages are accepted and dropped. A
-// message for a component that is nil, or of any other service, is
-// accepted: it stays in the access point's inbox (GET /api/v1/inbox) for a
-// backend that pulls, and Other, when set, is told of it.
+// message for a component that is nil, or of any other service, goes to
+// Other when it is set; otherwise Deliver answers ap.ErrNotForBackend, so
+// that the access point pushes it to its webhook, or, without one, keeps
+// it in its inbox (GET /api/v1/inbox) for a backend that pulls.
+//
+// Send failures go the same way: those of evidence requests (Legs.Request)
+// to Failed, those of the provider's answers (Legs.Response, Legs.Error)
+// nowhere, any other to the webhook (ap.ErrNotForBackend).
 //
 // The fields are read at each delivery: they may be set after the access
 // point is made (the connectors need the node as their sender), but before
@@ -36,6 +42,10 @@ type Dispatch struct {
 	// Journal records the partners' signed receipts (non-repudiation);
 	// nil records nothing.
 	Journal *journal.Journal
+	// Legs are the P-Mode legs of the evidence exchange (default
+	// exchange.DefaultLegs()), by which a send failure is known as the
+	// connectors'.
+	Legs exchange.Legs
 }
 
 var (
@@ -62,7 +72,7 @@ func (d *Dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 		to = d.Other
 	}
 	if to == nil {
-		return nil
+		return fmt.Errorf("%s message %s: %w", m.Action, m.MessageID, ap.ErrNotForBackend)
 	}
 	return to.Deliver(ctx, m)
 }
@@ -84,8 +94,19 @@ func (d *Dispatch) Receipted(ctx context.Context, r *ap.Receipt) error {
 // each message it gave up on at least once, also after a restart; the
 // requester fails the exchange at once instead of at its timeout.
 func (d *Dispatch) SendFailed(ctx context.Context, f *ap.SendFailure) error {
-	if d.Failed == nil {
+	legs := d.Legs
+	if legs == (exchange.Legs{}) {
+		legs = exchange.DefaultLegs()
+	}
+	switch f.Leg {
+	case legs.Request:
+		if d.Failed == nil {
+			return nil
+		}
+		return d.Failed(ctx, f)
+	case legs.Response, legs.Error:
+		// The provider's answers: no component follows them up.
 		return nil
 	}
-	return d.Failed(ctx, f)
+	return fmt.Errorf("message %s on leg %s: %w", f.MessageID, f.Leg, ap.ErrNotForBackend)
 }

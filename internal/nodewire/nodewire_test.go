@@ -57,13 +57,18 @@ func TestDispatchRoutes(t *testing.T) {
 		t.Errorf("lcm got %v, other %v", lcmB.got, other.got)
 	}
 	// Without a requester, its messages go to Other; without Other they
-	// are accepted.
+	// are passed to the access point's webhook (or left in its inbox).
 	d = &Dispatch{Provider: prov, Other: other}
 	if err := d.Deliver(ctx, message("QueryManager", exchange.ActionResponse)); err != nil || len(other.got) != 2 {
 		t.Errorf("response without a requester: %v, other got %v", err, other.got)
 	}
-	if err := (&Dispatch{}).Deliver(ctx, message("QueryManager", exchange.ActionRequest)); err != nil {
-		t.Errorf("request without a provider: %v", err)
+	for _, m := range []*ap.ReceivedMessage{message("QueryManager", exchange.ActionRequest), message("urn:other", "Other")} {
+		if err := (&Dispatch{}).Deliver(ctx, m); !errors.Is(err, ap.ErrNotForBackend) {
+			t.Errorf("%s without a component or Other: %v, want ap.ErrNotForBackend", m.Action, err)
+		}
+	}
+	if err := (&Dispatch{}).Deliver(ctx, message(as4.TestService, as4.TestAction)); err != nil {
+		t.Errorf("a test message: %v, want it dropped", err)
 	}
 }
 
@@ -101,14 +106,33 @@ func TestDispatchReceiptsAndFailures(t *testing.T) {
 	if s := out.String(); strings.Count(s, `"`+journal.EventReceipt+`"`) != 1 || !strings.Contains(s, "r1@oots") || !strings.Contains(s, "cid:regrep@oots=sha256:") {
 		t.Errorf("journal: %s", s)
 	}
-	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m2@oots"}); err == nil || len(failed) != 1 {
-		t.Errorf("send failure: %v, Failed saw %v", err, failed)
+	legs := exchange.DefaultLegs()
+	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m2@oots", Leg: legs.Request}); err == nil || errors.Is(err, ap.ErrNotForBackend) || len(failed) != 1 {
+		t.Errorf("send failure of a request: %v, Failed saw %v", err, failed)
+	}
+	// The provider's answers are followed by no component; any other
+	// leg's failure is passed to the webhook.
+	for _, leg := range []string{legs.Response, legs.Error} {
+		if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m3@oots", Leg: leg}); err != nil || len(failed) != 1 {
+			t.Errorf("send failure on %s: %v, Failed saw %v", leg, err, failed)
+		}
+	}
+	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m4@oots", Leg: "otherServiceLeg"}); !errors.Is(err, ap.ErrNotForBackend) || len(failed) != 1 {
+		t.Errorf("send failure of another service: %v, Failed saw %v", err, failed)
+	}
+	// Legs named in the P-Mode of the node.
+	d.Legs = exchange.Legs{Request: "req", Response: "resp", Error: "err"}
+	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m5@oots", Leg: "req"}); len(failed) != 2 {
+		t.Errorf("send failure on the node's request leg: %v, Failed saw %v", err, failed)
+	}
+	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m6@oots", Leg: legs.Request}); !errors.Is(err, ap.ErrNotForBackend) {
+		t.Errorf("send failure on a leg the node does not name: %v", err)
 	}
 	// Without a journal or Failed, nothing is recorded and nothing fails.
 	if err := (&Dispatch{}).Receipted(ctx, r); err != nil {
 		t.Error(err)
 	}
-	if err := (&Dispatch{}).SendFailed(ctx, &ap.SendFailure{}); err != nil {
+	if err := (&Dispatch{}).SendFailed(ctx, &ap.SendFailure{Leg: legs.Request}); err != nil {
 		t.Error(err)
 	}
 }
