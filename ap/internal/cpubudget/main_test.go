@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"runtime/pprof"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -187,8 +188,14 @@ func TestBudgetOfRealProfile(t *testing.T) {
 	}
 	_, key, _ := ed25519.GenerateKey(nil)
 	msg := make([]byte, 64)
-	for end := time.Now().Add(300 * time.Millisecond); time.Now().Before(end); {
-		ed25519.Sign(key, msg)
+	// Sign until the process has had 400 ms of CPU (not of wall time: on
+	// a loaded machine 300 ms of wall time gave 50 ms of samples), at
+	// most 30 s.
+	cpu0 := cpuTime()
+	for end := time.Now().Add(30 * time.Second); cpuTime()-cpu0 < 400*time.Millisecond && time.Now().Before(end); {
+		for range 100 {
+			ed25519.Sign(key, msg)
+		}
 	}
 	pprof.StopCPUProfile()
 	b, err := budgetOf(buf.Bytes())
@@ -238,4 +245,11 @@ func FuzzBudgetOf(f *testing.F) {
 		}
 		b.write(io.Discard, 3)
 	})
+}
+
+// cpuTime is the user and system CPU time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
