@@ -9,6 +9,7 @@ import (
 
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/codelist"
+	"github.com/oots-go/oots/internal/cidurl"
 	"github.com/oots-go/oots/internal/uuid"
 	"github.com/oots-go/oots/regrep"
 )
@@ -290,7 +291,7 @@ func (c *checker) evidence(e *EvidenceObject, main bool) {
 		// SDG-GenericMetadataProfile v1.0.0: Evidence/Distribution is 1..1.
 		c.add(RuleVersion, loc+"/EvidenceMetadata/Evidence/Distribution", "a %s evidence has exactly one Distribution, not %d", c.v, len(md.Distribution))
 	}
-	if h := e.RepositoryItemRef; h != nil && (len(h.Href) < 4 || !strings.EqualFold(h.Href[:4], "cid:")) { // a URL scheme in any case (RFC 3986 §3.1)
+	if h := e.RepositoryItemRef; h != nil && !cidurl.Is(h.Href) { // the scheme in any case (RFC 3986 §3.1)
 		c.warn(RuleURL, loc+"/rim:RepositoryItemRef", "repository item reference %q does not name a payload part (cid:)", e.RepositoryItemRef.Href)
 	}
 	c.walk(loc+"/EvidenceMetadata/Evidence", md)

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/oots-go/oots/internal/cidurl"
 	"github.com/oots-go/oots/xmltree"
 )
 
@@ -547,7 +548,7 @@ func ParseEncryptedData(e *xmltree.Element) (*EncryptedData, error) {
 		return nil, err
 	}
 	d.CipherReference = cr.SelectAttr("", "URI")
-	if u := d.CipherReference; len(u) < 4 || !strings.EqualFold(u[:4], "cid:") { // schemes are case-insensitive (RFC 3986 §3.1)
+	if !cidurl.Is(d.CipherReference) { // the scheme in any case (RFC 3986 §3.1)
 		return nil, malformed("CipherReference %q is not a cid: URI", d.CipherReference)
 	}
 	ts, err := one(cr, Namespace, "Transforms")

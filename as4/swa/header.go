@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/oots-go/oots/internal/cidurl"
 )
 
 // ResolveCID returns the Content-ID of the part that the "cid:" URL u names
@@ -47,12 +49,7 @@ func ResolveCID(u string, has func(contentID string) bool) (string, error) {
 // percent-decoded) and true, or "" and false when u is not a cid: URL. The
 // scheme is matched without regard to case: schemes are case-insensitive
 // (RFC 3986 §3.1), so "CID:" and "Cid:" begin cid: URLs too (RFC 2392).
-func CutCID(u string) (string, bool) {
-	if len(u) < 4 || !strings.EqualFold(u[:4], "cid:") {
-		return "", false
-	}
-	return u[4:], true
-}
+func CutCID(u string) (string, bool) { return cidurl.Cut(u) }
 
 // msgID reads the value of a Content-ID field: a msg-id (RFC 2045 §7,
 // RFC 5322 §3.6.4), "<" id ">", with white space and comments around it
