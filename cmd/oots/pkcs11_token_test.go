@@ -3,6 +3,7 @@
 package main
 
 import (
+	"crypto/rand"
 	"crypto/rsa"
 	"net/http"
 	"os"
@@ -65,4 +66,22 @@ func TestCommonServicesAndSMPKeysInToken(t *testing.T) {
 	if !cert.Equal(smpCred.Sign.Cert) || !smpCred.Sign.Cert.PublicKey.(*rsa.PublicKey).Equal(signer.Public()) {
 		t.Fatal("the SMP credential does not match")
 	}
+}
+
+// TestServeSAMLEncryptionKeyInToken: provider.login.saml.encryptionKey
+// takes a PKCS#11 URI; the preview space's SAML login starts with the
+// token's RSA key (which decrypts both eIDAS key transports at start-up)
+// and publishes its certificate.
+func TestServeSAMLEncryptionKeyInToken(t *testing.T) {
+	dir := t.TempDir()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKeyCert(t, dir, "saml-enc", k)
+	a, err := samlLoginWith(t, dir, softhsmtest.Import(t, k), "saml-enc.cert.pem")
+	if err != nil {
+		t.Fatalf("an encryption key in the token: %v", err)
+	}
+	publishes(t, a, dir, "saml-enc.cert.pem")
 }

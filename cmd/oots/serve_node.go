@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto"
+	"crypto/rand"
 	"crypto/rsa"
+	_ "crypto/sha1" // the OAEP digest of rsa-oaep-mgf1p
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -344,7 +347,11 @@ func (p *serveProvider) validate() error {
 		for f, v := range map[string]string{"signingKey": sp.SigningKey, "signingCertificate": sp.SigningCertificate,
 			"encryptionKey": sp.EncryptionKey, "encryptionCertificate": sp.EncryptionCertificate} {
 			if v == "" {
-				return fieldErr("provider.login.saml."+f, "required: a PEM file")
+				what := "a PEM file"
+				if strings.HasSuffix(f, "Key") {
+					what += " or a PKCS#11 URI"
+				}
+				return fieldErr("provider.login.saml."+f, "required: %s", what)
 			}
 		}
 	}
@@ -702,11 +709,11 @@ func (p *serveProvider) samlLogin(ctx context.Context, c *serveConfig, db *store
 	if err != nil {
 		return nil, err
 	}
-	rsaKey, ok := ek.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fieldErr("provider.login.saml.encryptionKey", "not an RSA key")
+	dec, err := samlDecrypter("provider.login.saml.encryptionKey", ek)
+	if err != nil {
+		return nil, err
 	}
-	cfg := saml.Config{BaseURL: p.PreviewBase, Country: country, SigningKey: signer, EncryptionKey: rsaKey, Nodes: nodes,
+	cfg := saml.Config{BaseURL: p.PreviewBase, Country: country, SigningKey: signer, EncryptionKey: dec, Nodes: nodes,
 		Logger: logger.With("component", "preview saml login")}
 	if cfg.SigningCert, err = serveReadCert("provider.login.saml.signingCertificate", c.path(s.SigningCertificate)); err != nil {
 		return nil, err
@@ -722,6 +729,52 @@ func (p *serveProvider) samlLogin(ctx context.Context, c *serveConfig, db *store
 		return nil, fmt.Errorf("provider.login.saml: %w", err)
 	}
 	return sp, nil
+}
+
+// samlOAEP are the RSA-OAEP parameters of the key transports eIDAS nodes
+// use (eIDAS Cryptographic Requirements §3.4): rsa-oaep-mgf1p with its
+// SHA-1 digest, and xmlenc11 rsa-oaep with SHA-256 and MGF1-SHA256.
+var samlOAEP = []struct {
+	name string
+	opts rsa.OAEPOptions
+}{
+	{"rsa-oaep-mgf1p (SHA-1)", rsa.OAEPOptions{Hash: crypto.SHA1, MGFHash: crypto.SHA1}},
+	{"rsa-oaep (SHA-256, MGF1-SHA256)", rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: crypto.SHA256}},
+}
+
+// samlDecrypter returns k, the key of field (a PEM file or a key in a
+// token), as the decrypter of the assertions' keys: an RSA key that
+// decrypts each key transport of samlOAEP. The decryptions are tried at
+// start-up, so that a token that will not decrypt with the key (CKA_DECRYPT
+// false, OAEP refused) or a wrong key stops the node with a sentence naming
+// the field, not the first login.
+func samlDecrypter(field string, k crypto.PrivateKey) (crypto.Decrypter, error) {
+	d, ok := k.(crypto.Decrypter)
+	if !ok {
+		return nil, fieldErr(field, "%T cannot decrypt: an RSA key is needed (a PEM file or a PKCS#11 URI)", k)
+	}
+	pub, ok := d.Public().(*rsa.PublicKey)
+	if !ok {
+		return nil, fieldErr(field, "%T is not an RSA key: eIDAS nodes transport the assertion's key with RSA-OAEP", d.Public())
+	}
+	for _, t := range samlOAEP {
+		want := make([]byte, 16)
+		if _, err := rand.Read(want); err != nil {
+			return nil, err
+		}
+		ct, err := rsa.EncryptOAEPWithOptions(rand.Reader, pub, want, &t.opts)
+		if err != nil {
+			return nil, fieldErr(field, "RSA-OAEP to the key: %v", err)
+		}
+		got, err := d.Decrypt(rand.Reader, ct, &t.opts)
+		if err != nil {
+			return nil, fieldErr(field, "the key cannot decrypt %s: %v", t.name, err)
+		}
+		if !bytes.Equal(got, want) {
+			return nil, fieldErr(field, "the key decrypts %s wrongly", t.name)
+		}
+	}
+	return d, nil
 }
 
 // oidcLogin is the OpenID Connect relying party of login.oidc.

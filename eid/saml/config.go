@@ -75,10 +75,15 @@ type Config struct {
 	// SigningCert is its certificate, published in our metadata.
 	SigningKey  crypto.Signer
 	SigningCert *x509.Certificate
-	// EncryptionKey decrypts the assertions (RSA-OAEP key transport);
-	// EncryptionCert, published in our metadata, is what the node
-	// encrypts to.
-	EncryptionKey  *rsa.PrivateKey
+	// EncryptionKey decrypts the key of each assertion (RSA-OAEP key
+	// transport): an *rsa.PrivateKey, or any crypto.Decrypter whose
+	// Public is an *rsa.PublicKey of at least 2048 bits, such as a key in
+	// a hardware security module (package pkcs11). It is given
+	// *rsa.OAEPOptions with SHA-1 or SHA-256 as the digest and MGF1 with
+	// SHA-1 or SHA-256, as the node chose (eIDAS Cryptographic
+	// Requirements §3.4). EncryptionCert, published in our metadata, is
+	// what the node encrypts to: its key must be EncryptionKey's.
+	EncryptionKey  crypto.Decrypter
 	EncryptionCert *x509.Certificate
 	// Nodes are the eIDAS nodes by country of the eID (ISO 3166-1
 	// alpha-2, upper case). Required.
@@ -154,11 +159,22 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("saml: Config.SigningKey: %T (ECDSA or RSA only)", p)
 		}
 	}
-	if c.SigningCert == nil || c.EncryptionKey == nil || c.EncryptionCert == nil {
+	noKey := c.EncryptionKey == nil
+	if k, ok := c.EncryptionKey.(*rsa.PrivateKey); ok && k == nil {
+		noKey = true // a nil *rsa.PrivateKey: missing, as it was before EncryptionKey was an interface
+	}
+	if c.SigningCert == nil || noKey || c.EncryptionCert == nil {
 		return errors.New("saml: Config.SigningCert, EncryptionKey and EncryptionCert are required")
 	}
-	if c.EncryptionKey.N.BitLen() < 2048 {
+	pub, ok := c.EncryptionKey.Public().(*rsa.PublicKey)
+	if !ok {
+		return fmt.Errorf("saml: Config.EncryptionKey: %T is not an RSA key (eIDAS transports the assertion's key with RSA-OAEP)", c.EncryptionKey.Public())
+	}
+	if pub.N.BitLen() < 2048 {
 		return errors.New("saml: Config.EncryptionKey: RSA keys of less than 2048 bits are refused")
+	}
+	if !pub.Equal(c.EncryptionCert.PublicKey) {
+		return errors.New("saml: Config.EncryptionCert is not the certificate of EncryptionKey: the nodes would encrypt to a key we do not hold")
 	}
 	if c.Replay == nil {
 		return errors.New("saml: Config.Replay is missing: without it an assertion could be used twice")

@@ -39,8 +39,10 @@
 //     downgrade unless Config.AllowUnencrypted): AES-GCM (128, 192, 256)
 //     only, the key by RSA-OAEP (xmlenc11 rsa-oaep with SHA-256 and MGF1
 //     with SHA-256 or SHA-1, or rsa-oaep-mgf1p with SHA-1 or SHA-256) to our
-//     Config.EncryptionKey; AES-CBC and RSA PKCS#1 v1.5 key transport are
-//     refused (eIDAS Cryptographic Requirements §3.3, §3.4);
+//     Config.EncryptionKey, which may be in a hardware security module
+//     (any crypto.Decrypter of an RSA key: package pkcs11's keys are);
+//     AES-CBC and RSA PKCS#1 v1.5 key transport are refused (eIDAS
+//     Cryptographic Requirements §3.3, §3.4);
 //   - the assertion's own signature, as the response's;
 //   - its Issuer; its bearer SubjectConfirmationData's Recipient (our ACS),
 //     InResponseTo and NotOnOrAfter; its Conditions' NotBefore and
@@ -75,7 +77,8 @@
 // URL + /saml/metadata); configure the node's entity ID, its metadata URL
 // and the certificate that signs its metadata (the anchor, obtained out of
 // band), a signing key (ECDSA P-256 recommended) and an RSA encryption key
-// (3072 bits recommended) with their certificates; mount Handler in front of
+// (3072 bits recommended; it may stay in a hardware security module, as a
+// crypto.Decrypter) with their certificates; mount Handler in front of
 // the portal and the preview space (both need the ACS and metadata paths
 // routed to it).
 //

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -327,8 +328,26 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// keyCause is Config.EncryptionKey keeping the error of its Decrypt:
+// xmlenc reports only that the key transport did not decrypt, and the
+// operator needs the cause when the key is in a token (a session closed,
+// a PIN refused, a token that does not answer).
+type keyCause struct {
+	crypto.Decrypter
+	err error
+}
+
+var _ crypto.Decrypter = (*keyCause)(nil)
+
+func (k *keyCause) Decrypt(rand io.Reader, msg []byte, opts crypto.DecrypterOpts) ([]byte, error) {
+	out, err := k.Decrypter.Decrypt(rand, msg, opts)
+	k.err = err
+	return out, err
+}
+
 // decrypt returns the assertion inside a saml:EncryptedAssertion (Core
-// §2.3.4): AES-GCM under a key transported with RSA-OAEP to our key.
+// §2.3.4): AES-GCM under a key transported with RSA-OAEP to our key
+// (Config.EncryptionKey, which may be in a token).
 func (a *Authenticator) decrypt(ea *xmltree.Element) (*xmltree.Element, error) {
 	eds := ea.ChildrenNamed(xmlenc.Namespace, "EncryptedData")
 	if len(eds) != 1 {
@@ -351,8 +370,12 @@ func (a *Authenticator) decrypt(ea *xmltree.Element) (*xmltree.Element, error) {
 	if err != nil {
 		return nil, err
 	}
-	plain, err := d.Decrypt(a.cfg.EncryptionKey)
+	key := &keyCause{Decrypter: a.cfg.EncryptionKey}
+	plain, err := d.Decrypt(key)
 	if err != nil {
+		if key.err != nil {
+			return nil, fmt.Errorf("%w (the key: %w)", err, key.err)
+		}
 		return nil, err
 	}
 	// The plain text is an element that may use the namespaces declared
