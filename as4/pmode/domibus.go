@@ -44,13 +44,38 @@ const (
 // discovery: oots discovers the endpoint and certificate of declared
 // parties only); non-repudiation on a leg that does not sign.
 func ImportDomibus(b []byte) (*Config, error) {
-	d, root, bp, err := readDomibus(b)
+	c, skipped, err := importDomibus(b, true)
 	if err != nil {
 		return nil, err
 	}
+	if len(skipped) > 0 {
+		return nil, skipped[0]
+	}
+	return c, nil
+}
+
+// ImportDomibusPartial is ImportDomibus for a Domibus configuration of
+// which oots runs a part: the processes it cannot run (a pull or sync
+// binding, dynamic discovery, a leg refused as ImportDomibus refuses it)
+// are left out, each with its error in skipped, which names the process;
+// the rest must make a valid Config. A Member State moving a Domibus
+// access point to oots keeps its file: the processes oots does not run
+// are reported, not silently lost. An error that is not about one process
+// (the file, its parties, a valid result) is err.
+func ImportDomibusPartial(b []byte) (c *Config, skipped []error, err error) {
+	return importDomibus(b, false)
+}
+
+// importDomibus imports the processes of b; with strict, it stops at the
+// first process that cannot be imported (skipped holds its error).
+func importDomibus(b []byte, strict bool) (*Config, []error, error) {
+	d, root, bp, err := readDomibus(b)
+	if err != nil {
+		return nil, nil, err
+	}
 	c := &Config{}
 	if c.Parties, err = d.parties(bp); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// partyName is the declared name of a party referred to by name (as
 	// Domibus, ignoring case); an undefined name is kept for Validate.
@@ -69,94 +94,113 @@ func ImportDomibus(b []byte) (*Config, error) {
 			}
 		}
 	}
+	var skipped []error
 	for _, proc := range bp.ChildrenNamed("", "process") {
-		pname := proc.SelectAttr("", "name")
-		where := "process " + pname
-		mep, err := d.value("mep", proc.SelectAttr("", "mep"), where)
+		legs, err := d.process(proc, partyName, legUse)
 		if err != nil {
-			return nil, err
-		}
-		binding, err := d.value("binding", proc.SelectAttr("", "binding"), where)
-		if err != nil {
-			return nil, err
-		}
-		if err := domibusExchange(mep, binding); err != nil {
-			return nil, fmt.Errorf("pmode: domibus: %s: %w", where, err)
-		}
-		ini, err := d.value("role", proc.SelectAttr("", "initiatorRole"), where)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := d.value("role", proc.SelectAttr("", "responderRole"), where)
-		if err != nil {
-			return nil, err
-		}
-		var agreement *Agreement
-		if a := proc.SelectAttr("", "agreement"); a != "" {
-			ae, err := d.get("agreement", a, where)
-			if err != nil {
-				return nil, err
+			skipped = append(skipped, err)
+			if strict {
+				return nil, skipped, nil
 			}
-			if v := ae.SelectAttr("", "value"); v != "" {
-				agreement = &Agreement{Value: v, Type: ae.SelectAttr("", "type")}
-			}
-		}
-		// A process without initiatorParties or responderParties is
-		// Domibus dynamic discovery: any party may take that side, the
-		// responder found per message by SMP (its finalRecipient), the
-		// initiator from the certificate of its signature. Here the
-		// parties of a leg are listed: a discovered partner is a declared
-		// party whose endpoint and certificate are left out, found at send
-		// time by BDXL and SMP.
-		for _, side := range []struct{ list, role, how string }{
-			{"initiatorParties", "initiator", "Domibus accepts a message from any sender, the party taken from its signing certificate"},
-			{"responderParties", "responder", "Domibus finds the receiver of each message by SMP lookup of its finalRecipient"},
-		} {
-			if proc.Child("", side.list) == nil {
-				return nil, fmt.Errorf("pmode: domibus: %s has no %s (dynamic discovery: %s): oots has no dynamic %s; "+
-					"declare each partner as a party with its identifiers (the endpoint and certificate of a partner "+
-					"discovered by BDXL and SMP are left out of the P-Mode) and list it in %s", where, side.list, side.how, side.role, side.list)
-			}
-		}
-		partiesOf := func(list, item string) []string {
-			var out []string
-			if e := proc.Child("", list); e != nil {
-				for _, p := range e.ChildrenNamed("", item) {
-					out = append(out, partyName(p.SelectAttr("", "name")))
-				}
-			}
-			return out
-		}
-		legs := proc.Child("", "legs")
-		if legs == nil {
 			continue
 		}
-		for _, lref := range legs.ChildrenNamed("", "leg") {
-			lname := lref.SelectAttr("", "name")
-			lc, err := d.get("legConfiguration", lname, where)
-			if err != nil {
-				return nil, err
-			}
-			leg, err := d.leg(lc)
-			if err != nil {
-				return nil, err
-			}
-			lname = lc.SelectAttr("", "name")
-			leg.Name = lname
-			if legUse[strings.ToLower(lname)] > 1 {
-				leg.Name = pname + "/" + lname
-			}
-			leg.MEP, leg.Binding = MEPOneWay, BindingPush
-			leg.Initiator = PartyRole{Parties: partiesOf("initiatorParties", "initiatorParty"), Role: ini}
-			leg.Responder = PartyRole{Parties: partiesOf("responderParties", "responderParty"), Role: resp}
-			leg.Agreement = agreement
-			c.Legs = append(c.Legs, *leg)
-		}
+		c.Legs = append(c.Legs, legs...)
 	}
 	if err := c.Validate(); err != nil {
-		return nil, fmt.Errorf("pmode: domibus: imported configuration is not valid: %w", err)
+		if len(skipped) > 0 {
+			err = fmt.Errorf("%w (%d processes left out, the first: %w)", err, len(skipped), skipped[0])
+		}
+		return nil, skipped, fmt.Errorf("pmode: domibus: imported configuration is not valid: %w", err)
 	}
-	return c, nil
+	return c, skipped, nil
+}
+
+// process returns the legs of a Domibus process, or why it cannot be
+// imported.
+func (d *domibus) process(proc *xmltree.Element, partyName func(string) string, legUse map[string]int) ([]Leg, error) {
+	pname := proc.SelectAttr("", "name")
+	where := "process " + pname
+	mep, err := d.value("mep", proc.SelectAttr("", "mep"), where)
+	if err != nil {
+		return nil, err
+	}
+	binding, err := d.value("binding", proc.SelectAttr("", "binding"), where)
+	if err != nil {
+		return nil, err
+	}
+	if err := domibusExchange(mep, binding); err != nil {
+		return nil, fmt.Errorf("pmode: domibus: %s: %w", where, err)
+	}
+	ini, err := d.value("role", proc.SelectAttr("", "initiatorRole"), where)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := d.value("role", proc.SelectAttr("", "responderRole"), where)
+	if err != nil {
+		return nil, err
+	}
+	var agreement *Agreement
+	if a := proc.SelectAttr("", "agreement"); a != "" {
+		ae, err := d.get("agreement", a, where)
+		if err != nil {
+			return nil, err
+		}
+		if v := ae.SelectAttr("", "value"); v != "" {
+			agreement = &Agreement{Value: v, Type: ae.SelectAttr("", "type")}
+		}
+	}
+	// A process without initiatorParties or responderParties is Domibus
+	// dynamic discovery: any party may take that side, the responder
+	// found per message by SMP (its finalRecipient), the initiator from
+	// the certificate of its signature. Here the parties of a leg are
+	// listed: a discovered partner is a declared party whose endpoint and
+	// certificate are left out, found at send time by BDXL and SMP.
+	for _, side := range []struct{ list, role, how string }{
+		{"initiatorParties", "initiator", "Domibus accepts a message from any sender, the party taken from its signing certificate"},
+		{"responderParties", "responder", "Domibus finds the receiver of each message by SMP lookup of its finalRecipient"},
+	} {
+		if proc.Child("", side.list) == nil {
+			return nil, fmt.Errorf("pmode: domibus: %s has no %s (dynamic discovery: %s): oots has no dynamic %s; "+
+				"declare each partner as a party with its identifiers (the endpoint and certificate of a partner "+
+				"discovered by BDXL and SMP are left out of the P-Mode) and list it in %s", where, side.list, side.how, side.role, side.list)
+		}
+	}
+	partiesOf := func(list, item string) []string {
+		var out []string
+		if e := proc.Child("", list); e != nil {
+			for _, p := range e.ChildrenNamed("", item) {
+				out = append(out, partyName(p.SelectAttr("", "name")))
+			}
+		}
+		return out
+	}
+	legs := proc.Child("", "legs")
+	if legs == nil {
+		return nil, nil
+	}
+	var out []Leg
+	for _, lref := range legs.ChildrenNamed("", "leg") {
+		lname := lref.SelectAttr("", "name")
+		lc, err := d.get("legConfiguration", lname, where)
+		if err != nil {
+			return nil, err
+		}
+		leg, err := d.leg(lc)
+		if err != nil {
+			return nil, fmt.Errorf("pmode: domibus: %s: %w", where, err)
+		}
+		lname = lc.SelectAttr("", "name")
+		leg.Name = lname
+		if legUse[strings.ToLower(lname)] > 1 {
+			leg.Name = pname + "/" + lname
+		}
+		leg.MEP, leg.Binding = MEPOneWay, BindingPush
+		leg.Initiator = PartyRole{Parties: partiesOf("initiatorParties", "initiatorParty"), Role: ini}
+		leg.Responder = PartyRole{Parties: partiesOf("responderParties", "responderParty"), Role: resp}
+		leg.Agreement = agreement
+		out = append(out, *leg)
+	}
+	return out, nil
 }
 
 // domibus indexes the named elements of a configuration by element name.
