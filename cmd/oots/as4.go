@@ -76,7 +76,7 @@ func runAS4Pack(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "oots as4 pack: "+format+"\n", a...)
 		return 2
 	}
-	cfg, err := as4LoadPMode(*pmodeFile)
+	cfg, err := loadPMode(*pmodeFile, func(err error) { fmt.Fprintf(env.Stderr, "oots as4 pack: warning: %v\n", err) })
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -184,7 +184,7 @@ func runAS4Unpack(_ context.Context, env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "oots as4 unpack: "+format+"\n", a...)
 		return 2
 	}
-	cfg, err := as4LoadPMode(*pmodeFile)
+	cfg, err := loadPMode(*pmodeFile, func(err error) { fmt.Fprintf(env.Stderr, "oots as4 unpack: warning: %v\n", err) })
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -512,18 +512,6 @@ func as4RelativeTo(pmodeFile, name string) string {
 		return name
 	}
 	return filepath.Join(filepath.Dir(pmodeFile), name)
-}
-
-// as4LoadPMode reads a YAML P-Mode file or imports a Domibus PMode XML file.
-func as4LoadPMode(path string) (*pmode.Config, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "<") {
-		return pmode.ImportDomibus(b)
-	}
-	return pmode.Parse(b)
 }
 
 func as4LoadKey(path string) (crypto.PrivateKey, error) {

@@ -521,16 +521,28 @@ func (c *serveConfig) logger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, opts))
 }
 
-// serveLoadPMode reads a YAML P-Mode or a Domibus PMode XML file.
-func serveLoadPMode(path string) (*pmode.Config, error) {
+// loadPMode reads a YAML P-Mode or a Domibus PMode XML file. Of a Domibus
+// file it imports the processes oots runs; warn (when not nil) is told of
+// each one left out (pmode.ImportDomibusPartial), so that a node started
+// on an access point's existing file says what it does not do.
+func loadPMode(path string, warn func(error)) (*pmode.Config, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	if t := strings.TrimSpace(string(b)); strings.HasPrefix(t, "<") {
-		return pmode.ImportDomibus(b)
+	if t := strings.TrimSpace(string(b)); !strings.HasPrefix(t, "<") {
+		return pmode.Parse(b)
 	}
-	return pmode.Parse(b)
+	c, skipped, err := pmode.ImportDomibusPartial(b)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range skipped {
+		if warn != nil {
+			warn(s)
+		}
+	}
+	return c, nil
 }
 
 func serveReadKey(field, path string) (crypto.PrivateKey, error) {
@@ -568,7 +580,11 @@ func serveReadCert(field, path string) (*x509.Certificate, error) {
 // access point's configuration (without its Store).
 func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
 	pmPath := c.path(c.PMode)
-	pm, err := serveLoadPMode(pmPath)
+	pm, err := loadPMode(pmPath, func(err error) {
+		if logger != nil { // oots doctor reports them itself
+			logger.Warn("a process of the Domibus P-Mode is left out: this node does not run it", "pmode", pmPath, "error", err.Error())
+		}
+	})
 	if err != nil {
 		return nil, fmt.Errorf("pmode: %w", err)
 	}
