@@ -709,7 +709,9 @@ func (p *serveProvider) samlLogin(ctx context.Context, c *serveConfig, db *store
 	if err != nil {
 		return nil, err
 	}
-	dec, err := samlDecrypter("provider.login.saml.encryptionKey", ek)
+	dec, err := samlDecrypter("provider.login.saml.encryptionKey", ek, func(msg string) {
+		logger.Warn("assertions sent with this key transport will be refused", "field", "provider.login.saml.encryptionKey", "problem", msg)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -744,11 +746,14 @@ var samlOAEP = []struct {
 
 // samlDecrypter returns k, the key of field (a PEM file or a key in a
 // token), as the decrypter of the assertions' keys: an RSA key that
-// decrypts each key transport of samlOAEP. The decryptions are tried at
+// decrypts a key transport of samlOAEP. The decryptions are tried at
 // start-up, so that a token that will not decrypt with the key (CKA_DECRYPT
 // false, OAEP refused) or a wrong key stops the node with a sentence naming
-// the field, not the first login.
-func samlDecrypter(field string, k crypto.PrivateKey) (crypto.Decrypter, error) {
+// the field, not the first login. A key that decrypts one transport but
+// not the other (a token that refuses SHA-1 in OAEP) is kept, and warn is
+// told which one it cannot: an eIDAS node that sends that one is refused
+// at login.
+func samlDecrypter(field string, k crypto.PrivateKey, warn func(string)) (crypto.Decrypter, error) {
 	d, ok := k.(crypto.Decrypter)
 	if !ok {
 		return nil, fieldErr(field, "%T cannot decrypt: an RSA key is needed (a PEM file or a PKCS#11 URI)", k)
@@ -757,6 +762,7 @@ func samlDecrypter(field string, k crypto.PrivateKey) (crypto.Decrypter, error) 
 	if !ok {
 		return nil, fieldErr(field, "%T is not an RSA key: eIDAS nodes transport the assertion's key with RSA-OAEP", d.Public())
 	}
+	var failed []string
 	for _, t := range samlOAEP {
 		want := make([]byte, 16)
 		if _, err := rand.Read(want); err != nil {
@@ -766,12 +772,19 @@ func samlDecrypter(field string, k crypto.PrivateKey) (crypto.Decrypter, error) 
 		if err != nil {
 			return nil, fieldErr(field, "RSA-OAEP to the key: %v", err)
 		}
-		got, err := d.Decrypt(rand.Reader, ct, &t.opts)
-		if err != nil {
-			return nil, fieldErr(field, "the key cannot decrypt %s: %v", t.name, err)
+		switch got, err := d.Decrypt(rand.Reader, ct, &t.opts); {
+		case err != nil:
+			failed = append(failed, fmt.Sprintf("the key cannot decrypt %s: %v", t.name, err))
+		case !bytes.Equal(got, want):
+			failed = append(failed, fmt.Sprintf("the key decrypts %s wrongly", t.name))
 		}
-		if !bytes.Equal(got, want) {
-			return nil, fieldErr(field, "the key decrypts %s wrongly", t.name)
+	}
+	if len(failed) == len(samlOAEP) {
+		return nil, fieldErr(field, "%s", strings.Join(failed, "; "))
+	}
+	for _, f := range failed {
+		if warn != nil {
+			warn(f)
 		}
 	}
 	return d, nil

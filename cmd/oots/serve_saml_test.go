@@ -9,7 +9,9 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -129,13 +131,35 @@ func TestSAMLDecrypterProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	mixed := &mixedKeyTestWrapper{PrivateKey: k, pub: &other.PublicKey}
-	_, err = samlDecrypter("provider.login.saml.encryptionKey", mixed)
-	if err == nil || !strings.HasPrefix(err.Error(), "provider.login.saml.encryptionKey: the key cannot decrypt rsa-oaep-mgf1p") {
+	_, err = samlDecrypter("provider.login.saml.encryptionKey", mixed, nil)
+	if err == nil || !strings.HasPrefix(err.Error(), "provider.login.saml.encryptionKey: the key cannot decrypt rsa-oaep-mgf1p") ||
+		!strings.Contains(err.Error(), "rsa-oaep (SHA-256") {
 		t.Fatalf("%v", err)
 	}
-	if d, err := samlDecrypter("provider.login.saml.encryptionKey", k); err != nil || d != any(k) {
-		t.Fatalf("an RSA key: %v", err)
+	var warned []string
+	warn := func(m string) { warned = append(warned, m) }
+	if d, err := samlDecrypter("provider.login.saml.encryptionKey", k, warn); err != nil || d != any(k) || warned != nil {
+		t.Fatalf("an RSA key: %v, warnings %q", err, warned)
 	}
+	// A token that refuses SHA-1 in OAEP (a FIPS mode) still decrypts
+	// the SHA-256 transport: kept, with a warning naming the other.
+	if d, err := samlDecrypter("provider.login.saml.encryptionKey", noSHA1TestWrapper{k}, warn); err != nil || d == nil ||
+		len(warned) != 1 || !strings.Contains(warned[0], "rsa-oaep-mgf1p") {
+		t.Fatalf("a key without SHA-1: %v, warnings %q", err, warned)
+	}
+}
+
+// noSHA1TestWrapper is a test wrapper: an RSA key that refuses RSA-OAEP
+// with SHA-1, as a token in a FIPS mode may.
+type noSHA1TestWrapper struct{ k *rsa.PrivateKey }
+
+func (w noSHA1TestWrapper) Public() crypto.PublicKey { return w.k.Public() }
+
+func (w noSHA1TestWrapper) Decrypt(r io.Reader, ct []byte, opts crypto.DecrypterOpts) ([]byte, error) {
+	if o, ok := opts.(*rsa.OAEPOptions); ok && o.Hash == crypto.SHA1 {
+		return nil, errors.New("CKR_MECHANISM_PARAM_INVALID")
+	}
+	return w.k.Decrypt(r, ct, opts)
 }
 
 // mixedKeyTestWrapper is a test wrapper: an RSA private key that reports
