@@ -26,12 +26,8 @@ func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Conf
 			d.add(ruleConfig, check.Info, "journal.keyFile", "journal key read")
 		}
 	}
-	// As "oots serve" refuses them (connectorsBefore).
-	switch {
-	case ncfg.Webhook != nil && c.connected():
-		d.add(ruleConfig, check.Error, "webhook", "the requester and provider sections take the received messages in-process: no webhook with them")
-	case ncfg.Webhook != nil && c.Journal != nil:
-		d.add(ruleConfig, check.Error, "webhook", "the journal takes the partners' receipts in-process, which the access point does with no webhook: remove webhook or journal")
+	if ncfg.Webhook != nil && c.connected() {
+		d.add(ruleConfig, check.Info, "webhook", "the connectors take the evidence exchange's messages; the webhook gets the others and their send failures")
 	}
 	if !c.connected() {
 		return

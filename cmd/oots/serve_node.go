@@ -479,12 +479,8 @@ func (c *serveConfig) connectorsBefore(ctx context.Context, db *store.DB, ncfg *
 		return nil, err
 	}
 	if c.connected() || w.journal != nil {
-		if ncfg.Webhook != nil {
-			if c.connected() {
-				return nil, fieldErr("webhook", "the requester and provider sections take the received messages in-process; a webhook cannot be set with them (other messages stay in GET /api/v1/inbox)")
-			}
-			return nil, fieldErr("journal", "the journal takes the partners' receipts in-process, which the access point does with no webhook; remove webhook or journal")
-		}
+		// With a webhook too, the messages and send failures that are
+		// not the connectors' go to it (nodewire.Dispatch).
 		w.dispatch = &nodewire.Dispatch{Journal: w.journal}
 		ncfg.Backend = w.dispatch
 	}
@@ -500,6 +496,7 @@ func (c *serveConfig) connectorsAfter(ctx context.Context, w *wiring, node *ap.N
 	if err != nil {
 		return err
 	}
+	w.dispatch.Legs = legs
 	audit := w.journal
 	if r := c.Requester; r != nil {
 		cs, err := r.commonServices(c)

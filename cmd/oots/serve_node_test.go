@@ -26,12 +26,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/check"
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/eid"
@@ -144,6 +146,41 @@ func TestServeNationalNode(t *testing.T) {
 	run("partner", "add", "-config", "de/oots.yaml", "-name", "AP_FR_01", "-endpoint", "http://"+frAddr+"/as4", "-cert", "fr/AP_FR_01.partner.pem")
 	run("partner", "add", "-config", "fr/oots.yaml", "-name", "AP_DE_01", "-endpoint", "http://"+deAddr+"/as4", "-cert", "de/AP_DE_01.partner.pem")
 
+	// Both nodes also carry another service's messages (a leg of their
+	// own, not the evidence exchange's): FR hands them to its webhook,
+	// beside the connectors.
+	for _, cc := range []string{"fr", "de"} {
+		b, err := os.ReadFile(cc + "/pmode.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := bytes.Index(b, []byte("  - name: ootsErrorLeg"))
+		if i < 0 {
+			t.Fatalf("%s/pmode.yaml has no ootsErrorLeg", cc)
+		}
+		leg := strings.NewReplacer("name: ootsErrorLeg", "name: noticeLeg",
+			`service: {value: QueryManager, type: "urn:oasis:names:tc:ebcore:ebrs:ebms:binding:1.0"}`, `service: {value: "urn:example:notices", type: "urn:example:services"}`,
+			"action: ExceptionResponse", "action: Notify").Replace(string(b[i:]))
+		appendFile(t, cc+"/pmode.yaml", "\n"+leg)
+	}
+	const hookSecret = "a-webhook-secret-0123456789"
+	var hookMu sync.Mutex
+	hooked := map[string]string{} // message id → event, of the pushes that verify
+	hookBad := 0
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		hookMu.Lock()
+		defer hookMu.Unlock()
+		if err := ap.VerifyWebhook([]byte(hookSecret), r, body, time.Now(), time.Minute); err != nil {
+			hookBad++
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		hooked[r.Header.Get(ap.HeaderMessageID)] = r.Header.Get(ap.HeaderEvent)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(hook.Close)
+
 	key := make([]byte, 32)
 	for _, cc := range []string{"fr", "de"} {
 		rand.Read(key)
@@ -180,6 +217,7 @@ requester:
 			}
 		}
 	}
+	appendFile(t, "fr/oots.yaml", fmt.Sprintf("webhook: {url: %q, secret: %q}\n", hook.URL, hookSecret))
 	appendFile(t, "fr/oots.yaml", fmt.Sprintf(`journal: {keyFile: journal.key}
 provider:
   listen: %s
@@ -306,6 +344,43 @@ provider:
 	if dsCalls.Load() == 0 {
 		t.Error("the data service was not asked")
 	}
+
+	// Another service's message reaches FR's webhook, signed; none of
+	// the evidence exchange's did.
+	deYAML, _ := os.ReadFile("de/oots.yaml")
+	apiToken := regexp.MustCompile(`(?m)^  token: "([^"]+)"`).FindSubmatch(deYAML)
+	if apiToken == nil {
+		t.Fatal("no api.token in de/oots.yaml")
+	}
+	sub, _ := json.Marshal(&ap.Submission{Leg: "noticeLeg", To: "AP_FR_01",
+		Properties: []ap.Property{{Name: "originalSender", Value: "DE-NOTICES"}, {Name: "finalRecipient", Value: "FR-NOTICES"}},
+		Payloads:   []ap.Payload{{ContentID: "notice@de", MimeType: "text/plain", Data: []byte("a notice")}}})
+	req, _ := http.NewRequest(http.MethodPost, "http://"+deAddr+"/api/v1/messages", bytes.NewReader(sub))
+	req.Header.Set("Authorization", "Bearer "+string(apiToken[1]))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notice ap.Status
+	json.NewDecoder(resp.Body).Decode(&notice)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted || notice.MessageID == "" {
+		t.Fatalf("submitting the notice: HTTP %d %+v", resp.StatusCode, notice)
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		hookMu.Lock()
+		_, got := hooked[notice.MessageID]
+		hookMu.Unlock()
+		if got {
+			break
+		}
+	}
+	hookMu.Lock()
+	if hooked[notice.MessageID] != ap.EventMessage || len(hooked) != 1 || hookBad != 0 {
+		t.Errorf("FR's webhook got %v (%d badly signed); want the notice %s alone", hooked, hookBad, notice.MessageID)
+	}
+	hookMu.Unlock()
 
 	// Both journals lead from the exchange to every step of the preview
 	// round — both requests, the EDM:ERR:0002 answer, the preview, the
@@ -489,10 +564,9 @@ func TestServeNodeSections(t *testing.T) {
 	}
 }
 
-// TestServeNodeRefusals: "oots serve" refuses to start a connector with a
-// webhook (the access point has one push target), a journal key that is not
-// 32 bytes, or a P-Mode without a leg for EDM errors; the access point alone
-// starts as before.
+// TestServeNodeRefusals: "oots serve" refuses to start with a journal key
+// that is not 32 bytes, or a connector on a P-Mode without a leg for EDM
+// errors.
 func TestServeNodeRefusals(t *testing.T) {
 	t.Chdir(t.TempDir())
 	run := func(args ...string) {
@@ -517,8 +591,6 @@ func TestServeNodeRefusals(t *testing.T) {
 `
 	for _, tc := range []struct{ extra, want string }{
 		{"journal: {keyFile: short.key}\n", "journal.keyFile: 16 bytes"},
-		{"webhook: {url: \"https://backend.example/\", secret: \"a-webhook-secret-0123\"}\n" + requesterSection, "webhook: the requester and provider sections"},
-		{"webhook: {url: \"https://backend.example/\", secret: \"a-webhook-secret-0123\"}\njournal: {keyFile: journal.key}\n", "journal: the journal takes the partners' receipts"},
 		{requesterSection, "pmode: no leg with the action ExceptionResponse"},
 	} {
 		writeSecret(t, "fr/serve.yaml", append(append([]byte(nil), cfg...), tc.extra...))

@@ -27,7 +27,9 @@ import (
 //
 // Send failures go the same way: those of evidence requests (Legs.Request)
 // to Failed, those of the provider's answers (Legs.Response, Legs.Error)
-// nowhere, any other to the webhook (ap.ErrNotForBackend).
+// nowhere when Provider is set, any other (and those, when Failed or
+// Provider is not set: another backend sent them) to the webhook
+// (ap.ErrNotForBackend).
 //
 // The fields are read at each delivery: they may be set after the access
 // point is made (the connectors need the node as their sender), but before
@@ -100,13 +102,15 @@ func (d *Dispatch) SendFailed(ctx context.Context, f *ap.SendFailure) error {
 	}
 	switch f.Leg {
 	case legs.Request:
-		if d.Failed == nil {
+		if d.Failed != nil {
+			return d.Failed(ctx, f)
+		}
+	case legs.Response, legs.Error:
+		if d.Provider != nil {
+			// The provider's answers: no component follows them up.
 			return nil
 		}
-		return d.Failed(ctx, f)
-	case legs.Response, legs.Error:
-		// The provider's answers: no component follows them up.
-		return nil
 	}
+	// Not a component's message: the webhook's backend sent it.
 	return fmt.Errorf("message %s on leg %s: %w", f.MessageID, f.Leg, ap.ErrNotForBackend)
 }

@@ -86,7 +86,7 @@ func TestDispatchReceiptsAndFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	var failed []string
-	d := &Dispatch{Journal: j, Failed: func(_ context.Context, f *ap.SendFailure) error {
+	d := &Dispatch{Journal: j, Provider: &recorder{}, Failed: func(_ context.Context, f *ap.SendFailure) error {
 		failed = append(failed, f.MessageID)
 		return errors.New("later")
 	}}
@@ -128,11 +128,14 @@ func TestDispatchReceiptsAndFailures(t *testing.T) {
 	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m6@oots", Leg: legs.Request}); !errors.Is(err, ap.ErrNotForBackend) {
 		t.Errorf("send failure on a leg the node does not name: %v", err)
 	}
-	// Without a journal or Failed, nothing is recorded and nothing fails.
+	// Without a journal nothing is recorded; without Failed or Provider,
+	// the failures of their legs are another backend's (the webhook's).
 	if err := (&Dispatch{}).Receipted(ctx, r); err != nil {
 		t.Error(err)
 	}
-	if err := (&Dispatch{}).SendFailed(ctx, &ap.SendFailure{Leg: legs.Request}); err != nil {
-		t.Error(err)
+	for _, leg := range []string{legs.Request, legs.Response, legs.Error} {
+		if err := (&Dispatch{}).SendFailed(ctx, &ap.SendFailure{Leg: leg}); !errors.Is(err, ap.ErrNotForBackend) {
+			t.Errorf("send failure on %s with no component: %v, want ap.ErrNotForBackend", leg, err)
+		}
 	}
 }
