@@ -46,8 +46,8 @@
 // count and the last error, not one row per attempt); OpenID Connect for
 // staff; a reload of the P-Modes from
 // the console; partners found by discovery with their SMP data; a
-// full-disk alert; the journal page in "oots serve" (which keeps no journal:
-// the page serves a node whose connectors keep one, Config.Journal).
+// full-disk alert. The journal page shows Config.Journal ("oots serve"
+// passes the node's journal when its journal section is set).
 //
 // This package is not a supported API: it may change in any release (see
 // the README, "Which packages are a supported API").
