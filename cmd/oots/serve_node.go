@@ -66,6 +66,8 @@ import (
 //	  t1: 5m
 //	  t2: 15m
 //	  t3: 40m
+//	  consent: {enabled: false, validity: 2160h}   # background exchanges with the user's consent (an extension)
+//	  procedureNames: {T1: {de: "…"}}   # names of procedures by page language, before the code list's
 //	  providers:
 //	    - {agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-EP-1, name: "…", language: EN, country: FR},
 //	       minLoA: substantial, evidenceTypes: [{classification: "https://sr…", formats: [{format: application/pdf}],
@@ -132,7 +134,16 @@ type serveProvider struct {
 	T1                 time.Duration `yaml:"t1"`
 	T2                 time.Duration `yaml:"t2"`
 	T3                 time.Duration `yaml:"t3"`
-	Providers          []struct {
+	// Consent turns on background exchanges with the user's consent
+	// (provider.ConsentPolicy, an extension); off by default.
+	Consent struct {
+		Enabled  bool          `yaml:"enabled"`
+		Validity time.Duration `yaml:"validity"`
+	} `yaml:"consent"`
+	// ProcedureNames name procedures by page language, before the code
+	// list's own names (provider.Config.ProcedureNames).
+	ProcedureNames map[string]map[string]string `yaml:"procedureNames"`
+	Providers      []struct {
 		Agent         serveAgent `yaml:"agent"`
 		MinLoA        string     `yaml:"minLoA"`
 		EvidenceTypes []struct {
@@ -142,6 +153,8 @@ type serveProvider struct {
 				ConformsTo string `yaml:"conformsTo"`
 			} `yaml:"formats"`
 			DataService string `yaml:"dataService"`
+			// ConsentProcedures: provider.ServedType.ConsentProcedures.
+			ConsentProcedures []string `yaml:"consentProcedures"`
 		} `yaml:"evidenceTypes"`
 	} `yaml:"providers"`
 }
@@ -527,7 +540,9 @@ func (c *serveConfig) connectorsAfter(ctx context.Context, w *wiring, node *ap.N
 		dsClient := &http.Client{Timeout: p.dataServiceTimeout()}
 		pc := provider.Config{DB: db, Sender: node, Legs: legs, PreviewBase: p.PreviewBase,
 			ReturnAllow: p.ReturnAllow, Authenticator: login, Timeouts: provider.Timeouts{T1: p.T1, T2: p.T2, T3: p.T3},
-			Rules: rules, Logger: logger.With("component", "provider")}
+			Consent:        provider.ConsentPolicy{Enabled: p.Consent.Enabled, Validity: p.Consent.Validity},
+			ProcedureNames: p.ProcedureNames,
+			Rules:          rules, Logger: logger.With("component", "provider")}
 		if audit != nil {
 			pc.Journal = audit
 		}
@@ -537,7 +552,7 @@ func (c *serveConfig) connectorsAfter(ctx context.Context, w *wiring, node *ap.N
 				auth.MinLoA, _ = eid.ParseLoA(a.MinLoA)
 			}
 			for _, t := range a.EvidenceTypes {
-				st := provider.ServedType{Classification: t.Classification}
+				st := provider.ServedType{Classification: t.Classification, ConsentProcedures: t.ConsentProcedures}
 				for _, f := range t.Formats {
 					st.Formats = append(st.Formats, provider.Format{Format: f.Format, ConformsTo: f.ConformsTo})
 				}

@@ -225,6 +225,8 @@ provider:
   tls: {certificate: tls.cert.pem, key: tls.key.pem}
   returnAllow: ["https://portal.de.example/"]
   login: {oidc: {FR: fr-oidc.json}}
+  consent: {enabled: true, validity: 720h}
+  procedureNames: {R1: {en: "Declaring a test birth", fr: "Déclaration d'une naissance d'essai"}}
   providers:
 %s`, previewAddr, previewBase, providers.String()))
 
@@ -317,6 +319,11 @@ provider:
 	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
 	if resp.StatusCode != http.StatusOK || csrf == nil || !strings.Contains(page, who.FamilyName) {
 		t.Fatalf("after the login at %s: HTTP %d, want the evidence with its decision form:\n%.1500s", resp.Request.URL, resp.StatusCode, page)
+	}
+	// provider.consent and provider.procedureNames: the consent offer,
+	// naming the procedure by the configured name.
+	if !strings.Contains(page, `name="consent"`) || !strings.Contains(page, "Declaring a test birth") {
+		t.Errorf("the preview page lacks the consent offer or the configured procedure name:\n%.3000s", page)
 	}
 	resp, err = browser.PostForm(previewBase+link.Path+"/decide", url.Values{"csrf": {csrf[1]}, "decision": {"approve"}})
 	if err != nil {
@@ -438,12 +445,8 @@ provider:
 	}
 	previewReq := find(t, deChain, requester.EventPreviewRequired)
 	delivered := find(t, deChain, journal.EventResponseReceived)
-	// The requester journals a request once the access point has taken
-	// it, so the first request's entry may come after the second's: the
-	// first is the one the preview answer refers to.
-	if sent[1].MessageID == previewReq.RefTo {
-		sent[0], sent[1] = sent[1], sent[0]
-	}
+	// The first request is journaled before the access point takes it,
+	// so before the second (requester.MessageNamer).
 	if previewReq.RefTo != sent[0].MessageID || delivered.RefTo != sent[1].MessageID {
 		t.Errorf("DE: the answers refer to %s and %s, the requests are %s and %s", previewReq.RefTo, delivered.RefTo, sent[0].MessageID, sent[1].MessageID)
 	}
