@@ -427,6 +427,28 @@ func (j *Journal) AppendReceipt(ctx context.Context, r Record) (*Entry, bool, er
 	})
 }
 
+// AppendOnce appends r unless the journal holds an entry of the same
+// Event, MessageID and Exchange already: a step journaled where it may be
+// done again (a connector's transaction that is retried, a message
+// delivered again) is journaled once. It returns the entry appended, or
+// nil and false for one journaled before. The journal is looked for it in
+// the append's transaction, with the head locked, as by AppendReceipt. A
+// record without MessageID is an error wrapping ErrInvalidRecord.
+func (j *Journal) AppendOnce(ctx context.Context, r Record) (*Entry, bool, error) {
+	if r.MessageID == "" {
+		return nil, false, fmt.Errorf("%w: AppendOnce takes a record with MessageID", ErrInvalidRecord)
+	}
+	return j.appendUnless(ctx, r, func(ctx context.Context, tx *sql.Tx, r *Record) (bool, error) {
+		var n int
+		err := tx.QueryRowContext(ctx, j.db.Rebind(`SELECT COUNT(*) FROM journal_entries WHERE message_id = ? AND event = ? AND exchange = ?`),
+			r.MessageID, r.Event, r.Exchange).Scan(&n)
+		if err != nil {
+			return false, fmt.Errorf("journal: looking for the %s entry of %s: %w", r.Event, r.MessageID, err)
+		}
+		return n > 0, nil
+	})
+}
+
 // appendUnless appends r in a transaction, unless skip (when not nil),
 // asked in that transaction with the head locked and r validated, finds
 // that it is not to be appended. It reports whether r was appended.

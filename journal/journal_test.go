@@ -119,6 +119,57 @@ func exec(t *testing.T, db *store.DB, q string, args ...any) {
 func runSuite(t *testing.T, newDSN func(t testing.TB) string) {
 	ctx := context.Background()
 
+	t.Run("a step appended once", func(t *testing.T) {
+		dsn := newDSN(t)
+		db := openDB(t, dsn)
+		j, j2 := openJournal(t, db, "node-a"), openJournal(t, openDB(t, dsn), "node-b")
+		r := journal.Record{Event: journal.EventRequestSent, Conversation: "conv-1", Exchange: "urn:uuid:ex-1", MessageID: "msg-9@oots.example", Outcome: journal.OutcomeOK}
+		// The same step journaled again, concurrently (a transaction
+		// retried on two nodes of a cluster): one entry.
+		var wg sync.WaitGroup
+		var appended atomic.Int64
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				jj := j
+				if i%2 == 1 {
+					jj = j2
+				}
+				e, ok, err := jj.AppendOnce(ctx, r)
+				if err != nil || ok != (e != nil) {
+					t.Errorf("AppendOnce = %v, %v, %v", e, ok, err)
+				}
+				if ok {
+					appended.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if n := appended.Load(); n != 1 {
+			t.Errorf("appended %d times, want once", n)
+		}
+		// Another event, exchange or message is another step.
+		for _, edit := range []func(*journal.Record){
+			func(r *journal.Record) { r.Event = journal.EventRequestID },
+			func(r *journal.Record) { r.Exchange = "urn:uuid:ex-2" },
+			func(r *journal.Record) { r.MessageID = "msg-10@oots.example" },
+		} {
+			o := r
+			edit(&o)
+			if _, ok, err := j.AppendOnce(ctx, o); !ok || err != nil {
+				t.Errorf("%+v: %v, %v", o, ok, err)
+			}
+		}
+		// A record without a message id cannot be told from another.
+		if _, _, err := j.AppendOnce(ctx, journal.Record{Event: journal.EventRequestSent}); !errors.Is(err, journal.ErrInvalidRecord) {
+			t.Errorf("AppendOnce without MessageID = %v, want ErrInvalidRecord", err)
+		}
+		if n, err := j.Verify(ctx); n != 4 || err != nil {
+			t.Errorf("Verify = %d, %v", n, err)
+		}
+	})
+
 	t.Run("a receipt appended once", func(t *testing.T) {
 		dsn := newDSN(t)
 		db := openDB(t, dsn)
