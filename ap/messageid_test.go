@@ -25,6 +25,9 @@ func TestChosenMessageID(t *testing.T) {
 	if err != nil || ap.ValidMessageID(id) != nil || id == other {
 		t.Fatalf("NewMessageID = %q, %q, %v", id, other, err)
 	}
+	if a, b := fr.MessageIDFor("k1"), fr.MessageIDFor("k2"); a != fr.MessageIDFor("k1") || a == b || ap.ValidMessageID(a) != nil {
+		t.Errorf("MessageIDFor: %q, %q", a, b)
+	}
 	s := submission("chosen-1", "c1")
 	s.MessageID = id
 	st, created, err := fr.Submit(ctx, s)

@@ -89,6 +89,19 @@ func (n *Node) NewMessageID() (string, error) {
 	return id + "@" + n.cfg.Domain, nil
 }
 
+// MessageIDFor returns the eb:MessageId this node gives the submission with
+// client key clientKey when the backend names it so before submitting
+// (Submission.MessageID): a name-based UUID of the key at the node's
+// domain. The same key gives the same name, so a backend that redoes a
+// step (a retried transaction) names the message it submits again, which
+// the client key makes the same message, as it named it the first time.
+func (n *Node) MessageIDFor(clientKey string) string {
+	return uuid.Name(messageNS, clientKey).String() + "@" + n.cfg.Domain
+}
+
+// messageNS is the name space of MessageIDFor's name-based UUIDs.
+var messageNS = uuid.UUID([]byte("oots-ap-message1"))
+
 // ValidMessageID checks a message id chosen by a backend: an RFC 5322
 // msg-id without its angle brackets (ebMS 3.0 Core §5.2.2.1), written in
 // printable ASCII: id-left "@" id-right, neither empty, without white

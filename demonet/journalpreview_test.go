@@ -152,24 +152,20 @@ func TestJournalEvidencePreview(t *testing.T) {
 				return slices.IndexFunc(deWant, func(s step) bool { return s.event == event && s.message == message })
 			}
 			// The receipt of a message comes after the entry about
-			// sending it, except that of the request after the
-			// preview: the requester journals it once the access point
-			// has taken it (it is sent while the answer asking for the
-			// preview is processed, before that answer's journey is
-			// stored).
-			deReceipts := []receipt{{first.rm.MessageID, "", kd(journal.EventRequestSent, first.rm.MessageID)}, {second.rm.MessageID, "", -1}}
+			// sending it: the requester journals each request before
+			// the access point takes it.
+			deReceipts := []receipt{{first.rm.MessageID, "", kd(journal.EventRequestSent, first.rm.MessageID)}, {second.rm.MessageID, "", kd(journal.EventRequestSent, second.rm.MessageID)}}
 			frReceipts := []receipt{{errAns.rm.MessageID, first.rm.MessageID, errSent}, {resp.rm.MessageID, second.rm.MessageID, answered}}
 
 			deChain := evidenceChain(t, de, ids, len(deReceipts))
 			frChain := evidenceChain(t, n.Node(tc.cc), ids, len(frReceipts))
-			// The requester journals the first request before the
-			// access point takes it, so before the answer to it; the
-			// request after the preview once the access point has taken
-			// it, so the answer to it may be journaled before. Fixed
-			// also: a request.id entry follows its request.sent, and the
-			// second request is journaled after the preview answer.
+			// The requester journals each request before the access
+			// point takes it, so before the answer to it; a request.id
+			// entry follows its request.sent, and the second request
+			// is journaled after the preview answer that caused it.
 			deOrder := [][2]int{
 				{kd(journal.EventRequestSent, first.rm.MessageID), kd(requester.EventPreviewRequired, errAns.rm.MessageID)},
+				{kd(journal.EventRequestSent, second.rm.MessageID), kd(journal.EventResponseReceived, resp.rm.MessageID)},
 				{kd(requester.EventPreviewRequired, errAns.rm.MessageID), kd(journal.EventRequestSent, second.rm.MessageID)},
 				{kd(journal.EventRequestSent, second.rm.MessageID), kd(journal.EventRequestID, second.rm.MessageID)},
 			}

@@ -143,12 +143,12 @@ const Component = "journal"
 // dots, hyphens and underscores.
 const (
 	// EventRequestSent: the requester's connector sent an evidence request
-	// (OOTS specification §2.2). The first request of an exchange is
-	// journaled as it is handed to an access point that names it
-	// beforehand (requester.MessageNamer), so before its answer and its
-	// receipt; should the access point refuse it, an EventError entry
-	// naming the same message follows ("not sent: …"). The request after a
-	// preview is journaled once the access point has taken it.
+	// (OOTS specification §2.2). A request is journaled as it is handed to
+	// an access point that names it beforehand (requester.MessageNamer),
+	// so before its answer and its receipt (the request after a preview
+	// after the answer that asked for the preview); should the access
+	// point refuse the first request, an EventError entry naming the same
+	// message follows ("not sent: …").
 	EventRequestSent = "request.sent"
 	// EventRequestReceived: the provider's connector received an evidence
 	// request.

@@ -23,13 +23,21 @@ type Sender interface {
 }
 
 // MessageNamer is a Sender that names a message before it is submitted
-// and sends it under that name (ap.Node: NewMessageID, and
-// ap.Submission.MessageID). With one, the connector journals an evidence
-// request before the access point takes it, so that the journal never has
-// the answer or the receipt of a request before the request; with another
-// Sender, once the access point took it (see Connector.Request).
+// and sends it under that name (ap.Node: MessageIDFor, and
+// ap.Submission.MessageID): the same client key gives the same name. With
+// one, the connector journals an evidence request before the access point
+// takes it, so that the journal never has the answer or the receipt of a
+// request before the request; with another Sender, once the access point
+// took it.
 type MessageNamer interface {
-	NewMessageID() (string, error)
+	MessageIDFor(clientKey string) string
+}
+
+// onceAppender is a journal that appends a step once however often it is
+// journaled (journal.Journal.AppendOnce): the connector journals a request
+// inside a transaction that may run again.
+type onceAppender interface {
+	AppendOnce(ctx context.Context, r journal.Record) (*journal.Entry, bool, error)
 }
 
 // CommonServices is what the connector asks of the Evidence Broker and the

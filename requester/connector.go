@@ -61,6 +61,20 @@ func (c *Connector) journal(ctx context.Context, r journal.Record) {
 	}
 }
 
+// journalOnce journals r once however often it is called with it
+// (onceAppender), for a step journaled inside a transaction that may run
+// again; with a journal that cannot, as journal does.
+func (c *Connector) journalOnce(ctx context.Context, r journal.Record) {
+	o, ok := c.cfg.Journal.(onceAppender)
+	if !ok || r.MessageID == "" {
+		c.journal(ctx, r)
+		return
+	}
+	if _, _, err := o.AppendOnce(ctx, r); err != nil {
+		c.log.Error("journal", logJourney, r.Conversation, "event", r.Event, logErr, err)
+	}
+}
+
 // entry is a journal record about requirement i of j (i < 0: about the
 // journey).
 func (c *Connector) entry(j *journeyState, i int, event, messageID, outcome string) journal.Record {
@@ -472,13 +486,11 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 		if err != nil {
 			return change{}, err
 		}
-		messageID, err := c.newMessageID()
-		if err != nil {
-			return change{}, err
-		}
+		key := "requester:" + out.msg.Request.ID
+		messageID := c.messageIDFor(key)
 		now := c.cfg.Now().UTC()
 		st.Party = out.msg.To
-		st.First = &sent{ID: out.msg.Request.ID, MessageID: messageID, ClientKey: "requester:" + out.msg.Request.ID, At: now}
+		st.First = &sent{ID: out.msg.Request.ID, MessageID: messageID, ClientKey: key, At: now}
 		st.Second, st.PreviewLocation = nil, ""
 		exID := exchangeID
 		if !out.version.Is2() {
@@ -545,11 +557,11 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 func (c *Connector) journalRequest(ctx context.Context, j *journeyState, i int, requestID, messageID string) {
 	rec := c.entry(j, i, journal.EventRequestSent, messageID, journal.OutcomeOK)
 	rec.Personal = personal(j.Subject)
-	c.journal(ctx, rec)
+	c.journalOnce(ctx, rec)
 	if requestID != "" && requestID != rec.Exchange {
 		link := c.entry(j, i, journal.EventRequestID, messageID, journal.OutcomeOK)
 		link.Exchange = requestID
-		c.journal(ctx, link)
+		c.journalOnce(ctx, link)
 	}
 }
 

@@ -107,7 +107,14 @@ func (c *Connector) askAgain(ctx context.Context, j *journeyState, i int) (reque
 	}
 	reqID := out.msg.Request.ID
 	key := "requester:" + reqID
-	s, _, err := c.submit(ctx, out, key, "")
+	// Named before it is handed over (a MessageNamer), the request is
+	// journaled first, once however often the sweep's transaction runs:
+	// its answer and its receipt follow it.
+	named := c.messageIDFor(key)
+	if named != "" {
+		c.journalOnce(ctx, c.entry(j, i, EventAskAgain, named, "deferral "+strconv.Itoa(pub.Exchange.Deferrals)))
+	}
+	s, _, err := c.submit(ctx, out, key, named)
 	if err != nil {
 		return requestRow{}, fmt.Errorf("%w: sending the request again: %w", ErrUnavailable, err)
 	}
@@ -120,5 +127,5 @@ func (c *Connector) askAgain(ctx context.Context, j *journeyState, i int) (reque
 	pub.Exchange.Previewed = false
 	pub.Exchange.Sent = now
 	pub.Exchange.Deadline = now.Add(c.cfg.T1 + Slack)
-	return requestRow{RequestID: reqID, MessageID: s.MessageID, Index: i}, nil
+	return requestRow{RequestID: reqID, MessageID: s.MessageID, Index: i, journaled: named != ""}, nil
 }

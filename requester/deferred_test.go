@@ -8,6 +8,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/requester"
 )
 
@@ -88,6 +89,20 @@ func testDeferred(t *testing.T, f *fixture, svc requester.Service) {
 			if !slices.Contains(ev, want) {
 				t.Errorf("journal %v lacks %s", ev, want)
 			}
+		}
+		// Asked again once, naming the message that asked.
+		es, err := f.journal.List(ctx, journal.Filter{Conversation: j.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var again []string
+		for _, e := range es {
+			if e.Event == requester.EventAskAgain {
+				again = append(again, e.MessageID)
+			}
+		}
+		if len(again) != 1 || again[0] != sub2.MessageID {
+			t.Errorf("%s entries name %q, want the request sent again, %s, once", requester.EventAskAgain, again, sub2.MessageID)
 		}
 	}
 }

@@ -104,10 +104,17 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		return err
 	}
 	var event, detail string
+	var early bool // the answer and the request it caused are journaled
+	answerEntry := func(j *journeyState, event, outcome string) journal.Record {
+		rec := c.entry(j, idx, event, rm.MessageID, outcome)
+		rec.NRR, rec.RefTo = exchange.NRR(rm.NRR), rm.RefToMessageID
+		return rec
+	}
 	j, err := c.update(ctx, jid, func(j *journeyState) (change, error) {
-		ch := change{received: &receivedRow{MessageID: rm.MessageID, Journey: jid, Outcome: "processed", At: c.cfg.Now()}}
+		ch := change{received: &receivedRow{MessageID: rm.MessageID, Journey: jid, Outcome: "processed", At: c.cfg.Now()}, answerEntry: answerEntry}
 		var err error
 		event, detail, err = c.answer(ctx, j, idx, m, &ch)
+		early = ch.journaled
 		return ch, err
 	})
 	var ig *errIgnore
@@ -121,13 +128,13 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		return err
 	}
 	c.log.Info("answer processed", logJourney, jid, logReq, idx, logMessage, rm.MessageID, "event", event)
-	rec := c.entry(j, idx, event, rm.MessageID, detail)
-	rec.NRR, rec.RefTo = exchange.NRR(rm.NRR), rm.RefToMessageID
-	c.journal(ctx, rec)
-	if second := j.Reqs[idx].Second; event == EventPreviewRequired && second != nil {
-		// The request after the preview, sent while the answer was
-		// processed: in the same exchange.
-		c.journalRequest(ctx, j, idx, second.ID, second.MessageID)
+	if !early {
+		c.journal(ctx, answerEntry(j, event, detail))
+		if second := j.Reqs[idx].Second; event == EventPreviewRequired && second != nil {
+			// The request after the preview, sent while the answer was
+			// processed: in the same exchange.
+			c.journalRequest(ctx, j, idx, second.ID, second.MessageID)
+		}
 	}
 	if j.Journey.State == JourneyComplete {
 		c.journal(ctx, c.entry(j, -1, EventJourneyCompleted, "", journal.OutcomeOK))
@@ -301,7 +308,17 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 		return "", "", &errIgnore{"the provider's EDM version changed during the exchange"}
 	}
 	key := "requester:" + out.msg.Request.ID
-	s, _, err := c.submit(ctx, out, key, "")
+	// Named before it is handed over (a MessageNamer), the answer and the
+	// request are journaled first, once however often this runs again:
+	// the answer to the request and its receipt, which may come before
+	// Submit returns, follow them.
+	named := c.messageIDFor(key)
+	if named != "" && ch.answerEntry != nil {
+		c.journalOnce(ctx, ch.answerEntry(j, EventPreviewRequired, string(exc.Code)))
+		c.journalRequest(ctx, j, i, out.msg.Request.ID, named)
+		ch.journaled = true
+	}
+	s, _, err := c.submit(ctx, out, key, named)
 	if err != nil {
 		return "", "", fmt.Errorf("%w: sending the request after preview: %w", ErrUnavailable, err)
 	}
@@ -368,8 +385,10 @@ func (c *Connector) Sweep(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		var timedOut, asked []int
+		early := map[int]bool{} // asked again, journaled before the hand-over
 		j, err := c.update(ctx, id, func(j *journeyState) (change, error) {
 			timedOut, asked = nil, nil
+			clear(early)
 			var ch change
 			for i, r := range j.Journey.Requirements {
 				pending := (r.Step == StepWaiting || r.Step == StepPreview) && r.Exchange != nil
@@ -384,6 +403,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 					}
 					ch.requests = append(ch.requests, row)
 					asked = append(asked, i)
+					early[i] = row.journaled
 					continue
 				case pending && !now.Before(r.Exchange.Deadline):
 					r.Exchange.Error = failureOf(&edm.Error{Code: CodeTimeout, Message: "timeout",
@@ -409,7 +429,9 @@ func (c *Connector) Sweep(ctx context.Context) error {
 		for _, i := range asked {
 			r := j.Journey.Requirements[i]
 			c.log.Info("deferred evidence asked again", logJourney, id, logReq, i, logMessage, j.Reqs[i].First.MessageID)
-			c.journal(ctx, c.entry(j, i, EventAskAgain, j.Reqs[i].First.MessageID, "deferral "+strconv.Itoa(r.Exchange.Deferrals)))
+			if !early[i] {
+				c.journal(ctx, c.entry(j, i, EventAskAgain, j.Reqs[i].First.MessageID, "deferral "+strconv.Itoa(r.Exchange.Deferrals)))
+			}
 		}
 		for _, i := range timedOut {
 			c.log.Info("exchange timed out", logJourney, id, logReq, i)

@@ -80,15 +80,11 @@ type recordingSender struct {
 	subs  []*ap.Submission
 	byKey map[string]*ap.Status
 	fail  error
-	names int
 	taken func(*ap.Submission)
 }
 
-func (s *recordingSender) NewMessageID() (string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.names++
-	return fmt.Sprintf("named-%d@requester.test", s.names), nil
+func (s *recordingSender) MessageIDFor(clientKey string) string {
+	return "named-" + strings.NewReplacer(":", "-", "/", "-").Replace(clientKey) + "@requester.test"
 }
 
 func (s *recordingSender) Submit(ctx context.Context, sub *ap.Submission) (*ap.Status, bool, error) {

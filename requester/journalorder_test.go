@@ -72,3 +72,59 @@ func TestJournalRequestNotTaken(t *testing.T) {
 	}
 	t.Errorf("journal %v: no error entry after the request the access point refused", journalEvents(t, f, j.ID))
 }
+
+// TestJournalSecondRequestBeforeItsReceipt: the request after the preview
+// is sent while the answer asking for the preview is processed; the
+// partner's receipt of it may be journaled (by the access point's receipt
+// hand-off) before that processing ends. The journal still has the answer,
+// then the second request, then its receipt.
+func TestJournalSecondRequestBeforeItsReceipt(t *testing.T) {
+	f := newFixture(t, sqliteDSN(t), commonServices(t), nil)
+	var p remoteProvider
+	var n int
+	var second string
+	f.sender.taken = func(sub *ap.Submission) {
+		n++
+		switch n {
+		case 1:
+			_, req := f.sender.last(t)
+			deliver(t, f.conn, p.preview(t, sub, req, "https://preview.fr.example/p/8"))
+		case 2:
+			second = sub.MessageID
+			if _, _, err := f.journal.AppendReceipt(ctx, journal.Record{Event: journal.EventReceipt, Conversation: sub.ConversationID,
+				MessageID: sub.MessageID, Receipt: "rcpt-2@fr.example", Outcome: journal.OutcomeOK}); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
+	r := wantStep(t, j, 0, requester.StepExplicitRequest)
+	must[*requester.Journey](t)(f.conn.Choose(ctx, j.ID, "0", requester.Choice{Format: "application/xml"}))
+	must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, r.ID, yes))
+	if n != 2 || second == "" {
+		t.Fatalf("%d submissions, want the first request and the one after the preview", n)
+	}
+	es, err := f.journal.List(ctx, journal.Filter{Conversation: j.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(event, message string) int {
+		return slices.IndexFunc(es, func(e *journal.Entry) bool { return e.Event == event && (message == "" || e.MessageID == message) })
+	}
+	preview, sent, receipt := at(requester.EventPreviewRequired, ""), at(journal.EventRequestSent, second), at(journal.EventReceipt, second)
+	if preview < 0 || sent < 0 || receipt < 0 || !(preview < sent && sent < receipt) {
+		t.Errorf("journal %v: want the preview answer (%d), then the second request (%d), then its receipt (%d)", journalEvents(t, f, j.ID), preview, sent, receipt)
+	}
+	// Each step once.
+	for _, ev := range []string{requester.EventPreviewRequired, journal.EventRequestSent} {
+		var k int
+		for _, e := range es {
+			if e.Event == ev {
+				k++
+			}
+		}
+		if want := map[string]int{requester.EventPreviewRequired: 1, journal.EventRequestSent: 2}[ev]; k != want {
+			t.Errorf("%d %s entries, want %d", k, ev, want)
+		}
+	}
+}

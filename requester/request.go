@@ -169,13 +169,18 @@ func (c *Connector) submit(ctx context.Context, out *outgoing, clientKey, messag
 	return c.cfg.Sender.Submit(ctx, s)
 }
 
-// newMessageID names a message before it is submitted, when the Sender
-// can (MessageNamer); "" otherwise.
-func (c *Connector) newMessageID() (string, error) {
-	if n, ok := c.cfg.Sender.(MessageNamer); ok {
-		return n.NewMessageID()
+// messageIDFor names the message submitted under clientKey before it is
+// submitted, when the Sender can (MessageNamer) and the journal appends a
+// step once (onceAppender, or no journal); "" otherwise: then a request is
+// journaled once the access point has taken it.
+func (c *Connector) messageIDFor(clientKey string) string {
+	if _, ok := c.cfg.Journal.(onceAppender); !ok && c.cfg.Journal != nil {
+		return ""
 	}
-	return "", nil
+	if n, ok := c.cfg.Sender.(MessageNamer); ok {
+		return n.MessageIDFor(clientKey)
+	}
+	return ""
 }
 
 // returnURL is where the provider's preview space sends the user back: the

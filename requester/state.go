@@ -12,6 +12,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/internal/uuid"
+	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/store"
 )
 
@@ -220,6 +221,13 @@ type change struct {
 	received *receivedRow  // the message processed (exactly once)
 	requests []requestRow  // requests sent, for correlation
 	evidence []evidenceRow // evidence files
+
+	// answerEntry, while an answer is processed, is its journal record
+	// with the event and outcome given; journaled is set when the answer
+	// and the request it caused were journaled before that request was
+	// handed over (preview). Neither is stored.
+	answerEntry func(j *journeyState, event, outcome string) journal.Record
+	journaled   bool
 }
 
 type receivedRow struct {
@@ -228,6 +236,9 @@ type receivedRow struct {
 }
 
 type requestRow struct {
+	// journaled: the request was journaled before it was handed over
+	// (not stored).
+	journaled            bool
 	RequestID, MessageID string
 	Index                int
 }
