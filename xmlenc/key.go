@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -156,7 +157,11 @@ func (k *EncryptedKey) decrypt(priv crypto.PrivateKey, checkCEK func([]byte) ([]
 		if !ok {
 			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep mask generation %q", ErrAlgorithm, k.MGF)
 		}
-		cek, err := d.Decrypt(nil, k.CipherValue, &rsa.OAEPOptions{Hash: crypto.SHA256, MGFHash: mgf})
+		h, ok := digestHash[k.DigestMethod]
+		if !ok {
+			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep digest %q", ErrAlgorithm, k.DigestMethod)
+		}
+		cek, err := d.Decrypt(nil, k.CipherValue, &rsa.OAEPOptions{Hash: h, MGFHash: mgf})
 		if err != nil {
 			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep decryption failed", ErrAuthentication)
 		}
@@ -281,6 +286,24 @@ type KeyPolicy struct {
 	// means, XML Encryption 1.1 §5.5.2). Empty means MGF1SHA256 only, as
 	// the eDelivery AS4 1.15 profile requires.
 	MGFs []Algorithm
+	// Digests are the OAEP digests allowed with RSAOAEP: SHA256, SHA1
+	// (which an EncryptionMethod without ds:DigestMethod means, XML
+	// Encryption 1.1 §5.5.2), SHA384, SHA512. Empty means SHA256 only, as
+	// the eDelivery AS4 1.15 profile requires.
+	Digests []Algorithm
+}
+
+// digestHash maps the OAEP digests to their hash functions.
+var digestHash = map[Algorithm]crypto.Hash{SHA1: crypto.SHA1, SHA256: crypto.SHA256, SHA384: crypto.SHA384, SHA512: crypto.SHA512}
+
+func (p *KeyPolicy) allowsDigest(a Algorithm) bool {
+	if _, ok := digestHash[a]; !ok {
+		return false
+	}
+	if len(p.Digests) == 0 {
+		return a == SHA256
+	}
+	return slices.Contains(p.Digests, a)
 }
 
 func (p *KeyPolicy) allows(a Algorithm) bool {
@@ -330,7 +353,7 @@ func ParseEncryptedKey(e *xmltree.Element, pol *KeyPolicy) (*EncryptedKey, error
 	}
 	switch k.Method {
 	case RSAOAEP:
-		k.DigestMethod, k.MGF = SHA256, MGF1SHA1 // defaults per §5.5.2: sha1 (refused below) and mgf1sha1
+		k.DigestMethod, k.MGF = SHA1, MGF1SHA1 // the defaults (§5.5.2)
 		for _, c := range em.Elements() {
 			switch {
 			case c.Is(dsNS, "DigestMethod"):
@@ -341,11 +364,11 @@ func ParseEncryptedKey(e *xmltree.Element, pol *KeyPolicy) (*EncryptedKey, error
 				return nil, malformed("unexpected %s in rsa-oaep EncryptionMethod (OAEPparams are not accepted)", c.Name)
 			}
 		}
-		if em.Child(dsNS, "DigestMethod") == nil {
-			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep without DigestMethod means SHA-1", ErrAlgorithm)
-		}
-		if k.DigestMethod != SHA256 {
-			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep digest %q", ErrAlgorithm, k.DigestMethod)
+		if !pol.allowsDigest(k.DigestMethod) {
+			if em.Child(dsNS, "DigestMethod") == nil {
+				return nil, fmt.Errorf("xmlenc: %w: rsa-oaep without DigestMethod means SHA-1 (XML Encryption 1.1 §5.5.2), which the policy does not accept", ErrAlgorithm)
+			}
+			return nil, fmt.Errorf("xmlenc: %w: rsa-oaep digest %q is not one the policy accepts", ErrAlgorithm, k.DigestMethod)
 		}
 		if !pol.allowsMGF(k.MGF) {
 			if em.Child(Namespace11, "MGF") == nil {

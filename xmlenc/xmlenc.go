@@ -9,7 +9,9 @@
 //   - key transport (eDelivery AS4 1.15): RSA-OAEP (xmlenc11#rsa-oaep, §5.5.2)
 //     with MGF1-SHA256 (xmlenc11#mgf1sha256) and a SHA-256 digest; read
 //     also with MGF1-SHA1 (xmlenc11#mgf1sha1, which an EncryptionMethod
-//     without xenc11:MGF means) when the KeyPolicy lists it;
+//     without xenc11:MGF means), and with a SHA-1 (which one without
+//     ds:DigestMethod means), SHA-384 or SHA-512 digest, when the
+//     KeyPolicy lists them;
 //   - key agreement (eDelivery AS4 2.0): X25519 (RFC 7748; identifier
 //     xmldsig-more#x25519 of RFC 9231) with an ephemeral originator key, HKDF
 //     (RFC 5869) with HMAC-SHA256 as key derivation, and AES-128 key wrap
@@ -71,8 +73,12 @@ const (
 	// RSAOAEP EncryptionMethod without xenc11:MGF (XML Encryption 1.1
 	// §5.5.2). The eDelivery AS4 profiles require MGF1SHA256; a KeyPolicy
 	// accepts MGF1SHA1 only when it lists it.
-	MGF1SHA1   Algorithm = "http://www.w3.org/2009/xmlenc11#mgf1sha1"
-	SHA256     Algorithm = "http://www.w3.org/2001/04/xmlenc#sha256"
+	MGF1SHA1 Algorithm = "http://www.w3.org/2009/xmlenc11#mgf1sha1"
+	SHA256   Algorithm = "http://www.w3.org/2001/04/xmlenc#sha256"
+	// SHA384 and SHA512 are OAEP digests a KeyPolicy may list
+	// (KeyPolicy.Digests; XML Encryption 1.1 §5.7.3, §5.7.4).
+	SHA384     Algorithm = "http://www.w3.org/2001/04/xmldsig-more#sha384"
+	SHA512     Algorithm = "http://www.w3.org/2001/04/xmlenc#sha512"
 	KWAES128   Algorithm = "http://www.w3.org/2001/04/xmlenc#kw-aes128"
 	X25519     Algorithm = "http://www.w3.org/2021/04/xmldsig-more#x25519"
 	HKDF       Algorithm = "http://www.w3.org/2021/04/xmldsig-more#hkdf"

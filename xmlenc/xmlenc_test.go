@@ -226,3 +226,88 @@ func TestRSAOAEPMGF1SHA1(t *testing.T) {
 		})
 	}
 }
+
+// TestRSAOAEPDigests: an xmlenc11#rsa-oaep EncryptedKey names its OAEP
+// digest in ds:DigestMethod, SHA-1 when it names none (XML Encryption 1.1
+// §5.5.2). python-cryptography (testdata/swa_crypto.py) encrypts with each
+// digest of §5.7; the AS4 policy (Digests empty: SHA-256 only, eDelivery
+// AS4 1.15) refuses all others as an algorithm it does not allow; a policy
+// that lists them decrypts each to the key Python encrypted, and what we
+// write from the parsed key Python decrypts again.
+func TestRSAOAEPDigests(t *testing.T) {
+	py := testenv.Python(t, "cryptography")
+	helper, _ := filepath.Abs("testdata/swa_crypto.py")
+	pt := party(t, wssec.AS4v115)
+	dir := t.TempDir()
+	keyPEM, err := pki.KeyPEM(pt.Encrypt.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, "key.pem", keyPEM)
+	write(t, dir, "cert.pem", pki.CertPEM(pt.Encrypt.Cert))
+	plain := []byte("the evidence, encrypted under a key transported with another OAEP digest")
+	write(t, dir, "plain", plain)
+	as4 := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}}
+	all := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}, MGFs: []xmlenc.Algorithm{xmlenc.MGF1SHA256, xmlenc.MGF1SHA1},
+		Digests: []xmlenc.Algorithm{xmlenc.SHA1, xmlenc.SHA256, xmlenc.SHA384, xmlenc.SHA512}}
+	for digest, want := range map[string]xmlenc.Algorithm{"none": xmlenc.SHA1, "sha1": xmlenc.SHA1, "sha256": xmlenc.SHA256, "sha384": xmlenc.SHA384, "sha512": xmlenc.SHA512} {
+		t.Run(digest, func(t *testing.T) {
+			ekFile, ctFile := filepath.Join(dir, digest+".xml"), filepath.Join(dir, digest+".cipher")
+			run(t, py, helper, "encrypt", filepath.Join(dir, "cert.pem"), filepath.Join(dir, "plain"), ekFile, ctFile, "mgf1sha256", digest)
+			raw, _ := os.ReadFile(ekFile)
+			if hasDigest := bytes.Contains(raw, []byte("DigestMethod")); hasDigest != (digest != "none") {
+				t.Fatalf("Python's EncryptedKey:\n%s", raw)
+			}
+			doc, err := xmltree.ParseBytes(raw, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = xmlenc.ParseEncryptedKey(doc.Root, as4)
+			if digest == "sha256" {
+				if err != nil {
+					t.Fatalf("the AS4 policy refuses sha256: %v", err)
+				}
+			} else if !errors.Is(err, xmlenc.ErrAlgorithm) {
+				t.Fatalf("the AS4 policy: %v, want ErrAlgorithm", err)
+			}
+			ek, err := xmlenc.ParseEncryptedKey(doc.Root, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ek.DigestMethod != want {
+				t.Fatalf("DigestMethod %q, want %q", ek.DigestMethod, want)
+			}
+			cek, err := ek.Decrypt(pt.Encrypt.Key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.Open(ctFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			var got bytes.Buffer
+			if _, err := xmlenc.DecryptGCM(&got, f, cek); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Bytes(), plain) {
+				t.Fatalf("decrypted %q", got.Bytes())
+			}
+			// Ours, from the parsed key (the digest written out), → Python.
+			el, err := ek.Element()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var x bytes.Buffer
+			xmltree.WriteElement(&x, el, xmltree.WriteOptions{})
+			if !bytes.Contains(x.Bytes(), []byte(string(want))) {
+				t.Fatalf("our EncryptedKey does not name %s:\n%s", want, x.Bytes())
+			}
+			write(t, dir, digest+".ours.xml", x.Bytes())
+			run(t, py, helper, "decrypt", filepath.Join(dir, digest+".ours.xml"), filepath.Join(dir, "key.pem"), ctFile, filepath.Join(dir, digest+".out"))
+			if got, _ := os.ReadFile(filepath.Join(dir, digest+".out")); !bytes.Equal(got, plain) {
+				t.Fatal("python-cryptography decrypted something else")
+			}
+		})
+	}
+}

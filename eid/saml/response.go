@@ -69,10 +69,13 @@ var anyPolicy = xmldsig.Policy{
 // The encryption eIDAS allows (Cryptographic Requirements §3.3, §3.4):
 // AES-GCM for the assertion, RSA-OAEP for its key. The mask generation of
 // xmlenc11 rsa-oaep may be MGF1 with SHA-1 (named, or no xenc11:MGF, XML
-// Encryption 1.1 §5.5.2), as rsa-oaep-mgf1p's always is.
+// Encryption 1.1 §5.5.2), as rsa-oaep-mgf1p's always is; its digest SHA-1
+// (named, or no ds:DigestMethod, the same section), as rsa-oaep-mgf1p's
+// may be, SHA-256, or the stronger SHA-384 and SHA-512.
 var (
 	dataMethods = []xmlenc.Algorithm{xmlenc.AES128GCM, xmlenc.AES192GCM, xmlenc.AES256GCM}
-	keyPolicy   = xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP, xmlenc.RSAOAEPMGF1P}, MGFs: []xmlenc.Algorithm{xmlenc.MGF1SHA256, xmlenc.MGF1SHA1}}
+	keyPolicy   = xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP, xmlenc.RSAOAEPMGF1P}, MGFs: []xmlenc.Algorithm{xmlenc.MGF1SHA256, xmlenc.MGF1SHA1},
+		Digests: []xmlenc.Algorithm{xmlenc.SHA256, xmlenc.SHA1, xmlenc.SHA384, xmlenc.SHA512}}
 )
 
 // Status is a SAML status that is not Success (SAML 2.0 Core §3.2.2.2),

@@ -7,12 +7,14 @@ it reads and writes the XML Encryption 1.1 elements itself.
   swa_crypto.py decrypt ENCRYPTED_KEY.xml PRIVATE_KEY.pem CIPHER_PART OUT
       ENCRYPTED_KEY.xml holds an xenc:EncryptedKey (or any document containing
       exactly one); CIPHER_PART is IV || ciphertext || tag (AES-128-GCM).
-  swa_crypto.py encrypt RECIPIENT_CERT.pem PLAIN OUT_KEY.xml OUT_CIPHER [MGF]
+  swa_crypto.py encrypt RECIPIENT_CERT.pem PLAIN OUT_KEY.xml OUT_CIPHER [MGF [DIGEST]]
       writes an xenc:EncryptedKey (RSA-OAEP MGF1-SHA256 SHA-256, or X25519 +
       HKDF-SHA256 + kw-aes128, chosen by the certificate's key) and the
       encrypted part. MGF, for an RSA key, is mgf1sha256 (the default),
       mgf1sha1, or none: no xenc11:MGF element, which means MGF1 with SHA-1
-      (XML Encryption 1.1 section 5.5.2).
+      (XML Encryption 1.1 section 5.5.2). DIGEST is the OAEP digest: sha256
+      (the default), sha1, sha384, sha512, or none: no ds:DigestMethod
+      element, which means SHA-1 (the same section).
 """
 import base64
 import os
@@ -36,6 +38,14 @@ MGF1_SHA256 = XENC11 + "mgf1sha256"
 MGF1_SHA1 = XENC11 + "mgf1sha1"
 MGF_HASH = {MGF1_SHA256: hashes.SHA256, MGF1_SHA1: hashes.SHA1}
 SHA256 = XENC + "sha256"
+# The digests of XML Encryption 1.1 section 5.7, by the names DIGEST takes.
+DIGESTS = {
+    "sha1": ("http://www.w3.org/2000/09/xmldsig#sha1", hashes.SHA1),
+    "sha256": (SHA256, hashes.SHA256),
+    "sha384": ("http://www.w3.org/2001/04/xmldsig-more#sha384", hashes.SHA384),
+    "sha512": ("http://www.w3.org/2001/04/xmlenc#sha512", hashes.SHA512),
+}
+DIGEST_HASH = {uri: h for uri, h in DIGESTS.values()}
 KW_AES128 = XENC + "kw-aes128"
 X25519 = MORE + "x25519"
 HKDF_URI = MORE + "hkdf"
@@ -68,15 +78,19 @@ def decrypt(key_xml, key_pem, cipher_file, out_file):
     alg = method.get("Algorithm")
     wrapped = b64(one(one(ek, XENC, "CipherData"), XENC, "CipherValue"))
     if alg == RSA_OAEP:
-        if one(method, DS, "DigestMethod").get("Algorithm") != SHA256:
-            raise SystemExit("rsa-oaep digest is not sha256")
+        dms = method.findall(q(DS, "DigestMethod"))
+        if len(dms) > 1:
+            raise SystemExit("more than one rsa-oaep digest")
+        digest = dms[0].get("Algorithm") if dms else DIGESTS["sha1"][0]  # the default, section 5.5.2
+        if digest not in DIGEST_HASH:
+            raise SystemExit("rsa-oaep digest %s unknown" % digest)
         mgfs = method.findall(q(XENC11, "MGF"))
         if len(mgfs) > 1:
             raise SystemExit("more than one rsa-oaep mgf")
         mgf = mgfs[0].get("Algorithm") if mgfs else MGF1_SHA1  # the default, XML Encryption 1.1 section 5.5.2
         if mgf not in MGF_HASH:
             raise SystemExit("rsa-oaep mgf %s unknown" % mgf)
-        cek = priv.decrypt(wrapped, padding.OAEP(mgf=padding.MGF1(MGF_HASH[mgf]()), algorithm=hashes.SHA256(), label=None))
+        cek = priv.decrypt(wrapped, padding.OAEP(mgf=padding.MGF1(MGF_HASH[mgf]()), algorithm=DIGEST_HASH[digest](), label=None))
     elif alg == KW_AES128:
         am = one(one(ek, DS, "KeyInfo"), XENC, "AgreementMethod")
         if am.get("Algorithm") != X25519:
@@ -102,7 +116,7 @@ def decrypt(key_xml, key_pem, cipher_file, out_file):
     open(out_file, "wb").write(plain)
 
 
-def encrypt(cert_pem, plain_file, out_key, out_cipher, mgf="mgf1sha256"):
+def encrypt(cert_pem, plain_file, out_key, out_cipher, mgf="mgf1sha256", digest="sha256"):
     cert = x509.load_pem_x509_certificate(open(cert_pem, "rb").read())
     pub = cert.public_key()
     cek = AESGCM.generate_key(bit_length=128)
@@ -114,13 +128,17 @@ def encrypt(cert_pem, plain_file, out_key, out_cipher, mgf="mgf1sha256"):
     ek = ET.Element(q(XENC, "EncryptedKey"), {"Id": "EK-python"})
     if isinstance(pub, rsa.RSAPublicKey):
         m = ET.SubElement(ek, q(XENC, "EncryptionMethod"), {"Algorithm": RSA_OAEP})
-        ET.SubElement(m, q(DS, "DigestMethod"), {"Algorithm": SHA256})
+        if digest == "none":
+            digest_hash = hashes.SHA1  # no DigestMethod element: SHA-1
+        else:
+            ET.SubElement(m, q(DS, "DigestMethod"), {"Algorithm": DIGESTS[digest][0]})
+            digest_hash = DIGESTS[digest][1]
         if mgf == "none":
             mgf_hash = hashes.SHA1  # no MGF element: MGF1 with SHA-1
         else:
             ET.SubElement(m, q(XENC11, "MGF"), {"Algorithm": XENC11 + mgf})
             mgf_hash = MGF_HASH[XENC11 + mgf]
-        wrapped = pub.encrypt(cek, padding.OAEP(mgf=padding.MGF1(mgf_hash()), algorithm=hashes.SHA256(), label=None))
+        wrapped = pub.encrypt(cek, padding.OAEP(mgf=padding.MGF1(mgf_hash()), algorithm=digest_hash(), label=None))
     elif isinstance(pub, x25519.X25519PublicKey):
         ET.SubElement(ek, q(XENC, "EncryptionMethod"), {"Algorithm": KW_AES128})
         eph = x25519.X25519PrivateKey.generate()
@@ -151,7 +169,7 @@ def encrypt(cert_pem, plain_file, out_key, out_cipher, mgf="mgf1sha256"):
 if __name__ == "__main__":
     if len(sys.argv) == 6 and sys.argv[1] == "decrypt":
         decrypt(*sys.argv[2:])
-    elif len(sys.argv) in (6, 7) and sys.argv[1] == "encrypt":
+    elif len(sys.argv) in (6, 7, 8) and sys.argv[1] == "encrypt":
         encrypt(*sys.argv[2:])
     else:
         raise SystemExit(__doc__)
