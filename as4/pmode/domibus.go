@@ -86,17 +86,14 @@ func importDomibus(b []byte, strict bool) (*Config, []error, error) {
 		return n
 	}
 	c.Self = partyName(root.SelectAttr("", "party"))
-	legUse := map[string]int{}
-	for _, proc := range bp.ChildrenNamed("", "process") {
-		if legs := proc.Child("", "legs"); legs != nil {
-			for _, l := range legs.ChildrenNamed("", "leg") {
-				legUse[strings.ToLower(l.SelectAttr("", "name"))]++
-			}
-		}
-	}
 	var skipped []error
+	type imported struct {
+		process string
+		legs    []Leg
+	}
+	var procs []imported
 	for _, proc := range bp.ChildrenNamed("", "process") {
-		legs, err := d.process(proc, partyName, legUse)
+		legs, err := d.process(proc, partyName)
 		if err != nil {
 			skipped = append(skipped, err)
 			if strict {
@@ -104,7 +101,25 @@ func importDomibus(b []byte, strict bool) (*Config, []error, error) {
 			}
 			continue
 		}
-		c.Legs = append(c.Legs, legs...)
+		procs = append(procs, imported{proc.SelectAttr("", "name"), legs})
+	}
+	// A leg configuration used by several imported processes is named
+	// process/leg in each; the processes left out do not count, so that
+	// the legs a partial import gives are named as the same file without
+	// those processes names them.
+	legUse := map[string]int{}
+	for _, p := range procs {
+		for _, l := range p.legs {
+			legUse[strings.ToLower(l.Name)]++
+		}
+	}
+	for _, p := range procs {
+		for _, l := range p.legs {
+			if legUse[strings.ToLower(l.Name)] > 1 {
+				l.Name = p.process + "/" + l.Name
+			}
+			c.Legs = append(c.Legs, l)
+		}
 	}
 	if err := c.Validate(); err != nil {
 		if len(skipped) > 0 {
@@ -115,9 +130,9 @@ func importDomibus(b []byte, strict bool) (*Config, []error, error) {
 	return c, skipped, nil
 }
 
-// process returns the legs of a Domibus process, or why it cannot be
-// imported.
-func (d *domibus) process(proc *xmltree.Element, partyName func(string) string, legUse map[string]int) ([]Leg, error) {
+// process returns the legs of a Domibus process, each named after its leg
+// configuration, or why the process cannot be imported.
+func (d *domibus) process(proc *xmltree.Element, partyName func(string) string) ([]Leg, error) {
 	pname := proc.SelectAttr("", "name")
 	where := "process " + pname
 	mep, err := d.value("mep", proc.SelectAttr("", "mep"), where)
@@ -189,11 +204,7 @@ func (d *domibus) process(proc *xmltree.Element, partyName func(string) string, 
 		if err != nil {
 			return nil, fmt.Errorf("pmode: domibus: %s: %w", where, err)
 		}
-		lname = lc.SelectAttr("", "name")
-		leg.Name = lname
-		if legUse[strings.ToLower(lname)] > 1 {
-			leg.Name = pname + "/" + lname
-		}
+		leg.Name = lc.SelectAttr("", "name")
 		leg.MEP, leg.Binding = MEPOneWay, BindingPush
 		leg.Initiator = PartyRole{Parties: partiesOf("initiatorParties", "initiatorParty"), Role: ini}
 		leg.Responder = PartyRole{Parties: partiesOf("responderParties", "responderParty"), Role: resp}

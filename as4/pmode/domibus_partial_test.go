@@ -2,6 +2,8 @@ package pmode
 
 import (
 	"os/exec"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,12 +57,35 @@ func TestImportDomibusPartial(t *testing.T) {
 			t.Errorf("left out: %v, want a pull process named", err)
 		}
 	}
-	// The same legs as the push processes give alone: a partial import
-	// names and maps them as a whole one would.
 	for _, l := range c.Legs {
 		if l.Binding != BindingPush || l.Name == "" {
 			t.Errorf("leg %+v", l)
 		}
+	}
+
+	// A leg configuration shared by a push process and a pull process
+	// left out keeps its own name: the legs are named as a strict import
+	// of the file without its pull processes names them.
+	shared := strings.Replace(string(domibusFile(t, "gw-sample-blue.xml")),
+		`<leg name="pullTestcase13tc13Action"/>`, `<leg name="pushTestcase1tc1Action"/>`, 1)
+	c, _, err = ImportDomibusPartial([]byte(shared))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pushOnly := regexp.MustCompile(`(?s)<process name="[^"]*" [^>]*binding="pull".*?</process>`).ReplaceAllString(shared, "")
+	strict, err := ImportDomibus([]byte(pushOnly))
+	if err != nil {
+		t.Fatalf("the file without its pull processes: %v", err)
+	}
+	var got, want []string
+	for _, l := range c.Legs {
+		got = append(got, l.Name)
+	}
+	for _, l := range strict.Legs {
+		want = append(want, l.Name)
+	}
+	if !slices.Equal(got, want) || !slices.Contains(got, "pushTestcase1tc1Action") {
+		t.Errorf("legs %q, want those of the file without its pull processes, %q", got, want)
 	}
 
 	// A file all of whose processes are left out is not a configuration.
