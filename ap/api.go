@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -95,10 +96,10 @@ func (n *Node) apiSubmit(w http.ResponseWriter, r *http.Request) {
 		n.quiet.fail(n.log, "api-submit", "submission failed", err)
 		writeJSON(w, http.StatusServiceUnavailable, apiError{"the access point cannot queue the message now: " + err.Error()})
 	case created:
-		w.Header().Set("Location", "/api/v1/messages/"+st.MessageID)
+		w.Header().Set("Location", "/api/v1/messages/"+url.PathEscape(st.MessageID))
 		writeJSON(w, http.StatusAccepted, st)
 	default:
-		w.Header().Set("Location", "/api/v1/messages/"+st.MessageID)
+		w.Header().Set("Location", "/api/v1/messages/"+url.PathEscape(st.MessageID))
 		writeJSON(w, http.StatusOK, st)
 	}
 }

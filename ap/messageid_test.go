@@ -1,8 +1,11 @@
 package ap_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +30,10 @@ func TestChosenMessageID(t *testing.T) {
 	}
 	if a, b := fr.MessageIDFor("k1"), fr.MessageIDFor("k2"); a != fr.MessageIDFor("k1") || a == b || ap.ValidMessageID(a) != nil {
 		t.Errorf("MessageIDFor: %q, %q", a, b)
+	}
+	// Every atext character is allowed (RFC 5322 §3.2.3).
+	if err := ap.ValidMessageID("a!#$%&'*+-/=?^_`{|}~.z@x-y.example"); err != nil {
+		t.Errorf("atext: %v", err)
 	}
 	s := submission("chosen-1", "c1")
 	s.MessageID = id
@@ -54,6 +61,11 @@ func TestChosenMessageID(t *testing.T) {
 		{"empty left", "", "@example.org", "id@domain"},
 		{"space", "", "a b@example.org", "character"},
 		{"angle brackets", "", "<a@example.org>", "character"},
+		{"two @", "", "a@b@example.org", "character"},
+		{"specials", "", "a(b)@example.org", "character"},
+		{"a quote", "", `"a"@example.org`, "character"},
+		{"empty atom", "", "a..b@example.org", "dot-atom"},
+		{"trailing dot", "", "a@example.org.", "dot-atom"},
 		{"too long", "", strings.Repeat("a", 250) + "@example.org", "255"},
 	} {
 		s := submission(tc.key, "c2")
@@ -65,6 +77,27 @@ func TestChosenMessageID(t *testing.T) {
 	}
 	if list, _ := fr.db.ClaimOutbound(ctx, "probe", time.Now().Add(time.Hour), time.Second, 10); len(list) != 0 {
 		t.Errorf("refused submissions were queued: %d", len(list))
+	}
+	// An id with atext that a URL path reserves is escaped in the
+	// Location of the REST API's answer, which leads to its status.
+	odd := "a/b?c#d%e@example.org"
+	s = submission("odd-key", "c4")
+	s.MessageID = odd
+	if _, _, err := fr.Submit(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(submission("odd-key", "c4"))
+	req, _ := http.NewRequest(http.MethodPost, fr.url+"/api/v1/messages", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	var got ap.Status
+	if code := api(t, fr, http.MethodGet, loc, nil, &got); resp.StatusCode != http.StatusOK || code != http.StatusOK || got.MessageID != odd {
+		t.Errorf("the same key over REST: HTTP %d, Location %q gives HTTP %d %q", resp.StatusCode, loc, code, got.MessageID)
 	}
 	// The REST API keeps assigning every id.
 	s = submission("", "c3")

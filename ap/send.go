@@ -103,23 +103,39 @@ func (n *Node) MessageIDFor(clientKey string) string {
 var messageNS = uuid.UUID([]byte("oots-ap-message1"))
 
 // ValidMessageID checks a message id chosen by a backend: an RFC 5322
-// msg-id without its angle brackets (ebMS 3.0 Core §5.2.2.1), written in
-// printable ASCII: id-left "@" id-right, neither empty, without white
-// space, '<', '>' or '@' in id-right, at most 255 octets.
+// msg-id without its angle brackets (ebMS 3.0 Core §5.2.2.1) in its
+// dot-atom form, id-left "@" id-right, each dot-atom-text (RFC 5322
+// §3.2.3: atext runs joined by single dots), at most 255 octets.
 func ValidMessageID(id string) error {
 	if len(id) > 255 {
 		return fmt.Errorf("message id of %d octets, more than 255", len(id))
 	}
-	at := strings.LastIndexByte(id, '@')
-	if at <= 0 || at == len(id)-1 {
+	left, right, ok := strings.Cut(id, "@")
+	if !ok || left == "" || right == "" {
 		return fmt.Errorf("message id %q is not of the form id@domain", id)
 	}
-	for i := 0; i < len(id); i++ {
-		if c := id[i]; c <= ' ' || c >= 0x7f || c == '<' || c == '>' {
-			return fmt.Errorf("message id %q has the character %q at %d", id, c, i)
+	for _, part := range []string{left, right} {
+		for i, atom := range strings.Split(part, ".") {
+			if atom == "" {
+				return fmt.Errorf("message id %q has an empty dot-atom in %q (RFC 5322 §3.2.3)", id, part)
+			}
+			for j := 0; j < len(atom); j++ {
+				if !isAtext(atom[j]) {
+					return fmt.Errorf("message id %q has the character %q, which RFC 5322 does not allow in a msg-id (atom %d of %q)", id, atom[j], i+1, part)
+				}
+			}
 		}
 	}
 	return nil
+}
+
+// isAtext reports whether c is an atext character of RFC 5322 §3.2.3.
+func isAtext(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }
 
 // Submit checks a submission against the P-Mode, gives it its eb:MessageId

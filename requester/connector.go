@@ -517,6 +517,9 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 	st, _, err := c.submit(ctx, out, j.Reqs[index].First.ClientKey, named)
 	if err != nil {
 		c.log.Error("sending the evidence request failed", logJourney, journeyID, logReq, index, logErr, err)
+		// Recorded even when the caller went away (its context is what
+		// made Submit fail, perhaps).
+		ctx := context.WithoutCancel(ctx)
 		if named != "" {
 			// The journal has the request: it says that it did not go.
 			c.journal(ctx, c.entry(j, index, journal.EventError, named, "not sent: the access point did not take the request: "+err.Error()))

@@ -1,8 +1,10 @@
 package requester_test
 
 import (
+	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/ap"
@@ -126,5 +128,43 @@ func TestJournalSecondRequestBeforeItsReceipt(t *testing.T) {
 		if want := map[string]int{requester.EventPreviewRequired: 1, journal.EventRequestSent: 2}[ev]; k != want {
 			t.Errorf("%d %s entries, want %d", k, ev, want)
 		}
+	}
+}
+
+// plainSender is a test wrapper: an access point that cannot name a
+// message before it is submitted (no MessageNamer).
+type plainSender struct{ s *recordingSender }
+
+func (p plainSender) Submit(ctx context.Context, sub *ap.Submission) (*ap.Status, bool, error) {
+	return p.s.Submit(ctx, sub)
+}
+
+// TestJournalRequestUnnamed: with an access point that names its messages
+// itself, the request is submitted without a name and journaled, under the
+// name the access point gave it, once the access point took it.
+func TestJournalRequestUnnamed(t *testing.T) {
+	f := newFixture(t, sqliteDSN(t), commonServices(t), nil)
+	f.cfg.Sender = plainSender{f.sender}
+	f.conn = f.connector()
+	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
+	r := wantStep(t, j, 0, requester.StepExplicitRequest)
+	must[*requester.Journey](t)(f.conn.Choose(ctx, j.ID, "0", requester.Choice{Format: "application/xml"}))
+	must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, r.ID, yes))
+	sub, _ := f.sender.last(t)
+	if !strings.HasPrefix(sub.MessageID, "msg-") {
+		t.Fatalf("the request was submitted as %q, want the access point's name", sub.MessageID)
+	}
+	es, err := f.journal.List(ctx, journal.Filter{Conversation: j.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sent []string
+	for _, e := range es {
+		if e.Event == journal.EventRequestSent {
+			sent = append(sent, e.MessageID)
+		}
+	}
+	if len(sent) != 1 || sent[0] != sub.MessageID {
+		t.Errorf("request.sent entries %q, want one naming %s", sent, sub.MessageID)
 	}
 }

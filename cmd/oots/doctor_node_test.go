@@ -2,6 +2,8 @@ package main
 
 import (
 	"testing"
+
+	"github.com/oots-go/oots/check"
 )
 
 // TestDoctorJournalWebhook: a journal section with a webhook is a
@@ -19,7 +21,10 @@ func TestDoctorJournalWebhook(t *testing.T) {
 	code, fs := runDoctorJSON(t, "-config", "fr/oots.yaml", "-no-database")
 	for _, f := range fs {
 		if f.Invalidates() {
-			t.Errorf("the journal with a webhook: exit %d, finding %+v", code, f)
+			t.Errorf("the journal with a webhook: finding %+v", f)
 		}
+	}
+	if code != 0 || !hasFinding(fs, ruleConfig, check.Info, "configuration read") || !hasFinding(fs, ruleConfig, check.Info, "journal key read") {
+		t.Errorf("the journal with a webhook: exit %d, findings %+v; want the configuration and the journal key read", code, fs)
 	}
 }

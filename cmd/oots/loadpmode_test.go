@@ -28,7 +28,13 @@ func TestLoadPModeDomibusPartial(t *testing.T) {
 			t.Errorf("warning %q names no pull process", w)
 		}
 	}
-	// A YAML P-Mode is read as it is.
+	// A YAML P-Mode is read as it is, with nothing to warn of; a
+	// missing file is an error.
+	yamlFile, _ := filepath.Abs(filepath.Join("..", "..", "ap", "examples", "as4-2.0", "pmode.yaml"))
+	warned = nil
+	if pm, err := loadPMode(yamlFile, func(err error) { warned = append(warned, err.Error()) }); err != nil || len(pm.Legs) == 0 || warned != nil {
+		t.Errorf("a YAML P-Mode: %v, warnings %q", err, warned)
+	}
 	if _, err := loadPMode(filepath.Join(t.TempDir(), "missing.yaml"), nil); err == nil {
 		t.Error("a missing file was read")
 	}

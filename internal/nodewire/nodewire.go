@@ -19,9 +19,9 @@ import (
 // Dispatch is the in-process backend of a node's access point: evidence
 // requests (exchange.ActionRequest) go to Provider, evidence responses and
 // errors (exchange.ActionResponse, exchange.ActionError) to Requester, LCM
-// answers (lcm.Is) to LCM; ebMS test messages are accepted and dropped. A
-// message for a component that is nil, or of any other service, goes to
-// Other when it is set; otherwise Deliver answers ap.ErrNotForBackend, so
+// answers (lcm.Is) to LCM. An ebMS test message, a message for a component
+// that is nil, or of any other service, goes to Other when it is set (an
+// ebMS test message never does); otherwise Deliver answers ap.ErrNotForBackend, so
 // that the access point pushes it to its webhook, or, without one, keeps
 // it in its inbox (GET /api/v1/inbox) for a backend that pulls.
 //
@@ -38,8 +38,9 @@ type Dispatch struct {
 	Provider, Requester, LCM ap.Backend
 	// Other, when set, receives the messages no component takes.
 	Other ap.Backend
-	// Failed is told of the messages the access point gave up on
-	// (requester.Connector.ReportSendFailure); nil ignores them.
+	// Failed is told of the evidence requests (Legs.Request) the access
+	// point gave up on (requester.Connector.ReportSendFailure); nil passes
+	// them to the webhook (ap.ErrNotForBackend).
 	Failed func(ctx context.Context, f *ap.SendFailure) error
 	// Journal records the partners' signed receipts (non-repudiation);
 	// nil records nothing.
@@ -59,7 +60,10 @@ var (
 // Deliver routes a received message (see Dispatch).
 func (d *Dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 	if m.Service.Value == as4.TestService && m.Action == as4.TestAction {
-		return nil
+		// An ebMS test message (ebMS 3.0 Core §5.2.2.9) is no
+		// component's: it goes where a node without the components
+		// sends it, so adding them changes nothing for it.
+		return fmt.Errorf("ebMS test message %s: %w", m.MessageID, ap.ErrNotForBackend)
 	}
 	var to ap.Backend
 	switch {
