@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"fmt"
 	"net/http"
 	"slices"
@@ -67,6 +68,7 @@ func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Conf
 					d.add(ruleConfig, check.Error, "provider.login.saml.nodes."+cc, "%v", err)
 				}
 			}
+			d.samlKeys(c, sp.SigningKey, sp.SigningCertificate, sp.EncryptionKey, sp.EncryptionCertificate)
 		}
 		if p.TLS == nil && (c.TLS == nil || c.TLS.Certificate == "") && !loopback(p.Listen) {
 			d.add(ruleExposure, check.Warning, "provider.listen", "the preview space %s serves plain HTTP beyond this machine: put TLS here (provider.tls) or in a proxy in front of it", p.Listen)
@@ -105,3 +107,43 @@ func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Conf
 
 // probe is a URL the doctor reaches, and the field that names it.
 type probe struct{ field, url string }
+
+// samlKeys checks the preview space's SAML keys as "oots serve" reads them
+// at start (samlLogin): each key with its certificate, the signing key
+// signs, the encryption key decrypts a key transport of an eIDAS node.
+func (d *doctor) samlKeys(c *serveConfig, signKey, signCert, encKey, encCert string) {
+	const at = "provider.login.saml."
+	pair := func(keyField, keyPath, certField, certPath string) crypto.PrivateKey {
+		k, err := serveReadKey(at+keyField, c.path(keyPath))
+		if err != nil {
+			d.add(ruleConfig, check.Error, at+keyField, "%v", err)
+			return nil
+		}
+		cert, err := serveReadCert(at+certField, c.path(certPath))
+		if err != nil {
+			d.add(ruleConfig, check.Error, at+certField, "%v", err)
+			return k
+		}
+		pk, ok := k.(interface{ Public() crypto.PublicKey })
+		if ok {
+			e, eq := pk.Public().(interface{ Equal(crypto.PublicKey) bool })
+			ok = eq && e.Equal(cert.PublicKey)
+		}
+		if !ok {
+			d.add(ruleConfig, check.Error, at+certField, "not the certificate of %s", at+keyField)
+		}
+		return k
+	}
+	if k := pair("signingKey", signKey, "signingCertificate", signCert); k != nil {
+		if _, ok := k.(crypto.Signer); !ok {
+			d.add(ruleConfig, check.Error, at+"signingKey", "not a signing key")
+		}
+	}
+	if k := pair("encryptionKey", encKey, "encryptionCertificate", encCert); k != nil {
+		if _, err := samlDecrypter(at+"encryptionKey", k, func(msg string) { d.add(ruleConfig, check.Warning, at+"encryptionKey", "%s", msg) }); err != nil {
+			d.add(ruleConfig, check.Error, at+"encryptionKey", "%v", err)
+		} else {
+			d.add(ruleConfig, check.Info, at+"encryptionKey", "the key decrypts an eIDAS node's key transport")
+		}
+	}
+}

@@ -1,6 +1,12 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"fmt"
+	"os"
 	"testing"
 
 	"github.com/oots-go/oots/check"
@@ -26,5 +32,61 @@ func TestDoctorJournalWebhook(t *testing.T) {
 	}
 	if code != 0 || !hasFinding(fs, ruleConfig, check.Info, "configuration read") || !hasFinding(fs, ruleConfig, check.Info, "journal key read") {
 		t.Errorf("the journal with a webhook: exit %d, findings %+v; want the configuration and the journal key read", code, fs)
+	}
+}
+
+// TestDoctorSAMLKeys: oots doctor reads the preview space's SAML keys as
+// "oots serve" does at start: a key whose certificate is another key's, or
+// an encryption key that cannot decrypt, is an error naming the field; a
+// pair that works is said to.
+func TestDoctorSAMLKeys(t *testing.T) {
+	t.Chdir(t.TempDir())
+	if code, out, errOut := runCLI(t, "init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", "127.0.0.1:0"); code != 0 {
+		t.Fatalf("init: %s%s", out, errOut)
+	}
+	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKeyCert(t, "fr", "saml-sign", sign)
+	writeKeyCert(t, "fr", "saml-enc", enc)
+	writeKeyCert(t, "fr", "other", other)
+	writeSecret(t, "fr/be-saml.json", []byte(`{"entityId": "https://eidas.example.be/metadata", "ssoUrl": "https://eidas.example.be/sso", "certificates": ["saml-sign.cert.pem"]}`))
+	base, err := os.ReadFile("fr/oots.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doctor := func(encKey, encCert string) (int, []check.Finding) {
+		t.Helper()
+		writeSecret(t, "fr/oots.yaml", fmt.Appendf(append([]byte(nil), base...), `provider:
+  listen: 127.0.0.1:0
+  previewBase: https://preview.fr.example
+  login:
+    saml: {nodes: {BE: be-saml.json}, signingKey: saml-sign.key.pem, signingCertificate: saml-sign.cert.pem,
+           encryptionKey: %s, encryptionCertificate: %s}
+  providers:
+    - agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-EP-1, name: Mairie, country: FR}
+      evidenceTypes: [{classification: "https://sr.example/et/1", formats: [{format: application/pdf}], dataService: "http://register.internal/oots"}]
+`, encKey, encCert))
+		return runDoctorJSON(t, "-config", "fr/oots.yaml", "-no-database", "-offline")
+	}
+	if _, fs := doctor("saml-enc.key.pem", "saml-enc.cert.pem"); !hasFinding(fs, ruleConfig, check.Info, "decrypts an eIDAS node's key transport") {
+		t.Errorf("a working pair: %+v", fs)
+	}
+	for _, tc := range []struct{ key, cert, want string }{
+		{"other.key.pem", "saml-enc.cert.pem", "not the certificate of provider.login.saml.encryptionKey"},
+		{"saml-sign.key.pem", "saml-sign.cert.pem", "cannot decrypt"},
+	} {
+		if code, fs := doctor(tc.key, tc.cert); code != 1 || !hasFinding(fs, ruleConfig, check.Error, tc.want) {
+			t.Errorf("encryptionKey %s, encryptionCertificate %s: exit %d, want an error saying %q: %+v", tc.key, tc.cert, code, tc.want, fs)
+		}
 	}
 }
