@@ -3,6 +3,7 @@ package xmlenc_test
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"errors"
 	"os"
@@ -146,82 +147,17 @@ func run(t testing.TB, name string, args ...string) {
 // decrypts them to the key Python encrypted. What we write from the parsed
 // key (the MGF written out) Python decrypts again.
 func TestRSAOAEPMGF1SHA1(t *testing.T) {
-	py := testenv.Python(t, "cryptography")
-	helper, _ := filepath.Abs("testdata/swa_crypto.py")
-	pt := party(t, wssec.AS4v115)
-	dir := t.TempDir()
-	keyPEM, err := pki.KeyPEM(pt.Encrypt.Key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	write(t, dir, "key.pem", keyPEM)
-	write(t, dir, "cert.pem", pki.CertPEM(pt.Encrypt.Cert))
-	plain := []byte("the evidence, encrypted under a key transported with MGF1-SHA1")
-	write(t, dir, "plain", plain)
-	as4 := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}}
+	py := pythonOAEP(t)
 	both := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}, MGFs: []xmlenc.Algorithm{xmlenc.MGF1SHA256, xmlenc.MGF1SHA1}}
 	for _, mgf := range []string{"none", "mgf1sha1", "mgf1sha256"} {
 		t.Run(mgf, func(t *testing.T) {
-			ekFile, ctFile := filepath.Join(dir, mgf+".xml"), filepath.Join(dir, mgf+".cipher")
-			run(t, py, helper, "encrypt", filepath.Join(dir, "cert.pem"), filepath.Join(dir, "plain"), ekFile, ctFile, mgf)
-			raw, _ := os.ReadFile(ekFile)
-			if hasMGF := bytes.Contains(raw, []byte("MGF")); hasMGF != (mgf != "none") {
-				t.Fatalf("Python's EncryptedKey:\n%s", raw)
-			}
-			doc, err := xmltree.ParseBytes(raw, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = xmlenc.ParseEncryptedKey(doc.Root, as4)
-			if mgf == "mgf1sha256" {
-				if err != nil {
-					t.Fatalf("the AS4 policy refuses mgf1sha256: %v", err)
-				}
-			} else if !errors.Is(err, xmlenc.ErrAlgorithm) {
-				t.Fatalf("the AS4 policy: %v, want ErrAlgorithm", err)
-			}
-			ek, err := xmlenc.ParseEncryptedKey(doc.Root, both)
-			if err != nil {
-				t.Fatal(err)
-			}
 			want := xmlenc.MGF1SHA1
 			if mgf == "mgf1sha256" {
 				want = xmlenc.MGF1SHA256
 			}
+			ek := py.roundTrip(t, mgf, mgf, "sha256", "MGF", mgf != "none", mgf == "mgf1sha256", both, want)
 			if ek.MGF != want {
 				t.Fatalf("MGF %q, want %q", ek.MGF, want)
-			}
-			cek, err := ek.Decrypt(pt.Encrypt.Key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(ctFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			var got bytes.Buffer
-			if _, err := xmlenc.DecryptGCM(&got, f, cek); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.Bytes(), plain) {
-				t.Fatalf("decrypted %q", got.Bytes())
-			}
-
-			// Ours, from the parsed key, → Python.
-			el, err := ek.Element()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var x bytes.Buffer
-			xmltree.WriteElement(&x, el, xmltree.WriteOptions{})
-			if !bytes.Contains(x.Bytes(), []byte(string(want))) {
-				t.Fatalf("our EncryptedKey does not name %s:\n%s", want, x.Bytes())
-			}
-			write(t, dir, mgf+".ours.xml", x.Bytes())
-			run(t, py, helper, "decrypt", filepath.Join(dir, mgf+".ours.xml"), filepath.Join(dir, "key.pem"), ctFile, filepath.Join(dir, mgf+".out"))
-			if got, _ := os.ReadFile(filepath.Join(dir, mgf+".out")); !bytes.Equal(got, plain) {
-				t.Fatal("python-cryptography decrypted something else")
 			}
 		})
 	}
@@ -235,6 +171,29 @@ func TestRSAOAEPMGF1SHA1(t *testing.T) {
 // that lists them decrypts each to the key Python encrypted, and what we
 // write from the parsed key Python decrypts again.
 func TestRSAOAEPDigests(t *testing.T) {
+	py := pythonOAEP(t)
+	all := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}, MGFs: []xmlenc.Algorithm{xmlenc.MGF1SHA256, xmlenc.MGF1SHA1},
+		Digests: []xmlenc.Algorithm{xmlenc.SHA1, xmlenc.SHA256, xmlenc.SHA384, xmlenc.SHA512}}
+	for digest, want := range map[string]xmlenc.Algorithm{"none": xmlenc.SHA1, "sha1": xmlenc.SHA1, "sha256": xmlenc.SHA256, "sha384": xmlenc.SHA384, "sha512": xmlenc.SHA512} {
+		t.Run(digest, func(t *testing.T) {
+			ek := py.roundTrip(t, "digest-"+digest, "mgf1sha256", digest, "DigestMethod", digest != "none", digest == "sha256", all, want)
+			if ek.DigestMethod != want {
+				t.Fatalf("DigestMethod %q, want %q", ek.DigestMethod, want)
+			}
+		})
+	}
+}
+
+// oaepPeer is python-cryptography (testdata/swa_crypto.py) with an RSA
+// recipient's key and certificate in dir, and a plaintext.
+type oaepPeer struct {
+	py, helper, dir string
+	key             *rsa.PrivateKey
+	plain           []byte
+}
+
+func pythonOAEP(t *testing.T) *oaepPeer {
+	t.Helper()
 	py := testenv.Python(t, "cryptography")
 	helper, _ := filepath.Abs("testdata/swa_crypto.py")
 	pt := party(t, wssec.AS4v115)
@@ -243,71 +202,74 @@ func TestRSAOAEPDigests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	key, ok := pt.Encrypt.Key.(*rsa.PrivateKey)
+	if !ok {
+		t.Fatalf("the AS4 1.15 encryption key is a %T", pt.Encrypt.Key)
+	}
 	write(t, dir, "key.pem", keyPEM)
 	write(t, dir, "cert.pem", pki.CertPEM(pt.Encrypt.Cert))
-	plain := []byte("the evidence, encrypted under a key transported with another OAEP digest")
-	write(t, dir, "plain", plain)
-	as4 := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}}
-	all := &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}, MGFs: []xmlenc.Algorithm{xmlenc.MGF1SHA256, xmlenc.MGF1SHA1},
-		Digests: []xmlenc.Algorithm{xmlenc.SHA1, xmlenc.SHA256, xmlenc.SHA384, xmlenc.SHA512}}
-	for digest, want := range map[string]xmlenc.Algorithm{"none": xmlenc.SHA1, "sha1": xmlenc.SHA1, "sha256": xmlenc.SHA256, "sha384": xmlenc.SHA384, "sha512": xmlenc.SHA512} {
-		t.Run(digest, func(t *testing.T) {
-			ekFile, ctFile := filepath.Join(dir, digest+".xml"), filepath.Join(dir, digest+".cipher")
-			run(t, py, helper, "encrypt", filepath.Join(dir, "cert.pem"), filepath.Join(dir, "plain"), ekFile, ctFile, "mgf1sha256", digest)
-			raw, _ := os.ReadFile(ekFile)
-			if hasDigest := bytes.Contains(raw, []byte("DigestMethod")); hasDigest != (digest != "none") {
-				t.Fatalf("Python's EncryptedKey:\n%s", raw)
-			}
-			doc, err := xmltree.ParseBytes(raw, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = xmlenc.ParseEncryptedKey(doc.Root, as4)
-			if digest == "sha256" {
-				if err != nil {
-					t.Fatalf("the AS4 policy refuses sha256: %v", err)
-				}
-			} else if !errors.Is(err, xmlenc.ErrAlgorithm) {
-				t.Fatalf("the AS4 policy: %v, want ErrAlgorithm", err)
-			}
-			ek, err := xmlenc.ParseEncryptedKey(doc.Root, all)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if ek.DigestMethod != want {
-				t.Fatalf("DigestMethod %q, want %q", ek.DigestMethod, want)
-			}
-			cek, err := ek.Decrypt(pt.Encrypt.Key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := os.Open(ctFile)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			var got bytes.Buffer
-			if _, err := xmlenc.DecryptGCM(&got, f, cek); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got.Bytes(), plain) {
-				t.Fatalf("decrypted %q", got.Bytes())
-			}
-			// Ours, from the parsed key (the digest written out), → Python.
-			el, err := ek.Element()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var x bytes.Buffer
-			xmltree.WriteElement(&x, el, xmltree.WriteOptions{})
-			if !bytes.Contains(x.Bytes(), []byte(string(want))) {
-				t.Fatalf("our EncryptedKey does not name %s:\n%s", want, x.Bytes())
-			}
-			write(t, dir, digest+".ours.xml", x.Bytes())
-			run(t, py, helper, "decrypt", filepath.Join(dir, digest+".ours.xml"), filepath.Join(dir, "key.pem"), ctFile, filepath.Join(dir, digest+".out"))
-			if got, _ := os.ReadFile(filepath.Join(dir, digest+".out")); !bytes.Equal(got, plain) {
-				t.Fatal("python-cryptography decrypted something else")
-			}
-		})
+	p := &oaepPeer{py: py, helper: helper, dir: dir, key: key, plain: []byte("the evidence, encrypted under a key transported by RSA-OAEP")}
+	write(t, dir, "plain", p.plain)
+	return p
+}
+
+// roundTrip has Python encrypt a key with the MGF and digest given (its
+// EncryptedKey naming element when named), checks that the AS4 policy
+// takes it only when as4 is true and that policy reads it, decrypts the
+// part to the plaintext, and has Python decrypt again what we write from
+// the parsed key, which must name want. It returns the parsed key.
+func (p *oaepPeer) roundTrip(t *testing.T, name, mgf, digest, element string, named, as4 bool, policy *xmlenc.KeyPolicy, want xmlenc.Algorithm) *xmlenc.EncryptedKey {
+	t.Helper()
+	ekFile, ctFile := filepath.Join(p.dir, name+".xml"), filepath.Join(p.dir, name+".cipher")
+	run(t, p.py, p.helper, "encrypt", filepath.Join(p.dir, "cert.pem"), filepath.Join(p.dir, "plain"), ekFile, ctFile, mgf, digest)
+	raw, _ := os.ReadFile(ekFile)
+	if bytes.Contains(raw, []byte(element)) != named {
+		t.Fatalf("Python's EncryptedKey:\n%s", raw)
 	}
+	doc, err := xmltree.ParseBytes(raw, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = xmlenc.ParseEncryptedKey(doc.Root, &xmlenc.KeyPolicy{Methods: []xmlenc.Algorithm{xmlenc.RSAOAEP}})
+	if as4 && err != nil {
+		t.Fatalf("the AS4 policy refuses it: %v", err)
+	} else if !as4 && !errors.Is(err, xmlenc.ErrAlgorithm) {
+		t.Fatalf("the AS4 policy: %v, want ErrAlgorithm", err)
+	}
+	ek, err := xmlenc.ParseEncryptedKey(doc.Root, policy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cek, err := ek.Decrypt(p.key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(ctFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var got bytes.Buffer
+	if _, err := xmlenc.DecryptGCM(&got, f, cek); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), p.plain) {
+		t.Fatalf("decrypted %q", got.Bytes())
+	}
+	// Ours, from the parsed key, → Python.
+	el, err := ek.Element()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x bytes.Buffer
+	xmltree.WriteElement(&x, el, xmltree.WriteOptions{})
+	if !bytes.Contains(x.Bytes(), []byte(string(want))) {
+		t.Fatalf("our EncryptedKey does not name %s:\n%s", want, x.Bytes())
+	}
+	write(t, p.dir, name+".ours.xml", x.Bytes())
+	run(t, p.py, p.helper, "decrypt", filepath.Join(p.dir, name+".ours.xml"), filepath.Join(p.dir, "key.pem"), ctFile, filepath.Join(p.dir, name+".out"))
+	if got, _ := os.ReadFile(filepath.Join(p.dir, name+".out")); !bytes.Equal(got, p.plain) {
+		t.Fatal("python-cryptography decrypted something else")
+	}
+	return ek
 }
