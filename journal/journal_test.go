@@ -116,6 +116,35 @@ func exec(t *testing.T, db *store.DB, q string, args ...any) {
 	}
 }
 
+// appendedOnce runs add eight times at once, on j and j2 (two nodes of a
+// cluster) in turn, and fails t unless exactly one call appended.
+func appendedOnce(t *testing.T, j, j2 *journal.Journal, add func(*journal.Journal) (*journal.Entry, bool, error)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	var appended atomic.Int64
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			jj := j
+			if i%2 == 1 {
+				jj = j2
+			}
+			e, ok, err := add(jj)
+			if err != nil || ok != (e != nil) {
+				t.Errorf("append = %v, %v, %v", e, ok, err)
+			}
+			if ok {
+				appended.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := appended.Load(); n != 1 {
+		t.Errorf("appended %d times, want once", n)
+	}
+}
+
 func runSuite(t *testing.T, newDSN func(t testing.TB) string) {
 	ctx := context.Background()
 
@@ -126,29 +155,7 @@ func runSuite(t *testing.T, newDSN func(t testing.TB) string) {
 		r := journal.Record{Event: journal.EventRequestSent, Conversation: "conv-1", Exchange: "urn:uuid:ex-1", MessageID: "msg-9@oots.example", Outcome: journal.OutcomeOK}
 		// The same step journaled again, concurrently (a transaction
 		// retried on two nodes of a cluster): one entry.
-		var wg sync.WaitGroup
-		var appended atomic.Int64
-		for i := range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				jj := j
-				if i%2 == 1 {
-					jj = j2
-				}
-				e, ok, err := jj.AppendOnce(ctx, r)
-				if err != nil || ok != (e != nil) {
-					t.Errorf("AppendOnce = %v, %v, %v", e, ok, err)
-				}
-				if ok {
-					appended.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		if n := appended.Load(); n != 1 {
-			t.Errorf("appended %d times, want once", n)
-		}
+		appendedOnce(t, j, j2, func(j *journal.Journal) (*journal.Entry, bool, error) { return j.AppendOnce(ctx, r) })
 		// Another event, exchange or message is another step.
 		for _, edit := range []func(*journal.Record){
 			func(r *journal.Record) { r.Event = journal.EventRequestID },
@@ -179,29 +186,7 @@ func runSuite(t *testing.T, newDSN func(t testing.TB) string) {
 			NRR: "#body=sha256:AAAA", Outcome: journal.OutcomeOK}
 		// The same receipt handed over again, concurrently, by two nodes
 		// of a cluster: one entry.
-		var wg sync.WaitGroup
-		var appended atomic.Int64
-		for i := range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				jj := j
-				if i%2 == 1 {
-					jj = j2
-				}
-				e, ok, err := jj.AppendReceipt(ctx, r)
-				if err != nil || ok != (e != nil) {
-					t.Errorf("AppendReceipt = %v, %v, %v", e, ok, err)
-				}
-				if ok {
-					appended.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		if n := appended.Load(); n != 1 {
-			t.Errorf("appended %d times, want once", n)
-		}
+		appendedOnce(t, j, j2, func(j *journal.Journal) (*journal.Entry, bool, error) { return j.AppendReceipt(ctx, r) })
 		// Another receipt of the message (or of another message) is
 		// journaled; a receipt journaled by Append is not again.
 		other := r
