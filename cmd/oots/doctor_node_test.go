@@ -1,11 +1,8 @@
 package main
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
-	"fmt"
 	"os"
 	"testing"
 
@@ -44,38 +41,20 @@ func TestDoctorSAMLKeys(t *testing.T) {
 	if code, out, errOut := runCLI(t, "init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", "127.0.0.1:0"); code != 0 {
 		t.Fatalf("init: %s%s", out, errOut)
 	}
-	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	writeSAMLKeys(t, "fr")
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
 	}
-	writeKeyCert(t, "fr", "saml-sign", sign)
-	writeKeyCert(t, "fr", "saml-enc", enc)
 	writeKeyCert(t, "fr", "other", other)
-	writeSecret(t, "fr/be-saml.json", []byte(`{"entityId": "https://eidas.example.be/metadata", "ssoUrl": "https://eidas.example.be/sso", "certificates": ["saml-sign.cert.pem"]}`))
+	writeSecret(t, "fr/be-saml.json", []byte(exampleSAMLNode))
 	base, err := os.ReadFile("fr/oots.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	doctor := func(encKey, encCert string) (int, []check.Finding) {
 		t.Helper()
-		writeSecret(t, "fr/oots.yaml", fmt.Appendf(append([]byte(nil), base...), `provider:
-  listen: 127.0.0.1:0
-  previewBase: https://preview.fr.example
-  login:
-    saml: {nodes: {BE: be-saml.json}, signingKey: saml-sign.key.pem, signingCertificate: saml-sign.cert.pem,
-           encryptionKey: %s, encryptionCertificate: %s}
-  providers:
-    - agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-EP-1, name: Mairie, country: FR}
-      evidenceTypes: [{classification: "https://sr.example/et/1", formats: [{format: application/pdf}], dataService: "http://register.internal/oots"}]
-`, encKey, encCert))
+		writeSecret(t, "fr/oots.yaml", append(append([]byte(nil), base...), samlProviderSection(encKey, encCert)...))
 		return runDoctorJSON(t, "-config", "fr/oots.yaml", "-no-database", "-offline")
 	}
 	if _, fs := doctor("saml-enc.key.pem", "saml-enc.cert.pem"); !hasFinding(fs, ruleConfig, check.Info, "decrypts an eIDAS node's key transport") {

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -696,17 +693,8 @@ func TestServeNodeListeners(t *testing.T) {
 		t.Fatalf("init: %s%s", out, errOut)
 	}
 	previewCert := writeTLSCert(t, "fr")
-	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeKeyCert(t, "fr", "saml-sign", sign)
-	writeKeyCert(t, "fr", "saml-enc", enc)
-	writeSecret(t, "fr/be-saml.json", []byte(`{"entityId": "https://eidas.example.be/metadata", "ssoUrl": "https://eidas.example.be/sso", "certificates": ["saml-sign.cert.pem"]}`))
+	writeSAMLKeys(t, "fr")
+	writeSecret(t, "fr/be-saml.json", []byte(exampleSAMLNode))
 	writeSecret(t, "fr/fr-oidc.json", []byte(`{"issuer": "https://idp.example.fr", "clientId": "c", "acr": {"eidas2": "http://eidas.europa.eu/LoA/substantial"}}`))
 	token := "a-requester-token-0123"
 	writeSecret(t, "fr/requester.token", []byte(token))

@@ -23,6 +23,46 @@ import (
 	"github.com/oots-go/oots/store"
 )
 
+// exampleSAMLNode is an eIDAS node file (provider.login.saml.nodes) that
+// names the node's endpoint and certificate itself, for configurations
+// that are read and checked but log no one in.
+const exampleSAMLNode = `{"entityId": "https://eidas.example.be/metadata", "ssoUrl": "https://eidas.example.be/sso", "certificates": ["saml-sign.cert.pem"]}`
+
+// writeSAMLKeys writes in dir the preview space's SAML keys as
+// provider.login.saml names them, each with a self-signed certificate: the
+// signing key saml-sign (ECDSA) and the encryption key saml-enc (RSA, for
+// the nodes' RSA-OAEP key transport).
+func writeSAMLKeys(t *testing.T, dir string) {
+	t.Helper()
+	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKeyCert(t, dir, "saml-sign", sign)
+	writeKeyCert(t, dir, "saml-enc", enc)
+}
+
+// samlProviderSection is a provider section whose preview space logs in by
+// eIDAS SAML alone, at the BE node of be-saml.json, signing with saml-sign
+// and decrypting with encKey (a file or a PKCS#11 URI) whose certificate
+// is encCert; its one evidence type's data service is never asked.
+func samlProviderSection(encKey, encCert string) string {
+	return fmt.Sprintf(`provider:
+  listen: 127.0.0.1:0
+  previewBase: https://preview.fr.example
+  login:
+    saml: {nodes: {BE: be-saml.json}, signingKey: saml-sign.key.pem, signingCertificate: saml-sign.cert.pem,
+           encryptionKey: %q, encryptionCertificate: %q}
+  providers:
+    - agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-EP-1, name: Mairie, country: FR}
+      evidenceTypes: [{classification: "https://sr.example/et/1", formats: [{format: application/pdf}], dataService: "http://register.internal/oots"}]
+`, encKey, encCert)
+}
+
 // samlLoginWith builds the preview space's eIDAS SAML login of a
 // configuration in dir whose provider.login.saml.encryptionKey is encKey
 // (a file in dir or a PKCS#11 URI) and encryptionCertificate encCert, as
@@ -34,19 +74,8 @@ func samlLoginWith(t *testing.T, dir, encKey, encCert string) (*saml.Authenticat
 		t.Fatal(err)
 	}
 	writeKeyCert(t, dir, "saml-sign", sign)
-	writeSecret(t, filepath.Join(dir, "be-saml.json"), []byte(`{"entityId": "https://eidas.example.be/metadata", "ssoUrl": "https://eidas.example.be/sso", "certificates": ["saml-sign.cert.pem"]}`))
-	writeSecret(t, filepath.Join(dir, "oots.yaml"), fmt.Appendf(nil, `pmode: pmode.yaml
-api: {token: "an-api-token-0123456789"}
-provider:
-  listen: 127.0.0.1:8443
-  previewBase: https://preview.fr.example
-  login:
-    saml: {nodes: {BE: be-saml.json}, signingKey: saml-sign.key.pem, signingCertificate: saml-sign.cert.pem,
-           encryptionKey: %q, encryptionCertificate: %q}
-  providers:
-    - agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: FR-EP-1, name: Mairie, country: FR}
-      evidenceTypes: [{classification: "https://sr.example/et/1", formats: [{format: application/pdf}], dataService: "http://register.internal/oots"}]
-`, encKey, encCert))
+	writeSecret(t, filepath.Join(dir, "be-saml.json"), []byte(exampleSAMLNode))
+	writeSecret(t, filepath.Join(dir, "oots.yaml"), []byte("pmode: pmode.yaml\napi: {token: \"an-api-token-0123456789\"}\n"+samlProviderSection(encKey, encCert)))
 	c, err := readServeConfig(filepath.Join(dir, "oots.yaml"), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

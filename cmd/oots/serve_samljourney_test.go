@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -129,16 +126,7 @@ func TestServeSAMLJourney(t *testing.T) {
 	writeSecret(t, "fr/be-node.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: idp.Cert.Raw}))
 	node, _ := json.Marshal(map[string]string{"entityId": idp.EntityID, "metadataUrl": idp.EntityID, "anchor": "be-node.pem"})
 	writeSecret(t, "fr/be-saml.json", node)
-	sign, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeKeyCert(t, "fr", "saml-sign", sign)
-	writeKeyCert(t, "fr", "saml-enc", enc)
+	writeSAMLKeys(t, "fr")
 	auths, err := demo.Authorities(ctx, "FR", nil)
 	if err != nil {
 		t.Fatal(err)
