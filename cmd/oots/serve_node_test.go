@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"math/big"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"os"
@@ -24,7 +23,6 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,7 +33,6 @@ import (
 	"github.com/oots-go/oots/csdiscovery"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/saml"
-	"github.com/oots-go/oots/internal/demo"
 	"github.com/oots-go/oots/internal/dnsserver"
 	"github.com/oots-go/oots/internal/oidcop"
 	"github.com/oots-go/oots/internal/pdf"
@@ -95,53 +92,19 @@ func TestServeNationalNode(t *testing.T) {
 	}
 	oidcop.Module(t)
 	ctx := context.Background()
-	csBase, csCA := startCSFile(t)
 
 	// The register: a PDF for one person, nothing for anyone else.
 	who := eid.NaturalPerson{Identifier: "FR/DE/1234567890", FamilyName: "Dupont", GivenName: "Marie", DateOfBirth: "1985-04-12"}
 	doc := pdf.Text("Certificate of birth", []string{"Marie Dupont, born 1985-04-12"})
-	var dsCalls atomic.Int32
-	ds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		dsCalls.Add(1)
-		var q provider.Query
-		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&q); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		res := provider.Result{Matches: []provider.Match{}}
-		if p := q.Subject.Person; p != nil && p.Identifier == who.Identifier {
-			res.Matches = append(res.Matches, provider.Match{Subject: "person-1", Documents: []provider.Document{{
-				ID: "birth-1", Title: "Certificate of birth", IssuingDate: "2024-01-02", Language: "FR", Format: "application/pdf", Content: doc,
-				Fields: []provider.Field{{Label: "Family name", Value: who.FamilyName}}}}})
-		}
-		w.Header().Set("Content-Type", "application/json")
-		json.NewEncoder(w).Encode(res)
-	}))
-	t.Cleanup(ds.Close)
+	reg := startRegister(t, &who, doc, func(p, who *eid.NaturalPerson) bool { return p.Identifier == who.Identifier })
 
-	// The preview space's address, and the OpenID provider that logs the
-	// citizen in there.
-	previewAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	previewBase := "https://" + previewAddr
+	nodes := twoNodes(t)
+	previewBase, deAddr := nodes.PreviewBase, nodes.DEAddr
+	// The OpenID provider that logs the citizen in at the preview space.
 	op := oidcop.Start(t, 0, oidcop.RSAKey(t, "k1"), previewBase+provider.PreviewCallbackPath, func(c *oidcop.Config) {
 		c.Accounts = map[string]oidcop.Account{"marie": {Password: "pw", Claims: map[string]any{
 			"family_name": who.FamilyName, "given_name": who.GivenName, "birthdate": who.DateOfBirth, "eidas_id": who.Identifier}}}
 	})
-
-	t.Chdir(t.TempDir())
-	os.Mkdir("fr", 0o700)
-	previewCert := writeTLSCert(t, "fr")
-	frAddr, deAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t)), fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	run := func(args ...string) {
-		t.Helper()
-		if code, out, errOut := runCLI(t, args...); code != 0 {
-			t.Fatalf("oots %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-	}
-	run("init", "-dir", "fr", "-name", "AP_FR_01", "-profile", "as4-2.0", "-listen", frAddr)
-	run("init", "-dir", "de", "-name", "AP_DE_01", "-profile", "as4-2.0", "-listen", deAddr)
-	run("partner", "add", "-config", "de/oots.yaml", "-name", "AP_FR_01", "-endpoint", "http://"+frAddr+"/as4", "-cert", "fr/AP_FR_01.partner.pem")
-	run("partner", "add", "-config", "fr/oots.yaml", "-name", "AP_DE_01", "-endpoint", "http://"+deAddr+"/as4", "-cert", "de/AP_DE_01.partner.pem")
 
 	// Both nodes also carry another service's messages (a leg of their
 	// own, not the evidence exchange's): FR hands them to its webhook,
@@ -178,62 +141,18 @@ func TestServeNationalNode(t *testing.T) {
 	}))
 	t.Cleanup(hook.Close)
 
-	key := make([]byte, 32)
-	for _, cc := range []string{"fr", "de"} {
-		rand.Read(key)
-		writeSecret(t, cc+"/journal.key", key)
-	}
-	token := "requester-token-0123456789"
-	writeSecret(t, "de/requester.token", []byte(token+"\n"))
-	appendFile(t, "de/oots.yaml", fmt.Sprintf(`journal: {keyFile: journal.key}
-requester:
-  agent: {scheme: "urn:cef.eu:names:identifier:EAS:9930", value: DE-ER-TEST, name: Test procedure portal, country: DE}
-  commonServices: {eb: %s/, dsd: %s/, trust: [%s]}
-  routes: {AP-FR: AP_FR_01}
-  tokenFile: requester.token
-`, csBase, csBase, csCA))
-
+	appendFile(t, "de/oots.yaml", "journal: {keyFile: journal.key}\n")
 	// The French evidence providers of the demo data set, each evidence
 	// type served by the register above.
 	oidcFile, _ := json.Marshal(map[string]any{"issuer": op.Issuer, "clientId": oidcop.ClientID, "clientSecret": oidcop.ClientSecret,
 		"claims": map[string]string{"identifier": "eidas_id", "familyName": "family_name", "givenName": "given_name", "dateOfBirth": "birthdate"},
 		"acr":    map[string]eid.LoA{"eidas2": eid.LoASubstantial, "eidas3": eid.LoAHigh}})
 	writeSecret(t, "fr/fr-oidc.json", oidcFile)
-	auths, err := demo.Authorities(ctx, "FR", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var providers strings.Builder
-	for _, a := range auths {
-		fmt.Fprintf(&providers, "    - agent: {scheme: %q, value: %q, name: %q, country: FR}\n      minLoA: substantial\n      evidenceTypes:\n",
-			a.Agent.Identifier.SchemeID, a.Agent.Identifier.Value, a.Agent.Name[0].Value)
-		for _, et := range a.EvidenceTypes {
-			fmt.Fprintf(&providers, "        - classification: %q\n          dataService: %s\n          formats:\n", et.Classification, ds.URL)
-			for _, f := range et.Formats {
-				fmt.Fprintf(&providers, "            - {format: %q, conformsTo: %q}\n", f.Format, f.ConformsTo)
-			}
-		}
-	}
 	appendFile(t, "fr/oots.yaml", fmt.Sprintf("webhook: {url: %q, secret: %q}\n", hook.URL, hookSecret))
-	appendFile(t, "fr/oots.yaml", fmt.Sprintf(`journal: {keyFile: journal.key}
-provider:
-  listen: %s
-  previewBase: %s
-  tls: {certificate: tls.cert.pem, key: tls.key.pem}
-  returnAllow: ["https://portal.de.example/"]
-  login: {oidc: {FR: fr-oidc.json}}
+	nodes.serve(t, reg.URL, `  login: {oidc: {FR: fr-oidc.json}}
   consent: {enabled: true, validity: 720h}
   procedureNames: {R1: {en: "Declaring a test birth", fr: "Déclaration d'une naissance d'essai"}}
-  providers:
-%s`, previewAddr, previewBase, providers.String()))
-
-	frLog := startServeCLI(t, []string{"serve", "-config", "fr/oots.yaml"})
-	deLog := startServeCLI(t, []string{"serve", "-config", "de/oots.yaml"})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("FR node:\n%s\nDE node:\n%s", frLog.String(), deLog.String())
-		}
-	})
+`)
 
 	// The requester's REST API is closed without its token.
 	subject := eid.Subject{Person: &who, LoA: eid.LoASubstantial, Country: "FR", Issuer: "FR", AuthTime: time.Now()}
@@ -241,7 +160,7 @@ provider:
 	if _, err := (&requester.Client{BaseURL: "http://" + deAddr}).Start(ctx, start); !errors.Is(err, requester.ErrUnauthorized) {
 		t.Fatalf("the requester API without its token: %v", err)
 	}
-	c := &requester.Client{BaseURL: "http://" + deAddr, Token: token}
+	c := nodes.Client
 	j, err := c.Start(ctx, start)
 	if err != nil {
 		t.Fatal(err)
@@ -256,48 +175,15 @@ provider:
 	if j, err = c.Request(ctx, j.ID, r.ID, requester.ExplicitRequest{Given: true}); err != nil {
 		t.Fatal(err)
 	}
-	wait := func(done func(*requester.Requirement) bool) *requester.Requirement {
-		t.Helper()
-		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-			if j, err = c.Get(ctx, j.ID); err != nil {
-				t.Fatal(err)
-			}
-			if rq := j.Requirements[0]; done(rq) || time.Now().After(deadline) {
-				return rq
-			}
-		}
-	}
-	r = wait(func(r *requester.Requirement) bool { return r.Step != requester.StepWaiting })
-	if r.Step != requester.StepPreview || r.Exchange == nil || !strings.HasPrefix(r.Exchange.PreviewURL, previewBase+"/preview/") {
-		t.Fatalf("after the first request: step %s, exchange %+v; want the preview (EDM:ERR:0002) at %s", r.Step, r.Exchange, previewBase)
-	}
+	r = nodes.atPreview(t, j)
 
-	// The citizen at the preview space: plain HTTP with cookies, redirects
-	// followed on this machine only (the return to the portal is not).
-	jar, _ := cookiejar.New(nil)
-	roots := x509.NewCertPool()
-	roots.AddCert(previewCert)
-	browser := &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}, Timeout: 30 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if req.URL.Hostname() != "127.0.0.1" || len(via) > 10 {
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	get := func(u string) (*http.Response, string) {
-		t.Helper()
-		resp, err := browser.Get(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		return resp, string(b)
-	}
-	if resp, page := get(r.Exchange.PreviewURL); resp.StatusCode != http.StatusOK || !strings.Contains(page, "/login") {
+	// The citizen at the preview space.
+	browser := nodes.browser(t)
+	if resp, page := browser.get(r.Exchange.PreviewURL); resp.StatusCode != http.StatusOK || !strings.Contains(page, "/login") {
 		t.Fatalf("preview start page: HTTP %d\n%.800s", resp.StatusCode, page)
 	}
 	link, _ := url.Parse(r.Exchange.PreviewURL)
-	resp, page := get(previewBase + link.Path + "/login")
+	resp, page := browser.get(previewBase + link.Path + "/login")
 	if !strings.HasPrefix(resp.Request.URL.String(), op.Issuer) {
 		t.Fatalf("the preview login went to %s, not to the OpenID provider: %.500s", resp.Request.URL, page)
 	}
@@ -306,13 +192,7 @@ provider:
 		t.Fatalf("no login form at the OpenID provider: %.500s", page)
 	}
 	action, _ := resp.Request.URL.Parse(m[1])
-	resp, err = browser.PostForm(action.String(), url.Values{"login": {"marie"}, "password": {"pw"}, "acr": {"eidas2"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	page = string(b)
+	resp, page = browser.post(action.String(), url.Values{"login": {"marie"}, "password": {"pw"}, "acr": {"eidas2"}})
 	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
 	if resp.StatusCode != http.StatusOK || csrf == nil || !strings.Contains(page, who.FamilyName) {
 		t.Fatalf("after the login at %s: HTTP %d, want the evidence with its decision form:\n%.1500s", resp.Request.URL, resp.StatusCode, page)
@@ -322,19 +202,13 @@ provider:
 	if !strings.Contains(page, `name="consent"`) || !strings.Contains(page, "Declaring a test birth") {
 		t.Errorf("the preview page lacks the consent offer or the configured procedure name:\n%.3000s", page)
 	}
-	resp, err = browser.PostForm(previewBase+link.Path+"/decide", url.Values{"csrf": {csrf[1]}, "decision": {"approve"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp, _ = browser.post(previewBase+link.Path+"/decide", url.Values{"csrf": {csrf[1]}, "decision": {"approve"}})
 	if resp.StatusCode >= 400 {
 		t.Fatalf("approve: HTTP %d", resp.StatusCode)
 	}
 
 	// The evidence, back through the requester's REST API.
-	r = wait(func(r *requester.Requirement) bool {
-		return r.Step == requester.StepDone || r.Step == requester.StepFailed
-	})
+	r = nodes.finished(t, j)
 	if r.Step != requester.StepDone || len(r.Exchange.Evidence) == 0 {
 		t.Fatalf("after the approval: step %s, exchange %+v", r.Step, r.Exchange)
 	}
@@ -345,7 +219,7 @@ provider:
 	if f.MimeType != "application/pdf" || !bytes.Equal(f.Data, doc) {
 		t.Errorf("evidence %s %d bytes, want the register's PDF (%d bytes)", f.MimeType, len(f.Data), len(doc))
 	}
-	if dsCalls.Load() == 0 {
+	if reg.Calls.Load() == 0 {
 		t.Error("the data service was not asked")
 	}
 
@@ -391,40 +265,6 @@ provider:
 	// evidence — and to the AS4 messages and the digests of the signed
 	// receipts of the two messages each node sent.
 	exch := r.Exchange.ID
-	chain := func(cc string) ([]*journal.Entry, string) {
-		t.Helper()
-		var es []*journal.Entry
-		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			code, out, errOut := runCLI(t, "journal", "export", "-db", cc+"/data/oots.db", "-exchange", exch, "-json")
-			if code != 0 {
-				t.Fatalf("journal export %s: exit %d: %s", cc, code, errOut)
-			}
-			es = es[:0]
-			dec := json.NewDecoder(strings.NewReader(out))
-			for dec.More() {
-				var e journal.Entry
-				if err := dec.Decode(&e); err != nil {
-					t.Fatal(err)
-				}
-				es = append(es, &e)
-			}
-			// The partner's receipts arrive after the messages they are
-			// for: wait for both.
-			n := 0
-			for _, e := range es {
-				if e.Event == journal.EventReceipt {
-					n++
-				}
-			}
-			if n >= 2 || time.Now().After(deadline) {
-				break
-			}
-		}
-		_, table, _ := runCLI(t, "journal", "export", "-db", cc+"/data/oots.db", "-exchange", exch)
-		return es, table
-	}
-	deChain, deTable := chain("de")
-	frChain, frTable := chain("fr")
 	events := func(es []*journal.Entry, event string) []*journal.Entry {
 		var out []*journal.Entry
 		for _, e := range es {
@@ -434,6 +274,16 @@ provider:
 		}
 		return out
 	}
+	chain := func(cc string) ([]*journal.Entry, string) {
+		t.Helper()
+		// The partner's receipts arrive after the messages they are
+		// for: wait for both.
+		es := exportJournal(t, cc, exch, func(es []*journal.Entry) bool { return len(events(es, journal.EventReceipt)) >= 2 })
+		_, table, _ := runCLI(t, "journal", "export", "-db", cc+"/data/oots.db", "-exchange", exch)
+		return es, table
+	}
+	deChain, deTable := chain("de")
+	frChain, frTable := chain("fr")
 	// DE: the first request, the EDM:ERR:0002 answer, the second request,
 	// the evidence; the receipts of both requests.
 	sent := events(deChain, journal.EventRequestSent)
