@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -105,5 +106,44 @@ func TestChosenMessageID(t *testing.T) {
 	var e struct{ Error string }
 	if code := api(t, fr, "POST", "/api/v1/messages", s, &e); code != 400 || !strings.Contains(e.Error, "messageId") {
 		t.Errorf("REST with a messageId: HTTP %d %q", code, e.Error)
+	}
+}
+
+// TestSubmitLegForPartner: a P-Mode with two legs of the same service and
+// action, each for other partners (a profile per partner while partners
+// move between AS4 profiles): a submission naming one leg goes to a
+// partner that only the other lists on that other leg, and its status
+// says so; a partner no such leg lists is refused as before.
+func TestSubmitLegForPartner(t *testing.T) {
+	ctx := context.Background()
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20, edit: func(name string, c *ap.Config) {
+		if name != "AP_FR_01" {
+			return
+		}
+		pm := *c.PMode
+		pm.Legs = slices.Clone(pm.Legs)
+		alt := pm.Legs[0]
+		alt.Name = "ootsRequestLegDE"
+		pm.Legs[0].Responder.Parties = []string{"AP_FR_01"}
+		pm.Legs = append(pm.Legs, alt)
+		c.PMode = &pm
+	}})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	s := submission("leg-for-partner", "lp1")
+	s.To = "AP_DE_01"
+	st, created, err := fr.Submit(ctx, s)
+	if err != nil || !created || st.Leg != "ootsRequestLegDE" {
+		t.Fatalf("Submit on ootsRequestLeg to AP_DE_01 = %+v, %v, %v; want it on ootsRequestLegDE", st, created, err)
+	}
+	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered || got.Leg != "ootsRequestLegDE" {
+		t.Fatalf("FR → DE: %+v", got)
+	}
+	if in, err := de.db.Inbound(ctx, st.MessageID); err != nil || in.Partner != "AP_FR_01" {
+		t.Fatalf("DE received %v, %v", in, err)
+	}
+	bad := submission("", "lp2")
+	bad.To = "AP_XX_01"
+	if _, _, err := fr.Submit(ctx, bad); !errors.Is(err, ap.ErrInvalidSubmission) {
+		t.Errorf("a partner no leg lists: %v, want ErrInvalidSubmission", err)
 	}
 }

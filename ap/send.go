@@ -29,7 +29,9 @@ type Submission struct {
 	// the same key returns the first message. Optional.
 	ClientKey string `json:"clientKey,omitempty"`
 	// Leg names the P-Mode leg; To the receiving party (default: the leg's
-	// first responder other than this access point).
+	// first responder other than this access point). When To is not a
+	// responder of Leg but of another leg of the same service and action,
+	// the message goes on that one (the Status names it).
 	Leg string `json:"leg"`
 	To  string `json:"to,omitempty"`
 	// ConversationID and RefToMessageID: eb:ConversationId (generated when
@@ -138,6 +140,23 @@ func isAtext(c byte) bool {
 	return strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
 }
 
+// legFor returns another leg of the same service and action as leg on
+// which this node sends to the party to, or nil. A P-Mode may have several
+// (a profile per partner while partners move from AS4 1.15 to 2.0, as
+// Domibus selects a P-Mode by its parties too); the receiver tells them
+// apart by the parties, and a submission naming any of them goes to the
+// partner on the one that lists it.
+func (n *Node) legFor(leg *pmode.Leg, to string) *pmode.Leg {
+	for _, l := range n.cfg.PMode.LegsFor(leg.Service, leg.Action) {
+		if l != leg && l.Name != leg.Name {
+			if _, _, err := as4.ResolveParties(n.cfg.PMode, l, n.cfg.PMode.Self, to); err == nil {
+				return l
+			}
+		}
+	}
+	return nil
+}
+
 // Submit checks a submission against the P-Mode, gives it its eb:MessageId
 // (unless it has one: Submission.MessageID) and queues it. created is
 // false when a message with the same ClientKey was submitted before; its
@@ -153,6 +172,12 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 		return nil, false, fmt.Errorf("%w: leg: %w", ErrInvalidSubmission, err)
 	}
 	_, to, err := as4.ResolveParties(n.cfg.PMode, leg, n.cfg.PMode.Self, s.To)
+	if err != nil && s.To != "" {
+		if alt := n.legFor(leg, s.To); alt != nil {
+			leg, err = alt, nil
+			_, to, err = as4.ResolveParties(n.cfg.PMode, leg, n.cfg.PMode.Self, s.To)
+		}
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %w", ErrInvalidSubmission, err)
 	}
@@ -175,7 +200,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 		}
 	}
 	sub := *s
-	sub.To = to.Name
+	sub.To, sub.Leg = to.Name, leg.Name
 	if sub.MessageID != "" {
 		if err := ValidMessageID(sub.MessageID); err != nil {
 			return nil, false, fmt.Errorf("%w: %w", ErrInvalidSubmission, err)

@@ -509,7 +509,7 @@ func (c *serveConfig) connectorsAfter(ctx context.Context, w *wiring, node *ap.N
 	if err != nil {
 		return err
 	}
-	w.dispatch.Legs = legs
+	w.dispatch.Actions = nodewire.LegActions(ncfg.PMode)
 	audit := w.journal
 	if r := c.Requester; r != nil {
 		cs, err := r.commonServices(c)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/lcm"
@@ -25,8 +26,9 @@ import (
 // that the access point pushes it to its webhook, or, without one, keeps
 // it in its inbox (GET /api/v1/inbox) for a backend that pulls.
 //
-// Send failures go the same way: those of evidence requests (Legs.Request)
-// to Failed, those of the provider's answers (Legs.Response, Legs.Error)
+// Send failures go the same way: those of evidence requests (a leg of the
+// action exchange.ActionRequest, Actions) to Failed, those of the
+// provider's answers (exchange.ActionResponse, exchange.ActionError)
 // nowhere when Provider is set, any other (and those, when Failed or
 // Provider is not set: another backend sent them) to the webhook
 // (ap.ErrNotForBackend).
@@ -38,17 +40,27 @@ type Dispatch struct {
 	Provider, Requester, LCM ap.Backend
 	// Other, when set, receives the messages no component takes.
 	Other ap.Backend
-	// Failed is told of the evidence requests (Legs.Request) the access
-	// point gave up on (requester.Connector.ReportSendFailure); nil passes
+	// Failed is told of the evidence requests (exchange.ActionRequest) the
+	// access point gave up on (requester.Connector.ReportSendFailure); nil passes
 	// them to the webhook (ap.ErrNotForBackend).
 	Failed func(ctx context.Context, f *ap.SendFailure) error
 	// Journal records the partners' signed receipts (non-repudiation);
 	// nil records nothing.
 	Journal *journal.Journal
-	// Legs are the P-Mode legs of the evidence exchange (default
-	// exchange.DefaultLegs()), by which a send failure is known as the
-	// connectors'.
-	Legs exchange.Legs
+	// Actions gives the eb:Action of each P-Mode leg (by name), by which a
+	// send failure is known as the connectors' (a node may send one
+	// action on several legs, one per group of partners); nil means the
+	// legs of exchange.DefaultLegs().
+	Actions map[string]string
+}
+
+// LegActions returns the eb:Action of each leg of pm (Dispatch.Actions).
+func LegActions(pm *pmode.Config) map[string]string {
+	out := make(map[string]string, len(pm.Legs))
+	for _, l := range pm.Legs {
+		out[l.Name] = l.Action
+	}
+	return out
 }
 
 var (
@@ -100,16 +112,17 @@ func (d *Dispatch) Receipted(ctx context.Context, r *ap.Receipt) error {
 // each message it gave up on at least once, also after a restart; the
 // requester fails the exchange at once instead of at its timeout.
 func (d *Dispatch) SendFailed(ctx context.Context, f *ap.SendFailure) error {
-	legs := d.Legs
-	if legs == (exchange.Legs{}) {
-		legs = exchange.DefaultLegs()
+	actions := d.Actions
+	if actions == nil {
+		l := exchange.DefaultLegs()
+		actions = map[string]string{l.Request: exchange.ActionRequest, l.Response: exchange.ActionResponse, l.Error: exchange.ActionError}
 	}
-	switch f.Leg {
-	case legs.Request:
+	switch actions[f.Leg] {
+	case exchange.ActionRequest:
 		if d.Failed != nil {
 			return d.Failed(ctx, f)
 		}
-	case legs.Response, legs.Error:
+	case exchange.ActionResponse, exchange.ActionError:
 		if d.Provider != nil {
 			// The provider's answers: no component follows them up.
 			return nil

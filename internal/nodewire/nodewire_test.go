@@ -10,6 +10,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/lcm"
@@ -121,13 +122,19 @@ func TestDispatchReceiptsAndFailures(t *testing.T) {
 	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m4@oots", Leg: "otherServiceLeg"}); !errors.Is(err, ap.ErrNotForBackend) || len(failed) != 1 {
 		t.Errorf("send failure of another service: %v, Failed saw %v", err, failed)
 	}
-	// Legs named in the P-Mode of the node.
-	d.Legs = exchange.Legs{Request: "req", Response: "resp", Error: "err"}
-	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m5@oots", Leg: "req"}); len(failed) != 2 {
-		t.Errorf("send failure on the node's request leg: %v, Failed saw %v", err, failed)
+	// The legs of the node's P-Mode, by their action: two request legs
+	// (one per group of partners) are both the requester's.
+	d.Actions = LegActions(&pmode.Config{Legs: []pmode.Leg{{Name: "req", Action: exchange.ActionRequest},
+		{Name: "req-2.0", Action: exchange.ActionRequest}, {Name: "resp", Action: exchange.ActionResponse}, {Name: "notice", Action: "Notify"}}})
+	for i, leg := range []string{"req", "req-2.0"} {
+		if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m5@oots", Leg: leg}); len(failed) != 2+i {
+			t.Errorf("send failure on the request leg %s: %v, Failed saw %v", leg, err, failed)
+		}
 	}
-	if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m6@oots", Leg: legs.Request}); !errors.Is(err, ap.ErrNotForBackend) {
-		t.Errorf("send failure on a leg the node does not name: %v", err)
+	for _, leg := range []string{"notice", legs.Request} {
+		if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m6@oots", Leg: leg}); !errors.Is(err, ap.ErrNotForBackend) {
+			t.Errorf("send failure on %s, not a leg of the exchange's actions: %v", leg, err)
+		}
 	}
 	// Without a journal nothing is recorded; without Failed or Provider,
 	// the failures of their legs are another backend's (the webhook's).
