@@ -169,6 +169,83 @@ func readAll(tb testing.TB, pl as4.Payload) string {
 
 var profiles = []wssec.Profile{wssec.AS4v115, wssec.AS4v20, pmode.ProfileNone}
 
+// A legVariant is the request leg under one of the profiles, encrypted or
+// (a secured profile only) signed only.
+type legVariant struct {
+	name    string // the subtest's: the profile, "-sign-only" when not encrypted
+	profile wssec.Profile
+	encrypt bool
+}
+
+// legVariants lists, per profile, the encrypted leg and then, for a secured
+// profile, the signed-only one.
+func legVariants() []legVariant {
+	var vs []legVariant
+	for _, profile := range profiles {
+		vs = append(vs, legVariant{string(profile), profile, true})
+		if profile != pmode.ProfileNone {
+			vs = append(vs, legVariant{string(profile) + "-sign-only", profile, false})
+		}
+	}
+	return vs
+}
+
+// config returns the P-Modes of the variant: a signed-only leg sends its
+// payloads uncompressed, as they are signed.
+func (v legVariant) config() *pmode.Config {
+	c := config(v.profile)
+	if !v.encrypt {
+		c.Legs[0].Security.Encrypt = false
+		c.Legs[0].Payload.Compress = false
+	}
+	return c
+}
+
+// packRequest packs request() with f's sender under c; the packed message is
+// closed when the test ends.
+func (f *fixture) packRequest(tb testing.TB, c *pmode.Config) *as4.Packed {
+	tb.Helper()
+	p, err := f.senderOf(tb, c).Pack(request())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { p.Close() })
+	return p
+}
+
+// bodyOf returns the multipart/related body of p as it is posted.
+func bodyOf(tb testing.TB, p *as4.Packed) []byte {
+	tb.Helper()
+	var body bytes.Buffer
+	if err := p.WriteBody(&body); err != nil {
+		tb.Fatal(err)
+	}
+	return body.Bytes()
+}
+
+// unpack has f's receiver under c take body; the inbound message is closed
+// when the test ends.
+func (f *fixture) unpack(tb testing.TB, c *pmode.Config, contentType string, body []byte) *as4.Inbound {
+	tb.Helper()
+	in, err := f.receiverOf(tb, c).Unpack(contentType, bytes.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { in.Close() })
+	return in
+}
+
+// samePayloads checks the content of each payload of in against the one of
+// out at its index.
+func samePayloads(tb testing.TB, in *as4.Inbound, out *as4.Outbound) {
+	tb.Helper()
+	for i, pl := range in.Payloads {
+		if got, want := readAll(tb, pl), readAll(tb, out.Payloads[i]); got != want {
+			tb.Errorf("payload %d: %d bytes, want %d", i, len(got), len(want))
+		}
+	}
+}
+
 func TestRoundTrip(t *testing.T) {
 	for _, profile := range profiles {
 		t.Run(string(profile), func(t *testing.T) {
@@ -436,15 +513,8 @@ func TestUnpackSecurityFailures(t *testing.T) {
 		f := getFixture(t, profile)
 		c := config(profile)
 		c.Legs[0].Security.Timestamp = pmode.TimestampRequired // for the expired Timestamp
-		p, err := f.senderOf(t, c).Pack(request())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { p.Close() })
-		var body bytes.Buffer
-		if err := p.WriteBody(&body); err != nil {
-			t.Fatal(err)
-		}
+		p := f.packRequest(t, c)
+		body := bodyOf(t, p)
 		ct := p.ContentType()
 		cases := []struct {
 			name string
@@ -464,7 +534,7 @@ func TestUnpackSecurityFailures(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(string(profile)+"/"+tc.name, func(t *testing.T) {
-				b := body.Bytes()
+				b := body
 				if tc.edit != nil {
 					b = tc.edit(b)
 				}
@@ -646,11 +716,7 @@ func FuzzUnpack(f *testing.F) {
 func TestSignatureWrapping(t *testing.T) {
 	f := getFixture(t, wssec.AS4v115)
 	c := config(wssec.AS4v115)
-	p, err := f.senderOf(t, c).Pack(request())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := f.packRequest(t, c)
 	const forged = "66666666666666"
 	variants := map[string]func(hdr, signed, fake *xmltree.Element){
 		"moved into a wrapper": func(hdr, signed, fake *xmltree.Element) {
@@ -833,11 +899,7 @@ func TestExchangeOverHTTP(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	p, err := f.senderOf(t, c).Pack(request())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := f.packRequest(t, c)
 	resp := post(t, srv, p, srv.URL+"/as4")
 	sig, err := as4.ReadSignal(resp.Header.Get("Content-Type"), resp.Body,
 		&wssec.VerifyConfig{Profile: wssec.AS4v20, RequireSignature: true, Trust: f.store, Now: clock})

@@ -110,11 +110,7 @@ func TestUnpackResolvesKeyReferences(t *testing.T) {
 			{"neither", false, false, false},
 		} {
 			t.Run(ref+"/"+tc.name, func(t *testing.T) {
-				p, err := f.senderOf(t, c).Pack(request())
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer p.Close()
+				p := f.packRequest(t, c)
 				req := wire(t, p)
 				r := f.receiverOf(t, c)
 				if tc.configured {
@@ -123,7 +119,7 @@ func TestUnpackResolvesKeyReferences(t *testing.T) {
 				if tc.inTrust {
 					r.Trust = trust.NewStore(f.ca.Cert, f.sender.Sign.Cert)
 				}
-				err = unpackOK(t, r, req, tc.ok)
+				err := unpackOK(t, r, req, tc.ok)
 				if tc.ok {
 					return
 				}

@@ -75,15 +75,7 @@ func TestPercentEncodedCID(t *testing.T) {
 			for i := range p.Parts {
 				p.Parts[i].ContentID = ids[i]
 			}
-			var body bytes.Buffer
-			if err := p.WriteBody(&body); err != nil {
-				t.Fatal(err)
-			}
-			in, err := f.receiverOf(t, c).Unpack(p.ContentType(), &body)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer in.Close()
+			in := f.unpack(t, c, p.ContentType(), bodyOf(t, p))
 			if len(in.Payloads) != 2 {
 				t.Fatalf("%d payloads", len(in.Payloads))
 			}
@@ -91,10 +83,8 @@ func TestPercentEncodedCID(t *testing.T) {
 				if pl.ContentID != ids[i] {
 					t.Errorf("payload %d: Content-ID %q, want %q", i, pl.ContentID, ids[i])
 				}
-				if got, want := readAll(t, pl), readAll(t, out.Payloads[i]); got != want {
-					t.Errorf("payload %d: %d bytes, want %d", i, len(got), len(want))
-				}
 			}
+			samePayloads(t, in, out)
 		})
 	}
 }
@@ -145,59 +135,31 @@ func TestCIDHrefRejects(t *testing.T) {
 // and TestMsgIDPython of package swa check against Python's email package.
 func TestMIMEHeaderComments(t *testing.T) {
 	field := regexp.MustCompile(`(?m)^(Content-(?:ID|Type|Transfer-Encoding): [^\r\n]*)\r\n`)
-	for _, profile := range profiles {
-		for _, encrypt := range []bool{true, false} {
-			if profile == pmode.ProfileNone && !encrypt {
-				continue
-			}
-			name := string(profile)
-			if !encrypt {
-				name += "-sign-only"
-			}
-			t.Run(name, func(t *testing.T) {
-				f := getFixture(t, profile)
-				c := config(profile)
-				if !encrypt {
-					c.Legs[0].Security.Encrypt = false
-					c.Legs[0].Payload.Compress = false
-				}
-				p, err := f.senderOf(t, c).Pack(request())
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer p.Close()
-				var body bytes.Buffer
-				if err := p.WriteBody(&body); err != nil {
-					t.Fatal(err)
-				}
-				n := 0
-				commented := field.ReplaceAllFunc(body.Bytes(), func(b []byte) []byte {
-					n++
-					line := strings.TrimSuffix(string(b), "\r\n")
-					name, value, _ := strings.Cut(line, ": ")
-					return []byte(name + ": (sent by (a) test) " + value + ` (a "comment" \) here)` + "\r\n")
-				})
-				if n != 3*(1+len(p.Parts)) {
-					t.Fatalf("%d header fields commented, want %d:\n%s", n, 3*(1+len(p.Parts)), commented)
-				}
-				if !encrypt && !bytes.Contains(commented, []byte("Content-Type: (sent by (a) test) application/x-ebrs+xml (a")) {
-					t.Fatalf("the XML payload does not travel as application/x-ebrs+xml:\n%.2000s", commented)
-				}
-				in, err := f.receiverOf(t, c).Unpack(p.ContentType(), bytes.NewReader(commented))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer in.Close()
-				if len(in.Payloads) != 2 || in.Payloads[0].ContentID != "request@oots.eu" {
-					t.Fatalf("payloads %+v", in.Payloads)
-				}
-				for i, pl := range in.Payloads {
-					if got, want := readAll(t, pl), readAll(t, request().Payloads[i]); got != want {
-						t.Errorf("payload %d: %d bytes, want %d", i, len(got), len(want))
-					}
-				}
+	for _, v := range legVariants() {
+		t.Run(v.name, func(t *testing.T) {
+			f := getFixture(t, v.profile)
+			c := v.config()
+			p := f.packRequest(t, c)
+			body := bodyOf(t, p)
+			n := 0
+			commented := field.ReplaceAllFunc(body, func(b []byte) []byte {
+				n++
+				line := strings.TrimSuffix(string(b), "\r\n")
+				name, value, _ := strings.Cut(line, ": ")
+				return []byte(name + ": (sent by (a) test) " + value + ` (a "comment" \) here)` + "\r\n")
 			})
-		}
+			if n != 3*(1+len(p.Parts)) {
+				t.Fatalf("%d header fields commented, want %d:\n%s", n, 3*(1+len(p.Parts)), commented)
+			}
+			if !v.encrypt && !bytes.Contains(commented, []byte("Content-Type: (sent by (a) test) application/x-ebrs+xml (a")) {
+				t.Fatalf("the XML payload does not travel as application/x-ebrs+xml:\n%.2000s", commented)
+			}
+			in := f.unpack(t, c, p.ContentType(), commented)
+			if len(in.Payloads) != 2 || in.Payloads[0].ContentID != "request@oots.eu" {
+				t.Fatalf("payloads %+v", in.Payloads)
+			}
+			samePayloads(t, in, request())
+		})
 	}
 }
 

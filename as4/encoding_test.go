@@ -92,59 +92,30 @@ json.dump(base64.b64encode(raw).decode(), sys.stdout)
 // our own signed (and encrypted) messages are re-encoded by Python, whose
 // parser checks that they decode to what was sent.
 func TestTransferEncodedAttachments(t *testing.T) {
-	for _, profile := range profiles {
-		for _, encrypt := range []bool{true, false} {
-			if profile == pmode.ProfileNone && !encrypt {
-				continue
+	for _, v := range legVariants() {
+		for _, qp := range []bool{false, true} {
+			name := v.name + "-base64"
+			if qp {
+				name = v.name + "-quoted-printable"
 			}
-			for _, qp := range []bool{false, true} {
-				name := string(profile)
-				if !encrypt {
-					name += "-sign-only"
+			t.Run(name, func(t *testing.T) {
+				f := getFixture(t, v.profile)
+				c := v.config()
+				p := f.packRequest(t, c)
+				body := bodyOf(t, p)
+				encoded := pyReencode(t, p.ContentType(), body, qp)
+				if bytes.Equal(encoded, body) {
+					t.Fatal("nothing re-encoded")
 				}
-				if qp {
-					name += "-quoted-printable"
-				} else {
-					name += "-base64"
+				in := f.unpack(t, c, p.ContentType(), encoded)
+				if len(in.Payloads) != 2 {
+					t.Fatalf("payloads %+v", in.Payloads)
 				}
-				t.Run(name, func(t *testing.T) {
-					f := getFixture(t, profile)
-					c := config(profile)
-					if !encrypt {
-						c.Legs[0].Security.Encrypt = false
-						c.Legs[0].Payload.Compress = false
-					}
-					p, err := f.senderOf(t, c).Pack(request())
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer p.Close()
-					var body bytes.Buffer
-					if err := p.WriteBody(&body); err != nil {
-						t.Fatal(err)
-					}
-					encoded := pyReencode(t, p.ContentType(), body.Bytes(), qp)
-					if bytes.Equal(encoded, body.Bytes()) {
-						t.Fatal("nothing re-encoded")
-					}
-					in, err := f.receiverOf(t, c).Unpack(p.ContentType(), bytes.NewReader(encoded))
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer in.Close()
-					if len(in.Payloads) != 2 {
-						t.Fatalf("payloads %+v", in.Payloads)
-					}
-					for i, pl := range in.Payloads {
-						if got, want := readAll(t, pl), readAll(t, request().Payloads[i]); got != want {
-							t.Errorf("payload %d: %d bytes, want %d", i, len(got), len(want))
-						}
-					}
-					if in.Security != nil && (profile == pmode.ProfileNone || len(in.Security.SignedInfoReferences) == 0) {
-						t.Errorf("security result %+v", in.Security)
-					}
-				})
-			}
+				samePayloads(t, in, request())
+				if in.Security != nil && (v.profile == pmode.ProfileNone || len(in.Security.SignedInfoReferences) == 0) {
+					t.Errorf("security result %+v", in.Security)
+				}
+			})
 		}
 	}
 }
@@ -155,20 +126,12 @@ func TestTransferEncodedAttachments(t *testing.T) {
 func TestUnknownTransferEncoding(t *testing.T) {
 	f := getFixture(t, wssec.AS4v115)
 	c := config(wssec.AS4v115)
-	p, err := f.senderOf(t, c).Pack(request())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	var body bytes.Buffer
-	if err := p.WriteBody(&body); err != nil {
-		t.Fatal(err)
-	}
+	p := f.packRequest(t, c)
 	_, params, _ := mime.ParseMediaType(p.ContentType())
 	// The first attachment (the root part is written first, with its
 	// own Content-ID).
 	root := strings.Trim(params["start"], "<>")
-	b := body.Bytes()
+	b := bodyOf(t, p)
 	var i int
 	for {
 		j := bytes.Index(b[i:], []byte("Content-Transfer-Encoding: binary"))
@@ -182,7 +145,7 @@ func TestUnknownTransferEncoding(t *testing.T) {
 		i++
 	}
 	b = append(append(append([]byte(nil), b[:i]...), "Content-Transfer-Encoding: x-gzip64"...), b[i+len("Content-Transfer-Encoding: binary"):]...)
-	_, err = f.receiverOf(t, c).Unpack(p.ContentType(), bytes.NewReader(b))
+	_, err := f.receiverOf(t, c).Unpack(p.ContentType(), bytes.NewReader(b))
 	var e *as4.Error
 	if !errors.As(err, &e) || e.Code != as4.MimeInconsistency || !strings.Contains(e.Detail, `Content-Transfer-Encoding "x-gzip64"`) {
 		t.Fatalf("err = %v; want EBMS:0007 naming x-gzip64", err)

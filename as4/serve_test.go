@@ -52,11 +52,7 @@ func TestServeMustUnderstand(t *testing.T) {
 		{"no mustUnderstand", `<x:Routing xmlns:x="urn:example:routing"/>`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := f.senderOf(t, c).Pack(request())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
+			p := f.packRequest(t, c)
 			accepted := false
 			rec := serveOnce(t, f.receiverOf(t, c), p, func(env []byte) []byte {
 				return bytes.Replace(env, []byte("<S12:Header>"), []byte("<S12:Header>"+tc.block), 1)
@@ -106,11 +102,7 @@ func TestServeAccept(t *testing.T) {
 		}, http.StatusInternalServerError, as4.ValueInconsistent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := f.senderOf(t, c).Pack(request())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
+			p := f.packRequest(t, c)
 			r := f.receiverOf(t, c)
 			r.SigningKey, r.SigningCert = f.receiver.Sign.Signer(), f.receiver.Sign.Cert
 			var seen *as4.Reply
@@ -222,11 +214,7 @@ func TestServeAnswerLength(t *testing.T) {
 	f := getFixture(t, wssec.AS4v20)
 	c := config(wssec.AS4v20)
 	c.Self = "AP_DE_01"
-	p, err := f.senderOf(t, c).Pack(request())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
+	p := f.packRequest(t, c)
 	r := f.receiverOf(t, c)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) { r.Serve(w, req, acceptAll) }))
 	defer srv.Close()

@@ -40,11 +40,7 @@ func TestJDKVerifiesPackedMessage(t *testing.T) {
 			f := getFixture(t, profile)
 			c := config(profile)
 			c.Legs[0].Security.Timestamp = tc.timestamp
-			p, err := f.senderOf(t, c).Pack(request())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer p.Close()
+			p := f.packRequest(t, c)
 			req := wire(t, p)
 			in, err := f.receiverOf(t, c).Unpack(req.Header.Get("Content-Type"), req.Body)
 			if err != nil {
