@@ -3,7 +3,6 @@ package smp_test
 import (
 	"encoding/base64"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,13 +19,7 @@ func putRaw(tb testing.TB, u, body string) (int, string) {
 	}
 	req.Header.Set("Authorization", "Bearer secret")
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	return answer(tb, req)
 }
 
 // TestManagementAPIUnknownFields: every JSON body of the management API

@@ -35,6 +35,12 @@ func call(tb testing.TB, method, u, token string, body any) (int, string) {
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return answer(tb, req)
+}
+
+// answer sends req and returns the status and the body of the answer.
+func answer(tb testing.TB, req *http.Request) (int, string) {
+	tb.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)

@@ -71,6 +71,24 @@ func serveValid(t *testing.T, xmllint string, m *smp.ServiceMetadata, smp1 bool)
 	return hs.URL
 }
 
+// cachedUntil has cl, which caches, resolve a minute before at, taking
+// before, and a minute after, taking after: a cached target is not used
+// beyond at, the activation of a more preferred endpoint.
+func cachedUntil(t *testing.T, name string, cl *smp.Client, at time.Time, before, after string) {
+	t.Helper()
+	var now time.Time
+	cl.Now = func() time.Time { return now }
+	for _, c := range []struct {
+		at  time.Time
+		url string
+	}{{at.Add(-time.Minute), before}, {at.Add(time.Minute), after}} {
+		now = c.at
+		if tg, err := cl.Resolve(context.Background(), participant, docType, process); err != nil || tg.URL != c.url {
+			t.Errorf("%s, at %s: %s %v; want %s", name, c.at.Format(time.RFC3339), tg.URL, err, c.url)
+		}
+	}
+}
+
 // TestEndpointWithoutCertificateSkipped: the preferred endpoint publishes
 // no encryption certificate in use at the time of the lookup (a roll-over
 // published with a gap of two days), the next of the same transport
@@ -119,17 +137,8 @@ func TestEndpointWithoutCertificateSkipped(t *testing.T) {
 
 	// Cached during the gap: not beyond the first endpoint's new
 	// certificate's activation.
-	now := d(7).Add(-time.Minute)
-	cached := &smp.Client{SMP: base, Flavour: smp.OASIS2, Trust: f.trust, TransportProfiles: both, Now: func() time.Time { return now }}
-	for _, c := range []struct {
-		at  time.Time
-		url string
-	}{{d(7).Add(-time.Minute), ap3}, {d(7).Add(time.Minute), ap1}} {
-		now = c.at
-		if tg, err := cached.Resolve(ctx, participant, docType, process); err != nil || tg.URL != c.url {
-			t.Errorf("cached, at %s: %s %v; want %s", c.at.Format(time.RFC3339), tg.URL, err, c.url)
-		}
-	}
+	cached := &smp.Client{SMP: base, Flavour: smp.OASIS2, Trust: f.trust, TransportProfiles: both}
+	cachedUntil(t, "cached", cached, d(7), ap3, ap1)
 
 	// Only the first two accepted: none can be taken, and the error says
 	// why of each, not of the third.
@@ -190,17 +199,8 @@ func TestEndpointOutOfServiceSkipped(t *testing.T) {
 				t.Errorf("%s at %s: %s %v; want %s", fl, c.at.Format(time.RFC3339Nano), tg.URL, err, c.url)
 			}
 		}
-		now := d(2).Add(-time.Minute)
-		cached := &smp.Client{SMP: base, Flavour: fl, Trust: f.trust, Now: func() time.Time { return now }}
-		for _, c := range []struct {
-			at  time.Time
-			url string
-		}{{d(2).Add(-time.Minute), ap3}, {d(2).Add(time.Minute), ap1}} {
-			now = c.at
-			if tg, err := cached.Resolve(ctx, participant, docType, process); err != nil || tg.URL != c.url {
-				t.Errorf("%s, cached, at %s: %s %v; want %s", fl, c.at.Format(time.RFC3339), tg.URL, err, c.url)
-			}
-		}
+		cached := &smp.Client{SMP: base, Flavour: fl, Trust: f.trust}
+		cachedUntil(t, string(fl)+", cached", cached, d(2), ap3, ap1)
 	}
 
 	// None in service.
