@@ -427,25 +427,31 @@ func (j *Journal) AppendReceipt(ctx context.Context, r Record) (*Entry, bool, er
 	})
 }
 
-// AppendOnce appends r unless the journal holds an entry of the same
-// Event, MessageID and Exchange already: a step journaled where it may be
+// AppendOnce appends r unless the latest entry about the same MessageID in
+// the same Exchange is of the same Event: a step journaled where it may be
 // done again (a connector's transaction that is retried, a message
-// delivered again) is journaled once. It returns the entry appended, or
-// nil and false for one journaled before. The journal is looked for it in
-// the append's transaction, with the head locked, as by AppendReceipt. A
-// record without MessageID is an error wrapping ErrInvalidRecord.
+// delivered again) is journaled once each time it happens — once, until
+// another step about the message (an EventError saying it did not go, say)
+// is journaled, after which it is journaled again when it happens again.
+// It returns the entry appended, or nil and false. The journal is looked
+// for it in the append's transaction, with the head locked, as by
+// AppendReceipt. A record without MessageID is an error wrapping
+// ErrInvalidRecord.
 func (j *Journal) AppendOnce(ctx context.Context, r Record) (*Entry, bool, error) {
 	if r.MessageID == "" {
 		return nil, false, fmt.Errorf("%w: AppendOnce takes a record with MessageID", ErrInvalidRecord)
 	}
 	return j.appendUnless(ctx, r, func(ctx context.Context, tx *sql.Tx, r *Record) (bool, error) {
-		var n int
-		err := tx.QueryRowContext(ctx, j.db.Rebind(`SELECT COUNT(*) FROM journal_entries WHERE message_id = ? AND event = ? AND exchange = ?`),
-			r.MessageID, r.Event, r.Exchange).Scan(&n)
+		var last string
+		err := tx.QueryRowContext(ctx, j.db.Rebind(`SELECT event FROM journal_entries WHERE message_id = ? AND exchange = ? ORDER BY seq DESC LIMIT 1`),
+			r.MessageID, r.Exchange).Scan(&last)
+		if errors.Is(err, sql.ErrNoRows) {
+			return false, nil
+		}
 		if err != nil {
 			return false, fmt.Errorf("journal: looking for the %s entry of %s: %w", r.Event, r.MessageID, err)
 		}
-		return n > 0, nil
+		return last == r.Event, nil
 	})
 }
 

@@ -168,11 +168,21 @@ func runSuite(t *testing.T, newDSN func(t testing.TB) string) {
 				t.Errorf("%+v: %v, %v", o, ok, err)
 			}
 		}
+		// After another step about the message (it did not go), the
+		// step happening again is journaled again, once.
+		if _, ok, err := j.AppendOnce(ctx, journal.Record{Event: journal.EventError, Conversation: "conv-1", Exchange: r.Exchange, MessageID: r.MessageID, Outcome: "not sent"}); !ok || err != nil {
+			t.Errorf("the error: %v, %v", ok, err)
+		}
+		for i, want := range []bool{true, false} {
+			if _, ok, err := j.AppendOnce(ctx, r); ok != want || err != nil {
+				t.Errorf("the step again (%d): appended %v, %v; want %v", i, ok, err, want)
+			}
+		}
 		// A record without a message id cannot be told from another.
 		if _, _, err := j.AppendOnce(ctx, journal.Record{Event: journal.EventRequestSent}); !errors.Is(err, journal.ErrInvalidRecord) {
 			t.Errorf("AppendOnce without MessageID = %v, want ErrInvalidRecord", err)
 		}
-		if n, err := j.Verify(ctx); n != 4 || err != nil {
+		if n, err := j.Verify(ctx); n != 6 || err != nil {
 			t.Errorf("Verify = %d, %v", n, err)
 		}
 	})

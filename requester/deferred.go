@@ -116,6 +116,11 @@ func (c *Connector) askAgain(ctx context.Context, j *journeyState, i int) (reque
 	}
 	s, _, err := c.submit(ctx, out, key, named)
 	if err != nil {
+		if named != "" {
+			// The journal has the request: it says that it did not go
+			// (the next sweep asks again, journaled again then).
+			c.journal(context.WithoutCancel(ctx), c.entry(j, i, journal.EventError, named, "not sent: the access point did not take the request asked again: "+err.Error()))
+		}
 		return requestRow{}, fmt.Errorf("%w: sending the request again: %w", ErrUnavailable, err)
 	}
 	now := c.cfg.Now().UTC()

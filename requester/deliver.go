@@ -320,6 +320,12 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 	}
 	s, _, err := c.submit(ctx, out, key, named)
 	if err != nil {
+		if ch.journaled {
+			// The journal has the request: it says that it did not go
+			// (the answer is delivered again, and the request then
+			// journaled again when it is sent).
+			c.journal(context.WithoutCancel(ctx), c.entry(j, i, journal.EventError, named, "not sent: the access point did not take the request after the preview: "+err.Error()))
+		}
 		return "", "", fmt.Errorf("%w: sending the request after preview: %w", ErrUnavailable, err)
 	}
 	now := c.cfg.Now().UTC()

@@ -168,3 +168,43 @@ func TestJournalRequestUnnamed(t *testing.T) {
 		t.Errorf("request.sent entries %q, want one naming %s", sent, sub.MessageID)
 	}
 }
+
+// TestJournalSecondRequestNotTaken: the request after a preview, journaled
+// before the hand-over, that the access point refuses is followed by an
+// error entry naming it; when the answer is delivered again and the
+// request goes, it is journaled again, after the error.
+func TestJournalSecondRequestNotTaken(t *testing.T) {
+	f := newFixture(t, sqliteDSN(t), commonServices(t), nil)
+	j := must[*requester.Journey](t)(f.conn.Start(ctx, start("R1", "FR", person())))
+	r := wantStep(t, j, 0, requester.StepExplicitRequest)
+	must[*requester.Journey](t)(f.conn.Choose(ctx, j.ID, "0", requester.Choice{Format: "application/xml"}))
+	must[*requester.Journey](t)(f.conn.Request(ctx, j.ID, r.ID, yes))
+	sub, req := f.sender.last(t)
+	var p remoteProvider
+	answer := p.preview(t, sub, req, "https://preview.fr.example/p/9")
+	f.sender.fail = errors.New("queue full")
+	if err := f.conn.Deliver(ctx, answer); !errors.Is(err, requester.ErrUnavailable) {
+		t.Fatalf("Deliver = %v, want ErrUnavailable (delivered again)", err)
+	}
+	f.sender.fail = nil
+	deliver(t, f.conn, answer)
+	second, _ := f.sender.last(t)
+	es, err := f.journal.List(ctx, journal.Filter{Conversation: j.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var about []string // the second request's entries, in order
+	var previews int
+	for _, e := range es {
+		if e.MessageID == second.MessageID && e.Event != journal.EventRequestID {
+			about = append(about, e.Event)
+		}
+		if e.Event == requester.EventPreviewRequired {
+			previews++
+		}
+	}
+	want := []string{journal.EventRequestSent, journal.EventError, journal.EventRequestSent}
+	if !slices.Equal(about, want) || previews != 1 {
+		t.Errorf("the second request's entries %q, want %q; %d preview answers, want 1 (journal %v)", about, want, previews, journalEvents(t, f, j.ID))
+	}
+}
