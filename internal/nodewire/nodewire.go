@@ -18,7 +18,7 @@ import (
 )
 
 // Dispatch is the in-process backend of a node's access point: evidence
-// requests (exchange.ActionRequest) go to Provider, evidence responses and
+// requests (exchange.ActionRequest, service as4.OOTSQueryManager) go to Provider, evidence responses and
 // errors (exchange.ActionResponse, exchange.ActionError) to Requester, LCM
 // answers (lcm.Is) to LCM. An ebMS test message, a message for a component
 // that is nil, or of any other service, goes to Other when it is set (an
@@ -54,11 +54,16 @@ type Dispatch struct {
 	Actions map[string]string
 }
 
-// LegActions returns the eb:Action of each leg of pm (Dispatch.Actions).
+// LegActions returns the eb:Action of each leg of pm of the evidence
+// exchange's service (as4.OOTSQueryManager), for Dispatch.Actions: the
+// legs of other services (LCM's ExceptionResponse, another RegRep
+// service's ExecuteQueryRequest) are not the connectors'.
 func LegActions(pm *pmode.Config) map[string]string {
 	out := make(map[string]string, len(pm.Legs))
 	for _, l := range pm.Legs {
-		out[l.Name] = l.Action
+		if l.Service.Value == as4.OOTSQueryManager {
+			out[l.Name] = l.Action
+		}
 	}
 	return out
 }
@@ -81,6 +86,8 @@ func (d *Dispatch) Deliver(ctx context.Context, m *ap.ReceivedMessage) error {
 	switch {
 	case lcm.Is(m):
 		to = d.LCM
+	case m.Service.Value != as4.OOTSQueryManager:
+		// Another service's, whatever its action's name.
 	case m.Action == exchange.ActionRequest:
 		to = d.Provider
 	case m.Action == exchange.ActionResponse || m.Action == exchange.ActionError:

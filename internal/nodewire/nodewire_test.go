@@ -63,6 +63,11 @@ func TestDispatchRoutes(t *testing.T) {
 	if err := d.Deliver(ctx, message("QueryManager", exchange.ActionResponse)); err != nil || len(other.got) != 2 {
 		t.Errorf("response without a requester: %v, other got %v", err, other.got)
 	}
+	// Another service's message is not the connectors', whatever its
+	// action's name.
+	if err := (&Dispatch{Provider: prov}).Deliver(ctx, message("urn:other", exchange.ActionRequest)); !errors.Is(err, ap.ErrNotForBackend) || len(prov.got) != 1 {
+		t.Errorf("another service's ExecuteQueryRequest: %v, provider got %v", err, prov.got)
+	}
 	for _, m := range []*ap.ReceivedMessage{message("QueryManager", exchange.ActionRequest), message("urn:other", "Other")} {
 		if err := (&Dispatch{}).Deliver(ctx, m); !errors.Is(err, ap.ErrNotForBackend) {
 			t.Errorf("%s without a component or Other: %v, want ap.ErrNotForBackend", m.Action, err)
@@ -124,16 +129,26 @@ func TestDispatchReceiptsAndFailures(t *testing.T) {
 	}
 	// The legs of the node's P-Mode, by their action: two request legs
 	// (one per group of partners) are both the requester's.
-	d.Actions = LegActions(&pmode.Config{Legs: []pmode.Leg{{Name: "req", Action: exchange.ActionRequest},
-		{Name: "req-2.0", Action: exchange.ActionRequest}, {Name: "resp", Action: exchange.ActionResponse}, {Name: "notice", Action: "Notify"}}})
+	qm := pmode.Service{Value: as4.OOTSQueryManager, Type: as4.OOTSServiceType}
+	legs2 := []pmode.Leg{{Name: "req", Service: qm, Action: exchange.ActionRequest}, {Name: "req-2.0", Service: qm, Action: exchange.ActionRequest},
+		{Name: "resp", Service: qm, Action: exchange.ActionResponse}, {Name: "notice", Service: pmode.Service{Value: "urn:other"}, Action: "Notify"},
+		{Name: "otherQuery", Service: pmode.Service{Value: "urn:other"}, Action: exchange.ActionRequest}}
+	d.Actions = LegActions(&pmode.Config{Legs: append(legs2, lcm.PModeLegs(pmode.Leg{}, lcm.DefaultLegs())...)})
 	for i, leg := range []string{"req", "req-2.0"} {
 		if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m5@oots", Leg: leg}); len(failed) != 2+i {
 			t.Errorf("send failure on the request leg %s: %v, Failed saw %v", leg, err, failed)
 		}
 	}
-	for _, leg := range []string{"notice", legs.Request} {
-		if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m6@oots", Leg: leg}); !errors.Is(err, ap.ErrNotForBackend) {
-			t.Errorf("send failure on %s, not a leg of the exchange's actions: %v", leg, err)
+	// Another service's legs, whatever their actions' names (LCM's
+	// ExceptionResponse, another RegRep service's ExecuteQueryRequest),
+	// and a leg the P-Mode does not have, are the webhook's.
+	others := []string{"notice", "otherQuery", legs.Request}
+	for _, l := range lcm.PModeLegs(pmode.Leg{}, lcm.DefaultLegs()) {
+		others = append(others, l.Name)
+	}
+	for _, leg := range others {
+		if err := d.SendFailed(ctx, &ap.SendFailure{MessageID: "m6@oots", Leg: leg}); !errors.Is(err, ap.ErrNotForBackend) || len(failed) != 3 {
+			t.Errorf("send failure on %s, not a leg of the exchange: %v, Failed saw %v", leg, err, failed)
 		}
 	}
 	// Without a journal nothing is recorded; without Failed or Provider,
