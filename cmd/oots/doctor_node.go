@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/x509"
 	"fmt"
 	"net/http"
 	"slices"
@@ -109,41 +110,45 @@ func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Conf
 type probe struct{ field, url string }
 
 // samlKeys checks the preview space's SAML keys as "oots serve" reads them
-// at start (samlLogin): each key with its certificate, the signing key
-// signs, the encryption key decrypts a key transport of an eIDAS node.
+// at start (samlLogin): saml.Config.ValidateKeys (the kinds and sizes of
+// the keys, each with its certificate), and the encryption key decrypting
+// an eIDAS node's key transport (a transport it cannot, a warning).
 func (d *doctor) samlKeys(c *serveConfig, signKey, signCert, encKey, encCert string) {
 	const at = "provider.login.saml."
-	pair := func(keyField, keyPath, certField, certPath string) crypto.PrivateKey {
-		k, err := serveReadKey(at+keyField, c.path(keyPath))
-		if err != nil {
-			d.add(ruleConfig, check.Error, at+keyField, "%v", err)
-			return nil
-		}
-		cert, err := serveReadCert(at+certField, c.path(certPath))
-		if err != nil {
-			d.add(ruleConfig, check.Error, at+certField, "%v", err)
-			return k
-		}
-		pk, ok := k.(interface{ Public() crypto.PublicKey })
-		if ok {
-			e, eq := pk.Public().(interface{ Equal(crypto.PublicKey) bool })
-			ok = eq && e.Equal(cert.PublicKey)
-		}
-		if !ok {
-			d.add(ruleConfig, check.Error, at+certField, "not the certificate of %s", at+keyField)
-		}
-		return k
+	var cfg saml.Config
+	ok := true
+	if k, err := serveReadKey(at+"signingKey", c.path(signKey)); err != nil {
+		d.add(ruleConfig, check.Error, at+"signingKey", "%v", err)
+		ok = false
+	} else if cfg.SigningKey, ok = k.(crypto.Signer); !ok {
+		d.add(ruleConfig, check.Error, at+"signingKey", "not a signing key")
 	}
-	if k := pair("signingKey", signKey, "signingCertificate", signCert); k != nil {
-		if _, ok := k.(crypto.Signer); !ok {
-			d.add(ruleConfig, check.Error, at+"signingKey", "not a signing key")
+	ek, err := serveReadKey(at+"encryptionKey", c.path(encKey))
+	if err != nil {
+		d.add(ruleConfig, check.Error, at+"encryptionKey", "%v", err)
+		ok = false
+	}
+	for _, f := range []struct {
+		field, path string
+		cert        **x509.Certificate
+	}{{"signingCertificate", signCert, &cfg.SigningCert}, {"encryptionCertificate", encCert, &cfg.EncryptionCert}} {
+		if *f.cert, err = serveReadCert(at+f.field, c.path(f.path)); err != nil {
+			d.add(ruleConfig, check.Error, at+f.field, "%v", err)
+			ok = false
 		}
 	}
-	if k := pair("encryptionKey", encKey, "encryptionCertificate", encCert); k != nil {
-		if _, err := samlDecrypter(at+"encryptionKey", k, func(msg string) { d.add(ruleConfig, check.Warning, at+"encryptionKey", "%s", msg) }); err != nil {
-			d.add(ruleConfig, check.Error, at+"encryptionKey", "%v", err)
-		} else {
-			d.add(ruleConfig, check.Info, at+"encryptionKey", "the key decrypts an eIDAS node's key transport")
-		}
+	if !ok {
+		return
 	}
+	dec, err := samlDecrypter(at+"encryptionKey", ek, func(msg string) { d.add(ruleConfig, check.Warning, at+"encryptionKey", "%s", msg) })
+	if err != nil {
+		d.add(ruleConfig, check.Error, at+"encryptionKey", "%v", err)
+		return
+	}
+	cfg.EncryptionKey = dec
+	if err := cfg.ValidateKeys(); err != nil {
+		d.add(ruleConfig, check.Error, "provider.login.saml", "%v", err)
+		return
+	}
+	d.add(ruleConfig, check.Info, at+"encryptionKey", "the keys are those of their certificates; the encryption key decrypts an eIDAS node's key transport")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
 	"os"
@@ -60,12 +61,28 @@ func TestDoctorSAMLKeys(t *testing.T) {
 	if _, fs := doctor("saml-enc.key.pem", "saml-enc.cert.pem"); !hasFinding(fs, ruleConfig, check.Info, "decrypts an eIDAS node's key transport") {
 		t.Errorf("a working pair: %+v", fs)
 	}
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKeyCert(t, "fr", "small", small)
 	for _, tc := range []struct{ key, cert, want string }{
-		{"other.key.pem", "saml-enc.cert.pem", "not the certificate of provider.login.saml.encryptionKey"},
+		{"other.key.pem", "saml-enc.cert.pem", "EncryptionCert is not the certificate of EncryptionKey"},
 		{"saml-sign.key.pem", "saml-sign.cert.pem", "cannot decrypt"},
+		{"small.key.pem", "small.cert.pem", "EncryptionKey: RSA keys of less than 2048 bits are refused"},
 	} {
 		if code, fs := doctor(tc.key, tc.cert); code != 1 || !hasFinding(fs, ruleConfig, check.Error, tc.want) {
 			t.Errorf("encryptionKey %s, encryptionCertificate %s: exit %d, want an error saying %q: %+v", tc.key, tc.cert, code, tc.want, fs)
 		}
+	}
+	// A signing key eIDAS nodes do not take (Ed25519), as oots serve
+	// refuses it.
+	_, ed, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeKeyCert(t, "fr", "saml-sign", ed)
+	if code, fs := doctor("saml-enc.key.pem", "saml-enc.cert.pem"); code != 1 || !hasFinding(fs, ruleConfig, check.Error, "SigningKey: ed25519.PublicKey (ECDSA or RSA only)") {
+		t.Errorf("an Ed25519 signing key: exit %d: %+v", code, fs)
 	}
 }

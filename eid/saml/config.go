@@ -136,15 +136,11 @@ const (
 	MetadataPath = "/saml/metadata"
 )
 
-// Validate reports the first field of c that is missing or wrong.
-func (c *Config) Validate() error {
-	u, err := url.Parse(c.BaseURL)
-	if c.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return fmt.Errorf("saml: Config.BaseURL %q is not a scheme and host", c.BaseURL)
-	}
-	if len(c.Nodes) == 0 {
-		return errors.New("saml: Config.Nodes is empty")
-	}
+// ValidateKeys checks the keys and certificates of c as Validate does
+// (signing key ECDSA or RSA ≥ 2048 bits, encryption key RSA ≥ 2048 bits,
+// each with its certificate), for a tool that checks a configuration
+// without making an Authenticator (oots doctor).
+func (c *Config) ValidateKeys() error {
 	switch k := c.SigningKey.(type) {
 	case nil:
 		return errors.New("saml: Config.SigningKey is missing")
@@ -175,6 +171,26 @@ func (c *Config) Validate() error {
 	}
 	if !pub.Equal(c.EncryptionCert.PublicKey) {
 		return errors.New("saml: Config.EncryptionCert is not the certificate of EncryptionKey: the nodes would encrypt to a key we do not hold")
+	}
+	if c.SigningCert != nil {
+		if pub, ok := c.SigningKey.Public().(interface{ Equal(crypto.PublicKey) bool }); !ok || !pub.Equal(c.SigningCert.PublicKey) {
+			return errors.New("saml: Config.SigningCert is not the certificate of SigningKey: the nodes would check our signatures with a key we do not sign with")
+		}
+	}
+	return nil
+}
+
+// Validate reports the first field of c that is missing or wrong.
+func (c *Config) Validate() error {
+	u, err := url.Parse(c.BaseURL)
+	if c.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("saml: Config.BaseURL %q is not a scheme and host", c.BaseURL)
+	}
+	if len(c.Nodes) == 0 {
+		return errors.New("saml: Config.Nodes is empty")
+	}
+	if err := c.ValidateKeys(); err != nil {
+		return err
 	}
 	if c.Replay == nil {
 		return errors.New("saml: Config.Replay is missing: without it an assertion could be used twice")

@@ -123,6 +123,15 @@ func TestEncryptionKeyValidate(t *testing.T) {
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
+		if kerr := cfg.ValidateKeys(); (kerr == nil) != (err == nil) {
+			t.Errorf("%s: ValidateKeys %v, Validate %v", tc.name, kerr, err)
+		}
+	}
+	// A signing certificate of another key: the nodes would check our
+	// signatures with a key we do not sign with.
+	cfg := Config{BaseURL: testBase, SigningKey: spSign, SigningCert: spEncC, EncryptionKey: spEnc, EncryptionCert: spEncC}
+	if err := cfg.ValidateKeys(); err == nil || !strings.Contains(err.Error(), "SigningCert is not the certificate of SigningKey") {
+		t.Errorf("another key's signing certificate: %v", err)
 	}
 }
 
