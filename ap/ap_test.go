@@ -279,6 +279,7 @@ func TestConfigValidate(t *testing.T) {
 		{"SigningKey", func(c *ap.Config) { c.SigningKey = p256 }}, // a key of no AS4 profile
 		{"DecryptionKey", func(c *ap.Config) { c.DecryptionKey = nil }},
 		{"Webhook.Secret", func(c *ap.Config) { c.Webhook = &ap.Webhook{URL: "http://x", Secret: []byte("short")} }},
+		{"Domain", func(c *ap.Config) { c.Domain = "ap.example:8443" }}, // MessageIDFor's names would be refused
 	} {
 		cfg := base()
 		tc.edit(&cfg)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/ap/apstore"
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -126,6 +127,8 @@ func TestSubmitLegForPartner(t *testing.T) {
 		alt.Name = "ootsRequestLegDE"
 		pm.Legs[0].Responder.Parties = []string{"AP_FR_01"}
 		pm.Legs = append(pm.Legs, alt)
+		// A party on no leg of the service and action.
+		pm.Parties = append(slices.Clone(pm.Parties), pmode.Party{Name: "AP_XX_01", IDs: []pmode.PartyID{{Type: ootsIDType, Value: "AP_XX_01"}}, Endpoint: "http://127.0.0.1:1/as4"})
 		c.PMode = &pm
 	}})
 	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
@@ -141,9 +144,11 @@ func TestSubmitLegForPartner(t *testing.T) {
 	if in, err := de.db.Inbound(ctx, st.MessageID); err != nil || in.Partner != "AP_FR_01" {
 		t.Fatalf("DE received %v, %v", in, err)
 	}
+	// A party of the P-Mode that no leg of the service and action lists
+	// as a responder is refused as before.
 	bad := submission("", "lp2")
 	bad.To = "AP_XX_01"
-	if _, _, err := fr.Submit(ctx, bad); !errors.Is(err, ap.ErrInvalidSubmission) {
-		t.Errorf("a partner no leg lists: %v, want ErrInvalidSubmission", err)
+	if _, _, err := fr.Submit(ctx, bad); !errors.Is(err, ap.ErrInvalidSubmission) || !strings.Contains(err.Error(), "not a responder") {
+		t.Errorf("a partner no leg lists: %v, want ErrInvalidSubmission naming the leg", err)
 	}
 }

@@ -188,7 +188,10 @@ type Config struct {
 	// MaxUpload bounds a payload uploaded for a submission (POST
 	// /api/v1/payloads); default 2 GiB.
 	MaxUpload int64
-	// Domain is the right-hand side of generated message ids; default "oots".
+	// Domain is the right-hand side of generated message ids (an RFC 5322
+	// dot-atom, such as a host name); default "oots". The nodes of a
+	// cluster have the same, so that a backend's message named from its
+	// client key (MessageIDFor) has one name whichever node takes it.
 	Domain string
 	// OnSent, when set, is called after each sending attempt is recorded,
 	// with the message id, its new state (apstore.OutDelivered, OutQueued for
@@ -286,6 +289,11 @@ func (c *Config) Validate() error {
 		}
 		if f, p := d.validate(); f != "" {
 			return bad("Discovered["+name+"]."+f, "%s", p)
+		}
+	}
+	if c.Domain != "" {
+		if err := ValidMessageID("x@" + c.Domain); err != nil {
+			return bad("Domain", "%q is not the right-hand side of a message id: %v", c.Domain, err)
 		}
 	}
 	if c.Webhook != nil {

@@ -32,8 +32,9 @@ const (
 	// RSA15 is RSAES-PKCS1-v1_5 key transport, always refused
 	// (Bleichenbacher's attack).
 	RSA15 Algorithm = "http://www.w3.org/2001/04/xmlenc#rsa-1_5"
-	// SHA1 is the SHA-1 digest, accepted only as the OAEP digest of
-	// RSAOAEPMGF1P (OAEP does not rely on collision resistance).
+	// SHA1 is the SHA-1 digest, accepted only as an OAEP digest (OAEP does
+	// not rely on collision resistance): of RSAOAEPMGF1P, and of RSAOAEP
+	// when the KeyPolicy lists it (KeyPolicy.Digests).
 	SHA1 Algorithm = "http://www.w3.org/2000/09/xmldsig#sha1"
 	// TypeElement is the Type of an EncryptedData that replaces an
 	// element (§3.5.1).

@@ -331,9 +331,10 @@ func (p *KeyPolicy) allowsMGF(a Algorithm) bool {
 }
 
 // ParseEncryptedKey reads an xenc:EncryptedKey, refusing algorithms outside
-// pol and parameters other than the profile's (RSA-OAEP only with SHA-256,
-// and MGF1-SHA256 or another mask generation pol.MGFs lists; key agreement
-// only X25519 + HKDF-HMAC-SHA256 + 128 bits).
+// pol and parameters other than the profile's (RSA-OAEP with SHA-256 or
+// another digest pol.Digests lists, and MGF1-SHA256 or another mask
+// generation pol.MGFs lists; key agreement only X25519 + HKDF-HMAC-SHA256 +
+// 128 bits).
 func ParseEncryptedKey(e *xmltree.Element, pol *KeyPolicy) (*EncryptedKey, error) {
 	if e == nil || !e.Is(Namespace, "EncryptedKey") {
 		return nil, malformed("not an xenc:EncryptedKey")
