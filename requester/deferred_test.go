@@ -1,6 +1,7 @@
 package requester_test
 
 import (
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -145,6 +146,29 @@ func TestDeferredBounds(t *testing.T) {
 		}
 		if f.sender.count() != 3 {
 			t.Errorf("%d requests sent, want 3", f.sender.count())
+		}
+	})
+	t.Run("not sent again", func(t *testing.T) {
+		// The access point refuses the request asked again every time:
+		// tried at each sweep, and the requirement fails at the
+		// journey's deadline, not never.
+		f := newFixture(t, sqliteDSN(t), cs, nil)
+		id, sub, req := begin(t, f)
+		var p remoteProvider
+		deliver(t, f.conn, p.deferred(t, sub, req, f.clock.Now().Add(time.Hour)))
+		f.sender.fail = errors.New("no such partner any more")
+		f.clock.Add(time.Hour)
+		sweep(t, f.conn)
+		wantStep(t, must[*requester.Journey](t)(f.conn.Get(ctx, id)), 0, requester.StepDeferred)
+		j := must[*requester.Journey](t)(f.conn.Get(ctx, id))
+		f.clock.Add(j.Deadline.Sub(f.clock.Now()) + time.Minute)
+		sweep(t, f.conn)
+		j = must[*requester.Journey](t)(f.conn.Get(ctx, id))
+		if r := wantStep(t, j, 0, requester.StepFailed); r.Exchange.Error.Code != requester.CodeTimeout || j.State != requester.JourneyFailed {
+			t.Errorf("failure %+v, journey %s", r.Exchange.Error, j.State)
+		}
+		if f.sender.count() != 1 {
+			t.Errorf("%d requests sent, want the first only", f.sender.count())
 		}
 	})
 	t.Run("past", func(t *testing.T) {

@@ -402,15 +402,20 @@ func (c *Connector) Sweep(ctx context.Context) error {
 				case r.Step == StepDeferred && r.Exchange != nil && !now.Before(r.Exchange.Deadline) && j.Journey.State == JourneyOpen:
 					// The deferred evidence's time has come: ask again.
 					row, err := c.askAgain(ctx, j, i)
-					if err != nil {
-						// Tried again at the next sweep.
-						c.log.Error("asking again for deferred evidence", logJourney, id, logReq, i, logErr, err)
+					if err == nil {
+						ch.requests = append(ch.requests, row)
+						asked = append(asked, i)
+						early[i] = row.journaled
 						continue
 					}
-					ch.requests = append(ch.requests, row)
-					asked = append(asked, i)
-					early[i] = row.journaled
-					continue
+					c.log.Error("asking again for deferred evidence", logJourney, id, logReq, i, logErr, err)
+					if now.Before(j.Journey.Deadline) {
+						continue // tried again at the next sweep
+					}
+					// Past the journey's deadline, a request that cannot be
+					// sent again fails it as one never answered would.
+					r.Exchange.Error = failureOf(&edm.Error{Code: CodeTimeout, Message: "timeout",
+						Detail: "the journey's deadline " + j.Journey.Deadline.Format(time.RFC3339) + " passed; the deferred request could not be sent again: " + err.Error()})
 				case pending && !now.Before(r.Exchange.Deadline):
 					r.Exchange.Error = failureOf(&edm.Error{Code: CodeTimeout, Message: "timeout",
 						Detail: fmt.Sprintf("no answer from the provider by %s (step %s)", r.Exchange.Deadline.Format(time.RFC3339), r.Step)})
