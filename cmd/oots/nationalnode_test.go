@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -190,6 +191,31 @@ func (n *nationalNet) finished(t *testing.T, j *requester.Journey) *requester.Re
 	return n.waitStep(t, j, func(r *requester.Requirement) bool {
 		return r.Step == requester.StepDone || r.Step == requester.StepFailed
 	})
+}
+
+// approve has the citizen approve the evidence at the preview whose link
+// is previewURL (csrf: the decision form's token), waits for the requester
+// to finish journey j, and checks that it got doc; it returns the
+// requirement.
+func (n *nationalNet) approve(t *testing.T, browser *citizen, previewURL, csrf string, j *requester.Journey, doc []byte) *requester.Requirement {
+	t.Helper()
+	link, _ := url.Parse(previewURL)
+	resp, _ := browser.post(n.PreviewBase+link.Path+"/decide", url.Values{"csrf": {csrf}, "decision": {"approve"}})
+	if resp.StatusCode >= 400 {
+		t.Fatalf("approve: HTTP %d", resp.StatusCode)
+	}
+	r := n.finished(t, j)
+	if r.Step != requester.StepDone || len(r.Exchange.Evidence) == 0 {
+		t.Fatalf("after the approval: step %s, exchange %+v", r.Step, r.Exchange)
+	}
+	f, err := n.Client.Evidence(context.Background(), j.ID, r.Exchange.Evidence[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.MimeType != "application/pdf" || !bytes.Equal(f.Data, doc) {
+		t.Errorf("evidence %s %d bytes, want the register's PDF (%d bytes)", f.MimeType, len(f.Data), len(doc))
+	}
+	return r
 }
 
 // citizen is the citizen's browser at the preview space: plain HTTP with

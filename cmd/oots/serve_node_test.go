@@ -202,23 +202,7 @@ func TestServeNationalNode(t *testing.T) {
 	if !strings.Contains(page, `name="consent"`) || !strings.Contains(page, "Declaring a test birth") {
 		t.Errorf("the preview page lacks the consent offer or the configured procedure name:\n%.3000s", page)
 	}
-	resp, _ = browser.post(previewBase+link.Path+"/decide", url.Values{"csrf": {csrf[1]}, "decision": {"approve"}})
-	if resp.StatusCode >= 400 {
-		t.Fatalf("approve: HTTP %d", resp.StatusCode)
-	}
-
-	// The evidence, back through the requester's REST API.
-	r = nodes.finished(t, j)
-	if r.Step != requester.StepDone || len(r.Exchange.Evidence) == 0 {
-		t.Fatalf("after the approval: step %s, exchange %+v", r.Step, r.Exchange)
-	}
-	f, err := c.Evidence(ctx, j.ID, r.Exchange.Evidence[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.MimeType != "application/pdf" || !bytes.Equal(f.Data, doc) {
-		t.Errorf("evidence %s %d bytes, want the register's PDF (%d bytes)", f.MimeType, len(f.Data), len(doc))
-	}
+	r = nodes.approve(t, browser, r.Exchange.PreviewURL, csrf[1], j, doc)
 	if reg.Calls.Load() == 0 {
 		t.Error("the data service was not asked")
 	}

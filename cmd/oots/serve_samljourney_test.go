@@ -153,22 +153,7 @@ func TestServeSAMLJourney(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || csrf == nil || !strings.Contains(page, who.FamilyName) {
 		t.Fatalf("after the SAML login, at %s: HTTP %d, want the evidence with its decision form:\n%.1500s", resp.Request.URL, resp.StatusCode, page)
 	}
-	link, _ := url.Parse(r.Exchange.PreviewURL)
-	resp, _ = browser.post(previewBase+link.Path+"/decide", url.Values{"csrf": {csrf[1]}, "decision": {"approve"}})
-	if resp.StatusCode >= 400 {
-		t.Fatalf("approve: HTTP %d", resp.StatusCode)
-	}
-	r = nodes.finished(t, j)
-	if r.Step != requester.StepDone || len(r.Exchange.Evidence) == 0 {
-		t.Fatalf("after the approval: step %s, exchange %+v", r.Step, r.Exchange)
-	}
-	f, err := c.Evidence(ctx, j.ID, r.Exchange.Evidence[0].ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.MimeType != "application/pdf" || !bytes.Equal(f.Data, doc) {
-		t.Errorf("evidence %s %d bytes, want the register's PDF (%d bytes)", f.MimeType, len(f.Data), len(doc))
-	}
+	r = nodes.approve(t, browser, r.Exchange.PreviewURL, csrf[1], j, doc)
 	if n := reg.Others.Load(); n != 0 {
 		t.Errorf("the register was asked %d times for someone else during Marie's journey", n)
 	}
