@@ -537,6 +537,22 @@ func reverse(s string) string {
 // resign replaces the protected header of a signed answer by protected and
 // signs it again with key, so that a test reaches the check it is about and
 // not the signature check.
+// signedHeader signs body now with key and chain, and returns the headers
+// and the members of the protected header, for a test to edit and resign.
+func signedHeader(tb testing.TB, body []byte, key *ecdsa.PrivateKey, chain []*x509.Certificate) (http.Header, map[string]json.RawMessage) {
+	tb.Helper()
+	hs := http.Header{}
+	if err := jades.Sign(hs, body, key, chain, time.Now()); err != nil {
+		tb.Fatal(err)
+	}
+	protected, _, _ := strings.Cut(hs.Get(jades.HeaderSignature), ".")
+	m := map[string]json.RawMessage{}
+	if err := json.Unmarshal(mustDecode(tb, protected), &m); err != nil {
+		tb.Fatal(err)
+	}
+	return hs, m
+}
+
 func resign(tb testing.TB, h http.Header, key *ecdsa.PrivateKey, protected string) http.Header {
 	tb.Helper()
 	p := base64.RawURLEncoding.EncodeToString([]byte(protected))
@@ -920,15 +936,7 @@ func TestVerifyMaxAge(t *testing.T) {
 
 	// Without iat, MaxAge cannot be honoured: refused; without MaxAge, fine.
 	chain, key, ours := newChain(t, "oots test root")
-	hs := http.Header{}
-	if err := jades.Sign(hs, body, key, chain, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	protected, _, _ := strings.Cut(hs.Get(jades.HeaderSignature), ".")
-	m := map[string]json.RawMessage{}
-	if err := json.Unmarshal(mustDecode(t, protected), &m); err != nil {
-		t.Fatal(err)
-	}
+	hs, m := signedHeader(t, body, key, chain)
 	delete(m, "iat")
 	js, _ := json.Marshal(m)
 	noIat := resign(t, hs, key, string(js))
@@ -954,15 +962,7 @@ func TestVerifyMaxAge(t *testing.T) {
 func TestVerifyIatOutOfRange(t *testing.T) {
 	chain, key, store := newChain(t, "oots test root")
 	body := mustBody(t, "eb_evidence_types_fr")
-	hs := http.Header{}
-	if err := jades.Sign(hs, body, key, chain, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	protected, _, _ := strings.Cut(hs.Get(jades.HeaderSignature), ".")
-	m := map[string]json.RawMessage{}
-	if err := json.Unmarshal(mustDecode(t, protected), &m); err != nil {
-		t.Fatal(err)
-	}
+	hs, m := signedHeader(t, body, key, chain)
 	for _, iat := range []string{"9223372036854775807", "-9223372036854775808", "9007199254740992"} {
 		m["iat"] = json.RawMessage(iat)
 		js, _ := json.Marshal(m)
