@@ -524,7 +524,7 @@ func (c *Client) selectEndpoint(eps []Endpoint, now time.Time) (Endpoint, Endpoi
 	var skipped []string
 	noCertificate := false
 	for i, e := range candidates {
-		if v := (Validity{Activation: e.Activation, Expiration: e.Expiration}); !v.In(now) {
+		if v := e.validity(); !v.In(now) {
 			skipped = append(skipped, fmt.Sprintf("[%d] endpoint %s (%s) is not in service at %s: in service %s", i+1, e.URL, e.TransportProfile, now.Format(time.RFC3339), v))
 			later(e.Activation)
 			continue

@@ -276,6 +276,11 @@ func (c EndpointCertificate) validity() Validity {
 	return Validity{Activation: c.Activation, Expiration: c.Expiration}
 }
 
+// validity returns when e is in service.
+func (e Endpoint) validity() Validity {
+	return Validity{Activation: e.Activation, Expiration: e.Expiration}
+}
+
 // ErrNoCertificateInUse: an endpoint publishes no certificate of the use
 // needed that may be used at the time of the lookup.
 var ErrNoCertificateInUse = errors.New("smp: no endpoint certificate in use")
@@ -581,7 +586,7 @@ func (m *ServiceMetadata) Validate() error {
 			if len(e.Certificate) == 0 {
 				return fmt.Errorf("smp: the %s endpoint of process %s has no certificate", e.TransportProfile, p.ID)
 			}
-			if !(Validity{Activation: e.Activation, Expiration: e.Expiration}).ordered() {
+			if !e.validity().ordered() {
 				return fmt.Errorf("smp: the %s endpoint of process %s is activated %s, not before it expires %s", e.TransportProfile, p.ID, e.Activation, e.Expiration)
 			}
 			for j, c := range e.Certificates {
