@@ -141,20 +141,20 @@ func isAtext(c byte) bool {
 }
 
 // legFor returns another leg of the same service and action as leg on
-// which this node sends to the party to, or nil. A P-Mode may have several
+// which this node sends to the party to, and that party, or nils. A P-Mode may have several
 // (a profile per partner while partners move from AS4 1.15 to 2.0, as
 // Domibus selects a P-Mode by its parties too); the receiver tells them
 // apart by the parties, and a submission naming any of them goes to the
 // partner on the one that lists it.
-func (n *Node) legFor(leg *pmode.Leg, to string) *pmode.Leg {
+func (n *Node) legFor(leg *pmode.Leg, to string) (*pmode.Leg, *pmode.Party) {
 	for _, l := range n.cfg.PMode.LegsFor(leg.Service, leg.Action) {
-		if l != leg && l.Name != leg.Name {
-			if _, _, err := as4.ResolveParties(n.cfg.PMode, l, n.cfg.PMode.Self, to); err == nil {
-				return l
+		if l != leg {
+			if _, p, err := as4.ResolveParties(n.cfg.PMode, l, n.cfg.PMode.Self, to); err == nil {
+				return l, p
 			}
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // Submit checks a submission against the P-Mode, gives it its eb:MessageId
@@ -173,9 +173,8 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	}
 	_, to, err := as4.ResolveParties(n.cfg.PMode, leg, n.cfg.PMode.Self, s.To)
 	if err != nil && s.To != "" {
-		if alt := n.legFor(leg, s.To); alt != nil {
-			leg, err = alt, nil
-			_, to, err = as4.ResolveParties(n.cfg.PMode, leg, n.cfg.PMode.Self, s.To)
+		if alt, altTo := n.legFor(leg, s.To); alt != nil {
+			leg, to, err = alt, altTo, nil
 		}
 	}
 	if err != nil {
