@@ -54,6 +54,12 @@ type Dispatch struct {
 	Actions map[string]string
 }
 
+// defaultActions are the actions of the legs of exchange.DefaultLegs().
+var defaultActions = func() map[string]string {
+	l := exchange.DefaultLegs()
+	return map[string]string{l.Request: exchange.ActionRequest, l.Response: exchange.ActionResponse, l.Error: exchange.ActionError}
+}()
+
 // LegActions returns the eb:Action of each leg of pm of the evidence
 // exchange's service (as4.OOTSQueryManager), for Dispatch.Actions: the
 // legs of other services (LCM's ExceptionResponse, another RegRep
@@ -121,8 +127,7 @@ func (d *Dispatch) Receipted(ctx context.Context, r *ap.Receipt) error {
 func (d *Dispatch) SendFailed(ctx context.Context, f *ap.SendFailure) error {
 	actions := d.Actions
 	if actions == nil {
-		l := exchange.DefaultLegs()
-		actions = map[string]string{l.Request: exchange.ActionRequest, l.Response: exchange.ActionResponse, l.Error: exchange.ActionError}
+		actions = defaultActions
 	}
 	switch actions[f.Leg] {
 	case exchange.ActionRequest:
