@@ -534,9 +534,6 @@ func reverse(s string) string {
 	return string(b)
 }
 
-// resign replaces the protected header of a signed answer by protected and
-// signs it again with key, so that a test reaches the check it is about and
-// not the signature check.
 // signedHeader signs body now with key and chain, and returns the headers
 // and the members of the protected header, for a test to edit and resign.
 func signedHeader(tb testing.TB, body []byte, key *ecdsa.PrivateKey, chain []*x509.Certificate) (http.Header, map[string]json.RawMessage) {
@@ -553,6 +550,9 @@ func signedHeader(tb testing.TB, body []byte, key *ecdsa.PrivateKey, chain []*x5
 	return hs, m
 }
 
+// resign replaces the protected header of a signed answer by protected and
+// signs it again with key, so that a test reaches the check it is about and
+// not the signature check.
 func resign(tb testing.TB, h http.Header, key *ecdsa.PrivateKey, protected string) http.Header {
 	tb.Helper()
 	p := base64.RawURLEncoding.EncodeToString([]byte(protected))
