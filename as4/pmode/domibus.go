@@ -44,14 +44,8 @@ const (
 // discovery: oots discovers the endpoint and certificate of declared
 // parties only); non-repudiation on a leg that does not sign.
 func ImportDomibus(b []byte) (*Config, error) {
-	c, skipped, err := importDomibus(b, true)
-	if err != nil {
-		return nil, err
-	}
-	if len(skipped) > 0 {
-		return nil, skipped[0]
-	}
-	return c, nil
+	c, _, err := importDomibus(b, true)
+	return c, err
 }
 
 // ImportDomibusPartial is ImportDomibus for a Domibus configuration of
@@ -66,8 +60,8 @@ func ImportDomibusPartial(b []byte) (c *Config, skipped []error, err error) {
 	return importDomibus(b, false)
 }
 
-// importDomibus imports the processes of b; with strict, it stops at the
-// first process that cannot be imported (skipped holds its error).
+// importDomibus imports the processes of b; with strict, the first process
+// that cannot be imported is its error.
 func importDomibus(b []byte, strict bool) (*Config, []error, error) {
 	d, root, bp, err := readDomibus(b)
 	if err != nil {
@@ -95,10 +89,10 @@ func importDomibus(b []byte, strict bool) (*Config, []error, error) {
 	for _, proc := range bp.ChildrenNamed("", "process") {
 		legs, err := d.process(proc, partyName)
 		if err != nil {
-			skipped = append(skipped, err)
 			if strict {
-				return nil, skipped, nil
+				return nil, nil, err
 			}
+			skipped = append(skipped, err)
 			continue
 		}
 		procs = append(procs, imported{proc.SelectAttr("", "name"), legs})
