@@ -109,7 +109,7 @@ func serveLCMAS4(ctx context.Context, env *Env, log *slog.Logger, reg *csregistr
 	if err := os.MkdirAll(filepath.Join(c.path(c.DataDir), "tmp"), 0o700); err != nil {
 		return "", nil, fmt.Errorf("-as4: dataDir: %w", err)
 	}
-	ncfg, err := c.nodeConfig(log.With("component", "ap"))
+	ncfg, err := c.nodeConfig(log.With("component", "ap"), nil)
 	if err != nil {
 		return "", nil, fmt.Errorf("-as4: %w", err)
 	}

@@ -101,10 +101,9 @@ func (d *doctor) run(ctx context.Context, file string, env *Env, network, databa
 	}
 	d.add(ruleConfig, check.Info, file, "configuration read")
 	d.exposure(c)
-	loadPMode(c.path(c.PMode), func(err error) {
+	ncfg, err := c.nodeConfig(nil, func(err error) {
 		d.add(ruleConfig, check.Warning, "pmode", "left out, this node does not run it: %v", err)
 	})
-	ncfg, err := c.nodeConfig(nil)
 	if err != nil {
 		d.add(ruleConfig, check.Fatal, file, "%v", err)
 		return

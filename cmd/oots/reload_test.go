@@ -30,7 +30,7 @@ func TestReloadPartners(t *testing.T) {
 		t.Fatal(err)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg, err := c.nodeConfig(quiet)
+	cfg, err := c.nodeConfig(quiet, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

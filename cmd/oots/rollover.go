@@ -80,7 +80,7 @@ func reloadPartners(node *ap.Node, load func() (*serveConfig, error), logger *sl
 	if err != nil {
 		return err
 	}
-	cfg, err := c.nodeConfig(logger)
+	cfg, err := c.nodeConfig(logger, nil)
 	if err != nil {
 		return err
 	}

@@ -577,14 +577,16 @@ func serveReadCert(field, path string) (*x509.Certificate, error) {
 }
 
 // nodeConfig reads the files the configuration names and returns the
-// access point's configuration (without its Store).
-func (c *serveConfig) nodeConfig(logger *slog.Logger) (*ap.Config, error) {
+// access point's configuration (without its Store). leftOut is told of each
+// process of a Domibus P-Mode the node does not run; nil logs them.
+func (c *serveConfig) nodeConfig(logger *slog.Logger, leftOut func(error)) (*ap.Config, error) {
 	pmPath := c.path(c.PMode)
-	pm, err := loadPMode(pmPath, func(err error) {
-		if logger != nil { // oots doctor reports them itself
+	if leftOut == nil && logger != nil {
+		leftOut = func(err error) {
 			logger.Warn("a process of the Domibus P-Mode is left out: this node does not run it", "pmode", pmPath, "error", err.Error())
 		}
-	})
+	}
+	pm, err := loadPMode(pmPath, leftOut)
 	if err != nil {
 		return nil, fmt.Errorf("pmode: %w", err)
 	}
@@ -753,7 +755,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		return fail("%v", err)
 	}
 	logRules(logger, rules)
-	ncfg, err := c.nodeConfig(logger)
+	ncfg, err := c.nodeConfig(logger, nil)
 	if err != nil {
 		return fail("%v", err)
 	}
