@@ -132,5 +132,5 @@ func (c *Connector) askAgain(ctx context.Context, j *journeyState, i int) (reque
 	pub.Exchange.Previewed = false
 	pub.Exchange.Sent = now
 	pub.Exchange.Deadline = now.Add(c.cfg.T1 + Slack)
-	return requestRow{RequestID: reqID, MessageID: s.MessageID, Index: i, journaled: named != ""}, nil
+	return requestRow{RequestID: reqID, MessageID: s.MessageID, Index: i}, nil
 }

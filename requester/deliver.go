@@ -104,7 +104,6 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		return err
 	}
 	var event, detail string
-	var early bool // the answer and the request it caused are journaled
 	answerEntry := func(j *journeyState, event, outcome string) journal.Record {
 		rec := c.entry(j, idx, event, rm.MessageID, outcome)
 		rec.NRR, rec.RefTo = exchange.NRR(rm.NRR), rm.RefToMessageID
@@ -114,7 +113,6 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		ch := change{received: &receivedRow{MessageID: rm.MessageID, Journey: jid, Outcome: "processed", At: c.cfg.Now()}, answerEntry: answerEntry}
 		var err error
 		event, detail, err = c.answer(ctx, j, idx, m, &ch)
-		early = ch.journaled
 		return ch, err
 	})
 	var ig *errIgnore
@@ -128,7 +126,7 @@ func (c *Connector) Deliver(ctx context.Context, rm *ap.ReceivedMessage) error {
 		return err
 	}
 	c.log.Info("answer processed", logJourney, jid, logReq, idx, logMessage, rm.MessageID, "event", event)
-	if !early {
+	if event != EventPreviewRequired || !c.namesFirst() { // else journaled before the request it caused (preview)
 		c.journal(ctx, answerEntry(j, event, detail))
 		if second := j.Reqs[idx].Second; event == EventPreviewRequired && second != nil {
 			// The request after the preview, sent while the answer was
@@ -313,14 +311,13 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 	// the answer to the request and its receipt, which may come before
 	// Submit returns, follow them.
 	named := c.messageIDFor(key)
-	if named != "" && ch.answerEntry != nil {
+	if named != "" {
 		c.journalOnce(ctx, ch.answerEntry(j, EventPreviewRequired, string(exc.Code)))
 		c.journalRequest(ctx, j, i, out.msg.Request.ID, named)
-		ch.journaled = true
 	}
 	s, _, err := c.submit(ctx, out, key, named)
 	if err != nil {
-		if ch.journaled {
+		if named != "" {
 			// The journal has the request: it says that it did not go
 			// (the answer is delivered again, and the request then
 			// journaled again when it is sent).
@@ -391,10 +388,8 @@ func (c *Connector) Sweep(ctx context.Context) error {
 	}
 	for _, id := range ids {
 		var timedOut, asked []int
-		early := map[int]bool{} // asked again, journaled before the hand-over
 		j, err := c.update(ctx, id, func(j *journeyState) (change, error) {
 			timedOut, asked = nil, nil
-			clear(early)
 			var ch change
 			for i, r := range j.Journey.Requirements {
 				pending := (r.Step == StepWaiting || r.Step == StepPreview) && r.Exchange != nil
@@ -405,7 +400,6 @@ func (c *Connector) Sweep(ctx context.Context) error {
 					if err == nil {
 						ch.requests = append(ch.requests, row)
 						asked = append(asked, i)
-						early[i] = row.journaled
 						continue
 					}
 					c.log.Error("asking again for deferred evidence", logJourney, id, logReq, i, logErr, err)
@@ -440,7 +434,7 @@ func (c *Connector) Sweep(ctx context.Context) error {
 		for _, i := range asked {
 			r := j.Journey.Requirements[i]
 			c.log.Info("deferred evidence asked again", logJourney, id, logReq, i, logMessage, j.Reqs[i].First.MessageID)
-			if !early[i] {
+			if !c.namesFirst() { // else journaled before the hand-over (askAgain)
 				c.journal(ctx, c.entry(j, i, EventAskAgain, j.Reqs[i].First.MessageID, "deferral "+strconv.Itoa(r.Exchange.Deferrals)))
 			}
 		}

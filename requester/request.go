@@ -174,13 +174,20 @@ func (c *Connector) submit(ctx context.Context, out *outgoing, clientKey, messag
 // step once (onceAppender, or no journal); "" otherwise: then a request is
 // journaled once the access point has taken it.
 func (c *Connector) messageIDFor(clientKey string) string {
-	if _, ok := c.cfg.Journal.(onceAppender); !ok && c.cfg.Journal != nil {
+	if !c.namesFirst() {
 		return ""
 	}
-	if n, ok := c.cfg.Sender.(MessageNamer); ok {
-		return n.MessageIDFor(clientKey)
+	return c.cfg.Sender.(MessageNamer).MessageIDFor(clientKey)
+}
+
+// namesFirst reports whether the connector names its requests and journals
+// them before the access point takes them (messageIDFor).
+func (c *Connector) namesFirst() bool {
+	if _, ok := c.cfg.Journal.(onceAppender); !ok && c.cfg.Journal != nil {
+		return false
 	}
-	return ""
+	_, ok := c.cfg.Sender.(MessageNamer)
+	return ok
 }
 
 // returnURL is where the provider's preview space sends the user back: the

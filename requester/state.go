@@ -223,11 +223,8 @@ type change struct {
 	evidence []evidenceRow // evidence files
 
 	// answerEntry, while an answer is processed, is its journal record
-	// with the event and outcome given; journaled is set when the answer
-	// and the request it caused were journaled before that request was
-	// handed over (preview). Neither is stored.
+	// with the event and outcome given (not stored).
 	answerEntry func(j *journeyState, event, outcome string) journal.Record
-	journaled   bool
 }
 
 type receivedRow struct {
@@ -236,9 +233,6 @@ type receivedRow struct {
 }
 
 type requestRow struct {
-	// journaled: the request was journaled before it was handed over
-	// (not stored).
-	journaled            bool
 	RequestID, MessageID string
 	Index                int
 }
