@@ -3,7 +3,6 @@ package ap
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"time"
 
@@ -127,12 +126,8 @@ func retryLater(now time.Time, attempts int, err error) (time.Time, string) {
 func (n *Node) reportOnce(ctx context.Context, f *apstore.FailureReport) error {
 	sf := sendFailure(f)
 	if fb := n.failureBackend(); fb != nil {
-		err := fb.SendFailed(ctx, sf)
-		if !errors.Is(err, ErrNotForBackend) {
+		if done, err := n.backendAnswered(fb.SendFailed(ctx, sf)); done {
 			return err
-		}
-		if n.cfg.Webhook == nil {
-			return nil
 		}
 	}
 	body, err := json.Marshal(sf)

@@ -180,18 +180,25 @@ func (n *Node) push(ctx context.Context, m *apstore.Inbound) {
 	}
 }
 
+// backendAnswered tells, from the in-process backend's answer err, whether
+// the hand-off is over (done, with err its outcome): it is unless the
+// backend answered ErrNotForBackend and there is a webhook to push to
+// instead; without one, such a message counts as handed over.
+func (n *Node) backendAnswered(err error) (done bool, _ error) {
+	if !errors.Is(err, ErrNotForBackend) {
+		return true, err
+	}
+	return n.cfg.Webhook == nil, nil
+}
+
 func (n *Node) pushOnce(ctx context.Context, m *apstore.Inbound) error {
 	if n.cfg.Backend != nil {
 		rm, err := n.receivedMessage(m, InlinePayload)
 		if err != nil {
 			return err
 		}
-		err = n.cfg.Backend.Deliver(ctx, rm)
-		if !errors.Is(err, ErrNotForBackend) {
+		if done, err := n.backendAnswered(n.cfg.Backend.Deliver(ctx, rm)); done {
 			return err
-		}
-		if n.cfg.Webhook == nil {
-			return nil
 		}
 	}
 	rm, err := n.receivedMessage(m, 0)
