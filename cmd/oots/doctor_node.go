@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto"
-	"crypto/x509"
 	"fmt"
 	"net/http"
 	"slices"
@@ -110,45 +108,18 @@ func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Conf
 type probe struct{ field, url string }
 
 // samlKeys checks the preview space's SAML keys as "oots serve" reads them
-// at start (samlLogin): saml.Config.ValidateKeys (the kinds and sizes of
-// the keys, each with its certificate), and the encryption key decrypting
-// an eIDAS node's key transport (a transport it cannot, a warning).
+// at start (samlKeys, then saml.Config.ValidateKeys: the kinds and sizes of
+// the keys, each with its certificate); a key transport the encryption key
+// cannot decrypt is a warning.
 func (d *doctor) samlKeys(c *serveConfig, signKey, signCert, encKey, encCert string) {
-	const at = "provider.login.saml."
-	var cfg saml.Config
-	ok := true
-	if k, err := serveReadKey(at+"signingKey", c.path(signKey)); err != nil {
-		d.add(ruleConfig, check.Error, at+"signingKey", "%v", err)
-		ok = false
-	} else if cfg.SigningKey, ok = k.(crypto.Signer); !ok {
-		d.add(ruleConfig, check.Error, at+"signingKey", "not a signing key")
+	const at = "provider.login.saml"
+	cfg, err := samlKeys(c, signKey, signCert, encKey, encCert, func(msg string) { d.add(ruleConfig, check.Warning, at+".encryptionKey", "%s", msg) })
+	if err == nil {
+		err = cfg.ValidateKeys()
 	}
-	ek, err := serveReadKey(at+"encryptionKey", c.path(encKey))
 	if err != nil {
-		d.add(ruleConfig, check.Error, at+"encryptionKey", "%v", err)
-		ok = false
-	}
-	for _, f := range []struct {
-		field, path string
-		cert        **x509.Certificate
-	}{{"signingCertificate", signCert, &cfg.SigningCert}, {"encryptionCertificate", encCert, &cfg.EncryptionCert}} {
-		if *f.cert, err = serveReadCert(at+f.field, c.path(f.path)); err != nil {
-			d.add(ruleConfig, check.Error, at+f.field, "%v", err)
-			ok = false
-		}
-	}
-	if !ok {
+		d.add(ruleConfig, check.Error, at, "%v", err)
 		return
 	}
-	dec, err := samlDecrypter(at+"encryptionKey", ek, func(msg string) { d.add(ruleConfig, check.Warning, at+"encryptionKey", "%s", msg) })
-	if err != nil {
-		d.add(ruleConfig, check.Error, at+"encryptionKey", "%v", err)
-		return
-	}
-	cfg.EncryptionKey = dec
-	if err := cfg.ValidateKeys(); err != nil {
-		d.add(ruleConfig, check.Error, "provider.login.saml", "%v", err)
-		return
-	}
-	d.add(ruleConfig, check.Info, at+"encryptionKey", "the keys are those of their certificates; the encryption key decrypts an eIDAS node's key transport")
+	d.add(ruleConfig, check.Info, at+".encryptionKey", "the keys are those of their certificates; the encryption key decrypts an eIDAS node's key transport")
 }

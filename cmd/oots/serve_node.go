@@ -709,32 +709,13 @@ func (p *serveProvider) samlLogin(ctx context.Context, c *serveConfig, db *store
 			return nil, fieldErr("provider.login.saml.nodes."+cc, "%v", err)
 		}
 	}
-	sk, err := serveReadKey("provider.login.saml.signingKey", c.path(s.SigningKey))
-	if err != nil {
-		return nil, err
-	}
-	signer, ok := sk.(crypto.Signer)
-	if !ok {
-		return nil, fieldErr("provider.login.saml.signingKey", "not a signing key")
-	}
-	ek, err := serveReadKey("provider.login.saml.encryptionKey", c.path(s.EncryptionKey))
-	if err != nil {
-		return nil, err
-	}
-	dec, err := samlDecrypter("provider.login.saml.encryptionKey", ek, func(msg string) {
+	cfg, err := samlKeys(c, s.SigningKey, s.SigningCertificate, s.EncryptionKey, s.EncryptionCertificate, func(msg string) {
 		logger.Warn("assertions sent with this key transport will be refused", "field", "provider.login.saml.encryptionKey", "problem", msg)
 	})
 	if err != nil {
 		return nil, err
 	}
-	cfg := saml.Config{BaseURL: p.PreviewBase, Country: country, SigningKey: signer, EncryptionKey: dec, Nodes: nodes,
-		Logger: logger.With("component", "preview saml login")}
-	if cfg.SigningCert, err = serveReadCert("provider.login.saml.signingCertificate", c.path(s.SigningCertificate)); err != nil {
-		return nil, err
-	}
-	if cfg.EncryptionCert, err = serveReadCert("provider.login.saml.encryptionCertificate", c.path(s.EncryptionCertificate)); err != nil {
-		return nil, err
-	}
+	cfg.BaseURL, cfg.Country, cfg.Nodes, cfg.Logger = p.PreviewBase, country, nodes, logger.With("component", "preview saml login")
 	if cfg.Replay, err = saml.NewSQLReplay(ctx, db, nil); err != nil {
 		return nil, fmt.Errorf("provider.login.saml: %w", err)
 	}
@@ -743,6 +724,38 @@ func (p *serveProvider) samlLogin(ctx context.Context, c *serveConfig, db *store
 		return nil, fmt.Errorf("provider.login.saml: %w", err)
 	}
 	return sp, nil
+}
+
+// samlKeys reads the keys and certificates of provider.login.saml (files or
+// PKCS#11 URIs) into a saml.Config, as "oots serve" and "oots doctor" take
+// them: the signing key must sign, the encryption key decrypt a key
+// transport of samlOAEP (warn is told of one it cannot). The first problem
+// is the error, naming its field.
+func samlKeys(c *serveConfig, signKey, signCert, encKey, encCert string, warn func(string)) (saml.Config, error) {
+	const at = "provider.login.saml."
+	var cfg saml.Config
+	sk, err := serveReadKey(at+"signingKey", c.path(signKey))
+	if err != nil {
+		return cfg, err
+	}
+	var ok bool
+	if cfg.SigningKey, ok = sk.(crypto.Signer); !ok {
+		return cfg, fieldErr(at+"signingKey", "not a signing key")
+	}
+	ek, err := serveReadKey(at+"encryptionKey", c.path(encKey))
+	if err != nil {
+		return cfg, err
+	}
+	if cfg.EncryptionKey, err = samlDecrypter(at+"encryptionKey", ek, warn); err != nil {
+		return cfg, err
+	}
+	if cfg.SigningCert, err = serveReadCert(at+"signingCertificate", c.path(signCert)); err != nil {
+		return cfg, err
+	}
+	if cfg.EncryptionCert, err = serveReadCert(at+"encryptionCertificate", c.path(encCert)); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
 }
 
 // samlOAEP are the RSA-OAEP parameters of the key transports eIDAS nodes
