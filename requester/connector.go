@@ -511,19 +511,14 @@ func (c *Connector) Request(ctx context.Context, journeyID, requirementID string
 	// MessageNamer), so that its answer and its receipt, which can come
 	// before Submit returns, follow it in the journal.
 	named := reqIDs.MessageID
-	if named != "" {
+	st, err := c.handOver(ctx, j, index, out, j.Reqs[index].First.ClientKey, named, "the request", func() {
 		c.journalRequest(ctx, j, index, reqIDs.RequestID, named)
-	}
-	st, _, err := c.submit(ctx, out, j.Reqs[index].First.ClientKey, named)
+	})
 	if err != nil {
 		c.log.Error("sending the evidence request failed", logJourney, journeyID, logReq, index, logErr, err)
-		// Recorded even when the caller went away (its context is what
-		// made Submit fail, perhaps).
+		// Rolled back even when the caller went away (its context is
+		// what made Submit fail, perhaps).
 		ctx := context.WithoutCancel(ctx)
-		if named != "" {
-			// The journal has the request: it says that it did not go.
-			c.journal(ctx, c.entry(j, index, journal.EventError, named, "not sent: the access point did not take the request: "+err.Error()))
-		}
 		_, rerr := c.update(ctx, journeyID, func(j *journeyState) (change, error) {
 			pub := j.Journey.Requirements[index]
 			if pub.Step == StepWaiting && pub.Exchange != nil && pub.Exchange.RequestID == reqIDs.RequestID {

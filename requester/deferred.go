@@ -110,17 +110,12 @@ func (c *Connector) askAgain(ctx context.Context, j *journeyState, i int) (reque
 	// Named before it is handed over (a MessageNamer), the request is
 	// journaled first, once however often the sweep's transaction runs:
 	// its answer and its receipt follow it.
+	// Refused, it is asked again at the next sweep, and journaled again.
 	named := c.messageIDFor(key)
-	if named != "" {
+	s, err := c.handOver(ctx, j, i, out, key, named, "the request asked again", func() {
 		c.journalOnce(ctx, c.entry(j, i, EventAskAgain, named, "deferral "+strconv.Itoa(pub.Exchange.Deferrals)))
-	}
-	s, _, err := c.submit(ctx, out, key, named)
+	})
 	if err != nil {
-		if named != "" {
-			// The journal has the request: it says that it did not go
-			// (the next sweep asks again, journaled again then).
-			c.journal(context.WithoutCancel(ctx), c.entry(j, i, journal.EventError, named, "not sent: the access point did not take the request asked again: "+err.Error()))
-		}
 		return requestRow{}, fmt.Errorf("%w: sending the request again: %w", ErrUnavailable, err)
 	}
 	now := c.cfg.Now().UTC()

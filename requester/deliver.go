@@ -310,19 +310,14 @@ func (c *Connector) preview(ctx context.Context, j *journeyState, i int, m *exch
 	// request are journaled first, once however often this runs again:
 	// the answer to the request and its receipt, which may come before
 	// Submit returns, follow them.
+	// Refused, the answer is delivered again, and the request journaled
+	// again when it goes.
 	named := c.messageIDFor(key)
-	if named != "" {
+	s, err := c.handOver(ctx, j, i, out, key, named, "the request after the preview", func() {
 		c.journalOnce(ctx, ch.answerEntry(j, EventPreviewRequired, string(exc.Code)))
 		c.journalRequest(ctx, j, i, out.msg.Request.ID, named)
-	}
-	s, _, err := c.submit(ctx, out, key, named)
+	})
 	if err != nil {
-		if named != "" {
-			// The journal has the request: it says that it did not go
-			// (the answer is delivered again, and the request then
-			// journaled again when it is sent).
-			c.journal(context.WithoutCancel(ctx), c.entry(j, i, journal.EventError, named, "not sent: the access point did not take the request after the preview: "+err.Error()))
-		}
 		return "", "", fmt.Errorf("%w: sending the request after preview: %w", ErrUnavailable, err)
 	}
 	now := c.cfg.Now().UTC()

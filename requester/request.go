@@ -13,6 +13,7 @@ import (
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/journal"
 )
 
 // outgoing is an evidence request ready to be handed to the access point.
@@ -158,15 +159,26 @@ func legalPerson(s eid.Subject) *edm.LegalPerson {
 	return lp
 }
 
-// submit hands a request to the access point, under messageID when it is
-// not empty (a MessageNamer's name).
-func (c *Connector) submit(ctx context.Context, out *outgoing, clientKey, messageID string) (*ap.Status, bool, error) {
+// handOver hands a request of requirement i of j to the access point
+// under clientKey, named named when it is not "" (messageIDFor). A named
+// request is journaled first (journalFirst, before the access point can
+// take it, so before its answer and its receipt); should the access point
+// refuse it, an error entry naming it follows ("not sent: the access point
+// did not take " + what), recorded even when the caller has gone.
+func (c *Connector) handOver(ctx context.Context, j *journeyState, i int, out *outgoing, clientKey, named, what string, journalFirst func()) (*ap.Status, error) {
 	s, err := out.msg.Submission(c.cfg.Legs, clientKey)
 	if err != nil {
-		return nil, false, fmt.Errorf("requester: %w", err)
+		return nil, fmt.Errorf("requester: %w", err)
 	}
-	s.MessageID = messageID
-	return c.cfg.Sender.Submit(ctx, s)
+	s.MessageID = named
+	if named != "" {
+		journalFirst()
+	}
+	st, _, err := c.cfg.Sender.Submit(ctx, s)
+	if err != nil && named != "" {
+		c.journal(context.WithoutCancel(ctx), c.entry(j, i, journal.EventError, named, "not sent: the access point did not take "+what+": "+err.Error()))
+	}
+	return st, err
 }
 
 // messageIDFor names the message submitted under clientKey before it is
