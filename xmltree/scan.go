@@ -73,9 +73,9 @@ var parsers = sync.Pool{New: func() any { return new(parser) }}
 func parseString(src string, l Limits) (*Document, error) {
 	p := parsers.Get().(*parser)
 	p.src, p.lim, p.line, p.lineAt = src, l, 1, 0
-	// Blocks for as many elements as there are end tags, which is about
+	// Blocks for as many elements as there are start tags, which is about
 	// right: one allocation of each kind, or two.
-	p.alloc = &nodeAlloc{first: max(parseBlock, strings.Count(src, "</")+strings.Count(src, "/>"))}
+	p.alloc = &nodeAlloc{first: max(parseBlock, startTags(src))}
 	doc, err := p.document()
 	p.reset()
 	parsers.Put(p)
@@ -83,6 +83,23 @@ func parseString(src string, l Limits) (*Document, error) {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// startTags counts the start tags of src, as a size for its blocks: the
+// '<' not followed by '/', '?' or '!' (also those inside comments and
+// CDATA sections, which is good enough for a size).
+func startTags(src string) int {
+	n := 0
+	for {
+		i := strings.IndexByte(src, '<')
+		if i < 0 || i+1 >= len(src) {
+			return n
+		}
+		if c := src[i+1]; c != '/' && c != '?' && c != '!' {
+			n++
+		}
+		src = src[i+1:]
+	}
 }
 
 // reset drops every reference into the parsed document.
