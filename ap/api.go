@@ -81,15 +81,16 @@ func (n *Node) apiSubmit(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, apiError{"submission: " + err.Error()})
 		return
 	}
-	if s.MessageID != "" {
-		writeJSON(w, http.StatusBadRequest, apiError{"submission: messageId is assigned by the access point"})
-		return
-	}
 	if k := r.Header.Get("Idempotency-Key"); k != "" && s.ClientKey == "" {
 		s.ClientKey = k
 	}
 	st, created, err := n.Submit(r.Context(), &s)
 	switch {
+	case errors.Is(err, ErrMessageIDTaken):
+		// The id is another message's: its status is there, not this
+		// submission's.
+		w.Header().Set("Location", "/api/v1/messages/"+url.PathEscape(s.MessageID))
+		writeJSON(w, http.StatusConflict, apiError{err.Error()})
 	case errors.Is(err, ErrInvalidSubmission):
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{err.Error()})
 	case err != nil:

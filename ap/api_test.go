@@ -329,3 +329,67 @@ func TestSubmitRefusesTextXMLCannotCarry(t *testing.T) {
 		t.Errorf("a tab: %v", err)
 	}
 }
+
+// TestAPIChosenMessageID: a backend may choose the eb:MessageId of what it
+// submits over the REST API (ebMS3 Core §5.2.2.1); the partner receives it
+// under that id. An id another message has is 409 with that message's
+// Location, one that is no RFC 5322 msg-id 422 naming messageId.
+func TestAPIChosenMessageID(t *testing.T) {
+	nodes := newNet(t, netOptions{profile: wssec.AS4v20})
+	fr, de := nodes["AP_FR_01"], nodes["AP_DE_01"]
+	const id = "order-7.a@backend.example"
+	sub := submission("", "chosen")
+	sub.MessageID = id
+	var st ap.Status
+	var e struct{ Error string }
+	req := func(s *ap.Submission, out any, header ...string) (int, string) {
+		t.Helper()
+		b, _ := json.Marshal(s)
+		r, _ := http.NewRequest("POST", fr.url+"/api/v1/messages", bytes.NewReader(b))
+		r.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(header); i += 2 {
+			r.Header.Set(header[i], header[i+1])
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, resp.Header.Get("Location")
+	}
+	if code, loc := req(sub, &st, "Idempotency-Key", "k-7"); code != http.StatusAccepted || st.MessageID != id || loc != "/api/v1/messages/"+id {
+		t.Fatalf("submit with messageId: HTTP %d, Location %q, %+v", code, loc, st)
+	}
+	// The same submission again (same key): its status, as any retry.
+	if code, _ := req(sub, &st, "Idempotency-Key", "k-7"); code != http.StatusOK || st.MessageID != id {
+		t.Errorf("retry with the same key: HTTP %d %+v", code, st)
+	}
+	// The id with another key, or none: another submission, refused.
+	for _, key := range []string{"k-8", ""} {
+		other := submission(key, "other")
+		other.MessageID = id
+		if code, loc := req(other, &e); code != http.StatusConflict || loc != "/api/v1/messages/"+id || !strings.Contains(e.Error, "taken") {
+			t.Errorf("id taken, client key %q: HTTP %d, Location %q, %q", key, code, loc, e.Error)
+		}
+	}
+	for _, bad := range []string{"no-domain", "a..b@x", "a b@x", "<a@x>", strings.Repeat("a", 250) + "@x.example"} {
+		s := submission("", "bad")
+		s.MessageID = bad
+		if code, _ := req(s, &e); code != http.StatusUnprocessableEntity || !strings.Contains(e.Error, "messageId") {
+			t.Errorf("messageId %q: HTTP %d %q, want 422 naming messageId", bad, code, e.Error)
+		}
+	}
+	if got := waitState(t, fr, id, 15*time.Second); got.State != apstore.OutDelivered {
+		t.Fatalf("status %+v", got)
+	}
+	// The partner has it under the chosen id.
+	if m, err := de.Received(context.Background(), id); err != nil || m.MessageID != id || m.From != "AP_FR_01" || len(m.Payloads) != 1 {
+		t.Fatalf("received: %+v, %v", m, err)
+	}
+	if _, err := fr.Status(context.Background(), "nope@x"); err == nil {
+		t.Error("a status of an id never submitted")
+	}
+}

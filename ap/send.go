@@ -43,10 +43,12 @@ type Submission struct {
 
 	// MessageID is the message's eb:MessageId, stored with the submission
 	// so that every attempt sends the same id. The node assigns it when
-	// empty (NewMessageID); a backend in the same process may choose it
-	// before submitting (to record what it sends before the partner can
-	// answer), in the form id@domain (ValidMessageID). The REST API
-	// refuses it: there the node assigns every id.
+	// empty (NewMessageID); a backend may choose it (ebMS3 Core §5.2.2.1
+	// lets the producer set it), to record what it sends before the
+	// partner can answer, in the form id@domain (ValidMessageID). It must
+	// be globally unique: an id another submission of this node has (with
+	// another ClientKey, or without one) is refused (ErrMessageIDTaken;
+	// the REST API's 409).
 	MessageID string `json:"messageId,omitempty"`
 }
 
@@ -202,7 +204,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	sub.To, sub.Leg = to.Name, leg.Name
 	if sub.MessageID != "" {
 		if err := ValidMessageID(sub.MessageID); err != nil {
-			return nil, false, fmt.Errorf("%w: %w", ErrInvalidSubmission, err)
+			return nil, false, fmt.Errorf("%w: messageId: %w", ErrInvalidSubmission, err)
 		}
 	} else if sub.MessageID, err = n.NewMessageID(); err != nil {
 		return nil, false, err
