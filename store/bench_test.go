@@ -195,3 +195,101 @@ func BenchmarkWALSystemCalls(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSQLiteFloor measures what one durable write costs on SQLite as the
+// store opens it (its VFS, WAL, synchronous=normal), one goroutine, CPU per
+// row: a sent message's Enqueue and FinishOutbound, the store's Receive of
+// a message with a 1.2 KB header and a 2.5 KB body (three indexes), the
+// same bytes appended to a table without any
+// index (the least a message written once could cost), that append without
+// the bytes, and appends four to a transaction. It bounds what a store
+// redesign could gain on SQLite: see ap/README.md, "What a write costs on
+// SQLite".
+//
+//	go test ./store -run '^$' -bench SQLiteFloor -benchtime 8000x
+func BenchmarkSQLiteFloor(b *testing.B) {
+	ctx := context.Background()
+	header, body := make([]byte, 1200), make([]byte, 2500)
+	open := func(b *testing.B) *store.DB {
+		db, err := store.Open(ctx, b.TempDir()+"/oots.db")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		if _, err := db.SQL().ExecContext(ctx, "CREATE TABLE floor_log (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, header BLOB NOT NULL, body BLOB)"); err != nil {
+			b.Fatal(err)
+		}
+		return db
+	}
+	id := func(i int) string { return fmt.Sprintf("%08x-6d3f-4c1e-9a6e-1d2b3c4d5e6f@ap.example", i*7919%1000003) }
+	perRow := func(b *testing.B, run func()) {
+		cpu0 := cpuTime()
+		b.ResetTimer()
+		run()
+		b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/1000/float64(b.N), "cpu-µs/row")
+	}
+	b.Run("enqueue-and-finish", func(b *testing.B) {
+		// A sent message's two writes, as the exchange makes them: queued
+		// leased to a worker (a 600-byte submission), delivered with a
+		// 4.5 KB receipt; per write.
+		db := open(b)
+		sub, receipt := make([]byte, 600), make([]byte, 4500)
+		perRow(b, func() {
+			for i := 0; i < b.N; i += 2 {
+				now := time.Now()
+				if _, _, err := db.Enqueue(ctx, &apstore.Outbound{ID: id(i), Leg: "l", Partner: "P", Body: sub, Created: now, LeaseOwner: "w", LeaseUntil: now.Add(time.Minute)}); err != nil {
+					b.Fatal(err)
+				}
+				if err := db.FinishOutbound(ctx, id(i), "w", apstore.Result{State: apstore.OutDelivered, Receipt: receipt, Timestamp: now}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	b.Run("receive", func(b *testing.B) {
+		db := open(b)
+		perRow(b, func() {
+			for i := range b.N {
+				if _, err := db.Receive(ctx, &apstore.Inbound{MessageID: id(i), Partner: "P", Leg: "l", Header: header, Body: body}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	})
+	for _, c := range []struct {
+		name         string
+		header, body []byte
+		perTx        int
+	}{{"append", header, body, 1}, {"append-no-bytes", []byte{0}, []byte{0}, 1}, {"append-4-per-transaction", header, body, 4}} {
+		b.Run(c.name, func(b *testing.B) {
+			db := open(b)
+			st, err := db.SQL().PrepareContext(ctx, "INSERT INTO floor_log (id, header, body) VALUES (?, ?, ?)")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer st.Close()
+			perRow(b, func() {
+				for i := 0; i < b.N; i += c.perTx {
+					if c.perTx == 1 {
+						if _, err := st.ExecContext(ctx, id(i), c.header, c.body); err != nil {
+							b.Fatal(err)
+						}
+						continue
+					}
+					tx, err := db.SQL().BeginTx(ctx, nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for j := range c.perTx {
+						if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, id(i+j), c.header, c.body); err != nil {
+							b.Fatal(err)
+						}
+					}
+					if err := tx.Commit(); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		})
+	}
+}
