@@ -1,11 +1,14 @@
 package smp_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,4 +104,142 @@ func mimeCodes(eps []smp.Endpoint) string {
 		}
 	}
 	return strings.Join(s, "|")
+}
+
+// TestRedirectCertificateMimeCode: the mimeCode of an SMP 2.0 Redirect
+// certificate's ContentBinaryObject goes round as that of an endpoint
+// certificate: read from another SMP's document and written back as read
+// (xmllint: valid SMP 2.0, and the mimeCode of each certificate read
+// back), stored through the management API and published by our server,
+// MimeCodeDefault when not given. A document whose certificates all have
+// MimeCodeDefault reads without MimeCodes. What is not a media type, or a
+// mimeCode without its certificate, is refused.
+func TestRedirectCertificateMimeCode(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	f := getFixture(t)
+	const pkix = "application/pkix-cert"
+	b64 := base64.StdEncoding.EncodeToString
+	cert := func(mimeCode string, der []byte) string {
+		return `<sma:Certificate><smb:TypeCode>signing</smb:TypeCode><smb:ContentBinaryObject mimeCode="` + mimeCode + `">` + b64(der) + `</smb:ContentBinaryObject></sma:Certificate>`
+	}
+	doc := func(certs ...string) []byte {
+		return []byte(`<se:ServiceMetadata xmlns:se="` + smp.NamespaceSMP2ServiceMetadata + `" xmlns:smb="` + smp.NamespaceSMP2Basic + `" xmlns:sma="` + smp.NamespaceSMP2Aggregate + `">` +
+			`<smb:SMPVersionID>2.0</smb:SMPVersionID><smb:ID schemeID="` + docType.Scheme + `">` + docType.Value + `</smb:ID>` +
+			`<smb:ParticipantID schemeID="` + participant.Scheme + `">` + participant.Value + `</smb:ParticipantID>` +
+			`<sma:ProcessMetadata><sma:Redirect><smb:PublisherURI>https://smp2.example.eu/</smb:PublisherURI>` + strings.Join(certs, "") + `</sma:Redirect></sma:ProcessMetadata></se:ServiceMetadata>`)
+	}
+	schema, _ := filepath.Abs("testdata/xsd/smp2/ServiceMetadata-2.0.xsd")
+	mimeOf := func(cert int) string {
+		return "string(//*[local-name()='Redirect']/*[local-name()='Certificate'][" + strconv.Itoa(cert) + "]/*[local-name()='ContentBinaryObject']/@mimeCode)"
+	}
+	// valid asks xmllint whether doc is valid SMP 2.0 and for the
+	// mimeCodes of its Redirect's certificates.
+	valid := func(name string, doc []byte, want ...string) {
+		t.Helper()
+		p := filepath.Join(t.TempDir(), "redirect.xml")
+		if err := os.WriteFile(p, doc, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err != nil {
+			t.Errorf("%s: not valid SMP 2.0: %v\n%s\n%s", name, err, out, doc)
+		}
+		for i, w := range want {
+			if got := xpath(t, xmllint, p, mimeOf(i+1)); got != w {
+				t.Errorf("%s: %s = %q, want %q", name, mimeOf(i+1), got, w)
+			}
+		}
+	}
+
+	// Read from another SMP's document, and written back as read.
+	in := doc(cert(pkix, f.smpCred.Sign.Cert.Raw), cert(smp.MimeCodeDefault, f.ap.Sign.Cert.Raw))
+	valid("the document read", in, pkix, smp.MimeCodeDefault)
+	m, _, err := smp.ParseServiceMetadata(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(m.Redirect.MimeCodes, "|"); got != pkix+"|"+smp.MimeCodeDefault {
+		t.Errorf("read with the mimeCodes %q", got)
+	}
+	var out bytes.Buffer
+	if err := writeXML(&out, smp.ServiceMetadataElement(m, smp.OASIS2)); err != nil {
+		t.Fatal(err)
+	}
+	valid("written back", out.Bytes(), pkix, smp.MimeCodeDefault)
+	if again, _, err := smp.ParseServiceMetadata(out.Bytes()); err != nil || !reflect.DeepEqual(again.Redirect, m.Redirect) {
+		t.Errorf("read again: %v\n got %+v\nwant %+v", err, again, m.Redirect)
+	}
+	// All of the default mimeCode: none kept, and written alike.
+	m, _, err = smp.ParseServiceMetadata(doc(cert(smp.MimeCodeDefault, f.smpCred.Sign.Cert.Raw)))
+	if err != nil || m.Redirect.MimeCodes != nil {
+		t.Fatalf("of the default mimeCode: %+v %v", m, err)
+	}
+
+	// Stored through the management API, given back by it, and published
+	// by our server: a process's redirect and the whole document's.
+	hs := f.server(t, smp.NewMemoryStore(), smp.OASIS1, f.smpCred)
+	pu := hs.URL + smp.PathAPI + "participants/" + participant.PathSegment()
+	mu := pu + "/services/" + docType.PathSegment()
+	if st, body := call(t, "PUT", pu, "secret", nil); st != http.StatusNoContent {
+		t.Fatalf("put participant: %d %s", st, body)
+	}
+	r := &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw, f.ap.Sign.Cert.Raw},
+		MimeCodes: []string{"", pkix}}
+	for _, c := range []struct {
+		name string
+		m    *smp.ServiceMetadata
+	}{
+		{"a process's redirect", &smp.ServiceMetadata{Processes: append(f.metadata().Processes, smp.Process{ID: redirected, Redirect: r})}},
+		{"the whole document's redirect", &smp.ServiceMetadata{Redirect: r}},
+	} {
+		if st, body := call(t, "PUT", mu, "secret", c.m); st != http.StatusNoContent {
+			t.Fatalf("%s: put metadata: %d %s", c.name, st, body)
+		}
+		st, body := call(t, "GET", mu, "secret", nil)
+		var stored smp.ServiceMetadata
+		if err := json.Unmarshal([]byte(body), &stored); st != http.StatusOK || err != nil {
+			t.Fatalf("%s: get metadata: %d %v %s", c.name, st, err, body)
+		}
+		sr := stored.Redirect
+		if sr == nil {
+			sr = stored.Processes[len(stored.Processes)-1].Redirect
+		}
+		if got := strings.Join(sr.MimeCodes, "|"); got != "|"+pkix {
+			t.Errorf("%s: stored with the mimeCodes %q", c.name, got)
+		}
+		doc := get(t, hs.URL+smp.PathSMP2+participant.PathSegment()+"/services/"+docType.PathSegment())
+		valid(c.name, doc, smp.MimeCodeDefault, pkix, smp.MimeCodeDefault)
+		read, _, err := smp.ParseServiceMetadata(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rr := read.Redirect
+		if rr == nil {
+			rr = read.Processes[len(read.Processes)-1].Redirect
+		}
+		if got, want := strings.Join(rr.MimeCodes, "|"), smp.MimeCodeDefault+"|"+pkix+"|"+smp.MimeCodeDefault; got != want {
+			t.Errorf("%s: read back with the mimeCodes %q, want %q", c.name, got, want)
+		}
+	}
+
+	// Stored before a redirect held several certificates: the one
+	// "certificate" comes first, without a mimeCode of its own.
+	var old smp.Redirect
+	if err := json.Unmarshal([]byte(`{"url":"https://smp2.example.eu/","certificate":"`+b64(f.smpCred.Sign.Cert.Raw)+`","certificates":["`+b64(f.ap.Sign.Cert.Raw)+`"],"mimeCodes":["`+pkix+`"]}`), &old); err != nil ||
+		len(old.Certificates) != 2 || strings.Join(old.MimeCodes, "|") != "|"+pkix {
+		t.Errorf("the former form: %+v %v", old, err)
+	}
+
+	for _, c := range []struct {
+		name      string
+		mimeCodes []string
+		want      string
+	}{
+		{"not a media type", []string{"", "not a type"}, `certificate 2 of the redirect to https://smp2.example.eu/ has the mimeCode "not a type", not a media type`},
+		{"more mimeCodes than certificates", []string{"", "", "", pkix}, "the redirect to https://smp2.example.eu/ has 4 mimeCodes for 3 certificates"},
+	} {
+		r.MimeCodes = c.mimeCodes
+		if st, body := call(t, "PUT", mu, "secret", &smp.ServiceMetadata{Redirect: r}); st != http.StatusBadRequest || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %d %s, want 400 saying %s", c.name, st, body, c.want)
+		}
+	}
 }

@@ -238,8 +238,8 @@ const (
 )
 
 // MimeCodeDefault is the mimeCode written for a certificate that has none
-// (EndpointCertificate.MimeCode, and every certificate of a Redirect): the
-// one this package wrote for every certificate before it kept theirs.
+// (EndpointCertificate.MimeCode, Redirect.MimeCodes): the one this package
+// wrote for every certificate before it kept theirs.
 const MimeCodeDefault = "application/base64"
 
 // EndpointCertificate is one certificate an SMP 2.0 endpoint publishes,
@@ -258,7 +258,8 @@ type EndpointCertificate struct {
 	// which other SMPs publish. The schema requires one
 	// (udt:BinaryObjectType, mimeCode use="required"): empty, it is
 	// written as MimeCodeDefault; read as empty only from a document
-	// without one. Validate accepts a media type (RFC 2045) or empty.
+	// without one. Validate accepts a media type (RFC 2045) or empty. A
+	// Redirect's certificates keep theirs alike (Redirect.MimeCodes).
 	MimeCode string `json:"mimeCode,omitempty"`
 	// Activation and Expiration bound when the certificate may be used
 	// (ActivationDate, ExpirationDate): from Activation on, before
@@ -362,6 +363,14 @@ type Redirect struct {
 	// missing. An answer signed by a certificate outside its window is
 	// refused.
 	Validity []Validity `json:"validity,omitempty"`
+	// MimeCodes are the mimeCodes of the certificates' SMP 2.0
+	// ContentBinaryObject, as EndpointCertificate.MimeCode: MimeCodes[i]
+	// that of Certificates[i], written as MimeCodeDefault when empty or
+	// missing. Read from an SMP 2.0 document, they are kept as read when
+	// any certificate has another than MimeCodeDefault, and are none
+	// otherwise (the document is written back alike). Validate accepts a
+	// media type (RFC 2045) or empty for each.
+	MimeCodes []string `json:"mimeCodes,omitempty"`
 }
 
 // Validity is when a certificate a Redirect carries may be used: from
@@ -447,6 +456,15 @@ func (r *Redirect) validity(i int) Validity {
 	return r.Validity[i]
 }
 
+// mimeCode returns the mimeCode certificate i is written with: its own,
+// else MimeCodeDefault.
+func (r *Redirect) mimeCode(i int) string {
+	if r == nil || i < 0 || i >= len(r.MimeCodes) {
+		return MimeCodeDefault
+	}
+	return cmp.Or(r.MimeCodes[i], MimeCodeDefault)
+}
+
 // UnmarshalJSON reads a Redirect, also as it was stored before it held
 // several certificates (one "certificate", which comes first in
 // Certificates). A field it does not know is an error, so that a misspelt
@@ -457,6 +475,7 @@ func (r *Redirect) UnmarshalJSON(b []byte) error {
 		CertificateUID string     `json:"certificateUID"`
 		Certificates   [][]byte   `json:"certificates"`
 		Validity       []Validity `json:"validity"`
+		MimeCodes      []string   `json:"mimeCodes"`
 		Certificate    []byte     `json:"certificate"` // before Certificates
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -464,11 +483,14 @@ func (r *Redirect) UnmarshalJSON(b []byte) error {
 	if err := dec.Decode(&v); err != nil {
 		return fmt.Errorf("smp: redirect: %w", err)
 	}
-	*r = Redirect{URL: v.URL, CertificateUID: v.CertificateUID, Certificates: v.Certificates, Validity: v.Validity}
+	*r = Redirect{URL: v.URL, CertificateUID: v.CertificateUID, Certificates: v.Certificates, Validity: v.Validity, MimeCodes: v.MimeCodes}
 	if len(v.Certificate) > 0 {
 		r.Certificates = append([][]byte{v.Certificate}, v.Certificates...)
 		if len(v.Validity) > 0 {
 			r.Validity = append([]Validity{{}}, v.Validity...)
+		}
+		if len(v.MimeCodes) > 0 {
+			r.MimeCodes = append([]string{""}, v.MimeCodes...)
 		}
 	}
 	return nil
@@ -482,7 +504,9 @@ func (r *Redirect) certificates() [][]byte {
 	return r.Certificates
 }
 
-// equal reports whether r and o redirect alike.
+// equal reports whether r and o redirect alike, and are written alike (a
+// certificate's mimeCode empty or MimeCodeDefault is written as the
+// latter).
 func (r *Redirect) equal(o *Redirect) bool {
 	if r == nil || o == nil {
 		return r == o
@@ -493,6 +517,11 @@ func (r *Redirect) equal(o *Redirect) bool {
 	for i := range max(len(r.Validity), len(o.Validity)) {
 		a, b := r.validity(i), o.validity(i)
 		if !sameInstant(a.Activation, b.Activation) || !sameInstant(a.Expiration, b.Expiration) {
+			return false
+		}
+	}
+	for i := range max(len(r.MimeCodes), len(o.MimeCodes)) {
+		if r.mimeCode(i) != o.mimeCode(i) {
 			return false
 		}
 	}
@@ -613,14 +642,25 @@ func (m *ServiceMetadata) Validate() error {
 	return nil
 }
 
-// validate checks that r's validity windows are of its certificates.
+// validate checks that r's validity windows and mimeCodes are of its
+// certificates, and each mimeCode a media type or empty.
 func (r *Redirect) validate() error {
 	if len(r.Validity) > len(r.Certificates) {
 		return fmt.Errorf("smp: the redirect to %s has %d validity windows for %d certificates", r.URL, len(r.Validity), len(r.Certificates))
 	}
+	if len(r.MimeCodes) > len(r.Certificates) {
+		return fmt.Errorf("smp: the redirect to %s has %d mimeCodes for %d certificates", r.URL, len(r.MimeCodes), len(r.Certificates))
+	}
 	for i, v := range r.Validity {
 		if !v.ordered() {
 			return fmt.Errorf("smp: certificate %d of the redirect to %s is activated %s, not before it expires %s", i+1, r.URL, v.Activation, v.Expiration)
+		}
+	}
+	for i, m := range r.MimeCodes {
+		if m != "" {
+			if _, _, err := mime.ParseMediaType(m); err != nil {
+				return fmt.Errorf("smp: certificate %d of the redirect to %s has the mimeCode %q, not a media type: %v", i+1, r.URL, m, err)
+			}
 		}
 	}
 	return nil

@@ -291,7 +291,7 @@ func redirect2(pm *xmltree.Element, r *Redirect) {
 	re.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(r.URL)
 	for i, cert := range r.Certificates {
 		v := r.validity(i)
-		certificate2(re, EndpointCertificate{Type: CertificateSigning, Certificate: cert, Activation: v.Activation, Expiration: v.Expiration})
+		certificate2(re, EndpointCertificate{Type: CertificateSigning, Certificate: cert, MimeCode: r.mimeCode(i), Activation: v.Activation, Expiration: v.Expiration})
 	}
 }
 
@@ -770,8 +770,9 @@ func decodeRedirect2(re *xmltree.Element) (*Redirect, error) {
 		return nil, bad("cac:Redirect without cbc:PublisherURI")
 	}
 	// Every certificate is kept: the other SMP may sign with any of them
-	// (a key roll-over), each within the dates published, if any.
-	var dated bool
+	// (a key roll-over), each within the dates published, if any, and
+	// with its mimeCode, if any is not the default (Redirect.MimeCodes).
+	var dated, typed bool
 	for i, ce := range re.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate") {
 		c, err := decodeCertificate2(ce)
 		if err != nil {
@@ -780,10 +781,15 @@ func decodeRedirect2(re *xmltree.Element) (*Redirect, error) {
 		v := c.validity()
 		r.Certificates = append(r.Certificates, c.Certificate)
 		r.Validity = append(r.Validity, v)
+		r.MimeCodes = append(r.MimeCodes, c.MimeCode)
 		dated = dated || !v.Activation.IsZero() || !v.Expiration.IsZero()
+		typed = typed || c.MimeCode != "" && c.MimeCode != MimeCodeDefault
 	}
 	if !dated {
 		r.Validity = nil
+	}
+	if !typed {
+		r.MimeCodes = nil
 	}
 	return r, nil
 }
