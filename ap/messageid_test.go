@@ -101,12 +101,13 @@ func TestChosenMessageID(t *testing.T) {
 	if code := api(t, fr, http.MethodGet, loc, nil, &got); resp.StatusCode != http.StatusOK || code != http.StatusOK || got.MessageID != odd {
 		t.Errorf("the same key over REST: HTTP %d, Location %q gives HTTP %d %q", resp.StatusCode, loc, code, got.MessageID)
 	}
-	// The REST API keeps assigning every id.
+	// Over REST, the id another submission has is refused as in the
+	// process (TestAPIChosenMessageID has the rest).
 	s = submission("", "c3")
-	s.MessageID = "x@example.org"
+	s.MessageID = odd
 	var e struct{ Error string }
-	if code := api(t, fr, "POST", "/api/v1/messages", s, &e); code != 400 || !strings.Contains(e.Error, "messageId") {
-		t.Errorf("REST with a messageId: HTTP %d %q", code, e.Error)
+	if code := api(t, fr, "POST", "/api/v1/messages", s, &e); code != http.StatusConflict || !strings.Contains(e.Error, "taken") {
+		t.Errorf("REST with a taken messageId: HTTP %d %q", code, e.Error)
 	}
 }
 
