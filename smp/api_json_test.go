@@ -2,8 +2,10 @@ package smp_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -79,5 +81,101 @@ func TestManagementAPIUnknownFields(t *testing.T) {
 	}
 	if st, answer := putRaw(t, mu, ""); st != http.StatusBadRequest || !strings.Contains(answer, "not a JSON service metadata: EOF") {
 		t.Errorf("the metadata's PUT without a body: %d %s", st, answer)
+	}
+}
+
+// TestManagementAPIExactNames: a member of a management API body whose
+// name is a field's but for case ("URL" for "url") is not taken for that
+// field, at any depth, a redirect's included (a "Certificates" taken for
+// "certificates" would make the signer check depend on encoding/json's
+// folding): it is refused with 400 naming it, where it is and the field;
+// so is a member given twice, whose first value was silently dropped.
+// Nothing is stored then. RemoteStore refuses such a name in an answer
+// too, and still leaves alone a member no field has.
+func TestManagementAPIExactNames(t *testing.T) {
+	f := getFixture(t)
+	store := smp.NewMemoryStore()
+	hs := f.server(t, store, smp.OASIS1, f.smpCred)
+	pu := hs.URL + smp.PathAPI + "participants/" + participant.PathSegment()
+	mu := pu + "/services/" + docType.PathSegment()
+	cert := base64.StdEncoding.EncodeToString(f.ap.Sign.Cert.Raw)
+	endpoint := `{"transportProfile":"` + smp.TransportEBMS3AS4 + `","url":"https://ap.example.eu/as4","certificate":"` + cert + `"}`
+	metadata := func(endpoint string) string {
+		return `{"processes":[{"id":{"scheme":"` + process.Scheme + `","value":"` + process.Value + `"},"endpoints":[` + endpoint + `]}]}`
+	}
+	redirect := func(fields string) string {
+		return `{"processes":[{"id":{"value":"urn:p2"},"redirect":{"url":"https://smp2.example.eu/",` + fields + `}}]}`
+	}
+	for _, c := range []struct {
+		name, body, want string
+	}{
+		{"a field of the metadata", strings.Replace(metadata(endpoint), `"processes"`, `"Processes"`, 1),
+			`json: unknown field "Processes" (names are matched exactly: the field is "processes")`},
+		{"an endpoint's URL", metadata(strings.Replace(endpoint, `"url"`, `"URL"`, 1)),
+			`json: unknown field "URL" within "/processes/0/endpoints/0" (names are matched exactly: the field is "url")`},
+		{"an identifier's scheme", strings.Replace(metadata(endpoint), `"scheme"`, `"Scheme"`, 1),
+			`json: unknown field "Scheme" within "/processes/0/id" (names are matched exactly: the field is "scheme")`},
+		{"a certificate's mimeCode", metadata(strings.Replace(endpoint, `}`, `,"certificates":[{"certificate":"`+cert+`","mimecode":"application/pkix-cert"}]}`, 1)),
+			`json: unknown field "mimecode" within "/processes/0/endpoints/0/certificates/0" (names are matched exactly: the field is "mimeCode")`},
+		{"a window's activation", redirect(`"certificates":["` + cert + `"],"validity":[{"Activation":"2026-12-06T00:00:00Z"}]`),
+			`json: unknown field "Activation" within "/processes/0/redirect/validity/0" (names are matched exactly: the field is "activation")`},
+		{"a redirect's certificates", redirect(`"Certificates":["` + cert + `"]`),
+			`json: unknown field "Certificates" within "/processes/0/redirect" (names are matched exactly: the field is "certificates")`},
+		{"the participant's PUT", `{"Participant":{"value":"x"}}`, `json: unknown field "Participant"`},
+		{"an endpoint's url twice", metadata(strings.Replace(endpoint, `"url"`, `"url":"https://other.example.eu/as4","url"`, 1)),
+			`json: field "url" is given twice within "/processes/0/endpoints/0"`},
+		{"a redirect's url twice", redirect(`"url":"https://smp3.example.eu/"`), `json: field "url" is given twice within "/processes/0/redirect"`},
+	} {
+		if st, body := putRaw(t, pu, ""); st != http.StatusNoContent {
+			t.Fatalf("put participant: %d %s", st, body)
+		}
+		u := mu
+		if c.name == "the participant's PUT" {
+			store.DeleteParticipant(t.Context(), participant)
+			u = pu
+		}
+		st, body := putRaw(t, u, c.body)
+		if st != http.StatusBadRequest || !strings.Contains(body, c.want) {
+			t.Errorf("%s: %d %s, want 400 saying %s", c.name, st, body, c.want)
+		}
+		if _, err := store.ServiceMetadata(t.Context(), participant, docType); !errors.Is(err, smp.ErrNotFound) {
+			t.Errorf("%s: stored (%v)", c.name, err)
+		}
+		store.DeleteParticipant(t.Context(), participant)
+	}
+	// The names exactly: accepted.
+	putRaw(t, pu, "")
+	if st, body := putRaw(t, mu, metadata(endpoint)); st != http.StatusNoContent {
+		t.Errorf("the metadata: %d %s", st, body)
+	}
+
+	// A Redirect read by encoding/json anywhere (the stores) alike.
+	var r smp.Redirect
+	if err := json.Unmarshal([]byte(`{"url":"https://smp2.example.eu/","Certificates":["`+cert+`"]}`), &r); err == nil ||
+		!strings.Contains(err.Error(), `smp: redirect: json: unknown field "Certificates" (names are matched exactly: the field is "certificates")`) {
+		t.Errorf("a Redirect's Certificates: %+v %v", r, err)
+	}
+
+	// RemoteStore reads the answers alike.
+	answers := map[string]string{
+		"group":    `{"participant":{"scheme":"` + participant.Scheme + `","value":"` + participant.Value + `"},"DocumentTypes":[{"value":"x"}]}`,
+		"metadata": `{"participant":{"value":"p"},"documentType":{"value":"d"},"redirect":{"URL":"https://smp2.example.eu/"}}`,
+		"newer":    `{"participant":{"value":"p"},"documentTypes":[{"value":"x","since":"2027"}],"owner":"someone"}`,
+	}
+	which := ""
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(answers[which])) }))
+	t.Cleanup(remote.Close)
+	rs := &smp.RemoteStore{BaseURL: remote.URL, Token: "secret"}
+	which = "group"
+	if _, err := rs.ServiceGroup(t.Context(), participant); err == nil || !strings.Contains(err.Error(), `smp: management API answer: json: unknown field "DocumentTypes" (names are matched exactly: the field is "documentTypes")`) {
+		t.Errorf("an answer's DocumentTypes: %v", err)
+	}
+	which = "metadata"
+	if _, err := rs.ServiceMetadata(t.Context(), participant, docType); err == nil || !strings.Contains(err.Error(), `json: unknown field "URL" within "/redirect" (names are matched exactly: the field is "url")`) {
+		t.Errorf("an answer's redirect URL: %v", err)
+	}
+	which = "newer"
+	if g, err := rs.ServiceGroup(t.Context(), participant); err != nil || len(g.DocumentTypes) != 1 || g.DocumentTypes[0].Value != "x" {
+		t.Errorf("an answer with members no field has: %+v %v", g, err)
 	}
 }

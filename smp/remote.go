@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 )
@@ -15,7 +16,8 @@ import (
 // RemoteStore is a Store reached over the management API of a Server
 // (PathAPI), so that `oots smp` and other tools manage an SMP that runs
 // elsewhere. Errors from the server are returned with its message;
-// HTTP 404 is ErrNotFound.
+// HTTP 404 is ErrNotFound. An answer's member whose name is a field's but
+// for case is an error naming it, not taken for the field.
 type RemoteStore struct {
 	// BaseURL is the SMP server's base URL, e.g. https://smp.example.eu.
 	BaseURL string
@@ -75,6 +77,12 @@ func (s *RemoteStore) do(ctx context.Context, method, u string, in, out any) err
 	case resp.StatusCode/100 != 2:
 		return fmt.Errorf("smp: management API %s %s: HTTP %d: %s", method, u, resp.StatusCode, strings.TrimSpace(string(b)))
 	case out != nil:
+		// Names as the server writes them: one that is a field's but for
+		// case is refused, not taken for it; one no field has is left
+		// alone, as encoding/json does (an answer of a newer server).
+		if err := exactNames(b, reflect.TypeOf(out), true); err != nil {
+			return fmt.Errorf("smp: management API answer: %w", err)
+		}
 		if err := json.Unmarshal(b, out); err != nil {
 			return fmt.Errorf("smp: management API answer: %w", err)
 		}

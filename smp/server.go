@@ -273,8 +273,9 @@ func (s *Server) baseURL(r *http.Request) string {
 //	GET    participants/{participant}/services/{doc}  the metadata (JSON)
 //	DELETE participants/{participant}/services/{doc}  remove it
 //
-// A body with a field its request does not know, or anything after its
-// JSON value, is refused with 400 naming it (decodeBody).
+// A body with a member that is not exactly the name of a field its
+// request knows (names are matched with their case), or anything after
+// its JSON value, is refused with 400 naming it (decodeBody).
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 	if s.cfg.AdminToken == "" {
 		http.Error(w, "SMP: the management API is disabled (no admin token configured)", http.StatusForbidden)
@@ -397,23 +398,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 // decodeBody reads the JSON body of a management request into v, and
 // answers the request itself when it cannot: 413 when the body is larger
 // than MaxBody, 400 when it is not one JSON value of what (e.g. "a JSON
-// service metadata"): a field v does not have (a misspelt "certificate"
-// is not silently an endpoint without one), or anything after the value.
-// An empty body is accepted, as v's zero value, when empty is set. Every
-// body of the API is read by it, so that no request quietly drops what it
-// was sent.
+// service metadata"): a member whose name is not exactly that of a field
+// of v (a misspelt "certificate" is not silently an endpoint without one,
+// nor is "Certificate" taken for it), a member given twice, or anything
+// after the value (readJSON). An empty body is accepted, as v's zero
+// value, when empty is set. Every body of the API is read by it, so that
+// no request quietly drops or mistakes what it was sent.
 func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any, what string, empty bool) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
+	err := readJSON(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody), v)
 	if empty && errors.Is(err, io.EOF) {
 		return true
-	}
-	if err == nil {
-		// One value, and nothing after it.
-		if _, next := dec.Token(); !errors.Is(next, io.EOF) {
-			err = errors.New("there is more after the JSON value")
-		}
 	}
 	var tooLarge *http.MaxBytesError
 	switch {

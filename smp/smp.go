@@ -62,6 +62,7 @@ import (
 	"fmt"
 	"mime"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -465,19 +466,27 @@ func (r *Redirect) mimeCode(i int) string {
 	return cmp.Or(r.MimeCodes[i], MimeCodeDefault)
 }
 
+// redirectJSON is the JSON form a Redirect is read from.
+type redirectJSON struct {
+	URL            string     `json:"url"`
+	CertificateUID string     `json:"certificateUID"`
+	Certificates   [][]byte   `json:"certificates"`
+	Validity       []Validity `json:"validity"`
+	MimeCodes      []string   `json:"mimeCodes"`
+	Certificate    []byte     `json:"certificate"` // before Certificates
+}
+
 // UnmarshalJSON reads a Redirect, also as it was stored before it held
 // several certificates (one "certificate", which comes first in
-// Certificates). A field it does not know is an error, so that a misspelt
-// "certificates" is not silently a redirect without a signer check.
+// Certificates). A member whose name is not exactly that of a field
+// (encoding/json would match it without regard to case), or that it does
+// not know at all, is an error, so that a misspelt "certificates" is not
+// silently a redirect without a signer check.
 func (r *Redirect) UnmarshalJSON(b []byte) error {
-	var v struct {
-		URL            string     `json:"url"`
-		CertificateUID string     `json:"certificateUID"`
-		Certificates   [][]byte   `json:"certificates"`
-		Validity       []Validity `json:"validity"`
-		MimeCodes      []string   `json:"mimeCodes"`
-		Certificate    []byte     `json:"certificate"` // before Certificates
+	if err := exactNames(b, reflect.TypeFor[redirectJSON](), false); err != nil {
+		return fmt.Errorf("smp: redirect: %w", err)
 	}
+	var v redirectJSON
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {

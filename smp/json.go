@@ -1,0 +1,196 @@
+package smp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// JSON from outside the package (the management API's request bodies, its
+// answers to RemoteStore) is read with encoding/json, which matches a
+// member to a field without regard to case: "URL" is taken for "url",
+// "Certificates" for "certificates". Its names are first checked against
+// the fields exactly (exactNames), so that such a member is refused,
+// naming it, as one the value does not have at all.
+//
+// encoding/json/v2 matches names exactly, but needs go 1.27 in go.mod
+// (the module says go 1.26).
+
+// readJSON reads one JSON value from r into v: a member whose name is not
+// exactly that of a field of v, at any depth, is an error (`json: unknown
+// field "name" within "/json/pointer"`, with the field's name when it
+// differs by case only), and so is a member given twice and anything
+// after the value ("there is more after the JSON value"). An empty r is
+// io.EOF itself; an error of r (e.g. *http.MaxBytesError) is returned as
+// it is.
+func readJSON(r io.Reader, v any) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	if err := exactNames(b, reflect.TypeOf(v), false); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	// One value, and nothing after it.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("there is more after the JSON value")
+	}
+	return nil
+}
+
+// wireTypes are the types read through a JSON form of their own (their
+// UnmarshalJSON), by the fields of that form.
+var wireTypes = map[reflect.Type]reflect.Type{
+	reflect.TypeFor[Redirect](): reflect.TypeFor[redirectJSON](),
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// exactNames checks the names of the members of the first JSON value of b,
+// to be read into a value of type t, against the JSON names of the fields
+// they are read into, as encoding/json resolves them but with their case:
+// a member that is a field's name but for case is an error naming both;
+// one given twice in an object is an error; with unknownOK unset, so is
+// a member no field has. The members of a value with an UnmarshalJSON of
+// its own (time.Time) and of a map are not checked, short of wireTypes.
+// Syntax errors are encoding/json's; an empty b is io.EOF.
+func exactNames(b []byte, t reflect.Type, unknownOK bool) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return walkNames(dec, t, "", unknownOK)
+}
+
+// walkNames reads the next value of dec, of Go type t (nil: not checked),
+// at the JSON pointer at.
+func walkNames(dec *json.Decoder, t reflect.Type, at string, unknownOK bool) error {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		var elem reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && !reflect.PointerTo(t).Implements(unmarshalerType) {
+			elem = t.Elem()
+		}
+		for i := 0; dec.More(); i++ {
+			if err := walkNames(dec, elem, at+"/"+strconv.Itoa(i), unknownOK); err != nil {
+				return err
+			}
+		}
+	case json.Delim('{'):
+		fields := jsonFields(t)
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			name, _ := tok.(string)
+			var ft reflect.Type
+			if fields != nil {
+				var known bool
+				ft, known = fields[name]
+				switch {
+				case seen[name]:
+					return fmt.Errorf("json: field %q is given twice%s", name, within(at))
+				case !known:
+					if field := foldedName(fields, name); field != "" {
+						return fmt.Errorf("json: unknown field %q%s (names are matched exactly: the field is %q)", name, within(at), field)
+					}
+					if !unknownOK {
+						return fmt.Errorf("json: unknown field %q%s", name, within(at))
+					}
+				}
+				seen[name] = true
+			}
+			if err := walkNames(dec, ft, at+"/"+pointerToken(name), unknownOK); err != nil {
+				return err
+			}
+		}
+	default:
+		return nil // a string, number, boolean or null
+	}
+	_, err = dec.Token() // the closing ']' or '}'
+	return err
+}
+
+// jsonFields returns the fields encoding/json reads an object into a
+// value of type t with, by JSON name; nil when it does not read it field
+// by field (not a struct, or one with an UnmarshalJSON of its own, short
+// of wireTypes).
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	if w, ok := wireTypes[t]; ok {
+		t = w
+	}
+	if t == nil || t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(unmarshalerType) {
+		return nil
+	}
+	fields := map[string]reflect.Type{}
+	addFields(fields, t)
+	return fields
+}
+
+// addFields adds the JSON names of t's fields to fields, those of an
+// untagged embedded struct as its own.
+func addFields(fields map[string]reflect.Type, t reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		switch {
+		case tag == "-" && f.Tag.Get("json") == "-":
+			continue
+		case f.Anonymous && tag == "" && ft.Kind() == reflect.Struct:
+			addFields(fields, ft)
+			continue
+		case !f.IsExported():
+			continue
+		case tag == "":
+			tag = f.Name
+		}
+		if _, ok := fields[tag]; !ok {
+			fields[tag] = f.Type
+		}
+	}
+}
+
+// foldedName returns the name among fields that is name but for case; ""
+// when there is none.
+func foldedName(fields map[string]reflect.Type, name string) string {
+	for f := range fields {
+		if strings.EqualFold(f, name) {
+			return f
+		}
+	}
+	return ""
+}
+
+// within says where a member is: ` within "/a/0"`, nothing at the top.
+func within(at string) string {
+	if at == "" {
+		return ""
+	}
+	return fmt.Sprintf(" within %q", at)
+}
+
+// pointerToken escapes a member name as a JSON pointer token (RFC 6901).
+func pointerToken(name string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+}
