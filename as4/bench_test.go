@@ -206,16 +206,13 @@ func BenchmarkLargePayload(b *testing.B) {
 func BenchmarkSignReceipt(b *testing.B) {
 	f := getFixture(b, wssec.AS4v20)
 	c := config(wssec.AS4v20)
-	s, r := f.senderOf(b, c), f.receiverOf(b, c)
-	p, err := s.Pack(request())
+	r := f.receiverOf(b, c)
+	req := wire(b, f.packRequest(b, c))
+	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		b.Fatal(err)
 	}
-	req := wire(b, p)
-	in, err := r.Unpack(req.Header.Get("Content-Type"), req.Body)
-	if err != nil {
-		b.Fatal(err)
-	}
+	in := f.unpack(b, c, req.Header.Get("Content-Type"), body)
 	sc := &wssec.SignConfig{SigningKey: f.receiver.Sign.Signer(), SigningCert: f.receiver.Sign.Cert, Profile: wssec.AS4v20, Now: clock, Timestamp: wssec.TimestampRequired}
 	signed, err := func() ([]byte, error) {
 		m, err := r.Receipt(in)
