@@ -750,6 +750,8 @@ func decodeServiceMetadata2(root *xmltree.Element) (*ServiceMetadata, error) {
 			switch {
 			case r != nil && g.endpoints, r == nil && g.redirect != nil:
 				return nil, bad("%s has endpoints in one ProcessMetadata and a redirect in another", name)
+			case r != nil && g.redirect != nil && !g.redirect.equal(r) && g.redirect.URL == r.URL:
+				return nil, bad("%s has two redirects to %s that differ in their certificates, their dates or their mimeCodes", name, r.URL)
 			case r != nil && g.redirect != nil && !g.redirect.equal(r):
 				return nil, bad("%s has two redirects, to %s and to %s", name, g.redirect.URL, r.URL)
 			case r != nil:
