@@ -110,7 +110,10 @@
 //     inline script; the one script, ui.TimeScript() at /ui-time.js, shows
 //     times in the reader's time zone, UTC without it), frame-ancestors
 //     'self', Referrer-Policy no-referrer, X-Content-Type-Options nosniff
-//     and Cache-Control no-store. Pages are server-rendered and work
+//     and Cache-Control no-store; the page of an eIDAS SAML login that
+//     posts the AuthnRequest to the node carries eid/saml's policy
+//     instead, which lets only its one inline script (sending the form)
+//     run and nothing load. Pages are server-rendered and work
 //     without JavaScript, in English, German, French, Finnish and Swedish
 //     (?lang=, remembered in a cookie across the login, or
 //     Accept-Language, with a language switch). Before the login the

@@ -204,6 +204,13 @@ func (n *nationalNet) approve(t *testing.T, browser *citizen, previewURL, csrf s
 	if resp.StatusCode >= 400 {
 		t.Fatalf("approve: HTTP %d", resp.StatusCode)
 	}
+	return n.delivered(t, j, doc)
+}
+
+// delivered waits for the requester to finish journey j after the
+// citizen's approval, checks that it got doc, and returns the requirement.
+func (n *nationalNet) delivered(t *testing.T, j *requester.Journey, doc []byte) *requester.Requirement {
+	t.Helper()
 	r := n.finished(t, j)
 	if r.Step != requester.StepDone || len(r.Exchange.Evidence) == 0 {
 		t.Fatalf("after the approval: step %s, exchange %+v", r.Step, r.Exchange)

@@ -44,63 +44,10 @@ func TestServeSAMLJourney(t *testing.T) {
 	}
 	// The eIDAS node first: it skips the test (or fails it under
 	// OOTS_REQUIRE_VERIFIERS=1) without pysaml2 or xmlsec1.
-	idp := samlidp.New(t)
-	const substantial = "http://eidas.europa.eu/LoA/substantial"
-	idp.Accounts = map[string]samlidp.Account{
-		"marie": {Password: "pw", LoA: substantial, Attributes: map[string]string{
-			"PersonIdentifier": "BE/FR/1234567890", "FamilyName": "Janssens", "FirstName": "Marie", "DateOfBirth": "1985-04-12"}},
-		"jan": {Password: "pw", LoA: substantial, Attributes: map[string]string{
-			"PersonIdentifier": "BE/FR/5550001", "FamilyName": "Peeters", "FirstName": "Jan", "DateOfBirth": "1970-01-31"}},
-	}
-	ctx := context.Background()
-
-	// The register: a PDF for Marie (whatever the destination country
-	// of her identifier), nothing for anyone else.
-	who := eid.NaturalPerson{Identifier: "BE/DE/1234567890", FamilyName: "Janssens", GivenName: "Marie", DateOfBirth: "1985-04-12"}
-	doc := pdf.Text("Certificate of birth", []string{"Marie Janssens, born 1985-04-12"})
-	reg := startRegister(t, &who, doc, provider.SamePerson)
-
-	nodes := twoNodes(t)
-	previewBase := nodes.PreviewBase
-	// provider.login.saml: the BE node by its metadata, signed by the
-	// anchor; our signing key (ECDSA) and encryption key (RSA, for the
-	// node's RSA-OAEP key transport).
-	writeSecret(t, "fr/be-node.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: idp.Cert.Raw}))
-	node, _ := json.Marshal(map[string]string{"entityId": idp.EntityID, "metadataUrl": idp.EntityID, "anchor": "be-node.pem"})
-	writeSecret(t, "fr/be-saml.json", node)
-	writeSAMLKeys(t, "fr")
-	nodes.serve(t, reg.URL, `  login:
-    saml: {nodes: {BE: be-saml.json}, signingKey: saml-sign.key.pem, signingCertificate: saml-sign.cert.pem,
-           encryptionKey: saml-enc.key.pem, encryptionCertificate: saml-enc.cert.pem}
-`)
+	env := startSAMLJourney(t, samlidp.New(t))
+	idp, nodes, previewBase := env.IdP, env.nationalNet, env.PreviewBase
+	who, doc, reg := env.Who, env.Doc, env.Reg
 	browser := nodes.browser(t)
-
-	// The node knows the preview space by its metadata, served by oots
-	// serve: our ACS, signing and encryption certificates.
-	resp, md := browser.get(previewBase + saml.MetadataPath)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(md, previewBase+saml.ACSPath) {
-		t.Fatalf("the preview space's SAML metadata: HTTP %d\n%.600s", resp.StatusCode, md)
-	}
-	idp.Start(t, []byte(md))
-
-	// journey asks FR for Marie's evidence through DE's requester API and
-	// returns the journey and its requirement at the preview step.
-	c := nodes.Client
-	journey := func() (*requester.Journey, *requester.Requirement) {
-		t.Helper()
-		j, err := c.Start(ctx, requester.StartRequest{Procedure: "R1", Country: "FR", ReturnURL: "https://portal.de.example/return",
-			Subject: eid.Subject{Person: &who, LoA: eid.LoASubstantial, Country: "BE", Issuer: "BE", AuthTime: time.Now()}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(j.Requirements) == 0 || j.Requirements[0].Step != requester.StepExplicitRequest {
-			t.Fatalf("journey %+v: want a requirement ready for the explicit request", j)
-		}
-		if j, err = c.Request(ctx, j.ID, j.Requirements[0].ID, requester.ExplicitRequest{Given: true}); err != nil {
-			t.Fatal(err)
-		}
-		return j, nodes.atPreview(t, j)
-	}
 
 	// login takes the citizen from the preview link through the eIDAS
 	// node as user, and returns the preview space's answer to the node's
@@ -141,7 +88,7 @@ func TestServeSAMLJourney(t *testing.T) {
 	}
 
 	// Marie: the evidence shown after the login, approved, received.
-	j, r := journey()
+	j, r := env.journey(t)
 	resp, page, raw := login(r.Exchange.PreviewURL, "marie")
 	// eIDAS: the assertion travels encrypted (xenc, AES-256-GCM with
 	// RSA-OAEP), nothing of the person in clear.
@@ -169,7 +116,7 @@ func TestServeSAMLJourney(t *testing.T) {
 	// nothing.
 	t.Run("another person", func(t *testing.T) {
 		before := reg.Calls.Load()
-		j, r := journey()
+		j, r := env.journey(t)
 		resp, page, _ := login(r.Exchange.PreviewURL, "jan")
 		if resp.StatusCode != http.StatusForbidden || strings.Contains(page, who.FamilyName) || strings.Contains(page, `name="csrf"`) {
 			t.Errorf("Jan at Marie's preview: HTTP %d, want 403 without the evidence:\n%.1500s", resp.StatusCode, page)
@@ -194,6 +141,83 @@ func TestServeSAMLJourney(t *testing.T) {
 			}
 		}
 	})
+}
+
+// samlJourneyNet is the set-up of the SAML journeys (TestServeSAMLJourney
+// and TestServeSAMLJourneyBrowser): the BE eIDAS node (pysaml2) with the
+// accounts marie and jan, the register holding Marie's birth certificate
+// (Doc), and the two national nodes, FR's preview space logging in at the
+// BE node.
+type samlJourneyNet struct {
+	*nationalNet
+	IdP *samlidp.IdP
+	Reg *register
+	// Who is Marie as the requester knows her (BE/DE/…); Doc her
+	// evidence in the register.
+	Who eid.NaturalPerson
+	Doc []byte
+}
+
+// startSAMLJourney sets the SAML journeys up around idp, prepared and not
+// started: it gives idp its accounts, starts the register and the nodes,
+// and starts idp with the preview space's metadata as oots serve serves it.
+func startSAMLJourney(t *testing.T, idp *samlidp.IdP) *samlJourneyNet {
+	t.Helper()
+	const substantial = "http://eidas.europa.eu/LoA/substantial"
+	idp.Accounts = map[string]samlidp.Account{
+		"marie": {Password: "pw", LoA: substantial, Attributes: map[string]string{
+			"PersonIdentifier": "BE/FR/1234567890", "FamilyName": "Janssens", "FirstName": "Marie", "DateOfBirth": "1985-04-12"}},
+		"jan": {Password: "pw", LoA: substantial, Attributes: map[string]string{
+			"PersonIdentifier": "BE/FR/5550001", "FamilyName": "Peeters", "FirstName": "Jan", "DateOfBirth": "1970-01-31"}},
+	}
+	n := &samlJourneyNet{IdP: idp,
+		Who: eid.NaturalPerson{Identifier: "BE/DE/1234567890", FamilyName: "Janssens", GivenName: "Marie", DateOfBirth: "1985-04-12"},
+		Doc: pdf.Text("Certificate of birth", []string{"Marie Janssens, born 1985-04-12"})}
+
+	// The register: a PDF for Marie (whatever the destination country
+	// of her identifier), nothing for anyone else.
+	n.Reg = startRegister(t, &n.Who, n.Doc, provider.SamePerson)
+
+	n.nationalNet = twoNodes(t)
+	// provider.login.saml: the BE node by its metadata, signed by the
+	// anchor; our signing key (ECDSA) and encryption key (RSA, for the
+	// node's RSA-OAEP key transport).
+	writeSecret(t, "fr/be-node.pem", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: idp.Cert.Raw}))
+	node, _ := json.Marshal(map[string]string{"entityId": idp.EntityID, "metadataUrl": idp.EntityID, "anchor": "be-node.pem"})
+	writeSecret(t, "fr/be-saml.json", node)
+	writeSAMLKeys(t, "fr")
+	n.serve(t, n.Reg.URL, `  login:
+    saml: {nodes: {BE: be-saml.json}, signingKey: saml-sign.key.pem, signingCertificate: saml-sign.cert.pem,
+           encryptionKey: saml-enc.key.pem, encryptionCertificate: saml-enc.cert.pem}
+`)
+
+	// The node knows the preview space by its metadata, served by oots
+	// serve: our ACS, signing and encryption certificates.
+	resp, md := n.browser(t).get(n.PreviewBase + saml.MetadataPath)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(md, n.PreviewBase+saml.ACSPath) {
+		t.Fatalf("the preview space's SAML metadata: HTTP %d\n%.600s", resp.StatusCode, md)
+	}
+	idp.Start(t, []byte(md))
+	return n
+}
+
+// journey asks FR for Marie's evidence through DE's requester API and
+// returns the journey and its requirement at the preview step.
+func (n *samlJourneyNet) journey(t *testing.T) (*requester.Journey, *requester.Requirement) {
+	t.Helper()
+	ctx := context.Background()
+	j, err := n.Client.Start(ctx, requester.StartRequest{Procedure: "R1", Country: "FR", ReturnURL: "https://portal.de.example/return",
+		Subject: eid.Subject{Person: &n.Who, LoA: eid.LoASubstantial, Country: "BE", Issuer: "BE", AuthTime: time.Now()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(j.Requirements) == 0 || j.Requirements[0].Step != requester.StepExplicitRequest {
+		t.Fatalf("journey %+v: want a requirement ready for the explicit request", j)
+	}
+	if j, err = n.Client.Request(ctx, j.ID, j.Requirements[0].ID, requester.ExplicitRequest{Given: true}); err != nil {
+		t.Fatal(err)
+	}
+	return j, n.atPreview(t, j)
 }
 
 var (
