@@ -128,6 +128,22 @@ func TestBrowserOperatorResendsFailedMessage(t *testing.T) {
 	if st := b.Find("#state").Text(); st != "failed" {
 		t.Errorf("state shown: %q", st)
 	}
+	// Every attempt, each with its error, the last one the failure.
+	failed := waitState(t, fr, bad.MessageID, time.Second)
+	history := b.FindAll("#attempts tbody tr")
+	if len(history) != failed.Attempts || failed.Attempts == 0 {
+		t.Fatalf("the page lists %d attempts, the message had %d", len(history), failed.Attempts)
+	}
+	for i, row := range history {
+		text := row.Text()
+		outcome := "retried"
+		if i == len(history)-1 {
+			outcome = "failed"
+		}
+		if !strings.Contains(text, "EBMS:") || !strings.Contains(text, outcome) {
+			t.Errorf("attempt %d of %d: %q", i+1, len(history), text)
+		}
+	}
 	check("message-failed")
 
 	// The partner is back; the operator resends; the message is delivered.
@@ -137,8 +153,18 @@ func TestBrowserOperatorResendsFailedMessage(t *testing.T) {
 		b.Get(base + "/console/messages/out/" + bad.MessageID)
 		return b.Find("#state").Text() == "delivered"
 	}, 20*time.Second)
-	if len(b.FindAll("tbody tr td.id")) == 0 {
+	if len(b.FindAll("#nrr tbody tr td.id")) == 0 {
 		t.Errorf("the delivered message shows no receipt digests")
+	}
+	// The history keeps the failed attempts and ends with the delivery,
+	// counted from 1 again after the resend.
+	history = b.FindAll("#attempts tbody tr")
+	if len(history) != failed.Attempts+1 || !strings.Contains(history[len(history)-1].Text(), "delivered") {
+		var texts []string
+		for _, r := range history {
+			texts = append(texts, r.Text())
+		}
+		t.Errorf("attempts after the resend: %q", texts)
 	}
 	check("message-delivered")
 	b.Get(base + "/console/partners")

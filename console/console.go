@@ -9,7 +9,9 @@
 //     range; a
 //     message's page shows its ebMS header (from the submission and its
 //     P-Mode leg, or from the received user message), its attempts (count,
-//     next attempt, last error), its receipt with the non-repudiation
+//     next attempt, last error, and the history of every attempt that ended
+//     in an error and of the one that delivered it, store.DB.Attempts), its
+//     receipt with the non-repudiation
 //     digests (ebbp:NonRepudiationInformation, eDelivery AS4 §3.4), its
 //     failure report, and its payloads' metadata.
 //   - Resend of a failed message and retry now of a waiting one
@@ -42,9 +44,7 @@
 //
 // # Not yet
 //
-// Not implemented yet: the history of each attempt (the store keeps the
-// count and the last error, not one row per attempt); OpenID Connect for
-// staff; a reload of the P-Modes from
+// Not implemented yet: OpenID Connect for staff; a reload of the P-Modes from
 // the console; partners found by discovery with their SMP data; a
 // full-disk alert. The journal page shows Config.Journal ("oots serve"
 // passes the node's journal when its journal section is set).

@@ -159,6 +159,12 @@ func (s *Server) message(w http.ResponseWriter, r *http.Request, u *user) {
 		if f, err := s.cfg.DB.FailureReport(r.Context(), id); err == nil {
 			data["Failure"] = f
 		}
+		history, err := s.cfg.DB.Attempts(r.Context(), id)
+		if err != nil {
+			s.fail(w, r, u, http.StatusInternalServerError, err)
+			return
+		}
+		data["History"] = history
 	case "in":
 		m, err := s.cfg.DB.Inbound(r.Context(), id)
 		if errors.Is(err, apstore.ErrNotFound) {

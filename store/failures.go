@@ -34,7 +34,7 @@ func (d *DB) finishFailed(ctx context.Context, id, owner string, r apstore.Resul
 	default:
 		return fmt.Errorf("store: finish outbound %s: unknown report delivery state %q", id, report)
 	}
-	err := d.transact(ctx, []string{sqlFinishFailed, sqlFailureReport}, false, func(ctx context.Context, tx *sql.Tx) error {
+	err := d.transact(ctx, []string{sqlFinishFailed, sqlFailureReport, sqlAttempt}, false, func(ctx context.Context, tx *sql.Tx) error {
 		var key, partner, leg string
 		err := d.txQueryRow(ctx, tx, sqlFinishFailed, apstore.OutFailed, ms(r.NextAt), r.Error, r.Receipt, ms(now),
 			id, owner, ms(now), apstore.OutQueued).Scan(&key, &partner, &leg)
@@ -47,7 +47,7 @@ func (d *DB) finishFailed(ctx context.Context, id, owner string, r apstore.Resul
 		if _, err := d.txExec(ctx, tx, sqlFailureReport, id, key, partner, leg, r.Error, ms(now), report, ms(now)); err != nil {
 			return fmt.Errorf("queueing the failure report: %w", err)
 		}
-		return nil
+		return d.recordAttempt(ctx, tx, id, apstore.AttemptFailed, r.Error, now)
 	})
 	if err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)

@@ -240,6 +240,24 @@ func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Res
 	if err != nil {
 		return err
 	}
+	if r.State == apstore.OutQueued && r.Error != "" {
+		// An attempt that failed: its outcome and its place in the
+		// history (Attempts) in one transaction.
+		err := d.transact(ctx, []string{q, sqlAttempt}, false, func(ctx context.Context, tx *sql.Tx) error {
+			res, err := d.txExec(ctx, tx, q, args...)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return apstore.ErrLeaseLost
+			}
+			return d.recordAttempt(ctx, tx, id, apstore.AttemptRetried, r.Error, now)
+		})
+		if err != nil {
+			return fmt.Errorf("store: finish outbound %s: %w", id, err)
+		}
+		return nil
+	}
 	var res sql.Result
 	if d.group != nil {
 		err = d.transact(ctx, []string{q}, true, func(ctx context.Context, tx *sql.Tx) error {
@@ -257,6 +275,49 @@ func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Res
 		return fmt.Errorf("store: finish outbound %s: %w", id, apstore.ErrLeaseLost)
 	}
 	return nil
+}
+
+// sqlAttempt records the attempt on a message that has just ended in an
+// error, after the message's others, with the message's count of attempts.
+// The caller holds the message's lease: no other attempt is recorded at
+// the same time.
+const sqlAttempt = `INSERT INTO ap_attempts (message_id, seq, attempt, ended_at, outcome, error)
+	SELECT id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM ap_attempts WHERE message_id = ?), attempts, ?, ?, ?
+	FROM ap_outbound WHERE id = ?`
+
+// recordAttempt runs sqlAttempt in tx.
+func (d *DB) recordAttempt(ctx context.Context, tx *sql.Tx, id, outcome, errText string, now time.Time) error {
+	if _, err := d.txExec(ctx, tx, sqlAttempt, id, ms(now), outcome, errText, id); err != nil {
+		return fmt.Errorf("recording the attempt: %w", err)
+	}
+	return nil
+}
+
+// Attempts returns the sending attempts on the outbound message id that
+// ended in an error (apstore.Attempt), in order, over resends too; none
+// for a message
+// delivered at its first attempt, or not sent yet. The attempt that
+// delivered a message is the message itself (Outbound).
+func (d *DB) Attempts(ctx context.Context, id string) ([]apstore.Attempt, error) {
+	rows, err := d.query(ctx, "SELECT seq, attempt, ended_at, outcome, error FROM ap_attempts WHERE message_id = ? ORDER BY seq", id)
+	if err != nil {
+		return nil, fmt.Errorf("store: attempts of %s: %w", id, err)
+	}
+	defer rows.Close()
+	var out []apstore.Attempt
+	for rows.Next() {
+		var a apstore.Attempt
+		var ended int64
+		if err := rows.Scan(&a.Seq, &a.Number, &ended, &a.Outcome, &a.Error); err != nil {
+			return nil, fmt.Errorf("store: attempts of %s: %w", id, err)
+		}
+		a.Ended = fromMS(ended)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: attempts of %s: %w", id, err)
+	}
+	return out, nil
 }
 
 const inCols = "seq, message_id, partner, leg, header, received_at, acked_at, delivery, attempts, next_at, last_error"

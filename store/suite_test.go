@@ -51,6 +51,7 @@ func runSuite(t *testing.T, newDSN opener) {
 		{"Migrations", testMigrations},
 		{"EnqueueIdempotent", testEnqueueIdempotent},
 		{"ClaimAndFinish", testClaimAndFinish},
+		{"Attempts", testAttempts},
 		{"LeaseExpiry", testLeaseExpiry},
 		{"EnqueueClaimed", testEnqueueClaimed},
 		{"ConcurrentClaims", testConcurrentClaims},
@@ -107,7 +108,7 @@ func testMigrations(t *testing.T, dsn string) {
 	if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM oots_migrations").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	want := 7 // ap 0001 to 0004 and the receipt hand-offs, other 0001 and 0002
+	want := 8 // ap 0001 to 0004, the receipt hand-offs and the attempts, other 0001 and 0002
 	if db.Dialect() == store.SQLite {
 		want++ // ap 0005, SQLite's alone
 	}
@@ -204,6 +205,74 @@ func testClaimAndFinish(t *testing.T, dsn string) {
 	}
 	if err := db.FinishOutbound(ctx, "m1", "node2", apstore.Result{State: "bogus"}); err == nil {
 		t.Error("unknown state accepted")
+	}
+}
+
+// testAttempts: each attempt that ends in an error has its row in the
+// history, numbered, in the order of the attempts, with its outcome and
+// error; a delivery, a lost lease and a message delivered at once add none.
+func testAttempts(t *testing.T, dsn string) {
+	ctx := context.Background()
+	db := open(t, dsn)
+	for _, id := range []string{"m", "once"} {
+		if _, _, err := db.Enqueue(ctx, &apstore.Outbound{ID: id, Leg: "l", Partner: "P", Created: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attempt := func(at time.Duration, owner string, r apstore.Result) {
+		t.Helper()
+		now := t0.Add(at)
+		if got, err := db.ClaimOutbound(ctx, owner, now, time.Minute, 10); err != nil || len(got) == 0 {
+			t.Fatalf("claim at %v: %v, %v", at, ids(got), err)
+		}
+		r.Timestamp = now
+		if r.State == apstore.OutQueued {
+			r.NextAt = now.Add(time.Second)
+		}
+		if err := db.FinishOutbound(ctx, "m", owner, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attempt(0, "w1", apstore.Result{State: apstore.OutQueued, Error: "EBMS:0005 connection refused"})
+	if err := db.FinishOutbound(ctx, "once", "w1", apstore.Result{State: apstore.OutDelivered, Timestamp: t0}); err != nil {
+		t.Fatal(err)
+	}
+	// A finish after the lease was lost records nothing.
+	if err := db.FinishOutbound(ctx, "m", "w1", apstore.Result{State: apstore.OutQueued, Error: "late", Timestamp: t0}); !errors.Is(err, apstore.ErrLeaseLost) {
+		t.Fatalf("finish without the lease: %v", err)
+	}
+	attempt(2*time.Second, "w2", apstore.Result{State: apstore.OutQueued, Error: "EBMS:0006 HTTP 503"})
+	attempt(4*time.Second, "w1", apstore.Result{State: apstore.OutFailed, Error: "EBMS:0202 retries exhausted"})
+	got, err := db.Attempts(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []apstore.Attempt{
+		{Seq: 1, Number: 1, Ended: t0, Outcome: apstore.AttemptRetried, Error: "EBMS:0005 connection refused"},
+		{Seq: 2, Number: 2, Ended: t0.Add(2 * time.Second), Outcome: apstore.AttemptRetried, Error: "EBMS:0006 HTTP 503"},
+		{Seq: 3, Number: 3, Ended: t0.Add(4 * time.Second), Outcome: apstore.AttemptFailed, Error: "EBMS:0202 retries exhausted"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("attempts %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i].Seq != want[i].Seq || got[i].Number != want[i].Number || !got[i].Ended.Equal(want[i].Ended) || got[i].Outcome != want[i].Outcome || got[i].Error != want[i].Error {
+			t.Errorf("attempt %d: %+v, want %+v", i+1, got[i], want[i])
+		}
+	}
+	// A resend starts the count of attempts again; the history goes on.
+	if err := db.Resend(ctx, "m", t0.Add(5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	attempt(6*time.Second, "w2", apstore.Result{State: apstore.OutQueued, Error: "EBMS:0004 refused"})
+	got, err = db.Attempts(ctx, "m")
+	if err != nil || len(got) != 4 || got[3].Seq != 4 || got[3].Number != 1 || got[3].Error != "EBMS:0004 refused" || got[2].Seq != 3 || got[2].Number != 3 {
+		t.Errorf("after a resend: %+v, %v", got, err)
+	}
+	for _, id := range []string{"once", "never"} {
+		if got, err := db.Attempts(ctx, id); err != nil || len(got) != 0 {
+			t.Errorf("attempts of %s: %+v, %v", id, got, err)
+		}
 	}
 }
 

@@ -101,6 +101,24 @@ type Result struct {
 	ReportUntil time.Time
 }
 
+// Outcomes of a sending attempt that did not deliver its message
+// (Attempt.Outcome).
+const (
+	AttemptRetried = "retried" // the message was queued again
+	AttemptFailed  = "failed"  // the message failed (its final attempt)
+)
+
+// Attempt is a sending attempt that ended in an error: the history of a
+// message's attempts, beside its Outbound row, which holds the attempt
+// that delivered it.
+type Attempt struct {
+	Seq     int       // 1, 2, ... in the message's history, over resends
+	Number  int       // Outbound.Attempts when the attempt ended (1 again after a resend)
+	Ended   time.Time // when its outcome was recorded
+	Outcome string    // AttemptRetried or AttemptFailed
+	Error   string    // why it failed, as Outbound.LastError
+}
+
 // Inbound is a received user message.
 type Inbound struct {
 	Seq       int64 // order of reception in the store
