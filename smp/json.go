@@ -63,22 +63,52 @@ var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
 // one given twice in an object is an error; with unknownOK unset, so is
 // a member no field has. The members of a value with an UnmarshalJSON of
 // its own (time.Time) and of a map are not checked, short of wireTypes.
-// Syntax errors are encoding/json's; an empty b is io.EOF.
+// Syntax errors are encoding/json's; an empty b is io.EOF. Arrays and
+// objects nested deeper than maxNesting, encoding/json's own bound, are an
+// error; the time taken is linear in len(b) (where a member is, as a JSON
+// pointer, is only spelt out for an error).
 func exactNames(b []byte, t reflect.Type, unknownOK bool) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
-	return walkNames(dec, t, "", unknownOK)
+	w := &nameWalker{dec: dec, unknownOK: unknownOK}
+	return w.walk(t)
 }
 
-// walkNames reads the next value of dec, of Go type t (nil: not checked),
-// at the JSON pointer at.
-func walkNames(dec *json.Decoder, t reflect.Type, at string, unknownOK bool) error {
+// maxNesting bounds the arrays and objects open at once in a value
+// exactNames reads: encoding/json's bound (its scanner's maxNestingDepth).
+const maxNesting = 10000
+
+// nameWalker is the state of exactNames.
+type nameWalker struct {
+	dec       *json.Decoder
+	unknownOK bool
+	// path holds the JSON pointer tokens (RFC 6901, escaped) of the
+	// value being read: one for each open array or object.
+	path []string
+}
+
+// at is the JSON pointer of the value being read; "" at the top.
+func (w *nameWalker) at() string {
+	if len(w.path) == 0 {
+		return ""
+	}
+	return "/" + strings.Join(w.path, "/")
+}
+
+// walk reads the next value of w.dec, of Go type t (nil: not checked).
+func (w *nameWalker) walk(t reflect.Type) error {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	tok, err := dec.Token()
+	tok, err := w.dec.Token()
 	if err != nil {
 		return err
+	}
+	switch tok {
+	case json.Delim('['), json.Delim('{'):
+		if len(w.path) >= maxNesting {
+			return fmt.Errorf("json: arrays and objects nested more than %d deep%s", maxNesting, within(w.at()))
+		}
 	}
 	switch tok {
 	case json.Delim('['):
@@ -86,16 +116,18 @@ func walkNames(dec *json.Decoder, t reflect.Type, at string, unknownOK bool) err
 		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && !reflect.PointerTo(t).Implements(unmarshalerType) {
 			elem = t.Elem()
 		}
-		for i := 0; dec.More(); i++ {
-			if err := walkNames(dec, elem, at+"/"+strconv.Itoa(i), unknownOK); err != nil {
+		for i := 0; w.dec.More(); i++ {
+			w.path = append(w.path, strconv.Itoa(i))
+			if err := w.walk(elem); err != nil {
 				return err
 			}
+			w.path = w.path[:len(w.path)-1]
 		}
 	case json.Delim('{'):
 		fields := jsonFields(t)
 		seen := map[string]bool{}
-		for dec.More() {
-			tok, err := dec.Token()
+		for w.dec.More() {
+			tok, err := w.dec.Token()
 			if err != nil {
 				return err
 			}
@@ -106,25 +138,27 @@ func walkNames(dec *json.Decoder, t reflect.Type, at string, unknownOK bool) err
 				ft, known = fields[name]
 				switch {
 				case seen[name]:
-					return fmt.Errorf("json: field %q is given twice%s", name, within(at))
+					return fmt.Errorf("json: field %q is given twice%s", name, within(w.at()))
 				case !known:
 					if field := foldedName(fields, name); field != "" {
-						return fmt.Errorf("json: unknown field %q%s (names are matched exactly: the field is %q)", name, within(at), field)
+						return fmt.Errorf("json: unknown field %q%s (names are matched exactly: the field is %q)", name, within(w.at()), field)
 					}
-					if !unknownOK {
-						return fmt.Errorf("json: unknown field %q%s", name, within(at))
+					if !w.unknownOK {
+						return fmt.Errorf("json: unknown field %q%s", name, within(w.at()))
 					}
 				}
 				seen[name] = true
 			}
-			if err := walkNames(dec, ft, at+"/"+pointerToken(name), unknownOK); err != nil {
+			w.path = append(w.path, pointerToken(name))
+			if err := w.walk(ft); err != nil {
 				return err
 			}
+			w.path = w.path[:len(w.path)-1]
 		}
 	default:
 		return nil // a string, number, boolean or null
 	}
-	_, err = dec.Token() // the closing ']' or '}'
+	_, err = w.dec.Token() // the closing ']' or '}'
 	return err
 }
 
@@ -192,5 +226,10 @@ func within(at string) string {
 
 // pointerToken escapes a member name as a JSON pointer token (RFC 6901).
 func pointerToken(name string) string {
-	return strings.NewReplacer("~", "~0", "/", "~1").Replace(name)
+	if !strings.ContainsAny(name, "~/") {
+		return name
+	}
+	return pointerEscaper.Replace(name)
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
