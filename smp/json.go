@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // JSON from outside the package (the management API's request bodies, its
@@ -173,36 +174,106 @@ func jsonFields(t reflect.Type) map[string]reflect.Type {
 	if t == nil || t.Kind() != reflect.Struct || reflect.PointerTo(t).Implements(unmarshalerType) {
 		return nil
 	}
-	fields := map[string]reflect.Type{}
-	addFields(fields, t)
-	return fields
+	if f, ok := fieldCache.Load(t); ok {
+		return f.(map[string]reflect.Type)
+	}
+	f, _ := fieldCache.LoadOrStore(t, typeFields(t))
+	return f.(map[string]reflect.Type)
 }
 
-// addFields adds the JSON names of t's fields to fields, those of an
-// untagged embedded struct as its own.
-func addFields(fields map[string]reflect.Type, t reflect.Type) {
-	for i := range t.NumField() {
-		f := t.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		ft := f.Type
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		switch {
-		case tag == "-" && f.Tag.Get("json") == "-":
-			continue
-		case f.Anonymous && tag == "" && ft.Kind() == reflect.Struct:
-			addFields(fields, ft)
-			continue
-		case !f.IsExported():
-			continue
-		case tag == "":
-			tag = f.Name
-		}
-		if _, ok := fields[tag]; !ok {
-			fields[tag] = f.Type
+var fieldCache sync.Map // reflect.Type → map[string]reflect.Type
+
+// typeFields resolves the JSON names of t's fields as encoding/json does
+// (its typeFields): the fields of an embedded struct without a name in
+// its tag are t's own, one level deeper, visiting each struct type once
+// (an embedded struct that embeds itself ends); of the fields with one
+// name, the shallowest wins, then the one whose tag names it; where that
+// leaves more than one, encoding/json reads none of them, and neither
+// does the name here.
+func typeFields(t reflect.Type) map[string]reflect.Type {
+	type field struct {
+		typ    reflect.Type
+		depth  int
+		tagged bool
+	}
+	byName := map[string][]field{}
+	visited := map[reflect.Type]bool{}
+	next, nextCount := []reflect.Type{t}, map[reflect.Type]int{t: 1}
+	for depth := 0; len(next) > 0; depth++ {
+		current, count := next, nextCount
+		next, nextCount = nil, map[reflect.Type]int{}
+		for _, st := range current {
+			if visited[st] {
+				continue
+			}
+			visited[st] = true
+			for i := range st.NumField() {
+				sf := st.Field(i)
+				if sf.Anonymous {
+					et := sf.Type
+					if et.Kind() == reflect.Pointer {
+						et = et.Elem()
+					}
+					if !sf.IsExported() && et.Kind() != reflect.Struct {
+						continue
+					}
+				} else if !sf.IsExported() {
+					continue
+				}
+				tag := sf.Tag.Get("json")
+				if tag == "-" {
+					continue
+				}
+				name, _, _ := strings.Cut(tag, ",")
+				ft := sf.Type
+				if ft.Name() == "" && ft.Kind() == reflect.Pointer {
+					ft = ft.Elem()
+				}
+				if name != "" || !sf.Anonymous || ft.Kind() != reflect.Struct {
+					f := field{typ: sf.Type, depth: depth, tagged: name != ""}
+					if name == "" {
+						name = sf.Name
+					}
+					byName[name] = append(byName[name], f)
+					if count[st] > 1 {
+						// st is embedded twice at this depth: its
+						// fields annihilate each other.
+						byName[name] = append(byName[name], f)
+					}
+					continue
+				}
+				nextCount[ft]++
+				if nextCount[ft] == 1 {
+					next = append(next, ft)
+				}
+			}
 		}
 	}
+	fields := map[string]reflect.Type{}
+	for name, fs := range byName {
+		var dominant []field
+		for _, f := range fs {
+			switch {
+			case len(dominant) == 0 || f.depth < dominant[0].depth:
+				dominant = []field{f}
+			case f.depth == dominant[0].depth:
+				dominant = append(dominant, f)
+			}
+		}
+		var tagged []field
+		for _, f := range dominant {
+			if f.tagged {
+				tagged = append(tagged, f)
+			}
+		}
+		switch {
+		case len(dominant) == 1:
+			fields[name] = dominant[0].typ
+		case len(tagged) == 1:
+			fields[name] = tagged[0].typ
+		}
+	}
+	return fields
 }
 
 // foldedName returns the name among fields that is name but for case; ""

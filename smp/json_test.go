@@ -1,6 +1,7 @@
 package smp
 
 import (
+	"encoding/json"
 	"reflect"
 	"runtime"
 	"strings"
@@ -38,5 +39,90 @@ func TestExactNamesBounds(t *testing.T) {
 	}
 	if err := exactNames(deep[1:len(deep)-1], typ, false); err != nil {
 		t.Errorf("nested %d deep: %v", maxNesting, err)
+	}
+}
+
+// Types whose fields encoding/json resolves by its rules of embedding.
+type (
+	jsonA struct {
+		A int `json:"a"`
+	}
+	jsonB struct {
+		B int `json:"b"`
+	}
+	jsonInnerX struct {
+		X jsonA `json:"x"`
+	}
+	// X is its own, not jsonInnerX's: the shallower wins.
+	jsonShallow struct {
+		jsonInnerX
+		X *jsonB `json:"x"`
+	}
+	// Embedded side by side (jsonAmbiguous), "x" is both structs', at one
+	// depth: neither's.
+	JSONAX struct {
+		X jsonA `json:"x"`
+	}
+	JSONBX struct {
+		X jsonB `json:"x"`
+	}
+	jsonUntagged struct{ X jsonA }
+	jsonTaggedX  struct {
+		Y jsonB `json:"X"`
+	}
+	// "X" is jsonTaggedX's, whose tag names it.
+	jsonTagWins struct {
+		jsonUntagged
+		jsonTaggedX
+	}
+	// A struct that embeds itself.
+	JSONCycle struct {
+		*JSONCycle
+		A jsonB `json:"a"`
+	}
+)
+
+// TestExactNamesResolution: exactNames resolves the JSON names of
+// embedded structs' fields as encoding/json does (the shallowest, then
+// the tagged, and none where that leaves two), checks the members of a
+// field by the type encoding/json reads it into, ends on a struct that
+// embeds itself, and takes a json tag's name as encoding/json does
+// ("-", "-,"). Oracle: for members named
+// exactly, it accepts what encoding/json, refusing unknown fields, reads.
+func TestExactNamesResolution(t *testing.T) {
+	// Built with reflect, where go vet would refuse the tag repeated.
+	jsonAmbiguous := reflect.StructOf([]reflect.StructField{
+		{Name: "JSONAX", Type: reflect.TypeFor[JSONAX](), Anonymous: true},
+		{Name: "JSONBX", Type: reflect.TypeFor[JSONBX](), Anonymous: true}})
+	// "-," names the field "-" (a tag staticcheck would question).
+	jsonOddTags := reflect.StructOf([]reflect.StructField{
+		{Name: "Dash", Type: reflect.TypeFor[jsonA](), Tag: `json:"-,"`},
+		{Name: "Skip", Type: reflect.TypeFor[jsonA](), Tag: `json:"-"`}})
+	for _, c := range []struct {
+		typ  reflect.Type
+		body string
+	}{
+		{reflect.TypeFor[jsonShallow](), `{"x":{"b":1}}`},
+		{reflect.TypeFor[jsonShallow](), `{"x":{"a":1}}`},
+		{jsonAmbiguous, `{"x":{"a":1}}`},
+		{jsonAmbiguous, `{"x":{"b":1}}`},
+		{reflect.TypeFor[jsonTagWins](), `{"X":{"b":1}}`},
+		{reflect.TypeFor[jsonTagWins](), `{"X":{"a":1}}`},
+		{reflect.TypeFor[JSONCycle](), `{"a":{"b":1}}`},
+		{jsonOddTags, `{"-":{"a":1}}`},
+		{jsonOddTags, `{"Skip":{"a":1}}`},
+	} {
+		dec := json.NewDecoder(strings.NewReader(c.body))
+		dec.DisallowUnknownFields()
+		want := dec.Decode(reflect.New(c.typ).Interface())
+		got := exactNames([]byte(c.body), c.typ, false)
+		if (got == nil) != (want == nil) {
+			t.Errorf("%v %s: exactNames %v, encoding/json %v", c.typ, c.body, got, want)
+		}
+	}
+	// A name but for case is refused naming the field encoding/json
+	// would have taken it for.
+	if err := exactNames([]byte(`{"x":{"B":1}}`), reflect.TypeFor[jsonShallow](), true); err == nil || !strings.Contains(err.Error(), `the field is "b"`) {
+		t.Errorf(`jsonShallow {"x":{"B":1}}: %v`, err)
 	}
 }
