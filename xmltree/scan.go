@@ -87,10 +87,16 @@ func parseString(src string, l Limits) (*Document, error) {
 
 // startTags counts the start tags of src, as a size for its blocks: the
 // '<' not followed by '/', '?' or '!' (also those inside comments and
-// CDATA sections, which is good enough for a size).
+// CDATA sections, which is good enough for a size). It stops at maxBlock,
+// beyond which no block grows (nodeAlloc.next), or after 4 × maxBlock
+// '<': a large document of nothing but '<' or "</" is not read twice,
+// one byte search for each, before its parse refuses its first bytes.
 func startTags(src string) int {
 	n := 0
-	for {
+	for range 4 * maxBlock {
+		if n == maxBlock {
+			return n
+		}
 		i := strings.IndexByte(src, '<')
 		if i < 0 || i+1 >= len(src) {
 			return n
@@ -100,6 +106,7 @@ func startTags(src string) int {
 		}
 		src = src[i+1:]
 	}
+	return n
 }
 
 // reset drops every reference into the parsed document.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 	"testing/iotest"
+	"time"
 
 	"github.com/oots-go/oots/internal/testenv"
 )
@@ -631,5 +632,40 @@ func TestCanonicalizeInclusive(t *testing.T) {
 	}
 	if err := CanonicalizeInclusive(io.Discard, d.Root); err != nil {
 		t.Errorf("xml:lang on the apex itself: %v", err)
+	}
+}
+
+// TestParseHostileSize: a document of 32 MiB of nothing but "</" is refused
+// at its first bytes at once, not after one byte search for each '<'
+// before the parse, which sizes its blocks by the start tags it counts (up
+// to maxBlock, beyond which no block grows, within the first 4 × maxBlock
+// '<').
+func TestParseHostileSize(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want int
+	}{
+		{strings.Repeat("<", 8*maxBlock), maxBlock},
+		{strings.Repeat("<a/>", 8*maxBlock), maxBlock},
+		{strings.Repeat("</", 8*maxBlock), 0},
+		{"<a><b/><!-- c --><?pi?></a>", 2},
+		{"<a>" + strings.Repeat("<b/>", 100) + "</a>", 101},
+	} {
+		if got := startTags(c.src); got != c.want {
+			t.Errorf("%.20q… (%d bytes): %d start tags counted, want %d", c.src, len(c.src), got, c.want)
+		}
+	}
+	src := strings.Repeat("</", (DefaultMaxBytes-1)/2)
+	l := (&Limits{}).withDefaults()
+	best := time.Hour
+	for range 3 {
+		start := time.Now()
+		if _, err := parseString(src, l); err == nil {
+			t.Fatal("32 MiB of </ parsed")
+		}
+		best = min(best, time.Since(start))
+	}
+	if best > 20*time.Millisecond {
+		t.Errorf("32 MiB of </ refused in %v, more than 20 ms", best)
 	}
 }
