@@ -91,6 +91,12 @@ func (n *Node) apiSubmit(w http.ResponseWriter, r *http.Request) {
 		// submission's.
 		w.Header().Set("Location", "/api/v1/messages/"+url.PathEscape(s.MessageID))
 		writeJSON(w, http.StatusConflict, apiError{err.Error()})
+	case errors.Is(err, ErrClientKeyTaken):
+		// The key's message is there, under its own id.
+		if o, oerr := n.cfg.Store.OutboundByClientKey(r.Context(), s.ClientKey); oerr == nil {
+			w.Header().Set("Location", "/api/v1/messages/"+url.PathEscape(o.ID))
+		}
+		writeJSON(w, http.StatusConflict, apiError{err.Error()})
 	case errors.Is(err, ErrInvalidSubmission):
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{err.Error()})
 	case err != nil:

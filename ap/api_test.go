@@ -367,6 +367,13 @@ func TestAPIChosenMessageID(t *testing.T) {
 	if code, _ := req(sub, &st, "Idempotency-Key", "k-7"); code != http.StatusOK || st.MessageID != id {
 		t.Errorf("retry with the same key: HTTP %d %+v", code, st)
 	}
+	// The key with another id: not that submission again, refused, with
+	// the key's message's Location.
+	again := submission("", "chosen")
+	again.MessageID = "order-7.b@backend.example"
+	if code, loc := req(again, &e, "Idempotency-Key", "k-7"); code != http.StatusConflict || loc != "/api/v1/messages/"+id || !strings.Contains(e.Error, "client key") {
+		t.Errorf("the key with another id: HTTP %d, Location %q, %q", code, loc, e.Error)
+	}
 	// The id with another key, or none: another submission, refused.
 	for _, key := range []string{"k-8", ""} {
 		other := submission(key, "other")

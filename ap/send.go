@@ -83,6 +83,11 @@ var ErrInvalidSubmission = errors.New("invalid submission")
 // chosen MessageID a message with another (or no) ClientKey has already.
 var ErrMessageIDTaken = errors.New("the message id is taken")
 
+// ErrClientKeyTaken is wrapped by Submit's error for a submission whose
+// ClientKey names a message submitted before under another id than the
+// submission's chosen MessageID: not a repetition of that submission.
+var ErrClientKeyTaken = errors.New("the client key names another message")
+
 // NewMessageID returns a new eb:MessageId of this node: a random UUID at
 // the node's domain.
 func (n *Node) NewMessageID() (string, error) {
@@ -166,6 +171,9 @@ func (n *Node) legFor(leg *pmode.Leg, to string) (*pmode.Leg, *pmode.Party) {
 func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created bool, err error) {
 	if s.ClientKey != "" {
 		if o, err := n.cfg.Store.OutboundByClientKey(ctx, s.ClientKey); err == nil {
+			if s.MessageID != "" && s.MessageID != o.ID {
+				return nil, false, fmt.Errorf("%w: %w: %q is message %s, not %s", ErrInvalidSubmission, ErrClientKeyTaken, s.ClientKey, o.ID, s.MessageID)
+			}
 			return statusOf(o), false, nil
 		}
 	}
@@ -241,6 +249,13 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 			worker <- nil
 		}
 		return nil, false, err
+	}
+	if !created && s.MessageID != "" && o.ClientKey == s.ClientKey && o.ID != s.MessageID {
+		// The client key's message, submitted meanwhile under another id.
+		if worker != nil {
+			worker <- nil
+		}
+		return nil, false, fmt.Errorf("%w: %w: %q is message %s, not %s", ErrInvalidSubmission, ErrClientKeyTaken, s.ClientKey, o.ID, s.MessageID)
 	}
 	if !created && o.ID == sub.MessageID && (s.ClientKey == "" || o.ClientKey != s.ClientKey) {
 		// The chosen id is another submission's (the client key, when
