@@ -344,21 +344,8 @@ func TestAPIChosenMessageID(t *testing.T) {
 	var e struct{ Error string }
 	req := func(s *ap.Submission, out any, header ...string) (int, string) {
 		t.Helper()
-		b, _ := json.Marshal(s)
-		r, _ := http.NewRequest("POST", fr.url+"/api/v1/messages", bytes.NewReader(b))
-		r.Header.Set("Content-Type", "application/json")
-		for i := 0; i+1 < len(header); i += 2 {
-			r.Header.Set(header[i], header[i+1])
-		}
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, resp.Header.Get("Location")
+		code, h := apiHeader(t, fr, "POST", "/api/v1/messages", s, out, header...)
+		return code, h.Get("Location")
 	}
 	if code, loc := req(sub, &st, "Idempotency-Key", "k-7"); code != http.StatusAccepted || st.MessageID != id || loc != "/api/v1/messages/"+id {
 		t.Fatalf("submit with messageId: HTTP %d, Location %q, %+v", code, loc, st)

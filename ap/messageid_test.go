@@ -1,9 +1,7 @@
 package ap_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -88,18 +86,11 @@ func TestChosenMessageID(t *testing.T) {
 	if _, _, err := fr.Submit(ctx, s); err != nil {
 		t.Fatal(err)
 	}
-	b, _ := json.Marshal(submission("odd-key", "c4"))
-	req, _ := http.NewRequest(http.MethodPost, fr.url+"/api/v1/messages", bytes.NewReader(b))
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc := resp.Header.Get("Location")
+	posted, h := apiHeader(t, fr, http.MethodPost, "/api/v1/messages", submission("odd-key", "c4"), nil)
+	loc := h.Get("Location")
 	var got ap.Status
-	if code := api(t, fr, http.MethodGet, loc, nil, &got); resp.StatusCode != http.StatusOK || code != http.StatusOK || got.MessageID != odd {
-		t.Errorf("the same key over REST: HTTP %d, Location %q gives HTTP %d %q", resp.StatusCode, loc, code, got.MessageID)
+	if code := api(t, fr, http.MethodGet, loc, nil, &got); posted != http.StatusOK || code != http.StatusOK || got.MessageID != odd {
+		t.Errorf("the same key over REST: HTTP %d, Location %q gives HTTP %d %q", posted, loc, code, got.MessageID)
 	}
 	// Over REST, the id another submission has is refused as in the
 	// process (TestAPIChosenMessageID has the rest).

@@ -246,6 +246,13 @@ func waitState(t testing.TB, n *testNode, id string, timeout time.Duration) *ap.
 // api calls the node's backend API and decodes the JSON answer into out.
 func api(t *testing.T, n *testNode, method, path string, in, out any, header ...string) int {
 	t.Helper()
+	code, _ := apiHeader(t, n, method, path, in, out, header...)
+	return code
+}
+
+// apiHeader is api that also returns the answer's header.
+func apiHeader(t *testing.T, n *testNode, method, path string, in, out any, header ...string) (int, http.Header) {
+	t.Helper()
 	var body io.Reader
 	if in != nil {
 		b, _ := json.Marshal(in)
@@ -269,5 +276,5 @@ func api(t *testing.T, n *testNode, method, path string, in, out any, header ...
 			t.Fatalf("%s %s: %v\n%s", method, path, err, b)
 		}
 	}
-	return resp.StatusCode
+	return resp.StatusCode, resp.Header
 }
