@@ -30,12 +30,7 @@ func putRaw(tb testing.TB, u, body string) (int, string) {
 // after its JSON value; nothing is stored then. The participant's PUT,
 // whose participant is in the path, takes no body or an empty object.
 func TestManagementAPIUnknownFields(t *testing.T) {
-	f := getFixture(t)
-	store := smp.NewMemoryStore()
-	hs := f.server(t, store, smp.OASIS1, f.smpCred)
-	pu := hs.URL + smp.PathAPI + "participants/" + participant.PathSegment()
-	mu := pu + "/services/" + docType.PathSegment()
-	cert := base64.StdEncoding.EncodeToString(f.ap.Sign.Cert.Raw)
+	store, pu, mu, cert := managementAPI(t)
 	endpoint := func(fields string) string {
 		return `{"processes":[{"id":{"scheme":"` + process.Scheme + `","value":"` + process.Value + `"},"endpoints":[{"transportProfile":"` + smp.TransportEBMS3AS4 +
 			`","url":"https://ap.example.eu/as4",` + fields + `}]}]}`
@@ -93,12 +88,7 @@ func TestManagementAPIUnknownFields(t *testing.T) {
 // Nothing is stored then. RemoteStore refuses such a name in an answer
 // too, and still leaves alone a member no field has.
 func TestManagementAPIExactNames(t *testing.T) {
-	f := getFixture(t)
-	store := smp.NewMemoryStore()
-	hs := f.server(t, store, smp.OASIS1, f.smpCred)
-	pu := hs.URL + smp.PathAPI + "participants/" + participant.PathSegment()
-	mu := pu + "/services/" + docType.PathSegment()
-	cert := base64.StdEncoding.EncodeToString(f.ap.Sign.Cert.Raw)
+	store, pu, mu, cert := managementAPI(t)
 	endpoint := `{"transportProfile":"` + smp.TransportEBMS3AS4 + `","url":"https://ap.example.eu/as4","certificate":"` + cert + `"}`
 	metadata := func(endpoint string) string {
 		return `{"processes":[{"id":{"scheme":"` + process.Scheme + `","value":"` + process.Value + `"},"endpoints":[` + endpoint + `]}]}`
@@ -178,4 +168,15 @@ func TestManagementAPIExactNames(t *testing.T) {
 	if g, err := rs.ServiceGroup(t.Context(), participant); err != nil || len(g.DocumentTypes) != 1 || g.DocumentTypes[0].Value != "x" {
 		t.Errorf("an answer with members no field has: %+v %v", g, err)
 	}
+}
+
+// managementAPI starts an SMP on a memory store and returns the store, the
+// management API's URLs of the participant and of its service metadata,
+// and the access point's certificate in base64.
+func managementAPI(t *testing.T) (store *smp.MemoryStore, participantURL, metadataURL, cert string) {
+	f := getFixture(t)
+	store = smp.NewMemoryStore()
+	hs := f.server(t, store, smp.OASIS1, f.smpCred)
+	participantURL = hs.URL + smp.PathAPI + "participants/" + participant.PathSegment()
+	return store, participantURL, participantURL + "/services/" + docType.PathSegment(), base64.StdEncoding.EncodeToString(f.ap.Sign.Cert.Raw)
 }
