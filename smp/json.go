@@ -34,6 +34,12 @@ func readJSON(r io.Reader, v any) error {
 	if err != nil {
 		return err
 	}
+	return decodeExact(b, v)
+}
+
+// decodeExact is readJSON of a value already read: b into v, its member
+// names matched exactly, none unknown, nothing after it.
+func decodeExact(b []byte, v any) error {
 	if err := exactNames(b, reflect.TypeOf(v), false); err != nil {
 		return err
 	}

@@ -57,12 +57,10 @@ package smp
 import (
 	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
 	"net/url"
-	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -483,13 +481,8 @@ type redirectJSON struct {
 // not know at all, is an error, so that a misspelt "certificates" is not
 // silently a redirect without a signer check.
 func (r *Redirect) UnmarshalJSON(b []byte) error {
-	if err := exactNames(b, reflect.TypeFor[redirectJSON](), false); err != nil {
-		return fmt.Errorf("smp: redirect: %w", err)
-	}
 	var v redirectJSON
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&v); err != nil {
+	if err := decodeExact(b, &v); err != nil {
 		return fmt.Errorf("smp: redirect: %w", err)
 	}
 	*r = Redirect{URL: v.URL, CertificateUID: v.CertificateUID, Certificates: v.Certificates, Validity: v.Validity, MimeCodes: v.MimeCodes}
