@@ -85,17 +85,16 @@ func (n *Node) apiSubmit(w http.ResponseWriter, r *http.Request) {
 		s.ClientKey = k
 	}
 	st, created, err := n.Submit(r.Context(), &s)
+	var taken *keyTaken
 	switch {
 	case errors.Is(err, ErrMessageIDTaken):
 		// The id is another message's: its status is there, not this
 		// submission's.
 		w.Header().Set("Location", "/api/v1/messages/"+url.PathEscape(s.MessageID))
 		writeJSON(w, http.StatusConflict, apiError{err.Error()})
-	case errors.Is(err, ErrClientKeyTaken):
+	case errors.As(err, &taken):
 		// The key's message is there, under its own id.
-		if o, oerr := n.cfg.Store.OutboundByClientKey(r.Context(), s.ClientKey); oerr == nil {
-			w.Header().Set("Location", "/api/v1/messages/"+url.PathEscape(o.ID))
-		}
+		w.Header().Set("Location", "/api/v1/messages/"+url.PathEscape(taken.id))
 		writeJSON(w, http.StatusConflict, apiError{err.Error()})
 	case errors.Is(err, ErrInvalidSubmission):
 		writeJSON(w, http.StatusUnprocessableEntity, apiError{err.Error()})

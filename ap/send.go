@@ -88,6 +88,18 @@ var ErrMessageIDTaken = errors.New("the message id is taken")
 // submission's chosen MessageID: not a repetition of that submission.
 var ErrClientKeyTaken = errors.New("the client key names another message")
 
+// keyTaken is Submit's error for ErrClientKeyTaken: the key, the id of its
+// message and the id the submission chose.
+type keyTaken struct{ key, id, chosen string }
+
+func (e *keyTaken) Error() string {
+	return fmt.Sprintf("%v: %v: %q is message %s, not %s", ErrInvalidSubmission, ErrClientKeyTaken, e.key, e.id, e.chosen)
+}
+
+func (e *keyTaken) Is(target error) bool {
+	return target == ErrInvalidSubmission || target == ErrClientKeyTaken
+}
+
 // NewMessageID returns a new eb:MessageId of this node: a random UUID at
 // the node's domain.
 func (n *Node) NewMessageID() (string, error) {
@@ -172,7 +184,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	if s.ClientKey != "" {
 		if o, err := n.cfg.Store.OutboundByClientKey(ctx, s.ClientKey); err == nil {
 			if s.MessageID != "" && s.MessageID != o.ID {
-				return nil, false, fmt.Errorf("%w: %w: %q is message %s, not %s", ErrInvalidSubmission, ErrClientKeyTaken, s.ClientKey, o.ID, s.MessageID)
+				return nil, false, &keyTaken{s.ClientKey, o.ID, s.MessageID}
 			}
 			return statusOf(o), false, nil
 		}
@@ -250,12 +262,12 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 		}
 		return nil, false, err
 	}
-	if !created && s.MessageID != "" && o.ClientKey == s.ClientKey && o.ID != s.MessageID {
+	if !created && s.ClientKey != "" && s.MessageID != "" && o.ClientKey == s.ClientKey && o.ID != s.MessageID {
 		// The client key's message, submitted meanwhile under another id.
 		if worker != nil {
 			worker <- nil
 		}
-		return nil, false, fmt.Errorf("%w: %w: %q is message %s, not %s", ErrInvalidSubmission, ErrClientKeyTaken, s.ClientKey, o.ID, s.MessageID)
+		return nil, false, &keyTaken{s.ClientKey, o.ID, s.MessageID}
 	}
 	if !created && o.ID == sub.MessageID && (s.ClientKey == "" || o.ClientKey != s.ClientKey) {
 		// The chosen id is another submission's (the client key, when
