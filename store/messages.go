@@ -240,39 +240,32 @@ func (d *DB) FinishOutbound(ctx context.Context, id, owner string, r apstore.Res
 	if err != nil {
 		return err
 	}
-	if r.State == apstore.OutQueued && r.Error != "" {
-		// An attempt that failed: its outcome and its place in the
-		// history (Attempts) in one transaction.
-		err := d.transact(ctx, []string{q, sqlAttempt}, false, func(ctx context.Context, tx *sql.Tx) error {
-			res, err := d.txExec(ctx, tx, q, args...)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return apstore.ErrLeaseLost
-			}
-			return d.recordAttempt(ctx, tx, id, apstore.AttemptRetried, r.Error, now)
-		})
+	// An attempt that failed has its place in the history (Attempts),
+	// recorded with its outcome in one transaction.
+	retry := r.State == apstore.OutQueued && r.Error != ""
+	finish := func(ctx context.Context, tx *sql.Tx) error {
+		res, err := d.txExec(ctx, tx, q, args...)
 		if err != nil {
-			return fmt.Errorf("store: finish outbound %s: %w", id, err)
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return apstore.ErrLeaseLost
+		}
+		if retry {
+			return d.recordAttempt(ctx, tx, id, apstore.AttemptRetried, r.Error, now)
 		}
 		return nil
 	}
-	var res sql.Result
-	if d.group != nil {
-		err = d.transact(ctx, []string{q}, true, func(ctx context.Context, tx *sql.Tx) error {
-			var err error
-			res, err = d.txExec(ctx, tx, q, args...)
-			return err
-		})
-	} else {
-		res, err = d.exec(ctx, q, args...)
+	switch {
+	case retry:
+		err = d.transact(ctx, []string{q, sqlAttempt}, false, finish)
+	case d.group != nil:
+		err = d.transact(ctx, []string{q}, true, finish)
+	default:
+		err = finish(ctx, nil) // PostgreSQL: one statement, committed by itself
 	}
 	if err != nil {
 		return fmt.Errorf("store: finish outbound %s: %w", id, err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return fmt.Errorf("store: finish outbound %s: %w", id, apstore.ErrLeaseLost)
 	}
 	return nil
 }
@@ -295,8 +288,7 @@ func (d *DB) recordAttempt(ctx context.Context, tx *sql.Tx, id, outcome, errText
 
 // Attempts returns the sending attempts on the outbound message id that
 // ended in an error (apstore.Attempt), in order, over resends too; none
-// for a message
-// delivered at its first attempt, or not sent yet. The attempt that
+// for a message delivered at its first attempt, or not sent yet. The attempt that
 // delivered a message is the message itself (Outbound).
 func (d *DB) Attempts(ctx context.Context, id string) ([]apstore.Attempt, error) {
 	rows, err := d.query(ctx, "SELECT seq, attempt, ended_at, outcome, error FROM ap_attempts WHERE message_id = ? ORDER BY seq", id)
