@@ -464,15 +464,15 @@ func (r *Redirect) mimeCode(i int) string {
 	return cmp.Or(r.MimeCodes[i], MimeCodeDefault)
 }
 
-// redirectJSON is the JSON form a Redirect is read from.
+// redirectJSON is the JSON form a Redirect is read from: its fields
+// (redirectFields, a Redirect without its UnmarshalJSON) and the one
+// certificate of before Certificates.
 type redirectJSON struct {
-	URL            string     `json:"url"`
-	CertificateUID string     `json:"certificateUID"`
-	Certificates   [][]byte   `json:"certificates"`
-	Validity       []Validity `json:"validity"`
-	MimeCodes      []string   `json:"mimeCodes"`
-	Certificate    []byte     `json:"certificate"` // before Certificates
+	redirectFields
+	Certificate []byte `json:"certificate"`
 }
+
+type redirectFields Redirect
 
 // UnmarshalJSON reads a Redirect, also as it was stored before it held
 // several certificates (one "certificate", which comes first in
@@ -485,7 +485,7 @@ func (r *Redirect) UnmarshalJSON(b []byte) error {
 	if err := decodeExact(b, &v); err != nil {
 		return fmt.Errorf("smp: redirect: %w", err)
 	}
-	*r = Redirect{URL: v.URL, CertificateUID: v.CertificateUID, Certificates: v.Certificates, Validity: v.Validity, MimeCodes: v.MimeCodes}
+	*r = Redirect(v.redirectFields)
 	if len(v.Certificate) > 0 {
 		r.Certificates = append([][]byte{v.Certificate}, v.Certificates...)
 		if len(v.Validity) > 0 {
