@@ -288,6 +288,14 @@ func fuzzSeeds(f *testing.F) {
 			Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{fx.smpCred.Sign.Cert.Raw, fx.ap.Sign.Cert.Raw},
 				Validity: []smp.Validity{{Expiration: e.Expiration}, {Activation: e.Activation}}}}, fl))
 		f.Add(b.Bytes())
+		// Its certificates with a TypeCode of another domain and a
+		// description (SMP 2.0), and the first without TypeCode.
+		b.Reset()
+		writeXML(&b, smp.ServiceMetadataElement(&smp.ServiceMetadata{Participant: participant, DocumentType: docType,
+			Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{fx.smpCred.Sign.Cert.Raw, fx.ap.Sign.Cert.Raw},
+				Types: []string{"", "sign-and-encrypt"}, Descriptions: []string{"until the roll-over"}}}, fl))
+		f.Add(b.Bytes())
+		f.Add([]byte(strings.Replace(b.String(), "<cbc:TypeCode>"+smp.CertificateSigning+"</cbc:TypeCode>", "", 1)))
 		b.Reset()
 		writeXML(&b, smp.ServiceGroupElement(&smp.ServiceGroup{Participant: participant, DocumentTypes: []smp.ID{docType}}, fl, func(d smp.ID) string { return "http://x/p/services/" + d.PathSegment() }))
 		f.Add(b.Bytes())

@@ -18,6 +18,7 @@ func FuzzReadJSON(f *testing.F) {
 		`{}`, `{"processes":[]}`, `{"Processes":[]}`, `{"processes":[],"processes":[]}`,
 		`{"processes":[{"id":{"scheme":"s","value":"v"},"endpoints":[{"transportProfile":"t","url":"https://a","certificate":"AAAA"}]}]}`,
 		`{"processes":[{"redirect":{"href":"https://b","certificates":["AAAA"],"mimeCodes":["application/pkix-cert"]}}]}`,
+		`{"redirect":{"url":"https://b","certificate":"AAAA","certificates":["AAAA"],"types":["sign-and-encrypt"],"descriptions":["next"]}}`,
 		`[[[[]]]]`, `{"a":1} x`, `"x"`, `null`, ``, `{"processes":[{"id":{"Scheme":"s"}}]}`,
 	} {
 		f.Add([]byte(s))

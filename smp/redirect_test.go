@@ -190,7 +190,11 @@ func TestReadProcessRedirect(t *testing.T) {
 		{"a redirect, then endpoints", doc(pm(redirect), pm(endpoint)), "any process (a ProcessMetadata without Process) has endpoints in one ProcessMetadata and a redirect in another"},
 		{"two redirects apart", doc(pm(proc("urn:p2"), redirect), pm(proc("urn:p2"), strings.Replace(redirect, "smp2.example.eu", "smp3.example.eu", 1))), "has two redirects, to https://smp2.example.eu/ and to https://smp3.example.eu/"},
 		{"two redirects to one SMP apart", doc(pm(proc("urn:p2"), redirect), pm(proc("urn:p2"), strings.Replace(redirect, b64(f.ap.Sign.Cert.Raw), b64(f.smpCred.Sign.Cert.Raw), 1))),
-			"has two redirects to https://smp2.example.eu/ that differ in their certificates, their dates or their mimeCodes"},
+			"has two redirects to https://smp2.example.eu/ that differ in their certificates, their dates, their mimeCodes, their TypeCodes or their descriptions"},
+		{"two redirects to one SMP, TypeCodes apart", doc(pm(proc("urn:p2"), redirect), pm(proc("urn:p2"), strings.Replace(redirect, "<sma:Certificate>", "<sma:Certificate><smb:TypeCode>sign-and-encrypt</smb:TypeCode>", 1))),
+			"has two redirects to https://smp2.example.eu/ that differ"},
+		{"two redirects to one SMP, descriptions apart", doc(pm(proc("urn:p2"), redirect), pm(proc("urn:p2"), strings.Replace(redirect, "<sma:Certificate>", "<sma:Certificate><smb:Description>the old key</smb:Description>", 1))),
+			"has two redirects to https://smp2.example.eu/ that differ"},
 		{"no PublisherURI", doc(pm(proc("urn:p2"), `<sma:Redirect>`+cert(f.smpCred.Sign.Cert.Raw)+`</sma:Redirect>`)), "cac:Redirect without cbc:PublisherURI"},
 		{"a bad certificate", doc(pm(proc("urn:p2"), strings.Replace(redirect, b64(f.ap.Sign.Cert.Raw), "!!", 1))), "redirect to https://smp2.example.eu/, certificate 2"},
 	} {

@@ -64,6 +64,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Flavour is one of the SMP document formats.
@@ -229,8 +230,9 @@ type Endpoint struct {
 // provided, expressed as a user or domain defined code", 0..1): this
 // package writes CertificateEncryption for an endpoint's certificate
 // given alone (Endpoint.Certificate) and CertificateSigning for a
-// Redirect's, and a lookup selects an endpoint's CertificateEncryption
-// certificate. Other codes (e.g. "sign-and-encrypt") are kept as they are.
+// Redirect's that has none of its own (Redirect.Types), and a lookup
+// selects an endpoint's CertificateEncryption certificate. Other codes
+// (e.g. "sign-and-encrypt") are kept as they are.
 const (
 	CertificateEncryption = "encryption"
 	CertificateSigning    = "signing"
@@ -370,6 +372,25 @@ type Redirect struct {
 	// otherwise (the document is written back alike). Validate accepts a
 	// media type (RFC 2045) or empty for each.
 	MimeCodes []string `json:"mimeCodes,omitempty"`
+	// Types are the certificates' SMP 2.0 TypeCodes, as
+	// EndpointCertificate.Type: Types[i] that of Certificates[i], written
+	// as CertificateSigning when empty or missing. Read from an SMP 2.0
+	// document, they are kept as read when any certificate has another
+	// than CertificateSigning, a certificate without TypeCode then read
+	// as CertificateSigning (as it is written), and are none otherwise.
+	// The client accepts the other SMP's signature by any of the
+	// certificates, whatever their TypeCode.
+	Types []string `json:"types,omitempty"`
+	// Descriptions are the certificates' SMP 2.0 Descriptions:
+	// Descriptions[i] that of Certificates[i], written when not empty.
+	// Read from an SMP 2.0 document, they are kept as read when any
+	// certificate has one, and are none otherwise.
+	//
+	// Validate refuses a TypeCode or Description that would not be read
+	// back as given: with a character XML cannot carry or white space at
+	// either end, or a TypeCode (xsd:normalizedString) with a tab or line
+	// break.
+	Descriptions []string `json:"descriptions,omitempty"`
 }
 
 // Validity is when a certificate a Redirect carries may be used: from
@@ -464,6 +485,24 @@ func (r *Redirect) mimeCode(i int) string {
 	return cmp.Or(r.MimeCodes[i], MimeCodeDefault)
 }
 
+// typeCode returns the TypeCode certificate i is written with: its own,
+// else CertificateSigning.
+func (r *Redirect) typeCode(i int) string {
+	if r == nil || i < 0 || i >= len(r.Types) {
+		return CertificateSigning
+	}
+	return cmp.Or(r.Types[i], CertificateSigning)
+}
+
+// description returns the Description of certificate i; "" when r does not
+// publish one.
+func (r *Redirect) description(i int) string {
+	if r == nil || i < 0 || i >= len(r.Descriptions) {
+		return ""
+	}
+	return r.Descriptions[i]
+}
+
 // redirectJSON is the JSON form a Redirect is read from: its fields
 // (redirectFields, a Redirect without its UnmarshalJSON) and the one
 // certificate of before Certificates.
@@ -494,6 +533,12 @@ func (r *Redirect) UnmarshalJSON(b []byte) error {
 		if len(v.MimeCodes) > 0 {
 			r.MimeCodes = append([]string{""}, v.MimeCodes...)
 		}
+		if len(v.Types) > 0 {
+			r.Types = append([]string{""}, v.Types...)
+		}
+		if len(v.Descriptions) > 0 {
+			r.Descriptions = append([]string{""}, v.Descriptions...)
+		}
 	}
 	return nil
 }
@@ -508,7 +553,7 @@ func (r *Redirect) certificates() [][]byte {
 
 // equal reports whether r and o redirect alike, and are written alike (a
 // certificate's mimeCode empty or MimeCodeDefault is written as the
-// latter).
+// latter, its TypeCode empty or CertificateSigning as the latter).
 func (r *Redirect) equal(o *Redirect) bool {
 	if r == nil || o == nil {
 		return r == o
@@ -524,6 +569,16 @@ func (r *Redirect) equal(o *Redirect) bool {
 	}
 	for i := range max(len(r.MimeCodes), len(o.MimeCodes)) {
 		if r.mimeCode(i) != o.mimeCode(i) {
+			return false
+		}
+	}
+	for i := range max(len(r.Types), len(o.Types)) {
+		if r.typeCode(i) != o.typeCode(i) {
+			return false
+		}
+	}
+	for i := range max(len(r.Descriptions), len(o.Descriptions)) {
+		if r.description(i) != o.description(i) {
 			return false
 		}
 	}
@@ -644,14 +699,17 @@ func (m *ServiceMetadata) Validate() error {
 	return nil
 }
 
-// validate checks that r's validity windows and mimeCodes are of its
-// certificates, and each mimeCode a media type or empty.
+// validate checks that r's validity windows, mimeCodes, TypeCodes and
+// descriptions are of its certificates, each mimeCode a media type or
+// empty, and each TypeCode and description one read back as given.
 func (r *Redirect) validate() error {
-	if len(r.Validity) > len(r.Certificates) {
-		return fmt.Errorf("smp: the redirect to %s has %d validity windows for %d certificates", r.URL, len(r.Validity), len(r.Certificates))
-	}
-	if len(r.MimeCodes) > len(r.Certificates) {
-		return fmt.Errorf("smp: the redirect to %s has %d mimeCodes for %d certificates", r.URL, len(r.MimeCodes), len(r.Certificates))
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"validity windows", len(r.Validity)}, {"mimeCodes", len(r.MimeCodes)}, {"TypeCodes", len(r.Types)}, {"descriptions", len(r.Descriptions)}} {
+		if l.n > len(r.Certificates) {
+			return fmt.Errorf("smp: the redirect to %s has %d %s for %d certificates", r.URL, l.n, l.name, len(r.Certificates))
+		}
 	}
 	for i, v := range r.Validity {
 		if !v.ordered() {
@@ -665,5 +723,46 @@ func (r *Redirect) validate() error {
 			}
 		}
 	}
+	for i, t := range r.Types {
+		if why := textProblem(t, true); why != "" {
+			return fmt.Errorf("smp: certificate %d of the redirect to %s has the TypeCode %q, %s", i+1, r.URL, t, why)
+		}
+	}
+	for i, d := range r.Descriptions {
+		if why := textProblem(d, false); why != "" {
+			return fmt.Errorf("smp: certificate %d of the redirect to %s has the description %q, %s", i+1, r.URL, d, why)
+		}
+	}
 	return nil
+}
+
+// textProblem says why s, the text of an SMP 2.0 element, would not be
+// read back as given: a character XML 1.0 cannot carry (§2.2 Char), white
+// space at either end (the reader trims it), or with normalized
+// (xsd:normalizedString), a tab or line break, which a reader takes for
+// a space. It is "" when s would be.
+func textProblem(s string, normalized bool) string {
+	if !utf8.ValidString(s) {
+		return "not UTF-8"
+	}
+	for _, r := range s {
+		switch {
+		case !xmlChar(r):
+			return fmt.Sprintf("with the character %U, which XML cannot carry", r)
+		case normalized && (r == '\t' || r == '\n' || r == '\r'):
+			return fmt.Sprintf("with the character %U, which xsd:normalizedString reads as a space", r)
+		}
+	}
+	if strings.TrimSpace(s) != s {
+		return "with white space at an end, which a reader drops"
+	}
+	return ""
+}
+
+// xmlChar reports whether r is an XML 1.0 character (§2.2 Char).
+func xmlChar(r rune) bool {
+	return r == 0x09 || r == 0x0A || r == 0x0D ||
+		0x20 <= r && r <= 0xD7FF ||
+		0xE000 <= r && r <= 0xFFFD ||
+		0x10000 <= r && r <= 0x10FFFF
 }

@@ -291,7 +291,8 @@ func redirect2(pm *xmltree.Element, r *Redirect) {
 	re.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(r.URL)
 	for i, cert := range r.Certificates {
 		v := r.validity(i)
-		certificate2(re, EndpointCertificate{Type: CertificateSigning, Certificate: cert, MimeCode: r.mimeCode(i), Activation: v.Activation, Expiration: v.Expiration})
+		certificate2(re, EndpointCertificate{Type: r.typeCode(i), Description: r.description(i), Certificate: cert, MimeCode: r.mimeCode(i),
+			Activation: v.Activation, Expiration: v.Expiration})
 	}
 }
 
@@ -751,7 +752,7 @@ func decodeServiceMetadata2(root *xmltree.Element) (*ServiceMetadata, error) {
 			case r != nil && g.endpoints, r == nil && g.redirect != nil:
 				return nil, bad("%s has endpoints in one ProcessMetadata and a redirect in another", name)
 			case r != nil && g.redirect != nil && !g.redirect.equal(r) && g.redirect.URL == r.URL:
-				return nil, bad("%s has two redirects to %s that differ in their certificates, their dates or their mimeCodes", name, r.URL)
+				return nil, bad("%s has two redirects to %s that differ in their certificates, their dates, their mimeCodes, their TypeCodes or their descriptions", name, r.URL)
 			case r != nil && g.redirect != nil && !g.redirect.equal(r):
 				return nil, bad("%s has two redirects, to %s and to %s", name, g.redirect.URL, r.URL)
 			case r != nil:
@@ -772,9 +773,10 @@ func decodeRedirect2(re *xmltree.Element) (*Redirect, error) {
 		return nil, bad("cac:Redirect without cbc:PublisherURI")
 	}
 	// Every certificate is kept: the other SMP may sign with any of them
-	// (a key roll-over), each within the dates published, if any, and
-	// with its mimeCode, if any is not the default (Redirect.MimeCodes).
-	var dated, typed bool
+	// (a key roll-over), each within the dates published, if any, with its
+	// mimeCode and TypeCode, if any is not the default
+	// (Redirect.MimeCodes, Redirect.Types), and its description, if any.
+	var dated, mimeCoded, typed, described bool
 	for i, ce := range re.ChildrenNamed(NamespaceSMP2Aggregate, "Certificate") {
 		c, err := decodeCertificate2(ce)
 		if err != nil {
@@ -784,14 +786,30 @@ func decodeRedirect2(re *xmltree.Element) (*Redirect, error) {
 		r.Certificates = append(r.Certificates, c.Certificate)
 		r.Validity = append(r.Validity, v)
 		r.MimeCodes = append(r.MimeCodes, c.MimeCode)
+		r.Types = append(r.Types, c.Type)
+		r.Descriptions = append(r.Descriptions, c.Description)
 		dated = dated || !v.Activation.IsZero() || !v.Expiration.IsZero()
-		typed = typed || c.MimeCode != "" && c.MimeCode != MimeCodeDefault
+		mimeCoded = mimeCoded || c.MimeCode != "" && c.MimeCode != MimeCodeDefault
+		typed = typed || c.Type != "" && c.Type != CertificateSigning
+		described = described || c.Description != ""
 	}
 	if !dated {
 		r.Validity = nil
 	}
-	if !typed {
+	if !mimeCoded {
 		r.MimeCodes = nil
+	}
+	if !typed {
+		r.Types = nil
+	}
+	for i, t := range r.Types {
+		// Without TypeCode beside one of another: as it is written.
+		if t == "" {
+			r.Types[i] = CertificateSigning
+		}
+	}
+	if !described {
+		r.Descriptions = nil
 	}
 	return r, nil
 }
