@@ -503,6 +503,20 @@ func (r *Redirect) description(i int) string {
 	return r.Descriptions[i]
 }
 
+// PublishedCertificates returns r's certificates as an SMP 2.0 document
+// publishes them: each with its TypeCode (CertificateSigning when none),
+// Description, mimeCode (MimeCodeDefault when none) and dates. None when
+// r is nil.
+func (r *Redirect) PublishedCertificates() []EndpointCertificate {
+	var cs []EndpointCertificate
+	for i, der := range r.certificates() {
+		v := r.validity(i)
+		cs = append(cs, EndpointCertificate{Type: r.typeCode(i), Description: r.description(i), Certificate: der, MimeCode: r.mimeCode(i),
+			Activation: v.Activation, Expiration: v.Expiration})
+	}
+	return cs
+}
+
 // redirectJSON is the JSON form a Redirect is read from: its fields
 // (redirectFields, a Redirect without its UnmarshalJSON) and the one
 // certificate of before Certificates.

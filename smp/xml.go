@@ -289,10 +289,8 @@ func startOfDay(t time.Time) time.Time {
 func redirect2(pm *xmltree.Element, r *Redirect) {
 	re := pm.AddElement(NamespaceSMP2Aggregate, "cac", "Redirect")
 	re.AddElement(NamespaceSMP2Basic, "cbc", "PublisherURI").SetText(r.URL)
-	for i, cert := range r.Certificates {
-		v := r.validity(i)
-		certificate2(re, EndpointCertificate{Type: r.typeCode(i), Description: r.description(i), Certificate: cert, MimeCode: r.mimeCode(i),
-			Activation: v.Activation, Expiration: v.Expiration})
+	for _, c := range r.PublishedCertificates() {
+		certificate2(re, c)
 	}
 }
 

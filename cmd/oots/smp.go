@@ -623,14 +623,22 @@ func printCertificates(env *Env, e *smp.Endpoint, now time.Time, indent string) 
 	}
 }
 
-// certificateLine describes an endpoint certificate: its type, subject and
-// window.
+// certificateLine describes a certificate: its type, subject and window,
+// then its mimeCode when it is not smp.MimeCodeDefault and its
+// description when it has one.
 func certificateLine(c smp.EndpointCertificate) string {
 	subject := "(not a certificate)"
 	if x, err := x509.ParseCertificate(c.Certificate); err == nil {
 		subject = x.Subject.String()
 	}
-	return fmt.Sprintf("%s  %s  %s", cmp.Or(c.Type, "(no type)"), subject, certificateWindow(c))
+	line := fmt.Sprintf("%s  %s  %s", cmp.Or(c.Type, "(no type)"), subject, certificateWindow(c))
+	if c.MimeCode != "" && c.MimeCode != smp.MimeCodeDefault {
+		line += "  mimeCode " + c.MimeCode
+	}
+	if c.Description != "" {
+		line += fmt.Sprintf("  description %q", c.Description)
+	}
+	return line
 }
 
 // certificateWindow is a certificate's window as SMP 2.0 publishes it:
@@ -748,16 +756,12 @@ func smpList(ctx context.Context, env *Env, args []string) int {
 }
 
 // printRedirectCertificates prints the signing certificates a redirect
-// accepts the other SMP's answer with, and when.
+// accepts the other SMP's answer with, and when, as SMP 2.0 publishes
+// them (certificateLine).
 func printRedirectCertificates(env *Env, r *smp.Redirect, now time.Time, indent string) {
-	for i, der := range r.Certificates {
-		var v smp.Validity
-		if i < len(r.Validity) {
-			v = r.Validity[i]
-		}
-		c := smp.EndpointCertificate{Type: smp.CertificateSigning, Certificate: der, Activation: v.Activation, Expiration: v.Expiration}
+	for _, c := range r.PublishedCertificates() {
 		line := indent + "certificate " + certificateLine(c)
-		if v.In(now) {
+		if (smp.Validity{Activation: c.Activation, Expiration: c.Expiration}).In(now) {
 			line += "  (in use)"
 		}
 		fmt.Fprintln(env.Stdout, line)

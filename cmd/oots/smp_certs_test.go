@@ -285,7 +285,10 @@ func TestSMPRollover(t *testing.T) {
 }
 
 // TestSMPListRedirectCertificates: "oots smp list" shows the signing
-// certificates of a redirect with their days, and which is in use.
+// certificates of a redirect as SMP 2.0 publishes them, with their
+// TypeCode (signing when none was given), days, mimeCode (when not the
+// default) and description, and which is in use; an endpoint's
+// certificates alike.
 func TestSMPListRedirectCertificates(t *testing.T) {
 	ctx := context.Background()
 	f := newSMPCertsFixture(t)
@@ -310,15 +313,22 @@ func TestSMPListRedirectCertificates(t *testing.T) {
 		URL:          "https://other-smp.example.eu",
 		Certificates: [][]byte{der(f.oldPEM), der(f.newPEM)},
 		Validity:     []smp.Validity{{Expiration: switchDay}, {Activation: switchDay}},
-	}}}}); err != nil {
+		MimeCodes:    []string{"application/pkix-cert"},
+		Types:        []string{"sign-and-encrypt"},
+		Descriptions: []string{"", "from the roll-over on"},
+	}}, {ID: smp.ID{Scheme: pr.Scheme, Value: "urn:oots:other"}, Endpoints: []smp.Endpoint{{
+		TransportProfile: smp.TransportEBMS3AS4, URL: "https://ap.example.eu/as4", Certificate: der(f.oldPEM),
+		Certificates: []smp.EndpointCertificate{{Type: smp.CertificateEncryption, Description: "the AP's key", Certificate: der(f.oldPEM), MimeCode: "application/pkix-cert"}},
+	}}}}}); err != nil {
 		t.Fatal(err)
 	}
 	closeDB()
 	code, out, _ := runOots(t, "smp", "list", "-db", f.db)
 	for _, want := range []string{
 		"redirect https://other-smp.example.eu\n",
-		"    certificate signing  CN=ap-old,O=oots test,C=EU  until " + f.day(9) + "  (in use)\n",
-		"    certificate signing  CN=ap-new,O=oots test,C=EU  from " + f.day(10) + "\n",
+		"    certificate sign-and-encrypt  CN=ap-old,O=oots test,C=EU  until " + f.day(9) + "  mimeCode application/pkix-cert  (in use)\n",
+		"    certificate signing  CN=ap-new,O=oots test,C=EU  from " + f.day(10) + `  description "from the roll-over on"` + "\n",
+		"    certificate encryption  CN=ap-old,O=oots test,C=EU  at any time  mimeCode application/pkix-cert  description \"the AP's key\"  (in use)\n",
 	} {
 		if code != 0 || !strings.Contains(out, want) {
 			t.Errorf("list: %d\n%s\nwant %q", code, out, want)
