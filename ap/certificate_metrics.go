@@ -29,8 +29,8 @@ func (c *certCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.notAfter 
 func (c *certCollector) Collect(ch chan<- prometheus.Metric) {
 	n := c.n
 	self := ""
-	if n.cfg.PMode != nil {
-		self = n.cfg.PMode.Self
+	if pm := n.pmode(); pm != nil {
+		self = pm.Self
 	}
 	seen := map[string]bool{}
 	emit := func(role, party string, cert *x509.Certificate) {

@@ -190,9 +190,9 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	// Every partner of the P-Mode has a series, 0 when nothing waits, so
 	// that an alert on it has data before the first message.
 	partners := map[string]bool{}
-	if c.n.cfg.PMode != nil {
-		for _, p := range c.n.cfg.PMode.Parties {
-			if p.Name != c.n.cfg.PMode.Self {
+	if pm := c.n.pmode(); pm != nil {
+		for _, p := range pm.Parties {
+			if p.Name != pm.Self {
 				partners[p.Name] = true
 			}
 		}

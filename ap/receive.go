@@ -207,17 +207,18 @@ func (n *Node) reply(rp *as4.Reply) {
 // parties returns the P-Mode names of the sending and receiving parties and
 // checks that the message is addressed to this access point (EBMS:0010).
 func (n *Node) parties(um *as4.UserMessage) (from, to string, err error) {
+	pm := n.pmode()
 	name := func(p as4.Party) string {
 		for _, id := range p.PartyIDs {
-			if party, ok := n.cfg.PMode.PartyByID(pmode.PartyID{Type: id.Type, Value: id.Value}); ok {
+			if party, ok := pm.PartyByID(pmode.PartyID{Type: id.Type, Value: id.Value}); ok {
 				return party.Name
 			}
 		}
 		return ""
 	}
 	from, to = name(um.PartyInfo.From), name(um.PartyInfo.To)
-	if to != n.cfg.PMode.Self {
-		e := as4.Errorf(as4.ProcessingModeMismatch, "eb:To is party %q, and this access point is %q", to, n.cfg.PMode.Self)
+	if to != pm.Self {
+		e := as4.Errorf(as4.ProcessingModeMismatch, "eb:To is party %q, and this access point is %q", to, pm.Self)
 		e.RefToMessageInError = um.MessageInfo.MessageID
 		e.Err = errNotSelf
 		return from, to, e

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/internal/fault"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
@@ -69,9 +70,12 @@ func (r *Rollover) validate(c *Config) error {
 	return nil
 }
 
-// Partners are the certificates a node holds of its partners, replaced
-// as a whole by Node.Reload.
+// Partners are what a node knows of its partners, replaced as a whole by
+// Node.Reload: the P-Mode and the partners' certificates.
 type Partners struct {
+	// PMode is the P-Mode (Config.PMode): the parties, their endpoints and
+	// the legs. In Reload, nil keeps the P-Mode in use.
+	PMode *pmode.Config
 	// Trust validates the partners' signing certificates (Config.Trust).
 	Trust *trust.Store
 	// EncryptionCerts are the partners' encryption certificates by party
@@ -98,7 +102,7 @@ func (n *Node) install(p Partners) {
 	cfg := n.cfg
 	st := &partnerState{Partners: p}
 	for i := range st.receivers {
-		r := &as4.Receiver{PMode: cfg.PMode, DecryptionKey: cfg.DecryptionKey, Trust: p.Trust,
+		r := &as4.Receiver{PMode: p.PMode, DecryptionKey: cfg.DecryptionKey, Trust: p.Trust,
 			Now: cfg.Now, TempDir: cfg.TempDir, Rand: cfg.Rand, Domain: cfg.Domain,
 			SigningKey: cfg.SigningKey, SigningCert: cfg.SigningCert, MaxBodySize: cfg.MaxBodySize,
 			MaxDecompressed: cfg.MaxDecompressed, MaxRatio: cfg.MaxCompressionRatio,
@@ -154,30 +158,51 @@ func (n *Node) SigningCertificate() *x509.Certificate {
 // of the configuration, or of the last Reload.
 func (n *Node) Partners() Partners { return n.partners.Load().Partners }
 
-// Reload replaces the partners' certificates and trust store without a
-// restart: messages being received or sent finish with the certificates
-// they started with, the next ones use p. It returns a *FieldError, and
-// changes nothing, when p cannot serve the P-Mode's signed legs.
+// Reload replaces the P-Mode and the partners' certificates and trust store
+// without a restart: messages being received or sent finish with what they
+// started with, the next ones use p. A message queued on a leg the new
+// P-Mode lacks fails at its next attempt, naming the leg. Reload returns a
+// *FieldError, and changes nothing, when p fails the checks New makes (a
+// P-Mode that is not valid, a signed leg without a trust store, a leg of
+// another profile than the node's keys, a partner resolved by discovery
+// that is no party) or names another party as this node's own (PMode.Self:
+// that takes a restart).
 func (n *Node) Reload(p Partners) error {
-	if p.Trust == nil {
-		for _, l := range n.cfg.PMode.Legs {
-			if l.Security.Sign {
-				return &FieldError{"Trust", fmt.Sprintf("leg %s is signed: a trust store for the partners' certificates is required", l.Name)}
-			}
-		}
+	if p.PMode == nil {
+		p.PMode = n.pmode()
+	}
+	c := n.cfg
+	c.PMode, c.Trust, c.EncryptionCerts = p.PMode, p.Trust, p.EncryptionCerts
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if self := n.pmode().Self; p.PMode.Self != self {
+		return &FieldError{"PMode.Self", fmt.Sprintf("%q, and this node is %q: a node changes its own party at a restart", p.PMode.Self, self)}
 	}
 	n.install(p)
 	anchors := 0
 	if p.Trust != nil {
 		anchors = len(p.Trust.Anchors())
 	}
-	n.log.Info("partners' certificates reloaded", slog.Int(logTrustAnchors, anchors),
+	n.log.Info("partners reloaded", slog.Int(logParties, len(p.PMode.Parties)), slog.Int(logLegs, len(p.PMode.Legs)),
+		slog.Int(logTrustAnchors, anchors),
 		slog.Int(logEncryptionCerts, len(p.EncryptionCerts)), slog.Int(logSigningCerts, len(p.SigningCerts)))
 	return nil
 }
 
+// pmode returns the P-Mode in use: the configuration's, or the last
+// Reload's.
+func (n *Node) pmode() *pmode.Config {
+	if st := n.partners.Load(); st != nil {
+		return st.PMode
+	}
+	return n.cfg.PMode
+}
+
 // Keys of the log attributes of a reload.
 const (
+	logParties         = "parties"
+	logLegs            = "legs"
 	logTrustAnchors    = "trust_anchors"
 	logEncryptionCerts = "encryption_certificates"
 	logSigningCerts    = "signing_certificates"
@@ -185,7 +210,7 @@ const (
 
 // partnersOf returns the initial partners of a configuration.
 func partnersOf(cfg Config) Partners {
-	p := Partners{Trust: cfg.Trust, EncryptionCerts: cfg.EncryptionCerts, SigningCerts: map[string][]*x509.Certificate{}}
+	p := Partners{PMode: cfg.PMode, Trust: cfg.Trust, EncryptionCerts: cfg.EncryptionCerts, SigningCerts: map[string][]*x509.Certificate{}}
 	for name, c := range cfg.SigningCerts {
 		if c != nil {
 			p.SigningCerts[name] = []*x509.Certificate{c}

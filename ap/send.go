@@ -165,10 +165,10 @@ func isAtext(c byte) bool {
 // Domibus selects a P-Mode by its parties too); the receiver tells them
 // apart by the parties, and a submission naming any of them goes to the
 // partner on the one that lists it.
-func (n *Node) legFor(leg *pmode.Leg, to string) (*pmode.Leg, *pmode.Party) {
-	for _, l := range n.cfg.PMode.LegsFor(leg.Service, leg.Action) {
+func legFor(pm *pmode.Config, leg *pmode.Leg, to string) (*pmode.Leg, *pmode.Party) {
+	for _, l := range pm.LegsFor(leg.Service, leg.Action) {
 		if l != leg {
-			if _, p, err := as4.ResolveParties(n.cfg.PMode, l, n.cfg.PMode.Self, to); err == nil {
+			if _, p, err := as4.ResolveParties(pm, l, pm.Self, to); err == nil {
 				return l, p
 			}
 		}
@@ -189,13 +189,14 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 			return statusOf(o), false, nil
 		}
 	}
-	leg, err := n.cfg.PMode.Leg(s.Leg)
+	pm := n.pmode()
+	leg, err := pm.Leg(s.Leg)
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: leg: %w", ErrInvalidSubmission, err)
 	}
-	_, to, err := as4.ResolveParties(n.cfg.PMode, leg, n.cfg.PMode.Self, s.To)
+	_, to, err := as4.ResolveParties(pm, leg, pm.Self, s.To)
 	if err != nil && s.To != "" {
-		if alt, altTo := n.legFor(leg, s.To); alt != nil {
+		if alt, altTo := legFor(pm, leg, s.To); alt != nil {
 			leg, to, err = alt, altTo, nil
 		}
 	}
@@ -237,7 +238,7 @@ func (n *Node) Submit(ctx context.Context, s *Submission) (st *Status, created b
 	// The message is checked as the receiver will check it: pack it once
 	// without keys (CheckUserMessage on the header it would send).
 	um := n.outbound(&sub)
-	if err := checkOutbound(n.cfg.PMode, leg, um); err != nil {
+	if err := checkOutbound(pm, leg, um); err != nil {
 		return nil, false, fmt.Errorf("%w: %w", ErrInvalidSubmission, err)
 	}
 	body, err := json.Marshal(&sub)
@@ -402,7 +403,7 @@ func checkOutbound(c *pmode.Config, leg *pmode.Leg, out *as4.Outbound) error {
 // outbound returns the as4 message of a stored submission; uploaded
 // payloads are read from their files.
 func (n *Node) outbound(s *Submission) *as4.Outbound {
-	out := s.Outbound(n.cfg.PMode.Self)
+	out := s.Outbound(n.pmode().Self)
 	for i, p := range s.Payloads {
 		if p.PayloadID != "" {
 			path := filepath.Join(n.cfg.PayloadDir, filepath.Base(p.PayloadID))
@@ -441,7 +442,7 @@ func (n *Node) sender(party string) *as4.Sender {
 		return s
 	}
 	p := n.partners.Load()
-	s := &as4.Sender{PMode: n.cfg.PMode, SigningKey: key, SigningCert: cert,
+	s := &as4.Sender{PMode: p.PMode, SigningKey: key, SigningCert: cert,
 		PeerCert: p.EncryptionCerts[party], Domain: n.cfg.Domain, Now: n.cfg.Now, Rand: n.cfg.Rand, TempDir: n.cfg.TempDir,
 		Client: n.cfg.Client, Trust: p.Trust, PartyCertificates: n.partyCertificates}
 	if n.cfg.Fault.Is(fault.AnyReceiptSigner) {
@@ -648,7 +649,7 @@ func (n *Node) send(ctx context.Context, m *apstore.Outbound) ([]byte, error) {
 // nextAttempt returns when to retry m after a failed attempt, per the leg's
 // reception awareness policy, or false when the retries are exhausted.
 func (n *Node) nextAttempt(m *apstore.Outbound, now time.Time) (time.Time, bool) {
-	leg, err := n.cfg.PMode.Leg(m.Leg)
+	leg, err := n.pmode().Leg(m.Leg)
 	if err != nil || leg.Reliability.Retry == nil || leg.Reliability.Retry.Count <= 0 {
 		return time.Time{}, false
 	}
