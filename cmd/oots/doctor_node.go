@@ -42,7 +42,7 @@ func (d *doctor) nodeSections(ctx context.Context, c *serveConfig, ncfg *ap.Conf
 		if _, err := r.commonServices(c); err != nil {
 			d.add(ruleConfig, check.Error, "requester.commonServices", "%v", err)
 		}
-		if _, err := r.route(ncfg.PMode); err != nil {
+		if err := r.checkRoutes(ncfg.PMode); err != nil {
 			d.add(ruleConfig, check.Error, "requester.routes", "%v", err)
 		}
 		if r.CommonServices.EB != "" {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
 )
 
 // serveNextKeys is the keys.next section of oots serve: the node's next
@@ -56,10 +57,12 @@ func (k *serveNextKeys) rollover(path func(string) string) (*ap.Rollover, error)
 }
 
 // reloadOnHangup re-reads the configuration file on SIGHUP and gives the
-// node its partners' certificates and trust store anew (ap.Node.Reload):
-// the P-Mode parties' certificates and keys.trust, without a restart. The
-// other settings take effect at the next start.
-func reloadOnHangup(ctx context.Context, node *ap.Node, load func() (*serveConfig, error), logger *slog.Logger) {
+// node its P-Mode, its partners' certificates and its trust store anew
+// (ap.Node.Reload): the pmode file, the P-Mode parties' certificates and
+// keys.trust, without a restart. keep, when not nil, checks what the
+// connectors need of a new P-Mode (serveConfig.connectorsKeep). The other
+// settings take effect at the next start.
+func reloadOnHangup(ctx context.Context, node *ap.Node, load func() (*serveConfig, error), keep func(*pmode.Config) error, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -69,13 +72,13 @@ func reloadOnHangup(ctx context.Context, node *ap.Node, load func() (*serveConfi
 			return
 		case <-hup:
 		}
-		if err := reloadPartners(node, load, logger); err != nil {
-			logger.Error("reload refused; the node keeps its partners' certificates", slog.String("error", err.Error()))
+		if err := reloadPartners(node, load, keep, logger); err != nil {
+			logger.Error("reload refused; the node keeps its P-Mode and its partners' certificates", slog.String("error", err.Error()))
 		}
 	}
 }
 
-func reloadPartners(node *ap.Node, load func() (*serveConfig, error), logger *slog.Logger) error {
+func reloadPartners(node *ap.Node, load func() (*serveConfig, error), keep func(*pmode.Config) error, logger *slog.Logger) error {
 	c, err := load()
 	if err != nil {
 		return err
@@ -84,7 +87,12 @@ func reloadPartners(node *ap.Node, load func() (*serveConfig, error), logger *sl
 	if err != nil {
 		return err
 	}
-	p := ap.Partners{Trust: cfg.Trust, EncryptionCerts: cfg.EncryptionCerts, SigningCerts: map[string][]*x509.Certificate{}}
+	if keep != nil {
+		if err := keep(cfg.PMode); err != nil {
+			return err
+		}
+	}
+	p := ap.Partners{PMode: cfg.PMode, Trust: cfg.Trust, EncryptionCerts: cfg.EncryptionCerts, SigningCerts: map[string][]*x509.Certificate{}}
 	for name, cert := range cfg.SigningCerts {
 		p.SigningCerts[name] = []*x509.Certificate{cert}
 	}

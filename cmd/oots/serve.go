@@ -783,7 +783,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if err := c.connectorsAfter(ctx, wired, node, ncfg, db, rules, logger); err != nil {
 		return fail("%v", err)
 	}
-	go reloadOnHangup(ctx, node, func() (*serveConfig, error) { return loadServeConfig(*cfgFile, env.Getenv, *insecure) }, logger)
+	go reloadOnHangup(ctx, node, func() (*serveConfig, error) { return loadServeConfig(*cfgFile, env.Getenv, *insecure) }, c.connectorsKeep(ncfg.PMode), logger)
 	// Every listener is bounded (httplimit): connections, requests in
 	// flight, the minimum transfer rate of bodies and responses.
 	limits := httplimit.New(c.Limits)

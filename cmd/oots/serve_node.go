@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -516,7 +517,7 @@ func (c *serveConfig) connectorsAfter(ctx context.Context, w *wiring, node *ap.N
 		if err != nil {
 			return err
 		}
-		route, err := r.route(ncfg.PMode)
+		route, err := r.route(func() *pmode.Config { return node.Partners().PMode })
 		if err != nil {
 			return err
 		}
@@ -644,27 +645,61 @@ func (r *serveRequester) commonServices(c *serveConfig) (*csclient.Client, error
 }
 
 // route maps the DSD's AccessService identifiers to P-Mode parties: by
-// routes, else to the party of the identifier's name.
-func (r *serveRequester) route(pm *pmode.Config) (func(edm.Identifier) (string, error), error) {
-	parties := map[string]bool{}
-	for _, p := range pm.Parties {
-		parties[p.Name] = p.Name != pm.Self
-	}
-	for k, v := range r.Routes {
-		if !parties[v] {
-			return nil, fieldErr("requester.routes."+k, "%q is not a partner of the P-Mode", v)
-		}
+// routes, else to the party of the identifier's name in the P-Mode in use
+// (pm: the node's, which kill -HUP may replace).
+func (r *serveRequester) route(pm func() *pmode.Config) (func(edm.Identifier) (string, error), error) {
+	if err := r.checkRoutes(pm()); err != nil {
+		return nil, err
 	}
 	routes := r.Routes
 	return func(id edm.Identifier) (string, error) {
 		if p, ok := routes[id.Value]; ok {
 			return p, nil
 		}
-		if parties[id.Value] {
+		if isPartner(pm(), id.Value) {
 			return id.Value, nil
 		}
 		return "", fmt.Errorf("no route to the access service %q: not a partner of the P-Mode nor in requester.routes", id.Value)
 	}, nil
+}
+
+// checkRoutes checks that every route of requester.routes leads to a
+// partner of pm.
+func (r *serveRequester) checkRoutes(pm *pmode.Config) error {
+	for _, k := range slices.Sorted(maps.Keys(r.Routes)) {
+		if v := r.Routes[k]; !isPartner(pm, v) {
+			return fieldErr("requester.routes."+k, "%q is not a partner of the P-Mode", v)
+		}
+	}
+	return nil
+}
+
+// isPartner reports whether name is a party of pm other than the node's own.
+func isPartner(pm *pmode.Config, name string) bool {
+	_, err := pm.Party(name)
+	return err == nil && name != pm.Self
+}
+
+// connectorsKeep returns what a P-Mode reloaded by kill -HUP must keep of
+// started, the P-Mode the connectors were made with: the legs of the
+// evidence exchange and their actions (the connectors send and dispatch by
+// them), and a partner for every route of requester.routes. A change of
+// those takes a restart. It returns nil when no connector runs.
+func (c *serveConfig) connectorsKeep(started *pmode.Config) func(*pmode.Config) error {
+	if !c.connected() {
+		return nil
+	}
+	legs, _ := exchangeLegs(started)
+	actions := nodewire.LegActions(started)
+	return func(pm *pmode.Config) error {
+		if l, err := exchangeLegs(pm); err != nil || l != legs || !maps.Equal(nodewire.LegActions(pm), actions) {
+			return fieldErr("pmode", "the legs of the evidence exchange or their actions differ from those the connectors started with: that takes a restart")
+		}
+		if r := c.Requester; r != nil {
+			return r.checkRoutes(pm)
+		}
+		return nil
+	}
 }
 
 // login is the preview space's eID login and, with SAML, what wraps its
