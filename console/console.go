@@ -86,6 +86,17 @@ type Node interface {
 
 var _ Node = (*ap.Node)(nil)
 
+// pmode returns the P-Mode in use: the node's, which a reload replaces
+// (ap.Node.Reload), or Config.PMode.
+func (s *Server) pmode() *pmode.Config {
+	if n, ok := s.cfg.Node.(interface{ Partners() ap.Partners }); ok {
+		if pm := n.Partners().PMode; pm != nil {
+			return pm
+		}
+	}
+	return s.cfg.PMode
+}
+
 // Certificate is a certificate the node uses, for the partners page.
 type Certificate struct {
 	Use   string // own_signing, partner_signing, partner_encryption, trust_anchor
@@ -100,7 +111,9 @@ type Config struct {
 	// Node resends, retries and reads received payloads.
 	Node Node
 	// PMode is the configuration as loaded, for the ebMS header of sent
-	// messages and the partners page.
+	// messages and the partners page. When Node is an *ap.Node (it has
+	// Partners), the P-Mode it uses now is shown instead, so that a reload
+	// of the node shows.
 	PMode *pmode.Config
 	// Certificates lists the certificates the node uses now, shown with
 	// their days to expiry and alerted on; it is called at each use, so

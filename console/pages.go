@@ -81,8 +81,8 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, u *user) {
 
 func (s *Server) partnerNames() []string {
 	var out []string
-	for _, p := range s.cfg.PMode.Parties {
-		if p.Name != s.cfg.PMode.Self {
+	for _, p := range s.pmode().Parties {
+		if p.Name != s.pmode().Self {
 			out = append(out, p.Name)
 		}
 	}
@@ -92,7 +92,7 @@ func (s *Server) partnerNames() []string {
 
 func (s *Server) legNames() []string {
 	var out []string
-	for _, l := range s.cfg.PMode.Legs {
+	for _, l := range s.pmode().Legs {
 		out = append(out, l.Name)
 	}
 	sort.Strings(out)
@@ -100,9 +100,9 @@ func (s *Server) legNames() []string {
 }
 
 func (s *Server) leg(name string) *pmode.Leg {
-	for i := range s.cfg.PMode.Legs {
-		if s.cfg.PMode.Legs[i].Name == name {
-			return &s.cfg.PMode.Legs[i]
+	for i := range s.pmode().Legs {
+		if s.pmode().Legs[i].Name == name {
+			return &s.pmode().Legs[i]
 		}
 	}
 	return nil
@@ -376,7 +376,7 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request, u *user) {
 			Serial: c.Cert.SerialNumber.Text(16), NotAfter: c.Cert.NotAfter, Days: int(c.Cert.NotAfter.Sub(now).Hours() / 24)})
 	}
 	sort.Slice(certs, func(i, j int) bool { return certs[i].Days < certs[j].Days })
-	s.render(w, "partners", u, map[string]any{"Title": "Partners and certificates", "PMode": s.cfg.PMode, "Certs": certs})
+	s.render(w, "partners", u, map[string]any{"Title": "Partners and certificates", "PMode": s.pmode(), "Certs": certs})
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *user) {
