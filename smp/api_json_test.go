@@ -86,7 +86,7 @@ func TestManagementAPIUnknownFields(t *testing.T) {
 // folding): it is refused with 400 naming it, where it is and the field;
 // so is a member given twice, whose first value was silently dropped.
 // Nothing is stored then. RemoteStore refuses such a name in an answer
-// too, and still leaves alone a member no field has.
+// too, and leaves alone a member no field has unless it is Exact.
 func TestManagementAPIExactNames(t *testing.T) {
 	store, pu, mu, cert := managementAPI(t)
 	endpoint := `{"transportProfile":"` + smp.TransportEBMS3AS4 + `","url":"https://ap.example.eu/as4","certificate":"` + cert + `"}`
@@ -167,6 +167,16 @@ func TestManagementAPIExactNames(t *testing.T) {
 	which = "newer"
 	if g, err := rs.ServiceGroup(t.Context(), participant); err != nil || len(g.DocumentTypes) != 1 || g.DocumentTypes[0].Value != "x" {
 		t.Errorf("an answer with members no field has: %+v %v", g, err)
+	}
+	// Exact, for a caller that writes back what it read: such a member is
+	// refused, naming it and where it is.
+	rs.Exact = true
+	if _, err := rs.ServiceGroup(t.Context(), participant); !errors.Is(err, smp.ErrUnknownMember) || !strings.Contains(err.Error(), `json: unknown field "since" within "/documentTypes/0"`) {
+		t.Errorf("an answer with members no field has, read exactly: %v", err)
+	}
+	answers["newer"] = `{"participant":{"value":"p"},"documentType":{"value":"d"},"redirect":{"url":"https://smp2.example.eu/","priorities":[1]}}`
+	if _, err := rs.ServiceMetadata(t.Context(), participant, docType); !errors.Is(err, smp.ErrUnknownMember) || !strings.Contains(err.Error(), `json: unknown field "priorities" within "/redirect"`) {
+		t.Errorf("a redirect's member no field has, read exactly: %v", err)
 	}
 }
 

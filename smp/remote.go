@@ -25,7 +25,17 @@ type RemoteStore struct {
 	Token string
 	// HTTP is the HTTP client; default one with a 10s timeout.
 	HTTP *http.Client
+	// Exact makes an answer with a member no field has (that of a newer
+	// server) an error wrapping ErrUnknownMember, naming the member and
+	// where it is: for a caller that writes back what it read, which
+	// would drop that member silently. Without it, such a member is left
+	// alone, as encoding/json does.
+	Exact bool
 }
+
+// ErrUnknownMember: an answer of the management API has a member this
+// package does not know (RemoteStore.Exact).
+var ErrUnknownMember = errors.New("smp: the management API answered with a member this client does not know")
 
 var _ Store = (*RemoteStore)(nil)
 
@@ -79,9 +89,15 @@ func (s *RemoteStore) do(ctx context.Context, method, u string, in, out any) err
 	case out != nil:
 		// Names as the server writes them: one that is a field's but for
 		// case is refused, not taken for it; one no field has is left
-		// alone, as encoding/json does (an answer of a newer server).
+		// alone, as encoding/json does (an answer of a newer server),
+		// unless s is Exact.
 		if err := exactNames(b, reflect.TypeOf(out), true); err != nil {
 			return fmt.Errorf("smp: management API answer: %w", err)
+		}
+		if s.Exact {
+			if err := exactNames(b, reflect.TypeOf(out), false); err != nil {
+				return fmt.Errorf("%w: %w", ErrUnknownMember, err)
+			}
 		}
 		if err := json.Unmarshal(b, out); err != nil {
 			return fmt.Errorf("smp: management API answer: %w", err)

@@ -78,10 +78,13 @@ func smpFail(env *Env, cmd string, code int, format string, a ...any) int {
 	return code
 }
 
-// openEntries opens where `oots smp add/remove/list` work: the node
-// database (dsn), or a running SMP's management API (api, with the bearer
-// token from smpTokenEnv). Exactly one is given.
-func openEntries(ctx context.Context, env *Env, dsn, api string) (smp.Store, func(), error) {
+// openEntries opens where `oots smp add/rollover/remove/list` work: the
+// node database (dsn), or a running SMP's management API (api, with the
+// bearer token from smpTokenEnv). Exactly one is given. A command that
+// writes back an entry it read (writesBack) reads the management API's
+// answers exactly (smp.RemoteStore.Exact): a member this oots does not
+// know, which writing back would drop, is an error (entryToChange).
+func openEntries(ctx context.Context, env *Env, dsn, api string, writesBack bool) (smp.Store, func(), error) {
 	switch {
 	case (dsn == "") == (api == ""):
 		return nil, nil, errors.New("give either -db or -api")
@@ -93,9 +96,20 @@ func openEntries(ctx context.Context, env *Env, dsn, api string) (smp.Store, fun
 		if token == "" {
 			return nil, nil, fmt.Errorf("-api: the management API needs the bearer token in %s", smpTokenEnv)
 		}
-		return &smp.RemoteStore{BaseURL: api, Token: token}, func() {}, nil
+		return &smp.RemoteStore{BaseURL: api, Token: token, Exact: writesBack}, func() {}, nil
 	}
 	return openSMPStore(ctx, dsn)
+}
+
+// entryToChange reads the metadata of participant p and document type d
+// that a command changes and writes back. An answer of the management API
+// with a member this oots does not know is refused, saying why.
+func entryToChange(ctx context.Context, st smp.Store, p, d smp.ID) (*smp.ServiceMetadata, error) {
+	m, err := st.ServiceMetadata(ctx, p, d)
+	if errors.Is(err, smp.ErrUnknownMember) {
+		return nil, fmt.Errorf("%w; writing the entry back would drop it: change the entry with an oots as new as the SMP, or through the management API directly", err)
+	}
+	return m, err
 }
 
 // openSMPStore opens the node database and the SMP's tables.
@@ -270,7 +284,7 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 		}
 		e.Certificate = c.Certificate
 	}
-	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api, true)
 	if err != nil {
 		return smpFail(env, "add", 2, "%v", err)
 	}
@@ -278,7 +292,7 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 	if err := st.PutParticipant(ctx, ids[0]); err != nil {
 		return smpFail(env, "add", 2, "%v", err)
 	}
-	m, err := st.ServiceMetadata(ctx, ids[0], ids[1])
+	m, err := entryToChange(ctx, st, ids[0], ids[1])
 	if errors.Is(err, smp.ErrNotFound) || err == nil && m.Redirect != nil {
 		m, err = &smp.ServiceMetadata{Participant: ids[0], DocumentType: ids[1]}, nil
 	}
@@ -362,13 +376,16 @@ func smpRollover(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return smpFail(env, "rollover", 2, "%v", err)
 	}
-	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api, true)
 	if err != nil {
 		return smpFail(env, "rollover", 2, "%v", err)
 	}
 	defer closeDB()
-	m, err := st.ServiceMetadata(ctx, ids[0], ids[1])
-	if err != nil {
+	m, err := entryToChange(ctx, st, ids[0], ids[1])
+	switch {
+	case errors.Is(err, smp.ErrUnknownMember):
+		return smpFail(env, "rollover", 2, "%s %s: %v", ids[0], ids[1], err)
+	case err != nil:
 		return smpFail(env, "rollover", 1, "%s %s: %v", ids[0], ids[1], err)
 	}
 	var e *smp.Endpoint
@@ -681,7 +698,7 @@ func smpRemove(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return smpFail(env, "remove", 2, "%v", err)
 	}
-	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api, false)
 	if err != nil {
 		return smpFail(env, "remove", 2, "%v", err)
 	}
@@ -715,7 +732,7 @@ func smpList(ctx context.Context, env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "usage: oots smp list (-db DSN | -api URL)")
 		return 2
 	}
-	st, closeDB, err := openEntries(ctx, env, *dsn, *api)
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api, false)
 	if err != nil {
 		return smpFail(env, "list", 2, "%v", err)
 	}
