@@ -32,7 +32,8 @@ type Role string
 
 // The roles. Every role reads messages, partners and certificates.
 const (
-	// Administrator may do everything.
+	// Administrator may do everything, and alone replaces the P-Mode and
+	// reloads the node's configuration.
 	Administrator Role = "administrator"
 	// Operator resends and retries messages and downloads payloads.
 	Operator Role = "operator"
@@ -47,12 +48,13 @@ type permission int
 const (
 	permRead permission = iota
 	permDownload
-	permOperate // resend, retry now
-	permAudit   // the audit trail, the journal by person
+	permOperate   // resend, retry now
+	permAudit     // the audit trail, the journal by person
+	permConfigure // replace the P-Mode, reload the node's configuration
 )
 
 var grants = map[Role]map[permission]bool{
-	Administrator: {permRead: true, permDownload: true, permOperate: true, permAudit: true},
+	Administrator: {permRead: true, permDownload: true, permOperate: true, permAudit: true, permConfigure: true},
 	Operator:      {permRead: true, permDownload: true, permOperate: true},
 	Auditor:       {permRead: true, permAudit: true},
 }

@@ -65,6 +65,7 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -97,6 +98,18 @@ func (s *Server) pmode() *pmode.Config {
 	return s.cfg.PMode
 }
 
+// Configurer changes the node's configuration for an administrator.
+type Configurer interface {
+	// ReplacePMode checks file, a P-Mode (YAML, or a Domibus PMode XML),
+	// makes the node use it and keeps it as the node's P-Mode file. When
+	// the node cannot use it, it returns an error that says why and
+	// changes nothing.
+	ReplacePMode(ctx context.Context, file []byte) error
+	// Reload reads the node's configuration files again, as kill -HUP
+	// does; an error says why they were refused, and changes nothing.
+	Reload(ctx context.Context) error
+}
+
 // Certificate is a certificate the node uses, for the partners page.
 type Certificate struct {
 	Use   string // own_signing, partner_signing, partner_encryption, trust_anchor
@@ -119,6 +132,10 @@ type Config struct {
 	// their days to expiry and alerted on; it is called at each use, so
 	// that a reload of the node's partners shows.
 	Certificates func() []Certificate
+	// Configure, when not nil, lets an administrator replace the node's
+	// P-Mode and reload its configuration from the partners page; nil: the
+	// page says that kill -HUP reloads it.
+	Configure Configurer
 	// Journal is the node's exchange journal, when its connectors keep one;
 	// nil: the journal page says there is none.
 	Journal *journal.Journal
@@ -207,6 +224,9 @@ const Prefix = "/console/"
 // maxForm bounds a form's body.
 const maxForm = 16 << 10
 
+// maxPModeFile bounds the form that uploads a P-Mode file.
+const maxPModeFile = 2 << 20
+
 // Handler serves the console's pages under Prefix.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -228,6 +248,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /console/messages/out/{id}/resend", s.session(permRead, s.operate("message.resend")))
 	mux.HandleFunc("POST /console/messages/out/{id}/retry", s.session(permRead, s.operate("message.retry")))
 	mux.HandleFunc("GET /console/partners", s.session(permRead, s.partners))
+	mux.HandleFunc("POST /console/pmode", s.sessionLimit(permRead, maxPModeFile, s.configure("pmode.replace")))
+	mux.HandleFunc("POST /console/reload", s.session(permRead, s.configure("node.reload")))
 	mux.HandleFunc("GET /console/audit", s.session(permRead, s.auditPage))
 	mux.HandleFunc("GET /console/alerts", s.session(permRead, s.alertsPage))
 	mux.HandleFunc("GET /console/journal", s.session(permRead, s.journalPage))
@@ -255,7 +277,8 @@ type user struct {
 }
 
 func (u *user) May(p string) bool {
-	return u.Role.may(map[string]permission{"download": permDownload, "operate": permOperate, "audit": permAudit}[p])
+	perm, ok := map[string]permission{"download": permDownload, "operate": permOperate, "audit": permAudit, "configure": permConfigure}[p]
+	return ok && u.Role.may(perm)
 }
 
 const cookieName = "oots_console"
@@ -263,6 +286,12 @@ const cookieName = "oots_console"
 // session runs h for a request with a live session whose role has p, and
 // checks the CSRF token of a POST.
 func (s *Server) session(p permission, h func(http.ResponseWriter, *http.Request, *user)) http.HandlerFunc {
+	return s.sessionLimit(p, maxForm, h)
+}
+
+// sessionLimit is session for a POST whose body may have up to limit
+// bytes.
+func (s *Server) sessionLimit(p permission, limit int64, h func(http.ResponseWriter, *http.Request, *user)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.user(r)
 		if err != nil {
@@ -278,7 +307,15 @@ func (s *Server) session(p permission, h func(http.ResponseWriter, *http.Request
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			if err := parsePost(r, limit); err != nil {
+				if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+					http.Error(w, fmt.Sprintf("the form is larger than the %d bytes this page takes", limit), http.StatusRequestEntityTooLarge)
+					return
+				}
+				http.Error(w, "the form cannot be read: "+err.Error(), http.StatusBadRequest)
+				return
+			}
 			if !sameOrigin(r) || subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf")), []byte(u.CSRF)) != 1 {
 				s.record(r, u, "csrf.refused", r.URL.Path, "denied")
 				http.Error(w, "the form is stale or from another site: reload the page", http.StatusForbidden)
@@ -291,6 +328,15 @@ func (s *Server) session(p permission, h func(http.ResponseWriter, *http.Request
 		}
 		h(w, r, u)
 	}
+}
+
+// parsePost reads a POST's form: multipart (a file upload) within limit
+// bytes in memory, else URL-encoded.
+func parsePost(r *http.Request, limit int64) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(limit)
+	}
+	return r.ParseForm()
 }
 
 // sameOrigin refuses a request whose Origin header names another site.

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -358,6 +360,63 @@ func (s *Server) operate(action string) func(http.ResponseWriter, *http.Request,
 	}
 }
 
+// configure serves the partners page's forms for administrators: a new
+// P-Mode file (action pmode.replace; the audit trail names the file by its
+// SHA-256) or a reload of the node's configuration (node.reload).
+func (s *Server) configure(action string) func(http.ResponseWriter, *http.Request, *user) {
+	return func(w http.ResponseWriter, r *http.Request, u *user) {
+		if !u.Role.may(permConfigure) {
+			s.forbidden(w, r, u, action, "")
+			return
+		}
+		if s.cfg.Configure == nil {
+			w.WriteHeader(http.StatusNotImplemented)
+			s.render(w, "error", u, map[string]any{"Title": "Not available", "Message": "This node's configuration is not changed from the console: edit its files and send it kill -HUP."})
+			return
+		}
+		target, err := "", error(nil)
+		if action == "pmode.replace" {
+			var file []byte
+			if file, err = uploaded(r, "pmode"); err != nil {
+				s.record(r, u, action, "", "refused: "+err.Error())
+				w.WriteHeader(http.StatusBadRequest)
+				s.render(w, "error", u, map[string]any{"Title": "No P-Mode file", "Message": err.Error()})
+				return
+			}
+			target = fmt.Sprintf("sha256:%x", sha256.Sum256(file))
+			err = s.cfg.Configure.ReplacePMode(r.Context(), file)
+		} else {
+			err = s.cfg.Configure.Reload(r.Context())
+		}
+		if err != nil {
+			s.record(r, u, action, target, "refused: "+err.Error())
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			s.render(w, "error", u, map[string]any{"Title": "Refused", "Message": "The node keeps its configuration: " + err.Error()})
+			return
+		}
+		s.record(r, u, action, target, "ok")
+		http.Redirect(w, r, "/console/partners?done="+action, http.StatusSeeOther)
+	}
+}
+
+// uploaded returns the file of a multipart form's field, which the form's
+// size bounds (maxPModeFile).
+func uploaded(r *http.Request, field string) ([]byte, error) {
+	f, _, err := r.FormFile(field)
+	if err != nil {
+		return nil, fmt.Errorf("the form has no file %q: %w", field, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, errors.New("the file is empty")
+	}
+	return b, nil
+}
+
 // certRow is a certificate on the partners page.
 type certRow struct {
 	Use, Party, Subject, Issuer, Serial string
@@ -376,7 +435,8 @@ func (s *Server) partners(w http.ResponseWriter, r *http.Request, u *user) {
 			Serial: c.Cert.SerialNumber.Text(16), NotAfter: c.Cert.NotAfter, Days: int(c.Cert.NotAfter.Sub(now).Hours() / 24)})
 	}
 	sort.Slice(certs, func(i, j int) bool { return certs[i].Days < certs[j].Days })
-	s.render(w, "partners", u, map[string]any{"Title": "Partners and certificates", "PMode": s.pmode(), "Certs": certs})
+	s.render(w, "partners", u, map[string]any{"Title": "Partners and certificates", "PMode": s.pmode(), "Certs": certs,
+		"Configurable": s.cfg.Configure != nil, "Done": r.URL.Query().Get("done")})
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, u *user) {

@@ -1,6 +1,10 @@
 package console_test
 
 import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -30,5 +34,41 @@ func TestPartnersAfterReload(t *testing.T) {
 		if page := readPage(t, jar, base+u); !strings.Contains(page, "AP_IT_01") {
 			t.Errorf("%s after the reload lacks AP_IT_01:\n%s", u, page)
 		}
+	}
+}
+
+// TestConfigureForms: the P-Mode upload takes a form of up to 2 MiB and
+// answers a larger one with 413, naming the bound; on a console without a
+// Configurer an administrator is told that kill -HUP reloads the node, and
+// the page offers no form.
+func TestConfigureForms(t *testing.T) {
+	net := network(t, nil)
+	_, base := consoleFor(t, net["AP_FR_01"])
+	jar := loginHTTP(t, base, "adam")
+	csrf := csrfOf(t, jar, base)
+	post := func(size int) (int, string) {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf", csrf)
+		fw, _ := mw.CreateFormFile("pmode", "pmode.yaml")
+		fw.Write(bytes.Repeat([]byte("#"), size))
+		mw.Close()
+		resp, err := noRedirect(jar).Post(base+"/console/pmode", mw.FormDataContentType(), &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, page := post(3 << 20); code != http.StatusRequestEntityTooLarge || !strings.Contains(page, "2097152 bytes") {
+		t.Errorf("a 3 MiB upload: HTTP %d %s", code, page)
+	}
+	if code, page := post(1 << 20); code != http.StatusNotImplemented || !strings.Contains(page, "kill -HUP") {
+		t.Errorf("a 1 MiB upload without a Configurer: HTTP %d %s", code, page)
+	}
+	if page := readPage(t, jar, base+"/console/partners"); strings.Contains(page, `action="/console/pmode"`) || !strings.Contains(page, "kill -HUP") {
+		t.Errorf("the partners page without a Configurer:\n%s", page)
 	}
 }
