@@ -62,13 +62,14 @@ func (sc *serveConsole) validate(c *serveConfig) error {
 
 // mount returns the admin listener's handler: the console under /console/
 // when it is enabled, the backend API for the rest.
-// Its journal page shows the node's journal j (nil: the node keeps none).
-func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, ncfg *ap.Config, j *journal.Journal, logger *slog.Logger, api http.Handler) (http.Handler, error) {
+// Its journal page shows the node's journal j (nil: the node keeps none);
+// its administrators change the P-Mode through configure.
+func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, ncfg *ap.Config, configure console.Configurer, j *journal.Journal, logger *slog.Logger, api http.Handler) (http.Handler, error) {
 	if sc == nil || !sc.Enabled {
 		return api, nil
 	}
 	srv, err := console.New(ctx, console.Config{DB: db, Node: node, PMode: ncfg.PMode, Certificates: func() []console.Certificate { return consoleCertificates(node, ncfg.PMode.Self) },
-		Journal: j, SessionTTL: sc.SessionTTL, Logger: logger})
+		Configure: configure, Journal: j, SessionTTL: sc.SessionTTL, Logger: logger})
 	if err != nil {
 		return nil, err
 	}

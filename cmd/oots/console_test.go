@@ -1,15 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/wssec"
 )
@@ -82,4 +88,146 @@ func TestServeConsoleNeedsAdminListener(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "console.enabled") {
 		t.Errorf("console without api.listen: %v", err)
 	}
+}
+
+// TestServeConsoleReplacesPMode: an administrator uploads a P-Mode file on
+// the console of a running oots serve. A file the node cannot use (a leg
+// of the other AS4 profile) is refused with its reason and changes nothing;
+// the right one (the partner's new endpoint) is used at once, by the
+// message waiting for its retry too, and becomes the pmode file, the old
+// one kept as pmode.yaml.previous; both uploads are in the audit trail. An
+// operator may not upload.
+func TestServeConsoleReplacesPMode(t *testing.T) {
+	apiPort := freePort(t)
+	n := writeServeNet(t, wssec.AS4v20, "{timeout: 1m, count: 60, strategy: CONSTANT}", nil,
+		fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:%d}\nconsole: {enabled: true}\n", apiPort))
+	// DE's admin listener on a port of its own.
+	deCfg, err := os.ReadFile(n.configs["AP_DE_01"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	deCfg = []byte(strings.Replace(string(deCfg), fmt.Sprintf("127.0.0.1:%d}", apiPort), fmt.Sprintf("127.0.0.1:%d}", freePort(t)), 1))
+	if err := os.WriteFile(n.configs["AP_DE_01"], deCfg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pmFile := filepath.Join(n.dir, "pmode.yaml")
+	good, err := os.ReadFile(pmFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(good), fmt.Sprintf("endpoint: http://127.0.0.1:%d/as4", n.ports["AP_DE_01"]),
+		fmt.Sprintf("endpoint: http://127.0.0.1:%d/as4", freePort(t)), 1)
+	if err := os.WriteFile(pmFile, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := n.configs["AP_FR_01"]
+	for name, role := range map[string]string{"adam": "administrator", "olga": "operator"} {
+		var out syncBuffer
+		env := &Env{Stdin: strings.NewReader("correct-horse-battery\n"), Stdout: &out, Stderr: &out, Getenv: func(string) string { return "" }}
+		if code := Main(context.Background(), env, []string{"console", "user", "add", "-config", cfg, "-name", name, "-role", role}); code != 0 {
+			t.Fatalf("user add %s: %s", name, out.String())
+		}
+	}
+	n.startInProcess(t, "AP_FR_01")
+	n.startInProcess(t, "AP_DE_01")
+	admin := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
+	id, code := submitJSON(t, admin, "k1", "to the moved partner")
+	if code != http.StatusAccepted {
+		t.Fatalf("submit: HTTP %d", code)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if _, attempts := getStatus(t, admin, id); attempts > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no attempt in 20 s")
+		}
+	}
+
+	// login returns a client with the account's session and its form token.
+	login := func(name string) (*http.Client, string) {
+		t.Helper()
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar}
+		resp, err := c.PostForm(admin+"/console/login", url.Values{"name": {name}, "password": {"correct-horse-battery"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		page := getBody(t, c, admin+"/console/partners")
+		m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatalf("%s: no form token on the partners page:\n%s", name, page)
+		}
+		return c, m[1]
+	}
+	upload := func(c *http.Client, csrf string, file []byte) (int, string) {
+		t.Helper()
+		var body bytes.Buffer
+		mw := multipart.NewWriter(&body)
+		mw.WriteField("csrf", csrf)
+		fw, _ := mw.CreateFormFile("pmode", "pmode.yaml")
+		fw.Write(file)
+		mw.Close()
+		resp, err := c.Post(admin+"/console/pmode", mw.FormDataContentType(), &body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	olga, olgaCSRF := login("olga")
+	if page := getBody(t, olga, admin+"/console/partners"); !strings.Contains(page, "may read the P-Mode but not change it") {
+		t.Errorf("an operator's partners page offers the upload:\n%s", page)
+	}
+	if code, _ := upload(olga, olgaCSRF, good); code != http.StatusForbidden {
+		t.Errorf("an operator's upload: HTTP %d", code)
+	}
+
+	adam, csrf := login("adam")
+	wrongLeg := strings.Replace(string(good), "profile: "+string(wssec.AS4v20), "profile: "+string(wssec.AS4v115), 1)
+	if code, page := upload(adam, csrf, []byte(wrongLeg)); code != http.StatusUnprocessableEntity || !strings.Contains(page, "security.profile") {
+		t.Fatalf("a P-Mode the node cannot use: HTTP %d\n%s", code, page)
+	}
+	if b, _ := os.ReadFile(pmFile); string(b) != moved {
+		t.Fatal("a refused upload changed the pmode file")
+	}
+	if state, _ := getStatus(t, admin, id); state != "queued" {
+		t.Fatalf("after a refused upload: %s", state)
+	}
+
+	code, page := upload(adam, csrf, good)
+	if code != http.StatusOK || !strings.Contains(page, "The node now uses the uploaded P-Mode") {
+		t.Fatalf("the right P-Mode: HTTP %d\n%s", code, page)
+	}
+	waitDelivered(t, admin, id)
+	if b, _ := os.ReadFile(pmFile); !bytes.Equal(b, good) {
+		t.Error("the pmode file is not the uploaded one")
+	}
+	if b, _ := os.ReadFile(pmFile + ".previous"); string(b) != moved {
+		t.Error("pmode.yaml.previous is not the replaced file")
+	}
+	audit := getBody(t, adam, admin+"/console/audit?action=pmode.replace")
+	for _, want := range []string{fmt.Sprintf("sha256:%x", sha256.Sum256(good)), fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(wrongLeg))), "refused: "} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("the audit trail lacks %q:\n%s", want, audit)
+		}
+	}
+}
+
+// getBody returns the body of a page the client may read.
+func getBody(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: HTTP %d\n%s", u, resp.StatusCode, b)
+	}
+	return string(b)
 }

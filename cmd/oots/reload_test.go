@@ -93,7 +93,7 @@ func TestReloadPartners(t *testing.T) {
 	if err := os.WriteFile(pm, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := reloadPartners(node, load, nil, quiet); err != nil {
+	if err := (&reloader{node: node, load: load, logger: quiet}).Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if !hasSeries(metrics()) {
@@ -101,7 +101,7 @@ func TestReloadPartners(t *testing.T) {
 	}
 
 	os.Remove(filepath.Join(n.dir, "ca.cert.pem"))
-	if err := reloadPartners(node, load, nil, quiet); err == nil || !strings.Contains(err.Error(), "keys.trust") {
+	if err := (&reloader{node: node, load: load, logger: quiet}).Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "keys.trust") {
 		t.Fatalf("reload without the trust file: %v", err)
 	}
 	if !hasSeries(metrics()) {

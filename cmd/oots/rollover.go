@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/console"
 )
 
 // serveNextKeys is the keys.next section of oots serve: the node's next
@@ -56,13 +59,24 @@ func (k *serveNextKeys) rollover(path func(string) string) (*ap.Rollover, error)
 	return r, nil
 }
 
-// reloadOnHangup re-reads the configuration file on SIGHUP and gives the
-// node its P-Mode, its partners' certificates and its trust store anew
+// reloader reads the node's configuration files again and gives the node
+// its P-Mode, its partners' certificates and its trust store anew
 // (ap.Node.Reload): the pmode file, the P-Mode parties' certificates and
-// keys.trust, without a restart. keep, when not nil, checks what the
-// connectors need of a new P-Mode (serveConfig.connectorsKeep). The other
-// settings take effect at the next start.
-func reloadOnHangup(ctx context.Context, node *ap.Node, load func() (*serveConfig, error), keep func(*pmode.Config) error, logger *slog.Logger) {
+// keys.trust, without a restart. The other settings take effect at the
+// next start. kill -HUP and the console's administrators use it
+// (console.Configurer), one change at a time.
+type reloader struct {
+	mu     sync.Mutex
+	node   *ap.Node
+	load   func() (*serveConfig, error)
+	keep   func(*pmode.Config) error // nil, or what the connectors need of a P-Mode (serveConfig.connectorsKeep)
+	logger *slog.Logger
+}
+
+var _ console.Configurer = (*reloader)(nil)
+
+// onHangup reloads the configuration on each SIGHUP until ctx ends.
+func (r *reloader) onHangup(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -72,29 +86,114 @@ func reloadOnHangup(ctx context.Context, node *ap.Node, load func() (*serveConfi
 			return
 		case <-hup:
 		}
-		if err := reloadPartners(node, load, keep, logger); err != nil {
-			logger.Error("reload refused; the node keeps its P-Mode and its partners' certificates", slog.String("error", err.Error()))
+		if err := r.Reload(ctx); err != nil {
+			r.logger.Error("reload refused; the node keeps its P-Mode and its partners' certificates", slog.String("error", err.Error()))
 		}
 	}
 }
 
-func reloadPartners(node *ap.Node, load func() (*serveConfig, error), keep func(*pmode.Config) error, logger *slog.Logger) error {
-	c, err := load()
+// Reload reads the configuration files again and gives them to the node.
+func (r *reloader) Reload(context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, err := r.load()
 	if err != nil {
 		return err
 	}
-	cfg, err := c.nodeConfig(logger, nil)
+	p, err := r.partners(c)
 	if err != nil {
 		return err
 	}
-	if keep != nil {
-		if err := keep(cfg.PMode); err != nil {
-			return err
+	return r.node.Reload(p)
+}
+
+// ReplacePMode checks file as the node's P-Mode with the rest of the
+// configuration as it is on disk, makes it the pmode file (the file it
+// replaces kept beside it as FILE.previous) and gives the node the result;
+// when the node refuses it, the pmode file is put back.
+func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, err := r.load()
+	if err != nil {
+		return err
+	}
+	target := c.path(c.PMode)
+	old, err := os.ReadFile(target)
+	if err != nil {
+		return fmt.Errorf("pmode: %w", err)
+	}
+	tmp, err := writeTemp(filepath.Dir(target), ".pmode-upload-*", file)
+	if err != nil {
+		return fmt.Errorf("pmode: %w", err)
+	}
+	defer os.Remove(tmp)
+	c.PMode = tmp
+	p, err := r.partners(c)
+	if err != nil {
+		return err
+	}
+	prev, err := writeTemp(filepath.Dir(target), ".pmode-previous-*", old)
+	if err != nil {
+		return fmt.Errorf("pmode: %w", err)
+	}
+	defer os.Remove(prev)
+	if err := os.Rename(prev, target+".previous"); err != nil {
+		return fmt.Errorf("pmode: %w", err)
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		return fmt.Errorf("pmode: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(target)); err == nil { // the renames durable
+		d.Sync()
+		d.Close()
+	}
+	if err := r.node.Reload(p); err != nil {
+		if back, werr := writeTemp(filepath.Dir(target), ".pmode-restore-*", old); werr == nil {
+			if os.Rename(back, target) != nil {
+				os.Remove(back)
+			}
+		}
+		return err
+	}
+	r.logger.Info("P-Mode replaced", slog.String("pmode", target), slog.String("previous", target+".previous"))
+	return nil
+}
+
+// partners reads what a reload gives the node from the files c names.
+func (r *reloader) partners(c *serveConfig) (ap.Partners, error) {
+	cfg, err := c.nodeConfig(r.logger, nil)
+	if err != nil {
+		return ap.Partners{}, err
+	}
+	if r.keep != nil {
+		if err := r.keep(cfg.PMode); err != nil {
+			return ap.Partners{}, err
 		}
 	}
 	p := ap.Partners{PMode: cfg.PMode, Trust: cfg.Trust, EncryptionCerts: cfg.EncryptionCerts, SigningCerts: map[string][]*x509.Certificate{}}
 	for name, cert := range cfg.SigningCerts {
 		p.SigningCerts[name] = []*x509.Certificate{cert}
 	}
-	return node.Reload(p)
+	return p, nil
+}
+
+// writeTemp writes b to a new file of dir, synced, and returns its name.
+func writeTemp(dir, pattern string, b []byte) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }

@@ -783,7 +783,9 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	if err := c.connectorsAfter(ctx, wired, node, ncfg, db, rules, logger); err != nil {
 		return fail("%v", err)
 	}
-	go reloadOnHangup(ctx, node, func() (*serveConfig, error) { return loadServeConfig(*cfgFile, env.Getenv, *insecure) }, c.connectorsKeep(ncfg.PMode), logger)
+	reload := &reloader{node: node, load: func() (*serveConfig, error) { return loadServeConfig(*cfgFile, env.Getenv, *insecure) },
+		keep: c.connectorsKeep(ncfg.PMode), logger: logger}
+	go reload.onHangup(ctx)
 	// Every listener is bounded (httplimit): connections, requests in
 	// flight, the minimum transfer rate of bodies and responses.
 	limits := httplimit.New(c.Limits)
@@ -823,7 +825,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		if wired != nil {
 			j = wired.journal
 		}
-		admin, err := c.Console.mount(ctx, db, node, ncfg, j, logger, withRequesterAPI(wired, node.APIHandler()))
+		admin, err := c.Console.mount(ctx, db, node, ncfg, reload, j, logger, withRequesterAPI(wired, node.APIHandler()))
 		if err != nil {
 			return fail("console: %v", err)
 		}
