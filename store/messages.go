@@ -289,8 +289,48 @@ func (d *DB) recordAttempt(ctx context.Context, tx *sql.Tx, id, outcome, errText
 // Attempts returns the sending attempts on the outbound message id that
 // ended in an error (apstore.Attempt), in order, over resends too; none
 // for a message delivered at its first attempt, or not sent yet. The attempt that
-// delivered a message is the message itself (Outbound).
+// delivered a message is the message itself (Outbound). An attempt that
+// ended without an outcome (its worker stopped, or its lease ran out) is
+// given as apstore.AttemptInterrupted in its place: a number missing in
+// the count of attempts (which starts at 1, and again after a resend), up
+// to the message's latest attempt, which is in progress or delivered it.
 func (d *DB) Attempts(ctx context.Context, id string) ([]apstore.Attempt, error) {
+	recorded, err := d.recordedAttempts(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	var latest int
+	var state string
+	switch err := d.queryRow(ctx, "SELECT attempts, state FROM ap_outbound WHERE id = ?", id).Scan(&latest, &state); {
+	case errors.Is(err, sql.ErrNoRows):
+		return recorded, nil
+	case err != nil:
+		return nil, fmt.Errorf("store: attempts of %s: %w", id, err)
+	}
+	var out []apstore.Attempt
+	next := 1 // the number the next attempt of the count has
+	interrupted := func(upTo int) {
+		for ; next < upTo; next++ {
+			out = append(out, apstore.Attempt{Number: next, Outcome: apstore.AttemptInterrupted})
+		}
+	}
+	for _, a := range recorded {
+		interrupted(a.Number)
+		out = append(out, a)
+		next = a.Number + 1
+		if a.Outcome == apstore.AttemptFailed {
+			next = 1 // a resend may follow: its count starts again
+		}
+	}
+	if state != apstore.OutFailed {
+		interrupted(latest)
+	}
+	return out, nil
+}
+
+// recordedAttempts returns the attempts of the message id whose outcome
+// was recorded, in order.
+func (d *DB) recordedAttempts(ctx context.Context, id string) ([]apstore.Attempt, error) {
 	rows, err := d.query(ctx, "SELECT seq, attempt, ended_at, outcome, error FROM ap_attempts WHERE message_id = ? ORDER BY seq", id)
 	if err != nil {
 		return nil, fmt.Errorf("store: attempts of %s: %w", id, err)

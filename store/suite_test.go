@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -273,6 +274,41 @@ func testAttempts(t *testing.T, dsn string) {
 		if got, err := db.Attempts(ctx, id); err != nil || len(got) != 0 {
 			t.Errorf("attempts of %s: %+v, %v", id, got, err)
 		}
+	}
+
+	// Attempts cut short: their worker stopped and their lease ran out, so
+	// the next claim made the next attempt. Each is given in its place.
+	for _, id := range []string{"cut", "cut-then-retried"} {
+		if _, _, err := db.Enqueue(ctx, &apstore.Outbound{ID: id, Leg: "l", Partner: "P", Created: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	claim := func(id string, at time.Duration, owner string) {
+		t.Helper()
+		got, err := db.ClaimOutbound(ctx, owner, t0.Add(at), time.Minute, 10)
+		if err != nil || !slices.Contains(ids(got), id) {
+			t.Fatalf("claim of %s at %v: %v, %v", id, at, ids(got), err)
+		}
+	}
+	// Attempt 1 of both, never finished.
+	if got, err := db.ClaimOutbound(ctx, "dead", t0.Add(time.Hour), time.Minute, 10); err != nil || !slices.Contains(ids(got), "cut") || !slices.Contains(ids(got), "cut-then-retried") {
+		t.Fatalf("claim: %v, %v", ids(got), err)
+	}
+	claim("cut", 2*time.Hour, "w") // attempt 2 of both; cut's delivers
+	if err := db.FinishOutbound(ctx, "cut", "w", apstore.Result{State: apstore.OutDelivered, Timestamp: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.FinishOutbound(ctx, "cut-then-retried", "w", apstore.Result{State: apstore.OutQueued, Error: "EBMS:0005 refused", NextAt: t0.Add(3 * time.Hour), Timestamp: t0.Add(2 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	claim("cut-then-retried", 4*time.Hour, "w") // attempt 3: in progress
+	interrupted := apstore.Attempt{Number: 1, Outcome: apstore.AttemptInterrupted}
+	if got, err := db.Attempts(ctx, "cut"); err != nil || len(got) != 1 || got[0] != interrupted {
+		t.Errorf("attempts of cut: %+v, %v; want attempt 1 interrupted", got, err)
+	}
+	if got, err := db.Attempts(ctx, "cut-then-retried"); err != nil || len(got) != 2 || got[0] != interrupted ||
+		got[1].Number != 2 || got[1].Outcome != apstore.AttemptRetried || got[1].Error != "EBMS:0005 refused" {
+		t.Errorf("attempts of cut-then-retried: %+v, %v; want attempt 1 interrupted, 2 retried, 3 in progress (not given)", got, err)
 	}
 }
 

@@ -106,6 +106,11 @@ type Result struct {
 const (
 	AttemptRetried = "retried" // the message was queued again
 	AttemptFailed  = "failed"  // the message failed (its final attempt)
+	// AttemptInterrupted: no outcome was recorded, because the worker
+	// making the attempt stopped (a node killed or restarted) or its lease
+	// ran out before the attempt ended; the next claim made the next
+	// attempt. Such an attempt has no Seq, Ended or Error.
+	AttemptInterrupted = "interrupted"
 )
 
 // Attempt is a sending attempt that ended in an error: the history of a
@@ -115,7 +120,7 @@ type Attempt struct {
 	Seq     int       // 1, 2, ... in the message's history, over resends
 	Number  int       // Outbound.Attempts when the attempt ended (1 again after a resend)
 	Ended   time.Time // when its outcome was recorded
-	Outcome string    // AttemptRetried or AttemptFailed
+	Outcome string    // AttemptRetried, AttemptFailed or AttemptInterrupted
 	Error   string    // why it failed, as Outbound.LastError
 }
 
