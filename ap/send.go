@@ -556,6 +556,8 @@ func (n *Node) attempt(ctx context.Context, m *apstore.Outbound) {
 		var final *finalError
 		if errors.As(err, &final) {
 			res = apstore.Result{State: apstore.OutFailed, Error: err.Error()}
+		} else if _, lerr := n.pmode().Leg(m.Leg); lerr != nil {
+			res = apstore.Result{State: apstore.OutFailed, Error: fmt.Sprintf("%s DeliveryFailure: not retried: the P-Mode in use has no leg %s (a reload removed it); last: %v", as4.DeliveryFailure, m.Leg, err)}
 		} else if next, ok := n.nextAttempt(m, now); ok {
 			res = apstore.Result{State: apstore.OutQueued, NextAt: next, Error: err.Error()}
 		} else {
