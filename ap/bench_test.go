@@ -105,53 +105,66 @@ func benchExchange(b *testing.B, profile wssec.Profile, dsn func(testing.TB, str
 	} else if got := waitState(b, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		b.Fatalf("warm-up: %+v", got)
 	}
+	drive(b, clients, func() func(int) error {
+		ch := make(chan string, 1)
+		return func(int) error {
+			st, _, err := fr.Submit(ctx, submission("", "bench"))
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			state, done := early[st.MessageID]
+			if done {
+				delete(early, st.MessageID)
+			} else {
+				waiting[st.MessageID] = ch
+			}
+			mu.Unlock()
+			if !done {
+				state = <-ch
+			}
+			if state != apstore.OutDelivered {
+				return fmt.Errorf("message %s: %s", st.MessageID, state)
+			}
+			return nil
+		}
+	})
+}
+
+// drive runs b.N messages on clients goroutines, each with its own send
+// function of newClient, and reports messages per second, the latency of a
+// send (p50, p99) and the CPU time of the process (both nodes, their
+// stores' clients, the benchmark) per message: a figure that other load
+// on the machine does not inflate as much as wall time.
+func drive(b *testing.B, clients int, newClient func() func(i int) error) {
 	lat := make([]time.Duration, b.N)
-	cpu0 := cpuTime()
-	var next sync.WaitGroup
 	jobs := make(chan int)
+	var wg sync.WaitGroup
+	cpu0 := cpuTime()
 	b.ResetTimer()
 	start := time.Now()
 	for range clients {
-		next.Add(1)
+		wg.Add(1)
 		go func() {
-			defer next.Done()
-			ch := make(chan string, 1)
+			defer wg.Done()
+			send := newClient()
 			for i := range jobs {
 				t0 := time.Now()
-				st, _, err := fr.Submit(ctx, submission("", "bench"))
-				if err != nil {
+				if err := send(i); err != nil {
 					b.Error(err)
-					return
-				}
-				mu.Lock()
-				state, done := early[st.MessageID]
-				if done {
-					delete(early, st.MessageID)
-				} else {
-					waiting[st.MessageID] = ch
-				}
-				mu.Unlock()
-				if !done {
-					state = <-ch
-				}
-				if state != apstore.OutDelivered {
-					b.Errorf("message %s: %s", st.MessageID, state)
 				}
 				lat[i] = time.Since(t0)
 			}
 		}()
 	}
-	for i := 0; i < b.N; i++ {
+	for i := range b.N {
 		jobs <- i
 	}
 	close(jobs)
-	next.Wait()
+	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
 	reportLatency(b, lat, elapsed)
-	// CPU time of the process (both nodes, both stores' clients, the
-	// benchmark) per message: a figure that other load on the machine
-	// does not inflate as much as wall time.
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/msg")
 }
 
@@ -186,36 +199,16 @@ func BenchmarkPlainPOST(b *testing.B) {
 			}))
 			defer srv.Close()
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchClients}}
-			lat := make([]time.Duration, b.N)
-			jobs := make(chan int)
-			var wg sync.WaitGroup
-			b.ResetTimer()
-			start := time.Now()
-			for range benchClients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					for i := range jobs {
-						t0 := time.Now()
-						resp, err := client.Post(srv.URL, msg.contentType, bytes.NewReader(msg.body))
-						if err != nil {
-							b.Error(err)
-							return
-						}
-						io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						lat[i] = time.Since(t0)
+			drive(b, benchClients, func() func(int) error {
+				return func(int) error {
+					resp, err := client.Post(srv.URL, msg.contentType, bytes.NewReader(msg.body))
+					if err != nil {
+						return err
 					}
-				}()
-			}
-			for i := 0; i < b.N; i++ {
-				jobs <- i
-			}
-			close(jobs)
-			wg.Wait()
-			elapsed := time.Since(start)
-			b.StopTimer()
-			reportLatency(b, lat, elapsed)
+					io.Copy(io.Discard, resp.Body)
+					return resp.Body.Close()
+				}
+			})
 		})
 	}
 }
@@ -385,35 +378,7 @@ func benchLowerBound(b *testing.B, stored bool) {
 	if err := send(-1); err != nil { // warm up
 		b.Fatal(err)
 	}
-	lat := make([]time.Duration, b.N)
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	cpu0 := cpuTime()
-	b.ResetTimer()
-	start := time.Now()
-	for range benchClients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				t0 := time.Now()
-				if err := send(i); err != nil {
-					b.Error(err)
-					return
-				}
-				lat[i] = time.Since(t0)
-			}
-		}()
-	}
-	for i := 0; i < b.N; i++ {
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	reportLatency(b, lat, elapsed)
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/msg")
+	drive(b, benchClients, func() func(int) error { return send })
 }
 
 func mustEd25519(b *testing.B) (ed25519.PrivateKey, ed25519.PublicKey) {
