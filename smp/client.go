@@ -295,7 +295,7 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 		if again := m2.redirectFor(process); again != nil {
 			return Target{}, fail(ErrBadAnswer, ru, nil, "the SMP redirected to (from %s) redirects again, to %s", u, again.URL)
 		}
-		if uid := redirect.CertificateUID; uid != "" && !matchesUID(signer2, uid) {
+		if uid := redirect.CertificateUID; uid != "" && !MatchesCertificateUID(signer2, uid) {
 			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate %q the redirect from %s names", signer2.Subject, uid, u)
 		}
 		if rc := redirect.Certificates; len(rc) > 0 {
@@ -398,12 +398,14 @@ func (c *Client) redirectURL(target string, p, d ID) (string, error) {
 	return c.metadataURL(strings.TrimSuffix(target, "/"), p, d), nil
 }
 
-// matchesUID reports whether a certificate is the one a CertificateUID
-// names. SMP 1.0 calls it the certificate's "Subject Unique Identifier"
-// without fixing a form; implementations publish the subject distinguished
-// name, its common name or its serialNumber attribute, so each is accepted
-// (compared without regard to case and spaces after commas).
-func matchesUID(c *x509.Certificate, uid string) bool {
+// MatchesCertificateUID reports whether c is the certificate a
+// Redirect's CertificateUID names, as the client checks the signer of the
+// answer an SMP 1.0 or Peppol redirect leads to. SMP 1.0 calls it the
+// certificate's "Subject Unique Identifier" without fixing a form;
+// implementations publish the subject distinguished name, its common name
+// or its serialNumber attribute, so each is accepted (compared without
+// regard to case and spaces after commas).
+func MatchesCertificateUID(c *x509.Certificate, uid string) bool {
 	norm := func(s string) string {
 		return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(s), ", ", ","))
 	}
