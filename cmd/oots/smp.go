@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -40,6 +41,7 @@ commands:
   serve    run an SMP server (OASIS SMP 1.0 or Peppol at /, SMP 2.0 at /bdxr-smp-2/, management API at /api/smp/v1/)
   add      publish an endpoint of a participant for a document type and process (database or management API)
   rollover announce an endpoint's next certificate from a date, the current one kept until the day before
+  redirect publish that another SMP serves a document type, or one of its processes, with that SMP's signing certificates
   remove   remove a participant, or one of its document types (database or management API)
   list     list the participants and their document types (database or management API)
   lookup   find the endpoint of a participant by BDXL (or a fixed SMP) and SMP, checking signatures
@@ -56,6 +58,8 @@ commands:
 		return smpAdd(ctx, env, args[1:])
 	case "rollover":
 		return smpRollover(ctx, env, args[1:])
+	case "redirect":
+		return smpRedirect(ctx, env, args[1:])
 	case "remove":
 		return smpRemove(ctx, env, args[1:])
 	case "list":
@@ -254,8 +258,10 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 	transport := fl.String("transport", smp.TransportEBMS3AS4, "transport profile")
 	desc := fl.String("description", "", "service description")
 	contact := fl.String("contact", "", "technical contact")
+	serviceFrom := fl.String("service-from", "", "first day the endpoint is in service (SMP 2.0 ActivationDate, SMP 1.0 and Peppol ServiceActivationDate), DATE as in -cert (default: no first day)")
+	serviceUntil := fl.String("service-until", "", "last day the endpoint is in service (SMP 2.0 ExpirationDate; SMP 1.0 and Peppol ServiceExpirationDate, the first instant after it), DATE as in -cert (default: no last day)")
 	fl.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: oots smp add (-db DSN | -api URL) -participant ID -doc ID -process ID -url URL -cert AP.pem[,type=T][,from=DATE][,until=DATE] [-cert ...] [options]")
+		fmt.Fprintln(env.Stderr, "usage: oots smp add (-db DSN | -api URL) -participant ID -doc ID -process ID -url URL -cert AP.pem[,type=T][,from=DATE][,until=DATE] [-cert ...] [-service-from DATE] [-service-until DATE] [options]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -269,7 +275,13 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 	if err != nil {
 		return smpFail(env, "add", 2, "%v", err)
 	}
-	e := smp.Endpoint{TransportProfile: *transport, URL: *endpoint, Description: *desc, Contact: *contact}
+	now := time.Now()
+	service, err := parseServiceWindow(*serviceFrom, *serviceUntil, now)
+	if err != nil {
+		return smpFail(env, "add", 2, "%v", err)
+	}
+	e := smp.Endpoint{TransportProfile: *transport, URL: *endpoint, Description: *desc, Contact: *contact,
+		Activation: service.Activation, Expiration: service.Expiration}
 	if len(certs) == 1 && !certs[0].options {
 		// One certificate without type or dates: published alone, as
 		// always (in SMP 2.0 with the TypeCode encryption).
@@ -278,7 +290,7 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 		for _, c := range certs {
 			e.Certificates = append(e.Certificates, c.cert)
 		}
-		c, err := certificateInUse(&e, time.Now())
+		c, err := certificateInUse(&e, now)
 		if err != nil {
 			return smpFail(env, "add", 2, "-cert: %v", err)
 		}
@@ -328,10 +340,50 @@ func smpAdd(ctx context.Context, env *Env, args []string) int {
 	if err := st.PutServiceMetadata(ctx, m); err != nil {
 		return smpFail(env, "add", 2, "%v", err)
 	}
-	fmt.Fprintf(env.Stdout, "%s %s %s %s %s\n", ids[0], ids[1], ids[2], e.TransportProfile, e.URL)
-	printCertificates(env, &e, time.Now(), "  ")
-	warnNoneInUse(env, "add", &e, time.Now())
+	fmt.Fprintf(env.Stdout, "%s %s %s %s %s%s\n", ids[0], ids[1], ids[2], e.TransportProfile, e.URL, serviceDays(&e))
+	printCertificates(env, &e, now, "  ")
+	warnNoneInUse(env, "add", &e, now)
+	if e.Activation.After(now) {
+		fmt.Fprintf(env.Stderr, "oots smp add: warning: lookups skip the endpoint until its first day in service, %s\n", *serviceFrom)
+	}
 	return 0
+}
+
+// parseServiceWindow reads -service-from and -service-until, the first and
+// last day an endpoint is in service (as from= and until= of -cert), and
+// refuses a window that has ended by now or ends before it starts: the
+// endpoint would never be in service.
+func parseServiceWindow(from, until string, now time.Time) (smp.Validity, error) {
+	var v smp.Validity
+	var err error
+	if from != "" {
+		if v.Activation, err = parseDate(from, false); err != nil {
+			return v, fmt.Errorf("-service-from %q: %v", from, err)
+		}
+	}
+	if until != "" {
+		if v.Expiration, err = parseDate(until, true); err != nil {
+			return v, fmt.Errorf("-service-until %q: %v", until, err)
+		}
+		if !v.Expiration.After(now) {
+			return v, fmt.Errorf("-service-until %q: the day is over; the endpoint would never be in service", until)
+		}
+	}
+	if !v.Activation.IsZero() && !v.Expiration.IsZero() && !v.Activation.Before(v.Expiration) {
+		return v, fmt.Errorf("-service-until %q is before -service-from %q", until, from)
+	}
+	return v, nil
+}
+
+// serviceDays is what follows an endpoint's URL on the lines of add,
+// rollover and list: "  in service " and the days it is in service as SMP
+// 2.0 publishes them, or nothing when it is in service at any time.
+func serviceDays(e *smp.Endpoint) string {
+	v := smp.Validity{Activation: e.Activation, Expiration: e.Expiration}
+	if v.Activation.IsZero() && v.Expiration.IsZero() {
+		return ""
+	}
+	return "  in service " + validityDates(v)
 }
 
 // smpRollover implements "oots smp rollover": the endpoint's certificates
@@ -439,9 +491,215 @@ func smpRollover(ctx context.Context, env *Env, args []string) int {
 	if err := st.PutServiceMetadata(ctx, m); err != nil {
 		return smpFail(env, "rollover", 2, "%v", err)
 	}
-	fmt.Fprintf(env.Stdout, "%s %s %s %s %s\n", ids[0], ids[1], ids[2], e.TransportProfile, e.URL)
+	fmt.Fprintf(env.Stdout, "%s %s %s %s %s%s\n", ids[0], ids[1], ids[2], e.TransportProfile, e.URL, serviceDays(e))
 	printCertificates(env, e, now, "  ")
 	return 0
+}
+
+// smpRedirect implements "oots smp redirect": the document type, or one of
+// its processes, is served by another SMP (SMP 1.0 and Peppol Redirect,
+// SMP 2.0 Redirect), whose answers a lookup accepts signed by one of the
+// certificates given, on the days given, and in SMP 1.0 and Peppol by the
+// certificate the CertificateUID names. It replaces what the document type,
+// or the process, had here: endpoints or another redirect.
+func smpRedirect(ctx context.Context, env *Env, args []string) int {
+	fl := flag.NewFlagSet("smp redirect", flag.ContinueOnError)
+	fl.SetOutput(env.Stderr)
+	dsn, api := storeFlags(fl)
+	part := idFlag(fl, "participant", "participant identifier (required)")
+	doc := idFlag(fl, "doc", "document type identifier (required)")
+	proc := idFlag(fl, "process", "process identifier (default: the whole document type, every process)")
+	target := fl.String("url", "", "the other SMP's base URL, or its service metadata resource: https, or http to a loopback host (required)")
+	var certs certSpecs
+	fl.Var(&certs, "cert", "PEM signing certificate of the other SMP (required; repeatable, several for its roll-over): `FILE[,type=T][,from=DATE][,until=DATE]`, "+
+		"type default signing, dates as in oots smp add")
+	uid := fl.String("uid", "", "SMP 1.0 and Peppol CertificateUID of the other SMP's signing certificate: its subject, common name or serialNumber (default: the subject of the -cert certificates, when they share one)")
+	fl.Usage = func() {
+		fmt.Fprintln(env.Stderr, "usage: oots smp redirect (-db DSN | -api URL) -participant ID -doc ID [-process ID] -url URL -cert SMP.pem[,type=T][,from=DATE][,until=DATE] [-cert ...] [-uid UID]")
+		fl.PrintDefaults()
+	}
+	if err := fl.Parse(args); err != nil {
+		return 2
+	}
+	if fl.NArg() != 0 || *part == "" || *doc == "" {
+		fl.Usage()
+		return 2
+	}
+	if *target == "" {
+		return smpFail(env, "redirect", 2, "-url: the other SMP's URL is required")
+	}
+	if err := checkRedirectURL(*target); err != nil {
+		return smpFail(env, "redirect", 2, "-url %q: %v", *target, err)
+	}
+	if len(certs) == 0 {
+		return smpFail(env, "redirect", 2, "-cert: a redirect needs the other SMP's signing certificate: a lookup accepts the other SMP's answers signed by it, and by no other")
+	}
+	p, err := smp.ParseID(*part)
+	if err != nil {
+		return smpFail(env, "redirect", 2, "-participant: %v", err)
+	}
+	d, err := smp.ParseID(*doc)
+	if err != nil {
+		return smpFail(env, "redirect", 2, "-doc: %v", err)
+	}
+	var pid smp.ID
+	if *proc != "" {
+		if pid, err = smp.ParseID(*proc); err != nil {
+			return smpFail(env, "redirect", 2, "-process: %v", err)
+		}
+	}
+	now := time.Now()
+	r, err := redirectOf(*target, certs, *uid, now)
+	if err != nil {
+		return smpFail(env, "redirect", 2, "%v", err)
+	}
+
+	st, closeDB, err := openEntries(ctx, env, *dsn, *api, true)
+	if err != nil {
+		return smpFail(env, "redirect", 2, "%v", err)
+	}
+	defer closeDB()
+	if err := st.PutParticipant(ctx, p); err != nil {
+		return smpFail(env, "redirect", 2, "%v", err)
+	}
+	m := &smp.ServiceMetadata{Participant: p, DocumentType: d, Redirect: r}
+	if *proc != "" {
+		// The process's entries (its endpoints, or a redirect) give way to
+		// one redirected entry, in the place of the first; the other
+		// processes stay. A redirect of the whole document type gives way
+		// as it does to "oots smp add".
+		old, err := entryToChange(ctx, st, p, d)
+		switch {
+		case errors.Is(err, smp.ErrNotFound) || err == nil && old.Redirect != nil:
+			old = &smp.ServiceMetadata{Participant: p, DocumentType: d}
+		case err != nil:
+			return smpFail(env, "redirect", 2, "%v", err)
+		}
+		m = old
+		var ps []smp.Process
+		placed := false
+		for _, pr := range m.Processes {
+			if pr.ID != pid {
+				ps = append(ps, pr)
+			} else if !placed {
+				ps, placed = append(ps, smp.Process{ID: pid, Redirect: r}), true
+			}
+		}
+		if !placed {
+			ps = append(ps, smp.Process{ID: pid, Redirect: r})
+		}
+		m.Processes = ps
+	}
+	if err := m.Validate(); err != nil {
+		return smpFail(env, "redirect", 2, "%v", err)
+	}
+	if err := st.PutServiceMetadata(ctx, m); err != nil {
+		return smpFail(env, "redirect", 2, "%v", err)
+	}
+	what := fmt.Sprintf("%s %s", p, d)
+	if *proc != "" {
+		what += " " + pid.String()
+	}
+	fmt.Fprintf(env.Stdout, "%s %s\n", what, redirectLine(r))
+	printRedirectCertificates(env, r, now, "  ")
+	if !slices.ContainsFunc(r.PublishedCertificates(), func(c smp.EndpointCertificate) bool {
+		return (smp.Validity{Activation: c.Activation, Expiration: c.Expiration}).In(now)
+	}) {
+		fmt.Fprintln(env.Stderr, "oots smp redirect: warning: lookups refuse the other SMP's answers until one of its certificates is in use")
+	}
+	if *proc != "" && slices.ContainsFunc(m.Processes, func(pr smp.Process) bool { return pr.Redirect == nil }) {
+		fmt.Fprintf(env.Stderr, "oots smp redirect: warning: SMP 1.0 and Peppol documents cannot redirect one process: they leave process %s out while others have endpoints here (SMP 2.0 lookups follow the redirect)\n", pid)
+	}
+	return 0
+}
+
+// redirectOf is the redirect to the other SMP at target with the signing
+// certificates certs (each -cert's type= its TypeCode, from= and until= its
+// days) and the CertificateUID uid, by default the certificates' subject.
+// It refuses certificates that have all had their last day, a uid that
+// names none of them and, without uid, certificates of several subjects:
+// an SMP 1.0 or Peppol Redirect names one.
+func redirectOf(target string, certs certSpecs, uid string, now time.Time) (*smp.Redirect, error) {
+	r := &smp.Redirect{URL: target}
+	var typed, dated, usable bool
+	var xs []*x509.Certificate
+	for _, c := range certs {
+		x, err := x509.ParseCertificate(c.cert.Certificate)
+		if err != nil {
+			return nil, fmt.Errorf("-cert: %w", err)
+		}
+		xs = append(xs, x)
+		r.Certificates = append(r.Certificates, c.cert.Certificate)
+		t := ""
+		if c.typed {
+			t, typed = c.cert.Type, true
+		}
+		r.Types = append(r.Types, t)
+		v := smp.Validity{Activation: c.cert.Activation, Expiration: c.cert.Expiration}
+		dated = dated || !v.Activation.IsZero() || !v.Expiration.IsZero()
+		usable = usable || v.Expiration.IsZero() || v.Expiration.After(now)
+		r.Validity = append(r.Validity, v)
+	}
+	if !typed {
+		r.Types = nil
+	}
+	if !dated {
+		r.Validity = nil
+	}
+	if !usable {
+		return nil, errors.New("-cert: every certificate has had its last day: lookups would refuse the other SMP's answers")
+	}
+	if uid == "" {
+		var subjects []string
+		for _, x := range xs {
+			if s := x.Subject.String(); !slices.Contains(subjects, s) {
+				subjects = append(subjects, s)
+			}
+		}
+		if len(subjects) > 1 {
+			return nil, fmt.Errorf("-uid: the certificates have several subjects (%s), and an SMP 1.0 or Peppol redirect names one: give its CertificateUID", strings.Join(subjects, "; "))
+		}
+		r.CertificateUID = subjects[0]
+		return r, nil
+	}
+	if strings.TrimSpace(uid) != uid || strings.ContainsFunc(uid, func(c rune) bool { return c < 0x20 }) {
+		return nil, fmt.Errorf("-uid %q: with white space at an end or a control character", uid)
+	}
+	if !slices.ContainsFunc(xs, func(x *x509.Certificate) bool { return smp.MatchesCertificateUID(x, uid) }) {
+		return nil, fmt.Errorf("-uid %q names none of the -cert certificates (by subject, common name or serialNumber): SMP 1.0 and Peppol lookups would refuse the other SMP's answers", uid)
+	}
+	r.CertificateUID = uid
+	return r, nil
+}
+
+// checkRedirectURL says why u cannot be the other SMP's URL of a redirect:
+// not absolute, with a query or fragment (a lookup appends the path of the
+// metadata to a base URL), or not https, which a lookup's answer is
+// trusted over. http is accepted to a loopback host, where an SMP runs for
+// tests and development.
+func checkRedirectURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || !u.IsAbs() || u.Host == "" || u.Opaque != "":
+		return errors.New("not an absolute URL (https://host/...)")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return fmt.Errorf("the scheme is %s, not https", u.Scheme)
+	case u.Scheme == "http" && !loopbackHost(u.Hostname()):
+		return errors.New("not https (http only to a loopback host: localhost, 127.0.0.0/8 or ::1)")
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return errors.New("with a query, fragment or user, which a lookup cannot append the path of the metadata to")
+	}
+	return nil
+}
+
+// loopbackHost reports whether host is this machine: localhost or a
+// loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // parseIDs parses the participant, document type and process identifiers
@@ -462,6 +720,7 @@ func parseIDs(participant, doc, process string) ([3]smp.ID, error) {
 type certSpec struct {
 	cert    smp.EndpointCertificate
 	options bool // a type or a date was given
+	typed   bool // type= was given
 }
 
 // certSpecs is the repeatable -cert flag, read as it is given.
@@ -504,7 +763,7 @@ func parseCertSpec(v string) (certSpec, error) {
 			if val == "" {
 				return cs, errors.New("type= is empty (encryption, signing, or a code of the domain)")
 			}
-			cs.cert.Type = val
+			cs.cert.Type, cs.typed = val, true
 		case "from":
 			if cs.cert.Activation, err = parseDate(val, false); err != nil {
 				return cs, fmt.Errorf("from=%s: %v", val, err)
@@ -755,21 +1014,31 @@ func smpList(ctx context.Context, env *Env, args []string) int {
 			}
 			for _, pr := range m.Processes {
 				for _, e := range pr.Endpoints {
-					fmt.Fprintf(env.Stdout, "  %s  %s  %s  %s\n", d, pr.ID, e.TransportProfile, e.URL)
+					fmt.Fprintf(env.Stdout, "  %s  %s  %s  %s%s\n", d, pr.ID, e.TransportProfile, e.URL, serviceDays(&e))
 					printCertificates(env, &e, now, "    ")
 				}
 				if pr.Redirect != nil {
-					fmt.Fprintf(env.Stdout, "  %s  %s  redirect %s\n", d, pr.ID, pr.Redirect.URL)
+					fmt.Fprintf(env.Stdout, "  %s  %s  %s\n", d, pr.ID, redirectLine(pr.Redirect))
 					printRedirectCertificates(env, pr.Redirect, now, "    ")
 				}
 			}
 			if m.Redirect != nil {
-				fmt.Fprintf(env.Stdout, "  %s  redirect %s\n", d, m.Redirect.URL)
+				fmt.Fprintf(env.Stdout, "  %s  %s\n", d, redirectLine(m.Redirect))
 				printRedirectCertificates(env, m.Redirect, now, "    ")
 			}
 		}
 	}
 	return 0
+}
+
+// redirectLine describes a redirect: "redirect" and its URL, then the
+// CertificateUID SMP 1.0 and Peppol publish when it has one.
+func redirectLine(r *smp.Redirect) string {
+	line := "redirect " + r.URL
+	if r.CertificateUID != "" {
+		line += fmt.Sprintf("  certificateUID %q", r.CertificateUID)
+	}
+	return line
 }
 
 // printRedirectCertificates prints the signing certificates a redirect

@@ -18,9 +18,9 @@ import (
 	"github.com/oots-go/oots/wssec"
 )
 
-// smpCertsFixture: a CA, the SMP's signing credential and two access point
-// certificates, ap-old and ap-new, written to dir; days around today, in
-// UTC, as "oots smp" takes them.
+// smpCertsFixture: a CA, the SMP's signing credential, another SMP's
+// (smp-b) and two access point certificates, ap-old and ap-new, written to
+// dir; days around today, in UTC, as "oots smp" takes them.
 type smpCertsFixture struct {
 	dir, db, trust string
 	oldPEM, newPEM string
@@ -41,10 +41,12 @@ func newSMPCertsFixture(t *testing.T) *smpCertsFixture {
 		t.Fatal(err)
 	}
 	smpCred, _ := pki.Issue(ca, "smp", wssec.AS4v115, nil)
+	smpB, _ := pki.Issue(ca, "smp-b", wssec.AS4v115, nil)
 	oldAP, _ := pki.Issue(ca, "ap-old", wssec.AS4v115, nil)
 	newAP, _ := pki.Issue(ca, "ap-new", wssec.AS4v115, nil)
 	ca.WriteFiles(dir, "ca")
 	smpCred.Sign.WriteFiles(dir, "smp")
+	smpB.Sign.WriteFiles(dir, "smp-b")
 	oldAP.Sign.WriteFiles(dir, "ap-old")
 	newAP.Sign.WriteFiles(dir, "ap-new")
 	y, m, d := time.Now().UTC().Date()
@@ -62,13 +64,21 @@ func (f *smpCertsFixture) day(n int) string {
 // ends and returns its base URL.
 func (f *smpCertsFixture) serve(t *testing.T) string {
 	t.Helper()
+	return f.serveAs(t, f.db, "smp")
+}
+
+// serveAs runs "oots smp serve" on the database db, signing with the
+// credential written to the fixture's directory as name, until the test
+// ends and returns its base URL.
+func (f *smpCertsFixture) serveAs(t *testing.T, db, name string) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	first := &lineWriter{line: make(chan string, 1)}
 	var stderr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, &Env{Stdout: first, Stderr: &stderr, Getenv: func(string) string { return "" }}, []string{"smp", "serve", "-addr", "127.0.0.1:0", "-db", f.db,
-			"-key", filepath.Join(f.dir, "smp.key.pem"), "-cert", filepath.Join(f.dir, "smp.cert.pem")})
+		done <- Main(ctx, &Env{Stdout: first, Stderr: &stderr, Getenv: func(string) string { return "" }}, []string{"smp", "serve", "-addr", "127.0.0.1:0", "-db", db,
+			"-key", filepath.Join(f.dir, name+".key.pem"), "-cert", filepath.Join(f.dir, name+".cert.pem")})
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -112,23 +122,35 @@ func (f *smpCertsFixture) lookupAt(t *testing.T, base, flavour, at string) strin
 // reads of it at each XPath.
 func xmlRead(t *testing.T, base string, exprs ...string) []string {
 	t.Helper()
+	return xmlReadFlavour(t, base, smp.OASIS2, exprs...)
+}
+
+// xmlReadFlavour is xmlRead of the document served in flavour fl: SMP 2.0,
+// or at the root SMP 1.0 (oots smp serve's default flavour), valid against
+// the OASIS SMP 1.0 schema.
+func xmlReadFlavour(t *testing.T, base string, fl smp.Flavour, exprs ...string) []string {
+	t.Helper()
 	xmllint := testenv.Tool(t, "xmllint")
 	p, _ := smp.ParseID(certsPart)
 	d, _ := smp.ParseID(certsDoc)
-	resp, err := http.Get(base + smp.PathSMP2 + p.PathSegment() + "/services/" + d.PathSegment())
+	prefix, xsd := smp.PathSMP2, "../../smp/testdata/xsd/smp2/ServiceMetadata-2.0.xsd"
+	if fl != smp.OASIS2 {
+		prefix, xsd = "/", "../../smp/testdata/xsd/smp1/bdx-smp-201605.xsd"
+	}
+	resp, err := http.Get(base + prefix + p.PathSegment() + "/services/" + d.PathSegment())
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("SMP 2.0 document: %s %s", resp.Status, body)
+		t.Fatalf("%s document: %s %s", fl, resp.Status, body)
 	}
-	file := filepath.Join(t.TempDir(), "smp2.xml")
+	file := filepath.Join(t.TempDir(), "smp.xml")
 	os.WriteFile(file, body, 0o600)
-	schema, _ := filepath.Abs("../../smp/testdata/xsd/smp2/ServiceMetadata-2.0.xsd")
+	schema, _ := filepath.Abs(xsd)
 	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, file).CombinedOutput(); err != nil {
-		t.Errorf("the served SMP 2.0 document is not valid: %v\n%s\n%s", err, out, body)
+		t.Errorf("the served %s document is not valid: %v\n%s\n%s", fl, err, out, body)
 	}
 	var got []string
 	for _, e := range exprs {
