@@ -256,7 +256,7 @@ func bases(uses []map[string]any) map[string]int {
 // the same documents as exchanged. Afterwards every message the network
 // exchanged is checked with the rules of its version (1.0 and 2.0).
 func TestBeyondOnceOnly(t *testing.T) {
-	t.Parallel() // waits for timeouts most of the time; runs beside the other long tests
+	t.Parallel() // long (headless browsers, mostly): runs beside the other long tests
 	if testing.Short() {
 		t.Skip("browser journeys")
 	}
@@ -452,7 +452,7 @@ func TestBeyondOnceOnly(t *testing.T) {
 // TestBeyondExpiredConsent: a consent past its validity is not relied on;
 // the background request falls back to the preview.
 func TestBeyondExpiredConsent(t *testing.T) {
-	t.Parallel() // waits for timeouts most of the time; runs beside the other long tests
+	t.Parallel() // long (headless browsers, mostly): runs beside the other long tests
 	if testing.Short() {
 		t.Skip("browser journeys")
 	}

@@ -26,7 +26,7 @@ import (
 // by OOTS_E2E_SCREENSHOTS (CI keeps them as artifacts). Afterwards every
 // message the network exchanged is checked with the rules of its version.
 func TestJourneys(t *testing.T) {
-	t.Parallel() // waits for timeouts most of the time; runs beside the other long tests
+	t.Parallel() // long (headless browsers, mostly): runs beside the other long tests
 	if testing.Short() {
 		t.Skip("browser journeys")
 	}
