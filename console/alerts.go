@@ -42,6 +42,26 @@ const (
 	// AlertPartnerFailing: the last PartnerFailures messages to a partner
 	// all failed.
 	AlertPartnerFailing = "partner_failing"
+	// AlertLoginFailures: failed logins to the console within
+	// LoginAlert.Window reached a threshold, for an account (or for names
+	// that are no account, UnknownAccounts), or for all names together
+	// (AllAccounts); or an account is locked.
+	AlertLoginFailures = "login_failures"
+	// AlertDiskLow: a file system the node writes to has less free space
+	// than DiskAlert allows, or its free space cannot be measured.
+	AlertDiskLow = "disk_low"
+)
+
+// Subjects of AlertLoginFailures that are not an account. Account names
+// have no parentheses, so neither can be taken for one.
+const (
+	// UnknownAccounts: the failed logins with names that are no account,
+	// taken together. The names are not given: one may be a password typed
+	// into the name field, and alerts travel by e-mail and webhook. The
+	// audit trail keeps them, for its readers.
+	UnknownAccounts = "(unknown accounts)"
+	// AllAccounts: the failed logins with any name.
+	AllAccounts = "(all accounts)"
 )
 
 // Thresholds of the alerts.
@@ -109,7 +129,160 @@ func (s *Server) Alerts(ctx context.Context) ([]Alert, error) {
 				Detail: fmt.Sprintf("%s certificate %s ends %s (%d days)", c.Use, c.Cert.Subject, c.Cert.NotAfter.UTC().Format(time.DateOnly), int(left.Hours()/24))})
 		}
 	}
+	logins, err := s.loginAlerts(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, logins...)
+	out = append(out, s.cfg.LowDisk.alerts()...)
 	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+	return out, nil
+}
+
+// LoginAlert sets when failed logins (a wrong password, a name that is no
+// account, a login to a locked account; each one in the audit trail)
+// raise AlertLoginFailures. The zero value is the defaults: 5 failed
+// logins of one account, or 10 of any names, within 15 minutes.
+type LoginAlert struct {
+	// Window is how long a failed login counts; default LockFor (15 min).
+	// An alert clears once its logins are older than Window.
+	Window time.Duration
+	// PerAccount failed logins within Window for one account, or for the
+	// names that are no account taken together, raise an alert on it;
+	// default MaxFailures (5), the count that locks an account. An
+	// account locked now is alerted on too, until its lock ends. Negative:
+	// no alert per account.
+	PerAccount int
+	// Total failed logins within Window, with any names, raise an alert on
+	// AllAccounts (a guess at many accounts, each below PerAccount);
+	// default 10. Negative: no such alert.
+	Total int
+}
+
+// Defaults of LoginAlert.
+const (
+	DefaultLoginWindow     = LockFor
+	DefaultLoginPerAccount = MaxFailures
+	DefaultLoginTotal      = 10
+)
+
+func (l *LoginAlert) defaults() {
+	if l.Window == 0 {
+		l.Window = DefaultLoginWindow
+	}
+	if l.PerAccount == 0 {
+		l.PerAccount = DefaultLoginPerAccount
+	}
+	if l.Total == 0 {
+		l.Total = DefaultLoginTotal
+	}
+}
+
+// loginAlerts counts the failed logins of the audit trail within the
+// window, by account, and the accounts locked now. Being in the shared
+// store, the count is a cluster's.
+func (s *Server) loginAlerts(ctx context.Context, now time.Time) ([]Alert, error) {
+	cfg := s.cfg.LoginFailures
+	if cfg.PerAccount < 0 && cfg.Total < 0 {
+		return nil, nil
+	}
+	db := s.cfg.DB
+	// The names that are no account are one group (""): what is in them is
+	// not repeated.
+	rows, err := db.SQL().QueryContext(ctx, db.Rebind(`SELECT COALESCE(a.name, ''), COUNT(*) FROM console_audit c
+		LEFT JOIN console_accounts a ON a.name = c.target
+		WHERE c.action = 'login' AND c.outcome LIKE 'failed:%' AND c.time_ms > ? GROUP BY a.name`), now.Add(-cfg.Window).UnixMilli())
+	if err != nil {
+		return nil, fmt.Errorf("console: failed logins: %w", err)
+	}
+	defer rows.Close()
+	failed := map[string]int{}
+	total := 0
+	for rows.Next() {
+		var name string
+		var n int
+		if err := rows.Scan(&name, &n); err != nil {
+			return nil, fmt.Errorf("console: failed logins: %w", err)
+		}
+		if name == "" {
+			name = UnknownAccounts
+		}
+		failed[name] += n
+		total += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("console: failed logins: %w", err)
+	}
+	locked := map[string]time.Time{}
+	if cfg.PerAccount >= 0 {
+		rows, err := db.SQL().QueryContext(ctx, db.Rebind("SELECT name, locked_until FROM console_accounts WHERE locked_until > ?"), now.UnixMilli())
+		if err != nil {
+			return nil, fmt.Errorf("console: locked accounts: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var name string
+			var until int64
+			if err := rows.Scan(&name, &until); err != nil {
+				return nil, fmt.Errorf("console: locked accounts: %w", err)
+			}
+			locked[name] = time.UnixMilli(until).UTC()
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("console: locked accounts: %w", err)
+		}
+	}
+	window := cfg.Window.String()
+	var out []Alert
+	if cfg.PerAccount >= 0 {
+		names := map[string]bool{}
+		for name := range failed {
+			names[name] = true
+		}
+		for name := range locked {
+			names[name] = true
+		}
+		for name := range names {
+			n, until := failed[name], locked[name]
+			if n < cfg.PerAccount && until.IsZero() {
+				continue
+			}
+			lock := ""
+			if !until.IsZero() {
+				lock = fmt.Sprintf("locked until %s after %d wrong passwords in a row", until.Format(time.RFC3339), MaxFailures)
+			}
+			var d string
+			switch {
+			case name == UnknownAccounts:
+				d = fmt.Sprintf("%d failed login(s) with names that are no account in the last %s (the names are in the audit trail)", n, window)
+			case n == 0:
+				d = fmt.Sprintf("account %s is %s", name, lock)
+			case lock == "":
+				d = fmt.Sprintf("%d failed login(s) of account %s in the last %s", n, name, window)
+			default:
+				d = fmt.Sprintf("%d failed login(s) of account %s in the last %s; it is %s", n, name, window, lock)
+			}
+			out = append(out, Alert{Kind: AlertLoginFailures, Subject: name, Detail: d})
+		}
+	}
+	if cfg.Total >= 0 && total >= cfg.Total {
+		names := make([]string, 0, len(failed))
+		for name := range failed {
+			names = append(names, name)
+		}
+		sort.Slice(names, func(i, j int) bool {
+			if failed[names[i]] != failed[names[j]] {
+				return failed[names[i]] > failed[names[j]]
+			}
+			return names[i] < names[j]
+		})
+		by := make([]string, len(names))
+		for i, name := range names {
+			by[i] = fmt.Sprintf("%s %d", name, failed[name])
+		}
+		out = append(out, Alert{Kind: AlertLoginFailures, Subject: AllAccounts,
+			Detail: fmt.Sprintf("%d failed login(s) in the last %s: %s", total, window, strings.Join(by, ", "))})
+	}
 	return out, nil
 }
 

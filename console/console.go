@@ -26,9 +26,10 @@
 //     the page.
 //   - Failures and alerts (Alerts): failed sends, failure reports not yet
 //     delivered to the backend, certificates close to expiry, a partner
-//     whose last messages all failed; on a page, as the metric
-//     oots_console_alerts (Collector), and sent by webhook and/or SMTP
-//     (RunAlerts).
+//     whose last messages all failed, repeated failed logins and locked
+//     accounts (LoginAlert), a file system low on free space (DiskAlert);
+//     on a page, as the metric oots_console_alerts (Collector), and sent
+//     by webhook and/or SMTP (RunAlerts).
 //
 // # Accounts and sessions
 //
@@ -44,10 +45,10 @@
 //
 // # Not yet
 //
-// Not implemented yet: OpenID Connect for staff; a reload of the P-Modes from
-// the console; partners found by discovery with their SMP data; a
-// full-disk alert. The journal page shows Config.Journal ("oots serve"
-// passes the node's journal when its journal section is set).
+// Not implemented yet: OpenID Connect for staff; partners found by
+// discovery with their SMP data. The journal page shows Config.Journal
+// ("oots serve" passes the node's journal when its journal section is
+// set).
 //
 // This package is not a supported API: it may change in any release (see
 // the README, "Which packages are a supported API").
@@ -139,6 +140,12 @@ type Config struct {
 	// Journal is the node's exchange journal, when its connectors keep one;
 	// nil: the journal page says there is none.
 	Journal *journal.Journal
+	// LoginFailures sets when failed logins raise an alert; the zero value
+	// is the defaults.
+	LoginFailures LoginAlert
+	// LowDisk sets which file systems must keep free space, and how much;
+	// without LowDisk.Dirs there is no low-disk alert.
+	LowDisk DiskAlert
 	// SessionTTL is the lifetime of a session; default 8 h.
 	SessionTTL time.Duration
 	Logger     *slog.Logger
@@ -157,6 +164,15 @@ func (c *Config) Validate() error {
 		return errors.New("console: PMode is required")
 	case c.SessionTTL < 0:
 		return errors.New("console: SessionTTL is negative")
+	case c.LoginFailures.Window < 0:
+		return errors.New("console: LoginFailures.Window is negative")
+	case c.LowDisk.MinFreePercent > 100:
+		return fmt.Errorf("console: LowDisk.MinFreePercent %g is more than 100", c.LowDisk.MinFreePercent)
+	}
+	for _, d := range c.LowDisk.Dirs {
+		if d == "" {
+			return errors.New("console: LowDisk.Dirs has an empty directory")
+		}
 	}
 	return nil
 }
@@ -190,6 +206,8 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
+	cfg.LoginFailures.defaults()
+	cfg.LowDisk.defaults()
 	acc, err := OpenAccounts(ctx, cfg.DB, cfg.Now, cfg.Rand)
 	if err != nil {
 		return nil, err

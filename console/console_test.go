@@ -105,6 +105,30 @@ func runSuite(t *testing.T, dsn func(string) string, state *suiteState) {
 			t.Errorf("right password while locked: %v", err)
 		}
 	})
+	t.Run("LoginFailureAlert", func(t *testing.T) {
+		// lena is locked (LockOut); five logins with a name that is no
+		// account fail on the form.
+		for range 5 {
+			req := mustReq(t, "POST", base+"/console/login", url.Values{"name": {"no-such-account"}, "password": {"wrong-password-123"}}.Encode())
+			if code := do(t, nil, req); code != http.StatusUnauthorized {
+				t.Fatalf("login: HTTP %d", code)
+			}
+		}
+		list, err := srv.Alerts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, a := range list {
+			if a.Kind == console.AlertLoginFailures {
+				got[a.Subject] = a.Detail
+			}
+		}
+		if len(got) != 2 || !strings.HasPrefix(got["lena"], "account lena is locked until ") ||
+			!strings.HasPrefix(got[console.UnknownAccounts], "5 failed login(s) with names that are no account") {
+			t.Errorf("alerts: %q", got)
+		}
+	})
 	t.Run("SessionAndCSRF", func(t *testing.T) {
 		c := loginHTTP(t, base, "olga")
 		// No cookie: no page.

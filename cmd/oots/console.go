@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -25,7 +26,8 @@ import (
 type serveConsole struct {
 	Enabled    bool          `yaml:"enabled"`
 	SessionTTL time.Duration `yaml:"sessionTTL"`
-	// Alerts are sent by webhook and/or e-mail when set.
+	// Alerts are sent by webhook and/or e-mail when set; their thresholds
+	// apply to the page and the metric too.
 	Alerts *struct {
 		Webhook string        `yaml:"webhook"`
 		Every   time.Duration `yaml:"every"`
@@ -36,6 +38,19 @@ type serveConsole struct {
 			Username string   `yaml:"username"`
 			Password string   `yaml:"password"`
 		} `yaml:"smtp"`
+		// LoginFailures: see console.LoginAlert (0: its default,
+		// negative: off).
+		LoginFailures struct {
+			Window     time.Duration `yaml:"window"`
+			PerAccount int           `yaml:"perAccount"`
+			Total      int           `yaml:"total"`
+		} `yaml:"loginFailures"`
+		// LowDisk: see console.DiskAlert; the directories are the node's
+		// dataDir and its SQLite database's (consoleVolumes).
+		LowDisk struct {
+			MinFree        int64   `yaml:"minFree"`
+			MinFreePercent float64 `yaml:"minFreePercent"`
+		} `yaml:"lowDisk"`
 	} `yaml:"alerts"`
 }
 
@@ -56,6 +71,12 @@ func (sc *serveConsole) validate(c *serveConfig) error {
 		if m := a.SMTP; m != nil && (m.Addr == "" || m.From == "" || len(m.To) == 0) {
 			return errors.New("console.alerts.smtp: addr, from and to are required")
 		}
+		if a.LoginFailures.Window < 0 {
+			return errors.New("console.alerts.loginFailures.window: negative")
+		}
+		if p := a.LowDisk.MinFreePercent; p > 100 {
+			return fmt.Errorf("console.alerts.lowDisk.minFreePercent: %g is more than 100", p)
+		}
 	}
 	return nil
 }
@@ -63,20 +84,27 @@ func (sc *serveConsole) validate(c *serveConfig) error {
 // mount returns the admin listener's handler: the console under /console/
 // when it is enabled, the backend API for the rest.
 // Its journal page shows the node's journal j (nil: the node keeps none);
-// its administrators change the P-Mode through configure.
-func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, ncfg *ap.Config, configure console.Configurer, j *journal.Journal, logger *slog.Logger, api http.Handler) (http.Handler, error) {
+// its administrators change the P-Mode through configure; it alerts when
+// the file system of one of volumes runs low.
+func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, ncfg *ap.Config, configure console.Configurer, j *journal.Journal, volumes []string, logger *slog.Logger, api http.Handler) (http.Handler, error) {
 	if sc == nil || !sc.Enabled {
 		return api, nil
 	}
-	srv, err := console.New(ctx, console.Config{DB: db, Node: node, PMode: ncfg.PMode, Certificates: func() []console.Certificate { return consoleCertificates(node, ncfg.PMode.Self) },
-		Configure: configure, Journal: j, SessionTTL: sc.SessionTTL, Logger: logger})
+	cfg := console.Config{DB: db, Node: node, PMode: ncfg.PMode, Certificates: func() []console.Certificate { return consoleCertificates(node, ncfg.PMode.Self) },
+		Configure: configure, Journal: j, LowDisk: console.DiskAlert{Dirs: volumes}, SessionTTL: sc.SessionTTL, Logger: logger}
+	if a := sc.Alerts; a != nil {
+		l := a.LoginFailures
+		cfg.LoginFailures = console.LoginAlert{Window: l.Window, PerAccount: l.PerAccount, Total: l.Total}
+		cfg.LowDisk.MinFree, cfg.LowDisk.MinFreePercent = a.LowDisk.MinFree, a.LowDisk.MinFreePercent
+	}
+	srv, err := console.New(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	if err := node.MetricsRegisterer().Register(srv.Collector()); err != nil {
 		return nil, err
 	}
-	if a := sc.Alerts; a != nil {
+	if a := sc.Alerts; a != nil && (a.Webhook != "" || a.SMTP != nil) {
 		n := console.Notify{Webhook: a.Webhook, Every: a.Every}
 		if m := a.SMTP; m != nil {
 			n.SMTP = &console.SMTP{Addr: m.Addr, From: m.From, To: m.To, Username: m.Username, Password: m.Password}
@@ -88,6 +116,20 @@ func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, 
 	mux.Handle("/", api)
 	logger.Info("operator console enabled", slog.String("path", console.Prefix))
 	return mux, nil
+}
+
+// consoleVolumes are the directories whose file systems the console
+// watches for free space: the data directory (payloads, temporary files)
+// and, for SQLite, the database's directory when it is elsewhere.
+// PostgreSQL's disk is its server's, watched there.
+func (c *serveConfig) consoleVolumes() []string {
+	dirs := []string{filepath.Clean(c.path(c.DataDir))}
+	if file, ok := store.SQLiteFile(c.dsn()); ok {
+		if d := filepath.Dir(file); d != dirs[0] {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
 }
 
 // consoleCertificates lists the certificates a node uses now: its signing

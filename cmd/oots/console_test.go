@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,11 +24,14 @@ import (
 
 // TestServeConsole: an account made with "oots console user add" logs in
 // to the console that "oots serve" serves on its admin listener, and the
-// console is not on the listener partners reach.
+// console is not on the listener partners reach. The thresholds of
+// console.alerts apply: two failed logins, and a data directory with less
+// than 8 EiB free, raise alerts in /metrics.
 func TestServeConsole(t *testing.T) {
 	apiPort := freePort(t)
 	n := writeServeNet(t, wssec.AS4v20, "", nil,
-		fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:%d}\nconsole: {enabled: true}\njournal: {keyFile: journal.key}\n", apiPort))
+		fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:%d}\nconsole: {enabled: true, alerts: {loginFailures: {perAccount: 2}, lowDisk: {minFree: %d}}}\njournal: {keyFile: journal.key}\n",
+			apiPort, int64(math.MaxInt64)))
 	cfg := n.configs["AP_FR_01"]
 	writeSecret(t, filepath.Join(filepath.Dir(cfg), "journal.key"), make([]byte, 32))
 	run := func(stdin string, args ...string) (int, string) {
@@ -46,6 +51,16 @@ func TestServeConsole(t *testing.T) {
 	n.startInProcess(t, "AP_FR_01")
 	admin := fmt.Sprintf("http://127.0.0.1:%d", apiPort)
 
+	for range 2 {
+		resp, err := http.PostForm(admin+"/console/login", url.Values{"name": {"olga"}, "password": {"wrong-horse-battery"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Errorf("a wrong password: HTTP %d", resp.StatusCode)
+		}
+	}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
 	resp, err := c.PostForm(admin+"/console/login", url.Values{"name": {"olga"}, "password": {"correct-horse-battery"}})
@@ -70,13 +85,54 @@ func TestServeConsole(t *testing.T) {
 	if resp, err := http.Get(admin + "/metrics"); err != nil || resp.StatusCode != 200 {
 		t.Errorf("/metrics on the admin listener: %v %v", resp, err)
 	} else {
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		for _, s := range []string{`oots_console_alerts{kind="login_failures",subject="olga"} 1`,
+			fmt.Sprintf(`oots_console_alerts{kind="disk_low",subject=%q} 1`, filepath.Join(n.dir, "data-AP_FR_01"))} {
+			if !strings.Contains(string(body), s) {
+				t.Errorf("/metrics lacks %s", s)
+			}
+		}
 	}
 	// Partners do not reach the console.
 	if resp, err := http.Get(n.url("AP_FR_01", "/console/login")); err != nil || resp.StatusCode != http.StatusNotFound {
 		t.Errorf("/console on the public listener: %v %v", resp, err)
 	} else {
 		resp.Body.Close()
+	}
+}
+
+// TestConsoleVolumes: the console watches the data directory and, for
+// SQLite elsewhere, the database's directory; PostgreSQL's disk is its
+// server's.
+func TestConsoleVolumes(t *testing.T) {
+	for _, tc := range []struct {
+		dataDir, database string
+		want              []string
+	}{
+		{"data", "", []string{"/etc/oots/data"}},
+		{"/var/lib/oots/", "sqlite:/var/lib/oots/oots.db?synchronous=full", []string{"/var/lib/oots"}},
+		{"data", "sqlite:db/oots.db", []string{"/etc/oots/data", "/etc/oots/db"}},
+		{"data", "postgres://oots@db.internal/oots", []string{"/etc/oots/data"}},
+	} {
+		c := &serveConfig{DataDir: tc.dataDir, Database: tc.database, dir: "/etc/oots"}
+		if got := c.consoleVolumes(); !slices.Equal(got, tc.want) {
+			t.Errorf("dataDir %q, database %q: %q, want %q", tc.dataDir, tc.database, got, tc.want)
+		}
+	}
+}
+
+// TestServeConsoleAlertsConfig: a wrong threshold of console.alerts is
+// refused at the start, naming its field.
+func TestServeConsoleAlertsConfig(t *testing.T) {
+	for _, tc := range []struct{ alerts, field string }{
+		{"{loginFailures: {window: -1m}}", "console.alerts.loginFailures.window"},
+		{"{lowDisk: {minFreePercent: 150}}", "console.alerts.lowDisk.minFreePercent"},
+	} {
+		n := writeServeNet(t, wssec.AS4v20, "", nil, fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:0}\nconsole: {enabled: true, alerts: %s}\n", tc.alerts))
+		if _, err := loadServeConfig(n.configs["AP_FR_01"], nil, false); err == nil || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("%s: %v", tc.alerts, err)
+		}
 	}
 }
 

@@ -102,6 +102,8 @@ import (
 //	    webhook: https://ops.example/alerts   # POST of the new alerts (JSON)
 //	    every: 1m
 //	    smtp: {addr: "mail.internal:25", from: "oots@node.example", to: ["ops@node.example"]}
+//	    loginFailures: {window: 15m, perAccount: 5, total: 10}   # failed logins that raise an alert; negative: none
+//	    lowDisk: {minFree: 1073741824, minFreePercent: 10}       # free bytes, % of dataDir's (and SQLite's) file system; negative: no bound
 //
 // The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
 // override api.token and webhook.secret (secrets out of the file).
@@ -825,7 +827,7 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 		if wired != nil {
 			j = wired.journal
 		}
-		admin, err := c.Console.mount(ctx, db, node, ncfg, reload, j, logger, withRequesterAPI(wired, node.APIHandler()))
+		admin, err := c.Console.mount(ctx, db, node, ncfg, reload, j, c.consoleVolumes(), logger, withRequesterAPI(wired, node.APIHandler()))
 		if err != nil {
 			return fail("console: %v", err)
 		}
