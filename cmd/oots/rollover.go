@@ -123,7 +123,14 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	if err != nil {
 		return fmt.Errorf("pmode: %w", err)
 	}
-	tmp, err := writeTemp(filepath.Dir(target), ".pmode-upload-*", file)
+	// The file keeps its mode: readers of the P-Mode other than this
+	// process (oots doctor, a group of operators) still read it.
+	fi, err := os.Stat(target)
+	if err != nil {
+		return fmt.Errorf("pmode: %w", err)
+	}
+	mode := fi.Mode().Perm()
+	tmp, err := writeTemp(filepath.Dir(target), ".pmode-upload-*", file, mode)
 	if err != nil {
 		return fmt.Errorf("pmode: %w", err)
 	}
@@ -133,7 +140,7 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	if err != nil {
 		return err
 	}
-	prev, err := writeTemp(filepath.Dir(target), ".pmode-previous-*", old)
+	prev, err := writeTemp(filepath.Dir(target), ".pmode-previous-*", old, mode)
 	if err != nil {
 		return fmt.Errorf("pmode: %w", err)
 	}
@@ -149,7 +156,7 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 		d.Close()
 	}
 	if err := r.node.Reload(p); err != nil {
-		if back, werr := writeTemp(filepath.Dir(target), ".pmode-restore-*", old); werr == nil {
+		if back, werr := writeTemp(filepath.Dir(target), ".pmode-restore-*", old, mode); werr == nil {
 			if os.Rename(back, target) != nil {
 				os.Remove(back)
 			}
@@ -178,13 +185,17 @@ func (r *reloader) partners(c *serveConfig) (ap.Partners, error) {
 	return p, nil
 }
 
-// writeTemp writes b to a new file of dir, synced, and returns its name.
-func writeTemp(dir, pattern string, b []byte) (string, error) {
+// writeTemp writes b to a new file of dir with the permissions mode,
+// synced, and returns its name.
+func writeTemp(dir, pattern string, b []byte, mode os.FileMode) (string, error) {
 	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
 		return "", err
 	}
-	_, err = f.Write(b)
+	err = f.Chmod(mode)
+	if err == nil {
+		_, err = f.Write(b)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
