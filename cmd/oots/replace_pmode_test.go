@@ -6,10 +6,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/oots-go/oots/ap"
+	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 )
@@ -74,5 +76,43 @@ func TestReplacePModeKeepsMode(t *testing.T) {
 		if fi.Mode().Perm() != 0o640 {
 			t.Errorf("%s: mode %v, want -rw-r-----", filepath.Base(f), fi.Mode().Perm())
 		}
+	}
+}
+
+// TestReplacePModeThroughSymlink: when the pmode file is a symbolic link
+// (to a file a deployment manages), the upload replaces the file it leads
+// to, kept beside it as .previous, and the link stays: a later kill -HUP
+// still reads the managed file.
+func TestReplacePModeThroughSymlink(t *testing.T) {
+	n, r, edited := replaceNet(t)
+	pmFile := filepath.Join(n.dir, "pmode.yaml")
+	managed := filepath.Join(n.dir, "managed", "pmode-v1.yaml")
+	if err := os.Mkdir(filepath.Dir(managed), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(pmFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(pmFile, managed); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join("managed", "pmode-v1.yaml"), pmFile); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplacePMode(context.Background(), edited); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(pmFile); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("pmode.yaml is no longer a symbolic link: %v %v", fi.Mode(), err)
+	}
+	if b, err := os.ReadFile(managed); err != nil || string(b) != string(edited) {
+		t.Errorf("the managed file is not the uploaded one: %v", err)
+	}
+	if b, err := os.ReadFile(managed + ".previous"); err != nil || string(b) != string(before) {
+		t.Errorf("the managed file's .previous is not the replaced file: %v", err)
+	}
+	if got := r.node.Partners().PMode; !slices.ContainsFunc(got.Parties, func(p pmode.Party) bool { return strings.HasSuffix(p.Endpoint, "/moved") }) {
+		t.Errorf("the node does not use the uploaded P-Mode: %+v", got.Parties)
 	}
 }

@@ -109,7 +109,8 @@ func (r *reloader) Reload(context.Context) error {
 
 // ReplacePMode checks file as the node's P-Mode with the rest of the
 // configuration as it is on disk, makes it the pmode file (the file it
-// replaces kept beside it as FILE.previous) and gives the node the result;
+// replaces, which a symbolic link pmode leads to, kept beside it as
+// FILE.previous) and gives the node the result;
 // when the node refuses it, the pmode file is put back.
 func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	r.mu.Lock()
@@ -118,7 +119,15 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	if err != nil {
 		return err
 	}
-	target := c.path(c.PMode)
+	// The upload is checked beside the name the configuration gives, which
+	// the P-Mode's relative paths are relative to, and written over the
+	// file that name leads to: a symbolic link (to a file a deployment
+	// manages) stays one.
+	named := c.path(c.PMode)
+	target, err := filepath.EvalSymlinks(named)
+	if err != nil {
+		return fmt.Errorf("pmode: %w", err)
+	}
 	old, err := os.ReadFile(target)
 	if err != nil {
 		return fmt.Errorf("pmode: %w", err)
@@ -130,7 +139,7 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 		return fmt.Errorf("pmode: %w", err)
 	}
 	mode := fi.Mode().Perm()
-	tmp, err := writeTemp(filepath.Dir(target), ".pmode-upload-*", file, mode)
+	tmp, err := writeTemp(filepath.Dir(named), ".pmode-upload-*", file, mode)
 	if err != nil {
 		return fmt.Errorf("pmode: %w", err)
 	}
@@ -139,6 +148,12 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	p, err := r.partners(c)
 	if err != nil {
 		return err
+	}
+	if filepath.Dir(target) != filepath.Dir(named) {
+		if tmp, err = writeTemp(filepath.Dir(target), ".pmode-upload-*", file, mode); err != nil {
+			return fmt.Errorf("pmode: %w", err)
+		}
+		defer os.Remove(tmp)
 	}
 	prev, err := writeTemp(filepath.Dir(target), ".pmode-previous-*", old, mode)
 	if err != nil {
