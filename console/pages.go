@@ -83,8 +83,9 @@ func (s *Server) messages(w http.ResponseWriter, r *http.Request, u *user) {
 
 func (s *Server) partnerNames() []string {
 	var out []string
-	for _, p := range s.pmode().Parties {
-		if p.Name != s.pmode().Self {
+	pm := s.pmode()
+	for _, p := range pm.Parties {
+		if p.Name != pm.Self {
 			out = append(out, p.Name)
 		}
 	}
@@ -102,9 +103,12 @@ func (s *Server) legNames() []string {
 }
 
 func (s *Server) leg(name string) *pmode.Leg {
-	for i := range s.pmode().Legs {
-		if s.pmode().Legs[i].Name == name {
-			return &s.pmode().Legs[i]
+	// One P-Mode: a reload between two reads would give another, perhaps
+	// with fewer legs.
+	pm := s.pmode()
+	for i := range pm.Legs {
+		if pm.Legs[i].Name == name {
+			return &pm.Legs[i]
 		}
 	}
 	return nil

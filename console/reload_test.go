@@ -2,13 +2,19 @@ package console_test
 
 import (
 	"bytes"
+	"context"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/console"
 )
 
 // TestPartnersAfterReload: the console shows the P-Mode the node uses now:
@@ -70,5 +76,55 @@ func TestConfigureForms(t *testing.T) {
 	}
 	if page := readPage(t, jar, base+"/console/partners"); strings.Contains(page, `action="/console/pmode"`) || !strings.Contains(page, "kill -HUP") {
 		t.Errorf("the partners page without a Configurer:\n%s", page)
+	}
+}
+
+// reloading is a node whose P-Mode a reload replaces between any two reads
+// of it: the full P-Mode, then one without legs, and so on.
+type reloading struct {
+	*ap.Node
+	full, cut *pmode.Config
+	reads     atomic.Int64
+}
+
+func (n *reloading) Partners() ap.Partners {
+	p := n.Node.Partners()
+	if n.reads.Add(1)%2 == 1 {
+		p.PMode = n.full
+	} else {
+		p.PMode = n.cut
+	}
+	return p
+}
+
+// TestMessagePageDuringReload: a message's page reads the P-Mode in use
+// once: a reload while it is made (here, between any two reads) gives it
+// one P-Mode or the other, never an index of one into the legs of the
+// other.
+func TestMessagePageDuringReload(t *testing.T) {
+	net := network(t, nil)
+	fr := net["AP_FR_01"]
+	st, _, err := fr.Submit(context.Background(), submission("during-reload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := *fr.cfg.PMode
+	cut.Legs = nil
+	node := &reloading{Node: fr.Node, full: fr.cfg.PMode, cut: &cut}
+	srv, err := console.New(context.Background(), console.Config{DB: fr.db, Node: node, PMode: fr.cfg.PMode,
+		Certificates: func() []console.Certificate { return nil },
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Accounts().Add(context.Background(), "olga", console.Operator, password("olga")); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	defer hs.Close()
+	jar := loginHTTP(t, hs.URL, "olga")
+	node.reads.Store(0)
+	if code := getStatus(t, jar, hs.URL+"/console/messages/out/"+st.MessageID); code != http.StatusOK {
+		t.Errorf("a message's page during a reload: HTTP %d", code)
 	}
 }
