@@ -86,16 +86,19 @@ type ReceivedMessage struct {
 // steps.
 func (n *Node) ServeAS4(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	n.receiverNow().Serve(w, r, func(ctx context.Context, in *as4.Inbound) error { return n.accept(ctx, in, start) })
+	// The message is read and stored under one P-Mode, the receiver's,
+	// whatever a reload meanwhile makes the node's.
+	rcv := n.receiverNow()
+	rcv.Serve(w, r, func(ctx context.Context, in *as4.Inbound) error { return n.accept(ctx, rcv.PMode, in, start) })
 }
 
 // accept stores a verified message for the backend: every message is
 // stored under its id, so a repeated id is never delivered twice, even on
 // a leg without duplicateDetection. A store that fails answers HTTP 503
 // (the sender retries).
-func (n *Node) accept(ctx context.Context, in *as4.Inbound, start time.Time) error {
+func (n *Node) accept(ctx context.Context, pm *pmode.Config, in *as4.Inbound, start time.Time) error {
 	um := in.UserMessage
-	from, to, err := n.parties(um)
+	from, to, err := parties(pm, um)
 	if err != nil {
 		return err
 	}
@@ -206,8 +209,7 @@ func (n *Node) reply(rp *as4.Reply) {
 
 // parties returns the P-Mode names of the sending and receiving parties and
 // checks that the message is addressed to this access point (EBMS:0010).
-func (n *Node) parties(um *as4.UserMessage) (from, to string, err error) {
-	pm := n.pmode()
+func parties(pm *pmode.Config, um *as4.UserMessage) (from, to string, err error) {
 	name := func(p as4.Party) string {
 		for _, id := range p.PartyIDs {
 			if party, ok := pm.PartyByID(pmode.PartyID{Type: id.Type, Value: id.Value}); ok {
