@@ -116,3 +116,30 @@ func TestReplacePModeThroughSymlink(t *testing.T) {
 		t.Errorf("the node does not use the uploaded P-Mode: %+v", got.Parties)
 	}
 }
+
+// TestReplacePModeRefusedKeepsPrevious: a P-Mode the node refuses leaves
+// both the pmode file and the kept .previous as they were, so that the
+// file before the last accepted upload is not lost by a refused one.
+func TestReplacePModeRefusedKeepsPrevious(t *testing.T) {
+	n, r, edited := replaceNet(t)
+	pmFile := filepath.Join(n.dir, "pmode.yaml")
+	original, err := os.ReadFile(pmFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ReplacePMode(context.Background(), edited); err != nil {
+		t.Fatal(err)
+	}
+	wrongLeg := strings.Replace(string(edited), "profile: "+string(wssec.AS4v20), "profile: "+string(wssec.AS4v115), 1)
+	if err := r.ReplacePMode(context.Background(), []byte(wrongLeg)); err == nil || !strings.Contains(err.Error(), "security.profile") {
+		t.Fatalf("a P-Mode the node cannot use: %v", err)
+	}
+	for f, want := range map[string][]byte{pmFile: edited, pmFile + ".previous": original} {
+		if got, err := os.ReadFile(f); err != nil || string(got) != string(want) {
+			t.Errorf("%s after a refused upload: %v\n%s", filepath.Base(f), err, got)
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(n.dir, ".pmode-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

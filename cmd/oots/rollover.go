@@ -160,24 +160,28 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 		return fmt.Errorf("pmode: %w", err)
 	}
 	defer os.Remove(prev)
-	if err := os.Rename(prev, target+".previous"); err != nil {
-		return fmt.Errorf("pmode: %w", err)
+	syncDir := func() {
+		if d, err := os.Open(filepath.Dir(target)); err == nil { // the renames durable
+			d.Sync()
+			d.Close()
+		}
 	}
 	if err := os.Rename(tmp, target); err != nil {
 		return fmt.Errorf("pmode: %w", err)
 	}
-	if d, err := os.Open(filepath.Dir(target)); err == nil { // the renames durable
-		d.Sync()
-		d.Close()
-	}
+	syncDir()
 	if err := r.node.Reload(p); err != nil {
-		if back, werr := writeTemp(filepath.Dir(target), ".pmode-restore-*", old, mode); werr == nil {
-			if os.Rename(back, target) != nil {
-				os.Remove(back)
-			}
+		// The old file back; FILE.previous stays what it was.
+		if os.Rename(prev, target) == nil {
+			syncDir()
 		}
 		return err
 	}
+	// The replaced file kept beside it, once the node uses the new one.
+	if err := os.Rename(prev, target+".previous"); err != nil {
+		r.logger.Warn("P-Mode replaced, the file it replaced not kept", slog.String("error", err.Error()))
+	}
+	syncDir()
 	r.logger.Info("P-Mode replaced", slog.String("pmode", target), slog.String("previous", target+".previous"))
 	return nil
 }
