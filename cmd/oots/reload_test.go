@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,13 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/edm"
 	"github.com/oots-go/oots/exchange"
 	"github.com/oots-go/oots/pki"
-	"github.com/oots-go/oots/store"
 	"github.com/oots-go/oots/wssec"
 )
 
@@ -30,28 +26,8 @@ import (
 // file that cannot be read changes nothing.
 func TestReloadPartners(t *testing.T) {
 	n := writeServeNet(t, wssec.AS4v115, "", nil, "")
-	load := func() (*serveConfig, error) {
-		return loadServeConfig(n.configs["AP_FR_01"], func(string) string { return "" }, false)
-	}
-	c, err := load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cfg, err := c.nodeConfig(quiet, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "fr.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	cfg.Store, cfg.TempDir = db, t.TempDir()
-	node, err := ap.New(*cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := reloaderOf(t, n)
+	node := r.node
 	metrics := func() string {
 		w := httptest.NewRecorder()
 		node.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/metrics", nil))
@@ -93,7 +69,7 @@ func TestReloadPartners(t *testing.T) {
 	if err := os.WriteFile(pm, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := (&reloader{node: node, load: load, logger: quiet}).Reload(context.Background()); err != nil {
+	if err := r.Reload(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if !hasSeries(metrics()) {
@@ -101,7 +77,7 @@ func TestReloadPartners(t *testing.T) {
 	}
 
 	os.Remove(filepath.Join(n.dir, "ca.cert.pem"))
-	if err := (&reloader{node: node, load: load, logger: quiet}).Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "keys.trust") {
+	if err := r.Reload(context.Background()); err == nil || !strings.Contains(err.Error(), "keys.trust") {
 		t.Fatalf("reload without the trust file: %v", err)
 	}
 	if !hasSeries(metrics()) {

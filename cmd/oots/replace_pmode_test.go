@@ -22,6 +22,22 @@ import (
 func replaceNet(t *testing.T) (n *serveNet, r *reloader, edited []byte) {
 	t.Helper()
 	n = writeServeNet(t, wssec.AS4v20, "", nil, "")
+	r = reloaderOf(t, n)
+	b, err := os.ReadFile(filepath.Join(n.dir, "pmode.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited = []byte(strings.Replace(string(b), "/as4\n", "/as4/moved\n", 1))
+	if string(edited) == string(b) {
+		t.Fatal("the P-Mode has no endpoint to change")
+	}
+	return n, r, edited
+}
+
+// reloaderOf makes AP_FR_01 of n a node in this process, from its
+// configuration file as oots serve reads it, and returns its reloader.
+func reloaderOf(t *testing.T, n *serveNet) *reloader {
+	t.Helper()
 	load := func() (*serveConfig, error) {
 		return loadServeConfig(n.configs["AP_FR_01"], func(string) string { return "" }, false)
 	}
@@ -44,15 +60,7 @@ func replaceNet(t *testing.T) (n *serveNet, r *reloader, edited []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(filepath.Join(n.dir, "pmode.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited = []byte(strings.Replace(string(b), "/as4\n", "/as4/moved\n", 1))
-	if string(edited) == string(b) {
-		t.Fatal("the P-Mode has no endpoint to change")
-	}
-	return n, &reloader{node: node, load: load, logger: quiet}, edited
+	return &reloader{node: node, load: load, logger: quiet}
 }
 
 // TestReplacePModeKeepsMode: the uploaded P-Mode, and the file it replaces
