@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -81,45 +82,71 @@ func TestAlerts(t *testing.T) {
 	}
 
 	// By webhook and e-mail, each alert once.
-	var mu sync.Mutex
-	var posted [][]console.Alert
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var a []console.Alert
-		json.NewDecoder(r.Body).Decode(&a)
-		mu.Lock()
-		posted = append(posted, a)
-		mu.Unlock()
-	}))
-	defer hook.Close()
-	mails := smtpDouble(t)
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.RunAlerts(rctx, console.Notify{Webhook: hook.URL, SMTP: &console.SMTP{Addr: mails.addr, From: "oots@node.example", To: []string{"ops@node.example"}}, Every: 50 * time.Millisecond})
-	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		mu.Lock()
-		n := len(posted)
-		mu.Unlock()
-		if n > 0 && len(mails.all()) > 0 {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	n := notify(t, srv, 50*time.Millisecond, true)
+	n.wait(t, 1)
 	time.Sleep(300 * time.Millisecond) // several more rounds: nothing new to send
-	cancel()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
-	if len(posted) != 1 || len(posted[0]) != len(list) {
-		t.Errorf("webhook posts: %+v", posted)
+	n.stop()
+	var posted []console.Alert
+	if posts := n.sent(); len(posts) != 1 || json.Unmarshal([]byte(posts[0]), &posted) != nil || len(posted) != len(list) {
+		t.Errorf("webhook posts: %q", posts)
 	}
-	got := mails.all()
+	got := n.mails.all()
 	if len(got) != 1 || !strings.Contains(got[0], "partner_failing AP_DE_01") || !strings.Contains(got[0], "Subject: oots: 3 new alert(s)") {
 		t.Errorf("mails: %q", got)
 	}
+}
+
+// notified runs srv's notifications every `every`, to a webhook and, with
+// mail, an SMTP relay (test doubles on loopback), until stop.
+type notified struct {
+	mu    sync.Mutex
+	posts []string    // the webhook's bodies
+	mails *smtpServer // nil without mail
+	stop  func()      // ends the notifications and waits for them
+}
+
+func notify(t *testing.T, srv *console.Server, every time.Duration, mail bool) *notified {
+	t.Helper()
+	n := &notified{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		n.mu.Lock()
+		n.posts = append(n.posts, string(b))
+		n.mu.Unlock()
+	}))
+	t.Cleanup(hook.Close)
+	cfg := console.Notify{Webhook: hook.URL, Every: every}
+	if mail {
+		n.mails = smtpDouble(t)
+		cfg.SMTP = &console.SMTP{Addr: n.mails.addr, From: "oots@node.example", To: []string{"ops@node.example"}}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.RunAlerts(ctx, cfg)
+	}()
+	n.stop = func() { cancel(); <-done }
+	t.Cleanup(n.stop)
+	return n
+}
+
+// sent returns the webhook's bodies so far.
+func (n *notified) sent() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return slices.Clone(n.posts)
+}
+
+// wait waits up to 10 s for posts webhook bodies and, with mail, a mail.
+func (n *notified) wait(t *testing.T, posts int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if len(n.sent()) >= posts && (n.mails == nil || len(n.mails.all()) > 0) {
+			return
+		}
+	}
+	t.Fatalf("fewer than %d notifications: %q", posts, n.sent())
 }
 
 // smtpServer is a test double of an SMTP relay on loopback: it speaks

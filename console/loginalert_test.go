@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -125,39 +124,15 @@ func TestAlertLoginFailures(t *testing.T) {
 	noSecret("the metrics", rec.Body.String())
 
 	// Sent once, although a further failed login changes the counts.
-	var mu sync.Mutex
-	var posts []string
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		posts = append(posts, string(b))
-		mu.Unlock()
-	}))
-	defer hook.Close()
-	mails := smtpDouble(t)
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		srv.RunAlerts(rctx, console.Notify{Webhook: hook.URL, SMTP: &console.SMTP{Addr: mails.addr, From: "oots@node.example", To: []string{"ops@node.example"}}, Every: 20 * time.Millisecond})
-	}()
-	posted := func() int {
-		mu.Lock()
-		defer mu.Unlock()
-		return len(posts)
-	}
-	for deadline := time.Now().Add(10 * time.Second); (posted() == 0 || len(mails.all()) == 0) && time.Now().Before(deadline); {
-		time.Sleep(10 * time.Millisecond)
-	}
+	n := notify(t, srv, 20*time.Millisecond, true)
+	n.wait(t, 1)
 	fail("lena", wrong)
 	if d := alerts(srv)["lena"]; !strings.HasPrefix(d, "6 failed login(s)") {
 		t.Errorf("after one more: %q", d)
 	}
 	time.Sleep(200 * time.Millisecond) // rounds with the new counts: nothing new to send
-	cancel()
-	<-done
-	mu.Lock()
-	defer mu.Unlock()
+	n.stop()
+	posts, mails := n.sent(), n.mails
 	var sent []console.Alert
 	if len(posts) != 1 || json.Unmarshal([]byte(posts[0]), &sent) != nil || len(sent) != 3 {
 		t.Errorf("webhook posts: %q", posts)
