@@ -266,8 +266,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /console/messages/out/{id}/resend", s.session(permRead, s.operate("message.resend")))
 	mux.HandleFunc("POST /console/messages/out/{id}/retry", s.session(permRead, s.operate("message.retry")))
 	mux.HandleFunc("GET /console/partners", s.session(permRead, s.partners))
-	mux.HandleFunc("POST /console/pmode", s.sessionLimit(permRead, maxPModeFile, s.configure("pmode.replace")))
-	mux.HandleFunc("POST /console/reload", s.session(permRead, s.configure("node.reload")))
+	mux.HandleFunc("POST /console/pmode", s.sessionLimit(permConfigure, maxPModeFile, s.configure("pmode.replace")))
+	mux.HandleFunc("POST /console/reload", s.session(permConfigure, s.configure("node.reload")))
 	mux.HandleFunc("GET /console/audit", s.session(permRead, s.auditPage))
 	mux.HandleFunc("GET /console/alerts", s.session(permRead, s.alertsPage))
 	mux.HandleFunc("GET /console/journal", s.session(permRead, s.journalPage))
@@ -324,6 +324,12 @@ func (s *Server) sessionLimit(p permission, limit int64, h func(http.ResponseWri
 			http.Error(w, "login needed", http.StatusUnauthorized)
 			return
 		}
+		if !u.Role.may(p) {
+			// Before the body is read: a role that may not post here
+			// does not make the server read its upload.
+			s.forbidden(w, r, u, "page.view", r.URL.Path)
+			return
+		}
 		if r.Method == http.MethodPost {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 			if err := parsePost(r, limit); err != nil {
@@ -339,10 +345,6 @@ func (s *Server) sessionLimit(p permission, limit int64, h func(http.ResponseWri
 				http.Error(w, "the form is stale or from another site: reload the page", http.StatusForbidden)
 				return
 			}
-		}
-		if !u.Role.may(p) {
-			s.forbidden(w, r, u, "page.view", r.URL.Path)
-			return
 		}
 		h(w, r, u)
 	}

@@ -71,6 +71,13 @@ func TestConfigureForms(t *testing.T) {
 	if code, page := post(3 << 20); code != http.StatusRequestEntityTooLarge || !strings.Contains(page, "2097152 bytes") {
 		t.Errorf("a 3 MiB upload: HTTP %d %s", code, page)
 	}
+	// A role that may not upload is refused before its body is read.
+	jar, csrf = loginHTTP(t, base, "aude"), ""
+	if code, page := post(3 << 20); code != http.StatusForbidden || !strings.Contains(page, "may not do this") {
+		t.Errorf("an auditor's 3 MiB upload: HTTP %d %s", code, page)
+	}
+	jar = loginHTTP(t, base, "adam")
+	csrf = csrfOf(t, jar, base)
 	if code, page := post(1 << 20); code != http.StatusNotImplemented || !strings.Contains(page, "kill -HUP") {
 		t.Errorf("a 1 MiB upload without a Configurer: HTTP %d %s", code, page)
 	}
