@@ -151,3 +151,21 @@ func TestReplacePModeRefusedKeepsPrevious(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// TestReplacePModeKeepsKind: a Domibus PMode XML uploaded over a YAML
+// P-Mode file is refused, naming both kinds, and changes nothing.
+func TestReplacePModeKeepsKind(t *testing.T) {
+	n, r, _ := replaceNet(t)
+	pmFile := filepath.Join(n.dir, "pmode.yaml")
+	before, err := os.ReadFile(pmFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xml := []byte(`<?xml version="1.0"?><db:configuration xmlns:db="http://domibus.eu/configuration" party="AP_FR_01"/>`)
+	if err := r.ReplacePMode(context.Background(), xml); err == nil || !strings.Contains(err.Error(), "holds a YAML P-Mode and the upload is a Domibus PMode XML") {
+		t.Fatalf("an XML upload over a YAML file: %v", err)
+	}
+	if after, _ := os.ReadFile(pmFile); string(after) != string(before) {
+		t.Error("the refused upload changed the file")
+	}
+}

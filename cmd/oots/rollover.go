@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -132,6 +133,12 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	if err != nil {
 		return fmt.Errorf("pmode: %w", err)
 	}
+	// The file keeps its kind: tools that edit it (oots partner add) tell
+	// a Domibus PMode XML from a YAML P-Mode by its name.
+	if was, is := pmodeKind(old), pmodeKind(file); was != is {
+		return fmt.Errorf("pmode: %s holds a %s and the upload is a %s: upload a %s, or name another file in the configuration and restart",
+			filepath.Base(named), was, is, was)
+	}
 	// The file keeps its mode: readers of the P-Mode other than this
 	// process (oots doctor, a group of operators) still read it.
 	fi, err := os.Stat(target)
@@ -184,6 +191,15 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	syncDir()
 	r.logger.Info("P-Mode replaced", slog.String("pmode", target), slog.String("previous", target+".previous"))
 	return nil
+}
+
+// pmodeKind names the kind of a P-Mode file by its content, as loadPMode
+// reads it.
+func pmodeKind(b []byte) string {
+	if strings.HasPrefix(strings.TrimSpace(string(b)), "<") {
+		return "Domibus PMode XML"
+	}
+	return "YAML P-Mode"
 }
 
 // partners reads what a reload gives the node from the files c names.
