@@ -101,7 +101,7 @@ func (r *reloader) Reload(context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := r.partners(c)
+	p, err := r.partners(c, nil)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,9 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	}
 	defer os.Remove(tmp)
 	c.PMode = tmp
-	p, err := r.partners(c)
+	p, err := r.partners(c, func(err error) {
+		r.logger.Warn("a process of the uploaded Domibus P-Mode is left out: this node does not run it", "pmode", named, "error", err.Error())
+	})
 	if err != nil {
 		return err
 	}
@@ -202,9 +204,11 @@ func pmodeKind(b []byte) string {
 	return "YAML P-Mode"
 }
 
-// partners reads what a reload gives the node from the files c names.
-func (r *reloader) partners(c *serveConfig) (ap.Partners, error) {
-	cfg, err := c.nodeConfig(r.logger, nil)
+// partners reads what a reload gives the node from the files c names;
+// leftOut, when not nil, is told of each process of a Domibus P-Mode the
+// node does not run (nil: they are logged under the file's name).
+func (r *reloader) partners(c *serveConfig, leftOut func(error)) (ap.Partners, error) {
+	cfg, err := c.nodeConfig(r.logger, leftOut)
 	if err != nil {
 		return ap.Partners{}, err
 	}
