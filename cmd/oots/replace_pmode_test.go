@@ -169,3 +169,19 @@ func TestReplacePModeKeepsKind(t *testing.T) {
 		t.Error("the refused upload changed the file")
 	}
 }
+
+// TestReplacePModeRelativeConfig: with the configuration named by a
+// relative path (oots serve -config conf/oots.yaml), the upload is checked
+// and used as with an absolute one.
+func TestReplacePModeRelativeConfig(t *testing.T) {
+	n, r, edited := replaceNet(t)
+	t.Chdir(filepath.Dir(n.dir))
+	rel := filepath.Join(filepath.Base(n.dir), filepath.Base(n.configs["AP_FR_01"]))
+	r.load = func() (*serveConfig, error) { return loadServeConfig(rel, func(string) string { return "" }, false) }
+	if err := r.ReplacePMode(context.Background(), edited); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(filepath.Join(n.dir, "pmode.yaml")); string(got) != string(edited) {
+		t.Error("the pmode file is not the uploaded one")
+	}
+}

@@ -151,7 +151,11 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 		return fmt.Errorf("pmode: %w", err)
 	}
 	defer os.Remove(tmp)
-	c.PMode = tmp
+	// Named as the configuration names files (c.path): absolute, since a
+	// relative name is taken relative to the configuration's directory.
+	if c.PMode, err = filepath.Abs(tmp); err != nil {
+		return fmt.Errorf("pmode: %w", err)
+	}
 	p, err := r.partners(c, func(err error) {
 		r.logger.Warn("a process of the uploaded Domibus P-Mode is left out: this node does not run it", "pmode", named, "error", err.Error())
 	})
