@@ -109,6 +109,9 @@ type Configurer interface {
 	// Reload reads the node's configuration files again, as kill -HUP
 	// does; an error says why they were refused, and changes nothing.
 	Reload(ctx context.Context) error
+	// PModeFile returns the node's P-Mode file as it is on disk: its
+	// name (without directories) and its content.
+	PModeFile(ctx context.Context) (name string, file []byte, err error)
 }
 
 // Certificate is a certificate the node uses, for the partners page.
@@ -268,6 +271,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /console/partners", s.session(permRead, s.partners))
 	mux.HandleFunc("POST /console/pmode", s.sessionLimit(permConfigure, maxPModeFile, s.configure("pmode.replace")))
 	mux.HandleFunc("POST /console/reload", s.session(permConfigure, s.configure("node.reload")))
+	mux.HandleFunc("GET /console/pmode", s.session(permConfigure, s.downloadPMode))
 	mux.HandleFunc("GET /console/audit", s.session(permRead, s.auditPage))
 	mux.HandleFunc("GET /console/alerts", s.session(permRead, s.alertsPage))
 	mux.HandleFunc("GET /console/journal", s.session(permRead, s.journalPage))

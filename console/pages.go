@@ -403,6 +403,31 @@ func (s *Server) configure(action string) func(http.ResponseWriter, *http.Reques
 	}
 }
 
+// downloadPMode serves the node's P-Mode file to an administrator, to edit
+// and upload again; audited (pmode.download, with the file's SHA-256).
+func (s *Server) downloadPMode(w http.ResponseWriter, r *http.Request, u *user) {
+	if s.cfg.Configure == nil {
+		w.WriteHeader(http.StatusNotImplemented)
+		s.render(w, "error", u, map[string]any{"Title": "Not available", "Message": "This node's P-Mode file is not served by the console."})
+		return
+	}
+	name, file, err := s.cfg.Configure.PModeFile(r.Context())
+	if err != nil {
+		s.record(r, u, "pmode.download", "", "failed: "+err.Error())
+		s.fail(w, r, u, http.StatusInternalServerError, err)
+		return
+	}
+	s.record(r, u, "pmode.download", fmt.Sprintf("sha256:%x", sha256.Sum256(file)), "ok")
+	ct := "application/yaml"
+	if bytes.HasPrefix(bytes.TrimSpace(file), []byte("<")) {
+		ct = "application/xml"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Write(file)
+}
+
 // uploaded returns the file of a multipart form's field, which the form's
 // size bounds (maxPModeFile).
 func uploaded(r *http.Request, field string) ([]byte, error) {

@@ -81,7 +81,10 @@ func TestConfigureForms(t *testing.T) {
 	if code, page := post(1 << 20); code != http.StatusNotImplemented || !strings.Contains(page, "kill -HUP") {
 		t.Errorf("a 1 MiB upload without a Configurer: HTTP %d %s", code, page)
 	}
-	if page := readPage(t, jar, base+"/console/partners"); strings.Contains(page, `action="/console/pmode"`) || !strings.Contains(page, "kill -HUP") {
+	if code := getStatus(t, jar, base+"/console/pmode"); code != http.StatusNotImplemented {
+		t.Errorf("the P-Mode file without a Configurer: HTTP %d", code)
+	}
+	if page := readPage(t, jar, base+"/console/partners"); strings.Contains(page, `action="/console/pmode"`) || strings.Contains(page, `href="/console/pmode"`) || !strings.Contains(page, "kill -HUP") {
 		t.Errorf("the partners page without a Configurer:\n%s", page)
 	}
 }

@@ -265,6 +265,24 @@ func TestServeConsoleReplacesPMode(t *testing.T) {
 	if b, _ := os.ReadFile(pmFile + ".previous"); string(b) != moved {
 		t.Error("pmode.yaml.previous is not the replaced file")
 	}
+	// The file in use, to edit: for administrators only.
+	resp, err := adam.Get(admin + "/console/pmode")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, good) || !strings.Contains(resp.Header.Get("Content-Disposition"), `filename=pmode.yaml`) {
+		t.Errorf("download: HTTP %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Disposition"), body)
+	}
+	if resp, err := olga.Get(admin + "/console/pmode"); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("an operator's download: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	if !strings.Contains(getBody(t, adam, admin+"/console/audit?action=pmode.download"), fmt.Sprintf("sha256:%x", sha256.Sum256(good))) {
+		t.Error("the download is not in the audit trail")
+	}
 	audit := getBody(t, adam, admin+"/console/audit?action=pmode.replace")
 	for _, want := range []string{fmt.Sprintf("sha256:%x", sha256.Sum256(good)), fmt.Sprintf("sha256:%x", sha256.Sum256([]byte(wrongLeg))), "refused: "} {
 		if !strings.Contains(audit, want) {

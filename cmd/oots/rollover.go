@@ -199,6 +199,21 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 	return nil
 }
 
+// PModeFile returns the pmode file the configuration names, as it is on
+// disk.
+func (r *reloader) PModeFile(context.Context) (string, []byte, error) {
+	c, err := r.load()
+	if err != nil {
+		return "", nil, err
+	}
+	named := c.path(c.PMode)
+	b, err := os.ReadFile(named)
+	if err != nil {
+		return "", nil, fmt.Errorf("pmode: %w", err)
+	}
+	return filepath.Base(named), b, nil
+}
+
 // pmodeKind names the kind of a P-Mode file by its content, as loadPMode
 // reads it.
 func pmodeKind(b []byte) string {
