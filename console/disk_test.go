@@ -117,10 +117,12 @@ func TestAlertDiskLow(t *testing.T) {
 func TestAlertDiskLowNotified(t *testing.T) {
 	var free atomic.Int64
 	free.Store(512 << 20)
+	var looks atomic.Int64 // calls of FreeSpace: a round of alerts makes one
 	srv := diskConsole(t, console.DiskAlert{Dirs: []string{"/data"},
 		// A test double of statfs(2), whose free space shrinks at each
 		// look while it is low.
 		FreeSpace: func(string) (console.Space, error) {
+			looks.Add(1)
 			f := free.Load()
 			if f < console.GiB {
 				free.CompareAndSwap(f, f-1<<20)
@@ -168,7 +170,13 @@ func TestAlertDiskLowNotified(t *testing.T) {
 	waitPosts(1)
 	time.Sleep(200 * time.Millisecond) // rounds with less and less space: nothing new to send
 	free.Store(2 * console.GiB)
-	time.Sleep(200 * time.Millisecond) // rounds with room: cleared
+	// Two rounds with room (the first to finish after the space came back
+	// has cleared the alert), however slow the machine.
+	for seen, deadline := looks.Load(), time.Now().Add(10*time.Second); looks.Load() < seen+2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no round of alerts in 10 s")
+		}
+	}
 	free.Store(100 << 20)
 	waitPosts(2)
 	time.Sleep(200 * time.Millisecond)
