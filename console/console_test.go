@@ -114,16 +114,7 @@ func runSuite(t *testing.T, dsn func(string) string, state *suiteState) {
 				t.Fatalf("login: HTTP %d", code)
 			}
 		}
-		list, err := srv.Alerts(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for _, a := range list {
-			if a.Kind == console.AlertLoginFailures {
-				got[a.Subject] = a.Detail
-			}
-		}
+		got := loginAlerts(t, srv)
 		if len(got) != 2 || !strings.HasPrefix(got["lena"], "account lena is locked until ") ||
 			!strings.HasPrefix(got[console.UnknownAccounts], "5 failed login(s) with names that are no account") {
 			t.Errorf("alerts: %q", got)

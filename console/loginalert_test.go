@@ -62,26 +62,12 @@ func TestAlertLoginFailures(t *testing.T) {
 			t.Fatalf("login %s: HTTP %d", name, code)
 		}
 	}
-	alerts := func(s *console.Server) map[string]string {
-		t.Helper()
-		list, err := s.Alerts(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := map[string]string{}
-		for _, a := range list {
-			if a.Kind == console.AlertLoginFailures {
-				got[a.Subject] = a.Detail
-			}
-		}
-		return got
-	}
 	admin := loginHTTP(t, hs.URL, "adam")
 
 	for range console.MaxFailures - 1 {
 		fail("lena", wrong)
 	}
-	if got := alerts(srv); len(got) != 0 {
+	if got := loginAlerts(t, srv); len(got) != 0 {
 		t.Errorf("below the threshold: %q", got)
 	}
 	fail("lena", wrong) // the fifth: locked
@@ -93,7 +79,7 @@ func TestAlertLoginFailures(t *testing.T) {
 		console.UnknownAccounts: "5 failed login(s) with names that are no account in the last 15m0s (the names are in the audit trail)",
 		console.AllAccounts:     "10 failed login(s) in the last 15m0s: (unknown accounts) 5, lena 5",
 	}
-	if diff := cmp.Diff(want, alerts(srv)); diff != "" {
+	if diff := cmp.Diff(want, loginAlerts(t, srv)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
 	noSecret := func(what, s string) {
@@ -127,7 +113,7 @@ func TestAlertLoginFailures(t *testing.T) {
 	n := notify(t, srv, 20*time.Millisecond, true)
 	n.wait(t, 1)
 	fail("lena", wrong)
-	if d := alerts(srv)["lena"]; !strings.HasPrefix(d, "6 failed login(s)") {
+	if d := loginAlerts(t, srv)["lena"]; !strings.HasPrefix(d, "6 failed login(s)") {
 		t.Errorf("after one more: %q", d)
 	}
 	time.Sleep(200 * time.Millisecond) // rounds with the new counts: nothing new to send
@@ -152,16 +138,32 @@ func TestAlertLoginFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = map[string]string{"lena": "account lena is locked until 2026-03-01T12:15:00Z after 5 wrong passwords in a row"}
-	if diff := cmp.Diff(want, alerts(short)); diff != "" {
+	if diff := cmp.Diff(want, loginAlerts(t, short)); diff != "" {
 		t.Errorf("locked, the failures out of the window (-want +got):\n%s", diff)
 	}
 
 	// The window and the lock over: no alert.
 	clock.Store(start.Add(console.LockFor + time.Second).UnixMilli())
-	if got := alerts(srv); len(got) != 0 {
+	if got := loginAlerts(t, srv); len(got) != 0 {
 		t.Errorf("after the window: %q", got)
 	}
 	if page := readPage(t, admin, hs.URL+"/console/alerts"); !strings.Contains(page, `id="no-alerts"`) {
 		t.Errorf("the alerts page after the window:\n%s", page)
 	}
+}
+
+// loginAlerts returns the details of s's login_failures alerts by subject.
+func loginAlerts(t *testing.T, s *console.Server) map[string]string {
+	t.Helper()
+	list, err := s.Alerts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range list {
+		if a.Kind == console.AlertLoginFailures {
+			got[a.Subject] = a.Detail
+		}
+	}
+	return got
 }
