@@ -5,9 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -57,14 +54,7 @@ func TestEndpointCertificateMimeCode(t *testing.T) {
 
 	// Published: the outside witness.
 	doc := get(t, hs.URL+smp.PathSMP2+participant.PathSegment()+"/services/"+docType.PathSegment())
-	p := filepath.Join(t.TempDir(), "mimecode.xml")
-	if err := os.WriteFile(p, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	schema, _ := filepath.Abs("testdata/xsd/smp2/ServiceMetadata-2.0.xsd")
-	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err != nil {
-		t.Errorf("not valid SMP 2.0: %v\n%s\n%s", err, out, doc)
-	}
+	p := validSMP2(t, xmllint, "mimecode.xml", "", doc)
 	mimeOf := func(endpoint, cert int) string {
 		return "string((//*[local-name()='Endpoint'])[" + strconv.Itoa(endpoint) + "]/*[local-name()='Certificate'][" + strconv.Itoa(cert) + "]/*[local-name()='ContentBinaryObject']/@mimeCode)"
 	}
@@ -128,7 +118,6 @@ func TestRedirectCertificateMimeCode(t *testing.T) {
 			`<smb:ParticipantID schemeID="` + participant.Scheme + `">` + participant.Value + `</smb:ParticipantID>` +
 			`<sma:ProcessMetadata><sma:Redirect><smb:PublisherURI>https://smp2.example.eu/</smb:PublisherURI>` + strings.Join(certs, "") + `</sma:Redirect></sma:ProcessMetadata></se:ServiceMetadata>`)
 	}
-	schema, _ := filepath.Abs("testdata/xsd/smp2/ServiceMetadata-2.0.xsd")
 	mimeOf := func(cert int) string {
 		return "string(//*[local-name()='Redirect']/*[local-name()='Certificate'][" + strconv.Itoa(cert) + "]/*[local-name()='ContentBinaryObject']/@mimeCode)"
 	}
@@ -136,13 +125,7 @@ func TestRedirectCertificateMimeCode(t *testing.T) {
 	// mimeCodes of its Redirect's certificates.
 	valid := func(name string, doc []byte, want ...string) {
 		t.Helper()
-		p := filepath.Join(t.TempDir(), "redirect.xml")
-		if err := os.WriteFile(p, doc, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err != nil {
-			t.Errorf("%s: not valid SMP 2.0: %v\n%s\n%s", name, err, out, doc)
-		}
+		p := validSMP2(t, xmllint, "redirect.xml", name+": ", doc)
 		for i, w := range want {
 			if got := xpath(t, xmllint, p, mimeOf(i+1)); got != w {
 				t.Errorf("%s: %s = %q, want %q", name, mimeOf(i+1), got, w)

@@ -5,9 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -49,7 +46,6 @@ func TestRedirectCertificateTypeCode(t *testing.T) {
 			`<smb:ParticipantID schemeID="` + participant.Scheme + `">` + participant.Value + `</smb:ParticipantID>` +
 			`<sma:ProcessMetadata><sma:Redirect><smb:PublisherURI>https://smp2.example.eu/</smb:PublisherURI>` + strings.Join(certs, "") + `</sma:Redirect></sma:ProcessMetadata></se:ServiceMetadata>`)
 	}
-	schema, _ := filepath.Abs("testdata/xsd/smp2/ServiceMetadata-2.0.xsd")
 	of := func(cert int, local string) string {
 		return "string(//*[local-name()='Redirect']/*[local-name()='Certificate'][" + strconv.Itoa(cert) + "]/*[local-name()='" + local + "'])"
 	}
@@ -59,13 +55,7 @@ func TestRedirectCertificateTypeCode(t *testing.T) {
 	// pairs) and for the number of Descriptions.
 	valid := func(name string, doc []byte, descriptions int, want ...string) {
 		t.Helper()
-		p := filepath.Join(t.TempDir(), "redirect.xml")
-		if err := os.WriteFile(p, doc, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err != nil {
-			t.Errorf("%s: not valid SMP 2.0: %v\n%s\n%s", name, err, out, doc)
-		}
+		p := validSMP2(t, xmllint, "redirect.xml", name+": ", doc)
 		for i := 0; i+1 < len(want); i += 2 {
 			for j, local := range []string{"TypeCode", "Description"} {
 				if got := xpath(t, xmllint, p, of(i/2+1, local)); got != want[i+j] {

@@ -164,6 +164,22 @@ func TestSchemaSMP2(t *testing.T) {
 	}
 }
 
+// validSMP2 writes doc to a file named name in a new directory, has xmllint
+// validate it against the OASIS SMP 2.0 schema (an error of t when it is not
+// valid, label naming the case) and returns the file, for xpath.
+func validSMP2(t *testing.T, xmllint, name, label string, doc []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	schema, _ := filepath.Abs("testdata/xsd/smp2/ServiceMetadata-2.0.xsd")
+	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err != nil {
+		t.Errorf("%snot valid SMP 2.0: %v\n%s\n%s", label, err, out, doc)
+	}
+	return p
+}
+
 // xpath returns what xmllint makes of an XPath expression on a file.
 func xpath(t *testing.T, xmllint, file, expr string) string {
 	t.Helper()
