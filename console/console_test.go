@@ -114,7 +114,7 @@ func runSuite(t *testing.T, dsn func(string) string, state *suiteState) {
 				t.Fatalf("login: HTTP %d", code)
 			}
 		}
-		got := loginAlerts(t, srv)
+		got := alertsOf(t, console.AlertLoginFailures, srv)
 		if len(got) != 2 || !strings.HasPrefix(got["lena"], "account lena is locked until ") ||
 			!strings.HasPrefix(got[console.UnknownAccounts], "5 failed login(s) with names that are no account") {
 			t.Errorf("alerts: %q", got)

@@ -43,22 +43,6 @@ func diskConsole(t *testing.T, disk console.DiskAlert) *console.Server {
 	return srv
 }
 
-// diskAlerts returns the disk_low alerts, subject to detail.
-func diskAlerts(t *testing.T, srv *console.Server) map[string]string {
-	t.Helper()
-	list, err := srv.Alerts(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]string{}
-	for _, a := range list {
-		if a.Kind == console.AlertDiskLow {
-			got[a.Subject] = a.Detail
-		}
-	}
-	return got
-}
-
 // TestAlertDiskLow: the bounds of the low-disk alert, its defaults (1 GiB,
 // 10 %) among them, one alert per file system, and a file system whose
 // space cannot be measured; the space is a test double's.
@@ -103,7 +87,7 @@ func TestAlertDiskLow(t *testing.T) {
 					}
 					return console.Space{Free: 50 * gib, Total: 100 * gib}, nil
 				}})
-			if diff := cmp.Diff(tc.want, diskAlerts(t, srv)); diff != "" {
+			if diff := cmp.Diff(tc.want, alertsOf(t, console.AlertDiskLow, srv)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -197,16 +181,16 @@ func TestAlertDiskLowStatfs(t *testing.T) {
 		t.Skip("the free space is measured on Linux only")
 	}
 	dir := t.TempDir()
-	got := diskAlerts(t, diskConsole(t, console.DiskAlert{Dirs: []string{dir}, MinFree: math.MaxInt64, MinFreePercent: -1}))
+	got := alertsOf(t, console.AlertDiskLow, diskConsole(t, console.DiskAlert{Dirs: []string{dir}, MinFree: math.MaxInt64, MinFreePercent: -1}))
 	if d := got[dir]; len(got) != 1 || !strings.HasPrefix(d, "the file system of "+dir+" has ") || !strings.HasSuffix(d, "below 8.0 EiB") ||
 		strings.Contains(d, " has 0 B free of 0 B") {
 		t.Errorf("a bound above the free space: %q", got)
 	}
-	if got := diskAlerts(t, diskConsole(t, console.DiskAlert{Dirs: []string{dir}, MinFree: 1, MinFreePercent: -1})); len(got) != 0 {
+	if got := alertsOf(t, console.AlertDiskLow, diskConsole(t, console.DiskAlert{Dirs: []string{dir}, MinFree: 1, MinFreePercent: -1})); len(got) != 0 {
 		t.Errorf("a bound of a byte: %q", got)
 	}
 	gone := filepath.Join(dir, "gone")
-	got = diskAlerts(t, diskConsole(t, console.DiskAlert{Dirs: []string{gone}}))
+	got = alertsOf(t, console.AlertDiskLow, diskConsole(t, console.DiskAlert{Dirs: []string{gone}}))
 	if d := got[gone]; !strings.Contains(d, "cannot be measured") || !strings.HasSuffix(d, "statfs "+gone+": "+syscall.ENOENT.Error()) {
 		t.Errorf("a directory that does not exist: %q", got)
 	}

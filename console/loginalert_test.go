@@ -67,7 +67,7 @@ func TestAlertLoginFailures(t *testing.T) {
 	for range console.MaxFailures - 1 {
 		fail("lena", wrong)
 	}
-	if got := loginAlerts(t, srv); len(got) != 0 {
+	if got := alertsOf(t, console.AlertLoginFailures, srv); len(got) != 0 {
 		t.Errorf("below the threshold: %q", got)
 	}
 	fail("lena", wrong) // the fifth: locked
@@ -79,7 +79,7 @@ func TestAlertLoginFailures(t *testing.T) {
 		console.UnknownAccounts: "5 failed login(s) with names that are no account in the last 15m0s (the names are in the audit trail)",
 		console.AllAccounts:     "10 failed login(s) in the last 15m0s: (unknown accounts) 5, lena 5",
 	}
-	if diff := cmp.Diff(want, loginAlerts(t, srv)); diff != "" {
+	if diff := cmp.Diff(want, alertsOf(t, console.AlertLoginFailures, srv)); diff != "" {
 		t.Errorf("alerts (-want +got):\n%s", diff)
 	}
 	noSecret := func(what, s string) {
@@ -113,7 +113,7 @@ func TestAlertLoginFailures(t *testing.T) {
 	n := notify(t, srv, 20*time.Millisecond, true)
 	n.wait(t, 1)
 	fail("lena", wrong)
-	if d := loginAlerts(t, srv)["lena"]; !strings.HasPrefix(d, "6 failed login(s)") {
+	if d := alertsOf(t, console.AlertLoginFailures, srv)["lena"]; !strings.HasPrefix(d, "6 failed login(s)") {
 		t.Errorf("after one more: %q", d)
 	}
 	time.Sleep(200 * time.Millisecond) // rounds with the new counts: nothing new to send
@@ -138,13 +138,13 @@ func TestAlertLoginFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = map[string]string{"lena": "account lena is locked until 2026-03-01T12:15:00Z after 5 wrong passwords in a row"}
-	if diff := cmp.Diff(want, loginAlerts(t, short)); diff != "" {
+	if diff := cmp.Diff(want, alertsOf(t, console.AlertLoginFailures, short)); diff != "" {
 		t.Errorf("locked, the failures out of the window (-want +got):\n%s", diff)
 	}
 
 	// The window and the lock over: no alert.
 	clock.Store(start.Add(console.LockFor + time.Second).UnixMilli())
-	if got := loginAlerts(t, srv); len(got) != 0 {
+	if got := alertsOf(t, console.AlertLoginFailures, srv); len(got) != 0 {
 		t.Errorf("after the window: %q", got)
 	}
 	if page := readPage(t, admin, hs.URL+"/console/alerts"); !strings.Contains(page, `id="no-alerts"`) {
@@ -152,8 +152,8 @@ func TestAlertLoginFailures(t *testing.T) {
 	}
 }
 
-// loginAlerts returns the details of s's login_failures alerts by subject.
-func loginAlerts(t *testing.T, s *console.Server) map[string]string {
+// alertsOf returns the details of s's alerts of a kind by subject.
+func alertsOf(t *testing.T, kind string, s *console.Server) map[string]string {
 	t.Helper()
 	list, err := s.Alerts(context.Background())
 	if err != nil {
@@ -161,7 +161,7 @@ func loginAlerts(t *testing.T, s *console.Server) map[string]string {
 	}
 	got := map[string]string{}
 	for _, a := range list {
-		if a.Kind == console.AlertLoginFailures {
+		if a.Kind == kind {
 			got[a.Subject] = a.Detail
 		}
 	}
