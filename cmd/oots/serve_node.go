@@ -316,7 +316,7 @@ func (r *serveRequester) validate(c *serveConfig, getenv func(string) string) er
 // http is accepted there (tests on one machine).
 func loopbackURL(s string) bool {
 	u, err := url.Parse(s)
-	return err == nil && u.Host != "" && loopback(u.Host)
+	return err == nil && u.Host != "" && loopbackHost(u.Hostname())
 }
 
 // validate checks the provider section.

@@ -670,3 +670,32 @@ func TestInitNodeSections(t *testing.T) {
 		t.Errorf("the commented sections lack a field:\n%s", yml.String())
 	}
 }
+
+// TestLoopback: the listener and URL checks that let plain http through to
+// this machine only agree on what this machine is, with or without a port.
+func TestLoopback(t *testing.T) {
+	for _, c := range []struct {
+		addr, url string
+		want      bool
+	}{
+		{"127.0.0.1:80", "http://127.0.0.1/cs", true},
+		{"127.0.0.1:80", "http://127.0.0.1:8080/cs", true},
+		{"localhost:80", "http://localhost/cs", true},
+		{"LOCALHOST:80", "http://LocalHost/cs", true},
+		{"[::1]:80", "http://[::1]/cs", true},
+		{"127.1.2.3:80", "http://127.1.2.3/cs", true},
+		{"0.0.0.0:80", "http://0.0.0.0/cs", false},
+		{"192.0.2.1:80", "http://192.0.2.1/cs", false},
+		{"localhost.example:80", "http://localhost.example/cs", false},
+	} {
+		if got := loopback(c.addr); got != c.want {
+			t.Errorf("loopback(%q) = %v, want %v", c.addr, got, c.want)
+		}
+		if got := loopbackURL(c.url); got != c.want {
+			t.Errorf("loopbackURL(%q) = %v, want %v", c.url, got, c.want)
+		}
+	}
+	if loopback("127.0.0.1") {
+		t.Error("loopback of an address without a port: want false (a listener needs host:port)")
+	}
+}
