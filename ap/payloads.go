@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/as4"
+	"github.com/oots-go/oots/internal/durable"
 	"github.com/oots-go/oots/internal/exact"
 )
 
@@ -170,13 +170,10 @@ func (r readErrors) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// syncDir makes the payload files' names durable; a failure is the node's,
+// to be retried.
 func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("%w: payload directory: %w", as4.ErrRetryLater, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
+	if err := durable.SyncDir(dir); err != nil {
 		return fmt.Errorf("%w: payload directory: %w", as4.ErrRetryLater, err)
 	}
 	return nil

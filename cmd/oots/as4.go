@@ -22,6 +22,7 @@ import (
 
 	"github.com/oots-go/oots/as4"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/internal/durable"
 	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/trust"
 	"github.com/oots-go/oots/wssec"
@@ -583,28 +584,7 @@ func as4ParseProperty(s string) (as4.Property, error) {
 // as4WriteFile writes a file through a temporary file, synced and renamed
 // into place, so that a failed write leaves no partial file.
 func as4WriteFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	bw := bufio.NewWriterSize(tmp, 64<<10)
-	err = write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
+	return durable.WriteFile(path, 0o600, write)
 }
 
 // as4Recorder keeps the HTTP answer of the receiving endpoint, to write it

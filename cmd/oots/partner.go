@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/exchange"
+	"github.com/oots-go/oots/internal/durable"
 	"github.com/oots-go/oots/pki"
 )
 
@@ -332,35 +334,14 @@ func appendAnchors(file string, certs []*x509.Certificate) error {
 	return replaceFile(file, append(old, add...))
 }
 
-// replaceFile writes a file durably: a temporary file beside it, synced,
-// then renamed over it.
+// replaceFile writes a file durably, keeping its permissions (0644 for a
+// new one): a temporary file beside it, synced, then renamed over it.
 func replaceFile(path string, b []byte) error {
 	mode := os.FileMode(0o644)
 	if fi, err := os.Stat(path); err == nil {
 		mode = fi.Mode().Perm()
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, mode)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
+	return durable.WriteFile(path, mode, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
 
 // addPartyNode adds the partner to a YAML P-Mode as a document tree, so that
