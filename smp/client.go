@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -260,8 +261,16 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 	// SMP's answer must verify against the same trust store, be signed by
 	// the certificate the redirect names (SMP 1.0 and Peppol
 	// CertificateUID) or by one of those it carries (SMP 2.0 Certificate,
-	// 0..n) while the redirect publishes it in use (its ActivationDate and
-	// ExpirationDate, Validity), and not redirect the process again.
+	// 0..n) for that use while the redirect publishes it in use, and not
+	// redirect the process again. For that use: of the TypeCode signing or
+	// of none (Redirect.SignsMetadata); the SMP 2.0 schema's Redirect
+	// Certificate is "the certificate used to validate information signed
+	// by the destination SMP", and its TypeCode "the use of the
+	// certificate being provided" (SMP-AggregateComponents-2.0.xsd,
+	// RedirectType and CertificateType), so a certificate the redirect
+	// publishes for another use does not vouch for the other SMP's
+	// signature, even while listed beside one that does. In use: its
+	// ActivationDate and ExpirationDate (Validity).
 	//
 	// A document that names a participant and document type (SMP 2.0;
 	// an SMP 1.0 or Peppol Redirect names neither) must name those asked
@@ -299,18 +308,33 @@ func (c *Client) Resolve(ctx context.Context, participant, documentType, process
 			return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by the certificate %q the redirect from %s names", signer2.Subject, uid, u)
 		}
 		if rc := redirect.Certificates; len(rc) > 0 {
-			listed := -1
+			// listed is whether the signer is among the certificates,
+			// others the TypeCodes it is listed with for another use, and
+			// signing the entry of it for signing whose window holds
+			// now, else the last of them.
+			listed, signing := false, -1
+			var others []string
 			for i, c := range rc {
 				if !bytes.Equal(c, signer2.Raw) {
 					continue
 				}
-				if listed = i; redirect.validity(i).In(now) {
+				listed = true
+				if !redirect.SignsMetadata(i) {
+					if t := strconv.Quote(redirect.typeCode(i)); !slices.Contains(others, t) {
+						others = append(others, t)
+					}
+					continue
+				}
+				if signing = i; redirect.validity(i).In(now) {
 					break
 				}
 			}
-			switch v := redirect.validity(listed); {
-			case listed < 0:
+			switch v := redirect.validity(signing); {
+			case !listed:
 				return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, not by any of the %d certificates the redirect from %s carries", signer2.Subject, len(rc), u)
+			case signing < 0:
+				return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, which the redirect from %s carries with the TypeCode %s, not %q: a certificate for another use than signing the SMP's metadata",
+					signer2.Subject, u, strings.Join(others, " and "), CertificateSigning)
 			case !v.In(now):
 				return Target{}, fail(ErrBadAnswer, ru, ErrUntrusted, "signed by %q, which the redirect from %s publishes for use %s, not at %s", signer2.Subject, u, v, now.Format(time.RFC3339))
 			default:

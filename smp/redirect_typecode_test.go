@@ -2,16 +2,21 @@ package smp_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/internal/testenv"
+	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
+	"github.com/oots-go/oots/wssec"
 )
 
 // TestRedirectCertificateTypeCode: the TypeCode and Description of an SMP
@@ -183,5 +188,88 @@ func TestRedirectCertificateTypeCode(t *testing.T) {
 	r.Types, r.Descriptions = nil, []string{"line one\nline two"}
 	if st, body := call(t, "PUT", mu, "secret", &smp.ServiceMetadata{Redirect: r}); st != http.StatusNoContent {
 		t.Errorf("a description with a line break: %d %s", st, body)
+	}
+}
+
+// TestRedirectSignerTypeCode: a lookup that follows an SMP 2.0 Redirect
+// accepts the other SMP's answer only when it is signed by one of the
+// Redirect's certificates of the TypeCode signing (without regard to
+// case) or of none: one the redirect publishes for another use is
+// refused, saying so, even beside a certificate for signing; a
+// certificate listed for both uses is accepted for signing, within the
+// days it is published for.
+func TestRedirectSignerTypeCode(t *testing.T) {
+	f := getFixture(t)
+	ctx := context.Background()
+	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srvB, err := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: other.Sign.Signer(), Certificate: other.Sign.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hsB, _ := countingServer(t, srvB)
+	storeA := smp.NewMemoryStore()
+	storeA.PutParticipant(ctx, participant)
+	hsA := f.server(t, storeA, smp.OASIS1, f.smpCred)
+	now := time.Now()
+	later := smp.Validity{Activation: startOfDay(now).AddDate(0, 0, 2)}
+
+	for _, c := range []struct {
+		name     string
+		certs    [][]byte
+		types    []string
+		validity []smp.Validity
+		want     string // "" when accepted, else what the error says
+	}{
+		{"no TypeCode", [][]byte{other.Sign.Cert.Raw}, nil, nil, ""},
+		{"signing", [][]byte{other.Sign.Cert.Raw}, []string{smp.CertificateSigning}, nil, ""},
+		{"Signing", [][]byte{other.Sign.Cert.Raw}, []string{"Signing"}, nil, ""},
+		{"encryption", [][]byte{other.Sign.Cert.Raw}, []string{smp.CertificateEncryption}, nil,
+			`signed by "` + other.Sign.Cert.Subject.String() + `", which the redirect from ` + hsA.URL + smp.PathSMP2 + participant.PathSegment() + `/services/` + docType.PathSegment() +
+				` carries with the TypeCode "encryption", not "signing": a certificate for another use than signing the SMP's metadata`},
+		{"a domain's code", [][]byte{other.Sign.Cert.Raw}, []string{"tls-server"}, nil, ` carries with the TypeCode "tls-server", not "signing"`},
+		{"for encryption, beside another for signing", [][]byte{f.smpCred.Sign.Cert.Raw, other.Sign.Cert.Raw}, []string{"", smp.CertificateEncryption}, nil,
+			` carries with the TypeCode "encryption", not "signing"`},
+		{"listed for two other uses", [][]byte{other.Sign.Cert.Raw, other.Sign.Cert.Raw, other.Sign.Cert.Raw}, []string{smp.CertificateEncryption, "tls-server", smp.CertificateEncryption}, nil,
+			` carries with the TypeCode "encryption" and "tls-server", not "signing"`},
+		{"listed for encryption and for signing", [][]byte{other.Sign.Cert.Raw, other.Sign.Cert.Raw}, []string{smp.CertificateEncryption, ""}, nil, ""},
+		// Listed for signing, not yet: the error names the days.
+		{"listed for encryption now, and for signing later", [][]byte{other.Sign.Cert.Raw, other.Sign.Cert.Raw}, []string{smp.CertificateEncryption, ""}, []smp.Validity{{}, later},
+			` publishes for use from ` + later.Activation.Format(time.RFC3339) + `, not at `},
+	} {
+		r := &smp.Redirect{URL: hsB.URL, Certificates: c.certs, Types: c.types, Validity: c.validity}
+		if err := storeA.PutServiceMetadata(ctx, &smp.ServiceMetadata{Participant: participant, DocumentType: docType, Redirect: r}); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		cl := &smp.Client{SMP: hsA.URL, Flavour: smp.OASIS2, Trust: f.trust, CacheTTL: -1, Now: func() time.Time { return now }}
+		tg, err := cl.Resolve(ctx, participant, docType, process)
+		switch {
+		case c.want == "" && (err != nil || !tg.Signer.Equal(other.Sign.Cert)):
+			t.Errorf("%s: %+v %v, want the answer of %s", c.name, tg, err, hsB.URL)
+		case c.want != "" && (!errors.Is(err, smp.ErrBadAnswer) || !errors.Is(err, smp.ErrUntrusted) || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("%s: %+v %v\nwant ErrBadAnswer and ErrUntrusted saying %s", c.name, tg, err, c.want)
+		}
+	}
+
+	// Read from another SMP's document: a certificate without TypeCode
+	// signs the other SMP's metadata, one of another TypeCode does not.
+	b64 := base64.StdEncoding.EncodeToString
+	m, _, err := smp.ParseServiceMetadata([]byte(`<se:ServiceMetadata xmlns:se="` + smp.NamespaceSMP2ServiceMetadata + `" xmlns:smb="` + smp.NamespaceSMP2Basic + `" xmlns:sma="` + smp.NamespaceSMP2Aggregate + `">` +
+		`<smb:SMPVersionID>2.0</smb:SMPVersionID><smb:ID schemeID="` + docType.Scheme + `">` + docType.Value + `</smb:ID>` +
+		`<smb:ParticipantID schemeID="` + participant.Scheme + `">` + participant.Value + `</smb:ParticipantID>` +
+		`<sma:ProcessMetadata><sma:Redirect><smb:PublisherURI>https://smp2.example.eu/</smb:PublisherURI>` +
+		`<sma:Certificate><smb:ContentBinaryObject mimeCode="application/base64">` + b64(other.Sign.Cert.Raw) + `</smb:ContentBinaryObject></sma:Certificate>` +
+		`<sma:Certificate><smb:TypeCode>encryption</smb:TypeCode><smb:ContentBinaryObject mimeCode="application/base64">` + b64(f.ap.Sign.Cert.Raw) + `</smb:ContentBinaryObject></sma:Certificate>` +
+		`<sma:Certificate><smb:TypeCode>SIGNING</smb:TypeCode><smb:ContentBinaryObject mimeCode="application/base64">` + b64(f.smpCred.Sign.Cert.Raw) + `</smb:ContentBinaryObject></sma:Certificate>` +
+		`</sma:Redirect></sma:ProcessMetadata></se:ServiceMetadata>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false, true, false} {
+		if got := m.Redirect.SignsMetadata(i); got != want {
+			t.Errorf("certificate %d of the document read: SignsMetadata = %v, want %v", i+1, got, want)
+		}
 	}
 }

@@ -230,9 +230,12 @@ type Endpoint struct {
 // provided, expressed as a user or domain defined code", 0..1): this
 // package writes CertificateEncryption for an endpoint's certificate
 // given alone (Endpoint.Certificate) and CertificateSigning for a
-// Redirect's that has none of its own (Redirect.Types), and a lookup
-// selects an endpoint's CertificateEncryption certificate. Other codes
-// (e.g. "sign-and-encrypt") are kept as they are.
+// Redirect's that has none of its own (Redirect.Types); a lookup selects
+// an endpoint's CertificateEncryption certificate, and checks the
+// signature of the SMP a Redirect leads to against the Redirect's
+// certificates of CertificateSigning or of no TypeCode only
+// (Redirect.SignsMetadata). Other codes (e.g. "sign-and-encrypt") are
+// kept as they are.
 const (
 	CertificateEncryption = "encryption"
 	CertificateSigning    = "signing"
@@ -356,7 +359,8 @@ type Redirect struct {
 	// Certificates are DER signing certificates of the other SMP (SMP 2.0
 	// Redirect Certificate, 0..n: several while that SMP rolls its key
 	// over). When there are any, the other SMP's answer must be signed
-	// with one of them. SMP 1.0 and Peppol documents carry none.
+	// with one of them whose TypeCode says it signs that SMP's metadata
+	// (SignsMetadata). SMP 1.0 and Peppol documents carry none.
 	Certificates [][]byte `json:"certificates,omitempty"`
 	// Validity is when each certificate may be used, as the redirect
 	// publishes it (SMP 2.0 Certificate ActivationDate and
@@ -378,8 +382,8 @@ type Redirect struct {
 	// document, they are kept as read when any certificate has another
 	// than CertificateSigning, a certificate without TypeCode then read
 	// as CertificateSigning (as it is written), and are none otherwise.
-	// The client accepts the other SMP's signature by any of the
-	// certificates, whatever their TypeCode.
+	// The client accepts the other SMP's signature only by a certificate
+	// of CertificateSigning or of no TypeCode (SignsMetadata).
 	Types []string `json:"types,omitempty"`
 	// Descriptions are the certificates' SMP 2.0 Descriptions:
 	// Descriptions[i] that of Certificates[i], written when not empty.
@@ -492,6 +496,27 @@ func (r *Redirect) typeCode(i int) string {
 		return CertificateSigning
 	}
 	return cmp.Or(r.Types[i], CertificateSigning)
+}
+
+// SignsMetadata reports whether certificate i of r is one a lookup checks
+// the other SMP's signature with: of the TypeCode CertificateSigning
+// (compared without regard to case, as an endpoint's TypeCode), or of
+// none. A certificate of another TypeCode is published for another use,
+// and an answer signed by it is refused.
+//
+// The SMP 2.0 schema (SMP-AggregateComponents-2.0.xsd) defines a
+// Redirect's Certificate as "the certificate used to validate information
+// signed by the destination SMP" (0..n), the Certificate class as holding
+// "information necessary to validate the signature of the SMP service",
+// and its TypeCode as "the use of the certificate being provided,
+// expressed as a user or domain defined code" (0..1). It fixes no code:
+// a certificate without TypeCode is what the Redirect says of it, one to
+// validate the destination SMP's signature, and is accepted; one with a
+// TypeCode is accepted when that code is this package's code for that
+// use, CertificateSigning, which it publishes for every Redirect
+// certificate without a TypeCode of its own.
+func (r *Redirect) SignsMetadata(i int) bool {
+	return r != nil && i >= 0 && i < len(r.Certificates) && strings.EqualFold(r.typeCode(i), CertificateSigning)
 }
 
 // description returns the Description of certificate i; "" when r does not

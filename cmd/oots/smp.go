@@ -499,9 +499,10 @@ func smpRollover(ctx context.Context, env *Env, args []string) int {
 // smpRedirect implements "oots smp redirect": the document type, or one of
 // its processes, is served by another SMP (SMP 1.0 and Peppol Redirect,
 // SMP 2.0 Redirect), whose answers a lookup accepts signed by one of the
-// certificates given, on the days given, and in SMP 1.0 and Peppol by the
-// certificate the CertificateUID names. It replaces what the document type,
-// or the process, had here: endpoints or another redirect.
+// certificates given of the type signing, on the days given, and in SMP
+// 1.0 and Peppol by the certificate the CertificateUID names. It replaces
+// what the document type, or the process, had here: endpoints or another
+// redirect.
 func smpRedirect(ctx context.Context, env *Env, args []string) int {
 	fl := flag.NewFlagSet("smp redirect", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
@@ -602,9 +603,15 @@ func smpRedirect(ctx context.Context, env *Env, args []string) int {
 	}
 	fmt.Fprintf(env.Stdout, "%s %s\n", what, redirectLine(r))
 	printRedirectCertificates(env, r, now, "  ")
-	if !slices.ContainsFunc(r.PublishedCertificates(), func(c smp.EndpointCertificate) bool {
-		return (smp.Validity{Activation: c.Activation, Expiration: c.Expiration}).In(now)
-	}) {
+	inUse := false
+	for i, c := range r.PublishedCertificates() {
+		if !r.SignsMetadata(i) {
+			fmt.Fprintf(env.Stderr, "oots smp redirect: warning: lookups refuse the other SMP's answers signed by certificate %d: its TypeCode %q is not %s\n", i+1, c.Type, smp.CertificateSigning)
+			continue
+		}
+		inUse = inUse || (smp.Validity{Activation: c.Activation, Expiration: c.Expiration}).In(now)
+	}
+	if !inUse {
 		fmt.Fprintln(env.Stderr, "oots smp redirect: warning: lookups refuse the other SMP's answers until one of its certificates is in use")
 	}
 	if *proc != "" && slices.ContainsFunc(m.Processes, func(pr smp.Process) bool { return pr.Redirect == nil }) {
@@ -1043,11 +1050,15 @@ func redirectLine(r *smp.Redirect) string {
 
 // printRedirectCertificates prints the signing certificates a redirect
 // accepts the other SMP's answer with, and when, as SMP 2.0 publishes
-// them (certificateLine).
+// them (certificateLine); one of another TypeCode, which a lookup does not
+// accept (smp.Redirect.SignsMetadata), is never in use, and says so.
 func printRedirectCertificates(env *Env, r *smp.Redirect, now time.Time, indent string) {
-	for _, c := range r.PublishedCertificates() {
+	for i, c := range r.PublishedCertificates() {
 		line := indent + "certificate " + certificateLine(c)
-		if (smp.Validity{Activation: c.Activation, Expiration: c.Expiration}).In(now) {
+		switch {
+		case !r.SignsMetadata(i):
+			line += "  (not for signing: lookups refuse it)"
+		case (smp.Validity{Activation: c.Activation, Expiration: c.Expiration}).In(now):
 			line += "  (in use)"
 		}
 		fmt.Fprintln(env.Stdout, line)

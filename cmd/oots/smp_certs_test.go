@@ -348,7 +348,7 @@ func TestSMPListRedirectCertificates(t *testing.T) {
 	code, out, _ := runOots(t, "smp", "list", "-db", f.db)
 	for _, want := range []string{
 		"redirect https://other-smp.example.eu\n",
-		"    certificate sign-and-encrypt  CN=ap-old,O=oots test,C=EU  until " + f.day(9) + "  mimeCode application/pkix-cert  (in use)\n",
+		"    certificate sign-and-encrypt  CN=ap-old,O=oots test,C=EU  until " + f.day(9) + "  mimeCode application/pkix-cert  (not for signing: lookups refuse it)\n",
 		"    certificate signing  CN=ap-new,O=oots test,C=EU  from " + f.day(10) + `  description "from the roll-over on"` + "\n",
 		"    certificate encryption  CN=ap-old,O=oots test,C=EU  at any time  mimeCode application/pkix-cert  description \"the AP's key\"  (in use)\n",
 	} {

@@ -29,8 +29,9 @@ const (
 // xmllint and carry the redirect, and "oots smp lookup" follows it in
 // either flavour to the endpoint the other SMP publishes, signed by it. A
 // redirect of one process leaves the other's endpoints here. A redirect
-// naming a certificate that does not sign the other SMP's answers makes
-// lookups refuse them.
+// naming a certificate that does not sign the other SMP's answers, or the
+// one that does for another use than signing (its TypeCode), makes lookups
+// refuse them.
 func TestSMPRedirect(t *testing.T) {
 	f := newSMPCertsFixture(t)
 	const other = "oots-procid::urn:oots:other"
@@ -109,6 +110,20 @@ func TestSMPRedirect(t *testing.T) {
 		if code, out, errs := lookup(c.flavour, certsProc); code != 1 || !strings.Contains(errs, c.want) {
 			t.Errorf("lookup %s through a redirect naming another certificate: %d %s %s\nwant %s", c.flavour, code, out, errs, c.want)
 		}
+	}
+
+	// The other SMP's certificate, but published for another use than
+	// signing: published with warnings, listed as refused, and an SMP 2.0
+	// lookup refuses the answers it signs, naming the TypeCode.
+	code, out, errs = runOots(t, "smp", "redirect", "-db", f.db, "-participant", certsPart, "-doc", certsDoc, "-url", baseB, "-cert", smpB+",type=encryption")
+	if code != 0 || !strings.Contains(out, "  certificate encryption  CN=smp-b,O=oots test,C=EU  at any time  (not for signing: lookups refuse it)\n") ||
+		!strings.Contains(errs, `warning: lookups refuse the other SMP's answers signed by certificate 1: its TypeCode "encryption" is not signing`) ||
+		!strings.Contains(errs, "warning: lookups refuse the other SMP's answers until one of its certificates is in use") {
+		t.Errorf("redirect with a certificate of the TypeCode encryption: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := lookup("oasis-smp-2", certsProc); code != 1 || !strings.Contains(errs, `signed by "CN=smp-b,O=oots test,C=EU", which the redirect from `) ||
+		!strings.Contains(errs, `carries with the TypeCode "encryption", not "signing"`) {
+		t.Errorf("lookup through a redirect with the certificate for encryption: %d %s %s", code, out, errs)
 	}
 }
 
