@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -217,7 +216,7 @@ func (r *reloader) PModeFile(context.Context) (string, []byte, error) {
 // pmodeKind names the kind of a P-Mode file by its content, as loadPMode
 // reads it.
 func pmodeKind(b []byte) string {
-	if strings.HasPrefix(strings.TrimSpace(string(b)), "<") {
+	if domibusXML(b) {
 		return "Domibus PMode XML"
 	}
 	return "YAML P-Mode"
