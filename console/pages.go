@@ -419,7 +419,7 @@ func (s *Server) downloadPMode(w http.ResponseWriter, r *http.Request, u *user) 
 	}
 	s.record(r, u, "pmode.download", fmt.Sprintf("sha256:%x", sha256.Sum256(file)), "ok")
 	ct := "application/yaml"
-	if bytes.HasPrefix(bytes.TrimSpace(file), []byte("<")) {
+	if pmode.IsDomibusXML(file) {
 		ct = "application/xml"
 	}
 	w.Header().Set("Content-Type", ct)

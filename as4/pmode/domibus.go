@@ -1,6 +1,7 @@
 package pmode
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strconv"
@@ -20,6 +21,14 @@ const (
 	domibusOneWay = domibusCore + "oneWay"
 	domibusTwoWay = domibusCore + "twoWay"
 )
+
+// IsDomibusXML reports whether a P-Mode file is a Domibus PMode XML rather
+// than a YAML P-Mode: it begins with "<", past white space and a UTF-8
+// byte order mark (which XML allows, XML 1.0 §4.3.3, and which editors on
+// Windows write).
+func IsDomibusXML(b []byte) bool {
+	return bytes.HasPrefix(bytes.TrimSpace(bytes.TrimPrefix(b, []byte("\ufeff"))), []byte("<"))
+}
 
 // ImportDomibus converts a Domibus P-Mode XML configuration (db:configuration)
 // into a Config: every party with its identifiers and endpoint, and one Leg

@@ -2,6 +2,7 @@ package pmode
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -194,5 +195,31 @@ func TestDomibusParty(t *testing.T) {
 	}
 	if _, err := DomibusParty(b, "purple_gw"); err == nil || !strings.Contains(err.Error(), "purple_gw") {
 		t.Errorf("unknown party: %v", err)
+	}
+}
+
+// TestIsDomibusXML: every Domibus PMode published with Domibus is taken
+// for one, also behind a UTF-8 byte order mark or white space; our YAML
+// P-Modes are not.
+func TestIsDomibusXML(t *testing.T) {
+	files, err := filepath.Glob("testdata/domibus/*.xml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Domibus PMode files: %v", err)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range [][]byte{b, append([]byte("\ufeff"), b...), append([]byte("\r\n  "), b...)} {
+			if !IsDomibusXML(v) {
+				t.Errorf("%s (%q…) not taken for a Domibus PMode XML", f, v[:8])
+			}
+		}
+	}
+	for _, y := range []string{"parties: []\n", "\ufeffparties: []\n", "# <comment>\nparties: []\n", ""} {
+		if IsDomibusXML([]byte(y)) {
+			t.Errorf("%q taken for a Domibus PMode XML", y)
+		}
 	}
 }

@@ -216,7 +216,7 @@ func (r *reloader) PModeFile(context.Context) (string, []byte, error) {
 // pmodeKind names the kind of a P-Mode file by its content, as loadPMode
 // reads it.
 func pmodeKind(b []byte) string {
-	if domibusXML(b) {
+	if pmode.IsDomibusXML(b) {
 		return "Domibus PMode XML"
 	}
 	return "YAML P-Mode"

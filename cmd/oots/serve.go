@@ -532,7 +532,7 @@ func loadPMode(path string, warn func(error)) (*pmode.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !domibusXML(b) {
+	if !pmode.IsDomibusXML(b) {
 		return pmode.Parse(b)
 	}
 	c, skipped, err := pmode.ImportDomibusPartial(b)
@@ -545,14 +545,6 @@ func loadPMode(path string, warn func(error)) (*pmode.Config, error) {
 		}
 	}
 	return c, nil
-}
-
-// domibusXML reports whether a P-Mode file is a Domibus PMode XML rather
-// than a YAML P-Mode: it begins with "<", past white space and a UTF-8
-// byte order mark (which XML allows, XML 1.0 §4.3.3, and which editors on
-// Windows write).
-func domibusXML(b []byte) bool {
-	return strings.HasPrefix(strings.TrimSpace(strings.TrimPrefix(string(b), "\ufeff")), "<")
 }
 
 func serveReadKey(field, path string) (crypto.PrivateKey, error) {
