@@ -572,11 +572,36 @@ func (e *Element) Click() {
 	e.must("click", e.b.Command(http.MethodPost, e.path("/click"), nil, nil))
 }
 
+// leaving marks the page as on its way out at the first sign that a
+// navigation to another document began: a form's submit event or a click
+// on a link to another document that no listener cancelled (both come
+// while the click is made), the Navigation API's navigate event,
+// beforeunload or pagehide. Chromium under load was seen to start a form's
+// navigation without the page's beforeunload listener having run within
+// five seconds, so that event alone is not enough: a second click would
+// then send the form twice.
+const leaving = `window.__webdriverLeaving = false;
+const leave = () => { window.__webdriverLeaving = true };
+const here = (target) => !target || target === "_self";
+const elsewhere = (a) => here(a.getAttribute("target")) && !(a.hash && a.href.split("#")[0] === location.href.split("#")[0]);
+addEventListener("submit", (e) => {
+	const target = (e.submitter && e.submitter.getAttribute("formtarget")) || e.target.getAttribute("target");
+	if (!e.defaultPrevented && here(target)) leave();
+});
+addEventListener("click", (e) => {
+	const a = e.target instanceof Element && e.target.closest("a[href]");
+	if (a && !e.defaultPrevented && elsewhere(a)) leave();
+});
+if (window.navigation) navigation.addEventListener("navigate", (e) => { if (!e.destination.sameDocument) leave() });
+addEventListener("beforeunload", leave);
+addEventListener("pagehide", leave);
+return true`
+
 // ClickAway clicks an element that leaves the page — a form's button, a
 // link — and makes sure that it did. It waits for the page to have loaded
 // before the click, and a click that the page did not act on (no
-// navigation began: the page's beforeunload event, which every navigation
-// away fires first, did not come) is made again, up to three times. A
+// navigation began: none of the events a navigation away fires first
+// came) is made again, up to three times. A
 // navigation that began is never clicked twice, however slow its answer:
 // a form is not sent twice. It returns once the next page is there.
 func (e *Element) ClickAway() {
@@ -588,7 +613,7 @@ func (e *Element) ClickAway() {
 		return e.b.execute(script, &yes) == nil && yes
 	}
 	e.b.WaitFor(func() bool { return is(`return document.readyState === "complete"`) }, e.b.Timeout)
-	e.b.Execute(`window.__webdriverLeaving = false; addEventListener("beforeunload", () => { window.__webdriverLeaving = true }); return true`, nil)
+	e.b.Execute(leaving, nil)
 	for attempt := 1; ; attempt++ {
 		e.Click()
 		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
