@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -16,6 +17,7 @@ import (
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
 	"github.com/oots-go/oots/console"
+	"github.com/oots-go/oots/internal/durable"
 )
 
 // serveNextKeys is the keys.next section of oots serve: the node's next
@@ -172,12 +174,7 @@ func (r *reloader) ReplacePMode(_ context.Context, file []byte) error {
 		return fmt.Errorf("pmode: %w", err)
 	}
 	defer os.Remove(prev)
-	syncDir := func() {
-		if d, err := os.Open(filepath.Dir(target)); err == nil { // the renames durable
-			d.Sync()
-			d.Close()
-		}
-	}
+	syncDir := func() { durable.SyncDir(filepath.Dir(target)) } // the renames durable
 	if err := os.Rename(tmp, target); err != nil {
 		return fmt.Errorf("pmode: %w", err)
 	}
@@ -245,23 +242,5 @@ func (r *reloader) partners(c *serveConfig, leftOut func(error)) (ap.Partners, e
 // writeTemp writes b to a new file of dir with the permissions mode,
 // synced, and returns its name.
 func writeTemp(dir, pattern string, b []byte, mode os.FileMode) (string, error) {
-	f, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return "", err
-	}
-	err = f.Chmod(mode)
-	if err == nil {
-		_, err = f.Write(b)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
+	return durable.Temp(dir, pattern, mode, func(w io.Writer) error { _, err := w.Write(b); return err })
 }
