@@ -296,6 +296,15 @@ func fuzzSeeds(f *testing.F) {
 				Types: []string{"", "sign-and-encrypt"}, Descriptions: []string{"until the roll-over"}}}, fl))
 		f.Add(b.Bytes())
 		f.Add([]byte(strings.Replace(b.String(), "<cbc:TypeCode>"+smp.CertificateSigning+"</cbc:TypeCode>", "", 1)))
+		// Its certificates with a mimeCode of their own (SMP 2.0), and
+		// the second without the mimeCode the schema requires (refused:
+		// it would be written back with one).
+		b.Reset()
+		writeXML(&b, smp.ServiceMetadataElement(&smp.ServiceMetadata{Participant: participant, DocumentType: docType,
+			Redirect: &smp.Redirect{URL: "https://smp2.example.eu/", Certificates: [][]byte{fx.smpCred.Sign.Cert.Raw, fx.ap.Sign.Cert.Raw},
+				MimeCodes: []string{"application/pkix-cert"}}}, fl))
+		f.Add(b.Bytes())
+		f.Add([]byte(strings.Replace(b.String(), ` mimeCode="`+smp.MimeCodeDefault+`"`, "", 1)))
 		b.Reset()
 		writeXML(&b, smp.ServiceGroupElement(&smp.ServiceGroup{Participant: participant, DocumentTypes: []smp.ID{docType}}, fl, func(d smp.ID) string { return "http://x/p/services/" + d.PathSegment() }))
 		f.Add(b.Bytes())

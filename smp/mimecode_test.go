@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -223,6 +228,97 @@ func TestRedirectCertificateMimeCode(t *testing.T) {
 		r.MimeCodes = c.mimeCodes
 		if st, body := call(t, "PUT", mu, "secret", &smp.ServiceMetadata{Redirect: r}); st != http.StatusBadRequest || !strings.Contains(body, c.want) {
 			t.Errorf("%s: %d %s, want 400 saying %s", c.name, st, body, c.want)
+		}
+	}
+}
+
+// TestReadCertificateWithoutMimeCode: an SMP 2.0 certificate whose
+// ContentBinaryObject lacks the mimeCode the schema requires (xmllint:
+// not valid SMP 2.0, for that attribute), or has an empty one, could not
+// be written back as read: a certificate without mimeCode is written with
+// MimeCodeDefault, so reading and writing would change the document. It
+// is refused at read, as a document without another part the schema
+// requires, naming the certificate and the attribute: a redirect's or an
+// endpoint's, beside certificates with a mimeCode or alone.
+func TestReadCertificateWithoutMimeCode(t *testing.T) {
+	xmllint := testenv.Tool(t, "xmllint")
+	f := getFixture(t)
+	b64 := base64.StdEncoding.EncodeToString
+	// cert is a Certificate whose ContentBinaryObject has the attribute
+	// mimeCode (e.g. ` mimeCode="application/base64"`), or none.
+	cert := func(mimeCode string, der []byte) string {
+		return `<sma:Certificate><smb:TypeCode>signing</smb:TypeCode><smb:ContentBinaryObject` + mimeCode + `>` + b64(der) + `</smb:ContentBinaryObject></sma:Certificate>`
+	}
+	doc := func(pm string) []byte {
+		return []byte(`<se:ServiceMetadata xmlns:se="` + smp.NamespaceSMP2ServiceMetadata + `" xmlns:smb="` + smp.NamespaceSMP2Basic + `" xmlns:sma="` + smp.NamespaceSMP2Aggregate + `">` +
+			`<smb:SMPVersionID>2.0</smb:SMPVersionID><smb:ID schemeID="` + docType.Scheme + `">` + docType.Value + `</smb:ID>` +
+			`<smb:ParticipantID schemeID="` + participant.Scheme + `">` + participant.Value + `</smb:ParticipantID>` +
+			`<sma:ProcessMetadata>` + pm + `</sma:ProcessMetadata></se:ServiceMetadata>`)
+	}
+	redirect := func(certs ...string) []byte {
+		return doc(`<sma:Redirect><smb:PublisherURI>https://smp2.example.eu/</smb:PublisherURI>` + strings.Join(certs, "") + `</sma:Redirect>`)
+	}
+	endpoint := func(certs ...string) []byte {
+		return doc(`<sma:Process><smb:ID schemeID="` + process.Scheme + `">` + process.Value + `</smb:ID></sma:Process>` +
+			`<sma:Endpoint><smb:TransportProfileID>` + smp.TransportEBMS3AS4 + `</smb:TransportProfileID><smb:AddressURI>https://ap.example.eu/as4</smb:AddressURI>` +
+			strings.Join(certs, "") + `</sma:Endpoint>`)
+	}
+	const (
+		pkix    = ` mimeCode="application/pkix-cert"`
+		none    = ``
+		empty   = ` mimeCode=" "`
+		missing = `smp: malformed SMP document: cbc:ContentBinaryObject without the attribute mimeCode, which the SMP 2.0 schema requires (udt:BinaryObjectType)`
+		blank   = `smp: malformed SMP document: cbc:ContentBinaryObject with an empty mimeCode, not a media type`
+	)
+	smpCert, apCert := f.smpCred.Sign.Cert.Raw, f.ap.Sign.Cert.Raw
+
+	// The witness: without the attribute, the document is not SMP 2.0.
+	p := filepath.Join(t.TempDir(), "no-mimecode.xml")
+	if err := os.WriteFile(p, redirect(cert(pkix, smpCert), cert(none, apCert)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	schema, _ := filepath.Abs("testdata/xsd/smp2/ServiceMetadata-2.0.xsd")
+	if out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", schema, p).CombinedOutput(); err == nil || !strings.Contains(string(out), "mimeCode") {
+		t.Errorf("xmllint on a certificate without mimeCode: %v\n%s", err, out)
+	}
+
+	for _, c := range []struct {
+		name string
+		doc  []byte
+		want string
+	}{
+		{"a redirect's, beside one with a mimeCode", redirect(cert(pkix, smpCert), cert(none, apCert)), "redirect to https://smp2.example.eu/, certificate 2: " + missing},
+		{"a redirect's, alone", redirect(cert(none, smpCert)), "redirect to https://smp2.example.eu/, certificate 1: " + missing},
+		{"a redirect's, empty", redirect(cert(empty, smpCert), cert(pkix, apCert)), "redirect to https://smp2.example.eu/, certificate 1: " + blank},
+		{"an endpoint's, beside one with a mimeCode", endpoint(cert(pkix, smpCert), cert(none, apCert)), "endpoint https://ap.example.eu/as4, certificate 2: " + missing},
+		{"an endpoint's, alone", endpoint(cert(none, apCert)), "endpoint https://ap.example.eu/as4, certificate 1: " + missing},
+		{"an endpoint's, empty", endpoint(cert(` mimeCode=""`, apCert)), "endpoint https://ap.example.eu/as4, certificate 1: " + blank},
+	} {
+		m, _, err := smp.ParseServiceMetadata(c.doc)
+		if !errors.Is(err, smp.ErrBadDocument) || !strings.Contains(fmt.Sprint(err), c.want) {
+			var out bytes.Buffer
+			if err == nil {
+				writeXML(&out, smp.ServiceMetadataElement(m, smp.OASIS2))
+			}
+			t.Errorf("%s: %v\nwant ErrBadDocument saying %s\nread\n%s\nwritten back\n%s", c.name, err, c.want, c.doc, out.Bytes())
+		}
+	}
+
+	// With every mimeCode, read and written back as it was.
+	in := redirect(cert(pkix, smpCert), cert(` mimeCode="`+smp.MimeCodeDefault+`"`, apCert))
+	m, _, err := smp.ParseServiceMetadata(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := writeXML(&out, smp.ServiceMetadataElement(m, smp.OASIS2)); err != nil {
+		t.Fatal(err)
+	}
+	w := validSMP2(t, xmllint, "written.xml", "written back: ", out.Bytes())
+	for i, want := range []string{"application/pkix-cert", smp.MimeCodeDefault} {
+		expr := "string(//*[local-name()='Redirect']/*[local-name()='Certificate'][" + strconv.Itoa(i+1) + "]/*[local-name()='ContentBinaryObject']/@mimeCode)"
+		if got := xpath(t, xmllint, w, expr); got != want {
+			t.Errorf("written back: %s = %q, want %q", expr, got, want)
 		}
 	}
 }

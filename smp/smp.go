@@ -196,9 +196,10 @@ type Endpoint struct {
 	// while its access point rolls a key over, or one for each use. SMP
 	// 2.0 documents are written with all of them when there are any, and
 	// read with all of them, short of one encryption certificate without
-	// description or dates and of the mimeCode MimeCodeDefault (or none),
-	// which is read as Certificate alone (as it is written). SMP 1.0 and Peppol documents carry one certificate,
-	// Certificate, and are read without Certificates.
+	// description or dates and of the mimeCode MimeCodeDefault, which is
+	// read as Certificate alone (as it is written). SMP 1.0 and Peppol
+	// documents carry one certificate, Certificate, and are read without
+	// Certificates.
 	Certificates []EndpointCertificate `json:"certificates,omitempty"`
 	// Description and Contact (SMP 1.0 ServiceDescription and
 	// TechnicalContactUrl; SMP 2.0 Description and Contact).
@@ -261,9 +262,11 @@ type EndpointCertificate struct {
 	// read and written as given, e.g. "application/pkix-cert" (RFC 2585),
 	// which other SMPs publish. The schema requires one
 	// (udt:BinaryObjectType, mimeCode use="required"): empty, it is
-	// written as MimeCodeDefault; read as empty only from a document
-	// without one. Validate accepts a media type (RFC 2045) or empty. A
-	// Redirect's certificates keep theirs alike (Redirect.MimeCodes).
+	// written as MimeCodeDefault; a document with a certificate without
+	// one, or with an empty one, is refused at read, as it could not be
+	// written back as read. Validate accepts a media type (RFC 2045) or
+	// empty. A Redirect's certificates keep theirs alike
+	// (Redirect.MimeCodes).
 	MimeCode string `json:"mimeCode,omitempty"`
 	// Activation and Expiration bound when the certificate may be used
 	// (ActivationDate, ExpirationDate): from Activation on, before
@@ -373,8 +376,9 @@ type Redirect struct {
 	// that of Certificates[i], written as MimeCodeDefault when empty or
 	// missing. Read from an SMP 2.0 document, they are kept as read when
 	// any certificate has another than MimeCodeDefault, and are none
-	// otherwise (the document is written back alike). Validate accepts a
-	// media type (RFC 2045) or empty for each.
+	// otherwise (the document is written back alike); a certificate
+	// without mimeCode is refused there, as an endpoint's. Validate
+	// accepts a media type (RFC 2045) or empty for each.
 	MimeCodes []string `json:"mimeCodes,omitempty"`
 	// Types are the certificates' SMP 2.0 TypeCodes, as
 	// EndpointCertificate.Type: Types[i] that of Certificates[i], written

@@ -320,14 +320,27 @@ func certificate2(parent *xmltree.Element, c EndpointCertificate) {
 // decodeCertificate2 reads an SMP 2.0 Certificate of an Endpoint or a
 // Redirect: its TypeCode, Description, dates (decodeDate), certificate and
 // the certificate's mimeCode.
+//
+// The mimeCode is required (udt:BinaryObjectType, mimeCode
+// use="required": "the mime type of the binary object"), and a
+// ContentBinaryObject without it, or with an empty one, is refused, as a
+// document without another part the schema requires (cbc:PublisherURI,
+// cbc:AddressURI): read as none, it would be written with MimeCodeDefault
+// (certificate2), so that the document written back would not be the one
+// read.
 func decodeCertificate2(ce *xmltree.Element) (EndpointCertificate, error) {
 	der, err := decodeCert(text(ce, NamespaceSMP2Basic, "ContentBinaryObject"))
 	if err != nil {
 		return EndpointCertificate{}, err
 	}
 	c := EndpointCertificate{Type: text(ce, NamespaceSMP2Basic, "TypeCode"), Description: text(ce, NamespaceSMP2Basic, "Description"), Certificate: der}
-	if b := ce.Child(NamespaceSMP2Basic, "ContentBinaryObject"); b != nil {
-		c.MimeCode = strings.TrimSpace(b.SelectAttr("", "mimeCode"))
+	// A certificate was decoded: there is a ContentBinaryObject.
+	mimeCode, ok := ce.Child(NamespaceSMP2Basic, "ContentBinaryObject").AttrValue("", "mimeCode")
+	switch c.MimeCode = strings.TrimSpace(mimeCode); {
+	case !ok:
+		return EndpointCertificate{}, bad("cbc:ContentBinaryObject without the attribute mimeCode, which the SMP 2.0 schema requires (udt:BinaryObjectType)")
+	case c.MimeCode == "":
+		return EndpointCertificate{}, bad("cbc:ContentBinaryObject with an empty mimeCode, not a media type")
 	}
 	if c.Activation, err = decodeDate("cbc:ActivationDate", text(ce, NamespaceSMP2Basic, "ActivationDate"), false); err != nil {
 		return EndpointCertificate{}, err
@@ -787,7 +800,7 @@ func decodeRedirect2(re *xmltree.Element) (*Redirect, error) {
 		r.Types = append(r.Types, c.Type)
 		r.Descriptions = append(r.Descriptions, c.Description)
 		dated = dated || !v.Activation.IsZero() || !v.Expiration.IsZero()
-		mimeCoded = mimeCoded || c.MimeCode != "" && c.MimeCode != MimeCodeDefault
+		mimeCoded = mimeCoded || c.MimeCode != MimeCodeDefault
 		typed = typed || c.Type != "" && c.Type != CertificateSigning
 		described = described || c.Description != ""
 	}
@@ -854,7 +867,7 @@ func decodeEndpoints2(ees []*xmltree.Element) ([]Endpoint, error) {
 			e.Certificate = e.Certificates[0].Certificate
 		}
 		if c := e.Certificates[0]; len(e.Certificates) == 1 && c.Type == CertificateEncryption && c.Description == "" && c.Activation.IsZero() && c.Expiration.IsZero() &&
-			(c.MimeCode == "" || c.MimeCode == MimeCodeDefault) {
+			c.MimeCode == MimeCodeDefault {
 			// One encryption certificate without description or dates,
 			// of the default mimeCode: as Certificate alone is written.
 			e.Certificates = nil
