@@ -132,8 +132,16 @@ func TestPartnerDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1200 * time.Millisecond)
-	mid, _ := fr.Status(context.Background(), st.MessageID)
+	// Retried every 500 ms (20 retries in 10 s): wait for the second attempt.
+	var mid *ap.Status
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if mid, err = fr.Status(context.Background(), st.MessageID); err != nil {
+			t.Fatal(err)
+		}
+		if mid.Attempts >= 2 && strings.Contains(mid.LastError, "EBMS:0301") || time.Now().After(deadline) {
+			break
+		}
+	}
 	if mid.State != apstore.OutQueued || mid.Attempts < 2 || !strings.Contains(mid.LastError, "EBMS:0301") {
 		t.Errorf("while down: %+v", mid)
 	}

@@ -171,7 +171,7 @@ func TestSendFailedAfterRestart(t *testing.T) {
 	if n := len(down.snapshot()); n != seen {
 		t.Errorf("the stopped node's backend was called %d more times", n-seen)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for r.Delivery != apstore.DeliveryDelivered && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 		r, _ = fr.db.FailureReport(ctx, st.MessageID)

@@ -70,8 +70,15 @@ func TestJudge(t *testing.T) {
 	if got := waitState(t, fr, st.MessageID, 20*time.Second); got.State != apstore.OutDelivered {
 		t.Fatalf("a payload that breaks the business rules was not carried: %+v", got)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(logs["AP_DE_01"].String(), "direction=received") && time.Now().Before(deadline) {
+	// DE judges after its receipt has gone, the header first, then the
+	// payload: wait for both lines.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		l := logs["AP_DE_01"].String()
+		if logLine(l, "document breaks business rules", "direction=received", "message_id="+st.MessageID) &&
+			logLine(l, "document valid under the business rules", "direction=received", "message_id="+st.MessageID) {
+			break
+		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	for name, dir := range map[string]string{"AP_FR_01": "submitted", "AP_DE_01": "received"} {

@@ -294,7 +294,7 @@ func TestReceiptAfterRestart(t *testing.T) {
 	if n := len(down.snapshot()); n != seen {
 		t.Errorf("the stopped node's backend was called %d more times", n-seen)
 	}
-	waitHandOff(t, fr.db, st.MessageID, 5*time.Second)
+	waitHandOff(t, fr.db, st.MessageID, 20*time.Second)
 }
 
 // The child of TestReceiptKilled runs where this names a directory.

@@ -43,8 +43,10 @@ func rollover(t *testing.T, profile wssec.Profile) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// FR reloads 700 ms after the start, DE switches at 3 s: the reload
+	// comes before the switch on a slow machine too.
 	start := time.Now()
-	switchAt := start.Add(1500 * time.Millisecond)
+	switchAt := start.Add(3 * time.Second)
 	nodes := newNet(t, netOptions{profile: profile, edit: func(name string, cfg *ap.Config) {
 		if name == "AP_DE_01" {
 			cfg.Next = &ap.Rollover{SigningKey: next.Sign.Signer(), SigningCert: next.Sign.Cert, DecryptionKey: next.Encrypt.Key, At: switchAt}
@@ -60,8 +62,8 @@ func rollover(t *testing.T, profile wssec.Profile) {
 		at   time.Time
 	}
 	var all []sent
-	reloaded := false
-	for i := 0; time.Since(start) < 3*time.Second; i++ {
+	reloaded, sentAfterSwitch := false, false
+	for i := 0; time.Since(start) < 3500*time.Millisecond || !sentAfterSwitch; i++ {
 		if !reloaded && time.Since(start) > 700*time.Millisecond {
 			// FR learns DE's next certificate and its CA ahead of the switch.
 			ts := trust.NewStore(c.ca.Cert, ca2.Cert)
@@ -84,6 +86,9 @@ func rollover(t *testing.T, profile wssec.Profile) {
 			t.Fatal(err)
 		}
 		all = append(all, sent{from, st.MessageID, time.Now()})
+		if from == fr && all[len(all)-1].at.After(switchAt.Add(200*time.Millisecond)) {
+			sentAfterSwitch = true
+		}
 		time.Sleep(40 * time.Millisecond)
 	}
 	afterSwitch := ""
