@@ -120,7 +120,7 @@ func TestSlowBodiesAreCut(t *testing.T) {
 	}
 	t.Logf("%d slow clients cut, the slowest after %s", clients, longest.Round(time.Millisecond))
 	http.DefaultClient.CloseIdleConnections() // the normal request's
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for l.Conns() != 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -143,7 +143,7 @@ func TestInFlightAndConnectionBounds(t *testing.T) {
 	for range 2 {
 		go http.Get("http://" + addr + "/")
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for len(l.inFlight) < 2 && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
