@@ -35,7 +35,7 @@ func signedQuery(country string) csdiscovery.Query {
 
 func dnssecResolver(t *testing.T, server, anchor string, mode csdiscovery.DNSSECMode, now func() time.Time) *csdiscovery.Resolver {
 	t.Helper()
-	return newResolver(t, csdiscovery.Config{Server: server, Zone: signedOrigin, DNSSEC: mode, TrustAnchors: anchor, Now: now, Timeout: time.Second})
+	return newResolver(t, csdiscovery.Config{Server: server, Zone: signedOrigin, DNSSEC: mode, TrustAnchors: anchor, Now: now, Timeout: 10 * time.Second})
 }
 
 // A zone signed with ldns-signzone and served by NSD validates, with NSEC

@@ -201,7 +201,7 @@ func lookupFake(t *testing.T, f *fakeDNS, cfg csdiscovery.Config) (*csdiscovery.
 	t.Helper()
 	cfg.Server = f.addr
 	if cfg.Timeout == 0 {
-		cfg.Timeout = 300 * time.Millisecond
+		cfg.Timeout = 10 * time.Second // the fake answers at once: generous for a loaded machine
 	}
 	if cfg.Attempts == 0 {
 		cfg.Attempts = 1
@@ -229,7 +229,7 @@ func TestFakeDNSHostileAnswers(t *testing.T) {
 			other := q
 			other.name = "evil.example"
 			return [][]byte{reply(other, 0, 0, uRecord("https://evil.example/"))}
-		}, csdiscovery.Config{}, csdiscovery.ErrUnreachable, "no answer within"},
+		}, csdiscovery.Config{Timeout: 300 * time.Millisecond}, csdiscovery.ErrUnreachable, "no answer within"},
 		{"no answer at all", func(q fakeQuery) [][]byte { return nil }, csdiscovery.Config{Attempts: 2, Timeout: 100 * time.Millisecond}, csdiscovery.ErrUnreachable, "no answer within"},
 		{"SERVFAIL", func(q fakeQuery) [][]byte { return [][]byte{reply(q, 0, 2)} }, csdiscovery.Config{}, csdiscovery.ErrUnreachable, "SERVFAIL"},
 		{"REFUSED", func(q fakeQuery) [][]byte { return [][]byte{reply(q, 0, 5)} }, csdiscovery.Config{}, csdiscovery.ErrUnreachable, "REFUSED"},
