@@ -414,15 +414,14 @@ func TestRun(t *testing.T) {
 	c, cancel := context.WithCancel(ctx)
 	done := make(chan error)
 	go func() { done <- f.conn.Run(c) }()
-	for i := 0; ; i++ {
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		j = must[*requester.Journey](t)(f.conn.Get(ctx, j.ID))
 		if j.State == requester.JourneyFailed {
 			break
 		}
-		if i > 1000 {
+		if time.Now().After(deadline) {
 			t.Fatal("Run did not time the exchange out")
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	cancel()
 	if err := <-done; err != nil {
