@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/oots-go/oots/pki"
@@ -75,6 +76,24 @@ func (f *fixture) metadata() *smp.ServiceMetadata {
 			}},
 		}},
 	}
+}
+
+// smpB starts a second SMP, B, under the fixture's CA with a signing
+// certificate of its own ("smp2.example.eu"): it answers for the
+// participant and document type of populated. It returns B's credentials,
+// its server and the count of the requests B answered.
+func (f *fixture) smpB(t *testing.T) (*pki.Party, *httptest.Server, *atomic.Int32) {
+	t.Helper()
+	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: other.Sign.Signer(), Certificate: other.Sign.Cert})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, asked := countingServer(t, srv)
+	return other, hs, asked
 }
 
 // populated returns a store with the fixture's participant and metadata.

@@ -247,16 +247,7 @@ func TestValidateProcessRedirect(t *testing.T) {
 func TestRedirectFromAnother(t *testing.T) {
 	f := getFixture(t)
 	ctx := context.Background()
-	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// SMP B answers for the participant and document type asked.
-	srvB, err := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: other.Sign.Signer(), Certificate: other.Sign.Cert})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hsB, asked := countingServer(t, srvB)
+	other, hsB, asked := f.smpB(t)
 
 	// Documents signed by the trusted first SMP, redirecting to B, each
 	// served whatever is asked.
@@ -339,15 +330,7 @@ func TestRedirectCertificateDates(t *testing.T) {
 	xmllint := testenv.Tool(t, "xmllint")
 	f := getFixture(t)
 	ctx := context.Background()
-	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvB, err := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: other.Sign.Signer(), Certificate: other.Sign.Cert})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hsB, asked := countingServer(t, srvB)
+	other, hsB, asked := f.smpB(t)
 
 	// B's certificate in use days D to D+4 in +01:00, within its own
 	// validity; the first certificate, another, at any time.

@@ -14,9 +14,7 @@ import (
 	"time"
 
 	"github.com/oots-go/oots/internal/testenv"
-	"github.com/oots-go/oots/pki"
 	"github.com/oots-go/oots/smp"
-	"github.com/oots-go/oots/wssec"
 )
 
 // TestRedirectCertificateTypeCode: the TypeCode and Description of an SMP
@@ -201,15 +199,7 @@ func TestRedirectCertificateTypeCode(t *testing.T) {
 func TestRedirectSignerTypeCode(t *testing.T) {
 	f := getFixture(t)
 	ctx := context.Background()
-	other, err := pki.Issue(f.ca, "smp2.example.eu", wssec.AS4v115, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srvB, err := smp.NewServer(smp.Config{Store: f.populated(t, smp.NewMemoryStore()), Key: other.Sign.Signer(), Certificate: other.Sign.Cert})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hsB, _ := countingServer(t, srvB)
+	other, hsB, _ := f.smpB(t)
 	storeA := smp.NewMemoryStore()
 	storeA.PutParticipant(ctx, participant)
 	hsA := f.server(t, storeA, smp.OASIS1, f.smpCred)
