@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/idp"
 	"github.com/oots-go/oots/internal/demo"
@@ -28,6 +29,9 @@ func TestBrowser(t *testing.T) {
 		t.Skip("browser test in -short mode")
 	}
 	b := webdriver.Start(t)
+	// Pages and the waits for them get 15 s, not the default 5: Chromium
+	// is slow on a loaded machine.
+	b.Timeout = 15 * time.Second
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	var portalURL string
@@ -83,7 +87,7 @@ func TestBrowser(t *testing.T) {
 	b.Find("#pin").SendKeys(user.PIN)
 	b.Find(`button[value="login"]`).Click()
 
-	b.WaitFor(func() bool { return strings.Contains(b.URL(), "/journeys/") }, webdriver.DefaultTimeout)
+	b.WaitFor(func() bool { return strings.Contains(b.URL(), "/journeys/") }, b.Timeout)
 	if got := b.Find(".user strong").Text(); got != user.Person.GivenName+" "+user.Person.FamilyName {
 		t.Errorf("logged in as %q, want %s", got, user.Name())
 	}
@@ -114,7 +118,7 @@ func TestBrowser(t *testing.T) {
 	}
 	b.Find(`label[for="r0-consent"]`).Click()
 	b.Find(`#req-0 form[action$="/request"] button`).Click()
-	b.WaitFor(func() bool { return e.svc.requestCount() == 1 }, webdriver.DefaultTimeout)
+	b.WaitFor(func() bool { return e.svc.requestCount() == 1 }, b.Timeout)
 	if n := len(b.FindAll(`meta[http-equiv="refresh"]`)); n != 0 {
 		t.Errorf("the waiting page reloads itself (%d meta refresh)", n)
 	}
@@ -136,14 +140,14 @@ func TestBrowser(t *testing.T) {
 	// The preview link; the test's "preview space" is the portal's return
 	// page, as a provider would send the user back.
 	e.svc.preview(jid, 0, portalURL+"/return?journey="+jid+"&requirement=0")
-	b.WaitFor(func() bool { _, err := b.Lookup(`#req-0 a.button`); return err == nil }, webdriver.DefaultTimeout)
+	b.WaitFor(func() bool { _, err := b.Lookup(`#req-0 a.button`); return err == nil }, b.Timeout)
 	if !ticked() {
 		t.Error("the live update unticked the box of the second requirement")
 	}
 	check("6-preview")
 	e.svc.returned(jid, 0)
 	b.Find(`#req-0 a.button`).Click()
-	b.WaitFor(func() bool { return strings.HasSuffix(strings.Split(b.URL(), "#")[0], "/return") }, webdriver.DefaultTimeout)
+	b.WaitFor(func() bool { return strings.HasSuffix(strings.Split(b.URL(), "#")[0], "/return") }, b.Timeout)
 	if got := b.Find(`#journey-status`).Text(); !strings.Contains(got, "Bon retour") {
 		t.Errorf("status back from the preview: %q", got)
 	}
@@ -151,7 +155,7 @@ func TestBrowser(t *testing.T) {
 	e.svc.deliver(jid, 0, "Abiturzeugnis", []byte("%PDF-1.7"))
 	// The page updates itself until the evidence is there, and the box
 	// ticked meanwhile stays ticked.
-	b.WaitFor(func() bool { _, err := b.Lookup(`#req-0 table`); return err == nil }, webdriver.DefaultTimeout)
+	b.WaitFor(func() bool { _, err := b.Lookup(`#req-0 table`); return err == nil }, b.Timeout)
 	if !ticked() {
 		t.Error("the live update unticked the box of the second requirement")
 	}
@@ -161,9 +165,9 @@ func TestBrowser(t *testing.T) {
 	check("7-evidence")
 
 	b.Find(`#req-1 form[action$="/request"] button`).Click()
-	b.WaitFor(func() bool { return e.svc.requestCount() == 2 }, webdriver.DefaultTimeout)
+	b.WaitFor(func() bool { return e.svc.requestCount() == 2 }, b.Timeout)
 	e.svc.fail(jid, 1, "EDM:ERR:0004", "")
-	b.WaitFor(func() bool { _, err := b.Lookup(`#req-1 form[action$="/skip"]`); return err == nil }, webdriver.DefaultTimeout)
+	b.WaitFor(func() bool { _, err := b.Lookup(`#req-1 form[action$="/skip"]`); return err == nil }, b.Timeout)
 	check("8-failed")
 	b.Find(`#req-1 form[action$="/skip"] button`).Click()
 	b.Find(`a[href$="/submit"]`).Click()
