@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/oots-go/oots/internal/webdriver"
 )
@@ -16,6 +17,9 @@ func TestBrowser(t *testing.T) {
 		t.Skip("browser test in -short mode")
 	}
 	b := webdriver.Start(t)
+	// Pages and the waits for them get 15 s, not the default 5: Chromium
+	// is slow on a loaded machine.
+	b.Timeout = 15 * time.Second
 	n := newNet(t, netOptions{countries: []string{"DE", "FI"}})
 	a11y := func(page string) {
 		t.Helper()
@@ -63,7 +67,7 @@ func TestBrowser(t *testing.T) {
 	b.Find("#pin").SendKeys("3456")
 	b.Find(`button[value="login"]`).Click()
 
-	b.WaitFor(func() bool { return strings.Contains(b.URL(), "/callback") }, webdriver.DefaultTimeout)
+	b.WaitFor(func() bool { return strings.Contains(b.URL(), "/callback") }, b.Timeout)
 	src := b.PageSource()
 	for _, want := range []string{`"identifier":"FI/FR/99900140N"`, `"identifier":"FI/FR/FI27348154"`, `"loa":"http://eidas.europa.eu/LoA/high"`} {
 		if !strings.Contains(src, want) {
