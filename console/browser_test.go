@@ -49,6 +49,9 @@ func TestBrowserOperatorResendsFailedMessage(t *testing.T) {
 	}
 
 	b := webdriver.Start(t)
+	// Pages and the waits for them get 15 s, not the default 5: Chromium
+	// is slow on a loaded machine.
+	b.Timeout = 15 * time.Second
 	check := func(name string) {
 		t.Helper()
 		for _, width := range []int{1280, 375} {
