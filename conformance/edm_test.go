@@ -407,7 +407,7 @@ func TestEDMScenarios(t *testing.T) {
 	node, birth := newProviderNode(t)
 	scenarios, wantFail := projectathon(t, birth)
 	user := &browserUser{srv: node.srv, idp: node.idp}
-	rep, err := conformance.Run(context.Background(), conformance.Config{EDM: &conformance.EDMTarget{Name: "DE provider connector", Node: node, User: user, Scenarios: scenarios, Timeout: 5 * time.Second}})
+	rep, err := conformance.Run(context.Background(), conformance.Config{EDM: &conformance.EDMTarget{Name: "DE provider connector", Node: node, User: user, Scenarios: scenarios, Timeout: 20 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
