@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -138,6 +139,11 @@ type Config struct {
 	Reauthenticate bool
 	// Logger records refused logins; default slog.Default().
 	Logger *slog.Logger
+	// Cookie is the name of the cookie that binds a login to the browser;
+	// default CookieName. A relying party served on the same host as
+	// another (cookies do not tell ports apart) names its own, so that a
+	// login begun at one does not replace the other's.
+	Cookie string
 }
 
 // Defaults of Config.
@@ -159,11 +165,8 @@ func (c *Config) Validate() error {
 		if !upperCountry(cc) {
 			return fmt.Errorf("oidc: Config.Providers: %q is not an upper-case ISO 3166-1 alpha-2 code", cc)
 		}
-		if err := checkIssuer(p.Issuer); err != nil {
-			return fmt.Errorf("oidc: Config.Providers[%s].Issuer: %w", cc, err)
-		}
-		if p.ClientID == "" {
-			return fmt.Errorf("oidc: Config.Providers[%s].ClientID is empty", cc)
+		if err := p.validateClient(fmt.Sprintf("Config.Providers[%s]", cc)); err != nil {
+			return err
 		}
 		if len(p.ACR) == 0 {
 			return fmt.Errorf("oidc: Config.Providers[%s].ACR is empty: without it no login reaches a level of assurance", cc)
@@ -186,6 +189,23 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("oidc: Config.Providers[%s].Identifier: %q is neither %q nor %q", cc, p.Identifier, Refuse, Derive)
 		}
 	}
+	return c.validateBounds()
+}
+
+// validateClient checks what a provider needs for the code flow; field
+// names the provider in the error.
+func (p *Provider) validateClient(field string) error {
+	if err := checkIssuer(p.Issuer); err != nil {
+		return fmt.Errorf("oidc: %s.Issuer: %w", field, err)
+	}
+	if p.ClientID == "" {
+		return fmt.Errorf("oidc: %s.ClientID is empty", field)
+	}
+	return nil
+}
+
+// validateBounds checks the fields of c that are not the providers'.
+func (c *Config) validateBounds() error {
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
@@ -198,8 +218,13 @@ func (c *Config) Validate() error {
 	if c.MaxPending < 0 || c.MaxResponse < 0 || c.LoginTTL < 0 {
 		return errors.New("oidc: Config.MaxPending, MaxResponse and LoginTTL must not be negative")
 	}
+	if c.Cookie != "" && !cookieRE.MatchString(c.Cookie) {
+		return fmt.Errorf("oidc: Config.Cookie %q is not a cookie name (letters, digits, _ and -)", c.Cookie)
+	}
 	return nil
 }
+
+var cookieRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // checkIssuer accepts an https URL, or http on a loopback host (tests, a
 // provider on the same machine).

@@ -35,6 +35,15 @@
 //   - Every answer of a provider is cut at Config.MaxResponse, every call
 //     bounded by the HTTP client's timeout (10 s by default).
 //
+// # Logins that are not an eIDAS subject
+//
+// Client is the same relying party for one provider, for an application
+// that maps the verified claims itself: the operator's console logs staff
+// in through the organisation's provider and maps their groups to roles.
+// It runs every check above except those of eIDAS (acr, the minimum data
+// set) and returns the ID token's claims (Identity); Config.Cookie gives its
+// binding cookie a name of its own.
+//
 // # Claims and the eIDAS unique identifier
 //
 // Provider.Claims names the claims that hold the eIDAS minimum data set

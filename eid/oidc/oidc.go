@@ -30,8 +30,9 @@ var ErrLogin = errors.New("eID login failed")
 // names the country of the user's eID, as for the demo identity provider.
 const ParamCountry = "eid"
 
-// CookieName is the cookie that binds a begun login to the browser: Finish
-// accepts a callback only from the browser that began the login.
+// CookieName is the cookie that binds a begun login to the browser, unless
+// Config.Cookie names another: Finish accepts a callback only from the
+// browser that began the login.
 const CookieName = "oots_oidc"
 
 // signingAlgs are the ID token signature algorithms accepted (RFC 7518
@@ -80,6 +81,11 @@ func New(cfg Config) (*Authenticator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	return newAuthenticator(cfg), nil
+}
+
+// newAuthenticator applies the defaults of a valid cfg.
+func newAuthenticator(cfg Config) *Authenticator {
 	if cfg.MaxResponse == 0 {
 		cfg.MaxResponse = DefaultMaxResponse
 	}
@@ -101,6 +107,9 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Cookie == "" {
+		cfg.Cookie = CookieName
+	}
 	c := &http.Client{Timeout: defaultTimeout}
 	if cfg.HTTPClient != nil {
 		cp := *cfg.HTTPClient
@@ -114,7 +123,7 @@ func New(cfg Config) (*Authenticator, error) {
 		rt = http.DefaultTransport
 	}
 	c.Transport = limitTransport{rt: rt, max: cfg.MaxResponse}
-	return &Authenticator{cfg: cfg, client: c, pending: map[string]*login{}, rps: map[string]*relyingParty{}}, nil
+	return &Authenticator{cfg: cfg, client: c, pending: map[string]*login{}, rps: map[string]*relyingParty{}}
 }
 
 // Begin starts a login (OpenID Connect Core §3.1.2.1): it chooses the
@@ -124,21 +133,27 @@ func New(cfg Config) (*Authenticator, error) {
 // nonce and PKCE S256 challenge (RFC 7636 §4.2) and the acr_values at or
 // above the minimum level.
 func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, callback string) {
+	cc, p, ok := eid.Country(r, ParamCountry, a.cfg.Providers)
+	if !ok {
+		a.choosePage(w, r)
+		return
+	}
+	a.begin(w, r, cc, p, state, callback)
+}
+
+// begin is Begin once the provider is chosen: key is its key in
+// Config.Providers.
+func (a *Authenticator) begin(w http.ResponseWriter, r *http.Request, key string, p Provider, state, callback string) {
 	cb, err := eid.CallbackURL(r, a.cfg.BaseURL, callback)
 	if err != nil {
 		a.cfg.Logger.Error("oidc: begin login", logError, err)
 		http.Error(w, "the login is misconfigured: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	cc, p, ok := eid.Country(r, ParamCountry, a.cfg.Providers)
-	if !ok {
-		a.choosePage(w, r)
-		return
-	}
-	rp, err := a.discover(r.Context(), cc)
+	rp, err := a.discover(r.Context(), key)
 	if err != nil {
-		a.cfg.Logger.Error("oidc: discovery", "country", cc, logError, err)
-		http.Error(w, "the identity provider of "+cc+" cannot be reached; try again later", http.StatusBadGateway)
+		a.cfg.Logger.Error("oidc: discovery", "provider", key, logError, err)
+		http.Error(w, "the identity provider of "+key+" cannot be reached; try again later", http.StatusBadGateway)
 		return
 	}
 	browser, err := a.binding(r).Bind(w, r)
@@ -147,7 +162,7 @@ func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, cal
 		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
 		return
 	}
-	l := &login{country: cc, appState: state, redirectURI: cb, browser: browser, expires: a.cfg.Now().Add(a.cfg.LoginTTL)}
+	l := &login{country: key, appState: state, redirectURI: cb, browser: browser, expires: a.cfg.Now().Add(a.cfg.LoginTTL)}
 	var ours string
 	for _, dst := range []*string{&ours, &l.nonce, &l.codeVerifier} {
 		if *dst, err = a.random(); err != nil {
@@ -184,49 +199,75 @@ func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, cal
 // ErrLogin; the application's state is returned with them when the login
 // was found.
 func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
+	l, v, err := a.callback(r)
+	if err != nil {
+		if l == nil {
+			return nil, "", err
+		}
+		return nil, l.appState, err
+	}
+	p := a.cfg.Providers[l.country]
+	np, loa, err := person(v.claims, &p, l.country, a.cfg.Country)
+	if err != nil {
+		return nil, l.appState, a.fail(err)
+	}
+	return &eid.Subject{Person: np, LoA: loa, Issuer: p.Issuer, Country: l.country, AuthTime: v.authTime}, l.appState, nil
+}
+
+// callback runs the checks of Finish up to the verified ID token; its
+// errors wrap ErrLogin, and the login is returned with them once it was
+// found.
+func (a *Authenticator) callback(r *http.Request) (*login, *verified, error) {
 	q := r.URL.Query()
 	l := a.take(q.Get("state"))
 	if l == nil {
-		return nil, "", a.fail(errors.New("the state is unknown, used already, or expired"))
+		return nil, nil, a.fail(errors.New("the state is unknown, used already, or expired"))
 	}
 	if !a.cfg.Now().Before(l.expires) {
-		return nil, l.appState, a.fail(errors.New("the login took too long"))
+		return l, nil, a.fail(errors.New("the login took too long"))
 	}
 	if !a.binding(r).Same(r, l.browser) {
-		return nil, l.appState, a.fail(errors.New("the login was begun in another browser"))
+		return l, nil, a.fail(errors.New("the login was begun in another browser"))
 	}
 	rp, err := a.discover(r.Context(), l.country)
 	if err != nil {
-		return nil, l.appState, a.fail(err)
+		return l, nil, a.fail(err)
 	}
 	// RFC 9207 §2.4: an iss in the answer must be the issuer the login
 	// was sent to (a defence against mix-up between providers), and a
 	// provider that announces iss in its discovery document must send it.
 	switch {
 	case q.Has("iss") && q.Get("iss") != a.cfg.Providers[l.country].Issuer:
-		return nil, l.appState, a.fail(fmt.Errorf("the answer comes from %q, not from the identity provider of %s", q.Get("iss"), l.country))
+		return l, nil, a.fail(fmt.Errorf("the answer comes from %q, not from the identity provider of %s", q.Get("iss"), l.country))
 	case !q.Has("iss") && rp.issParam:
-		return nil, l.appState, a.fail(fmt.Errorf("the answer has no iss parameter, which the identity provider of %s announces that it sends (RFC 9207)", l.country))
+		return l, nil, a.fail(fmt.Errorf("the answer has no iss parameter, which the identity provider of %s announces that it sends (RFC 9207)", l.country))
 	}
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {
-			return nil, l.appState, a.fail(fmt.Errorf("the user cancelled the login at the identity provider of %s", l.country))
+			return l, nil, a.fail(fmt.Errorf("the user cancelled the login at the identity provider of %s", l.country))
 		}
-		return nil, l.appState, a.fail(fmt.Errorf("the identity provider of %s answered %q: %.200s", l.country, e, q.Get("error_description")))
+		return l, nil, a.fail(fmt.Errorf("the identity provider of %s answered %q: %.200s", l.country, e, q.Get("error_description")))
 	}
 	code := q.Get("code")
 	if code == "" {
-		return nil, l.appState, a.fail(errors.New("the callback has no code"))
+		return l, nil, a.fail(errors.New("the callback has no code"))
 	}
-	s, err := a.redeem(r.Context(), rp, l, code)
+	v, err := a.redeem(r.Context(), rp, l, code)
 	if err != nil {
-		return nil, l.appState, a.fail(err)
+		return l, nil, a.fail(err)
 	}
-	return s, l.appState, nil
+	return l, v, nil
+}
+
+// verified is what an ID token that passed every check gives.
+type verified struct {
+	subject  string
+	claims   rawClaims // the payload, with the userinfo's claims when asked
+	authTime time.Time
 }
 
 // redeem exchanges the code and verifies the ID token.
-func (a *Authenticator) redeem(ctx context.Context, rp *relyingParty, l *login, code string) (*eid.Subject, error) {
+func (a *Authenticator) redeem(ctx context.Context, rp *relyingParty, l *login, code string) (*verified, error) {
 	p := a.cfg.Providers[l.country]
 	ctx = gooidc.ClientContext(ctx, a.client)
 	oc := rp.oauth
@@ -269,10 +310,6 @@ func (a *Authenticator) redeem(ctx context.Context, rp *relyingParty, l *login, 
 			return nil, err
 		}
 	}
-	np, loa, err := person(payload, &p, l.country, a.cfg.Country)
-	if err != nil {
-		return nil, err
-	}
 	var at struct {
 		AuthTime int64 `json:"auth_time"`
 	}
@@ -281,7 +318,7 @@ func (a *Authenticator) redeem(ctx context.Context, rp *relyingParty, l *login, 
 	if at.AuthTime > 0 {
 		authTime = time.Unix(at.AuthTime, 0)
 	}
-	return &eid.Subject{Person: np, LoA: loa, Issuer: p.Issuer, Country: l.country, AuthTime: authTime}, nil
+	return &verified{subject: idt.Subject, claims: payload, authTime: authTime}, nil
 }
 
 // userInfo adds to the ID token's claims (idClaims) those of the userinfo
@@ -408,7 +445,7 @@ func (a *Authenticator) Pending() int {
 
 // binding is the cookie that ties a login to the browser that began it.
 func (a *Authenticator) binding(r *http.Request) eid.BrowserBinding {
-	return eid.BrowserBinding{Cookie: CookieName, TTL: a.cfg.LoginTTL, Secure: eid.Origin(r, a.cfg.BaseURL).Scheme == "https", Rand: a.cfg.Rand}
+	return eid.BrowserBinding{Cookie: a.cfg.Cookie, TTL: a.cfg.LoginTTL, Secure: eid.Origin(r, a.cfg.BaseURL).Scheme == "https", Rand: a.cfg.Rand}
 }
 
 func (a *Authenticator) random() (string, error) { return eid.RandomToken(a.cfg.Rand) }

@@ -131,7 +131,10 @@ type Provider struct {
 // Start starts oidc-provider on port (0: a free one) with the signing key,
 // the client ClientID (redirect URI redirectURI, client_secret_basic, code
 // flow, PKCE required), the test accounts marie and jean and the acr values eidas2, eidas1,
-// eidas3; edit may change the configuration. It is stopped at the end of
+// eidas3; edit may change the configuration. Besides profile, the scopes
+// email (email, email_verified) and groups (groups, the claim the
+// operator's console maps to roles) give the accounts' claims of those
+// names. It is stopped at the end of
 // the test or by Stop.
 func Start(tb testing.TB, port int, key jose.JSONWebKey, redirectURI string, edit ...func(*Config)) *Provider {
 	tb.Helper()

@@ -25,7 +25,10 @@ const provider = new Provider(conf.issuer, {
   pkce: { required: () => true },
   claims: {
     openid: ['sub'],
-    profile: ['family_name', 'given_name', 'birthdate', 'gender', 'birthplace', 'eidas_id'],
+    profile: ['family_name', 'given_name', 'birthdate', 'gender', 'birthplace', 'eidas_id', 'preferred_username'],
+    email: ['email', 'email_verified'],
+    // The staff's groups, which the operator's console maps to roles.
+    groups: ['groups'],
   },
   features: { devInteractions: { enabled: false } },
   interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
@@ -66,7 +69,8 @@ async function interaction(req, res, uid) {
   const accountId = form.get('login');
   const grant = new provider.Grant({ accountId, clientId: details.params.client_id });
   grant.addOIDCScope(details.params.scope);
-  grant.addOIDCClaims(['family_name', 'given_name', 'birthdate', 'gender', 'birthplace', 'eidas_id']);
+  grant.addOIDCClaims(['family_name', 'given_name', 'birthdate', 'gender', 'birthplace', 'eidas_id',
+    'preferred_username', 'email', 'email_verified', 'groups']);
   const grantId = await grant.save();
   await provider.interactionFinished(req, res, {
     login: { accountId, acr: form.get('acr') },
