@@ -48,7 +48,8 @@ type Node struct {
 	// has no metadata URL. A response or assertion signed with any other
 	// key is refused.
 	Certificates []*x509.Certificate `json:"-"`
-	// MetadataURL is where the node publishes its signed metadata; Anchor
+	// MetadataURL is where the node publishes its signed metadata (its
+	// md:EntityDescriptor, or an md:EntitiesDescriptor holding it); Anchor
 	// is the certificate whose key must have signed it. Both or neither.
 	MetadataURL string            `json:"metadataUrl,omitempty"`
 	Anchor      *x509.Certificate `json:"-"`

@@ -91,9 +91,12 @@
 // Subject.Company; a representative of another natural person is refused
 // (ErrRepresentedPerson), since eid.Subject has no place for them.
 //
+// A node's metadata may be its md:EntityDescriptor or a federation's
+// md:EntitiesDescriptor holding it, signed as a whole or the node's
+// descriptor signed by itself, by the anchor's key either way.
+//
 // Not implemented: PowerOfRepresentationScope (not read, and the evidence
-// request has no place for it yet), metadata in an
-// md:EntitiesDescriptor, certificate chains for the metadata anchor
+// request has no place for it yet), certificate chains for the metadata anchor
 // (the anchor's key itself must sign), key agreement (ECDH-ES) key
 // transport, single logout. Pending logins live in memory: with several
 // instances behind a load balancer, the ACS and the callback must reach

@@ -29,7 +29,10 @@ func FuzzResponse(f *testing.F) {
 // FuzzNodeMetadata feeds arbitrary octets to the metadata checks.
 func FuzzNodeMetadata(f *testing.F) {
 	testKeys(f)
-	f.Add(nodeMetadataXML(f, &nodeBE, nodeBE.key, nodeBE.entityID, time.Now().Add(time.Hour)))
+	be := nodeMetadataXML(f, &nodeBE, nodeBE.key, nodeBE.entityID, time.Now().Add(time.Hour))
+	f.Add(be)
+	f.Add(aggregateXML(f, nodeBE.key, time.Now().Add(time.Hour), true, regexpRemoveSignature(be)))
+	f.Add(aggregateXML(f, nil, time.Now().Add(time.Hour), true, be))
 	n := &Node{EntityID: nodeBE.entityID, Anchor: nodeBE.cert}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		parseNodeMetadata(in, n, time.Now(), DefaultMaxResponse)

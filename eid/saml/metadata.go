@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -114,34 +115,82 @@ var ErrMetadata = errors.New("unusable node metadata")
 // its enveloped signature by the key of n.Anchor, its entityID, its
 // validUntil; it returns the IdP's signing certificates and single sign-on
 // endpoint, read from the verified copy only.
+//
+// The metadata may also be an md:EntitiesDescriptor (§2.3.1), as a
+// federation publishes its members' metadata together: signed as a whole
+// by the anchor's key, or else the node's md:EntityDescriptor in it signed
+// by itself (§3.1: a signature on an enclosing element covers those it
+// holds). The node's is the one descriptor, at any depth, whose entityID
+// is n.EntityID; the earliest validUntil of it and of the descriptors
+// around it is the metadata's.
 func parseNodeMetadata(b []byte, n *Node, now time.Time, max int64) (*nodeMetadata, error) {
 	doc, err := xmltree.ParseBytes(b, &xmltree.Limits{MaxBytes: max, MaxDepth: 32, MaxElements: 5000, MaxAttrs: 64})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMetadata, err)
 	}
-	if !doc.Root.Is(NSMetadata, "EntityDescriptor") {
-		return nil, fmt.Errorf("%w: the document is a %s, not an md:EntityDescriptor", ErrMetadata, doc.Root.Name)
+	if !doc.Root.Is(NSMetadata, "EntityDescriptor") && !doc.Root.Is(NSMetadata, "EntitiesDescriptor") {
+		return nil, fmt.Errorf("%w: the document is a %s, not an md:EntityDescriptor or md:EntitiesDescriptor", ErrMetadata, doc.Root.Name)
 	}
 	if n.Anchor == nil {
 		return nil, fmt.Errorf("%w: no anchor to verify it with", ErrMetadata)
 	}
-	ed, _, err := xmldsig.VerifyEnvelopedID(doc.Root, "ID", &signaturePolicy, func(*xmldsig.Signature) (crypto.PublicKey, error) {
-		return n.Anchor.PublicKey, nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: signature: %w", ErrMetadata, err)
+	verify := func(e *xmltree.Element) (*xmltree.Element, error) {
+		v, _, err := xmldsig.VerifyEnvelopedID(e, "ID", &signaturePolicy, func(*xmldsig.Signature) (crypto.PublicKey, error) {
+			return n.Anchor.PublicKey, nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: signature: %w", ErrMetadata, err)
+		}
+		return v, nil
+	}
+	var ed *xmltree.Element
+	var around []*xmltree.Element // the md:EntitiesDescriptor around ed, verified
+	if doc.Root.Is(NSMetadata, "EntityDescriptor") {
+		if ed, err = verify(doc.Root); err != nil {
+			return nil, err
+		}
+	} else if doc.Root.Child(xmldsig.Namespace, "Signature") != nil {
+		root, err := verify(doc.Root)
+		if err != nil {
+			return nil, err
+		}
+		if ed, around, err = findEntity(root, n.EntityID); err != nil {
+			return nil, err
+		}
+	} else {
+		// The aggregate unsigned: the node's own descriptor must be,
+		// and only what was verified is used. The descriptors around it
+		// are read for their validUntil alone.
+		unverified, parents, err := findEntity(doc.Root, n.EntityID)
+		if err != nil {
+			return nil, err
+		}
+		if unverified.Child(xmldsig.Namespace, "Signature") == nil {
+			return nil, fmt.Errorf("%w: neither the md:EntitiesDescriptor nor the md:EntityDescriptor of %s is signed", ErrMetadata, n.EntityID)
+		}
+		if ed, err = verify(unverified); err != nil {
+			return nil, err
+		}
+		around = parents
 	}
 	if got := ed.SelectAttr("", "entityID"); got != n.EntityID {
 		return nil, fmt.Errorf("%w: entityID %q, not %q", ErrMetadata, got, n.EntityID)
 	}
 	md := &nodeMetadata{}
-	if vu, err := parseTime(ed, "validUntil", false); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrMetadata, err)
-	} else if !vu.IsZero() {
+	for _, e := range append(around, ed) {
+		vu, err := parseTime(e, "validUntil", false)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMetadata, err)
+		}
+		if vu.IsZero() {
+			continue
+		}
 		if !now.Before(vu) {
 			return nil, fmt.Errorf("%w: valid until %s only", ErrMetadata, vu.Format(time.RFC3339))
 		}
-		md.expires, md.validUntil = vu, vu
+		if md.validUntil.IsZero() || vu.Before(md.validUntil) {
+			md.expires, md.validUntil = vu, vu
+		}
 	}
 	idps := ed.ChildrenNamed(NSMetadata, "IDPSSODescriptor")
 	if len(idps) != 1 {
@@ -174,6 +223,36 @@ func parseNodeMetadata(b []byte, n *Node, now time.Time, max int64) (*nodeMetada
 		return nil, fmt.Errorf("%w: no SingleSignOnService by HTTP-POST or HTTP-Redirect", ErrMetadata)
 	}
 	return md, nil
+}
+
+// findEntity finds in the md:EntitiesDescriptor root the one
+// md:EntityDescriptor whose entityID is id, at any depth, and the
+// md:EntitiesDescriptor elements around it, outermost first.
+func findEntity(root *xmltree.Element, id string) (*xmltree.Element, []*xmltree.Element, error) {
+	var found *xmltree.Element
+	var around []*xmltree.Element
+	count := 0
+	var walk func(e *xmltree.Element, path []*xmltree.Element)
+	walk = func(e *xmltree.Element, path []*xmltree.Element) {
+		path = append(path, e)
+		for _, c := range e.ChildrenNamed(NSMetadata, "EntityDescriptor") {
+			if c.SelectAttr("", "entityID") == id {
+				count++
+				found, around = c, slices.Clone(path)
+			}
+		}
+		for _, c := range e.ChildrenNamed(NSMetadata, "EntitiesDescriptor") {
+			walk(c, path)
+		}
+	}
+	walk(root, nil)
+	switch count {
+	case 0:
+		return nil, nil, fmt.Errorf("%w: no md:EntityDescriptor of %s in the md:EntitiesDescriptor", ErrMetadata, id)
+	case 1:
+		return found, around, nil
+	}
+	return nil, nil, fmt.Errorf("%w: %d md:EntityDescriptor of %s in the md:EntitiesDescriptor (one expected)", ErrMetadata, count, id)
 }
 
 // keyDescriptorCert reads ds:KeyInfo/ds:X509Data/ds:X509Certificate.

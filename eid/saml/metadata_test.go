@@ -146,6 +146,113 @@ func TestNodeMetadataRefused(t *testing.T) {
 	}
 }
 
+// aggregateXML writes an md:EntitiesDescriptor around the descriptors eds
+// (written by nodeMetadataXML), the last of them inside a nested
+// md:EntitiesDescriptor when nested, signed by signer unless it is nil.
+func aggregateXML(tb testing.TB, signer crypto.Signer, validUntil time.Time, nested bool, eds ...[]byte) []byte {
+	tb.Helper()
+	agg := xmltree.NewElement(NSMetadata, "md", "EntitiesDescriptor")
+	agg.DeclareNS("md", NSMetadata)
+	agg.DeclareNS("ds", xmldsig.Namespace)
+	id := "_a" + randomID()
+	agg.SetAttr("", "", "ID", id)
+	agg.SetAttr("", "", "Name", "urn:oots:test:federation")
+	agg.SetAttr("", "", "validUntil", validUntil.UTC().Format(timeFormat))
+	for i, b := range eds {
+		doc, err := xmltree.ParseBytes(b, nil)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		parent := agg
+		if nested && i == len(eds)-1 {
+			parent = agg.AddElement(NSMetadata, "md", "EntitiesDescriptor")
+		}
+		parent.AddChild(doc.Root)
+	}
+	if signer != nil {
+		sg := xmldsig.Signer{Key: signer, Method: xmldsig.ECDSASHA256, Rand: rand.Reader}
+		sig, err := sg.SignEnvelopedID(agg, id)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		agg.InsertChild(0, sig)
+	}
+	var buf bytes.Buffer
+	if err := xmltree.WriteElement(&buf, agg, xmltree.WriteOptions{}); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestNodeMetadataAggregate: a node's metadata in an md:EntitiesDescriptor
+// beside another entity's, at any depth, signed as a whole or on its own,
+// is read as the node's own; the earliest validUntil around it holds.
+func TestNodeMetadataAggregate(t *testing.T) {
+	testKeys(t)
+	now := time.Now()
+	other := nodeMetadataXML(t, &nodeFR, nodeFR.key, "https://other.example/metadata", now.Add(48*time.Hour))
+	for _, tc := range []struct {
+		name  string
+		body  []byte
+		until time.Time
+	}{
+		{"signed as a whole", aggregateXML(t, nodeBE.key, now.Add(24*time.Hour), false, other,
+			regexpRemoveSignature(nodeMetadataXML(t, &nodeBE, nodeBE.key, nodeBE.entityID, now.Add(48*time.Hour)))), now.Add(24 * time.Hour)},
+		{"nested, signed as a whole", aggregateXML(t, nodeBE.key, now.Add(72*time.Hour), true, other,
+			nodeMetadataXML(t, &nodeBE, nodeFR.key, nodeBE.entityID, now.Add(48*time.Hour))), now.Add(48 * time.Hour)},
+		{"the node's signed, the aggregate not", aggregateXML(t, nil, now.Add(12*time.Hour), true, other,
+			nodeMetadataXML(t, &nodeBE, nodeBE.key, nodeBE.entityID, now.Add(48*time.Hour))), now.Add(12 * time.Hour)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			md, err := parseNodeMetadata(tc.body, &Node{EntityID: nodeBE.entityID, Anchor: nodeBE.cert}, now, DefaultMaxResponse)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md.ssoURL != "https://eidas.be.example/sso/post" || len(md.certs) != 1 || !md.certs[0].Equal(nodeBE.cert) {
+				t.Errorf("metadata %+v, want the node's", md)
+			}
+			if d := md.validUntil.Sub(tc.until); d > time.Millisecond || d < -time.Millisecond { // written in milliseconds
+				t.Errorf("validUntil %s, want %s", md.validUntil, tc.until)
+			}
+		})
+	}
+}
+
+// TestNodeMetadataAggregateRefused: an aggregate signed by another key,
+// altered, with neither it nor the node's descriptor signed, without the
+// node or with it twice, or past its validUntil, is refused.
+func TestNodeMetadataAggregateRefused(t *testing.T) {
+	testKeys(t)
+	now := time.Now()
+	be := nodeMetadataXML(t, &nodeBE, nodeBE.key, nodeBE.entityID, now.Add(48*time.Hour))
+	beUnsigned := regexpRemoveSignature(be)
+	other := nodeMetadataXML(t, &nodeFR, nodeFR.key, "https://other.example/metadata", now.Add(48*time.Hour))
+	signed := aggregateXML(t, nodeBE.key, now.Add(24*time.Hour), false, other, beUnsigned)
+	for _, tc := range []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"signed by another key", aggregateXML(t, nodeFR.key, now.Add(24*time.Hour), false, other, beUnsigned), "signature"},
+		{"altered", bytes.Replace(signed, []byte("sso/post"), []byte("sso/evil"), 1), "digest"},
+		{"nothing signed", aggregateXML(t, nil, now.Add(24*time.Hour), false, other, beUnsigned), "neither"},
+		{"the node's signed by another key", aggregateXML(t, nil, now.Add(24*time.Hour), false, other,
+			nodeMetadataXML(t, &nodeBE, nodeFR.key, nodeBE.entityID, now.Add(48*time.Hour))), "signature"},
+		{"only another entity's signed", aggregateXML(t, nil, now.Add(24*time.Hour), false,
+			nodeMetadataXML(t, &nodeBE, nodeBE.key, "https://other.example/metadata", now.Add(48*time.Hour)), beUnsigned), "neither"},
+		{"without the node", aggregateXML(t, nodeBE.key, now.Add(24*time.Hour), false, other), "no md:EntityDescriptor"},
+		{"the node twice", aggregateXML(t, nodeBE.key, now.Add(24*time.Hour), true, beUnsigned, beUnsigned), "2 md:EntityDescriptor"},
+		{"aggregate expired", aggregateXML(t, nodeBE.key, now.Add(-time.Hour), false, other, beUnsigned), "valid until"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseNodeMetadata(tc.body, &Node{EntityID: nodeBE.entityID, Anchor: nodeBE.cert}, now, DefaultMaxResponse)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("got %v, want an error with %q", err, tc.want)
+			}
+		})
+	}
+}
+
 func regexpRemoveSignature(b []byte) []byte {
 	i, j := bytes.Index(b, []byte("<ds:Signature")), bytes.Index(b, []byte("</ds:Signature>"))
 	return append(append([]byte(nil), b[:i]...), b[j+len("</ds:Signature>"):]...)

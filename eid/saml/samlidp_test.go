@@ -176,6 +176,30 @@ func TestPysaml2Login(t *testing.T) {
 	})
 }
 
+// TestPysaml2AggregateMetadata logs in with the node's metadata read from
+// an md:EntitiesDescriptor that pysaml2 writes and signs as a federation
+// publishes its members' (the node's descriptor beside another entity's,
+// neither signed by itself).
+func TestPysaml2AggregateMetadata(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a Python identity provider")
+	}
+	p := startPysaml2(t, func(c *Config, idp *samlidp.IdP) {
+		c.Nodes["BE"] = Node{EntityID: idp.EntityID, MetadataURL: idp.EntityID + "/aggregate", Anchor: idp.Cert}
+	})
+	status, body := p.login(t, "marie", false)
+	if status != http.StatusOK || !strings.Contains(body, "BE/NL/1234567890") {
+		t.Fatalf("callback: %d %s", status, body)
+	}
+	md, err := p.a.nodeMeta(context.Background(), "BE")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if md.ssoURL != p.idp.SSO || md.validUntil.IsZero() {
+		t.Errorf("metadata read from the aggregate: %+v, want the node's SSO %s and the aggregate's validUntil", md, p.idp.SSO)
+	}
+}
+
 // TestPysaml2Redirect sends the AuthnRequest by HTTP-Redirect.
 func TestPysaml2Redirect(t *testing.T) {
 	if testing.Short() {

@@ -25,7 +25,7 @@ import saml2.sigver
 import saml2.xmldsig as ds
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.config import IdPConfig
-from saml2.metadata import entity_descriptor, sign_entity_descriptor
+from saml2.metadata import entities_descriptor, entity_descriptor, sign_entity_descriptor
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
 from saml2.server import Server
 from saml2.sigver import security_context
@@ -128,6 +128,17 @@ def metadata():
     return str(signed).encode()
 
 
+def aggregate():
+    """The metadata as a federation publishes it: an md:EntitiesDescriptor
+    holding another entity's md:EntityDescriptor and this node's, neither
+    signed, the whole signed by the node's key."""
+    other = entity_descriptor(cfg)
+    other.entity_id = base + "/other"
+    _, signed = entities_descriptor([other, entity_descriptor(cfg)], 24, "urn:oots:test:federation", None, True,
+                                    security_context(cfg), sign_alg=ds.SIG_ECDSA_SHA256, digest_alg=ds.DIGEST_SHA256)
+    return signed.encode()
+
+
 LOGIN = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>eIDAS test node</title></head>
 <body><h1>eIDAS test node: log in</h1><form method="post" action="%s/login">
 <input type="hidden" name="key" value="%s">
@@ -143,6 +154,9 @@ def app(environ, start):
         if path == "/metadata":
             start("200 OK", [("Content-Type", "application/samlmetadata+xml")])
             return [metadata()]
+        if path == "/metadata/aggregate":
+            start("200 OK", [("Content-Type", "application/samlmetadata+xml")])
+            return [aggregate()]
         if path in ("/sso/post", "/sso/redirect"):
             if method == "POST":
                 size = int(environ.get("CONTENT_LENGTH") or 0)
