@@ -43,12 +43,17 @@
 // CSRF token, and a POST whose Origin is another site's is refused. Pages
 // are served with a strict Content-Security-Policy (default-src 'none').
 //
+// Staff may also log in through the organisation's OpenID provider
+// (Config.OIDC): their groups at the provider are mapped to a role at each
+// login, and a login that maps to none is refused; the session is the same
+// as a password login's, keeping the mapped role.
+//
 // # Not yet
 //
-// Not implemented yet: OpenID Connect for staff; partners found by
-// discovery with their SMP data. The journal page shows Config.Journal
-// ("oots serve" passes the node's journal when its journal section is
-// set).
+// Not implemented yet: partners found by discovery with their SMP data;
+// logout at the OpenID provider (the console's logout ends its own session
+// only). The journal page shows Config.Journal ("oots serve" passes the
+// node's journal when its journal section is set).
 //
 // This package is not a supported API: it may change in any release (see
 // the README, "Which packages are a supported API").
@@ -74,6 +79,7 @@ import (
 
 	"github.com/oots-go/oots/ap"
 	"github.com/oots-go/oots/as4/pmode"
+	"github.com/oots-go/oots/eid/oidc"
 	"github.com/oots-go/oots/journal"
 	"github.com/oots-go/oots/store"
 )
@@ -149,6 +155,9 @@ type Config struct {
 	// LowDisk sets which file systems must keep free space, and how much;
 	// without LowDisk.Dirs there is no low-disk alert.
 	LowDisk DiskAlert
+	// OIDC, when set, lets staff log in through the organisation's
+	// OpenID provider (see OIDC); nil: local accounts only.
+	OIDC *OIDC
 	// SessionTTL is the lifetime of a session; default 8 h.
 	SessionTTL time.Duration
 	Logger     *slog.Logger
@@ -177,6 +186,9 @@ func (c *Config) Validate() error {
 			return errors.New("console: LowDisk.Dirs has an empty directory")
 		}
 	}
+	if c.OIDC != nil {
+		return c.OIDC.validate()
+	}
 	return nil
 }
 
@@ -187,6 +199,7 @@ type Server struct {
 	audit    *Audit
 	log      *slog.Logger
 	pages    *template.Template
+	oidc     *oidc.Client // nil without Config.OIDC
 }
 
 //go:embed templates/*.html static/*
@@ -226,7 +239,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: templates: %w", err)
 	}
-	return &Server{cfg: cfg, accounts: acc, audit: &Audit{db: cfg.DB, now: cfg.Now}, log: cfg.Logger, pages: pages}, nil
+	srv := &Server{cfg: cfg, accounts: acc, audit: &Audit{db: cfg.DB, now: cfg.Now}, log: cfg.Logger, pages: pages}
+	if cfg.OIDC != nil {
+		if srv.oidc, err = cfg.OIDC.client(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	return srv, nil
 }
 
 // Audit returns the console's audit trail.
@@ -260,6 +279,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /console/login", s.loginPage)
 	mux.HandleFunc("POST /console/login", s.login)
 	mux.HandleFunc("POST /console/logout", s.session(permRead, s.logout))
+	if s.oidc != nil {
+		mux.HandleFunc("GET /console/oidc/login", s.oidcBegin)
+		mux.HandleFunc("GET "+oidcCallback, s.oidcFinish)
+	}
 	mux.HandleFunc("GET /console/{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/messages", http.StatusSeeOther)
 	})
@@ -378,12 +401,22 @@ func (s *Server) user(r *http.Request) (*user, error) {
 	if err != nil || len(c.Value) != 43 {
 		return nil, nil
 	}
-	var name, csrf string
+	var name, csrf, mapped string
 	var expires int64
-	err = s.cfg.DB.SQL().QueryRowContext(r.Context(), s.cfg.DB.Rebind("SELECT account, csrf, expires_at FROM console_sessions WHERE id_hash = ?"),
-		tokenHash(c.Value)).Scan(&name, &csrf, &expires)
+	err = s.cfg.DB.SQL().QueryRowContext(r.Context(), s.cfg.DB.Rebind("SELECT account, csrf, expires_at, role FROM console_sessions WHERE id_hash = ?"),
+		tokenHash(c.Value)).Scan(&name, &csrf, &expires, &mapped)
 	if err != nil || expires <= s.cfg.Now().UnixMilli() {
 		return nil, nil
+	}
+	if mapped != "" {
+		// An OpenID Connect login's session: its role was mapped at
+		// the login, and only while the console still takes such
+		// logins.
+		role, err := ParseRole(mapped)
+		if err != nil || s.oidc == nil {
+			return nil, nil
+		}
+		return &user{Name: name, Role: role, CSRF: csrf}, nil
 	}
 	role, err := s.accounts.role(r.Context(), name)
 	if err != nil {
@@ -441,8 +474,22 @@ func (s *Server) render(w http.ResponseWriter, page string, u *user, data map[st
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, "login", nil, map[string]any{"Title": "Log in", "Next": safeNext(r.URL.Query().Get("next"))})
+	s.render(w, "login", nil, s.loginData("", "", r.URL.Query().Get("next")))
 }
+
+// loginData is the login page's: an error to show, the name typed, the
+// page to go to next, and the ways to log in.
+func (s *Server) loginData(msg, name, next string) map[string]any {
+	d := map[string]any{"Title": "Log in", "Error": msg, "Name": name, "Next": safeNext(next), "Password": s.passwordLogin()}
+	if s.oidc != nil {
+		d["OIDC"] = s.cfg.OIDC.name()
+		d["OIDCLogin"] = "/console/oidc/login?" + url.Values{"next": {safeNext(next)}}.Encode()
+	}
+	return d
+}
+
+// passwordLogin reports whether local accounts log in with passwords.
+func (s *Server) passwordLogin() bool { return s.cfg.OIDC == nil || !s.cfg.OIDC.DisablePasswordLogin }
 
 // safeNext keeps a redirect after login on the console.
 func safeNext(n string) string {
@@ -459,6 +506,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, password := r.PostFormValue("name"), r.PostFormValue("password")
+	if !s.passwordLogin() {
+		s.record(r, &user{Name: clip(name)}, "login", clip(name), "failed: password login is disabled")
+		w.WriteHeader(http.StatusForbidden)
+		s.render(w, "login", nil, s.loginData("Passwords are not accepted here: log in with "+s.cfg.OIDC.name()+".", "", r.PostFormValue("next")))
+		return
+	}
 	role, err := s.accounts.Authenticate(r.Context(), name, password)
 	if err != nil {
 		msg := "Wrong name or password."
@@ -470,36 +523,48 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		}
 		s.record(r, &user{Name: clip(name)}, "login", clip(name), "failed: "+err.Error())
 		w.WriteHeader(http.StatusUnauthorized)
-		s.render(w, "login", nil, map[string]any{"Title": "Log in", "Error": msg, "Name": name, "Next": safeNext(r.PostFormValue("next"))})
+		s.render(w, "login", nil, s.loginData(msg, name, r.PostFormValue("next")))
 		return
 	}
+	if err := s.openSession(w, r, name, role, false); err != nil {
+		s.fail(w, r, nil, http.StatusInternalServerError, err)
+		return
+	}
+	s.record(r, &user{Name: name, Role: role}, "login", name, "ok")
+	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+}
+
+// openSession opens a session of account name and sets its cookie, for a
+// password login or, mapped is true, an OpenID Connect login whose role
+// the session keeps (a password login's role is the account's, read at
+// each request).
+func (s *Server) openSession(w http.ResponseWriter, r *http.Request, name string, role Role, mapped bool) error {
 	token, err1 := s.random()
 	csrf, err2 := s.random()
 	if err := errors.Join(err1, err2); err != nil {
-		s.fail(w, r, nil, http.StatusInternalServerError, err)
-		return
+		return err
+	}
+	kept := ""
+	if mapped {
+		kept = string(role)
 	}
 	now := s.cfg.Now()
 	db := s.cfg.DB
 	if _, err := db.SQL().ExecContext(r.Context(), db.Rebind("DELETE FROM console_sessions WHERE expires_at <= ?"), now.UnixMilli()); err != nil {
-		s.fail(w, r, nil, http.StatusInternalServerError, err)
-		return
+		return err
 	}
 	// At most MaxSessions live sessions per account: the oldest go.
 	if _, err := db.SQL().ExecContext(r.Context(), db.Rebind(fmt.Sprintf(`DELETE FROM console_sessions WHERE account = ? AND id_hash NOT IN
 		(SELECT id_hash FROM console_sessions WHERE account = ? ORDER BY expires_at DESC LIMIT %d)`, MaxSessions-1)), name, name); err != nil {
-		s.fail(w, r, nil, http.StatusInternalServerError, err)
-		return
+		return err
 	}
-	if _, err := db.SQL().ExecContext(r.Context(), db.Rebind("INSERT INTO console_sessions (id_hash, account, csrf, expires_at) VALUES (?, ?, ?, ?)"),
-		tokenHash(token), name, csrf, now.Add(s.cfg.SessionTTL).UnixMilli()); err != nil {
-		s.fail(w, r, nil, http.StatusInternalServerError, err)
-		return
+	if _, err := db.SQL().ExecContext(r.Context(), db.Rebind("INSERT INTO console_sessions (id_hash, account, csrf, expires_at, role) VALUES (?, ?, ?, ?, ?)"),
+		tokenHash(token), name, csrf, now.Add(s.cfg.SessionTTL).UnixMilli(), kept); err != nil {
+		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: Prefix, HttpOnly: true, Secure: r.TLS != nil,
 		SameSite: http.SameSiteStrictMode, MaxAge: int(s.cfg.SessionTTL.Seconds())})
-	s.record(r, &user{Name: name, Role: role}, "login", name, "ok")
-	http.Redirect(w, r, safeNext(r.PostFormValue("next")), http.StatusSeeOther)
+	return nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, u *user) {

@@ -7,14 +7,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/oots-go/oots/eid"
 	"github.com/oots-go/oots/eid/oidc"
@@ -72,14 +70,7 @@ func (a *app) outcome() (*eid.Subject, string, error) {
 }
 
 // browser is a cookie-jar HTTP client.
-func browser(tb testing.TB) *http.Client {
-	tb.Helper()
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &http.Client{Jar: jar, Timeout: 20 * time.Second}
-}
+func browser(tb testing.TB) *http.Client { return oidcop.Browser(tb) }
 
 var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 
@@ -88,23 +79,7 @@ var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
 // answer's status.
 func logIn(tb testing.TB, c *http.Client, a *app, login, acr string) int {
 	tb.Helper()
-	resp, err := c.Get(a.srv.URL + "/login")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	page, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	m := formAction.FindSubmatch(page)
-	if m == nil {
-		tb.Fatalf("no login form at %s (HTTP %d): %.300s", resp.Request.URL, resp.StatusCode, page)
-	}
-	action, _ := resp.Request.URL.Parse(string(m[1]))
-	resp, err = c.PostForm(action.String(), url.Values{"login": {login}, "password": {"pw"}, "acr": {acr}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	resp, _ := oidcop.LogIn(tb, c, a.srv.URL+"/login", login, acr)
 	return resp.StatusCode
 }
 

@@ -13,10 +13,15 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -218,4 +223,44 @@ func (p *Provider) Stop() {
 	}
 	p.cmd.Process.Kill()
 	<-p.done
+}
+
+// Browser returns an HTTP client with a cookie jar that follows redirects,
+// as a browser would for a login.
+func Browser(tb testing.TB) *http.Client {
+	tb.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &http.Client{Jar: jar, Timeout: 20 * time.Second}
+}
+
+var formAction = regexp.MustCompile(`<form method="post" action="([^"]+)"`)
+
+// LogIn drives a code flow in c: it gets start (the application's login
+// route, which sends the browser to the provider), posts the provider's
+// login form as login (password "pw") at the acr value, and follows the
+// redirects back to the application. It returns the last answer, its body
+// read.
+func LogIn(tb testing.TB, c *http.Client, start, login, acr string) (*http.Response, []byte) {
+	tb.Helper()
+	resp, err := c.Get(start)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := formAction.FindSubmatch(page)
+	if m == nil {
+		tb.Fatalf("no login form at %s (HTTP %d): %.300s", resp.Request.URL, resp.StatusCode, page)
+	}
+	action, _ := resp.Request.URL.Parse(string(m[1]))
+	resp, err = c.PostForm(action.String(), url.Values{"login": {login}, "password": {"pw"}, "acr": {acr}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, body
 }
