@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,72 @@ type serveConsole struct {
 			MinFreePercent float64 `yaml:"minFreePercent"`
 		} `yaml:"lowDisk"`
 	} `yaml:"alerts"`
+	// OIDC, when set, lets staff log in through the organisation's
+	// OpenID provider (console.OIDC).
+	OIDC *serveConsoleOIDC `yaml:"oidc"`
+}
+
+// serveConsoleOIDC is console.oidc: staff login through an OpenID provider.
+type serveConsoleOIDC struct {
+	Name             string   `yaml:"name"`
+	Issuer           string   `yaml:"issuer"`
+	ClientID         string   `yaml:"clientId"`
+	ClientSecretFile string   `yaml:"clientSecretFile"`
+	RedirectURL      string   `yaml:"redirectURL"`
+	Scopes           []string `yaml:"scopes"`
+	UserInfo         bool     `yaml:"userInfo"`
+	RolesClaim       string   `yaml:"rolesClaim"`
+	// Roles lists the values of the roles claim that give each role.
+	Roles struct {
+		Administrator []string `yaml:"administrator"`
+		Operator      []string `yaml:"operator"`
+		Auditor       []string `yaml:"auditor"`
+	} `yaml:"roles"`
+	Allow []string `yaml:"allow"`
+	// PasswordLogin false leaves the provider as the only way in;
+	// omitted: true.
+	PasswordLogin *bool `yaml:"passwordLogin"`
+
+	secretPath string // ClientSecretFile against the configuration's directory
+}
+
+// validate names the first wrong field of console.oidc.
+func (o *serveConsoleOIDC) validate(c *serveConfig) error {
+	switch {
+	case o.Issuer == "":
+		return errors.New("console.oidc.issuer: required")
+	case o.ClientID == "":
+		return errors.New("console.oidc.clientId: required")
+	case len(o.Roles.Administrator)+len(o.Roles.Operator)+len(o.Roles.Auditor) == 0:
+		return errors.New("console.oidc.roles: no value gives a role (administrator, operator, auditor): no login would get one")
+	}
+	if u, err := url.Parse(o.Issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("console.oidc.issuer: %q is not an https URL", o.Issuer)
+	}
+	if u, err := url.Parse(o.RedirectURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Path != "/console/oidc/callback" {
+		return fmt.Errorf("console.oidc.redirectURL: %q is not the console's callback, an http(s) URL whose path is /console/oidc/callback", o.RedirectURL)
+	}
+	o.secretPath = c.path(o.ClientSecretFile)
+	return nil
+}
+
+// console returns the console's configuration of o, reading the client
+// secret.
+func (o *serveConsoleOIDC) console() (*console.OIDC, error) {
+	var secret string
+	if o.secretPath != "" {
+		b, err := os.ReadFile(o.secretPath)
+		if err != nil {
+			return nil, fmt.Errorf("console.oidc.clientSecretFile: %w", err)
+		}
+		if secret = strings.TrimSpace(string(b)); secret == "" {
+			return nil, fmt.Errorf("console.oidc.clientSecretFile: %s is empty", o.ClientSecretFile)
+		}
+	}
+	return &console.OIDC{Name: o.Name, Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: secret, RedirectURL: o.RedirectURL,
+		Scopes: o.Scopes, UserInfo: o.UserInfo, RolesClaim: o.RolesClaim, Administrators: o.Roles.Administrator,
+		Operators: o.Roles.Operator, Auditors: o.Roles.Auditor, Allow: o.Allow,
+		DisablePasswordLogin: o.PasswordLogin != nil && !*o.PasswordLogin}, nil
 }
 
 func (sc *serveConsole) validate(c *serveConfig) error {
@@ -78,6 +145,9 @@ func (sc *serveConsole) validate(c *serveConfig) error {
 			return fmt.Errorf("console.alerts.lowDisk.minFreePercent: %g is more than 100", p)
 		}
 	}
+	if sc.OIDC != nil {
+		return sc.OIDC.validate(c)
+	}
 	return nil
 }
 
@@ -96,6 +166,13 @@ func (sc *serveConsole) mount(ctx context.Context, db *store.DB, node *ap.Node, 
 		l := a.LoginFailures
 		cfg.LoginFailures = console.LoginAlert{Window: l.Window, PerAccount: l.PerAccount, Total: l.Total}
 		cfg.LowDisk.MinFree, cfg.LowDisk.MinFreePercent = a.LowDisk.MinFree, a.LowDisk.MinFreePercent
+	}
+	if sc.OIDC != nil {
+		o, err := sc.OIDC.console()
+		if err != nil {
+			return nil, err
+		}
+		cfg.OIDC = o
 	}
 	srv, err := console.New(ctx, cfg)
 	if err != nil {

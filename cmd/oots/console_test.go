@@ -305,3 +305,40 @@ func getBody(t *testing.T, c *http.Client, u string) string {
 	}
 	return string(b)
 }
+
+// TestServeConsoleOIDCConfig: console.oidc is refused at the start when a
+// field is missing or wrong, naming it; a good one maps to the console's
+// configuration with the client secret read from its file.
+func TestServeConsoleOIDCConfig(t *testing.T) {
+	const good = "{issuer: https://sso.example, clientId: oots-console, clientSecretFile: oidc.secret, redirectURL: https://admin.example/console/oidc/callback, roles: {operator: [ops]}, passwordLogin: false}"
+	for _, tc := range []struct{ oidc, field string }{
+		{"{clientId: c, redirectURL: https://admin.example/console/oidc/callback, roles: {operator: [ops]}}", "console.oidc.issuer"},
+		{"{issuer: https://sso.example, redirectURL: https://admin.example/console/oidc/callback, roles: {operator: [ops]}}", "console.oidc.clientId"},
+		{"{issuer: https://sso.example, clientId: c, redirectURL: https://admin.example/console/oidc/callback}", "console.oidc.roles"},
+		{"{issuer: https://sso.example, clientId: c, redirectURL: https://admin.example/callback, roles: {operator: [ops]}}", "console.oidc.redirectURL"},
+		{"{issuer: 'sso.example', clientId: c, redirectURL: https://admin.example/console/oidc/callback, roles: {operator: [ops]}}", "console.oidc.issuer"},
+	} {
+		n := writeServeNet(t, wssec.AS4v20, "", nil, fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:0}\nconsole: {enabled: true, oidc: %s}\n", tc.oidc))
+		if _, err := loadServeConfig(n.configs["AP_FR_01"], nil, false); err == nil || !strings.Contains(err.Error(), tc.field) {
+			t.Errorf("%s: %v, want an error naming %s", tc.oidc, err, tc.field)
+		}
+	}
+	n := writeServeNet(t, wssec.AS4v20, "", nil, fmt.Sprintf("api: {insecureOpen: true, listen: 127.0.0.1:0}\nconsole: {enabled: true, oidc: %s}\n", good))
+	c, err := loadServeConfig(n.configs["AP_FR_01"], nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Console.OIDC.console(); err == nil || !strings.Contains(err.Error(), "console.oidc.clientSecretFile") {
+		t.Errorf("a missing secret file: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(filepath.Dir(n.configs["AP_FR_01"]), "oidc.secret"), []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o, err := c.Console.OIDC.console()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.ClientSecret != "s3cret" || !o.DisablePasswordLogin || o.Issuer != "https://sso.example" || len(o.Operators) != 1 || o.Operators[0] != "ops" {
+		t.Errorf("console.OIDC %+v", o)
+	}
+}

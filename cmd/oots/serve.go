@@ -104,6 +104,17 @@ import (
 //	    smtp: {addr: "mail.internal:25", from: "oots@node.example", to: ["ops@node.example"]}
 //	    loginFailures: {window: 15m, perAccount: 5, total: 10}   # failed logins that raise an alert; negative: none
 //	    lowDisk: {minFree: 1073741824, minFreePercent: 10}       # free bytes, % of dataDir's (and SQLite's) file system; negative: no bound
+//	  oidc:                        # staff login through the organisation's OpenID provider; omitted: passwords only
+//	    name: Example SSO          # on the login page's "Log in with …"
+//	    issuer: https://sso.example/realms/staff
+//	    clientId: oots-console
+//	    clientSecretFile: console-oidc.secret
+//	    redirectURL: https://admin.example/console/oidc/callback
+//	    scopes: [profile, email, groups]
+//	    rolesClaim: groups         # a dotted name reaches into an object: realm_access.roles
+//	    roles: {administrator: [oots-admins], operator: [oots-operators], auditor: [oots-auditors]}   # highest wins; none: refused
+//	    allow: []                  # when set, only these subs or verified e-mail addresses
+//	    passwordLogin: true        # false: the provider is the only way in
 //
 // The environment variables OOTS_API_TOKEN and OOTS_WEBHOOK_SECRET, when set,
 // override api.token and webhook.secret (secrets out of the file).
