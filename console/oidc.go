@@ -210,8 +210,12 @@ func claimValues(claims map[string]any, path string) ([]string, error) {
 	return nil, fmt.Errorf("claim %s is a %T, neither a string nor an array of strings", path, v)
 }
 
-// accountName is the first of names that is not empty, without control
-// characters, clipped to maxName characters.
+// accountName is "oidc:" and the first of names that is not empty,
+// without control characters, clipped to maxName characters. The prefix
+// keeps the staff of the provider apart from the local accounts, whose
+// names cannot hold a colon: a provider's "admin" is not the local admin
+// in the audit trail, and its logins do not count against the local
+// account's sessions (MaxSessions).
 func accountName(names ...string) string {
 	for _, n := range names {
 		n = strings.Map(func(r rune) rune {
@@ -224,11 +228,15 @@ func accountName(names ...string) string {
 			n = string(r[:maxName])
 		}
 		if n != "" {
-			return n
+			return oidcPrefix + n
 		}
 	}
 	return "(oidc)"
 }
+
+// oidcPrefix begins the name of every staff member logged in through the
+// provider.
+const oidcPrefix = "oidc:"
 
 // oidcBegin sends the browser to the provider; the page to show after the
 // login travels as the login's state.

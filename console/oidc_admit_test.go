@@ -40,8 +40,8 @@ func TestOIDCAdmit(t *testing.T) {
 				tc.edit(&c)
 			}
 			name, role, why := c.admit(&oidc.Identity{Subject: "s1", Claims: []byte(tc.claims)})
-			if name != tc.wantName || role != tc.wantRole || (tc.why == "") != (why == "") || !strings.Contains(why, tc.why) {
-				t.Fatalf("name %q, role %q, why %q; want %q, %q, %q", name, role, why, tc.wantName, tc.wantRole, tc.why)
+			if name != oidcPrefix+tc.wantName || role != tc.wantRole || (tc.why == "") != (why == "") || !strings.Contains(why, tc.why) {
+				t.Fatalf("name %q, role %q, why %q; want %q, %q, %q", name, role, why, oidcPrefix+tc.wantName, tc.wantRole, tc.why)
 			}
 		})
 	}

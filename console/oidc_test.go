@@ -137,7 +137,7 @@ func TestOIDCLogin(t *testing.T) {
 			t.Fatalf("HTTP %d, want the page that moves on to /console/partners:\n%s", status, body)
 		}
 		page := readPage(t, c.Jar, base+"/console/messages")
-		if !strings.Contains(page, `<span class="who">olivia (operator)</span>`) {
+		if !strings.Contains(page, `<span class="who">oidc:olivia (operator)</span>`) {
 			t.Fatalf("the messages page does not show olivia as an operator:\n%s", page)
 		}
 		csrf := csrfOf(t, c.Jar, base)
@@ -158,8 +158,8 @@ func TestOIDCLogin(t *testing.T) {
 		if st := do(t, c.Jar, req); st != http.StatusForbidden {
 			t.Errorf("a POST with a wrong CSRF token: HTTP %d", st)
 		}
-		if !auditHas(t, srv, "olivia", console.Operator, "login", "ok (oidc, sub olivia)") ||
-			!auditHas(t, srv, "olivia", console.Operator, "message.resend", "ok") {
+		if !auditHas(t, srv, "oidc:olivia", console.Operator, "login", "ok (oidc, sub olivia)") ||
+			!auditHas(t, srv, "oidc:olivia", console.Operator, "message.resend", "ok") {
 			t.Error("the audit trail lacks olivia's login or resend")
 		}
 		// The session of an OpenID Connect login is refused by a
@@ -180,6 +180,28 @@ func TestOIDCLogin(t *testing.T) {
 			t.Errorf("an OpenID Connect session at a console without OIDC: HTTP %d, want the login page", st)
 		}
 	})
+
+	// A local account of the provider's user's name stays another
+	// account: its role, its sessions (MaxSessions logins of the
+	// provider's olivia do not end the local olivia's) and its name in
+	// the audit trail.
+	t.Run("local account of the same name", func(t *testing.T) {
+		if err := srv.Accounts().Add(context.Background(), "olivia", console.Administrator, password("olivia")); err != nil {
+			t.Fatal(err)
+		}
+		local := loginHTTP(t, base, "olivia")
+		for range console.MaxSessions {
+			if _, status, _ := oidcLogIn(t, base, "olivia"); status != http.StatusOK {
+				t.Fatalf("olivia through the provider: HTTP %d", status)
+			}
+		}
+		if page := readPage(t, local, base+"/console/messages"); !strings.Contains(page, `<span class="who">olivia (administrator)</span>`) {
+			t.Errorf("the local olivia's session after the provider's olivia logged in %d times:\n%s", console.MaxSessions, page)
+		}
+		if !auditHas(t, srv, "olivia", console.Administrator, "login", "ok") {
+			t.Error("the audit trail lacks the local olivia's login")
+		}
+	})
 	t.Run("highest role wins", func(t *testing.T) {
 		c, status, _ := oidcLogIn(t, base, "ada")
 		if status != http.StatusOK {
@@ -197,7 +219,7 @@ func TestOIDCLogin(t *testing.T) {
 		if st := getStatus(t, c.Jar, base+"/console/messages"); st != http.StatusSeeOther {
 			t.Errorf("after a refused login, the messages page: HTTP %d, want the login page", st)
 		}
-		if !auditHas(t, srv, "nina", "", "login", "denied (oidc): no role") {
+		if !auditHas(t, srv, "oidc:nina", "", "login", "denied (oidc): no role") {
 			t.Error("the refusal is not in the audit trail")
 		}
 	})
