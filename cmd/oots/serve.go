@@ -897,6 +897,16 @@ func runServe(ctx context.Context, env *Env, args []string) int {
 	return 0
 }
 
+// loopbackHost reports whether host is this machine: localhost or a
+// loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // loopback reports whether the host of addr is a loopback address (or
 // localhost): reachable from this machine only.
 func loopback(addr string) bool {

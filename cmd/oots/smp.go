@@ -699,16 +699,6 @@ func checkRedirectURL(s string) error {
 	return nil
 }
 
-// loopbackHost reports whether host is this machine: localhost or a
-// loopback address.
-func loopbackHost(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // parseIDs parses the participant, document type and process identifiers
 // of an endpoint.
 func parseIDs(participant, doc, process string) ([3]smp.ID, error) {
