@@ -41,6 +41,9 @@ func TestServeSAMLJourneyBrowser(t *testing.T) {
 	marie := webdriver.StartWith(t, webdriver.Options{AcceptInsecureCerts: true,
 		Args: []string{"--host-resolver-rules=MAP portal.de.example ~NOTFOUND"}})
 	stranger := webdriver.StartWith(t, webdriver.Options{AcceptInsecureCerts: true})
+	// Pages and the waits for them get 15 s, not the default 5: Chromium
+	// is slow on a loaded machine.
+	marie.Timeout, stranger.Timeout = 15*time.Second, 15*time.Second
 	env := startSAMLJourney(t, samlCrossSiteIdP(t))
 
 	j, r := env.journey(t)
