@@ -105,6 +105,11 @@ type Config struct {
 	LoginTTL time.Duration
 	// MaxPending caps the logins begun and not finished; default 10000.
 	MaxPending int
+	// Pending keeps the logins begun and not finished; default the
+	// memory of this process, where the node's answer and the callback
+	// must come back. SQLPending keeps them in the node's database, for
+	// a cluster of instances.
+	Pending PendingStore
 	// MaxResponse bounds a SAMLResponse (decoded) and a metadata
 	// document; default 256 KiB.
 	MaxResponse int64

@@ -98,7 +98,17 @@
 // Not implemented: PowerOfRepresentationScope (not read, and the evidence
 // request has no place for it yet), certificate chains for the metadata anchor
 // (the anchor's key itself must sign), key agreement (ECDH-ES) key
-// transport, single logout. Pending logins live in memory: with several
-// instances behind a load balancer, the ACS and the callback must reach
-// the instance that began the login (the replay cache is shared).
+// transport, single logout.
+//
+// # Clusters
+//
+// The logins under way are kept by Config.Pending: by default in the memory
+// of the process, where the ACS and the callback must then come back;
+// SQLPending keeps them in the node's database (table saml_pending), so
+// that several instances behind a load balancer without sticky sessions
+// continue each other's logins. The ACS takes a login once, whichever
+// instance it reaches, and Finish deletes it. The verified subject, personal
+// data, is in the table only between the ACS and Finish; a login never
+// finished is deleted at the first login begun after Config.LoginTTL. The
+// replay cache (SQLReplay) is shared the same way.
 package saml

@@ -1,8 +1,8 @@
 package saml
 
 import (
+	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -35,25 +35,17 @@ type Authenticator struct {
 	client *http.Client
 	checks checkSet // nil: every check on
 
-	mu      sync.Mutex
-	pending map[string]*login // by RelayState
-	meta    map[string]*nodeMetadata
+	mu   sync.Mutex
+	meta map[string]*nodeMetadata
 }
 
 var _ eid.OwningAuthenticator = (*Authenticator)(nil)
 
-// login is a login begun and not finished.
+// login is the login a response answers, as its checks need it.
 type login struct {
 	country   string
-	appState  string
-	callback  string
 	requestID string
-	browser   [sha256.Size]byte
 	expires   time.Time
-	// Set by the assertion consumer service.
-	done    bool
-	subject *eid.Subject
-	err     error
 }
 
 // New returns an Authenticator with the defaults of cfg after
@@ -94,6 +86,9 @@ func New(cfg Config) (*Authenticator, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.Pending == nil {
+		cfg.Pending = newMemoryPending()
+	}
 	c := &http.Client{Timeout: 10 * time.Second}
 	if cfg.HTTPClient != nil {
 		cp := *cfg.HTTPClient
@@ -103,7 +98,7 @@ func New(cfg Config) (*Authenticator, error) {
 		}
 	}
 	return &Authenticator{cfg: cfg, acsURL: cfg.BaseURL + ACSPath, client: c,
-		pending: map[string]*login{}, meta: map[string]*nodeMetadata{}}, nil
+		meta: map[string]*nodeMetadata{}}, nil
 }
 
 // EntityID returns our entity ID.
@@ -148,10 +143,15 @@ func (a *Authenticator) Begin(w http.ResponseWriter, r *http.Request, state, cal
 		return
 	}
 	reqID = "_" + reqID // xs:ID must not begin with a digit
-	l := &login{country: cc, appState: state, callback: cb, requestID: reqID, browser: browser, expires: a.cfg.Now().Add(a.cfg.LoginTTL)}
-	if !a.hold(relay, l) {
+	now := a.cfg.Now()
+	l := PendingLogin{Country: cc, AppState: state, Callback: cb, RequestID: reqID, Browser: browser, Expires: now.Add(a.cfg.LoginTTL)}
+	if err := a.cfg.Pending.Hold(r.Context(), relay, l, a.cfg.MaxPending, now); errors.Is(err, ErrTooManyLogins) {
 		a.cfg.Logger.Warn("saml: too many logins pending", "max", a.cfg.MaxPending)
 		http.Error(w, "too many logins are under way; try again in a few minutes", http.StatusServiceUnavailable)
+		return
+	} else if err != nil {
+		a.cfg.Logger.Error("saml: begin login", logError, err)
+		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
 		return
 	}
 	n.SSOURL, n.Binding = md.ssoURL, md.binding
@@ -192,37 +192,37 @@ func (a *Authenticator) acs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	relay := r.PostForm.Get("RelayState")
-	a.mu.Lock()
-	l := a.pending[relay]
-	if l != nil && l.done {
-		l = nil
+	l, err := a.cfg.Pending.Answer(r.Context(), relay)
+	if err != nil && !errors.Is(err, ErrNoLogin) {
+		a.cfg.Logger.Error("saml: pending logins", logError, err)
+		http.Error(w, "the answer of the eIDAS node cannot be processed now; start the login again", http.StatusInternalServerError)
+		return
 	}
-	if l != nil {
-		l.done = true
-	}
-	a.mu.Unlock()
-	if l == nil {
+	if err != nil {
 		a.cfg.Logger.Warn("saml: login refused", logError, "unknown, finished or missing RelayState")
 		http.Error(w, "This answer of the eIDAS node belongs to no login under way (it was used already, took too long, or was not asked for). Start the login again.", http.StatusBadRequest)
 		return
 	}
 	now := a.cfg.Now()
 	var s *eid.Subject
-	err := errors.New("the login took too long")
-	if now.Before(l.expires) {
+	err = errors.New("the login took too long")
+	if now.Before(l.Expires) {
 		err = nil
-		certs, cerr := a.nodeCerts(r.Context(), l.country)
+		certs, cerr := a.nodeCerts(r.Context(), l.Country)
 		if cerr != nil {
 			err = cerr
 		} else {
-			n := a.cfg.Nodes[l.country]
-			s, err = a.verify(r.Context(), r.PostForm.Get("SAMLResponse"), &verification{login: l, node: &n, certs: certs, now: now})
+			n := a.cfg.Nodes[l.Country]
+			v := &verification{login: &login{country: l.Country, requestID: l.RequestID, expires: l.Expires}, node: &n, certs: certs, now: now}
+			s, err = a.verify(r.Context(), r.PostForm.Get("SAMLResponse"), v)
 		}
 	}
-	a.mu.Lock()
-	l.subject, l.err = s, err
-	a.mu.Unlock()
-	u, _ := url.Parse(l.callback)
+	if err := a.cfg.Pending.Settle(r.Context(), relay, Outcome{Subject: s, Err: err}); err != nil {
+		a.cfg.Logger.Error("saml: pending logins", logError, err)
+		http.Error(w, "the answer of the eIDAS node cannot be processed now; start the login again", http.StatusInternalServerError)
+		return
+	}
+	u, _ := url.Parse(l.Callback)
 	q := u.Query()
 	q.Set("state", relay)
 	u.RawQuery = q.Encode()
@@ -235,24 +235,20 @@ func (a *Authenticator) acs(w http.ResponseWriter, r *http.Request) {
 // gave, or the reason the answer was refused, wrapping ErrLogin.
 func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
 	relay := r.URL.Query().Get("state")
-	a.mu.Lock()
-	l := a.pending[relay]
-	if l != nil && l.done {
-		delete(a.pending, relay)
-	} else {
-		l = nil
-	}
-	a.mu.Unlock()
-	if l == nil {
+	l, o, err := a.cfg.Pending.Take(r.Context(), relay)
+	if errors.Is(err, ErrNoLogin) {
 		return nil, "", a.fail(errors.New("the state is unknown, used already, or the eIDAS node has not answered"))
 	}
-	if !a.binding(r).Same(r, l.browser) {
-		return nil, l.appState, a.fail(errors.New("the login was begun in another browser"))
+	if err != nil {
+		return nil, "", a.fail(err)
 	}
-	if l.err != nil {
-		return nil, l.appState, a.fail(fmt.Errorf("the node of %s: %w", l.country, l.err))
+	if !a.binding(r).Same(r, l.Browser) {
+		return nil, l.AppState, a.fail(errors.New("the login was begun in another browser"))
 	}
-	return l.subject, l.appState, nil
+	if o.Err != nil {
+		return nil, l.AppState, a.fail(fmt.Errorf("the node of %s: %w", l.Country, o.Err))
+	}
+	return o.Subject, l.AppState, nil
 }
 
 // Owns reports whether r is the callback of a login this authenticator
@@ -262,35 +258,21 @@ func (a *Authenticator) Owns(r *http.Request) bool {
 	if s == "" {
 		return false
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, ok := a.pending[s]
+	ok, err := a.cfg.Pending.Has(r.Context(), s)
+	if err != nil {
+		a.cfg.Logger.Error("saml: pending logins", logError, err)
+	}
 	return ok
 }
 
-// Pending returns the number of logins begun and not finished.
+// Pending returns the number of logins begun and not finished (with
+// SQLPending, on every instance); 0 when the store cannot count them.
 func (a *Authenticator) Pending() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.pending)
-}
-
-func (a *Authenticator) hold(relay string, l *login) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.pending) >= a.cfg.MaxPending {
-		now := a.cfg.Now()
-		for k, v := range a.pending {
-			if !now.Before(v.expires) {
-				delete(a.pending, k)
-			}
-		}
-		if len(a.pending) >= a.cfg.MaxPending {
-			return false
-		}
+	n, err := a.cfg.Pending.Count(context.Background())
+	if err != nil {
+		a.cfg.Logger.Error("saml: pending logins", logError, err)
 	}
-	a.pending[relay] = l
-	return true
+	return n
 }
 
 // binding is the cookie that ties a login to the browser that began it.
