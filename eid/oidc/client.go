@@ -67,9 +67,9 @@ func (c *Client) Finish(r *http.Request) (*Identity, string, error) {
 		if l == nil {
 			return nil, "", err
 		}
-		return nil, l.appState, err
+		return nil, l.AppState, err
 	}
-	return &Identity{Issuer: c.key, Subject: v.subject, AuthTime: v.authTime, Claims: json.RawMessage(v.claims)}, l.appState, nil
+	return &Identity{Issuer: c.key, Subject: v.subject, AuthTime: v.authTime, Claims: json.RawMessage(v.claims)}, l.AppState, nil
 }
 
 // Pending returns the number of logins begun and not finished (expired

@@ -126,6 +126,11 @@ type Config struct {
 	MaxPending int
 	// LoginTTL is how long a begun login may take; default 10 minutes.
 	LoginTTL time.Duration
+	// Pending keeps the logins begun and not finished; default the
+	// memory of this process, where the callback must then come back.
+	// SQLPending keeps them in the node's database, for a cluster of
+	// instances.
+	Pending PendingStore
 	// Skew is the clock difference tolerated with the provider on exp and
 	// iat; default 1 minute, at most 5 minutes.
 	Skew time.Duration

@@ -19,7 +19,7 @@
 //     Issuer/.well-known/openid-configuration must name the configured
 //     issuer; it is fetched at the first login of each provider and kept.
 //   - Begin: a fresh 256-bit state, nonce and PKCE verifier (RFC 7636)
-//     per login, held in memory until Finish, at most Config.MaxPending
+//     per login, held until Finish by Config.Pending, at most Config.MaxPending
 //     of them, each for Config.LoginTTL; the browser gets a random cookie
 //     whose hash the login remembers; prompt=login is sent when
 //     Config.Reauthenticate (the preview space logs the user in again).
@@ -81,6 +81,13 @@
 // tokens and userinfo answers (FranceConnect+ can encrypt them: configure it
 // not to), private_key_jwt client authentication, logout, and legal persons (Subject.Company stays
 // nil). The discovery document is not fetched again: a provider that
-// moves its endpoints needs a restart. Pending logins live in memory: with several instances behind a load
-// balancer, a browser's callback must reach the instance that began it.
+// moves its endpoints needs a restart.
+//
+// # Clusters
+//
+// The logins under way are kept by Config.Pending: by default in the memory
+// of the process, where the callback must then come back; SQLPending keeps
+// them in the node's database (table oidc_pending), so that several
+// instances behind a load balancer without sticky sessions take each
+// other's callbacks, each state once on all of them.
 package oidc

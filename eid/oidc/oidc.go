@@ -3,7 +3,6 @@ package oidc
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -49,9 +48,8 @@ type Authenticator struct {
 	cfg    Config
 	client *http.Client
 
-	mu      sync.Mutex
-	pending map[string]*login // by the state sent to the provider
-	rps     map[string]*relyingParty
+	mu  sync.Mutex
+	rps map[string]*relyingParty
 }
 
 var _ eid.OwningAuthenticator = (*Authenticator)(nil)
@@ -64,15 +62,6 @@ type relyingParty struct {
 	// issParam: the provider's discovery document says it puts iss in
 	// every authorization response (RFC 9207 §3).
 	issParam bool
-}
-
-// login is a begun login, used once by Finish.
-type login struct {
-	country, appState   string
-	nonce, codeVerifier string
-	redirectURI         string
-	browser             [sha256.Size]byte // hash of the binding cookie
-	expires             time.Time
 }
 
 // New returns the authenticator of cfg after cfg.Validate. It does not call
@@ -110,6 +99,9 @@ func newAuthenticator(cfg Config) *Authenticator {
 	if cfg.Cookie == "" {
 		cfg.Cookie = CookieName
 	}
+	if cfg.Pending == nil {
+		cfg.Pending = newMemoryPending()
+	}
 	c := &http.Client{Timeout: defaultTimeout}
 	if cfg.HTTPClient != nil {
 		cp := *cfg.HTTPClient
@@ -123,7 +115,7 @@ func newAuthenticator(cfg Config) *Authenticator {
 		rt = http.DefaultTransport
 	}
 	c.Transport = limitTransport{rt: rt, max: cfg.MaxResponse}
-	return &Authenticator{cfg: cfg, client: c, pending: map[string]*login{}, rps: map[string]*relyingParty{}}
+	return &Authenticator{cfg: cfg, client: c, rps: map[string]*relyingParty{}}
 }
 
 // Begin starts a login (OpenID Connect Core §3.1.2.1): it chooses the
@@ -162,23 +154,28 @@ func (a *Authenticator) begin(w http.ResponseWriter, r *http.Request, key string
 		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
 		return
 	}
-	l := &login{country: key, appState: state, redirectURI: cb, browser: browser, expires: a.cfg.Now().Add(a.cfg.LoginTTL)}
+	now := a.cfg.Now()
+	l := &PendingLogin{Provider: key, AppState: state, RedirectURI: cb, Browser: browser, Expires: now.Add(a.cfg.LoginTTL)}
 	var ours string
-	for _, dst := range []*string{&ours, &l.nonce, &l.codeVerifier} {
+	for _, dst := range []*string{&ours, &l.Nonce, &l.CodeVerifier} {
 		if *dst, err = a.random(); err != nil {
 			a.cfg.Logger.Error("oidc: begin login", logError, err)
 			http.Error(w, "cannot begin the login", http.StatusInternalServerError)
 			return
 		}
 	}
-	if !a.hold(ours, l) {
+	if err := a.cfg.Pending.Hold(r.Context(), ours, *l, a.cfg.MaxPending, now); errors.Is(err, ErrTooManyLogins) {
 		a.cfg.Logger.Warn("oidc: too many logins pending", "max", a.cfg.MaxPending)
 		http.Error(w, "too many logins are under way; try again in a few minutes", http.StatusServiceUnavailable)
+		return
+	} else if err != nil {
+		a.cfg.Logger.Error("oidc: begin login", logError, err)
+		http.Error(w, "cannot begin the login", http.StatusInternalServerError)
 		return
 	}
 	oc := rp.oauth
 	oc.RedirectURL = cb
-	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(l.codeVerifier), gooidc.Nonce(l.nonce)}
+	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(l.CodeVerifier), gooidc.Nonce(l.Nonce)}
 	if a.cfg.Reauthenticate {
 		opts = append(opts, oauth2.SetAuthURLParam("prompt", "login"))
 	}
@@ -204,32 +201,36 @@ func (a *Authenticator) Finish(r *http.Request) (*eid.Subject, string, error) {
 		if l == nil {
 			return nil, "", err
 		}
-		return nil, l.appState, err
+		return nil, l.AppState, err
 	}
-	p := a.cfg.Providers[l.country]
-	np, loa, err := person(v.claims, &p, l.country, a.cfg.Country)
+	p := a.cfg.Providers[l.Provider]
+	np, loa, err := person(v.claims, &p, l.Provider, a.cfg.Country)
 	if err != nil {
-		return nil, l.appState, a.fail(err)
+		return nil, l.AppState, a.fail(err)
 	}
-	return &eid.Subject{Person: np, LoA: loa, Issuer: p.Issuer, Country: l.country, AuthTime: v.authTime}, l.appState, nil
+	return &eid.Subject{Person: np, LoA: loa, Issuer: p.Issuer, Country: l.Provider, AuthTime: v.authTime}, l.AppState, nil
 }
 
 // callback runs the checks of Finish up to the verified ID token; its
 // errors wrap ErrLogin, and the login is returned with them once it was
 // found.
-func (a *Authenticator) callback(r *http.Request) (*login, *verified, error) {
+func (a *Authenticator) callback(r *http.Request) (*PendingLogin, *verified, error) {
 	q := r.URL.Query()
-	l := a.take(q.Get("state"))
-	if l == nil {
+	taken, err := a.cfg.Pending.Take(r.Context(), q.Get("state"))
+	if errors.Is(err, ErrNoLogin) {
 		return nil, nil, a.fail(errors.New("the state is unknown, used already, or expired"))
 	}
-	if !a.cfg.Now().Before(l.expires) {
+	if err != nil {
+		return nil, nil, a.fail(err)
+	}
+	l := &taken
+	if !a.cfg.Now().Before(l.Expires) {
 		return l, nil, a.fail(errors.New("the login took too long"))
 	}
-	if !a.binding(r).Same(r, l.browser) {
+	if !a.binding(r).Same(r, l.Browser) {
 		return l, nil, a.fail(errors.New("the login was begun in another browser"))
 	}
-	rp, err := a.discover(r.Context(), l.country)
+	rp, err := a.discover(r.Context(), l.Provider)
 	if err != nil {
 		return l, nil, a.fail(err)
 	}
@@ -237,16 +238,16 @@ func (a *Authenticator) callback(r *http.Request) (*login, *verified, error) {
 	// was sent to (a defence against mix-up between providers), and a
 	// provider that announces iss in its discovery document must send it.
 	switch {
-	case q.Has("iss") && q.Get("iss") != a.cfg.Providers[l.country].Issuer:
-		return l, nil, a.fail(fmt.Errorf("the answer comes from %q, not from the identity provider of %s", q.Get("iss"), l.country))
+	case q.Has("iss") && q.Get("iss") != a.cfg.Providers[l.Provider].Issuer:
+		return l, nil, a.fail(fmt.Errorf("the answer comes from %q, not from the identity provider of %s", q.Get("iss"), l.Provider))
 	case !q.Has("iss") && rp.issParam:
-		return l, nil, a.fail(fmt.Errorf("the answer has no iss parameter, which the identity provider of %s announces that it sends (RFC 9207)", l.country))
+		return l, nil, a.fail(fmt.Errorf("the answer has no iss parameter, which the identity provider of %s announces that it sends (RFC 9207)", l.Provider))
 	}
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {
-			return l, nil, a.fail(fmt.Errorf("the user cancelled the login at the identity provider of %s", l.country))
+			return l, nil, a.fail(fmt.Errorf("the user cancelled the login at the identity provider of %s", l.Provider))
 		}
-		return l, nil, a.fail(fmt.Errorf("the identity provider of %s answered %q: %.200s", l.country, e, q.Get("error_description")))
+		return l, nil, a.fail(fmt.Errorf("the identity provider of %s answered %q: %.200s", l.Provider, e, q.Get("error_description")))
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -267,12 +268,12 @@ type verified struct {
 }
 
 // redeem exchanges the code and verifies the ID token.
-func (a *Authenticator) redeem(ctx context.Context, rp *relyingParty, l *login, code string) (*verified, error) {
-	p := a.cfg.Providers[l.country]
+func (a *Authenticator) redeem(ctx context.Context, rp *relyingParty, l *PendingLogin, code string) (*verified, error) {
+	p := a.cfg.Providers[l.Provider]
 	ctx = gooidc.ClientContext(ctx, a.client)
 	oc := rp.oauth
-	oc.RedirectURL = l.redirectURI
-	tok, err := oc.Exchange(ctx, code, oauth2.VerifierOption(l.codeVerifier))
+	oc.RedirectURL = l.RedirectURI
+	tok, err := oc.Exchange(ctx, code, oauth2.VerifierOption(l.CodeVerifier))
 	if err != nil {
 		return nil, fmt.Errorf("token endpoint: %w", err)
 	}
@@ -294,7 +295,7 @@ func (a *Authenticator) redeem(ctx context.Context, rp *relyingParty, l *login, 
 	if (len(idt.Audience) > 1 || azp.AZP != "") && azp.AZP != p.ClientID {
 		return nil, fmt.Errorf("ID token: authorized party %q is not us", azp.AZP)
 	}
-	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(l.nonce)) != 1 {
+	if subtle.ConstantTimeCompare([]byte(idt.Nonce), []byte(l.Nonce)) != 1 {
 		return nil, errors.New("ID token: the nonce is not the one of this login")
 	}
 	now := a.cfg.Now()
@@ -404,43 +405,15 @@ func (a *Authenticator) discover(ctx context.Context, cc string) (*relyingParty,
 	return rp, nil
 }
 
-// hold records a begun login unless MaxPending are pending.
-func (a *Authenticator) hold(state string, l *login) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if len(a.pending) >= a.cfg.MaxPending {
-		now := a.cfg.Now()
-		for k, v := range a.pending {
-			if !now.Before(v.expires) {
-				delete(a.pending, k)
-			}
-		}
-		if len(a.pending) >= a.cfg.MaxPending {
-			return false
-		}
-	}
-	a.pending[state] = l
-	return true
-}
-
-// take removes and returns the login of state: a state is good once.
-func (a *Authenticator) take(state string) *login {
-	if state == "" {
-		return nil
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	l := a.pending[state]
-	delete(a.pending, state)
-	return l
-}
-
 // Pending returns the number of logins begun and not finished (expired ones
-// included until they are swept).
+// included until they are swept; with SQLPending, on every instance); 0
+// when the store cannot count them.
 func (a *Authenticator) Pending() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return len(a.pending)
+	n, err := a.cfg.Pending.Count(context.Background())
+	if err != nil {
+		a.cfg.Logger.Error("oidc: pending logins", logError, err)
+	}
+	return n
 }
 
 // binding is the cookie that ties a login to the browser that began it.
@@ -521,8 +494,9 @@ func (a *Authenticator) Owns(r *http.Request) bool {
 	if s == "" {
 		return false
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, ok := a.pending[s]
+	ok, err := a.cfg.Pending.Has(r.Context(), s)
+	if err != nil {
+		a.cfg.Logger.Error("oidc: pending logins", logError, err)
+	}
 	return ok
 }

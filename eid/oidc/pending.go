@@ -1,0 +1,226 @@
+package oidc
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/oots-go/oots/store"
+)
+
+// PendingStore keeps the logins begun and not finished, from Begin to the
+// callback. The Authenticator and the Client declare what they need; the
+// default keeps them in the memory of the process, SQLPending in the node's
+// database, so that the callback may reach any instance of a cluster.
+type PendingStore interface {
+	// Hold records l under state. It forgets the logins expired at now
+	// first, and returns ErrTooManyLogins when max are still pending.
+	Hold(ctx context.Context, state string, l PendingLogin, max int, now time.Time) error
+	// Take removes the login of state and returns it, once, whichever
+	// instance asks; ErrNoLogin when there is none.
+	Take(ctx context.Context, state string) (PendingLogin, error)
+	// Has reports whether state names a login begun and not finished.
+	Has(ctx context.Context, state string) (bool, error)
+	// Count returns the number of logins begun and not finished.
+	Count(ctx context.Context) (int, error)
+}
+
+// PendingLogin is what a PendingStore keeps of a login.
+type PendingLogin struct {
+	Provider     string // the key of the provider in Config.Providers
+	AppState     string // given back by Finish
+	RedirectURI  string // the callback, absolute, sent again to the token endpoint
+	Nonce        string
+	CodeVerifier string // PKCE (RFC 7636)
+	// Browser is the hash of the cookie that binds the login to the
+	// browser that began it.
+	Browser [sha256.Size]byte
+	Expires time.Time
+}
+
+// Errors of a PendingStore.
+var (
+	// ErrNoLogin: no login under way has this state (it was never
+	// begun, or was finished already).
+	ErrNoLogin = errors.New("oidc: no such login under way")
+	// ErrTooManyLogins: Config.MaxPending logins are under way.
+	ErrTooManyLogins = errors.New("oidc: too many logins under way")
+)
+
+// memoryPending is the PendingStore of one process, the default.
+type memoryPending struct {
+	mu      sync.Mutex
+	pending map[string]PendingLogin
+}
+
+var _ PendingStore = (*memoryPending)(nil)
+
+func newMemoryPending() *memoryPending { return &memoryPending{pending: map[string]PendingLogin{}} }
+
+func (m *memoryPending) Hold(_ context.Context, state string, l PendingLogin, max int, now time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.pending) >= max {
+		for k, v := range m.pending {
+			if !now.Before(v.Expires) {
+				delete(m.pending, k)
+			}
+		}
+		if len(m.pending) >= max {
+			return ErrTooManyLogins
+		}
+	}
+	m.pending[state] = l
+	return nil
+}
+
+func (m *memoryPending) Take(_ context.Context, state string) (PendingLogin, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.pending[state]
+	if !ok {
+		return PendingLogin{}, ErrNoLogin
+	}
+	delete(m.pending, state)
+	return l, nil
+}
+
+func (m *memoryPending) Has(_ context.Context, state string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.pending[state]
+	return ok, nil
+}
+
+func (m *memoryPending) Count(context.Context) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.pending), nil
+}
+
+//go:embed migrations
+var migrations embed.FS
+
+// Component is the name of the package's migrations in the node's
+// database (package store); its table is oidc_pending.
+const Component = "oidc"
+
+// maxStateLength bounds the states looked up (ours are 43 characters).
+const maxStateLength = 512
+
+// SQLPending is the PendingStore in the node's database (SQLite or
+// PostgreSQL), table oidc_pending: any instance of a cluster takes the
+// callback of a login another began. The callback's state is taken by
+// DELETE … RETURNING, so that it is used once on all instances. The nonce
+// and PKCE verifier of a login are in the table until its callback, or
+// until the first login begun after it expired (Config.LoginTTL).
+type SQLPending struct {
+	db  *store.DB
+	app string
+}
+
+var _ PendingStore = (*SQLPending)(nil)
+
+// NewSQLPending applies the package's migrations to db and returns the
+// store of the logins of app, a name that keeps apart the relying parties
+// sharing the database (the portal's, the preview space's, the console's):
+// each sees, counts and takes only its own logins. The instances of one
+// relying party give the same name.
+func NewSQLPending(ctx context.Context, db *store.DB, app string) (*SQLPending, error) {
+	if app == "" {
+		return nil, errors.New("oidc: NewSQLPending: the application's name is empty")
+	}
+	migs, err := store.LoadMigrations(migrations, "migrations/"+string(db.Dialect()))
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	if err := db.Migrate(ctx, Component, migs); err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	return &SQLPending{db: db, app: app}, nil
+}
+
+// Hold implements PendingStore. Expired logins, of every application, are
+// deleted first; the count and the insertion are one statement, so that
+// instances beginning logins at the same instant exceed max by few if any.
+func (s *SQLPending) Hold(ctx context.Context, state string, l PendingLogin, max int, now time.Time) error {
+	if len(state) > maxStateLength {
+		return fmt.Errorf("oidc: state of %d characters", len(state))
+	}
+	db := s.db.SQL()
+	if _, err := db.ExecContext(ctx, s.db.Rebind(`DELETE FROM oidc_pending WHERE expires <= ?`), now.UnixMilli()); err != nil {
+		return fmt.Errorf("oidc: pending logins: %w", err)
+	}
+	res, err := db.ExecContext(ctx, s.db.Rebind(`INSERT INTO oidc_pending (app, state, provider, app_state, redirect_uri, nonce, code_verifier, browser, expires)
+		SELECT ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT) WHERE (SELECT COUNT(*) FROM oidc_pending WHERE app = ?) < ?`),
+		s.app, state, l.Provider, l.AppState, l.RedirectURI, l.Nonce, l.CodeVerifier, hex.EncodeToString(l.Browser[:]), l.Expires.UnixMilli(), s.app, max)
+	if err != nil {
+		return fmt.Errorf("oidc: pending logins: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("oidc: pending logins: %w", err)
+	} else if n == 0 {
+		return ErrTooManyLogins
+	}
+	return nil
+}
+
+// Take implements PendingStore: the row is deleted by the statement that
+// reads it (DELETE … RETURNING, SQLite ≥ 3.35 and PostgreSQL).
+func (s *SQLPending) Take(ctx context.Context, state string) (PendingLogin, error) {
+	if state == "" || len(state) > maxStateLength {
+		return PendingLogin{}, ErrNoLogin
+	}
+	var (
+		l       PendingLogin
+		browser string
+		expires int64
+	)
+	err := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`DELETE FROM oidc_pending WHERE app = ? AND state = ?
+		RETURNING provider, app_state, redirect_uri, nonce, code_verifier, browser, expires`), s.app, state).
+		Scan(&l.Provider, &l.AppState, &l.RedirectURI, &l.Nonce, &l.CodeVerifier, &browser, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return PendingLogin{}, ErrNoLogin
+	}
+	if err != nil {
+		return PendingLogin{}, fmt.Errorf("oidc: pending logins: %w", err)
+	}
+	b, err := hex.DecodeString(browser)
+	if err != nil || len(b) != len(l.Browser) {
+		return PendingLogin{}, errors.New("oidc: pending logins: a browser binding is not a SHA-256 hash")
+	}
+	copy(l.Browser[:], b)
+	l.Expires = time.UnixMilli(expires)
+	return l, nil
+}
+
+// Has implements PendingStore.
+func (s *SQLPending) Has(ctx context.Context, state string) (bool, error) {
+	if state == "" || len(state) > maxStateLength {
+		return false, nil
+	}
+	var one int
+	err := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`SELECT 1 FROM oidc_pending WHERE app = ? AND state = ?`), s.app, state).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("oidc: pending logins: %w", err)
+	}
+	return true, nil
+}
+
+// Count implements PendingStore.
+func (s *SQLPending) Count(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM oidc_pending WHERE app = ?`), s.app).Scan(&n); err != nil {
+		return 0, fmt.Errorf("oidc: pending logins: %w", err)
+	}
+	return n, nil
+}
