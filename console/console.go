@@ -241,7 +241,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	srv := &Server{cfg: cfg, accounts: acc, audit: &Audit{db: cfg.DB, now: cfg.Now}, log: cfg.Logger, pages: pages}
 	if cfg.OIDC != nil {
-		if srv.oidc, err = cfg.OIDC.client(&cfg); err != nil {
+		if srv.oidc, err = cfg.OIDC.client(ctx, &cfg); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,15 +98,20 @@ func (o *OIDC) validate() error {
 	return nil
 }
 
-// client returns the relying party of o.
-func (o *OIDC) client(cfg *Config) (*oidc.Client, error) {
+// client returns the relying party of o, its logins under way in the
+// node's database (any instance of a cluster takes the callback).
+func (o *OIDC) client(ctx context.Context, cfg *Config) (*oidc.Client, error) {
 	scopes := o.Scopes
 	if len(scopes) == 0 {
 		scopes = []string{"profile", "email", "groups"}
 	}
 	u, _ := url.Parse(o.RedirectURL)
+	pending, err := oidc.NewSQLPending(ctx, cfg.DB, "console")
+	if err != nil {
+		return nil, fmt.Errorf("console: OIDC: %w", err)
+	}
 	c, err := oidc.NewClient(oidc.Provider{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret, Scopes: scopes, UserInfo: o.UserInfo},
-		oidc.Config{BaseURL: u.Scheme + "://" + u.Host, Cookie: oidcCookie, HTTPClient: o.HTTPClient, Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger})
+		oidc.Config{BaseURL: u.Scheme + "://" + u.Host, Cookie: oidcCookie, HTTPClient: o.HTTPClient, Now: cfg.Now, Rand: cfg.Rand, Logger: cfg.Logger, Pending: pending})
 	if err != nil {
 		return nil, fmt.Errorf("console: OIDC: %w", err)
 	}

@@ -167,7 +167,11 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		if len(n.cfg.OIDC) > 0 {
 			// The countries of Config.OIDC log in at their OpenID provider,
 			// the others at the demo identity providers.
-			rp, err := oidc.New(oidc.Config{Providers: n.cfg.OIDC, Country: cc, BaseURL: base, Reauthenticate: client == "preview",
+			pending, err := oidc.NewSQLPending(ctx, nd.DB, client)
+			if err != nil {
+				return nil, err
+			}
+			rp, err := oidc.New(oidc.Config{Providers: n.cfg.OIDC, Country: cc, BaseURL: base, Reauthenticate: client == "preview", Pending: pending,
 				Logger: log.With("component", client+" oidc login")})
 			if err != nil {
 				return nil, err
@@ -178,7 +182,7 @@ func (n *Network) startNode(ctx, runCtx context.Context, cc string, endpoints ma
 		}
 		if len(n.cfg.SAML) > 0 {
 			// The countries of Config.SAML log in at their eIDAS node.
-			sp, err := n.samlSP(ctx, cc, nd.DB, base, log.With("component", client+" saml login"))
+			sp, err := n.samlSP(ctx, cc, nd.DB, client, base, log.With("component", client+" saml login"))
 			if err != nil {
 				return nil, err
 			}

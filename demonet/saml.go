@@ -19,12 +19,17 @@ import (
 )
 
 // samlSP returns the eIDAS SAML service provider of one web application
-// (portal or preview space, at base) of node cc: the nodes of Config.SAML,
-// the replay cache in the node's database, and fresh keys with self-signed
+// (app, "portal" or "preview", at base) of node cc: the nodes of
+// Config.SAML, the replay cache and the logins under way in the node's
+// database, and fresh keys with self-signed
 // certificates (published in its metadata at base + saml.MetadataPath,
 // which an eIDAS node reads again when the network restarts).
-func (n *Network) samlSP(ctx context.Context, cc string, db *store.DB, base string, log *slog.Logger) (*saml.Authenticator, error) {
+func (n *Network) samlSP(ctx context.Context, cc string, db *store.DB, app, base string, log *slog.Logger) (*saml.Authenticator, error) {
 	rc, err := saml.NewSQLReplay(ctx, db, nil)
+	if err != nil {
+		return nil, err
+	}
+	pending, err := saml.NewSQLPending(ctx, db, app)
 	if err != nil {
 		return nil, err
 	}
@@ -45,7 +50,7 @@ func (n *Network) samlSP(ctx context.Context, cc string, db *store.DB, base stri
 		return nil, err
 	}
 	sp, err := saml.New(saml.Config{BaseURL: base, Country: cc, SigningKey: sign, SigningCert: signCert, EncryptionKey: enc, EncryptionCert: encCert,
-		Nodes: n.cfg.SAML, Replay: rc, HTTPClient: n.client, Logger: log})
+		Nodes: n.cfg.SAML, Replay: rc, Pending: pending, HTTPClient: n.client, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("demonet: %w", err)
 	}

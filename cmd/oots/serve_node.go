@@ -714,7 +714,7 @@ func (p *serveProvider) login(ctx context.Context, c *serveConfig, db *store.DB,
 	var rp *oidc.Authenticator
 	if len(p.Login.OIDC) > 0 {
 		var err error
-		if rp, err = p.oidcLogin(c, country, logger); err != nil {
+		if rp, err = p.oidcLogin(ctx, c, db, country, logger); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -752,6 +752,11 @@ func (p *serveProvider) samlLogin(ctx context.Context, c *serveConfig, db *store
 	}
 	cfg.BaseURL, cfg.Country, cfg.Nodes, cfg.Logger = p.PreviewBase, country, nodes, logger.With("component", "preview saml login")
 	if cfg.Replay, err = saml.NewSQLReplay(ctx, db, nil); err != nil {
+		return nil, fmt.Errorf("provider.login.saml: %w", err)
+	}
+	// The logins under way in the database: any instance of a cluster
+	// takes the node's answer and the callback.
+	if cfg.Pending, err = saml.NewSQLPending(ctx, db, "preview"); err != nil {
 		return nil, fmt.Errorf("provider.login.saml: %w", err)
 	}
 	sp, err := saml.New(cfg)
@@ -851,7 +856,7 @@ func samlDecrypter(field string, k crypto.PrivateKey, warn func(string)) (crypto
 }
 
 // oidcLogin is the OpenID Connect relying party of login.oidc.
-func (p *serveProvider) oidcLogin(c *serveConfig, country string, logger *slog.Logger) (*oidc.Authenticator, error) {
+func (p *serveProvider) oidcLogin(ctx context.Context, c *serveConfig, db *store.DB, country string, logger *slog.Logger) (*oidc.Authenticator, error) {
 	providers := map[string]oidc.Provider{}
 	ccs := make([]string, 0, len(p.Login.OIDC))
 	for cc := range p.Login.OIDC {
@@ -863,8 +868,14 @@ func (p *serveProvider) oidcLogin(c *serveConfig, country string, logger *slog.L
 			return nil, fieldErr("provider.login.oidc."+cc, "%v", err)
 		}
 	}
+	// The logins under way in the database: any instance of a cluster
+	// takes the callback.
+	pending, err := oidc.NewSQLPending(ctx, db, "preview")
+	if err != nil {
+		return nil, fmt.Errorf("provider.login.oidc: %w", err)
+	}
 	rp, err := oidc.New(oidc.Config{Providers: providers, Country: country, BaseURL: p.PreviewBase, Reauthenticate: true,
-		Logger: logger.With("component", "preview oidc login")})
+		Pending: pending, Logger: logger.With("component", "preview oidc login")})
 	if err != nil {
 		return nil, fmt.Errorf("provider.login.oidc: %w", err)
 	}
