@@ -114,11 +114,7 @@ type Accounts struct {
 
 // migrate applies the console's migrations.
 func migrate(ctx context.Context, db *store.DB) error {
-	migs, err := store.LoadMigrations(migrations, "migrations/"+string(db.Dialect()))
-	if err != nil {
-		return fmt.Errorf("console: %w", err)
-	}
-	if err := db.Migrate(ctx, Component, migs); err != nil {
+	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
 	return nil

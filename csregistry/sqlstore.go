@@ -26,11 +26,7 @@ var _ Store = (*SQLStore)(nil)
 
 // NewSQLStore applies the registry's migrations to db and returns the store.
 func NewSQLStore(ctx context.Context, db *store.DB) (*SQLStore, error) {
-	migs, err := store.LoadMigrations(migrations, "migrations/"+string(db.Dialect()))
-	if err != nil {
-		return nil, fmt.Errorf("csregistry: %w", err)
-	}
-	if err := db.Migrate(ctx, Component, migs); err != nil {
+	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("csregistry: %w", err)
 	}
 	return &SQLStore{db: db}, nil

@@ -336,11 +336,7 @@ func Open(ctx context.Context, db *store.DB, cfg Config) (*Journal, error) {
 	if cfg.RetentionMonths == 0 {
 		cfg.RetentionMonths = DefaultRetentionMonths
 	}
-	migs, err := store.LoadMigrations(migrations, "migrations/"+string(db.Dialect()))
-	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	if err := db.Migrate(ctx, Component, migs); err != nil {
+	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	return &Journal{db: db, cfg: cfg}, nil

@@ -270,11 +270,7 @@ func New(cfg Config) (*Portal, error) {
 	if p.js, err = fs.ReadFile(files, "static/journey.js"); err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
 	}
-	migs, err := store.LoadMigrations(files, "migrations/"+string(cfg.DB.Dialect()))
-	if err != nil {
-		return nil, fmt.Errorf("portal: %w", err)
-	}
-	if err := cfg.DB.Migrate(context.Background(), Component, migs); err != nil {
+	if err := cfg.DB.MigrateFS(context.Background(), Component, files); err != nil {
 		return nil, fmt.Errorf("portal: %w", err)
 	}
 	p.sessions = &sessionStore{db: cfg.DB}

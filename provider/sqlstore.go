@@ -97,11 +97,7 @@ type querier interface {
 }
 
 func migrate(ctx context.Context, db *store.DB) error {
-	migs, err := store.LoadMigrations(migrations, "migrations/"+string(db.Dialect()))
-	if err != nil {
-		return fmt.Errorf("provider: %w", err)
-	}
-	if err := db.Migrate(ctx, Component, migs); err != nil {
+	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return fmt.Errorf("provider: %w", err)
 	}
 	return nil

@@ -134,11 +134,7 @@ type db struct {
 }
 
 func openDB(ctx context.Context, d *store.DB) (*db, error) {
-	migs, err := store.LoadMigrations(migrations, "migrations/"+string(d.Dialect()))
-	if err != nil {
-		return nil, fmt.Errorf("requester: %w", err)
-	}
-	if err := d.Migrate(ctx, Component, migs); err != nil {
+	if err := d.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("requester: %w", err)
 	}
 	return &db{d}, nil

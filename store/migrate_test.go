@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/oots-go/oots/ap/apstore"
@@ -170,5 +171,33 @@ func TestOpenReadOnly(t *testing.T) {
 	}
 	if err := r.Migrate(ctx, "other", migs[:1]); !errors.Is(err, ErrNotMigrated) {
 		t.Errorf("a component never migrated: %v", err)
+	}
+}
+
+// TestMigrateFS: the migrations of the database's dialect are applied from
+// migrations/<dialect>, once, and the other dialect's are not read.
+func TestMigrateFS(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "oots.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fsys := fstest.MapFS{
+		"migrations/sqlite/0001_first.sql":   {Data: []byte("CREATE TABLE mfs_first (id INTEGER);\n")},
+		"migrations/sqlite/0002_second.sql":  {Data: []byte("INSERT INTO mfs_first (id) VALUES (7);\n")},
+		"migrations/postgres/0001_first.sql": {Data: []byte("this is not SQL;\n")},
+	}
+	for range 2 {
+		if err := db.MigrateFS(ctx, "mfs", fsys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	if err := db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM mfs_first WHERE id = 7").Scan(&n); err != nil || n != 1 {
+		t.Errorf("rows after migrating twice: %d, %v; want 1", n, err)
+	}
+	if err := db.MigrateFS(ctx, "mfs-none", fstest.MapFS{}); err == nil {
+		t.Error("a file system without migrations/sqlite gave no error")
 	}
 }

@@ -447,6 +447,17 @@ type Migration struct {
 	SQL     string // one or more statements separated by ";" at line ends
 }
 
+// MigrateFS applies the migrations of component that fsys (typically an
+// embed.FS) holds in the directory migrations/<dialect>, the layout of
+// every package's migrations: LoadMigrations, then Migrate.
+func (db *DB) MigrateFS(ctx context.Context, component string, fsys fs.FS) error {
+	migs, err := LoadMigrations(fsys, "migrations/"+string(db.Dialect()))
+	if err != nil {
+		return err
+	}
+	return db.Migrate(ctx, component, migs)
+}
+
 // LoadMigrations reads the files NNNN_name.sql of dir in fsys (typically an
 // embed.FS) as migrations, in version order.
 func LoadMigrations(fsys fs.FS, dir string) ([]Migration, error) {

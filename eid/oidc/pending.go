@@ -136,11 +136,7 @@ func NewSQLPending(ctx context.Context, db *store.DB, app string) (*SQLPending, 
 	if app == "" {
 		return nil, errors.New("oidc: NewSQLPending: the application's name is empty")
 	}
-	migs, err := store.LoadMigrations(migrations, "migrations/"+string(db.Dialect()))
-	if err != nil {
-		return nil, fmt.Errorf("oidc: %w", err)
-	}
-	if err := db.Migrate(ctx, Component, migs); err != nil {
+	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
 	return &SQLPending{db: db, app: app}, nil

@@ -44,11 +44,7 @@ var _ ReplayCache = (*SQLReplay)(nil)
 // NewSQLReplay applies the cache's migrations to db and returns it; now is
 // the clock that purges expired entries (default time.Now).
 func NewSQLReplay(ctx context.Context, db *store.DB, now func() time.Time) (*SQLReplay, error) {
-	migs, err := store.LoadMigrations(migrations, "migrations/"+string(db.Dialect()))
-	if err != nil {
-		return nil, fmt.Errorf("saml: %w", err)
-	}
-	if err := db.Migrate(ctx, Component, migs); err != nil {
+	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("saml: %w", err)
 	}
 	if now == nil {
