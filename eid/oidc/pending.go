@@ -8,9 +8,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
+	"github.com/oots-go/oots/eid/internal/pending"
 	"github.com/oots-go/oots/store"
 )
 
@@ -54,55 +54,33 @@ var (
 )
 
 // memoryPending is the PendingStore of one process, the default.
-type memoryPending struct {
-	mu      sync.Mutex
-	pending map[string]PendingLogin
-}
+type memoryPending struct{ m *pending.Map[PendingLogin] }
 
-var _ PendingStore = (*memoryPending)(nil)
+var _ PendingStore = memoryPending{}
 
-func newMemoryPending() *memoryPending { return &memoryPending{pending: map[string]PendingLogin{}} }
+func newMemoryPending() memoryPending { return memoryPending{pending.NewMap[PendingLogin]()} }
 
-func (m *memoryPending) Hold(_ context.Context, state string, l PendingLogin, max int, now time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.pending) >= max {
-		for k, v := range m.pending {
-			if !now.Before(v.Expires) {
-				delete(m.pending, k)
-			}
-		}
-		if len(m.pending) >= max {
-			return ErrTooManyLogins
-		}
+func (m memoryPending) Hold(_ context.Context, state string, l PendingLogin, max int, now time.Time) error {
+	if !m.m.Hold(state, l, max, func(v PendingLogin) bool { return !now.Before(v.Expires) }) {
+		return ErrTooManyLogins
 	}
-	m.pending[state] = l
 	return nil
 }
 
-func (m *memoryPending) Take(_ context.Context, state string) (PendingLogin, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l, ok := m.pending[state]
-	if !ok {
-		return PendingLogin{}, ErrNoLogin
-	}
-	delete(m.pending, state)
-	return l, nil
+func (m memoryPending) Take(_ context.Context, state string) (l PendingLogin, err error) {
+	m.m.With(state, func(v PendingLogin, ok bool) bool {
+		if !ok {
+			err = ErrNoLogin
+		}
+		l = v
+		return ok
+	})
+	return l, err
 }
 
-func (m *memoryPending) Has(_ context.Context, state string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.pending[state]
-	return ok, nil
-}
+func (m memoryPending) Has(_ context.Context, state string) (bool, error) { return m.m.Has(state), nil }
 
-func (m *memoryPending) Count(context.Context) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.pending), nil
-}
+func (m memoryPending) Count(context.Context) (int, error) { return m.m.Count(), nil }
 
 //go:embed migrations
 var migrations embed.FS
@@ -121,8 +99,9 @@ const maxStateLength = 512
 // and PKCE verifier of a login are in the table until its callback, or
 // until the first login begun after it expired (Config.LoginTTL).
 type SQLPending struct {
-	db  *store.DB
-	app string
+	db    *store.DB
+	app   string
+	table pending.Table
 }
 
 var _ PendingStore = (*SQLPending)(nil)
@@ -139,7 +118,7 @@ func NewSQLPending(ctx context.Context, db *store.DB, app string) (*SQLPending, 
 	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
-	return &SQLPending{db: db, app: app}, nil
+	return &SQLPending{db: db, app: app, table: pending.Table{DB: db, Name: "oidc_pending", Key: "state", App: app, MaxKey: maxStateLength}}, nil
 }
 
 // Hold implements PendingStore. Expired logins, of every application, are
@@ -149,11 +128,10 @@ func (s *SQLPending) Hold(ctx context.Context, state string, l PendingLogin, max
 	if len(state) > maxStateLength {
 		return fmt.Errorf("oidc: state of %d characters", len(state))
 	}
-	db := s.db.SQL()
-	if _, err := db.ExecContext(ctx, s.db.Rebind(`DELETE FROM oidc_pending WHERE expires <= ?`), now.UnixMilli()); err != nil {
+	if err := s.table.Purge(ctx, now); err != nil {
 		return fmt.Errorf("oidc: pending logins: %w", err)
 	}
-	res, err := db.ExecContext(ctx, s.db.Rebind(`INSERT INTO oidc_pending (app, state, provider, app_state, redirect_uri, nonce, code_verifier, browser, expires)
+	res, err := s.db.SQL().ExecContext(ctx, s.db.Rebind(`INSERT INTO oidc_pending (app, state, provider, app_state, redirect_uri, nonce, code_verifier, browser, expires)
 		SELECT ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT) WHERE (SELECT COUNT(*) FROM oidc_pending WHERE app = ?) < ?`),
 		s.app, state, l.Provider, l.AppState, l.RedirectURI, l.Nonce, l.CodeVerifier, hex.EncodeToString(l.Browser[:]), l.Expires.UnixMilli(), s.app, max)
 	if err != nil {
@@ -187,35 +165,26 @@ func (s *SQLPending) Take(ctx context.Context, state string) (PendingLogin, erro
 	if err != nil {
 		return PendingLogin{}, fmt.Errorf("oidc: pending logins: %w", err)
 	}
-	b, err := hex.DecodeString(browser)
-	if err != nil || len(b) != len(l.Browser) {
-		return PendingLogin{}, errors.New("oidc: pending logins: a browser binding is not a SHA-256 hash")
+	if l.Browser, err = pending.Browser(browser); err != nil {
+		return PendingLogin{}, fmt.Errorf("oidc: pending logins: %w", err)
 	}
-	copy(l.Browser[:], b)
 	l.Expires = time.UnixMilli(expires)
 	return l, nil
 }
 
 // Has implements PendingStore.
 func (s *SQLPending) Has(ctx context.Context, state string) (bool, error) {
-	if state == "" || len(state) > maxStateLength {
-		return false, nil
-	}
-	var one int
-	err := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`SELECT 1 FROM oidc_pending WHERE app = ? AND state = ?`), s.app, state).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+	ok, err := s.table.Has(ctx, state)
 	if err != nil {
 		return false, fmt.Errorf("oidc: pending logins: %w", err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 // Count implements PendingStore.
 func (s *SQLPending) Count(ctx context.Context) (int, error) {
-	var n int
-	if err := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM oidc_pending WHERE app = ?`), s.app).Scan(&n); err != nil {
+	n, err := s.table.Count(ctx)
+	if err != nil {
 		return 0, fmt.Errorf("oidc: pending logins: %w", err)
 	}
 	return n, nil

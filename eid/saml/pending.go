@@ -8,10 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/oots-go/oots/eid"
+	"github.com/oots-go/oots/eid/internal/pending"
 	"github.com/oots-go/oots/store"
 )
 
@@ -69,10 +69,7 @@ var (
 )
 
 // memoryPending is the PendingStore of one process, the default.
-type memoryPending struct {
-	mu      sync.Mutex
-	pending map[string]*memoryLogin
-}
+type memoryPending struct{ m *pending.Map[*memoryLogin] }
 
 type memoryLogin struct {
 	PendingLogin
@@ -80,72 +77,56 @@ type memoryLogin struct {
 	outcome           Outcome
 }
 
-var _ PendingStore = (*memoryPending)(nil)
+var _ PendingStore = memoryPending{}
 
-func newMemoryPending() *memoryPending { return &memoryPending{pending: map[string]*memoryLogin{}} }
+func newMemoryPending() memoryPending { return memoryPending{pending.NewMap[*memoryLogin]()} }
 
-func (m *memoryPending) Hold(_ context.Context, relay string, l PendingLogin, max int, now time.Time) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if len(m.pending) >= max {
-		for k, v := range m.pending {
-			if !now.Before(v.Expires) {
-				delete(m.pending, k)
-			}
-		}
-		if len(m.pending) >= max {
-			return ErrTooManyLogins
-		}
+func (m memoryPending) Hold(_ context.Context, relay string, l PendingLogin, max int, now time.Time) error {
+	if !m.m.Hold(relay, &memoryLogin{PendingLogin: l}, max, func(v *memoryLogin) bool { return !now.Before(v.Expires) }) {
+		return ErrTooManyLogins
 	}
-	m.pending[relay] = &memoryLogin{PendingLogin: l}
 	return nil
 }
 
-func (m *memoryPending) Answer(_ context.Context, relay string) (PendingLogin, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l := m.pending[relay]
-	if l == nil || l.answered {
-		return PendingLogin{}, ErrNoLogin
-	}
-	l.answered = true
-	return l.PendingLogin, nil
+func (m memoryPending) Answer(_ context.Context, relay string) (l PendingLogin, err error) {
+	m.m.With(relay, func(v *memoryLogin, ok bool) bool {
+		if !ok || v.answered {
+			err = ErrNoLogin
+			return false
+		}
+		v.answered, l = true, v.PendingLogin
+		return false
+	})
+	return l, err
 }
 
-func (m *memoryPending) Settle(_ context.Context, relay string, o Outcome) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l := m.pending[relay]
-	if l == nil || !l.answered {
-		return ErrNoLogin
-	}
-	l.settled, l.outcome = true, o
-	return nil
+func (m memoryPending) Settle(_ context.Context, relay string, o Outcome) (err error) {
+	m.m.With(relay, func(v *memoryLogin, ok bool) bool {
+		if !ok || !v.answered {
+			err = ErrNoLogin
+			return false
+		}
+		v.settled, v.outcome = true, o
+		return false
+	})
+	return err
 }
 
-func (m *memoryPending) Take(_ context.Context, relay string) (PendingLogin, Outcome, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	l := m.pending[relay]
-	if l == nil || !l.settled {
-		return PendingLogin{}, Outcome{}, ErrNoLogin
-	}
-	delete(m.pending, relay)
-	return l.PendingLogin, l.outcome, nil
+func (m memoryPending) Take(_ context.Context, relay string) (l PendingLogin, o Outcome, err error) {
+	m.m.With(relay, func(v *memoryLogin, ok bool) bool {
+		if !ok || !v.settled {
+			err = ErrNoLogin
+			return false
+		}
+		l, o = v.PendingLogin, v.outcome
+		return true
+	})
+	return l, o, err
 }
 
-func (m *memoryPending) Has(_ context.Context, relay string) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, ok := m.pending[relay]
-	return ok, nil
-}
+func (m memoryPending) Has(_ context.Context, relay string) (bool, error) { return m.m.Has(relay), nil }
 
-func (m *memoryPending) Count(context.Context) (int, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.pending), nil
-}
+func (m memoryPending) Count(context.Context) (int, error) { return m.m.Count(), nil }
 
 // SQLPending is the PendingStore in the node's database (SQLite or
 // PostgreSQL), table saml_pending: any instance of a cluster continues a
@@ -158,8 +139,9 @@ func (m *memoryPending) Count(context.Context) (int, error) {
 // login never finished is deleted at the first login begun after it
 // expired (Config.LoginTTL).
 type SQLPending struct {
-	db  *store.DB
-	app string
+	db    *store.DB
+	app   string
+	table pending.Table
 }
 
 var _ PendingStore = (*SQLPending)(nil)
@@ -176,7 +158,7 @@ func NewSQLPending(ctx context.Context, db *store.DB, app string) (*SQLPending, 
 	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("saml: %w", err)
 	}
-	return &SQLPending{db: db, app: app}, nil
+	return &SQLPending{db: db, app: app, table: pending.Table{DB: db, Name: "saml_pending", Key: "relay", App: app, MaxKey: maxIDLength}}, nil
 }
 
 // The states of a row's answered column.
@@ -193,11 +175,10 @@ func (s *SQLPending) Hold(ctx context.Context, relay string, l PendingLogin, max
 	if len(relay) > maxIDLength {
 		return fmt.Errorf("saml: RelayState of %d characters", len(relay))
 	}
-	db := s.db.SQL()
-	if _, err := db.ExecContext(ctx, s.db.Rebind(`DELETE FROM saml_pending WHERE expires <= ?`), now.UnixMilli()); err != nil {
+	if err := s.table.Purge(ctx, now); err != nil {
 		return fmt.Errorf("saml: pending logins: %w", err)
 	}
-	res, err := db.ExecContext(ctx, s.db.Rebind(`INSERT INTO saml_pending (app, relay, country, app_state, callback, request_id, browser, expires, answered)
+	res, err := s.db.SQL().ExecContext(ctx, s.db.Rebind(`INSERT INTO saml_pending (app, relay, country, app_state, callback, request_id, browser, expires, answered)
 		SELECT ?, ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), 0 WHERE (SELECT COUNT(*) FROM saml_pending WHERE app = ?) < ?`),
 		s.app, relay, l.Country, l.AppState, l.Callback, l.RequestID, hex.EncodeToString(l.Browser[:]), l.Expires.UnixMilli(), s.app, max)
 	if err != nil {
@@ -265,24 +246,17 @@ func (s *SQLPending) Take(ctx context.Context, relay string) (PendingLogin, Outc
 
 // Has implements PendingStore.
 func (s *SQLPending) Has(ctx context.Context, relay string) (bool, error) {
-	if relay == "" || len(relay) > maxIDLength {
-		return false, nil
-	}
-	var one int
-	err := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`SELECT 1 FROM saml_pending WHERE app = ? AND relay = ?`), s.app, relay).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
+	ok, err := s.table.Has(ctx, relay)
 	if err != nil {
 		return false, fmt.Errorf("saml: pending logins: %w", err)
 	}
-	return true, nil
+	return ok, nil
 }
 
 // Count implements PendingStore.
 func (s *SQLPending) Count(ctx context.Context) (int, error) {
-	var n int
-	if err := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`SELECT COUNT(*) FROM saml_pending WHERE app = ?`), s.app).Scan(&n); err != nil {
+	n, err := s.table.Count(ctx)
+	if err != nil {
 		return 0, fmt.Errorf("saml: pending logins: %w", err)
 	}
 	return n, nil
@@ -307,10 +281,8 @@ func scanLogin(row *sql.Row, withOutcome bool) (PendingLogin, string, error) {
 	if err != nil {
 		return PendingLogin{}, "", fmt.Errorf("saml: pending logins: %w", err)
 	}
-	if b, err := hex.DecodeString(browser); err != nil || len(b) != len(l.Browser) {
-		return PendingLogin{}, "", errors.New("saml: pending logins: a browser binding is not a SHA-256 hash")
-	} else {
-		copy(l.Browser[:], b)
+	if l.Browser, err = pending.Browser(browser); err != nil {
+		return PendingLogin{}, "", fmt.Errorf("saml: pending logins: %w", err)
 	}
 	l.Expires = time.UnixMilli(expires)
 	return l, outcome.String, nil
