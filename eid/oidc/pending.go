@@ -98,11 +98,7 @@ const maxStateLength = 512
 // DELETE … RETURNING, so that it is used once on all instances. The nonce
 // and PKCE verifier of a login are in the table until its callback, or
 // until the first login begun after it expired (Config.LoginTTL).
-type SQLPending struct {
-	db    *store.DB
-	app   string
-	table pending.Table
-}
+type SQLPending struct{ table pending.Table }
 
 var _ PendingStore = (*SQLPending)(nil)
 
@@ -118,7 +114,7 @@ func NewSQLPending(ctx context.Context, db *store.DB, app string) (*SQLPending, 
 	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("oidc: %w", err)
 	}
-	return &SQLPending{db: db, app: app, table: pending.Table{DB: db, Name: "oidc_pending", Key: "state", App: app, MaxKey: maxStateLength}}, nil
+	return &SQLPending{table: pending.Table{DB: db, Name: "oidc_pending", Key: "state", App: app, MaxKey: maxStateLength}}, nil
 }
 
 // Hold implements PendingStore. Expired logins, of every application, are
@@ -131,9 +127,9 @@ func (s *SQLPending) Hold(ctx context.Context, state string, l PendingLogin, max
 	if err := s.table.Purge(ctx, now); err != nil {
 		return fmt.Errorf("oidc: pending logins: %w", err)
 	}
-	res, err := s.db.SQL().ExecContext(ctx, s.db.Rebind(`INSERT INTO oidc_pending (app, state, provider, app_state, redirect_uri, nonce, code_verifier, browser, expires)
+	res, err := s.table.DB.SQL().ExecContext(ctx, s.table.DB.Rebind(`INSERT INTO oidc_pending (app, state, provider, app_state, redirect_uri, nonce, code_verifier, browser, expires)
 		SELECT ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT) WHERE (SELECT COUNT(*) FROM oidc_pending WHERE app = ?) < ?`),
-		s.app, state, l.Provider, l.AppState, l.RedirectURI, l.Nonce, l.CodeVerifier, hex.EncodeToString(l.Browser[:]), l.Expires.UnixMilli(), s.app, max)
+		s.table.App, state, l.Provider, l.AppState, l.RedirectURI, l.Nonce, l.CodeVerifier, hex.EncodeToString(l.Browser[:]), l.Expires.UnixMilli(), s.table.App, max)
 	if err != nil {
 		return fmt.Errorf("oidc: pending logins: %w", err)
 	}
@@ -156,8 +152,8 @@ func (s *SQLPending) Take(ctx context.Context, state string) (PendingLogin, erro
 		browser string
 		expires int64
 	)
-	err := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`DELETE FROM oidc_pending WHERE app = ? AND state = ?
-		RETURNING provider, app_state, redirect_uri, nonce, code_verifier, browser, expires`), s.app, state).
+	err := s.table.DB.SQL().QueryRowContext(ctx, s.table.DB.Rebind(`DELETE FROM oidc_pending WHERE app = ? AND state = ?
+		RETURNING provider, app_state, redirect_uri, nonce, code_verifier, browser, expires`), s.table.App, state).
 		Scan(&l.Provider, &l.AppState, &l.RedirectURI, &l.Nonce, &l.CodeVerifier, &browser, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return PendingLogin{}, ErrNoLogin

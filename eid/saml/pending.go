@@ -138,11 +138,7 @@ func (m memoryPending) Count(context.Context) (int, error) { return m.m.Count(),
 // in the database only between the ACS and Finish, as JSON; the row of a
 // login never finished is deleted at the first login begun after it
 // expired (Config.LoginTTL).
-type SQLPending struct {
-	db    *store.DB
-	app   string
-	table pending.Table
-}
+type SQLPending struct{ table pending.Table }
 
 var _ PendingStore = (*SQLPending)(nil)
 
@@ -158,7 +154,7 @@ func NewSQLPending(ctx context.Context, db *store.DB, app string) (*SQLPending, 
 	if err := db.MigrateFS(ctx, Component, migrations); err != nil {
 		return nil, fmt.Errorf("saml: %w", err)
 	}
-	return &SQLPending{db: db, app: app, table: pending.Table{DB: db, Name: "saml_pending", Key: "relay", App: app, MaxKey: maxIDLength}}, nil
+	return &SQLPending{table: pending.Table{DB: db, Name: "saml_pending", Key: "relay", App: app, MaxKey: maxIDLength}}, nil
 }
 
 // The states of a row's answered column.
@@ -178,9 +174,9 @@ func (s *SQLPending) Hold(ctx context.Context, relay string, l PendingLogin, max
 	if err := s.table.Purge(ctx, now); err != nil {
 		return fmt.Errorf("saml: pending logins: %w", err)
 	}
-	res, err := s.db.SQL().ExecContext(ctx, s.db.Rebind(`INSERT INTO saml_pending (app, relay, country, app_state, callback, request_id, browser, expires, answered)
+	res, err := s.table.DB.SQL().ExecContext(ctx, s.table.DB.Rebind(`INSERT INTO saml_pending (app, relay, country, app_state, callback, request_id, browser, expires, answered)
 		SELECT ?, ?, ?, ?, ?, ?, ?, CAST(? AS BIGINT), 0 WHERE (SELECT COUNT(*) FROM saml_pending WHERE app = ?) < ?`),
-		s.app, relay, l.Country, l.AppState, l.Callback, l.RequestID, hex.EncodeToString(l.Browser[:]), l.Expires.UnixMilli(), s.app, max)
+		s.table.App, relay, l.Country, l.AppState, l.Callback, l.RequestID, hex.EncodeToString(l.Browser[:]), l.Expires.UnixMilli(), s.table.App, max)
 	if err != nil {
 		return fmt.Errorf("saml: pending logins: %w", err)
 	}
@@ -198,9 +194,9 @@ func (s *SQLPending) Answer(ctx context.Context, relay string) (PendingLogin, er
 	if relay == "" || len(relay) > maxIDLength {
 		return PendingLogin{}, ErrNoLogin
 	}
-	row := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`UPDATE saml_pending SET answered = `+fmt.Sprint(rowAnswered)+`
+	row := s.table.DB.SQL().QueryRowContext(ctx, s.table.DB.Rebind(`UPDATE saml_pending SET answered = `+fmt.Sprint(rowAnswered)+`
 		WHERE app = ? AND relay = ? AND answered = `+fmt.Sprint(rowBegun)+`
-		RETURNING country, app_state, callback, request_id, browser, expires`), s.app, relay)
+		RETURNING country, app_state, callback, request_id, browser, expires`), s.table.App, relay)
 	l, _, err := scanLogin(row, false)
 	return l, err
 }
@@ -211,8 +207,8 @@ func (s *SQLPending) Settle(ctx context.Context, relay string, o Outcome) error 
 	if err != nil {
 		return fmt.Errorf("saml: pending logins: %w", err)
 	}
-	res, err := s.db.SQL().ExecContext(ctx, s.db.Rebind(`UPDATE saml_pending SET answered = `+fmt.Sprint(rowSettled)+`, outcome = ?
-		WHERE app = ? AND relay = ? AND answered = `+fmt.Sprint(rowAnswered)), string(b), s.app, relay)
+	res, err := s.table.DB.SQL().ExecContext(ctx, s.table.DB.Rebind(`UPDATE saml_pending SET answered = `+fmt.Sprint(rowSettled)+`, outcome = ?
+		WHERE app = ? AND relay = ? AND answered = `+fmt.Sprint(rowAnswered)), string(b), s.table.App, relay)
 	if err != nil {
 		return fmt.Errorf("saml: pending logins: %w", err)
 	}
@@ -230,9 +226,9 @@ func (s *SQLPending) Take(ctx context.Context, relay string) (PendingLogin, Outc
 	if relay == "" || len(relay) > maxIDLength {
 		return PendingLogin{}, Outcome{}, ErrNoLogin
 	}
-	row := s.db.SQL().QueryRowContext(ctx, s.db.Rebind(`DELETE FROM saml_pending
+	row := s.table.DB.SQL().QueryRowContext(ctx, s.table.DB.Rebind(`DELETE FROM saml_pending
 		WHERE app = ? AND relay = ? AND answered = `+fmt.Sprint(rowSettled)+`
-		RETURNING country, app_state, callback, request_id, browser, expires, outcome`), s.app, relay)
+		RETURNING country, app_state, callback, request_id, browser, expires, outcome`), s.table.App, relay)
 	l, raw, err := scanLogin(row, true)
 	if err != nil {
 		return PendingLogin{}, Outcome{}, err
