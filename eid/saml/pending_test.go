@@ -2,7 +2,6 @@ package saml
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -270,21 +269,7 @@ func startCluster(t *testing.T, dsn string, mod func(*Config)) *cluster {
 		if err != nil {
 			t.Fatal(err)
 		}
-		app := http.NewServeMux()
-		app.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { a.Begin(w, r, "app-state", "/login/callback") })
-		app.HandleFunc("GET /login/callback", func(w http.ResponseWriter, r *http.Request) {
-			s, state, err := a.Finish(r)
-			if err != nil {
-				http.Error(w, err.Error(), http.StatusUnauthorized)
-				return
-			}
-			if state != "app-state" {
-				http.Error(w, "state "+state, http.StatusBadRequest)
-				return
-			}
-			json.NewEncoder(w).Encode(s)
-		})
-		handlers[a] = a.Handler(app)
+		handlers[a] = a.Handler(testApp(a))
 		*dst = a
 	}
 	md, err := c.a.Metadata()

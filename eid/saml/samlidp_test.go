@@ -29,6 +29,27 @@ type pysaml2SP struct {
 	idp *samlidp.IdP
 }
 
+// testApp is the application the tests log in to: /login begins a login
+// with the state "app-state", /login/callback finishes it and answers the
+// subject as JSON (401 with the reason when refused).
+func testApp(a *Authenticator) http.Handler {
+	app := http.NewServeMux()
+	app.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { a.Begin(w, r, "app-state", "/login/callback") })
+	app.HandleFunc("GET /login/callback", func(w http.ResponseWriter, r *http.Request) {
+		s, state, err := a.Finish(r)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusUnauthorized)
+			return
+		}
+		if state != "app-state" {
+			http.Error(w, "state "+state, http.StatusBadRequest)
+			return
+		}
+		json.NewEncoder(w).Encode(s)
+	})
+	return app
+}
+
 func startPysaml2(t *testing.T, mod func(*Config, *samlidp.IdP)) *pysaml2SP {
 	idp := samlidp.New(t)
 	testKeys(t)
@@ -53,21 +74,7 @@ func startPysaml2(t *testing.T, mod func(*Config, *samlidp.IdP)) *pysaml2SP {
 	if p.a, err = New(cfg); err != nil {
 		t.Fatal(err)
 	}
-	app := http.NewServeMux()
-	app.HandleFunc("GET /login", func(w http.ResponseWriter, r *http.Request) { p.a.Begin(w, r, "app-state", "/login/callback") })
-	app.HandleFunc("GET /login/callback", func(w http.ResponseWriter, r *http.Request) {
-		s, state, err := p.a.Finish(r)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusUnauthorized)
-			return
-		}
-		if state != "app-state" {
-			http.Error(w, "state "+state, http.StatusBadRequest)
-			return
-		}
-		json.NewEncoder(w).Encode(s)
-	})
-	h = p.a.Handler(app)
+	h = p.a.Handler(testApp(p.a))
 	md, err := p.a.Metadata()
 	if err != nil {
 		t.Fatal(err)
