@@ -233,18 +233,7 @@ func TestOIDCLogin(t *testing.T) {
 		}
 	})
 	t.Run("unknown state", func(t *testing.T) {
-		c := oidcop.Browser(t)
-		resp, err := c.Get(base + "/console/oidc/callback?state=forged&code=forged")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("HTTP %d", resp.StatusCode)
-		}
-		if !auditHas(t, srv, "(oidc)", "", "login", "failed: eID login failed: the state is unknown") {
-			t.Error("the refusal is not in the audit trail")
-		}
+		callbackRefused(t, srv, oidcop.Browser(t), base+"/console/oidc/callback?state=forged&code=forged", "the state is unknown")
 	})
 	t.Run("another browser", func(t *testing.T) {
 		// The victim's callback, carried to another browser (login
@@ -263,19 +252,26 @@ func TestOIDCLogin(t *testing.T) {
 		if callback == "" {
 			t.Fatal("the provider did not redirect to the callback")
 		}
-		other := oidcop.Browser(t)
-		resp, err := other.Get(callback)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("the callback in another browser: HTTP %d", resp.StatusCode)
-		}
-		if !auditHas(t, srv, "(oidc)", "", "login", "failed: eID login failed: the login was begun in another browser") {
-			t.Error("the refusal is not in the audit trail")
-		}
+		callbackRefused(t, srv, oidcop.Browser(t), callback, "the login was begun in another browser")
 	})
+}
+
+// callbackRefused opens the callback u in the browser c and wants it
+// refused (HTTP 401) and the refusal, whose reason begins with why, in the
+// audit trail.
+func callbackRefused(t *testing.T, srv *console.Server, c *http.Client, u, why string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("the callback %s: HTTP %d, want 401", u, resp.StatusCode)
+	}
+	if !auditHas(t, srv, "(oidc)", "", "login", "failed: eID login failed: "+why) {
+		t.Error("the refusal is not in the audit trail")
+	}
 }
 
 // TestOIDCPasswordLoginDisabled: with DisablePasswordLogin the login page
